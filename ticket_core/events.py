@@ -1,0 +1,163 @@
+"""Domain events: past-tense facts that use cases record. They are the audit log and drive notifications."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from ticket_core.enums import Role
+from ticket_core.model import Actor
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """Base event: which ticket, who, when, and event-specific data in the subclass fields."""
+
+    name: ClassVar[str] = "event"
+    ticket_id: str | None
+    actor: Actor
+    at: datetime
+
+    def data(self) -> dict[str, Any]:
+        """Event-specific fields as a JSON-safe dict (without ticket_id, actor and at)."""
+        raw = asdict(self)
+        for key in ("ticket_id", "actor", "at"):
+            raw.pop(key, None)
+        return raw
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketOpened(DomainEvent):
+    name: ClassVar[str] = "ticket_opened"
+    number: int
+    category: str
+    priority: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketOffered(DomainEvent):
+    name: ClassVar[str] = "ticket_offered"
+    engineer_id: str
+    offer_id: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoEngineerAvailable(DomainEvent):
+    name: ClassVar[str] = "no_engineer_available"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferAccepted(DomainEvent):
+    name: ClassVar[str] = "offer_accepted"
+    engineer_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferDeclined(DomainEvent):
+    name: ClassVar[str] = "offer_declined"
+    engineer_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferExpired(DomainEvent):
+    name: ClassVar[str] = "offer_expired"
+    engineer_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketReturnedToQueue(DomainEvent):
+    name: ClassVar[str] = "ticket_returned_to_queue"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkStarted(DomainEvent):
+    name: ClassVar[str] = "work_started"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketPutOnHold(DomainEvent):
+    name: ClassVar[str] = "ticket_put_on_hold"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkResumed(DomainEvent):
+    name: ClassVar[str] = "work_resumed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketResolved(DomainEvent):
+    name: ClassVar[str] = "ticket_resolved"
+    note: str
+    time_spent_min: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketClosed(DomainEvent):
+    name: ClassVar[str] = "ticket_closed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketCancelled(DomainEvent):
+    name: ClassVar[str] = "ticket_cancelled"
+    reason: str | None = None
+    previous_assignee_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketReopened(DomainEvent):
+    name: ClassVar[str] = "ticket_reopened"
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentAdded(DomainEvent):
+    name: ClassVar[str] = "comment_added"
+    comment_id: str
+    visibility: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketRated(DomainEvent):
+    name: ClassVar[str] = "ticket_rated"
+    score: int
+    comment: str | None = None
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    cls.name: cls
+    for cls in (
+        TicketOpened,
+        TicketOffered,
+        NoEngineerAvailable,
+        OfferAccepted,
+        OfferDeclined,
+        OfferExpired,
+        TicketReturnedToQueue,
+        WorkStarted,
+        TicketPutOnHold,
+        WorkResumed,
+        TicketResolved,
+        TicketClosed,
+        TicketCancelled,
+        TicketReopened,
+        CommentAdded,
+        TicketRated,
+    )
+}
+
+
+def actor_to_dict(actor: Actor) -> dict[str, Any]:
+    """Serialise an actor for the event log."""
+    return {"role": str(actor.role), "id": actor.id, "client_id": actor.client_id, "name": actor.name}
+
+
+def actor_from_dict(data: dict[str, Any]) -> Actor:
+    """Rebuild an actor from `actor_to_dict` output."""
+    return Actor(Role(data["role"]), data["id"], data.get("client_id"), data.get("name"))

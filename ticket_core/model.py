@@ -1,0 +1,206 @@
+"""Domain entities: plain dataclasses with no framework attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ticket_core.enums import OfferStatus, PersonKind, Priority, Role, TicketStatus, Visibility
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who performs a use case.
+
+    Attributes:
+        role: the actor's role.
+        id: a contact id (clients) or a staff member id; "system" for the machine.
+        client_id: for clients, the client organisation the contact belongs to.
+        name: display name for messages and the audit log.
+    """
+
+    role: Role
+    id: str
+    client_id: str | None = None
+    name: str | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The application itself (timers, routing)."""
+        return cls(Role.SYSTEM, "system", name="system")
+
+    @property
+    def is_staff(self) -> bool:
+        """Tell whether the actor works for the service company."""
+        return self.role in (Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN)
+
+
+@dataclass(slots=True)
+class Client:
+    """A customer organisation (or a private person registered by the bot)."""
+
+    id: str
+    name: str
+    kind: str = "company"  # company | individual
+    created_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Contact:
+    """A person who writes to the bot on behalf of a client."""
+
+    id: str
+    client_id: str
+    name: str
+    phone: str | None = None
+    lang: str = "ru"
+    created_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Site:
+    """A place where work is done: an office, a shop, a warehouse."""
+
+    id: str
+    client_id: str
+    name: str
+    address: str
+    lat: float | None = None
+    lon: float | None = None
+    timezone: str = "Europe/Moscow"
+
+
+@dataclass(slots=True)
+class Contract:
+    """What the client bought: categories covered and engineers preferred or excluded."""
+
+    id: str
+    client_id: str
+    name: str
+    categories: tuple[str, ...] = ()
+    preferred_engineers: tuple[str, ...] = ()
+    excluded_engineers: tuple[str, ...] = ()
+    active: bool = True
+
+
+@dataclass(slots=True)
+class StaffMember:
+    """An employee of the service company: engineer, supervisor or admin.
+
+    Engineer fields (skills, location, level, load) are empty for other roles.
+    """
+
+    id: str
+    name: str
+    role: Role
+    skills: tuple[str, ...] = ()
+    home_lat: float | None = None
+    home_lon: float | None = None
+    level: int = 1
+    max_parallel_jobs: int = 3
+    on_shift: bool = True
+    lang: str = "ru"
+    phone: str | None = None
+    join_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A photo, video or document attached to a ticket."""
+
+    kind: str
+    file_id: str
+    channel: str
+    caption: str | None = None
+
+
+@dataclass(slots=True)
+class Ticket:
+    """A request for service.
+
+    `version` increases with every saved change; repositories refuse a save whose
+    expected version is stale, which makes concurrent changes (two accepts) safe.
+    """
+
+    id: str
+    number: int
+    client_id: str
+    contact_id: str | None
+    category: str
+    priority: Priority
+    description: str
+    created_at: datetime
+    status: TicketStatus = TicketStatus.NEW
+    site_id: str | None = None
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    assignee_id: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    source_channel: str | None = None
+    updated_at: datetime | None = None
+    offered_at: datetime | None = None
+    accepted_at: datetime | None = None
+    started_at: datetime | None = None
+    on_hold_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    reopened_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolution_note: str | None = None
+    time_spent_min: int | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
+    reopen_count: int = 0
+    version: int = 0
+
+    @property
+    def ref(self) -> str:
+        """The number people see and type, e.g. HD-1042."""
+        return format_ref(self.number)
+
+
+def format_ref(number: int) -> str:
+    """Format a ticket number the way people see it."""
+    return f"HD-{number}"
+
+
+@dataclass(slots=True)
+class Offer:
+    """A job offered to one engineer; several may be pending at once for a broadcast."""
+
+    id: str
+    ticket_id: str
+    engineer_id: str
+    status: OfferStatus
+    created_at: datetime
+    expires_at: datetime
+    reason: str | None = None
+    decided_at: datetime | None = None
+    score: float | None = None
+
+
+@dataclass(slots=True)
+class Comment:
+    """A note on a ticket; internal ones are never shown to the client."""
+
+    id: str
+    ticket_id: str
+    author: Actor
+    text: str
+    visibility: Visibility
+    created_at: datetime
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelAccount:
+    """Links a chat account on a platform to a contact or a staff member."""
+
+    channel: str
+    bot: str
+    account_id: str
+    person_kind: PersonKind
+    person_id: str
+    chat_id: str

@@ -1,0 +1,190 @@
+"""Ports: the repository and unit-of-work Protocols the use cases need. `storage/` implements them.
+
+Every method is async. Repositories never commit; the unit of work does, once, for the whole change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol, Self
+
+from ticket_core.enums import OfferStatus, Role, TicketStatus
+from ticket_core.events import DomainEvent
+from ticket_core.model import (
+    ChannelAccount,
+    Client,
+    Comment,
+    Contact,
+    Contract,
+    Offer,
+    Site,
+    StaffMember,
+    Ticket,
+)
+
+
+class TicketRepository(Protocol):
+    """Tickets."""
+
+    async def next_number(self) -> int:
+        """Reserve the next ticket number (unique, increasing; safe under concurrency)."""
+        ...
+
+    async def add(self, ticket: Ticket) -> None:
+        """Insert a new ticket (version 0 is stored as 1; the object's version is set to 1)."""
+        ...
+
+    async def get(self, ticket_id: str) -> Ticket | None:
+        """Return a ticket by id."""
+        ...
+
+    async def get_by_number(self, number: int) -> Ticket | None:
+        """Return a ticket by its number."""
+        ...
+
+    async def update(self, ticket: Ticket) -> None:
+        """Save a changed ticket if nobody changed it since it was read.
+
+        Compares the stored version with `ticket.version`; on a match stores the ticket with version + 1 and
+        sets `ticket.version` to it. Raises `StaleTicket` when the stored version differs.
+        """
+        ...
+
+    async def list_for_client(
+        self, client_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 20
+    ) -> list[Ticket]:
+        """Tickets of one client, newest first."""
+        ...
+
+    async def list_for_assignee(
+        self, engineer_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 50
+    ) -> list[Ticket]:
+        """Jobs of one engineer, newest first."""
+        ...
+
+    async def count_active_by_assignee(self) -> dict[str, int]:
+        """Number of active jobs (accepted, in progress, on hold) per engineer id."""
+        ...
+
+
+class OfferRepository(Protocol):
+    """Job offers."""
+
+    async def add(self, offer: Offer) -> None:
+        """Insert an offer."""
+        ...
+
+    async def get(self, offer_id: str) -> Offer | None:
+        """Return an offer by id."""
+        ...
+
+    async def list_for_ticket(self, ticket_id: str, status: OfferStatus | None = None) -> list[Offer]:
+        """Offers of a ticket, oldest first, optionally of one status."""
+        ...
+
+    async def set_status(
+        self, offer_id: str, status: OfferStatus, at: datetime, reason: str | None = None
+    ) -> None:
+        """Change an offer's status and decision time."""
+        ...
+
+    async def list_expired(self, now: datetime, limit: int = 100) -> list[Offer]:
+        """Pending offers whose `expires_at` is at or before `now`."""
+        ...
+
+
+class DirectoryRepository(Protocol):
+    """Clients, contacts, sites, contracts and staff: the reference data."""
+
+    async def get_client(self, client_id: str) -> Client | None: ...
+
+    async def add_client(self, client: Client) -> None: ...
+
+    async def get_contact(self, contact_id: str) -> Contact | None: ...
+
+    async def add_contact(self, contact: Contact) -> None: ...
+
+    async def update_contact(self, contact: Contact) -> None: ...
+
+    async def find_contact_by_phone(self, phone: str) -> Contact | None: ...
+
+    async def list_contacts(self, client_id: str | None = None) -> list[Contact]: ...
+
+    async def get_site(self, site_id: str) -> Site | None: ...
+
+    async def add_site(self, site: Site) -> None: ...
+
+    async def list_sites(self, client_id: str) -> list[Site]: ...
+
+    async def get_contract(self, client_id: str) -> Contract | None:
+        """The client's active contract, if any."""
+        ...
+
+    async def add_contract(self, contract: Contract) -> None: ...
+
+    async def get_staff(self, staff_id: str) -> StaffMember | None: ...
+
+    async def add_staff(self, member: StaffMember) -> None: ...
+
+    async def list_staff(self, role: Role | None = None) -> list[StaffMember]: ...
+
+    async def find_staff_by_join_code(self, code: str) -> StaffMember | None: ...
+
+
+class AccountRepository(Protocol):
+    """Chat accounts on each platform, linked to contacts and staff."""
+
+    async def find(self, channel: str, bot: str, account_id: str) -> ChannelAccount | None: ...
+
+    async def link(self, account: ChannelAccount) -> None:
+        """Create or replace the link for (channel, bot, account_id)."""
+        ...
+
+    async def list_for_person(self, person_id: str, bot: str | None = None) -> list[ChannelAccount]: ...
+
+
+class CommentRepository(Protocol):
+    """Comments on tickets."""
+
+    async def add(self, comment: Comment) -> None: ...
+
+    async def list_for_ticket(self, ticket_id: str, include_internal: bool) -> list[Comment]: ...
+
+
+class EventLog(Protocol):
+    """The append-only audit log of domain events."""
+
+    async def append(self, event: DomainEvent) -> None: ...
+
+    async def list_for_ticket(self, ticket_id: str) -> list[dict[str, Any]]:
+        """Events of a ticket, oldest first: dicts with name, actor, at and data."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository.
+
+    Use cases call `record(event)`; the unit of work appends recorded events to the event log in the same
+    transaction when it commits. `collected` keeps every event recorded since the unit began, for fan-out.
+    """
+
+    tickets: TicketRepository
+    offers: OfferRepository
+    directory: DirectoryRepository
+    accounts: AccountRepository
+    comments: CommentRepository
+    events: EventLog
+
+    def record(self, event: DomainEvent) -> None: ...
+
+    @property
+    def collected(self) -> list[DomainEvent]: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...

@@ -1,0 +1,29 @@
+"""Use cases: every state change of a ticket goes through one of these and records an event."""
+
+from ticket_core.usecases.comments import add_comment
+from ticket_core.usecases.feedback import cancel_ticket, close_ticket, rate_ticket, reopen_ticket
+from ticket_core.usecases.offers import accept_offer, decline_offer, expire_offers, offer_ticket
+from ticket_core.usecases.opening import TicketDraft, open_ticket
+from ticket_core.usecases.queries import get_ticket_by_number, list_my_jobs, list_my_tickets
+from ticket_core.usecases.work import put_on_hold, resolve_ticket, resume_work, start_work
+
+__all__ = [
+    "TicketDraft",
+    "accept_offer",
+    "add_comment",
+    "cancel_ticket",
+    "close_ticket",
+    "decline_offer",
+    "expire_offers",
+    "get_ticket_by_number",
+    "list_my_jobs",
+    "list_my_tickets",
+    "offer_ticket",
+    "open_ticket",
+    "put_on_hold",
+    "rate_ticket",
+    "reopen_ticket",
+    "resolve_ticket",
+    "resume_work",
+    "start_work",
+]

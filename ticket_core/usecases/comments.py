@@ -1,0 +1,54 @@
+"""Comments on tickets: public ones reach the client, internal ones stay with the staff."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from ticket_core.enums import Role, Visibility
+from ticket_core.errors import Forbidden
+from ticket_core.events import CommentAdded
+from ticket_core.model import Actor, Attachment, Comment
+from ticket_core.ports import UnitOfWork
+from ticket_core.usecases._common import clean_text, ensure_may_see, load_ticket, require_utc, save
+
+MAX_COMMENT = 4000
+
+
+async def add_comment(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: str,
+    now: datetime,
+    text: str,
+    visibility: Visibility = Visibility.PUBLIC,
+    attachments: tuple[Attachment, ...] = (),
+) -> Comment:
+    """Add a comment. Clients write public comments only, on their own tickets."""
+    require_utc(now)
+    body = clean_text(text, field="comment", max_len=MAX_COMMENT, required=not attachments) or ""
+    ticket = await load_ticket(uow, ticket_id)
+    ensure_may_see(ticket, actor)
+    if actor.role is Role.CLIENT and visibility is Visibility.INTERNAL:
+        raise Forbidden("Clients cannot write internal notes.")
+    if actor.role is Role.SYSTEM:
+        raise Forbidden("The system does not write comments.")
+    comment = Comment(
+        str(uuid.uuid4()), ticket.id, actor, body, Visibility(visibility), now, tuple(attachments)
+    )
+    await uow.comments.add(comment)
+    if actor.is_staff and visibility is Visibility.PUBLIC and ticket.first_response_at is None:
+        ticket.first_response_at = now
+        ticket.updated_at = now
+        await save(uow, ticket)
+    uow.record(
+        CommentAdded(
+            ticket_id=ticket.id,
+            actor=actor,
+            at=now,
+            comment_id=comment.id,
+            visibility=str(visibility),
+            text=body,
+        )
+    )
+    return comment

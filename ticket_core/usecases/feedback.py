@@ -1,0 +1,96 @@
+"""What the client does after the work: rate, close, reopen; and cancelling a request."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ticket_core.enums import Role, TicketStatus
+from ticket_core.errors import Forbidden, InvalidTransition, ValidationFailed
+from ticket_core.events import TicketCancelled, TicketClosed, TicketRated, TicketReopened
+from ticket_core.model import Actor, Ticket
+from ticket_core.ports import UnitOfWork
+from ticket_core.transitions import Action
+from ticket_core.usecases._common import apply, clean_text, ensure_may_see, load_ticket, save
+
+DEFAULT_REOPEN_WINDOW = timedelta(days=7)
+
+
+async def rate_ticket(
+    uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime, score: int, comment: str | None = None
+) -> Ticket:
+    """Record the client's 1-5 rating; a resolved ticket is closed by it. A ticket is rated once."""
+    if actor.role is not Role.CLIENT:
+        raise Forbidden("Only the client rates the work.")
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise ValidationFailed("Rate from 1 to 5.")
+    text = clean_text(comment, field="comment", max_len=1000)
+    ticket = await load_ticket(uow, ticket_id)
+    ensure_may_see(ticket, actor)
+    if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        raise InvalidTransition(
+            f"Ticket {ticket.ref} is not finished yet; you can rate it once it is resolved."
+        )
+    if ticket.rating is not None:
+        raise InvalidTransition(f"You have already rated {ticket.ref}. Thank you!")
+    ticket.rating = score
+    ticket.rating_comment = text
+    ticket.updated_at = now
+    if ticket.status is TicketStatus.RESOLVED:
+        apply(ticket, Action.CLOSE, actor, now)
+        uow.record(TicketClosed(ticket_id=ticket.id, actor=actor, at=now))
+    await save(uow, ticket)
+    uow.record(TicketRated(ticket_id=ticket.id, actor=actor, at=now, score=score, comment=text))
+    return ticket
+
+
+async def close_ticket(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime) -> Ticket:
+    """Close a resolved ticket (the client confirms, or the system after the confirmation period)."""
+    ticket = await load_ticket(uow, ticket_id)
+    ensure_may_see(ticket, actor)
+    apply(ticket, Action.CLOSE, actor, now)
+    await save(uow, ticket)
+    uow.record(TicketClosed(ticket_id=ticket.id, actor=actor, at=now))
+    return ticket
+
+
+async def cancel_ticket(
+    uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime, reason: str | None = None
+) -> Ticket:
+    """Cancel a request that is still open."""
+    text = clean_text(reason, field="reason", max_len=500)
+    ticket = await load_ticket(uow, ticket_id)
+    ensure_may_see(ticket, actor)
+    previous_assignee = ticket.assignee_id
+    apply(ticket, Action.CANCEL, actor, now)
+    await save(uow, ticket)
+    uow.record(
+        TicketCancelled(
+            ticket_id=ticket.id, actor=actor, at=now, reason=text, previous_assignee_id=previous_assignee
+        )
+    )
+    return ticket
+
+
+async def reopen_ticket(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: str,
+    now: datetime,
+    reason: str | None = None,
+    window: timedelta = DEFAULT_REOPEN_WINDOW,
+) -> Ticket:
+    """Reopen a resolved or closed ticket; a client may do it only within the reopen window."""
+    text = clean_text(reason, field="reason", max_len=1000)
+    ticket = await load_ticket(uow, ticket_id)
+    ensure_may_see(ticket, actor)
+    if actor.role is Role.CLIENT and ticket.resolved_at is not None and now - ticket.resolved_at > window:
+        raise InvalidTransition(
+            f"{ticket.ref} was resolved more than {window.days} days ago; please open a new request instead."
+        )
+    apply(ticket, Action.REOPEN, actor, now)
+    ticket.reopen_count += 1
+    ticket.rating = None
+    ticket.rating_comment = None
+    await save(uow, ticket)
+    uow.record(TicketReopened(ticket_id=ticket.id, actor=actor, at=now, reason=text))
+    return ticket

@@ -1,0 +1,162 @@
+"""Offering jobs to engineers, and their answers: accept, decline, expire."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from ticket_core.enums import OfferStatus, Role, TicketStatus
+from ticket_core.errors import AlreadyTaken, Forbidden, InvalidTransition, NotFound
+from ticket_core.events import (
+    NoEngineerAvailable,
+    OfferAccepted,
+    OfferDeclined,
+    OfferExpired,
+    TicketOffered,
+    TicketReturnedToQueue,
+)
+from ticket_core.model import Actor, Offer, Ticket
+from ticket_core.ports import UnitOfWork
+from ticket_core.routing import Candidate, JobFacts, rank_candidates
+from ticket_core.transitions import Action
+from ticket_core.usecases._common import apply, clean_text, load_ticket, require_utc, save
+
+DEFAULT_OFFER_TIMEOUT = timedelta(minutes=10)
+
+
+async def offer_ticket(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: str,
+    now: datetime,
+    *,
+    offer_timeout: timedelta = DEFAULT_OFFER_TIMEOUT,
+) -> Candidate | None:
+    """Route a waiting ticket to the best engineer not yet tried and offer it; return who got it.
+
+    Engineers who declined or let an offer expire on this ticket are not asked again. When nobody is left,
+    the ticket goes back to the queue and `NoEngineerAvailable` is recorded so supervisors are told.
+    """
+    require_utc(now)
+    if actor.role not in (Role.SYSTEM, Role.SUPERVISOR):
+        raise Forbidden("Only the dispatcher or a supervisor can offer jobs.")
+    ticket = await load_ticket(uow, ticket_id)
+    if ticket.status not in (TicketStatus.NEW, TicketStatus.REOPENED, TicketStatus.OFFERED):
+        raise InvalidTransition(f"Ticket {ticket.ref} is {ticket.status}; it is not waiting for an engineer.")
+    offers = await uow.offers.list_for_ticket(ticket.id)
+    if any(o.status is OfferStatus.PENDING for o in offers):
+        return None  # someone is already deciding; wait for the answer or the timeout
+    tried = {o.engineer_id for o in offers}
+    engineers = await uow.directory.list_staff(Role.ENGINEER)
+    loads = await uow.tickets.count_active_by_assignee()
+    contract = await uow.directory.get_contract(ticket.client_id)
+    ranked = rank_candidates(
+        JobFacts(ticket.category, ticket.priority, ticket.lat, ticket.lon), engineers, loads, contract, tried
+    )
+    if not ranked:
+        if ticket.status is TicketStatus.OFFERED:
+            apply(ticket, Action.RETURN_TO_QUEUE, Actor.system(), now)
+            await save(uow, ticket)
+        reason = (
+            "no engineer with this skill is free"
+            if not tried
+            else "every suitable engineer declined or did not answer"
+        )
+        uow.record(NoEngineerAvailable(ticket_id=ticket.id, actor=actor, at=now, reason=reason))
+        return None
+    best = ranked[0]
+    offer = Offer(
+        id=str(uuid.uuid4()),
+        ticket_id=ticket.id,
+        engineer_id=best.engineer_id,
+        status=OfferStatus.PENDING,
+        created_at=now,
+        expires_at=now + offer_timeout,
+        score=best.score,
+    )
+    await uow.offers.add(offer)
+    apply(ticket, Action.OFFER, actor, now)
+    await save(uow, ticket)
+    uow.record(
+        TicketOffered(
+            ticket_id=ticket.id,
+            actor=actor,
+            at=now,
+            engineer_id=best.engineer_id,
+            offer_id=offer.id,
+            reasons=best.reasons,
+        )
+    )
+    return best
+
+
+async def _pending_offer(uow: UnitOfWork, ticket: Ticket, engineer_id: str) -> Offer:
+    for offer in await uow.offers.list_for_ticket(ticket.id, OfferStatus.PENDING):
+        if offer.engineer_id == engineer_id:
+            return offer
+    if ticket.status not in (TicketStatus.NEW, TicketStatus.OFFERED, TicketStatus.REOPENED):
+        if ticket.assignee_id == engineer_id:
+            raise InvalidTransition(f"You have already accepted {ticket.ref}.")
+        raise AlreadyTaken(f"Ticket {ticket.ref} was already taken by another engineer.")
+    raise NotFound(f"The offer for {ticket.ref} is no longer open for you.")
+
+
+async def accept_offer(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime) -> Ticket:
+    """Accept a job. Exactly one of several concurrent accepts wins; the others get AlreadyTaken."""
+    if actor.role is not Role.ENGINEER:
+        raise Forbidden("Only engineers accept jobs.")
+    ticket = await load_ticket(uow, ticket_id)
+    offer = await _pending_offer(uow, ticket, actor.id)
+    apply(ticket, Action.ACCEPT, actor, now)
+    ticket.assignee_id = actor.id
+    ticket.first_response_at = ticket.first_response_at or now
+    await save(uow, ticket, on_conflict="taken")
+    await uow.offers.set_status(offer.id, OfferStatus.ACCEPTED, now)
+    for other in await uow.offers.list_for_ticket(ticket.id, OfferStatus.PENDING):
+        await uow.offers.set_status(other.id, OfferStatus.WITHDRAWN, now, "taken by another engineer")
+    uow.record(OfferAccepted(ticket_id=ticket.id, actor=actor, at=now, engineer_id=actor.id))
+    return ticket
+
+
+async def decline_offer(
+    uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime, reason: str | None = None
+) -> Ticket:
+    """Decline a job; the dispatcher then offers it to the next candidate."""
+    require_utc(now)
+    if actor.role is not Role.ENGINEER:
+        raise Forbidden("Only engineers decline jobs.")
+    reason = clean_text(reason, field="reason", max_len=500)
+    ticket = await load_ticket(uow, ticket_id)
+    offer = await _pending_offer(uow, ticket, actor.id)
+    await uow.offers.set_status(offer.id, OfferStatus.DECLINED, now, reason)
+    uow.record(OfferDeclined(ticket_id=ticket.id, actor=actor, at=now, engineer_id=actor.id, reason=reason))
+    await _requeue_if_nobody_left(uow, ticket, now, "offer declined")
+    return ticket
+
+
+async def expire_offers(uow: UnitOfWork, now: datetime, limit: int = 100) -> list[str]:
+    """Expire pending offers past their deadline; return the ids of tickets to offer again."""
+    require_utc(now)
+    tickets: list[str] = []
+    for offer in await uow.offers.list_expired(now, limit):
+        await uow.offers.set_status(offer.id, OfferStatus.EXPIRED, now, "no answer in time")
+        ticket = await uow.tickets.get(offer.ticket_id)
+        uow.record(
+            OfferExpired(
+                ticket_id=offer.ticket_id, actor=Actor.system(), at=now, engineer_id=offer.engineer_id
+            )
+        )
+        if ticket is not None:
+            await _requeue_if_nobody_left(uow, ticket, now, "offer expired")
+            tickets.append(ticket.id)
+    return tickets
+
+
+async def _requeue_if_nobody_left(uow: UnitOfWork, ticket: Ticket, now: datetime, reason: str) -> None:
+    if ticket.status is not TicketStatus.OFFERED:
+        return
+    if await uow.offers.list_for_ticket(ticket.id, OfferStatus.PENDING):
+        return
+    apply(ticket, Action.RETURN_TO_QUEUE, Actor.system(), now)
+    await save(uow, ticket)
+    uow.record(TicketReturnedToQueue(ticket_id=ticket.id, actor=Actor.system(), at=now, reason=reason))
