@@ -1,0 +1,298 @@
+"""An in-memory unit of work implementing every port, for fast unit tests of use cases and dialogue.
+
+Commits copy the working set over the committed state; rollback discards it. Optimistic locking and
+inbound dedup behave like the SQL implementation.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ticket_core.enums import ACTIVE_JOB_STATUSES, OfferStatus, Role, TicketStatus, Visibility
+from ticket_core.errors import StaleTicket
+from ticket_core.events import DomainEvent, actor_to_dict
+from ticket_core.model import (
+    ChannelAccount,
+    Client,
+    Comment,
+    Contact,
+    Contract,
+    Offer,
+    Site,
+    StaffMember,
+    Ticket,
+)
+
+
+@dataclass
+class MemoryState:
+    """Everything the memory database holds."""
+
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    offers: dict[str, Offer] = field(default_factory=dict)
+    clients: dict[str, Client] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    sites: dict[str, Site] = field(default_factory=dict)
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    staff: dict[str, StaffMember] = field(default_factory=dict)
+    accounts: dict[tuple[str, str, str], ChannelAccount] = field(default_factory=dict)
+    comments: list[Comment] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    inbound: set[str] = field(default_factory=set)
+    conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    interactions: list[dict[str, Any]] = field(default_factory=list)
+    counter: int = 1000
+
+
+class _Repo:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def s(self) -> MemoryState:
+        return self._uow.work
+
+
+class MemoryTickets(_Repo):
+    async def next_number(self) -> int:
+        self.s.counter += 1
+        return self.s.counter
+
+    async def add(self, ticket: Ticket) -> None:
+        ticket.version = 1
+        self.s.tickets[ticket.id] = copy.deepcopy(ticket)
+
+    async def get(self, ticket_id: str) -> Ticket | None:
+        t = self.s.tickets.get(ticket_id)
+        return copy.deepcopy(t) if t else None
+
+    async def get_by_number(self, number: int) -> Ticket | None:
+        for t in self.s.tickets.values():
+            if t.number == number:
+                return copy.deepcopy(t)
+        return None
+
+    async def update(self, ticket: Ticket) -> None:
+        stored = self.s.tickets.get(ticket.id)
+        committed = self._uow.committed.tickets.get(ticket.id)
+        if committed is not None and stored is not None and committed.version > stored.version:
+            raise StaleTicket(ticket.id)  # another unit committed a change since this one read
+        if stored is None or stored.version != ticket.version:
+            raise StaleTicket(ticket.id)
+        ticket.version += 1
+        self.s.tickets[ticket.id] = copy.deepcopy(ticket)
+
+    async def list_for_client(
+        self, client_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 20
+    ) -> list[Ticket]:
+        found = [t for t in self.s.tickets.values() if t.client_id == client_id and (not statuses or t.status in statuses)]
+        return [copy.deepcopy(t) for t in sorted(found, key=lambda t: -t.number)[:limit]]
+
+    async def list_for_assignee(
+        self, engineer_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 50
+    ) -> list[Ticket]:
+        found = [
+            t for t in self.s.tickets.values() if t.assignee_id == engineer_id and (not statuses or t.status in statuses)
+        ]
+        return [copy.deepcopy(t) for t in sorted(found, key=lambda t: -t.number)[:limit]]
+
+    async def count_active_by_assignee(self) -> dict[str, int]:
+        loads: dict[str, int] = {}
+        for t in self.s.tickets.values():
+            if t.assignee_id and t.status in ACTIVE_JOB_STATUSES:
+                loads[t.assignee_id] = loads.get(t.assignee_id, 0) + 1
+        return loads
+
+
+class MemoryOffers(_Repo):
+    async def add(self, offer: Offer) -> None:
+        self.s.offers[offer.id] = copy.deepcopy(offer)
+
+    async def get(self, offer_id: str) -> Offer | None:
+        o = self.s.offers.get(offer_id)
+        return copy.deepcopy(o) if o else None
+
+    async def list_for_ticket(self, ticket_id: str, status: OfferStatus | None = None) -> list[Offer]:
+        found = [o for o in self.s.offers.values() if o.ticket_id == ticket_id and (status is None or o.status is status)]
+        return [copy.deepcopy(o) for o in sorted(found, key=lambda o: o.created_at)]
+
+    async def set_status(self, offer_id: str, status: OfferStatus, at: datetime, reason: str | None = None) -> None:
+        o = self.s.offers[offer_id]
+        o.status, o.decided_at, o.reason = status, at, reason
+
+    async def list_expired(self, now: datetime, limit: int = 100) -> list[Offer]:
+        found = [o for o in self.s.offers.values() if o.status is OfferStatus.PENDING and o.expires_at <= now]
+        return [copy.deepcopy(o) for o in found[:limit]]
+
+
+class MemoryDirectory(_Repo):
+    async def get_client(self, client_id: str) -> Client | None:
+        return self.s.clients.get(client_id)
+
+    async def add_client(self, client: Client) -> None:
+        self.s.clients[client.id] = client
+
+    async def get_contact(self, contact_id: str) -> Contact | None:
+        c = self.s.contacts.get(contact_id)
+        return copy.deepcopy(c) if c else None
+
+    async def add_contact(self, contact: Contact) -> None:
+        self.s.contacts[contact.id] = copy.deepcopy(contact)
+
+    async def update_contact(self, contact: Contact) -> None:
+        self.s.contacts[contact.id] = copy.deepcopy(contact)
+
+    async def find_contact_by_phone(self, phone: str) -> Contact | None:
+        return next((copy.deepcopy(c) for c in self.s.contacts.values() if c.phone == phone), None)
+
+    async def list_contacts(self, client_id: str | None = None) -> list[Contact]:
+        return [c for c in self.s.contacts.values() if client_id is None or c.client_id == client_id]
+
+    async def get_site(self, site_id: str) -> Site | None:
+        return self.s.sites.get(site_id)
+
+    async def add_site(self, site: Site) -> None:
+        self.s.sites[site.id] = site
+
+    async def list_sites(self, client_id: str) -> list[Site]:
+        return sorted((s for s in self.s.sites.values() if s.client_id == client_id), key=lambda s: s.name)
+
+    async def get_contract(self, client_id: str) -> Contract | None:
+        return next((c for c in self.s.contracts.values() if c.client_id == client_id and c.active), None)
+
+    async def add_contract(self, contract: Contract) -> None:
+        self.s.contracts[contract.id] = contract
+
+    async def get_staff(self, staff_id: str) -> StaffMember | None:
+        return self.s.staff.get(staff_id)
+
+    async def add_staff(self, member: StaffMember) -> None:
+        self.s.staff[member.id] = member
+
+    async def list_staff(self, role: Role | None = None) -> list[StaffMember]:
+        return sorted((m for m in self.s.staff.values() if role is None or m.role is role), key=lambda m: m.id)
+
+    async def find_staff_by_join_code(self, code: str) -> StaffMember | None:
+        return next((m for m in self.s.staff.values() if m.join_code and m.join_code == code), None)
+
+
+class MemoryAccounts(_Repo):
+    async def find(self, channel: str, bot: str, account_id: str) -> ChannelAccount | None:
+        return self.s.accounts.get((channel, bot, account_id))
+
+    async def link(self, account: ChannelAccount) -> None:
+        self.s.accounts[(account.channel, account.bot, account.account_id)] = account
+
+    async def list_for_person(self, person_id: str, bot: str | None = None) -> list[ChannelAccount]:
+        return [a for a in self.s.accounts.values() if a.person_id == person_id and (bot is None or a.bot == bot)]
+
+
+class MemoryComments(_Repo):
+    async def add(self, comment: Comment) -> None:
+        self.s.comments.append(comment)
+
+    async def list_for_ticket(self, ticket_id: str, include_internal: bool) -> list[Comment]:
+        return [
+            c
+            for c in self.s.comments
+            if c.ticket_id == ticket_id and (include_internal or c.visibility is Visibility.PUBLIC)
+        ]
+
+
+class MemoryEvents(_Repo):
+    async def append(self, event: DomainEvent) -> None:
+        self.s.events.append(
+            {"name": event.name, "ticket_id": event.ticket_id, "actor": actor_to_dict(event.actor), "at": event.at, "data": event.data()}
+        )
+
+    async def list_for_ticket(self, ticket_id: str) -> list[dict[str, Any]]:
+        return [e for e in self.s.events if e["ticket_id"] == ticket_id]
+
+
+class MemoryOutbox(_Repo):
+    async def add(self, channel: str, bot: str, chat_id: str, payload: dict[str, Any], at: datetime) -> None:
+        self.s.outbox.append({"channel": channel, "bot": bot, "chat_id": chat_id, "payload": payload, "at": at})
+
+
+class MemoryInbound(_Repo):
+    async def first_time(self, dedup_key: str, at: datetime) -> bool:
+        if dedup_key in self.s.inbound:
+            return False
+        self.s.inbound.add(dedup_key)
+        return True
+
+
+class MemoryConversations(_Repo):
+    async def load(self, key: str) -> dict[str, Any] | None:
+        st = self.s.conversations.get(key)
+        return copy.deepcopy(st) if st is not None else None
+
+    async def save(self, key: str, state: dict[str, Any], at: datetime) -> None:
+        self.s.conversations[key] = copy.deepcopy(state)
+
+    async def clear(self, key: str) -> None:
+        self.s.conversations.pop(key, None)
+
+
+class MemoryInteractions(_Repo):
+    async def add(self, kind: str, at: datetime, **fields: Any) -> None:
+        self.s.interactions.append({"kind": kind, "at": at, **fields})
+
+
+class MemoryUnitOfWork:
+    """A unit of work over a shared `MemoryState`."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self.committed = state
+        self.work = copy.deepcopy(state)
+        self.tickets = MemoryTickets(self)
+        self.offers = MemoryOffers(self)
+        self.directory = MemoryDirectory(self)
+        self.accounts = MemoryAccounts(self)
+        self.comments = MemoryComments(self)
+        self.events = MemoryEvents(self)
+        self.outbox = MemoryOutbox(self)
+        self.inbound = MemoryInbound(self)
+        self.conversations = MemoryConversations(self)
+        self.interactions = MemoryInteractions(self)
+        self._recorded: list[DomainEvent] = []
+        self._written = 0
+
+    def record(self, event: DomainEvent) -> None:
+        self._recorded.append(event)
+
+    @property
+    def collected(self) -> list[DomainEvent]:
+        return list(self._recorded)
+
+    async def commit(self) -> None:
+        for event in self._recorded[self._written :]:
+            await self.events.append(event)
+        self._written = len(self._recorded)
+        for name in vars(self.committed):
+            setattr(self.committed, name, copy.deepcopy(getattr(self.work, name)))
+
+    async def rollback(self) -> None:
+        self.work = copy.deepcopy(self.committed)
+
+    async def __aenter__(self) -> MemoryUnitOfWork:
+        self.work = copy.deepcopy(self.committed)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.rollback()
+
+
+class MemoryUnitOfWorkFactory:
+    """Callable returning fresh units of work over one shared state."""
+
+    def __init__(self, state: MemoryState | None = None) -> None:
+        self.state = state or MemoryState()
+
+    def __call__(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.state)
