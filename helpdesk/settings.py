@@ -24,18 +24,26 @@ class Settings(BaseSettings):
         default=f"sqlite+aiosqlite:///{ROOT / 'var' / 'helpdesk.db'}",
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db",
     )
-    redis_url: str | None = Field(default=None, description="redis://host:6379/0; in-process state when unset")
+    redis_url: str | None = Field(
+        default=None, description="redis://host:6379/0; in-process state when unset"
+    )
 
     # HTTP
     host: str = "127.0.0.1"
     port: int = 8080
-    public_url: str | None = Field(default=None, description="https base URL; when set, Telegram uses webhooks")
-    secret_key: str = Field(default="change-me-in-production", description="signs button payloads and sessions")
+    public_url: str | None = Field(
+        default=None, description="https base URL; when set, Telegram uses webhooks"
+    )
+    secret_key: str = Field(
+        default="change-me-in-production", description="signs button payloads and sessions"
+    )
 
     # Telegram
     telegram_client_token: str | None = None
     telegram_staff_token: str | None = None
-    telegram_api_base: str | None = Field(default=None, description="Bot API base URL (a local server or a fake)")
+    telegram_api_base: str | None = Field(
+        default=None, description="Bot API base URL (a local server or a fake)"
+    )
     telegram_webhook_secret: str | None = None
     telegram_staff_chat_id: str | None = Field(default=None, description="staff supergroup chat id")
 

@@ -130,6 +130,12 @@ class TicketRated(DomainEvent):
     comment: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class RatingCommented(DomainEvent):
+    name: ClassVar[str] = "rating_commented"
+    comment: str
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.name: cls
     for cls in (
@@ -149,6 +155,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         TicketReopened,
         CommentAdded,
         TicketRated,
+        RatingCommented,
     )
 }
 

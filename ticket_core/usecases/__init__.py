@@ -1,7 +1,13 @@
 """Use cases: every state change of a ticket goes through one of these and records an event."""
 
 from ticket_core.usecases.comments import add_comment
-from ticket_core.usecases.feedback import cancel_ticket, close_ticket, rate_ticket, reopen_ticket
+from ticket_core.usecases.feedback import (
+    add_rating_comment,
+    cancel_ticket,
+    close_ticket,
+    rate_ticket,
+    reopen_ticket,
+)
 from ticket_core.usecases.offers import accept_offer, decline_offer, expire_offers, offer_ticket
 from ticket_core.usecases.opening import TicketDraft, open_ticket
 from ticket_core.usecases.queries import get_ticket_by_number, list_my_jobs, list_my_tickets
@@ -11,6 +17,7 @@ __all__ = [
     "TicketDraft",
     "accept_offer",
     "add_comment",
+    "add_rating_comment",
     "cancel_ticket",
     "close_ticket",
     "decline_offer",

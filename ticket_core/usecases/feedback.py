@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from ticket_core.enums import Role, TicketStatus
 from ticket_core.errors import Forbidden, InvalidTransition, ValidationFailed
-from ticket_core.events import TicketCancelled, TicketClosed, TicketRated, TicketReopened
+from ticket_core.events import RatingCommented, TicketCancelled, TicketClosed, TicketRated, TicketReopened
 from ticket_core.model import Actor, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.transitions import Action
@@ -40,6 +40,26 @@ async def rate_ticket(
         uow.record(TicketClosed(ticket_id=ticket.id, actor=actor, at=now))
     await save(uow, ticket)
     uow.record(TicketRated(ticket_id=ticket.id, actor=actor, at=now, score=score, comment=text))
+    return ticket
+
+
+async def add_rating_comment(
+    uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime, comment: str
+) -> Ticket:
+    """Attach the client's comment to a rating they gave without one."""
+    if actor.role is not Role.CLIENT:
+        raise Forbidden("Only the client comments on their rating.")
+    text = clean_text(comment, field="comment", max_len=1000, required=True)
+    ticket = await load_ticket(uow, ticket_id)
+    ensure_may_see(ticket, actor)
+    if ticket.rating is None:
+        raise InvalidTransition(f"{ticket.ref} has no rating yet; rate it from 1 to 5 first.")
+    if ticket.rating_comment:
+        raise InvalidTransition(f"Your comment on {ticket.ref} is already saved.")
+    ticket.rating_comment = text
+    ticket.updated_at = now
+    await save(uow, ticket)
+    uow.record(RatingCommented(ticket_id=ticket.id, actor=actor, at=now, comment=text or ""))
     return ticket
 
 

@@ -46,7 +46,9 @@ async def offer_ticket(
     offers = await uow.offers.list_for_ticket(ticket.id)
     if any(o.status is OfferStatus.PENDING for o in offers):
         return None  # someone is already deciding; wait for the answer or the timeout
-    tried = {o.engineer_id for o in offers}
+    # After a reopen, everyone may be asked again (the engineer who knows the job first of all).
+    since = ticket.reopened_at or ticket.created_at
+    tried = {o.engineer_id for o in offers if o.created_at >= since}
     engineers = await uow.directory.list_staff(Role.ENGINEER)
     loads = await uow.tickets.count_active_by_assignee()
     contract = await uow.directory.get_contract(ticket.client_id)

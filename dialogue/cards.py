@@ -1,0 +1,110 @@
+"""Texts and buttons for ticket cards that several flows show."""
+
+from __future__ import annotations
+
+from dialogue.outgoing import ButtonSpec
+from dialogue.texts import category_name, priority_name, status_name, t
+from ticket_core.enums import TicketStatus
+from ticket_core.model import Ticket
+from ticket_core.ports import UnitOfWork
+
+MAX_DESCRIPTION_IN_CARD = 600
+
+
+def short(text: str, limit: int) -> str:
+    """Cut a text to `limit` characters on a word boundary, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+async def where_of(uow: UnitOfWork, ticket: Ticket) -> str:
+    """The site name and address of a ticket, as one line."""
+    if ticket.site_id:
+        site = await uow.directory.get_site(ticket.site_id)
+        if site is not None:
+            return f"{site.name}, {site.address}"
+    if ticket.address:
+        return ticket.address
+    if ticket.lat is not None and ticket.lon is not None:
+        return f"{ticket.lat:.5f}, {ticket.lon:.5f}"
+    return "-"
+
+
+def map_link(ticket: Ticket) -> str:
+    """An OpenStreetMap link to the ticket's location, or an empty string."""
+    if ticket.lat is None or ticket.lon is None:
+        return ""
+    return f"\nhttps://www.openstreetmap.org/?mlat={ticket.lat:.5f}&mlon={ticket.lon:.5f}#map=17/{ticket.lat:.5f}/{ticket.lon:.5f}"
+
+
+async def client_name(uow: UnitOfWork, ticket: Ticket) -> str:
+    """The client's name for staff cards."""
+    client = await uow.directory.get_client(ticket.client_id)
+    contact = await uow.directory.get_contact(ticket.contact_id) if ticket.contact_id else None
+    name = client.name if client else ticket.client_id
+    return f"{name} ({contact.name}{', ' + contact.phone if contact.phone else ''})" if contact else name
+
+
+async def offer_card(
+    uow: UnitOfWork, ticket: Ticket, lang: str, reasons: list[str]
+) -> tuple[str, list[list[ButtonSpec]]]:
+    """The job offer an engineer sees, with Accept / Decline."""
+    photos = sum(1 for a in ticket.attachments if a.kind == "photo")
+    text = t(
+        lang,
+        "offer_card",
+        ref=ticket.ref,
+        priority=priority_name(lang, ticket.priority),
+        client=await client_name(uow, ticket),
+        where=await where_of(uow, ticket),
+        map=map_link(ticket),
+        category=category_name(lang, ticket.category),
+        description=short(ticket.description, MAX_DESCRIPTION_IN_CARD),
+        photos=t(lang, "summary_photos", n=photos) if photos else "",
+        why=", ".join(reasons) or "-",
+    )
+    buttons = [
+        [(t(lang, "btn_accept"), f"of:a:{ticket.number}"), (t(lang, "btn_decline"), f"of:d:{ticket.number}")]
+    ]
+    return text, buttons
+
+
+def job_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
+    """The buttons an engineer has on one of their jobs, by its status."""
+    n = ticket.number
+    if ticket.status is TicketStatus.ACCEPTED:
+        return [
+            [(t(lang, "btn_start"), f"jb:s:{n}"), (t(lang, "btn_hold"), f"jb:h:{n}")],
+            [(t(lang, "btn_done"), f"jb:d:{n}")],
+        ]
+    if ticket.status is TicketStatus.IN_PROGRESS:
+        return [[(t(lang, "btn_hold"), f"jb:h:{n}"), (t(lang, "btn_done"), f"jb:d:{n}")]]
+    if ticket.status is TicketStatus.ON_HOLD:
+        return [[(t(lang, "btn_resume"), f"jb:r:{n}"), (t(lang, "btn_done"), f"jb:d:{n}")]]
+    return []
+
+
+async def job_card(uow: UnitOfWork, ticket: Ticket, lang: str) -> tuple[str, list[list[ButtonSpec]]]:
+    """One job as the engineer sees it in /jobs, with the next steps as buttons."""
+    text = t(
+        lang,
+        "job_card",
+        ref=ticket.ref,
+        status=status_name(lang, ticket.status),
+        client=await client_name(uow, ticket),
+        where=await where_of(uow, ticket),
+        description=short(ticket.description, 300),
+    )
+    return text, job_buttons(ticket, lang)
+
+
+def rating_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
+    """1-5 rating buttons plus "Not fixed"."""
+    n = ticket.number
+    return [
+        [(str(score), f"rt:{n}:{score}") for score in range(1, 6)],
+        [(t(lang, "btn_not_fixed"), f"ro:{n}")],
+    ]

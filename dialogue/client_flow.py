@@ -1,0 +1,363 @@
+"""The client's side of the conversation: answer from the KB first, then intake, tickets, rating."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from kb_search.model import Reader
+
+from dialogue import client_intake as intake
+from dialogue.cards import short
+from dialogue.identity import ClientPerson
+from dialogue.texts import SUPPORTED, norm_lang, status_name
+from dialogue.turn import Turn
+from dialogue.understanding import Parser, Understanding, ticket_number, understand
+from ticket_core import usecases as uc
+from ticket_core.enums import OPEN_STATUSES, TicketStatus, Visibility
+from ticket_core.model import Attachment, format_ref
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000
+KB_ANSWER_CHARS = 1500
+KB_CHOICES = 3
+SMALL_TALK = {"greet": "greet", "thank": "thanks_reply", "goodbye": "goodbye"}
+SMALL_TALK_MAX_WORDS = 4
+
+
+class KnowledgeSource(Protocol):
+    """What the client flow needs from kb_search.KnowledgeBase."""
+
+    async def search(self, query: str, reader: Reader, k: int = 5) -> Any: ...
+
+    async def get(self, article_id: str, reader: Reader) -> Any: ...
+
+
+class ClientFlow:
+    """Handles every message a client sends to the client bot."""
+
+    def __init__(self, kb: KnowledgeSource | None, nlu: Parser | None) -> None:
+        self.kb = kb
+        self.nlu = nlu
+
+    async def handle(self, turn: Turn, person: ClientPerson, action: str | None) -> None:
+        """Route one inbound message: a button action, a command, media, or free text."""
+        inbound = turn.inbound
+        if action is not None:
+            await self._button(turn, person, action)
+            return
+        if inbound.media:
+            await self._media(turn, person)
+            return
+        if inbound.location is not None:
+            if turn.state.get("stage") == "intake":
+                await intake.on_location(turn, person, inbound.location.lat, inbound.location.lon)
+            else:
+                intake.start(turn)
+                turn.state["draft"]["lat"], turn.state["draft"]["lon"] = (
+                    inbound.location.lat,
+                    inbound.location.lon,
+                )
+                await intake.ask_next(turn, person)
+            return
+        text = (inbound.text or "").strip()
+        if not text:
+            turn.say("unsupported" if inbound.contact is None else "empty_text")
+            return
+        if len(text) > MAX_TEXT:
+            turn.say("too_long", n=len(text), max=MAX_TEXT)
+            return
+        if text.startswith("/"):
+            await self._command(turn, person, text)
+            return
+        stage = turn.state.get("stage")
+        if stage == "intake":
+            await intake.on_text(turn, person, text)
+        elif stage == "rating_comment":
+            await self._rating_comment(turn, person, text)
+        elif stage == "reopen":
+            await self._reopen(turn, person, text)
+        else:
+            await self._free_text(turn, person, text)
+
+    # --- free text: understand, then answer from the KB
+    async def _free_text(self, turn: Turn, person: ClientPerson, text: str) -> None:
+        meaning = await understand(self.nlu, text)
+        intent = meaning.intent
+        if intent in SMALL_TALK and len(text.split()) <= SMALL_TALK_MAX_WORDS:
+            turn.say(SMALL_TALK[intent])
+            return
+        if intent == "check_status":
+            await self._status(turn, person, meaning.entities.get("ticket_number"))
+            return
+        if intent == "cancel_ticket" and meaning.entities.get("ticket_number"):
+            await self._ask_cancel(turn, person, meaning.entities["ticket_number"])
+            return
+        if intent == "change_language":
+            self._choose_language(turn)
+            return
+        if intent == "talk_to_human":
+            intake.start(turn, understanding=meaning)
+            await intake.ask_next(turn, person)
+            return
+        await self._answer_from_kb(turn, person, text, meaning)
+
+    async def _answer_from_kb(
+        self, turn: Turn, person: ClientPerson, text: str, meaning: Understanding
+    ) -> None:
+        result = None
+        if self.kb is not None:
+            result = await self.kb.search(text, Reader.client(person.contact.client_id), k=5)
+        hits = list(getattr(result, "hits", []) or [])
+        common: dict[str, Any] = {
+            "contact_id": person.contact.id,
+            "channel": str(turn.inbound.channel),
+            "query": text,
+        }
+        if result is not None and result.confident and hits:
+            article = await self.kb.get(hits[0].article_id, Reader.client(person.contact.client_id))  # type: ignore[union-attr]
+            if article is not None:
+                body = (
+                    short(article.body, KB_ANSWER_CHARS)
+                    if len(article.body) > KB_ANSWER_CHARS
+                    else article.body
+                )
+                turn.say("kb_answer", title=article.title, body=body)
+                turn.say(
+                    "kb_helped_q", [[(turn.tr("btn_helped"), "kb:y:0"), (turn.tr("btn_not_helped"), "kb:n")]]
+                )
+                turn.state.update(stage="kb", query=text, choices=[article.id], meaning=meaning.entities)
+                await turn.uow.interactions.add("kb_answer", turn.now, article_id=article.id, **common)
+                return
+        await turn.uow.interactions.add("kb_no_answer", turn.now, data={"hits": len(hits)}, **common)
+        gaps = getattr(turn.uow, "gaps", None)
+        if gaps is not None:
+            best = hits[0].score if hits else 0.0
+            await gaps.record(text, Reader.client(person.contact.client_id), best, turn.now)
+        if hits:
+            choices = [h.article_id for h in hits[:KB_CHOICES]]
+            rows = [[(short(h.title, 60), f"kb:s:{i}")] for i, h in enumerate(hits[:KB_CHOICES])]
+            turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), "kb:n")]])
+            turn.state.update(stage="kb", query=text, choices=choices, meaning=meaning.entities)
+            return
+        turn.say("kb_not_found")
+        intake.start(turn, question=text, understanding=meaning)
+        await intake.ask_next(turn, person)
+
+    # --- buttons
+    async def _button(self, turn: Turn, person: ClientPerson, action: str) -> None:
+        head = action.split(":", 1)[0]
+        if head == "in":
+            await intake.on_button(turn, person, action)
+        elif head == "kb":
+            await self._kb_button(turn, person, action)
+        elif head == "rt":
+            await self._rate(turn, person, action)
+        elif head == "ro":
+            number = action.split(":")[1]
+            turn.state.update(stage="reopen", ticket=int(number))
+            turn.say("reopen_q", ref=format_ref(int(number)))
+        elif head == "cx":
+            await self._cancel_button(turn, person, action)
+        elif head == "lg":
+            self._set_language(turn, person, action.split(":")[1])
+        elif head == "tk":
+            await self._status(turn, person, action.split(":")[1])
+        else:
+            turn.say("bad_button")
+
+    async def _kb_button(self, turn: Turn, person: ClientPerson, action: str) -> None:
+        parts = action.split(":")
+        choices: list[str] = turn.state.get("choices") or []
+        query = turn.state.get("query") or ""
+        common: dict[str, Any] = {
+            "contact_id": person.contact.id,
+            "channel": str(turn.inbound.channel),
+            "query": query,
+        }
+        if parts[1] == "y" and choices:
+            await turn.uow.interactions.add("kb_helped", turn.now, article_id=choices[0], **common)
+            for key in ("stage", "query", "choices", "meaning"):
+                turn.state.pop(key, None)
+            turn.say("kb_glad")
+        elif parts[1] == "n":
+            await turn.uow.interactions.add(
+                "kb_not_helped", turn.now, article_id=choices[0] if choices else None, **common
+            )
+            meaning = Understanding(entities=dict(turn.state.get("meaning") or {}))
+            intake.start(turn, question=query, understanding=meaning)
+            await intake.ask_next(turn, person)
+        elif parts[1] == "s" and len(parts) > 2 and parts[2].isdigit() and int(parts[2]) < len(choices):
+            chosen = choices[int(parts[2])]
+            article = await self.kb.get(chosen, Reader.client(person.contact.client_id)) if self.kb else None
+            if article is None:
+                turn.say("bad_button")
+                return
+            turn.say("kb_answer", title=article.title, body=short(article.body, KB_ANSWER_CHARS))
+            turn.say(
+                "kb_helped_q", [[(turn.tr("btn_helped"), "kb:y:0"), (turn.tr("btn_not_helped"), "kb:n")]]
+            )
+            turn.state["choices"] = [chosen]
+            await turn.uow.interactions.add("kb_answer", turn.now, article_id=chosen, **common)
+        else:
+            turn.say("bad_button")
+
+    async def _rate(self, turn: Turn, person: ClientPerson, action: str) -> None:
+        _, number, score = action.split(":")
+        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, int(number))
+        await uc.rate_ticket(turn.uow, person.actor, ticket.id, turn.now, int(score))
+        turn.state.update(stage="rating_comment", ticket=ticket.number)
+        turn.say("rated_thanks", score=score)
+
+    async def _rating_comment(self, turn: Turn, person: ClientPerson, text: str) -> None:
+        number = int(turn.state.pop("ticket"))
+        turn.state.pop("stage", None)
+        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
+        await uc.add_rating_comment(turn.uow, person.actor, ticket.id, turn.now, text)
+        turn.say("rating_comment_saved")
+
+    async def _reopen(self, turn: Turn, person: ClientPerson, text: str) -> None:
+        number = int(turn.state.pop("ticket"))
+        turn.state.pop("stage", None)
+        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
+        await uc.reopen_ticket(turn.uow, person.actor, ticket.id, turn.now, text)
+        turn.say("reopened_ok", ref=ticket.ref)
+
+    # --- media: photos go to the form, or to the one open ticket
+    async def _media(self, turn: Turn, person: ClientPerson) -> None:
+        attachments = [
+            Attachment(m.kind, m.file_id, str(turn.inbound.channel), m.caption) for m in turn.inbound.media
+        ]
+        if turn.state.get("stage") == "intake":
+            for a in attachments:
+                intake.on_photo(turn, a)
+            return
+        open_tickets = await uc.list_my_tickets(turn.uow, person.actor, open_only=True)
+        if len(open_tickets) == 1:
+            ticket = open_tickets[0]
+            await uc.add_comment(
+                turn.uow,
+                person.actor,
+                ticket.id,
+                turn.now,
+                turn.inbound.text or "",
+                Visibility.PUBLIC,
+                tuple(attachments),
+            )
+            turn.say("photo_added")
+            return
+        draft = intake.start(turn, question=turn.inbound.text or "")
+        draft["attachments"] = [
+            {"kind": a.kind, "file_id": a.file_id, "channel": a.channel, "caption": a.caption}
+            for a in attachments
+        ]
+        await intake.ask_next(turn, person)
+
+    # --- commands
+    async def _command(self, turn: Turn, person: ClientPerson, text: str) -> None:
+        command, _, arg = text.partition(" ")
+        command = command.split("@", 1)[0].lower()
+        arg = arg.strip()
+        if command == "/start":
+            turn.say("welcome", name=person.contact.name)
+        elif command == "/help":
+            turn.say("help")
+        elif command in ("/tickets", "/my"):
+            await self._my_tickets(turn, person)
+        elif command == "/status":
+            await self._status(turn, person, arg or None)
+        elif command == "/cancel":
+            if turn.state.get("stage") == "intake" and not arg:
+                for key in ("stage", "step", "draft"):
+                    turn.state.pop(key, None)
+                turn.say("intake_cancelled")
+            else:
+                await self._ask_cancel(turn, person, arg or None)
+        elif command == "/new":
+            intake.start(turn)
+            await intake.ask_next(turn, person)
+        elif command == "/lang":
+            if arg.lower() in SUPPORTED:
+                self._set_language(turn, person, arg.lower())
+            else:
+                self._choose_language(turn)
+        elif command in ("/ru", "/en"):
+            self._set_language(turn, person, command[1:])
+        else:
+            turn.say("help")
+
+    def _choose_language(self, turn: Turn) -> None:
+        turn.say("lang_choose", [[("Русский", "lg:ru"), ("English", "lg:en")]])
+
+    def _set_language(self, turn: Turn, person: ClientPerson, lang: str) -> None:
+        turn.lang = norm_lang(lang)
+        turn.state["lang"] = turn.lang
+        person.contact.lang = turn.lang  # the engine saves a changed contact at the end of the turn
+        turn.say("lang_set")
+
+    async def _my_tickets(self, turn: Turn, person: ClientPerson) -> None:
+        tickets = await uc.list_my_tickets(turn.uow, person.actor, limit=10)
+        if not tickets:
+            turn.say("no_tickets")
+            return
+        lines = "\n".join(
+            turn.tr(
+                "ticket_line",
+                ref=t.ref,
+                status=status_name(turn.lang, t.status),
+                description=short(t.description, 60),
+            )
+            for t in tickets
+        )
+        rows = [[(t.ref, f"tk:{t.number}")] for t in tickets if t.status in OPEN_STATUSES][:5]
+        turn.say("my_tickets", rows, lines=lines)
+
+    async def _status(self, turn: Turn, person: ClientPerson, ref: str | None) -> None:
+        number = ticket_number(ref, allow_bare=True) if ref else None
+        if number is None:
+            await self._my_tickets(turn, person)
+            return
+        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
+        assignee = ""
+        if ticket.assignee_id:
+            member = await turn.uow.directory.get_staff(ticket.assignee_id)
+            assignee = turn.tr("status_assignee", name=member.name) if member else ""
+        buttons = []
+        if ticket.status in OPEN_STATUSES:
+            buttons.append([(turn.tr("btn_yes_cancel"), f"cx:{ticket.number}")])
+        turn.say(
+            "status_of",
+            buttons,
+            ref=ticket.ref,
+            status=status_name(turn.lang, ticket.status),
+            description=short(ticket.description, 200),
+            assignee=assignee,
+        )
+
+    async def _ask_cancel(self, turn: Turn, person: ClientPerson, ref: str | None) -> None:
+        number = ticket_number(ref, allow_bare=True) if ref else None
+        if number is None:
+            turn.say("ask_ticket_number")
+            return
+        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
+        turn.say(
+            "cancel_confirm_q",
+            [[(turn.tr("btn_yes_cancel"), f"cx:{ticket.number}:y"), (turn.tr("btn_no"), "cx:0:n")]],
+            ref=ticket.ref,
+        )
+
+    async def _cancel_button(self, turn: Turn, person: ClientPerson, action: str) -> None:
+        parts = action.split(":")
+        if len(parts) == 2:  # from a status card: confirm first
+            await self._ask_cancel(turn, person, parts[1])
+            return
+        if parts[2] != "y":
+            turn.say("kept")
+            return
+        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, int(parts[1]))
+        if ticket.status is TicketStatus.CANCELLED:
+            turn.say("cancelled_ok", ref=ticket.ref)
+            return
+        await uc.cancel_ticket(turn.uow, person.actor, ticket.id, turn.now)
+        turn.say("cancelled_ok", ref=ticket.ref)

@@ -1,0 +1,213 @@
+"""The intake form: collect what a ticket needs, step by step, skipping what is already known.
+
+Steps: description -> category -> site (or address / location) -> urgency -> summary to confirm.
+Photos sent at any step are attached. The draft lives in the conversation state, so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogue.identity import ClientPerson
+from dialogue.texts import CATEGORIES, PRIORITIES, category_name, priority_name
+from dialogue.turn import Turn
+from dialogue.understanding import Understanding
+from ticket_core import usecases as uc
+from ticket_core.enums import Priority
+from ticket_core.model import Attachment
+
+MIN_DESCRIPTION = 3
+MAX_DESCRIPTION = 4000
+MIN_ADDRESS = 5
+MAX_ATTACHMENTS = 10
+
+
+def start(
+    turn: Turn, *, question: str | None = None, understanding: Understanding | None = None
+) -> dict[str, Any]:
+    """Begin the form; what the first message already told us pre-fills it."""
+    draft: dict[str, Any] = {"question": question or "", "attachments": []}
+    if understanding is not None:
+        if understanding.category():
+            draft["category"] = understanding.category()
+        if understanding.priority():
+            draft["priority"] = understanding.priority()
+    turn.state["stage"] = "intake"
+    turn.state["draft"] = draft
+    return draft
+
+
+async def ask_next(turn: Turn, person: ClientPerson) -> None:
+    """Ask for the first missing field, or show the summary when nothing is missing."""
+    draft = turn.state["draft"]
+    if not draft.get("description"):
+        turn.state["step"] = "description"
+        turn.say("ask_description", _cancel_row(turn))
+    elif not draft.get("category"):
+        turn.state["step"] = "category"
+        rows = [[(category_name(turn.lang, c), f"in:c:{c}")] for c in CATEGORIES]
+        turn.say("ask_category", [*rows, *_cancel_row(turn)])
+    elif not (draft.get("site_id") or draft.get("address") or draft.get("lat") is not None):
+        sites = await turn.uow.directory.list_sites(person.contact.client_id)
+        if len(sites) == 1:
+            draft["site_id"] = sites[0].id
+            await ask_next(turn, person)
+            return
+        if sites:
+            turn.state["step"] = "site"
+            draft["site_choices"] = [s.id for s in sites]
+            rows = [[(f"{s.name}, {s.address}"[:60], f"in:s:{i}")] for i, s in enumerate(sites)]
+            turn.say("ask_site", [*rows, *_cancel_row(turn)])
+        else:
+            turn.state["step"] = "address"
+            turn.reply(turn.tr("ask_address"), _cancel_row(turn), request_location=True)
+    elif not draft.get("priority"):
+        turn.state["step"] = "priority"
+        rows = [[(priority_name(turn.lang, p), f"in:p:{p}")] for p in PRIORITIES]
+        turn.say("ask_priority", [*rows, *_cancel_row(turn)])
+    else:
+        turn.state["step"] = "confirm"
+        await _summary(turn)
+
+
+def _cancel_row(turn: Turn) -> list[list[tuple[str, str]]]:
+    return [[(turn.tr("btn_cancel_intake"), "in:x")]]
+
+
+async def _summary(turn: Turn) -> None:
+    draft = turn.state["draft"]
+    where = draft.get("address") or ""
+    if draft.get("site_id"):
+        site = await turn.uow.directory.get_site(draft["site_id"])
+        where = f"{site.name}, {site.address}" if site else where
+    elif draft.get("lat") is not None and not where:
+        where = f"{draft['lat']:.5f}, {draft['lon']:.5f}"
+    photos = len(draft.get("attachments", []))
+    turn.say(
+        "summary",
+        [
+            [(turn.tr("btn_confirm"), "in:ok")],
+            [(turn.tr("btn_edit"), "in:ed"), (turn.tr("btn_cancel_intake"), "in:x")],
+        ],
+        description=draft["description"],
+        category=category_name(turn.lang, draft["category"]),
+        where=where or "-",
+        priority=priority_name(turn.lang, draft["priority"]),
+        photos=turn.tr("summary_photos", n=photos) if photos else "",
+    )
+
+
+async def on_text(turn: Turn, person: ClientPerson, text: str) -> None:
+    """A typed answer to the current step."""
+    draft = turn.state["draft"]
+    step = turn.state.get("step")
+    if step == "description":
+        if len(text) < MIN_DESCRIPTION:
+            turn.say("ask_description", _cancel_row(turn))
+            return
+        question = draft.get("question") or ""
+        combined = f"{question}\n{text}" if question and question not in text else text
+        draft["description"] = combined[:MAX_DESCRIPTION]
+    elif step == "address":
+        if len(text) < MIN_ADDRESS:
+            turn.say("address_too_short", _cancel_row(turn))
+            return
+        draft["address"] = text[:500]
+    elif step == "confirm":
+        # A typed message at the summary is taken as more detail about the problem.
+        draft["description"] = f"{draft['description']}\n{text}"[:MAX_DESCRIPTION]
+    else:
+        # A step that wants a button: show it again rather than guessing.
+        await ask_next(turn, person)
+        return
+    await ask_next(turn, person)
+
+
+async def on_location(turn: Turn, person: ClientPerson, lat: float, lon: float) -> None:
+    """A shared location answers the "where" step (and is kept with a site too)."""
+    draft = turn.state["draft"]
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        turn.say("ask_address", _cancel_row(turn))
+        return
+    draft["lat"], draft["lon"] = lat, lon
+    turn.say("location_received")
+    await ask_next(turn, person)
+
+
+def on_photo(turn: Turn, attachment: Attachment) -> None:
+    """Attach a photo to the draft."""
+    items = turn.state["draft"].setdefault("attachments", [])
+    if len(items) < MAX_ATTACHMENTS:
+        items.append(
+            {
+                "kind": attachment.kind,
+                "file_id": attachment.file_id,
+                "channel": attachment.channel,
+                "caption": attachment.caption,
+            }
+        )
+        turn.say("photo_added")
+
+
+async def on_button(turn: Turn, person: ClientPerson, action: str) -> None:
+    """A pressed intake button: in:c:<category>, in:s:<index>, in:p:<priority>, in:ok, in:ed, in:x."""
+    draft = turn.state.get("draft")
+    parts = action.split(":")
+    if draft is None or turn.state.get("stage") != "intake":
+        turn.say("bad_button")
+        return
+    kind = parts[1] if len(parts) > 1 else ""
+    value = parts[2] if len(parts) > 2 else ""
+    if kind == "x":
+        _finish(turn)
+        turn.say("intake_cancelled")
+        return
+    if kind == "c" and value in CATEGORIES:
+        draft["category"] = value
+    elif kind == "s" and value.isdigit() and int(value) < len(draft.get("site_choices", [])):
+        draft["site_id"] = draft["site_choices"][int(value)]
+    elif kind == "p" and value in PRIORITIES:
+        draft["priority"] = value
+    elif kind == "ed":
+        for key in ("description", "category", "site_id", "address", "lat", "lon", "priority"):
+            draft.pop(key, None)
+        draft["question"] = ""
+    elif kind == "ok":
+        await _open(turn, person)
+        return
+    else:
+        turn.say("bad_button")
+        return
+    await ask_next(turn, person)
+
+
+async def _open(turn: Turn, person: ClientPerson) -> None:
+    draft = turn.state["draft"]
+    if not all(draft.get(k) for k in ("description", "category", "priority")):
+        await ask_next(turn, person)
+        return
+    ticket = await uc.open_ticket(
+        turn.uow,
+        person.actor,
+        uc.TicketDraft(
+            client_id=person.contact.client_id,
+            contact_id=person.contact.id,
+            category=draft["category"],
+            description=draft["description"],
+            priority=Priority(draft["priority"]),
+            site_id=draft.get("site_id"),
+            address=draft.get("address"),
+            lat=draft.get("lat"),
+            lon=draft.get("lon"),
+            attachments=[Attachment(**a) for a in draft.get("attachments", [])],
+            source_channel=str(turn.inbound.channel),
+        ),
+        turn.now,
+    )
+    _finish(turn)
+    turn.say("ticket_opened", ref=ticket.ref)
+
+
+def _finish(turn: Turn) -> None:
+    for key in ("stage", "step", "draft"):
+        turn.state.pop(key, None)

@@ -1,0 +1,183 @@
+"""The conversation engine: one inbound message in, replies and domain changes out, in one transaction.
+
+`handle` drops repeats (dedup on the platform's update id), resolves who is writing, runs the client or
+staff flow, lets the notifier turn the recorded events into follow-up work and messages, writes every
+outgoing message to the outbox and commits. When a use case refuses (bad input, not yours, already taken)
+everything is rolled back and the person gets a clear answer in a second, clean transaction: bad input
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from dialogue.client_flow import ClientFlow, KnowledgeSource
+from dialogue.errors import explain
+from dialogue.identity import resolve_client, resolve_staff
+from dialogue.messages import Bot, Inbound, Outbound
+from dialogue.notifications import Notifier
+from dialogue.outgoing import Outgoing
+from dialogue.payloads import PayloadSigner
+from dialogue.ports import DialogueUnitOfWork
+from dialogue.staff_flow import StaffFlow
+from dialogue.texts import norm_lang, t
+from dialogue.turn import Turn, state_key
+from dialogue.understanding import Parser
+from ticket_core.errors import DomainError
+from ticket_core.model import Ticket
+
+log = logging.getLogger(__name__)
+
+UnitOfWorkFactory = Callable[[], DialogueUnitOfWork]
+REF = re.compile(r"HD-(\d+)")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class DialogueEngine:
+    """Handles inbound messages for every role and channel."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        signer: PayloadSigner,
+        *,
+        kb: KnowledgeSource | None = None,
+        nlu: Parser | None = None,
+        notifier: Notifier | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        default_lang: str = "ru",
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.signer = signer
+        self.notifier = notifier or Notifier()
+        self.client_flow = ClientFlow(kb, nlu)
+        self.staff_flow = StaffFlow()
+        self.clock = clock
+        self.default_lang = default_lang
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Process one inbound message; return the messages queued in the outbox (empty for a repeat)."""
+        now = self.clock()
+        lang = norm_lang(inbound.lang) if inbound.lang else self.default_lang
+        try:
+            async with self.uow_factory() as uow:
+                if not await uow.inbound.first_time(inbound.dedup_key, now):
+                    return []
+                turn = await self._run(uow, inbound, now)
+                await self._finish(uow, turn)
+                await uow.commit()
+                return turn.out.messages
+        except DomainError as error:
+            return await self._refuse(inbound, now, error, lang)
+        except Exception:
+            log.exception("inbound %s failed", inbound.dedup_key)
+            return await self._refuse(inbound, now, None, lang)
+
+    async def _run(self, uow: DialogueUnitOfWork, inbound: Inbound, now: datetime) -> Turn:
+        key = state_key(inbound)
+        state: dict[str, Any] = await uow.conversations.load(key) or {}
+        out = Outgoing(self.signer)
+        lang = state.get("lang") or (norm_lang(inbound.lang) if inbound.lang else self.default_lang)
+        turn = Turn(inbound, uow, out, now, state, lang)
+        if inbound.bot is Bot.CLIENT:
+            person = await resolve_client(uow, inbound, now)
+            turn.lang = state.get("lang") or person.contact.lang or turn.lang
+            known_lang = person.contact.lang
+            action = self._verify(inbound, turn)
+            if inbound.payload is None or action is not None:
+                await self.client_flow.handle(turn, person, action)
+            if person.contact.lang != known_lang:
+                await uow.directory.update_contact(person.contact)
+        else:
+            staff = await resolve_staff(uow, inbound)
+            if staff is None:
+                await self.staff_flow.handle_unknown(turn)
+            else:
+                turn.lang = staff.member.lang
+                action = self._verify(inbound, turn)
+                if inbound.payload is None or action is not None:
+                    await self.staff_flow.handle(turn, staff, action)
+        return turn
+
+    def _verify(self, inbound: Inbound, turn: Turn) -> str | None:
+        if inbound.payload is None:
+            return None
+        action = self.signer.verify(str(inbound.bot), inbound.sender_id, inbound.payload)
+        if action is None:
+            log.warning("refused a button payload from %s:%s", inbound.channel, inbound.sender_id)
+            turn.say("bad_button")
+        return action
+
+    async def _finish(self, uow: DialogueUnitOfWork, turn: Turn) -> None:
+        await self.notifier.react(uow, turn.out, turn.now)
+        await self._save_state(uow, turn)
+        for message in turn.out.messages:
+            await uow.outbox.add(
+                str(message.channel), str(message.bot), message.chat_id, message.to_dict(), turn.now
+            )
+
+    @staticmethod
+    async def _save_state(uow: DialogueUnitOfWork, turn: Turn) -> None:
+        key = state_key(turn.inbound)
+        if turn.state:
+            await uow.conversations.save(key, turn.state, turn.now)
+        else:
+            await uow.conversations.clear(key)
+
+    async def _refuse(
+        self, inbound: Inbound, now: datetime, error: DomainError | None, lang: str
+    ) -> list[Outbound]:
+        """Answer a refused or failed message in a fresh transaction that changes nothing else."""
+        try:
+            async with self.uow_factory() as uow:
+                if not await uow.inbound.first_time(inbound.dedup_key, now):
+                    return []
+                state = await uow.conversations.load(state_key(inbound)) or {}
+                lang = state.get("lang") or lang
+                ticket = await self._ticket_named(uow, str(error)) if error else None
+                text = explain(error, lang, ticket) if error else t(lang, "error_generic")
+                out = Outgoing(self.signer)
+                out.to_chat(
+                    inbound.channel,
+                    inbound.bot,
+                    inbound.chat_id,
+                    inbound.sender_id,
+                    text,
+                    thread_id=inbound.thread_id,
+                )
+                for message in out.messages:
+                    await uow.outbox.add(
+                        str(message.channel), str(message.bot), message.chat_id, message.to_dict(), now
+                    )
+                await uow.commit()
+                return out.messages
+        except Exception:
+            log.exception("could not even answer inbound %s", inbound.dedup_key)
+            return []
+
+    @staticmethod
+    async def _ticket_named(uow: DialogueUnitOfWork, text: str) -> Ticket | None:
+        match = REF.search(text)
+        return await uow.tickets.get_by_number(int(match.group(1))) if match else None
+
+    async def run_system(self, work: Callable[[DialogueUnitOfWork, datetime], Any]) -> list[Outbound]:
+        """Run system work (timers, expiries) in a unit of work, with notifications and the outbox."""
+        now = self.clock()
+        async with self.uow_factory() as uow:
+            await work(uow, now)
+            out = Outgoing(self.signer)
+            await self.notifier.react(uow, out, now)
+            for message in out.messages:
+                await uow.outbox.add(
+                    str(message.channel), str(message.bot), message.chat_id, message.to_dict(), now
+                )
+            await uow.commit()
+            return out.messages

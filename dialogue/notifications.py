@@ -1,0 +1,205 @@
+"""Turn domain events into messages for people, and into the follow-up work they call for.
+
+`Notifier.react` walks every event a unit of work recorded (including events its own follow-ups record):
+a new ticket is routed, a declined or expired offer is routed again, and each status change reaches the
+client, the engineer or the supervisors in their own language.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from dialogue.cards import offer_card, rating_buttons, short
+from dialogue.messages import Bot
+from dialogue.outgoing import Outgoing
+from dialogue.texts import category_name, priority_name, t
+from ticket_core import events as ev
+from ticket_core import usecases as uc
+from ticket_core.enums import OfferStatus, Role, TicketStatus
+from ticket_core.errors import DomainError
+from ticket_core.model import Actor, Ticket
+from ticket_core.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class Notifier:
+    """Reacts to recorded events inside the same unit of work."""
+
+    def __init__(self, offer_timeout_s: int = 600) -> None:
+        from datetime import timedelta
+
+        self.offer_timeout = timedelta(seconds=offer_timeout_s)
+
+    async def react(self, uow: UnitOfWork, out: Outgoing, now: datetime, start: int = 0) -> int:
+        """Handle events recorded from index `start` on, until none are left; return the new index."""
+        i = start
+        while i < len(uow.collected):
+            event = uow.collected[i]
+            i += 1
+            try:
+                await self._one(uow, out, event, now)
+            except DomainError as exc:  # a follow-up that no longer applies is not an error of the turn
+                log.info("follow-up of %s skipped: %s", event.name, exc)
+        return i
+
+    async def _one(self, uow: UnitOfWork, out: Outgoing, event: ev.DomainEvent, now: datetime) -> None:
+        ticket = await uow.tickets.get(event.ticket_id) if event.ticket_id else None
+        if ticket is None:
+            return
+        match event:
+            case ev.TicketOpened() | ev.TicketReopened() | ev.OfferDeclined() | ev.OfferExpired():
+                if isinstance(event, ev.TicketReopened) and ticket.assignee_id:
+                    await self._to_staff(
+                        uow,
+                        out,
+                        ticket.assignee_id,
+                        "n_reopened_staff",
+                        ref=ticket.ref,
+                        reason=event.reason or "-",
+                    )
+                if isinstance(event, ev.OfferExpired):
+                    await self._to_staff(uow, out, event.engineer_id, "n_offer_expired", ref=ticket.ref)
+                if ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):
+                    await uc.offer_ticket(
+                        uow, Actor.system(), ticket.id, now, offer_timeout=self.offer_timeout
+                    )
+            case ev.TicketOffered():
+                await self._offer_card(uow, out, ticket, event)
+            case ev.NoEngineerAvailable():
+                await self._no_engineer(uow, out, ticket, event.reason)
+            case ev.OfferAccepted():
+                name = await self._staff_name(uow, event.engineer_id)
+                await self._to_client(uow, out, ticket, "n_accepted", name=name, ref=ticket.ref)
+            case ev.WorkStarted():
+                name = await self._staff_name(uow, event.actor.id)
+                await self._to_client(uow, out, ticket, "n_started", name=name, ref=ticket.ref)
+            case ev.TicketPutOnHold():
+                await self._to_client(uow, out, ticket, "n_on_hold", ref=ticket.ref, reason=event.reason)
+            case ev.WorkResumed():
+                await self._to_client(uow, out, ticket, "n_resumed", ref=ticket.ref)
+            case ev.TicketResolved():
+                await self._resolved(uow, out, ticket, event.note)
+            case ev.TicketCancelled():
+                await self._cancelled(uow, out, ticket, event)
+            case ev.CommentAdded() if event.visibility == "public":
+                await self._comment(uow, out, ticket, event)
+            case ev.TicketRated() if ticket.assignee_id:
+                comment = f"\n«{event.comment}»" if event.comment else ""
+                await self._to_staff(
+                    uow,
+                    out,
+                    ticket.assignee_id,
+                    "n_rated",
+                    ref=ticket.ref,
+                    score=event.score,
+                    comment=comment,
+                )
+            case _:
+                pass
+
+    async def _offer_card(
+        self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.TicketOffered
+    ) -> None:
+        member = await uow.directory.get_staff(event.engineer_id)
+        if member is None:
+            return
+        text, buttons = await offer_card(uow, ticket, member.lang, event.reasons)
+        sent = await out.to_person(uow, member.id, Bot.STAFF, text, buttons)
+        if not sent:
+            log.warning(
+                "engineer %s has no staff chat; offer of %s cannot be delivered", member.id, ticket.ref
+            )
+
+    async def _no_engineer(self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, reason: str) -> None:
+        for sup in await uow.directory.list_staff(Role.SUPERVISOR):
+            lang = sup.lang
+            await out.to_person(
+                uow,
+                sup.id,
+                Bot.STAFF,
+                t(
+                    lang,
+                    "n_no_engineer",
+                    ref=ticket.ref,
+                    category=category_name(lang, ticket.category),
+                    priority=priority_name(lang, ticket.priority),
+                    reason=reason,
+                ),
+            )
+        await self._to_client(uow, out, ticket, "n_searching", ref=ticket.ref)
+
+    async def _resolved(self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, note: str) -> None:
+        lang = await self._client_lang(uow, ticket)
+        if ticket.contact_id:
+            await out.to_person(
+                uow,
+                ticket.contact_id,
+                Bot.CLIENT,
+                t(lang, "n_resolved", ref=ticket.ref, note=short(note, 1000)),
+                rating_buttons(ticket, lang),
+                prefer_channel=ticket.source_channel,
+            )
+
+    async def _cancelled(
+        self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.TicketCancelled
+    ) -> None:
+        if event.actor.role is Role.CLIENT:
+            targets = {event.previous_assignee_id} if event.previous_assignee_id else set()
+            for offer in await uow.offers.list_for_ticket(ticket.id):
+                if offer.status is OfferStatus.PENDING:
+                    targets.add(offer.engineer_id)
+            for engineer_id in targets - {None}:
+                await self._to_staff(uow, out, engineer_id, "n_client_cancelled", ref=ticket.ref)
+        else:
+            lang = await self._client_lang(uow, ticket)
+            reason = f"\n{event.reason}" if event.reason else ""
+            await self._to_client(
+                uow, out, ticket, "n_cancelled_by_staff", ref=ticket.ref, reason=reason, lang=lang
+            )
+
+    async def _comment(self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.CommentAdded) -> None:
+        if event.actor.role is Role.CLIENT:
+            if ticket.assignee_id:
+                await self._to_staff(
+                    uow, out, ticket.assignee_id, "n_client_comment", ref=ticket.ref, text=event.text
+                )
+        elif event.actor.is_staff:
+            name = await self._staff_name(uow, event.actor.id)
+            await self._to_client(
+                uow, out, ticket, "n_staff_comment", ref=ticket.ref, name=name, text=event.text
+            )
+
+    async def _to_client(
+        self,
+        uow: UnitOfWork,
+        out: Outgoing,
+        ticket: Ticket,
+        key: str,
+        lang: str | None = None,
+        **values: object,
+    ) -> None:
+        if not ticket.contact_id:
+            return
+        lang = lang or await self._client_lang(uow, ticket)
+        await out.to_person(
+            uow, ticket.contact_id, Bot.CLIENT, t(lang, key, **values), prefer_channel=ticket.source_channel
+        )
+
+    async def _to_staff(
+        self, uow: UnitOfWork, out: Outgoing, staff_id: str, key: str, **values: object
+    ) -> None:
+        member = await uow.directory.get_staff(staff_id)
+        if member is not None:
+            await out.to_person(uow, member.id, Bot.STAFF, t(member.lang, key, **values))
+
+    @staticmethod
+    async def _client_lang(uow: UnitOfWork, ticket: Ticket) -> str:
+        contact = await uow.directory.get_contact(ticket.contact_id) if ticket.contact_id else None
+        return contact.lang if contact else "ru"
+
+    @staticmethod
+    async def _staff_name(uow: UnitOfWork, staff_id: str) -> str:
+        member = await uow.directory.get_staff(staff_id)
+        return member.name if member else "-"

@@ -1,0 +1,61 @@
+"""Building outgoing messages: to the chat that wrote, or to a person on every chat account they linked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from dialogue.messages import Bot, Button, Channel, Outbound
+from dialogue.payloads import PayloadSigner
+from ticket_core.model import ChannelAccount
+from ticket_core.ports import UnitOfWork
+
+ButtonSpec = tuple[str, str]
+"""(label, action): the action is signed for the chat the message goes to."""
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """Collects the messages one turn of the engine produces."""
+
+    signer: PayloadSigner
+    messages: list[Outbound] = field(default_factory=list)
+
+    def to_chat(
+        self,
+        channel: Channel,
+        bot: Bot,
+        chat_id: str,
+        account_id: str,
+        text: str,
+        buttons: Sequence[Sequence[ButtonSpec]] = (),
+        **extra: object,
+    ) -> None:
+        """Queue a message to one chat, signing each button for `account_id`."""
+        rows = tuple(
+            tuple(Button(label, self.signer.sign(str(bot), account_id, action)) for label, action in row)
+            for row in buttons
+            if row
+        )
+        self.messages.append(Outbound(channel, bot, chat_id, text, rows, **extra))  # type: ignore[arg-type]
+
+    async def to_person(
+        self,
+        uow: UnitOfWork,
+        person_id: str,
+        bot: Bot,
+        text: str,
+        buttons: Sequence[Sequence[ButtonSpec]] = (),
+        *,
+        prefer_channel: str | None = None,
+    ) -> int:
+        """Queue a message to a person's chats on `bot`; return how many chats it went to.
+
+        With `prefer_channel`, only that channel's chats are used when the person has one there.
+        """
+        accounts: list[ChannelAccount] = await uow.accounts.list_for_person(person_id, str(bot))
+        if prefer_channel and any(a.channel == prefer_channel for a in accounts):
+            accounts = [a for a in accounts if a.channel == prefer_channel]
+        for account in accounts:
+            self.to_chat(Channel(account.channel), bot, account.chat_id, account.account_id, text, buttons)
+        return len(accounts)

@@ -1,0 +1,284 @@
+"""Every text the bot says, in Russian and English. `t(lang, key, **values)` picks and fills one."""
+
+from __future__ import annotations
+
+SUPPORTED = ("ru", "en")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # --- client: general
+    "welcome": (
+        "Здравствуйте, {name}! Я бот сервисной службы. Опишите вопрос или проблему — я поищу ответ в базе знаний "
+        "или оформлю заявку инженеру.\n\nКоманды: /tickets — мои заявки, /new — новая заявка, /lang — язык.",
+        "Hello, {name}! I am the service desk bot. Tell me your question or problem: I will look for an answer in the "
+        "knowledge base or open a request for an engineer.\n\nCommands: /tickets - my requests, /new - new request, "
+        "/lang - language.",
+    ),
+    "help": (
+        "Напишите, что случилось, своими словами. /tickets — мои заявки, /status HD-1001 — статус заявки, "
+        "/cancel HD-1001 — отменить, /new — сразу оформить заявку, /lang en — English.",
+        "Write what happened in your own words. /tickets - my requests, /status HD-1001 - request status, "
+        "/cancel HD-1001 - cancel it, /new - open a request right away, /lang ru - Russian.",
+    ),
+    "lang_set": ("Хорошо, говорим по-русски.", "OK, English it is."),
+    "lang_choose": ("Выберите язык:", "Choose a language:"),
+    "greet": ("Здравствуйте! Чем могу помочь?", "Hello! How can I help?"),
+    "thanks_reply": ("Пожалуйста! Обращайтесь.", "You are welcome!"),
+    "goodbye": ("Всего доброго!", "Goodbye!"),
+    "unsupported": (
+        "Я пока понимаю текст, фото, документы, геопозицию и контакты. Опишите, пожалуйста, проблему словами.",
+        "I understand text, photos, documents, locations and contacts. Please describe the problem in words.",
+    ),
+    "empty_text": ("Напишите, пожалуйста, вопрос текстом.", "Please type your question."),
+    "too_long": (
+        "Сообщение слишком длинное ({n} символов). Сократите до {max}, пожалуйста.",
+        "That message is too long ({n} characters). Please keep it under {max}.",
+    ),
+    "bad_button": (
+        "Эта кнопка устарела или не для вас. Напишите, что нужно, или /help.",
+        "That button is out of date or not meant for you. Tell me what you need, or send /help.",
+    ),
+    "error_generic": (
+        "Что-то пошло не так, ничего не изменилось. Попробуйте ещё раз чуть позже.",
+        "Something went wrong and nothing was changed. Please try again in a moment.",
+    ),
+    "err_not_found": ("Не нашёл такой заявки среди ваших. Проверьте номер.", "{detail}"),
+    "err_forbidden": ("Это действие вам недоступно.", "{detail}"),
+    "err_invalid": ("Сейчас это сделать нельзя: {ref} в статусе «{status}».", "{detail}"),
+    "err_taken": ("Заявку {ref} уже принял другой инженер.", "{detail}"),
+    "err_validation": ("Проверьте данные: {detail}", "{detail}"),
+    # --- client: KB
+    "kb_answer": (
+        "Вот что нашлось в базе знаний:\n\n{title}\n\n{body}",
+        "Here is what I found:\n\n{title}\n\n{body}",
+    ),
+    "kb_helped_q": ("Это помогло?", "Did this help?"),
+    "btn_helped": ("Помогло", "Helped"),
+    "btn_not_helped": ("Не помогло", "Did not help"),
+    "kb_glad": ("Рад, что помогло! Если что-то ещё — пишите.", "Glad it helped! Write any time."),
+    "kb_choices": (
+        "Возможно, подойдёт одна из статей:",
+        "One of these articles may help:",
+    ),
+    "btn_none_of_these": ("Ничего не подходит — оформить заявку", "None of these - open a request"),
+    "kb_not_found": (
+        "В базе знаний нет готового ответа. Оформлю заявку инженеру.",
+        "I have no ready answer for that. Let me open a request for an engineer.",
+    ),
+    # --- client: intake
+    "ask_description": (
+        "Опишите проблему: что случилось, с каким оборудованием и с какого времени.",
+        "Describe the problem: what happened, which equipment, and since when.",
+    ),
+    "ask_category": ("К чему это относится?", "What is it about?"),
+    "ask_site": ("Где нужна помощь? Выберите объект:", "Where do you need help? Choose a site:"),
+    "ask_address": (
+        "Укажите адрес (улица, дом, офис) или отправьте геопозицию.",
+        "Send the address (street, building, office) or share your location.",
+    ),
+    "ask_priority": ("Насколько срочно?", "How urgent is it?"),
+    "summary": (
+        "Проверьте заявку:\n• Проблема: {description}\n• Тип: {category}\n• Где: {where}\n• Срочность: {priority}{photos}",
+        "Please check the request:\n• Problem: {description}\n• Type: {category}\n• Where: {where}\n• Urgency: {priority}{photos}",
+    ),
+    "summary_photos": ("\n• Фото: {n}", "\n• Photos: {n}"),
+    "btn_confirm": ("Отправить заявку", "Send the request"),
+    "btn_edit": ("Изменить", "Edit"),
+    "btn_cancel_intake": ("Отмена", "Cancel"),
+    "intake_cancelled": ("Хорошо, заявку не оформляю.", "OK, no request opened."),
+    "photo_added": ("Фото добавлено к заявке.", "Photo added to the request."),
+    "ticket_opened": (
+        "Заявка {ref} оформлена. Сообщу, когда инженер её примет.",
+        "Request {ref} is open. I will tell you when an engineer takes it.",
+    ),
+    "location_received": ("Геопозиция получена.", "Location received."),
+    "address_too_short": (
+        "Адрес слишком короткий. Укажите улицу и дом.",
+        "That address is too short. Give the street and building.",
+    ),
+    # --- client: tickets
+    "my_tickets": ("Ваши заявки:\n{lines}", "Your requests:\n{lines}"),
+    "no_tickets": ("У вас пока нет заявок.", "You have no requests yet."),
+    "ticket_line": ("{ref} — {status} — {description}", "{ref} - {status} - {description}"),
+    "status_of": (
+        "Заявка {ref}: {status}.\n{description}{assignee}",
+        "Request {ref}: {status}.\n{description}{assignee}",
+    ),
+    "status_assignee": ("\nИнженер: {name}", "\nEngineer: {name}"),
+    "ask_ticket_number": (
+        "Укажите номер заявки, например HD-1001.",
+        "Give the request number, e.g. HD-1001.",
+    ),
+    "cancel_confirm_q": ("Отменить заявку {ref}?", "Cancel request {ref}?"),
+    "btn_yes_cancel": ("Да, отменить", "Yes, cancel it"),
+    "btn_no": ("Нет", "No"),
+    "cancelled_ok": ("Заявка {ref} отменена.", "Request {ref} is cancelled."),
+    "kept": ("Хорошо, оставляю как есть.", "OK, leaving it as it is."),
+    # --- client: notifications
+    "n_accepted": (
+        "Инженер {name} принял вашу заявку {ref}.",
+        "Engineer {name} has taken your request {ref}.",
+    ),
+    "n_searching": (
+        "Ищем свободного инженера для заявки {ref}. Диспетчер уже в курсе.",
+        "We are looking for a free engineer for {ref}. A supervisor has been told.",
+    ),
+    "n_started": ("Инженер {name} приступил к заявке {ref}.", "Engineer {name} has started work on {ref}."),
+    "n_on_hold": ("Заявка {ref} ожидает: {reason}.", "Request {ref} is waiting: {reason}."),
+    "n_resumed": ("Работа по заявке {ref} продолжена.", "Work on {ref} has resumed."),
+    "n_resolved": (
+        "Заявка {ref} выполнена.\nЧто сделано: {note}\n\nОцените работу от 1 до 5:",
+        "Request {ref} is done.\nWhat was done: {note}\n\nPlease rate the work from 1 to 5:",
+    ),
+    "btn_not_fixed": ("Не исправлено", "Not fixed"),
+    "n_cancelled_by_staff": (
+        "Заявка {ref} отменена сервисной службой.{reason}",
+        "Request {ref} was cancelled by the service desk.{reason}",
+    ),
+    "n_staff_comment": (
+        "Сообщение по заявке {ref} от {name}:\n{text}",
+        "Message on {ref} from {name}:\n{text}",
+    ),
+    "rated_thanks": (
+        "Спасибо за оценку {score}! Можете добавить комментарий одним сообщением.",
+        "Thank you for rating {score}! You may add a comment in one message.",
+    ),
+    "rating_comment_saved": ("Спасибо, комментарий сохранён.", "Thank you, your comment is saved."),
+    "reopen_q": (
+        "Опишите, что не так, и я передам заявку {ref} инженеру снова.",
+        "Tell me what is still wrong and I will send {ref} back to an engineer.",
+    ),
+    "reopened_ok": ("Заявка {ref} снова открыта.", "Request {ref} is open again."),
+    # --- staff
+    "staff_unknown": (
+        "Это служебный бот. Попросите у руководителя код и отправьте /start КОД.",
+        "This is the staff bot. Ask your supervisor for a join code and send /start CODE.",
+    ),
+    "staff_bad_code": (
+        "Код не подошёл. Проверьте его и отправьте /start КОД.",
+        "That code did not match. Check it and send /start CODE.",
+    ),
+    "staff_welcome": (
+        "Здравствуйте, {name}! Здесь будут предложения заявок. /jobs — мои заявки.",
+        "Hello, {name}! Job offers will arrive here. /jobs - my jobs.",
+    ),
+    "staff_help": (
+        "/jobs — мои заявки. Кнопки под карточкой — действия по заявке.",
+        "/jobs - my jobs. The buttons under a card act on that job.",
+    ),
+    "offer_card": (
+        "Новая заявка {ref} ({priority})\nКлиент: {client}\nГде: {where}{map}\nТип: {category}\n{description}{photos}\n\nПочему вы: {why}",
+        "New job {ref} ({priority})\nClient: {client}\nWhere: {where}{map}\nType: {category}\n{description}{photos}\n\nWhy you: {why}",
+    ),
+    "btn_accept": ("Принять", "Accept"),
+    "btn_decline": ("Отклонить", "Decline"),
+    "decline_reason_q": ("Почему отклоняете {ref}?", "Why are you declining {ref}?"),
+    "reason_busy": ("Занят", "Busy"),
+    "reason_far": ("Далеко", "Too far"),
+    "reason_skill": ("Не мой профиль", "Not my skill"),
+    "declined_ok": ("Вы отклонили {ref}.", "You declined {ref}."),
+    "accepted_ok": ("Вы приняли {ref}. Клиент уведомлён.", "You accepted {ref}. The client has been told."),
+    "job_card": (
+        "{ref} — {status}\nКлиент: {client}\nГде: {where}\n{description}",
+        "{ref} - {status}\nClient: {client}\nWhere: {where}\n{description}",
+    ),
+    "btn_start": ("В пути / на месте", "On the way / on site"),
+    "btn_hold": ("Ожидание", "Waiting"),
+    "btn_resume": ("Продолжить", "Resume"),
+    "btn_done": ("Выполнено", "Done"),
+    "hold_reason_q": ("Чего ждём по {ref}?", "What is {ref} waiting for?"),
+    "hold_parts": ("Запчасти", "Parts"),
+    "hold_client": ("Клиента", "The client"),
+    "note_q": (
+        "Опишите, что сделано по {ref} (одним сообщением).",
+        "Describe what you did on {ref} (one message).",
+    ),
+    "time_q": ("Сколько времени заняло?", "How long did it take?"),
+    "btn_skip": ("Пропустить", "Skip"),
+    "resolved_ok": (
+        "{ref} закрыта как выполненная. Клиента попросили оценить работу.",
+        "{ref} is marked done. The client has been asked to rate it.",
+    ),
+    "no_jobs": ("У вас нет активных заявок.", "You have no active jobs."),
+    "jobs_list": ("Ваши заявки:", "Your jobs:"),
+    "n_no_engineer": (
+        "Нет инженера для {ref} ({category}, {priority}): {reason}. Назначьте вручную.",
+        "No engineer for {ref} ({category}, {priority}): {reason}. Please assign it by hand.",
+    ),
+    "n_client_cancelled": ("Клиент отменил заявку {ref}.", "The client cancelled {ref}."),
+    "n_client_comment": ("Клиент по {ref}:\n{text}", "The client on {ref}:\n{text}"),
+    "n_rated": (
+        "Клиент оценил {ref}: {score} из 5.{comment}",
+        "The client rated {ref}: {score} of 5.{comment}",
+    ),
+    "n_offer_withdrawn": ("{ref} уже взял другой инженер.", "{ref} was taken by another engineer."),
+    "n_offer_expired": (
+        "Время на ответ по {ref} истекло, заявка передана другому.",
+        "Time to answer {ref} ran out; it went to someone else.",
+    ),
+    "n_reopened_staff": ("Клиент снова открыл {ref}: {reason}", "The client reopened {ref}: {reason}"),
+    "staff_nothing_pending": (
+        "Сейчас я ничего не жду. /jobs — ваши заявки.",
+        "I am not waiting for anything. /jobs - your jobs.",
+    ),
+}
+
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "new": ("новая", "new"),
+    "offered": ("ищем инженера", "finding an engineer"),
+    "accepted": ("инженер назначен", "engineer assigned"),
+    "in_progress": ("в работе", "in progress"),
+    "on_hold": ("ожидание", "waiting"),
+    "resolved": ("выполнена", "done"),
+    "closed": ("закрыта", "closed"),
+    "cancelled": ("отменена", "cancelled"),
+    "reopened": ("открыта снова", "reopened"),
+}
+
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "it": ("Компьютеры и сеть", "Computers and network"),
+    "printers": ("Принтеры и МФУ", "Printers and copiers"),
+    "hvac": ("Кондиционеры и вентиляция", "Air conditioning"),
+    "heating": ("Отопление и котлы", "Heating and boilers"),
+    "electrical": ("Электрика и освещение", "Electrical and lighting"),
+    "plumbing": ("Сантехника", "Plumbing"),
+    "other": ("Другое", "Other"),
+}
+
+PRIORITIES: dict[str, tuple[str, str]] = {
+    "P1": ("Авария — всё стоит", "Critical - work has stopped"),
+    "P2": ("Срочно, сегодня", "Urgent, today"),
+    "P3": ("Обычная", "Normal"),
+    "P4": ("Не срочно", "Not urgent"),
+}
+
+
+def norm_lang(lang: str | None) -> str:
+    """Map a platform language code to one we speak (Russian for ru/uk/be/kk, else English)."""
+    code = (lang or "").lower()[:2]
+    if code in ("ru", "uk", "be", "kk"):
+        return "ru"
+    return "en" if code else "ru"
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "ru" else pair[1]
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """Return the text for `key` in `lang`, filled with `values`."""
+    return _pick(TEXTS[key], lang).format(**values)
+
+
+def status_name(lang: str, status: str) -> str:
+    """Human name of a ticket status."""
+    return _pick(STATUS_NAMES.get(status, (status, status)), lang)
+
+
+def category_name(lang: str, category: str) -> str:
+    """Human name of a category."""
+    return _pick(CATEGORIES.get(category, (category, category)), lang)
+
+
+def priority_name(lang: str, priority: str) -> str:
+    """Human name of a priority."""
+    return _pick(PRIORITIES.get(priority, (priority, priority)), lang)

@@ -1,0 +1,45 @@
+"""One turn of a conversation: the inbound message, its unit of work, the state and the replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dialogue.messages import Inbound
+from dialogue.outgoing import ButtonSpec, Outgoing
+from dialogue.ports import DialogueUnitOfWork
+from dialogue.texts import t
+
+
+def state_key(inbound: Inbound) -> str:
+    """Conversation state is kept per bot, chat and sender (group chats hold many conversations)."""
+    return f"{inbound.channel}:{inbound.bot}:{inbound.chat_id}:{inbound.sender_id}"
+
+
+@dataclass(slots=True)
+class Turn:
+    """Everything a flow needs to answer one inbound message."""
+
+    inbound: Inbound
+    uow: DialogueUnitOfWork
+    out: Outgoing
+    now: datetime
+    state: dict[str, Any]
+    lang: str
+
+    def reply(self, text: str, buttons: Sequence[Sequence[ButtonSpec]] = (), **extra: object) -> None:
+        """Answer in the chat the message came from; buttons are signed for the sender."""
+        i = self.inbound
+        self.out.to_chat(
+            i.channel, i.bot, i.chat_id, i.sender_id, text, buttons, thread_id=i.thread_id, **extra
+        )
+
+    def say(self, key: str, buttons: Sequence[Sequence[ButtonSpec]] = (), **values: object) -> None:
+        """Answer with a text from the catalogue in the conversation's language."""
+        self.reply(t(self.lang, key, **values), buttons)
+
+    def tr(self, key: str, **values: object) -> str:
+        """A text from the catalogue in the conversation's language."""
+        return t(self.lang, key, **values)
