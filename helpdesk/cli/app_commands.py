@@ -2,4 +2,108 @@
 
 from __future__ import annotations
 
-from helpdesk.cli import main  # noqa: F401
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+
+import click
+
+from helpdesk.cli import main
+from helpdesk.logging_setup import setup_logging
+from helpdesk.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic upgrade head)."""
+    from storage.migrate import upgrade
+
+    settings = get_settings()
+    asyncio.run(upgrade(settings.database_url))
+    click.echo(f"database is up to date: {_safe_url(settings.database_url)}")
+
+
+@main.command("demo-data")
+@click.option("--kb/--no-kb", "with_kb", default=True, help="Also import the demo knowledge base.")
+def demo_data(with_kb: bool) -> None:
+    """Load the demo company: clients, sites, contracts, engineers, a supervisor, an admin and the KB."""
+    from helpdesk.demo.seed import seed_demo
+
+    counts = asyncio.run(seed_demo(get_settings(), with_kb=with_kb))
+    click.echo("demo data loaded: " + json.dumps(counts, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default from HOST).")
+@click.option("--port", type=int, default=None, help="Port (default from PORT).")
+@click.option("--worker/--no-worker", default=True, help="Run the delivery loop and timers in this process.")
+def run(host: str | None, port: int | None, worker: bool) -> None:
+    """Start the web app (web chat, webhooks), the worker loop and the Telegram bots when tokens are set."""
+    setup_logging()
+    asyncio.run(_serve(host, port, worker))
+
+
+async def _serve(host: str | None, port: int | None, worker: bool) -> None:
+    from aiohttp import web
+
+    from helpdesk.runtime import build_runtime
+    from helpdesk.web import build_web_app
+
+    settings = get_settings()
+    rt = await build_runtime(settings)
+    app = build_web_app(rt)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    await web.TCPSite(runner, bind_host, bind_port).start()
+    await rt.start(worker=worker)
+    bots = ", ".join(f"telegram/{c.bot_kind}" for c in rt.telegram) or "no Telegram tokens set"
+    log.info(
+        "Helpdesk is up: http://%s:%s (client chat), /staff (staff chat); %s", bind_host, bind_port, bots
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        await rt.close()
+        await runner.cleanup()
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command()
+def worker() -> None:
+    """Run only the background work: outbox delivery, timers and Telegram polling (no web server)."""
+    setup_logging()
+    asyncio.run(_work())
+
+
+async def _work() -> None:
+    from helpdesk.runtime import build_runtime
+
+    rt = await build_runtime(get_settings())
+    await rt.start(worker=True)
+    log.info("Helpdesk worker is up")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await rt.close()

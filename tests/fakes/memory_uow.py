@@ -90,14 +90,20 @@ class MemoryTickets(_Repo):
     async def list_for_client(
         self, client_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 20
     ) -> list[Ticket]:
-        found = [t for t in self.s.tickets.values() if t.client_id == client_id and (not statuses or t.status in statuses)]
+        found = [
+            t
+            for t in self.s.tickets.values()
+            if t.client_id == client_id and (not statuses or t.status in statuses)
+        ]
         return [copy.deepcopy(t) for t in sorted(found, key=lambda t: -t.number)[:limit]]
 
     async def list_for_assignee(
         self, engineer_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 50
     ) -> list[Ticket]:
         found = [
-            t for t in self.s.tickets.values() if t.assignee_id == engineer_id and (not statuses or t.status in statuses)
+            t
+            for t in self.s.tickets.values()
+            if t.assignee_id == engineer_id and (not statuses or t.status in statuses)
         ]
         return [copy.deepcopy(t) for t in sorted(found, key=lambda t: -t.number)[:limit]]
 
@@ -118,10 +124,16 @@ class MemoryOffers(_Repo):
         return copy.deepcopy(o) if o else None
 
     async def list_for_ticket(self, ticket_id: str, status: OfferStatus | None = None) -> list[Offer]:
-        found = [o for o in self.s.offers.values() if o.ticket_id == ticket_id and (status is None or o.status is status)]
+        found = [
+            o
+            for o in self.s.offers.values()
+            if o.ticket_id == ticket_id and (status is None or o.status is status)
+        ]
         return [copy.deepcopy(o) for o in sorted(found, key=lambda o: o.created_at)]
 
-    async def set_status(self, offer_id: str, status: OfferStatus, at: datetime, reason: str | None = None) -> None:
+    async def set_status(
+        self, offer_id: str, status: OfferStatus, at: datetime, reason: str | None = None
+    ) -> None:
         o = self.s.offers[offer_id]
         o.status, o.decided_at, o.reason = status, at, reason
 
@@ -175,7 +187,9 @@ class MemoryDirectory(_Repo):
         self.s.staff[member.id] = member
 
     async def list_staff(self, role: Role | None = None) -> list[StaffMember]:
-        return sorted((m for m in self.s.staff.values() if role is None or m.role is role), key=lambda m: m.id)
+        return sorted(
+            (m for m in self.s.staff.values() if role is None or m.role is role), key=lambda m: m.id
+        )
 
     async def find_staff_by_join_code(self, code: str) -> StaffMember | None:
         return next((m for m in self.s.staff.values() if m.join_code and m.join_code == code), None)
@@ -189,7 +203,9 @@ class MemoryAccounts(_Repo):
         self.s.accounts[(account.channel, account.bot, account.account_id)] = account
 
     async def list_for_person(self, person_id: str, bot: str | None = None) -> list[ChannelAccount]:
-        return [a for a in self.s.accounts.values() if a.person_id == person_id and (bot is None or a.bot == bot)]
+        return [
+            a for a in self.s.accounts.values() if a.person_id == person_id and (bot is None or a.bot == bot)
+        ]
 
 
 class MemoryComments(_Repo):
@@ -207,7 +223,13 @@ class MemoryComments(_Repo):
 class MemoryEvents(_Repo):
     async def append(self, event: DomainEvent) -> None:
         self.s.events.append(
-            {"name": event.name, "ticket_id": event.ticket_id, "actor": actor_to_dict(event.actor), "at": event.at, "data": event.data()}
+            {
+                "name": event.name,
+                "ticket_id": event.ticket_id,
+                "actor": actor_to_dict(event.actor),
+                "at": event.at,
+                "data": event.data(),
+            }
         )
 
     async def list_for_ticket(self, ticket_id: str) -> list[dict[str, Any]]:
@@ -216,7 +238,9 @@ class MemoryEvents(_Repo):
 
 class MemoryOutbox(_Repo):
     async def add(self, channel: str, bot: str, chat_id: str, payload: dict[str, Any], at: datetime) -> None:
-        self.s.outbox.append({"channel": channel, "bot": bot, "chat_id": chat_id, "payload": payload, "at": at})
+        self.s.outbox.append(
+            {"channel": channel, "bot": bot, "chat_id": chat_id, "payload": payload, "at": at}
+        )
 
 
 class MemoryInbound(_Repo):

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.fakes.memory_uow import MemoryState, MemoryUnitOfWorkFactory
 from ticket_core.enums import Role
 from ticket_core.model import Actor, Client, Contact, Contract, Site, StaffMember
-from tests.fakes.memory_uow import MemoryState, MemoryUnitOfWorkFactory
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CLIENT = Actor(Role.CLIENT, "c-anna", client_id="acme", name="Anna")
@@ -32,7 +32,9 @@ def uows() -> MemoryUnitOfWorkFactory:
         "acme-hq": Site("acme-hq", "acme", "HQ", "Tverskaya 1, Moscow", 55.757, 37.613),
         "rom-1": Site("rom-1", "romashka", "Shop", "Nevsky 10, St Petersburg", 59.935, 30.325),
     }
-    state.contracts = {"k1": Contract("k1", "acme", "ACME full", ("it", "hvac"), excluded_engineers=("e-banned",))}
+    state.contracts = {
+        "k1": Contract("k1", "acme", "ACME full", ("it", "hvac"), excluded_engineers=("e-banned",))
+    }
     state.staff = {
         "e-near": StaffMember("e-near", "Near", Role.ENGINEER, ("it",), 55.76, 37.62),
         "e-far": StaffMember("e-far", "Far", Role.ENGINEER, ("it",), 59.9, 30.3),

@@ -35,7 +35,10 @@ ALLOWED: dict[tuple[Action, TicketStatus], TicketStatus] = {
     (Action.CLOSE, S.RESOLVED): S.CLOSED,
     (Action.REOPEN, S.RESOLVED): S.REOPENED,
     (Action.REOPEN, S.CLOSED): S.REOPENED,
-    **{(Action.CANCEL, s): S.CANCELLED for s in (S.NEW, S.OFFERED, S.ACCEPTED, S.IN_PROGRESS, S.ON_HOLD, S.REOPENED)},
+    **{
+        (Action.CANCEL, s): S.CANCELLED
+        for s in (S.NEW, S.OFFERED, S.ACCEPTED, S.IN_PROGRESS, S.ON_HOLD, S.REOPENED)
+    },
 }
 # Who may do each action: role -> the relation needed ("any", "own client", "assignee", "offeree").
 WHO: dict[Action, dict[Role, str]] = {
@@ -76,7 +79,9 @@ def _actors(role: Role) -> list[tuple[Actor, bool]]:
     return [(Actor(role, f"{role}-1"), True)]
 
 
-CASES = list(itertools.product(Action.__members__.values(), S.__members__.values(), Role.__members__.values()))
+CASES = list(
+    itertools.product(Action.__members__.values(), S.__members__.values(), Role.__members__.values())
+)
 
 
 @pytest.mark.parametrize(("action", "status", "role"), [c for c in CASES if c[0] is not Action.OPEN])

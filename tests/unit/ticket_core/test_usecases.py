@@ -7,19 +7,25 @@ from datetime import timedelta
 
 import pytest
 
+from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
+from tests.unit.ticket_core.conftest import CLIENT, NOW, OTHER_CLIENT, SUPERVISOR, engineer
 from ticket_core import usecases as uc
 from ticket_core.enums import OfferStatus, Priority, TicketStatus, Visibility
 from ticket_core.errors import AlreadyTaken, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from ticket_core.model import Actor
-from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
-from tests.unit.ticket_core.conftest import CLIENT, NOW, OTHER_CLIENT, SUPERVISOR, engineer
 
 SYSTEM = Actor.system()
 
 
 async def _open(uows: MemoryUnitOfWorkFactory, **kw) -> str:
     async with uows() as uow:
-        draft = uc.TicketDraft(client_id="acme", category=kw.pop("category", "it"), description="Printer jams", site_id="acme-hq", **kw)
+        draft = uc.TicketDraft(
+            client_id="acme",
+            category=kw.pop("category", "it"),
+            description="Printer jams",
+            site_id="acme-hq",
+            **kw,
+        )
         ticket = await uc.open_ticket(uow, CLIENT, draft, NOW)
         await uow.commit()
     return ticket.id
@@ -58,8 +64,15 @@ async def test_full_life_of_a_ticket(uows: MemoryUnitOfWorkFactory) -> None:
     assert ticket.time_spent_min == 45 and ticket.resolution_note == "Replaced the fuser"
     names = [e["name"] for e in uows.state.events]
     assert names == [
-        "ticket_opened", "ticket_offered", "offer_accepted", "work_started", "ticket_put_on_hold",
-        "work_resumed", "ticket_resolved", "ticket_closed", "ticket_rated",
+        "ticket_opened",
+        "ticket_offered",
+        "offer_accepted",
+        "work_started",
+        "ticket_put_on_hold",
+        "work_resumed",
+        "ticket_resolved",
+        "ticket_closed",
+        "ticket_rated",
     ]
 
 
@@ -165,7 +178,9 @@ async def test_nobody_acts_on_what_is_not_theirs(uows: MemoryUnitOfWorkFactory) 
 async def test_bad_drafts_change_nothing(uows, description, category, lat, lon, message) -> None:
     async with uows() as uow:
         with pytest.raises(ValidationFailed, match=message):
-            await uc.open_ticket(uow, CLIENT, uc.TicketDraft("acme", category, description, lat=lat, lon=lon), NOW)
+            await uc.open_ticket(
+                uow, CLIENT, uc.TicketDraft("acme", category, description, lat=lat, lon=lon), NOW
+            )
         await uow.commit()
     assert uows.state.tickets == {} and uows.state.events == []
 
@@ -189,7 +204,9 @@ async def test_reopen_window_and_counter(uows: MemoryUnitOfWorkFactory) -> None:
         await uc.resolve_ticket(uow, eng, tid, NOW, "done")
         await uow.commit()
     async with uows() as uow:
-        assert (await uc.reopen_ticket(uow, SUPERVISOR, tid, NOW + timedelta(days=30))).status is TicketStatus.REOPENED
+        assert (
+            await uc.reopen_ticket(uow, SUPERVISOR, tid, NOW + timedelta(days=30))
+        ).status is TicketStatus.REOPENED
     async with uows() as uow:
         with pytest.raises(InvalidTransition, match="more than 7 days"):
             await uc.reopen_ticket(uow, CLIENT, tid, NOW + timedelta(days=8))

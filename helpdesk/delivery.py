@@ -1,0 +1,132 @@
+"""The outbox delivery loop: send queued messages through their channel, retry what failed, lose nothing.
+
+Rows are claimed with a lease in a short transaction, sent outside it, then marked. A worker that dies
+between claim and mark leaves rows whose lease runs out; another worker (or this one after a restart)
+sends them again, so delivery is at-least-once and ordered per chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from dialogue.messages import DeliveryError, Outbound
+from storage import outbox_delivery as box
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_S = 2.0
+BACKOFF_MAX_S = 600.0
+LEASE_S = 60
+
+
+class Sender(Protocol):
+    """A channel adapter's sending side."""
+
+    async def send(self, out: Outbound) -> None: ...
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait before the next try after `attempts` failures (exponential, capped)."""
+    return float(min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1)))
+
+
+class DeliveryLoop:
+    """Claims due outbox rows and sends them; `wake()` makes it look at once instead of at the next tick."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        senders: Mapping[tuple[str, str], Sender],
+        *,
+        poll_s: float = 0.5,
+        batch: int = 50,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_sent: Callable[[Outbound], Awaitable[None]] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.senders = dict(senders)
+        self.poll_s = poll_s
+        self.batch = batch
+        self.clock = clock
+        self.on_sent = on_sent
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Ask the loop to deliver now."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until stopped; errors are logged and never end the loop."""
+        while not self._stopping:
+            try:
+                sent = await self.deliver_once()
+            except Exception:
+                log.exception("delivery tick failed")
+                sent = 0
+            if sent:
+                continue  # more may be waiting right behind (per-chat order releases one row at a time)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    def stop(self) -> None:
+        """Let `run` return after the current tick."""
+        self._stopping = True
+        self._wake.set()
+
+    async def deliver_once(self) -> int:
+        """Claim one batch and send it; return how many rows were handled."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            rows = await box.claim_due(
+                session, now=now, limit=self.batch, worker_id=self.worker_id, lease_s=LEASE_S
+            )
+        if not rows:
+            return 0
+        await asyncio.gather(*(self._send_one(row) for row in rows))
+        return len(rows)
+
+    async def _send_one(self, row: Any) -> None:
+        out = Outbound.from_dict(row.payload)
+        sender = self.senders.get((row.channel, row.bot))
+        error: str | None = None
+        retry_in: float | None = None
+        permanent = False
+        if sender is None:
+            error, permanent = f"no {row.channel}/{row.bot} channel is configured", True
+        else:
+            try:
+                await sender.send(out)
+            except DeliveryError as exc:
+                error, permanent = str(exc), exc.permanent
+                retry_in = exc.retry_after
+            except Exception as exc:  # an adapter bug must not stop delivery of other rows
+                log.exception("sending outbox row %s failed", row.id)
+                error = f"{type(exc).__name__}: {exc}"
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            if error is None:
+                await box.mark_sent(session, row.id, at=now)
+            elif permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+                log.warning("outbox row %s failed for good: %s", row.id, error)
+                await box.mark_failed(session, row.id, at=now, error=error)
+            else:
+                wait = retry_in if retry_in is not None else backoff(row.attempts + 1)
+                await box.mark_retry(
+                    session, row.id, at=now, next_attempt_at=now + timedelta(seconds=wait), error=error
+                )
+        if error is None and self.on_sent is not None:
+            await self.on_sent(out)

@@ -1,0 +1,182 @@
+"""The composition root: builds storage, KB, NLU, the dialogue engine, channels and the worker from settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from storage.uow import UnitOfWorkFactory
+
+from dialogue.engine import DialogueEngine
+from dialogue.messages import Bot, Channel, Inbound, Outbound
+from dialogue.notifications import Notifier
+from dialogue.payloads import PayloadSigner
+from helpdesk.delivery import DeliveryLoop, Sender
+from helpdesk.settings import Settings
+from helpdesk.timers import expire_offers_once, run_every
+from storage.db import make_engine, make_sessionmaker
+
+log = logging.getLogger(__name__)
+
+OFFER_EXPIRY_PERIOD_S = 5.0
+
+
+@dataclass
+class Runtime:
+    """Everything the running app holds; `start()` begins background work, `close()` ends it cleanly."""
+
+    settings: Settings
+    db: AsyncEngine
+    sessions: async_sessionmaker
+    uows: UnitOfWorkFactory
+    engine: DialogueEngine
+    senders: dict[tuple[str, str], Sender] = field(default_factory=dict)
+    kb: Any = None
+    nlu: Any = None
+    redis: Any = None
+    delivery: DeliveryLoop | None = None
+    telegram: list[Any] = field(default_factory=list)
+    webchat: Any = None
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def on_inbound(self, inbound: Inbound) -> list[Outbound]:
+        """Handle one inbound message and wake the delivery loop for its replies."""
+        replies = await self.engine.handle(inbound)
+        if replies and self.delivery is not None:
+            self.delivery.wake()
+        return replies
+
+    async def start(self, *, worker: bool = True, polling: bool = True) -> None:
+        """Start the delivery loop, timers and (when configured) Telegram polling."""
+        if worker:
+            self.delivery = DeliveryLoop(self.sessions, self.senders, poll_s=self.settings.worker_poll_s)
+            self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
+            self._tasks.append(
+                asyncio.create_task(
+                    run_every(
+                        OFFER_EXPIRY_PERIOD_S,
+                        lambda: expire_offers_once(self.engine),
+                        "offer-expiry",
+                        self._stop,
+                    ),
+                    name="offer-expiry",
+                )
+            )
+        if polling and not self.settings.public_url:
+            for channel in self.telegram:
+                await channel.start_polling()
+
+    async def close(self) -> None:
+        """Stop background work and release connections."""
+        self._stop.set()
+        if self.delivery is not None:
+            self.delivery.stop()
+        for channel in self.telegram:
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("stopping a Telegram channel failed")
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self.kb is not None and hasattr(self.kb, "close"):
+            await self.kb.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.db.dispose()
+
+
+async def build_runtime(
+    settings: Settings, *, kb: Any = None, nlu: Any = None, load_models: bool = True
+) -> Runtime:
+    """Wire the application from settings; `kb` / `nlu` may be given (tests) instead of loaded."""
+    db = make_engine(settings.database_url)
+    sessions = make_sessionmaker(db)
+    redis = None
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+    uows = UnitOfWorkFactory(sessions, redis=redis)
+    if load_models and kb is None:
+        kb = await _load_kb(settings, uows)
+    if load_models and nlu is None:
+        nlu = await _load_nlu(settings)
+    engine = DialogueEngine(
+        uows,  # type: ignore[arg-type]
+        PayloadSigner(settings.secret_key),
+        kb=kb,
+        nlu=nlu,
+        notifier=Notifier(settings.offer_timeout_s),
+        default_lang=settings.default_lang,
+    )
+    rt = Runtime(settings, db, sessions, uows, engine, kb=kb, nlu=nlu, redis=redis)
+    _add_channels(rt)
+    return rt
+
+
+def _add_channels(rt: Runtime) -> None:
+    from bots.webchat import WebChatChannel
+
+    async def identities(bot: Bot) -> list[dict[str, str]]:
+        async with rt.uows() as uow:
+            if bot is Bot.STAFF:
+                return [
+                    {"id": m.id, "label": f"{m.name} ({m.role})"}
+                    for m in await uow.directory.list_staff()
+                    if await uow.accounts.find(str(Channel.WEB), str(Bot.STAFF), m.id) is not None
+                ]
+            result = []
+            for contact in await uow.directory.list_contacts():
+                if await uow.accounts.find(str(Channel.WEB), str(Bot.CLIENT), contact.id) is None:
+                    continue
+                client = await uow.directory.get_client(contact.client_id)
+                result.append(
+                    {"id": contact.id, "label": f"{contact.name} - {client.name if client else ''}"}
+                )
+            return result
+
+    rt.webchat = WebChatChannel(rt.on_inbound, identities=identities)
+    rt.senders[(str(Channel.WEB), str(Bot.CLIENT))] = rt.webchat
+    rt.senders[(str(Channel.WEB), str(Bot.STAFF))] = rt.webchat
+    s = rt.settings
+    tokens = ((Bot.CLIENT, s.telegram_client_token), (Bot.STAFF, s.telegram_staff_token))
+    if any(token for _, token in tokens):
+        from bots.telegram import TelegramChannel
+
+        for bot, token in tokens:
+            if not token:
+                continue
+            channel = TelegramChannel(
+                bot,
+                token,
+                rt.on_inbound,
+                api_base=s.telegram_api_base,
+                webhook_secret=s.telegram_webhook_secret,
+            )
+            rt.telegram.append(channel)
+            rt.senders[(str(Channel.TELEGRAM), str(bot))] = channel
+
+
+async def _load_kb(settings: Settings, uows: UnitOfWorkFactory) -> Any:
+    from kb_search.service import KnowledgeBase
+
+    kb = KnowledgeBase.from_settings(settings)
+    await kb.load(uows)
+    return kb
+
+
+async def _load_nlu(settings: Settings) -> Any:
+    import nlu
+
+    try:
+        await asyncio.to_thread(nlu.ensure_default_model, settings.nlu_model_dir)
+        return nlu.load_backend(settings.nlu_backend, settings.nlu_model_dir, settings.rasa_url)
+    except Exception:
+        log.exception("NLU could not be loaded; the bot answers from the KB without intents")
+        return None

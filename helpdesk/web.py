@@ -1,0 +1,42 @@
+"""The aiohttp application: health check, web chat, Telegram webhooks."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from helpdesk.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+RUNTIME_KEY: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness and a database round trip."""
+    rt = request.app[RUNTIME_KEY]
+    from sqlalchemy import text
+
+    async with rt.db.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    return web.json_response({"ok": True})
+
+
+def build_web_app(rt: Runtime) -> web.Application:
+    """Create the aiohttp application over a built runtime."""
+    app = web.Application(client_max_size=20 * 1024 * 1024)
+    app[RUNTIME_KEY] = rt
+    app.router.add_get("/healthz", healthz)
+    rt.webchat.add_routes(app)
+    if rt.settings.public_url:
+        base = rt.settings.public_url.rstrip("/")
+        for channel in rt.telegram:
+            path = f"/webhook/telegram/{channel.bot_kind}"
+            channel.add_webhook_route(app, path)
+
+            async def _set(_app: web.Application, channel=channel, url=base + path) -> None:  # type: ignore[no-untyped-def]
+                await channel.set_webhook(url)
+
+            app.on_startup.append(_set)
+    return app
