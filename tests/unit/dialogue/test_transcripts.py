@@ -1,0 +1,259 @@
+"""Conversations as transcripts through the engine: who says what, and what each person gets back."""
+
+from __future__ import annotations
+
+from dialogue.messages import Bot, Channel
+from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
+from tests.support.transcript import ChatDriver, Person
+from ticket_core.enums import TicketStatus
+
+
+def joined(texts: list[str]) -> str:
+    return "\n---\n".join(texts)
+
+
+async def test_the_whole_loop_from_question_to_rating(
+    chat: ChatDriver, ivan: Person, petrov: Person, uows: MemoryUnitOfWorkFactory
+) -> None:
+    got = await chat.say(ivan, "Кондиционер плохо холодит в зале")
+    assert "Кондиционер плохо холодит" in got[0] and "фильтры" in got[0]
+    assert got[1] == "Это помогло?"
+
+    got = await chat.press(ivan, "Не помогло")
+    assert "Опишите проблему" in joined(got)
+    got = await chat.say(ivan, "Гудит и с него капает вода на столы")
+    assert "К чему это относится?" in joined(got)
+    got = await chat.press(ivan, "Кондиционеры")
+    assert "Выберите объект" in joined(got)
+    got = await chat.press(ivan, "Ромашка на Невском")
+    assert "Насколько срочно?" in joined(got)
+    got = await chat.press(ivan, "Срочно")
+    summary = joined(got)
+    assert "Проверьте заявку" in summary and "капает вода" in summary and "Невский" in summary
+    got = await chat.press(ivan, "Отправить заявку")
+    assert got == ["Заявка HD-1001 оформлена. Сообщу, когда инженер её примет."]
+
+    card = joined(chat.new_texts(petrov))
+    assert "Новая заявка HD-1001" in card and "Кафе «Ромашка»" in card and "openstreetmap" in card
+    assert "skill: hvac" in card and "km from site" in card
+
+    got = await chat.press(petrov, "Принять")
+    assert "Вы приняли HD-1001" in joined(got)
+    assert chat.new_texts(ivan) == ["Инженер Сергей Петров принял вашу заявку HD-1001."]
+
+    await chat.press(petrov, "В пути")
+    assert chat.new_texts(ivan) == ["Инженер Сергей Петров приступил к заявке HD-1001."]
+
+    got = await chat.press(petrov, "Выполнено")
+    assert "Опишите, что сделано по HD-1001" in joined(got)
+    got = await chat.say(petrov, "Прочистил дренаж, заменил фильтр")
+    assert "Сколько времени" in joined(got)
+    got = await chat.press(petrov, "1 h")
+    assert "HD-1001 закрыта как выполненная" in joined(got)
+
+    resolved = joined(chat.new_texts(ivan))
+    assert (
+        "Заявка HD-1001 выполнена" in resolved and "Прочистил дренаж" in resolved and "от 1 до 5" in resolved
+    )
+    got = await chat.press(ivan, "5")
+    assert "Спасибо за оценку 5" in joined(got)
+    assert "Клиент оценил HD-1001: 5 из 5." in joined(chat.new_texts(petrov))
+    got = await chat.say(ivan, "Всё отлично, спасибо")
+    assert got == ["Спасибо, комментарий сохранён."]
+
+    ticket = next(iter(uows.state.tickets.values()))
+    assert ticket.status is TicketStatus.CLOSED and ticket.rating == 5 and ticket.time_spent_min == 60
+    assert ticket.rating_comment == "Всё отлично, спасибо" and ticket.site_id == "rom-nevsky"
+    kinds = [i["kind"] for i in uows.state.interactions]
+    assert kinds == ["kb_answer", "kb_not_helped"]
+    assert len(uows.state.outbox) == sum(len(v) for v in chat.received.values())
+
+
+async def test_a_helpful_answer_is_counted_and_opens_nothing(chat: ChatDriver, anna: Person, uows) -> None:
+    got = await chat.say(anna, "how do I connect to the VPN?")
+    assert "How to connect to the VPN" in got[0]
+    got = await chat.press(anna, "Helped")
+    assert got == ["Glad it helped! Write any time."]
+    assert uows.state.tickets == {}
+    assert [i["kind"] for i in uows.state.interactions] == ["kb_answer", "kb_helped"]
+
+
+async def test_clients_never_get_internal_or_other_clients_articles(
+    chat: ChatDriver, ivan: Person, anna: Person, kb
+) -> None:
+    # "eng-only" is internal and matches these words best; "acme-badge" belongs to ACME only.
+    got = joined(await chat.say(ivan, "регламент выезда инженера"))
+    assert "Внутренняя процедура" not in got
+    got = joined(await chat.say(ivan, "пропуск на склад"))
+    assert "охрана склада" not in got
+    got = joined(await chat.say(anna, "пропуск на склад"))
+    assert "охрана склада" in got
+
+
+async def test_a_repeated_update_is_answered_once(engine, ivan: Person) -> None:
+    from dialogue.messages import Inbound
+
+    inbound = Inbound(Channel.WEB, Bot.CLIENT, ivan.account, ivan.account, "dup-1", text="/help")
+    first = await engine.handle(inbound)
+    again = await engine.handle(inbound)
+    assert len(first) == 1 and again == []
+
+
+async def test_a_forged_or_foreign_button_is_refused_and_changes_nothing(
+    chat: ChatDriver, ivan: Person, anna: Person, petrov: Person, smirnov: Person, uows
+) -> None:
+    await chat.say(ivan, "кондиционер плохо холодит")
+    payload = chat.find_button(ivan, "Не помогло")
+    # Anna replays Ivan's button: the signature is bound to Ivan's account.
+    await chat._send(anna, payload=payload)
+    assert chat.new_texts(anna) == [
+        "That button is out of date or not meant for you. Tell me what you need, or send /help."
+    ]
+    # A client forging a staff action gets the same.
+    await chat._send(ivan, payload="of:a:1001|AAAAAAAAAAAA")
+    assert "Эта кнопка устарела" in joined(chat.new_texts(ivan))
+    assert uows.state.tickets == {}
+
+
+async def open_ticket_as(
+    chat: ChatDriver, who: Person, text: str, category: str, site: str | None = None
+) -> None:
+    await chat.say(who, "/new")
+    await chat.say(who, text)
+    await chat.press(who, category)
+    if site:
+        await chat.press(who, site)
+    await chat.press(who, "Обычная" if who.lang == "ru" else "Normal")
+    await chat.press(who, "Отправить заявку" if who.lang == "ru" else "Send the request")
+
+
+async def test_only_the_offered_engineer_can_accept(
+    chat: ChatDriver, ivan: Person, petrov: Person, smirnov: Person
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    chat.new_texts(petrov)
+    payload = chat.find_button(petrov, "Принять")
+    await chat._send(smirnov, payload=payload)  # Smirnov replays Petrov's Accept
+    assert "Эта кнопка устарела или не для вас" in joined(chat.new_texts(smirnov))
+    got = await chat.press(petrov, "Принять")
+    assert "Вы приняли HD-1001" in joined(got)
+    got = await chat.press(petrov, "Принять")  # pressing again
+    assert "Сейчас это сделать нельзя" in joined(got) or "уже" in joined(got)
+
+
+async def test_decline_with_a_reason_offers_the_next_engineer(
+    chat: ChatDriver, ivan: Person, petrov: Person, sokolova: Person
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    kozlov = Person(Bot.STAFF, "e-kozlov", "Дмитрий")
+    await chat.press(petrov, "Отклонить")
+    got = await chat.press(petrov, "Далеко")
+    assert "Вы отклонили HD-1001" in joined(got)
+    assert "Новая заявка HD-1001" in joined(chat.new_texts(kozlov))
+    await chat.press(kozlov, "Отклонить")
+    await chat.press(kozlov, "Занят")
+    alert = joined(chat.new_texts(sokolova))
+    assert "Нет инженера для HD-1001" in alert and "Назначьте вручную" in alert
+    assert "Ищем свободного инженера для заявки HD-1001" in joined(chat.new_texts(ivan))
+
+
+async def test_client_cancels_and_the_engineer_is_told(
+    chat: ChatDriver, ivan: Person, petrov: Person, uows
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await chat.press(petrov, "Принять")
+    chat.new_texts(petrov)
+    got = await chat.say(ivan, "/cancel HD-1001")
+    assert "Отменить заявку HD-1001?" in joined(got)
+    got = await chat.press(ivan, "Да, отменить")
+    assert got == ["Заявка HD-1001 отменена."]
+    assert chat.new_texts(petrov) == ["Клиент отменил заявку HD-1001."]
+    assert next(iter(uows.state.tickets.values())).status is TicketStatus.CANCELLED
+
+
+async def test_status_of_someone_elses_ticket_is_not_found(
+    chat: ChatDriver, ivan: Person, anna: Person
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    got = await chat.say(anna, "/status HD-1001")
+    assert "No ticket HD-1001 among yours" in joined(got)
+    got = await chat.say(ivan, "/status HD-1001")
+    assert "Заявка HD-1001" in joined(got)
+
+
+async def test_a_new_visitor_is_registered_and_gives_an_address(chat: ChatDriver, uows) -> None:
+    visitor = Person(Bot.CLIENT, "w-visitor-1", "Пётр", "ru")
+    got = await chat.say(visitor, "/start")
+    assert "Здравствуйте, Пётр!" in got[0]
+    await chat.say(visitor, "/new")
+    await chat.say(visitor, "Не работает розетка в коридоре")
+    got = await chat.press(visitor, "Электрика")
+    assert "Укажите адрес" in joined(got)
+    assert chat.messages(visitor)[-1].request_location
+    got = await chat.say(visitor, "ул")
+    assert "Адрес слишком короткий" in joined(got)
+    got = await chat.location(visitor, 59.94, 30.31)
+    assert "Геопозиция получена." in got
+    await chat.press(visitor, "Обычная")
+    got = await chat.press(visitor, "Отправить заявку")
+    assert "HD-1001" in joined(got)
+    ticket = next(iter(uows.state.tickets.values()))
+    assert ticket.client_id.startswith("ind-") and ticket.lat == 59.94
+
+
+async def test_photos_go_into_the_form(chat: ChatDriver, ivan: Person, uows) -> None:
+    await chat.say(ivan, "/new")
+    got = await chat.photo(ivan, "tg-photo-1")
+    assert "Фото добавлено к заявке." in got
+    await chat.say(ivan, "Разбито стекло витрины")
+    await chat.press(ivan, "Другое")
+    await chat.press(ivan, "Ромашка на Невском")
+    got = await chat.press(ivan, "Обычная")
+    assert "Фото: 1" in joined(got)
+    await chat.press(ivan, "Отправить заявку")
+    ticket = next(iter(uows.state.tickets.values()))
+    assert [a.file_id for a in ticket.attachments] == ["tg-photo-1"]
+
+
+async def test_language_switch_is_remembered(chat: ChatDriver, ivan: Person, uows) -> None:
+    got = await chat.say(ivan, "/lang en")
+    assert got == ["OK, English it is."]
+    got = await chat.say(ivan, "/help")
+    assert got[0].startswith("Write what happened")
+    assert uows.state.contacts["romashka-ivan"].lang == "en"
+
+
+async def test_bad_input_gets_a_clear_answer(chat: ChatDriver, ivan: Person) -> None:
+    got = await chat.say(ivan, "x" * 5000)
+    assert "слишком длинное (5000 символов)" in got[0]
+    got = await chat.say(ivan, "/status HD-999999")
+    assert "Не нашёл такой заявки" in got[0]
+    got = await chat.send_inbound(ivan)
+    assert "Я пока понимаю текст" in got[0]
+
+
+async def test_staff_join_code_links_a_new_account(chat: ChatDriver) -> None:
+    stranger = Person(Bot.STAFF, "tg-555", "Someone", channel=Channel.TELEGRAM)
+    got = await chat.say(stranger, "hello")
+    assert "Это служебный бот" in got[0]
+    got = await chat.say(stranger, "/start WRONG")
+    assert "Код не подошёл" in got[0]
+    got = await chat.say(stranger, "/start MILLER-2026")
+    assert got == ["Hello, John Miller! Job offers will arrive here. /jobs - my jobs."]
+    got = await chat.say(stranger, "/jobs")
+    assert got == ["You have no active jobs."]
+
+
+async def test_offer_timeout_moves_the_job_on(
+    engine, chat: ChatDriver, ivan: Person, petrov: Person, clock
+) -> None:
+    from ticket_core.usecases import expire_offers
+
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    chat.new_texts(petrov)
+    clock.advance(minutes=5)
+    assert await engine.run_system(expire_offers) == []
+    clock.advance(minutes=6)
+    texts = [m.text for m in await engine.run_system(expire_offers)]
+    assert any("Время на ответ по HD-1001 истекло" in t for t in texts)
+    assert any("Новая заявка HD-1001" in t for t in texts)  # to the next engineer (Kozlov)
