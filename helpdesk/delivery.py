@@ -120,11 +120,11 @@ class DeliveryLoop:
         async with self.sessions() as session, session.begin():
             if error is None:
                 await box.mark_sent(session, row.id, at=now)
-            elif permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+            elif permanent or row.attempts >= MAX_ATTEMPTS:
                 log.warning("outbox row %s failed for good: %s", row.id, error)
                 await box.mark_failed(session, row.id, at=now, error=error)
             else:
-                wait = retry_in if retry_in is not None else backoff(row.attempts + 1)
+                wait = retry_in if retry_in is not None else backoff(row.attempts)
                 await box.mark_retry(
                     session, row.id, at=now, next_attempt_at=now + timedelta(seconds=wait), error=error
                 )

@@ -27,14 +27,23 @@ async def _race(url: str) -> None:
         async with uows() as uow:
             await uow.directory.add_client(Client(f"race-{tag}", "Race Ltd"))
             for i in range(ENGINEERS):
-                await uow.directory.add_staff(StaffMember(f"e{i}-{tag}", f"Engineer {i}", Role.ENGINEER, ("it",)))
+                await uow.directory.add_staff(
+                    StaffMember(f"e{i}-{tag}", f"Engineer {i}", Role.ENGINEER, ("it",))
+                )
             ticket = await uc.open_ticket(
                 uow, Actor.system(), uc.TicketDraft(f"race-{tag}", "it", "Broadcast job"), now
             )
             # A broadcast: every engineer holds a pending offer for the same job.
             for i in range(ENGINEERS):
                 await uow.offers.add(
-                    Offer(str(uuid.uuid4()), ticket.id, f"e{i}-{tag}", OfferStatus.PENDING, now, now + timedelta(minutes=5))
+                    Offer(
+                        str(uuid.uuid4()),
+                        ticket.id,
+                        f"e{i}-{tag}",
+                        OfferStatus.PENDING,
+                        now,
+                        now + timedelta(minutes=5),
+                    )
                 )
             ticket.status = TicketStatus.OFFERED
             await uow.tickets.update(ticket)
@@ -46,7 +55,9 @@ async def _race(url: str) -> None:
             await start.wait()
             async with uows() as uow:
                 try:
-                    await uc.accept_offer(uow, Actor(Role.ENGINEER, f"e{i}-{tag}"), ticket.id, datetime.now(UTC))
+                    await uc.accept_offer(
+                        uow, Actor(Role.ENGINEER, f"e{i}-{tag}"), ticket.id, datetime.now(UTC)
+                    )
                     await uow.commit()
                     return "won"
                 except AlreadyTaken:

@@ -1,0 +1,172 @@
+"""Functions for the outbox delivery loop; the worker calls each in its own short transaction.
+
+A claimed row carries a lease (`claimed_until`); when a worker dies mid-send the lease runs out and the row
+is claimable again, so nothing is lost (at-least-once delivery). Per-chat order is kept: a row is not
+claimed while an older row of the same (channel, bot, chat_id) is still pending or sending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.repositories._sql import dialect_name
+from storage.tables import outbox
+
+
+class OutboxStatus(StrEnum):
+    """Where an outgoing message is."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One outgoing message as stored."""
+
+    id: int
+    channel: str
+    bot: str
+    chat_id: str
+    payload: dict[str, Any]
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+    claimed_by: str | None
+    claimed_until: datetime | None
+
+
+def _row(row: RowMapping) -> OutboxRow:
+    return OutboxRow(
+        id=row["id"],
+        channel=row["channel"],
+        bot=row["bot"],
+        chat_id=row["chat_id"],
+        payload=row["payload"],
+        status=OutboxStatus(row["status"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        created_at=row["created_at"],
+        sent_at=row["sent_at"],
+        last_error=row["last_error"],
+        claimed_by=row["claimed_by"],
+        claimed_until=row["claimed_until"],
+    )
+
+
+def _claimable(now: datetime) -> Any:
+    older = aliased(outbox, name="older")
+    blocked = exists().where(
+        older.c.channel == outbox.c.channel,
+        older.c.bot == outbox.c.bot,
+        older.c.chat_id == outbox.c.chat_id,
+        older.c.id < outbox.c.id,
+        older.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
+    )
+    due = or_(
+        and_(outbox.c.status == OutboxStatus.PENDING.value, outbox.c.next_attempt_at <= now),
+        # A lease that ran out means the worker died or hung: the row is due again.
+        and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.claimed_until <= now),
+    )
+    return and_(due, ~blocked)
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int, worker_id: str, lease_s: float
+) -> list[OutboxRow]:
+    """Claim up to `limit` due rows for `worker_id` for `lease_s` seconds; oldest first.
+
+    Each claim counts as an attempt. On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so
+    concurrent workers never claim the same row; on SQLite the single UPDATE statement holds the write lock.
+    """
+    if limit <= 0:
+        return []
+    pick = select(outbox.c.id).where(_claimable(now)).order_by(outbox.c.id).limit(limit)
+    if dialect_name(session) == "postgresql":
+        pick = pick.with_for_update(skip_locked=True, of=outbox)
+    stmt = (
+        update(outbox)
+        .where(outbox.c.id.in_(pick.scalar_subquery()))
+        .values(
+            status=OutboxStatus.SENDING.value,
+            claimed_by=worker_id,
+            claimed_until=now + timedelta(seconds=lease_s),
+            attempts=outbox.c.attempts + 1,
+        )
+        .returning(*outbox.c)
+    )
+    rows = [_row(r) for r in (await session.execute(stmt)).mappings()]
+    return sorted(rows, key=lambda r: r.id)
+
+
+async def mark_sent(session: AsyncSession, id: int, at: datetime) -> None:
+    """Record that a row was delivered."""
+    await session.execute(
+        update(outbox)
+        .where(outbox.c.id == id)
+        .values(
+            status=OutboxStatus.SENT.value, sent_at=at, claimed_by=None, claimed_until=None, last_error=None
+        )
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, id: int, *, at: datetime, next_attempt_at: datetime, error: str
+) -> None:
+    """Put a row back in the queue after a failed attempt, due again at `next_attempt_at`.
+
+    `at` is when the attempt failed; the row keeps only the error, `at` is accepted for a uniform API.
+    """
+    await session.execute(
+        update(outbox)
+        .where(outbox.c.id == id)
+        .values(
+            status=OutboxStatus.PENDING.value,
+            next_attempt_at=next_attempt_at,
+            last_error=error[:2000],
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+
+
+async def mark_failed(session: AsyncSession, id: int, *, at: datetime, error: str) -> None:
+    """Give up on a row; it no longer holds back later messages of its chat."""
+    await session.execute(
+        update(outbox)
+        .where(outbox.c.id == id)
+        .values(
+            status=OutboxStatus.FAILED.value, last_error=error[:2000], claimed_by=None, claimed_until=None
+        )
+    )
+
+
+async def list_for_chat(
+    session: AsyncSession, channel: str, bot: str, chat_id: str, after_id: int = 0, limit: int = 200
+) -> list[OutboxRow]:
+    """Rows of one chat with id greater than `after_id`, oldest first (for chat history and polling)."""
+    stmt = (
+        select(outbox)
+        .where(
+            outbox.c.channel == channel,
+            outbox.c.bot == bot,
+            outbox.c.chat_id == chat_id,
+            outbox.c.id > after_id,
+        )
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    return [_row(r) for r in (await session.execute(stmt)).mappings()]

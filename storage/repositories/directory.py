@@ -1,0 +1,204 @@
+"""`SqlDirectoryRepository`: clients, contacts, sites, contracts and staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.tables import clients, contacts, contracts, sites, staff
+from ticket_core.enums import Role
+from ticket_core.model import Client, Contact, Contract, Site, StaffMember
+
+
+def _contact(row: RowMapping) -> Contact:
+    return Contact(row["id"], row["client_id"], row["name"], row["phone"], row["lang"], row["created_at"])
+
+
+def _site(row: RowMapping) -> Site:
+    return Site(
+        row["id"], row["client_id"], row["name"], row["address"], row["lat"], row["lon"], row["timezone"]
+    )
+
+
+def _contract(row: RowMapping) -> Contract:
+    return Contract(
+        id=row["id"],
+        client_id=row["client_id"],
+        name=row["name"],
+        categories=tuple(row["categories"]),
+        preferred_engineers=tuple(row["preferred_engineers"]),
+        excluded_engineers=tuple(row["excluded_engineers"]),
+        active=bool(row["active"]),
+    )
+
+
+def _staff(row: RowMapping) -> StaffMember:
+    return StaffMember(
+        id=row["id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        skills=tuple(row["skills"]),
+        home_lat=row["home_lat"],
+        home_lon=row["home_lon"],
+        level=row["level"],
+        max_parallel_jobs=row["max_parallel_jobs"],
+        on_shift=bool(row["on_shift"]),
+        lang=row["lang"],
+        phone=row["phone"],
+        join_code=row["join_code"],
+    )
+
+
+def _contact_values(contact: Contact) -> dict[str, Any]:
+    return {
+        "client_id": contact.client_id,
+        "name": contact.name,
+        "phone": contact.phone,
+        "lang": contact.lang,
+        "created_at": contact.created_at,
+    }
+
+
+class SqlDirectoryRepository:
+    """Reference data in SQL; implements `ticket_core.ports.DirectoryRepository`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _one(self, stmt: Any) -> RowMapping | None:
+        return (await self.session.execute(stmt)).mappings().first()
+
+    async def _all(self, stmt: Any) -> list[RowMapping]:
+        return list((await self.session.execute(stmt)).mappings())
+
+    async def get_client(self, client_id: str) -> Client | None:
+        """Return a client by id."""
+        row = await self._one(select(clients).where(clients.c.id == client_id))
+        return Client(row["id"], row["name"], row["kind"], row["created_at"]) if row else None
+
+    async def add_client(self, client: Client) -> None:
+        """Insert a client."""
+        await self.session.execute(
+            clients.insert().values(
+                id=client.id, name=client.name, kind=client.kind, created_at=client.created_at
+            )
+        )
+
+    async def get_contact(self, contact_id: str) -> Contact | None:
+        """Return a contact by id."""
+        row = await self._one(select(contacts).where(contacts.c.id == contact_id))
+        return _contact(row) if row else None
+
+    async def add_contact(self, contact: Contact) -> None:
+        """Insert a contact."""
+        await self.session.execute(contacts.insert().values(id=contact.id, **_contact_values(contact)))
+
+    async def update_contact(self, contact: Contact) -> None:
+        """Store every field of an existing contact."""
+        await self.session.execute(
+            update(contacts).where(contacts.c.id == contact.id).values(**_contact_values(contact))
+        )
+
+    async def find_contact_by_phone(self, phone: str) -> Contact | None:
+        """Return the first contact with this phone number."""
+        row = await self._one(
+            select(contacts).where(contacts.c.phone == phone).order_by(contacts.c.id).limit(1)
+        )
+        return _contact(row) if row else None
+
+    async def list_contacts(self, client_id: str | None = None) -> list[Contact]:
+        """Contacts, of one client or all, by name."""
+        stmt = select(contacts)
+        if client_id is not None:
+            stmt = stmt.where(contacts.c.client_id == client_id)
+        return [_contact(r) for r in await self._all(stmt.order_by(contacts.c.name, contacts.c.id))]
+
+    async def get_site(self, site_id: str) -> Site | None:
+        """Return a site by id."""
+        row = await self._one(select(sites).where(sites.c.id == site_id))
+        return _site(row) if row else None
+
+    async def add_site(self, site: Site) -> None:
+        """Insert a site."""
+        await self.session.execute(
+            sites.insert().values(
+                id=site.id,
+                client_id=site.client_id,
+                name=site.name,
+                address=site.address,
+                lat=site.lat,
+                lon=site.lon,
+                timezone=site.timezone,
+            )
+        )
+
+    async def list_sites(self, client_id: str) -> list[Site]:
+        """Sites of one client, by name."""
+        stmt = select(sites).where(sites.c.client_id == client_id).order_by(sites.c.name, sites.c.id)
+        return [_site(r) for r in await self._all(stmt)]
+
+    async def get_contract(self, client_id: str) -> Contract | None:
+        """The client's active contract, if any."""
+        stmt = (
+            select(contracts)
+            .where(contracts.c.client_id == client_id, contracts.c.active.is_(True))
+            .order_by(contracts.c.id)
+            .limit(1)
+        )
+        row = await self._one(stmt)
+        return _contract(row) if row else None
+
+    async def add_contract(self, contract: Contract) -> None:
+        """Insert a contract."""
+        await self.session.execute(
+            contracts.insert().values(
+                id=contract.id,
+                client_id=contract.client_id,
+                name=contract.name,
+                categories=list(contract.categories),
+                preferred_engineers=list(contract.preferred_engineers),
+                excluded_engineers=list(contract.excluded_engineers),
+                active=contract.active,
+            )
+        )
+
+    async def get_staff(self, staff_id: str) -> StaffMember | None:
+        """Return a staff member by id."""
+        row = await self._one(select(staff).where(staff.c.id == staff_id))
+        return _staff(row) if row else None
+
+    async def add_staff(self, member: StaffMember) -> None:
+        """Insert a staff member."""
+        await self.session.execute(
+            staff.insert().values(
+                id=member.id,
+                name=member.name,
+                role=str(member.role),
+                skills=list(member.skills),
+                home_lat=member.home_lat,
+                home_lon=member.home_lon,
+                level=member.level,
+                max_parallel_jobs=member.max_parallel_jobs,
+                on_shift=member.on_shift,
+                lang=member.lang,
+                phone=member.phone,
+                join_code=member.join_code,
+            )
+        )
+
+    async def list_staff(self, role: Role | None = None) -> list[StaffMember]:
+        """Staff members, of one role or all, by id."""
+        stmt = select(staff)
+        if role is not None:
+            stmt = stmt.where(staff.c.role == str(role))
+        return [_staff(r) for r in await self._all(stmt.order_by(staff.c.id))]
+
+    async def find_staff_by_join_code(self, code: str) -> StaffMember | None:
+        """Return the staff member whose join code this is."""
+        if not code:
+            return None
+        row = await self._one(select(staff).where(staff.c.join_code == code))
+        return _staff(row) if row else None

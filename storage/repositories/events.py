@@ -1,0 +1,38 @@
+"""`SqlEventLog`: the append-only audit log of domain events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.repositories._sql import json_safe
+from storage.tables import ticket_events
+from ticket_core.events import DomainEvent, actor_to_dict
+
+
+class SqlEventLog:
+    """Ticket events in SQL; implements `ticket_core.ports.EventLog`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def append(self, event: DomainEvent) -> None:
+        """Append one event."""
+        await self.session.execute(
+            ticket_events.insert().values(
+                ticket_id=event.ticket_id,
+                name=event.name,
+                actor=actor_to_dict(event.actor),
+                at=event.at,
+                data=json_safe(event.data()),
+            )
+        )
+
+    async def list_for_ticket(self, ticket_id: str) -> list[dict[str, Any]]:
+        """Events of a ticket, oldest first: dicts with id, ticket_id, name, actor, at and data."""
+        stmt = (
+            select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.id)
+        )
+        return [dict(row) for row in (await self.session.execute(stmt)).mappings()]

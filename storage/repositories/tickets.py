@@ -1,0 +1,142 @@
+"""`SqlTicketRepository`: tickets with optimistic locking and a counter for numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.repositories._sql import upsert_insert
+from storage.tables import TICKET_COUNTER, TICKET_COUNTER_SEED, counters, tickets
+from ticket_core.enums import ACTIVE_JOB_STATUSES, Priority, TicketStatus
+from ticket_core.errors import StaleTicket
+from ticket_core.model import Attachment, Ticket
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Ticket))
+
+
+def attachment_to_dict(item: Attachment) -> dict[str, Any]:
+    """Serialise an attachment for a JSON column."""
+    return {"kind": item.kind, "file_id": item.file_id, "channel": item.channel, "caption": item.caption}
+
+
+def attachment_from_dict(data: dict[str, Any]) -> Attachment:
+    """Rebuild an attachment from `attachment_to_dict` output."""
+    return Attachment(data["kind"], data["file_id"], data["channel"], data.get("caption"))
+
+
+def ticket_values(ticket: Ticket) -> dict[str, Any]:
+    """Column values of a ticket (every dataclass field; attachments as dicts)."""
+    values = {name: getattr(ticket, name) for name in _FIELDS}
+    values["attachments"] = [attachment_to_dict(a) for a in ticket.attachments]
+    values["status"] = str(ticket.status)
+    values["priority"] = str(ticket.priority)
+    return values
+
+
+def ticket_from_row(row: RowMapping) -> Ticket:
+    """Build a `Ticket` from a tickets row."""
+    values = {name: row[name] for name in _FIELDS}
+    values["attachments"] = [attachment_from_dict(a) for a in row["attachments"] or []]
+    values["status"] = TicketStatus(row["status"])
+    values["priority"] = Priority(row["priority"])
+    return Ticket(**values)
+
+
+class SqlTicketRepository:
+    """Tickets in SQL; implements `ticket_core.ports.TicketRepository`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_number(self) -> int:
+        """Reserve the next ticket number with an atomic increment (row-locked on PostgreSQL)."""
+        bump = (
+            update(counters)
+            .where(counters.c.name == TICKET_COUNTER)
+            .values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        )
+        value = (await self.session.execute(bump)).scalar_one_or_none()
+        if value is None:
+            # A schema made by create_all has no seed row; add it without racing a concurrent seeder.
+            seed = upsert_insert(self.session, counters).values(
+                name=TICKET_COUNTER, value=TICKET_COUNTER_SEED
+            )
+            await self.session.execute(seed.on_conflict_do_nothing(index_elements=["name"]))
+            value = (await self.session.execute(bump)).scalar_one()
+        return int(value)
+
+    async def add(self, ticket: Ticket) -> None:
+        """Insert a new ticket with version 1."""
+        values = ticket_values(ticket)
+        values["version"] = 1
+        await self.session.execute(tickets.insert().values(**values))
+        ticket.version = 1
+
+    async def get(self, ticket_id: str) -> Ticket | None:
+        """Return a ticket by id."""
+        row = (
+            (await self.session.execute(select(tickets).where(tickets.c.id == ticket_id))).mappings().first()
+        )
+        return ticket_from_row(row) if row else None
+
+    async def get_by_number(self, number: int) -> Ticket | None:
+        """Return a ticket by its number."""
+        row = (
+            (await self.session.execute(select(tickets).where(tickets.c.number == number))).mappings().first()
+        )
+        return ticket_from_row(row) if row else None
+
+    async def update(self, ticket: Ticket) -> None:
+        """Save a changed ticket if its stored version still equals `ticket.version`; else raise StaleTicket."""
+        values = ticket_values(ticket)
+        del values["id"], values["version"]
+        stmt = (
+            update(tickets)
+            .where(tickets.c.id == ticket.id, tickets.c.version == ticket.version)
+            .values(**values, version=tickets.c.version + 1)
+        )
+        result = await self.session.execute(stmt)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleTicket(ticket.id)
+        ticket.version += 1
+
+    async def list_for_client(
+        self, client_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 20
+    ) -> list[Ticket]:
+        """Tickets of one client, newest first."""
+        stmt = select(tickets).where(tickets.c.client_id == client_id)
+        if statuses:
+            stmt = stmt.where(tickets.c.status.in_([str(s) for s in statuses]))
+        return await self._list(stmt, limit)
+
+    async def list_for_assignee(
+        self, engineer_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 50
+    ) -> list[Ticket]:
+        """Jobs of one engineer, newest first."""
+        stmt = select(tickets).where(tickets.c.assignee_id == engineer_id)
+        if statuses:
+            stmt = stmt.where(tickets.c.status.in_([str(s) for s in statuses]))
+        return await self._list(stmt, limit)
+
+    async def count_active_by_assignee(self) -> dict[str, int]:
+        """Number of accepted, in-progress and on-hold jobs per engineer id."""
+        stmt = (
+            select(tickets.c.assignee_id, func.count())
+            .where(
+                tickets.c.assignee_id.is_not(None),
+                tickets.c.status.in_([str(s) for s in ACTIVE_JOB_STATUSES]),
+            )
+            .group_by(tickets.c.assignee_id)
+        )
+        return {str(assignee): int(n) for assignee, n in (await self.session.execute(stmt)).all()}
+
+    async def _list(self, stmt: Any, limit: int) -> list[Ticket]:
+        # Numbers grow with time, so they order newest-first without ties.
+        stmt = stmt.order_by(tickets.c.number.desc()).limit(limit)
+        return [ticket_from_row(row) for row in (await self.session.execute(stmt)).mappings()]

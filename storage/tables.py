@@ -1,0 +1,275 @@
+"""The core domain tables: directory, tickets, offers, audit log, outbox and dialogue state.
+
+Every timestamp column is `UtcDateTime`. Column order and names here are mirrored by the hand-written
+migration `0001_core.py`; `tests/integration/test_migrations.py` checks that they agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from storage.db import metadata
+from storage.types import UtcDateTime
+
+ID = 64
+"""Length of every id column (uuid4 strings and readable slugs both fit)."""
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False, server_default="company"),
+    Column("created_at", UtcDateTime(), nullable=True),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("client_id", String(ID), ForeignKey("clients.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("phone", String(32), nullable=True, index=True),
+    Column("lang", String(8), nullable=False, server_default="ru"),
+    Column("created_at", UtcDateTime(), nullable=True),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("client_id", String(ID), ForeignKey("clients.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("timezone", String(64), nullable=False, server_default="Europe/Moscow"),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("client_id", String(ID), ForeignKey("clients.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("categories", JSON, nullable=False),
+    Column("preferred_engineers", JSON, nullable=False),
+    Column("excluded_engineers", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("skills", JSON, nullable=False),
+    Column("home_lat", Float, nullable=True),
+    Column("home_lon", Float, nullable=True),
+    Column("level", Integer, nullable=False, server_default="1"),
+    Column("max_parallel_jobs", Integer, nullable=False, server_default="3"),
+    Column("on_shift", Boolean, nullable=False, server_default="1"),
+    Column("lang", String(8), nullable=False, server_default="ru"),
+    Column("phone", String(32), nullable=True),
+    Column("join_code", String(64), nullable=True, unique=True),
+)
+
+channel_accounts = Table(
+    "channel_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("bot", String(32), nullable=False),
+    Column("account_id", String(ID), nullable=False),
+    Column("person_kind", String(16), nullable=False),
+    Column("person_id", String(ID), nullable=False, index=True),
+    Column("chat_id", String(ID), nullable=False),
+    UniqueConstraint("channel", "bot", "account_id", name="uq_channel_accounts_channel_bot_account"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("client_id", String(ID), ForeignKey("clients.id"), nullable=False, index=True),
+    Column("contact_id", String(ID), nullable=True),
+    Column("category", String(64), nullable=False),
+    Column("priority", String(4), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False, index=True),
+    Column("status", String(20), nullable=False, index=True),
+    Column("site_id", String(ID), nullable=True),
+    Column("address", Text, nullable=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("assignee_id", String(ID), nullable=True, index=True),
+    Column("attachments", JSON, nullable=False),
+    Column("source_channel", String(32), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=True),
+    Column("offered_at", UtcDateTime(), nullable=True),
+    Column("accepted_at", UtcDateTime(), nullable=True),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("on_hold_at", UtcDateTime(), nullable=True),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
+    Column("reopened_at", UtcDateTime(), nullable=True),
+    Column("first_response_at", UtcDateTime(), nullable=True),
+    Column("resolution_note", Text, nullable=True),
+    Column("time_spent_min", Integer, nullable=True),
+    Column("rating", Integer, nullable=True),
+    Column("rating_comment", Text, nullable=True),
+    Column("reopen_count", Integer, nullable=False, server_default="0"),
+    Column("version", Integer, nullable=False, server_default="1"),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("ticket_id", String(ID), ForeignKey("tickets.id"), nullable=False),
+    Column("engineer_id", String(ID), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("decided_at", UtcDateTime(), nullable=True),
+    Column("score", Float, nullable=True),
+    Index("ix_offers_ticket_status", "ticket_id", "status"),
+    Index("ix_offers_status_expires", "status", "expires_at"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("ticket_id", String(ID), ForeignKey("tickets.id"), nullable=False, index=True),
+    Column("author", JSON, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("visibility", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("attachments", JSON, nullable=False),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # No foreign key: the audit log outlives what it describes and also holds events without a ticket.
+    Column("ticket_id", String(ID), nullable=True),
+    Column("name", String(64), nullable=False),
+    Column("actor", JSON, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("data", JSON, nullable=False),
+    Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(32), nullable=False),
+    Column("bot", String(32), nullable=False),
+    Column("chat_id", String(ID), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("claimed_by", String(ID), nullable=True),
+    Column("claimed_until", UtcDateTime(), nullable=True),
+    Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+    # Per-chat order checks and chat history both walk one chat's rows by id.
+    Index("ix_outbox_chat", "channel", "bot", "chat_id", "id"),
+)
+
+inbound_log = Table(
+    "inbound_log",
+    metadata,
+    Column("dedup_key", String(200), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("contact_id", String(ID), nullable=True),
+    Column("channel", String(32), nullable=True),
+    Column("query", Text, nullable=True),
+    Column("article_id", String(ID), nullable=True),
+    Column("ticket_id", String(ID), nullable=True),
+    Column("data", JSON, nullable=True),
+    Index("ix_interactions_kind_at", "kind", "at"),
+)
+
+webchat_messages = Table(
+    "webchat_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bot", String(32), nullable=False),
+    Column("chat_id", String(ID), nullable=False),
+    Column("message", JSON, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_webchat_messages_bot_chat", "bot", "chat_id", "id"),
+)
+
+TICKET_COUNTER = "ticket"
+"""Name of the counters row that numbers tickets."""
+
+TICKET_COUNTER_SEED = 1000
+"""The counter's start value: the first ticket is HD-1001."""
+
+CORE_TABLES = (
+    clients,
+    contacts,
+    sites,
+    contracts,
+    staff,
+    channel_accounts,
+    tickets,
+    offers,
+    comments,
+    ticket_events,
+    counters,
+    outbox,
+    inbound_log,
+    conversations,
+    interactions,
+    webchat_messages,
+)
+"""Every table this module defines (other modules, like the KB's, add their own to `metadata`)."""

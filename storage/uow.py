@@ -1,0 +1,172 @@
+"""`SqlUnitOfWork`: one database transaction over every repository, with recorded domain events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Self
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.redis_state import RedisConversationStore
+from storage.repositories import (
+    SqlAccountRepository,
+    SqlCommentRepository,
+    SqlConversationStore,
+    SqlDirectoryRepository,
+    SqlEventLog,
+    SqlInboundLog,
+    SqlInteractionLog,
+    SqlOfferRepository,
+    SqlOutbox,
+    SqlTicketRepository,
+)
+from storage.sqlite_tx import install_begin_immediate
+from ticket_core.events import DomainEvent
+
+RepositoryFactory = Callable[[AsyncSession], Any]
+"""Builds an extra repository (e.g. the KB's `SqlArticleRepository`) on the unit's session."""
+
+
+class SqlUnitOfWork:
+    """Implements `ticket_core.ports.UnitOfWork` and `dialogue.ports.DialogueUnitOfWork`.
+
+    `async with uow:` begins a transaction; `commit()` first appends the events recorded since the last
+    commit to the event log, so they commit together with the change. Leaving the block without a commit
+    rolls back. Extra repositories given as `extra` become attributes of the same name.
+    """
+
+    tickets: SqlTicketRepository
+    offers: SqlOfferRepository
+    directory: SqlDirectoryRepository
+    accounts: SqlAccountRepository
+    comments: SqlCommentRepository
+    events: SqlEventLog
+    outbox: SqlOutbox
+    inbound: SqlInboundLog
+    conversations: SqlConversationStore | RedisConversationStore
+    interactions: SqlInteractionLog
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        redis: Redis | None = None,
+        redis_prefix: str = "helpdesk:",
+        extra: Mapping[str, RepositoryFactory] | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._redis = redis
+        self._redis_prefix = redis_prefix
+        self._extra = dict(extra or {})
+        self._session: AsyncSession | None = None
+        self._recorded: list[DomainEvent] = []
+        self._written = 0
+
+    @property
+    def session(self) -> AsyncSession:
+        """The unit's session, for repositories that live outside `storage.repositories`."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:` first")
+        return self._session
+
+    def record(self, event: DomainEvent) -> None:
+        """Keep a domain event; it is written to the event log on the next commit."""
+        self._recorded.append(event)
+
+    @property
+    def collected(self) -> list[DomainEvent]:
+        """Every event recorded in this unit, committed or not, oldest first."""
+        return list(self._recorded)
+
+    async def __aenter__(self) -> Self:
+        session = self._sessionmaker()
+        try:
+            await session.begin()
+        except BaseException:
+            await session.close()  # the database refused to begin: give the connection back
+            raise
+        self._session = session
+        self.tickets = SqlTicketRepository(session)
+        self.offers = SqlOfferRepository(session)
+        self.directory = SqlDirectoryRepository(session)
+        self.accounts = SqlAccountRepository(session)
+        self.comments = SqlCommentRepository(session)
+        self.events = SqlEventLog(session)
+        self.outbox = SqlOutbox(session)
+        self.inbound = SqlInboundLog(session)
+        sql_conversations = SqlConversationStore(session)
+        self.conversations = (
+            RedisConversationStore(sql_conversations, self._redis, prefix=f"{self._redis_prefix}conv:")
+            if self._redis is not None
+            else sql_conversations
+        )
+        self.interactions = SqlInteractionLog(session)
+        for name, factory in self._extra.items():
+            setattr(self, name, factory(session))
+        return self
+
+    async def commit(self) -> None:
+        """Append pending events and commit; Redis mirrors are refreshed only after the commit succeeded."""
+        for event in self._recorded[self._written :]:
+            await self.events.append(event)
+        conversations = self.conversations
+        if isinstance(conversations, RedisConversationStore):
+            await conversations.before_commit()
+        await self.session.commit()
+        self._written = len(self._recorded)
+        if isinstance(conversations, RedisConversationStore):
+            await conversations.after_commit()
+
+    async def rollback(self) -> None:
+        """Discard every change since the last commit."""
+        await self.session.rollback()
+        if isinstance(self.conversations, RedisConversationStore):
+            await self.conversations.after_rollback()
+
+    async def __aexit__(self, *exc: object) -> None:
+        session = self._session
+        if session is None:
+            return
+        try:
+            if session.in_transaction():
+                await self.rollback()
+        finally:
+            self._session = None
+            await session.close()
+
+
+class UnitOfWorkFactory:
+    """Creates units of work on one session factory; callable like `dialogue.engine.UnitOfWorkFactory`.
+
+    On SQLite it installs BEGIN IMMEDIATE on the engine so concurrent writers queue on the busy timeout.
+    With `redis`, conversation state is mirrored under `<redis_prefix>conv:<key>`.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        redis: Redis | None = None,
+        redis_prefix: str = "helpdesk:",
+        extra: Mapping[str, RepositoryFactory] | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.redis = redis
+        self.redis_prefix = redis_prefix
+        self.extra: dict[str, RepositoryFactory] = dict(extra or {})
+        bind = sessionmaker.kw.get("bind")
+        if bind is not None:
+            install_begin_immediate(bind)
+
+    def add_repository(self, name: str, factory: RepositoryFactory) -> None:
+        """Attach `factory(session)` as `uow.<name>` in every unit created from now on."""
+        if name in SqlUnitOfWork.__annotations__ or name in {"session", "record", "collected", "commit"}:
+            raise ValueError(f"{name!r} is a built-in part of the unit of work; choose another name")
+        self.extra[name] = factory
+
+    def __call__(self) -> SqlUnitOfWork:
+        """Return a new, not yet opened, unit of work."""
+        return SqlUnitOfWork(
+            self.sessionmaker, redis=self.redis, redis_prefix=self.redis_prefix, extra=self.extra
+        )

@@ -1,0 +1,180 @@
+"""Contract tests of the dialogue ports: inbound dedup, conversation state (SQL and Redis), interactions, outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import make_sessionmaker
+from storage.outbox_delivery import OutboxStatus, list_for_chat
+from storage.redis_state import RedisConversationStore
+from storage.tables import interactions
+from storage.uow import UnitOfWorkFactory
+from tests.integration.conftest import NOW, connect_redis, drop_prefix
+
+
+async def test_inbound_first_time_then_repeat(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        assert await uow.inbound.first_time("tg:client:1", NOW) is True
+        assert await uow.inbound.first_time("tg:client:1", NOW) is False
+        assert await uow.inbound.first_time("tg:client:2", NOW) is True
+        # the transaction is still usable after a repeat (no aborted transaction on PostgreSQL)
+        assert await uow.tickets.get("x") is None
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.inbound.first_time("tg:client:1", NOW) is False
+        assert await uow.inbound.first_time("tg:client:3", NOW) is True
+
+
+async def test_inbound_forgotten_on_rollback(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        assert await uow.inbound.first_time("k", NOW) is True
+    async with uow_factory() as uow:
+        assert await uow.inbound.first_time("k", NOW) is True
+
+
+async def test_inbound_concurrent_repeats_only_one_first(live_uow_factory: UnitOfWorkFactory) -> None:
+    async def handle() -> bool:
+        async with live_uow_factory() as uow:
+            first = await uow.inbound.first_time("wa:client:msg-1", NOW)
+            await asyncio.sleep(0.01)
+            await uow.commit()
+            return first
+
+    results = await asyncio.gather(*(handle() for _ in range(10)))
+    assert results.count(True) == 1
+
+
+async def test_interactions(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.interactions.add(
+            "kb_answer", NOW, contact_id="c-anna", channel="telegram", query="printer", article_id="a-1"
+        )
+        await uow.interactions.add("kb_no_answer", NOW + timedelta(seconds=1), data={"hits": 0, "at": NOW})
+        await uow.commit()
+    async with uow_factory() as uow:
+        rows = (await uow.session.execute(select(interactions).order_by(interactions.c.id))).mappings().all()
+    assert [(r["kind"], r["article_id"], r["query"]) for r in rows] == [
+        ("kb_answer", "a-1", "printer"),
+        ("kb_no_answer", None, None),
+    ]
+    assert rows[0]["at"] == NOW
+    assert rows[1]["data"] == {"hits": 0, "at": NOW.isoformat()}
+
+
+async def test_outbox_add_queues_pending_rows(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.outbox.add("telegram", "client", "42", {"text": "hi", "buttons": [["a"]]}, NOW)
+        await uow.outbox.add("telegram", "client", "42", {"text": "second"}, NOW)
+        await uow.outbox.add("telegram", "client", "43", {"text": "other chat"}, NOW)
+        await uow.commit()
+    async with uow_factory() as uow:
+        rows = await list_for_chat(uow.session, "telegram", "client", "42", 0)
+        after_first = await list_for_chat(uow.session, "telegram", "client", "42", rows[0].id)
+    assert [r.payload["text"] for r in rows] == ["hi", "second"]
+    assert rows[0].payload["buttons"] == [["a"]]
+    assert {r.status for r in rows} == {OutboxStatus.PENDING}
+    assert (rows[0].attempts, rows[0].next_attempt_at, rows[0].created_at) == (0, NOW, NOW)
+    assert [r.payload["text"] for r in after_first] == ["second"]
+
+
+# Conversation state: SQL on both databases, and Redis in front of PostgreSQL.
+
+
+@pytest.fixture(params=["sql", pytest.param("redis", marks=pytest.mark.redis)])
+async def conv_factory(
+    request: pytest.FixtureRequest, uow_factory: UnitOfWorkFactory
+) -> AsyncIterator[UnitOfWorkFactory]:
+    """`uow_factory`, with Redis conversation state for the "redis" variant."""
+    if request.param == "sql":
+        yield uow_factory
+        return
+    # Async fixtures cannot be requested dynamically from here, so the client is opened directly.
+    redis = await connect_redis()
+    prefix = f"test:{uuid.uuid4().hex}:"
+    try:
+        yield UnitOfWorkFactory(uow_factory.sessionmaker, redis=redis, redis_prefix=prefix)
+    finally:
+        await drop_prefix(redis, prefix)
+        await redis.aclose()
+
+
+async def test_conversation_store_contract(conv_factory: UnitOfWorkFactory) -> None:
+    state = {"flow": "intake", "step": 2, "answers": {"address": "Tverskaya 1"}, "lang": "ru"}
+    async with conv_factory() as uow:
+        assert await uow.conversations.load("tg:client:1") is None
+        await uow.conversations.save("tg:client:1", state, NOW)
+        assert await uow.conversations.load("tg:client:1") == state  # own write visible before commit
+        await uow.commit()
+    async with conv_factory() as uow:
+        assert await uow.conversations.load("tg:client:1") == state
+        await uow.conversations.save("tg:client:1", {"flow": "rating"}, NOW)
+        await uow.commit()
+    async with conv_factory() as uow:
+        assert await uow.conversations.load("tg:client:1") == {"flow": "rating"}
+        await uow.conversations.clear("tg:client:1")
+        assert await uow.conversations.load("tg:client:1") is None
+        await uow.commit()
+    async with conv_factory() as uow:
+        assert await uow.conversations.load("tg:client:1") is None
+        await uow.conversations.clear("never-saved")  # clearing nothing is fine
+
+
+async def test_conversation_store_rollback_keeps_old_state(conv_factory: UnitOfWorkFactory) -> None:
+    async with conv_factory() as uow:
+        await uow.conversations.save("k", {"v": 1}, NOW)
+        await uow.commit()
+    async with conv_factory() as uow:
+        await uow.conversations.save("k", {"v": 2}, NOW)
+        await uow.rollback()
+    async with conv_factory() as uow:
+        await uow.conversations.clear("k")
+        # leaving without commit
+    async with conv_factory() as uow:
+        assert await uow.conversations.load("k") == {"v": 1}
+
+
+async def test_redis_reads_come_from_redis_and_never_lead_the_database(
+    engine: AsyncEngine, redis_client: Redis, redis_prefix: str
+) -> None:
+    factory = UnitOfWorkFactory(make_sessionmaker(engine), redis=redis_client, redis_prefix=redis_prefix)
+    redis_key = f"{redis_prefix}conv:chat"
+    async with factory() as uow:
+        assert isinstance(uow.conversations, RedisConversationStore)
+        await uow.conversations.save("chat", {"v": 1}, NOW)
+        assert await redis_client.get(redis_key) is None  # not before the commit
+        await uow.commit()
+    assert await redis_client.get(redis_key) == b'{"v": 1}'
+
+    # A read is served by Redis: a marker only Redis has comes back.
+    await redis_client.set(redis_key, b'{"v": "from-redis"}')
+    async with factory() as uow:
+        assert await uow.conversations.load("chat") == {"v": "from-redis"}
+
+    # A commit that fails leaves Redis without the key (reads fall back to SQL), never with the new state.
+    async with factory() as uow:
+        await uow.conversations.save("chat", {"v": 2}, NOW)
+
+        def refuse(_session: object) -> None:
+            raise RuntimeError("commit refused by the test")
+
+        event.listen(uow.session.sync_session, "before_commit", refuse)
+        with pytest.raises(RuntimeError, match="refused"):
+            await uow.commit()
+    assert await redis_client.get(redis_key) is None
+    async with factory() as uow:
+        assert await uow.conversations.load("chat") == {"v": 1}
+        # a clear reaches Redis after the commit as well
+        await uow.conversations.clear("chat")
+        await redis_client.set(redis_key, b'{"v": "stale"}')
+        await uow.commit()
+    assert await redis_client.get(redis_key) is None
+    async with factory() as uow:
+        assert await uow.conversations.load("chat") is None
