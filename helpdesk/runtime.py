@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from storage.uow import UnitOfWorkFactory
 
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Bot, Channel, Inbound, Outbound
@@ -18,10 +17,13 @@ from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.settings import Settings
 from helpdesk.timers import expire_offers_once, run_every
 from storage.db import make_engine, make_sessionmaker
+from storage.uow import UnitOfWorkFactory
+from storage.webchat_history import SqlWebChatHistory
 
 log = logging.getLogger(__name__)
 
 OFFER_EXPIRY_PERIOD_S = 5.0
+WEBCHAT_RECHECK_S = 1.0
 
 
 @dataclass
@@ -92,7 +94,7 @@ class Runtime:
 
 
 async def build_runtime(
-    settings: Settings, *, kb: Any = None, nlu: Any = None, load_models: bool = True
+    settings: Settings, *, kb: Any = None, nlu: Any = None, load_kb: bool = True, load_nlu: bool = True
 ) -> Runtime:
     """Wire the application from settings; `kb` / `nlu` may be given (tests) instead of loaded."""
     db = make_engine(settings.database_url)
@@ -103,9 +105,9 @@ async def build_runtime(
 
         redis = Redis.from_url(settings.redis_url)
     uows = UnitOfWorkFactory(sessions, redis=redis)
-    if load_models and kb is None:
+    if load_kb and kb is None:
         kb = await _load_kb(settings, uows)
-    if load_models and nlu is None:
+    if load_nlu and nlu is None:
         nlu = await _load_nlu(settings)
     engine = DialogueEngine(
         uows,  # type: ignore[arg-type]
@@ -141,7 +143,17 @@ def _add_channels(rt: Runtime) -> None:
                 )
             return result
 
-    rt.webchat = WebChatChannel(rt.on_inbound, identities=identities)
+    # History in the database: it survives restarts and a separate worker process can append to it;
+    # recheck_s lets this process's long polls see rows another process wrote.
+    rt.webchat = WebChatChannel(
+        rt.on_inbound,
+        SqlWebChatHistory(rt.sessions),
+        identities,
+        upload_dir=rt.settings.webchat_upload_dir,
+        max_upload_bytes=rt.settings.webchat_max_upload_mb * 1024 * 1024,
+        poll_timeout_s=rt.settings.webchat_poll_timeout_s,
+        recheck_s=WEBCHAT_RECHECK_S,
+    )
     rt.senders[(str(Channel.WEB), str(Bot.CLIENT))] = rt.webchat
     rt.senders[(str(Channel.WEB), str(Bot.STAFF))] = rt.webchat
     s = rt.settings

@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     offer_timeout_s: int = 600
     worker_poll_s: float = 0.5
 
+    # Web chat (bots/webchat): where attached photos are kept, the largest accepted, the long-poll wait.
+    webchat_upload_dir: Path = ROOT / "var" / "webchat-uploads"
+    webchat_max_upload_mb: int = Field(default=10, ge=1, le=50)
+    webchat_poll_timeout_s: float = Field(default=25.0, gt=0, le=60)
+
+    # Telegram adapter (bots/telegram): send rate limits (switch off only for a fake or a local Bot API
+    # server) and how long one getUpdates long poll waits.
+    telegram_rate_limits: bool = Field(
+        default=True, description="pace sends as Telegram asks: ~1/s per chat, 20/min per group, 30/s"
+    )
+    telegram_polling_timeout_s: int = Field(default=30, ge=1, le=50)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -1,0 +1,543 @@
+/* Helpdesk web chat page: vanilla JS, no build step, no external requests.
+ *
+ * Bot text is always set with textContent (never innerHTML): it may contain anything a person typed
+ * into a ticket. Messages the person sends are shown at once and matched to the server's copy by
+ * client_msg_id, so a resend after a lost answer never shows twice.
+ */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var BOT = body.dataset.bot;
+  var API = body.dataset.api;
+  var POLL_TIMEOUT_MS = (parseFloat(body.dataset.pollTimeout) || 25) * 1000;
+  var MAX_PHOTO_BYTES = parseInt(body.dataset.maxUpload, 10) || 10 * 1024 * 1024;
+  var STORE = "helpdesk.webchat." + BOT + ".";
+  var VISITOR = "__visitor__";
+
+  var TEXTS = {
+    en: {
+      connecting: "Connecting…",
+      online: "Online",
+      offline: "Connection lost, reconnecting…",
+      placeholder: "Type a message",
+      newVisitor: "New visitor",
+      chooseEngineer: "Choose who you are",
+      noStaff: "No staff member has web chat access yet. Load the demo data (helpdesk demo-data) and reload.",
+      noIdentity: "Choose who you are in the list above to start.",
+      emptyClient: "Ask a question or describe your problem.",
+      emptyStaff: "Job offers and updates for you will appear here.",
+      sending: "sending…",
+      notSent: "Not sent - tap to retry",
+      attach: "Attach a photo",
+      locate: "Share location",
+      send: "Send",
+      location: "Location",
+      photo: "Photo",
+      file: "File",
+      shareLocation: "Share location",
+      noGeo: "This browser cannot share a location.",
+      geoFailed: "Could not get your location: ",
+      notImage: "Only photos can be sent: JPEG, PNG, GIF or WebP.",
+      tooBig: "The photo is too large: at most {mb} MB.",
+      identitiesFailed: "The list of people could not be loaded; reload the page in a moment."
+    },
+    ru: {
+      connecting: "Подключение…",
+      online: "На связи",
+      offline: "Нет связи, переподключаемся…",
+      placeholder: "Введите сообщение",
+      newVisitor: "Новый посетитель",
+      chooseEngineer: "Выберите, кто вы",
+      noStaff: "Ни у кого из сотрудников ещё нет доступа к веб-чату. Загрузите демо-данные (helpdesk demo-data) и обновите страницу.",
+      noIdentity: "Чтобы начать, выберите в списке выше, кто вы.",
+      emptyClient: "Задайте вопрос или опишите проблему.",
+      emptyStaff: "Здесь появятся предложения заявок и новости по ним.",
+      sending: "отправка…",
+      notSent: "Не отправлено - нажмите, чтобы повторить",
+      attach: "Прикрепить фото",
+      locate: "Отправить местоположение",
+      send: "Отправить",
+      location: "Местоположение",
+      photo: "Фото",
+      file: "Файл",
+      shareLocation: "Отправить местоположение",
+      noGeo: "Этот браузер не умеет отправлять местоположение.",
+      geoFailed: "Не удалось определить местоположение: ",
+      notImage: "Можно отправить только фото: JPEG, PNG, GIF или WebP.",
+      tooBig: "Фото слишком большое: не больше {mb} МБ.",
+      identitiesFailed: "Не удалось загрузить список людей; обновите страницу чуть позже."
+    }
+  };
+
+  var el = {
+    messages: document.getElementById("messages"),
+    empty: document.getElementById("empty-notice"),
+    status: document.getElementById("status"),
+    statusText: document.getElementById("status-text"),
+    identity: document.getElementById("identity"),
+    form: document.getElementById("composer"),
+    text: document.getElementById("text"),
+    send: document.getElementById("send"),
+    attach: document.getElementById("attach"),
+    locate: document.getElementById("locate"),
+    photo: document.getElementById("photo")
+  };
+
+  var state = {
+    lang: load("lang") || ((navigator.language || "en").toLowerCase().indexOf("ru") === 0 ? "ru" : "en"),
+    chatId: null,
+    after: 0,
+    epoch: null,
+    gen: 0,
+    poll: null,
+    seen: {},
+    pending: {},
+    identities: [],
+    identitiesFailed: false,
+    queue: Promise.resolve(),
+    status: "connecting"
+  };
+
+  // ---- small helpers --------------------------------------------------------------------------
+
+  function t(key) { return (TEXTS[state.lang] || TEXTS.en)[key]; }
+  function load(key) { try { return localStorage.getItem(STORE + key); } catch (e) { return null; } }
+  function save(key, value) { try { localStorage.setItem(STORE + key, value); } catch (e) { /* private mode */ } }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  function randomId(prefix) {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return prefix + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function visitorId() {
+    var id = load("visitor");
+    if (!id) { id = randomId("v-"); save("visitor", id); }
+    return id;
+  }
+
+  function make(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  // An inline pin icon rather than an emoji: not every machine has a colour emoji font.
+  function pinIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("class", "pin");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M12 2a7 7 0 0 0-7 7c0 5.25 7 13 7 13s7-7.75 7-13a7 7 0 0 0-7-7zm0 9.5A2.5 2.5 0 1 1 12 6.5a2.5 2.5 0 0 1 0 5z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function timeOf(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    if (isNaN(d.getTime())) d = new Date();
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function safeUrl(url) {
+    return typeof url === "string" && /^(https?:\/\/|\/webchat\/files\/)/.test(url) ? url : null;
+  }
+
+  function nearBottom() {
+    var m = el.messages;
+    return m.scrollHeight - m.scrollTop - m.clientHeight < 120;
+  }
+
+  function scrollDown(force) {
+    if (force || nearBottom()) el.messages.scrollTop = el.messages.scrollHeight;
+  }
+
+  function setStatus(s) {
+    state.status = s;
+    el.status.dataset.state = s;
+    el.statusText.textContent = t(s);
+  }
+
+  function showNotice(text, isError) {
+    var n = make("div", "notice" + (isError ? " error" : ""), text);
+    el.messages.appendChild(n);
+    scrollDown(true);
+    if (isError) setTimeout(function () { n.remove(); }, 8000);
+  }
+
+  // ---- language -------------------------------------------------------------------------------
+
+  function applyLang() {
+    document.documentElement.lang = state.lang;
+    document.querySelectorAll(".lang-btn").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.lang === state.lang));
+    });
+    el.text.placeholder = t("placeholder");
+    el.attach.title = t("attach"); el.attach.setAttribute("aria-label", t("attach"));
+    el.locate.title = t("locate"); el.locate.setAttribute("aria-label", t("locate"));
+    el.send.setAttribute("aria-label", t("send"));
+    el.statusText.textContent = t(state.status);
+    fillIdentities();
+    updateEmpty();
+  }
+
+  function updateEmpty() {
+    var text = "";
+    if (state.identitiesFailed) text = t("identitiesFailed");
+    else if (BOT === "staff" && !state.identities.length) text = t("noStaff");
+    else if (!state.chatId) text = t("noIdentity");
+    else if (!el.messages.querySelector(".msg")) text = BOT === "staff" ? t("emptyStaff") : t("emptyClient");
+    el.empty.textContent = text;
+    el.empty.classList.toggle("error", state.identitiesFailed);
+  }
+
+  // ---- identity picker ------------------------------------------------------------------------
+
+  function fillIdentities() {
+    var sel = el.identity;
+    var current = load("identity");
+    sel.textContent = "";
+    if (BOT === "staff") {
+      var placeholder = make("option", null, t("chooseEngineer"));
+      placeholder.value = "";
+      placeholder.disabled = true;
+      sel.appendChild(placeholder);
+    } else {
+      var visitor = make("option", null, t("newVisitor"));
+      visitor.value = VISITOR;
+      sel.appendChild(visitor);
+    }
+    state.identities.forEach(function (item) {
+      var opt = make("option", null, item.label);
+      opt.value = item.id;
+      sel.appendChild(opt);
+    });
+    var values = Array.prototype.map.call(sel.options, function (o) { return o.value; });
+    if (current && values.indexOf(current) >= 0) sel.value = current;
+    else if (BOT === "client") sel.value = VISITOR;
+    else sel.value = state.identities.length ? state.identities[0].id : "";
+  }
+
+  function chatIdFromPicker() {
+    var v = el.identity.value;
+    if (v === VISITOR) return visitorId();
+    return v || null;
+  }
+
+  async function loadIdentities() {
+    for (var attempt = 0; attempt < 5; attempt++) {
+      try {
+        var r = await fetch(API + "/identities", { headers: { Accept: "application/json" } });
+        if (r.ok) {
+          var data = await r.json();
+          state.identities = (data.identities || []).filter(function (i) { return i && i.id; });
+          state.identitiesFailed = false;
+          return;
+        }
+      } catch (e) { /* the server may be starting; try again */ }
+      await sleep(1000 * (attempt + 1));
+    }
+    state.identitiesFailed = true;
+  }
+
+  function switchChat() {
+    var chatId = chatIdFromPicker();
+    if (el.identity.value) save("identity", el.identity.value);
+    state.gen += 1;
+    if (state.poll) state.poll.abort();
+    state.chatId = chatId;
+    state.after = 0;
+    state.epoch = null;
+    state.seen = {};
+    state.pending = {};
+    el.messages.querySelectorAll(".msg, .notice:not(#empty-notice)").forEach(function (n) { n.remove(); });
+    var enabled = !!chatId;
+    [el.text, el.send, el.attach, el.locate].forEach(function (c) { c.disabled = !enabled; });
+    updateEmpty();
+    if (chatId) pollLoop(state.gen);
+  }
+
+  // ---- rendering ------------------------------------------------------------------------------
+
+  function renderMedia(bubble, media) {
+    (media || []).forEach(function (m) {
+      var url = safeUrl(m.url);
+      if (url && m.kind === "photo") {
+        var img = make("img");
+        img.src = url;
+        img.alt = m.caption || t("photo");
+        img.loading = "lazy";
+        img.addEventListener("click", function () { window.open(url, "_blank", "noopener"); });
+        img.addEventListener("load", function () { scrollDown(false); });
+        bubble.appendChild(img);
+      } else if (url) {
+        var a = make("a", null, (m.caption || t("file")) + "\n");
+        a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
+        bubble.appendChild(a);
+      } else {
+        bubble.appendChild(document.createTextNode("[" + (m.kind === "photo" ? t("photo") : t("file")) + "]\n"));
+      }
+    });
+  }
+
+  function renderButtons(wrap, rows, requestLocation) {
+    var all = (rows || []).slice();
+    if (requestLocation) all.push([{ text: t("shareLocation"), action: "location" }]);
+    if (!all.length) return;
+    var box = make("div", "buttons");
+    all.forEach(function (row) {
+      var line = make("div", "button-row");
+      row.forEach(function (b) {
+        var url = safeUrl(b.url);
+        var chip;
+        if (url) {
+          chip = make("a", "chip", b.text);
+          chip.href = url; chip.target = "_blank"; chip.rel = "noopener noreferrer";
+        } else {
+          chip = make("button", "chip", b.text);
+          chip.type = "button";
+          if (b.action === "location") chip.insertBefore(pinIcon(), chip.firstChild);
+          chip.addEventListener("click", function () {
+            if (b.action === "location") shareLocation();
+            else if (b.payload) pressButton(box, chip, b);
+          });
+        }
+        line.appendChild(chip);
+      });
+      box.appendChild(line);
+    });
+    wrap.appendChild(box);
+  }
+
+  function addBubble(who, text, opts) {
+    opts = opts || {};
+    var wrap = make("div", "msg " + who);
+    var bubble = make("div", "bubble");
+    renderMedia(bubble, opts.media);
+    if (opts.location) {
+      bubble.appendChild(pinIcon());
+      bubble.appendChild(document.createTextNode(t("location") + ": " +
+        Number(opts.location.lat).toFixed(5) + ", " + Number(opts.location.lon).toFixed(5)));
+    }
+    if (text) bubble.appendChild(document.createTextNode(text));
+    wrap.appendChild(bubble);
+    if (who === "bot") renderButtons(wrap, opts.buttons, opts.requestLocation);
+    var meta = make("div", "meta", opts.meta || timeOf(opts.at));
+    wrap.appendChild(meta);
+    el.messages.appendChild(wrap);
+    updateEmpty();
+    scrollDown(who === "user");
+    return wrap;
+  }
+
+  function renderMessage(m) {
+    if (state.seen[m.seq]) return;
+    state.seen[m.seq] = true;
+    if (m.from === "user") {
+      var mine = m.client_msg_id && state.pending[m.client_msg_id];
+      if (mine) return; // already on screen since it was sent
+      addBubble("user", m.text, { media: m.media, location: m.location, at: m.at });
+      return;
+    }
+    addBubble("bot", m.text, {
+      media: m.media, buttons: m.buttons, requestLocation: m.request_location, at: m.at
+    });
+  }
+
+  // ---- long poll ------------------------------------------------------------------------------
+
+  async function pollLoop(gen) {
+    var backoff = 1000;
+    // The first request answers at once (history so far, and "online"); the following ones wait.
+    var quick = true;
+    while (gen === state.gen) {
+      var ctrl = new AbortController();
+      state.poll = ctrl;
+      var timer = setTimeout(function () { ctrl.abort(); }, POLL_TIMEOUT_MS + 15000);
+      try {
+        var url = API + "/messages?chat_id=" + encodeURIComponent(state.chatId) + "&after=" + state.after + (quick ? "&wait=0" : "");
+        var r = await fetch(url, { signal: ctrl.signal, headers: { Accept: "application/json" } });
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        var data = await r.json();
+        if (gen !== state.gen) return;
+        setStatus("online");
+        backoff = 1000;
+        quick = false;
+        if (state.epoch && data.epoch && data.epoch !== state.epoch) {
+          // The server restarted with an empty history: numbering began again, so read it from the start.
+          state.epoch = data.epoch;
+          state.after = 0;
+          state.seen = {};
+          continue;
+        }
+        state.epoch = data.epoch || state.epoch;
+        (data.messages || []).forEach(function (m) {
+          renderMessage(m);
+          if (m.seq > state.after) state.after = m.seq;
+        });
+      } catch (e) {
+        if (gen !== state.gen) return;
+        setStatus("offline");
+        quick = true;
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 15000);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  // ---- sending --------------------------------------------------------------------------------
+
+  // One message at a time, in order: the engine must see them in the order they were typed.
+  function enqueue(job) {
+    state.queue = state.queue.then(job, job);
+    return state.queue;
+  }
+
+  async function post(path, init) {
+    var last = null;
+    for (var attempt = 0; attempt < 4; attempt++) {
+      try {
+        var r = await fetch(API + path, init());
+        if (r.ok) return null;
+        var data = {};
+        try { data = await r.json(); } catch (e) { /* not JSON */ }
+        last = data.error || ("HTTP " + r.status);
+        if (r.status < 500) return last; // our request was wrong: resending cannot help
+      } catch (e) {
+        last = String(e && e.message || e);
+      }
+      await sleep(800 * Math.pow(2, attempt));
+    }
+    return last;
+  }
+
+  function deliver(wrap, path, init, onFail) {
+    var meta = wrap.querySelector(".meta");
+    meta.textContent = t("sending");
+    wrap.classList.remove("failed");
+    return enqueue(async function () {
+      var error = await post(path, init);
+      if (!error) { meta.textContent = timeOf(); return; }
+      wrap.classList.add("failed");
+      meta.textContent = t("notSent");
+      meta.title = error;
+      showNotice(error, true);
+      if (onFail) onFail();
+      meta.onclick = function () { meta.onclick = null; deliver(wrap, path, init, onFail); };
+    });
+  }
+
+  function sendJson(fields, echo) {
+    if (!state.chatId) return;
+    var id = randomId("m");
+    var payload = Object.assign({ chat_id: state.chatId, client_msg_id: id, lang: state.lang }, fields);
+    state.pending[id] = true;
+    var wrap = addBubble("user", echo.text, { location: echo.location, meta: t("sending") });
+    var json = JSON.stringify(payload);
+    return deliver(wrap, "/send", function () {
+      return { method: "POST", headers: { "Content-Type": "application/json" }, body: json };
+    }, echo.onFail);
+  }
+
+  function sendText() {
+    var text = el.text.value.trim();
+    if (!text) return;
+    el.text.value = "";
+    autoGrow();
+    sendJson({ text: text }, { text: text });
+  }
+
+  function pressButton(box, chip, b) {
+    box.querySelectorAll("button.chip").forEach(function (c) { c.disabled = true; });
+    chip.classList.add("pressed");
+    sendJson({ payload: b.payload, label: b.text }, {
+      text: b.text,
+      onFail: function () {
+        chip.classList.remove("pressed");
+        box.querySelectorAll("button.chip").forEach(function (c) { c.disabled = false; });
+      }
+    });
+  }
+
+  function shareLocation() {
+    if (!state.chatId) return;
+    if (!navigator.geolocation) { showNotice(t("noGeo"), true); return; }
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var loc = { lat: pos.coords.latitude, lon: pos.coords.longitude };
+      sendJson({ location: loc }, { location: loc });
+    }, function (err) {
+      showNotice(t("geoFailed") + (err && err.message ? err.message : ""), true);
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
+
+  function sendPhoto(file) {
+    if (!state.chatId || !file) return;
+    if (!/^image\/(jpeg|png|gif|webp)$/.test(file.type)) { showNotice(t("notImage"), true); return; }
+    if (file.size > MAX_PHOTO_BYTES) { showNotice(t("tooBig").replace("{mb}", String(Math.floor(MAX_PHOTO_BYTES / 1048576))), true); return; }
+    var id = randomId("m");
+    state.pending[id] = true;
+    var local = URL.createObjectURL(file);
+    var wrap = addBubble("user", "", { meta: t("sending") });
+    var bubble = wrap.querySelector(".bubble");
+    var img = make("img");
+    img.src = local; img.alt = t("photo");
+    img.addEventListener("load", function () { scrollDown(true); });
+    bubble.appendChild(img);
+    var chatId = state.chatId, lang = state.lang;
+    deliver(wrap, "/upload", function () {
+      var form = new FormData();
+      form.append("chat_id", chatId);
+      form.append("client_msg_id", id);
+      form.append("lang", lang);
+      form.append("photo", file, file.name || "photo");
+      return { method: "POST", body: form };
+    });
+  }
+
+  function autoGrow() {
+    el.text.style.height = "auto";
+    el.text.style.height = Math.min(el.text.scrollHeight, 140) + "px";
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------------
+
+  el.form.addEventListener("submit", function (e) { e.preventDefault(); sendText(); });
+  el.text.addEventListener("keydown", function (e) {
+    // Enter sends; Shift+Enter makes a new line; an IME composition is not finished yet.
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendText(); }
+  });
+  el.text.addEventListener("input", autoGrow);
+  el.attach.addEventListener("click", function () { el.photo.click(); });
+  el.photo.addEventListener("change", function () {
+    var file = el.photo.files && el.photo.files[0];
+    el.photo.value = "";
+    sendPhoto(file);
+  });
+  el.locate.addEventListener("click", shareLocation);
+  el.identity.addEventListener("change", switchChat);
+  document.querySelectorAll(".lang-btn").forEach(function (b) {
+    b.addEventListener("click", function () {
+      state.lang = b.dataset.lang;
+      save("lang", state.lang);
+      var selected = el.identity.value;
+      applyLang();
+      if (selected) el.identity.value = selected;
+    });
+  });
+
+  (async function start() {
+    setStatus("connecting");
+    applyLang();
+    await loadIdentities();
+    fillIdentities();
+    switchChat();
+    el.text.focus();
+  })();
+})();

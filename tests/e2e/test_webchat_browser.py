@@ -1,0 +1,236 @@
+"""The web chat pages in a real browser (Debian's Chromium, driven by Playwright).
+
+The channel is served by a small aiohttp app in a background thread with an echo-style `on_inbound`
+that answers through `channel.send`, so what is checked is the page: typing, Enter, the long poll,
+bot text shown escaped with its line breaks, button chips, the identity picker and a reload.
+Run `scripts/install_chromium.sh` first; the test is skipped only when /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import threading
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bots.webchat import WebChatChannel
+from dialogue.messages import Bot, Button, Inbound, Location, Outbound
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _png(width: int, height: int) -> bytes:
+    """Return a small gradient PNG (the server checks the bytes, not the name or the browser's type)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((40 + 3 * x, 110 + y, 220)) for x in range(width)) for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PHOTO = _png(64, 48)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Chromium is not installed: run scripts/install_chromium.sh"
+    ),
+]
+
+
+@dataclass
+class EchoServer:
+    """The web chat on a free port, answering every message itself."""
+
+    base_url: str = ""
+    inbound: list[Inbound] = field(default_factory=list)
+
+
+async def _echo_reply(channel: WebChatChannel, inbound: Inbound) -> None:
+    if inbound.media or inbound.location:
+        what = f"photo {inbound.media[0].file_id}" if inbound.media else f"location {inbound.location}"
+        await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, f"Got your {what}"))
+        return
+    if inbound.payload is not None:
+        text = f"Button pressed: {inbound.payload}\nThank you, <i>{inbound.chat_id}</i>!"
+        await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, text))
+        return
+    await channel.send(
+        Outbound(
+            inbound.channel,
+            inbound.bot,
+            inbound.chat_id,
+            f"Echo: {inbound.text}\nDid this help?",
+            buttons=((Button("Helped", payload="helped|sig1"), Button("Did not help", payload="nope|sig2")),),
+        )
+    )
+
+
+@pytest.fixture
+def echo_server(tmp_path: Path) -> Iterator[EchoServer]:
+    """Serve the channel from a thread with its own event loop; Playwright's sync API runs in this one."""
+    server = EchoServer()
+    ready = threading.Event()
+    loop = asyncio.new_event_loop()
+    runner_box: list[web.AppRunner] = []
+
+    async def start() -> None:
+        channel: WebChatChannel
+
+        async def on_inbound(inbound: Inbound) -> None:
+            server.inbound.append(inbound)
+            await _echo_reply(channel, inbound)
+
+        async def identities(bot: Bot) -> list[dict[str, str]]:
+            if bot is Bot.STAFF:
+                return [
+                    {"id": "eng-1", "label": "Ivan Petrov (engineer)"},
+                    {"id": "eng-2", "label": "Anna Smirnova (engineer)"},
+                ]
+            return [{"id": "contact-1", "label": "Olga Ivanova - Romashka LLC"}]
+
+        channel = WebChatChannel(on_inbound, identities=identities, upload_dir=tmp_path / "uploads")
+        app = web.Application()
+        channel.add_routes(app)
+        runner = web.AppRunner(app, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        server.base_url = f"http://{host}:{port}"
+        runner_box.append(runner)
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, name="webchat-echo-server", daemon=True)
+    thread.start()
+    assert ready.wait(10), "the web chat test server did not start"
+    try:
+        yield server
+    finally:
+        asyncio.run_coroutine_threadsafe(runner_box[0].cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+def test_client_chat_round_trip_with_buttons(echo_server: EchoServer) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 720}, locale="en-US")
+            page.goto(echo_server.base_url + "/")
+            expect(page).to_have_title("Helpdesk - client chat")
+            # The picker offers the client identities and "new visitor" (chosen by default).
+            expect(page.locator("#identity option")).to_have_count(2)
+            expect(page.locator("#status")).to_have_attribute("data-state", "online")
+
+            page.locator("#text").fill("Printer <b>jams</b> again")
+            page.locator("#text").press("Enter")
+
+            user = page.locator(".msg.user .bubble")
+            expect(user.first).to_have_text("Printer <b>jams</b> again")
+            bot = page.locator(".msg.bot .bubble")
+            # Shown as text, line break kept: the tags are characters, not markup.
+            expect(bot.first).to_have_text("Echo: Printer <b>jams</b> again\nDid this help?")
+            assert page.locator(".msg.bot b").count() == 0
+            chips = page.locator(".msg.bot .chip")
+            expect(chips).to_have_count(2)
+
+            chips.filter(has_text="Did not help").click()
+            expect(user.nth(1)).to_have_text("Did not help")
+            expect(bot.nth(1)).to_contain_text("Button pressed: nope|sig2")
+            expect(bot.nth(1)).to_contain_text("<i>")
+            expect(chips.first).to_be_disabled()
+            page.wait_for_timeout(300)  # let the smooth scroll settle before the picture
+            page.screenshot(path=str(SCREENSHOTS / "webchat_client.png"))
+
+            # A reload shows the same conversation from the server's history, each message once.
+            page.reload()
+            expect(page.locator(".msg")).to_have_count(4)
+            expect(page.locator(".msg.user .bubble").nth(1)).to_have_text("Did not help")
+
+            # Switching to Russian changes the page's texts and what the next message says about its language.
+            page.locator(".lang-btn[data-lang=ru]").click()
+            expect(page.locator("#text")).to_have_attribute("placeholder", "Введите сообщение")
+            page.locator("#text").fill("Привет")
+            page.locator("#send").click()
+            expect(page.locator(".msg.bot .bubble").nth(2)).to_contain_text("Echo: Привет")
+        finally:
+            browser.close()
+
+    sent = echo_server.inbound
+    assert [i.text for i in sent] == ["Printer <b>jams</b> again", None, "Привет"]
+    assert sent[1].payload == "nope|sig2"
+    chat_id = sent[0].chat_id
+    assert chat_id.startswith("v-") and all(i.chat_id == chat_id for i in sent)
+    assert [i.lang for i in sent] == ["en", "en", "ru"]
+    assert len({i.dedup_key for i in sent}) == 3
+
+
+def test_staff_page_picks_an_engineer(echo_server: EchoServer) -> None:
+    from playwright.sync_api import FilePayload, expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            context = browser.new_context(
+                viewport={"width": 390, "height": 760},
+                locale="en-US",
+                geolocation={"latitude": 55.7512, "longitude": 37.6184},
+                permissions=["geolocation"],
+            )
+            page = context.new_page()
+            page.goto(echo_server.base_url + "/staff")
+            expect(page).to_have_title("Helpdesk - staff chat")
+            page.locator("#identity").select_option("eng-2")
+            expect(page.locator("#status")).to_have_attribute("data-state", "online")
+            page.locator("#text").fill("On my way")
+            page.locator("#text").press("Enter")
+            chip = page.locator(".msg.bot .chip", has_text="Helped")
+            expect(chip).to_be_visible()
+            chip.click()
+            expect(page.locator(".msg.bot .bubble").nth(1)).to_contain_text("Thank you, <i>eng-2</i>!")
+
+            upload: FilePayload = {"name": "meter.png", "mimeType": "image/png", "buffer": PHOTO}
+            page.locator("#photo").set_input_files(files=[upload])
+            expect(page.locator(".msg.bot .bubble").nth(2)).to_contain_text("Got your photo web:")
+            page.locator("#locate").click()
+            expect(page.locator(".msg.bot .bubble").nth(3)).to_contain_text("lat=55.7512, lon=37.6184")
+            expect(page.locator(".msg.user .bubble").last).to_contain_text("55.75120, 37.61840")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(SCREENSHOTS / "webchat_staff_mobile.png"))
+        finally:
+            browser.close()
+
+    assert [(i.bot, i.chat_id, i.sender_id) for i in echo_server.inbound] == [
+        (Bot.STAFF, "eng-2", "eng-2")
+    ] * 4
+    photo = echo_server.inbound[2].media[0]
+    assert photo.kind == "photo" and photo.mime_type == "image/png"
+    assert echo_server.inbound[3].location == Location(55.7512, 37.6184)
