@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from kb_search.model import Reader
-
 from dialogue import client_intake as intake
 from dialogue.cards import short
 from dialogue.identity import ClientPerson
 from dialogue.texts import SUPPORTED, norm_lang, status_name
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, ticket_number, understand
+from kb_search.model import Reader
 from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, TicketStatus, Visibility
 from ticket_core.model import Attachment, format_ref
@@ -131,10 +130,6 @@ class ClientFlow:
                 await turn.uow.interactions.add("kb_answer", turn.now, article_id=article.id, **common)
                 return
         await turn.uow.interactions.add("kb_no_answer", turn.now, data={"hits": len(hits)}, **common)
-        gaps = getattr(turn.uow, "gaps", None)
-        if gaps is not None:
-            best = hits[0].score if hits else 0.0
-            await gaps.record(text, Reader.client(person.contact.client_id), best, turn.now)
         if hits:
             choices = [h.article_id for h in hits[:KB_CHOICES]]
             rows = [[(short(h.title, 60), f"kb:s:{i}")] for i, h in enumerate(hits[:KB_CHOICES])]

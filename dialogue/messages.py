@@ -112,6 +112,7 @@ class Outbound:
         request_contact: ask the person to share their phone number (reply keyboard).
         request_location: ask the person to share a location (reply keyboard).
         thread_id: a forum topic or reply thread in a group.
+        lang: the language of the text (ru/en), for labels the adapter adds itself.
     """
 
     channel: Channel
@@ -123,6 +124,7 @@ class Outbound:
     request_contact: bool = False
     request_location: bool = False
     thread_id: str | None = None
+    lang: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict for the outbox."""
@@ -136,6 +138,7 @@ class Outbound:
             "request_contact": self.request_contact,
             "request_location": self.request_location,
             "thread_id": self.thread_id,
+            "lang": self.lang,
         }
 
     @classmethod
@@ -151,6 +154,7 @@ class Outbound:
             request_contact=bool(data.get("request_contact", False)),
             request_location=bool(data.get("request_location", False)),
             thread_id=data.get("thread_id"),
+            lang=data.get("lang"),
         )
 
 

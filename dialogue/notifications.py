@@ -106,7 +106,7 @@ class Notifier:
         if member is None:
             return
         text, buttons = await offer_card(uow, ticket, member.lang, event.reasons)
-        sent = await out.to_person(uow, member.id, Bot.STAFF, text, buttons)
+        sent = await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=member.lang)
         if not sent:
             log.warning(
                 "engineer %s has no staff chat; offer of %s cannot be delivered", member.id, ticket.ref
@@ -127,6 +127,7 @@ class Notifier:
                     priority=priority_name(lang, ticket.priority),
                     reason=reason,
                 ),
+                lang=lang,
             )
         await self._to_client(uow, out, ticket, "n_searching", ref=ticket.ref)
 
@@ -140,6 +141,7 @@ class Notifier:
                 t(lang, "n_resolved", ref=ticket.ref, note=short(note, 1000)),
                 rating_buttons(ticket, lang),
                 prefer_channel=ticket.source_channel,
+                lang=lang,
             )
 
     async def _cancelled(
@@ -184,7 +186,12 @@ class Notifier:
             return
         lang = lang or await self._client_lang(uow, ticket)
         await out.to_person(
-            uow, ticket.contact_id, Bot.CLIENT, t(lang, key, **values), prefer_channel=ticket.source_channel
+            uow,
+            ticket.contact_id,
+            Bot.CLIENT,
+            t(lang, key, **values),
+            prefer_channel=ticket.source_channel,
+            lang=lang,
         )
 
     async def _to_staff(
@@ -192,7 +199,7 @@ class Notifier:
     ) -> None:
         member = await uow.directory.get_staff(staff_id)
         if member is not None:
-            await out.to_person(uow, member.id, Bot.STAFF, t(member.lang, key, **values))
+            await out.to_person(uow, member.id, Bot.STAFF, t(member.lang, key, **values), lang=member.lang)
 
     @staticmethod
     async def _client_lang(uow: UnitOfWork, ticket: Ticket) -> str:

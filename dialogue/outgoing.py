@@ -48,6 +48,7 @@ class Outgoing:
         buttons: Sequence[Sequence[ButtonSpec]] = (),
         *,
         prefer_channel: str | None = None,
+        lang: str | None = None,
     ) -> int:
         """Queue a message to a person's chats on `bot`; return how many chats it went to.
 
@@ -57,5 +58,7 @@ class Outgoing:
         if prefer_channel and any(a.channel == prefer_channel for a in accounts):
             accounts = [a for a in accounts if a.channel == prefer_channel]
         for account in accounts:
-            self.to_chat(Channel(account.channel), bot, account.chat_id, account.account_id, text, buttons)
+            self.to_chat(
+                Channel(account.channel), bot, account.chat_id, account.account_id, text, buttons, lang=lang
+            )
         return len(accounts)

@@ -58,7 +58,14 @@ class InteractionLog(Protocol):
 class DialogueUnitOfWork(UnitOfWork, Protocol):
     """The unit of work the engine runs in: ticket_core's plus the dialogue ports."""
 
-    outbox: Outbox
-    inbound: InboundLog
-    conversations: ConversationStore
-    interactions: InteractionLog
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def inbound(self) -> InboundLog: ...
+
+    @property
+    def conversations(self) -> ConversationStore: ...
+
+    @property
+    def interactions(self) -> InteractionLog: ...

@@ -17,6 +17,7 @@ from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.settings import Settings
 from helpdesk.timers import expire_offers_once, run_every
 from storage.db import make_engine, make_sessionmaker
+from storage.kb_repository import install as install_kb_repositories
 from storage.uow import UnitOfWorkFactory
 from storage.webchat_history import SqlWebChatHistory
 
@@ -105,6 +106,7 @@ async def build_runtime(
 
         redis = Redis.from_url(settings.redis_url)
     uows = UnitOfWorkFactory(sessions, redis=redis)
+    install_kb_repositories(uows)
     if load_kb and kb is None:
         kb = await _load_kb(settings, uows)
     if load_nlu and nlu is None:

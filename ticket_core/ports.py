@@ -169,12 +169,24 @@ class UnitOfWork(Protocol):
     transaction when it commits. `collected` keeps every event recorded since the unit began, for fan-out.
     """
 
-    tickets: TicketRepository
-    offers: OfferRepository
-    directory: DirectoryRepository
-    accounts: AccountRepository
-    comments: CommentRepository
-    events: EventLog
+    # Read-only properties, so an implementation may declare its concrete repository types.
+    @property
+    def tickets(self) -> TicketRepository: ...
+
+    @property
+    def offers(self) -> OfferRepository: ...
+
+    @property
+    def directory(self) -> DirectoryRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def comments(self) -> CommentRepository: ...
+
+    @property
+    def events(self) -> EventLog: ...
 
     def record(self, event: DomainEvent) -> None: ...
 

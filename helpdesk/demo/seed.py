@@ -7,6 +7,7 @@ from typing import Any
 from helpdesk.demo.loader import KB_FILE, load_directory, read_directory
 from helpdesk.settings import Settings
 from storage.db import make_engine, make_sessionmaker
+from storage.kb_repository import install as install_kb_repositories
 from storage.uow import UnitOfWorkFactory
 
 
@@ -15,6 +16,7 @@ async def seed_demo(settings: Settings, *, with_kb: bool = True) -> dict[str, An
     db = make_engine(settings.database_url)
     try:
         uows = UnitOfWorkFactory(make_sessionmaker(db))
+        install_kb_repositories(uows)
         async with uows() as uow:
             counts: dict[str, Any] = await load_directory(uow, read_directory())
             await uow.commit()

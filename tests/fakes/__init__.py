@@ -1,0 +1,1 @@
+"""In-process fakes of outside services for tests (never imported by the packages)."""

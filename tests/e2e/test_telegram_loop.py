@@ -1,0 +1,154 @@
+"""The whole loop through the real app and the real aiogram stack, against a fake Telegram Bot API over HTTP.
+
+A client asks a question in the client bot, gets a KB answer, says it did not help, fills in the form and
+gets a ticket number; the engineer linked to the staff bot gets the offer card, accepts, finishes with a
+note; the client sees each status change and rates the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from helpdesk.demo.seed import seed_demo
+from helpdesk.runtime import Runtime, build_runtime
+from helpdesk.settings import Settings
+from helpdesk.web import build_web_app
+from storage.migrate import upgrade
+from tests.fakes.telegram_api import FakeTelegramAPI, RecordedCall
+
+CLIENT_TOKEN = "111111:client-token-abcdefghijklmnopqrstuvwxyz"
+STAFF_TOKEN = "222222:staff-token-abcdefghijklmnopqrstuvwxyz"
+CLIENT_USER = 5001
+ENGINEER_USER = 7001
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegramAPI]:
+    async with FakeTelegramAPI(default_token=CLIENT_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def app(
+    tmp_path: Path, api: FakeTelegramAPI, unused_tcp_port: int
+) -> AsyncIterator[tuple[Runtime, str]]:
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
+        telegram_client_token=CLIENT_TOKEN,
+        telegram_staff_token=STAFF_TOKEN,
+        telegram_api_base=api.base_url,
+        kb_embedder="none",
+        secret_key="e2e-secret",
+        worker_poll_s=0.05,
+        telegram_rate_limits=False,
+        telegram_polling_timeout_s=1,
+    )
+    await upgrade(settings.database_url)
+    await seed_demo(settings)
+    rt = await build_runtime(settings, nlu=None, load_nlu=False)
+    runner = web.AppRunner(build_web_app(rt))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    await rt.start()
+    try:
+        yield rt, f"http://127.0.0.1:{unused_tcp_port}"
+    finally:
+        await rt.close()
+        await runner.cleanup()
+
+
+async def reply(api: FakeTelegramAPI, token: str, chat: int, contains: str) -> RecordedCall:
+    """Wait for the bot's message to `chat` whose visible text contains `contains`."""
+    return await api.wait_for_call(
+        "sendMessage",
+        predicate=lambda c: (
+            c.token == token and c.params.get("chat_id") == chat and contains in (c.plain_text or "")
+        ),
+        timeout=10,
+    )
+
+
+def button(call: RecordedCall, label: str) -> str:
+    for row in call.buttons:
+        for b in row:
+            if b["text"].startswith(label):
+                return str(b["callback_data"])
+    raise AssertionError(f"no button {label!r} in {call.buttons}")
+
+
+async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[Runtime, str]) -> None:
+    rt, base = app
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/healthz") as resp:
+            assert resp.status == 200
+
+    c, s = CLIENT_TOKEN, STAFF_TOKEN
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "/start SMIRNOV-2026", lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Здравствуйте, Алексей Смирнов")
+
+    api.push_text(CLIENT_USER, CLIENT_USER, "Принтер замял бумагу", first_name="Пётр", lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Вот что нашлось в базе знаний")
+    helped = await reply(api, c, CLIENT_USER, "Это помогло?")
+
+    api.push_callback(CLIENT_USER, CLIENT_USER, button(helped, "Не помогло"), lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Опишите проблему")
+    api.push_text(CLIENT_USER, CLIENT_USER, "Замятие повторяется каждый раз, лоток 2", lang="ru", token=c)
+    category = await reply(api, c, CLIENT_USER, "К чему это относится?")
+    api.push_callback(CLIENT_USER, CLIENT_USER, button(category, "Принтеры"), lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Укажите адрес")
+    api.push_location(CLIENT_USER, CLIENT_USER, 55.7585, 37.6120, lang="ru", token=c)
+    urgency = await reply(api, c, CLIENT_USER, "Насколько срочно?")
+    api.push_callback(CLIENT_USER, CLIENT_USER, button(urgency, "Обычная"), lang="ru", token=c)
+    summary = await reply(api, c, CLIENT_USER, "Проверьте заявку")
+    api.push_callback(CLIENT_USER, CLIENT_USER, button(summary, "Отправить"), lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Заявка HD-1001 оформлена")
+
+    offer = await reply(api, s, ENGINEER_USER, "Новая заявка HD-1001")
+    assert "skill: printers" in (offer.plain_text or "")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(offer, "Принять"), lang="ru", token=s)
+    accepted = await reply(api, s, ENGINEER_USER, "Вы приняли HD-1001")
+    await reply(api, c, CLIENT_USER, "Инженер Алексей Смирнов принял вашу заявку HD-1001")
+
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(accepted, "Выполнено"), lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Опишите, что сделано")
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "Почистил ролики подачи", lang="ru", token=s)
+    spent = await reply(api, s, ENGINEER_USER, "Сколько времени")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(spent, "30 min"), lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "HD-1001 закрыта как выполненная")
+
+    rating = await reply(api, c, CLIENT_USER, "Заявка HD-1001 выполнена")
+    assert [b["text"] for b in rating.buttons[0]] == ["1", "2", "3", "4", "5"]
+    api.push_callback(CLIENT_USER, CLIENT_USER, button(rating, "5"), lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Спасибо за оценку 5")
+    await reply(api, s, ENGINEER_USER, "Клиент оценил HD-1001: 5 из 5")
+
+    # Every button press was answered so the spinner stops.
+    assert len(api.calls_to("answerCallbackQuery")) == 7
+    # Every outbox row was sent, exactly once: the calls Telegram got are exactly the calls the rows plan
+    # (one Outbound may be several calls, e.g. a text with buttons plus a location keyboard).
+    from sqlalchemy import select
+
+    from bots.telegram.outbound import plan_outbound
+    from dialogue.messages import Outbound
+    from storage.tables import outbox
+
+    await asyncio.sleep(0.2)
+    async with rt.sessions() as session:
+        rows = (await session.execute(select(outbox.c.status, outbox.c.channel, outbox.c.payload))).all()
+    assert {row.status for row in rows} == {"sent"}
+    planned = sum(
+        len(plan_outbound(Outbound.from_dict(row.payload))) for row in rows if row.channel == "telegram"
+    )
+    sends = [
+        c
+        for c in api.calls
+        if c.ok and c.method.startswith("send") and c.token in (CLIENT_TOKEN, STAFF_TOKEN)
+    ]
+    assert len(sends) == planned
