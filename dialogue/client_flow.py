@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any, Protocol
 
 from dialogue import client_intake as intake
@@ -36,9 +37,12 @@ class KnowledgeSource(Protocol):
 class ClientFlow:
     """Handles every message a client sends to the client bot."""
 
-    def __init__(self, kb: KnowledgeSource | None, nlu: Parser | None) -> None:
+    def __init__(
+        self, kb: KnowledgeSource | None, nlu: Parser | None, reopen_window: timedelta = timedelta(days=7)
+    ) -> None:
         self.kb = kb
         self.nlu = nlu
+        self.reopen_window = reopen_window
 
     async def handle(self, turn: Turn, person: ClientPerson, action: str | None) -> None:
         """Route one inbound message: a button action, a command, media, or free text."""
@@ -216,7 +220,7 @@ class ClientFlow:
         number = int(turn.state.pop("ticket"))
         turn.state.pop("stage", None)
         ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
-        await uc.reopen_ticket(turn.uow, person.actor, ticket.id, turn.now, text)
+        await uc.reopen_ticket(turn.uow, person.actor, ticket.id, turn.now, text, self.reopen_window)
         turn.say("reopened_ok", ref=ticket.ref)
 
     # --- media: photos go to the form, or to the one open ticket

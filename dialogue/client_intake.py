@@ -42,7 +42,11 @@ async def ask_next(turn: Turn, person: ClientPerson) -> None:
     draft = turn.state["draft"]
     if not draft.get("description"):
         turn.state["step"] = "description"
-        turn.say("ask_description", _cancel_row(turn))
+        rows = _cancel_row(turn)
+        if len(draft.get("question") or "") >= MIN_DESCRIPTION:
+            # The question that the KB could not answer may already say it all.
+            rows = [[(turn.tr("btn_use_question"), "in:q")], *rows]
+        turn.say("ask_description", rows)
     elif not draft.get("category"):
         turn.state["step"] = "category"
         rows = [[(category_name(turn.lang, c), f"in:c:{c}")] for c in CATEGORIES]
@@ -168,6 +172,8 @@ async def on_button(turn: Turn, person: ClientPerson, action: str) -> None:
         draft["site_id"] = draft["site_choices"][int(value)]
     elif kind == "p" and value in PRIORITIES:
         draft["priority"] = value
+    elif kind == "q" and draft.get("question"):
+        draft["description"] = draft["question"][:MAX_DESCRIPTION]
     elif kind == "ed":
         for key in ("description", "category", "site_id", "address", "lat", "lon", "priority"):
             draft.pop(key, None)

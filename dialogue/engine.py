@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dialogue.client_flow import ClientFlow, KnowledgeSource
@@ -54,11 +54,12 @@ class DialogueEngine:
         notifier: Notifier | None = None,
         clock: Callable[[], datetime] = utcnow,
         default_lang: str = "ru",
+        reopen_window: timedelta = timedelta(days=7),
     ) -> None:
         self.uow_factory = uow_factory
         self.signer = signer
         self.notifier = notifier or Notifier()
-        self.client_flow = ClientFlow(kb, nlu)
+        self.client_flow = ClientFlow(kb, nlu, reopen_window)
         self.staff_flow = StaffFlow()
         self.clock = clock
         self.default_lang = default_lang

@@ -69,6 +69,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Опишите проблему: что случилось, с каким оборудованием и с какого времени.",
         "Describe the problem: what happened, which equipment, and since when.",
     ),
+    "btn_use_question": ("Моего вопроса достаточно", "My question says it all"),
     "ask_category": ("К чему это относится?", "What is it about?"),
     "ask_site": ("Где нужна помощь? Выберите объект:", "Where do you need help? Choose a site:"),
     "ask_address": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -118,6 +119,7 @@ async def build_runtime(
         nlu=nlu,
         notifier=Notifier(settings.offer_timeout_s),
         default_lang=settings.default_lang,
+        reopen_window=timedelta(days=settings.reopen_window_days),
     )
     rt = Runtime(settings, db, sessions, uows, engine, kb=kb, nlu=nlu, redis=redis)
     _add_channels(rt)

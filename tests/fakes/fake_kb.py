@@ -10,7 +10,7 @@ WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _words(text: str) -> set[str]:
-    return {w[:5] for w in WORD.findall(text.lower()) if len(w) > 2}
+    return {w[:5] for w in WORD.findall(text.lower()) if len(w) > 3}
 
 
 class FakeKnowledgeBase:

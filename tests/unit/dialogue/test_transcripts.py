@@ -257,3 +257,51 @@ async def test_offer_timeout_moves_the_job_on(
     texts = [m.text for m in await engine.run_system(expire_offers)]
     assert any("Время на ответ по HD-1001 истекло" in t for t in texts)
     assert any("Новая заявка HD-1001" in t for t in texts)  # to the next engineer (Kozlov)
+
+
+async def test_the_question_can_be_the_description(chat: ChatDriver, anna: Person, uows) -> None:
+    got = await chat.say(anna, "the badge reader at the gate beeps red")
+    assert "I have no ready answer" in got[0]
+    got = await chat.press(anna, "My question says it all")
+    assert "What is it about?" in joined(got)
+    await chat.press(anna, "Electrical")
+    await chat.press(anna, "Head office")
+    await chat.press(anna, "Normal")
+    got = await chat.press(anna, "Send the request")
+    assert got == ["Request HD-1001 is open. I will tell you when an engineer takes it."]
+    assert next(iter(uows.state.tickets.values())).description == "the badge reader at the gate beeps red"
+
+
+async def test_not_fixed_reopens_and_the_engineer_hears_it(
+    chat: ChatDriver, ivan: Person, petrov: Person, uows, clock
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await chat.press(petrov, "Принять")
+    await chat.press(petrov, "Выполнено")
+    await chat.say(petrov, "Заменил прокладку")
+    await chat.press(petrov, "Пропустить")
+    chat.new_texts(petrov)
+    clock.advance(days=1)
+    got = await chat.press(ivan, "Не исправлено")
+    assert "Опишите, что не так" in joined(got)
+    got = await chat.say(ivan, "Опять капает")
+    assert "Заявка HD-1001 снова открыта." in got
+    staff = joined(chat.new_texts(petrov))
+    assert "Клиент снова открыл HD-1001: Опять капает" in staff
+    assert "Новая заявка HD-1001" in staff  # offered to him again first: he knows the job
+    ticket = next(iter(uows.state.tickets.values()))
+    assert ticket.status is TicketStatus.OFFERED and ticket.reopen_count == 1
+
+
+async def test_reopen_window_is_enforced(
+    engine, chat: ChatDriver, ivan: Person, petrov: Person, clock
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await chat.press(petrov, "Принять")
+    await chat.press(petrov, "Выполнено")
+    await chat.say(petrov, "Заменил прокладку")
+    await chat.press(petrov, "Пропустить")
+    clock.advance(days=8)
+    await chat.press(ivan, "Не исправлено")
+    got = await chat.say(ivan, "Опять капает")
+    assert "Сейчас это сделать нельзя" in joined(got)
