@@ -8,7 +8,8 @@ from typing import Any, Protocol
 
 from dialogue import client_intake as intake
 from dialogue.cards import short
-from dialogue.identity import ClientPerson
+from dialogue.identity import ClientPerson, share_phone
+from dialogue.messages import Channel
 from dialogue.texts import SUPPORTED, norm_lang, status_name
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, ticket_number, understand
@@ -64,9 +65,12 @@ class ClientFlow:
                 )
                 await intake.ask_next(turn, person)
             return
+        if inbound.contact is not None:
+            await self._shared_contact(turn, person)
+            return
         text = (inbound.text or "").strip()
         if not text:
-            turn.say("unsupported" if inbound.contact is None else "empty_text")
+            turn.say("unsupported")
             return
         if len(text) > MAX_TEXT:
             turn.say("too_long", n=len(text), max=MAX_TEXT)
@@ -75,7 +79,9 @@ class ClientFlow:
             await self._command(turn, person, text)
             return
         stage = turn.state.get("stage")
-        if stage == "intake":
+        if stage == "relay":
+            await self._relay(turn, person, text)
+        elif stage == "intake":
             await intake.on_text(turn, person, text)
         elif stage == "rating_comment":
             await self._rating_comment(turn, person, text)
@@ -101,8 +107,7 @@ class ClientFlow:
             self._choose_language(turn)
             return
         if intent == "talk_to_human":
-            intake.start(turn, understanding=meaning)
-            await intake.ask_next(turn, person)
+            await self._start_relay(turn, person, meaning.entities.get("ticket_number"))
             return
         await self._answer_from_kb(turn, person, text, meaning)
 
@@ -161,6 +166,8 @@ class ClientFlow:
             await self._cancel_button(turn, person, action)
         elif head == "lg":
             self._set_language(turn, person, action.split(":")[1])
+        elif head == "rl":
+            await self._start_relay(turn, person, action.split(":")[1])
         elif head == "tk":
             await self._status(turn, person, action.split(":")[1])
         else:
@@ -223,6 +230,56 @@ class ClientFlow:
         await uc.reopen_ticket(turn.uow, person.actor, ticket.id, turn.now, text, self.reopen_window)
         turn.say("reopened_ok", ref=ticket.ref)
 
+    # --- talking to a person: the client's messages become public comments the engineer gets
+    async def _start_relay(self, turn: Turn, person: ClientPerson, ref: str | None) -> None:
+        number = ticket_number(ref, allow_bare=True) if ref else None
+        if number is not None:
+            ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
+            tickets = [ticket] if ticket.status in OPEN_STATUSES else []
+        else:
+            tickets = await uc.list_my_tickets(turn.uow, person.actor, open_only=True, limit=1)
+        if not tickets:
+            turn.say("relay_no_ticket")
+            intake.start(turn)
+            await intake.ask_next(turn, person)
+            return
+        ticket = tickets[0]
+        turn.state.update(stage="relay", ticket=ticket.number)
+        member = await turn.uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
+        if member is not None:
+            turn.say("relay_on", ref=ticket.ref, name=member.name)
+        else:
+            turn.say("relay_on_queue", ref=ticket.ref)
+
+    async def _relay(self, turn: Turn, person: ClientPerson, text: str) -> None:
+        number = int(turn.state["ticket"])
+        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
+        if ticket.status not in OPEN_STATUSES:
+            turn.state.pop("stage", None)
+            turn.state.pop("ticket", None)
+            turn.say("relay_closed", ref=ticket.ref)
+            await self._free_text(turn, person, text)
+            return
+        await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
+
+    async def _comment(self, turn: Turn, person: ClientPerson, ref: str, body: str) -> None:
+        number = ticket_number(ref, allow_bare=True)
+        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number or 0)
+        await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, body)
+        turn.say("comment_added", ref=ticket.ref)
+
+    async def _shared_contact(self, turn: Turn, person: ClientPerson) -> None:
+        shared = await share_phone(turn.uow, turn.inbound, person)
+        if shared is None:
+            turn.say("phone_not_own")
+            return
+        known, joined = shared
+        if joined:
+            client = await turn.uow.directory.get_client(known.contact.client_id)
+            turn.say("phone_joined", name=known.contact.name, client=client.name if client else "")
+        else:
+            turn.say("phone_saved")
+
     # --- media: photos go to the form, or to the one open ticket
     async def _media(self, turn: Turn, person: ClientPerson) -> None:
         attachments = [
@@ -231,6 +288,18 @@ class ClientFlow:
         if turn.state.get("stage") == "intake":
             for a in attachments:
                 intake.on_photo(turn, a)
+            return
+        if turn.state.get("stage") == "relay":
+            ticket = await uc.get_ticket_by_number(turn.uow, person.actor, int(turn.state["ticket"]))
+            await uc.add_comment(
+                turn.uow,
+                person.actor,
+                ticket.id,
+                turn.now,
+                turn.inbound.text or "",
+                Visibility.PUBLIC,
+                tuple(attachments),
+            )
             return
         open_tickets = await uc.list_my_tickets(turn.uow, person.actor, open_only=True)
         if len(open_tickets) == 1:
@@ -260,6 +329,20 @@ class ClientFlow:
         arg = arg.strip()
         if command == "/start":
             turn.say("welcome", name=person.contact.name)
+            if not person.contact.phone and turn.inbound.channel is Channel.TELEGRAM:
+                turn.reply(turn.tr("ask_phone"), request_contact=True)
+        elif command in ("/human", "/person", "/operator"):
+            await self._start_relay(turn, person, arg or None)
+        elif command == "/bot":
+            if turn.state.pop("stage", None) == "relay":
+                turn.state.pop("ticket", None)
+            turn.say("relay_off")
+        elif command == "/comment":
+            number, _, body = arg.partition(" ")
+            if ticket_number(number, allow_bare=True) is None or not body.strip():
+                turn.say("comment_usage")
+            else:
+                await self._comment(turn, person, number, body)
         elif command == "/help":
             turn.say("help")
         elif command in ("/tickets", "/my"):
@@ -324,6 +407,7 @@ class ClientFlow:
             assignee = turn.tr("status_assignee", name=member.name) if member else ""
         buttons = []
         if ticket.status in OPEN_STATUSES:
+            buttons.append([(turn.tr("btn_write"), f"rl:{ticket.number}")])
             buttons.append([(turn.tr("btn_yes_cancel"), f"cx:{ticket.number}")])
         turn.say(
             "status_of",

@@ -1,18 +1,24 @@
-"""Who is writing: the chat account resolved to a contact (client bot) or a staff member (staff bot)."""
+"""Who is writing: the chat account resolved to a contact (client bot) or a staff member (staff bot).
+
+A client is one contact across channels: a WhatsApp id is a phone number, and a Telegram user who shares
+their own number joins the contact already known by it.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from dialogue.messages import Bot, Inbound
+from dialogue.messages import Bot, Channel, Inbound
 from dialogue.texts import norm_lang
 from ticket_core.enums import PersonKind, Role
 from ticket_core.model import Actor, ChannelAccount, Client, Contact, StaffMember
 from ticket_core.ports import UnitOfWork
 
 MAX_NAME = 120
+NON_DIGITS = re.compile(r"\D+")
 
 
 @dataclass(slots=True)
@@ -31,52 +37,77 @@ class StaffPerson:
     actor: Actor
 
 
+def normalize_phone(raw: str | None) -> str | None:
+    """A phone number as + and digits, or None when it is not one; a Russian 8 prefix becomes +7."""
+    digits = NON_DIGITS.sub("", raw or "")
+    if len(digits) == 11 and digits.startswith("8"):
+        digits = "7" + digits[1:]
+    if not 8 <= len(digits) <= 15:
+        return None
+    return "+" + digits
+
+
 def _name(inbound: Inbound) -> str:
     name = " ".join((inbound.sender_name or "").split())[:MAX_NAME]
     return name or ("Клиент" if norm_lang(inbound.lang) == "ru" else "Client")
+
+
+def _client_person(contact: Contact) -> ClientPerson:
+    return ClientPerson(
+        contact, Actor(Role.CLIENT, contact.id, client_id=contact.client_id, name=contact.name)
+    )
+
+
+async def _link(uow: UnitOfWork, inbound: Inbound, bot: Bot, kind: PersonKind, person_id: str) -> None:
+    await uow.accounts.link(
+        ChannelAccount(str(inbound.channel), str(bot), inbound.sender_id, kind, person_id, inbound.chat_id)
+    )
 
 
 async def resolve_client(uow: UnitOfWork, inbound: Inbound, now: datetime) -> ClientPerson:
     """Find the contact behind a client chat, registering a new private client the first time."""
     account = await uow.accounts.find(str(inbound.channel), str(Bot.CLIENT), inbound.sender_id)
     contact = await uow.directory.get_contact(account.person_id) if account else None
+    if contact is not None:
+        if account is not None and account.chat_id != inbound.chat_id:
+            await _link(uow, inbound, Bot.CLIENT, PersonKind.CONTACT, contact.id)
+        return _client_person(contact)
+    phone = normalize_phone(inbound.sender_id) if inbound.channel is Channel.WHATSAPP else None
+    if phone is not None:
+        # A WhatsApp id is the phone number: the person may be known from Telegram or the directory.
+        contact = await uow.directory.find_contact_by_phone(phone)
     if contact is None:
-        client = Client(
-            id=f"ind-{uuid.uuid4().hex[:12]}", name=_name(inbound), kind="individual", created_at=now
-        )
+        client = Client(f"ind-{uuid.uuid4().hex[:12]}", _name(inbound), "individual", now)
         await uow.directory.add_client(client)
         contact = Contact(
-            id=f"ct-{uuid.uuid4().hex[:12]}",
-            client_id=client.id,
-            name=client.name,
-            lang=norm_lang(inbound.lang),
-            created_at=now,
+            f"ct-{uuid.uuid4().hex[:12]}", client.id, client.name, phone, norm_lang(inbound.lang), now
         )
         await uow.directory.add_contact(contact)
-        await uow.accounts.link(
-            ChannelAccount(
-                str(inbound.channel),
-                str(Bot.CLIENT),
-                inbound.sender_id,
-                PersonKind.CONTACT,
-                contact.id,
-                inbound.chat_id,
-            )
-        )
-    elif account is not None and account.chat_id != inbound.chat_id:
-        await uow.accounts.link(
-            ChannelAccount(
-                account.channel,
-                account.bot,
-                account.account_id,
-                account.person_kind,
-                account.person_id,
-                inbound.chat_id,
-            )
-        )
-    return ClientPerson(
-        contact, Actor(Role.CLIENT, contact.id, client_id=contact.client_id, name=contact.name)
-    )
+    await _link(uow, inbound, Bot.CLIENT, PersonKind.CONTACT, contact.id)
+    return _client_person(contact)
+
+
+async def share_phone(
+    uow: UnitOfWork, inbound: Inbound, person: ClientPerson
+) -> tuple[ClientPerson, bool] | None:
+    """Take the sender's own shared phone number: join the contact known by it, or record it.
+
+    Returns the (possibly other) person and whether the chat joined an existing contact, or None when the
+    shared contact is not provably the sender's own number (a forwarded contact proves nothing).
+    """
+    shared = inbound.contact
+    if shared is None or shared.user_id is None or shared.user_id != inbound.sender_id:
+        return None
+    phone = normalize_phone(shared.phone)
+    if phone is None:
+        return None
+    known = await uow.directory.find_contact_by_phone(phone)
+    if known is not None and known.id != person.contact.id:
+        await _link(uow, inbound, Bot.CLIENT, PersonKind.CONTACT, known.id)
+        return _client_person(known), True
+    person.contact.phone = phone
+    await uow.directory.update_contact(person.contact)
+    return person, False
 
 
 async def resolve_staff(uow: UnitOfWork, inbound: Inbound) -> StaffPerson | None:
@@ -89,16 +120,7 @@ async def resolve_staff(uow: UnitOfWork, inbound: Inbound) -> StaffPerson | None
         return None
     if account.chat_id != inbound.chat_id and inbound.chat_id == inbound.sender_id:
         # Keep the private chat as the delivery target; group chats do not replace it.
-        await uow.accounts.link(
-            ChannelAccount(
-                account.channel,
-                account.bot,
-                account.account_id,
-                account.person_kind,
-                account.person_id,
-                inbound.chat_id,
-            )
-        )
+        await _link(uow, inbound, Bot.STAFF, PersonKind.STAFF, member.id)
     return StaffPerson(member, Actor(member.role, member.id, name=member.name))
 
 
@@ -110,14 +132,5 @@ async def link_staff(uow: UnitOfWork, inbound: Inbound, code: str) -> StaffPerso
     member = await uow.directory.find_staff_by_join_code(code)
     if member is None:
         return None
-    await uow.accounts.link(
-        ChannelAccount(
-            str(inbound.channel),
-            str(Bot.STAFF),
-            inbound.sender_id,
-            PersonKind.STAFF,
-            member.id,
-            inbound.chat_id,
-        )
-    )
+    await _link(uow, inbound, Bot.STAFF, PersonKind.STAFF, member.id)
     return StaffPerson(member, Actor(member.role, member.id, name=member.name))

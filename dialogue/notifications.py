@@ -163,9 +163,24 @@ class Notifier:
 
     async def _comment(self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.CommentAdded) -> None:
         if event.actor.role is Role.CLIENT:
-            if ticket.assignee_id:
-                await self._to_staff(
-                    uow, out, ticket.assignee_id, "n_client_comment", ref=ticket.ref, text=event.text
+            # To the engineer on the job, or to the supervisors while nobody has it.
+            targets = (
+                [ticket.assignee_id]
+                if ticket.assignee_id
+                else [s.id for s in await uow.directory.list_staff(Role.SUPERVISOR)]
+            )
+            for staff_id in targets:
+                member = await uow.directory.get_staff(staff_id) if staff_id else None
+                if member is None:
+                    continue
+                lang = member.lang
+                await out.to_person(
+                    uow,
+                    member.id,
+                    Bot.STAFF,
+                    t(lang, "n_client_comment", ref=ticket.ref, text=event.text or "📎"),
+                    [[(t(lang, "btn_reply_client"), f"jb:m:{ticket.number}")]],
+                    lang=lang,
                 )
         elif event.actor.is_staff:
             name = await self._staff_name(uow, event.actor.id)

@@ -6,6 +6,7 @@ from dialogue.cards import job_buttons, job_card
 from dialogue.identity import StaffPerson, link_staff
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
+from ticket_core.enums import Role
 from ticket_core.errors import DomainError, NotFound
 from ticket_core.model import Ticket, format_ref
 
@@ -62,6 +63,11 @@ class StaffFlow:
             turn.say("time_q", [*rows, [(turn.tr("btn_skip"), f"jb:t:{turn.state['ticket']}:-")]])
         elif awaiting == "hold" and text:
             await self._hold(turn, person, int(turn.state["ticket"]), text)
+        elif awaiting == "message" and text:
+            ticket = await self._ticket(turn, str(turn.state["ticket"]))
+            await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
+            _clear(turn)
+            turn.say("reply_sent", ref=ticket.ref)
         elif awaiting == "decline" and text:
             await self._decline(turn, person, int(turn.state["ticket"]), text)
         else:
@@ -126,6 +132,12 @@ class StaffFlow:
                 raise NotFound(f"{ticket.ref} is not one of your jobs.")
             turn.state.update(awaiting="note", ticket=ticket.number)
             turn.say("note_q", ref=ticket.ref)
+        elif head == "jb" and kind == "m":
+            ticket = await self._ticket(turn, number)
+            if person.actor.role is Role.ENGINEER and ticket.assignee_id != person.actor.id:
+                raise NotFound(f"{ticket.ref} is not one of your jobs.")
+            turn.state.update(awaiting="message", ticket=ticket.number)
+            turn.say("reply_q", ref=ticket.ref)
         elif head == "jb" and kind == "t":
             await self._resolve(turn, person, int(number), parts[3])
         elif head == "jb" and kind == "v":

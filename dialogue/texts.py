@@ -114,6 +114,36 @@ TEXTS: dict[str, tuple[str, str]] = {
     "btn_no": ("Нет", "No"),
     "cancelled_ok": ("Заявка {ref} отменена.", "Request {ref} is cancelled."),
     "kept": ("Хорошо, оставляю как есть.", "OK, leaving it as it is."),
+    "ask_phone": (
+        "Поделитесь номером телефона (кнопка ниже), чтобы я узнавал вас и в WhatsApp.",
+        "Share your phone number (button below) so I recognise you on WhatsApp too.",
+    ),
+    "phone_saved": ("Спасибо, номер сохранён.", "Thank you, your number is saved."),
+    "phone_joined": (
+        "Узнал вас: {name}, {client}. Ваши заявки теперь здесь.",
+        "I know you: {name}, {client}. Your requests are here now.",
+    ),
+    "phone_not_own": (
+        "Пришлите, пожалуйста, свой номер кнопкой «Отправить номер телефона».",
+        "Please share your own number with the Share phone number button.",
+    ),
+    "relay_on": (
+        "Соединяю с инженером {name} по заявке {ref}. Пишите — я передам. /bot — вернуться к боту.",
+        "You are talking to engineer {name} about {ref}. Write and I will pass it on. /bot - back to the bot.",
+    ),
+    "relay_on_queue": (
+        "Передаю ваши сообщения по заявке {ref} диспетчеру. Пишите. /bot — вернуться к боту.",
+        "I will pass your messages about {ref} to the service desk. Write away. /bot - back to the bot.",
+    ),
+    "relay_no_ticket": (
+        "Открытых заявок нет. Опишите проблему — оформлю заявку, и с вами свяжется специалист.",
+        "You have no open requests. Describe the problem: I will open one and a person will contact you.",
+    ),
+    "relay_off": ("Хорошо, снова отвечает бот.", "OK, the bot is answering again."),
+    "relay_closed": ("Заявка {ref} уже закрыта; отвечает бот.", "{ref} is closed now; the bot is answering."),
+    "btn_write": ("Написать по заявке", "Write about it"),
+    "comment_usage": ("Так: /comment HD-1001 текст сообщения", "Like this: /comment HD-1001 your message"),
+    "comment_added": ("Передал сообщение по заявке {ref}.", "Your message on {ref} is passed on."),
     # --- client: notifications
     "n_accepted": (
         "Инженер {name} принял вашу заявку {ref}.",
@@ -207,6 +237,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "n_client_cancelled": ("Клиент отменил заявку {ref}.", "The client cancelled {ref}."),
     "n_client_comment": ("Клиент по {ref}:\n{text}", "The client on {ref}:\n{text}"),
+    "btn_reply_client": ("Ответить клиенту", "Reply to the client"),
+    "reply_q": (
+        "Напишите ответ клиенту по {ref} (одним сообщением).",
+        "Write your reply to the client on {ref} (one message).",
+    ),
+    "reply_sent": ("Ответ по {ref} отправлен клиенту.", "Your reply on {ref} was sent to the client."),
+    "btn_message_client": ("Написать клиенту", "Message the client"),
     "n_rated": (
         "Клиент оценил {ref}: {score} из 5.{comment}",
         "The client rated {ref}: {score} of 5.{comment}",

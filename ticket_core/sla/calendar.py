@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,12 +65,21 @@ def parse_intervals(text: str) -> tuple[WorkInterval, ...]:
     for piece in text.split(","):
         try:
             start_s, end_s = piece.split("-")
-            out.append((time.fromisoformat(start_s.strip()), time.fromisoformat(end_s.strip())))
+            out.append((_parse_time(start_s), _parse_time(end_s)))
         except ValueError:
             raise ValueError(
                 f"working hours {piece.strip()!r} are not like 09:00-18:00; write HH:MM-HH:MM, comma-separated"
             ) from None
     return tuple(out)
+
+
+def _parse_time(text: str) -> time:
+    hh, mm = text.strip().split(":")
+    if not (hh.isdigit() and mm.isdigit() and len(mm) == 2):
+        raise ValueError(text)
+    hour, minute = int(hh), int(mm)
+    # "24:00" ends the day; an end not after the start already means the next midnight.
+    return time(0) if (hour, minute) == (24, 0) else time(hour, minute)
 
 
 def weekly_from_spec(spec: Mapping[str, str]) -> tuple[tuple[WorkInterval, ...], ...]:
@@ -84,7 +94,9 @@ def weekly_from_spec(spec: Mapping[str, str]) -> tuple[tuple[WorkInterval, ...],
     for key, hours in spec.items():
         parts = [p.strip().lower()[:3] for p in key.split("-")]
         if any(p not in _WEEKDAYS for p in parts) or len(parts) > 2:
-            raise ValueError(f"weekday {key!r} is unknown; use mon, tue, wed, thu, fri, sat, sun or a range mon-fri")
+            raise ValueError(
+                f"weekday {key!r} is unknown; use mon, tue, wed, thu, fri, sat, sun or a range mon-fri"
+            )
         first, last = _WEEKDAYS.index(parts[0]), _WEEKDAYS.index(parts[-1])
         days = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
         for day in days:
@@ -110,7 +122,7 @@ class BusinessCalendar:
     name: str
     tz: str
     weekly: tuple[tuple[WorkInterval, ...], ...]
-    holidays: frozenset[date] = frozenset()
+    holidays: AbstractSet[date] = frozenset()
     extra_working_days: Mapping[date, tuple[WorkInterval, ...]] = field(default_factory=dict, hash=False)
     _zone: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
     _special: list[date] = field(init=False, repr=False, compare=False, hash=False)
@@ -132,7 +144,10 @@ class BusinessCalendar:
             )
         weekly = tuple(tuple(sorted(day)) for day in self.weekly)
         extra = {d: tuple(sorted(hours)) for d, hours in self.extra_working_days.items()}
-        for label, hours in [*zip(_WEEKDAYS, weekly, strict=True), *((d.isoformat(), h) for d, h in extra.items())]:
+        for label, hours in [
+            *zip(_WEEKDAYS, weekly, strict=True),
+            *((d.isoformat(), h) for d, h in extra.items()),
+        ]:
             _check_day(self.name, label, hours)
         clash = sorted(set(extra) & set(self.holidays))
         if clash:
@@ -255,7 +270,9 @@ def _check_day(name: str, label: str, hours: Sequence[WorkInterval]) -> None:
     prev_end: time | None = None
     for i, (start, end) in enumerate(hours):
         if start.tzinfo is not None or end.tzinfo is not None:
-            raise ValueError(f"calendar {name!r}, {label}: give working hours as local times without a time zone")
+            raise ValueError(
+                f"calendar {name!r}, {label}: give working hours as local times without a time zone"
+            )
         if prev_end is not None and start < prev_end:
             raise ValueError(f"calendar {name!r}, {label}: intervals overlap at {start:%H:%M}; fix the hours")
         crosses = end <= start
@@ -277,9 +294,7 @@ def _local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     # The wall time falls in a DST gap: fold=0 and fold=1 land on both sides of the transition.
     other = local.replace(fold=1).astimezone(UTC)
     lo, hi = min(utc, other), max(utc, other)
-    after = hi.utcoffset()
     after_offset = hi.astimezone(zone).utcoffset()
-    del after
     # Transitions in tz data fall on whole seconds, so a bisection over seconds finds the exact instant.
     lo_s, hi_s = int(lo.timestamp()), int(hi.timestamp())
     while hi_s - lo_s > 1:
@@ -326,19 +341,19 @@ def _nominal_week(weekly: tuple[tuple[WorkInterval, ...], ...]) -> timedelta:
 
 
 def _spans_from(cal: BusinessCalendar, at: datetime) -> Iterator[Span]:
-    """Yield merged working spans in time order, clipped to start no earlier than `at` (never ends)."""
+    """Yield working spans in time order, clipped to start no earlier than `at` (never ends).
+
+    Overlapping spans of neighbouring days are trimmed rather than merged, so a calendar that never closes
+    still yields one day at a time; spans may touch.
+    """
     day = cal._local_date(at) - _DAY
-    cur: Span | None = None
+    last_end = at
     while True:
         for s, e in cal._day_spans(day):
-            if cur is None:
-                cur = (s, e)
-            elif s <= cur[1]:
-                cur = (cur[0], max(cur[1], e))
-            else:
-                if cur[1] > at:
-                    yield (max(cur[0], at), cur[1])
-                cur = (s, e)
+            s = max(s, last_end)
+            if e > s:
+                yield (s, e)
+                last_end = e
         day += _DAY
 
 
@@ -452,7 +467,5 @@ def next_working_instant(cal: BusinessCalendar, at: datetime) -> datetime:
     return s
 
 
-CALENDAR_24X7 = BusinessCalendar(
-    name="24x7", tz="UTC", weekly=tuple(((time(0), time(0)),) for _ in range(7))
-)
+CALENDAR_24X7 = BusinessCalendar(name="24x7", tz="UTC", weekly=tuple(((time(0), time(0)),) for _ in range(7)))
 """Every instant counts: for contracts with round-the-clock service."""

@@ -305,3 +305,78 @@ async def test_reopen_window_is_enforced(
     await chat.press(ivan, "Не исправлено")
     got = await chat.say(ivan, "Опять капает")
     assert "Сейчас это сделать нельзя" in joined(got)
+
+
+async def test_talking_to_the_engineer_goes_both_ways(
+    chat: ChatDriver, ivan: Person, petrov: Person, uows
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await chat.press(petrov, "Принять")
+    chat.new_texts(petrov)
+    chat.new_texts(ivan)
+    got = await chat.say(ivan, "/human")
+    assert "Соединяю с инженером Сергей Петров по заявке HD-1001" in got[0]
+    got = await chat.say(ivan, "Во сколько вы приедете?")
+    assert got == []  # the bot keeps quiet while a person is talking
+    assert chat.new_texts(petrov) == ["Клиент по HD-1001:\nВо сколько вы приедете?"]
+    got = await chat.press(petrov, "Ответить клиенту")
+    assert "Напишите ответ клиенту по HD-1001" in got[0]
+    await chat.say(petrov, "Буду к 15:00")
+    assert chat.new_texts(ivan) == ["Сообщение по заявке HD-1001 от Сергей Петров:\nБуду к 15:00"]
+    got = await chat.say(ivan, "/bot")
+    assert got == ["Хорошо, снова отвечает бот."]
+    got = await chat.say(ivan, "кондиционер плохо холодит")
+    assert "Вот что нашлось" in got[0]
+    texts = [c.text for c in uows.state.comments]
+    assert texts == ["Во сколько вы приедете?", "Буду к 15:00"]
+
+
+async def test_an_unassigned_ticket_relays_to_the_supervisors(
+    chat: ChatDriver, ivan: Person, petrov: Person, sokolova: Person
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await chat.say(ivan, "/comment HD-1001 Вход со двора")
+    assert "Клиент по HD-1001:\nВход со двора" in chat.new_texts(sokolova)
+
+
+async def test_an_engineer_cannot_message_someone_elses_client(
+    chat: ChatDriver, ivan: Person, petrov: Person, smirnov: Person
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await chat.press(petrov, "Принять")
+    chat.new_texts(ivan)
+    from dialogue.payloads import PayloadSigner
+
+    # A genuine payload signed for Smirnov's own chat, for a job that is Petrov's.
+    forged = PayloadSigner("test-secret").sign("staff", smirnov.account, "jb:m:1001")
+    await chat._send(smirnov, payload=forged)
+    assert chat.new_texts(smirnov) == ["Не нашёл такой заявки среди ваших. Проверьте номер."]
+    await chat.say(smirnov, "Здравствуйте, я к вам еду")
+    assert chat.new_texts(ivan) == []  # nothing reached the client
+
+
+async def test_sharing_a_phone_joins_the_known_contact(chat: ChatDriver, uows) -> None:
+    from dialogue.messages import Contact
+
+    tg = Person(Bot.CLIENT, "9001", "Ivan", "ru", channel=Channel.TELEGRAM)
+    got = await chat.say(tg, "/start")
+    assert "Поделитесь номером телефона" in got[1]
+    assert chat.messages(tg)[-1].request_contact
+    got = await chat.send_inbound(tg, contact=Contact("+7 921 123-45-02", "Ivan", user_id="1234"))
+    assert "свой номер" in got[0]  # somebody else's contact proves nothing
+    got = await chat.send_inbound(tg, contact=Contact("+7 921 123-45-02", "Ivan", user_id="9001"))
+    assert got == ["Узнал вас: Иван Кузнецов, Кафе «Ромашка». Ваши заявки теперь здесь."]
+    got = await chat.say(tg, "/new")
+    await chat.say(tg, "Не работает кофемашина")
+    await chat.press(tg, "Другое")
+    got = await chat.press(tg, "Ромашка на Невском")  # the Romashka sites: he is that contact now
+    assert "Насколько срочно" in joined(got)
+
+
+async def test_whatsapp_number_is_the_same_person(chat: ChatDriver, uows) -> None:
+    wa = Person(Bot.CLIENT, "79161234501", "Anna", "en", channel=Channel.WHATSAPP)
+    await chat.say(wa, "/new")
+    await chat.say(wa, "The printer in room 3 is offline")
+    await chat.press(wa, "Printers")
+    got = await chat.press(wa, "Warehouse 1")  # an ACME site: recognised as Anna by her number
+    assert "How urgent" in joined(got)
