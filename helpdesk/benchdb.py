@@ -1,0 +1,41 @@
+"""Databases for benchmarks: a scratch PostgreSQL database made fresh and migrated for one run."""
+
+from __future__ import annotations
+
+import os
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from storage.migrate import upgrade
+
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench"
+
+
+def bench_pg_url(url: str | None = None) -> str:
+    """The benchmark database URL: the argument, HELPDESK_BENCH_PG_URL, or a local default."""
+    return url or os.environ.get("HELPDESK_BENCH_PG_URL") or DEFAULT_PG
+
+
+async def fresh_pg_database(url: str) -> str:
+    """Drop and re-create the database named in `url`, migrate it, and return `url`.
+
+    Raises:
+        RuntimeError: the URL is not PostgreSQL, or the server cannot be reached.
+    """
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        raise RuntimeError(f"this benchmark needs PostgreSQL, not {parsed.drivername}")
+    name = parsed.database
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    try:
+        conn = await asyncpg.connect(admin)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise RuntimeError(f"cannot reach PostgreSQL at {parsed.host}:{parsed.port or 5432}: {exc}") from exc
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    await upgrade(url)
+    return url
