@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from dialogue import sla_alerts
 from dialogue.cards import offer_card, rating_buttons, short
 from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
@@ -96,6 +97,8 @@ class Notifier:
                     score=event.score,
                     comment=comment,
                 )
+            case _ if sla_alerts.handles(event):
+                await sla_alerts.notify(uow, out, ticket, event, now)
             case _:
                 pass
 

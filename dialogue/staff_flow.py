@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dialogue import sla_alerts
 from dialogue.cards import job_buttons, job_card
 from dialogue.identity import StaffPerson, link_staff
 from dialogue.turn import Turn
@@ -80,6 +81,9 @@ class StaffFlow:
         return ticket
 
     async def _button(self, turn: Turn, person: StaffPerson, action: str) -> None:
+        if action.startswith("sla:"):
+            await sla_alerts.on_button(turn, person, action)
+            return
         parts = action.split(":")
         head, kind, number = parts[0], parts[1], parts[2]
         actor = person.actor
