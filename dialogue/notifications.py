@@ -8,7 +8,8 @@ client, the engineer or the supervisors in their own language.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from dialogue import sla_alerts
 from dialogue.cards import offer_card, rating_buttons, short
@@ -21,6 +22,7 @@ from ticket_core.enums import OfferStatus, Role, TicketStatus
 from ticket_core.errors import DomainError
 from ticket_core.model import Actor, Ticket
 from ticket_core.ports import UnitOfWork
+from ticket_core.routing import Strategy
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +30,15 @@ log = logging.getLogger(__name__)
 class Notifier:
     """Reacts to recorded events inside the same unit of work."""
 
-    def __init__(self, offer_timeout_s: int = 600) -> None:
-        from datetime import timedelta
-
+    def __init__(
+        self,
+        offer_timeout_s: int = 600,
+        strategies: Mapping[str, Strategy] | None = None,
+        broadcast_size: int = 5,
+    ) -> None:
         self.offer_timeout = timedelta(seconds=offer_timeout_s)
+        self.strategies = dict(strategies or {})
+        self.broadcast_size = broadcast_size
 
     async def react(self, uow: UnitOfWork, out: Outgoing, now: datetime, start: int = 0) -> int:
         """Handle events recorded from index `start` on, until none are left; return the new index."""
@@ -64,13 +71,22 @@ class Notifier:
                     await self._to_staff(uow, out, event.engineer_id, "n_offer_expired", ref=ticket.ref)
                 if ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):
                     await uc.offer_ticket(
-                        uow, Actor.system(), ticket.id, now, offer_timeout=self.offer_timeout
+                        uow,
+                        Actor.system(),
+                        ticket.id,
+                        now,
+                        offer_timeout=self.offer_timeout,
+                        strategy=self.strategies.get(ticket.category, Strategy.BEST_MATCH),
+                        broadcast_size=self.broadcast_size,
                     )
             case ev.TicketOffered():
                 await self._offer_card(uow, out, ticket, event)
             case ev.NoEngineerAvailable():
                 await self._no_engineer(uow, out, ticket, event.reason)
             case ev.OfferAccepted():
+                for offer in await uow.offers.list_for_ticket(ticket.id, OfferStatus.WITHDRAWN):
+                    if offer.decided_at == event.at:  # the rest of a broadcast, withdrawn by this accept
+                        await self._to_staff(uow, out, offer.engineer_id, "n_offer_withdrawn", ref=ticket.ref)
                 name = await self._staff_name(uow, event.engineer_id)
                 await self._to_client(uow, out, ticket, "n_accepted", name=name, ref=ticket.ref)
             case ev.WorkStarted():

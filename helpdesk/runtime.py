@@ -21,6 +21,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.kb_repository import install as install_kb_repositories
 from storage.uow import UnitOfWorkFactory
 from storage.webchat_history import SqlWebChatHistory
+from ticket_core.routing import parse_strategies
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,9 @@ async def build_runtime(
         PayloadSigner(settings.secret_key),
         kb=kb,
         nlu=nlu,
-        notifier=Notifier(settings.offer_timeout_s),
+        notifier=Notifier(
+            settings.offer_timeout_s, parse_strategies(settings.routing_strategies), settings.broadcast_size
+        ),
         default_lang=settings.default_lang,
         reopen_window=timedelta(days=settings.reopen_window_days),
     )

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     default_lang: str = "ru"
     reopen_window_days: int = 7
     offer_timeout_s: int = 600
+    routing_strategies: str = Field(
+        default="",
+        description="per category: best-match (default), round-robin or broadcast, e.g. hvac=broadcast",
+    )
+    broadcast_size: int = Field(
+        default=5, ge=1, le=50, description="engineers offered a broadcast job at once"
+    )
     worker_poll_s: float = 0.5
 
     # --- Knowledge base (issue 3, kb_search) ---

@@ -93,6 +93,10 @@ class OfferRepository(Protocol):
         """Pending offers whose `expires_at` is at or before `now`."""
         ...
 
+    async def last_offered_at(self, engineer_ids: Sequence[str]) -> dict[str, datetime]:
+        """When each engineer last got an offer (engineers never offered anything are absent)."""
+        ...
+
 
 class DirectoryRepository(Protocol):
     """Clients, contacts, sites, contracts and staff: the reference data."""

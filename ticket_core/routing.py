@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 
 from ticket_core.enums import Priority, Role
 from ticket_core.model import Contract, StaffMember
@@ -98,3 +100,63 @@ def rank_candidates(
         ranked.append(Candidate(eng.id, eng.name, round(score, 3), reasons, distance))
     ranked.sort(key=lambda c: (-c.score, c.engineer_id))
     return ranked
+
+
+class Strategy(StrEnum):
+    """How a job is offered: to the best candidate, in turns, or to a group at once."""
+
+    BEST_MATCH = "best-match"
+    ROUND_ROBIN = "round-robin"
+    BROADCAST = "broadcast"
+
+
+def parse_strategies(spec: str) -> dict[str, Strategy]:
+    """Parse "category=strategy,..." (e.g. "hvac=broadcast,it=round-robin") into a mapping.
+
+    Raises:
+        ValueError: a part is malformed or names an unknown strategy.
+    """
+    result: dict[str, Strategy] = {}
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        category, sep, name = part.partition("=")
+        if not sep or not category.strip():
+            raise ValueError(f"routing strategy {part!r}: write category=strategy, e.g. hvac=broadcast")
+        try:
+            result[category.strip()] = Strategy(name.strip())
+        except ValueError:
+            options = ", ".join(s.value for s in Strategy)
+            raise ValueError(
+                f"routing strategy {name.strip()!r} for {category.strip()}: use one of {options}"
+            ) from None
+    return result
+
+
+def choose(
+    ranked: list[Candidate],
+    strategy: Strategy,
+    *,
+    last_offered: Mapping[str, datetime] | None = None,
+    broadcast_size: int = 5,
+) -> list[Candidate]:
+    """Pick who gets the offer from ranked candidates.
+
+    best-match: the top candidate. round-robin: of the candidates that are as good as the best on skill
+    (everyone ranked is skilled), the one who waited longest since their last offer (never offered first).
+    broadcast: the top `broadcast_size` candidates at once; the first Accept wins.
+    """
+    if not ranked:
+        return []
+    if strategy is Strategy.BROADCAST:
+        return ranked[: max(1, broadcast_size)]
+    if strategy is Strategy.ROUND_ROBIN:
+        seen = last_offered or {}
+        never = [c for c in ranked if c.engineer_id not in seen]
+        if never:
+            pick = never[0]
+        else:
+            pick = min(ranked, key=lambda c: (seen[c.engineer_id], -c.score, c.engineer_id))
+        pick.reasons.append("round-robin turn")
+        return [pick]
+    return ranked[:1]

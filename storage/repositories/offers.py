@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,3 +83,14 @@ class SqlOfferRepository:
             .limit(limit)
         )
         return [offer_from_row(row) for row in (await self.session.execute(stmt)).mappings()]
+
+    async def last_offered_at(self, engineer_ids: Sequence[str]) -> dict[str, datetime]:
+        """When each engineer last got an offer (engineers never offered anything are absent)."""
+        if not engineer_ids:
+            return {}
+        stmt = (
+            select(offers.c.engineer_id, func.max(offers.c.created_at))
+            .where(offers.c.engineer_id.in_(list(engineer_ids)))
+            .group_by(offers.c.engineer_id)
+        )
+        return {row[0]: row[1] for row in (await self.session.execute(stmt)).all()}

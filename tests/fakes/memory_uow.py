@@ -137,6 +137,15 @@ class MemoryOffers(_Repo):
         o = self.s.offers[offer_id]
         o.status, o.decided_at, o.reason = status, at, reason
 
+    async def last_offered_at(self, engineer_ids: Sequence[str]) -> dict[str, datetime]:
+        latest: dict[str, datetime] = {}
+        for o in self.s.offers.values():
+            if o.engineer_id in engineer_ids and (
+                o.engineer_id not in latest or o.created_at > latest[o.engineer_id]
+            ):
+                latest[o.engineer_id] = o.created_at
+        return latest
+
     async def list_expired(self, now: datetime, limit: int = 100) -> list[Offer]:
         found = [o for o in self.s.offers.values() if o.status is OfferStatus.PENDING and o.expires_at <= now]
         return [copy.deepcopy(o) for o in found[:limit]]

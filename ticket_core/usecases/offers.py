@@ -17,7 +17,7 @@ from ticket_core.events import (
 )
 from ticket_core.model import Actor, Offer, Ticket
 from ticket_core.ports import UnitOfWork
-from ticket_core.routing import Candidate, JobFacts, rank_candidates
+from ticket_core.routing import Candidate, JobFacts, Strategy, choose, rank_candidates
 from ticket_core.transitions import Action
 from ticket_core.usecases._common import apply, clean_text, load_ticket, require_utc, save
 
@@ -31,11 +31,14 @@ async def offer_ticket(
     now: datetime,
     *,
     offer_timeout: timedelta = DEFAULT_OFFER_TIMEOUT,
-) -> Candidate | None:
-    """Route a waiting ticket to the best engineer not yet tried and offer it; return who got it.
+    strategy: Strategy = Strategy.BEST_MATCH,
+    broadcast_size: int = 5,
+) -> list[Candidate]:
+    """Route a waiting ticket and offer it; return who got the offer (several for a broadcast).
 
-    Engineers who declined or let an offer expire on this ticket are not asked again. When nobody is left,
-    the ticket goes back to the queue and `NoEngineerAvailable` is recorded so supervisors are told.
+    Engineers who declined or let an offer expire on this ticket (since its last reopen) are not asked
+    again. When nobody is left, the ticket goes back to the queue and `NoEngineerAvailable` is recorded
+    so supervisors are told. Every offer records the reasons for the choice in its event (the audit log).
     """
     require_utc(now)
     if actor.role not in (Role.SYSTEM, Role.SUPERVISOR):
@@ -45,7 +48,7 @@ async def offer_ticket(
         raise InvalidTransition(f"Ticket {ticket.ref} is {ticket.status}; it is not waiting for an engineer.")
     offers = await uow.offers.list_for_ticket(ticket.id)
     if any(o.status is OfferStatus.PENDING for o in offers):
-        return None  # someone is already deciding; wait for the answer or the timeout
+        return []  # someone is already deciding; wait for the answer or the timeout
     # After a reopen, everyone may be asked again (the engineer who knows the job first of all).
     since = ticket.reopened_at or ticket.created_at
     tried = {o.engineer_id for o in offers if o.created_at >= since}
@@ -55,7 +58,13 @@ async def offer_ticket(
     ranked = rank_candidates(
         JobFacts(ticket.category, ticket.priority, ticket.lat, ticket.lon), engineers, loads, contract, tried
     )
-    if not ranked:
+    last = (
+        await uow.offers.last_offered_at([c.engineer_id for c in ranked])
+        if strategy is Strategy.ROUND_ROBIN
+        else {}
+    )
+    chosen = choose(ranked, strategy, last_offered=last, broadcast_size=broadcast_size)
+    if not chosen:
         if ticket.status is TicketStatus.OFFERED:
             apply(ticket, Action.RETURN_TO_QUEUE, Actor.system(), now)
             await save(uow, ticket)
@@ -65,31 +74,32 @@ async def offer_ticket(
             else "every suitable engineer declined or did not answer"
         )
         uow.record(NoEngineerAvailable(ticket_id=ticket.id, actor=actor, at=now, reason=reason))
-        return None
-    best = ranked[0]
-    offer = Offer(
-        id=str(uuid.uuid4()),
-        ticket_id=ticket.id,
-        engineer_id=best.engineer_id,
-        status=OfferStatus.PENDING,
-        created_at=now,
-        expires_at=now + offer_timeout,
-        score=best.score,
-    )
-    await uow.offers.add(offer)
+        return []
     apply(ticket, Action.OFFER, actor, now)
     await save(uow, ticket)
-    uow.record(
-        TicketOffered(
+    for candidate in chosen:
+        offer = Offer(
+            id=str(uuid.uuid4()),
             ticket_id=ticket.id,
-            actor=actor,
-            at=now,
-            engineer_id=best.engineer_id,
-            offer_id=offer.id,
-            reasons=best.reasons,
+            engineer_id=candidate.engineer_id,
+            status=OfferStatus.PENDING,
+            created_at=now,
+            expires_at=now + offer_timeout,
+            score=candidate.score,
         )
-    )
-    return best
+        await uow.offers.add(offer)
+        reasons = [*candidate.reasons, f"strategy {strategy}"]
+        uow.record(
+            TicketOffered(
+                ticket_id=ticket.id,
+                actor=actor,
+                at=now,
+                engineer_id=candidate.engineer_id,
+                offer_id=offer.id,
+                reasons=reasons,
+            )
+        )
+    return chosen
 
 
 async def _pending_offer(uow: UnitOfWork, ticket: Ticket, engineer_id: str) -> Offer:

@@ -380,3 +380,28 @@ async def test_whatsapp_number_is_the_same_person(chat: ChatDriver, uows) -> Non
     await chat.press(wa, "Printers")
     got = await chat.press(wa, "Warehouse 1")  # an ACME site: recognised as Anna by her number
     assert "How urgent" in joined(got)
+
+
+async def test_broadcast_job_first_accept_wins_and_the_others_are_told(uows, kb, clock, ivan: Person) -> None:
+    from dialogue.engine import DialogueEngine
+    from dialogue.notifications import Notifier
+    from dialogue.payloads import PayloadSigner
+    from ticket_core.routing import Strategy
+
+    engine = DialogueEngine(
+        uows,
+        PayloadSigner("test-secret"),
+        kb=kb,
+        clock=clock,
+        notifier=Notifier(strategies={"hvac": Strategy.BROADCAST}),
+    )
+    chat = ChatDriver(engine.handle)
+    petrov, kozlov = Person(Bot.STAFF, "e-petrov", "С"), Person(Bot.STAFF, "e-kozlov", "Д")
+    await open_ticket_as(chat, ivan, "Не холодит кондиционер", "Кондиционеры", "Ромашка на Невском")
+    assert "Новая заявка HD-1001" in joined(chat.new_texts(petrov))
+    assert "Новая заявка HD-1001" in joined(chat.new_texts(kozlov))
+    got = await chat.press(kozlov, "Принять")
+    assert "Вы приняли HD-1001" in joined(got)
+    assert chat.new_texts(petrov) == ["HD-1001 уже взял другой инженер."]
+    got = await chat.press(petrov, "Принять")
+    assert "Заявку HD-1001 уже принял другой инженер." in joined(got)

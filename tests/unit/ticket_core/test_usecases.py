@@ -31,11 +31,12 @@ async def _open(uows: MemoryUnitOfWorkFactory, **kw) -> str:
     return ticket.id
 
 
-async def _offer(uows: MemoryUnitOfWorkFactory, ticket_id: str, at=NOW):
+async def _offer(uows: MemoryUnitOfWorkFactory, ticket_id: str, at=NOW, **kw):
+    """Offer with best-match (or the given strategy); return the first chosen candidate and the events."""
     async with uows() as uow:
-        cand = await uc.offer_ticket(uow, SYSTEM, ticket_id, at)
+        chosen = await uc.offer_ticket(uow, SYSTEM, ticket_id, at, **kw)
         await uow.commit()
-        return cand, uow.collected
+        return (chosen[0] if chosen else None), uow.collected
 
 
 async def test_full_life_of_a_ticket(uows: MemoryUnitOfWorkFactory) -> None:
@@ -233,3 +234,39 @@ async def test_ticket_numbers_are_unique_under_concurrency(uows: MemoryUnitOfWor
     numbers = [await one() for _ in range(5)]
     assert len(set(numbers)) == 5 and numbers == sorted(numbers)
     await asyncio.sleep(0)
+
+
+async def test_broadcast_offers_to_a_group_and_the_first_accept_wins(uows: MemoryUnitOfWorkFactory) -> None:
+    from ticket_core.routing import Strategy
+
+    tid = await _open(uows)
+    async with uows() as uow:
+        chosen = await uc.offer_ticket(uow, SYSTEM, tid, NOW, strategy=Strategy.BROADCAST, broadcast_size=5)
+        await uow.commit()
+    assert [c.engineer_id for c in chosen] == [
+        "e-near",
+        "e-far",
+    ]  # every skilled engineer the contract allows
+    offered = [e for e in uows.state.events if e["name"] == "ticket_offered"]
+    assert len(offered) == 2 and all("strategy broadcast" in e["data"]["reasons"] for e in offered)
+    async with uows() as uow:
+        await uc.accept_offer(uow, engineer("e-far"), tid, NOW)
+        await uow.commit()
+    async with uows() as uow:
+        with pytest.raises(AlreadyTaken):
+            await uc.accept_offer(uow, engineer("e-near"), tid, NOW)
+
+
+async def test_round_robin_takes_turns(uows: MemoryUnitOfWorkFactory) -> None:
+    from ticket_core.routing import Strategy
+
+    got = []
+    for i in range(4):
+        tid = await _open(uows)
+        cand, _ = await _offer(uows, tid, NOW + timedelta(minutes=i), strategy=Strategy.ROUND_ROBIN)
+        assert cand is not None and "round-robin turn" in cand.reasons
+        got.append(cand.engineer_id)
+        async with uows() as uow:  # decline so loads stay equal and only the turn decides
+            await uc.decline_offer(uow, engineer(cand.engineer_id), tid, NOW + timedelta(minutes=i))
+            await uow.commit()
+    assert got == ["e-near", "e-far", "e-near", "e-far"]
