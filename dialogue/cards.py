@@ -75,17 +75,24 @@ async def offer_card(
 def job_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
     """The buttons an engineer has on one of their jobs, by its status."""
     n = ticket.number
-    message = [(t(lang, "btn_message_client"), f"jb:m:{n}")]
+    extra = [
+        [(t(lang, "btn_note"), f"jb:n:{n}"), (t(lang, "btn_message_client"), f"jb:m:{n}")],
+        [(t(lang, "btn_hand_over"), f"jb:x:{n}")],
+    ]
     if ticket.status is TicketStatus.ACCEPTED:
         return [
-            [(t(lang, "btn_start"), f"jb:s:{n}"), (t(lang, "btn_hold"), f"jb:h:{n}")],
-            [(t(lang, "btn_done"), f"jb:d:{n}")],
-            message,
+            [(t(lang, "btn_start"), f"jb:o:{n}"), (t(lang, "btn_on_site"), f"jb:c:{n}")],
+            [(t(lang, "btn_hold"), f"jb:h:{n}"), (t(lang, "btn_done"), f"jb:d:{n}")],
+            *extra,
         ]
     if ticket.status is TicketStatus.IN_PROGRESS:
-        return [[(t(lang, "btn_hold"), f"jb:h:{n}"), (t(lang, "btn_done"), f"jb:d:{n}")], message]
+        return [
+            [(t(lang, "btn_on_site"), f"jb:c:{n}"), (t(lang, "btn_hold"), f"jb:h:{n}")],
+            [(t(lang, "btn_done"), f"jb:d:{n}")],
+            *extra,
+        ]
     if ticket.status is TicketStatus.ON_HOLD:
-        return [[(t(lang, "btn_resume"), f"jb:r:{n}"), (t(lang, "btn_done"), f"jb:d:{n}")], message]
+        return [[(t(lang, "btn_resume"), f"jb:r:{n}"), (t(lang, "btn_done"), f"jb:d:{n}")], *extra]
     return []
 
 

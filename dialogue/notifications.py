@@ -57,7 +57,13 @@ class Notifier:
         if ticket is None:
             return
         match event:
-            case ev.TicketOpened() | ev.TicketReopened() | ev.OfferDeclined() | ev.OfferExpired():
+            case (
+                ev.TicketOpened()
+                | ev.TicketReopened()
+                | ev.OfferDeclined()
+                | ev.OfferExpired()
+                | ev.TicketHandedOver()
+            ):
                 if isinstance(event, ev.TicketReopened) and ticket.assignee_id:
                     await self._to_staff(
                         uow,
@@ -89,7 +95,11 @@ class Notifier:
                         await self._to_staff(uow, out, offer.engineer_id, "n_offer_withdrawn", ref=ticket.ref)
                 name = await self._staff_name(uow, event.engineer_id)
                 await self._to_client(uow, out, ticket, "n_accepted", name=name, ref=ticket.ref)
-            case ev.WorkStarted():
+            case ev.EngineerOnTheWay() | ev.EngineerOnSite():
+                name = await self._staff_name(uow, event.actor.id)
+                key = "n_on_the_way" if isinstance(event, ev.EngineerOnTheWay) else "n_on_site"
+                await self._to_client(uow, out, ticket, key, name=name, ref=ticket.ref)
+            case ev.WorkStarted() if not _also_recorded(uow, event, (ev.EngineerOnTheWay, ev.EngineerOnSite)):
                 name = await self._staff_name(uow, event.actor.id)
                 await self._to_client(uow, out, ticket, "n_started", name=name, ref=ticket.ref)
             case ev.TicketPutOnHold():
@@ -244,3 +254,10 @@ class Notifier:
     async def _staff_name(uow: UnitOfWork, staff_id: str) -> str:
         member = await uow.directory.get_staff(staff_id)
         return member.name if member else "-"
+
+
+def _also_recorded(uow: UnitOfWork, event: ev.DomainEvent, kinds: tuple[type[ev.DomainEvent], ...]) -> bool:
+    """Whether the same unit recorded a more specific event for the same ticket and moment (say it once)."""
+    return any(
+        isinstance(e, kinds) and e.ticket_id == event.ticket_id and e.at == event.at for e in uow.collected
+    )

@@ -1,22 +1,28 @@
-"""The engineer's and supervisor's side: join, job offers, job steps by buttons, /jobs."""
+"""The engineer's and supervisor's side: join, job offers, job steps by buttons, /jobs, /queue."""
 
 from __future__ import annotations
 
 from dialogue import sla_alerts
-from dialogue.cards import job_buttons, job_card
+from dialogue.cards import job_buttons, job_card, short
+from dialogue.checklists import Checklists
 from dialogue.identity import StaffPerson, link_staff
+from dialogue.texts import status_name
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
-from ticket_core.enums import Role
+from ticket_core.enums import ACTIVE_JOB_STATUSES, Role, Visibility
 from ticket_core.errors import DomainError, NotFound
-from ticket_core.model import Ticket, format_ref
+from ticket_core.model import Attachment, Ticket, format_ref
 
 MAX_TEXT = 4000
 TIME_CHOICES = (15, 30, 60, 120, 240)
+SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
 class StaffFlow:
     """Handles every message a staff member sends to the staff bot."""
+
+    def __init__(self, checklists: Checklists | None = None) -> None:
+        self.checklists = checklists or Checklists()
 
     async def handle_unknown(self, turn: Turn) -> StaffPerson | None:
         """An unlinked account: `/start CODE` links it, anything else gets instructions."""
@@ -34,43 +40,66 @@ class StaffFlow:
         return None
 
     async def handle(self, turn: Turn, person: StaffPerson, action: str | None) -> None:
-        """Route a button action, a command or free text from a known staff member."""
+        """Route a button action, a location, a photo, a command or free text from a known staff member."""
         if action is not None:
             await self._button(turn, person, action)
             return
-        text = (turn.inbound.text or "").strip()
+        inbound = turn.inbound
+        if inbound.location is not None:
+            await self._location(turn, person)
+            return
+        if inbound.media:
+            await self._photo(turn, person)
+            return
+        text = (inbound.text or "").strip()
         if len(text) > MAX_TEXT:
             turn.say("too_long", n=len(text), max=MAX_TEXT)
             return
         if text.startswith("/"):
-            command = text.partition(" ")[0].split("@", 1)[0].lower()
-            if command == "/start":
-                turn.say("staff_welcome", name=person.member.name)
-            elif command == "/jobs":
-                await self._jobs(turn, person)
-            else:
-                turn.say("staff_help")
+            await self._command(turn, person, text)
             return
+        await self._answer(turn, person, text)
+
+    async def _command(self, turn: Turn, person: StaffPerson, text: str) -> None:
+        command = text.partition(" ")[0].split("@", 1)[0].lower()
+        if command == "/start":
+            turn.say("staff_welcome", name=person.member.name)
+        elif command == "/jobs":
+            await self._jobs(turn, person)
+        elif command == "/queue" and person.actor.role in SUPERVISOR_ROLES:
+            await self._queue(turn)
+        else:
+            turn.say("staff_help")
+
+    async def _answer(self, turn: Turn, person: StaffPerson, text: str) -> None:
+        """Free text answers what the bot asked last: a note, a reason, a message for the client."""
         awaiting = turn.state.get("awaiting")
-        if awaiting == "note" and text:
+        if not text or awaiting is None:
+            turn.say("staff_nothing_pending")
+            return
+        ticket = await self._ticket(turn, str(turn.state["ticket"]))
+        if awaiting == "note":
             turn.state["note"] = text
             turn.state["awaiting"] = "time"
-            rows = [
-                [
-                    (f"{m // 60} h" if m >= 60 else f"{m} min", f"jb:t:{turn.state['ticket']}:{m}")
-                    for m in TIME_CHOICES
-                ]
-            ]
-            turn.say("time_q", [*rows, [(turn.tr("btn_skip"), f"jb:t:{turn.state['ticket']}:-")]])
-        elif awaiting == "hold" and text:
-            await self._hold(turn, person, int(turn.state["ticket"]), text)
-        elif awaiting == "message" and text:
-            ticket = await self._ticket(turn, str(turn.state["ticket"]))
+            n = ticket.number
+            rows = [[(f"{m // 60} h" if m >= 60 else f"{m} min", f"jb:t:{n}:{m}") for m in TIME_CHOICES]]
+            turn.say("time_q", [*rows, [(turn.tr("btn_skip"), f"jb:t:{n}:-")]])
+        elif awaiting == "hold":
+            await self._hold(turn, person, ticket, text)
+        elif awaiting == "decline":
+            await self._decline(turn, person, ticket, text)
+        elif awaiting == "message":
             await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
             _clear(turn)
             turn.say("reply_sent", ref=ticket.ref)
-        elif awaiting == "decline" and text:
-            await self._decline(turn, person, int(turn.state["ticket"]), text)
+        elif awaiting == "internal":
+            await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text, Visibility.INTERNAL)
+            _clear(turn)
+            turn.say("internal_note_saved", ref=ticket.ref)
+        elif awaiting == "handover":
+            await uc.hand_over(turn.uow, person.actor, ticket.id, turn.now, text)
+            _clear(turn)
+            turn.say("handed_over", ref=ticket.ref)
         else:
             turn.say("staff_nothing_pending")
 
@@ -80,98 +109,203 @@ class StaffFlow:
             raise NotFound(f"No ticket {format_ref(int(number))}.")
         return ticket
 
+    async def _own_job(self, turn: Turn, person: StaffPerson, number: str) -> Ticket:
+        """A job of this engineer (supervisors may act on any)."""
+        ticket = await self._ticket(turn, number)
+        if person.actor.role not in SUPERVISOR_ROLES and ticket.assignee_id != person.actor.id:
+            raise NotFound(f"{ticket.ref} is not one of your jobs.")
+        return ticket
+
     async def _button(self, turn: Turn, person: StaffPerson, action: str) -> None:
         if action.startswith("sla:"):
             await sla_alerts.on_button(turn, person, action)
             return
         parts = action.split(":")
         head, kind, number = parts[0], parts[1], parts[2]
+        arg = parts[3] if len(parts) > 3 else None
         actor = person.actor
-        if head == "of" and kind == "a":
-            ticket = await uc.accept_offer(turn.uow, actor, (await self._ticket(turn, number)).id, turn.now)
-            _clear(turn)
-            turn.say("accepted_ok", job_buttons(ticket, turn.lang), ref=ticket.ref)
-        elif head == "of" and kind == "d":
-            ticket = await self._ticket(turn, number)
-            turn.state.update(awaiting="decline", ticket=ticket.number)
-            reasons = [("reason_busy", "busy"), ("reason_far", "far"), ("reason_skill", "skill")]
-            turn.say(
-                "decline_reason_q",
-                [[(turn.tr(key), f"of:r:{ticket.number}:{code}") for key, code in reasons]],
-                ref=ticket.ref,
+        if head == "of":
+            await self._offer_button(turn, person, kind, number, arg)
+        elif head == "ck":
+            await self._checklist_button(turn, person, number, kind)
+        elif kind in ("o", "s"):
+            ticket = await uc.report_on_the_way(
+                turn.uow, actor, (await self._own_job(turn, person, number)).id, turn.now
             )
-        elif head == "of" and kind == "r":
-            await self._decline(turn, person, int(number), parts[3] if len(parts) > 3 else None)
-        elif head == "jb" and kind == "s":
-            ticket = await uc.start_work(turn.uow, actor, (await self._ticket(turn, number)).id, turn.now)
-            text, buttons = await job_card(turn.uow, ticket, turn.lang)
-            turn.reply(text, buttons)
-        elif head == "jb" and kind == "h":
-            ticket = await self._ticket(turn, number)
+            await self._card(turn, ticket)
+        elif kind == "c":
+            ticket = await self._own_job(turn, person, number)
+            turn.state.update(awaiting="checkin", ticket=ticket.number)
+            turn.reply(turn.tr("checkin_q", ref=ticket.ref), request_location=True)
+        elif kind == "h":
+            ticket = await self._own_job(turn, person, number)
             turn.state.update(awaiting="hold", ticket=ticket.number)
-            turn.say(
-                "hold_reason_q",
-                [
-                    [
-                        (turn.tr("hold_parts"), f"jb:w:{ticket.number}:parts"),
-                        (turn.tr("hold_client"), f"jb:w:{ticket.number}:client"),
-                    ]
-                ],
-                ref=ticket.ref,
+            n = ticket.number
+            rows = [
+                [(turn.tr("hold_parts"), f"jb:w:{n}:parts"), (turn.tr("hold_client"), f"jb:w:{n}:client")]
+            ]
+            turn.say("hold_reason_q", rows, ref=ticket.ref)
+        elif kind == "w":
+            reason = turn.tr("hold_parts") if arg == "parts" else turn.tr("hold_client")
+            await self._hold(turn, person, await self._own_job(turn, person, number), reason)
+        elif kind == "r":
+            ticket = await uc.resume_work(
+                turn.uow, actor, (await self._own_job(turn, person, number)).id, turn.now
             )
-        elif head == "jb" and kind == "w":
-            await self._hold(
-                turn,
-                person,
-                int(number),
-                turn.tr("hold_parts") if parts[3] == "parts" else turn.tr("hold_client"),
-            )
-        elif head == "jb" and kind == "r":
-            ticket = await uc.resume_work(turn.uow, actor, (await self._ticket(turn, number)).id, turn.now)
-            text, buttons = await job_card(turn.uow, ticket, turn.lang)
-            turn.reply(text, buttons)
-        elif head == "jb" and kind == "d":
-            ticket = await self._ticket(turn, number)
-            if ticket.assignee_id != actor.id:
-                raise NotFound(f"{ticket.ref} is not one of your jobs.")
-            turn.state.update(awaiting="note", ticket=ticket.number)
-            turn.say("note_q", ref=ticket.ref)
-        elif head == "jb" and kind == "m":
-            ticket = await self._ticket(turn, number)
-            if person.actor.role is Role.ENGINEER and ticket.assignee_id != person.actor.id:
-                raise NotFound(f"{ticket.ref} is not one of your jobs.")
-            turn.state.update(awaiting="message", ticket=ticket.number)
-            turn.say("reply_q", ref=ticket.ref)
-        elif head == "jb" and kind == "t":
-            await self._resolve(turn, person, int(number), parts[3])
-        elif head == "jb" and kind == "v":
-            ticket = await self._ticket(turn, number)
-            text, buttons = await job_card(turn.uow, ticket, turn.lang)
-            turn.reply(text, buttons)
+            await self._card(turn, ticket)
+        elif kind == "d":
+            await self._done(turn, person, await self._own_job(turn, person, number))
+        elif kind == "t":
+            await self._resolve(turn, person, int(number), arg or "-")
+        elif kind in ("m", "n", "x"):
+            ticket = await self._own_job(turn, person, number)
+            awaiting, key = {
+                "m": ("message", "reply_q"),
+                "n": ("internal", "internal_note_q"),
+                "x": ("handover", "hand_over_q"),
+            }[kind]
+            turn.state.update(awaiting=awaiting, ticket=ticket.number)
+            turn.say(key, ref=ticket.ref)
+        elif kind == "v":
+            await self._card(turn, await self._own_job(turn, person, number))
         else:
             turn.say("bad_button")
 
-    async def _decline(self, turn: Turn, person: StaffPerson, number: int, reason: str | None) -> None:
-        ticket = await self._ticket(turn, str(number))
+    async def _offer_button(
+        self, turn: Turn, person: StaffPerson, kind: str, number: str, arg: str | None
+    ) -> None:
+        ticket = await self._ticket(turn, number)
+        if kind == "a":
+            ticket = await uc.accept_offer(turn.uow, person.actor, ticket.id, turn.now)
+            _clear(turn)
+            turn.say("accepted_ok", job_buttons(ticket, turn.lang), ref=ticket.ref)
+        elif kind == "d":
+            turn.state.update(awaiting="decline", ticket=ticket.number)
+            reasons = [("reason_busy", "busy"), ("reason_far", "far"), ("reason_skill", "skill")]
+            rows = [[(turn.tr(key), f"of:r:{ticket.number}:{code}") for key, code in reasons]]
+            turn.say("decline_reason_q", rows, ref=ticket.ref)
+        elif kind == "r":
+            await self._decline(turn, person, ticket, arg)
+        else:
+            turn.say("bad_button")
+
+    async def _card(self, turn: Turn, ticket: Ticket) -> None:
+        text, buttons = await job_card(turn.uow, ticket, turn.lang)
+        turn.reply(text, buttons)
+
+    async def _decline(self, turn: Turn, person: StaffPerson, ticket: Ticket, reason: str | None) -> None:
         await uc.decline_offer(turn.uow, person.actor, ticket.id, turn.now, reason)
         _clear(turn)
         turn.say("declined_ok", ref=ticket.ref)
 
-    async def _hold(self, turn: Turn, person: StaffPerson, number: int, reason: str) -> None:
-        ticket = await self._ticket(turn, str(number))
+    async def _hold(self, turn: Turn, person: StaffPerson, ticket: Ticket, reason: str) -> None:
         ticket = await uc.put_on_hold(turn.uow, person.actor, ticket.id, turn.now, reason)
         _clear(turn)
-        text, buttons = await job_card(turn.uow, ticket, turn.lang)
-        turn.reply(text, buttons)
+        await self._card(turn, ticket)
+
+    async def _location(self, turn: Turn, person: StaffPerson) -> None:
+        location = turn.inbound.location
+        assert location is not None
+        ticket = await self._target_job(turn, person, "checkin")
+        if ticket is None:
+            return
+        ticket, km = await uc.check_in_on_site(
+            turn.uow, person.actor, ticket.id, turn.now, location.lat, location.lon
+        )
+        _clear(turn)
+        distance = turn.tr("checked_in_distance", km=f"{km:.1f}") if km is not None else ""
+        turn.say("checked_in", ref=ticket.ref, distance=distance)
+
+    async def _photo(self, turn: Turn, person: StaffPerson) -> None:
+        ticket = await self._target_job(turn, person, "photo")
+        if ticket is None:
+            return
+        attachments = tuple(
+            Attachment(m.kind, m.file_id, str(turn.inbound.channel), m.caption) for m in turn.inbound.media
+        )
+        await uc.add_comment(
+            turn.uow,
+            person.actor,
+            ticket.id,
+            turn.now,
+            turn.inbound.text or "",
+            Visibility.INTERNAL,
+            attachments,
+        )
+        turn.say("photo_saved", ref=ticket.ref)
+        if turn.state.get("awaiting") == "photo":
+            turn.state["photo_done"] = True
+            await self._done(turn, person, ticket)
+
+    async def _target_job(self, turn: Turn, person: StaffPerson, awaiting: str) -> Ticket | None:
+        """The job a location or photo is for: the one asked about, else the engineer's only active job."""
+        if turn.state.get("awaiting") == awaiting or (awaiting == "photo" and turn.state.get("ticket")):
+            return await self._own_job(turn, person, str(turn.state["ticket"]))
+        jobs = await turn.uow.tickets.list_for_assignee(person.actor.id, sorted(ACTIVE_JOB_STATUSES))
+        if len(jobs) == 1:
+            return jobs[0]
+        turn.say("which_job")
+        return None
+
+    async def _done(self, turn: Turn, person: StaffPerson, ticket: Ticket) -> None:
+        """Done: the checklist first, then a photo where the category needs one, then the note."""
+        if turn.state.get("ticket") != ticket.number:
+            _clear(turn)
+            turn.state["ticket"] = ticket.number
+        items = self.checklists.items(ticket.category, turn.lang)
+        ticked: list[int] = turn.state.get("ticked", [])
+        if items and not turn.state.get("checklist_done"):
+            turn.state["awaiting"] = "checklist"
+            turn.state.setdefault("ticked", [])
+            self._checklist(turn, ticket, items, ticked)
+            return
+        if self.checklists.needs_photo(ticket.category) and not turn.state.get("photo_done"):
+            turn.state["awaiting"] = "photo"
+            turn.say("photo_required_q", ref=ticket.ref)
+            return
+        turn.state["awaiting"] = "note"
+        turn.say("note_q", ref=ticket.ref)
+
+    def _checklist(self, turn: Turn, ticket: Ticket, items: list[str], ticked: list[int]) -> None:
+        n = ticket.number
+        rows = [
+            [(f"{'✅' if i in ticked else '⬜'} {short(item, 40)}", f"ck:{i}:{n}")]
+            for i, item in enumerate(items)
+        ]
+        turn.say("checklist_q", [*rows, [(turn.tr("btn_checklist_done"), f"ck:ok:{n}")]], ref=ticket.ref)
+
+    async def _checklist_button(self, turn: Turn, person: StaffPerson, number: str, kind: str) -> None:
+        ticket = await self._own_job(turn, person, number)
+        items = self.checklists.items(ticket.category, turn.lang)
+        if turn.state.get("ticket") != ticket.number or turn.state.get("awaiting") != "checklist":
+            await self._done(turn, person, ticket)
+            return
+        ticked: list[int] = turn.state.setdefault("ticked", [])
+        if kind == "ok":
+            if len(set(ticked)) < len(items):
+                turn.say("checklist_incomplete", ref=ticket.ref)
+                self._checklist(turn, ticket, items, ticked)
+                return
+            turn.state["checklist_done"] = True
+            await self._done(turn, person, ticket)
+            return
+        if kind.isdigit() and int(kind) < len(items):
+            i = int(kind)
+            if i in ticked:
+                ticked.remove(i)
+            else:
+                ticked.append(i)
+        self._checklist(turn, ticket, items, ticked)
 
     async def _resolve(self, turn: Turn, person: StaffPerson, number: int, minutes: str) -> None:
         note = turn.state.get("note")
+        ticket = await self._own_job(turn, person, str(number))
         if turn.state.get("awaiting") != "time" or not note or int(turn.state.get("ticket", 0)) != number:
-            ticket = await self._ticket(turn, str(number))
-            turn.state.update(awaiting="note", ticket=number)
-            turn.say("note_q", ref=ticket.ref)
+            await self._done(turn, person, ticket)
             return
-        ticket = await self._ticket(turn, str(number))
+        items = self.checklists.items(ticket.category, turn.lang)
+        if items and turn.state.get("checklist_done"):
+            note = f"{note}\n{turn.tr('checklist_in_note', items='; '.join('✓ ' + i for i in items))}"
         spent = int(minutes) if minutes.isdigit() else None
         await uc.resolve_ticket(turn.uow, person.actor, ticket.id, turn.now, note, spent)
         _clear(turn)
@@ -186,11 +320,21 @@ class StaffFlow:
             turn.say("no_jobs")
             return
         turn.say("jobs_list")
-        for ticket in jobs:
-            text, buttons = await job_card(turn.uow, ticket, turn.lang)
-            turn.reply(text, buttons)
+        for ticket in sorted(jobs, key=lambda t: (t.priority, t.created_at)):
+            await self._card(turn, ticket)
+
+    async def _queue(self, turn: Turn) -> None:
+        waiting = await turn.uow.tickets.list_waiting(limit=20)
+        if not waiting:
+            turn.say("queue_empty")
+            return
+        lines = [
+            f"{t.ref} · {t.priority} · {status_name(turn.lang, t.status)} · {short(t.description, 50)}"
+            for t in waiting
+        ]
+        turn.say("queue_list", lines="\n".join(lines))
 
 
 def _clear(turn: Turn) -> None:
-    for key in ("awaiting", "ticket", "note"):
+    for key in ("awaiting", "ticket", "note", "ticked", "checklist_done", "photo_done"):
         turn.state.pop(key, None)

@@ -31,6 +31,9 @@ OPEN_STATUSES = frozenset(
 )
 """Statuses in which somebody still owes the client work."""
 
+WAITING_STATUSES = frozenset({TicketStatus.NEW, TicketStatus.OFFERED, TicketStatus.REOPENED})
+"""Statuses in which a ticket waits for an engineer to take it."""
+
 ACTIVE_JOB_STATUSES = frozenset({TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD})
 """Statuses that count towards an engineer's load."""
 

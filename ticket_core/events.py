@@ -80,6 +80,26 @@ class WorkStarted(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EngineerOnTheWay(DomainEvent):
+    name: ClassVar[str] = "engineer_on_the_way"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngineerOnSite(DomainEvent):
+    name: ClassVar[str] = "engineer_on_site"
+    lat: float | None = None
+    lon: float | None = None
+    distance_km: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketHandedOver(DomainEvent):
+    name: ClassVar[str] = "ticket_handed_over"
+    from_engineer_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketPutOnHold(DomainEvent):
     name: ClassVar[str] = "ticket_put_on_hold"
     reason: str
@@ -147,6 +167,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         OfferExpired,
         TicketReturnedToQueue,
         WorkStarted,
+        EngineerOnTheWay,
+        EngineerOnSite,
+        TicketHandedOver,
         TicketPutOnHold,
         WorkResumed,
         TicketResolved,

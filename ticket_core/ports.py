@@ -63,6 +63,10 @@ class TicketRepository(Protocol):
         """Jobs of one engineer, newest first."""
         ...
 
+    async def list_waiting(self, limit: int = 50) -> list[Ticket]:
+        """Tickets waiting for an engineer (new, offered, reopened), most urgent and oldest first."""
+        ...
+
     async def count_active_by_assignee(self) -> dict[str, int]:
         """Number of active jobs (accepted, in progress, on hold) per engineer id."""
         ...

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories._sql import upsert_insert
 from storage.tables import TICKET_COUNTER, TICKET_COUNTER_SEED, counters, tickets
-from ticket_core.enums import ACTIVE_JOB_STATUSES, Priority, TicketStatus
+from ticket_core.enums import ACTIVE_JOB_STATUSES, WAITING_STATUSES, Priority, TicketStatus
 from ticket_core.errors import StaleTicket
 from ticket_core.model import Attachment, Ticket
 
@@ -123,6 +123,16 @@ class SqlTicketRepository:
         if statuses:
             stmt = stmt.where(tickets.c.status.in_([str(s) for s in statuses]))
         return await self._list(stmt, limit)
+
+    async def list_waiting(self, limit: int = 50) -> list[Ticket]:
+        """Tickets waiting for an engineer (new, offered, reopened), most urgent and oldest first."""
+        stmt = (
+            select(tickets)
+            .where(tickets.c.status.in_([str(s) for s in WAITING_STATUSES]))
+            .order_by(tickets.c.priority, tickets.c.number)
+            .limit(limit)
+        )
+        return [ticket_from_row(row) for row in (await self.session.execute(stmt)).mappings()]
 
     async def count_active_by_assignee(self) -> dict[str, int]:
         """Number of accepted, in-progress and on-hold jobs per engineer id."""

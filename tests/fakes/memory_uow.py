@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ticket_core.enums import ACTIVE_JOB_STATUSES, OfferStatus, Role, TicketStatus, Visibility
+from ticket_core.enums import (
+    ACTIVE_JOB_STATUSES,
+    WAITING_STATUSES,
+    OfferStatus,
+    Role,
+    TicketStatus,
+    Visibility,
+)
 from ticket_core.errors import StaleTicket
 from ticket_core.events import DomainEvent, actor_to_dict
 from ticket_core.model import (
@@ -106,6 +113,10 @@ class MemoryTickets(_Repo):
             if t.assignee_id == engineer_id and (not statuses or t.status in statuses)
         ]
         return [copy.deepcopy(t) for t in sorted(found, key=lambda t: -t.number)[:limit]]
+
+    async def list_waiting(self, limit: int = 50) -> list[Ticket]:
+        found = [t for t in self.s.tickets.values() if t.status in WAITING_STATUSES]
+        return [copy.deepcopy(t) for t in sorted(found, key=lambda t: (t.priority, t.number))[:limit]]
 
     async def count_active_by_assignee(self) -> dict[str, int]:
         loads: dict[str, int] = {}

@@ -11,7 +11,15 @@ from ticket_core.usecases.feedback import (
 from ticket_core.usecases.offers import accept_offer, decline_offer, expire_offers, offer_ticket
 from ticket_core.usecases.opening import TicketDraft, open_ticket
 from ticket_core.usecases.queries import get_ticket_by_number, list_my_jobs, list_my_tickets
-from ticket_core.usecases.work import put_on_hold, resolve_ticket, resume_work, start_work
+from ticket_core.usecases.work import (
+    check_in_on_site,
+    hand_over,
+    put_on_hold,
+    report_on_the_way,
+    resolve_ticket,
+    resume_work,
+    start_work,
+)
 
 __all__ = [
     "TicketDraft",
@@ -19,10 +27,12 @@ __all__ = [
     "add_comment",
     "add_rating_comment",
     "cancel_ticket",
+    "check_in_on_site",
     "close_ticket",
     "decline_offer",
     "expire_offers",
     "get_ticket_by_number",
+    "hand_over",
     "list_my_jobs",
     "list_my_tickets",
     "offer_ticket",
@@ -30,6 +40,7 @@ __all__ = [
     "put_on_hold",
     "rate_ticket",
     "reopen_ticket",
+    "report_on_the_way",
     "resolve_ticket",
     "resume_work",
     "start_work",

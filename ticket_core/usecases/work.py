@@ -1,13 +1,24 @@
-"""The engineer's job steps: start (on the way / on site), hold, resume, resolve."""
+"""The engineer's job steps: on the way, on site, hold, resume, hand over, resolve."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from ticket_core.errors import ValidationFailed
-from ticket_core.events import TicketPutOnHold, TicketResolved, WorkResumed, WorkStarted
-from ticket_core.model import Actor, Ticket
+from ticket_core.enums import OfferStatus, TicketStatus
+from ticket_core.errors import Forbidden, ValidationFailed
+from ticket_core.events import (
+    EngineerOnSite,
+    EngineerOnTheWay,
+    TicketHandedOver,
+    TicketPutOnHold,
+    TicketResolved,
+    WorkResumed,
+    WorkStarted,
+)
+from ticket_core.model import Actor, Offer, Ticket
 from ticket_core.ports import UnitOfWork
+from ticket_core.routing import haversine_km
 from ticket_core.transitions import Action
 from ticket_core.usecases._common import apply, clean_text, load_ticket, save
 
@@ -21,6 +32,79 @@ async def start_work(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetim
     apply(ticket, Action.START, actor, now)
     await save(uow, ticket)
     uow.record(WorkStarted(ticket_id=ticket.id, actor=actor, at=now))
+    return ticket
+
+
+async def report_on_the_way(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime) -> Ticket:
+    """The engineer is travelling to the site: the job is in progress from now."""
+    ticket = await load_ticket(uow, ticket_id)
+    if ticket.status is TicketStatus.ACCEPTED:
+        apply(ticket, Action.START, actor, now)
+        await save(uow, ticket)
+        uow.record(WorkStarted(ticket_id=ticket.id, actor=actor, at=now))
+    elif ticket.assignee_id != actor.id:
+        raise Forbidden(f"Ticket {ticket.ref} is assigned to someone else.")
+    uow.record(EngineerOnTheWay(ticket_id=ticket.id, actor=actor, at=now))
+    return ticket
+
+
+async def check_in_on_site(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: str,
+    now: datetime,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> tuple[Ticket, float | None]:
+    """The engineer is on site; a shared location is recorded with its distance to the site.
+
+    Returns the ticket and the distance in km (None without a location or site coordinates).
+    """
+    if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):  # type: ignore[operator]
+        raise ValidationFailed("The location is not valid. Share it again from your phone.")
+    ticket = await load_ticket(uow, ticket_id)
+    if ticket.status is TicketStatus.ACCEPTED:
+        apply(ticket, Action.START, actor, now)
+        await save(uow, ticket)
+        uow.record(WorkStarted(ticket_id=ticket.id, actor=actor, at=now))
+    elif ticket.assignee_id != actor.id:
+        raise Forbidden(f"Ticket {ticket.ref} is assigned to someone else.")
+    distance = None
+    if lat is not None and lon is not None and ticket.lat is not None and ticket.lon is not None:
+        distance = round(haversine_km(lat, lon, ticket.lat, ticket.lon), 3)
+    uow.record(
+        EngineerOnSite(ticket_id=ticket.id, actor=actor, at=now, lat=lat, lon=lon, distance_km=distance)
+    )
+    return ticket, distance
+
+
+async def hand_over(
+    uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime, reason: str | None = None
+) -> Ticket:
+    """Give a job back so it goes to another engineer; the one handing over is not offered it again."""
+    text = clean_text(reason, field="reason", max_len=500)
+    ticket = await load_ticket(uow, ticket_id)
+    if ticket.assignee_id != actor.id:
+        raise Forbidden(f"Ticket {ticket.ref} is assigned to someone else.")
+    apply(ticket, Action.RETURN_TO_QUEUE, actor, now)
+    ticket.assignee_id = None
+    await save(uow, ticket)
+    # A declined offer on record keeps this engineer out of the next routing of the job.
+    await uow.offers.add(
+        Offer(
+            str(uuid.uuid4()),
+            ticket.id,
+            actor.id,
+            OfferStatus.DECLINED,
+            now,
+            now,
+            reason="handed over",
+            decided_at=now,
+        )
+    )
+    uow.record(
+        TicketHandedOver(ticket_id=ticket.id, actor=actor, at=now, from_engineer_id=actor.id, reason=text)
+    )
     return ticket
 
 

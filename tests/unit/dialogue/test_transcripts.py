@@ -42,10 +42,25 @@ async def test_the_whole_loop_from_question_to_rating(
     assert chat.new_texts(ivan) == ["Инженер Сергей Петров принял вашу заявку HD-1001."]
 
     await chat.press(petrov, "В пути")
-    assert chat.new_texts(ivan) == ["Инженер Сергей Петров приступил к заявке HD-1001."]
+    assert chat.new_texts(ivan) == ["Инженер Сергей Петров выехал к вам по заявке HD-1001."]
+    got = await chat.press(petrov, "На месте")
+    assert "Отправьте геопозицию" in got[0] and chat.messages(petrov)[-1].request_location
+    got = await chat.location(petrov, 59.9321, 30.3482)
+    assert got == ["Отметка на месте по HD-1001: 0.0 км от объекта."]
+    assert chat.new_texts(ivan) == ["Инженер Сергей Петров на месте по заявке HD-1001."]
 
+    # Air conditioning: a checklist to tick, then a photo of the work, then the note.
     got = await chat.press(petrov, "Выполнено")
-    assert "Опишите, что сделано по HD-1001" in joined(got)
+    assert "Чек-лист по HD-1001" in got[0]
+    got = await chat.press(petrov, "Всё сделано")
+    assert "Отмечены не все пункты" in got[0]
+    for item in ("⬜ Очистить фильтры", "⬜ Проверить дренаж", "⬜ Замерить температуру"):
+        got = await chat.press(petrov, item)
+    assert "✅ Замерить" in str(chat.messages(petrov)[-1].buttons)
+    got = await chat.press(petrov, "Всё сделано")
+    assert "нужно фото выполненной работы" in got[0]
+    got = await chat.photo(petrov, "after-1")
+    assert got[0] == "Фото добавлено к HD-1001." and "Опишите, что сделано по HD-1001" in got[1]
     got = await chat.say(petrov, "Прочистил дренаж, заменил фильтр")
     assert "Сколько времени" in joined(got)
     got = await chat.press(petrov, "1 h")
@@ -64,6 +79,11 @@ async def test_the_whole_loop_from_question_to_rating(
     ticket = next(iter(uows.state.tickets.values()))
     assert ticket.status is TicketStatus.CLOSED and ticket.rating == 5 and ticket.time_spent_min == 60
     assert ticket.rating_comment == "Всё отлично, спасибо" and ticket.site_id == "rom-nevsky"
+    assert "Чек-лист: ✓ Очистить фильтры; ✓ Проверить дренаж" in (ticket.resolution_note or "")
+    photo = [c for c in uows.state.comments if c.attachments]
+    assert [a.file_id for a in photo[0].attachments] == ["after-1"] and photo[0].visibility == "internal"
+    names = [e["name"] for e in uows.state.events]
+    assert "engineer_on_site" in names and "engineer_on_the_way" in names
     kinds = [i["kind"] for i in uows.state.interactions]
     assert kinds == ["kb_answer", "kb_not_helped"]
     assert len(uows.state.outbox) == sum(len(v) for v in chat.received.values())
@@ -125,6 +145,16 @@ async def open_ticket_as(
         await chat.press(who, site)
     await chat.press(who, "Обычная" if who.lang == "ru" else "Normal")
     await chat.press(who, "Отправить заявку" if who.lang == "ru" else "Send the request")
+
+
+async def finish_job(chat: ChatDriver, engineer: Person, note: str) -> None:
+    """Accept and finish a plumbing job (it needs a photo, no checklist)."""
+    await chat.press(engineer, "Принять")
+    got = await chat.press(engineer, "Выполнено")
+    assert "нужно фото" in got[0]
+    await chat.photo(engineer, "after")
+    await chat.say(engineer, note)
+    await chat.press(engineer, "Пропустить")
 
 
 async def test_only_the_offered_engineer_can_accept(
@@ -276,10 +306,7 @@ async def test_not_fixed_reopens_and_the_engineer_hears_it(
     chat: ChatDriver, ivan: Person, petrov: Person, uows, clock
 ) -> None:
     await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
-    await chat.press(petrov, "Принять")
-    await chat.press(petrov, "Выполнено")
-    await chat.say(petrov, "Заменил прокладку")
-    await chat.press(petrov, "Пропустить")
+    await finish_job(chat, petrov, "Заменил прокладку")
     chat.new_texts(petrov)
     clock.advance(days=1)
     got = await chat.press(ivan, "Не исправлено")
@@ -297,10 +324,7 @@ async def test_reopen_window_is_enforced(
     engine, chat: ChatDriver, ivan: Person, petrov: Person, clock
 ) -> None:
     await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
-    await chat.press(petrov, "Принять")
-    await chat.press(petrov, "Выполнено")
-    await chat.say(petrov, "Заменил прокладку")
-    await chat.press(petrov, "Пропустить")
+    await finish_job(chat, petrov, "Заменил прокладку")
     clock.advance(days=8)
     await chat.press(ivan, "Не исправлено")
     got = await chat.say(ivan, "Опять капает")
@@ -405,3 +429,42 @@ async def test_broadcast_job_first_accept_wins_and_the_others_are_told(uows, kb,
     assert chat.new_texts(petrov) == ["HD-1001 уже взял другой инженер."]
     got = await chat.press(petrov, "Принять")
     assert "Заявку HD-1001 уже принял другой инженер." in joined(got)
+
+
+async def test_hand_over_sends_the_job_to_someone_else(
+    chat: ChatDriver, ivan: Person, petrov: Person, uows
+) -> None:
+    kozlov = Person(Bot.STAFF, "e-kozlov", "Д")
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await chat.press(petrov, "Принять")
+    got = await chat.press(petrov, "Передать другому")
+    assert "Передать HD-1001 другому инженеру? Почему?" in got[0]
+    got = await chat.say(petrov, "Нужен сварщик")
+    assert got == ["HD-1001 передана; её предложат другому инженеру."]
+    assert "Новая заявка HD-1001" in joined(chat.new_texts(kozlov))
+    ticket = next(iter(uows.state.tickets.values()))
+    assert ticket.status is TicketStatus.OFFERED and ticket.assignee_id is None
+
+
+async def test_internal_notes_stay_with_the_staff(
+    chat: ChatDriver, ivan: Person, petrov: Person, uows
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await chat.press(petrov, "Принять")
+    chat.new_texts(ivan)
+    await chat.press(petrov, "Заметка")
+    got = await chat.say(petrov, "Клиент просил не шуметь до 12")
+    assert got == ["Заметка по HD-1001 сохранена."]
+    assert chat.new_texts(ivan) == []
+    assert [c.visibility for c in uows.state.comments] == ["internal"]
+
+
+async def test_supervisor_queue(chat: ChatDriver, ivan: Person, petrov: Person, sokolova: Person) -> None:
+    got = await chat.say(sokolova, "/queue")
+    assert got == ["Очередь пуста: все заявки разобраны."]
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    got = await chat.say(sokolova, "/queue")
+    assert got[0].startswith("Ждут инженера:\nHD-1001 · P3 · ищем инженера · Течёт кран на кухне")
+    chat.new_texts(petrov)
+    got = await chat.say(petrov, "/queue")  # engineers have no queue command
+    assert got == ["/jobs — мои заявки. Кнопки под карточкой — действия по заявке."]

@@ -44,7 +44,7 @@ ALLOWED: dict[tuple[Action, TicketStatus], TicketStatus] = {
 WHO: dict[Action, dict[Role, str]] = {
     Action.OFFER: {Role.SYSTEM: "any", Role.SUPERVISOR: "any"},
     Action.ACCEPT: {Role.ENGINEER: "offeree"},
-    Action.RETURN_TO_QUEUE: {Role.SYSTEM: "any", Role.SUPERVISOR: "any"},
+    Action.RETURN_TO_QUEUE: {Role.SYSTEM: "any", Role.SUPERVISOR: "any", Role.ENGINEER: "assignee"},
     Action.START: {Role.ENGINEER: "assignee"},
     Action.HOLD: {Role.ENGINEER: "assignee", Role.SUPERVISOR: "any"},
     Action.RESUME: {Role.ENGINEER: "assignee", Role.SUPERVISOR: "any", Role.SYSTEM: "any"},
