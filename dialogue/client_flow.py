@@ -21,6 +21,7 @@ from ticket_core.model import Attachment, format_ref
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
+ATTACHABLE = frozenset({"photo", "video", "document"})
 KB_ANSWER_CHARS = 1500
 KB_CHOICES = 3
 SMALL_TALK = {"greet": "greet", "thank": "thanks_reply", "goodbye": "goodbye"}
@@ -283,8 +284,13 @@ class ClientFlow:
     # --- media: photos go to the form, or to the one open ticket
     async def _media(self, turn: Turn, person: ClientPerson) -> None:
         attachments = [
-            Attachment(m.kind, m.file_id, str(turn.inbound.channel), m.caption) for m in turn.inbound.media
+            Attachment(m.kind, m.file_id, str(turn.inbound.channel), m.caption)
+            for m in turn.inbound.media
+            if m.kind in ATTACHABLE
         ]
+        if not attachments:  # voice notes, stickers, audio: nothing a ticket or an engineer can use
+            turn.say("unsupported")
+            return
         if turn.state.get("stage") == "intake":
             for a in attachments:
                 intake.on_photo(turn, a)

@@ -113,7 +113,7 @@ async def build_runtime(
     uows = UnitOfWorkFactory(sessions, redis=redis)
     install_kb_repositories(uows)
     if load_kb and kb is None:
-        kb = await _load_kb(settings, uows)
+        kb = await _load_kb(settings, uows, db)
     if load_nlu and nlu is None:
         nlu = await _load_nlu(settings)
     engine = DialogueEngine(
@@ -183,26 +183,38 @@ def _add_channels(rt: Runtime) -> None:
         rt.senders[(str(Channel.WHATSAPP), str(Bot.CLIENT))] = rt.whatsapp
     tokens = ((Bot.CLIENT, s.telegram_client_token), (Bot.STAFF, s.telegram_staff_token))
     if any(token for _, token in tokens):
-        from bots.telegram import TelegramChannel
+        from bots.telegram import TelegramChannel, TelegramLimits
 
         for bot, token in tokens:
             if not token:
                 continue
-            channel = TelegramChannel(
+            cls: Any = TelegramChannel
+            if bot is Bot.STAFF and s.telegram_staff_framework == "ptb":
+                from bots.telegram_ptb import PtbTelegramChannel
+
+                cls = PtbTelegramChannel
+            channel = cls(
                 bot,
                 token,
                 rt.on_inbound,
                 api_base=s.telegram_api_base,
                 webhook_secret=s.telegram_webhook_secret,
+                limits=None if s.telegram_rate_limits else TelegramLimits.none(),
+                polling_timeout=s.telegram_polling_timeout_s,
             )
             rt.telegram.append(channel)
             rt.senders[(str(Channel.TELEGRAM), str(bot))] = channel
 
 
-async def _load_kb(settings: Settings, uows: UnitOfWorkFactory) -> Any:
+async def _load_kb(settings: Settings, uows: UnitOfWorkFactory, db: AsyncEngine) -> Any:
     from kb_search.service import KnowledgeBase
 
-    kb = KnowledgeBase.from_settings(settings)
+    vectors = None
+    if settings.kb_index_backend == "pgvector":
+        from storage.kb_repository import PgVectorIndex
+
+        vectors = PgVectorIndex(db)
+    kb = KnowledgeBase.from_settings(settings, vector_index=vectors)
     await kb.load(uows)
     return kb
 

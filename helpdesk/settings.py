@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,9 @@ class Settings(BaseSettings):
     )
     telegram_webhook_secret: str | None = None
     telegram_staff_chat_id: str | None = Field(default=None, description="staff supergroup chat id")
+    telegram_staff_framework: Literal["aiogram", "ptb"] = Field(
+        default="aiogram", description="library that runs the staff bot: aiogram or python-telegram-bot (ptb)"
+    )
 
     # WhatsApp Cloud API (bots/whatsapp); the channel is on when the phone number id is set.
     whatsapp_phone_number_id: str | None = None
@@ -98,6 +102,20 @@ class Settings(BaseSettings):
         default=True, description="pace sends as Telegram asks: ~1/s per chat, 20/min per group, 30/s"
     )
     telegram_polling_timeout_s: int = Field(default=30, ge=1, le=50)
+
+    # --- SLA runtime (issue 7: helpdesk/sla_worker.py, helpdesk/maintenance.py) ---
+    sla_config_file: Path | None = Field(
+        default=None,
+        description="YAML/JSON of SLA calendars, policies, overrides, ladder (ticket_core/sla/config.py)",
+    )
+    sla_tick_s: float = Field(
+        default=1.0, gt=0, description="pause between SLA timer ticks when nothing is due"
+    )
+    sla_lease_s: int = Field(default=60, ge=5, description="how long a claimed SLA timer is protected")
+    sla_batch: int = Field(default=100, ge=1, le=1000, description="SLA timers claimed per tick")
+    maintenance_period_s: float = Field(
+        default=60.0, gt=0, description="how often planned maintenance is checked"
+    )
 
 
 @lru_cache(maxsize=1)

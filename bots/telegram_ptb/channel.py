@@ -1,0 +1,324 @@
+"""`PtbTelegramChannel`: one Telegram bot (client or staff) on python-telegram-bot 22, by polling or webhook.
+
+A drop-in alternative to `bots.telegram.TelegramChannel` (aiogram 3): same constructor, attributes and
+methods, same `Inbound`s, same Bot API calls and the same `DeliveryError` mapping. PTB's `Application`
+runs inside the app's event loop (initialize/start/stop/shutdown by hand; never `run_polling`, which
+owns the loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+from aiohttp import web
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application, ContextTypes
+from telegram.request import HTTPXRequest
+
+from bots.ratelimit import RateLimiter
+from bots.telegram.channel import TelegramSetupError
+from bots.telegram.ordering import ChatQueues
+from bots.telegram.sender import TelegramLimits
+from bots.telegram.webhook import derive_secret, make_webhook_handler
+from bots.telegram_ptb.commands import check_commands
+from bots.telegram_ptb.handlers import ALLOWED_UPDATES, build_handlers
+from bots.telegram_ptb.redact import install_token_redaction
+from bots.telegram_ptb.sender import PtbSender
+from dialogue.messages import Bot, Inbound, Outbound
+
+log = logging.getLogger(__name__)
+
+SEEN_UPDATES = 4096  # update ids remembered to drop a repeat (Telegram re-sends after a slow webhook answer)
+DRAIN_TIMEOUT_S = 10.0  # how long stop() lets queued messages finish
+SEND_CONNECTIONS = 64  # concurrent sends; PTB's default pool of 1 would serialise every chat's replies
+RETRY_START_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # waits between tries when Telegram is unreachable at start
+
+# While a webhook update is processed, the handler puts here the future of the queued Inbound, so the
+# webhook can answer only after the app has handled it (PTB's process_update runs in the caller's task).
+_webhook_waits: ContextVar[list[asyncio.Future[None]] | None] = ContextVar("ptb_webhook_waits", default=None)
+
+
+def check_token(token: str) -> None:
+    """Check a bot token's shape as aiogram does (digits, a colon, a secret, no spaces).
+
+    Raises:
+        ValueError: the token cannot be a bot token.
+    """
+    head, sep, tail = token.partition(":") if isinstance(token, str) else ("", "", "")
+    if not sep or not head.isdigit() or not tail or any(c.isspace() for c in token):
+        raise ValueError("a Telegram bot token looks like 123456:ABC-def...; copy it from @BotFather")
+
+
+class PtbTelegramChannel:
+    """The Telegram adapter for ONE bot on python-telegram-bot: converts updates to `Inbound`, sends `Outbound`.
+
+    Args:
+        bot_kind: which of our bots this is (client or staff).
+        token: the bot token from @BotFather.
+        on_inbound: called once per message or button press; its result is ignored and its errors are
+            logged (replies are the engine's business, they come back through `send`).
+        api_base: Bot API base URL, e.g. a local `telegram-bot-api` server or a test fake; None is
+            api.telegram.org.
+        webhook_secret: the secret Telegram must echo in `X-Telegram-Bot-Api-Secret-Token`; when None a
+            secret is derived from the token, so a webhook is never unguarded.
+        limits: send rate limits (`TelegramLimits.none()` switches them off).
+        limiter: a shared rate limiter (one per process is enough).
+        polling_timeout: seconds a getUpdates long poll may wait.
+
+    Raises:
+        ValueError: the token is not shaped like a bot token.
+    """
+
+    def __init__(
+        self,
+        bot_kind: Bot,
+        token: str,
+        on_inbound: Callable[[Inbound], Awaitable[object]],
+        *,
+        api_base: str | None = None,
+        webhook_secret: str | None = None,
+        limits: TelegramLimits | None = None,
+        limiter: RateLimiter | None = None,
+        polling_timeout: int = 30,
+    ) -> None:
+        check_token(token)
+        install_token_redaction()
+        self.bot_kind = Bot(bot_kind)
+        self._on_inbound = on_inbound
+        self._bot_id = int(token.partition(":")[0])
+        # Our own request objects, so sends work (and are closed) without initialize(), which calls getMe.
+        self._request = HTTPXRequest(connection_pool_size=SEND_CONNECTIONS, pool_timeout=5.0)
+        self._updates_request = HTTPXRequest(connection_pool_size=1)
+        builder = (
+            Application.builder()
+            .token(token)
+            .request(self._request)
+            .get_updates_request(self._updates_request)
+        )
+        if api_base:
+            base = api_base.rstrip("/")
+            builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+        self.application = builder.build()
+        self.application.add_handlers(build_handlers(self.bot_kind, self._accept))
+        self.application.add_error_handler(self._on_handler_error)
+        self.bot = self.application.bot
+        self.webhook_secret = webhook_secret or derive_secret(token)
+        self.sender = PtbSender(self.bot, limits or TelegramLimits(), limiter)
+        self.polling_timeout = polling_timeout
+        self._queues = ChatQueues(self._on_inbound)
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._init_lock = asyncio.Lock()
+        self._initialized = False
+        self._starting: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        return f"PtbTelegramChannel({self.bot_kind!s}, bot id {self._bot_id})"
+
+    # --- receiving -------------------------------------------------------------------------------
+
+    async def start_polling(self) -> None:
+        """Start reading updates by long polling in the background (drops a webhook first).
+
+        Raises:
+            TelegramSetupError: Telegram rejected the token.
+        """
+        updater = self.application.updater
+        if (updater is not None and updater.running) or (self._starting and not self._starting.done()):
+            return
+        try:
+            await self._initialize()
+            await self._start_updates()
+        except TelegramSetupError:
+            raise
+        except TelegramError as e:
+            # Telegram unreachable right now: keep trying in the background, as aiogram's polling does.
+            log.warning("Telegram %s bot: %s; polling will keep retrying", self.bot_kind, e)
+            self._starting = asyncio.create_task(
+                self._start_when_reachable(), name=f"telegram-ptb-start-{self.bot_kind}"
+            )
+
+    def add_webhook_route(self, app: web.Application, path: str) -> None:
+        """Serve Telegram's webhook posts for this bot at `path` on `app`."""
+        app.router.add_post(path, make_webhook_handler(self.webhook_secret, self.feed_webhook_update))
+
+    async def set_webhook(self, url: str) -> None:
+        """Ask Telegram to post this bot's updates to `url` (https) with our secret token.
+
+        Raises:
+            TelegramSetupError: Telegram refused (bad token, not https, unreachable host...).
+        """
+        try:
+            await self._initialize()
+            await self.bot.set_webhook(
+                url=url, secret_token=self.webhook_secret, allowed_updates=list(ALLOWED_UPDATES)
+            )
+        except TelegramSetupError:
+            raise
+        except TelegramError as e:
+            raise TelegramSetupError(
+                f"Telegram refused the {self.bot_kind} bot webhook {url}: {e.message}"
+            ) from e
+
+    async def feed_webhook_update(self, update: dict[str, Any]) -> None:
+        """Handle one update posted to the webhook; return when the app has handled it.
+
+        Raises:
+            ValueError: the update is not in the Bot API's shape.
+            TelegramSetupError: the bot could not be initialised (Telegram then re-sends the update).
+        """
+        try:
+            parsed = Update.de_json(update, self.bot)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ValueError(f"not a Bot API update: {e}") from e
+        try:
+            await self._initialize()  # PTB processes updates only in an initialised Application
+        except TelegramError as e:
+            raise TelegramSetupError(f"Telegram {self.bot_kind} bot could not start: {e.message}") from e
+        waits: list[asyncio.Future[None]] = []
+        reset = _webhook_waits.set(waits)
+        try:
+            # Handler errors go to _on_handler_error: a bug in conversion must not make Telegram
+            # re-send the same update forever.
+            await self.application.process_update(parsed)
+        finally:
+            _webhook_waits.reset(reset)
+        for done in waits:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(done)
+
+    async def _accept(self, update_id: int, inbound: Inbound) -> None:
+        if update_id in self._seen:
+            log.info("dropping repeated Telegram update %s", inbound.dedup_key)
+            return
+        self._seen[update_id] = None
+        if len(self._seen) > SEEN_UPDATES:
+            self._seen.popitem(last=False)
+        done = self._queues.submit(inbound)
+        waits = _webhook_waits.get()
+        if waits is not None:
+            waits.append(done)
+
+    async def _on_handler_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error(
+            "Telegram %s bot: update %s could not be handled",
+            self.bot_kind,
+            update_id,
+            exc_info=context.error,
+        )
+
+    def _polling_error(self, error: TelegramError) -> None:
+        # PTB keeps polling after this (with backoff); a revoked token is worth an operator's look.
+        level = logging.ERROR if isinstance(error, InvalidToken) else logging.WARNING
+        log.log(level, "Telegram %s bot polling: %s", self.bot_kind, error)
+
+    async def _initialize(self) -> None:
+        """Initialise PTB once (getMe, checks the token); later calls return at once.
+
+        Raises:
+            TelegramSetupError: the token was rejected.
+            TelegramError: Telegram could not be reached.
+        """
+        async with self._init_lock:
+            if self._initialized:
+                return
+            await self._request.initialize()  # reopens the HTTP client after stop()
+            try:
+                await self.application.initialize()
+            except InvalidToken as e:
+                # Not e.message: PTB puts the whole token in it.
+                raise TelegramSetupError(
+                    f"Telegram rejected the {self.bot_kind} bot token (Unauthorized); "
+                    f"check TELEGRAM_{str(self.bot_kind).upper()}_TOKEN"
+                ) from e
+            self._initialized = True
+            log.info("Telegram %s bot @%s ready (python-telegram-bot)", self.bot_kind, self.bot.username)
+
+    async def _start_updates(self) -> None:
+        if not self.application.running:
+            await self.application.start()
+        updater = self.application.updater
+        if updater is None or updater.running:
+            return
+        # start_polling deletes a webhook first (getUpdates answers 409 while one is set), keeping
+        # pending updates.
+        await updater.start_polling(
+            timeout=self.polling_timeout,
+            allowed_updates=list(ALLOWED_UPDATES),
+            drop_pending_updates=False,
+            error_callback=self._polling_error,
+        )
+
+    async def _start_when_reachable(self) -> None:
+        for attempt in itertools.count():
+            await asyncio.sleep(RETRY_START_S[min(attempt, len(RETRY_START_S) - 1)])
+            try:
+                await self._initialize()
+                await self._start_updates()
+            except TelegramSetupError as e:
+                log.error("%s", e)
+                return
+            except TelegramError as e:
+                log.warning("Telegram %s bot still unreachable: %s", self.bot_kind, e)
+            else:
+                return
+
+    # --- sending ---------------------------------------------------------------------------------
+
+    async def send(self, out: Outbound) -> None:
+        """Send one Outbound to its chat.
+
+        Raises:
+            DeliveryError: see `PtbSender.send`.
+        """
+        await self._request.initialize()  # a no-op unless stop() closed the HTTP client
+        await self.sender.send(out)
+
+    async def set_commands(self, commands: list[tuple[str, str]], lang: str | None = None) -> None:
+        """Set the bot's command menu, for users of language `lang` (None: everyone else).
+
+        Raises:
+            ValueError: a command name is not 1-32 of a-z, 0-9, _ or a description is not 1-256 characters.
+            DeliveryError: Telegram refused or could not be reached.
+        """
+        items = [BotCommand(name, description) for name, description in check_commands(commands, lang)]
+        await self._request.initialize()
+        await self.sender.call(
+            "setMyCommands", None, lambda _chat: self.bot.set_my_commands(items, language_code=lang)
+        )
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    async def stop(self) -> None:
+        """Stop polling, let queued messages finish (up to 10 s), close the HTTP clients. Idempotent."""
+        starting, self._starting = self._starting, None
+        if starting is not None and not starting.done():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self._queues.drain(DRAIN_TIMEOUT_S)
+        async with self._init_lock:
+            await self.application.shutdown()
+            self._initialized = False
+        # Closed here too: sends without initialize() open them, and PTB's shutdown skips them then.
+        await self._request.shutdown()
+        await self._updates_request.shutdown()
+
+    async def __aenter__(self) -> PtbTelegramChannel:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

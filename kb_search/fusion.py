@@ -1,0 +1,71 @@
+"""Hybrid ranking: fuse BM25 and embedding similarity into one score per article, and judge confidence.
+
+Both signals are mapped to an absolute 0..1 scale before they are mixed, so the fused score means the
+same thing for every query and can be thresholded for auto-answers:
+- lexical: BM25 divided by the query's best possible BM25 (the share of the query's weight matched);
+- semantic: cosine rescaled from [cos_floor, 1] to [0, 1] (e5 cosines of unrelated texts sit near 0.7).
+The weights were tuned on XQuAD question -> paragraph retrieval (see docs/kb.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FusionParams:
+    """Weights of the hybrid score."""
+
+    semantic_weight: float = 0.6
+    cos_floor: float = 0.7
+    candidates: int = 50
+    margin_weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One candidate article with both signals and the fused score."""
+
+    article_id: str
+    score: float
+    lexical: float
+    semantic: float | None
+
+
+def fuse(
+    lexical: list[tuple[str, float]],
+    ceiling: float,
+    semantic: list[tuple[str, float]] | None,
+    params: FusionParams,
+) -> list[Scored]:
+    """Fuse lexical (article, BM25) and semantic (article, cosine) candidates, best first.
+
+    `semantic` None means there is no embedder: the lexical share alone ranks. A candidate missing from
+    one list gets that list's last (lowest) value there, a bound that treats both backends alike.
+    """
+    lex = {a: (s / ceiling if ceiling > 0 else 0.0) for a, s in lexical}
+    if semantic is None:
+        ranked = [Scored(a, min(v, 1.0), min(v, 1.0), None) for a, v in lex.items()]
+        ranked.sort(key=lambda s: (-s.score, s.article_id))
+        return ranked
+    sem = dict(semantic)
+    sem_floor = semantic[-1][1] if semantic else params.cos_floor
+    span = max(1.0 - params.cos_floor, 1e-6)
+    w = params.semantic_weight
+    out = []
+    for article_id in lex.keys() | sem.keys():
+        cos = sem.get(article_id, sem_floor)
+        s = min(max((cos - params.cos_floor) / span, 0.0), 1.0)
+        lx = min(lex.get(article_id, 0.0), 1.0)
+        out.append(Scored(article_id, w * s + (1.0 - w) * lx, lx, cos))
+    out.sort(key=lambda s: (-s.score, s.article_id))
+    return out
+
+
+def confidence(ranked: list[Scored], params: FusionParams) -> float:
+    """How sure the top hit answers the query: its fused score plus its lead over the runner-up."""
+    if not ranked:
+        return 0.0
+    top = ranked[0].score
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    return top + params.margin_weight * (top - second)

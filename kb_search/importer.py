@@ -1,0 +1,165 @@
+"""Read articles from a JSONL file or a folder of Markdown files with front matter, and import them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb_search.model import Article, ArticleStatus, KbError
+from kb_search.ports import ArticleRepository
+
+MAX_ERRORS_SHOWN = 10
+
+
+def article_from_dict(data: Any, where: str) -> Article:
+    """Build a validated `Article` from one JSON/front-matter record; `where` names it in errors."""
+    if not isinstance(data, dict):
+        raise KbError(f"{where}: expected a JSON object with id, title, body, audience, lang, tags")
+    missing = [key for key in ("id", "title", "body") if not data.get(key)]
+    if missing:
+        raise KbError(f"{where}: missing {', '.join(missing)}")
+    tags = data.get("tags") or []
+    if isinstance(tags, str):
+        tags = [t for t in tags.split(",")]
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise KbError(f"{where}: tags must be a list of strings")
+    status = data.get("status", ArticleStatus.PUBLISHED)
+    if status not in ("draft", "published"):
+        raise KbError(f"{where}: status must be draft or published")
+    try:
+        return Article(
+            id=str(data["id"]),
+            title=str(data["title"]),
+            body=str(data["body"]),
+            audience=str(data.get("audience", "public")),
+            lang=str(data.get("lang", "ru")),
+            tags=tuple(tags),
+            status=ArticleStatus(status),
+        ).validated()
+    except KbError as error:
+        raise KbError(f"{where}: {error}") from None
+
+
+def read_jsonl(path: Path) -> list[Article]:
+    """Parse a JSONL file, one article per line; raise `KbError` listing every bad line."""
+    articles: list[Article] = []
+    errors: list[str] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise KbError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path.name} line {number}"
+        try:
+            articles.append(article_from_dict(json.loads(line), where))
+        except json.JSONDecodeError as error:
+            errors.append(f"{where}: not valid JSON ({error.msg})")
+        except KbError as error:
+            errors.append(str(error))
+    _raise_if(errors)
+    return articles
+
+
+def _front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
+    if not text.startswith("---"):
+        raise KbError(f"{where}: no front matter; start the file with ---, id/title/audience/lang, ---")
+    parts = text.split("\n---", 1)
+    if len(parts) != 2:
+        raise KbError(f"{where}: the front matter is not closed with a --- line")
+    try:
+        meta = yaml.safe_load(parts[0][3:]) or {}
+    except yaml.YAMLError:
+        raise KbError(f"{where}: the front matter is not valid YAML") from None
+    if not isinstance(meta, dict):
+        raise KbError(f"{where}: the front matter must be key: value lines")
+    return meta, parts[1].lstrip("-").strip("\n")
+
+
+def read_markdown_folder(folder: Path) -> list[Article]:
+    """Parse every `*.md` under `folder`; the id defaults to the file name, the body is the text."""
+    articles: list[Article] = []
+    errors: list[str] = []
+    for path in sorted(folder.rglob("*.md")):
+        where = str(path.relative_to(folder))
+        try:
+            meta, body = _front_matter(path.read_text(encoding="utf-8"), where)
+            meta.setdefault("id", path.stem)
+            meta["body"] = body
+            articles.append(article_from_dict(meta, where))
+        except KbError as error:
+            errors.append(str(error))
+        except UnicodeDecodeError:
+            errors.append(f"{where}: not UTF-8 text")
+    _raise_if(errors)
+    return articles
+
+
+def _raise_if(errors: list[str]) -> None:
+    if errors:
+        shown = "\n".join(errors[:MAX_ERRORS_SHOWN])
+        more = f"\n... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
+        raise KbError(f"nothing was imported; fix these and run again:\n{shown}{more}")
+
+
+def read_path(path: Path | str) -> list[Article]:
+    """Read articles from a JSONL file or a Markdown folder; ids must be unique."""
+    path = Path(path)
+    if path.is_dir():
+        articles = read_markdown_folder(path)
+    elif path.is_file():
+        articles = read_jsonl(path)
+    else:
+        raise KbError(f"{path}: no such file or folder; give a .jsonl file or a folder of .md files")
+    seen: set[str] = set()
+    duplicates = sorted({a.id for a in articles if a.id in seen or seen.add(a.id)})  # type: ignore[func-returns-value]
+    if duplicates:
+        raise KbError(f"nothing was imported: duplicate ids {', '.join(duplicates[:10])}; make ids unique")
+    return articles
+
+
+def _same_content(a: Article, b: Article) -> bool:
+    return (a.title, a.body, a.audience, a.lang, a.tags, a.status) == (
+        b.title,
+        b.body,
+        b.audience,
+        b.lang,
+        b.tags,
+        b.status,
+    )
+
+
+async def import_articles(
+    repo: ArticleRepository, articles: list[Article], *, author: str | None, replace: bool = False
+) -> dict[str, int]:
+    """Save `articles`; unchanged ones are skipped (no new version). `replace` deletes the others.
+
+    Returns counts: created, updated, unchanged, deleted. Does not commit.
+    """
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+    for article in articles:
+        old = await repo.get(article.id)
+        if old is not None and _same_content(old, article):
+            counts["unchanged"] += 1
+            continue
+        await repo.upsert(article, author)
+        counts["created" if old is None else "updated"] += 1
+    if replace:
+        keep = {a.id for a in articles}
+        for old in await repo.list():
+            if old.id not in keep and await repo.delete(old.id, author):
+                counts["deleted"] += 1
+    return counts
+
+
+async def import_path(
+    repo: ArticleRepository, path: Path | str, *, author: str | None, replace: bool = False
+) -> int:
+    """Read and import `path`; return how many articles it holds. Raises `KbError` and saves nothing on bad input."""
+    articles = read_path(path)
+    await import_articles(repo, articles, author=author, replace=replace)
+    return len(articles)

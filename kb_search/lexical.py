@@ -1,0 +1,109 @@
+"""The lexical side of search: BM25 over article chunks, filtered by audience before ranking."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+
+from kb_search.bm25 import Bm25Index
+from kb_search.text import tokens
+
+
+class LexicalIndex:
+    """Chunks of published articles in a BM25 index, with per-slot article and audience codes."""
+
+    def __init__(self) -> None:
+        self._bm25 = Bm25Index()
+        self._slots: dict[str, list[int]] = {}
+        self._free: list[int] = []
+        self._used = 0
+        self._article_code = np.zeros(1024, dtype=np.int64)
+        self._audience_code = np.full(1024, -1, dtype=np.int64)
+        self._codes: dict[str, int] = {}
+        self._names: list[str] = []
+        self._audiences: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def _grow(self, need: int) -> None:
+        size = len(self._article_code)
+        if need <= size:
+            return
+        new = max(need, 2 * size)
+        self._article_code = np.concatenate([self._article_code, np.zeros(new - size, dtype=np.int64)])
+        self._audience_code = np.concatenate([self._audience_code, np.full(new - size, -1, dtype=np.int64)])
+
+    def _remove_locked(self, article_id: str) -> None:
+        for slot in self._slots.pop(article_id, []):
+            self._bm25.remove(slot)
+            self._audience_code[slot] = -1
+            self._free.append(slot)
+
+    def put(self, article_id: str, audience: str, passages: list[str], extra: str = "") -> None:
+        """Index `passages` of one article (replacing its old ones); `extra` (e.g. tags) joins every chunk."""
+        extra_terms = tokens(extra) if extra else []
+        with self._lock:
+            self._remove_locked(article_id)
+            code = self._codes.get(article_id)
+            if code is None:
+                code = self._codes[article_id] = len(self._names)
+                self._names.append(article_id)
+            audience_code = self._audiences.setdefault(audience, len(self._audiences))
+            slots = []
+            for passage in passages:
+                slot = self._free.pop() if self._free else self._used
+                if slot == self._used:
+                    self._used += 1
+                    self._grow(self._used)
+                self._bm25.add(slot, tokens(passage) + extra_terms)
+                self._article_code[slot] = code
+                self._audience_code[slot] = audience_code
+                slots.append(slot)
+            self._slots[article_id] = slots
+
+    def remove(self, article_id: str) -> None:
+        """Drop every chunk of `article_id`."""
+        with self._lock:
+            self._remove_locked(article_id)
+
+    def search(
+        self, query_terms: list[str], audiences: frozenset[str] | None, n: int
+    ) -> tuple[list[tuple[str, float]], float]:
+        """Top `n` (article id, best chunk BM25) among allowed audiences, and the query's best possible score.
+
+        The best possible score (every query term matched, with saturated frequency) lets the caller
+        turn BM25 into a share of the query that matched, comparable across queries.
+        """
+        with self._lock:
+            used = self._used
+            if not used or not query_terms:
+                return [], 0.0
+            scores = self._bm25.scores(query_terms, used)
+            allowed = self._audience_code[:used] >= 0
+            if audiences is not None:
+                codes = [self._audiences[a] for a in audiences if a in self._audiences]
+                allowed &= np.isin(self._audience_code[:used], codes)
+            ceiling = self._ceiling(query_terms)
+            slots = np.flatnonzero(allowed & (scores > 0))
+            articles = self._article_code[slots]
+            names = self._names
+        if not len(slots):
+            return [], ceiling
+        values = scores[slots]
+        order = np.argsort(-values, kind="stable")
+        _, first = np.unique(articles[order], return_index=True)
+        best = order[np.sort(first)][:n]
+        return [(names[int(articles[i])], float(values[i])) for i in best], ceiling
+
+    def _ceiling(self, query_terms: list[str]) -> float:
+        n_docs = max(self._bm25.size, 1)
+        total = 0.0
+        for term in query_terms:
+            df = self._bm25.document_frequency(term)
+            # An unknown term still counts: a query about something the KB never mentions is not covered.
+            total += math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        return total * (self._bm25.k1 + 1.0)

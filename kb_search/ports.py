@@ -1,0 +1,116 @@
+"""What kb_search needs from storage: the article repository, the gap log and a vector index."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+
+from kb_search.model import Article, ArticleStatus, ArticleVersion, Reader
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed since a moment: articles saved (any status) and ids deleted."""
+
+    articles: list[Article] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    until: datetime | None = None
+    """The latest change time seen; pass it (minus a small overlap) to the next call."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A question the KB could not answer with confidence."""
+
+    query: str
+    audience: str
+    best_score: float
+    at: datetime
+
+
+class ArticleRepository(Protocol):
+    """Stores articles and their version history. Writes never commit: the caller's unit of work does."""
+
+    async def get(self, article_id: str) -> Article | None:
+        """Return the article (any status), or None."""
+        ...
+
+    async def list(
+        self, status: ArticleStatus | None = None, audience: str | None = None
+    ) -> builtins.list[Article]:
+        """Return articles, optionally only of one status and/or audience, ordered by id."""
+        ...
+
+    async def upsert(self, article: Article, author: str | None) -> Article:
+        """Create or replace an article; bump its version and write a version row. Return what was saved."""
+        ...
+
+    async def set_status(self, article_id: str, status: ArticleStatus, author: str | None) -> Article:
+        """Publish or unpublish; raise `KbError` when the article does not exist."""
+        ...
+
+    async def delete(self, article_id: str, author: str | None) -> bool:
+        """Delete an article (its history stays); return False when there was none."""
+        ...
+
+    async def history(self, article_id: str) -> builtins.list[ArticleVersion]:
+        """Every saved version of the article, oldest first."""
+        ...
+
+    async def changed_since(self, since: datetime | None) -> Changes:
+        """Articles saved and ids deleted after `since` (everything when None)."""
+        ...
+
+
+class GapLog(Protocol):
+    """Keeps questions that got no confident answer."""
+
+    async def record(self, query: str, reader: Reader, best_score: float, at: datetime) -> None:
+        """Remember one unanswered question."""
+        ...
+
+    async def list(self, since: datetime | None = None) -> builtins.list[Gap]:
+        """Gaps recorded after `since` (all when None), oldest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class VectorRow:
+    """One embedded chunk of an article."""
+
+    article_id: str
+    chunk: int
+    audience: str
+    version: int
+    vector: np.ndarray
+
+
+class VectorIndex(Protocol):
+    """Nearest chunks by cosine, filtered by audience before ranking; the result is per article."""
+
+    async def put(self, article_id: str, rows: Sequence[VectorRow]) -> None:
+        """Replace every vector of `article_id` with `rows`."""
+        ...
+
+    async def remove(self, article_id: str) -> None:
+        """Drop every vector of `article_id`."""
+        ...
+
+    async def has(self, article_id: str, version: int) -> bool:
+        """Tell whether vectors of this article version are already stored (skip re-embedding)."""
+        ...
+
+    async def search(
+        self, vector: np.ndarray, audiences: frozenset[str] | None, n: int
+    ) -> builtins.list[tuple[str, float]]:
+        """Top `n` (article id, best chunk cosine), best first; `audiences` None means every audience."""
+        ...
+
+    async def close(self) -> None:
+        """Release resources."""
+        ...

