@@ -295,37 +295,23 @@ class ClientFlow:
             for a in attachments:
                 intake.on_photo(turn, a)
             return
+        target = None
         if turn.state.get("stage") == "relay":
-            ticket = await uc.get_ticket_by_number(turn.uow, person.actor, int(turn.state["ticket"]))
+            target = await uc.get_ticket_by_number(turn.uow, person.actor, int(turn.state["ticket"]))
+        else:
+            open_tickets = await uc.list_my_tickets(turn.uow, person.actor, open_only=True)
+            target = open_tickets[0] if len(open_tickets) == 1 else None
+        if target is not None:
+            caption = turn.inbound.text or ""
             await uc.add_comment(
-                turn.uow,
-                person.actor,
-                ticket.id,
-                turn.now,
-                turn.inbound.text or "",
-                Visibility.PUBLIC,
-                tuple(attachments),
+                turn.uow, person.actor, target.id, turn.now, caption, Visibility.PUBLIC, tuple(attachments)
             )
+            if turn.state.get("stage") != "relay":
+                turn.say("photo_added")
             return
-        open_tickets = await uc.list_my_tickets(turn.uow, person.actor, open_only=True)
-        if len(open_tickets) == 1:
-            ticket = open_tickets[0]
-            await uc.add_comment(
-                turn.uow,
-                person.actor,
-                ticket.id,
-                turn.now,
-                turn.inbound.text or "",
-                Visibility.PUBLIC,
-                tuple(attachments),
-            )
-            turn.say("photo_added")
-            return
-        draft = intake.start(turn, question=turn.inbound.text or "")
-        draft["attachments"] = [
-            {"kind": a.kind, "file_id": a.file_id, "channel": a.channel, "caption": a.caption}
-            for a in attachments
-        ]
+        intake.start(turn, question=turn.inbound.text or "")
+        for a in attachments:
+            intake.on_photo(turn, a)
         await intake.ask_next(turn, person)
 
     # --- commands

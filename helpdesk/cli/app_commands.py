@@ -65,13 +65,8 @@ async def _serve(host: str | None, port: int | None, worker: bool) -> None:
     log.info(
         "Helpdesk is up: http://%s:%s (client chat), /staff (staff chat); %s", bind_host, bind_port, bots
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await _until_signalled()
     finally:
         log.info("shutting down")
         await rt.close()
@@ -98,12 +93,17 @@ async def _work() -> None:
     rt = await build_runtime(get_settings())
     await rt.start(worker=True)
     log.info("Helpdesk worker is up")
+    try:
+        await _until_signalled()
+    finally:
+        await rt.close()
+
+
+async def _until_signalled() -> None:
+    """Wait until the process is asked to stop (Ctrl-C or SIGTERM)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await rt.close()
+    await stop.wait()

@@ -80,3 +80,11 @@ def clean_text(value: str | None, *, field: str, max_len: int, required: bool = 
     if len(text) > max_len:
         raise ValidationFailed(f"The {field} is too long ({len(text)} characters); keep it under {max_len}.")
     return text
+
+
+def check_location(lat: float | None, lon: float | None) -> None:
+    """Both coordinates or neither, each within range; else ValidationFailed."""
+    if (lat is None) != (lon is None):
+        raise ValidationFailed("The location is not valid. Share it again from your phone.")
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationFailed("The location is not valid. Share it again from your phone.")

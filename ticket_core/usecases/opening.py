@@ -12,7 +12,7 @@ from ticket_core.events import TicketOpened
 from ticket_core.model import Actor, Attachment, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.transitions import check_open
-from ticket_core.usecases._common import clean_text, require_utc
+from ticket_core.usecases._common import check_location, clean_text, require_utc
 
 MAX_DESCRIPTION = 4000
 MAX_ATTACHMENTS = 20
@@ -66,8 +66,7 @@ async def open_ticket(uow: UnitOfWork, actor: Actor, draft: TicketDraft, now: da
         lat = site.lat if lat is None else lat
         lon = site.lon if lon is None else lon
         address = address or site.address
-    if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):  # type: ignore[operator]
-        raise ValidationFailed("The location is not valid. Share it again from your phone.")
+    check_location(lat, lon)
     ticket = Ticket(
         id=str(uuid.uuid4()),
         number=await uow.tickets.next_number(),

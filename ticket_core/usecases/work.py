@@ -20,7 +20,7 @@ from ticket_core.model import Actor, Offer, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.routing import haversine_km
 from ticket_core.transitions import Action
-from ticket_core.usecases._common import apply, clean_text, load_ticket, save
+from ticket_core.usecases._common import apply, check_location, clean_text, load_ticket, save
 
 MAX_NOTE = 4000
 MAX_TIME_SPENT_MIN = 7 * 24 * 60
@@ -35,15 +35,20 @@ async def start_work(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetim
     return ticket
 
 
-async def report_on_the_way(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime) -> Ticket:
-    """The engineer is travelling to the site: the job is in progress from now."""
-    ticket = await load_ticket(uow, ticket_id)
+async def _start_if_accepted(uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime) -> None:
+    """An accepted job starts with the first step on the way; later steps only check it is the actor's."""
     if ticket.status is TicketStatus.ACCEPTED:
         apply(ticket, Action.START, actor, now)
         await save(uow, ticket)
         uow.record(WorkStarted(ticket_id=ticket.id, actor=actor, at=now))
     elif ticket.assignee_id != actor.id:
         raise Forbidden(f"Ticket {ticket.ref} is assigned to someone else.")
+
+
+async def report_on_the_way(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime) -> Ticket:
+    """The engineer is travelling to the site: the job is in progress from now."""
+    ticket = await load_ticket(uow, ticket_id)
+    await _start_if_accepted(uow, actor, ticket, now)
     uow.record(EngineerOnTheWay(ticket_id=ticket.id, actor=actor, at=now))
     return ticket
 
@@ -60,15 +65,9 @@ async def check_in_on_site(
 
     Returns the ticket and the distance in km (None without a location or site coordinates).
     """
-    if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):  # type: ignore[operator]
-        raise ValidationFailed("The location is not valid. Share it again from your phone.")
+    check_location(lat, lon)
     ticket = await load_ticket(uow, ticket_id)
-    if ticket.status is TicketStatus.ACCEPTED:
-        apply(ticket, Action.START, actor, now)
-        await save(uow, ticket)
-        uow.record(WorkStarted(ticket_id=ticket.id, actor=actor, at=now))
-    elif ticket.assignee_id != actor.id:
-        raise Forbidden(f"Ticket {ticket.ref} is assigned to someone else.")
+    await _start_if_accepted(uow, actor, ticket, now)
     distance = None
     if lat is not None and lon is not None and ticket.lat is not None and ticket.lon is not None:
         distance = round(haversine_km(lat, lon, ticket.lat, ticket.lon), 3)
