@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from dialogue.outgoing import ButtonSpec
 from dialogue.texts import category_name, priority_name, status_name, t
 from ticket_core.enums import TicketStatus
 from ticket_core.model import Ticket
 from ticket_core.ports import UnitOfWork
+from ticket_core.usecases import sla as sla_uc
 
 MAX_DESCRIPTION_IN_CARD = 600
 
@@ -49,7 +52,7 @@ async def client_name(uow: UnitOfWork, ticket: Ticket) -> str:
 
 
 async def offer_card(
-    uow: UnitOfWork, ticket: Ticket, lang: str, reasons: list[str]
+    uow: UnitOfWork, ticket: Ticket, lang: str, reasons: list[str], now: datetime
 ) -> tuple[str, list[list[ButtonSpec]]]:
     """The job offer an engineer sees, with Accept / Decline."""
     photos = sum(1 for a in ticket.attachments if a.kind == "photo")
@@ -66,6 +69,7 @@ async def offer_card(
         photos=t(lang, "summary_photos", n=photos) if photos else "",
         why=", ".join(reasons) or "-",
     )
+    text += await badge_line(uow, ticket, lang, now)
     buttons = [
         [(t(lang, "btn_accept"), f"of:a:{ticket.number}"), (t(lang, "btn_decline"), f"of:d:{ticket.number}")]
     ]
@@ -96,8 +100,16 @@ def job_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
     return []
 
 
-async def job_card(uow: UnitOfWork, ticket: Ticket, lang: str) -> tuple[str, list[list[ButtonSpec]]]:
-    """One job as the engineer sees it in /jobs, with the next steps as buttons."""
+async def badge_line(uow: UnitOfWork, ticket: Ticket, lang: str, now: datetime) -> str:
+    """The ticket's SLA state as a last line of a staff card ("" once it is closed)."""
+    badge = await sla_uc.sla_badge_for(uow, ticket, now, lang)
+    return f"\n{badge}" if badge else ""
+
+
+async def job_card(
+    uow: UnitOfWork, ticket: Ticket, lang: str, now: datetime
+) -> tuple[str, list[list[ButtonSpec]]]:
+    """One job as the engineer sees it in /jobs, with the next steps and its SLA state."""
     text = t(
         lang,
         "job_card",
@@ -107,7 +119,7 @@ async def job_card(uow: UnitOfWork, ticket: Ticket, lang: str) -> tuple[str, lis
         where=await where_of(uow, ticket),
         description=short(ticket.description, 300),
     )
-    return text, job_buttons(ticket, lang)
+    return text + await badge_line(uow, ticket, lang, now), job_buttons(ticket, lang)
 
 
 def rating_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:

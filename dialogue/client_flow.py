@@ -408,6 +408,7 @@ class ClientFlow:
             status=status_name(turn.lang, ticket.status),
             description=short(ticket.description, 200),
             assignee=assignee,
+            promise=await intake.promise_line(turn, ticket),
         )
 
     async def _ask_cancel(self, turn: Turn, person: ClientPerson, ref: str | None) -> None:

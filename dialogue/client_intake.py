@@ -14,7 +14,8 @@ from dialogue.turn import Turn
 from dialogue.understanding import Understanding
 from ticket_core import usecases as uc
 from ticket_core.enums import Priority
-from ticket_core.model import Attachment
+from ticket_core.model import Attachment, Ticket
+from ticket_core.usecases import sla as sla_uc
 
 MIN_DESCRIPTION = 3
 MAX_DESCRIPTION = 4000
@@ -211,7 +212,13 @@ async def _open(turn: Turn, person: ClientPerson) -> None:
         turn.now,
     )
     _finish(turn)
-    turn.say("ticket_opened", ref=ticket.ref)
+    turn.say("ticket_opened", ref=ticket.ref, promise=await promise_line(turn, ticket))
+
+
+async def promise_line(turn: Turn, ticket: Ticket) -> str:
+    """The promised resolution time as a line for the client, or "" when there is none."""
+    when = await sla_uc.sla_promise(turn.uow, ticket, turn.now, turn.lang)
+    return turn.tr("promise", when=when) if when else ""
 
 
 def _finish(turn: Turn) -> None:

@@ -23,8 +23,24 @@ from ticket_core.errors import DomainError
 from ticket_core.model import Actor, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.routing import Strategy
+from ticket_core.usecases import sla as sla_uc
 
 log = logging.getLogger(__name__)
+
+RESCHEDULE_ON = frozenset(
+    {
+        ev.TicketOpened.name,
+        ev.TicketPutOnHold.name,
+        ev.WorkResumed.name,
+        ev.TicketResolved.name,
+        ev.TicketReopened.name,
+        ev.TicketClosed.name,
+        ev.TicketCancelled.name,
+        ev.TicketReturnedToQueue.name,
+        ev.OfferAccepted.name,
+    }
+)
+"""Events after which a ticket's SLA timer is computed again."""
 
 
 class Notifier:
@@ -56,6 +72,16 @@ class Notifier:
         ticket = await uow.tickets.get(event.ticket_id) if event.ticket_id else None
         if ticket is None:
             return
+        await self._react(uow, out, ticket, event, now)
+        if event.name in RESCHEDULE_ON and getattr(uow, "sla", None) is not None:
+            # The SLA clock depends on this change: move the ticket's durable timer.
+            fresh = await uow.tickets.get(ticket.id)
+            if fresh is not None:
+                await sla_uc.reschedule(uow, fresh, now)
+
+    async def _react(
+        self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.DomainEvent, now: datetime
+    ) -> None:
         match event:
             case (
                 ev.TicketOpened()
@@ -134,7 +160,7 @@ class Notifier:
         member = await uow.directory.get_staff(event.engineer_id)
         if member is None:
             return
-        text, buttons = await offer_card(uow, ticket, member.lang, event.reasons)
+        text, buttons = await offer_card(uow, ticket, member.lang, event.reasons, event.at)
         sent = await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=member.lang)
         if not sent:
             log.warning(

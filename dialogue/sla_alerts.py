@@ -1,37 +1,462 @@
 """SLA alerts in chat: warnings to the assignee, breaches to supervisors with buttons, and their answers.
 
-Integration points the engine calls (kept stable; the bodies grow with the SLA work):
-- `notify(uow, out, ticket, event, now)` for SLA domain events the notifier does not know itself;
-- `on_button(turn, person, action)` for staff button actions whose head is "sla".
+Integration points the engine calls:
+- `notify(uow, out, ticket, event, now)` for SLA events ("sla_*") and for `priority_changed` /
+  `ticket_reassigned`, which `handles` also claims while the notifier has no case of its own for them;
+- `on_button(turn, person, action)` for staff button actions "sla:<verb>:<ticket number>[:arg]";
+- `on_text(turn, person, text)` for the reason of an extension typed as the next message (the staff flow
+  calls it for a conversation whose `awaiting` starts with "sla_").
+
+Buttons: a = acknowledge, p = raise priority, r = reassign (then q = to the queue, e = to an engineer),
+x = extend (asks the reason, then d = a duration). Only supervisors and admins may use them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from dialogue.messages import Bot
+from dialogue.outgoing import ButtonSpec
+from dialogue.texts import category_name, priority_name
+from ticket_core import usecases as uc
+from ticket_core.enums import OPEN_STATUSES, Role
+from ticket_core.errors import NotFound
 from ticket_core.events import DomainEvent
-from ticket_core.model import Ticket
+from ticket_core.model import Actor, Ticket, format_ref
 from ticket_core.ports import UnitOfWork
+from ticket_core.sla.clock import SlaKind
+from ticket_core.sla.display import format_promise
+from ticket_core.sla.events import (
+    PriorityChanged,
+    SlaAcknowledged,
+    SlaBreached,
+    SlaEscalated,
+    SlaExtended,
+    SlaWarning,
+    TicketReassigned,
+)
+from ticket_core.sla.ports import sla_store
+from ticket_core.usecases import sla as sla_uc
 
 if TYPE_CHECKING:
     from dialogue.identity import StaffPerson
     from dialogue.outgoing import Outgoing
     from dialogue.turn import Turn
 
+log = logging.getLogger(__name__)
+
 SLA_EVENT_PREFIX = "sla_"
+ALSO_HANDLED = frozenset({PriorityChanged.name, TicketReassigned.name})
+EXTEND_CHOICES = (30, 60, 120, 240, 1440)
+MAX_ENGINEER_BUTTONS = 6
+MAX_ACTION = 48  # the signed payload adds "|" and a 12-character signature; Telegram allows 64 bytes
+SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
+_KIND_CODE = {SlaKind.RESPONSE: "rsp", SlaKind.RESOLUTION: "rsl"}
+_CODE_KIND = {v: k for k, v in _KIND_CODE.items()}
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "warning": (
+        "⚠ {ref}: срок {clock} подходит к концу — {due}.\n{badge}",
+        "⚠ {ref}: the {clock} deadline is close: {due}.\n{badge}",
+    ),
+    "breach": (
+        "🚨 Нарушен SLA {clock}: {ref} ({priority}, {category}).\nСрок был {due}. Исполнитель: {assignee}.\n{badge}",
+        "🚨 {clock} SLA breached: {ref} ({priority}, {category}).\nIt was due {due}. Assignee: {assignee}.\n{badge}",
+    ),
+    "escalated": (
+        "🚨 Эскалация уровня {level} ({notify}): {ref} ({priority}) — SLA {clock} нарушен, срок был {due}. "
+        "Исполнитель: {assignee}.\n{badge}",
+        "🚨 Escalation level {level} ({notify}): {ref} ({priority}) - {clock} SLA breached, it was due {due}. "
+        "Assignee: {assignee}.\n{badge}",
+    ),
+    "clock_response": ("ответа", "response"),
+    "clock_resolution": ("решения", "resolution"),
+    "nobody": ("не назначен", "nobody"),
+    "btn_reassign": ("Переназначить", "Reassign"),
+    "btn_raise": ("Повысить приоритет", "Raise priority"),
+    "btn_ack": ("Беру на себя", "Acknowledge"),
+    "btn_extend": ("Продлить срок", "Extend"),
+    "btn_open_job": ("Открыть заявку", "Open job"),
+    "btn_queue": ("Вернуть в очередь", "Back to the queue"),
+    "ack_ok": (
+        "Вы взяли на контроль {ref}. Остальные руководители увидят это.",
+        "You took charge of {ref}. The other supervisors are told.",
+    ),
+    "ack_other": ("{name} взял(а) на контроль {ref}.", "{name} took charge of {ref}."),
+    "ack_already": ("{ref} уже на контроле: {name}.", "{name} has already taken charge of {ref}."),
+    "raised_ok": ("Приоритет {ref} повышен: {priority}. {badge}", "{ref} is now {priority}. {badge}"),
+    "reassign_q": ("Кому передать {ref}? Сейчас у: {assignee}.", "Who gets {ref}? Now with: {assignee}."),
+    "reassigned_queue": (
+        "{ref} возвращена в очередь; прежний исполнитель исключён из подбора.",
+        "{ref} is back in the queue; the previous engineer is left out of routing.",
+    ),
+    "reassigned_to": ("{ref} предложена инженеру {name}.", "{ref} was offered to {name}."),
+    "taken_from_you": (
+        "Заявку {ref} передали другому исполнителю (решение руководителя {name}). Работать по ней больше не нужно.",
+        "{ref} was reassigned by supervisor {name}; you no longer need to work on it.",
+    ),
+    "reason_q": (
+        "Почему продлеваем срок {ref}? Напишите причину одним сообщением.",
+        "Why does {ref} get more time? Write the reason in one message.",
+    ),
+    "duration_q": ("На сколько продлить {ref}?", "Extend {ref} by how much?"),
+    "extended_ok": (
+        "Срок {ref} продлён на {by}: {reason}. {badge}",
+        "{ref} got {by} more: {reason}. {badge}",
+    ),
+    "extended_staff": (
+        "Срок {ref} продлён на {by} (руководитель {name}): {reason}.",
+        "{ref} got {by} more time (supervisor {name}): {reason}.",
+    ),
+    "priority_staff": (
+        "Приоритет {ref} изменён: {old} → {new} (руководитель {name}).",
+        "{ref} priority changed: {old} -> {new} (supervisor {name}).",
+    ),
+    "promise_client": (
+        "По заявке {ref} ожидаемый срок решения: {promise}.",
+        "Request {ref} is now expected to be resolved {promise}.",
+    ),
+    "not_supervisor": (
+        "Эти кнопки — для руководителей смены. Если нужно продлить срок или передать заявку, напишите руководителю.",
+        "These buttons are for supervisors. To extend a deadline or hand a job over, ask the supervisor on duty.",
+    ),
+    "sla_reason_empty": ("Напишите причину текстом.", "Please type the reason."),
+    "minutes": ("{n} мин", "{n} min"),
+    "hours": ("{n} ч", "{n} h"),
+    "days": ("{n} д", "{n} d"),
+}
+
+
+def tr(lang: str, key: str, **values: object) -> str:
+    """Return this module's text for `key` in `lang` ("ru" or anything else for English), filled with `values`."""
+    pair = TEXTS[key]
+    return (pair[0] if lang == "ru" else pair[1]).format(**values)
 
 
 def handles(event: DomainEvent) -> bool:
-    """Tell whether an event is an SLA event this module turns into messages."""
-    return event.name.startswith(SLA_EVENT_PREFIX)
+    """Tell whether an event is one this module turns into messages (SLA events, priority, reassignment)."""
+    return event.name.startswith(SLA_EVENT_PREFIX) or event.name in ALSO_HANDLED
+
+
+def key_code(kind: SlaKind, level: int) -> str:
+    """A short code of an alert key for a button: "rsl1" is the resolution clock at level 1."""
+    return f"{_KIND_CODE[kind]}{level}"
+
+
+def parse_key_code(code: str) -> tuple[SlaKind, int] | None:
+    """Parse `key_code` output; None when malformed."""
+    kind = _CODE_KIND.get(code[:3])
+    if kind is None or not code[3:].isdigit():
+        return None
+    return kind, int(code[3:])
+
+
+def duration_text(minutes: int, lang: str) -> str:
+    """A short duration for buttons and confirmations: "30 min", "2 h", "1 d"."""
+    if minutes % 1440 == 0:
+        return tr(lang, "days", n=minutes // 1440)
+    if minutes % 60 == 0:
+        return tr(lang, "hours", n=minutes // 60)
+    return tr(lang, "minutes", n=minutes)
+
+
+async def _tz(uow: UnitOfWork, ticket: Ticket) -> str:
+    site = await uow.directory.get_site(ticket.site_id) if ticket.site_id else None
+    if site is not None:
+        return site.timezone
+    store = getattr(uow, "sla", None)
+    return store.config.timezone if store is not None else "Europe/Moscow"
+
+
+async def _due_text(uow: UnitOfWork, ticket: Ticket, due_iso: str | None, lang: str, now: datetime) -> str:
+    if not due_iso:
+        return "-"
+    return format_promise(datetime.fromisoformat(due_iso), lang=lang, tz=await _tz(uow, ticket), now=now)
+
+
+async def _name(uow: UnitOfWork, staff_id: str | None, lang: str) -> str:
+    member = await uow.directory.get_staff(staff_id) if staff_id else None
+    return member.name if member else tr(lang, "nobody")
+
+
+def supervisor_buttons(ticket: Ticket, kind: SlaKind, level: int, lang: str) -> list[list[ButtonSpec]]:
+    """Reassign / Raise priority / Acknowledge / Extend for one alert of a ticket."""
+    n = ticket.number
+    return [
+        [(tr(lang, "btn_reassign"), f"sla:r:{n}"), (tr(lang, "btn_raise"), f"sla:p:{n}")],
+        [
+            (tr(lang, "btn_ack"), f"sla:a:{n}:{key_code(kind, level)}"),
+            (tr(lang, "btn_extend"), f"sla:x:{n}:{_KIND_CODE[kind]}"),
+        ],
+    ]
+
+
+async def _supervisors(uow: UnitOfWork, with_admins: bool = False) -> list[tuple[str, str]]:
+    people = list(await uow.directory.list_staff(Role.SUPERVISOR))
+    if with_admins:
+        people += await uow.directory.list_staff(Role.ADMIN)
+    return [(m.id, m.lang) for m in people]
 
 
 async def notify(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: DomainEvent, now: datetime) -> None:
-    """Turn an SLA event into messages (nothing yet: the SLA alerts are being built)."""
-    return None
+    """Turn an SLA event (or a priority change / reassignment) into messages for the people concerned."""
+    match event:
+        case SlaWarning():
+            await _warning(uow, out, ticket, event, now)
+        case SlaBreached() | SlaEscalated():
+            await _breach(uow, out, ticket, event, now)
+        case SlaAcknowledged():
+            for staff_id, lang in await _supervisors(uow, with_admins=True):
+                if staff_id != event.actor.id:
+                    name = event.actor.name or event.actor.id
+                    await out.to_person(
+                        uow, staff_id, Bot.STAFF, tr(lang, "ack_other", name=name, ref=ticket.ref), lang=lang
+                    )
+        case SlaExtended():
+            await _to_assignee(
+                uow,
+                out,
+                ticket,
+                "extended_staff",
+                by_minutes=event.minutes,
+                reason=event.reason,
+                name=event.actor.name or "-",
+            )
+            await _promise_to_client(uow, out, ticket, now)
+        case PriorityChanged():
+            await _to_assignee(
+                uow, out, ticket, "priority_staff", old=event.old, new=event.new, name=event.actor.name or "-"
+            )
+            await _promise_to_client(uow, out, ticket, now)
+        case TicketReassigned():
+            await _reassigned(uow, out, ticket, event, now)
+        case _:
+            pass
+
+
+async def _warning(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: SlaWarning, now: datetime) -> None:
+    # Nobody has the job yet: the supervisors are the ones who can still make the deadline.
+    targets = [ticket.assignee_id] if ticket.assignee_id else [s for s, _ in await _supervisors(uow)]
+    for staff_id in targets:
+        member = await uow.directory.get_staff(staff_id) if staff_id else None
+        if member is None:
+            continue
+        lang = member.lang
+        badge = await sla_uc.sla_badge_for(uow, ticket, now, lang) or ""
+        text = tr(
+            lang,
+            "warning",
+            ref=ticket.ref,
+            clock=tr(lang, f"clock_{event.kind}"),
+            due=await _due_text(uow, ticket, event.due_at, lang, now),
+            badge=badge,
+        )
+        buttons = (
+            [[(tr(lang, "btn_open_job"), f"jb:v:{ticket.number}")]] if member.role is Role.ENGINEER else []
+        )
+        await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=lang)
+
+
+async def _breach(
+    uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: SlaBreached | SlaEscalated, now: datetime
+) -> None:
+    kind = SlaKind(event.kind)
+    higher = isinstance(event, SlaEscalated)
+    for staff_id, lang in await _supervisors(uow, with_admins=higher):
+        badge = await sla_uc.sla_badge_for(uow, ticket, now, lang) or ""
+        values = {
+            "ref": ticket.ref,
+            "priority": priority_name(lang, ticket.priority),
+            "category": category_name(lang, ticket.category),
+            "clock": tr(lang, f"clock_{event.kind}"),
+            "due": await _due_text(uow, ticket, event.due_at, lang, now),
+            "assignee": await _name(uow, ticket.assignee_id, lang),
+            "badge": badge,
+            "level": event.level,
+            "notify": event.notify,
+        }
+        text = tr(lang, "escalated" if higher else "breach", **values)
+        buttons = (
+            supervisor_buttons(ticket, kind, event.level, lang) if ticket.status in OPEN_STATUSES else []
+        )
+        sent = await out.to_person(uow, staff_id, Bot.STAFF, text, buttons, lang=lang)
+        if not sent:
+            log.warning(
+                "supervisor %s has no staff chat; SLA alert of %s not delivered", staff_id, ticket.ref
+            )
+
+
+async def _to_assignee(uow: UnitOfWork, out: Outgoing, ticket: Ticket, key: str, **values: object) -> None:
+    member = await uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
+    if member is None:
+        return
+    if "by_minutes" in values:
+        values["by"] = duration_text(int(values.pop("by_minutes")), member.lang)  # type: ignore[call-overload]
+    await out.to_person(
+        uow, member.id, Bot.STAFF, tr(member.lang, key, ref=ticket.ref, **values), lang=member.lang
+    )
+
+
+async def _promise_to_client(uow: UnitOfWork, out: Outgoing, ticket: Ticket, now: datetime) -> None:
+    contact = await uow.directory.get_contact(ticket.contact_id) if ticket.contact_id else None
+    if contact is None:
+        return
+    promise = await sla_uc.sla_promise(uow, ticket, now, contact.lang)
+    if promise:
+        await out.to_person(
+            uow,
+            contact.id,
+            Bot.CLIENT,
+            tr(contact.lang, "promise_client", ref=ticket.ref, promise=promise),
+            prefer_channel=ticket.source_channel,
+            lang=contact.lang,
+        )
+
+
+async def _reassigned(
+    uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: TicketReassigned, now: datetime
+) -> None:
+    member = await uow.directory.get_staff(event.previous_assignee_id) if event.previous_assignee_id else None
+    if member is not None:
+        text = tr(member.lang, "taken_from_you", ref=ticket.ref, name=event.actor.name or event.actor.id)
+        await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)
+    if event.to_engineer_id is None and ticket.status.value in ("new", "reopened"):
+        # Back in the queue: route again. Everyone offered the job since it opened (the previous assignee
+        # too) is skipped by offer_ticket; if the notifier routes it as well, the pending offer stops a second.
+        await uc.offer_ticket(uow, Actor.system(), ticket.id, now)
+
+
+def _is_supervisor(person: StaffPerson) -> bool:
+    return person.member.role in SUPERVISING
+
+
+async def _ticket(turn: Turn, number: str) -> Ticket:
+    ticket = await turn.uow.tickets.get_by_number(int(number)) if number.isdigit() else None
+    if ticket is None:
+        raise NotFound(f"No ticket {format_ref(int(number)) if number.isdigit() else number}.")
+    return ticket
+
+
+def _clear(turn: Turn) -> None:
+    for key in ("awaiting", "ticket", "sla_clock", "sla_reason"):
+        turn.state.pop(key, None)
 
 
 async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
-    """Handle an SLA alert button (none are sent yet, so any press is out of date)."""
-    turn.say("bad_button")
+    """Handle "sla:<verb>:<ticket number>[:arg]" from a supervisor; anyone else is refused, nothing changes."""
+    parts = action.split(":")
+    if len(parts) < 3 or parts[0] != "sla":
+        turn.say("bad_button")
+        return
+    if not _is_supervisor(person):
+        turn.reply(tr(turn.lang, "not_supervisor"))
+        return
+    verb, number, arg = parts[1], parts[2], parts[3] if len(parts) > 3 else ""
+    lang = turn.lang
+    actor = person.actor
+    ticket = await _ticket(turn, number)
+    if verb == "a":
+        key = parse_key_code(arg)
+        taken = [a for a in await sla_store(turn.uow).alerts(ticket.id) if a.key == key and a.acknowledged_by]
+        if taken:
+            # Said in the supervisor's language; the generic refusal would only name the ticket's status.
+            name = await _name(turn.uow, taken[0].acknowledged_by, lang)
+            turn.reply(tr(lang, "ack_already", ref=ticket.ref, name=name))
+            return
+        await sla_uc.acknowledge_alert(turn.uow, actor, ticket.id, turn.now, key)
+        turn.reply(tr(lang, "ack_ok", ref=ticket.ref))
+    elif verb == "p":
+        ticket = await sla_uc.raise_priority(turn.uow, actor, ticket.id, turn.now)
+        badge = await sla_uc.sla_badge_for(turn.uow, ticket, turn.now, lang) or ""
+        turn.reply(
+            tr(lang, "raised_ok", ref=ticket.ref, priority=priority_name(lang, ticket.priority), badge=badge)
+        )
+    elif verb == "r":
+        turn.reply(
+            tr(lang, "reassign_q", ref=ticket.ref, assignee=await _name(turn.uow, ticket.assignee_id, lang)),
+            await _reassign_buttons(turn, ticket),
+        )
+    elif verb == "q":
+        await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now)
+        turn.reply(tr(lang, "reassigned_queue", ref=ticket.ref))
+    elif verb == "e":
+        await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now, to_engineer_id=arg)
+        turn.reply(tr(lang, "reassigned_to", ref=ticket.ref, name=await _name(turn.uow, arg, lang)))
+    elif verb == "x":
+        turn.state.update(
+            awaiting="sla_reason", ticket=ticket.number, sla_clock=arg or _KIND_CODE[SlaKind.RESOLUTION]
+        )
+        turn.reply(tr(lang, "reason_q", ref=ticket.ref))
+    elif verb == "d":
+        await _extend(turn, person, ticket, arg)
+    else:
+        turn.say("bad_button")
+
+
+async def _reassign_buttons(turn: Turn, ticket: Ticket) -> list[list[ButtonSpec]]:
+    rows: list[list[ButtonSpec]] = [[(tr(turn.lang, "btn_queue"), f"sla:q:{ticket.number}")]]
+    engineers = [
+        m
+        for m in await turn.uow.directory.list_staff(Role.ENGINEER)
+        if m.id != ticket.assignee_id and m.on_shift
+    ]
+    # Engineers with the ticket's skill first; then the rest, so a supervisor may still pick anyone.
+    engineers.sort(key=lambda m: (ticket.category not in m.skills, m.name))
+    for member in engineers[:MAX_ENGINEER_BUTTONS]:
+        action = f"sla:e:{ticket.number}:{member.id}"
+        if len(action.encode()) <= MAX_ACTION:
+            rows.append([(member.name, action)])
+    return rows
+
+
+async def _extend(turn: Turn, person: StaffPerson, ticket: Ticket, minutes: str) -> None:
+    reason = turn.state.get("sla_reason")
+    if (
+        turn.state.get("awaiting") != "sla_duration"
+        or not reason
+        or int(turn.state.get("ticket", 0)) != ticket.number
+    ):
+        # A duration without a reason: ask for the reason first (an extension always has one).
+        turn.state.update(
+            awaiting="sla_reason", ticket=ticket.number, sla_clock=_KIND_CODE[SlaKind.RESOLUTION]
+        )
+        turn.reply(tr(turn.lang, "reason_q", ref=ticket.ref))
+        return
+    if not minutes.isdigit():
+        turn.say("bad_button")
+        return
+    clock = _CODE_KIND.get(str(turn.state.get("sla_clock")), SlaKind.RESOLUTION)
+    by = timedelta(minutes=int(minutes))
+    ticket = await sla_uc.extend_sla(turn.uow, person.actor, ticket.id, turn.now, by, reason, clock)
+    _clear(turn)
+    badge = await sla_uc.sla_badge_for(turn.uow, ticket, turn.now, turn.lang) or ""
+    turn.reply(
+        tr(
+            turn.lang,
+            "extended_ok",
+            ref=ticket.ref,
+            by=duration_text(int(minutes), turn.lang),
+            reason=reason,
+            badge=badge,
+        )
+    )
+
+
+async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
+    """Take the next message as the reason of an extension; return False when no SLA question is pending."""
+    if turn.state.get("awaiting") != "sla_reason":
+        return False
+    if not _is_supervisor(person):
+        _clear(turn)
+        return False
+    ticket = await _ticket(turn, str(turn.state.get("ticket", "")))
+    reason = " ".join(text.split())
+    if not reason:
+        turn.reply(tr(turn.lang, "sla_reason_empty"))
+        return True
+    turn.state.update(awaiting="sla_duration", sla_reason=reason[: sla_uc.MAX_REASON])
+    rows = [[(duration_text(m, turn.lang), f"sla:d:{ticket.number}:{m}") for m in EXTEND_CHOICES]]
+    turn.reply(tr(turn.lang, "duration_q", ref=ticket.ref), rows)
+    return True

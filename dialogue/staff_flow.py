@@ -74,6 +74,8 @@ class StaffFlow:
     async def _answer(self, turn: Turn, person: StaffPerson, text: str) -> None:
         """Free text answers what the bot asked last: a note, a reason, a message for the client."""
         awaiting = turn.state.get("awaiting")
+        if str(awaiting or "").startswith("sla_") and await sla_alerts.on_text(turn, person, text):
+            return
         if not text or awaiting is None:
             turn.say("staff_nothing_pending")
             return
@@ -190,7 +192,7 @@ class StaffFlow:
             turn.say("bad_button")
 
     async def _card(self, turn: Turn, ticket: Ticket) -> None:
-        text, buttons = await job_card(turn.uow, ticket, turn.lang)
+        text, buttons = await job_card(turn.uow, ticket, turn.lang, turn.now)
         turn.reply(text, buttons)
 
     async def _decline(self, turn: Turn, person: StaffPerson, ticket: Ticket, reason: str | None) -> None:

@@ -88,9 +88,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "intake_cancelled": ("Хорошо, заявку не оформляю.", "OK, no request opened."),
     "photo_added": ("Фото добавлено к заявке.", "Photo added to the request."),
     "ticket_opened": (
-        "Заявка {ref} оформлена. Сообщу, когда инженер её примет.",
-        "Request {ref} is open. I will tell you when an engineer takes it.",
+        "Заявка {ref} оформлена. Сообщу, когда инженер её примет.{promise}",
+        "Request {ref} is open. I will tell you when an engineer takes it.{promise}",
     ),
+    "promise": ("\nСрок выполнения по договору: {when}.", "\nPromised resolution: {when}."),
     "location_received": ("Геопозиция получена.", "Location received."),
     "address_too_short": (
         "Адрес слишком короткий. Укажите улицу и дом.",
@@ -101,8 +102,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_tickets": ("У вас пока нет заявок.", "You have no requests yet."),
     "ticket_line": ("{ref} — {status} — {description}", "{ref} - {status} - {description}"),
     "status_of": (
-        "Заявка {ref}: {status}.\n{description}{assignee}",
-        "Request {ref}: {status}.\n{description}{assignee}",
+        "Заявка {ref}: {status}.\n{description}{assignee}{promise}",
+        "Request {ref}: {status}.\n{description}{assignee}{promise}",
     ),
     "status_assignee": ("\nИнженер: {name}", "\nEngineer: {name}"),
     "ask_ticket_number": (

@@ -15,10 +15,13 @@ from dialogue.messages import Bot, Channel, Inbound, Outbound
 from dialogue.notifications import Notifier
 from dialogue.payloads import PayloadSigner
 from helpdesk.delivery import DeliveryLoop, Sender
+from helpdesk.maintenance import open_due_maintenance
 from helpdesk.settings import Settings
+from helpdesk.sla_worker import SlaWorker, load_sla_config
 from helpdesk.timers import expire_offers_once, run_every
 from storage.db import make_engine, make_sessionmaker
 from storage.kb_repository import install as install_kb_repositories
+from storage.sla_timers import install as install_sla_store
 from storage.uow import UnitOfWorkFactory
 from storage.webchat_history import SqlWebChatHistory
 from ticket_core.routing import parse_strategies
@@ -72,6 +75,22 @@ class Runtime:
                     name="offer-expiry",
                 )
             )
+            s = self.settings
+            sla = SlaWorker(
+                self.engine, lease=timedelta(seconds=s.sla_lease_s), batch=s.sla_batch, period_s=s.sla_tick_s
+            )
+            self._tasks.append(asyncio.create_task(sla.run(self._stop), name="sla-timers"))
+            self._tasks.append(
+                asyncio.create_task(
+                    run_every(
+                        s.maintenance_period_s,
+                        lambda: open_due_maintenance(self.engine),
+                        "maintenance",
+                        self._stop,
+                    ),
+                    name="maintenance",
+                )
+            )
         if polling and not self.settings.public_url:
             for channel in self.telegram:
                 await channel.start_polling()
@@ -112,6 +131,7 @@ async def build_runtime(
         redis = Redis.from_url(settings.redis_url)
     uows = UnitOfWorkFactory(sessions, redis=redis)
     install_kb_repositories(uows)
+    install_sla_store(uows, load_sla_config(settings.sla_config_file))
     if load_kb and kb is None:
         kb = await _load_kb(settings, uows, db)
     if load_nlu and nlu is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from logging.config import fileConfig
 from typing import Any
 
@@ -11,12 +10,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import storage.tables
 from storage.db import is_sqlite, metadata
 from storage.migrate import ensure_sqlite_folder
-
-if importlib.util.find_spec("storage.kb_tables") is not None:
-    import storage.kb_tables  # noqa: F401
 
 config = context.config
 target_metadata = metadata

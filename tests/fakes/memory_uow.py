@@ -340,3 +340,174 @@ class MemoryUnitOfWorkFactory:
 
     def __call__(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.state)
+
+
+# --- SLA runtime (timers, alerts, maintenance plans): added for issue 7; the classes above are unchanged.
+
+from dataclasses import replace as _replace  # noqa: E402
+from datetime import timedelta  # noqa: E402
+
+from ticket_core.enums import OPEN_STATUSES  # noqa: E402
+from ticket_core.maintenance import MaintenancePlan  # noqa: E402
+from ticket_core.sla.clock import SlaKind  # noqa: E402
+from ticket_core.sla.config import DEFAULT_CONFIG, SlaConfig  # noqa: E402
+from ticket_core.sla.ports import SLA_TIMER, AlertRecord, TimerRecord, TimerStatus  # noqa: E402
+
+
+@dataclass
+class MemorySlaState:
+    """Timers, alerts and plans of the memory database."""
+
+    timers: dict[str, TimerRecord] = field(default_factory=dict)
+    alerts: dict[tuple[str, str, int], AlertRecord] = field(default_factory=dict)
+    plans: dict[str, MaintenancePlan] = field(default_factory=dict)
+
+
+class MemorySlaStore:
+    """Implements `ticket_core.sla.ports.SlaStore` in memory (one worker: no lease races)."""
+
+    def __init__(self, uow: SlaMemoryUnitOfWork, config: SlaConfig) -> None:
+        self._uow = uow
+        self._config = config
+
+    @property
+    def s(self) -> MemorySlaState:
+        return self._uow.sla_work
+
+    @property
+    def config(self) -> SlaConfig:
+        return self._config
+
+    async def set_timer(
+        self, ticket_id: str, due_at: datetime | None, level: int | None, status: TimerStatus, now: datetime
+    ) -> None:
+        old = self.s.timers.get(ticket_id)
+        self.s.timers[ticket_id] = TimerRecord(
+            ticket_id, SLA_TIMER, due_at, level, status, None, None, old.attempts if old else 0
+        )
+
+    async def get_timer(self, ticket_id: str) -> TimerRecord | None:
+        return self.s.timers.get(ticket_id)
+
+    async def claim_due(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[TimerRecord]:
+        due = sorted(
+            (
+                t
+                for t in self.s.timers.values()
+                if t.status is TimerStatus.PENDING
+                and t.due_at is not None
+                and t.due_at <= now
+                and (t.claimed_until is None or t.claimed_until <= now)
+            ),
+            key=lambda t: (t.due_at, t.ticket_id),
+        )[:limit]
+        claimed = [
+            _replace(t, claimed_by=worker, claimed_until=now + lease, attempts=t.attempts + 1) for t in due
+        ]
+        for t in claimed:
+            self.s.timers[t.ticket_id] = t
+        return claimed
+
+    async def holds_claim(self, ticket_id: str, worker: str, now: datetime) -> bool:
+        t = self.s.timers.get(ticket_id)
+        return (
+            t is not None and t.claimed_by == worker and t.claimed_until is not None and t.claimed_until > now
+        )
+
+    async def alerts(self, ticket_id: str) -> list[AlertRecord]:
+        return [a for a in self.s.alerts.values() if a.ticket_id == ticket_id]
+
+    async def add_alert(self, ticket_id: str, kind: SlaKind, level: int, notify: str, at: datetime) -> bool:
+        key = (ticket_id, str(kind), level)
+        if key in self.s.alerts:
+            return False
+        self.s.alerts[key] = AlertRecord(ticket_id, SlaKind(kind), level, notify, at)
+        return True
+
+    async def acknowledge(self, ticket_id: str, kind: SlaKind, level: int, by: str, at: datetime) -> bool:
+        key = (ticket_id, str(kind), level)
+        alert = self.s.alerts.get(key)
+        if alert is None or alert.acknowledged_by is not None:
+            return False
+        self.s.alerts[key] = _replace(alert, acknowledged_by=by, acknowledged_at=at)
+        return True
+
+    async def open_tickets_without_timer(self, limit: int) -> list[str]:
+        found = [
+            t.id
+            for t in self._uow.work.tickets.values()
+            if t.status in OPEN_STATUSES and t.id not in self.s.timers
+        ]
+        return found[:limit]
+
+
+class MemoryMaintenancePlans:
+    """Implements `ticket_core.sla.ports.MaintenanceStore` in memory."""
+
+    def __init__(self, uow: SlaMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, plan: MaintenancePlan) -> None:
+        self._uow.sla_work.plans[plan.id] = copy.deepcopy(plan)
+
+    async def get(self, plan_id: str) -> MaintenancePlan | None:
+        plan = self._uow.sla_work.plans.get(plan_id)
+        return copy.deepcopy(plan) if plan else None
+
+    async def due(self, now: datetime, limit: int) -> list[MaintenancePlan]:
+        found = sorted(
+            (p for p in self._uow.sla_work.plans.values() if p.is_due(now)), key=lambda p: p.opens_at()
+        )
+        return [copy.deepcopy(p) for p in found[:limit]]
+
+    async def update(self, plan: MaintenancePlan) -> None:
+        self._uow.sla_work.plans[plan.id] = copy.deepcopy(plan)
+
+    async def list(self, client_id: str | None = None) -> list[MaintenancePlan]:
+        return [
+            copy.deepcopy(p)
+            for p in sorted(self._uow.sla_work.plans.values(), key=lambda p: p.id)
+            if client_id is None or p.client_id == client_id
+        ]
+
+
+class SlaMemoryUnitOfWork(MemoryUnitOfWork):
+    """The memory unit of work plus `sla` and `maintenance`, committed and rolled back with the rest."""
+
+    def __init__(self, state: MemoryState, sla_state: MemorySlaState, config: SlaConfig) -> None:
+        super().__init__(state)
+        self.sla_committed = sla_state
+        self.sla_work = copy.deepcopy(sla_state)
+        self.sla = MemorySlaStore(self, config)
+        self.maintenance = MemoryMaintenancePlans(self)
+
+    async def commit(self) -> None:
+        await super().commit()
+        for name in vars(self.sla_committed):
+            setattr(self.sla_committed, name, copy.deepcopy(getattr(self.sla_work, name)))
+
+    async def rollback(self) -> None:
+        await super().rollback()
+        self.sla_work = copy.deepcopy(self.sla_committed)
+
+    async def __aenter__(self) -> SlaMemoryUnitOfWork:
+        await super().__aenter__()
+        self.sla_work = copy.deepcopy(self.sla_committed)
+        return self
+
+
+class SlaMemoryUnitOfWorkFactory(MemoryUnitOfWorkFactory):
+    """Memory units of work with the SLA store attached, over shared state."""
+
+    def __init__(
+        self,
+        state: MemoryState | None = None,
+        sla_state: MemorySlaState | None = None,
+        config: SlaConfig | None = None,
+    ) -> None:
+        super().__init__(state)
+        self.sla_state = sla_state or MemorySlaState()
+        self.config = config or DEFAULT_CONFIG
+
+    def __call__(self) -> SlaMemoryUnitOfWork:
+        return SlaMemoryUnitOfWork(self.state, self.sla_state, self.config)

@@ -12,6 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import storage.kb_tables
+import storage.sla_tables
 import storage.tables
 from storage.db import make_engine, metadata
 from storage.migrate import current, downgrade, upgrade

@@ -31,7 +31,10 @@ async def test_the_whole_loop_from_question_to_rating(
     summary = joined(got)
     assert "Проверьте заявку" in summary and "капает вода" in summary and "Невский" in summary
     got = await chat.press(ivan, "Отправить заявку")
-    assert got == ["Заявка HD-1001 оформлена. Сообщу, когда инженер её примет."]
+    # P2 opened at 12:00 Moscow time; the default policy is 24x7 with 8 hours to resolve P2: by 20:00.
+    assert got == [
+        "Заявка HD-1001 оформлена. Сообщу, когда инженер её примет.\nСрок выполнения по договору: до 20:00 пн, 2 марта."
+    ]
 
     card = joined(chat.new_texts(petrov))
     assert "Новая заявка HD-1001" in card and "Кафе «Ромашка»" in card and "openstreetmap" in card
@@ -298,7 +301,9 @@ async def test_the_question_can_be_the_description(chat: ChatDriver, anna: Perso
     await chat.press(anna, "Head office")
     await chat.press(anna, "Normal")
     got = await chat.press(anna, "Send the request")
-    assert got == ["Request HD-1001 is open. I will tell you when an engineer takes it."]
+    assert got == [
+        "Request HD-1001 is open. I will tell you when an engineer takes it.\nPromised resolution: by 12:00 PM Tue, 3 March."
+    ]
     assert next(iter(uows.state.tickets.values())).description == "the badge reader at the gate beeps red"
 
 

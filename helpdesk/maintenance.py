@@ -1,0 +1,67 @@
+"""Planned maintenance: open tickets ahead of time from `maintenance_plans`, routed like any other ticket.
+
+`open_due_maintenance(engine)` runs in one unit of work (`DialogueEngine.run_system`): each due plan opens a
+ticket through `open_ticket` as the system (the notifier routes `TicketOpened` to an engineer), gets its SLA
+timer, and moves to its next run. Plans are locked with SKIP LOCKED on PostgreSQL, so two workers never open
+the same run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from dialogue.engine import DialogueEngine
+from dialogue.ports import DialogueUnitOfWork
+from ticket_core.errors import DomainError
+from ticket_core.maintenance import MaintenancePlan, advance, plan_draft
+from ticket_core.model import Actor
+from ticket_core.sla.ports import maintenance_store
+from ticket_core.usecases import open_ticket
+from ticket_core.usecases.sla import reschedule
+
+log = logging.getLogger(__name__)
+DEFAULT_TZ = "Europe/Moscow"
+
+
+async def _tz(uow: DialogueUnitOfWork, plan: MaintenancePlan) -> str:
+    site = await uow.directory.get_site(plan.site_id) if plan.site_id else None
+    if site is not None:
+        return site.timezone
+    store = getattr(uow, "sla", None)
+    return store.config.timezone if store is not None else DEFAULT_TZ
+
+
+async def open_due_plans(uow: DialogueUnitOfWork, now: datetime, limit: int = 50) -> list[str]:
+    """Open the tickets of every due plan and advance the plans; return the new ticket ids.
+
+    A plan whose ticket cannot be opened (its client or site is gone) is deactivated and logged, so it does
+    not fail every tick.
+    """
+    store = maintenance_store(uow)
+    opened: list[str] = []
+    for plan in await store.due(now, limit):
+        tz = await _tz(uow, plan)
+        try:
+            ticket = await open_ticket(uow, Actor.system(), plan_draft(plan, tz), now)
+        except DomainError as exc:
+            log.warning("maintenance plan %s paused: %s", plan.id, exc)
+            plan.active = False
+            await store.update(plan)
+            continue
+        if getattr(uow, "sla", None) is not None:
+            await reschedule(uow, ticket, now)
+        await store.update(advance(plan, tz, now, ticket.id))
+        opened.append(ticket.id)
+    return opened
+
+
+async def open_due_maintenance(engine: DialogueEngine) -> int:
+    """Run `open_due_plans` with notifications and the outbox; return how many tickets were opened."""
+    opened: list[str] = []
+
+    async def work(uow: DialogueUnitOfWork, now: datetime) -> None:
+        opened.extend(await open_due_plans(uow, now))
+
+    await engine.run_system(work)
+    return len(opened)

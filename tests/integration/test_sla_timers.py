@@ -1,0 +1,132 @@
+"""SLA timers and alerts on SQLite and PostgreSQL: claims with SKIP LOCKED and leases, alerts once per level."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+import storage.sla_tables  # noqa: F401  (the SLA tables are part of the schema under test)
+from storage.sla_timers import install
+from storage.uow import UnitOfWorkFactory
+from tests.integration.conftest import NOW, Seed
+from ticket_core.enums import Priority
+from ticket_core.sla.clock import SlaKind
+from ticket_core.sla.ports import TimerStatus
+from ticket_core.usecases.sla import check_sla, reschedule
+
+LEASE = timedelta(seconds=60)
+
+
+@pytest.fixture
+async def sla_uows(live_uow_factory: UnitOfWorkFactory, seed: Seed) -> UnitOfWorkFactory:
+    install(live_uow_factory)
+    async with live_uow_factory() as uow:
+        await uow.directory.add_client(seed.client())
+        await uow.directory.add_contact(seed.contact())
+        await uow.commit()
+    return live_uow_factory
+
+
+async def add_due_tickets(uows: UnitOfWorkFactory, seed: Seed, n: int) -> list[str]:
+    ids = []
+    async with uows() as uow:
+        for i in range(n):
+            ticket = seed.ticket(5000 + i, created_at=NOW - timedelta(hours=30), priority=Priority.P1)
+            await uow.tickets.add(ticket)
+            await uow.sla.set_timer(ticket.id, NOW - timedelta(minutes=i), 0, TimerStatus.PENDING, NOW)
+            ids.append(ticket.id)
+        await uow.commit()
+    return ids
+
+
+async def claim(uows: UnitOfWorkFactory, worker: str, at_s: float = 0, limit: int = 10) -> list[str]:
+    async with uows() as uow:
+        timers = await uow.sla.claim_due(NOW + timedelta(seconds=at_s), worker, LEASE, limit)
+        # hold the transaction a moment so the other claimer really overlaps with it
+        await asyncio.sleep(0.05)
+        await uow.commit()
+    return [t.ticket_id for t in timers]
+
+
+async def test_two_concurrent_workers_never_claim_the_same_timer(sla_uows, seed) -> None:
+    ids = await add_due_tickets(sla_uows, seed, 40)
+    got = await asyncio.gather(*(claim(sla_uows, f"w{i}") for i in range(6)))
+    flat = [t for batch in got for t in batch]
+    assert len(flat) == len(set(flat)) == 40
+    assert set(flat) == set(ids)
+    # oldest first: the earliest due timers went out in the first claims
+    assert await claim(sla_uows, "late") == []
+
+
+async def test_a_lease_that_runs_out_lets_another_worker_take_the_timer(sla_uows, seed) -> None:
+    ids = await add_due_tickets(sla_uows, seed, 3)
+    assert sorted(await claim(sla_uows, "dead")) == sorted(ids)
+    assert await claim(sla_uows, "other", at_s=59) == []  # the dead worker's lease still holds
+    assert sorted(await claim(sla_uows, "other", at_s=61)) == sorted(ids)
+    async with sla_uows() as uow:
+        timer = await uow.sla.get_timer(ids[0])
+        assert timer is not None and timer.claimed_by == "other" and timer.attempts == 2
+        assert await uow.sla.holds_claim(ids[0], "other", NOW + timedelta(seconds=62))
+        assert not await uow.sla.holds_claim(ids[0], "dead", NOW + timedelta(seconds=62))
+
+
+async def test_each_alert_is_stored_once_per_level_and_records_who_acknowledged(sla_uows, seed) -> None:
+    [tid] = await add_due_tickets(sla_uows, seed, 1)
+    async with sla_uows() as uow:
+        assert await uow.sla.add_alert(tid, SlaKind.RESOLUTION, 1, "supervisor", NOW)
+        assert not await uow.sla.add_alert(
+            tid, SlaKind.RESOLUTION, 1, "supervisor", NOW + timedelta(minutes=1)
+        )
+        assert await uow.sla.add_alert(tid, SlaKind.RESPONSE, 1, "supervisor", NOW)
+        await uow.commit()
+    async with sla_uows() as uow:
+        assert not await uow.sla.acknowledge(tid, SlaKind.RESOLUTION, 2, "sup", NOW)  # never sent
+        assert await uow.sla.acknowledge(tid, SlaKind.RESOLUTION, 1, "sup", NOW)
+        assert not await uow.sla.acknowledge(tid, SlaKind.RESOLUTION, 1, "boss", NOW)
+        await uow.commit()
+    async with sla_uows() as uow:
+        alerts = {a.key: a for a in await uow.sla.alerts(tid)}
+    assert set(alerts) == {(SlaKind.RESOLUTION, 1), (SlaKind.RESPONSE, 1)}
+    assert alerts[(SlaKind.RESOLUTION, 1)].acknowledged_by == "sup"
+    assert alerts[(SlaKind.RESOLUTION, 1)].acknowledged_at == NOW
+
+
+async def test_concurrent_evaluations_of_one_ticket_send_each_level_once(sla_uows, seed) -> None:
+    [tid] = await add_due_tickets(sla_uows, seed, 1)  # P1 opened 30 h ago: every rung is due
+
+    async def evaluate() -> list[tuple[SlaKind, int]]:
+        async with sla_uows() as uow:
+            keys = await check_sla(uow, tid, NOW)
+            await asyncio.sleep(0.05)
+            await uow.commit()
+            return keys
+
+    results = await asyncio.gather(evaluate(), evaluate(), return_exceptions=True)
+    sent = [k for r in results if isinstance(r, list) for k in r]
+    async with sla_uows() as uow:
+        stored = [a.key for a in await uow.sla.alerts(tid)]
+        events = [e["name"] for e in await uow.events.list_for_ticket(tid) if e["name"].startswith("sla_")]
+        timer = await uow.sla.get_timer(tid)
+    levels = sorted(level for _, level in stored)
+    assert len(stored) == len(set(stored)) == len(sent) == len(events)
+    assert levels == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]  # both clocks, every rung, once
+    # nothing left to wait for: every rung of both clocks was sent
+    assert timer is not None and timer.status is TimerStatus.IDLE
+
+
+async def test_reschedule_and_the_sweep_of_tickets_without_timer(sla_uows, seed) -> None:
+    async with sla_uows() as uow:
+        ticket = seed.ticket(6000, created_at=NOW, priority=Priority.P1)
+        await uow.tickets.add(ticket)
+        await uow.commit()
+    async with sla_uows() as uow:
+        assert await uow.sla.open_tickets_without_timer(10) == [ticket.id]
+        at = await reschedule(uow, ticket, NOW)
+        await uow.commit()
+    assert at == NOW + timedelta(minutes=22, seconds=30)  # 75 % of the 30 min P1 response target
+    async with sla_uows() as uow:
+        assert await uow.sla.open_tickets_without_timer(10) == []
+        timer = await uow.sla.get_timer(ticket.id)
+    assert timer is not None and timer.due_at == at and timer.status is TimerStatus.PENDING
