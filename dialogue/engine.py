@@ -120,10 +120,7 @@ class DialogueEngine:
     async def _finish(self, uow: DialogueUnitOfWork, turn: Turn) -> None:
         await self.notifier.react(uow, turn.out, turn.now)
         await self._save_state(uow, turn)
-        for message in turn.out.messages:
-            await uow.outbox.add(
-                str(message.channel), str(message.bot), message.chat_id, message.to_dict(), turn.now
-            )
+        await _queue(uow, turn.out.messages, turn.now, turn.inbound.dedup_key)
 
     @staticmethod
     async def _save_state(uow: DialogueUnitOfWork, turn: Turn) -> None:
@@ -154,10 +151,7 @@ class DialogueEngine:
                     text,
                     thread_id=inbound.thread_id,
                 )
-                for message in out.messages:
-                    await uow.outbox.add(
-                        str(message.channel), str(message.bot), message.chat_id, message.to_dict(), now
-                    )
+                await _queue(uow, out.messages, now, inbound.dedup_key)
                 await uow.commit()
                 return out.messages
         except Exception:
@@ -176,9 +170,16 @@ class DialogueEngine:
             await work(uow, now)
             out = Outgoing(self.signer)
             await self.notifier.react(uow, out, now)
-            for message in out.messages:
-                await uow.outbox.add(
-                    str(message.channel), str(message.bot), message.chat_id, message.to_dict(), now
-                )
+            await _queue(uow, out.messages, now)
             await uow.commit()
             return out.messages
+
+
+async def _queue(
+    uow: DialogueUnitOfWork, messages: list[Outbound], now: datetime, inbound_key: str | None = None
+) -> None:
+    """Write messages to the outbox in the caller's transaction, each naming the inbound that caused it."""
+    for message in messages:
+        await uow.outbox.add(
+            str(message.channel), str(message.bot), message.chat_id, message.to_dict(), now, inbound_key
+        )

@@ -15,8 +15,16 @@ from ticket_core.ports import UnitOfWork
 class Outbox(Protocol):
     """Messages waiting to be sent."""
 
-    async def add(self, channel: str, bot: str, chat_id: str, payload: dict[str, Any], at: datetime) -> None:
-        """Queue one outgoing message (an `Outbound.to_dict()`)."""
+    async def add(
+        self,
+        channel: str,
+        bot: str,
+        chat_id: str,
+        payload: dict[str, Any],
+        at: datetime,
+        inbound_key: str | None = None,
+    ) -> None:
+        """Queue one outgoing message (an `Outbound.to_dict()`); `inbound_key` names the message that caused it."""
         ...
 
 

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         default=None, description="Bot API base URL (a local server or a fake)"
     )
     telegram_webhook_secret: str | None = None
+    telegram_set_webhook: bool = Field(
+        default=True, description="register the webhook with Telegram at start (off when ops register it)"
+    )
     telegram_staff_chat_id: str | None = Field(default=None, description="staff supergroup chat id")
     telegram_staff_framework: Literal["aiogram", "ptb"] = Field(
         default="aiogram", description="library that runs the staff bot: aiogram or python-telegram-bot (ptb)"

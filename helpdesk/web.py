@@ -36,6 +36,8 @@ def build_web_app(rt: Runtime) -> web.Application:
         for channel in rt.telegram:
             path = f"/webhook/telegram/{channel.bot_kind}"
             channel.add_webhook_route(app, path)
+            if not rt.settings.telegram_set_webhook:
+                continue
 
             async def _set(_app: web.Application, channel=channel, url=base + path) -> None:  # type: ignore[no-untyped-def]
                 await channel.set_webhook(url)

@@ -202,7 +202,10 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     Column("claimed_by", String(ID), nullable=True),
     Column("claimed_until", UtcDateTime(), nullable=True),
+    # The dedup key of the inbound message whose handling queued this row (None for system work).
+    Column("inbound_key", String(200), nullable=True),
     Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+    Index("ix_outbox_inbound_key", "inbound_key"),
     # Per-chat order checks and chat history both walk one chat's rows by id.
     Index("ix_outbox_chat", "channel", "bot", "chat_id", "id"),
 )

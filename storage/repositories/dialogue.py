@@ -20,8 +20,16 @@ class SqlOutbox:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, channel: str, bot: str, chat_id: str, payload: dict[str, Any], at: datetime) -> None:
-        """Queue one outgoing message, due at once."""
+    async def add(
+        self,
+        channel: str,
+        bot: str,
+        chat_id: str,
+        payload: dict[str, Any],
+        at: datetime,
+        inbound_key: str | None = None,
+    ) -> None:
+        """Queue one outgoing message, due at once; `inbound_key` names the message that caused it."""
         await self.session.execute(
             outbox.insert().values(
                 channel=channel,
@@ -32,6 +40,7 @@ class SqlOutbox:
                 attempts=0,
                 next_attempt_at=at,
                 created_at=at,
+                inbound_key=inbound_key,
             )
         )
 

@@ -257,10 +257,17 @@ class MemoryEvents(_Repo):
 
 
 class MemoryOutbox(_Repo):
-    async def add(self, channel: str, bot: str, chat_id: str, payload: dict[str, Any], at: datetime) -> None:
-        self.s.outbox.append(
-            {"channel": channel, "bot": bot, "chat_id": chat_id, "payload": payload, "at": at}
-        )
+    async def add(
+        self,
+        channel: str,
+        bot: str,
+        chat_id: str,
+        payload: dict[str, Any],
+        at: datetime,
+        inbound_key: str | None = None,
+    ) -> None:
+        row = {"channel": channel, "bot": bot, "chat_id": chat_id, "payload": payload, "at": at}
+        self.s.outbox.append({**row, "inbound_key": inbound_key})
 
 
 class MemoryInbound(_Repo):

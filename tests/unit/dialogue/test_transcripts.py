@@ -120,6 +120,7 @@ async def test_a_repeated_update_is_answered_once(engine, ivan: Person) -> None:
     first = await engine.handle(inbound)
     again = await engine.handle(inbound)
     assert len(first) == 1 and again == []
+    assert [row["inbound_key"] for row in engine.uow_factory.state.outbox] == ["dup-1"]
 
 
 async def test_a_forged_or_foreign_button_is_refused_and_changes_nothing(
