@@ -10,6 +10,7 @@ from dialogue import client_intake as intake
 from dialogue.cards import short
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.messages import Channel
+from dialogue.prefetch import KB_RESULTS
 from dialogue.texts import SUPPORTED, norm_lang, status_name
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, ticket_number, understand
@@ -38,6 +39,8 @@ class KnowledgeSource(Protocol):
 
 class ClientFlow:
     """Handles every message a client sends to the client bot."""
+
+    MAX_TEXT = MAX_TEXT
 
     def __init__(
         self, kb: KnowledgeSource | None, nlu: Parser | None, reopen_window: timedelta = timedelta(days=7)
@@ -93,7 +96,12 @@ class ClientFlow:
 
     # --- free text: understand, then answer from the KB
     async def _free_text(self, turn: Turn, person: ClientPerson, text: str) -> None:
-        meaning = await understand(self.nlu, text)
+        ready = turn.prefetched
+        if ready is not None and ready.fits(text, person.contact.client_id):
+            meaning = ready.meaning
+        else:
+            ready = None
+            meaning = await understand(self.nlu, text)
         intent = meaning.intent
         if intent in SMALL_TALK and len(text.split()) <= SMALL_TALK_MAX_WORDS:
             turn.say(SMALL_TALK[intent])
@@ -110,14 +118,13 @@ class ClientFlow:
         if intent == "talk_to_human":
             await self._start_relay(turn, person, meaning.entities.get("ticket_number"))
             return
-        await self._answer_from_kb(turn, person, text, meaning)
+        await self._answer_from_kb(turn, person, text, meaning, ready.kb_result if ready else None)
 
     async def _answer_from_kb(
-        self, turn: Turn, person: ClientPerson, text: str, meaning: Understanding
+        self, turn: Turn, person: ClientPerson, text: str, meaning: Understanding, result: Any = None
     ) -> None:
-        result = None
-        if self.kb is not None:
-            result = await self.kb.search(text, Reader.client(person.contact.client_id), k=5)
+        if result is None and self.kb is not None:
+            result = await self.kb.search(text, Reader.client(person.contact.client_id), k=KB_RESULTS)
         hits = list(getattr(result, "hits", []) or [])
         common: dict[str, Any] = {
             "contact_id": person.contact.id,

