@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogue import sla_alerts
+from dialogue import kb_admin, sla_alerts
 from dialogue.cards import job_buttons, job_card, short
 from dialogue.checklists import Checklists
 from dialogue.identity import StaffPerson, link_staff
@@ -68,6 +68,8 @@ class StaffFlow:
             await self._jobs(turn, person)
         elif command == "/queue" and person.actor.role in SUPERVISOR_ROLES:
             await self._queue(turn)
+        elif command == "/kb":
+            await kb_admin.on_command(turn, person, text.partition(" ")[2])
         else:
             turn.say("staff_help")
 
@@ -75,6 +77,8 @@ class StaffFlow:
         """Free text answers what the bot asked last: a note, a reason, a message for the client."""
         awaiting = turn.state.get("awaiting")
         if str(awaiting or "").startswith("sla_") and await sla_alerts.on_text(turn, person, text):
+            return
+        if awaiting == "kb_value" and await kb_admin.on_text(turn, person, text):
             return
         if not text or awaiting is None:
             turn.say("staff_nothing_pending")
@@ -121,6 +125,9 @@ class StaffFlow:
     async def _button(self, turn: Turn, person: StaffPerson, action: str) -> None:
         if action.startswith("sla:"):
             await sla_alerts.on_button(turn, person, action)
+            return
+        if action.startswith("kb:"):
+            await kb_admin.on_button(turn, person, action)
             return
         parts = action.split(":")
         head, kind, number = parts[0], parts[1], parts[2]

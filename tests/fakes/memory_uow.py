@@ -342,11 +342,16 @@ class MemoryUnitOfWork:
 class MemoryUnitOfWorkFactory:
     """Callable returning fresh units of work over one shared state."""
 
-    def __init__(self, state: MemoryState | None = None) -> None:
+    def __init__(self, state: MemoryState | None = None, extra: dict[str, Any] | None = None) -> None:
         self.state = state or MemoryState()
+        # Extra repositories shared by every unit (not rolled back), e.g. a memory `articles` repository.
+        self.extra = dict(extra or {})
 
     def __call__(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.state)
+        uow = MemoryUnitOfWork(self.state)
+        for name, repo in self.extra.items():
+            setattr(uow, name, repo)
+        return uow
 
 
 # --- SLA runtime (timers, alerts, maintenance plans): added for issue 7; the classes above are unchanged.

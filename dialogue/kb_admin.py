@@ -1,0 +1,201 @@
+"""`/kb` in the staff bot: admins list, show, create, edit, publish and unpublish KB articles in chat.
+
+Commands (admin role only; every change is a new article version authored by the admin, and search sees it
+within a second):
+  /kb                         list articles (drafts too) with their status
+  /kb show ID                 the article, with buttons to edit, publish or unpublish
+  /kb new ID Title...         a draft with that title; the next message is its body
+  /kb edit ID FIELD           the next message is the new value (title, body, audience, lang, tags)
+  /kb publish ID | /kb unpublish ID
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogue.cards import short
+from dialogue.identity import StaffPerson
+from dialogue.turn import Turn
+from kb_search.editing import EDITABLE_FIELDS, edit_field
+from kb_search.model import Article, ArticleStatus, KbError
+from ticket_core.enums import Role
+
+LIST_LIMIT = 30
+SHOW_CHARS = 1500
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "kb_forbidden": (
+        "Статьи базы знаний редактирует администратор.",
+        "Only an admin edits knowledge base articles.",
+    ),
+    "kb_usage": (
+        "/kb — список; /kb show ID; /kb new ID Заголовок; /kb edit ID поле (title, body, audience, lang, tags); "
+        "/kb publish ID; /kb unpublish ID",
+        "/kb - list; /kb show ID; /kb new ID Title; /kb edit ID field (title, body, audience, lang, tags); "
+        "/kb publish ID; /kb unpublish ID",
+    ),
+    "kb_empty": ("В базе знаний пока нет статей.", "The knowledge base has no articles yet."),
+    "kb_list": ("Статьи ({n}):\n{lines}", "Articles ({n}):\n{lines}"),
+    "kb_show": (
+        "{id} · {status} · {audience} · {lang} · v{version}\n{title}\n\n{body}",
+        "{id} · {status} · {audience} · {lang} · v{version}\n{title}\n\n{body}",
+    ),
+    "kb_not_found": ("Статьи {id} нет. /kb — список.", "There is no article {id}. /kb lists them."),
+    "kb_exists": ("Статья {id} уже есть: /kb show {id}", "Article {id} exists already: /kb show {id}"),
+    "kb_ask_body": (
+        "Черновик {id} создан. Пришлите текст статьи одним сообщением.",
+        "Draft {id} created. Send the article text in one message.",
+    ),
+    "kb_ask_value": ("Пришлите новое значение поля {field} для {id}.", "Send the new {field} for {id}."),
+    "kb_saved": ("Сохранено: {id}, версия {version}.", "Saved: {id}, version {version}."),
+    "kb_published": (
+        "{id} опубликована: клиенты найдут её в течение секунды.",
+        "{id} is published: clients will find it within a second.",
+    ),
+    "kb_unpublished": ("{id} снята с публикации.", "{id} is unpublished."),
+    "kb_bad": ("Не получилось: {error}", "That did not work: {error}"),
+    "btn_kb_publish": ("Опубликовать", "Publish"),
+    "btn_kb_unpublish": ("Снять с публикации", "Unpublish"),
+    "btn_kb_edit": ("Изменить: {field}", "Edit: {field}"),
+}
+
+
+def _t(turn: Turn, key: str, **values: object) -> str:
+    pair = TEXTS[key]
+    return (pair[0] if turn.lang == "ru" else pair[1]).format(**values)
+
+
+def _articles(turn: Turn) -> Any:
+    repo = getattr(turn.uow, "articles", None)
+    if repo is None:
+        raise KbError("the knowledge base store is not attached to this unit of work")
+    return repo
+
+
+def _may_edit(turn: Turn, person: StaffPerson) -> bool:
+    if person.actor.role is not Role.ADMIN:
+        turn.reply(_t(turn, "kb_forbidden"))
+        return False
+    return True
+
+
+async def on_command(turn: Turn, person: StaffPerson, args: str) -> None:
+    """Handle `/kb ...` from a staff member."""
+    if not _may_edit(turn, person):
+        return
+    verb, _, rest = args.strip().partition(" ")
+    rest = rest.strip()
+    try:
+        if not verb:
+            await _list(turn)
+        elif verb == "show" and rest:
+            await _show(turn, rest.split()[0])
+        elif verb == "new" and len(rest.split(maxsplit=1)) == 2:
+            article_id, title = rest.split(maxsplit=1)
+            await _new(turn, person, article_id, title)
+        elif verb == "edit" and len(rest.split()) == 2 and rest.split()[1] in EDITABLE_FIELDS:
+            article_id, field = rest.split()
+            await _ask_value(turn, article_id, field)
+        elif verb in ("publish", "unpublish") and rest:
+            await _set_status(turn, person, rest.split()[0], verb == "publish")
+        else:
+            turn.reply(_t(turn, "kb_usage"))
+    except KbError as error:
+        turn.reply(_t(turn, "kb_bad", error=error))
+
+
+async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
+    """Buttons under /kb show: kb:p:ID (publish), kb:u:ID (unpublish), kb:e:FIELD:ID (edit a field)."""
+    if not _may_edit(turn, person):
+        return
+    parts = action.split(":", 3)
+    try:
+        if parts[1] in ("p", "u") and len(parts) == 3:
+            await _set_status(turn, person, parts[2], parts[1] == "p")
+        elif parts[1] == "e" and len(parts) == 4 and parts[2] in EDITABLE_FIELDS:
+            await _ask_value(turn, parts[3], parts[2])
+        else:
+            turn.say("bad_button")
+    except KbError as error:
+        turn.reply(_t(turn, "kb_bad", error=error))
+
+
+async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
+    """The value the admin was asked for; return False when nothing KB-related was pending."""
+    awaiting = turn.state.get("awaiting")
+    if awaiting != "kb_value" or not _may_edit(turn, person):
+        return False
+    article_id, field = turn.state.pop("kb_article"), turn.state.pop("kb_field")
+    turn.state.pop("awaiting", None)
+    try:
+        article = await _get(turn, article_id)
+        saved = await _articles(turn).upsert(edit_field(article, field, text), person.member.id)
+        turn.reply(_t(turn, "kb_saved", id=saved.id, version=saved.version))
+    except KbError as error:
+        turn.reply(_t(turn, "kb_bad", error=error))
+    return True
+
+
+async def _get(turn: Turn, article_id: str) -> Article:
+    article: Article | None = await _articles(turn).get(article_id)
+    if article is None:
+        raise KbError(_t(turn, "kb_not_found", id=article_id))
+    return article
+
+
+async def _list(turn: Turn) -> None:
+    articles: list[Article] = await _articles(turn).list()
+    if not articles:
+        turn.reply(_t(turn, "kb_empty"))
+        return
+    lines = [
+        f"{'✅' if a.published else '📝'} {a.id} — {short(a.title, 60)} ({a.lang}, {a.audience})"
+        for a in articles
+    ]
+    turn.reply(_t(turn, "kb_list", n=len(articles), lines="\n".join(lines[:LIST_LIMIT])))
+
+
+async def _show(turn: Turn, article_id: str) -> None:
+    a = await _get(turn, article_id)
+    status_button = (
+        ("btn_kb_unpublish", f"kb:u:{a.id}") if a.published else ("btn_kb_publish", f"kb:p:{a.id}")
+    )
+    rows = [
+        [(_t(turn, status_button[0]), status_button[1])],
+        [(_t(turn, "btn_kb_edit", field=f), f"kb:e:{f}:{a.id}") for f in ("title", "body")],
+    ]
+    text = _t(
+        turn, "kb_show", id=a.id, status=a.status, audience=a.audience, lang=a.lang, version=a.version,
+        title=a.title, body=short(a.body, SHOW_CHARS),
+    )  # fmt: skip
+    turn.reply(text, [r for r in rows if all(len(p.encode()) <= 40 for _, p in r)])
+
+
+async def _new(turn: Turn, person: StaffPerson, article_id: str, title: str) -> None:
+    repo = _articles(turn)
+    if await repo.get(article_id) is not None:
+        turn.reply(_t(turn, "kb_exists", id=article_id))
+        return
+    draft = Article(
+        id=article_id,
+        title=title,
+        body=title,
+        lang=turn.lang,
+        status=ArticleStatus.DRAFT,
+        updated_at=turn.now,
+    ).validated()
+    await repo.upsert(draft, person.member.id)
+    turn.state.update(awaiting="kb_value", kb_article=article_id, kb_field="body")
+    turn.reply(_t(turn, "kb_ask_body", id=article_id))
+
+
+async def _ask_value(turn: Turn, article_id: str, field: str) -> None:
+    await _get(turn, article_id)
+    turn.state.update(awaiting="kb_value", kb_article=article_id, kb_field=field)
+    turn.reply(_t(turn, "kb_ask_value", id=article_id, field=field))
+
+
+async def _set_status(turn: Turn, person: StaffPerson, article_id: str, publish: bool) -> None:
+    status = ArticleStatus.PUBLISHED if publish else ArticleStatus.DRAFT
+    saved = await _articles(turn).set_status(article_id, status, person.member.id)
+    turn.reply(_t(turn, "kb_published" if publish else "kb_unpublished", id=saved.id))
