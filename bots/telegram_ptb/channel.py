@@ -12,32 +12,27 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
-from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bots.ratelimit import RateLimiter
-from bots.telegram.channel import TelegramSetupError
-from bots.telegram.ordering import ChatQueues
-from bots.telegram.sender import TelegramLimits
-from bots.telegram.webhook import derive_secret, make_webhook_handler
-from bots.telegram_ptb.commands import check_commands
-from bots.telegram_ptb.handlers import ALLOWED_UPDATES, build_handlers
+from bots.telegram_common.channel import TelegramChannelBase, wait_handled
+from bots.telegram_common.commands import check_commands
+from bots.telegram_common.errors import TelegramSetupError
+from bots.telegram_common.inbound import ALLOWED_UPDATES
+from bots.telegram_common.limits import TelegramLimits
+from bots.telegram_ptb.handlers import build_handlers
 from bots.telegram_ptb.redact import install_token_redaction
 from bots.telegram_ptb.sender import PtbSender
-from dialogue.messages import Bot, Inbound, Outbound
+from dialogue.messages import Inbound, Outbound
 
 log = logging.getLogger(__name__)
 
-SEEN_UPDATES = 4096  # update ids remembered to drop a repeat (Telegram re-sends after a slow webhook answer)
-DRAIN_TIMEOUT_S = 10.0  # how long stop() lets queued messages finish
 SEND_CONNECTIONS = 64  # concurrent sends; PTB's default pool of 1 would serialise every chat's replies
 RETRY_START_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # waits between tries when Telegram is unreachable at start
 
@@ -57,42 +52,14 @@ def check_token(token: str) -> None:
         raise ValueError("a Telegram bot token looks like 123456:ABC-def...; copy it from @BotFather")
 
 
-class PtbTelegramChannel:
-    """The Telegram adapter for ONE bot on python-telegram-bot: converts updates to `Inbound`, sends `Outbound`.
+class PtbTelegramChannel(TelegramChannelBase):
+    """The Telegram adapter for ONE bot on python-telegram-bot (arguments: see `TelegramChannelBase`)."""
 
-    Args:
-        bot_kind: which of our bots this is (client or staff).
-        token: the bot token from @BotFather.
-        on_inbound: called once per message or button press; its result is ignored and its errors are
-            logged (replies are the engine's business, they come back through `send`).
-        api_base: Bot API base URL, e.g. a local `telegram-bot-api` server or a test fake; None is
-            api.telegram.org.
-        webhook_secret: the secret Telegram must echo in `X-Telegram-Bot-Api-Secret-Token`; when None a
-            secret is derived from the token, so a webhook is never unguarded.
-        limits: send rate limits (`TelegramLimits.none()` switches them off).
-        limiter: a shared rate limiter (one per process is enough).
-        polling_timeout: seconds a getUpdates long poll may wait.
-
-    Raises:
-        ValueError: the token is not shaped like a bot token.
-    """
-
-    def __init__(
-        self,
-        bot_kind: Bot,
-        token: str,
-        on_inbound: Callable[[Inbound], Awaitable[object]],
-        *,
-        api_base: str | None = None,
-        webhook_secret: str | None = None,
-        limits: TelegramLimits | None = None,
-        limiter: RateLimiter | None = None,
-        polling_timeout: int = 30,
+    def _connect(
+        self, token: str, api_base: str | None, limits: TelegramLimits, limiter: RateLimiter | None
     ) -> None:
         check_token(token)
         install_token_redaction()
-        self.bot_kind = Bot(bot_kind)
-        self._on_inbound = on_inbound
         self._bot_id = int(token.partition(":")[0])
         # Our own request objects, so sends work (and are closed) without initialize(), which calls getMe.
         self._request = HTTPXRequest(connection_pool_size=SEND_CONNECTIONS, pool_timeout=5.0)
@@ -110,11 +77,7 @@ class PtbTelegramChannel:
         self.application.add_handlers(build_handlers(self.bot_kind, self._accept))
         self.application.add_error_handler(self._on_handler_error)
         self.bot = self.application.bot
-        self.webhook_secret = webhook_secret or derive_secret(token)
-        self.sender = PtbSender(self.bot, limits or TelegramLimits(), limiter)
-        self.polling_timeout = polling_timeout
-        self._queues = ChatQueues(self._on_inbound)
-        self._seen: OrderedDict[int, None] = OrderedDict()
+        self.sender = PtbSender(self.bot, limits, limiter)
         self._init_lock = asyncio.Lock()
         self._initialized = False
         self._starting: asyncio.Task[None] | None = None
@@ -125,11 +88,7 @@ class PtbTelegramChannel:
     # --- receiving -------------------------------------------------------------------------------
 
     async def start_polling(self) -> None:
-        """Start reading updates by long polling in the background (drops a webhook first).
-
-        Raises:
-            TelegramSetupError: Telegram rejected the token.
-        """
+        """Start PTB's Updater polling in the background, retrying while Telegram is unreachable."""
         updater = self.application.updater
         if (updater is not None and updater.running) or (self._starting and not self._starting.done()):
             return
@@ -145,16 +104,8 @@ class PtbTelegramChannel:
                 self._start_when_reachable(), name=f"telegram-ptb-start-{self.bot_kind}"
             )
 
-    def add_webhook_route(self, app: web.Application, path: str) -> None:
-        """Serve Telegram's webhook posts for this bot at `path` on `app`."""
-        app.router.add_post(path, make_webhook_handler(self.webhook_secret, self.feed_webhook_update))
-
     async def set_webhook(self, url: str) -> None:
-        """Ask Telegram to post this bot's updates to `url` (https) with our secret token.
-
-        Raises:
-            TelegramSetupError: Telegram refused (bad token, not https, unreachable host...).
-        """
+        """Initialise PTB and ask Telegram to post this bot's updates to `url` (see the base class)."""
         try:
             await self._initialize()
             await self.bot.set_webhook(
@@ -163,12 +114,10 @@ class PtbTelegramChannel:
         except TelegramSetupError:
             raise
         except TelegramError as e:
-            raise TelegramSetupError(
-                f"Telegram refused the {self.bot_kind} bot webhook {url}: {e.message}"
-            ) from e
+            raise self._webhook_refused(url, e.message) from e
 
     async def feed_webhook_update(self, update: dict[str, Any]) -> None:
-        """Handle one update posted to the webhook; return when the app has handled it.
+        """Process one webhook update in PTB's Application; return when the app has handled it.
 
         Raises:
             ValueError: the update is not in the Bot API's shape.
@@ -190,20 +139,12 @@ class PtbTelegramChannel:
             await self.application.process_update(parsed)
         finally:
             _webhook_waits.reset(reset)
-        for done in waits:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(done)
+        await wait_handled(waits)
 
     async def _accept(self, update_id: int, inbound: Inbound) -> None:
-        if update_id in self._seen:
-            log.info("dropping repeated Telegram update %s", inbound.dedup_key)
-            return
-        self._seen[update_id] = None
-        if len(self._seen) > SEEN_UPDATES:
-            self._seen.popitem(last=False)
-        done = self._queues.submit(inbound)
+        done = self._submit(update_id, inbound)
         waits = _webhook_waits.get()
-        if waits is not None:
+        if waits is not None and done is not None:
             waits.append(done)
 
     async def _on_handler_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -235,10 +176,7 @@ class PtbTelegramChannel:
                 await self.application.initialize()
             except InvalidToken as e:
                 # Not e.message: PTB puts the whole token in it.
-                raise TelegramSetupError(
-                    f"Telegram rejected the {self.bot_kind} bot token (Unauthorized); "
-                    f"check TELEGRAM_{str(self.bot_kind).upper()}_TOKEN"
-                ) from e
+                raise self._token_rejected("Unauthorized") from e
             self._initialized = True
             log.info("Telegram %s bot @%s ready (python-telegram-bot)", self.bot_kind, self.bot.username)
 
@@ -274,21 +212,12 @@ class PtbTelegramChannel:
     # --- sending ---------------------------------------------------------------------------------
 
     async def send(self, out: Outbound) -> None:
-        """Send one Outbound to its chat.
-
-        Raises:
-            DeliveryError: see `PtbSender.send`.
-        """
+        """Send one Outbound to its chat through PTB (see `TelegramSender.send`)."""
         await self._request.initialize()  # a no-op unless stop() closed the HTTP client
         await self.sender.send(out)
 
     async def set_commands(self, commands: list[tuple[str, str]], lang: str | None = None) -> None:
-        """Set the bot's command menu, for users of language `lang` (None: everyone else).
-
-        Raises:
-            ValueError: a command name is not 1-32 of a-z, 0-9, _ or a description is not 1-256 characters.
-            DeliveryError: Telegram refused or could not be reached.
-        """
+        """Set the bot's command menu through PTB (see the base class)."""
         items = [BotCommand(name, description) for name, description in check_commands(commands, lang)]
         await self._request.initialize()
         await self.sender.call(
@@ -298,7 +227,7 @@ class PtbTelegramChannel:
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def stop(self) -> None:
-        """Stop polling, let queued messages finish (up to 10 s), close the HTTP clients. Idempotent."""
+        """Stop PTB's Updater and Application, let queued messages finish (up to 10 s), close. Idempotent."""
         starting, self._starting = self._starting, None
         if starting is not None and not starting.done():
             starting.cancel()
@@ -309,16 +238,10 @@ class PtbTelegramChannel:
             await updater.stop()
         if self.application.running:
             await self.application.stop()
-        await self._queues.drain(DRAIN_TIMEOUT_S)
+        await self._drain()
         async with self._init_lock:
             await self.application.shutdown()
             self._initialized = False
         # Closed here too: sends without initialize() open them, and PTB's shutdown skips them then.
         await self._request.shutdown()
         await self._updates_request.shutdown()
-
-    async def __aenter__(self) -> PtbTelegramChannel:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bots.telegram_ptb.inbound import callback_to_inbound, is_user_content, message_to_inbound
+from bots.telegram_common.inbound import update_to_inbound
 from dialogue.messages import Bot, Inbound
 
 log = logging.getLogger(__name__)
@@ -18,21 +18,17 @@ log = logging.getLogger(__name__)
 # accept(update_id, inbound): hand the converted update over to the channel.
 Accept = Callable[[int, Inbound], Awaitable[None]]
 
-# The update types these handlers read; polling and the webhook ask Telegram for exactly these.
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
-
 
 def build_handlers(bot_kind: Bot, accept: Accept) -> list[BaseHandler[Update, Any, None]]:
     """Return the handlers that convert updates of one bot and hand them to `accept`."""
 
+    async def hand_over(update: Update) -> None:
+        inbound = update_to_inbound(bot_kind, update.to_dict())
+        if inbound is not None:
+            await accept(update.update_id, inbound)
+
     async def on_message(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.message or update.edited_message
-        if message is None:
-            return
-        if not is_user_content(message):
-            log.debug("skipping service message in chat %s", message.chat.id)
-            return
-        await accept(update.update_id, message_to_inbound(bot_kind, update.update_id, message))
+        await hand_over(update)
 
     async def on_callback(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -44,9 +40,7 @@ def build_handlers(bot_kind: Bot, accept: Accept) -> list[BaseHandler[Update, An
         except TelegramError as e:
             # An old query (after a restart) cannot be answered any more; the press still counts.
             log.warning("answerCallbackQuery failed: %s", e)
-        if query.data is None:
-            return  # a game button; we offer none
-        await accept(update.update_id, callback_to_inbound(bot_kind, update.update_id, query))
+        await hand_over(update)
 
     return [
         MessageHandler(filters.UpdateType.MESSAGES, on_message),

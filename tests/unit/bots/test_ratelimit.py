@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bots.ratelimit import Rate, RateLimiter
-from bots.telegram.sender import TelegramLimits
+from bots.telegram_common import TelegramLimits
 from dialogue.messages import Bot, Channel, Outbound
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.unit.bots.conftest import ChannelFactory
+from tests.support.telegram_fixtures import ChannelFactory
 
 
 class FakeTime:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bots.telegram.text import escape, split_text, tg_len
+from bots.telegram_common.text import escape, split_text, tg_len
 
 
 def test_escape_only_what_html_mode_needs() -> None:

@@ -6,6 +6,7 @@ import ast
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -13,13 +14,11 @@ from aiohttp import web
 
 import bots.telegram_ptb
 import bots.telegram_ptb.channel as ptb_channel
-from bots.telegram import TelegramSetupError
-from bots.telegram_ptb import PtbTelegramChannel
+from bots.telegram_ptb import PtbTelegramChannel, TelegramSetupError
 from bots.telegram_ptb.channel import check_token
 from dialogue.messages import Bot, Channel, Outbound
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.unit.bots.conftest import Inbox
-from tests.unit.bots_ptb.conftest import ChannelFactory
+from tests.support.telegram_fixtures import ChannelFactory, Inbox, serve
 
 PATH = "/webhook/telegram/staff"
 
@@ -80,11 +79,7 @@ async def test_webhook_mode_initialises_once_and_never_polls(
     channel = await make_channel(bot_kind=Bot.STAFF, webhook_secret="k")
     app = web.Application()
     channel.add_webhook_route(app, PATH)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}{PATH}"
+    runner, url = await serve(app, PATH)
     try:
         for n in range(3):
             update = api.push_text(chat_id=-100, user_id=5, text=f"m{n}", chat_type="supergroup")
@@ -106,14 +101,14 @@ async def test_conversion_bug_is_logged_and_the_next_update_still_handled(
 ) -> None:
     from bots.telegram_ptb import handlers
 
-    real = handlers.message_to_inbound
+    real = handlers.update_to_inbound
 
-    def sometimes_broken(bot_kind: Bot, update_id: int, message: object) -> object:
-        if getattr(message, "text", None) == "crash":
+    def sometimes_broken(bot_kind: Bot, update: dict[str, Any]) -> object:
+        if update["message"].get("text") == "crash":
             raise KeyError("a field we did not expect")
-        return real(bot_kind, update_id, message)  # type: ignore[arg-type]
+        return real(bot_kind, update)
 
-    monkeypatch.setattr(handlers, "message_to_inbound", sometimes_broken)
+    monkeypatch.setattr(handlers, "update_to_inbound", sometimes_broken)
     channel = await make_channel()
     await channel.start_polling()
 
@@ -179,10 +174,7 @@ async def test_webhook_answers_500_while_telegram_cannot_be_reached(
     channel = await make_channel(webhook_secret="k")
     app = web.Application()
     channel.add_webhook_route(app, PATH)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}{PATH}"
+    runner, url = await serve(app, PATH)
     api.fail_next("getMe", status=502)
     try:
         update = api.push_text(chat_id=42, user_id=42, text="later")

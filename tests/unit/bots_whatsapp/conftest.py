@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,31 +10,14 @@ import pytest
 from aiohttp import web
 
 from bots.whatsapp import MemoryServiceWindowStore, WhatsAppChannel
-from dialogue.messages import Inbound
 from tests.fakes.whatsapp_api import DEFAULT_APP_SECRET, FakeGraphAPI
+from tests.support.telegram_fixtures import Inbox, inbox, no_leftover_tasks, serve
+
+__all__ = ["CLIENT", "PATH", "VERIFY_TOKEN", "Hooked", "Inbox", "inbox", "no_leftover_tasks", "open_window"]
 
 VERIFY_TOKEN = "verify-me-please"
 PATH = "/webhook/whatsapp"
 CLIENT = "79161234567"
-
-
-class Inbox:
-    """Collects what the channel hands to the app; `wait(n)` waits until n have arrived."""
-
-    def __init__(self) -> None:
-        self.items: list[Inbound] = []
-        self._arrived = asyncio.Event()
-
-    async def __call__(self, inbound: Inbound) -> None:
-        self.items.append(inbound)
-        self._arrived.set()
-
-    async def wait(self, count: int, within_s: float = 5.0) -> list[Inbound]:
-        async with asyncio.timeout(within_s):
-            while len(self.items) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
-        return self.items
 
 
 @dataclass
@@ -47,25 +29,10 @@ class Hooked:
     window: MemoryServiceWindowStore
 
 
-@pytest.fixture(autouse=True)
-async def no_leftover_tasks() -> AsyncIterator[None]:
-    """Fail a test that leaves background tasks running (chat queues, read receipts)."""
-    yield
-    await asyncio.sleep(0)
-    current = asyncio.current_task()
-    leftover = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    assert not leftover, f"tasks left running: {leftover}"
-
-
 @pytest.fixture
 async def api() -> AsyncIterator[FakeGraphAPI]:
     async with FakeGraphAPI() as fake:
         yield fake
-
-
-@pytest.fixture
-def inbox() -> Inbox:
-    return Inbox()
 
 
 ChannelFactory = Callable[..., Awaitable[Hooked]]
@@ -92,15 +59,11 @@ async def make_channel(api: FakeGraphAPI, inbox: Inbox) -> AsyncIterator[Channel
         channel = WhatsAppChannel(on_inbound, **options)  # type: ignore[arg-type]
         app = web.Application()
         channel.add_routes(app, PATH)
-        runner = web.AppRunner(app, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
+        runner, url = await serve(app, PATH)
         made.append((channel, runner))
-        port = runner.addresses[0][1]
         store = options["window"]
         assert isinstance(store, MemoryServiceWindowStore)
-        return Hooked(channel, f"http://127.0.0.1:{port}{PATH}", store)
+        return Hooked(channel, url, store)
 
     yield make
     for channel, runner in made:

@@ -476,8 +476,12 @@ async def test_supervisor_queue(chat: ChatDriver, ivan: Person, petrov: Person, 
     assert got == ["/jobs — мои заявки. Кнопки под карточкой — действия по заявке."]
 
 
-async def test_the_kb_is_searched_once_per_question_as_that_client(chat: ChatDriver, anna: Person, kb) -> None:
+async def test_the_kb_is_searched_once_per_question_as_that_client(
+    chat: ChatDriver, anna: Person, kb
+) -> None:
     await chat.say(anna, "how do I connect to the VPN?")
     await chat.say(anna, "/new")
-    await chat.say(anna, "the VPN app says wrong password")  # a form is open: this is a description, not a question
+    await chat.say(
+        anna, "the VPN app says wrong password"
+    )  # a form is open: this is a description, not a question
     assert [(q, r.client_id) for q, r in kb.queries] == [("how do I connect to the VPN?", "acme")]

@@ -1,10 +1,11 @@
-"""Checking a bot command menu before it goes to Telegram (the same rules as the aiogram adapter)."""
+"""Checking a bot command menu before it goes to Telegram."""
 
 from __future__ import annotations
 
 import re
 
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
+_LANG = re.compile(r"[a-z]{2}")
 
 
 def check_commands(commands: list[tuple[str, str]], lang: str | None) -> list[tuple[str, str]]:
@@ -22,6 +23,6 @@ def check_commands(commands: list[tuple[str, str]], lang: str | None) -> list[tu
         if not 1 <= len(description.strip()) <= 256:
             raise ValueError(f"command {name!r}: the description must be 1-256 characters")
         items.append((name, description.strip()))
-    if lang is not None and not re.fullmatch(r"[a-z]{2}", lang):
+    if lang is not None and not _LANG.fullmatch(lang):
         raise ValueError(f"language {lang!r}: use a two-letter ISO 639-1 code such as 'ru' or 'en'")
     return items

@@ -1,13 +1,15 @@
-"""Channel-neutral `Outbound` -> the Bot API sends that deliver it, in order (python-telegram-bot types).
+"""Channel-neutral `Outbound` -> the Bot API sends that deliver it, in order, as plain values.
 
-The same rules as the aiogram adapter's `bots.telegram.outbound.plan_outbound`, which builds aiogram method
-objects and so cannot be shared; text escaping and splitting are shared (`bots.telegram.text`):
+Planning is pure (no I/O, no framework), so every rule is testable on its own and both adapters send the
+same calls; each adapter only turns a `SendStep` into its library's call:
 
-- text is plain: HTML-escaped, sent with parse_mode=HTML, split when longer than 4096 characters;
+- text is plain: it is HTML-escaped and sent with parse_mode=HTML, split into several messages when it is
+  longer than 4096 characters;
 - media go out as sendPhoto / sendVideo / sendDocument / sendAudio; the text rides as the caption of the
   first one when it fits in 1024 characters, otherwise it is sent as its own message first;
 - inline buttons go on the last message; a request for a contact or a location is a one-time reply
-  keyboard, which cannot share a message with inline buttons, so then it gets a short message of its own.
+  keyboard, which Telegram cannot put on the same message as inline buttons, so then it gets a short
+  message of its own.
 """
 
 from __future__ import annotations
@@ -16,20 +18,20 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
-
-# The reply-keyboard labels are the aiogram adapter's, so a person sees the same words on either stack.
-from bots.telegram.outbound import _LABELS as REPLY_LABELS
-from bots.telegram.outbound import CALLBACK_DATA_LIMIT, UnsendableError, chat_ref
-from bots.telegram.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, fits, split_text
+from bots.telegram_common.errors import UnsendableError
+from bots.telegram_common.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, fits, split_text
 from dialogue.messages import Button, Outbound
 
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
+
 _CYRILLIC = re.compile("[а-яёА-ЯЁ]")
-
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
-
-__all__ = ["Markup", "SendKind", "SendStep", "UnsendableError", "inline_keyboard", "plan_outbound"]
+# Labels of the reply-keyboard buttons, in the Outbound's language (or the text's script when it has none).
+REPLY_LABELS = {
+    "ru": {"contact": "📱 Отправить номер телефона", "location": "📍 Отправить местоположение"},
+    "en": {"contact": "📱 Share phone number", "location": "📍 Share location"},
+}
 
 
 class SendKind(StrEnum):
@@ -41,6 +43,11 @@ class SendKind(StrEnum):
     DOCUMENT = "sendDocument"
     AUDIO = "sendAudio"
 
+    @property
+    def media_field(self) -> str:
+        """The parameter that carries the file ('photo', 'video', ...); 'text' for a message."""
+        return "text" if self is SendKind.MESSAGE else self.value.removeprefix("send").lower()
+
 
 _MEDIA_KINDS = {
     "photo": SendKind.PHOTO,
@@ -48,6 +55,55 @@ _MEDIA_KINDS = {
     "document": SendKind.DOCUMENT,
     "audio": SendKind.AUDIO,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class InlineButton:
+    """A button under a message: it sends `callback_data` back, or opens `url`."""
+
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InlineKeyboard:
+    """Rows of buttons under a message."""
+
+    rows: tuple[tuple[InlineButton, ...], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the `InlineKeyboardMarkup` as the Bot API's JSON."""
+        return {
+            "inline_keyboard": [
+                [{k: v for k, v in dataclasses.asdict(b).items() if v is not None} for b in row]
+                for row in self.rows
+            ]
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyButton:
+    """A button of the keyboard that replaces the phone's keyboard: shares a contact or a location."""
+
+    text: str
+    request_contact: bool = False
+    request_location: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyKeyboard:
+    """A one-time, resized reply keyboard of one row."""
+
+    buttons: tuple[ReplyButton, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the `ReplyKeyboardMarkup` as the Bot API's JSON."""
+        row = [{k: v for k, v in dataclasses.asdict(b).items() if v} for b in self.buttons]
+        return {"keyboard": [row], "resize_keyboard": True, "one_time_keyboard": True}
+
+
+Markup = InlineKeyboard | ReplyKeyboard
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +129,14 @@ class SendStep:
     def to_chat(self, chat_id: int | str) -> SendStep:
         """Return the same step addressed to another chat (a group that became a supergroup)."""
         return dataclasses.replace(self, chat_id=chat_id)
+
+
+def chat_ref(chat_id: str) -> int | str:
+    """Return the chat id as Telegram wants it: a number, or an @channel username as is."""
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id
 
 
 def plan_outbound(out: Outbound) -> list[SendStep]:
@@ -109,34 +173,38 @@ def plan_outbound(out: Outbound) -> list[SendStep]:
         if bare:
             steps[bare[0]] = dataclasses.replace(steps[bare[0]], reply_markup=reply)
         else:
-            label = reply.keyboard[0][0].text
+            label = reply.buttons[0].text
             steps.append(SendStep(SendKind.MESSAGE, chat, escape(label), None, thread, reply))
     return steps
 
 
-def inline_keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
-    """Build the inline keyboard for button rows (None when there are no buttons)."""
-    keyboard = [[_inline_button(button) for button in row] for row in rows if row]
-    return InlineKeyboardMarkup(keyboard) if keyboard else None
+def inline_keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboard | None:
+    """Build the inline keyboard for button rows (None when there are no buttons).
+
+    Raises:
+        UnsendableError: a button has neither payload nor url, or its payload is over 64 bytes.
+    """
+    keyboard = tuple(tuple(_inline_button(button) for button in row) for row in rows if row)
+    return InlineKeyboard(keyboard) if keyboard else None
 
 
-def reply_keyboard(out: Outbound) -> ReplyKeyboardMarkup | None:
-    """Build the one-time reply keyboard that asks for a contact or a location (None when not asked)."""
+def reply_keyboard(out: Outbound) -> ReplyKeyboard | None:
+    """Build the one-time keyboard that asks for a contact or a location (None when not asked)."""
     if not (out.request_contact or out.request_location):
         return None
     lang = out.lang if out.lang in REPLY_LABELS else ("ru" if _CYRILLIC.search(out.text or "") else "en")
     labels = REPLY_LABELS[lang]
-    row: list[KeyboardButton] = []
+    row: list[ReplyButton] = []
     if out.request_contact:
-        row.append(KeyboardButton(labels["contact"], request_contact=True))
+        row.append(ReplyButton(labels["contact"], request_contact=True))
     if out.request_location:
-        row.append(KeyboardButton(labels["location"], request_location=True))
-    return ReplyKeyboardMarkup([row], resize_keyboard=True, one_time_keyboard=True)
+        row.append(ReplyButton(labels["location"], request_location=True))
+    return ReplyKeyboard(tuple(row))
 
 
-def _inline_button(button: Button) -> InlineKeyboardButton:
+def _inline_button(button: Button) -> InlineButton:
     if button.url:
-        return InlineKeyboardButton(button.text, url=button.url)
+        return InlineButton(button.text, url=button.url)
     if not button.payload:
         raise UnsendableError(f"button {button.text!r} has neither a payload nor a url")
     if len(button.payload.encode("utf-8")) > CALLBACK_DATA_LIMIT:
@@ -145,7 +213,7 @@ def _inline_button(button: Button) -> InlineKeyboardButton:
             f"button {button.text!r}: payload is {len(button.payload.encode())} bytes, "
             f"Telegram allows {CALLBACK_DATA_LIMIT}"
         )
-    return InlineKeyboardButton(button.text, callback_data=button.payload)
+    return InlineButton(button.text, callback_data=button.payload)
 
 
 def _text(chat: int | str, piece: str, thread: int | None) -> SendStep:

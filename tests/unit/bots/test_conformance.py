@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
 import pytest
+import telegram
+from aiogram import types as aiogram_types
 from aiohttp import web
 
 from bots.ratelimit import Rate
-from bots.telegram import TelegramChannel, TelegramLimits, TelegramSetupError
-from bots.telegram.text import tg_len
+from bots.telegram import TelegramChannel
+from bots.telegram.handlers import update_dict
+from bots.telegram_common import TelegramLimits, TelegramSetupError
+from bots.telegram_common.inbound import update_to_inbound
+from bots.telegram_common.text import tg_len
 from bots.telegram_ptb import PtbTelegramChannel
 from dialogue.messages import Bot, Button, Channel, Contact, DeliveryError, Inbound, Location, Media, Outbound
 from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegramAPI
-from tests.unit.bots.conftest import Inbox
-from tests.unit.bots_ptb.conftest import ChannelFactory
+from tests.support.telegram_fixtures import ChannelFactory, Inbox, serve
 
 # PTB 22 itself reads RetryAfter.retry_after while building the error, which warns about a future type.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -324,21 +328,12 @@ async def test_unreachable_api_at_start_is_not_fatal(make_channel: ChannelFactor
 # --- receiving by webhook ---------------------------------------------------------------------------
 
 
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    return runner, f"http://127.0.0.1:{port}{PATH}"
-
-
 @pytest.fixture
 async def hooked(make_channel: ChannelFactory) -> AsyncIterator[tuple[Any, str]]:
     channel = await make_channel(webhook_secret=SECRET)
     app = web.Application()
     channel.add_webhook_route(app, PATH)
-    runner, url = await serve(app)
+    runner, url = await serve(app, PATH)
     yield channel, url
     await runner.cleanup()
 
@@ -367,7 +362,7 @@ async def test_good_secret_is_handled_before_the_answer(
     channel = await make_channel(webhook_secret=SECRET, on_inbound=slow_app)
     app = web.Application()
     channel.add_webhook_route(app, PATH)
-    runner, slow_url = await serve(app)
+    runner, slow_url = await serve(app, PATH)
     try:
         status = await api.post_to_webhook(slow_url, {"update_id": 501, **_text_message(42, "hi")}, SECRET)
     finally:
@@ -692,3 +687,98 @@ async def test_sends_to_one_chat_are_paced(api: FakeTelegramAPI, make_channel: C
     [to_43] = [c.at for c in api.calls_to("sendMessage") if c.params["chat_id"] == 43]
     assert to_42[1] - to_42[0] >= 0.15, "the second message to one chat went out at once"
     assert to_43 - to_42[0] < 0.15, "another chat was held up"
+
+
+# --- the update dict each framework hands to the shared conversion ------------------------------------
+
+_USER = {"id": 7, "is_bot": False, "first_name": "Ivan", "last_name": "P", "language_code": "ru"}
+_GROUP = {"id": -1001, "type": "supergroup", "title": "Staff", "is_forum": True}
+_PRIVATE = {"id": 7, "type": "private", "first_name": "Ivan"}
+
+
+def _msg(**fields: object) -> dict[str, object]:
+    return {"message_id": 3, "date": 1700000000, "chat": _PRIVATE, "from": _USER, **fields}
+
+
+def _file(file_id: str, **fields: object) -> dict[str, object]:
+    return {"file_id": file_id, "file_unique_id": f"u-{file_id}", **fields}
+
+
+RAW_UPDATES: dict[str, dict[str, Any]] = {
+    "text in a forum topic": {
+        "message": _msg(chat=_GROUP, text="/jobs", message_thread_id=77, is_topic_message=True)
+    },
+    "reply in a plain group": {"message": _msg(chat=_GROUP, text="ok", message_thread_id=5)},
+    "edited": {"edited_message": _msg(text="fixed", edit_date=1700000100)},
+    "photo sizes": {
+        "message": _msg(
+            caption="шильдик",
+            photo=[
+                _file("big", width=1280, height=960, file_size=90000),
+                _file("small", width=90, height=67),
+            ],
+        )
+    },
+    "video note": {"message": _msg(video_note=_file("VN", length=240, duration=3))},
+    "voice": {"message": _msg(voice=_file("V1", duration=2, mime_type="audio/ogg"))},
+    "document": {"message": _msg(document=_file("D1", mime_type="application/pdf"), caption="акт")},
+    "contact of someone else": {"message": _msg(contact={"phone_number": "+7900", "first_name": "Boris"})},
+    "location": {"message": _msg(location={"latitude": 55.75, "longitude": 37.61})},
+    "anonymous admin": {
+        "message": {
+            "message_id": 4,
+            "date": 1700000000,
+            "chat": _GROUP,
+            "sender_chat": _GROUP,
+            "text": "from the admins",
+        }
+    },
+    "button in a topic": {
+        "callback_query": {
+            "id": "q1",
+            "from": _USER,
+            "chat_instance": "ci",
+            "data": "offer:accept:T-1",
+            "message": _msg(chat=_GROUP, text="offer", message_thread_id=77, is_topic_message=True),
+        }
+    },
+    "button under an old message": {
+        "callback_query": {
+            "id": "q2",
+            "from": _USER,
+            "chat_instance": "ci",
+            "data": "rate:5",
+            "message": {"message_id": 1, "date": 0, "chat": _PRIVATE},
+        }
+    },
+    "button under an inline result": {
+        "callback_query": {"id": "q3", "from": _USER, "chat_instance": "ci", "data": "x:1"}
+    },
+    "game button": {
+        "callback_query": {"id": "q4", "from": _USER, "chat_instance": "ci", "game_short_name": "g"}
+    },
+    "service message": {"message": _msg(chat=_GROUP, new_chat_title="Renamed")},
+    "from a bot": {"message": _msg(**{"from": {"id": 8, "is_bot": True, "first_name": "B"}, "text": "hi"})},
+}
+
+
+@pytest.fixture(params=["aiogram", "ptb"])
+def framework_dict(request: pytest.FixtureRequest) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The dict a framework's parsed update turns back into, as each adapter's handlers make it."""
+    if request.param == "aiogram":
+        return lambda raw: update_dict(aiogram_types.Update.model_validate(raw))
+    return lambda raw: telegram.Update.de_json(raw, None).to_dict()
+
+
+@pytest.mark.parametrize("name", list(RAW_UPDATES))
+def test_the_framework_dict_gives_the_inbound_of_the_raw_update(
+    name: str, framework_dict: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    raw = {"update_id": 900, **RAW_UPDATES[name]}
+
+    from_raw = update_to_inbound(Bot.STAFF, raw)
+    from_framework = update_to_inbound(Bot.STAFF, framework_dict(raw))
+
+    assert from_framework == from_raw
+    skipped = {"game button", "service message", "from a bot"}
+    assert (from_raw is None) == (name in skipped)

@@ -1,0 +1,173 @@
+"""`TelegramChannelBase`: what a Telegram channel does whichever framework talks to the Bot API."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Self
+
+from aiohttp import web
+
+from bots.ratelimit import RateLimiter
+from bots.telegram_common.errors import TelegramSetupError
+from bots.telegram_common.limits import TelegramLimits
+from bots.telegram_common.ordering import ChatQueues
+from bots.telegram_common.webhook import derive_secret, make_webhook_handler
+from dialogue.messages import Bot, Inbound, Outbound
+
+log = logging.getLogger(__name__)
+
+SEEN_UPDATES = 4096  # update ids remembered to drop a repeat (Telegram re-sends after a slow webhook answer)
+DRAIN_TIMEOUT_S = 10.0  # how long stop() lets queued messages finish
+
+
+class TelegramChannelBase(abc.ABC):
+    """The Telegram adapter for ONE bot: converts updates to `Inbound`, sends `Outbound`.
+
+    Subclasses wire one framework (aiogram, python-telegram-bot) in `_connect`; the constructor, and so
+    what the app passes, is this one for both.
+
+    Args:
+        bot_kind: which of our bots this is (client or staff).
+        token: the bot token from @BotFather.
+        on_inbound: called once per message or button press; its result is ignored and its errors are
+            logged (replies are the engine's business, they come back through `send`).
+        api_base: Bot API base URL, e.g. a local `telegram-bot-api` server or a test fake; None is
+            api.telegram.org.
+        webhook_secret: the secret Telegram must echo in `X-Telegram-Bot-Api-Secret-Token`; when None a
+            secret is derived from the token, so a webhook is never unguarded.
+        limits: send rate limits (`TelegramLimits.none()` switches them off).
+        limiter: a shared rate limiter (one per process is enough).
+        polling_timeout: seconds a getUpdates long poll may wait.
+
+    Raises:
+        ValueError: the token is not shaped like a bot token (on python-telegram-bot; aiogram raises its
+            own TokenValidationError, which is not a ValueError).
+    """
+
+    def __init__(
+        self,
+        bot_kind: Bot,
+        token: str,
+        on_inbound: Callable[[Inbound], Awaitable[object]],
+        *,
+        api_base: str | None = None,
+        webhook_secret: str | None = None,
+        limits: TelegramLimits | None = None,
+        limiter: RateLimiter | None = None,
+        polling_timeout: int = 30,
+    ) -> None:
+        self.bot_kind = Bot(bot_kind)
+        self._on_inbound = on_inbound
+        self.polling_timeout = polling_timeout
+        self._queues = ChatQueues(on_inbound)
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._connect(token, api_base, limits or TelegramLimits(), limiter)
+        # After _connect, which checks the token: a malformed one must not get as far as a secret.
+        self.webhook_secret = webhook_secret or derive_secret(token)
+
+    @abc.abstractmethod
+    def _connect(
+        self, token: str, api_base: str | None, limits: TelegramLimits, limiter: RateLimiter | None
+    ) -> None:
+        """Build the framework's bot and sender (no network I/O here); check the token's shape."""
+
+    # --- receiving -------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def start_polling(self) -> None:
+        """Start reading updates by long polling in the background (drops a webhook first).
+
+        Raises:
+            TelegramSetupError: Telegram rejected the token.
+        """
+
+    def add_webhook_route(self, app: web.Application, path: str) -> None:
+        """Serve Telegram's webhook posts for this bot at `path` on `app`."""
+        app.router.add_post(path, make_webhook_handler(self.webhook_secret, self.feed_webhook_update))
+
+    @abc.abstractmethod
+    async def set_webhook(self, url: str) -> None:
+        """Ask Telegram to post this bot's updates to `url` (https) with our secret token.
+
+        Raises:
+            TelegramSetupError: Telegram refused (bad token, not https, unreachable host...).
+        """
+
+    @abc.abstractmethod
+    async def feed_webhook_update(self, update: dict[str, Any]) -> None:
+        """Handle one update posted to the webhook; return when the app has handled it.
+
+        Raises:
+            ValueError: the update is not in the Bot API's shape.
+        """
+
+    def _token_rejected(self, detail: str) -> TelegramSetupError:
+        """Return the setup error for a token Telegram refused, naming the setting to fix."""
+        setting = f"TELEGRAM_{str(self.bot_kind).upper()}_TOKEN"
+        return TelegramSetupError(
+            f"Telegram rejected the {self.bot_kind} bot token ({detail}); check {setting}"
+        )
+
+    def _webhook_refused(self, url: str, detail: str) -> TelegramSetupError:
+        """Return the setup error for a webhook Telegram would not set."""
+        return TelegramSetupError(f"Telegram refused the {self.bot_kind} bot webhook {url}: {detail}")
+
+    def _submit(self, update_id: int, inbound: Inbound) -> asyncio.Future[None] | None:
+        """Queue a converted update for its chat; the future is done once the app has handled it.
+
+        Returns None, and queues nothing, for an update id seen before (Telegram re-sends).
+        """
+        if update_id in self._seen:
+            log.info("dropping repeated Telegram update %s", inbound.dedup_key)
+            return None
+        self._seen[update_id] = None
+        if len(self._seen) > SEEN_UPDATES:
+            self._seen.popitem(last=False)
+        return self._queues.submit(inbound)
+
+    # --- sending ---------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def send(self, out: Outbound) -> None:
+        """Send one Outbound to its chat.
+
+        Raises:
+            DeliveryError: see `TelegramSender.send`.
+        """
+
+    @abc.abstractmethod
+    async def set_commands(self, commands: list[tuple[str, str]], lang: str | None = None) -> None:
+        """Set the bot's command menu, for users of language `lang` (None: everyone else).
+
+        Raises:
+            ValueError: a command name is not 1-32 of a-z, 0-9, _ or a description is not 1-256 characters.
+            DeliveryError: Telegram refused or could not be reached.
+        """
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def stop(self) -> None:
+        """Stop polling, let queued messages finish (up to 10 s), close the HTTP clients. Idempotent."""
+
+    async def _drain(self) -> None:
+        await self._queues.drain(DRAIN_TIMEOUT_S)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+async def wait_handled(done: Iterable[asyncio.Future[None]]) -> None:
+    """Wait until the app has handled these queued updates (a handler's failure counts as handled)."""
+    for future in done:
+        # Shielded: a webhook request that is cancelled must not cancel the app's handling.
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(future)
