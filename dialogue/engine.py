@@ -137,6 +137,7 @@ class DialogueEngine:
 
     async def _finish(self, uow: DialogueUnitOfWork, turn: Turn) -> None:
         await self.notifier.react(uow, turn.out, turn.now)
+        await _queue_webhooks(uow, turn.now)
         await self._save_state(uow, turn)
         await _queue(uow, turn.out.messages, turn.now, turn.inbound.dedup_key)
 
@@ -188,6 +189,7 @@ class DialogueEngine:
             await work(uow, now)
             out = Outgoing(self.signer)
             await self.notifier.react(uow, out, now)
+            await _queue_webhooks(uow, now)
             await _queue(uow, out.messages, now)
             await uow.commit()
             return out.messages
@@ -201,3 +203,10 @@ async def _queue(
         await uow.outbox.add(
             str(message.channel), str(message.bot), message.chat_id, message.to_dict(), now, inbound_key
         )
+
+
+async def _queue_webhooks(uow: DialogueUnitOfWork, now: datetime) -> None:
+    """Queue signed webhooks out for the recorded events, when subscriptions are kept (helpdesk.api)."""
+    webhooks = getattr(uow, "webhooks_out", None)
+    if webhooks is not None:
+        await webhooks.queue(uow.collected, now)

@@ -14,6 +14,8 @@ from dialogue.engine import DialogueEngine
 from dialogue.messages import Bot, Channel, Inbound, Outbound
 from dialogue.notifications import Notifier
 from dialogue.payloads import PayloadSigner
+from helpdesk.api import WebhookSender
+from helpdesk.api.install import install_api_repositories
 from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.maintenance import open_due_maintenance
 from helpdesk.settings import Settings
@@ -24,6 +26,7 @@ from storage.kb_repository import install as install_kb_repositories
 from storage.sla_timers import install as install_sla_store
 from storage.uow import UnitOfWorkFactory
 from storage.webchat_history import SqlWebChatHistory
+from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
 from ticket_core.routing import parse_strategies
 
 log = logging.getLogger(__name__)
@@ -132,6 +135,7 @@ async def build_runtime(
     uows = UnitOfWorkFactory(sessions, redis=redis)
     install_kb_repositories(uows)
     install_sla_store(uows, load_sla_config(settings.sla_config_file))
+    install_api_repositories(uows)  # API tokens, audit, webhook subscriptions, uow.webhooks_out
     if load_kb and kb is None:
         kb = await _load_kb(settings, uows, db)
     if load_nlu and nlu is None:
@@ -186,6 +190,7 @@ def _add_channels(rt: Runtime) -> None:
     )
     rt.senders[(str(Channel.WEB), str(Bot.CLIENT))] = rt.webchat
     rt.senders[(str(Channel.WEB), str(Bot.STAFF))] = rt.webchat
+    rt.senders[(WEBHOOK_CHANNEL, WEBHOOK_BOT)] = WebhookSender(rt.sessions)  # signed webhooks out
     s = rt.settings
     if s.whatsapp_phone_number_id:
         from bots.whatsapp import WhatsAppChannel

@@ -120,6 +120,14 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="how often planned maintenance is checked"
     )
 
+    # --- REST API (issues 3 and 8: helpdesk/api/) ---
+    api_rate_per_s: float = Field(
+        default=20.0, gt=0, description="requests per second allowed per API token (in memory, per process)"
+    )
+    api_rate_burst: int = Field(
+        default=40, ge=1, description="requests an API token may burst above the rate"
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

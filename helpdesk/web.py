@@ -29,6 +29,9 @@ def build_web_app(rt: Runtime) -> web.Application:
     app[RUNTIME_KEY] = rt
     app.router.add_get("/healthz", healthz)
     rt.webchat.add_routes(app)
+    from helpdesk.api import add_api_routes
+
+    add_api_routes(app, rt)  # REST API, OpenAPI document and docs under /api
     if rt.whatsapp is not None:
         rt.whatsapp.add_routes(app, "/webhook/whatsapp")
     if rt.settings.public_url:

@@ -1,0 +1,37 @@
+"""What every API handler gets: the runtime, the rate limiter and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from helpdesk.api.ratelimit import RateLimiter
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class ApiContext:
+    """Shared by the API's handlers; `rt` is `helpdesk.runtime.Runtime`."""
+
+    rt: Any
+    limiter: RateLimiter
+    clock: Callable[[], datetime] = utcnow
+    touched: dict[str, datetime] = field(default_factory=dict)
+    """When each token's `last_used_at` was last written (written at most once a minute)."""
+
+    def wake_delivery(self) -> None:
+        """Let the outbox delivery loop send what a change queued without waiting for its next tick."""
+        delivery = getattr(self.rt, "delivery", None)
+        if delivery is not None:
+            delivery.wake()
+
+
+API_CONTEXT: web.AppKey[ApiContext] = web.AppKey("api_context", ApiContext)

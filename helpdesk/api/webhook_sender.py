@@ -1,0 +1,88 @@
+"""Sends queued webhook deliveries: POST the signed JSON body to the subscriber's URL.
+
+Registered for the outbox's ("webhook", "out") rows. A failure raises `DeliveryError`; the delivery loop
+retries with exponential backoff and marks the row failed after its last attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from dialogue.messages import DeliveryError, Outbound
+from helpdesk.api.jsonio import dumps
+from helpdesk.api.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from storage.webhooks_out import SqlWebhookSubscriptions
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "Helpdesk-Webhooks/1"
+
+
+class WebhookSender:
+    """Implements `helpdesk.delivery.Sender` for webhook rows; `sessions` reads the subscription at send time."""
+
+    def __init__(
+        self,
+        sessions: Any,
+        *,
+        timeout_s: float = 10.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.sessions = sessions
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.clock = clock
+
+    async def send(self, out: Outbound) -> None:
+        """POST one delivery; raise `DeliveryError` when the subscriber did not answer 2xx."""
+        try:
+            body_data = json.loads(out.text)
+        except json.JSONDecodeError:
+            raise DeliveryError("the queued webhook body is not JSON", permanent=True) from None
+        async with self.sessions() as session:
+            subscription = await SqlWebhookSubscriptions(session).get(out.chat_id)
+        if subscription is None:
+            raise DeliveryError(f"webhook subscription {out.chat_id} was deleted", permanent=True)
+        sent_at = self.clock()
+        body_data["sent_at"] = sent_at.isoformat()
+        body = dumps(body_data).encode("utf-8")
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            SIGNATURE_HEADER: sign(subscription.secret, body),
+            TIMESTAMP_HEADER: str(int(sent_at.timestamp())),
+            EVENT_HEADER: str(body_data.get("event", "")),
+            DELIVERY_HEADER: str(body_data.get("id", "")),
+        }
+        try:
+            # A session per delivery: nothing to close at shutdown, and deliveries are not frequent.
+            async with (
+                aiohttp.ClientSession(timeout=self.timeout) as http,
+                http.post(subscription.url, data=body, headers=headers) as response,
+            ):
+                status = response.status
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise DeliveryError(
+                f"webhook {subscription.url} unreachable: {type(error).__name__} {error}"
+            ) from None
+        if 200 <= status < 300:
+            return
+        if status == 410:  # the subscriber says it is gone for good
+            raise DeliveryError(f"webhook {subscription.url} answered 410 Gone", permanent=True)
+        raise DeliveryError(f"webhook {subscription.url} answered {status}", retry_after=retry_after)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header given in seconds (dates are ignored: the backoff applies)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, min(3600.0, float(value)))
+    except ValueError:
+        return None
