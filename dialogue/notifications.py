@@ -238,7 +238,9 @@ class Notifier:
                     lang=lang,
                 )
         elif event.actor.is_staff:
-            name = await self._staff_name(uow, event.actor.id)
+            # Integrations act as supervisors with ids like "api:crm" and have no staff record.
+            member = await uow.directory.get_staff(event.actor.id)
+            name = member.name if member else (event.actor.name or event.actor.id)
             await self._to_client(
                 uow, out, ticket, "n_staff_comment", ref=ticket.ref, name=name, text=event.text
             )
