@@ -1,0 +1,204 @@
+"""`helpdesk bench nlu`: the embedded model and Rasa DIET side by side on the same data and machine."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from helpdesk.cli.bench import bench
+
+
+async def _measure(backend: Any, texts: list[str], gold: list[str]) -> dict[str, float]:
+    from nlu.evaluation import score
+
+    predicted, latencies = [], []
+    started = time.perf_counter()
+    for text in texts:
+        t0 = time.perf_counter()
+        predicted.append((await backend.parse(text)).intent.name)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    wall = time.perf_counter() - started
+    report = score(gold, predicted, latencies, None)
+    return {
+        "accuracy": round(report.accuracy, 4),
+        "macro_f1": round(report.macro_f1, 4),
+        "p50_ms": round(report.p50_ms, 2),
+        "parses_per_s": round(len(texts) / wall, 1),
+    }
+
+
+async def _throughput(backend: Any, texts: list[str], concurrency: int) -> float:
+    """Parses per second with `concurrency` messages in flight (many chats at once)."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(text: str) -> None:
+        async with gate:
+            await backend.parse(text)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(t) for t in texts))
+    return round(len(texts) / (time.perf_counter() - started), 1)
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 2) if b else None
+
+
+@bench.command("nlu")
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="training data, Rasa format (default: nlu/data/nlu.yml split 80/20)",
+)
+@click.option(
+    "--test",
+    "test_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="test data, Rasa format (default: a stratified 20 %% of --data)",
+)
+@click.option("--per-intent", type=int, default=None, help="train on at most N examples per intent")
+@click.option(
+    "--max-test", type=int, default=600, show_default=True, help="parse at most this many test messages"
+)
+@click.option("--epochs", type=int, default=40, show_default=True, help="DIET epochs")
+@click.option(
+    "--encoders", default="auto", show_default=True, help="embedded model encoders (auto, minilm, e5, ...)"
+)
+@click.option(
+    "--concurrency",
+    type=int,
+    default=16,
+    show_default=True,
+    help="messages in flight for parses/s under load",
+)
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def bench_nlu(
+    data_path: Path | None,
+    test_path: Path | None,
+    per_intent: int | None,
+    max_test: int,
+    epochs: int,
+    encoders: str,
+    concurrency: int,
+    as_json: bool,
+) -> None:
+    """Train the embedded model and Rasa DIET on the same data; compare accuracy, train time and parses/s."""
+    from nlu import DEFAULT_DATA, TrainConfig, TrainingDataError, load_training_data, train
+    from nlu.convert import sample_per_intent, split_per_intent
+    from nlu.embedded import EmbeddedBackend
+    from nlu.features import FeatureConfig
+    from nlu.rasa_backend import RasaBackend
+    from nlu.rasa_server import RasaServer, RasaSetupError, rasa_available, rasa_venv
+    from nlu.rasa_yaml import to_yaml
+
+    if not rasa_available():
+        raise click.ClickException(f"Rasa is not installed in {rasa_venv()}; run scripts/rasa/setup.sh first")
+    try:
+        data = load_training_data(data_path or DEFAULT_DATA)
+        if test_path is not None:
+            test = load_training_data(test_path)
+        else:
+            data, test = split_per_intent(data, 0.2, seed=0)
+    except TrainingDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    if per_intent is not None:
+        data = sample_per_intent(data, per_intent, seed=0)
+    if len(test.examples) > max_test:
+        # An even sample across intents keeps the comparison fair when the test set is cut.
+        test = sample_per_intent(test, max(1, max_test // max(1, len(test.intents))), seed=0)
+    names = tuple(n for n in encoders.split(",") if n and n != "none")
+    config = TrainConfig(features=FeatureConfig(encoders=names))
+    texts = [ex.text for ex in test.examples]
+    gold = [ex.intent for ex in test.examples]
+    language = (
+        "ru" if sum(any("а" <= ch.lower() <= "я" for ch in t) for t in texts) > len(texts) / 2 else "en"
+    )
+
+    with tempfile.TemporaryDirectory(prefix="bench-nlu-") as tmp:
+        work = Path(tmp)
+        train_file = work / "train.yml"
+        train_file.write_text(to_yaml(data), encoding="utf-8")
+
+        click.echo(
+            f"embedded: training on {len(data.examples)} examples, {len(data.intents)} intents", err=True
+        )
+        started = time.perf_counter()
+        model = train(train_file, work / "embedded", config)
+        embedded_train_s = time.perf_counter() - started
+
+        async def run_embedded() -> dict[str, float]:
+            backend = EmbeddedBackend(model)
+            measured = await _measure(backend, texts, gold)
+            return {**measured, "parses_per_s_concurrent": await _throughput(backend, texts, concurrency)}
+
+        embedded = asyncio.run(run_embedded())
+
+        click.echo(f"rasa: training DIET ({epochs} epochs)", err=True)
+        try:
+            from nlu.rasa_server import train_rasa
+
+            rasa_model, rasa_train_s = train_rasa(train_file, work / "rasa", epochs=epochs, language=language)
+            with RasaServer(rasa_model, work_dir=work / "rasa") as server:
+                backend = RasaBackend(server.url)
+
+                async def run_rasa() -> dict[str, float]:
+                    try:
+                        await backend.parse("warm up")
+                        measured = await _measure(backend, texts, gold)
+                        return {
+                            **measured,
+                            "parses_per_s_concurrent": await _throughput(backend, texts, concurrency),
+                        }
+                    finally:
+                        await backend.close()
+
+                rasa = asyncio.run(run_rasa())
+        except RasaSetupError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    out: dict[str, Any] = {
+        "train_examples": len(data.examples),
+        "test_examples": len(texts),
+        "intents": len(data.intents),
+        "diet_epochs": epochs,
+        "embedded": {
+            **embedded,
+            "train_s": round(embedded_train_s, 2),
+            "encoders": model.meta["config"]["features"]["encoders"],
+        },
+        "rasa_diet": {**rasa, "train_s": round(rasa_train_s, 2)},
+    }
+    out["accuracy_gain"] = round(embedded["accuracy"] - rasa["accuracy"], 4)
+    out["train_speedup"] = _ratio(rasa_train_s, embedded_train_s)
+    out["parse_speedup"] = _ratio(embedded["parses_per_s"], rasa["parses_per_s"])
+    out["parse_speedup_concurrent"] = _ratio(
+        embedded["parses_per_s_concurrent"], rasa["parses_per_s_concurrent"]
+    )
+    out["concurrency"] = concurrency
+    if as_json:
+        click.echo(json.dumps(out))
+        return
+    click.echo(
+        f"{'':12}{'accuracy':>10}{'macro_f1':>10}{'train_s':>10}{'parses/s':>10}"
+        f"{f'x{concurrency} /s':>10}{'p50_ms':>9}"
+    )
+    for name, row in (("embedded", out["embedded"]), ("rasa DIET", out["rasa_diet"])):
+        click.echo(
+            f"{name:12}{row['accuracy']:>10.4f}{row['macro_f1']:>10.4f}{row['train_s']:>10.1f}"
+            f"{row['parses_per_s']:>10.1f}{row['parses_per_s_concurrent']:>10.1f}{row['p50_ms']:>9.2f}"
+        )
+    click.echo(
+        f"embedded vs DIET: accuracy {out['accuracy_gain']:+.4f}, trains {out['train_speedup']}x faster, "
+        f"{out['parse_speedup']}x more parses/s one by one, {out['parse_speedup_concurrent']}x with "
+        f"{concurrency} in flight ({len(data.examples)} train / {len(texts)} test examples, "
+        f"{epochs} DIET epochs)"
+    )

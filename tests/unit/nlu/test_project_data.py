@@ -1,0 +1,49 @@
+"""The project's own nlu/data/nlu.yml: every intent in both languages, with the entities the dialogue uses."""
+
+from __future__ import annotations
+
+import re
+
+import nlu
+from nlu.entities import EntityExtractor
+
+INTENTS = {
+    "greet", "goodbye", "thank", "affirm", "deny", "ask_question", "report_problem", "check_status",
+    "cancel_ticket", "talk_to_human", "rate", "reopen_ticket", "change_language", "out_of_scope",
+}  # fmt: skip
+CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+
+
+def test_every_intent_has_russian_and_english_examples() -> None:
+    data = nlu.load_training_data(nlu.DEFAULT_DATA)
+    assert set(data.intents) == INTENTS
+    for intent in INTENTS:
+        texts = [e.text for e in data.examples if e.intent == intent]
+        russian = [t for t in texts if CYRILLIC.search(t)]
+        assert len(russian) >= 25, intent
+        assert len(texts) - len(russian) >= 24, intent
+
+
+def test_entities_of_the_dialogue_are_found() -> None:
+    extractor = EntityExtractor.from_training_data(nlu.load_training_data(nlu.DEFAULT_DATA))
+
+    def found(text: str) -> dict[str, str]:
+        return {e.entity: e.value for e in extractor.extract(text)}
+
+    assert found("сломался кондей на пр. Мира, 45, срочно, звоните 8 (916) 123-45-67") == {
+        "equipment": "кондиционер",
+        "address": "пр. Мира, 45",
+        "urgency": "high",
+        "phone": "8 (916) 123-45-67",
+    }
+    assert found("boiler at 12 Baker Street is down, no rush, ticket HD-2041") == {
+        "equipment": "boiler",
+        "address": "12 Baker Street",
+        "urgency": "low",
+        "ticket_number": "HD-2041",
+    }
+    assert found("заявка #3310 по котлу, не горит") == {
+        "ticket_number": "#3310",
+        "equipment": "котёл",
+        "urgency": "low",
+    }
