@@ -1,0 +1,152 @@
+"""`helpdesk maintenance add|list|pause|resume`: recurring planned work per site or equipment."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from helpdesk.cli import main
+from helpdesk.settings import get_settings
+from helpdesk.sla_worker import load_sla_config
+from storage.db import make_engine, make_sessionmaker
+from storage.sla_timers import install as install_sla_store
+from storage.uow import UnitOfWorkFactory
+from ticket_core.enums import Priority
+from ticket_core.maintenance import MaintenancePlan
+from ticket_core.sla.ports import maintenance_store
+from ticket_core.sla.schedule import ScheduleError, next_run
+
+DEFAULT_TZ = "Europe/Moscow"
+
+
+async def _with_uow(work):  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    db = make_engine(settings.database_url)
+    try:
+        uows = UnitOfWorkFactory(make_sessionmaker(db))
+        install_sla_store(uows, load_sla_config(settings.sla_config_file))
+        async with uows() as uow:
+            result = await work(uow)
+            await uow.commit()
+            return result
+    finally:
+        await db.dispose()
+
+
+@main.group()
+def maintenance() -> None:
+    """Planned maintenance: recurring tickets per site or equipment, opened ahead of time."""
+
+
+@maintenance.command("add")
+@click.option("--client", "client_id", required=True, help="Client id, e.g. romashka.")
+@click.option("--site", "site_id", default=None, help="Site id (its time zone is used for the schedule).")
+@click.option(
+    "--schedule", required=True, help="e.g. 'first monday of each month at 09:00' or cron '0 9 * * mon#1'."
+)
+@click.option(
+    "--category", required=True, help="Ticket category, e.g. hvac (routes to engineers with that skill)."
+)
+@click.option("--description", required=True, help="What the work is.")
+@click.option("--equipment", default=None, help="The unit serviced, e.g. 'Rooftop AC #2'.")
+@click.option("--checklist", multiple=True, help="A step to tick off; repeat for each step.")
+@click.option("--priority", type=click.Choice([p.value for p in Priority]), default="P4", show_default=True)
+@click.option(
+    "--lead-days", type=float, default=1.0, show_default=True, help="Open the ticket this many days ahead."
+)
+def add(
+    client_id: str,
+    site_id: str | None,
+    schedule: str,
+    category: str,
+    description: str,
+    equipment: str | None,
+    checklist: tuple[str, ...],
+    priority: str,
+    lead_days: float,
+) -> None:
+    """Add a plan; prints its id and the first run."""
+
+    async def work(uow):  # type: ignore[no-untyped-def]
+        if await uow.directory.get_client(client_id) is None:
+            raise click.ClickException(
+                f"no client {client_id!r}; see the clients in the demo data or the API"
+            )
+        tz = DEFAULT_TZ
+        if site_id is not None:
+            site = await uow.directory.get_site(site_id)
+            if site is None or site.client_id != client_id:
+                raise click.ClickException(f"{site_id!r} is not a site of {client_id}")
+            tz = site.timezone
+        try:
+            first = next_run(schedule, datetime.now(UTC), tz)
+            plan = MaintenancePlan(
+                id=f"mp-{uuid.uuid4().hex[:10]}",
+                client_id=client_id,
+                schedule=schedule,
+                category=category,
+                description=description,
+                next_run_at=first,
+                checklist=checklist,
+                site_id=site_id,
+                equipment=equipment,
+                priority=Priority(priority),
+                lead_time=timedelta(days=lead_days),
+            )
+        except (ScheduleError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        await maintenance_store(uow).add(plan)
+        return plan
+
+    plan = asyncio.run(_with_uow(work))
+    click.echo(
+        f"{plan.id}: next run {plan.next_run_at.isoformat()} (ticket opened {plan.opens_at().isoformat()})"
+    )
+
+
+@maintenance.command("list")
+@click.option("--client", "client_id", default=None)
+def list_plans(client_id: str | None) -> None:
+    """List plans with their next run."""
+
+    async def work(uow):  # type: ignore[no-untyped-def]
+        return list(await maintenance_store(uow).list(client_id))
+
+    plans = asyncio.run(_with_uow(work))
+    if not plans:
+        click.echo("no maintenance plans")
+    for p in plans:
+        state = "active" if p.active else "paused"
+        click.echo(
+            f"{p.id}  {state}  {p.client_id}/{p.site_id or '-'}  {p.category}  '{p.schedule}'  next {p.next_run_at.isoformat()}  {p.description}"
+        )
+
+
+def _set_active(plan_id: str, active: bool) -> None:
+    async def work(uow):  # type: ignore[no-untyped-def]
+        store = maintenance_store(uow)
+        plan = await store.get(plan_id)
+        if plan is None:
+            raise click.ClickException(f"no plan {plan_id!r}; `helpdesk maintenance list` shows them")
+        await store.update(replace(plan, active=active))
+
+    asyncio.run(_with_uow(work))
+    click.echo(f"{plan_id} {'resumed' if active else 'paused'}")
+
+
+@maintenance.command("pause")
+@click.argument("plan_id")
+def pause(plan_id: str) -> None:
+    """Stop a plan from opening tickets."""
+    _set_active(plan_id, False)
+
+
+@maintenance.command("resume")
+@click.argument("plan_id")
+def resume(plan_id: str) -> None:
+    """Let a paused plan open tickets again."""
+    _set_active(plan_id, True)

@@ -1,0 +1,65 @@
+"""`helpdesk maintenance` adds, lists, pauses and resumes plans; bad input is refused with a clear message."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helpdesk.cli import main
+from helpdesk.demo.loader import load_directory, read_directory
+from helpdesk.settings import get_settings
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.uow import UnitOfWorkFactory
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+
+    async def prepare() -> None:
+        await upgrade(url)
+        engine = make_engine(url)
+        async with UnitOfWorkFactory(make_sessionmaker(engine))() as uow:
+            await load_directory(uow, read_directory())
+            await uow.commit()
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def test_add_list_pause_resume(db: str) -> None:
+    run = CliRunner().invoke
+    args = ["maintenance", "add", "--client", "romashka", "--site", "rom-nevsky", "--category", "hvac"]
+    result = run(main, [*args, "--schedule", "first monday of each month at 09:00", "--description", "AC service",
+                        "--checklist", "Clean filters", "--checklist", "Check the drain"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan_id = result.output.split(":")[0]
+    assert plan_id.startswith("mp-") and "T06:00:00+00:00" in result.output  # 09:00 Moscow time
+    listed = run(main, ["maintenance", "list"]).output
+    assert plan_id in listed and "active" in listed and "AC service" in listed
+    assert run(main, ["maintenance", "pause", plan_id]).exit_code == 0
+    assert "paused" in run(main, ["maintenance", "list", "--client", "romashka"]).output
+    assert run(main, ["maintenance", "resume", plan_id]).exit_code == 0
+    assert "active" in run(main, ["maintenance", "list"]).output
+
+
+def test_bad_input_is_refused(db: str) -> None:
+    run = CliRunner().invoke
+    base = ["maintenance", "add", "--category", "hvac", "--description", "x"]
+    bad = run(main, [*base, "--client", "romashka", "--schedule", "every blue moon"])
+    assert bad.exit_code != 0 and "is not a schedule I know" in bad.output
+    bad = run(
+        main, [*base, "--client", "romashka", "--site", "acme-wh1", "--schedule", "every friday at 16:00"]
+    )
+    assert bad.exit_code != 0 and "is not a site of romashka" in bad.output
+    bad = run(main, [*base, "--client", "nobody", "--schedule", "every friday at 16:00"])
+    assert bad.exit_code != 0 and "no client 'nobody'" in bad.output
+    assert run(main, ["maintenance", "list"]).output.strip() == "no maintenance plans"
