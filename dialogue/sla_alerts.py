@@ -65,6 +65,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "🚨 Нарушен SLA {clock}: {ref} ({priority}, {category}).\nСрок был {due}. Исполнитель: {assignee}.\n{badge}",
         "🚨 {clock} SLA breached: {ref} ({priority}, {category}).\nIt was due {due}. Assignee: {assignee}.\n{badge}",
     ),
+    "escalated_to_level": (
+        "⬆️ {ref} ({priority}) эскалирована на уровень {level}: SLA {clock} нарушен, срок был {due}. "
+        "Руководитель может передать её вам.",
+        "⬆️ {ref} ({priority}) is escalated to level {level}: the {clock} SLA is breached, it was due {due}. "
+        "A supervisor may hand it to you.",
+    ),
     "escalated": (
         "🚨 Эскалация уровня {level} ({notify}): {ref} ({priority}) — SLA {clock} нарушен, срок был {due}. "
         "Исполнитель: {assignee}.\n{badge}",
@@ -286,6 +292,36 @@ async def _breach(
             log.warning(
                 "supervisor %s has no staff chat; SLA alert of %s not delivered", staff_id, ticket.ref
             )
+    if isinstance(event, SlaEscalated) and event.notify in LEVEL_TARGETS:
+        await _to_level(uow, out, ticket, event, LEVEL_TARGETS[str(event.notify)], now)
+
+
+LEVEL_TARGETS = {"L2": 2, "L3": 3}
+"""Escalation ladder steps that reach engineers of a level (and above) who have the job's skill."""
+
+
+async def _to_level(
+    uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: SlaEscalated, level: int, now: datetime
+) -> None:
+    """Tell the senior engineers who could take the job over that it is escalated to their level."""
+    for member in await uow.directory.list_staff(Role.ENGINEER):
+        if member.level < level or ticket.category not in member.skills or member.id == ticket.assignee_id:
+            continue
+        lang = member.lang
+        values = {
+            "ref": ticket.ref,
+            "priority": priority_name(lang, ticket.priority),
+            "clock": tr(lang, f"clock_{event.kind}"),
+            "due": await _due_text(uow, ticket, event.due_at, lang, now),
+            "level": f"L{level}",
+        }
+        await out.to_person(
+            uow,
+            member.id,
+            Bot.STAFF,
+            tr(lang, "escalated_to_level", **values),
+            lang=lang,
+        )
 
 
 async def _to_assignee(uow: UnitOfWork, out: Outgoing, ticket: Ticket, key: str, **values: object) -> None:

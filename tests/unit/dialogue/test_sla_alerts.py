@@ -226,3 +226,18 @@ async def test_extend_through_the_engine(sla_engine, schat, clock, petrov, sokol
     # the timer moved: 6 h target, next rung (150 % = 9 h counted) well after now
     timer = next(iter(suows.sla_state.timers.values()))
     assert timer.due_at is not None and timer.due_at > clock.now + timedelta(hours=4)
+
+
+async def test_later_levels_reach_senior_engineers_and_admins(
+    sla_engine, schat, clock, petrov, sokolova, suows
+) -> None:
+    await breached_job(sla_engine, schat, clock, petrov, suows)
+    kozlov = Person(Bot.STAFF, "e-kozlov", "Дмитрий")  # hvac, level 2
+    admin = Person(Bot.STAFF, "a-admin", "Admin", "en")
+    schat.new_texts(kozlov)
+    worker = SlaWorker(sla_engine, sweep_every=0)
+    clock.advance(hours=2)  # 150 % of the P1 resolution target: level L2
+    await _tick(worker, schat)
+    assert "эскалирована на уровень L2" in joined(schat.new_texts(kozlov))
+    assert "Escalation level" in joined(schat.new_texts(admin))
+    assert "эскалирована" not in joined(schat.new_texts(petrov))  # the L3 assignee is not told to take over
