@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+from collections import OrderedDict
 from pathlib import Path
 
 from nlu.model import EmbeddedModel
 from nlu.result import ParseResult
 
 MAX_BATCH = 32
+CACHE_SIZE = 20_000
 
 
 class EmbeddedBackend:
@@ -19,9 +22,14 @@ class EmbeddedBackend:
     throughput of one-by-one on a CPU) without adding a delay to a lone message.
     """
 
-    def __init__(self, model: EmbeddedModel, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, model: EmbeddedModel, max_batch: int = MAX_BATCH, cache_size: int = CACHE_SIZE
+    ) -> None:
         self.model = model
         self.max_batch = max_batch
+        # The same model parses the same text the same way: clients repeat their questions a lot.
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, ParseResult] = OrderedDict()
         self._pending: list[tuple[str, asyncio.Future[ParseResult]]] = []
         self._draining = False
         self._task: asyncio.Task[None] | None = None
@@ -32,7 +40,18 @@ class EmbeddedBackend:
         return cls(EmbeddedModel.load(model_dir))
 
     async def parse(self, text: str) -> ParseResult:
-        """Parse one message."""
+        """Parse one message (a text parsed recently is answered from the cache)."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._cache.move_to_end(text)
+            return copy.deepcopy(cached)
+        result = await self._parse_batched(text)
+        self._cache[text] = copy.deepcopy(result)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return result
+
+    async def _parse_batched(self, text: str) -> ParseResult:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ParseResult] = loop.create_future()
         self._pending.append((text, future))

@@ -7,6 +7,7 @@ the busy timeout rather than failing when a read lock cannot be upgraded.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import event
@@ -51,3 +52,22 @@ def install_begin_immediate(bind: AsyncEngine | AsyncConnection | Engine) -> boo
 
     setattr(engine, _MARK, True)
     return True
+
+
+_WRITER_LOCKS: dict[tuple[int, int], asyncio.Lock] = {}
+
+
+def writer_lock(bind: AsyncEngine | None) -> asyncio.Lock | None:
+    """The in-process queue for SQLite transactions on `bind` (None for PostgreSQL).
+
+    SQLite lets one transaction write at a time; BEGIN IMMEDIATE makes the others wait on the busy timeout,
+    which polls with growing sleeps and lets late arrivals overtake early ones. Waiting on an asyncio lock
+    instead is first come, first served and costs nothing, so latency stays even under load.
+    """
+    if bind is None or bind.dialect.name != "sqlite":
+        return None
+    key = (id(bind.sync_engine), id(asyncio.get_running_loop()))
+    lock = _WRITER_LOCKS.get(key)
+    if lock is None:
+        lock = _WRITER_LOCKS[key] = asyncio.Lock()
+    return lock

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,7 +22,7 @@ from storage.repositories import (
     SqlOutbox,
     SqlTicketRepository,
 )
-from storage.sqlite_tx import install_begin_immediate
+from storage.sqlite_tx import install_begin_immediate, writer_lock
 from ticket_core.events import DomainEvent
 
 RepositoryFactory = Callable[[AsyncSession], Any]
@@ -34,8 +35,10 @@ class SqlUnitOfWork:
     `async with uow:` begins a transaction; `commit()` first appends the events recorded since the last
     commit to the event log, so they commit together with the change. Leaving the block without a commit
     rolls back. Extra repositories given as `extra` become attributes of the same name.
+    On SQLite, units queue on an in-process lock (`storage.sqlite_tx.writer_lock`) before they begin.
     """
 
+    _holders: ClassVar[dict[int, asyncio.Task[Any] | None]] = {}  # which task holds each SQLite lock
     tickets: SqlTicketRepository
     offers: SqlOfferRepository
     directory: SqlDirectoryRepository
@@ -62,6 +65,7 @@ class SqlUnitOfWork:
         self._session: AsyncSession | None = None
         self._recorded: list[DomainEvent] = []
         self._written = 0
+        self._lock: asyncio.Lock | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -80,11 +84,19 @@ class SqlUnitOfWork:
         return list(self._recorded)
 
     async def __aenter__(self) -> Self:
+        lock = writer_lock(self._sessionmaker.kw.get("bind"))
+        if lock is not None:
+            if self._holders.get(id(lock)) is asyncio.current_task():
+                raise RuntimeError("a unit of work is already open in this task: SQLite would wait on itself")
+            await lock.acquire()
+            self._holders[id(lock)] = asyncio.current_task()
+            self._lock = lock
         session = self._sessionmaker()
         try:
             await session.begin()
         except BaseException:
             await session.close()  # the database refused to begin: give the connection back
+            self._release()
             raise
         self._session = session
         self.tickets = SqlTicketRepository(session)
@@ -133,7 +145,16 @@ class SqlUnitOfWork:
                 await self.rollback()
         finally:
             self._session = None
-            await session.close()
+            try:
+                await session.close()
+            finally:
+                self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._holders.pop(id(self._lock), None)
+            self._lock.release()
+            self._lock = None
 
 
 class UnitOfWorkFactory:
