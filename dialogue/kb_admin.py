@@ -15,6 +15,7 @@ from typing import Any
 
 from dialogue.cards import short
 from dialogue.identity import StaffPerson
+from dialogue.texts import translate
 from dialogue.turn import Turn
 from kb_search.editing import EDITABLE_FIELDS, edit_field
 from kb_search.model import Article, ArticleStatus, KbError
@@ -60,9 +61,8 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(turn: Turn, key: str, **values: object) -> str:
-    pair = TEXTS[key]
-    return (pair[0] if turn.lang == "ru" else pair[1]).format(**values)
+def _t(turn: Turn, key: str, /, **values: object) -> str:
+    return translate(TEXTS, turn.lang, key, **values)
 
 
 def _articles(turn: Turn) -> Any:

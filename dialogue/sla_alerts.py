@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from dialogue.messages import Bot
 from dialogue.outgoing import ButtonSpec
-from dialogue.texts import category_name, priority_name
+from dialogue.texts import category_name, priority_name, translate
 from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, Role
 from ticket_core.errors import NotFound
@@ -135,10 +135,9 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def tr(lang: str, key: str, **values: object) -> str:
+def tr(lang: str, key: str, /, **values: object) -> str:
     """Return this module's text for `key` in `lang` ("ru" or anything else for English), filled with `values`."""
-    pair = TEXTS[key]
-    return (pair[0] if lang == "ru" else pair[1]).format(**values)
+    return translate(TEXTS, lang, key, **values)
 
 
 def handles(event: DomainEvent) -> bool:

@@ -342,9 +342,17 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "ru" else pair[1]
 
 
-def t(lang: str, key: str, **values: object) -> str:
+def translate(catalogue: dict[str, tuple[str, str]], lang: str, key: str, /, **values: object) -> str:
+    """Return `key` of a (ru, en) catalogue in `lang` (Russian for "ru", English otherwise), filled with `values`.
+
+    Feature modules (SLA alerts, /kb) keep their own catalogues next to their code and read them with this.
+    """
+    return _pick(catalogue[key], lang).format(**values)
+
+
+def t(lang: str, key: str, /, **values: object) -> str:
     """Return the text for `key` in `lang`, filled with `values`."""
-    return _pick(TEXTS[key], lang).format(**values)
+    return translate(TEXTS, lang, key, **values)
 
 
 def status_name(lang: str, status: str) -> str:
