@@ -12,9 +12,11 @@ from ticket_core import usecases as uc
 from ticket_core.enums import ACTIVE_JOB_STATUSES, Role, Visibility
 from ticket_core.errors import DomainError, NotFound
 from ticket_core.model import Attachment, Ticket, format_ref
+from ticket_core.usecases import sla as sla_uc
 
 MAX_TEXT = 4000
 TIME_CHOICES = (15, 30, 60, 120, 240)
+QUEUE_CARDS = 10
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
@@ -333,15 +335,23 @@ class StaffFlow:
             await self._card(turn, ticket)
 
     async def _queue(self, turn: Turn) -> None:
-        waiting = await turn.uow.tickets.list_waiting(limit=20)
+        """Tickets waiting for an engineer, most urgent first, each with its SLA state and the supervisor's buttons."""
+        waiting = await turn.uow.tickets.list_waiting(limit=QUEUE_CARDS)
         if not waiting:
             turn.say("queue_empty")
             return
-        lines = [
-            f"{t.ref} · {t.priority} · {status_name(turn.lang, t.status)} · {short(t.description, 50)}"
-            for t in waiting
-        ]
-        turn.say("queue_list", lines="\n".join(lines))
+        turn.say("queue_title", n=len(waiting))
+        for t in waiting:
+            line = f"{t.ref} · {t.priority} · {status_name(turn.lang, t.status)} · {short(t.description, 80)}"
+            badge = await sla_uc.sla_badge_for(turn.uow, t, turn.now, turn.lang)
+            n = t.number
+            buttons = [
+                [
+                    (sla_alerts.tr(turn.lang, "btn_reassign"), f"sla:r:{n}"),
+                    (sla_alerts.tr(turn.lang, "btn_raise"), f"sla:p:{n}"),
+                ]
+            ]
+            turn.reply(f"{line}\n{badge}" if badge else line, buttons)
 
 
 def _clear(turn: Turn) -> None:

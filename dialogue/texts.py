@@ -247,7 +247,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Очередь пуста: все заявки разобраны.",
         "The queue is empty: every ticket has an engineer.",
     ),
-    "queue_list": ("Ждут инженера:\n{lines}", "Waiting for an engineer:\n{lines}"),
+    "queue_title": (
+        "Ждут инженера ({n}), самые срочные первыми:",
+        "Waiting for an engineer ({n}), most urgent first:",
+    ),
     "n_on_the_way": (
         "Инженер {name} выехал к вам по заявке {ref}.",
         "Engineer {name} is on the way for {ref}.",

@@ -97,6 +97,8 @@ async def reschedule(uow: UnitOfWork, ticket: Ticket, now: datetime) -> datetime
     changed, extended, cancelled, closed). Alerts already due fire at `now` on the worker's next tick; a
     ticket that is no longer open has its timer marked done.
     """
+    if getattr(uow, "sla", None) is None:
+        return None  # no SLA store attached (SLA tracking off): there is no timer to move
     store = sla_store(uow)
     if not is_tracked(ticket):
         await store.set_timer(ticket.id, None, None, TimerStatus.DONE, now)

@@ -470,7 +470,14 @@ async def test_supervisor_queue(chat: ChatDriver, ivan: Person, petrov: Person, 
     assert got == ["Очередь пуста: все заявки разобраны."]
     await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
     got = await chat.say(sokolova, "/queue")
-    assert got[0].startswith("Ждут инженера:\nHD-1001 · P3 · ищем инженера · Течёт кран на кухне")
+    assert got[0] == "Ждут инженера (1), самые срочные первыми:"
+    assert got[1] == "HD-1001 · P3 · ищем инженера · Течёт кран на кухне\nSLA ответа: 4 ч осталось"
+    assert [b.text for row in chat.messages(sokolova)[-1].buttons for b in row] == [
+        "Переназначить",
+        "Повысить приоритет",
+    ]
+    got = await chat.press(sokolova, "Повысить приоритет")
+    assert got == ["Приоритет HD-1001 повышен: Срочно, сегодня. SLA ответа: 1 ч осталось"]
     chat.new_texts(petrov)
     got = await chat.say(petrov, "/queue")  # engineers have no queue command
     assert got == ["/jobs — мои заявки. Кнопки под карточкой — действия по заявке."]
