@@ -183,11 +183,15 @@ class DialogueEngine:
         return await uow.tickets.get_by_number(int(match.group(1))) if match else None
 
     async def run_system(self, work: Callable[[DialogueUnitOfWork, datetime], Any]) -> list[Outbound]:
-        """Run system work (timers, expiries) in a unit of work, with notifications and the outbox."""
+        """Run system work (timers, expiries, digests) in a unit of work, with notifications and the outbox.
+
+        `work(uow, now)` changes things through use cases; it may also return an `Outgoing` whose messages
+        are sent with the notifications, in the same transaction.
+        """
         now = self.clock()
         async with self.uow_factory() as uow:
-            await work(uow, now)
-            out = Outgoing(self.signer)
+            result = await work(uow, now)
+            out = result if isinstance(result, Outgoing) else Outgoing(self.signer)
             await self.notifier.react(uow, out, now)
             await _queue_webhooks(uow, now)
             await _queue(uow, out.messages, now)

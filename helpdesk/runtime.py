@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -17,6 +18,7 @@ from dialogue.payloads import PayloadSigner
 from helpdesk.api import WebhookSender
 from helpdesk.api.install import install_api_repositories
 from helpdesk.delivery import DeliveryLoop, Sender
+from helpdesk.digest import parse_at, send_daily_digest_if_due
 from helpdesk.maintenance import open_due_maintenance
 from helpdesk.settings import Settings
 from helpdesk.sla_worker import SlaWorker, load_sla_config
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 OFFER_EXPIRY_PERIOD_S = 5.0
 WEBCHAT_RECHECK_S = 1.0
+DIGEST_CHECK_S = 60.0
 
 
 @dataclass
@@ -94,6 +97,17 @@ class Runtime:
                     name="maintenance",
                 )
             )
+            self._tasks.append(
+                asyncio.create_task(
+                    run_every(
+                        DIGEST_CHECK_S,
+                        lambda: send_daily_digest_if_due(self.engine, s.digest_at, s.digest_tz),
+                        "daily-digest",
+                        self._stop,
+                    ),
+                    name="daily-digest",
+                )
+            )
         if polling and not self.settings.public_url:
             for channel in self.telegram:
                 await channel.start_polling()
@@ -125,6 +139,8 @@ async def build_runtime(
     settings: Settings, *, kb: Any = None, nlu: Any = None, load_kb: bool = True, load_nlu: bool = True
 ) -> Runtime:
     """Wire the application from settings; `kb` / `nlu` may be given (tests) instead of loaded."""
+    parse_at(settings.digest_at)  # fail at start on a malformed setting, not once a minute later
+    ZoneInfo(settings.digest_tz)
     db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
     redis = None

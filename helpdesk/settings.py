@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     default_lang: str = "ru"
     reopen_window_days: int = 7
     offer_timeout_s: int = 600
+    digest_at: str = Field(default="09:00", description="local time of the supervisors' daily digest (HH:MM)")
+    digest_tz: str = Field(default="Europe/Moscow", description="time zone of DIGEST_AT")
     routing_strategies: str = Field(
         default="",
         description="per category: best-match (default), round-robin or broadcast, e.g. hvac=broadcast",

@@ -169,6 +169,12 @@ class EventLog(Protocol):
         """Events of a ticket, oldest first: dicts with name, actor, at and data."""
         ...
 
+    async def list_between(
+        self, names: Sequence[str], since: datetime, until: datetime, limit: int = 50_000
+    ) -> list[dict[str, Any]]:
+        """Events of the given names recorded in [since, until), oldest first."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction over every repository.

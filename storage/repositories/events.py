@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -34,5 +36,19 @@ class SqlEventLog:
         """Events of a ticket, oldest first: dicts with id, ticket_id, name, actor, at and data."""
         stmt = (
             select(ticket_events).where(ticket_events.c.ticket_id == ticket_id).order_by(ticket_events.c.id)
+        )
+        return [dict(row) for row in (await self.session.execute(stmt)).mappings()]
+
+    async def list_between(
+        self, names: Sequence[str], since: datetime, until: datetime, limit: int = 50_000
+    ) -> list[dict[str, Any]]:
+        """Events of the given names recorded in [since, until), oldest first."""
+        stmt = (
+            select(ticket_events)
+            .where(
+                ticket_events.c.name.in_(list(names)), ticket_events.c.at >= since, ticket_events.c.at < until
+            )
+            .order_by(ticket_events.c.id)
+            .limit(limit)
         )
         return [dict(row) for row in (await self.session.execute(stmt)).mappings()]

@@ -255,6 +255,11 @@ class MemoryEvents(_Repo):
     async def list_for_ticket(self, ticket_id: str) -> list[dict[str, Any]]:
         return [e for e in self.s.events if e["ticket_id"] == ticket_id]
 
+    async def list_between(
+        self, names: Sequence[str], since: datetime, until: datetime, limit: int = 50_000
+    ) -> list[dict[str, Any]]:
+        return [e for e in self.s.events if e["name"] in names and since <= e["at"] < until][:limit]
+
 
 class MemoryOutbox(_Repo):
     async def add(

@@ -1,0 +1,24 @@
+"""EventLog.list_between on SQLite and PostgreSQL (the daily digest reads it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from storage.uow import UnitOfWorkFactory
+from ticket_core import usecases as uc
+from ticket_core.model import Actor, Client
+
+
+async def test_list_between(uow_factory: UnitOfWorkFactory) -> None:
+    t0 = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    async with uow_factory() as uow:
+        await uow.directory.add_client(Client("ev", "Ev"))
+        for hours in (0, 5, 30):
+            await uc.open_ticket(
+                uow, Actor.system(), uc.TicketDraft("ev", "it", "x"), t0 + timedelta(hours=hours)
+            )
+        await uow.commit()
+    async with uow_factory() as uow:
+        day = await uow.events.list_between(["ticket_opened"], t0, t0 + timedelta(days=1))
+        assert [e["at"] for e in day] == [t0, t0 + timedelta(hours=5)]
+        assert await uow.events.list_between(["ticket_resolved"], t0, t0 + timedelta(days=2)) == []
