@@ -68,6 +68,13 @@ class StaffFlow:
             turn.say("staff_welcome", name=person.member.name)
         elif command == "/jobs":
             await self._jobs(turn, person)
+        elif command == "/shift" and person.actor.role is Role.ENGINEER:
+            arg = text.partition(" ")[2].strip().lower()
+            if arg not in ("on", "off"):
+                turn.say("shift_usage", state=turn.tr("shift_on" if person.member.on_shift else "shift_off"))
+                return
+            await uc.set_shift(turn.uow, person.actor, arg == "on")
+            turn.say("shift_set", state=turn.tr("shift_on" if arg == "on" else "shift_off"))
         elif command == "/queue" and person.actor.role in SUPERVISOR_ROLES:
             await self._queue(turn)
         elif command == "/kb":

@@ -194,8 +194,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Hello, {name}! Job offers will arrive here. /jobs - my jobs.",
     ),
     "staff_help": (
-        "/jobs — мои заявки. Кнопки под карточкой — действия по заявке.",
-        "/jobs - my jobs. The buttons under a card act on that job.",
+        "/jobs — мои заявки, /shift on|off — смена. Кнопки под карточкой — действия по заявке.",
+        "/jobs - my jobs, /shift on|off - your shift. The buttons under a card act on that job.",
     ),
     "offer_card": (
         "Новая заявка {ref} ({priority})\nКлиент: {client}\nГде: {where}{map}\nТип: {category}\n{description}{photos}\n\nПочему вы: {why}",
@@ -243,6 +243,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{ref} needs a photo of the finished work: send it.",
     ),
     "checklist_in_note": ("Чек-лист: {items}", "Checklist: {items}"),
+    "shift_on": ("на смене", "on shift"),
+    "shift_off": ("не на смене", "off shift"),
+    "shift_usage": (
+        "Сейчас вы {state}. /shift on — начать смену, /shift off — закончить.",
+        "You are {state}. /shift on - start your shift, /shift off - end it.",
+    ),
+    "shift_set": ("Готово: вы {state}.", "Done: you are {state}."),
     "queue_empty": (
         "Очередь пуста: все заявки разобраны.",
         "The queue is empty: every ticket has an engineer.",

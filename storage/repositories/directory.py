@@ -189,6 +189,10 @@ class SqlDirectoryRepository:
             )
         )
 
+    async def set_on_shift(self, staff_id: str, on_shift: bool) -> None:
+        """Mark a staff member on or off shift (routing offers jobs only to engineers on shift)."""
+        await self.session.execute(update(staff).where(staff.c.id == staff_id).values(on_shift=on_shift))
+
     async def list_staff(self, role: Role | None = None) -> list[StaffMember]:
         """Staff members, of one role or all, by id."""
         stmt = select(staff)

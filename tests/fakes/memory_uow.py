@@ -206,6 +206,9 @@ class MemoryDirectory(_Repo):
     async def add_staff(self, member: StaffMember) -> None:
         self.s.staff[member.id] = member
 
+    async def set_on_shift(self, staff_id: str, on_shift: bool) -> None:
+        self.s.staff[staff_id].on_shift = on_shift
+
     async def list_staff(self, role: Role | None = None) -> list[StaffMember]:
         return sorted(
             (m for m in self.s.staff.values() if role is None or m.role is role), key=lambda m: m.id

@@ -18,6 +18,7 @@ from ticket_core.usecases.work import (
     report_on_the_way,
     resolve_ticket,
     resume_work,
+    set_shift,
     start_work,
 )
 
@@ -43,5 +44,6 @@ __all__ = [
     "report_on_the_way",
     "resolve_ticket",
     "resume_work",
+    "set_shift",
     "start_work",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from ticket_core.enums import OfferStatus, TicketStatus
+from ticket_core.enums import OfferStatus, Role, TicketStatus
 from ticket_core.errors import Forbidden, ValidationFailed
 from ticket_core.events import (
     EngineerOnSite,
@@ -149,3 +149,10 @@ async def resolve_ticket(
         )
     )
     return ticket
+
+
+async def set_shift(uow: UnitOfWork, actor: Actor, on_shift: bool) -> None:
+    """An engineer starts or ends their shift; off shift they get no new offers (their jobs stay theirs)."""
+    if actor.role is not Role.ENGINEER:
+        raise Forbidden("Only engineers go on and off shift.")
+    await uow.directory.set_on_shift(actor.id, on_shift)

@@ -480,7 +480,7 @@ async def test_supervisor_queue(chat: ChatDriver, ivan: Person, petrov: Person, 
     assert got == ["Приоритет HD-1001 повышен: Срочно, сегодня. SLA ответа: 1 ч осталось"]
     chat.new_texts(petrov)
     got = await chat.say(petrov, "/queue")  # engineers have no queue command
-    assert got == ["/jobs — мои заявки. Кнопки под карточкой — действия по заявке."]
+    assert got == ["/jobs — мои заявки, /shift on|off — смена. Кнопки под карточкой — действия по заявке."]
 
 
 async def test_the_kb_is_searched_once_per_question_as_that_client(
@@ -492,3 +492,16 @@ async def test_the_kb_is_searched_once_per_question_as_that_client(
         anna, "the VPN app says wrong password"
     )  # a form is open: this is a description, not a question
     assert [(q, r.client_id) for q, r in kb.queries] == [("how do I connect to the VPN?", "acme")]
+
+
+async def test_an_engineer_off_shift_gets_no_offers(chat: ChatDriver, ivan: Person, petrov: Person) -> None:
+    kozlov = Person(Bot.STAFF, "e-kozlov", "Д")
+    got = await chat.say(petrov, "/shift")
+    assert got == ["Сейчас вы на смене. /shift on — начать смену, /shift off — закончить."]
+    assert await chat.say(petrov, "/shift off") == ["Готово: вы не на смене."]
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    assert not any("Новая заявка" in t for t in chat.new_texts(petrov))
+    assert "Новая заявка HD-1001" in joined(chat.new_texts(kozlov))  # the next nearest plumber
+    assert await chat.say(petrov, "/shift on") == ["Готово: вы на смене."]
+    got = await chat.say(Person(Bot.STAFF, "s-sokolova", "О"), "/shift off")
+    assert "/jobs" in got[0]  # supervisors have no shift command
