@@ -27,7 +27,7 @@ from helpdesk.api.tokens import Scope
 from helpdesk.api.webhook_queue import webhook_queue
 from ticket_core import usecases as uc
 from ticket_core.enums import Priority, TicketStatus, Visibility
-from ticket_core.model import Comment, Ticket
+from ticket_core.model import Comment, Ticket, format_ref
 from ticket_core.usecases.comments import MAX_COMMENT
 from ticket_core.usecases.opening import MAX_DESCRIPTION
 
@@ -235,7 +235,7 @@ async def add_comment(ctx: ApiContext, request: web.Request, principal: Principa
         ticket = await uc.get_ticket_by_number(uow, principal.actor(), number)
         return await uc.add_comment(uow, principal.actor(), ticket.id, now, text, Visibility(visibility))
 
-    comment = await _change(ctx, request, principal, "ticket.comment", lambda _c: f"HD-{number}", work)
+    comment = await _change(ctx, request, principal, "ticket.comment", lambda _c: format_ref(number), work)
     return json_response(serialize.comment(comment), status=201)
 
 

@@ -13,39 +13,35 @@ from ticket_core.events import DomainEvent
 
 
 @dataclass(frozen=True, kw_only=True)
-class SlaWarning(DomainEvent):
+class SlaAlertEvent(DomainEvent):
+    """An alert the ladder raised for one clock: which clock, which rung, how much time was used, for whom."""
+
+    kind: str
+    level: int
+    share: float
+    notify: str
+    due_at: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlaWarning(SlaAlertEvent):
     """A clock used the warning share of its target (level 0: the assignee is warned)."""
 
     name: ClassVar[str] = "sla_warning"
-    kind: str
-    level: int
-    share: float
-    notify: str
-    due_at: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class SlaBreached(DomainEvent):
+class SlaBreached(SlaAlertEvent):
     """A clock reached its target (level 1: every supervisor is alerted, with buttons)."""
 
     name: ClassVar[str] = "sla_breached"
-    kind: str
-    level: int
-    share: float
-    notify: str
-    due_at: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class SlaEscalated(DomainEvent):
+class SlaEscalated(SlaAlertEvent):
     """A breached clock kept running to a higher rung of the ladder (L2, L3, head of service)."""
 
     name: ClassVar[str] = "sla_escalated"
-    kind: str
-    level: int
-    share: float
-    notify: str
-    due_at: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

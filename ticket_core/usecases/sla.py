@@ -20,6 +20,7 @@ from ticket_core.sla.escalation import AlertKey, EscalationRule, next_alert_at
 from ticket_core.sla.events import (
     PriorityChanged,
     SlaAcknowledged,
+    SlaAlertEvent,
     SlaBreached,
     SlaEscalated,
     SlaExtended,
@@ -114,7 +115,7 @@ async def reschedule(uow: UnitOfWork, ticket: Ticket, now: datetime) -> datetime
 
 def _alert_event(
     ticket: Ticket, rule: EscalationRule, kind: SlaKind, due_at: datetime | None, now: datetime
-) -> SlaWarning | SlaBreached | SlaEscalated:
+) -> SlaAlertEvent:
     cls: type[SlaWarning] | type[SlaBreached] | type[SlaEscalated]
     cls = SlaWarning if rule.share < 1 else SlaBreached if rule.share == 1 else SlaEscalated
     return cls(
