@@ -22,9 +22,10 @@ from dialogue.messages import Bot, Inbound, Outbound
 from dialogue.notifications import Notifier
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
-from dialogue.ports import DialogueUnitOfWork
-from dialogue.prefetch import Prefetched, prefetch
+from dialogue.ports import DialogueUnitOfWork, OutboxMessage
+from dialogue.prefetch import Prefetched, SenderHints, prefetch
 from dialogue.staff_flow import StaffFlow
+from dialogue.staff_group import StaffGroup, StaffGroupFlow
 from dialogue.texts import norm_lang, t
 from dialogue.turn import Turn, state_key
 from dialogue.understanding import Parser
@@ -56,14 +57,18 @@ class DialogueEngine:
         clock: Callable[[], datetime] = utcnow,
         default_lang: str = "ru",
         reopen_window: timedelta = timedelta(days=7),
+        staff_group: StaffGroup | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.signer = signer
         self.notifier = notifier or Notifier()
         self.client_flow = ClientFlow(kb, nlu, reopen_window)
         self.staff_flow = StaffFlow()
+        self.staff_group = staff_group
+        self.group_flow = StaffGroupFlow(staff_group) if staff_group is not None else None
         self.clock = clock
         self.default_lang = default_lang
+        self.hints = SenderHints()
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Process one inbound message; return the messages queued in the outbox (empty for a repeat)."""
@@ -77,7 +82,9 @@ class DialogueEngine:
                 turn = await self._run(uow, inbound, now, ready)
                 await self._finish(uow, turn)
                 await uow.commit()
-                return turn.out.messages
+            if turn.client_id is not None:
+                self.hints.put(state_key(inbound), turn.client_id, turn.state.get("stage"))
+            return turn.out.messages
         except DomainError as error:
             return await self._refuse(inbound, now, error, lang)
         except Exception:
@@ -91,12 +98,18 @@ class DialogueEngine:
             return None
         if len(text) > ClientFlow.MAX_TEXT:
             return None
-        async with self.uow_factory() as uow:  # a short read: who writes, and is a form open?
-            account = await uow.accounts.find(str(inbound.channel), str(Bot.CLIENT), inbound.sender_id)
-            contact = await uow.directory.get_contact(account.person_id) if account else None
-            state = await uow.conversations.load(state_key(inbound)) or {}
-        client_id = contact.client_id if contact else None
-        return await prefetch(self.client_flow.nlu, self.client_flow.kb, text, client_id, state.get("stage"))
+        hint = self.hints.get(state_key(inbound))
+        client_id: str | None
+        if hint is not None:  # known from this sender's last turn: no database read (see SenderHints)
+            client_id, stage = hint.client_id, hint.stage
+        else:
+            async with self.uow_factory() as uow:  # a short read: who writes, and is a form open?
+                _, contact = await uow.accounts.find_with_contact(
+                    str(inbound.channel), str(Bot.CLIENT), inbound.sender_id
+                )
+                state = await uow.conversations.load(state_key(inbound)) or {}
+            client_id, stage = (contact.client_id if contact else None), state.get("stage")
+        return await prefetch(self.client_flow.nlu, self.client_flow.kb, text, client_id, stage)
 
     async def _run(
         self, uow: DialogueUnitOfWork, inbound: Inbound, now: datetime, ready: Prefetched | None = None
@@ -108,6 +121,7 @@ class DialogueEngine:
         turn = Turn(inbound, uow, out, now, state, lang, ready)
         if inbound.bot is Bot.CLIENT:
             person = await resolve_client(uow, inbound, now)
+            turn.client_id = person.contact.client_id
             turn.lang = state.get("lang") or person.contact.lang or turn.lang
             known_lang = person.contact.lang
             action = self._verify(inbound, turn)
@@ -117,7 +131,9 @@ class DialogueEngine:
                 await uow.directory.update_contact(person.contact)
         else:
             staff = await resolve_staff(uow, inbound)
-            if staff is None:
+            if self.group_flow is not None and self.group_flow.group.is_group(inbound):
+                await self.group_flow.handle(turn, staff)  # a ticket's thread in the staff group
+            elif staff is None:
                 await self.staff_flow.handle_unknown(turn)
             else:
                 turn.lang = staff.member.lang
@@ -203,10 +219,9 @@ async def _queue(
     uow: DialogueUnitOfWork, messages: list[Outbound], now: datetime, inbound_key: str | None = None
 ) -> None:
     """Write messages to the outbox in the caller's transaction, each naming the inbound that caused it."""
-    for message in messages:
-        await uow.outbox.add(
-            str(message.channel), str(message.bot), message.chat_id, message.to_dict(), now, inbound_key
-        )
+    rows = [OutboxMessage(str(m.channel), str(m.bot), m.chat_id, m.to_dict()) for m in messages]
+    if rows:
+        await uow.outbox.add_many(rows, now, inbound_key)
 
 
 async def _queue_webhooks(uow: DialogueUnitOfWork, now: datetime) -> None:

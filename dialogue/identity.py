@@ -66,8 +66,9 @@ async def _link(uow: UnitOfWork, inbound: Inbound, bot: Bot, kind: PersonKind, p
 
 async def resolve_client(uow: UnitOfWork, inbound: Inbound, now: datetime) -> ClientPerson:
     """Find the contact behind a client chat, registering a new private client the first time."""
-    account = await uow.accounts.find(str(inbound.channel), str(Bot.CLIENT), inbound.sender_id)
-    contact = await uow.directory.get_contact(account.person_id) if account else None
+    account, contact = await uow.accounts.find_with_contact(
+        str(inbound.channel), str(Bot.CLIENT), inbound.sender_id
+    )
     if contact is not None:
         if account is not None and account.chat_id != inbound.chat_id:
             await _link(uow, inbound, Bot.CLIENT, PersonKind.CONTACT, contact.id)

@@ -68,6 +68,9 @@ class Inbound:
         payload: a signed button payload, when a button was pressed.
         sender_name: display name, for registering new people.
         lang: the sender's language code as the platform reports it.
+        thread_id: the forum topic the message was written in.
+        reply_to: in a group without topics, the message this one answers (the root of its reply
+            thread), so a reply to a ticket's card in the staff group is known to be about that ticket.
     """
 
     channel: Channel
@@ -83,10 +86,28 @@ class Inbound:
     sender_name: str | None = None
     lang: str | None = None
     thread_id: str | None = None
+    reply_to: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict."""
         return asdict(self)
+
+
+class ThreadOp(StrEnum):
+    """A change to a ticket's thread in a staff group that an `Outbound` asks the channel to make."""
+
+    CREATE_TOPIC = "create_topic"  # create a forum topic named `thread_title`, then post the text in it
+    ROOT = "root"  # post the text; its message id roots the ticket's reply thread (groups without topics)
+    CLOSE_TOPIC = "close_topic"  # close the ticket's forum topic (no text is sent)
+    REOPEN_TOPIC = "reopen_topic"  # reopen it (no text is sent)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What a channel reports back about a sent message: its id, and a forum topic it created."""
+
+    message_id: str | None = None
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +134,11 @@ class Outbound:
         request_location: ask the person to share a location (reply keyboard).
         thread_id: a forum topic or reply thread in a group.
         lang: the language of the text (ru/en), for labels the adapter adds itself.
+        reply_to: the id of a message to reply to (a reply thread in a group without topics).
+        thread_of: a ticket id: the delivery fills `thread_id` / `reply_to` from that ticket's thread in
+            the staff group when the message is sent (the thread may be created by an earlier row).
+        thread_op: a change to the ticket's thread (see `ThreadOp`).
+        thread_title: the name of a forum topic to create.
     """
 
     channel: Channel
@@ -125,6 +151,10 @@ class Outbound:
     request_location: bool = False
     thread_id: str | None = None
     lang: str | None = None
+    reply_to: str | None = None
+    thread_of: str | None = None
+    thread_op: ThreadOp | None = None
+    thread_title: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict for the outbox."""
@@ -139,6 +169,10 @@ class Outbound:
             "request_location": self.request_location,
             "thread_id": self.thread_id,
             "lang": self.lang,
+            "reply_to": self.reply_to,
+            "thread_of": self.thread_of,
+            "thread_op": str(self.thread_op) if self.thread_op else None,
+            "thread_title": self.thread_title,
         }
 
     @classmethod
@@ -155,6 +189,10 @@ class Outbound:
             request_location=bool(data.get("request_location", False)),
             thread_id=data.get("thread_id"),
             lang=data.get("lang"),
+            reply_to=data.get("reply_to"),
+            thread_of=data.get("thread_of"),
+            thread_op=ThreadOp(data["thread_op"]) if data.get("thread_op") else None,
+            thread_title=data.get("thread_title"),
         )
 
 

@@ -11,10 +11,11 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from dialogue import sla_alerts
+from dialogue import escalation, sla_alerts
 from dialogue.cards import offer_card, rating_buttons, short
 from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
+from dialogue.staff_group import StaffGroup, StaffGroupPoster
 from dialogue.texts import category_name, priority_name, t
 from ticket_core import events as ev
 from ticket_core import usecases as uc
@@ -37,6 +38,7 @@ RESCHEDULE_ON = frozenset(
         ev.TicketClosed.name,
         ev.TicketCancelled.name,
         ev.TicketReturnedToQueue.name,
+        ev.TicketLevelRaised.name,
         ev.OfferAccepted.name,
     }
 )
@@ -51,10 +53,13 @@ class Notifier:
         offer_timeout_s: int = 600,
         strategies: Mapping[str, Strategy] | None = None,
         broadcast_size: int = 5,
+        staff_group: StaffGroup | None = None,
     ) -> None:
         self.offer_timeout = timedelta(seconds=offer_timeout_s)
         self.strategies = dict(strategies or {})
         self.broadcast_size = broadcast_size
+        # Each ticket's thread in the staff group, when one is configured (dialogue.staff_group).
+        self.group_poster = StaffGroupPoster(staff_group) if staff_group is not None else None
 
     async def react(self, uow: UnitOfWork, out: Outgoing, now: datetime, start: int = 0) -> int:
         """Handle events recorded from index `start` on, until none are left; return the new index."""
@@ -73,6 +78,8 @@ class Notifier:
         if ticket is None:
             return
         await self._react(uow, out, ticket, event, now)
+        if self.group_poster is not None:
+            await self.group_poster.on_event(uow, out, ticket, event, now)
         if event.name in RESCHEDULE_ON and getattr(uow, "sla", None) is not None:
             # The SLA clock depends on this change: move the ticket's durable timer.
             fresh = await uow.tickets.get(ticket.id)
@@ -89,7 +96,10 @@ class Notifier:
                 | ev.OfferDeclined()
                 | ev.OfferExpired()
                 | ev.TicketHandedOver()
+                | ev.TicketLevelRaised()
             ):
+                if isinstance(event, ev.TicketLevelRaised):
+                    await self._level_raised(uow, out, ticket, event)
                 if isinstance(event, ev.TicketReopened) and ticket.assignee_id:
                     await self._to_staff(
                         uow,
@@ -153,6 +163,26 @@ class Notifier:
                 await sla_alerts.notify(uow, out, ticket, event, now)
             case _:
                 pass
+
+    async def _level_raised(
+        self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.TicketLevelRaised
+    ) -> None:
+        """Tell the client a specialist takes over, and an engineer a supervisor took the job from."""
+        if event.returned_to_queue and event.from_engineer_id and event.actor.id != event.from_engineer_id:
+            member = await uow.directory.get_staff(event.from_engineer_id)
+            if member is not None:
+                text = escalation.tr(member.lang, "n_level_taken_off", ref=ticket.ref, level=event.to_level)
+                await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)
+        if ticket.contact_id:
+            lang = await self._client_lang(uow, ticket)
+            await out.to_person(
+                uow,
+                ticket.contact_id,
+                Bot.CLIENT,
+                escalation.tr(lang, "n_level_raised_client", ref=ticket.ref),
+                prefer_channel=ticket.source_channel,
+                lang=lang,
+            )
 
     async def _offer_card(
         self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.TicketOffered

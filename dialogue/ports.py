@@ -6,10 +6,21 @@ ticket changes, so a reply and the change that caused it commit together.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
+from ticket_core.model import ThreadState, TicketThread
 from ticket_core.ports import UnitOfWork
+
+
+class OutboxMessage(NamedTuple):
+    """One message for `Outbox.add_many`: where it goes and its `Outbound.to_dict()`."""
+
+    channel: str
+    bot: str
+    chat_id: str
+    payload: dict[str, Any]
 
 
 class Outbox(Protocol):
@@ -25,6 +36,12 @@ class Outbox(Protocol):
         inbound_key: str | None = None,
     ) -> None:
         """Queue one outgoing message (an `Outbound.to_dict()`); `inbound_key` names the message that caused it."""
+        ...
+
+    async def add_many(
+        self, messages: Sequence[OutboxMessage], at: datetime, inbound_key: str | None = None
+    ) -> None:
+        """Queue several outgoing messages at once (one statement), in order; like `add` for each."""
         ...
 
 
@@ -61,6 +78,25 @@ class InteractionLog(Protocol):
         ticket_id: str | None = None,
         data: dict[str, Any] | None = None,
     ) -> None: ...
+
+
+class TicketThreadStore(Protocol):
+    """Each ticket's thread in the staff group (a forum topic, or the replies to its card).
+
+    A unit of work offers it as `uow.threads` when it keeps threads (`dialogue.staff_group` looks for it).
+    """
+
+    async def add(self, thread: TicketThread, at: datetime) -> None: ...
+
+    async def get(self, ticket_id: str) -> TicketThread | None: ...
+
+    async def find(
+        self, channel: str, bot: str, chat_id: str, *, thread_id: str | None = None, root: str | None = None
+    ) -> TicketThread | None:
+        """The thread a group message belongs to: by forum topic id, or by the root of its reply thread."""
+        ...
+
+    async def set_state(self, ticket_id: str, state: ThreadState, at: datetime) -> None: ...
 
 
 class DialogueUnitOfWork(UnitOfWork, Protocol):

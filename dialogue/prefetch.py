@@ -4,11 +4,18 @@ NLU and KB search are slow (an embedding each) and read no ticket data, so they 
 opens; the transaction then holds the database only for the changes (on SQLite, for the write lock). The
 flow uses a prefetched result only when it was made for the same text and the same client; otherwise it
 computes its own.
+
+`SenderHints` remembers, per conversation, the client and the stage a committed turn left, so that a known
+sender's prefetch needs no database read at all. A hint is only a guess: a stale one (the contact moved to
+another client, another process changed the stage) costs a search, never a wrong answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,3 +51,48 @@ async def prefetch(
         understand(nlu, text), kb.search(text, Reader.client(client_id), k=KB_RESULTS)
     )
     return Prefetched(text, client_id, meaning, result)
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """What the last committed turn of a conversation knew: the sender's client and the stage it left."""
+
+    client_id: str
+    stage: str | None
+    at: float
+
+
+class SenderHints:
+    """A bounded, expiring map from conversation key to `Hint` (per process; no I/O)."""
+
+    def __init__(
+        self, size: int = 20_000, ttl_s: float = 600.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.size = size
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._hints: OrderedDict[str, Hint] = OrderedDict()
+
+    def get(self, key: str) -> Hint | None:
+        """The hint for a conversation, or None when there is none or it is older than the TTL."""
+        hint = self._hints.get(key)
+        if hint is None:
+            return None
+        if self.clock() - hint.at > self.ttl_s:
+            del self._hints[key]
+            return None
+        return hint
+
+    def put(self, key: str, client_id: str, stage: str | None) -> None:
+        """Remember what a committed turn left; the oldest hints go beyond `size`."""
+        self._hints[key] = Hint(client_id, stage, self.clock())
+        self._hints.move_to_end(key)
+        while len(self._hints) > self.size:
+            self._hints.popitem(last=False)
+
+    def forget(self, key: str) -> None:
+        """Drop a conversation's hint."""
+        self._hints.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._hints)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dialogue import kb_admin, sla_alerts
+from dialogue import escalation, kb_admin, profile, sla_alerts
 from dialogue.cards import job_buttons, job_card, short
 from dialogue.checklists import Checklists
 from dialogue.identity import StaffPerson, link_staff
+from dialogue.report_command import ReportCommand
 from dialogue.texts import status_name
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
@@ -25,6 +26,7 @@ class StaffFlow:
 
     def __init__(self, checklists: Checklists | None = None) -> None:
         self.checklists = checklists or Checklists()
+        self.reports = ReportCommand(None)  # the runtime gives it a report source and a chart renderer
 
     async def handle_unknown(self, turn: Turn) -> StaffPerson | None:
         """An unlinked account: `/start CODE` links it, anything else gets instructions."""
@@ -77,8 +79,14 @@ class StaffFlow:
             turn.say("shift_set", state=turn.tr("shift_on" if arg == "on" else "shift_off"))
         elif command == "/queue" and person.actor.role in SUPERVISOR_ROLES:
             await self._queue(turn)
+        elif command == "/profile":
+            profile.show(turn, person)
+        elif command == "/level" and person.actor.role in SUPERVISOR_ROLES:
+            await escalation.on_level_command(turn, person, text.partition(" ")[2])
         elif command == "/kb":
             await kb_admin.on_command(turn, person, text.partition(" ")[2])
+        elif command == "/report":
+            await self.reports.on_command(turn, person, text.partition(" ")[2])
         else:
             turn.say("staff_help")
 
@@ -111,6 +119,8 @@ class StaffFlow:
             await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text, Visibility.INTERNAL)
             _clear(turn)
             turn.say("internal_note_saved", ref=ticket.ref)
+        elif awaiting == "escalate":
+            await escalation.on_reason(turn, person, ticket, text)
         elif awaiting == "handover":
             await uc.hand_over(turn.uow, person.actor, ticket.id, turn.now, text)
             _clear(turn)
@@ -175,13 +185,13 @@ class StaffFlow:
             await self._done(turn, person, await self._own_job(turn, person, number))
         elif kind == "t":
             await self._resolve(turn, person, int(number), arg or "-")
-        elif kind in ("m", "n", "x"):
+        elif kind == "x":
+            await escalation.offer_hand_over(turn, person, await self._own_job(turn, person, number))
+        elif kind == "z":
+            escalation.ask_reason(turn, person, await self._own_job(turn, person, number))
+        elif kind in ("m", "n"):
             ticket = await self._own_job(turn, person, number)
-            awaiting, key = {
-                "m": ("message", "reply_q"),
-                "n": ("internal", "internal_note_q"),
-                "x": ("handover", "hand_over_q"),
-            }[kind]
+            awaiting, key = {"m": ("message", "reply_q"), "n": ("internal", "internal_note_q")}[kind]
             turn.state.update(awaiting=awaiting, ticket=ticket.number)
             turn.say(key, ref=ticket.ref)
         elif kind == "v":

@@ -29,6 +29,7 @@ class Turn:
     state: dict[str, Any]
     lang: str
     prefetched: Any = None  # dialogue.prefetch.Prefetched for a client's text, made before the transaction
+    client_id: str | None = None  # the client of the contact writing to the client bot, once resolved
 
     def reply(self, text: str, buttons: Sequence[Sequence[ButtonSpec]] = (), **extra: object) -> None:
         """Answer in the chat the message came from; buttons are signed for the sender."""

@@ -3,11 +3,16 @@
 Rows are claimed with a lease in a short transaction, sent outside it, then marked. A worker that dies
 between claim and mark leaves rows whose lease runs out; another worker (or this one after a restart)
 sends them again, so delivery is at-least-once and ordered per chat.
+
+A row about a ticket's thread in the staff group (`Outbound.thread_of`) is addressed when it is sent: the
+topic id or the card's message id, recorded in the transaction that marked the creating row sent, is
+filled in. The creating row is older and in the same chat, so it has been sent (or given up) by then.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import socket
@@ -17,8 +22,9 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from dialogue.messages import DeliveryError, Outbound
+from dialogue.messages import Delivered, DeliveryError, Outbound, ThreadOp
 from storage import outbox_delivery as box
+from storage.repositories.threads import get_thread, record_created
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +35,9 @@ LEASE_S = 60
 
 
 class Sender(Protocol):
-    """A channel adapter's sending side."""
+    """A channel adapter's sending side; it may report the sent message's id (`Delivered`)."""
 
-    async def send(self, out: Outbound) -> None: ...
+    async def send(self, out: Outbound) -> Delivered | None: ...
 
 
 def backoff(attempts: int) -> float:
@@ -99,17 +105,33 @@ class DeliveryLoop:
         await asyncio.gather(*(self._send_one(row) for row in rows))
         return len(rows)
 
+    async def _address(self, out: Outbound) -> Outbound:
+        """Fill in the forum topic or the reply-thread root of the ticket a staff-group message is about."""
+        if out.thread_of is None or out.thread_op in (ThreadOp.CREATE_TOPIC, ThreadOp.ROOT):
+            return out
+        async with self.sessions() as session:
+            thread = await get_thread(session, out.thread_of)
+        if thread is None:
+            return out  # no thread was asked for: the message goes to the group itself
+        if thread.forum and thread.thread_id:
+            return dataclasses.replace(out, thread_id=thread.thread_id)
+        if not thread.forum and thread.root_message_id:
+            return dataclasses.replace(out, reply_to=thread.root_message_id)
+        return out  # the thread could not be created: post in the group rather than lose the message
+
     async def _send_one(self, row: Any) -> None:
         out = Outbound.from_dict(row.payload)
         sender = self.senders.get((row.channel, row.bot))
         error: str | None = None
         retry_in: float | None = None
         permanent = False
+        delivered: Delivered | None = None
         if sender is None:
             error, permanent = f"no {row.channel}/{row.bot} channel is configured", True
         else:
             try:
-                await sender.send(out)
+                out = await self._address(out)
+                delivered = await sender.send(out)
             except DeliveryError as exc:
                 error, permanent = str(exc), exc.permanent
                 retry_in = exc.retry_after
@@ -120,6 +142,15 @@ class DeliveryLoop:
         async with self.sessions() as session, session.begin():
             if error is None:
                 await box.mark_sent(session, row.id, at=now)
+                if out.thread_of and out.thread_op in (ThreadOp.CREATE_TOPIC, ThreadOp.ROOT) and delivered:
+                    # In the same transaction as mark_sent: a crash before it re-sends the row instead.
+                    await record_created(
+                        session,
+                        out.thread_of,
+                        thread_id=delivered.thread_id if out.thread_op is ThreadOp.CREATE_TOPIC else None,
+                        message_id=delivered.message_id,
+                        at=now,
+                    )
             elif permanent or row.attempts >= MAX_ATTEMPTS:
                 log.warning("outbox row %s failed for good: %s", row.id, error)
                 await box.mark_failed(session, row.id, at=now, error=error)

@@ -15,25 +15,32 @@ from dialogue.engine import DialogueEngine
 from dialogue.messages import Bot, Channel, Inbound, Outbound
 from dialogue.notifications import Notifier
 from dialogue.payloads import PayloadSigner
+from dialogue.report_command import ReportCommand
+from dialogue.staff_group import StaffGroup
 from helpdesk.api import WebhookSender
 from helpdesk.api.install import install_api_repositories
 from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.digest import parse_at, send_daily_digest_if_due
 from helpdesk.maintenance import open_due_maintenance
+from helpdesk.report_chart import MatplotlibChartRenderer
 from helpdesk.settings import Settings
 from helpdesk.sla_worker import SlaWorker, load_sla_config
 from helpdesk.timers import expire_offers_once, run_every
-from storage.db import make_engine, make_sessionmaker
+from storage.db import make_engine, make_sessionmaker, sqlite_file
 from storage.kb_repository import install as install_kb_repositories
+from storage.reports import SqlReportSource, breach_level
 from storage.sla_timers import install as install_sla_store
+from storage.sqlite_checkpoint import checkpoint
 from storage.uow import UnitOfWorkFactory
 from storage.webchat_history import SqlWebChatHistory
 from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
+from ticket_core.reports import ReportSource
 from ticket_core.routing import parse_strategies
 
 log = logging.getLogger(__name__)
 
 OFFER_EXPIRY_PERIOD_S = 5.0
+SQLITE_CHECKPOINT_PERIOD_S = 1.0  # WAL checkpoints off the loop (storage.sqlite_checkpoint)
 WEBCHAT_RECHECK_S = 1.0
 DIGEST_CHECK_S = 60.0
 
@@ -55,6 +62,7 @@ class Runtime:
     telegram: list[Any] = field(default_factory=list)
     whatsapp: Any = None
     webchat: Any = None
+    reports: ReportSource | None = None  # reports (ticket_core.reports.ReportSource), for pages and /report
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -67,6 +75,19 @@ class Runtime:
 
     async def start(self, *, worker: bool = True, polling: bool = True) -> None:
         """Start the delivery loop, timers and (when configured) Telegram polling."""
+        sqlite_path = sqlite_file(self.settings.database_url)
+        if sqlite_path is not None:
+            self._tasks.append(
+                asyncio.create_task(
+                    run_every(
+                        SQLITE_CHECKPOINT_PERIOD_S,
+                        lambda: checkpoint(sqlite_path),
+                        "sqlite-checkpoint",
+                        self._stop,
+                    ),
+                    name="sqlite-checkpoint",
+                )
+            )
         if worker:
             self.delivery = DeliveryLoop(self.sessions, self.senders, poll_s=self.settings.worker_poll_s)
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
@@ -150,26 +171,42 @@ async def build_runtime(
         redis = Redis.from_url(settings.redis_url)
     uows = UnitOfWorkFactory(sessions, redis=redis)
     install_kb_repositories(uows)
-    install_sla_store(uows, load_sla_config(settings.sla_config_file))
+    sla_config = load_sla_config(settings.sla_config_file)
+    install_sla_store(uows, sla_config)
     install_api_repositories(uows)  # API tokens, audit, webhook subscriptions, uow.webhooks_out
     if load_kb and kb is None:
         kb = await _load_kb(settings, uows, db)
     if load_nlu and nlu is None:
         nlu = await _load_nlu(settings)
+    group = staff_group(settings)
     engine = DialogueEngine(
         uows,  # type: ignore[arg-type]
         PayloadSigner(settings.secret_key),
         kb=kb,
         nlu=nlu,
         notifier=Notifier(
-            settings.offer_timeout_s, parse_strategies(settings.routing_strategies), settings.broadcast_size
+            settings.offer_timeout_s,
+            parse_strategies(settings.routing_strategies),
+            settings.broadcast_size,
+            staff_group=group,
         ),
         default_lang=settings.default_lang,
         reopen_window=timedelta(days=settings.reopen_window_days),
+        staff_group=group,
     )
-    rt = Runtime(settings, db, sessions, uows, engine, kb=kb, nlu=nlu, redis=redis)
+    reports = SqlReportSource(db, breach_level=breach_level(sla_config.ladder))
+    engine.staff_flow.reports = ReportCommand(reports, MatplotlibChartRenderer())  # /report in the staff bot
+    rt = Runtime(settings, db, sessions, uows, engine, kb=kb, nlu=nlu, redis=redis, reports=reports)
     _add_channels(rt)
     return rt
+
+
+def staff_group(settings: Settings) -> StaffGroup | None:
+    """The Telegram staff group that gets a thread per ticket, when it and the staff bot are configured."""
+    chat = (settings.telegram_staff_group_id or "").strip()
+    if not chat or not settings.telegram_staff_token:
+        return None
+    return StaffGroup(chat, forum=settings.telegram_staff_group_forum, lang=settings.default_lang)
 
 
 def _add_channels(rt: Runtime) -> None:

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         default=True, description="register the webhook with Telegram at start (off when ops register it)"
     )
     telegram_staff_chat_id: str | None = Field(default=None, description="staff supergroup chat id")
+    telegram_staff_group_id: str | None = Field(
+        default=None, description="staff supergroup chat id: a topic (or reply thread) per ticket there"
+    )
+    telegram_staff_group_forum: bool = Field(
+        default=True, description="the staff group has topics (one per ticket); false: replies to the card"
+    )
     telegram_staff_framework: Literal["aiogram", "ptb"] = Field(
         default="aiogram", description="library that runs the staff bot: aiogram or python-telegram-bot (ptb)"
     )
@@ -128,6 +134,23 @@ class Settings(BaseSettings):
     )
     api_rate_burst: int = Field(
         default=40, ge=1, description="requests an API token may burst above the rate"
+    )
+
+    # --- Web admin (issue 8: helpdesk/admin/) ---
+    admin_session_hours: float = Field(
+        default=12.0, gt=0, le=720, description="a web admin session ends this long after login"
+    )
+    admin_idle_minutes: float = Field(
+        default=30.0, gt=0, description="a web admin session ends after this long without a request"
+    )
+    admin_login_max_failures: int = Field(
+        default=5, ge=1, description="failed logins per address or login before the form answers 429"
+    )
+    admin_login_window_s: int = Field(
+        default=300, ge=1, description="the window in which failed logins are counted"
+    )
+    admin_cookie_secure: bool | None = Field(
+        default=None, description="Secure flag on the admin cookie; unset: on when PUBLIC_URL is https"
     )
 
 

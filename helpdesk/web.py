@@ -32,6 +32,9 @@ def build_web_app(rt: Runtime) -> web.Application:
     from helpdesk.api import add_api_routes
 
     add_api_routes(app, rt)  # REST API, OpenAPI document and docs under /api
+    from helpdesk.admin import add_admin_routes
+
+    add_admin_routes(app, rt)  # web admin pages under /admin (login, KB, tickets, directory, SLA, reports)
     if rt.whatsapp is not None:
         rt.whatsapp.add_routes(app, "/webhook/whatsapp")
     if rt.settings.public_url:

@@ -110,6 +110,10 @@ class QueryCache:
         self.hits = 0
         self.misses = 0
 
+    def has(self, text: str) -> bool:
+        """Whether the vector of `text` is kept (embedding it then costs nothing)."""
+        return " ".join(text.split()).lower() in self._vectors
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed queries, computing only the ones not seen recently."""
         keys = [" ".join(t.split()).lower() for t in texts]

@@ -74,6 +74,10 @@ class GapLog(Protocol):
         """Remember one unanswered question."""
         ...
 
+    async def record_many(self, gaps: Sequence[tuple[str, Reader, float, datetime]]) -> None:
+        """Remember several (query, reader, best score, at) questions at once, like `record` for each."""
+        ...
+
     async def list(self, since: datetime | None = None) -> builtins.list[Gap]:
         """Gaps recorded after `since` (all when None), oldest first."""
         ...

@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,8 @@ MAX_QUERY_CHARS = 1000
 PROGRESS_MIN = 300
 """Show a progress bar when indexing more articles than this."""
 EMBED_BATCH = 64
+RESULTS_KEPT = 5000
+"""Search results kept per process: clients ask the same questions again and again."""
 REFRESH_OVERLAP = timedelta(seconds=5)
 """Re-read this much before the last change seen: a transaction that committed late is not missed."""
 
@@ -93,6 +96,10 @@ class KnowledgeBase:
         self._gaps: list[tuple[str, Reader, float, datetime]] = []
         self._write_lock = asyncio.Lock()
         self._embed_lock = asyncio.Lock()
+        # Recent results by (query, reader's scope, k, ...); emptied whenever the index changes (`_changing`).
+        self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
+        self._generation = 0
+        self._audiences: tuple[int, frozenset[str]] | None = None  # (generation, audiences of articles)
 
     @classmethod
     def from_settings(cls, settings: Any, vector_index: VectorIndex | None = None) -> KnowledgeBase:
@@ -145,11 +152,23 @@ class KnowledgeBase:
         batch = list(articles)
         async with self._write_lock:
             embedder = await self.embedder()
-            await asyncio.to_thread(self._put_lexical, batch)
-            published = [a for a in batch if a.published]
-            if embedder is not None:
-                await self._embed_and_store(embedder, published)
+            with self._changing():
+                await asyncio.to_thread(self._put_lexical, batch)
+                published = [a for a in batch if a.published]
+                if embedder is not None:
+                    await self._embed_and_store(embedder, published)
         return len(published)
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Around any change of the index: results cached before, during or after it are not reused."""
+        self._generation += 1
+        self._results.clear()
+        try:
+            yield
+        finally:
+            self._generation += 1
+            self._results.clear()
 
     def _put_lexical(self, batch: list[Article]) -> None:
         for article in batch:
@@ -209,14 +228,16 @@ class KnowledgeBase:
         """Make the index reflect `article` (a draft is removed from search)."""
         await self.index_articles([article])
         if not article.published:
-            await self.vectors.remove(article.id)
+            with self._changing():
+                await self.vectors.remove(article.id)
 
     async def remove(self, article_id: str) -> None:
         """Remove an article from search."""
         async with self._write_lock:
-            await asyncio.to_thread(self.lexical.remove, article_id)
-            self._articles.pop(article_id, None)
-            await self.vectors.remove(article_id)
+            with self._changing():
+                await asyncio.to_thread(self.lexical.remove, article_id)
+                self._articles.pop(article_id, None)
+                await self.vectors.remove(article_id)
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -233,25 +254,57 @@ class KnowledgeBase:
         k = max(1, min(int(k), 50))
         if not text or not self._articles:
             return SearchResult([], False, 0.0)
-        audiences = audiences_for(reader)
         embedder = await self.embedder()
+        key = (text, self._scope(reader), k, self.threshold, self.params, self._generation)
+        memory = isinstance(self.vectors, MemoryVectorIndex)
+        cached = self._results.get(key) if memory else None
+        if cached is not None:
+            self._results.move_to_end(key)
+            result = SearchResult(list(cached.hits), cached.confident, cached.confidence)
+        else:
+            result = await self._search(text, reader, k, embedder)
+            if memory and key[-1] == self._generation:  # the index did not change meanwhile
+                self._results[key] = SearchResult(list(result.hits), result.confident, result.confidence)
+                while len(self._results) > RESULTS_KEPT:
+                    self._results.popitem(last=False)
+        if not result.confident and reader.kind is not ReaderKind.STAFF:
+            # Staff searches are admins trying things out, not clients left without an answer.
+            self._gaps.append((text, reader, result.confidence, utcnow()))
+            del self._gaps[:-1000]
+        return result
+
+    def _scope(self, reader: Reader) -> frozenset[str] | None:
+        """The audiences of indexed articles that `reader` may see: readers with the same scope get the
+        same results (most clients have no articles of their own and share the public scope)."""
+        audiences = audiences_for(reader)
+        if audiences is None:
+            return None
+        known = self._audiences
+        if known is None or known[0] != self._generation:
+            known = self._audiences = (
+                self._generation,
+                frozenset(a.audience for a in self._articles.values()),
+            )
+        return audiences & known[1]
+
+    async def _search(self, text: str, reader: Reader, k: int, embedder: Embedder | None) -> SearchResult:
+        audiences = audiences_for(reader)
         n = max(self.params.candidates, k)
         if isinstance(self.vectors, MemoryVectorIndex) or embedder is None:
-            lexical, ceiling, semantic, terms = await asyncio.to_thread(
-                self._search_sync, text, audiences, n, embedder
-            )
+            if embedder is None or _kept(embedder, text):
+                # No embedding to compute: the search takes less than a hop to a thread and back.
+                lexical, ceiling, semantic, terms = self._search_sync(text, audiences, n, embedder)
+            else:
+                lexical, ceiling, semantic, terms = await asyncio.to_thread(
+                    self._search_sync, text, audiences, n, embedder
+                )
         else:
             lexical, ceiling, qvec, terms = await asyncio.to_thread(
                 self._lexical_and_embed, text, audiences, n, embedder
             )
             semantic = await self.vectors.search(qvec, audiences, n)
         ranked = fuse(lexical, ceiling, semantic, self.params)
-        result = self._result(ranked, reader, k, set(terms))
-        if not result.confident and reader.kind is not ReaderKind.STAFF:
-            # Staff searches are admins trying things out, not clients left without an answer.
-            self._gaps.append((text, reader, result.confidence, utcnow()))
-            del self._gaps[:-1000]
-        return result
+        return self._result(ranked, reader, k, set(terms))
 
     def _lexical_and_embed(
         self, text: str, audiences: frozenset[str] | None, n: int, embedder: Embedder
@@ -332,7 +385,8 @@ class KnowledgeBase:
             await self.index_articles(fresh)
             for article in fresh:
                 if not article.published:
-                    await self.vectors.remove(article.id)
+                    with self._changing():
+                        await self.vectors.remove(article.id)
         for article_id in changes.removed:
             if article_id in self._articles:
                 await self.remove(article_id)
@@ -350,8 +404,7 @@ class KnowledgeBase:
                 gaps = getattr(uow, "kb_gaps", None)
                 if gaps is None:
                     return
-                for query, reader, score, at in pending:
-                    await gaps.record(query, reader, score, at)
+                await gaps.record_many(pending)
                 await uow.commit()
         except Exception:
             log.exception("could not write %d KB gaps; they are dropped", len(pending))
@@ -377,3 +430,9 @@ class KnowledgeBase:
         with contextlib.suppress(Exception):
             await self._flush_gaps()
         await self.vectors.close()
+
+
+def _kept(embedder: Embedder, text: str) -> bool:
+    """Whether the embedder already holds the vector of `text` (a `QueryCache` hit)."""
+    has = getattr(embedder, "has", None)
+    return bool(has(text)) if has is not None else False

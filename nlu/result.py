@@ -59,6 +59,21 @@ class ParseResult:
     entities: list[Entity] = field(default_factory=list)
     intent_ranking: list[IntentScore] = field(default_factory=list)
 
+    def copy(self) -> ParseResult:
+        """Return a deep copy (every part is rebuilt; the fields inside them are immutable values).
+
+        Many times cheaper than `copy.deepcopy`, which the parse cache pays on every hit.
+        """
+        return ParseResult(
+            self.text,
+            IntentScore(self.intent.name, self.intent.confidence),
+            [
+                Entity(e.entity, e.value, e.start, e.end, e.confidence_entity, e.extractor, e.role, e.group)
+                for e in self.entities
+            ],
+            [IntentScore(i.name, i.confidence) for i in self.intent_ranking],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready dict that Rasa's `/model/parse` would return."""
         return {

@@ -234,11 +234,16 @@ class SqlGapLog:
 
     async def record(self, query: str, reader: Reader, best_score: float, at: datetime) -> None:
         """Remember one unanswered question (cut to 1000 characters)."""
-        await self.session.execute(
-            insert(kb_gaps).values(
-                query=query[:1000], audience=_audience_label(reader), best_score=float(best_score), at=at
-            )
-        )
+        await self.record_many([(query, reader, best_score, at)])
+
+    async def record_many(self, gaps: Sequence[tuple[str, Reader, float, datetime]]) -> None:
+        """Remember several unanswered questions in one statement."""
+        if gaps:
+            rows = [
+                {"query": q[:1000], "audience": _audience_label(r), "best_score": float(s), "at": at}
+                for q, r, s, at in gaps
+            ]
+            await self.session.execute(insert(kb_gaps), rows)
 
     async def list(self, since: datetime | None = None) -> builtins.list[Gap]:
         """Gaps after `since`, oldest first."""

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from storage.db import metadata
@@ -57,6 +58,7 @@ sites = Table(
     Column("lat", Float, nullable=True),
     Column("lon", Float, nullable=True),
     Column("timezone", String(64), nullable=False, server_default="Europe/Moscow"),
+    Column("region", String(32), nullable=True),  # migration 0006
 )
 
 contracts = Table(
@@ -86,6 +88,10 @@ staff = Table(
     Column("lang", String(8), nullable=False, server_default="ru"),
     Column("phone", String(32), nullable=True),
     Column("join_code", String(64), nullable=True, unique=True),
+    # Engineer profile (migration 0006): region codes (a JSON list; NULL: any), weekly hours, time zone.
+    Column("regions", JSON, nullable=True),
+    Column("working_hours", String(400), nullable=True),
+    Column("timezone", String(64), nullable=False, server_default="Europe/Moscow"),
 )
 
 channel_accounts = Table(
@@ -125,7 +131,8 @@ tickets = Table(
     Column("accepted_at", UtcDateTime(), nullable=True),
     Column("started_at", UtcDateTime(), nullable=True),
     Column("on_hold_at", UtcDateTime(), nullable=True),
-    Column("resolved_at", UtcDateTime(), nullable=True),
+    # Reports range over resolve times (migration 0008).
+    Column("resolved_at", UtcDateTime(), nullable=True, index=True),
     Column("closed_at", UtcDateTime(), nullable=True),
     Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("reopened_at", UtcDateTime(), nullable=True),
@@ -136,6 +143,7 @@ tickets = Table(
     Column("rating_comment", Text, nullable=True),
     Column("reopen_count", Integer, nullable=False, server_default="0"),
     Column("version", Integer, nullable=False, server_default="1"),
+    Column("min_level", Integer, nullable=False, server_default="1"),  # migration 0006
 )
 
 offers = Table(
@@ -214,7 +222,18 @@ inbound_log = Table(
     "inbound_log",
     metadata,
     Column("dedup_key", String(200), primary_key=True),
-    Column("at", UtcDateTime(), nullable=False),
+    # Lost-request reports range over arrival times (migration 0008).
+    Column("at", UtcDateTime(), nullable=False, index=True),
+    # Set with the first outbox row queued in reply (SqlOutbox, same transaction; migration 0009).
+    Column("answered", Boolean, nullable=False, server_default="0"),
+    # Only the unanswered messages: the lost-requests figure counts these (storage/reports.py).
+    Index(
+        "ix_inbound_log_unanswered",
+        "at",
+        "dedup_key",
+        postgresql_where=text("NOT answered"),
+        sqlite_where=text("NOT answered"),
+    ),
 )
 
 conversations = Table(
@@ -251,6 +270,24 @@ webchat_messages = Table(
     Index("ix_webchat_messages_bot_chat", "bot", "chat_id", "id"),
 )
 
+ticket_threads = Table(
+    "ticket_threads",
+    metadata,
+    # Migration 0006: each ticket's thread in the staff group (a forum topic, or the replies to its card).
+    Column("ticket_id", String(ID), ForeignKey("tickets.id"), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("bot", String(32), nullable=False),
+    Column("chat_id", String(ID), nullable=False),
+    Column("forum", Boolean, nullable=False),
+    Column("thread_id", String(ID), nullable=True),  # the forum topic's message_thread_id
+    Column("root_message_id", String(ID), nullable=True),  # the ticket card's message id
+    Column("state", String(16), nullable=False),  # opening | open | closed
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_ticket_threads_chat_thread", "channel", "bot", "chat_id", "thread_id"),
+    Index("ix_ticket_threads_chat_root", "channel", "bot", "chat_id", "root_message_id"),
+)
+
 TICKET_COUNTER = "ticket"
 """Name of the counters row that numbers tickets."""
 
@@ -274,5 +311,6 @@ CORE_TABLES = (
     conversations,
     interactions,
     webchat_messages,
+    ticket_threads,
 )
 """Every table this module defines (other modules, like the KB's, add their own to `metadata`)."""

@@ -22,6 +22,7 @@ from storage.repositories import (
     SqlOutbox,
     SqlTicketRepository,
 )
+from storage.repositories.threads import SqlTicketThreads
 from storage.sqlite_tx import install_begin_immediate, writer_lock
 from ticket_core.events import DomainEvent
 
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     inbound: SqlInboundLog
     conversations: SqlConversationStore | RedisConversationStore
     interactions: SqlInteractionLog
+    threads: SqlTicketThreads
 
     def __init__(
         self,
@@ -114,6 +116,7 @@ class SqlUnitOfWork:
             else sql_conversations
         )
         self.interactions = SqlInteractionLog(session)
+        self.threads = SqlTicketThreads(session)
         for name, factory in self._extra.items():
             setattr(self, name, factory(session))
         return self

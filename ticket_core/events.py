@@ -100,6 +100,22 @@ class TicketHandedOver(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketLevelRaised(DomainEvent):
+    """The job needs a more senior engineer (L1 -> L2 -> L3); it is routed again among those levels.
+
+    `from_engineer_id` is the engineer who escalated their own job (None when a supervisor raised it);
+    `returned_to_queue` tells whether the job left its assignee and waits for routing again.
+    """
+
+    name: ClassVar[str] = "ticket_level_raised"
+    from_level: int
+    to_level: int
+    reason: str | None = None
+    from_engineer_id: str | None = None
+    returned_to_queue: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketPutOnHold(DomainEvent):
     name: ClassVar[str] = "ticket_put_on_hold"
     reason: str
@@ -156,6 +172,18 @@ class RatingCommented(DomainEvent):
     comment: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class StaffProfileChanged(DomainEvent):
+    """An admin changed an engineer's profile (an event without a ticket).
+
+    `changes` maps each changed field to `{"before": ..., "after": ...}`, JSON-safe (lists, schedule text).
+    """
+
+    name: ClassVar[str] = "staff_profile_changed"
+    staff_id: str
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.name: cls
     for cls in (
@@ -170,6 +198,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         EngineerOnTheWay,
         EngineerOnSite,
         TicketHandedOver,
+        TicketLevelRaised,
         TicketPutOnHold,
         WorkResumed,
         TicketResolved,
@@ -179,6 +208,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         CommentAdded,
         TicketRated,
         RatingCommented,
+        StaffProfileChanged,
     )
 }
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from ticket_core.enums import OfferStatus, PersonKind, Priority, Role, TicketStatus, Visibility
+from ticket_core.working_hours import WeeklyHours
+
+DEFAULT_TIMEZONE = "Europe/Moscow"
+"""The company's time zone: sites and engineers without one of their own use it."""
+
+MAX_LEVEL = 3
+"""Engineer levels run L1 (first line) to L3 (the most senior specialists)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +75,8 @@ class Site:
     address: str
     lat: float | None = None
     lon: float | None = None
-    timezone: str = "Europe/Moscow"
+    timezone: str = DEFAULT_TIMEZONE
+    region: str | None = None  # a service region code, e.g. MOW; routing matches engineers' regions
 
 
 @dataclass(slots=True)
@@ -87,7 +96,9 @@ class Contract:
 class StaffMember:
     """An employee of the service company: engineer, supervisor or admin.
 
-    Engineer fields (skills, location, level, load) are empty for other roles.
+    Engineer fields (skills, location, level, load, regions, hours) are empty for other roles.
+    `regions` are the service region codes the engineer covers (empty: any region); `working_hours` is
+    the weekly schedule on the engineer's own `timezone` (None: available whenever on shift).
     """
 
     id: str
@@ -102,6 +113,9 @@ class StaffMember:
     lang: str = "ru"
     phone: str | None = None
     join_code: str | None = None
+    regions: tuple[str, ...] = ()
+    timezone: str = DEFAULT_TIMEZONE
+    working_hours: WeeklyHours | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +167,7 @@ class Ticket:
     rating: int | None = None
     rating_comment: str | None = None
     reopen_count: int = 0
+    min_level: int = 1  # the lowest engineer level that may take the job (raised by escalation)
     version: int = 0
 
     @property
@@ -204,3 +219,29 @@ class ChannelAccount:
     person_kind: PersonKind
     person_id: str
     chat_id: str
+
+
+class ThreadState(StrEnum):
+    """Where a ticket's thread in the staff group is."""
+
+    OPENING = "opening"  # asked for; the channel has not created it yet
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(slots=True)
+class TicketThread:
+    """A ticket's thread in the staff group: a forum topic, or the replies to its card message.
+
+    `thread_id` (the topic) or `root_message_id` (the card) are known once the channel has created it.
+    """
+
+    ticket_id: str
+    channel: str
+    bot: str
+    chat_id: str
+    forum: bool
+    state: ThreadState = ThreadState.OPENING
+    thread_id: str | None = None
+    root_message_id: str | None = None
+    created_at: datetime | None = None

@@ -139,6 +139,14 @@ class DirectoryRepository(Protocol):
         """Mark a staff member on or off shift."""
         ...
 
+    async def update_staff_profile(self, member: StaffMember) -> None:
+        """Save an engineer's profile fields.
+
+        Those are skills, level, regions, time zone, working hours, job limit, home, language and phone; the
+        name, role, shift and join code are left as they are.
+        """
+        ...
+
     async def list_staff(self, role: Role | None = None) -> list[StaffMember]: ...
 
     async def find_staff_by_join_code(self, code: str) -> StaffMember | None: ...
@@ -148,6 +156,12 @@ class AccountRepository(Protocol):
     """Chat accounts on each platform, linked to contacts and staff."""
 
     async def find(self, channel: str, bot: str, account_id: str) -> ChannelAccount | None: ...
+
+    async def find_with_contact(
+        self, channel: str, bot: str, account_id: str
+    ) -> tuple[ChannelAccount | None, Contact | None]:
+        """The link of one platform account and the contact it names, if that exists, in one read."""
+        ...
 
     async def link(self, account: ChannelAccount) -> None:
         """Create or replace the link for (channel, bot, account_id)."""

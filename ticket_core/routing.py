@@ -3,6 +3,14 @@
 The score combines skill match, distance from the engineer's home to the site, current load, the client's
 contract (preferred engineers score higher, excluded ones are never offered) and level. Every candidate
 carries the reasons for its score so the offer card and the audit log can explain the choice.
+
+Hard filters besides skill, shift and load (docs/routing.md):
+
+* level: an engineer below the ticket's required level (`min_level`, raised by escalation) is left out;
+* region: when both the site and the engineer name service regions, an engineer who does not cover the
+  site's region is left out (a filter, not a penalty: a job across the country is never "best");
+* working hours: an engineer outside their weekly hours (on their own clock) gets no normal work; a P1
+  job goes to engineers off hours only when nobody in hours can take it, and the reason says so.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ class JobFacts:
     priority: Priority
     lat: float | None = None
     lon: float | None = None
+    region: str | None = None
+    min_level: int = 1
 
 
 @dataclass(slots=True)
@@ -46,6 +56,18 @@ class Candidate:
     score: float
     reasons: list[str] = field(default_factory=list)
     distance_km: float | None = None
+
+
+class Skip(StrEnum):
+    """Why an engineer was left out of a routing decision (counted to explain an empty result)."""
+
+    ROLE_OR_TRIED = "already tried or not an engineer"
+    OFF_SHIFT = "off shift"
+    SKILL = "no skill"
+    BUSY = "at job limit"
+    LEVEL = "below required level"
+    REGION = "outside the site's region"
+    HOURS = "outside working hours"
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -62,26 +84,31 @@ def rank_candidates(
     loads: Mapping[str, int],
     contract: Contract | None = None,
     exclude: Iterable[str] = (),
+    *,
+    now: datetime | None = None,
+    skipped: dict[Skip, int] | None = None,
 ) -> list[Candidate]:
     """Rank engineers who can take the job, best first.
 
     Engineers who are off shift, at their parallel-job limit, excluded by the contract, already tried
-    (`exclude`) or lacking the category skill are left out. Ties are broken by engineer id so the result
-    is deterministic.
+    (`exclude`), lacking the category skill, below the job's level or outside the site's region are left
+    out. With `now`, engineers outside their working hours are left out too, except for a P1 job that no
+    one in hours can take. Ties are broken by engineer id so the result is deterministic. When `skipped`
+    is given it counts the engineers left out by reason.
     """
-    skipped = set(exclude)
+    excluded = set(exclude)
     if contract is not None:
-        skipped.update(contract.excluded_engineers)
+        excluded.update(contract.excluded_engineers)
     preferred = set(contract.preferred_engineers) if contract else set()
-    ranked: list[Candidate] = []
+    in_hours: list[Candidate] = []
+    off_hours: list[Candidate] = []
+    count = skipped if skipped is not None else {}
     for eng in engineers:
-        if eng.role is not Role.ENGINEER or eng.id in skipped or not eng.on_shift:
-            continue
-        if job.category not in eng.skills:
+        why = _filter(job, eng, loads, excluded)
+        if why is not None:
+            count[why] = count.get(why, 0) + 1
             continue
         load = loads.get(eng.id, 0)
-        if load >= eng.max_parallel_jobs:
-            continue
         score = W_SKILL
         reasons = [f"skill: {job.category}"]
         distance = None
@@ -97,9 +124,59 @@ def rank_candidates(
         if job.priority is Priority.P1 and eng.level > 1:
             score += P1_LEVEL_BONUS * (eng.level - 1)
             reasons.append(f"level L{eng.level} for a P1 job")
-        ranked.append(Candidate(eng.id, eng.name, round(score, 3), reasons, distance))
-    ranked.sort(key=lambda c: (-c.score, c.engineer_id))
-    return ranked
+        elif job.min_level > 1:
+            reasons.append(f"level L{eng.level} (L{job.min_level}+ required)")
+        if job.region and eng.regions:
+            reasons.append(f"covers region {job.region}")
+        candidate = Candidate(eng.id, eng.name, round(score, 3), reasons, distance)
+        if now is not None and eng.working_hours is not None:
+            if not eng.working_hours.is_open(now, eng.timezone):
+                off_hours.append(candidate)
+                continue
+            reasons.append("in working hours")
+        in_hours.append(candidate)
+    if off_hours:
+        if job.priority is Priority.P1 and not in_hours:
+            for candidate in off_hours:
+                candidate.reasons.append("off hours: P1 and nobody in working hours is free")
+            in_hours = off_hours
+        else:
+            count[Skip.HOURS] = count.get(Skip.HOURS, 0) + len(off_hours)
+    in_hours.sort(key=lambda c: (-c.score, c.engineer_id))
+    return in_hours
+
+
+def _filter(job: JobFacts, eng: StaffMember, loads: Mapping[str, int], excluded: set[str]) -> Skip | None:
+    """The first hard rule that keeps `eng` from the job, or None when the engineer may be scored."""
+    if eng.role is not Role.ENGINEER or eng.id in excluded:
+        return Skip.ROLE_OR_TRIED
+    if not eng.on_shift:
+        return Skip.OFF_SHIFT
+    if job.category not in eng.skills:
+        return Skip.SKILL
+    if loads.get(eng.id, 0) >= eng.max_parallel_jobs:
+        return Skip.BUSY
+    if eng.level < job.min_level:
+        return Skip.LEVEL
+    if job.region and eng.regions and job.region not in eng.regions:
+        return Skip.REGION
+    return None
+
+
+def explain_nobody(job: JobFacts, skipped: Mapping[Skip, int]) -> str:
+    """Say why nobody could be offered a job, for supervisors and the audit log."""
+    parts = []
+    for why in (Skip.LEVEL, Skip.REGION, Skip.HOURS, Skip.BUSY, Skip.OFF_SHIFT):
+        n = skipped.get(why, 0)
+        if not n:
+            continue
+        if why is Skip.LEVEL:
+            parts.append(f"{n} below the required level L{job.min_level}")
+        elif why is Skip.REGION:
+            parts.append(f"{n} outside region {job.region}")
+        else:
+            parts.append(f"{n} {why}")
+    return "; ".join(parts)
 
 
 class Strategy(StrEnum):

@@ -20,9 +20,9 @@ from bots.telegram.handlers import build_router
 from bots.telegram.sender import AiogramSender
 from bots.telegram_common.channel import TelegramChannelBase, wait_handled
 from bots.telegram_common.commands import check_commands
-from bots.telegram_common.inbound import ALLOWED_UPDATES
+from bots.telegram_common.inbound import ALLOWED_UPDATES, plain_text_inbound
 from bots.telegram_common.limits import TelegramLimits
-from dialogue.messages import Inbound, Outbound
+from dialogue.messages import Delivered, Inbound, Outbound
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,15 @@ class TelegramChannel(TelegramChannelBase):
             raise self._webhook_refused(url, e.message) from e
 
     async def feed_webhook_update(self, update: dict[str, Any]) -> None:
-        """Feed one webhook update to aiogram's Dispatcher (see the base class)."""
+        """Feed one webhook update to aiogram's Dispatcher (see the base class).
+
+        A plain text message skips aiogram's models (`plain_text_inbound`): there is no callback to answer
+        and the dispatcher would only turn the update back into the same dict.
+        """
+        plain = plain_text_inbound(self.bot_kind, update)
+        if plain is not None:
+            await self._accept(update["update_id"], plain, True)
+            return
         parsed = Update.model_validate(update, context={"bot": self.bot})
         try:
             await self.dispatcher.feed_update(self.bot, parsed, wait_done=True)
@@ -106,9 +114,9 @@ class TelegramChannel(TelegramChannelBase):
 
     # --- sending ---------------------------------------------------------------------------------
 
-    async def send(self, out: Outbound) -> None:
+    async def send(self, out: Outbound) -> Delivered:
         """Send one Outbound to its chat through aiogram (see `TelegramSender.send`)."""
-        await self.sender.send(out)
+        return await self.sender.send(out)
 
     async def set_commands(self, commands: list[tuple[str, str]], lang: str | None = None) -> None:
         """Set the bot's command menu through aiogram (see the base class)."""

@@ -7,10 +7,11 @@ from typing import Any
 from aiogram.enums import ParseMode
 from aiogram.methods import SendAudio, SendDocument, SendMessage, SendPhoto, SendVideo
 from aiogram.methods.base import TelegramMethod
-from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyParameters
 
 from bots.telegram_common import plan
 from bots.telegram_common.plan import InlineKeyboard, Markup, SendKind, SendStep
+from dialogue.inline_media import decode_inline, filename_for, is_inline
 from dialogue.messages import Outbound
 
 _MEDIA_METHODS: dict[SendKind, type[TelegramMethod[Any]]] = {
@@ -37,13 +38,26 @@ def to_method(step: SendStep, chat: int | str | None = None) -> TelegramMethod[A
         "message_thread_id": step.thread_id,
         "reply_markup": to_markup(step.reply_markup),
     }
+    if step.reply_to is not None:
+        # A reply thread in a group; still send when the card was deleted.
+        fields["reply_parameters"] = ReplyParameters(
+            message_id=step.reply_to, allow_sending_without_reply=True
+        )
     if step.kind is SendKind.MESSAGE:
         return SendMessage(text=step.text, parse_mode=ParseMode.HTML, **fields)
-    fields[step.kind.media_field] = step.file_id
+    fields[step.kind.media_field] = upload(step.file_id)
     if step.text:
         fields["caption"] = step.text
         fields["parse_mode"] = ParseMode.HTML
     return _MEDIA_METHODS[step.kind](**fields)
+
+
+def upload(file_id: str | None) -> str | BufferedInputFile | None:
+    """The file to send: bytes carried in a data URI are uploaded (multipart), anything else goes as it is."""
+    if file_id is not None and is_inline(file_id):
+        data, mime = decode_inline(file_id)
+        return BufferedInputFile(data, filename=filename_for(mime))
+    return file_id
 
 
 def to_markup(markup: Markup | None) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:

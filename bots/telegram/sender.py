@@ -13,6 +13,7 @@ from aiogram.exceptions import (
     TelegramMigrateToChat,
     TelegramRetryAfter,
 )
+from aiogram.methods import CloseForumTopic, CreateForumTopic, ReopenForumTopic
 from aiohttp import ClientError
 
 from bots.telegram.outbound import to_method
@@ -41,3 +42,13 @@ class AiogramSender(TelegramSender[AiogramBot]):
     async def execute(self, step: SendStep, chat: int | str) -> Any:
         """Send one planned step as its aiogram method."""
         return await self.bot(to_method(step, chat))
+
+    async def create_topic(self, chat: int | str, name: str) -> int:
+        """Create a forum topic with aiogram's CreateForumTopic; return its message_thread_id."""
+        topic = await self.bot(CreateForumTopic(chat_id=chat, name=name))
+        return int(topic.message_thread_id)
+
+    async def set_topic_open(self, chat: int | str, thread_id: int, is_open: bool) -> None:
+        """Reopen or close a forum topic with aiogram."""
+        method = ReopenForumTopic if is_open else CloseForumTopic
+        await self.bot(method(chat_id=chat, message_thread_id=thread_id))

@@ -17,7 +17,7 @@ from bots.telegram_common.errors import TelegramSetupError
 from bots.telegram_common.limits import TelegramLimits
 from bots.telegram_common.ordering import ChatQueues
 from bots.telegram_common.webhook import derive_secret, make_webhook_handler
-from dialogue.messages import Bot, Inbound, Outbound
+from dialogue.messages import Bot, Delivered, Inbound, Outbound
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class TelegramChannelBase(abc.ABC):
     # --- sending ---------------------------------------------------------------------------------
 
     @abc.abstractmethod
-    async def send(self, out: Outbound) -> None:
+    async def send(self, out: Outbound) -> Delivered:
         """Send one Outbound to its chat.
 
         Raises:

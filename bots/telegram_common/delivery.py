@@ -19,8 +19,8 @@ from typing import Any, Generic, TypeVar
 from bots.ratelimit import RateLimiter
 from bots.telegram_common.errors import UnsendableError
 from bots.telegram_common.limits import ChatRef, TelegramLimits, limits_for
-from bots.telegram_common.plan import SendStep, plan_outbound
-from dialogue.messages import DeliveryError, Outbound
+from bots.telegram_common.plan import SendStep, chat_ref, plan_outbound
+from dialogue.messages import Delivered, DeliveryError, Outbound, ThreadOp
 
 log = logging.getLogger(__name__)
 
@@ -84,19 +84,53 @@ class TelegramSender(abc.ABC, Generic[BotT]):
     async def execute(self, step: SendStep, chat: int | str) -> Any:
         """Make the library call that performs `step`, addressed to `chat`."""
 
-    async def send(self, out: Outbound) -> None:
-        """Send one Outbound (possibly several API calls).
+    @abc.abstractmethod
+    async def create_topic(self, chat: int | str, name: str) -> int:
+        """Create a forum topic in `chat` (createForumTopic); return its message_thread_id."""
+
+    @abc.abstractmethod
+    async def set_topic_open(self, chat: int | str, thread_id: int, is_open: bool) -> None:
+        """Reopen (reopenForumTopic) or close (closeForumTopic) a forum topic."""
+
+    async def send(self, out: Outbound) -> Delivered:
+        """Send one Outbound (possibly several API calls), or make the topic change it asks for.
+
+        Returns the id of the first message sent and, for `ThreadOp.CREATE_TOPIC`, the new topic's id.
 
         Raises:
             DeliveryError: retry_after set on 429; permanent for a blocked bot, a missing chat or a
                 malformed message; plain for network and server errors (retry later).
         """
+        if out.thread_op is not None and out.thread_op is not ThreadOp.ROOT:
+            return await self._topic(out)
         try:
             steps = plan_outbound(out)
         except UnsendableError as e:
             raise DeliveryError(f"cannot send to Telegram chat {out.chat_id}: {e}", permanent=True) from e
+        first: Any = None
         for step in steps:
-            await self.call(str(step.kind), step.chat_id, functools.partial(self._execute_in, step))
+            result = await self.call(str(step.kind), step.chat_id, functools.partial(self._execute_in, step))
+            first = first if first is not None else getattr(result, "message_id", None)
+        return Delivered(message_id=str(first) if first is not None else None, thread_id=out.thread_id)
+
+    async def _topic(self, out: Outbound) -> Delivered:
+        chat = chat_ref(out.chat_id)
+        if out.thread_op is ThreadOp.CREATE_TOPIC:
+            name = (out.thread_title or out.text or "").strip()[:128]
+            if not name:
+                raise DeliveryError("a forum topic needs a name", permanent=True)
+            created = await self.call(
+                "createForumTopic", chat, lambda c: self.create_topic(c if c is not None else chat, name)
+            )
+            return Delivered(thread_id=str(created))
+        if not out.thread_id or not out.thread_id.lstrip("-").isdigit():
+            return Delivered()  # the topic was never created: there is nothing to close or reopen
+        thread, is_open = int(out.thread_id), out.thread_op is ThreadOp.REOPEN_TOPIC
+        method = "reopenForumTopic" if is_open else "closeForumTopic"
+        await self.call(
+            method, chat, lambda c: self.set_topic_open(c if c is not None else chat, thread, is_open)
+        )
+        return Delivered(thread_id=out.thread_id)
 
     async def call(
         self,

@@ -117,6 +117,7 @@ class SendStep:
         file_id: the file id or URL of the media (None for a text message).
         thread_id: the forum topic.
         reply_markup: inline or reply keyboard.
+        reply_to: the message this one replies to (a reply thread in a group without topics).
     """
 
     kind: SendKind
@@ -125,6 +126,7 @@ class SendStep:
     file_id: str | None = None
     thread_id: int | None = None
     reply_markup: Markup | None = None
+    reply_to: int | None = None
 
     def to_chat(self, chat_id: int | str) -> SendStep:
         """Return the same step addressed to another chat (a group that became a supergroup)."""
@@ -146,7 +148,7 @@ def plan_outbound(out: Outbound) -> list[SendStep]:
         UnsendableError: nothing to send, or a button that Telegram would reject.
     """
     chat = chat_ref(out.chat_id)
-    thread = int(out.thread_id) if out.thread_id and out.thread_id.lstrip("-").isdigit() else None
+    thread = _int_or_none(out.thread_id)
     text = out.text.strip() if out.text else ""
     if not text and not out.media:
         raise UnsendableError("an Outbound needs text or media; the engine produced an empty message")
@@ -175,7 +177,14 @@ def plan_outbound(out: Outbound) -> list[SendStep]:
         else:
             label = reply.buttons[0].text
             steps.append(SendStep(SendKind.MESSAGE, chat, escape(label), None, thread, reply))
+    reply_to = _int_or_none(out.reply_to)
+    if reply_to is not None:
+        steps = [dataclasses.replace(step, reply_to=reply_to) for step in steps]
     return steps
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.lstrip("-").isdigit() else None
 
 
 def inline_keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboard | None:

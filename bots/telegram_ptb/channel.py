@@ -29,7 +29,7 @@ from bots.telegram_common.limits import TelegramLimits
 from bots.telegram_ptb.handlers import build_handlers
 from bots.telegram_ptb.redact import install_token_redaction
 from bots.telegram_ptb.sender import PtbSender
-from dialogue.messages import Inbound, Outbound
+from dialogue.messages import Delivered, Inbound, Outbound
 
 log = logging.getLogger(__name__)
 
@@ -211,10 +211,10 @@ class PtbTelegramChannel(TelegramChannelBase):
 
     # --- sending ---------------------------------------------------------------------------------
 
-    async def send(self, out: Outbound) -> None:
+    async def send(self, out: Outbound) -> Delivered:
         """Send one Outbound to its chat through PTB (see `TelegramSender.send`)."""
         await self._request.initialize()  # a no-op unless stop() closed the HTTP client
-        await self.sender.send(out)
+        return await self.sender.send(out)
 
     async def set_commands(self, commands: list[tuple[str, str]], lang: str | None = None) -> None:
         """Set the bot's command menu through PTB (see the base class)."""

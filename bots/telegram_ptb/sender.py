@@ -11,13 +11,21 @@ import warnings
 from typing import Any
 
 from telegram import Bot as PtbBot
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bots.telegram_common.delivery import Failure, FailureKind, TelegramSender
 from bots.telegram_common.plan import InlineKeyboard, Markup, SendKind, SendStep
+from dialogue.inline_media import decode_inline, filename_for, is_inline
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -82,14 +90,37 @@ class PtbSender(TelegramSender[PtbBot]):
             "message_thread_id": step.thread_id,
             "reply_markup": to_markup(step.reply_markup),
         }
+        if step.reply_to is not None:
+            # A reply thread in a group; still send when the card was deleted.
+            common["reply_parameters"] = ReplyParameters(step.reply_to, allow_sending_without_reply=True)
         match step.kind:
             case SendKind.MESSAGE:
                 return await self.bot.send_message(text=step.text, parse_mode=ParseMode.HTML, **common)
             case SendKind.PHOTO:
-                return await self.bot.send_photo(photo=step.file_id, **caption, **common)  # type: ignore[arg-type]
+                return await self.bot.send_photo(photo=_file(step.file_id), **caption, **common)  # type: ignore[arg-type]
             case SendKind.VIDEO:
-                return await self.bot.send_video(video=step.file_id, **caption, **common)  # type: ignore[arg-type]
+                return await self.bot.send_video(video=_file(step.file_id), **caption, **common)  # type: ignore[arg-type]
             case SendKind.AUDIO:
-                return await self.bot.send_audio(audio=step.file_id, **caption, **common)  # type: ignore[arg-type]
+                return await self.bot.send_audio(audio=_file(step.file_id), **caption, **common)  # type: ignore[arg-type]
             case _:
-                return await self.bot.send_document(document=step.file_id, **caption, **common)  # type: ignore[arg-type]
+                return await self.bot.send_document(document=_file(step.file_id), **caption, **common)  # type: ignore[arg-type]
+
+    async def create_topic(self, chat: int | str, name: str) -> int:
+        """Create a forum topic with `Bot.create_forum_topic`; return its message_thread_id."""
+        topic = await self.bot.create_forum_topic(chat, name)
+        return int(topic.message_thread_id)
+
+    async def set_topic_open(self, chat: int | str, thread_id: int, is_open: bool) -> None:
+        """Reopen or close a forum topic with PTB."""
+        if is_open:
+            await self.bot.reopen_forum_topic(chat, thread_id)
+        else:
+            await self.bot.close_forum_topic(chat, thread_id)
+
+
+def _file(file_id: str | None) -> Any:
+    """The file to send: bytes carried in a data URI are uploaded, anything else goes as it is."""
+    if file_id is not None and is_inline(file_id):
+        data, mime = decode_inline(file_id)
+        return InputFile(data, filename=filename_for(mime))
+    return file_id

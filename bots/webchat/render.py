@@ -27,6 +27,8 @@ def media_url(media: Media) -> str | None:
         return FILES_PATH + name
     if media.file_id.startswith(("https://", "http://")):
         return media.file_id
+    if media.file_id.startswith("data:image/"):  # a generated image (a report chart) carried inline
+        return media.file_id
     return None
 
 

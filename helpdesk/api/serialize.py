@@ -76,6 +76,7 @@ def ticket(t: Ticket) -> dict[str, Any]:
         "rating": t.rating,
         "rating_comment": t.rating_comment,
         "reopen_count": t.reopen_count,
+        "min_level": t.min_level,
         "version": t.version,
     }
 
@@ -116,6 +117,9 @@ def engineer(member: StaffMember, active_jobs: int) -> dict[str, Any]:
         "active_jobs": active_jobs,
         "lang": member.lang,
         "phone": member.phone,
+        "regions": list(member.regions),
+        "timezone": member.timezone,
+        "working_hours": member.working_hours.spec() if member.working_hours else None,
     }
 
 
@@ -128,6 +132,7 @@ def site(s: Site) -> dict[str, Any]:
         "lat": s.lat,
         "lon": s.lon,
         "timezone": s.timezone,
+        "region": s.region,
     }
 
 

@@ -91,6 +91,19 @@ def notices(events: Iterable[ev.DomainEvent]) -> list[Notice]:
                 )
             )
             last_status[event.ticket_id] = status
+        elif isinstance(event, ev.TicketLevelRaised) and event.returned_to_queue:
+            # A job escalated to a higher level left its engineer: it waits in the queue again.
+            data = {"status": str(TicketStatus.NEW), "min_level": event.to_level}
+            if event.ticket_id in last_status:
+                data["previous_status"] = str(last_status[event.ticket_id])
+            if event.reason:
+                data["reason"] = event.reason
+            out.append(
+                Notice(
+                    WebhookEvent.STATUS_CHANGED, event.ticket_id, event.at, event.name, _actor(event), data
+                )
+            )
+            last_status[event.ticket_id] = TicketStatus.NEW
         elif isinstance(event, SlaBreached):
             out.append(
                 Notice(

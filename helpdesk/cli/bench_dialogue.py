@@ -48,6 +48,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far; None where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _update(update_id: int, user: int, text: str) -> dict[str, Any]:
     return {
         "update_id": update_id,
@@ -129,8 +138,12 @@ async def _count(url: str, messages: int) -> tuple[int, int]:
 
 async def _prepare(db: str, tmp: Path, embedder: str) -> str:
     if db == "postgres":
+        # HELPDESK_BENCH_PG_URL first, so that parallel runs can each have their own database.
         url = await fresh_pg_database(
-            bench_pg_url("postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench_dialogue")
+            bench_pg_url(
+                os.environ.get("HELPDESK_BENCH_PG_URL")
+                or "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench_dialogue"
+            )
         )
     else:
         url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
@@ -180,9 +193,11 @@ def dialogue_bench(
                 asyncio.run(_wait_healthy(base, proc, 600))
                 if warmup:
                     asyncio.run(_drive(base, 1, warmup, users, 0, texts))
+                cpu_before = _cpu_s(proc.pid)
                 latencies, failed, reposts, elapsed = asyncio.run(
                     _drive(base, warmup + 1, messages, users, repost_every, texts)
                 )
+                cpu_after = _cpu_s(proc.pid)
             finally:
                 proc.terminate()
                 try:
@@ -201,6 +216,12 @@ def dialogue_bench(
         "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1),
         "reposted": reposts,
         "failed_requests": failed,
+        # The app's own CPU per measured message: on a shared machine the rate depends on what else runs.
+        "app_cpu_ms_per_msg": (
+            round((cpu_after - cpu_before) * 1000 / messages, 2)
+            if cpu_before is not None and cpu_after is not None
+            else None
+        ),
         "lost": lost,
         "duplicates": duplicates,
     }

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ticket_core.enums import PersonKind, Role
-from ticket_core.model import ChannelAccount, Client, Contact, Contract, Site, StaffMember
+from ticket_core.model import DEFAULT_TIMEZONE, ChannelAccount, Client, Contact, Contract, Site, StaffMember
 from ticket_core.ports import UnitOfWork
+from ticket_core.working_hours import parse_hours
 
 DEMO_DIR = Path(__file__).resolve().parent
 DIRECTORY_FILE = DEMO_DIR / "directory.json"
@@ -70,6 +71,9 @@ async def load_directory(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, int
                     max_parallel_jobs=row.get("max_parallel_jobs", 3),
                     lang=row.get("lang", "ru"),
                     join_code=row.get("join_code"),
+                    regions=tuple(row.get("regions", ())),
+                    timezone=row.get("timezone", DEFAULT_TIMEZONE),
+                    working_hours=parse_hours(row.get("working_hours")),
                 )
             )
             added["staff"] += 1

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Executable, Table
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -22,12 +23,33 @@ def dialect_name(session: AsyncSession) -> str:
 
 def upsert_insert(session: AsyncSession, table: Table) -> PgInsert | SqliteInsert:
     """Return the dialect's INSERT, which supports ON CONFLICT on both backends."""
-    name = dialect_name(session)
-    if name == "postgresql":
+    return dialect_insert(dialect_name(session), table)
+
+
+def dialect_insert(dialect: str, table: Table) -> PgInsert | SqliteInsert:
+    """The INSERT of dialect `dialect` ("postgresql" or "sqlite"), which supports ON CONFLICT."""
+    if dialect == "postgresql":
         return pg_insert(table)
-    if name == "sqlite":
+    if dialect == "sqlite":
         return sqlite_insert(table)
-    raise RuntimeError(f"unsupported database {name!r}: use sqlite+aiosqlite or postgresql+asyncpg")
+    raise RuntimeError(f"unsupported database {dialect!r}: use sqlite+aiosqlite or postgresql+asyncpg")
+
+
+def statement(session: AsyncSession, build: Callable[[str], Executable]) -> Executable:
+    """The statement `build(dialect)` makes, built once per dialect and then reused.
+
+    For the hot path: a statement written with `bindparam` and built once is compiled once and its cache
+    key is computed once, where building it anew for each call costs more than running it on SQLite.
+    """
+    name = dialect_name(session)
+    key = (build, name)
+    found = _BUILT.get(key)
+    if found is None:
+        found = _BUILT[key] = build(name)
+    return found
+
+
+_BUILT: dict[tuple[Callable[[str], Executable], str], Executable] = {}
 
 
 def json_safe(value: Any) -> Any:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories._sql import upsert_insert
-from storage.tables import channel_accounts
+from storage.tables import channel_accounts, contacts
 from ticket_core.enums import PersonKind
-from ticket_core.model import ChannelAccount
+from ticket_core.model import ChannelAccount, Contact
+
+_FIND = select(channel_accounts).where(
+    channel_accounts.c.channel == bindparam("channel"),
+    channel_accounts.c.bot == bindparam("bot"),
+    channel_accounts.c.account_id == bindparam("account_id"),
+)  # built once: every inbound message looks its sender up
+_FIND_WITH_CONTACT = _FIND.add_columns(*(c.label(f"contact_{c.name}") for c in contacts.c)).outerjoin_from(
+    channel_accounts, contacts, contacts.c.id == channel_accounts.c.person_id
+)
 
 
 def _account(row: RowMapping) -> ChannelAccount:
@@ -31,10 +40,31 @@ class SqlAccountRepository:
 
     async def find(self, channel: str, bot: str, account_id: str) -> ChannelAccount | None:
         """Return the link of one platform account, if any."""
-        c = channel_accounts.c
-        stmt = select(channel_accounts).where(c.channel == channel, c.bot == bot, c.account_id == account_id)
-        row = (await self.session.execute(stmt)).mappings().first()
+        params = {"channel": channel, "bot": bot, "account_id": account_id}
+        row = (await self.session.execute(_FIND, params)).mappings().first()
         return _account(row) if row else None
+
+    async def find_with_contact(
+        self, channel: str, bot: str, account_id: str
+    ) -> tuple[ChannelAccount | None, Contact | None]:
+        """The link of one platform account and the contact it names, if that exists, in one query."""
+        params = {"channel": channel, "bot": bot, "account_id": account_id}
+        row = (await self.session.execute(_FIND_WITH_CONTACT, params)).mappings().first()
+        if row is None:
+            return None, None
+        contact = (
+            Contact(
+                row["contact_id"],
+                row["contact_client_id"],
+                row["contact_name"],
+                row["contact_phone"],
+                row["contact_lang"],
+                row["contact_created_at"],
+            )
+            if row["contact_id"] is not None
+            else None
+        )
+        return _account(row), contact
 
     async def link(self, account: ChannelAccount) -> None:
         """Create or replace the link for (channel, bot, account_id) in one statement."""

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Executable, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.repositories._sql import json_safe, upsert_insert
+from storage.repositories._sql import dialect_insert, json_safe, statement
 from storage.tables import conversations, inbound_log, interactions, outbox
 
 PENDING = "pending"
+
+# Built once (see storage.repositories._sql.statement): these run on every client message.
+_ADD_OUTBOX = outbox.insert()
+_LOAD_STATE = select(conversations.c.state).where(conversations.c.key == bindparam("key"))
+_CLEAR_STATE = delete(conversations).where(conversations.c.key == bindparam("key"))
+_ADD_INTERACTION = interactions.insert()
+# Lost-request reports read this flag instead of searching the outbox for every inbound message.
+_MARK_ANSWERED = (
+    update(inbound_log)
+    .where(inbound_log.c.dedup_key == bindparam("key"), inbound_log.c.answered.is_(False))
+    .values(answered=True)
+)
+
+
+def _first_time(dialect: str) -> Executable:
+    return (
+        dialect_insert(dialect, inbound_log)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(inbound_log.c.dedup_key)
+    )
+
+
+def _save_state(dialect: str) -> Executable:
+    stmt = dialect_insert(dialect, conversations)
+    return stmt.on_conflict_do_update(
+        index_elements=["key"], set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at}
+    )
 
 
 class SqlOutbox:
@@ -30,19 +58,43 @@ class SqlOutbox:
         inbound_key: str | None = None,
     ) -> None:
         """Queue one outgoing message, due at once; `inbound_key` names the message that caused it."""
-        await self.session.execute(
-            outbox.insert().values(
-                channel=channel,
-                bot=bot,
-                chat_id=chat_id,
-                payload=json_safe(payload),
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=at,
-                created_at=at,
-                inbound_key=inbound_key,
-            )
-        )
+        await self.session.execute(_ADD_OUTBOX, _outbox_row(channel, bot, chat_id, payload, at, inbound_key))
+        await self._answered(inbound_key)
+
+    async def add_many(
+        self,
+        messages: Sequence[tuple[str, str, str, dict[str, Any]]],
+        at: datetime,
+        inbound_key: str | None = None,
+    ) -> None:
+        """Queue (channel, bot, chat_id, payload) messages in one round trip, in order (ids ascend)."""
+        if messages:
+            rows = [
+                _outbox_row(ch, bot, chat, payload, at, inbound_key) for ch, bot, chat, payload in messages
+            ]
+            await self.session.execute(_ADD_OUTBOX, rows)
+            await self._answered(inbound_key)
+
+    async def _answered(self, inbound_key: str | None) -> None:
+        """Mark the inbound message `inbound_key` answered (reports: not a lost request), in this transaction."""
+        if inbound_key is not None:
+            await self.session.execute(_MARK_ANSWERED, {"key": inbound_key})
+
+
+def _outbox_row(
+    channel: str, bot: str, chat_id: str, payload: dict[str, Any], at: datetime, inbound_key: str | None
+) -> dict[str, Any]:
+    return {
+        "channel": channel,
+        "bot": bot,
+        "chat_id": chat_id,
+        "payload": json_safe(payload),
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": at,
+        "created_at": at,
+        "inbound_key": inbound_key,
+    }
 
 
 class SqlInboundLog:
@@ -57,13 +109,8 @@ class SqlInboundLog:
         ON CONFLICT DO NOTHING instead of catching the key violation: on PostgreSQL a failed INSERT
         would abort the whole transaction.
         """
-        stmt = (
-            upsert_insert(self.session, inbound_log)
-            .values(dedup_key=dedup_key, at=at)
-            .on_conflict_do_nothing(index_elements=["dedup_key"])
-            .returning(inbound_log.c.dedup_key)
-        )
-        return (await self.session.execute(stmt)).first() is not None
+        stmt = statement(self.session, _first_time)
+        return (await self.session.execute(stmt, {"dedup_key": dedup_key, "at": at})).first() is not None
 
 
 class SqlConversationStore:
@@ -74,21 +121,17 @@ class SqlConversationStore:
 
     async def load(self, key: str) -> dict[str, Any] | None:
         """Return the state of a conversation, or None."""
-        stmt = select(conversations.c.state).where(conversations.c.key == key)
-        state = (await self.session.execute(stmt)).scalar_one_or_none()
+        state = (await self.session.execute(_LOAD_STATE, {"key": key})).scalar_one_or_none()
         return dict(state) if state is not None else None
 
     async def save(self, key: str, state: dict[str, Any], at: datetime) -> None:
         """Create or replace the state of a conversation."""
-        safe = json_safe(state)
-        stmt = upsert_insert(self.session, conversations).values(key=key, state=safe, updated_at=at)
-        await self.session.execute(
-            stmt.on_conflict_do_update(index_elements=["key"], set_={"state": safe, "updated_at": at})
-        )
+        stmt = statement(self.session, _save_state)
+        await self.session.execute(stmt, {"key": key, "state": json_safe(state), "updated_at": at})
 
     async def clear(self, key: str) -> None:
         """Forget a conversation."""
-        await self.session.execute(delete(conversations).where(conversations.c.key == key))
+        await self.session.execute(_CLEAR_STATE, {"key": key})
 
 
 class SqlInteractionLog:
@@ -110,15 +153,14 @@ class SqlInteractionLog:
         data: dict[str, Any] | None = None,
     ) -> None:
         """Record one interaction."""
-        await self.session.execute(
-            interactions.insert().values(
-                kind=kind,
-                at=at,
-                contact_id=contact_id,
-                channel=channel,
-                query=query,
-                article_id=article_id,
-                ticket_id=ticket_id,
-                data=json_safe(data) if data is not None else None,
-            )
-        )
+        row = {
+            "kind": kind,
+            "at": at,
+            "contact_id": contact_id,
+            "channel": channel,
+            "query": query,
+            "article_id": article_id,
+            "ticket_id": ticket_id,
+            "data": json_safe(data) if data is not None else None,
+        }
+        await self.session.execute(_ADD_INTERACTION, row)

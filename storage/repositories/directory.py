@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.tables import clients, contacts, contracts, sites, staff
 from ticket_core.enums import Role
-from ticket_core.model import Client, Contact, Contract, Site, StaffMember
+from ticket_core.model import DEFAULT_TIMEZONE, Client, Contact, Contract, Site, StaffMember
+from ticket_core.working_hours import parse_hours
+
+_GET_CONTACT = select(contacts).where(contacts.c.id == bindparam("id"))  # built once: on every message
 
 
 def _contact(row: RowMapping) -> Contact:
@@ -19,7 +22,14 @@ def _contact(row: RowMapping) -> Contact:
 
 def _site(row: RowMapping) -> Site:
     return Site(
-        row["id"], row["client_id"], row["name"], row["address"], row["lat"], row["lon"], row["timezone"]
+        row["id"],
+        row["client_id"],
+        row["name"],
+        row["address"],
+        row["lat"],
+        row["lon"],
+        row["timezone"],
+        row["region"],
     )
 
 
@@ -49,6 +59,9 @@ def _staff(row: RowMapping) -> StaffMember:
         lang=row["lang"],
         phone=row["phone"],
         join_code=row["join_code"],
+        regions=tuple(row["regions"] or ()),
+        timezone=row["timezone"] or DEFAULT_TIMEZONE,
+        working_hours=parse_hours(row["working_hours"]),
     )
 
 
@@ -89,7 +102,7 @@ class SqlDirectoryRepository:
 
     async def get_contact(self, contact_id: str) -> Contact | None:
         """Return a contact by id."""
-        row = await self._one(select(contacts).where(contacts.c.id == contact_id))
+        row = (await self.session.execute(_GET_CONTACT, {"id": contact_id})).mappings().first()
         return _contact(row) if row else None
 
     async def add_contact(self, contact: Contact) -> None:
@@ -132,6 +145,7 @@ class SqlDirectoryRepository:
                 lat=site.lat,
                 lon=site.lon,
                 timezone=site.timezone,
+                region=site.region,
             )
         )
 
@@ -186,12 +200,34 @@ class SqlDirectoryRepository:
                 lang=member.lang,
                 phone=member.phone,
                 join_code=member.join_code,
+                regions=list(member.regions) or None,
+                working_hours=member.working_hours.spec() if member.working_hours else None,
+                timezone=member.timezone,
             )
         )
 
     async def set_on_shift(self, staff_id: str, on_shift: bool) -> None:
         """Mark a staff member on or off shift (routing offers jobs only to engineers on shift)."""
         await self.session.execute(update(staff).where(staff.c.id == staff_id).values(on_shift=on_shift))
+
+    async def update_staff_profile(self, member: StaffMember) -> None:
+        """Save an engineer's profile fields (not the name, role, shift or join code)."""
+        await self.session.execute(
+            update(staff)
+            .where(staff.c.id == member.id)
+            .values(
+                skills=list(member.skills),
+                level=member.level,
+                regions=list(member.regions) or None,
+                timezone=member.timezone,
+                working_hours=member.working_hours.spec() if member.working_hours else None,
+                max_parallel_jobs=member.max_parallel_jobs,
+                home_lat=member.home_lat,
+                home_lon=member.home_lon,
+                lang=member.lang,
+                phone=member.phone,
+            )
+        )
 
     async def list_staff(self, role: Role | None = None) -> list[StaffMember]:
         """Staff members, of one role or all, by id."""

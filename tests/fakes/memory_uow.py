@@ -31,7 +31,9 @@ from ticket_core.model import (
     Offer,
     Site,
     StaffMember,
+    ThreadState,
     Ticket,
+    TicketThread,
 )
 
 
@@ -53,6 +55,7 @@ class MemoryState:
     inbound: set[str] = field(default_factory=set)
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
     interactions: list[dict[str, Any]] = field(default_factory=list)
+    threads: dict[str, TicketThread] = field(default_factory=dict)
     counter: int = 1000
 
 
@@ -209,6 +212,22 @@ class MemoryDirectory(_Repo):
     async def set_on_shift(self, staff_id: str, on_shift: bool) -> None:
         self.s.staff[staff_id].on_shift = on_shift
 
+    async def update_staff_profile(self, member: StaffMember) -> None:
+        stored = self.s.staff[member.id]
+        for name in (
+            "skills",
+            "level",
+            "regions",
+            "timezone",
+            "working_hours",
+            "max_parallel_jobs",
+            "home_lat",
+            "home_lon",
+            "lang",
+            "phone",
+        ):
+            setattr(stored, name, getattr(member, name))
+
     async def list_staff(self, role: Role | None = None) -> list[StaffMember]:
         return sorted(
             (m for m in self.s.staff.values() if role is None or m.role is role), key=lambda m: m.id
@@ -221,6 +240,13 @@ class MemoryDirectory(_Repo):
 class MemoryAccounts(_Repo):
     async def find(self, channel: str, bot: str, account_id: str) -> ChannelAccount | None:
         return self.s.accounts.get((channel, bot, account_id))
+
+    async def find_with_contact(
+        self, channel: str, bot: str, account_id: str
+    ) -> tuple[ChannelAccount | None, Contact | None]:
+        account = self.s.accounts.get((channel, bot, account_id))
+        contact = self.s.contacts.get(account.person_id) if account is not None else None
+        return account, copy.deepcopy(contact) if contact is not None else None
 
     async def link(self, account: ChannelAccount) -> None:
         self.s.accounts[(account.channel, account.bot, account.account_id)] = account
@@ -277,6 +303,15 @@ class MemoryOutbox(_Repo):
         row = {"channel": channel, "bot": bot, "chat_id": chat_id, "payload": payload, "at": at}
         self.s.outbox.append({**row, "inbound_key": inbound_key})
 
+    async def add_many(
+        self,
+        messages: Sequence[tuple[str, str, str, dict[str, Any]]],
+        at: datetime,
+        inbound_key: str | None = None,
+    ) -> None:
+        for channel, bot, chat_id, payload in messages:
+            await self.add(channel, bot, chat_id, payload, at, inbound_key)
+
 
 class MemoryInbound(_Repo):
     async def first_time(self, dedup_key: str, at: datetime) -> bool:
@@ -303,6 +338,42 @@ class MemoryInteractions(_Repo):
         self.s.interactions.append({"kind": kind, "at": at, **fields})
 
 
+class MemoryThreads(_Repo):
+    """Implements `dialogue.ports.TicketThreadStore` in memory."""
+
+    async def add(self, thread: TicketThread, at: datetime) -> None:
+        self.s.threads[thread.ticket_id] = copy.deepcopy(thread)
+
+    async def get(self, ticket_id: str) -> TicketThread | None:
+        thread = self.s.threads.get(ticket_id)
+        return copy.deepcopy(thread) if thread else None
+
+    async def find(
+        self, channel: str, bot: str, chat_id: str, *, thread_id: str | None = None, root: str | None = None
+    ) -> TicketThread | None:
+        if thread_id is None and root is None:
+            return None
+        for th in self.s.threads.values():
+            if (th.channel, th.bot, th.chat_id) != (channel, bot, chat_id):
+                continue
+            if (thread_id is not None and th.thread_id == thread_id) or (
+                thread_id is None and th.root_message_id == root
+            ):
+                return copy.deepcopy(th)
+        return None
+
+    async def set_state(self, ticket_id: str, state: ThreadState, at: datetime) -> None:
+        self.s.threads[ticket_id].state = state
+
+    def created(self, ticket_id: str, *, thread_id: str | None = None, message_id: str | None = None) -> None:
+        """What the delivery loop records once the channel created the thread (tests call it by hand)."""
+        thread = self.s.threads[ticket_id]
+        thread.thread_id = thread_id or thread.thread_id
+        thread.root_message_id = message_id or thread.root_message_id
+        if thread.state is ThreadState.OPENING:
+            thread.state = ThreadState.OPEN
+
+
 class MemoryUnitOfWork:
     """A unit of work over a shared `MemoryState`."""
 
@@ -319,6 +390,7 @@ class MemoryUnitOfWork:
         self.inbound = MemoryInbound(self)
         self.conversations = MemoryConversations(self)
         self.interactions = MemoryInteractions(self)
+        self.threads = MemoryThreads(self)
         self._recorded: list[DomainEvent] = []
         self._written = 0
 

@@ -232,6 +232,8 @@ class FakeTelegramAPI:
         self._file_ids = itertools.count(1)
         self._messages: dict[tuple[str, int | str, int], dict[str, Any]] = {}
         self._chats: dict[int | str, dict[str, Any]] = {}
+        # Forum topics: (token, chat, message_thread_id) -> {"name", "closed"}; see make_forum / topics.
+        self.topics: dict[tuple[str, int | str, int], dict[str, Any]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._blocked: set[int | str] = set()
@@ -313,11 +315,18 @@ class FakeTelegramAPI:
         thread_id: int | None = None,
         edited: bool = False,
         token: str | None = None,
+        reply_to_message_id: int | None = None,
     ) -> dict[str, Any]:
-        """Queue a text message from a person (`edited=True`: an edited_message); return the update."""
+        """Queue a text message from a person (`edited=True`: an edited_message); return the update.
+
+        `thread_id` writes in a forum topic; `reply_to_message_id` replies to a message of the chat (in a
+        supergroup the reply then carries the root of its reply thread as message_thread_id, as Telegram's do).
+        """
         message = self._user_message(
             token, chat_id, user_id, first_name, last_name, username, lang, chat_type, thread_id
         )
+        if reply_to_message_id is not None:
+            self._reply(token or self.default_token, chat_id, message, reply_to_message_id)
         message["text"] = text
         if text.startswith("/"):
             command = text.split()[0]
@@ -445,6 +454,20 @@ class FakeTelegramAPI:
         self._failures[method].append(
             _Failure(status, parameters, description or _ERROR_TEXT.get(status, "Error"), times)
         )
+
+    def make_forum(self, chat_id: int, *, forum: bool = True, title: str = "Staff") -> None:
+        """Declare a supergroup, with topics (`forum=True`) or without."""
+        chat: dict[str, Any] = {"id": chat_id, "type": "supergroup", "title": title}
+        if forum:
+            chat["is_forum"] = True
+        self._chats[chat_id] = chat
+
+    def topic_names(self, chat_id: int | str, *, token: str | None = None) -> dict[int, str]:
+        """The forum topics created in a chat: message_thread_id -> name."""
+        token = token or self.default_token
+        return {
+            tid: t["name"] for (tok, cid, tid), t in self.topics.items() if tok == token and cid == chat_id
+        }
 
     def block(self, chat_id: int | str) -> None:
         """Act as if the person blocked the bot: sends to this chat get 403."""
@@ -721,6 +744,44 @@ class FakeTelegramAPI:
             )
         return True
 
+    async def _m_createforumtopic(self, token: str, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        chat_id = self._target(params)
+        chat = self._chats.get(chat_id)
+        if chat is None or not chat.get("is_forum"):
+            raise ApiError(400, "Bad Request: the chat is not a forum")
+        name = str(params.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise ApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+        # A topic's id is the id of the service message that created it.
+        thread_id = next(self._message_ids[(token, chat_id)])
+        self._messages[(token, chat_id, thread_id)] = {
+            "message_id": thread_id,
+            "from": self._bot_user(token),
+            "chat": dict(chat),
+            "date": int(time.time()),
+            "message_thread_id": thread_id,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 7322096},
+        }
+        self.topics[(token, chat_id, thread_id)] = {"name": name, "closed": False}
+        return {"message_thread_id": thread_id, "name": name, "icon_color": 7322096}
+
+    async def _m_closeforumtopic(self, token: str, params: dict[str, Any], files: Any) -> bool:
+        return self._set_topic_closed(token, params, closed=True)
+
+    async def _m_reopenforumtopic(self, token: str, params: dict[str, Any], files: Any) -> bool:
+        return self._set_topic_closed(token, params, closed=False)
+
+    def _set_topic_closed(self, token: str, params: dict[str, Any], *, closed: bool) -> bool:
+        chat_id = self._target(params)
+        topic = self.topics.get((token, chat_id, int(params.get("message_thread_id") or 0)))
+        if topic is None:
+            raise ApiError(400, "Bad Request: TOPIC_ID_INVALID")
+        if topic["closed"] is closed:
+            raise ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+        topic["closed"] = closed
+        return True
+
     async def _m_getfile(self, token: str, params: dict[str, Any], files: Any) -> dict[str, Any]:
         file_id = str(params.get("file_id") or "")
         if file_id not in self._files:
@@ -787,6 +848,8 @@ class FakeTelegramAPI:
         chat_id = self._target(params)
         kind = _MEDIA_FIELD[method]
         ref = params.get(kind)
+        if not ref and kind in files:  # the file itself as the field (python-telegram-bot uploads this way)
+            ref = f"attach://{kind}"
         if not ref:
             raise ApiError(400, f"Bad Request: there is no {kind} in the request")
         caption = self._visible(params, "caption")
@@ -839,9 +902,32 @@ class FakeTelegramAPI:
         if params.get("message_thread_id"):
             message["message_thread_id"] = params["message_thread_id"]
             message["is_topic_message"] = True
+        reply = params.get("reply_parameters")
+        if isinstance(reply, dict) and reply.get("message_id"):
+            self._reply(
+                token, chat_id, message, int(reply["message_id"]), reply.get("allow_sending_without_reply")
+            )
         self._set_markup(message, params)
         self._messages[(token, chat_id, message_id)] = message
         return message
+
+    def _reply(
+        self,
+        token: str,
+        chat_id: int | str,
+        message: dict[str, Any],
+        target_id: int,
+        allow_without: bool | None = True,
+    ) -> None:
+        target = self._messages.get((token, chat_id, target_id))
+        if target is None:
+            if not allow_without:
+                raise ApiError(400, "Bad Request: message to be replied not found")
+            return
+        message["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
+        if message.get("chat", {}).get("type") == "supergroup" and not message.get("is_topic_message"):
+            # Outside topics, a supergroup reply belongs to the thread of the message it answers.
+            message["message_thread_id"] = target.get("message_thread_id") or target_id
 
     def _editable(self, token: str, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target(params)

@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import storage.admin_tables  # web admin tables and list indexes
 import storage.kb_tables
 import storage.sla_tables
 import storage.tables

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.db import make_sessionmaker
 from storage.outbox_delivery import OutboxStatus, list_for_chat
 from storage.redis_state import RedisConversationStore
-from storage.tables import interactions
+from storage.tables import inbound_log, interactions, outbox
 from storage.uow import UnitOfWorkFactory
 from tests.integration.conftest import NOW, connect_redis, drop_prefix
 
@@ -178,3 +178,71 @@ async def test_redis_reads_come_from_redis_and_never_lead_the_database(
     assert await redis_client.get(redis_key) is None
     async with factory() as uow:
         assert await uow.conversations.load("chat") is None
+
+
+async def test_outbox_add_many_queues_rows_in_order(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.outbox.add_many([], NOW, "tg:client:7")  # nothing to queue is not an error
+        await uow.outbox.add_many(
+            [
+                ("telegram", "client", "42", {"text": "answer", "buttons": [["a"]]}),
+                ("telegram", "client", "42", {"text": "helped?"}),
+                ("telegram", "client", "43", {"text": "other chat"}),
+            ],
+            NOW,
+            "tg:client:7",
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        rows = await list_for_chat(uow.session, "telegram", "client", "42", 0)
+        keys = (await uow.session.execute(select(outbox.c.inbound_key).distinct())).scalars().all()
+    assert [r.payload["text"] for r in rows] == ["answer", "helped?"]
+    assert rows[0].id < rows[1].id and rows[0].payload["buttons"] == [["a"]]
+    assert {r.status for r in rows} == {OutboxStatus.PENDING}
+    assert keys == ["tg:client:7"]
+
+
+async def test_outbox_add_many_rolls_back_with_the_unit(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.outbox.add_many([("telegram", "client", "42", {"text": "lost"})], NOW)
+    async with uow_factory() as uow:
+        assert await list_for_chat(uow.session, "telegram", "client", "42", 0) == []
+
+
+async def _answered(uow_factory: UnitOfWorkFactory) -> dict[str, bool]:
+    async with uow_factory() as uow:
+        rows = (await uow.session.execute(select(inbound_log.c.dedup_key, inbound_log.c.answered))).all()
+    return {key: bool(flag) for key, flag in rows}
+
+
+async def test_queued_reply_marks_the_inbound_message_answered(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        for key in ("tg:client:1", "tg:client:2", "tg:client:3", "tg:client:4"):
+            assert await uow.inbound.first_time(key, NOW)
+        await uow.outbox.add("telegram", "client", "1", {"text": "a"}, NOW, "tg:client:1")
+        await uow.outbox.add_many([("telegram", "client", "2", {"text": "b"})] * 2, NOW, "tg:client:2")
+        await uow.outbox.add_many([], NOW, "tg:client:3")  # nothing queued: not an answer
+        await uow.outbox.add("telegram", "staff", "9", {"text": "system"}, NOW)  # no cause
+        await uow.commit()
+    assert await _answered(uow_factory) == {
+        "tg:client:1": True,
+        "tg:client:2": True,
+        "tg:client:3": False,
+        "tg:client:4": False,
+    }
+    # answered later, in another transaction (a ticket confirmation after the message was logged)
+    async with uow_factory() as uow:
+        await uow.outbox.add("telegram", "client", "4", {"text": "late"}, NOW, "tg:client:4")
+        await uow.outbox.add("telegram", "client", "1", {"text": "again"}, NOW, "tg:client:1")
+        await uow.commit()
+    flags = await _answered(uow_factory)
+    assert flags["tg:client:4"] is True and flags["tg:client:1"] is True and flags["tg:client:3"] is False
+
+
+async def test_reply_rolled_back_leaves_the_message_unanswered(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        assert await uow.inbound.first_time("tg:client:5", NOW)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.outbox.add("telegram", "client", "5", {"text": "lost"}, NOW, "tg:client:5")
+    assert await _answered(uow_factory) == {"tg:client:5": False}

@@ -13,6 +13,7 @@ from tests.integration.conftest import NOW, Seed
 from ticket_core.enums import PersonKind, Role, Visibility
 from ticket_core.events import CommentAdded, TicketOpened
 from ticket_core.model import Actor, Attachment, ChannelAccount, Comment, Contract, StaffMember
+from ticket_core.working_hours import WeeklyHours
 
 SUPERVISOR = Actor(Role.SUPERVISOR, "sup", name="Sveta")
 
@@ -105,6 +106,45 @@ async def test_staff(uow_factory: UnitOfWorkFactory, seed: Seed) -> None:
         assert await uow.directory.find_staff_by_join_code("JOIN-1") == engineer
         assert await uow.directory.find_staff_by_join_code("JOIN-2") is None
         assert await uow.directory.find_staff_by_join_code("") is None
+
+
+async def test_update_staff_profile_saves_the_profile_fields_only(
+    uow_factory: UnitOfWorkFactory, seed: Seed
+) -> None:
+    engineer = seed.engineer("e1", skills=("it",), join_code="JOIN-1", on_shift=False)
+    async with uow_factory() as uow:
+        await uow.directory.add_staff(engineer)
+        await uow.directory.add_staff(seed.engineer("e2", skills=("it",)))
+        await uow.commit()
+    changed = replace(
+        engineer,
+        name="Not saved",
+        on_shift=True,
+        join_code="NOT-SAVED",
+        skills=("hvac", "it"),
+        level=3,
+        regions=("MOW", "SPB"),
+        timezone="Asia/Omsk",
+        working_hours=WeeklyHours.parse("mon-fri 09:00-18:00; sat 10:00-14:00"),
+        max_parallel_jobs=7,
+        home_lat=55.75,
+        home_lon=37.62,
+        lang="en",
+        phone="+79161234501",
+    )
+    async with uow_factory() as uow:
+        await uow.directory.update_staff_profile(changed)
+        await uow.commit()
+    async with uow_factory() as uow:
+        saved = await uow.directory.get_staff("e1")
+        assert saved == replace(changed, name=engineer.name, on_shift=False, join_code="JOIN-1")
+        assert await uow.directory.get_staff("e2") == seed.engineer("e2", skills=("it",))
+        await uow.directory.update_staff_profile(replace(changed, regions=(), working_hours=None, phone=None))
+        await uow.commit()
+    async with uow_factory() as uow:
+        cleared = await uow.directory.get_staff("e1")
+        assert cleared is not None
+        assert (cleared.regions, cleared.working_hours, cleared.phone) == ((), None, None)
 
 
 async def test_join_code_is_unique(uow_factory: UnitOfWorkFactory, seed: Seed) -> None:
@@ -249,3 +289,23 @@ async def test_session_only_inside_block_and_extra_repositories(uow_factory: Uni
         assert uow.probe.session is uow.session  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="built-in"):
         uow_factory.add_repository("tickets", Probe)
+
+
+async def test_account_with_its_contact_in_one_read(uow_factory: UnitOfWorkFactory, seed: Seed) -> None:
+    anna = ChannelAccount("telegram", "client", "111", PersonKind.CONTACT, "c-1", "111")
+    orphan = ChannelAccount("telegram", "client", "222", PersonKind.CONTACT, "c-gone", "222")
+    async with uow_factory() as uow:
+        await uow.directory.add_client(seed.client("acme"))
+        await uow.directory.add_contact(seed.contact("c-1", "acme", phone="+7001"))
+        await uow.accounts.link(anna)
+        await uow.accounts.link(orphan)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.accounts.find_with_contact("telegram", "client", "111") == (
+            anna,
+            await uow.directory.get_contact("c-1"),
+        )
+        # the same answers as find + get_contact: an account whose contact is gone, and no account at all
+        assert await uow.accounts.find_with_contact("telegram", "client", "222") == (orphan, None)
+        assert await uow.accounts.find_with_contact("telegram", "client", "999") == (None, None)
+        assert await uow.accounts.find_with_contact("telegram", "staff", "111") == (None, None)

@@ -1,6 +1,6 @@
 """Use cases: every state change of a ticket goes through one of these and records an event."""
 
-from ticket_core.usecases.comments import add_comment
+from ticket_core.usecases.comments import add_comment, add_team_note
 from ticket_core.usecases.feedback import (
     add_rating_comment,
     cancel_ticket,
@@ -8,6 +8,7 @@ from ticket_core.usecases.feedback import (
     rate_ticket,
     reopen_ticket,
 )
+from ticket_core.usecases.levels import raise_level
 from ticket_core.usecases.offers import accept_offer, decline_offer, expire_offers, offer_ticket
 from ticket_core.usecases.opening import TicketDraft, open_ticket
 from ticket_core.usecases.queries import get_ticket_by_number, list_my_jobs, list_my_tickets
@@ -27,6 +28,7 @@ __all__ = [
     "accept_offer",
     "add_comment",
     "add_rating_comment",
+    "add_team_note",
     "cancel_ticket",
     "check_in_on_site",
     "close_ticket",
@@ -39,6 +41,7 @@ __all__ = [
     "offer_ticket",
     "open_ticket",
     "put_on_hold",
+    "raise_level",
     "rate_ticket",
     "reopen_ticket",
     "report_on_the_way",

@@ -52,3 +52,36 @@ async def add_comment(
         )
     )
     return comment
+
+
+async def add_team_note(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: str,
+    now: datetime,
+    text: str,
+    attachments: tuple[Attachment, ...] = (),
+) -> Comment:
+    """Add an internal note from the staff's shared thread of a ticket (its topic in the staff group).
+
+    Every staff member sees that thread, so any of them may note on it, not only the job's engineer;
+    messages for the client still go through `add_comment`, which keeps its own rules.
+    """
+    require_utc(now)
+    if not actor.is_staff:
+        raise Forbidden("Only staff members write notes in a ticket's staff thread.")
+    body = clean_text(text, field="note", max_len=MAX_COMMENT, required=not attachments) or ""
+    ticket = await load_ticket(uow, ticket_id)
+    comment = Comment(str(uuid.uuid4()), ticket.id, actor, body, Visibility.INTERNAL, now, tuple(attachments))
+    await uow.comments.add(comment)
+    uow.record(
+        CommentAdded(
+            ticket_id=ticket.id,
+            actor=actor,
+            at=now,
+            comment_id=comment.id,
+            visibility=str(Visibility.INTERNAL),
+            text=body,
+        )
+    )
+    return comment

@@ -17,7 +17,15 @@ from ticket_core.events import (
 )
 from ticket_core.model import Actor, Offer, Ticket
 from ticket_core.ports import UnitOfWork
-from ticket_core.routing import Candidate, JobFacts, Strategy, choose, rank_candidates
+from ticket_core.routing import (
+    Candidate,
+    JobFacts,
+    Skip,
+    Strategy,
+    choose,
+    explain_nobody,
+    rank_candidates,
+)
 from ticket_core.transitions import Action
 from ticket_core.usecases._common import apply, clean_text, load_ticket, require_utc, save
 
@@ -55,9 +63,17 @@ async def offer_ticket(
     engineers = await uow.directory.list_staff(Role.ENGINEER)
     loads = await uow.tickets.count_active_by_assignee()
     contract = await uow.directory.get_contract(ticket.client_id)
-    ranked = rank_candidates(
-        JobFacts(ticket.category, ticket.priority, ticket.lat, ticket.lon), engineers, loads, contract, tried
+    site = await uow.directory.get_site(ticket.site_id) if ticket.site_id else None
+    job = JobFacts(
+        ticket.category,
+        ticket.priority,
+        ticket.lat,
+        ticket.lon,
+        region=site.region if site is not None else None,
+        min_level=ticket.min_level,
     )
+    skipped: dict[Skip, int] = {}
+    ranked = rank_candidates(job, engineers, loads, contract, tried, now=now, skipped=skipped)
     last = (
         await uow.offers.last_offered_at([c.engineer_id for c in ranked])
         if strategy is Strategy.ROUND_ROBIN
@@ -73,6 +89,9 @@ async def offer_ticket(
             if not tried
             else "every suitable engineer declined or did not answer"
         )
+        detail = explain_nobody(job, skipped)
+        if detail:
+            reason = f"{reason} ({detail})"
         uow.record(NoEngineerAvailable(ticket_id=ticket.id, actor=actor, at=now, reason=reason))
         return []
     apply(ticket, Action.OFFER, actor, now)

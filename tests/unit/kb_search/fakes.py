@@ -151,6 +151,10 @@ class MemoryGapLog:
     async def record(self, query: str, reader: Reader, best_score: float, at: datetime) -> None:
         self.gaps.append(Gap(query, str(reader.kind), best_score, at))
 
+    async def record_many(self, gaps: Sequence[tuple[str, Reader, float, datetime]]) -> None:
+        for query, reader, best_score, at in gaps:
+            await self.record(query, reader, best_score, at)
+
     async def list(self, since: datetime | None = None) -> builtins.list[Gap]:
         return [g for g in self.gaps if since is None or g.at > since]
 

@@ -196,3 +196,40 @@ async def test_changing_an_unsaved_articles_audience_moves_its_vectors_too() -> 
     )
     assert semantic == []
     assert (await kb.search("secret plan", Reader.public())).hits == []
+
+
+async def test_results_are_reused_per_scope_until_the_index_changes(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed: list[str] = []
+    search = kb._search
+
+    async def counting(text: str, reader: Reader, k: int, embedder: object) -> object:
+        computed.append(text)
+        return await search(text, reader, k, embedder)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kb, "_search", counting)
+    first = await kb.search("connect to vpn", Reader.client("romashka"))
+    # Clients without articles of their own see what the public sees: one entry serves them all.
+    again = await kb.search("connect to vpn", Reader.client("beta"))
+    public = await kb.search("connect to vpn", Reader.public())
+    assert computed == ["connect to vpn"]
+    assert again == first == public and again.hits is not first.hits  # copies: callers cannot spoil it
+    # ACME has an article of its own, so its results are its own.
+    acme = await kb.search("warehouse pass", Reader.client("acme"))
+    assert acme.best is not None and acme.best.article_id == "acme"
+    outsider = await kb.search("warehouse pass", Reader.client("beta"))
+    assert "acme" not in {h.article_id for h in outsider.hits}
+    assert computed == ["connect to vpn", "warehouse pass", "warehouse pass"]
+
+    await kb.upsert(replace(ARTICLES[1], title="VPN setup for the office", version=2))
+    changed = await kb.search("connect to vpn", Reader.public())
+    assert computed[-1] == "connect to vpn"  # the index changed: searched again
+    assert changed.best is not None and changed.best.title == "VPN setup for the office"
+
+
+async def test_a_cached_unanswered_question_is_still_a_gap(kb: KnowledgeBase) -> None:
+    for _ in range(2):
+        result = await kb.search("как заказать пиццу", Reader.public())
+        assert not result.confident
+    assert [g[0] for g in kb._gaps] == ["как заказать пиццу", "как заказать пиццу"]

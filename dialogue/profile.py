@@ -1,0 +1,50 @@
+"""`/profile` in the staff chat: an engineer's level, service regions, time zone and working hours."""
+
+from __future__ import annotations
+
+from dialogue.identity import StaffPerson
+from dialogue.texts import translate
+from dialogue.turn import Turn
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "profile": (
+        "{name}, L{level}\nНавыки: {skills}\nРегионы: {regions}\nЧасовой пояс: {tz}\nЧасы работы: {hours}\n"
+        "Сейчас: {shift}. Вне часов работы заявки не предлагаются (срочные P1 — только если больше некому).",
+        "{name}, L{level}\nSkills: {skills}\nRegions: {regions}\nTime zone: {tz}\nWorking hours: {hours}\n"
+        "Now: {shift}. Outside your hours you get no offers (urgent P1 jobs only when nobody else can).",
+    ),
+    "any_region": ("любые", "any"),
+    "any_time": ("не заданы (в любое время на смене)", "not set (any time on shift)"),
+    "on_shift": ("на смене", "on shift"),
+    "off_shift": ("не на смене", "off shift"),
+    "not_engineer": (
+        "Профиль с часами и регионами есть у инженеров.",
+        "Only engineers have a profile of hours and regions.",
+    ),
+}
+
+
+def tr(lang: str, key: str, **values: object) -> str:
+    """A text of this module's catalogue."""
+    return translate(TEXTS, lang, key, **values)
+
+
+def show(turn: Turn, person: StaffPerson) -> None:
+    """Reply with the engineer's profile as routing sees it."""
+    m, lang = person.member, turn.lang
+    if not m.skills:
+        turn.reply(tr(lang, "not_engineer"))
+        return
+    turn.reply(
+        tr(
+            lang,
+            "profile",
+            name=m.name,
+            level=m.level,
+            skills=", ".join(m.skills),
+            regions=", ".join(m.regions) or tr(lang, "any_region"),
+            tz=m.timezone,
+            hours=m.working_hours.spec() if m.working_hours else tr(lang, "any_time"),
+            shift=tr(lang, "on_shift" if m.on_shift else "off_shift"),
+        )
+    )

@@ -1,0 +1,142 @@
+"""`/report` in the staff bot: the key figures as text and a PNG chart of the days.
+
+`/report` covers the last 7 days, `/report 30` the last 30 (1-366), `/report month` this calendar month
+(UTC) so far. Supervisors and admins get the whole company; an engineer gets their own figures (the
+`get_report` use case enforces it). The report comes from a `ReportSource` and the chart from a
+`ChartRenderer`; both are injected (storage and matplotlib live outside `dialogue`). When no renderer is
+set, or it fails, the text goes alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from dialogue.identity import StaffPerson
+from dialogue.inline_media import inline_media
+from dialogue.messages import Media
+from dialogue.texts import translate
+from dialogue.turn import Turn
+from ticket_core.enums import Role
+from ticket_core.errors import DomainError
+from ticket_core.reports import GroupBy, Report, ReportFilter, ReportSource, get_report, key_figures
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
+MONTH_WORDS = ("month", "месяц")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "title_days": ("Отчёт за {days} дн.", "Report for the last {days} days"),
+    "title_month": ("Отчёт за {month}", "Report for {month}"),
+    "scope_all": ("вся компания", "whole company"),
+    "scope_mine": ("ваши заявки", "your jobs"),
+    "usage": (
+        "Так: /report — 7 дней, /report 30 — последние 30 дней (до 366), /report month — текущий месяц.",
+        "Use /report for 7 days, /report 30 for the last 30 days (up to 366), /report month for this month.",
+    ),
+    "not_configured": (
+        "Отчёты здесь не подключены. Откройте их в админке.",
+        "Reports are not set up here. Open them in the admin pages.",
+    ),
+    "forbidden": ("Отчёты доступны сотрудникам.", "Reports are for staff."),
+    "opened": ("Открыто", "Opened"),
+    "resolved": ("Решено", "Resolved"),
+    "frt": ("Первый ответ (медиана / p90)", "First response (median / p90)"),
+    "mttr": ("Время решения (медиана / p90)", "Time to resolve (median / p90)"),
+    "sla": ("Соблюдение SLA", "SLA compliance"),
+    "fcr": ("Решено с первого раза", "First-contact resolution"),
+    "csat": ("Оценка клиентов", "CSAT"),
+    "reopen": ("Переоткрыто", "Reopen rate"),
+    "backlog": ("В работе на конец", "Backlog at the end"),
+    "deflection": ("Решено базой знаний", "KB deflection"),
+    "lost": ("Потерянные обращения", "Lost requests"),
+}
+"""Texts of the command, Russian and English."""
+
+FIGURE_KEYS = (
+    "opened",
+    "resolved",
+    "frt",
+    "mttr",
+    "sla",
+    "fcr",
+    "csat",
+    "reopen",
+    "backlog",
+    "deflection",
+    "lost",
+)
+
+
+class ChartRenderer(Protocol):
+    """Draws a report as a PNG image (off the event loop)."""
+
+    async def render(self, report: Report, title: str, lang: str) -> bytes:
+        """Return the PNG bytes of the report's chart."""
+        ...
+
+
+def _tr(turn: Turn, key: str, **values: object) -> str:
+    return translate(TEXTS, turn.lang, key, **values)
+
+
+def parse_period(args: str, now: datetime) -> tuple[datetime, datetime, int | None] | None:
+    """(start, end, days) of `/report` arguments; days is None for the calendar month; None when malformed."""
+    arg = args.strip().lower()
+    if not arg:
+        return now - timedelta(days=DEFAULT_DAYS), now, DEFAULT_DAYS
+    if arg in MONTH_WORDS:
+        start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return start, now, None
+    if arg.isdigit() and 1 <= int(arg) <= MAX_DAYS:
+        return now - timedelta(days=int(arg)), now, int(arg)
+    return None
+
+
+class ReportCommand:
+    """Answers `/report` for a staff member."""
+
+    def __init__(self, source: ReportSource | None, renderer: ChartRenderer | None = None) -> None:
+        self.source = source
+        self.renderer = renderer
+
+    async def on_command(self, turn: Turn, person: StaffPerson, args: str) -> None:
+        """Reply with the key figures of the asked period and, when possible, a chart."""
+        if self.source is None:
+            turn.reply(_tr(turn, "not_configured"))
+            return
+        period = parse_period(args, turn.now)
+        if period is None:
+            turn.reply(_tr(turn, "usage"))
+            return
+        start, end, days = period
+        actor = person.actor
+        mine = actor.role is Role.ENGINEER
+        try:
+            flt = ReportFilter(start, end, engineer_id=actor.id if mine else None)
+            report = await get_report(self.source, actor, flt, GroupBy.DAY)
+        except DomainError as exc:
+            turn.reply(str(exc))
+            return
+        title = (
+            _tr(turn, "title_days", days=days)
+            if days is not None
+            else _tr(turn, "title_month", month=start.strftime("%Y-%m"))
+        )
+        scope = _tr(turn, "scope_mine" if mine else "scope_all")
+        labels = {key: _tr(turn, key) for key in FIGURE_KEYS}
+        lines = [f"{title} ({scope})", ""] + [
+            f"{label}: {value}" for label, value in key_figures(report, labels)
+        ]
+        text = "\n".join(lines)
+        media: tuple[Media, ...] = ()
+        if self.renderer is not None:
+            try:
+                png = await self.renderer.render(report, f"{title} ({scope})", turn.lang)
+                media = (inline_media(png, "image/png"),)
+            except Exception:  # a chart is a bonus: the figures still go out
+                log.exception("report chart could not be drawn")
+        turn.reply(text, media=media)

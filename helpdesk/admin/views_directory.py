@@ -1,0 +1,168 @@
+"""Directory pages: engineers (profile, hours now, shift, load; on/off shift), clients with their sites, contacts
+and contracts, and the SLA policies, calendars and escalation ladder in force."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from helpdesk.admin import queries, usecases
+from helpdesk.admin.access import Area
+from helpdesk.admin.context import admin_context, current_user, sla_config_of
+from helpdesk.admin.pages import html, redirect
+from helpdesk.admin.profile_view import hours_now, hours_text
+from helpdesk.admin.routes import RouteTable
+from helpdesk.api.read_queries import list_clients
+from ticket_core.enums import Priority, Role
+from ticket_core.errors import NotFound
+from ticket_core.sla.calendar import BusinessCalendar
+from ticket_core.sla.policy import SlaPolicy
+
+ROUTES = RouteTable()
+PAGE_SIZE = 50
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@ROUTES.route("GET", "/engineers", "engineers", Area.STAFF_READ)
+async def engineers(request: web.Request) -> web.StreamResponse:
+    """Every engineer's profile (skills, level, regions, hours and whether in hours now), load and shift."""
+    ctx = admin_context(request)
+    async with ctx.rt.uows() as uow:
+        staff = await uow.directory.list_staff()
+        loads = await queries.engineer_loads(uow.session)
+    engineers = [m for m in staff if m.role is Role.ENGINEER]
+    now = ctx.clock()
+    return html(
+        request,
+        "engineers.html",
+        engineers=engineers,
+        others=[m for m in staff if m.role is not Role.ENGINEER],
+        loads=loads,
+        hours={m.id: hours_text(m.working_hours) for m in engineers},
+        hours_now={m.id: hours_now(m, now) for m in engineers},
+    )
+
+
+@ROUTES.route("POST", "/engineers/{staff_id}/shift", "engineer-shift", Area.STAFF_WRITE)
+async def engineer_shift(request: web.Request) -> web.StreamResponse:
+    """Put an engineer on or off shift."""
+    ctx = admin_context(request)
+    form = await request.post()
+    on_shift = str(form.get("on_shift", "")) == "1"
+    async with ctx.rt.uows() as uow:
+        await usecases.change_shift(
+            uow, current_user(request).actor, request.match_info["staff_id"], on_shift, ctx.clock()
+        )
+        await uow.commit()
+    raise redirect("/admin/engineers?done=shift")
+
+
+@ROUTES.route("GET", "/clients", "clients", Area.DIRECTORY)
+async def clients(request: web.Request) -> web.StreamResponse:
+    """Clients by id, 50 a page, with counts of sites, active contracts and open tickets."""
+    ctx = admin_context(request)
+    try:
+        page = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        page = 1
+    async with ctx.rt.uows() as uow:
+        items, total = await list_clients(uow.session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        summaries = await queries.client_summaries(uow.session, [c.id for c in items])
+    pages = max(1, -(-total // PAGE_SIZE))
+    return html(
+        request,
+        "clients.html",
+        clients=items,
+        summaries=summaries,
+        total=total,
+        page=page,
+        pages=pages,
+        prev_url=f"/admin/clients?{urlencode({'page': page - 1})}" if page > 1 else "",
+        next_url=f"/admin/clients?{urlencode({'page': page + 1})}" if page < pages else "",
+    )
+
+
+@ROUTES.route("GET", "/clients/{client_id}", "client", Area.DIRECTORY)
+async def client_page(request: web.Request) -> web.StreamResponse:
+    """One client: sites (with time zones), contacts, contracts (categories, preferred/excluded engineers)."""
+    ctx = admin_context(request)
+    client_id = request.match_info["client_id"]
+    async with ctx.rt.uows() as uow:
+        client = await uow.directory.get_client(client_id)
+        if client is None:
+            raise NotFound(f"No client {client_id!r}; pick one from the clients list.")
+        sites = await uow.directory.list_sites(client_id)
+        contacts = await uow.directory.list_contacts(client_id)
+        contracts = await queries.contracts_of(uow.session, client_id)
+        summary = (await queries.client_summaries(uow.session, [client_id]))[client_id]
+    return html(
+        request,
+        "client.html",
+        client=client,
+        sites=sites,
+        contacts=contacts,
+        contracts=contracts,
+        summary=summary,
+    )
+
+
+def _hours(calendar: BusinessCalendar) -> list[tuple[str, str]]:
+    days = []
+    for name, intervals in zip(WEEKDAYS, calendar.weekly, strict=False):
+        text = ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in intervals) or "closed"
+        days.append((name, text))
+    return days
+
+
+def _policy_view(policy: SlaPolicy) -> dict[str, Any]:
+    return {
+        "name": policy.name,
+        "calendar": policy.calendar.name,
+        "targets": [
+            (str(p), policy.targets[p].response.total_seconds(), policy.targets[p].resolution.total_seconds())
+            for p in Priority
+            if p in policy.targets
+        ],
+    }
+
+
+@ROUTES.route("GET", "/sla", "sla", Area.SLA)
+async def sla_page(request: web.Request) -> web.StreamResponse:
+    """The SLA configuration in force: policies and their targets, overrides, calendars and the ladder."""
+    ctx = admin_context(request)
+    async with ctx.rt.uows() as uow:
+        config = sla_config_of(uow)
+    policies: dict[str, SlaPolicy] = {config.default.name: config.default}
+    for p in (*config.category_overrides.values(), *config.contract_policies.values()):
+        policies.setdefault(p.name, p)
+    for per_contract in config.contract_category_overrides.values():
+        for p in per_contract.values():
+            policies.setdefault(p.name, p)
+    calendars = {p.calendar.name: p.calendar for p in policies.values()}
+    return html(
+        request,
+        "sla.html",
+        config=config,
+        policies=[_policy_view(p) for p in policies.values()],
+        calendars=[
+            {
+                "name": c.name,
+                "tz": c.tz,
+                "site_tz": c.name in config.site_calendars,
+                "always": c.is_24x7,
+                "hours": _hours(c),
+                "holidays": sorted(c.holidays),
+                "extra": sorted(c.extra_working_days),
+            }
+            for c in calendars.values()
+        ],
+        category_overrides=sorted((k, v.name) for k, v in config.category_overrides.items()),
+        contract_policies=sorted((k, v.name) for k, v in config.contract_policies.items()),
+        contract_categories=sorted(
+            (contract, category, p.name)
+            for contract, mapping in config.contract_category_overrides.items()
+            for category, p in mapping.items()
+        ),
+    )

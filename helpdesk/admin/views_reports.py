@@ -1,0 +1,175 @@
+"""Reports: filters, one inline SVG chart per figure over the grouping, a table and a CSV download.
+
+Reads `Runtime.reports` (a `ticket_core.reports.model.ReportSource`) through the `get_report` use case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from helpdesk.admin.access import Area
+from helpdesk.admin.charts import bar_chart
+from helpdesk.admin.context import admin_context, current_user
+from helpdesk.admin.pages import error_page, html
+from helpdesk.admin.routes import RouteTable
+from ticket_core.enums import Role
+from ticket_core.errors import DomainError
+from ticket_core.reports.csv import report_to_csv
+from ticket_core.reports.display import format_duration, format_rate, key_figures
+from ticket_core.reports.model import GroupBy, Report, ReportFilter
+from ticket_core.reports.usecase import get_report
+
+ROUTES = RouteTable()
+DEFAULT_DAYS = 30
+
+CHARTED: tuple[tuple[str, str, str], ...] = (
+    ("tickets_opened", "Tickets opened", "count"),
+    ("tickets_resolved", "Tickets resolved", "count"),
+    ("frt_median_s", "First response, median", "duration"),
+    ("mttr_median_s", "Time to resolve, median", "duration"),
+    ("sla_compliance", "SLA compliance", "rate"),
+    ("fcr_rate", "First-contact resolution", "rate"),
+    ("csat_avg", "CSAT (1-5)", "count"),
+    ("reopen_rate", "Reopen rate", "rate"),
+    ("backlog", "Backlog", "count"),
+    ("deflection_rate", "KB deflection", "rate"),
+)
+"""The figures drawn as charts, with their label and how their values read."""
+
+FORMATS: dict[str, Any] = {
+    "count": lambda v: (
+        "—" if v is None else (f"{v:.2f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v))
+    ),
+    "duration": format_duration,
+    "rate": format_rate,
+}
+
+
+def _date(value: str, name: str, errors: list[str]) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(f"The {name} date {value[:20]!r} is not a date; use YYYY-MM-DD.")
+        return None
+
+
+def parse_report_query(
+    request: web.Request, now: datetime
+) -> tuple[dict[str, str], ReportFilter | None, GroupBy, list[str]]:
+    """The form values, the filter (None when invalid), the grouping and the errors to show."""
+    q = request.query
+    errors: list[str] = []
+    today = now.date()
+    values = {
+        "start": (q.get("start") or (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat()).strip()[:20],
+        "end": (q.get("end") or today.isoformat()).strip()[:20],
+        "category": (q.get("category") or "").strip()[:64],
+        "client": (q.get("client") or "").strip()[:64],
+        "site": (q.get("site") or "").strip()[:64],
+        "engineer": (q.get("engineer") or "").strip()[:64],
+        "group": (q.get("group") or GroupBy.DAY.value).strip()[:16],
+    }
+    try:
+        group = GroupBy(values["group"])
+    except ValueError:
+        errors.append(f"Grouping {values['group']!r} is unknown; pick one from the list.")
+        group = GroupBy.DAY
+    start = _date(values["start"], "start", errors)
+    end = _date(values["end"], "end", errors)
+    flt = None
+    if start and end and not errors:
+        try:
+            flt = ReportFilter(
+                datetime(start.year, start.month, start.day, tzinfo=UTC),
+                datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1),  # the end day counts
+                values["category"] or None,
+                values["client"] or None,
+                values["site"] or None,
+                values["engineer"] or None,
+            )
+        except DomainError as error:
+            errors.append(str(error))
+    return values, flt, group, errors
+
+
+async def _report(request: web.Request) -> tuple[dict[str, str], Report | None, GroupBy, list[str]]:
+    ctx = admin_context(request)
+    values, flt, group, errors = parse_report_query(request, ctx.clock())
+    source = getattr(ctx.rt, "reports", None)
+    if source is None:
+        errors.append("Reports are not available in this process (no report source is configured).")
+        return values, None, group, errors
+    if flt is None:
+        return values, None, group, errors
+    try:
+        return values, await get_report(source, current_user(request).actor, flt, group), group, errors
+    except DomainError as error:
+        errors.append(str(error))
+        return values, None, group, errors
+
+
+@ROUTES.route("GET", "/reports", "reports", Area.REPORTS)
+async def reports_page(request: web.Request) -> web.StreamResponse:
+    """The report form, key figures, a chart per figure over the groups and the table of rows."""
+
+    async def engineers_menu() -> list[Any]:
+        async with admin_context(request).rt.uows() as uow:
+            members: list[Any] = await uow.directory.list_staff(Role.ENGINEER)
+            return members
+
+    # The report runs on its own connection: read the engineers' menu meanwhile.
+    (values, report, _group, errors), engineers = await asyncio.gather(_report(request), engineers_menu())
+    charts = []
+    table: list[dict[str, Any]] = []
+    if report is not None:
+        labels = [r.label for r in report.rows]
+        for name, title, kind in CHARTED:
+            series = [getattr(r.figures, name) for r in report.rows]
+            if report.rows and any(v is not None for v in series):
+                charts.append(bar_chart(title, labels, series, FORMATS[kind]))
+        for row in [*report.rows]:
+            table.append(
+                {"label": row.label, "cells": [FORMATS[k](getattr(row.figures, n)) for n, _t, k in CHARTED]}
+            )
+        table.append(
+            {"label": "Total", "cells": [FORMATS[k](getattr(report.total, n)) for n, _t, k in CHARTED]}
+        )
+    return html(
+        request,
+        "reports.html",
+        status=400
+        if errors and report is None and getattr(admin_context(request).rt, "reports", None) is not None
+        else 200,
+        values=values,
+        groups=[g.value for g in GroupBy],
+        engineers=engineers,
+        report=report,
+        key=key_figures(report) if report is not None else [],
+        charts=charts,
+        headers=[t for _n, t, _k in CHARTED],
+        table=table,
+        errors=errors,
+        csv_url="/admin/reports.csv?" + urlencode(values),
+    )
+
+
+@ROUTES.route("GET", "/reports.csv", "reports-csv", Area.REPORTS)
+async def reports_csv(request: web.Request) -> web.StreamResponse:
+    """The same report as CSV (every figure, one row per group and the total)."""
+    _values, report, _group, errors = await _report(request)
+    if report is None:
+        return error_page(request, 400, "No report", " ".join(errors) or "Pick a period.")
+    name = f"report-{report.filter.start:%Y%m%d}-{report.filter.end:%Y%m%d}-{report.group_by}.csv"
+    return web.Response(
+        text=report_to_csv(report),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,154 @@
+"""Ticket pages: the filtered list (keyset paging) and one ticket with its timeline, comments (internal
+notes too), photos and SLA clocks."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from bots.webchat.render import media_url
+from dialogue.messages import Media
+from helpdesk.admin import queries
+from helpdesk.admin.access import Area
+from helpdesk.admin.context import admin_context, current_user, sla_config_of
+from helpdesk.admin.pages import html
+from helpdesk.admin.routes import RouteTable
+from helpdesk.api.serialize import event as event_dict
+from ticket_core import usecases as uc
+from ticket_core.enums import Role, TicketStatus
+from ticket_core.errors import ValidationFailed
+from ticket_core.model import Attachment
+from ticket_core.usecases.sla import sla_of
+
+ROUTES = RouteTable()
+PAGE_SIZE = 50
+STATUSES = [s.value for s in TicketStatus]
+
+
+def _text(request: web.Request, name: str, max_len: int = 64) -> str:
+    return (request.query.get(name) or "").strip()[:max_len]
+
+
+def parse_query(request: web.Request) -> tuple[queries.TicketQuery, int | None, list[str]]:
+    """The list's filters from the query string, the keyset cursor, and what was ignored (with why)."""
+    errors: list[str] = []
+    statuses: list[TicketStatus] = []
+    for raw in request.query.getall("status", []):
+        for name in raw.split(","):
+            name = name.strip().lower()
+            if not name:
+                continue
+            if name in STATUSES:
+                statuses.append(TicketStatus(name))
+            else:
+                errors.append(f"Status {name!r} is unknown; pick from the list.")
+    sla_raw = _text(request, "sla", 16)
+    sla: queries.SlaFilter | None = None
+    if sla_raw:
+        try:
+            sla = queries.SlaFilter(sla_raw)
+        except ValueError:
+            errors.append(f"SLA state {sla_raw!r} is unknown; pick ok, at_risk, breached or done.")
+    before_raw = _text(request, "before", 12)
+    before = int(before_raw) if before_raw.isdigit() else None
+    where = queries.TicketQuery(
+        tuple(dict.fromkeys(statuses)),
+        _text(request, "client") or None,
+        _text(request, "site") or None,
+        _text(request, "engineer") or None,
+        sla,
+    )
+    return where, before, errors
+
+
+def _filters(where: queries.TicketQuery) -> list[tuple[str, str]]:
+    pairs = [("status", str(s)) for s in where.statuses]
+    for key, value in (("client", where.client_id), ("site", where.site_id), ("engineer", where.assignee_id)):
+        if value:
+            pairs.append((key, value))
+    if where.sla is not None:
+        pairs.append(("sla", str(where.sla)))
+    return pairs
+
+
+@ROUTES.route("GET", "/tickets", "tickets", Area.TICKETS)
+async def tickets_list(request: web.Request) -> web.StreamResponse:
+    """Tickets newest first, filtered by status, client, site, engineer and SLA state; 50 a page."""
+    ctx = admin_context(request)
+    where, before, errors = parse_query(request)
+    async with ctx.rt.uows() as uow:
+        ladder = sla_config_of(uow).ladder
+        rows, total, next_before = await queries.list_tickets(
+            uow.session, where, ladder, before=before, limit=PAGE_SIZE
+        )
+        engineers = await uow.directory.list_staff(Role.ENGINEER)
+    names = {m.id: m.name for m in engineers}
+    filters = _filters(where)
+    return html(
+        request,
+        "tickets.html",
+        rows=rows,
+        total=total,
+        where=where,
+        statuses=STATUSES,
+        sla_states=[s.value for s in queries.SlaFilter],
+        engineers=engineers,
+        names=names,
+        errors=errors,
+        first_url=f"/admin/tickets?{urlencode(filters)}" if before is not None else "",
+        next_url=f"/admin/tickets?{urlencode([*filters, ('before', str(next_before))])}"
+        if next_before
+        else "",
+    )
+
+
+def _attachment(a: Attachment | Any) -> dict[str, Any]:
+    """What the page can show of an attachment: a link for our uploads and web URLs, else its id."""
+    url = media_url(Media(a.kind, a.file_id, a.caption))
+    return {
+        "kind": a.kind,
+        "caption": a.caption,
+        "url": url,
+        "file_id": a.file_id,
+        "channel": getattr(a, "channel", ""),
+    }
+
+
+@ROUTES.route("GET", "/tickets/{number}", "ticket", Area.TICKETS)
+async def ticket_page(request: web.Request) -> web.StreamResponse:
+    """One ticket: details, SLA clocks, comments with internal notes, photos and the audit timeline."""
+    ctx = admin_context(request)
+    raw = request.match_info["number"].strip().upper().removeprefix("HD-")
+    if not raw.isdigit() or len(raw) > 9:
+        raise ValidationFailed(f"{request.match_info['number']!r} is not a ticket number; use e.g. 1042.")
+    actor = current_user(request).actor
+    async with ctx.rt.uows() as uow:
+        ticket = await uc.get_ticket_by_number(uow, actor, int(raw))
+        comments = await uow.comments.list_for_ticket(ticket.id, True)
+        events = await uow.events.list_for_ticket(ticket.id)
+        client = await uow.directory.get_client(ticket.client_id)
+        site = await uow.directory.get_site(ticket.site_id) if ticket.site_id else None
+        contact = await uow.directory.get_contact(ticket.contact_id) if ticket.contact_id else None
+        assignee = await uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
+        sla = await sla_of(uow, ticket, ctx.clock())
+        store = getattr(uow, "sla", None)
+        alerts = await store.alerts(ticket.id) if store is not None else []
+    photos = [_attachment(a) for a in ticket.attachments]
+    for c in comments:
+        photos.extend(_attachment(a) for a in c.attachments)
+    return html(
+        request,
+        "ticket.html",
+        ticket=ticket,
+        comments=comments,
+        events=[event_dict(e) for e in events],
+        client=client,
+        site=site,
+        contact=contact,
+        assignee=assignee,
+        sla=sla,
+        alerts=alerts,
+        photos=photos,
+    )

@@ -1,0 +1,132 @@
+"""SQLite calls on the event loop's own thread: no thread hop per statement, a thread only to wait on a lock.
+
+aiosqlite runs every call (cursor, execute, fetch, close, commit) on one worker thread per connection and
+hands the result back through the event loop: four thread hops per statement, each waiting for the GIL
+while the loop runs other requests. Under load that wait, not SQLite, was most of a turn's time, and the
+turn holds the writer lock (`storage.sqlite_tx.writer_lock`) all along, so every other turn waited too.
+
+A statement on a local WAL database takes microseconds, so `InlineConnection` runs it directly. The only
+call that can take long is one that waits for a lock another connection holds (BEGIN IMMEDIATE while
+another process writes, say). The connection's own busy timeout is therefore 0: such a call fails at once
+with SQLITE_BUSY, which has changed nothing, and is then repeated on a worker thread with the real busy
+timeout, so the loop keeps serving while it waits. `executescript` (which commits on its own and may be
+half done when it fails) always runs on the worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiosqlite
+
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+
+
+def is_busy(error: BaseException) -> bool:
+    """Tell whether SQLite refused because another connection holds a lock (nothing was changed)."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+    return "locked" in str(error) or "busy" in str(error)
+
+
+class _InlineQueue:
+    """Stands in for aiosqlite's queue to its worker thread, which SQLAlchemy's dialect uses directly to set
+    the isolation level: the call runs at once and its future is resolved."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as error:  # handed to the awaiting caller, as aiosqlite's thread does
+            if future is not None and not future.done():
+                future.set_exception(error)
+        else:
+            if future is not None and not future.done():
+                future.set_result(result)
+
+
+class InlineConnection(aiosqlite.Connection):
+    """An `aiosqlite.Connection` that runs calls inline and waits for other connections' locks in a thread.
+
+    SQLAlchemy's aiosqlite dialect drives it unchanged (see `connector`). The sqlite3 connection is opened
+    with `check_same_thread=False` because a lock wait runs on a worker thread; calls never overlap, since
+    a call that finds a wait still running first waits for it.
+    """
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], busy_timeout_ms: int) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._tx = _InlineQueue()  # type: ignore[assignment]
+        self.busy_timeout_ms = busy_timeout_ms
+        self._waiting: asyncio.Future[Any] | None = None
+        self.waits = 0  # how many calls had to wait for a lock on a thread
+
+    def __await__(self) -> Any:
+        return self._connect().__await__()
+
+    async def _connect(self) -> InlineConnection:
+        if self._connection is None:
+            self._connection = self._connector()
+            self._connection.execute("PRAGMA busy_timeout=0")
+        return self
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        if self._waiting is not None and not self._waiting.done():
+            # A cancelled caller left a lock wait running: let it finish before touching the connection.
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(self._waiting)
+        if getattr(fn, "__name__", "") != "executescript":
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    raise
+        self.waits += 1
+        self._waiting = asyncio.ensure_future(asyncio.to_thread(self._wait_and_call, fn, args, kwargs))
+        return await asyncio.shield(self._waiting)
+
+    def _wait_and_call(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            conn.execute("PRAGMA busy_timeout=0")
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        """Close the sqlite3 connection (there is no worker thread to stop)."""
+        self._running = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        return None
+
+    async def close(self) -> None:
+        """Close the connection; closing twice does nothing."""
+        if self._connection is None:
+            return
+        if self._waiting is not None and not self._waiting.done():
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(self._waiting)
+        self.stop()
+
+
+def connector(path: str, busy_timeout_s: float) -> Callable[[], Awaitable[InlineConnection]]:
+    """Return an `async_creator` for `create_async_engine` that opens `InlineConnection`s on `path`."""
+
+    def open_sqlite() -> sqlite3.Connection:
+        return sqlite3.connect(path, timeout=0, check_same_thread=False)
+
+    async def create() -> InlineConnection:
+        return await InlineConnection(open_sqlite, int(busy_timeout_s * 1000))
+
+    return create

@@ -1,0 +1,518 @@
+"""The web admin over HTTP against the real aiohttp app, on SQLite and PostgreSQL.
+
+Each test gets a migrated database with the demo company (and its demo logins), a runtime without the
+worker, and an aiohttp test client that keeps cookies like a browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+
+from helpdesk.admin import views_tickets
+from helpdesk.admin.app import all_routes
+from helpdesk.admin.context import ADMIN_CONTEXT, AdminContext
+from helpdesk.admin.demo import DEMO_PASSWORDS
+from helpdesk.admin.sessions import COOKIE
+from helpdesk.demo.seed import seed_demo
+from helpdesk.runtime import Runtime, build_runtime
+from helpdesk.settings import Settings
+from helpdesk.web import build_web_app
+from kb_search.model import ArticleStatus, Reader
+from storage.admin_tables import admin_audit, admin_login_failures, admin_sessions
+from storage.kb_tables import kb_article_versions
+from tests.integration.test_api_http import _empty_postgres
+from ticket_core import usecases as uc
+from ticket_core.enums import Priority, Role, TicketStatus, Visibility
+from ticket_core.model import Actor
+from ticket_core.sla.clock import SlaKind
+
+ADMIN, SUPERVISOR, ENGINEER = "a-admin", "s-sokolova", "e-smirnov"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class Admin:
+    """The app, its runtime and a cookie-keeping client."""
+
+    rt: Runtime
+    client: TestClient
+    ctx: AdminContext
+
+    async def login(self, login: str, password: str | None = None, *, next_: str = "/admin/") -> Any:
+        """Submit the login form the way a browser does; return the (unfollowed) response."""
+        form = await (await self.client.get("/admin/login")).text()
+        token = CSRF.search(form).group(1)  # type: ignore[union-attr]
+        return await self.client.post(
+            "/admin/login",
+            data={
+                "login": login,
+                "password": password or DEMO_PASSWORDS[login],
+                "csrf": token,
+                "next": next_,
+            },
+            allow_redirects=False,
+        )
+
+    async def csrf(self) -> str:
+        """The session's CSRF token, read from a page's logout form."""
+        page = await (await self.client.get("/admin/login")).text()
+        match = CSRF.search(page)
+        assert match is not None
+        return match.group(1)
+
+    async def page(self, path: str, status: int = 200) -> str:
+        """GET a page (no redirects followed) and check its status."""
+        response = await self.client.get(path, allow_redirects=False)
+        text = await response.text()
+        assert response.status == status, f"{path}: {response.status} {text[:500]}"
+        return text
+
+    async def post(self, path: str, data: dict[str, str], *, token: str | None = "session") -> Any:
+        """POST a form; `token` "session" sends the session's CSRF token, None sends none."""
+        body = dict(data)
+        if token == "session":
+            body["csrf"] = self.session_csrf
+        elif token is not None:
+            body["csrf"] = token
+        return await self.client.post(path, data=body, allow_redirects=False)
+
+    @property
+    def session_csrf(self) -> str:
+        return self._csrf
+
+    async def remember_csrf(self) -> None:
+        """Read the CSRF token from the dashboard (any page with the sign-out form has it)."""
+        for path in ("/admin/", "/admin/tickets"):
+            response = await self.client.get(path, allow_redirects=False)
+            match = CSRF.search(await response.text())
+            if match:
+                self._csrf = match.group(1)
+                return
+        self._csrf = ""
+
+    async def scalar(self, query: Any) -> Any:
+        async with self.rt.sessions() as session:
+            return (await session.execute(query)).scalar()
+
+    _csrf: str = ""
+
+
+@pytest.fixture
+async def admin(db_url: str) -> AsyncIterator[Admin]:
+    """The admin app on `db_url` with the demo company."""
+    if db_url.startswith("postgresql"):
+        await _empty_postgres(db_url)
+    settings = Settings(_env_file=None, database_url=db_url, kb_embedder="none", kb_cache_dir=None)  # type: ignore[call-arg]
+    await seed_demo(settings)
+    rt = await build_runtime(settings, load_nlu=False)
+    app = build_web_app(rt)
+    async with TestClient(TestServer(app)) as client:
+        yield Admin(rt, client, app[ADMIN_CONTEXT])
+    await rt.close()
+    if db_url.startswith("postgresql"):
+        await _empty_postgres(db_url)  # the shared database: the repository suites expect it empty
+
+
+async def signed_in(admin: Admin, login: str) -> Admin:
+    response = await admin.login(login)
+    assert response.status == 303, await response.text()
+    await admin.remember_csrf()
+    return admin
+
+
+async def test_login_sets_a_flagged_cookie_and_logout_ends_the_session(admin: Admin) -> None:
+    location = (await admin.client.get("/admin/tickets", allow_redirects=False)).headers["Location"]
+    assert unquote(location) == "/admin/login?next=/admin/tickets"
+    response = await admin.login(ADMIN, next_="/admin/tickets")
+    assert response.status == 303
+    assert response.headers["Location"] == "/admin/tickets"
+    cookie = next(c for c in response.headers.getall("Set-Cookie") if c.startswith(COOKIE + "="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/admin" in cookie
+    assert "Secure" not in cookie  # plain http here; see the https test below
+    token = cookie.split(";")[0].split("=", 1)[1]
+    stored = await admin.scalar(select(admin_sessions.c.id))
+    assert stored != token and len(stored) == 64  # only the hash is stored
+    await admin.remember_csrf()
+    page = await admin.page("/admin/")
+    assert ("Dashboard" in page and "Администратор" in page) or "a-admin" in page
+    headers = (await admin.client.get("/admin/")).headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    out = await admin.post("/admin/logout", {})
+    assert out.status == 303 and out.headers["Location"] == "/admin/login"
+    assert await admin.scalar(select(func.count()).select_from(admin_sessions)) == 0
+    assert (await admin.client.get("/admin/", allow_redirects=False)).status == 303
+    assert await admin.scalar(select(func.count()).where(admin_audit.c.action == "logout")) == 1
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_cookie_is_secure_when_the_public_url_is_https(admin: Admin) -> None:
+    admin.ctx.policy = type(admin.ctx.policy)(secure_cookie=True)
+    form = await admin.client.get("/admin/login")
+    login_cookie = form.headers["Set-Cookie"]
+    assert "Secure" in login_cookie and "HttpOnly" in login_cookie
+    token = CSRF.search(await form.text()).group(1)  # type: ignore[union-attr]
+    # The test client talks plain http, so it keeps Secure cookies to itself: send it back by hand.
+    response = await admin.client.post(
+        "/admin/login",
+        data={"login": ADMIN, "password": DEMO_PASSWORDS[ADMIN], "csrf": token},
+        headers={"Cookie": f"hd_admin_login={token}"},
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    cookie = next(c for c in response.headers.getall("Set-Cookie") if c.startswith(COOKIE + "="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+async def test_wrong_passwords_are_throttled_with_429(admin: Admin) -> None:
+    for _ in range(5):
+        response = await admin.login(ADMIN, "not-the-password")
+        assert response.status == 401
+        assert "Wrong login or password" in await response.text()
+    assert await admin.scalar(select(func.count()).select_from(admin_login_failures)) == 5
+    # Now even the right password is refused for a while, with a clear message and Retry-After.
+    response = await admin.login(ADMIN)
+    assert response.status == 429
+    text = await response.text()
+    assert "Too many failed logins" in text and "try again" in text
+    assert 1 <= int(response.headers["Retry-After"]) <= 301
+    assert await admin.scalar(select(func.count()).select_from(admin_sessions)) == 0
+    # Other logins from the same address are throttled too (per address), and after the window it works.
+    assert (await admin.login(SUPERVISOR)).status == 429
+    real_clock = admin.ctx.clock
+    admin.ctx.clock = lambda: real_clock() + timedelta(minutes=6)
+    assert (await admin.login(ADMIN)).status == 303
+
+
+async def test_unknown_login_is_refused_like_a_wrong_password(admin: Admin) -> None:
+    response = await admin.login("nobody", "whatever-password")
+    assert response.status == 401
+    assert "Wrong login or password" in await response.text()
+    assert (await admin.login(ENGINEER, "x" * 10)).status == 401
+
+
+async def test_login_form_needs_its_csrf_cookie(admin: Admin) -> None:
+    response = await admin.client.post(
+        "/admin/login",
+        data={"login": ADMIN, "password": DEMO_PASSWORDS[ADMIN], "csrf": "forged"},
+        allow_redirects=False,
+    )
+    assert response.status == 403
+    assert await admin.scalar(select(func.count()).select_from(admin_sessions)) == 0
+
+
+async def test_sessions_end_when_idle_or_expired(admin: Admin) -> None:
+    await signed_in(admin, ADMIN)
+    start = admin.ctx.clock()
+    admin.ctx.clock = lambda: start + timedelta(minutes=20)
+    await admin.page("/admin/")  # activity: the idle timer restarts
+    admin.ctx.clock = lambda: start + timedelta(minutes=45)
+    await admin.page("/admin/")  # 25 minutes after the last request: still live
+    admin.ctx.clock = lambda: start + timedelta(minutes=80)
+    assert (await admin.client.get("/admin/", allow_redirects=False)).status == 303  # idle for 35 minutes
+    assert await admin.scalar(select(func.count()).select_from(admin_sessions)) == 0  # and deleted
+    await signed_in(admin, ADMIN)
+    later = admin.ctx.clock()
+    for minutes in range(25, 12 * 60, 25):  # busy all day: the absolute expiry still ends it
+        admin.ctx.clock = lambda m=minutes: later + timedelta(minutes=m)  # type: ignore[misc]
+        await admin.page("/admin/")
+    admin.ctx.clock = lambda: later + timedelta(hours=12, minutes=1)
+    assert (await admin.client.get("/admin/", allow_redirects=False)).status == 303
+
+
+async def _article(admin: Admin, article_id: str) -> Any:
+    async with admin.rt.uows() as uow:
+        return await uow.articles.get(article_id)
+
+
+async def test_post_without_or_with_a_bad_csrf_token_changes_nothing(admin: Admin) -> None:
+    await signed_in(admin, ADMIN)
+    before = await _article(admin, "printer-jam")
+    for token in (None, "forged-token"):
+        response = await admin.post("/admin/kb/printer-jam/unpublish", {}, token=token)
+        assert response.status == 403
+        assert "CSRF" in await response.text()
+    response = await admin.client.post(
+        "/admin/kb/printer-jam/unpublish", headers={"X-CSRF-Token": "forged"}, allow_redirects=False
+    )
+    assert response.status == 403
+    assert await _article(admin, "printer-jam") == before
+    ok = await admin.post("/admin/kb/printer-jam/unpublish", {})
+    assert ok.status == 303
+    assert (await _article(admin, "printer-jam")).status is ArticleStatus.DRAFT
+
+
+def _concrete(path: str, ticket: int) -> str:
+    return (
+        path.replace("{article_id}", "printer-jam")
+        .replace("{number}", str(ticket))
+        .replace("{client_id}", "romashka")
+        .replace("{staff_id}", ENGINEER)
+    )
+
+
+async def _open_ticket(admin: Admin, **changes: Any) -> Any:
+    """Open a ticket through the use case (events and all); `changes` then adjust it as test data."""
+    now = datetime.now(UTC)
+    actor = Actor(Role.SUPERVISOR, SUPERVISOR, name="Ольга Соколова")
+    client_id = changes.pop("client_id", "romashka")
+    site_id = changes.pop("site_id", None)
+    async with admin.rt.uows() as uow:
+        draft = uc.TicketDraft(
+            client_id=client_id,
+            category="printers",
+            description=changes.pop("description", "Printer jams on tray 2"),
+            priority=Priority.P3,
+            site_id=site_id,
+            source_channel="api",
+        )
+        ticket = await uc.open_ticket(uow, actor, draft, now)
+        for name, value in changes.items():
+            setattr(ticket, name, value)
+        if changes:
+            await uow.tickets.update(ticket)
+        await uow.commit()
+    return ticket
+
+
+async def test_every_route_by_role(admin: Admin) -> None:
+    """Admins reach everything; supervisors all but KB writes; engineers no admin page at all (403)."""
+    ticket = await _open_ticket(admin)
+    routes = [r for r in all_routes() if r.area is not None and r.name != "logout"]
+    expected_denied = {
+        ADMIN: set(),
+        SUPERVISOR: {
+            r.name for r in routes if r.area is not None and r.area.value in ("kb_write", "staff_profile")
+        },
+        ENGINEER: {r.name for r in routes},
+    }
+    for login, denied in expected_denied.items():
+        admin.client.session.cookie_jar.clear()
+        await signed_in(admin, login)
+        csrf = admin.session_csrf or (await admin.csrf())
+        for route in routes:
+            path = _concrete(route.path, ticket.number)
+            if route.method == "GET":
+                response = await admin.client.get("/admin" + path, allow_redirects=False)
+            else:
+                response = await admin.client.post(
+                    "/admin" + path,
+                    data={"csrf": csrf, "version": "1", "on_shift": "1", "title": "x"},
+                    allow_redirects=False,
+                )
+            if route.name in denied:
+                assert response.status == 403, f"{login} {route.method} {path}: {response.status}"
+                assert "No access" in await response.text()
+            else:
+                assert response.status not in (401, 403), f"{login} {route.method} {path}: {response.status}"
+                assert response.status < 500, f"{login} {route.method} {path}: {await response.text()}"
+
+
+async def test_kb_edit_preview_publish_history_and_restore(admin: Admin) -> None:
+    await signed_in(admin, ADMIN)
+    form = {
+        "id": "wifi-guest",
+        "title": "Guest Wi-Fi password",
+        "body": "Ask reception for the **guest** code.\n\n<script>alert(1)</script>",
+        "audience": "public",
+        "lang": "en",
+        "tags": "wifi, guest",
+    }
+    preview = await admin.post("/admin/kb/new", {**form, "action": "preview"})
+    text = await preview.text()
+    assert preview.status == 200 and "<strong>guest</strong>" in text
+    assert "<script>alert(1)</script>" not in text and "&lt;script&gt;" in text
+    assert await _article(admin, "wifi-guest") is None  # a preview saves nothing
+    bad = await admin.post("/admin/kb/new", {**form, "audience": "everyone", "action": "save"})
+    assert bad.status == 422 and "audience" in await bad.text()
+    assert await _article(admin, "wifi-guest") is None
+    created = await admin.post("/admin/kb/new", {**form, "action": "save"})
+    assert created.status == 303 and created.headers["Location"] == "/admin/kb/wifi-guest?done=created"
+    article = await _article(admin, "wifi-guest")
+    assert (
+        article.status is ArticleStatus.DRAFT and article.version == 1 and article.tags == ("wifi", "guest")
+    )
+
+    edited = await admin.post(
+        "/admin/kb/wifi-guest",
+        {**form, "body": "The guest code is on the reception desk.", "version": "1", "action": "save"},
+    )
+    assert edited.status == 303
+    stale = await admin.post(
+        "/admin/kb/wifi-guest", {**form, "title": "Other", "version": "1", "action": "save"}
+    )
+    assert stale.status == 422 and "after you opened version 1" in await stale.text()
+    assert (await _article(admin, "wifi-guest")).title == "Guest Wi-Fi password"
+
+    assert (await admin.post("/admin/kb/wifi-guest/publish", {})).status == 303
+    published = await _article(admin, "wifi-guest")
+    assert published.status is ArticleStatus.PUBLISHED and published.version == 3
+    result = await admin.rt.kb.search("guest code reception", Reader.public(), k=3)
+    assert result.hits and result.hits[0].article_id == "wifi-guest"
+
+    history = await admin.page("/admin/kb/wifi-guest/history?a=1&b=2")
+    assert "version 1" in history and "version 2" in history
+    assert 'class="diff_chg">The guest code is on the reception desk.' in history
+    restored = await admin.post("/admin/kb/wifi-guest/restore", {"version": "1"})
+    assert restored.status == 303
+    now = await _article(admin, "wifi-guest")
+    assert now.version == 4 and "**guest** code" in now.body and now.status is ArticleStatus.PUBLISHED
+    assert (
+        await admin.scalar(
+            select(func.max(kb_article_versions.c.version)).where(
+                kb_article_versions.c.article_id == "wifi-guest"
+            )
+        )
+        == 4
+    )
+    actions = [
+        row
+        async for row in _rows(
+            admin,
+            select(admin_audit.c.action, admin_audit.c.detail)
+            .where(admin_audit.c.target == "wifi-guest")
+            .order_by(admin_audit.c.id),
+        )
+    ]
+    assert [a for a, _ in actions] == ["kb.create", "kb.edit", "kb.publish", "kb.restore"]
+    assert actions[-1][1] == {"version": 4, "restored_from": 1}
+    again = await admin.post("/admin/kb/wifi-guest/publish", {})
+    assert again.status == 400 and "published already" in await again.text()
+
+
+async def _rows(admin: Admin, query: Any) -> AsyncIterator[Any]:
+    async with admin.rt.sessions() as session:
+        for row in (await session.execute(query)).all():
+            yield tuple(row)
+
+
+async def test_supervisor_reads_the_kb_but_cannot_change_it(admin: Admin) -> None:
+    await signed_in(admin, SUPERVISOR)
+    page = await admin.page("/admin/kb/printer-jam")
+    assert "Save as a new version" not in page and "Publish" not in page.split("</header>")[1]
+    assert (await admin.post("/admin/kb/printer-jam/unpublish", {})).status == 403
+    assert (await _article(admin, "printer-jam")).status is ArticleStatus.PUBLISHED
+    # The use case re-checks the actor even when a handler forgot the guard.
+    from helpdesk.admin import usecases
+    from ticket_core.errors import Forbidden
+
+    async with admin.rt.uows() as uow:
+        with pytest.raises(Forbidden):
+            await usecases.set_article_status(
+                uow, Actor(Role.SUPERVISOR, SUPERVISOR), "printer-jam", False, datetime.now(UTC)
+            )
+
+
+async def test_ticket_filters_paging_and_the_ticket_page(
+    admin: Admin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await signed_in(admin, SUPERVISOR)
+    a = await _open_ticket(admin, description="Cash register offline", site_id="rom-nevsky")
+    b = await _open_ticket(admin, status=TicketStatus.ACCEPTED, assignee_id=ENGINEER)
+    c = await _open_ticket(admin, client_id="nordlog", status=TicketStatus.CLOSED)
+    async with admin.rt.uows() as uow:
+        await uow.sla.add_alert(b.id, SlaKind.RESOLUTION, 1, "supervisor", datetime.now(UTC))
+        await uow.sla.add_alert(a.id, SlaKind.RESPONSE, 0, "assignee", datetime.now(UTC))
+        await uc.add_comment(
+            uow,
+            Actor(Role.SUPERVISOR, SUPERVISOR, name="Ольга"),
+            a.id,
+            datetime.now(UTC),
+            "Call the shop first <b>",
+            Visibility.INTERNAL,
+        )
+        await uow.commit()
+
+    def refs(page: str) -> set[str]:
+        return set(re.findall(r">(HD-\d+)</a>", page))
+
+    assert refs(await admin.page("/admin/tickets")) == {a.ref, b.ref, c.ref}
+    assert refs(await admin.page("/admin/tickets?status=accepted")) == {b.ref}
+    assert refs(await admin.page("/admin/tickets?status=new&status=closed")) == {a.ref, c.ref}
+    assert refs(await admin.page("/admin/tickets?client=nordlog")) == {c.ref}
+    assert refs(await admin.page("/admin/tickets?site=rom-nevsky")) == {a.ref}
+    assert refs(await admin.page(f"/admin/tickets?engineer={ENGINEER}")) == {b.ref}
+    assert refs(await admin.page("/admin/tickets?sla=breached")) == {b.ref}
+    assert refs(await admin.page("/admin/tickets?sla=at_risk")) == {a.ref}
+    assert refs(await admin.page("/admin/tickets?sla=done")) == {c.ref}
+    assert refs(await admin.page("/admin/tickets?sla=ok")) == set()
+    bad = await admin.page("/admin/tickets?status=lost&sla=purple")
+    assert "Status &#39;lost&#39; is unknown" in bad and "SLA state &#39;purple&#39; is unknown" in bad
+
+    monkeypatch.setattr(views_tickets, "PAGE_SIZE", 2)
+    first = await admin.page("/admin/tickets")
+    assert refs(first) == {c.ref, b.ref}
+    older = re.search(r'href="(/admin/tickets\?before=\d+)">Older', first)
+    assert older is not None
+    assert refs(await admin.page(older.group(1))) == {a.ref}
+
+    page = await admin.page(f"/admin/tickets/{a.number}")
+    assert "Cash register offline" in page
+    assert "internal note" in page and "Call the shop first &lt;b&gt;" in page
+    assert "ticket_opened" in page and "comment_added" in page
+    assert 'id="sla"' in page and "response" in page
+    assert (await admin.client.get("/admin/tickets/99999")).status == 404
+    assert (await admin.client.get("/admin/tickets/abc")).status == 400
+
+
+async def test_supervisor_puts_an_engineer_off_shift(admin: Admin) -> None:
+    await signed_in(admin, SUPERVISOR)
+    response = await admin.post(f"/admin/engineers/{ENGINEER}/shift", {"on_shift": "0"})
+    assert response.status == 303
+    async with admin.rt.uows() as uow:
+        assert (await uow.directory.get_staff(ENGINEER)).on_shift is False
+    assert "End shift" not in (await admin.page("/admin/engineers")).split(ENGINEER)[1].split("</tr>")[0]
+    not_engineer = await admin.post(f"/admin/engineers/{SUPERVISOR}/shift", {"on_shift": "0"})
+    assert not_engineer.status == 400 and "not an engineer" in await not_engineer.text()
+    assert await admin.scalar(select(func.count()).where(admin_audit.c.action == "staff.shift")) == 1
+
+
+async def test_directory_and_sla_pages_show_the_demo_company(admin: Admin) -> None:
+    await signed_in(admin, ADMIN)
+    assert "romashka" in await admin.page("/admin/clients")
+    client = await admin.page("/admin/clients/romashka")
+    assert "Sites" in client and "Contracts" in client
+    assert (await admin.client.get("/admin/clients/nobody")).status == 404
+    sla = await admin.page("/admin/sla")
+    assert "standard" in sla and "Escalation ladder" in sla
+    engineers = await admin.page("/admin/engineers")
+    assert ENGINEER in engineers and "printers" in engineers
+
+
+async def test_reports_page_charts_table_and_csv(admin: Admin) -> None:
+    from storage.reports import SqlReportSource
+
+    await signed_in(admin, SUPERVISOR)
+    missing = await admin.page("/admin/reports") if getattr(admin.rt, "reports", None) is None else ""
+    if missing:
+        assert "Reports are not available" in missing
+    admin.rt.reports = SqlReportSource(admin.rt.db)  # type: ignore[attr-defined]
+    await _open_ticket(admin)
+    await _open_ticket(admin, client_id="nordlog")
+    today = datetime.now(UTC).date()
+    query = f"start={(today - timedelta(days=2)).isoformat()}&end={today.isoformat()}"
+    page = await admin.page(f"/admin/reports?{query}&group=client")
+    assert page.count("<svg") >= 2 and "Tickets opened" in page
+    assert 'id="report-table"' in page and "Total" in page
+    assert "Нордлог" in page or "nordlog" in page
+    csv_response = await admin.client.get(f"/admin/reports.csv?{query}&group=day")
+    assert csv_response.status == 200 and csv_response.content_type == "text/csv"
+    body = await csv_response.text()
+    assert "tickets_opened" in body.splitlines()[0]
+    assert "attachment" in csv_response.headers["Content-Disposition"]
+    bad = await admin.client.get("/admin/reports?start=yesterday&group=hour")
+    text = await bad.text()
+    assert bad.status == 400 and "not a date" in text and "Grouping" in text
+    swapped = await admin.client.get(
+        f"/admin/reports?start={today.isoformat()}&end={(today - timedelta(days=3)).isoformat()}"
+    )
+    assert swapped.status == 400 and "start must be before its end" in await swapped.text()

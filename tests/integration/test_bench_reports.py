@@ -1,0 +1,56 @@
+"""`helpdesk bench reports` seeds, times every report and prints the figures it promises (small size)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import asyncpg
+import pytest
+from click.testing import CliRunner
+
+from helpdesk.bench_seed import asyncpg_dsn
+from helpdesk.cli import main
+from helpdesk.cli.bench_reports import pages_url
+from ticket_core.reports import GroupBy
+
+URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench_reports_test"
+
+
+def _bench(*extra: str) -> Any:
+    args = ["bench", "reports", "--tickets", "2000", "--runs", "1", "--db-url", URL, *extra]
+    result = CliRunner().invoke(main, [*args, "--page-tickets", "300", "--articles", "120", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+async def _tickets(url: str) -> int:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM tickets"))
+    finally:
+        await conn.close()
+
+
+@pytest.mark.postgres
+def test_bench_reports_times_every_report_and_the_pages_on_their_own_database() -> None:
+    data = _bench()
+    assert data["tickets"] == 2000 and data["rows"]["tickets"] == 2000
+    assert {k.split("/")[1] for k in data["reports_s"]} == {str(g) for g in GroupBy}
+    assert {k.split("/")[0] for k in data["reports_s"]} == {"month", "year"}
+    assert data["report_s"] == max(data["reports_s"].values()) > 0
+    # a year of seeded tickets: nearly all opened in the last 365 days, most resolved, a few still open
+    year = data["year_total"]
+    assert 1990 <= year["opened"] <= 2000 and 1500 < year["resolved"] < 2000 and 0 < year["backlog"] < 300
+    assert 0 < year["lost_requests"] < 2000 * 1.2 * 0.1  # ~3 % of client messages
+    # the pages are measured on a separate database of the requested size, not on the report database
+    assert data["page_rows"]["tickets"] == 300
+    assert data["page_rows"]["kb_articles"] == 120  # the admin pages benchmark opens ba-100
+    assert asyncio.run(_tickets(pages_url(URL))) == 300 and asyncio.run(_tickets(URL)) == 2000
+    assert data["page_p95_ms"] is not None and data["page_p95_ms"] > 0, data["notes"]
+    assert data["seed_s"] > 0 and "slowest report" in data["notes"]
+    # --reuse keeps a database that already holds the same seeded tickets
+    again = _bench("--reuse")
+    assert again["seed_s"] is None and again["rows"] is None and "reused" in again["notes"]
+    assert again["year_total"] == data["year_total"]

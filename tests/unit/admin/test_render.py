@@ -1,0 +1,80 @@
+"""Admin rendering: autoescaped templates, Markdown without raw HTML, diffs and SVG charts that escape text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from helpdesk.admin.charts import bar_chart
+from helpdesk.admin.render import duration, make_environment, render_markdown, when
+from helpdesk.admin.views_kb import diff_table
+from kb_search.model import ArticleStatus, ArticleVersion
+
+AT = datetime(2026, 3, 2, 9, 5, tzinfo=UTC)
+
+
+def test_markdown_renders_but_raw_html_and_script_links_do_not_pass() -> None:
+    html = str(render_markdown("# Title\n\n**bold** <script>alert(1)</script>\n\n[x](javascript:alert(1))"))
+    assert "<h1>Title</h1>" in html and "<strong>bold</strong>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "javascript:" not in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](&#106;avascript:alert(1))",
+        "[x]( java\tscript:alert(1))",
+        "![i](data:image/png;base64,AAAA)",
+        "[x](vbscript:msgbox)",
+    ],
+)
+def test_no_spelling_of_a_script_url_survives(source: str) -> None:
+    html = str(render_markdown(source))
+    assert 'href="#"' in html or 'src="#"' in html
+
+
+@pytest.mark.parametrize("url", ["https://example.org/a?b=1", "mailto:desk@example.org", "/kb/12", "#part"])
+def test_web_mail_and_relative_links_are_kept(url: str) -> None:
+    assert f'href="{url}"' in str(render_markdown(f"[x]({url})"))
+
+
+def test_templates_autoescape_values() -> None:
+    env = make_environment()
+    out = env.from_string("{{ v }}").render(v="<b>x</b>")
+    assert out == "&lt;b&gt;x&lt;/b&gt;"
+
+
+def test_time_and_duration_filters() -> None:
+    assert when(AT) == "2026-03-02 09:05 UTC"
+    assert when(None) == ""
+    assert duration(90) == "1 min"
+    assert duration(3 * 3600 + 300) == "3 h 5 min"
+    assert duration(2 * 86400 + 3600) == "2 d 1 h"
+    assert duration(-600) == "-10 min"
+
+
+def _version(n: int, body: str) -> ArticleVersion:
+    return ArticleVersion(
+        "a", n, "T", body, "public", "en", ("x",), ArticleStatus.DRAFT, "edit", "a-admin", AT
+    )
+
+
+def test_diff_shows_changed_lines_escaped() -> None:
+    table = str(diff_table(_version(1, "old line\n<b>same</b>"), _version(2, "new line\n<b>same</b>")))
+    assert "version 1" in table and "version 2" in table
+    assert "old" in table and "new" in table
+    assert "<b>same</b>" not in table and "&lt;b&gt;same&lt;/b&gt;" in table
+    assert 'class="diff_chg">old line' in table and 'class="diff_chg">new line' in table
+    same = str(diff_table(_version(1, "a"), _version(2, "a")))
+    assert "same content" in same
+
+
+def test_bar_chart_escapes_labels_and_leaves_gaps() -> None:
+    svg = str(bar_chart("Opened <x>", ["<day>", "b", "c"], [3, None, 6]))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "<day>" not in svg and "&lt;day&gt;" in svg
+    assert svg.count("<rect") == 2  # None leaves a gap
+    assert 'height="150.0"' in svg  # the largest value fills the bar area
