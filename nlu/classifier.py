@@ -42,7 +42,8 @@ class LinearIntentClassifier:
         names = sorted(set(labels))
         if len(names) < 2:
             raise ValueError("an intent classifier needs at least two intents in the training data")
-        svm = LinearSVC(C=c, dual="auto", max_iter=5000)
+        # A fixed seed: liblinear shuffles, and the cascade threshold must not depend on the run.
+        svm = LinearSVC(C=c, dual="auto", max_iter=5000, random_state=0)
         svm.fit(features, labels)
         coef, bias = svm.coef_, svm.intercept_
         if len(names) == 2:
@@ -77,13 +78,13 @@ class LinearIntentClassifier:
         self.temperature = best
         return best
 
-    def save(self, folder: Path) -> dict[str, Any]:
-        """Write weights to `classifier.npz`; return the JSON-ready metadata."""
-        np.savez_compressed(folder / "classifier.npz", weights=self.weights, bias=self.bias)
+    def save(self, folder: Path, name: str = "classifier") -> dict[str, Any]:
+        """Write weights to `<name>.npz`; return the JSON-ready metadata."""
+        np.savez_compressed(folder / f"{name}.npz", weights=self.weights, bias=self.bias)
         return {"labels": self.labels, "temperature": self.temperature}
 
     @classmethod
-    def load(cls, folder: Path, meta: dict[str, Any]) -> LinearIntentClassifier:
+    def load(cls, folder: Path, meta: dict[str, Any], name: str = "classifier") -> LinearIntentClassifier:
         """Read a classifier written by `save`."""
-        with np.load(folder / "classifier.npz") as z:
+        with np.load(folder / f"{name}.npz") as z:
             return cls(list(meta["labels"]), z["weights"], z["bias"], float(meta["temperature"]))

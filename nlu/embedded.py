@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections import OrderedDict
 from pathlib import Path
 
@@ -44,9 +43,9 @@ class EmbeddedBackend:
         cached = self._cache.get(text)
         if cached is not None:
             self._cache.move_to_end(text)
-            return copy.deepcopy(cached)
+            return cached.copy()
         result = await self._parse_batched(text)
-        self._cache[text] = copy.deepcopy(result)
+        self._cache[text] = result.copy()
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return result

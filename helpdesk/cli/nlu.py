@@ -45,13 +45,18 @@ def _encoders(value: str) -> tuple[str, ...]:
     "--encoders",
     default="auto",
     show_default=True,
-    help="auto (MiniLM; e5 for Russian data), or a comma list of minilm, e5, or none",
+    help="auto (MiniLM; e5 for Russian data), or a comma list of minilm, minilm-q8 (int8), e5, or none",
 )
 @click.option("--no-tfidf", is_flag=True, help="leave out TF-IDF word and character n-grams")
 @click.option(
     "--c", "c", type=float, default=1.0, show_default=True, help="SVM regularisation (larger fits harder)"
 )
-def train_cmd(data: Path, out_dir: Path, encoders: str, no_tfidf: bool, c: float) -> None:
+@click.option(
+    "--no-cascade",
+    is_flag=True,
+    help="always embed: no TF-IDF first stage answering the messages it is sure of",
+)
+def train_cmd(data: Path, out_dir: Path, encoders: str, no_tfidf: bool, c: float, no_cascade: bool) -> None:
     """Train the embedded model from DATA (Rasa YAML file or folder, or Rasa legacy JSON)."""
     from nlu import TrainConfig, TrainingDataError, train
     from nlu.features import FeatureConfig
@@ -59,16 +64,23 @@ def train_cmd(data: Path, out_dir: Path, encoders: str, no_tfidf: bool, c: float
     names = _encoders(encoders)
     if not names and no_tfidf:
         _fail("no features left: keep --encoders or TF-IDF")
-    config = TrainConfig(features=FeatureConfig(encoders=names, tfidf=not no_tfidf), c=c)
+    config = TrainConfig(
+        features=FeatureConfig(encoders=names, tfidf=not no_tfidf), c=c, cascade=not no_cascade
+    )
     try:
         model = train(data, out_dir, config)
     except TrainingDataError as exc:
         _fail(f"{exc}\nFix the file and run the command again; the old model (if any) is unchanged.")
         return
     meta = model.meta
+    cascade = (
+        f", TF-IDF first stage answers {model.cascade.coverage:.0%} of held-out messages"
+        if model.cascade is not None
+        else ""
+    )
     click.echo(
         f"trained {meta['n_examples']} examples, {len(meta['intents'])} intents in {meta['train_s']:.1f}s "
-        f"-> {out_dir} (fallback below {model.threshold:.3f})"
+        f"-> {out_dir} (fallback below {model.threshold:.3f}{cascade})"
     )
 
 

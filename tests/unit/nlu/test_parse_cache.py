@@ -29,3 +29,24 @@ async def test_repeated_texts_are_parsed_once() -> None:
     await backend.parse("hey")  # "hello" falls out (size 2)
     await backend.parse("hello")
     assert model.calls[-1] == ["hello"]
+
+
+def test_copy_is_equal_and_shares_nothing_mutable() -> None:
+    original = ParseResult.from_dict(
+        {
+            "text": "статус HD-1001",
+            "intent": {"name": "check_status", "confidence": 0.8},
+            "entities": [{"entity": "ticket_number", "value": "1001", "start": 7, "end": 14, "role": "r"}],
+            "intent_ranking": [
+                {"name": "check_status", "confidence": 0.8},
+                {"name": "greet", "confidence": 0.1},
+            ],
+        }
+    )
+    copy = original.copy()
+    assert copy == original and copy.to_dict() == original.to_dict()
+    copy.entities[0].value = "2002"
+    copy.intent.name = "greet"
+    copy.intent_ranking.pop()
+    assert original.entities[0].value == "1001" and original.intent.name == "check_status"
+    assert len(original.intent_ranking) == 2
