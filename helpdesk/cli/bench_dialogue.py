@@ -1,8 +1,9 @@
 """`helpdesk bench dialogue`: client messages per second through the real Telegram webhook, KB-answer path.
 
 The app runs as its own process (`helpdesk run --no-worker`, webhook mode) on a fresh database with the demo
-company and KB. The benchmark posts Telegram updates to the webhook over HTTP from many simulated clients at
-once; the webhook answers only after the reply rows are committed to the outbox, so a request's latency is the
+company and KB. The benchmark posts Telegram updates to the webhook over HTTP: by default on a fixed schedule
+(`--rate` per second, an open load, latency counted from when each update was due), or with `--rate 0` from
+`--users` clients that each wait for their answer (a closed load, which finds the highest rate); the webhook answers only after the reply rows are committed to the outbox, so a request's latency is the
 time from webhook to outbox row. Some updates are posted twice, as Telegram does after a timeout: the second
 post must add nothing. Afterwards the outbox is read: an update with no reply row is lost; a reply row that
 repeats (same update, chat and text) is a duplicate.
@@ -121,6 +122,47 @@ async def _drive(
     return latencies, counts["failed"], counts["reposts"], elapsed
 
 
+async def _drive_at_rate(
+    base: str, first_id: int, messages: int, users: int, rate: float, repost_every: int, texts: list[str]
+) -> tuple[list[float], int, int, float]:
+    """Post updates on a fixed schedule, `rate` per second, whether or not earlier ones were answered.
+
+    An open load: the clients do not slow down when the app does, as real clients do not. A request's
+    latency counts from the moment it was due, so a late start on the client's side counts against the app
+    too. Returns what `_drive` returns; the wall time runs from the first due time to the last answer.
+    """
+    url = f"{base}/webhook/telegram/client"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    latencies: list[float] = []
+    counts = {"failed": 0, "reposts": 0}
+    finished = [0.0]
+
+    async def post(http: aiohttp.ClientSession, index: int, start: float) -> None:
+        update_id = first_id + index
+        due = start + index / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        update = _update(update_id, FIRST_USER + index % users, texts[update_id % len(texts)])
+        async with http.post(url, json=update, headers=headers) as resp:
+            await resp.read()
+            ok = resp.status == 200
+        done = time.perf_counter()
+        latencies.append((done - due) * 1000)
+        finished[0] = max(finished[0], done)
+        counts["failed"] += not ok
+        if repost_every and update_id % repost_every == 0:
+            async with http.post(url, json=update, headers=headers) as resp:  # Telegram retrying
+                await resp.read()
+            counts["reposts"] += 1
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        start = time.perf_counter() + 0.05
+        await asyncio.gather(*(post(http, i, start) for i in range(messages)))
+    return latencies, counts["failed"], counts["reposts"], finished[0] - start
+
+
 async def _count(url: str, messages: int) -> tuple[int, int]:
     db = make_engine(url)
     try:
@@ -155,13 +197,33 @@ async def _prepare(db: str, tmp: Path, embedder: str) -> str:
 @bench.command("dialogue")
 @click.option("--db", type=click.Choice(["sqlite", "postgres"]), default="sqlite", show_default=True)
 @click.option("--messages", default=2000, show_default=True, help="Updates to post (after the warm-up).")
-@click.option("--users", default=50, show_default=True, help="Clients writing at the same time.")
-@click.option("--warmup", default=100, show_default=True, help="Updates posted first and not measured.")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0),
+    default=205.0,
+    show_default=True,
+    help="Messages per second offered on a fixed schedule (an open load); 0: a closed load instead, "
+    "where each of --users clients waits for its answer before writing again (the highest rate).",
+)
+@click.option("--users", default=50, show_default=True, help="Distinct clients writing.")
+@click.option(
+    "--warmup",
+    default=300,
+    show_default=True,
+    help="Updates posted first and not measured (300: every demo question once).",
+)
 @click.option("--repost-every", default=20, show_default=True, help="Post every Nth update twice (0: never).")
 @click.option("--embedder", default=None, help="KB_EMBEDDER for the app (default: the configured one).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def dialogue_bench(
-    db: str, messages: int, users: int, warmup: int, repost_every: int, embedder: str | None, as_json: bool
+    db: str,
+    messages: int,
+    rate: float,
+    users: int,
+    warmup: int,
+    repost_every: int,
+    embedder: str | None,
+    as_json: bool,
 ) -> None:
     """Throughput and latency of client messages on the KB-answer path, webhook to outbox row."""
     texts = [
@@ -194,9 +256,11 @@ def dialogue_bench(
                 if warmup:
                     asyncio.run(_drive(base, 1, warmup, users, 0, texts))
                 cpu_before = _cpu_s(proc.pid)
-                latencies, failed, reposts, elapsed = asyncio.run(
-                    _drive(base, warmup + 1, messages, users, repost_every, texts)
-                )
+                if rate > 0:
+                    measured = _drive_at_rate(base, warmup + 1, messages, users, rate, repost_every, texts)
+                else:
+                    measured = _drive(base, warmup + 1, messages, users, repost_every, texts)
+                latencies, failed, reposts, elapsed = asyncio.run(measured)
                 cpu_after = _cpu_s(proc.pid)
             finally:
                 proc.terminate()
@@ -210,6 +274,7 @@ def dialogue_bench(
         "db": db,
         "embedder": spec,
         "messages": messages,
+        "load": f"open, {rate:g}/s offered" if rate > 0 else f"closed, {users} clients",
         "users": users,
         "msgs_per_s": round(messages / elapsed, 1),
         "p50_ms": round(statistics.median(latencies), 1),

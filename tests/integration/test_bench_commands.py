@@ -29,3 +29,17 @@ def test_bench_accept_race_finds_no_violation() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data == {**data, "trials": 5, "engineers": 10, "violations": 0}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("load", [["--rate", "40"], ["--rate", "0", "--users", "8"]], ids=["open", "closed"])
+def test_bench_dialogue_answers_every_message_once(load: list[str]) -> None:
+    # The app is a real subprocess behind the real webhook; small sizes, so only the counting is checked.
+    args = ["bench", "dialogue", "--db", "sqlite", "--messages", "80", "--warmup", "20", *load, "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output.strip().splitlines()[-1])
+    assert data["messages"] == 80 and data["lost"] == 0 and data["duplicates"] == 0
+    assert data["failed_requests"] == 0 and data["reposted"] == 4
+    assert data["p50_ms"] <= data["p99_ms"] and data["msgs_per_s"] > 0
+    assert data["load"].startswith("open" if load[1] != "0" else "closed")
