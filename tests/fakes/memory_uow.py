@@ -35,6 +35,7 @@ from ticket_core.model import (
     Ticket,
     TicketThread,
 )
+from ticket_core.staff_profile import PROFILE_FIELDS
 
 
 @dataclass
@@ -214,18 +215,7 @@ class MemoryDirectory(_Repo):
 
     async def update_staff_profile(self, member: StaffMember) -> None:
         stored = self.s.staff[member.id]
-        for name in (
-            "skills",
-            "level",
-            "regions",
-            "timezone",
-            "working_hours",
-            "max_parallel_jobs",
-            "home_lat",
-            "home_lon",
-            "lang",
-            "phone",
-        ):
+        for name in PROFILE_FIELDS:
             setattr(stored, name, getattr(member, name))
 
     async def list_staff(self, role: Role | None = None) -> list[StaffMember]:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from ticket_core.enums import OPEN_STATUSES, OfferStatus, Role, TicketStatus
 from ticket_core.errors import Forbidden, InvalidTransition, ValidationFailed
 from ticket_core.events import TicketLevelRaised
-from ticket_core.model import MAX_LEVEL, Actor, Offer, Ticket
+from ticket_core.model import MAX_LEVEL, Actor, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.transitions import Action
 from ticket_core.usecases._common import apply, clean_text, load_ticket, require_utc, save
+from ticket_core.usecases.work import step_aside
 
 
 async def raise_level(
@@ -66,23 +66,8 @@ async def _escalate_own(
     uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime, reason: str | None, target: int
 ) -> Ticket:
     previous = ticket.min_level
-    apply(ticket, Action.RETURN_TO_QUEUE, actor, now)
-    ticket.assignee_id = None
     ticket.min_level = target
-    await save(uow, ticket)
-    # As with a hand-over, a declined offer on record keeps this engineer out of the next routing.
-    await uow.offers.add(
-        Offer(
-            str(uuid.uuid4()),
-            ticket.id,
-            actor.id,
-            OfferStatus.DECLINED,
-            now,
-            now,
-            reason=f"escalated to L{target}",
-            decided_at=now,
-        )
-    )
+    await step_aside(uow, actor, ticket, now, f"escalated to L{target}")
     uow.record(
         TicketLevelRaised(
             ticket_id=ticket.id,

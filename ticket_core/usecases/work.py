@@ -85,26 +85,26 @@ async def hand_over(
     ticket = await load_ticket(uow, ticket_id)
     if ticket.assignee_id != actor.id:
         raise Forbidden(f"Ticket {ticket.ref} is assigned to someone else.")
-    apply(ticket, Action.RETURN_TO_QUEUE, actor, now)
-    ticket.assignee_id = None
-    await save(uow, ticket)
-    # A declined offer on record keeps this engineer out of the next routing of the job.
-    await uow.offers.add(
-        Offer(
-            str(uuid.uuid4()),
-            ticket.id,
-            actor.id,
-            OfferStatus.DECLINED,
-            now,
-            now,
-            reason="handed over",
-            decided_at=now,
-        )
-    )
+    await step_aside(uow, actor, ticket, now, "handed over")
     uow.record(
         TicketHandedOver(ticket_id=ticket.id, actor=actor, at=now, from_engineer_id=actor.id, reason=text)
     )
     return ticket
+
+
+async def step_aside(uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime, why: str) -> None:
+    """Give the actor's job back to the queue and keep them out of its next routing.
+
+    A declined offer on record is what keeps them out; `why` is its reason.
+    """
+    apply(ticket, Action.RETURN_TO_QUEUE, actor, now)
+    ticket.assignee_id = None
+    await save(uow, ticket)
+    await uow.offers.add(
+        Offer(
+            str(uuid.uuid4()), ticket.id, actor.id, OfferStatus.DECLINED, now, now, reason=why, decided_at=now
+        )
+    )
 
 
 async def put_on_hold(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime, reason: str) -> Ticket:
