@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,36 @@ async def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout_s: flo
     raise click.ClickException(f"the app did not answer /healthz within {timeout_s:.0f} s")
 
 
+@dataclass
+class _Poster:
+    """Posts updates to the client webhook as Telegram would, and keeps what the two loads report."""
+
+    base: str
+    repost_every: int
+    texts: list[str]
+    latencies: list[float] = field(default_factory=list)
+    failed: int = 0
+    reposts: int = 0
+
+    async def post(self, http: aiohttp.ClientSession, update_id: int, user: int, since: float) -> float:
+        """Post one update (twice for every `repost_every`th, as Telegram retrying); its latency counts
+        from `since`. Returns when the first answer came."""
+        url = f"{self.base}/webhook/telegram/client"
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        update = _update(update_id, FIRST_USER + user, self.texts[update_id % len(self.texts)])
+        async with http.post(url, json=update, headers=headers) as resp:
+            await resp.read()
+            ok = resp.status == 200
+        done = time.perf_counter()
+        self.latencies.append((done - since) * 1000)
+        self.failed += not ok
+        if self.repost_every and update_id % self.repost_every == 0:
+            async with http.post(url, json=update, headers=headers) as resp:
+                await resp.read()
+            self.reposts += 1
+        return done
+
+
 async def _drive(
     base: str, first_id: int, messages: int, users: int, repost_every: int, texts: list[str]
 ) -> tuple[list[float], int, int, float]:
@@ -94,32 +125,19 @@ async def _drive(
 
     Returns the latencies (ms), the number of failed requests, the number of reposts and the wall time (s).
     """
-    url = f"{base}/webhook/telegram/client"
-    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    latencies: list[float] = []
-    counts = {"failed": 0, "reposts": 0}
+    poster = _Poster(base, repost_every, texts)
     ids = range(first_id, first_id + messages)
 
     async def client(http: aiohttp.ClientSession, user_index: int) -> None:
         for update_id in ids[user_index::users]:
-            update = _update(update_id, FIRST_USER + user_index, texts[update_id % len(texts)])
-            started = time.perf_counter()
-            async with http.post(url, json=update, headers=headers) as resp:
-                await resp.read()
-                ok = resp.status == 200
-            latencies.append((time.perf_counter() - started) * 1000)
-            counts["failed"] += not ok
-            if repost_every and update_id % repost_every == 0:
-                async with http.post(url, json=update, headers=headers) as resp:  # Telegram retrying
-                    await resp.read()
-                counts["reposts"] += 1
+            await poster.post(http, update_id, user_index, time.perf_counter())
 
     connector = aiohttp.TCPConnector(limit=users + 4)
     async with aiohttp.ClientSession(connector=connector) as http:
         started = time.perf_counter()
         await asyncio.gather(*(client(http, u) for u in range(users)))
         elapsed = time.perf_counter() - started
-    return latencies, counts["failed"], counts["reposts"], elapsed
+    return poster.latencies, poster.failed, poster.reposts, elapsed
 
 
 async def _drive_at_rate(
@@ -131,36 +149,20 @@ async def _drive_at_rate(
     latency counts from the moment it was due, so a late start on the client's side counts against the app
     too. Returns what `_drive` returns; the wall time runs from the first due time to the last answer.
     """
-    url = f"{base}/webhook/telegram/client"
-    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    latencies: list[float] = []
-    counts = {"failed": 0, "reposts": 0}
-    finished = [0.0]
+    poster = _Poster(base, repost_every, texts)
 
-    async def post(http: aiohttp.ClientSession, index: int, start: float) -> None:
-        update_id = first_id + index
+    async def post(http: aiohttp.ClientSession, index: int, start: float) -> float:
         due = start + index / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        update = _update(update_id, FIRST_USER + index % users, texts[update_id % len(texts)])
-        async with http.post(url, json=update, headers=headers) as resp:
-            await resp.read()
-            ok = resp.status == 200
-        done = time.perf_counter()
-        latencies.append((done - due) * 1000)
-        finished[0] = max(finished[0], done)
-        counts["failed"] += not ok
-        if repost_every and update_id % repost_every == 0:
-            async with http.post(url, json=update, headers=headers) as resp:  # Telegram retrying
-                await resp.read()
-            counts["reposts"] += 1
+        return await poster.post(http, first_id + index, index % users, due)
 
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
         start = time.perf_counter() + 0.05
-        await asyncio.gather(*(post(http, i, start) for i in range(messages)))
-    return latencies, counts["failed"], counts["reposts"], finished[0] - start
+        finished = await asyncio.gather(*(post(http, i, start) for i in range(messages)))
+    return poster.latencies, poster.failed, poster.reposts, max(finished) - start
 
 
 async def _count(url: str, messages: int) -> tuple[int, int]:

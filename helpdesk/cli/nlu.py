@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from helpdesk.cli import main
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @main.group()
@@ -106,19 +110,26 @@ def _load_error(exc: Exception, kind: str, model_dir: Path, rasa_url: str) -> st
     return f"{kind} backend failed ({exc.__class__.__name__}: {exc}); check --model {model_dir} / --rasa-url {rasa_url}"
 
 
+def _backend_options(command: F) -> F:
+    """The --model, --backend and --rasa-url options that `parse` and `eval` share."""
+    command = click.option("--rasa-url", default=None, help="Rasa server URL (default: settings RASA_URL)")(
+        command
+    )
+    command = click.option(
+        "--backend", "kind", type=click.Choice(["embedded", "rasa"]), default="embedded", show_default=True
+    )(command)
+    return click.option(
+        "--model",
+        "model_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="model folder (default: settings)",
+    )(command)
+
+
 @nlu.command("parse")
 @click.argument("text")
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="model folder (default: settings)",
-)
-@click.option(
-    "--backend", "kind", type=click.Choice(["embedded", "rasa"]), default="embedded", show_default=True
-)
-@click.option("--rasa-url", default=None, help="Rasa server URL (default: settings RASA_URL)")
+@_backend_options
 def parse_cmd(text: str, model_dir: Path | None, kind: str, rasa_url: str | None) -> None:
     """Print the ParseResult JSON (Rasa's /model/parse shape) for TEXT."""
     from helpdesk.settings import get_settings
@@ -138,17 +149,7 @@ def parse_cmd(text: str, model_dir: Path | None, kind: str, rasa_url: str | None
 
 @nlu.command("eval")
 @click.argument("test", type=click.Path(path_type=Path))
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="model folder (default: settings)",
-)
-@click.option(
-    "--backend", "kind", type=click.Choice(["embedded", "rasa"]), default="embedded", show_default=True
-)
-@click.option("--rasa-url", default=None, help="Rasa server URL (default: settings RASA_URL)")
+@_backend_options
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def eval_cmd(test: Path, model_dir: Path | None, kind: str, rasa_url: str | None, as_json: bool) -> None:
     """Evaluate intents on TEST (Rasa format); gold out_of_scope/oos is right when the parse falls back."""

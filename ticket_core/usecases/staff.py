@@ -29,13 +29,7 @@ async def set_engineer_shift(uow: UnitOfWork, actor: Actor, engineer_id: str, on
     """
     if actor.role not in ROSTER_MANAGERS:
         raise Forbidden("Only a supervisor or an admin puts other engineers on or off shift.")
-    member = await uow.directory.get_staff(engineer_id)
-    if member is None:
-        raise NotFound(f"No staff member {engineer_id!r}. Pick one from the engineers list.")
-    if member.role is not Role.ENGINEER:
-        raise ValidationFailed(
-            f"{member.name} is a {member.role}, not an engineer: only engineers have shifts."
-        )
+    member = await _engineer(uow, engineer_id, "shifts")
     await uow.directory.set_on_shift(engineer_id, on_shift)
     member.on_shift = on_shift
     return member
@@ -74,13 +68,7 @@ async def update_engineer_profile(
     require_utc(now)
     if actor.role not in PROFILE_EDITORS:
         raise Forbidden("Only an admin edits engineers' profiles; ask an admin to make the change.")
-    member = await uow.directory.get_staff(staff_id)
-    if member is None:
-        raise NotFound(f"No staff member {staff_id!r}. Pick one from the engineers list.")
-    if member.role is not Role.ENGINEER:
-        raise ValidationFailed(
-            f"{member.name} is a {member.role}, not an engineer: only engineers have this profile."
-        )
+    member = await _engineer(uow, staff_id, "this profile")
     updated = replace(member, **parse_profile(changes, known_skills))
     before, after = profile_values(member), profile_values(updated)
     diff = {
@@ -91,3 +79,15 @@ async def update_engineer_profile(
     await uow.directory.update_staff_profile(updated)
     uow.record(StaffProfileChanged(ticket_id=None, actor=actor, at=now, staff_id=member.id, changes=diff))
     return ProfileUpdate(updated, diff)
+
+
+async def _engineer(uow: UnitOfWork, staff_id: str, what: str) -> StaffMember:
+    """The engineer `staff_id`; NotFound for an unknown id, ValidationFailed for someone without `what`."""
+    member = await uow.directory.get_staff(staff_id)
+    if member is None:
+        raise NotFound(f"No staff member {staff_id!r}. Pick one from the engineers list.")
+    if member.role is not Role.ENGINEER:
+        raise ValidationFailed(
+            f"{member.name} is a {member.role}, not an engineer: only engineers have {what}."
+        )
+    return member
