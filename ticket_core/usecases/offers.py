@@ -125,6 +125,9 @@ async def _pending_offer(uow: UnitOfWork, ticket: Ticket, engineer_id: str) -> O
     for offer in await uow.offers.list_for_ticket(ticket.id, OfferStatus.PENDING):
         if offer.engineer_id == engineer_id:
             return offer
+    # The offer may have been withdrawn by an accept that committed after `ticket` was read: decide on the
+    # ticket as it is now, so that a lost race says "taken", not "no longer open".
+    ticket = await uow.tickets.get(ticket.id) or ticket
     if ticket.status not in (TicketStatus.NEW, TicketStatus.OFFERED, TicketStatus.REOPENED):
         if ticket.assignee_id == engineer_id:
             raise InvalidTransition(f"You have already accepted {ticket.ref}.")

@@ -236,6 +236,33 @@ async def test_ticket_numbers_are_unique_under_concurrency(uows: MemoryUnitOfWor
     await asyncio.sleep(0)
 
 
+async def test_a_loser_who_read_the_ticket_before_the_winner_committed_hears_it_was_taken(
+    uows: MemoryUnitOfWorkFactory,
+) -> None:
+    # On PostgreSQL (read committed) a loser can read the ticket while it is still offered, and its own offer
+    # after the winner's commit withdrew it: that is a lost race, not an offer that expired.
+    from dataclasses import replace
+
+    from ticket_core.usecases.offers import _pending_offer
+
+    tid = await _open(uows)
+    await _offer(uows, tid)
+    from ticket_core.model import Offer
+
+    async with uows() as uow:
+        await uow.offers.add(Offer("o2", tid, "e-far", OfferStatus.PENDING, NOW, NOW + timedelta(minutes=10)))
+        await uow.commit()
+    async with uows() as uow:
+        stale = await uow.tickets.get(tid)
+    assert stale is not None and stale.status is TicketStatus.OFFERED
+    async with uows() as uow:
+        await uc.accept_offer(uow, engineer("e-near"), tid, NOW)
+        await uow.commit()
+    async with uows() as uow:
+        with pytest.raises(AlreadyTaken, match="already taken"):
+            await _pending_offer(uow, replace(stale), "e-far")
+
+
 async def test_broadcast_offers_to_a_group_and_the_first_accept_wins(uows: MemoryUnitOfWorkFactory) -> None:
     from ticket_core.routing import Strategy
 
