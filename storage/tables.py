@@ -256,8 +256,22 @@ interactions = Table(
     Column("article_id", String(ID), nullable=True),
     Column("ticket_id", String(ID), nullable=True),
     Column("data", JSON, nullable=True),
+    # The previous interaction of the same (contact, question) and KB class, kept by a trigger
+    # (storage.report_rollup_sql, migration 0010): a period's distinct pairs are its rows whose
+    # `prev_at` is before it or missing.
+    Column("prev_at", UtcDateTime(), nullable=True),
     Index("ix_interactions_kind_at", "kind", "at"),
 )
+
+# The triggers' lookup of one KB pair's interactions (migration 0010). The question is hashed on
+# PostgreSQL, whose index entries have a size limit; SQLite gets its own form of it from the migration
+# (`storage.report_rollup_sql.kb_pair_index`) and does not reflect expression indexes.
+Index(
+    "ix_interactions_kb_pair",
+    text("coalesce(contact_id, '')"),
+    text("md5(coalesce(query, ''))"),
+    interactions.c.at,
+).ddl_if(dialect="postgresql")
 
 webchat_messages = Table(
     "webchat_messages",

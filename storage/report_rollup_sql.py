@@ -1,0 +1,430 @@
+"""The SQL that keeps the report rollups: triggers on SQLite and PostgreSQL, and the set-based back-fill.
+
+A ticket row contributes to the cells (`storage.report_tables`) of its creation day, its resolve day (when
+its status is resolved or closed) and its finish day, once per dimension and grain; and to the histograms
+of its first response time, its time to resolve and its highest SLA alert level. Triggers keep that
+contribution in the same transaction as the change: a ticket insert adds it, an update that touches a
+reported column takes the old row's away and adds the new row's (a reassign, a resolve, a reopen, a rating),
+a delete takes it away (BEFORE, while its SLA alerts still exist), and an SLA alert insert, update or
+delete moves the ticket from its old highest level to its new one. TRUNCATE (PostgreSQL) empties them.
+
+KB interactions get `prev_at`, the time of the previous interaction of the same (contact, question) and
+class (asked: `kb_answer`/`kb_no_answer`; helped: `kb_helped`), so the distinct pairs of any period are the
+period's interactions whose `prev_at` is before the period or missing (`storage.report_rollups`).
+
+The same statements, with the ticket as a table instead of NEW/OLD, back-fill existing rows (migration
+0010, `helpdesk.bench_seed`).
+"""
+
+from __future__ import annotations
+
+from ticket_core.reports.histogram import STEPS
+from ticket_core.reports.reference import KB_DEFLECTED_KIND, KB_REQUEST_KINDS, RESOLVED_STATUSES
+
+DIMS: dict[str, str] = {
+    "all": "''",
+    "category": "{t}.category",
+    "client": "{t}.client_id",
+    "site": "coalesce({t}.site_id, '')",
+    "engineer": "coalesce({t}.assignee_id, '')",
+}
+"""Report dimensions and the key a ticket has in each ("all" holds every ticket under one key)."""
+
+GRAINS = ("d", "m")
+"""Cell grains: UTC days and calendar months (UTC)."""
+
+REPORTED_COLUMNS = (
+    "id",
+    "created_at",
+    "status",
+    "category",
+    "client_id",
+    "site_id",
+    "assignee_id",
+    "first_response_at",
+    "resolved_at",
+    "cancelled_at",
+    "on_hold_at",
+    "rating",
+    "reopen_count",
+)
+"""The ticket columns the rollups read: an update that changes none of them changes no cell."""
+
+_LN2 = "0.6931471805599453"
+_RESOLVED = ", ".join(f"'{s}'" for s in RESOLVED_STATUSES)
+_KB_ASKED = ", ".join(f"'{k}'" for k in KB_REQUEST_KINDS)
+_KB_HELPED = f"'{KB_DEFLECTED_KIND}'"
+
+
+class Dialect:
+    """The few expressions that differ between SQLite and PostgreSQL."""
+
+    def __init__(self, name: str) -> None:
+        if name not in ("sqlite", "postgresql"):
+            raise ValueError(f"report rollups support sqlite and postgresql, not {name}")
+        self.name = name
+        self.pg = name == "postgresql"
+
+    def day(self, ts: str) -> str:
+        """The UTC date of a timestamp."""
+        return f"(({ts}) AT TIME ZONE 'UTC')::date" if self.pg else f"date({ts})"
+
+    def month(self, ts: str) -> str:
+        """The first day of the UTC month of a timestamp."""
+        return (
+            f"date_trunc('month', ({ts}) AT TIME ZONE 'UTC')::date"
+            if self.pg
+            else f"date({ts}, 'start of month')"
+        )
+
+    def month_of_date(self, day: str) -> str:
+        """The first day of the month of a date."""
+        return (
+            f"CAST(date_trunc('month', CAST({day} AS timestamp)) AS date)"
+            if self.pg
+            else f"date({day}, 'start of month')"
+        )
+
+    def seconds(self, later: str, earlier: str) -> str:
+        """`later - earlier` in seconds (a float)."""
+        if self.pg:
+            return f"date_part('epoch', ({later}) - ({earlier}))"
+        return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+    def query_key(self, ref: str) -> str:
+        """What the KB pair index holds of a question: the text on SQLite, its md5 on PostgreSQL (long texts)."""
+        text = f"coalesce({ref}.query, '')"
+        return f"md5({text})" if self.pg else text
+
+
+def bucket_sql(seconds: str) -> str:
+    """`ticket_core.reports.histogram.bucket_of` in SQL (both dialects have ln and floor)."""
+    return f"(CASE WHEN ({seconds}) < 1 THEN 0 ELSE 1 + CAST(floor({STEPS} * ln({seconds}) / {_LN2}) AS INTEGER) END)"
+
+
+_DIM_NAMES = " UNION ALL ".join(f"SELECT '{dim}' AS dim" for dim in DIMS)
+
+
+def _key(t: str) -> str:
+    """The ticket's key in the dimension `dd.dim` (constant dimension rows, so no lateral join is needed)."""
+    whens = " ".join(f"WHEN '{dim}' THEN {key.format(t=t)}" for dim, key in DIMS.items())
+    return f"CASE dd.dim {whens} END"
+
+
+def _start(d: Dialect, grain: str, at: str) -> str:
+    return f"CASE {grain} WHEN 'd' THEN {d.day(at)} ELSE {d.month(at)} END"
+
+
+def _grains_sql(grains: tuple[str, ...]) -> str:
+    return " UNION ALL ".join(f"SELECT '{g}' AS grain" for g in grains)
+
+
+def _resolved_at(t: str) -> str:
+    return f"(CASE WHEN {t}.status IN ({_RESOLVED}) THEN {t}.resolved_at END)"
+
+
+def _done_at(t: str) -> str:
+    return (
+        f"(CASE WHEN {t}.status IN ({_RESOLVED}) THEN {t}.resolved_at"
+        f" WHEN {t}.status = 'cancelled' THEN {t}.cancelled_at END)"
+    )
+
+
+_CELL_COLUMNS = ("opened", "resolved", "fcr", "reopened", "rated", "rating_sum", "finished")
+
+
+def cells_sql(d: Dialect, t: str, sign: int, source: str = "", grains: tuple[str, ...] = GRAINS) -> str:
+    """Add `sign` times the cell counts of ticket `t` (NEW, OLD, or an alias of `source`) to report_cells."""
+    at = f"CASE e.ev WHEN 1 THEN {t}.created_at WHEN 2 THEN {_resolved_at(t)} ELSE {_done_at(t)} END"
+    resolved = "CASE WHEN e.ev = 2 THEN {} ELSE 0 END"
+    measures = {
+        "opened": "CASE WHEN e.ev = 1 THEN 1 ELSE 0 END",
+        "resolved": resolved.format("1"),
+        "fcr": resolved.format(
+            f"CASE WHEN {t}.reopen_count = 0 AND {t}.on_hold_at IS NULL THEN 1 ELSE 0 END"
+        ),
+        "reopened": resolved.format(f"CASE WHEN {t}.reopen_count > 0 THEN 1 ELSE 0 END"),
+        "rated": resolved.format(f"CASE WHEN {t}.rating IS NOT NULL THEN 1 ELSE 0 END"),
+        "rating_sum": resolved.format(f"coalesce({t}.rating, 0)"),
+        "finished": "CASE WHEN e.ev = 3 THEN 1 ELSE 0 END",
+    }
+    sums = ", ".join(f"{sign} * sum({measures[c]})" for c in _CELL_COLUMNS)
+    updates = ", ".join(f"{c} = report_cells.{c} + excluded.{c}" for c in _CELL_COLUMNS)
+    return (
+        f"INSERT INTO report_cells (grain, dim, start, key, {', '.join(_CELL_COLUMNS)}) "
+        f"SELECT g.grain, dd.dim, {_start(d, 'g.grain', at)}, {_key(t)}, {sums} "
+        f"FROM {source}(SELECT 1 AS ev UNION ALL SELECT 2 UNION ALL SELECT 3) e "
+        f"CROSS JOIN ({_DIM_NAMES}) dd CROSS JOIN ({_grains_sql(grains)}) g "
+        f"WHERE ({at}) IS NOT NULL "
+        "GROUP BY 1, 2, 3, 4 "
+        f"ON CONFLICT (grain, dim, start, key) DO UPDATE SET {updates}"
+    )
+
+
+def _upsert_dists(select: str) -> str:
+    return (
+        f"INSERT INTO report_dists (grain, dim, metric, start, key, bucket, n) {select} "
+        "ON CONFLICT (grain, dim, metric, start, key, bucket) DO UPDATE SET n = report_dists.n + excluded.n"
+    )
+
+
+def dists_sql(
+    d: Dialect, t: str, sign: int, level: str, source: str = "", grains: tuple[str, ...] = GRAINS
+) -> str:
+    """Add `sign` times ticket `t`'s durations and alert level (the SQL `level`) to report_dists."""
+    at = (
+        f"CASE m.metric WHEN 'frt' THEN (CASE WHEN {t}.first_response_at IS NOT NULL THEN {t}.created_at END)"
+        f" ELSE {_resolved_at(t)} END"
+    )
+    bucket = (
+        f"CASE m.metric WHEN 'frt' THEN {bucket_sql(d.seconds(f'{t}.first_response_at', f'{t}.created_at'))}"
+        f" WHEN 'mttr' THEN {bucket_sql(d.seconds(f'{t}.resolved_at', f'{t}.created_at'))} ELSE {level} END"
+    )
+    return _upsert_dists(
+        f"SELECT g.grain, dd.dim, m.metric, {_start(d, 'g.grain', at)}, {_key(t)}, {bucket}, {sign} * count(*) "
+        f"FROM {source}(SELECT 'frt' AS metric UNION ALL SELECT 'mttr' UNION ALL SELECT 'alert') m "
+        f"CROSS JOIN ({_DIM_NAMES}) dd CROSS JOIN ({_grains_sql(grains)}) g "
+        f"WHERE ({at}) IS NOT NULL AND ({bucket}) IS NOT NULL "
+        "GROUP BY 1, 2, 3, 4, 5, 6"
+    )
+
+
+def _max_level(ticket_id: str, but: str | None = None, plus: str | None = None) -> str:
+    """The highest alert level of a ticket, leaving out alert `but` and adding level `plus` (SQL)."""
+    rows = f"SELECT level FROM sla_alerts WHERE ticket_id = {ticket_id}"
+    if but is not None:
+        rows += f" AND id <> {but}"
+    if plus is not None:
+        rows += f" UNION ALL SELECT {plus}"
+    return f"(SELECT max(level) FROM ({rows}) levels)"
+
+
+def alert_move_sql(d: Dialect, affected: str, before: str, after: str) -> str:
+    """Move each affected resolved ticket's alert histogram entry from level `before` to level `after`.
+
+    `affected` selects `ticket_id`s; `before` and `after` are SQL of `x.ticket_id` (None: no alert).
+    """
+    at = _resolved_at("t")
+    level = "CASE s.sgn WHEN -1 THEN lv.b ELSE lv.a END"
+    return _upsert_dists(
+        f"SELECT g.grain, dd.dim, 'alert', {_start(d, 'g.grain', at)}, {_key('t')}, {level}, sum(s.sgn) "
+        f"FROM (SELECT x.ticket_id, {before} AS b, {after} AS a FROM ({affected}) x) lv "
+        "JOIN tickets t ON t.id = lv.ticket_id CROSS JOIN (SELECT -1 AS sgn UNION ALL SELECT 1) s "
+        f"CROSS JOIN ({_DIM_NAMES}) dd CROSS JOIN ({_grains_sql(GRAINS)}) g "
+        f"WHERE ({at}) IS NOT NULL AND ({level}) IS NOT NULL "
+        "GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(s.sgn) <> 0"
+    )
+
+
+def _same_pair(d: Dialect, p: str, ref: str) -> str:
+    asked = f"({p}.kind IN ({_KB_ASKED}) AND {ref}.kind IN ({_KB_ASKED}))"
+    helped = f"({p}.kind = {_KB_HELPED} AND {ref}.kind = {_KB_HELPED})"
+    return (
+        f"({asked} OR {helped}) AND coalesce({p}.contact_id, '') = coalesce({ref}.contact_id, '') "
+        f"AND {d.query_key(p)} = {d.query_key(ref)} AND coalesce({p}.query, '') = coalesce({ref}.query, '')"
+    )
+
+
+def kb_link_sql(d: Dialect) -> list[str]:
+    """Statements that link a new KB interaction (NEW) to the previous and next one of its pair and class."""
+    before = "(p.at < NEW.at OR (p.at = NEW.at AND p.id < NEW.id))"
+    after = before.replace("p.", "n.").replace("<", ">")
+    return [
+        f"UPDATE interactions SET prev_at = (SELECT max(p.at) FROM interactions p WHERE {_same_pair(d, 'p', 'NEW')} "
+        f"AND {before}) WHERE id = NEW.id",
+        # Usually nothing: only an interaction recorded out of time order has a later one to relink.
+        f"UPDATE interactions SET prev_at = NEW.at WHERE id = (SELECT n.id FROM interactions n "
+        f"WHERE {_same_pair(d, 'n', 'NEW')} AND {after} ORDER BY n.at, n.id LIMIT 1)",
+    ]
+
+
+KB_KINDS_SQL = f"{_KB_ASKED}, {_KB_HELPED}"
+"""The interaction kinds the KB figures count, as an SQL list."""
+
+
+def _ticket_changed(pg: bool) -> str:
+    """True when an update changed a reported column (the trigger's WHEN)."""
+    if pg:
+        old = ", ".join(f"OLD.{c}" for c in REPORTED_COLUMNS)
+        new = ", ".join(f"NEW.{c}" for c in REPORTED_COLUMNS)
+        return f"ROW({old}) IS DISTINCT FROM ROW({new})"
+    return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in REPORTED_COLUMNS)
+
+
+def _ticket_statements(d: Dialect, t: str, sign: int) -> list[str]:
+    return [cells_sql(d, t, sign), dists_sql(d, t, sign, _max_level(f"{t}.id"))]
+
+
+def _alert_statements(d: Dialect, op: str) -> list[str]:
+    """SQLite (row triggers, run as each row changes): the old row's ticket loses it, the new row's gains it."""
+    x = "x.ticket_id"
+    out = []
+    if op in ("DELETE", "UPDATE"):
+        out.append(
+            alert_move_sql(
+                d,
+                "SELECT OLD.ticket_id AS ticket_id",
+                _max_level(x, but="OLD.id", plus="OLD.level"),
+                _max_level(x, but="OLD.id"),
+            )
+        )
+    if op in ("INSERT", "UPDATE"):
+        out.append(
+            alert_move_sql(d, "SELECT NEW.ticket_id AS ticket_id", _max_level(x, but="NEW.id"), _max_level(x))
+        )
+    return out
+
+
+def _pg_alert_statement(d: Dialect, op: str) -> str:
+    """PostgreSQL (statement triggers with transition tables): every ticket the statement touched moves
+    from its highest level before the statement to its highest level after it.
+
+    Row triggers would not do here: PostgreSQL runs them after the whole statement, so a statement that
+    changes two alerts of one ticket would show each trigger the final levels only.
+    """
+    x = "x.ticket_id"
+    touched = []
+    kept = f"SELECT level FROM sla_alerts WHERE ticket_id = {x}"
+    if op != "INSERT":
+        touched.append("SELECT ticket_id FROM old_rows")
+    if op != "DELETE":
+        touched.append("SELECT ticket_id FROM new_rows")
+        kept += " AND id NOT IN (SELECT id FROM new_rows)"
+    if op != "INSERT":
+        kept += f" UNION ALL SELECT level FROM old_rows WHERE ticket_id = {x}"
+    before = f"(SELECT max(level) FROM ({kept}) was)"
+    return alert_move_sql(d, " UNION ".join(touched), before, _max_level(x))
+
+
+TRIGGERS = (
+    "report_tickets_ins",
+    "report_tickets_upd",
+    "report_tickets_del",
+    "report_alerts_ins",
+    "report_alerts_upd",
+    "report_alerts_del",
+    "report_kb_link",
+)
+
+
+def _sqlite_triggers(d: Dialect) -> list[str]:
+    def trigger(name: str, when: str, table: str, body: list[str], cond: str | None = None) -> str:
+        where = f" WHEN {cond}" if cond else ""
+        return f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW{where} BEGIN {'; '.join(body)}; END"
+
+    changed = _ticket_changed(pg=False)
+    return [
+        trigger("report_tickets_ins", "AFTER INSERT", "tickets", _ticket_statements(d, "NEW", 1)),
+        trigger(
+            "report_tickets_upd",
+            "AFTER UPDATE",
+            "tickets",
+            _ticket_statements(d, "OLD", -1) + _ticket_statements(d, "NEW", 1),
+            changed,
+        ),
+        trigger("report_tickets_del", "BEFORE DELETE", "tickets", _ticket_statements(d, "OLD", -1)),
+        trigger("report_alerts_ins", "AFTER INSERT", "sla_alerts", _alert_statements(d, "INSERT")),
+        trigger(
+            "report_alerts_upd",
+            "AFTER UPDATE OF ticket_id, level",
+            "sla_alerts",
+            _alert_statements(d, "UPDATE"),
+        ),
+        trigger("report_alerts_del", "AFTER DELETE", "sla_alerts", _alert_statements(d, "DELETE")),
+        trigger(
+            "report_kb_link", "AFTER INSERT", "interactions", kb_link_sql(d), f"NEW.kind IN ({KB_KINDS_SQL})"
+        ),
+    ]
+
+
+def _pg_function(name: str, body: list[str], returns: str = "NULL") -> str:
+    statements = "".join(f"  {s};\n" for s in body)
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n"
+        f"{statements}  RETURN {returns};\nEND\n$fn$"
+    )
+
+
+def _pg_triggers(d: Dialect) -> list[str]:
+    changed = _ticket_changed(pg=True)
+    return [
+        _pg_function("report_tickets_ins", _ticket_statements(d, "NEW", 1)),
+        _pg_function(
+            "report_tickets_upd", _ticket_statements(d, "OLD", -1) + _ticket_statements(d, "NEW", 1)
+        ),
+        # BEFORE DELETE: the SLA alerts (deleted by the cascade afterwards) still give the level.
+        _pg_function("report_tickets_del", _ticket_statements(d, "OLD", -1), returns="OLD"),
+        _pg_function("report_alerts_ins", [_pg_alert_statement(d, "INSERT")]),
+        _pg_function("report_alerts_upd", [_pg_alert_statement(d, "UPDATE")]),
+        _pg_function("report_alerts_del", [_pg_alert_statement(d, "DELETE")]),
+        _pg_function("report_kb_link", kb_link_sql(d)),
+        _pg_function("report_tickets_truncate", ["DELETE FROM report_cells", "DELETE FROM report_dists"]),
+        _pg_function("report_alerts_truncate", ["DELETE FROM report_dists WHERE metric = 'alert'"]),
+        "CREATE TRIGGER report_tickets_ins AFTER INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION report_tickets_ins()",
+        f"CREATE TRIGGER report_tickets_upd AFTER UPDATE ON tickets FOR EACH ROW WHEN ({changed}) "
+        "EXECUTE FUNCTION report_tickets_upd()",
+        "CREATE TRIGGER report_tickets_del BEFORE DELETE ON tickets FOR EACH ROW EXECUTE FUNCTION report_tickets_del()",
+        "CREATE TRIGGER report_alerts_ins AFTER INSERT ON sla_alerts REFERENCING NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION report_alerts_ins()",
+        # transition tables allow no column list: an acknowledgement runs it too, and moves nothing
+        "CREATE TRIGGER report_alerts_upd AFTER UPDATE ON sla_alerts REFERENCING OLD TABLE AS old_rows "
+        "NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION report_alerts_upd()",
+        "CREATE TRIGGER report_alerts_del AFTER DELETE ON sla_alerts REFERENCING OLD TABLE AS old_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION report_alerts_del()",
+        f"CREATE TRIGGER report_kb_link AFTER INSERT ON interactions FOR EACH ROW "
+        f"WHEN (NEW.kind IN ({KB_KINDS_SQL})) EXECUTE FUNCTION report_kb_link()",
+        "CREATE TRIGGER report_tickets_truncate AFTER TRUNCATE ON tickets FOR EACH STATEMENT "
+        "EXECUTE FUNCTION report_tickets_truncate()",
+        "CREATE TRIGGER report_alerts_truncate AFTER TRUNCATE ON sla_alerts FOR EACH STATEMENT "
+        "EXECUTE FUNCTION report_alerts_truncate()",
+    ]
+
+
+_PG_FUNCTIONS = (*TRIGGERS, "report_tickets_truncate", "report_alerts_truncate")
+
+
+def create_triggers(dialect: str) -> list[str]:
+    """The statements that create the rollup triggers (and, on PostgreSQL, their functions)."""
+    d = Dialect(dialect)
+    return _pg_triggers(d) if d.pg else _sqlite_triggers(d)
+
+
+def drop_triggers(dialect: str) -> list[str]:
+    """The statements that drop the rollup triggers (and functions)."""
+    d = Dialect(dialect)
+    if not d.pg:
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS]
+    return [f"DROP FUNCTION IF EXISTS {name}() CASCADE" for name in _PG_FUNCTIONS]
+
+
+def kb_pair_index(dialect: str) -> str:
+    """The expression index that finds the interactions of one KB pair (the triggers' lookups)."""
+    query = "md5(coalesce(query, ''))" if Dialect(dialect).pg else "coalesce(query, '')"
+    return f"CREATE INDEX ix_interactions_kb_pair ON interactions (coalesce(contact_id, ''), {query}, at)"
+
+
+def backfill(dialect: str) -> list[str]:
+    """Statements that rebuild every rollup and KB link from the rows (for empty or stale rollups)."""
+    d = Dialect(dialect)
+    levels = "LEFT JOIN (SELECT ticket_id, max(level) AS level FROM sla_alerts GROUP BY ticket_id) al ON al.ticket_id = t.id"
+    source = f"tickets t {levels} CROSS JOIN "
+    month_cells = ", ".join(f"sum({c})" for c in _CELL_COLUMNS)
+    kind_class = f"CASE WHEN kind IN ({_KB_ASKED}) THEN 'a' ELSE 'h' END"
+    return [
+        "DELETE FROM report_cells",
+        "DELETE FROM report_dists",
+        cells_sql(d, "t", 1, source=source, grains=("d",)),
+        dists_sql(d, "t", 1, "al.level", source=source, grains=("d",)),
+        # months from days: a fraction of the work of reading every ticket again
+        f"INSERT INTO report_cells (grain, dim, start, key, {', '.join(_CELL_COLUMNS)}) "
+        f"SELECT 'm', dim, {d.month_of_date('start')}, key, {month_cells} FROM report_cells WHERE grain = 'd' "
+        "GROUP BY 1, 2, 3, 4",
+        "INSERT INTO report_dists (grain, dim, metric, start, key, bucket, n) "
+        f"SELECT 'm', dim, metric, {d.month_of_date('start')}, key, bucket, sum(n) FROM report_dists WHERE grain = 'd' "
+        "GROUP BY 1, 2, 3, 4, 5, 6",
+        "UPDATE interactions SET prev_at = NULL WHERE prev_at IS NOT NULL",
+        "UPDATE interactions SET prev_at = lk.prev FROM ("
+        f"SELECT id, lag(at) OVER (PARTITION BY {kind_class}, coalesce(contact_id, ''), coalesce(query, '') "
+        f"ORDER BY at, id) AS prev FROM interactions WHERE kind IN ({KB_KINDS_SQL})) lk "
+        "WHERE lk.id = interactions.id AND lk.prev IS NOT NULL",
+    ]
