@@ -18,7 +18,9 @@ The same statements, with the ticket as a table instead of NEW/OLD, back-fill ex
 
 from __future__ import annotations
 
-from ticket_core.reports.histogram import STEPS
+import itertools
+
+from ticket_core.reports.histogram import FLOOR_S, STEPS
 from ticket_core.reports.reference import KB_DEFLECTED_KIND, KB_REQUEST_KINDS, RESOLVED_STATUSES
 
 DIMS: dict[str, str] = {
@@ -30,8 +32,15 @@ DIMS: dict[str, str] = {
 }
 """Report dimensions and the key a ticket has in each ("all" holds every ticket under one key)."""
 
-GRAINS = ("d", "m")
-"""Cell grains: UTC days and calendar months (UTC)."""
+MONTH_BLOCKS = (1, 2, 4, 8)
+"""Month-block sizes: a block of k months starts at a month whose index (year * 12 + month - 1) k divides.
+
+A period's whole months are a few aligned blocks (11 months: 8 + 2 + 1), so a report over a year reads
+about as many cells as one block holds, however many months it spans.
+"""
+
+GRAINS = ("d", *(str(k) for k in MONTH_BLOCKS))
+"""Cell grains: "d" for a UTC day, "1", "2", "4", "8" for blocks of that many calendar months (UTC)."""
 
 REPORTED_COLUMNS = (
     "id",
@@ -69,21 +78,19 @@ class Dialect:
         """The UTC date of a timestamp."""
         return f"(({ts}) AT TIME ZONE 'UTC')::date" if self.pg else f"date({ts})"
 
-    def month(self, ts: str) -> str:
-        """The first day of the UTC month of a timestamp."""
-        return (
-            f"date_trunc('month', ({ts}) AT TIME ZONE 'UTC')::date"
-            if self.pg
-            else f"date({ts}, 'start of month')"
+    def block(self, value: str, months: int, *, is_date: bool = False) -> str:
+        """The first day of the `months`-month block (see MONTH_BLOCKS) of a timestamp (UTC) or a date."""
+        if self.pg:
+            wall = f"CAST({value} AS timestamp)" if is_date else f"(({value}) AT TIME ZONE 'UTC')"
+            index = f"(CAST(EXTRACT(YEAR FROM {wall}) AS integer) * 12 + CAST(EXTRACT(MONTH FROM {wall}) AS integer) - 1)"
+            back = f" - ({index} % {months}) * INTERVAL '1 month'" if months > 1 else ""
+            return f"CAST(date_trunc('month', {wall}){back} AS date)"
+        if months == 1:
+            return f"date({value}, 'start of month')"
+        index = (
+            f"(CAST(strftime('%Y', {value}) AS INTEGER) * 12 + CAST(strftime('%m', {value}) AS INTEGER) - 1)"
         )
-
-    def month_of_date(self, day: str) -> str:
-        """The first day of the month of a date."""
-        return (
-            f"CAST(date_trunc('month', CAST({day} AS timestamp)) AS date)"
-            if self.pg
-            else f"date({day}, 'start of month')"
-        )
+        return f"date({value}, 'start of month', '-' || ({index} % {months}) || ' months')"
 
     def seconds(self, later: str, earlier: str) -> str:
         """`later - earlier` in seconds (a float)."""
@@ -99,7 +106,10 @@ class Dialect:
 
 def bucket_sql(seconds: str) -> str:
     """`ticket_core.reports.histogram.bucket_of` in SQL (both dialects have ln and floor)."""
-    return f"(CASE WHEN ({seconds}) < 1 THEN 0 ELSE 1 + CAST(floor({STEPS} * ln({seconds}) / {_LN2}) AS INTEGER) END)"
+    log2 = f"ln(({seconds}) / {FLOOR_S!r}) / {_LN2}"
+    return (
+        f"(CASE WHEN ({seconds}) < {FLOOR_S!r} THEN 0 ELSE 1 + CAST(floor({STEPS} * {log2}) AS INTEGER) END)"
+    )
 
 
 _DIM_NAMES = " UNION ALL ".join(f"SELECT '{dim}' AS dim" for dim in DIMS)
@@ -112,7 +122,9 @@ def _key(t: str) -> str:
 
 
 def _start(d: Dialect, grain: str, at: str) -> str:
-    return f"CASE {grain} WHEN 'd' THEN {d.day(at)} ELSE {d.month(at)} END"
+    """The start of the cell of grain `grain` (an SQL expression) that holds timestamp `at`."""
+    blocks = " ".join(f"WHEN '{k}' THEN {d.block(at, k)}" for k in MONTH_BLOCKS)
+    return f"CASE {grain} WHEN 'd' THEN {d.day(at)} {blocks} END"
 
 
 def _grains_sql(grains: tuple[str, ...]) -> str:
@@ -403,25 +415,35 @@ def kb_pair_index(dialect: str) -> str:
     return f"CREATE INDEX ix_interactions_kb_pair ON interactions (coalesce(contact_id, ''), {query}, at)"
 
 
+def _blocks_from_below(d: Dialect) -> list[str]:
+    out = []
+    for below, grain in itertools.pairwise(GRAINS):
+        start = d.block("start", int(grain), is_date=True)
+        cells = ", ".join(f"sum({c})" for c in _CELL_COLUMNS)
+        out += [
+            f"INSERT INTO report_cells (grain, dim, start, key, {', '.join(_CELL_COLUMNS)}) "
+            f"SELECT '{grain}', dim, {start}, key, {cells} FROM report_cells WHERE grain = '{below}' "
+            "GROUP BY 1, 2, 3, 4",
+            "INSERT INTO report_dists (grain, dim, metric, start, key, bucket, n) "
+            f"SELECT '{grain}', dim, metric, {start}, key, bucket, sum(n) FROM report_dists "
+            f"WHERE grain = '{below}' GROUP BY 1, 2, 3, 4, 5, 6",
+        ]
+    return out
+
+
 def backfill(dialect: str) -> list[str]:
     """Statements that rebuild every rollup and KB link from the rows (for empty or stale rollups)."""
     d = Dialect(dialect)
     levels = "LEFT JOIN (SELECT ticket_id, max(level) AS level FROM sla_alerts GROUP BY ticket_id) al ON al.ticket_id = t.id"
     source = f"tickets t {levels} CROSS JOIN "
-    month_cells = ", ".join(f"sum({c})" for c in _CELL_COLUMNS)
     kind_class = f"CASE WHEN kind IN ({_KB_ASKED}) THEN 'a' ELSE 'h' END"
     return [
         "DELETE FROM report_cells",
         "DELETE FROM report_dists",
         cells_sql(d, "t", 1, source=source, grains=("d",)),
         dists_sql(d, "t", 1, "al.level", source=source, grains=("d",)),
-        # months from days: a fraction of the work of reading every ticket again
-        f"INSERT INTO report_cells (grain, dim, start, key, {', '.join(_CELL_COLUMNS)}) "
-        f"SELECT 'm', dim, {d.month_of_date('start')}, key, {month_cells} FROM report_cells WHERE grain = 'd' "
-        "GROUP BY 1, 2, 3, 4",
-        "INSERT INTO report_dists (grain, dim, metric, start, key, bucket, n) "
-        f"SELECT 'm', dim, metric, {d.month_of_date('start')}, key, bucket, sum(n) FROM report_dists WHERE grain = 'd' "
-        "GROUP BY 1, 2, 3, 4, 5, 6",
+        # each block from the one below it: a fraction of the work of reading every ticket again
+        *_blocks_from_below(d),
         "UPDATE interactions SET prev_at = NULL WHERE prev_at IS NOT NULL",
         "UPDATE interactions SET prev_at = lk.prev FROM ("
         f"SELECT id, lag(at) OVER (PARTITION BY {kind_class}, coalesce(contact_id, ''), coalesce(query, '') "

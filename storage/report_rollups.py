@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.report_live import NONE_KEY, PERCENTILES, TOTAL, Group, LiveQueries, Partial
-from storage.report_rollup_sql import Dialect, bucket_sql
+from storage.report_rollup_sql import MONTH_BLOCKS, Dialect, bucket_sql
 from storage.report_tables import report_cells, report_dists
 from storage.sla_tables import sla_alerts
 from storage.tables import contacts, interactions, tickets
@@ -94,11 +94,12 @@ def rollup_dimension(flt: ReportFilter, group_by: GroupBy) -> tuple[str, str | N
 
 @dataclass(frozen=True, slots=True)
 class CellRange:
-    """Cells of one grain whose start is in `[lo, hi)` (`lo` None: from the beginning)."""
+    """Cells of one grain whose start is in `[lo, hi)` (`lo` None: from the beginning), added `sign` times."""
 
     grain: str
     lo: date | None
     hi: date
+    sign: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +115,51 @@ def _midnight(at: datetime) -> datetime:
     return datetime(at.year, at.month, at.day, tzinfo=UTC)
 
 
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
 
 
-def split_period(start: datetime | None, end: datetime, *, months: bool) -> Split:
-    """Split `[start, end)` (start None: all history) into month cells, day cells and live edges.
+def _month(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
 
-    `months` False keeps to day cells (for rows by day or week, which months do not align with).
+
+def _blocks(lo: int | None, hi: int, biggest: int) -> list[CellRange]:
+    """Month indexes `[lo, hi)` (lo None: all before hi) as aligned blocks of at most `biggest` months,
+    the largest that fit first."""
+    out: list[CellRange] = []
+    sizes = [k for k in MONTH_BLOCKS if k <= biggest]
+    big = sizes[-1]
+    if lo is None:
+        lo = hi - hi % big
+        if lo > 0:
+            out.append(CellRange(str(big), None, _month(lo)))
+    while lo < hi:
+        size = next(k for k in reversed(sizes) if lo % k == 0 and lo + k <= hi)
+        out.append(CellRange(str(size), _month(lo), _month(lo) + _DAY))
+        lo += size
+    return out
+
+
+def _days(lo: date, hi: date, sign: int = 1) -> list[CellRange]:
+    return [CellRange("d", lo, hi, sign)] if lo < hi else []
+
+
+def _part_month(lo: date, hi: date) -> list[CellRange]:
+    """Days `[lo, hi)` of one month: as day cells, or as the month less the days outside when fewer."""
+    first = lo.replace(day=1)
+    after = _month(_month_index(first) + 1)
+    outside = (lo - first).days + (after - hi).days
+    if outside >= (hi - lo).days:
+        return _days(lo, hi)
+    return [CellRange("1", first, first + _DAY), *_days(first, lo, -1), *_days(hi, after, -1)]
+
+
+def split_period(start: datetime | None, end: datetime, *, months: int) -> Split:
+    """Split `[start, end)` (start None: all history) into month blocks, day cells and live edges.
+
+    `months` is the largest block to use: 0 keeps to day cells (rows by day or week, which months do not
+    align with), 1 to single months (rows by month), 8 any block. A partial
+    month is its day cells, or the whole month less the day cells outside the period when those are fewer.
     """
     hi_day = _midnight(end)
     lo_day: datetime | None = None
@@ -138,18 +176,20 @@ def split_period(start: datetime | None, end: datetime, *, months: bool) -> Spli
         live.append((hi_day, end))
     lo = lo_day.date() if lo_day is not None else None
     hi = hi_day.date()
-    cells: list[CellRange] = []
-    if months:
-        m_lo = None if lo is None else (lo if lo.day == 1 else _next_month(lo))
-        m_hi = hi.replace(day=1)
-        if m_lo is None or m_lo < m_hi:
-            cells.append(CellRange("m", m_lo, m_hi))
-            if lo is not None and m_lo is not None and lo < m_lo:
-                cells.append(CellRange("d", lo, m_lo))
-            if m_hi < hi:
-                cells.append(CellRange("d", m_hi, hi))
-            return Split(cells, live)
-    cells.append(CellRange("d", lo, hi))
+    if not months:
+        return Split([CellRange("d", lo, hi)], live)
+    m_hi = _month_index(hi)
+    if lo is None:
+        cells = _blocks(None, m_hi, months)
+    else:
+        m_lo = _month_index(lo) + (0 if lo.day == 1 else 1)
+        if m_lo > m_hi:  # inside one month
+            return Split(_part_month(lo, hi), live)
+        cells = _blocks(m_lo, m_hi, months)
+        if lo.day != 1:
+            cells += _part_month(lo, _month(m_lo))
+    if hi.day != 1:
+        cells += _part_month(_month(m_hi), hi)
     return Split(cells, live)
 
 
@@ -195,6 +235,14 @@ class RollupQueries(LiveQueries):
         self.key = key
         self.sql = Dialect(self.conn.dialect.name)
 
+    async def prepare(self) -> None:
+        """As the live queries, and no parallel workers: each query here reads a few hundred thousand cells
+        at most, and on a small machine the workers' start-up and merge cost more than they save."""
+        await super().prepare()
+        if self.pg:
+            for conn in self.conns:
+                await conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+
     # --- keys
     def _dim(self, group_by: GroupBy) -> str:
         return DIMENSION_OF.get(group_by, self.dim)
@@ -238,19 +286,27 @@ class RollupQueries(LiveQueries):
         return str(value)
 
     # --- conditions
+    @staticmethod
+    def _in_range(table: Any, r: CellRange) -> ColumnElement[bool]:
+        return and_(
+            table.c.grain == r.grain,
+            table.c.start >= r.lo if r.lo is not None else true(),
+            table.c.start < r.hi,
+        )
+
     def _cells_where(self, table: Any, group_by: GroupBy, ranges: list[CellRange]) -> list[Any]:
-        spans = [
-            and_(
-                table.c.grain == r.grain,
-                table.c.start >= r.lo if r.lo is not None else true(),
-                table.c.start < r.hi,
-            )
-            for r in ranges
-        ]
+        spans = [self._in_range(table, r) for r in ranges]
         where = [table.c.dim == self._dim(group_by), or_(*spans) if spans else false()]
         if self.key is not None:
             where.append(table.c.key == self.key)
         return where
+
+    def _signed(self, table: Any, ranges: list[CellRange], column: Any) -> ColumnElement[Any]:
+        """`column`, negated in the cells a range takes away (a whole month less the days outside)."""
+        minus = [self._in_range(table, r) for r in ranges if r.sign < 0]
+        if not minus:
+            return column  # type: ignore[no-any-return]
+        return case((or_(*minus), -column), else_=column)
 
     @staticmethod
     def _live_where(column: Any, live: list[tuple[datetime, datetime]]) -> ColumnElement[bool]:
@@ -259,9 +315,9 @@ class RollupQueries(LiveQueries):
     # --- queries
     async def period_size(self) -> int:
         """Tickets opened in the period's whole days, from the cells (what choosing a path costs)."""
-        spans = split_period(self.flt.start, self.flt.end, months=True)
+        spans = split_period(self.flt.start, self.flt.end, months=MONTH_BLOCKS[-1])
         c = report_cells
-        stmt = select(func.coalesce(func.sum(c.c.opened), 0)).where(
+        stmt = select(func.coalesce(func.sum(self._signed(c, spans.cells, c.c.opened)), 0)).where(
             *self._cells_where(c, GroupBy.NONE, spans.cells)
         )
         return int((await self._rows(stmt))[0][0])
@@ -273,16 +329,13 @@ class RollupQueries(LiveQueries):
         parts: list[Any] = [
             select(
                 self._cell_key(c, group_by).label("k"),
-                c.c.opened,
-                c.c.resolved,
-                c.c.fcr,
-                c.c.reopened,
-                c.c.rated,
-                c.c.rating_sum,
-                c.c.finished,
+                *(
+                    self._signed(c, spans.cells, c.c[name]).label(name)
+                    for name in ("opened", "resolved", "fcr", "reopened", "rated", "rating_sum", "finished")
+                ),
                 zero.label("breached"),
             ).where(*self._cells_where(c, group_by, spans.cells)),
-            select(self._cell_key(d, group_by), *([zero] * 7), d.c.n).where(
+            select(self._cell_key(d, group_by), *([zero] * 7), self._signed(d, spans.cells, d.c.n)).where(
                 d.c.metric == "alert",
                 d.c.bucket >= self.breach_level,
                 *self._cells_where(d, group_by, spans.cells),
@@ -292,7 +345,6 @@ class RollupQueries(LiveQueries):
             filters = self.ticket_filters()
             resolved = t.c.status.in_(RESOLVED_STATUSES)
             breach = exists().where(sla_alerts.c.ticket_id == t.c.id, sla_alerts.c.level >= self.breach_level)
-            done = self.done_at()
 
             def flag(cond: Any) -> Any:
                 return case((cond, one), else_=zero)
@@ -312,11 +364,12 @@ class RollupQueries(LiveQueries):
                     zero,
                     flag(breach),
                 ).where(resolved, self._live_where(t.c.resolved_at, spans.live), *filters),
-                select(self._live_key(group_by, done), *([zero] * 6), one, zero).where(
-                    self._live_where(done, spans.live),
-                    # the same set, said so that indexes find it: resolved in the edges, or cancelled
-                    or_(self._live_where(t.c.resolved_at, spans.live), t.c.status == "cancelled"),
-                    *filters,
+                # finished: resolved in the edges, or cancelled in them (partial index on cancelled_at)
+                select(self._live_key(group_by, t.c.resolved_at), *([zero] * 6), one, zero).where(
+                    resolved, self._live_where(t.c.resolved_at, spans.live), *filters
+                ),
+                select(self._live_key(group_by, t.c.cancelled_at), *([zero] * 6), one, zero).where(
+                    t.c.status == "cancelled", self._live_where(t.c.cancelled_at, spans.live), *filters
                 ),
             ]
         u = union_all(*parts).subquery()
@@ -331,9 +384,12 @@ class RollupQueries(LiveQueries):
     def _dists_stmt(self, group_by: GroupBy, spans: Split) -> Any:
         d, t = report_dists, tickets
         parts: list[Any] = [
-            select(self._cell_key(d, group_by).label("k"), d.c.metric, d.c.bucket, d.c.n).where(
-                d.c.metric.in_(("frt", "mttr")), *self._cells_where(d, group_by, spans.cells)
-            )
+            select(
+                self._cell_key(d, group_by).label("k"),
+                d.c.metric,
+                d.c.bucket,
+                self._signed(d, spans.cells, d.c.n).label("n"),
+            ).where(d.c.metric.in_(("frt", "mttr")), *self._cells_where(d, group_by, spans.cells))
         ]
         if spans.live:
             filters = self.ticket_filters()
@@ -432,7 +488,7 @@ class RollupQueries(LiveQueries):
     # --- assembly
     async def collect(self, group_by: GroupBy) -> tuple[Group, dict[str, Group]]:
         """The total and every row's partial results, keyed like the report rows (the queries side by side)."""
-        months = group_by not in (GroupBy.DAY, GroupBy.WEEK)
+        months = {GroupBy.DAY: 0, GroupBy.WEEK: 0, GroupBy.MONTH: 1}.get(group_by, MONTH_BLOCKS[-1])
         period = split_period(self.flt.start, self.flt.end, months=months)
         passes = [GroupBy.NONE] if group_by is GroupBy.NONE else [GroupBy.NONE, group_by]
         out: Partial = {}
@@ -447,7 +503,7 @@ class RollupQueries(LiveQueries):
             pct[g] = await self.percentiles_of(g, period)
 
         async def backlog(g: GroupBy, at: datetime) -> None:
-            history[g] = await self.counts(g, split_period(None, at, months=True))
+            history[g] = await self.counts(g, split_period(None, at, months=MONTH_BLOCKS[-1]))
 
         jobs: list[Awaitable[None]] = []
         for g in passes:

@@ -263,6 +263,14 @@ interactions = Table(
     Index("ix_interactions_kind_at", "kind", "at"),
 )
 
+# The report rollups read the tickets cancelled in a period's partial edge days (migration 0010).
+Index(
+    "ix_tickets_cancelled_at",
+    tickets.c.cancelled_at,
+    postgresql_where=tickets.c.cancelled_at.is_not(None),
+    sqlite_where=tickets.c.cancelled_at.is_not(None),
+)
+
 # The triggers' lookup of one KB pair's interactions (migration 0010). The question is hashed on
 # PostgreSQL, whose index entries have a size limit; SQLite gets its own form of it from the migration
 # (`storage.report_rollup_sql.kb_pair_index`) and does not reflect expression indexes.

@@ -1,11 +1,12 @@
 """Log-bucket histograms of durations: how reports over many tickets estimate percentiles.
 
-A duration `v` seconds falls in bucket 0 when `v < 1` and otherwise in bucket
-`1 + floor(STEPS * log2(v))`: bucket `b >= 1` holds `[2**((b - 1) / STEPS), 2**(b / STEPS))`, a ratio of
-`GAMMA = 2**(1 / STEPS)` from its lower to its upper bound. A bucket is read back as the point whose
-relative distance to both bounds is the same, so every value in it is within `RELATIVE_ERROR`
-(`(GAMMA - 1) / (GAMMA + 1)`, about 2.2 %) of what is read; bucket 0 reads as 0.5 s, within
-`ABSOLUTE_ERROR` (0.5 s) of its values.
+A duration `v` seconds falls in bucket 0 when `v < FLOOR_S` (a minute) and otherwise in bucket
+`1 + floor(STEPS * log2(v / FLOOR_S))`: bucket `b >= 1` holds `[FLOOR_S * GAMMA**(b - 1), FLOOR_S * GAMMA**b)`
+with `GAMMA = 2**(1 / STEPS)`. A bucket is read back as the point whose relative distance to both of its
+bounds is the same, so every value in it is within `RELATIVE_ERROR` (`(GAMMA - 1) / (GAMMA + 1)`, about
+4.3 %) of what is read; bucket 0 reads as 30 s, within `ABSOLUTE_ERROR` (30 s) of its values. Help-desk
+durations run from minutes to days: a finer bucket under a minute would buy nobody anything, and every
+bucket is rows the rollups keep and a year's report adds up (`storage.report_rollups`).
 
 A percentile is the same linear interpolation between two order statistics as `reference.percentile`,
 with each order statistic read from the bucket that holds it. Both are within the bound of the true
@@ -19,31 +20,34 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-STEPS = 16
+STEPS = 8
 """Buckets per doubling of the duration."""
+
+FLOOR_S = 60.0
+"""Durations under this many seconds share bucket 0."""
 
 GAMMA = 2.0 ** (1.0 / STEPS)
 """Upper over lower bound of a bucket."""
 
 RELATIVE_ERROR = (GAMMA - 1.0) / (GAMMA + 1.0)
-"""The largest relative error of a value read back from its bucket (about 0.0217)."""
+"""The largest relative error of a value read back from its bucket (about 0.0433)."""
 
-ABSOLUTE_ERROR = 0.5
-"""The largest error, in seconds, of a value under one second (bucket 0 reads as 0.5 s)."""
+ABSOLUTE_ERROR = FLOOR_S / 2
+"""The largest error, in seconds, of a value under a minute (bucket 0 reads as 30 s)."""
 
 
 def bucket_of(seconds: float) -> int:
-    """The bucket of a duration in seconds (0 for anything under one second)."""
-    if seconds < 1.0:
+    """The bucket of a duration in seconds (0 for anything under a minute)."""
+    if seconds < FLOOR_S:
         return 0
-    return 1 + math.floor(STEPS * math.log(seconds) / math.log(2.0))
+    return 1 + math.floor(STEPS * math.log(seconds / FLOOR_S) / math.log(2.0))
 
 
 def bucket_value(bucket: int) -> float:
     """The value a bucket is read back as: equally close, relatively, to its lower and upper bound."""
     if bucket <= 0:
         return ABSOLUTE_ERROR
-    lower = 2.0 ** ((bucket - 1) / STEPS)
+    lower = FLOOR_S * 2.0 ** ((bucket - 1) / STEPS)
     return 2.0 * lower * GAMMA / (1.0 + GAMMA)
 
 

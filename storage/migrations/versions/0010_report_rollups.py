@@ -1,7 +1,8 @@
 """Reports: daily and monthly rollups kept by triggers, and KB pair links, back-filled (issue #8).
 
 Creates `report_cells` and `report_dists` (storage/report_tables.py), `interactions.prev_at` with the
-expression index its trigger looks pairs up with, the triggers (and, on PostgreSQL, their functions) of
+expression index its trigger looks pairs up with, a partial index on `tickets.cancelled_at` (the live
+edges of a report), the triggers (and, on PostgreSQL, their functions) of
 storage/report_rollup_sql.py, and back-fills the rollups and links from the existing rows in the same
 transaction, so reports are right from the first one after `helpdesk migrate`.
 
@@ -58,6 +59,13 @@ def upgrade() -> None:
     with op.batch_alter_table("interactions") as batch:
         batch.add_column(sa.Column("prev_at", sa.DateTime(timezone=True), nullable=True))
     op.execute(kb_pair_index(dialect))
+    op.create_index(
+        "ix_tickets_cancelled_at",
+        "tickets",
+        ["cancelled_at"],
+        postgresql_where=sa.text("cancelled_at IS NOT NULL"),
+        sqlite_where=sa.text("cancelled_at IS NOT NULL"),
+    )
     for statement in [*create_triggers(dialect), *backfill(dialect)]:
         op.execute(statement)
 
@@ -67,6 +75,7 @@ def downgrade() -> None:
     for statement in drop_triggers(dialect):
         op.execute(statement)
     op.execute("DROP INDEX IF EXISTS ix_interactions_kb_pair")
+    op.drop_index("ix_tickets_cancelled_at", table_name="tickets")
     with op.batch_alter_table("interactions") as batch:
         batch.drop_column("prev_at")
     op.drop_table("report_dists")
