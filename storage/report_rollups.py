@@ -1,11 +1,12 @@
 """Reports from the rollups: whole UTC days and months from the cells, the partial edge days from the rows.
 
-A period `[start, end)` splits into its whole calendar months (cells of grain "m"), the remaining whole UTC
-days (grain "d") and at most two partial days at its edges, read live from `tickets` with the same
-definitions. Counts (opened, resolved, breached, FCR, reopens, ratings, finished) are exact: they add up.
-Percentiles come from the log-bucket histograms (`ticket_core.reports.histogram`, within about 2.2 %): the
-cells' and the edge tickets' buckets are added up in SQL, and a window over each row's histogram picks
-the buckets that hold the order statistics the interpolation needs, so a few rows per group come back.
+A period `[start, end)` splits into its whole calendar months (the fewest aligned month blocks), the
+remaining whole UTC days (day cells, or the month less the days outside it when that is fewer) and at most
+two partial days at its edges, read live from `tickets` with the same definitions. Counts (opened,
+resolved, breached, FCR, reopens, ratings, finished) are exact: they add up. Percentiles come from the
+log-bucket histograms (`ticket_core.reports.histogram`, within 4.3 % or 30 s): the cells' and the edge
+tickets' buckets are added up in SQL, and a window over each row's histogram picks the buckets that
+hold the order statistics the interpolation needs, so a few rows per group come back.
 
 The backlog at an instant is everything opened before it minus everything finished before it (cells of
 all history plus the edge). KB requests are exact too: a period's distinct (contact, question) pairs are

@@ -1,11 +1,11 @@
-"""Report rollups: ticket counts and duration histograms per UTC day and month, per report dimension.
+"""Report rollups: ticket counts and duration histograms per UTC day and month block, per report dimension.
 
 Kept by database triggers in the transaction of every ticket and SLA-alert change
 (`storage.report_rollup_sql`), back-filled by migration `0010_report_rollups.py`, which mirrors these
 tables; read by `storage.report_rollups`. docs/reports.md (Speed) describes them.
 
-A cell is (grain, start, dim, key): `grain` "d" (the UTC day starting `start`) or "m" (the calendar month
-starting `start`); `dim` one of `storage.report_rollup_sql.DIMS` ("all" with key "", "category", "client",
+A cell is (grain, start, dim, key): `grain` "d" (the UTC day starting `start`) or "1", "2", "4", "8" (the
+block of that many calendar months starting `start`, aligned: `storage.report_rollup_sql.MONTH_BLOCKS`); `dim` one of `storage.report_rollup_sql.DIMS` ("all" with key "", "category", "client",
 "site", "engineer"; a missing site or engineer has key ""). Counts may pass through zero and stay as rows.
 """
 

@@ -3,7 +3,7 @@
 The definitions are those of `ticket_core.reports.reference` (docs/reports.md); tests compare both paths
 with it on random data. A report over many tickets reads the rollups (`storage.report_rollups`: whole days
 and months from cells kept by triggers, the partial edge days live; counts exact, percentiles from
-log-bucket histograms within `ticket_core.reports.histogram.RELATIVE_ERROR`). A report whose whole days
+log-bucket histograms within 4.3 % or 30 s, `ticket_core.reports.histogram`). A report whose whole days
 hold at most `exact_limit` opened tickets, or whose filters the per-dimension cells cannot answer, runs the
 exact live queries (`storage.report_live`). On PostgreSQL the independent queries run side by side on a few
 connections that share one snapshot.
