@@ -67,6 +67,11 @@ def choose_cascade_threshold(
     return threshold
 
 
+def has_evidence(tfidf: Any) -> np.ndarray:
+    """Per TF-IDF row: the message shares at least one word or character n-gram with the training data."""
+    return np.asarray(tfidf.getnnz(axis=1) > 0)
+
+
 @dataclass(slots=True)
 class Cascade:
     """The first stage: a linear classifier on the model's TF-IDF features and the confidence it needs."""
@@ -75,10 +80,22 @@ class Cascade:
     threshold: float
     coverage: float
 
-    def sure(self, tfidf: Any) -> tuple[np.ndarray, np.ndarray]:
-        """The first stage's probabilities for TF-IDF rows and a mask of the rows it answers alone."""
-        probs = self.classifier.proba(tfidf)
-        return probs, probs.max(axis=1) >= self.threshold
+    def sure(
+        self, cheap: np.ndarray, tfidf: Any, known: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The first stage's probabilities and a mask of the messages it answers alone.
+
+        Args:
+            cheap: the cheap encoders' embeddings, shape (n, d) (d may be 0).
+            tfidf: the TF-IDF rows of the same messages.
+            known: per row, whether the message has any n-gram the model knows (`has_evidence`); a message
+                without one is never answered here, however sure the biases make the first stage look.
+        """
+        probs = self.classifier.proba_split(cheap, tfidf)
+        mask = probs.max(axis=1) >= self.threshold
+        if known is not None:
+            mask &= known
+        return probs, mask
 
     def save(self, folder: Path) -> dict[str, Any]:
         """Write the weights to `cascade.npz`; return the JSON-ready metadata."""

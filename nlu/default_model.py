@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from nlu.model import META_FILE
-from nlu.trainer import data_fingerprint, train
+from nlu.trainer import RECIPE, data_fingerprint, train
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "nlu.yml"
 
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def model_is_current(model_dir: Path, data_path: Path = DEFAULT_DATA) -> bool:
-    """True when `model_dir` holds a model trained from exactly the current `data_path`."""
+    """True when `model_dir` holds a model trained from exactly the current `data_path` by today's recipe."""
     meta_path = model_dir / META_FILE
     if not meta_path.is_file():
         return False
@@ -24,6 +24,8 @@ def model_is_current(model_dir: Path, data_path: Path = DEFAULT_DATA) -> bool:
     except (OSError, json.JSONDecodeError):
         return False
     # A content hash, not file times: a fresh clone has new mtimes but the same data.
+    if meta.get("recipe") != RECIPE:
+        return False
     return bool(meta.get("data_sha256") == data_fingerprint(data_path))
 
 

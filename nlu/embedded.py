@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import OrderedDict
 from pathlib import Path
 
@@ -14,24 +15,32 @@ CACHE_SIZE = 20_000
 
 
 class EmbeddedBackend:
-    """Parses in a worker thread so that model inference never blocks the event loop.
+    """Parses in worker threads so that model inference never blocks the event loop.
 
     Messages that arrive while a batch is being encoded wait for the next batch and are encoded together:
     one message costs one encoder call, and under load the encoder works on batches (about 8x the
-    throughput of one-by-one on a CPU) without adding a delay to a lone message.
+    throughput of one-by-one on a CPU) without adding a delay to a lone message. Up to `workers` batches
+    (one per core by default) run at once: the encoders' inner loops release the GIL, and each batch runs
+    its encoders on one thread, so two batches use two cores.
     """
 
     def __init__(
-        self, model: EmbeddedModel, max_batch: int = MAX_BATCH, cache_size: int = CACHE_SIZE
+        self,
+        model: EmbeddedModel,
+        max_batch: int = MAX_BATCH,
+        cache_size: int = CACHE_SIZE,
+        workers: int | None = None,
     ) -> None:
         self.model = model
         self.max_batch = max_batch
+        self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
         # The same model parses the same text the same way: clients repeat their questions a lot.
         self.cache_size = cache_size
         self._cache: OrderedDict[str, ParseResult] = OrderedDict()
         self._pending: list[tuple[str, asyncio.Future[ParseResult]]] = []
-        self._draining = False
-        self._task: asyncio.Task[None] | None = None
+        self._active = 0
+        # Keep references: the loop holds tasks weakly, and a collected drain would strand its callers.
+        self._drains: set[asyncio.Task[None]] = set()
 
     @classmethod
     def from_dir(cls, model_dir: Path | str) -> EmbeddedBackend:
@@ -54,13 +63,15 @@ class EmbeddedBackend:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ParseResult] = loop.create_future()
         self._pending.append((text, future))
-        if not self._draining:
-            self._draining = True
-            # Keep a reference: the loop holds tasks weakly, and a collected drain would strand callers.
-            self._task = loop.create_task(self._drain())
+        if self._active < self.workers:
+            self._active += 1
+            task = loop.create_task(self._drain())
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
         return await future
 
     async def _drain(self) -> None:
+        """Parse pending messages batch after batch until none wait (one of up to `workers` such loops)."""
         try:
             while self._pending:
                 batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
@@ -77,4 +88,6 @@ class EmbeddedBackend:
                 # Let the callers just answered send their next messages, so they join the next batch.
                 await asyncio.sleep(0)
         finally:
-            self._draining = False
+            # Counted down here, with no await after the last look at the queue: a message queued from now
+            # on starts a drain of its own, so none waits for a loop that has already decided to stop.
+            self._active -= 1

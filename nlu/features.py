@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +18,39 @@ from nlu.encoders import get_encoder
 _Analyzer = Callable[[str], list[str]]
 
 AUTO = "auto"
-# Measured on a stratified 80/20 split of Banking77 train: MiniLM + TF-IDF 0.927, adding e5 0.927,
-# e5 + TF-IDF 0.913, and e5 embeds ~8x slower. On nlu/data/nlu.yml (Russian + English, 80/20):
-# e5 + TF-IDF 0.894 (23 ms/parse), MiniLM + e5 + TF-IDF 0.901 (37 ms), MiniLM + TF-IDF 0.809, TF-IDF 0.723.
-ENGLISH_ENCODERS = ("minilm",)
-MULTILINGUAL_ENCODERS = ("e5",)
+# `auto`, measured on our stratified 80/20 splits (docs/nlu.md has the table). Each set starts with USE, which
+# is cheap enough for the cascade's first stage; the transformers see only the messages it is unsure of.
+# Banking77 full: USE + MiniLM + mpnet + TF-IDF 0.940 (full model), MiniLM + TF-IDF 0.933; 10 per intent
+# 0.853 against 0.831. nlu/data/nlu.yml (Russian + English): USE + e5 + TF-IDF 0.944 against 0.894 for
+# e5 + TF-IDF, and the first stage answers ~89 % of messages alone.
+ENGLISH_ENCODERS = ("use", "minilm", "mpnet")
+MULTILINGUAL_ENCODERS = ("use", "e5")
+# The TF-IDF weight each set was best with: against three embeddings TF-IDF should weigh less (Banking77 full
+# 0.9404 at 0.3 against 0.9364 at 0.5 with the cascade; 10 per intent 0.851 against 0.848), against two it
+# should not (nlu.yml 0.944 at 0.5, 0.930 at 0.3).
+RECIPE_TFIDF_WEIGHT = {ENGLISH_ENCODERS: 0.3, MULTILINGUAL_ENCODERS: 0.5}
+DEFAULT_TFIDF_WEIGHT = 0.5
+# Encoders cheap enough to run on every message, so the cascade's first stage may use them next to TF-IDF.
+CHEAP_ENCODERS = frozenset({"use"})
 CYRILLIC_SHARE = 0.1
 
 
 def resolve_encoders(encoders: tuple[str, ...], texts: list[str]) -> tuple[str, ...]:
-    """Replace `auto` by MiniLM for English data, by multilingual e5 when over 10 % of texts are Cyrillic."""
+    """Replace `auto` by the English set, or by the multilingual one when over 10 % of texts are Cyrillic."""
     if encoders != (AUTO,):
         return encoders
     cyrillic = sum(1 for t in texts if any("\u0400" <= ch <= "\u04ff" for ch in t))
     return MULTILINGUAL_ENCODERS if texts and cyrillic / len(texts) > CYRILLIC_SHARE else ENGLISH_ENCODERS
+
+
+def resolve_features(config: FeatureConfig, texts: list[str]) -> FeatureConfig:
+    """The config with `auto` encoders chosen for the texts, and the TF-IDF weight when it was left open."""
+    encoders = resolve_encoders(tuple(config.encoders), texts)
+    return replace(config, encoders=encoders, tfidf_weight=_tfidf_weight(config.tfidf_weight, encoders))
+
+
+def _tfidf_weight(weight: float | None, encoders: tuple[str, ...]) -> float:
+    return RECIPE_TFIDF_WEIGHT.get(encoders, DEFAULT_TFIDF_WEIGHT) if weight is None else weight
 
 
 @dataclass(slots=True)
@@ -40,7 +59,8 @@ class FeatureConfig:
 
     encoders: tuple[str, ...] = (AUTO,)
     tfidf: bool = True
-    tfidf_weight: float = 0.5
+    # None: the weight measured best for the encoder set (RECIPE_TFIDF_WEIGHT), else DEFAULT_TFIDF_WEIGHT.
+    tfidf_weight: float | None = None
     max_tfidf_features: int = 40000
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -83,16 +103,38 @@ class Featurizer:
 
     def __init__(self, config: FeatureConfig) -> None:
         self.config = config
+        self.tfidf_weight = _tfidf_weight(config.tfidf_weight, tuple(config.encoders))
         self.word: TfidfVectorizer | None = None
         self.char: TfidfVectorizer | None = None
         self._analyzers: list[tuple[TfidfVectorizer, _Analyzer]] | None = None
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """The concatenated sentence embeddings (the slow part; cache it when you can)."""
-        blocks = [get_encoder(name).encode(texts) for name in self.config.encoders]
+    @property
+    def cheap_encoders(self) -> tuple[str, ...]:
+        """The configured encoders that cost well under a millisecond a message (the first stage's)."""
+        return tuple(n for n in self.config.encoders if n in CHEAP_ENCODERS)
+
+    @property
+    def costly_encoders(self) -> tuple[str, ...]:
+        """The configured transformer encoders, which only the messages the first stage is unsure of meet."""
+        return tuple(n for n in self.config.encoders if n not in CHEAP_ENCODERS)
+
+    def embed(self, texts: list[str], names: tuple[str, ...] | None = None) -> np.ndarray:
+        """Concatenated sentence embeddings: cheap encoders' columns first, then the costly ones'.
+
+        Args:
+            texts: the messages.
+            names: embed with these encoders only (in this order); all configured ones when None.
+        """
+        names = (*self.cheap_encoders, *self.costly_encoders) if names is None else names
+        blocks = [get_encoder(name).encode(texts) for name in names]
         if not blocks:
             return np.zeros((len(texts), 0), dtype=np.float32)
         return np.hstack(blocks)
+
+    @property
+    def cheap_width(self) -> int:
+        """How many leading columns of `embed`'s output the cheap encoders fill."""
+        return sum(get_encoder(name).dim for name in self.cheap_encoders)
 
     def fit(self, texts: list[str]) -> None:
         """Learn the TF-IDF vocabularies from the training texts."""
@@ -117,7 +159,7 @@ class Featurizer:
         """The weighted TF-IDF word and char blocks side by side (no embeddings); cheap, no encoder."""
         if self._analyzers is None:
             self._analyzers = [(v, v.build_analyzer()) for v in (self.word, self.char) if v is not None]
-        weight = self.config.tfidf_weight
+        weight = self.tfidf_weight
         width = sum(len(vec.vocabulary_) for vec, _ in self._analyzers)
         indptr: list[int] = [0]
         indices: list[int] = []
@@ -151,7 +193,7 @@ class Featurizer:
         state: dict[str, Any] = {
             "encoders": list(self.config.encoders),
             "tfidf": self.config.tfidf,
-            "tfidf_weight": self.config.tfidf_weight,
+            "tfidf_weight": self.tfidf_weight,
             "max_tfidf_features": self.config.max_tfidf_features,
             "vocab": {},
         }

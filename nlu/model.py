@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from nlu.calibration import OOS_INTENTS
-from nlu.cascade import Cascade
+from nlu.cascade import Cascade, has_evidence
 from nlu.classifier import LinearIntentClassifier
 from nlu.entities import EntityExtractor
 from nlu.features import Featurizer
@@ -45,21 +45,38 @@ class EmbeddedModel:
     def proba(self, texts: list[str]) -> np.ndarray:
         """Calibrated intent probabilities, shape (len(texts), intents), in `classifier.labels` order.
 
-        With a cascade, the TF-IDF first stage answers the messages it is sure of and only the rest are
-        embedded and scored by the full classifier.
+        With a cascade, the first stage (TF-IDF and the cheap encoders) answers the messages it is sure of,
+        and only the rest meet the costly encoders and the full classifier.
         """
-        tfidf = self.featurizer.tfidf(texts)
+        tfidf, cheap = self._first_features(texts)
         rest = np.arange(len(texts))
         probs = np.zeros((len(texts), len(self.classifier.labels)), dtype=np.float64)
         if self.cascade is not None:
-            first, sure = self.cascade.sure(tfidf)
+            first, sure = self._first_stage(tfidf, cheap)
             probs[sure] = first[sure]
             rest = np.flatnonzero(~sure)
         if len(rest):
             subset = [texts[i] for i in rest]
-            features = self.featurizer.combine(subset, self.featurizer.embed(subset), tfidf[rest])
-            probs[rest] = self.classifier.proba(features)
+            costly = self.featurizer.embed(subset, self.featurizer.costly_encoders)
+            probs[rest] = self.classifier.proba_split(np.hstack([cheap[rest], costly]), tfidf[rest])
         return probs
+
+    def first_stage_share(self, texts: list[str]) -> float:
+        """The share of `texts` the cascade's first stage answers alone (0 without a cascade)."""
+        if self.cascade is None or not texts:
+            return 0.0
+        _, sure = self._first_stage(*self._first_features(texts))
+        return float(sure.mean())
+
+    def _first_stage(self, tfidf: Any, cheap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The first stage's probabilities and the mask of messages it answers alone."""
+        assert self.cascade is not None
+        known = has_evidence(tfidf) if self.featurizer.has_tfidf else None
+        return self.cascade.sure(cheap, tfidf, known)
+
+    def _first_features(self, texts: list[str]) -> tuple[Any, np.ndarray]:
+        """TF-IDF rows and cheap-encoder embeddings: what every message costs."""
+        return self.featurizer.tfidf(texts), self.featurizer.embed(texts, self.featurizer.cheap_encoders)
 
     def parse(self, text: str) -> ParseResult:
         """Parse one message (blocking; the backend runs it in a thread)."""

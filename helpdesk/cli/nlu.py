@@ -49,7 +49,8 @@ def _encoders(value: str) -> tuple[str, ...]:
     "--encoders",
     default="auto",
     show_default=True,
-    help="auto (MiniLM; e5 for Russian data), or a comma list of minilm, minilm-q8 (int8), e5, or none",
+    help="auto (USE + MiniLM + mpnet for English data, USE + e5 when it has Russian), or a comma list of "
+    "use, minilm, minilm-q8 (int8), mpnet, e5, or none",
 )
 @click.option("--no-tfidf", is_flag=True, help="leave out TF-IDF word and character n-grams")
 @click.option(
@@ -58,7 +59,7 @@ def _encoders(value: str) -> tuple[str, ...]:
 @click.option(
     "--no-cascade",
     is_flag=True,
-    help="always embed: no TF-IDF first stage answering the messages it is sure of",
+    help="no first stage: every message meets every encoder and the full classifier",
 )
 def train_cmd(data: Path, out_dir: Path, encoders: str, no_tfidf: bool, c: float, no_cascade: bool) -> None:
     """Train the embedded model from DATA (Rasa YAML file or folder, or Rasa legacy JSON)."""
@@ -78,7 +79,7 @@ def train_cmd(data: Path, out_dir: Path, encoders: str, no_tfidf: bool, c: float
         return
     meta = model.meta
     cascade = (
-        f", TF-IDF first stage answers {model.cascade.coverage:.0%} of held-out messages"
+        f", the first stage answers {model.cascade.coverage:.0%} of held-out messages alone"
         if model.cascade is not None
         else ""
     )

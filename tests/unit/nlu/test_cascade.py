@@ -1,4 +1,4 @@
-"""The cascade: a TF-IDF first stage answers sure messages; the encoder sees only the rest."""
+"""The cascade: a first stage (TF-IDF and cheap encoders) answers sure messages; costly encoders see the rest."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 import nlu
 import nlu.features
-from nlu.cascade import MIN_THRESHOLD, choose_cascade_threshold, correct_answers
+from nlu.cascade import MIN_THRESHOLD, choose_cascade_threshold, correct_answers, has_evidence
 from nlu.features import FeatureConfig, Featurizer
 from nlu.model import EmbeddedModel
 from nlu.trainer import TrainConfig
@@ -108,8 +108,10 @@ def test_sure_messages_skip_the_encoder_and_results_survive_save_and_load(
     assert sure.intent.name == "report_problem"
     assert encoder.calls == []  # answered by the first stage alone
 
-    odd = "qwzx vvvv plmk"
-    _, is_sure = model.cascade.sure(model.featurizer.tfidf([odd]))
+    odd = "zzzz"  # no word or n-gram of the training data: the first stage has no evidence to answer on
+    odd_row = model.featurizer.tfidf([odd])
+    assert not has_evidence(odd_row)[0]
+    _, is_sure = model.cascade.sure(np.zeros((1, 0), np.float32), odd_row, has_evidence(odd_row))
     assert not is_sure[0]
     model.parse(odd)
     assert encoder.calls == [[odd]]  # only the unsure message is embedded
@@ -158,7 +160,7 @@ def test_bench_reports_the_share_the_first_stage_answers(
 
     model = nlu.train(data_file, tmp_path / "m", CONFIG)
     assert model.cascade is not None
-    texts = ["hello", "the boiler is broken", "qwzx vvvv plmk", "zzzz"]
+    texts = ["hello", "the boiler is broken", "zzzz", "?"]
     encoder.calls.clear()
     model.parse_many(texts)
     embedded = len(encoder.calls[0]) if encoder.calls else 0
@@ -166,3 +168,69 @@ def test_bench_reports_the_share_the_first_stage_answers(
     assert 0 < _cascade_share(model, texts) < 1
     model.cascade = None
     assert _cascade_share(model, texts) == 0.0
+
+
+def test_cheap_encoders_join_the_first_stage_and_costly_ones_see_only_the_rest(
+    monkeypatch: pytest.MonkeyPatch, data_file: Path, tmp_path: Path
+) -> None:
+    cheap, costly = FakeEncoder(), FakeEncoder()
+    cheap.name, cheap.dim = "use", 16
+    monkeypatch.setattr(nlu.features, "get_encoder", lambda name: cheap if name == "use" else costly)
+    # Configured costly-first: the featurizer still puts the cheap encoder's columns first.
+    model = nlu.train(
+        data_file, tmp_path / "m", TrainConfig(features=FeatureConfig(encoders=("minilm", "use")))
+    )
+    assert model.featurizer.cheap_encoders == ("use",)
+    assert model.featurizer.costly_encoders == ("minilm",)
+    assert model.cascade is not None
+    tfidf_width = model.featurizer.tfidf(["x"]).shape[1]
+    assert model.cascade.classifier.weights.shape[0] == 16 + tfidf_width
+    assert model.classifier.weights.shape[0] == 16 + 32 + tfidf_width
+
+    candidates = ["hello", "the boiler is broken", "qwzx vvvv plmk", "zzzz", "boiler hello router", "?"]
+    rows = model.featurizer.tfidf(candidates)
+    _, sure = model.cascade.sure(cheap.encode(candidates), rows, has_evidence(rows))
+    unsure = [t for t, s in zip(candidates, sure, strict=True) if not s]
+    assert unsure and sure.any(), "the data should give both kinds of message"
+    batch = ["hello", unsure[0], "the boiler is broken"]
+    cheap.calls.clear()
+    costly.calls.clear()
+    results = model.parse_many(batch)
+    assert cheap.calls == [batch]  # every message meets the cheap encoder once
+    assert costly.calls == [[unsure[0]]]  # only the unsure one meets the costly encoder
+    assert [results[0].intent.name, results[2].intent.name] == ["greet", "report_problem"]
+    assert model.first_stage_share(candidates) == pytest.approx(float(sure.mean()))
+
+    loaded = EmbeddedModel.load(tmp_path / "m")
+    assert loaded.featurizer.cheap_encoders == ("use",)
+    for text in [*batch, "the AC is broken, see HD-1234"]:
+        assert loaded.parse(text).to_dict() == model.parse(text).to_dict()
+
+
+def test_a_model_of_cheap_encoders_only_has_no_first_stage(
+    monkeypatch: pytest.MonkeyPatch, data_file: Path, tmp_path: Path
+) -> None:
+    cheap = FakeEncoder()
+    cheap.name = "use"
+    monkeypatch.setattr(nlu.features, "get_encoder", lambda name: cheap)
+    model = nlu.train(data_file, tmp_path / "m", TrainConfig(features=FeatureConfig(encoders=("use",))))
+    assert model.cascade is None  # nothing costly to save: the whole model is as cheap as a first stage
+    cheap.calls.clear()
+    assert model.parse("the boiler is broken").intent.name == "report_problem"
+    assert cheap.calls == [["the boiler is broken"]]
+
+
+def test_a_message_without_known_ngrams_is_never_the_first_stage_s(
+    encoder: FakeEncoder, data_file: Path, tmp_path: Path
+) -> None:
+    model = nlu.train(data_file, tmp_path / "m", CONFIG)
+    assert model.cascade is not None
+    rows = model.featurizer.tfidf(["zzzz", "the boiler is broken"])
+    assert has_evidence(rows).tolist() == [False, True]
+    # Even a first stage that would trust its biases alone leaves such a message to the full model.
+    model.cascade.threshold = 0.0
+    _, sure = model.cascade.sure(np.zeros((2, 0), np.float32), rows, has_evidence(rows))
+    assert sure.tolist() == [False, True]
+    encoder.calls.clear()
+    model.parse("zzzz")
+    assert encoder.calls == [["zzzz"]]

@@ -172,6 +172,14 @@ def test_ensure_default_model_trains_only_when_data_changes(
     assert len(calls) == 2
     assert "bye" in EmbeddedModel.load(out).classifier.labels
 
+    # A model made by an older recipe is retrained even when the data is the same.
+    meta_path = out / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta_path.write_text(json.dumps({**meta, "recipe": meta["recipe"] - 1}), encoding="utf-8")
+    assert not model_is_current(out, data_file)
+    ensure_default_model(out, data_file)
+    assert len(calls) == 3 and model_is_current(out, data_file)
+
 
 async def test_concurrent_parses_are_batched_and_match_single_parses(
     data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 from nlu.embedded import EmbeddedBackend
@@ -50,3 +52,34 @@ def test_copy_is_equal_and_shares_nothing_mutable() -> None:
     copy.intent_ranking.pop()
     assert original.entities[0].value == "1001" and original.intent.name == "check_status"
     assert len(original.intent_ranking) == 2
+
+
+class SlowModel(CountingModel):
+    """Blocks each batch on a barrier, so the test sees which batches run at the same time."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__()
+        self.barrier = threading.Barrier(parties, timeout=5)
+
+    def parse_many(self, texts: list[str]) -> list[ParseResult]:
+        self.barrier.wait()  # returns only when `parties` batches are inside at once
+        return super().parse_many(texts)
+
+
+async def test_batches_run_on_several_workers_at_once() -> None:
+    model: Any = SlowModel(parties=2)
+    backend = EmbeddedBackend(model, cache_size=0, workers=2, max_batch=4)
+    results = await asyncio.gather(*(backend.parse(f"m{i}") for i in range(8)))
+    assert [r.text for r in results] == [f"m{i}" for i in range(8)]
+    assert sorted(len(c) for c in model.calls) == [4, 4]  # two batches, inside the model together
+    # Every drain has stopped and been counted down: a lone message later still gets a worker.
+    assert backend._active == 0
+    model.barrier = threading.Barrier(1)
+    assert (await backend.parse("later")).text == "later"
+
+
+async def test_one_worker_runs_one_batch_at_a_time() -> None:
+    model: Any = CountingModel()
+    backend = EmbeddedBackend(model, cache_size=0, workers=1, max_batch=3)
+    await asyncio.gather(*(backend.parse(f"m{i}") for i in range(7)))
+    assert [len(c) for c in model.calls] == [3, 3, 1]
