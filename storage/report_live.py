@@ -71,6 +71,14 @@ NOT_RESOLVED = tuple(str(st) for st in TicketStatus if str(st) not in RESOLVED_S
 TOTAL = None
 """Key of the total in the partial results (PostgreSQL's GROUPING SETS give it a NULL key)."""
 
+DIMENSION_COLUMNS: dict[GroupBy, Any] = {
+    GroupBy.CATEGORY: tickets.c.category,
+    GroupBy.CLIENT: tickets.c.client_id,
+    GroupBy.SITE: tickets.c.site_id,
+    GroupBy.ENGINEER: tickets.c.assignee_id,
+}
+"""The ticket column each dimension grouping keys its rows by (the engineer is the current assignee)."""
+
 
 @dataclass(slots=True)
 class Group:
@@ -172,13 +180,7 @@ class LiveQueries:
             return NONE_KEY
         if group_by.is_time:
             return self.bucket(stamp, group_by)
-        column = {
-            GroupBy.CATEGORY: tickets.c.category,
-            GroupBy.CLIENT: tickets.c.client_id,
-            GroupBy.SITE: tickets.c.site_id,
-            GroupBy.ENGINEER: tickets.c.assignee_id,
-        }[group_by]
-        return self.dimension_key(column)
+        return self.dimension_key(DIMENSION_COLUMNS[group_by])
 
     def dimension_key(self, column: Any) -> ColumnElement[str]:
         """A dimension's row key ("" where it is missing); on PostgreSQL in the "C" collation.

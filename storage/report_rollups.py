@@ -47,7 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.report_live import NONE_KEY, PERCENTILES, TOTAL, Group, LiveQueries, Partial
+from storage.report_live import DIMENSION_COLUMNS, NONE_KEY, PERCENTILES, TOTAL, Group, LiveQueries, Partial
 from storage.report_rollup_sql import MONTH_BLOCKS, Dialect, bucket_sql
 from storage.report_tables import report_cells, report_dists
 from storage.sla_tables import sla_alerts
@@ -268,13 +268,7 @@ class RollupQueries(LiveQueries):
                 unit = {GroupBy.DAY: "day", GroupBy.WEEK: "week", GroupBy.MONTH: "month"}[group_by]
                 return cast(func.date_trunc(unit, func.timezone("UTC", stamp)), Date)
             return self.bucket(stamp, group_by)
-        column = {
-            GroupBy.CATEGORY: tickets.c.category,
-            GroupBy.CLIENT: tickets.c.client_id,
-            GroupBy.SITE: tickets.c.site_id,
-            GroupBy.ENGINEER: tickets.c.assignee_id,
-        }[group_by]
-        return func.coalesce(column, "")
+        return func.coalesce(DIMENSION_COLUMNS[group_by], "")
 
     @staticmethod
     def _norm(value: Any, group_by: GroupBy) -> str | None:
