@@ -80,6 +80,17 @@ DIMENSION_COLUMNS: dict[GroupBy, Any] = {
 """The ticket column each dimension grouping keys its rows by (the engineer is the current assignee)."""
 
 
+def request_groupings(group_by: GroupBy) -> tuple[GroupBy, GroupBy]:
+    """The groupings KB requests and lost requests are split by for a report grouped by `group_by`.
+
+    KB interactions know the client (and the time), inbound messages only the time; any other grouping
+    gets those figures in the total alone.
+    """
+    kb_by = group_by if group_by is GroupBy.CLIENT or group_by.is_time else GroupBy.NONE
+    lost_by = group_by if group_by.is_time else GroupBy.NONE
+    return kb_by, lost_by
+
+
 @dataclass(slots=True)
 class Group:
     """What the queries found for one row key."""
@@ -438,6 +449,17 @@ class LiveQueries:
             out.setdefault(self._key(row[0], key), Group()).lost = int(row[1])
 
     # --- assembly
+    def close_groups(self, out: Partial, group_by: GroupBy) -> tuple[Group, dict[str, Group]]:
+        """Split the total from the rows; request figures the query could follow but found none of are 0."""
+        kb_by, lost_by = request_groupings(group_by)
+        for k, group in out.items():
+            if self.kb_ok and group.kb is None and (k is TOTAL or kb_by is group_by):
+                group.kb = (0, 0)
+            if self.lost_ok and group.lost is None and (k is TOTAL or lost_by is group_by):
+                group.lost = 0
+        total = out.pop(TOTAL)
+        return total, {k: v for k, v in out.items() if k is not None}
+
     async def collect(self, group_by: GroupBy) -> tuple[Group, dict[str, Group]]:
         """The total and every row's partial results, keyed like the report rows.
 
@@ -445,8 +467,7 @@ class LiveQueries:
         snapshot); only the backlog of time rows is put together afterwards.
         """
         out: Partial = {}
-        kb_by = group_by if group_by is GroupBy.CLIENT or group_by.is_time else GroupBy.NONE
-        lost_by = group_by if group_by.is_time else GroupBy.NONE
+        kb_by, lost_by = request_groupings(group_by)
         backlog: dict[str | None, int] = {}
         finished: dict[str, int] = {}
 
@@ -480,13 +501,7 @@ class LiveQueries:
         else:
             for k, n in backlog.items():
                 out.setdefault(k, Group()).backlog = n
-        for k, group in out.items():
-            if self.kb_ok and group.kb is None and (k is TOTAL or kb_by is group_by):
-                group.kb = (0, 0)
-            if self.lost_ok and group.lost is None and (k is TOTAL or lost_by is group_by):
-                group.lost = 0
-        total = out.pop(TOTAL)
-        return total, {k: v for k, v in out.items() if k is not None}
+        return self.close_groups(out, group_by)
 
     async def labels(self, group_by: GroupBy, keys: list[str]) -> dict[str, str]:
         """Display names of dimension keys (client, site and engineer names; categories as they are)."""

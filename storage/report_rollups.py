@@ -47,7 +47,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.report_live import DIMENSION_COLUMNS, NONE_KEY, PERCENTILES, TOTAL, Group, LiveQueries, Partial
+from storage.report_live import (
+    DIMENSION_COLUMNS,
+    NONE_KEY,
+    PERCENTILES,
+    TOTAL,
+    Group,
+    LiveQueries,
+    Partial,
+    request_groupings,
+)
 from storage.report_rollup_sql import MONTH_BLOCKS, Dialect, bucket_sql
 from storage.report_tables import report_cells, report_dists
 from storage.sla_tables import sla_alerts
@@ -507,8 +516,7 @@ class RollupQueries(LiveQueries):
             jobs.append(backlog(GroupBy.NONE, self.flt.start))
         else:
             jobs += [backlog(g, self.flt.end) for g in passes]
-        kb_by = group_by if group_by is GroupBy.CLIENT or group_by.is_time else GroupBy.NONE
-        lost_by = group_by if group_by.is_time else GroupBy.NONE
+        kb_by, lost_by = request_groupings(group_by)
         kb_passes = [GroupBy.NONE] if kb_by is GroupBy.NONE else [GroupBy.NONE, kb_by]
         lost_passes = [GroupBy.NONE] if lost_by is GroupBy.NONE else [GroupBy.NONE, lost_by]
         if self.kb_ok:
@@ -542,10 +550,4 @@ class RollupQueries(LiveQueries):
             for g in passes:
                 for k, v in history[g].items():
                     out.setdefault(k, Group()).backlog = v[0] - v[6]
-        for k, group in out.items():
-            if self.kb_ok and group.kb is None and (k is TOTAL or kb_by is group_by):
-                group.kb = (0, 0)
-            if self.lost_ok and group.lost is None and (k is TOTAL or lost_by is group_by):
-                group.lost = 0
-        total = out.pop(TOTAL)
-        return total, {k: v for k, v in out.items() if k is not None}
+        return self.close_groups(out, group_by)
