@@ -10,7 +10,7 @@ from dialogue import client_intake as intake
 from dialogue.cards import short
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.messages import Channel
-from dialogue.prefetch import KB_RESULTS
+from dialogue.prefetch import KB_RESULTS, Prefetched
 from dialogue.texts import SUPPORTED, norm_lang, status_name
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, ticket_number, understand
@@ -97,7 +97,7 @@ class ClientFlow:
     # --- free text: understand, then answer from the KB
     async def _free_text(self, turn: Turn, person: ClientPerson, text: str) -> None:
         ready = turn.prefetched
-        if ready is not None and ready.fits(text, person.contact.client_id):
+        if isinstance(ready, Prefetched) and ready.fits(text, person.contact.client_id):
             meaning = ready.meaning
         else:
             ready = None

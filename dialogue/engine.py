@@ -17,13 +17,14 @@ from typing import Any
 
 from dialogue.client_flow import ClientFlow, KnowledgeSource
 from dialogue.errors import explain
-from dialogue.identity import resolve_client, resolve_staff
+from dialogue.identity import find_staff, resolve_client, resolve_staff
 from dialogue.messages import Bot, Inbound, Outbound
 from dialogue.notifications import Notifier
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
 from dialogue.ports import DialogueUnitOfWork, OutboxMessage
 from dialogue.prefetch import Prefetched, SenderHints, prefetch
+from dialogue.report_command import PreparedReport
 from dialogue.staff_flow import StaffFlow
 from dialogue.staff_group import StaffGroup, StaffGroupFlow
 from dialogue.texts import norm_lang, t
@@ -75,7 +76,7 @@ class DialogueEngine:
         now = self.clock()
         lang = norm_lang(inbound.lang) if inbound.lang else self.default_lang
         try:
-            ready = await self._prefetch(inbound)
+            ready = await self._prefetch(inbound, now)
             async with self.uow_factory() as uow:
                 if not await uow.inbound.first_time(inbound.dedup_key, now):
                     return []
@@ -91,8 +92,14 @@ class DialogueEngine:
             log.exception("inbound %s failed", inbound.dedup_key)
             return await self._refuse(inbound, now, None, lang)
 
-    async def _prefetch(self, inbound: Inbound) -> Prefetched | None:
-        """For a client's plain text: NLU and KB search before the transaction (see dialogue.prefetch)."""
+    async def _prefetch(self, inbound: Inbound, now: datetime) -> Prefetched | PreparedReport | None:
+        """The slow reads of a turn, done before its transaction opens.
+
+        A client's plain text gets its NLU and KB search (see dialogue.prefetch), a staff member's `/report`
+        its report and chart (see dialogue.report_command).
+        """
+        if inbound.bot is Bot.STAFF:
+            return await self._prefetch_report(inbound, now)
         text = (inbound.text or "").strip()
         if inbound.bot is not Bot.CLIENT or inbound.payload or not text or text.startswith("/"):
             return None
@@ -111,8 +118,27 @@ class DialogueEngine:
             client_id, stage = (contact.client_id if contact else None), state.get("stage")
         return await prefetch(self.client_flow.nlu, self.client_flow.kb, text, client_id, stage)
 
+    async def _prefetch_report(self, inbound: Inbound, now: datetime) -> PreparedReport | None:
+        text = (inbound.text or "").strip()
+        command, _, args = text.partition(" ")
+        if inbound.payload or inbound.media or inbound.location is not None:
+            return None
+        if command.split("@", 1)[0].lower() != "/report":
+            return None
+        if self.group_flow is not None and self.group_flow.group.is_group(inbound):
+            return None  # the staff group's threads have no /report
+        async with self.uow_factory() as uow:  # a short read: who asks, in which role
+            staff = await find_staff(uow, inbound)
+        if staff is None:
+            return None
+        return await self.staff_flow.reports.prepare(staff, args, now, staff.member.lang)
+
     async def _run(
-        self, uow: DialogueUnitOfWork, inbound: Inbound, now: datetime, ready: Prefetched | None = None
+        self,
+        uow: DialogueUnitOfWork,
+        inbound: Inbound,
+        now: datetime,
+        ready: Prefetched | PreparedReport | None = None,
     ) -> Turn:
         key = state_key(inbound)
         state: dict[str, Any] = await uow.conversations.load(key) or {}

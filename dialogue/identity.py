@@ -111,18 +111,35 @@ async def share_phone(
     return person, False
 
 
-async def resolve_staff(uow: UnitOfWork, inbound: Inbound) -> StaffPerson | None:
-    """Find the staff member behind a staff chat, or None when the account is not linked yet."""
+async def _staff_account(uow: UnitOfWork, inbound: Inbound) -> tuple[ChannelAccount, StaffMember] | None:
+    """The chat account and the staff member it is linked to, or None when it is not linked."""
     account = await uow.accounts.find(str(inbound.channel), str(Bot.STAFF), inbound.sender_id)
     if account is None:
         return None
     member = await uow.directory.get_staff(account.person_id)
-    if member is None:
+    return None if member is None else (account, member)
+
+
+def _staff_person(member: StaffMember) -> StaffPerson:
+    return StaffPerson(member, Actor(member.role, member.id, name=member.name))
+
+
+async def find_staff(uow: UnitOfWork, inbound: Inbound) -> StaffPerson | None:
+    """The staff member behind a staff chat, or None when the account is not linked yet (reads only)."""
+    found = await _staff_account(uow, inbound)
+    return None if found is None else _staff_person(found[1])
+
+
+async def resolve_staff(uow: UnitOfWork, inbound: Inbound) -> StaffPerson | None:
+    """Find the staff member behind a staff chat, or None when the account is not linked yet."""
+    found = await _staff_account(uow, inbound)
+    if found is None:
         return None
+    account, member = found
     if account.chat_id != inbound.chat_id and inbound.chat_id == inbound.sender_id:
         # Keep the private chat as the delivery target; group chats do not replace it.
         await _link(uow, inbound, Bot.STAFF, PersonKind.STAFF, member.id)
-    return StaffPerson(member, Actor(member.role, member.id, name=member.name))
+    return _staff_person(member)
 
 
 async def link_staff(uow: UnitOfWork, inbound: Inbound, code: str) -> StaffPerson | None:
@@ -134,4 +151,4 @@ async def link_staff(uow: UnitOfWork, inbound: Inbound, code: str) -> StaffPerso
     if member is None:
         return None
     await _link(uow, inbound, Bot.STAFF, PersonKind.STAFF, member.id)
-    return StaffPerson(member, Actor(member.role, member.id, name=member.name))
+    return _staff_person(member)

@@ -5,11 +5,18 @@
 `get_report` use case enforces it). The report comes from a `ReportSource` and the chart from a
 `ChartRenderer`; both are injected (storage and matplotlib live outside `dialogue`). When no renderer is
 set, or it fails, the text goes alone.
+
+A report reads many rows and a chart takes a while to draw, so the engine prepares the answer before the
+turn's transaction opens (`ReportCommand.prepare`, like the client's NLU and KB search): on SQLite the turn
+would otherwise hold the write lock, and every other chat would wait, for the report's whole duration. The
+turn sends the prepared answer when it was made for the same arguments, staff member, role and language, and
+computes its own otherwise.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -20,6 +27,7 @@ from dialogue.texts import translate
 from dialogue.turn import Turn
 from ticket_core.enums import Role
 from ticket_core.errors import DomainError
+from ticket_core.model import Actor
 from ticket_core.reports import GroupBy, Report, ReportFilter, ReportSource, get_report, key_figures
 
 log = logging.getLogger(__name__)
@@ -79,8 +87,28 @@ class ChartRenderer(Protocol):
         ...
 
 
-def _tr(turn: Turn, key: str, **values: object) -> str:
-    return translate(TEXTS, turn.lang, key, **values)
+def _tr(lang: str, key: str, **values: object) -> str:
+    return translate(TEXTS, lang, key, **values)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedReport:
+    """The answer to a `/report`, made before the turn's transaction."""
+
+    args: str
+    actor: Actor
+    lang: str
+    text: str
+    media: tuple[Media, ...] = ()
+
+    def fits(self, args: str, actor: Actor, lang: str) -> bool:
+        """Whether this was made for these arguments, this staff member in this role, and this language."""
+        return (
+            self.args == args
+            and self.actor.id == actor.id
+            and self.actor.role is actor.role
+            and self.lang == lang
+        )
 
 
 def parse_period(args: str, now: datetime) -> tuple[datetime, datetime, int | None] | None:
@@ -103,40 +131,62 @@ class ReportCommand:
         self.source = source
         self.renderer = renderer
 
+    async def prepare(
+        self, person: StaffPerson, args: str, now: datetime, lang: str
+    ) -> PreparedReport | None:
+        """Compute the answer to `/report args` for a staff member (no transaction needed).
+
+        None when there is nothing worth preparing: no report source, or arguments that only get the usage.
+        """
+        period = parse_period(args, now)
+        if self.source is None or period is None:
+            return None
+        text, media = await self._answer(person.actor, period, lang)
+        return PreparedReport(args, person.actor, lang, text, media)
+
     async def on_command(self, turn: Turn, person: StaffPerson, args: str) -> None:
         """Reply with the key figures of the asked period and, when possible, a chart."""
+        ready = turn.prefetched
+        if isinstance(ready, PreparedReport) and ready.fits(args, person.actor, turn.lang):
+            turn.reply(ready.text, media=ready.media)
+            return
         if self.source is None:
-            turn.reply(_tr(turn, "not_configured"))
+            turn.reply(_tr(turn.lang, "not_configured"))
             return
         period = parse_period(args, turn.now)
         if period is None:
-            turn.reply(_tr(turn, "usage"))
+            turn.reply(_tr(turn.lang, "usage"))
             return
+        text, media = await self._answer(person.actor, period, turn.lang)
+        turn.reply(text, media=media)
+
+    async def _answer(
+        self, actor: Actor, period: tuple[datetime, datetime, int | None], lang: str
+    ) -> tuple[str, tuple[Media, ...]]:
+        """The text (figures, or why there are none) and the chart of one report."""
+        assert self.source is not None
         start, end, days = period
-        actor = person.actor
         mine = actor.role is Role.ENGINEER
         try:
             flt = ReportFilter(start, end, engineer_id=actor.id if mine else None)
             report = await get_report(self.source, actor, flt, GroupBy.DAY)
         except DomainError as exc:
-            turn.reply(str(exc))
-            return
+            return str(exc), ()
         title = (
-            _tr(turn, "title_days", days=days)
+            _tr(lang, "title_days", days=days)
             if days is not None
-            else _tr(turn, "title_month", month=start.strftime("%Y-%m"))
+            else _tr(lang, "title_month", month=start.strftime("%Y-%m"))
         )
-        scope = _tr(turn, "scope_mine" if mine else "scope_all")
-        labels = {key: _tr(turn, key) for key in FIGURE_KEYS}
+        scope = _tr(lang, "scope_mine" if mine else "scope_all")
+        labels = {key: _tr(lang, key) for key in FIGURE_KEYS}
         lines = [f"{title} ({scope})", ""] + [
             f"{label}: {value}" for label, value in key_figures(report, labels)
         ]
-        text = "\n".join(lines)
         media: tuple[Media, ...] = ()
         if self.renderer is not None:
             try:
-                png = await self.renderer.render(report, f"{title} ({scope})", turn.lang)
+                png = await self.renderer.render(report, f"{title} ({scope})", lang)
                 media = (inline_media(png, "image/png"),)
             except Exception:  # a chart is a bonus: the figures still go out
                 log.exception("report chart could not be drawn")
-        turn.reply(text, media=media)
+        return "\n".join(lines), media

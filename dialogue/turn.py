@@ -28,7 +28,9 @@ class Turn:
     now: datetime
     state: dict[str, Any]
     lang: str
-    prefetched: Any = None  # dialogue.prefetch.Prefetched for a client's text, made before the transaction
+    # Made before the transaction: dialogue.prefetch.Prefetched for a client's text, or
+    # dialogue.report_command.PreparedReport for a staff member's /report.
+    prefetched: Any = None
     client_id: str | None = None  # the client of the contact writing to the client bot, once resolved
 
     def reply(self, text: str, buttons: Sequence[Sequence[ButtonSpec]] = (), **extra: object) -> None:

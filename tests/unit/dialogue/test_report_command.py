@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import struct
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from dialogue.engine import DialogueEngine
+from dialogue.identity import StaffPerson
 from dialogue.inline_media import decode_inline
 from dialogue.messages import Bot, Outbound
 from dialogue.payloads import PayloadSigner
@@ -17,7 +19,9 @@ from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.fakes.reports import ReferenceReportSource
 from tests.support.transcript import ChatDriver, Person
 from tests.unit.dialogue.conftest import Clock
-from ticket_core.reports import GroupBy
+from ticket_core.enums import Role
+from ticket_core.model import Actor, StaffMember
+from ticket_core.reports import GroupBy, Report, ReportFilter
 from ticket_core.reports.reference import TicketFacts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -151,3 +155,77 @@ def test_parse_period(clock: Clock) -> None:
     assert parse_period(" 14 ", now) == (now - timedelta(days=14), now, 14)
     assert parse_period("Месяц", now) == (now.replace(day=1, hour=0), now, None)
     assert parse_period("-3", now) is None and parse_period("367", now) is None
+
+
+class WatchedUows:
+    """A unit-of-work factory that counts the units open at any moment."""
+
+    def __init__(self, inner: MemoryUnitOfWorkFactory) -> None:
+        self.inner = inner
+        self.open = 0
+
+    def __call__(self) -> WatchedUow:
+        return WatchedUow(self, self.inner())
+
+
+class WatchedUow:
+    def __init__(self, owner: WatchedUows, uow: Any) -> None:
+        self.owner, self.uow = owner, uow
+
+    async def __aenter__(self) -> Any:
+        self.owner.open += 1
+        return await self.uow.__aenter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.owner.open -= 1
+        await self.uow.__aexit__(*exc)
+
+
+class WatchedSource:
+    """A report source that notes how many units of work were open whenever a report was asked for."""
+
+    def __init__(self, inner: ReferenceReportSource, uows: WatchedUows) -> None:
+        self.inner, self.uows = inner, uows
+        self.open_when_asked: list[int] = []
+
+    async def report(self, flt: ReportFilter, group_by: GroupBy) -> Report:
+        self.open_when_asked.append(self.uows.open)
+        return await self.inner.report(flt, group_by)
+
+
+async def test_the_report_is_made_before_the_turn_opens_its_transaction(
+    uows: MemoryUnitOfWorkFactory, clock: Clock
+) -> None:
+    # On SQLite the turn's transaction holds the write lock: a report computed inside it would make every
+    # other chat wait for the report's whole duration.
+    watched = WatchedUows(uows)
+    source = WatchedSource(ReferenceReportSource(facts(clock), now=clock.now), watched)
+    engine = DialogueEngine(watched, PayloadSigner("s"), clock=clock)  # type: ignore[arg-type]
+    engine.staff_flow.reports = ReportCommand(source, MatplotlibChartRenderer())
+    chat = ChatDriver(engine.handle)
+    boss = Person(Bot.STAFF, "s-sokolova", "Olga")
+    engineer = Person(Bot.STAFF, "e-smirnov", "Ivan", "ru")
+    got = await chat.say(boss, "/report 30")
+    assert got[0].startswith("Отчёт за 30 дн. (вся компания)") and last(chat, boss).media
+    got = await chat.say(engineer, "/report@HelpdeskStaffBot")
+    assert got[0].startswith("Отчёт за 7 дн. (ваши заявки)")
+    assert source.open_when_asked == [0, 0]  # one report each, both with no unit of work open
+    # Bad arguments are answered inside the turn, and nothing is computed for them.
+    assert (await chat.say(boss, "/report soon"))[0].startswith("Так: /report")
+    assert source.open_when_asked == [0, 0]
+
+
+async def test_a_prepared_report_is_used_only_by_the_turn_it_was_made_for(clock: Clock) -> None:
+    source = ReferenceReportSource(facts(clock), now=clock.now)
+    command = ReportCommand(source)
+    member = StaffMember("e-smirnov", "Ivan", Role.ENGINEER, lang="en")
+    person = StaffPerson(member, Actor(Role.ENGINEER, "e-smirnov", name="Ivan"))
+    ready = await command.prepare(person, "30", clock.now, "en")
+    assert ready is not None and ready.text.startswith("Report for the last 30 days (your jobs)")
+    assert ready.fits("30", person.actor, "en")
+    assert not ready.fits("7", person.actor, "en")
+    assert not ready.fits("30", person.actor, "ru")  # the turn speaks another language now
+    assert not ready.fits("30", Actor(Role.SUPERVISOR, "e-smirnov"), "en")  # promoted in between
+    assert not ready.fits("30", Actor(Role.ENGINEER, "e-kozlov"), "en")
+    assert await command.prepare(person, "yesterday", clock.now, "en") is None  # usage: nothing to compute
+    assert await ReportCommand(None).prepare(person, "", clock.now, "en") is None
