@@ -50,11 +50,11 @@ from ticket_core.enums import TicketStatus
 from ticket_core.reports.buckets import bucket_key, time_buckets
 from ticket_core.reports.model import Figures, GroupBy, ReportFilter
 from ticket_core.reports.reference import (
+    CLIENT_INBOUND_PREFIXES,
     KB_DEFLECTED_KIND,
     KB_REQUEST_KINDS,
     NO_KEY,
     RESOLVED_STATUSES,
-    STAFF_INBOUND_PREFIXES,
     share,
 )
 
@@ -443,7 +443,7 @@ class LiveQueries:
             not_(log.c.answered),
             log.c.at >= self.flt.start,
             log.c.at < self.flt.end,
-            *(not_(log.c.dedup_key.startswith(p, autoescape=True)) for p in STAFF_INBOUND_PREFIXES),
+            or_(*(log.c.dedup_key.startswith(p, autoescape=True) for p in CLIENT_INBOUND_PREFIXES)),
         )
         for row in await self._rows(self._grouped(stmt, key)):
             out.setdefault(self._key(row[0], key), Group()).lost = int(row[1])

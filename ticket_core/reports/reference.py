@@ -46,8 +46,10 @@ KB_REQUEST_KINDS = ("kb_answer", "kb_no_answer")
 KB_DEFLECTED_KIND = "kb_helped"
 """Interaction kind that marks a KB answer the client said helped."""
 
-STAFF_INBOUND_PREFIXES = ("tg:staff:", "web:staff:")
-"""Dedup-key prefixes of inbound messages from the staff bots (not client requests)."""
+CLIENT_INBOUND_PREFIXES = ("tg:client:", "web:client:", "wa:")
+"""Dedup-key prefixes of inbound messages to the client bots: Telegram, the web chat and WhatsApp (which has only
+a client bot). Everything else in the inbound log is not a client request: the staff bots' messages, and the
+keys that system jobs use to run once (the daily digest's `digest:<date>`)."""
 
 NO_KEY = ""
 """Row key of tickets without the grouped dimension (no site, no engineer)."""
@@ -181,7 +183,7 @@ def kb_counts(facts: Iterable[KbFact], start: datetime, end: datetime) -> tuple[
 
 def is_client_inbound(key: str) -> bool:
     """Tell whether an inbound dedup key belongs to a client-facing bot."""
-    return not key.startswith(STAFF_INBOUND_PREFIXES)
+    return key.startswith(CLIENT_INBOUND_PREFIXES)
 
 
 def lost_count(facts: Iterable[InboundFact], start: datetime, end: datetime) -> int:

@@ -136,11 +136,13 @@ def test_requests_kb_deflection_and_lost_messages() -> None:
         InboundFact("wa:abc", T0 + 2 * H, answered=False),
         InboundFact("tg:staff:3", T0 + H, answered=False),  # staff messages are not client requests
         InboundFact("web:staff:x:1", T0 + H, answered=False),
+        InboundFact("digest:2026-03-02", T0 + H, answered=False),  # the daily digest's run-once key
+        InboundFact("web:client:c:1", T0 + H, answered=False),
     ]
     report = compute_report(TICKETS, kb, inbound, PERIOD, GroupBy.NONE, T0)
     total = report.total
     assert (total.kb_requests, total.kb_deflected, total.deflection_rate) == (2, 1, 0.5)
-    assert total.lost_requests == 2
+    assert total.lost_requests == 3
     acme = compute_report(
         TICKETS, kb, inbound, ReportFilter(T0, T0 + DAY, client_id="acme"), GroupBy.NONE, T0
     )
