@@ -66,8 +66,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     # --- client: intake
     "ask_description": (
-        "Опишите проблему: что случилось, с каким оборудованием и с какого времени.",
-        "Describe the problem: what happened, which equipment, and since when.",
+        "Опишите проблему: что случилось, с каким оборудованием и с какого времени. "
+        "Фото тоже поможет: пришлите его на любом шаге, и оно попадёт в заявку.",
+        "Describe the problem: what happened, which equipment, and since when. "
+        "A photo helps too: send one at any step and it goes with the request.",
     ),
     "btn_use_question": ("Моего вопроса достаточно", "My question says it all"),
     "ask_category": ("К чему это относится?", "What is it about?"),
