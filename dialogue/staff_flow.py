@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dialogue import escalation, kb_admin, profile, sla_alerts
 from dialogue.cards import job_buttons, job_card, short
 from dialogue.checklists import Checklists
@@ -13,6 +15,7 @@ from ticket_core import usecases as uc
 from ticket_core.enums import ACTIVE_JOB_STATUSES, Role, Visibility
 from ticket_core.errors import DomainError, NotFound
 from ticket_core.model import Attachment, Ticket, format_ref
+from ticket_core.sla.display import format_duration
 from ticket_core.usecases import sla as sla_uc
 
 MAX_TEXT = 4000
@@ -105,7 +108,9 @@ class StaffFlow:
             turn.state["note"] = text
             turn.state["awaiting"] = "time"
             n = ticket.number
-            rows = [[(f"{m // 60} h" if m >= 60 else f"{m} min", f"jb:t:{n}:{m}") for m in TIME_CHOICES]]
+            rows = [
+                [(format_duration(timedelta(minutes=m), turn.lang), f"jb:t:{n}:{m}") for m in TIME_CHOICES]
+            ]
             turn.say("time_q", [*rows, [(turn.tr("btn_skip"), f"jb:t:{n}:-")]])
         elif awaiting == "hold":
             await self._hold(turn, person, ticket, text)

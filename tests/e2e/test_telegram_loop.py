@@ -130,7 +130,7 @@ async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[
     await reply(api, s, ENGINEER_USER, "Опишите, что сделано")
     api.push_text(ENGINEER_USER, ENGINEER_USER, "Почистил ролики подачи", lang="ru", token=s)
     spent = await reply(api, s, ENGINEER_USER, "Сколько времени")
-    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(spent, "30 min"), lang="ru", token=s)
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(spent, "30 мин"), lang="ru", token=s)
     await reply(api, s, ENGINEER_USER, "HD-1001 закрыта как выполненная")
 
     rating = await reply(api, c, CLIENT_USER, "Заявка HD-1001 выполнена")

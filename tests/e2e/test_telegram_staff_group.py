@@ -142,7 +142,7 @@ async def test_a_topic_per_ticket_in_the_staff_group(api: FakeTelegramAPI, app: 
     await reply(api, s, ENGINEER_USER, "Опишите, что сделано")
     api.push_text(ENGINEER_USER, ENGINEER_USER, "Заменил фотобарабан", lang="ru", token=s)
     spent = await reply(api, s, ENGINEER_USER, "Сколько времени")
-    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(spent, "30 min"), lang="ru", token=s)
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(spent, "30 мин"), lang="ru", token=s)
 
     await in_topic(api, topic, "Выполнена: Заменил фотобарабан")
     closed = await api.wait_for_call("closeForumTopic", timeout=10)

@@ -66,7 +66,7 @@ async def test_the_whole_loop_from_question_to_rating(
     assert got[0] == "Фото добавлено к HD-1001." and "Опишите, что сделано по HD-1001" in got[1]
     got = await chat.say(petrov, "Прочистил дренаж, заменил фильтр")
     assert "Сколько времени" in joined(got)
-    got = await chat.press(petrov, "1 h")
+    got = await chat.press(petrov, "1 ч")  # the time choices speak the chat's language
     assert "HD-1001 закрыта как выполненная" in joined(got)
 
     resolved = joined(chat.new_texts(ivan))
