@@ -14,13 +14,21 @@ from ticket_core.usecases import sla as sla_uc
 MAX_DESCRIPTION_IN_CARD = 600
 
 
-def short(text: str, limit: int) -> str:
-    """Cut a text to `limit` characters on a word boundary, with an ellipsis."""
-    text = " ".join(text.split())
+def short(text: str, limit: int, *, keep_lines: bool = False) -> str:
+    """Cut a text to `limit` characters on a word boundary, with an ellipsis.
+
+    Runs of whitespace become one space; with `keep_lines` the line breaks stay (empty lines go), for texts
+    that are read as several lines, such as an engineer's note and its checklist.
+    """
+    if keep_lines:
+        text = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    else:
+        text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + "…"
+    cut = text[:limit]
+    boundary = max(cut.rfind(" "), cut.rfind("\n"))
+    return (cut[:boundary] if boundary > 0 else cut) + "…"
 
 
 async def where_of(uow: UnitOfWork, ticket: Ticket) -> str:

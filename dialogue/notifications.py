@@ -223,7 +223,7 @@ class Notifier:
                 uow,
                 ticket.contact_id,
                 Bot.CLIENT,
-                t(lang, "n_resolved", ref=ticket.ref, note=short(note, 1000)),
+                t(lang, "n_resolved", ref=ticket.ref, note=short(note, 1000, keep_lines=True)),
                 rating_buttons(ticket, lang),
                 prefer_channel=ticket.source_channel,
                 lang=lang,

@@ -73,6 +73,7 @@ async def test_the_whole_loop_from_question_to_rating(
     assert (
         "Заявка HD-1001 выполнена" in resolved and "Прочистил дренаж" in resolved and "от 1 до 5" in resolved
     )
+    assert "заменил фильтр\nЧек-лист: ✓ Очистить фильтры" in resolved  # the checklist on a line of its own
     got = await chat.press(ivan, "5")
     assert "Спасибо за оценку 5" in joined(got)
     assert "Клиент оценил HD-1001: 5 из 5." in joined(chat.new_texts(petrov))
