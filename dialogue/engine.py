@@ -200,7 +200,7 @@ class DialogueEngine:
                 if not await uow.inbound.first_time(inbound.dedup_key, now):
                     return []
                 state = await uow.conversations.load(state_key(inbound)) or {}
-                lang = state.get("lang") or lang
+                lang = await self._refusal_lang(uow, inbound, state) or lang
                 ticket = await self._ticket_named(uow, str(error)) if error else None
                 text = explain(error, lang, ticket) if error else t(lang, "error_generic")
                 out = Outgoing(self.signer)
@@ -218,6 +218,19 @@ class DialogueEngine:
         except Exception:
             log.exception("could not even answer inbound %s", inbound.dedup_key)
             return []
+
+    @staticmethod
+    async def _refusal_lang(uow: DialogueUnitOfWork, inbound: Inbound, state: dict[str, Any]) -> str | None:
+        """The language a turn would have spoken: as `_run` picks it, from the profile and the conversation."""
+        if inbound.bot is Bot.STAFF:
+            staff = await find_staff(uow, inbound)
+            return staff.member.lang if staff is not None else state.get("lang")
+        if state.get("lang"):
+            return str(state["lang"])
+        _, contact = await uow.accounts.find_with_contact(
+            str(inbound.channel), str(Bot.CLIENT), inbound.sender_id
+        )
+        return contact.lang if contact is not None else None
 
     @staticmethod
     async def _ticket_named(uow: DialogueUnitOfWork, text: str) -> Ticket | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dialogue.messages import Bot, Channel
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
@@ -210,6 +212,10 @@ async def test_status_of_someone_elses_ticket_is_not_found(
     chat: ChatDriver, ivan: Person, anna: Person
 ) -> None:
     await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    # The web chat sends no language: the refusal speaks the one of Anna's profile, as her other answers do.
+    web_anna = Person(Bot.CLIENT, anna.account, "Anna", "")
+    got = await chat.say(web_anna, "/status HD-1001")
+    assert "No ticket HD-1001 among yours" in joined(got)
     got = await chat.say(anna, "/status HD-1001")
     assert "No ticket HD-1001 among yours" in joined(got)
     got = await chat.say(ivan, "/status HD-1001")
@@ -380,7 +386,8 @@ async def test_an_engineer_cannot_message_someone_elses_client(
 
     # A genuine payload signed for Smirnov's own chat, for a job that is Petrov's.
     forged = PayloadSigner("test-secret").sign("staff", smirnov.account, "jb:m:1001")
-    await chat._send(smirnov, payload=forged)
+    # His Telegram app is in English, his profile says Russian: the refusal speaks Russian, as his other answers.
+    await chat._send(replace(smirnov, lang="en"), payload=forged)
     assert chat.new_texts(smirnov) == ["Не нашёл такой заявки среди ваших. Проверьте номер."]
     await chat.say(smirnov, "Здравствуйте, я к вам еду")
     assert chat.new_texts(ivan) == []  # nothing reached the client
