@@ -86,7 +86,10 @@ class ClientFlow:
         if stage == "relay":
             await self._relay(turn, person, text)
         elif stage == "intake":
-            await intake.on_text(turn, person, text)
+            # The description may name the equipment or the urgency: the form then skips those questions.
+            describing = turn.state.get("step") == "description"
+            meaning = (await self._understand(turn, person, text))[0] if describing else None
+            await intake.on_text(turn, person, text, meaning)
         elif stage == "rating_comment":
             await self._rating_comment(turn, person, text)
         elif stage == "reopen":
@@ -95,13 +98,17 @@ class ClientFlow:
             await self._free_text(turn, person, text)
 
     # --- free text: understand, then answer from the KB
-    async def _free_text(self, turn: Turn, person: ClientPerson, text: str) -> None:
+    async def _understand(
+        self, turn: Turn, person: ClientPerson, text: str
+    ) -> tuple[Understanding, Prefetched | None]:
+        """What NLU makes of the text: the prefetched result when it was made for it, else a parse now."""
         ready = turn.prefetched
         if isinstance(ready, Prefetched) and ready.fits(text, person.contact.client_id):
-            meaning = ready.meaning
-        else:
-            ready = None
-            meaning = await understand(self.nlu, text)
+            return ready.meaning, ready
+        return await understand(self.nlu, text), None
+
+    async def _free_text(self, turn: Turn, person: ClientPerson, text: str) -> None:
+        meaning, ready = await self._understand(turn, person, text)
         intent = meaning.intent
         if intent in SMALL_TALK and len(text.split()) <= SMALL_TALK_MAX_WORDS:
             turn.say(SMALL_TALK[intent])

@@ -29,13 +29,19 @@ def start(
     """Begin the form; what the first message already told us pre-fills it."""
     draft: dict[str, Any] = {"question": question or "", "attachments": []}
     if understanding is not None:
-        if understanding.category():
-            draft["category"] = understanding.category()
-        if understanding.priority():
-            draft["priority"] = understanding.priority()
+        _prefill(draft, understanding)
     turn.state["stage"] = "intake"
     turn.state["draft"] = draft
     return draft
+
+
+def _prefill(draft: dict[str, Any], understanding: Understanding) -> None:
+    """Fill what the client's words already tell (the category from the equipment, the priority from urgency
+    words), never over a field the client has chosen."""
+    if understanding.category() and not draft.get("category"):
+        draft["category"] = understanding.category()
+    if understanding.priority() and not draft.get("priority"):
+        draft["priority"] = understanding.priority()
 
 
 async def ask_next(turn: Turn, person: ClientPerson) -> None:
@@ -102,8 +108,10 @@ async def _summary(turn: Turn) -> None:
     )
 
 
-async def on_text(turn: Turn, person: ClientPerson, text: str) -> None:
-    """A typed answer to the current step."""
+async def on_text(
+    turn: Turn, person: ClientPerson, text: str, understanding: Understanding | None = None
+) -> None:
+    """A typed answer to the current step (`understanding`: what NLU made of the text, for the description)."""
     draft = turn.state["draft"]
     step = turn.state.get("step")
     if step == "description":
@@ -113,6 +121,8 @@ async def on_text(turn: Turn, person: ClientPerson, text: str) -> None:
         question = draft.get("question") or ""
         combined = f"{question}\n{text}" if question and question not in text else text
         draft["description"] = combined[:MAX_DESCRIPTION]
+        if understanding is not None:
+            _prefill(draft, understanding)
     elif step == "address":
         if len(text) < MIN_ADDRESS:
             turn.say("address_too_short", _cancel_row(turn))

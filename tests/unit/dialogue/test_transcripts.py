@@ -513,3 +513,35 @@ async def test_an_engineer_off_shift_gets_no_offers(chat: ChatDriver, ivan: Pers
     assert await chat.say(petrov, "/shift on") == ["Готово: вы на смене."]
     got = await chat.say(Person(Bot.STAFF, "s-sokolova", "О"), "/shift off")
     assert "/jobs" in got[0]  # supervisors have no shift command
+
+
+class EquipmentNlu:
+    """Finds the equipment and urgency words of the project's lookups, as the embedded model's lookups do."""
+
+    WORDS = {"air conditioner": "equipment", "кондиционер": "equipment", "urgently": "urgency"}
+
+    async def parse(self, text: str) -> dict[str, object]:
+        entities = []
+        for word, entity in self.WORDS.items():
+            start = text.lower().find(word)
+            if start >= 0:
+                value = "high" if entity == "urgency" else word
+                entities.append({"entity": entity, "value": value, "start": start, "end": start + len(word)})
+        return {"text": text, "intent": {"name": "report_problem", "confidence": 0.9}, "entities": entities}
+
+
+async def test_the_description_fills_what_it_already_says(uows, kb, clock) -> None:
+    from dialogue.engine import DialogueEngine
+    from dialogue.payloads import PayloadSigner
+
+    engine = DialogueEngine(uows, PayloadSigner("test-secret"), kb=kb, nlu=EquipmentNlu(), clock=clock)
+    chat = ChatDriver(engine.handle)
+    anna = Person(Bot.CLIENT, "acme-anna", "Anna", "en")
+    got = await chat.say(anna, "/new")
+    assert "Describe the problem" in joined(got)
+    got = await chat.say(anna, "The air conditioner in warehouse 2 leaks, please come urgently")
+    # Neither "What is it about?" nor "How urgent?": the equipment and the urgency were in the description.
+    assert "Where do you need help?" in joined(got)
+    got = await chat.press(anna, "Warehouse 1")
+    summary = joined(got)
+    assert "Air conditioning" in summary and "Urgent, today" in summary
