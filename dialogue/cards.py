@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dialogue.outgoing import ButtonSpec
+from dialogue.reason_texts import say_reasons
 from dialogue.texts import category_name, priority_name, status_name, t
 from ticket_core.enums import TicketStatus
 from ticket_core.model import Ticket
@@ -75,7 +76,7 @@ async def offer_card(
         category=category_name(lang, ticket.category),
         description=short(ticket.description, MAX_DESCRIPTION_IN_CARD),
         photos=t(lang, "summary_photos", n=photos) if photos else "",
-        why=", ".join(reasons) or "-",
+        why=say_reasons(reasons, lang),
     )
     text += await badge_line(uow, ticket, lang, now)
     buttons = [

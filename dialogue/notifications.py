@@ -15,6 +15,7 @@ from dialogue import escalation, sla_alerts
 from dialogue.cards import offer_card, rating_buttons, short
 from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
+from dialogue.reason_texts import say_reason
 from dialogue.staff_group import StaffGroup, StaffGroupPoster
 from dialogue.texts import category_name, priority_name, t
 from ticket_core import events as ev
@@ -210,7 +211,7 @@ class Notifier:
                     ref=ticket.ref,
                     category=category_name(lang, ticket.category),
                     priority=priority_name(lang, ticket.priority),
-                    reason=reason,
+                    reason=say_reason(reason, lang),
                 ),
                 lang=lang,
             )

@@ -26,6 +26,7 @@ from dialogue.identity import StaffPerson
 from dialogue.messages import Bot, Channel, Inbound, ThreadOp
 from dialogue.outgoing import Outgoing
 from dialogue.ports import TicketThreadStore
+from dialogue.reason_texts import say_reason, say_reasons
 from dialogue.texts import category_name, priority_name, translate
 from dialogue.turn import Turn
 from ticket_core import events as ev
@@ -223,9 +224,11 @@ class StaffGroupPoster:
 
         match event:
             case ev.TicketOffered():
-                return tr(lang, "offered", name=await name(event.engineer_id), why=", ".join(event.reasons))
+                return tr(
+                    lang, "offered", name=await name(event.engineer_id), why=say_reasons(event.reasons, lang)
+                )
             case ev.NoEngineerAvailable():
-                return tr(lang, "no_engineer", reason=event.reason)
+                return tr(lang, "no_engineer", reason=say_reason(event.reason, lang))
             case ev.OfferAccepted():
                 return tr(lang, "accepted", name=await name(event.engineer_id))
             case ev.OfferDeclined():

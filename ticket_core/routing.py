@@ -23,6 +23,7 @@ from enum import StrEnum
 
 from ticket_core.enums import Priority, Role
 from ticket_core.model import Contract, StaffMember
+from ticket_core.reasons import Reason
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -110,35 +111,35 @@ def rank_candidates(
             continue
         load = loads.get(eng.id, 0)
         score = W_SKILL
-        reasons = [f"skill: {job.category}"]
+        reasons: list[str] = [Reason("skill", category=job.category)]
         distance = None
         if None not in (job.lat, job.lon, eng.home_lat, eng.home_lon):
             distance = haversine_km(job.lat, job.lon, eng.home_lat, eng.home_lon)  # type: ignore[arg-type]
             score -= min(MAX_DISTANCE_PENALTY, distance * KM_PENALTY)
-            reasons.append(f"{distance:.1f} km from site")
+            reasons.append(Reason("distance", km=distance))
         score -= load * LOAD_PENALTY
-        reasons.append(f"load {load}/{eng.max_parallel_jobs}")
+        reasons.append(Reason("load", load=load, limit=eng.max_parallel_jobs))
         if eng.id in preferred:
             score += W_PREFERRED
-            reasons.append("preferred by contract")
+            reasons.append(Reason("contract"))
         if job.priority is Priority.P1 and eng.level > 1:
             score += P1_LEVEL_BONUS * (eng.level - 1)
-            reasons.append(f"level L{eng.level} for a P1 job")
+            reasons.append(Reason("level_p1", level=eng.level))
         elif job.min_level > 1:
-            reasons.append(f"level L{eng.level} (L{job.min_level}+ required)")
+            reasons.append(Reason("level", level=eng.level, required=job.min_level))
         if job.region and eng.regions:
-            reasons.append(f"covers region {job.region}")
+            reasons.append(Reason("region", region=job.region))
         candidate = Candidate(eng.id, eng.name, round(score, 3), reasons, distance)
         if now is not None and eng.working_hours is not None:
             if not eng.working_hours.is_open(now, eng.timezone):
                 off_hours.append(candidate)
                 continue
-            reasons.append("in working hours")
+            reasons.append(Reason("in_hours"))
         in_hours.append(candidate)
     if off_hours:
         if job.priority is Priority.P1 and not in_hours:
             for candidate in off_hours:
-                candidate.reasons.append("off hours: P1 and nobody in working hours is free")
+                candidate.reasons.append(Reason("off_hours_p1"))
             in_hours = off_hours
         else:
             count[Skip.HOURS] = count.get(Skip.HOURS, 0) + len(off_hours)
@@ -163,20 +164,30 @@ def _filter(job: JobFacts, eng: StaffMember, loads: Mapping[str, int], excluded:
     return None
 
 
-def explain_nobody(job: JobFacts, skipped: Mapping[Skip, int]) -> str:
-    """Say why nobody could be offered a job, for supervisors and the audit log."""
+def nobody_reasons(job: JobFacts, skipped: Mapping[Skip, int]) -> list[Reason]:
+    """Why nobody could be offered a job, one reason per kind of engineer left out (supervisors, audit)."""
+    codes = {
+        Skip.HOURS: "skipped_hours",
+        Skip.BUSY: "skipped_busy",
+        Skip.OFF_SHIFT: "skipped_off_shift",
+    }
     parts = []
     for why in (Skip.LEVEL, Skip.REGION, Skip.HOURS, Skip.BUSY, Skip.OFF_SHIFT):
         n = skipped.get(why, 0)
         if not n:
             continue
         if why is Skip.LEVEL:
-            parts.append(f"{n} below the required level L{job.min_level}")
+            parts.append(Reason("skipped_level", n=n, level=job.min_level))
         elif why is Skip.REGION:
-            parts.append(f"{n} outside region {job.region}")
+            parts.append(Reason("skipped_region", n=n, region=job.region))
         else:
-            parts.append(f"{n} {why}")
-    return "; ".join(parts)
+            parts.append(Reason(codes[why], n=n))
+    return parts
+
+
+def explain_nobody(job: JobFacts, skipped: Mapping[Skip, int]) -> str:
+    """Say why nobody could be offered a job, as one English line."""
+    return "; ".join(nobody_reasons(job, skipped))
 
 
 class Strategy(StrEnum):
@@ -234,6 +245,6 @@ def choose(
             pick = never[0]
         else:
             pick = min(ranked, key=lambda c: (seen[c.engineer_id], -c.score, c.engineer_id))
-        pick.reasons.append("round-robin turn")
+        pick.reasons.append(Reason("round_robin"))
         return [pick]
     return ranked[:1]

@@ -113,7 +113,7 @@ async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[
     await reply(api, c, CLIENT_USER, "Заявка HD-1001 оформлена")
 
     offer = await reply(api, s, ENGINEER_USER, "Новая заявка HD-1001")
-    assert "skill: printers" in (offer.plain_text or "")
+    assert "навык: Принтеры и МФУ" in (offer.plain_text or "")
     api.push_callback(ENGINEER_USER, ENGINEER_USER, button(offer, "Принять"), lang="ru", token=s)
     accepted = await reply(api, s, ENGINEER_USER, "Вы приняли HD-1001")
     await reply(api, c, CLIENT_USER, "Инженер Алексей Смирнов принял вашу заявку HD-1001")

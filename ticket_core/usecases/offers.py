@@ -17,13 +17,14 @@ from ticket_core.events import (
 )
 from ticket_core.model import Actor, Offer, Ticket
 from ticket_core.ports import UnitOfWork
+from ticket_core.reasons import Reason
 from ticket_core.routing import (
     Candidate,
     JobFacts,
     Skip,
     Strategy,
     choose,
-    explain_nobody,
+    nobody_reasons,
     rank_candidates,
 )
 from ticket_core.transitions import Action
@@ -84,14 +85,10 @@ async def offer_ticket(
         if ticket.status is TicketStatus.OFFERED:
             apply(ticket, Action.RETURN_TO_QUEUE, Actor.system(), now)
             await save(uow, ticket)
-        reason = (
-            "no engineer with this skill is free"
-            if not tried
-            else "every suitable engineer declined or did not answer"
-        )
-        detail = explain_nobody(job, skipped)
-        if detail:
-            reason = f"{reason} ({detail})"
+        reason = Reason("all_declined" if tried else "none_free")
+        parts = nobody_reasons(job, skipped)
+        if parts:
+            reason = Reason("with_detail", reason=reason, detail="; ".join(parts), parts=parts)
         uow.record(NoEngineerAvailable(ticket_id=ticket.id, actor=actor, at=now, reason=reason))
         return []
     apply(ticket, Action.OFFER, actor, now)
@@ -107,7 +104,7 @@ async def offer_ticket(
             score=candidate.score,
         )
         await uow.offers.add(offer)
-        reasons = [*candidate.reasons, f"strategy {strategy}"]
+        reasons = [*candidate.reasons, Reason("strategy", strategy=str(strategy))]
         uow.record(
             TicketOffered(
                 ticket_id=ticket.id,

@@ -14,6 +14,7 @@ from ticket_core.errors import Forbidden, InvalidTransition, NotFound, Validatio
 from ticket_core.events import TicketOffered
 from ticket_core.model import Actor, Offer, Ticket
 from ticket_core.ports import UnitOfWork
+from ticket_core.reasons import Reason
 from ticket_core.sla.clock import SlaKind, SlaState
 from ticket_core.sla.config import DEFAULT_CONFIG, SlaConfig
 from ticket_core.sla.escalation import AlertKey, EscalationRule, next_alert_at
@@ -376,7 +377,7 @@ async def reassign(
                 at=now,
                 engineer_id=target.id,
                 offer_id=offer.id,
-                reasons=[f"chosen by {who}"],
+                reasons=[Reason("chosen_by", name=who)],
             )
         )
     return ticket

@@ -37,7 +37,7 @@ async def test_an_l1_engineer_escalates_to_l2_and_the_client_is_told(
     ticket = only_ticket(uows)
     assert ticket.min_level == 2 and ticket.assignee_id is None and ticket.status is TicketStatus.OFFERED
     offer = joined(chat.new_texts(smirnov))
-    assert "Новая заявка HD-1001" in offer and "level L2 (L2+ required)" in offer
+    assert "Новая заявка HD-1001" in offer and "уровень L2 (нужен L2+)" in offer
     assert chat.new_texts(anna) == [
         "Request HD-1001 needs a more senior specialist, who will take over. We will tell you when the "
         "engineer accepts it."
@@ -64,7 +64,7 @@ async def test_an_l1_engineer_escalates_to_l2_and_the_client_is_told(
     got = await chat.say(smirnov, "Нужна замена платы, это к L3")
     assert got == ["HD-1001 эскалирована на L3; её предложат инженерам этого уровня и выше."]
     alert = joined(chat.new_texts(sokolova))
-    assert "HD-1001" in alert and "below the required level L3" in alert
+    assert "HD-1001" in alert and "1 ниже уровня L3" in alert  # the reason in the supervisor's language
 
 
 async def test_an_l3_engineer_cannot_escalate(

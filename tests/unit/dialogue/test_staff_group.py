@@ -91,7 +91,7 @@ async def test_forum_topic_per_ticket_with_notes_client_messages_and_status(
     assert create.thread_title == "HD-1001 · ACME Logistics · Принтеры и МФУ"
     assert card.thread_op is None and card.thread_of == ticket.id and card.thread_id is None
     assert card.text.startswith("🆕 HD-1001 · Обычная") and "The printer prints blank pages" in card.text
-    assert offered.text.startswith("📨 Предложена: Алексей Смирнов (skill: printers")
+    assert offered.text.startswith("📨 Предложена: Алексей Смирнов (навык: Принтеры и МФУ")
     thread = uows.state.threads[ticket.id]
     assert (thread.forum, thread.state, thread.thread_id) == (True, ThreadState.OPENING, None)
 

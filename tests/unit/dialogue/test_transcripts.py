@@ -40,7 +40,7 @@ async def test_the_whole_loop_from_question_to_rating(
 
     card = joined(chat.new_texts(petrov))
     assert "Новая заявка HD-1001" in card and "Кафе «Ромашка»" in card and "openstreetmap" in card
-    assert "skill: hvac" in card and "km from site" in card
+    assert "навык: Кондиционеры и вентиляция" in card and "км до объекта" in card
 
     got = await chat.press(petrov, "Принять")
     assert "Вы приняли HD-1001" in joined(got)

@@ -1,0 +1,59 @@
+"""Routing reasons (`ticket_core.reasons.Reason`) in the reader's language, for offer cards and supervisors."""
+
+from __future__ import annotations
+
+from dialogue.texts import category_name, translate
+from ticket_core.reasons import ENGLISH, Reason
+
+RUSSIAN: dict[str, str] = {
+    "skill": "навык: {category}",
+    "distance": "{km:.1f} км до объекта",
+    "load": "загрузка {load}/{limit}",
+    "contract": "предпочтён по договору",
+    "level_p1": "уровень L{level} для заявки P1",
+    "level": "уровень L{level} (нужен L{required}+)",
+    "region": "обслуживает регион {region}",
+    "in_hours": "в рабочее время",
+    "off_hours_p1": "вне рабочего времени: заявка P1, а в рабочее время свободных нет",
+    "round_robin": "по очереди",
+    "strategy": "способ: {strategy}",
+    "chosen_by": "выбрал(а) {name}",
+    "none_free": "нет свободного инженера с этим навыком",
+    "all_declined": "все подходящие инженеры отказались или не ответили",
+    "skipped_level": "{n} ниже уровня L{level}",
+    "skipped_region": "{n} вне региона {region}",
+    "skipped_hours": "{n} вне рабочего времени",
+    "skipped_busy": "{n} на пределе заявок",
+    "skipped_off_shift": "{n} не на смене",
+    "with_detail": "{reason} ({detail})",
+}
+"""The Russian text of every reason code of `ticket_core.reasons.ENGLISH`."""
+
+CATALOGUE = {code: (RUSSIAN[code], english) for code, english in ENGLISH.items()}
+
+STRATEGIES = {
+    "best-match": ("лучший кандидат", "best-match"),
+    "round-robin": ("по очереди", "round-robin"),
+    "broadcast": ("всем сразу", "broadcast"),
+}
+
+
+def say_reason(reason: str, lang: str) -> str:
+    """One reason in `lang`; a plain text (one that came back from storage) is shown as it is."""
+    if not isinstance(reason, Reason):
+        return reason
+    values = dict(reason.values)
+    if reason.code == "skill":
+        values["category"] = category_name(lang, str(values["category"]))
+    elif reason.code == "strategy":
+        name = str(values["strategy"])
+        values["strategy"] = translate(STRATEGIES, lang, name) if name in STRATEGIES else name
+    elif reason.code == "with_detail":
+        values["reason"] = say_reason(values["reason"], lang)
+        values["detail"] = "; ".join(say_reason(part, lang) for part in values.get("parts", ()))
+    return translate(CATALOGUE, lang, reason.code, **values)
+
+
+def say_reasons(reasons: list[str], lang: str) -> str:
+    """Several reasons in `lang`, comma-separated; "-" when there are none."""
+    return ", ".join(say_reason(r, lang) for r in reasons) or "-"
