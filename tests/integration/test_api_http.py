@@ -280,7 +280,9 @@ async def test_every_auth_failure_mode(api: Api) -> None:
 
 
 async def test_rate_limit_answers_429_with_retry_after(api: Api) -> None:
-    api.app[API_CONTEXT].limiter = RateLimiter(rate=1.0, burst=3)
+    # The limiter's clock moves only by hand: a slow machine cannot refill a token between the calls.
+    now = [1000.0]
+    api.app[API_CONTEXT].limiter = RateLimiter(rate=1.0, burst=3, clock=lambda: now[0])
     token = await api.token("busy", "directory:read")
     other = await api.token("calm", "directory:read")
     statuses = [(await api.call("GET", "/api/engineers", token))[0] for _ in range(4)]
@@ -289,7 +291,7 @@ async def test_rate_limit_answers_429_with_retry_after(api: Api) -> None:
     assert status == 429 and body["error"]["code"] == "rate_limited"
     assert int(headers["Retry-After"]) >= 1
     assert (await api.call("GET", "/api/engineers", other))[0] == 200  # per token
-    await asyncio.sleep(1.1)
+    now[0] += 1.1
     assert (await api.call("GET", "/api/engineers", token))[0] == 200
 
 
