@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from dialogue import client_intake as intake
 from dialogue.cards import short
 from dialogue.identity import ClientPerson, share_phone
-from dialogue.messages import Channel
+from dialogue.messages import Channel, split_command
 from dialogue.prefetch import KB_RESULTS, Prefetched
 from dialogue.texts import SUPPORTED, norm_lang, status_name
 from dialogue.turn import Turn
@@ -330,8 +330,7 @@ class ClientFlow:
 
     # --- commands
     async def _command(self, turn: Turn, person: ClientPerson, text: str) -> None:
-        command, _, arg = text.partition(" ")
-        command = command.split("@", 1)[0].lower()
+        command, arg = split_command(text)
         arg = arg.strip()
         if command == "/start":
             turn.say("welcome", name=person.contact.name)

@@ -18,7 +18,7 @@ from typing import Any
 from dialogue.client_flow import ClientFlow, KnowledgeSource
 from dialogue.errors import explain
 from dialogue.identity import find_staff, resolve_client, resolve_staff
-from dialogue.messages import Bot, Inbound, Outbound
+from dialogue.messages import Bot, Inbound, Outbound, split_command
 from dialogue.notifications import Notifier
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
@@ -119,11 +119,10 @@ class DialogueEngine:
         return await prefetch(self.client_flow.nlu, self.client_flow.kb, text, client_id, stage)
 
     async def _prefetch_report(self, inbound: Inbound, now: datetime) -> PreparedReport | None:
-        text = (inbound.text or "").strip()
-        command, _, args = text.partition(" ")
         if inbound.payload or inbound.media or inbound.location is not None:
             return None
-        if command.split("@", 1)[0].lower() != "/report":
+        command, args = split_command((inbound.text or "").strip())
+        if command != "/report":
             return None
         if self.group_flow is not None and self.group_flow.group.is_group(inbound):
             return None  # the staff group's threads have no /report

@@ -93,6 +93,16 @@ class Inbound:
         return asdict(self)
 
 
+def split_command(text: str) -> tuple[str, str]:
+    """A chat command and the rest of its text: "/Report@HelpdeskBot 30" gives ("/report", "30").
+
+    The command is lower-cased and without the bot's @name (Telegram adds it in groups); the rest is what
+    follows the first space, as typed.
+    """
+    head, _, rest = text.partition(" ")
+    return head.split("@", 1)[0].lower(), rest
+
+
 class ThreadOp(StrEnum):
     """A change to a ticket's thread in a staff group that an `Outbound` asks the channel to make."""
 

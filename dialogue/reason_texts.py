@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dialogue.texts import category_name, translate
-from ticket_core.reasons import ENGLISH, Reason
+from ticket_core.reasons import DETAIL_SEPARATOR, ENGLISH, Reason
 
 RUSSIAN: dict[str, str] = {
     "skill": "навык: {category}",
@@ -50,7 +50,7 @@ def say_reason(reason: str, lang: str) -> str:
         values["strategy"] = translate(STRATEGIES, lang, name) if name in STRATEGIES else name
     elif reason.code == "with_detail":
         values["reason"] = say_reason(values["reason"], lang)
-        values["detail"] = "; ".join(say_reason(part, lang) for part in values.get("parts", ()))
+        values["detail"] = DETAIL_SEPARATOR.join(say_reason(part, lang) for part in values.get("parts", ()))
     return translate(CATALOGUE, lang, reason.code, **values)
 
 

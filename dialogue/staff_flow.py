@@ -8,6 +8,7 @@ from dialogue import escalation, kb_admin, profile, sla_alerts
 from dialogue.cards import job_buttons, job_card, short
 from dialogue.checklists import Checklists
 from dialogue.identity import StaffPerson, link_staff
+from dialogue.messages import split_command
 from dialogue.report_command import ReportCommand
 from dialogue.texts import status_name
 from dialogue.turn import Turn
@@ -68,13 +69,13 @@ class StaffFlow:
         await self._answer(turn, person, text)
 
     async def _command(self, turn: Turn, person: StaffPerson, text: str) -> None:
-        command = text.partition(" ")[0].split("@", 1)[0].lower()
+        command, args = split_command(text)
         if command == "/start":
             turn.say("staff_welcome", name=person.member.name)
         elif command == "/jobs":
             await self._jobs(turn, person)
         elif command == "/shift" and person.actor.role is Role.ENGINEER:
-            arg = text.partition(" ")[2].strip().lower()
+            arg = args.strip().lower()
             if arg not in ("on", "off"):
                 turn.say("shift_usage", state=turn.tr("shift_on" if person.member.on_shift else "shift_off"))
                 return
@@ -85,11 +86,11 @@ class StaffFlow:
         elif command == "/profile":
             profile.show(turn, person)
         elif command == "/level" and person.actor.role in SUPERVISOR_ROLES:
-            await escalation.on_level_command(turn, person, text.partition(" ")[2])
+            await escalation.on_level_command(turn, person, args)
         elif command == "/kb":
-            await kb_admin.on_command(turn, person, text.partition(" ")[2])
+            await kb_admin.on_command(turn, person, args)
         elif command == "/report":
-            await self.reports.on_command(turn, person, text.partition(" ")[2])
+            await self.reports.on_command(turn, person, args)
         else:
             turn.say("staff_help")
 

@@ -23,7 +23,7 @@ from typing import Any, cast
 from dialogue import sla_alerts
 from dialogue.cards import client_name, short, where_of
 from dialogue.identity import StaffPerson
-from dialogue.messages import Bot, Channel, Inbound, ThreadOp
+from dialogue.messages import Bot, Channel, Inbound, ThreadOp, split_command
 from dialogue.outgoing import Outgoing
 from dialogue.ports import TicketThreadStore
 from dialogue.reason_texts import say_reason, say_reasons
@@ -357,7 +357,7 @@ def _client_text(text: str) -> str | None:
     """The text for the client when the message is marked for them ("!text", "/client text"), else None."""
     if text.startswith("!"):
         return text[1:].strip()
-    head, _, rest = text.partition(" ")
-    if head.split("@", 1)[0].lower() == "/client":
+    command, rest = split_command(text)
+    if command == "/client":
         return rest.strip()
     return None

@@ -29,10 +29,12 @@ ENGLISH: dict[str, str] = {
     "skipped_hours": "{n} outside working hours",
     "skipped_busy": "{n} at job limit",
     "skipped_off_shift": "{n} off shift",
-    # `parts`: the detail's reasons, joined by "; " in `detail`.
-    "with_detail": "{reason} ({detail})",
+    "with_detail": "{reason} ({detail})",  # made by `with_detail`
 }
 """The English text of every reason code; `{...}` are its values."""
+
+DETAIL_SEPARATOR = "; "
+"""Between the reasons of a detail, and of `routing.explain_nobody`."""
 
 
 class Reason(str):
@@ -59,3 +61,11 @@ class Reason(str):
 
 def _rebuild(code: str, values: dict[str, Any]) -> Reason:
     return Reason(code, **values)
+
+
+def with_detail(reason: Reason, parts: list[Reason]) -> Reason:
+    """`reason`, followed by the reasons that explain it in brackets ("…declined (2 off shift; 1 at job limit)").
+
+    The parts stay in the values, so that a chat can say each in its own language.
+    """
+    return Reason("with_detail", reason=reason, detail=DETAIL_SEPARATOR.join(parts), parts=parts)

@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from ticket_core.enums import Priority, Role
 from ticket_core.model import Contract, StaffMember
-from ticket_core.reasons import Reason
+from ticket_core.reasons import DETAIL_SEPARATOR, Reason
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -187,7 +187,7 @@ def nobody_reasons(job: JobFacts, skipped: Mapping[Skip, int]) -> list[Reason]:
 
 def explain_nobody(job: JobFacts, skipped: Mapping[Skip, int]) -> str:
     """Say why nobody could be offered a job, as one English line."""
-    return "; ".join(nobody_reasons(job, skipped))
+    return DETAIL_SEPARATOR.join(nobody_reasons(job, skipped))
 
 
 class Strategy(StrEnum):

@@ -17,7 +17,7 @@ from ticket_core.events import (
 )
 from ticket_core.model import Actor, Offer, Ticket
 from ticket_core.ports import UnitOfWork
-from ticket_core.reasons import Reason
+from ticket_core.reasons import Reason, with_detail
 from ticket_core.routing import (
     Candidate,
     JobFacts,
@@ -88,7 +88,7 @@ async def offer_ticket(
         reason = Reason("all_declined" if tried else "none_free")
         parts = nobody_reasons(job, skipped)
         if parts:
-            reason = Reason("with_detail", reason=reason, detail="; ".join(parts), parts=parts)
+            reason = with_detail(reason, parts)
         uow.record(NoEngineerAvailable(ticket_id=ticket.id, actor=actor, at=now, reason=reason))
         return []
     apply(ticket, Action.OFFER, actor, now)

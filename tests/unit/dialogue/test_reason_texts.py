@@ -11,7 +11,7 @@ from dialogue.reason_texts import RUSSIAN, say_reason, say_reasons
 from ticket_core.enums import Priority
 from ticket_core.events import NoEngineerAvailable, TicketOffered
 from ticket_core.model import Actor
-from ticket_core.reasons import ENGLISH, Reason
+from ticket_core.reasons import ENGLISH, Reason, with_detail
 from ticket_core.routing import JobFacts, Skip, explain_nobody, nobody_reasons
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -67,7 +67,7 @@ def test_why_nobody_was_offered_a_job() -> None:
     assert explain_nobody(job, {Skip.LEVEL: 2, Skip.OFF_SHIFT: 1, Skip.REGION: 4}) == (
         "2 below the required level L3; 4 outside region SPB; 1 off shift"
     )
-    reason = Reason("with_detail", reason=Reason("all_declined"), detail="; ".join(parts), parts=parts)
+    reason = with_detail(Reason("all_declined"), parts)
     assert reason == (
         "every suitable engineer declined or did not answer "
         "(2 below the required level L3; 4 outside region SPB; 1 off shift)"
