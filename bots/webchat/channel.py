@@ -3,6 +3,10 @@
 A page posts what a person types to `/webchat/api/{bot}/send`; the channel turns it into an `Inbound` and
 awaits the app's `on_inbound`. Replies come back through `send(out)`, which appends them to the chat's
 history and wakes the page's long poll on `/webchat/api/{bot}/messages`.
+
+Which chat a request speaks for depends on the mode. In widget mode (the default) it is never taken from the
+request: a visitor's chat comes from a signed session cookie, a staff member's from the app's login, and
+anonymous visitors are rate-limited. Demo mode keeps the identity picker, where the page names the chat.
 """
 
 from __future__ import annotations
@@ -12,15 +16,30 @@ import contextlib
 import json
 import logging
 import math
+import secrets
+import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from bots.ratelimit import Rate, RateLimiter
+from bots.webchat.access import (
+    VISITOR_COOKIE,
+    VISITOR_MAX_AGE_S,
+    Signer,
+    StaffIdentity,
+    StaffLogin,
+    VisitorLimits,
+    client_address,
+    new_visitor,
+    visitor_chat_id,
+)
 from bots.webchat.history import MemoryWebChatHistory, WebChatHistory
-from bots.webchat.pages import API_PATH, STATIC, STATIC_PATH, render_pages
+from bots.webchat.pages import API_PATH, STATIC, STATIC_PATH, ChatPages
 from bots.webchat.render import FILES_PATH, bot_message, user_message
 from bots.webchat.requests import BadRequest, SendRequest, parse_bot, parse_id, parse_send
 from bots.webchat.signals import ChatSignals, KeyedLocks
@@ -36,6 +55,38 @@ MAX_JSON_BYTES = 64 * 1024
 MAX_FORM_FIELD_BYTES = 8 * 1024
 POLL_LIMIT = 100
 SEEN_KEYS = 10_000
+TOO_FAST = "you are sending messages too fast: wait {s} s and send again"
+TOO_MANY_POLLS = "too many requests from this chat: wait {s} s"
+
+
+class Refused(Exception):
+    """A request the channel answers with an error before doing anything (401, 403, 429, 503).
+
+    Args:
+        status: the HTTP status.
+        message: what is wrong and what to do, for the person.
+        retry_after_s: for a 429, the seconds until the limit allows the request again.
+    """
+
+    def __init__(self, status: int, message: str, retry_after_s: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after_s = retry_after_s
+
+    def response(self) -> web.Response:
+        """Return the JSON error answer."""
+        resp = _error(self.status, str(self))
+        if self.retry_after_s is not None:
+            resp.headers["Retry-After"] = str(self.retry_after_s)
+        return resp
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """The chat a widget request speaks for; `visitor` is set for an anonymous visitor (who is limited)."""
+
+    chat_id: str
+    visitor: str | None = None
 
 
 class WebChatChannel:
@@ -44,7 +95,17 @@ class WebChatChannel:
     Args:
         on_inbound: the app's handler; awaited once per message a page sends.
         history: where messages are kept; in this process's memory by default.
-        identities: who a person may chat as, per bot (`[{"id", "label"}]`), for the pages' picker.
+        identities: who a person may chat as, per bot (`[{"id", "label"}]`), for the demo pages' picker.
+        demo: serve the identity picker and take the chat id from the request (anyone who reaches the port
+            can chat as anyone: only for a demo on 127.0.0.1 and for tests). Off: widget mode.
+        secret_key: signs visitor sessions (the app's SECRET_KEY); a random key of this process when None,
+            so sessions end at a restart and are not shared with other processes.
+        staff_login: who is signed in behind a staff chat request (widget mode); without it nobody is.
+        login_url: where the staff page sends someone who is not signed in.
+        secure_cookie: set the Secure flag on the visitor cookie (the app is served over https).
+        limits: what an anonymous visitor may do per minute (widget mode).
+        limiter: the rate limiter the limits are kept in (injectable for tests).
+        clock: wall-clock seconds, for session stamps (injectable for tests).
         upload_dir: folder for attached photos.
         max_upload_bytes: the largest photo accepted.
         poll_timeout_s: how long a long poll waits for something new before it answers empty.
@@ -59,6 +120,14 @@ class WebChatChannel:
         history: WebChatHistory | None = None,
         identities: Identities | None = None,
         *,
+        demo: bool = False,
+        secret_key: str | bytes | None = None,
+        staff_login: StaffLogin | None = None,
+        login_url: str = "/admin/login",
+        secure_cookie: bool = False,
+        limits: VisitorLimits | None = None,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], float] = time.time,
         upload_dir: Path | str = Path("var") / "webchat-uploads",
         max_upload_bytes: int = 10 * 1024 * 1024,
         poll_timeout_s: float = 25.0,
@@ -67,11 +136,19 @@ class WebChatChannel:
         self.on_inbound = on_inbound
         self.history: WebChatHistory = history if history is not None else MemoryWebChatHistory()
         self.identities = identities
+        self.demo = demo
+        self.staff_login = staff_login
+        self.login_url = login_url
+        self.secure_cookie = secure_cookie
+        self.limits = limits if limits is not None else VisitorLimits()
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        self._clock = clock
+        self._visitors = Signer(secret_key if secret_key is not None else secrets.token_bytes(32), "visitor")
         self.uploads = UploadStore(Path(upload_dir), max_upload_bytes)
         self.poll_timeout_s = poll_timeout_s
         self.recheck_s = recheck_s
         self.signals = ChatSignals()
-        self._pages = render_pages(poll_timeout_s, max_upload_bytes)
+        self.pages = ChatPages(poll_timeout_s, max_upload_bytes)
         # Keys whose echo is already in the history: a page resending after a lost answer must not
         # show the message twice. The engine still sees the resend and drops it by dedup_key.
         self._echoed: OrderedDict[str, None] = OrderedDict()
@@ -89,7 +166,9 @@ class WebChatChannel:
         app.router.add_post(API_PATH + "{bot}/send", self._send)
         app.router.add_post(API_PATH + "{bot}/upload", self._upload)
         app.router.add_get(API_PATH + "{bot}/messages", self._messages)
-        app.router.add_get(API_PATH + "{bot}/identities", self._identities)
+        if self.demo:
+            # The picker's list of people exists only in the demo: in widget mode nobody picks who they are.
+            app.router.add_get(API_PATH + "{bot}/identities", self._identities)
         app.on_shutdown.append(self._on_shutdown)
 
     # -- sending side (the delivery loop calls this) ---------------------------------------------------
@@ -112,10 +191,119 @@ class WebChatChannel:
     # -- pages -----------------------------------------------------------------------------------------
 
     async def _client_page(self, request: web.Request) -> web.Response:
-        return web.Response(text=self._pages[Bot.CLIENT], content_type="text/html")
+        if self.demo:
+            return _html(self.pages.demo(Bot.CLIENT))
+        visitor = self._visitor(request)
+        if visitor is None:
+            # A new session is the only thing a script can mint without limit, and each may become a
+            # client row once it writes: give out only so many per address.
+            wait = await self._spend(
+                ("session", client_address(request)), self.limits.new_sessions_per_address
+            )
+            if wait:
+                resp = _html(self.pages.render(Bot.CLIENT, blocked_s=wait), status=429)
+                resp.headers["Retry-After"] = str(wait)
+                return resp
+            visitor = new_visitor()
+        resp = _html(self.pages.render(Bot.CLIENT, chat_id=visitor_chat_id(visitor)))
+        # Signed again on every visit, so a visitor keeps their chat for 30 days after their last visit.
+        resp.set_cookie(
+            VISITOR_COOKIE,
+            self._visitors.sign(visitor, self._clock()),
+            max_age=VISITOR_MAX_AGE_S,
+            path="/",
+            httponly=True,
+            samesite="Lax",
+            secure=self.secure_cookie,
+        )
+        return resp
 
-    async def _staff_page(self, request: web.Request) -> web.Response:
-        return web.Response(text=self._pages[Bot.STAFF], content_type="text/html")
+    async def _staff_page(self, request: web.Request) -> web.StreamResponse:
+        if self.demo:
+            return _html(self.pages.demo(Bot.STAFF))
+        try:
+            who = await self._staff(request)
+        except Refused as e:
+            return web.Response(status=e.status, text=str(e), content_type="text/plain")
+        if who is None:
+            raise web.HTTPSeeOther(self.login_url)
+        return _html(
+            self.pages.render(Bot.STAFF, chat_id=who.chat_id, who=who.label, login_url=self.login_url)
+        )
+
+    # -- who a request speaks for ----------------------------------------------------------------------
+
+    def _visitor(self, request: web.Request) -> str | None:
+        """The visitor id of the request's session cookie, when it is ours and not too old."""
+        return self._visitors.unsign(request.cookies.get(VISITOR_COOKIE), self._clock(), VISITOR_MAX_AGE_S)
+
+    async def _staff(self, request: web.Request) -> StaffIdentity | None:
+        if self.staff_login is None:
+            return None
+        try:
+            return await self.staff_login(request)
+        except Exception:
+            log.exception("checking the staff login of a web chat request failed")
+            raise Refused(
+                503, "your login cannot be checked right now; reload the page in a moment"
+            ) from None
+
+    async def _speaker(self, request: web.Request, bot: Bot) -> Speaker | None:
+        """Who a widget request speaks for; None in demo mode, where the request names its chat.
+
+        Raises:
+            Refused: (401) no session or login.
+        """
+        if self.demo:
+            return None
+        if bot is Bot.CLIENT:
+            visitor = self._visitor(request)
+            if visitor is None:
+                raise Refused(
+                    401,
+                    "this chat has no session (it ended, or the browser blocks cookies): reload the page, "
+                    "with cookies allowed for this site",
+                )
+            return Speaker(visitor_chat_id(visitor), visitor)
+        who = await self._staff(request)
+        if who is None:
+            raise Refused(
+                401, f"you are not signed in: sign in at {self.login_url} and open the staff chat again"
+            )
+        return Speaker(who.chat_id)
+
+    @staticmethod
+    def _chat_id(speaker: Speaker | None, given: Any) -> str:
+        """The chat a request acts on: the one it names (demo) or the speaker's own (widget).
+
+        Raises:
+            BadRequest: (demo) a missing or malformed chat id.
+            Refused: (403) the request names another chat than its own.
+        """
+        if speaker is None:
+            return parse_id(given, "chat_id")
+        if given not in (None, "") and given != speaker.chat_id:
+            raise Refused(
+                403, "this is not your chat: a page may only read and write its own chat; reload the page"
+            )
+        return speaker.chat_id
+
+    async def _limit(self, speaker: Speaker | None, what: str, rate: Rate, too_many: str) -> None:
+        """Take one `what` of an anonymous visitor's allowance, or refuse with a 429 saying how long to wait."""
+        if speaker is None or speaker.visitor is None:
+            return  # the demo and signed-in staff are not limited here
+        wait = await self._spend((what, speaker.visitor), rate)
+        if wait:
+            raise Refused(429, too_many.format(s=wait), retry_after_s=wait)
+
+    async def _spend(self, key: Hashable, rate: Rate) -> int:
+        """Take a slot of `key` under `rate` now and return 0, or return the whole seconds to wait."""
+        wait = self.limiter.delay((key, rate))
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        # The slot is free: acquire takes it at once, with no await in between that could let another in.
+        await self.limiter.acquire((key, rate))
+        return 0
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         path = self.uploads.path_of(request.match_info["name"])
@@ -136,23 +324,35 @@ class WebChatChannel:
     async def _send(self, request: web.Request) -> web.Response:
         try:
             bot = parse_bot(request.match_info["bot"])
+            speaker = await self._speaker(request, bot)
             body = await _read_json(request)
+            if speaker is not None and isinstance(body, dict):
+                body = {**body, "chat_id": self._chat_id(speaker, body.get("chat_id"))}
             message = parse_send(bot, body)
+            await self._limit(speaker, "message", self.limits.messages_per_session, TOO_FAST)
         except BadRequest as e:
             return _error(400, str(e))
+        except Refused as e:
+            return e.response()
         return await self._accept(message)
 
     async def _upload(self, request: web.Request) -> web.Response:
         try:
             bot = parse_bot(request.match_info["bot"])
+            speaker = await self._speaker(request, bot)
             fields, photo = await self._read_upload(request)
+            if speaker is not None:
+                fields["chat_id"] = self._chat_id(speaker, fields.get("chat_id"))
             # Check the fields before storing anything, so a bad request leaves no file behind.
             parse_send(bot, fields, media=(Media("photo", "web:pending"),))
             if photo is None:
                 raise BadRequest("no photo: send it as the multipart field 'photo'")
+            await self._limit(speaker, "message", self.limits.messages_per_session, TOO_FAST)
             name = await self.uploads.save(photo)
         except (BadRequest, UploadRejected) as e:
             return _error(400, str(e))
+        except Refused as e:
+            return e.response()
         caption = fields.get("text")
         media = (Media("photo", file_id(name), caption or None, self.uploads.content_type(name)),)
         return await self._accept(parse_send(bot, fields, media=media))
@@ -181,11 +381,15 @@ class WebChatChannel:
     async def _messages(self, request: web.Request) -> web.Response:
         try:
             bot = parse_bot(request.match_info["bot"])
-            chat_id = parse_id(request.query.get("chat_id"), "chat_id")
+            speaker = await self._speaker(request, bot)
+            chat_id = self._chat_id(speaker, request.query.get("chat_id"))
             after = _int_param(request, "after", 0, 0, 2**62)
             wait = _float_param(request, "wait", self.poll_timeout_s, 0.0, self.poll_timeout_s)
+            await self._limit(speaker, "poll", self.limits.polls_per_session, TOO_MANY_POLLS)
         except BadRequest as e:
             return _error(400, str(e))
+        except Refused as e:
+            return e.response()
         key = (bot, chat_id)
         # Subscribe before reading, so a message appended in between still wakes this poll.
         event = self.signals.subscribe(key)
@@ -318,6 +522,13 @@ def _float_param(request: web.Request, name: str, default: float, low: float, hi
         # A longer wait than the server's is clamped rather than refused: pages may be older than us.
         return min(max(value, low), high)
     return value
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    # A widget page names its visitor's own chat: never keep it in a shared cache.
+    return web.Response(
+        text=text, status=status, content_type="text/html", headers={"Cache-Control": "no-store"}
+    )
 
 
 def _error(status: int, message: str) -> web.Response:

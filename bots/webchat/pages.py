@@ -1,4 +1,8 @@
-"""The two server-rendered chat pages (client and staff), rendered once from one jinja2 template."""
+"""The two server-rendered chat pages (client and staff) from one jinja2 template.
+
+Demo pages are the same for everyone and rendered once; a widget page names the visitor's or the signed-in
+staff member's own chat, so it is rendered per request.
+"""
 
 from __future__ import annotations
 
@@ -27,20 +31,58 @@ def asset_version() -> str:
     return digest.hexdigest()[:10]
 
 
-def render_pages(poll_timeout_s: float, max_upload_bytes: int) -> dict[Bot, str]:
-    """Return the HTML of the client and the staff page."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-    template = env.get_template("chat.html")
-    version = asset_version()
-    return {
-        bot: template.render(
+class ChatPages:
+    """Renders the chat page of a bot.
+
+    Args:
+        poll_timeout_s: the long poll's wait, for the page's request timeout.
+        max_upload_bytes: the largest photo, checked by the page before it uploads.
+    """
+
+    def __init__(self, poll_timeout_s: float, max_upload_bytes: int) -> None:
+        env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+        self._template = env.get_template("chat.html")
+        self._version = asset_version()
+        self._poll_timeout_s = poll_timeout_s
+        self._max_upload_bytes = max_upload_bytes
+        self._demo = {bot: self.render(bot, demo=True) for bot in Bot}
+
+    def demo(self, bot: Bot) -> str:
+        """Return the demo page of `bot` (with the identity picker)."""
+        return self._demo[bot]
+
+    def render(
+        self,
+        bot: Bot,
+        *,
+        demo: bool = False,
+        chat_id: str | None = None,
+        who: str | None = None,
+        login_url: str | None = None,
+        blocked_s: int | None = None,
+    ) -> str:
+        """Return the HTML of a page.
+
+        Args:
+            bot: which chat.
+            demo: show the identity picker (the page names the chat it speaks for).
+            chat_id: the widget's own chat (the visitor's or the signed-in staff member's).
+            who: how a signed-in staff member is named in the header.
+            login_url: where the page sends a staff member whose login has ended.
+            blocked_s: no session could be given out (too many new ones from this address); the page says
+                so and how many seconds to wait.
+        """
+        return self._template.render(
             bot=str(bot),
             title=TITLES[bot],
             static=STATIC_PATH,
             api=f"{API_PATH}{bot}",
-            version=version,
-            poll_timeout_s=poll_timeout_s,
-            max_upload_bytes=max_upload_bytes,
+            version=self._version,
+            poll_timeout_s=self._poll_timeout_s,
+            max_upload_bytes=self._max_upload_bytes,
+            mode="demo" if demo else "widget",
+            chat_id=chat_id or "",
+            who=who or "",
+            login_url=login_url or "",
+            blocked_s="" if blocked_s is None else str(blocked_s),
         )
-        for bot in Bot
-    }

@@ -106,7 +106,10 @@ def echo_server(tmp_path: Path) -> Iterator[EchoServer]:
                 ]
             return [{"id": "contact-1", "label": "Olga Ivanova - Romashka LLC"}]
 
-        channel = WebChatChannel(on_inbound, identities=identities, upload_dir=tmp_path / "uploads")
+        # Demo mode: these tests pick who they are in the identity picker.
+        channel = WebChatChannel(
+            on_inbound, identities=identities, demo=True, upload_dir=tmp_path / "uploads"
+        )
         app = web.Application()
         channel.add_routes(app)
         runner = web.AppRunner(app, shutdown_timeout=1.0)

@@ -3,6 +3,10 @@
  * Bot text is always set with textContent (never innerHTML): it may contain anything a person typed
  * into a ticket. Messages the person sends are shown at once and matched to the server's copy by
  * client_msg_id, so a resend after a lost answer never shows twice.
+ *
+ * Two modes (data-mode on <body>). "widget": the server decides whose chat this is (the visitor's session
+ * cookie, or the signed-in staff member), so the page sends no chat_id at all. "demo": an identity picker,
+ * and the page names the chat it speaks for.
  */
 (function () {
   "use strict";
@@ -14,6 +18,9 @@
   var MAX_PHOTO_BYTES = parseInt(body.dataset.maxUpload, 10) || 10 * 1024 * 1024;
   var STORE = "helpdesk.webchat." + BOT + ".";
   var VISITOR = "__visitor__";
+  var WIDGET = body.dataset.mode === "widget";
+  var LOGIN_URL = body.dataset.loginUrl || "";
+  var BLOCKED_S = parseInt(body.dataset.blocked, 10) || 0;
 
   var TEXTS = {
     en: {
@@ -40,7 +47,11 @@
       geoFailed: "Could not get your location: ",
       notImage: "Only photos can be sent: JPEG, PNG, GIF or WebP.",
       tooBig: "The photo is too large: at most {mb} MB.",
-      identitiesFailed: "The list of people could not be loaded; reload the page in a moment."
+      identitiesFailed: "The list of people could not be loaded; reload the page in a moment.",
+      tooManyChats: "Too many new chats were started from your network. Wait {s} s and reload the page.",
+      tooFast: "You are sending messages too fast. Wait {s} s and send again.",
+      sessionEnded: "Your chat session has ended (or this browser blocks cookies). Reload the page to continue.",
+      signedOut: "You are signed out. Sign in again to use the staff chat."
     },
     ru: {
       connecting: "Подключение…",
@@ -66,7 +77,11 @@
       geoFailed: "Не удалось определить местоположение: ",
       notImage: "Можно отправить только фото: JPEG, PNG, GIF или WebP.",
       tooBig: "Фото слишком большое: не больше {mb} МБ.",
-      identitiesFailed: "Не удалось загрузить список людей; обновите страницу чуть позже."
+      identitiesFailed: "Не удалось загрузить список людей; обновите страницу чуть позже.",
+      tooManyChats: "С вашей сети начато слишком много новых чатов. Подождите {s} с и обновите страницу.",
+      tooFast: "Вы отправляете сообщения слишком часто. Подождите {s} с и отправьте снова.",
+      sessionEnded: "Сеанс чата закончился (или браузер блокирует cookie). Обновите страницу, чтобы продолжить.",
+      signedOut: "Вы вышли из системы. Войдите снова, чтобы пользоваться чатом сотрудников."
     }
   };
 
@@ -95,6 +110,7 @@
     pending: {},
     identities: [],
     identitiesFailed: false,
+    fatal: null,
     queue: Promise.resolve(),
     status: "connecting"
   };
@@ -186,20 +202,46 @@
     updateEmpty();
   }
 
+  // A problem that stops the chat until the person acts (reloads, waits, signs in): [key, seconds].
+  function fatalText() {
+    return state.fatal ? t(state.fatal[0]).replace("{s}", String(state.fatal[1] || "")) : "";
+  }
+
   function updateEmpty() {
     var text = "";
-    if (state.identitiesFailed) text = t("identitiesFailed");
-    else if (BOT === "staff" && !state.identities.length) text = t("noStaff");
+    var isError = state.identitiesFailed || !!state.fatal;
+    if (state.fatal) text = fatalText();
+    else if (state.identitiesFailed) text = t("identitiesFailed");
+    else if (!WIDGET && BOT === "staff" && !state.identities.length) text = t("noStaff");
     else if (!state.chatId) text = t("noIdentity");
     else if (!el.messages.querySelector(".msg")) text = BOT === "staff" ? t("emptyStaff") : t("emptyClient");
     el.empty.textContent = text;
-    el.empty.classList.toggle("error", state.identitiesFailed);
+    el.empty.classList.toggle("error", isError);
+  }
+
+  function stopChat(key, seconds) {
+    state.fatal = [key, seconds];
+    state.gen += 1;
+    if (state.poll) state.poll.abort();
+    [el.text, el.send, el.attach, el.locate].forEach(function (c) { c.disabled = true; });
+    setStatus("offline");
+    updateEmpty();
+  }
+
+  function retryAfter(r) {
+    return Math.max(1, parseInt(r.headers.get("Retry-After"), 10) || 5);
+  }
+
+  // The query or form field that names the chat: only the demo names it; a widget's chat is the session's.
+  function chatQuery() {
+    return WIDGET ? "" : "chat_id=" + encodeURIComponent(state.chatId) + "&";
   }
 
   // ---- identity picker ------------------------------------------------------------------------
 
   function fillIdentities() {
     var sel = el.identity;
+    if (!sel) return; // widget mode: no picker
     var current = load("identity");
     sel.textContent = "";
     if (BOT === "staff") {
@@ -224,6 +266,7 @@
   }
 
   function chatIdFromPicker() {
+    if (WIDGET) return body.dataset.chatId || null;
     var v = el.identity.value;
     if (v === VISITOR) return visitorId();
     return v || null;
@@ -247,7 +290,7 @@
 
   function switchChat() {
     var chatId = chatIdFromPicker();
-    if (el.identity.value) save("identity", el.identity.value);
+    if (el.identity && el.identity.value) save("identity", el.identity.value);
     state.gen += 1;
     if (state.poll) state.poll.abort();
     state.chatId = chatId;
@@ -360,8 +403,14 @@
       state.poll = ctrl;
       var timer = setTimeout(function () { ctrl.abort(); }, POLL_TIMEOUT_MS + 15000);
       try {
-        var url = API + "/messages?chat_id=" + encodeURIComponent(state.chatId) + "&after=" + state.after + (quick ? "&wait=0" : "");
+        var url = API + "/messages?" + chatQuery() + "after=" + state.after + (quick ? "&wait=0" : "");
         var r = await fetch(url, { signal: ctrl.signal, headers: { Accept: "application/json" } });
+        if (r.status === 401 || r.status === 403) { refused(r.status); return; }
+        if (r.status === 429) {
+          clearTimeout(timer);
+          await sleep(retryAfter(r) * 1000);
+          continue;
+        }
         if (!r.ok) throw new Error("HTTP " + r.status);
         var data = await r.json();
         if (gen !== state.gen) return;
@@ -400,12 +449,26 @@
     return state.queue;
   }
 
+  // No session (401) or another chat's (403): nothing on this page can work until it is reloaded, or a staff
+  // member signs in again.
+  function refused(status) {
+    if (status === 401 && BOT === "staff" && WIDGET && LOGIN_URL) {
+      stopChat("signedOut");
+      window.location.assign(LOGIN_URL);
+      return;
+    }
+    stopChat("sessionEnded");
+  }
+
   async function post(path, init) {
     var last = null;
     for (var attempt = 0; attempt < 4; attempt++) {
       try {
         var r = await fetch(API + path, init());
         if (r.ok) return null;
+        if (r.status === 401 || r.status === 403) { refused(r.status); return t(state.fatal[0]); }
+        // Said in the page's language with the wait the server gives; resending at once cannot help.
+        if (r.status === 429) return t("tooFast").replace("{s}", String(retryAfter(r)));
         var data = {};
         try { data = await r.json(); } catch (e) { /* not JSON */ }
         last = data.error || ("HTTP " + r.status);
@@ -437,7 +500,8 @@
   function sendJson(fields, echo) {
     if (!state.chatId) return;
     var id = randomId("m");
-    var payload = Object.assign({ chat_id: state.chatId, client_msg_id: id, lang: state.lang }, fields);
+    var payload = Object.assign({ client_msg_id: id, lang: state.lang }, fields);
+    if (!WIDGET) payload.chat_id = state.chatId;
     state.pending[id] = true;
     var wrap = addBubble("user", echo.text, { location: echo.location, meta: t("sending") });
     var json = JSON.stringify(payload);
@@ -493,7 +557,7 @@
     var chatId = state.chatId, lang = state.lang;
     deliver(wrap, "/upload", function () {
       var form = new FormData();
-      form.append("chat_id", chatId);
+      if (!WIDGET) form.append("chat_id", chatId);
       form.append("client_msg_id", id);
       form.append("lang", lang);
       form.append("photo", file, file.name || "photo");
@@ -521,12 +585,12 @@
     sendPhoto(file);
   });
   el.locate.addEventListener("click", shareLocation);
-  el.identity.addEventListener("change", switchChat);
+  if (el.identity) el.identity.addEventListener("change", switchChat);
   document.querySelectorAll(".lang-btn").forEach(function (b) {
     b.addEventListener("click", function () {
       state.lang = b.dataset.lang;
       save("lang", state.lang);
-      var selected = el.identity.value;
+      var selected = el.identity ? el.identity.value : "";
       applyLang();
       if (selected) el.identity.value = selected;
     });
@@ -535,8 +599,15 @@
   (async function start() {
     setStatus("connecting");
     applyLang();
-    await loadIdentities();
-    fillIdentities();
+    if (BLOCKED_S) {
+      // No session could be given out (too many new chats from this network): say how long to wait.
+      stopChat("tooManyChats", BLOCKED_S);
+      return;
+    }
+    if (!WIDGET) {
+      await loadIdentities();
+      fillIdentities();
+    }
     switchChat();
     el.text.focus();
   })();

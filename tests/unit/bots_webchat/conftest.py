@@ -42,7 +42,7 @@ async def _identities(bot: Bot) -> list[dict[str, str]]:
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    """Serve a fresh channel for one test."""
+    """Serve a fresh channel in demo mode for one test."""
     holder: list[Harness] = []
 
     async def on_inbound(inbound: Inbound) -> None:
@@ -57,6 +57,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         on_inbound,
         history=history,
         identities=_identities,
+        demo=True,  # these tests name the chat in each request, as the demo picker does
         upload_dir=upload_dir,
         max_upload_bytes=MAX_UPLOAD,
         poll_timeout_s=3.0,
