@@ -13,15 +13,19 @@ from dialogue.digest import digest_figures, send_digest
 from dialogue.engine import DialogueEngine
 from dialogue.outgoing import Outgoing
 from dialogue.ports import DialogueUnitOfWork
+from helpdesk.settings import parse_local_time
 
 
 def parse_at(text: str) -> time:
-    """Parse "HH:MM"; raise ValueError with an example."""
+    """Parse DIGEST_AT, "HH:MM" from 00:00 to 23:59 (`Settings` checks it the same way when it is read).
+
+    Raises:
+        ValueError: anything else; the message names DIGEST_AT and gives an example.
+    """
     try:
-        hours, minutes = (int(part) for part in text.strip().split(":"))
-        return time(hours, minutes)
+        return parse_local_time(text)
     except ValueError as exc:
-        raise ValueError(f"DIGEST_AT {text!r}: write the local time as HH:MM, e.g. 09:00") from exc
+        raise ValueError(f"DIGEST_AT: {exc}") from None
 
 
 async def send_daily_digest_if_due(engine: DialogueEngine, at: str, tz: str) -> bool:

