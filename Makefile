@@ -18,10 +18,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The demo web chat (WEBCHAT_DEMO): pick any demo client or staff member, as README "Try it" shows.
+# Only on 127.0.0.1: anyone who reaches it can chat as anyone.
 run: setup
 	$(BIN)/helpdesk migrate
 	$(BIN)/helpdesk demo-data
-	$(BIN)/helpdesk run
+	WEBCHAT_DEMO=true $(BIN)/helpdesk run
 
 services:
 	scripts/ensure_services.sh

@@ -230,12 +230,25 @@ def _add_channels(rt: Runtime) -> None:
                 )
             return result
 
+    from helpdesk.admin.sessions import SessionPolicy
+    from helpdesk.webchat_login import STAFF_CHAT_PATH, StaffChatLogin
+
+    # Demo: the picker (anyone who reaches the port chats as anyone). Otherwise a website widget: a signed
+    # session per visitor, and the staff chat as whoever is signed in to the web admin.
+    demo = rt.settings.webchat_demo
+    if demo:
+        log.warning("WEBCHAT_DEMO is on: anyone who reaches the web chat can chat as anyone in it")
     # History in the database: it survives restarts and a separate worker process can append to it;
     # recheck_s lets this process's long polls see rows another process wrote.
     rt.webchat = WebChatChannel(
         rt.on_inbound,
         SqlWebChatHistory(rt.sessions),
-        identities,
+        identities if demo else None,
+        demo=demo,
+        secret_key=rt.settings.secret_key,
+        staff_login=None if demo else StaffChatLogin(rt.uows, rt.settings).identity,
+        login_url=STAFF_CHAT_PATH,
+        secure_cookie=SessionPolicy.from_settings(rt.settings).secure_cookie,
         upload_dir=rt.settings.webchat_upload_dir,
         max_upload_bytes=rt.settings.webchat_max_upload_mb * 1024 * 1024,
         poll_timeout_s=rt.settings.webchat_poll_timeout_s,

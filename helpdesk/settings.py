@@ -146,6 +146,13 @@ class Settings(BaseSettings):
     webchat_upload_dir: Path = ROOT / "var" / "webchat-uploads"
     webchat_max_upload_mb: int = Field(default=10, ge=1, le=50)
     webchat_poll_timeout_s: float = Field(default=25.0, gt=0, le=60)
+    webchat_demo: bool = Field(
+        default=False,
+        description=(
+            "demo web chat: pick any client or staff member to chat as (anyone who reaches the port can); "
+            "off: a website widget with a session per visitor, the staff chat behind the admin login"
+        ),
+    )
 
     # Telegram adapter (bots/telegram): send rate limits (switch off only for a fake or a local Bot API
     # server) and how long one getUpdates long poll waits.

@@ -35,6 +35,9 @@ def build_web_app(rt: Runtime) -> web.Application:
     from helpdesk.admin import add_admin_routes
 
     add_admin_routes(app, rt)  # web admin pages under /admin (login, KB, tickets, directory, SLA, reports)
+    from helpdesk.webchat_login import add_staff_chat_login
+
+    add_staff_chat_login(app, rt)  # /admin/staff-chat: the admin login opens the staff web chat
     if rt.whatsapp is not None:
         rt.whatsapp.add_routes(app, "/webhook/whatsapp")
     if rt.settings.public_url:

@@ -38,7 +38,10 @@ class RunningApp:
 
 
 def app_settings(db: Path, uploads: Path, telegram: FakeTelegramAPI, whatsapp: FakeGraphAPI) -> Settings:
-    """Settings for the e2e app: the given SQLite file, lexical KB, fast worker, every channel on a fake."""
+    """Settings for the e2e app: the given SQLite file, lexical KB, fast worker, every channel on a fake.
+
+    The web chat runs in demo mode: the drivers name their chat, as the demo picker does.
+    """
     # _env_file: pydantic-settings reads it at run time; mypy sees only the declared fields.
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
@@ -59,6 +62,7 @@ def app_settings(db: Path, uploads: Path, telegram: FakeTelegramAPI, whatsapp: F
         whatsapp_api_base=whatsapp.base_url,
         webchat_upload_dir=uploads,
         webchat_poll_timeout_s=5,
+        webchat_demo=True,  # the web chat drivers name their chat (a demo contact, an engineer) in each request
     )
 
 
