@@ -72,7 +72,12 @@ class DialogueEngine:
         self.hints = SenderHints()
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
-        """Process one inbound message; return the messages queued in the outbox (empty for a repeat)."""
+        """Process one inbound message; return the messages queued in the outbox (empty for a repeat).
+
+        A refusal of a use case (bad input, not yours, already taken) is answered and changes nothing else.
+        Any other failure (the database went away, a bug) is raised with nothing changed: the durable inbox
+        (`helpdesk.inbox`) tries again, and parks the message as a dead letter when it keeps failing.
+        """
         now = self.clock()
         lang = norm_lang(inbound.lang) if inbound.lang else self.default_lang
         try:
@@ -88,9 +93,6 @@ class DialogueEngine:
             return turn.out.messages
         except DomainError as error:
             return await self._refuse(inbound, now, error, lang)
-        except Exception:
-            log.exception("inbound %s failed", inbound.dedup_key)
-            return await self._refuse(inbound, now, None, lang)
 
     async def _prefetch(self, inbound: Inbound, now: datetime) -> Prefetched | PreparedReport | None:
         """The slow reads of a turn, done before its transaction opens.
@@ -193,30 +195,38 @@ class DialogueEngine:
     async def _refuse(
         self, inbound: Inbound, now: datetime, error: DomainError | None, lang: str
     ) -> list[Outbound]:
-        """Answer a refused or failed message in a fresh transaction that changes nothing else."""
-        try:
-            async with self.uow_factory() as uow:
-                if not await uow.inbound.first_time(inbound.dedup_key, now):
-                    return []
-                state = await uow.conversations.load(state_key(inbound)) or {}
-                lang = await self._refusal_lang(uow, inbound, state) or lang
-                ticket = await self._ticket_named(uow, str(error)) if error else None
-                text = explain(error, lang, ticket) if error else t(lang, "error_generic")
-                out = Outgoing(self.signer)
-                out.to_chat(
-                    inbound.channel,
-                    inbound.bot,
-                    inbound.chat_id,
-                    inbound.sender_id,
-                    text,
-                    thread_id=inbound.thread_id,
-                )
-                await _queue(uow, out.messages, now, inbound.dedup_key)
-                await uow.commit()
-                return out.messages
-        except Exception:
-            log.exception("could not even answer inbound %s", inbound.dedup_key)
-            return []
+        """Answer a refused message in a fresh transaction that changes nothing else.
+
+        With `error` None the message could not be handled at all (a dead letter): the sender hears that a
+        person will get back to them. A failure here is raised, so the inbox tries again.
+        """
+        async with self.uow_factory() as uow:
+            if error is not None and not await uow.inbound.first_time(inbound.dedup_key, now):
+                return []
+            state = await uow.conversations.load(state_key(inbound)) or {}
+            lang = await self._refusal_lang(uow, inbound, state) or lang
+            ticket = await self._ticket_named(uow, str(error)) if error else None
+            text = explain(error, lang, ticket) if error else t(lang, "inbox_dead_letter")
+            out = Outgoing(self.signer)
+            out.to_chat(
+                inbound.channel,
+                inbound.bot,
+                inbound.chat_id,
+                inbound.sender_id,
+                text,
+                thread_id=inbound.thread_id,
+            )
+            await _queue(uow, out.messages, now, inbound.dedup_key)
+            await uow.commit()
+            return out.messages
+
+    async def tell_not_handled(self, inbound: Inbound) -> list[Outbound]:
+        """Tell the sender of a message that kept failing (a dead letter) that a person will get back to them.
+
+        Queued once per dead letter by the inbox; it changes nothing but the outbox.
+        """
+        lang = norm_lang(inbound.lang) if inbound.lang else self.default_lang
+        return await self._refuse(inbound, self.clock(), None, lang)
 
     @staticmethod
     async def _refusal_lang(uow: DialogueUnitOfWork, inbound: Inbound, state: dict[str, Any]) -> str | None:

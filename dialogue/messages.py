@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from dialogue.safe_input import strip_controls
+
 
 class Channel(StrEnum):
     """Where a message came from or goes to."""
@@ -35,6 +37,9 @@ class Media:
     caption: str | None = None
     mime_type: str | None = None
 
+    def __post_init__(self) -> None:
+        _clean(self, ("caption", "mime_type"), required=("kind", "file_id"))
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -52,6 +57,9 @@ class Contact:
     first_name: str | None = None
     last_name: str | None = None
     user_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _clean(self, ("first_name", "last_name", "user_id"), required=("phone",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +96,61 @@ class Inbound:
     thread_id: str | None = None
     reply_to: str | None = None
 
+    def __post_init__(self) -> None:
+        # The one place where chat input is cleaned, whichever channel or inbox it came through.
+        _clean(self, _INBOUND_OPTIONAL, required=("chat_id", "sender_id", "dedup_key"))
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Inbound:
+        """Rebuild an Inbound from `to_dict` output (the durable inbox stores it so)."""
+        location = data.get("location")
+        contact = data.get("contact")
+        return cls(
+            channel=Channel(data["channel"]),
+            bot=Bot(data["bot"]),
+            chat_id=str(data["chat_id"]),
+            sender_id=str(data["sender_id"]),
+            dedup_key=str(data["dedup_key"]),
+            text=data.get("text"),
+            payload=data.get("payload"),
+            media=tuple(Media(**m) for m in data.get("media") or ()),
+            location=Location(**location) if location else None,
+            contact=Contact(**contact) if contact else None,
+            sender_name=data.get("sender_name"),
+            lang=data.get("lang"),
+            thread_id=data.get("thread_id"),
+            reply_to=data.get("reply_to"),
+        )
+
+
+class InboundNotRecorded(Exception):
+    """The app could not record an inbound message durably: the platform must send it again.
+
+    A channel adapter answers a webhook with 503 on it, and a poller tries again before it reads further.
+    """
+
+
+_INBOUND_OPTIONAL = ("text", "payload", "sender_name", "lang", "thread_id", "reply_to")
+
+
+def _clean(message: object, optional: tuple[str, ...], *, required: tuple[str, ...] = ()) -> None:
+    """Strip control characters and lone surrogates from the named text fields of a frozen message.
+
+    Why: a NUL is refused by PostgreSQL and a lone surrogate by every database, so either failed the turn
+    ("Something went wrong"); neither means anything to a person. An optional field that held nothing else
+    becomes None, as if it had not been sent; a required one stays a string.
+    """
+    for names, empty in ((optional, None), (required, "")):
+        for name in names:
+            value = getattr(message, name)
+            if isinstance(value, str):
+                cleaned = strip_controls(value)
+                if cleaned != value:
+                    object.__setattr__(message, name, cleaned or empty)
 
 
 def split_command(text: str) -> tuple[str, str]:

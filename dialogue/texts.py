@@ -41,6 +41,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Что-то пошло не так, ничего не изменилось. Попробуйте ещё раз чуть позже.",
         "Something went wrong and nothing was changed. Please try again in a moment.",
     ),
+    "inbox_dead_letter": (
+        "Не получилось обработать ваше сообщение. Мы передали его сотруднику: с вами свяжутся.",
+        "We could not process your message. It has been passed to a person, who will get back to you.",
+    ),
     "err_not_found": ("Не нашёл такой заявки среди ваших. Проверьте номер.", "{detail}"),
     "err_forbidden": ("Это действие вам недоступно.", "{detail}"),
     "err_invalid": ("Сейчас это сделать нельзя: {ref} в статусе «{status}».", "{detail}"),

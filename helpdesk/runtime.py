@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from dialogue.engine import DialogueEngine
-from dialogue.messages import Bot, Channel, Inbound, Outbound
+from dialogue.messages import Bot, Channel, Inbound
 from dialogue.notifications import Notifier
 from dialogue.payloads import PayloadSigner
 from dialogue.report_command import ReportCommand
@@ -21,6 +21,7 @@ from helpdesk.api import WebhookSender
 from helpdesk.api.install import install_api_repositories
 from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.digest import parse_at, send_daily_digest_if_due
+from helpdesk.inbox import Inbox, InboxPolicy
 from helpdesk.maintenance import open_due_maintenance
 from helpdesk.report_chart import MatplotlibChartRenderer
 from helpdesk.settings import Settings
@@ -63,15 +64,23 @@ class Runtime:
     whatsapp: Any = None
     webchat: Any = None
     reports: ReportSource | None = None  # reports (ticket_core.reports.ReportSource), for pages and /report
+    inbox: Inbox | None = None  # every channel's inbound messages, recorded before they are acknowledged
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def on_inbound(self, inbound: Inbound) -> list[Outbound]:
-        """Handle one inbound message and wake the delivery loop for its replies."""
-        replies = await self.engine.handle(inbound)
-        if replies and self.delivery is not None:
+    async def on_inbound(self, inbound: Inbound) -> None:
+        """Record one inbound message durably and start handling it (see `helpdesk.inbox`).
+
+        Raises:
+            InboundNotRecorded: it could not be recorded; the channel makes the platform send it again.
+        """
+        assert self.inbox is not None, "build_runtime sets the inbox"
+        await self.inbox.accept(inbound)
+
+    def wake_delivery(self) -> None:
+        """Ask the delivery loop (when this process runs one) to send new outbox rows now."""
+        if self.delivery is not None:
             self.delivery.wake()
-        return replies
 
     async def start(self, *, worker: bool = True, polling: bool = True) -> None:
         """Start the delivery loop, timers and (when configured) Telegram polling."""
@@ -88,6 +97,10 @@ class Runtime:
                     name="sqlite-checkpoint",
                 )
             )
+        if self.inbox is not None:
+            # Web and worker processes alike: a web process handles what it records at once, and every
+            # process picks up retries and the rows of processes that died.
+            self._tasks.append(asyncio.create_task(self.inbox.run(self._stop), name="inbox"))
         if worker:
             self.delivery = DeliveryLoop(self.sessions, self.senders, poll_s=self.settings.worker_poll_s)
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
@@ -145,6 +158,8 @@ class Runtime:
                 log.exception("stopping a Telegram channel failed")
         if self.whatsapp is not None:
             await self.whatsapp.close()
+        if self.inbox is not None:
+            await self.inbox.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -197,6 +212,12 @@ async def build_runtime(
     reports = SqlReportSource(db, breach_level=breach_level(sla_config.ladder))
     engine.staff_flow.reports = ReportCommand(reports, MatplotlibChartRenderer())  # /report in the staff bot
     rt = Runtime(settings, db, sessions, uows, engine, kb=kb, nlu=nlu, redis=redis, reports=reports)
+    rt.inbox = Inbox(
+        sessions,
+        engine,
+        policy=InboxPolicy(retry_for_s=settings.inbox_retry_for_s),
+        on_replies=rt.wake_delivery,
+    )
     _add_channels(rt)
     return rt
 

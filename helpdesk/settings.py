@@ -135,6 +135,17 @@ class Settings(BaseSettings):
         default=5, ge=1, le=50, description="engineers offered a broadcast job at once"
     )
     worker_poll_s: float = 0.5
+    inbox_retry_for_s: float = Field(
+        default=24 * 3600.0,
+        gt=0,
+        description="how long an inbound message that fails on the database or Redis is retried before it "
+        "is parked as a dead letter (helpdesk inbox list|replay)",
+    )
+    delivery_retry_for_s: float = Field(
+        default=24 * 3600.0,
+        gt=0,
+        description="how long an outgoing message is retried before it is marked failed and supervisors are told",
+    )
 
     # --- Knowledge base (issue 3, kb_search) ---
     kb_cache_dir: Path | None = Field(

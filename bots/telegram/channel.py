@@ -18,11 +18,11 @@ from aiogram.types import BotCommand, Update
 from bots.ratelimit import RateLimiter
 from bots.telegram.handlers import build_router
 from bots.telegram.sender import AiogramSender
-from bots.telegram_common.channel import TelegramChannelBase, wait_handled
+from bots.telegram_common.channel import TelegramChannelBase
 from bots.telegram_common.commands import check_commands
 from bots.telegram_common.inbound import ALLOWED_UPDATES, plain_text_inbound
 from bots.telegram_common.limits import TelegramLimits
-from dialogue.messages import Delivered, Inbound, Outbound
+from dialogue.messages import Delivered, Inbound, InboundNotRecorded, Outbound
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class TelegramChannel(TelegramChannelBase):
         if self._polling is not None and not self._polling.done():
             return
         self._closed = False  # stop() then start_polling() again is allowed; aiogram reopens its session
+        self._stopping = False
         try:
             me = await self.bot.get_me()
             # getUpdates answers 409 while a webhook is set; pending updates are kept.
@@ -68,7 +69,7 @@ class TelegramChannel(TelegramChannelBase):
                 self.bot,
                 polling_timeout=self.polling_timeout,
                 allowed_updates=list(ALLOWED_UPDATES),
-                handle_as_tasks=False,  # handlers only queue; ChatQueues runs chats concurrently
+                handle_as_tasks=False,  # in order; a handler only records the update (the inbox handles it)
                 handle_signals=False,  # the app owns signals
                 close_bot_session=False,  # stop() closes it, after the last reply is sent
                 wait_done=False,
@@ -91,6 +92,10 @@ class TelegramChannel(TelegramChannelBase):
 
         A plain text message skips aiogram's models (`plain_text_inbound`): there is no callback to answer
         and the dispatcher would only turn the update back into the same dict.
+
+        Raises:
+            ValueError: the update is not in the Bot API's shape.
+            InboundNotRecorded: the app could not record it (the webhook answers 503).
         """
         plain = plain_text_inbound(self.bot_kind, update)
         if plain is not None:
@@ -99,14 +104,14 @@ class TelegramChannel(TelegramChannelBase):
         parsed = Update.model_validate(update, context={"bot": self.bot})
         try:
             await self.dispatcher.feed_update(self.bot, parsed, wait_done=True)
+        except InboundNotRecorded:
+            raise
         except Exception:
             # A bug in conversion must not make Telegram re-send the same update forever.
             log.exception("Telegram %s bot: update %s could not be handled", self.bot_kind, parsed.update_id)
 
-    async def _accept(self, update_id: int, inbound: Inbound, wait: bool) -> None:
-        done = self._submit(update_id, inbound)
-        if wait and done is not None:
-            await wait_handled([done])
+    async def _accept(self, update_id: int, inbound: Inbound, webhook: bool) -> None:
+        await self._hand_over(update_id, inbound, webhook=webhook)
 
     def _polling_ended(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -128,10 +133,11 @@ class TelegramChannel(TelegramChannelBase):
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def stop(self) -> None:
-        """Stop aiogram's polling, let queued messages finish (up to 10 s), close the session. Idempotent."""
+        """Stop aiogram's polling, close the session. Idempotent."""
         if self._closed:
             return
         self._closed = True
+        self._stopping = True
         task, self._polling = self._polling, None
         if task is not None and not task.done():
             try:
@@ -140,5 +146,4 @@ class TelegramChannel(TelegramChannelBase):
                 task.cancel()  # polling had not taken its lock yet
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self._drain()
         await self.bot.session.close()

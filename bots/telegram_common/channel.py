@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import abc
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, Self
 
 from aiohttp import web
@@ -15,14 +14,13 @@ from aiohttp import web
 from bots.ratelimit import RateLimiter
 from bots.telegram_common.errors import TelegramSetupError
 from bots.telegram_common.limits import TelegramLimits
-from bots.telegram_common.ordering import ChatQueues
 from bots.telegram_common.webhook import derive_secret, make_webhook_handler
-from dialogue.messages import Bot, Delivered, Inbound, Outbound
+from dialogue.messages import Bot, Delivered, Inbound, InboundNotRecorded, Outbound
 
 log = logging.getLogger(__name__)
 
 SEEN_UPDATES = 4096  # update ids remembered to drop a repeat (Telegram re-sends after a slow webhook answer)
-DRAIN_TIMEOUT_S = 10.0  # how long stop() lets queued messages finish
+RECORD_RETRY_S = (0.5, 1.0, 2.0, 5.0)  # polling: waits between tries to hand an update over, then the last
 
 
 class TelegramChannelBase(abc.ABC):
@@ -34,8 +32,10 @@ class TelegramChannelBase(abc.ABC):
     Args:
         bot_kind: which of our bots this is (client or staff).
         token: the bot token from @BotFather.
-        on_inbound: called once per message or button press; its result is ignored and its errors are
-            logged (replies are the engine's business, they come back through `send`).
+        on_inbound: called once per message or button press, in arrival order; it records the message
+            durably and returns (replies are the engine's business, they come back through `send`). When
+            it raises `InboundNotRecorded`, a webhook answers 503 (Telegram sends the update again) and
+            polling tries again before it reads further (Telegram keeps the update meanwhile).
         api_base: Bot API base URL, e.g. a local `telegram-bot-api` server or a test fake; None is
             api.telegram.org.
         webhook_secret: the secret Telegram must echo in `X-Telegram-Bot-Api-Secret-Token`; when None a
@@ -64,8 +64,8 @@ class TelegramChannelBase(abc.ABC):
         self.bot_kind = Bot(bot_kind)
         self._on_inbound = on_inbound
         self.polling_timeout = polling_timeout
-        self._queues = ChatQueues(on_inbound)
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self._stopping = False  # set by stop(): polling stops retrying an update it could not hand over
         self._connect(token, api_base, limits or TelegramLimits(), limiter)
         # After _connect, which checks the token: a malformed one must not get as far as a secret.
         self.webhook_secret = webhook_secret or derive_secret(token)
@@ -117,18 +117,32 @@ class TelegramChannelBase(abc.ABC):
         """Return the setup error for a webhook Telegram would not set."""
         return TelegramSetupError(f"Telegram refused the {self.bot_kind} bot webhook {url}: {detail}")
 
-    def _submit(self, update_id: int, inbound: Inbound) -> asyncio.Future[None] | None:
-        """Queue a converted update for its chat; the future is done once the app has handled it.
+    async def _hand_over(self, update_id: int, inbound: Inbound, *, webhook: bool) -> None:
+        """Give a converted update to `on_inbound` unless its id was seen before (Telegram re-sends).
 
-        Returns None, and queues nothing, for an update id seen before (Telegram re-sends).
+        From a webhook, `InboundNotRecorded` is raised to the webhook handler (503). From polling, the
+        update is tried again with a growing pause until it is recorded or the bot stops: the next
+        getUpdates, which confirms it to Telegram, waits meanwhile, so nothing is skipped.
         """
         if update_id in self._seen:
             log.info("dropping repeated Telegram update %s", inbound.dedup_key)
-            return None
+            return
+        tries = 0
+        while True:
+            try:
+                await self._on_inbound(inbound)
+                break
+            except InboundNotRecorded:
+                if webhook or self._stopping:
+                    raise
+                wait = RECORD_RETRY_S[min(tries, len(RECORD_RETRY_S) - 1)]
+                if tries == 0:
+                    log.warning("Telegram %s bot: update %s not recorded; retrying", self.bot_kind, update_id)
+                tries += 1
+                await asyncio.sleep(wait)
         self._seen[update_id] = None
         if len(self._seen) > SEEN_UPDATES:
             self._seen.popitem(last=False)
-        return self._queues.submit(inbound)
 
     # --- sending ---------------------------------------------------------------------------------
 
@@ -155,19 +169,8 @@ class TelegramChannelBase(abc.ABC):
     async def stop(self) -> None:
         """Stop polling, let queued messages finish (up to 10 s), close the HTTP clients. Idempotent."""
 
-    async def _drain(self) -> None:
-        await self._queues.drain(DRAIN_TIMEOUT_S)
-
     async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-
-
-async def wait_handled(done: Iterable[asyncio.Future[None]]) -> None:
-    """Wait until the app has handled these queued updates (a handler's failure counts as handled)."""
-    for future in done:
-        # Shielded: a webhook request that is cancelled must not cancel the app's handling.
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(future)

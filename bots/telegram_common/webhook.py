@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+
+from bots.json_body import read_json
+from dialogue.messages import InboundNotRecorded
+from dialogue.safe_input import JsonInputError
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +34,8 @@ def make_webhook_handler(
     """Return an aiohttp handler that checks the secret header and feeds the JSON update to `feed`.
 
     Answers 401 (and handles nothing) for a wrong or missing secret, 400 for a body that is not a JSON
-    update (`feed` raises ValueError for one it cannot read), and 200 once the update has been handled, so that Telegram re-sends it if we crash first.
+    update (`feed` raises ValueError for one it cannot read), 503 when the app could not record it (`feed`
+    raises `InboundNotRecorded`; Telegram sends it again), and 200 once it is recorded.
     """
     expected = secret.encode()
 
@@ -45,15 +49,22 @@ def make_webhook_handler(
                 {"ok": False, "description": "wrong or missing secret token"}, status=401
             )
         try:
-            update = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return web.json_response({"ok": False, "description": "body must be a JSON update"}, status=400)
+            update = await read_json(request)
+        except JsonInputError as e:
+            return web.json_response(
+                {"ok": False, "description": f"body must be a JSON update: {e}"}, status=e.status
+            )
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             return web.json_response(
                 {"ok": False, "description": "an update needs an integer update_id"}, status=400
             )
         try:
             await feed(update)
+        except InboundNotRecorded:
+            log.warning("Telegram webhook %s: update not recorded; Telegram will send it again", request.path)
+            return web.json_response(
+                {"ok": False, "description": "could not record the update, send it again"}, status=503
+            )
         except ValueError as e:
             log.warning("Telegram webhook %s: malformed update: %s", request.path, e)
             return web.json_response({"ok": False, "description": "malformed update"}, status=400)

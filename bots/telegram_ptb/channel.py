@@ -21,7 +21,7 @@ from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
 
 from bots.ratelimit import RateLimiter
-from bots.telegram_common.channel import TelegramChannelBase, wait_handled
+from bots.telegram_common.channel import TelegramChannelBase
 from bots.telegram_common.commands import check_commands
 from bots.telegram_common.errors import TelegramSetupError
 from bots.telegram_common.inbound import ALLOWED_UPDATES
@@ -29,16 +29,17 @@ from bots.telegram_common.limits import TelegramLimits
 from bots.telegram_ptb.handlers import build_handlers
 from bots.telegram_ptb.redact import install_token_redaction
 from bots.telegram_ptb.sender import PtbSender
-from dialogue.messages import Delivered, Inbound, Outbound
+from dialogue.messages import Delivered, Inbound, InboundNotRecorded, Outbound
 
 log = logging.getLogger(__name__)
 
 SEND_CONNECTIONS = 64  # concurrent sends; PTB's default pool of 1 would serialise every chat's replies
 RETRY_START_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # waits between tries when Telegram is unreachable at start
 
-# While a webhook update is processed, the handler puts here the future of the queued Inbound, so the
-# webhook can answer only after the app has handled it (PTB's process_update runs in the caller's task).
-_webhook_waits: ContextVar[list[asyncio.Future[None]] | None] = ContextVar("ptb_webhook_waits", default=None)
+# Set while a webhook update is processed: the handlers put a failure to record it here for the webhook.
+_webhook_failures: ContextVar[list[InboundNotRecorded] | None] = ContextVar(
+    "ptb_webhook_failures", default=None
+)
 
 
 def check_token(token: str) -> None:
@@ -92,6 +93,7 @@ class PtbTelegramChannel(TelegramChannelBase):
         updater = self.application.updater
         if (updater is not None and updater.running) or (self._starting and not self._starting.done()):
             return
+        self._stopping = False
         try:
             await self._initialize()
             await self._start_updates()
@@ -117,11 +119,15 @@ class PtbTelegramChannel(TelegramChannelBase):
             raise self._webhook_refused(url, e.message) from e
 
     async def feed_webhook_update(self, update: dict[str, Any]) -> None:
-        """Process one webhook update in PTB's Application; return when the app has handled it.
+        """Process one webhook update in PTB's Application; return when the app has recorded it.
+
+        PTB's process_update runs the handlers in this task, so they report a failure to record the update
+        through a context variable.
 
         Raises:
             ValueError: the update is not in the Bot API's shape.
             TelegramSetupError: the bot could not be initialised (Telegram then re-sends the update).
+            InboundNotRecorded: the app could not record it (the webhook answers 503).
         """
         try:
             parsed = Update.de_json(update, self.bot)
@@ -131,21 +137,25 @@ class PtbTelegramChannel(TelegramChannelBase):
             await self._initialize()  # PTB processes updates only in an initialised Application
         except TelegramError as e:
             raise TelegramSetupError(f"Telegram {self.bot_kind} bot could not start: {e.message}") from e
-        waits: list[asyncio.Future[None]] = []
-        reset = _webhook_waits.set(waits)
+        failures: list[InboundNotRecorded] = []
+        reset = _webhook_failures.set(failures)
         try:
             # Handler errors go to _on_handler_error: a bug in conversion must not make Telegram
-            # re-send the same update forever.
+            # re-send the same update forever. Only a failure to record it does (503).
             await self.application.process_update(parsed)
         finally:
-            _webhook_waits.reset(reset)
-        await wait_handled(waits)
+            _webhook_failures.reset(reset)
+        if failures:
+            raise failures[0]
 
     async def _accept(self, update_id: int, inbound: Inbound) -> None:
-        done = self._submit(update_id, inbound)
-        waits = _webhook_waits.get()
-        if waits is not None and done is not None:
-            waits.append(done)
+        failures = _webhook_failures.get()
+        try:
+            await self._hand_over(update_id, inbound, webhook=failures is not None)
+        except InboundNotRecorded as e:
+            if failures is None:
+                raise
+            failures.append(e)
 
     async def _on_handler_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -227,7 +237,8 @@ class PtbTelegramChannel(TelegramChannelBase):
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def stop(self) -> None:
-        """Stop PTB's Updater and Application, let queued messages finish (up to 10 s), close. Idempotent."""
+        """Stop PTB's Updater and Application, close the HTTP clients. Idempotent."""
+        self._stopping = True
         starting, self._starting = self._starting, None
         if starting is not None and not starting.done():
             starting.cancel()
@@ -238,7 +249,6 @@ class PtbTelegramChannel(TelegramChannelBase):
             await updater.stop()
         if self.application.running:
             await self.application.stop()
-        await self._drain()
         async with self._init_lock:
             await self.application.shutdown()
             self._initialized = False

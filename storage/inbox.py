@@ -1,0 +1,266 @@
+"""SQL of the durable inbox (`storage.inbox_tables.inbox`); the caller runs each function in a short transaction.
+
+A message is recorded once (`record`, deduplicated on the platform's id) before the platform is answered.
+A handler claims the oldest pending row of a chat with a lease (`claim`); while an older row of the same
+chat is pending, newer ones wait, so one chat's messages are handled in arrival order whichever process
+holds them. A claim whose lease runs out (its process died or hung) is claimable again. Handling ends in
+`mark_done`, `mark_retry` or `mark_dead`; dead letters stay for admins (`list_rows`, `replay`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.inbox_tables import inbox
+from storage.repositories._sql import dialect_name, upsert_insert
+
+
+class InboxStatus(StrEnum):
+    """Where an inbound message is."""
+
+    PENDING = "pending"  # waiting, being handled (claimed_until in the future) or waiting for a retry
+    DONE = "done"  # handled: its replies are in the outbox
+    DEAD = "dead"  # kept failing: parked for an admin to look at and replay
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """One recorded inbound message."""
+
+    id: int
+    dedup_key: str
+    chat_key: str
+    payload: dict[str, Any]
+    status: InboxStatus
+    attempts: int
+    received_at: datetime
+    next_attempt_at: datetime
+    claimed_by: str | None
+    claimed_until: datetime | None
+    done_at: datetime | None
+    last_error: str | None
+    notified: bool
+
+
+def _row(row: RowMapping) -> InboxRow:
+    return InboxRow(
+        id=row["id"],
+        dedup_key=row["dedup_key"],
+        chat_key=row["chat_key"],
+        payload=row["payload"],
+        status=InboxStatus(row["status"]),
+        attempts=row["attempts"],
+        received_at=row["received_at"],
+        next_attempt_at=row["next_attempt_at"],
+        claimed_by=row["claimed_by"],
+        claimed_until=row["claimed_until"],
+        done_at=row["done_at"],
+        last_error=row["last_error"],
+        notified=bool(row["notified"]),
+    )
+
+
+def chat_key(channel: str, bot: str, chat_id: str) -> str:
+    """The key that orders one chat's messages: "<channel>:<bot>:<chat_id>"."""
+    return f"{channel}:{bot}:{chat_id}"
+
+
+async def record(
+    session: AsyncSession, *, dedup_key: str, chat: str, payload: dict[str, Any], at: datetime
+) -> int | None:
+    """Record one inbound message; return its row id, or None when it was recorded before (a repeat)."""
+    stmt = (
+        upsert_insert(session, inbox)
+        .values(
+            dedup_key=dedup_key,
+            chat_key=chat,
+            payload=payload,
+            status=InboxStatus.PENDING.value,
+            attempts=0,
+            received_at=at,
+            next_attempt_at=at,
+            notified=False,
+        )
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(inbox.c.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def _claimable(now: datetime) -> Any:
+    older = aliased(inbox, name="older")
+    blocked = exists().where(
+        older.c.chat_key == inbox.c.chat_key,
+        older.c.id < inbox.c.id,
+        older.c.status == InboxStatus.PENDING.value,
+    )
+    free = or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until <= now)
+    return and_(inbox.c.status == InboxStatus.PENDING.value, inbox.c.next_attempt_at <= now, free, ~blocked)
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    worker_id: str,
+    lease_s: float,
+    limit: int = 1,
+    chat: str | None = None,
+) -> list[InboxRow]:
+    """Claim up to `limit` due rows for `lease_s` seconds, at most one per chat, oldest first.
+
+    With `chat`, only that chat's oldest pending row can be claimed. Each claim counts as an attempt. On
+    PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so two processes never claim the same row;
+    on SQLite the single UPDATE holds the write lock.
+    """
+    if limit <= 0:
+        return []
+    condition = _claimable(now)
+    if chat is not None:
+        condition = and_(condition, inbox.c.chat_key == chat)
+    pick = select(inbox.c.id).where(condition).order_by(inbox.c.id).limit(limit)
+    if dialect_name(session) == "postgresql":
+        pick = pick.with_for_update(skip_locked=True, of=inbox)
+    stmt = (
+        update(inbox)
+        .where(inbox.c.id.in_(pick.scalar_subquery()))
+        .values(
+            claimed_by=worker_id,
+            claimed_until=now + timedelta(seconds=lease_s),
+            attempts=inbox.c.attempts + 1,
+        )
+        .returning(*inbox.c)
+    )
+    rows = [_row(r) for r in (await session.execute(stmt)).mappings()]
+    return sorted(rows, key=lambda r: r.id)
+
+
+async def extend(session: AsyncSession, ids: list[int], *, worker_id: str, until: datetime) -> None:
+    """Extend this worker's leases on `ids` (a heartbeat while they are being handled)."""
+    if ids:
+        await session.execute(
+            update(inbox)
+            .where(inbox.c.id.in_(ids), inbox.c.claimed_by == worker_id)
+            .values(claimed_until=until)
+        )
+
+
+async def mark_done(session: AsyncSession, id: int, at: datetime) -> None:
+    """Record that a row was handled (its replies are in the outbox, or it was a repeat)."""
+    await session.execute(
+        update(inbox)
+        .where(inbox.c.id == id)
+        .values(
+            status=InboxStatus.DONE.value, done_at=at, claimed_by=None, claimed_until=None, last_error=None
+        )
+    )
+
+
+async def mark_retry(session: AsyncSession, id: int, *, next_attempt_at: datetime, error: str) -> None:
+    """Put a row back after a failed attempt; it (and so its chat) is due again at `next_attempt_at`."""
+    await session.execute(
+        update(inbox)
+        .where(inbox.c.id == id)
+        .values(next_attempt_at=next_attempt_at, last_error=error[:2000], claimed_by=None, claimed_until=None)
+    )
+
+
+async def mark_dead(session: AsyncSession, id: int, *, at: datetime, error: str) -> None:
+    """Park a row that kept failing; it no longer holds back later messages of its chat."""
+    await session.execute(
+        update(inbox)
+        .where(inbox.c.id == id)
+        .values(
+            status=InboxStatus.DEAD.value,
+            done_at=at,
+            last_error=error[:2000],
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+
+
+async def mark_notified(session: AsyncSession, id: int) -> None:
+    """Record that the sender of a dead letter was told a person will get back to them."""
+    await session.execute(update(inbox).where(inbox.c.id == id).values(notified=True))
+
+
+async def release(session: AsyncSession, worker_id: str) -> None:
+    """Give up this worker's claims at once (a clean shutdown), so another process need not wait."""
+    await session.execute(
+        update(inbox)
+        .where(inbox.c.claimed_by == worker_id, inbox.c.status == InboxStatus.PENDING.value)
+        .values(claimed_by=None, claimed_until=None)
+    )
+
+
+async def get(session: AsyncSession, id: int) -> InboxRow | None:
+    """One row by id."""
+    row = (await session.execute(select(inbox).where(inbox.c.id == id))).mappings().first()
+    return _row(row) if row is not None else None
+
+
+async def list_rows(
+    session: AsyncSession, status: InboxStatus, *, limit: int = 100, before_id: int | None = None
+) -> list[InboxRow]:
+    """Rows in `status`, newest first (the admin's dead-letter list); page with `before_id`."""
+    stmt = select(inbox).where(inbox.c.status == status.value)
+    if before_id is not None:
+        stmt = stmt.where(inbox.c.id < before_id)
+    stmt = stmt.order_by(inbox.c.id.desc()).limit(limit)
+    return [_row(r) for r in (await session.execute(stmt)).mappings()]
+
+
+async def replay(session: AsyncSession, ids: list[int], *, at: datetime) -> int:
+    """Queue dead letters again (after the cause was fixed); return how many were dead and are pending now."""
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(inbox)
+        .where(inbox.c.id.in_(ids), inbox.c.status == InboxStatus.DEAD.value)
+        .values(
+            status=InboxStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=at,
+            done_at=None,
+            claimed_by=None,
+            claimed_until=None,
+        )
+        .returning(inbox.c.id)
+    )
+    return len(result.all())
+
+
+async def counts(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """How many rows wait, how many are dead, and the age in seconds of the oldest waiting one (health)."""
+    rows = (
+        await session.execute(
+            select(inbox.c.status, func.count(), func.min(inbox.c.received_at))
+            .where(inbox.c.status.in_([InboxStatus.PENDING.value, InboxStatus.DEAD.value]))
+            .group_by(inbox.c.status)
+        )
+    ).all()
+    found = {status: (count, oldest) for status, count, oldest in rows}
+    pending, oldest = found.get(InboxStatus.PENDING.value, (0, None))
+    dead, _ = found.get(InboxStatus.DEAD.value, (0, None))
+    age = (now - oldest).total_seconds() if oldest is not None else 0.0
+    return {"pending": int(pending), "dead": int(dead), "oldest_pending_s": round(max(age, 0.0), 1)}
+
+
+async def prune(session: AsyncSession, *, before: datetime, limit: int = 5000) -> int:
+    """Delete handled rows finished before `before` (the inbound log keeps their dedup keys); return how many."""
+    pick = (
+        select(inbox.c.id)
+        .where(inbox.c.status == InboxStatus.DONE.value, inbox.c.done_at < before)
+        .limit(limit)
+    )
+    result = await session.execute(delete(inbox).where(inbox.c.id.in_(pick.scalar_subquery())))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
