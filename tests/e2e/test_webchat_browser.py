@@ -2,7 +2,9 @@
 
 The channel is served by a small aiohttp app in a background thread with an echo-style `on_inbound`
 that answers through `channel.send`, so what is checked is the page: typing, Enter, the long poll,
-bot text shown escaped with its line breaks, button chips, the identity picker and a reload.
+bot text shown escaped with its line breaks, button chips, the identity picker and a reload (demo mode),
+and in widget mode (no WEBCHAT_DEMO) a fresh visitor's own session, the limits said in the page and the
+staff page behind a login.
 Run `scripts/install_chromium.sh` first; the test is skipped only when /usr/bin/chromium is missing.
 """
 
@@ -13,13 +15,17 @@ import struct
 import threading
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
 
+from bots.ratelimit import Rate
 from bots.webchat import WebChatChannel
+from bots.webchat.access import VISITOR_COOKIE, StaffIdentity, VisitorLimits
 from dialogue.messages import Bot, Button, Inbound, Location, Outbound
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,8 +89,27 @@ async def _echo_reply(channel: WebChatChannel, inbound: Inbound) -> None:
     )
 
 
-@pytest.fixture
-def echo_server(tmp_path: Path) -> Iterator[EchoServer]:
+STAFF_COOKIE = "test_staff"  # stands in for the app's admin login in the widget tests
+LOGIN_PATH = "/sign-in"
+
+
+async def _identities(bot: Bot) -> list[dict[str, str]]:
+    if bot is Bot.STAFF:
+        return [
+            {"id": "eng-1", "label": "Ivan Petrov (engineer)"},
+            {"id": "eng-2", "label": "Anna Smirnova (engineer)"},
+        ]
+    return [{"id": "contact-1", "label": "Olga Ivanova - Romashka LLC"}]
+
+
+async def _staff_login(request: web.Request) -> StaffIdentity | None:
+    if request.cookies.get(STAFF_COOKIE) == "eng-1":
+        return StaffIdentity("eng-1", "Ivan Petrov (engineer)")
+    return None
+
+
+@contextmanager
+def _serve(tmp_path: Path, **options: Any) -> Iterator[EchoServer]:
     """Serve the channel from a thread with its own event loop; Playwright's sync API runs in this one."""
     server = EchoServer()
     ready = threading.Event()
@@ -98,20 +123,13 @@ def echo_server(tmp_path: Path) -> Iterator[EchoServer]:
             server.inbound.append(inbound)
             await _echo_reply(channel, inbound)
 
-        async def identities(bot: Bot) -> list[dict[str, str]]:
-            if bot is Bot.STAFF:
-                return [
-                    {"id": "eng-1", "label": "Ivan Petrov (engineer)"},
-                    {"id": "eng-2", "label": "Anna Smirnova (engineer)"},
-                ]
-            return [{"id": "contact-1", "label": "Olga Ivanova - Romashka LLC"}]
+        async def sign_in_page(request: web.Request) -> web.Response:
+            return web.Response(text="<title>Sign in</title>Sign in here", content_type="text/html")
 
-        # Demo mode: these tests pick who they are in the identity picker.
-        channel = WebChatChannel(
-            on_inbound, identities=identities, demo=True, upload_dir=tmp_path / "uploads"
-        )
+        channel = WebChatChannel(on_inbound, upload_dir=tmp_path / "uploads", **options)
         app = web.Application()
         channel.add_routes(app)
+        app.router.add_get(LOGIN_PATH, sign_in_page)
         runner = web.AppRunner(app, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -136,6 +154,30 @@ def echo_server(tmp_path: Path) -> Iterator[EchoServer]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+@pytest.fixture
+def echo_server(tmp_path: Path) -> Iterator[EchoServer]:
+    """The channel in demo mode: these tests pick who they are in the identity picker."""
+    with _serve(tmp_path, identities=_identities, demo=True) as server:
+        yield server
+
+
+@pytest.fixture
+def widget_server(tmp_path: Path) -> Iterator[EchoServer]:
+    """The channel in widget mode (no WEBCHAT_DEMO), with small limits so a test can reach them."""
+    limits = VisitorLimits(
+        new_sessions_per_address=Rate(3, 60.0, burst=3),
+        messages_per_session=Rate(3, 60.0, burst=3),
+    )
+    with _serve(
+        tmp_path,
+        secret_key="browser-test-secret",
+        staff_login=_staff_login,
+        login_url=LOGIN_PATH,
+        limits=limits,
+    ) as server:
+        yield server
 
 
 def test_client_chat_round_trip_with_buttons(echo_server: EchoServer) -> None:
@@ -237,3 +279,113 @@ def test_staff_page_picks_an_engineer(echo_server: EchoServer) -> None:
     photo = echo_server.inbound[2].media[0]
     assert photo.kind == "photo" and photo.mime_type == "image/png"
     assert echo_server.inbound[3].location == Location(55.7512, 37.6184)
+
+
+# -- widget mode (no WEBCHAT_DEMO) --------------------------------------------------------------------
+
+
+def test_a_fresh_visitor_chats_in_widget_mode_and_sees_only_their_own_chat(widget_server: EchoServer) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            visitor = browser.new_context(viewport={"width": 900, "height": 720}, locale="en-US")
+            page = visitor.new_page()
+            page.goto(widget_server.base_url + "/")
+            expect(page).to_have_title("Helpdesk - client chat")
+            expect(page.locator("#identity")).to_have_count(0)  # nobody picks who they are
+            expect(page.locator("#status")).to_have_attribute("data-state", "online")
+            expect(page.locator("#empty-notice")).to_have_text("Ask a question or describe your problem.")
+            (cookie,) = [c for c in visitor.cookies() if c["name"] == VISITOR_COOKIE]
+            assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+
+            page.locator("#text").fill("My printer jams")
+            page.locator("#text").press("Enter")
+            expect(page.locator(".msg.user .bubble").first).to_have_text("My printer jams")
+            expect(page.locator(".msg.bot .bubble").first).to_contain_text("Echo: My printer jams")
+            page.wait_for_timeout(300)  # let the smooth scroll settle before the picture
+            page.screenshot(path=str(SCREENSHOTS / "webchat_widget_client.png"))
+
+            # A reload keeps the session and so the conversation.
+            page.reload()
+            expect(page.locator(".msg")).to_have_count(2)
+
+            # Another visitor starts with an empty chat of their own.
+            other = browser.new_context(viewport={"width": 900, "height": 720}, locale="en-US").new_page()
+            other.goto(widget_server.base_url + "/")
+            expect(other.locator("#status")).to_have_attribute("data-state", "online")
+            other.locator("#text").fill("Hello")
+            other.locator("#text").press("Enter")
+            expect(other.locator(".msg.bot .bubble").first).to_contain_text("Echo: Hello")
+            expect(other.locator(".msg")).to_have_count(2)
+        finally:
+            browser.close()
+
+    first, second = widget_server.inbound
+    assert first.chat_id.startswith("v-") and second.chat_id.startswith("v-")
+    assert first.chat_id != second.chat_id
+
+
+def test_widget_limits_are_explained_in_the_page(widget_server: EchoServer) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 720}, locale="en-US")
+            page.goto(widget_server.base_url + "/")
+            expect(page.locator("#status")).to_have_attribute("data-state", "online")
+            for n in range(4):
+                page.locator("#text").fill(f"message {n}")
+                page.locator("#text").press("Enter")
+            # Three a minute: the fourth is refused, said in the page with the wait, and can be retried.
+            expect(page.locator(".notice.error").last).to_contain_text(
+                "You are sending messages too fast. Wait"
+            )
+            expect(page.locator(".msg.user.failed .meta")).to_have_text("Not sent - tap to retry")
+            expect(page.locator(".msg.bot")).to_have_count(3)
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(SCREENSHOTS / "webchat_widget_too_fast.png"))
+
+            # Three new sessions a minute from one address: the next new visitor is told to wait.
+            for _ in range(2):
+                browser.new_context().new_page().goto(widget_server.base_url + "/")
+            blocked = browser.new_page(viewport={"width": 900, "height": 720}, locale="ru-RU")
+            response = blocked.goto(widget_server.base_url + "/")
+            assert response is not None and response.status == 429
+            expect(blocked.locator("#empty-notice")).to_contain_text("слишком много новых чатов")
+            expect(blocked.locator("#text")).to_be_disabled()
+            blocked.screenshot(path=str(SCREENSHOTS / "webchat_widget_blocked.png"))
+        finally:
+            browser.close()
+    assert len(widget_server.inbound) == 3
+
+
+def test_widget_staff_page_needs_a_login_and_acts_as_it(widget_server: EchoServer) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 390, "height": 760}, locale="en-US")
+            page = context.new_page()
+            page.goto(widget_server.base_url + "/staff")
+            expect(page).to_have_title("Sign in")  # sent to the login
+
+            context.add_cookies([{"name": STAFF_COOKIE, "value": "eng-1", "url": widget_server.base_url}])
+            page.goto(widget_server.base_url + "/staff")
+            expect(page).to_have_title("Helpdesk - staff chat")
+            expect(page.locator("#who")).to_have_text("Ivan Petrov (engineer)")
+            expect(page.locator("#identity")).to_have_count(0)
+            page.locator("#text").fill("On my way")
+            page.locator("#text").press("Enter")
+            expect(page.locator(".msg.bot .bubble").first).to_contain_text("Echo: On my way")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(SCREENSHOTS / "webchat_widget_staff_mobile.png"))
+        finally:
+            browser.close()
+    assert [(i.bot, i.chat_id) for i in widget_server.inbound] == [(Bot.STAFF, "eng-1")]

@@ -27,6 +27,7 @@
       connecting: "Connecting…",
       online: "Online",
       offline: "Connection lost, reconnecting…",
+      stopped: "Not connected",
       placeholder: "Type a message",
       newVisitor: "New visitor",
       chooseEngineer: "Choose who you are",
@@ -57,6 +58,7 @@
       connecting: "Подключение…",
       online: "На связи",
       offline: "Нет связи, переподключаемся…",
+      stopped: "Нет подключения",
       placeholder: "Введите сообщение",
       newVisitor: "Новый посетитель",
       chooseEngineer: "Выберите, кто вы",
@@ -224,7 +226,7 @@
     state.gen += 1;
     if (state.poll) state.poll.abort();
     [el.text, el.send, el.attach, el.locate].forEach(function (c) { c.disabled = true; });
-    setStatus("offline");
+    setStatus("stopped"); // not "reconnecting": the page waits for the person (reload, sign in)
     updateEmpty();
   }
 
