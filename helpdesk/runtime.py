@@ -183,7 +183,9 @@ async def build_runtime(
     if settings.redis_url:
         from redis.asyncio import Redis
 
-        redis = Redis.from_url(settings.redis_url)
+        # Short timeouts: a Redis that hangs costs one call a second at most (storage.redis_state.RedisGuard),
+        # never a turn's whole time.
+        redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
     uows = UnitOfWorkFactory(sessions, redis=redis)
     install_kb_repositories(uows)
     sla_config = load_sla_config(settings.sla_config_file)

@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from helpdesk.health import make_healthz
 from helpdesk.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -13,21 +14,11 @@ log = logging.getLogger(__name__)
 RUNTIME_KEY: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 
 
-async def healthz(request: web.Request) -> web.Response:
-    """Liveness and a database round trip."""
-    rt = request.app[RUNTIME_KEY]
-    from sqlalchemy import text
-
-    async with rt.db.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-    return web.json_response({"ok": True})
-
-
 def build_web_app(rt: Runtime) -> web.Application:
     """Create the aiohttp application over a built runtime."""
     app = web.Application(client_max_size=20 * 1024 * 1024)
     app[RUNTIME_KEY] = rt
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", make_healthz(rt.db, rt.sessions, rt.uows.redis))
     rt.webchat.add_routes(app)
     from helpdesk.api import add_api_routes
 

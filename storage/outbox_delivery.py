@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -170,3 +170,20 @@ async def list_for_chat(
         .limit(limit)
     )
     return [_row(r) for r in (await session.execute(stmt)).mappings()]
+
+
+async def counts(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """How many rows wait to be sent, how many failed, and the age in seconds of the oldest waiting one."""
+    waiting = [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]
+    rows = (
+        await session.execute(
+            select(outbox.c.status, func.count(), func.min(outbox.c.created_at))
+            .where(outbox.c.status.in_([*waiting, OutboxStatus.FAILED.value]))
+            .group_by(outbox.c.status)
+        )
+    ).all()
+    pending = sum(int(count) for status, count, _ in rows if status in waiting)
+    failed = sum(int(count) for status, count, _ in rows if status == OutboxStatus.FAILED.value)
+    oldest = min((at for status, _, at in rows if status in waiting and at is not None), default=None)
+    age = (now - oldest).total_seconds() if oldest is not None else 0.0
+    return {"pending": pending, "failed": failed, "oldest_pending_s": round(max(age, 0.0), 1)}

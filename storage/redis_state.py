@@ -1,7 +1,7 @@
 """Redis helpers: a conversation-state cache that is never ahead of the database, dedup keys and locks.
 
 Nothing that must not be lost lives only in Redis: conversation state is written to SQL in the unit of work
-and mirrored to Redis after the commit.
+and mirrored to Redis after the commit. Redis being away only makes the app read the database (`RedisGuard`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ import asyncio
 import json
 import logging
 import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from storage.repositories.dialogue import SqlConversationStore
 
@@ -27,6 +30,95 @@ return 0
 """
 
 _MISSING = object()
+T = TypeVar("T")
+
+
+class RedisGuard:
+    """Whether Redis answers, so that Redis is a helper and never a single point of failure.
+
+    Every call goes through `run`: a Redis error marks Redis down for `cooloff_s`, logged once, and the
+    caller gets its fallback (the database) meanwhile. A conversation-state key that should have been
+    dropped while Redis was away may be stale once it is back, so before Redis is trusted again every key
+    under `prefix` is deleted (`_recover`): readers fall back to the database until the mirror refills.
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        prefix: str = "helpdesk:conv:",
+        cooloff_s: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.cooloff_s = cooloff_s
+        self.clock = clock
+        self._down_since: float | None = None
+        self._retry_at = 0.0
+        self._lock = asyncio.Lock()
+
+    @property
+    def up(self) -> bool:
+        """False from a failed call until a later call finds Redis back."""
+        return self._down_since is None
+
+    def state(self) -> str:
+        """ "ok" or "down", for the health check."""
+        return "ok" if self.up else "down"
+
+    async def run(self, call: Callable[[Redis], Awaitable[T]], fallback: T) -> T:
+        """`call(redis)`, or `fallback` while Redis is down (or when this call finds it down)."""
+        if not self.up and not await self._recover():
+            return fallback
+        try:
+            return await call(self.redis)
+        except (RedisError, OSError) as e:
+            self._failed(e)
+            return fallback
+
+    async def ping(self) -> bool:
+        """Ask Redis now (the health check); a failure marks it down as any other call would."""
+        return bool(await self.run(lambda r: r.ping(), False))  # type: ignore[arg-type, return-value]
+
+    def _failed(self, error: BaseException) -> None:
+        now = self.clock()
+        if self._down_since is None:
+            log.warning("Redis is unreachable (%s); answering from the database until it is back", error)
+            self._down_since = now
+        self._retry_at = now + self.cooloff_s
+
+    async def _recover(self) -> bool:
+        """After the cool-off, drop the possibly stale keys and trust Redis again; False while it is away."""
+        if self.clock() < self._retry_at:
+            return False
+        async with self._lock:
+            if self.up:
+                return True
+            try:
+                async for batch in _batches(self.redis.scan_iter(match=self.prefix + "*", count=500)):
+                    await self.redis.unlink(*batch)
+            except (RedisError, OSError) as e:
+                self._retry_at = self.clock() + self.cooloff_s
+                log.debug("Redis still unreachable: %s", e)
+                return False
+            assert self._down_since is not None
+            log.warning(
+                "Redis is back after %.0f s; conversation mirror emptied", self.clock() - self._down_since
+            )
+            self._down_since = None
+            return True
+
+
+async def _batches(keys: AsyncIterator[Any], size: int = 500) -> AsyncIterator[list[Any]]:
+    batch: list[Any] = []
+    async for key in keys:
+        batch.append(key)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class RedisConversationStore:
@@ -35,19 +127,20 @@ class RedisConversationStore:
     Invariant: a Redis key is either absent or equal to the committed row. Keys about to change are
     deleted before the database commit (readers fall back to SQL meanwhile) and set again only after the
     commit succeeded, so a failed commit or a failed Redis write can leave Redis empty but never wrong.
+    While Redis is away (`RedisGuard`) every call falls back to SQL; a key that could not be deleted then
+    is dropped, with all the others, before Redis is read again.
     """
 
     def __init__(
         self,
         sql: SqlConversationStore,
-        redis: Redis,
+        guard: RedisGuard,
         *,
-        prefix: str = "helpdesk:conv:",
         ttl_s: int = 7 * 86400,
     ) -> None:
         self.sql = sql
-        self.redis = redis
-        self.prefix = prefix
+        self.guard = guard
+        self.prefix = guard.prefix
         self.ttl_s = ttl_s
         self._pending: dict[str, dict[str, Any] | None] = {}
 
@@ -59,7 +152,7 @@ class RedisConversationStore:
         pending = self._pending.get(key, _MISSING)
         if pending is not _MISSING:
             return json.loads(json.dumps(pending)) if pending is not None else None
-        cached = await self.redis.get(self._key(key))
+        cached = await self.guard.run(lambda r: r.get(self._key(key)), None)
         if cached is not None:
             data: dict[str, Any] = json.loads(cached)
             return data
@@ -76,21 +169,28 @@ class RedisConversationStore:
         self._pending[key] = None
 
     async def before_commit(self) -> None:
-        """Drop the Redis copies of the keys this unit changed, before the database commits."""
+        """Drop the Redis copies of the keys this unit changed, before the database commits.
+
+        When Redis is away the keys stay; the guard drops every key before Redis is read again.
+        """
         if self._pending:
-            await self.redis.delete(*(self._key(k) for k in self._pending))
+            keys = [self._key(k) for k in self._pending]
+            await self.guard.run(lambda r: r.delete(*keys), 0)
 
     async def after_commit(self) -> None:
         """Mirror the committed changes to Redis; a failure only costs cache hits."""
         pending, self._pending = self._pending, {}
-        try:
-            async with self.redis.pipeline(transaction=False) as pipe:
+        if not pending or not self.guard.up:
+            return
+
+        async def mirror(redis: Redis) -> None:
+            async with redis.pipeline(transaction=False) as pipe:
                 for key, state in pending.items():
                     if state is not None:
                         pipe.set(self._key(key), json.dumps(state), ex=self.ttl_s)
                 await pipe.execute()
-        except Exception:
-            log.warning("could not mirror %d conversation states to Redis", len(pending), exc_info=True)
+
+        await self.guard.run(mirror, None)
 
     async def after_rollback(self) -> None:
         """Discard buffered writes: the database did not keep them."""

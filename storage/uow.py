@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Self
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.redis_state import RedisConversationStore
+from storage.redis_state import RedisConversationStore, RedisGuard
 from storage.repositories import (
     SqlAccountRepository,
     SqlCommentRepository,
@@ -56,13 +56,11 @@ class SqlUnitOfWork:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
-        redis: Redis | None = None,
-        redis_prefix: str = "helpdesk:",
+        redis: RedisGuard | None = None,
         extra: Mapping[str, RepositoryFactory] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._redis = redis
-        self._redis_prefix = redis_prefix
         self._extra = dict(extra or {})
         self._session: AsyncSession | None = None
         self._recorded: list[DomainEvent] = []
@@ -111,7 +109,7 @@ class SqlUnitOfWork:
         self.inbound = SqlInboundLog(session)
         sql_conversations = SqlConversationStore(session)
         self.conversations = (
-            RedisConversationStore(sql_conversations, self._redis, prefix=f"{self._redis_prefix}conv:")
+            RedisConversationStore(sql_conversations, self._redis)
             if self._redis is not None
             else sql_conversations
         )
@@ -164,7 +162,8 @@ class UnitOfWorkFactory:
     """Creates units of work on one session factory; callable like `dialogue.engine.UnitOfWorkFactory`.
 
     On SQLite it installs BEGIN IMMEDIATE on the engine so concurrent writers queue on the busy timeout.
-    With `redis`, conversation state is mirrored under `<redis_prefix>conv:<key>`.
+    With `redis`, conversation state is mirrored under `<redis_prefix>conv:<key>`; `self.redis` is then the
+    `RedisGuard` that tells whether Redis answers (the health check reads it).
     """
 
     def __init__(
@@ -176,8 +175,7 @@ class UnitOfWorkFactory:
         extra: Mapping[str, RepositoryFactory] | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
-        self.redis = redis
-        self.redis_prefix = redis_prefix
+        self.redis = RedisGuard(redis, prefix=f"{redis_prefix}conv:") if redis is not None else None
         self.extra: dict[str, RepositoryFactory] = dict(extra or {})
         bind = sessionmaker.kw.get("bind")
         if bind is not None:
@@ -191,6 +189,4 @@ class UnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         """Return a new, not yet opened, unit of work."""
-        return SqlUnitOfWork(
-            self.sessionmaker, redis=self.redis, redis_prefix=self.redis_prefix, extra=self.extra
-        )
+        return SqlUnitOfWork(self.sessionmaker, redis=self.redis, extra=self.extra)
