@@ -1,7 +1,8 @@
-"""Web admin tables: staff passwords, server-side sessions, failed logins (for throttling) and the admin audit.
+"""Web admin tables: staff passwords, server-side sessions, login throttling, known devices and the audit.
 
 Also the indexes the admin lists need on tables other modules own (tickets by site, by status in number
-order; trigram indexes for the KB text filter on PostgreSQL). Mirrored by the hand-written migration `0007_web_admin.py`.
+order; trigram indexes for the KB text filter on PostgreSQL). Mirrored by the hand-written migrations
+`0007_web_admin.py` and `0012_login_throttle.py` (the throttle counters and known devices).
 """
 
 from __future__ import annotations
@@ -40,12 +41,43 @@ admin_sessions = Table(
 admin_login_failures = Table(
     "admin_login_failures",
     metadata,
+    # A log of the failed logins whose password was checked (who tried which login from where), kept for
+    # two throttle windows; the throttle itself counts in `admin_login_throttle`.
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", UtcDateTime(), nullable=False),
     Column("ip", String(64), nullable=False),
     Column("login", String(ID), nullable=False),
     Index("ix_admin_login_failures_ip_at", "ip", "at"),
     Index("ix_admin_login_failures_login_at", "login", "at"),
+)
+
+admin_login_throttle = Table(
+    "admin_login_throttle",
+    metadata,
+    # One counter per address (IPv6: its /64), per login (attempts from unknown browsers) and per known
+    # device; `helpdesk.admin.login_throttle` says how they are counted. A login attempt locks its rows
+    # (an upsert) before it reads them, so concurrent attempts in any process are counted one at a time.
+    Column("scope", String(16), primary_key=True),
+    Column("subject", String(ID), primary_key=True),
+    # Failed attempts counted, the ones still being checked included (a crash mid-check counts as failed).
+    Column("failures", Integer, nullable=False),
+    Column("next_at", UtcDateTime(), nullable=False),  # no attempt is checked before then
+    Column("forget_at", UtcDateTime(), nullable=False),  # from then on the count starts again
+    Index("ix_admin_login_throttle_forget_at", "forget_at"),
+)
+
+admin_devices = Table(
+    "admin_devices",
+    metadata,
+    # sha256 hex of the device cookie value: a browser that signed in as `staff_id` before. It escapes the
+    # per-login limit that slows down unknown browsers, so an attacker cannot keep the real user out.
+    Column("id", String(64), primary_key=True),
+    Column("staff_id", String(ID), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_login_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_admin_devices_staff_id", "staff_id"),
+    Index("ix_admin_devices_expires_at", "expires_at"),
 )
 
 admin_audit = Table(
@@ -78,4 +110,11 @@ Index(
     postgresql_ops={"body": "gin_trgm_ops"},
 )
 
-ADMIN_TABLES = (admin_logins, admin_sessions, admin_login_failures, admin_audit)
+ADMIN_TABLES = (
+    admin_logins,
+    admin_sessions,
+    admin_login_failures,
+    admin_login_throttle,
+    admin_devices,
+    admin_audit,
+)

@@ -2,47 +2,45 @@
 unit of work: logins and sessions, passwords, KB articles (edit, publish, restore), engineers' shifts and
 engineers' profiles.
 
-The caller opens the unit of work and commits; KB changes return the saved article so the caller can update
-the in-process search index after the commit (as the REST API does).
+The caller opens the unit of work and commits, except for `log_in`, which opens its own short units (it
+counts the attempt before the password check; see `helpdesk.admin.login_throttle`). KB changes return the
+saved article so the caller can update the in-process search index after the commit (as the REST API does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from helpdesk.admin.access import Area, require
+from helpdesk.admin.login_throttle import (
+    DEVICE_LIFETIME,
+    LoginLimits,
+    Scope,
+    ThrottleKey,
+    keys_for,
+    refusal,
+)
 from helpdesk.admin.passwords import DUMMY_HASH, check_new_password, hash_password, verify_password
-from helpdesk.admin.sessions import SessionPolicy, start_session
+from helpdesk.admin.sessions import SessionPolicy, hash_token, new_token, start_session
 from kb_search.editing import EDITABLE_FIELDS, edit_field
 from kb_search.model import Article, ArticleStatus, KbError, check_article_id
-from storage.admin_store import SessionRecord
+from storage.admin_store import DeviceRecord, SessionRecord
 from ticket_core.enums import Role
 from ticket_core.errors import Forbidden, NotFound, ValidationFailed
 from ticket_core.model import Actor, StaffMember
 from ticket_core.usecases.staff import ProfileUpdate, set_engineer_shift, update_engineer_profile
 
+log = logging.getLogger(__name__)
+
 MAX_LOGIN = 64
-
-
-@dataclass(frozen=True, slots=True)
-class LoginLimits:
-    """How many failed logins (per address, per login) a window allows."""
-
-    max_failures: int = 5
-    window: timedelta = timedelta(minutes=5)
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> LoginLimits:
-        """Read ADMIN_LOGIN_MAX_FAILURES and ADMIN_LOGIN_WINDOW_S."""
-        return cls(
-            int(getattr(settings, "admin_login_max_failures", 5)),
-            timedelta(seconds=int(getattr(settings, "admin_login_window_s", 300))),
-        )
+MAX_DEVICE_TOKEN = 200
+"""A longer device cookie is not one we issued: it is not even hashed."""
 
 
 class LoginThrottled(Exception):
@@ -74,50 +72,116 @@ def _audit(uow: Any, now: datetime, actor: Actor, action: str, target: str | Non
     return uow.admin.audit(now, actor.id, action, target, detail or None)
 
 
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A successful login: the session cookie value, the user, and this browser's device cookie value."""
+
+    token: str
+    user: AdminUser
+    device_token: str
+
+
+async def _known_device(
+    store: Any, device_token: str | None, login: str, now: datetime
+) -> DeviceRecord | None:
+    """The device behind a device cookie when it signed in as `login` before and has not expired."""
+    if not device_token or len(device_token) > MAX_DEVICE_TOKEN:
+        return None
+    device: DeviceRecord | None = await store.get_device(hash_token(device_token))
+    if device is None or device.staff_id != login or device.expires_at <= now:
+        return None
+    return device
+
+
+async def _count_attempt(store: Any, keys: list[ThrottleKey], now: datetime, limits: LoginLimits) -> None:
+    """Count one attempt on its counters, or raise `LoginThrottled` without counting it.
+
+    The counters are locked in `keys`' order, checked again under the lock and bumped in the caller's
+    transaction; see `helpdesk.admin.login_throttle`.
+    """
+    pairs = [(key.scope.value, key.subject) for key in keys]
+    seen = await store.throttle_counts(pairs)
+    # A quick look without locks refuses most of a flood without writing anything.
+    refused = refusal(limits, [(key, seen.get(pair)) for key, pair in zip(keys, pairs, strict=True)], now)
+    if refused is not None:
+        raise LoginThrottled(refused.message, refused.retry_after_s)
+    locked = [(key, await store.lock_throttle_count(key.scope.value, key.subject, now)) for key in keys]
+    refused = refusal(limits, locked, now)
+    if refused is not None:
+        raise LoginThrottled(refused.message, refused.retry_after_s)
+    for key, count in locked:
+        counted = limits.counted(count, now)
+        await store.set_throttle_count(key.scope.value, key.subject, counted)
+        if counted.failures == limits.max_failures:  # once per crossing, not for every refused request
+            log.warning(
+                "admin login: %s %s reached %d attempts; further ones wait",
+                key.scope,
+                key.subject,
+                counted.failures,
+            )
+
+
 async def log_in(
-    uow: Any,
+    uows: Callable[[], Any],
     login: str,
     password: str,
     ip: str,
     now: datetime,
     policy: SessionPolicy,
     limits: LoginLimits,
-) -> tuple[str, AdminUser]:
-    """Check a staff login and password and start a session; return the cookie value and the user.
+    device_token: str | None = None,
+) -> SignedIn:
+    """Check a staff login and password and start a session, within the login throttle.
 
-    A failure is recorded (and must be committed by the caller) before `LoginRefused` is raised.
+    Three short units of `uows`: count the attempt (or refuse it) before the password is checked, check
+    the password outside any transaction, then record the outcome. A refused attempt runs no password hash;
+    an attempt that was counted stays counted when the check fails or the process dies. With a
+    `device_token` of a browser that signed in as this login before, only that device's counter applies.
 
     Raises:
-        LoginThrottled: too many failures from this address or for this login in the window.
+        LoginThrottled: this address, this login (from an unknown browser) or this device must wait.
         LoginRefused: unknown login or wrong password.
     """
     login = login.strip()[:MAX_LOGIN]
-    store = uow.admin
-    since = now - limits.window
-    by_ip, by_login = await store.count_login_failures(ip, login, since)
-    if by_ip >= limits.max_failures or by_login >= limits.max_failures:
-        oldest = await store.oldest_failure_since(ip, login, since) or now
-        wait = max(1, int((oldest + limits.window - now).total_seconds()) + 1)
-        minutes = max(1, -(-wait // 60))
-        raise LoginThrottled(
-            f"Too many failed logins ({limits.max_failures} within {int(limits.window.total_seconds() // 60)} "
-            f"minutes). Wait about {minutes} minute{'s' if minutes != 1 else ''} and try again, or ask an "
-            "admin to reset your password (`helpdesk admin set-password LOGIN`).",
-            wait,
-        )
-    member = await uow.directory.get_staff(login) if login else None
-    stored = await store.password_hash(login) if member is not None else None
-    # Always run one scrypt check so an unknown login takes as long as a wrong password.
+    async with uows() as uow:
+        store = uow.admin
+        known = await _known_device(store, device_token, login, now)
+        keys = keys_for(ip, login, known.id if known is not None else None)
+        await _count_attempt(store, keys, now, limits)
+        member = await uow.directory.get_staff(login) if login else None
+        stored = await store.password_hash(login) if member is not None else None
+        await uow.commit()
+    # scrypt takes tens of milliseconds: on SQLite a transaction would hold the write lock all that time.
+    # An unknown login is checked against a dummy hash so that it takes as long as a wrong password.
     matches = await asyncio.to_thread(verify_password, password, stored or DUMMY_HASH)
-    if member is None or stored is None or not matches:
-        await store.add_login_failure(ip, login or "-", now)
-        await store.prune_login_failures(now - 2 * limits.window)
-        raise LoginRefused("Wrong login or password. Check both and try again.")
-    await store.delete_expired_sessions(now)  # housekeeping: sessions past their absolute expiry
-    token, record = await start_session(store, member.id, ip, now, policy)
-    user = AdminUser(member, record)
-    await _audit(uow, now, user.actor, "login", member.id, ip=ip)
-    return token, user
+    async with uows() as uow:
+        store = uow.admin
+        if member is None or stored is None or not matches:
+            await store.add_login_failure(ip, login or "-", now)
+            await store.prune_login_failures(now - 2 * limits.window)
+            await store.prune_throttle_counts(now)
+            await uow.commit()
+            raise LoginRefused("Wrong login or password. Check both and try again.")
+        for key in keys:
+            if key.scope is Scope.DEVICE:
+                await store.forget_throttle_count(key.scope.value, key.subject)
+            else:  # not a reset: someone with an account of their own could clear their address that way
+                await store.give_back_attempt(key.scope.value, key.subject, now, limits.max_failures)
+        if known is not None and device_token is not None:
+            await store.touch_device(known.id, now, now + DEVICE_LIFETIME)
+            device = device_token
+        else:
+            device = new_token()
+            await store.add_device(
+                DeviceRecord(hash_token(device), member.id, now, now, now + DEVICE_LIFETIME)
+            )
+        await store.prune_devices(now)
+        await store.delete_expired_sessions(now)  # housekeeping: sessions past their absolute expiry
+        token, record = await start_session(store, member.id, ip, now, policy)
+        user = AdminUser(member, record)
+        await _audit(uow, now, user.actor, "login", member.id, ip=ip, known_device=known is not None)
+        await uow.commit()
+    return SignedIn(token, user, device)
 
 
 async def log_out(uow: Any, user: AdminUser, now: datetime) -> None:
@@ -127,7 +191,7 @@ async def log_out(uow: Any, user: AdminUser, now: datetime) -> None:
 
 
 async def set_password(uow: Any, actor: Actor, staff_id: str, password: str, now: datetime) -> StaffMember:
-    """Set a staff member's web password (admins, or the system from the CLI); their sessions end.
+    """Set a staff member's web password (admins, or the system from the CLI); their sessions and devices end.
 
     Raises:
         Forbidden: the actor is neither an admin nor the system.
@@ -142,6 +206,8 @@ async def set_password(uow: Any, actor: Actor, staff_id: str, password: str, now
     hashed = await asyncio.to_thread(hash_password, check_new_password(password))
     await uow.admin.set_password_hash(member.id, hashed, now)
     await uow.admin.delete_sessions_of(member.id)
+    # A reset often follows a suspected break-in: no browser keeps skipping the per-login limit.
+    await uow.admin.delete_devices_of(member.id)
     await _audit(uow, now, actor, "password.set", member.id)
     return member
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from helpdesk.admin import queries
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
+from helpdesk.admin.login_throttle import DEVICE_COOKIE, DEVICE_LIFETIME
 from helpdesk.admin.pages import html, redirect
 from helpdesk.admin.routes import RouteTable
 from helpdesk.admin.sessions import COOKIE, LOGIN_CSRF_COOKIE, new_token, same_token
@@ -57,7 +58,11 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 
 @ROUTES.route("POST", "/login", "login-post", None)
 async def login_post(request: web.Request) -> web.StreamResponse:
-    """Check the login, start a session and go to the page asked for; 429 after too many failures."""
+    """Check the login, start a session and go to the page asked for; 429 with Retry-After when throttled.
+
+    A successful login also (re)sets the device cookie that makes this browser a known one for the login
+    (`helpdesk.admin.login_throttle`); signing out keeps it.
+    """
     ctx = admin_context(request)
     form = await request.post()
     login = str(form.get("login", ""))[:MAX_FIELD]
@@ -69,15 +74,17 @@ async def login_post(request: web.Request) -> web.StreamResponse:
             error="The login form expired. Enter your login and password again.",
             login=login,
         )
-    now = ctx.clock()
     try:
-        async with ctx.rt.uows() as uow:
-            try:
-                token, _user = await log_in(
-                    uow, login, password, _client_ip(request), now, ctx.policy, ctx.limits
-                )
-            finally:
-                await uow.commit()  # a failure is counted even though the login is refused
+        signed = await log_in(
+            ctx.rt.uows,
+            login,
+            password,
+            _client_ip(request),
+            ctx.clock(),
+            ctx.policy,
+            ctx.limits,
+            request.cookies.get(DEVICE_COOKIE),
+        )
     except LoginThrottled as error:
         response = _login_form(request, status=429, error=str(error), login=login)
         response.headers["Retry-After"] = str(error.retry_after_s)
@@ -86,7 +93,13 @@ async def login_post(request: web.Request) -> web.StreamResponse:
         return _login_form(request, status=401, error=str(error), login=login)
     target = _safe_next(str(form.get("next", "")))
     response = web.HTTPSeeOther(target)
-    response.set_cookie(COOKIE, token, **ctx.policy.cookie_options())
+    options = ctx.policy.cookie_options()
+    response.set_cookie(COOKIE, signed.token, **options)
+    # Only the login form reads it, from this site: Strict keeps it off every cross-site request.
+    device_options = {**options, "samesite": "Strict"}
+    response.set_cookie(
+        DEVICE_COOKIE, signed.device_token, max_age=int(DEVICE_LIFETIME.total_seconds()), **device_options
+    )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/admin")
     raise response
 
