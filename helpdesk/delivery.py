@@ -12,6 +12,7 @@ filled in. The creating row is older and in the same chat, so it has been sent (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -28,10 +29,16 @@ from storage.repositories.threads import get_thread, record_created
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-BACKOFF_BASE_S = 2.0
-BACKOFF_MAX_S = 600.0
-LEASE_S = 60
+FAST_ATTEMPTS = 8  # after these, supervisors are told the chat cannot be reached (retries go on)
+BACKOFF_BASE_S = 1.0
+BACKOFF_MAX_S = 10.0  # a chat waits at most this long after the platform is back
+LEASE_S = 10.0  # a crashed worker's rows are sent again after this; a heartbeat extends it while sending
+HEARTBEAT_S = 3.0
+RETRY_FOR_S = 24 * 3600.0
+
+
+Unreachable = Callable[[Any, str, bool], Awaitable[None]]
+"""on_unreachable(row, error, gave_up): tell people a chat cannot be reached (see dialogue.delivery_alerts)."""
 
 
 class Sender(Protocol):
@@ -57,6 +64,8 @@ class DeliveryLoop:
         batch: int = 50,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_sent: Callable[[Outbound], Awaitable[None]] | None = None,
+        retry_for_s: float = RETRY_FOR_S,
+        on_unreachable: Unreachable | None = None,
     ) -> None:
         self.sessions = sessions
         self.senders = dict(senders)
@@ -64,6 +73,9 @@ class DeliveryLoop:
         self.batch = batch
         self.clock = clock
         self.on_sent = on_sent
+        self.retry_for_s = retry_for_s
+        self.on_unreachable = on_unreachable
+        self._in_flight: set[int] = set()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = asyncio.Event()
         self._stopping = False
@@ -94,7 +106,11 @@ class DeliveryLoop:
         self._wake.set()
 
     async def deliver_once(self) -> int:
-        """Claim one batch and send it; return how many rows were handled."""
+        """Claim one batch (at most one row per chat) and send it; return how many rows were handled.
+
+        Each row is marked sent right after its own call, and the batch's leases are extended while
+        it is being sent, so a crash repeats at most the message in flight in each chat.
+        """
         now = self.clock()
         async with self.sessions() as session, session.begin():
             rows = await box.claim_due(
@@ -102,8 +118,26 @@ class DeliveryLoop:
             )
         if not rows:
             return 0
-        await asyncio.gather(*(self._send_one(row) for row in rows))
+        self._in_flight.update(row.id for row in rows)
+        heartbeat = asyncio.create_task(self._heartbeat(), name="delivery-lease")
+        try:
+            await asyncio.gather(*(self._send_one(row) for row in rows))
+        finally:
+            self._in_flight.difference_update(row.id for row in rows)
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
         return len(rows)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            try:
+                async with self.sessions() as session, session.begin():
+                    until = self.clock() + timedelta(seconds=LEASE_S)
+                    await box.extend(session, sorted(self._in_flight), worker_id=self.worker_id, until=until)
+            except Exception as e:
+                log.warning("could not extend the outbox leases: %s", e)
 
     async def _address(self, out: Outbound) -> Outbound:
         """Fill in the forum topic or the reply-thread root of the ticket a staff-group message is about."""
@@ -139,6 +173,9 @@ class DeliveryLoop:
                 log.exception("sending outbox row %s failed", row.id)
                 error = f"{type(exc).__name__}: {exc}"
         now = self.clock()
+        gave_up = error is not None and (
+            permanent or (now - row.created_at).total_seconds() >= self.retry_for_s
+        )
         async with self.sessions() as session, session.begin():
             if error is None:
                 await box.mark_sent(session, row.id, at=now)
@@ -151,7 +188,7 @@ class DeliveryLoop:
                         message_id=delivered.message_id,
                         at=now,
                     )
-            elif permanent or row.attempts >= MAX_ATTEMPTS:
+            elif gave_up:
                 log.warning("outbox row %s failed for good: %s", row.id, error)
                 await box.mark_failed(session, row.id, at=now, error=error)
             else:
@@ -161,3 +198,12 @@ class DeliveryLoop:
                 )
         if error is None and self.on_sent is not None:
             await self.on_sent(out)
+        if (
+            error is not None
+            and self.on_unreachable is not None
+            and (gave_up or row.attempts == FAST_ATTEMPTS)
+        ):
+            try:
+                await self.on_unreachable(row, error, gave_up)
+            except Exception:
+                log.exception("could not tell supervisors that outbox row %s is not delivered", row.id)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from dialogue.delivery_alerts import chat_unreachable
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Bot, Channel, Inbound
 from dialogue.notifications import Notifier
+from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
 from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
@@ -82,6 +84,28 @@ class Runtime:
         if self.delivery is not None:
             self.delivery.wake()
 
+    async def _tell_unreachable(self, row: Any, error: str, gave_up: bool) -> None:
+        """Tell supervisors that a chat's messages are not getting through (not for outgoing webhooks)."""
+        if row.channel == WEBHOOK_CHANNEL:
+            return
+
+        async def work(uow: Any, _now: datetime) -> Outgoing:
+            out = Outgoing(self.engine.signer)
+            await chat_unreachable(
+                uow,
+                out,
+                channel=row.channel,
+                bot=row.bot,
+                chat_id=row.chat_id,
+                since=row.created_at,
+                error=error,
+                gave_up=gave_up,
+            )
+            return out
+
+        await self.engine.run_system(work)
+        self.wake_delivery()
+
     async def start(self, *, worker: bool = True, polling: bool = True) -> None:
         """Start the delivery loop, timers and (when configured) Telegram polling."""
         sqlite_path = sqlite_file(self.settings.database_url)
@@ -102,7 +126,13 @@ class Runtime:
             # process picks up retries and the rows of processes that died.
             self._tasks.append(asyncio.create_task(self.inbox.run(self._stop), name="inbox"))
         if worker:
-            self.delivery = DeliveryLoop(self.sessions, self.senders, poll_s=self.settings.worker_poll_s)
+            self.delivery = DeliveryLoop(
+                self.sessions,
+                self.senders,
+                poll_s=self.settings.worker_poll_s,
+                retry_for_s=self.settings.delivery_retry_for_s,
+                on_unreachable=self._tell_unreachable,
+            )
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
             self._tasks.append(
                 asyncio.create_task(

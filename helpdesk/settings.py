@@ -202,10 +202,15 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="a web admin session ends after this long without a request"
     )
     admin_login_max_failures: int = Field(
-        default=5, ge=1, description="failed logins per address or login before the form answers 429"
+        default=5,
+        ge=1,
+        description="login attempts checked at once per address, per login (unknown browsers) or per known"
+        " browser; after that each waits a delay doubling from 1 s (429 with Retry-After)",
     )
     admin_login_window_s: int = Field(
-        default=300, ge=1, description="the window in which failed logins are counted"
+        default=300,
+        ge=1,
+        description="the longest delay between login attempts; a count is forgotten this long after its wait ended",
     )
     admin_cookie_secure: bool | None = Field(
         default=None, description="Secure flag on the admin cookie; unset: on when PUBLIC_URL is https"

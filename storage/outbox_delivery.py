@@ -7,6 +7,7 @@ claimed while an older row of the same (channel, bot, chat_id) is still pending 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -112,6 +113,20 @@ async def claim_due(
     return sorted(rows, key=lambda r: r.id)
 
 
+async def extend(session: AsyncSession, ids: list[int], *, worker_id: str, until: datetime) -> None:
+    """Extend this worker's leases on rows it is still sending (a heartbeat)."""
+    if ids:
+        await session.execute(
+            update(outbox)
+            .where(
+                outbox.c.id.in_(ids),
+                outbox.c.claimed_by == worker_id,
+                outbox.c.status == OutboxStatus.SENDING.value,
+            )
+            .values(claimed_until=until)
+        )
+
+
 async def mark_sent(session: AsyncSession, id: int, at: datetime) -> None:
     """Record that a row was delivered."""
     await session.execute(
@@ -187,3 +202,66 @@ async def counts(session: AsyncSession, now: datetime) -> dict[str, Any]:
     oldest = min((at for status, _, at in rows if status in waiting and at is not None), default=None)
     age = (now - oldest).total_seconds() if oldest is not None else 0.0
     return {"pending": pending, "failed": failed, "oldest_pending_s": round(max(age, 0.0), 1)}
+
+
+async def get_rows(session: AsyncSession, ids: Collection[int]) -> list[OutboxRow]:
+    """The rows with these ids that exist, oldest first (to check ids an admin typed before acting on them)."""
+    if not ids:
+        return []
+    stmt = select(outbox).where(outbox.c.id.in_(list(ids))).order_by(outbox.c.id)
+    return [_row(r) for r in (await session.execute(stmt)).mappings()]
+
+
+async def list_by_status(
+    session: AsyncSession,
+    status: OutboxStatus | Collection[OutboxStatus],
+    *,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[OutboxRow]:
+    """Rows in `status` (one or several), newest first (the admin's undelivered list); page with `before_id`."""
+    wanted = [status] if isinstance(status, OutboxStatus) else list(status)
+    stmt = select(outbox).where(outbox.c.status.in_([s.value for s in wanted]))
+    if before_id is not None:
+        stmt = stmt.where(outbox.c.id < before_id)
+    stmt = stmt.order_by(outbox.c.id.desc()).limit(limit)
+    return [_row(r) for r in (await session.execute(stmt)).mappings()]
+
+
+def _retried(at: datetime) -> dict[str, Any]:
+    # A fresh start: the delivery loop counts attempts from 0 again (its fast retries and alerts follow them).
+    return {
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": at,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+
+
+async def retry(session: AsyncSession, ids: Collection[int], *, at: datetime) -> list[int]:
+    """Queue failed rows again (pending, attempts 0, due at `at`); return the ids that were failed and are now.
+
+    Rows in any other status are left alone, so a row another admin already retried is not touched twice.
+    The last error is kept until the next attempt replaces it.
+    """
+    if not ids:
+        return []
+    result = await session.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(list(ids)), outbox.c.status == OutboxStatus.FAILED.value)
+        .values(**_retried(at))
+        .returning(outbox.c.id)
+    )
+    return sorted(int(r[0]) for r in result.all())
+
+
+async def retry_all_failed(session: AsyncSession, *, at: datetime) -> list[int]:
+    """Queue every failed row again, as `retry` does; return their ids."""
+    result = await session.execute(
+        update(outbox)
+        .where(outbox.c.status == OutboxStatus.FAILED.value)
+        .values(**_retried(at))
+        .returning(outbox.c.id)
+    )
+    return sorted(int(r[0]) for r in result.all())

@@ -1,0 +1,83 @@
+"""Tell supervisors when a chat cannot be reached: its messages keep failing, or were given up.
+
+The delivery loop keeps retrying (helpdesk.delivery); this only makes the problem visible to a person, once
+when the fast retries are spent and once when the message is finally given up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dialogue.messages import Bot, Channel
+from dialogue.outgoing import Outgoing
+from dialogue.texts import translate
+from ticket_core.enums import PersonKind, Role
+from ticket_core.ports import UnitOfWork
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "unreachable": (
+        "⚠️ Не удаётся доставить сообщение в чат {who} ({channel}) с {since} UTC: {error}. "
+        "Продолжаем попытки; недоставленные сообщения — в админке, раздел «Сообщения».",
+        "⚠️ A message to {who} ({channel}) has not been delivered since {since} UTC: {error}. "
+        "Still retrying; undelivered messages are in the admin, under Messages.",
+    ),
+    "gave_up": (
+        "⛔ Сообщение в чат {who} ({channel}) так и не доставлено с {since} UTC ({error}); попытки остановлены. "
+        "Свяжитесь с человеком другим способом; повторить отправку можно в админке, раздел «Сообщения».",
+        "⛔ A message to {who} ({channel}) could not be delivered since {since} UTC ({error}); retries stopped. "
+        "Reach the person another way; it can be sent again from the admin, under Messages.",
+    ),
+}
+
+
+async def chat_name(uow: UnitOfWork, channel: str, bot: str, chat_id: str) -> str:
+    """The person a chat belongs to, by name when the chat is a known account, else its id."""
+    account = await uow.accounts.find(channel, bot, chat_id)
+    if account is None:
+        return chat_id
+    if account.person_kind is PersonKind.STAFF:
+        member = await uow.directory.get_staff(account.person_id)
+        return member.name if member is not None else chat_id
+    contact = await uow.directory.get_contact(account.person_id)
+    return contact.name if contact is not None and contact.name else chat_id
+
+
+async def chat_unreachable(
+    uow: UnitOfWork,
+    out: Outgoing,
+    *,
+    channel: str,
+    bot: str,
+    chat_id: str,
+    since: datetime,
+    error: str,
+    gave_up: bool,
+) -> int:
+    """Queue the alert to every supervisor on the staff bot (not to the chat that cannot be reached)."""
+    who = await chat_name(uow, channel, bot, chat_id)
+    sent = 0
+    for member in await uow.directory.list_staff(Role.SUPERVISOR):
+        accounts = await uow.accounts.list_for_person(member.id, str(Bot.STAFF))
+        reachable = [a for a in accounts if (a.channel, a.chat_id) != (channel, chat_id)]
+        if not reachable:
+            continue
+        text = translate(
+            TEXTS,
+            member.lang,
+            "gave_up" if gave_up else "unreachable",
+            who=who,
+            channel=channel,
+            since=since.strftime("%Y-%m-%d %H:%M"),
+            error=error[:200],
+        )
+        for account in reachable:
+            out.to_chat(
+                Channel(account.channel),
+                Bot.STAFF,
+                account.chat_id,
+                account.account_id,
+                text,
+                lang=member.lang,
+            )
+            sent += 1
+    return sent

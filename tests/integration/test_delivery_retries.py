@@ -1,0 +1,127 @@
+"""The delivery loop never gives up silently: it retries past the fast attempts, tells supervisors once,
+gives up only after `retry_for_s` (telling them again), and keeps a lease alive while a send is slow."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+import helpdesk.delivery as delivery
+from dialogue.messages import Bot, Channel, DeliveryError, Outbound
+from helpdesk.delivery import FAST_ATTEMPTS, DeliveryLoop
+from storage.outbox_delivery import OutboxStatus, list_for_chat
+from storage.uow import UnitOfWorkFactory
+from tests.integration.conftest import NOW
+
+
+class Flaky:
+    """A sender that fails with a 5xx-like error until `healthy` is set."""
+
+    def __init__(self) -> None:
+        self.healthy = False
+        self.sent: list[str] = []
+        self.tries = 0
+
+    async def send(self, out: Outbound) -> None:
+        self.tries += 1
+        if not self.healthy:
+            raise DeliveryError("Telegram answered 500")
+        self.sent.append(out.text)
+
+
+async def _queue(uows: UnitOfWorkFactory, *texts: str) -> None:
+    async with uows() as uow:
+        for text in texts:
+            message = Outbound(Channel.TELEGRAM, Bot.CLIENT, "42", text)
+            await uow.outbox.add("telegram", "client", "42", message.to_dict(), NOW)
+        await uow.commit()
+
+
+async def _statuses(uows: UnitOfWorkFactory) -> list[tuple[str, OutboxStatus, int]]:
+    async with uows() as uow:
+        rows = await list_for_chat(uow.session, "telegram", "client", "42", 0)
+    return [(r.payload["text"], r.status, r.attempts) for r in rows]
+
+
+async def test_retries_go_on_past_the_fast_attempts_and_supervisors_hear_once(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    await _queue(uow_factory, "first", "second")
+    clock = [NOW]
+    alerts: list[tuple[str, bool]] = []
+
+    async def unreachable(row: Any, error: str, gave_up: bool) -> None:
+        alerts.append((row.payload["text"], gave_up))
+
+    sender = Flaky()
+    loop = DeliveryLoop(
+        uow_factory.sessionmaker,
+        {("telegram", "client"): sender},
+        clock=lambda: clock[0],
+        retry_for_s=3600,
+        on_unreachable=unreachable,
+    )
+    for _ in range(FAST_ATTEMPTS + 4):
+        await loop.deliver_once()
+        clock[0] += timedelta(seconds=delivery.BACKOFF_MAX_S)
+    assert sender.tries == FAST_ATTEMPTS + 4
+    assert alerts == [("first", False)]  # once, when the fast retries were spent
+    assert [s for _, s, _ in await _statuses(uow_factory)] == [OutboxStatus.PENDING, OutboxStatus.PENDING]
+
+    sender.healthy = True
+    await loop.deliver_once()
+    await loop.deliver_once()
+    assert sender.sent == ["first", "second"]  # in order, nothing dropped
+
+
+async def test_given_up_only_after_retry_for_and_supervisors_are_told(uow_factory: UnitOfWorkFactory) -> None:
+    await _queue(uow_factory, "lost?")
+    clock = [NOW]
+    alerts: list[tuple[str, bool]] = []
+
+    async def unreachable(row: Any, error: str, gave_up: bool) -> None:
+        alerts.append((error, gave_up))
+
+    loop = DeliveryLoop(
+        uow_factory.sessionmaker,
+        {("telegram", "client"): Flaky()},
+        clock=lambda: clock[0],
+        retry_for_s=60,
+        on_unreachable=unreachable,
+    )
+    await loop.deliver_once()
+    clock[0] += timedelta(seconds=61)
+    await loop.deliver_once()
+    assert await _statuses(uow_factory) == [("lost?", OutboxStatus.FAILED, 2)]
+    assert alerts == [("Telegram answered 500", True)]
+
+
+async def test_a_slow_send_keeps_its_lease(
+    uow_factory: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "LEASE_S", 0.3)
+    monkeypatch.setattr(delivery, "HEARTBEAT_S", 0.1)
+    await _queue(uow_factory, "slow")
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    class Slow:
+        async def send(self, out: Outbound) -> None:
+            started.set()
+            await release.wait()
+
+    first = DeliveryLoop(uow_factory.sessionmaker, {("telegram", "client"): Slow()})
+    other_sender = Flaky()
+    other_sender.healthy = True
+    second = DeliveryLoop(uow_factory.sessionmaker, {("telegram", "client"): other_sender})
+    sending = asyncio.create_task(first.deliver_once())
+    await started.wait()
+    await asyncio.sleep(0.6)  # twice the lease: without the heartbeat another worker would take the row
+    assert await second.deliver_once() == 0
+    release.set()
+    await sending
+    assert other_sender.sent == []
+    assert [s for _, s, _ in await _statuses(uow_factory)] == [OutboxStatus.SENT]
