@@ -109,14 +109,19 @@ class Inbox:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:64]
         self._chats: dict[str, asyncio.Task[None]] = {}  # chats this process is working on
         self._again: set[str] = set()  # chats that got a new row while being worked on
+        self._attempted: dict[int, asyncio.Event] = {}  # rows whose recorder waits for the first attempt
         self._slots = asyncio.Semaphore(self.policy.concurrency)
         self._wake = asyncio.Event()
         self._stopping = False
 
     # --- recording --------------------------------------------------------------------------------
 
-    async def accept(self, inbound: Inbound) -> None:
+    async def accept(self, inbound: Inbound, wait_s: float = 0.0) -> None:
         """Record `inbound` durably and start handling it; return once it is recorded.
+
+        With `wait_s`, return only once this process has made its first attempt at handling it too (or
+        after `wait_s`): a webhook then answers after the reply is queued, as platforms expect, while
+        a poller, which hands updates over one by one, passes 0 so that chats do not wait on each other.
 
         Raises:
             InboundNotRecorded: the database could not take it; the platform must send it again.
@@ -137,7 +142,17 @@ class Inbox:
         if row_id is None:
             log.info("dropping repeated inbound %s", inbound.dedup_key)
             return
+        if wait_s <= 0:
+            self.kick(chat)
+            return
+        attempted = self._attempted.setdefault(row_id, asyncio.Event())
         self.kick(chat)
+        try:
+            await asyncio.wait_for(attempted.wait(), timeout=wait_s)
+        except TimeoutError:
+            pass  # handled later, here or by another process: it is recorded either way
+        finally:
+            self._attempted.pop(row_id, None)
 
     def kick(self, chat: str) -> None:
         """Work on `chat` now in this process (or right after its current message)."""
@@ -193,12 +208,17 @@ class Inbox:
                 heartbeat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await heartbeat
-            if error is None:
-                await self._finish(box.mark_done, row.id, self.clock())
-                if replies and self.on_replies is not None:
-                    self.on_replies()
-                return
-            await self._failed(row, error)
+            try:
+                if error is None:
+                    await self._finish(box.mark_done, row.id, self.clock())
+                    if replies and self.on_replies is not None:
+                        self.on_replies()
+                else:
+                    await self._failed(row, error)
+            finally:
+                attempted = self._attempted.get(row.id)
+                if attempted is not None:
+                    attempted.set()
 
     async def _failed(self, row: box.InboxRow, error: BaseException) -> None:
         now = self.clock()

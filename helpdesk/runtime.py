@@ -71,10 +71,22 @@ class Runtime:
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def on_inbound(self, inbound: Inbound) -> None:
-        """Record one inbound message durably and start handling it (see `helpdesk.inbox`).
+        """Record one inbound message durably, handle it, and return once its replies are queued.
+
+        For webhooks and the web chat: the answer comes after the reply is in the outbox (or after
+        INBOX_ANSWER_WAIT_S; the message is recorded either way, see `helpdesk.inbox`).
 
         Raises:
             InboundNotRecorded: it could not be recorded; the channel makes the platform send it again.
+        """
+        assert self.inbox is not None, "build_runtime sets the inbox"
+        await self.inbox.accept(inbound, wait_s=self.settings.inbox_answer_wait_s)
+
+    async def record_inbound(self, inbound: Inbound) -> None:
+        """Record one inbound message durably and start handling it; return at once (polling).
+
+        Raises:
+            InboundNotRecorded: it could not be recorded; the poller tries again before it reads on.
         """
         assert self.inbox is not None, "build_runtime sets the inbox"
         await self.inbox.accept(inbound)
@@ -340,7 +352,8 @@ def _add_channels(rt: Runtime) -> None:
             channel = cls(
                 bot,
                 token,
-                rt.on_inbound,
+                # A webhook answers once the reply is queued; a poller only records, so chats do not queue.
+                rt.on_inbound if s.public_url else rt.record_inbound,
                 api_base=s.telegram_api_base,
                 webhook_secret=s.telegram_webhook_secret,
                 limits=None if s.telegram_rate_limits else TelegramLimits.none(),

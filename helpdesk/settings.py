@@ -141,6 +141,12 @@ class Settings(BaseSettings):
         description="how long an inbound message that fails on the database or Redis is retried before it "
         "is parked as a dead letter (helpdesk inbox list|replay)",
     )
+    inbox_answer_wait_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="how long a webhook or the web chat waits for a message to be handled before it answers "
+        "(the message is recorded first either way)",
+    )
     delivery_retry_for_s: float = Field(
         default=24 * 3600.0,
         gt=0,

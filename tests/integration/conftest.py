@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.inbox_tables import inbox
 from storage.tables import CORE_TABLES, TICKET_COUNTER, TICKET_COUNTER_SEED, counters
 from storage.uow import UnitOfWorkFactory
 from ticket_core.enums import Priority, Role, TicketStatus
@@ -130,10 +131,10 @@ async def truncate_core(engine: AsyncEngine) -> None:
     """Empty every core table and re-seed the ticket counter."""
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in CORE_TABLES)
+            names = ", ".join(t.name for t in (*CORE_TABLES, inbox))
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
-            for table in reversed(CORE_TABLES):
+            for table in (inbox, *reversed(CORE_TABLES)):
                 await conn.execute(table.delete())
         await conn.execute(counters.insert().values(name=TICKET_COUNTER, value=TICKET_COUNTER_SEED))
 

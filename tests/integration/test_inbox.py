@@ -1,0 +1,163 @@
+"""The durable inbox on SQLite and PostgreSQL: recorded once, handled in order per chat, retried, parked,
+replayed, and taken over from a process that died."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from dialogue.messages import Bot, Channel, Inbound, InboundNotRecorded, Outbound
+from helpdesk.inbox import Inbox, InboxPolicy, is_transient
+from storage import inbox as box
+from storage.db import make_engine, make_sessionmaker
+from storage.uow import UnitOfWorkFactory
+
+FAST = InboxPolicy(lease_s=1.0, heartbeat_s=0.2, poll_s=0.05, bug_attempts=3, backoff_max_s=0.05)
+
+
+def box_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def message(n: int, chat: str = "42", text: str | None = None) -> Inbound:
+    return Inbound(Channel.TELEGRAM, Bot.CLIENT, chat, chat, f"tg:client:{n}", text=text or f"m{n}")
+
+
+class Engine:
+    """Stands in for the dialogue engine: records what it handles, fails on demand."""
+
+    def __init__(self) -> None:
+        self.handled: list[str] = []
+        self.told: list[str] = []
+        self.fail: dict[str, list[BaseException]] = {}
+        self.gate: asyncio.Event | None = None
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        text = inbound.text or ""
+        if self.gate is not None and text == "slow":
+            await self.gate.wait()
+        failures = self.fail.get(text)
+        if failures:
+            raise failures.pop(0)
+        self.handled.append(text)
+        return [Outbound(inbound.channel, inbound.bot, inbound.chat_id, f"re: {text}")]
+
+    async def tell_not_handled(self, inbound: Inbound) -> list[Outbound]:
+        self.told.append(inbound.text or "")
+        return []
+
+
+async def until(condition: Any) -> None:
+    async with asyncio.timeout(10):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def running(live_uow_factory: UnitOfWorkFactory) -> Any:
+    engine = Engine()
+    inbox = Inbox(live_uow_factory.sessionmaker, engine, policy=FAST)  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    loop = asyncio.create_task(inbox.run(stop))
+    yield inbox, engine
+    stop.set()
+    await inbox.stop(grace_s=1)
+    await loop
+
+
+async def test_recorded_once_and_handled_in_order(running: Any) -> None:
+    inbox, engine = running
+    for n in (1, 2, 3):
+        await inbox.accept(message(n))
+    await inbox.accept(message(2))  # Telegram sends it again
+    await until(lambda: len(engine.handled) == 3)
+    assert engine.handled == ["m1", "m2", "m3"]
+
+
+async def test_an_infrastructure_failure_is_retried_and_holds_the_chat_back(running: Any) -> None:
+    inbox, engine = running
+    engine.fail["m1"] = [
+        OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+    ] * 3
+    await inbox.accept(message(1))
+    await inbox.accept(message(2))
+    await inbox.accept(message(3, chat="other"))
+    await until(lambda: len(engine.handled) == 3)
+    assert engine.handled.index("m1") < engine.handled.index("m2")  # the chat waited for its first message
+    assert engine.told == []
+
+
+async def test_a_bug_parks_a_dead_letter_tells_the_sender_once_and_replay_handles_it(
+    running: Any, live_uow_factory: UnitOfWorkFactory
+) -> None:
+    inbox, engine = running
+    engine.fail["m1"] = [RuntimeError("a bug")] * 3
+    await inbox.accept(message(1))
+    await inbox.accept(message(2))
+    await until(lambda: engine.handled == ["m2"] and engine.told == ["m1"])
+    async with live_uow_factory.sessionmaker() as session:
+        [dead] = await box.list_rows(session, box.InboxStatus.DEAD)
+    assert (dead.dedup_key, dead.attempts, dead.notified) == ("tg:client:1", 3, True)
+    assert "a bug" in (dead.last_error or "")
+
+    async with live_uow_factory.sessionmaker() as session, session.begin():
+        assert await box.replay(session, [dead.id], at=dead.received_at) == 1
+    inbox.wake()
+    await until(lambda: engine.handled == ["m2", "m1"])
+    assert engine.told == ["m1"]  # told once, not again
+
+
+async def test_waiting_accept_returns_after_the_first_attempt(running: Any) -> None:
+    inbox, engine = running
+    await inbox.accept(message(1), wait_s=5)
+    assert engine.handled == ["m1"]
+
+
+async def test_a_claim_of_a_dead_process_is_taken_over_after_its_lease(
+    live_uow_factory: UnitOfWorkFactory,
+) -> None:
+    sessions = live_uow_factory.sessionmaker
+    async with sessions() as session, session.begin():
+        await box.record(
+            session,
+            dedup_key="tg:client:9",
+            chat="telegram:client:42",
+            payload=message(9).to_dict(),
+            at=box_now(),
+        )
+        [claimed] = await box.claim(session, now=box_now(), worker_id="dead", lease_s=0.3)
+    engine = Engine()
+    inbox = Inbox(sessions, engine, policy=FAST)  # type: ignore[arg-type]
+    assert await inbox.run_once() == 0  # the dead process's lease still runs
+    await asyncio.sleep(0.4)
+    assert await inbox.run_once() == 1
+    await until(lambda: engine.handled == ["m9"])
+    async with sessions() as session:
+        row = await box.get(session, claimed.id)
+    assert row is not None and row.status is box.InboxStatus.DONE and row.attempts == 2
+    await inbox.stop()
+
+
+async def test_an_unreachable_database_is_not_recorded() -> None:
+    db = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
+    inbox = Inbox(make_sessionmaker(db), Engine())  # type: ignore[arg-type]
+    try:
+        with pytest.raises(InboundNotRecorded):
+            await inbox.accept(message(1))
+    finally:
+        await db.dispose()
+
+
+def test_what_counts_as_transient() -> None:
+    assert is_transient(ConnectionRefusedError())
+    assert is_transient(OperationalError("x", {}, Exception("gone")))
+    assert not is_transient(RuntimeError("bug"))
+    assert not is_transient(KeyError("k"))
+    wrapped = RuntimeError("outer")
+    wrapped.__cause__ = TimeoutError()
+    assert is_transient(wrapped)
+    assert timedelta(seconds=FAST.backoff(10)) == timedelta(seconds=0.05)
