@@ -22,6 +22,7 @@ class Area(StrEnum):
     DIRECTORY = "directory"
     SLA = "sla"
     REPORTS = "reports"
+    MESSAGES = "messages"  # dead letters and undelivered messages: see them, replay, retry
 
 
 GRANTS: dict[Role, frozenset[Area]] = {
@@ -36,6 +37,7 @@ GRANTS: dict[Role, frozenset[Area]] = {
             Area.DIRECTORY,
             Area.SLA,
             Area.REPORTS,
+            Area.MESSAGES,
         }
     ),
 }
