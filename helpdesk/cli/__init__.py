@@ -43,7 +43,7 @@ def main() -> None:
 
 def _register() -> None:
     # Each command group lives in its own module; importing it attaches it to `main`.
-    from helpdesk.cli import admin, api_tokens, app_commands, bench, kb, maintenance, nlu  # noqa: F401
+    from helpdesk.cli import admin, api_tokens, app_commands, bench, kb, maintenance, nlu, queues  # noqa: F401
 
 
 _register()
