@@ -243,13 +243,19 @@ class Inbox:
     async def _notify_dead(self, row: box.InboxRow) -> None:
         """Tell the sender once that a person will get back to them (best effort; retried by the loop)."""
         try:
-            replies = await self.engine.tell_not_handled(Inbound.from_dict(row.payload))
             async with self.sessions() as session, session.begin():
-                await box.mark_notified(session, row.id)
+                if not await box.take_notice(session, row.id):
+                    return  # told already, or being told by another process
+        except Exception as e:
+            log.warning("inbox: could not take the notice of dead letter %s yet: %s", row.dedup_key, e)
+            return
+        try:
+            replies = await self.engine.tell_not_handled(Inbound.from_dict(row.payload))
         except Exception:
             log.warning(
                 "inbox: could not tell the sender of dead letter %s yet", row.dedup_key, exc_info=True
             )
+            await self._finish(box.return_notice, row.id)
             return
         if replies and self.on_replies is not None:
             self.on_replies()

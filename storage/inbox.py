@@ -188,9 +188,20 @@ async def mark_dead(session: AsyncSession, id: int, *, at: datetime, error: str)
     )
 
 
-async def mark_notified(session: AsyncSession, id: int) -> None:
-    """Record that the sender of a dead letter was told a person will get back to them."""
-    await session.execute(update(inbox).where(inbox.c.id == id).values(notified=True))
+async def take_notice(session: AsyncSession, id: int) -> bool:
+    """Take the telling of a dead letter's sender: True for exactly one caller, until `return_notice`."""
+    result = await session.execute(
+        update(inbox)
+        .where(inbox.c.id == id, inbox.c.notified.is_(False))
+        .values(notified=True)
+        .returning(inbox.c.id)
+    )
+    return result.first() is not None
+
+
+async def return_notice(session: AsyncSession, id: int) -> None:
+    """Give the telling back (it failed), so that a later tick tries again."""
+    await session.execute(update(inbox).where(inbox.c.id == id).values(notified=False))
 
 
 async def release(session: AsyncSession, worker_id: str) -> None:

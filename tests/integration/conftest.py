@@ -27,8 +27,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from storage.db import make_engine, make_sessionmaker
-from storage.migrate import upgrade
 from storage.inbox_tables import inbox
+from storage.migrate import upgrade
 from storage.tables import CORE_TABLES, TICKET_COUNTER, TICKET_COUNTER_SEED, counters
 from storage.uow import UnitOfWorkFactory
 from ticket_core.enums import Priority, Role, TicketStatus
