@@ -16,11 +16,10 @@ from bots.ratelimit import Rate, RateLimiter
 from bots.whatsapp.errors import REENGAGEMENT_CODE, to_delivery_error
 from bots.whatsapp.graph import GraphClient, GraphError
 from bots.whatsapp.inbound import ReceivedMessage, StatusUpdate, parse_webhook
-from bots.whatsapp.ordering import PerChatSerializer
 from bots.whatsapp.sender import MESSAGES_RATE, WhatsAppSender, utc_now
 from bots.whatsapp.webhook import make_receive_handler, make_verify_handler
 from bots.whatsapp.window import MemoryServiceWindowStore, ServiceWindowStore
-from dialogue.messages import Bot, Channel, DeliveryError, Inbound, Outbound
+from dialogue.messages import Bot, Channel, DeliveryError, Inbound, InboundNotRecorded, Outbound
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +33,9 @@ class WhatsAppChannel:
     """The WhatsApp adapter (client bot only): webhook -> `Inbound`, `Outbound` -> Cloud API messages.
 
     Args:
-        on_inbound: called once per message, in order within a chat; its result is ignored and its
-            errors are logged (replies come back through `send`).
+        on_inbound: called once per message, in arrival order, before the webhook is answered; it records
+            the message durably and returns (replies come back through `send`). When it raises
+            `InboundNotRecorded` the webhook answers 503 and Meta delivers the body again.
         phone_number_id: the business number's id from the Meta app dashboard (not the phone number).
         access_token: a system-user token with whatsapp_business_messaging.
         app_secret: the Meta app secret; every webhook POST must be signed with it.
@@ -108,7 +108,6 @@ class WhatsAppChannel:
             rate=rate,
             clock=clock,
         )
-        self._chats = PerChatSerializer("whatsapp")
         self._background: set[asyncio.Task[Any]] = set()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._closed = False
@@ -123,11 +122,15 @@ class WhatsAppChannel:
         app.router.add_get(path, make_verify_handler(self._verify_token))
         app.router.add_post(path, make_receive_handler(self._app_secret, self.accept_webhook))
 
-    def accept_webhook(self, body: Any) -> bool:
-        """Queue everything in one (already verified) webhook body; return False when closed.
+    async def accept_webhook(self, body: Any) -> bool:
+        """Hand over everything in one (already verified) webhook body; return False when closed.
 
-        Messages go to `on_inbound` in background tasks, one chat at a time in arrival order; each is
-        marked read. Statuses are logged (and given to `on_status`).
+        Each message is given to `on_inbound` in order and awaited (it only records it), then marked read.
+        Statuses are logged (and given to `on_status`).
+
+        Raises:
+            InboundNotRecorded: a message could not be recorded; Meta must deliver the body again (the
+                messages recorded before it are then dropped as repeats).
         """
         if self._closed:
             return False
@@ -142,13 +145,17 @@ class WhatsAppChannel:
             if message.message_id in self._seen:
                 log.info("dropping repeated WhatsApp message %s", message.inbound.dedup_key)
                 continue
+            try:
+                await self._deliver(message)
+            except InboundNotRecorded:
+                raise
+            except Exception:
+                # A bug in the app must not make Meta re-send this body for days; the next message goes on.
+                log.exception("WhatsApp message %s could not be handed over", message.inbound.dedup_key)
             self._seen[message.message_id] = None
             if len(self._seen) > SEEN_MESSAGES:
                 self._seen.popitem(last=False)
             self._spawn(self._mark_read(message.message_id), f"whatsapp-read-{message.message_id}")
-            self._chats.submit(
-                message.inbound.chat_id, _job(self._deliver, message), message.inbound.dedup_key
-            )
         return True
 
     async def _deliver(self, message: ReceivedMessage) -> None:
@@ -259,11 +266,10 @@ class WhatsAppChannel:
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def close(self) -> None:
-        """Stop taking webhooks (503, Meta re-sends), finish queued messages (up to 10 s), close HTTP. Idempotent."""
+        """Stop taking webhooks (503, Meta re-sends), finish read receipts (up to 10 s), close HTTP. Idempotent."""
         if self._closed:
             return
         self._closed = True
-        await self._chats.drain(DRAIN_TIMEOUT_S)
         if self._background:
             _, late = await asyncio.wait(set(self._background), timeout=DRAIN_TIMEOUT_S)
             for task in late:
@@ -276,10 +282,3 @@ class WhatsAppChannel:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-
-def _job(
-    deliver: Callable[[ReceivedMessage], Awaitable[None]], message: ReceivedMessage
-) -> Callable[[], Awaitable[None]]:
-    # Binds the message now; a bare lambda in the loop would see only the last one.
-    return lambda: deliver(message)
