@@ -13,6 +13,7 @@ from helpdesk.admin import (
     views_directory,
     views_engineers,
     views_kb,
+    views_messages,
     views_reports,
     views_tickets,
 )
@@ -52,6 +53,7 @@ def all_routes() -> list[AdminRoute]:
         *views_directory.ROUTES.routes,
         *views_engineers.ROUTES.routes,
         *views_reports.ROUTES.routes,
+        *views_messages.ROUTES.routes,
     ]
 
 

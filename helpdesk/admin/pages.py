@@ -18,6 +18,7 @@ NAV: tuple[tuple[str, str, Area], ...] = (
     ("Clients", "/admin/clients", Area.DIRECTORY),
     ("SLA", "/admin/sla", Area.SLA),
     ("Reports", "/admin/reports", Area.REPORTS),
+    ("Messages", "/admin/messages", Area.MESSAGES),
 )
 
 DONE: dict[str, str] = {

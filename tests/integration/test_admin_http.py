@@ -259,6 +259,7 @@ def _concrete(path: str, ticket: int) -> str:
         .replace("{number}", str(ticket))
         .replace("{client_id}", "romashka")
         .replace("{staff_id}", ENGINEER)
+        .replace("{row_id}", "1")  # an inbox or outbox row (Messages page); a missing one is a 409
     )
 
 

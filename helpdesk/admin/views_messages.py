@@ -1,0 +1,108 @@
+"""The Messages page: inbound messages that could not be handled (dead letters) with *Replay*, and outgoing
+messages that could not be delivered (failed) with *Retry*; admins and supervisors."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from helpdesk import queues
+from helpdesk.admin.access import Area
+from helpdesk.admin.context import admin_context, current_user
+from helpdesk.admin.pages import html, redirect
+from helpdesk.admin.routes import RouteTable
+from storage.inbox import InboxStatus
+from storage.outbox_delivery import OutboxStatus
+
+ROUTES = RouteTable()
+SHOWN = 100
+"""Each list shows the newest this many; the heading says how many there are in all."""
+PAGE = "/admin/messages"
+
+
+def _notice(request: web.Request) -> str:
+    """The confirmation after a replay or retry, from a number in the query (nothing else is reflected)."""
+    for key, text in (
+        ("replayed", "{n} inbound message(s) queued again; the app handles them within a second."),
+        ("retried", "{n} outgoing message(s) queued again; the app sends them within a second."),
+    ):
+        value = request.query.get(key, "")
+        if value.isdigit() and len(value) <= 9:
+            n = int(value)
+            return text.format(n=n) if n else "Nothing to do: the list had changed; it is up to date below."
+    return ""
+
+
+async def _page(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
+    ctx = admin_context(request)
+    now = ctx.clock()
+    async with ctx.rt.uows() as uow:
+        dead = await queues.list_inbox(uow.session, InboxStatus.DEAD, limit=SHOWN, now=now)
+        failed = await queues.list_outbox(uow.session, [OutboxStatus.FAILED], limit=SHOWN, now=now)
+    return html(
+        request,
+        "messages.html",
+        status=status,
+        dead=dead,
+        failed=failed,
+        notice=_notice(request),
+        error=error,
+    )
+
+
+@ROUTES.route("GET", "/messages", "messages", Area.MESSAGES)
+async def messages(request: web.Request) -> web.StreamResponse:
+    """Dead letters and undelivered messages, newest first, each with its chat, person, text and last error."""
+    return await _page(request)
+
+
+async def _replay(request: web.Request, ids: list[int] | None) -> web.StreamResponse:
+    ctx = admin_context(request)
+    try:
+        async with ctx.rt.uows() as uow:
+            done = await queues.replay_dead_letters(uow, current_user(request).actor, ids, ctx.clock())
+            await uow.commit()
+    except queues.BadIds as error:
+        # Usually another admin (or `helpdesk inbox replay`) was first: show the list as it is now.
+        return await _page(request, error=f"{error}. The list below is up to date.", status=409)
+    inbox = getattr(ctx.rt, "inbox", None)
+    if done and inbox is not None:
+        inbox.wake()  # this process's inbox loop looks now; other processes' loops poll within a second
+    raise redirect(f"{PAGE}?replayed={len(done)}")
+
+
+async def _retry(request: web.Request, ids: list[int] | None) -> web.StreamResponse:
+    ctx = admin_context(request)
+    try:
+        async with ctx.rt.uows() as uow:
+            done = await queues.retry_undelivered(uow, current_user(request).actor, ids, ctx.clock())
+            await uow.commit()
+    except queues.BadIds as error:
+        return await _page(request, error=f"{error}. The list below is up to date.", status=409)
+    wake = getattr(ctx.rt, "wake_delivery", None)
+    if done and wake is not None:
+        wake()
+    raise redirect(f"{PAGE}?retried={len(done)}")
+
+
+@ROUTES.route("POST", "/messages/inbox/{row_id}/replay", "messages-replay", Area.MESSAGES)
+async def replay_one(request: web.Request) -> web.StreamResponse:
+    """Queue one dead letter again."""
+    return await _replay(request, queues.parse_ids([request.match_info["row_id"]], "an inbox"))
+
+
+@ROUTES.route("POST", "/messages/inbox/replay-all", "messages-replay-all", Area.MESSAGES)
+async def replay_all(request: web.Request) -> web.StreamResponse:
+    """Queue every dead letter again."""
+    return await _replay(request, None)
+
+
+@ROUTES.route("POST", "/messages/outbox/{row_id}/retry", "messages-retry", Area.MESSAGES)
+async def retry_one(request: web.Request) -> web.StreamResponse:
+    """Send one undelivered message again."""
+    return await _retry(request, queues.parse_ids([request.match_info["row_id"]], "an outbox"))
+
+
+@ROUTES.route("POST", "/messages/outbox/retry-all", "messages-retry-all", Area.MESSAGES)
+async def retry_all(request: web.Request) -> web.StreamResponse:
+    """Send every undelivered message again."""
+    return await _retry(request, None)
