@@ -133,8 +133,8 @@ async def log_in(
 ) -> SignedIn:
     """Check a staff login and password and start a session, within the login throttle.
 
-    Three short units of `uows`: count the attempt (or refuse it) before the password is checked, check
-    the password outside any transaction, then record the outcome. A refused attempt runs no password hash;
+    Two short units of `uows` around the password check, which runs outside any transaction: the first
+    counts the attempt (or refuses it), the second records the outcome. A refused attempt runs no password hash;
     an attempt that was counted stays counted when the check fails or the process dies. With a
     `device_token` of a browser that signed in as this login before, only that device's counter applies.
 
