@@ -12,6 +12,7 @@ from helpdesk.api import handlers_directory, handlers_kb, handlers_tickets, hand
 from helpdesk.api.auth import ANONYMOUS, Principal, authenticate
 from helpdesk.api.context import API_CONTEXT, ApiContext
 from helpdesk.api.errors import ApiError, from_domain, from_kb
+from helpdesk.api.fields import check_parameters
 from helpdesk.api.install import install_api_repositories
 from helpdesk.api.jsonio import json_response
 from helpdesk.api.openapi import build_document, render_html
@@ -81,6 +82,7 @@ def _wrap(ctx: ApiContext, endpoint: Endpoint) -> Handler:
                         f"Token {principal.name!r} lacks the {endpoint.scope} scope; ask an admin for a token "
                         f"with it (`helpdesk api-token create NAME --scopes {endpoint.scope}`).",
                     )
+            check_parameters(request)
             return await endpoint.handler(ctx, request, principal)
         except ApiError as error:
             return error.response()

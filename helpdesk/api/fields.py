@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
 
-from helpdesk.api.errors import bad_request, invalid
+from bots.json_body import read_json
+from dialogue.safe_input import JsonInputError, describe_char, find_control
+from helpdesk.api.errors import ApiError, bad_request, invalid
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+"""The largest request body: a KB article of 200,000 characters fits even with every character escaped."""
 
 
 async def read_object(request: web.Request, allowed: Iterable[str]) -> dict[str, Any]:
     """Read a JSON object body; unknown fields are refused so a typo never passes silently.
 
+    The body is read within the limits every JSON body of the app has (`dialogue.safe_input`): at most
+    `MAX_BODY_BYTES`, UTF-8, nested at most 32 deep, and no control characters in any string (a NUL would
+    reach the database, which refuses it).
+
     Raises:
-        ApiError: 400 when the body is not a JSON object, 422 naming an unknown field.
+        ApiError: 400 when the body is not an acceptable JSON object (naming the field with a control
+            character), 413 when it is too large, 422 naming an unknown field.
     """
     try:
-        data = await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = await read_json(request, max_bytes=MAX_BODY_BYTES, controls="refuse")
+    except JsonInputError as error:
+        if error.status == 413:
+            raise ApiError(413, "too_large", f"{_sentence(error)}; send less at once.") from None
         raise bad_request(
-            "The body is not valid JSON; send a JSON object with Content-Type: application/json."
+            f"{_sentence(error)}. Send a JSON object with Content-Type: application/json.", error.path
         ) from None
     if not isinstance(data, dict):
         raise bad_request('The body must be a JSON object, e.g. {"title": "..."}.')
@@ -94,3 +105,28 @@ def query_text(request: web.Request, name: str, *, max_len: int = 200) -> str | 
     if len(raw) > max_len:
         raise bad_request(f"Query parameter {name!r} is longer than {max_len} characters.", name)
     return raw
+
+
+def _sentence(error: Exception) -> str:
+    text = str(error)
+    return text[:1].upper() + text[1:]
+
+
+def check_parameters(request: web.Request) -> None:
+    """Refuse path and query parameters with control characters, before any handler reads them.
+
+    Why here, once: every filter and id goes to the database, and PostgreSQL refuses a NUL (an answer
+    500); a control character is never part of an id or a search.
+
+    Raises:
+        ApiError: 400 naming the parameter.
+    """
+    for where, items in (("Path", request.match_info.items()), ("Query", request.query.items())):
+        for name, value in items:
+            bad = find_control(name) or find_control(value)
+            if bad is not None:
+                raise bad_request(
+                    f"{where} parameter {name[:40]!r} contains the control character {describe_char(bad)}; "
+                    "remove it.",
+                    name[:40],
+                )

@@ -52,7 +52,8 @@ OPEN_FIELDS = (
 
 def _number(request: web.Request) -> int:
     raw = request.match_info["number"].strip().upper().removeprefix("HD-")
-    if not raw.isdigit() or len(raw) > 9:
+    # isascii: "²" and other Unicode digits pass isdigit() but not int().
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise bad_request(
             f"{request.match_info['number']!r} is not a ticket number; use e.g. 1042.", "number"
         )

@@ -37,12 +37,23 @@ async def load_ticket(uow: UnitOfWork, ticket_id: str) -> Ticket:
     return ticket
 
 
+def ticket_not_found(ref: str, actor: Actor) -> NotFound:
+    """The one refusal for a ticket that does not exist and for one the actor may not see.
+
+    Word for word the same in both cases (it depends only on the number asked for and who asks), so a
+    client cannot tell another client's ticket from a missing one and probe the numbers.
+    """
+    if actor.role in (Role.CLIENT, Role.ENGINEER):
+        return NotFound(f"No ticket {ref} among yours. Check the number and try again.")
+    return NotFound(f"No ticket {ref}. Check the number and try again.")
+
+
 def ensure_may_see(ticket: Ticket, actor: Actor) -> None:
     """Raise NotFound (not Forbidden, so numbers cannot be probed) when the actor may not see the ticket."""
     if actor.role is Role.CLIENT and actor.client_id != ticket.client_id:
-        raise NotFound(f"No ticket {ticket.ref} among yours. Check the number and try again.")
+        raise ticket_not_found(ticket.ref, actor)
     if actor.role is Role.ENGINEER and ticket.assignee_id not in (actor.id, None):
-        raise NotFound(f"Ticket {ticket.ref} is not one of your jobs.")
+        raise ticket_not_found(ticket.ref, actor)
 
 
 def apply(ticket: Ticket, action: Action, actor: Actor, now: datetime) -> TicketStatus:

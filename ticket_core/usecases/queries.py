@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from ticket_core.enums import OPEN_STATUSES, Role, TicketStatus
-from ticket_core.errors import Forbidden, NotFound
-from ticket_core.model import Actor, Ticket
+from ticket_core.errors import Forbidden
+from ticket_core.model import Actor, Ticket, format_ref
 from ticket_core.ports import UnitOfWork
-from ticket_core.usecases._common import ensure_may_see
+from ticket_core.usecases._common import ensure_may_see, ticket_not_found
 
 
 async def get_ticket_by_number(uow: UnitOfWork, actor: Actor, number: int) -> Ticket:
     """Return a ticket the actor may see, or raise NotFound."""
     ticket = await uow.tickets.get_by_number(number)
     if ticket is None:
-        raise NotFound(f"No ticket HD-{number}. Check the number and try again.")
+        raise ticket_not_found(format_ref(number), actor)
     ensure_may_see(ticket, actor)
     return ticket
 
