@@ -19,6 +19,7 @@ from helpdesk.admin import (
 )
 from helpdesk.admin.access import may
 from helpdesk.admin.context import ADMIN_CONTEXT, USER_KEY, AdminContext, admin_context
+from helpdesk.admin.input_guard import refuse_bad_input
 from helpdesk.admin.pages import error_page
 from helpdesk.admin.render import STATIC, make_environment
 from helpdesk.admin.routes import AdminRoute, Handler
@@ -161,7 +162,7 @@ def add_admin_routes(app: web.Application, rt: Any) -> AdminContext:
     )
     routes = all_routes()
     areas = {r.name: r.area for r in routes}
-    admin = web.Application(middlewares=[security_headers, _guard(areas)])
+    admin = web.Application(middlewares=[security_headers, refuse_bad_input, _guard(areas)])
     admin[ADMIN_CONTEXT] = ctx
     for r in routes:
         admin.router.add_route(r.method, r.path, r.handler, name=r.name)
