@@ -20,6 +20,22 @@ def _register() -> None:
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.name.startswith("bench_"):
             importlib.import_module(f"helpdesk.cli.{info.name}")
+    _register_checkout_benchmarks()
+
+
+def _register_checkout_benchmarks() -> None:
+    """Add the benchmarks of a source checkout (`benchmarks/`, which use `tests/fakes`), when there is one."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "benchmarks" / "faults.py").is_file() or not (root / "tests" / "fakes").is_dir():
+        return  # an installed app without its checkout: these benchmarks are not there
+    if str(root) not in sys.path:
+        sys.path.append(str(root))
+    from benchmarks.faults import register
+
+    register(bench)
 
 
 _register()

@@ -455,6 +455,18 @@ class FakeTelegramAPI:
             _Failure(status, parameters, description or _ERROR_TEXT.get(status, "Error"), times)
         )
 
+    def fail_until_cleared(self, method: str, status: int = 500) -> None:
+        """Make every call of `method` fail with `status` until `clear_failures` (an outage)."""
+        self._failures[method].clear()
+        self._failures[method].append(
+            _Failure(status, None, _ERROR_TEXT.get(status, "Error"), times=2**62)
+        )
+
+    def clear_failures(self, method: str | None = None) -> None:
+        """Forget the failures asked for (of `method`, or of every method): calls succeed again."""
+        for name in [method] if method is not None else list(self._failures):
+            self._failures[name].clear()
+
     def make_forum(self, chat_id: int, *, forum: bool = True, title: str = "Staff") -> None:
         """Declare a supergroup, with topics (`forum=True`) or without."""
         chat: dict[str, Any] = {"id": chat_id, "type": "supergroup", "title": title}
