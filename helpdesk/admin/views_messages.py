@@ -21,14 +21,17 @@ PAGE = "/admin/messages"
 
 def _notice(request: web.Request) -> str:
     """The confirmation after a replay or retry, from a number in the query (nothing else is reflected)."""
-    for key, text in (
-        ("replayed", "{n} inbound message(s) queued again; the app handles them within a second."),
-        ("retried", "{n} outgoing message(s) queued again; the app sends them within a second."),
+    for key, what, then in (
+        ("replayed", "incoming message", "the app handles"),
+        ("retried", "outgoing message", "the app sends"),
     ):
         value = request.query.get(key, "")
-        if value.isdigit() and len(value) <= 9:
+        if value.isascii() and value.isdigit() and len(value) <= 9:
             n = int(value)
-            return text.format(n=n) if n else "Nothing to do: the list had changed; it is up to date below."
+            if not n:
+                return "Nothing to do: the list had changed; it is up to date below."
+            them = "it" if n == 1 else "them"
+            return f"{n} {what}{'' if n == 1 else 's'} queued again; {then} {them} within a second."
     return ""
 
 

@@ -8,17 +8,23 @@ the test is skipped only when /usr/bin/chromium is missing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp import web
+from sqlalchemy import update
 
+from dialogue.messages import Bot, Channel, Outbound
 from helpdesk.admin.demo import DEMO_PASSWORDS
 from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
 from helpdesk.web import build_web_app
+from storage import inbox as box
+from storage import outbox_delivery as out
+from storage.inbox_tables import inbox
 from ticket_core import usecases as uc
 from ticket_core.enums import Priority, Role, Visibility
 from ticket_core.model import Actor
@@ -208,6 +214,7 @@ async def test_admin_publishes_an_article_the_chat_answers_with_it(app: tuple[Ru
                 "/admin/kb/guest-wifi/history",
                 "/admin/reports",
                 "/admin/engineers/e-smirnov",
+                "/admin/messages",
             ):
                 response = await engineer.goto(base + path)
                 assert response is not None and response.status == 403, path
@@ -232,3 +239,95 @@ async def test_admin_publishes_an_article_the_chat_answers_with_it(app: tuple[Ru
         "engineer_forbidden",
     }
     assert expected <= {p.stem for p in ARTIFACTS.glob("*.png")}
+
+
+async def _stuck_messages(rt: Runtime) -> tuple[int, int, int, int]:
+    """Two dead letters (a demo client's and an unknown visitor's) and two undelivered staff messages."""
+    at = datetime.now(UTC) - timedelta(hours=3)
+    ids: list[int] = []
+    async with rt.sessions() as session, session.begin():
+        for n, (sender, text) in enumerate(
+            (
+                ("acme-anna", "Hello, is anyone there? The printer on floor 2 is still jammed"),
+                ("visitor-7", "hi"),
+            )
+        ):
+            payload = {
+                "channel": "web", "bot": "client", "chat_id": sender, "sender_id": sender,
+                "dedup_key": f"web:client:browser-dead-{n}", "text": text,
+            }  # fmt: skip
+            row_id = await box.record(
+                session, dedup_key=payload["dedup_key"], chat=f"web:client:{sender}", payload=payload, at=at
+            )
+            assert row_id is not None
+            # As the inbox leaves a message that kept failing: tried several times, then parked.
+            await session.execute(update(inbox).where(inbox.c.id == row_id).values(attempts=4))
+            await box.mark_dead(session, row_id, at=at, error="OperationalError: database is locked")
+            ids.append(row_id)
+        for staff_id, text in (("e-smirnov", "New job HD-1001: printer jam"), ("e-kozlov", "Shift reminder")):
+            result = await session.execute(
+                out.outbox.insert()
+                .values(
+                    channel="web", bot="staff", chat_id=staff_id, payload=Outbound(Channel.WEB, Bot.STAFF, staff_id, text).to_dict(), status="failed",
+                    attempts=14, next_attempt_at=at, created_at=at,
+                    last_error="DeliveryError: 500 Internal Server Error (gave up after 24 h)",
+                )
+                .returning(out.outbox.c.id)
+            )  # fmt: skip
+            ids.append(int(result.scalar_one()))
+    return ids[0], ids[1], ids[2], ids[3]
+
+
+async def _wait_for(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "the running app did not pick the messages up"
+        await asyncio.sleep(0.1)
+
+
+async def test_admin_replays_dead_letters_and_retries_undelivered_messages(app: tuple[Runtime, str]) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    rt, base = app
+    anna, visitor, smirnov, kozlov = await _stuck_messages(rt)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    async def anna_handled() -> bool:
+        async with rt.sessions() as session:
+            row = await box.get(session, anna)
+        return row is not None and row.status is box.InboxStatus.DONE
+
+    async def both_sent() -> bool:
+        async with rt.sessions() as session:
+            rows = await out.get_rows(session, [smirnov, kozlov])
+        return [r.status for r in rows] == [out.OutboxStatus.SENT] * 2
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+            await _sign_in(page, base, "s-sokolova")  # a supervisor may act here too
+            await page.get_by_role("link", name="Messages").click()
+            await expect(page.locator("h1")).to_have_text("Messages")
+            await expect(page.locator(f"#inbox-{anna}")).to_contain_text("Anna Brown (ACME Logistics)")
+            await expect(page.locator(f"#inbox-{visitor}")).to_contain_text("web client chat visitor-7")
+            await expect(page.locator(f"#outbox-{smirnov}")).to_contain_text("Алексей Смирнов (engineer)")
+            await page.screenshot(path=str(ARTIFACTS / "messages.png"), full_page=True)
+
+            # Replay Anna's message: it is pending again, and the running app handles it within a second or so.
+            await page.locator(f"#inbox-{anna} button").click()
+            await expect(page.locator("#notice")).to_contain_text("1 incoming message queued again")
+            await expect(page.locator(f"#inbox-{anna}")).to_have_count(0)
+            await _wait_for(anna_handled)
+            await page.screenshot(path=str(ARTIFACTS / "messages_replayed.png"), full_page=True)
+
+            # Retry all undelivered: the delivery loop sends them through the web chat.
+            await page.locator("#retry-all").click()
+            await expect(page.locator("#notice")).to_contain_text("2 outgoing messages queued again")
+            await _wait_for(both_sent)
+            await page.locator("#replay-all").click()
+            await expect(page.locator("#no-dead-letters")).to_be_visible()
+            await expect(page.locator("#no-undelivered")).to_be_visible()
+            await page.screenshot(path=str(ARTIFACTS / "messages_empty.png"), full_page=True)
+        finally:
+            await browser.close()

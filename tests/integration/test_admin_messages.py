@@ -93,13 +93,13 @@ async def test_admin_replays_a_dead_letter_it_goes_back_to_pending(admin: Admin)
     assert "web client chat visitor-9" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
     assert "RuntimeError: &lt;b&gt;engine&lt;/b&gt; broke" in page
-    assert "Replay all 2" in page and "2 dead letter(s)" in page
+    assert "Replay all 2" in page and "2 dead letters" in page
 
     response = await admin.post(f"{PAGE}/inbox/{anna}/replay", {})
     assert response.status == 303 and response.headers["Location"] == f"{PAGE}?replayed=1"
     assert await _inbox_status(admin, anna) == "pending" and await _inbox_status(admin, other) == "dead"
     after = await admin.page(f"{PAGE}?replayed=1")
-    assert "1 inbound message(s) queued again; the app handles them within a second." in after
+    assert "1 incoming message queued again; the app handles it within a second." in after
     assert f'id="inbox-{anna}"' not in after and f'id="inbox-{other}"' in after
     assert await _audits(admin) == [(ADMIN, "inbox.replay", f"inbox:{anna}", {"count": 1, "ids": [anna]})]
 
@@ -129,7 +129,7 @@ async def test_supervisor_retries_undelivered_messages(admin: Admin) -> None:
     response = await admin.post(f"{PAGE}/outbox/{first}/retry", {})
     assert response.status == 303 and response.headers["Location"] == f"{PAGE}?retried=1"
     assert await _outbox_status(admin, first) == "pending" and await _outbox_status(admin, second) == "failed"
-    assert "1 outgoing message(s) queued again" in await admin.page(f"{PAGE}?retried=1")
+    assert "1 outgoing message queued again" in await admin.page(f"{PAGE}?retried=1")
     response = await admin.post(f"{PAGE}/outbox/retry-all", {})
     assert response.headers["Location"] == f"{PAGE}?retried=1"
     assert await _outbox_status(admin, second) == "pending"
