@@ -4,7 +4,8 @@ One place for what `helpdesk inbox|outbox` and the admin's Messages page both do
 letters (`storage.inbox`) and the outbox's failed rows (`storage.outbox_delivery`) as lines people read
 (when, which chat and whose, what, attempts, the last error), check ids someone typed, and queue messages
 again with an admin audit entry in the same transaction. A running app picks replayed messages up within
-a second: its inbox and delivery loops poll every `WORKER_POLL_S` (0.5 s) besides being woken.
+a second: its inbox loop polls every 0.5 s (`InboxPolicy.poll_s`) and its delivery loop every `WORKER_POLL_S`
+(0.5 s), besides being woken.
 """
 
 from __future__ import annotations

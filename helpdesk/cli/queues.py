@@ -23,10 +23,12 @@ from ticket_core.model import Actor
 
 T = TypeVar("T")
 
-PICKED_UP = (
-    "a running app (helpdesk run or worker) picks them up within a second: its {loop} loop polls the "
-    "database every WORKER_POLL_S (0.5 s)"
-)
+PICKED_UP = {
+    "inbox": "a running app (helpdesk run or worker) picks them up within a second: its inbox loop polls the "
+    "database every 0.5 s",
+    "delivery": "a running app (helpdesk run or worker) sends them within a second: its delivery loop polls "
+    "the database every WORKER_POLL_S (0.5 s)",
+}
 
 
 class QueueError(click.ClickException):
@@ -169,7 +171,7 @@ def inbox_replay(ids: tuple[str, ...], every: bool) -> None:
     if not done:
         click.echo("no dead letters to replay")
         return
-    click.echo(f"queued {len(done)} dead letter(s) again: {_shown(done)}; " + PICKED_UP.format(loop="inbox"))
+    click.echo(f"queued {len(done)} dead letter(s) again: {_shown(done)}; " + PICKED_UP["inbox"])
 
 
 @main.group("outbox")
@@ -219,7 +221,7 @@ def outbox_retry(ids: tuple[str, ...], every: bool) -> None:
     if not done:
         click.echo("no undelivered messages to retry")
         return
-    click.echo(f"queued {len(done)} message(s) again: {_shown(done)}; " + PICKED_UP.format(loop="delivery"))
+    click.echo(f"queued {len(done)} message(s) again: {_shown(done)}; " + PICKED_UP["delivery"])
 
 
 def _shown(ids: list[int]) -> str:

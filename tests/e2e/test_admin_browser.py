@@ -1,9 +1,10 @@
 """The web admin in a real browser (Debian's Chromium, driven by Playwright), against the real app.
 
 An admin signs in, writes and publishes a KB article, and a client asking the web chat gets it as the answer;
-the admin opens a ticket's timeline; an engineer who signs in gets 403 on every admin page. Screenshots of
-the main pages are kept in var/test-artifacts/admin/ (gitignored). Run `scripts/install_chromium.sh` first;
-the test is skipped only when /usr/bin/chromium is missing.
+the admin opens a ticket's timeline; an engineer who signs in gets 403 on every admin page. A supervisor
+replays a dead letter on the Messages page and the running app handles it, and retries undelivered messages.
+Screenshots of the main pages are kept in var/test-artifacts/admin/ (gitignored). Run
+`scripts/install_chromium.sh` first; the test is skipped only when /usr/bin/chromium is missing.
 """
 
 from __future__ import annotations
