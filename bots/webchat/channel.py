@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import secrets
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bots.ratelimit import Rate, RateLimiter
 from bots.webchat.access import (
@@ -41,7 +41,7 @@ from bots.webchat.access import (
 from bots.webchat.history import MemoryWebChatHistory, WebChatHistory
 from bots.webchat.pages import API_PATH, STATIC, STATIC_PATH, ChatPages
 from bots.webchat.render import FILES_PATH, bot_message, user_message
-from bots.webchat.requests import BadRequest, SendRequest, parse_bot, parse_id, parse_send
+from bots.webchat.requests import BadRequest, SendRequest, decode_body, parse_bot, parse_id, parse_send
 from bots.webchat.signals import ChatSignals, KeyedLocks
 from bots.webchat.uploads import UploadRejected, UploadStore, file_id
 from dialogue.messages import Bot, Channel, DeliveryError, Inbound, Media, Outbound
@@ -445,17 +445,24 @@ class WebChatChannel:
         fields: dict[str, Any] = {}
         photo: bytes | None = None
         too_large = False
-        async for part in reader:
-            if not isinstance(part, BodyPartReader) or part.name is None:
-                continue
-            if part.name == "photo":
-                photo = await _read_capped(part, self.uploads.max_bytes)
-                too_large = photo is None
-            elif part.name in ("chat_id", "client_msg_id", "text", "name", "lang"):
-                raw = await _read_capped(part, MAX_FORM_FIELD_BYTES)
-                if raw is None:
-                    raise BadRequest(f"'{part.name}' is too long")
-                fields[part.name] = raw.decode("utf-8", errors="replace")
+        try:
+            async for part in reader:
+                if not isinstance(part, BodyPartReader) or part.name is None:
+                    continue
+                if part.name == "photo":
+                    photo = await _read_capped(part, self.uploads.max_bytes)
+                    too_large = photo is None
+                elif part.name in ("chat_id", "client_msg_id", "text", "name", "lang"):
+                    raw = await _read_capped(part, MAX_FORM_FIELD_BYTES)
+                    if raw is None:
+                        raise BadRequest(f"'{part.name}' is too long")
+                    fields[part.name] = raw.decode("utf-8", errors="replace")
+        except (ValueError, AssertionError, HttpProcessingError) as e:
+            if isinstance(e, BadRequest):  # a ValueError too; it says what to fix already
+                raise
+            # A body without its closing boundary (ValueError "Reading after EOF"), a part header with a NUL
+            # (InvalidHeader) or a line over 512 KB (LineTooLong): the page sent something broken.
+            raise BadRequest(f"the multipart body cannot be read: {e}") from None
         if too_large:
             raise UploadRejected(
                 f"the photo is too large: at most {self.uploads.max_bytes // (1024 * 1024)} MB"
@@ -474,10 +481,7 @@ async def _read_json(request: web.Request) -> Any:
     raw = await request.content.read(MAX_JSON_BYTES + 1)
     if len(raw) > MAX_JSON_BYTES:
         raise BadRequest(f"the body is too large: at most {MAX_JSON_BYTES // 1024} KB")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("the body is not valid JSON: send a UTF-8 JSON object") from None
+    return decode_body(raw)
 
 
 async def _read_capped(part: BodyPartReader, limit: int) -> bytes | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dialogue.messages import Bot, Channel, Inbound, Location, Media
+from dialogue.safe_input import JsonInputError, decode_json
 
 MAX_TEXT = 4096  # Telegram's limit; the engine's texts are written for it
 MAX_PAYLOAD = 256
@@ -61,6 +62,19 @@ class SendRequest:
 def dedup_key(bot: Bot, chat_id: str, client_msg_id: str) -> str:
     """Return the dedup key of one message a page sent."""
     return f"web:{bot}:{chat_id}:{client_msg_id}"
+
+
+def decode_body(raw: bytes) -> Any:
+    """Decode the JSON body a page posted, within the app's limits for every JSON body.
+
+    Raises:
+        BadRequest: not UTF-8 JSON, nested too deeply, or NaN/Infinity or a number beyond 64 bits.
+            Control characters are stripped (as in every chat message), not refused.
+    """
+    try:
+        return decode_json(raw)
+    except JsonInputError as e:
+        raise BadRequest(f"the body is not valid JSON: send a UTF-8 JSON object ({e})") from None
 
 
 def parse_bot(value: str) -> Bot:
