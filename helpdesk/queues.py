@@ -27,10 +27,11 @@ TEXT_LIMIT = 80
 ERROR_LIMIT = 160
 AUDITED_IDS = 200
 """At most this many ids are written into one audit entry (the count is always there)."""
-_ALL_PAGE = 1000
 MAX_IDS = 1000
-MAX_ID = 2**31
 """At most this many ids may be typed at once; `--all-dead` / `--all-failed` (or *Replay all*) take any number."""
+MAX_ID = 2**31
+"""Ids are 32-bit integer columns: a larger number is refused here rather than by PostgreSQL."""
+_ALL_PAGE = 1000  # rows read, or ids in one IN list, at a time
 
 
 class BadIds(ValidationFailed):
