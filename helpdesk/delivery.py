@@ -23,9 +23,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from dialogue.messages import Delivered, DeliveryError, Outbound, ThreadOp
+from dialogue.messages import Bot, Channel, Delivered, DeliveryError, Outbound, ThreadOp
 from storage import outbox_delivery as box
 from storage.repositories.threads import get_thread, record_created
+from storage.webhooks_out import WEBHOOK_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,20 @@ class Sender(Protocol):
     async def send(self, out: Outbound) -> Delivered | None: ...
 
 
-def backoff(attempts: int) -> float:
-    """Seconds to wait before the next try after `attempts` failures (exponential, capped)."""
+# Signed webhooks out (helpdesk.api) go to other people's servers: fewer, slower tries (docs/api.md).
+WEBHOOK_ATTEMPTS = 8
+WEBHOOK_BACKOFF_BASE_S = 2.0
+WEBHOOK_BACKOFF_MAX_S = 600.0
+
+
+def backoff(attempts: int, channel: str = "") -> float:
+    """Seconds to wait before the next try after `attempts` failures (exponential, capped).
+
+    A chat's message is tried again within 10 s at most, so a chat recovers soon after its platform does;
+    an outgoing webhook backs off to 10 minutes.
+    """
+    if channel == WEBHOOK_CHANNEL:
+        return float(min(WEBHOOK_BACKOFF_MAX_S, WEBHOOK_BACKOFF_BASE_S * 2 ** max(0, attempts - 1)))
     return float(min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1)))
 
 
@@ -154,13 +167,20 @@ class DeliveryLoop:
         return out  # the thread could not be created: post in the group rather than lose the message
 
     async def _send_one(self, row: Any) -> None:
-        out = Outbound.from_dict(row.payload)
         sender = self.senders.get((row.channel, row.bot))
         error: str | None = None
         retry_in: float | None = None
         permanent = False
         delivered: Delivered | None = None
-        if sender is None:
+        try:
+            out = Outbound.from_dict(row.payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            # A row no channel can read would hold its chat back for ever: give it up, visibly.
+            out = Outbound(Channel.WEB, Bot.CLIENT, row.chat_id, "")
+            error, permanent = f"unreadable outbox row: {type(exc).__name__}: {exc}", True
+        if error is not None:
+            pass
+        elif sender is None:
             error, permanent = f"no {row.channel}/{row.bot} channel is configured", True
         else:
             try:
@@ -173,9 +193,15 @@ class DeliveryLoop:
                 log.exception("sending outbox row %s failed", row.id)
                 error = f"{type(exc).__name__}: {exc}"
         now = self.clock()
-        gave_up = error is not None and (
-            permanent or (now - row.created_at).total_seconds() >= self.retry_for_s
+        webhook = row.channel == WEBHOOK_CHANNEL
+        # A chat's message is tried for retry_for_s since it was queued, and at least FAST_ATTEMPTS times (so a
+        # message an admin sends again from the Messages page gets its fast tries however old it is).
+        spent = (
+            row.attempts >= WEBHOOK_ATTEMPTS
+            if webhook
+            else row.attempts >= FAST_ATTEMPTS and (now - row.created_at).total_seconds() >= self.retry_for_s
         )
+        gave_up = error is not None and (permanent or spent)
         async with self.sessions() as session, session.begin():
             if error is None:
                 await box.mark_sent(session, row.id, at=now)
@@ -192,7 +218,7 @@ class DeliveryLoop:
                 log.warning("outbox row %s failed for good: %s", row.id, error)
                 await box.mark_failed(session, row.id, at=now, error=error)
             else:
-                wait = retry_in if retry_in is not None else backoff(row.attempts)
+                wait = retry_in if retry_in is not None else backoff(row.attempts, row.channel)
                 await box.mark_retry(
                     session, row.id, at=now, next_attempt_at=now + timedelta(seconds=wait), error=error
                 )

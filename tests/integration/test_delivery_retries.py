@@ -92,19 +92,39 @@ async def test_given_up_only_after_retry_for_and_supervisors_are_told(uow_factor
         retry_for_s=60,
         on_unreachable=unreachable,
     )
+    for _ in range(FAST_ATTEMPTS - 1):
+        await loop.deliver_once()
+        clock[0] += timedelta(seconds=delivery.BACKOFF_MAX_S)
+    assert alerts == [] and clock[0] - NOW >= timedelta(seconds=60)
+    await loop.deliver_once()  # the fast tries are spent and a minute has passed
+    assert await _statuses(uow_factory) == [("lost?", OutboxStatus.FAILED, FAST_ATTEMPTS)]
+    assert alerts == [("Telegram answered 500", True)]  # given up: no separate "still retrying" first
+
+
+async def test_an_unreadable_row_is_given_up_instead_of_holding_its_chat(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    next_one = Outbound(Channel.TELEGRAM, Bot.CLIENT, "42", "next").to_dict()
+    async with uow_factory() as uow:
+        await uow.outbox.add("telegram", "client", "42", {"text": "no channel field"}, NOW)
+        await uow.outbox.add("telegram", "client", "42", next_one, NOW)
+        await uow.commit()
+    sender = Flaky()
+    sender.healthy = True
+    loop = DeliveryLoop(uow_factory.sessionmaker, {("telegram", "client"): sender}, clock=lambda: NOW)
     await loop.deliver_once()
-    clock[0] += timedelta(seconds=61)
     await loop.deliver_once()
-    assert await _statuses(uow_factory) == [("lost?", OutboxStatus.FAILED, 2)]
-    assert alerts == [("Telegram answered 500", True)]
+    assert sender.sent == ["next"]
+    statuses = await _statuses(uow_factory)
+    assert [s for _, s, _ in statuses] == [OutboxStatus.FAILED, OutboxStatus.SENT]
 
 
 async def test_a_slow_send_keeps_its_lease(
-    uow_factory: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+    live_uow_factory: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(delivery, "LEASE_S", 0.3)
     monkeypatch.setattr(delivery, "HEARTBEAT_S", 0.1)
-    await _queue(uow_factory, "slow")
+    await _queue(live_uow_factory, "slow")
     started = asyncio.Event()
     release = asyncio.Event()
 
@@ -113,10 +133,10 @@ async def test_a_slow_send_keeps_its_lease(
             started.set()
             await release.wait()
 
-    first = DeliveryLoop(uow_factory.sessionmaker, {("telegram", "client"): Slow()})
+    first = DeliveryLoop(live_uow_factory.sessionmaker, {("telegram", "client"): Slow()})
     other_sender = Flaky()
     other_sender.healthy = True
-    second = DeliveryLoop(uow_factory.sessionmaker, {("telegram", "client"): other_sender})
+    second = DeliveryLoop(live_uow_factory.sessionmaker, {("telegram", "client"): other_sender})
     sending = asyncio.create_task(first.deliver_once())
     await started.wait()
     await asyncio.sleep(0.6)  # twice the lease: without the heartbeat another worker would take the row
@@ -124,4 +144,4 @@ async def test_a_slow_send_keeps_its_lease(
     release.set()
     await sending
     assert other_sender.sent == []
-    assert [s for _, s, _ in await _statuses(uow_factory)] == [OutboxStatus.SENT]
+    assert [s for _, s, _ in await _statuses(live_uow_factory)] == [OutboxStatus.SENT]
