@@ -21,11 +21,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogue.messages import Bot, Channel, Delivered, DeliveryError, Outbound, ThreadOp
 from storage import outbox_delivery as box
 from storage.repositories.threads import get_thread, record_created
+from storage.transient import in_transaction
 from storage.webhooks_out import WEBHOOK_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -202,7 +203,8 @@ class DeliveryLoop:
             else row.attempts >= FAST_ATTEMPTS and (now - row.created_at).total_seconds() >= self.retry_for_s
         )
         gave_up = error is not None and (permanent or spent)
-        async with self.sessions() as session, session.begin():
+
+        async def mark(session: AsyncSession) -> None:
             if error is None:
                 await box.mark_sent(session, row.id, at=now)
                 if out.thread_of and out.thread_op in (ThreadOp.CREATE_TOPIC, ThreadOp.ROOT) and delivered:
@@ -222,6 +224,9 @@ class DeliveryLoop:
                 await box.mark_retry(
                     session, row.id, at=now, next_attempt_at=now + timedelta(seconds=wait), error=error
                 )
+
+        # Again after a cut connection: an unmarked row that was sent would be sent twice once its lease ran out.
+        await in_transaction(self.sessions, mark)
         if error is None and self.on_sent is not None:
             await self.on_sent(out)
         if (

@@ -21,41 +21,26 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Inbound, InboundNotRecorded
 from storage import inbox as box
+from storage.transient import in_transaction, is_transient
 
 log = logging.getLogger(__name__)
+
+RECORD_PAUSES_S = (0.05, 0.2)  # a webhook waits at most this long before it answers 503
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
-
-
-def is_transient(error: BaseException) -> bool:
-    """Whether a failure looks like the infrastructure (connections, timeouts) rather than a bug."""
-    if isinstance(error, (OSError, TimeoutError, ConnectionError, sa_exc.OperationalError)):
-        return True
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
-    if isinstance(error, (sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)):
-        return True
-    name = type(error).__module__
-    if name.startswith(("asyncpg", "redis")) and "Error" in type(error).__name__:
-        # asyncpg's connection errors and redis' ConnectionError/TimeoutError; a constraint violation
-        # reaches us wrapped in sqlalchemy.exc.IntegrityError and is not transient.
-        return "Connection" in type(error).__name__ or "Timeout" in type(error).__name__
-    cause = error.__cause__ or error.__context__
-    return cause is not None and cause is not error and is_transient(cause)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,20 +112,23 @@ class Inbox:
             InboundNotRecorded: the database could not take it; the platform must send it again.
         """
         chat = box.chat_key(str(inbound.channel), str(inbound.bot), inbound.chat_id)
+        payload = inbound.to_dict()
+
+        def record(session: AsyncSession) -> Awaitable[int | None]:
+            return box.record(
+                session, dedup_key=inbound.dedup_key, chat=chat, payload=payload, at=self.clock()
+            )
+
         try:
-            async with self.sessions() as session, session.begin():
-                row_id = await box.record(
-                    session,
-                    dedup_key=inbound.dedup_key,
-                    chat=chat,
-                    payload=inbound.to_dict(),
-                    at=self.clock(),
-                )
+            # Once more after a cut connection (a quick retry spares the platform a 503); a row that
+            # was recorded by a try whose answer was lost is a "repeat" here and the loop handles it.
+            row_id = await in_transaction(self.sessions, record, pauses=RECORD_PAUSES_S)
         except Exception as e:
             log.warning("could not record inbound %s: %s", inbound.dedup_key, e)
             raise InboundNotRecorded(f"inbound {inbound.dedup_key} could not be recorded") from e
         if row_id is None:
             log.info("dropping repeated inbound %s", inbound.dedup_key)
+            self.wake()
             return
         if wait_s <= 0:
             self.kick(chat)
@@ -261,10 +249,10 @@ class Inbox:
             self.on_replies()
 
     async def _finish(self, mark: Callable[..., Any], row_id: int, *args: Any, **kwargs: Any) -> None:
-        """Record a row's outcome; when even that fails, the lease runs out and the row is tried again."""
+        """Record a row's outcome (again after a cut connection); failing that, the lease runs out and the
+        row is tried again."""
         try:
-            async with self.sessions() as session, session.begin():
-                await mark(session, row_id, *args, **kwargs)
+            await in_transaction(self.sessions, lambda session: mark(session, row_id, *args, **kwargs))
         except Exception as e:
             log.warning("inbox: could not record the outcome of row %s: %s", row_id, e)
 

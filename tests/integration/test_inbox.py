@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from dialogue.messages import Bot, Channel, Inbound, InboundNotRecorded, Outbound
-from helpdesk.inbox import Inbox, InboxPolicy, is_transient
+from helpdesk.inbox import Inbox, InboxPolicy
 from storage import inbox as box
 from storage.db import make_engine, make_sessionmaker
+from storage.transient import is_transient
 from storage.uow import UnitOfWorkFactory
 
 FAST = InboxPolicy(lease_s=1.0, heartbeat_s=0.2, poll_s=0.05, bug_attempts=3, backoff_max_s=0.05)
