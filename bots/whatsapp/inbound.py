@@ -26,6 +26,11 @@ MEDIA_KINDS = {
     "voice": "audio",
     "sticker": "sticker",
 }
+# Longer ids are not Meta's (a wa_id is a phone number, a wamid about 60 characters) and would not fit
+# where they are kept (a chat id has 64 characters, an inbox dedup key 200): such a message is skipped
+# as malformed rather than failing to be recorded, which Meta would retry for days.
+MAX_SENDER = 64
+MAX_MESSAGE_ID = 190
 # Types that carry something the engine can act on; anything else becomes an empty Inbound.
 SUPPORTED_TYPES = {"text", "interactive", "button", "location", "contacts", *MEDIA_KINDS}
 
@@ -116,7 +121,9 @@ def _parse_value(value: dict[str, Any], batch: WebhookBatch) -> None:
 
 def _message(raw: dict[str, Any], names: dict[str, Any]) -> ReceivedMessage | None:
     sender, message_id = raw.get("from"), raw.get("id")
-    if not isinstance(sender, str) or not sender or not isinstance(message_id, str) or not message_id:
+    if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER:
+        return None
+    if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID:
         return None
     kind = str(raw.get("type") or "unknown")
     found = raw.get(kind)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError
 
 from helpdesk.api import audit, serialize
 from helpdesk.api.auth import Principal
@@ -70,12 +71,23 @@ async def _write(
     article_id: str,
     change: Callable[[Any], Awaitable[Article | None]],
 ) -> Article | None:
-    """Run `change(uow)` with an audit entry, commit, then update this process's search index."""
-    async with ctx.rt.uows() as uow:
-        saved = await change(uow)
-        detail = {"version": saved.version} if saved is not None else None
-        await audit.record(uow, principal, request, ctx.clock(), action, article_id, detail)
-        await uow.commit()
+    """Run `change(uow)` with an audit entry, commit, then update this process's search index.
+
+    Raises:
+        ApiError: 409 when another request changed the same article at the same moment (both read
+            version N and wrote version N+1: the database keeps one, the other is refused).
+    """
+    try:
+        async with ctx.rt.uows() as uow:
+            saved = await change(uow)
+            detail = {"version": saved.version} if saved is not None else None
+            await audit.record(uow, principal, request, ctx.clock(), action, article_id, detail)
+            await uow.commit()
+    except IntegrityError:
+        raise conflict(
+            f"Article {article_id!r} was changed by another request at the same time: "
+            "read it again and re-apply your change."
+        ) from None
     kb = ctx.rt.kb
     if kb is not None:
         if saved is None:

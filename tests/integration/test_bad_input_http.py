@@ -6,6 +6,7 @@ login) was an answer 500 there while SQLite stored it; these tests run on both.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -166,3 +167,24 @@ async def test_the_admin_login_refuses_unreadable_forms_with_a_400(
         api.base + "/admin/login", data=data, headers={"Content-Type": content_type}, allow_redirects=False
     ) as resp:
         assert resp.status == status if status is not None else 400 <= resp.status < 500, await resp.text()
+
+
+async def test_concurrent_edits_of_one_article_are_a_409_never_a_500(api: Api) -> None:
+    # Both requests read version N and write N+1; the database keeps one (a unique index on the versions).
+    token = await api.token("kb-editor", "kb:write")
+    status, created, _ = await api.call(
+        "POST", "/api/kb/articles", token, {"id": "race", "title": "Race", "body": "Two editors at once."}
+    )
+    assert status == 201, created
+    statuses: list[int] = []
+    for round_ in range(5):
+        results = await asyncio.gather(
+            *(
+                api.call("PATCH", "/api/kb/articles/race", token, {"title": f"Race {round_}.{i}"})
+                for i in range(6)
+            )
+        )
+        statuses += [status for status, _, _ in results]
+    assert set(statuses) <= {200, 409}, statuses
+    status, article, _ = await api.call("GET", "/api/kb/articles/race", token)
+    assert status == 200 and article["version"] == 1 + statuses.count(200)
