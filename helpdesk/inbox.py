@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Inbound, InboundNotRecorded
@@ -36,6 +36,7 @@ from storage.transient import in_transaction, is_transient
 log = logging.getLogger(__name__)
 
 RECORD_PAUSES_S = (0.05, 0.2)  # a webhook waits at most this long before it answers 503
+NOTICE_CHECK_S = 10.0  # how often the loop looks for dead letters whose sender was not told yet
 
 
 def utcnow() -> datetime:
@@ -77,7 +78,7 @@ class Inbox:
 
     def __init__(
         self,
-        sessions: async_sessionmaker,
+        db: AsyncEngine,
         engine: DialogueEngine,
         *,
         policy: InboxPolicy | None = None,
@@ -85,7 +86,7 @@ class Inbox:
         transient: Callable[[BaseException], bool] = is_transient,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.sessions = sessions
+        self.db = db
         self.engine = engine
         self.policy = policy or InboxPolicy()
         self.on_replies = on_replies
@@ -96,6 +97,9 @@ class Inbox:
         self._again: set[str] = set()  # chats that got a new row while being worked on
         self._attempted: dict[int, asyncio.Event] = {}  # rows whose recorder waits for the first attempt
         self._slots = asyncio.Semaphore(self.policy.concurrency)
+        self._in_flight: set[int] = set()  # rows the engine is working on (their leases are extended)
+        self._heartbeat_task: asyncio.Task[None] | None = None
+        self._late: set[asyncio.Task[box.InboxRow | None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -114,15 +118,25 @@ class Inbox:
         chat = box.chat_key(str(inbound.channel), str(inbound.bot), inbound.chat_id)
         payload = inbound.to_dict()
 
-        def record(session: AsyncSession) -> Awaitable[int | None]:
-            return box.record(
-                session, dedup_key=inbound.dedup_key, chat=chat, payload=payload, at=self.clock()
+        idle = chat not in self._chats and not self._stopping
+
+        def record(conn: AsyncConnection) -> Awaitable[tuple[int | None, box.InboxRow | None]]:
+            # A chat nobody here works on is claimed in the same transaction (one round trip less).
+            return box.record_and_claim(
+                conn,
+                dedup_key=inbound.dedup_key,
+                chat=chat,
+                payload=payload,
+                at=self.clock(),
+                worker_id=self.worker_id,
+                lease_s=self.policy.lease_s if idle else 0.0,
+                then_claim=idle,
             )
 
         try:
             # Once more after a cut connection (a quick retry spares the platform a 503); a row that
             # was recorded by a try whose answer was lost is a "repeat" here and the loop handles it.
-            row_id = await in_transaction(self.sessions, record, pauses=RECORD_PAUSES_S)
+            row_id, claimed = await in_transaction(self.db, record, pauses=RECORD_PAUSES_S)
         except Exception as e:
             log.warning("could not record inbound %s: %s", inbound.dedup_key, e)
             raise InboundNotRecorded(f"inbound {inbound.dedup_key} could not be recorded") from e
@@ -130,11 +144,16 @@ class Inbox:
             log.info("dropping repeated inbound %s", inbound.dedup_key)
             self.wake()
             return
-        if wait_s <= 0:
-            self.kick(chat)
+        if claimed is not None and claimed.id == row_id and wait_s > 0 and chat not in self._chats:
+            await self._handle_here(chat, claimed)
             return
-        attempted = self._attempted.setdefault(row_id, asyncio.Event())
-        self.kick(chat)
+        attempted = self._attempted.setdefault(row_id, asyncio.Event()) if wait_s > 0 else None
+        if claimed is not None:
+            self._start(chat, claimed)
+        else:
+            self.kick(chat)
+        if attempted is None:
+            return
         try:
             await asyncio.wait_for(attempted.wait(), timeout=wait_s)
         except TimeoutError:
@@ -151,18 +170,51 @@ class Inbox:
             return
         self._chats[chat] = asyncio.create_task(self._work_chat(chat), name=f"inbox-{chat}")
 
+    async def _handle_here(self, chat: str, row: box.InboxRow) -> None:
+        """Handle the caller's own message in the caller's task (its answer waits for it anyway): no
+        hand-over to another task on the hot path. What the chat got meanwhile goes on in a task."""
+        current = asyncio.current_task()
+        assert current is not None
+        self._chats[chat] = current  # a kick meanwhile marks the chat `_again`; stop() waits for us
+        try:
+            following = await self._handle(row)
+        finally:
+            if self._chats.get(chat) is current:
+                del self._chats[chat]
+        if following is not None:
+            self._start(chat, following)
+        elif chat in self._again:
+            self.kick(chat)
+
+    def _start(self, chat: str, row: box.InboxRow) -> None:
+        """Work on `chat` starting with `row`, which this process has claimed."""
+        if chat not in self._chats:
+            self._chats[chat] = asyncio.create_task(self._work_chat(chat, row), name=f"inbox-{chat}")
+            return
+        # The chat's task is just ending (it found nothing due): the claim is the only one of the chat
+        # (the database allows one), so handling it beside that task keeps the order.
+        late = asyncio.create_task(self._handle(row), name=f"inbox-late-{row.id}")
+        self._late.add(late)
+        late.add_done_callback(self._late.discard)
+
     # --- handling ---------------------------------------------------------------------------------
 
-    async def _work_chat(self, chat: str) -> None:
+    async def _work_chat(self, chat: str, claimed: box.InboxRow | None = None) -> None:
+        """Handle `chat`'s due rows one after the other (starting with `claimed`), while there are any."""
+        row = claimed
         try:
             while not self._stopping:
                 self._again.discard(chat)
-                rows = await self._claim(chat=chat)
-                if not rows:
-                    if chat in self._again:
-                        continue  # recorded while we were claiming: look once more
-                    return
-                await self._handle(rows[0])
+                if row is None:
+                    rows = await self._claim(chat=chat)
+                    if not rows:
+                        if chat in self._again:
+                            continue  # recorded while we were claiming: look once more
+                        return
+                    row = rows[0]
+                row = await self._handle(row)
+                if row is None and chat not in self._again:
+                    return  # nothing was due right after this one, and nothing was recorded since
         except Exception:
             log.exception("inbox: working on chat %s failed; the loop will pick it up", chat)
             self._wake.set()
@@ -170,9 +222,9 @@ class Inbox:
             self._chats.pop(chat, None)
 
     async def _claim(self, *, chat: str | None = None, limit: int = 1) -> list[box.InboxRow]:
-        async with self.sessions() as session, session.begin():
+        async with self.db.begin() as conn:
             return await box.claim(
-                session,
+                conn,
                 now=self.clock(),
                 worker_id=self.worker_id,
                 lease_s=self.policy.lease_s,
@@ -180,10 +232,14 @@ class Inbox:
                 chat=chat,
             )
 
-    async def _handle(self, row: box.InboxRow) -> None:
-        """Run the engine on one claimed row and record how it went."""
+    async def _handle(self, row: box.InboxRow) -> box.InboxRow | None:
+        """Run the engine on one claimed row and record how it went; return the chat's next row, claimed.
+
+        After a success the row is marked done and the chat's next due row claimed in one transaction.
+        """
         async with self._slots:
-            heartbeat = asyncio.create_task(self._heartbeat(row.id), name=f"inbox-lease-{row.id}")
+            self._in_flight.add(row.id)
+            self._start_heartbeat()
             try:
                 inbound = Inbound.from_dict(row.payload)
                 replies = await self.engine.handle(inbound)
@@ -193,12 +249,11 @@ class Inbox:
             else:
                 error = None
             finally:
-                heartbeat.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await heartbeat
+                self._in_flight.discard(row.id)
+            following: box.InboxRow | None = None
             try:
                 if error is None:
-                    await self._finish(box.mark_done, row.id, self.clock())
+                    following = await self._done(row)
                     if replies and self.on_replies is not None:
                         self.on_replies()
                 else:
@@ -207,6 +262,33 @@ class Inbox:
                 attempted = self._attempted.get(row.id)
                 if attempted is not None:
                     attempted.set()
+            return following
+
+    async def _done(self, row: box.InboxRow) -> box.InboxRow | None:
+        """Mark a handled row done and, when more of its chat was recorded meanwhile, claim the next one.
+
+        Returns the claimed row (None when nothing is due or the claim failed). Rows another process
+        recorded meanwhile are claimed by that process's loop (within poll_s).
+        """
+        if self._stopping or row.chat_key not in self._again:
+            await self._finish(box.mark_done, row.id, self.clock())
+            return None
+
+        def done(conn: AsyncConnection) -> Awaitable[box.InboxRow | None]:
+            return box.mark_done_and_claim_next(
+                conn,
+                row.id,
+                chat=row.chat_key,
+                at=self.clock(),
+                worker_id=self.worker_id,
+                lease_s=self.policy.lease_s,
+            )
+
+        try:
+            return await in_transaction(self.db, done)
+        except Exception as e:
+            log.warning("inbox: could not record the outcome of row %s: %s", row.id, e)
+            return None
 
     async def _failed(self, row: box.InboxRow, error: BaseException) -> None:
         now = self.clock()
@@ -231,8 +313,8 @@ class Inbox:
     async def _notify_dead(self, row: box.InboxRow) -> None:
         """Tell the sender once that a person will get back to them (best effort; retried by the loop)."""
         try:
-            async with self.sessions() as session, session.begin():
-                if not await box.take_notice(session, row.id):
+            async with self.db.begin() as conn:
+                if not await box.take_notice(conn, row.id):
                     return  # told already, or being told by another process
         except Exception as e:
             log.warning("inbox: could not take the notice of dead letter %s yet: %s", row.dedup_key, e)
@@ -252,19 +334,27 @@ class Inbox:
         """Record a row's outcome (again after a cut connection); failing that, the lease runs out and the
         row is tried again."""
         try:
-            await in_transaction(self.sessions, lambda session: mark(session, row_id, *args, **kwargs))
+            await in_transaction(self.db, lambda conn: mark(conn, row_id, *args, **kwargs))
         except Exception as e:
             log.warning("inbox: could not record the outcome of row %s: %s", row_id, e)
 
-    async def _heartbeat(self, row_id: int) -> None:
-        while True:
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat_task is None or self._heartbeat_task.done():
+            self._heartbeat_task = asyncio.create_task(self._heartbeat(), name="inbox-leases")
+
+    async def _heartbeat(self) -> None:
+        """Extend the leases of the rows being handled (one statement for all of them), every heartbeat_s."""
+        while not self._stopping:
             await asyncio.sleep(self.policy.heartbeat_s)
+            ids = sorted(self._in_flight)
+            if not ids:
+                continue
             try:
-                async with self.sessions() as session, session.begin():
+                async with self.db.begin() as conn:
                     until = self.clock() + timedelta(seconds=self.policy.lease_s)
-                    await box.extend(session, [row_id], worker_id=self.worker_id, until=until)
+                    await box.extend(conn, ids, worker_id=self.worker_id, until=until)
             except Exception as e:
-                log.warning("inbox: could not extend the lease of row %s: %s", row_id, e)
+                log.warning("inbox: could not extend the leases of %d rows: %s", len(ids), e)
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -279,34 +369,26 @@ class Inbox:
             return 0
         rows = await self._claim(limit=free)
         for row in rows:
-            if row.chat_key in self._chats:
-                self._again.add(row.chat_key)  # should not happen: the claim blocks a busy chat
-            self._chats.setdefault(
-                row.chat_key, asyncio.create_task(self._work_claimed(row), name=f"inbox-{row.chat_key}")
-            )
-        await self._notify_pending_dead()
+            self._start(row.chat_key, row)
         return len(rows)
 
-    async def _work_claimed(self, row: box.InboxRow) -> None:
-        try:
-            await self._handle(row)
-        finally:
-            self._chats.pop(row.chat_key, None)
-        self.kick(row.chat_key)  # more of this chat may be waiting right behind
-
     async def _notify_pending_dead(self) -> None:
-        async with self.sessions() as session:
-            dead = await box.list_rows(session, box.InboxStatus.DEAD, limit=20)
+        """Tell the senders of dead letters whose notice failed before (a process died, the database)."""
+        async with self.db.connect() as conn:
+            dead = await box.list_unnotified_dead(conn, limit=20)
         for row in dead:
-            if not row.notified:
-                await self._notify_dead(row)
+            await self._notify_dead(row)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Handle due rows until `stop` is set; errors are logged and never end the loop."""
         pruned_at = self.clock() - timedelta(days=1)
+        noticed_at = self.clock() - timedelta(days=1)
         while not stop.is_set() and not self._stopping:
             try:
                 started = await self.run_once()
+                if self.clock() - noticed_at >= timedelta(seconds=NOTICE_CHECK_S):
+                    noticed_at = self.clock()
+                    await self._notify_pending_dead()
                 if self.clock() - pruned_at >= timedelta(hours=1):
                     pruned_at = self.clock()
                     await self.prune()
@@ -322,8 +404,8 @@ class Inbox:
     async def prune(self) -> int:
         """Delete rows handled longer ago than `keep_done_s`; return how many."""
         before = self.clock() - timedelta(seconds=self.policy.keep_done_s)
-        async with self.sessions() as session, session.begin():
-            return await box.prune(session, before=before)
+        async with self.db.begin() as conn:
+            return await box.prune(conn, before=before)
 
     async def stop(self, grace_s: float = 10.0) -> None:
         """Let the messages being handled finish (up to `grace_s`), then give back this process's claims."""
@@ -335,8 +417,11 @@ class Inbox:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if self._heartbeat_task is not None:
+            self._heartbeat_task.cancel()
+            await asyncio.gather(self._heartbeat_task, return_exceptions=True)
         try:
-            async with self.sessions() as session, session.begin():
-                await box.release(session, self.worker_id)
+            async with self.db.begin() as conn:
+                await box.release(conn, self.worker_id)
         except Exception as e:
             log.warning("inbox: could not release this process's claims (their leases will run out): %s", e)

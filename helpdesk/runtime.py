@@ -257,7 +257,7 @@ async def build_runtime(
     engine.staff_flow.reports = ReportCommand(reports, MatplotlibChartRenderer())  # /report in the staff bot
     rt = Runtime(settings, db, sessions, uows, engine, kb=kb, nlu=nlu, redis=redis, reports=reports)
     rt.inbox = Inbox(
-        sessions,
+        db,
         engine,
         policy=InboxPolicy(retry_for_s=settings.inbox_retry_for_s),
         on_replies=rt.wake_delivery,

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, literal_column, or_, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.inbox_tables import inbox
-from storage.repositories._sql import dialect_name, upsert_insert
+from storage.repositories._sql import dialect_insert
+from storage.types import UtcDateTime
 
 
 class InboxStatus(StrEnum):
@@ -73,41 +74,120 @@ def chat_key(channel: str, bot: str, chat_id: str) -> str:
     return f"{channel}:{bot}:{chat_id}"
 
 
-async def record(
-    session: AsyncSession, *, dedup_key: str, chat: str, payload: dict[str, Any], at: datetime
-) -> int | None:
-    """Record one inbound message; return its row id, or None when it was recorded before (a repeat)."""
-    stmt = (
-        upsert_insert(session, inbox)
-        .values(
-            dedup_key=dedup_key,
-            chat_key=chat,
-            payload=payload,
-            status=InboxStatus.PENDING.value,
-            attempts=0,
-            received_at=at,
-            next_attempt_at=at,
-            notified=False,
-        )
+Executor = AsyncConnection | AsyncSession
+"""The inbox functions run on a plain connection (the hot path: no ORM session) or on a session."""
+
+_BUILT: dict[tuple[str, str], Any] = {}
+_NOW = bindparam("now", type_=UtcDateTime())
+_PENDING_SQL: Any = literal_column("'pending'")
+
+
+def _dialect(conn: Executor) -> str:
+    return conn.dialect.name if isinstance(conn, AsyncConnection) else conn.get_bind().dialect.name
+
+
+def _built(conn: Executor, name: str, build: Any) -> Any:
+    """The statement `build(dialect)` makes, built (and so compiled and cache-keyed) once per dialect."""
+    key = (name, _dialect(conn))
+    found = _BUILT.get(key)
+    if found is None:
+        found = _BUILT[key] = build(key[1])
+    return found
+
+
+def _record_stmt(dialect: str) -> Any:
+    return (
+        dialect_insert(dialect, inbox)
         .on_conflict_do_nothing(index_elements=["dedup_key"])
         .returning(inbox.c.id)
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def _claimable(now: datetime) -> Any:
-    older = aliased(inbox, name="older")
-    blocked = exists().where(
-        older.c.chat_key == inbox.c.chat_key,
-        older.c.id < inbox.c.id,
-        older.c.status == InboxStatus.PENDING.value,
-    )
-    free = or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until <= now)
-    return and_(inbox.c.status == InboxStatus.PENDING.value, inbox.c.next_attempt_at <= now, free, ~blocked)
+def _chat_lock_stmt(_dialect: str) -> Any:
+    return select(func.pg_advisory_xact_lock(func.hashtext(bindparam("chat"))))
+
+
+async def record(
+    conn: Executor, *, dedup_key: str, chat: str, payload: dict[str, Any], at: datetime
+) -> int | None:
+    """Record one inbound message; return its row id, or None when it was recorded before (a repeat).
+
+    On PostgreSQL the transaction first takes the chat's advisory lock, so the recorders of one chat take
+    turns: a row's id is then in commit order, and no claim can see a newer row of the chat while an
+    older one is still uncommitted (SQLite's writers take turns anyway).
+    """
+    if _dialect(conn) == "postgresql":
+        await conn.execute(_built(conn, "chat_lock", _chat_lock_stmt), {"chat": chat})
+    values = {
+        "dedup_key": dedup_key,
+        "chat_key": chat,
+        "payload": payload,
+        "status": InboxStatus.PENDING.value,
+        "attempts": 0,
+        "received_at": at,
+        "next_attempt_at": at,
+        "notified": False,
+    }
+    result = await conn.execute(_built(conn, "record", _record_stmt), values)
+    return result.scalar_one_or_none()
+
+
+async def record_and_claim(
+    conn: Executor,
+    *,
+    dedup_key: str,
+    chat: str,
+    payload: dict[str, Any],
+    at: datetime,
+    worker_id: str,
+    lease_s: float,
+    then_claim: bool = True,
+) -> tuple[int | None, InboxRow | None]:
+    """`record`, then (with `then_claim`) claim the chat's oldest due row in the same transaction: the fast
+    path of a chat that no one in this process is working on. Returns the new row's id and the claim."""
+    row_id = await record(conn, dedup_key=dedup_key, chat=chat, payload=payload, at=at)
+    if row_id is None or not then_claim:
+        return row_id, None
+    rows = await claim(conn, now=at, worker_id=worker_id, lease_s=lease_s, chat=chat)
+    return row_id, rows[0] if rows else None
+
+
+def _claim_stmt(by_chat: bool) -> Any:
+    def build(dialect: str) -> Any:
+        # 'pending' is written into the SQL, not bound: a bound status would keep PostgreSQL's generic plan
+        # of this prepared statement off the partial indexes (status = 'pending'), and it would scan every
+        # handled row of the table.
+        older = aliased(inbox, name="older")
+        blocked = exists().where(
+            older.c.chat_key == inbox.c.chat_key, older.c.id < inbox.c.id, older.c.status == _PENDING_SQL
+        )
+        free = or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until <= _NOW)
+        due = and_(inbox.c.status == _PENDING_SQL, inbox.c.next_attempt_at <= _NOW, free, ~blocked)
+        if by_chat:
+            due = and_(due, inbox.c.chat_key == bindparam("chat"))
+        pick = select(inbox.c.id).where(due).order_by(inbox.c.id).limit(bindparam("limit"))
+        if dialect == "postgresql":
+            pick = pick.with_for_update(skip_locked=True, of=inbox)
+        return (
+            update(inbox)
+            .where(inbox.c.id.in_(pick.scalar_subquery()))
+            .values(
+                claimed_by=bindparam("worker"),
+                claimed_until=bindparam("until", type_=UtcDateTime()),
+                attempts=inbox.c.attempts + 1,
+            )
+            .returning(*inbox.c)
+        )
+
+    return build
+
+
+_CLAIM_ANY = _claim_stmt(by_chat=False)
+_CLAIM_CHAT = _claim_stmt(by_chat=True)
 
 
 async def claim(
-    session: AsyncSession,
+    conn: Executor,
     *,
     now: datetime,
     worker_id: str,
@@ -123,27 +203,16 @@ async def claim(
     """
     if limit <= 0:
         return []
-    condition = _claimable(now)
-    if chat is not None:
-        condition = and_(condition, inbox.c.chat_key == chat)
-    pick = select(inbox.c.id).where(condition).order_by(inbox.c.id).limit(limit)
-    if dialect_name(session) == "postgresql":
-        pick = pick.with_for_update(skip_locked=True, of=inbox)
-    stmt = (
-        update(inbox)
-        .where(inbox.c.id.in_(pick.scalar_subquery()))
-        .values(
-            claimed_by=worker_id,
-            claimed_until=now + timedelta(seconds=lease_s),
-            attempts=inbox.c.attempts + 1,
-        )
-        .returning(*inbox.c)
-    )
-    rows = [_row(r) for r in (await session.execute(stmt)).mappings()]
+    params = {"now": now, "until": now + timedelta(seconds=lease_s), "worker": worker_id, "limit": limit}
+    if chat is None:
+        stmt = _built(conn, "claim", _CLAIM_ANY)
+    else:
+        stmt, params["chat"] = _built(conn, "claim_chat", _CLAIM_CHAT), chat
+    rows = [_row(r) for r in (await conn.execute(stmt, params)).mappings()]
     return sorted(rows, key=lambda r: r.id)
 
 
-async def extend(session: AsyncSession, ids: list[int], *, worker_id: str, until: datetime) -> None:
+async def extend(session: Executor, ids: list[int], *, worker_id: str, until: datetime) -> None:
     """Extend this worker's leases on `ids` (a heartbeat while they are being handled)."""
     if ids:
         await session.execute(
@@ -153,18 +222,35 @@ async def extend(session: AsyncSession, ids: list[int], *, worker_id: str, until
         )
 
 
-async def mark_done(session: AsyncSession, id: int, at: datetime) -> None:
-    """Record that a row was handled (its replies are in the outbox, or it was a repeat)."""
-    await session.execute(
+def _done_stmt(_dialect: str) -> Any:
+    return (
         update(inbox)
-        .where(inbox.c.id == id)
+        .where(inbox.c.id == bindparam("row"))
         .values(
-            status=InboxStatus.DONE.value, done_at=at, claimed_by=None, claimed_until=None, last_error=None
+            status=InboxStatus.DONE.value,
+            done_at=bindparam("at", type_=UtcDateTime()),
+            claimed_by=None,
+            claimed_until=None,
+            last_error=None,
         )
     )
 
 
-async def mark_retry(session: AsyncSession, id: int, *, next_attempt_at: datetime, error: str) -> None:
+async def mark_done(conn: Executor, id: int, at: datetime) -> None:
+    """Record that a row was handled (its replies are in the outbox, or it was a repeat)."""
+    await conn.execute(_built(conn, "done", _done_stmt), {"row": id, "at": at})
+
+
+async def mark_done_and_claim_next(
+    conn: Executor, id: int, *, chat: str, at: datetime, worker_id: str, lease_s: float
+) -> InboxRow | None:
+    """`mark_done`, then claim the chat's next due row in the same transaction (a busy chat's hot path)."""
+    await mark_done(conn, id, at)
+    rows = await claim(conn, now=at, worker_id=worker_id, lease_s=lease_s, chat=chat)
+    return rows[0] if rows else None
+
+
+async def mark_retry(session: Executor, id: int, *, next_attempt_at: datetime, error: str) -> None:
     """Put a row back after a failed attempt; it (and so its chat) is due again at `next_attempt_at`."""
     await session.execute(
         update(inbox)
@@ -173,7 +259,7 @@ async def mark_retry(session: AsyncSession, id: int, *, next_attempt_at: datetim
     )
 
 
-async def mark_dead(session: AsyncSession, id: int, *, at: datetime, error: str) -> None:
+async def mark_dead(session: Executor, id: int, *, at: datetime, error: str) -> None:
     """Park a row that kept failing; it no longer holds back later messages of its chat."""
     await session.execute(
         update(inbox)
@@ -188,7 +274,7 @@ async def mark_dead(session: AsyncSession, id: int, *, at: datetime, error: str)
     )
 
 
-async def take_notice(session: AsyncSession, id: int) -> bool:
+async def take_notice(session: Executor, id: int) -> bool:
     """Take the telling of a dead letter's sender: True for exactly one caller, until `return_notice`."""
     result = await session.execute(
         update(inbox)
@@ -199,12 +285,12 @@ async def take_notice(session: AsyncSession, id: int) -> bool:
     return result.first() is not None
 
 
-async def return_notice(session: AsyncSession, id: int) -> None:
+async def return_notice(session: Executor, id: int) -> None:
     """Give the telling back (it failed), so that a later tick tries again."""
     await session.execute(update(inbox).where(inbox.c.id == id).values(notified=False))
 
 
-async def release(session: AsyncSession, worker_id: str) -> None:
+async def release(session: Executor, worker_id: str) -> None:
     """Give up this worker's claims at once (a clean shutdown), so another process need not wait."""
     await session.execute(
         update(inbox)
@@ -213,14 +299,14 @@ async def release(session: AsyncSession, worker_id: str) -> None:
     )
 
 
-async def get(session: AsyncSession, id: int) -> InboxRow | None:
+async def get(session: Executor, id: int) -> InboxRow | None:
     """One row by id."""
     row = (await session.execute(select(inbox).where(inbox.c.id == id))).mappings().first()
     return _row(row) if row is not None else None
 
 
 async def list_rows(
-    session: AsyncSession, status: InboxStatus, *, limit: int = 100, before_id: int | None = None
+    session: Executor, status: InboxStatus, *, limit: int = 100, before_id: int | None = None
 ) -> list[InboxRow]:
     """Rows in `status`, newest first (the admin's dead-letter list); page with `before_id`."""
     stmt = select(inbox).where(inbox.c.status == status.value)
@@ -230,7 +316,18 @@ async def list_rows(
     return [_row(r) for r in (await session.execute(stmt)).mappings()]
 
 
-async def replay(session: AsyncSession, ids: list[int], *, at: datetime) -> int:
+async def list_unnotified_dead(conn: Executor, *, limit: int = 20) -> list[InboxRow]:
+    """Dead letters whose sender has not been told yet (the notice failed or its process died)."""
+    stmt = (
+        select(inbox)
+        .where(inbox.c.status == InboxStatus.DEAD.value, inbox.c.notified.is_(False))
+        .order_by(inbox.c.id)
+        .limit(limit)
+    )
+    return [_row(r) for r in (await conn.execute(stmt)).mappings()]
+
+
+async def replay(session: Executor, ids: list[int], *, at: datetime) -> int:
     """Queue dead letters again (after the cause was fixed); return how many were dead and are pending now."""
     if not ids:
         return 0
@@ -250,7 +347,7 @@ async def replay(session: AsyncSession, ids: list[int], *, at: datetime) -> int:
     return len(result.all())
 
 
-async def counts(session: AsyncSession, now: datetime) -> dict[str, Any]:
+async def counts(session: Executor, now: datetime) -> dict[str, Any]:
     """How many rows wait, how many are dead, and the age in seconds of the oldest waiting one (health)."""
     rows = (
         await session.execute(
@@ -266,7 +363,7 @@ async def counts(session: AsyncSession, now: datetime) -> dict[str, Any]:
     return {"pending": int(pending), "dead": int(dead), "oldest_pending_s": round(max(age, 0.0), 1)}
 
 
-async def prune(session: AsyncSession, *, before: datetime, limit: int = 5000) -> int:
+async def prune(session: Executor, *, before: datetime, limit: int = 5000) -> int:
     """Delete handled rows finished before `before` (the inbound log keeps their dedup keys); return how many."""
     pick = (
         select(inbox.c.id)

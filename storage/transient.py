@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +37,22 @@ def is_transient(error: BaseException) -> bool:
 
 
 async def in_transaction(
-    sessions: async_sessionmaker[AsyncSession],
-    work: Callable[[AsyncSession], Awaitable[T]],
+    where: AsyncEngine | async_sessionmaker[AsyncSession],
+    work: Callable[[Any], Awaitable[T]],
     pauses: tuple[float, ...] = PAUSES_S,
 ) -> T:
-    """Run `work(session)` in its own transaction, again after a transient failure (up to len(pauses) times).
+    """Run `work(conn)` in its own transaction, again after a transient failure (up to len(pauses) times).
 
-    Only for work that is safe to repeat (it is rolled back when it fails). The last failure is raised.
+    `where` is an engine (`work` gets a plain connection: the hot paths) or a session factory (`work` gets a
+    session). Only for work that is safe to repeat (it is rolled back when it fails). The last failure is
+    raised.
     """
     for pause in (*pauses, None):
         try:
-            async with sessions() as session, session.begin():
+            if isinstance(where, AsyncEngine):
+                async with where.begin() as conn:
+                    return await work(conn)
+            async with where() as session, session.begin():
                 return await work(session)
         except Exception as e:
             if pause is None or not is_transient(e):

@@ -100,7 +100,7 @@ def _safe_url(url: str) -> str:
 
 @main.command()
 def worker() -> None:
-    """Run only the background work: outbox delivery, timers and Telegram polling (no web server)."""
+    """Run only the background work: inbox retries, outbox delivery, timers and Telegram polling (no web)."""
     settings = _checked_settings()
     setup_logging()
     asyncio.run(_work(settings))

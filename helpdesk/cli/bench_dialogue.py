@@ -27,7 +27,7 @@ from typing import Any
 
 import aiohttp
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from helpdesk.benchdb import bench_pg_url, fresh_pg_database
 from helpdesk.cli.bench import bench
@@ -35,6 +35,7 @@ from helpdesk.demo.loader import DEMO_DIR
 from helpdesk.demo.seed import seed_demo
 from helpdesk.settings import Settings
 from storage.db import make_engine, make_sessionmaker
+from storage.inbox_tables import inbox
 from storage.migrate import upgrade
 from storage.tables import outbox
 
@@ -165,6 +166,29 @@ async def _drive_at_rate(
     return poster.latencies, poster.failed, poster.reposts, max(finished) - start
 
 
+DRAIN_TIMEOUT_S = 120.0
+
+
+async def _drain(url: str, timeout_s: float) -> float:
+    """Wait until no inbound message is waiting in the inbox (or `timeout_s`); return how long it took."""
+    db = make_engine(url)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < timeout_s:
+            async with db.connect() as conn:
+                waiting = (
+                    await conn.execute(
+                        select(func.count()).select_from(inbox).where(inbox.c.status == "pending")
+                    )
+                ).scalar_one()
+            if not waiting:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await db.dispose()
+    return time.perf_counter() - started
+
+
 async def _count(url: str, messages: int) -> tuple[int, int]:
     db = make_engine(url)
     try:
@@ -245,6 +269,7 @@ def dialogue_bench(
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "TELEGRAM_SET_WEBHOOK": "false",
             "PUBLIC_URL": base,
+            "SECRET_KEY": "bench-dialogue-secret-key-0123456789",  # a PUBLIC_URL refuses the default key
             "KB_EMBEDDER": spec,
             "HELPDESK_LOG_LEVEL": "WARNING",
         }
@@ -264,6 +289,9 @@ def dialogue_bench(
                     measured = _drive(base, warmup + 1, messages, users, repost_every, texts)
                 latencies, failed, reposts, elapsed = asyncio.run(measured)
                 cpu_after = _cpu_s(proc.pid)
+                # A webhook answers after INBOX_ANSWER_WAIT_S even when the reply is not queued yet (it is
+                # recorded): wait until the inbox is empty before the outbox is counted.
+                drain_s = asyncio.run(_drain(url, DRAIN_TIMEOUT_S))
             finally:
                 proc.terminate()
                 try:
@@ -289,6 +317,8 @@ def dialogue_bench(
             if cpu_before is not None and cpu_after is not None
             else None
         ),
+        # How long after the last answer the inbox took to empty (the backlog, when the rate was too high).
+        "drain_s": round(drain_s, 1),
         "lost": lost,
         "duplicates": duplicates,
     }

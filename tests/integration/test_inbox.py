@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from dialogue.messages import Bot, Channel, Inbound, InboundNotRecorded, Outbound
 from helpdesk.inbox import Inbox, InboxPolicy
 from storage import inbox as box
-from storage.db import make_engine, make_sessionmaker
+from storage.db import make_engine
 from storage.transient import is_transient
 from storage.uow import UnitOfWorkFactory
 
@@ -61,7 +61,7 @@ async def until(condition: Any) -> None:
 @pytest.fixture
 async def running(live_uow_factory: UnitOfWorkFactory) -> Any:
     engine = Engine()
-    inbox = Inbox(live_uow_factory.sessionmaker, engine, policy=FAST)  # type: ignore[arg-type]
+    inbox = Inbox(live_uow_factory.sessionmaker.kw["bind"], engine, policy=FAST)  # type: ignore[arg-type]
     stop = asyncio.Event()
     loop = asyncio.create_task(inbox.run(stop))
     yield inbox, engine
@@ -134,7 +134,7 @@ async def test_a_claim_of_a_dead_process_is_taken_over_after_its_lease(
         )
         [claimed] = await box.claim(session, now=box_now(), worker_id="dead", lease_s=0.3)
     engine = Engine()
-    inbox = Inbox(sessions, engine, policy=FAST)  # type: ignore[arg-type]
+    inbox = Inbox(sessions.kw["bind"], engine, policy=FAST)  # type: ignore[arg-type]
     assert await inbox.run_once() == 0  # the dead process's lease still runs
     await asyncio.sleep(0.4)
     assert await inbox.run_once() == 1
@@ -148,7 +148,7 @@ async def test_a_claim_of_a_dead_process_is_taken_over_after_its_lease(
 
 async def test_an_unreachable_database_is_not_recorded() -> None:
     db = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
-    inbox = Inbox(make_sessionmaker(db), Engine())  # type: ignore[arg-type]
+    inbox = Inbox(db, Engine())  # type: ignore[arg-type]
     try:
         with pytest.raises(InboundNotRecorded):
             await inbox.accept(message(1))
