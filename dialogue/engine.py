@@ -77,6 +77,8 @@ class DialogueEngine:
         A refusal of a use case (bad input, not yours, already taken) is answered and changes nothing else.
         Any other failure (the database went away, a bug) is raised with nothing changed: the durable inbox
         (`helpdesk.inbox`) tries again, and parks the message as a dead letter when it keeps failing.
+        Messages are returned only from a transaction that committed `uow.inbound.first_time` for this
+        message (which marks its inbox row done too); a repeat returns none.
         """
         now = self.clock()
         lang = norm_lang(inbound.lang) if inbound.lang else self.default_lang

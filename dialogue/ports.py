@@ -49,7 +49,10 @@ class InboundLog(Protocol):
     """Platform update ids already handled."""
 
     async def first_time(self, dedup_key: str, at: datetime) -> bool:
-        """Record `dedup_key`; return False when it was recorded before (the update is a repeat)."""
+        """Record `dedup_key` as handled in this transaction; return False when it was before (a repeat).
+
+        Committed with the turn, this also marks the message's row in the durable inbox done.
+        """
         ...
 
 

@@ -253,7 +253,7 @@ class Inbox:
             following: box.InboxRow | None = None
             try:
                 if error is None:
-                    following = await self._done(row)
+                    following = await self._done(row, marked=bool(replies))
                     if replies and self.on_replies is not None:
                         self.on_replies()
                 else:
@@ -264,14 +264,17 @@ class Inbox:
                     attempted.set()
             return following
 
-    async def _done(self, row: box.InboxRow) -> box.InboxRow | None:
+    async def _done(self, row: box.InboxRow, *, marked: bool) -> box.InboxRow | None:
         """Mark a handled row done and, when more of its chat was recorded meanwhile, claim the next one.
 
-        Returns the claimed row (None when nothing is due or the claim failed). Rows another process
-        recorded meanwhile are claimed by that process's loop (within poll_s).
+        A turn that queued replies has marked its row done in its own transaction (the engine's
+        `InboundLog.first_time`, see `DialogueEngine.handle`), so `marked` spares a transaction; a repeat,
+        or a turn that queued nothing, is marked here. Returns the claimed row (None when nothing is due
+        or the claim failed). Rows another process recorded meanwhile are claimed by its loop.
         """
         if self._stopping or row.chat_key not in self._again:
-            await self._finish(box.mark_done, row.id, self.clock())
+            if not marked:
+                await self._finish(box.mark_done, row.id, self.clock())
             return None
 
         def done(conn: AsyncConnection) -> Awaitable[box.InboxRow | None]:

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, delete, select, update
+from sqlalchemy import Executable, bindparam, delete, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.inbox_tables import inbox
 from storage.repositories._sql import dialect_insert, json_safe, statement
 from storage.tables import conversations, inbound_log, interactions, outbox
 
@@ -24,6 +25,13 @@ _MARK_ANSWERED = (
     update(inbound_log)
     .where(inbound_log.c.dedup_key == bindparam("key"), inbound_log.c.answered.is_(False))
     .values(answered=True)
+)
+
+
+_INBOX_DONE = (
+    update(inbox)
+    .where(inbox.c.dedup_key == bindparam("key"), inbox.c.status == literal_column("'pending'"))
+    .values(status="done", done_at=bindparam("done"), claimed_by=None, claimed_until=None, last_error=None)
 )
 
 
@@ -110,7 +118,12 @@ class SqlInboundLog:
         would abort the whole transaction.
         """
         stmt = statement(self.session, _first_time)
-        return (await self.session.execute(stmt, {"dedup_key": dedup_key, "at": at})).first() is not None
+        first = (await self.session.execute(stmt, {"dedup_key": dedup_key, "at": at})).first() is not None
+        if first:
+            # The durable inbox's row of this message is done when this transaction commits (storage.inbox):
+            # one statement in the turn instead of a transaction of its own after it.
+            await self.session.execute(_INBOX_DONE, {"key": dedup_key, "done": at})
+        return first
 
 
 class SqlConversationStore:

@@ -45,7 +45,7 @@ class Engine:
         if failures:
             raise failures.pop(0)
         self.handled.append(text)
-        return [Outbound(inbound.channel, inbound.bot, inbound.chat_id, f"re: {text}")]
+        return []  # as a turn that queued nothing: the inbox marks the row done itself
 
     async def tell_not_handled(self, inbound: Inbound) -> list[Outbound]:
         self.told.append(inbound.text or "")

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage import inbox as inbox_rows
 from storage.db import make_sessionmaker
 from storage.outbox_delivery import OutboxStatus, list_for_chat
 from storage.redis_state import RedisConversationStore
@@ -31,6 +32,27 @@ async def test_inbound_first_time_then_repeat(uow_factory: UnitOfWorkFactory) ->
     async with uow_factory() as uow:
         assert await uow.inbound.first_time("tg:client:1", NOW) is False
         assert await uow.inbound.first_time("tg:client:3", NOW) is True
+
+
+async def test_a_handled_message_marks_its_inbox_row_done_with_the_turn(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        row_id = await inbox_rows.record(
+            uow.session, dedup_key="tg:client:7", chat="telegram:client:7", payload={}, at=NOW
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.inbound.first_time("tg:client:7", NOW) is True
+        # rolled back: the row stays pending
+    async with uow_factory() as uow:
+        row = await inbox_rows.get(uow.session, row_id or 0)
+        assert row is not None and row.status is inbox_rows.InboxStatus.PENDING
+        assert await uow.inbound.first_time("tg:client:7", NOW) is True
+        await uow.commit()
+    async with uow_factory() as uow:
+        row = await inbox_rows.get(uow.session, row_id or 0)
+        assert row is not None and (row.status, row.done_at) == (inbox_rows.InboxStatus.DONE, NOW)
 
 
 async def test_inbound_forgotten_on_rollback(uow_factory: UnitOfWorkFactory) -> None:
