@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import storage.admin_tables
-import storage.inbox_tables  # the durable inbox
 import storage.api_tables  # API tables: tokens, audit, webhook subscriptions
+import storage.inbox_tables  # the durable inbox
 import storage.report_tables  # noqa: F401  (report rollups)
 from storage.db import is_sqlite, metadata
 from storage.migrate import ensure_sqlite_folder
