@@ -458,9 +458,7 @@ class FakeTelegramAPI:
     def fail_until_cleared(self, method: str, status: int = 500) -> None:
         """Make every call of `method` fail with `status` until `clear_failures` (an outage)."""
         self._failures[method].clear()
-        self._failures[method].append(
-            _Failure(status, None, _ERROR_TEXT.get(status, "Error"), times=2**62)
-        )
+        self._failures[method].append(_Failure(status, None, _ERROR_TEXT.get(status, "Error"), times=2**62))
 
     def clear_failures(self, method: str | None = None) -> None:
         """Forget the failures asked for (of `method`, or of every method): calls succeed again."""
