@@ -57,6 +57,7 @@ class InboxPolicy:
         backoff_max_s: the longest wait between two tries.
         concurrency: how many chats one process handles at once.
         keep_done_s: how long handled rows are kept before they are pruned.
+        handle_timeout_s: how long one attempt may take before it is given up (and tried again).
     """
 
     lease_s: float = 10.0
@@ -67,6 +68,7 @@ class InboxPolicy:
     backoff_max_s: float = 5.0
     concurrency: int = 32
     keep_done_s: float = 7 * 86400.0
+    handle_timeout_s: float = 120.0
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next try after `attempts` failures: 0.5, 1, 2, 4, then `backoff_max_s`."""
@@ -242,7 +244,10 @@ class Inbox:
             self._start_heartbeat()
             try:
                 inbound = Inbound.from_dict(row.payload)
-                replies = await self.engine.handle(inbound)
+                # A turn that hangs (a stuck lock, a bug) must not hold its chat for ever: its heartbeat
+                # would keep the lease alive. Cancelled, it rolls back and is tried again.
+                async with asyncio.timeout(self.policy.handle_timeout_s):
+                    replies = await self.engine.handle(inbound)
             except Exception as e:
                 error: BaseException | None = e
                 replies = []

@@ -114,6 +114,24 @@ async def test_a_bug_parks_a_dead_letter_tells_the_sender_once_and_replay_handle
     assert engine.told == ["m1"]  # told once, not again
 
 
+async def test_a_hanging_turn_is_cut_off_and_tried_again(live_uow_factory: UnitOfWorkFactory) -> None:
+    engine = Engine()
+    engine.gate = asyncio.Event()  # "slow" waits for it: the first attempt hangs
+    policy = InboxPolicy(lease_s=1.0, heartbeat_s=0.2, poll_s=0.05, backoff_max_s=0.05, handle_timeout_s=0.3)
+    inbox = Inbox(live_uow_factory.sessionmaker.kw["bind"], engine, policy=policy)  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    loop = asyncio.create_task(inbox.run(stop))
+    try:
+        await inbox.accept(message(1, text="slow"))
+        await asyncio.sleep(0.5)  # the first attempt was cut off after 0.3 s
+        engine.gate.set()
+        await until(lambda: engine.handled == ["slow"])
+    finally:
+        stop.set()
+        await inbox.stop(grace_s=1)
+        await loop
+
+
 async def test_waiting_accept_returns_after_the_first_attempt(running: Any) -> None:
     inbox, engine = running
     await inbox.accept(message(1), wait_s=5)
