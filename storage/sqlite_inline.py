@@ -103,11 +103,21 @@ class InlineConnection(aiosqlite.Connection):
             conn.execute("PRAGMA busy_timeout=0")
 
     def stop(self) -> asyncio.Future[Any] | None:
-        """Close the sqlite3 connection (there is no worker thread to stop)."""
+        """Close the sqlite3 connection (there is no worker thread to stop).
+
+        When a lock wait is still running on a worker thread with this connection (its caller was
+        cancelled, and SQLAlchemy then terminates the connection), the connection is closed once the wait
+        ends: closing a sqlite3 connection under another thread's call crashes the process.
+        """
         self._running = False
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        conn, self._connection = self._connection, None
+        if conn is None:
+            return None
+        waiting = self._waiting
+        if waiting is not None and not waiting.done():
+            waiting.add_done_callback(lambda _done: conn.close())
+        else:
+            conn.close()
         return None
 
     async def close(self) -> None:
