@@ -23,12 +23,12 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from dialogue.engine import DialogueEngine
+from dialogue.engine import DialogueEngine, utcnow
 from dialogue.messages import Inbound, InboundNotRecorded
 from storage import inbox as box
 from storage.transient import in_transaction, is_transient
@@ -37,11 +37,6 @@ log = logging.getLogger(__name__)
 
 RECORD_PAUSES_S = (0.05, 0.2)  # a webhook waits at most this long before it answers 503
 NOTICE_CHECK_S = 10.0  # how often the loop looks for dead letters whose sender was not told yet
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,7 +414,7 @@ class Inbox:
         """Let the messages being handled finish (up to `grace_s`), then give back this process's claims."""
         self._stopping = True
         self._wake.set()
-        tasks = list(self._chats.values())
+        tasks = [*self._chats.values(), *self._late]
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace_s)
             for task in pending:
