@@ -17,6 +17,7 @@ from dialogue.messages import Bot, Channel, Inbound
 from dialogue.notifications import Notifier
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
+from dialogue.ports import DialogueUnitOfWork
 from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
 from helpdesk.api import WebhookSender
@@ -101,7 +102,7 @@ class Runtime:
         if row.channel == WEBHOOK_CHANNEL:
             return
 
-        async def work(uow: Any, _now: datetime) -> Outgoing:
+        async def work(uow: DialogueUnitOfWork, _now: datetime) -> Outgoing:
             out = Outgoing(self.engine.signer)
             await chat_unreachable(
                 uow,
