@@ -16,7 +16,6 @@ half done when it fails) always runs on the worker thread.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -39,10 +38,22 @@ def is_busy(error: BaseException) -> bool:
 
 class _InlineQueue:
     """Stands in for aiosqlite's queue to its worker thread, which SQLAlchemy's dialect uses directly to set
-    the isolation level: the call runs at once and its future is resolved."""
+    the isolation level: the call runs at once, or when a lock wait still runs on a worker thread with the
+    connection, as soon as that wait ends; its future is then resolved."""
+
+    def __init__(self, owner: InlineConnection) -> None:
+        self._owner = owner
 
     def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
         future, function = item
+        waiting = self._owner._waiting
+        if waiting is not None and not waiting.done():
+            waiting.add_done_callback(lambda _done: self._run(future, function))
+        else:
+            self._run(future, function)
+
+    @staticmethod
+    def _run(future: asyncio.Future[Any] | None, function: Callable[[], Any]) -> None:
         try:
             result = function()
         except BaseException as error:  # handed to the awaiting caller, as aiosqlite's thread does
@@ -63,7 +74,7 @@ class InlineConnection(aiosqlite.Connection):
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], busy_timeout_ms: int) -> None:
         super().__init__(connector, iter_chunk_size=64)
-        self._tx = _InlineQueue()  # type: ignore[assignment]
+        self._tx = _InlineQueue(self)  # type: ignore[assignment]
         self.busy_timeout_ms = busy_timeout_ms
         self._waiting: asyncio.Future[Any] | None = None
         self.waits = 0  # how many calls had to wait for a lock on a thread
@@ -80,10 +91,7 @@ class InlineConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        if self._waiting is not None and not self._waiting.done():
-            # A cancelled caller left a lock wait running: let it finish before touching the connection.
-            with contextlib.suppress(BaseException):
-                await asyncio.shield(self._waiting)
+        await self._wait_for_the_thread()
         if getattr(fn, "__name__", "") != "executescript":
             try:
                 return fn(*args, **kwargs)
@@ -93,6 +101,15 @@ class InlineConnection(aiosqlite.Connection):
         self.waits += 1
         self._waiting = asyncio.ensure_future(asyncio.to_thread(self._wait_and_call, fn, args, kwargs))
         return await asyncio.shield(self._waiting)
+
+    async def _wait_for_the_thread(self) -> None:
+        """Wait until no lock wait runs on a worker thread with this connection.
+
+        A cancelled caller can leave one running. Its outcome is not this caller's, so it is not raised here;
+        but when this caller is cancelled meanwhile, the cancellation is, and nothing runs beside the thread.
+        """
+        while self._waiting is not None and not self._waiting.done():
+            await asyncio.wait([self._waiting])
 
     def _wait_and_call(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         conn = self._conn
@@ -124,10 +141,10 @@ class InlineConnection(aiosqlite.Connection):
         """Close the connection; closing twice does nothing."""
         if self._connection is None:
             return
-        if self._waiting is not None and not self._waiting.done():
-            with contextlib.suppress(BaseException):
-                await asyncio.shield(self._waiting)
-        self.stop()
+        try:
+            await self._wait_for_the_thread()
+        finally:
+            self.stop()  # when cancelled meanwhile, `stop` closes it once the thread is done
 
 
 def connector(path: str, busy_timeout_s: float) -> Callable[[], Awaitable[InlineConnection]]:

@@ -121,3 +121,72 @@ def test_busy_is_told_apart_from_other_errors() -> None:
     assert is_busy(sqlite3.OperationalError("database is locked"))
     assert not is_busy(sqlite3.OperationalError("no such table: x"))
     assert not is_busy(ValueError("database is locked"))
+
+
+async def _connection_waiting_for_a_lock(
+    path: Path,
+) -> tuple[InlineConnection, sqlite3.Connection, asyncio.Task[Any]]:
+    """An `InlineConnection` whose BEGIN IMMEDIATE waits on a worker thread for `other`'s write lock."""
+    setup = sqlite3.connect(path)
+    setup.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)")
+    setup.commit()
+    setup.close()
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    conn = await InlineConnection(
+        lambda: sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False), 5_000
+    )
+    begin = asyncio.create_task(conn.execute("BEGIN IMMEDIATE"))
+    for _ in range(100):
+        if conn.waits:
+            break
+        await asyncio.sleep(0.01)
+    assert conn.waits == 1
+    return conn, other, begin
+
+
+async def test_a_caller_cancelled_behind_a_lock_wait_never_touches_the_connection(tmp_path: Path) -> None:
+    # A lock wait runs on a worker thread with the sqlite3 connection; a second call must not run beside
+    # it on the loop's thread, even when that caller is cancelled while it waits (two threads in one
+    # sqlite3 connection crash the process).
+    conn, other, begin = await _connection_waiting_for_a_lock(tmp_path / "d.db")
+    touched: list[str] = []
+    real_connection = conn._connection
+    assert real_connection is not None
+
+    def spy() -> None:
+        touched.append("inline")
+
+    behind = asyncio.create_task(conn._execute(spy))
+    await asyncio.sleep(0.05)
+    behind.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await behind
+    assert touched == []  # the cancelled call did not run while the wait was on the thread
+    other.execute("ROLLBACK")
+    await asyncio.wait_for(begin, 10)
+    await conn.close()
+    other.close()
+
+
+async def test_stop_during_a_lock_wait_closes_the_connection_when_the_wait_ends(tmp_path: Path) -> None:
+    conn, other, begin = await _connection_waiting_for_a_lock(tmp_path / "e.db")
+    begin.cancel()  # the caller gives up; the wait goes on on its thread
+    with pytest.raises(asyncio.CancelledError):
+        await begin
+    raw = conn._connection
+    assert raw is not None
+    conn.stop()  # what SQLAlchemy's terminate does; the raw connection must not be touched while the wait runs
+    other.execute("ROLLBACK")
+    assert conn._waiting is not None
+    await asyncio.wait([conn._waiting])
+    await asyncio.sleep(0)  # the done callbacks run
+    for _ in range(500):
+        try:
+            raw.execute("SELECT 1")
+        except sqlite3.ProgrammingError:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the connection was never closed")
+    other.close()
