@@ -43,7 +43,7 @@ import aiohttp
 import click
 
 from benchmarks.fault_processes import AppProcess, RedisServer, free_port, terminate_connections
-from helpdesk.benchdb import bench_pg_url, fresh_pg_database
+from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.demo.loader import DEMO_DIR
 from helpdesk.demo.seed import seed_demo
 from helpdesk.settings import Settings
@@ -271,9 +271,11 @@ async def _bench(
     log_dir: Path,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     url = await fresh_pg_database(
-        bench_pg_url(
-            os.environ.get("HELPDESK_BENCH_FAULTS_PG_URL")
-            or "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench_faults"
+        own_database(
+            bench_pg_url(
+                os.environ.get("HELPDESK_BENCH_FAULTS_PG_URL")
+                or "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench_faults"
+            )
         )
     )
     await seed_demo(Settings(database_url=url, kb_embedder="none"))
@@ -299,6 +301,7 @@ async def _bench(
                 bench.stop()
     finally:
         redis.remove()
+        await drop_pg_database(url)
     total = {
         "scenarios": len(lines),
         "accepted": sum(line["accepted"] for line in lines),

@@ -12,6 +12,27 @@ from storage.migrate import upgrade
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench"
 
 
+def own_database(url: str) -> str:
+    """`url` with a database of this run's own (`<name>_<pid>`).
+
+    Two benchmarks started at once on one server would otherwise drop and re-seed each other's database
+    in the middle of a run, and count each other's messages as lost.
+    """
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{os.getpid()}").render_as_string(hide_password=False)
+
+
+async def drop_pg_database(url: str) -> None:
+    """Drop the database named in `url` (a scratch database a run made for itself); nothing if it is gone."""
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def bench_pg_url(url: str | None = None) -> str:
     """The benchmark database URL: the argument, HELPDESK_BENCH_PG_URL, or a local default."""
     return url or os.environ.get("HELPDESK_BENCH_PG_URL") or DEFAULT_PG

@@ -29,7 +29,7 @@ import aiohttp
 import click
 from sqlalchemy import func, select
 
-from helpdesk.benchdb import bench_pg_url, fresh_pg_database
+from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.cli.bench import bench
 from helpdesk.demo.loader import DEMO_DIR
 from helpdesk.demo.seed import seed_demo
@@ -208,9 +208,11 @@ async def _prepare(db: str, tmp: Path, embedder: str) -> str:
     if db == "postgres":
         # HELPDESK_BENCH_PG_URL first, so that parallel runs can each have their own database.
         url = await fresh_pg_database(
-            bench_pg_url(
-                os.environ.get("HELPDESK_BENCH_PG_URL")
-                or "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench_dialogue"
+            own_database(
+                bench_pg_url(
+                    os.environ.get("HELPDESK_BENCH_PG_URL")
+                    or "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench_dialogue"
+                )
             )
         )
     else:
@@ -298,7 +300,11 @@ def dialogue_bench(
                     proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-        lost, duplicates = asyncio.run(_count(url, warmup + messages))
+        try:
+            lost, duplicates = asyncio.run(_count(url, warmup + messages))
+        finally:
+            if db == "postgres":
+                asyncio.run(drop_pg_database(url))
     latencies.sort()
     result = {
         "db": db,
