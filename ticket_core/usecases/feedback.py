@@ -11,6 +11,7 @@ from ticket_core.model import Actor, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.transitions import Action
 from ticket_core.usecases._common import apply, clean_text, ensure_may_see, load_ticket, save
+from ticket_core.usecases.offers import withdraw_pending_offers
 
 DEFAULT_REOPEN_WINDOW = timedelta(days=7)
 
@@ -83,6 +84,7 @@ async def cancel_ticket(
     previous_assignee = ticket.assignee_id
     apply(ticket, Action.CANCEL, actor, now)
     await save(uow, ticket)
+    await withdraw_pending_offers(uow, ticket.id, now, "ticket cancelled")
     uow.record(
         TicketCancelled(
             ticket_id=ticket.id, actor=actor, at=now, reason=text, previous_assignee_id=previous_assignee

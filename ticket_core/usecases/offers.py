@@ -170,17 +170,30 @@ async def expire_offers(uow: UnitOfWork, now: datetime, limit: int = 100) -> lis
     require_utc(now)
     tickets: list[str] = []
     for offer in await uow.offers.list_expired(now, limit):
-        await uow.offers.set_status(offer.id, OfferStatus.EXPIRED, now, "no answer in time")
         ticket = await uow.tickets.get(offer.ticket_id)
+        if ticket is None or ticket.status is not TicketStatus.OFFERED:
+            # The ticket moved on (cancelled, taken, reassigned) and a path left this offer pending: the
+            # timer of that old state must not fire, tell the engineer or touch the ticket.
+            why = f"ticket is {ticket.status}" if ticket is not None else "ticket is gone"
+            await uow.offers.set_status(offer.id, OfferStatus.WITHDRAWN, now, why)
+            continue
+        await uow.offers.set_status(offer.id, OfferStatus.EXPIRED, now, "no answer in time")
         uow.record(
             OfferExpired(
                 ticket_id=offer.ticket_id, actor=Actor.system(), at=now, engineer_id=offer.engineer_id
             )
         )
-        if ticket is not None:
-            await _requeue_if_nobody_left(uow, ticket, now, "offer expired")
-            tickets.append(ticket.id)
+        await _requeue_if_nobody_left(uow, ticket, now, "offer expired")
+        tickets.append(ticket.id)
     return tickets
+
+
+async def withdraw_pending_offers(uow: UnitOfWork, ticket_id: str, now: datetime, why: str) -> int:
+    """Withdraw the ticket's pending offers (it no longer waits for an engineer); return how many."""
+    pending = await uow.offers.list_for_ticket(ticket_id, OfferStatus.PENDING)
+    for offer in pending:
+        await uow.offers.set_status(offer.id, OfferStatus.WITHDRAWN, now, why)
+    return len(pending)
 
 
 async def _requeue_if_nobody_left(uow: UnitOfWork, ticket: Ticket, now: datetime, reason: str) -> None:

@@ -106,6 +106,41 @@ async def test_expired_offer_returns_ticket_to_queue(uows: MemoryUnitOfWorkFacto
     assert cand is not None and cand.engineer_id == "e-far"
 
 
+async def test_a_cancelled_ticket_withdraws_its_offer_and_nothing_expires_later(
+    uows: MemoryUnitOfWorkFactory,
+) -> None:
+    # A working day's stumble: the engineer was told "offer expired" about a ticket the client had
+    # cancelled, and the timeline showed offer_expired after ticket_cancelled.
+    tid = await _open(uows)
+    await _offer(uows, tid)
+    async with uows() as uow:
+        await uc.cancel_ticket(uow, CLIENT, tid, NOW + timedelta(minutes=2), "fixed it myself")
+        await uow.commit()
+    offers = [o for o in uows.state.offers.values() if o.ticket_id == tid]
+    assert [o.status for o in offers] == [OfferStatus.WITHDRAWN]
+    async with uows() as uow:
+        assert await uc.expire_offers(uow, NOW + timedelta(minutes=11)) == []
+        await uow.commit()
+    names = [e["name"] for e in uows.state.events]
+    assert names[-1] == "ticket_cancelled" and "offer_expired" not in names
+
+
+async def test_an_offer_left_pending_on_a_ticket_that_moved_on_is_withdrawn_not_expired(
+    uows: MemoryUnitOfWorkFactory,
+) -> None:
+    # Whatever moved the ticket on (a path that forgot its offers), the timer of the old state does not
+    # fire: the offer is withdrawn quietly and the ticket is not touched.
+    tid = await _open(uows)
+    await _offer(uows, tid)
+    uows.state.tickets[tid].status = TicketStatus.CANCELLED
+    async with uows() as uow:
+        assert await uc.expire_offers(uow, NOW + timedelta(minutes=11)) == []
+        await uow.commit()
+    offers = [o for o in uows.state.offers.values() if o.ticket_id == tid]
+    assert [o.status for o in offers] == [OfferStatus.WITHDRAWN]
+    assert "offer_expired" not in [e["name"] for e in uows.state.events]
+
+
 async def test_concurrent_accepts_have_one_winner(uows: MemoryUnitOfWorkFactory) -> None:
     tid = await _open(uows)
     # Broadcast-like: two pending offers to two engineers.
