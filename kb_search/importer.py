@@ -134,17 +134,27 @@ def _same_content(a: Article, b: Article) -> bool:
 
 
 async def import_articles(
-    repo: ArticleRepository, articles: list[Article], *, author: str | None, replace: bool = False
+    repo: ArticleRepository,
+    articles: list[Article],
+    *,
+    author: str | None,
+    replace: bool = False,
+    keep_others_edits: bool = False,
 ) -> dict[str, int]:
     """Save `articles`; unchanged ones are skipped (no new version). `replace` deletes the others.
 
-    Returns counts: created, updated, unchanged, deleted. Does not commit.
+    `keep_others_edits` leaves alone every article that someone other than `author` has changed or
+    deleted since (the demo data loaded again must not undo an admin's edit). Returns counts: created,
+    updated, unchanged, deleted, kept. Does not commit.
     """
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0, "kept": 0}
     for article in articles:
         old = await repo.get(article.id)
         if old is not None and _same_content(old, article):
             counts["unchanged"] += 1
+            continue
+        if keep_others_edits and any(v.author != author for v in await repo.history(article.id)):
+            counts["kept"] += 1
             continue
         await repo.upsert(article, author)
         counts["created" if old is None else "updated"] += 1
@@ -157,9 +167,14 @@ async def import_articles(
 
 
 async def import_path(
-    repo: ArticleRepository, path: Path | str, *, author: str | None, replace: bool = False
+    repo: ArticleRepository,
+    path: Path | str,
+    *,
+    author: str | None,
+    replace: bool = False,
+    keep_others_edits: bool = False,
 ) -> int:
     """Read and import `path`; return how many articles it holds. Raises `KbError` and saves nothing on bad input."""
     articles = read_path(path)
-    await import_articles(repo, articles, author=author, replace=replace)
+    await import_articles(repo, articles, author=author, replace=replace, keep_others_edits=keep_others_edits)
     return len(articles)

@@ -29,7 +29,13 @@ async def seed_demo(settings: Settings, *, with_kb: bool = True) -> dict[str, An
             from kb_search.importer import import_path
 
             async with uows() as uow:
-                counts["kb_articles"] = await import_path(uow.articles, KB_FILE, author="demo-data")  # type: ignore[attr-defined]
+                # Loaded again (every `make run`), it must not undo what an admin changed or deleted since.
+                counts["kb_articles"] = await import_path(
+                    uow.articles,  # type: ignore[attr-defined]
+                    KB_FILE,
+                    author="demo-data",
+                    keep_others_edits=True,
+                )
                 await uow.commit()
         return counts
     finally:
