@@ -15,13 +15,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from kb_search import calibration
+from kb_search.backlog import STATUS_FILE, EmbeddingBacklog, IndexProgress
 from kb_search.cache import EmbeddingCache
-from kb_search.embedder import Embedder, load_embedder
+from kb_search.embedder import Embedder, engine_kind, load_embedder
 from kb_search.fusion import FusionParams, Scored, confidence, fuse
 from kb_search.lexical import LexicalIndex
 from kb_search.model import Article, Hit, KbError, Reader, ReaderKind, SearchResult, utcnow
@@ -88,6 +90,15 @@ class KnowledgeBase:
         self.progress = progress
         self._cache_dir = cache_dir
         self._cache: EmbeddingCache | None = None
+        # Set when the refresher starts: from then on new articles are searchable by words at once and
+        # their vectors are computed behind (`backlog`); before it (load, eval, tools) indexing waits.
+        self._background = False
+        self.backlog = EmbeddingBacklog(
+            self._embed_later,
+            idle=self._save_cache,
+            status_path=Path(cache_dir) / STATUS_FILE if cache_dir else None,
+        )
+        self.backlog.reporter = self.index_progress
         self.lexical = LexicalIndex()
         self._articles: dict[str, Article] = {}
         self._source: SourceFactory | None = None
@@ -151,13 +162,33 @@ class KnowledgeBase:
         """Add or replace many articles (drafts are dropped from search); return how many are searchable."""
         batch = list(articles)
         async with self._write_lock:
-            embedder = await self.embedder()
             with self._changing():
                 await asyncio.to_thread(self._put_lexical, batch)
                 published = [a for a in batch if a.published]
-                if embedder is not None:
+                for article in batch:
+                    if not article.published:
+                        self.backlog.discard(article.id)
+                if self._background and self.embedder_name != "none":
+                    self.backlog.add(published)
+                elif (embedder := await self.embedder()) is not None:
                     await self._embed_and_store(embedder, published)
         return len(published)
+
+    async def _embed_later(self, part: list[Article]) -> None:
+        """Embed a backlog batch: the articles still current (not replaced or removed meanwhile)."""
+        embedder = await self.embedder()
+        current = [a for a in part if self._articles.get(a.id) is a]
+        if embedder is not None and current:
+            with self._changing():
+                await self._embed_and_store(embedder, current, save=False)
+
+    async def _save_cache(self) -> None:
+        if self._cache is not None:
+            await asyncio.to_thread(self._cache.save)
+
+    def index_progress(self) -> IndexProgress:
+        """Articles searchable, how many have their vectors, how many wait, and the embedding rate."""
+        return self.backlog.progress(len(self._articles), self.embedder_name, engine_kind(self._embedder))
 
     @contextlib.contextmanager
     def _changing(self) -> Iterator[None]:
@@ -192,7 +223,7 @@ class KnowledgeBase:
             self._cache = EmbeddingCache(self._cache_dir, embedder.name)
         return self._cache.embed(texts, embedder.embed_passages)
 
-    async def _embed_and_store(self, embedder: Embedder, articles: list[Article]) -> None:
+    async def _embed_and_store(self, embedder: Embedder, articles: list[Article], save: bool = True) -> None:
         # Version 0 means "never saved" (built in code, not read from storage): its content may differ
         # under the same number, so it is always embedded again (the disk cache makes that cheap).
         todo = [a for a in articles if a.version == 0 or not await self.vectors.has(a.id, a.version)]
@@ -214,7 +245,7 @@ class KnowledgeBase:
         finally:
             if bar is not None:
                 bar.close()
-            if self._cache is not None and todo:
+            if save and self._cache is not None and todo:
                 await asyncio.to_thread(self._cache.save)
 
     def _progress_bar(self, total: int) -> Any:
@@ -236,6 +267,7 @@ class KnowledgeBase:
         async with self._write_lock:
             with self._changing():
                 await asyncio.to_thread(self.lexical.remove, article_id)
+                self.backlog.discard(article_id)
                 self._articles.pop(article_id, None)
                 await self.vectors.remove(article_id)
 
@@ -410,6 +442,7 @@ class KnowledgeBase:
             log.exception("could not write %d KB gaps; they are dropped", len(pending))
 
     async def _refresh_loop(self, every: float) -> None:
+        self._background = True
         while True:
             started = time.monotonic()
             try:
@@ -429,6 +462,7 @@ class KnowledgeBase:
             self._refresher = None
         with contextlib.suppress(Exception):
             await self._flush_gaps()
+        await self.backlog.close()
         await self.vectors.close()
 
 
