@@ -14,7 +14,8 @@ from dialogue.prefetch import KB_RESULTS, Prefetched
 from dialogue.texts import SUPPORTED, norm_lang, status_name
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, ticket_number, understand
-from kb_search.model import Reader
+from kb_search import learning
+from kb_search.model import KbError, Reader
 from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, TicketStatus, Visibility
 from ticket_core.model import Attachment, format_ref
@@ -150,7 +151,9 @@ class ClientFlow:
                 turn.say(
                     "kb_helped_q", [[(turn.tr("btn_helped"), "kb:y:0"), (turn.tr("btn_not_helped"), "kb:n")]]
                 )
-                turn.state.update(stage="kb", query=text, choices=[article.id], meaning=meaning.entities)
+                turn.state.update(
+                    stage="kb", query=text, choices=[article.id], meaning=meaning.entities, auto=True
+                )
                 await turn.uow.interactions.add("kb_answer", turn.now, article_id=article.id, **common)
                 return
         await turn.uow.interactions.add("kb_no_answer", turn.now, data={"hits": len(hits)}, **common)
@@ -158,7 +161,7 @@ class ClientFlow:
             choices = [h.article_id for h in hits[:KB_CHOICES]]
             rows = [[(short(h.title, 60), f"kb:s:{i}")] for i, h in enumerate(hits[:KB_CHOICES])]
             turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), "kb:n")]])
-            turn.state.update(stage="kb", query=text, choices=choices, meaning=meaning.entities)
+            turn.state.update(stage="kb", query=text, choices=choices, meaning=meaning.entities, auto=False)
             return
         turn.say("kb_not_found")
         intake.start(turn, question=text, understanding=meaning)
@@ -199,13 +202,16 @@ class ClientFlow:
         }
         if parts[1] == "y" and choices:
             await turn.uow.interactions.add("kb_helped", turn.now, article_id=choices[0], **common)
-            for key in ("stage", "query", "choices", "meaning"):
+            await self._learn(turn, person, choices[0], query, helped=True)
+            for key in ("stage", "query", "choices", "meaning", "auto"):
                 turn.state.pop(key, None)
             turn.say("kb_glad")
         elif parts[1] == "n":
             await turn.uow.interactions.add(
                 "kb_not_helped", turn.now, article_id=choices[0] if choices else None, **common
             )
+            if choices and turn.state.pop("auto", False):
+                await self._learn(turn, person, choices[0], query, helped=False)
             meaning = Understanding(entities=dict(turn.state.get("meaning") or {}))
             intake.start(turn, question=query, understanding=meaning)
             await intake.ask_next(turn, person)
@@ -223,6 +229,23 @@ class ClientFlow:
             await turn.uow.interactions.add("kb_answer", turn.now, article_id=chosen, **common)
         else:
             turn.say("bad_button")
+
+    async def _learn(
+        self, turn: Turn, person: ClientPerson, article_id: str, query: str, helped: bool
+    ) -> None:
+        """Keep the client's verdict on the article for their question (kb_search.learning), in this turn.
+
+        Only an article the client may read counts; a refused pairing leaves the turn as it was.
+        """
+        reader = Reader.client(person.contact.client_id)
+        article = await self.kb.get(article_id, reader) if self.kb is not None else None
+        if article is None or not query.strip():
+            return
+        verdict = learning.client_helped if helped else learning.client_not_helped
+        try:
+            await verdict(turn.uow.phrasings, article, query, reader, person.contact.id, turn.now)
+        except KbError as error:
+            log.warning("a client's verdict on %s was not kept: %s", article_id, error)
 
     async def _rate(self, turn: Turn, person: ClientPerson, action: str) -> None:
         _, number, score = action.split(":")

@@ -64,7 +64,7 @@ class DialogueEngine:
         self.signer = signer
         self.notifier = notifier or Notifier()
         self.client_flow = ClientFlow(kb, nlu, reopen_window)
-        self.staff_flow = StaffFlow()
+        self.staff_flow = StaffFlow(kb=kb)
         self.staff_group = staff_group
         self.group_flow = StaffGroupFlow(staff_group) if staff_group is not None else None
         self.clock = clock

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from kb_search.ports import PhrasingRepository
 from ticket_core.model import ThreadState, TicketThread
 from ticket_core.ports import UnitOfWork
 
@@ -116,3 +117,8 @@ class DialogueUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def interactions(self) -> InteractionLog: ...
+
+    @property
+    def phrasings(self) -> PhrasingRepository:
+        """Confirmed KB phrasings: a client's Helped and an engineer's link are kept in the turn."""
+        ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogue import escalation, kb_admin, profile, sla_alerts
+from dialogue import escalation, kb_admin, kb_links, profile, sla_alerts
 from dialogue.cards import job_buttons, job_card, short
 from dialogue.checklists import Checklists
 from dialogue.identity import StaffPerson, link_staff
@@ -28,8 +28,11 @@ SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 class StaffFlow:
     """Handles every message a staff member sends to the staff bot."""
 
-    def __init__(self, checklists: Checklists | None = None) -> None:
+    def __init__(
+        self, checklists: Checklists | None = None, kb: kb_links.ArticleSource | None = None
+    ) -> None:
         self.checklists = checklists or Checklists()
+        self.kb = kb  # for `kb:ID` links in a resolution note
         self.reports = ReportCommand(None)  # the runtime gives it a report source and a chart renderer
 
     async def handle_unknown(self, turn: Turn) -> StaffPerson | None:
@@ -344,6 +347,7 @@ class StaffFlow:
         await uc.resolve_ticket(turn.uow, person.actor, ticket.id, turn.now, note, spent)
         _clear(turn)
         turn.say("resolved_ok", ref=ticket.ref)
+        await kb_links.link_articles(turn, self.kb, ticket, person.member.id, note)
 
     async def _jobs(self, turn: Turn, person: StaffPerson) -> None:
         try:

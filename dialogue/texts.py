@@ -276,8 +276,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hold_parts": ("Запчасти", "Parts"),
     "hold_client": ("Клиента", "The client"),
     "note_q": (
-        "Опишите, что сделано по {ref} (одним сообщением).",
-        "Describe what you did on {ref} (one message).",
+        "Опишите, что сделано по {ref} (одним сообщением). Если ответ есть в базе знаний, добавьте kb:ID статьи.",
+        "Describe what you did on {ref} (one message). If a KB article answers it, add kb:ID of the article.",
     ),
     "time_q": ("Сколько времени заняло?", "How long did it take?"),
     "btn_skip": ("Пропустить", "Skip"),

@@ -9,6 +9,7 @@ The weights were tuned on XQuAD question -> paragraph retrieval (see docs/kb.md)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -30,6 +31,8 @@ class Scored:
     score: float
     lexical: float
     semantic: float | None
+    q2q: float | None = None
+    """Cosine of the query to the article's most similar confirmed phrasing (None: it has none usable)."""
 
 
 def fuse(
@@ -37,15 +40,24 @@ def fuse(
     ceiling: float,
     semantic: list[tuple[str, float]] | None,
     params: FusionParams,
+    q2q: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[Scored]:
     """Fuse lexical (article, BM25) and semantic (article, cosine) candidates, best first.
 
     `semantic` None means there is no embedder: the lexical share alone ranks. A candidate missing from
     one list gets that list's last (lowest) value there, a bound that treats both backends alike.
+    `q2q` maps an article to (signal, cosine) of its best confirmed phrasing (`kb_search.phrasing_index`):
+    a positive signal lifts the score towards 1, a negative one lowers it; an article matched only by a
+    phrasing becomes a candidate too.
     """
+    q2q = q2q or {}
     lex = {a: (s / ceiling if ceiling > 0 else 0.0) for a, s in lexical}
+    extra = [a for a, (signal, _) in q2q.items() if signal > 0]
     if semantic is None:
-        ranked = [Scored(a, min(v, 1.0), min(v, 1.0), None) for a, v in lex.items()]
+        ranked = [
+            _lifted(Scored(a, min(v, 1.0), min(v, 1.0), None), q2q)
+            for a, v in {**dict.fromkeys(extra, 0.0), **lex}.items()
+        ]
         ranked.sort(key=lambda s: (-s.score, s.article_id))
         return ranked
     sem = dict(semantic)
@@ -53,13 +65,24 @@ def fuse(
     span = max(1.0 - params.cos_floor, 1e-6)
     w = params.semantic_weight
     out = []
-    for article_id in lex.keys() | sem.keys():
+    for article_id in lex.keys() | sem.keys() | set(extra):
         cos = sem.get(article_id, sem_floor)
         s = min(max((cos - params.cos_floor) / span, 0.0), 1.0)
         lx = min(lex.get(article_id, 0.0), 1.0)
-        out.append(Scored(article_id, w * s + (1.0 - w) * lx, lx, cos))
+        out.append(_lifted(Scored(article_id, w * s + (1.0 - w) * lx, lx, cos), q2q))
     out.sort(key=lambda s: (-s.score, s.article_id))
     return out
+
+
+def _lifted(scored: Scored, q2q: Mapping[str, tuple[float, float]]) -> Scored:
+    """The candidate with its confirmed-phrasing signal applied (see `fuse`)."""
+    found = q2q.get(scored.article_id)
+    if found is None:
+        return scored
+    signal, cos = found
+    base = scored.score
+    score = base + (1.0 - base) * signal if signal >= 0 else base * (1.0 + signal)
+    return Scored(scored.article_id, score, scored.lexical, scored.semantic, cos)
 
 
 def confidence(ranked: list[Scored], params: FusionParams) -> float:

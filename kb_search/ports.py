@@ -1,4 +1,5 @@
-"""What kb_search needs from storage: the article repository, the gap log and a vector index."""
+"""What kb_search needs from storage: the article repository, the gap log, confirmed phrasings and a vector
+index."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from kb_search.model import Article, ArticleStatus, ArticleVersion, Reader
+from kb_search.phrasings import Phrasing, PhrasingSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,49 @@ class GapLog(Protocol):
 
     async def list(self, since: datetime | None = None) -> builtins.list[Gap]:
         """Gaps recorded after `since` (all when None), oldest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PhrasingChanges:
+    """Phrasings saved (active ones) and ids removed since a moment."""
+
+    phrasings: list[Phrasing] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+    until: datetime | None = None
+    """The latest change time seen; pass it (minus a small overlap) to the next call."""
+
+
+class PhrasingRepository(Protocol):
+    """Confirmed phrasings of articles. Writes never commit: the caller's unit of work does."""
+
+    async def lock(
+        self, article_id: str, audience: str, text: str, source: PhrasingSource, at: datetime
+    ) -> Phrasing:
+        """The phrasing of this wording (`phrasings.text_key`), created empty when new, locked until commit.
+
+        A removed phrasing is returned as it is (its `removed_at` set): an admin's removal stands.
+        """
+        ...
+
+    async def save(self, phrasing: Phrasing) -> None:
+        """Write the verdicts, counts and `updated_at` of a phrasing got from `lock`."""
+        ...
+
+    async def get(self, phrasing_id: int) -> Phrasing | None:
+        """One phrasing (removed ones too), or None."""
+        ...
+
+    async def for_article(self, article_id: str) -> builtins.list[Phrasing]:
+        """The active phrasings of an article, most distinct confirmers first."""
+        ...
+
+    async def remove(self, phrasing_id: int, by: str, at: datetime) -> Phrasing | None:
+        """Remove a phrasing (kept as a tombstone so other processes drop it); None when there is none."""
+        ...
+
+    async def changed_since(self, since: datetime | None) -> PhrasingChanges:
+        """Phrasings saved and removed after `since` (every active one when None)."""
         ...
 
 

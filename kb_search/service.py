@@ -27,6 +27,8 @@ from kb_search.embedder import Embedder, engine_kind, load_embedder
 from kb_search.fusion import FusionParams, Scored, confidence, fuse
 from kb_search.lexical import LexicalIndex
 from kb_search.model import Article, Hit, KbError, Reader, ReaderKind, SearchResult, utcnow
+from kb_search.phrasing_index import PhrasingIndex, question_vectors
+from kb_search.phrasings import Phrasing
 from kb_search.ports import ArticleRepository, VectorIndex, VectorRow
 from kb_search.text import chunks, snippet, tokens
 from kb_search.vectors import MemoryVectorIndex
@@ -44,7 +46,7 @@ REFRESH_OVERLAP = timedelta(seconds=5)
 
 SourceFactory = Callable[[], Any]
 """Returns a unit of work: `async with factory() as uow:` gives `uow.articles` (and optionally
-`uow.kb_gaps` and `uow.commit()`)."""
+`uow.kb_gaps` and `uow.commit()`), and `uow.phrasings` (a `PhrasingRepository`)."""
 
 
 def audiences_for(reader: Reader) -> frozenset[str] | None:
@@ -111,6 +113,8 @@ class KnowledgeBase:
         self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._generation = 0
         self._audiences: tuple[int, frozenset[str]] | None = None  # (generation, audiences of articles)
+        self.phrasings = PhrasingIndex()
+        self._phrasing_cursor: datetime | None = None
 
     @classmethod
     def from_settings(cls, settings: Any, vector_index: VectorIndex | None = None) -> KnowledgeBase:
@@ -271,6 +275,28 @@ class KnowledgeBase:
                 self._articles.pop(article_id, None)
                 await self.vectors.remove(article_id)
 
+    async def learn(self, phrasings: Iterable[Phrasing]) -> int:
+        """Add, replace or drop confirmed phrasings (embedded in a thread); return how many were new states."""
+        batch = [p for p in phrasings if not self.phrasings.same(p)]
+        if not batch:
+            return 0
+        embedder = await self.embedder()
+        live = [p for p in batch if p.active and p.weight != 0]
+        kept = {p.id for p in live}
+        texts = [p.text for p in live]
+        vectors = await asyncio.to_thread(question_vectors, texts, embedder) if live else None
+        with self._changing():
+            self.phrasings.lexical = embedder is None
+            self.phrasings.remove(p.id for p in batch if p.id not in kept)
+            if vectors is not None:
+                self.phrasings.put(live, vectors)
+        return len(batch)
+
+    async def forget(self, phrasing_ids: Iterable[int]) -> None:
+        """Stop using phrasings (removed by an admin)."""
+        with self._changing():
+            self.phrasings.remove(phrasing_ids)
+
     # ---- reading ----------------------------------------------------------------------------------
 
     async def get(self, article_id: str, reader: Reader) -> Article | None:
@@ -287,7 +313,8 @@ class KnowledgeBase:
         if not text or not self._articles:
             return SearchResult([], False, 0.0)
         embedder = await self.embedder()
-        key = (text, self._scope(reader), k, self.threshold, self.params, self._generation)
+        scope = (self._scope(reader), self.phrasings.scope(reader))
+        key = (text, scope, k, self.threshold, self.params, self._generation)
         memory = isinstance(self.vectors, MemoryVectorIndex)
         cached = self._results.get(key) if memory else None
         if cached is not None:
@@ -335,8 +362,21 @@ class KnowledgeBase:
                 self._lexical_and_embed, text, audiences, n, embedder
             )
             semantic = await self.vectors.search(qvec, audiences, n)
-        ranked = fuse(lexical, ceiling, semantic, self.params)
+        q2q = await self._phrasing_match(text, audiences, reader, embedder)
+        ranked = fuse(lexical, ceiling, semantic, self.params, q2q)
         return self._result(ranked, reader, k, set(terms))
+
+    async def _phrasing_match(
+        self, text: str, audiences: frozenset[str] | None, reader: Reader, embedder: Embedder | None
+    ) -> dict[str, tuple[float, float]]:
+        """(signal, cosine) of each article's best confirmed phrasing for this reader (`PhrasingIndex.match`)."""
+        if not len(self.phrasings):
+            return {}
+        if embedder is not None and not _kept(embedder, text):
+            qvec = (await asyncio.to_thread(question_vectors, [text], embedder))[0]
+        else:
+            qvec = question_vectors([text], embedder)[0]  # kept by the query cache: no model call
+        return self.phrasings.match(qvec, audiences, reader)
 
     def _lexical_and_embed(
         self, text: str, audiences: frozenset[str] | None, n: int, embedder: Embedder
@@ -408,6 +448,8 @@ class KnowledgeBase:
                 )
             since = self._cursor - REFRESH_OVERLAP if self._cursor is not None else None
             changes = await repo.changed_since(since)
+            cursor = self._phrasing_cursor
+            learned = await uow.phrasings.changed_since(cursor - REFRESH_OVERLAP if cursor else None)
         fresh = [
             a
             for a in changes.articles
@@ -424,6 +466,11 @@ class KnowledgeBase:
                 await self.remove(article_id)
         if changes.until is not None:
             self._cursor = changes.until
+        if learned.removed:
+            await self.forget(learned.removed)
+        await self.learn(learned.phrasings)
+        if learned.until is not None:
+            self._phrasing_cursor = learned.until
         await self._flush_gaps()
         return len(fresh) + len(changes.removed)
 

@@ -1,4 +1,5 @@
-"""KB tables: articles, their version history (the audit trail of every edit), and unanswered questions.
+"""KB tables: articles, their version history (the audit trail of every edit), unanswered questions and
+confirmed phrasings (`kb_phrasings`, migration `0013_kb_phrasings.py`).
 
 Mirrored by the hand-written migration `0002_kb.py`. `kb_vectors` holds chunk embeddings for the
 pgvector index backend (a pgvector column on PostgreSQL; on SQLite the table exists but stays unused).
@@ -105,4 +106,27 @@ kb_vectors = Table(
     Column("audience", String(AUDIENCE), nullable=False, index=True),
     Column("version", Integer, nullable=False),
     Column("embedding", Embedding(), nullable=False),
+)
+
+kb_phrasings = Table(
+    "kb_phrasings",
+    metadata,
+    Column("id", PK, primary_key=True, autoincrement=True),
+    Column("article_id", String(ID), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    # kb_search.phrasings.text_key of the text: one row per wording, article and audience.
+    Column("text_key", String(32), nullable=False),
+    Column("audience", String(AUDIENCE), nullable=False),
+    Column("source", String(24), nullable=False),
+    # Distinct confirmers ("client:<id>", "contact:<id>", "staff:<id>", "history", "admin:<id>") per side.
+    Column("helped_by", JSON, nullable=False),
+    Column("not_helped_by", JSON, nullable=False),
+    Column("helped", Integer, nullable=False),
+    Column("not_helped", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False, index=True),
+    # Removing keeps the row (as a tombstone) so other processes see it in changed_since.
+    Column("removed_at", UtcDateTime(), nullable=True),
+    Column("removed_by", String(ID), nullable=True),
+    Index("ix_kb_phrasings_article_id_audience_text_key", "article_id", "audience", "text_key", unique=True),
 )

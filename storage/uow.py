@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Self
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.kb_phrasings import SqlPhrasingRepository
 from storage.redis_state import RedisConversationStore, RedisGuard
 from storage.repositories import (
     SqlAccountRepository,
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
     conversations: SqlConversationStore | RedisConversationStore
     interactions: SqlInteractionLog
     threads: SqlTicketThreads
+    phrasings: SqlPhrasingRepository
 
     def __init__(
         self,
@@ -115,6 +117,7 @@ class SqlUnitOfWork:
         )
         self.interactions = SqlInteractionLog(session)
         self.threads = SqlTicketThreads(session)
+        self.phrasings = SqlPhrasingRepository(session)
         for name, factory in self._extra.items():
             setattr(self, name, factory(session))
         return self

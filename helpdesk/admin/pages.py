@@ -28,6 +28,7 @@ DONE: dict[str, str] = {
     "unpublished": "Unpublished: back to draft, search no longer shows it.",
     "restored": "Restored as a new version.",
     "shift": "Shift changed.",
+    "phrasing-removed": "Confirmed question removed: search stops using it within a second.",
     "profile": "Profile saved: routing uses it from the next job offer on.",
 }
 """Fixed confirmation texts chosen by the `done` query value after a redirect (nothing is reflected)."""

@@ -28,8 +28,10 @@ from helpdesk.admin.login_throttle import (
 )
 from helpdesk.admin.passwords import DUMMY_HASH, check_new_password, hash_password, verify_password
 from helpdesk.admin.sessions import SessionPolicy, hash_token, new_token, start_session
+from kb_search import learning
 from kb_search.editing import EDITABLE_FIELDS, edit_field
 from kb_search.model import Article, ArticleStatus, KbError, check_article_id
+from kb_search.phrasings import Phrasing
 from storage.admin_store import DeviceRecord, SessionRecord
 from ticket_core.enums import Role
 from ticket_core.errors import Forbidden, NotFound, ValidationFailed
@@ -322,6 +324,36 @@ async def restore_article_version(
     saved: Article = await uow.articles.upsert(restored, actor.id)
     await _audit(uow, now, actor, "kb.restore", article_id, version=saved.version, restored_from=version)
     return saved
+
+
+async def remove_phrasing(
+    uow: Any, actor: Actor, article_id: str, phrasing_id: int, now: datetime
+) -> Phrasing:
+    """Remove a confirmed phrasing of an article for good (search drops it within a second).
+
+    Raises:
+        Forbidden: the actor is not an admin.
+        NotFound: no such phrasing on this article, or it was removed already.
+    """
+    require(actor, Area.KB_WRITE, "remove confirmed phrasings")
+    current: Phrasing | None = await uow.phrasings.get(phrasing_id)
+    if current is None or current.article_id != article_id:
+        raise NotFound(f"Article {article_id} has no phrasing {phrasing_id}; pick one from its list.")
+    try:
+        removed = await learning.remove(uow.phrasings, phrasing_id, actor.id, now)
+    except KbError as error:
+        raise NotFound(str(error)) from None
+    await _audit(
+        uow,
+        now,
+        actor,
+        "kb.phrasing_remove",
+        article_id,
+        phrasing=phrasing_id,
+        source=str(removed.source),
+        clients=removed.clients,
+    )
+    return removed
 
 
 async def change_shift(

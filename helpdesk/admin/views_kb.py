@@ -1,5 +1,5 @@
 """KB pages: list with filters and paging, new/edit form with a Markdown preview, publish and unpublish,
-history with a diff between two versions, restore a version."""
+history with a diff between two versions, restore a version, confirmed phrasings (list, remove)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.pages import html, redirect
 from helpdesk.admin.routes import RouteTable
 from kb_search.model import Article, ArticleStatus, KbError, parse_audience
+from kb_search.phrasings import Phrasing
 from ticket_core.errors import NotFound, ValidationFailed
 
 ROUTES = RouteTable()
@@ -120,6 +121,7 @@ def _edit_page(
     preview: bool = False,
     status: int = 200,
     version: int | None = None,
+    phrasings: list[Phrasing] | None = None,
 ) -> web.Response:
     values = _form_values(article, posted, admin_context(request).rt.settings.default_lang)
     return html(
@@ -132,6 +134,7 @@ def _edit_page(
         error=error,
         preview=preview,
         editable=may(current_user(request).member.role, Area.KB_WRITE),
+        phrasings=phrasings,
     )
 
 
@@ -182,8 +185,27 @@ async def _load(request: web.Request) -> Article:
 
 @ROUTES.route("GET", "/kb/{article_id}", "kb-edit", Area.KB_READ)
 async def kb_edit(request: web.Request) -> web.StreamResponse:
-    """The article: an edit form for admins (a read view with the rendered body for supervisors)."""
-    return _edit_page(request, await _load(request), preview=True)
+    """The article: an edit form for admins (a read view with the rendered body for supervisors), and the
+    questions confirmed to be answered by it."""
+    article = await _load(request)
+    async with admin_context(request).rt.uows() as uow:
+        phrasings = await uow.phrasings.for_article(article.id)
+    return _edit_page(request, article, preview=True, phrasings=phrasings)
+
+
+@ROUTES.route("POST", "/kb/{article_id}/phrasings/{phrasing_id}/remove", "kb-phrasing-remove", Area.KB_WRITE)
+async def kb_phrasing_remove(request: web.Request) -> web.StreamResponse:
+    """Remove one confirmed phrasing (audited); search stops using it within a second."""
+    ctx = admin_context(request)
+    article_id = request.match_info["article_id"]
+    phrasing_id = _int(request.match_info["phrasing_id"], 0)
+    async with ctx.rt.uows() as uow:
+        await usecases.remove_phrasing(uow, current_user(request).actor, article_id, phrasing_id, ctx.clock())
+        await uow.commit()
+    kb = ctx.rt.kb
+    if kb is not None:
+        await kb.forget([phrasing_id])
+    raise redirect(f"/admin/kb/{article_id}?done=phrasing-removed")
 
 
 @ROUTES.route("POST", "/kb/{article_id}", "kb-edit-post", Area.KB_WRITE)

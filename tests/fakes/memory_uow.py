@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tests.unit.kb_search.fakes import MemoryPhrasingRepository
 from ticket_core.enums import (
     ACTIVE_JOB_STATUSES,
     WAITING_STATUSES,
@@ -57,6 +58,7 @@ class MemoryState:
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
     interactions: list[dict[str, Any]] = field(default_factory=list)
     threads: dict[str, TicketThread] = field(default_factory=dict)
+    phrasings: dict[int, Any] = field(default_factory=dict)
     counter: int = 1000
 
 
@@ -364,6 +366,17 @@ class MemoryThreads(_Repo):
             thread.state = ThreadState.OPEN
 
 
+class MemoryPhrasings(MemoryPhrasingRepository):
+    """Confirmed KB phrasings in the unit's working state (committed or rolled back with it)."""
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        super().__init__()
+        self._uow = uow
+
+    def rows(self) -> dict[int, Any]:
+        return self._uow.work.phrasings
+
+
 class MemoryUnitOfWork:
     """A unit of work over a shared `MemoryState`."""
 
@@ -381,6 +394,7 @@ class MemoryUnitOfWork:
         self.conversations = MemoryConversations(self)
         self.interactions = MemoryInteractions(self)
         self.threads = MemoryThreads(self)
+        self.phrasings = MemoryPhrasings(self)
         self._recorded: list[DomainEvent] = []
         self._written = 0
 

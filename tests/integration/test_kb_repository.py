@@ -24,3 +24,10 @@ async def test_gap_log_contract(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as unit:
         uow: Any = unit
         await contract.check_gap_log(uow.kb_gaps)
+
+
+async def test_phrasing_repository_contract(uow_factory: UnitOfWorkFactory) -> None:
+    from tests.unit.kb_search.phrasing_contract import check_phrasing_repository
+
+    async with uow_factory() as uow:
+        await check_phrasing_repository(uow.phrasings)

@@ -1,4 +1,4 @@
-"""Test doubles for kb_search: a deterministic embedder and an in-memory article repository."""
+"""Test doubles for kb_search: a deterministic embedder and in-memory article and phrasing repositories."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from kb_search.model import Article, ArticleStatus, ArticleVersion, KbError, Reader
-from kb_search.ports import Changes, Gap
+from kb_search.phrasings import Phrasing, PhrasingSource, question_text, text_key
+from kb_search.ports import Changes, Gap, PhrasingChanges
 from kb_search.text import tokens
 
 
@@ -165,6 +166,7 @@ class MemorySource:
     def __init__(self, repo: MemoryArticleRepository | None = None) -> None:
         self.articles = repo or MemoryArticleRepository()
         self.kb_gaps = MemoryGapLog()
+        self.phrasings = MemoryPhrasingRepository(clock=self.articles.clock)
         self.commits = 0
 
     def __call__(self) -> MemorySource:
@@ -178,3 +180,63 @@ class MemorySource:
 
     async def commit(self) -> None:
         self.commits += 1
+
+
+class MemoryPhrasingRepository:
+    """`PhrasingRepository` over a dict of rows (its own, or a memory unit of work's state)."""
+
+    def __init__(self, rows: dict[int, Phrasing] | None = None, clock: Clock | None = None) -> None:
+        self._own: dict[int, Phrasing] = rows if rows is not None else {}
+        self.clock = clock
+
+    def rows(self) -> dict[int, Phrasing]:
+        """Where the phrasings live (a memory unit of work points this at its working state)."""
+        return self._own
+
+    def _at(self, at: datetime) -> datetime:
+        return self.clock() if self.clock is not None else at
+
+    async def lock(
+        self, article_id: str, audience: str, text: str, source: PhrasingSource, at: datetime
+    ) -> Phrasing:
+        text = question_text(text)
+        key = text_key(text)
+        rows = self.rows()
+        for row in rows.values():
+            if (row.article_id, row.audience, text_key(row.text)) == (article_id, audience, key):
+                return row
+        at = self._at(at)
+        row = Phrasing(max(rows, default=0) + 1, article_id, text, audience, source, at, at)
+        rows[row.id] = row
+        return row
+
+    async def save(self, phrasing: Phrasing) -> None:
+        self.rows()[phrasing.id] = replace(phrasing, updated_at=self._at(phrasing.updated_at))
+
+    async def get(self, phrasing_id: int) -> Phrasing | None:
+        return self.rows().get(phrasing_id)
+
+    async def for_article(self, article_id: str) -> builtins.list[Phrasing]:
+        found = [p for p in self.rows().values() if p.article_id == article_id and p.active]
+        return sorted(found, key=lambda p: (-len(p.helped_by), -p.helped, p.id))
+
+    async def remove(self, phrasing_id: int, by: str, at: datetime) -> Phrasing | None:
+        row = self.rows().get(phrasing_id)
+        if row is None:
+            return None
+        at = self._at(at)
+        gone = replace(row, removed_at=at, removed_by=by, updated_at=at)
+        self.rows()[phrasing_id] = gone
+        return gone
+
+    async def changed_since(self, since: datetime | None) -> PhrasingChanges:
+        rows = sorted(self.rows().values(), key=lambda p: (p.updated_at, p.id))
+        if since is None:
+            rows = [p for p in rows if p.active]
+        else:
+            rows = [p for p in rows if p.updated_at > since]
+        return PhrasingChanges(
+            [p for p in rows if p.active],
+            [p.id for p in rows if not p.active],
+            rows[-1].updated_at if rows else None,
+        )

@@ -77,3 +77,24 @@ async def test_the_kb_loads_from_sql_follows_edits_and_writes_gaps(tmp_path: Pat
             assert [g.query for g in await uow.kb_gaps.list()] == ["закажите нам пиццу"]
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+async def test_phrasing_repository_contract(backend: str, tmp_path: Path) -> None:
+    from storage.kb_phrasings import SqlPhrasingRepository
+    from tests.unit.kb_search.fakes import MemoryPhrasingRepository
+    from tests.unit.kb_search.phrasing_contract import check_phrasing_repository
+
+    if backend == "memory":
+        await check_phrasing_repository(MemoryPhrasingRepository())
+        return
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'kb.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    session = make_sessionmaker(engine)()
+    try:
+        async with session.begin():
+            await check_phrasing_repository(SqlPhrasingRepository(session))
+    finally:
+        await session.close()
+        await engine.dispose()
