@@ -482,5 +482,3 @@ def phrasings_cmd(article_id: str, remove_id: int | None, author: str, as_json: 
         )
 
 from helpdesk.cli import kb_status  # noqa: E402,F401  (attaches `kb status`)
-
-from helpdesk.cli import kb_status  # noqa: E402,F401  (attaches `kb status`)
