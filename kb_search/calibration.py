@@ -22,6 +22,9 @@ class Calibration:
     coverage: float
     n: int
     source: str = ""
+    scale: str = "score"
+    """What the threshold applies to: "probability" (the confidence model) or "score" (the legacy
+    fused score + lead, used by embedders without a confidence model)."""
 
 
 def choose_threshold(

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from kb_search import calibration
+from kb_search import confidence as confidence_model
 from kb_search.backlog import STATUS_FILE, EmbeddingBacklog, IndexProgress
 from kb_search.cache import EmbeddingCache
 from kb_search.embedder import Embedder, engine_kind, load_embedder
@@ -30,6 +31,7 @@ from kb_search.model import Article, Hit, KbError, Reader, ReaderKind, SearchRes
 from kb_search.phrasing_index import PhrasingIndex, question_vectors
 from kb_search.phrasings import Phrasing
 from kb_search.ports import ArticleRepository, VectorIndex, VectorRow
+from kb_search.pseudo import pseudo_queries
 from kb_search.text import chunks, snippet, tokens
 from kb_search.vectors import MemoryVectorIndex
 
@@ -43,6 +45,8 @@ RESULTS_KEPT = 5000
 """Search results kept per process: clients ask the same questions again and again."""
 REFRESH_OVERLAP = timedelta(seconds=5)
 """Re-read this much before the last change seen: a transaction that committed late is not missed."""
+RECALIBRATE_SHARE = 0.1
+"""Place the KB's scores again (pseudo-queries) once this share of its articles changed since the last time."""
 
 SourceFactory = Callable[[], Any]
 """Returns a unit of work: `async with factory() as uow:` gives `uow.articles` (and optionally
@@ -79,7 +83,8 @@ class KnowledgeBase:
             embedder_spec: load this embedder lazily on first use instead (see `load_embedder`).
             vector_index: where vectors live; in-process when None.
             params: fusion weights.
-            threshold: auto-answer threshold; the calibrated one for the embedder when None.
+            threshold: auto-answer threshold on the confidence; when None, the one `helpdesk kb
+                calibrate` stored for the embedder, else the confidence model's own.
             progress: show a progress bar when indexing many articles.
             cache_dir: keep passage embeddings in this folder so a restart does not re-embed.
         """
@@ -88,7 +93,10 @@ class KnowledgeBase:
         self.vectors: VectorIndex = vector_index or MemoryVectorIndex()
         self.params = params or FusionParams()
         name = embedder.name if embedder is not None else (embedder_spec or "none")
-        self.threshold = threshold if threshold is not None else calibration.threshold_for(name)
+        self.confidence_model = confidence_model.load(name)
+        self.reference: confidence_model.Reference | None = None
+        self._changes_since_reference = 0
+        self.threshold = threshold if threshold is not None else self._default_threshold(name)
         self.progress = progress
         self._cache_dir = cache_dir
         self._cache: EmbeddingCache | None = None
@@ -115,6 +123,15 @@ class KnowledgeBase:
         self._audiences: tuple[int, frozenset[str]] | None = None  # (generation, audiences of articles)
         self.phrasings = PhrasingIndex()
         self._phrasing_cursor: datetime | None = None
+
+    def _default_threshold(self, name: str) -> float:
+        scale = "probability" if self.confidence_model is not None else "score"
+        stored = calibration.load(name)
+        if stored is not None and stored.scale == scale:
+            return stored.threshold
+        if self.confidence_model is not None:
+            return self.confidence_model.threshold
+        return calibration.FALLBACK_THRESHOLD
 
     @classmethod
     def from_settings(cls, settings: Any, vector_index: VectorIndex | None = None) -> KnowledgeBase:
@@ -321,7 +338,7 @@ class KnowledgeBase:
             self._results.move_to_end(key)
             result = SearchResult(list(cached.hits), cached.confident, cached.confidence)
         else:
-            result = await self._search(text, reader, k, embedder)
+            result, _ = await self._search(text, reader, k, embedder)
             if memory and key[-1] == self._generation:  # the index did not change meanwhile
                 self._results[key] = SearchResult(list(result.hits), result.confident, result.confidence)
                 while len(self._results) > RESULTS_KEPT:
@@ -346,7 +363,9 @@ class KnowledgeBase:
             )
         return audiences & known[1]
 
-    async def _search(self, text: str, reader: Reader, k: int, embedder: Embedder | None) -> SearchResult:
+    async def _search(
+        self, text: str, reader: Reader, k: int, embedder: Embedder | None
+    ) -> tuple[SearchResult, np.ndarray]:
         audiences = audiences_for(reader)
         n = max(self.params.candidates, k)
         if isinstance(self.vectors, MemoryVectorIndex) or embedder is None:
@@ -365,6 +384,34 @@ class KnowledgeBase:
         q2q = await self._phrasing_match(text, audiences, reader, embedder)
         ranked = fuse(lexical, ceiling, semantic, self.params, q2q)
         return self._result(ranked, reader, k, set(terms))
+
+    async def evidence(self, query: str, reader: Reader, k: int = 10) -> tuple[SearchResult, np.ndarray]:
+        """Search without the result cache or gap log; also return the confidence features of the result.
+
+        For offline measurement and the KB's self-calibration, not for clients' questions.
+        """
+        text = (query or "").strip()[:MAX_QUERY_CHARS]
+        if not text or not self._articles:
+            return SearchResult([], False, 0.0), np.zeros(len(confidence_model.FEATURES))
+        return await self._search(text, reader, k, await self.embedder())
+
+    async def self_calibrate(self, limit: int = 400) -> confidence_model.Reference | None:
+        """Place this KB's scores: run pseudo-queries made from its articles and keep their features' mean.
+
+        Needs no labelled question; the confidence of later searches is read against this reference.
+        """
+        queries = pseudo_queries(self._articles.values(), limit=limit)
+        if not queries or self.confidence_model is None:
+            return None
+        embedder = await self.embedder()
+        if embedder is not None:
+            # One batch is far cheaper than one call per question; the query cache keeps the vectors.
+            await asyncio.to_thread(embedder.embed_queries, [q.text for q in queries])
+        rows = [(await self.evidence(q.text, Reader.staff()))[1] for q in queries]
+        with self._changing():
+            self.reference = confidence_model.Reference.of(np.vstack(rows))
+            self._changes_since_reference = 0
+        return self.reference
 
     async def _phrasing_match(
         self, text: str, audiences: frozenset[str] | None, reader: Reader, embedder: Embedder | None
@@ -396,7 +443,9 @@ class KnowledgeBase:
         assert isinstance(self.vectors, MemoryVectorIndex)
         return lexical, ceiling, self.vectors.search_sync(qvec, audiences, n), terms
 
-    def _result(self, ranked: list[Scored], reader: Reader, k: int, terms: set[str]) -> SearchResult:
+    def _result(
+        self, ranked: list[Scored], reader: Reader, k: int, terms: set[str]
+    ) -> tuple[SearchResult, np.ndarray]:
         hits: list[Hit] = []
         kept: list[Scored] = []
         for scored in ranked:
@@ -419,8 +468,20 @@ class KnowledgeBase:
                     )
                 )
         # Compare the rounded value: it is what callers and the calibration see.
-        conf = round(confidence(kept, self.params), 4)
-        return SearchResult(hits, bool(hits) and conf >= self.threshold, conf)
+        row = self._features(kept, terms)
+        conf = round(self._confidence(kept, row), 4)
+        return SearchResult(hits, bool(hits) and conf >= self.threshold, conf), row
+
+    def _features(self, kept: list[Scored], terms: set[str]) -> np.ndarray:
+        top = self._articles.get(kept[0].article_id) if kept else None
+        title = set(tokens(top.title)) if top is not None else set()
+        return confidence_model.features(kept, list(terms), title, self.params.cos_floor)
+
+    def _confidence(self, kept: list[Scored], row: np.ndarray) -> float:
+        """P(top hit is right) from the confidence model; the legacy score when there is no model."""
+        if self.confidence_model is None:
+            return confidence(kept, self.params)
+        return self.confidence_model.probability(row, self.reference)
 
     # ---- loading from storage and staying current --------------------------------------------------
 
@@ -431,6 +492,7 @@ class KnowledgeBase:
         """
         self._source = source
         count = await self.refresh()
+        await self.self_calibrate()
         if refresh_every is not None and self._refresher is None:
             self._refresher = asyncio.create_task(self._refresh_loop(refresh_every), name="kb-refresh")
         return count
@@ -471,6 +533,9 @@ class KnowledgeBase:
         await self.learn(learned.phrasings)
         if learned.until is not None:
             self._phrasing_cursor = learned.until
+        self._changes_since_reference += len(fresh) + len(changes.removed)
+        if self.reference is not None and self._changes_since_reference > RECALIBRATE_SHARE * len(self):
+            await self.self_calibrate()
         await self._flush_gaps()
         return len(fresh) + len(changes.removed)
 

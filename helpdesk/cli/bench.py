@@ -34,8 +34,10 @@ def _register_checkout_benchmarks() -> None:
     if str(root) not in sys.path:
         sys.path.append(str(root))
     from benchmarks.faults import register
+    from benchmarks.kb_confidence import register as register_kb_confidence
 
     register(bench)
+    register_kb_confidence(bench)
 
 
 _register()

