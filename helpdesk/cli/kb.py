@@ -481,3 +481,5 @@ def phrasings_cmd(article_id: str, remove_id: int | None, author: str, as_json: 
             f"{p.id:>6}  {p.source:<15} clients {p.clients:<3} helped {p.helped:<4} not {p.not_helped:<4} "
             f"{scope:<16} {p.text}"
         )
+
+from helpdesk.cli import kb_status  # noqa: E402,F401  (attaches `kb status`)
