@@ -12,6 +12,10 @@ from typing import Any
 
 from dialogue.safe_input import strip_controls
 
+MAX_TEXT_CHARS = 4000
+"""The longest message a person may send: the engine refuses a longer one with a clear answer, and the web
+chat's text box stops there. Below Telegram's 4,096, so what the engine adds around a quoted text fits."""
+
 
 class Channel(StrEnum):
     """Where a message came from or goes to."""

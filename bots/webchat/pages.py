@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from dialogue.messages import Bot
+from dialogue.messages import MAX_TEXT_CHARS, Bot
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -80,6 +80,7 @@ class ChatPages:
             version=self._version,
             poll_timeout_s=self._poll_timeout_s,
             max_upload_bytes=self._max_upload_bytes,
+            max_text=MAX_TEXT_CHARS,
             mode="demo" if demo else "widget",
             chat_id=chat_id or "",
             who=who or "",

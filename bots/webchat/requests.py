@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dialogue.messages import Bot, Channel, Inbound, Location, Media
+from dialogue.messages import MAX_TEXT_CHARS, Bot, Channel, Inbound, Location, Media
 from dialogue.safe_input import JsonInputError, decode_json
 
-MAX_TEXT = 4096  # Telegram's limit; the engine's texts are written for it
+MAX_TEXT = MAX_TEXT_CHARS  # what the engine takes; the page's text box stops there too
 MAX_PAYLOAD = 256
 MAX_NAME = 100
 MAX_LABEL = 200

@@ -11,6 +11,7 @@ Run `scripts/install_chromium.sh` first; the test is skipped only when /usr/bin/
 from __future__ import annotations
 
 import asyncio
+import base64
 import struct
 import threading
 import zlib
@@ -26,7 +27,7 @@ from aiohttp import web
 from bots.ratelimit import Rate
 from bots.webchat import WebChatChannel
 from bots.webchat.access import VISITOR_COOKIE, StaffIdentity, VisitorLimits
-from dialogue.messages import Bot, Button, Inbound, Location, Outbound
+from dialogue.messages import MAX_TEXT_CHARS, Bot, Button, Inbound, Location, Media, Outbound
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -73,6 +74,18 @@ async def _echo_reply(channel: WebChatChannel, inbound: Inbound) -> None:
     if inbound.media or inbound.location:
         what = f"photo {inbound.media[0].file_id}" if inbound.media else f"location {inbound.location}"
         await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, f"Got your {what}"))
+        return
+    if inbound.text == "tall":
+        lines = "\n".join(f"Step {n}: do this, then that." for n in range(1, 61))
+        await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, f"First line\n{lines}"))
+        helped = (Button("Helped", payload="helped|sig1"),)
+        await channel.send(
+            Outbound(inbound.channel, inbound.bot, inbound.chat_id, "Did this help?", buttons=(helped,))
+        )
+        return
+    if inbound.text == "chart":
+        chart = Media("photo", "data:image/png;base64," + base64.b64encode(PHOTO).decode(), caption="Chart")
+        await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, "Report", media=(chart,)))
         return
     if inbound.payload is not None:
         text = f"Button pressed: {inbound.payload}\nThank you, <i>{inbound.chat_id}</i>!"
@@ -235,6 +248,51 @@ def test_client_chat_round_trip_with_buttons(echo_server: EchoServer) -> None:
     assert chat_id.startswith("v-") and all(i.chat_id == chat_id for i in sent)
     assert [i.lang for i in sent] == ["en", "en", "ru"]
     assert len({i.dedup_key for i in sent}) == 3
+
+
+def test_tall_replies_show_their_first_line_and_inline_charts_show_as_pictures(
+    echo_server: EchoServer,
+) -> None:
+    # A working day's stumbles: a tall reply was not scrolled into view (the page asked "near the bottom?"
+    # after adding it), a report chart came as "[Photo]" (its data: URL was refused), and the text box took
+    # more characters than the engine does.
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 600}, locale="en-US")
+            page.goto(echo_server.base_url + "/")
+            expect(page.locator("#status")).to_have_attribute("data-state", "online")
+            expect(page.locator("#text")).to_have_attribute("maxlength", str(MAX_TEXT_CHARS))
+            for n in range(6):  # enough history that the view scrolls
+                page.locator("#text").fill(f"message {n}")
+                page.locator("#text").press("Enter")
+                expect(page.locator(".msg.bot")).to_have_count(n + 1)
+            page.locator("#text").fill("tall")
+            page.locator("#text").press("Enter")
+            expect(page.locator(".msg.bot .bubble").last).to_have_text("Did this help?")
+            tall = page.locator(".msg.bot .bubble").nth(-2)
+            expect(tall).to_contain_text("Step 60")
+            page.wait_for_timeout(300)
+            box = page.locator("#messages").bounding_box()
+            first = tall.bounding_box()
+            assert box is not None and first is not None
+            # The reply's first line is in view, not only its end.
+            assert box["y"] <= first["y"] <= box["y"] + box["height"] - 20, (box, first)
+            page.screenshot(path=str(SCREENSHOTS / "webchat_tall_reply.png"))
+
+            page.locator("#text").fill("chart")
+            page.locator("#text").press("Enter")
+            picture = page.locator(".msg.bot img").last
+            expect(picture).to_be_visible()
+            assert picture.evaluate("i => i.naturalWidth") == 64
+            assert "[Photo]" not in page.locator(".msg.bot .bubble").last.inner_text()
+            page.wait_for_timeout(800)  # the smooth scroll to the end
+            page.screenshot(path=str(SCREENSHOTS / "webchat_tall_and_chart.png"))
+        finally:
+            browser.close()
 
 
 def test_staff_page_picks_an_engineer(echo_server: EchoServer) -> None:

@@ -166,13 +166,32 @@
     return typeof url === "string" && /^(https?:\/\/|\/webchat\/files\/)/.test(url) ? url : null;
   }
 
+  // A picture may also come inline (a report chart): only raster images, never SVG or other data.
+  function safeImageUrl(url) {
+    if (typeof url === "string" && /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+\/=]+$/.test(url)) return url;
+    return safeUrl(url);
+  }
+
   function nearBottom() {
     var m = el.messages;
     return m.scrollHeight - m.scrollTop - m.clientHeight < 120;
   }
 
+  // Scrolling is smooth, so right after the page scrolled itself the view is still on its way down and
+  // "near the bottom" says no: until then the reader counts as following the conversation.
+  var autoScrolledUntil = 0;
+
+  function following() {
+    return nearBottom() || Date.now() < autoScrolledUntil;
+  }
+
+  function scrollTo(top) {
+    autoScrolledUntil = Date.now() + 1500;
+    el.messages.scrollTop = top;
+  }
+
   function scrollDown(force) {
-    if (force || nearBottom()) el.messages.scrollTop = el.messages.scrollHeight;
+    if (force || following()) scrollTo(el.messages.scrollHeight);
   }
 
   function setStatus(s) {
@@ -311,13 +330,15 @@
 
   function renderMedia(bubble, media) {
     (media || []).forEach(function (m) {
-      var url = safeUrl(m.url);
+      var url = m.kind === "photo" ? safeImageUrl(m.url) : safeUrl(m.url);
       if (url && m.kind === "photo") {
         var img = make("img");
         img.src = url;
         img.alt = m.caption || t("photo");
         img.loading = "lazy";
-        img.addEventListener("click", function () { window.open(url, "_blank", "noopener"); });
+        img.addEventListener("click", function () {
+          if (url.indexOf("data:") !== 0) window.open(url, "_blank", "noopener");
+        });
         img.addEventListener("load", function () { scrollDown(false); });
         bubble.appendChild(img);
       } else if (url) {
@@ -374,10 +395,26 @@
     if (who === "bot") renderButtons(wrap, opts.buttons, opts.requestLocation);
     var meta = make("div", "meta", opts.meta || timeOf(opts.at));
     wrap.appendChild(meta);
+    // Whether the reader was following the conversation is known only before the bubble adds its height.
+    var follow = who === "user" || following();
     el.messages.appendChild(wrap);
     updateEmpty();
-    scrollDown(who === "user");
+    if (follow) showNewest(wrap);
     return wrap;
+  }
+
+  // Bring a new bubble into view: the end of the conversation, or the start of a reply taller than the view
+  // (so it is read from its first line, not its last).
+  function showNewest(wrap) {
+    var m = el.messages;
+    var top = wrap.offsetTop - m.offsetTop;
+    if (wrap.offsetHeight > m.clientHeight - 16) {
+      // Read from its first line: what comes right after (its "Did this help?") must not pull the view on.
+      m.scrollTop = Math.max(0, top - 8);
+      autoScrolledUntil = 0;
+    } else {
+      scrollTo(m.scrollHeight);
+    }
   }
 
   function renderMessage(m) {
