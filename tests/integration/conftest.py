@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,7 +38,10 @@ from ticket_core.model import Client, Contact, Site, StaffMember, Ticket
 PG_ADMIN_URL = os.environ.get(
     "HELPDESK_TEST_PG_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
-PG_DB = os.environ.get("HELPDESK_TEST_PG_DB", "helpdesk_test")
+PG_DB = os.environ.get("HELPDESK_TEST_PG_DB") or f"helpdesk_test_{os.getpid()}"
+"""This session's own database: two test runs on one server (a developer's and CI's, or two checkouts)
+must not drop each other's database in the middle of a run."""
+STALE_PG_DB = re.compile(r"^helpdesk_test_(\d+)(_.*)?$")
 REDIS_URL = os.environ.get("HELPDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -47,6 +51,16 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 async def _recreate_pg_database() -> str:
@@ -59,6 +73,11 @@ async def _recreate_pg_database() -> str:
             pytrace=False,
         )
     try:
+        # Databases left by earlier sessions whose process is gone (a run that was killed).
+        for row in await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'helpdesk_test_%'"):
+            stale = STALE_PG_DB.match(row["datname"])
+            if stale and not _alive(int(stale.group(1))):
+                await admin.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
         await admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{PG_DB}"')
     finally:
@@ -74,10 +93,19 @@ def _in_thread(coro_fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return pool.submit(asyncio.run, coro_fn()).result()
 
 
+async def _drop_pg_database(name: str) -> None:
+    admin = await asyncpg.connect(_asyncpg_dsn(PG_ADMIN_URL), timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 @pytest.fixture(scope="session")
-def pg_url() -> str:
-    """URL of a fresh, migrated `helpdesk_test` database (dropped and re-created once per session)."""
-    return _in_thread(_recreate_pg_database)
+def pg_url() -> Iterator[str]:
+    """URL of a fresh, migrated database of this session's own (`PG_DB`), dropped when the session ends."""
+    yield _in_thread(_recreate_pg_database)
+    _in_thread(lambda: _drop_pg_database(PG_DB))
 
 
 @pytest.fixture(scope="session")

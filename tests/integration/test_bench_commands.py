@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from helpdesk.cli import main
+from tests.integration.conftest import PG_DB
 
 
 def test_bench_routing_reports_p95() -> None:
@@ -23,7 +24,7 @@ def test_bench_routing_reports_p95() -> None:
 
 @pytest.mark.postgres
 def test_bench_accept_race_finds_no_violation() -> None:
-    url = "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench_test"
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DB}_bench_accept"
     args = ["bench", "accept-race", "--trials", "5", "--engineers", "10", "--db-url", url, "--json"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output

@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from helpdesk.bench_seed import asyncpg_dsn
 from helpdesk.cli import main
 from helpdesk.cli.bench_reports import pages_url
+from tests.integration.conftest import PG_DB
 from ticket_core.reports import GroupBy
 
-URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench_reports_test"
+URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DB}_bench_reports"
 
 
 def _bench(*extra: str) -> Any:
