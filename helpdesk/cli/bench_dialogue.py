@@ -242,6 +242,12 @@ async def _prepare(db: str, tmp: Path, embedder: str) -> str:
 )
 @click.option("--repost-every", default=20, show_default=True, help="Post every Nth update twice (0: never).")
 @click.option("--embedder", default=None, help="KB_EMBEDDER for the app (default: the configured one).")
+@click.option(
+    "--unique",
+    is_flag=True,
+    help="Every message (warm-up included) a question never seen before, recombined from the demo "
+    "questions, so no cache answers it: the cold path a user meets.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def dialogue_bench(
     db: str,
@@ -251,12 +257,21 @@ def dialogue_bench(
     warmup: int,
     repost_every: int,
     embedder: str | None,
+    unique: bool,
     as_json: bool,
 ) -> None:
     """Throughput and latency of client messages on the KB-answer path, webhook to outbox row."""
     texts = [
         json.loads(line)["query"] for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
+    if unique:
+        from helpdesk.cli.question_pool import unique_questions
+
+        try:
+            # Update ids run from 1 to warmup + messages and pick text `id % len(texts)`: one text each.
+            texts = unique_questions(texts, warmup + messages + 1)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--messages") from None
     spec = embedder or Settings().kb_embedder
     with tempfile.TemporaryDirectory(prefix="hd-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -311,6 +326,7 @@ def dialogue_bench(
         "embedder": spec,
         "messages": messages,
         "load": f"open, {rate:g}/s offered" if rate > 0 else f"closed, {users} clients",
+        "questions": "unique (never seen)" if unique else f"the {len(texts)} demo questions repeated",
         "users": users,
         "msgs_per_s": round(messages / elapsed, 1),
         "p50_ms": round(statistics.median(latencies), 1),
