@@ -1,4 +1,5 @@
-"""Group unanswered questions into topics so admins see which article to write next."""
+"""Group unanswered questions into topics so admins see which article to write next; drop the ones a
+confirmed phrasing answers since."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb_search.embedder import Embedder
+from kb_search.model import CLIENT_PREFIX, INTERNAL, Reader
+from kb_search.phrasing_index import question_vectors
+from kb_search.phrasings import Phrasing, text_key
 from kb_search.ports import Gap
 from kb_search.text import normalize, tokens
 
@@ -81,3 +85,48 @@ def cluster_gaps(
         )
     clusters.sort(key=lambda c: (-c.size, c.examples[0]))
     return clusters
+
+
+COVERED_COSINE = 0.92
+"""A gap whose question is at least this close (embedded) to a confirmed phrasing is answered now."""
+COVERED_STEMS = 0.8
+"""The same with hashed stems, when gaps are clustered without the embedder."""
+
+
+def uncovered(
+    gaps: Sequence[Gap], phrasings: Sequence[Phrasing], embedder: Embedder | None = None
+) -> list[Gap]:
+    """The gaps no confirmed phrasing answers yet, in order.
+
+    A gap is covered when a phrasing its asker may use (same audience rules as search, helpful on
+    balance) has the same wording or, by meaning, a question at least `COVERED_COSINE` close.
+    """
+    usable = [p for p in phrasings if p.active and p.weight > 0]
+    if not gaps or not usable:
+        return list(gaps)
+    keys = {text_key(p.text) for p in usable}
+    vectors = question_vectors([p.text for p in usable], embedder)
+    asked = question_vectors([g.query for g in gaps], embedder)
+    floor = COVERED_COSINE if embedder is not None else COVERED_STEMS
+    similar = asked @ vectors.T
+    kept = []
+    for row, gap in enumerate(gaps):
+        reader = _asker(gap.audience)
+        client = reader.client_id
+        mine = np.array(
+            [reader.may_see_audience(p.audience) and (p.open or client in p.client_ids) for p in usable]
+        )
+        close = bool((mine & (similar[row] >= floor)).any())
+        same = text_key(gap.query) in keys and any(
+            m and text_key(p.text) == text_key(gap.query) for m, p in zip(mine, usable, strict=True)
+        )
+        if not (close or same):
+            kept.append(gap)
+    return kept
+
+
+def _asker(audience: str) -> Reader:
+    """Who asked a gap's question, from the audience label it was logged with."""
+    if audience.startswith(CLIENT_PREFIX):
+        return Reader.client(audience[len(CLIENT_PREFIX) :])
+    return Reader.staff() if audience == INTERNAL else Reader.public()

