@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -46,11 +47,18 @@ class _InlineQueue:
 
     def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
         future, function = item
-        waiting = self._owner._waiting
-        if waiting is not None and not waiting.done():
-            waiting.add_done_callback(lambda _done: self._run(future, function))
+        if self._owner.in_thread:
+            task = asyncio.ensure_future(self._after_the_thread(future, function))
+            self._owner.deferred.add(task)
+            task.add_done_callback(self._owner.deferred.discard)
         else:
             self._run(future, function)
+
+    async def _after_the_thread(
+        self, future: asyncio.Future[Any] | None, function: Callable[[], Any]
+    ) -> None:
+        await self._owner.wait_for_the_thread()
+        self._run(future, function)
 
     @staticmethod
     def _run(future: asyncio.Future[Any] | None, function: Callable[[], Any]) -> None:
@@ -68,16 +76,23 @@ class InlineConnection(aiosqlite.Connection):
     """An `aiosqlite.Connection` that runs calls inline and waits for other connections' locks in a thread.
 
     SQLAlchemy's aiosqlite dialect drives it unchanged (see `connector`). The sqlite3 connection is opened
-    with `check_same_thread=False` because a lock wait runs on a worker thread; calls never overlap, since
-    a call that finds a wait still running first waits for it.
+    with `check_same_thread=False` because a lock wait runs on a worker thread. Two threads must never be
+    inside one sqlite3 connection (that crashes the process), so whether a wait runs is known from the
+    thread itself (`in_thread`), not from an asyncio future: that future can be cancelled (its caller gave
+    up, or the event loop is shutting down) while the thread still runs. Every call waits for the thread;
+    a close asked for meanwhile is done by the thread as it leaves.
     """
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], busy_timeout_ms: int) -> None:
         super().__init__(connector, iter_chunk_size=64)
         self._tx = _InlineQueue(self)  # type: ignore[assignment]
         self.busy_timeout_ms = busy_timeout_ms
-        self._waiting: asyncio.Future[Any] | None = None
         self.waits = 0  # how many calls had to wait for a lock on a thread
+        self.in_thread = False  # a call runs on a worker thread with the sqlite3 connection
+        self.deferred: set[asyncio.Future[Any]] = set()
+        self._thread_state = threading.Lock()
+        self._close_when_done: sqlite3.Connection | None = None
+        self._thread_done = asyncio.Event()
 
     def __await__(self) -> Any:
         return self._connect().__await__()
@@ -89,9 +104,9 @@ class InlineConnection(aiosqlite.Connection):
         return self
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        await self.wait_for_the_thread()
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        await self._wait_for_the_thread()
         if getattr(fn, "__name__", "") != "executescript":
             try:
                 return fn(*args, **kwargs)
@@ -99,42 +114,70 @@ class InlineConnection(aiosqlite.Connection):
                 if not is_busy(error):
                     raise
         self.waits += 1
-        self._waiting = asyncio.ensure_future(asyncio.to_thread(self._wait_and_call, fn, args, kwargs))
-        return await asyncio.shield(self._waiting)
+        loop = asyncio.get_running_loop()
+        done = self._thread_done = asyncio.Event()
+        self.in_thread = True
+        try:
+            work = loop.run_in_executor(
+                None, self._wait_and_call, self._connection, done, loop, fn, args, kwargs
+            )
+        except BaseException:
+            self.in_thread = False
+            raise
+        # The caller may give up (cancelled); the thread goes on, and `in_thread` says so until it ends.
+        return await asyncio.shield(work)
 
-    async def _wait_for_the_thread(self) -> None:
-        """Wait until no lock wait runs on a worker thread with this connection.
+    async def wait_for_the_thread(self) -> None:
+        """Wait until no call runs on a worker thread with this connection.
 
         A cancelled caller can leave one running. Its outcome is not this caller's, so it is not raised here;
         but when this caller is cancelled meanwhile, the cancellation is, and nothing runs beside the thread.
         """
-        while self._waiting is not None and not self._waiting.done():
-            await asyncio.wait([self._waiting])
+        while self.in_thread:
+            await self._thread_done.wait()
 
-    def _wait_and_call(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+    def _wait_and_call(
+        self,
+        conn: sqlite3.Connection,
+        done: asyncio.Event,
+        loop: asyncio.AbstractEventLoop,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
         try:
-            return fn(*args, **kwargs)
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                conn.execute("PRAGMA busy_timeout=0")
         finally:
-            conn.execute("PRAGMA busy_timeout=0")
+            with self._thread_state:
+                self.in_thread = False
+                closing, self._close_when_done = self._close_when_done, None
+            if closing is not None:
+                closing.close()  # asked for while this thread was inside it: now nobody is
+            try:
+                loop.call_soon_threadsafe(done.set)
+            except RuntimeError:
+                pass  # the event loop is closed: nobody waits any more
 
     def stop(self) -> asyncio.Future[Any] | None:
         """Close the sqlite3 connection (there is no worker thread to stop).
 
-        When a lock wait is still running on a worker thread with this connection (its caller was
-        cancelled, and SQLAlchemy then terminates the connection), the connection is closed once the wait
-        ends: closing a sqlite3 connection under another thread's call crashes the process.
+        When a call still runs on a worker thread with this connection (its caller was cancelled, and
+        SQLAlchemy then terminates the connection), that thread closes it as it leaves: closing a sqlite3
+        connection under another thread's call crashes the process.
         """
         self._running = False
         conn, self._connection = self._connection, None
         if conn is None:
             return None
-        waiting = self._waiting
-        if waiting is not None and not waiting.done():
-            waiting.add_done_callback(lambda _done: conn.close())
-        else:
-            conn.close()
+        with self._thread_state:
+            if self.in_thread:
+                self._close_when_done = conn
+                return None
+        conn.close()
         return None
 
     async def close(self) -> None:
@@ -142,9 +185,9 @@ class InlineConnection(aiosqlite.Connection):
         if self._connection is None:
             return
         try:
-            await self._wait_for_the_thread()
+            await self.wait_for_the_thread()
         finally:
-            self.stop()  # when cancelled meanwhile, `stop` closes it once the thread is done
+            self.stop()  # when cancelled meanwhile, the thread closes it as it leaves
 
 
 def connector(path: str, busy_timeout_s: float) -> Callable[[], Awaitable[InlineConnection]]:

@@ -177,16 +177,33 @@ async def test_stop_during_a_lock_wait_closes_the_connection_when_the_wait_ends(
     raw = conn._connection
     assert raw is not None
     conn.stop()  # what SQLAlchemy's terminate does; the raw connection must not be touched while the wait runs
+    assert conn.in_thread  # the thread is still inside: closing now would crash the process
     other.execute("ROLLBACK")
-    assert conn._waiting is not None
-    await asyncio.wait([conn._waiting])
-    await asyncio.sleep(0)  # the done callbacks run
-    for _ in range(500):
-        try:
-            raw.execute("SELECT 1")
-        except sqlite3.ProgrammingError:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the connection was never closed")
+    await asyncio.wait_for(conn.wait_for_the_thread(), 10)
+    with pytest.raises(sqlite3.ProgrammingError):  # closed by the thread as it left
+        raw.execute("SELECT 1")
     other.close()
+
+
+def test_a_wait_left_running_when_the_event_loop_ends_never_shares_the_connection(tmp_path: Path) -> None:
+    # What crashed CI: a caller gave up on a lock wait, SQLAlchemy terminated the connection, and the event
+    # loop then shut down, cancelling every task; the asyncio side of the wait ended with it while the
+    # thread still ran, and the connection was closed under the thread.
+    path = tmp_path / "f.db"
+    holder: dict[str, Any] = {}
+
+    async def give_up_and_end() -> None:
+        conn, other, begin = await _connection_waiting_for_a_lock(path)
+        holder.update(conn=conn, other=other, raw=conn._connection)
+        begin.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await begin
+        conn.stop()
+        threading.Timer(0.5, lambda: other.execute("ROLLBACK")).start()
+        # asyncio.run now cancels what is left and waits for the worker thread.
+
+    asyncio.run(give_up_and_end())
+    assert not holder["conn"].in_thread
+    with pytest.raises(sqlite3.ProgrammingError):  # closed, by the thread, once it had left
+        holder["raw"].execute("SELECT 1")
+    holder["other"].close()
