@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from helpdesk.health import make_healthz
+from helpdesk.icons import add_icon_routes
 from helpdesk.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ def build_web_app(rt: Runtime) -> web.Application:
     app = web.Application(client_max_size=20 * 1024 * 1024)
     app[RUNTIME_KEY] = rt
     app.router.add_get("/healthz", make_healthz(rt.db, rt.sessions, rt.uows.redis))
+    add_icon_routes(app)
     rt.webchat.add_routes(app)
     from helpdesk.api import add_api_routes
 

@@ -21,12 +21,24 @@ log = logging.getLogger(__name__)
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic upgrade head)."""
-    from storage.migrate import upgrade
+    from storage.migrate import current, upgrade
 
     settings = get_settings()
     check_database(settings)
-    asyncio.run(upgrade(settings.database_url))
-    click.echo(f"database is up to date: {_safe_url(settings.database_url)}")
+    where = _safe_url(settings.database_url)
+
+    async def run() -> tuple[str | None, str | None]:
+        before = await current(settings.database_url)
+        await upgrade(settings.database_url)
+        return before, await current(settings.database_url)
+
+    before, after = asyncio.run(run())
+    if before is None:
+        click.echo(f"database created (schema {after}): {where}")
+    elif before != after:
+        click.echo(f"database upgraded from schema {before} to {after}: {where}")
+    else:
+        click.echo(f"database already up to date (schema {after}): {where}")
 
 
 @main.command("demo-data")
