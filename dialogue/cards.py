@@ -8,6 +8,7 @@ from dialogue.outgoing import ButtonSpec
 from dialogue.reason_texts import say_reasons
 from dialogue.texts import category_name, priority_name, status_name, t
 from ticket_core.enums import TicketStatus
+from ticket_core.events import TicketReopened
 from ticket_core.model import Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases import sla as sla_uc
@@ -60,14 +61,43 @@ async def client_name(uow: UnitOfWork, ticket: Ticket) -> str:
     return f"{name} ({contact.name}{', ' + contact.phone if contact.phone else ''})" if contact else name
 
 
+async def _reopen_reason(uow: UnitOfWork, ticket: Ticket) -> str | None:
+    """What the client (or supervisor) said when the ticket was last reopened: recorded in this unit of
+    work (a reopen routes the ticket at once) or, later, read from the audit log."""
+    for recorded in reversed(uow.collected):
+        if isinstance(recorded, TicketReopened) and recorded.ticket_id == ticket.id:
+            return short(recorded.reason, MAX_DESCRIPTION_IN_CARD) if recorded.reason else None
+    for event in reversed(await uow.events.list_for_ticket(ticket.id)):
+        if event.get("name") == TicketReopened.name:
+            reason = (event.get("data") or {}).get("reason")
+            return short(str(reason), MAX_DESCRIPTION_IN_CARD) if reason else None
+    return None
+
+
 async def offer_card(
-    uow: UnitOfWork, ticket: Ticket, lang: str, reasons: list[str], now: datetime
+    uow: UnitOfWork,
+    ticket: Ticket,
+    lang: str,
+    reasons: list[str],
+    now: datetime,
+    engineer_id: str | None = None,
 ) -> tuple[str, list[list[ButtonSpec]]]:
-    """The job offer an engineer sees, with Accept / Decline."""
+    """The job offer an engineer sees, with Accept / Decline; a reopened job says so, why, and whether
+    this engineer did the work before."""
     photos = sum(1 for a in ticket.attachments if a.kind == "photo")
+    extra: dict[str, str] = {}
+    key = "offer_card"
+    if ticket.reopen_count:
+        key = (
+            "offer_card_reopened"
+            if ticket.assignee_id and ticket.assignee_id == engineer_id
+            else "offer_card_reopened_other"
+        )
+        extra["reason"] = await _reopen_reason(uow, ticket) or t(lang, "reopen_reason_none")
     text = t(
         lang,
-        "offer_card",
+        key,
+        **extra,
         ref=ticket.ref,
         priority=priority_name(lang, ticket.priority),
         client=await client_name(uow, ticket),

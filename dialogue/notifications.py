@@ -191,7 +191,7 @@ class Notifier:
         member = await uow.directory.get_staff(event.engineer_id)
         if member is None:
             return
-        text, buttons = await offer_card(uow, ticket, member.lang, event.reasons, event.at)
+        text, buttons = await offer_card(uow, ticket, member.lang, event.reasons, event.at, member.id)
         sent = await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=member.lang)
         if not sent:
             log.warning(

@@ -207,6 +207,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Новая заявка {ref} ({priority})\nКлиент: {client}\nГде: {where}{map}\nТип: {category}\n{description}{photos}\n\nПочему вы: {why}",
         "New job {ref} ({priority})\nClient: {client}\nWhere: {where}{map}\nType: {category}\n{description}{photos}\n\nWhy you: {why}",
     ),
+    "offer_card_reopened": (
+        "Снова открыта заявка {ref} ({priority}), вы её выполняли\nПричина: {reason}\nКлиент: {client}\nГде: {where}{map}\nТип: {category}\n{description}{photos}\n\nПочему вы: {why}",
+        "Reopened job {ref} ({priority}), which you did\nWhy reopened: {reason}\nClient: {client}\nWhere: {where}{map}\nType: {category}\n{description}{photos}\n\nWhy you: {why}",
+    ),
+    "offer_card_reopened_other": (
+        "Снова открыта заявка {ref} ({priority})\nПричина: {reason}\nКлиент: {client}\nГде: {where}{map}\nТип: {category}\n{description}{photos}\n\nПочему вы: {why}",
+        "Reopened job {ref} ({priority})\nWhy reopened: {reason}\nClient: {client}\nWhere: {where}{map}\nType: {category}\n{description}{photos}\n\nWhy you: {why}",
+    ),
+    "reopen_reason_none": ("не указана", "not given"),
     "btn_accept": ("Принять", "Accept"),
     "btn_decline": ("Отклонить", "Decline"),
     "decline_reason_q": ("Почему отклоняете {ref}?", "Why are you declining {ref}?"),

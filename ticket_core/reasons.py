@@ -20,6 +20,7 @@ ENGLISH: dict[str, str] = {
     "in_hours": "in working hours",
     "off_hours_p1": "off hours: P1 and nobody in working hours is free",
     "round_robin": "round-robin turn",
+    "did_the_work": "did the work before the reopen",
     "strategy": "strategy {strategy}",
     "chosen_by": "chosen by {name}",
     "none_free": "no engineer with this skill is free",

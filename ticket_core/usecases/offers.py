@@ -80,7 +80,9 @@ async def offer_ticket(
         if strategy is Strategy.ROUND_ROBIN
         else {}
     )
-    chosen = choose(ranked, strategy, last_offered=last, broadcast_size=broadcast_size)
+    chosen = _who_did_the_work(ticket, ranked) or choose(
+        ranked, strategy, last_offered=last, broadcast_size=broadcast_size
+    )
     if not chosen:
         if ticket.status is TicketStatus.OFFERED:
             apply(ticket, Action.RETURN_TO_QUEUE, Actor.system(), now)
@@ -116,6 +118,18 @@ async def offer_ticket(
             )
         )
     return chosen
+
+
+def _who_did_the_work(ticket: Ticket, ranked: list[Candidate]) -> list[Candidate]:
+    """A reopened ticket goes back to the engineer who did the work, when they can take it now (on shift,
+    in hours, skilled, not at their limit, and they have not declined it since the reopen)."""
+    if ticket.status is not TicketStatus.REOPENED or ticket.assignee_id is None:
+        return []
+    for candidate in ranked:
+        if candidate.engineer_id == ticket.assignee_id:
+            candidate.reasons.append(Reason("did_the_work"))
+            return [candidate]
+    return []
 
 
 async def _pending_offer(uow: UnitOfWork, ticket: Ticket, engineer_id: str) -> Offer:

@@ -328,7 +328,10 @@ async def test_not_fixed_reopens_and_the_engineer_hears_it(
     assert "Заявка HD-1001 снова открыта." in got
     staff = joined(chat.new_texts(petrov))
     assert "Клиент снова открыл HD-1001: Опять капает" in staff
-    assert "Новая заявка HD-1001" in staff  # offered to him again first: he knows the job
+    # Offered to him again first (he knows the job), saying it is a reopen and why, not "New job".
+    assert "Снова открыта заявка HD-1001" in staff and "вы её выполняли\nПричина: Опять капает" in staff
+    assert "Новая заявка" not in staff
+    assert "выполнял(а) эту заявку до повторного открытия" in staff
     ticket = next(iter(uows.state.tickets.values()))
     assert ticket.status is TicketStatus.OFFERED and ticket.reopen_count == 1
 

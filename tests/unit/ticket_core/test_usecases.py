@@ -13,6 +13,7 @@ from ticket_core import usecases as uc
 from ticket_core.enums import OfferStatus, Priority, TicketStatus, Visibility
 from ticket_core.errors import AlreadyTaken, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from ticket_core.model import Actor
+from ticket_core.routing import Strategy
 
 SYSTEM = Actor.system()
 
@@ -251,6 +252,34 @@ async def test_reopen_window_and_counter(uows: MemoryUnitOfWorkFactory) -> None:
     assert ticket.status is TicketStatus.REOPENED and ticket.reopen_count == 1
     cand, _ = await _offer(uows, tid, NOW + timedelta(days=1))
     assert cand is not None
+
+
+async def test_a_reopened_ticket_goes_back_to_the_engineer_who_did_the_work(uows: MemoryUnitOfWorkFactory) -> None:
+    # A working day's stumble: the reopen went to a new engineer (the nearest one) and said "New ticket".
+    tid = await _open(uows)
+    await _offer(uows, tid)
+    async with uows() as uow:
+        await uc.decline_offer(uow, engineer("e-near"), tid, NOW, "busy today")
+        await uow.commit()
+    cand, _ = await _offer(uows, tid)
+    assert cand is not None and cand.engineer_id == "e-far"
+    far = engineer("e-far")
+    async with uows() as uow:
+        await uc.accept_offer(uow, far, tid, NOW)
+        await uc.resolve_ticket(uow, far, tid, NOW + timedelta(hours=1), "replaced the roller")
+        await uc.reopen_ticket(uow, CLIENT, tid, NOW + timedelta(days=1), "jams again")
+        await uow.commit()
+    later = NOW + timedelta(days=1, minutes=1)
+    cand, events = await _offer(uows, tid, later, strategy=Strategy.BROADCAST)
+    assert cand is not None and cand.engineer_id == "e-far"  # not the nearer e-near, and only them
+    offered = [e for e in events if e.name == "ticket_offered"]
+    assert len(offered) == 1 and "did the work before the reopen" in offered[0].reasons
+    # If they cannot take it, routing goes on as usual.
+    async with uows() as uow:
+        await uc.decline_offer(uow, far, tid, later, "on leave")
+        await uow.commit()
+    cand, _ = await _offer(uows, tid, later)
+    assert cand is not None and cand.engineer_id == "e-near"
 
 
 async def test_naive_timestamps_are_refused(uows: MemoryUnitOfWorkFactory) -> None:
