@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -148,9 +149,7 @@ class ClientFlow:
                     else article.body
                 )
                 turn.say("kb_answer", title=article.title, body=body)
-                turn.say(
-                    "kb_helped_q", [[(turn.tr("btn_helped"), "kb:y:0"), (turn.tr("btn_not_helped"), "kb:n")]]
-                )
+                _ask_helped(turn, _new_kb_list(turn))
                 turn.state.update(
                     stage="kb", query=text, choices=[article.id], meaning=meaning.entities, auto=True
                 )
@@ -159,8 +158,9 @@ class ClientFlow:
         await turn.uow.interactions.add("kb_no_answer", turn.now, data={"hits": len(hits)}, **common)
         if hits:
             choices = [h.article_id for h in hits[:KB_CHOICES]]
-            rows = [[(short(h.title, 60), f"kb:s:{i}")] for i, h in enumerate(hits[:KB_CHOICES])]
-            turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), "kb:n")]])
+            tag = _new_kb_list(turn)
+            rows = [[(short(h.title, 60), f"kb:s:{tag}:{i}")] for i, h in enumerate(hits[:KB_CHOICES])]
+            turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), f"kb:n:{tag}")]])
             turn.state.update(stage="kb", query=text, choices=choices, meaning=meaning.entities, auto=False)
             return
         turn.say("kb_not_found")
@@ -200,10 +200,15 @@ class ClientFlow:
             "channel": str(turn.inbound.channel),
             "query": query,
         }
+        if len(parts) < 3 or parts[2] != turn.state.get("kb_list"):
+            # A button of an earlier answer or list (a reload or a scroll up brings them back): acting on the
+            # latest list instead would open, or credit, another article.
+            turn.say("kb_stale")
+            return
         if parts[1] == "y" and choices:
             await turn.uow.interactions.add("kb_helped", turn.now, article_id=choices[0], **common)
             await self._learn(turn, person, choices[0], query, helped=True)
-            for key in ("stage", "query", "choices", "meaning", "auto"):
+            for key in ("stage", "query", "choices", "meaning", "auto", "kb_list"):
                 turn.state.pop(key, None)
             turn.say("kb_glad")
         elif parts[1] == "n":
@@ -215,16 +220,14 @@ class ClientFlow:
             meaning = Understanding(entities=dict(turn.state.get("meaning") or {}))
             intake.start(turn, question=query, understanding=meaning)
             await intake.ask_next(turn, person)
-        elif parts[1] == "s" and len(parts) > 2 and parts[2].isdigit() and int(parts[2]) < len(choices):
-            chosen = choices[int(parts[2])]
+        elif parts[1] == "s" and len(parts) > 3 and parts[3].isdigit() and int(parts[3]) < len(choices):
+            chosen = choices[int(parts[3])]
             article = await self.kb.get(chosen, Reader.client(person.contact.client_id)) if self.kb else None
             if article is None:
                 turn.say("bad_button")
                 return
             turn.say("kb_answer", title=article.title, body=short(article.body, KB_ANSWER_CHARS))
-            turn.say(
-                "kb_helped_q", [[(turn.tr("btn_helped"), "kb:y:0"), (turn.tr("btn_not_helped"), "kb:n")]]
-            )
+            _ask_helped(turn, _new_kb_list(turn))
             turn.state["choices"] = [chosen]
             await turn.uow.interactions.add("kb_answer", turn.now, article_id=chosen, **common)
         else:
@@ -473,3 +476,17 @@ class ClientFlow:
             return
         await uc.cancel_ticket(turn.uow, person.actor, ticket.id, turn.now)
         turn.say("cancelled_ok", ref=ticket.ref)
+
+
+def _new_kb_list(turn: Turn) -> str:
+    """Tag the KB answer or list being shown: its buttons carry the tag, and only the latest tag is acted on."""
+    tag = secrets.token_hex(3)
+    turn.state["kb_list"] = tag
+    return tag
+
+
+def _ask_helped(turn: Turn, tag: str) -> None:
+    turn.say(
+        "kb_helped_q",
+        [[(turn.tr("btn_helped"), f"kb:y:{tag}"), (turn.tr("btn_not_helped"), f"kb:n:{tag}")]],
+    )

@@ -56,6 +56,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Here is what I found:\n\n{title}\n\n{body}",
     ),
     "kb_helped_q": ("Это помогло?", "Did this help?"),
+    "kb_stale": (
+        "Эти кнопки относятся к прошлому ответу. Напишите вопрос ещё раз — я поищу снова.",
+        "Those buttons belong to an earlier answer. Ask your question again and I will look once more.",
+    ),
     "btn_helped": ("Помогло", "Helped"),
     "btn_not_helped": ("Не помогло", "Did not help"),
     "kb_glad": ("Рад, что помогло! Если что-то ещё — пишите.", "Glad it helped! Write any time."),
