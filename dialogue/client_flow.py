@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from dialogue import client_intake as intake
@@ -29,6 +29,20 @@ KB_ANSWER_CHARS = 1500
 KB_CHOICES = 3
 SMALL_TALK = {"greet": "greet", "thank": "thanks_reply", "goodbye": "goodbye"}
 SMALL_TALK_MAX_WORDS = 4
+NEW_REQUEST_INTENTS = frozenset(
+    {
+        "ask_question",
+        "report_problem",
+        "check_status",
+        "cancel_ticket",
+        "talk_to_human",
+        "reopen_ticket",
+        "change_language",
+    }
+)
+"""Intents that start something new even while the bot waits for a rating comment."""
+RATING_COMMENT_WINDOW = timedelta(minutes=30)
+"""How long after a rating a plain text is taken as its comment."""
 
 
 class KnowledgeSource(Protocol):
@@ -93,7 +107,12 @@ class ClientFlow:
             meaning = (await self._understand(turn, person, text))[0] if describing else None
             await intake.on_text(turn, person, text, meaning)
         elif stage == "rating_comment":
-            await self._rating_comment(turn, person, text)
+            if await self._is_new_request(turn, person, text):
+                for key in ("stage", "ticket", "rated_at"):
+                    turn.state.pop(key, None)
+                await self._free_text(turn, person, text)
+            else:
+                await self._rating_comment(turn, person, text)
         elif stage == "reopen":
             await self._reopen(turn, person, text)
         else:
@@ -176,6 +195,11 @@ class ClientFlow:
             await self._kb_button(turn, person, action)
         elif head == "rt":
             await self._rate(turn, person, action)
+        elif head == "rc":
+            if turn.state.get("stage") == "rating_comment":
+                for key in ("stage", "ticket", "rated_at"):
+                    turn.state.pop(key, None)
+            turn.say("rating_comment_skipped")
         elif head == "ro":
             number = action.split(":")[1]
             turn.state.update(stage="reopen", ticket=int(number))
@@ -254,8 +278,20 @@ class ClientFlow:
         _, number, score = action.split(":")
         ticket = await uc.get_ticket_by_number(turn.uow, person.actor, int(number))
         await uc.rate_ticket(turn.uow, person.actor, ticket.id, turn.now, int(score))
-        turn.state.update(stage="rating_comment", ticket=ticket.number)
-        turn.say("rated_thanks", score=score)
+        turn.state.update(stage="rating_comment", ticket=ticket.number, rated_at=turn.now.isoformat())
+        turn.say("rated_thanks", [[(turn.tr("btn_no_comment"), f"rc:skip:{ticket.number}")]], score=score)
+
+    async def _is_new_request(self, turn: Turn, person: ClientPerson, text: str) -> bool:
+        """Whether a text sent while a rating comment is awaited starts something new instead.
+
+        A comment prompt must not swallow a question: a text that reads as a request (a question, a
+        problem, a status check...) or that comes long after the rating is handled as any other message.
+        """
+        rated_at = turn.state.get("rated_at")
+        if rated_at is None or turn.now - datetime.fromisoformat(rated_at) > RATING_COMMENT_WINDOW:
+            return True
+        meaning, _ = await self._understand(turn, person, text)
+        return meaning.intent in NEW_REQUEST_INTENTS or text.rstrip().endswith("?")
 
     async def _rating_comment(self, turn: Turn, person: ClientPerson, text: str) -> None:
         number = int(turn.state.pop("ticket"))

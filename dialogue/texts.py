@@ -184,6 +184,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Спасибо за оценку {score}! Можете добавить комментарий одним сообщением.",
         "Thank you for rating {score}! You may add a comment in one message.",
     ),
+    "btn_no_comment": ("Без комментария", "No comment"),
+    "rating_comment_skipped": (
+        "Хорошо. Если что-то понадобится — пишите.",
+        "All right. Write any time you need help.",
+    ),
     "rating_comment_saved": ("Спасибо, комментарий сохранён.", "Thank you, your comment is saved."),
     "reopen_q": (
         "Опишите, что не так, и я передам заявку {ref} инженеру снова.",

@@ -1,0 +1,83 @@
+"""A rating's comment prompt never swallows a new question (a working day's stumble: "forgot my email
+password..." right after a rating was saved as the rating's comment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dialogue.engine import DialogueEngine
+from dialogue.payloads import PayloadSigner
+from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
+from tests.support.transcript import ChatDriver, Person
+from tests.unit.dialogue.conftest import Clock, FakeKnowledgeBase
+from tests.unit.dialogue.test_transcripts import finish_job, joined, open_ticket_as
+
+SAVED = "Спасибо, комментарий сохранён."
+QUESTION = "Забыл пароль от почты, как его восстановить"
+
+
+class KeywordParser:
+    """An NLU stand-in: a question about a password is `ask_question`, anything else is not understood."""
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        if "пароль" in text.lower():
+            return {"intent": {"name": "ask_question", "confidence": 0.93}, "entities": []}
+        return {"intent": {"name": "nlu_fallback", "confidence": 0.2}, "entities": []}
+
+
+@pytest.fixture
+def nlu_chat(uows: MemoryUnitOfWorkFactory, kb: FakeKnowledgeBase, clock: Clock) -> ChatDriver:
+    engine = DialogueEngine(uows, PayloadSigner("test-secret"), kb=kb, nlu=KeywordParser(), clock=clock)  # type: ignore[arg-type]
+    return ChatDriver(engine.handle)
+
+
+async def _rated(chat: ChatDriver, ivan: Person, petrov: Person) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await finish_job(chat, petrov, "Заменил прокладку")
+    chat.new_texts(ivan)
+    got = await chat.press(ivan, "5")
+    assert "Спасибо за оценку 5" in joined(got)
+    assert chat.find_button(ivan, "Без комментария")
+
+
+def _ticket(uows: MemoryUnitOfWorkFactory) -> Any:
+    return next(iter(uows.state.tickets.values()))
+
+
+async def test_a_question_after_a_rating_is_answered_not_saved_as_its_comment(
+    nlu_chat: ChatDriver, ivan: Person, petrov: Person, uows: MemoryUnitOfWorkFactory
+) -> None:
+    await _rated(nlu_chat, ivan, petrov)
+    got = await nlu_chat.say(ivan, QUESTION)
+    assert SAVED not in got
+    assert _ticket(uows).rating_comment is None
+
+
+async def test_a_plain_comment_right_after_the_rating_is_kept(
+    nlu_chat: ChatDriver, ivan: Person, petrov: Person, uows: MemoryUnitOfWorkFactory
+) -> None:
+    await _rated(nlu_chat, ivan, petrov)
+    assert await nlu_chat.say(ivan, "Всё отлично, спасибо") == [SAVED]
+    assert _ticket(uows).rating_comment == "Всё отлично, спасибо"
+
+
+async def test_no_comment_and_a_late_text_are_not_comments(
+    nlu_chat: ChatDriver, ivan: Person, petrov: Person, uows: MemoryUnitOfWorkFactory, clock: Clock
+) -> None:
+    await _rated(nlu_chat, ivan, petrov)
+    assert await nlu_chat.press(ivan, "Без комментария") == ["Хорошо. Если что-то понадобится — пишите."]
+    got = await nlu_chat.say(ivan, "Кондиционер плохо холодит в зале")
+    assert SAVED not in got and "фильтры" in joined(got)
+    assert _ticket(uows).rating_comment is None
+
+
+async def test_a_text_long_after_the_rating_is_a_new_message(
+    nlu_chat: ChatDriver, ivan: Person, petrov: Person, uows: MemoryUnitOfWorkFactory, clock: Clock
+) -> None:
+    await _rated(nlu_chat, ivan, petrov)
+    clock.advance(hours=2)
+    got = await nlu_chat.say(ivan, "Кондиционер плохо холодит в зале")
+    assert SAVED not in got and "фильтры" in joined(got)
+    assert _ticket(uows).rating_comment is None
