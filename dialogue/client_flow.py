@@ -19,7 +19,7 @@ from kb_search import learning
 from kb_search.model import KbError, Reader
 from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, TicketStatus, Visibility
-from ticket_core.model import Attachment, format_ref
+from ticket_core.model import Attachment, Ticket, format_ref
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,9 @@ NEW_REQUEST_INTENTS = frozenset(
     }
 )
 """Intents that start something new even while the bot waits for a rating comment."""
+ENGINEER_TALK_WINDOW = timedelta(hours=4)
+"""How long after an engineer wrote to a client on a job in work the client's typed messages go to them."""
+IN_WORK = (TicketStatus.ACCEPTED, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
 RATING_COMMENT_WINDOW = timedelta(minutes=30)
 """How long after a rating a plain text is taken as its comment."""
 
@@ -146,7 +149,41 @@ class ClientFlow:
         if intent == "talk_to_human":
             await self._start_relay(turn, person, meaning.entities.get("ticket_number"))
             return
+        if not turn.state.pop("new_question", False):
+            in_talk = await self._engineer_is_talking(turn, person)
+            if in_talk is not None:
+                await self._pass_to_engineer(turn, person, in_talk, text)
+                return
         await self._answer_from_kb(turn, person, text, meaning, ready.kb_result if ready else None)
+
+    async def _engineer_is_talking(self, turn: Turn, person: ClientPerson) -> Ticket | None:
+        """This client's job in work whose engineer wrote to them last, in the last hours: a typed message
+        is then their answer, not a new question for the KB."""
+        client_id = person.contact.client_id
+        if not client_id:
+            return None
+        since = turn.now - ENGINEER_TALK_WINDOW
+        if turn.state.get("bot_since"):
+            since = max(since, datetime.fromisoformat(turn.state["bot_since"]))
+        for ticket in await turn.uow.tickets.list_for_client(client_id, IN_WORK, limit=5):
+            if ticket.contact_id != person.contact.id or not ticket.assignee_id:
+                continue
+            said = await turn.uow.comments.list_for_ticket(ticket.id, include_internal=False)
+            last = said[-1] if said else None
+            if last is not None and last.author.id == ticket.assignee_id and last.created_at > since:
+                return ticket
+        return None
+
+    async def _pass_to_engineer(self, turn: Turn, person: ClientPerson, ticket: Ticket, text: str) -> None:
+        await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
+        member = await turn.uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
+        turn.state["last_passed"] = text[:MAX_TEXT]
+        turn.say(
+            "passed_to_engineer",
+            [[(turn.tr("btn_new_question"), "nq")]],
+            ref=ticket.ref,
+            name=member.name if member else "",
+        )
 
     async def _answer_from_kb(
         self, turn: Turn, person: ClientPerson, text: str, meaning: Understanding, result: Any = None
@@ -195,6 +232,15 @@ class ClientFlow:
             await self._kb_button(turn, person, action)
         elif head == "rt":
             await self._rate(turn, person, action)
+        elif head == "nq":
+            # "That was a new question": what was just passed to the engineer goes to the KB instead.
+            text = turn.state.pop("last_passed", None)
+            if not text:
+                turn.say("bad_button")
+                return
+            turn.state["new_question"] = True
+            await self._free_text(turn, person, text)
+            turn.state.pop("new_question", None)
         elif head == "rc":
             if turn.state.get("stage") == "rating_comment":
                 for key in ("stage", "ticket", "rated_at"):
@@ -403,6 +449,8 @@ class ClientFlow:
         elif command == "/bot":
             if turn.state.pop("stage", None) == "relay":
                 turn.state.pop("ticket", None)
+            # What the engineer wrote before this no longer makes the client's messages answers to them.
+            turn.state["bot_since"] = turn.now.isoformat()
             turn.say("relay_off")
         elif command == "/comment":
             number, _, body = arg.partition(" ")

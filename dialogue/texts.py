@@ -150,6 +150,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Открытых заявок нет. Опишите проблему — оформлю заявку, и с вами свяжется специалист.",
         "You have no open requests. Describe the problem: I will open one and a person will contact you.",
     ),
+    "passed_to_engineer": (
+        "Передал инженеру {name} по заявке {ref}.",
+        "Sent to engineer {name} on {ref}.",
+    ),
+    "btn_new_question": ("Это новый вопрос", "This is a new question"),
     "relay_off": ("Хорошо, снова отвечает бот.", "OK, the bot is answering again."),
     "relay_closed": ("Заявка {ref} уже закрыта; отвечает бот.", "{ref} is closed now; the bot is answering."),
     "btn_write": ("Написать по заявке", "Write about it"),
