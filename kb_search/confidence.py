@@ -3,8 +3,8 @@
 The features come from what a search already has (the fused candidates, the query's terms, the top
 article's title), so computing them costs microseconds. A logistic model fitted on public data of several
 shapes (`benchmarks/kb_confidence.py` refits it) turns them into a probability. Scores sit at different
-levels on different knowledge bases, so each feature is also given relative to the KB's own reference:
-the features of pseudo-queries made from the KB's articles (`kb_search.selfcal`). The coefficients live
+levels on different knowledge bases, so the level-dependent features are read relative to the KB's own reference:
+the features of pseudo-queries made from the KB's articles (`kb_search.pseudo`). The coefficients live
 in `confidence.json` beside this module, one model per embedder.
 """
 
@@ -38,7 +38,9 @@ FEATURES: tuple[str, ...] = (
 """The feature vector, in order. Without an embedder the semantic ones are 0 (and `leads_semantic` is 1)."""
 
 RELATIVE: tuple[str, ...] = ("score", "margin", "lexical", "semantic", "score_z")
-"""Features also given relative to the KB's reference (their mean over the KB's pseudo-queries)."""
+"""Features the model reads relative to the KB's reference (minus their mean over the KB's pseudo-queries):
+their level depends on the KB (how long its articles are, how alike), so only the distance from where
+that KB's own questions land carries from one KB to another (measured: `benchmarks/kb_confidence.py`)."""
 
 _Z_WINDOW = 10
 
@@ -101,10 +103,11 @@ class Reference:
 
 
 def design(rows: np.ndarray, reference: Reference) -> np.ndarray:
-    """The model's inputs: the raw features, then the `RELATIVE` ones minus the KB's reference."""
-    rows = np.atleast_2d(rows)
+    """The model's inputs: the features, with the `RELATIVE` ones minus the KB's reference."""
+    out = np.array(np.atleast_2d(rows), dtype=np.float64)
     idx = [FEATURES.index(f) for f in RELATIVE]
-    return np.hstack([rows, rows[:, idx] - np.asarray(reference.means)[None, :]])
+    out[:, idx] -= np.asarray(reference.means)[None, :]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +149,7 @@ class ConfidenceModel:
         ref = data["default_reference"]
         if not isinstance(ref, dict):
             raise ValueError("default_reference must be an object")
-        n_inputs = len(FEATURES) + len(RELATIVE)
+        n_inputs = len(FEATURES)
         values = {k: data[k] for k in ("mean", "scale", "coef")}
         for key, value in values.items():
             if not isinstance(value, list) or len(value) != n_inputs:
