@@ -10,7 +10,6 @@ at several times its speed on a CPU with AVX-512. Texts are tokenized by the C e
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,6 +57,10 @@ class TorchE5:
             # Q, K and V read the same input: one matmul instead of three.
             layer["qkv.w"] = torch.cat([layer["q.w"], layer["k.w"], layer["v.w"]]).contiguous()
             layer["qkv.b"] = torch.cat([layer["q.b"], layer["k.b"], layer["v.b"]]).contiguous()
+        self._linears = [
+            {name: _Linear(layer[f"{name}.w"], layer[f"{name}.b"]) for name in ("qkv", "ao", "fi", "fo")}
+            for layer in self._layers
+        ]
 
     def token_count(self, text: str, is_query: bool = False) -> int:
         """Tokens the model reads for `text`, <s> and </s> included."""
@@ -107,24 +110,53 @@ class TorchE5:
         x = words + self._pos[:length] + self._type
         x = functional.layer_norm(x, (self.dim,), *self._eln, eps=self.eps)
         keep = torch.from_numpy(mask)
-        attn_mask = keep[:, None, None, :]
+        # An additive mask made once (a boolean one is converted again in every layer); none without padding.
+        attn_mask = None
+        if not mask.all():
+            attn_mask = torch.zeros(n, 1, 1, length, dtype=x.dtype).masked_fill(~keep[:, None, None, :], -1e4)
         head_dim = self.dim // self.heads
-        for layer in self._layers:
-            qkv = functional.linear(x, layer["qkv.w"], layer["qkv.b"])
+        for layer, linear in zip(self._layers, self._linears, strict=True):
+            qkv = linear["qkv"](x)
             q, k, v = (
                 part.view(n, length, self.heads, head_dim).transpose(1, 2)
                 for part in qkv.split(self.dim, dim=-1)
             )
             ctx = functional.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
             ctx = ctx.transpose(1, 2).reshape(n, length, self.dim)
-            attn = functional.linear(ctx, layer["ao.w"], layer["ao.b"])
+            attn = linear["ao"](ctx)
             x = functional.layer_norm(x + attn, (self.dim,), layer["aln.w"], layer["aln.b"], eps=self.eps)
-            mid = functional.gelu(functional.linear(x, layer["fi.w"], layer["fi.b"]))
-            ffn = functional.linear(mid, layer["fo.w"], layer["fo.b"])
+            ffn = linear["fo"](linear["fi"](x, gelu=True))
             x = functional.layer_norm(x + ffn, (self.dim,), layer["oln.w"], layer["oln.b"], eps=self.eps)
         weights = keep.to(x.dtype)[:, :, None]
         pooled = (x * weights).sum(dim=1) / weights.sum(dim=1)
         return np.asarray(pooled.float().numpy(), dtype=np.float64)
+
+
+class _Linear:
+    """y = x W^T + b with W packed once for oneDNN (bf16) or MKL (fp32) when this torch build can.
+
+    Unpacked, every call repacks the weight: for a short query that costs more than the product itself.
+    """
+
+    def __init__(self, weight: Any, bias: Any) -> None:
+        import torch
+
+        self.torch: Any = torch
+        self.weight, self.bias = weight, bias
+        self.packed: Any = None
+        try:
+            if weight.dtype == torch.bfloat16 and torch.backends.mkldnn.is_available():
+                self.packed = torch.ops.mkldnn._reorder_linear_weight(weight, None)
+        except (AttributeError, RuntimeError):
+            self.packed = None
+
+    def __call__(self, x: Any, gelu: bool = False) -> Any:
+        if self.packed is not None:
+            return self.torch.ops.mkldnn._linear_pointwise(
+                x, self.packed, self.bias, "gelu" if gelu else "none", [], "none" if gelu else ""
+            )
+        y = self.torch.nn.functional.linear(x, self.weight, self.bias)
+        return self.torch.nn.functional.gelu(y) if gelu else y
 
 
 _LAYER_NAMES = (
@@ -152,10 +184,3 @@ def _batches(order: list[int], lengths: list[int]) -> list[list[int]]:
     if current:
         out.append(current)
     return out
-
-
-def flops_per_token(weights: E5Weights, length: int) -> float:
-    """Multiply-adds x 2 one token costs in the encoder at sequence `length` (for tokens/s comparisons)."""
-    h, f = weights.hidden, weights.ffn
-    per_layer = 2 * (4 * h * h + 2 * h * f) + 2 * 2 * length * h
-    return float(weights.layers * per_layer) + math.ulp(0)
