@@ -33,8 +33,13 @@ LEXICAL_DIM = 1024
 class PhrasingParams:
     """How a phrasing's similarity becomes a signal."""
 
-    floor: float = 0.82
-    """Cosine of two questions (embedded) at or below which a phrasing says nothing."""
+    floor: float = 0.88
+    """Cosine of two questions (embedded) at or below which a phrasing says nothing, until the KB has
+    enough phrasings to place its own (`self_floor`)."""
+    floor_range: tuple[float, float] = (0.82, 0.95)
+    """Where a KB's own floor may fall."""
+    floor_sample: int = 30
+    """Phrasings (of at least two articles) needed before the KB places its own floor."""
     lexical_floor: float = 0.3
     """The same for hashed stems (no embedder; measured on the demo set and Banking77)."""
     penalty: float = 0.5
@@ -56,6 +61,32 @@ def stem_vectors(texts: Sequence[str]) -> np.ndarray:
     return out / np.maximum(norms, 1e-9)
 
 
+def self_floor(matrix: np.ndarray, articles: np.ndarray, params: PhrasingParams) -> float:
+    """The floor this KB's phrasings call for, from their own labels (no query needed).
+
+    A question of another article typically comes as close as the median cosine of each phrasing to its
+    nearest phrasing of a *different* article: below that a match says nothing. When the phrasings of
+    one article are not even closer to each other than that (diverse wordings of broad articles), the
+    floor rises by the difference. Measured on a sample (at most 400 x 4000 rows), clipped to
+    `floor_range`.
+    """
+    n = len(articles)
+    if n < params.floor_sample or len(set(articles.tolist())) < 2:
+        return params.floor
+    rows = np.unique(np.linspace(0, n - 1, min(n, 400)).astype(np.int64))
+    pool = np.unique(np.linspace(0, n - 1, min(n, 4000)).astype(np.int64))
+    cos = matrix[rows] @ matrix[pool].T
+    cos[rows[:, None] == pool[None, :]] = -np.inf
+    same = articles[rows][:, None] == articles[pool][None, :]
+    cross_nn = np.where(same, -np.inf, cos).max(axis=1)
+    same_nn = np.where(same, cos, -np.inf).max(axis=1)
+    cross = float(np.median(cross_nn[np.isfinite(cross_nn)]))
+    own = same_nn[np.isfinite(same_nn)]
+    gap = max(0.0, cross - float(np.median(own))) if len(own) >= params.floor_sample // 3 else 0.0
+    low, high = params.floor_range
+    return min(max(cross + gap, low), high)
+
+
 def question_vectors(texts: Sequence[str], embedder: Embedder | None) -> np.ndarray:
     """Vectors of questions (phrasings or a query): the embedder's query side, or hashed stems."""
     if embedder is None:
@@ -72,6 +103,7 @@ class PhrasingIndex:
         self._rows: dict[int, tuple[Phrasing, np.ndarray]] = {}
         self._lock = threading.Lock()
         self._compiled: _Compiled | None = None
+        self._last: _Compiled | None = None  # the arrays before the latest change, while they rebuild
         self._confirming: frozenset[str] = frozenset()
         self.generation = 0
 
@@ -110,10 +142,19 @@ class PhrasingIndex:
         client = reader.client_id if reader.kind is ReaderKind.CLIENT else None
         return client if client is not None and client in self._confirming else None
 
+    def compile(self) -> float:
+        """Build the arrays (and place the floor) now; call it in a worker thread after changes.
+
+        Returns the floor in use.
+        """
+        index = self._compile()
+        return index.floor
+
     def _compile(self) -> _Compiled:
         with self._lock:
             if self._compiled is None:
-                self._compiled = _Compiled.build(list(self._rows.values()))
+                self._compiled = _Compiled.build(list(self._rows.values()), self.params, self.lexical)
+                self._last = self._compiled
             return self._compiled
 
     def match(
@@ -122,7 +163,11 @@ class PhrasingIndex:
         """Per article, `(signal, cosine)` of its most similar phrasing the reader may use."""
         if not self._rows:
             return {}
-        index = self._compile()
+        index = self._compiled
+        if index is None:
+            # A search does not wait for a rebuild in a worker thread: it uses the arrays from before.
+            busy = self._last is not None and self._lock.locked()
+            index = self._last if busy and self._last is not None else self._compile()
         usable = index.usable(audiences, self.scope(reader))
         if not usable.any():
             return {}
@@ -131,7 +176,7 @@ class PhrasingIndex:
         n = min(self.params.candidates, len(cos))
         top = np.argpartition(-cos, n - 1)[:n] if n < len(cos) else np.arange(len(cos))
         top = top[np.argsort(-cos[top], kind="stable")]
-        floor = self.params.lexical_floor if self.lexical else self.params.floor
+        floor = index.floor
         span = max(1.0 - floor, 1e-6)
         temp = self.params.temperature
         best: dict[str, tuple[float, float]] = {}  # article -> (cosine, weight) of its closest phrasing
@@ -167,9 +212,12 @@ class _Compiled:
     codes: dict[str, int]
     open: np.ndarray
     by_client: dict[str, np.ndarray]
+    floor: float
 
     @classmethod
-    def build(cls, rows: list[tuple[Phrasing, np.ndarray]]) -> _Compiled:
+    def build(
+        cls, rows: list[tuple[Phrasing, np.ndarray]], params: PhrasingParams, lexical: bool
+    ) -> _Compiled:
         codes: dict[str, int] = {}
         by_client: dict[str, list[int]] = {}
         for i, (p, _) in enumerate(rows):
@@ -178,14 +226,17 @@ class _Compiled:
                 for client in p.client_ids:
                     by_client.setdefault(client, []).append(i)
         dim = rows[0][1].shape[0] if rows else 1
+        matrix = np.vstack([v for _, v in rows]) if rows else np.zeros((0, dim), np.float32)
+        articles = [p.article_id for p, _ in rows]
         return cls(
-            matrix=np.vstack([v for _, v in rows]) if rows else np.zeros((0, dim), np.float32),
-            articles=[p.article_id for p, _ in rows],
+            matrix=matrix,
+            articles=articles,
             weights=np.array([p.weight for p, _ in rows], dtype=np.float32),
             audience_codes=np.array([codes[p.audience] for p, _ in rows], dtype=np.int32),
             codes=codes,
             open=np.array([p.open for p, _ in rows], dtype=bool),
             by_client={c: np.array(ix, dtype=np.int64) for c, ix in by_client.items()},
+            floor=params.lexical_floor if lexical else self_floor(matrix, np.array(articles), params),
         )
 
     def usable(self, audiences: frozenset[str] | None, client: str | None) -> np.ndarray:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kb_search import learning
@@ -168,3 +170,39 @@ async def test_history_lines_naming_unknown_articles_are_reported_and_skipped(tm
     path.write_text('{"query": 5}\n', encoding="utf-8")
     with pytest.raises(KbError, match="line 1"):
         await read_history(path, kb)
+
+
+async def test_a_phrasing_confirmed_in_another_process_is_used_within_a_second() -> None:
+    source = MemorySource()
+    for article in (BOILER, RADIATOR):
+        await source.articles.upsert(article, "admin")
+    kb = KnowledgeBase(embedder=HashEmbedder())
+    await kb.load(source, refresh_every=0.2)
+    try:
+        async with source() as uow:
+            await learning.engineer_linked(uow.phrasings, RADIATOR, QUESTION, None, "e-1", AT)
+        for _ in range(20):
+            if len(kb.phrasings):
+                break
+            await asyncio.sleep(0.05)
+        hit = (await kb.search(QUESTION, Reader.public())).best
+        assert hit is not None and hit.article_id == "radiator" and hit.score == 1.0
+    finally:
+        await kb.close()
+
+
+def test_the_floor_is_placed_from_the_kbs_own_phrasings() -> None:
+    from kb_search.phrasing_index import PhrasingParams, self_floor
+
+    rng = np.random.default_rng(1)
+    params = PhrasingParams()
+    centres = rng.normal(size=(6, 32))
+    rows = np.vstack([c + rng.normal(scale=s, size=(8, 32)) for c in centres for s in (0.3,)])
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    articles = np.repeat([f"a{i}" for i in range(6)], 8)
+    assert self_floor(rows[:10], articles[:10], params) == params.floor  # too few to judge
+    tight = self_floor(rows, articles, params)
+    # Mixed labels: wordings of one article are no closer to each other than to others' -> a higher floor.
+    shuffled = self_floor(rows, rng.permutation(articles), params)
+    low, high = params.floor_range
+    assert low <= tight < shuffled <= high
