@@ -300,14 +300,20 @@ class KnowledgeBase:
         embedder = await self.embedder()
         live = [p for p in batch if p.active and p.weight != 0]
         kept = {p.id for p in live}
+        gone = [p.id for p in batch if p.id not in kept]
         texts = [p.text for p in live]
         vectors = await asyncio.to_thread(question_vectors, texts, embedder) if live else None
         with self._changing():
             self.phrasings.lexical = embedder is None
-            self.phrasings.remove(p.id for p in batch if p.id not in kept)
-            if vectors is not None:
-                self.phrasings.put(live, vectors)
+            await asyncio.to_thread(self._swap_phrasings, gone, live, vectors)
         return len(batch)
+
+    def _swap_phrasings(self, gone: list[int], live: list[Phrasing], vectors: np.ndarray | None) -> None:
+        """Apply a batch to the phrasing index and rebuild its arrays (in a worker thread: it may take a while)."""
+        self.phrasings.remove(gone)
+        if vectors is not None:
+            self.phrasings.put(live, vectors)
+        self.phrasings.compile()
 
     async def forget(self, phrasing_ids: Iterable[int]) -> None:
         """Stop using phrasings (removed by an admin)."""
