@@ -16,6 +16,23 @@ from ticket_core.usecases import sla as sla_uc
 MAX_DESCRIPTION_IN_CARD = 600
 
 
+def article_text(body: str, limit: int) -> str:
+    """An article's body as a chat shows it, however it was reached (answered alone or picked from a list):
+    its lines and paragraph breaks kept (one empty line between paragraphs), cut to `limit` characters on a
+    word boundary with an ellipsis."""
+    lines = [" ".join(line.split()) for line in body.strip().splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    text = "\n".join(kept).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    boundary = max(cut.rfind(" "), cut.rfind("\n"))
+    return (cut[:boundary] if boundary > 0 else cut).rstrip() + "…"
+
+
 def short(text: str, limit: int, *, keep_lines: bool = False) -> str:
     """Cut a text to `limit` characters on a word boundary, with an ellipsis.
 

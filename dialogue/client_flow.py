@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from dialogue import client_intake as intake
-from dialogue.cards import short
+from dialogue.cards import article_text, short
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.messages import Channel, split_command
 from dialogue.prefetch import KB_RESULTS, Prefetched
@@ -199,11 +199,7 @@ class ClientFlow:
         if result is not None and result.confident and hits:
             article = await self.kb.get(hits[0].article_id, Reader.client(person.contact.client_id))  # type: ignore[union-attr]
             if article is not None:
-                body = (
-                    short(article.body, KB_ANSWER_CHARS)
-                    if len(article.body) > KB_ANSWER_CHARS
-                    else article.body
-                )
+                body = article_text(article.body, KB_ANSWER_CHARS)
                 turn.say("kb_answer", title=article.title, body=body)
                 _ask_helped(turn, _new_kb_list(turn))
                 turn.state.update(
@@ -296,7 +292,7 @@ class ClientFlow:
             if article is None:
                 turn.say("bad_button")
                 return
-            turn.say("kb_answer", title=article.title, body=short(article.body, KB_ANSWER_CHARS))
+            turn.say("kb_answer", title=article.title, body=article_text(article.body, KB_ANSWER_CHARS))
             _ask_helped(turn, _new_kb_list(turn))
             turn.state["choices"] = [chosen]
             await turn.uow.interactions.add("kb_answer", turn.now, article_id=chosen, **common)

@@ -83,3 +83,26 @@ async def test_an_old_helped_button_does_not_credit_the_latest_answer(
     # The buttons of the answer on screen still work.
     got = await kb_chat.press(ivan, "Помогло")
     assert got == ["Рад, что помогло! Если что-то ещё — пишите."]
+
+
+async def test_an_article_reads_the_same_answered_alone_or_picked(
+    kb_chat: ChatDriver, ivan: Person, uows: MemoryUnitOfWorkFactory, choosing_kb: KnowledgeBase
+) -> None:
+    # A working day's stumble: a picked article lost its line breaks while an auto-answer kept them.
+    from dataclasses import replace
+
+    from kb_search.model import Reader
+
+    articles = uows.extra["articles"]
+    jam = await articles.get("printer-jam")
+    steps = "Выключите принтер.\n\n1. Откройте крышку.\n2. Вытяните   лист.\n\n\nЗакройте крышку."
+    await articles.upsert(replace(jam, body=steps), "admin")
+    await choosing_kb.refresh()
+    await kb_chat.say(ivan, "принтер замял бумагу")
+    picked = await kb_chat.press(ivan, "Принтер замял бумагу")
+    choosing_kb.threshold = (
+        await choosing_kb.search("принтер замял бумагу", Reader.client("romashka"))
+    ).confidence
+    alone = await kb_chat.say(ivan, "принтер замял бумагу")
+    body = "Выключите принтер.\n\n1. Откройте крышку.\n2. Вытяните лист.\n\nЗакройте крышку."
+    assert picked[0] == alone[0] == f"Вот что нашлось в базе знаний:\n\nПринтер замял бумагу\n\n{body}"
