@@ -39,6 +39,10 @@ class Checklists:
         self.lists = dict(DEFAULT_CHECKLISTS if lists is None else lists)
         self.photo_required = PHOTO_REQUIRED if photo_required is None else photo_required
 
+    def pairs(self, category: str) -> tuple[Item, ...]:
+        """The checklist of a category in both languages, (Russian, English) per item."""
+        return tuple(self.lists.get(category, ()))
+
     def items(self, category: str, lang: str) -> list[str]:
         """The checklist of a category in a language (empty when it has none)."""
         return [ru if lang == "ru" else en for ru, en in self.lists.get(category, ())]

@@ -144,7 +144,7 @@ class Notifier:
             case ev.WorkResumed():
                 await self._to_client(uow, out, ticket, "n_resumed", ref=ticket.ref)
             case ev.TicketResolved():
-                await self._resolved(uow, out, ticket, event.note)
+                await self._resolved(uow, out, ticket, event)
             case ev.TicketCancelled():
                 await self._cancelled(uow, out, ticket, event)
             case ev.CommentAdded() if event.visibility == "public":
@@ -217,14 +217,21 @@ class Notifier:
             )
         await self._to_client(uow, out, ticket, "n_searching", ref=ticket.ref)
 
-    async def _resolved(self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, note: str) -> None:
+    async def _resolved(
+        self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.TicketResolved
+    ) -> None:
         lang = await self._client_lang(uow, ticket)
+        note = short(event.note, 1000, keep_lines=True)
+        if event.checklist:
+            # The checklist is data in both languages: the client reads it in theirs, not the engineer's.
+            items = "; ".join("✓ " + (ru if lang == "ru" else en) for ru, en in event.checklist)
+            note = f"{note}\n{t(lang, 'checklist_in_note', items=items)}"
         if ticket.contact_id:
             await out.to_person(
                 uow,
                 ticket.contact_id,
                 Bot.CLIENT,
-                t(lang, "n_resolved", ref=ticket.ref, note=short(note, 1000, keep_lines=True)),
+                t(lang, "n_resolved", ref=ticket.ref, note=note),
                 rating_buttons(ticket, lang),
                 prefer_channel=ticket.source_channel,
                 lang=lang,

@@ -340,11 +340,9 @@ class StaffFlow:
         if turn.state.get("awaiting") != "time" or not note or int(turn.state.get("ticket", 0)) != number:
             await self._done(turn, person, ticket)
             return
-        items = self.checklists.items(ticket.category, turn.lang)
-        if items and turn.state.get("checklist_done"):
-            note = f"{note}\n{turn.tr('checklist_in_note', items='; '.join('✓ ' + i for i in items))}"
+        ticked = self.checklists.pairs(ticket.category) if turn.state.get("checklist_done") else ()
         spent = int(minutes) if minutes.isdigit() else None
-        await uc.resolve_ticket(turn.uow, person.actor, ticket.id, turn.now, note, spent)
+        await uc.resolve_ticket(turn.uow, person.actor, ticket.id, turn.now, note, spent, ticked)
         _clear(turn)
         turn.say("resolved_ok", ref=ticket.ref)
         await kb_links.link_articles(turn, self.kb, ticket, person.member.id, note)

@@ -131,6 +131,8 @@ class TicketResolved(DomainEvent):
     name: ClassVar[str] = "ticket_resolved"
     note: str
     time_spent_min: int | None = None
+    checklist: tuple[tuple[str, str], ...] = ()
+    """The checklist items ticked before Done, each as (Russian, English): shown in the reader's language."""
 
 
 @dataclass(frozen=True, kw_only=True)

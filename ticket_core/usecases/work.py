@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from ticket_core.enums import OfferStatus, Role, TicketStatus
@@ -133,8 +134,10 @@ async def resolve_ticket(
     now: datetime,
     note: str,
     time_spent_min: int | None = None,
+    checklist: Sequence[tuple[str, str]] = (),
 ) -> Ticket:
-    """Mark the job done with a resolution note (and the time spent); the client is then asked to rate."""
+    """Mark the job done with a resolution note (and the time spent, and the checklist ticked, each item
+    as (Russian, English)); the client is then asked to rate."""
     text = clean_text(note, field="resolution note", max_len=MAX_NOTE, required=True)
     if time_spent_min is not None and not (0 <= time_spent_min <= MAX_TIME_SPENT_MIN):
         raise ValidationFailed("Time spent must be between 0 minutes and 7 days.")
@@ -145,7 +148,12 @@ async def resolve_ticket(
     await save(uow, ticket)
     uow.record(
         TicketResolved(
-            ticket_id=ticket.id, actor=actor, at=now, note=text or "", time_spent_min=time_spent_min
+            ticket_id=ticket.id,
+            actor=actor,
+            at=now,
+            note=text or "",
+            time_spent_min=time_spent_min,
+            checklist=tuple((str(ru), str(en)) for ru, en in checklist),
         )
     )
     return ticket

@@ -85,7 +85,9 @@ async def test_the_whole_loop_from_question_to_rating(
     ticket = next(iter(uows.state.tickets.values()))
     assert ticket.status is TicketStatus.CLOSED and ticket.rating == 5 and ticket.time_spent_min == 60
     assert ticket.rating_comment == "Всё отлично, спасибо" and ticket.site_id == "rom-nevsky"
-    assert "Чек-лист: ✓ Очистить фильтры; ✓ Проверить дренаж" in (ticket.resolution_note or "")
+    assert ticket.resolution_note == "Прочистил дренаж, заменил фильтр"
+    resolved_event = next(e for e in uows.state.events if e["name"] == "ticket_resolved")
+    assert resolved_event["data"]["checklist"][0] == ("Очистить фильтры", "Clean the filters")
     photo = [c for c in uows.state.comments if c.attachments]
     assert [a.file_id for a in photo[0].attachments] == ["after-1"] and photo[0].visibility == "internal"
     names = [e["name"] for e in uows.state.events]
@@ -548,3 +550,27 @@ async def test_the_description_fills_what_it_already_says(uows, kb, clock) -> No
     got = await chat.press(anna, "Warehouse 1")
     summary = joined(got)
     assert "Air conditioning" in summary and "Urgent, today" in summary
+
+
+async def test_an_english_client_reads_the_checklist_in_english(
+    chat: ChatDriver, anna: Person, uows: MemoryUnitOfWorkFactory
+) -> None:
+    # A working day's stumble: the "done" message gave an English client the Russian engineer's checklist.
+    await open_ticket_as(
+        chat, anna, "The air conditioner drips on the desks", "Air conditioning", "Head office"
+    )
+    offered = next(o for o in uows.state.offers.values())
+    engineer = Person(Bot.STAFF, offered.engineer_id, "Engineer", "ru")
+    member = uows.state.staff[offered.engineer_id]
+    assert member.lang == "ru"
+    await chat.press(engineer, "Принять")
+    await chat.press(engineer, "Выполнено")
+    for item in ("⬜ Очистить фильтры", "⬜ Проверить дренаж", "⬜ Замерить температуру"):
+        await chat.press(engineer, item)
+    await chat.press(engineer, "Всё сделано")
+    await chat.photo(engineer, "after-1")
+    await chat.say(engineer, "Прочистил дренаж")
+    await chat.press(engineer, "1 ч")
+    done = joined(chat.new_texts(anna))
+    assert "Checklist: ✓ Clean the filters; ✓ Check the drain; ✓ Measure the outlet temperature" in done
+    assert "Очистить" not in done
