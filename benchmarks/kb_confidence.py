@@ -324,8 +324,11 @@ def register(bench: click.Group) -> None:
     @click.option(
         "--fit", "store", is_flag=True, help="Fit on every set and store kb_search/confidence.json."
     )
+    @click.option("--chart", type=click.Path(path_type=Path), default=None, help="Write a reliability PNG.")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-    def kb_confidence(embedder: str, sets: str, cache: Path, store: bool, as_json: bool) -> None:
+    def kb_confidence(
+        embedder: str, sets: str, cache: Path, store: bool, chart: Path | None, as_json: bool
+    ) -> None:
         """Leave-one-dataset-out check of the KB answer confidence (and refit it with --fit)."""
         names = [s.strip() for s in sets.split(",") if s.strip()]
         unknown = [n for n in names if n not in BUILDERS]
@@ -342,6 +345,8 @@ def register(bench: click.Group) -> None:
             model = fit(runs, source="benchmarks/kb_confidence.py: " + ", ".join(names))
             cm.save(str(name), model)
             report["stored"] = {"threshold": model.threshold, "file": str(cm.MODEL_FILE)}
+        if chart is not None:
+            reliability_chart(report["held_out"], chart)
         if as_json:
             click.echo(json.dumps(report, ensure_ascii=False))
             return
@@ -369,6 +374,29 @@ def markdown(rows: Sequence[dict[str, Any]]) -> str:
         cells = {b["bin"]: f"{b['predicted']:.2f} / {b['observed']:.2f} ({b['n']})" for b in r["reliability"]}
         out.append(f"| {r['set']} | " + " | ".join(cells.get(label, "-") for label in labels) + " |")
     return "\n".join(out)
+
+
+def reliability_chart(rows: Sequence[dict[str, Any]], path: Path) -> None:
+    """Predicted vs observed precision per bin, one line per held-out set, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
+    for r in rows:
+        bins = r["reliability"]
+        ax.plot([b["predicted"] for b in bins], [b["observed"] for b in bins], marker="o", label=r["set"])
+    ax.set_xlabel("predicted P(top hit right)")
+    ax.set_ylabel("observed share right")
+    ax.set_title("KB confidence, each set held out")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def load_name(spec: str) -> str:

@@ -413,7 +413,11 @@ class KnowledgeBase:
         if embedder is not None:
             # One batch is far cheaper than one call per question; the query cache keeps the vectors.
             await asyncio.to_thread(embedder.embed_queries, [q.text for q in queries])
-        rows = [(await self.evidence(q.text, Reader.staff()))[1] for q in queries]
+        rows = []
+        for query in queries:
+            rows.append((await self.evidence(query.text, Reader.staff()))[1])
+            # A search whose vector is kept runs inline; let clients' questions in between these.
+            await asyncio.sleep(0)
         with self._changing():
             self.reference = confidence_model.Reference.of(np.vstack(rows))
             self._changes_since_reference = 0
