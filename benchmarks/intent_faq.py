@@ -7,6 +7,9 @@ else about it); per intent, `--per-intent` utterances are drawn (seeded), the fi
 with about ten rephrased questions per article, half of them given as history.
 
     python -m benchmarks.intent_faq banking77 /tmp/b77 [--per-intent 10] [--seed 1]
+
+`demo` splits the demo KB's own labelled questions instead: every other answerable question of
+`helpdesk/demo/kb_queries.jsonl` is history, the rest and the unanswerable ones are queries.
 """
 
 from __future__ import annotations
@@ -42,8 +45,43 @@ def read_intents(name: str, root: Path = DATA) -> dict[str, list[str]]:
     return out
 
 
+DEMO = Path(__file__).resolve().parent.parent / "helpdesk" / "demo"
+
+
+def _write(out: Path, files: dict[str, list[dict[str, object]]]) -> dict[str, int]:
+    out.mkdir(parents=True, exist_ok=True)
+    for file, rows in files.items():
+        with (out / file).open("w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return {
+        "articles": len(files["kb.jsonl"]),
+        "queries": len(files["queries.jsonl"]),
+        "history": len(files["history.jsonl"]),
+    }
+
+
+def make_demo(out: Path) -> dict[str, int]:
+    """The demo KB with every other answerable demo question as history."""
+    kb = [
+        json.loads(line)
+        for line in (DEMO / "kb.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    lines = (DEMO / "kb_queries.jsonl").read_text(encoding="utf-8").splitlines()
+    labelled = [json.loads(line) for line in lines if line.strip()]
+    answerable = [q for q in labelled if q["relevant"]]
+    unanswerable = [q for q in labelled if not q["relevant"]]
+    return _write(
+        out,
+        {"kb.jsonl": kb, "queries.jsonl": answerable[1::2] + unanswerable, "history.jsonl": answerable[0::2]},
+    )
+
+
 def make(name: str, out: Path, per_intent: int, seed: int) -> dict[str, int]:
     """Write kb.jsonl, queries.jsonl and history.jsonl under `out`; return their sizes."""
+    if name == "demo":
+        return make_demo(out)
     rng = random.Random(seed)
     intents = read_intents(name)
     out.mkdir(parents=True, exist_ok=True)
@@ -60,11 +98,7 @@ def make(name: str, out: Path, per_intent: int, seed: int) -> dict[str, int]:
         half = len(drawn) // 2
         history += [{"query": t, "relevant": [article_id]} for t in drawn[:half]]
         queries += [{"query": t, "relevant": [article_id]} for t in drawn[half:]]
-    for file, rows in (("kb.jsonl", kb), ("queries.jsonl", queries), ("history.jsonl", history)):
-        with (out / file).open("w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return {"articles": len(kb), "queries": len(queries), "history": len(history)}
+    return _write(out, {"kb.jsonl": kb, "queries.jsonl": queries, "history.jsonl": history})
 
 
 def main() -> None:
@@ -72,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("dataset", choices=["banking77", "clinc150", "hwu64"])
+    parser.add_argument("dataset", choices=["banking77", "clinc150", "hwu64", "demo"])
     parser.add_argument("out", type=Path)
     parser.add_argument("--per-intent", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
