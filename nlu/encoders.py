@@ -207,6 +207,20 @@ def _openmp_thread_setter(libs: Path) -> Callable[[int], None] | None:
 
 _cache: dict[str, Encoder] = {}
 _lock = threading.Lock()
+_provided: dict[str, Callable[[], Encoder]] = {}
+
+
+def provide(name: str, factory: Callable[[], Encoder]) -> None:
+    """Let the composition root supply the encoder called `name` (made by `factory` on first use).
+
+    The app gives the NLU the KB's e5 this way: one faster engine and one query-vector cache for both, so
+    a message that the NLU's second stage and the KB search both embed is embedded once.
+    """
+    if name not in ENCODER_NAMES:
+        raise ValueError(f"unknown encoder {name!r}; choose from {', '.join(ENCODER_NAMES)}")
+    with _lock:
+        _provided[name] = factory
+        _cache.pop(name, None)
 
 
 def get_encoder(name: str) -> Encoder:
@@ -226,5 +240,5 @@ def get_encoder(name: str) -> Encoder:
                 "mpnet": MpnetEncoder,
                 "e5": E5Encoder,
             }
-            _cache[name] = factories[name]()
+            _cache[name] = (_provided.get(name) or factories[name])()
         return _cache[name]

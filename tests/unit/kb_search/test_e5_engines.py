@@ -98,3 +98,31 @@ def test_queries_waiting_together_are_embedded_as_one_batch() -> None:
     assert calls == [(8, False), (3, True), (8, False)]
     assert [float(results[t][0, 0]) for t in ("x", "yy", "zzz")] == [1.0, 2.0, 3.0]
     assert results["p"][:, 0].tolist() == [1.0] * 8 + [3.0] * 8
+
+
+def test_the_same_query_asked_twice_at_once_is_embedded_once() -> None:
+    seen: list[list[str]] = []
+    release = threading.Event()
+
+    def run(texts: list[str], is_query: bool) -> np.ndarray:
+        seen.append(list(texts))
+        if not is_query:
+            release.wait(5)
+        return np.array([[float(len(t))] for t in texts], dtype=np.float32)
+
+    gate = EngineGate(run)
+    results: list[np.ndarray] = []
+    blocker = threading.Thread(target=lambda: gate.passages(["p"]))
+    blocker.start()
+    time.sleep(0.05)
+    askers = [
+        threading.Thread(target=lambda t=t: results.append(gate.queries(t))) for t in (["ab"], ["ab", "c"])
+    ]
+    for asker in askers:
+        asker.start()
+    time.sleep(0.1)
+    release.set()
+    for thread in [blocker, *askers]:
+        thread.join(5)
+    assert seen[1] == ["ab", "c"]
+    assert sorted(r[:, 0].tolist() for r in results) == [[2.0], [2.0, 1.0]]
