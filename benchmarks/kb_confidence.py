@@ -27,7 +27,9 @@ import numpy as np
 from benchmarks.kb_datasets import BUILDERS, DataSet
 from kb_search import confidence as cm
 from kb_search.embedder import Embedder, load_embedder
+from kb_search.history import HistoryLine, learn_history
 from kb_search.model import Reader
+from kb_search.phrasings import question_text
 from kb_search.pseudo import pseudo_queries
 from kb_search.service import KnowledgeBase
 
@@ -103,6 +105,8 @@ def _cache_key(dataset: DataSet, embedder: str) -> str:
         h.update(f"{a.id}\0{a.title}\0{a.body}".encode())
     for q in dataset.queries:
         h.update(f"{q.query}\0{sorted(q.relevant)}".encode())
+    for q in dataset.history:
+        h.update(f"history\0{q.query}\0{sorted(q.relevant)}".encode())
     return h.hexdigest()[:16]
 
 
@@ -119,6 +123,19 @@ async def collect(dataset: DataSet, embedder: Any, cache: Path) -> Run:
     if embedder is not None:
         await asyncio.to_thread(embedder.embed_queries, [q.query for q in dataset.queries])
         await asyncio.to_thread(embedder.embed_queries, [p.text for p in pseudo])
+    # As `kb eval` does: the KB places itself first (pseudo-queries), then learns the history.
+    px, pright = [], []
+    for p in pseudo:
+        result, row = await kb.evidence(p.text, Reader.staff(), k=10)
+        px.append(row)
+        pright.append(bool(result.hits) and result.hits[0].article_id == p.article_id)
+    if dataset.history:
+        pairs = [
+            HistoryLine(i, question_text(q.query), a)
+            for i, q in enumerate(dataset.history, 1)
+            for a in sorted(q.relevant)
+        ]
+        await learn_history(kb, pairs)
     reader = Reader.public()
     xs, right, answerable, recall5, ms = [], [], [], [], []
     for q in dataset.queries:
@@ -130,11 +147,6 @@ async def collect(dataset: DataSet, embedder: Any, cache: Path) -> Run:
         right.append(bool(ids) and ids[0] in q.relevant)
         answerable.append(bool(q.relevant))
         recall5.append(bool(set(ids[:5]) & q.relevant))
-    px, pright = [], []
-    for p in pseudo:
-        result, row = await kb.evidence(p.text, Reader.staff(), k=10)
-        px.append(row)
-        pright.append(bool(result.hits) and result.hits[0].article_id == p.article_id)
     run = Run(
         dataset.name,
         dataset.source,

@@ -40,6 +40,8 @@ class DataSet:
     """Sets made from the same source are held out together (no paragraph is seen in training)."""
     articles: list[Article]
     queries: list[LabelledQuery]
+    history: tuple[LabelledQuery, ...] = ()
+    """Questions confirmed answered before any query runs (`kb eval --history`)."""
 
 
 def _sample(queries: list[LabelledQuery], limit: int, seed: int) -> list[LabelledQuery]:
@@ -162,6 +164,23 @@ def demo() -> DataSet:
     return DataSet("demo-ru", "ru", "support-kb", "demo", articles, queries)
 
 
+def with_history(dataset: DataSet, seed: int = 5) -> DataSet:
+    """The same KB where half of the answerable queries were confirmed before (history), half are asked."""
+    answerable = [q for q in dataset.queries if q.relevant]
+    random.Random(seed).shuffle(answerable)
+    half = len(answerable) // 2
+    asked = answerable[half:] + [q for q in dataset.queries if not q.relevant]
+    return DataSet(
+        f"{dataset.name}-hist",
+        dataset.lang,
+        dataset.shape + "+history",
+        dataset.source,
+        dataset.articles,
+        asked,
+        tuple(answerable[:half]),
+    )
+
+
 BUILDERS: dict[str, Callable[[], DataSet]] = {
     "xquad-ru": lambda: xquad("ru"),
     "xquad-en": lambda: xquad("en"),
@@ -172,5 +191,8 @@ BUILDERS: dict[str, Callable[[], DataSet]] = {
     "clinc150": clinc150,
     "hwu64": hwu64,
     "demo-ru": demo,
+    "banking77-faq-hist": lambda: with_history(banking77(question_title=True)),
+    "clinc150-hist": lambda: with_history(clinc150()),
+    "hwu64-hist": lambda: with_history(hwu64()),
 }
 """Every data set by name; the leave-one-dataset-out check holds each out in turn."""

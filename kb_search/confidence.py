@@ -34,8 +34,11 @@ FEATURES: tuple[str, ...] = (
     "query_terms",
     "title_share",
     "score_z",
+    "phrasing",
+    "phrasing_margin",
 )
-"""The feature vector, in order. Without an embedder the semantic ones are 0 (and `leads_semantic` is 1)."""
+"""The feature vector, in order. Without an embedder the semantic ones are 0 (and `leads_semantic` is 1);
+without a confirmed phrasing of the top hit (`Scored.q2q` None) the phrasing ones are 0."""
 
 RELATIVE: tuple[str, ...] = ("score", "margin", "lexical", "semantic", "score_z")
 """Features the model reads relative to the KB's reference (minus their mean over the KB's pseudo-queries):
@@ -78,6 +81,10 @@ def features(
     unique_terms = set(query_terms)
     out[8] = math.log1p(len(unique_terms))
     out[9] = len(unique_terms & title_terms) / len(unique_terms) if unique_terms else 0.0
+    if top.q2q is not None:
+        # How close the query is to a question already confirmed for the top hit, and to those of others.
+        out[11] = top.q2q
+        out[12] = top.q2q - max((s.q2q for s in rest if s.q2q is not None), default=0.0)
     window = [s.score for s in rest[:_Z_WINDOW]]
     if len(window) >= 2:
         out[10] = (top.score - float(np.mean(window))) / (float(np.std(window)) + 0.02)

@@ -110,3 +110,12 @@ async def test_without_a_model_the_kb_keeps_the_fused_score_and_skips_self_calib
     result, row = await kb.evidence("connect to the vpn", Reader.public())
     assert result.confidence == round(row[F.index("score")] + row[F.index("margin")], 4)
     assert await kb.self_calibrate() is None
+
+
+def test_a_confirmed_phrasing_of_the_top_hit_is_a_feature_and_its_absence_is_zero() -> None:
+    plain = cm.features([Scored("a", 0.9, 0.8, 0.9), Scored("b", 0.5, 0.4, 0.8)], ["x"], set(), 0.7)
+    assert (plain[F.index("phrasing")], plain[F.index("phrasing_margin")]) == (0.0, 0.0)
+    learned = [Scored("a", 0.95, 0.8, 0.9, q2q=0.93), Scored("b", 0.5, 0.4, 0.8, q2q=0.81)]
+    row = cm.features(learned, ["x"], set(), 0.7)
+    assert row[F.index("phrasing")] == pytest.approx(0.93)
+    assert row[F.index("phrasing_margin")] == pytest.approx(0.12)
