@@ -200,7 +200,7 @@ class ClientFlow:
             article = await self.kb.get(hits[0].article_id, Reader.client(person.contact.client_id))  # type: ignore[union-attr]
             if article is not None:
                 body = article_text(article.body, KB_ANSWER_CHARS)
-                turn.say("kb_answer", title=article.title, body=body)
+                _show_article(turn, article.title, body)
                 _ask_helped(turn, _new_kb_list(turn))
                 turn.state.update(
                     stage="kb", query=text, choices=[article.id], meaning=meaning.entities, auto=True
@@ -292,7 +292,7 @@ class ClientFlow:
             if article is None:
                 turn.say("bad_button")
                 return
-            turn.say("kb_answer", title=article.title, body=article_text(article.body, KB_ANSWER_CHARS))
+            _show_article(turn, article.title, article_text(article.body, KB_ANSWER_CHARS))
             _ask_helped(turn, _new_kb_list(turn))
             turn.state["choices"] = [chosen]
             await turn.uow.interactions.add("kb_answer", turn.now, article_id=chosen, **common)
@@ -570,3 +570,8 @@ def _ask_helped(turn: Turn, tag: str) -> None:
         "kb_helped_q",
         [[(turn.tr("btn_helped"), f"kb:y:{tag}"), (turn.tr("btn_not_helped"), f"kb:n:{tag}")]],
     )
+
+
+def _show_article(turn: Turn, title: str, body: str) -> None:
+    """An article in the chat, its Markdown styled by each channel (bold, lists, links)."""
+    turn.reply(turn.tr("kb_answer", title=f"**{title}**", body=body), markdown=True)

@@ -213,6 +213,8 @@ class Outbound:
             the staff group when the message is sent (the thread may be created by an earlier row).
         thread_op: a change to the ticket's thread (see `ThreadOp`).
         thread_title: the name of a forum topic to create.
+        markdown: `text` is KB Markdown (an article): each adapter renders its styling for the platform
+            (`dialogue.markup`); otherwise it is plain text.
     """
 
     channel: Channel
@@ -229,6 +231,7 @@ class Outbound:
     thread_of: str | None = None
     thread_op: ThreadOp | None = None
     thread_title: str | None = None
+    markdown: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict for the outbox."""
@@ -247,6 +250,7 @@ class Outbound:
             "thread_of": self.thread_of,
             "thread_op": str(self.thread_op) if self.thread_op else None,
             "thread_title": self.thread_title,
+            "markdown": self.markdown,
         }
 
     @classmethod
@@ -267,6 +271,7 @@ class Outbound:
             thread_of=data.get("thread_of"),
             thread_op=ThreadOp(data["thread_op"]) if data.get("thread_op") else None,
             thread_title=data.get("thread_title"),
+            markdown=bool(data.get("markdown", False)),
         )
 
 

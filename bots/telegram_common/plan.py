@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from bots.telegram_common.errors import UnsendableError
-from bots.telegram_common.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, fits, split_text
+from bots.telegram_common.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, fits, markdown_html, split_text
 from dialogue.messages import Button, Outbound
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
@@ -156,15 +156,18 @@ def plan_outbound(out: Outbound) -> list[SendStep]:
     steps: list[SendStep] = []
     caption_for_first = bool(out.media) and bool(text) and fits(text, CAPTION_LIMIT)
     if text and not caption_for_first:
-        steps.extend(_text(chat, piece, thread) for piece in split_text(text, MESSAGE_LIMIT))
+        steps.extend(_text(chat, piece, thread, out.markdown) for piece in split_text(text, MESSAGE_LIMIT))
     for index, media in enumerate(out.media):
         caption = text if caption_for_first and index == 0 else (media.caption or "").strip()
         kind = _MEDIA_KINDS.get(media.kind, SendKind.DOCUMENT)
         if caption and not fits(caption, CAPTION_LIMIT):
             steps.append(SendStep(kind, chat, "", media.file_id, thread))
-            steps.extend(_text(chat, piece, thread) for piece in split_text(caption, MESSAGE_LIMIT))
+            steps.extend(
+                _text(chat, piece, thread, out.markdown) for piece in split_text(caption, MESSAGE_LIMIT)
+            )
         else:
-            steps.append(SendStep(kind, chat, escape(caption), media.file_id, thread))
+            shown = markdown_html(caption) if out.markdown and caption == text else escape(caption)
+            steps.append(SendStep(kind, chat, shown, media.file_id, thread))
 
     inline = inline_keyboard(out.buttons)
     reply = reply_keyboard(out)
@@ -225,5 +228,5 @@ def _inline_button(button: Button) -> InlineButton:
     return InlineButton(button.text, callback_data=button.payload)
 
 
-def _text(chat: int | str, piece: str, thread: int | None) -> SendStep:
-    return SendStep(SendKind.MESSAGE, chat, escape(piece), None, thread)
+def _text(chat: int | str, piece: str, thread: int | None, markdown: bool = False) -> SendStep:
+    return SendStep(SendKind.MESSAGE, chat, markdown_html(piece) if markdown else escape(piece), None, thread)

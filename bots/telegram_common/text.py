@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+from dialogue.markup import Span, parse
+
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
@@ -14,6 +16,24 @@ _SEPARATORS = ("\n\n", "\n", ". ", " ")
 def escape(text: str) -> str:
     """Escape plain text for parse_mode=HTML (only <, > and & are special there)."""
     return html.escape(text, quote=False)
+
+
+def markdown_html(markdown: str) -> str:
+    """Render KB Markdown for parse_mode=HTML: bold, italic, code and http(s) links; the rest as text."""
+    return "\n".join("".join(_html_span(span) for span in line.spans) for line in parse(markdown))
+
+
+def _html_span(span: Span) -> str:
+    out = escape(span.text)
+    if span.code:
+        out = f"<code>{out}</code>"
+    if span.italic:
+        out = f"<i>{out}</i>"
+    if span.bold:
+        out = f"<b>{out}</b>"
+    if span.href:
+        out = f'<a href="{html.escape(span.href, quote=True)}">{out}</a>'
+    return out
 
 
 def tg_len(text: str) -> int:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bots.webchat.uploads import name_from_file_id
+from dialogue.markup import parse
+from dialogue.markup import plain as markup_plain
 from dialogue.messages import Button, Location, Media, Outbound
 
 FILES_PATH = "/webchat/files/"
@@ -43,11 +45,35 @@ def button_dict(button: Button) -> dict[str, Any]:
     return {"text": button.text, "payload": button.payload, "url": url}
 
 
+def rich_lines(markdown: str) -> list[list[dict[str, Any]]]:
+    """KB Markdown as lines of styled spans, which the page builds with DOM calls (never as HTML)."""
+    lines = []
+    for line in parse(markdown):
+        spans = []
+        for span in line.spans:
+            item: dict[str, Any] = {"t": span.text}
+            if span.bold:
+                item["b"] = True
+            if span.italic:
+                item["i"] = True
+            if span.code:
+                item["c"] = True
+            if span.href:
+                item["h"] = span.href
+            spans.append(item)
+        lines.append(spans)
+    return lines
+
+
 def bot_message(out: Outbound) -> dict[str, Any]:
-    """Return an outgoing message as a history entry (its "seq" is added by the history)."""
+    """Return an outgoing message as a history entry (its "seq" is added by the history).
+
+    "text" is always plain (what a page without styling, or a copy, shows); "rich" comes with KB articles.
+    """
     return {
         "from": "bot",
-        "text": out.text,
+        "text": markup_plain(out.text) if out.markdown else out.text,
+        "rich": rich_lines(out.text) if out.markdown else None,
         "buttons": [[button_dict(b) for b in row] for row in out.buttons if row],
         "media": [media_dict(m) for m in out.media],
         "request_location": out.request_location,

@@ -20,6 +20,7 @@ from bots.whatsapp.text import (
     INTERACTIVE_BODY_LIMIT,
     TEXT_LIMIT,
     looks_russian,
+    markdown_whatsapp,
     shorten,
     split_tail,
     split_text,
@@ -75,7 +76,9 @@ def plan_outbound(out: Outbound) -> list[Body]:
         UnsendableError: nothing sendable, or a button payload too long to send without breaking it.
     """
     to = out.chat_id
-    text = _with_links(out.text or "", out.buttons)
+    text = _with_links(
+        markdown_whatsapp(out.text) if out.markdown and out.text else out.text or "", out.buttons
+    )
     choices = [b for row in out.buttons for b in row if not b.url]
     for button in choices:
         if not button.payload:
@@ -134,7 +137,9 @@ def template_message(to: str, name: str, lang: str, text: str) -> Body:
 
 def template_text(out: Outbound) -> str:
     """Return the text a template should carry for `out` (its text with links, else media captions)."""
-    text = _with_links(out.text or "", out.buttons)
+    text = _with_links(
+        markdown_whatsapp(out.text) if out.markdown and out.text else out.text or "", out.buttons
+    )
     if not text:
         text = " ".join((m.caption or "").strip() for m in out.media).strip()
     return text

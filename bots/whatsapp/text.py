@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from dialogue.markup import Span, parse
+
 TEXT_LIMIT = 4096  # characters in one text message
 INTERACTIVE_BODY_LIMIT = 1024
 TEMPLATE_PARAM_LIMIT = 1024
@@ -15,6 +17,29 @@ _CYRILLIC = re.compile("[а-яёА-ЯЁ]")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 _SPACE_RUNS = re.compile(r"[ \t\u00a0]+")
 _ENDS_SENTENCE = (".", "!", "?", ":", ";", "…", ",")
+
+
+def markdown_whatsapp(markdown: str) -> str:
+    """Render KB Markdown in WhatsApp's marks: *bold*, _italic_, `code`; links as "text (address)"."""
+    return "\n".join("".join(_wa_span(span) for span in line.spans) for line in parse(markdown))
+
+
+def _wa_span(span: Span) -> str:
+    text = span.text
+    core = text.strip()
+    if core and (span.bold or span.italic or span.code):
+        # WhatsApp styles a run only when its marks touch the words: keep the spaces outside them.
+        lead, tail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+        if span.code:
+            core = f"`{core}`"
+        if span.italic:
+            core = f"_{core}_"
+        if span.bold:
+            core = f"*{core}*"
+        text = f"{lead}{core}{tail}"
+    if span.href and span.href != span.text.strip():
+        text = f"{text} ({span.href})"
+    return text
 
 
 def looks_russian(text: str) -> bool:

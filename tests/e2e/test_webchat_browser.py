@@ -83,6 +83,12 @@ async def _echo_reply(channel: WebChatChannel, inbound: Inbound) -> None:
             Outbound(inbound.channel, inbound.bot, inbound.chat_id, "Did this help?", buttons=(helped,))
         )
         return
+    if inbound.text == "article":
+        body = (
+            "**Paper jam**: switch it *off*.\n\n1. Open the cover\n2. See [the manual](https://example.com/m)"
+        )
+        await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, body, markdown=True))
+        return
     if inbound.text == "chart":
         chart = Media("photo", "data:image/png;base64," + base64.b64encode(PHOTO).decode(), caption="Chart")
         await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, "Report", media=(chart,)))
@@ -289,6 +295,17 @@ def test_tall_replies_show_their_first_line_and_inline_charts_show_as_pictures(
             expect(picture).to_be_visible()
             assert picture.evaluate("i => i.naturalWidth") == 64
             assert "[Photo]" not in page.locator(".msg.bot .bubble").last.inner_text()
+            page.locator("#text").fill("article")
+            page.locator("#text").press("Enter")
+            article = page.locator(".msg.bot .bubble").last
+            expect(article).to_contain_text("Paper jam: switch it off.")
+            assert article.locator("strong").inner_text() == "Paper jam"
+            assert article.locator("em").inner_text() == "off"
+            assert article.locator("a").get_attribute("href") == "https://example.com/m"
+            assert (
+                "**" not in article.inner_text()
+                and "1. Open the cover\n2. See the manual" in article.inner_text()
+            )
             page.wait_for_timeout(800)  # the smooth scroll to the end
             page.screenshot(path=str(SCREENSHOTS / "webchat_tall_and_chart.png"))
         finally:

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from dialogue.markup import plain as markup_plain
 from dialogue.messages import Bot, Channel, Inbound, Location, Media, Outbound
 
 _ids = itertools.count(1)
@@ -89,6 +90,7 @@ class ChatDriver:
     def new_texts(self, person: Person) -> list[str]:
         """Texts this person got since the last call."""
         msgs = self.messages(person)
-        fresh = [m.text for m in msgs[person.seen :]]
+        # What the person reads: an article's Markdown as a channel without styling shows it.
+        fresh = [markup_plain(m.text) if m.markdown else m.text for m in msgs[person.seen :]]
         person.seen = len(msgs)
         return fresh

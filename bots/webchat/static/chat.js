@@ -390,7 +390,8 @@
       bubble.appendChild(document.createTextNode(t("location") + ": " +
         Number(opts.location.lat).toFixed(5) + ", " + Number(opts.location.lon).toFixed(5)));
     }
-    if (text) bubble.appendChild(document.createTextNode(text));
+    if (opts.rich && opts.rich.length) renderRich(bubble, opts.rich);
+    else if (text) bubble.appendChild(document.createTextNode(text));
     wrap.appendChild(bubble);
     if (who === "bot") renderButtons(wrap, opts.buttons, opts.requestLocation);
     var meta = make("div", "meta", opts.meta || timeOf(opts.at));
@@ -417,6 +418,25 @@
     }
   }
 
+  // A KB article: lines of styled spans, built with DOM calls (text is never parsed as HTML).
+  function renderRich(bubble, lines) {
+    lines.forEach(function (spans, index) {
+      if (index > 0) bubble.appendChild(document.createTextNode("\n"));
+      (spans || []).forEach(function (s) {
+        var node = document.createTextNode(String(s.t || ""));
+        if (s.c) { var code = make("code"); code.appendChild(node); node = code; }
+        if (s.i) { var em = make("em"); em.appendChild(node); node = em; }
+        if (s.b) { var strong = make("strong"); strong.appendChild(node); node = strong; }
+        var href = safeUrl(s.h);
+        if (href && /^https?:/.test(href)) {
+          var a = make("a"); a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer";
+          a.appendChild(node); node = a;
+        }
+        bubble.appendChild(node);
+      });
+    });
+  }
+
   function renderMessage(m) {
     if (state.seen[m.seq]) return;
     state.seen[m.seq] = true;
@@ -427,7 +447,7 @@
       return;
     }
     addBubble("bot", m.text, {
-      media: m.media, buttons: m.buttons, requestLocation: m.request_location, at: m.at
+      media: m.media, buttons: m.buttons, requestLocation: m.request_location, at: m.at, rich: m.rich
     });
   }
 

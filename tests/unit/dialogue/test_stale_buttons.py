@@ -106,3 +106,5 @@ async def test_an_article_reads_the_same_answered_alone_or_picked(
     alone = await kb_chat.say(ivan, "принтер замял бумагу")
     body = "Выключите принтер.\n\n1. Откройте крышку.\n2. Вытяните лист.\n\nЗакройте крышку."
     assert picked[0] == alone[0] == f"Вот что нашлось в базе знаний:\n\nПринтер замял бумагу\n\n{body}"
+    articles_shown = [m for m in kb_chat.messages(ivan) if m.text.startswith("Вот что нашлось")]
+    assert len(articles_shown) == 2 and all(m.markdown for m in articles_shown)  # styled per channel
