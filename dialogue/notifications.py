@@ -242,9 +242,7 @@ class Notifier:
     ) -> None:
         if event.actor.role is Role.CLIENT:
             targets = {event.previous_assignee_id} if event.previous_assignee_id else set()
-            for offer in await uow.offers.list_for_ticket(ticket.id):
-                if offer.status is OfferStatus.PENDING:
-                    targets.add(offer.engineer_id)
+            targets.update(event.offered_to)  # whoever was still deciding on an offer
             for engineer_id in targets - {None}:
                 await self._to_staff(uow, out, engineer_id, "n_client_cancelled", ref=ticket.ref)
         else:

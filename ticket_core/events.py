@@ -145,6 +145,8 @@ class TicketCancelled(DomainEvent):
     name: ClassVar[str] = "ticket_cancelled"
     reason: str | None = None
     previous_assignee_id: str | None = None
+    offered_to: tuple[str, ...] = ()
+    """Engineers whose pending offers the cancellation withdrew (they are told)."""
 
 
 @dataclass(frozen=True, kw_only=True)

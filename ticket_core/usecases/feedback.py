@@ -84,10 +84,15 @@ async def cancel_ticket(
     previous_assignee = ticket.assignee_id
     apply(ticket, Action.CANCEL, actor, now)
     await save(uow, ticket)
-    await withdraw_pending_offers(uow, ticket.id, now, "ticket cancelled")
+    offered_to = await withdraw_pending_offers(uow, ticket.id, now, "ticket cancelled")
     uow.record(
         TicketCancelled(
-            ticket_id=ticket.id, actor=actor, at=now, reason=text, previous_assignee_id=previous_assignee
+            ticket_id=ticket.id,
+            actor=actor,
+            at=now,
+            reason=text,
+            previous_assignee_id=previous_assignee,
+            offered_to=offered_to,
         )
     )
     return ticket

@@ -202,12 +202,14 @@ async def expire_offers(uow: UnitOfWork, now: datetime, limit: int = 100) -> lis
     return tickets
 
 
-async def withdraw_pending_offers(uow: UnitOfWork, ticket_id: str, now: datetime, why: str) -> int:
-    """Withdraw the ticket's pending offers (it no longer waits for an engineer); return how many."""
+async def withdraw_pending_offers(
+    uow: UnitOfWork, ticket_id: str, now: datetime, why: str
+) -> tuple[str, ...]:
+    """Withdraw the ticket's pending offers (it no longer waits for an engineer); return to whom they were."""
     pending = await uow.offers.list_for_ticket(ticket_id, OfferStatus.PENDING)
     for offer in pending:
         await uow.offers.set_status(offer.id, OfferStatus.WITHDRAWN, now, why)
-    return len(pending)
+    return tuple(offer.engineer_id for offer in pending)
 
 
 async def _requeue_if_nobody_left(uow: UnitOfWork, ticket: Ticket, now: datetime, reason: str) -> None:

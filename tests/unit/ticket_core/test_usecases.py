@@ -124,6 +124,7 @@ async def test_a_cancelled_ticket_withdraws_its_offer_and_nothing_expires_later(
         await uow.commit()
     names = [e["name"] for e in uows.state.events]
     assert names[-1] == "ticket_cancelled" and "offer_expired" not in names
+    assert uows.state.events[-1]["data"]["offered_to"] == ("e-near",)  # told by the notifications
 
 
 async def test_an_offer_left_pending_on_a_ticket_that_moved_on_is_withdrawn_not_expired(
