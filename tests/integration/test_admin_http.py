@@ -260,6 +260,7 @@ def _concrete(path: str, ticket: int) -> str:
         .replace("{client_id}", "romashka")
         .replace("{staff_id}", ENGINEER)
         .replace("{row_id}", "1")  # an inbox or outbox row (Messages page); a missing one is a 409
+        .replace("{phrasing_id}", "1")  # a confirmed phrasing of an article (KB page)
     )
 
 
