@@ -5,8 +5,8 @@ so two wordings of one question land close together). Without an embedder, hashe
 Each search masks the phrasings the reader may not use before ranking: other audiences, and phrasings
 not yet open to everyone (`Phrasing.open`) unless the reader's own organisation confirmed them.
 
-`match` returns, per article, `(signal, cosine)`: the cosine of its most similar usable phrasing, and a
-signal `clip((s - floor) / (1 - floor))` where `s` pools the article's phrasings near the query (a soft
+`match` returns, per article, `(signal, similarity)`: the similarity `s` below (the cosine of the closest
+phrasing when that one did not help), and a signal `clip((s - floor) / (1 - floor))` where `s` pools the article's phrasings near the query (a soft
 maximum, `T * log(sum(weight * exp(cos / T)))`: several close wordings say more than one). When the closest
 phrasing is a pairing that did not help, the signal is negative instead. `kb_search.fusion.fuse` uses it to
 raise (or lower) the article's score.
@@ -160,7 +160,7 @@ class PhrasingIndex:
     def match(
         self, qvec: np.ndarray, audiences: frozenset[str] | None, reader: Reader
     ) -> dict[str, tuple[float, float]]:
-        """Per article, `(signal, cosine)` of its most similar phrasing the reader may use."""
+        """Per article, `(signal, similarity)` of the phrasings the reader may use (see the module doc)."""
         if not self._rows:
             return {}
         index = self._compiled
@@ -197,7 +197,7 @@ class PhrasingIndex:
                 out[article_id] = (weight * strength * self.params.penalty, c)
                 continue
             soft = 1.0 + temp * float(np.log(pooled[article_id]))
-            out[article_id] = (min(max((soft - floor) / span, 0.0), 1.0), c)
+            out[article_id] = (min(max((soft - floor) / span, 0.0), 1.0), soft)
         return out
 
 
