@@ -20,6 +20,7 @@ import json
 import random
 import re
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 DATA = Path("/work/shared/data/nlu")
@@ -48,7 +49,7 @@ def read_intents(name: str, root: Path = DATA) -> dict[str, list[str]]:
 DEMO = Path(__file__).resolve().parent.parent / "helpdesk" / "demo"
 
 
-def _write(out: Path, files: dict[str, list[dict[str, object]]]) -> dict[str, int]:
+def _write(out: Path, files: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     for file, rows in files.items():
         with (out / file).open("w", encoding="utf-8") as f:
@@ -84,7 +85,6 @@ def make(name: str, out: Path, per_intent: int, seed: int) -> dict[str, int]:
         return make_demo(out)
     rng = random.Random(seed)
     intents = read_intents(name)
-    out.mkdir(parents=True, exist_ok=True)
     kb, queries, history = [], [], []
     for intent in sorted(intents):
         words = intent.replace("_", " ").strip(" ?")
