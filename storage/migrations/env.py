@@ -1,9 +1,11 @@
-"""Alembic environment: async engine; URL from the config, `-x url=...`, or the application settings."""
+"""Alembic environment: async engine; URL from the config, `-x url=...` or DATABASE_URL."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from logging.config import fileConfig
+from pathlib import Path
 from typing import Any
 
 from alembic import context
@@ -26,11 +28,18 @@ if config.config_file_name is not None:
 
 
 def _url() -> str:
-    url = config.attributes.get("url") or context.get_x_argument(as_dictionary=True).get("url")
+    """The database: given by the caller (`storage.migrate`), `-x url=...`, or DATABASE_URL; with the bare
+    `alembic` command and none of these, the app's default SQLite file beside alembic.ini. (Storage reads
+    no app settings: nothing below `helpdesk` imports it.)"""
+    url = (
+        config.attributes.get("url")
+        or context.get_x_argument(as_dictionary=True).get("url")
+        or os.environ.get("DATABASE_URL")
+    )
+    if not url and config.config_file_name is not None:
+        url = f"sqlite+aiosqlite:///{Path(config.config_file_name).resolve().parent / 'var' / 'helpdesk.db'}"
     if not url:
-        from helpdesk.settings import get_settings
-
-        url = get_settings().database_url
+        raise RuntimeError("no database to migrate: set DATABASE_URL or pass -x url=...")
     return str(url)
 
 
