@@ -115,6 +115,13 @@ class SentenceTransformerEmbedder:
         return self._encode([f"passage: {t}" for t in texts] if self._e5 else texts)
 
 
+INFLIGHT_WAIT_S = 30.0
+
+
+def _query_key(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
 class QueryCache:
     """Keeps the vectors of recent queries: clients ask the same questions again and again.
 
@@ -128,32 +135,56 @@ class QueryCache:
         self.size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._inflight: dict[str, threading.Event] = {}
         self.hits = 0
         self.misses = 0
 
     def has(self, text: str) -> bool:
         """Whether the vector of `text` is kept (embedding it then costs nothing)."""
-        return " ".join(text.split()).lower() in self._vectors
+        return _query_key(text) in self._vectors
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed queries, computing only the ones not seen recently."""
-        keys = [" ".join(t.split()).lower() for t in texts]
+        """Embed queries, computing only the ones not seen recently.
+
+        A text that another thread is embedding right now (the NLU and the KB search of one message) is
+        waited for, not embedded twice.
+        """
+        keys = [_query_key(t) for t in texts]
+        mine: dict[str, str] = {}
+        theirs: dict[str, tuple[str, threading.Event]] = {}
         with self._lock:
             found = {k: self._vectors[k] for k in keys if k in self._vectors}
             for k in found:
                 self._vectors.move_to_end(k)
-        missing = [t for t, k in zip(texts, keys, strict=True) if k not in found]
-        self.hits += len(texts) - len(missing)
-        self.misses += len(missing)
-        if missing:
-            fresh = self.inner.embed_queries(missing)
+            for t, k in zip(texts, keys, strict=True):
+                if k in found or k in mine or k in theirs:
+                    continue
+                if k in self._inflight:
+                    theirs[k] = (t, self._inflight[k])
+                else:
+                    mine[k] = t
+                    self._inflight[k] = threading.Event()
+        self.hits += len(found)
+        self.misses += len(mine)
+        if mine:
+            try:
+                fresh = self.inner.embed_queries(list(mine.values()))
+                with self._lock:
+                    for k, vector in zip(mine, fresh, strict=True):
+                        found[k] = vector
+                        self._vectors[k] = vector
+                    while len(self._vectors) > self.size:
+                        self._vectors.popitem(last=False)
+            finally:
+                with self._lock:
+                    for k in mine:
+                        self._inflight.pop(k).set()
+        for k, (text, done) in theirs.items():
+            done.wait(INFLIGHT_WAIT_S)
             with self._lock:
-                for t, vector in zip(missing, fresh, strict=True):
-                    k = " ".join(t.split()).lower()
-                    found[k] = vector
-                    self._vectors[k] = vector
-                while len(self._vectors) > self.size:
-                    self._vectors.popitem(last=False)
+                vector = self._vectors.get(k)
+            # The other thread failed (or took too long): embed it here.
+            found[k] = vector if vector is not None else self.inner.embed_queries([text])[0]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack([found[k] for k in keys])

@@ -37,3 +37,33 @@ def test_repeated_queries_are_embedded_once() -> None:
     assert cache.embed_queries([]).shape == (0, 3)
     cache.embed_passages(["p"])
     assert inner.calls[-1] == ["p"]  # passages are never cached
+
+
+def test_a_query_being_embedded_by_another_thread_is_waited_for() -> None:
+    import threading
+    import time
+
+    started, release = threading.Event(), threading.Event()
+
+    class Slow(CountingEmbedder):
+        def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+            started.set()
+            assert release.wait(5)
+            return super().embed_queries(texts)
+
+    inner = Slow()
+    cache = QueryCache(inner)
+    out: dict[str, np.ndarray] = {}
+    first = threading.Thread(target=lambda: out.update(a=cache.embed_queries(["Принтер  не печатает"])))
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(
+        target=lambda: out.update(b=cache.embed_queries(["принтер не печатает", "vpn"]))
+    )
+    second.start()
+    time.sleep(0.1)
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert sorted(inner.calls) == [["vpn"], ["Принтер  не печатает"]]
+    assert np.array_equal(out["a"][0], out["b"][0])
