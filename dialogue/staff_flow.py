@@ -23,6 +23,8 @@ MAX_TEXT = 4000
 TIME_CHOICES = (15, 30, 60, 120, 240)
 QUEUE_CARDS = 10
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+HELP_BY_ROLE = {Role.ENGINEER: "staff_help", Role.SUPERVISOR: "supervisor_help", Role.ADMIN: "admin_help"}
+"""Each role's /help lists what that role can do."""
 
 
 class StaffFlow:
@@ -95,7 +97,7 @@ class StaffFlow:
         elif command == "/report":
             await self.reports.on_command(turn, person, args)
         else:
-            turn.say("staff_help")
+            turn.say(HELP_BY_ROLE.get(person.actor.role, "staff_help"))
 
     async def _answer(self, turn: Turn, person: StaffPerson, text: str) -> None:
         """Free text answers what the bot asked last: a note, a reason, a message for the client."""

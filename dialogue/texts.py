@@ -214,8 +214,28 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Hello, {name}! Job offers will arrive here. /jobs - my jobs.",
     ),
     "staff_help": (
-        "/jobs — мои заявки, /shift on|off — смена. Кнопки под карточкой — действия по заявке.",
-        "/jobs - my jobs, /shift on|off - your shift. The buttons under a card act on that job.",
+        "Команды инженера:\n/jobs — мои заявки и действия по ним\n/shift on|off — начать или закончить смену\n"
+        "/report [неделя|месяц] — мои показатели\n/profile — мой профиль\n"
+        "Кнопки под карточкой — действия по заявке.",
+        "Engineer commands:\n/jobs - my jobs and what to do next\n/shift on|off - start or end your shift\n"
+        "/report [week|month] - my figures\n/profile - my profile\n"
+        "The buttons under a card act on that job.",
+    ),
+    "supervisor_help": (
+        "Команды супервайзера:\n/queue — заявки без инженера, с кнопками «Переназначить» и «Повысить приоритет»\n"
+        "/level HD-1001 2 — нужный уровень инженера\n/report [неделя|месяц] — показатели команды\n"
+        "/profile — мой профиль\nОповещения SLA приходят сюда с кнопками.",
+        "Supervisor commands:\n/queue - tickets without an engineer, with Reassign and Raise priority\n"
+        "/level HD-1001 2 - the engineer level a ticket needs\n/report [week|month] - the team's figures\n"
+        "/profile - my profile\nSLA alerts arrive here with their buttons.",
+    ),
+    "admin_help": (
+        "Команды администратора:\n/kb — статьи базы знаний (show, new, edit, publish, unpublish)\n"
+        "/queue — заявки без инженера\n/level HD-1001 2 — нужный уровень инженера\n"
+        "/report [неделя|месяц] — показатели\n/profile — мой профиль",
+        "Admin commands:\n/kb - knowledge base articles (show, new, edit, publish, unpublish)\n"
+        "/queue - tickets without an engineer\n/level HD-1001 2 - the engineer level a ticket needs\n"
+        "/report [week|month] - figures\n/profile - my profile",
     ),
     "offer_card": (
         "Новая заявка {ref} ({priority})\nКлиент: {client}\nГде: {where}{map}\nТип: {category}\n{description}{photos}\n\nПочему вы: {why}",

@@ -492,8 +492,22 @@ async def test_supervisor_queue(chat: ChatDriver, ivan: Person, petrov: Person, 
     got = await chat.press(sokolova, "Повысить приоритет")
     assert got == ["Приоритет HD-1001 повышен: Срочно, сегодня. SLA ответа: 1 ч осталось"]
     chat.new_texts(petrov)
-    got = await chat.say(petrov, "/queue")  # engineers have no queue command
-    assert got == ["/jobs — мои заявки, /shift on|off — смена. Кнопки под карточкой — действия по заявке."]
+    got = await chat.say(petrov, "/queue")  # engineers have no queue command: their help instead
+    assert got[0].startswith("Команды инженера:\n/jobs") and "/queue" not in got[0]
+
+
+async def test_each_role_gets_its_own_help(chat: ChatDriver, petrov: Person, sokolova: Person) -> None:
+    # A working day's stumble: the supervisor's /help listed only the engineer's /jobs and /shift.
+    admin = Person(Bot.STAFF, "a-admin", "Админ", "ru")
+    engineer, supervisor, boss = (
+        (await chat.say(petrov, "/help"))[0],
+        (await chat.say(sokolova, "/help"))[0],
+        (await chat.say(admin, "/help"))[0],
+    )
+    assert "/shift" in engineer and "/queue" not in engineer and "/kb" not in engineer
+    assert supervisor.startswith("Команды супервайзера") and "/queue" in supervisor and "/level" in supervisor
+    assert "/shift" not in supervisor and "/kb" not in supervisor
+    assert boss.startswith("Admin commands") and "/kb" in boss  # the demo admin reads English
 
 
 async def test_the_kb_is_searched_once_per_question_as_that_client(
@@ -517,7 +531,7 @@ async def test_an_engineer_off_shift_gets_no_offers(chat: ChatDriver, ivan: Pers
     assert "Новая заявка HD-1001" in joined(chat.new_texts(kozlov))  # the next nearest plumber
     assert await chat.say(petrov, "/shift on") == ["Готово: вы на смене."]
     got = await chat.say(Person(Bot.STAFF, "s-sokolova", "О"), "/shift off")
-    assert "/jobs" in got[0]  # supervisors have no shift command
+    assert got[0].startswith("Команды супервайзера")  # supervisors have no shift command: their help
 
 
 class EquipmentNlu:
