@@ -213,6 +213,7 @@ class Notifier:
                     priority=priority_name(lang, ticket.priority),
                     reason=say_reason(reason, lang),
                 ),
+                sla_alerts.queue_buttons(ticket, lang),
                 lang=lang,
             )
         await self._to_client(uow, out, ticket, "n_searching", ref=ticket.ref)

@@ -186,6 +186,12 @@ async def _name(uow: UnitOfWork, staff_id: str | None, lang: str) -> str:
     return member.name if member else tr(lang, "nobody")
 
 
+def queue_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
+    """Reassign / Raise priority: what a supervisor does with a ticket nobody has taken."""
+    n = ticket.number
+    return [[(tr(lang, "btn_reassign"), f"sla:r:{n}"), (tr(lang, "btn_raise"), f"sla:p:{n}")]]
+
+
 def supervisor_buttons(ticket: Ticket, kind: SlaKind, level: int, lang: str) -> list[list[ButtonSpec]]:
     """Reassign / Raise priority / Acknowledge / Extend for one alert of a ticket."""
     n = ticket.number
@@ -259,7 +265,9 @@ async def _warning(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: SlaWar
             badge=badge,
         )
         buttons = (
-            [[(tr(lang, "btn_open_job"), f"jb:v:{ticket.number}")]] if member.role is Role.ENGINEER else []
+            [[(tr(lang, "btn_open_job"), f"jb:v:{ticket.number}")]]
+            if member.role is Role.ENGINEER
+            else queue_buttons(ticket, lang)  # nobody has it: give it to someone, or make it more urgent
         )
         await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=lang)
 

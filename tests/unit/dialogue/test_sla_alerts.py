@@ -241,3 +241,37 @@ async def test_later_levels_reach_senior_engineers_and_admins(
     assert "эскалирована на уровень L2" in joined(schat.new_texts(kozlov))
     assert "Escalation level" in joined(schat.new_texts(admin))
     assert "эскалирована" not in joined(schat.new_texts(petrov))  # the L3 assignee is not told to take over
+
+
+async def test_alerts_about_a_job_nobody_has_carry_the_supervisors_buttons(
+    sla_engine, schat, clock, sokolova, suows
+) -> None:
+    # A working day's stumble: the 75 % warning (and "no engineer") reached supervisors without buttons.
+    async with suows() as uow:
+        draft = uc.TicketDraft("romashka", "hvac", "Не греет", Priority.P2, "romashka-ivan", "rom-nevsky")
+        ticket = await uc.open_ticket(uow, Actor.system(), draft, clock.now)
+        await reschedule(uow, ticket, clock.now)
+        await uow.commit()
+    clock.advance(hours=7)
+    await _tick(SlaWorker(sla_engine, sweep_every=0), schat)
+    warnings = [m for m in schat.messages(sokolova) if "подходит к концу" in m.text]
+    assert warnings, [m.text for m in schat.messages(sokolova)]
+    assert [b.text for row in warnings[-1].buttons for b in row] == ["Переназначить", "Повысить приоритет"]
+
+
+async def test_no_engineer_available_comes_with_buttons(
+    chat: ChatDriver, ivan, petrov, sokolova, uows
+) -> None:
+    from tests.unit.dialogue.test_transcripts import open_ticket_as
+
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    for _ in range(6):  # every plumbing engineer says no
+        offered = [o for o in uows.state.offers.values() if o.status.value == "pending"]
+        if not offered:
+            break
+        engineer = Person(Bot.STAFF, offered[0].engineer_id, "E", "ru")
+        await chat.press(engineer, "Отклонить")
+        await chat.press(engineer, "Занят")
+    alert = [m for m in chat.messages(sokolova) if m.text.startswith("Нет инженера для HD-1001")]
+    assert alert, [m.text for m in chat.messages(sokolova)]
+    assert [b.text for row in alert[-1].buttons for b in row] == ["Переназначить", "Повысить приоритет"]
