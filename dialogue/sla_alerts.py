@@ -98,9 +98,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{ref} возвращена в очередь; прежний исполнитель исключён из подбора.",
         "{ref} is back in the queue; the previous engineer is left out of routing.",
     ),
-    "reassigned_to": ("{ref} предложена инженеру {name}.", "{ref} was offered to {name}."),
+    "reassigned_to": ("{ref} предложена инженеру {name:dat}.", "{ref} was offered to {name}."),
     "taken_from_you": (
-        "Заявку {ref} передали другому исполнителю (решение руководителя {name}). Работать по ней больше не нужно.",
+        "Заявку {ref} передали другому исполнителю (решение руководителя {name:gen}). Работать по ней больше не нужно.",
         "{ref} was reassigned by supervisor {name}; you no longer need to work on it.",
     ),
     "reason_q": (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dialogue.names import PersonName
+
 SUPPORTED = ("ru", "en")
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -139,7 +141,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Please share your own number with the Share phone number button.",
     ),
     "relay_on": (
-        "Соединяю с инженером {name} по заявке {ref}. Пишите — я передам. /bot — вернуться к боту.",
+        "Соединяю с инженером {name:ins} по заявке {ref}. Пишите — я передам. /bot — вернуться к боту.",
         "You are talking to engineer {name} about {ref}. Write and I will pass it on. /bot - back to the bot.",
     ),
     "relay_on_queue": (
@@ -151,7 +153,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You have no open requests. Describe the problem: I will open one and a person will contact you.",
     ),
     "passed_to_engineer": (
-        "Передал инженеру {name} по заявке {ref}.",
+        "Передал инженеру {name:dat} по заявке {ref}.",
         "Sent to engineer {name} on {ref}.",
     ),
     "btn_new_question": ("Это новый вопрос", "This is a new question"),
@@ -182,7 +184,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Request {ref} was cancelled by the service desk.{reason}",
     ),
     "n_staff_comment": (
-        "Сообщение по заявке {ref} от {name}:\n{text}",
+        "Сообщение по заявке {ref} от {name:gen}:\n{text}",
         "Message on {ref} from {name}:\n{text}",
     ),
     "rated_thanks": (
@@ -406,6 +408,8 @@ def translate(catalogue: dict[str, tuple[str, str]], lang: str, key: str, /, **v
 
     Feature modules (SLA alerts, /kb) keep their own catalogues next to their code and read them with this.
     """
+    if isinstance(values.get("name"), str):
+        values["name"] = PersonName(values["name"])  # Russian texts decline it: {name:dat}, {name:gen}...
     return _pick(catalogue[key], lang).format(**values)
 
 

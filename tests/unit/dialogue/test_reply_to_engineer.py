@@ -14,7 +14,7 @@ async def _engineer_wrote(chat: ChatDriver, ivan: Person, petrov: Person, text: 
     await chat.press(petrov, "Принять")
     await chat.press(petrov, "Написать клиенту")
     await chat.say(petrov, text)
-    assert f"Сообщение по заявке HD-1001 от Сергей Петров:\n{text}" in joined(chat.new_texts(ivan))
+    assert f"Сообщение по заявке HD-1001 от Сергея Петрова:\n{text}" in joined(chat.new_texts(ivan))
     chat.new_texts(petrov)
 
 
@@ -23,7 +23,7 @@ async def test_the_clients_answer_goes_to_the_engineer_who_wrote(
 ) -> None:
     await _engineer_wrote(chat, ivan, petrov, "Я на месте, дверь закрыта")
     got = await chat.say(ivan, "Ключ у Лены на ресепшене")
-    assert got == ["Передал инженеру Сергей Петров по заявке HD-1001."]
+    assert got == ["Передал инженеру Сергею Петрову по заявке HD-1001."]
     assert "Клиент по HD-1001:\nКлюч у Лены на ресепшене" in joined(chat.new_texts(petrov))
     assert "kb_answer" not in [i["kind"] for i in uows.state.interactions][-1:]
 

@@ -357,14 +357,14 @@ async def test_talking_to_the_engineer_goes_both_ways(
     chat.new_texts(petrov)
     chat.new_texts(ivan)
     got = await chat.say(ivan, "/human")
-    assert "Соединяю с инженером Сергей Петров по заявке HD-1001" in got[0]
+    assert "Соединяю с инженером Сергеем Петровым по заявке HD-1001" in got[0]
     got = await chat.say(ivan, "Во сколько вы приедете?")
     assert got == []  # the bot keeps quiet while a person is talking
     assert chat.new_texts(petrov) == ["Клиент по HD-1001:\nВо сколько вы приедете?"]
     got = await chat.press(petrov, "Ответить клиенту")
     assert "Напишите ответ клиенту по HD-1001" in got[0]
     await chat.say(petrov, "Буду к 15:00")
-    assert chat.new_texts(ivan) == ["Сообщение по заявке HD-1001 от Сергей Петров:\nБуду к 15:00"]
+    assert chat.new_texts(ivan) == ["Сообщение по заявке HD-1001 от Сергея Петрова:\nБуду к 15:00"]
     got = await chat.say(ivan, "/bot")
     assert got == ["Хорошо, снова отвечает бот."]
     got = await chat.say(ivan, "кондиционер плохо холодит")

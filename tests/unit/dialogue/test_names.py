@@ -1,0 +1,50 @@
+"""Names are declined in Russian sentences (a working day's stumble: "от Сергей Петров", "инженеру Сергей Петров")."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogue.names import PersonName, decline
+from dialogue.texts import t
+
+
+@pytest.mark.parametrize(
+    ("name", "gen", "dat", "ins"),
+    [
+        ("Сергей Петров", "Сергея Петрова", "Сергею Петрову", "Сергеем Петровым"),
+        ("Ольга Соколова", "Ольги Соколовой", "Ольге Соколовой", "Ольгой Соколовой"),
+        ("Илья Кузнецов", "Ильи Кузнецова", "Илье Кузнецову", "Ильёй Кузнецовым"),
+        (
+            "Иван Иванович Сидоров",
+            "Ивана Ивановича Сидорова",
+            "Ивану Ивановичу Сидорову",
+            "Иваном Ивановичем Сидоровым",
+        ),
+        (
+            "Мария Иванова-Петрова",
+            "Марии Ивановой-Петровой",
+            "Марии Ивановой-Петровой",
+            "Марией Ивановой-Петровой",
+        ),
+        ("Олег Белых", "Олега Белых", "Олегу Белых", "Олегом Белых"),  # a surname that does not decline
+        ("John Miller", "John Miller", "John Miller", "John Miller"),  # not Russian: as written
+    ],
+)
+def test_names_decline(name: str, gen: str, dat: str, ins: str) -> None:
+    assert (decline(name, "gent"), decline(name, "datv"), decline(name, "ablt")) == (gen, dat, ins)
+    assert f"{PersonName(name):gen}|{PersonName(name):dat}|{PersonName(name):ins}" == f"{gen}|{dat}|{ins}"
+    assert f"{PersonName(name)}" == name  # English texts write {name}
+
+
+def test_texts_decline_the_name_in_russian_and_keep_it_in_english() -> None:
+    assert (
+        t("ru", "passed_to_engineer", name="Ольга Соколова", ref="HD-1")
+        == "Передал инженеру Ольге Соколовой по заявке HD-1."
+    )
+    assert (
+        t("en", "passed_to_engineer", name="Ольга Соколова", ref="HD-1")
+        == "Sent to engineer Ольга Соколова on HD-1."
+    )
+    assert t("ru", "n_staff_comment", name="Сергей Петров", ref="HD-1", text="x").startswith(
+        "Сообщение по заявке HD-1 от Сергея Петрова:"
+    )
