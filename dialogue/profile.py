@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dialogue.identity import StaffPerson
-from dialogue.texts import translate
+from dialogue.texts import category_name, translate
 from dialogue.turn import Turn
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -41,7 +41,7 @@ def show(turn: Turn, person: StaffPerson) -> None:
             "profile",
             name=m.name,
             level=m.level,
-            skills=", ".join(m.skills),
+            skills=", ".join(category_name(lang, skill) for skill in m.skills),
             regions=", ".join(m.regions) or tr(lang, "any_region"),
             tz=m.timezone,
             hours=m.working_hours.spec() if m.working_hours else tr(lang, "any_time"),

@@ -180,7 +180,7 @@ class ReportCommand:
         scope = _tr(lang, "scope_mine" if mine else "scope_all")
         labels = {key: _tr(lang, key) for key in FIGURE_KEYS}
         lines = [f"{title} ({scope})", ""] + [
-            f"{label}: {value}" for label, value in key_figures(report, labels)
+            f"{label}: {value}" for label, value in key_figures(report, labels, lang)
         ]
         media: tuple[Media, ...] = ()
         if self.renderer is not None:

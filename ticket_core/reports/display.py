@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from ticket_core.reports.model import Figures, Report
 
@@ -25,21 +26,26 @@ DASH = "—"
 """Shown for a figure with nothing to measure."""
 
 
-def format_duration(seconds: float | None) -> str:
-    """A duration for people: "45 s", "12 min", "3 h 05 min", "2 d 4 h"; a dash when undefined."""
+UNITS = {"ru": ("с", "мин", "ч", "д"), "en": ("s", "min", "h", "d")}
+
+
+def format_duration(seconds: float | None, lang: str = "en") -> str:
+    """A duration for people: "45 s", "12 min", "3 h 05 min", "2 d 4 h" (in Russian "12 мин"...); a dash
+    when undefined."""
     if seconds is None:
         return DASH
+    sec, mins, hrs, days_unit = UNITS["ru" if lang == "ru" else "en"]
     s = round(seconds)
     if s < 60:
-        return f"{s} s"
+        return f"{s} {sec}"
     minutes = s // 60
     if minutes < 60:
-        return f"{minutes} min"
+        return f"{minutes} {mins}"
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes:02d} min"
+        return f"{hours} {hrs} {minutes:02d} {mins}"
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    return f"{days} {days_unit} {hours} {hrs}"
 
 
 def format_rate(value: float | None) -> str:
@@ -47,14 +53,17 @@ def format_rate(value: float | None) -> str:
     return DASH if value is None else f"{value * 100:.1f}%"
 
 
-def figure_lines(fig: Figures, labels: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
-    """The key figures of one row; request figures are left out where they are undefined."""
+def figure_lines(
+    fig: Figures, labels: Mapping[str, str] | None = None, lang: str = "en"
+) -> list[tuple[str, str]]:
+    """The key figures of one row (durations in `lang`); request figures are left out where undefined."""
     text = {**KEY_FIGURE_LABELS, **(labels or {})}
+    duration = partial(format_duration, lang=lang)
     lines = [
         (text["opened"], str(fig.tickets_opened)),
         (text["resolved"], str(fig.tickets_resolved)),
-        (text["frt"], f"{format_duration(fig.frt_median_s)} / {format_duration(fig.frt_p90_s)}"),
-        (text["mttr"], f"{format_duration(fig.mttr_median_s)} / {format_duration(fig.mttr_p90_s)}"),
+        (text["frt"], f"{duration(fig.frt_median_s)} / {duration(fig.frt_p90_s)}"),
+        (text["mttr"], f"{duration(fig.mttr_median_s)} / {duration(fig.mttr_p90_s)}"),
         (text["sla"], f"{format_rate(fig.sla_compliance)} ({fig.sla_met}/{fig.sla_met + fig.sla_breached})"),
         (text["fcr"], format_rate(fig.fcr_rate)),
         (text["csat"], DASH if fig.csat_avg is None else f"{fig.csat_avg:.2f} ({fig.csat_count})"),
@@ -70,6 +79,8 @@ def figure_lines(fig: Figures, labels: Mapping[str, str] | None = None) -> list[
     return lines
 
 
-def key_figures(report: Report, labels: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
-    """The key figures of a report's total as (label, formatted value) pairs."""
-    return figure_lines(report.total, labels)
+def key_figures(
+    report: Report, labels: Mapping[str, str] | None = None, lang: str = "en"
+) -> list[tuple[str, str]]:
+    """The key figures of a report's total as (label, formatted value) pairs, durations in `lang`."""
+    return figure_lines(report.total, labels, lang)

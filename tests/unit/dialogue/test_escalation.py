@@ -118,7 +118,7 @@ async def test_profile_shows_level_regions_and_hours(
 ) -> None:
     got = await chat.say(smirnov, "/profile")
     assert got == [
-        "Алексей Смирнов, L2\nНавыки: it, printers, other\nРегионы: MOW, MOS, SPB\nЧасовой пояс: Europe/Moscow\n"
+        "Алексей Смирнов, L2\nНавыки: Компьютеры и сеть, Принтеры и МФУ, Другое\nРегионы: MOW, MOS, SPB\nЧасовой пояс: Europe/Moscow\n"
         "Часы работы: не заданы (в любое время на смене)\n"
         "Сейчас: на смене. Вне часов работы заявки не предлагаются (срочные P1 — только если больше некому)."
     ]

@@ -99,7 +99,7 @@ async def test_supervisor_gets_company_figures_and_a_png_chart(setup, clock: Clo
     assert "Оценка клиентов: 4.00 (2)" in lines
     assert "В работе на конец: 1" in lines
     # 2 h, 4 h and 10 h: the median is 4 h, p90 = 4 h + 0.8 * 6 h
-    assert "Время решения (медиана / p90): 4 h 00 min / 8 h 48 min" in lines
+    assert "Время решения (медиана / p90): 4 ч 00 мин / 8 ч 48 мин" in lines
     flt, group_by = source.asked[-1]
     assert flt.engineer_id is None and group_by is GroupBy.DAY
     assert flt.end == clock.now and flt.end - flt.start == timedelta(days=7)
