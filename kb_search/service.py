@@ -14,9 +14,10 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -36,6 +37,7 @@ from kb_search.text import chunks, snippet, tokens
 from kb_search.vectors import MemoryVectorIndex
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_QUERY_CHARS = 1000
 PROGRESS_MIN = 300
@@ -379,11 +381,11 @@ class KnowledgeBase:
                 # No embedding to compute: the search takes less than a hop to a thread and back.
                 lexical, ceiling, semantic, terms = self._search_sync(text, audiences, n, embedder)
             else:
-                lexical, ceiling, semantic, terms = await asyncio.to_thread(
+                lexical, ceiling, semantic, terms = await _model_thread(
                     self._search_sync, text, audiences, n, embedder
                 )
         else:
-            lexical, ceiling, qvec, terms = await asyncio.to_thread(
+            lexical, ceiling, qvec, terms = await _model_thread(
                 self._lexical_and_embed, text, audiences, n, embedder
             )
             semantic = await self.vectors.search(qvec, audiences, n)
@@ -586,6 +588,22 @@ class KnowledgeBase:
             await self._flush_gaps()
         await self.backlog.close()
         await self.vectors.close()
+
+
+MODEL_THREADS = 4
+_model_pool: ThreadPoolExecutor | None = None
+
+
+def _model_thread(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """Run a search that embeds its query on the KB's own threads, not the loop's default executor.
+
+    The default executor also carries the SQLite lock waits of every turn: under a burst of new questions
+    they took all its threads and the searches queued behind them (bench dialogue --unique at 60/s).
+    """
+    global _model_pool
+    if _model_pool is None:
+        _model_pool = ThreadPoolExecutor(MODEL_THREADS, thread_name_prefix="kb-model")
+    return asyncio.get_running_loop().run_in_executor(_model_pool, fn, *args)
 
 
 def _kept(embedder: Embedder, text: str) -> bool:

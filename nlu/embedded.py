@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from nlu.model import EmbeddedModel
@@ -34,6 +35,9 @@ class EmbeddedBackend:
         self.model = model
         self.max_batch = max_batch
         self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+        # Parses run on threads of their own: the loop's default executor also carries SQLite lock waits,
+        # and a burst of those left new messages waiting for a thread to be parsed on.
+        self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="nlu-parse")
         # The same model parses the same text the same way: clients repeat their questions a lot.
         self.cache_size = cache_size
         self._cache: OrderedDict[str, ParseResult] = OrderedDict()
@@ -76,7 +80,9 @@ class EmbeddedBackend:
             while self._pending:
                 batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
                 try:
-                    results = await asyncio.to_thread(self.model.parse_many, [text for text, _ in batch])
+                    results = await asyncio.get_running_loop().run_in_executor(
+                        self._threads, self.model.parse_many, [text for text, _ in batch]
+                    )
                 except Exception as exc:  # the callers get the error, the backend keeps serving
                     for _, future in batch:
                         if not future.done():
