@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogue import choice_words
 from dialogue.identity import ClientPerson
 from dialogue.texts import CATEGORIES, PRIORITIES, category_name, priority_name
 from dialogue.turn import Turn
@@ -21,6 +22,15 @@ MIN_DESCRIPTION = 3
 MAX_DESCRIPTION = 4000
 MIN_ADDRESS = 5
 MAX_ATTACHMENTS = 10
+
+
+EDITABLE = {
+    "description": ("description",),
+    "category": ("category",),
+    "place": ("site_id", "address", "lat", "lon"),
+    "priority": ("priority",),
+}
+"""What "Edit" at the summary can change, and the draft keys each one clears (then asked again alone)."""
 
 
 def start(
@@ -131,11 +141,33 @@ async def on_text(
     elif step == "confirm":
         # A typed message at the summary is taken as more detail about the problem.
         draft["description"] = f"{draft['description']}\n{text}"[:MAX_DESCRIPTION]
-    else:
-        # A step that wants a button: show it again rather than guessing.
-        await ask_next(turn, person)
-        return
+    elif step in ("category", "site", "priority"):
+        # A step with buttons answered in words: take the one option the words name, else say so.
+        if not await _typed_choice(turn, person, step, text):
+            turn.say("choice_not_understood")
     await ask_next(turn, person)
+
+
+async def _typed_choice(turn: Turn, person: ClientPerson, step: str, text: str) -> bool:
+    draft = turn.state["draft"]
+    if step == "category":
+        found = choice_words.pick(text, {c: names for c, names in CATEGORIES.items()})
+        if found is not None:
+            draft["category"] = found
+    elif step == "site":
+        choices = draft.get("site_choices") or []
+        sites = {s.id: s for s in await turn.uow.directory.list_sites(person.contact.client_id)}
+        named = {i: (sites[c].name, sites[c].address) for i, c in enumerate(choices) if c in sites}
+        index = choice_words.pick(text, {str(i): names for i, names in named.items()})
+        found = choices[int(index)] if index is not None else None
+        if found is not None:
+            draft["site_id"] = found
+    else:
+        words = {p: (*PRIORITIES[p], *choice_words.PRIORITY_WORDS.get(p, ())) for p in PRIORITIES}
+        found = choice_words.pick(text, words)
+        if found is not None:
+            draft["priority"] = found
+    return found is not None
 
 
 async def on_location(turn: Turn, person: ClientPerson, lat: float, lon: float) -> None:
@@ -186,9 +218,16 @@ async def on_button(turn: Turn, person: ClientPerson, action: str) -> None:
     elif kind == "q" and draft.get("question"):
         draft["description"] = draft["question"][:MAX_DESCRIPTION]
     elif kind == "ed":
-        for key in ("description", "category", "site_id", "address", "lat", "lon", "priority"):
+        # Edit one field, not the whole form: ask which.
+        turn.state["step"] = "edit"
+        rows = [[(turn.tr(f"btn_edit_{field}"), f"in:ef:{field}")] for field in EDITABLE]
+        turn.say("edit_which", [*rows, *_cancel_row(turn)])
+        return
+    elif kind == "ef" and value in EDITABLE:
+        for key in EDITABLE[value]:
             draft.pop(key, None)
-        draft["question"] = ""
+        if value == "description":
+            draft["question"] = ""
     elif kind == "ok":
         await _open(turn, person)
         return

@@ -1,0 +1,38 @@
+"""Typed answers to button questions pick an option only when the words clearly name one."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogue.choice_words import PRIORITY_WORDS, pick
+from dialogue.texts import CATEGORIES, PRIORITIES
+
+PRIORITY_NAMES = {p: (*PRIORITIES[p], *PRIORITY_WORDS[p]) for p in PRIORITIES}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ну средне", "P3"),
+        ("срочно", "P2"),
+        ("не срочно", "P4"),  # a negation is not the word it negates
+        ("Авария, всё стоит!", "P1"),
+        ("not urgent", "P4"),
+        ("urgent", "P2"),
+        ("не знаю", None),
+    ],
+)
+def test_priorities(text: str, expected: str | None) -> None:
+    assert pick(text, PRIORITY_NAMES) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("кондиционер", "hvac"), ("это электрика", "electrical"), ("printer", "printers"), ("что-то", None)],
+)
+def test_categories(text: str, expected: str | None) -> None:
+    assert pick(text, CATEGORIES) == expected
+
+
+def test_a_tie_is_not_a_guess() -> None:
+    assert pick("ромашка", {"a": ["Ромашка на Невском"], "b": ["Ромашка на Петроградской"]}) is None
