@@ -63,11 +63,17 @@ async def where_of(uow: UnitOfWork, ticket: Ticket) -> str:
     return "-"
 
 
-def map_link(ticket: Ticket) -> str:
-    """An OpenStreetMap link to the ticket's location, or an empty string."""
+def map_url(ticket: Ticket) -> str | None:
+    """An OpenStreetMap link to the ticket's location, or None without one."""
     if ticket.lat is None or ticket.lon is None:
-        return ""
-    return f"\nhttps://www.openstreetmap.org/?mlat={ticket.lat:.5f}&mlon={ticket.lon:.5f}#map=17/{ticket.lat:.5f}/{ticket.lon:.5f}"
+        return None
+    return f"https://www.openstreetmap.org/?mlat={ticket.lat:.5f}&mlon={ticket.lon:.5f}#map=17/{ticket.lat:.5f}/{ticket.lon:.5f}"
+
+
+def map_row(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
+    """A "Map" link button for a card, when the job has a location (a link, not a URL in the text)."""
+    url = map_url(ticket)
+    return [[(t(lang, "btn_map"), url)]] if url else []
 
 
 async def client_name(uow: UnitOfWork, ticket: Ticket) -> str:
@@ -119,7 +125,6 @@ async def offer_card(
         priority=priority_name(lang, ticket.priority),
         client=await client_name(uow, ticket),
         where=await where_of(uow, ticket),
-        map=map_link(ticket),
         category=category_name(lang, ticket.category),
         description=short(ticket.description, MAX_DESCRIPTION_IN_CARD),
         photos=t(lang, "summary_photos", n=photos) if photos else "",
@@ -127,7 +132,8 @@ async def offer_card(
     )
     text += await badge_line(uow, ticket, lang, now)
     buttons = [
-        [(t(lang, "btn_accept"), f"of:a:{ticket.number}"), (t(lang, "btn_decline"), f"of:d:{ticket.number}")]
+        [(t(lang, "btn_accept"), f"of:a:{ticket.number}"), (t(lang, "btn_decline"), f"of:d:{ticket.number}")],
+        *map_row(ticket, lang),
     ]
     return text, buttons
 
@@ -175,7 +181,10 @@ async def job_card(
         where=await where_of(uow, ticket),
         description=short(ticket.description, 300),
     )
-    return text + await badge_line(uow, ticket, lang, now), job_buttons(ticket, lang)
+    return text + await badge_line(uow, ticket, lang, now), [
+        *job_buttons(ticket, lang),
+        *map_row(ticket, lang),
+    ]
 
 
 def rating_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:

@@ -11,7 +11,13 @@ from ticket_core.model import ChannelAccount
 from ticket_core.ports import UnitOfWork
 
 ButtonSpec = tuple[str, str]
-"""(label, action): the action is signed for the chat the message goes to."""
+"""(label, action): the action is signed for the chat the message goes to; an https:// action is a link."""
+
+
+def _button(signer: PayloadSigner, bot: Bot, account_id: str, label: str, action: str) -> Button:
+    if action.startswith("https://"):
+        return Button(label, url=action)
+    return Button(label, signer.sign(str(bot), account_id, action))
 
 
 @dataclass(slots=True)
@@ -33,7 +39,7 @@ class Outgoing:
     ) -> None:
         """Queue a message to one chat, signing each button for `account_id`."""
         rows = tuple(
-            tuple(Button(label, self.signer.sign(str(bot), account_id, action)) for label, action in row)
+            tuple(_button(self.signer, bot, account_id, label, action) for label, action in row)
             for row in buttons
             if row
         )

@@ -39,7 +39,11 @@ async def test_the_whole_loop_from_question_to_rating(
     ]
 
     card = joined(chat.new_texts(petrov))
-    assert "Новая заявка HD-1001" in card and "Кафе «Ромашка»" in card and "openstreetmap" in card
+    assert "Новая заявка HD-1001" in card and "Кафе «Ромашка»" in card and "openstreetmap" not in card
+    map_button = chat.messages(petrov)[-1].buttons[-1][0]  # the map is a link button, not a URL in the text
+    assert map_button.text == "🗺 На карте" and (map_button.url or "").startswith(
+        "https://www.openstreetmap.org/"
+    )
     assert "навык: Кондиционеры и вентиляция" in card and "км до объекта" in card
 
     got = await chat.press(petrov, "Принять")
