@@ -196,11 +196,12 @@ class ClientFlow:
             "channel": str(turn.inbound.channel),
             "query": text,
         }
-        if result is not None and result.confident and hits:
+        hits, own_language_close = _reader_language_first(hits, turn.lang)
+        if result is not None and result.confident and hits and not own_language_close:
             article = await self.kb.get(hits[0].article_id, Reader.client(person.contact.client_id))  # type: ignore[union-attr]
             if article is not None:
                 body = article_text(article.body, KB_ANSWER_CHARS)
-                _show_article(turn, article.title, body)
+                _show_article(turn, article.title, body, other_language=_other_language(turn, article.lang))
                 _ask_helped(turn, _new_kb_list(turn))
                 turn.state.update(
                     stage="kb", query=text, choices=[article.id], meaning=meaning.entities, auto=True
@@ -211,7 +212,10 @@ class ClientFlow:
         if hits:
             choices = [h.article_id for h in hits[:KB_CHOICES]]
             tag = _new_kb_list(turn)
-            rows = [[(short(h.title, 60), f"kb:s:{tag}:{i}")] for i, h in enumerate(hits[:KB_CHOICES])]
+            rows = [
+                [(_choice_label(h.title, h.lang, turn.lang), f"kb:s:{tag}:{i}")]
+                for i, h in enumerate(hits[:KB_CHOICES])
+            ]
             turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), f"kb:n:{tag}")]])
             turn.state.update(stage="kb", query=text, choices=choices, meaning=meaning.entities, auto=False)
             return
@@ -292,7 +296,12 @@ class ClientFlow:
             if article is None:
                 turn.say("bad_button")
                 return
-            _show_article(turn, article.title, article_text(article.body, KB_ANSWER_CHARS))
+            _show_article(
+                turn,
+                article.title,
+                article_text(article.body, KB_ANSWER_CHARS),
+                other_language=_other_language(turn, article.lang),
+            )
             _ask_helped(turn, _new_kb_list(turn))
             turn.state["choices"] = [chosen]
             await turn.uow.interactions.add("kb_answer", turn.now, article_id=chosen, **common)
@@ -572,6 +581,42 @@ def _ask_helped(turn: Turn, tag: str) -> None:
     )
 
 
-def _show_article(turn: Turn, title: str, body: str) -> None:
-    """An article in the chat, its Markdown styled by each channel (bold, lists, links)."""
-    turn.reply(turn.tr("kb_answer", title=f"**{title}**", body=body), markdown=True)
+def _show_article(turn: Turn, title: str, body: str, *, other_language: str | None = None) -> None:
+    """An article in the chat, its Markdown styled by each channel (bold, lists, links); one in another
+    language than the reader's says so first."""
+    text = turn.tr("kb_answer", title=f"**{title}**", body=body)
+    if other_language:
+        text = f"{turn.tr('kb_other_language', language=other_language)}\n\n{text}"
+    turn.reply(text, markdown=True)
+
+
+LANGUAGE_NAMES = {"ru": ("русском", "Russian"), "en": ("английском", "English")}
+OWN_LANGUAGE_MARGIN = 0.9
+"""An article in the reader's language scoring at least this share of a better one in another language is
+offered beside it rather than that one answering alone."""
+
+
+def _reader_language_first(hits: list[Any], lang: str) -> tuple[list[Any], bool]:
+    """Hits with those in the reader's language first among near-equals; and whether the top hit is in
+    another language while one in the reader's language is close to it (then nothing answers alone)."""
+    if not hits or getattr(hits[0], "lang", lang) == lang:
+        return hits, False
+    top = hits[0].score
+    close = [h for h in hits if h.lang == lang and h.score >= OWN_LANGUAGE_MARGIN * top]
+    if not close:
+        return hits, False
+    rest = [h for h in hits if h not in close]
+    return [*close, *rest], True
+
+
+def _other_language(turn: Turn, article_lang: str) -> str | None:
+    if not article_lang or article_lang == turn.lang or article_lang not in LANGUAGE_NAMES:
+        return None
+    ru, en = LANGUAGE_NAMES[article_lang]
+    return ru if turn.lang == "ru" else en
+
+
+def _choice_label(title: str, article_lang: str, lang: str) -> str:
+    """A list entry; an article in another language is marked with its code ("(EN)")."""
+    mark = f" ({article_lang.upper()})" if article_lang and article_lang != lang else ""
+    return short(title, 60 - len(mark)) + mark

@@ -58,6 +58,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Here is what I found:\n\n{title}\n\n{body}",
     ),
     "kb_helped_q": ("Это помогло?", "Did this help?"),
+    "kb_other_language": (
+        "В базе знаний нашлась статья только на {language} языке:",
+        "The knowledge base has this only in {language}:",
+    ),
     "kb_stale": (
         "Эти кнопки относятся к прошлому ответу. Напишите вопрос ещё раз — я поищу снова.",
         "Those buttons belong to an earlier answer. Ask your question again and I will look once more.",
