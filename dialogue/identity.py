@@ -6,7 +6,6 @@ their own number joins the contact already known by it.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,10 +14,10 @@ from dialogue.messages import Bot, Channel, Inbound
 from dialogue.texts import norm_lang
 from ticket_core.enums import PersonKind, Role
 from ticket_core.model import Actor, ChannelAccount, Client, Contact, StaffMember
+from ticket_core.phones import to_e164
 from ticket_core.ports import UnitOfWork
 
 MAX_NAME = 120
-NON_DIGITS = re.compile(r"\D+")
 
 
 @dataclass(slots=True)
@@ -38,13 +37,8 @@ class StaffPerson:
 
 
 def normalize_phone(raw: str | None) -> str | None:
-    """A phone number as + and digits, or None when it is not one; a Russian 8 prefix becomes +7."""
-    digits = NON_DIGITS.sub("", raw or "")
-    if len(digits) == 11 and digits.startswith("8"):
-        digits = "7" + digits[1:]
-    if not 8 <= len(digits) <= 15:
-        return None
-    return "+" + digits
+    """A phone number in E.164 ("+79161234501"), or None when it is not one (`ticket_core.phones`)."""
+    return to_e164(raw)
 
 
 def _name(inbound: Inbound) -> str:

@@ -16,6 +16,7 @@ from zoneinfo import available_timezones
 
 from ticket_core.errors import ValidationFailed
 from ticket_core.model import MAX_LEVEL, StaffMember
+from ticket_core.phones import to_e164
 from ticket_core.working_hours import WeeklyHours, parse_hours, zone
 
 PROFILE_FIELDS = (
@@ -39,7 +40,6 @@ MAX_REGIONS = 30
 MAX_HOURS_LEN = 400  # the `staff.working_hours` column
 SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 REGION = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
-PHONE_JUNK = re.compile(r"[\s().-]")
 
 COMMON_TIMEZONES = (
     "Europe/Kaliningrad",
@@ -213,15 +213,12 @@ def read_phone(text: str) -> str | None:
     Raises:
         ValueError: not a phone number.
     """
-    raw = PHONE_JUNK.sub("", text.strip())
-    if not raw:
+    if not text.strip():
         return None
-    digits = raw[1:] if raw.startswith("+") else raw
-    if not digits.isdigit() or not 8 <= len(digits) <= 15:
-        raise ValueError("write the phone as + and 8 to 15 digits, e.g. +7 916 123-45-01")
-    if len(digits) == 11 and digits.startswith("8") and not raw.startswith("+"):
-        digits = "7" + digits[1:]
-    return "+" + digits
+    phone = to_e164(text)
+    if phone is None:
+        raise ValueError("write the phone with its country code, e.g. +7 916 123-45-01")
+    return phone
 
 
 class _HomeError(ValueError):

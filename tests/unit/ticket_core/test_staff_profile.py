@@ -77,7 +77,7 @@ def test_empty_optional_fields_clear_them() -> None:
         ("max_parallel_jobs", "0", "from 1 to 20, not 0"),
         ("max_parallel_jobs", "21", "from 1 to 20, not 21"),
         ("lang", "de", "ru or en"),
-        ("phone", "call me", "+ and 8 to 15 digits"),
+        ("phone", "call me", "with its country code"),
     ],
 )
 def test_bad_fields_say_what_to_write(field: str, text: str, message: str) -> None:
@@ -118,7 +118,9 @@ def test_unknown_skills_unlike_any_category_are_new_categories() -> None:
 
 def test_phone_keeps_an_international_number() -> None:
     assert read_phone("+44 20 7946 0958") == "+442079460958"
-    assert read_phone("+8 916 123 45 01") == "+89161234501"  # typed with + : taken as written
+    assert read_phone("8 (916) 123-45-01") == "+79161234501"  # a Russian national number
+    with pytest.raises(ValueError, match="country code"):
+        read_phone("+8 916 123 45 01")  # no country has the code 8: refused, not stored as typed
 
 
 async def test_admin_changes_a_profile_and_the_event_says_what_changed(uows: MemoryUnitOfWorkFactory) -> None:
