@@ -255,7 +255,9 @@ async def test_reopen_window_and_counter(uows: MemoryUnitOfWorkFactory) -> None:
     assert cand is not None
 
 
-async def test_a_reopened_ticket_goes_back_to_the_engineer_who_did_the_work(uows: MemoryUnitOfWorkFactory) -> None:
+async def test_a_reopened_ticket_goes_back_to_the_engineer_who_did_the_work(
+    uows: MemoryUnitOfWorkFactory,
+) -> None:
     # A working day's stumble: the reopen went to a new engineer (the nearest one) and said "New ticket".
     tid = await _open(uows)
     await _offer(uows, tid)
