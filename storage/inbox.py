@@ -14,7 +14,21 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, literal_column, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
@@ -132,6 +146,53 @@ async def record(
     return result.scalar_one_or_none()
 
 
+def _record_claimed_stmt(dialect: str) -> Any:
+    """Insert a row already claimed by the recorder when nothing older of its chat is pending (one
+    statement instead of an insert and a claim). It runs after the chat's advisory lock, in a statement of
+    its own, so its snapshot sees every older row of the chat that committed before."""
+    older = aliased(inbox, name="older")
+    blocked = (
+        select(
+            exists()
+            .where(older.c.chat_key == bindparam("chat_key"), older.c.status == _PENDING_SQL)
+            .label("b")
+        )
+        .subquery("blocked")
+        .c.b
+    )
+    free = ~blocked
+    row = select(
+        bindparam("dedup_key"),
+        bindparam("chat_key"),
+        bindparam("payload", type_=inbox.c.payload.type),
+        _PENDING_SQL,
+        case((free, 1), else_=0),
+        bindparam("at", type_=UtcDateTime()),
+        bindparam("at", type_=UtcDateTime()),
+        false(),
+        case((free, bindparam("worker")), else_=null()),
+        case((free, bindparam("until", type_=UtcDateTime())), else_=null()),
+    ).where(true())  # SQLite reads ON CONFLICT after INSERT ... SELECT only after a WHERE
+    columns = [
+        "dedup_key",
+        "chat_key",
+        "payload",
+        "status",
+        "attempts",
+        "received_at",
+        "next_attempt_at",
+        "notified",
+        "claimed_by",
+        "claimed_until",
+    ]
+    return (
+        dialect_insert(dialect, inbox)
+        .from_select(columns, row)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(*inbox.c)
+    )
+
+
 async def record_and_claim(
     conn: Executor,
     *,
@@ -143,13 +204,28 @@ async def record_and_claim(
     lease_s: float,
     then_claim: bool = True,
 ) -> tuple[int | None, InboxRow | None]:
-    """`record`, then (with `then_claim`) claim the chat's oldest due row in the same transaction: the fast
-    path of a chat that no one in this process is working on. Returns the new row's id and the claim."""
-    row_id = await record(conn, dedup_key=dedup_key, chat=chat, payload=payload, at=at)
-    if row_id is None or not then_claim:
-        return row_id, None
-    rows = await claim(conn, now=at, worker_id=worker_id, lease_s=lease_s, chat=chat)
-    return row_id, rows[0] if rows else None
+    """`record`, and (with `then_claim`) claim the new row at once when it is its chat's oldest pending one:
+    the fast path of a chat that no one in this process is working on. Returns the new row's id and the
+    claim (None when an older row of the chat is pending: the loop takes the chat in order)."""
+    if not then_claim:
+        return await record(conn, dedup_key=dedup_key, chat=chat, payload=payload, at=at), None
+    if _dialect(conn) == "postgresql":
+        await conn.execute(_built(conn, "chat_lock", _chat_lock_stmt), {"chat": chat})
+    params = {
+        "dedup_key": dedup_key,
+        "chat_key": chat,
+        "payload": payload,
+        "at": at,
+        "worker": worker_id,
+        "until": at + timedelta(seconds=lease_s),
+    }
+    found = (
+        (await conn.execute(_built(conn, "record_claimed", _record_claimed_stmt), params)).mappings().first()
+    )
+    if found is None:
+        return None, None
+    new = _row(found)
+    return new.id, new if new.claimed_by == worker_id else None
 
 
 def _claim_stmt(by_chat: bool) -> Any:
