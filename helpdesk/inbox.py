@@ -234,35 +234,40 @@ class Inbox:
 
         After a success the row is marked done and the chat's next due row claimed in one transaction.
         """
-        async with self._slots:
-            self._in_flight.add(row.id)
-            self._start_heartbeat()
-            try:
-                inbound = Inbound.from_dict(row.payload)
-                # A turn that hangs (a stuck lock, a bug) must not hold its chat for ever: its heartbeat
-                # would keep the lease alive. Cancelled, it rolls back and is tried again.
-                async with asyncio.timeout(self.policy.handle_timeout_s):
-                    replies = await self.engine.handle(inbound)
-            except Exception as e:
-                error: BaseException | None = e
-                replies = []
-            else:
-                error = None
-            finally:
-                self._in_flight.discard(row.id)
-            following: box.InboxRow | None = None
-            try:
-                if error is None:
-                    following = await self._done(row, marked=bool(replies))
-                    if replies and self.on_replies is not None:
-                        self.on_replies()
+        # The claim's lease is kept alive from now on, also while the row waits for a slot: under a backlog a
+        # wait can outlast the lease, and the loop would then claim (and handle) the row a second time.
+        self._in_flight.add(row.id)
+        self._start_heartbeat()
+        try:
+            async with self._slots:
+                try:
+                    inbound = Inbound.from_dict(row.payload)
+                    # A turn that hangs (a stuck lock, a bug) must not hold its chat for ever: its heartbeat
+                    # would keep the lease alive. Cancelled, it rolls back and is tried again.
+                    async with asyncio.timeout(self.policy.handle_timeout_s):
+                        replies = await self.engine.handle(inbound)
+                except Exception as e:
+                    error: BaseException | None = e
+                    replies = []
                 else:
-                    await self._failed(row, error)
-            finally:
-                attempted = self._attempted.get(row.id)
-                if attempted is not None:
-                    attempted.set()
-            return following
+                    error = None
+                finally:
+                    self._in_flight.discard(row.id)
+                following: box.InboxRow | None = None
+                try:
+                    if error is None:
+                        following = await self._done(row, marked=bool(replies))
+                        if replies and self.on_replies is not None:
+                            self.on_replies()
+                    else:
+                        await self._failed(row, error)
+                finally:
+                    attempted = self._attempted.get(row.id)
+                    if attempted is not None:
+                        attempted.set()
+                return following
+        finally:
+            self._in_flight.discard(row.id)  # also when cancelled while waiting for a slot
 
     async def _done(self, row: box.InboxRow, *, marked: bool) -> box.InboxRow | None:
         """Mark a handled row done and, when more of its chat was recorded meanwhile, claim the next one.
