@@ -130,20 +130,36 @@ class Inbox:
                 then_claim=idle,
             )
 
+        # An idle chat is reserved for this task while its message is recorded: a message of the same chat
+        # recorded meanwhile then finds the chat busy and is left to us (`_again`), instead of starting a
+        # task of its own that finds nothing to claim yet (ours is claimed) and ends, leaving it waiting
+        # for the loop's next tick.
+        current = asyncio.current_task()
+        reserve = idle and wait_s > 0 and current is not None
+        if reserve:
+            self._chats[chat] = current  # type: ignore[assignment]
         try:
             # Once more after a cut connection (a quick retry spares the platform a 503); a row that
             # was recorded by a try whose answer was lost is a "repeat" here and the loop handles it.
             row_id, claimed = await in_transaction(self.db, record, pauses=RECORD_PAUSES_S)
-        except Exception as e:
+        except BaseException as e:
+            if reserve:
+                self._unreserve(chat, current)
+            if not isinstance(e, Exception):
+                raise
             log.warning("could not record inbound %s: %s", inbound.dedup_key, e)
             raise InboundNotRecorded(f"inbound {inbound.dedup_key} could not be recorded") from e
         if row_id is None:
+            if reserve:
+                self._unreserve(chat, current)
             log.info("dropping repeated inbound %s", inbound.dedup_key)
             self.wake()
             return
-        if claimed is not None and claimed.id == row_id and wait_s > 0 and chat not in self._chats:
+        if reserve and claimed is not None and claimed.id == row_id:
             await self._handle_here(chat, claimed)
             return
+        if reserve:
+            self._unreserve(chat, current, kick=False)  # kicked just below
         attempted = self._attempted.setdefault(row_id, asyncio.Event()) if wait_s > 0 else None
         if claimed is not None:
             self._start(chat, claimed)
@@ -157,6 +173,13 @@ class Inbox:
             pass  # handled later, here or by another process: it is recorded either way
         finally:
             self._attempted.pop(row_id, None)
+
+    def _unreserve(self, chat: str, task: asyncio.Task[Any] | None, *, kick: bool = True) -> None:
+        """Give back a chat reserved by `accept`; what was recorded for it meanwhile is worked on now."""
+        if self._chats.get(chat) is task:
+            del self._chats[chat]
+        if kick and chat in self._again:
+            self.kick(chat)
 
     def kick(self, chat: str) -> None:
         """Work on `chat` now in this process (or right after its current message)."""
