@@ -154,11 +154,13 @@ class ClientFlow:
             if in_talk is not None:
                 await self._pass_to_engineer(turn, person, in_talk, text)
                 return
+        for key in ("last_passed", "last_passed_tag"):  # the chat moved on: its "new question" button is old
+            turn.state.pop(key, None)
         await self._answer_from_kb(turn, person, text, meaning, ready.kb_result if ready else None)
 
     async def _engineer_is_talking(self, turn: Turn, person: ClientPerson) -> Ticket | None:
-        """This client's job in work whose engineer wrote to them last, in the last hours: a typed message
-        is then their answer, not a new question for the KB."""
+        """This client's job in work whose engineer wrote to them in the last hours (and after any /bot): a
+        typed message is then their answer, not a new question for the KB."""
         client_id = person.contact.client_id
         if not client_id:
             return None
@@ -169,18 +171,19 @@ class ClientFlow:
             if ticket.contact_id != person.contact.id or not ticket.assignee_id:
                 continue
             said = await turn.uow.comments.list_for_ticket(ticket.id, include_internal=False)
-            last = said[-1] if said else None
-            if last is not None and last.author.id == ticket.assignee_id and last.created_at > since:
-                return ticket
+            engineer_said = [c for c in said if c.author.id == ticket.assignee_id]
+            if engineer_said and engineer_said[-1].created_at > since:
+                return ticket  # the engineer wrote lately: the client's messages (one or several) answer
         return None
 
     async def _pass_to_engineer(self, turn: Turn, person: ClientPerson, ticket: Ticket, text: str) -> None:
         await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
         member = await turn.uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
-        turn.state["last_passed"] = text[:MAX_TEXT]
+        tag = secrets.token_hex(3)
+        turn.state.update(last_passed=text[:MAX_TEXT], last_passed_tag=tag)
         turn.say(
             "passed_to_engineer",
-            [[(turn.tr("btn_new_question"), "nq")]],
+            [[(turn.tr("btn_new_question"), f"nq:{tag}")]],
             ref=ticket.ref,
             name=member.name if member else "",
         )
@@ -233,11 +236,15 @@ class ClientFlow:
         elif head == "rt":
             await self._rate(turn, person, action)
         elif head == "nq":
-            # "That was a new question": what was just passed to the engineer goes to the KB instead.
-            text = turn.state.pop("last_passed", None)
+            # "That was a new question": what was just passed to the engineer goes to the KB instead. Only
+            # the button under the latest pass acts; an older one is out of date.
+            tag = action.split(":")[1] if ":" in action else ""
+            text = turn.state.get("last_passed") if tag == turn.state.get("last_passed_tag") else None
             if not text:
-                turn.say("bad_button")
+                turn.say("kb_stale")
                 return
+            for key in ("last_passed", "last_passed_tag"):
+                turn.state.pop(key, None)
             turn.state["new_question"] = True
             await self._free_text(turn, person, text)
             turn.state.pop("new_question", None)

@@ -19,6 +19,18 @@ from ticket_core.model import Ticket
 log = logging.getLogger(__name__)
 
 LINK = re.compile(r"(?<![\w:])kb:([A-Za-z0-9][A-Za-z0-9_.:-]{0,63})")
+
+
+def without_links(text: str) -> str:
+    """The note as the client reads it: the `kb:ID` links (meant for the KB) left out, and the brackets and
+    spaces they leave behind tidied."""
+    text = LINK.sub("", text)
+    text = re.sub(r"\(\s*[,;]?\s*\)", "", text)
+    text = re.sub(r"[ \t]+([,.;:!?])", r"\1", text)
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    return "\n".join(line.strip(" ,;") for line in text.splitlines()).strip()
+
+
 MAX_LINKS = 5
 
 TEXTS = {

@@ -1,7 +1,7 @@
 """People's names in Russian sentences, declined: "от Сергея Петрова", "инженеру Ольге Соколовой".
 
 Russian texts name their case in the placeholder: `{name:gen}`, `{name:dat}`, `{name:acc}`, `{name:ins}`,
-`{name:pre}`; English ones write `{name}`. `texts.translate` wraps every `name` value in `PersonName`, whose
+`{name:pre}`, and a past-tense verb its ending, `принял{name:fem}`; English ones write `{name}`. `texts.translate` wraps every `name` value in `PersonName`, whose
 `__format__` declines it with pymorphy3 (OpenCorpora's dictionary knows first names, surnames and
 patronymics). A surname is declined in the gender of the first name (or, failing that, of its own ending).
 Names that are not Cyrillic, and words the dictionary does not know as names, stay as they are.
@@ -77,6 +77,15 @@ class PersonName(str):
     __slots__ = ()
 
     def __format__(self, spec: str) -> str:
+        if spec == "fem":
+            # The ending a Russian past-tense verb takes after this name: "принял{name:fem}" -> "приняла".
+            try:
+                words = str(self).split()
+                if words and all(_CYRILLIC_WORD.match(w) for w in words):
+                    return "а" if gender_of(words[0], words[-1] if len(words) > 1 else None) == "femn" else ""
+            except Exception:
+                return ""
+            return ""
         case = CASES.get(spec)
         if case is None:
             return super().__format__(spec)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from dialogue import escalation, sla_alerts
+from dialogue import escalation, kb_links, sla_alerts
 from dialogue.cards import offer_card, rating_buttons, short
 from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
@@ -222,7 +222,8 @@ class Notifier:
         self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.TicketResolved
     ) -> None:
         lang = await self._client_lang(uow, ticket)
-        note = short(event.note, 1000, keep_lines=True)
+        # The engineer's `kb:ID` links are for the KB (dialogue.kb_links), not words for the client.
+        note = short(kb_links.without_links(event.note), 1000, keep_lines=True)
         if event.checklist:
             # The checklist is data in both languages: the client reads it in theirs, not the engineer's.
             items = "; ".join("✓ " + (ru if lang == "ru" else en) for ru, en in event.checklist)

@@ -189,14 +189,19 @@ async def _name(uow: UnitOfWork, staff_id: str | None, lang: str) -> str:
 def queue_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
     """Reassign / Raise priority: what a supervisor does with a ticket nobody has taken."""
     n = ticket.number
-    return [[(tr(lang, "btn_reassign"), f"sla:r:{n}"), (tr(lang, "btn_raise"), f"sla:p:{n}")]]
+    return [[(tr(lang, "btn_reassign"), f"sla:r:{n}"), *_raise(ticket, lang)]]
+
+
+def _raise(ticket: Ticket, lang: str) -> list[ButtonSpec]:
+    """Raise priority, unless the ticket is already at the top (P1)."""
+    return [] if str(ticket.priority) == "P1" else [(tr(lang, "btn_raise"), f"sla:p:{ticket.number}")]
 
 
 def supervisor_buttons(ticket: Ticket, kind: SlaKind, level: int, lang: str) -> list[list[ButtonSpec]]:
     """Reassign / Raise priority / Acknowledge / Extend for one alert of a ticket."""
     n = ticket.number
     return [
-        [(tr(lang, "btn_reassign"), f"sla:r:{n}"), (tr(lang, "btn_raise"), f"sla:p:{n}")],
+        [(tr(lang, "btn_reassign"), f"sla:r:{n}"), *_raise(ticket, lang)],
         [
             (tr(lang, "btn_ack"), f"sla:a:{n}:{key_code(kind, level)}"),
             (tr(lang, "btn_extend"), f"sla:x:{n}:{_KIND_CODE[kind]}"),

@@ -126,10 +126,12 @@ class StaffFlow:
             await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
             _clear(turn)
             turn.say("reply_sent", ref=ticket.ref)
+            await self._card_if_mine(turn, person, ticket)
         elif awaiting == "internal":
             await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text, Visibility.INTERNAL)
             _clear(turn)
             turn.say("internal_note_saved", ref=ticket.ref)
+            await self._card_if_mine(turn, person, ticket)
         elif awaiting == "escalate":
             await escalation.on_reason(turn, person, ticket, text)
         elif awaiting == "handover":
@@ -228,6 +230,11 @@ class StaffFlow:
         else:
             turn.say("bad_button")
 
+    async def _card_if_mine(self, turn: Turn, person: StaffPerson, ticket: Ticket) -> None:
+        """The job card again after a message or a note, when it is this engineer's job in work."""
+        if ticket.assignee_id == person.member.id and ticket.status in ACTIVE_JOB_STATUSES:
+            await self._card(turn, ticket)
+
     async def _card(self, turn: Turn, ticket: Ticket) -> None:
         text, buttons = await job_card(turn.uow, ticket, turn.lang, turn.now)
         turn.reply(text, buttons)
@@ -254,6 +261,9 @@ class StaffFlow:
         _clear(turn)
         distance = turn.tr("checked_in_distance", km=f"{km:.1f}") if km is not None else ""
         turn.say("checked_in", ref=ticket.ref, distance=distance)
+        await self._card(
+            turn, ticket
+        )  # the job's next steps, live again (the pressed card's buttons are spent)
 
     async def _photo(self, turn: Turn, person: StaffPerson) -> None:
         ticket = await self._target_job(turn, person, "photo")
@@ -371,14 +381,7 @@ class StaffFlow:
         for t in waiting:
             line = f"{t.ref} · {t.priority} · {status_name(turn.lang, t.status)} · {short(t.description, 80)}"
             badge = await sla_uc.sla_badge_for(turn.uow, t, turn.now, turn.lang)
-            n = t.number
-            buttons = [
-                [
-                    (sla_alerts.tr(turn.lang, "btn_reassign"), f"sla:r:{n}"),
-                    (sla_alerts.tr(turn.lang, "btn_raise"), f"sla:p:{n}"),
-                ]
-            ]
-            turn.reply(f"{line}\n{badge}" if badge else line, buttons)
+            turn.reply(f"{line}\n{badge}" if badge else line, sla_alerts.queue_buttons(t, turn.lang))
 
 
 def _clear(turn: Turn) -> None:

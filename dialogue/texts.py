@@ -177,14 +177,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "comment_added": ("Передал сообщение по заявке {ref}.", "Your message on {ref} is passed on."),
     # --- client: notifications
     "n_accepted": (
-        "Инженер {name} принял вашу заявку {ref}.",
+        "Инженер {name} принял{name:fem} вашу заявку {ref}.",
         "Engineer {name} has taken your request {ref}.",
     ),
     "n_searching": (
         "Ищем свободного инженера для заявки {ref}. Диспетчер уже в курсе.",
         "We are looking for a free engineer for {ref}. A supervisor has been told.",
     ),
-    "n_started": ("Инженер {name} приступил к заявке {ref}.", "Engineer {name} has started work on {ref}."),
+    "n_started": (
+        "Инженер {name} приступил{name:fem} к заявке {ref}.",
+        "Engineer {name} has started work on {ref}.",
+    ),
     "n_on_hold": ("Заявка {ref} ожидает: {reason}.", "Request {ref} is waiting: {reason}."),
     "n_resumed": ("Работа по заявке {ref} продолжена.", "Work on {ref} has resumed."),
     "n_resolved": (
@@ -324,7 +327,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Waiting for an engineer ({n}), most urgent first:",
     ),
     "n_on_the_way": (
-        "Инженер {name} выехал к вам по заявке {ref}.",
+        "Инженер {name} выехал{name:fem} к вам по заявке {ref}.",
         "Engineer {name} is on the way for {ref}.",
     ),
     "n_on_site": ("Инженер {name} на месте по заявке {ref}.", "Engineer {name} is on site for {ref}."),

@@ -45,3 +45,16 @@ async def test_after_hours_of_silence_a_message_is_a_new_question_again(
     got = await chat.say(ivan, "Кондиционер плохо холодит в зале")
     assert "фильтры" in joined(got) and "Передал инженеру" not in joined(got)
     assert chat.new_texts(petrov) == []
+
+
+async def test_an_old_new_question_button_is_out_of_date(
+    chat: ChatDriver, ivan: Person, petrov: Person
+) -> None:
+    await _engineer_wrote(chat, ivan, petrov, "Буду через час")
+    await chat.say(ivan, "Да, пульт на стойке у бармена")
+    old = chat.find_button(ivan, "Это новый вопрос")
+    await chat.say(ivan, "Ключ у Лены")  # passed again: a new button
+    await chat._send(ivan, payload=old)
+    assert chat.new_texts(ivan)[-1].startswith("Эти кнопки относятся к прошлому ответу")
+    got = await chat.press(ivan, "Это новый вопрос")  # the newest one still works
+    assert "Эти кнопки" not in got[0]

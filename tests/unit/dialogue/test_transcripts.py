@@ -55,7 +55,9 @@ async def test_the_whole_loop_from_question_to_rating(
     got = await chat.press(petrov, "На месте")
     assert "Отправьте геопозицию" in got[0] and chat.messages(petrov)[-1].request_location
     got = await chat.location(petrov, 59.9321, 30.3482)
-    assert got == ["Отметка на месте по HD-1001: 0.0 км от объекта."]
+    assert got[0] == "Отметка на месте по HD-1001: 0.0 км от объекта."
+    assert got[1].startswith("HD-1001 — в работе")  # the job card again, its buttons live
+    assert "Выполнено" in [b.text for row in chat.messages(petrov)[-1].buttons for b in row]
     assert chat.new_texts(ivan) == ["Инженер Сергей Петров на месте по заявке HD-1001."]
 
     # Air conditioning: a checklist to tick, then a photo of the work, then the note.
@@ -477,7 +479,7 @@ async def test_internal_notes_stay_with_the_staff(
     chat.new_texts(ivan)
     await chat.press(petrov, "Заметка")
     got = await chat.say(petrov, "Клиент просил не шуметь до 12")
-    assert got == ["Заметка по HD-1001 сохранена."]
+    assert got[0] == "Заметка по HD-1001 сохранена." and got[1].startswith("HD-1001 — ")  # and the card
     assert chat.new_texts(ivan) == []
     assert [c.visibility for c in uows.state.comments] == ["internal"]
 
