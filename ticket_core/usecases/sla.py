@@ -33,7 +33,7 @@ from ticket_core.sla.service import TicketSla, evaluate, is_tracked, promise_tex
 from ticket_core.sla.timeline import merge_events
 from ticket_core.transitions import Action
 from ticket_core.usecases._common import apply, clean_text, load_ticket, require_utc, save
-from ticket_core.usecases.offers import DEFAULT_OFFER_TIMEOUT
+from ticket_core.usecases.offers import DEFAULT_OFFER_TIMEOUT, withdraw_pending_offers
 
 MAX_EXTENSION = timedelta(days=30)
 MAX_REASON = 500
@@ -347,8 +347,7 @@ async def reassign(
         raise InvalidTransition(
             f"Ticket {ticket.ref} is {ticket.status.replace('_', ' ')}; there is no job to reassign."
         )
-    for pending in await uow.offers.list_for_ticket(ticket.id, OfferStatus.PENDING):
-        await uow.offers.set_status(pending.id, OfferStatus.WITHDRAWN, now, "reassigned by a supervisor")
+    await withdraw_pending_offers(uow, ticket.id, now, "reassigned by a supervisor")
     ticket.assignee_id = None
     offer: Offer | None = None
     if target is not None:
