@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 
-import pymorphy3
+from dialogue.russian import morph
 
 _WORD = re.compile(r"[a-zа-яё0-9]+", re.IGNORECASE)
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -30,16 +30,11 @@ PRIORITY_WORDS: dict[str, tuple[str, ...]] = {
 
 
 @cache
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
-
-
-@cache
 def lemma(word: str) -> str:
     """The dictionary form of one word (Russian by pymorphy3; English lowercased, plural "s" dropped)."""
     lowered = word.lower().replace("ё", "е")
     if _CYRILLIC.search(lowered):
-        return str(_morph().parse(lowered)[0].normal_form).replace("ё", "е")
+        return str(morph().parse(lowered)[0].normal_form).replace("ё", "е")
     if len(lowered) > 3 and lowered.endswith("s") and not lowered.endswith("ss"):
         return lowered[:-1]
     return lowered

@@ -10,6 +10,7 @@ Lines keep the author's line breaks; list items get "•" or their number; headi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -166,15 +167,16 @@ def parse(markdown: str) -> list[Line]:
     return out
 
 
+def render(markdown: str, span: Callable[[Span], str]) -> str:
+    """The Markdown as text: each span as `span` writes it, lines joined by line breaks (a channel's renderer
+    is its `span` function)."""
+    return "\n".join("".join(span(s) for s in line.spans) for line in parse(markdown))
+
+
 def plain(markdown: str) -> str:
     """The text without its marks (links as "text (address)"), for channels without styling."""
-    return "\n".join(_plain_line(line) for line in parse(markdown))
+    return render(markdown, _plain_span)
 
 
-def _plain_line(line: Line) -> str:
-    parts: list[str] = []
-    for span in line.spans:
-        parts.append(span.text)
-        if span.href and span.href != span.text:
-            parts.append(f" ({span.href})")
-    return "".join(parts)
+def _plain_span(span: Span) -> str:
+    return f"{span.text} ({span.href})" if span.href and span.href != span.text else span.text

@@ -10,18 +10,12 @@ Names that are not Cyrillic, and words the dictionary does not know as names, st
 from __future__ import annotations
 
 import re
-from functools import cache
 
-import pymorphy3
+from dialogue.russian import morph
 
 CASES = {"gen": "gent", "dat": "datv", "acc": "accs", "ins": "ablt", "pre": "loct"}
 _CYRILLIC_WORD = re.compile(r"^[А-ЯЁа-яё][А-ЯЁа-яё-]*$")
 _FEMININE_SURNAME = ("ова", "ева", "ёва", "ина", "ына", "ая", "ская", "цкая")
-
-
-@cache
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
 
 
 def _as_written(declined: str, original: str) -> str:
@@ -33,7 +27,7 @@ def _as_written(declined: str, original: str) -> str:
 
 
 def _inflect(word: str, kind: str, case: str, gender: str | None) -> str:
-    for parse in _morph().parse(word):
+    for parse in morph().parse(word):
         grammemes = parse.tag.grammemes
         if kind not in grammemes or "nomn" not in grammemes:
             continue
@@ -47,7 +41,7 @@ def _inflect(word: str, kind: str, case: str, gender: str | None) -> str:
 
 def gender_of(first: str, last: str | None) -> str | None:
     """ "masc" or "femn" from the first name as the dictionary knows it, else from the surname's ending."""
-    for parse in _morph().parse(first):
+    for parse in morph().parse(first):
         if "Name" in parse.tag.grammemes and parse.tag.gender in ("masc", "femn"):
             return str(parse.tag.gender)
     if last:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from dialogue.markup import Span, parse
+from dialogue.markup import Span, render
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -20,7 +20,7 @@ def escape(text: str) -> str:
 
 def markdown_html(markdown: str) -> str:
     """Render KB Markdown for parse_mode=HTML: bold, italic, code and http(s) links; the rest as text."""
-    return "\n".join("".join(_html_span(span) for span in line.spans) for line in parse(markdown))
+    return render(markdown, _html_span)
 
 
 def _html_span(span: Span) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dialogue.markup import Span, parse
+from dialogue.markup import Span, render
 
 TEXT_LIMIT = 4096  # characters in one text message
 INTERACTIVE_BODY_LIMIT = 1024
@@ -21,7 +21,7 @@ _ENDS_SENTENCE = (".", "!", "?", ":", ";", "…", ",")
 
 def markdown_whatsapp(markdown: str) -> str:
     """Render KB Markdown in WhatsApp's marks: *bold*, _italic_, `code`; links as "text (address)"."""
-    return "\n".join("".join(_wa_span(span) for span in line.spans) for line in parse(markdown))
+    return render(markdown, _wa_span)
 
 
 def _wa_span(span: Span) -> str:
