@@ -121,6 +121,13 @@ def _chat_lock_stmt(_dialect: str) -> Any:
     return select(func.pg_advisory_xact_lock(func.hashtext(bindparam("chat"))))
 
 
+async def _take_chat_turn(conn: Executor, chat: str) -> None:
+    """On PostgreSQL, wait for the chat's advisory lock (held to the end of the transaction): the recorders of
+    one chat take turns. SQLite's writers take turns anyway."""
+    if _dialect(conn) == "postgresql":
+        await conn.execute(_built(conn, "chat_lock", _chat_lock_stmt), {"chat": chat})
+
+
 async def record(
     conn: Executor, *, dedup_key: str, chat: str, payload: dict[str, Any], at: datetime
 ) -> int | None:
@@ -130,8 +137,7 @@ async def record(
     turns: a row's id is then in commit order, and no claim can see a newer row of the chat while an
     older one is still uncommitted (SQLite's writers take turns anyway).
     """
-    if _dialect(conn) == "postgresql":
-        await conn.execute(_built(conn, "chat_lock", _chat_lock_stmt), {"chat": chat})
+    await _take_chat_turn(conn, chat)
     values = {
         "dedup_key": dedup_key,
         "chat_key": chat,
@@ -209,8 +215,7 @@ async def record_and_claim(
     claim (None when an older row of the chat is pending: the loop takes the chat in order)."""
     if not then_claim:
         return await record(conn, dedup_key=dedup_key, chat=chat, payload=payload, at=at), None
-    if _dialect(conn) == "postgresql":
-        await conn.execute(_built(conn, "chat_lock", _chat_lock_stmt), {"chat": chat})
+    await _take_chat_turn(conn, chat)
     params = {
         "dedup_key": dedup_key,
         "chat_key": chat,

@@ -22,7 +22,8 @@ STALE_AFTER_S = 120.0
 """A progress file older than this, from a process that is gone, is not a running app's."""
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (one we may not signal counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -61,7 +62,7 @@ def _running(progress: IndexProgress | None) -> dict[str, Any] | None:
     if progress is None:
         return None
     age = age_s(progress)
-    if age > STALE_AFTER_S and not _alive(progress.pid):
+    if age > STALE_AFTER_S and not process_alive(progress.pid):
         return None
     return {**progress.as_dict(), "age_s": round(age, 1)}
 

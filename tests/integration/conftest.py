@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from helpdesk.cli.kb_status import process_alive
 from storage.db import make_engine, make_sessionmaker
 from storage.inbox_tables import inbox
 from storage.migrate import upgrade
@@ -53,16 +54,6 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 async def _recreate_pg_database() -> str:
     try:
         admin = await asyncpg.connect(_asyncpg_dsn(PG_ADMIN_URL), timeout=5)
@@ -76,7 +67,7 @@ async def _recreate_pg_database() -> str:
         # Databases left by earlier sessions whose process is gone (a run that was killed).
         for row in await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'helpdesk_test_%'"):
             stale = STALE_PG_DB.match(row["datname"])
-            if stale and not _alive(int(stale.group(1))):
+            if stale and not process_alive(int(stale.group(1))):
                 await admin.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
         await admin.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{PG_DB}"')
