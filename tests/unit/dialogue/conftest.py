@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -11,9 +12,11 @@ from dialogue.messages import Bot
 from dialogue.payloads import PayloadSigner
 from helpdesk.demo.loader import load_directory, read_directory
 from kb_search.model import Article
+from kb_search.service import KnowledgeBase
 from tests.fakes.fake_kb import FakeKnowledgeBase
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
+from tests.unit.kb_search.fakes import HashEmbedder, MemoryArticleRepository
 
 ARTICLES = [
     Article(
@@ -114,3 +117,21 @@ def smirnov() -> Person:
 @pytest.fixture
 def sokolova() -> Person:
     return Person(Bot.STAFF, "s-sokolova", "Ольга", "ru")
+
+
+async def kb_over_articles(uows: MemoryUnitOfWorkFactory) -> KnowledgeBase:
+    """A real `KnowledgeBase` (hashed-stem embedder) that reads ARTICLES, and phrasings, from the memory unit of
+    work; close it after the test."""
+    articles = MemoryArticleRepository()
+    for article in ARTICLES:
+        await articles.upsert(article, "admin")
+    uows.extra["articles"] = articles
+    kb = KnowledgeBase(embedder=HashEmbedder())
+    await kb.load(uows, refresh_every=None)
+    return kb
+
+
+def chat_on(uows: MemoryUnitOfWorkFactory, kb: KnowledgeBase, clock: Clock, nlu: Any = None) -> ChatDriver:
+    """A chat driven through a dialogue engine over `kb` (and `nlu`, none by default)."""
+    engine = DialogueEngine(uows, PayloadSigner("test-secret"), kb=kb, nlu=nlu, clock=clock)  # type: ignore[arg-type]
+    return ChatDriver(engine.handle)

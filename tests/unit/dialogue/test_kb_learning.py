@@ -9,26 +9,18 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from dialogue.engine import DialogueEngine
-from dialogue.payloads import PayloadSigner
 from kb_search.model import Reader
 from kb_search.service import KnowledgeBase
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
-from tests.unit.dialogue.conftest import ARTICLES, Clock
-from tests.unit.kb_search.fakes import HashEmbedder, MemoryArticleRepository
+from tests.unit.dialogue.conftest import Clock, chat_on, kb_over_articles
 
 QUESTION = "the vpn app will not sign me in from home"
 
 
 @pytest.fixture
 async def real_kb(uows: MemoryUnitOfWorkFactory) -> AsyncIterator[KnowledgeBase]:
-    articles = MemoryArticleRepository()
-    for article in ARTICLES:
-        await articles.upsert(article, "admin")
-    uows.extra["articles"] = articles
-    kb = KnowledgeBase(embedder=HashEmbedder())
-    await kb.load(uows, refresh_every=None)
+    kb = await kb_over_articles(uows)
     # Just above what the fresh question gets: it is offered as a choice, never answered alone.
     kb.threshold = (await kb.search(QUESTION, Reader.client("acme"))).confidence + 0.01
     yield kb
@@ -37,8 +29,7 @@ async def real_kb(uows: MemoryUnitOfWorkFactory) -> AsyncIterator[KnowledgeBase]
 
 @pytest.fixture
 def learning_chat(uows: MemoryUnitOfWorkFactory, real_kb: KnowledgeBase, clock: Clock) -> ChatDriver:
-    engine = DialogueEngine(uows, PayloadSigner("test-secret"), kb=real_kb, nlu=None, clock=clock)  # type: ignore[arg-type]
-    return ChatDriver(engine.handle)
+    return chat_on(uows, real_kb, clock)
 
 
 def _kinds(uows: MemoryUnitOfWorkFactory) -> list[str]:

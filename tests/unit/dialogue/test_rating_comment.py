@@ -7,11 +7,9 @@ from typing import Any
 
 import pytest
 
-from dialogue.engine import DialogueEngine
-from dialogue.payloads import PayloadSigner
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
-from tests.unit.dialogue.conftest import Clock, FakeKnowledgeBase
+from tests.unit.dialogue.conftest import Clock, FakeKnowledgeBase, chat_on
 from tests.unit.dialogue.test_transcripts import finish_job, joined, open_ticket_as
 
 SAVED = "Спасибо, комментарий сохранён."
@@ -29,8 +27,7 @@ class KeywordParser:
 
 @pytest.fixture
 def nlu_chat(uows: MemoryUnitOfWorkFactory, kb: FakeKnowledgeBase, clock: Clock) -> ChatDriver:
-    engine = DialogueEngine(uows, PayloadSigner("test-secret"), kb=kb, nlu=KeywordParser(), clock=clock)  # type: ignore[arg-type]
-    return ChatDriver(engine.handle)
+    return chat_on(uows, kb, clock, KeywordParser())  # type: ignore[arg-type]
 
 
 async def _rated(chat: ChatDriver, ivan: Person, petrov: Person) -> None:

@@ -9,13 +9,10 @@ from dataclasses import dataclass
 import pytest
 
 from dialogue.client_flow import _reader_language_first
-from dialogue.engine import DialogueEngine
-from dialogue.payloads import PayloadSigner
 from kb_search.service import KnowledgeBase
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
-from tests.support.transcript import ChatDriver, Person
-from tests.unit.dialogue.conftest import ARTICLES, Clock
-from tests.unit.kb_search.fakes import HashEmbedder, MemoryArticleRepository
+from tests.support.transcript import Person
+from tests.unit.dialogue.conftest import Clock, chat_on, kb_over_articles
 
 
 @dataclass
@@ -35,12 +32,7 @@ def test_an_article_in_the_readers_language_close_to_the_top_comes_first_and_not
 
 @pytest.fixture
 async def sure_kb(uows: MemoryUnitOfWorkFactory) -> AsyncIterator[KnowledgeBase]:
-    articles = MemoryArticleRepository()
-    for article in ARTICLES:
-        await articles.upsert(article, "admin")
-    uows.extra["articles"] = articles
-    kb = KnowledgeBase(embedder=HashEmbedder())
-    await kb.load(uows, refresh_every=None)
+    kb = await kb_over_articles(uows)
     kb.threshold = 0.0  # sure of everything: the question is only which language
     yield kb
     await kb.close()
@@ -49,7 +41,7 @@ async def sure_kb(uows: MemoryUnitOfWorkFactory) -> AsyncIterator[KnowledgeBase]
 async def test_an_english_article_to_a_russian_reader_says_it_is_in_english(
     uows: MemoryUnitOfWorkFactory, sure_kb: KnowledgeBase, clock: Clock, ivan: Person
 ) -> None:
-    chat = ChatDriver(DialogueEngine(uows, PayloadSigner("s"), kb=sure_kb, nlu=None, clock=clock).handle)  # type: ignore[arg-type]
+    chat = chat_on(uows, sure_kb, clock)
     got = await chat.say(ivan, "VPN app sign in connect")
     assert got[0].startswith("В базе знаний нашлась статья только на английском языке:\n\nВот что нашлось")
     assert "How to connect to the VPN" in got[0]

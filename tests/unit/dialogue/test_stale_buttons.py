@@ -10,14 +10,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from dialogue.engine import DialogueEngine
 from dialogue.messages import Outbound
-from dialogue.payloads import PayloadSigner
 from kb_search.service import KnowledgeBase
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
-from tests.unit.dialogue.conftest import ARTICLES, Clock
-from tests.unit.kb_search.fakes import HashEmbedder, MemoryArticleRepository
+from tests.unit.dialogue.conftest import Clock, chat_on, kb_over_articles
 
 STALE = "Эти кнопки относятся к прошлому ответу. Напишите вопрос ещё раз — я поищу снова."
 CHOICES = "Возможно, подойдёт одна из статей:"
@@ -26,12 +23,7 @@ HELPED = "Это помогло?"
 
 @pytest.fixture
 async def choosing_kb(uows: MemoryUnitOfWorkFactory) -> AsyncIterator[KnowledgeBase]:
-    articles = MemoryArticleRepository()
-    for article in ARTICLES:
-        await articles.upsert(article, "admin")
-    uows.extra["articles"] = articles
-    kb = KnowledgeBase(embedder=HashEmbedder())
-    await kb.load(uows, refresh_every=None)
+    kb = await kb_over_articles(uows)
     kb.threshold = 99.0  # never sure: every question gets a list to choose from
     yield kb
     await kb.close()
@@ -39,8 +31,7 @@ async def choosing_kb(uows: MemoryUnitOfWorkFactory) -> AsyncIterator[KnowledgeB
 
 @pytest.fixture
 def kb_chat(uows: MemoryUnitOfWorkFactory, choosing_kb: KnowledgeBase, clock: Clock) -> ChatDriver:
-    engine = DialogueEngine(uows, PayloadSigner("test-secret"), kb=choosing_kb, nlu=None, clock=clock)  # type: ignore[arg-type]
-    return ChatDriver(engine.handle)
+    return chat_on(uows, choosing_kb, clock)
 
 
 def _shown(chat: ChatDriver, person: Person, text: str) -> list[Outbound]:
