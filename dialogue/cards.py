@@ -8,7 +8,7 @@ from dialogue.outgoing import ButtonSpec
 from dialogue.reason_texts import say_reasons
 from dialogue.texts import category_name, priority_name, status_name, t
 from ticket_core.enums import TicketStatus
-from ticket_core.events import TicketReopened
+from ticket_core.events import EngineerOnSite, TicketReopened
 from ticket_core.model import Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases import sla as sla_uc
@@ -138,22 +138,40 @@ async def offer_card(
     return text, buttons
 
 
-def job_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
-    """The buttons an engineer has on one of their jobs, by its status."""
+def card_key(ticket: Ticket) -> str:
+    """The name of a job's live card in a staff chat (`Outbound.card`): the offer, then the job card."""
+    return f"job:{ticket.number}"
+
+
+async def is_on_site(uow: UnitOfWork, ticket: Ticket) -> bool:
+    """Whether the engineer checked in on site since they took the job (in this turn, or before)."""
+    for recorded in uow.collected:
+        if isinstance(recorded, EngineerOnSite) and recorded.ticket_id == ticket.id:
+            return True
+    since = ticket.accepted_at
+    for event in await uow.events.list_for_ticket(ticket.id):
+        if event.get("name") == EngineerOnSite.name and (since is None or event["at"] >= since):
+            return True
+    return False
+
+
+def job_buttons(ticket: Ticket, lang: str, *, on_site: bool = False) -> list[list[ButtonSpec]]:
+    """The buttons an engineer has on one of their jobs, by its status ("On site" until they are)."""
     n = ticket.number
     extra = [
         [(t(lang, "btn_note"), f"jb:n:{n}"), (t(lang, "btn_message_client"), f"jb:m:{n}")],
         [(t(lang, "btn_hand_over"), f"jb:x:{n}")],
     ]
+    site = [] if on_site else [(t(lang, "btn_on_site"), f"jb:c:{n}")]
     if ticket.status is TicketStatus.ACCEPTED:
         return [
-            [(t(lang, "btn_start"), f"jb:o:{n}"), (t(lang, "btn_on_site"), f"jb:c:{n}")],
+            [(t(lang, "btn_start"), f"jb:o:{n}"), *site],
             [(t(lang, "btn_hold"), f"jb:h:{n}"), (t(lang, "btn_done"), f"jb:d:{n}")],
             *extra,
         ]
     if ticket.status is TicketStatus.IN_PROGRESS:
         return [
-            [(t(lang, "btn_on_site"), f"jb:c:{n}"), (t(lang, "btn_hold"), f"jb:h:{n}")],
+            [*site, (t(lang, "btn_hold"), f"jb:h:{n}")],
             [(t(lang, "btn_done"), f"jb:d:{n}")],
             *extra,
         ]
@@ -169,9 +187,10 @@ async def badge_line(uow: UnitOfWork, ticket: Ticket, lang: str, now: datetime) 
 
 
 async def job_card(
-    uow: UnitOfWork, ticket: Ticket, lang: str, now: datetime
+    uow: UnitOfWork, ticket: Ticket, lang: str, now: datetime, *, live: bool = True
 ) -> tuple[str, list[list[ButtonSpec]]]:
-    """One job as the engineer sees it in /jobs, with the next steps and its SLA state."""
+    """One job as the engineer sees it, with the next steps and its SLA state; without `live` (a job no longer
+    theirs) the card keeps only its map."""
     text = t(
         lang,
         "job_card",
@@ -181,10 +200,8 @@ async def job_card(
         where=await where_of(uow, ticket),
         description=short(ticket.description, 300),
     )
-    return text + await badge_line(uow, ticket, lang, now), [
-        *job_buttons(ticket, lang),
-        *map_row(ticket, lang),
-    ]
+    steps = job_buttons(ticket, lang, on_site=await is_on_site(uow, ticket)) if live else []
+    return text + await badge_line(uow, ticket, lang, now), [*steps, *map_row(ticket, lang)]
 
 
 def rating_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:

@@ -215,6 +215,15 @@ class Outbound:
         thread_title: the name of a forum topic to create.
         markdown: `text` is KB Markdown (an article): each adapter renders its styling for the platform
             (`dialogue.markup`); otherwise it is plain text.
+        card: names a live card in its chat (a job's card, "job:1042"): a message with the same card
+            replaces it in place (Telegram edits the message, the web chat replaces the bubble), so one
+            card per job shows its current state and the actions that fit it.
+        card_new: post the card as a new message (a /jobs list, a new offer) and leave the older one of
+            the same name without buttons, instead of replacing it.
+        edit_of: the platform id of the card's message to edit; the delivery fills it in from what it
+            recorded when the card was first sent (a channel that cannot edit sends a new message).
+        retire: the platform id of an older message of this card whose buttons are taken off once the
+            new one is sent (filled in by the delivery, like `edit_of`).
     """
 
     channel: Channel
@@ -232,10 +241,14 @@ class Outbound:
     thread_op: ThreadOp | None = None
     thread_title: str | None = None
     markdown: bool = False
+    card: str | None = None
+    card_new: bool = False
+    edit_of: str | None = None
+    retire: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe dict for the outbox."""
-        return {
+        """Return a JSON-safe dict for the outbox (a card's fields only when it is one)."""
+        data: dict[str, Any] = {
             "channel": str(self.channel),
             "bot": str(self.bot),
             "chat_id": self.chat_id,
@@ -252,6 +265,9 @@ class Outbound:
             "thread_title": self.thread_title,
             "markdown": self.markdown,
         }
+        if self.card:
+            data.update(card=self.card, card_new=self.card_new, edit_of=self.edit_of, retire=self.retire)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Outbound:
@@ -272,6 +288,10 @@ class Outbound:
             thread_op=ThreadOp(data["thread_op"]) if data.get("thread_op") else None,
             thread_title=data.get("thread_title"),
             markdown=bool(data.get("markdown", False)),
+            card=data.get("card"),
+            card_new=bool(data.get("card_new", False)),
+            edit_of=data.get("edit_of"),
+            retire=data.get("retire"),
         )
 
 

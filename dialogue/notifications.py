@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from dialogue import escalation, kb_links, sla_alerts
-from dialogue.cards import offer_card, rating_buttons, short
+from dialogue.cards import card_key, job_card, offer_card, rating_buttons, short
 from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
 from dialogue.reason_texts import say_reason
@@ -112,6 +112,7 @@ class Notifier:
                     )
                 if isinstance(event, ev.OfferExpired):
                     await self._to_staff(uow, out, event.engineer_id, "n_offer_expired", ref=ticket.ref)
+                    await self._retire_card(uow, out, event.engineer_id, ticket, now)
                 if ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):
                     await uc.offer_ticket(
                         uow,
@@ -130,6 +131,7 @@ class Notifier:
                 for offer in await uow.offers.list_for_ticket(ticket.id, OfferStatus.WITHDRAWN):
                     if offer.decided_at == event.at:  # the rest of a broadcast, withdrawn by this accept
                         await self._to_staff(uow, out, offer.engineer_id, "n_offer_withdrawn", ref=ticket.ref)
+                        await self._retire_card(uow, out, offer.engineer_id, ticket, now)
                 name = await self._staff_name(uow, event.engineer_id)
                 await self._to_client(uow, out, ticket, "n_accepted", name=name, ref=ticket.ref)
             case ev.EngineerOnTheWay() | ev.EngineerOnSite():
@@ -192,11 +194,26 @@ class Notifier:
         if member is None:
             return
         text, buttons = await offer_card(uow, ticket, member.lang, event.reasons, event.at, member.id)
-        sent = await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=member.lang)
+        # The offer is the job's live card in the engineer's chat: accepting turns it into the job card.
+        sent = await out.to_person(
+            uow, member.id, Bot.STAFF, text, buttons, lang=member.lang, card=card_key(ticket), card_new=True
+        )
         if not sent:
             log.warning(
                 "engineer %s has no staff chat; offer of %s cannot be delivered", member.id, ticket.ref
             )
+
+    @staticmethod
+    async def _retire_card(
+        uow: UnitOfWork, out: Outgoing, engineer_id: str | None, ticket: Ticket, now: datetime
+    ) -> None:
+        """The job's card in an engineer's chat, updated to its state without their buttons: the offer
+        expired or was taken, the job was cancelled or went to someone else."""
+        member = await uow.directory.get_staff(engineer_id) if engineer_id else None
+        if member is None:
+            return
+        text, buttons = await job_card(uow, ticket, member.lang, now, live=False)
+        await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=member.lang, card=card_key(ticket))
 
     async def _no_engineer(self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, reason: str) -> None:
         for sup in await uow.directory.list_staff(Role.SUPERVISOR):
@@ -247,6 +264,7 @@ class Notifier:
             targets.update(event.offered_to)  # whoever was still deciding on an offer
             for engineer_id in targets - {None}:
                 await self._to_staff(uow, out, engineer_id, "n_client_cancelled", ref=ticket.ref)
+                await self._retire_card(uow, out, engineer_id, ticket, event.at)
         else:
             lang = await self._client_lang(uow, ticket)
             reason = f"\n{event.reason}" if event.reason else ""

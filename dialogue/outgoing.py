@@ -55,16 +55,27 @@ class Outgoing:
         *,
         prefer_channel: str | None = None,
         lang: str | None = None,
+        card: str | None = None,
+        card_new: bool = False,
     ) -> int:
         """Queue a message to a person's chats on `bot`; return how many chats it went to.
 
-        With `prefer_channel`, only that channel's chats are used when the person has one there.
+        With `prefer_channel`, only that channel's chats are used when the person has one there; `card` and
+        `card_new` make it a live card of each chat (see `Outbound.card`).
         """
         accounts: list[ChannelAccount] = await uow.accounts.list_for_person(person_id, str(bot))
         if prefer_channel and any(a.channel == prefer_channel for a in accounts):
             accounts = [a for a in accounts if a.channel == prefer_channel]
         for account in accounts:
+            extra: dict[str, object] = {"card": card, "card_new": card_new} if card else {}
             self.to_chat(
-                Channel(account.channel), bot, account.chat_id, account.account_id, text, buttons, lang=lang
+                Channel(account.channel),
+                bot,
+                account.chat_id,
+                account.account_id,
+                text,
+                buttons,
+                lang=lang,
+                **extra,
             )
         return len(accounts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dialogue import escalation, kb_admin, kb_links, profile, sla_alerts
-from dialogue.cards import job_buttons, job_card, short
+from dialogue.cards import card_key, job_card, short
 from dialogue.checklists import Checklists
 from dialogue.identity import StaffPerson, link_staff
 from dialogue.messages import split_command
@@ -135,8 +135,9 @@ class StaffFlow:
         elif awaiting == "escalate":
             await escalation.on_reason(turn, person, ticket, text)
         elif awaiting == "handover":
-            await uc.hand_over(turn.uow, person.actor, ticket.id, turn.now, text)
+            ticket = await uc.hand_over(turn.uow, person.actor, ticket.id, turn.now, text)
             _clear(turn)
+            await self._card(turn, ticket, person)  # no longer theirs: no buttons
             turn.say("handed_over", ref=ticket.ref)
         else:
             turn.say("staff_nothing_pending")
@@ -173,7 +174,7 @@ class StaffFlow:
             ticket = await uc.report_on_the_way(
                 turn.uow, actor, (await self._own_job(turn, person, number)).id, turn.now
             )
-            await self._card(turn, ticket)
+            await self._card(turn, ticket, person)
         elif kind == "c":
             ticket = await self._own_job(turn, person, number)
             turn.state.update(awaiting="checkin", ticket=ticket.number)
@@ -193,7 +194,7 @@ class StaffFlow:
             ticket = await uc.resume_work(
                 turn.uow, actor, (await self._own_job(turn, person, number)).id, turn.now
             )
-            await self._card(turn, ticket)
+            await self._card(turn, ticket, person)
         elif kind == "d":
             await self._done(turn, person, await self._own_job(turn, person, number))
         elif kind == "t":
@@ -208,7 +209,7 @@ class StaffFlow:
             turn.state.update(awaiting=awaiting, ticket=ticket.number)
             turn.say(key, ref=ticket.ref)
         elif kind == "v":
-            await self._card(turn, await self._own_job(turn, person, number))
+            await self._card(turn, await self._own_job(turn, person, number), person, new=True)
         else:
             turn.say("bad_button")
 
@@ -219,7 +220,8 @@ class StaffFlow:
         if kind == "a":
             ticket = await uc.accept_offer(turn.uow, person.actor, ticket.id, turn.now)
             _clear(turn)
-            turn.say("accepted_ok", job_buttons(ticket, turn.lang), ref=ticket.ref)
+            await self._card(turn, ticket, person)  # the offer turns into the job card, in place
+            turn.say("accepted_ok", ref=ticket.ref)
         elif kind == "d":
             turn.state.update(awaiting="decline", ticket=ticket.number)
             reasons = [("reason_busy", "busy"), ("reason_far", "far"), ("reason_skill", "skill")]
@@ -231,23 +233,31 @@ class StaffFlow:
             turn.say("bad_button")
 
     async def _card_if_mine(self, turn: Turn, person: StaffPerson, ticket: Ticket) -> None:
-        """The job card again after a message or a note, when it is this engineer's job in work."""
+        """The job card brought up to date after a message or a note, when it is this engineer's job in work."""
         if ticket.assignee_id == person.member.id and ticket.status in ACTIVE_JOB_STATUSES:
-            await self._card(turn, ticket)
+            await self._card(turn, ticket, person)
 
-    async def _card(self, turn: Turn, ticket: Ticket) -> None:
-        text, buttons = await job_card(turn.uow, ticket, turn.lang, turn.now)
-        turn.reply(text, buttons)
+    async def _card(self, turn: Turn, ticket: Ticket, person: StaffPerson, *, new: bool = False) -> None:
+        """The job's live card in this chat: updated in place (`Outbound.card`), or a new one with `new`.
+
+        It carries the actions that fit the job's state now, and none once the job is not this person's.
+        """
+        live = ticket.assignee_id == person.actor.id or (
+            person.actor.role in SUPERVISOR_ROLES and ticket.status in ACTIVE_JOB_STATUSES
+        )
+        text, buttons = await job_card(turn.uow, ticket, turn.lang, turn.now, live=live)
+        turn.reply(text, buttons, card=card_key(ticket), card_new=new)
 
     async def _decline(self, turn: Turn, person: StaffPerson, ticket: Ticket, reason: str | None) -> None:
-        await uc.decline_offer(turn.uow, person.actor, ticket.id, turn.now, reason)
+        ticket = await uc.decline_offer(turn.uow, person.actor, ticket.id, turn.now, reason)
         _clear(turn)
+        await self._card(turn, ticket, person)  # the offer's card, without Accept / Decline
         turn.say("declined_ok", ref=ticket.ref)
 
     async def _hold(self, turn: Turn, person: StaffPerson, ticket: Ticket, reason: str) -> None:
         ticket = await uc.put_on_hold(turn.uow, person.actor, ticket.id, turn.now, reason)
         _clear(turn)
-        await self._card(turn, ticket)
+        await self._card(turn, ticket, person)
 
     async def _location(self, turn: Turn, person: StaffPerson) -> None:
         location = turn.inbound.location
@@ -261,9 +271,7 @@ class StaffFlow:
         _clear(turn)
         distance = turn.tr("checked_in_distance", km=f"{km:.1f}") if km is not None else ""
         turn.say("checked_in", ref=ticket.ref, distance=distance)
-        await self._card(
-            turn, ticket
-        )  # the job's next steps, live again (the pressed card's buttons are spent)
+        await self._card(turn, ticket, person)  # without "On site" now
 
     async def _photo(self, turn: Turn, person: StaffPerson) -> None:
         ticket = await self._target_job(turn, person, "photo")
@@ -354,8 +362,9 @@ class StaffFlow:
             return
         ticked = self.checklists.pairs(ticket.category) if turn.state.get("checklist_done") else ()
         spent = int(minutes) if minutes.isdigit() else None
-        await uc.resolve_ticket(turn.uow, person.actor, ticket.id, turn.now, note, spent, ticked)
+        ticket = await uc.resolve_ticket(turn.uow, person.actor, ticket.id, turn.now, note, spent, ticked)
         _clear(turn)
+        await self._card(turn, ticket, person)  # done: the card keeps no buttons
         turn.say("resolved_ok", ref=ticket.ref)
         await kb_links.link_articles(turn, self.kb, ticket, person.member.id, note)
 
@@ -369,7 +378,7 @@ class StaffFlow:
             return
         turn.say("jobs_list")
         for ticket in sorted(jobs, key=lambda t: (t.priority, t.created_at)):
-            await self._card(turn, ticket)
+            await self._card(turn, ticket, person, new=True)
 
     async def _queue(self, turn: Turn) -> None:
         """Tickets waiting for an engineer, most urgent first, each with its SLA state and the supervisor's buttons."""

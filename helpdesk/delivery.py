@@ -25,12 +25,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogue.messages import Bot, Channel, Delivered, DeliveryError, Outbound, ThreadOp
 from storage import outbox_delivery as box
+from storage.live_cards import card_message, record_card
 from storage.repositories.threads import get_thread, record_created
 from storage.transient import in_transaction
 from storage.webhooks_out import WEBHOOK_CHANNEL
 
 log = logging.getLogger(__name__)
 
+CARD_CHANNELS = frozenset({str(Channel.TELEGRAM)})
+"""Channels whose delivery edits a live card's message (`Outbound.card`); the web chat replaces it by name, and
+WhatsApp cannot edit, so there an update is a new message."""
 FAST_ATTEMPTS = 8  # after these, supervisors are told the chat cannot be reached (retries go on)
 BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 10.0  # a chat waits at most this long after the platform is back
@@ -153,6 +157,20 @@ class DeliveryLoop:
             except Exception as e:
                 log.warning("could not extend the outbox leases: %s", e)
 
+    async def _card(self, out: Outbound) -> Outbound:
+        """Fill in the message a live card is (to edit it) or was (to take its buttons off for a new one)."""
+        if not out.card or str(out.channel) not in CARD_CHANNELS:
+            return out
+        async with self.sessions() as session:
+            known = await card_message(session, str(out.channel), str(out.bot), out.chat_id, out.card)
+        if known is None:
+            return out
+        return (
+            dataclasses.replace(out, retire=known)
+            if out.card_new
+            else dataclasses.replace(out, edit_of=known)
+        )
+
     async def _address(self, out: Outbound) -> Outbound:
         """Fill in the forum topic or the reply-thread root of the ticket a staff-group message is about."""
         if out.thread_of is None or out.thread_op in (ThreadOp.CREATE_TOPIC, ThreadOp.ROOT):
@@ -185,7 +203,7 @@ class DeliveryLoop:
             error, permanent = f"no {row.channel}/{row.bot} channel is configured", True
         else:
             try:
-                out = await self._address(out)
+                out = await self._card(await self._address(out))
                 delivered = await sender.send(out)
             except DeliveryError as exc:
                 error, permanent = str(exc), exc.permanent
@@ -215,6 +233,10 @@ class DeliveryLoop:
                         thread_id=delivered.thread_id if out.thread_op is ThreadOp.CREATE_TOPIC else None,
                         message_id=delivered.message_id,
                         at=now,
+                    )
+                if out.card and delivered and delivered.message_id and str(out.channel) in CARD_CHANNELS:
+                    await record_card(
+                        session, row.channel, row.bot, row.chat_id, out.card, delivered.message_id, now
                     )
             elif gave_up:
                 log.warning("outbox row %s failed for good: %s", row.id, error)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.enums import ParseMode
-from aiogram.methods import SendAudio, SendDocument, SendMessage, SendPhoto, SendVideo
+from aiogram.methods import (
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendAudio,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    SendVideo,
+)
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyParameters
 
@@ -33,6 +41,20 @@ def plan_outbound(out: Outbound) -> list[TelegramMethod[Any]]:
 
 def to_method(step: SendStep, chat: int | str | None = None) -> TelegramMethod[Any]:
     """Return the aiogram method for one planned send, to `chat` when given (a migrated group)."""
+    if step.kind is SendKind.EDIT_TEXT:
+        return EditMessageText(
+            chat_id=step.chat_id if chat is None else chat,
+            message_id=step.message_id,
+            text=step.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=to_markup(step.reply_markup),  # type: ignore[arg-type]
+        )
+    if step.kind is SendKind.EDIT_MARKUP:
+        return EditMessageReplyMarkup(
+            chat_id=step.chat_id if chat is None else chat,
+            message_id=step.message_id,
+            reply_markup=to_markup(step.reply_markup),  # type: ignore[arg-type]
+        )
     fields: dict[str, Any] = {
         "chat_id": step.chat_id if chat is None else chat,
         "message_thread_id": step.thread_id,

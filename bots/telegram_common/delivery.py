@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from bots.ratelimit import RateLimiter
 from bots.telegram_common.errors import UnsendableError
 from bots.telegram_common.limits import ChatRef, TelegramLimits, limits_for
-from bots.telegram_common.plan import SendStep, chat_ref, plan_outbound
+from bots.telegram_common.plan import SendStep, chat_ref, plan_edit, plan_outbound, plan_retire
 from dialogue.messages import Delivered, DeliveryError, Outbound, ThreadOp
 
 log = logging.getLogger(__name__)
@@ -103,15 +103,45 @@ class TelegramSender(abc.ABC, Generic[BotT]):
         """
         if out.thread_op is not None and out.thread_op is not ThreadOp.ROOT:
             return await self._topic(out)
+        edit = plan_edit(out)
+        if edit is not None:
+            try:
+                await self.call(str(edit.kind), edit.chat_id, functools.partial(self._execute_in, edit))
+                return Delivered(message_id=out.edit_of, thread_id=out.thread_id)
+            except DeliveryError as e:
+                if "not modified" in str(e):
+                    return Delivered(message_id=out.edit_of, thread_id=out.thread_id)  # already so
+                if not e.permanent:
+                    raise
+                # The card's message is gone (deleted in the chat) or can no longer be edited: send it anew.
+                log.info(
+                    "card %s in chat %s could not be edited (%s); sending it anew", out.card, out.chat_id, e
+                )
+        delivered = await self._send_steps(out)
+        retire = plan_retire(out)
+        if retire is not None:
+            try:
+                await self.call(str(retire.kind), retire.chat_id, functools.partial(self._execute_in, retire))
+            except DeliveryError as e:  # the new card is out; an older one keeping its buttons is no loss
+                log.info(
+                    "could not take the buttons off message %s in chat %s: %s", out.retire, out.chat_id, e
+                )
+        return delivered
+
+    async def _send_steps(self, out: Outbound) -> Delivered:
         try:
             steps = plan_outbound(out)
         except UnsendableError as e:
             raise DeliveryError(f"cannot send to Telegram chat {out.chat_id}: {e}", permanent=True) from e
         first: Any = None
+        last: Any = None
         for step in steps:
             result = await self.call(str(step.kind), step.chat_id, functools.partial(self._execute_in, step))
-            first = first if first is not None else getattr(result, "message_id", None)
-        return Delivered(message_id=str(first) if first is not None else None, thread_id=out.thread_id)
+            last = getattr(result, "message_id", None)
+            first = first if first is not None else last
+        # A card is the message that carries its buttons: the last one.
+        sent = last if out.card else first
+        return Delivered(message_id=str(sent) if sent is not None else None, thread_id=out.thread_id)
 
     async def _topic(self, out: Outbound) -> Delivered:
         chat = chat_ref(out.chat_id)

@@ -42,6 +42,8 @@ class SendKind(StrEnum):
     VIDEO = "sendVideo"
     DOCUMENT = "sendDocument"
     AUDIO = "sendAudio"
+    EDIT_TEXT = "editMessageText"  # a live card brought up to date (text and buttons)
+    EDIT_MARKUP = "editMessageReplyMarkup"  # an older card's buttons taken off
 
     @property
     def media_field(self) -> str:
@@ -118,6 +120,7 @@ class SendStep:
         thread_id: the forum topic.
         reply_markup: inline or reply keyboard.
         reply_to: the message this one replies to (a reply thread in a group without topics).
+        message_id: the message an edit changes.
     """
 
     kind: SendKind
@@ -127,6 +130,7 @@ class SendStep:
     thread_id: int | None = None
     reply_markup: Markup | None = None
     reply_to: int | None = None
+    message_id: int | None = None
 
     def to_chat(self, chat_id: int | str) -> SendStep:
         """Return the same step addressed to another chat (a group that became a supergroup)."""
@@ -184,6 +188,38 @@ def plan_outbound(out: Outbound) -> list[SendStep]:
     if reply_to is not None:
         steps = [dataclasses.replace(step, reply_to=reply_to) for step in steps]
     return steps
+
+
+def plan_edit(out: Outbound) -> SendStep | None:
+    """The editMessageText that brings a live card (`out.edit_of`) up to date, or None when it cannot be an
+    edit (no message to edit, media, a reply keyboard, or a text longer than one message): then it is sent."""
+    message_id = _int_or_none(out.edit_of)
+    text = out.text.strip() if out.text else ""
+    if message_id is None or out.media or out.request_contact or out.request_location or not text:
+        return None
+    pieces = split_text(text, MESSAGE_LIMIT)
+    if len(pieces) != 1:
+        return None
+    shown = markdown_html(text) if out.markdown else escape(text)
+    # No buttons is an empty keyboard, which takes the old ones off (leaving the field out would keep them).
+    markup = inline_keyboard(out.buttons) or InlineKeyboard(())
+    return SendStep(
+        SendKind.EDIT_TEXT, chat_ref(out.chat_id), shown, reply_markup=markup, message_id=message_id
+    )
+
+
+def plan_retire(out: Outbound) -> SendStep | None:
+    """The editMessageReplyMarkup that takes the buttons off an older message of a card (`out.retire`)."""
+    message_id = _int_or_none(out.retire)
+    if message_id is None:
+        return None
+    return SendStep(
+        SendKind.EDIT_MARKUP,
+        chat_ref(out.chat_id),
+        "",
+        reply_markup=InlineKeyboard(()),
+        message_id=message_id,
+    )
 
 
 def _int_or_none(value: str | None) -> int | None:

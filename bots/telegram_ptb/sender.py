@@ -83,7 +83,21 @@ class PtbSender(TelegramSender[PtbBot]):
         return None
 
     async def execute(self, step: SendStep, chat: int | str) -> Any:
-        """Send one planned step with the matching `Bot.send_*` method."""
+        """Send one planned step with the matching `Bot.send_*` (or `Bot.edit_*`) method."""
+        if step.kind is SendKind.EDIT_TEXT:
+            return await self.bot.edit_message_text(
+                step.text,
+                chat_id=chat,
+                message_id=step.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=to_markup(step.reply_markup),  # type: ignore[arg-type]
+            )
+        if step.kind is SendKind.EDIT_MARKUP:
+            return await self.bot.edit_message_reply_markup(
+                chat_id=chat,
+                message_id=step.message_id,
+                reply_markup=to_markup(step.reply_markup),  # type: ignore[arg-type]
+            )
         caption: dict[str, Any] = {"caption": step.text, "parse_mode": ParseMode.HTML} if step.text else {}
         common: dict[str, Any] = {
             "chat_id": chat,

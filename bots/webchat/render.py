@@ -70,7 +70,7 @@ def bot_message(out: Outbound) -> dict[str, Any]:
 
     "text" is always plain (what a page without styling, or a copy, shows); "rich" comes with KB articles.
     """
-    return {
+    message: dict[str, Any] = {
         "from": "bot",
         "text": markup_plain(out.text) if out.markdown else out.text,
         "rich": rich_lines(out.text) if out.markdown else None,
@@ -80,6 +80,10 @@ def bot_message(out: Outbound) -> dict[str, Any]:
         "request_contact": out.request_contact,
         "at": now_iso(),
     }
+    if out.card:
+        # A live card: the page replaces the last message of this name (or, for a new one, retires it).
+        message.update(card=out.card, card_new=out.card_new)
+    return message
 
 
 def user_message(

@@ -77,6 +77,23 @@ async def reply(api: FakeTelegramAPI, token: str, chat: int, contains: str) -> R
     )
 
 
+async def edited(
+    api: FakeTelegramAPI, token: str, chat: int, sent: RecordedCall, contains: str
+) -> RecordedCall:
+    """Wait for the bot's edit of the message `sent` made, to a text that contains `contains`."""
+    message_id = sent.result["message_id"]
+    return await api.wait_for_call(
+        "editMessageText",
+        predicate=lambda c: (
+            c.token == token
+            and c.params.get("chat_id") == chat
+            and c.params.get("message_id") == message_id
+            and contains in (c.plain_text or "")
+        ),
+        timeout=10,
+    )
+
+
 def button(call: RecordedCall, label: str) -> str:
     for row in call.buttons:
         for b in row:
@@ -115,10 +132,13 @@ async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[
     offer = await reply(api, s, ENGINEER_USER, "Новая заявка HD-1001")
     assert "навык: Принтеры и МФУ" in (offer.plain_text or "")
     api.push_callback(ENGINEER_USER, ENGINEER_USER, button(offer, "Принять"), lang="ru", token=s)
-    accepted = await reply(api, s, ENGINEER_USER, "Вы приняли HD-1001")
+    await reply(api, s, ENGINEER_USER, "Вы приняли HD-1001")
     await reply(api, c, CLIENT_USER, "Инженер Алексей Смирнов принял вашу заявку HD-1001")
+    # The offer's message became the job card, edited in place with the job's buttons (one live card per job).
+    card = await edited(api, s, ENGINEER_USER, offer, "HD-1001 — инженер назначен")
+    assert "Принять" not in str(card.buttons) and "На месте" in str(card.buttons)
 
-    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(accepted, "Выполнено"), lang="ru", token=s)
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(card, "Выполнено"), lang="ru", token=s)
     checklist = await reply(api, s, ENGINEER_USER, "Чек-лист по HD-1001")
     api.push_callback(
         ENGINEER_USER, ENGINEER_USER, button(checklist, "⬜ Очистить тракт"), lang="ru", token=s
@@ -132,6 +152,8 @@ async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[
     spent = await reply(api, s, ENGINEER_USER, "Сколько времени")
     api.push_callback(ENGINEER_USER, ENGINEER_USER, button(spent, "30 мин"), lang="ru", token=s)
     await reply(api, s, ENGINEER_USER, "HD-1001 закрыта как выполненная")
+    done = await edited(api, s, ENGINEER_USER, offer, "HD-1001 — выполнена")
+    assert not [b for row in done.buttons for b in row if "callback_data" in b]  # only the map link is left
 
     rating = await reply(api, c, CLIENT_USER, "Заявка HD-1001 выполнена")
     assert [b["text"] for b in rating.buttons[0]] == ["1", "2", "3", "4", "5"]
@@ -156,9 +178,10 @@ async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[
     async with rt.sessions() as session:
         rows = (await session.execute(select(outbox.c.status, outbox.c.channel, outbox.c.payload))).all()
     assert {row.status for row in rows} == {"sent"}
-    planned = sum(
-        len(plan_outbound(Outbound.from_dict(row.payload))) for row in rows if row.channel == "telegram"
-    )
+    sent = [Outbound.from_dict(row.payload) for row in rows if row.channel == "telegram"]
+    card_edits = [out for out in sent if out.card and not out.card_new]
+    planned = sum(len(plan_outbound(out)) for out in sent if out not in card_edits)
+    assert len(api.calls_to("editMessageText")) == len(card_edits) == 2  # accepted, done
     sends = [
         c
         for c in api.calls

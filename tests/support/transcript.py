@@ -84,13 +84,25 @@ class ChatDriver:
         labels = [b.text for o in self.messages(person) for r in o.buttons for b in r]
         raise AssertionError(f"{person.account} has no button {label!r}; buttons seen: {labels}")
 
+    def cards(self, person: Person, card: str) -> list[Outbound]:
+        """Every version of a live card this person was shown, oldest first (the last is what the card shows)."""
+        return [m for m in self.messages(person) if m.card == card]
+
     def messages(self, person: Person) -> list[Outbound]:
         return self.received.get((str(person.bot), person.account), [])
 
     def new_texts(self, person: Person) -> list[str]:
-        """Texts this person got since the last call."""
+        """Texts this person got since the last call.
+
+        An update of a live card (`Outbound.card`) is not among them: it changes the card where it is, it is not
+        a new message (read it with `cards`).
+        """
         msgs = self.messages(person)
         # What the person reads: an article's Markdown as a channel without styling shows it.
-        fresh = [markup_plain(m.text) if m.markdown else m.text for m in msgs[person.seen :]]
+        fresh = [
+            markup_plain(m.text) if m.markdown else m.text
+            for m in msgs[person.seen :]
+            if not (m.card and not m.card_new)
+        ]
         person.seen = len(msgs)
         return fresh

@@ -396,6 +396,12 @@
     if (who === "bot") renderButtons(wrap, opts.buttons, opts.requestLocation);
     var meta = make("div", "meta", opts.meta || timeOf(opts.at));
     wrap.appendChild(meta);
+    if (opts.card) wrap.dataset.card = opts.card;
+    if (opts.replace) {
+      // A live card brought up to date: the new state takes the old one's place in the conversation.
+      opts.replace.replaceWith(wrap);
+      return wrap;
+    }
     // Whether the reader was following the conversation is known only before the bubble adds its height.
     var follow = who === "user" || following();
     el.messages.appendChild(wrap);
@@ -446,9 +452,25 @@
       addBubble("user", m.text, { media: m.media, location: m.location, at: m.at });
       return;
     }
+    var cards = m.card ? cardsNamed(m.card) : [];
+    if (m.card && m.card_new) cards.forEach(retireCard);
     addBubble("bot", m.text, {
-      media: m.media, buttons: m.buttons, requestLocation: m.request_location, at: m.at, rich: m.rich
+      media: m.media, buttons: m.buttons, requestLocation: m.request_location, at: m.at, rich: m.rich,
+      card: m.card, replace: m.card && !m.card_new && cards.length ? cards[cards.length - 1] : null
     });
+  }
+
+  // A job's live card (one per job, named by the server): later messages of the same name replace it.
+  function cardsNamed(name) {
+    return Array.prototype.filter.call(el.messages.querySelectorAll(".msg.bot[data-card]"), function (w) {
+      return w.dataset.card === name;
+    });
+  }
+
+  // An older card of a job that was posted again: its action buttons go (a map link stays).
+  function retireCard(wrap) {
+    wrap.querySelectorAll("button.chip").forEach(function (c) { c.remove(); });
+    delete wrap.dataset.card;
   }
 
   // ---- long poll ------------------------------------------------------------------------------
@@ -540,19 +562,19 @@
     return last;
   }
 
-  function deliver(wrap, path, init, onFail) {
+  function deliver(wrap, path, init, onFail, onSent) {
     var meta = wrap.querySelector(".meta");
     meta.textContent = t("sending");
     wrap.classList.remove("failed");
     return enqueue(async function () {
       var error = await post(path, init);
-      if (!error) { meta.textContent = timeOf(); return; }
+      if (!error) { meta.textContent = timeOf(); if (onSent) onSent(); return; }
       wrap.classList.add("failed");
       meta.textContent = t("notSent");
       meta.title = error;
       showNotice(error, true);
       if (onFail) onFail();
-      meta.onclick = function () { meta.onclick = null; deliver(wrap, path, init, onFail); };
+      meta.onclick = function () { meta.onclick = null; deliver(wrap, path, init, onFail, onSent); };
     });
   }
 
@@ -566,7 +588,7 @@
     var json = JSON.stringify(payload);
     return deliver(wrap, "/send", function () {
       return { method: "POST", headers: { "Content-Type": "application/json" }, body: json };
-    }, echo.onFail);
+    }, echo.onFail, echo.onSent);
   }
 
   function sendText() {
@@ -580,13 +602,14 @@
   function pressButton(box, chip, b) {
     box.querySelectorAll("button.chip").forEach(function (c) { c.disabled = true; });
     chip.classList.add("pressed");
-    sendJson({ payload: b.payload, label: b.text }, {
-      text: b.text,
-      onFail: function () {
-        chip.classList.remove("pressed");
-        box.querySelectorAll("button.chip").forEach(function (c) { c.disabled = false; });
-      }
-    });
+    function live() {
+      chip.classList.remove("pressed");
+      box.querySelectorAll("button.chip").forEach(function (c) { c.disabled = false; });
+    }
+    // A job's live card stays usable after a press (the server replaces it when the job's state changes);
+    // any other message's buttons are spent once one of them is pressed.
+    var card = box.parentNode && box.parentNode.dataset ? box.parentNode.dataset.card : null;
+    sendJson({ payload: b.payload, label: b.text }, { text: b.text, onFail: live, onSent: card ? live : null });
   }
 
   function shareLocation() {

@@ -56,8 +56,9 @@ async def test_the_whole_loop_from_question_to_rating(
     assert "Отправьте геопозицию" in got[0] and chat.messages(petrov)[-1].request_location
     got = await chat.location(petrov, 59.9321, 30.3482)
     assert got[0] == "Отметка на месте по HD-1001: 0.0 км от объекта."
-    assert got[1].startswith("HD-1001 — в работе")  # the job card again, its buttons live
-    assert "Выполнено" in [b.text for row in chat.messages(petrov)[-1].buttons for b in row]
+    card = chat.cards(petrov, "job:1001")[-1]  # the job card, updated in place
+    assert card.text.startswith("HD-1001 — в работе") and len(got) == 1
+    assert "Выполнено" in [b.text for row in card.buttons for b in row]
     assert chat.new_texts(ivan) == ["Инженер Сергей Петров на месте по заявке HD-1001."]
 
     # Air conditioning: a checklist to tick, then a photo of the work, then the note.
@@ -479,7 +480,8 @@ async def test_internal_notes_stay_with_the_staff(
     chat.new_texts(ivan)
     await chat.press(petrov, "Заметка")
     got = await chat.say(petrov, "Клиент просил не шуметь до 12")
-    assert got[0] == "Заметка по HD-1001 сохранена." and got[1].startswith("HD-1001 — ")  # and the card
+    assert got == ["Заметка по HD-1001 сохранена."]  # and the card, updated in place
+    assert chat.cards(petrov, "job:1001")[-1] is chat.messages(petrov)[-1]
     assert chat.new_texts(ivan) == []
     assert [c.visibility for c in uows.state.comments] == ["internal"]
 

@@ -1,0 +1,54 @@
+"""One live card per job (#18: "staff cards die after one press"): the offer becomes the job card, and every
+step updates that card in place with the actions that fit the job's state, instead of a new card each time."""
+
+from __future__ import annotations
+
+from dialogue.messages import Outbound
+from tests.support.transcript import ChatDriver, Person
+from tests.unit.dialogue.test_transcripts import finish_job, open_ticket_as
+
+
+def cards(chat: ChatDriver, person: Person, key: str = "job:1001") -> list[Outbound]:
+    return chat.cards(person, key)
+
+
+def labels(out: Outbound) -> list[str]:
+    return [b.text for row in out.buttons for b in row]
+
+
+async def test_the_job_card_is_one_card_updated_in_place(
+    chat: ChatDriver, ivan: Person, petrov: Person
+) -> None:
+    await open_ticket_as(chat, ivan, "Кондиционер гудит и капает", "Кондиционеры", "Ромашка на Невском")
+    offer = cards(chat, petrov)
+    assert len(offer) == 1 and offer[0].card_new and "Принять" in labels(offer[0])
+
+    await chat.press(petrov, "Принять")
+    card = cards(chat, petrov)[-1]
+    assert not card.card_new and "HD-1001" in card.text  # the offer turned into the job card
+    assert {"В пути", "На месте", "Выполнено"} <= set(labels(card))
+
+    await chat.press(petrov, "В пути")
+    await chat.press(petrov, "На месте")
+    await chat.location(petrov, 59.9321, 30.3482)
+    card = cards(chat, petrov)[-1]
+    assert "в работе" in card.text and "На месте" not in labels(card)  # already on site
+    assert "Выполнено" in labels(card) and "Ожидание" in labels(card)
+
+    await chat.press(petrov, "Написать клиенту")
+    await chat.say(petrov, "Буду через 10 минут")
+    await chat.press(petrov, "Заметка")
+    await chat.say(petrov, "Ключ у охраны")
+    assert [c.card_new for c in cards(chat, petrov)] == [True] + [False] * (len(cards(chat, petrov)) - 1)
+
+    await chat.say(petrov, "/jobs")  # asked for again: a new card at the bottom, the older one retired
+    assert cards(chat, petrov)[-1].card_new
+
+
+async def test_a_resolved_job_leaves_its_card_without_buttons(
+    chat: ChatDriver, ivan: Person, petrov: Person
+) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await finish_job(chat, petrov, "Заменил прокладку")
+    card = cards(chat, petrov)[-1]
+    assert "выполнена" in card.text and not [b for row in card.buttons for b in row if b.payload]
