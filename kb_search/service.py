@@ -116,6 +116,7 @@ class KnowledgeBase:
         self._source: SourceFactory | None = None
         self._cursor: datetime | None = None
         self._refresher: asyncio.Task[None] | None = None
+        self._refresh_now = asyncio.Event()  # set by refresh_soon (another process changed the KB)
         self._gaps: list[tuple[str, Reader, float, datetime]] = []
         self._write_lock = asyncio.Lock()
         self._embed_lock = asyncio.Lock()
@@ -565,17 +566,25 @@ class KnowledgeBase:
         except Exception:
             log.exception("could not write %d KB gaps; they are dropped", len(pending))
 
+    def refresh_soon(self) -> None:
+        """Refresh now rather than at the next poll (a NOTIFY said another process changed the KB)."""
+        self._refresh_now.set()
+
     async def _refresh_loop(self, every: float) -> None:
         self._background = True
         while True:
             started = time.monotonic()
+            self._refresh_now.clear()  # a change said during this refresh brings the next one forward
             try:
                 await self.refresh()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("KB refresh failed; retrying")
-            await asyncio.sleep(max(0.05, every - (time.monotonic() - started)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._refresh_now.wait(), timeout=max(0.05, every - (time.monotonic() - started))
+                )
 
     async def close(self) -> None:
         """Stop the refresh loop, write pending gaps and release the vector index."""

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import storage.admin_tables
 import storage.api_tables  # API tables: tokens, audit, webhook subscriptions
 import storage.inbox_tables  # the durable inbox
+import storage.lease_tables  # singletons' leases (Telegram polling)
 import storage.report_tables  # noqa: F401  (report rollups)
 from storage.db import is_sqlite, metadata
 from storage.migrate import ensure_sqlite_folder

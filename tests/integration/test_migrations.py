@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import storage.admin_tables  # web admin tables and list indexes
 import storage.inbox_tables  # the durable inbox
 import storage.kb_tables
+import storage.lease_tables
 import storage.sla_tables
 import storage.tables
 from storage.db import make_engine, metadata

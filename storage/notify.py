@@ -1,0 +1,58 @@
+"""PostgreSQL LISTEN: call back when another process's transaction says something changed (NOTIFY).
+
+Triggers (migration 0014) send `helpdesk_kb` when KB articles or phrasings change. A listener holds one
+connection of its own outside the pool; when it drops it is opened again after a pause, and the caller's
+polling (which goes on regardless) covers what was said meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+KB_CHANNEL = "helpdesk_kb"
+RECONNECT_S = 2.0
+
+
+def is_postgres(database_url: str) -> bool:
+    """Whether the app's database URL names PostgreSQL (LISTEN/NOTIFY is there; SQLite has one process)."""
+    return make_url(database_url).drivername.startswith("postgresql")
+
+
+async def listen(
+    database_url: str, channel: str, on_notify: Callable[[str], None], stop: asyncio.Event
+) -> None:
+    """Call `on_notify(payload)` for each NOTIFY on `channel` until `stop` is set; reconnect after failures."""
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    while not stop.is_set():
+        conn: asyncpg.Connection | None = None
+        try:
+            conn = await asyncpg.connect(dsn, timeout=5)
+            lost = asyncio.Event()
+            conn.add_termination_listener(lambda _c, lost=lost: lost.set())  # type: ignore[misc]
+            await conn.add_listener(channel, lambda _c, _pid, _ch, payload: on_notify(payload))
+            on_notify("")  # (re)connected: what changed while nobody listened is looked at now
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(lost.wait())]
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            log.warning("LISTEN %s: %s; trying again in %.0f s (polling goes on)", channel, e, RECONNECT_S)
+        finally:
+            if conn is not None and not conn.is_closed():
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=2)
+        if not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RECONNECT_S)
