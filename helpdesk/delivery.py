@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogue.messages import Bot, Channel, Delivered, DeliveryError, Outbound, ThreadOp
+from helpdesk import metrics
 from storage import outbox_delivery as box
 from storage.live_cards import card_message, record_card
 from storage.repositories.threads import get_thread, record_created
@@ -68,6 +69,17 @@ def backoff(attempts: int, channel: str = "") -> float:
     if channel == WEBHOOK_CHANNEL:
         return float(min(WEBHOOK_BACKOFF_MAX_S, WEBHOOK_BACKOFF_BASE_S * 2 ** max(0, attempts - 1)))
     return float(min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1)))
+
+
+def _reason(no_channel: bool, permanent: bool, gave_up: bool, retry_in: float | None) -> str:
+    """The `reason` label of a failed send (helpdesk.metrics)."""
+    if no_channel:
+        return "no_channel"
+    if permanent:
+        return "permanent"
+    if gave_up:
+        return "gave_up"
+    return "rate_limited" if retry_in is not None else "retry"
 
 
 class DeliveryLoop:
@@ -249,6 +261,10 @@ class DeliveryLoop:
 
         # Again after a cut connection: an unmarked row that was sent would be sent twice once its lease ran out.
         await in_transaction(self.sessions, mark)
+        if error is None:
+            metrics.delivered(row.channel, row.bot)
+        else:
+            metrics.delivery_failed(row.channel, _reason(sender is None, permanent, gave_up, retry_in))
         if error is None and self.on_sent is not None:
             await self.on_sent(out)
         if (

@@ -26,12 +26,15 @@ from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.digest import parse_at, send_daily_digest_if_due
 from helpdesk.inbox import Inbox, InboxPolicy
 from helpdesk.maintenance import open_due_maintenance
+from helpdesk.metrics import Metrics, received
+from helpdesk.polling_lease import PollingLease
 from helpdesk.report_chart import MatplotlibChartRenderer
 from helpdesk.settings import Settings
 from helpdesk.sla_worker import SlaWorker, load_sla_config
 from helpdesk.timers import expire_offers_once, run_every
 from storage.db import make_engine, make_sessionmaker, sqlite_file
 from storage.kb_repository import install as install_kb_repositories
+from storage.notify import KB_CHANNEL, is_postgres, listen
 from storage.reports import SqlReportSource, breach_level
 from storage.sla_timers import install as install_sla_store
 from storage.sqlite_checkpoint import checkpoint
@@ -68,6 +71,8 @@ class Runtime:
     webchat: Any = None
     reports: ReportSource | None = None  # reports (ticket_core.reports.ReportSource), for pages and /report
     inbox: Inbox | None = None  # every channel's inbound messages, recorded before they are acknowledged
+    metrics: Metrics | None = None  # GET /metrics (helpdesk.metrics)
+    polling_lease: PollingLease | None = None  # Telegram polling in one process of the cluster
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -82,6 +87,7 @@ class Runtime:
         """
         assert self.inbox is not None, "build_runtime sets the inbox"
         await self.inbox.accept(inbound, wait_s=self.settings.inbox_answer_wait_s)
+        received(str(inbound.channel), str(inbound.bot))
 
     async def record_inbound(self, inbound: Inbound) -> None:
         """Record one inbound message durably and start handling it; return at once (polling).
@@ -91,6 +97,7 @@ class Runtime:
         """
         assert self.inbox is not None, "build_runtime sets the inbox"
         await self.inbox.accept(inbound)
+        received(str(inbound.channel), str(inbound.bot))
 
     def wake_delivery(self) -> None:
         """Ask the delivery loop (when this process runs one) to send new outbox rows now."""
@@ -185,9 +192,27 @@ class Runtime:
                     name="daily-digest",
                 )
             )
-        if polling and not self.settings.public_url:
-            for channel in self.telegram:
-                await channel.start_polling()
+        if (
+            self.kb is not None
+            and hasattr(self.kb, "refresh_soon")
+            and is_postgres(self.settings.database_url)
+        ):
+            # Another process's KB edit answers here within a second: its NOTIFY brings the refresh forward
+            # (the 1-second poll goes on as the safety net).
+            kb = self.kb
+            self._tasks.append(
+                asyncio.create_task(
+                    listen(self.settings.database_url, KB_CHANNEL, lambda _p: kb.refresh_soon(), self._stop),
+                    name="kb-listen",
+                )
+            )
+        if polling and not self.settings.public_url and self.telegram:
+            # One poller per bot in the whole cluster (Telegram's rule): whoever holds the lease polls.
+            self.polling_lease = PollingLease(self.db, self.telegram)
+            await self.polling_lease.step()  # a single process polls from its start, as before
+            self._tasks.append(
+                asyncio.create_task(self.polling_lease.run(self._stop), name="telegram-polling-lease")
+            )
 
     async def close(self) -> None:
         """Stop background work and release connections."""
@@ -257,6 +282,7 @@ async def build_runtime(
     reports = SqlReportSource(db, breach_level=breach_level(sla_config.ladder))
     engine.staff_flow.reports = ReportCommand(reports, MatplotlibChartRenderer())  # /report in the staff bot
     rt = Runtime(settings, db, sessions, uows, engine, kb=kb, nlu=nlu, redis=redis, reports=reports)
+    rt.metrics = Metrics(db, sessions)
     rt.inbox = Inbox(
         db,
         engine,

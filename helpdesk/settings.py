@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # HTTP
     host: str = "127.0.0.1"
     port: int = 8080
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="port of the worker's /metrics and /healthz (0: none)"
+    )
     public_url: str | None = Field(
         default=None, description="https base URL; when set, Telegram uses webhooks"
     )

@@ -119,15 +119,24 @@ def worker() -> None:
 
 
 async def _work(settings: Settings) -> None:
+    from helpdesk.metrics import serve_metrics
     from helpdesk.runtime import build_runtime
 
     rt = await build_runtime(settings)
     await rt.start(worker=True)
-    log.info("Helpdesk worker is up")
+    metrics = None
+    if settings.metrics_port and rt.metrics is not None:
+        metrics = await serve_metrics(rt.metrics, settings.host, settings.metrics_port)
+    log.info(
+        "Helpdesk worker is up%s",
+        f"; /metrics on http://{settings.host}:{settings.metrics_port}" if metrics is not None else "",
+    )
     try:
         await _until_signalled()
     finally:
         await rt.close()
+        if metrics is not None:
+            await metrics.cleanup()
 
 
 async def _until_signalled() -> None:
