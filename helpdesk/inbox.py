@@ -21,6 +21,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialogue.engine import DialogueEngine, utcnow
 from dialogue.messages import Inbound, InboundNotRecorded
+from helpdesk import metrics
 from storage import inbox as box
 from storage.transient import in_transaction, is_transient
 
@@ -93,6 +95,7 @@ class Inbox:
         self._chats: dict[str, asyncio.Task[None]] = {}  # chats this process is working on
         self._again: set[str] = set()  # chats that got a new row while being worked on
         self._attempted: dict[int, asyncio.Event] = {}  # rows whose recorder waits for the first attempt
+        self._attempted_chat: dict[int, str] = {}  # the chat of each of those rows
         self._slots = asyncio.Semaphore(self.policy.concurrency)
         self._in_flight: set[int] = set()  # rows the engine is working on (their leases are extended)
         self._heartbeat_task: asyncio.Task[None] | None = None
@@ -160,7 +163,16 @@ class Inbox:
             return
         if reserve:
             self._unreserve(chat, current, kick=False)  # kicked just below
-        attempted = self._attempted.setdefault(row_id, asyncio.Event()) if wait_s > 0 else None
+        # An idle chat whose row could not be claimed has an older row that is another process's turn (or
+        # waits for its retry): that process, or any loop, handles ours after it, and nothing here would
+        # tell us when. Waiting would hold the webhook for all of wait_s, and with it one of the platform's
+        # few connections: answer now, it is recorded.
+        elsewhere = idle and claimed is None
+        attempted = (
+            self._attempted.setdefault(row_id, asyncio.Event()) if wait_s > 0 and not elsewhere else None
+        )
+        if attempted is not None:
+            self._attempted_chat[row_id] = chat
         if claimed is not None:
             self._start(chat, claimed)
         else:
@@ -173,6 +185,7 @@ class Inbox:
             pass  # handled later, here or by another process: it is recorded either way
         finally:
             self._attempted.pop(row_id, None)
+            self._attempted_chat.pop(row_id, None)
 
     def _unreserve(self, chat: str, task: asyncio.Task[Any] | None, *, kick: bool = True) -> None:
         """Give back a chat reserved by `accept`; what was recorded for it meanwhile is worked on now."""
@@ -230,6 +243,7 @@ class Inbox:
                     if not rows:
                         if chat in self._again:
                             continue  # recorded while we were claiming: look once more
+                        self._stop_waiting(chat)
                         return
                     row = rows[0]
                 row = await self._handle(row)
@@ -240,6 +254,13 @@ class Inbox:
             self._wake.set()
         finally:
             self._chats.pop(chat, None)
+
+    def _stop_waiting(self, chat: str) -> None:
+        """The chat's next row is another process's turn (it claimed it first): the webhooks here that wait
+        for rows of the chat answer now rather than after their whole wait, as nothing would tell them."""
+        for row_id, of in list(self._attempted_chat.items()):
+            if of == chat and (event := self._attempted.get(row_id)) is not None:
+                event.set()
 
     async def _claim(self, *, chat: str | None = None, limit: int = 1) -> list[box.InboxRow]:
         async with self.db.begin() as conn:
@@ -263,6 +284,8 @@ class Inbox:
         self._start_heartbeat()
         try:
             async with self._slots:
+                started = time.perf_counter()
+                channel = str(row.payload.get("channel", "")) if isinstance(row.payload, dict) else ""
                 try:
                     inbound = Inbound.from_dict(row.payload)
                     # A turn that hangs (a stuck lock, a bug) must not hold its chat for ever: its heartbeat
@@ -276,6 +299,7 @@ class Inbox:
                     error = None
                 finally:
                     self._in_flight.discard(row.id)
+                metrics.handled(channel, time.perf_counter() - started, ok=error is None)
                 following: box.InboxRow | None = None
                 try:
                     if error is None:

@@ -138,6 +138,31 @@ async def test_waiting_accept_returns_after_the_first_attempt(running: Any) -> N
     assert engine.handled == ["m1"]
 
 
+async def test_a_webhook_whose_chat_is_another_processes_turn_answers_once_recorded(
+    live_uow_factory: UnitOfWorkFactory,
+) -> None:
+    # Two processes on one database; the first is handling the chat's older message (held at a gate).
+    db = live_uow_factory.sessionmaker.kw["bind"]
+    first_engine, second_engine = Engine(), Engine()
+    first_engine.gate = asyncio.Event()
+    first = Inbox(db, first_engine, policy=FAST)  # type: ignore[arg-type]
+    second = Inbox(db, second_engine, policy=FAST)  # type: ignore[arg-type]
+    older = asyncio.create_task(first.accept(message(1, text="slow"), wait_s=5))
+    await asyncio.sleep(0.3)
+
+    started = asyncio.get_running_loop().time()
+    await second.accept(message(2), wait_s=5)  # nothing here would say when the first is done with it
+    assert asyncio.get_running_loop().time() - started < 2
+
+    first_engine.gate.set()
+    await older
+    stop = asyncio.Event()
+    loops = [asyncio.create_task(first.run(stop)), asyncio.create_task(second.run(stop))]
+    await until(lambda: first_engine.handled + second_engine.handled == ["slow", "m2"])
+    stop.set()
+    await asyncio.gather(first.stop(grace_s=1), second.stop(grace_s=1), *loops)
+
+
 async def test_a_claim_of_a_dead_process_is_taken_over_after_its_lease(
     live_uow_factory: UnitOfWorkFactory,
 ) -> None:
