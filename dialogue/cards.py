@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from dialogue.messages import Bot, Media
 from dialogue.outgoing import ButtonSpec
 from dialogue.reason_texts import say_reasons
 from dialogue.texts import category_name, priority_name, status_name, t
 from ticket_core.enums import TicketStatus
 from ticket_core.events import EngineerOnSite, TicketReopened
-from ticket_core.model import Ticket
+from ticket_core.model import Attachment, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases import sla as sla_uc
 
@@ -61,6 +63,19 @@ async def where_of(uow: UnitOfWork, ticket: Ticket) -> str:
     if ticket.lat is not None and ticket.lon is not None:
         return f"{ticket.lat:.5f}, {ticket.lon:.5f}"
     return "-"
+
+
+MAX_PHOTOS_FORWARDED = 10
+
+
+def client_photos(attachments: Sequence[Attachment]) -> tuple[Media, ...]:
+    """A client's photos as media for a staff chat: each says where its file id is valid (`Media.source`), so
+    the delivery carries it to the staff bot (a Telegram file id of the client bot means nothing to it)."""
+    return tuple(
+        Media("photo", a.file_id, a.caption, source=f"{a.channel}:{Bot.CLIENT}")
+        for a in attachments
+        if a.kind == "photo"
+    )[:MAX_PHOTOS_FORWARDED]
 
 
 def map_url(ticket: Ticket) -> str | None:
@@ -127,7 +142,7 @@ async def offer_card(
         where=await where_of(uow, ticket),
         category=category_name(lang, ticket.category),
         description=short(ticket.description, MAX_DESCRIPTION_IN_CARD),
-        photos=t(lang, "summary_photos", n=photos) if photos else "",
+        photos=t(lang, "offer_photos", n=photos) if photos else "",
         why=say_reasons(reasons, lang),
     )
     text += await badge_line(uow, ticket, lang, now)

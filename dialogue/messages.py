@@ -40,9 +40,13 @@ class Media:
     file_id: str
     caption: str | None = None
     mime_type: str | None = None
+    source: str | None = None
+    """Where `file_id` is valid, as "<channel>:<bot>" ("telegram:client"), when that is not the chat it is sent
+    to: a client's photo forwarded to an engineer. The delivery carries the file across (a Telegram file id
+    means nothing to another bot); None is the target chat's own."""
 
     def __post_init__(self) -> None:
-        _clean(self, ("caption", "mime_type"), required=("kind", "file_id"))
+        _clean(self, ("caption", "mime_type", "source"), required=("kind", "file_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +228,8 @@ class Outbound:
             recorded when the card was first sent (a channel that cannot edit sends a new message).
         retire: the platform id of an older message of this card whose buttons are taken off once the
             new one is sent (filled in by the delivery, like `edit_of`).
+        menu: (command, description) pairs: the chat's command menu is set to these before the text is sent
+            (Telegram: setMyCommands for this chat, a staff member's commands for their role).
     """
 
     channel: Channel
@@ -245,6 +251,7 @@ class Outbound:
     card_new: bool = False
     edit_of: str | None = None
     retire: str | None = None
+    menu: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict for the outbox (a card's fields only when it is one)."""
@@ -267,6 +274,8 @@ class Outbound:
         }
         if self.card:
             data.update(card=self.card, card_new=self.card_new, edit_of=self.edit_of, retire=self.retire)
+        if self.menu:
+            data["menu"] = [list(item) for item in self.menu]
         return data
 
     @classmethod
@@ -292,6 +301,7 @@ class Outbound:
             card_new=bool(data.get("card_new", False)),
             edit_of=data.get("edit_of"),
             retire=data.get("retire"),
+            menu=tuple((str(name), str(text)) for name, text in data.get("menu") or ()),
         )
 
 

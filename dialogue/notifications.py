@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from dialogue import escalation, kb_links, sla_alerts
-from dialogue.cards import card_key, job_card, offer_card, rating_buttons, short
-from dialogue.messages import Bot
+from dialogue.cards import card_key, client_photos, job_card, offer_card, rating_buttons, short
+from dialogue.messages import Bot, Media
 from dialogue.outgoing import Outgoing
 from dialogue.reason_texts import say_reason
 from dialogue.staff_group import StaffGroup, StaffGroupPoster
@@ -202,6 +202,24 @@ class Notifier:
             log.warning(
                 "engineer %s has no staff chat; offer of %s cannot be delivered", member.id, ticket.ref
             )
+        photos = client_photos(ticket.attachments)
+        if photos:  # what the client showed, to look at before accepting
+            await out.to_person(
+                uow,
+                member.id,
+                Bot.STAFF,
+                t(member.lang, "client_photo", ref=ticket.ref),
+                lang=member.lang,
+                media=photos,
+            )
+
+    @staticmethod
+    async def _comment_photos(uow: UnitOfWork, ticket: Ticket, comment_id: str) -> tuple[Media, ...]:
+        """The photos a client sent with a message on their ticket, for the engineer to see."""
+        for comment in await uow.comments.list_for_ticket(ticket.id, False):
+            if comment.id == comment_id:
+                return client_photos(comment.attachments)
+        return ()
 
     @staticmethod
     async def _retire_card(
@@ -292,6 +310,7 @@ class Notifier:
                     t(lang, "n_client_comment", ref=ticket.ref, text=event.text or "📎"),
                     [[(t(lang, "btn_reply_client"), f"jb:m:{ticket.number}")]],
                     lang=lang,
+                    media=await self._comment_photos(uow, ticket, event.comment_id),
                 )
         elif event.actor.is_staff:
             # Integrations act as supervisors with ids like "api:crm" and have no staff record.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dialogue.messages import Bot, Button, Channel, Outbound
+from dialogue.messages import Bot, Button, Channel, Media, Outbound
 from dialogue.payloads import PayloadSigner
 from ticket_core.model import ChannelAccount
 from ticket_core.ports import UnitOfWork
@@ -57,6 +57,7 @@ class Outgoing:
         lang: str | None = None,
         card: str | None = None,
         card_new: bool = False,
+        media: tuple[Media, ...] = (),
     ) -> int:
         """Queue a message to a person's chats on `bot`; return how many chats it went to.
 
@@ -68,6 +69,8 @@ class Outgoing:
             accounts = [a for a in accounts if a.channel == prefer_channel]
         for account in accounts:
             extra: dict[str, object] = {"card": card, "card_new": card_new} if card else {}
+            if media:
+                extra["media"] = media
             self.to_chat(
                 Channel(account.channel),
                 bot,

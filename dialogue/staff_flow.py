@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogue import escalation, kb_admin, kb_links, profile, sla_alerts
+from dialogue import escalation, kb_admin, kb_links, profile, sla_alerts, texts
 from dialogue.cards import card_key, job_card, short
 from dialogue.checklists import Checklists
 from dialogue.identity import StaffPerson, link_staff
@@ -25,6 +25,19 @@ QUEUE_CARDS = 10
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 HELP_BY_ROLE = {Role.ENGINEER: "staff_help", Role.SUPERVISOR: "supervisor_help", Role.ADMIN: "admin_help"}
 """Each role's /help lists what that role can do."""
+MENU_BY_ROLE = {
+    Role.ENGINEER: ("jobs", "shift", "report", "profile", "help"),
+    Role.SUPERVISOR: ("queue", "level", "report", "profile", "help"),
+    Role.ADMIN: ("kb", "queue", "level", "report", "profile", "help"),
+}
+"""Each role's command menu (the bot sets it for the person's chat), in the order it is shown."""
+
+
+def command_menu(role: Role, lang: str) -> tuple[tuple[str, str], ...]:
+    """The command menu of a staff role, described in `lang`."""
+    return tuple(
+        (name, texts.t(lang, f"menu_{name}")) for name in MENU_BY_ROLE.get(role, MENU_BY_ROLE[Role.ENGINEER])
+    )
 
 
 class StaffFlow:
@@ -45,7 +58,7 @@ class StaffFlow:
             person = await link_staff(turn.uow, turn.inbound, code) if code else None
             if person is not None:
                 turn.lang = person.member.lang
-                turn.say("staff_welcome", name=person.member.name)
+                self._welcome(turn, person)
                 return person
             turn.say("staff_bad_code" if code else "staff_unknown")
             return None
@@ -76,7 +89,7 @@ class StaffFlow:
     async def _command(self, turn: Turn, person: StaffPerson, text: str) -> None:
         command, args = split_command(text)
         if command == "/start":
-            turn.say("staff_welcome", name=person.member.name)
+            self._welcome(turn, person)
         elif command == "/jobs":
             await self._jobs(turn, person)
         elif command == "/shift" and person.actor.role is Role.ENGINEER:
@@ -97,7 +110,15 @@ class StaffFlow:
         elif command == "/report":
             await self.reports.on_command(turn, person, args)
         else:
-            turn.say(HELP_BY_ROLE.get(person.actor.role, "staff_help"))
+            # /help, or a command this role does not have: what the role can do, and its menu again.
+            key = HELP_BY_ROLE.get(person.actor.role, "staff_help")
+            turn.reply(turn.tr(key), menu=command_menu(person.actor.role, turn.lang))
+
+    @staticmethod
+    def _welcome(turn: Turn, person: StaffPerson) -> None:
+        """Greet a staff member and set their chat's command menu to their role's commands."""
+        text = turn.tr("staff_welcome", name=person.member.name)
+        turn.reply(text, menu=command_menu(person.actor.role, turn.lang))
 
     async def _answer(self, turn: Turn, person: StaffPerson, text: str) -> None:
         """Free text answers what the bot asked last: a note, a reason, a message for the client."""

@@ -98,6 +98,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Please check the request:\n• Problem: {description}\n• Type: {category}\n• Where: {where}\n• Urgency: {priority}{photos}",
     ),
     "summary_photos": ("\n• Фото: {n}", "\n• Photos: {n}"),
+    "offer_photos": ("\n📷 Фото от клиента: {n} (ниже)", "\n📷 Photos from the client: {n} (below)"),
+    "client_photo": ("Фото от клиента по {ref}", "Photo from the client on {ref}"),
     "btn_confirm": ("Отправить заявку", "Send the request"),
     "btn_edit": ("Изменить", "Edit"),
     "edit_which": ("Что изменить?", "What would you like to change?"),
@@ -247,6 +249,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/level HD-1001 2 - the engineer level a ticket needs\n/report [week|month] - the team's figures\n"
         "/profile - my profile\nSLA alerts arrive here with their buttons.",
     ),
+    "menu_jobs": ("Мои заявки и действия по ним", "My jobs and what to do next"),
+    "menu_shift": ("Начать или закончить смену: on | off", "Start or end your shift: on | off"),
+    "menu_queue": ("Заявки без инженера", "Tickets without an engineer"),
+    "menu_level": ("Нужный уровень инженера: HD-1001 2", "The engineer level a ticket needs: HD-1001 2"),
+    "menu_kb": ("Статьи базы знаний", "Knowledge base articles"),
+    "menu_report": ("Показатели за неделю или месяц", "Figures for a week or a month"),
+    "menu_profile": ("Мой профиль", "My profile"),
+    "menu_help": ("Что я умею", "What I can do"),
     "admin_help": (
         "Команды администратора:\n/kb — статьи базы знаний (show, new, edit, publish, unpublish)\n"
         "/queue — заявки без инженера\n/level HD-1001 2 — нужный уровень инженера\n"

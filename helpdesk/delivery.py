@@ -19,11 +19,13 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dialogue.messages import Bot, Channel, Delivered, DeliveryError, Outbound, ThreadOp
+from bots.webchat.uploads import IMAGE_TYPES, sniff_image
+from dialogue.inline_media import inline_media
+from dialogue.messages import Bot, Channel, Delivered, DeliveryError, Media, Outbound, ThreadOp
 from helpdesk import metrics
 from storage import outbox_delivery as box
 from storage.live_cards import card_message, record_card
@@ -52,6 +54,20 @@ class Sender(Protocol):
     """A channel adapter's sending side; it may report the sent message's id (`Delivered`)."""
 
     async def send(self, out: Outbound) -> Delivered | None: ...
+
+
+@runtime_checkable
+class FileSource(Protocol):
+    """A channel that can give the bytes of a file it received (Telegram's getFile, a web chat upload)."""
+
+    async def fetch_file(self, file_id: str) -> bytes: ...
+
+
+@runtime_checkable
+class FileStore(Protocol):
+    """A channel that keeps a file from elsewhere and names it with a file id of its own (the web chat)."""
+
+    async def store_file(self, data: bytes) -> str: ...
 
 
 # Signed webhooks out (helpdesk.api) go to other people's servers: fewer, slower tries (docs/api.md).
@@ -169,6 +185,44 @@ class DeliveryLoop:
             except Exception as e:
                 log.warning("could not extend the outbox leases: %s", e)
 
+    async def _carry(self, out: Outbound) -> Outbound:
+        """Bring media from another chat's bot to this one (`Media.source`): a client's photo for an engineer.
+
+        The file's bytes come from the channel that received it and go as an upload (Telegram: multipart) or a
+        file of the target channel (the web chat), since one bot's file id means nothing to another.
+
+        Raises:
+            DeliveryError: (permanent) the file cannot be fetched from its channel or is too large to carry;
+                plain when the source platform could not be reached (try again later).
+        """
+        here = f"{out.channel}:{out.bot}"
+        if not any(m.source and m.source != here for m in out.media):
+            return out
+        target = self.senders.get((str(out.channel), str(out.bot)))
+        media = []
+        for m in out.media:
+            channel, _, bot = (m.source or here).partition(":")
+            if m.source is None or m.source == here or channel == out.channel == Channel.WEB:
+                media.append(dataclasses.replace(m, source=None))  # web uploads serve both web bots
+                continue
+            source = self.senders.get((channel, bot))
+            if not isinstance(source, FileSource):
+                raise DeliveryError(
+                    f"cannot fetch a {m.kind} from {m.source} to send to {here}", permanent=True
+                )
+            data = await source.fetch_file(m.file_id)
+            if isinstance(target, FileStore):
+                media.append(Media(m.kind, await target.store_file(data), m.caption))
+                continue
+            ext = sniff_image(data[:16])
+            mime = IMAGE_TYPES[ext] if ext else "application/octet-stream"
+            try:
+                carried = inline_media(data, mime, kind=m.kind if ext else "document", caption=m.caption)
+            except ValueError as e:
+                raise DeliveryError(f"cannot carry a {m.kind} from {m.source}: {e}", permanent=True) from None
+            media.append(carried)
+        return dataclasses.replace(out, media=tuple(media))
+
     async def _card(self, out: Outbound) -> Outbound:
         """Fill in the message a live card is (to edit it) or was (to take its buttons off for a new one)."""
         if not out.card or str(out.channel) not in CARD_CHANNELS:
@@ -215,7 +269,7 @@ class DeliveryLoop:
             error, permanent = f"no {row.channel}/{row.bot} channel is configured", True
         else:
             try:
-                out = await self._card(await self._address(out))
+                out = await self._carry(await self._card(await self._address(out)))
                 delivered = await sender.send(out)
             except DeliveryError as exc:
                 error, permanent = str(exc), exc.permanent

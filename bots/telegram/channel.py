@@ -13,7 +13,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.methods import DeleteWebhook, SetMyCommands, SetWebhook
-from aiogram.types import BotCommand, Update
+from aiogram.types import BotCommand, BotCommandScopeChat, Update
 
 from bots.ratelimit import RateLimiter
 from bots.telegram.handlers import build_router
@@ -22,6 +22,7 @@ from bots.telegram_common.channel import TelegramChannelBase
 from bots.telegram_common.commands import check_commands
 from bots.telegram_common.inbound import ALLOWED_UPDATES, plain_text_inbound
 from bots.telegram_common.limits import TelegramLimits
+from bots.telegram_common.plan import chat_ref
 from dialogue.messages import Delivered, Inbound, InboundNotRecorded, Outbound
 
 log = logging.getLogger(__name__)
@@ -121,14 +122,29 @@ class TelegramChannel(TelegramChannelBase):
 
     async def send(self, out: Outbound) -> Delivered:
         """Send one Outbound to its chat through aiogram (see `TelegramSender.send`)."""
+        await self.set_menu(out)
+        if out.menu and not out.text and not out.media:
+            return Delivered()
         return await self.sender.send(out)
 
-    async def set_commands(self, commands: list[tuple[str, str]], lang: str | None = None) -> None:
+    async def fetch_file(self, file_id: str) -> bytes:
+        """The bytes of a file this bot received, through aiogram (see the base class)."""
+
+        async def download(_chat: object) -> bytes:
+            found = await self.bot.get_file(file_id)
+            data = await self.bot.download_file(found.file_path or "")
+            return data.read() if data is not None else b""
+
+        return await self.sender.call("getFile", None, download)
+
+    async def set_commands(
+        self, commands: list[tuple[str, str]], lang: str | None = None, chat_id: str | None = None
+    ) -> None:
         """Set the bot's command menu through aiogram (see the base class)."""
         items = [BotCommand(command=name, description=text) for name, text in check_commands(commands, lang)]
-        await self.sender.call(
-            "setMyCommands", None, lambda _chat: self.bot(SetMyCommands(commands=items, language_code=lang))
-        )
+        scope = BotCommandScopeChat(chat_id=chat_ref(chat_id)) if chat_id is not None else None
+        method = SetMyCommands(commands=items, language_code=lang, scope=scope)
+        await self.sender.call("setMyCommands", None, lambda _chat: self.bot(method))
 
     # --- lifecycle -------------------------------------------------------------------------------
 

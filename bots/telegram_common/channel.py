@@ -15,7 +15,7 @@ from bots.ratelimit import RateLimiter
 from bots.telegram_common.errors import TelegramSetupError
 from bots.telegram_common.limits import TelegramLimits
 from bots.telegram_common.webhook import derive_secret, make_webhook_handler
-from dialogue.messages import Bot, Delivered, Inbound, InboundNotRecorded, Outbound
+from dialogue.messages import Bot, Delivered, DeliveryError, Inbound, InboundNotRecorded, Outbound
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +154,37 @@ class TelegramChannelBase(abc.ABC):
             DeliveryError: see `TelegramSender.send`.
         """
 
+    async def set_menu(self, out: Outbound) -> None:
+        """Set the chat's command menu an Outbound carries (`Outbound.menu`), before its text is sent.
+
+        A menu Telegram refuses for good is logged and the message still goes (the menu is a convenience);
+        a failure worth retrying is raised, and the retry sets the menu again (it is idempotent).
+        """
+        if not out.menu:
+            return
+        try:
+            await self.set_commands(list(out.menu), None, out.chat_id)
+        except DeliveryError as e:
+            if not e.permanent:
+                raise
+            log.warning("Telegram %s bot: the menu of chat %s was refused: %s", self.bot_kind, out.chat_id, e)
+        except ValueError as e:
+            log.warning("Telegram %s bot: a bad command menu for chat %s: %s", self.bot_kind, out.chat_id, e)
+
     @abc.abstractmethod
-    async def set_commands(self, commands: list[tuple[str, str]], lang: str | None = None) -> None:
-        """Set the bot's command menu, for users of language `lang` (None: everyone else).
+    async def fetch_file(self, file_id: str) -> bytes:
+        """The bytes of a file this bot received (getFile, then the download), to carry it to another chat.
+
+        Raises:
+            DeliveryError: Telegram refused (an unknown file id) or could not be reached.
+        """
+
+    @abc.abstractmethod
+    async def set_commands(
+        self, commands: list[tuple[str, str]], lang: str | None = None, chat_id: str | None = None
+    ) -> None:
+        """Set the bot's command menu, for users of language `lang` (None: everyone else), or for one chat
+        (`chat_id`: BotCommandScopeChat, a staff member's menu for their role).
 
         Raises:
             ValueError: a command name is not 1-32 of a-z, 0-9, _ or a description is not 1-256 characters.

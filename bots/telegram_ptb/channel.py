@@ -15,7 +15,7 @@ import logging
 from contextvars import ContextVar
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes
 from telegram.request import HTTPXRequest
@@ -26,6 +26,7 @@ from bots.telegram_common.commands import check_commands
 from bots.telegram_common.errors import TelegramSetupError
 from bots.telegram_common.inbound import ALLOWED_UPDATES
 from bots.telegram_common.limits import TelegramLimits
+from bots.telegram_common.plan import chat_ref
 from bots.telegram_ptb.handlers import build_handlers
 from bots.telegram_ptb.redact import install_token_redaction
 from bots.telegram_ptb.sender import PtbSender
@@ -224,14 +225,32 @@ class PtbTelegramChannel(TelegramChannelBase):
     async def send(self, out: Outbound) -> Delivered:
         """Send one Outbound to its chat through PTB (see `TelegramSender.send`)."""
         await self._request.initialize()  # a no-op unless stop() closed the HTTP client
+        await self.set_menu(out)
+        if out.menu and not out.text and not out.media:
+            return Delivered()
         return await self.sender.send(out)
 
-    async def set_commands(self, commands: list[tuple[str, str]], lang: str | None = None) -> None:
+    async def fetch_file(self, file_id: str) -> bytes:
+        """The bytes of a file this bot received, through PTB (see the base class)."""
+        await self._request.initialize()
+
+        async def download(_chat: object) -> bytes:
+            found = await self.bot.get_file(file_id)
+            return bytes(await found.download_as_bytearray())
+
+        return await self.sender.call("getFile", None, download)
+
+    async def set_commands(
+        self, commands: list[tuple[str, str]], lang: str | None = None, chat_id: str | None = None
+    ) -> None:
         """Set the bot's command menu through PTB (see the base class)."""
         items = [BotCommand(name, description) for name, description in check_commands(commands, lang)]
+        scope = BotCommandScopeChat(chat_ref(chat_id)) if chat_id is not None else None
         await self._request.initialize()
         await self.sender.call(
-            "setMyCommands", None, lambda _chat: self.bot.set_my_commands(items, language_code=lang)
+            "setMyCommands",
+            None,
+            lambda _chat: self.bot.set_my_commands(items, scope=scope, language_code=lang),
         )
 
     # --- lifecycle -------------------------------------------------------------------------------

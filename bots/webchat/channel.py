@@ -43,7 +43,7 @@ from bots.webchat.pages import API_PATH, STATIC, STATIC_PATH, ChatPages
 from bots.webchat.render import FILES_PATH, bot_message, user_message
 from bots.webchat.requests import BadRequest, SendRequest, decode_body, parse_bot, parse_id, parse_send
 from bots.webchat.signals import ChatSignals, KeyedLocks
-from bots.webchat.uploads import UploadRejected, UploadStore, file_id
+from bots.webchat.uploads import UploadRejected, UploadStore, file_id, name_from_file_id
 from dialogue.messages import Bot, Channel, DeliveryError, Inbound, Media, Outbound
 
 log = logging.getLogger(__name__)
@@ -187,6 +187,29 @@ class WebChatChannel:
             raise DeliveryError(str(e), permanent=True) from None
         await self.history.append(out.bot, out.chat_id, bot_message(out))
         self.signals.notify((out.bot, out.chat_id))
+
+    async def fetch_file(self, media_file_id: str) -> bytes:
+        """The bytes of a photo a visitor uploaded, to carry it to another channel's chat.
+
+        Raises:
+            DeliveryError: (permanent) not one of our uploads, or no longer stored.
+        """
+        name = name_from_file_id(media_file_id)
+        path = self.uploads.path_of(name) if name else None
+        if path is None:
+            raise DeliveryError(f"no web chat upload {media_file_id!r}", permanent=True)
+        return await asyncio.to_thread(path.read_bytes)
+
+    async def store_file(self, data: bytes) -> str:
+        """Store a photo from another channel (a Telegram client's, for a staff member here); return its file id.
+
+        Raises:
+            DeliveryError: (permanent) not a photo the web chat shows, or too large.
+        """
+        try:
+            return file_id(await self.uploads.save(data))
+        except UploadRejected as e:
+            raise DeliveryError(f"cannot show this file in the web chat: {e}", permanent=True) from None
 
     # -- pages -----------------------------------------------------------------------------------------
 

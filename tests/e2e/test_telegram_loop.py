@@ -188,3 +188,61 @@ async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[
         if c.ok and c.method.startswith("send") and c.token in (CLIENT_TOKEN, STAFF_TOKEN)
     ]
     assert len(sends) == planned
+
+
+# The staff bot beyond the job loop (#18): each staff chat gets its role's command menu, in the person's
+# language, and a client's photo reaches the engineer as a photo of the staff bot.
+
+SUPERVISOR_USER = 7002
+PHOTO = b"\xff\xd8\xff\xe0" + b"client-photo-of-the-leak" * 10
+
+
+async def test_each_staff_chat_gets_its_roles_menu(api: FakeTelegramAPI, app: tuple[Runtime, str]) -> None:
+    s = STAFF_TOKEN
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "/start SMIRNOV-2026", lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Здравствуйте, Алексей Смирнов")
+    api.push_text(SUPERVISOR_USER, SUPERVISOR_USER, "/start SOKOLOVA-2026", lang="ru", token=s)
+    await reply(api, s, SUPERVISOR_USER, "Здравствуйте")
+
+    menus = {
+        call.params["scope"]["chat_id"]: call.params["commands"]
+        for call in api.calls_to("setMyCommands", token=s)
+        if call.ok and (call.params.get("scope") or {}).get("type") == "chat"
+    }
+    engineer = [c["command"] for c in menus[ENGINEER_USER]]
+    supervisor = [c["command"] for c in menus[SUPERVISOR_USER]]
+    assert engineer == ["jobs", "shift", "report", "profile", "help"]
+    assert supervisor == ["queue", "level", "report", "profile", "help"]
+    assert menus[ENGINEER_USER][0]["description"] == "Мои заявки и действия по ним"  # in their language
+
+
+async def test_the_clients_photo_reaches_the_engineer(api: FakeTelegramAPI, app: tuple[Runtime, str]) -> None:
+    c, s = CLIENT_TOKEN, STAFF_TOKEN
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "/start SMIRNOV-2026", lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Здравствуйте, Алексей Смирнов")
+
+    api.push_text(CLIENT_USER, CLIENT_USER, "/new", first_name="Пётр", lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Опишите проблему")
+    api.push_photo(CLIENT_USER, CLIENT_USER, content=PHOTO, lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Фото добавлено")
+    api.push_text(CLIENT_USER, CLIENT_USER, "Принтер жуёт бумагу, фото прилагаю", lang="ru", token=c)
+    category = await reply(api, c, CLIENT_USER, "К чему это относится?")
+    api.push_callback(CLIENT_USER, CLIENT_USER, button(category, "Принтеры"), lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Укажите адрес")
+    api.push_location(CLIENT_USER, CLIENT_USER, 55.7585, 37.6120, lang="ru", token=c)
+    urgency = await reply(api, c, CLIENT_USER, "Насколько срочно?")
+    api.push_callback(CLIENT_USER, CLIENT_USER, button(urgency, "Обычная"), lang="ru", token=c)
+    summary = await reply(api, c, CLIENT_USER, "Проверьте заявку")
+    api.push_callback(CLIENT_USER, CLIENT_USER, button(summary, "Отправить"), lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Заявка HD-1001 оформлена")
+
+    offer = await reply(api, s, ENGINEER_USER, "Новая заявка HD-1001")
+    assert "Фото от клиента: 1 (ниже)" in (offer.plain_text or "")
+    photo = await api.wait_for_call(
+        "sendPhoto",
+        predicate=lambda call: call.token == s and call.params.get("chat_id") == ENGINEER_USER,
+        timeout=10,
+    )
+    # The client bot's file id means nothing to the staff bot: the photo itself was uploaded.
+    assert [content for _name, content in photo.files.values()] == [PHOTO]
+    assert photo.plain_text == "Фото от клиента по HD-1001"

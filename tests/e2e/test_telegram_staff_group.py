@@ -17,7 +17,7 @@ from aiohttp import web
 from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
 from helpdesk.web import build_web_app
-from tests.e2e.test_telegram_loop import CLIENT_TOKEN, STAFF_TOKEN, button, reply
+from tests.e2e.test_telegram_loop import CLIENT_TOKEN, STAFF_TOKEN, button, edited, reply
 from tests.fakes.telegram_api import FakeTelegramAPI, RecordedCall
 from ticket_core.enums import Visibility
 
@@ -130,10 +130,11 @@ async def test_a_topic_per_ticket_in_the_staff_group(api: FakeTelegramAPI, app: 
 
     offer = await reply(api, s, ENGINEER_USER, "Новая заявка HD-1001")
     api.push_callback(ENGINEER_USER, ENGINEER_USER, button(offer, "Принять"), lang="ru", token=s)
-    accepted = await reply(api, s, ENGINEER_USER, "Вы приняли HD-1001")
+    await reply(api, s, ENGINEER_USER, "Вы приняли HD-1001")
     await in_topic(api, topic, "Принял: Алексей Смирнов")
+    card = await edited(api, s, ENGINEER_USER, offer, "HD-1001 — ")  # the offer, now the job card
 
-    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(accepted, "Выполнено"), lang="ru", token=s)
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(card, "Выполнено"), lang="ru", token=s)
     checklist = await reply(api, s, ENGINEER_USER, "Чек-лист по HD-1001")
     for item in ("⬜ Очистить тракт", "⬜ Распечатать"):
         api.push_callback(ENGINEER_USER, ENGINEER_USER, button(checklist, item), lang="ru", token=s)

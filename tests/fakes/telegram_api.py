@@ -235,6 +235,8 @@ class FakeTelegramAPI:
         # Forum topics: (token, chat, message_thread_id) -> {"name", "closed"}; see make_forum / topics.
         self.topics: dict[tuple[str, int | str, int], dict[str, Any]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
+        # The bot a pushed file was sent to: like Telegram, another bot's file id is refused.
+        self._file_owner: dict[str, str] = {}
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._blocked: set[int | str] = set()
         self._consumed: set[int] = set()  # indexes of calls already returned by wait_for_call
@@ -425,6 +427,8 @@ class FakeTelegramAPI:
         message["photo"] = [
             self._photo_size(width, height, content) for width, height in ((90, 67), (320, 240), (1280, 960))
         ]
+        for size in message["photo"]:
+            self._file_owner[size["file_id"]] = token or self.default_token
         if caption is not None:
             message["caption"] = caption
         return self.push_update({"message": message}, token=token)
@@ -794,7 +798,7 @@ class FakeTelegramAPI:
 
     async def _m_getfile(self, token: str, params: dict[str, Any], files: Any) -> dict[str, Any]:
         file_id = str(params.get("file_id") or "")
-        if file_id not in self._files:
+        if file_id not in self._files or self._file_owner.get(file_id, token) != token:
             raise ApiError(400, "Bad Request: invalid file_id")
         path, content = self._files[file_id]
         return {
@@ -870,6 +874,7 @@ class FakeTelegramAPI:
             _name, content = files.get(ref.removeprefix("attach://"), (kind, b""))
             file_id = self._register_file(kind, content)
         else:
+            self._check_owner(token, ref)
             file_id = ref  # an existing file_id or a URL: Telegram gives back a file id either way
             self._files.setdefault(file_id, (f"{kind}s/file_{next(self._file_ids)}", b""))
         body: dict[str, Any]
@@ -954,6 +959,11 @@ class FakeTelegramAPI:
             message["reply_markup"] = markup
         elif "reply_markup" not in params or (isinstance(markup, dict) and not markup):
             message.pop("reply_markup", None)
+
+    def _check_owner(self, token: str, file_id: str) -> None:
+        """Refuse a file id that another bot received (file ids are per bot)."""
+        if self._file_owner.get(file_id, token) != token:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
 
     def _register_file(self, kind: str, content: bytes) -> str:
         number = next(self._file_ids)
