@@ -93,6 +93,9 @@ async def _echo_reply(channel: WebChatChannel, inbound: Inbound) -> None:
         chart = Media("photo", "data:image/png;base64," + base64.b64encode(PHOTO).decode(), caption="Chart")
         await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, "Report", media=(chart,)))
         return
+    if inbound.text == "card" or (inbound.payload or "").startswith("card-"):
+        await _job_card(channel, inbound)
+        return
     if inbound.payload is not None:
         text = f"Button pressed: {inbound.payload}\nThank you, <i>{inbound.chat_id}</i>!"
         await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, text))
@@ -106,6 +109,21 @@ async def _echo_reply(channel: WebChatChannel, inbound: Inbound) -> None:
             buttons=((Button("Helped", payload="helped|sig1"), Button("Did not help", payload="nope|sig2")),),
         )
     )
+
+
+async def _job_card(channel: WebChatChannel, inbound: Inbound) -> None:
+    """A job's live card as the engine sends it: posted by "card", updated in place by its Start button."""
+    where = (inbound.channel, inbound.bot, inbound.chat_id)
+    note = Button("Note", payload="card-note|sig")
+    if inbound.text == "card":
+        start = Button("Start", payload="card-start|sig")
+        card = Outbound(*where, "HD-1 - accepted", buttons=((start, note),), card="job:1", card_new=True)
+        await channel.send(card)
+    elif inbound.payload == "card-start|sig":
+        done = Button("Done", payload="card-done|sig")
+        await channel.send(Outbound(*where, "HD-1 - in progress", buttons=((done, note),), card="job:1"))
+    else:
+        await channel.send(Outbound(*where, "Write the note"))
 
 
 STAFF_COOKIE = "test_staff"  # stands in for the app's admin login in the widget tests
@@ -354,6 +372,50 @@ def test_staff_page_picks_an_engineer(echo_server: EchoServer) -> None:
     photo = echo_server.inbound[2].media[0]
     assert photo.kind == "photo" and photo.mime_type == "image/png"
     assert echo_server.inbound[3].location == Location(55.7512, 37.6184)
+
+
+def test_a_job_card_is_updated_in_place_and_stays_live(echo_server: EchoServer) -> None:
+    """#18: one live card per job, replaced where it is with the actions that fit, not disabled after a press."""
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 760})
+            page.goto(echo_server.base_url + "/staff")
+            page.locator("#identity").select_option("eng-1")
+            expect(page.locator("#status")).to_have_attribute("data-state", "online")
+            page.locator("#text").fill("card")
+            page.locator("#text").press("Enter")
+            cards = page.locator(".msg.bot", has_text="HD-1 - ")
+            expect(cards).to_have_count(1)
+
+            cards.locator(".chip", has_text="Note").click()
+            expect(page.locator(".msg.bot", has_text="Write the note")).to_be_visible()
+            start = cards.locator(".chip", has_text="Start")
+            expect(start).to_be_enabled()  # the card is still live after a press that did not change it
+
+            start.click()
+            expect(cards).to_have_count(1)  # replaced, not posted again
+            expect(cards).to_contain_text("HD-1 - in progress")
+            expect(cards.locator(".chip", has_text="Done")).to_be_enabled()
+            expect(cards.locator(".chip", has_text="Start")).to_have_count(0)
+            expect(page.locator(".msg.bot").first).to_contain_text("HD-1 - in progress")  # where it was
+            page.screenshot(path=str(SCREENSHOTS / "webchat_live_card.png"))
+
+            page.reload()  # the history replays to the same state
+            expect(page.locator("#status")).to_have_attribute("data-state", "online")
+            expect(cards).to_have_count(1)
+            expect(cards).to_contain_text("HD-1 - in progress")
+
+            page.locator("#text").fill("card")  # the card asked for again: a new one, the old one retired
+            page.locator("#text").press("Enter")
+            expect(cards).to_have_count(2)
+            expect(cards.first.locator("button.chip")).to_have_count(0)
+            expect(cards.last.locator("button.chip", has_text="Start")).to_be_enabled()
+        finally:
+            browser.close()
 
 
 # -- widget mode (no WEBCHAT_DEMO) --------------------------------------------------------------------
