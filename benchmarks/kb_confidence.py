@@ -101,6 +101,9 @@ class DiskQueryVectors:
 def _cache_key(dataset: DataSet, embedder: str) -> str:
     h = hashlib.sha1()
     h.update(json.dumps([cm.FEATURES, embedder, dataset.name]).encode())
+    # Features depend on how search ranks (tokens, fusion, ...): a change of kb_search is a new key.
+    for source in sorted(Path(cm.__file__).parent.glob("*.py")):
+        h.update(source.read_bytes())
     for a in dataset.articles:
         h.update(f"{a.id}\0{a.title}\0{a.body}".encode())
     for q in dataset.queries:

@@ -164,6 +164,41 @@ def demo() -> DataSet:
     return DataSet("demo-ru", "ru", "support-kb", "demo", articles, queries)
 
 
+def ru_video() -> DataSet:
+    """A Russian support KB written by hand for this project (`benchmarks/data/README.md`): 30 articles,
+    167 colloquial questions (12 that nothing answers)."""
+    articles = read_path(ROOT / "benchmarks" / "data" / "ru_video_kb.jsonl")
+    queries = read_queries(ROOT / "benchmarks" / "data" / "ru_video_queries.jsonl")
+    return DataSet("ru-video", "ru", "support-kb", "ru-video", articles, queries)
+
+
+def chatty(dataset: DataSet, seed: int = 21) -> DataSet:
+    """The same KB with every question wrapped as clients write it: an opening and a closing of its language
+    ("Здравствуйте, ... подскажите пожалуйста", "Hi team, ... thanks in advance"; the lists of
+    `helpdesk bench dialogue --unique`), at least one of the two, drawn with a fixed seed."""
+    from helpdesk.cli.question_pool import CLOSINGS, OPENINGS
+
+    rng = random.Random(seed)
+    queries = []
+    for q in dataset.queries:
+        lang = "ru" if any("а" <= c <= "я" for c in q.query.lower()) else "en"
+        opening, closing = "", ""
+        while not (opening or closing):
+            opening, closing = rng.choice(OPENINGS[lang]), rng.choice(CLOSINGS[lang])
+        body = q.query.rstrip("?!. ")
+        text = " ".join(part for part in (opening, body + (f", {closing}" if closing else "")) if part)
+        queries.append(LabelledQuery(text, q.relevant))
+    return DataSet(
+        f"{dataset.name}-chatty",
+        dataset.lang,
+        dataset.shape + "+chatty",
+        dataset.source,
+        dataset.articles,
+        queries,
+        dataset.history,
+    )
+
+
 def with_history(dataset: DataSet, seed: int = 5) -> DataSet:
     """The same KB where half of the answerable queries were confirmed before (history), half are asked."""
     answerable = [q for q in dataset.queries if q.relevant]
@@ -191,6 +226,9 @@ BUILDERS: dict[str, Callable[[], DataSet]] = {
     "clinc150": clinc150,
     "hwu64": hwu64,
     "demo-ru": demo,
+    "ru-video": ru_video,
+    "ru-video-chatty": lambda: chatty(ru_video()),
+    "demo-ru-chatty": lambda: chatty(demo()),
     "banking77-faq-hist": lambda: with_history(banking77(question_title=True)),
     "clinc150-hist": lambda: with_history(clinc150()),
     "hwu64-hist": lambda: with_history(hwu64()),

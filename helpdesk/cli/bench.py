@@ -33,11 +33,15 @@ def _register_checkout_benchmarks() -> None:
         return  # an installed app without its checkout: these benchmarks are not there
     if str(root) not in sys.path:
         sys.path.append(str(root))
+    from benchmarks.cluster import register as register_cluster
     from benchmarks.faults import register
     from benchmarks.kb_confidence import register as register_kb_confidence
+    from benchmarks.kb_ranking import register as register_kb_ranking
 
     register(bench)
+    register_cluster(bench)
     register_kb_confidence(bench)
+    register_kb_ranking(bench)
 
 
 _register()
