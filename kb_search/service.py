@@ -33,7 +33,7 @@ from kb_search.phrasing_index import PhrasingIndex, question_vectors
 from kb_search.phrasings import Phrasing
 from kb_search.ports import ArticleRepository, VectorIndex, VectorRow
 from kb_search.pseudo import pseudo_queries
-from kb_search.text import chunks, snippet, tokens
+from kb_search.text import chunks, query_text, snippet, tokens
 from kb_search.vectors import MemoryVectorIndex
 
 log = logging.getLogger(__name__)
@@ -304,7 +304,7 @@ class KnowledgeBase:
         live = [p for p in batch if p.active and p.weight != 0]
         kept = {p.id for p in live}
         gone = [p.id for p in batch if p.id not in kept]
-        texts = [p.text for p in live]
+        texts = [query_text(p.text) for p in live]
         vectors = await asyncio.to_thread(question_vectors, texts, embedder) if live else None
         with self._changing():
             self.phrasings.lexical = embedder is None
@@ -375,6 +375,8 @@ class KnowledgeBase:
     async def _search(
         self, text: str, reader: Reader, k: int, embedder: Embedder | None
     ) -> tuple[SearchResult, np.ndarray]:
+        # Greetings and thanks around the question are no topic: search reads the question alone.
+        text = query_text(text)
         audiences = audiences_for(reader)
         n = max(self.params.candidates, k)
         if isinstance(self.vectors, MemoryVectorIndex) or embedder is None:
