@@ -37,8 +37,8 @@ def run(runner: CliRunner, *args: str, code: int = 0) -> str:
 
 
 def test_import_search_edit_publish_and_history(cli: CliRunner) -> None:
-    assert "34 articles" in run(cli, "kb", "import", str(DEMO))
-    assert "0 created, 0 updated, 34 unchanged" in run(cli, "kb", "import", str(DEMO))
+    assert "36 articles" in run(cli, "kb", "import", str(DEMO))
+    assert "0 created, 0 updated, 36 unchanged" in run(cli, "kb", "import", str(DEMO))
     found = json.loads(run(cli, "kb", "search", "принтер зажевал бумагу", "--json"))
     assert found["hits"][0]["id"] == "printer-jam"
     private = json.loads(
