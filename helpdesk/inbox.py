@@ -22,6 +22,7 @@ import logging
 import os
 import socket
 import time
+from bisect import insort
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,7 +53,8 @@ class InboxPolicy:
         retry_for_s: how long infrastructure failures are retried before the message is parked.
         bug_attempts: how many times any other failure is tried.
         backoff_max_s: the longest wait between two tries.
-        concurrency: how many chats one process handles at once.
+        concurrency: how many turns one process runs at once (each holds a database connection).
+        record_concurrency: how many messages one process records at once (each holds a connection).
         keep_done_s: how long handled rows are kept before they are pruned.
         handle_timeout_s: how long one attempt may take before it is given up (and tried again).
     """
@@ -63,7 +65,12 @@ class InboxPolicy:
     retry_for_s: float = 24 * 3600.0
     bug_attempts: int = 3
     backoff_max_s: float = 5.0
-    concurrency: int = 32
+    # Turns + recorders + the loop and heartbeat stay within the connection pool (storage.db: 20 kept):
+    # past it, every extra connection is opened, its statements prepared, and closed again when given
+    # back, so an overloaded process did more work per message and fell to half its rate. Two cores are
+    # busy with a dozen turns at once; more only wait on the database.
+    concurrency: int = 12
+    record_concurrency: int = 6
     keep_done_s: float = 7 * 86400.0
     handle_timeout_s: float = 120.0
 
@@ -93,13 +100,19 @@ class Inbox:
         self.clock = clock
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:64]
         self._chats: dict[str, asyncio.Task[None]] = {}  # chats this process is working on
-        self._again: set[str] = set()  # chats that got a new row while being worked on
+        self._again: set[str] = set()  # chats that got a row while being worked on, left to the claim
+        # Rows this process claimed for a chat it is working on, handled next without a claim of their own.
+        self._queued: dict[str, list[box.InboxRow]] = {}
+        # Chats whose row failed here (the newest such id): a row recorded meanwhile as "after mine" must
+        # not pass it, so it is given back to the loop until a row of the chat from that id on is handled.
+        self._held: dict[str, int] = {}
+        self._chores: set[asyncio.Task[None]] = set()
         self._attempted: dict[int, asyncio.Event] = {}  # rows whose recorder waits for the first attempt
         self._attempted_chat: dict[int, str] = {}  # the chat of each of those rows
         self._slots = asyncio.Semaphore(self.policy.concurrency)
+        self._record_slots = asyncio.Semaphore(self.policy.record_concurrency)
         self._in_flight: set[int] = set()  # rows the engine is working on (their leases are extended)
         self._heartbeat_task: asyncio.Task[None] | None = None
-        self._late: set[asyncio.Task[box.InboxRow | None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -121,7 +134,9 @@ class Inbox:
         idle = chat not in self._chats and not self._stopping
 
         def record(conn: AsyncConnection) -> Awaitable[tuple[int | None, box.InboxRow | None]]:
-            # A chat nobody here works on is claimed in the same transaction (one round trip less).
+            # The row is claimed in the same transaction when it is next in its chat: when the chat is idle,
+            # or (busy here) when every older row of the chat waits in this process. A busy chat's next
+            # message then needs no claim of its own after the turn before it (`_hand_over`).
             return box.record_and_claim(
                 conn,
                 dedup_key=inbound.dedup_key,
@@ -129,8 +144,9 @@ class Inbox:
                 payload=payload,
                 at=self.clock(),
                 worker_id=self.worker_id,
-                lease_s=self.policy.lease_s if idle else 0.0,
-                then_claim=idle,
+                lease_s=self.policy.lease_s,
+                then_claim=not self._stopping,
+                after_mine=not idle,
             )
 
         # An idle chat is reserved for this task while its message is recorded: a message of the same chat
@@ -144,7 +160,8 @@ class Inbox:
         try:
             # Once more after a cut connection (a quick retry spares the platform a 503); a row that
             # was recorded by a try whose answer was lost is a "repeat" here and the loop handles it.
-            row_id, claimed = await in_transaction(self.db, record, pauses=RECORD_PAUSES_S)
+            async with self._record_slots:
+                row_id, claimed = await in_transaction(self.db, record, pauses=RECORD_PAUSES_S)
         except BaseException as e:
             if reserve:
                 self._unreserve(chat, current)
@@ -174,7 +191,7 @@ class Inbox:
         if attempted is not None:
             self._attempted_chat[row_id] = chat
         if claimed is not None:
-            self._start(chat, claimed)
+            self._hand_over(chat, claimed, after_mine=not idle)
         else:
             self.kick(chat)
         if attempted is None:
@@ -189,10 +206,49 @@ class Inbox:
 
     def _unreserve(self, chat: str, task: asyncio.Task[Any] | None, *, kick: bool = True) -> None:
         """Give back a chat reserved by `accept`; what was recorded for it meanwhile is worked on now."""
+        self._leave(chat, task, go_on=kick)
+
+    def _leave(self, chat: str, task: asyncio.Task[Any] | None, *, go_on: bool = True) -> None:
+        """`task` stops working on `chat`: what was queued or kicked for the chat meanwhile goes on in a
+        task of its own. Runs with no await between the task's last look at the queue and here."""
         if self._chats.get(chat) is task:
             del self._chats[chat]
-        if kick and chat in self._again:
+        if not go_on or chat in self._chats:
+            return
+        queued = self._next_queued(chat)
+        if queued is not None:
+            self._hand_over(chat, queued)
+        elif chat in self._again:
             self.kick(chat)
+
+    def _hand_over(self, chat: str, row: box.InboxRow, *, after_mine: bool = False) -> None:
+        """Work on `row`, which this process has claimed: in a new task when nobody here works on its chat,
+        else after the rows the chat's task has (in id order; the record took the chat's turn).
+
+        `after_mine`: the row was claimed because its older rows were this process's; when one of those
+        failed meanwhile, the row is given back so that it waits for that one's retry.
+        """
+        if self._stopping:
+            return  # the claim is given back by `stop`
+        held = self._held.get(chat)
+        if after_mine and held is not None and row.id > held:
+            self._chore(self._unclaim([row.id]))
+            return
+        if chat not in self._chats:
+            self._chats[chat] = asyncio.create_task(self._work_chat(chat, row), name=f"inbox-{chat}")
+            return
+        insort(self._queued.setdefault(chat, []), row, key=lambda r: r.id)
+        self._in_flight.add(row.id)  # the heartbeat keeps its lease while it waits
+        self._start_heartbeat()
+
+    def _next_queued(self, chat: str) -> box.InboxRow | None:
+        queued = self._queued.get(chat)
+        if not queued:
+            return None
+        row = queued.pop(0)
+        if not queued:
+            del self._queued[chat]
+        return row
 
     def kick(self, chat: str) -> None:
         """Work on `chat` now in this process (or right after its current message)."""
@@ -209,51 +265,45 @@ class Inbox:
         current = asyncio.current_task()
         assert current is not None
         self._chats[chat] = current  # a kick meanwhile marks the chat `_again`; stop() waits for us
+        following: box.InboxRow | None = None
         try:
             following = await self._handle(row)
         finally:
             if self._chats.get(chat) is current:
                 del self._chats[chat]
-        if following is not None:
-            self._start(chat, following)
-        elif chat in self._again:
-            self.kick(chat)
-
-    def _start(self, chat: str, row: box.InboxRow) -> None:
-        """Work on `chat` starting with `row`, which this process has claimed."""
-        if chat not in self._chats:
-            self._chats[chat] = asyncio.create_task(self._work_chat(chat, row), name=f"inbox-{chat}")
-            return
-        # The chat's task is just ending (it found nothing due): the claim is the only one of the chat
-        # (the database allows one), so handling it beside that task keeps the order.
-        late = asyncio.create_task(self._handle(row), name=f"inbox-late-{row.id}")
-        self._late.add(late)
-        late.add_done_callback(self._late.discard)
+            if following is not None:
+                self._hand_over(chat, following)
+            self._leave(chat, current)
 
     # --- handling ---------------------------------------------------------------------------------
 
     async def _work_chat(self, chat: str, claimed: box.InboxRow | None = None) -> None:
         """Handle `chat`'s due rows one after the other (starting with `claimed`), while there are any."""
         row = claimed
+        current = asyncio.current_task()
         try:
             while not self._stopping:
                 self._again.discard(chat)
                 if row is None:
+                    row = self._next_queued(chat)
+                if row is None:
                     rows = await self._claim(chat=chat)
                     if not rows:
-                        if chat in self._again:
+                        if chat in self._again or chat in self._queued:
                             continue  # recorded while we were claiming: look once more
                         self._stop_waiting(chat)
                         return
                     row = rows[0]
                 row = await self._handle(row)
+                if row is None:
+                    row = self._next_queued(chat)
                 if row is None and chat not in self._again:
                     return  # nothing was due right after this one, and nothing was recorded since
         except Exception:
             log.exception("inbox: working on chat %s failed; the loop will pick it up", chat)
             self._wake.set()
         finally:
-            self._chats.pop(chat, None)
+            self._leave(chat, current, go_on=not self._stopping)
 
     def _stop_waiting(self, chat: str) -> None:
         """The chat's next row is another process's turn (it claimed it first): the webhooks here that wait
@@ -303,10 +353,13 @@ class Inbox:
                 following: box.InboxRow | None = None
                 try:
                     if error is None:
+                        if self._held.get(row.chat_key, row.id + 1) <= row.id:
+                            del self._held[row.chat_key]  # the failed row (or one after it) is done
                         following = await self._done(row, marked=bool(replies))
                         if replies and self.on_replies is not None:
                             self.on_replies()
                     else:
+                        await self._give_back_queued(row)  # they wait for this one's retry
                         await self._failed(row, error)
                 finally:
                     attempted = self._attempted.get(row.id)
@@ -344,6 +397,25 @@ class Inbox:
         except Exception as e:
             log.warning("inbox: could not record the outcome of row %s: %s", row.id, e)
             return None
+
+    async def _give_back_queued(self, row: box.InboxRow) -> None:
+        """`row` failed: give back the claims of its chat's rows queued after it, and of those still being
+        recorded (`_held`). The loop takes them after its retry (until then the failed row, older and
+        pending, holds them back)."""
+        self._held[row.chat_key] = max(row.id, self._held.get(row.chat_key, row.id))
+        rows = self._queued.pop(row.chat_key, [])
+        if rows:
+            await self._unclaim([r.id for r in rows])
+
+    async def _unclaim(self, ids: list[int]) -> None:
+        self._in_flight.difference_update(ids)
+        await self._finish(lambda conn, _id: box.unclaim(conn, ids, worker_id=self.worker_id), ids[0])
+
+    def _chore(self, work: Awaitable[None]) -> None:
+        """Run a best-effort database write beside the turns (a failure leaves it to the lease)."""
+        task = asyncio.ensure_future(work)
+        self._chores.add(task)
+        task.add_done_callback(self._chores.discard)
 
     async def _failed(self, row: box.InboxRow, error: BaseException) -> None:
         now = self.clock()
@@ -424,7 +496,7 @@ class Inbox:
             return 0
         rows = await self._claim(limit=free)
         for row in rows:
-            self._start(row.chat_key, row)
+            self._hand_over(row.chat_key, row)
         return len(rows)
 
     async def _notify_pending_dead(self) -> None:
@@ -466,7 +538,7 @@ class Inbox:
         """Let the messages being handled finish (up to `grace_s`), then give back this process's claims."""
         self._stopping = True
         self._wake.set()
-        tasks = [*self._chats.values(), *self._late]
+        tasks = list(self._chats.values())
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace_s)
             for task in pending:

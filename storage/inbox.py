@@ -152,20 +152,34 @@ async def record(
     return result.scalar_one_or_none()
 
 
-def _record_claimed_stmt(dialect: str) -> Any:
+def _record_claimed_stmt(after_mine: bool) -> Any:
     """Insert a row already claimed by the recorder when nothing older of its chat is pending (one
-    statement instead of an insert and a claim). It runs after the chat's advisory lock, in a statement of
-    its own, so its snapshot sees every older row of the chat that committed before."""
-    older = aliased(inbox, name="older")
-    blocked = (
-        select(
-            exists()
-            .where(older.c.chat_key == bindparam("chat_key"), older.c.status == _PENDING_SQL)
-            .label("b")
-        )
-        .subquery("blocked")
-        .c.b
-    )
+    statement instead of an insert and a claim); `after_mine`: nothing older is pending but rows the
+    recorder holds (claimed, lease alive), which it handles first. It runs after the chat's advisory lock,
+    in a statement of its own, so its snapshot sees every older row of the chat that committed before."""
+
+    def build(dialect: str) -> Any:
+        older = aliased(inbox, name="older")
+        waiting = and_(older.c.chat_key == bindparam("chat_key"), older.c.status == _PENDING_SQL)
+        if after_mine:
+            not_held = or_(
+                older.c.claimed_by.is_(None),
+                older.c.claimed_by != bindparam("worker"),
+                older.c.claimed_until.is_(None),
+                older.c.claimed_until <= bindparam("at", type_=UtcDateTime()),
+            )
+            waiting = and_(waiting, not_held)
+        return _insert_claimed(dialect, waiting)
+
+    return build
+
+
+_RECORD_CLAIMED = _record_claimed_stmt(after_mine=False)
+_RECORD_AFTER_MINE = _record_claimed_stmt(after_mine=True)
+
+
+def _insert_claimed(dialect: str, waiting: Any) -> Any:
+    blocked = select(exists().where(waiting).label("b")).subquery("blocked").c.b
     free = ~blocked
     row = select(
         bindparam("dedup_key"),
@@ -209,10 +223,12 @@ async def record_and_claim(
     worker_id: str,
     lease_s: float,
     then_claim: bool = True,
+    after_mine: bool = False,
 ) -> tuple[int | None, InboxRow | None]:
-    """`record`, and (with `then_claim`) claim the new row at once when it is its chat's oldest pending one:
-    the fast path of a chat that no one in this process is working on. Returns the new row's id and the
-    claim (None when an older row of the chat is pending: the loop takes the chat in order)."""
+    """`record`, and (with `then_claim`) claim the new row at once when it is its chat's oldest pending one
+    (with `after_mine`: when every older pending row of the chat is claimed by `worker_id`, who handles
+    them first). Returns the new row's id and the claim (None when the chat has an older row waiting
+    elsewhere: the loop takes the chat in order)."""
     if not then_claim:
         return await record(conn, dedup_key=dedup_key, chat=chat, payload=payload, at=at), None
     await _take_chat_turn(conn, chat)
@@ -225,7 +241,16 @@ async def record_and_claim(
         "until": at + timedelta(seconds=lease_s),
     }
     found = (
-        (await conn.execute(_built(conn, "record_claimed", _record_claimed_stmt), params)).mappings().first()
+        (
+            await conn.execute(
+                _built(conn, "record_after_mine", _RECORD_AFTER_MINE)
+                if after_mine
+                else _built(conn, "record_claimed", _RECORD_CLAIMED),
+                params,
+            )
+        )
+        .mappings()
+        .first()
     )
     if found is None:
         return None, None
@@ -377,6 +402,16 @@ async def take_notice(session: Executor, id: int) -> bool:
 async def return_notice(session: Executor, id: int) -> None:
     """Give the telling back (it failed), so that a later tick tries again."""
     await session.execute(update(inbox).where(inbox.c.id == id).values(notified=False))
+
+
+async def unclaim(conn: Executor, ids: list[int], *, worker_id: str) -> None:
+    """Give back claims on rows that were never tried (their chat's older row failed and comes first)."""
+    if ids:
+        await conn.execute(
+            update(inbox)
+            .where(inbox.c.id.in_(ids), inbox.c.claimed_by == worker_id)
+            .values(claimed_by=None, claimed_until=None, attempts=inbox.c.attempts - 1)
+        )
 
 
 async def release(session: Executor, worker_id: str) -> None:

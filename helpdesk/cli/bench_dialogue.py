@@ -27,7 +27,7 @@ from typing import Any
 
 import aiohttp
 import click
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.cli.bench import bench
@@ -189,6 +189,22 @@ async def _drain(url: str, timeout_s: float) -> float:
     return time.perf_counter() - started
 
 
+async def _sessions(url: str) -> int | None:
+    """How many connections PostgreSQL has opened to the run's database so far (None on SQLite)."""
+    if not url.startswith("postgresql"):
+        return None
+    db = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with db.connect() as conn:
+            await conn.execute(text("SELECT pg_stat_force_next_flush()"))
+            found = await conn.execute(
+                text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            )
+            return int(found.scalar_one())
+    finally:
+        await db.dispose()
+
+
 async def _count(url: str, messages: int) -> tuple[int, int]:
     db = make_engine(url)
     try:
@@ -300,15 +316,17 @@ def dialogue_bench(
                 if warmup:
                     asyncio.run(_drive(base, 1, warmup, users, 0, texts))
                 cpu_before = _cpu_s(proc.pid)
+                sessions_before = asyncio.run(_sessions(url))
                 if rate > 0:
                     measured = _drive_at_rate(base, warmup + 1, messages, users, rate, repost_every, texts)
                 else:
                     measured = _drive(base, warmup + 1, messages, users, repost_every, texts)
                 latencies, failed, reposts, elapsed = asyncio.run(measured)
-                cpu_after = _cpu_s(proc.pid)
                 # A webhook answers after INBOX_ANSWER_WAIT_S even when the reply is not queued yet (it is
-                # recorded): wait until the inbox is empty before the outbox is counted.
+                # recorded): wait until the inbox is empty before the outbox is counted and the rate taken.
                 drain_s = asyncio.run(_drain(url, DRAIN_TIMEOUT_S))
+                cpu_after = _cpu_s(proc.pid)
+                sessions_after = asyncio.run(_sessions(url))
             finally:
                 proc.terminate()
                 try:
@@ -328,7 +346,8 @@ def dialogue_bench(
         "load": f"open, {rate:g}/s offered" if rate > 0 else f"closed, {users} clients",
         "questions": "unique (never seen)" if unique else f"the {len(texts)} demo questions repeated",
         "users": users,
-        "msgs_per_s": round(messages / elapsed, 1),
+        # Handled, not only answered: an overloaded app answers after INBOX_ANSWER_WAIT_S and works on.
+        "msgs_per_s": round(messages / (elapsed + drain_s), 1),
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1),
         "reposted": reposts,
@@ -341,6 +360,12 @@ def dialogue_bench(
         ),
         # How long after the last answer the inbox took to empty (the backlog, when the rate was too high).
         "drain_s": round(drain_s, 1),
+        # Connections the app opened while measured (PostgreSQL): a pool that churns costs every message.
+        "db_connections_opened": (
+            sessions_after - sessions_before - 2  # this count's own and the drain's
+            if sessions_before is not None and sessions_after is not None
+            else None
+        ),
         "lost": lost,
         "duplicates": duplicates,
     }

@@ -92,6 +92,51 @@ async def test_an_infrastructure_failure_is_retried_and_holds_the_chat_back(runn
     assert engine.told == []
 
 
+async def test_a_busy_chats_next_messages_are_claimed_when_recorded_and_handled_in_order(
+    running: Any, live_uow_factory: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, engine = running
+    engine.gate = asyncio.Event()
+    claims = 0
+    claim = inbox._claim
+
+    async def counted(**kwargs: Any) -> list[box.InboxRow]:
+        nonlocal claims
+        claims += 1
+        return await claim(**kwargs)
+
+    monkeypatch.setattr(inbox, "_claim", counted)
+    await inbox.accept(message(1, text="slow"))
+    await inbox.accept(message(2))
+    await inbox.accept(message(3))
+    async with live_uow_factory.sessionmaker() as session:
+        waiting = await box.list_rows(session, box.InboxStatus.PENDING)
+    # Recorded while the chat's first turn runs here: already claimed by this process, tried once.
+    assert sorted((r.dedup_key, r.claimed_by, r.attempts) for r in waiting) == [
+        (f"tg:client:{n}", inbox.worker_id, 1) for n in (1, 2, 3)
+    ]
+    engine.gate.set()
+    await until(lambda: engine.handled == ["slow", "m2", "m3"])
+    assert claims == 0  # handed over in memory, no claim of their own
+
+
+async def test_a_failure_gives_back_the_messages_queued_behind_it(
+    running: Any, live_uow_factory: UnitOfWorkFactory
+) -> None:
+    inbox, engine = running
+    engine.gate = asyncio.Event()
+    engine.fail["slow"] = [OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))]
+    await inbox.accept(message(1, text="slow"))
+    await inbox.accept(message(2))  # queued behind the first, which then fails
+    engine.gate.set()
+    await until(lambda: len(engine.handled) == 2)
+    assert engine.handled == ["slow", "m2"]  # the second waited for the first's retry
+    await asyncio.sleep(0.2)
+    async with live_uow_factory.sessionmaker() as session:
+        done = await box.list_rows(session, box.InboxStatus.DONE)
+    assert sorted((r.dedup_key, r.attempts) for r in done) == [("tg:client:1", 2), ("tg:client:2", 1)]
+
+
 async def test_a_bug_parks_a_dead_letter_tells_the_sender_once_and_replay_handles_it(
     running: Any, live_uow_factory: UnitOfWorkFactory
 ) -> None:
