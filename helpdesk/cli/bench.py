@@ -37,11 +37,13 @@ def _register_checkout_benchmarks() -> None:
     from benchmarks.faults import register
     from benchmarks.kb_confidence import register as register_kb_confidence
     from benchmarks.kb_ranking import register as register_kb_ranking
+    from benchmarks.ticket_writes import register as register_ticket_writes
 
     register(bench)
     register_cluster(bench)
     register_kb_confidence(bench)
     register_kb_ranking(bench)
+    register_ticket_writes(bench)
 
 
 _register()
