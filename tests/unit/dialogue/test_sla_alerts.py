@@ -172,6 +172,17 @@ async def test_reassign_to_the_queue_and_to_a_named_engineer(
     assert kozlov.account == "e-kozlov"
 
 
+async def test_reassign_offers_no_engineer_the_clients_contract_excludes(
+    sla_engine, schat, clock, petrov, sokolova, suows
+) -> None:
+    await breached_job(sla_engine, schat, clock, petrov, suows)
+    contract = suows.state.contracts["k-romashka"]
+    contract.excluded_engineers = ("e-kozlov",)  # Romashka does not want Kozlov on its sites
+    await schat.press(sokolova, "Переназначить")
+    labels = [b.text for row in schat.messages(sokolova)[-1].buttons for b in row]
+    assert "Дмитрий Козлов" not in labels and "Вернуть в очередь" in labels  # the use case refuses him too
+
+
 async def test_an_engineer_pressing_a_supervisor_button_is_refused(
     sla_engine, schat, clock, petrov, sokolova, suows
 ) -> None:

@@ -171,6 +171,8 @@ async def test_reassign_to_a_named_engineer_offers_it_to_them(suows) -> None:
             await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="sup")
         with pytest.raises(ValidationFailed, match="already has"):
             await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="e-near")
+        with pytest.raises(ValidationFailed, match="excluded by the client's contract"):  # as routing does
+            await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="e-banned")
         t = await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="e-hvac")
         assert t.status is TicketStatus.OFFERED
         pending = await uow.offers.list_for_ticket(tid, OfferStatus.PENDING)
