@@ -125,6 +125,10 @@ def _edit_page(
     phrasings: list[Phrasing] | None = None,
 ) -> web.Response:
     values = _form_values(article, posted, admin_context(request).rt.settings.default_lang)
+    # Confirmed: someone said it helped (or staff linked it). A question only ever answered "Did not help" is
+    # not a confirmation: it is listed apart, so an admin sees where the article falls short.
+    confirmed = [p for p in phrasings if p.helped_by] if phrasings is not None else None
+    not_answered = [p for p in phrasings if not p.helped_by] if phrasings is not None else None
     return html(
         request,
         "kb_edit.html",
@@ -135,7 +139,8 @@ def _edit_page(
         error=error,
         preview=preview,
         editable=may(current_user(request).member.role, Area.KB_WRITE),
-        phrasings=phrasings,
+        phrasings=confirmed,
+        not_answered=not_answered,
     )
 
 

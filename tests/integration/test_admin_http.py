@@ -575,3 +575,26 @@ async def test_confirmed_phrasings_are_listed_and_only_an_admin_removes_one(admi
         gone = await uow.phrasings.get(kept.id)
     assert [(e.staff_id, e.action) for e in audit] == [(ADMIN, "kb.phrasing_remove")]
     assert gone is not None and gone.removed_by == ADMIN
+
+
+async def test_a_question_the_article_did_not_answer_is_not_listed_as_confirmed(admin: Admin) -> None:
+    """#18 QA walk: a client's "Did not help" showed under "Confirmed questions"."""
+    from kb_search import learning
+    from kb_search.model import Reader
+
+    async with admin.rt.uows() as uow:
+        article = await uow.articles.get("printer-jam")
+        now = datetime.now(UTC)
+        await learning.client_helped(
+            uow.phrasings, article, "принтер жуёт листы", Reader.client("acme"), None, now
+        )
+        await learning.client_not_helped(
+            uow.phrasings, article, "принтер печатает полосами", Reader.client("romashka"), None, now
+        )
+        await uow.commit()
+    await signed_in(admin, ADMIN)
+    page = await admin.page("/admin/kb/printer-jam")
+    confirmed = page[page.index("Confirmed questions") : page.index('id="not-answered"')]
+    assert "Confirmed questions (1)" in confirmed and "жуёт" in confirmed and "полосами" not in confirmed
+    not_answered = page[page.index('id="not-answered"') :]
+    assert "Did not answer (1)" in not_answered and "полосами" in not_answered
