@@ -535,7 +535,7 @@ class ClientFlow:
         buttons = []
         if ticket.status in OPEN_STATUSES:
             buttons.append([(turn.tr("btn_write"), f"rl:{ticket.number}")])
-            buttons.append([(turn.tr("btn_yes_cancel"), f"cx:{ticket.number}")])
+            buttons.append([(turn.tr("btn_cancel_ticket"), f"cx:{ticket.number}")])  # asks to confirm
         turn.say(
             "status_of",
             buttons,

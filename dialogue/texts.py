@@ -139,6 +139,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "cancel_confirm_q": ("Отменить заявку {ref}?", "Cancel request {ref}?"),
     "btn_yes_cancel": ("Да, отменить", "Yes, cancel it"),
+    "btn_cancel_ticket": ("Отменить заявку", "Cancel the request"),
     "btn_no": ("Нет", "No"),
     "cancelled_ok": ("Заявка {ref} отменена.", "Request {ref} is cancelled."),
     "kept": ("Хорошо, оставляю как есть.", "OK, leaving it as it is."),

@@ -229,6 +229,12 @@ async def test_status_of_someone_elses_ticket_is_not_found(
     assert "No ticket HD-1001 among yours" in joined(got)
     got = await chat.say(ivan, "/status HD-1001")
     assert "Заявка HD-1001" in joined(got)
+    # Its buttons say what they do (a "Yes, cancel it" under a status answered no question).
+    labels = [b.text for row in chat.messages(ivan)[-1].buttons for b in row]
+    assert labels == ["Написать по заявке", "Отменить заявку"]
+    got = await chat.press(ivan, "Отменить заявку")
+    assert got == ["Отменить заявку HD-1001?"]  # and it asks first
+    assert [b.text for row in chat.messages(ivan)[-1].buttons for b in row] == ["Да, отменить", "Нет"]
 
 
 async def test_a_new_visitor_is_registered_and_gives_an_address(chat: ChatDriver, uows) -> None:
