@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from dialogue import choice_words
+from dialogue.cards import short
 from dialogue.identity import ClientPerson
 from dialogue.texts import CATEGORIES, PRIORITIES, category_name, priority_name
 from dialogue.turn import Turn
 from dialogue.understanding import Understanding
 from ticket_core import usecases as uc
 from ticket_core.enums import Priority
-from ticket_core.model import Attachment, Ticket
+from ticket_core.model import Attachment, Site, Ticket
 from ticket_core.usecases import sla as sla_uc
 
 MIN_DESCRIPTION = 3
@@ -77,7 +78,7 @@ async def ask_next(turn: Turn, person: ClientPerson) -> None:
         if sites:
             turn.state["step"] = "site"
             draft["site_choices"] = [s.id for s in sites]
-            rows = [[(f"{s.name}, {s.address}"[:60], f"in:s:{i}")] for i, s in enumerate(sites)]
+            rows = [[(label, f"in:s:{i}")] for i, label in enumerate(site_labels(sites))]
             turn.say("ask_site", [*rows, *_cancel_row(turn)])
         else:
             turn.state["step"] = "address"
@@ -89,6 +90,25 @@ async def ask_next(turn: Turn, person: ClientPerson) -> None:
     else:
         turn.state["step"] = "confirm"
         await _summary(turn)
+
+
+SITE_LABEL_MAX = 60
+
+
+def site_labels(sites: list[Site]) -> list[str]:
+    """Button labels for a client's sites that tell them apart: the name and the address without the part
+    every site shares (the city), cut on a word boundary only when still long ("..., Большой пр. П.С., 40",
+    not a cut "..., Санкт-Петербург, Большой пр. П.С")."""
+    parts = [[p.strip() for p in s.address.split(",")] for s in sites]
+    common = 0
+    if len(sites) > 1:
+        while all(len(p) > common + 1 for p in parts) and len({p[common] for p in parts}) == 1:
+            common += 1
+    labels = []
+    for site, address in zip(sites, parts, strict=True):
+        rest = ", ".join(address[common:])
+        labels.append(short(f"{site.name}, {rest}" if rest else site.name, SITE_LABEL_MAX))
+    return labels
 
 
 def _cancel_row(turn: Turn) -> list[list[tuple[str, str]]]:

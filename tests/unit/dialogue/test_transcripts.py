@@ -271,6 +271,19 @@ async def test_photos_go_into_the_form(chat: ChatDriver, ivan: Person, uows) -> 
     assert [a.file_id for a in ticket.attachments] == ["tg-photo-1"]
 
 
+async def test_site_buttons_show_what_tells_the_sites_apart(chat: ChatDriver, ivan: Person) -> None:
+    """#18 QA walk: site buttons were cut at 60 characters, losing the house number ('..., Большой пр. П.С')."""
+    await chat.say(ivan, "/new")
+    await chat.say(ivan, "Гудит вентиляция на кухне")
+    await chat.press(ivan, "Кондиционеры")
+    labels = [b.text for row in chat.messages(ivan)[-1].buttons for b in row][:3]
+    assert sorted(labels) == [
+        "Ромашка на Васильевском, 7-я линия В.О., 34",
+        "Ромашка на Невском, Невский пр., 88",
+        "Ромашка на Петроградской, Большой пр. П.С., 40",
+    ]  # the city all three share is left out
+
+
 async def test_language_switch_is_remembered(chat: ChatDriver, ivan: Person, uows) -> None:
     got = await chat.say(ivan, "/lang en")
     assert got == ["OK, English it is."]
