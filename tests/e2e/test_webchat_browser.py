@@ -418,6 +418,28 @@ def test_a_job_card_is_updated_in_place_and_stays_live(echo_server: EchoServer) 
             browser.close()
 
 
+def test_the_heading_speaks_the_chats_language(echo_server: EchoServer) -> None:
+    """#18 QA walk: a Russian chat was headed "Helpdesk - client chat"."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_context(locale="ru-RU").new_page()
+            page.goto(echo_server.base_url + "/")
+            expect(page.locator(".brand h1")).to_have_text("Helpdesk — чат клиента")
+            expect(page).to_have_title("Helpdesk — чат клиента")
+            page.locator(".lang-btn[data-lang=en]").click()
+            expect(page.locator(".brand h1")).to_have_text("Helpdesk - client chat")
+            expect(page).to_have_title("Helpdesk - client chat")
+            page.goto(echo_server.base_url + "/staff")
+            expect(page.locator(".brand h1")).to_have_text("Helpdesk — чат сотрудников")
+            page.locator(".lang-btn[data-lang=en]").click()
+            expect(page).to_have_title("Helpdesk - staff chat")
+        finally:
+            browser.close()
+
+
 # -- widget mode (no WEBCHAT_DEMO) --------------------------------------------------------------------
 
 

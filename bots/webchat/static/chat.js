@@ -24,6 +24,10 @@
 
   var TEXTS = {
     en: {
+      titleclient: "Helpdesk - client chat",
+      titlestaff: "Helpdesk - staff chat",
+      chatAs: "Chat as",
+      language: "Language",
       connecting: "Connecting…",
       online: "Online",
       offline: "Connection lost, reconnecting…",
@@ -55,6 +59,10 @@
       signedOut: "You are signed out. Sign in again to use the staff chat."
     },
     ru: {
+      titleclient: "Helpdesk — чат клиента",
+      titlestaff: "Helpdesk — чат сотрудников",
+      chatAs: "Писать как",
+      language: "Язык",
       connecting: "Подключение…",
       online: "На связи",
       offline: "Нет связи, переподключаемся…",
@@ -98,7 +106,10 @@
     send: document.getElementById("send"),
     attach: document.getElementById("attach"),
     locate: document.getElementById("locate"),
-    photo: document.getElementById("photo")
+    photo: document.getElementById("photo"),
+    heading: document.querySelector(".brand h1"),
+    whoLabel: document.getElementById("who-label"),
+    langGroup: document.querySelector(".lang")
   };
 
   var state = {
@@ -211,6 +222,11 @@
 
   function applyLang() {
     document.documentElement.lang = state.lang;
+    // The heading and the tab's title speak the chat's language too, not only the messages.
+    document.title = t("title" + BOT);
+    el.heading.textContent = t("title" + BOT);
+    if (el.whoLabel) el.whoLabel.textContent = t("chatAs");
+    el.langGroup.setAttribute("aria-label", t("language"));
     document.querySelectorAll(".lang-btn").forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.dataset.lang === state.lang));
     });
