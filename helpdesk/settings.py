@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         default=f"sqlite+aiosqlite:///{ROOT / 'var' / 'helpdesk.db'}",
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db",
     )
+    db_pool_size: int = Field(
+        default=20, ge=1, description="PostgreSQL connections each process keeps open (docs/scaling.md)"
+    )
+    db_max_overflow: int = Field(
+        default=10, ge=0, description="PostgreSQL connections each process may open beyond DB_POOL_SIZE"
+    )
     redis_url: str | None = Field(
         default=None, description="redis://host:6379/0; in-process state when unset"
     )
