@@ -297,13 +297,18 @@ class Inbox:
                 row = await self._handle(row)
                 if row is None:
                     row = self._next_queued(chat)
-                if row is None and chat not in self._again:
+                if row is None and chat not in self._again and not self._waited_on(chat):
                     return  # nothing was due right after this one, and nothing was recorded since
         except Exception:
             log.exception("inbox: working on chat %s failed; the loop will pick it up", chat)
             self._wake.set()
         finally:
             self._leave(chat, current, go_on=not self._stopping)
+
+    def _waited_on(self, chat: str) -> bool:
+        """Whether a webhook here waits for a row of `chat` (recorded here while the chat was busy here): the
+        chat's task then claims on after its row instead of leaving the rest to whichever loop ticks first."""
+        return chat in self._attempted_chat.values()
 
     def _stop_waiting(self, chat: str) -> None:
         """The chat's next row is another process's turn (it claimed it first): the webhooks here that wait
@@ -377,7 +382,7 @@ class Inbox:
         or a turn that queued nothing, is marked here. Returns the claimed row (None when nothing is due
         or the claim failed). Rows another process recorded meanwhile are claimed by its loop.
         """
-        if self._stopping or row.chat_key not in self._again:
+        if self._stopping or (row.chat_key not in self._again and not self._waited_on(row.chat_key)):
             if not marked:
                 await self._finish(box.mark_done, row.id, self.clock())
             return None
