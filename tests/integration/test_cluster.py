@@ -1,0 +1,51 @@
+"""Many processes on one PostgreSQL (issue #17): a small `helpdesk bench cluster` run keeps its promises.
+
+Two web processes and a worker, each its own `helpdesk` process, with the fake Telegram: each chat's
+messages land on both web processes at nearly the same time, a few chats write through Telegram polling,
+and a KB edit made through one process is searched for through the other.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from benchmarks.cluster import run_cluster
+from tests.integration.conftest import PG_ADMIN_URL
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+async def test_two_web_processes_and_a_worker_answer_every_message_once_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A database of this test session's own name: the suite's stale-database cleanup knows it.
+    url = make_url(PG_ADMIN_URL).set(database=f"helpdesk_test_{os.getpid()}_cluster")
+    monkeypatch.setenv("HELPDESK_BENCH_CLUSTER_PG_URL", url.render_as_string(hide_password=False))
+
+    figures = await run_cluster(
+        apps=2,
+        workers=1,
+        chats=8,
+        per_chat=3,
+        rate=12.0,
+        gap_ms=20.0,
+        polled_chats=2,
+        settle_s=40.0,
+        kill=False,
+        redis=False,
+        log_dir=tmp_path,
+    )
+
+    assert figures["messages"] == 8 * 3 + 2 * 3, figures
+    assert figures["lost"] == 0, figures
+    assert figures["duplicates"] == 0, figures
+    assert figures["order_violations"] == 0, figures
+    assert figures["state_violations"] == 0, figures
+    assert figures["kb_visible_s"] is not None and figures["kb_visible_s"] <= 1.0, figures
+    assert figures["metrics_missing"] == 0, figures
+    assert figures["pollers"] == 1, figures  # one process polls Telegram, by its lease
+    assert figures["errors"] == [], figures
