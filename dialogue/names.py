@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 
+import iuliia
+
 from dialogue.russian import morph
 
 CASES = {"gen": "gent", "dat": "datv", "acc": "accs", "ins": "ablt", "pre": "loct"}
 _CYRILLIC_WORD = re.compile(r"^[А-ЯЁа-яё][А-ЯЁа-яё-]*$")
+_ANY_CYRILLIC = re.compile("[А-ЯЁа-яё]")
 _FEMININE_SURNAME = ("ова", "ева", "ёва", "ина", "ына", "ая", "ская", "цкая")
 
 
@@ -63,6 +66,14 @@ def decline(name: str, case: str) -> str:
         else:
             out.append(_inflect(word, "Surn", case, gender))
     return " ".join(out)
+
+
+def latin(name: str) -> str:
+    """A name as an English reader reads it: Cyrillic in Latin letters by the Wikipedia scheme (iuliia:
+    "Сергей Петров" -> "Sergey Petrov", "Юлия" -> "Yuliya"); anything else as written."""
+    if not _ANY_CYRILLIC.search(name):
+        return name
+    return str(iuliia.WIKIPEDIA.translate(name))
 
 
 class PersonName(str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogue.names import PersonName
+from dialogue.names import PersonName, latin
 
 SUPPORTED = ("ru", "en")
 
@@ -436,8 +436,10 @@ def translate(catalogue: dict[str, tuple[str, str]], lang: str, key: str, /, **v
 
     Feature modules (SLA alerts, /kb) keep their own catalogues next to their code and read them with this.
     """
-    if isinstance(values.get("name"), str):
-        values["name"] = PersonName(values["name"])  # Russian texts decline it: {name:dat}, {name:gen}...
+    name = values.get("name")
+    if isinstance(name, str):
+        # Russian texts decline it ({name:dat}, {name:gen}...); English ones spell it in Latin letters.
+        values["name"] = PersonName(name if lang == "ru" else latin(name))
     return _pick(catalogue[key], lang).format(**values)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue.names import PersonName, decline
+from dialogue.names import PersonName, decline, latin
 from dialogue.texts import t
 
 
@@ -41,10 +41,17 @@ def test_texts_decline_the_name_in_russian_and_keep_it_in_english() -> None:
         t("ru", "passed_to_engineer", name="Ольга Соколова", ref="HD-1")
         == "Передал инженеру Ольге Соколовой по заявке HD-1."
     )
+    # An English reader gets the name in Latin letters (#18 QA walk: English clients read Cyrillic names).
     assert (
         t("en", "passed_to_engineer", name="Ольга Соколова", ref="HD-1")
-        == "Sent to engineer Ольга Соколова on HD-1."
+        == "Sent to engineer Olga Sokolova on HD-1."
     )
+    assert (
+        t("en", "n_accepted", name="Сергей Петров", ref="HD-1")
+        == "Engineer Sergey Petrov has taken your request HD-1."
+    )
+    assert t("en", "n_accepted", name="John Miller", ref="HD-1").startswith("Engineer John Miller has")
+    assert latin("Дмитрий Козлов, Юлия Щербакова") == "Dmitry Kozlov, Yuliya Shcherbakova"
     assert t("ru", "n_staff_comment", name="Сергей Петров", ref="HD-1", text="x").startswith(
         "Сообщение по заявке HD-1 от Сергея Петрова:"
     )

@@ -55,7 +55,7 @@ def test_offer_reasons_in_russian_and_english() -> None:
         "выбрал(а) Ольга Соколова"
     )
     assert say_reasons(reasons, "en") == (
-        "skill: Air conditioning, 3.5 km from site, load 1/3, strategy round-robin, chosen by Ольга Соколова"
+        "skill: Air conditioning, 3.5 km from site, load 1/3, strategy round-robin, chosen by Olga Sokolova"
     )
     assert say_reasons([], "ru") == "-"
     assert say_reason("text from an old audit row", "ru") == "text from an old audit row"
