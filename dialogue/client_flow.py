@@ -378,7 +378,9 @@ class ClientFlow:
             intake.start(turn)
             await intake.ask_next(turn, person)
             return
-        ticket = tickets[0]
+        ticket = await uc.ask_for_person(
+            turn.uow, person.actor, tickets[0].id, turn.now
+        )  # its engineer is told
         turn.state.update(stage="relay", ticket=ticket.number)
         member = await turn.uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
         if member is not None:

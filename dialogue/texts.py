@@ -365,6 +365,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "No engineer for {ref} ({category}, {priority}): {reason}. Please assign it by hand.",
     ),
     "n_client_cancelled": ("Клиент отменил заявку {ref}.", "The client cancelled {ref}."),
+    "n_person_asked": (
+        "Клиент по {ref} хочет поговорить с вами: его сообщения придут сюда.",
+        "The client on {ref} wants to talk to you: their messages will come here.",
+    ),
+    "n_person_asked_queue": (
+        "Клиент по {ref} хочет поговорить с человеком, а инженера у заявки пока нет: его сообщения придут сюда.",
+        "The client on {ref} wants to talk to a person and nobody has the job yet: their messages will come here.",
+    ),
     "n_client_comment": ("Клиент по {ref}:\n{text}", "The client on {ref}:\n{text}"),
     "btn_reply_client": ("Ответить клиенту", "Reply to the client"),
     "reply_q": (

@@ -164,6 +164,13 @@ class CommentAdded(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PersonAsked(DomainEvent):
+    """The client asked to talk to a person about the ticket (/human): their messages now go to its engineer."""
+
+    name: ClassVar[str] = "person_asked"
+
+
+@dataclass(frozen=True, kw_only=True)
 class TicketRated(DomainEvent):
     name: ClassVar[str] = "ticket_rated"
     score: int

@@ -1,6 +1,6 @@
 """Use cases: every state change of a ticket goes through one of these and records an event."""
 
-from ticket_core.usecases.comments import add_comment, add_team_note
+from ticket_core.usecases.comments import add_comment, add_team_note, ask_for_person
 from ticket_core.usecases.feedback import (
     add_rating_comment,
     cancel_ticket,
@@ -29,6 +29,7 @@ __all__ = [
     "add_comment",
     "add_rating_comment",
     "add_team_note",
+    "ask_for_person",
     "cancel_ticket",
     "check_in_on_site",
     "close_ticket",

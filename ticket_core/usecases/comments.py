@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from ticket_core.enums import Role, Visibility
-from ticket_core.errors import Forbidden
-from ticket_core.events import CommentAdded
-from ticket_core.model import Actor, Attachment, Comment
+from ticket_core.enums import OPEN_STATUSES, Role, Visibility
+from ticket_core.errors import Forbidden, InvalidTransition
+from ticket_core.events import CommentAdded, PersonAsked
+from ticket_core.model import Actor, Attachment, Comment, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases._common import clean_text, ensure_may_see, load_ticket, require_utc, save
 
@@ -52,6 +52,27 @@ async def add_comment(
         )
     )
     return comment
+
+
+async def ask_for_person(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime) -> Ticket:
+    """The client wants to talk to a person about their open ticket: recorded, so its engineer (or, while
+    nobody has it, the supervisors) is told and the audit log shows when.
+
+    Raises:
+        Forbidden: the actor is not the ticket's client.
+        InvalidTransition: the ticket is closed or cancelled (nobody is working on it to talk to).
+    """
+    require_utc(now)
+    ticket = await load_ticket(uow, ticket_id)
+    ensure_may_see(ticket, actor)
+    if actor.role is not Role.CLIENT:
+        raise Forbidden("Only the ticket's client asks to talk to a person about it.")
+    if ticket.status not in OPEN_STATUSES:
+        raise InvalidTransition(
+            f"Ticket {ticket.ref} is {ticket.status.replace('_', ' ')}; nobody works on it now."
+        )
+    uow.record(PersonAsked(ticket_id=ticket.id, actor=actor, at=now))
+    return ticket
 
 
 async def add_team_note(

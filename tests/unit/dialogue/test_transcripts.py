@@ -384,6 +384,10 @@ async def test_talking_to_the_engineer_goes_both_ways(
     chat.new_texts(ivan)
     got = await chat.say(ivan, "/human")
     assert "Соединяю с инженером Сергеем Петровым по заявке HD-1001" in got[0]
+    # The engineer hears it at once (#18 QA walk: nobody was told until the client wrote again).
+    assert chat.new_texts(petrov) == ["Клиент по HD-1001 хочет поговорить с вами: его сообщения придут сюда."]
+    assert [b.text for row in chat.messages(petrov)[-1].buttons for b in row] == ["Ответить клиенту"]
+    assert [e["name"] for e in uows.state.events][-1] == "person_asked"  # and the audit log shows when
     got = await chat.say(ivan, "Во сколько вы приедете?")
     assert got == []  # the bot keeps quiet while a person is talking
     assert chat.new_texts(petrov) == ["Клиент по HD-1001:\nВо сколько вы приедете?"]
@@ -405,6 +409,10 @@ async def test_an_unassigned_ticket_relays_to_the_supervisors(
     await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
     await chat.say(ivan, "/comment HD-1001 Вход со двора")
     assert "Клиент по HD-1001:\nВход со двора" in chat.new_texts(sokolova)
+    await chat.say(ivan, "/human")
+    assert chat.new_texts(sokolova) == [
+        "Клиент по HD-1001 хочет поговорить с человеком, а инженера у заявки пока нет: его сообщения придут сюда."
+    ]
 
 
 async def test_an_engineer_cannot_message_someone_elses_client(
