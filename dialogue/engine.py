@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from dialogue.client_flow import ClientFlow, KnowledgeSource
 from dialogue.errors import explain
@@ -35,7 +35,8 @@ from ticket_core.model import Ticket
 
 log = logging.getLogger(__name__)
 
-UnitOfWorkFactory = Callable[[], DialogueUnitOfWork]
+U = TypeVar("U", bound=DialogueUnitOfWork)
+"""The unit of work the engine's factory makes: `run_system`'s work gets this very type."""
 REF = re.compile(r"HD-(\d+)")
 
 
@@ -44,12 +45,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class DialogueEngine:
+class DialogueEngine(Generic[U]):
     """Handles inbound messages for every role and channel."""
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: Callable[[], U],
         signer: PayloadSigner,
         *,
         kb: KnowledgeSource | None = None,
@@ -248,7 +249,7 @@ class DialogueEngine:
         match = REF.search(text)
         return await uow.tickets.get_by_number(int(match.group(1))) if match else None
 
-    async def run_system(self, work: Callable[[DialogueUnitOfWork, datetime], Any]) -> list[Outbound]:
+    async def run_system(self, work: Callable[[U, datetime], Awaitable[Any]]) -> list[Outbound]:
         """Run system work (timers, expiries, digests) in a unit of work, with notifications and the outbox.
 
         `work(uow, now)` changes things through use cases; it may also return an `Outgoing` whose messages
@@ -276,6 +277,5 @@ async def _queue(
 
 async def _queue_webhooks(uow: DialogueUnitOfWork, now: datetime) -> None:
     """Queue signed webhooks out for the recorded events, when subscriptions are kept (helpdesk.api)."""
-    webhooks = getattr(uow, "webhooks_out", None)
-    if webhooks is not None:
-        await webhooks.queue(uow.collected, now)
+    if uow.webhooks_out is not None:
+        await uow.webhooks_out.queue(uow.collected, now)

@@ -11,8 +11,6 @@ within a second):
 
 from __future__ import annotations
 
-from typing import Any
-
 from dialogue.cards import short
 from dialogue.identity import StaffPerson
 from dialogue.texts import translate
@@ -63,13 +61,6 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 def _t(turn: Turn, key: str, /, **values: object) -> str:
     return translate(TEXTS, turn.lang, key, **values)
-
-
-def _articles(turn: Turn) -> Any:
-    repo = getattr(turn.uow, "articles", None)
-    if repo is None:
-        raise KbError("the knowledge base store is not attached to this unit of work")
-    return repo
 
 
 def _may_edit(turn: Turn, person: StaffPerson) -> bool:
@@ -129,7 +120,7 @@ async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
     turn.state.pop("awaiting", None)
     try:
         article = await _get(turn, article_id)
-        saved = await _articles(turn).upsert(edit_field(article, field, text), person.member.id)
+        saved = await turn.uow.articles.upsert(edit_field(article, field, text), person.member.id)
         turn.reply(_t(turn, "kb_saved", id=saved.id, version=saved.version))
     except KbError as error:
         turn.reply(_t(turn, "kb_bad", error=error))
@@ -137,14 +128,14 @@ async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
 
 
 async def _get(turn: Turn, article_id: str) -> Article:
-    article: Article | None = await _articles(turn).get(article_id)
+    article: Article | None = await turn.uow.articles.get(article_id)
     if article is None:
         raise KbError(_t(turn, "kb_not_found", id=article_id))
     return article
 
 
 async def _list(turn: Turn) -> None:
-    articles: list[Article] = await _articles(turn).list()
+    articles: list[Article] = await turn.uow.articles.list()
     if not articles:
         turn.reply(_t(turn, "kb_empty"))
         return
@@ -172,7 +163,7 @@ async def _show(turn: Turn, article_id: str) -> None:
 
 
 async def _new(turn: Turn, person: StaffPerson, article_id: str, title: str) -> None:
-    repo = _articles(turn)
+    repo = turn.uow.articles
     if await repo.get(article_id) is not None:
         turn.reply(_t(turn, "kb_exists", id=article_id))
         return
@@ -197,5 +188,5 @@ async def _ask_value(turn: Turn, article_id: str, field: str) -> None:
 
 async def _set_status(turn: Turn, person: StaffPerson, article_id: str, publish: bool) -> None:
     status = ArticleStatus.PUBLISHED if publish else ArticleStatus.DRAFT
-    saved = await _articles(turn).set_status(article_id, status, person.member.id)
+    saved = await turn.uow.articles.set_status(article_id, status, person.member.id)
     turn.reply(_t(turn, "kb_published" if publish else "kb_unpublished", id=saved.id))

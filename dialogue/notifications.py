@@ -15,6 +15,7 @@ from dialogue import escalation, kb_links, sla_alerts
 from dialogue.cards import card_key, client_photos, job_card, offer_card, rating_buttons, short
 from dialogue.messages import Bot, Media
 from dialogue.outgoing import Outgoing
+from dialogue.ports import DialogueUnitOfWork
 from dialogue.reason_texts import say_reason
 from dialogue.staff_group import StaffGroup, StaffGroupPoster
 from dialogue.texts import category_name, priority_name, t
@@ -62,7 +63,7 @@ class Notifier:
         # Each ticket's thread in the staff group, when one is configured (dialogue.staff_group).
         self.group_poster = StaffGroupPoster(staff_group) if staff_group is not None else None
 
-    async def react(self, uow: UnitOfWork, out: Outgoing, now: datetime, start: int = 0) -> int:
+    async def react(self, uow: DialogueUnitOfWork, out: Outgoing, now: datetime, start: int = 0) -> int:
         """Handle events recorded from index `start` on, until none are left; return the new index."""
         i = start
         while i < len(uow.collected):
@@ -74,14 +75,16 @@ class Notifier:
                 log.info("follow-up of %s skipped: %s", event.name, exc)
         return i
 
-    async def _one(self, uow: UnitOfWork, out: Outgoing, event: ev.DomainEvent, now: datetime) -> None:
+    async def _one(
+        self, uow: DialogueUnitOfWork, out: Outgoing, event: ev.DomainEvent, now: datetime
+    ) -> None:
         ticket = await uow.tickets.get(event.ticket_id) if event.ticket_id else None
         if ticket is None:
             return
         await self._react(uow, out, ticket, event, now)
         if self.group_poster is not None:
             await self.group_poster.on_event(uow, out, ticket, event, now)
-        if event.name in RESCHEDULE_ON and getattr(uow, "sla", None) is not None:
+        if event.name in RESCHEDULE_ON and uow.sla is not None:
             # The SLA clock depends on this change: move the ticket's durable timer.
             fresh = await uow.tickets.get(ticket.id)
             if fresh is not None:
@@ -149,8 +152,6 @@ class Notifier:
                 await self._resolved(uow, out, ticket, event)
             case ev.TicketCancelled():
                 await self._cancelled(uow, out, ticket, event)
-            case ev.PersonAsked():
-                await self._person_asked(uow, out, ticket)
             case ev.CommentAdded() if event.visibility == "public":
                 await self._comment(uow, out, ticket, event)
             case ev.TicketRated() if ticket.assignee_id:
@@ -213,29 +214,6 @@ class Notifier:
                 t(member.lang, "client_photo", ref=ticket.ref),
                 lang=member.lang,
                 media=photos,
-            )
-
-    async def _person_asked(self, uow: UnitOfWork, out: Outgoing, ticket: Ticket) -> None:
-        """The client typed /human: the engineer on the job (or the supervisors, while nobody has it) hears it,
-        with a button to answer."""
-        if ticket.assignee_id:
-            targets, key = [ticket.assignee_id], "n_person_asked"
-        else:
-            targets, key = (
-                [s.id for s in await uow.directory.list_staff(Role.SUPERVISOR)],
-                "n_person_asked_queue",
-            )
-        for staff_id in targets:
-            member = await uow.directory.get_staff(staff_id)
-            if member is None:
-                continue
-            await out.to_person(
-                uow,
-                member.id,
-                Bot.STAFF,
-                t(member.lang, key, ref=ticket.ref),
-                [[(t(member.lang, "btn_reply_client"), f"jb:m:{ticket.number}")]],
-                lang=member.lang,
             )
 
     @staticmethod

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from kb_search.ports import PhrasingRepository
+from kb_search.ports import KbUnitOfWork
 from ticket_core.model import ThreadState, TicketThread
-from ticket_core.ports import UnitOfWork
+from ticket_core.ports import EventPublisher, UnitOfWork
 
 
 class OutboxMessage(NamedTuple):
@@ -85,10 +85,7 @@ class InteractionLog(Protocol):
 
 
 class TicketThreadStore(Protocol):
-    """Each ticket's thread in the staff group (a forum topic, or the replies to its card).
-
-    A unit of work offers it as `uow.threads` when it keeps threads (`dialogue.staff_group` looks for it).
-    """
+    """Each ticket's thread in the staff group (a forum topic, or the replies to its card): `uow.threads`."""
 
     async def add(self, thread: TicketThread, at: datetime) -> None: ...
 
@@ -103,8 +100,12 @@ class TicketThreadStore(Protocol):
     async def set_state(self, ticket_id: str, state: ThreadState, at: datetime) -> None: ...
 
 
-class DialogueUnitOfWork(UnitOfWork, Protocol):
-    """The unit of work the engine runs in: ticket_core's plus the dialogue ports."""
+class DialogueUnitOfWork(UnitOfWork, KbUnitOfWork, Protocol):
+    """The unit of work the engine runs in: ticket_core's, the KB's and the dialogue ports.
+
+    Confirmed KB phrasings (a client's Helped, an engineer's link) are kept in the turn. `webhooks_out` is
+    None where no webhooks are kept (the composition root gives the REST API's queue).
+    """
 
     @property
     def outbox(self) -> Outbox: ...
@@ -119,6 +120,7 @@ class DialogueUnitOfWork(UnitOfWork, Protocol):
     def interactions(self) -> InteractionLog: ...
 
     @property
-    def phrasings(self) -> PhrasingRepository:
-        """Confirmed KB phrasings: a client's Helped and an engineer's link are kept in the turn."""
-        ...
+    def threads(self) -> TicketThreadStore: ...
+
+    @property
+    def webhooks_out(self) -> EventPublisher | None: ...

@@ -171,8 +171,7 @@ async def _tz(uow: UnitOfWork, ticket: Ticket) -> str:
     site = await uow.directory.get_site(ticket.site_id) if ticket.site_id else None
     if site is not None:
         return site.timezone
-    store = getattr(uow, "sla", None)
-    return store.config.timezone if store is not None else "Europe/Moscow"
+    return uow.sla.config.timezone if uow.sla is not None else "Europe/Moscow"
 
 
 async def _due_text(uow: UnitOfWork, ticket: Ticket, due_iso: str | None, lang: str, now: datetime) -> str:
@@ -445,12 +444,10 @@ async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
 
 async def _reassign_buttons(turn: Turn, ticket: Ticket) -> list[list[ButtonSpec]]:
     rows: list[list[ButtonSpec]] = [[(tr(turn.lang, "btn_queue"), f"sla:q:{ticket.number}")]]
-    contract = await turn.uow.directory.get_contract(ticket.client_id)
-    excluded = set(contract.excluded_engineers) if contract else set()
     engineers = [
         m
         for m in await turn.uow.directory.list_staff(Role.ENGINEER)
-        if m.id != ticket.assignee_id and m.on_shift and m.id not in excluded  # the contract's exclusions
+        if m.id != ticket.assignee_id and m.on_shift
     ]
     # Engineers with the ticket's skill first; then the rest, so a supervisor may still pick anyone.
     engineers.sort(key=lambda m: (ticket.category not in m.skills, m.name))

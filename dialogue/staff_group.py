@@ -18,14 +18,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from dialogue import sla_alerts
 from dialogue.cards import client_name, short, where_of
 from dialogue.identity import StaffPerson
 from dialogue.messages import Bot, Channel, Inbound, ThreadOp, split_command
 from dialogue.outgoing import Outgoing
-from dialogue.ports import TicketThreadStore
+from dialogue.ports import DialogueUnitOfWork, TicketThreadStore
 from dialogue.reason_texts import say_reason, say_reasons
 from dialogue.texts import category_name, priority_name, translate
 from dialogue.turn import Turn
@@ -118,11 +118,6 @@ class StaffGroup:
         )
 
 
-def threads_of(uow: UnitOfWork) -> TicketThreadStore | None:
-    """The unit of work's thread store, or None when it keeps no threads."""
-    return cast("TicketThreadStore | None", getattr(uow, "threads", None))
-
-
 def topic_name(ticket: Ticket, client: str, category: str) -> str:
     """ "HD-123 · client · category", cut to Telegram's limit on the client's name."""
     name = f"{ticket.ref} · {client} · {category}"
@@ -155,12 +150,10 @@ class StaffGroupPoster:
         )
 
     async def on_event(
-        self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.DomainEvent, now: datetime
+        self, uow: DialogueUnitOfWork, out: Outgoing, ticket: Ticket, event: ev.DomainEvent, now: datetime
     ) -> None:
         """Open, post to or close the ticket's thread for one recorded event."""
-        threads = threads_of(uow)
-        if threads is None:
-            return
+        threads = uow.threads
         if isinstance(event, ev.TicketOpened):
             await self._open(uow, threads, out, ticket, now)
             return
@@ -306,8 +299,8 @@ class StaffGroupFlow:
         """Record a message in a ticket's thread on that ticket; ignore the rest of the group's chatter."""
         inbound = turn.inbound
         turn.lang = self.group.lang
-        threads = threads_of(turn.uow)
-        if threads is None or inbound.payload is not None:
+        threads = turn.uow.threads
+        if inbound.payload is not None:
             return
         thread = await threads.find(
             str(inbound.channel),

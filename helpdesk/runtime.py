@@ -21,7 +21,7 @@ from dialogue.ports import DialogueUnitOfWork
 from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
 from helpdesk.api import WebhookSender
-from helpdesk.api.install import install_api_repositories
+from helpdesk.api.webhook_queue import WebhookQueue
 from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.digest import parse_at, send_daily_digest_if_due
 from helpdesk.inbox import Inbox, InboxPolicy
@@ -33,10 +33,8 @@ from helpdesk.settings import Settings
 from helpdesk.sla_worker import SlaWorker, load_sla_config
 from helpdesk.timers import expire_offers_once, run_every
 from storage.db import make_engine, make_sessionmaker, sqlite_file
-from storage.kb_repository import install as install_kb_repositories
 from storage.notify import KB_CHANNEL, is_postgres, listen
 from storage.reports import SqlReportSource, breach_level
-from storage.sla_timers import install as install_sla_store
 from storage.sqlite_checkpoint import checkpoint
 from storage.uow import UnitOfWorkFactory
 from storage.webchat_history import SqlWebChatHistory
@@ -245,12 +243,7 @@ async def build_runtime(
     """Wire the application from settings; `kb` / `nlu` may be given (tests) instead of loaded."""
     parse_at(settings.digest_at)  # fail at start on a malformed setting, not once a minute later
     ZoneInfo(settings.digest_tz)
-    pool = (
-        {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
-        if settings.database_url.startswith("postgresql")
-        else {}
-    )
-    db = make_engine(settings.database_url, **pool)  # processes x (size + overflow) < max_connections
+    db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
     redis = None
     if settings.redis_url:
@@ -259,18 +252,16 @@ async def build_runtime(
         # Short timeouts: a Redis that hangs costs one call a second at most (storage.redis_state.RedisGuard),
         # never a turn's whole time.
         redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
-    uows = UnitOfWorkFactory(sessions, redis=redis)
-    install_kb_repositories(uows)
     sla_config = load_sla_config(settings.sla_config_file)
-    install_sla_store(uows, sla_config)
-    install_api_repositories(uows)  # API tokens, audit, webhook subscriptions, uow.webhooks_out
+    # Every unit tracks SLA under the configured policies and queues signed webhooks for its events.
+    uows = UnitOfWorkFactory(sessions, redis=redis, sla_config=sla_config, webhooks_out=WebhookQueue)
     if load_kb and kb is None:
         kb = await _load_kb(settings, uows, db)
     if load_nlu and nlu is None:
         nlu = await _load_nlu(settings)
     group = staff_group(settings)
     engine = DialogueEngine(
-        uows,  # type: ignore[arg-type]
+        uows,
         PayloadSigner(settings.secret_key),
         kb=kb,
         nlu=nlu,
@@ -291,27 +282,11 @@ async def build_runtime(
     rt.inbox = Inbox(
         db,
         engine,
-        policy=inbox_policy(settings),
+        policy=InboxPolicy(retry_for_s=settings.inbox_retry_for_s),
         on_replies=rt.wake_delivery,
     )
     _add_channels(rt)
     return rt
-
-
-def inbox_policy(settings: Settings) -> InboxPolicy:
-    """The inbox's policy: its turns and recorders fit in this process's connection pool (DB_POOL_SIZE).
-
-    InboxPolicy's defaults (12 turns, 6 recorders) are for the default pool of 20; a smaller pool, as each
-    process of a cluster has (docs/scaling.md), gets the same shares of it.
-    """
-    if not settings.database_url.startswith("postgresql") or settings.db_pool_size >= 20:
-        return InboxPolicy(retry_for_s=settings.inbox_retry_for_s)
-    size = settings.db_pool_size
-    return InboxPolicy(
-        retry_for_s=settings.inbox_retry_for_s,
-        concurrency=max(2, size * 3 // 5),
-        record_concurrency=max(1, size * 3 // 10),
-    )
 
 
 def staff_group(settings: Settings) -> StaffGroup | None:

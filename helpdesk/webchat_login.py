@@ -22,7 +22,6 @@ from bots.webchat.access import Signer, StaffIdentity
 from helpdesk.admin.context import utcnow
 from helpdesk.admin.sessions import COOKIE as ADMIN_COOKIE
 from helpdesk.admin.sessions import TOUCH_EVERY, SessionPolicy, is_live, resume_session
-from storage.admin_store import install as install_admin_store
 from ticket_core.enums import PersonKind
 from ticket_core.model import ChannelAccount
 
@@ -37,13 +36,12 @@ class StaffChatLogin:
     """Resolves staff chat requests to the signed-in staff member, and hands the admin login to the chat.
 
     Args:
-        uows: the unit-of-work factory (its `admin` store is installed if it is not yet).
+        uows: the unit-of-work factory.
         settings: the app settings (SECRET_KEY and the admin session settings).
         clock: the current time, timezone-aware UTC (injectable for tests).
     """
 
     def __init__(self, uows: Any, settings: Any, clock: Callable[[], datetime] = utcnow) -> None:
-        install_admin_store(uows)
         self.uows = uows
         self.policy = SessionPolicy.from_settings(settings)
         self.clock = clock

@@ -1,5 +1,5 @@
-"""What kb_search needs from storage: the article repository, the gap log, confirmed phrasings and a vector
-index."""
+"""What kb_search needs from storage: the article repository, the gap log, confirmed phrasings, a unit of work
+over them and a vector index."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, Self
 
 import numpy as np
 
@@ -163,3 +163,22 @@ class VectorIndex(Protocol):
     async def close(self) -> None:
         """Release resources."""
         ...
+
+
+class KbUnitOfWork(Protocol):
+    """One transaction over the KB's repositories; `async with` begins it, leaving without `commit` rolls back."""
+
+    @property
+    def articles(self) -> ArticleRepository: ...
+
+    @property
+    def kb_gaps(self) -> GapLog: ...
+
+    @property
+    def phrasings(self) -> PhrasingRepository: ...
+
+    async def commit(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...

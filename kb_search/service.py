@@ -31,7 +31,7 @@ from kb_search.lexical import LexicalIndex
 from kb_search.model import Article, Hit, KbError, Reader, ReaderKind, SearchResult, utcnow
 from kb_search.phrasing_index import PhrasingIndex, question_vectors
 from kb_search.phrasings import Phrasing
-from kb_search.ports import ArticleRepository, VectorIndex, VectorRow
+from kb_search.ports import KbUnitOfWork, VectorIndex, VectorRow
 from kb_search.pseudo import pseudo_queries
 from kb_search.text import chunks, query_text, snippet, tokens
 from kb_search.vectors import MemoryVectorIndex
@@ -50,9 +50,9 @@ REFRESH_OVERLAP = timedelta(seconds=5)
 RECALIBRATE_SHARE = 0.1
 """Place the KB's scores again (pseudo-queries) once this share of its articles changed since the last time."""
 
-SourceFactory = Callable[[], Any]
-"""Returns a unit of work: `async with factory() as uow:` gives `uow.articles` (and optionally
-`uow.kb_gaps` and `uow.commit()`), and `uow.phrasings` (a `PhrasingRepository`)."""
+SourceFactory = Callable[[], KbUnitOfWork]
+"""Returns a unit of work: `async with factory() as uow:` gives `uow.articles`, `uow.kb_gaps` and
+`uow.phrasings`."""
 
 
 def audiences_for(reader: Reader) -> frozenset[str] | None:
@@ -503,7 +503,7 @@ class KnowledgeBase:
     async def load(self, source: SourceFactory, refresh_every: float | None = 1.0) -> int:
         """Index every article from storage, then (unless `refresh_every` is None) keep polling for edits.
 
-        `source()` must return a unit of work whose `articles` is an `ArticleRepository`.
+        `source()` returns a unit of work over the KB's repositories (`kb_search.ports.KbUnitOfWork`).
         """
         self._source = source
         count = await self.refresh()
@@ -517,14 +517,8 @@ class KnowledgeBase:
         if self._source is None:
             return 0
         async with self._source() as uow:
-            repo: ArticleRepository | None = getattr(uow, "articles", None)
-            if repo is None:
-                raise KbError(
-                    "the unit of work has no `articles` repository: call "
-                    "storage.kb_repository.install(uow_factory) before KnowledgeBase.load"
-                )
             since = self._cursor - REFRESH_OVERLAP if self._cursor is not None else None
-            changes = await repo.changed_since(since)
+            changes = await uow.articles.changed_since(since)
             cursor = self._phrasing_cursor
             learned = await uow.phrasings.changed_since(cursor - REFRESH_OVERLAP if cursor else None)
         fresh = [
@@ -560,10 +554,7 @@ class KnowledgeBase:
         pending, self._gaps = self._gaps, []
         try:
             async with self._source() as uow:
-                gaps = getattr(uow, "kb_gaps", None)
-                if gaps is None:
-                    return
-                await gaps.record_many(pending)
+                await uow.kb_gaps.record_many(pending)
                 await uow.commit()
         except Exception:
             log.exception("could not write %d KB gaps; they are dropped", len(pending))

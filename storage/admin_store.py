@@ -298,9 +298,3 @@ class SqlAdminStore:
         if target is not None:
             query = query.where(admin_audit.c.target == target)
         return [AuditEntry(**dict(r)) for r in (await self.session.execute(query)).mappings()]
-
-
-def install(uow_factory: Any) -> None:
-    """Attach `admin` (a `SqlAdminStore`) to every unit of work made by `uow_factory`."""
-    if "admin" not in getattr(uow_factory, "extra", {}):
-        uow_factory.add_repository("admin", SqlAdminStore)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 from sqlalchemy import Float, bindparam, delete, func, insert, select, update
@@ -254,12 +253,6 @@ class SqlGapLog:
             Gap(r["query"], r["audience"], r["best_score"], r["at"])
             for r in (await self.session.execute(query)).mappings()
         ]
-
-
-def install(uow_factory: Any) -> None:
-    """Attach `articles` and `kb_gaps` to every unit of work made by `uow_factory` (storage.uow)."""
-    uow_factory.add_repository("articles", SqlArticleRepository)
-    uow_factory.add_repository("kb_gaps", SqlGapLog)
 
 
 class PgVectorIndex:

@@ -242,9 +242,3 @@ class SqlMaintenancePlans:
         if client_id is not None:
             stmt = stmt.where(maintenance_plans.c.client_id == client_id)
         return [_plan(r) for r in (await self.session.execute(stmt)).mappings()]
-
-
-def install(uow_factory: Any, config: SlaConfig = DEFAULT_CONFIG) -> None:
-    """Attach `sla` (timers and alerts, with `config`) and `maintenance` to every unit of work."""
-    uow_factory.add_repository("sla", lambda session: SqlSlaStore(session, config))
-    uow_factory.add_repository("maintenance", SqlMaintenancePlans)

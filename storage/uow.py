@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, ClassVar, Self
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.admin_store import SqlAdminStore
+from storage.api_tokens import SqlApiAudit, SqlApiTokenRepository
 from storage.kb_phrasings import SqlPhrasingRepository
+from storage.kb_repository import SqlArticleRepository, SqlGapLog
 from storage.redis_state import RedisConversationStore, RedisGuard
 from storage.repositories import (
     SqlAccountRepository,
@@ -24,19 +27,24 @@ from storage.repositories import (
     SqlTicketRepository,
 )
 from storage.repositories.threads import SqlTicketThreads
+from storage.sla_timers import SqlMaintenancePlans, SqlSlaStore
 from storage.sqlite_tx import install_begin_immediate, writer_lock
+from storage.webhooks_out import SqlWebhookSubscriptions
 from ticket_core.events import DomainEvent
+from ticket_core.ports import EventPublisher
+from ticket_core.sla.config import SlaConfig
 
-RepositoryFactory = Callable[[AsyncSession], Any]
-"""Builds an extra repository (e.g. the KB's `SqlArticleRepository`) on the unit's session."""
+EventPublisherFactory = Callable[[AsyncSession], EventPublisher]
+"""Builds the webhook queue on a unit's session; the composition root gives it (it renders the API's bodies)."""
 
 
 class SqlUnitOfWork:
-    """Implements `ticket_core.ports.UnitOfWork` and `dialogue.ports.DialogueUnitOfWork`.
+    """Implements `ticket_core.ports.UnitOfWork`, `kb_search.ports.KbUnitOfWork` and `dialogue.ports.DialogueUnitOfWork`.
 
     `async with uow:` begins a transaction; `commit()` first appends the events recorded since the last
     commit to the event log, so they commit together with the change. Leaving the block without a commit
-    rolls back. Extra repositories given as `extra` become attributes of the same name.
+    rolls back. Every repository below is there in every unit; `sla` is None while SLA tracking is off (no
+    `sla_config` given) and `webhooks_out` is None when no webhook queue was given.
     On SQLite, units queue on an in-process lock (`storage.sqlite_tx.writer_lock`) before they begin.
     """
 
@@ -53,17 +61,28 @@ class SqlUnitOfWork:
     interactions: SqlInteractionLog
     threads: SqlTicketThreads
     phrasings: SqlPhrasingRepository
+    articles: SqlArticleRepository
+    kb_gaps: SqlGapLog
+    maintenance: SqlMaintenancePlans
+    sla: SqlSlaStore | None
+    admin: SqlAdminStore
+    webhooks: SqlWebhookSubscriptions
+    webhooks_out: EventPublisher | None
+    api_tokens: SqlApiTokenRepository
+    api_audit: SqlApiAudit
 
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         redis: RedisGuard | None = None,
-        extra: Mapping[str, RepositoryFactory] | None = None,
+        sla_config: SlaConfig | None = None,
+        webhooks_out: EventPublisherFactory | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._redis = redis
-        self._extra = dict(extra or {})
+        self._sla_config = sla_config
+        self._webhooks_out = webhooks_out
         self._session: AsyncSession | None = None
         self._recorded: list[DomainEvent] = []
         self._written = 0
@@ -118,8 +137,15 @@ class SqlUnitOfWork:
         self.interactions = SqlInteractionLog(session)
         self.threads = SqlTicketThreads(session)
         self.phrasings = SqlPhrasingRepository(session)
-        for name, factory in self._extra.items():
-            setattr(self, name, factory(session))
+        self.articles = SqlArticleRepository(session)
+        self.kb_gaps = SqlGapLog(session)
+        self.maintenance = SqlMaintenancePlans(session)
+        self.sla = SqlSlaStore(session, self._sla_config) if self._sla_config is not None else None
+        self.admin = SqlAdminStore(session)
+        self.webhooks = SqlWebhookSubscriptions(session)
+        self.webhooks_out = self._webhooks_out(session) if self._webhooks_out is not None else None
+        self.api_tokens = SqlApiTokenRepository(session)
+        self.api_audit = SqlApiAudit(session)
         return self
 
     async def commit(self) -> None:
@@ -162,11 +188,12 @@ class SqlUnitOfWork:
 
 
 class UnitOfWorkFactory:
-    """Creates units of work on one session factory; callable like `dialogue.engine.UnitOfWorkFactory`.
+    """Creates units of work on one session factory; the factory `dialogue.engine.DialogueEngine` runs on.
 
     On SQLite it installs BEGIN IMMEDIATE on the engine so concurrent writers queue on the busy timeout.
     With `redis`, conversation state is mirrored under `<redis_prefix>conv:<key>`; `self.redis` is then the
-    `RedisGuard` that tells whether Redis answers (the health check reads it).
+    `RedisGuard` that tells whether Redis answers (the health check reads it). With `sla_config`, units track SLA
+    timers and alerts under that configuration; with `webhooks_out`, they queue webhooks for their events.
     """
 
     def __init__(
@@ -175,21 +202,19 @@ class UnitOfWorkFactory:
         *,
         redis: Redis | None = None,
         redis_prefix: str = "helpdesk:",
-        extra: Mapping[str, RepositoryFactory] | None = None,
+        sla_config: SlaConfig | None = None,
+        webhooks_out: EventPublisherFactory | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.redis = RedisGuard(redis, prefix=f"{redis_prefix}conv:") if redis is not None else None
-        self.extra: dict[str, RepositoryFactory] = dict(extra or {})
+        self.sla_config = sla_config
+        self.webhooks_out = webhooks_out
         bind = sessionmaker.kw.get("bind")
         if bind is not None:
             install_begin_immediate(bind)
 
-    def add_repository(self, name: str, factory: RepositoryFactory) -> None:
-        """Attach `factory(session)` as `uow.<name>` in every unit created from now on."""
-        if name in SqlUnitOfWork.__annotations__ or name in {"session", "record", "collected", "commit"}:
-            raise ValueError(f"{name!r} is a built-in part of the unit of work; choose another name")
-        self.extra[name] = factory
-
     def __call__(self) -> SqlUnitOfWork:
         """Return a new, not yet opened, unit of work."""
-        return SqlUnitOfWork(self.sessionmaker, redis=self.redis, extra=self.extra)
+        return SqlUnitOfWork(
+            self.sessionmaker, redis=self.redis, sla_config=self.sla_config, webhooks_out=self.webhooks_out
+        )

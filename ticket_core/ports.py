@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from ticket_core.enums import OfferStatus, Role, TicketStatus
 from ticket_core.events import DomainEvent
@@ -22,6 +22,9 @@ from ticket_core.model import (
     StaffMember,
     Ticket,
 )
+
+if TYPE_CHECKING:  # ticket_core.sla.ports reaches the use cases, which import this module
+    from ticket_core.sla.ports import MaintenanceStore, SlaStore
 
 
 class TicketRepository(Protocol):
@@ -194,11 +197,21 @@ class EventLog(Protocol):
         ...
 
 
+class EventPublisher(Protocol):
+    """Hands a unit's recorded events to subscribers outside (the REST API's webhooks), in its transaction."""
+
+    async def queue(self, events: Sequence[DomainEvent], now: datetime) -> int:
+        """Queue deliveries for the events this unit has not queued yet; return how many were written."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 
     Use cases call `record(event)`; the unit of work appends recorded events to the event log in the same
     transaction when it commits. `collected` keeps every event recorded since the unit began, for fan-out.
+    `sla` is None when SLA tracking is off (no timers, no alerts); `maintenance` is None where planned
+    maintenance is not kept.
     """
 
     # Read-only properties, so an implementation may declare its concrete repository types.
@@ -219,6 +232,12 @@ class UnitOfWork(Protocol):
 
     @property
     def events(self) -> EventLog: ...
+
+    @property
+    def sla(self) -> SlaStore | None: ...
+
+    @property
+    def maintenance(self) -> MaintenanceStore | None: ...
 
     def record(self, event: DomainEvent) -> None: ...
 

@@ -26,7 +26,6 @@ from helpdesk.admin.routes import AdminRoute, Handler
 from helpdesk.admin.sessions import COOKIE, SessionPolicy, resume_session, same_token
 from helpdesk.admin.usecases import AdminUser, LoginLimits
 from kb_search.model import KbError
-from storage.admin_store import install as install_admin_store
 from ticket_core.errors import DomainError, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
@@ -155,7 +154,6 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 def add_admin_routes(app: web.Application, rt: Any) -> AdminContext:
     """Mount the admin on `app` as a sub-application under /admin over the runtime `rt`; return its context."""
-    install_admin_store(rt.uows)
     settings = rt.settings
     ctx = AdminContext(
         rt, make_environment(), SessionPolicy.from_settings(settings), LoginLimits.from_settings(settings)

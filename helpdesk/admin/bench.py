@@ -54,12 +54,10 @@ async def _prepare(rt: Any) -> tuple[int, str]:
 
     from helpdesk.admin.usecases import set_password
     from kb_search.model import Article, ArticleStatus
-    from storage.admin_store import install as install_admin_store
     from storage.tables import tickets
     from ticket_core.enums import Role
     from ticket_core.model import Actor, StaffMember
 
-    install_admin_store(rt.uows)
     now = datetime.now(UTC)
     async with rt.uows() as uow:
         if await uow.directory.get_staff(BENCH_ADMIN) is None:

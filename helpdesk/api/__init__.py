@@ -3,7 +3,6 @@ document, bearer tokens with scopes, per-token rate limits, and signed webhooks 
 """
 
 from helpdesk.api.app import add_api_routes, endpoints
-from helpdesk.api.install import install_api_repositories
 from helpdesk.api.webhook_sender import WebhookSender
 
-__all__ = ["WebhookSender", "add_api_routes", "endpoints", "install_api_repositories"]
+__all__ = ["WebhookSender", "add_api_routes", "endpoints"]

@@ -13,7 +13,6 @@ from helpdesk.api.auth import ANONYMOUS, Principal, authenticate
 from helpdesk.api.context import API_CONTEXT, ApiContext
 from helpdesk.api.errors import ApiError, from_domain, from_kb
 from helpdesk.api.fields import check_parameters
-from helpdesk.api.install import install_api_repositories
 from helpdesk.api.jsonio import json_response
 from helpdesk.api.openapi import build_document, render_html
 from helpdesk.api.ratelimit import RateLimiter
@@ -135,7 +134,6 @@ def add_api_routes(app: web.Application, rt: Any) -> ApiContext:
         float(getattr(settings, "api_rate_per_s", 20.0)), int(getattr(settings, "api_rate_burst", 40))
     )
     ctx = ApiContext(rt, limiter)
-    install_api_repositories(rt.uows)
     api = web.Application(middlewares=[json_http_errors])
     api[API_CONTEXT] = ctx
     for endpoint in endpoints():

@@ -24,7 +24,6 @@ from helpdesk.api.paging import Page
 from helpdesk.api.read_queries import TicketFilter, list_tickets
 from helpdesk.api.routes import PAGE_PARAMS, RouteTable, path, query
 from helpdesk.api.tokens import Scope
-from helpdesk.api.webhook_queue import webhook_queue
 from ticket_core import usecases as uc
 from ticket_core.enums import Priority, TicketStatus, Visibility
 from ticket_core.model import Comment, Ticket, format_ref
@@ -75,7 +74,8 @@ async def _change(
         result = await work(uow, now)
         results.append(result)
         await audit.record(uow, principal, request, now, action, target(result))
-        await webhook_queue(uow).queue(uow.collected, now)
+        if uow.webhooks_out is not None:  # the runtime's units queue webhooks; see helpdesk.runtime
+            await uow.webhooks_out.queue(uow.collected, now)
 
     await ctx.rt.engine.run_system(system_work)
     ctx.wake_delivery()

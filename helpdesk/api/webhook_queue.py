@@ -1,7 +1,9 @@
 """Queue webhook deliveries as outbox rows in the same transaction as the change that caused them.
 
-`uow.webhooks_out.queue(uow.collected, now)` may be called several times in one unit of work (by the API
-right after its use case, and by the engine after the notifier's follow-ups): each event is queued once.
+The runtime gives `WebhookQueue` to `storage.uow.UnitOfWorkFactory`, so every unit carries one as
+`uow.webhooks_out`. `uow.webhooks_out.queue(uow.collected, now)` may be called several times in one unit
+(by the API right after its use case, and by the engine after the notifier's follow-ups): each event is
+queued once.
 """
 
 from __future__ import annotations
@@ -21,12 +23,9 @@ from storage.repositories import SqlOutbox, SqlTicketRepository
 from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL, SqlWebhookSubscriptions
 from ticket_core.events import DomainEvent
 
-ATTRIBUTE = "webhooks_out"
-"""The unit-of-work attribute this queue is attached as (see `helpdesk.api.install`)."""
-
 
 class WebhookQueue:
-    """Turns recorded domain events into one outbox row per interested subscription."""
+    """Turns recorded domain events into one outbox row per interested subscription (a `ticket_core.ports.EventPublisher`)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -70,12 +69,3 @@ def payload(subscription_id: str, body: dict[str, Any]) -> dict[str, Any]:
     channel and bot inside the payload only satisfy `Outbound` and are never used to send.
     """
     return Outbound(Channel.WEB, Bot.STAFF, subscription_id, dumps(body)).to_dict()
-
-
-def webhook_queue(uow: Any) -> WebhookQueue:
-    """The unit's webhook queue, attached on first use when the runtime did not install it."""
-    queue = getattr(uow, ATTRIBUTE, None)
-    if not isinstance(queue, WebhookQueue):
-        queue = WebhookQueue(uow.session)
-        setattr(uow, ATTRIBUTE, queue)
-    return queue

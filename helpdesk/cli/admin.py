@@ -19,7 +19,6 @@ def admin() -> None:
 async def _set_password(login: str, password: str) -> str:
     from helpdesk.admin.usecases import set_password
     from helpdesk.settings import get_settings
-    from storage.admin_store import install
     from storage.db import make_engine, make_sessionmaker
     from storage.uow import UnitOfWorkFactory
     from ticket_core.model import Actor
@@ -27,7 +26,6 @@ async def _set_password(login: str, password: str) -> str:
     engine = make_engine(get_settings().database_url)
     try:
         uows = UnitOfWorkFactory(make_sessionmaker(engine))
-        install(uows)
         async with uows() as uow:
             member = await set_password(uow, Actor.system(), login, password, datetime.now(UTC))
             await uow.commit()

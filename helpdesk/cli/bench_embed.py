@@ -129,7 +129,6 @@ async def lexical_import(n: int, follow_s: float) -> dict[str, Any]:
     from kb_search.model import Reader
     from kb_search.service import KnowledgeBase
     from storage.db import make_engine, make_sessionmaker
-    from storage.kb_repository import install
     from storage.migrate import upgrade
     from storage.uow import UnitOfWorkFactory
 
@@ -144,7 +143,6 @@ async def lexical_import(n: int, follow_s: float) -> dict[str, Any]:
                 out.write(json.dumps({"id": a.id, "title": a.title, "body": a.body, "lang": a.lang}) + "\n")
         engine = make_engine(url)
         factory = UnitOfWorkFactory(make_sessionmaker(engine))
-        install(factory)
         kb = KnowledgeBase(embedder_spec=get_settings().kb_embedder, progress=False, cache_dir=str(tmp))
         await kb.embedder()  # a running app has its model loaded already
         await kb.load(factory, refresh_every=1.0)

@@ -27,10 +27,10 @@ from helpdesk.cli.bench import bench
 from helpdesk.sla_worker import SlaWorker
 from storage.db import make_engine, make_sessionmaker
 from storage.sla_tables import sla_alerts, sla_timers
-from storage.sla_timers import install
 from storage.tables import channel_accounts, clients, outbox, staff, tickets
 from storage.uow import UnitOfWorkFactory
 from ticket_core.enums import PersonKind, Priority, Role, TicketStatus
+from ticket_core.sla.config import DEFAULT_CONFIG
 from ticket_core.sla.ports import SLA_TIMER, TimerStatus, sla_store
 
 CHUNK = 5000
@@ -87,8 +87,7 @@ async def _timers(url: str, n: int, due: int, runs: int, batch: int) -> dict[str
                 await conn.execute(insert(sla_timers), timer_rows)
         async with db.connect() as conn:
             await conn.exec_driver_sql("ANALYZE sla_timers")
-        uows = UnitOfWorkFactory(make_sessionmaker(db))
-        install(uows)
+        uows = UnitOfWorkFactory(make_sessionmaker(db), sla_config=DEFAULT_CONFIG)
         times: list[float] = []
         found = 0
         for _ in range(runs):
@@ -282,9 +281,8 @@ def sla_worker_process(db_url: str, lease_s: float, name: str | None) -> None:
 
     async def run() -> None:
         db = make_engine(db_url)
-        uows = UnitOfWorkFactory(make_sessionmaker(db))
-        install(uows)
-        engine = DialogueEngine(uows, PayloadSigner("bench"))  # type: ignore[arg-type]
+        uows = UnitOfWorkFactory(make_sessionmaker(db), sla_config=DEFAULT_CONFIG)
+        engine = DialogueEngine(uows, PayloadSigner("bench"))
         worker = SlaWorker(engine, lease=timedelta(seconds=lease_s), batch=20, period_s=0.2, sweep_every=0)
         if name:
             worker.name = f"{name}:{uuid.uuid4().hex[:4]}"

@@ -39,13 +39,11 @@ async def _uows() -> AsyncIterator[Any]:
 
     from helpdesk.settings import get_settings
     from storage.db import make_engine, make_sessionmaker
-    from storage.kb_repository import install
     from storage.uow import UnitOfWorkFactory
 
     engine = make_engine(get_settings().database_url)
     try:
         factory = UnitOfWorkFactory(make_sessionmaker(engine))
-        install(factory)
         yield factory
     except (OperationalError, ProgrammingError) as error:
         if "kb_" in str(error) or "no such table" in str(error):
@@ -428,14 +426,12 @@ def delete_cmd(article_id: str, author: str) -> None:
 def phrasings_cmd(article_id: str, remove_id: int | None, author: str, as_json: bool) -> None:
     """List the questions confirmed to be answered by an article, or remove one of them."""
     from helpdesk.admin import usecases
-    from storage.admin_store import install as install_admin
     from ticket_core.enums import Role
     from ticket_core.errors import DomainError
     from ticket_core.model import Actor
 
     async def go() -> tuple[Any, list[Any]]:
         async with _uows() as uows:
-            install_admin(uows)
             async with uows() as uow:
                 if await uow.articles.get(article_id) is None:
                     raise KbError(f"no article {article_id!r}; see `helpdesk kb list`")

@@ -13,7 +13,6 @@ from helpdesk.cli import main
 from helpdesk.settings import get_settings
 from helpdesk.sla_worker import load_sla_config
 from storage.db import make_engine, make_sessionmaker
-from storage.sla_timers import install as install_sla_store
 from storage.uow import UnitOfWorkFactory
 from ticket_core.enums import Priority
 from ticket_core.maintenance import MaintenancePlan
@@ -27,8 +26,7 @@ async def _with_uow(work):  # type: ignore[no-untyped-def]
     settings = get_settings()
     db = make_engine(settings.database_url)
     try:
-        uows = UnitOfWorkFactory(make_sessionmaker(db))
-        install_sla_store(uows, load_sla_config(settings.sla_config_file))
+        uows = UnitOfWorkFactory(make_sessionmaker(db), sla_config=load_sla_config(settings.sla_config_file))
         async with uows() as uow:
             result = await work(uow)
             await uow.commit()

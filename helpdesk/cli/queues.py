@@ -58,14 +58,12 @@ def _run(work: Callable[[Any], Awaitable[T]]) -> T:
 async def _in_uow(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from storage.admin_store import install
     from storage.db import make_engine, make_sessionmaker
     from storage.uow import UnitOfWorkFactory
 
     engine = make_engine(url)
     try:
         uows = UnitOfWorkFactory(make_sessionmaker(engine))
-        install(uows)
         async with uows() as uow:
             try:
                 result = await work(uow)

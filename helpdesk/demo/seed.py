@@ -8,9 +8,7 @@ from typing import Any
 from helpdesk.admin.demo import set_demo_passwords
 from helpdesk.demo.loader import KB_FILE, load_directory, read_directory
 from helpdesk.settings import Settings
-from storage.admin_store import install as install_admin_store
 from storage.db import make_engine, make_sessionmaker
-from storage.kb_repository import install as install_kb_repositories
 from storage.uow import UnitOfWorkFactory
 
 
@@ -19,8 +17,6 @@ async def seed_demo(settings: Settings, *, with_kb: bool = True) -> dict[str, An
     db = make_engine(settings.database_url)
     try:
         uows = UnitOfWorkFactory(make_sessionmaker(db))
-        install_kb_repositories(uows)
-        install_admin_store(uows)
         async with uows() as uow:
             counts: dict[str, Any] = await load_directory(uow, read_directory())
             counts["admin_logins"] = await set_demo_passwords(uow, datetime.now(UTC))  # README "Web admin"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tests.unit.kb_search.fakes import MemoryPhrasingRepository
+from tests.unit.kb_search.fakes import MemoryArticleRepository, MemoryGapLog, MemoryPhrasingRepository
 from ticket_core.enums import (
     ACTIVE_JOB_STATUSES,
     WAITING_STATUSES,
@@ -378,9 +378,22 @@ class MemoryPhrasings(MemoryPhrasingRepository):
 
 
 class MemoryUnitOfWork:
-    """A unit of work over a shared `MemoryState`."""
+    """A unit of work over a shared `MemoryState`; implements `dialogue.ports.DialogueUnitOfWork`.
 
-    def __init__(self, state: MemoryState) -> None:
+    KB articles and gaps are shared by every unit of one factory and not rolled back. SLA tracking,
+    maintenance plans and webhooks are off (None); `SlaMemoryUnitOfWork` turns SLA and plans on.
+    """
+
+    sla: MemorySlaStore | None = None
+    maintenance: MemoryMaintenancePlans | None = None
+    webhooks_out: None = None
+
+    def __init__(
+        self,
+        state: MemoryState,
+        articles: MemoryArticleRepository | None = None,
+        kb_gaps: MemoryGapLog | None = None,
+    ) -> None:
         self.committed = state
         self.work = copy.deepcopy(state)
         self.tickets = MemoryTickets(self)
@@ -395,6 +408,8 @@ class MemoryUnitOfWork:
         self.interactions = MemoryInteractions(self)
         self.threads = MemoryThreads(self)
         self.phrasings = MemoryPhrasings(self)
+        self.articles = articles or MemoryArticleRepository()
+        self.kb_gaps = kb_gaps or MemoryGapLog()
         self._recorded: list[DomainEvent] = []
         self._written = 0
 
@@ -426,16 +441,16 @@ class MemoryUnitOfWork:
 class MemoryUnitOfWorkFactory:
     """Callable returning fresh units of work over one shared state."""
 
-    def __init__(self, state: MemoryState | None = None, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, state: MemoryState | None = None, articles: MemoryArticleRepository | None = None
+    ) -> None:
         self.state = state or MemoryState()
-        # Extra repositories shared by every unit (not rolled back), e.g. a memory `articles` repository.
-        self.extra = dict(extra or {})
+        # Shared by every unit (not rolled back), as the KB's tests expect of a repository they seed.
+        self.articles = articles or MemoryArticleRepository()
+        self.kb_gaps = MemoryGapLog()
 
     def __call__(self) -> MemoryUnitOfWork:
-        uow = MemoryUnitOfWork(self.state)
-        for name, repo in self.extra.items():
-            setattr(uow, name, repo)
-        return uow
+        return MemoryUnitOfWork(self.state, self.articles, self.kb_gaps)
 
 
 # --- SLA runtime (timers, alerts, maintenance plans): added for issue 7; the classes above are unchanged.
@@ -570,8 +585,15 @@ class MemoryMaintenancePlans:
 class SlaMemoryUnitOfWork(MemoryUnitOfWork):
     """The memory unit of work plus `sla` and `maintenance`, committed and rolled back with the rest."""
 
-    def __init__(self, state: MemoryState, sla_state: MemorySlaState, config: SlaConfig) -> None:
-        super().__init__(state)
+    def __init__(
+        self,
+        state: MemoryState,
+        sla_state: MemorySlaState,
+        config: SlaConfig,
+        articles: MemoryArticleRepository | None = None,
+        kb_gaps: MemoryGapLog | None = None,
+    ) -> None:
+        super().__init__(state, articles, kb_gaps)
         self.sla_committed = sla_state
         self.sla_work = copy.deepcopy(sla_state)
         self.sla = MemorySlaStore(self, config)
@@ -606,4 +628,4 @@ class SlaMemoryUnitOfWorkFactory(MemoryUnitOfWorkFactory):
         self.config = config or DEFAULT_CONFIG
 
     def __call__(self) -> SlaMemoryUnitOfWork:
-        return SlaMemoryUnitOfWork(self.state, self.sla_state, self.config)
+        return SlaMemoryUnitOfWork(self.state, self.sla_state, self.config, self.articles, self.kb_gaps)

@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from helpdesk.api.signing import verify
-from helpdesk.api.webhook_queue import webhook_queue
+from helpdesk.api.webhook_queue import WebhookQueue
 from storage.tables import outbox
 from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
 from tests.integration.test_api_http import Api, running_api
@@ -162,8 +162,8 @@ async def test_queue_writes_one_row_per_interested_subscription_once(
         for e in ("e-smirnov", "e-petrov")
     ]
     async with api.rt.uows() as uow:
-        queue = webhook_queue(uow)
-        assert queue is getattr(uow, "webhooks_out", None)  # installed by the runtime
+        queue = uow.webhooks_out
+        assert isinstance(queue, WebhookQueue)  # the runtime's units carry the queue
         assert await queue.queue(broadcast, at) == 1  # a broadcast is one "offered" for subscribers
         assert await queue.queue(broadcast, at) == 0  # already queued in this unit
         await uow.commit()

@@ -15,7 +15,6 @@ from dialogue.payloads import PayloadSigner
 from helpdesk.demo.loader import load_directory, read_directory
 from kb_search.model import Reader
 from kb_search.service import KnowledgeBase
-from storage.kb_repository import install
 from storage.uow import UnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
 from tests.unit.dialogue.conftest import ARTICLES
@@ -26,9 +25,7 @@ QUESTION = "the vpn app will not sign me in from home"
 
 @pytest.fixture
 async def learning(uow_factory: UnitOfWorkFactory) -> AsyncIterator[tuple[ChatDriver, KnowledgeBase]]:
-    install(uow_factory)
-    async with uow_factory() as unit:
-        uow: Any = unit
+    async with uow_factory() as uow:
         await load_directory(uow, read_directory())
         for article in ARTICLES:
             await uow.articles.upsert(article, "admin")
@@ -37,7 +34,7 @@ async def learning(uow_factory: UnitOfWorkFactory) -> AsyncIterator[tuple[ChatDr
     await kb.load(uow_factory, refresh_every=None)
     kb.threshold = (await kb.search(QUESTION, Reader.client("acme"))).confidence + 0.01
     clock = lambda: datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # noqa: E731
-    engine = DialogueEngine(uow_factory, PayloadSigner("test-secret"), kb=kb, nlu=None, clock=clock)  # type: ignore[arg-type]
+    engine = DialogueEngine(uow_factory, PayloadSigner("test-secret"), kb=kb, nlu=None, clock=clock)
     yield ChatDriver(engine.handle), kb
     await kb.close()
 

@@ -6,23 +6,18 @@ from typing import Any
 
 import pytest
 
-from storage.kb_repository import install
 from storage.uow import UnitOfWorkFactory
 from tests.unit.kb_search import repository_contract as contract
 
 
 @pytest.mark.parametrize("check", contract.CHECKS, ids=lambda c: c.__name__)
 async def test_article_repository_contract(uow_factory: UnitOfWorkFactory, check: Any) -> None:
-    install(uow_factory)
-    async with uow_factory() as unit:
-        uow: Any = unit
+    async with uow_factory() as uow:
         await check(uow.articles)
 
 
 async def test_gap_log_contract(uow_factory: UnitOfWorkFactory) -> None:
-    install(uow_factory)
-    async with uow_factory() as unit:
-        uow: Any = unit
+    async with uow_factory() as uow:
         await contract.check_gap_log(uow.kb_gaps)
 
 

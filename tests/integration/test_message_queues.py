@@ -12,7 +12,6 @@ from sqlalchemy import select
 from helpdesk import queues
 from storage import inbox as box
 from storage import outbox_delivery as out
-from storage.admin_store import install as install_admin_store
 from storage.admin_tables import admin_audit
 from storage.chat_people import ChatPerson, people_of_accounts
 from storage.uow import UnitOfWorkFactory
@@ -26,8 +25,7 @@ ADMIN = Actor(Role.ADMIN, "a-boss", name="Boss")
 
 @pytest.fixture
 async def uows(acme: UnitOfWorkFactory, seed: Seed) -> UnitOfWorkFactory:
-    """`acme` (client, contact c-anna, site) plus an engineer, each with a Telegram account, and `uow.admin`."""
-    install_admin_store(acme)
+    """`acme` (client, contact c-anna, site) plus an engineer, each with a Telegram account."""
     async with acme() as uow:
         await uow.directory.add_staff(seed.engineer("e-kim"))
         await uow.accounts.link(

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 import storage.sla_tables  # noqa: F401  (the SLA tables are part of the schema under test)
-from storage.sla_timers import install
 from storage.uow import UnitOfWorkFactory
 from tests.integration.conftest import NOW, Seed
 from ticket_core.enums import Priority
 from ticket_core.sla.clock import SlaKind
+from ticket_core.sla.config import DEFAULT_CONFIG
 from ticket_core.sla.ports import TimerStatus
 from ticket_core.usecases.sla import check_sla, reschedule
 
@@ -21,12 +21,12 @@ LEASE = timedelta(seconds=60)
 
 @pytest.fixture
 async def sla_uows(live_uow_factory: UnitOfWorkFactory, seed: Seed) -> UnitOfWorkFactory:
-    install(live_uow_factory)
-    async with live_uow_factory() as uow:
+    uows = UnitOfWorkFactory(live_uow_factory.sessionmaker, sla_config=DEFAULT_CONFIG)
+    async with uows() as uow:
         await uow.directory.add_client(seed.client())
         await uow.directory.add_contact(seed.contact())
         await uow.commit()
-    return live_uow_factory
+    return uows
 
 
 async def add_due_tickets(uows: UnitOfWorkFactory, seed: Seed, n: int) -> list[str]:

@@ -1,7 +1,7 @@
 """Ports of the SLA runtime: durable timers, sent alerts and maintenance plans. `storage/` implements them.
 
-A unit of work carries the store as `uow.sla` (and plans as `uow.maintenance`) once
-`storage.sla_timers.install` attached them; `sla_store(uow)` fetches it with a clear error otherwise.
+A unit of work carries the store as `uow.sla` (None while SLA tracking is off) and plans as
+`uow.maintenance`; `sla_store(uow)` and `maintenance_store(uow)` return them, with a clear error when off.
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ticket_core.maintenance import MaintenancePlan
 from ticket_core.sla.clock import SlaKind
 from ticket_core.sla.config import SlaConfig
+
+if TYPE_CHECKING:
+    from ticket_core.ports import UnitOfWork
 
 
 class TimerStatus(StrEnum):
@@ -131,29 +134,23 @@ class MaintenanceStore(Protocol):
         ...
 
 
-def sla_store(uow: object) -> SlaStore:
+def sla_store(uow: UnitOfWork) -> SlaStore:
     """Return the unit of work's SLA store.
 
     Raises:
-        RuntimeError: when the store was not attached (call `storage.sla_timers.install` at start-up).
+        RuntimeError: SLA tracking is off for this unit (give its factory an SLA configuration at start-up).
     """
-    store = getattr(uow, "sla", None)
-    if store is None:
-        raise RuntimeError(
-            "this unit of work has no SLA store; attach it with storage.sla_timers.install(uow_factory)"
-        )
-    return store  # type: ignore[no-any-return]
+    if uow.sla is None:
+        raise RuntimeError("SLA tracking is off for this unit of work; build its factory with an SLA config")
+    return uow.sla
 
 
-def maintenance_store(uow: object) -> MaintenanceStore:
+def maintenance_store(uow: UnitOfWork) -> MaintenanceStore:
     """Return the unit of work's maintenance plans.
 
     Raises:
-        RuntimeError: when they were not attached (call `storage.sla_timers.install` at start-up).
+        RuntimeError: this unit keeps no maintenance plans.
     """
-    store = getattr(uow, "maintenance", None)
-    if store is None:
-        raise RuntimeError(
-            "this unit of work has no maintenance plans; attach them with storage.sla_timers.install(uow_factory)"
-        )
-    return store  # type: ignore[no-any-return]
+    if uow.maintenance is None:
+        raise RuntimeError("this unit of work keeps no maintenance plans")
+    return uow.maintenance

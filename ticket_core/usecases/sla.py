@@ -42,8 +42,7 @@ _PRIORITY_ORDER = (Priority.P1, Priority.P2, Priority.P3, Priority.P4)
 
 
 def _config(uow: UnitOfWork) -> SlaConfig:
-    store = getattr(uow, "sla", None)
-    return store.config if store is not None else DEFAULT_CONFIG
+    return uow.sla.config if uow.sla is not None else DEFAULT_CONFIG
 
 
 def _require_supervisor(actor: Actor, what: str) -> None:
@@ -61,7 +60,7 @@ async def sla_of(
 ) -> TicketSla:
     """Evaluate a ticket's SLA at `now` from its stored and just-recorded events, under its policy.
 
-    `already_sent` defaults to the alerts stored for the ticket (none when no SLA store is attached).
+    `already_sent` defaults to the alerts stored for the ticket (none while SLA tracking is off).
     """
     require_utc(now)
     config = _config(uow)
@@ -72,7 +71,7 @@ async def sla_of(
         ticket.category, contract.id if contract else None, await _site_tz(uow, ticket, config)
     )
     if already_sent is None:
-        store = getattr(uow, "sla", None)
+        store = uow.sla
         already_sent = {a.key for a in await store.alerts(ticket.id)} if store is not None else set()
     return evaluate(ticket, events, policy, now, config.ladder, already_sent, config.at_risk_share)
 
@@ -99,9 +98,9 @@ async def reschedule(uow: UnitOfWork, ticket: Ticket, now: datetime) -> datetime
     changed, extended, cancelled, closed). Alerts already due fire at `now` on the worker's next tick; a
     ticket that is no longer open has its timer marked done.
     """
-    if getattr(uow, "sla", None) is None:
-        return None  # no SLA store attached (SLA tracking off): there is no timer to move
-    store = sla_store(uow)
+    store = uow.sla
+    if store is None:
+        return None  # SLA tracking is off: there is no timer to move
     if not is_tracked(ticket):
         await store.set_timer(ticket.id, None, None, TimerStatus.DONE, now)
         return None
@@ -320,7 +319,7 @@ async def reassign(
     Raises:
         Forbidden: the actor is not a supervisor or admin.
         NotFound: the named engineer does not exist.
-        ValidationFailed: the named engineer is the one who has it, or the client's contract excludes them.
+        ValidationFailed: the named engineer is the one who has it.
         InvalidTransition: the ticket is not waiting or being worked on, or is already in the queue and no
             engineer was named.
     """
@@ -336,12 +335,6 @@ async def reassign(
             raise NotFound("No such engineer. Choose one from the staff list.")
         if target.id == previous:
             raise ValidationFailed(f"{target.name} already has {ticket.ref}.")
-        contract = await uow.directory.get_contract(ticket.client_id)
-        if contract is not None and target.id in contract.excluded_engineers:
-            # Routing never offers them this client's jobs; a supervisor's pick must not either.
-            raise ValidationFailed(
-                f"{target.name} is excluded by the client's contract ({contract.name}); choose another engineer."
-            )
     if ticket.status in ACTIVE_JOB_STATUSES or ticket.status is TicketStatus.OFFERED:
         apply(ticket, Action.RETURN_TO_QUEUE, actor, now)
     elif ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):

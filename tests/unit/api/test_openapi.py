@@ -13,22 +13,11 @@ from helpdesk.api.openapi import build_document, render_html
 from helpdesk.settings import Settings
 
 
-class Factory:
-    """Records repositories attached by the API, like `storage.uow.UnitOfWorkFactory`."""
-
-    def __init__(self) -> None:
-        self.extra: dict[str, Any] = {}
-
-    def add_repository(self, name: str, factory: Any) -> None:
-        self.extra[name] = factory
-
-
-def _mounted(settings: Settings | None = None) -> tuple[web.Application, Any, Factory]:
+def _mounted(settings: Settings | None = None) -> tuple[web.Application, Any]:
     app = web.Application()
-    uows = Factory()
     settings = settings or Settings(_env_file=None)  # type: ignore[call-arg]
-    ctx = add_api_routes(app, SimpleNamespace(settings=settings, uows=uows))
-    return app, ctx, uows
+    ctx = add_api_routes(app, SimpleNamespace(settings=settings))
+    return app, ctx
 
 
 def _api_routes(app: web.Application) -> set[tuple[str, str]]:
@@ -51,7 +40,7 @@ def test_document_is_valid_openapi_3_1() -> None:
 
 
 def test_every_mounted_route_is_documented_and_nothing_else() -> None:
-    app, _, _ = _mounted()
+    app, _ = _mounted()
     document = build_document(endpoints())
     documented = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
     mounted = _api_routes(app)
@@ -87,9 +76,8 @@ def test_html_page_lists_every_endpoint_without_scripts() -> None:
         assert path in page
 
 
-def test_mounting_reads_rate_limits_from_settings_and_installs_repositories() -> None:
-    _, ctx, uows = _mounted()
+def test_mounting_reads_rate_limits_from_settings() -> None:
+    _, ctx = _mounted()
     assert (ctx.limiter.rate, ctx.limiter.burst) == (20.0, 40.0)
-    _, ctx, _ = _mounted(Settings(_env_file=None, api_rate_per_s=5, api_rate_burst=7))  # type: ignore[call-arg]
+    _, ctx = _mounted(Settings(_env_file=None, api_rate_per_s=5, api_rate_burst=7))  # type: ignore[call-arg]
     assert (ctx.limiter.rate, ctx.limiter.burst) == (5.0, 7.0)
-    assert {"webhooks_out", "webhooks", "api_tokens", "api_audit"} <= set(uows.extra)

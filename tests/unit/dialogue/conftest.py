@@ -125,7 +125,7 @@ async def kb_over_articles(uows: MemoryUnitOfWorkFactory) -> KnowledgeBase:
     articles = MemoryArticleRepository()
     for article in ARTICLES:
         await articles.upsert(article, "admin")
-    uows.extra["articles"] = articles
+    uows.articles = articles
     kb = KnowledgeBase(embedder=HashEmbedder())
     await kb.load(uows, refresh_every=None)
     return kb

@@ -21,7 +21,7 @@ async def repo() -> MemoryArticleRepository:
 
 @pytest.fixture
 async def chat(repo: MemoryArticleRepository, clock) -> ChatDriver:
-    uows = MemoryUnitOfWorkFactory(extra={"articles": repo})
+    uows = MemoryUnitOfWorkFactory(articles=repo)
     async with uows() as uow:
         await load_directory(uow, read_directory())
         await uow.commit()

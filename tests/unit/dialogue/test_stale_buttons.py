@@ -84,7 +84,7 @@ async def test_an_article_reads_the_same_answered_alone_or_picked(
 
     from kb_search.model import Reader
 
-    articles = uows.extra["articles"]
+    articles = uows.articles
     jam = await articles.get("printer-jam")
     steps = "Выключите принтер.\n\n1. Откройте крышку.\n2. Вытяните   лист.\n\n\nЗакройте крышку."
     await articles.upsert(replace(jam, body=steps), "admin")

@@ -63,15 +63,12 @@ def test_eval_learns_history_and_reports_unknown_articles_by_line(cli: CliRunner
 
 async def _confirm(article_id: str, question: str, clients: list[str]) -> None:
     from storage.db import make_engine, make_sessionmaker
-    from storage.kb_repository import install
     from storage.uow import UnitOfWorkFactory
 
     engine = make_engine(get_settings().database_url)
     uows = UnitOfWorkFactory(make_sessionmaker(engine))
-    install(uows)
     try:
-        async with uows() as unit:
-            uow: Any = unit
+        async with uows() as uow:
             article = await uow.articles.get(article_id)
             for client in clients:
                 await learning.client_helped(

@@ -45,7 +45,6 @@ async def test_the_kb_loads_from_sql_follows_edits_and_writes_gaps(tmp_path: Pat
     from kb_search.importer import import_path
     from kb_search.model import ArticleStatus, Reader
     from kb_search.service import KnowledgeBase
-    from storage.kb_repository import install
     from storage.uow import UnitOfWorkFactory
     from tests.unit.kb_search.test_importer import DEMO
 
@@ -53,10 +52,8 @@ async def test_the_kb_loads_from_sql_follows_edits_and_writes_gaps(tmp_path: Pat
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     uows = UnitOfWorkFactory(make_sessionmaker(engine))
-    install(uows)
     try:
-        async with uows() as unit:
-            uow: Any = unit
+        async with uows() as uow:
             count = await import_path(uow.articles, DEMO, author="test")
             await uow.commit()
         kb = KnowledgeBase(embedder=None, threshold=0.6)
@@ -65,15 +62,13 @@ async def test_the_kb_loads_from_sql_follows_edits_and_writes_gaps(tmp_path: Pat
         # Internal articles are for staff only.
         assert await kb.get("int-visit-checklist", Reader.public()) is None
         assert await kb.get("int-visit-checklist", Reader.staff()) is not None
-        async with uows() as unit:
-            uow = unit
+        async with uows() as uow:
             await uow.articles.set_status("printer-jam", ArticleStatus.DRAFT, "admin")
             await uow.commit()
         await kb.search("закажите нам пиццу", Reader.public())
         await kb.refresh()
         assert await kb.get("printer-jam", Reader.public()) is None
-        async with uows() as unit:
-            uow = unit
+        async with uows() as uow:
             assert [g.query for g in await uow.kb_gaps.list()] == ["закажите нам пиццу"]
     finally:
         await engine.dispose()

@@ -160,18 +160,6 @@ async def test_unconfident_questions_are_logged_as_gaps() -> None:
     assert source.commits == 1
 
 
-async def test_load_without_the_articles_repository_says_what_to_do() -> None:
-    class Bare:
-        async def __aenter__(self) -> Bare:
-            return self
-
-        async def __aexit__(self, *exc: object) -> None:
-            return None
-
-    with pytest.raises(KbError, match="install"):
-        await KnowledgeBase().load(Bare, refresh_every=None)
-
-
 def test_from_settings_refuses_unknown_values() -> None:
     class S:
         kb_embedder = "bogus"
