@@ -152,6 +152,8 @@ class Notifier:
                 await self._resolved(uow, out, ticket, event)
             case ev.TicketCancelled():
                 await self._cancelled(uow, out, ticket, event)
+            case ev.PersonAsked():
+                await self._person_asked(uow, out, ticket)
             case ev.CommentAdded() if event.visibility == "public":
                 await self._comment(uow, out, ticket, event)
             case ev.TicketRated() if ticket.assignee_id:
@@ -214,6 +216,29 @@ class Notifier:
                 t(member.lang, "client_photo", ref=ticket.ref),
                 lang=member.lang,
                 media=photos,
+            )
+
+    async def _person_asked(self, uow: UnitOfWork, out: Outgoing, ticket: Ticket) -> None:
+        """The client typed /human: the engineer on the job (or the supervisors, while nobody has it) hears it,
+        with a button to answer."""
+        if ticket.assignee_id:
+            targets, key = [ticket.assignee_id], "n_person_asked"
+        else:
+            targets, key = (
+                [s.id for s in await uow.directory.list_staff(Role.SUPERVISOR)],
+                "n_person_asked_queue",
+            )
+        for staff_id in targets:
+            member = await uow.directory.get_staff(staff_id)
+            if member is None:
+                continue
+            await out.to_person(
+                uow,
+                member.id,
+                Bot.STAFF,
+                t(member.lang, key, ref=ticket.ref),
+                [[(t(member.lang, "btn_reply_client"), f"jb:m:{ticket.number}")]],
+                lang=member.lang,
             )
 
     @staticmethod

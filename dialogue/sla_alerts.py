@@ -444,10 +444,12 @@ async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
 
 async def _reassign_buttons(turn: Turn, ticket: Ticket) -> list[list[ButtonSpec]]:
     rows: list[list[ButtonSpec]] = [[(tr(turn.lang, "btn_queue"), f"sla:q:{ticket.number}")]]
+    contract = await turn.uow.directory.get_contract(ticket.client_id)
+    excluded = set(contract.excluded_engineers) if contract else set()
     engineers = [
         m
         for m in await turn.uow.directory.list_staff(Role.ENGINEER)
-        if m.id != ticket.assignee_id and m.on_shift
+        if m.id != ticket.assignee_id and m.on_shift and m.id not in excluded  # the contract's exclusions
     ]
     # Engineers with the ticket's skill first; then the rest, so a supervisor may still pick anyone.
     engineers.sort(key=lambda m: (ticket.category not in m.skills, m.name))

@@ -243,7 +243,12 @@ async def build_runtime(
     """Wire the application from settings; `kb` / `nlu` may be given (tests) instead of loaded."""
     parse_at(settings.digest_at)  # fail at start on a malformed setting, not once a minute later
     ZoneInfo(settings.digest_tz)
-    db = make_engine(settings.database_url)
+    pool = (
+        {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+        if settings.database_url.startswith("postgresql")
+        else {}
+    )
+    db = make_engine(settings.database_url, **pool)  # processes x (size + overflow) < max_connections
     sessions = make_sessionmaker(db)
     redis = None
     if settings.redis_url:
@@ -282,11 +287,27 @@ async def build_runtime(
     rt.inbox = Inbox(
         db,
         engine,
-        policy=InboxPolicy(retry_for_s=settings.inbox_retry_for_s),
+        policy=inbox_policy(settings),
         on_replies=rt.wake_delivery,
     )
     _add_channels(rt)
     return rt
+
+
+def inbox_policy(settings: Settings) -> InboxPolicy:
+    """The inbox's policy: its turns and recorders fit in this process's connection pool (DB_POOL_SIZE).
+
+    InboxPolicy's defaults (12 turns, 6 recorders) are for the default pool of 20; a smaller pool, as each
+    process of a cluster has (docs/scaling.md), gets the same shares of it.
+    """
+    if not settings.database_url.startswith("postgresql") or settings.db_pool_size >= 20:
+        return InboxPolicy(retry_for_s=settings.inbox_retry_for_s)
+    size = settings.db_pool_size
+    return InboxPolicy(
+        retry_for_s=settings.inbox_retry_for_s,
+        concurrency=max(2, size * 3 // 5),
+        record_concurrency=max(1, size * 3 // 10),
+    )
 
 
 def staff_group(settings: Settings) -> StaffGroup | None:

@@ -319,7 +319,7 @@ async def reassign(
     Raises:
         Forbidden: the actor is not a supervisor or admin.
         NotFound: the named engineer does not exist.
-        ValidationFailed: the named engineer is the one who has it.
+        ValidationFailed: the named engineer is the one who has it, or the client's contract excludes them.
         InvalidTransition: the ticket is not waiting or being worked on, or is already in the queue and no
             engineer was named.
     """
@@ -335,6 +335,12 @@ async def reassign(
             raise NotFound("No such engineer. Choose one from the staff list.")
         if target.id == previous:
             raise ValidationFailed(f"{target.name} already has {ticket.ref}.")
+        contract = await uow.directory.get_contract(ticket.client_id)
+        if contract is not None and target.id in contract.excluded_engineers:
+            # Routing never offers them this client's jobs; a supervisor's pick must not either.
+            raise ValidationFailed(
+                f"{target.name} is excluded by the client's contract ({contract.name}); choose another engineer."
+            )
     if ticket.status in ACTIVE_JOB_STATUSES or ticket.status is TicketStatus.OFFERED:
         apply(ticket, Action.RETURN_TO_QUEUE, actor, now)
     elif ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):
