@@ -9,8 +9,9 @@ On a fresh PostgreSQL database of its own with the demo company, for each writer
 `--seconds` and counts the tickets closed. Meanwhile a sampler reads `pg_locks` every few milliseconds:
 each lock wait it sees (a backend, the moment it started waiting) lasts until the last sample that still
 shows it, and the write transactions that saw no wait count as 0 ms. Prints `{"writers_1", "writers_4",
-"writers_16"}` (tickets/s), `lock_wait_ms_p99`, `lock_waits` (how many were seen), the same rates with the
-rollup triggers dropped (`without_rollups`), and the machine's load.
+"writers_16"}` (tickets/s), `lock_wait_ms_p99`, `lock_waits` (how many were seen), `deadlocks`, the
+statements that waited most (`waiting_on`), the same rates with the rollup triggers dropped
+(`without_rollups`), and the machine's load.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from ticket_core.usecases.opening import TicketDraft, open_ticket
 from ticket_core.usecases.work import resolve_ticket, start_work
 
 SAMPLE_S = 0.003
+WAITING_QUERIES: dict[str, int] = {}
 WRITER_COUNTS = (1, 4, 16)
 CLIENT = Actor(Role.CLIENT, "acme-anna", client_id="acme", name="Anna Brown")
 STEPS = 6  # transactions per ticket: open, offer, accept, start, resolve, close
@@ -99,18 +101,22 @@ async def _ticket_life(uows: Any, n: int, run: Run) -> bool:
 
 
 async def _sample_lock_waits(dsn: str, stop: asyncio.Event) -> list[float]:
-    """Lock waits seen in `pg_locks` until `stop` (ms each, at least one sample long)."""
+    """Lock waits of the bench's database seen in `pg_locks` until `stop` (ms each, at least one sample
+    long); the statements that waited are counted in WAITING_QUERIES."""
     conn = await asyncpg.connect(dsn)
     seen: dict[tuple[int, datetime], float] = {}  # (pid, waitstart) -> last time seen waiting
     try:
         while not stop.is_set():
             rows = await conn.fetch(
-                "SELECT pid, waitstart, clock_timestamp() AS at FROM pg_locks "
-                "WHERE NOT granted AND waitstart IS NOT NULL AND pid <> pg_backend_pid()"
+                "SELECT l.pid, l.waitstart, clock_timestamp() AS at, left(a.query, 90) AS query FROM pg_locks l "
+                "JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND l.waitstart IS NOT NULL AND l.pid <> pg_backend_pid() "
+                "AND a.datname = current_database()"
             )
             for row in rows:
                 key = (row["pid"], row["waitstart"])
                 seen[key] = (row["at"] - row["waitstart"]).total_seconds() * 1000
+                WAITING_QUERIES[row["query"]] = WAITING_QUERIES.get(row["query"], 0) + 1
             await asyncio.sleep(SAMPLE_S)
     finally:
         await conn.close()
@@ -186,6 +192,8 @@ async def _bench(url: str, seconds: float, counts: tuple[int, ...]) -> dict[str,
     finally:
         await rt.close()
     result["load"] = round(os.getloadavg()[0], 2)
+    # What waited most often (samples per statement): where a hot row is, if there is one.
+    result["waiting_on"] = sorted(WAITING_QUERIES.items(), key=lambda kv: -kv[1])[:3]
     return result
 
 

@@ -161,6 +161,10 @@ async def seed_tickets(url: str, n: int, *, rng_seed: int = 1) -> dict[str, int]
         await conn.execute(
             "UPDATE counters SET value = GREATEST(value, (SELECT max(number) FROM tickets)) WHERE name = 'ticket'"
         )
+        await conn.execute(
+            "SELECT setval('ticket_numbers', GREATEST((SELECT last_value FROM ticket_numbers), "
+            "(SELECT max(number) FROM tickets)))"
+        )
         counts.update(await rebuild_rollups(conn))
         await conn.execute("VACUUM ANALYZE")
         return counts

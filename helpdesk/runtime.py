@@ -34,6 +34,7 @@ from helpdesk.sla_worker import SlaWorker, load_sla_config
 from helpdesk.timers import expire_offers_once, run_every
 from storage.db import make_engine, make_sessionmaker, sqlite_file
 from storage.notify import KB_CHANNEL, is_postgres, listen
+from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
 from storage.sqlite_checkpoint import checkpoint
 from storage.uow import UnitOfWorkFactory
@@ -48,6 +49,7 @@ OFFER_EXPIRY_PERIOD_S = 5.0
 SQLITE_CHECKPOINT_PERIOD_S = 1.0  # WAL checkpoints off the loop (storage.sqlite_checkpoint)
 WEBCHAT_RECHECK_S = 1.0
 DIGEST_CHECK_S = 60.0
+REPORT_FOLD_PERIOD_S = 1.0  # report deltas folded into the cells (storage.report_fold)
 
 
 @dataclass
@@ -177,6 +179,14 @@ class Runtime:
                         self._stop,
                     ),
                     name="maintenance",
+                )
+            )
+            self._tasks.append(
+                asyncio.create_task(
+                    run_every(
+                        REPORT_FOLD_PERIOD_S, lambda: fold_report_deltas(self.db), "report-fold", self._stop
+                    ),
+                    name="report-fold",
                 )
             )
             self._tasks.append(

@@ -19,6 +19,7 @@ The same statements, with the ticket as a table instead of NEW/OLD, back-fill ex
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 from ticket_core.reports.histogram import FLOOR_S, STEPS
 from ticket_core.reports.reference import KB_DEFLECTED_KIND, KB_REQUEST_KINDS, RESOLVED_STATUSES
@@ -144,9 +145,16 @@ def _done_at(t: str) -> str:
 
 _CELL_COLUMNS = ("opened", "resolved", "fcr", "reopened", "rated", "rating_sum", "finished")
 
+CELLS, DISTS = "report_cells", "report_dists"
+CELL_DELTAS, DIST_DELTAS = "report_cell_deltas", "report_dist_deltas"
+"""Where rollup statements write: the cells themselves (the back-fill, the fold) or the deltas (triggers)."""
 
-def cells_sql(d: Dialect, t: str, sign: int, source: str = "", grains: tuple[str, ...] = GRAINS) -> str:
-    """Add `sign` times the cell counts of ticket `t` (NEW, OLD, or an alias of `source`) to report_cells."""
+
+def cells_sql(
+    d: Dialect, t: str, sign: int, source: str = "", grains: tuple[str, ...] = GRAINS, into: str = CELL_DELTAS
+) -> str:
+    """Add `sign` times the cell counts of ticket `t` (NEW, OLD, or an alias of `source`) to `into`: as new
+    delta rows, or added to the cells (`CELLS`)."""
     at = f"CASE e.ev WHEN 1 THEN {t}.created_at WHEN 2 THEN {_resolved_at(t)} ELSE {_done_at(t)} END"
     resolved = "CASE WHEN e.ev = 2 THEN {} ELSE 0 END"
     measures = {
@@ -161,27 +169,43 @@ def cells_sql(d: Dialect, t: str, sign: int, source: str = "", grains: tuple[str
         "finished": "CASE WHEN e.ev = 3 THEN 1 ELSE 0 END",
     }
     sums = ", ".join(f"{sign} * sum({measures[c]})" for c in _CELL_COLUMNS)
-    updates = ", ".join(f"{c} = report_cells.{c} + excluded.{c}" for c in _CELL_COLUMNS)
-    return (
-        f"INSERT INTO report_cells (grain, dim, start, key, {', '.join(_CELL_COLUMNS)}) "
+    return _add_cells(
+        into,
         f"SELECT g.grain, dd.dim, {_start(d, 'g.grain', at)}, {_key(t)}, {sums} "
         f"FROM {source}(SELECT 1 AS ev UNION ALL SELECT 2 UNION ALL SELECT 3) e "
         f"CROSS JOIN ({_DIM_NAMES}) dd CROSS JOIN ({_grains_sql(grains)}) g "
         f"WHERE ({at}) IS NOT NULL "
-        "GROUP BY 1, 2, 3, 4 "
-        f"ON CONFLICT (grain, dim, start, key) DO UPDATE SET {updates}"
+        "GROUP BY 1, 2, 3, 4",
     )
 
 
-def _upsert_dists(select: str) -> str:
+def _add_cells(into: str, select: str) -> str:
+    """Insert the cell rows `select` gives into `into`; into the cells, add them to the rows already there."""
+    insert = f"INSERT INTO {into} (grain, dim, start, key, {', '.join(_CELL_COLUMNS)}) {select}"
+    if into != CELLS:
+        return insert
+    updates = ", ".join(f"{c} = report_cells.{c} + excluded.{c}" for c in _CELL_COLUMNS)
+    return f"{insert} ON CONFLICT (grain, dim, start, key) DO UPDATE SET {updates}"
+
+
+def _upsert_dists(select: str, into: str = DIST_DELTAS) -> str:
+    insert = f"INSERT INTO {into} (grain, dim, metric, start, key, bucket, n) {select}"
+    if into != DISTS:
+        return insert
     return (
-        f"INSERT INTO report_dists (grain, dim, metric, start, key, bucket, n) {select} "
+        f"{insert} "
         "ON CONFLICT (grain, dim, metric, start, key, bucket) DO UPDATE SET n = report_dists.n + excluded.n"
     )
 
 
 def dists_sql(
-    d: Dialect, t: str, sign: int, level: str, source: str = "", grains: tuple[str, ...] = GRAINS
+    d: Dialect,
+    t: str,
+    sign: int,
+    level: str,
+    source: str = "",
+    grains: tuple[str, ...] = GRAINS,
+    into: str = DIST_DELTAS,
 ) -> str:
     """Add `sign` times ticket `t`'s durations and alert level (the SQL `level`) to report_dists."""
     at = (
@@ -197,7 +221,8 @@ def dists_sql(
         f"FROM {source}(SELECT 'frt' AS metric UNION ALL SELECT 'mttr' UNION ALL SELECT 'alert') m "
         f"CROSS JOIN ({_DIM_NAMES}) dd CROSS JOIN ({_grains_sql(grains)}) g "
         f"WHERE ({at}) IS NOT NULL AND ({bucket}) IS NOT NULL "
-        "GROUP BY 1, 2, 3, 4, 5, 6"
+        "GROUP BY 1, 2, 3, 4, 5, 6",
+        into,
     )
 
 
@@ -211,7 +236,7 @@ def _max_level(ticket_id: str, but: str | None = None, plus: str | None = None) 
     return f"(SELECT max(level) FROM ({rows}) levels)"
 
 
-def alert_move_sql(d: Dialect, affected: str, before: str, after: str) -> str:
+def alert_move_sql(d: Dialect, affected: str, before: str, after: str, into: str = DIST_DELTAS) -> str:
     """Move each affected resolved ticket's alert histogram entry from level `before` to level `after`.
 
     `affected` selects `ticket_id`s; `before` and `after` are SQL of `x.ticket_id` (None: no alert).
@@ -224,7 +249,8 @@ def alert_move_sql(d: Dialect, affected: str, before: str, after: str) -> str:
         "JOIN tickets t ON t.id = lv.ticket_id CROSS JOIN (SELECT -1 AS sgn UNION ALL SELECT 1) s "
         f"CROSS JOIN ({_DIM_NAMES}) dd CROSS JOIN ({_grains_sql(GRAINS)}) g "
         f"WHERE ({at}) IS NOT NULL AND ({level}) IS NOT NULL "
-        "GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(s.sgn) <> 0"
+        "GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(s.sgn) <> 0",
+        into,
     )
 
 
@@ -263,11 +289,25 @@ def _ticket_changed(pg: bool) -> str:
     return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in REPORTED_COLUMNS)
 
 
-def _ticket_statements(d: Dialect, t: str, sign: int) -> list[str]:
-    return [cells_sql(d, t, sign), dists_sql(d, t, sign, _max_level(f"{t}.id"))]
+@dataclass(frozen=True)
+class Targets:
+    """Where the triggers write: the deltas (since migration 0015) or, as migration 0010 made them, the cells."""
+
+    cells: str = CELL_DELTAS
+    dists: str = DIST_DELTAS
 
 
-def _alert_statements(d: Dialect, op: str) -> list[str]:
+DIRECT = Targets(CELLS, DISTS)
+
+
+def _ticket_statements(d: Dialect, t: str, sign: int, to: Targets) -> list[str]:
+    return [
+        cells_sql(d, t, sign, into=to.cells),
+        dists_sql(d, t, sign, _max_level(f"{t}.id"), into=to.dists),
+    ]
+
+
+def _alert_statements(d: Dialect, op: str, to: Targets) -> list[str]:
     """SQLite (row triggers, run as each row changes): the old row's ticket loses it, the new row's gains it."""
     x = "x.ticket_id"
     out = []
@@ -278,16 +318,19 @@ def _alert_statements(d: Dialect, op: str) -> list[str]:
                 "SELECT OLD.ticket_id AS ticket_id",
                 _max_level(x, but="OLD.id", plus="OLD.level"),
                 _max_level(x, but="OLD.id"),
+                to.dists,
             )
         )
     if op in ("INSERT", "UPDATE"):
         out.append(
-            alert_move_sql(d, "SELECT NEW.ticket_id AS ticket_id", _max_level(x, but="NEW.id"), _max_level(x))
+            alert_move_sql(
+                d, "SELECT NEW.ticket_id AS ticket_id", _max_level(x, but="NEW.id"), _max_level(x), to.dists
+            )
         )
     return out
 
 
-def _pg_alert_statement(d: Dialect, op: str) -> str:
+def _pg_alert_statement(d: Dialect, op: str, to: Targets) -> str:
     """PostgreSQL (statement triggers with transition tables): every ticket the statement touched moves
     from its highest level before the statement to its highest level after it.
 
@@ -305,7 +348,7 @@ def _pg_alert_statement(d: Dialect, op: str) -> str:
     if op != "INSERT":
         kept += f" UNION ALL SELECT level FROM old_rows WHERE ticket_id = {x}"
     before = f"(SELECT max(level) FROM ({kept}) was)"
-    return alert_move_sql(d, " UNION ".join(touched), before, _max_level(x))
+    return alert_move_sql(d, " UNION ".join(touched), before, _max_level(x), to.dists)
 
 
 TRIGGERS = (
@@ -319,30 +362,30 @@ TRIGGERS = (
 )
 
 
-def _sqlite_triggers(d: Dialect) -> list[str]:
+def _sqlite_triggers(d: Dialect, to: Targets) -> list[str]:
     def trigger(name: str, when: str, table: str, body: list[str], cond: str | None = None) -> str:
         where = f" WHEN {cond}" if cond else ""
         return f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW{where} BEGIN {'; '.join(body)}; END"
 
     changed = _ticket_changed(pg=False)
     return [
-        trigger("report_tickets_ins", "AFTER INSERT", "tickets", _ticket_statements(d, "NEW", 1)),
+        trigger("report_tickets_ins", "AFTER INSERT", "tickets", _ticket_statements(d, "NEW", 1, to)),
         trigger(
             "report_tickets_upd",
             "AFTER UPDATE",
             "tickets",
-            _ticket_statements(d, "OLD", -1) + _ticket_statements(d, "NEW", 1),
+            _ticket_statements(d, "OLD", -1, to) + _ticket_statements(d, "NEW", 1, to),
             changed,
         ),
-        trigger("report_tickets_del", "BEFORE DELETE", "tickets", _ticket_statements(d, "OLD", -1)),
-        trigger("report_alerts_ins", "AFTER INSERT", "sla_alerts", _alert_statements(d, "INSERT")),
+        trigger("report_tickets_del", "BEFORE DELETE", "tickets", _ticket_statements(d, "OLD", -1, to)),
+        trigger("report_alerts_ins", "AFTER INSERT", "sla_alerts", _alert_statements(d, "INSERT", to)),
         trigger(
             "report_alerts_upd",
             "AFTER UPDATE OF ticket_id, level",
             "sla_alerts",
-            _alert_statements(d, "UPDATE"),
+            _alert_statements(d, "UPDATE", to),
         ),
-        trigger("report_alerts_del", "AFTER DELETE", "sla_alerts", _alert_statements(d, "DELETE")),
+        trigger("report_alerts_del", "AFTER DELETE", "sla_alerts", _alert_statements(d, "DELETE", to)),
         trigger(
             "report_kb_link", "AFTER INSERT", "interactions", kb_link_sql(d), f"NEW.kind IN ({KB_KINDS_SQL})"
         ),
@@ -357,22 +400,32 @@ def _pg_function(name: str, body: list[str], returns: str = "NULL") -> str:
     )
 
 
-def _pg_triggers(d: Dialect) -> list[str]:
+def _pg_triggers(d: Dialect, to: Targets) -> list[str]:
     changed = _ticket_changed(pg=True)
+    tables = sorted({CELLS, DISTS, to.cells, to.dists})
+    dist_tables = sorted({DISTS, to.dists})
+    # Inserts per statement (a transition table): a bulk insert adds each cell once, not once per ticket.
+    inserted = [
+        cells_sql(d, "t", 1, source="new_rows t CROSS JOIN ", into=to.cells),
+        dists_sql(d, "t", 1, _max_level("t.id"), source="new_rows t CROSS JOIN ", into=to.dists),
+    ]
     return [
-        _pg_function("report_tickets_ins", _ticket_statements(d, "NEW", 1)),
+        _pg_function("report_tickets_ins", inserted),
         _pg_function(
-            "report_tickets_upd", _ticket_statements(d, "OLD", -1) + _ticket_statements(d, "NEW", 1)
+            "report_tickets_upd", _ticket_statements(d, "OLD", -1, to) + _ticket_statements(d, "NEW", 1, to)
         ),
         # BEFORE DELETE: the SLA alerts (deleted by the cascade afterwards) still give the level.
-        _pg_function("report_tickets_del", _ticket_statements(d, "OLD", -1), returns="OLD"),
-        _pg_function("report_alerts_ins", [_pg_alert_statement(d, "INSERT")]),
-        _pg_function("report_alerts_upd", [_pg_alert_statement(d, "UPDATE")]),
-        _pg_function("report_alerts_del", [_pg_alert_statement(d, "DELETE")]),
+        _pg_function("report_tickets_del", _ticket_statements(d, "OLD", -1, to), returns="OLD"),
+        _pg_function("report_alerts_ins", [_pg_alert_statement(d, "INSERT", to)]),
+        _pg_function("report_alerts_upd", [_pg_alert_statement(d, "UPDATE", to)]),
+        _pg_function("report_alerts_del", [_pg_alert_statement(d, "DELETE", to)]),
         _pg_function("report_kb_link", kb_link_sql(d)),
-        _pg_function("report_tickets_truncate", ["DELETE FROM report_cells", "DELETE FROM report_dists"]),
-        _pg_function("report_alerts_truncate", ["DELETE FROM report_dists WHERE metric = 'alert'"]),
-        "CREATE TRIGGER report_tickets_ins AFTER INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION report_tickets_ins()",
+        _pg_function("report_tickets_truncate", [f"DELETE FROM {t}" for t in tables]),
+        _pg_function(
+            "report_alerts_truncate", [f"DELETE FROM {t} WHERE metric = 'alert'" for t in dist_tables]
+        ),
+        "CREATE TRIGGER report_tickets_ins AFTER INSERT ON tickets REFERENCING NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION report_tickets_ins()",
         f"CREATE TRIGGER report_tickets_upd AFTER UPDATE ON tickets FOR EACH ROW WHEN ({changed}) "
         "EXECUTE FUNCTION report_tickets_upd()",
         "CREATE TRIGGER report_tickets_del BEFORE DELETE ON tickets FOR EACH ROW EXECUTE FUNCTION report_tickets_del()",
@@ -395,10 +448,11 @@ def _pg_triggers(d: Dialect) -> list[str]:
 _PG_FUNCTIONS = (*TRIGGERS, "report_tickets_truncate", "report_alerts_truncate")
 
 
-def create_triggers(dialect: str) -> list[str]:
-    """The statements that create the rollup triggers (and, on PostgreSQL, their functions)."""
+def create_triggers(dialect: str, to: Targets = Targets()) -> list[str]:
+    """The statements that create the rollup triggers (and, on PostgreSQL, their functions); `to`: where
+    they write (migrations keep the targets of their time)."""
     d = Dialect(dialect)
-    return _pg_triggers(d) if d.pg else _sqlite_triggers(d)
+    return _pg_triggers(d, to) if d.pg else _sqlite_triggers(d, to)
 
 
 def drop_triggers(dialect: str) -> list[str]:
@@ -431,8 +485,10 @@ def _blocks_from_below(d: Dialect) -> list[str]:
     return out
 
 
-def backfill(dialect: str) -> list[str]:
-    """Statements that rebuild every rollup and KB link from the rows (for empty or stale rollups)."""
+def backfill(dialect: str, deltas: tuple[str, ...] = (CELL_DELTAS, DIST_DELTAS)) -> list[str]:
+    """Statements that rebuild every rollup and KB link from the rows (for empty or stale rollups); the
+    deltas waiting to be folded are dropped, being counted in the rebuild (`deltas`: the delta tables the
+    schema has; none before migration 0015)."""
     d = Dialect(dialect)
     levels = "LEFT JOIN (SELECT ticket_id, max(level) AS level FROM sla_alerts GROUP BY ticket_id) al ON al.ticket_id = t.id"
     source = f"tickets t {levels} CROSS JOIN "
@@ -440,8 +496,9 @@ def backfill(dialect: str) -> list[str]:
     return [
         "DELETE FROM report_cells",
         "DELETE FROM report_dists",
-        cells_sql(d, "t", 1, source=source, grains=("d",)),
-        dists_sql(d, "t", 1, "al.level", source=source, grains=("d",)),
+        *(f"DELETE FROM {t}" for t in deltas),
+        cells_sql(d, "t", 1, source=source, grains=("d",), into=CELLS),
+        dists_sql(d, "t", 1, "al.level", source=source, grains=("d",), into=DISTS),
         # each block from the one below it: a fraction of the work of reading every ticket again
         *_blocks_from_below(d),
         "UPDATE interactions SET prev_at = NULL WHERE prev_at IS NOT NULL",
@@ -450,3 +507,45 @@ def backfill(dialect: str) -> list[str]:
         f"ORDER BY at, id) AS prev FROM interactions WHERE kind IN ({KB_KINDS_SQL})) lk "
         "WHERE lk.id = interactions.id AND lk.prev IS NOT NULL",
     ]
+
+
+FOLD_LOCK = 0x5EED_F01D
+"""The PostgreSQL advisory lock of the fold: one folder at a time, the others skip their turn."""
+
+
+def fold_sql(dialect: str, limit: int) -> list[str]:
+    """Statements that move up to `limit` delta rows of each kind into the cells and delete them.
+
+    PostgreSQL: one statement per kind (the delete and the insert see one snapshot, so a delta that commits
+    meanwhile is left for the next fold, never deleted unfolded); the cells are written in key order. SQLite
+    (one writer at a time): the insert and the delete of the rows up to the largest id at the start,
+    `:cells_upto` and `:dists_upto`.
+    """
+    d = Dialect(dialect)
+    kinds = (
+        (CELL_DELTAS, "grain, dim, start, key", _CELL_COLUMNS, ":cells_upto"),
+        (DIST_DELTAS, "grain, dim, metric, start, key, bucket", ("n",), ":dists_upto"),
+    )
+    out = []
+    for deltas, key, counts, upto in kinds:
+        sums = ", ".join(f"sum({c})" for c in counts)
+        by = ", ".join(str(i + 1) for i in range(key.count(",") + 1))
+        if d.pg:
+            # A data-modifying WITH must lead the statement.
+            out.append(
+                f"WITH moved AS (DELETE FROM {deltas} WHERE id IN "
+                f"(SELECT id FROM {deltas} ORDER BY id LIMIT {int(limit)}) RETURNING *) "
+                + _fold_insert(deltas, f"SELECT {key}, {sums} FROM moved GROUP BY {by} ORDER BY {by}")
+            )
+        else:
+            out.append(
+                _fold_insert(deltas, f"SELECT {key}, {sums} FROM {deltas} WHERE id <= {upto} GROUP BY {by}")
+            )
+            out.append(f"DELETE FROM {deltas} WHERE id <= {upto}")
+    return out
+
+
+def _fold_insert(deltas: str, select: str) -> str:
+    if deltas == CELL_DELTAS:
+        return _add_cells(CELLS, select)
+    return _upsert_dists(select, DISTS)

@@ -58,7 +58,7 @@ from storage.report_live import (
     request_groupings,
 )
 from storage.report_rollup_sql import MONTH_BLOCKS, Dialect, bucket_sql
-from storage.report_tables import report_cells, report_dists
+from storage.report_tables import report_cell_deltas, report_cells, report_dist_deltas, report_dists
 from storage.sla_tables import sla_alerts
 from storage.tables import contacts, interactions, tickets
 from storage.types import UtcDateTime
@@ -66,6 +66,18 @@ from ticket_core.reports.buckets import bucket_key, time_buckets
 from ticket_core.reports.histogram import bucket_value
 from ticket_core.reports.model import GroupBy, ReportFilter
 from ticket_core.reports.reference import KB_DEFLECTED_KIND, KB_REQUEST_KINDS, RESOLVED_STATUSES
+
+
+def _with_deltas(cells: Any, deltas: Any) -> Any:
+    """The cells and the deltas not folded into them yet, as one relation with the cells' columns: a sum over
+    it is current (`storage.report_fold`). PostgreSQL and SQLite push a query's conditions into both arms,
+    so each is read through its own index."""
+    names = [c.name for c in cells.c]
+    return union_all(select(*cells.c), select(*(deltas.c[n] for n in names))).subquery(f"{cells.name}_now")
+
+
+CELLS_NOW = _with_deltas(report_cells, report_cell_deltas)
+DISTS_NOW = _with_deltas(report_dists, report_dist_deltas)
 
 DIMENSION_OF = {
     GroupBy.CATEGORY: "category",
@@ -320,7 +332,7 @@ class RollupQueries(LiveQueries):
     async def period_size(self) -> int:
         """Tickets opened in the period's whole days, from the cells (what choosing a path costs)."""
         spans = split_period(self.flt.start, self.flt.end, months=MONTH_BLOCKS[-1])
-        c = report_cells
+        c = CELLS_NOW
         stmt = select(func.coalesce(func.sum(self._signed(c, spans.cells, c.c.opened)), 0)).where(
             *self._cells_where(c, GroupBy.NONE, spans.cells)
         )
@@ -329,7 +341,7 @@ class RollupQueries(LiveQueries):
     def _counts_stmt(self, group_by: GroupBy, spans: Split) -> Any:
         zero = literal_column("0", Integer)
         one = literal_column("1", Integer)
-        c, d, t = report_cells, report_dists, tickets
+        c, d, t = CELLS_NOW, DISTS_NOW, tickets
         parts: list[Any] = [
             select(
                 self._cell_key(c, group_by).label("k"),
@@ -386,7 +398,7 @@ class RollupQueries(LiveQueries):
         return {self._norm(r[0], group_by): [int(v or 0) for v in r[1:]] for r in rows}
 
     def _dists_stmt(self, group_by: GroupBy, spans: Split) -> Any:
-        d, t = report_dists, tickets
+        d, t = DISTS_NOW, tickets
         parts: list[Any] = [
             select(
                 self._cell_key(d, group_by).label("k"),

@@ -11,7 +11,7 @@ block of that many calendar months starting `start`, aligned: `storage.report_ro
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Integer, PrimaryKeyConstraint, String, Table
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, PrimaryKeyConstraint, String, Table
 
 from storage.db import metadata
 from storage.tables import ID
@@ -51,6 +51,36 @@ report_dists = Table(
     Column("bucket", Integer, nullable=False),
     Column("n", Integer, nullable=False),
     PrimaryKeyConstraint("grain", "dim", "metric", "start", "key", "bucket", name="pk_report_dists"),
+)
+
+# What the triggers add, as rows of their own: a ticket write only inserts, so concurrent writers never wait
+# on (or deadlock over) the shared cells of today, its category or its client. The worker folds the deltas
+# into the cells (`storage.report_fold`); reports read cells and deltas together, so they are current.
+_DELTA_ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite's rowid alias is an INTEGER key
+
+report_cell_deltas = Table(
+    "report_cell_deltas",
+    metadata,
+    Column("id", _DELTA_ID, primary_key=True, autoincrement=True),
+    *(
+        Column(c.name, c.type, nullable=False)
+        for c in report_cells.c
+        if c.name in ("grain", "dim", "start", "key")
+    ),
+    *(
+        Column(c.name, Integer, nullable=False, server_default="0")
+        for c in report_cells.c
+        if c.name not in ("grain", "dim", "start", "key")
+    ),
+    Index("ix_report_cell_deltas_cell", "grain", "dim", "start", "key"),
+)
+
+report_dist_deltas = Table(
+    "report_dist_deltas",
+    metadata,
+    Column("id", _DELTA_ID, primary_key=True, autoincrement=True),
+    *(Column(c.name, c.type, nullable=False) for c in report_dists.c),
+    Index("ix_report_dist_deltas_cell", "grain", "dim", "metric", "start", "key"),
 )
 
 REPORT_TABLES = (report_cells, report_dists)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Sequence,
     String,
     Table,
     Text,
@@ -315,6 +316,11 @@ TICKET_COUNTER = "ticket"
 
 TICKET_COUNTER_SEED = 1000
 """The counter's start value: the first ticket is HD-1001."""
+
+ticket_numbers = Sequence("ticket_numbers", start=TICKET_COUNTER_SEED + 1, metadata=metadata)
+"""PostgreSQL numbers tickets from this sequence: concurrent openings take numbers without waiting on one
+counter row until the other commits (an opening that rolls back leaves a gap). SQLite, one writer at a time,
+counts in `counters`."""
 
 CORE_TABLES = (
     clients,

@@ -11,7 +11,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories._sql import upsert_insert
-from storage.tables import TICKET_COUNTER, TICKET_COUNTER_SEED, counters, tickets
+from storage.tables import TICKET_COUNTER, TICKET_COUNTER_SEED, counters, ticket_numbers, tickets
 from ticket_core.enums import ACTIVE_JOB_STATUSES, WAITING_STATUSES, Priority, TicketStatus
 from ticket_core.errors import StaleTicket
 from ticket_core.model import Attachment, Ticket
@@ -54,7 +54,10 @@ class SqlTicketRepository:
         self.session = session
 
     async def next_number(self) -> int:
-        """Reserve the next ticket number with an atomic increment (row-locked on PostgreSQL)."""
+        """Reserve the next ticket number: from a sequence on PostgreSQL (no lock held to the commit), with
+        an atomic increment of the counter row on SQLite (see `storage.tables.ticket_numbers`)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            return int((await self.session.execute(select(ticket_numbers.next_value()))).scalar_one())
         bump = (
             update(counters)
             .where(counters.c.name == TICKET_COUNTER)

@@ -152,6 +152,7 @@ async def truncate_core(engine: AsyncEngine) -> None:
         if engine.dialect.name == "postgresql":
             names = ", ".join(t.name for t in (*CORE_TABLES, inbox))
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            await conn.execute(text("ALTER SEQUENCE ticket_numbers RESTART"))  # HD-1001 first again
         else:
             for table in (inbox, *reversed(CORE_TABLES)):
                 await conn.execute(table.delete())

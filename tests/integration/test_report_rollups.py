@@ -18,13 +18,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import make_sessionmaker
+from storage.report_fold import fold_report_deltas
 from storage.report_rollup_sql import backfill
 from storage.report_rollups import RollupQueries
-from storage.report_tables import report_cells, report_dists
+from storage.report_tables import report_cell_deltas, report_cells, report_dist_deltas, report_dists
 from storage.reports import SqlReportSource
 from storage.sla_tables import sla_alerts
 from storage.sla_timers import SqlSlaStore
@@ -175,12 +176,16 @@ async def check(
     return got
 
 
-@pytest.mark.parametrize("seed", [3, 4])
+@pytest.mark.parametrize(("seed", "fold"), [(3, None), (4, 2_000)])
 async def test_every_grouping_and_period_agrees_with_the_reference(
-    clean: AsyncEngine, rollup_calls: list[GroupBy], seed: int
+    clean: AsyncEngine, rollup_calls: list[GroupBy], seed: int, fold: int | None
 ) -> None:
+    """Reports read the deltas not folded yet (None: all of them; 2,000: the rest of a partial fold)."""
     data = random_data(random.Random(seed), START, timedelta(days=70), 500)
     await data.insert(clean)
+    if fold is not None:
+        assert await fold_report_deltas(clean, batch=fold) > 0
+        assert await _count(clean, report_cell_deltas) > 0  # a part is still to fold
     facts = await read_facts(clean)
     for name, (start, end) in PERIODS.items():
         flt = ReportFilter(start, end)
@@ -241,6 +246,24 @@ async def test_any_configured_breach_level_is_counted(clean: AsyncEngine, level:
     for group_by in (GroupBy.NONE, GroupBy.MONTH, GroupBy.ENGINEER):
         report = await check(clean, flt, group_by, breach_level=level)
     assert report.total.sla_breached > 0
+
+
+async def _count(engine: AsyncEngine, table: Any) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+async def test_a_fold_moves_every_delta_into_the_cells_and_changes_no_report(clean: AsyncEngine) -> None:
+    data = random_data(random.Random(6), START, timedelta(days=70), 300)
+    await data.insert(clean)
+    flt = ReportFilter(*PERIODS["edges and a month"])
+    source = SqlReportSource(clean, breach_level=1, clock=lambda: NOW, exact_limit=-1)
+    before = await source.report(flt, GroupBy.ENGINEER)
+    assert await _count(clean, report_cells) == 0  # the writes only added deltas
+    while await fold_report_deltas(clean, batch=500):
+        pass
+    assert await _count(clean, report_cell_deltas) == await _count(clean, report_dist_deltas) == 0
+    assert await source.report(flt, GroupBy.ENGINEER) == before
 
 
 async def _rollups(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
@@ -362,7 +385,8 @@ async def test_rollups_follow_every_kind_of_change(clean: AsyncEngine) -> None:
             )
     await _change(clean, "UPDATE contacts SET client_id = 'c2' WHERE id = 'k2'")
     await agree("KB interactions out of order")
-    # what the triggers kept is what the back-fill builds from the rows
+    # what the triggers kept, folded, is what the back-fill builds from the rows
+    await fold_report_deltas(clean)
     kept = await _rollups(clean)
     async with clean.begin() as conn:
         for statement in backfill(clean.dialect.name):

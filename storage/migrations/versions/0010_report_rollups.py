@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.report_rollup_sql import backfill, create_triggers, drop_triggers, kb_pair_index
+from storage.report_rollup_sql import DIRECT, backfill, create_triggers, drop_triggers, kb_pair_index
 
 revision: str = "0010"
 down_revision: str | Sequence[str] | None = "0009"
@@ -66,7 +66,8 @@ def upgrade() -> None:
         postgresql_where=sa.text("cancelled_at IS NOT NULL"),
         sqlite_where=sa.text("cancelled_at IS NOT NULL"),
     )
-    for statement in [*create_triggers(dialect), *backfill(dialect)]:
+    # The triggers of that time wrote to the cells directly (0015 moved them to the deltas).
+    for statement in [*create_triggers(dialect, DIRECT), *backfill(dialect, deltas=())]:
         op.execute(statement)
 
 
