@@ -47,18 +47,21 @@ _OPENINGS = (
     r"здравствуй(те)?|здрав?ствуйте|здрасьте|добр(ый|ого) (день|дня|вечер|вечера)|доброе утро|доброго времени суток"
     r"|доброй ночи|привет(ствую)?|уважаем\w* (поддержка|служба поддержки|коллеги|сотрудники|специалисты)"
     r"|коллеги|(извините|простите)( за беспокойство)?|(подскажите|скажите|помогите)( пожалуйста)?"
-    r"|пожалуйста|(у меня )?вопрос(?=\s*:)|срочно"
+    r"|пожалуйста|(у меня )?вопрос(?=\s*:)|(очень )?срочно(?=\s*[:!,.])"
     r"|hello( there)?|hi( team| there| all)?|hey|dear (support|team|colleagues)|good (morning|afternoon|evening)"
-    r"|(sorry|apologies) (to bother you|for the trouble)|(quick )?question(?=\s*:)|help( please)?|please|urgent"
+    r"|(sorry|apologies) (to bother you|for the trouble)|(quick )?question(?=\s*:)|help( please)?(?=\s*[:!,.])"
+    r"|please|urgent(?=\s*[:!,.])"
 )
 _CLOSINGS = (
     r"((заранее|большое) )?спасибо( заранее| большое)?|благодарю( заранее)?|буду (очень )?благодар(ен|на|ны)"
-    r"|(подскажите|помогите)( пожалуйста)?|пожалуйста|жд(у|ем|ём) (ответа|вашего ответа)|(очень )?срочно"
+    r"|(подскажите|помогите)( пожалуйста)?|пожалуйста|жд(у|ем|ём) (ответа|вашего ответа)"
     r"|thanks( in advance| a lot)?|thank you( in advance)?|please( help| advise)?|(much )?appreciated|cheers"
-    r"|(best |kind )?regards|(very )?urgent"
+    r"|(best |kind )?regards"
 )
-_OPENING = re.compile(rf"^[\s,.!:;—–-]*(?:{_OPENINGS})\b[\s,.!:;—–-]*", re.IGNORECASE)
+_OPENING = re.compile(rf"^[\s,.!:;—–-]*(?:{_OPENINGS})\b(?!-)[\s,.!:;—–-]*", re.IGNORECASE)
 _CLOSING = re.compile(rf"(?:^|(?<=[\s,.!?;:—–-]))(?:{_CLOSINGS})[\s,.!?;:)]*$", re.IGNORECASE)
+# Urgency is no topic once it stands apart ("..., очень срочно"), but "нужен мастер срочно" keeps its word.
+_URGENT = re.compile(r"[,.!?;:—–-]\s*(очень |very )?(срочно|urgent)[\s.!?)]*$", re.IGNORECASE)
 _PLEASE = re.compile(r",?\s*\b(пожалуйста|please)\b,?", re.IGNORECASE)
 
 
@@ -94,7 +97,7 @@ def query_text(text: str) -> str:
     """
     out = text.strip()
     for _ in range(4):
-        stripped = _CLOSING.sub("", _OPENING.sub("", out)).rstrip(" ,;:—–-")
+        stripped = _URGENT.sub("", _CLOSING.sub("", _OPENING.sub("", out))).rstrip(" ,;:—–-")
         if stripped == out:
             break
         out = stripped

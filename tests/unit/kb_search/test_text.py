@@ -49,6 +49,14 @@ def test_greetings_and_thanks_around_a_question_are_left_out_of_the_query() -> N
         query_text("не приходит письмо с благодарностью за заказ")
         == "не приходит письмо с благодарностью за заказ"
     )
+    assert query_text("help desk phone number") == "help desk phone number"
+    assert query_text("hi-fi speakers hum") == "hi-fi speakers hum"
+    assert query_text("срочно нужен электрик") == "срочно нужен электрик"
+    assert query_text("нужен электрик срочно") == "нужен электрик срочно"
+    # Urgency standing apart from the question is no topic.
+    assert query_text("Срочно: нет света в офисе") == "нет света в офисе"
+    assert query_text("нет света в офисе, очень срочно!") == "нет света в офисе"
+    assert query_text("Help! VPN drops every hour") == "VPN drops every hour"
 
 
 def test_mixed_script_text_keeps_both_languages() -> None:
