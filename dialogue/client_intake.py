@@ -6,17 +6,19 @@ Photos sent at any step are attached. The draft lives in the conversation state,
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dialogue import choice_words
 from dialogue.cards import short
-from dialogue.identity import ClientPerson
+from dialogue.identity import ClientPerson, record_details
 from dialogue.texts import CATEGORIES, PRIORITIES, category_name, priority_name
 from dialogue.turn import Turn
 from dialogue.understanding import Understanding
 from ticket_core import usecases as uc
 from ticket_core.enums import Priority
 from ticket_core.model import Attachment, Site, Ticket
+from ticket_core.phones import to_e164
 from ticket_core.usecases import sla as sla_uc
 
 MIN_DESCRIPTION = 3
@@ -87,6 +89,9 @@ async def ask_next(turn: Turn, person: ClientPerson) -> None:
         turn.state["step"] = "priority"
         rows = [[(priority_name(turn.lang, p), f"in:p:{p}")] for p in PRIORITIES]
         turn.say("ask_priority", [*rows, *_cancel_row(turn)])
+    elif not draft.get("contact_phone") and await _unknown_person(turn, person):
+        turn.state["step"] = "contact"
+        turn.say("ask_contact", _cancel_row(turn))
     else:
         turn.state["step"] = "confirm"
         await _summary(turn)
@@ -109,6 +114,34 @@ def site_labels(sites: list[Site]) -> list[str]:
         rest = ", ".join(address[common:])
         labels.append(short(f"{site.name}, {rest}" if rest else site.name, SITE_LABEL_MAX))
     return labels
+
+
+async def _unknown_person(turn: Turn, person: ClientPerson) -> bool:
+    """A private person the bot registered and has no phone for (a web visitor, a Telegram user who did not
+    share one): the engineer would have nobody to call."""
+    if person.contact.phone:
+        return False
+    client = await turn.uow.directory.get_client(person.contact.client_id)
+    return client is not None and client.kind == "individual"
+
+
+_PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{4,}\d")
+
+
+def read_contact(text: str) -> tuple[str, str] | None:
+    """(name, E.164 phone) from a typed answer such as "Пётр Смирнов, 8 (916) 123-45-67", or None when it
+    holds no phone number (`ticket_core.phones`); the name is what is left, without "телефон"/"phone"."""
+    for match in _PHONE_LIKE.finditer(text):
+        phone = to_e164(match.group())
+        if phone is not None:
+            rest = (text[: match.start()] + " " + text[match.end() :]).replace(",", " ")
+            words = [w for w in rest.split() if w.strip(".:;-").lower() not in _PHONE_WORDS]
+            return " ".join(words).strip(" .:;-")[:MAX_NAME], phone
+    return None
+
+
+_PHONE_WORDS = {"телефон", "тел", "номер", "phone", "tel", "number", "мой", "my", "is"}
+MAX_NAME = 120
 
 
 def _cancel_row(turn: Turn) -> list[list[tuple[str, str]]]:
@@ -135,7 +168,13 @@ async def _summary(turn: Turn) -> None:
         where=where or "-",
         priority=priority_name(turn.lang, draft["priority"]),
         photos=turn.tr("summary_photos", n=photos) if photos else "",
+        contact=turn.tr("summary_contact", who=_who(draft)) if draft.get("contact_phone") else "",
     )
+
+
+def _who(draft: dict[str, Any]) -> str:
+    name = draft.get("contact_name") or ""
+    return f"{name}, {draft['contact_phone']}" if name else str(draft["contact_phone"])
 
 
 async def on_text(
@@ -158,6 +197,12 @@ async def on_text(
             turn.say("address_too_short", _cancel_row(turn))
             return
         draft["address"] = text[:500]
+    elif step == "contact":
+        found = read_contact(text)
+        if found is None:
+            turn.say("contact_phone_not_understood", _cancel_row(turn))
+            return
+        draft["contact_name"], draft["contact_phone"] = found
     elif step == "confirm":
         # A typed message at the summary is taken as more detail about the problem.
         draft["description"] = f"{draft['description']}\n{text}"[:MAX_DESCRIPTION]
@@ -262,6 +307,8 @@ async def _open(turn: Turn, person: ClientPerson) -> None:
     if not all(draft.get(k) for k in ("description", "category", "priority")):
         await ask_next(turn, person)
         return
+    if draft.get("contact_phone"):
+        await record_details(turn.uow, person, draft.get("contact_name") or None, draft["contact_phone"])
     ticket = await uc.open_ticket(
         turn.uow,
         person.actor,

@@ -41,6 +41,10 @@ def normalize_phone(raw: str | None) -> str | None:
     return to_e164(raw)
 
 
+GENERIC_NAMES = frozenset({"Клиент", "Client"})
+"""The name a private person is registered under when the platform gives none (a web visitor)."""
+
+
 def _name(inbound: Inbound) -> str:
     name = " ".join((inbound.sender_name or "").split())[:MAX_NAME]
     return name or ("Клиент" if norm_lang(inbound.lang) == "ru" else "Client")
@@ -103,6 +107,19 @@ async def share_phone(
     person.contact.phone = phone
     await uow.directory.update_contact(person.contact)
     return person, False
+
+
+async def record_details(uow: UnitOfWork, person: ClientPerson, name: str | None, phone: str) -> None:
+    """What a private person typed when asked who they are: their name, and their phone unless another contact
+    has it (a typed number proves nothing: it must not give anyone else's requests to this chat)."""
+    contact = person.contact
+    if name and contact.name in GENERIC_NAMES:
+        contact.name = name[:MAX_NAME]
+    if not contact.phone:
+        known = await uow.directory.find_contact_by_phone(phone)
+        if known is None or known.id == contact.id:
+            contact.phone = phone
+    await uow.directory.update_contact(contact)
 
 
 async def _staff_account(uow: UnitOfWork, inbound: Inbound) -> tuple[ChannelAccount, StaffMember] | None:

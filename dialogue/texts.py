@@ -94,8 +94,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "ask_priority": ("Насколько срочно?", "How urgent is it?"),
     "summary": (
-        "Проверьте заявку:\n• Проблема: {description}\n• Тип: {category}\n• Где: {where}\n• Срочность: {priority}{photos}",
-        "Please check the request:\n• Problem: {description}\n• Type: {category}\n• Where: {where}\n• Urgency: {priority}{photos}",
+        "Проверьте заявку:\n• Проблема: {description}\n• Тип: {category}\n• Где: {where}\n• Срочность: {priority}{photos}{contact}",
+        "Please check the request:\n• Problem: {description}\n• Type: {category}\n• Where: {where}\n• Urgency: {priority}{photos}{contact}",
+    ),
+    "summary_contact": ("\n• Контакт: {who}", "\n• Contact: {who}"),
+    "ask_contact": (
+        "Как к вам обращаться и по какому телефону инженер сможет перезвонить? Например: Пётр, +7 916 123-45-67",
+        "What is your name, and which phone can the engineer call? For example: Peter, +44 20 7946 0958",
+    ),
+    "contact_phone_not_understood": (
+        "Не разобрал номер телефона. Напишите имя и номер, например: Пётр, +7 916 123-45-67",
+        "I could not read a phone number there. Write your name and number, for example: Peter, +44 20 7946 0958",
     ),
     "summary_photos": ("\n• Фото: {n}", "\n• Photos: {n}"),
     "offer_photos": ("\n📷 Фото от клиента: {n} (ниже)", "\n📷 Photos from the client: {n} (below)"),

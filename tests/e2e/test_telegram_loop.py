@@ -125,6 +125,8 @@ async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[
     api.push_location(CLIENT_USER, CLIENT_USER, 55.7585, 37.6120, lang="ru", token=c)
     urgency = await reply(api, c, CLIENT_USER, "Насколько срочно?")
     api.push_callback(CLIENT_USER, CLIENT_USER, button(urgency, "Обычная"), lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Как к вам обращаться")  # a new private client: who to call
+    api.push_text(CLIENT_USER, CLIENT_USER, "Пётр, +7 916 555-12-34", lang="ru", token=c)
     summary = await reply(api, c, CLIENT_USER, "Проверьте заявку")
     api.push_callback(CLIENT_USER, CLIENT_USER, button(summary, "Отправить"), lang="ru", token=c)
     await reply(api, c, CLIENT_USER, "Заявка HD-1001 оформлена")
@@ -232,6 +234,8 @@ async def test_the_clients_photo_reaches_the_engineer(api: FakeTelegramAPI, app:
     api.push_location(CLIENT_USER, CLIENT_USER, 55.7585, 37.6120, lang="ru", token=c)
     urgency = await reply(api, c, CLIENT_USER, "Насколько срочно?")
     api.push_callback(CLIENT_USER, CLIENT_USER, button(urgency, "Обычная"), lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Как к вам обращаться")  # a new private client: who to call
+    api.push_text(CLIENT_USER, CLIENT_USER, "Пётр, +7 916 555-12-34", lang="ru", token=c)
     summary = await reply(api, c, CLIENT_USER, "Проверьте заявку")
     api.push_callback(CLIENT_USER, CLIENT_USER, button(summary, "Отправить"), lang="ru", token=c)
     await reply(api, c, CLIENT_USER, "Заявка HD-1001 оформлена")

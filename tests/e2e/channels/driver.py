@@ -106,6 +106,15 @@ class ClientChannelDriver(ABC):
                 )
             await self._refresh(min(remaining, 0.5))
 
+    async def wait_for_summary(self, summary: str, who_asked: str, who: str) -> str:
+        """Return the request's summary, first answering who the person is when the bot asks (a private
+        person it has no phone for: a new web visitor or Telegram user; a WhatsApp sender's number is known)."""
+        shown = await self.wait_for_shown(summary, who_asked)
+        if who_asked in shown.text:
+            await self.say(who)
+            return await self.wait_for(summary)
+        return shown.text
+
     async def refresh(self, wait: float = 0.0) -> None:
         """Read what arrived, waiting up to `wait` seconds for something new."""
         await self._refresh(wait)

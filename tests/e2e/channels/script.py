@@ -47,7 +47,9 @@ async def open_ticket(client: ClientChannelDriver) -> str:
     await client.share_location(55.7585, 37.6120)
     await client.wait_for("Насколько срочно?")
     await client.press("Обычная")
-    summary = await client.wait_for("Проверьте заявку")
+    summary = await client.wait_for_summary(
+        "Проверьте заявку", "Как к вам обращаться", "Пётр, +7 916 555-12-34"
+    )
     assert "лоток 2" in summary
     await client.press("Отправить")
     opened = await client.wait_for("оформлена")

@@ -54,7 +54,9 @@ async def test_a_known_whatsapp_number_is_the_demo_contact_and_picks_one_of_its_
     await client.press("Warehouse 1")
     await client.wait_for("How urgent is it?")
     await client.press("Normal")
-    summary = await client.wait_for("Please check the request")
+    summary = await client.wait_for_summary(
+        "Please check the request", "What is your name", "Anna, +44 20 7946 0958"
+    )
     assert "Warehouse 1" in summary
     await client.press("Send the request")
     assert "HD-1001" in await client.wait_for("is open")

@@ -71,7 +71,9 @@ async def test_photos_go_with_the_request(app: RunningApp, client: ClientChannel
     await client.say("Москва, Тверская 7, офис 301")
     await client.wait_for("Насколько срочно?")
     await client.press("Обычная")
-    summary = await client.wait_for("Проверьте заявку")
+    summary = await client.wait_for_summary(
+        "Проверьте заявку", "Как к вам обращаться", "Пётр, +7 916 555-12-34"
+    )
     assert "Фото: 1" in summary and "Тверская 7" in summary
     await client.press("Отправить")
     await client.wait_for("оформлена")

@@ -251,10 +251,36 @@ async def test_a_new_visitor_is_registered_and_gives_an_address(chat: ChatDriver
     got = await chat.location(visitor, 59.94, 30.31)
     assert "Геопозиция получена." in got
     await chat.press(visitor, "Обычная")
+    await chat.say(visitor, "+7 921 555-12-34")  # who they are: the name is known, the phone is not
     got = await chat.press(visitor, "Отправить заявку")
     assert "HD-1001" in joined(got)
     ticket = next(iter(uows.state.tickets.values()))
     assert ticket.client_id.startswith("ind-") and ticket.lat == 59.94
+
+
+async def test_an_anonymous_visitor_is_asked_who_they_are(chat: ChatDriver, petrov: Person, uows) -> None:
+    """#18: a web visitor nobody knows was never asked for a name or a phone; the engineer could not call."""
+    visitor = Person(Bot.CLIENT, "v-0123456789abcdef01234567", "", "ru")
+    await chat.say(visitor, "/new")
+    await chat.say(visitor, "Течёт кран на кухне")
+    await chat.press(visitor, "Сантехника")
+    await chat.location(visitor, 59.94, 30.31)
+    got = await chat.press(visitor, "Обычная")
+    assert "Как к вам обращаться" in joined(got)
+    got = await chat.say(visitor, "Пётр, телефон 12")
+    assert "Не разобрал номер телефона" in joined(got)  # bad input: a clear answer, nothing saved
+    got = await chat.say(visitor, "Пётр Смирнов, 8 (916) 123-45-67")
+    assert "• Контакт: Пётр Смирнов, +79161234567" in joined(got)
+    await chat.press(visitor, "Отправить заявку")
+    contact = next(c for c in uows.state.contacts.values() if c.name == "Пётр Смирнов")
+    assert contact.phone == "+79161234567"
+    offer = joined(chat.new_texts(petrov))
+    assert "Пётр Смирнов, +79161234567" in offer  # the engineer can call
+
+
+async def test_a_known_client_is_not_asked_who_they_are(chat: ChatDriver, ivan: Person) -> None:
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    assert not any("Как к вам обращаться" in text for text in chat.new_texts(ivan))
 
 
 async def test_photos_go_into_the_form(chat: ChatDriver, ivan: Person, uows) -> None:
