@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from dialogue.messages import Bot, Media
-from dialogue.outgoing import ButtonSpec
+from dialogue.outgoing import ButtonSpec, Outgoing
 from dialogue.reason_texts import say_reasons
 from dialogue.texts import category_name, priority_name, status_name, t
 from ticket_core.enums import TicketStatus
@@ -217,6 +217,18 @@ async def job_card(
     )
     steps = job_buttons(ticket, lang, on_site=await is_on_site(uow, ticket)) if live else []
     return text + await badge_line(uow, ticket, lang, now), [*steps, *map_row(ticket, lang)]
+
+
+async def retire_card(
+    uow: UnitOfWork, out: Outgoing, engineer_id: str | None, ticket: Ticket, now: datetime
+) -> None:
+    """The job's card in an engineer's chats, brought to its state without their buttons: the offer expired or
+    was taken, the job was cancelled, reassigned or escalated away from them."""
+    member = await uow.directory.get_staff(engineer_id) if engineer_id else None
+    if member is None:
+        return
+    text, buttons = await job_card(uow, ticket, member.lang, now, live=False)
+    await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=member.lang, card=card_key(ticket))
 
 
 def rating_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:

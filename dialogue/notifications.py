@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from dialogue import escalation, kb_links, sla_alerts
-from dialogue.cards import card_key, client_photos, job_card, offer_card, rating_buttons, short
+from dialogue.cards import card_key, client_photos, offer_card, rating_buttons, retire_card, short
 from dialogue.messages import Bot, Media
 from dialogue.outgoing import Outgoing
 from dialogue.ports import DialogueUnitOfWork
@@ -175,7 +175,10 @@ class Notifier:
     async def _level_raised(
         self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.TicketLevelRaised
     ) -> None:
-        """Tell the client a specialist takes over, and an engineer a supervisor took the job from."""
+        """Tell the client a specialist takes over, and an engineer a supervisor took the job from; the job's
+        card in the chat of the engineer it left has no buttons any more."""
+        if event.returned_to_queue and event.from_engineer_id:
+            await retire_card(uow, out, event.from_engineer_id, ticket, event.at)
         if event.returned_to_queue and event.from_engineer_id and event.actor.id != event.from_engineer_id:
             member = await uow.directory.get_staff(event.from_engineer_id)
             if member is not None:
@@ -253,13 +256,7 @@ class Notifier:
     async def _retire_card(
         uow: UnitOfWork, out: Outgoing, engineer_id: str | None, ticket: Ticket, now: datetime
     ) -> None:
-        """The job's card in an engineer's chat, updated to its state without their buttons: the offer
-        expired or was taken, the job was cancelled or went to someone else."""
-        member = await uow.directory.get_staff(engineer_id) if engineer_id else None
-        if member is None:
-            return
-        text, buttons = await job_card(uow, ticket, member.lang, now, live=False)
-        await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=member.lang, card=card_key(ticket))
+        await retire_card(uow, out, engineer_id, ticket, now)
 
     async def _no_engineer(self, uow: UnitOfWork, out: Outgoing, ticket: Ticket, reason: str) -> None:
         for sup in await uow.directory.list_staff(Role.SUPERVISOR):

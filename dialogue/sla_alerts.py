@@ -17,6 +17,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from dialogue.cards import retire_card
 from dialogue.messages import Bot
 from dialogue.outgoing import ButtonSpec
 from dialogue.texts import category_name, priority_name, translate
@@ -369,6 +370,7 @@ async def _reassigned(
     if member is not None:
         text = tr(member.lang, "taken_from_you", ref=ticket.ref, name=event.actor.name or event.actor.id)
         await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)
+        await retire_card(uow, out, member.id, ticket, now)  # its card: no buttons for a job not theirs
     if event.to_engineer_id is None and ticket.status.value in ("new", "reopened"):
         # Back in the queue: route again. Everyone offered the job since it opened (the previous assignee
         # too) is skipped by offer_ticket; if the notifier routes it as well, the pending offer stops a second.

@@ -33,6 +33,8 @@ async def test_an_l1_engineer_escalates_to_l2_and_the_client_is_told(
     assert got == ["Why does HD-1001 need an L2 engineer? Say briefly what was done and what is in the way."]
     got = await chat.say(miller, "Fuser unit fault, needs a board-level repair")
     assert got == ["HD-1001 is escalated to L2; it will be offered to engineers of that level and above."]
+    card = chat.cards(miller, "job:1001")[-1]  # his card of the job: no actions left for him
+    assert "HD-1001" in card.text and not [b for row in card.buttons for b in row if b.payload]
 
     ticket = only_ticket(uows)
     assert ticket.min_level == 2 and ticket.assignee_id is None and ticket.status is TicketStatus.OFFERED

@@ -159,6 +159,8 @@ async def test_reassign_to_the_queue_and_to_a_named_engineer(
     got = await schat.press(sokolova, "Вернуть в очередь")
     assert "HD-1001 возвращена в очередь" in joined(got)
     assert "передали другому исполнителю" in joined(schat.new_texts(petrov))
+    card = schat.cards(petrov, "job:1001")[-1]  # the job's card in Petrov's chat: no actions left for him
+    assert not [b for row in card.buttons for b in row if b.payload]
     ticket = next(iter(suows.state.tickets.values()))
     assert ticket.status is TicketStatus.OFFERED and ticket.assignee_id is None
     offers = sorted(suows.state.offers.values(), key=lambda o: o.created_at)
