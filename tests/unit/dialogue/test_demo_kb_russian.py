@@ -30,7 +30,7 @@ async def test_a_russian_emergency_is_answered_in_russian(
     articles = MemoryArticleRepository()
     for article in read_path(DEMO_KB):
         await articles.upsert(article, "admin")
-    uows.extra["articles"] = articles
+    uows.articles = articles
     kb = KnowledgeBase(embedder=HashEmbedder())
     await kb.load(uows, refresh_every=None)
     chat = chat_on(uows, kb, clock)
