@@ -332,9 +332,13 @@ async def _open(turn: Turn, person: ClientPerson) -> None:
 
 
 async def promise_line(turn: Turn, ticket: Ticket) -> str:
-    """The promised resolution time as a line for the client, or "" when there is none."""
+    """The promised resolution time as a line for the client, or "" when there is none; "by contract" only
+    to a client who has one (a private person was promised a deadline by a contract they never signed)."""
     when = await sla_uc.sla_promise(turn.uow, ticket, turn.now, turn.lang)
-    return turn.tr("promise", when=when) if when else ""
+    if not when:
+        return ""
+    contract = await turn.uow.directory.get_contract(ticket.client_id)
+    return turn.tr("promise" if contract is not None else "promise_no_contract", when=when)
 
 
 def _finish(turn: Turn) -> None:

@@ -128,6 +128,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Request {ref} is open. I will tell you when an engineer takes it.{promise}",
     ),
     "promise": ("\nСрок выполнения по договору: {when}.", "\nPromised resolution: {when}."),
+    "promise_no_contract": ("\nПостараемся выполнить {when}.", "\nWe aim to resolve it {when}."),
     "location_received": ("Геопозиция получена.", "Location received."),
     "address_too_short": (
         "Адрес слишком короткий. Укажите улицу и дом.",

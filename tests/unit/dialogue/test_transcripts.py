@@ -254,6 +254,8 @@ async def test_a_new_visitor_is_registered_and_gives_an_address(chat: ChatDriver
     await chat.say(visitor, "+7 921 555-12-34")  # who they are: the name is known, the phone is not
     got = await chat.press(visitor, "Отправить заявку")
     assert "HD-1001" in joined(got)
+    # A private person has no contract: no deadline "by contract" (#18), the time is still said.
+    assert "по договору" not in joined(got) and "Постараемся выполнить до " in joined(got)
     ticket = next(iter(uows.state.tickets.values()))
     assert ticket.client_id.startswith("ind-") and ticket.lat == 59.94
 
