@@ -92,11 +92,15 @@ def map_row(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
 
 
 async def client_name(uow: UnitOfWork, ticket: Ticket) -> str:
-    """The client's name for staff cards."""
+    """The client's name for staff cards: the company and its contact, or the private person themselves (whose
+    "client" is only the name the bot registered them under)."""
     client = await uow.directory.get_client(ticket.client_id)
     contact = await uow.directory.get_contact(ticket.contact_id) if ticket.contact_id else None
     name = client.name if client else ticket.client_id
-    return f"{name} ({contact.name}{', ' + contact.phone if contact.phone else ''})" if contact else name
+    if contact is None:
+        return name
+    person = f"{contact.name}{', ' + contact.phone if contact.phone else ''}"
+    return person if client is not None and client.kind == "individual" else f"{name} ({person})"
 
 
 async def _reopen_reason(uow: UnitOfWork, ticket: Ticket) -> str | None:

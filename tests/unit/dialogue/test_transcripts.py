@@ -277,7 +277,7 @@ async def test_an_anonymous_visitor_is_asked_who_they_are(chat: ChatDriver, petr
     contact = next(c for c in uows.state.contacts.values() if c.name == "Пётр Смирнов")
     assert contact.phone == "+79161234567"
     offer = joined(chat.new_texts(petrov))
-    assert "Пётр Смирнов, +79161234567" in offer  # the engineer can call
+    assert "Клиент: Пётр Смирнов, +79161234567\n" in offer  # the engineer can call, and knows whom
 
 
 async def test_a_known_client_is_not_asked_who_they_are(chat: ChatDriver, ivan: Person) -> None:
