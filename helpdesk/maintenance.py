@@ -28,8 +28,7 @@ async def _tz(uow: DialogueUnitOfWork, plan: MaintenancePlan) -> str:
     site = await uow.directory.get_site(plan.site_id) if plan.site_id else None
     if site is not None:
         return site.timezone
-    store = getattr(uow, "sla", None)
-    return store.config.timezone if store is not None else DEFAULT_TZ
+    return uow.sla.config.timezone if uow.sla is not None else DEFAULT_TZ
 
 
 async def open_due_plans(uow: DialogueUnitOfWork, now: datetime, limit: int = 50) -> list[str]:
@@ -49,7 +48,7 @@ async def open_due_plans(uow: DialogueUnitOfWork, now: datetime, limit: int = 50
             plan.active = False
             await store.update(plan)
             continue
-        if getattr(uow, "sla", None) is not None:
+        if uow.sla is not None:
             await reschedule(uow, ticket, now)
         await store.update(advance(plan, tz, now, ticket.id))
         opened.append(ticket.id)

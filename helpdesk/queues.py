@@ -19,6 +19,7 @@ from helpdesk.admin.access import Area, require
 from storage import inbox as inbox_store
 from storage import outbox_delivery as outbox_store
 from storage.chat_people import AccountKey, ChatPerson, people_of_accounts
+from storage.uow import SqlUnitOfWork
 from ticket_core.enums import Role
 from ticket_core.errors import ValidationFailed
 from ticket_core.model import Actor
@@ -280,7 +281,9 @@ def _check_actor(actor: Actor, what: str) -> None:
         require(actor, Area.MESSAGES, what)
 
 
-async def _audit(uow: Any, now: datetime, actor: Actor, action: str, target: str, ids: list[int]) -> None:
+async def _audit(
+    uow: SqlUnitOfWork, now: datetime, actor: Actor, action: str, target: str, ids: list[int]
+) -> None:
     await uow.admin.audit(now, actor.id, action, target, {"count": len(ids), "ids": ids[:AUDITED_IDS]})
 
 
@@ -296,7 +299,9 @@ async def _all_ids_in(session: Any, status: inbox_store.InboxStatus) -> list[int
         before = rows[-1].id
 
 
-async def replay_dead_letters(uow: Any, actor: Actor, ids: Sequence[int] | None, now: datetime) -> list[int]:
+async def replay_dead_letters(
+    uow: SqlUnitOfWork, actor: Actor, ids: Sequence[int] | None, now: datetime
+) -> list[int]:
     """Queue dead letters again (after their cause was fixed); return the ids queued.
 
     `ids` None replays every dead letter. Given ids must all be dead letters, or nothing is changed. The
@@ -346,7 +351,9 @@ def _target(kind: str, ids: Sequence[int]) -> str:
     return f"{kind}:{ids[0]}" if len(ids) == 1 else f"{kind}:{len(ids)} messages"
 
 
-async def retry_undelivered(uow: Any, actor: Actor, ids: Sequence[int] | None, now: datetime) -> list[int]:
+async def retry_undelivered(
+    uow: SqlUnitOfWork, actor: Actor, ids: Sequence[int] | None, now: datetime
+) -> list[int]:
     """Queue failed outgoing messages again (attempts from 0, due now); return the ids queued.
 
     `ids` None retries every failed message. Given ids must all be failed, or nothing is changed. The

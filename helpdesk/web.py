@@ -23,6 +23,7 @@ def build_web_app(rt: Runtime) -> web.Application:
     if rt.metrics is not None:
         rt.metrics.add_route(app)  # Prometheus; keep it off the public side of the load balancer
     add_icon_routes(app)
+    assert rt.webchat is not None, "build_runtime adds the web chat"
     rt.webchat.add_routes(app)
     from helpdesk.api import add_api_routes
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from aiohttp import web
@@ -22,8 +22,14 @@ from bots.webchat.access import Signer, StaffIdentity
 from helpdesk.admin.context import utcnow
 from helpdesk.admin.sessions import COOKIE as ADMIN_COOKIE
 from helpdesk.admin.sessions import TOUCH_EVERY, SessionPolicy, is_live, resume_session
+from helpdesk.settings import Settings
+from storage.uow import SqlUnitOfWork
 from ticket_core.enums import PersonKind
 from ticket_core.model import ChannelAccount
+from ticket_core.ports import UnitOfWork
+
+if TYPE_CHECKING:  # the runtime imports this module
+    from helpdesk.runtime import Runtime
 
 STAFF_CHAT_PATH = "/admin/staff-chat"
 """Where the staff chat sends someone without a chat login; it signs them in (or asks for the password)."""
@@ -41,7 +47,9 @@ class StaffChatLogin:
         clock: the current time, timezone-aware UTC (injectable for tests).
     """
 
-    def __init__(self, uows: Any, settings: Any, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, uows: Callable[[], SqlUnitOfWork], settings: Settings, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.uows = uows
         self.policy = SessionPolicy.from_settings(settings)
         self.clock = clock
@@ -95,7 +103,7 @@ class StaffChatLogin:
         raise response
 
 
-async def _link_web_chat(uow: Any, staff_id: str) -> None:
+async def _link_web_chat(uow: UnitOfWork, staff_id: str) -> None:
     """Link the web staff chat `staff_id` to that staff member, unless it already is.
 
     The chat id is the staff id and the login proves who it is, so no join code is needed; a link to
@@ -107,6 +115,6 @@ async def _link_web_chat(uow: Any, staff_id: str) -> None:
     await uow.accounts.link(ChannelAccount(WEB, STAFF, staff_id, PersonKind.STAFF, staff_id, staff_id))
 
 
-def add_staff_chat_login(app: web.Application, rt: Any) -> None:
+def add_staff_chat_login(app: web.Application, rt: Runtime) -> None:
     """Mount `GET /admin/staff-chat` on `app` (a plain route; it wins over the /admin sub-application)."""
     app.router.add_get(STAFF_CHAT_PATH, StaffChatLogin(rt.uows, rt.settings).hand_over)

@@ -1,5 +1,5 @@
 """SQL side of the SLA runtime: `SqlSlaStore` (timers with leases, alerts once per level) and
-`SqlMaintenancePlans`, attached to every unit of work by `install`.
+`SqlMaintenancePlans`, parts of every `storage.uow.SqlUnitOfWork` (`uow.sla` when SLA tracking is on).
 
 Claiming: one short transaction marks due timers as claimed by a worker until a lease runs out. On
 PostgreSQL concurrent claimers skip each other's rows (`FOR UPDATE SKIP LOCKED`), so two workers never take

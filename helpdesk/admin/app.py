@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from aiohttp import web
@@ -27,6 +27,9 @@ from helpdesk.admin.sessions import COOKIE, SessionPolicy, resume_session, same_
 from helpdesk.admin.usecases import AdminUser, LoginLimits
 from kb_search.model import KbError
 from ticket_core.errors import DomainError, Forbidden, NotFound
+
+if TYPE_CHECKING:  # the runtime imports this module
+    from helpdesk.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +155,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
-def add_admin_routes(app: web.Application, rt: Any) -> AdminContext:
+def add_admin_routes(app: web.Application, rt: Runtime) -> AdminContext:
     """Mount the admin on `app` as a sub-application under /admin over the runtime `rt`; return its context."""
     settings = rt.settings
     ctx = AdminContext(

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from jinja2 import Environment
 
 from helpdesk.admin.sessions import SessionPolicy
 from helpdesk.admin.usecases import AdminUser, LoginLimits
+from ticket_core.ports import UnitOfWork
+from ticket_core.sla.config import DEFAULT_CONFIG, SlaConfig
+
+if TYPE_CHECKING:  # the runtime imports the admin
+    from helpdesk.runtime import Runtime
 
 
 def utcnow() -> datetime:
@@ -21,9 +26,9 @@ def utcnow() -> datetime:
 
 @dataclass
 class AdminContext:
-    """Shared by the admin handlers; `rt` is `helpdesk.runtime.Runtime`."""
+    """Shared by the admin handlers: the runtime they work on, templates, session policy, limits and clock."""
 
-    rt: Any
+    rt: Runtime
     env: Environment
     policy: SessionPolicy
     limits: LoginLimits
@@ -35,12 +40,9 @@ USER_KEY: web.RequestKey[AdminUser] = web.RequestKey("admin_user", AdminUser)
 """Where the guard leaves the `AdminUser` on the request."""
 
 
-def sla_config_of(uow: Any) -> Any:
+def sla_config_of(uow: UnitOfWork) -> SlaConfig:
     """The SLA configuration a unit of work carries (the built-in default when SLA tracking is off)."""
-    from ticket_core.sla.config import DEFAULT_CONFIG
-
-    store = getattr(uow, "sla", None)
-    return store.config if store is not None else DEFAULT_CONFIG
+    return uow.sla.config if uow.sla is not None else DEFAULT_CONFIG
 
 
 def admin_context(request: web.Request) -> AdminContext:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
 
 from helpdesk.admin.passwords import hash_password
+from storage.uow import SqlUnitOfWork
 
 DEMO_PASSWORDS: dict[str, str] = {
     "a-admin": "admin-demo-2026",
@@ -16,7 +16,7 @@ DEMO_PASSWORDS: dict[str, str] = {
 """Staff id -> demo password. Never use these outside the demo: set real ones with `helpdesk admin set-password`."""
 
 
-async def set_demo_passwords(uow: Any, now: datetime) -> int:
+async def set_demo_passwords(uow: SqlUnitOfWork, now: datetime) -> int:
     """Give the demo staff their demo passwords where they have none yet; return how many were set."""
     added = 0
     for staff_id, password in DEMO_PASSWORDS.items():

@@ -32,7 +32,8 @@ from kb_search import learning
 from kb_search.editing import EDITABLE_FIELDS, edit_field
 from kb_search.model import Article, ArticleStatus, KbError, check_article_id
 from kb_search.phrasings import Phrasing
-from storage.admin_store import DeviceRecord, SessionRecord
+from storage.admin_store import DeviceRecord, SessionRecord, SqlAdminStore
+from storage.uow import SqlUnitOfWork
 from ticket_core.enums import Role
 from ticket_core.errors import Forbidden, NotFound, ValidationFailed
 from ticket_core.model import Actor, StaffMember
@@ -70,8 +71,10 @@ class AdminUser:
         return Actor(self.member.role, self.member.id, name=self.member.name)
 
 
-def _audit(uow: Any, now: datetime, actor: Actor, action: str, target: str | None, **detail: Any) -> Any:
-    return uow.admin.audit(now, actor.id, action, target, detail or None)
+async def _audit(
+    uow: SqlUnitOfWork, now: datetime, actor: Actor, action: str, target: str | None, **detail: Any
+) -> None:
+    await uow.admin.audit(now, actor.id, action, target, detail or None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,7 @@ class SignedIn:
 
 
 async def _known_device(
-    store: Any, device_token: str | None, login: str, now: datetime
+    store: SqlAdminStore, device_token: str | None, login: str, now: datetime
 ) -> DeviceRecord | None:
     """The device behind a device cookie when it signed in as `login` before and has not expired."""
     if not device_token or len(device_token) > MAX_DEVICE_TOKEN:
@@ -95,7 +98,9 @@ async def _known_device(
     return device
 
 
-async def _count_attempt(store: Any, keys: list[ThrottleKey], now: datetime, limits: LoginLimits) -> None:
+async def _count_attempt(
+    store: SqlAdminStore, keys: list[ThrottleKey], now: datetime, limits: LoginLimits
+) -> None:
     """Count one attempt on its counters, or raise `LoginThrottled` without counting it.
 
     The counters are locked in `keys`' order, checked again under the lock and bumped in the caller's
@@ -124,7 +129,7 @@ async def _count_attempt(store: Any, keys: list[ThrottleKey], now: datetime, lim
 
 
 async def log_in(
-    uows: Callable[[], Any],
+    uows: Callable[[], SqlUnitOfWork],
     login: str,
     password: str,
     ip: str,
@@ -186,13 +191,15 @@ async def log_in(
     return SignedIn(token, user, device)
 
 
-async def log_out(uow: Any, user: AdminUser, now: datetime) -> None:
+async def log_out(uow: SqlUnitOfWork, user: AdminUser, now: datetime) -> None:
     """End the user's session."""
     await uow.admin.delete_session(user.session.id)
     await _audit(uow, now, user.actor, "logout", user.member.id)
 
 
-async def set_password(uow: Any, actor: Actor, staff_id: str, password: str, now: datetime) -> StaffMember:
+async def set_password(
+    uow: SqlUnitOfWork, actor: Actor, staff_id: str, password: str, now: datetime
+) -> StaffMember:
     """Set a staff member's web password (admins, or the system from the CLI); their sessions and devices end.
 
     Raises:
@@ -226,7 +233,12 @@ def _apply_fields(article: Article, fields: dict[str, str]) -> Article:
 
 
 async def create_article(
-    uow: Any, actor: Actor, article_id: str, fields: dict[str, str], default_lang: str, now: datetime
+    uow: SqlUnitOfWork,
+    actor: Actor,
+    article_id: str,
+    fields: dict[str, str],
+    default_lang: str,
+    now: datetime,
 ) -> Article:
     """Create a draft article from form fields (its id given or generated).
 
@@ -250,7 +262,7 @@ async def create_article(
     return saved
 
 
-async def _current(uow: Any, article_id: str) -> Article:
+async def _current(uow: SqlUnitOfWork, article_id: str) -> Article:
     article: Article | None = await uow.articles.get(article_id)
     if article is None:
         raise NotFound(f"No article {article_id!r}; pick one from the knowledge base list.")
@@ -258,7 +270,7 @@ async def _current(uow: Any, article_id: str) -> Article:
 
 
 async def edit_article(
-    uow: Any,
+    uow: SqlUnitOfWork,
     actor: Actor,
     article_id: str,
     fields: dict[str, str],
@@ -286,7 +298,7 @@ async def edit_article(
 
 
 async def set_article_status(
-    uow: Any, actor: Actor, article_id: str, publish: bool, now: datetime
+    uow: SqlUnitOfWork, actor: Actor, article_id: str, publish: bool, now: datetime
 ) -> Article:
     """Publish an article (search shows it) or take it back to draft."""
     require(actor, Area.KB_WRITE, "publish knowledge base articles")
@@ -302,7 +314,7 @@ async def set_article_status(
 
 
 async def restore_article_version(
-    uow: Any, actor: Actor, article_id: str, version: int, now: datetime
+    uow: SqlUnitOfWork, actor: Actor, article_id: str, version: int, now: datetime
 ) -> Article:
     """Save an old version's title, body, audience, language and tags as a new version (status unchanged).
 
@@ -327,7 +339,7 @@ async def restore_article_version(
 
 
 async def remove_phrasing(
-    uow: Any, actor: Actor, article_id: str, phrasing_id: int, now: datetime
+    uow: SqlUnitOfWork, actor: Actor, article_id: str, phrasing_id: int, now: datetime
 ) -> Phrasing:
     """Remove a confirmed phrasing of an article for good (search drops it within a second).
 
@@ -357,7 +369,7 @@ async def remove_phrasing(
 
 
 async def change_shift(
-    uow: Any, actor: Actor, engineer_id: str, on_shift: bool, now: datetime
+    uow: SqlUnitOfWork, actor: Actor, engineer_id: str, on_shift: bool, now: datetime
 ) -> StaffMember:
     """Put an engineer on or off shift for them (ticket_core's roster use case checks the actor too)."""
     require(actor, Area.STAFF_WRITE, "change engineers' shifts")
@@ -367,7 +379,7 @@ async def change_shift(
 
 
 async def edit_engineer_profile(
-    uow: Any,
+    uow: SqlUnitOfWork,
     actor: Actor,
     engineer_id: str,
     fields: Mapping[str, str],

@@ -67,7 +67,7 @@ async def _replay(request: web.Request, ids: list[int] | None) -> web.StreamResp
     except queues.BadIds as error:
         # Usually another admin (or `helpdesk inbox replay`) was first: show the list as it is now.
         return await _page(request, error=f"{error}. The list below is up to date.", status=409)
-    inbox = getattr(ctx.rt, "inbox", None)
+    inbox = ctx.rt.inbox
     if done and inbox is not None:
         inbox.wake()  # this process's inbox loop looks now; other processes' loops poll within a second
     raise redirect(f"{PAGE}?replayed={len(done)}")
@@ -81,9 +81,8 @@ async def _retry(request: web.Request, ids: list[int] | None) -> web.StreamRespo
             await uow.commit()
     except queues.BadIds as error:
         return await _page(request, error=f"{error}. The list below is up to date.", status=409)
-    wake = getattr(ctx.rt, "wake_delivery", None)
-    if done and wake is not None:
-        wake()
+    if done:
+        ctx.rt.wake_delivery()
     raise redirect(f"{PAGE}?retried={len(done)}")
 
 

@@ -102,7 +102,7 @@ def parse_report_query(
 async def _report(request: web.Request) -> tuple[dict[str, str], Report | None, GroupBy, list[str]]:
     ctx = admin_context(request)
     values, flt, group, errors = parse_report_query(request, ctx.clock())
-    source = getattr(ctx.rt, "reports", None)
+    source = ctx.rt.reports
     if source is None:
         errors.append("Reports are not available in this process (no report source is configured).")
         return values, None, group, errors

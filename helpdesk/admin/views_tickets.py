@@ -133,8 +133,7 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
         contact = await uow.directory.get_contact(ticket.contact_id) if ticket.contact_id else None
         assignee = await uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
         sla = await sla_of(uow, ticket, ctx.clock())
-        store = getattr(uow, "sla", None)
-        alerts = await store.alerts(ticket.id) if store is not None else []
+        alerts = await uow.sla.alerts(ticket.id) if uow.sla is not None else []
     photos = [_attachment(a) for a in ticket.attachments]
     for c in comments:
         photos.extend(_attachment(a) for a in c.attachments)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -20,6 +20,9 @@ from helpdesk.api.routes import Endpoint, RouteTable
 from helpdesk.api.tokens import grants
 from kb_search.model import KbError
 from ticket_core.errors import DomainError
+
+if TYPE_CHECKING:  # the runtime imports this module
+    from helpdesk.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +130,9 @@ async def json_http_errors(request: web.Request, handler: Handler) -> web.Stream
         return ApiError(413, "too_large", "The body is too large; send less at once.").response()
 
 
-def add_api_routes(app: web.Application, rt: Any) -> ApiContext:
+def add_api_routes(app: web.Application, rt: Runtime) -> ApiContext:
     """Mount the API on `app` as a sub-application under /api over the runtime `rt`; return its context."""
-    settings = getattr(rt, "settings", None)
-    limiter = RateLimiter(
-        float(getattr(settings, "api_rate_per_s", 20.0)), int(getattr(settings, "api_rate_burst", 40))
-    )
+    limiter = RateLimiter(float(rt.settings.api_rate_per_s), int(rt.settings.api_rate_burst))
     ctx = ApiContext(rt, limiter)
     api = web.Application(middlewares=[json_http_errors])
     api[API_CONTEXT] = ctx

@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from helpdesk.api.auth import Principal
-from storage.api_tokens import SqlApiAudit
+from storage.uow import SqlUnitOfWork
 
 
 async def record(
-    uow: Any,
+    uow: SqlUnitOfWork,
     principal: Principal,
     request: web.Request,
     now: datetime,
@@ -21,6 +21,4 @@ async def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append who (token name) did what to which target through which request."""
-    await SqlApiAudit(uow.session).add(
-        now, principal.name, request.method, request.path, action, target, detail
-    )
+    await uow.api_audit.add(now, principal.name, request.method, request.path, action, target, detail)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from helpdesk.api.ratelimit import RateLimiter
+
+if TYPE_CHECKING:  # the runtime imports the API
+    from helpdesk.runtime import Runtime
 
 
 def utcnow() -> datetime:
@@ -19,9 +22,9 @@ def utcnow() -> datetime:
 
 @dataclass
 class ApiContext:
-    """Shared by the API's handlers; `rt` is `helpdesk.runtime.Runtime`."""
+    """Shared by the API's handlers: the runtime they work on, the rate limiter and the clock."""
 
-    rt: Any
+    rt: Runtime
     limiter: RateLimiter
     clock: Callable[[], datetime] = utcnow
     touched: dict[str, datetime] = field(default_factory=dict)
@@ -29,9 +32,7 @@ class ApiContext:
 
     def wake_delivery(self) -> None:
         """Let the outbox delivery loop send what a change queued without waiting for its next tick."""
-        delivery = getattr(self.rt, "delivery", None)
-        if delivery is not None:
-            delivery.wake()
+        self.rt.wake_delivery()
 
 
 API_CONTEXT: web.AppKey[ApiContext] = web.AppKey("api_context", ApiContext)

@@ -25,6 +25,7 @@ from helpdesk.api.routes import PAGE_PARAMS, RouteTable, path, query
 from helpdesk.api.tokens import Scope
 from kb_search.editing import EDITABLE_FIELDS, edit_field
 from kb_search.model import Article, ArticleStatus, KbError, Reader, check_article_id, parse_audience
+from storage.uow import SqlUnitOfWork
 
 ROUTES = RouteTable()
 TAG = "Knowledge base"
@@ -69,7 +70,7 @@ async def _write(
     principal: Principal,
     action: str,
     article_id: str,
-    change: Callable[[Any], Awaitable[Article | None]],
+    change: Callable[[SqlUnitOfWork], Awaitable[Article | None]],
 ) -> Article | None:
     """Run `change(uow)` with an audit entry, commit, then update this process's search index.
 
@@ -101,7 +102,7 @@ def _article_id(request: web.Request) -> str:
     return request.match_info["article_id"]
 
 
-async def _load(uow: Any, article_id: str) -> Article:
+async def _load(uow: SqlUnitOfWork, article_id: str) -> Article:
     article = await uow.articles.get(article_id)
     if article is None:
         raise not_found(f"No article {article_id!r}; list them with GET /api/kb/articles.")
@@ -179,7 +180,7 @@ async def create_article(ctx: ApiContext, request: web.Request, principal: Princ
     draft = Article(article_id, "-", "-", lang=ctx.rt.settings.default_lang, status=ArticleStatus(status_raw))
     article = _apply(draft, data)
 
-    async def change(uow: Any) -> Article:
+    async def change(uow: SqlUnitOfWork) -> Article:
         if await uow.articles.get(article_id) is not None:
             raise conflict(
                 f"Article {article_id!r} exists; change it with PATCH /api/kb/articles/{article_id}."
@@ -253,7 +254,7 @@ async def patch_article(ctx: ApiContext, request: web.Request, principal: Princi
     if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
         raise invalid("'version' must be the article's version number.", "version")
 
-    async def change(uow: Any) -> Article:
+    async def change(uow: SqlUnitOfWork) -> Article:
         current = await _load(uow, article_id)
         if expected is not None and expected != current.version:
             raise conflict(
@@ -273,7 +274,7 @@ def _status_endpoint(name: str, status: ArticleStatus, summary: str) -> None:
     async def handler(ctx: ApiContext, request: web.Request, principal: Principal) -> web.StreamResponse:
         article_id = _article_id(request)
 
-        async def change(uow: Any) -> Article:
+        async def change(uow: SqlUnitOfWork) -> Article:
             await _load(uow, article_id)
             saved: Article = await uow.articles.set_status(article_id, status, principal.author)
             return saved
@@ -314,7 +315,7 @@ async def delete_article(ctx: ApiContext, request: web.Request, principal: Princ
     """Delete an article; its version history is kept and gets a "delete" entry."""
     article_id = _article_id(request)
 
-    async def change(uow: Any) -> None:
+    async def change(uow: SqlUnitOfWork) -> None:
         if not await uow.articles.delete(article_id, principal.author):
             raise not_found(f"No article {article_id!r}; list them with GET /api/kb/articles.")
         return None

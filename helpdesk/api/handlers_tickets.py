@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -24,6 +24,7 @@ from helpdesk.api.paging import Page
 from helpdesk.api.read_queries import TicketFilter, list_tickets
 from helpdesk.api.routes import PAGE_PARAMS, RouteTable, path, query
 from helpdesk.api.tokens import Scope
+from storage.uow import SqlUnitOfWork
 from ticket_core import usecases as uc
 from ticket_core.enums import Priority, TicketStatus, Visibility
 from ticket_core.model import Comment, Ticket, format_ref
@@ -65,12 +66,12 @@ async def _change(
     principal: Principal,
     action: str,
     target: Callable[[T], str],
-    work: Callable[[Any, datetime], Awaitable[T]],
+    work: Callable[[SqlUnitOfWork, datetime], Awaitable[T]],
 ) -> T:
     """Run a use case through the engine (notifier + outbox), with the audit entry and webhook rows."""
     results: list[T] = []
 
-    async def system_work(uow: Any, now: datetime) -> None:
+    async def system_work(uow: SqlUnitOfWork, now: datetime) -> None:
         result = await work(uow, now)
         results.append(result)
         await audit.record(uow, principal, request, now, action, target(result))
@@ -192,7 +193,7 @@ async def open_ticket(ctx: ApiContext, request: web.Request, principal: Principa
         source_channel="api",
     )
 
-    async def work(uow: Any, now: datetime) -> Ticket:
+    async def work(uow: SqlUnitOfWork, now: datetime) -> Ticket:
         if await uow.directory.get_client(client_id) is None:
             raise invalid(f"No client {client_id!r}; see GET /api/clients.", "client_id")
         if contact_id is not None:
@@ -232,7 +233,7 @@ async def add_comment(ctx: ApiContext, request: web.Request, principal: Principa
     if visibility not in [v.value for v in Visibility]:
         raise invalid("'visibility' must be public or internal.", "visibility")
 
-    async def work(uow: Any, now: datetime) -> Comment:
+    async def work(uow: SqlUnitOfWork, now: datetime) -> Comment:
         ticket = await uc.get_ticket_by_number(uow, principal.actor(), number)
         return await uc.add_comment(uow, principal.actor(), ticket.id, now, text, Visibility(visibility))
 
@@ -259,7 +260,7 @@ async def cancel_ticket(ctx: ApiContext, request: web.Request, principal: Princi
         data = await read_object(request, ("reason",))
         reason = text_field(data, "reason", max_len=500)
 
-    async def work(uow: Any, now: datetime) -> Ticket:
+    async def work(uow: SqlUnitOfWork, now: datetime) -> Ticket:
         ticket = await uc.get_ticket_by_number(uow, principal.actor(), number)
         return await uc.cancel_ticket(uow, principal.actor(), ticket.id, now, reason)
 

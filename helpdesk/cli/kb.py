@@ -9,13 +9,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from helpdesk.cli import main
 from kb_search.editing import EDITABLE_FIELDS
 from kb_search.model import ArticleStatus, KbError, Reader
+
+if TYPE_CHECKING:  # imported when a command runs, so `helpdesk --help` stays quick
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from kb_search.service import KnowledgeBase
+    from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 
 T = TypeVar("T")
 
@@ -33,8 +39,8 @@ def _echo_json(data: Any) -> None:
 
 
 @asynccontextmanager
-async def _uows() -> AsyncIterator[Any]:
-    """A unit-of-work factory on the configured database, with the KB repositories attached."""
+async def _uows() -> AsyncIterator[UnitOfWorkFactory]:
+    """A unit-of-work factory on the configured database (its units carry the KB repositories)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from helpdesk.settings import get_settings
@@ -53,7 +59,7 @@ async def _uows() -> AsyncIterator[Any]:
         await engine.dispose()
 
 
-async def _with_repo(work: Callable[[Any], Awaitable[T]], *, commit: bool = False) -> T:
+async def _with_repo(work: Callable[[SqlUnitOfWork], Awaitable[T]], *, commit: bool = False) -> T:
     async with _uows() as uows, uows() as uow:
         result = await work(uow)
         if commit:
@@ -61,7 +67,7 @@ async def _with_repo(work: Callable[[Any], Awaitable[T]], *, commit: bool = Fals
         return result
 
 
-async def _knowledge_base(uows: Any) -> Any:
+async def _knowledge_base(uows: UnitOfWorkFactory) -> tuple[KnowledgeBase, AsyncEngine | None]:
     """A KB built from the database with the configured embedder and index backend."""
     from helpdesk.settings import get_settings
     from kb_search.service import KnowledgeBase
@@ -98,7 +104,7 @@ def import_cmd(path: Path, replace: bool, author: str) -> None:
     except KbError as error:
         raise click.ClickException(str(error)) from None
 
-    async def work(uow: Any) -> dict[str, int]:
+    async def work(uow: SqlUnitOfWork) -> dict[str, int]:
         return await import_articles(uow.articles, articles, author=author, replace=replace)
 
     counts = _run(_with_repo(work, commit=True))
@@ -275,7 +281,7 @@ def gaps_cmd(days: int, top: int, lexical: bool, as_json: bool) -> None:
     async def go() -> list[Any]:
         since = datetime.now(UTC) - timedelta(days=days)
 
-        async def read(uow: Any) -> tuple[list[Any], list[Any]]:
+        async def read(uow: SqlUnitOfWork) -> tuple[list[Any], list[Any]]:
             confirmed = await uow.phrasings.changed_since(None)
             return list(await uow.kb_gaps.list(since)), confirmed.phrasings
 
@@ -332,7 +338,7 @@ def convert_xquad_cmd(path: Path, out_kb: Path, out_queries: Path, lang: str | N
 def list_cmd(status: str | None, audience: str | None) -> None:
     """List articles (id, status, audience, version, title)."""
 
-    async def work(uow: Any) -> list[Any]:
+    async def work(uow: SqlUnitOfWork) -> list[Any]:
         return list(await uow.articles.list(ArticleStatus(status) if status else None, audience))
 
     articles = _run(_with_repo(work))
@@ -348,7 +354,7 @@ def list_cmd(status: str | None, audience: str | None) -> None:
 def show_cmd(article_id: str, history: bool) -> None:
     """Show one article (any status)."""
 
-    async def work(uow: Any) -> tuple[Any, list[Any]]:
+    async def work(uow: SqlUnitOfWork) -> tuple[Any, list[Any]]:
         article = await uow.articles.get(article_id)
         versions = await uow.articles.history(article_id) if history else []
         return article, versions
@@ -375,7 +381,7 @@ def edit_cmd(article_id: str, field: str, value: str, author: str) -> None:
     """Change one FIELD of an article (tags: comma-separated). Saved as a new version."""
     from kb_search.editing import edit_field
 
-    async def work(uow: Any) -> Any:
+    async def work(uow: SqlUnitOfWork) -> Any:
         article = await uow.articles.get(article_id)
         if article is None:
             raise KbError(f"no article {article_id!r}; see `helpdesk kb list`")
@@ -390,7 +396,7 @@ def _status_command(name: str, status: ArticleStatus) -> None:
     @click.argument("article_id")
     @click.option("--author", default="cli", show_default=True)
     def command(article_id: str, author: str) -> None:
-        async def work(uow: Any) -> Any:
+        async def work(uow: SqlUnitOfWork) -> Any:
             return await uow.articles.set_status(article_id, status, author)
 
         saved = _run(_with_repo(work, commit=True))
@@ -410,7 +416,7 @@ _status_command("unpublish", ArticleStatus.DRAFT)
 def delete_cmd(article_id: str, author: str) -> None:
     """Delete an article (its version history is kept)."""
 
-    async def work(uow: Any) -> bool:
+    async def work(uow: SqlUnitOfWork) -> bool:
         return bool(await uow.articles.delete(article_id, author))
 
     if not _run(_with_repo(work, commit=True)):

@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -20,6 +20,9 @@ from helpdesk.cli import CONFIG_ERROR_EXIT, main
 from storage.inbox import InboxStatus
 from storage.outbox_delivery import OutboxStatus
 from ticket_core.model import Actor
+
+if TYPE_CHECKING:  # imported when a command runs, so `helpdesk --help` stays quick
+    from storage.uow import SqlUnitOfWork
 
 T = TypeVar("T")
 
@@ -45,7 +48,7 @@ def _refuse(message: str) -> NoReturn:
     raise QueueError(message)
 
 
-def _run(work: Callable[[Any], Awaitable[T]]) -> T:
+def _run(work: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
     """Run `work(uow)` in one unit of work on DATABASE_URL and commit."""
     from helpdesk.preflight import check_database
     from helpdesk.settings import get_settings
@@ -55,7 +58,7 @@ def _run(work: Callable[[Any], Awaitable[T]]) -> T:
     return asyncio.run(_in_uow(settings.database_url, work))
 
 
-async def _in_uow(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
+async def _in_uow(url: str, work: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from storage.db import make_engine, make_sessionmaker
@@ -145,7 +148,7 @@ def inbox() -> None:
 def inbox_list(status: str, limit: int, as_json: bool) -> None:
     """List inbound messages, newest first: id, received, chat, sender, attempts, text, last error."""
 
-    async def work(uow: Any) -> queues.Listing:
+    async def work(uow: SqlUnitOfWork) -> queues.Listing:
         return await queues.list_inbox(uow.session, InboxStatus(status), limit=limit, now=datetime.now(UTC))
 
     what = "dead letters" if status == InboxStatus.DEAD.value else "pending inbound messages"
@@ -159,7 +162,7 @@ def inbox_replay(ids: tuple[str, ...], every: bool) -> None:
     """Queue dead letters IDS (or --all-dead) again, after their cause was fixed."""
     wanted = _ids(ids, every, "inbox", "--all-dead")
 
-    async def work(uow: Any) -> list[int]:
+    async def work(uow: SqlUnitOfWork) -> list[int]:
         try:
             return await queues.replay_dead_letters(uow, Actor.system(), wanted, datetime.now(UTC))
         except queues.BadIds as error:
@@ -195,7 +198,7 @@ def outbox_list(status: str, limit: int, as_json: bool) -> None:
         else [OutboxStatus.PENDING, OutboxStatus.SENDING]
     )
 
-    async def work(uow: Any) -> queues.Listing:
+    async def work(uow: SqlUnitOfWork) -> queues.Listing:
         return await queues.list_outbox(uow.session, statuses, limit=limit, now=datetime.now(UTC))
 
     what = "undelivered messages" if status == OutboxStatus.FAILED.value else "messages waiting to be sent"
@@ -209,7 +212,7 @@ def outbox_retry(ids: tuple[str, ...], every: bool) -> None:
     """Send undelivered messages IDS (or --all-failed) again, with a fresh count of attempts."""
     wanted = _ids(ids, every, "outbox", "--all-failed")
 
-    async def work(uow: Any) -> list[int]:
+    async def work(uow: SqlUnitOfWork) -> list[int]:
         try:
             return await queues.retry_undelivered(uow, Actor.system(), wanted, datetime.now(UTC))
         except queues.BadIds as error:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -15,7 +14,7 @@ from dialogue.messages import Bot, Outbound
 from dialogue.payloads import PayloadSigner
 from dialogue.report_command import ReportCommand, parse_period
 from helpdesk.report_chart import MatplotlibChartRenderer
-from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
+from tests.fakes.memory_uow import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from tests.fakes.reports import ReferenceReportSource
 from tests.support.transcript import ChatDriver, Person
 from tests.unit.dialogue.conftest import Clock
@@ -169,10 +168,10 @@ class WatchedUows:
 
 
 class WatchedUow:
-    def __init__(self, owner: WatchedUows, uow: Any) -> None:
+    def __init__(self, owner: WatchedUows, uow: MemoryUnitOfWork) -> None:
         self.owner, self.uow = owner, uow
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self) -> MemoryUnitOfWork:
         self.owner.open += 1
         return await self.uow.__aenter__()
 

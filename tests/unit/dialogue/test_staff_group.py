@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from dialogue.notifications import Notifier
 from dialogue.payloads import PayloadSigner
 from dialogue.staff_group import StaffGroup, topic_name
 from tests.fakes.fake_kb import FakeKnowledgeBase
-from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
+from tests.fakes.memory_uow import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
 from tests.unit.dialogue.conftest import Clock
 from tests.unit.dialogue.test_transcripts import open_ticket_as
@@ -201,7 +202,7 @@ async def test_sla_alerts_are_posted_to_the_topic(
     await open_ticket_as(ChatDriver(engine.handle), anna, "VPN is down", "Computers", "Head office")
     ticket = next(iter(uows.state.tickets.values()))
 
-    async def breach(uow: Any, now: Any) -> None:
+    async def breach(uow: MemoryUnitOfWork, now: datetime) -> None:
         uow.record(
             SlaBreached(
                 ticket_id=ticket.id,
