@@ -81,6 +81,7 @@ def _checked_settings() -> Settings:
 async def _serve(settings: Settings, host: str | None, port: int | None, worker: bool) -> None:
     from aiohttp import web
 
+    from helpdesk.heap import freeze_startup_heap
     from helpdesk.runtime import build_runtime
     from helpdesk.web import build_web_app
 
@@ -91,6 +92,7 @@ async def _serve(settings: Settings, host: str | None, port: int | None, worker:
     bind_host, bind_port = host or settings.host, port or settings.port
     await web.TCPSite(runner, bind_host, bind_port).start()
     await rt.start(worker=worker)
+    freeze_startup_heap()
     bots = ", ".join(f"telegram/{c.bot_kind}" for c in rt.telegram) or "no Telegram tokens set"
     log.info(
         "Helpdesk is up: http://%s:%s (client chat), /staff (staff chat); %s", bind_host, bind_port, bots
@@ -119,11 +121,13 @@ def worker() -> None:
 
 
 async def _work(settings: Settings) -> None:
+    from helpdesk.heap import freeze_startup_heap
     from helpdesk.metrics import serve_metrics
     from helpdesk.runtime import build_runtime
 
     rt = await build_runtime(settings)
     await rt.start(worker=True)
+    freeze_startup_heap()
     metrics = None
     if settings.metrics_port and rt.metrics is not None:
         metrics = await serve_metrics(rt.metrics, settings.host, settings.metrics_port)
