@@ -102,7 +102,7 @@ async def test_a_busy_chats_next_messages_are_claimed_when_recorded_and_handled_
 
     async def counted(**kwargs: Any) -> list[box.InboxRow]:
         nonlocal claims
-        claims += 1
+        claims += kwargs.get("chat") is not None  # the loop's own ticks claim with no chat
         return await claim(**kwargs)
 
     monkeypatch.setattr(inbox, "_claim", counted)
@@ -117,7 +117,7 @@ async def test_a_busy_chats_next_messages_are_claimed_when_recorded_and_handled_
     ]
     engine.gate.set()
     await until(lambda: engine.handled == ["slow", "m2", "m3"])
-    assert claims == 0  # handed over in memory, no claim of their own
+    assert claims == 0  # handed over in memory, no claim of the chat's own
 
 
 async def test_a_failure_gives_back_the_messages_queued_behind_it(
