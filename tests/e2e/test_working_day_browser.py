@@ -1,0 +1,448 @@
+"""A working day in the web chats and the admin, in a real browser (Debian's Chromium, driven by Playwright).
+
+The whole loop of issue #18 as people see it, against the real app on the demo data (web chat in demo mode,
+so each person is picked in the page's identity picker):
+
+1. A Russian client asks a KB question, says it did not help, fills in the request form (typing some answers,
+   not only pressing buttons) and gets a ticket number.
+2. An English client gets an English answer, asks something else and then presses a button of the first
+   answer, before and after a reload: it is out of date or opens the article it names, never the one at
+   its position in the latest list (bug 1); a button of the latest list opens its article, line breaks kept.
+3. The engineer the job was offered to accepts it, goes on the way and on site on the one live job card,
+   writes to the client; the client's reply reaches the engineer (bug 4); the engineer finishes the job.
+4. The client rates it and writes a new problem (no question mark): it is answered, not saved as the
+   rating comment (bug 3).
+   The English client opens a request too; another engineer does it, and every text she is told is
+   English: the engineer's name and the checklist items in the "done" message included (bug 8).
+5. The supervisor reads /queue and /report: the chart is a picture, not "[Photo]" (bug 7).
+6. The admin edits the KB article in the web admin; the client asks again and gets the new text.
+
+The NLU is on, as in `make run`. A screenshot after each step goes to var/test-artifacts/working-day/ (gitignored). Run
+`scripts/install_chromium.sh` first; the test is skipped only when /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from aiohttp import web
+
+from helpdesk.admin.demo import DEMO_PASSWORDS
+from helpdesk.demo.loader import read_directory
+from helpdesk.runtime import Runtime, build_runtime
+from helpdesk.settings import Settings
+from helpdesk.web import build_web_app
+from tests.e2e.channels.webchat_driver import PNG_1X1
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, FilePayload, Locator, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "working-day"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+WAIT_MS = 15_000  # a generous bound for one reply; most come within a second
+TICKET_REF = re.compile(r"HD-\d{4,}")
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+IVAN = "romashka-ivan"  # Иван Кузнецов, Romashka, Russian
+ANNA = "acme-anna"  # Anna Brown, ACME, English
+SUPERVISOR = "s-sokolova"  # Ольга Соколова
+EDITED = "Проверьте дренажный шланг под блоком: он не должен провисать (проверка 7731)."
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Chromium is not installed: run scripts/install_chromium.sh"
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def nlu_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's NLU model as `make run` uses it: var/nlu-model when it is current (only read), else
+    trained from nlu.yml into a temporary folder (about 10 s)."""
+    from nlu.default_model import DEFAULT_DATA, ensure_default_model, model_is_current
+
+    built = Settings(_env_file=None).nlu_model_dir  # type: ignore[call-arg]
+    if model_is_current(built, DEFAULT_DATA):
+        return built
+    return ensure_default_model(tmp_path_factory.mktemp("nlu-model"))
+
+
+@pytest.fixture
+async def day_app(
+    demo_db: Path, nlu_model_dir: Path, tmp_path: Path, unused_tcp_port: int
+) -> AsyncIterator[tuple[Runtime, str]]:
+    """The whole app (web chats in demo mode, admin, worker, the NLU) on the demo database, on a local port.
+
+    The NLU is on as in `make run`: people's wording is read as the product reads it.
+    """
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{demo_db}",
+        kb_embedder="none",
+        kb_cache_dir=None,
+        nlu_model_dir=nlu_model_dir,
+        worker_poll_s=0.05,
+        webchat_upload_dir=tmp_path / "uploads",
+        webchat_poll_timeout_s=5,
+        webchat_demo=True,  # each page picks who it is
+    )
+    rt = await build_runtime(settings)
+    runner = web.AppRunner(build_web_app(rt), shutdown_timeout=1.0, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    await rt.start(polling=False)
+    try:
+        yield rt, f"http://127.0.0.1:{unused_tcp_port}"
+    finally:
+        await rt.close()
+        await runner.cleanup()
+
+
+class Chat:
+    """One person's web chat page (client or staff) and what they do in it, asserted on what it shows."""
+
+    def __init__(self, page: Page, name: str) -> None:
+        self.page = page
+        self.name = name
+
+    @property
+    def bot(self) -> Locator:
+        """The bot's messages, oldest first."""
+        return self.page.locator(".msg.bot")
+
+    async def open(self, url: str, identity: str, lang: str) -> None:
+        """Open the chat page as `identity` (the demo picker), speaking `lang`."""
+        from playwright.async_api import expect
+
+        await self.page.goto(url)
+        await self.page.locator(f".lang-btn[data-lang={lang}]").click()
+        await self.page.locator("#identity").select_option(identity)
+        await expect(self.page.locator("#status")).to_have_attribute("data-state", "online")
+
+    async def say(self, text: str) -> int:
+        """Type a message and press Enter; return how many bot messages there were before it."""
+        before = await self.bot.count()
+        await self.page.locator("#text").fill(text)
+        await self.page.locator("#text").press("Enter")
+        return before
+
+    async def press(self, label: str, within: Locator | None = None) -> int:
+        """Press the last live button labelled `label` (in message `within` when given); return the count."""
+        before = await self.bot.count()
+        scope = within if within is not None else self.page
+        await scope.locator("button.chip:enabled", has_text=label).last.click(timeout=WAIT_MS)
+        return before
+
+    async def wait_for(self, text: str, since: int = 0) -> Locator:
+        """The first bot message numbered `since` or later that shows `text`, once the page shows it."""
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while True:
+            texts = await self.bot.all_inner_texts()
+            for i in range(since, len(texts)):
+                if text in texts[i]:
+                    return self.bot.nth(i)
+            if time.monotonic() > deadline:
+                await self.shot(f"failed_{self.name}")
+                raise AssertionError(f"{self.name} never saw {text!r}; the chat shows {texts[since:]}")
+            await self.page.wait_for_timeout(100)
+
+    async def texts_since(self, since: int) -> list[str]:
+        """The bot messages numbered `since` or later, as the page shows them."""
+        return (await self.bot.all_inner_texts())[since:]
+
+    async def shot(self, name: str) -> None:
+        """Save what the page shows now."""
+        await self.page.wait_for_timeout(300)  # the smooth scroll to the end
+        await self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+async def _new_chat(browser: Browser, url: str, identity: str, lang: str, name: str, **options: Any) -> Chat:
+    context = await browser.new_context(
+        viewport={"width": 900, "height": 1000}, locale="ru-RU" if lang == "ru" else "en-US", **options
+    )
+    chat = Chat(await context.new_page(), name)
+    await chat.open(url, identity, lang)
+    return chat
+
+
+async def _replies(chat: Chat, since: int) -> list[str]:
+    """The bot's messages from number `since` on, once at least one came and no more came for a moment."""
+    await chat.wait_for("", since)
+    texts = await chat.texts_since(since)
+    while True:
+        await chat.page.wait_for_timeout(400)
+        now = await chat.texts_since(since)
+        if now == texts:
+            return texts
+        texts = now
+
+
+async def _engineer_with_the_offer(browser: Browser, base: str, ref: str) -> Chat:
+    """The staff chat of the demo engineer whose chat shows the offer of `ref` (routing picks who).
+
+    The jobs of this day are air conditioning, which only the Russian-speaking demo engineers do.
+    """
+    staff = await _new_chat(
+        browser,
+        base + "/staff",
+        SUPERVISOR,
+        "ru",
+        "engineer",
+        geolocation={"latitude": 59.9655, "longitude": 30.3110},  # at the Petrogradskaya office
+        permissions=["geolocation"],
+    )
+    engineers = [row for row in read_directory()["staff"] if row["role"] == "engineer"]
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while time.monotonic() < deadline:
+        for row in engineers:
+            await staff.page.locator("#identity").select_option(row["id"])
+            await staff.page.wait_for_timeout(400)
+            texts = await staff.bot.all_inner_texts()
+            headline = "Новая заявка" if row["lang"] == "ru" else "New job"
+            if any(f"{headline} {ref}" in text for text in texts):
+                staff.name = row["id"]
+                return staff
+    raise AssertionError(f"no demo engineer got the offer of {ref}")
+
+
+async def _finish_job(engineer: Chat, ref: str, card: Locator, note: str, shots: str) -> None:
+    """Done on the job card: tick the checklist, send the photo asked for, write the note, skip the time."""
+    since = await engineer.press("Выполнено", within=card)
+    for _ in range(12):
+        texts = await _replies(engineer, since)
+        if any(f"Опишите, что сделано по {ref}" in text for text in texts):
+            break
+        if any("нужно фото выполненной работы" in text for text in texts):
+            since = await engineer.bot.count()
+            photo: FilePayload = {"name": "done.png", "mimeType": "image/png", "buffer": PNG_1X1}
+            await engineer.page.locator("#photo").set_input_files(files=[photo])
+            continue
+        checklist = await engineer.wait_for(f"Чек-лист по {ref}", since)
+        unticked = checklist.locator("button.chip:enabled", has_text="⬜")
+        since = await engineer.press("⬜" if await unticked.count() else "Всё сделано", within=checklist)
+    else:
+        raise AssertionError(f"Done never asked for the note: {await engineer.texts_since(0)}")
+    await engineer.shot(f"{shots}_checklist")
+    since = await engineer.say(note)
+    await engineer.wait_for("Сколько времени заняло?", since)
+    since = await engineer.press("Пропустить")
+    await engineer.wait_for(f"{ref} закрыта как выполненная", since)
+    await engineer.shot(f"{shots}_done")
+
+
+async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runtime, str]) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    _rt, base = day_app
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            # 1. Иван asks in Russian, it does not help, he fills in the form (typing two answers).
+            ivan = await _new_chat(browser, base + "/", IVAN, "ru", "ivan")
+            await ivan.say("Кондиционер течёт, капает вода на пол")
+            answer = await ivan.wait_for("Вот что нашлось в базе знаний")
+            await expect(answer).to_contain_text("дренаж")
+            await ivan.wait_for("Это помогло?")
+            await ivan.shot("01_ru_kb_answer")
+            await ivan.press("Не помогло")
+            await ivan.wait_for("Опишите проблему")
+            since = await ivan.say("Течёт уже второй день, лужа под внутренним блоком в переговорной")
+            if "К чему это относится?" in "\n".join(await _replies(ivan, since)):  # unless the NLU knew
+                since = await ivan.press("Кондиционеры и вентиляция")
+            await ivan.wait_for("Выберите объект", since)
+            await ivan.say("на петроградской")  # typed, not pressed
+            await ivan.wait_for("Насколько срочно?")
+            await ivan.say("ну средне")
+            summary = await ivan.wait_for("Проверьте заявку")
+            await expect(summary).to_contain_text("Тип: Кондиционеры и вентиляция")
+            await expect(summary).to_contain_text("Ромашка на Петроградской")
+            await expect(summary).to_contain_text("Срочность: Обычная")
+            await ivan.shot("01_ru_summary")
+            since = await ivan.press("Отправить заявку")
+            opened = await ivan.wait_for("оформлена", since)
+            found = TICKET_REF.search(await opened.inner_text())
+            assert found, await opened.inner_text()
+            ref = found.group()
+            await ivan.shot("01_ru_ticket")
+
+            # 2. Anna asks in English and gets English; a button of an earlier list is out of date or right.
+            anna = await _new_chat(browser, base + "/", ANNA, "en", "anna")
+            await anna.say("My air conditioner is leaking water")
+            answer = await anna.wait_for("Here is what I found")
+            await expect(answer).to_contain_text("Air conditioner is leaking water")
+            await anna.wait_for("Did this help?")
+            since = await anna.say("internet")
+            first_list = await anna.wait_for("One of these articles may help", since)
+            await expect(
+                first_list.locator("button.chip", has_text="Working hours and response times")
+            ).to_be_visible()
+            since = await anna.say("door")  # another list, with other articles at the same places
+            second_list = await anna.wait_for("One of these articles may help", since)
+            others = set(await second_list.locator("button.chip").all_inner_texts())
+            others -= {"Working hours and response times", "None of these - open a request"}
+            assert others, await second_list.inner_text()
+            await anna.shot("02_en_answers")
+            since = await anna.press("Working hours and response times", within=first_list)
+            old_button = "\n".join(await _replies(anna, since))
+            assert (
+                "Those buttons belong to an earlier answer" in old_button
+                or "Working hours and response times" in old_button
+            ), old_button
+            assert not [title for title in others if title in old_button], (others, old_button)
+            await anna.shot("02_en_old_button")
+            # A button of the latest list opens its article, with the article's line breaks.
+            picked = sorted(others)[0]
+            since = await anna.press(picked, within=second_list)
+            article = await anna.wait_for(picked, since)
+            assert "\n\n" in await article.inner_text(), await article.inner_text()
+            # A reload brings the old buttons back to life in the page: they still act on what they name.
+            await anna.page.reload()
+            await expect(anna.page.locator("#status")).to_have_attribute("data-state", "online")
+            first_list = anna.bot.filter(has_text="One of these articles may help").first
+            since = await anna.press("Slow Wi-Fi or internet keeps dropping", within=first_list)
+            old_button = "\n".join(await _replies(anna, since))
+            assert (
+                "Those buttons belong to an earlier answer" in old_button
+                or "Slow Wi-Fi or internet keeps dropping" in old_button
+            ), old_button
+            assert not [title for title in others if title in old_button], (others, old_button)
+            await anna.shot("02_en_old_button_after_reload")
+            for text in await anna.bot.all_inner_texts():
+                assert not CYRILLIC.search(text), f"Cyrillic in an English client's chat: {text!r}"
+                assert "**" not in text, f"raw Markdown in the chat: {text!r}"
+
+            # 3. The engineer the job was offered to: accept, on the way, on site, write to the client.
+            engineer = await _engineer_with_the_offer(browser, base, ref)
+            offer = await engineer.wait_for(f"Новая заявка {ref}")
+            await expect(offer).to_contain_text("Течёт уже второй день")
+            await engineer.shot("03_engineer_offer")
+            since = await engineer.press("Принять", within=offer)
+            await engineer.wait_for(f"Вы приняли {ref}", since)
+            await ivan.wait_for(f"принял вашу заявку {ref}")
+            card = engineer.page.locator(".msg.bot[data-card]", has_text=ref).last
+            await expect(card.locator("button.chip", has_text="В пути")).to_be_enabled(timeout=WAIT_MS)
+            await engineer.shot("03_engineer_accepted")
+            await engineer.press("В пути", within=card)
+            await ivan.wait_for(f"к вам по заявке {ref}")
+            await expect(card.locator("button.chip", has_text="В пути")).to_have_count(0, timeout=WAIT_MS)
+            await engineer.press("На месте", within=card)
+            check_in = await engineer.wait_for(f"чтобы отметиться на месте по {ref}")
+            await engineer.press("Отправить местоположение", within=check_in)  # the browser's geolocation
+            await engineer.wait_for(f"Отметка на месте по {ref}")
+            await ivan.wait_for(f"на месте по заявке {ref}")
+            live = engineer.page.locator(".msg.bot[data-card]", has_text=ref)
+            await expect(live).to_have_count(1)  # one live card, updated in place
+            await expect(live).to_contain_text(f"{ref} — в работе")
+            await expect(live.locator("button.chip", has_text="На месте")).to_have_count(0, timeout=WAIT_MS)
+            await expect(live.locator("button.chip", has_text="Написать клиенту")).to_be_enabled()
+            await engineer.shot("03_engineer_on_site")
+            since = await engineer.press("Написать клиенту", within=live)
+            await engineer.wait_for(f"Напишите ответ клиенту по {ref}", since)
+            since = await engineer.say("Я на месте, у переговорной. Кто откроет дверь?")
+            await engineer.wait_for(f"Ответ по {ref} отправлен клиенту", since)
+            await ivan.wait_for("Я на месте, у переговорной")
+            await ivan.shot("03_client_sees_engineer")
+            since = await ivan.say("Ключ у Лены на ресепшене")
+            ack = await ivan.wait_for("Передал инженеру", since)
+            await expect(ack).to_contain_text(ref)
+            for text in await ivan.texts_since(since):
+                assert "Вот что нашлось" not in text and "Это помогло?" not in text, text
+            await engineer.wait_for("Ключ у Лены на ресепшене")
+            await engineer.shot("03_engineer_gets_reply")
+
+            await _finish_job(engineer, ref, live, "Прочистил дренаж, протечки нет", "03_engineer")
+
+            # 4. Иван rates the job, then asks a new question: it is answered, not saved as the comment.
+            done = await ivan.wait_for(f"Заявка {ref} выполнена")
+            await expect(done).to_contain_text("Прочистил дренаж")
+            since = await ivan.press("5")
+            await ivan.wait_for("Спасибо за оценку 5", since)
+            await ivan.shot("04_client_rated")
+            since = await ivan.say("Забыл пароль от почты, не могу войти")
+            reply = "\n".join(await _replies(ivan, since))
+            assert "Забыли пароль от почты" in reply, reply  # the article, as an answer or in a list
+            assert "комментарий сохранён" not in reply, reply
+            await engineer.wait_for(f"Клиент оценил {ref}: 5 из 5")
+            await ivan.shot("04_client_new_question")
+
+            # 4b. Anna's own request: everything she is told is English, the checklist and names included.
+            since = await anna.say("My air conditioner is leaking water again")
+            await anna.wait_for("Did this help?", since)
+            since = await anna.press("Did not help")
+            await anna.wait_for("Describe the problem", since)
+            since = await anna.say("Water drips from the unit above the reception desk")
+            if "Choose a site" not in "\n".join(await _replies(anna, since)):  # the type is asked first
+                since = await anna.press("Air conditioning")
+            sites = await anna.wait_for("Choose a site", since)
+            since = await anna.bot.count()
+            await sites.locator("button.chip:enabled").first.click()
+            await anna.wait_for("How urgent is it?", since)
+            since = await anna.press("Normal")
+            anna_summary = await anna.wait_for("Please check the request", since)
+            await expect(anna_summary).to_contain_text("Type: Air conditioning")
+            since = await anna.press("Send the request")
+            opened = await anna.wait_for("is open", since)
+            found = TICKET_REF.search(await opened.inner_text())
+            assert found, await opened.inner_text()
+            anna_ref = found.group()
+            anna_engineer = await _engineer_with_the_offer(browser, base, anna_ref)
+            offer = await anna_engineer.wait_for(f"Новая заявка {anna_ref}")
+            since = await anna_engineer.press("Принять", within=offer)
+            await anna_engineer.wait_for(f"Вы приняли {anna_ref}", since)
+            await anna.wait_for(f"has taken your request {anna_ref}")
+            card = anna_engineer.page.locator(".msg.bot[data-card]", has_text=anna_ref).last
+            await anna_engineer.press("В пути", within=card)
+            await anna.wait_for(f"is on the way for {anna_ref}")
+            await _finish_job(anna_engineer, anna_ref, card, "Cleaned the drain line", "04b_engineer")
+            done = await anna.wait_for(f"Request {anna_ref} is done")
+            await expect(done).to_contain_text("Cleaned the drain line")
+            await anna.shot("04b_en_client_done")
+            for text in await anna.bot.all_inner_texts():
+                assert not CYRILLIC.search(text), f"Cyrillic in an English client's chat: {text!r}"
+
+            # 5. The supervisor: the queue and the report with its chart as a picture.
+            olga = await _new_chat(browser, base + "/staff", SUPERVISOR, "ru", "supervisor")
+            since = await olga.say("/queue")
+            queue = "\n".join(await _replies(olga, since))
+            assert "Очередь пуста" in queue or "Ждут инженера" in queue, queue
+            since = await olga.say("/report")
+            picture = olga.page.locator(".msg.bot img").last
+            await expect(picture).to_be_visible(timeout=WAIT_MS)
+            assert await picture.evaluate("i => i.naturalWidth") > 100
+            for text in await olga.texts_since(since):
+                assert "[Фото]" not in text and "[Photo]" not in text, text
+            await olga.shot("05_supervisor_report")
+
+            # 6. The admin edits the article in the web admin; Иван asks again and gets the new text.
+            admin = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+            await admin.goto(base + "/admin/login?next=/admin/kb/ac-leak-ru")
+            await admin.locator("input[name=login]").fill("a-admin")
+            await admin.locator("input[name=password]").fill(DEMO_PASSWORDS["a-admin"])
+            await admin.locator("form button[type=submit]").click()
+            body = admin.locator("textarea[name=body]")
+            await expect(body).to_contain_text("дренаж")
+            await body.fill(EDITED + "\n\n" + await body.input_value())
+            await admin.locator("#save-button").click()
+            await expect(admin.locator(".flash.ok")).to_be_visible()
+            if await admin.locator("#status-button").inner_text() == "Publish":
+                await admin.locator("#status-button").click()
+            await expect(admin.locator("#article-status")).to_have_text("published")
+            await admin.screenshot(path=str(ARTIFACTS / "06_admin_edited.png"), full_page=True)
+            since = await ivan.say("Кондиционер течёт, капает вода на пол")
+            again = await ivan.wait_for("Вот что нашлось в базе знаний", since)
+            await expect(again).to_contain_text("проверка 7731")
+            await ivan.shot("06_client_gets_edited_article")
+            for text in await ivan.bot.all_inner_texts():
+                assert "**" not in text, f"raw Markdown in the chat: {text!r}"
+        finally:
+            await browser.close()
