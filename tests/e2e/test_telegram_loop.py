@@ -94,6 +94,22 @@ async def edited(
     )
 
 
+async def file_printer_request(api: FakeTelegramAPI, c: str, user: int = CLIENT_USER) -> None:
+    """The client's intake after the description: printers, the shared location, normal urgency, who to
+    call (a new private client is asked), confirm; the ticket is HD-1001."""
+    category = await reply(api, c, user, "К чему это относится?")
+    api.push_callback(user, user, button(category, "Принтеры"), lang="ru", token=c)
+    await reply(api, c, user, "Укажите адрес")
+    api.push_location(user, user, 55.7585, 37.6120, lang="ru", token=c)
+    urgency = await reply(api, c, user, "Насколько срочно?")
+    api.push_callback(user, user, button(urgency, "Обычная"), lang="ru", token=c)
+    await reply(api, c, user, "Как к вам обращаться")  # a new private client: who to call
+    api.push_text(user, user, "Пётр, +7 916 555-12-34", lang="ru", token=c)
+    summary = await reply(api, c, user, "Проверьте заявку")
+    api.push_callback(user, user, button(summary, "Отправить"), lang="ru", token=c)
+    await reply(api, c, user, "Заявка HD-1001 оформлена")
+
+
 def button(call: RecordedCall, label: str) -> str:
     for row in call.buttons:
         for b in row:
@@ -119,17 +135,7 @@ async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[
     api.push_callback(CLIENT_USER, CLIENT_USER, button(helped, "Не помогло"), lang="ru", token=c)
     await reply(api, c, CLIENT_USER, "Опишите проблему")
     api.push_text(CLIENT_USER, CLIENT_USER, "Замятие повторяется каждый раз, лоток 2", lang="ru", token=c)
-    category = await reply(api, c, CLIENT_USER, "К чему это относится?")
-    api.push_callback(CLIENT_USER, CLIENT_USER, button(category, "Принтеры"), lang="ru", token=c)
-    await reply(api, c, CLIENT_USER, "Укажите адрес")
-    api.push_location(CLIENT_USER, CLIENT_USER, 55.7585, 37.6120, lang="ru", token=c)
-    urgency = await reply(api, c, CLIENT_USER, "Насколько срочно?")
-    api.push_callback(CLIENT_USER, CLIENT_USER, button(urgency, "Обычная"), lang="ru", token=c)
-    await reply(api, c, CLIENT_USER, "Как к вам обращаться")  # a new private client: who to call
-    api.push_text(CLIENT_USER, CLIENT_USER, "Пётр, +7 916 555-12-34", lang="ru", token=c)
-    summary = await reply(api, c, CLIENT_USER, "Проверьте заявку")
-    api.push_callback(CLIENT_USER, CLIENT_USER, button(summary, "Отправить"), lang="ru", token=c)
-    await reply(api, c, CLIENT_USER, "Заявка HD-1001 оформлена")
+    await file_printer_request(api, c)
 
     offer = await reply(api, s, ENGINEER_USER, "Новая заявка HD-1001")
     assert "навык: Принтеры и МФУ" in (offer.plain_text or "")
@@ -228,17 +234,7 @@ async def test_the_clients_photo_reaches_the_engineer(api: FakeTelegramAPI, app:
     api.push_photo(CLIENT_USER, CLIENT_USER, content=PHOTO, lang="ru", token=c)
     await reply(api, c, CLIENT_USER, "Фото добавлено")
     api.push_text(CLIENT_USER, CLIENT_USER, "Принтер жуёт бумагу, фото прилагаю", lang="ru", token=c)
-    category = await reply(api, c, CLIENT_USER, "К чему это относится?")
-    api.push_callback(CLIENT_USER, CLIENT_USER, button(category, "Принтеры"), lang="ru", token=c)
-    await reply(api, c, CLIENT_USER, "Укажите адрес")
-    api.push_location(CLIENT_USER, CLIENT_USER, 55.7585, 37.6120, lang="ru", token=c)
-    urgency = await reply(api, c, CLIENT_USER, "Насколько срочно?")
-    api.push_callback(CLIENT_USER, CLIENT_USER, button(urgency, "Обычная"), lang="ru", token=c)
-    await reply(api, c, CLIENT_USER, "Как к вам обращаться")  # a new private client: who to call
-    api.push_text(CLIENT_USER, CLIENT_USER, "Пётр, +7 916 555-12-34", lang="ru", token=c)
-    summary = await reply(api, c, CLIENT_USER, "Проверьте заявку")
-    api.push_callback(CLIENT_USER, CLIENT_USER, button(summary, "Отправить"), lang="ru", token=c)
-    await reply(api, c, CLIENT_USER, "Заявка HD-1001 оформлена")
+    await file_printer_request(api, c)
 
     offer = await reply(api, s, ENGINEER_USER, "Новая заявка HD-1001")
     assert "Фото от клиента: 1 (ниже)" in (offer.plain_text or "")

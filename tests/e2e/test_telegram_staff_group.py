@@ -17,7 +17,14 @@ from aiohttp import web
 from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
 from helpdesk.web import build_web_app
-from tests.e2e.test_telegram_loop import CLIENT_TOKEN, STAFF_TOKEN, button, edited, reply
+from tests.e2e.test_telegram_loop import (
+    CLIENT_TOKEN,
+    STAFF_TOKEN,
+    button,
+    edited,
+    file_printer_request,
+    reply,
+)
 from tests.fakes.telegram_api import FakeTelegramAPI, RecordedCall
 from ticket_core.enums import Visibility
 
@@ -96,17 +103,7 @@ async def test_a_topic_per_ticket_in_the_staff_group(api: FakeTelegramAPI, app: 
     api.push_text(CLIENT_USER, CLIENT_USER, "/new", first_name="Пётр", lang="ru", token=c)
     await reply(api, c, CLIENT_USER, "Опишите проблему")
     api.push_text(CLIENT_USER, CLIENT_USER, "Принтер печатает пустые листы", lang="ru", token=c)
-    category = await reply(api, c, CLIENT_USER, "К чему это относится?")
-    api.push_callback(CLIENT_USER, CLIENT_USER, button(category, "Принтеры"), lang="ru", token=c)
-    await reply(api, c, CLIENT_USER, "Укажите адрес")
-    api.push_location(CLIENT_USER, CLIENT_USER, 55.7585, 37.6120, lang="ru", token=c)
-    urgency = await reply(api, c, CLIENT_USER, "Насколько срочно?")
-    api.push_callback(CLIENT_USER, CLIENT_USER, button(urgency, "Обычная"), lang="ru", token=c)
-    await reply(api, c, CLIENT_USER, "Как к вам обращаться")  # a new private client: who to call
-    api.push_text(CLIENT_USER, CLIENT_USER, "Пётр, +7 916 555-12-34", lang="ru", token=c)
-    summary = await reply(api, c, CLIENT_USER, "Проверьте заявку")
-    api.push_callback(CLIENT_USER, CLIENT_USER, button(summary, "Отправить"), lang="ru", token=c)
-    await reply(api, c, CLIENT_USER, "Заявка HD-1001 оформлена")
+    await file_printer_request(api, c, CLIENT_USER)
 
     created = await api.wait_for_call("createForumTopic", timeout=10)
     assert created.params["chat_id"] == GROUP and created.params["name"] == "HD-1001 · Пётр · Принтеры и МФУ"
