@@ -145,7 +145,7 @@ async def offer_card(
         client=await client_name(uow, ticket),
         where=await where_of(uow, ticket),
         category=category_name(lang, ticket.category),
-        description=short(ticket.description, MAX_DESCRIPTION_IN_CARD),
+        description=short(ticket.description, MAX_DESCRIPTION_IN_CARD, keep_lines=True),
         photos=t(lang, "offer_photos", n=photos) if photos else "",
         why=say_reasons(reasons, lang),
     )
@@ -217,7 +217,7 @@ async def job_card(
         status=status_name(lang, ticket.status),
         client=await client_name(uow, ticket),
         where=await where_of(uow, ticket),
-        description=short(ticket.description, 300),
+        description=short(ticket.description, 300, keep_lines=True),
     )
     steps = job_buttons(ticket, lang, on_site=await is_on_site(uow, ticket)) if live else []
     return text + await badge_line(uow, ticket, lang, now), [*steps, *map_row(ticket, lang)]

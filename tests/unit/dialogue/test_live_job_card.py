@@ -52,3 +52,14 @@ async def test_a_resolved_job_leaves_its_card_without_buttons(
     await finish_job(chat, petrov, "Заменил прокладку")
     card = cards(chat, petrov)[-1]
     assert "выполнена" in card.text and not [b for row in card.buttons for b in row if b.payload]
+
+
+async def test_the_cards_keep_the_clients_lines(chat: ChatDriver, ivan: Person, petrov: Person) -> None:
+    """The question the KB did not answer and the details typed after it stay on their own lines (the
+    client's summary shows them so), in the offer and in the job card."""
+    await open_ticket_as(
+        chat, ivan, "Кондиционер течёт\nТечёт уже второй день", "Кондиционеры", "Ромашка на Невском"
+    )
+    assert "Кондиционер течёт\nТечёт уже второй день" in cards(chat, petrov)[0].text
+    await chat.press(petrov, "Принять")
+    assert "Кондиционер течёт\nТечёт уже второй день" in cards(chat, petrov)[-1].text
