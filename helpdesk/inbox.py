@@ -164,14 +164,14 @@ class Inbox:
                 row_id, claimed = await in_transaction(self.db, record, pauses=RECORD_PAUSES_S)
         except BaseException as e:
             if reserve:
-                self._unreserve(chat, current)
+                self._leave(chat, current)
             if not isinstance(e, Exception):
                 raise
             log.warning("could not record inbound %s: %s", inbound.dedup_key, e)
             raise InboundNotRecorded(f"inbound {inbound.dedup_key} could not be recorded") from e
         if row_id is None:
             if reserve:
-                self._unreserve(chat, current)
+                self._leave(chat, current)
             log.info("dropping repeated inbound %s", inbound.dedup_key)
             self.wake()
             return
@@ -179,7 +179,7 @@ class Inbox:
             await self._handle_here(chat, claimed)
             return
         if reserve:
-            self._unreserve(chat, current, kick=False)  # kicked just below
+            self._leave(chat, current, go_on=False)  # kicked just below
         # An idle chat whose row could not be claimed has an older row that is another process's turn (or
         # waits for its retry): that process, or any loop, handles ours after it, and nothing here would
         # tell us when. Waiting would hold the webhook for all of wait_s, and with it one of the platform's
@@ -203,10 +203,6 @@ class Inbox:
         finally:
             self._attempted.pop(row_id, None)
             self._attempted_chat.pop(row_id, None)
-
-    def _unreserve(self, chat: str, task: asyncio.Task[Any] | None, *, kick: bool = True) -> None:
-        """Give back a chat reserved by `accept`; what was recorded for it meanwhile is worked on now."""
-        self._leave(chat, task, go_on=kick)
 
     def _leave(self, chat: str, task: asyncio.Task[Any] | None, *, go_on: bool = True) -> None:
         """`task` stops working on `chat`: what was queued or kicked for the chat meanwhile goes on in a
@@ -269,11 +265,9 @@ class Inbox:
         try:
             following = await self._handle(row)
         finally:
-            if self._chats.get(chat) is current:
-                del self._chats[chat]
+            self._leave(chat, current, go_on=following is None)
             if following is not None:
                 self._hand_over(chat, following)
-            self._leave(chat, current)
 
     # --- handling ---------------------------------------------------------------------------------
 
