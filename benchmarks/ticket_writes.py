@@ -21,6 +21,7 @@ import json
 import os
 import statistics
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,7 +45,6 @@ from ticket_core.usecases.opening import TicketDraft, open_ticket
 from ticket_core.usecases.work import resolve_ticket, start_work
 
 SAMPLE_S = 0.003
-WAITING_QUERIES: dict[str, int] = {}
 WRITER_COUNTS = (1, 4, 16)
 CLIENT = Actor(Role.CLIENT, "acme-anna", client_id="acme", name="Anna Brown")
 STEPS = 6  # transactions per ticket: open, offer, accept, start, resolve, close
@@ -59,6 +59,7 @@ class Run:
     deadlocks: int = 0
     seconds: float = 0.0
     waits_ms: list[float] = field(default_factory=list)
+    waiting: Counter[str] = field(default_factory=Counter)  # lock-wait samples per statement
 
     @property
     def rate(self) -> float:
@@ -100,11 +101,12 @@ async def _ticket_life(uows: Any, n: int, run: Run) -> bool:
     return True
 
 
-async def _sample_lock_waits(dsn: str, stop: asyncio.Event) -> list[float]:
+async def _sample_lock_waits(dsn: str, stop: asyncio.Event) -> tuple[list[float], Counter[str]]:
     """Lock waits of the bench's database seen in `pg_locks` until `stop` (ms each, at least one sample
-    long); the statements that waited are counted in WAITING_QUERIES."""
+    long), and how many samples found each statement waiting."""
     conn = await asyncpg.connect(dsn)
     seen: dict[tuple[int, datetime], float] = {}  # (pid, waitstart) -> last time seen waiting
+    waiting: Counter[str] = Counter()
     try:
         while not stop.is_set():
             rows = await conn.fetch(
@@ -116,11 +118,11 @@ async def _sample_lock_waits(dsn: str, stop: asyncio.Event) -> list[float]:
             for row in rows:
                 key = (row["pid"], row["waitstart"])
                 seen[key] = (row["at"] - row["waitstart"]).total_seconds() * 1000
-                WAITING_QUERIES[row["query"]] = WAITING_QUERIES.get(row["query"], 0) + 1
+                waiting[row["query"]] += 1
             await asyncio.sleep(SAMPLE_S)
     finally:
         await conn.close()
-    return list(seen.values())
+    return list(seen.values()), waiting
 
 
 async def _run(uows: Any, dsn: str, writers: int, seconds: float, first: int) -> Run:
@@ -142,7 +144,7 @@ async def _run(uows: Any, dsn: str, writers: int, seconds: float, first: int) ->
     await asyncio.gather(*(writer(w) for w in range(writers)))
     run.seconds = time.perf_counter() - started
     stop_sampling.set()
-    run.waits_ms = await sampler
+    run.waits_ms, run.waiting = await sampler
     return run
 
 
@@ -170,6 +172,7 @@ async def _bench(url: str, seconds: float, counts: tuple[int, ...]) -> dict[str,
     result: dict[str, Any] = {}
     try:
         waits: list[float] = []
+        waiting: Counter[str] = Counter()
         transactions = 0
         for i, writers in enumerate(counts):
             run = await _run(rt.uows, dsn, writers, seconds, first=i * 100_000)
@@ -177,6 +180,7 @@ async def _bench(url: str, seconds: float, counts: tuple[int, ...]) -> dict[str,
             result[f"unrouted_{writers}"] = run.unrouted
             result["deadlocks"] = result.get("deadlocks", 0) + run.deadlocks
             waits += run.waits_ms
+            waiting += run.waiting
             transactions += (run.closed + run.unrouted) * STEPS
         # Transactions that waited for no lock count as 0 ms.
         result["lock_wait_ms_p99"] = round(_p99(waits + [0.0] * max(0, transactions - len(waits))), 1)
@@ -187,13 +191,14 @@ async def _bench(url: str, seconds: float, counts: tuple[int, ...]) -> dict[str,
         for i, writers in enumerate(counts):
             run = await _run(rt.uows, dsn, writers, seconds, first=(i + 10) * 100_000)
             without[f"writers_{writers}"] = round(run.rate, 1)
+            waiting += run.waiting
         result["without_rollups"] = without
         await _set_rollups(dsn, on=True)
     finally:
         await rt.close()
     result["load"] = round(os.getloadavg()[0], 2)
     # What waited most often (samples per statement): where a hot row is, if there is one.
-    result["waiting_on"] = sorted(WAITING_QUERIES.items(), key=lambda kv: -kv[1])[:3]
+    result["waiting_on"] = waiting.most_common(3)
     return result
 
 
