@@ -32,6 +32,7 @@ from storage.live_cards import card_message, record_card
 from storage.repositories.threads import get_thread, record_created
 from storage.transient import in_transaction
 from storage.webhooks_out import WEBHOOK_CHANNEL
+from ticket_core.log_context import log_context
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +253,13 @@ class DeliveryLoop:
         return out  # the thread could not be created: post in the group rather than lose the message
 
     async def _send_one(self, row: Any) -> None:
+        # Its log lines name the update that queued it and the chat, as the turn's did.
+        with log_context(
+            update=row.inbound_key, chat=f"{row.channel}:{row.bot}:{row.chat_id}", outbox=row.id
+        ):
+            await self._send_row(row)
+
+    async def _send_row(self, row: Any) -> None:
         sender = self.senders.get((row.channel, row.bot))
         error: str | None = None
         retry_in: float | None = None

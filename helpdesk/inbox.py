@@ -35,6 +35,7 @@ from dialogue.messages import Inbound, InboundNotRecorded
 from helpdesk import metrics
 from storage import inbox as box
 from storage.transient import in_transaction, is_transient
+from ticket_core.log_context import log_context
 
 log = logging.getLogger(__name__)
 
@@ -340,7 +341,8 @@ class Inbox:
                     # A turn that hangs (a stuck lock, a bug) must not hold its chat for ever: its heartbeat
                     # would keep the lease alive. Cancelled, it rolls back and is tried again.
                     async with asyncio.timeout(self.policy.handle_timeout_s):
-                        replies = await self.engine.handle(inbound)
+                        with log_context(update=row.dedup_key, chat=row.chat_key):
+                            replies = await self.engine.handle(inbound)
                 except Exception as e:
                     error: BaseException | None = e
                     replies = []

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # HTTP
     host: str = "127.0.0.1"
     port: int = 8080
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text (a terminal) or json (one object per line, with update, chat and ticket of a turn)",
+    )
     metrics_port: int = Field(
         default=0, ge=0, le=65535, description="port of the worker's /metrics and /healthz (0: none)"
     )

@@ -48,6 +48,7 @@ class OutboxRow:
     last_error: str | None
     claimed_by: str | None
     claimed_until: datetime | None
+    inbound_key: str | None = None  # the update whose turn queued it (None: system work)
 
 
 def _row(row: RowMapping) -> OutboxRow:
@@ -65,6 +66,7 @@ def _row(row: RowMapping) -> OutboxRow:
         last_error=row["last_error"],
         claimed_by=row["claimed_by"],
         claimed_until=row["claimed_until"],
+        inbound_key=row.get("inbound_key"),
     )
 
 

@@ -60,7 +60,7 @@ def demo_data(with_kb: bool) -> None:
 def run(host: str | None, port: int | None, worker: bool) -> None:
     """Start the web app (web chat, webhooks), the worker loop and the Telegram bots when tokens are set."""
     settings = _checked_settings()
-    setup_logging()
+    setup_logging(settings.log_format)
     asyncio.run(_serve(settings, host, port, worker))
 
 
@@ -116,7 +116,7 @@ def _safe_url(url: str) -> str:
 def worker() -> None:
     """Run only the background work: inbox retries, outbox delivery, timers and Telegram polling (no web)."""
     settings = _checked_settings()
-    setup_logging()
+    setup_logging(settings.log_format)
     asyncio.run(_work(settings))
 
 

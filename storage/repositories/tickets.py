@@ -14,9 +14,16 @@ from storage.repositories._sql import upsert_insert
 from storage.tables import TICKET_COUNTER, TICKET_COUNTER_SEED, counters, ticket_numbers, tickets
 from ticket_core.enums import ACTIVE_JOB_STATUSES, WAITING_STATUSES, Priority, TicketStatus
 from ticket_core.errors import StaleTicket
+from ticket_core.log_context import bind
 from ticket_core.model import Attachment, Ticket
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Ticket))
+
+
+def _bound(ticket: Ticket) -> Ticket:
+    """The ticket a turn loaded by id or number is the one its log lines name (ticket_core.log_context)."""
+    bind(ticket=ticket.number)
+    return ticket
 
 
 def attachment_to_dict(item: Attachment) -> dict[str, Any]:
@@ -80,20 +87,21 @@ class SqlTicketRepository:
         values["version"] = 1
         await self.session.execute(tickets.insert().values(**values))
         ticket.version = 1
+        bind(ticket=ticket.number)  # the turn's later log lines name it
 
     async def get(self, ticket_id: str) -> Ticket | None:
         """Return a ticket by id."""
         row = (
             (await self.session.execute(select(tickets).where(tickets.c.id == ticket_id))).mappings().first()
         )
-        return ticket_from_row(row) if row else None
+        return _bound(ticket_from_row(row)) if row else None
 
     async def get_by_number(self, number: int) -> Ticket | None:
         """Return a ticket by its number."""
         row = (
             (await self.session.execute(select(tickets).where(tickets.c.number == number))).mappings().first()
         )
-        return ticket_from_row(row) if row else None
+        return _bound(ticket_from_row(row)) if row else None
 
     async def update(self, ticket: Ticket) -> None:
         """Save a changed ticket if its stored version still equals `ticket.version`; else raise StaleTicket."""

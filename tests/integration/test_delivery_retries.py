@@ -15,6 +15,7 @@ from helpdesk.delivery import FAST_ATTEMPTS, DeliveryLoop
 from storage.outbox_delivery import OutboxStatus, list_for_chat
 from storage.uow import UnitOfWorkFactory
 from tests.integration.conftest import NOW
+from ticket_core.log_context import log_fields
 
 
 class Flaky:
@@ -145,3 +146,23 @@ async def test_a_slow_send_keeps_its_lease(
     await sending
     assert other_sender.sent == []
     assert [s for _, s, _ in await _statuses(live_uow_factory)] == [OutboxStatus.SENT]
+
+
+async def test_a_sends_log_lines_name_the_update_that_queued_it_and_the_chat(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    seen: list[dict[str, object]] = []
+
+    class Recording(Flaky):
+        async def send(self, out: Outbound) -> None:
+            seen.append(log_fields())
+
+    async with uow_factory() as uow:
+        message = Outbound(Channel.TELEGRAM, Bot.CLIENT, "42", "hello")
+        await uow.outbox.add("telegram", "client", "42", message.to_dict(), NOW, inbound_key="tg:client:9")
+        await uow.commit()
+    loop = DeliveryLoop(uow_factory.sessionmaker, {("telegram", "client"): Recording()}, clock=lambda: NOW)
+    await loop.deliver_once()
+    assert len(seen) == 1
+    assert seen[0]["update"] == "tg:client:9" and seen[0]["chat"] == "telegram:client:42"
+    assert log_fields() == {}

@@ -4,6 +4,7 @@ replayed, and taken over from a process that died."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,10 +13,12 @@ from sqlalchemy.exc import OperationalError
 
 from dialogue.messages import Bot, Channel, Inbound, InboundNotRecorded, Outbound
 from helpdesk.inbox import Inbox, InboxPolicy
+from helpdesk.logging_setup import TurnFields
 from storage import inbox as box
 from storage.db import make_engine
 from storage.transient import is_transient
 from storage.uow import UnitOfWorkFactory
+from ticket_core.log_context import log_fields
 
 FAST = InboxPolicy(lease_s=1.0, heartbeat_s=0.2, poll_s=0.05, bug_attempts=3, backoff_max_s=0.05)
 
@@ -253,3 +256,29 @@ def test_what_counts_as_transient() -> None:
     wrapped.__cause__ = TimeoutError()
     assert is_transient(wrapped)
     assert timedelta(seconds=FAST.backoff(10)) == timedelta(seconds=0.05)
+
+
+async def test_every_line_logged_during_a_turn_names_its_update_and_chat(
+    running: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox, engine = running
+    seen: list[dict[str, object]] = []
+    handle = engine.handle
+
+    async def logging_handle(inbound: Inbound) -> list[Outbound]:
+        logging.getLogger("dialogue.test").info("turn of %s", inbound.text)
+        seen.append(log_fields())
+        return await handle(inbound)
+
+    engine.handle = logging_handle
+    caplog.handler.addFilter(TurnFields())
+    with caplog.at_level(logging.INFO, logger="dialogue.test"):
+        await inbox.accept(message(1, chat="42"))
+        await inbox.accept(message(2, chat="43"))
+        await until(lambda: len(engine.handled) == 2)
+    lines = {r.getMessage(): r.turn_fields for r in caplog.records if r.name == "dialogue.test"}  # type: ignore[attr-defined]
+    assert lines == {
+        "turn of m1": {"update": "tg:client:1", "chat": "telegram:client:42"},
+        "turn of m2": {"update": "tg:client:2", "chat": "telegram:client:43"},
+    }
+    assert log_fields() == {}  # nothing is left behind after the turn

@@ -12,6 +12,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.integration.conftest import NOW, Seed
 from ticket_core.enums import OfferStatus, Priority, TicketStatus
 from ticket_core.errors import StaleTicket
+from ticket_core.log_context import log_context
 from ticket_core.model import Attachment, Offer
 
 
@@ -267,3 +268,23 @@ async def test_race_20_accepts_in_open_transactions_on_postgres(
     async with live_uow_factory() as uow:
         stored = await uow.tickets.get("t-1001")
     assert stored is not None and stored.assignee_id in results
+
+
+async def test_a_turn_logs_the_number_of_the_ticket_it_added_or_loaded(
+    acme: UnitOfWorkFactory, seed: Seed
+) -> None:
+    ticket = seed.ticket(1001)
+    with log_context(update="tg:client:1") as fields:
+        async with acme() as uow:
+            await uow.tickets.add(ticket)
+            await uow.commit()
+        assert fields["ticket"] == 1001
+    with log_context(update="tg:client:2") as fields:
+        async with acme() as uow:
+            assert "ticket" not in fields
+            await uow.tickets.get_by_number(1001)
+        assert fields["ticket"] == 1001
+    with log_context(update="tg:client:3") as fields:
+        async with acme() as uow:
+            await uow.tickets.get(ticket.id)
+        assert fields["ticket"] == 1001
