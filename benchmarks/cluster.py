@@ -19,7 +19,8 @@ During the run it:
   lease and starts it again: `takeover_s` is the time from that kill to the next getUpdates the fake
   receives (another worker took the lease and polls);
 - scrapes `/metrics` of every process at the end: `metrics_missing` counts (process, metric) pairs of
-  `helpdesk.metrics.EXPORTED` not exported; `pollers` is the sum of `helpdesk_telegram_polling_leader`.
+  `helpdesk.metrics.EXPORTED`, and of the metrics the shipped Grafana dashboard and Prometheus alerts
+  query (`benchmarks.deploy_metrics`), not exported; `pollers` is the sum of `helpdesk_telegram_polling_leader`.
 
 Then it waits for the replies and counts, from the database and from what the fake received:
 - `lost`: acknowledged updates with no reply marked sent, plus replies marked sent that never reached the
@@ -65,6 +66,7 @@ import aiohttp
 import click
 from sqlalchemy import select, text
 
+from benchmarks.deploy_metrics import missing_from
 from benchmarks.fault_processes import AppProcess, RedisServer, free_port
 from helpdesk.api.tokens import hash_token, new_token
 from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
@@ -467,6 +469,8 @@ class ClusterBench:
                     body, ok = "", False
                     self.run.errors.append(f"{proc.name} /metrics: {e}")
                 missing = list(EXPORTED) if not ok else missing_metrics(body)
+                if ok:  # and what the shipped dashboard and alerts query (deploy/)
+                    missing += [name for name in missing_from(body) if name not in missing]
                 if missing:
                     self.run.metrics_missing_names[proc.name] = missing
                 self.run.metrics_missing += len(missing)
