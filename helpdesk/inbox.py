@@ -109,7 +109,7 @@ class Inbox:
         self._held: dict[str, int] = {}
         self._chores: set[asyncio.Task[None]] = set()
         self._attempted: dict[int, asyncio.Event] = {}  # rows whose recorder waits for the first attempt
-        self._attempted_chat: dict[int, str] = {}  # the chat of each of those rows
+        self._waiting: dict[str, set[int]] = {}  # those rows by chat
         self._slots = asyncio.Semaphore(self.policy.concurrency)
         self._record_slots = asyncio.Semaphore(self.policy.record_concurrency)
         self._in_flight: set[int] = set()  # rows the engine is working on (their leases are extended)
@@ -190,7 +190,7 @@ class Inbox:
             self._attempted.setdefault(row_id, asyncio.Event()) if wait_s > 0 and not elsewhere else None
         )
         if attempted is not None:
-            self._attempted_chat[row_id] = chat
+            self._waiting.setdefault(chat, set()).add(row_id)
         if claimed is not None:
             self._hand_over(chat, claimed, after_mine=not idle)
         else:
@@ -203,7 +203,11 @@ class Inbox:
             pass  # handled later, here or by another process: it is recorded either way
         finally:
             self._attempted.pop(row_id, None)
-            self._attempted_chat.pop(row_id, None)
+            waiting = self._waiting.get(chat)
+            if waiting is not None:
+                waiting.discard(row_id)
+                if not waiting:
+                    del self._waiting[chat]
 
     def _leave(self, chat: str, task: asyncio.Task[Any] | None, *, go_on: bool = True) -> None:
         """`task` stops working on `chat`: what was queued or kicked for the chat meanwhile goes on in a
@@ -300,16 +304,32 @@ class Inbox:
         finally:
             self._leave(chat, current, go_on=not self._stopping)
 
-    def _waited_on(self, chat: str) -> bool:
-        """Whether a webhook here waits for a row of `chat` (recorded here while the chat was busy here): the
-        chat's task then claims on after its row instead of leaving the rest to whichever loop ticks first."""
-        return chat in self._attempted_chat.values()
+    def _waited_on(self, chat: str, *, but: int | None = None) -> bool:
+        """Whether a webhook here waits for a row of `chat` that this process does not hold yet (recorded here
+        while the chat was busy here, but not claimed by the record): the chat's task then claims on after
+        its row instead of leaving the rest to whichever loop ticks first.
+
+        Rows already tried (their webhook is about to answer), queued here in memory, or `but` (the row being
+        finished) need no claim: counting them cost every turn of a busy chat a claim that found nothing,
+        and under a backlog, when every chat is busy, that extra transaction per message kept it backed up.
+        """
+        waiting = self._waiting.get(chat)
+        if not waiting:
+            return False
+        queued = {r.id for r in self._queued.get(chat, ())}
+        for row_id in waiting:
+            if row_id == but or row_id in queued:
+                continue
+            event = self._attempted.get(row_id)
+            if event is not None and not event.is_set():
+                return True
+        return False
 
     def _stop_waiting(self, chat: str) -> None:
         """The chat's next row is another process's turn (it claimed it first): the webhooks here that wait
         for rows of the chat answer now rather than after their whole wait, as nothing would tell them."""
-        for row_id, of in list(self._attempted_chat.items()):
-            if of == chat and (event := self._attempted.get(row_id)) is not None:
+        for row_id in list(self._waiting.get(chat, ())):
+            if (event := self._attempted.get(row_id)) is not None:
                 event.set()
 
     async def _claim(self, *, chat: str | None = None, limit: int = 1) -> list[box.InboxRow]:
@@ -378,7 +398,9 @@ class Inbox:
         or a turn that queued nothing, is marked here. Returns the claimed row (None when nothing is due
         or the claim failed). Rows another process recorded meanwhile are claimed by its loop.
         """
-        if self._stopping or (row.chat_key not in self._again and not self._waited_on(row.chat_key)):
+        if self._stopping or (
+            row.chat_key not in self._again and not self._waited_on(row.chat_key, but=row.id)
+        ):
             if not marked:
                 await self._finish(box.mark_done, row.id, self.clock())
             return None

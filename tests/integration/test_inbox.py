@@ -123,6 +123,42 @@ async def test_a_busy_chats_next_messages_are_claimed_when_recorded_and_handled_
     assert claims == 0  # handed over in memory, no claim of the chat's own
 
 
+async def test_a_busy_chats_waiting_webhooks_cost_no_claims_of_their_own(
+    running: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As webhooks do: each accept waits for its message's first attempt. Rows handed over in memory need no
+    claim after the turn before them, and none after the last (a claim that found nothing per message was
+    what kept a backed-up process backed up)."""
+    inbox, engine = running
+    engine.gate = asyncio.Event()
+    claims: list[str] = []
+    claim, claim_next = inbox._claim, box.mark_done_and_claim_next
+
+    async def counted(**kwargs: Any) -> list[box.InboxRow]:
+        if kwargs.get("chat") is not None:  # the loop's own ticks claim with no chat
+            claims.append("claim")
+        return await claim(**kwargs)
+
+    async def counted_next(*args: Any, **kwargs: Any) -> box.InboxRow | None:
+        claims.append("mark_done_and_claim_next")
+        return await claim_next(*args, **kwargs)
+
+    monkeypatch.setattr(inbox, "_claim", counted)
+    monkeypatch.setattr(box, "mark_done_and_claim_next", counted_next)
+    first = asyncio.create_task(inbox.accept(message(1, text="slow"), wait_s=5))
+    await until(lambda: inbox._chats)
+    rest = []
+    for n in (2, 3, 4):  # one after the other: the order of recording is the order of handling
+        rest.append(asyncio.create_task(inbox.accept(message(n), wait_s=5)))
+        await until(lambda n=n: sum(len(q) for q in inbox._queued.values()) == n - 1)
+    engine.gate.set()
+    async with asyncio.timeout(5):
+        await asyncio.gather(first, *rest)
+    await until(lambda: not inbox._chats)
+    assert engine.handled == ["slow", "m2", "m3", "m4"]
+    assert claims == []
+
+
 async def test_a_failure_gives_back_the_messages_queued_behind_it(
     running: Any, live_uow_factory: UnitOfWorkFactory
 ) -> None:
