@@ -169,12 +169,15 @@ async def _drive_at_rate(
 DRAIN_TIMEOUT_S = 120.0
 
 
-async def _drain(url: str, timeout_s: float) -> float:
-    """Wait until no inbound message is waiting in the inbox (or `timeout_s`); return how long it took."""
+async def _drain(url: str, timeout_s: float) -> tuple[float, int]:
+    """Wait until no inbound message is waiting in the inbox (or `timeout_s`); return how long it took and
+    how many times it looked (each look is a transaction of its own)."""
     db = make_engine(url)
     started = time.perf_counter()
+    looks = 0
     try:
         while time.perf_counter() - started < timeout_s:
+            looks += 1
             async with db.connect() as conn:
                 waiting = (
                     await conn.execute(
@@ -186,11 +189,12 @@ async def _drain(url: str, timeout_s: float) -> float:
             await asyncio.sleep(0.2)
     finally:
         await db.dispose()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, looks
 
 
-async def _sessions(url: str) -> int | None:
-    """How many connections PostgreSQL has opened to the run's database so far (None on SQLite)."""
+async def _db_stats(url: str) -> tuple[int, int] | None:
+    """Connections PostgreSQL has opened to the run's database so far, and transactions it has ended there
+    (None on SQLite)."""
     if not url.startswith("postgresql"):
         return None
     db = make_engine(url, pool_size=1, max_overflow=0)
@@ -198,9 +202,13 @@ async def _sessions(url: str) -> int | None:
         async with db.connect() as conn:
             await conn.execute(text("SELECT pg_stat_force_next_flush()"))
             found = await conn.execute(
-                text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+                text(
+                    "SELECT sessions, xact_commit + xact_rollback FROM pg_stat_database"
+                    " WHERE datname = current_database()"
+                )
             )
-            return int(found.scalar_one())
+            sessions, xacts = found.one()
+            return int(sessions), int(xacts)
     finally:
         await db.dispose()
 
@@ -316,7 +324,7 @@ def dialogue_bench(
                 if warmup:
                     asyncio.run(_drive(base, 1, warmup, users, 0, texts))
                 cpu_before = _cpu_s(proc.pid)
-                sessions_before = asyncio.run(_sessions(url))
+                stats_before = asyncio.run(_db_stats(url))
                 if rate > 0:
                     measured = _drive_at_rate(base, warmup + 1, messages, users, rate, repost_every, texts)
                 else:
@@ -324,9 +332,9 @@ def dialogue_bench(
                 latencies, failed, reposts, elapsed = asyncio.run(measured)
                 # A webhook answers after INBOX_ANSWER_WAIT_S even when the reply is not queued yet (it is
                 # recorded): wait until the inbox is empty before the outbox is counted and the rate taken.
-                drain_s = asyncio.run(_drain(url, DRAIN_TIMEOUT_S))
+                drain_s, drain_looks = asyncio.run(_drain(url, DRAIN_TIMEOUT_S))
                 cpu_after = _cpu_s(proc.pid)
-                sessions_after = asyncio.run(_sessions(url))
+                stats_after = asyncio.run(_db_stats(url))
             finally:
                 proc.terminate()
                 try:
@@ -362,8 +370,15 @@ def dialogue_bench(
         "drain_s": round(drain_s, 1),
         # Connections the app opened while measured (PostgreSQL): a pool that churns costs every message.
         "db_connections_opened": (
-            sessions_after - sessions_before - 2  # this count's own and the drain's
-            if sessions_before is not None and sessions_after is not None
+            stats_after[0] - stats_before[0] - 2  # this count's own and the drain's
+            if stats_before is not None and stats_after is not None
+            else None
+        ),
+        # Transactions the app ran per measured message (PostgreSQL), the drain's looks and this count's
+        # own taken off: every one is a BEGIN and a COMMIT on top of its statements.
+        "db_xacts_per_msg": (
+            round((stats_after[1] - stats_before[1] - drain_looks - 1) / messages, 2)
+            if stats_before is not None and stats_after is not None
             else None
         ),
         "lost": lost,
