@@ -26,6 +26,7 @@ from storage.repositories import (
     SqlOutbox,
     SqlTicketRepository,
 )
+from storage.repositories.equipment import SqlEquipmentRepository
 from storage.repositories.threads import SqlTicketThreads
 from storage.sla_timers import SqlMaintenancePlans, SqlSlaStore
 from storage.sqlite_tx import install_begin_immediate, writer_lock
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
     articles: SqlArticleRepository
     kb_gaps: SqlGapLog
     maintenance: SqlMaintenancePlans
+    equipment: SqlEquipmentRepository
     sla: SqlSlaStore | None
     admin: SqlAdminStore
     webhooks: SqlWebhookSubscriptions
@@ -140,6 +142,7 @@ class SqlUnitOfWork:
         self.articles = SqlArticleRepository(session)
         self.kb_gaps = SqlGapLog(session)
         self.maintenance = SqlMaintenancePlans(session)
+        self.equipment = SqlEquipmentRepository(session)
         self.sla = SqlSlaStore(session, self._sla_config) if self._sla_config is not None else None
         self.admin = SqlAdminStore(session)
         self.webhooks = SqlWebhookSubscriptions(session)

@@ -24,6 +24,7 @@ from ticket_core.model import (
 )
 
 if TYPE_CHECKING:  # ticket_core.sla.ports reaches the use cases, which import this module
+    from ticket_core.equipment.ports import EquipmentRepository
     from ticket_core.sla.ports import MaintenanceStore, SlaStore
 
 
@@ -238,6 +239,9 @@ class UnitOfWork(Protocol):
 
     @property
     def maintenance(self) -> MaintenanceStore | None: ...
+
+    @property
+    def equipment(self) -> EquipmentRepository: ...
 
     def record(self, event: DomainEvent) -> None: ...
 

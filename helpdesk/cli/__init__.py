@@ -43,7 +43,17 @@ def main() -> None:
 
 def _register() -> None:
     # Each command group lives in its own module; importing it attaches it to `main`.
-    from helpdesk.cli import admin, api_tokens, app_commands, bench, kb, maintenance, nlu, queues  # noqa: F401
+    from helpdesk.cli import (  # noqa: F401
+        admin,
+        api_tokens,
+        app_commands,
+        bench,
+        equipment,
+        kb,
+        maintenance,
+        nlu,
+        queues,
+    )
 
 
 _register()

@@ -34,6 +34,7 @@ def _register_checkout_benchmarks() -> None:
     if str(root) not in sys.path:
         sys.path.append(str(root))
     from benchmarks.cluster import register as register_cluster
+    from benchmarks.equipment_import import register as register_equipment_import
     from benchmarks.faults import register
     from benchmarks.kb_confidence import register as register_kb_confidence
     from benchmarks.kb_ranking import register as register_kb_ranking
@@ -41,6 +42,7 @@ def _register_checkout_benchmarks() -> None:
 
     register(bench)
     register_cluster(bench)
+    register_equipment_import(bench)
     register_kb_confidence(bench)
     register_kb_ranking(bench)
     register_ticket_writes(bench)

@@ -21,6 +21,13 @@ from ticket_core.enums import (
     TicketStatus,
     Visibility,
 )
+from ticket_core.equipment.model import (
+    EquipmentType,
+    PartReplaced,
+    Unit,
+    UnitFilter,
+    UnitTicket,
+)
 from ticket_core.errors import StaleTicket
 from ticket_core.events import DomainEvent, actor_to_dict
 from ticket_core.model import (
@@ -59,6 +66,10 @@ class MemoryState:
     interactions: list[dict[str, Any]] = field(default_factory=list)
     threads: dict[str, TicketThread] = field(default_factory=dict)
     phrasings: dict[int, Any] = field(default_factory=dict)
+    equipment_types: dict[str, EquipmentType] = field(default_factory=dict)
+    units: dict[str, Unit] = field(default_factory=dict)
+    unit_tickets: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    parts: list[PartReplaced] = field(default_factory=list)
     counter: int = 1000
 
 
@@ -377,6 +388,95 @@ class MemoryPhrasings(MemoryPhrasingRepository):
         return self._uow.work.phrasings
 
 
+class MemoryEquipment(_Repo):
+    """Implements `ticket_core.equipment.ports.EquipmentRepository` in memory."""
+
+    async def save_type(self, equipment_type: EquipmentType) -> None:
+        self.s.equipment_types[equipment_type.id] = copy.deepcopy(equipment_type)
+
+    async def get_type(self, type_id: str) -> EquipmentType | None:
+        return copy.deepcopy(self.s.equipment_types.get(type_id))
+
+    async def list_types(self) -> list[EquipmentType]:
+        return [copy.deepcopy(t) for _, t in sorted(self.s.equipment_types.items())]
+
+    async def add_units(self, units: Sequence[Unit]) -> None:
+        for u in units:
+            if u.id in self.s.units or any(o.code == u.code for o in self.s.units.values()):
+                raise ValueError(f"unit {u.id} exists")
+            self.s.units[u.id] = copy.deepcopy(u)
+
+    async def update_units(self, units: Sequence[Unit]) -> None:
+        for u in units:
+            self.s.units[u.id] = copy.deepcopy(u)
+
+    async def get(self, unit_id: str) -> Unit | None:
+        return copy.deepcopy(self.s.units.get(unit_id))
+
+    async def get_by_code(self, code: str) -> Unit | None:
+        return next((copy.deepcopy(u) for u in self.s.units.values() if u.code == code), None)
+
+    async def get_many(self, unit_ids: Sequence[str]) -> dict[str, Unit]:
+        return {i: copy.deepcopy(self.s.units[i]) for i in unit_ids if i in self.s.units}
+
+    async def inventory_numbers(self, client_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        return {
+            (u.client_id, u.inventory_no): u.id
+            for u in self.s.units.values()
+            if u.client_id in client_ids and u.inventory_no
+        }
+
+    def _matching(self, f: UnitFilter) -> list[Unit]:
+        text = (f.text or "").lower()
+        found = [
+            u
+            for u in self.s.units.values()
+            if (f.client_id is None or u.client_id == f.client_id)
+            and (f.site_id is None or u.site_id == f.site_id)
+            and (f.type_id is None or u.type_id == f.type_id)
+            and (f.status is None or u.status is f.status)
+            and (
+                f.warranty_expired_on is None
+                or (u.warranty_until is not None and u.warranty_until < f.warranty_expired_on)
+            )
+            and (
+                not text
+                or any(text in (v or "").lower() for v in (u.name, u.model, u.serial, u.inventory_no))
+            )
+        ]
+        return sorted(found, key=lambda u: (u.site_id, u.name, u.id))
+
+    async def find(self, where: UnitFilter, limit: int = 50, offset: int = 0) -> list[Unit]:
+        return [copy.deepcopy(u) for u in self._matching(where)[offset : offset + limit]]
+
+    async def count(self, where: UnitFilter) -> int:
+        return len(self._matching(where))
+
+    async def link_ticket(self, ticket_id: str, unit_id: str, *, visitor: bool) -> None:
+        self.s.unit_tickets[ticket_id] = (unit_id, visitor)
+
+    async def unit_of_ticket(self, ticket_id: str) -> tuple[str, bool] | None:
+        return self.s.unit_tickets.get(ticket_id)
+
+    async def history(self, unit_id: str, limit: int = 50) -> list[UnitTicket]:
+        found = [
+            UnitTicket(
+                t.id, unit_id, t.number, t.category, str(t.status), t.created_at, visitor, t.description
+            )
+            for tid, (uid, visitor) in self.s.unit_tickets.items()
+            if uid == unit_id and (t := self.s.tickets.get(tid)) is not None
+        ]
+        return sorted(found, key=lambda h: (h.created_at, h.number), reverse=True)[:limit]
+
+    async def add_parts(self, parts: Sequence[PartReplaced]) -> None:
+        self.s.parts.extend(parts)
+
+    async def parts(self, unit_id: str) -> list[PartReplaced]:
+        return sorted(
+            (p for p in self.s.parts if p.unit_id == unit_id), key=lambda p: p.recorded_at, reverse=True
+        )
+
+
 class MemoryUnitOfWork:
     """A unit of work over a shared `MemoryState`; implements `dialogue.ports.DialogueUnitOfWork`.
 
@@ -408,6 +508,7 @@ class MemoryUnitOfWork:
         self.interactions = MemoryInteractions(self)
         self.threads = MemoryThreads(self)
         self.phrasings = MemoryPhrasings(self)
+        self.equipment = MemoryEquipment(self)
         self.articles = articles or MemoryArticleRepository()
         self.kb_gaps = kb_gaps or MemoryGapLog()
         self._recorded: list[DomainEvent] = []

@@ -44,3 +44,13 @@ def test_bench_dialogue_answers_every_message_once(load: list[str]) -> None:
     assert data["failed_requests"] == 0 and data["reposted"] == 4
     assert data["p50_ms"] <= data["p99_ms"] and data["msgs_per_s"] > 0
     assert data["load"].startswith("open" if load[1] != "0" else "closed")
+
+
+def test_bench_equipment_import_names_every_bad_line() -> None:
+    args = ["bench", "equipment-import", "--units", "300", "--bad", "7", "--no-postgres", "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["units"] == 300 and 0 < data["sqlite_s"] < 10
+    assert data["bad_lines"] == data["bad_lines_reported"] == 7
+    assert data["other_lines_reported"] == 0 and data["imported_with_bad_lines"] == 0

@@ -1,0 +1,68 @@
+"""The equipment registry's port: `storage` implements it, the unit of work carries it as `uow.equipment`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from ticket_core.equipment.model import EquipmentType, PartReplaced, Unit, UnitFilter, UnitTicket
+
+
+class EquipmentRepository(Protocol):
+    """Equipment types, units, the tickets reported on units and the parts replaced on them."""
+
+    async def save_type(self, equipment_type: EquipmentType) -> None:
+        """Insert or replace a type."""
+        ...
+
+    async def get_type(self, type_id: str) -> EquipmentType | None: ...
+
+    async def list_types(self) -> list[EquipmentType]:
+        """Every type, by id."""
+        ...
+
+    async def add_units(self, units: Sequence[Unit]) -> None:
+        """Insert new units (one statement for many)."""
+        ...
+
+    async def update_units(self, units: Sequence[Unit]) -> None:
+        """Save changed units (every field but id, code and created_at)."""
+        ...
+
+    async def get(self, unit_id: str) -> Unit | None: ...
+
+    async def get_by_code(self, code: str) -> Unit | None:
+        """The unit whose sticker carries this code."""
+        ...
+
+    async def get_many(self, unit_ids: Sequence[str]) -> dict[str, Unit]:
+        """The units of these ids that exist, by id."""
+        ...
+
+    async def inventory_numbers(self, client_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        """(client id, inventory number) -> unit id, for the units of these clients that have a number."""
+        ...
+
+    async def find(self, where: UnitFilter, limit: int = 50, offset: int = 0) -> list[Unit]:
+        """Units matching the filter, by site then name."""
+        ...
+
+    async def count(self, where: UnitFilter) -> int: ...
+
+    async def link_ticket(self, ticket_id: str, unit_id: str, *, visitor: bool) -> None:
+        """Record that a ticket is about a unit (`visitor`: reported by someone of another client)."""
+        ...
+
+    async def unit_of_ticket(self, ticket_id: str) -> tuple[str, bool] | None:
+        """(unit id, visitor) of a ticket reported on a unit, else None."""
+        ...
+
+    async def history(self, unit_id: str, limit: int = 50) -> list[UnitTicket]:
+        """Tickets on a unit, newest first."""
+        ...
+
+    async def add_parts(self, parts: Sequence[PartReplaced]) -> None: ...
+
+    async def parts(self, unit_id: str) -> list[PartReplaced]:
+        """Parts replaced on a unit, newest first."""
+        ...
