@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.admin_store import SqlAdminStore
 from storage.api_tokens import SqlApiAudit, SqlApiTokenRepository
+from storage.billing_store import SqlBillingStore
 from storage.kb_phrasings import SqlPhrasingRepository
 from storage.kb_repository import SqlArticleRepository, SqlGapLog
 from storage.redis_state import RedisConversationStore, RedisGuard
@@ -72,6 +73,7 @@ class SqlUnitOfWork:
     webhooks_out: EventPublisher | None
     api_tokens: SqlApiTokenRepository
     api_audit: SqlApiAudit
+    billing: SqlBillingStore
 
     def __init__(
         self,
@@ -149,6 +151,7 @@ class SqlUnitOfWork:
         self.webhooks_out = self._webhooks_out(session) if self._webhooks_out is not None else None
         self.api_tokens = SqlApiTokenRepository(session)
         self.api_audit = SqlApiAudit(session)
+        self.billing = SqlBillingStore(session)
         return self
 
     async def commit(self) -> None:

@@ -24,6 +24,7 @@ from ticket_core.model import (
 )
 
 if TYPE_CHECKING:  # ticket_core.sla.ports reaches the use cases, which import this module
+    from ticket_core.billing.ports import BillingStore
     from ticket_core.equipment.ports import EquipmentRepository
     from ticket_core.sla.ports import MaintenanceStore, SlaStore
 
@@ -212,7 +213,7 @@ class UnitOfWork(Protocol):
     Use cases call `record(event)`; the unit of work appends recorded events to the event log in the same
     transaction when it commits. `collected` keeps every event recorded since the unit began, for fan-out.
     `sla` is None when SLA tracking is off (no timers, no alerts); `maintenance` is None where planned
-    maintenance is not kept.
+    maintenance is not kept; `billing` is None where billing is off (nothing is charged).
     """
 
     # Read-only properties, so an implementation may declare its concrete repository types.
@@ -242,6 +243,9 @@ class UnitOfWork(Protocol):
 
     @property
     def equipment(self) -> EquipmentRepository: ...
+
+    @property
+    def billing(self) -> BillingStore | None: ...
 
     def record(self, event: DomainEvent) -> None: ...
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import storage.admin_tables
 import storage.api_tables  # API tables: tokens, audit, webhook subscriptions
+import storage.billing_tables  # price list, contract terms, packages, ledger
 import storage.equipment_tables  # equipment registry, tickets on units, monitoring alerts
 import storage.inbox_tables  # the durable inbox
 import storage.lease_tables  # singletons' leases (Telegram polling)

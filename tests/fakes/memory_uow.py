@@ -481,11 +481,12 @@ class MemoryUnitOfWork:
     """A unit of work over a shared `MemoryState`; implements `dialogue.ports.DialogueUnitOfWork`.
 
     KB articles and gaps are shared by every unit of one factory and not rolled back. SLA tracking,
-    maintenance plans and webhooks are off (None); `SlaMemoryUnitOfWork` turns SLA and plans on.
+    maintenance plans, billing and webhooks are off (None); `SlaMemoryUnitOfWork` turns SLA and plans on.
     """
 
     sla: MemorySlaStore | None = None
     maintenance: MemoryMaintenancePlans | None = None
+    billing: None = None
     webhooks_out: None = None
 
     def __init__(

@@ -13,6 +13,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import storage.admin_tables  # web admin tables and list indexes
+import storage.billing_tables  # price list, contract terms, packages, ledger
 import storage.equipment_tables  # equipment registry (#19)
 import storage.inbox_tables  # the durable inbox
 import storage.kb_tables

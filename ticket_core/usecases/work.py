@@ -6,6 +6,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from ticket_core.billing.charging import charge_job
+from ticket_core.billing.pricing import Part
 from ticket_core.enums import OfferStatus, Role, TicketStatus
 from ticket_core.errors import Forbidden, ValidationFailed
 from ticket_core.events import (
@@ -135,9 +137,13 @@ async def resolve_ticket(
     note: str,
     time_spent_min: int | None = None,
     checklist: Sequence[tuple[str, str]] = (),
+    parts: Sequence[Part] = (),
 ) -> Ticket:
-    """Mark the job done with a resolution note (and the time spent, and the checklist ticked, each item
-    as (Russian, English)); the client is then asked to rate."""
+    """Mark the job done with a resolution note (and the time spent, the checklist ticked, each item as
+    (Russian, English), and the parts used); the client is then asked to rate.
+
+    Where the client is billed, the round's time, call-out and parts become charge lines in the same unit
+    (`ticket_core.billing.charging`)."""
     text = clean_text(note, field="resolution note", max_len=MAX_NOTE, required=True)
     if time_spent_min is not None and not (0 <= time_spent_min <= MAX_TIME_SPENT_MIN):
         raise ValidationFailed("Time spent must be between 0 minutes and 7 days.")
@@ -156,6 +162,7 @@ async def resolve_ticket(
             checklist=tuple((str(ru), str(en)) for ru, en in checklist),
         )
     )
+    await charge_job(uow, actor, ticket, now, minutes=time_spent_min or 0, parts=parts)
     return ticket
 
 

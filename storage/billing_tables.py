@@ -1,0 +1,109 @@
+"""Billing tables: the price list, contract terms, prepaid packages and the append-only ledger.
+
+Money is stored in minor units (kopecks) and hours in hundredths as integers, so sums are exact on SQLite
+and PostgreSQL alike; rates and percentages of the terms are exact decimal strings. Migration
+`0017_billing.py` mirrors these tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+from storage.db import metadata
+from storage.tables import ID
+from storage.types import UtcDateTime
+
+LEDGER_ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite's rowid alias is an INTEGER key
+
+price_services = Table(
+    "price_services",
+    metadata,
+    Column("code", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("name_ru", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("price", String(32), nullable=False),
+    Column("level", Integer, nullable=True),
+    Column("category", String(64), nullable=True),
+    Column("margin_pct", String(16), nullable=False, server_default="0"),
+    PrimaryKeyConstraint("code", "currency", name="pk_price_services"),
+)
+
+contract_terms = Table(
+    "contract_terms",
+    metadata,
+    Column("contract_id", String(ID), ForeignKey("contracts.id"), primary_key=True),
+    Column("client_id", String(ID), ForeignKey("clients.id"), nullable=False, index=True),
+    Column("currency", String(3), nullable=False, server_default="RUB"),
+    Column("included_categories", JSON, nullable=False),
+    Column("hours_per_month", String(16), nullable=False, server_default="0"),
+    Column("callouts_per_month", Integer, nullable=False, server_default="0"),
+    Column("discount_pct", String(16), nullable=False, server_default="0"),
+    Column("out_of_hours_multiplier", String(16), nullable=False, server_default="1"),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_until", Date, nullable=True),
+    Column("vat_pct", String(16), nullable=False, server_default="0"),
+    Column("estimate_required", Boolean, nullable=False, server_default="0"),
+    Column("hold_debtors", Boolean, nullable=False, server_default="0"),
+    Column("credit_limit", String(32), nullable=False, server_default="0"),
+    Column("account_manager_id", String(ID), nullable=True),
+)
+
+billing_packages = Table(
+    "billing_packages",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("client_id", String(ID), ForeignKey("clients.id"), nullable=False, index=True),
+    Column("hours_c", BigInteger, nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("bought_at", UtcDateTime(), nullable=False),
+    Column("valid_until", Date, nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", LEDGER_ID, primary_key=True, autoincrement=True),
+    Column("client_id", String(ID), ForeignKey("clients.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("account", String(80), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False, server_default="0"),
+    Column("hours_c", BigInteger, nullable=False, server_default="0"),
+    Column("callouts", Integer, nullable=False, server_default="0"),
+    Column("ticket_id", String(ID), nullable=True),
+    Column("line_key", String(200), nullable=True, unique=True),
+    Column("reverses_id", BigInteger, nullable=True, unique=True),
+    Column("service_code", String(64), nullable=True),
+    Column("quantity_c", BigInteger, nullable=False, server_default="0"),
+    Column("unit_price_minor", BigInteger, nullable=False, server_default="0"),
+    Column("coverage", String(16), nullable=True),
+    Column("text_ru", Text, nullable=False, server_default=""),
+    Column("text_en", Text, nullable=False, server_default=""),
+    Column("actor_id", String(ID), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("engineer_id", String(ID), nullable=True),
+    Column("category", String(64), nullable=True),
+    Index("ix_ledger_entries_client_account", "client_id", "account"),
+    Index("ix_ledger_entries_at_client", "at", "client_id"),
+    Index("ix_ledger_entries_ticket", "ticket_id"),
+)
+
+BILLING_TABLES = (price_services, contract_terms, billing_packages, ledger_entries)
+"""Every table of this module."""

@@ -1,0 +1,102 @@
+"""Billing events, each in the audit log with the change it records. Amounts are strings (exact decimals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ticket_core.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobCharged(DomainEvent):
+    """A done job's charge lines were posted: `lines` as dicts (key, coverage, quantity, amount)."""
+
+    name: ClassVar[str] = "job_charged"
+    client_id: str
+    currency: str
+    total: str
+    lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargeAdjusted(DomainEvent):
+    """A supervisor replaced a charge line's amount (the old row reversed, a new one posted)."""
+
+    name: ClassVar[str] = "charge_adjusted"
+    client_id: str
+    entry_id: int
+    old_amount: str
+    new_amount: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerEntryReversed(DomainEvent):
+    """A row was undone by its reversal."""
+
+    name: ClassVar[str] = "ledger_entry_reversed"
+    client_id: str
+    entry_id: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentRecorded(DomainEvent):
+    """Money came in from a client."""
+
+    name: ClassVar[str] = "payment_recorded"
+    client_id: str
+    amount: str
+    currency: str
+    balance: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackageBought(DomainEvent):
+    """A client bought prepaid hours."""
+
+    name: ClassVar[str] = "package_bought"
+    client_id: str
+    package_id: str
+    hours: str
+    price: str
+    valid_until: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackageThreshold(DomainEvent):
+    """A package crossed 80 % used (`share` 80) or was used up (`share` 100): supervisors are warned."""
+
+    name: ClassVar[str] = "package_threshold"
+    client_id: str
+    package_id: str
+    share: int
+    hours: str
+    left_hours: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EstimateAnswered(DomainEvent):
+    """The client approved or declined the estimate of paid work in chat."""
+
+    name: ClassVar[str] = "estimate_answered"
+    approved: bool
+    rate: str
+    currency: str
+
+
+BILLING_EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    cls.name: cls
+    for cls in (
+        JobCharged,
+        ChargeAdjusted,
+        LedgerEntryReversed,
+        PaymentRecorded,
+        PackageBought,
+        PackageThreshold,
+        EstimateAnswered,
+    )
+}
+"""Every event of this module by name, like `ticket_core.events.EVENT_TYPES`."""
