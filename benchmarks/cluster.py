@@ -721,6 +721,7 @@ async def run_cluster(
     kill: bool,
     redis: bool,
     log_dir: Path,
+    outbox_notify: bool = True,
 ) -> dict[str, Any]:
     """Run the cluster, the load and the faults; return the figures (see the module docstring)."""
     url = await fresh_pg_database(
@@ -734,6 +735,8 @@ async def run_cluster(
     redis_server = RedisServer() if redis else None
     try:
         await seed_demo(Settings(database_url=url, kb_embedder="none"))
+        if not outbox_notify:  # as before migration 0016: workers find queued replies on their poll
+            await _drop_outbox_notify(url)
         token = await _create_token(url)
         if redis_server is not None:
             redis_server.start()
@@ -795,6 +798,7 @@ async def run_cluster(
     return {
         "apps": apps,
         "workers": workers,
+        "outbox_notify": outbox_notify,
         **figures,
         "kb_visible_s": run.kb_visible_s,
         "kb_seen_s": [run.kb_seen.get(i) for i in range(apps)],
@@ -807,6 +811,15 @@ async def run_cluster(
         "worker_restart_s": run.worker_restart_s,
         "errors": run.errors,
     }
+
+
+async def _drop_outbox_notify(url: str) -> None:
+    db = make_engine(url)
+    try:
+        async with db.begin() as conn:
+            await conn.execute(text("DROP TRIGGER IF EXISTS outbox_notify ON outbox"))
+    finally:
+        await db.dispose()
 
 
 def register(bench: click.Group) -> None:
@@ -839,6 +852,12 @@ def register(bench: click.Group) -> None:
         "--redis/--no-redis", default=True, show_default=True, help="Run a Redis of the bench's own."
     )
     @click.option(
+        "--outbox-notify/--no-outbox-notify",
+        default=True,
+        show_default=True,
+        help="Keep the outbox's NOTIFY (off: workers find replies on their 0.5 s poll, as before it).",
+    )
+    @click.option(
         "--log-dir", type=click.Path(path_type=Path), default=None, help="Keep the processes' logs here."
     )
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -853,6 +872,7 @@ def register(bench: click.Group) -> None:
         settle_s: float,
         kill: bool,
         redis: bool,
+        outbox_notify: bool,
         log_dir: Path | None,
         as_json: bool,
     ) -> None:
@@ -876,6 +896,7 @@ def register(bench: click.Group) -> None:
                     kill=kill,
                     redis=redis,
                     log_dir=Path(tmp),
+                    outbox_notify=outbox_notify,
                 )
             )
         if as_json:

@@ -22,6 +22,7 @@ from dialogue.ports import DialogueUnitOfWork
 from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
 from dialogue.understanding import Parser
+from helpdesk import cluster_sync
 from helpdesk.api import WebhookSender
 from helpdesk.api.webhook_queue import WebhookQueue
 from helpdesk.delivery import DeliveryLoop, Sender
@@ -35,7 +36,6 @@ from helpdesk.settings import Settings
 from helpdesk.sla_worker import SlaWorker, load_sla_config
 from helpdesk.timers import expire_offers_once, run_every
 from storage.db import make_engine, make_sessionmaker, sqlite_file
-from storage.notify import KB_CHANNEL, is_postgres, listen
 from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
 from storage.sqlite_checkpoint import checkpoint
@@ -208,20 +208,12 @@ class Runtime:
                     name="daily-digest",
                 )
             )
-        if (
-            self.kb is not None
-            and hasattr(self.kb, "refresh_soon")
-            and is_postgres(self.settings.database_url)
-        ):
-            # Another process's KB edit answers here within a second: its NOTIFY brings the refresh forward
-            # (the 1-second poll goes on as the safety net).
-            kb = self.kb
-            self._tasks.append(
-                asyncio.create_task(
-                    listen(self.settings.database_url, KB_CHANNEL, lambda _p: kb.refresh_soon(), self._stop),
-                    name="kb-listen",
-                )
-            )
+        # Other processes' KB edits and queued replies are acted on here at once (the polls stay as the net).
+        kb = self.kb if self.kb is not None and hasattr(self.kb, "refresh_soon") else None
+        channels = cluster_sync.handlers(kb=kb, wake_delivery=self.wake_delivery if worker else None)
+        listening = cluster_sync.start_listening(self.settings.database_url, channels, self._stop)
+        if listening is not None:
+            self._tasks.append(listening)
         if polling and not self.settings.public_url and self.telegram:
             # One poller per bot in the whole cluster (Telegram's rule): whoever holds the lease polls.
             self.polling_lease = PollingLease(self.db, self.telegram)

@@ -1,8 +1,9 @@
 """PostgreSQL LISTEN: call back when another process's transaction says something changed (NOTIFY).
 
-Triggers (migration 0014) send `helpdesk_kb` when KB articles or phrasings change. A listener holds one
-connection of its own outside the pool; when it drops it is opened again after a pause, and the caller's
-polling (which goes on regardless) covers what was said meanwhile.
+Triggers send `helpdesk_kb` when KB articles or phrasings change (migration 0014) and `helpdesk_outbox` when
+messages are queued (0016). A listener holds one connection of its own outside the pool for all its
+channels; when it drops it is opened again after a pause, and the caller's polling (which goes on
+regardless) covers what was said meanwhile.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 log = logging.getLogger(__name__)
 
 KB_CHANNEL = "helpdesk_kb"
+OUTBOX_CHANNEL = "helpdesk_outbox"
 RECONNECT_S = 2.0
 
 
@@ -27,18 +29,25 @@ def is_postgres(database_url: str) -> bool:
 
 
 async def listen(
-    database_url: str, channel: str, on_notify: Callable[[str], None], stop: asyncio.Event
+    database_url: str, handlers: Mapping[str, Callable[[str], None]], stop: asyncio.Event
 ) -> None:
-    """Call `on_notify(payload)` for each NOTIFY on `channel` until `stop` is set; reconnect after failures."""
+    """Call `handlers[channel](payload)` for each NOTIFY on one of its channels until `stop` is set.
+
+    One connection listens on every channel; after a failure it reconnects, and on each (re)connection every
+    handler is called once with "" (what changed while nobody listened is looked at now).
+    """
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    names = ", ".join(handlers)
     while not stop.is_set():
         conn: asyncpg.Connection | None = None
         try:
             conn = await asyncpg.connect(dsn, timeout=5)
             lost = asyncio.Event()
             conn.add_termination_listener(lambda _c, lost=lost: lost.set())  # type: ignore[misc]
-            await conn.add_listener(channel, lambda _c, _pid, _ch, payload: on_notify(payload))
-            on_notify("")  # (re)connected: what changed while nobody listened is looked at now
+            for channel, on_notify in handlers.items():
+                await conn.add_listener(channel, lambda _c, _pid, _ch, payload, call=on_notify: call(payload))
+            for on_notify in handlers.values():
+                on_notify("")
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(lost.wait())]
             try:
                 await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -48,7 +57,7 @@ async def listen(
         except asyncio.CancelledError:
             raise
         except Exception as e:
-            log.warning("LISTEN %s: %s; trying again in %.0f s (polling goes on)", channel, e, RECONNECT_S)
+            log.warning("LISTEN %s: %s; trying again in %.0f s (polling goes on)", names, e, RECONNECT_S)
         finally:
             if conn is not None and not conn.is_closed():
                 with contextlib.suppress(Exception):

@@ -1,0 +1,45 @@
+"""What other processes' commits tell this one (PostgreSQL LISTEN/NOTIFY), wired to what it must do at once.
+
+- `helpdesk_kb`: a KB article or phrasing changed: refresh the search index now (the 1-second poll stays).
+- `helpdesk_outbox`: messages were queued (by a web process, the API, a timer): a process that runs a
+  delivery loop sends them now instead of at its next poll (WORKER_POLL_S, 0.5 s, which stays).
+
+One LISTEN connection per process carries every channel (storage.notify). SQLite runs one process: nothing
+to hear.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Protocol
+
+from storage.notify import KB_CHANNEL, OUTBOX_CHANNEL, is_postgres, listen
+
+
+class Refreshable(Protocol):
+    """A cache that can be told to reload soon (the KB index)."""
+
+    def refresh_soon(self) -> None:
+        """Reload before the next poll would."""
+
+
+def handlers(
+    *, kb: Refreshable | None, wake_delivery: Callable[[], None] | None
+) -> dict[str, Callable[[str], None]]:
+    """The channels this process listens on, each with what it does when told."""
+    found: dict[str, Callable[[str], None]] = {}
+    if kb is not None:
+        found[KB_CHANNEL] = lambda _payload: kb.refresh_soon()
+    if wake_delivery is not None:
+        found[OUTBOX_CHANNEL] = lambda _payload: wake_delivery()
+    return found
+
+
+def start_listening(
+    database_url: str, channels: dict[str, Callable[[str], None]], stop: asyncio.Event
+) -> asyncio.Task[None] | None:
+    """Listen on `channels` until `stop` (PostgreSQL); None when there is nothing to listen to or for."""
+    if not channels or not is_postgres(database_url):
+        return None
+    return asyncio.create_task(listen(database_url, channels, stop), name="listen")
