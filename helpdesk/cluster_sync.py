@@ -3,6 +3,7 @@
 - `helpdesk_kb`: a KB article or phrasing changed: refresh the search index now (the 1-second poll stays).
 - `helpdesk_outbox`: messages were queued (by a web process, the API, a timer): a process that runs a
   delivery loop sends them now instead of at its next poll (WORKER_POLL_S, 0.5 s, which stays).
+- `helpdesk_nlu`: an NLU model was published: load it now (helpdesk.nlu_models; the 30 s poll stays).
 
 One LISTEN connection per process carries every channel (storage.notify). SQLite runs one process: nothing
 to hear.
@@ -14,6 +15,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
+from storage.nlu_models import NLU_CHANNEL
 from storage.notify import KB_CHANNEL, OUTBOX_CHANNEL, is_postgres, listen
 
 
@@ -25,7 +27,10 @@ class Refreshable(Protocol):
 
 
 def handlers(
-    *, kb: Refreshable | None, wake_delivery: Callable[[], None] | None
+    *,
+    kb: Refreshable | None,
+    wake_delivery: Callable[[], None] | None,
+    nlu: Callable[[], None] | None = None,
 ) -> dict[str, Callable[[str], None]]:
     """The channels this process listens on, each with what it does when told."""
     found: dict[str, Callable[[str], None]] = {}
@@ -33,6 +38,8 @@ def handlers(
         found[KB_CHANNEL] = lambda _payload: kb.refresh_soon()
     if wake_delivery is not None:
         found[OUTBOX_CHANNEL] = lambda _payload: wake_delivery()
+    if nlu is not None:
+        found[NLU_CHANNEL] = lambda _payload: nlu()
     return found
 
 

