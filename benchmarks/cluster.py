@@ -735,7 +735,7 @@ async def run_cluster(
     redis_server = RedisServer() if redis else None
     try:
         await seed_demo(Settings(database_url=url, kb_embedder="none"))
-        if not outbox_notify:  # as before migration 0017: workers find queued replies on their poll
+        if not outbox_notify:  # as before migration 0018: workers find queued replies on their poll
             await _drop_outbox_notify(url)
         token = await _create_token(url)
         if redis_server is not None:

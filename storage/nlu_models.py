@@ -1,6 +1,6 @@
 """Store and fetch published NLU models (`storage.nlu_tables`), on SQLite and PostgreSQL alike.
 
-On PostgreSQL a trigger (migration 0018) sends `NOTIFY helpdesk_nlu` when one is published, so running
+On PostgreSQL a trigger (migration 0019) sends `NOTIFY helpdesk_nlu` when one is published, so running
 processes load it at once; they also look for a newer version now and then (the safety net).
 """
 

@@ -1,5 +1,5 @@
 """Published NLU models: each `helpdesk nlu publish` (or `nlu train --publish`) adds a version that every
-process of the cluster loads (helpdesk.nlu_models), wherever the model was trained. Mirrored by migration 0018.
+process of the cluster loads (helpdesk.nlu_models), wherever the model was trained. Mirrored by migration 0019.
 """
 
 from __future__ import annotations

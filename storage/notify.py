@@ -1,7 +1,7 @@
 """PostgreSQL LISTEN: call back when another process's transaction says something changed (NOTIFY).
 
 Triggers send `helpdesk_kb` when KB articles or phrasings change (migration 0014) and `helpdesk_outbox` when
-messages are queued (0017). A listener holds one connection of its own outside the pool for all its
+messages are queued (0018). A listener holds one connection of its own outside the pool for all its
 channels; when it drops it is opened again after a pause, and the caller's polling (which goes on
 regardless) covers what was said meanwhile.
 """

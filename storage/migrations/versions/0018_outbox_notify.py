@@ -4,8 +4,8 @@ A statement-level trigger on `outbox` sends `NOTIFY helpdesk_outbox` when a tran
 commits; workers LISTEN (storage.notify) and wake their delivery loop instead of waiting for its next poll
 (WORKER_POLL_S, 0.5 s), which stays as the safety net. SQLite runs one process, which wakes its own loop.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0016"
+revision: str = "0018"
+down_revision: str | Sequence[str] | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
