@@ -116,6 +116,8 @@ class Inbox:
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._stopping = False
+        # PostgreSQL records in one statement (`box.record_and_claim`): no transaction around it.
+        self._record_is_one_statement = db.dialect.name == "postgresql"
 
     # --- recording --------------------------------------------------------------------------------
 
@@ -162,7 +164,9 @@ class Inbox:
             # Once more after a cut connection (a quick retry spares the platform a 503); a row that
             # was recorded by a try whose answer was lost is a "repeat" here and the loop handles it.
             async with self._record_slots:
-                row_id, claimed = await in_transaction(self.db, record, pauses=RECORD_PAUSES_S)
+                row_id, claimed = await in_transaction(
+                    self.db, record, pauses=RECORD_PAUSES_S, autocommit=self._record_is_one_statement
+                )
         except BaseException as e:
             if reserve:
                 self._leave(chat, current)

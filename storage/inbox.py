@@ -26,6 +26,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -155,8 +156,9 @@ async def record(
 def _record_claimed_stmt(after_mine: bool) -> Any:
     """Insert a row already claimed by the recorder when nothing older of its chat is pending (one
     statement instead of an insert and a claim); `after_mine`: nothing older is pending but rows the
-    recorder holds (claimed, lease alive), which it handles first. It runs after the chat's advisory lock,
-    in a statement of its own, so its snapshot sees every older row of the chat that committed before."""
+    recorder holds (claimed, lease alive), which it handles first. SQLite's form: its writers take turns, so
+    the statement sees every older row of the chat. PostgreSQL runs the same rule in `helpdesk_inbox_record`
+    after the chat's advisory lock (migration 0018)."""
 
     def build(dialect: str) -> Any:
         older = aliased(inbox, name="older")
@@ -174,8 +176,7 @@ def _record_claimed_stmt(after_mine: bool) -> Any:
     return build
 
 
-_RECORD_CLAIMED = _record_claimed_stmt(after_mine=False)
-_RECORD_AFTER_MINE = _record_claimed_stmt(after_mine=True)
+_RECORD_CLAIMED = {mine: _record_claimed_stmt(after_mine=mine) for mine in (False, True)}
 
 
 def _insert_claimed(dialect: str, waiting: Any) -> Any:
@@ -228,10 +229,11 @@ async def record_and_claim(
     """`record`, and (with `then_claim`) claim the new row at once when it is its chat's oldest pending one
     (with `after_mine`: when every older pending row of the chat is claimed by `worker_id`, who handles
     them first). Returns the new row's id and the claim (None when the chat has an older row waiting
-    elsewhere: the loop takes the chat in order)."""
-    if not then_claim:
-        return await record(conn, dedup_key=dedup_key, chat=chat, payload=payload, at=at), None
-    await _take_chat_turn(conn, chat)
+    elsewhere: the loop takes the chat in order).
+
+    On PostgreSQL it is one statement (`helpdesk_inbox_record`, migration 0018) that takes the chat's
+    advisory lock first, so it may run outside a transaction: the lock is then held to the statement's end.
+    """
     params = {
         "dedup_key": dedup_key,
         "chat_key": chat,
@@ -240,22 +242,38 @@ async def record_and_claim(
         "worker": worker_id,
         "until": at + timedelta(seconds=lease_s),
     }
-    found = (
-        (
-            await conn.execute(
-                _built(conn, "record_after_mine", _RECORD_AFTER_MINE)
-                if after_mine
-                else _built(conn, "record_claimed", _RECORD_CLAIMED),
-                params,
-            )
+    if _dialect(conn) == "postgresql":
+        # The chat's lock and the insert in one call: outside a transaction, one round trip.
+        params |= {"claim": then_claim, "after_mine": after_mine}
+        stmt = _built(conn, "record_fn", _record_fn_stmt)
+    elif not then_claim:
+        return await record(conn, dedup_key=dedup_key, chat=chat, payload=payload, at=at), None
+    else:  # SQLite's writers take turns anyway: no lock, one statement
+        stmt = _built(
+            conn, "record_after_mine" if after_mine else "record_claimed", _RECORD_CLAIMED[after_mine]
         )
-        .mappings()
-        .first()
-    )
+    found = (await conn.execute(stmt, params)).mappings().first()
     if found is None:
         return None, None
     new = _row(found)
     return new.id, new if new.claimed_by == worker_id else None
+
+
+def _record_fn_stmt(_dialect: str) -> Any:
+    """PostgreSQL's `helpdesk_inbox_record` (migration 0018): the chat's advisory lock, then the same insert
+    as `_record_claimed_stmt` in a statement of its own, so that it sees every older row of the chat."""
+    return (
+        text(
+            "SELECT * FROM helpdesk_inbox_record(:dedup_key, :chat_key, :payload, :at, :worker, :until,"
+            " :claim, :after_mine)"
+        )
+        .bindparams(
+            bindparam("payload", type_=inbox.c.payload.type),
+            bindparam("at", type_=UtcDateTime()),
+            bindparam("until", type_=UtcDateTime()),
+        )
+        .columns(*inbox.c)
+    )
 
 
 def _claim_stmt(by_chat: bool) -> Any:

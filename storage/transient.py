@@ -40,15 +40,22 @@ async def in_transaction(
     where: AsyncEngine | async_sessionmaker[AsyncSession],
     work: Callable[[Any], Awaitable[T]],
     pauses: tuple[float, ...] = PAUSES_S,
+    *,
+    autocommit: bool = False,
 ) -> T:
     """Run `work(conn)` in its own transaction, again after a transient failure (up to len(pauses) times).
 
     `where` is an engine (`work` gets a plain connection: the hot paths) or a session factory (`work` gets a
     session). Only for work that is safe to repeat (it is rolled back when it fails). The last failure is
-    raised.
+    raised. `autocommit` (an engine only): no BEGIN and COMMIT around `work`, for work that is one
+    statement, which is then its own transaction: two round trips fewer.
     """
     for pause in (*pauses, None):
         try:
+            if isinstance(where, AsyncEngine) and autocommit:
+                async with where.connect() as conn:
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    return await work(conn)
             if isinstance(where, AsyncEngine):
                 async with where.begin() as conn:
                     return await work(conn)

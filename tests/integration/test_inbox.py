@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import OperationalError
 
 from dialogue.messages import Bot, Channel, Inbound, InboundNotRecorded, Outbound
@@ -16,6 +17,7 @@ from helpdesk.inbox import Inbox, InboxPolicy
 from helpdesk.logging_setup import TurnFields
 from storage import inbox as box
 from storage.db import make_engine
+from storage.inbox_tables import inbox as inbox_table
 from storage.transient import is_transient
 from storage.uow import UnitOfWorkFactory
 from ticket_core.log_context import log_fields
@@ -318,3 +320,72 @@ async def test_every_line_logged_during_a_turn_names_its_update_and_chat(
         "turn of m2": {"update": "tg:client:2", "chat": "telegram:client:43"},
     }
     assert log_fields() == {}  # nothing is left behind after the turn
+
+
+@pytest.mark.parametrize(
+    ("older_claimed_by", "older_lease_s", "claimed"),
+    [
+        (None, None, False),  # an older row waiting for the loop (or a retry) holds the new one back
+        ("other", 10.0, False),  # another process's turn
+        ("me", -1.0, False),  # mine, but the lease ran out: another process may take it
+        ("me", 10.0, True),  # mine, handled first here: the new row is claimed behind it
+    ],
+)
+async def test_a_row_recorded_after_mine_is_claimed_only_behind_rows_this_process_holds(
+    live_uow_factory: UnitOfWorkFactory,
+    older_claimed_by: str | None,
+    older_lease_s: float | None,
+    claimed: bool,
+) -> None:
+    db = live_uow_factory.sessionmaker.kw["bind"]
+    chat, now = "telegram:client:42", box_now()
+    async with db.begin() as conn:
+        older = await box.record(
+            conn, dedup_key="tg:client:1", chat=chat, payload=message(1).to_dict(), at=now
+        )
+        if older_claimed_by is not None and older_lease_s is not None:
+            await conn.execute(
+                inbox_table.update()
+                .where(inbox_table.c.id == older)
+                .values(claimed_by=older_claimed_by, claimed_until=now + timedelta(seconds=older_lease_s))
+            )
+    async with db.begin() as conn:
+        row_id, row = await box.record_and_claim(
+            conn,
+            dedup_key="tg:client:2",
+            chat=chat,
+            payload=message(2).to_dict(),
+            at=now,
+            worker_id="me",
+            lease_s=10,
+            after_mine=True,
+        )
+    assert older is not None and row_id is not None and row_id > older
+    assert (row is not None) is claimed
+    if row is not None:
+        assert (row.id, row.claimed_by, row.attempts) == (row_id, "me", 1)
+
+
+async def test_on_postgresql_a_message_is_recorded_in_one_round_trip(
+    live_uow_factory: UnitOfWorkFactory,
+) -> None:
+    db = live_uow_factory.sessionmaker.kw["bind"]
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite records in one statement inside its transaction")
+    sent: list[tuple[str, bool]] = []  # each statement, and whether the driver sent it with no BEGIN
+
+    def count(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append((statement, conn.connection.dbapi_connection.autocommit))
+
+    sqlalchemy_event.listen(db.sync_engine, "before_cursor_execute", count)
+    inbox = Inbox(db, Engine(), policy=FAST)
+    try:
+        inbox._stopping = True  # record only: no turn, no loop
+        await inbox.accept(message(1))
+    finally:
+        sqlalchemy_event.remove(db.sync_engine, "before_cursor_execute", count)
+    [(statement, autocommit)] = sent
+    assert "helpdesk_inbox_record" in statement and autocommit
+    async with live_uow_factory.sessionmaker() as session:
+        [row] = await box.list_rows(session, box.InboxStatus.PENDING)
+    assert row.dedup_key == "tg:client:1" and row.claimed_by is None  # stopping: recorded, not claimed
