@@ -148,7 +148,7 @@ async def test_a_busy_chats_waiting_webhooks_cost_no_claims_of_their_own(
     monkeypatch.setattr(inbox, "_claim", counted)
     monkeypatch.setattr(box, "mark_done_and_claim_next", counted_next)
     first = asyncio.create_task(inbox.accept(message(1, text="slow"), wait_s=5))
-    await until(lambda: inbox._chats)
+    await until(lambda: inbox._in_flight)  # recorded and being handled: the chat is busy
     rest = []
     for n in (2, 3, 4):  # one after the other: the order of recording is the order of handling
         rest.append(asyncio.create_task(inbox.accept(message(n), wait_s=5)))
