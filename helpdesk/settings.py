@@ -191,6 +191,11 @@ class Settings(BaseSettings):
     )
     telegram_polling_timeout_s: int = Field(default=30, ge=1, le=50)
 
+    # --- Billing (issue 20: docs/billing.md) ---
+    billing_company: str = Field(
+        default="", max_length=200, description="the service company's name and details at the top of acts"
+    )
+
     # --- SLA runtime (issue 7: helpdesk/sla_worker.py, helpdesk/maintenance.py) ---
     sla_config_file: Path | None = Field(
         default=None,

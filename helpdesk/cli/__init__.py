@@ -48,6 +48,7 @@ def _register() -> None:
         api_tokens,
         app_commands,
         bench,
+        billing,
         equipment,
         kb,
         maintenance,

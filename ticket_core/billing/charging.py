@@ -91,8 +91,9 @@ async def _job_work(
 ) -> JobWork:
     engineer = await uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
     round_start = ticket.reopened_at or ticket.created_at
-    events = await uow.events.list_for_ticket(ticket.id)
-    callouts = int(any(e["name"] == "engineer_on_site" and e["at"] >= round_start for e in events))
+    logged = [(e["name"], e["at"]) for e in await uow.events.list_for_ticket(ticket.id)]
+    recorded = [(e.name, e.at) for e in uow.collected if e.ticket_id == ticket.id]  # not in the log yet
+    callouts = int(any(name == "engineer_on_site" and at >= round_start for name, at in logged + recorded))
     return JobWork(
         ticket_id=ticket.id,
         ref=ticket.ref,

@@ -1,0 +1,165 @@
+"""The month's act of work done for one client, built from the ledger; its CSV. The PDF is drawn by `helpdesk`.
+
+Lines are the month's charge lines, adjustments and reversals of job charges; a charge reversed in the
+same month is left out with its reversal. Prices exclude VAT; VAT is added at the contract's `vat_pct`
+(0: "without VAT"). Months are UTC calendar months, like the allowance's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from ticket_core.billing.ledger import Coverage, EntryKind, LedgerEntry
+from ticket_core.billing.money import money
+from ticket_core.errors import ValidationFailed
+
+JOB_KINDS = (EntryKind.CHARGE, EntryKind.ADJUSTMENT, EntryKind.REVERSAL)
+
+COVERAGE_TEXT = {
+    "ru": {Coverage.INCLUDED: "по договору", Coverage.PACKAGE: "из пакета", Coverage.BILLABLE: "к оплате"},
+    "en": {Coverage.INCLUDED: "included", Coverage.PACKAGE: "prepaid package", Coverage.BILLABLE: "billable"},
+}
+
+
+def month_bounds(period: str) -> tuple[datetime, datetime]:
+    """[start, end) of a month written YYYY-MM, in UTC; a clear refusal otherwise."""
+    try:
+        start = datetime.strptime(period, "%Y-%m").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValidationFailed(f"'{period}' is not a month; write it as YYYY-MM, e.g. 2026-11.") from None
+    end = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+    return start, end
+
+
+@dataclass(frozen=True, slots=True)
+class ActLine:
+    """One line of an act: `amount` is what the client pays for it (0 when included or prepaid)."""
+
+    day: date
+    ticket_id: str | None
+    text_ru: str
+    text_en: str
+    quantity: Decimal
+    unit_price: Decimal
+    coverage: Coverage
+    amount: Decimal
+    hours: bool
+    note: str | None = None
+
+    def text(self, lang: str) -> str:
+        """The work in the reader's language."""
+        return self.text_ru if lang == "ru" else self.text_en
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """A client's act for a month."""
+
+    client_id: str
+    client_name: str
+    contract_id: str
+    period: str
+    currency: str
+    vat_pct: Decimal
+    lines: tuple[ActLine, ...]
+
+    @property
+    def subtotal(self) -> Decimal:
+        """What the billable lines cost, before VAT."""
+        return money(sum((line.amount for line in self.lines), Decimal(0)))
+
+    @property
+    def vat(self) -> Decimal:
+        """VAT on the subtotal."""
+        return money(self.subtotal * self.vat_pct / 100)
+
+    @property
+    def total(self) -> Decimal:
+        """Subtotal plus VAT."""
+        return self.subtotal + self.vat
+
+    def hours(self, coverage: Coverage | None = None) -> Decimal:
+        """Hours of work, of one coverage or all."""
+        return sum(
+            (line.quantity for line in self.lines if line.hours and coverage in (None, line.coverage)),
+            Decimal(0),
+        )
+
+
+def build_act(
+    client_id: str,
+    client_name: str,
+    contract_id: str,
+    period: str,
+    currency: str,
+    vat_pct: Decimal,
+    entries: Sequence[LedgerEntry],
+) -> Act:
+    """The act of `period` from the client's ledger rows of that month (any order)."""
+    rows = [e for e in entries if e.client_id == client_id and e.kind in JOB_KINDS and e.ticket_id]
+    reversed_here = {e.reverses_id for e in rows if e.kind is EntryKind.REVERSAL}
+    ids = {e.id for e in rows}
+    keys = {e.id: e.line_key or "" for e in entries}
+    lines = []
+    for entry in sorted(rows, key=lambda e: (e.at, e.id or 0)):
+        if entry.id in reversed_here or (entry.kind is EntryKind.REVERSAL and entry.reverses_id in ids):
+            continue
+        lines.append(
+            ActLine(
+                day=entry.at.date(),
+                ticket_id=entry.ticket_id,
+                text_ru=entry.text_ru,
+                text_en=entry.text_en,
+                quantity=entry.quantity,
+                unit_price=entry.unit_price,
+                coverage=entry.coverage or Coverage.BILLABLE,
+                amount=-entry.amount,
+                hours=":hours:" in (entry.line_key or keys.get(entry.reverses_id, "")),
+                note=entry.note,
+            )
+        )
+    return Act(client_id, client_name, contract_id, period, currency, vat_pct, tuple(lines))
+
+
+ACT_CSV_HEADER = ("date", "work", "quantity", "unit_price", "coverage", "amount", "note")
+
+
+def act_csv(act: Act, lang: str = "ru") -> str:
+    """The act as CSV: a line per work item, then subtotal, VAT and total lines."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    words = COVERAGE_TEXT["ru" if lang == "ru" else "en"]
+    writer.writerow(ACT_CSV_HEADER)
+    for line in act.lines:
+        writer.writerow(
+            (
+                line.day.isoformat(),
+                line.text(lang),
+                line.quantity,
+                line.unit_price,
+                words[line.coverage],
+                line.amount,
+                line.note or "",
+            )
+        )
+    ru = lang == "ru"
+    writer.writerow(("", "Итого без НДС" if ru else "Subtotal (excl. VAT)", "", "", "", act.subtotal, ""))
+    vat_label = (
+        (f"НДС {act.vat_pct}%" if ru else f"VAT {act.vat_pct}%")
+        if act.vat_pct
+        else ("Без НДС" if ru else "No VAT")
+    )
+    writer.writerow(("", vat_label, "", "", "", act.vat, ""))
+    writer.writerow(
+        ("", f"Всего, {act.currency}" if ru else f"Total, {act.currency}", "", "", "", act.total, "")
+    )
+    return out.getvalue()
