@@ -158,7 +158,7 @@ def _record_claimed_stmt(after_mine: bool) -> Any:
     statement instead of an insert and a claim); `after_mine`: nothing older is pending but rows the
     recorder holds (claimed, lease alive), which it handles first. SQLite's form: its writers take turns, so
     the statement sees every older row of the chat. PostgreSQL runs the same rule in `helpdesk_inbox_record`
-    after the chat's advisory lock (migration 0018)."""
+    after the chat's advisory lock (migration 0020)."""
 
     def build(dialect: str) -> Any:
         older = aliased(inbox, name="older")
@@ -231,7 +231,7 @@ async def record_and_claim(
     them first). Returns the new row's id and the claim (None when the chat has an older row waiting
     elsewhere: the loop takes the chat in order).
 
-    On PostgreSQL it is one statement (`helpdesk_inbox_record`, migration 0018) that takes the chat's
+    On PostgreSQL it is one statement (`helpdesk_inbox_record`, migration 0020) that takes the chat's
     advisory lock first, so it may run outside a transaction: the lock is then held to the statement's end.
     """
     params = {
@@ -260,7 +260,7 @@ async def record_and_claim(
 
 
 def _record_fn_stmt(_dialect: str) -> Any:
-    """PostgreSQL's `helpdesk_inbox_record` (migration 0018): the chat's advisory lock, then the same insert
+    """PostgreSQL's `helpdesk_inbox_record` (migration 0020): the chat's advisory lock, then the same insert
     as `_record_claimed_stmt` in a statement of its own, so that it sees every older row of the chat."""
     return (
         text(

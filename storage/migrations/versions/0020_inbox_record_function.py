@@ -8,8 +8,8 @@ READ COMMITTED), so it sees every older row of the chat that committed before, a
 The body is frozen here; `storage.inbox.record_and_claim` documents the rule it keeps. SQLite has no
 functions and keeps its one statement.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-06
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0018"
-down_revision: str | Sequence[str] | None = "0017"
+revision: str = "0020"
+down_revision: str | Sequence[str] | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
