@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from helpdesk.api import handlers_directory, handlers_kb, handlers_tickets, handlers_webhooks
+from helpdesk.api import (
+    handlers_billing,
+    handlers_directory,
+    handlers_kb,
+    handlers_tickets,
+    handlers_webhooks,
+)
 from helpdesk.api.auth import ANONYMOUS, Principal, authenticate
 from helpdesk.api.context import API_CONTEXT, ApiContext
 from helpdesk.api.errors import ApiError, from_domain, from_kb
@@ -37,6 +43,7 @@ def endpoints() -> list[Endpoint]:
         *handlers_kb.ROUTES.endpoints,
         *handlers_tickets.ROUTES.endpoints,
         *handlers_directory.ROUTES.endpoints,
+        *handlers_billing.ROUTES.endpoints,
         *handlers_webhooks.ROUTES.endpoints,
         *DOCS.endpoints,
     ]

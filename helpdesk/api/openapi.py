@@ -8,6 +8,7 @@ from typing import Any
 
 from helpdesk.api.routes import Endpoint
 from helpdesk.api.schemas import SCHEMAS, ref
+from helpdesk.api.schemas_billing import BILLING_SCHEMAS
 from helpdesk.api.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from helpdesk.api.tokens import Scope
 
@@ -144,7 +145,7 @@ def build_document(endpoints: Iterable[Endpoint], server_url: str = "/") -> dict
         "paths": paths,
         "webhooks": _webhooks(),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **BILLING_SCHEMAS},
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

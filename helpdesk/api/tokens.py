@@ -22,11 +22,17 @@ class Scope(StrEnum):
     TICKETS_WRITE = "tickets:write"
     DIRECTORY_READ = "directory:read"
     WEBHOOKS_ADMIN = "webhooks:admin"
+    BILLING_READ = "billing:read"
+    BILLING_WRITE = "billing:write"
 
 
 ALL_SCOPES: tuple[Scope, ...] = tuple(Scope)
 
-_IMPLIED: dict[Scope, Scope] = {Scope.KB_WRITE: Scope.KB_READ, Scope.TICKETS_WRITE: Scope.TICKETS_READ}
+_IMPLIED: dict[Scope, Scope] = {
+    Scope.KB_WRITE: Scope.KB_READ,
+    Scope.TICKETS_WRITE: Scope.TICKETS_READ,
+    Scope.BILLING_WRITE: Scope.BILLING_READ,
+}
 
 
 class TokenError(ValueError):
