@@ -12,6 +12,7 @@ from dialogue.cards import article_text, short
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.messages import Channel, split_command
 from dialogue.prefetch import KB_RESULTS, Prefetched
+from dialogue.request_words import reads_as_request
 from dialogue.texts import SUPPORTED, norm_lang, status_name
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, ticket_number, understand
@@ -348,15 +349,28 @@ class ClientFlow:
         rated_at = turn.state.get("rated_at")
         if rated_at is None or turn.now - datetime.fromisoformat(rated_at) > RATING_COMMENT_WINDOW:
             return True
-        meaning, _ = await self._understand(turn, person, text)
-        return meaning.intent in NEW_REQUEST_INTENTS or text.rstrip().endswith("?")
+        meaning, ready = await self._understand(turn, person, text)
+        if meaning.intent in NEW_REQUEST_INTENTS:
+            return True
+        if meaning.intent != "nlu_fallback":  # the model read it, as thanks or small talk: a comment
+            return False
+        # No model, or the model is unsure: the words decide, then whether the KB knows the answer well.
+        if reads_as_request(text):
+            return True
+        result = ready.kb_result if ready else None
+        if result is None and self.kb is not None:
+            result = await self.kb.search(text, Reader.client(person.contact.client_id), k=KB_RESULTS)
+        return bool(result is not None and result.confident)
 
     async def _rating_comment(self, turn: Turn, person: ClientPerson, text: str) -> None:
         number = int(turn.state.pop("ticket"))
         turn.state.pop("stage", None)
         ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
         await uc.add_rating_comment(turn.uow, person.actor, ticket.id, turn.now, text)
-        turn.say("rating_comment_saved")
+        # Words can be wrong both ways: the client can still send it on as a new question.
+        tag = secrets.token_hex(3)
+        turn.state.update(last_passed=text[:MAX_TEXT], last_passed_tag=tag)
+        turn.say("rating_comment_saved", [[(turn.tr("btn_new_question"), f"nq:{tag}")]])
 
     async def _reopen(self, turn: Turn, person: ClientPerson, text: str) -> None:
         number = int(turn.state.pop("ticket"))

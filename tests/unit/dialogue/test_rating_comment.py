@@ -13,6 +13,7 @@ from tests.unit.dialogue.conftest import Clock, FakeKnowledgeBase, chat_on
 from tests.unit.dialogue.test_transcripts import finish_job, joined, open_ticket_as
 
 SAVED = "Спасибо, комментарий сохранён."
+STALE = "Эти кнопки относятся к прошлому ответу. Напишите вопрос ещё раз — я поищу снова."
 QUESTION = "Забыл пароль от почты, как его восстановить"
 
 
@@ -78,3 +79,34 @@ async def test_a_text_long_after_the_rating_is_a_new_message(
     got = await nlu_chat.say(ivan, "Кондиционер плохо холодит в зале")
     assert SAVED not in got and "фильтры" in joined(got)
     assert _ticket(uows).rating_comment is None
+
+
+# --- without the NLU model (the app runs without one when it is missing or broken): the words decide
+async def test_without_the_model_a_question_after_a_rating_is_not_its_comment(
+    chat: ChatDriver, ivan: Person, petrov: Person, uows: MemoryUnitOfWorkFactory
+) -> None:
+    await _rated(chat, ivan, petrov)
+    got = await chat.say(ivan, QUESTION)  # no "?" at the end, as people type
+    assert SAVED not in got
+    assert _ticket(uows).rating_comment is None
+
+
+async def test_without_the_model_a_problem_the_kb_knows_is_not_a_comment(
+    chat: ChatDriver, ivan: Person, petrov: Person, uows: MemoryUnitOfWorkFactory
+) -> None:
+    await _rated(chat, ivan, petrov)
+    got = await chat.say(ivan, "Кондиционер плохо холодит в зале")
+    assert SAVED not in got and "фильтры" in joined(got)
+    assert _ticket(uows).rating_comment is None
+
+
+async def test_without_the_model_praise_is_the_comment_and_can_still_be_sent_on_as_a_question(
+    chat: ChatDriver, ivan: Person, petrov: Person, uows: MemoryUnitOfWorkFactory
+) -> None:
+    await _rated(chat, ivan, petrov)
+    assert await chat.say(ivan, "Мастер пришёл вовремя, всё сделал аккуратно") == [SAVED]
+    assert _ticket(uows).rating_comment == "Мастер пришёл вовремя, всё сделал аккуратно"
+    chat.new_texts(ivan)
+    got = await chat.press(ivan, "Это новый вопрос")  # the words can be wrong: the client sends it on
+    assert got and SAVED not in got
+    assert await chat.press(ivan, "Это новый вопрос") == [STALE]  # once only
