@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogue import escalation, kb_admin, kb_links, profile, sla_alerts, texts
+from dialogue import escalation, kb_admin, kb_links, profile, sla_alerts
 from dialogue.cards import card_key, job_card, short
 from dialogue.checklists import Checklists
 from dialogue.identity import StaffPerson, link_staff
 from dialogue.messages import split_command
 from dialogue.report_command import ReportCommand
+from dialogue.staff_menus import command_menu, remember_menu
 from dialogue.texts import status_name
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
@@ -25,19 +26,6 @@ QUEUE_CARDS = 10
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 HELP_BY_ROLE = {Role.ENGINEER: "staff_help", Role.SUPERVISOR: "supervisor_help", Role.ADMIN: "admin_help"}
 """Each role's /help lists what that role can do."""
-MENU_BY_ROLE = {
-    Role.ENGINEER: ("jobs", "shift", "report", "profile", "help"),
-    Role.SUPERVISOR: ("queue", "level", "report", "profile", "help"),
-    Role.ADMIN: ("kb", "queue", "level", "report", "profile", "help"),
-}
-"""Each role's command menu (the bot sets it for the person's chat), in the order it is shown."""
-
-
-def command_menu(role: Role, lang: str) -> tuple[tuple[str, str], ...]:
-    """The command menu of a staff role, described in `lang`."""
-    return tuple(
-        (name, texts.t(lang, f"menu_{name}")) for name in MENU_BY_ROLE.get(role, MENU_BY_ROLE[Role.ENGINEER])
-    )
 
 
 class StaffFlow:
@@ -112,13 +100,17 @@ class StaffFlow:
         else:
             # /help, or a command this role does not have: what the role can do, and its menu again.
             key = HELP_BY_ROLE.get(person.actor.role, "staff_help")
-            turn.reply(turn.tr(key), menu=command_menu(person.actor.role, turn.lang))
+            menu = command_menu(person.actor.role, turn.lang)
+            remember_menu(turn.state, menu)
+            turn.reply(turn.tr(key), menu=menu)
 
     @staticmethod
     def _welcome(turn: Turn, person: StaffPerson) -> None:
         """Greet a staff member and set their chat's command menu to their role's commands."""
         text = turn.tr("staff_welcome", name=person.member.name)
-        turn.reply(text, menu=command_menu(person.actor.role, turn.lang))
+        menu = command_menu(person.actor.role, turn.lang)
+        remember_menu(turn.state, menu)
+        turn.reply(text, menu=menu)
 
     async def _answer(self, turn: Turn, person: StaffPerson, text: str) -> None:
         """Free text answers what the bot asked last: a note, a reason, a message for the client."""

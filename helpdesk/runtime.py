@@ -34,7 +34,7 @@ from helpdesk.polling_lease import PollingLease
 from helpdesk.report_chart import MatplotlibChartRenderer
 from helpdesk.settings import Settings
 from helpdesk.sla_worker import SlaWorker, load_sla_config
-from helpdesk.timers import expire_offers_once, run_every
+from helpdesk.timers import expire_offers_once, refresh_staff_menus_once, run_every
 from storage.db import make_engine, make_sessionmaker, sqlite_file
 from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
@@ -54,6 +54,8 @@ if TYPE_CHECKING:  # the channels and the KB are imported when they are configur
 log = logging.getLogger(__name__)
 
 OFFER_EXPIRY_PERIOD_S = 5.0
+STAFF_MENU_PERIOD_S = 300.0
+"""How often staff chats are checked for a command menu that no longer fits their role (and at start-up)."""
 SQLITE_CHECKPOINT_PERIOD_S = 1.0  # WAL checkpoints off the loop (storage.sqlite_checkpoint)
 WEBCHAT_RECHECK_S = 1.0
 DIGEST_CHECK_S = 60.0
@@ -171,6 +173,17 @@ class Runtime:
                         self._stop,
                     ),
                     name="offer-expiry",
+                )
+            )
+            self._tasks.append(
+                asyncio.create_task(
+                    run_every(
+                        STAFF_MENU_PERIOD_S,
+                        lambda: refresh_staff_menus_once(self.engine, self.wake_delivery),
+                        "staff-menus",
+                        self._stop,
+                    ),
+                    name="staff-menus",
                 )
             )
             s = self.settings

@@ -18,9 +18,13 @@ from aiohttp import web
 from helpdesk.demo.seed import seed_demo
 from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
+from helpdesk.timers import refresh_staff_menus_once
 from helpdesk.web import build_web_app
 from storage.migrate import upgrade
+from storage.tables import staff
 from tests.fakes.telegram_api import FakeTelegramAPI, RecordedCall
+from ticket_core.enums import PersonKind, Role
+from ticket_core.model import ChannelAccount
 
 CLIENT_TOKEN = "111111:client-token-abcdefghijklmnopqrstuvwxyz"
 STAFF_TOKEN = "222222:staff-token-abcdefghijklmnopqrstuvwxyz"
@@ -222,6 +226,47 @@ async def test_each_staff_chat_gets_its_roles_menu(api: FakeTelegramAPI, app: tu
     assert engineer == ["jobs", "shift", "report", "profile", "help"]
     assert supervisor == ["queue", "level", "report", "profile", "help"]
     assert menus[ENGINEER_USER][0]["description"] == "Мои заявки и действия по ним"  # in their language
+
+
+async def test_staff_linked_before_get_their_menu_without_writing(
+    api: FakeTelegramAPI, app: tuple[Runtime, str]
+) -> None:
+    """A chat linked before per-role menus (or whose person's role changed since) gets its role's menu from
+    the worker, without its person writing /start or /help again."""
+    rt, _ = app
+    async with rt.uows() as uow:  # linked earlier: nothing recorded of a menu
+        await uow.accounts.link(
+            ChannelAccount(
+                "telegram",
+                "staff",
+                str(SUPERVISOR_USER),
+                PersonKind.STAFF,
+                "s-sokolova",
+                str(SUPERVISOR_USER),
+            )
+        )
+        await uow.commit()
+    assert await refresh_staff_menus_once(rt.engine, rt.wake_delivery) == 1
+    assert await refresh_staff_menus_once(rt.engine, rt.wake_delivery) == 0  # set once, not on every run
+    call = await api.wait_for_call("setMyCommands", predicate=lambda c: _menu_chat(c) == SUPERVISOR_USER)
+    assert [c["command"] for c in call.params["commands"]] == ["queue", "level", "report", "profile", "help"]
+
+    async with rt.db.begin() as conn:  # promoted to admin (in the staff table: no chat command does it)
+        await conn.execute(staff.update().where(staff.c.id == "s-sokolova").values(role=str(Role.ADMIN)))
+    assert await refresh_staff_menus_once(rt.engine, rt.wake_delivery) == 1
+    call = await api.wait_for_call(
+        "setMyCommands",
+        predicate=lambda c: _menu_chat(c) == SUPERVISOR_USER and c.params["commands"][0]["command"] == "kb",
+    )
+    assert not [
+        c
+        for c in api.calls_to("sendMessage", token=STAFF_TOKEN)
+        if c.params.get("chat_id") == SUPERVISOR_USER
+    ]
+
+
+def _menu_chat(call: RecordedCall) -> object:
+    return (call.params.get("scope") or {}).get("chat_id") if call.ok else None
 
 
 async def test_the_clients_photo_reaches_the_engineer(api: FakeTelegramAPI, app: tuple[Runtime, str]) -> None:

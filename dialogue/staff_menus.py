@@ -1,0 +1,62 @@
+"""Staff command menus kept in step with each person's role and language, without waiting for them to write.
+
+A staff member gets their role's command menu when they link their chat (/start) and with /help; one linked
+before per-role menus existed, or whose role or language changed since, would keep the old (or the bot's
+general) menu until then. `refresh_staff_menus` sets the menu of every linked Telegram staff chat whose
+recorded menu differs from what its person should have; the worker runs it at start-up and then every few
+minutes. The menu last set is recorded in the chat's conversation state (`menu`), so a chat whose menu is
+right costs one read and no call to Telegram.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dialogue import texts
+from dialogue.messages import Bot, Channel
+from dialogue.outgoing import Outgoing
+from dialogue.ports import DialogueUnitOfWork
+from ticket_core.enums import Role
+
+MENU_BY_ROLE = {
+    Role.ENGINEER: ("jobs", "shift", "report", "profile", "help"),
+    Role.SUPERVISOR: ("queue", "level", "report", "profile", "help"),
+    Role.ADMIN: ("kb", "queue", "level", "report", "profile", "help"),
+}
+"""Each role's command menu (the bot sets it for the person's chat), in the order it is shown."""
+MENU_CHANNELS = (Channel.TELEGRAM,)
+"""Channels with a per-chat command menu."""
+
+
+def command_menu(role: Role, lang: str) -> tuple[tuple[str, str], ...]:
+    """The command menu of a staff role, described in `lang`."""
+    return tuple(
+        (name, texts.t(lang, f"menu_{name}")) for name in MENU_BY_ROLE.get(role, MENU_BY_ROLE[Role.ENGINEER])
+    )
+
+
+def remember_menu(state: dict[str, Any], menu: tuple[tuple[str, str], ...]) -> None:
+    """Record in a chat's conversation state the menu just set for it."""
+    state["menu"] = [list(item) for item in menu]
+
+
+async def refresh_staff_menus(uow: DialogueUnitOfWork, out: Outgoing, now: datetime) -> int:
+    """Queue a menu for every linked staff chat whose menu is not its person's role's; return how many."""
+    changed = 0
+    for member in await uow.directory.list_staff():
+        menu = command_menu(member.role, member.lang)
+        for account in await uow.accounts.list_for_person(member.id, str(Bot.STAFF)):
+            if account.channel not in MENU_CHANNELS:
+                continue
+            key = f"{account.channel}:{account.bot}:{account.chat_id}:{account.account_id}"
+            state = await uow.conversations.load(key) or {}
+            if state.get("menu") == [list(item) for item in menu]:
+                continue
+            out.to_chat(
+                Channel(account.channel), Bot.STAFF, account.chat_id, account.account_id, "", menu=menu
+            )
+            remember_menu(state, menu)
+            await uow.conversations.save(key, state, now)
+            changed += 1
+    return changed
