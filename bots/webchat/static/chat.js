@@ -383,9 +383,12 @@
         } else {
           chip = make("button", "chip", b.text);
           chip.type = "button";
-          if (b.action === "location") chip.insertBefore(pinIcon(), chip.firstChild);
+          if (b.action === "location") {
+            chip.insertBefore(pinIcon(), chip.firstChild);
+            chip.classList.add("locate");
+          }
           chip.addEventListener("click", function () {
-            if (b.action === "location") shareLocation();
+            if (b.action === "location") shareLocation(chip);
             else if (b.payload) pressButton(box, chip, b);
           });
         }
@@ -398,6 +401,9 @@
 
   function addBubble(who, text, opts) {
     opts = opts || {};
+    // A location asked for belongs to its question: once the bot says something else, its button is spent
+    // (as Telegram's one-time keyboard), on the first visit and after a reload alike.
+    if (who === "bot" && !opts.replace) spendLocationChips();
     var wrap = make("div", "msg " + who);
     var bubble = make("div", "bubble");
     renderMedia(bubble, opts.media);
@@ -628,13 +634,22 @@
     sendJson({ payload: b.payload, label: b.text }, { text: b.text, onFail: live, onSent: card ? live : null });
   }
 
-  function shareLocation() {
+  function spendLocationChips() {
+    el.messages.querySelectorAll("button.chip.locate").forEach(function (c) { c.disabled = true; });
+  }
+
+  // `chip`: the message's "Share location" button, spent once a location is sent (live again if it fails).
+  function shareLocation(chip) {
     if (!state.chatId) return;
     if (!navigator.geolocation) { showNotice(t("noGeo"), true); return; }
+    if (chip) chip.disabled = true;
+    function live() { if (chip) chip.disabled = false; }
     navigator.geolocation.getCurrentPosition(function (pos) {
       var loc = { lat: pos.coords.latitude, lon: pos.coords.longitude };
-      sendJson({ location: loc }, { location: loc });
+      spendLocationChips();
+      sendJson({ location: loc }, { location: loc, onFail: live });
     }, function (err) {
+      live();
       showNotice(t("geoFailed") + (err && err.message ? err.message : ""), true);
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
@@ -682,7 +697,7 @@
     el.photo.value = "";
     sendPhoto(file);
   });
-  el.locate.addEventListener("click", shareLocation);
+  el.locate.addEventListener("click", function () { shareLocation(null); });
   if (el.identity) el.identity.addEventListener("change", switchChat);
   document.querySelectorAll(".lang-btn").forEach(function (b) {
     b.addEventListener("click", function () {
