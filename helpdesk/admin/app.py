@@ -13,14 +13,17 @@ from helpdesk.admin import (
     views_directory,
     views_engineers,
     views_kb,
+    views_lang,
     views_messages,
     views_reports,
     views_tickets,
 )
 from helpdesk.admin.access import may
 from helpdesk.admin.context import ADMIN_CONTEXT, USER_KEY, AdminContext, admin_context
+from helpdesk.admin.i18n import _
 from helpdesk.admin.input_guard import refuse_bad_input
-from helpdesk.admin.pages import error_page
+from helpdesk.admin.labels import ROLES
+from helpdesk.admin.pages import error_page, texts_of
 from helpdesk.admin.render import STATIC, make_environment
 from helpdesk.admin.routes import AdminRoute, Handler
 from helpdesk.admin.sessions import COOKIE, SessionPolicy, resume_session, same_token
@@ -51,6 +54,7 @@ def all_routes() -> list[AdminRoute]:
     """Every admin route, each with the area the guard checks."""
     return [
         *views_auth.ROUTES.routes,
+        *views_lang.ROUTES.routes,
         *views_tickets.ROUTES.routes,
         *views_kb.ROUTES.routes,
         *views_directory.ROUTES.routes,
@@ -100,16 +104,23 @@ def _guard(areas: dict[str, Any]) -> Any:
                 if request.method == "GET":
                     raise web.HTTPSeeOther(f"{PREFIX}/login?next={quote(request.path_qs, safe='')}")
                 return error_page(
-                    request, 401, "Signed out", "Your session has ended. Sign in again and repeat the change."
+                    request,
+                    401,
+                    _("Signed out"),
+                    _("Your session has ended. Sign in again and repeat the change."),
                 )
             request[USER_KEY] = user
             if not may(user.member.role, areas[name]):
                 return error_page(
                     request,
                     403,
-                    "No access",
-                    f"{user.member.name}, your role ({user.member.role}) has no access to this page. "
-                    "Engineers work from the staff chat; ask an admin if you need this page.",
+                    _("No access"),
+                    _(
+                        "{name}, your role ({role}) has no access to this page. "
+                        "Engineers work from the staff chat; ask an admin if you need this page."
+                    ),
+                    name=user.member.name,
+                    role=texts_of(request)(ROLES.get(str(user.member.role), str(user.member.role))),
                 )
             if request.method == "POST" and not same_token(
                 await _posted_csrf(request), user.session.csrf_token
@@ -117,27 +128,32 @@ def _guard(areas: dict[str, Any]) -> Any:
                 return error_page(
                     request,
                     403,
-                    "Form expired",
-                    "This form is out of date or was not sent from the admin pages (CSRF check). "
-                    "Reload the page and submit it again.",
+                    _("Form expired"),
+                    _(
+                        "This form is out of date or was not sent from the admin pages (CSRF check). "
+                        "Reload the page and submit it again."
+                    ),
                 )
             return await handler(request)
         except web.HTTPException:
             raise
         except NotFound as error:
-            return error_page(request, 404, "Not found", str(error))
+            return error_page(request, 404, _("Not found"), str(error))
         except Forbidden as error:
-            return error_page(request, 403, "Not allowed", str(error))
+            return error_page(request, 403, _("Not allowed"), str(error))
         except (DomainError, KbError) as error:
-            return error_page(request, 400, "That did not work", str(error))
+            return error_page(request, 400, _("That did not work"), str(error))
         except Exception:
             log.exception("admin %s %s failed", request.method, request.path)
             return error_page(
                 request,
                 500,
-                "Something went wrong",
-                "Something went wrong on our side. Retry in a moment; if it repeats, tell the operator the time "
-                f"({admin_context(request).clock().isoformat(timespec='seconds')}) and the page.",
+                _("Something went wrong"),
+                _(
+                    "Something went wrong on our side. Retry in a moment; if it repeats, tell the operator the "
+                    "time ({time}) and the page."
+                ),
+                time=admin_context(request).clock().isoformat(timespec="seconds"),
             )
 
     return guard

@@ -8,30 +8,39 @@ from aiohttp import web
 
 from helpdesk.admin.access import Area, may
 from helpdesk.admin.context import USER_KEY, admin_context
+from helpdesk.admin.i18n import LANGS, Texts, _, request_lang
+from helpdesk.admin.labels import label_helpers
 from helpdesk.admin.render import page
 
 NAV: tuple[tuple[str, str, Area], ...] = (
-    ("Dashboard", "/admin/", Area.DASHBOARD),
-    ("Tickets", "/admin/tickets", Area.TICKETS),
-    ("Knowledge base", "/admin/kb", Area.KB_READ),
-    ("Engineers", "/admin/engineers", Area.STAFF_READ),
-    ("Clients", "/admin/clients", Area.DIRECTORY),
-    ("SLA", "/admin/sla", Area.SLA),
-    ("Reports", "/admin/reports", Area.REPORTS),
-    ("Messages", "/admin/messages", Area.MESSAGES),
+    (_("Dashboard"), "/admin/", Area.DASHBOARD),
+    (_("Tickets"), "/admin/tickets", Area.TICKETS),
+    (_("Knowledge base"), "/admin/kb", Area.KB_READ),
+    (_("Engineers"), "/admin/engineers", Area.STAFF_READ),
+    (_("Clients"), "/admin/clients", Area.DIRECTORY),
+    (_("SLA"), "/admin/sla", Area.SLA),
+    (_("Reports"), "/admin/reports", Area.REPORTS),
+    (_("Messages"), "/admin/messages", Area.MESSAGES),
 )
 
 DONE: dict[str, str] = {
-    "saved": "Saved.",
-    "created": "Draft created.",
-    "published": "Published: the bot answers with it within a second.",
-    "unpublished": "Unpublished: back to draft, search no longer shows it.",
-    "restored": "Restored as a new version.",
-    "shift": "Shift changed.",
-    "phrasing-removed": "Confirmed question removed: search stops using it within a second.",
-    "profile": "Profile saved: routing uses it from the next job offer on.",
+    "saved": _("Saved."),
+    "created": _("Draft created."),
+    "published": _("Published: the bot answers with it within a second."),
+    "unpublished": _("Unpublished: back to draft, search no longer shows it."),
+    "restored": _("Restored as a new version."),
+    "shift": _("Shift changed."),
+    "phrasing-removed": _("Confirmed question removed: search stops using it within a second."),
+    "profile": _("Profile saved: routing uses it from the next job offer on."),
+    "lang": _("Language changed: the admin and the bots speak it to you from now on."),
 }
 """Fixed confirmation texts chosen by the `done` query value after a redirect (nothing is reflected)."""
+
+
+def texts_of(request: web.Request) -> Texts:
+    """The admin's texts in the language of whoever asks (see helpdesk.admin.i18n)."""
+    user = request.get(USER_KEY)
+    return Texts(request_lang(request, user.member.lang if user is not None else None))
 
 
 def html(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
@@ -39,22 +48,33 @@ def html(request: web.Request, template: str, *, status: int = 200, **values: An
     ctx = admin_context(request)
     user = request.get(USER_KEY)
     role = user.member.role if user is not None else None
+    tr = texts_of(request)
+    done = DONE.get(request.query.get("done", ""), "")
     context: dict[str, Any] = {
         "user": user,
         "csrf": user.session.csrf_token if user is not None else "",
-        "nav": [(label, href) for label, href, area in NAV if role is not None and may(role, area)],
+        "nav": [(tr(label), href) for label, href, area in NAV if role is not None and may(role, area)],
         "can": (lambda area: role is not None and may(role, Area(area))),
         "path": request.path,
-        "done": DONE.get(request.query.get("done", ""), ""),
+        "done": tr(done) if done else "",
+        "lang": tr.lang,
+        "langs": LANGS,
+        "_": tr,
+        "gettext": tr.gettext,
+        "ngettext": tr.ngettext,
+        "here": request.path_qs,
+        **label_helpers(tr),
         **values,
     }
     body = page(ctx.env, template, context)
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
-def error_page(request: web.Request, status: int, title: str, message: str) -> web.Response:
-    """An error page that says what happened and what to do next."""
-    return html(request, "error.html", status=status, title=title, message=message)
+def error_page(request: web.Request, status: int, title: str, message: str, **values: Any) -> web.Response:
+    """An error page that says what happened and what to do next, in the reader's language (`title` and
+    `message` are catalogue texts, `message` filled with `values`; a message from elsewhere shows as it is)."""
+    tr = texts_of(request)
+    return html(request, "error.html", status=status, title=tr(title), message=tr(message, **values))
 
 
 def redirect(location: str) -> web.HTTPSeeOther:

@@ -72,6 +72,7 @@ def make_environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],  # {% trans %}; each page gets its reader's gettext (admin.i18n)
     )
     env.filters["when"] = when
     env.filters["duration"] = duration

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from helpdesk.admin.access import Area, require
+from helpdesk.admin.i18n import _
 from helpdesk.admin.login_throttle import (
     DEVICE_LIFETIME,
     LoginLimits,
@@ -168,7 +169,7 @@ async def log_in(
             await store.prune_login_failures(now - 2 * limits.window)
             await store.prune_throttle_counts(now)
             await uow.commit()
-            raise LoginRefused("Wrong login or password. Check both and try again.")
+            raise LoginRefused(_("Wrong login or password. Check both and try again."))
         for key in keys:
             if key.scope is Scope.DEVICE:
                 await store.forget_throttle_count(key.scope.value, key.subject)
@@ -398,3 +399,16 @@ async def edit_engineer_profile(
     update = await update_engineer_profile(uow, actor, engineer_id, fields, now, known_skills=known_skills)
     await _audit(uow, now, actor, "staff.profile", engineer_id, changes=update.changes)
     return update
+
+
+async def set_own_language(uow: SqlUnitOfWork, user: AdminUser, lang: str, now: datetime) -> StaffMember:
+    """Set the language the admin (and the bots) speak to the signed-in person: only their own record."""
+    if lang not in ("ru", "en"):
+        raise ValidationFailed(f"unknown language {lang[:8]!r}: ru or en")
+    member = await uow.directory.get_staff(user.member.id)
+    if member is None:
+        raise NotFound("no such staff member")
+    changed = replace(member, lang=lang)
+    await uow.directory.update_staff_profile(changed)
+    await _audit(uow, now, user.actor, "staff.lang", member.id, lang=lang)
+    return changed

@@ -9,8 +9,9 @@ from aiohttp import web
 from helpdesk.admin import queries
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
+from helpdesk.admin.i18n import _
 from helpdesk.admin.login_throttle import DEVICE_COOKIE, DEVICE_LIFETIME
-from helpdesk.admin.pages import html, redirect
+from helpdesk.admin.pages import html, redirect, texts_of
 from helpdesk.admin.routes import RouteTable
 from helpdesk.admin.sessions import COOKIE, LOGIN_CSRF_COOKIE, new_token, same_token
 from helpdesk.admin.usecases import LoginRefused, LoginThrottled, log_in, log_out
@@ -19,7 +20,7 @@ ROUTES = RouteTable()
 MAX_FIELD = 300
 
 
-def _safe_next(value: str | None) -> str:
+def safe_next(value: str | None) -> str:
     """Where to go after login: only a path inside the admin, never another site."""
     if not value:
         return "/admin/"
@@ -43,7 +44,7 @@ def _login_form(request: web.Request, *, status: int = 200, error: str = "", log
         error=error,
         login=login,
         login_csrf=token,
-        next=_safe_next(request.query.get("next")),
+        next=safe_next(request.query.get("next")),
     )
     options = ctx.policy.cookie_options()
     response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **options)
@@ -71,7 +72,7 @@ async def login_post(request: web.Request) -> web.StreamResponse:
         return _login_form(
             request,
             status=403,
-            error="The login form expired. Enter your login and password again.",
+            error=texts_of(request)(_("The login form expired. Enter your login and password again.")),
             login=login,
         )
     try:
@@ -90,8 +91,8 @@ async def login_post(request: web.Request) -> web.StreamResponse:
         response.headers["Retry-After"] = str(error.retry_after_s)
         return response
     except LoginRefused as error:
-        return _login_form(request, status=401, error=str(error), login=login)
-    target = _safe_next(str(form.get("next", "")))
+        return _login_form(request, status=401, error=texts_of(request)(str(error)), login=login)
+    target = safe_next(str(form.get("next", "")))
     response = web.HTTPSeeOther(target)
     options = ctx.policy.cookie_options()
     response.set_cookie(COOKIE, signed.token, **options)

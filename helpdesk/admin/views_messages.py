@@ -8,7 +8,8 @@ from aiohttp import web
 from helpdesk import queues
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user
-from helpdesk.admin.pages import html, redirect
+from helpdesk.admin.i18n import _
+from helpdesk.admin.pages import html, redirect, texts_of
 from helpdesk.admin.routes import RouteTable
 from storage.inbox import InboxStatus
 from storage.outbox_delivery import OutboxStatus
@@ -21,18 +22,31 @@ PAGE = "/admin/messages"
 
 def _notice(request: web.Request) -> str:
     """The confirmation after a replay or retry, from a number in the query (nothing else is reflected)."""
-    for key, what, then in (
-        ("replayed", "incoming message", "the app handles"),
-        ("retried", "outgoing message", "the app sends"),
-    ):
+    tr = texts_of(request)
+    for key in ("replayed", "retried"):
         value = request.query.get(key, "")
         if value.isascii() and value.isdigit() and len(value) <= 9:
             n = int(value)
             if not n:
-                return "Nothing to do: the list had changed; it is up to date below."
-            them = "it" if n == 1 else "them"
-            return f"{n} {what}{'' if n == 1 else 's'} queued again; {then} {them} within a second."
+                return tr(_("Nothing to do: the list had changed; it is up to date below."))
+            if key == "replayed":
+                text = tr.ngettext(
+                    "%(num)d incoming message queued again; the app handles it within a second.",
+                    "%(num)d incoming messages queued again; the app handles them within a second.",
+                    n,
+                )
+            else:
+                text = tr.ngettext(
+                    "%(num)d outgoing message queued again; the app sends it within a second.",
+                    "%(num)d outgoing messages queued again; the app sends them within a second.",
+                    n,
+                )
+            return text % {"num": n}
     return ""
+
+
+def _up_to_date(request: web.Request, error: Exception) -> str:
+    return texts_of(request)(_("{error}. The list below is up to date."), error=error)
 
 
 async def _page(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
@@ -66,7 +80,7 @@ async def _replay(request: web.Request, ids: list[int] | None) -> web.StreamResp
             await uow.commit()
     except queues.BadIds as error:
         # Usually another admin (or `helpdesk inbox replay`) was first: show the list as it is now.
-        return await _page(request, error=f"{error}. The list below is up to date.", status=409)
+        return await _page(request, error=_up_to_date(request, error), status=409)
     inbox = ctx.rt.inbox
     if done and inbox is not None:
         inbox.wake()  # this process's inbox loop looks now; other processes' loops poll within a second
@@ -80,7 +94,7 @@ async def _retry(request: web.Request, ids: list[int] | None) -> web.StreamRespo
             done = await queues.retry_undelivered(uow, current_user(request).actor, ids, ctx.clock())
             await uow.commit()
     except queues.BadIds as error:
-        return await _page(request, error=f"{error}. The list below is up to date.", status=409)
+        return await _page(request, error=_up_to_date(request, error), status=409)
     if done:
         ctx.rt.wake_delivery()
     raise redirect(f"{PAGE}?retried={len(done)}")

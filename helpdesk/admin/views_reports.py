@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from helpdesk.admin.access import Area
-from helpdesk.admin.charts import bar_chart
+from helpdesk.admin.charts import bar_chart, group_value_label
 from helpdesk.admin.context import admin_context, current_user
-from helpdesk.admin.pages import error_page, html
+from helpdesk.admin.i18n import Texts, _
+from helpdesk.admin.pages import error_page, html, texts_of
 from helpdesk.admin.routes import RouteTable
 from ticket_core.enums import Role
 from ticket_core.errors import DomainError
@@ -28,16 +29,16 @@ ROUTES = RouteTable()
 DEFAULT_DAYS = 30
 
 CHARTED: tuple[tuple[str, str, str], ...] = (
-    ("tickets_opened", "Tickets opened", "count"),
-    ("tickets_resolved", "Tickets resolved", "count"),
-    ("frt_median_s", "First response, median", "duration"),
-    ("mttr_median_s", "Time to resolve, median", "duration"),
-    ("sla_compliance", "SLA compliance", "rate"),
-    ("fcr_rate", "First-contact resolution", "rate"),
-    ("csat_avg", "CSAT (1-5)", "count"),
-    ("reopen_rate", "Reopen rate", "rate"),
-    ("backlog", "Backlog", "count"),
-    ("deflection_rate", "KB deflection", "rate"),
+    ("tickets_opened", _("Tickets opened"), "count"),
+    ("tickets_resolved", _("Tickets resolved"), "count"),
+    ("frt_median_s", _("First response, median"), "duration"),
+    ("mttr_median_s", _("Time to resolve, median"), "duration"),
+    ("sla_compliance", _("SLA compliance"), "rate"),
+    ("fcr_rate", _("First-contact resolution"), "rate"),
+    ("csat_avg", _("CSAT (1-5)"), "count"),
+    ("reopen_rate", _("Reopen rate"), "rate"),
+    ("backlog", _("Backlog"), "count"),
+    ("deflection_rate", _("KB deflection"), "rate"),
 )
 """The figures drawn as charts, with their label and how their values read."""
 
@@ -48,15 +49,34 @@ FORMATS: dict[str, Any] = {
     "duration": format_duration,
     "rate": format_rate,
 }
+FIGURE_LABELS = {
+    "opened": _("Opened"),
+    "resolved": _("Resolved"),
+    "frt": _("First response (median / p90)"),
+    "mttr": _("Time to resolve (median / p90)"),
+    "sla": _("SLA compliance"),
+    "fcr": _("First-contact resolution"),
+    "csat": _("CSAT"),
+    "reopen": _("Reopen rate"),
+    "backlog": _("Backlog"),
+    "deflection": _("KB deflection"),
+    "lost": _("Lost requests"),
+}
+"""ticket_core.reports.display's key figures, marked for the admin's catalogue (the same keys)."""
 
 
-def _date(value: str, name: str, errors: list[str]) -> date | None:
+def _formats(lang: str) -> dict[str, Any]:
+    """FORMATS with durations in `lang` ("19 с", "3 мин" in Russian)."""
+    return {**FORMATS, "duration": lambda v: format_duration(v, lang)}
+
+
+def _date(value: str, message: str, errors: list[str], tr: Texts) -> date | None:
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        errors.append(f"The {name} date {value[:20]!r} is not a date; use YYYY-MM-DD.")
+        errors.append(tr(message, value=repr(value[:20])))
         return None
 
 
@@ -65,6 +85,7 @@ def parse_report_query(
 ) -> tuple[dict[str, str], ReportFilter | None, GroupBy, list[str]]:
     """The form values, the filter (None when invalid), the grouping and the errors to show."""
     q = request.query
+    tr = texts_of(request)
     errors: list[str] = []
     today = now.date()
     values = {
@@ -79,10 +100,10 @@ def parse_report_query(
     try:
         group = GroupBy(values["group"])
     except ValueError:
-        errors.append(f"Grouping {values['group']!r} is unknown; pick one from the list.")
+        errors.append(tr("Grouping {name} is unknown; pick one from the list.", name=repr(values["group"])))
         group = GroupBy.DAY
-    start = _date(values["start"], "start", errors)
-    end = _date(values["end"], "end", errors)
+    start = _date(values["start"], _("The start date {value} is not a date; use YYYY-MM-DD."), errors, tr)
+    end = _date(values["end"], _("The end date {value} is not a date; use YYYY-MM-DD."), errors, tr)
     flt = None
     if start and end and not errors:
         try:
@@ -104,7 +125,11 @@ async def _report(request: web.Request) -> tuple[dict[str, str], Report | None, 
     values, flt, group, errors = parse_report_query(request, ctx.clock())
     source = ctx.rt.reports
     if source is None:
-        errors.append("Reports are not available in this process (no report source is configured).")
+        errors.append(
+            texts_of(request)(
+                _("Reports are not available in this process (no report source is configured).")
+            )
+        )
         return values, None, group, errors
     if flt is None:
         return values, None, group, errors
@@ -128,18 +153,20 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
     (values, report, _group, errors), engineers = await asyncio.gather(_report(request), engineers_menu())
     charts = []
     table: list[dict[str, Any]] = []
+    tr = texts_of(request)
+    formats = _formats(tr.lang)
     if report is not None:
-        labels = [r.label for r in report.rows]
+        labels = [group_value_label(r.label, report.group_by, tr.lang) for r in report.rows]
         for name, title, kind in CHARTED:
             series = [getattr(r.figures, name) for r in report.rows]
             if report.rows and any(v is not None for v in series):
-                charts.append(bar_chart(title, labels, series, FORMATS[kind]))
-        for row in [*report.rows]:
+                charts.append(bar_chart(tr(title), labels, series, formats[kind], most=tr("max")))
+        for label, row in zip(labels, report.rows, strict=True):
             table.append(
-                {"label": row.label, "cells": [FORMATS[k](getattr(row.figures, n)) for n, _t, k in CHARTED]}
+                {"label": label, "cells": [formats[k](getattr(row.figures, n)) for n, _t, k in CHARTED]}
             )
         table.append(
-            {"label": "Total", "cells": [FORMATS[k](getattr(report.total, n)) for n, _t, k in CHARTED]}
+            {"label": tr("Total"), "cells": [formats[k](getattr(report.total, n)) for n, _t, k in CHARTED]}
         )
     return html(
         request,
@@ -151,9 +178,9 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
         groups=[g.value for g in GroupBy],
         engineers=engineers,
         report=report,
-        key=key_figures(report) if report is not None else [],
+        key=key_figures(report, {k: tr(v) for k, v in FIGURE_LABELS.items()}, tr.lang) if report else [],
         charts=charts,
-        headers=[t for _n, t, _k in CHARTED],
+        headers=[tr(t) for _n, t, _k in CHARTED],
         table=table,
         errors=errors,
         csv_url="/admin/reports.csv?" + urlencode(values),
@@ -165,7 +192,7 @@ async def reports_csv(request: web.Request) -> web.StreamResponse:
     """The same report as CSV (every figure, one row per group and the total)."""
     _values, report, _group, errors = await _report(request)
     if report is None:
-        return error_page(request, 400, "No report", " ".join(errors) or "Pick a period.")
+        return error_page(request, 400, _("No report"), " ".join(errors) or _("Pick a period."))
     name = f"report-{report.filter.start:%Y%m%d}-{report.filter.end:%Y%m%d}-{report.group_by}.csv"
     return web.Response(
         text=report_to_csv(report),

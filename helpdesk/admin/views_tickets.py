@@ -3,6 +3,7 @@ notes too), photos and SLA clocks."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,10 +11,11 @@ from aiohttp import web
 
 from bots.webchat.render import media_url
 from dialogue.messages import Media
-from helpdesk.admin import queries
+from helpdesk.admin import pickers, queries
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
-from helpdesk.admin.pages import html
+from helpdesk.admin.i18n import Texts, _
+from helpdesk.admin.pages import html, texts_of
 from helpdesk.admin.routes import RouteTable
 from helpdesk.api.serialize import event as event_dict
 from ticket_core import usecases as uc
@@ -34,6 +36,7 @@ def _text(request: web.Request, name: str, max_len: int = 64) -> str:
 def parse_query(request: web.Request) -> tuple[queries.TicketQuery, int | None, list[str]]:
     """The list's filters from the query string, the keyset cursor, and what was ignored (with why)."""
     errors: list[str] = []
+    tr = texts_of(request)
     statuses: list[TicketStatus] = []
     for raw in request.query.getall("status", []):
         for name in raw.split(","):
@@ -43,24 +46,53 @@ def parse_query(request: web.Request) -> tuple[queries.TicketQuery, int | None, 
             if name in STATUSES:
                 statuses.append(TicketStatus(name))
             else:
-                errors.append(f"Status {name!r} is unknown; pick from the list.")
+                errors.append(tr("Status {name} is unknown; pick from the list.", name=repr(name)))
     sla_raw = _text(request, "sla", 16)
     sla: queries.SlaFilter | None = None
     if sla_raw:
         try:
             sla = queries.SlaFilter(sla_raw)
         except ValueError:
-            errors.append(f"SLA state {sla_raw!r} is unknown; pick ok, at_risk, breached or done.")
+            errors.append(tr("SLA state {name} is unknown; pick one from the list.", name=repr(sla_raw)))
     before_raw = _text(request, "before", 12)
     before = int(before_raw) if before_raw.isdigit() else None
     where = queries.TicketQuery(
         tuple(dict.fromkeys(statuses)),
-        _text(request, "client") or None,
-        _text(request, "site") or None,
+        _text(request, "client", 200) or None,
+        _text(request, "site", 200) or None,
         _text(request, "engineer") or None,
         sla,
     )
     return where, before, errors
+
+
+def _picked(
+    typed: str | None, choices: list[pickers.Choice], what: str, errors: list[str], tr: Texts
+) -> pickers.Choice | None:
+    """The client or site a typed filter names; none (and why, in `errors`) when it names none or several."""
+    if not typed:
+        return None
+    found = pickers.pick(typed, choices)
+    if found.choice is None:
+        if found.candidates:
+            names = ", ".join(c.name for c in found.candidates[:5]) + (
+                ", ..." if len(found.candidates) > 5 else ""
+            )
+            errors.append(
+                tr(
+                    _(
+                        "{text} matches {n} of them ({names}): type more of the name or pick one from the list."
+                    ),
+                    text=repr(typed),
+                    n=len(found.candidates),
+                    names=names,
+                )
+            )
+        else:
+            errors.append(
+                tr(_("No {what} is called {text}: pick one from the list."), what=tr(what), text=repr(typed))
+            )
+    return found.choice
 
 
 def _filters(where: queries.TicketQuery) -> list[tuple[str, str]]:
@@ -78,7 +110,13 @@ async def tickets_list(request: web.Request) -> web.StreamResponse:
     """Tickets newest first, filtered by status, client, site, engineer and SLA state; 50 a page."""
     ctx = admin_context(request)
     where, before, errors = parse_query(request)
+    tr = texts_of(request)
     async with ctx.rt.uows() as uow:
+        clients = await pickers.client_choices(uow.session)
+        client = _picked(where.client_id, clients, _("client"), errors, tr)
+        sites = await pickers.site_choices(uow.session, client.id if client else None)
+        site = _picked(where.site_id, sites, _("site"), errors, tr)
+        where = replace(where, client_id=client.id if client else None, site_id=site.id if site else None)
         ladder = sla_config_of(uow).ladder
         rows, total, next_before = await queries.list_tickets(
             uow.session, where, ladder, before=before, limit=PAGE_SIZE
@@ -97,6 +135,10 @@ async def tickets_list(request: web.Request) -> web.StreamResponse:
         engineers=engineers,
         names=names,
         errors=errors,
+        clients=clients,
+        sites=sites,
+        client_text=client.name if client else _text(request, "client", 200),
+        site_text=site.name if site else _text(request, "site", 200),
         first_url=f"/admin/tickets?{urlencode(filters)}" if before is not None else "",
         next_url=f"/admin/tickets?{urlencode([*filters, ('before', str(next_before))])}"
         if next_before

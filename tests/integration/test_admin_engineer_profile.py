@@ -72,11 +72,11 @@ async def test_admin_edits_supervisor_reads_engineer_gets_403(admin: Admin) -> N
     await signed_in(admin, SUPERVISOR)
     view = await admin.page(PAGE)
     assert 'id="profile"' in view and "profile-form" not in view and "Save profile" not in view
-    assert "Only an admin changes profiles" in view
+    assert "Профили меняет только администратор" in view  # the supervisor reads Russian
     refused = await admin.post(PAGE, GOOD_FORM)
-    assert refused.status == 403 and "No access" in await refused.text()
+    assert refused.status == 403 and "Нет доступа" in await refused.text()
     listing = await admin.page("/admin/engineers")
-    assert f'href="{PAGE}">Profile</a>' in listing and "Edit</a>" not in listing
+    assert f'href="{PAGE}">Профиль</a>' in listing and "Изменить</a>" not in listing
 
     admin.client.session.cookie_jar.clear()
     await signed_in(admin, ENGINEER)

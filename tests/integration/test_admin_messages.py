@@ -124,12 +124,12 @@ async def test_supervisor_retries_undelivered_messages(admin: Admin) -> None:
     await signed_in(admin, SUPERVISOR)
     page = await admin.page(PAGE)
     assert f'id="outbox-{first}"' in page and "Алексей Смирнов (engineer)" in page
-    assert "HTTP 500 from the platform" in page and "Retry all 2" in page
+    assert "HTTP 500 from the platform" in page and "Отправить снова все (2)" in page  # the supervisor reads Russian
 
     response = await admin.post(f"{PAGE}/outbox/{first}/retry", {})
     assert response.status == 303 and response.headers["Location"] == f"{PAGE}?retried=1"
     assert await _outbox_status(admin, first) == "pending" and await _outbox_status(admin, second) == "failed"
-    assert "1 outgoing message queued again" in await admin.page(f"{PAGE}?retried=1")
+    assert "1 исходящее сообщение снова в очереди" in await admin.page(f"{PAGE}?retried=1")
     response = await admin.post(f"{PAGE}/outbox/retry-all", {})
     assert response.headers["Location"] == f"{PAGE}?retried=1"
     assert await _outbox_status(admin, second) == "pending"
@@ -139,7 +139,7 @@ async def test_supervisor_retries_undelivered_messages(admin: Admin) -> None:
     ]
     nothing = await admin.post(f"{PAGE}/outbox/retry-all", {})
     assert nothing.headers["Location"] == f"{PAGE}?retried=0"
-    assert "Nothing to do" in await admin.page(f"{PAGE}?retried=0")
+    assert "Делать нечего" in await admin.page(f"{PAGE}?retried=0")
 
 
 async def test_engineer_gets_403_and_changes_nothing(admin: Admin) -> None:
@@ -147,7 +147,7 @@ async def test_engineer_gets_403_and_changes_nothing(admin: Admin) -> None:
     failed = await _failed(admin, "e-smirnov", "job")
     await signed_in(admin, ENGINEER)
     response = await admin.client.get(PAGE, allow_redirects=False)
-    assert response.status == 403 and "No access" in await response.text()
+    assert response.status == 403 and "Нет доступа" in await response.text()  # the engineer reads Russian
     csrf = admin.session_csrf or await admin.csrf()
     for path in (f"{PAGE}/inbox/{dead}/replay", f"{PAGE}/inbox/replay-all", f"{PAGE}/outbox/{failed}/retry"):
         refused = await admin.post(path, {}, token=csrf)

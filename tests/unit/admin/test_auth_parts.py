@@ -16,7 +16,7 @@ from helpdesk.admin.passwords import (
     verify_password,
 )
 from helpdesk.admin.sessions import SessionPolicy, hash_token, is_live, new_token, same_token
-from helpdesk.admin.views_auth import _safe_next
+from helpdesk.admin.views_auth import safe_next
 from storage.admin_store import SessionRecord
 from ticket_core.enums import Role
 from ticket_core.errors import Forbidden
@@ -140,4 +140,4 @@ def test_require_names_who_may() -> None:
     ],
 )
 def test_after_login_only_admin_paths(value: str | None, expected: str) -> None:
-    assert _safe_next(value) == expected
+    assert safe_next(value) == expected

@@ -1,0 +1,72 @@
+"""Values as an admin reads them, in their language: ticket states, priorities, categories, SLA states,
+roles, report groupings and figures (instead of `in_progress`, `at_risk` or `P2`).
+
+Ticket states, priorities and categories use the bots' names for them (`dialogue.texts`), so a client, an
+engineer and an admin call a state the same; the rest is in the admin's catalogue (`helpdesk.admin.i18n`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dialogue import texts as bot_texts
+from helpdesk.admin.i18n import Texts, _
+
+SLA_STATES = {
+    "ok": _("on time"),
+    "at_risk": _("at risk"),
+    "breached": _("breached"),
+    "done": _("done"),
+    "met": _("met"),
+    "running": _("running"),
+    "paused": _("paused"),
+}
+ROLES = {
+    "client": _("client"),
+    "engineer": _("engineer"),
+    "supervisor": _("supervisor"),
+    "admin": _("admin"),
+    "system": _("system"),
+}
+CLOCKS = {"response": _("first response"), "resolution": _("resolution")}
+CLIENT_KINDS = {"company": _("company"), "individual": _("private person")}
+ARTICLE_STATES = {"published": _("published"), "draft": _("draft"), "archived": _("archived")}
+GROUPINGS = {
+    "none": _("nothing (totals)"),
+    "day": _("day"),
+    "week": _("week"),
+    "month": _("month"),
+    "category": _("category"),
+    "client": _("client"),
+    "site": _("site"),
+    "engineer": _("engineer"),
+}
+HOURS_NOW = (_("no set hours"), _("in hours now"), _("off hours now"))
+"""profile_view.HoursNow.label's texts, translated where they are shown."""
+
+
+def _lookup(tr: Texts, table: dict[str, str]) -> Callable[[Any], str]:
+    return lambda value: tr(table[str(value)]) if str(value) in table else str(value or "")
+
+
+def label_helpers(tr: Texts) -> dict[str, Callable[[Any], str]]:
+    """The label functions every admin template gets, in the reader's language."""
+    lang = tr.lang
+
+    def status_label(value: Any) -> str:
+        return bot_texts.status_name(lang, str(value)).capitalize()
+
+    return {
+        "status_label": status_label,
+        "priority_label": lambda value: (
+            f"{value} · {bot_texts.priority_name(lang, str(value))}" if value else ""
+        ),
+        "category_label": lambda value: bot_texts.category_name(lang, str(value)) if value else "",
+        "sla_label": _lookup(tr, SLA_STATES),
+        "role_label": _lookup(tr, ROLES),
+        "clock_label": _lookup(tr, CLOCKS),
+        "client_kind_label": _lookup(tr, CLIENT_KINDS),
+        "article_status_label": _lookup(tr, ARTICLE_STATES),
+        "group_label": _lookup(tr, GROUPINGS),
+    }
