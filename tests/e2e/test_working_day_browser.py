@@ -339,6 +339,10 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             check_in = await engineer.wait_for(f"чтобы отметиться на месте по {ref}")
             await engineer.press("Отправить местоположение", within=check_in)  # the browser's geolocation
             await engineer.wait_for(f"Отметка на месте по {ref}")
+            # The location asked for was sent: its button is spent (it stayed live after use).
+            await expect(
+                check_in.locator("button.chip", has_text="Отправить местоположение")
+            ).to_be_disabled()
             await ivan.wait_for(f"на месте по заявке {ref}")
             live = engineer.page.locator(".msg.bot[data-card]", has_text=ref)
             await expect(live).to_have_count(1)  # one live card, updated in place
@@ -444,5 +448,53 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             await ivan.shot("06_client_gets_edited_article")
             for text in await ivan.bot.all_inner_texts():
                 assert "**" not in text, f"raw Markdown in the chat: {text!r}"
+
+            # 7. The admin in Russian: the supervisor reads it in her language, the admin switches his.
+            await _admin_in_russian(browser, base, ref)
+            await admin.locator("header .langs button", has_text="RU").click()
+            await expect(admin.locator("header nav")).to_contain_text("База знаний")
+            await expect(admin.locator(".flash.ok")).to_contain_text("Язык изменён")
+            await admin.screenshot(path=str(ARTIFACTS / "07_admin_switched_to_russian.png"), full_page=True)
+            await admin.locator("header .langs button", has_text="EN").click()
+            await expect(admin.locator("header nav")).to_contain_text("Knowledge base")
         finally:
             await browser.close()
+
+
+async def _admin_in_russian(browser: Browser, base: str, ref: str) -> None:
+    """The supervisor (Russian) signs in to the admin: the pages, states and filters are Russian, a client is
+    picked by name, and the 30 date labels of a report chart do not overlap."""
+    from playwright.async_api import expect
+
+    page = await (
+        await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    ).new_page()
+    await page.goto(base + "/admin/login")
+    await expect(page.locator("main h1")).to_have_text("Вход")  # the browser's language before signing in
+    await page.locator("input[name=login]").fill(SUPERVISOR)
+    await page.locator("input[name=password]").fill(DEMO_PASSWORDS[SUPERVISOR])
+    await page.locator("form button[type=submit]").click()
+    await expect(page.locator("header nav")).to_contain_text("Заявки")
+    await page.goto(base + "/admin/tickets")
+    await page.locator("input[name=client]").fill("ромашка")  # part of the name, any case
+    await page.locator("form.filters button[type=submit]").click()
+    table = page.locator("#tickets-table")
+    await expect(table).to_contain_text(ref)
+    await expect(page.locator("input[name=client]")).to_have_value(re.compile("Ромашка"))
+    shown = await table.inner_text()
+    assert "Выполнена" in shown or "Закрыта" in shown, shown  # readable states, not resolved / closed
+    for raw in ("in_progress", "resolved", "closed", "on_hold", "at_risk"):
+        assert raw not in shown, (raw, shown)
+    await page.screenshot(path=str(ARTIFACTS / "07_admin_ru_tickets.png"), full_page=True)
+    await page.goto(base + "/admin/reports")  # the last 30 days by day
+    chart = page.locator("svg.chart").first
+    await expect(chart).to_be_visible()
+    boxes = await chart.locator("text.chart-label").evaluate_all(
+        "els => els.map(e => { const b = e.getBBox(); return [b.x, b.x + b.width, e.textContent]; })"
+    )
+    assert len(boxes) >= 4, boxes
+    for (_l1, right, first), (left, _r2, second) in zip(boxes, boxes[1:], strict=False):
+        assert right < left, f"date labels {first!r} and {second!r} overlap"
+    assert not [b for b in boxes if re.fullmatch(r"\d{4}-\d{2}-\d{2}", b[2])], boxes  # "7 нояб.", not ISO
+    await page.screenshot(path=str(ARTIFACTS / "07_admin_ru_report.png"), full_page=True)
+    await page.context.close()
