@@ -23,6 +23,7 @@ The NLU is on, as in `make run`. A screenshot after each step goes to var/test-a
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import AsyncIterator
@@ -493,7 +494,7 @@ async def _admin_in_russian(browser: Browser, base: str, ref: str) -> None:
         "els => els.map(e => { const b = e.getBBox(); return [b.x, b.x + b.width, e.textContent]; })"
     )
     assert len(boxes) >= 4, boxes
-    for (_l1, right, first), (left, _r2, second) in zip(boxes, boxes[1:], strict=False):
+    for (_l1, right, first), (left, _r2, second) in itertools.pairwise(boxes):
         assert right < left, f"date labels {first!r} and {second!r} overlap"
     assert not [b for b in boxes if re.fullmatch(r"\d{4}-\d{2}-\d{2}", b[2])], boxes  # "7 нояб.", not ISO
     await page.screenshot(path=str(ARTIFACTS / "07_admin_ru_report.png"), full_page=True)

@@ -3,6 +3,7 @@ report were drawn on top of each other)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, timedelta
 
@@ -29,7 +30,7 @@ def test_day_labels_do_not_overlap(lang: str, days: int) -> None:
     labels = [group_value_label((start + timedelta(days=i)).isoformat(), "day", lang) for i in range(days)]
     shown = _shown(bar_chart("Tickets", labels, [1.0] * days))
     assert len(shown) >= min(days, 5)
-    for (_l, right, first), (left, _r, second) in zip(shown, shown[1:], strict=False):
+    for (_l, right, first), (left, _r, second) in itertools.pairwise(shown):
         assert right < left, f"{first!r} and {second!r} overlap"
 
 
