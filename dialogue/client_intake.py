@@ -11,6 +11,8 @@ from typing import Any
 
 from dialogue import choice_words
 from dialogue.cards import short
+from dialogue.gazetteer import locate
+from dialogue.gazetteer import name_key as _key
 from dialogue.identity import ClientPerson, record_details
 from dialogue.texts import CATEGORIES, PRIORITIES, category_name, priority_name
 from dialogue.turn import Turn
@@ -30,7 +32,7 @@ MAX_ATTACHMENTS = 10
 EDITABLE = {
     "description": ("description",),
     "category": ("category",),
-    "place": ("site_id", "address", "lat", "lon"),
+    "place": ("site_id", "address", "lat", "lon", "town"),
     "priority": ("priority",),
 }
 """What "Edit" at the summary can change, and the draft keys each one clears (then asked again alone)."""
@@ -151,6 +153,9 @@ def _cancel_row(turn: Turn) -> list[list[tuple[str, str]]]:
 async def _summary(turn: Turn) -> None:
     draft = turn.state["draft"]
     where = draft.get("address") or ""
+    town = draft.get("town")
+    if town and _key(town) not in _key(where):  # say which town the address was read as
+        where = f"{where} ({town})"
     if draft.get("site_id"):
         site = await turn.uow.directory.get_site(draft["site_id"])
         where = f"{site.name}, {site.address}" if site else where
@@ -197,6 +202,9 @@ async def on_text(
             turn.say("address_too_short", _cancel_row(turn))
             return
         draft["address"] = text[:500]
+        town = locate(text)  # offline: a job in another town is not offered to engineers far away
+        if town is not None:
+            draft.update(lat=town.lat, lon=town.lon, town=town.name)
     elif step == "contact":
         found = read_contact(text)
         if found is None:

@@ -23,6 +23,7 @@ RUSSIAN: dict[str, str] = {
     "all_declined": "все подходящие инженеры отказались или не ответили",
     "skipped_level": "{n} ниже уровня L{level}",
     "skipped_region": "{n} вне региона {region}",
+    "skipped_far": "{n} дальше {km:.0f} км",
     "skipped_hours": "{n} вне рабочего времени",
     "skipped_busy": "{n} на пределе заявок",
     "skipped_off_shift": "{n} не на смене",

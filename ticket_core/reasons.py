@@ -27,6 +27,7 @@ ENGLISH: dict[str, str] = {
     "all_declined": "every suitable engineer declined or did not answer",
     "skipped_level": "{n} below the required level L{level}",
     "skipped_region": "{n} outside region {region}",
+    "skipped_far": "{n} more than {km:.0f} km away",
     "skipped_hours": "{n} outside working hours",
     "skipped_busy": "{n} at job limit",
     "skipped_off_shift": "{n} off shift",

@@ -46,6 +46,9 @@ class JobFacts:
     lon: float | None = None
     region: str | None = None
     min_level: int = 1
+    max_km: float | None = None
+    """Engineers whose home is farther from the job are left out (a job with a place but no site's region:
+    a shared location or a typed address in another town)."""
 
 
 @dataclass(slots=True)
@@ -68,6 +71,7 @@ class Skip(StrEnum):
     BUSY = "at job limit"
     LEVEL = "below required level"
     REGION = "outside the site's region"
+    FAR = "too far from the job"
     HOURS = "outside working hours"
 
 
@@ -161,6 +165,9 @@ def _filter(job: JobFacts, eng: StaffMember, loads: Mapping[str, int], excluded:
         return Skip.LEVEL
     if job.region and eng.regions and job.region not in eng.regions:
         return Skip.REGION
+    if job.max_km is not None and None not in (job.lat, job.lon, eng.home_lat, eng.home_lon):
+        if haversine_km(job.lat, job.lon, eng.home_lat, eng.home_lon) > job.max_km:  # type: ignore[arg-type]
+            return Skip.FAR
     return None
 
 
@@ -172,7 +179,7 @@ def nobody_reasons(job: JobFacts, skipped: Mapping[Skip, int]) -> list[Reason]:
         Skip.OFF_SHIFT: "skipped_off_shift",
     }
     parts = []
-    for why in (Skip.LEVEL, Skip.REGION, Skip.HOURS, Skip.BUSY, Skip.OFF_SHIFT):
+    for why in (Skip.LEVEL, Skip.REGION, Skip.FAR, Skip.HOURS, Skip.BUSY, Skip.OFF_SHIFT):
         n = skipped.get(why, 0)
         if not n:
             continue
@@ -180,6 +187,8 @@ def nobody_reasons(job: JobFacts, skipped: Mapping[Skip, int]) -> list[Reason]:
             parts.append(Reason("skipped_level", n=n, level=job.min_level))
         elif why is Skip.REGION:
             parts.append(Reason("skipped_region", n=n, region=job.region))
+        elif why is Skip.FAR:
+            parts.append(Reason("skipped_far", n=n, km=job.max_km))
         else:
             parts.append(Reason(codes[why], n=n))
     return parts

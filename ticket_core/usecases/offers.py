@@ -31,6 +31,9 @@ from ticket_core.transitions import Action
 from ticket_core.usecases._common import apply, clean_text, load_ticket, require_utc, save
 
 DEFAULT_OFFER_TIMEOUT = timedelta(minutes=10)
+NEAR_KM = 150.0
+"""A job without a site (a shared location or a typed address read as a town) is offered only to engineers
+whose home is within this distance: a job in Kazan does not go to an engineer in Moscow."""
 
 
 async def offer_ticket(
@@ -72,6 +75,7 @@ async def offer_ticket(
         ticket.lon,
         region=site.region if site is not None else None,
         min_level=ticket.min_level,
+        max_km=NEAR_KM if site is None else None,
     )
     skipped: dict[Skip, int] = {}
     ranked = rank_candidates(job, engineers, loads, contract, tried, now=now, skipped=skipped)

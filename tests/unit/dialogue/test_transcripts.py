@@ -651,3 +651,40 @@ async def test_an_english_client_reads_the_checklist_in_english(
     done = joined(chat.new_texts(anna))
     assert "Checklist: ✓ Clean the filters; ✓ Check the drain; ✓ Measure the outlet temperature" in done
     assert "Очистить" not in done
+
+
+# A typed address is read as a town, offline (#18: a job typed in another city went to engineers of the wrong
+# city, with no distance). The demo engineers live in Moscow and Saint Petersburg.
+async def _typed_address_job(chat: ChatDriver, account: str, address: str) -> list[str]:
+    visitor = Person(Bot.CLIENT, account, "Пётр", "ru")
+    await chat.say(visitor, "/new")
+    await chat.say(visitor, "Не работает розетка в коридоре")
+    await chat.press(visitor, "Электрика")
+    await chat.say(visitor, address)
+    await chat.press(visitor, "Обычная")
+    got = await chat.say(visitor, "+7 921 555-12-34")
+    summary = joined(got)
+    await chat.press(visitor, "Отправить заявку")
+    return [summary]
+
+
+async def test_a_typed_address_in_another_town_is_not_offered_to_engineers_far_away(
+    chat: ChatDriver, uows: MemoryUnitOfWorkFactory
+) -> None:
+    summary = await _typed_address_job(chat, "w-visitor-kazan", "г. Казань, ул. Баумана, 5")
+    assert "г. Казань, ул. Баумана, 5" in summary[0]
+    ticket = next(iter(uows.state.tickets.values()))
+    assert ticket.lat is not None and abs(ticket.lat - 55.79) < 0.05 and abs(ticket.lon - 49.12) < 0.05
+    assert not uows.state.offers  # every demo engineer is 700 km or more away: nobody is offered it
+
+
+async def test_a_typed_address_in_town_goes_to_an_engineer_there_with_the_distance(
+    chat: ChatDriver, uows: MemoryUnitOfWorkFactory
+) -> None:
+    summary = await _typed_address_job(chat, "w-visitor-spb", "в Питере, Невский проспект 28")
+    assert "(Питер)" not in summary[0]  # the town is in the address already
+    offers = list(uows.state.offers.values())
+    assert offers and {o.engineer_id for o in offers} <= {"e-petrov", "e-ivanova"}  # the Petersburg ones
+    engineer = Person(Bot.STAFF, offers[0].engineer_id, "", "ru")
+    card = joined([m.text for m in chat.messages(engineer)])
+    assert "Новая заявка" in card and "км до объекта" in card, card

@@ -11,8 +11,10 @@ from ticket_core.model import Contract, StaffMember
 from ticket_core.routing import (
     Candidate,
     JobFacts,
+    Skip,
     Strategy,
     choose,
+    explain_nobody,
     haversine_km,
     parse_strategies,
     rank_candidates,
@@ -88,3 +90,20 @@ def test_parse_strategies() -> None:
         parse_strategies("hvac=fastest")
     with pytest.raises(ValueError, match="category=strategy"):
         parse_strategies("hvac")
+
+
+def test_a_job_without_a_site_goes_only_to_engineers_near_it() -> None:
+    """#18: a typed address in Kazan went to engineers in Moscow; `max_km` leaves out those farther away."""
+    kazan = JobFacts("it", Priority.P3, 55.79, 49.12, max_km=150.0)
+    moscow, local, unknown = (
+        eng("moscow"),
+        eng("kazan", lat=55.80, lon=49.10),
+        eng("nohome", lat=None, lon=None),
+    )
+    skipped: dict[Skip, int] = {}
+    ranked = rank_candidates(kazan, [moscow, local, unknown], {}, skipped=skipped)
+    assert {c.engineer_id for c in ranked} == {"kazan", "nohome"}  # a home nobody knows is not "far"
+    assert skipped == {Skip.FAR: 1}
+    why: dict[Skip, int] = {}
+    nobody = rank_candidates(kazan, [moscow], {}, skipped=why)
+    assert nobody == [] and "1 more than 150 km away" in explain_nobody(kazan, why)
