@@ -471,7 +471,7 @@ async def _admin_in_russian(browser: Browser, base: str, ref: str) -> None:
         await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     ).new_page()
     await page.goto(base + "/admin/login")
-    await expect(page.locator("main h1")).to_have_text("Вход")  # the browser's language before signing in
+    await expect(page.locator("main h1")).to_have_text("Войти")  # the browser's language before signing in
     await page.locator("input[name=login]").fill(SUPERVISOR)
     await page.locator("input[name=password]").fill(DEMO_PASSWORDS[SUPERVISOR])
     await page.locator("form button[type=submit]").click()
