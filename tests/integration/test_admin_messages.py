@@ -124,7 +124,8 @@ async def test_supervisor_retries_undelivered_messages(admin: Admin) -> None:
     await signed_in(admin, SUPERVISOR)
     page = await admin.page(PAGE)
     assert f'id="outbox-{first}"' in page and "Алексей Смирнов (engineer)" in page
-    assert "HTTP 500 from the platform" in page and "Отправить снова все (2)" in page  # the supervisor reads Russian
+    # The supervisor reads Russian.
+    assert "HTTP 500 from the platform" in page and "Отправить снова все (2)" in page
 
     response = await admin.post(f"{PAGE}/outbox/{first}/retry", {})
     assert response.status == 303 and response.headers["Location"] == f"{PAGE}?retried=1"

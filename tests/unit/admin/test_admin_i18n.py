@@ -43,8 +43,12 @@ def russian() -> dict[str | tuple[str, str], object]:
 def test_every_marked_text_has_its_russian(russian: dict[str | tuple[str, str], object]) -> None:
     marked = _marked()
     assert len(marked) > 250  # the extraction found the templates and the Python
-    missing = [m for m in marked if not russian.get(m) or (isinstance(russian[m], tuple) and not all(russian[m]))]  # type: ignore[arg-type]
-    assert not missing, f"no Russian for {sorted(map(str, missing))[:20]} (run make admin-messages, translate)"
+    missing = [
+        m for m in marked if not russian.get(m) or (isinstance(russian[m], tuple) and not all(russian[m]))
+    ]  # type: ignore[arg-type]
+    assert not missing, (
+        f"no Russian for {sorted(map(str, missing))[:20]} (run make admin-messages, translate)"
+    )
 
 
 def test_the_catalogue_keeps_only_texts_in_use(russian: dict[str | tuple[str, str], object]) -> None:
@@ -52,19 +56,26 @@ def test_the_catalogue_keeps_only_texts_in_use(russian: dict[str | tuple[str, st
     assert not stale, f"texts no longer used: {sorted(map(str, stale))[:20]}"
 
 
-def test_translations_keep_their_placeholders_and_markup(russian: dict[str | tuple[str, str], object]) -> None:
+def test_translations_keep_their_placeholders_and_markup(
+    russian: dict[str | tuple[str, str], object],
+) -> None:
     for source, target in russian.items():
         english = source if isinstance(source, str) else source[0]
         forms = target if isinstance(target, tuple) else (target,)
         for form in forms:
-            assert sorted(PLACEHOLDER.findall(str(form))) == sorted(PLACEHOLDER.findall(english)), (english, form)
+            assert sorted(PLACEHOLDER.findall(str(form))) == sorted(PLACEHOLDER.findall(english)), (
+                english,
+                form,
+            )
 
 
 def test_a_text_is_shown_in_the_readers_language() -> None:
     assert Texts("ru")("Tickets") == "Заявки"
     assert Texts("en")("Tickets") == "Tickets"
     assert Texts("ru")("{on} of {total} on shift", on=3, total=5) == "3 из 5 на смене"
-    assert [Texts("ru").ngettext("%(num)d article", "%(num)d articles", n) % {"num": n} for n in (1, 3, 7)] == [
+    assert [
+        Texts("ru").ngettext("%(num)d article", "%(num)d articles", n) % {"num": n} for n in (1, 3, 7)
+    ] == [
         "1 статья",
         "3 статьи",
         "7 статей",
