@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from dialogue import client_intake as intake
+from dialogue import equipment_scan
 from dialogue.cards import article_text, short
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.messages import Channel, split_command
@@ -98,6 +99,9 @@ class ClientFlow:
             return
         if len(text) > MAX_TEXT:
             turn.say("too_long", n=len(text), max=MAX_TEXT)
+            return
+        if (code := equipment_scan.sticker_code(text)) is not None:
+            await equipment_scan.scan(turn, person, code)  # a scanned sticker, even inside /start
             return
         if text.startswith("/"):
             await self._command(turn, person, text)

@@ -32,7 +32,7 @@ MAX_ATTACHMENTS = 10
 EDITABLE = {
     "description": ("description",),
     "category": ("category",),
-    "place": ("site_id", "address", "lat", "lon", "town"),
+    "place": ("site_id", "address", "lat", "lon", "town", "unit_id", "unit_client_id", "unit_label"),
     "priority": ("priority",),
 }
 """What "Edit" at the summary can change, and the draft keys each one clears (then asked again alone)."""
@@ -159,6 +159,8 @@ async def _summary(turn: Turn) -> None:
     if draft.get("site_id"):
         site = await turn.uow.directory.get_site(draft["site_id"])
         where = f"{site.name}, {site.address}" if site else where
+    if draft.get("unit_label"):  # a scanned sticker (dialogue.equipment_scan)
+        where = f"{draft['unit_label']}, {where}"
     elif draft.get("lat") is not None and not where:
         where = f"{draft['lat']:.5f}, {draft['lon']:.5f}"
     photos = len(draft.get("attachments", []))
@@ -321,7 +323,7 @@ async def _open(turn: Turn, person: ClientPerson) -> None:
         turn.uow,
         person.actor,
         uc.TicketDraft(
-            client_id=person.contact.client_id,
+            client_id=draft.get("unit_client_id") or person.contact.client_id,
             contact_id=person.contact.id,
             category=draft["category"],
             description=draft["description"],
@@ -332,6 +334,7 @@ async def _open(turn: Turn, person: ClientPerson) -> None:
             lon=draft.get("lon"),
             attachments=[Attachment(**a) for a in draft.get("attachments", [])],
             source_channel=str(turn.inbound.channel),
+            unit_id=draft.get("unit_id"),
         ),
         turn.now,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogue.names import PersonName, latin
+from dialogue.texts_equipment import EQUIPMENT_TEXTS
 
 SUPPORTED = ("ru", "en")
 
@@ -406,6 +407,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "I am not waiting for anything. /jobs - your jobs.",
     ),
 }
+TEXTS.update(EQUIPMENT_TEXTS)
 
 STATUS_NAMES: dict[str, tuple[str, str]] = {
     "new": ("новая", "new"),

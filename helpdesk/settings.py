@@ -113,6 +113,24 @@ class Settings(BaseSettings):
         default="aiogram", description="library that runs the staff bot: aiogram or python-telegram-bot (ptb)"
     )
 
+    # Equipment stickers (helpdesk/stickers.py, docs/equipment.md): where their QR codes lead.
+    client_bot_username: str | None = Field(
+        default=None,
+        pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$",
+        description="the client bot's username; stickers link to https://t.me/<it>?start=eq-<code>",
+    )
+    whatsapp_display_number: str | None = Field(
+        default=None,
+        pattern=r"^\+?[0-9]{7,15}$",
+        description="the client WhatsApp number; stickers without a bot link to https://wa.me/<it>",
+    )
+    webchat_url: str | None = Field(
+        default=None, description="the client web chat page (default PUBLIC_URL, else http://HOST:PORT/)"
+    )
+    support_contacts: str = Field(
+        default="", max_length=120, description="the support phone or e-mail printed on stickers"
+    )
+
     # WhatsApp Cloud API (bots/whatsapp); the channel is on when the phone number id is set.
     whatsapp_phone_number_id: str | None = None
     whatsapp_access_token: str | None = None

@@ -276,3 +276,34 @@ def show_cmd(unit: str, as_json: bool) -> None:
         )
     for p in parts:
         click.echo(f"  part replaced: {p['part']} x{p['quantity']} ({p['at'][:10]})")
+
+
+@equipment.command("stickers")
+@click.option("--site", required=True, help="Site id: a sticker for each of its units in service.")
+@click.option("--type", "type_id", default=None, help="Only units of this type.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PDF file to write."
+)
+def stickers_cmd(site: str, type_id: str | None, out: Path) -> None:
+    """Print A4 sheets of QR stickers (2 x 5 labels a page) for a site's units."""
+    from helpdesk.settings import get_settings
+    from helpdesk.stickers import Sticker, links_from_settings, sticker_pdf
+
+    settings = get_settings()
+
+    async def work(uow: Any) -> list[Sticker]:
+        if await uow.directory.get_site(site) is None:
+            raise click.ClickException(
+                f"no site {site!r}; `helpdesk equipment list` shows the sites of units"
+            )
+        found = await eq.sticker_units(uow, CLI, UnitFilter(site_id=site, type_id=type_id))
+        return [Sticker(u, t, s) for u, t, s in found]
+
+    stickers = run_in_uow(work)
+    try:
+        pdf = sticker_pdf(stickers, links_from_settings(settings), settings.support_contacts)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    out.write_bytes(pdf)
+    pages = -(-len(stickers) // 10)
+    click.echo(f"wrote {out}: {len(stickers)} stickers on {pages} A4 page(s)")

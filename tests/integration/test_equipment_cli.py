@@ -72,3 +72,31 @@ def test_types_import_list_show_export(demo_db: str, tmp_path: Path) -> None:
     assert json.loads(run(main, ["equipment", "list", "--json"]).output)["total"] == 1
     missing = run(main, ["equipment", "show", "nope"])
     assert missing.exit_code == 1 and "No unit nope" in missing.output
+
+
+def test_stickers_for_a_site(demo_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zxingcpp
+
+    from tests.support.pdf_pages import page_images
+
+    monkeypatch.setenv("CLIENT_BOT_USERNAME", "RomashkaHelpBot")
+    get_settings.cache_clear()
+    run = CliRunner().invoke
+    run(
+        main, ["equipment", "type", "ac", "--category", "hvac", "--name-ru", "Кондиционер", "--name-en", "AC"]
+    )
+    units = tmp_path / "units.csv"
+    units.write_text(
+        "site,type,name,status\nrom-nevsky,ac,Hall,\nrom-nevsky,ac,Old,retired\nacme-wh1,ac,Elsewhere,\n"
+    )
+    assert run(main, ["equipment", "import", str(units)]).exit_code == 0
+    out = tmp_path / "stickers.pdf"
+    result = run(main, ["equipment", "stickers", "--site", "rom-nevsky", "--out", str(out)])
+    assert result.exit_code == 0 and "1 stickers on 1 A4 page(s)" in result.output, result.output
+    page = page_images(out.read_bytes())[0]
+    code = json.loads(run(main, ["equipment", "list", "--q", "Hall", "--json"]).output)["units"][0]["code"]
+    assert [r.text for r in zxingcpp.read_barcodes(page)] == [f"https://t.me/RomashkaHelpBot?start=eq-{code}"]
+    missing = run(main, ["equipment", "stickers", "--site", "nowhere", "--out", str(out)])
+    assert missing.exit_code == 1 and "no site 'nowhere'" in missing.output
+    empty = run(main, ["equipment", "stickers", "--site", "rom-vaska", "--out", str(out)])
+    assert empty.exit_code == 1 and "No units in service match" in empty.output

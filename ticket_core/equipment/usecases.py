@@ -282,3 +282,32 @@ def warranty_state(unit: Unit, today: date) -> str:
     """'in', 'out' or 'unknown': whether the unit is under warranty today."""
     state = unit.in_warranty(today)
     return "unknown" if state is None else ("in" if state else "out")
+
+
+MAX_STICKERS = 2000
+
+
+async def sticker_units(
+    uow: UnitOfWork, actor: Actor, where: UnitFilter
+) -> list[tuple[Unit, EquipmentType | None, Site | None]]:
+    """The units to print stickers for (not retired), with their types and sites.
+
+    Raises:
+        Forbidden: the actor may not manage the registry.
+        ValidationFailed: no unit matches, or more than `MAX_STICKERS` do.
+    """
+    require_manager(actor)
+    units = [
+        u
+        for u in await uow.equipment.find(where, limit=MAX_STICKERS + 1)
+        if u.status is not UnitStatus.RETIRED
+    ]
+    if not units:
+        raise ValidationFailed("No units in service match; check the site and the type.")
+    if len(units) > MAX_STICKERS:
+        raise ValidationFailed(f"More than {MAX_STICKERS} units: print them a site or a type at a time.")
+    types = {t.id: t for t in await uow.equipment.list_types()}
+    sites: dict[str, Site | None] = {}
+    for site_id in {u.site_id for u in units}:
+        sites[site_id] = await uow.directory.get_site(site_id)
+    return [(u, types.get(u.type_id), sites[u.site_id]) for u in units]

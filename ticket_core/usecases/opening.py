@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ticket_core.enums import Priority, Role
+from ticket_core.equipment.opening import link_ticket, unit_for_ticket
 from ticket_core.errors import Forbidden, NotFound, ValidationFailed
 from ticket_core.events import TicketOpened
 from ticket_core.model import Actor, Attachment, Ticket
@@ -33,12 +34,15 @@ class TicketDraft:
     lon: float | None = None
     attachments: list[Attachment] = field(default_factory=list)
     source_channel: str | None = None
+    unit_id: str | None = None  # the equipment unit it is about (`ticket_core.equipment`)
+    unit_via: str = "chat"  # how the unit was named: chat (a sticker or a pick), alert, maintenance
 
 
 async def open_ticket(uow: UnitOfWork, actor: Actor, draft: TicketDraft, now: datetime) -> Ticket:
     """Open a ticket from a draft and record `TicketOpened`.
 
-    A client may open tickets only for their own client and their own sites.
+    A client may open tickets only for their own client and their own sites, except about a unit of another
+    client's (a visitor who scanned its sticker): that ticket is the unit's client's, flagged as a visitor's.
 
     Raises:
         Forbidden: the actor may not open this ticket.
@@ -47,7 +51,15 @@ async def open_ticket(uow: UnitOfWork, actor: Actor, draft: TicketDraft, now: da
     """
     require_utc(now)
     check_open(actor)
-    if actor.role is Role.CLIENT and actor.client_id != draft.client_id:
+    unit, visitor = None, False
+    if draft.unit_id is not None:
+        unit, visitor = await unit_for_ticket(uow, actor, draft.unit_id, draft.client_id)
+        if draft.site_id not in (None, unit.site_id):
+            raise ValidationFailed(
+                "That equipment is at another site. Choose its site or leave the site out."
+            )
+        draft.site_id = unit.site_id
+    if actor.role is Role.CLIENT and actor.client_id != draft.client_id and not visitor:
         raise Forbidden("You can open requests only for your own company.")
     description = clean_text(
         draft.description, field="problem description", max_len=MAX_DESCRIPTION, required=True
@@ -95,4 +107,6 @@ async def open_ticket(uow: UnitOfWork, actor: Actor, draft: TicketDraft, now: da
             priority=str(ticket.priority),
         )
     )
+    if unit is not None:
+        await link_ticket(uow, actor, ticket, unit, visitor=visitor, via=draft.unit_via, now=now)
     return ticket

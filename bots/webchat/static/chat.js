@@ -46,6 +46,7 @@
       send: "Send",
       location: "Location",
       photo: "Photo",
+      scanned: "Report a fault on this equipment",
       file: "File",
       shareLocation: "Share location",
       noGeo: "This browser cannot share a location.",
@@ -81,6 +82,7 @@
       send: "Отправить",
       location: "Местоположение",
       photo: "Фото",
+      scanned: "Сообщить о неисправности этого оборудования",
       file: "Файл",
       shareLocation: "Отправить местоположение",
       noGeo: "Этот браузер не умеет отправлять местоположение.",
@@ -722,6 +724,19 @@
       fillIdentities();
     }
     switchChat();
+    scannedSticker();
     el.text.focus();
   })();
+
+  // A scanned equipment sticker opens this page with ?eq=<code>: the chat starts the report about that unit
+  // (the bot reads `eq-<code>`, docs/equipment.md). The parameter is dropped so a reload does not send it again.
+  function scannedSticker() {
+    var code = new URLSearchParams(window.location.search).get("eq");
+    if (!code || !/^[A-Za-z0-9_-]{12}$/.test(code) || !state.chatId) return;
+    sendJson({ text: "/start eq-" + code }, { text: t("scanned") });
+    var params = new URLSearchParams(window.location.search);
+    params.delete("eq");
+    var rest = params.toString();
+    window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : ""));
+  }
 })();

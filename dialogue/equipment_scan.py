@@ -1,0 +1,55 @@
+"""A scanned equipment sticker: the intake starts with the unit, its site, category and priority known.
+
+The sticker's QR code carries `eq-<code>`: Telegram's deep link sends it as `/start eq-<code>`, WhatsApp's
+link pre-fills it in the message, the web chat sends `/start eq-<code>` for `?eq=<code>`. The client then only
+says what is wrong (and may send a photo). Someone of another client (a visitor) may report too: the ticket is
+the unit's client's, flagged as a visitor's (`ticket_core.equipment.opening`).
+"""
+
+from __future__ import annotations
+
+from dialogue import client_intake as intake
+from dialogue.identity import ClientPerson
+from dialogue.turn import Turn
+from ticket_core.enums import Priority
+from ticket_core.equipment.model import Unit, UnitStatus, find_code
+
+UNIT_KEYS = ("unit_id", "unit_client_id", "unit_label")
+"""The draft's keys for the unit; "Edit place" clears them with the site (the ticket is then not about it)."""
+
+
+def sticker_code(text: str) -> str | None:
+    """The sticker code a message carries, if any."""
+    return find_code(text)
+
+
+async def unit_label(turn: Turn, unit: Unit) -> str:
+    """The unit as a person reads it: type, name, model, location."""
+    equipment_type = await turn.uow.equipment.get_type(unit.type_id)
+    kind = equipment_type.name(turn.lang) if equipment_type else unit.type_id
+    details = ", ".join(v for v in (unit.model, unit.location) if v)
+    return f"{kind} «{unit.name}»" + (f" ({details})" if details else "")
+
+
+async def scan(turn: Turn, person: ClientPerson, code: str) -> None:
+    """Start the intake about the unit whose sticker carries `code`."""
+    unit = await turn.uow.equipment.get_by_code(code)
+    if unit is None or unit.status is UnitStatus.RETIRED:
+        turn.say("unit_unknown")
+        return
+    equipment_type = await turn.uow.equipment.get_type(unit.type_id)
+    site = await turn.uow.directory.get_site(unit.site_id)
+    label = await unit_label(turn, unit)
+    draft = intake.start(turn)
+    draft.update(
+        unit_id=unit.id,
+        unit_client_id=unit.client_id,
+        unit_label=label,
+        site_id=unit.site_id,
+        category=equipment_type.category if equipment_type else "other",
+        priority=str(Priority.P3),
+    )
+    visitor = unit.client_id != person.contact.client_id
+    where = f"{site.name}, {site.address}" if site else ""
+    turn.say("unit_scanned_visitor" if visitor else "unit_scanned", unit=label, site=where)
+    await intake.ask_next(turn, person)
