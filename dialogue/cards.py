@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from dialogue.equipment_cards import unit_lines
 from dialogue.messages import Bot, Media
 from dialogue.outgoing import ButtonSpec, Outgoing
 from dialogue.reason_texts import say_reasons
@@ -149,6 +150,7 @@ async def offer_card(
         photos=t(lang, "offer_photos", n=photos) if photos else "",
         why=say_reasons(reasons, lang),
     )
+    text += await unit_lines(uow, ticket, lang, now)
     text += await badge_line(uow, ticket, lang, now)
     buttons = [
         [(t(lang, "btn_accept"), f"of:a:{ticket.number}"), (t(lang, "btn_decline"), f"of:d:{ticket.number}")],
@@ -220,6 +222,7 @@ async def job_card(
         description=short(ticket.description, 300, keep_lines=True),
     )
     steps = job_buttons(ticket, lang, on_site=await is_on_site(uow, ticket)) if live else []
+    text += await unit_lines(uow, ticket, lang, now)
     return text + await badge_line(uow, ticket, lang, now), [*steps, *map_row(ticket, lang)]
 
 

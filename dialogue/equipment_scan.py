@@ -9,10 +9,11 @@ the unit's client's, flagged as a visitor's (`ticket_core.equipment.opening`).
 from __future__ import annotations
 
 from dialogue import client_intake as intake
+from dialogue.equipment_cards import unit_label
 from dialogue.identity import ClientPerson
 from dialogue.turn import Turn
 from ticket_core.enums import Priority
-from ticket_core.equipment.model import Unit, UnitStatus, find_code
+from ticket_core.equipment.model import UnitStatus, find_code
 
 UNIT_KEYS = ("unit_id", "unit_client_id", "unit_label")
 """The draft's keys for the unit; "Edit place" clears them with the site (the ticket is then not about it)."""
@@ -23,14 +24,6 @@ def sticker_code(text: str) -> str | None:
     return find_code(text)
 
 
-async def unit_label(turn: Turn, unit: Unit) -> str:
-    """The unit as a person reads it: type, name, model, location."""
-    equipment_type = await turn.uow.equipment.get_type(unit.type_id)
-    kind = equipment_type.name(turn.lang) if equipment_type else unit.type_id
-    details = ", ".join(v for v in (unit.model, unit.location) if v)
-    return f"{kind} «{unit.name}»" + (f" ({details})" if details else "")
-
-
 async def scan(turn: Turn, person: ClientPerson, code: str) -> None:
     """Start the intake about the unit whose sticker carries `code`."""
     unit = await turn.uow.equipment.get_by_code(code)
@@ -39,7 +32,7 @@ async def scan(turn: Turn, person: ClientPerson, code: str) -> None:
         return
     equipment_type = await turn.uow.equipment.get_type(unit.type_id)
     site = await turn.uow.directory.get_site(unit.site_id)
-    label = await unit_label(turn, unit)
+    label = await unit_label(turn.uow, unit, turn.lang)
     draft = intake.start(turn)
     draft.update(
         unit_id=unit.id,

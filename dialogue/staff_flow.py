@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogue import escalation, kb_admin, kb_links, profile, sla_alerts
+from dialogue import equipment_cards, escalation, kb_admin, kb_links, profile, sla_alerts
 from dialogue.cards import card_key, job_card, short
 from dialogue.checklists import Checklists
 from dialogue.identity import StaffPerson, link_staff
@@ -334,7 +334,7 @@ class StaffFlow:
             turn.say("photo_required_q", ref=ticket.ref)
             return
         turn.state["awaiting"] = "note"
-        turn.say("note_q", ref=ticket.ref)
+        turn.reply(turn.tr("note_q", ref=ticket.ref) + await equipment_cards.parts_hint(turn, ticket))
 
     def _checklist(self, turn: Turn, ticket: Ticket, items: list[str], ticked: list[int]) -> None:
         n = ticket.number
@@ -379,6 +379,7 @@ class StaffFlow:
         _clear(turn)
         await self._card(turn, ticket, person)  # done: the card keeps no buttons
         turn.say("resolved_ok", ref=ticket.ref)
+        await equipment_cards.record_parts_from_note(turn, person.actor, ticket, note)
         await kb_links.link_articles(turn, self.kb, ticket, person.member.id, note)
 
     async def _jobs(self, turn: Turn, person: StaffPerson) -> None:

@@ -31,4 +31,12 @@ EQUIPMENT_TEXTS: dict[str, tuple[str, str]] = {
         "Сообщил посетитель (не сотрудник клиента)",
         "Reported by a visitor (not the client's staff)",
     ),
+    "parts_hint": (
+        "Меняли детали? Добавьте строку «Заменено: фильтр x2, ремень» — они попадут в историю оборудования.",
+        'Replaced parts? Add a line "Replaced: filter x2, belt": they go into the unit\'s history.',
+    ),
+    "parts_recorded": (
+        "{ref}: в историю оборудования записано: {parts}.",
+        "{ref}: recorded on the unit: {parts}.",
+    ),
 }

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from ticket_core.enums import Role
 from ticket_core.equipment import csv_io
 from ticket_core.equipment.csv_io import LineError, UnitRow
-from ticket_core.equipment.events import EquipmentTypeSaved, UnitsImported, UnitStatusChanged
+from ticket_core.equipment.events import EquipmentTypeSaved, PartsRecorded, UnitsImported, UnitStatusChanged
 from ticket_core.equipment.model import (
     FIELD_NAME,
     TYPE_ID,
@@ -311,3 +311,34 @@ async def sticker_units(
     for site_id in {u.site_id for u in units}:
         sites[site_id] = await uow.directory.get_site(site_id)
     return [(u, types.get(u.type_id), sites[u.site_id]) for u in units]
+
+
+async def record_parts(
+    uow: UnitOfWork, actor: Actor, ticket_id: str, parts: Sequence[tuple[str, int]], now: datetime
+) -> list[PartReplaced]:
+    """Record the parts replaced on the ticket's unit (nothing when the ticket is not about a unit).
+
+    Raises:
+        Forbidden: the actor is neither the ticket's engineer nor a manager.
+    """
+    require_utc(now)
+    ticket = await uow.tickets.get(ticket_id)
+    if ticket is None:
+        raise NotFound("No such ticket.")
+    if actor.role not in MANAGERS and not (actor.role is Role.ENGINEER and ticket.assignee_id == actor.id):
+        raise Forbidden("Only the engineer on the job records the parts replaced.")
+    linked = await uow.equipment.unit_of_ticket(ticket_id)
+    if linked is None or not parts:
+        return []
+    recorded = [PartReplaced(linked[0], ticket_id, name, quantity, now, actor.id) for name, quantity in parts]
+    await uow.equipment.add_parts(recorded)
+    uow.record(
+        PartsRecorded(
+            ticket_id=ticket_id,
+            actor=actor,
+            at=now,
+            unit_id=linked[0],
+            parts=[f"{name} x{quantity}" for name, quantity in parts],
+        )
+    )
+    return recorded
