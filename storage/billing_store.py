@@ -42,7 +42,8 @@ def _from_hundredths(value: int) -> Decimal:
     return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
-def _entry_values(entry: LedgerEntry) -> dict[str, Any]:
+def entry_values(entry: LedgerEntry) -> dict[str, Any]:
+    """A `LedgerEntry` as the column values of its row."""
     return {
         "client_id": entry.client_id,
         "kind": str(entry.kind),
@@ -208,7 +209,7 @@ class SqlBillingStore:
             async with self.session.begin_nested():
                 for entry in entries:
                     result = await self.session.execute(
-                        ledger_entries.insert().values(**_entry_values(entry)).returning(E.id)
+                        ledger_entries.insert().values(**entry_values(entry)).returning(E.id)
                     )
                     ids.append(int(result.scalar_one()))
         except IntegrityError as error:

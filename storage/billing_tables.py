@@ -1,8 +1,8 @@
 """Billing tables: the price list, contract terms, prepaid packages and the append-only ledger.
 
 Money is stored in minor units (kopecks) and hours in hundredths as integers, so sums are exact on SQLite
-and PostgreSQL alike; rates and percentages of the terms are exact decimal strings. Migration
-`0017_billing.py` mirrors these tables.
+and PostgreSQL alike; rates and percentages of the terms are exact decimal strings. Migrations
+`0017_billing.py` and `0021_ledger_client_indexes.py` mirror these tables.
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ ledger_entries = Table(
     Column("note", Text, nullable=True),
     Column("engineer_id", String(ID), nullable=True),
     Column("category", String(64), nullable=True),
-    Index("ix_ledger_entries_client_account", "client_id", "account"),
+    Index("ix_ledger_entries_client_account", "client_id", "account", "amount_minor"),  # 0021: a balance
+    Index("ix_ledger_entries_client_at", "client_id", "at"),  # 0021: one client's month
     Index("ix_ledger_entries_at_client", "at", "client_id"),
     Index("ix_ledger_entries_ticket", "ticket_id"),
 )

@@ -68,6 +68,26 @@ def _qty(value: Decimal, lang: str = "en") -> str:
     return text.replace(".", ",") if lang == "ru" else text
 
 
+def _row(pdf: FPDF, cells: tuple[tuple[str, str], ...], height: float = 6) -> None:
+    """One table row drawn with text() and lines: a cell() each costs ten times as much (1,000 acts)."""
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    x, y = pdf.l_margin, pdf.get_y()
+    pdf.line(x, y, x + sum(WIDTHS), y)
+    pdf.line(x, y + height, x + sum(WIDTHS), y + height)
+    pdf.line(x, y, x, y + height)
+    for width, (value, align) in zip(WIDTHS, cells, strict=True):
+        text_width = pdf.get_string_width(value)
+        while text_width > width - 2 and len(value) > 4:
+            value = value[:-2] + "…"
+            text_width = pdf.get_string_width(value)
+        left = x + width - 1 - text_width if align == "R" else x + 1
+        pdf.text(left, y + height - 1.8, value)
+        x += width
+        pdf.line(x, y, x, y + height)
+    pdf.set_y(y + height)
+
+
 def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
     """The act as PDF bytes."""
     words = TEXTS["ru" if lang == "ru" else "en"]
@@ -110,11 +130,7 @@ def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
             (coverage[line.coverage], "L"),
             (format_money(line.amount, act.currency, lang), "R"),
         )
-        for width, (value, align) in zip(WIDTHS, cells, strict=True):
-            while pdf.get_string_width(value) > width - 2 and len(value) > 4:
-                value = value[:-2] + "…"
-            pdf.cell(width, 6, value, border=1, align=align)  # type: ignore[arg-type]
-        pdf.ln()
+        _row(pdf, cells)
     label_width, value_width = sum(WIDTHS[:-1]), WIDTHS[-1]
     vat = words["vat"].format(pct=f"{act.vat_pct.normalize():f}") if act.vat_pct else words["no_vat"]
     for label, amount, bold in (

@@ -33,6 +33,7 @@ def _register_checkout_benchmarks() -> None:
         return  # an installed app without its checkout: these benchmarks are not there
     if str(root) not in sys.path:
         sys.path.append(str(root))
+    from benchmarks.billing import register as register_billing
     from benchmarks.cluster import register as register_cluster
     from benchmarks.equipment_import import register as register_equipment_import
     from benchmarks.faults import register
@@ -41,6 +42,7 @@ def _register_checkout_benchmarks() -> None:
     from benchmarks.ticket_writes import register as register_ticket_writes
 
     register(bench)
+    register_billing(bench)
     register_cluster(bench)
     register_equipment_import(bench)
     register_kb_confidence(bench)
