@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from dialogue.billing_cards import billing_lines
 from dialogue.equipment_cards import unit_lines
 from dialogue.messages import Bot, Media
 from dialogue.outgoing import ButtonSpec, Outgoing
@@ -151,6 +152,7 @@ async def offer_card(
         why=say_reasons(reasons, lang),
     )
     text += await unit_lines(uow, ticket, lang, now)
+    text += await billing_lines(uow, ticket, lang, now, engineer_id)
     text += await badge_line(uow, ticket, lang, now)
     buttons = [
         [(t(lang, "btn_accept"), f"of:a:{ticket.number}"), (t(lang, "btn_decline"), f"of:d:{ticket.number}")],

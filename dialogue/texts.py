@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogue.names import PersonName, latin
+from dialogue.texts_billing import BILLING_TEXTS
 from dialogue.texts_equipment import EQUIPMENT_TEXTS
 
 SUPPORTED = ("ru", "en")
@@ -408,6 +409,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
 }
 TEXTS.update(EQUIPMENT_TEXTS)
+TEXTS.update(BILLING_TEXTS)
 
 STATUS_NAMES: dict[str, tuple[str, str]] = {
     "new": ("новая", "new"),

@@ -76,10 +76,11 @@ def billable_rate(terms: ContractTerms, prices: PriceList, level: int, out_of_ho
     service = prices.hour(level)
     if service is None:
         return Decimal(0)
-    return _billable(service.price, terms, out_of_hours)
+    return billable_price(service.price, terms, out_of_hours)
 
 
-def _billable(price: Decimal, terms: ContractTerms, out_of_hours: bool) -> Decimal:
+def billable_price(price: Decimal, terms: ContractTerms, out_of_hours: bool = False) -> Decimal:
+    """A list price as the client pays it: less the contract's discount, times the out-of-hours multiplier."""
     factor = (100 - terms.discount_pct) / 100
     if out_of_hours:
         factor *= terms.out_of_hours_multiplier
@@ -103,7 +104,7 @@ def price_job(
     period = work.done_at.strftime("%Y-%m")
     fixed = None if included else prices.first(ServiceKind.FIXED, work.category)
     if fixed is not None:
-        price = _billable(fixed.price, terms, work.out_of_hours)
+        price = billable_price(fixed.price, terms, work.out_of_hours)
         line(
             "fixed",
             BALANCE,
@@ -153,7 +154,7 @@ def price_job(
                 text_en=en,
             )
         if left > 0 and rate is not None:
-            unit = _billable(rate.price, terms, work.out_of_hours)
+            unit = billable_price(rate.price, terms, work.out_of_hours)
             line(
                 "hours:billable",
                 BALANCE,
@@ -222,7 +223,7 @@ def _callouts(
             text_en=en,
         )
     if paid and service is not None:
-        unit = _billable(service.price, terms, work.out_of_hours)
+        unit = billable_price(service.price, terms, work.out_of_hours)
         line(
             "callout:billable",
             BALANCE,
