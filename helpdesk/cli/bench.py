@@ -37,6 +37,7 @@ def _register_checkout_benchmarks() -> None:
     from benchmarks.cluster import register as register_cluster
     from benchmarks.equipment_import import register as register_equipment_import
     from benchmarks.faults import register
+    from benchmarks.first_start import register as register_first_start
     from benchmarks.kb_confidence import register as register_kb_confidence
     from benchmarks.kb_ranking import register as register_kb_ranking
     from benchmarks.ticket_writes import register as register_ticket_writes
@@ -45,6 +46,7 @@ def _register_checkout_benchmarks() -> None:
     register_billing(bench)
     register_cluster(bench)
     register_equipment_import(bench)
+    register_first_start(bench)
     register_kb_confidence(bench)
     register_kb_ranking(bench)
     register_ticket_writes(bench)
