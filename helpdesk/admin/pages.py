@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -37,6 +38,12 @@ DONE: dict[str, str] = {
 """Fixed confirmation texts chosen by the `done` query value after a redirect (nothing is reflected)."""
 
 
+def _without_done(request: web.Request) -> str:
+    """This page's address without its confirmation (`done`), to come back to after a form."""
+    query = [(k, v) for k, v in request.query.items() if k != "done"]
+    return request.path + (f"?{urlencode(query)}" if query else "")
+
+
 def texts_of(request: web.Request) -> Texts:
     """The admin's texts in the language of whoever asks (see helpdesk.admin.i18n)."""
     user = request.get(USER_KEY)
@@ -62,7 +69,7 @@ def html(request: web.Request, template: str, *, status: int = 200, **values: An
         "_": tr,
         "gettext": tr.gettext,
         "ngettext": tr.ngettext,
-        "here": request.path_qs,
+        "here": _without_done(request),
         **label_helpers(tr),
         **values,
     }

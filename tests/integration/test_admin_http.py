@@ -610,3 +610,26 @@ async def test_a_question_the_article_did_not_answer_is_not_listed_as_confirmed(
     assert "Confirmed questions (1)" in confirmed and "жуёт" in confirmed and "полосами" not in confirmed
     not_answered = page[page.index('id="not-answered"') :]
     assert "Did not answer (1)" in not_answered and "полосами" in not_answered
+
+
+async def test_each_person_switches_the_admins_language_for_themselves(admin: Admin) -> None:
+    """#18: the admins of a Russian company read Russian; the admin speaks both, per person."""
+    await signed_in(admin, ADMIN)  # the demo admin's staff record says English
+    assert ">Knowledge base</a>" in await admin.page("/admin/kb")
+    assert (await admin.post("/admin/lang", {"to": "ru", "next": "/admin/kb"}, token=None)).status == 403
+    done = await admin.post("/admin/lang", {"to": "ru", "next": "/admin/kb?status=draft&done=saved"})
+    assert done.status == 303 and done.headers["Location"] == "/admin/kb?status=draft&done=lang"
+    page = await admin.page(done.headers["Location"])
+    assert '<html lang="ru">' in page and ">База знаний</a>" in page and "Язык изменён" in page
+    async with admin.rt.uows() as uow:
+        member = await uow.directory.get_staff(ADMIN)
+        audit = await uow.admin.recent_audit(3)
+    assert member is not None and member.lang == "ru"  # the bots speak it to him too
+    assert any(e.action == "staff.lang" and e.target == ADMIN for e in audit)
+    refused = await admin.post("/admin/lang", {"to": "xx", "next": "/admin/"})  # bad input changes nothing
+    assert refused.status == 400 and "RU или EN" in await refused.text()
+    away = await admin.post("/admin/lang", {"to": "en", "next": "https://evil.example/"})
+    assert away.headers["Location"] == "/admin/?done=lang"  # never another site
+    assert ">Dashboard</a>" in await admin.page("/admin/")
+    await signed_in(admin, SUPERVISOR)  # another person keeps their own
+    assert ">База знаний</a>" in await admin.page("/admin/kb")
