@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk.admin.i18n import Texts, _
 from storage.tables import clients, sites
 
 CHOICES_MAX = 5000
@@ -71,3 +72,44 @@ def pick(text: str, choices: list[Choice]) -> Picked:
     if len(partial) == 1:
         return Picked(partial[0])
     return Picked(None, tuple(partial))
+
+
+def resolve(
+    typed: str | None, choices: list[Choice], what: str, errors: list[str], tr: Texts
+) -> Choice | None:
+    """The client or site a typed filter names; none (and why, in `errors`) when it names none or several."""
+    if not typed:
+        return None
+    found = pick(typed, choices)
+    if found.choice is None:
+        if found.candidates:
+            names = ", ".join(c.name for c in found.candidates[:5]) + (
+                ", ..." if len(found.candidates) > 5 else ""
+            )
+            errors.append(
+                tr(
+                    _(
+                        "{text} matches {n} of them ({names}): type more of the name or pick one from the list."
+                    ),
+                    text=repr(typed),
+                    n=len(found.candidates),
+                    names=names,
+                )
+            )
+        else:
+            errors.append(
+                tr(_("No {what} is called {text}: pick one from the list."), what=tr(what), text=repr(typed))
+            )
+    return found.choice
+
+
+async def pick_client_and_site(
+    session: AsyncSession, client_text: str | None, site_text: str | None, errors: list[str], tr: Texts
+) -> tuple[Choice | None, Choice | None, list[Choice], list[Choice]]:
+    """The client and site two filter fields name (ids or names), and the choices to offer for each: every
+    client, and the chosen client's sites (every site when no client is chosen)."""
+    clients = await client_choices(session)
+    client = resolve(client_text, clients, _("client"), errors, tr)
+    sites = await site_choices(session, client.id if client else None)
+    site = resolve(site_text, sites, _("site"), errors, tr)
+    return client, site, clients, sites

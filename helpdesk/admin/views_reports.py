@@ -6,12 +6,14 @@ Reads `Runtime.reports` (a `ticket_core.reports.model.ReportSource`) through the
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from helpdesk.admin import pickers
 from helpdesk.admin.access import Area
 from helpdesk.admin.charts import bar_chart, group_value_label
 from helpdesk.admin.context import admin_context, current_user
@@ -92,8 +94,8 @@ def parse_report_query(
         "start": (q.get("start") or (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat()).strip()[:20],
         "end": (q.get("end") or today.isoformat()).strip()[:20],
         "category": (q.get("category") or "").strip()[:64],
-        "client": (q.get("client") or "").strip()[:64],
-        "site": (q.get("site") or "").strip()[:64],
+        "client": (q.get("client") or "").strip()[:200],
+        "site": (q.get("site") or "").strip()[:200],
         "engineer": (q.get("engineer") or "").strip()[:64],
         "group": (q.get("group") or GroupBy.DAY.value).strip()[:16],
     }
@@ -120,9 +122,26 @@ def parse_report_query(
     return values, flt, group, errors
 
 
-async def _report(request: web.Request) -> tuple[dict[str, str], Report | None, GroupBy, list[str]]:
+Choices = tuple[list[pickers.Choice], list[pickers.Choice]]
+
+
+async def _report(
+    request: web.Request,
+) -> tuple[dict[str, str], Report | None, GroupBy, list[str], Choices]:
     ctx = admin_context(request)
     values, flt, group, errors = parse_report_query(request, ctx.clock())
+    async with ctx.rt.uows() as uow:  # the client and site typed by name (or id), as in the ticket list
+        client, site, clients, sites = await pickers.pick_client_and_site(
+            uow.session, values["client"], values["site"], errors, texts_of(request)
+        )
+    if client is not None:
+        values["client"] = client.name
+    if site is not None:
+        values["site"] = site.name
+    if flt is not None and (values["client"] or values["site"]):
+        client_id, site_id = (client.id if client else None), (site.id if site else None)
+        flt = None if errors else replace(flt, client_id=client_id, site_id=site_id)
+    choices = (clients, sites)
     source = ctx.rt.reports
     if source is None:
         errors.append(
@@ -130,14 +149,15 @@ async def _report(request: web.Request) -> tuple[dict[str, str], Report | None, 
                 _("Reports are not available in this process (no report source is configured).")
             )
         )
-        return values, None, group, errors
+        return values, None, group, errors, choices
     if flt is None:
-        return values, None, group, errors
+        return values, None, group, errors, choices
     try:
-        return values, await get_report(source, current_user(request).actor, flt, group), group, errors
+        report = await get_report(source, current_user(request).actor, flt, group)
+        return values, report, group, errors, choices
     except DomainError as error:
         errors.append(str(error))
-        return values, None, group, errors
+        return values, None, group, errors, choices
 
 
 @ROUTES.route("GET", "/reports", "reports", Area.REPORTS)
@@ -150,7 +170,9 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
             return members
 
     # The report runs on its own connection: read the engineers' menu meanwhile.
-    (values, report, _group, errors), engineers = await asyncio.gather(_report(request), engineers_menu())
+    (values, report, _group, errors, choices), engineers = await asyncio.gather(
+        _report(request), engineers_menu()
+    )
     charts = []
     table: list[dict[str, Any]] = []
     tr = texts_of(request)
@@ -184,13 +206,15 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
         table=table,
         errors=errors,
         csv_url="/admin/reports.csv?" + urlencode(values),
+        clients=choices[0],
+        sites=choices[1],
     )
 
 
 @ROUTES.route("GET", "/reports.csv", "reports-csv", Area.REPORTS)
 async def reports_csv(request: web.Request) -> web.StreamResponse:
     """The same report as CSV (every figure, one row per group and the total)."""
-    _values, report, _group, errors = await _report(request)
+    _values, report, _group, errors, _choices = await _report(request)
     if report is None:
         return error_page(request, 400, _("No report"), " ".join(errors) or _("Pick a period."))
     name = f"report-{report.filter.start:%Y%m%d}-{report.filter.end:%Y%m%d}-{report.group_by}.csv"

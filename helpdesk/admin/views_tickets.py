@@ -14,7 +14,6 @@ from dialogue.messages import Media
 from helpdesk.admin import pickers, queries
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
-from helpdesk.admin.i18n import Texts, _
 from helpdesk.admin.pages import html, texts_of
 from helpdesk.admin.routes import RouteTable
 from helpdesk.api.serialize import event as event_dict
@@ -66,35 +65,6 @@ def parse_query(request: web.Request) -> tuple[queries.TicketQuery, int | None, 
     return where, before, errors
 
 
-def _picked(
-    typed: str | None, choices: list[pickers.Choice], what: str, errors: list[str], tr: Texts
-) -> pickers.Choice | None:
-    """The client or site a typed filter names; none (and why, in `errors`) when it names none or several."""
-    if not typed:
-        return None
-    found = pickers.pick(typed, choices)
-    if found.choice is None:
-        if found.candidates:
-            names = ", ".join(c.name for c in found.candidates[:5]) + (
-                ", ..." if len(found.candidates) > 5 else ""
-            )
-            errors.append(
-                tr(
-                    _(
-                        "{text} matches {n} of them ({names}): type more of the name or pick one from the list."
-                    ),
-                    text=repr(typed),
-                    n=len(found.candidates),
-                    names=names,
-                )
-            )
-        else:
-            errors.append(
-                tr(_("No {what} is called {text}: pick one from the list."), what=tr(what), text=repr(typed))
-            )
-    return found.choice
-
-
 def _filters(where: queries.TicketQuery) -> list[tuple[str, str]]:
     pairs = [("status", str(s)) for s in where.statuses]
     for key, value in (("client", where.client_id), ("site", where.site_id), ("engineer", where.assignee_id)):
@@ -112,10 +82,8 @@ async def tickets_list(request: web.Request) -> web.StreamResponse:
     where, before, errors = parse_query(request)
     tr = texts_of(request)
     async with ctx.rt.uows() as uow:
-        clients = await pickers.client_choices(uow.session)
-        client = _picked(where.client_id, clients, _("client"), errors, tr)
-        sites = await pickers.site_choices(uow.session, client.id if client else None)
-        site = _picked(where.site_id, sites, _("site"), errors, tr)
+        picked = await pickers.pick_client_and_site(uow.session, where.client_id, where.site_id, errors, tr)
+        client, site, clients, sites = picked
         where = replace(where, client_id=client.id if client else None, site_id=site.id if site else None)
         ladder = sla_config_of(uow).ladder
         rows, total, next_before = await queries.list_tickets(

@@ -518,6 +518,15 @@ async def test_reports_page_charts_table_and_csv(admin: Admin) -> None:
     assert page.count("<svg") >= 2 and "Открыто заявок" in page
     assert 'id="report-table"' in page and "Итого" in page
     assert "Нордлог" in page or "nordlog" in page
+    # The client and site are typed by name (or a part of it), as in the ticket list.
+    named = await admin.page(f"/admin/reports?{query}&group=client&client=%D0%BD%D0%BE%D1%80%D0%B4")  # "норд"
+    assert (
+        'id="report-table"' in named
+        and 'value="Нордлог"' in named
+        and "Ромашка" not in named.split("<table")[-1]
+    )
+    nobody = await admin.client.get(f"/admin/reports?{query}&client=Nobody%20Ltd")
+    assert nobody.status == 400 and "&#39;Nobody Ltd&#39; не найден" in await nobody.text()
     csv_response = await admin.client.get(f"/admin/reports.csv?{query}&group=day")
     assert csv_response.status == 200 and csv_response.content_type == "text/csv"
     body = await csv_response.text()
