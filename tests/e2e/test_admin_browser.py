@@ -220,7 +220,9 @@ async def test_admin_publishes_an_article_the_chat_answers_with_it(app: tuple[Ru
             ):
                 response = await engineer.goto(base + path)
                 assert response is not None and response.status == 403, path
-                await expect(engineer.locator("#error-message")).to_contain_text("has no access")
+                await expect(engineer.locator("#error-message")).to_contain_text(
+                    "нет доступа к этой странице"
+                )
             await shot(engineer, "engineer_forbidden")
         finally:
             await browser.close()
@@ -308,24 +310,24 @@ async def test_admin_replays_dead_letters_and_retries_undelivered_messages(app: 
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
             page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
-            await _sign_in(page, base, "s-sokolova")  # a supervisor may act here too
-            await page.get_by_role("link", name="Messages").click()
-            await expect(page.locator("h1")).to_have_text("Messages")
+            await _sign_in(page, base, "s-sokolova")  # a supervisor may act here too (and reads Russian)
+            await page.get_by_role("link", name="Сообщения").click()
+            await expect(page.locator("h1")).to_have_text("Сообщения")
             await expect(page.locator(f"#inbox-{anna}")).to_contain_text("Anna Brown (ACME Logistics)")
-            await expect(page.locator(f"#inbox-{visitor}")).to_contain_text("web client chat visitor-7")
+            await expect(page.locator(f"#inbox-{visitor}")).to_contain_text("web client, чат visitor-7")
             await expect(page.locator(f"#outbox-{smirnov}")).to_contain_text("Алексей Смирнов (engineer)")
             await page.screenshot(path=str(ARTIFACTS / "messages.png"), full_page=True)
 
             # Replay Anna's message: it is pending again, and the running app handles it within a second or so.
             await page.locator(f"#inbox-{anna} button").click()
-            await expect(page.locator("#notice")).to_contain_text("1 incoming message queued again")
+            await expect(page.locator("#notice")).to_contain_text("1 входящее сообщение снова в очереди")
             await expect(page.locator(f"#inbox-{anna}")).to_have_count(0)
             await _wait_for(anna_handled)
             await page.screenshot(path=str(ARTIFACTS / "messages_replayed.png"), full_page=True)
 
             # Retry all undelivered: the delivery loop sends them through the web chat.
             await page.locator("#retry-all").click()
-            await expect(page.locator("#notice")).to_contain_text("2 outgoing messages queued again")
+            await expect(page.locator("#notice")).to_contain_text("2 исходящих сообщения снова в очереди")
             await _wait_for(both_sent)
             await page.locator("#replay-all").click()
             await expect(page.locator("#no-dead-letters")).to_be_visible()
