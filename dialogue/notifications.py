@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from dialogue import escalation, kb_links, sla_alerts
+from dialogue import billing_alerts, escalation, kb_links, sla_alerts
 from dialogue.cards import card_key, client_photos, offer_card, rating_buttons, retire_card, short
 from dialogue.messages import Bot, Media
 from dialogue.outgoing import Outgoing
@@ -169,6 +169,8 @@ class Notifier:
                 )
             case _ if sla_alerts.handles(event):
                 await sla_alerts.notify(uow, out, ticket, event, now)
+            case _ if billing_alerts.handles(event):
+                await billing_alerts.notify(uow, out, ticket, event, now)
             case _:
                 pass
 

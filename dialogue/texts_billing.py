@@ -15,3 +15,15 @@ BILLING_TEXTS: dict[str, tuple[str, str]] = {
     "bill_fixed": ("\n💰 Платная работа: фиксированная цена {price}", "\n💰 Paid work: fixed price {price}"),
     "bill_debt": ("\n⚠️ Долг клиента: {debt}", "\n⚠️ The client owes {debt}"),
 }
+BILLING_TEXTS.update(
+    {
+        "bill_package_80": (
+            "📦 {client}: пакет часов использован на 80 % ({ref}), осталось {left} ч из {hours}.",
+            "📦 {client}: the prepaid package is 80 % used ({ref}); {left} h of {hours} left.",
+        ),
+        "bill_package_100": (
+            "📦 {client}: пакет часов израсходован ({ref}). Дальше работа платная, пока клиент не купит новый.",
+            "📦 {client}: the prepaid package is used up ({ref}). Further work is billable until a new one is bought.",
+        ),
+    }
+)

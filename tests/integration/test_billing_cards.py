@@ -6,9 +6,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from dialogue.cards import offer_card
+from dialogue.notifications import Notifier
+from dialogue.outgoing import Outgoing
+from dialogue.payloads import PayloadSigner
 from storage.uow import UnitOfWorkFactory
-from tests.integration.billing_seed import SUPERVISOR, add_billed_client, add_job
+from tests.integration.billing_seed import ENGINEER, SUPERVISOR, add_billed_client, add_job
 from ticket_core.billing.accounts import buy_package, record_payment
+from ticket_core.enums import PersonKind, Role
+from ticket_core.model import ChannelAccount, StaffMember
+from ticket_core.usecases.work import resolve_ticket
 
 D = Decimal
 NOW = datetime(2026, 11, 12, 12, 0, tzinfo=UTC)
@@ -44,3 +50,27 @@ async def test_offer_card_says_included_prepaid_or_paid_and_the_debt(uow_factory
         ), text
         text, _ = await offer_card(uow, ticket, "ru", [], NOW, "smirnov")
         assert "Долг клиента: 15\u00a0000 ₽" in text, text
+
+
+async def test_a_used_up_package_warns_the_supervisors_and_the_account_manager(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        await add_billed_client(uow, "beta", NOW, account_manager_id="manager-en")
+        for staff_id, role, lang in (("sokolova", Role.SUPERVISOR, "ru"), ("manager-en", Role.ADMIN, "en")):
+            await uow.directory.add_staff(StaffMember(staff_id, staff_id.title(), role, lang=lang))
+            await uow.accounts.link(
+                ChannelAccount(
+                    "telegram", "staff", f"acc-{staff_id}", PersonKind.STAFF, staff_id, f"chat-{staff_id}"
+                )
+            )
+        await buy_package(uow, SUPERVISOR, "beta", D(2), D(4000), 3, NOW)
+        await uow.commit()
+    job = await add_job(uow_factory, "beta", 7101, NOW, category="hvac")
+    async with uow_factory() as uow:
+        await resolve_ticket(uow, ENGINEER, job, NOW, "Compressor replaced", 150)
+        out = Outgoing(PayloadSigner("secret"))
+        await Notifier().react(uow, out, NOW)
+    texts = {m.chat_id: m.text for m in out.messages}
+    assert "Client beta: пакет часов израсходован (HD-7101)" in texts["chat-sokolova"], texts
+    assert "Client beta: the prepaid package is used up (HD-7101)" in texts["chat-manager-en"], texts
