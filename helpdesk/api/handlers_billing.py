@@ -16,6 +16,7 @@ from helpdesk.api.jsonio import json_response
 from helpdesk.api.routes import RouteTable, path, query
 from helpdesk.api.tokens import Scope
 from helpdesk.billing.act_pdf import act_pdf
+from helpdesk.billing.serialize import account_dict
 from ticket_core.billing.accounts import read_account, record_payment
 from ticket_core.billing.acts import COVERAGE_TEXT, act_csv
 from ticket_core.billing.money import parse_amount
@@ -46,25 +47,7 @@ async def get_account(ctx: ApiContext, request: web.Request, principal: Principa
             )
         except DomainError as error:
             raise from_domain(error) from None
-    return json_response(
-        {
-            "client_id": acc.client_id,
-            "currency": acc.currency,
-            "balance": str(acc.balance),
-            "in_debt": acc.in_debt,
-            "allowance_hours_left": str(acc.allowance_hours_left),
-            "allowance_callouts_left": acc.allowance_callouts_left,
-            "packages": [
-                {
-                    "id": p.id,
-                    "hours": str(p.hours),
-                    "left_hours": str(p.left_hours),
-                    "valid_until": str(p.valid_until),
-                }
-                for p in acc.packages
-            ],
-        }
-    )
+    return json_response(account_dict(acc))
 
 
 @ROUTES.route(

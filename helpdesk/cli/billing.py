@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from helpdesk.billing.serialize import account_dict
 from helpdesk.cli import main
 from helpdesk.settings import get_settings
 from helpdesk.sla_worker import load_sla_config
@@ -205,23 +206,7 @@ def adjust(entry_id: int, amount: str, reason: str) -> None:
 def account(client_id: str, as_json: bool) -> None:
     """A client's balance, packages and this month's allowance."""
     acc = _run(lambda uow: read_account(uow, CLI, client_id, _now()))
-    data = {
-        "client_id": acc.client_id,
-        "currency": acc.currency,
-        "balance": str(acc.balance),
-        "in_debt": acc.in_debt,
-        "allowance_hours_left": str(acc.allowance_hours_left),
-        "allowance_callouts_left": acc.allowance_callouts_left,
-        "packages": [
-            {
-                "id": p.id,
-                "hours": str(p.hours),
-                "left_hours": str(p.left_hours),
-                "valid_until": str(p.valid_until),
-            }
-            for p in acc.packages
-        ],
-    }
+    data = account_dict(acc)
     click.echo(json.dumps(data, ensure_ascii=False, indent=None if as_json else 2))
 
 
