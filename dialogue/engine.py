@@ -1,8 +1,8 @@
 """The conversation engine: one inbound message in, replies and domain changes out, in one transaction.
 
 `handle` drops repeats (dedup on the platform's update id), resolves who is writing, runs the client or
-staff flow, lets the notifier turn the recorded events into follow-up work and messages, writes every
-outgoing message to the outbox and commits. When a use case refuses (bad input, not yours, already taken)
+staff flow, dispatches the recorded events on the message bus (`dialogue.chat_bus`: follow-up work such as
+routing, messages to people, outgoing webhooks), writes every outgoing message to the outbox and commits. When a use case refuses (bad input, not yours, already taken)
 everything is rolled back and the person gets a clear answer in a second, clean transaction: bad input
 changes nothing.
 """
@@ -15,16 +15,17 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from dialogue.chat_bus import chat_bus
 from dialogue.client_flow import ClientFlow, KnowledgeSource
 from dialogue.errors import explain
 from dialogue.identity import find_staff, resolve_client, resolve_staff
 from dialogue.messages import Bot, Inbound, Outbound, split_command
-from dialogue.notifications import Notifier
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
 from dialogue.ports import DialogueUnitOfWork, OutboxMessage
 from dialogue.prefetch import Prefetched, SenderHints, prefetch
-from dialogue.report_command import PreparedReport
+from dialogue.reaction import ChatBus, Reaction
+from dialogue.report_command import PreparedReport, ReportCommand
 from dialogue.staff_flow import StaffFlow
 from dialogue.staff_group import StaffGroup, StaffGroupFlow
 from dialogue.texts import norm_lang, t
@@ -55,17 +56,19 @@ class DialogueEngine(Generic[U]):
         *,
         kb: KnowledgeSource | None = None,
         nlu: Parser | None = None,
-        notifier: Notifier | None = None,
+        bus: ChatBus | None = None,
         clock: Callable[[], datetime] = utcnow,
         default_lang: str = "ru",
         reopen_window: timedelta = timedelta(days=7),
         staff_group: StaffGroup | None = None,
+        reports: ReportCommand | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.signer = signer
-        self.notifier = notifier or Notifier()
+        # The handlers of recorded events; without one, the chat's own (default routing, no webhooks).
+        self.bus = bus if bus is not None else chat_bus(staff_group=staff_group)
         self.client_flow = ClientFlow(kb, nlu, reopen_window)
-        self.staff_flow = StaffFlow(kb=kb)
+        self.staff_flow = StaffFlow(kb=kb, reports=reports)
         self.staff_group = staff_group
         self.group_flow = StaffGroupFlow(staff_group) if staff_group is not None else None
         self.clock = clock
@@ -182,8 +185,7 @@ class DialogueEngine(Generic[U]):
         return action
 
     async def _finish(self, uow: DialogueUnitOfWork, turn: Turn) -> None:
-        await self.notifier.react(uow, turn.out, turn.now)
-        await _queue_webhooks(uow, turn.now)
+        await self.bus.dispatch(Reaction(uow, turn.out, turn.now))
         await self._save_state(uow, turn)
         await _queue(uow, turn.out.messages, turn.now, turn.inbound.dedup_key)
 
@@ -250,7 +252,7 @@ class DialogueEngine(Generic[U]):
         return await uow.tickets.get_by_number(int(match.group(1))) if match else None
 
     async def run_system(self, work: Callable[[U, datetime], Awaitable[Any]]) -> list[Outbound]:
-        """Run system work (timers, expiries, digests) in a unit of work, with notifications and the outbox.
+        """Run system work (timers, expiries, digests) in a unit of work, its events on the bus, and the outbox.
 
         `work(uow, now)` changes things through use cases; it may also return an `Outgoing` whose messages
         are sent with the notifications, in the same transaction.
@@ -259,8 +261,7 @@ class DialogueEngine(Generic[U]):
         async with self.uow_factory() as uow:
             result = await work(uow, now)
             out = result if isinstance(result, Outgoing) else Outgoing(self.signer)
-            await self.notifier.react(uow, out, now)
-            await _queue_webhooks(uow, now)
+            await self.bus.dispatch(Reaction(uow, out, now))
             await _queue(uow, out.messages, now)
             await uow.commit()
             return out.messages
@@ -273,9 +274,3 @@ async def _queue(
     rows = [OutboxMessage(str(m.channel), str(m.bot), m.chat_id, m.to_dict()) for m in messages]
     if rows:
         await uow.outbox.add_many(rows, now, inbound_key)
-
-
-async def _queue_webhooks(uow: DialogueUnitOfWork, now: datetime) -> None:
-    """Queue signed webhooks out for the recorded events, when subscriptions are kept (helpdesk.api)."""
-    if uow.webhooks_out is not None:
-        await uow.webhooks_out.queue(uow.collected, now)

@@ -32,11 +32,15 @@ class StaffFlow:
     """Handles every message a staff member sends to the staff bot."""
 
     def __init__(
-        self, checklists: Checklists | None = None, kb: kb_links.ArticleSource | None = None
+        self,
+        checklists: Checklists | None = None,
+        kb: kb_links.ArticleSource | None = None,
+        reports: ReportCommand | None = None,
     ) -> None:
         self.checklists = checklists or Checklists()
         self.kb = kb  # for `kb:ID` links in a resolution note
-        self.reports = ReportCommand(None)  # the runtime gives it a report source and a chart renderer
+        # /report: the runtime gives a report source and a chart renderer; without them it says it has none.
+        self.reports = reports or ReportCommand(None)
 
     async def handle_unknown(self, turn: Turn) -> StaffPerson | None:
         """An unlinked account: `/start CODE` links it, anything else gets instructions."""

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from dialogue.chat_bus import chat_bus
 from dialogue.delivery_alerts import chat_unreachable
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Bot, Channel, Inbound
-from dialogue.notifications import Notifier
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
 from dialogue.ports import DialogueUnitOfWork
@@ -23,7 +23,7 @@ from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
 from dialogue.understanding import Parser
 from helpdesk import cluster_sync, nlu_models
-from helpdesk.api import WebhookSender
+from helpdesk.api import WebhookSender, webhook_queue
 from helpdesk.api.webhook_queue import WebhookQueue
 from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.digest import parse_at, send_daily_digest_if_due
@@ -42,6 +42,7 @@ from storage.sqlite_checkpoint import checkpoint
 from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 from storage.webchat_history import SqlWebChatHistory
 from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
+from ticket_core.handlers import RoutingPolicy
 from ticket_core.reports import ReportSource
 from ticket_core.routing import parse_strategies
 
@@ -305,17 +306,21 @@ async def build_runtime(
     if load_nlu and nlu is None:
         nlu = await nlu_models.load_nlu(settings)
     group = staff_group(settings)
+    bus = chat_bus(
+        RoutingPolicy(
+            timedelta(seconds=settings.offer_timeout_s),
+            parse_strategies(settings.routing_strategies),
+            settings.broadcast_size,
+        ),
+        staff_group=group,
+    )
+    webhook_queue.subscribe(bus)  # outgoing webhooks hear every event a unit settled on
     engine = DialogueEngine(
         uows,
         PayloadSigner(settings.secret_key),
         kb=kb,
         nlu=nlu,
-        notifier=Notifier(
-            settings.offer_timeout_s,
-            parse_strategies(settings.routing_strategies),
-            settings.broadcast_size,
-            staff_group=group,
-        ),
+        bus=bus,
         default_lang=settings.default_lang,
         reopen_window=timedelta(days=settings.reopen_window_days),
         staff_group=group,

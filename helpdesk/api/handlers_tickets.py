@@ -68,15 +68,13 @@ async def _change(
     target: Callable[[T], str],
     work: Callable[[SqlUnitOfWork, datetime], Awaitable[T]],
 ) -> T:
-    """Run a use case through the engine (notifier + outbox), with the audit entry and webhook rows."""
+    """Run a use case through the engine (its events on the bus, webhooks included, and the outbox), audited."""
     results: list[T] = []
 
     async def system_work(uow: SqlUnitOfWork, now: datetime) -> None:
         result = await work(uow, now)
         results.append(result)
         await audit.record(uow, principal, request, now, action, target(result))
-        if uow.webhooks_out is not None:  # the runtime's units queue webhooks; see helpdesk.runtime
-            await uow.webhooks_out.queue(uow.collected, now)
 
     await ctx.rt.engine.run_system(system_work)
     ctx.wake_delivery()

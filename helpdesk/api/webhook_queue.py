@@ -1,9 +1,9 @@
 """Queue webhook deliveries as outbox rows in the same transaction as the change that caused them.
 
 The runtime gives `WebhookQueue` to `storage.uow.UnitOfWorkFactory`, so every unit carries one as
-`uow.webhooks_out`. `uow.webhooks_out.queue(uow.collected, now)` may be called several times in one unit
-(by the API right after its use case, and by the engine after the notifier's follow-ups): each event is
-queued once.
+`uow.webhooks_out`, and subscribes `queue_webhooks` on the engine's message bus (`subscribe`): once a
+unit's events and the follow-ups they caused are settled, each event is queued once, with the ticket as
+the change left it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogue.messages import Bot, Channel, Outbound
+from dialogue.reaction import ChatBus, Reaction
 from helpdesk.api import serialize
 from helpdesk.api.jsonio import dumps
 from helpdesk.api.webhook_events import Notice, envelope, notices
@@ -59,6 +60,17 @@ class WebhookQueue:
     async def _ticket(self, notice: Notice) -> dict[str, Any] | None:
         ticket = await self._tickets.get(notice.ticket_id)
         return serialize.ticket(ticket) if ticket is not None else None
+
+
+async def queue_webhooks(events: Sequence[DomainEvent], ctx: Reaction) -> None:
+    """Queue signed webhooks for a unit's events, where its unit keeps webhooks (`uow.webhooks_out`)."""
+    if ctx.uow.webhooks_out is not None:
+        await ctx.uow.webhooks_out.queue(events, ctx.now)
+
+
+def subscribe(bus: ChatBus) -> None:
+    """Outgoing webhooks as a subscriber of the engine's bus: they see every event once the unit settled."""
+    bus.subscribe_settled(queue_webhooks)
 
 
 def payload(subscription_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from dialogue.cards import offer_card
-from dialogue.notifications import Notifier
+from dialogue.chat_bus import chat_bus
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
+from dialogue.reaction import Reaction
 from storage.uow import UnitOfWorkFactory
 from tests.integration.billing_seed import ENGINEER, SUPERVISOR, add_billed_client, add_job
 from ticket_core.billing.accounts import buy_package, record_payment
@@ -70,7 +71,7 @@ async def test_a_used_up_package_warns_the_supervisors_and_the_account_manager(
     async with uow_factory() as uow:
         await resolve_ticket(uow, ENGINEER, job, NOW, "Compressor replaced", 150)
         out = Outgoing(PayloadSigner("secret"))
-        await Notifier().react(uow, out, NOW)
+        await chat_bus().dispatch(Reaction(uow, out, NOW))
     texts = {m.chat_id: m.text for m in out.messages}
     assert "Client beta: пакет часов израсходован (HD-7101)" in texts["chat-sokolova"], texts
     assert "Client beta: the prepaid package is used up (HD-7101)" in texts["chat-manager-en"], texts

@@ -10,7 +10,6 @@ import pytest
 
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Bot, Channel, Inbound, Outbound, ThreadOp
-from dialogue.notifications import Notifier
 from dialogue.payloads import PayloadSigner
 from dialogue.staff_group import StaffGroup, topic_name
 from tests.fakes.fake_kb import FakeKnowledgeBase
@@ -36,7 +35,6 @@ def make_engine(
         PayloadSigner("test-secret"),
         kb=kb,
         clock=clock,
-        notifier=Notifier(staff_group=group),
         staff_group=group,
     )
 

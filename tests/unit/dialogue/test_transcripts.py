@@ -488,9 +488,10 @@ async def test_whatsapp_number_is_the_same_person(chat: ChatDriver, uows) -> Non
 
 
 async def test_broadcast_job_first_accept_wins_and_the_others_are_told(uows, kb, clock, ivan: Person) -> None:
+    from dialogue.chat_bus import chat_bus
     from dialogue.engine import DialogueEngine
-    from dialogue.notifications import Notifier
     from dialogue.payloads import PayloadSigner
+    from ticket_core.handlers import RoutingPolicy
     from ticket_core.routing import Strategy
 
     engine = DialogueEngine(
@@ -498,7 +499,7 @@ async def test_broadcast_job_first_accept_wins_and_the_others_are_told(uows, kb,
         PayloadSigner("test-secret"),
         kb=kb,
         clock=clock,
-        notifier=Notifier(strategies={"hvac": Strategy.BROADCAST}),
+        bus=chat_bus(RoutingPolicy(strategies={"hvac": Strategy.BROADCAST})),
     )
     chat = ChatDriver(engine.handle)
     petrov, kozlov = Person(Bot.STAFF, "e-petrov", "С"), Person(Bot.STAFF, "e-kozlov", "Д")
