@@ -113,6 +113,7 @@ class DeliveryLoop:
         on_sent: Callable[[Outbound], Awaitable[None]] | None = None,
         retry_for_s: float = RETRY_FOR_S,
         on_unreachable: Unreachable | None = None,
+        wakeup: asyncio.Event | None = None,
     ) -> None:
         self.sessions = sessions
         self.senders = dict(senders)
@@ -124,7 +125,7 @@ class DeliveryLoop:
         self.on_unreachable = on_unreachable
         self._in_flight: set[int] = set()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._wake = asyncio.Event()
+        self._wake = wakeup or asyncio.Event()  # `wakeup.set()` is `wake()`: others may hold the event
         self._stopping = False
 
     def wake(self) -> None:

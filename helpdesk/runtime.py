@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -15,16 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from dialogue.chat_bus import chat_bus
 from dialogue.delivery_alerts import chat_unreachable
 from dialogue.engine import DialogueEngine
-from dialogue.messages import Bot, Channel, Inbound
+from dialogue.messages import Inbound
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
 from dialogue.ports import DialogueUnitOfWork
+from dialogue.reaction import ChatBus
 from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
 from dialogue.understanding import Parser
 from helpdesk import cluster_sync, nlu_models
-from helpdesk.api import WebhookSender, webhook_queue
+from helpdesk.api import webhook_queue
 from helpdesk.api.webhook_queue import WebhookQueue
+from helpdesk.channels import build_channels
 from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.digest import parse_at, send_daily_digest_if_due
 from helpdesk.inbox import Inbox, InboxPolicy
@@ -40,8 +43,7 @@ from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
 from storage.sqlite_checkpoint import checkpoint
 from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
-from storage.webchat_history import SqlWebChatHistory
-from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
+from storage.webhooks_out import WEBHOOK_CHANNEL
 from ticket_core.handlers import RoutingPolicy
 from ticket_core.reports import ReportSource
 from ticket_core.routing import parse_strategies
@@ -58,36 +60,18 @@ OFFER_EXPIRY_PERIOD_S = 5.0
 STAFF_MENU_PERIOD_S = 300.0
 """How often staff chats are checked for a command menu that no longer fits their role (and at start-up)."""
 SQLITE_CHECKPOINT_PERIOD_S = 1.0  # WAL checkpoints off the loop (storage.sqlite_checkpoint)
-WEBCHAT_RECHECK_S = 1.0
 DIGEST_CHECK_S = 60.0
 REPORT_FOLD_PERIOD_S = 1.0  # report deltas folded into the cells (storage.report_fold)
 
 
-@dataclass
-class Runtime:
-    """Everything the running app holds; `start()` begins background work, `close()` ends it cleanly."""
+@dataclass(frozen=True, slots=True)
+class InboundIntake:
+    """How the channels hand an inbound message to the inbox: recorded durably before it is acknowledged."""
 
-    settings: Settings
-    db: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    uows: UnitOfWorkFactory
-    engine: DialogueEngine[SqlUnitOfWork]
-    senders: dict[tuple[str, str], Sender] = field(default_factory=dict)
-    kb: KnowledgeBase | None = None
-    nlu: Parser | None = None
-    redis: Redis | None = None
-    delivery: DeliveryLoop | None = None
-    telegram: list[TelegramChannelBase] = field(default_factory=list)
-    whatsapp: WhatsAppChannel | None = None
-    webchat: WebChatChannel | None = None
-    reports: ReportSource | None = None  # reports (ticket_core.reports.ReportSource), for pages and /report
-    inbox: Inbox | None = None  # every channel's inbound messages, recorded before they are acknowledged
-    metrics: Metrics | None = None  # GET /metrics (helpdesk.metrics)
-    polling_lease: PollingLease | None = None  # Telegram polling in one process of the cluster
-    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    inbox: Inbox
+    answer_wait_s: float
 
-    async def on_inbound(self, inbound: Inbound) -> None:
+    async def answer(self, inbound: Inbound) -> None:
         """Record one inbound message durably, handle it, and return once its replies are queued.
 
         For webhooks and the web chat: the answer comes after the reply is in the outbox (or after
@@ -96,27 +80,28 @@ class Runtime:
         Raises:
             InboundNotRecorded: it could not be recorded; the channel makes the platform send it again.
         """
-        assert self.inbox is not None, "build_runtime sets the inbox"
-        await self.inbox.accept(inbound, wait_s=self.settings.inbox_answer_wait_s)
+        await self.inbox.accept(inbound, wait_s=self.answer_wait_s)
         received(str(inbound.channel), str(inbound.bot))
 
-    async def record_inbound(self, inbound: Inbound) -> None:
+    async def record(self, inbound: Inbound) -> None:
         """Record one inbound message durably and start handling it; return at once (polling).
 
         Raises:
             InboundNotRecorded: it could not be recorded; the poller tries again before it reads on.
         """
-        assert self.inbox is not None, "build_runtime sets the inbox"
         await self.inbox.accept(inbound)
         received(str(inbound.channel), str(inbound.bot))
 
-    def wake_delivery(self) -> None:
-        """Ask the delivery loop (when this process runs one) to send new outbox rows now."""
-        if self.delivery is not None:
-            self.delivery.wake()
 
-    async def _tell_unreachable(self, row: Any, error: str, gave_up: bool) -> None:
-        """Tell supervisors that a chat's messages are not getting through (not for outgoing webhooks)."""
+@dataclass(frozen=True, slots=True)
+class UnreachableAlert:
+    """Tells supervisors that a chat's messages are not getting through (not for outgoing webhooks)."""
+
+    engine: DialogueEngine[SqlUnitOfWork]
+    wake_delivery: Callable[[], None]
+
+    async def __call__(self, row: Any, error: str, gave_up: bool) -> None:
+        """The delivery loop's `on_unreachable`: a message to the supervisors, through the outbox."""
         if row.channel == WEBHOOK_CHANNEL:
             return
 
@@ -137,6 +122,45 @@ class Runtime:
         await self.engine.run_system(work)
         self.wake_delivery()
 
+
+@dataclass(kw_only=True)
+class Runtime:
+    """Everything the running app holds, built once by `build_runtime`; `start()` begins background work.
+
+    Every part is here from construction; a part that is None is a feature that is off (no KB or NLU
+    loaded, no Redis, no WhatsApp, Telegram on webhooks instead of polling).
+    """
+
+    settings: Settings
+    db: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    uows: UnitOfWorkFactory
+    engine: DialogueEngine[SqlUnitOfWork]
+    bus: ChatBus  # the engine's message bus (ticket_core.bus): routing, SLA timers, messages, webhooks
+    kb: KnowledgeBase | None
+    nlu: Parser | None
+    redis: Redis | None
+    reports: ReportSource  # reports (ticket_core.reports.ReportSource), for pages and /report
+    inbox: Inbox  # every channel's inbound messages, recorded before they are acknowledged
+    intake: InboundIntake  # what the channels call with an inbound message
+    delivery: DeliveryLoop  # sends the outbox; runs in worker processes (`start(worker=True)`)
+    metrics: Metrics  # GET /metrics (helpdesk.metrics)
+    webchat: WebChatChannel
+    whatsapp: WhatsAppChannel | None
+    telegram: tuple[TelegramChannelBase, ...]
+    polling_lease: PollingLease | None  # Telegram polling in one process of the cluster (None: webhooks)
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def senders(self) -> dict[tuple[str, str], Sender]:
+        """The sender of each (channel, bot) the delivery loop sends through."""
+        return self.delivery.senders
+
+    def wake_delivery(self) -> None:
+        """Ask the delivery loop (when this process runs one) to send new outbox rows now."""
+        self.delivery.wake()
+
     async def start(self, *, worker: bool = True, polling: bool = True) -> None:
         """Start the delivery loop, timers and (when configured) Telegram polling."""
         sqlite_path = sqlite_file(self.settings.database_url)
@@ -152,18 +176,10 @@ class Runtime:
                     name="sqlite-checkpoint",
                 )
             )
-        if self.inbox is not None:
-            # Web and worker processes alike: a web process handles what it records at once, and every
-            # process picks up retries and the rows of processes that died.
-            self._tasks.append(asyncio.create_task(self.inbox.run(self._stop), name="inbox"))
+        # Web and worker processes alike: a web process handles what it records at once, and every
+        # process picks up retries and the rows of processes that died.
+        self._tasks.append(asyncio.create_task(self.inbox.run(self._stop), name="inbox"))
         if worker:
-            self.delivery = DeliveryLoop(
-                self.sessions,
-                self.senders,
-                poll_s=self.settings.worker_poll_s,
-                retry_for_s=self.settings.delivery_retry_for_s,
-                on_unreachable=self._tell_unreachable,
-            )
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
             self._tasks.append(
                 asyncio.create_task(
@@ -240,9 +256,8 @@ class Runtime:
         listening = cluster_sync.start_listening(self.settings.database_url, channels, self._stop)
         if listening is not None:
             self._tasks.append(listening)
-        if polling and not self.settings.public_url and self.telegram:
+        if polling and self.polling_lease is not None:
             # One poller per bot in the whole cluster (Telegram's rule): whoever holds the lease polls.
-            self.polling_lease = PollingLease(self.db, self.telegram)
             await self.polling_lease.step()  # a single process polls from its start, as before
             self._tasks.append(
                 asyncio.create_task(self.polling_lease.run(self._stop), name="telegram-polling-lease")
@@ -251,8 +266,7 @@ class Runtime:
     async def close(self) -> None:
         """Stop background work and release connections."""
         self._stop.set()
-        if self.delivery is not None:
-            self.delivery.stop()
+        self.delivery.stop()
         for channel in self.telegram:
             try:
                 await channel.stop()
@@ -260,8 +274,7 @@ class Runtime:
                 log.exception("stopping a Telegram channel failed")
         if self.whatsapp is not None:
             await self.whatsapp.close()
-        if self.inbox is not None:
-            await self.inbox.stop()
+        await self.inbox.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -315,6 +328,7 @@ async def build_runtime(
         staff_group=group,
     )
     webhook_queue.subscribe(bus)  # outgoing webhooks hear every event a unit settled on
+    reports = SqlReportSource(db, breach_level=breach_level(sla_config.ladder))
     engine = DialogueEngine(
         uows,
         PayloadSigner(settings.secret_key),
@@ -324,19 +338,43 @@ async def build_runtime(
         default_lang=settings.default_lang,
         reopen_window=timedelta(days=settings.reopen_window_days),
         staff_group=group,
+        reports=ReportCommand(reports, MatplotlibChartRenderer()),  # /report in the staff bot
     )
-    reports = SqlReportSource(db, breach_level=breach_level(sla_config.ladder))
-    engine.staff_flow.reports = ReportCommand(reports, MatplotlibChartRenderer())  # /report in the staff bot
-    rt = Runtime(settings, db, sessions, uows, engine, kb=kb, nlu=nlu, redis=redis, reports=reports)
-    rt.metrics = Metrics(db, sessions)
-    rt.inbox = Inbox(
-        db,
-        engine,
-        policy=inbox_policy(settings),
-        on_replies=rt.wake_delivery,
+    wakeup = asyncio.Event()  # the delivery loop's: replies queued by the inbox's turns wake it
+    inbox = Inbox(db, engine, policy=inbox_policy(settings), on_replies=wakeup.set)
+    intake = InboundIntake(inbox, settings.inbox_answer_wait_s)
+    channels = build_channels(
+        settings, uows, sessions, on_inbound=intake.answer, record_inbound=intake.record
     )
-    _add_channels(rt)
-    return rt
+    delivery = DeliveryLoop(
+        sessions,
+        channels.senders,
+        poll_s=settings.worker_poll_s,
+        retry_for_s=settings.delivery_retry_for_s,
+        on_unreachable=UnreachableAlert(engine, wakeup.set),
+        wakeup=wakeup,
+    )
+    polling = not settings.public_url and channels.telegram
+    return Runtime(
+        settings=settings,
+        db=db,
+        sessions=sessions,
+        uows=uows,
+        engine=engine,
+        bus=bus,
+        kb=kb,
+        nlu=nlu,
+        redis=redis,
+        reports=reports,
+        inbox=inbox,
+        intake=intake,
+        delivery=delivery,
+        metrics=Metrics(db, sessions),
+        webchat=channels.webchat,
+        whatsapp=channels.whatsapp,
+        telegram=channels.telegram,
+        polling_lease=PollingLease(db, channels.telegram) if polling else None,
+    )
 
 
 def inbox_policy(settings: Settings) -> InboxPolicy:
@@ -361,95 +399,6 @@ def staff_group(settings: Settings) -> StaffGroup | None:
     if not chat or not settings.telegram_staff_token:
         return None
     return StaffGroup(chat, forum=settings.telegram_staff_group_forum, lang=settings.default_lang)
-
-
-def _add_channels(rt: Runtime) -> None:
-    from bots.webchat import WebChatChannel
-
-    async def identities(bot: Bot) -> list[dict[str, str]]:
-        async with rt.uows() as uow:
-            if bot is Bot.STAFF:
-                return [
-                    {"id": m.id, "label": f"{m.name} ({m.role})"}
-                    for m in await uow.directory.list_staff()
-                    if await uow.accounts.find(str(Channel.WEB), str(Bot.STAFF), m.id) is not None
-                ]
-            result = []
-            for contact in await uow.directory.list_contacts():
-                if await uow.accounts.find(str(Channel.WEB), str(Bot.CLIENT), contact.id) is None:
-                    continue
-                client = await uow.directory.get_client(contact.client_id)
-                result.append(
-                    {"id": contact.id, "label": f"{contact.name} - {client.name if client else ''}"}
-                )
-            return result
-
-    from helpdesk.admin.sessions import SessionPolicy
-    from helpdesk.webchat_login import STAFF_CHAT_PATH, StaffChatLogin
-
-    # Demo: the picker (anyone who reaches the port chats as anyone). Otherwise a website widget: a signed
-    # session per visitor, and the staff chat as whoever is signed in to the web admin.
-    demo = rt.settings.webchat_demo
-    if demo:
-        log.warning("WEBCHAT_DEMO is on: anyone who reaches the web chat can chat as anyone in it")
-    # History in the database: it survives restarts and a separate worker process can append to it;
-    # recheck_s lets this process's long polls see rows another process wrote.
-    rt.webchat = WebChatChannel(
-        rt.on_inbound,
-        SqlWebChatHistory(rt.sessions),
-        identities if demo else None,
-        demo=demo,
-        secret_key=rt.settings.secret_key,
-        staff_login=None if demo else StaffChatLogin(rt.uows, rt.settings).identity,
-        login_url=STAFF_CHAT_PATH,
-        secure_cookie=SessionPolicy.from_settings(rt.settings).secure_cookie,
-        upload_dir=rt.settings.webchat_upload_dir,
-        max_upload_bytes=rt.settings.webchat_max_upload_mb * 1024 * 1024,
-        poll_timeout_s=rt.settings.webchat_poll_timeout_s,
-        recheck_s=WEBCHAT_RECHECK_S,
-    )
-    rt.senders[(str(Channel.WEB), str(Bot.CLIENT))] = rt.webchat
-    rt.senders[(str(Channel.WEB), str(Bot.STAFF))] = rt.webchat
-    rt.senders[(WEBHOOK_CHANNEL, WEBHOOK_BOT)] = WebhookSender(rt.sessions)  # signed webhooks out
-    s = rt.settings
-    if s.whatsapp_phone_number_id:
-        from bots.whatsapp import WhatsAppChannel
-
-        rt.whatsapp = WhatsAppChannel(
-            rt.on_inbound,
-            phone_number_id=s.whatsapp_phone_number_id,
-            access_token=s.whatsapp_access_token or "",
-            app_secret=s.whatsapp_app_secret or "",
-            verify_token=s.whatsapp_verify_token or "",
-            api_base=s.whatsapp_api_base,
-            template_name=s.whatsapp_template,
-            template_lang=s.default_lang,
-        )
-        rt.senders[(str(Channel.WHATSAPP), str(Bot.CLIENT))] = rt.whatsapp
-    tokens = ((Bot.CLIENT, s.telegram_client_token), (Bot.STAFF, s.telegram_staff_token))
-    if any(token for _, token in tokens):
-        from bots.telegram import TelegramChannel, TelegramLimits
-
-        for bot, token in tokens:
-            if not token:
-                continue
-            cls: type[TelegramChannelBase] = TelegramChannel
-            if bot is Bot.STAFF and s.telegram_staff_framework == "ptb":
-                from bots.telegram_ptb import PtbTelegramChannel
-
-                cls = PtbTelegramChannel
-            channel = cls(
-                bot,
-                token,
-                # A webhook answers once the reply is queued; a poller only records, so chats do not queue.
-                rt.on_inbound if s.public_url else rt.record_inbound,
-                api_base=s.telegram_api_base,
-                webhook_secret=s.telegram_webhook_secret,
-                limits=None if s.telegram_rate_limits else TelegramLimits.none(),
-                polling_timeout=s.telegram_polling_timeout_s,
-            )
-            rt.telegram.append(channel)
-            rt.senders[(str(Channel.TELEGRAM), str(bot))] = channel
 
 
 async def _load_kb(settings: Settings, uows: UnitOfWorkFactory, db: AsyncEngine) -> KnowledgeBase:

@@ -20,10 +20,8 @@ def build_web_app(rt: Runtime) -> web.Application:
     app = web.Application(client_max_size=20 * 1024 * 1024)
     app[RUNTIME_KEY] = rt
     app.router.add_get("/healthz", make_healthz(rt.db, rt.sessions, rt.uows.redis))
-    if rt.metrics is not None:
-        rt.metrics.add_route(app)  # Prometheus; keep it off the public side of the load balancer
+    rt.metrics.add_route(app)  # Prometheus; keep it off the public side of the load balancer
     add_icon_routes(app)
-    assert rt.webchat is not None, "build_runtime adds the web chat"
     rt.webchat.add_routes(app)
     from helpdesk.api import add_api_routes
 

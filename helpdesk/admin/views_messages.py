@@ -81,9 +81,8 @@ async def _replay(request: web.Request, ids: list[int] | None) -> web.StreamResp
     except queues.BadIds as error:
         # Usually another admin (or `helpdesk inbox replay`) was first: show the list as it is now.
         return await _page(request, error=_up_to_date(request, error), status=409)
-    inbox = ctx.rt.inbox
-    if done and inbox is not None:
-        inbox.wake()  # this process's inbox loop looks now; other processes' loops poll within a second
+    if done:
+        ctx.rt.inbox.wake()  # this process's inbox loop looks now; other processes' loops poll within a second
     raise redirect(f"{PAGE}?replayed={len(done)}")
 
 

@@ -129,7 +129,7 @@ async def _work(settings: Settings) -> None:
     await rt.start(worker=True)
     freeze_startup_heap()
     metrics = None
-    if settings.metrics_port and rt.metrics is not None:
+    if settings.metrics_port:
         metrics = await serve_metrics(rt.metrics, settings.host, settings.metrics_port)
     log.info(
         "Helpdesk worker is up%s",

@@ -1,0 +1,154 @@
+"""The chat channels of the app, built from settings: web chat always, WhatsApp and Telegram when configured.
+
+`build_channels` is called once by the composition root (`helpdesk.runtime.build_runtime`) with the two ways
+an inbound message enters the inbox; it returns every channel and the sender of each (channel, bot).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dialogue.messages import Bot, Channel, Inbound
+from helpdesk.api import WebhookSender
+from helpdesk.delivery import Sender
+from helpdesk.settings import Settings
+from storage.uow import UnitOfWorkFactory
+from storage.webchat_history import SqlWebChatHistory
+from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
+
+if TYPE_CHECKING:  # the channels are imported when they are configured
+    from bots.telegram_common.channel import TelegramChannelBase
+    from bots.webchat import WebChatChannel
+    from bots.whatsapp import WhatsAppChannel
+
+log = logging.getLogger(__name__)
+
+WEBCHAT_RECHECK_S = 1.0
+
+OnInbound = Callable[[Inbound], Awaitable[None]]
+"""Records one inbound message (and, for a webhook, waits for its replies to be queued)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Channels:
+    """Every channel of the app and the sender of each (channel, bot), outgoing webhooks included."""
+
+    webchat: WebChatChannel
+    whatsapp: WhatsAppChannel | None
+    telegram: tuple[TelegramChannelBase, ...]
+    senders: dict[tuple[str, str], Sender]
+
+
+def build_channels(
+    settings: Settings,
+    uows: UnitOfWorkFactory,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    on_inbound: OnInbound,
+    record_inbound: OnInbound,
+) -> Channels:
+    """Build the channels: `on_inbound` answers a webhook once replies are queued, `record_inbound` only records."""
+    webchat = _webchat(settings, uows, sessions, on_inbound)
+    senders: dict[tuple[str, str], Sender] = {
+        (str(Channel.WEB), str(Bot.CLIENT)): webchat,
+        (str(Channel.WEB), str(Bot.STAFF)): webchat,
+        (WEBHOOK_CHANNEL, WEBHOOK_BOT): WebhookSender(sessions),  # signed webhooks out
+    }
+    s = settings
+    whatsapp = None
+    if s.whatsapp_phone_number_id:
+        from bots.whatsapp import WhatsAppChannel
+
+        whatsapp = WhatsAppChannel(
+            on_inbound,
+            phone_number_id=s.whatsapp_phone_number_id,
+            access_token=s.whatsapp_access_token or "",
+            app_secret=s.whatsapp_app_secret or "",
+            verify_token=s.whatsapp_verify_token or "",
+            api_base=s.whatsapp_api_base,
+            template_name=s.whatsapp_template,
+            template_lang=s.default_lang,
+        )
+        senders[(str(Channel.WHATSAPP), str(Bot.CLIENT))] = whatsapp
+    telegram: list[TelegramChannelBase] = []
+    tokens = ((Bot.CLIENT, s.telegram_client_token), (Bot.STAFF, s.telegram_staff_token))
+    if any(token for _, token in tokens):
+        from bots.telegram import TelegramChannel, TelegramLimits
+
+        for bot, token in tokens:
+            if not token:
+                continue
+            cls: type[TelegramChannelBase] = TelegramChannel
+            if bot is Bot.STAFF and s.telegram_staff_framework == "ptb":
+                from bots.telegram_ptb import PtbTelegramChannel
+
+                cls = PtbTelegramChannel
+            channel = cls(
+                bot,
+                token,
+                # A webhook answers once the reply is queued; a poller only records, so chats do not queue.
+                on_inbound if s.public_url else record_inbound,
+                api_base=s.telegram_api_base,
+                webhook_secret=s.telegram_webhook_secret,
+                limits=None if s.telegram_rate_limits else TelegramLimits.none(),
+                polling_timeout=s.telegram_polling_timeout_s,
+            )
+            telegram.append(channel)
+            senders[(str(Channel.TELEGRAM), str(bot))] = channel
+    return Channels(webchat, whatsapp, tuple(telegram), senders)
+
+
+def _webchat(
+    settings: Settings,
+    uows: UnitOfWorkFactory,
+    sessions: async_sessionmaker[AsyncSession],
+    on_inbound: OnInbound,
+) -> WebChatChannel:
+    from bots.webchat import WebChatChannel
+    from helpdesk.admin.sessions import SessionPolicy
+    from helpdesk.webchat_login import STAFF_CHAT_PATH, StaffChatLogin
+
+    async def identities(bot: Bot) -> list[dict[str, str]]:
+        async with uows() as uow:
+            if bot is Bot.STAFF:
+                return [
+                    {"id": m.id, "label": f"{m.name} ({m.role})"}
+                    for m in await uow.directory.list_staff()
+                    if await uow.accounts.find(str(Channel.WEB), str(Bot.STAFF), m.id) is not None
+                ]
+            result = []
+            for contact in await uow.directory.list_contacts():
+                if await uow.accounts.find(str(Channel.WEB), str(Bot.CLIENT), contact.id) is None:
+                    continue
+                client = await uow.directory.get_client(contact.client_id)
+                result.append(
+                    {"id": contact.id, "label": f"{contact.name} - {client.name if client else ''}"}
+                )
+            return result
+
+    # Demo: the picker (anyone who reaches the port chats as anyone). Otherwise a website widget: a signed
+    # session per visitor, and the staff chat as whoever is signed in to the web admin.
+    demo = settings.webchat_demo
+    if demo:
+        log.warning("WEBCHAT_DEMO is on: anyone who reaches the web chat can chat as anyone in it")
+    # History in the database: it survives restarts and a separate worker process can append to it;
+    # recheck_s lets this process's long polls see rows another process wrote.
+    return WebChatChannel(
+        on_inbound,
+        SqlWebChatHistory(sessions),
+        identities if demo else None,
+        demo=demo,
+        secret_key=settings.secret_key,
+        staff_login=None if demo else StaffChatLogin(uows, settings).identity,
+        login_url=STAFF_CHAT_PATH,
+        secure_cookie=SessionPolicy.from_settings(settings).secure_cookie,
+        upload_dir=settings.webchat_upload_dir,
+        max_upload_bytes=settings.webchat_max_upload_mb * 1024 * 1024,
+        poll_timeout_s=settings.webchat_poll_timeout_s,
+        recheck_s=WEBCHAT_RECHECK_S,
+    )
