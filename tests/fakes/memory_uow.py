@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from tests.unit.kb_search.fakes import MemoryArticleRepository, MemoryGapLog, MemoryPhrasingRepository
 from ticket_core.enums import (
@@ -73,6 +75,20 @@ class MemoryState:
     counter: int = 1000
 
 
+def _in_utc(row: Any) -> Any:
+    """Every aware timestamp of a stored row in UTC, as the SQL repositories read them back."""
+    for f in fields(row):
+        value = getattr(row, f.name)
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            setattr(row, f.name, value.astimezone(UTC))
+    return row
+
+
+def _refused(what: str) -> IntegrityError:
+    """What the database raises for a row that breaks a constraint (the SQL repositories let it through)."""
+    return IntegrityError(what, None, ValueError(what))
+
+
 class _Repo:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._uow = uow
@@ -89,7 +105,7 @@ class MemoryTickets(_Repo):
 
     async def add(self, ticket: Ticket) -> None:
         ticket.version = 1
-        self.s.tickets[ticket.id] = copy.deepcopy(ticket)
+        self.s.tickets[ticket.id] = _in_utc(copy.deepcopy(ticket))
 
     async def get(self, ticket_id: str) -> Ticket | None:
         t = self.s.tickets.get(ticket_id)
@@ -109,7 +125,7 @@ class MemoryTickets(_Repo):
         if stored is None or stored.version != ticket.version:
             raise StaleTicket(ticket.id)
         ticket.version += 1
-        self.s.tickets[ticket.id] = copy.deepcopy(ticket)
+        self.s.tickets[ticket.id] = _in_utc(copy.deepcopy(ticket))
 
     async def list_for_client(
         self, client_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 20
@@ -145,7 +161,7 @@ class MemoryTickets(_Repo):
 
 class MemoryOffers(_Repo):
     async def add(self, offer: Offer) -> None:
-        self.s.offers[offer.id] = copy.deepcopy(offer)
+        self.s.offers[offer.id] = _in_utc(copy.deepcopy(offer))
 
     async def get(self, offer_id: str) -> Offer | None:
         o = self.s.offers.get(offer_id)
@@ -176,7 +192,7 @@ class MemoryOffers(_Repo):
 
     async def list_expired(self, now: datetime, limit: int = 100) -> list[Offer]:
         found = [o for o in self.s.offers.values() if o.status is OfferStatus.PENDING and o.expires_at <= now]
-        return [copy.deepcopy(o) for o in found[:limit]]
+        return [copy.deepcopy(o) for o in sorted(found, key=lambda o: o.expires_at)[:limit]]
 
 
 class MemoryDirectory(_Repo):
@@ -191,6 +207,8 @@ class MemoryDirectory(_Repo):
         return copy.deepcopy(c) if c else None
 
     async def add_contact(self, contact: Contact) -> None:
+        if contact.client_id not in self.s.clients:
+            raise _refused(f"contact {contact.id} of unknown client {contact.client_id}")
         self.s.contacts[contact.id] = copy.deepcopy(contact)
 
     async def update_contact(self, contact: Contact) -> None:
@@ -221,6 +239,8 @@ class MemoryDirectory(_Repo):
         return self.s.staff.get(staff_id)
 
     async def add_staff(self, member: StaffMember) -> None:
+        if member.join_code and any(m.join_code == member.join_code for m in self.s.staff.values()):
+            raise _refused(f"join code of {member.id} is taken")
         self.s.staff[member.id] = member
 
     async def set_on_shift(self, staff_id: str, on_shift: bool) -> None:
@@ -265,11 +285,12 @@ class MemoryComments(_Repo):
         self.s.comments.append(comment)
 
     async def list_for_ticket(self, ticket_id: str, include_internal: bool) -> list[Comment]:
-        return [
+        found = [
             c
             for c in self.s.comments
             if c.ticket_id == ticket_id and (include_internal or c.visibility is Visibility.PUBLIC)
         ]
+        return sorted(found, key=lambda c: (c.created_at, c.id))  # oldest first, as SQL orders them
 
 
 class MemoryEvents(_Repo):

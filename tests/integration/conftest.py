@@ -15,6 +15,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from storage.inbox_tables import inbox
 from storage.migrate import upgrade
 from storage.tables import CORE_TABLES, TICKET_COUNTER, TICKET_COUNTER_SEED, counters
 from storage.uow import UnitOfWorkFactory
+from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from ticket_core.enums import Priority, Role, TicketStatus
 from ticket_core.model import Client, Contact, Site, StaffMember, Ticket
 
@@ -128,8 +130,8 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture
-async def uow_factory(engine: AsyncEngine) -> AsyncIterator[UnitOfWorkFactory]:
+@asynccontextmanager
+async def sql_units(engine: AsyncEngine) -> AsyncIterator[UnitOfWorkFactory]:
     """Units of work on SQLite (a private file) or PostgreSQL (one transaction, rolled back afterwards)."""
     if engine.dialect.name == "sqlite":
         yield UnitOfWorkFactory(make_sessionmaker(engine))
@@ -144,6 +146,32 @@ async def uow_factory(engine: AsyncEngine) -> AsyncIterator[UnitOfWorkFactory]:
             yield UnitOfWorkFactory(sessions)
         finally:
             await outer.rollback()
+
+
+@pytest.fixture
+async def uow_factory(engine: AsyncEngine) -> AsyncIterator[UnitOfWorkFactory]:
+    """Units of work on SQLite (a private file) or PostgreSQL (one transaction, rolled back afterwards)."""
+    async with sql_units(engine) as factory:
+        yield factory
+
+
+@pytest.fixture(params=["memory", *BACKENDS])
+async def port_uows(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWorkFactory]:
+    """Units of work of every implementation of ticket_core's ports: memory (the unit tests'), SQLite, PostgreSQL.
+
+    A contract module runs its tests on all three by overriding `uow_factory` with this fixture.
+    """
+    if request.param == "memory":
+        yield MemoryUnitOfWorkFactory()  # type: ignore[misc]  # the same ports, not the same class
+        return
+    engine = make_engine(
+        str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
+    )
+    try:
+        async with sql_units(engine) as factory:
+            yield factory
+    finally:
+        await engine.dispose()
 
 
 async def truncate_core(engine: AsyncEngine) -> None:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from storage.uow import UnitOfWorkFactory
 from ticket_core import usecases as uc
 from ticket_core.model import Actor, Client
+
+
+@pytest.fixture
+def uow_factory(port_uows: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """These are contracts of ticket_core's ports: they hold for the memory unit of work as for SQL."""
+    return port_uows
 
 
 async def test_list_between(uow_factory: UnitOfWorkFactory) -> None:

@@ -5,10 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from storage.uow import UnitOfWorkFactory
 from ticket_core import usecases as uc
 from ticket_core.enums import OfferStatus, Role
 from ticket_core.model import Actor, Client, Offer, StaffMember
+
+
+@pytest.fixture
+def uow_factory(port_uows: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """These are contracts of ticket_core's ports: they hold for the memory unit of work as for SQL."""
+    return port_uows
 
 
 async def test_last_offered_at(uow_factory: UnitOfWorkFactory) -> None:

@@ -1,23 +1,27 @@
-"""Contract tests of the directory, account, comment and event-log repositories and the unit of work."""
+"""Contract tests of the directory, account, comment and event-log ports and the unit of work: memory, SQLite, PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
+from storage.uow import UnitOfWorkFactory
 from tests.integration.conftest import NOW, Seed
 from ticket_core.enums import PersonKind, Role, Visibility
-from ticket_core.events import CommentAdded, DomainEvent, TicketOpened
+from ticket_core.events import CommentAdded, TicketOpened
 from ticket_core.model import Actor, Attachment, ChannelAccount, Comment, Contract, StaffMember
-from ticket_core.sla.config import DEFAULT_CONFIG
 from ticket_core.working_hours import WeeklyHours
 
 SUPERVISOR = Actor(Role.SUPERVISOR, "sup", name="Sveta")
+
+
+@pytest.fixture
+def uow_factory(port_uows: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """These are contracts of ticket_core's ports: they hold for the memory unit of work as for SQL."""
+    return port_uows
 
 
 async def test_clients_contacts_sites(uow_factory: UnitOfWorkFactory, seed: Seed) -> None:
@@ -275,36 +279,6 @@ async def test_direct_append_and_event_without_ticket(uow_factory: UnitOfWorkFac
         await uow.commit()
     async with uow_factory() as uow:
         assert len(await uow.events.list_for_ticket("t-1001")) == 1
-
-
-async def test_session_only_inside_block_and_every_repository_on_it(uow_factory: UnitOfWorkFactory) -> None:
-    uow = uow_factory()
-    with pytest.raises(RuntimeError, match="async with uow"):
-        _ = uow.session
-    async with uow:
-        assert isinstance(uow, SqlUnitOfWork)
-        parts = [uow.articles, uow.kb_gaps, uow.maintenance, uow.admin, uow.webhooks, uow.api_tokens]
-        assert all(part.session is uow.session for part in parts)
-        assert uow.sla is None and uow.webhooks_out is None  # SLA tracking and webhooks are off unless given
-
-
-async def test_sla_config_and_webhook_queue_given_to_the_factory_reach_every_unit(
-    uow_factory: UnitOfWorkFactory,
-) -> None:
-    class Queue:
-        def __init__(self, session: object) -> None:
-            self.session = session
-
-        async def queue(self, events: Sequence[DomainEvent], now: datetime) -> int:
-            return len(events)
-
-    config = replace(DEFAULT_CONFIG, timezone="Asia/Yekaterinburg")
-    factory = UnitOfWorkFactory(uow_factory.sessionmaker, sla_config=config, webhooks_out=Queue)
-    async with factory() as uow:
-        assert uow.sla is not None and uow.sla.config is config
-        assert isinstance(uow.webhooks_out, Queue) and uow.webhooks_out.session is uow.session
-    async with factory() as other:
-        assert other.webhooks_out is not uow.webhooks_out  # one queue per unit: it remembers what it queued
 
 
 async def test_account_with_its_contact_in_one_read(uow_factory: UnitOfWorkFactory, seed: Seed) -> None:

@@ -16,6 +16,12 @@ from ticket_core.log_context import log_context
 from ticket_core.model import Attachment, Offer
 
 
+@pytest.fixture
+def uow_factory(port_uows: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """These are contracts of ticket_core's ports: they hold for the memory unit of work as for SQL."""
+    return port_uows
+
+
 async def test_next_number_starts_after_seed_and_increases(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
         first = await uow.tickets.next_number()
