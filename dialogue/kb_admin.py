@@ -1,7 +1,8 @@
 """`/kb` in the staff bot: admins list, show, create, edit, publish and unpublish KB articles in chat.
 
-Commands (admin role only; every change is a new article version authored by the admin, and search sees it
-within a second):
+Commands (admin role only; every change is one of `kb_search.editing`'s use cases - a new article version
+authored by the admin, with a KB audit entry, refused when someone saved the article since it was shown - and
+search sees it within a second):
   /kb                         list articles (drafts too) with their status
   /kb show ID                 the article, with buttons to edit, publish or unpublish
   /kb new ID Title...         a draft with that title; the next message is its body
@@ -15,8 +16,9 @@ from dialogue.cards import short
 from dialogue.identity import StaffPerson
 from dialogue.texts import translate
 from dialogue.turn import Turn
-from kb_search.editing import EDITABLE_FIELDS, edit_field
-from kb_search.model import Article, ArticleStatus, KbError
+from kb_search import editing as kb_edits
+from kb_search.editing import EDITABLE_FIELDS
+from kb_search.model import Article, KbError
 from ticket_core.enums import Role
 
 LIST_LIMIT = 30
@@ -92,7 +94,7 @@ async def on_command(turn: Turn, person: StaffPerson, args: str) -> None:
         else:
             turn.reply(_t(turn, "kb_usage"))
     except KbError as error:
-        turn.reply(_t(turn, "kb_bad", error=error))
+        _refused(turn, error)
 
 
 async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
@@ -108,7 +110,7 @@ async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
         else:
             turn.say("bad_button")
     except KbError as error:
-        turn.reply(_t(turn, "kb_bad", error=error))
+        _refused(turn, error)
 
 
 async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
@@ -117,14 +119,29 @@ async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
     if awaiting != "kb_value" or not _may_edit(turn, person):
         return False
     article_id, field = turn.state.pop("kb_article"), turn.state.pop("kb_field")
+    expected = turn.state.pop("kb_version", None)  # the version shown when the value was asked for
     turn.state.pop("awaiting", None)
     try:
-        article = await _get(turn, article_id)
-        saved = await turn.uow.articles.upsert(edit_field(article, field, text), person.member.id)
-        turn.reply(_t(turn, "kb_saved", id=saved.id, version=saved.version))
+        change = await kb_edits.edit_article(
+            turn.uow, _editor(person), article_id, {field: text}, expected, turn.now
+        )
+        assert change.article is not None
+        turn.reply(_t(turn, "kb_saved", id=change.article_id, version=change.article.version))
     except KbError as error:
-        turn.reply(_t(turn, "kb_bad", error=error))
+        _refused(turn, error)
     return True
+
+
+def _editor(person: StaffPerson) -> kb_edits.Editor:
+    return kb_edits.Editor(person.member.id, may_edit=person.actor.role is Role.ADMIN)
+
+
+def _refused(turn: Turn, error: KbError) -> None:
+    """A refusal of a KB use case, in the admin's language where the chat has its own words for it."""
+    if isinstance(error, kb_edits.EditRefused):
+        turn.reply(_t(turn, "kb_forbidden"))
+    else:
+        turn.reply(_t(turn, "kb_bad", error=error))
 
 
 async def _get(turn: Turn, article_id: str) -> Article:
@@ -163,30 +180,26 @@ async def _show(turn: Turn, article_id: str) -> None:
 
 
 async def _new(turn: Turn, person: StaffPerson, article_id: str, title: str) -> None:
-    repo = turn.uow.articles
-    if await repo.get(article_id) is not None:
+    if await turn.uow.articles.get(article_id) is not None:
         turn.reply(_t(turn, "kb_exists", id=article_id))
         return
-    draft = Article(
-        id=article_id,
-        title=title,
-        body=title,
-        lang=turn.lang,
-        status=ArticleStatus.DRAFT,
-        updated_at=turn.now,
-    ).validated()
-    await repo.upsert(draft, person.member.id)
-    turn.state.update(awaiting="kb_value", kb_article=article_id, kb_field="body")
+    fields = {"title": title, "body": title}  # the body comes in the next message
+    change = await kb_edits.create_article(
+        turn.uow, _editor(person), article_id, fields, turn.now, lang=turn.lang
+    )
+    assert change.article is not None
+    turn.state.update(
+        awaiting="kb_value", kb_article=article_id, kb_field="body", kb_version=change.article.version
+    )
     turn.reply(_t(turn, "kb_ask_body", id=article_id))
 
 
 async def _ask_value(turn: Turn, article_id: str, field: str) -> None:
-    await _get(turn, article_id)
-    turn.state.update(awaiting="kb_value", kb_article=article_id, kb_field=field)
+    article = await _get(turn, article_id)
+    turn.state.update(awaiting="kb_value", kb_article=article_id, kb_field=field, kb_version=article.version)
     turn.reply(_t(turn, "kb_ask_value", id=article_id, field=field))
 
 
 async def _set_status(turn: Turn, person: StaffPerson, article_id: str, publish: bool) -> None:
-    status = ArticleStatus.PUBLISHED if publish else ArticleStatus.DRAFT
-    saved = await turn.uow.articles.set_status(article_id, status, person.member.id)
-    turn.reply(_t(turn, "kb_published" if publish else "kb_unpublished", id=saved.id))
+    change = await kb_edits.set_article_status(turn.uow, _editor(person), article_id, publish, turn.now)
+    turn.reply(_t(turn, "kb_published" if publish else "kb_unpublished", id=change.article_id))

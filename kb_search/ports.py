@@ -7,7 +7,7 @@ import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 import numpy as np
 
@@ -165,6 +165,16 @@ class VectorIndex(Protocol):
         ...
 
 
+class KbAudit(Protocol):
+    """The audit log of KB changes: who changed which article, how, when (`kb_search.editing` writes it)."""
+
+    async def record(
+        self, at: datetime, author: str, action: str, article_id: str, detail: dict[str, Any] | None
+    ) -> None:
+        """Append one entry in the unit's transaction."""
+        ...
+
+
 class KbUnitOfWork(Protocol):
     """One transaction over the KB's repositories; `async with` begins it, leaving without `commit` rolls back."""
 
@@ -176,6 +186,9 @@ class KbUnitOfWork(Protocol):
 
     @property
     def phrasings(self) -> PhrasingRepository: ...
+
+    @property
+    def kb_audit(self) -> KbAudit: ...
 
     async def commit(self) -> None: ...
 

@@ -292,6 +292,12 @@ class SqlAdminStore:
             insert(admin_audit).values(at=at, staff_id=staff_id, action=action, target=target, detail=detail)
         )
 
+    async def record(
+        self, at: datetime, author: str, action: str, article_id: str, detail: dict[str, Any] | None
+    ) -> None:
+        """`kb_search.ports.KbAudit`: KB changes go to the admin audit log, whoever made them."""
+        await self.audit(at, author, action, article_id, detail)
+
     async def recent_audit(self, limit: int = 20, target: str | None = None) -> list[AuditEntry]:
         """The newest audit entries first (of one target when given)."""
         query = select(admin_audit).order_by(admin_audit.c.id.desc()).limit(limit)

@@ -69,6 +69,7 @@ class SqlUnitOfWork:
     equipment: SqlEquipmentRepository
     sla: SqlSlaStore | None
     admin: SqlAdminStore
+    kb_audit: SqlAdminStore  # KB changes in the admin audit log (kb_search.editing)
     webhooks: SqlWebhookSubscriptions
     webhooks_out: EventPublisher | None
     api_tokens: SqlApiTokenRepository
@@ -147,6 +148,7 @@ class SqlUnitOfWork:
         self.equipment = SqlEquipmentRepository(session)
         self.sla = SqlSlaStore(session, self._sla_config) if self._sla_config is not None else None
         self.admin = SqlAdminStore(session)
+        self.kb_audit = self.admin
         self.webhooks = SqlWebhookSubscriptions(session)
         self.webhooks_out = self._webhooks_out(session) if self._webhooks_out is not None else None
         self.api_tokens = SqlApiTokenRepository(session)

@@ -3,17 +3,17 @@ unit of work: logins and sessions, passwords, KB articles (edit, publish, restor
 engineers' profiles.
 
 The caller opens the unit of work and commits, except for `log_in`, which opens its own short units (it
-counts the attempt before the password check; see `helpdesk.admin.login_throttle`). KB changes return the
-saved article so the caller can update the in-process search index after the commit (as the REST API does).
+counts the attempt before the password check; see `helpdesk.admin.login_throttle`). KB changes are
+`kb_search.editing`'s use cases (which audit them); they return the saved article so the caller can make it
+visible to this process's search after the commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,9 +29,9 @@ from helpdesk.admin.login_throttle import (
 )
 from helpdesk.admin.passwords import DUMMY_HASH, check_new_password, hash_password, verify_password
 from helpdesk.admin.sessions import SessionPolicy, hash_token, new_token, start_session
+from kb_search import editing as kb_edits
 from kb_search import learning
-from kb_search.editing import EDITABLE_FIELDS, edit_field
-from kb_search.model import Article, ArticleStatus, KbError, check_article_id
+from kb_search.model import Article, KbError
 from kb_search.phrasings import Phrasing
 from storage.admin_store import DeviceRecord, SessionRecord, SqlAdminStore
 from storage.uow import SqlUnitOfWork
@@ -222,15 +222,21 @@ async def set_password(
     return member
 
 
-def _apply_fields(article: Article, fields: dict[str, str]) -> Article:
-    """Apply form fields one at a time so an error names the field it is about."""
-    for name in EDITABLE_FIELDS:
-        if name in fields:
-            try:
-                article = edit_field(article, name, fields[name])
-            except KbError as error:
-                raise ValidationFailed(f"{name}: {error}") from None
-    return article
+def _editor(actor: Actor, what: str) -> kb_edits.Editor:
+    """The KB editor an admin page acts as; the page's own rule (`Area.KB_WRITE`) is checked here first."""
+    require(actor, Area.KB_WRITE, what)
+    return kb_edits.Editor(actor.id)
+
+
+def _refusal(error: KbError) -> Exception:
+    """A KB use case's refusal as the admin shows it (a form error naming its field, or not found)."""
+    if isinstance(error, kb_edits.ArticleMissing):
+        return NotFound(str(error))
+    if isinstance(error, kb_edits.FieldInvalid):
+        return ValidationFailed(f"{error.field}: {error}")
+    if isinstance(error, kb_edits.ArticleExists):
+        return ValidationFailed(f"id: {error}")
+    return ValidationFailed(str(error))
 
 
 async def create_article(
@@ -241,33 +247,19 @@ async def create_article(
     default_lang: str,
     now: datetime,
 ) -> Article:
-    """Create a draft article from form fields (its id given or generated).
+    """Create a draft article from form fields (its id given or generated): `kb_search.editing.create_article`.
 
     Raises:
         Forbidden: the actor may not edit the KB.
         ValidationFailed: a field is invalid, or the id is taken.
     """
-    require(actor, Area.KB_WRITE, "edit knowledge base articles")
-    article_id = article_id.strip() or f"kb-{uuid.uuid4().hex[:10]}"
+    editor = _editor(actor, "edit knowledge base articles")
     try:
-        check_article_id(article_id)
+        change = await kb_edits.create_article(uow, editor, article_id, fields, now, lang=default_lang)
     except KbError as error:
-        raise ValidationFailed(f"id: {error}") from None
-    if await uow.articles.get(article_id) is not None:
-        raise ValidationFailed(
-            f"id: article {article_id!r} exists already; open it from the list to edit it."
-        )
-    draft = Article(article_id, "-", "-", lang=default_lang, status=ArticleStatus.DRAFT)
-    saved: Article = await uow.articles.upsert(_apply_fields(draft, fields), actor.id)
-    await _audit(uow, now, actor, "kb.create", article_id, version=saved.version)
-    return saved
-
-
-async def _current(uow: SqlUnitOfWork, article_id: str) -> Article:
-    article: Article | None = await uow.articles.get(article_id)
-    if article is None:
-        raise NotFound(f"No article {article_id!r}; pick one from the knowledge base list.")
-    return article
+        raise _refusal(error) from None
+    assert change.article is not None
+    return change.article
 
 
 async def edit_article(
@@ -281,37 +273,28 @@ async def edit_article(
     """Save edited fields as a new version; refuse when someone saved a newer version since the form opened.
 
     Raises:
-        Forbidden, NotFound, ValidationFailed (a bad field or a stale version).
+        Forbidden, NotFound, ValidationFailed (a bad field, a stale version or nothing changed).
     """
-    require(actor, Area.KB_WRITE, "edit knowledge base articles")
-    current = await _current(uow, article_id)
-    if expected_version is not None and expected_version != current.version:
-        raise ValidationFailed(
-            f"Article {article_id} was saved by {current.updated_by or 'someone'} (version {current.version}) "
-            f"after you opened version {expected_version}. Open it again and re-apply your change."
-        )
-    edited = _apply_fields(current, fields)
-    if edited == current:
-        raise ValidationFailed("Nothing changed: edit a field before saving.")
-    saved: Article = await uow.articles.upsert(edited, actor.id)
-    await _audit(uow, now, actor, "kb.edit", article_id, version=saved.version)
-    return saved
+    editor = _editor(actor, "edit knowledge base articles")
+    try:
+        change = await kb_edits.edit_article(uow, editor, article_id, fields, expected_version, now)
+    except KbError as error:
+        raise _refusal(error) from None
+    assert change.article is not None
+    return change.article
 
 
 async def set_article_status(
     uow: SqlUnitOfWork, actor: Actor, article_id: str, publish: bool, now: datetime
 ) -> Article:
     """Publish an article (search shows it) or take it back to draft."""
-    require(actor, Area.KB_WRITE, "publish knowledge base articles")
-    current = await _current(uow, article_id)
-    status = ArticleStatus.PUBLISHED if publish else ArticleStatus.DRAFT
-    if current.status is status:
-        raise ValidationFailed(f"Article {article_id} is {status} already.")
-    saved: Article = await uow.articles.set_status(article_id, status, actor.id)
-    await _audit(
-        uow, now, actor, "kb.publish" if publish else "kb.unpublish", article_id, version=saved.version
-    )
-    return saved
+    editor = _editor(actor, "publish knowledge base articles")
+    try:
+        change = await kb_edits.set_article_status(uow, editor, article_id, publish, now)
+    except KbError as error:
+        raise _refusal(error) from None
+    assert change.article is not None
+    return change.article
 
 
 async def restore_article_version(
@@ -322,21 +305,13 @@ async def restore_article_version(
     Raises:
         Forbidden, NotFound (no article or no such version), ValidationFailed (it equals the current one).
     """
-    require(actor, Area.KB_WRITE, "restore knowledge base articles")
-    current = await _current(uow, article_id)
-    old = next((v for v in await uow.articles.history(article_id) if v.version == version), None)
-    if old is None:
-        raise NotFound(f"Article {article_id} has no version {version}; pick one from its history.")
-    restored = replace(
-        current, title=old.title, body=old.body, audience=old.audience, lang=old.lang, tags=old.tags
-    )
-    if restored == current:
-        raise ValidationFailed(
-            f"Version {version} has the same content as the current one; nothing to restore."
-        )
-    saved: Article = await uow.articles.upsert(restored, actor.id)
-    await _audit(uow, now, actor, "kb.restore", article_id, version=saved.version, restored_from=version)
-    return saved
+    editor = _editor(actor, "restore knowledge base articles")
+    try:
+        change = await kb_edits.restore_article_version(uow, editor, article_id, version, now)
+    except KbError as error:
+        raise _refusal(error) from None
+    assert change.article is not None
+    return change.article
 
 
 async def remove_phrasing(

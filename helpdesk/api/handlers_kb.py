@@ -1,8 +1,8 @@
 """`/api/kb/...`: knowledge base articles for admins' tools - list, read, history, create, edit, publish, delete.
 
-Every write is a new article version authored "api:<token name>", with an audit entry in the same
-transaction; the in-process search index is updated right after the commit, and other processes pick the
-change up on their one-second refresh.
+Every write is one of `kb_search.editing`'s use cases as the editor "api:<token name>" (a new article version
+and a KB audit entry), with the API's request audit entry in the same transaction; the in-process search
+index is updated right after the commit, and other processes pick the change up on their one-second refresh.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from helpdesk.api.jsonio import json_response
 from helpdesk.api.paging import Page
 from helpdesk.api.routes import PAGE_PARAMS, RouteTable, path, query
 from helpdesk.api.tokens import Scope
-from kb_search.editing import EDITABLE_FIELDS, edit_field
-from kb_search.model import Article, ArticleStatus, KbError, Reader, check_article_id, parse_audience
+from kb_search import editing as kb_edits
+from kb_search.editing import EDITABLE_FIELDS
+from kb_search.model import Article, ArticleStatus, KbError, Reader, parse_audience
 from storage.uow import SqlUnitOfWork
 
 ROUTES = RouteTable()
@@ -47,8 +48,9 @@ def _tags_text(value: Any) -> str:
     return ",".join(value)
 
 
-def _apply(article: Article, data: dict[str, Any]) -> Article:
-    """Apply the editable fields present in `data`, one at a time so an error names its field."""
+def _fields(data: dict[str, Any]) -> dict[str, str]:
+    """The editable fields present in `data` as the KB use cases take them (text; tags comma-separated)."""
+    fields: dict[str, str] = {}
     for name in EDITABLE_FIELDS:
         if name not in data:
             continue
@@ -57,45 +59,57 @@ def _apply(article: Article, data: dict[str, Any]) -> Article:
             value = _tags_text(value)
         elif not isinstance(value, str):
             raise invalid(f"{name!r} must be a string.", name)
-        try:
-            article = edit_field(article, name, value)
-        except KbError as error:
-            raise invalid(str(error), name) from None
-    return article
+        fields[name] = value
+    return fields
+
+
+def _refusal(error: KbError, article_id: str) -> ApiError:
+    """A KB use case's refusal as an API error."""
+    if isinstance(error, kb_edits.ArticleMissing):
+        return not_found(f"No article {article_id!r}; list them with GET /api/kb/articles.")
+    if isinstance(error, kb_edits.ArticleExists):
+        return conflict(f"Article {article_id!r} exists; change it with PATCH /api/kb/articles/{article_id}.")
+    if isinstance(error, kb_edits.StaleVersion):
+        return conflict(str(error))
+    if isinstance(error, kb_edits.FieldInvalid):
+        return invalid(str(error), error.field)
+    return invalid(str(error), None)
 
 
 async def _write(
     ctx: ApiContext,
     request: web.Request,
     principal: Principal,
-    action: str,
     article_id: str,
-    change: Callable[[SqlUnitOfWork], Awaitable[Article | None]],
+    change: Callable[[SqlUnitOfWork, kb_edits.Editor], Awaitable[kb_edits.KbChange]],
 ) -> Article | None:
-    """Run `change(uow)` with an audit entry, commit, then update this process's search index.
+    """Run a KB use case as the token's editor with the API's audit entry, commit, then make it searchable.
+
+    A change that changes nothing writes nothing and answers with the article as it is.
 
     Raises:
-        ApiError: 409 when another request changed the same article at the same moment (both read
-            version N and wrote version N+1: the database keeps one, the other is refused).
+        ApiError: the use case's refusal; 409 also when another request changed the same article at the
+            same moment (both read version N and wrote version N+1: the database keeps one).
     """
+    editor = kb_edits.Editor(principal.author)  # the route's kb:write scope let the token in
     try:
         async with ctx.rt.uows() as uow:
-            saved = await change(uow)
-            detail = {"version": saved.version} if saved is not None else None
-            await audit.record(uow, principal, request, ctx.clock(), action, article_id, detail)
+            try:
+                done = await change(uow, editor)
+            except kb_edits.NothingChanged:
+                return await _load(uow, article_id)
+            except KbError as error:
+                raise _refusal(error, article_id) from None
+            detail = dict(done.detail) or None
+            await audit.record(uow, principal, request, ctx.clock(), done.action, article_id, detail)
             await uow.commit()
     except IntegrityError:
         raise conflict(
             f"Article {article_id!r} was changed by another request at the same time: "
             "read it again and re-apply your change."
         ) from None
-    kb = ctx.rt.kb
-    if kb is not None:
-        if saved is None:
-            await kb.remove(article_id)
-        else:
-            await kb.upsert(saved)
-    return saved
+    await kb_edits.make_visible(ctx.rt.kb, done)
+    return done.article
 
 
 def _article_id(request: web.Request) -> str:
@@ -167,28 +181,25 @@ async def create_article(ctx: ApiContext, request: web.Request, principal: Princ
     data = await read_object(request, CREATE_FIELDS)
     raw_id = text_field(data, "id", max_len=64)
     article_id = raw_id or f"kb-{uuid.uuid4().hex[:10]}"
-    try:
-        check_article_id(article_id)
-    except KbError as error:
-        raise invalid(str(error), "id") from None
     for name in ("title", "body"):
         text_field(data, name, required=True, max_len=200_000)
     status_raw = data.get("status", ArticleStatus.DRAFT.value)
     if status_raw not in [s.value for s in ArticleStatus]:
         raise invalid("'status' must be draft or published.", "status")
-    # Valid placeholders first, then each given field on its own: an error names the field it is about.
-    draft = Article(article_id, "-", "-", lang=ctx.rt.settings.default_lang, status=ArticleStatus(status_raw))
-    article = _apply(draft, data)
+    fields = _fields(data)
 
-    async def change(uow: SqlUnitOfWork) -> Article:
-        if await uow.articles.get(article_id) is not None:
-            raise conflict(
-                f"Article {article_id!r} exists; change it with PATCH /api/kb/articles/{article_id}."
-            )
-        saved: Article = await uow.articles.upsert(article, principal.author)
-        return saved
+    async def change(uow: SqlUnitOfWork, editor: kb_edits.Editor) -> kb_edits.KbChange:
+        return await kb_edits.create_article(
+            uow,
+            editor,
+            article_id,
+            fields,
+            ctx.clock(),
+            lang=ctx.rt.settings.default_lang,
+            status=ArticleStatus(status_raw),
+        )
 
-    saved = await _write(ctx, request, principal, "kb.create", article_id, change)
+    saved = await _write(ctx, request, principal, article_id, change)
     assert saved is not None
     return json_response(serialize.article(saved), status=201)
 
@@ -254,18 +265,12 @@ async def patch_article(ctx: ApiContext, request: web.Request, principal: Princi
     if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
         raise invalid("'version' must be the article's version number.", "version")
 
-    async def change(uow: SqlUnitOfWork) -> Article:
-        current = await _load(uow, article_id)
-        if expected is not None and expected != current.version:
-            raise conflict(
-                f"Article {article_id!r} is at version {current.version}, not {expected}: "
-                "read it again and re-apply your change."
-            )
-        edited = _apply(current, data)
-        saved: Article = await uow.articles.upsert(edited, principal.author)
-        return saved
+    fields = _fields(data)
 
-    saved = await _write(ctx, request, principal, "kb.edit", article_id, change)
+    async def change(uow: SqlUnitOfWork, editor: kb_edits.Editor) -> kb_edits.KbChange:
+        return await kb_edits.edit_article(uow, editor, article_id, fields, expected, ctx.clock())
+
+    saved = await _write(ctx, request, principal, article_id, change)
     assert saved is not None
     return json_response(serialize.article(saved))
 
@@ -274,12 +279,11 @@ def _status_endpoint(name: str, status: ArticleStatus, summary: str) -> None:
     async def handler(ctx: ApiContext, request: web.Request, principal: Principal) -> web.StreamResponse:
         article_id = _article_id(request)
 
-        async def change(uow: SqlUnitOfWork) -> Article:
-            await _load(uow, article_id)
-            saved: Article = await uow.articles.set_status(article_id, status, principal.author)
-            return saved
+        async def change(uow: SqlUnitOfWork, editor: kb_edits.Editor) -> kb_edits.KbChange:
+            publish = status is ArticleStatus.PUBLISHED
+            return await kb_edits.set_article_status(uow, editor, article_id, publish, ctx.clock())
 
-        saved = await _write(ctx, request, principal, f"kb.{name}", article_id, change)
+        saved = await _write(ctx, request, principal, article_id, change)
         assert saved is not None
         return json_response(serialize.article(saved))
 
@@ -315,12 +319,10 @@ async def delete_article(ctx: ApiContext, request: web.Request, principal: Princ
     """Delete an article; its version history is kept and gets a "delete" entry."""
     article_id = _article_id(request)
 
-    async def change(uow: SqlUnitOfWork) -> None:
-        if not await uow.articles.delete(article_id, principal.author):
-            raise not_found(f"No article {article_id!r}; list them with GET /api/kb/articles.")
-        return None
+    async def change(uow: SqlUnitOfWork, editor: kb_edits.Editor) -> kb_edits.KbChange:
+        return await kb_edits.delete_article(uow, editor, article_id, ctx.clock())
 
-    await _write(ctx, request, principal, "kb.delete", article_id, change)
+    await _write(ctx, request, principal, article_id, change)
     return web.Response(status=204)
 
 

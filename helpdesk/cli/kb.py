@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from helpdesk.cli import main
+from kb_search import editing as kb_edits
 from kb_search.editing import EDITABLE_FIELDS
 from kb_search.model import ArticleStatus, KbError, Reader
 
@@ -32,6 +33,18 @@ def _run(coro: Awaitable[T]) -> T:
         return asyncio.run(coro)  # type: ignore[arg-type]
     except KbError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _change(article_id: str, work: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
+    """Run one of `kb_search.editing`'s use cases and commit; a missing article names the command to list them."""
+    try:
+        return await _with_repo(work, commit=True)
+    except kb_edits.ArticleMissing:
+        raise KbError(f"no article {article_id!r}; see `helpdesk kb list`") from None
 
 
 def _echo_json(data: Any) -> None:
@@ -376,18 +389,23 @@ def show_cmd(article_id: str, history: bool) -> None:
 @click.argument("article_id")
 @click.argument("field", type=click.Choice(EDITABLE_FIELDS))
 @click.argument("value")
-@click.option("--author", default="cli", show_default=True)
-def edit_cmd(article_id: str, field: str, value: str, author: str) -> None:
+@click.option(
+    "--author", default="cli", show_default=True, help="Recorded on the version and in the audit log."
+)
+@click.option(
+    "--expect-version",
+    type=int,
+    default=None,
+    help="Refuse when the article is no longer at this version (someone saved it since you read it).",
+)
+def edit_cmd(article_id: str, field: str, value: str, author: str, expect_version: int | None) -> None:
     """Change one FIELD of an article (tags: comma-separated). Saved as a new version."""
-    from kb_search.editing import edit_field
 
     async def work(uow: SqlUnitOfWork) -> Any:
-        article = await uow.articles.get(article_id)
-        if article is None:
-            raise KbError(f"no article {article_id!r}; see `helpdesk kb list`")
-        return await uow.articles.upsert(edit_field(article, field, value), author)
+        editor = kb_edits.Editor(author)  # the operator at the machine's shell
+        return await kb_edits.edit_article(uow, editor, article_id, {field: value}, expect_version, _now())
 
-    saved = _run(_with_repo(work, commit=True))
+    saved = _run(_change(article_id, work)).article
     click.echo(f"{saved.id}: {field} saved as version {saved.version}")
 
 
@@ -397,9 +415,12 @@ def _status_command(name: str, status: ArticleStatus) -> None:
     @click.option("--author", default="cli", show_default=True)
     def command(article_id: str, author: str) -> None:
         async def work(uow: SqlUnitOfWork) -> Any:
-            return await uow.articles.set_status(article_id, status, author)
+            publish = status is ArticleStatus.PUBLISHED
+            return await kb_edits.set_article_status(
+                uow, kb_edits.Editor(author), article_id, publish, _now()
+            )
 
-        saved = _run(_with_repo(work, commit=True))
+        saved = _run(_change(article_id, work)).article
         click.echo(f"{saved.id}: {saved.status} (version {saved.version})")
 
     command.__doc__ = f"Set an article's status to {status} (searchable within a second)."
@@ -416,11 +437,10 @@ _status_command("unpublish", ArticleStatus.DRAFT)
 def delete_cmd(article_id: str, author: str) -> None:
     """Delete an article (its version history is kept)."""
 
-    async def work(uow: SqlUnitOfWork) -> bool:
-        return bool(await uow.articles.delete(article_id, author))
+    async def work(uow: SqlUnitOfWork) -> Any:
+        return await kb_edits.delete_article(uow, kb_edits.Editor(author), article_id, _now())
 
-    if not _run(_with_repo(work, commit=True)):
-        raise click.ClickException(f"no article {article_id!r}; see `helpdesk kb list`")
+    _run(_change(article_id, work))
     click.echo(f"{article_id}: deleted")
 
 

@@ -14,7 +14,12 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from tests.unit.kb_search.fakes import MemoryArticleRepository, MemoryGapLog, MemoryPhrasingRepository
+from tests.unit.kb_search.fakes import (
+    MemoryArticleRepository,
+    MemoryGapLog,
+    MemoryKbAudit,
+    MemoryPhrasingRepository,
+)
 from ticket_core.enums import (
     ACTIVE_JOB_STATUSES,
     WAITING_STATUSES,
@@ -515,6 +520,7 @@ class MemoryUnitOfWork:
         state: MemoryState,
         articles: MemoryArticleRepository | None = None,
         kb_gaps: MemoryGapLog | None = None,
+        kb_audit: MemoryKbAudit | None = None,
     ) -> None:
         self.committed = state
         self.work = copy.deepcopy(state)
@@ -533,6 +539,7 @@ class MemoryUnitOfWork:
         self.equipment = MemoryEquipment(self)
         self.articles = articles or MemoryArticleRepository()
         self.kb_gaps = kb_gaps or MemoryGapLog()
+        self.kb_audit = kb_audit or MemoryKbAudit()
         self._recorded: list[DomainEvent] = []
         self._written = 0
 
@@ -571,9 +578,10 @@ class MemoryUnitOfWorkFactory:
         # Shared by every unit (not rolled back), as the KB's tests expect of a repository they seed.
         self.articles = articles or MemoryArticleRepository()
         self.kb_gaps = MemoryGapLog()
+        self.kb_audit = MemoryKbAudit()
 
     def __call__(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.state, self.articles, self.kb_gaps)
+        return MemoryUnitOfWork(self.state, self.articles, self.kb_gaps, self.kb_audit)
 
 
 # --- SLA runtime (timers, alerts, maintenance plans): added for issue 7; the classes above are unchanged.

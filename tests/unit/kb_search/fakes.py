@@ -160,6 +160,18 @@ class MemoryGapLog:
         return [g for g in self.gaps if since is None or g.at > since]
 
 
+class MemoryKbAudit:
+    """The KB audit log as a list of (at, author, action, article id, detail)."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[datetime, str, str, str, dict[str, Any] | None]] = []
+
+    async def record(
+        self, at: datetime, author: str, action: str, article_id: str, detail: dict[str, Any] | None
+    ) -> None:
+        self.entries.append((at, author, action, article_id, detail))
+
+
 class MemorySource:
     """A unit-of-work factory over the memory repository and gap log, counting commits."""
 
@@ -167,6 +179,7 @@ class MemorySource:
         self.articles = repo or MemoryArticleRepository()
         self.kb_gaps = MemoryGapLog()
         self.phrasings = MemoryPhrasingRepository(clock=self.articles.clock)
+        self.kb_audit = MemoryKbAudit()
         self.commits = 0
 
     def __call__(self) -> MemorySource:
