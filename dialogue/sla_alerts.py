@@ -2,7 +2,7 @@
 
 Integration points the engine calls:
 - `notify(uow, out, ticket, event, now)` for SLA events ("sla_*") and for `priority_changed` /
-  `ticket_reassigned`, which `handles` also claims while the notifier has no case of its own for them;
+  `ticket_reassigned`, which `dialogue.notifications` subscribes to it as well;
 - `on_button(turn, person, action)` for staff button actions "sla:<verb>:<ticket number>[:arg]";
 - `on_text(turn, person, text)` for the reason of an extension typed as the next message (the staff flow
   calls it for a conversation whose `awaiting` starts with "sla_").
@@ -373,7 +373,7 @@ async def _reassigned(
         await retire_card(uow, out, member.id, ticket, now)  # its card: no buttons for a job not theirs
     if event.to_engineer_id is None and ticket.status.value in ("new", "reopened"):
         # Back in the queue: route again. Everyone offered the job since it opened (the previous assignee
-        # too) is skipped by offer_ticket; if the notifier routes it as well, the pending offer stops a second.
+        # too) is skipped by offer_ticket; if the bus routes it as well, the pending offer stops a second.
         await uc.offer_ticket(uow, Actor.system(), ticket.id, now)
 
 

@@ -128,7 +128,7 @@ def topic_name(ticket: Ticket, client: str, category: str) -> str:
 
 
 class StaffGroupPoster:
-    """Posts a ticket's life to its thread in the staff group (called by the notifier for every event)."""
+    """Posts a ticket's life to its thread in the staff group (subscribed to every event on the bus, dialogue.chat_bus)."""
 
     def __init__(self, group: StaffGroup) -> None:
         self.group = group

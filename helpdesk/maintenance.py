@@ -1,7 +1,7 @@
 """Planned maintenance: open tickets ahead of time from `maintenance_plans`, routed like any other ticket.
 
 `open_due_maintenance(engine)` runs in one unit of work (`DialogueEngine.run_system`): each due plan opens a
-ticket through `open_ticket` as the system (the notifier routes `TicketOpened` to an engineer), gets its SLA
+ticket through `open_ticket` as the system (the bus routes `TicketOpened` to an engineer, ticket_core.handlers), gets its SLA
 timer, and moves to its next run. Plans are locked with SKIP LOCKED on PostgreSQL, so two workers never open
 the same run twice.
 """

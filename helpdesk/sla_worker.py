@@ -5,7 +5,7 @@ Each tick:
    lease, so several worker processes never take the same timer and a worker that dies mid-work loses
    nothing: its lease runs out and another worker takes the timer again);
 2. evaluates each claimed ticket in its own unit of work via `DialogueEngine.run_system`: the alerts due are
-   stored (unique per ticket, clock and level, so a retried tick never sends twice), the notifier turns
+   stored (unique per ticket, clock and level, so a retried tick never sends twice), the bus's handlers turn
    their events into messages that go to the outbox, and the next timer is stored, all in one commit;
 3. now and then gives open tickets that have no timer yet (made before the SLA runtime, or a missed hook)
    their first one.

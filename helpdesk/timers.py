@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 async def expire_offers_once(engine: DialogueEngine) -> int:
-    """Expire overdue offers in one transaction; the notifier offers those jobs to the next engineer."""
+    """Expire overdue offers in one transaction; the bus (ticket_core.handlers) offers those jobs to the next engineer."""
     expired: list[str] = []
 
     async def work(uow: DialogueUnitOfWork, now: datetime) -> None:

@@ -1,6 +1,6 @@
 """SLA domain events: alerts sent, acknowledged, extensions, priority changes and reassignments.
 
-Alert events are named "sla_*" so the notifier hands them to `dialogue.sla_alerts`. `priority_changed` and
+Alert events are named "sla_*"; the bus hands them to `dialogue.sla_alerts` (`dialogue.notifications`). `priority_changed` and
 `ticket_reassigned` are ticket changes that other parts (routing, the SLA clock) react to as well.
 """
 

@@ -138,7 +138,7 @@ async def record_sla_alert(
     due_at: datetime | None,
     now: datetime,
 ) -> bool:
-    """Store an alert and record its event (the notifier turns it into messages); False if sent before.
+    """Store an alert and record its event (the bus's handlers turn it into messages); False if sent before.
 
     The store's unique (ticket, kind, level) makes a retried or concurrent evaluation send nothing twice.
     """
