@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -239,6 +239,16 @@ def _refusal(error: KbError) -> Exception:
     return ValidationFailed(str(error))
 
 
+async def _saved(change: Awaitable[kb_edits.KbChange]) -> Article:
+    """The article a KB use case saved, or its refusal as the admin shows it."""
+    try:
+        done = await change
+    except KbError as error:
+        raise _refusal(error) from None
+    assert done.article is not None
+    return done.article
+
+
 async def create_article(
     uow: SqlUnitOfWork,
     actor: Actor,
@@ -253,13 +263,11 @@ async def create_article(
         Forbidden: the actor may not edit the KB.
         ValidationFailed: a field is invalid, or the id is taken.
     """
-    editor = _editor(actor, "edit knowledge base articles")
-    try:
-        change = await kb_edits.create_article(uow, editor, article_id, fields, now, lang=default_lang)
-    except KbError as error:
-        raise _refusal(error) from None
-    assert change.article is not None
-    return change.article
+    return await _saved(
+        kb_edits.create_article(
+            uow, _editor(actor, "edit knowledge base articles"), article_id, fields, now, lang=default_lang
+        )
+    )
 
 
 async def edit_article(
@@ -275,26 +283,22 @@ async def edit_article(
     Raises:
         Forbidden, NotFound, ValidationFailed (a bad field, a stale version or nothing changed).
     """
-    editor = _editor(actor, "edit knowledge base articles")
-    try:
-        change = await kb_edits.edit_article(uow, editor, article_id, fields, expected_version, now)
-    except KbError as error:
-        raise _refusal(error) from None
-    assert change.article is not None
-    return change.article
+    return await _saved(
+        kb_edits.edit_article(
+            uow, _editor(actor, "edit knowledge base articles"), article_id, fields, expected_version, now
+        )
+    )
 
 
 async def set_article_status(
     uow: SqlUnitOfWork, actor: Actor, article_id: str, publish: bool, now: datetime
 ) -> Article:
     """Publish an article (search shows it) or take it back to draft."""
-    editor = _editor(actor, "publish knowledge base articles")
-    try:
-        change = await kb_edits.set_article_status(uow, editor, article_id, publish, now)
-    except KbError as error:
-        raise _refusal(error) from None
-    assert change.article is not None
-    return change.article
+    return await _saved(
+        kb_edits.set_article_status(
+            uow, _editor(actor, "publish knowledge base articles"), article_id, publish, now
+        )
+    )
 
 
 async def restore_article_version(
@@ -305,13 +309,11 @@ async def restore_article_version(
     Raises:
         Forbidden, NotFound (no article or no such version), ValidationFailed (it equals the current one).
     """
-    editor = _editor(actor, "restore knowledge base articles")
-    try:
-        change = await kb_edits.restore_article_version(uow, editor, article_id, version, now)
-    except KbError as error:
-        raise _refusal(error) from None
-    assert change.article is not None
-    return change.article
+    return await _saved(
+        kb_edits.restore_article_version(
+            uow, _editor(actor, "restore knowledge base articles"), article_id, version, now
+        )
+    )
 
 
 async def remove_phrasing(
