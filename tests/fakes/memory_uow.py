@@ -37,6 +37,7 @@ from ticket_core.equipment.model import (
 )
 from ticket_core.errors import StaleTicket
 from ticket_core.events import DomainEvent, actor_to_dict
+from ticket_core.log_context import bind
 from ticket_core.model import (
     ChannelAccount,
     Client,
@@ -89,6 +90,12 @@ def _in_utc(row: Any) -> Any:
     return row
 
 
+def _bound(ticket: Ticket) -> Ticket:
+    """The ticket a turn loaded is the one its log lines name (ticket_core.log_context), as in SQL."""
+    bind(ticket=ticket.number)
+    return ticket
+
+
 def _refused(what: str) -> IntegrityError:
     """What the database raises for a row that breaks a constraint (the SQL repositories let it through)."""
     return IntegrityError(what, None, ValueError(what))
@@ -111,15 +118,16 @@ class MemoryTickets(_Repo):
     async def add(self, ticket: Ticket) -> None:
         ticket.version = 1
         self.s.tickets[ticket.id] = _in_utc(copy.deepcopy(ticket))
+        bind(ticket=ticket.number)  # the turn's later log lines name it, as SQL's do
 
     async def get(self, ticket_id: str) -> Ticket | None:
         t = self.s.tickets.get(ticket_id)
-        return copy.deepcopy(t) if t else None
+        return _bound(copy.deepcopy(t)) if t else None
 
     async def get_by_number(self, number: int) -> Ticket | None:
         for t in self.s.tickets.values():
             if t.number == number:
-                return copy.deepcopy(t)
+                return _bound(copy.deepcopy(t))
         return None
 
     async def update(self, ticket: Ticket) -> None:
