@@ -158,7 +158,7 @@ async def edit_article(
     if expected_version is not None and expected_version != current.version:
         raise StaleVersion(
             f"Article {article_id} was saved by {current.updated_by or 'someone'} (version {current.version}) "
-            f"after you read version {expected_version}: read it again and re-apply your change."
+            f"after you opened version {expected_version}. Open it again and re-apply your change."
         )
     edited = apply_fields(current, fields)
     if edited == current:

@@ -161,6 +161,8 @@ async def test_kb_crud_publish_and_search_within_a_second(api: Api) -> None:
 
         status, published, _ = await api.call("POST", "/api/kb/articles/frobnicator-heat/publish", token)
         assert status == 200 and published["status"] == "published"
+        status, again, _ = await api.call("POST", "/api/kb/articles/frobnicator-heat/publish", token)
+        assert status == 200 and again == published  # published already: nothing written
         hits = (await api.rt.kb.search(question, Reader.public())).hits
         assert hits and hits[0].article_id == "frobnicator-heat"  # at once in this process
         started = asyncio.get_running_loop().time()
@@ -207,6 +209,16 @@ async def test_kb_crud_publish_and_search_within_a_second(api: Api) -> None:
             select(func.count()).select_from(api_audit).where(api_audit.c.target == "frobnicator-heat")
         )
         assert actions == 5
+        # The KB use cases' own audit: one admin_audit row per change, the token as the author.
+        async with api.rt.uows() as uow:
+            kb_audit = await uow.admin.recent_audit(target="frobnicator-heat")
+        assert [(e.action, e.staff_id) for e in reversed(kb_audit)] == [
+            ("kb.create", "api:kb-admin"),
+            ("kb.publish", "api:kb-admin"),
+            ("kb.edit", "api:kb-admin"),
+            ("kb.unpublish", "api:kb-admin"),
+            ("kb.delete", "api:kb-admin"),
+        ]
     finally:
         await other.close()
 

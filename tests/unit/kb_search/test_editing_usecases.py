@@ -61,7 +61,7 @@ async def test_create_edit_publish_restore_delete_each_audited_and_visible(uow: 
 async def test_a_stale_version_is_refused_and_changes_nothing(uow: MemorySource) -> None:
     await kb.create_article(uow, ADMIN, "wifi", {"title": "Wi-Fi", "body": "Office"}, NOW, lang="en")
     await kb.edit_article(uow, kb.Editor("a-other"), "wifi", {"body": "Office-5G"}, 1, NOW)
-    with pytest.raises(kb.StaleVersion, match=r"saved by a-other \(version 2\) after you read version 1"):
+    with pytest.raises(kb.StaleVersion, match=r"saved by a-other \(version 2\) after you opened version 1"):
         await kb.edit_article(uow, ADMIN, "wifi", {"body": "Guest"}, 1, NOW)
     article = await uow.articles.get("wifi")
     assert article is not None and article.body == "Office-5G" and article.version == 2
