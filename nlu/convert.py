@@ -74,6 +74,23 @@ def sample_per_intent(data: TrainingData, per_intent: int, seed: int = 0) -> Tra
     return out
 
 
+def split_few_shot(data: TrainingData, per_intent: int, seed: int = 0) -> tuple[TrainingData, TrainingData]:
+    """`per_intent` examples of each intent to train on (as `sample_per_intent` picks them), the rest to test."""
+    train = sample_per_intent(data, per_intent, seed)
+    # Count by (text, intent): a text that occurs twice goes to test as often as it was not picked.
+    picked: dict[tuple[str, str], int] = {}
+    for ex in train.examples:
+        picked[(ex.text, ex.intent)] = picked.get((ex.text, ex.intent), 0) + 1
+    test = TrainingData()
+    for ex in data.examples:
+        key = (ex.text, ex.intent)
+        if picked.get(key, 0) > 0:
+            picked[key] -= 1
+        else:
+            test.examples.append(ex)
+    return train, test
+
+
 def split_per_intent(
     data: TrainingData, test_fraction: float, seed: int = 0
 ) -> tuple[TrainingData, TrainingData]:

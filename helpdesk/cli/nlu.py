@@ -251,13 +251,25 @@ def _train_seconds(model_dir: Path) -> float | None:
 @click.option(
     "--holdout", type=float, default=None, help="write a stratified split: OUT gets 1-F, OUT.test.yml gets F"
 )
+@click.option(
+    "--rest-to-test",
+    is_flag=True,
+    help="with --per-intent N: OUT gets N per intent, OUT.test.yml every other example",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 def convert_cmd(
-    fmt: str, source: Path, out: Path, splits: str, per_intent: int | None, holdout: float | None, seed: int
+    fmt: str,
+    source: Path,
+    out: Path,
+    splits: str,
+    per_intent: int | None,
+    holdout: float | None,
+    rest_to_test: bool,
+    seed: int,
 ) -> None:
     """Convert a public data set (Banking77 CSV, CLINC150 JSON, text/intent CSV, Rasa JSON/YAML) to Rasa YAML."""
     from nlu import TrainingDataError, load_training_data
-    from nlu.convert import from_clinc, from_csv, sample_per_intent, split_per_intent
+    from nlu.convert import from_clinc, from_csv, sample_per_intent, split_few_shot, split_per_intent
     from nlu.rasa_yaml import to_yaml
 
     try:
@@ -272,8 +284,14 @@ def convert_cmd(
         return
     if holdout is not None and not 0 < holdout < 1:
         _fail("--holdout must be between 0 and 1, e.g. 0.2")
+    if rest_to_test and (per_intent is None or per_intent < 1 or holdout is not None):
+        _fail("--rest-to-test needs --per-intent N (N >= 1) and no --holdout")
     outputs = [(out, data)]
-    if holdout is not None:
+    if rest_to_test and per_intent is not None:
+        train_part, test_part = split_few_shot(data, per_intent, seed)
+        outputs = [(out, train_part), (out.with_suffix(".test.yml"), test_part)]
+        per_intent = None  # already applied
+    elif holdout is not None:
         train_part, test_part = split_per_intent(data, holdout, seed)
         outputs = [(out, train_part), (out.with_suffix(".test.yml"), test_part)]
     for path, part in outputs:

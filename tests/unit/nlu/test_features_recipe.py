@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from nlu.features import (
     AUTO,
     DEFAULT_TFIDF_WEIGHT,
@@ -35,3 +38,30 @@ def test_explicit_choices_are_kept() -> None:
 def test_a_featurizer_made_from_an_open_config_weighs_tfidf_as_its_recipe() -> None:
     assert Featurizer(FeatureConfig(encoders=ENGLISH_ENCODERS)).tfidf_weight == 0.3
     assert Featurizer(FeatureConfig(encoders=())).tfidf_weight == DEFAULT_TFIDF_WEIGHT
+
+
+def test_english_auto_puts_minilm_in_the_first_stage_and_leaves_mpnet_for_the_rest() -> None:
+    english = resolve_features(FeatureConfig(), ENGLISH)
+    featurizer = Featurizer(english)
+    assert featurizer.cheap_encoders == ("use", "minilm")
+    assert featurizer.costly_encoders == ("mpnet",)
+    # Other sets keep the cheap encoders only (e5 is a costly one).
+    mixed = Featurizer(resolve_features(FeatureConfig(), MIXED))
+    assert mixed.cheap_encoders == ("use",) and mixed.costly_encoders == ("e5",)
+    # Chosen by hand, MiniLM stays a costly encoder unless the first stage is named.
+    assert Featurizer(FeatureConfig(encoders=("use", "minilm"))).costly_encoders == ("minilm",)
+    named = FeatureConfig(encoders=("use", "minilm", "mpnet"), first_stage=("use", "minilm"))
+    assert Featurizer(named).costly_encoders == ("mpnet",)
+
+
+def test_the_first_stage_is_saved_and_an_older_model_without_it_keeps_the_cheap_encoders(
+    tmp_path: Path,
+) -> None:
+    featurizer = Featurizer(resolve_features(FeatureConfig(), ENGLISH))
+    featurizer.fit(ENGLISH)
+    featurizer.save(tmp_path)
+    assert Featurizer.load(tmp_path).cheap_encoders == ("use", "minilm")
+    state = json.loads((tmp_path / "features.json").read_text(encoding="utf-8"))
+    del state["first_stage"]
+    (tmp_path / "features.json").write_text(json.dumps(state), encoding="utf-8")
+    assert Featurizer.load(tmp_path).cheap_encoders == ("use",)

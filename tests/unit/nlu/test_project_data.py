@@ -67,3 +67,19 @@ def test_the_default_recipe_understands_held_out_project_messages() -> None:
     assert accuracy >= 0.92
     # The first stage answers most messages without e5 (0.89 measured on this split).
     assert model.first_stage_share(texts) >= 0.75
+
+
+def test_a_few_shot_split_trains_on_n_per_intent_and_tests_on_every_other_example() -> None:
+    from nlu.convert import split_few_shot
+
+    data = nlu.load_training_data(nlu.DEFAULT_DATA)
+    train, test = split_few_shot(data, 3, seed=0)
+    counts: dict[str, int] = {}
+    for ex in train.examples:
+        counts[ex.intent] = counts.get(ex.intent, 0) + 1
+    assert set(counts.values()) == {3} and set(counts) == set(data.intents)
+    assert len(train.examples) + len(test.examples) == len(data.examples)
+    pairs = sorted((e.text, e.intent) for e in [*train.examples, *test.examples])
+    assert pairs == sorted((e.text, e.intent) for e in data.examples)
+    again, _ = split_few_shot(data, 3, seed=0)
+    assert [e.text for e in again.examples] == [e.text for e in train.examples]

@@ -1,0 +1,73 @@
+"""MiniLM and mpnet on ONNX Runtime give sentence-transformers' vectors, one by one and in padded batches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nlu.onnx_encoder
+from nlu.encoders import SMALL_BATCH, get_encoder, minilm_path
+from nlu.onnx_encoder import exported_model
+
+TEXTS = [
+    "my card has not arrived yet",
+    "why was I charged a fee for topping up with my card from abroad last Tuesday?",
+    "PIN",
+    "I am still waiting for my new card and the app says it was delivered",
+]
+
+
+def _reference(model_dir: Path) -> np.ndarray:
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(model_dir), device="cpu")
+    return np.asarray(model.encode(TEXTS, normalize_embeddings=True), dtype=np.float32)
+
+
+@pytest.mark.parametrize("name", ["minilm", "mpnet"])
+def test_onnx_vectors_are_sentence_transformers_vectors(name: str) -> None:
+    from nlu.packaged_mpnet import mpnet_path
+
+    encoder = get_encoder(name)
+    assert type(encoder).__name__ == "OnnxSentenceEncoder"
+    reference = _reference(minilm_path() if name == "minilm" else mpnet_path())
+    batch = encoder.encode(TEXTS)  # padded to the longest message
+    singles = np.vstack([encoder.encode([t]) for t in TEXTS])
+    assert batch.shape == (len(TEXTS), encoder.dim) and batch.dtype == np.float32
+    assert np.min(np.sum(batch * reference, axis=1)) > 0.9999
+    assert np.allclose(batch, singles, atol=1e-4)
+
+
+def test_a_training_batch_on_every_core_keeps_the_order_of_the_texts() -> None:
+    encoder = get_encoder("minilm")
+    texts = [f"card number {n} was declined {'again ' * (n % 7)}" for n in range(SMALL_BATCH * 3)]
+    batch = encoder.encode(texts)
+    for i in (0, 1, SMALL_BATCH + 5, len(texts) - 1):
+        assert np.allclose(batch[i], encoder.encode([texts[i]])[0], atol=1e-4)
+    assert encoder.encode([]).shape == (0, encoder.dim)
+
+
+def test_the_export_is_made_once_and_reused(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = exported_model(minilm_path(), "minilm")
+    assert first.is_file()
+
+    def no_second_export(model_dir: Path, out: Path) -> None:
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(nlu.onnx_encoder, "_export", no_second_export)
+    assert exported_model(minilm_path(), "minilm") == first
+
+
+def test_a_failed_export_leaves_nothing_half_made(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HELPDESK_MODEL_CACHE", str(tmp_path))
+
+    def broken(model_dir: Path, out: Path) -> None:
+        out.write_bytes(b"half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(nlu.onnx_encoder, "_export", broken)
+    with pytest.raises(RuntimeError):
+        exported_model(minilm_path(), "minilm")
+    assert list(tmp_path.iterdir()) == []
