@@ -98,8 +98,11 @@ class RasaServer:
         """Base URL of the server."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout_s: float = 180.0) -> RasaServer:
+    def start(self, timeout_s: float = 600.0) -> RasaServer:
         """Start the server and wait until it has loaded the model.
+
+        The wait ends as soon as the server answers; its limit is long because loading TensorFlow and a
+        model took over 180 s on this 2-core machine at a load of 20 (a `bench nlu` run failed there).
 
         Raises:
             RasaSetupError: Rasa is missing, exited, or did not become ready in time.

@@ -153,6 +153,7 @@ def bench_nlu(
     as_json: bool,
 ) -> None:
     """Train the embedded model and Rasa DIET on the same data; compare accuracy, train time and parses/s."""
+    from benchmarks.nlu_profile import stage_times
     from nlu import DEFAULT_DATA, TrainConfig, TrainingDataError, load_training_data, train
     from nlu.convert import sample_per_intent, split_per_intent
     from nlu.embedded import EmbeddedBackend
@@ -230,6 +231,7 @@ def bench_nlu(
             "train_s": round(embedded_train_s, 2),
             "encoders": model.meta["config"]["features"]["encoders"],
             "cascade_share": _cascade_share(model, texts),
+            **stage_times(model, texts),
         },
         "rasa_diet": {**rasa, "train_s": round(rasa_train_s, 2)},
     }

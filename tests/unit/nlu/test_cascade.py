@@ -234,3 +234,33 @@ def test_a_message_without_known_ngrams_is_never_the_first_stage_s(
     encoder.calls.clear()
     model.parse("zzzz")
     assert encoder.calls == [["zzzz"]]
+
+
+def test_the_profile_times_every_stage_and_the_costly_one_on_the_messages_that_reach_it(
+    monkeypatch: pytest.MonkeyPatch, data_file: Path, tmp_path: Path
+) -> None:
+    import benchmarks.nlu_profile
+    from benchmarks.nlu_profile import stage_times
+
+    cheap, costly = FakeEncoder(), FakeEncoder()
+    cheap.name, cheap.dim = "use", 16
+    pick = lambda name: cheap if name == "use" else costly  # noqa: E731
+    monkeypatch.setattr(nlu.features, "get_encoder", pick)
+    monkeypatch.setattr(benchmarks.nlu_profile, "get_encoder", pick)
+    model = nlu.train(
+        data_file, tmp_path / "m", TrainConfig(features=FeatureConfig(encoders=("use", "minilm")))
+    )
+    texts = ["hello", "the boiler is broken", "qwzx vvvv plmk", "zzzz", "boiler hello router", "?"]
+    costly.calls.clear()
+    profile = stage_times(model, texts)
+    stages = profile["stage_ms"]
+    assert set(stages) == {"tfidf", "use", "first_stage_classifier", "minilm", "full_classifier", "entities"}
+    assert all(v >= 0 for v in stages.values())
+    share = 1 - model.first_stage_share(texts)
+    assert profile["second_stage_share"] == pytest.approx(share, abs=1e-4)
+    # The costly encoder was timed one message at a time on exactly the messages the first stage passes on.
+    assert [c for c in costly.calls if len(c) == 1] and all(len(c) == 1 for c in costly.calls)
+    assert len(costly.calls) == round(share * len(texts))
+    expected = stages["tfidf"] + stages["use"] + stages["first_stage_classifier"] + stages["entities"]
+    expected += share * (stages["minilm"] + stages["full_classifier"])
+    assert profile["per_parse_ms"] == pytest.approx(expected, abs=0.01)
