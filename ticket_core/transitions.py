@@ -30,6 +30,7 @@ class Action(StrEnum):
     CLOSE = "close"
     CANCEL = "cancel"
     REOPEN = "reopen"
+    RECOVER = "recover"  # a monitored problem went away before anyone started work (#19)
 
 
 class Ownership(StrEnum):
@@ -78,6 +79,7 @@ TABLE: tuple[Transition, ...] = (
         admin=_ANY,
     ),
     _t(Action.REOPEN, {S.RESOLVED, S.CLOSED}, S.REOPENED, client=_CLIENT, supervisor=_ANY),
+    _t(Action.RECOVER, {S.NEW, S.OFFERED, S.REOPENED}, S.RESOLVED, system=_ANY, supervisor=_ANY),
 )
 """Every allowed move. OPEN has no source status and is checked by `check_open`."""
 
@@ -136,4 +138,5 @@ def _past(action: Action) -> str:
         Action.CLOSE: "closed",
         Action.CANCEL: "cancelled",
         Action.REOPEN: "reopened",
+        Action.RECOVER: "resolved on recovery",
     }.get(action, str(action))

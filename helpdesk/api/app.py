@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from helpdesk.api import (
+    handlers_alerts,
     handlers_billing,
     handlers_directory,
     handlers_kb,
@@ -45,6 +46,7 @@ def endpoints() -> list[Endpoint]:
         *handlers_directory.ROUTES.endpoints,
         *handlers_billing.ROUTES.endpoints,
         *handlers_webhooks.ROUTES.endpoints,
+        *handlers_alerts.ROUTES.endpoints,
         *DOCS.endpoints,
     ]
 

@@ -229,6 +229,62 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         ["client_id", "category", "description"],
         closed=True,
     ),
+    "AlertsIn": {
+        "description": "Alertmanager's webhook body, or one alert in the generic format.",
+        "anyOf": [
+            obj(
+                {
+                    "version": STR,
+                    "status": {"type": "string", "enum": ["firing", "resolved"]},
+                    "alerts": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": 500,
+                        "items": obj(
+                            {
+                                "status": {"type": "string", "enum": ["firing", "resolved"]},
+                                "labels": {"type": "object", "additionalProperties": STR},
+                                "annotations": {"type": "object", "additionalProperties": STR},
+                                "fingerprint": {"type": "string", "maxLength": 200},
+                                "startsAt": STR,
+                                "endsAt": STR,
+                            }
+                        ),
+                    },
+                },
+                ["alerts"],
+            ),
+            obj(
+                {
+                    "unit": {"type": "string", "description": "The unit's sticker code or id."},
+                    "site": {"type": "string", "description": "A site id (when no unit is named)."},
+                    "severity": {"type": "string", "description": "critical, error, warning or info."},
+                    "summary": {"type": "string", "maxLength": 1000},
+                    "status": {"type": "string", "enum": ["firing", "resolved"], "default": "firing"},
+                    "fingerprint": {"type": "string", "maxLength": 200},
+                    "category": {
+                        "type": "string",
+                        "description": "Ticket category for an alert about a site.",
+                    },
+                },
+                ["summary"],
+                closed=True,
+            ),
+        ],
+    },
+    "AlertResults": list_of("AlertResult"),
+    "AlertResult": obj(
+        {
+            "fingerprint": STR,
+            "outcome": {
+                "type": "string",
+                "enum": ["opened", "added", "recovered", "resolved", "ignored", "rejected"],
+            },
+            "ticket": nullable(STR),
+            "error": nullable(STR),
+        },
+        ["fingerprint", "outcome", "ticket", "error"],
+    ),
     "TicketCancel": obj({"reason": {"type": "string", "maxLength": 500}}, closed=True),
     "Comment": obj(
         {

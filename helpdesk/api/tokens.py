@@ -24,6 +24,9 @@ class Scope(StrEnum):
     WEBHOOKS_ADMIN = "webhooks:admin"
     BILLING_READ = "billing:read"
     BILLING_WRITE = "billing:write"
+    ALERTS_WRITE = "alerts:write"  # monitoring posts alerts (POST /api/alerts)
+    EQUIPMENT_READ = "equipment:read"
+    EQUIPMENT_WRITE = "equipment:write"
 
 
 ALL_SCOPES: tuple[Scope, ...] = tuple(Scope)
@@ -32,6 +35,7 @@ _IMPLIED: dict[Scope, Scope] = {
     Scope.KB_WRITE: Scope.KB_READ,
     Scope.TICKETS_WRITE: Scope.TICKETS_READ,
     Scope.BILLING_WRITE: Scope.BILLING_READ,
+    Scope.EQUIPMENT_WRITE: Scope.EQUIPMENT_READ,
 }
 
 

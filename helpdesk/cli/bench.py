@@ -33,6 +33,7 @@ def _register_checkout_benchmarks() -> None:
         return  # an installed app without its checkout: these benchmarks are not there
     if str(root) not in sys.path:
         sys.path.append(str(root))
+    from benchmarks.alerts import register as register_alerts
     from benchmarks.billing import register as register_billing
     from benchmarks.cluster import register as register_cluster
     from benchmarks.equipment_import import register as register_equipment_import
@@ -45,6 +46,7 @@ def _register_checkout_benchmarks() -> None:
     register(bench)
     register_billing(bench)
     register_cluster(bench)
+    register_alerts(bench)
     register_equipment_import(bench)
     register_first_start(bench)
     register_kb_confidence(bench)

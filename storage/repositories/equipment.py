@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.equipment_tables import equipment_parts, equipment_tickets, equipment_types, equipment_units
+from storage.equipment_tables import (
+    alert_threads,
+    equipment_parts,
+    equipment_tickets,
+    equipment_types,
+    equipment_units,
+)
+from storage.repositories._sql import upsert_insert
 from storage.tables import tickets
-from ticket_core.equipment.model import EquipmentType, PartReplaced, Unit, UnitFilter, UnitStatus, UnitTicket
+from ticket_core.equipment.model import (
+    AlertThread,
+    EquipmentType,
+    PartReplaced,
+    Unit,
+    UnitFilter,
+    UnitStatus,
+    UnitTicket,
+)
 
 _UPDATABLE = (
     "client_id",
@@ -277,3 +293,48 @@ class SqlEquipmentRepository:
             )
             for r in (await self.session.execute(stmt)).mappings()
         ]
+
+    async def claim_alert(self, fingerprint: str, now: datetime) -> bool:
+        """Insert the fingerprint's row unless it exists; PostgreSQL makes a concurrent insert wait for ours."""
+        stmt = (
+            upsert_insert(self.session, alert_threads)
+            .values(
+                fingerprint=fingerprint, ticket_id="", state="opening", alerts=0, first_at=now, last_at=now
+            )
+            .on_conflict_do_nothing(index_elements=["fingerprint"])
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def lock_alert(self, fingerprint: str) -> AlertThread | None:
+        """The fingerprint's row, locked (FOR UPDATE; SQLite's one writer needs no row lock)."""
+        stmt = select(alert_threads).where(alert_threads.c.fingerprint == fingerprint).with_for_update()
+        row = (await self.session.execute(stmt)).mappings().first()
+        if row is None:
+            return None
+        return AlertThread(
+            fingerprint=row["fingerprint"],
+            ticket_id=row["ticket_id"],
+            state=row["state"],
+            alerts=row["alerts"],
+            first_at=row["first_at"],
+            last_at=row["last_at"],
+            unit_id=row["unit_id"],
+            summary=row["summary"],
+        )
+
+    async def save_alert(self, thread: AlertThread) -> None:
+        """Save a fingerprint's row."""
+        await self.session.execute(
+            update(alert_threads)
+            .where(alert_threads.c.fingerprint == thread.fingerprint)
+            .values(
+                ticket_id=thread.ticket_id,
+                state=thread.state,
+                alerts=thread.alerts,
+                first_at=thread.first_at,
+                last_at=thread.last_at,
+                unit_id=thread.unit_id,
+                summary=thread.summary,
+            )
+        )

@@ -29,6 +29,7 @@ from ticket_core.enums import (
     Visibility,
 )
 from ticket_core.equipment.model import (
+    AlertThread,
     EquipmentType,
     PartReplaced,
     Unit,
@@ -78,6 +79,7 @@ class MemoryState:
     units: dict[str, Unit] = field(default_factory=dict)
     unit_tickets: dict[str, tuple[str, bool]] = field(default_factory=dict)
     parts: list[PartReplaced] = field(default_factory=list)
+    alert_threads: dict[str, AlertThread] = field(default_factory=dict)
     counter: int = 1000
 
 

@@ -54,3 +54,28 @@ def test_bench_equipment_import_names_every_bad_line() -> None:
     assert data["units"] == 300 and 0 < data["sqlite_s"] < 10
     assert data["bad_lines"] == data["bad_lines_reported"] == 7
     assert data["other_lines_reported"] == 0 and data["imported_with_bad_lines"] == 0
+
+
+@pytest.mark.postgres
+def test_bench_alerts_opens_one_ticket_per_fingerprint() -> None:
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DB}_bench_alerts"
+    args = [
+        "bench",
+        "alerts",
+        "--alerts",
+        "120",
+        "--fingerprints",
+        "6",
+        "--concurrency",
+        "6",
+        "--db-url",
+        url,
+        "--json",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["alerts"] == 120 and data["errors"] == 0
+    assert data["tickets"] == 6 and data["duplicates"] == 0
+    assert data["outcomes"]["opened"] == 6 and sum(data["outcomes"].values()) == 120
+    assert data["p95_ms"] > 0

@@ -47,3 +47,15 @@ class PartsRecorded(DomainEvent):
     name: ClassVar[str] = "parts_recorded"
     unit_id: str
     parts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertReceived(DomainEvent):
+    """A monitoring alert reached a ticket: it opened it, repeated on it, or said the problem recovered."""
+
+    name: ClassVar[str] = "alert_received"
+    fingerprint: str
+    state: str
+    severity: str
+    outcome: str
+    count: int = 1

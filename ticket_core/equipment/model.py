@@ -130,3 +130,17 @@ class PartReplaced:
     quantity: int
     recorded_at: datetime
     recorded_by: str
+
+
+@dataclass(slots=True)
+class AlertThread:
+    """The ticket that monitoring alerts of one fingerprint go to, and how many came."""
+
+    fingerprint: str
+    ticket_id: str  # "" while the first alert is opening it
+    state: str
+    alerts: int
+    first_at: datetime
+    last_at: datetime
+    unit_id: str | None = None
+    summary: str | None = None

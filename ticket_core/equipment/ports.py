@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
-from ticket_core.equipment.model import EquipmentType, PartReplaced, Unit, UnitFilter, UnitTicket
+from ticket_core.equipment.model import AlertThread, EquipmentType, PartReplaced, Unit, UnitFilter, UnitTicket
 
 
 class EquipmentRepository(Protocol):
@@ -66,3 +67,17 @@ class EquipmentRepository(Protocol):
     async def parts(self, unit_id: str) -> list[PartReplaced]:
         """Parts replaced on a unit, newest first."""
         ...
+
+    async def claim_alert(self, fingerprint: str, now: datetime) -> bool:
+        """Make the fingerprint's row if there is none (True); when another unit is making it, wait for it.
+
+        The row is the one place concurrent alerts of a fingerprint meet: the unit that made it opens the
+        ticket, every other finds it (`lock_alert`) and adds to that ticket.
+        """
+        ...
+
+    async def lock_alert(self, fingerprint: str) -> AlertThread | None:
+        """The fingerprint's row, locked until the unit ends."""
+        ...
+
+    async def save_alert(self, thread: AlertThread) -> None: ...

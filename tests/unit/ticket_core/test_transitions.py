@@ -35,6 +35,9 @@ ALLOWED: dict[tuple[Action, TicketStatus], TicketStatus] = {
     (Action.CLOSE, S.RESOLVED): S.CLOSED,
     (Action.REOPEN, S.RESOLVED): S.REOPENED,
     (Action.REOPEN, S.CLOSED): S.REOPENED,
+    (Action.RECOVER, S.NEW): S.RESOLVED,
+    (Action.RECOVER, S.OFFERED): S.RESOLVED,
+    (Action.RECOVER, S.REOPENED): S.RESOLVED,
     **{
         (Action.CANCEL, s): S.CANCELLED
         for s in (S.NEW, S.OFFERED, S.ACCEPTED, S.IN_PROGRESS, S.ON_HOLD, S.REOPENED)
@@ -52,6 +55,7 @@ WHO: dict[Action, dict[Role, str]] = {
     Action.CLOSE: {Role.CLIENT: "own", Role.SUPERVISOR: "any", Role.SYSTEM: "any"},
     Action.CANCEL: {Role.CLIENT: "own", Role.SUPERVISOR: "any", Role.ADMIN: "any"},
     Action.REOPEN: {Role.CLIENT: "own", Role.SUPERVISOR: "any"},
+    Action.RECOVER: {Role.SYSTEM: "any", Role.SUPERVISOR: "any"},
 }
 
 

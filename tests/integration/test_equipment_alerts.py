@@ -1,0 +1,146 @@
+"""POST /api/alerts over HTTP on SQLite and PostgreSQL: an alert opens a ticket on the unit, repeats add to it,
+recovery is noted (and resolves it for a type that says so), and a burst of one fingerprint opens one ticket."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.equipment_tables import alert_threads
+from storage.tables import tickets
+from tests.integration.test_api_http import Api, running_api
+from ticket_core.enums import Visibility
+from ticket_core.equipment import usecases as eq
+from ticket_core.equipment.model import EquipmentType, UnitFilter
+from ticket_core.model import Actor
+
+
+@pytest.fixture
+async def api(db_url: str, unused_tcp_port: int) -> AsyncIterator[Api]:
+    async with running_api(db_url, unused_tcp_port) as running:
+        now = datetime.now(UTC)
+        async with running.rt.uows() as uow:
+            system = Actor.system()
+            await eq.save_type(
+                uow, system, EquipmentType("ac", "Кондиционер", "Air conditioner", "hvac"), now
+            )
+            await eq.save_type(uow, system, EquipmentType("ups", "ИБП", "UPS", "electrical", (), True), now)
+            await eq.import_units(
+                uow, system, "site,type,name\nrom-nevsky,ac,Hall AC\nacme-office,ups,Rack UPS\n", now
+            )
+            await uow.commit()
+        yield running
+
+
+async def _codes(api: Api) -> dict[str, str]:
+    async with api.rt.uows() as uow:
+        return {u.type_id: u.code for u in await uow.equipment.find(UnitFilter())}
+
+
+def _am(status: str, fingerprint: str, unit: str, severity: str = "critical") -> dict[str, object]:
+    return {
+        "version": "4",
+        "status": status,
+        "alerts": [
+            {
+                "status": status,
+                "labels": {"alertname": "HighTemp", "severity": severity, "unit": unit},
+                "annotations": {"summary": "Supply air 31°C"},
+                "fingerprint": fingerprint,
+            }
+        ],
+    }
+
+
+async def test_open_add_recover_and_resolve(api: Api) -> None:
+    codes = await _codes(api)
+    token = await api.token("prometheus", "alerts:write")
+    status, body, _ = await api.call("POST", "/api/alerts", token, _am("firing", "fp-ac", codes["ac"]))
+    assert status == 200, body
+    # (On PostgreSQL the ticket numbers' sequence goes on across tests: the refs are read, not assumed.)
+    ref = body["items"][0]["ticket"]
+    assert body["items"] == [{"fingerprint": "fp-ac", "outcome": "opened", "ticket": ref, "error": None}]
+    status, body, _ = await api.call("POST", "/api/alerts", token, _am("firing", "fp-ac", codes["ac"]))
+    assert body["items"][0]["outcome"] == "added" and body["items"][0]["ticket"] == ref
+    status, body, _ = await api.call(
+        "POST",
+        "/api/alerts",
+        token,
+        {"unit": codes["ac"], "summary": "ok", "status": "resolved", "fingerprint": "fp-ac"},
+    )
+    assert body["items"][0]["outcome"] == "recovered"
+    async with api.rt.uows() as uow:
+        ticket = await uow.tickets.get_by_number(int(ref[3:]))
+        assert ticket is not None and str(ticket.priority) == "P1" and ticket.category == "hvac"
+        assert ticket.site_id == "rom-nevsky" and ticket.status.value in ("new", "offered")
+        linked = await uow.equipment.unit_of_ticket(ticket.id)
+        assert linked is not None and not linked[1]
+        notes = await uow.comments.list_for_ticket(ticket.id, include_internal=True)
+        assert [c.visibility for c in notes] == [Visibility.INTERNAL] and "recovered" in notes[0].text
+        thread = await uow.equipment.lock_alert("fp-ac")
+        assert thread is not None and thread.alerts == 2 and thread.state == "resolved"
+        events = [e["name"] for e in await uow.events.list_for_ticket(ticket.id)]
+        assert events.count("alert_received") == 3
+
+    # A UPS resolves on recovery when nobody started work; the generic format, severity info is P4.
+    generic = {"unit": codes["ups"], "summary": "On battery", "severity": "info", "fingerprint": "fp-ups"}
+    status, body, _ = await api.call("POST", "/api/alerts", token, generic)
+    ups_ref = body["items"][0]["ticket"]
+    assert body["items"][0]["outcome"] == "opened" and ups_ref not in (None, ref)
+    status, body, _ = await api.call("POST", "/api/alerts", token, {**generic, "status": "resolved"})
+    assert body["items"][0]["outcome"] == "resolved"
+    async with api.rt.uows() as uow:
+        ups = await uow.tickets.get_by_number(int(ups_ref[3:]))
+        assert ups is not None and ups.status.value == "resolved" and str(ups.priority) == "P4"
+    # Firing again after it was resolved opens a new ticket; a recovery of nothing open is ignored.
+    status, body, _ = await api.call("POST", "/api/alerts", token, generic)
+    assert body["items"][0]["outcome"] == "opened" and body["items"][0]["ticket"] not in (ref, ups_ref)
+    status, body, _ = await api.call(
+        "POST", "/api/alerts", token, {**generic, "fingerprint": "never-fired", "status": "resolved"}
+    )
+    assert body["items"][0]["outcome"] == "ignored"
+
+
+async def test_bad_alerts_are_refused_one_by_one_and_the_scope_is_checked(api: Api) -> None:
+    codes = await _codes(api)
+    token = await api.token("prometheus", "alerts:write")
+    body = _am("firing", "fp-1", codes["ac"])
+    body["alerts"].append({"status": "firing", "labels": {"unit": "nosuchunit12"}, "fingerprint": "fp-2"})  # type: ignore[attr-defined]
+    status, answer, _ = await api.call("POST", "/api/alerts", token, body)
+    assert status == 200
+    assert [i["outcome"] for i in answer["items"]] == ["opened", "rejected"]
+    assert "No unit 'nosuchunit12'" in answer["items"][1]["error"]
+    status, answer, _ = await api.call("POST", "/api/alerts", token, {"summary": "x"})
+    assert status == 422 and "name the unit" in answer["error"]["message"]
+    status, answer, _ = await api.call(
+        "POST", "/api/alerts", token, {"summary": "x", "unit": "a", "colour": "red"}
+    )
+    assert status == 422 and "Unknown field(s) colour" in answer["error"]["message"]
+    status, answer, _ = await api.call(
+        "POST", "/api/alerts", token, data="not json", headers={"Content-Type": "application/json"}
+    )
+    assert status == 400
+    reader = await api.token("reader", "tickets:read")
+    status, _, _ = await api.call("POST", "/api/alerts", reader, _am("firing", "fp-1", codes["ac"]))
+    assert status == 403
+    assert await api.scalar(select(func.count()).select_from(tickets)) == 1
+
+
+async def test_a_burst_of_one_fingerprint_opens_one_ticket(api: Api) -> None:
+    codes = await _codes(api)
+    token = await api.token("prometheus", "alerts:write")
+    results = await asyncio.gather(
+        *(api.call("POST", "/api/alerts", token, _am("firing", "fp-burst", codes["ac"])) for _ in range(12))
+    )
+    outcomes = sorted(body["items"][0]["outcome"] for status, body, _ in results)
+    assert outcomes == ["added"] * 11 + ["opened"]
+    assert len({body["items"][0]["ticket"] for _, body, _ in results}) == 1
+    assert await api.scalar(select(func.count()).select_from(tickets)) == 1
+    assert (
+        await api.scalar(select(alert_threads.c.alerts).where(alert_threads.c.fingerprint == "fp-burst"))
+        == 12
+    )
