@@ -12,6 +12,7 @@ from helpdesk.api import (
     handlers_alerts,
     handlers_billing,
     handlers_directory,
+    handlers_equipment,
     handlers_kb,
     handlers_tickets,
     handlers_webhooks,
@@ -47,6 +48,7 @@ def endpoints() -> list[Endpoint]:
         *handlers_billing.ROUTES.endpoints,
         *handlers_webhooks.ROUTES.endpoints,
         *handlers_alerts.ROUTES.endpoints,
+        *handlers_equipment.ROUTES.endpoints,
         *DOCS.endpoints,
     ]
 

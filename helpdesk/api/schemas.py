@@ -229,6 +229,53 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         ["client_id", "category", "description"],
         closed=True,
     ),
+    "Unit": obj(
+        {
+            "id": STR,
+            "code": {"type": "string", "description": "The sticker code (eq-<code> in chat links)."},
+            "client_id": STR,
+            "site_id": STR,
+            "type": STR,
+            "name": STR,
+            "model": nullable(STR),
+            "serial": nullable(STR),
+            "inventory_no": nullable(STR),
+            "installed_on": nullable({"type": "string", "format": "date"}),
+            "warranty_until": nullable({"type": "string", "format": "date"}),
+            "location": nullable(STR),
+            "contact": nullable(STR),
+            "photos": {"type": "array", "items": STR},
+            "fields": {"type": "object", "additionalProperties": STR},
+            "status": {"type": "string", "enum": ["in_service", "under_repair", "retired"]},
+        },
+        ["id", "code", "client_id", "site_id", "type", "name", "status"],
+    ),
+    "UnitPage": page_of("Unit"),
+    "UnitCard": {
+        "allOf": [
+            ref("Unit"),
+            obj(
+                {
+                    "warranty": {"type": "string", "enum": ["in", "out", "unknown"]},
+                    "tickets": {
+                        "type": "array",
+                        "items": obj(
+                            {"ref": STR, "status": STR, "category": STR, "created_at": TIME, "visitor": BOOL},
+                            ["ref", "status", "category", "created_at", "visitor"],
+                        ),
+                    },
+                    "parts": {
+                        "type": "array",
+                        "items": obj(
+                            {"part": STR, "quantity": INT, "ticket_id": STR, "recorded_at": TIME},
+                            ["part", "quantity", "ticket_id", "recorded_at"],
+                        ),
+                    },
+                },
+                ["warranty", "tickets", "parts"],
+            ),
+        ]
+    },
     "AlertsIn": {
         "description": "Alertmanager's webhook body, or one alert in the generic format.",
         "anyOf": [

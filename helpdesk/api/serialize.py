@@ -6,6 +6,7 @@ from typing import Any
 
 from kb_search.model import Article, ArticleVersion
 from storage.webhooks_out import WebhookSubscription
+from ticket_core.equipment.model import Unit
 from ticket_core.model import Client, Comment, Contract, Site, StaffMember, Ticket
 
 
@@ -171,4 +172,26 @@ def subscription(s: WebhookSubscription) -> dict[str, Any]:
         "description": s.description,
         "created_at": s.created_at,
         "created_by": s.created_by,
+    }
+
+
+def unit(u: Unit) -> dict[str, Any]:
+    """An equipment unit (the API, and `helpdesk equipment list --json`)."""
+    return {
+        "id": u.id,
+        "code": u.code,
+        "client_id": u.client_id,
+        "site_id": u.site_id,
+        "type": u.type_id,
+        "name": u.name,
+        "model": u.model,
+        "serial": u.serial,
+        "inventory_no": u.inventory_no,
+        "installed_on": u.installed_on.isoformat() if u.installed_on else None,
+        "warranty_until": u.warranty_until.isoformat() if u.warranty_until else None,
+        "location": u.location,
+        "contact": u.contact,
+        "photos": list(u.photos),
+        "fields": dict(u.fields),
+        "status": str(u.status),
     }

@@ -46,25 +46,10 @@ def run_in_uow(work: Callable[[Any], Awaitable[T]], *, commit: bool = False) -> 
 
 
 def unit_json(unit: Unit) -> dict[str, Any]:
-    """A unit as the CLI and the API print it."""
-    return {
-        "id": unit.id,
-        "code": unit.code,
-        "client_id": unit.client_id,
-        "site_id": unit.site_id,
-        "type": unit.type_id,
-        "name": unit.name,
-        "model": unit.model,
-        "serial": unit.serial,
-        "inventory_no": unit.inventory_no,
-        "installed_on": unit.installed_on.isoformat() if unit.installed_on else None,
-        "warranty_until": unit.warranty_until.isoformat() if unit.warranty_until else None,
-        "location": unit.location,
-        "contact": unit.contact,
-        "photos": list(unit.photos),
-        "fields": dict(unit.fields),
-        "status": str(unit.status),
-    }
+    """A unit as the CLI prints it: as the REST API does."""
+    from helpdesk.api.serialize import unit as serialize_unit
+
+    return serialize_unit(unit)
 
 
 @main.group()

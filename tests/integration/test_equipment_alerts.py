@@ -144,3 +144,24 @@ async def test_a_burst_of_one_fingerprint_opens_one_ticket(api: Api) -> None:
         await api.scalar(select(alert_threads.c.alerts).where(alert_threads.c.fingerprint == "fp-burst"))
         == 12
     )
+
+
+async def test_units_over_the_api(api: Api) -> None:
+    codes = await _codes(api)
+    token = await api.token("cmdb", "equipment:read")
+    status, body, _ = await api.call("GET", "/api/equipment/units?type=ac", token)
+    assert status == 200 and body["total"] == 1 and body["items"][0]["name"] == "Hall AC"
+    assert body["items"][0]["code"] == codes["ac"] and body["next_offset"] is None
+    status, body, _ = await api.call("GET", "/api/equipment/units?status=retired", token)
+    assert status == 200 and body["total"] == 0
+    status, body, _ = await api.call("GET", "/api/equipment/units?status=broken", token)
+    assert status == 400
+    alerts = await api.token("prometheus", "alerts:write")
+    await api.call("POST", "/api/alerts", alerts, _am("firing", "fp-card", codes["ac"]))
+    status, card, _ = await api.call("GET", f"/api/equipment/units/{codes['ac']}", token)
+    assert status == 200 and card["warranty"] == "unknown" and len(card["tickets"]) == 1
+    assert card["tickets"][0]["category"] == "hvac" and card["parts"] == []
+    status, _, _ = await api.call("GET", "/api/equipment/units/nope", token)
+    assert status == 404
+    status, _, _ = await api.call("GET", "/api/equipment/units", alerts)
+    assert status == 403
