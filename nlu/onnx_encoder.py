@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from nlu.packaged_mpnet import cache_root
+from nlu.packaged_mpnet import cache_root, publish
 
 # Messages per forward pass, sorted by length so that a pass pads little.
 CHUNK = 32
@@ -55,14 +55,7 @@ def exported_model(model_dir: Path, name: str) -> Path:
         staging = Path(tempfile.mkdtemp(prefix=f".onnx-{name}-", dir=target.parent))
         try:
             _export(model_dir, staging / "model.onnx")
-            (staging / ".complete").write_text(str(model_dir), encoding="utf-8")
-            if target.exists():  # left half-made by a crash (a complete one returned above)
-                shutil.rmtree(target)
-            try:
-                staging.rename(target)
-            except OSError:
-                if not (target / ".complete").is_file():  # another process won the race: use its copy
-                    raise
+            publish(staging, target, str(model_dir))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return onnx_file

