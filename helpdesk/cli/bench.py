@@ -41,6 +41,7 @@ def _register_checkout_benchmarks() -> None:
     from benchmarks.first_start import register as register_first_start
     from benchmarks.kb_confidence import register as register_kb_confidence
     from benchmarks.kb_ranking import register as register_kb_ranking
+    from benchmarks.outbox_wake import register as register_outbox_wake
     from benchmarks.ticket_writes import register as register_ticket_writes
 
     register(bench)
@@ -51,6 +52,7 @@ def _register_checkout_benchmarks() -> None:
     register_first_start(bench)
     register_kb_confidence(bench)
     register_kb_ranking(bench)
+    register_outbox_wake(bench)
     register_ticket_writes(bench)
 
 
