@@ -15,6 +15,8 @@ chats write through Telegram polling instead (updates queued in the fake), which
 During the run it:
 - edits a KB article through the first web process (REST API) and searches for the edit's new word
   through every process until each finds it: `kb_visible_s` is the slowest;
+- with `--rolling-restart`, restarts the web processes one by one (SIGTERM, start, wait until it answers):
+  `rolling_lost` and `rolling_p99_ms` are over the messages due meanwhile, `rolling_restart_s` its length;
 - SIGKILLs one web process and starts it again, and SIGKILLs the worker holding the Telegram polling
   lease and starts it again: `takeover_s` is the time from that kill to the next getUpdates the fake
   receives (another worker took the lease and polls);
@@ -245,6 +247,7 @@ class Run:
     worker_killed_at: float | None = None
     worker_restart_s: float | None = None
     takeover_s: float | None = None
+    rolling: tuple[float, float] | None = None  # when a rolling restart began and ended (time.monotonic)
     started: float = 0.0
     load_end: float = 0.0
     metrics_missing: int = 0
@@ -395,6 +398,16 @@ class ClusterBench:
         proc.spawn()
         await proc.wait_ready()
         self.run.web_restart_s = round(time.monotonic() - down, 1)
+
+    async def rolling_restart(self) -> None:
+        """Restart the web processes one by one as a deploy does: SIGTERM, wait for it to exit, start the new
+        one, wait until it answers, then the next. The load goes on meanwhile."""
+        began = time.monotonic()
+        for proc in self.cluster.web:
+            await asyncio.to_thread(proc.terminate)  # it finishes its turns in flight (up to 30 s)
+            proc.spawn()
+            await proc.wait_ready()
+        self.run.rolling = (began, time.monotonic())
 
     async def _lease_holder_pid(self) -> int | None:
         engine = make_engine(self.url)
@@ -658,6 +671,23 @@ class ClusterBench:
         webhook_ms = sorted(
             (p.accepted_at - p.due) * 1000 for p in self.run.posts if p.accepted_at is not None
         )
+        rolling: dict[str, Any] = {}
+        if self.run.rolling is not None:
+            began, ended = self.run.rolling
+            during = [p for p in self.run.posts if began <= p.due <= ended]
+            rolling = {
+                "rolling_restart_s": round(ended - began, 1),
+                "rolling_messages": len(during),
+                "rolling_lost": sum(1 for p in during if f"tg:client:{p.update_id}" not in delivered),
+                "rolling_p99_ms": _quantile(
+                    sorted(
+                        (delivered[k] - p.due) * 1000
+                        for p in during
+                        if (k := f"tg:client:{p.update_id}") in delivered
+                    ),
+                    0.99,
+                ),
+            }
         last_reply = max(delivered.values(), default=self.run.load_end)
         busy_s = max(last_reply - self.run.started, 1e-6)
         return {
@@ -670,6 +700,7 @@ class ClusterBench:
             "lost": len(lost) + short,
             "duplicates": duplicates + extra - in_flight,
             "duplicates_in_flight_at_kill": in_flight,
+            **rolling,
             "order_violations": order,
             "state_violations": state_violations,
             "state_checked_chats": state_checked,
@@ -722,6 +753,7 @@ async def run_cluster(
     redis: bool,
     log_dir: Path,
     outbox_notify: bool = True,
+    rolling_restart: bool = False,
 ) -> dict[str, Any]:
     """Run the cluster, the load and the faults; return the figures (see the module docstring)."""
     url = await fresh_pg_database(
@@ -751,6 +783,8 @@ async def run_cluster(
                 async def faults() -> None:
                     await asyncio.sleep(duration * 0.2)
                     await bench.kb_edit()
+                    if rolling_restart:
+                        await bench.rolling_restart()
                     if kill:
                         await asyncio.sleep(max(0.0, bench.run.started + duration * 0.4 - time.monotonic()))
                         await asyncio.gather(
@@ -852,6 +886,11 @@ def register(bench: click.Group) -> None:
         "--redis/--no-redis", default=True, show_default=True, help="Run a Redis of the bench's own."
     )
     @click.option(
+        "--rolling-restart",
+        is_flag=True,
+        help="After the KB edit, restart the web processes one by one (SIGTERM, start, wait): rolling_*.",
+    )
+    @click.option(
         "--outbox-notify/--no-outbox-notify",
         default=True,
         show_default=True,
@@ -873,6 +912,7 @@ def register(bench: click.Group) -> None:
         kill: bool,
         redis: bool,
         outbox_notify: bool,
+        rolling_restart: bool,
         log_dir: Path | None,
         as_json: bool,
     ) -> None:
@@ -897,6 +937,7 @@ def register(bench: click.Group) -> None:
                     redis=redis,
                     log_dir=Path(tmp),
                     outbox_notify=outbox_notify,
+                    rolling_restart=rolling_restart,
                 )
             )
         if as_json:
