@@ -51,6 +51,7 @@ def _register() -> None:
         billing,
         equipment,
         kb,
+        kb_quality,
         maintenance,
         nlu,
         queues,

@@ -10,8 +10,6 @@ from ticket_core.sla.calendar import (
     business_time_between,
     is_working,
     next_working_instant,
-    parse_intervals,
-    weekly_from_spec,
 )
 from ticket_core.sla.clock import (
     ClockState,
@@ -39,6 +37,7 @@ from ticket_core.sla.escalation import (
     make_ladder,
     next_alert_at,
 )
+from ticket_core.sla.hours import parse_intervals, weekly_from_spec
 from ticket_core.sla.policy import SlaPolicy, SlaTarget, resolve_policy
 
 __all__ = [
