@@ -36,7 +36,7 @@ from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, 
 from helpdesk.demo.seed import seed_demo
 from helpdesk.runtime import build_runtime
 from helpdesk.settings import Settings
-from storage.report_rollup_sql import create_triggers, drop_triggers
+from storage.report_triggers import create_triggers, drop_triggers
 from ticket_core.enums import Role
 from ticket_core.model import Actor
 from ticket_core.usecases.feedback import close_ticket

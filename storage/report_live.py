@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,18 +43,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 
+from storage.report_groups import TOTAL, Group, Partial, request_groupings
 from storage.sla_tables import sla_alerts
 from storage.tables import clients, contacts, inbound_log, interactions, sites, staff, tickets
 from ticket_core.enums import TicketStatus
 from ticket_core.reports.buckets import bucket_key, time_buckets
-from ticket_core.reports.model import Figures, GroupBy, ReportFilter
+from ticket_core.reports.model import GroupBy, ReportFilter
 from ticket_core.reports.reference import (
     CLIENT_INBOUND_PREFIXES,
     KB_DEFLECTED_KIND,
     KB_REQUEST_KINDS,
     NO_KEY,
     RESOLVED_STATUSES,
-    share,
 )
 
 PERCENTILES = (0.5, 0.9)
@@ -68,9 +67,6 @@ NONE_KEY = literal_column("''", String)
 NOT_RESOLVED = tuple(str(st) for st in TicketStatus if str(st) not in RESOLVED_STATUSES)
 """Every status but resolved and closed: open ones and cancelled."""
 
-TOTAL = None
-"""Key of the total in the partial results (PostgreSQL's GROUPING SETS give it a NULL key)."""
-
 DIMENSION_COLUMNS: dict[GroupBy, Any] = {
     GroupBy.CATEGORY: tickets.c.category,
     GroupBy.CLIENT: tickets.c.client_id,
@@ -78,67 +74,6 @@ DIMENSION_COLUMNS: dict[GroupBy, Any] = {
     GroupBy.ENGINEER: tickets.c.assignee_id,
 }
 """The ticket column each dimension grouping keys its rows by (the engineer is the current assignee)."""
-
-
-def request_groupings(group_by: GroupBy) -> tuple[GroupBy, GroupBy]:
-    """The groupings KB requests and lost requests are split by for a report grouped by `group_by`.
-
-    KB interactions know the client (and the time), inbound messages only the time; any other grouping
-    gets those figures in the total alone.
-    """
-    kb_by = group_by if group_by is GroupBy.CLIENT or group_by.is_time else GroupBy.NONE
-    lost_by = group_by if group_by.is_time else GroupBy.NONE
-    return kb_by, lost_by
-
-
-@dataclass(slots=True)
-class Group:
-    """What the queries found for one row key."""
-
-    opened: int = 0
-    frt: tuple[float | None, float | None] = (None, None)
-    resolved: int = 0
-    mttr: tuple[float | None, float | None] = (None, None)
-    breached: int = 0
-    fcr: int = 0
-    reopened: int = 0
-    csat_sum: float = 0.0
-    csat_count: int = 0
-    backlog: int = 0
-    kb: tuple[int, int] | None = None
-    lost: int | None = None
-    seen: set[str] = field(default_factory=set)
-
-    def figures(self) -> Figures:
-        """The row's figures."""
-        n = self.resolved
-        requests, deflected = self.kb if self.kb is not None else (None, None)
-        return Figures(
-            tickets_opened=self.opened,
-            tickets_resolved=n,
-            frt_median_s=self.frt[0],
-            frt_p90_s=self.frt[1],
-            mttr_median_s=self.mttr[0],
-            mttr_p90_s=self.mttr[1],
-            sla_met=n - self.breached,
-            sla_breached=self.breached,
-            sla_compliance=share(n - self.breached, n),
-            fcr_rate=share(self.fcr, n),
-            csat_avg=self.csat_sum / self.csat_count if self.csat_count else None,
-            csat_count=self.csat_count,
-            reopen_rate=share(self.reopened, n),
-            backlog=self.backlog,
-            kb_requests=requests,
-            kb_deflected=deflected,
-            deflection_rate=share(deflected, requests)
-            if requests is not None and deflected is not None
-            else None,
-            lost_requests=self.lost,
-        )
-
-
-Partial = dict[str | None, Group]
-"""Partial results by row key; TOTAL (None) holds the total."""
 
 
 def empty_group(q: LiveQueries, *, time: bool) -> Group:

@@ -20,7 +20,8 @@ from sqlalchemy.pool import NullPool
 
 from storage.db import make_engine
 from storage.report_live import LiveQueries, empty_group
-from storage.report_rollups import RollupQueries, rollup_dimension
+from storage.report_periods import rollup_dimension
+from storage.report_rollups import RollupQueries
 from ticket_core.reports.buckets import time_buckets
 from ticket_core.reports.model import GroupBy, Report, ReportFilter, ReportRow
 from ticket_core.reports.reference import NO_KEY

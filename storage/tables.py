@@ -274,7 +274,7 @@ Index(
 
 # The triggers' lookup of one KB pair's interactions (migration 0010). The question is hashed on
 # PostgreSQL, whose index entries have a size limit; SQLite gets its own form of it from the migration
-# (`storage.report_rollup_sql.kb_pair_index`) and does not reflect expression indexes.
+# (`storage.report_triggers.kb_pair_index`) and does not reflect expression indexes.
 Index(
     "ix_interactions_kb_pair",
     text("coalesce(contact_id, '')"),

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.report_rollup_sql import DIRECT, backfill, create_triggers, drop_triggers, kb_pair_index
+from storage.report_rollup_sql import backfill
+from storage.report_triggers import DIRECT, create_triggers, drop_triggers, kb_pair_index
 
 revision: str = "0010"
 down_revision: str | Sequence[str] | None = "0009"

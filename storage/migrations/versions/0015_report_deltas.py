@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.report_rollup_sql import DIRECT, Targets, create_triggers, drop_triggers
+from storage.report_triggers import DIRECT, Targets, create_triggers, drop_triggers
 
 revision: str = "0015"
 down_revision: str | Sequence[str] | None = "0014"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from storage.report_rollups import CellRange, picked_percentiles, split_period
+from storage.report_periods import CellRange, split_period
+from storage.report_rollups import picked_percentiles
 from ticket_core.reports.histogram import bucket_of, histogram_percentile
 
 
