@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp import web
 
 from bots.ratelimit import Rate, RateLimiter
 from bots.webchat.access import (
@@ -39,9 +38,18 @@ from bots.webchat.access import (
     visitor_chat_id,
 )
 from bots.webchat.history import MemoryWebChatHistory, WebChatHistory
+from bots.webchat.http_body import (
+    Refused,
+    error,
+    float_param,
+    html,
+    int_param,
+    read_json,
+    read_upload,
+)
 from bots.webchat.pages import API_PATH, STATIC, STATIC_PATH, ChatPages
 from bots.webchat.render import FILES_PATH, bot_message, user_message
-from bots.webchat.requests import BadRequest, SendRequest, decode_body, parse_bot, parse_id, parse_send
+from bots.webchat.requests import BadRequest, SendRequest, parse_bot, parse_id, parse_send
 from bots.webchat.signals import ChatSignals, KeyedLocks
 from bots.webchat.uploads import UploadRejected, UploadStore, file_id, name_from_file_id
 from dialogue.messages import Bot, Channel, DeliveryError, Inbound, Media, Outbound
@@ -51,34 +59,10 @@ log = logging.getLogger(__name__)
 OnInbound = Callable[[Inbound], Awaitable[object]]
 Identities = Callable[[Bot], Awaitable[list[dict[str, Any]]]]
 
-MAX_JSON_BYTES = 64 * 1024
-MAX_FORM_FIELD_BYTES = 8 * 1024
 POLL_LIMIT = 100
 SEEN_KEYS = 10_000
 TOO_FAST = "you are sending messages too fast: wait {s} s and send again"
 TOO_MANY_POLLS = "too many requests from this chat: wait {s} s"
-
-
-class Refused(Exception):
-    """A request the channel answers with an error before doing anything (401, 403, 429, 503).
-
-    Args:
-        status: the HTTP status.
-        message: what is wrong and what to do, for the person.
-        retry_after_s: for a 429, the seconds until the limit allows the request again.
-    """
-
-    def __init__(self, status: int, message: str, retry_after_s: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after_s = retry_after_s
-
-    def response(self) -> web.Response:
-        """Return the JSON error answer."""
-        resp = _error(self.status, str(self))
-        if self.retry_after_s is not None:
-            resp.headers["Retry-After"] = str(self.retry_after_s)
-        return resp
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +199,7 @@ class WebChatChannel:
 
     async def _client_page(self, request: web.Request) -> web.Response:
         if self.demo:
-            return _html(self.pages.demo(Bot.CLIENT))
+            return html(self.pages.demo(Bot.CLIENT))
         visitor = self._visitor(request)
         if visitor is None:
             # A new session is the only thing a script can mint without limit, and each may become a
@@ -224,11 +208,11 @@ class WebChatChannel:
                 ("session", client_address(request)), self.limits.new_sessions_per_address
             )
             if wait:
-                resp = _html(self.pages.render(Bot.CLIENT, blocked_s=wait), status=429)
+                resp = html(self.pages.render(Bot.CLIENT, blocked_s=wait), status=429)
                 resp.headers["Retry-After"] = str(wait)
                 return resp
             visitor = new_visitor()
-        resp = _html(self.pages.render(Bot.CLIENT, chat_id=visitor_chat_id(visitor)))
+        resp = html(self.pages.render(Bot.CLIENT, chat_id=visitor_chat_id(visitor)))
         # Signed again on every visit, so a visitor keeps their chat for 30 days after their last visit.
         resp.set_cookie(
             VISITOR_COOKIE,
@@ -243,14 +227,14 @@ class WebChatChannel:
 
     async def _staff_page(self, request: web.Request) -> web.StreamResponse:
         if self.demo:
-            return _html(self.pages.demo(Bot.STAFF))
+            return html(self.pages.demo(Bot.STAFF))
         try:
             who = await self._staff(request)
         except Refused as e:
             return web.Response(status=e.status, text=str(e), content_type="text/plain")
         if who is None:
             raise web.HTTPSeeOther(self.login_url)
-        return _html(
+        return html(
             self.pages.render(Bot.STAFF, chat_id=who.chat_id, who=who.label, login_url=self.login_url)
         )
 
@@ -331,7 +315,7 @@ class WebChatChannel:
     async def _file(self, request: web.Request) -> web.StreamResponse:
         path = self.uploads.path_of(request.match_info["name"])
         if path is None:
-            return _error(404, "no such file")
+            return error(404, "no such file")
         name = path.name
         return web.FileResponse(
             path,
@@ -348,13 +332,13 @@ class WebChatChannel:
         try:
             bot = parse_bot(request.match_info["bot"])
             speaker = await self._speaker(request, bot)
-            body = await _read_json(request)
+            body = await read_json(request)
             if speaker is not None and isinstance(body, dict):
                 body = {**body, "chat_id": self._chat_id(speaker, body.get("chat_id"))}
             message = parse_send(bot, body)
             await self._limit(speaker, "message", self.limits.messages_per_session, TOO_FAST)
         except BadRequest as e:
-            return _error(400, str(e))
+            return error(400, str(e))
         except Refused as e:
             return e.response()
         return await self._accept(message)
@@ -363,7 +347,7 @@ class WebChatChannel:
         try:
             bot = parse_bot(request.match_info["bot"])
             speaker = await self._speaker(request, bot)
-            fields, photo = await self._read_upload(request)
+            fields, photo = await read_upload(request, self.uploads.max_bytes)
             if speaker is not None:
                 fields["chat_id"] = self._chat_id(speaker, fields.get("chat_id"))
             # Check the fields before storing anything, so a bad request leaves no file behind.
@@ -373,7 +357,7 @@ class WebChatChannel:
             await self._limit(speaker, "message", self.limits.messages_per_session, TOO_FAST)
             name = await self.uploads.save(photo)
         except (BadRequest, UploadRejected) as e:
-            return _error(400, str(e))
+            return error(400, str(e))
         except Refused as e:
             return e.response()
         caption = fields.get("text")
@@ -389,7 +373,7 @@ class WebChatChannel:
                 await self.on_inbound(message.to_inbound())
         except Exception:
             log.exception("web chat message %s could not be handled", message.dedup_key)
-            return _error(503, "the message could not be handled right now; send it again in a moment")
+            return error(503, "the message could not be handled right now; send it again in a moment")
         return web.json_response({"ok": True})
 
     async def _echo(self, message: SendRequest) -> None:
@@ -406,11 +390,11 @@ class WebChatChannel:
             bot = parse_bot(request.match_info["bot"])
             speaker = await self._speaker(request, bot)
             chat_id = self._chat_id(speaker, request.query.get("chat_id"))
-            after = _int_param(request, "after", 0, 0, 2**62)
-            wait = _float_param(request, "wait", self.poll_timeout_s, 0.0, self.poll_timeout_s)
+            after = int_param(request, "after", 0, 0, 2**62)
+            wait = float_param(request, "wait", self.poll_timeout_s, 0.0, self.poll_timeout_s)
             await self._limit(speaker, "poll", self.limits.polls_per_session, TOO_MANY_POLLS)
         except BadRequest as e:
-            return _error(400, str(e))
+            return error(400, str(e))
         except Refused as e:
             return e.response()
         key = (bot, chat_id)
@@ -439,14 +423,14 @@ class WebChatChannel:
         try:
             bot = parse_bot(request.match_info["bot"])
         except BadRequest as e:
-            return _error(400, str(e))
+            return error(400, str(e))
         if self.identities is None:
             return web.json_response({"identities": []})
         try:
             found = await self.identities(bot)
         except Exception:
             log.exception("listing web chat identities of %s failed", bot)
-            return _error(503, "the list of people is not available right now; reload the page in a moment")
+            return error(503, "the list of people is not available right now; reload the page in a moment")
         result = []
         for item in found:
             ident = str(item.get("id", ""))
@@ -458,105 +442,7 @@ class WebChatChannel:
             result.append({"id": ident, "label": str(item.get("label") or ident)})
         return web.json_response({"identities": result})
 
-    async def _read_upload(self, request: web.Request) -> tuple[dict[str, Any], bytes | None]:
-        if not request.content_type.startswith("multipart/"):
-            raise BadRequest("send the photo as multipart/form-data with a 'photo' field")
-        try:
-            reader = await request.multipart()
-        except (ValueError, AssertionError) as e:
-            raise BadRequest(f"the multipart body cannot be read: {e}") from None
-        fields: dict[str, Any] = {}
-        photo: bytes | None = None
-        too_large = False
-        try:
-            async for part in reader:
-                if not isinstance(part, BodyPartReader) or part.name is None:
-                    continue
-                if part.name == "photo":
-                    photo = await _read_capped(part, self.uploads.max_bytes)
-                    too_large = photo is None
-                elif part.name in ("chat_id", "client_msg_id", "text", "name", "lang"):
-                    raw = await _read_capped(part, MAX_FORM_FIELD_BYTES)
-                    if raw is None:
-                        raise BadRequest(f"'{part.name}' is too long")
-                    fields[part.name] = raw.decode("utf-8", errors="replace")
-        except (ValueError, AssertionError, HttpProcessingError) as e:
-            if isinstance(e, BadRequest):  # a ValueError too; it says what to fix already
-                raise
-            # A body without its closing boundary (ValueError "Reading after EOF"), a part header with a NUL
-            # (InvalidHeader) or a line over 512 KB (LineTooLong): the page sent something broken.
-            raise BadRequest(f"the multipart body cannot be read: {e}") from None
-        if too_large:
-            raise UploadRejected(
-                f"the photo is too large: at most {self.uploads.max_bytes // (1024 * 1024)} MB"
-            )
-        return fields, photo
-
     async def _on_shutdown(self, app: web.Application) -> None:
         # Answer every waiting poll now rather than holding the server's shutdown for up to 25 s.
         self._closing = True
         self.signals.notify_all()
-
-
-async def _read_json(request: web.Request) -> Any:
-    if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
-        raise BadRequest(f"the body is too large: at most {MAX_JSON_BYTES // 1024} KB")
-    raw = await request.content.read(MAX_JSON_BYTES + 1)
-    if len(raw) > MAX_JSON_BYTES:
-        raise BadRequest(f"the body is too large: at most {MAX_JSON_BYTES // 1024} KB")
-    return decode_body(raw)
-
-
-async def _read_capped(part: BodyPartReader, limit: int) -> bytes | None:
-    """Read a multipart part; None when it is longer than `limit` (the rest is drained unread)."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await part.read_chunk(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            # Drain without keeping it, so the connection stays usable for the error answer.
-            while await part.read_chunk(64 * 1024):
-                pass
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"'{name}' must be a whole number") from None
-    if not low <= value <= high:
-        raise BadRequest(f"'{name}' must be between {low} and {high}")
-    return value
-
-
-def _float_param(request: web.Request, name: str, default: float, low: float, high: float) -> float:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadRequest(f"'{name}' must be a number of seconds") from None
-    if not math.isfinite(value):
-        raise BadRequest(f"'{name}' must be a number of seconds")
-    if not low <= value <= high:
-        # A longer wait than the server's is clamped rather than refused: pages may be older than us.
-        return min(max(value, low), high)
-    return value
-
-
-def _html(text: str, status: int = 200) -> web.Response:
-    # A widget page names its visitor's own chat: never keep it in a shared cache.
-    return web.Response(
-        text=text, status=status, content_type="text/html", headers={"Cache-Control": "no-store"}
-    )
-
-
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"ok": False, "error": message}, status=status)
