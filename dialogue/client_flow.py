@@ -5,20 +5,21 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timedelta
-from typing import Any, Protocol
 
 from dialogue import client_intake as intake
-from dialogue import equipment_scan
-from dialogue.cards import article_text, short
+from dialogue import client_tickets, equipment_scan
 from dialogue.identity import ClientPerson, share_phone
+from dialogue.kb_replies import (
+    KbReplies,
+    KnowledgeSource,
+)
 from dialogue.messages import Channel, split_command
 from dialogue.prefetch import KB_RESULTS, Prefetched
 from dialogue.request_words import reads_as_request
-from dialogue.texts import SUPPORTED, norm_lang, status_name
+from dialogue.texts import SUPPORTED, norm_lang
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, ticket_number, understand
-from kb_search import learning
-from kb_search.model import KbError, Reader
+from kb_search.model import Reader
 from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, TicketStatus, Visibility
 from ticket_core.model import Attachment, Ticket, format_ref
@@ -27,8 +28,6 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
 ATTACHABLE = frozenset({"photo", "video", "document"})
-KB_ANSWER_CHARS = 1500
-KB_CHOICES = 3
 SMALL_TALK = {"greet": "greet", "thank": "thanks_reply", "goodbye": "goodbye"}
 SMALL_TALK_MAX_WORDS = 4
 NEW_REQUEST_INTENTS = frozenset(
@@ -50,14 +49,6 @@ RATING_COMMENT_WINDOW = timedelta(minutes=30)
 """How long after a rating a plain text is taken as its comment."""
 
 
-class KnowledgeSource(Protocol):
-    """What the client flow needs from kb_search.KnowledgeBase."""
-
-    async def search(self, query: str, reader: Reader, k: int = 5) -> Any: ...
-
-    async def get(self, article_id: str, reader: Reader) -> Any: ...
-
-
 class ClientFlow:
     """Handles every message a client sends to the client bot."""
 
@@ -67,6 +58,7 @@ class ClientFlow:
         self, kb: KnowledgeSource | None, nlu: Parser | None, reopen_window: timedelta = timedelta(days=7)
     ) -> None:
         self.kb = kb
+        self.kb_replies = KbReplies(kb)
         self.nlu = nlu
         self.reopen_window = reopen_window
 
@@ -143,10 +135,10 @@ class ClientFlow:
             turn.say(SMALL_TALK[intent])
             return
         if intent == "check_status":
-            await self._status(turn, person, meaning.entities.get("ticket_number"))
+            await client_tickets.status(turn, person, meaning.entities.get("ticket_number"))
             return
         if intent == "cancel_ticket" and meaning.entities.get("ticket_number"):
-            await self._ask_cancel(turn, person, meaning.entities["ticket_number"])
+            await client_tickets.ask_cancel(turn, person, meaning.entities["ticket_number"])
             return
         if intent == "change_language":
             self._choose_language(turn)
@@ -161,7 +153,7 @@ class ClientFlow:
                 return
         for key in ("last_passed", "last_passed_tag"):  # the chat moved on: its "new question" button is old
             turn.state.pop(key, None)
-        await self._answer_from_kb(turn, person, text, meaning, ready.kb_result if ready else None)
+        await self.kb_replies.answer(turn, person, text, meaning, ready.kb_result if ready else None)
 
     async def _engineer_is_talking(self, turn: Turn, person: ClientPerson) -> Ticket | None:
         """This client's job in work whose engineer wrote to them in the last hours (and after any /bot): a
@@ -193,51 +185,13 @@ class ClientFlow:
             name=member.name if member else "",
         )
 
-    async def _answer_from_kb(
-        self, turn: Turn, person: ClientPerson, text: str, meaning: Understanding, result: Any = None
-    ) -> None:
-        if result is None and self.kb is not None:
-            result = await self.kb.search(text, Reader.client(person.contact.client_id), k=KB_RESULTS)
-        hits = list(getattr(result, "hits", []) or [])
-        common: dict[str, Any] = {
-            "contact_id": person.contact.id,
-            "channel": str(turn.inbound.channel),
-            "query": text,
-        }
-        hits, own_language_close = _reader_language_first(hits, turn.lang)
-        if result is not None and result.confident and hits and not own_language_close:
-            article = await self.kb.get(hits[0].article_id, Reader.client(person.contact.client_id))  # type: ignore[union-attr]
-            if article is not None:
-                body = article_text(article.body, KB_ANSWER_CHARS)
-                _show_article(turn, article.title, body, other_language=_other_language(turn, article.lang))
-                _ask_helped(turn, _new_kb_list(turn))
-                turn.state.update(
-                    stage="kb", query=text, choices=[article.id], meaning=meaning.entities, auto=True
-                )
-                await turn.uow.interactions.add("kb_answer", turn.now, article_id=article.id, **common)
-                return
-        await turn.uow.interactions.add("kb_no_answer", turn.now, data={"hits": len(hits)}, **common)
-        if hits:
-            choices = [h.article_id for h in hits[:KB_CHOICES]]
-            tag = _new_kb_list(turn)
-            rows = [
-                [(_choice_label(h.title, h.lang, turn.lang), f"kb:s:{tag}:{i}")]
-                for i, h in enumerate(hits[:KB_CHOICES])
-            ]
-            turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), f"kb:n:{tag}")]])
-            turn.state.update(stage="kb", query=text, choices=choices, meaning=meaning.entities, auto=False)
-            return
-        turn.say("kb_not_found")
-        intake.start(turn, question=text, understanding=meaning)
-        await intake.ask_next(turn, person)
-
     # --- buttons
     async def _button(self, turn: Turn, person: ClientPerson, action: str) -> None:
         head = action.split(":", 1)[0]
         if head == "in":
             await intake.on_button(turn, person, action)
         elif head == "kb":
-            await self._kb_button(turn, person, action)
+            await self.kb_replies.on_button(turn, person, action)
         elif head == "rt":
             await self._rate(turn, person, action)
         elif head == "nq":
@@ -263,79 +217,15 @@ class ClientFlow:
             turn.state.update(stage="reopen", ticket=int(number))
             turn.say("reopen_q", ref=format_ref(int(number)))
         elif head == "cx":
-            await self._cancel_button(turn, person, action)
+            await client_tickets.cancel_button(turn, person, action)
         elif head == "lg":
             self._set_language(turn, person, action.split(":")[1])
         elif head == "rl":
             await self._start_relay(turn, person, action.split(":")[1])
         elif head == "tk":
-            await self._status(turn, person, action.split(":")[1])
+            await client_tickets.status(turn, person, action.split(":")[1])
         else:
             turn.say("bad_button")
-
-    async def _kb_button(self, turn: Turn, person: ClientPerson, action: str) -> None:
-        parts = action.split(":")
-        choices: list[str] = turn.state.get("choices") or []
-        query = turn.state.get("query") or ""
-        common: dict[str, Any] = {
-            "contact_id": person.contact.id,
-            "channel": str(turn.inbound.channel),
-            "query": query,
-        }
-        if len(parts) < 3 or parts[2] != turn.state.get("kb_list"):
-            # A button of an earlier answer or list (a reload or a scroll up brings them back): acting on the
-            # latest list instead would open, or credit, another article.
-            turn.say("kb_stale")
-            return
-        if parts[1] == "y" and choices:
-            await turn.uow.interactions.add("kb_helped", turn.now, article_id=choices[0], **common)
-            await self._learn(turn, person, choices[0], query, helped=True)
-            for key in ("stage", "query", "choices", "meaning", "auto", "kb_list"):
-                turn.state.pop(key, None)
-            turn.say("kb_glad")
-        elif parts[1] == "n":
-            await turn.uow.interactions.add(
-                "kb_not_helped", turn.now, article_id=choices[0] if choices else None, **common
-            )
-            if choices and turn.state.pop("auto", False):
-                await self._learn(turn, person, choices[0], query, helped=False)
-            meaning = Understanding(entities=dict(turn.state.get("meaning") or {}))
-            intake.start(turn, question=query, understanding=meaning)
-            await intake.ask_next(turn, person)
-        elif parts[1] == "s" and len(parts) > 3 and parts[3].isdigit() and int(parts[3]) < len(choices):
-            chosen = choices[int(parts[3])]
-            article = await self.kb.get(chosen, Reader.client(person.contact.client_id)) if self.kb else None
-            if article is None:
-                turn.say("bad_button")
-                return
-            _show_article(
-                turn,
-                article.title,
-                article_text(article.body, KB_ANSWER_CHARS),
-                other_language=_other_language(turn, article.lang),
-            )
-            _ask_helped(turn, _new_kb_list(turn))
-            turn.state["choices"] = [chosen]
-            await turn.uow.interactions.add("kb_answer", turn.now, article_id=chosen, **common)
-        else:
-            turn.say("bad_button")
-
-    async def _learn(
-        self, turn: Turn, person: ClientPerson, article_id: str, query: str, helped: bool
-    ) -> None:
-        """Keep the client's verdict on the article for their question (kb_search.learning), in this turn.
-
-        Only an article the client may read counts; a refused pairing leaves the turn as it was.
-        """
-        reader = Reader.client(person.contact.client_id)
-        article = await self.kb.get(article_id, reader) if self.kb is not None else None
-        if article is None or not query.strip():
-            return
-        verdict = learning.client_helped if helped else learning.client_not_helped
-        try:
-            await verdict(turn.uow.phrasings, article, query, reader, person.contact.id, turn.now)
-        except KbError as error:
-            log.warning("a client's verdict on %s was not kept: %s", article_id, error)
 
     async def _rate(self, turn: Turn, person: ClientPerson, action: str) -> None:
         _, number, score = action.split(":")
@@ -417,12 +307,6 @@ class ClientFlow:
             return
         await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
 
-    async def _comment(self, turn: Turn, person: ClientPerson, ref: str, body: str) -> None:
-        number = ticket_number(ref, allow_bare=True)
-        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number or 0)
-        await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, body)
-        turn.say("comment_added", ref=ticket.ref)
-
     async def _shared_contact(self, turn: Turn, person: ClientPerson) -> None:
         shared = await share_phone(turn.uow, turn.inbound, person)
         if shared is None:
@@ -489,20 +373,20 @@ class ClientFlow:
             if ticket_number(number, allow_bare=True) is None or not body.strip():
                 turn.say("comment_usage")
             else:
-                await self._comment(turn, person, number, body)
+                await client_tickets.comment(turn, person, number, body)
         elif command == "/help":
             turn.say("help")
         elif command in ("/tickets", "/my"):
-            await self._my_tickets(turn, person)
+            await client_tickets.my_tickets(turn, person)
         elif command == "/status":
-            await self._status(turn, person, arg or None)
+            await client_tickets.status(turn, person, arg or None)
         elif command == "/cancel":
             if turn.state.get("stage") == "intake" and not arg:
                 for key in ("stage", "step", "draft"):
                     turn.state.pop(key, None)
                 turn.say("intake_cancelled")
             else:
-                await self._ask_cancel(turn, person, arg or None)
+                await client_tickets.ask_cancel(turn, person, arg or None)
         elif command == "/new":
             intake.start(turn)
             await intake.ask_next(turn, person)
@@ -524,126 +408,3 @@ class ClientFlow:
         turn.state["lang"] = turn.lang
         person.contact.lang = turn.lang  # the engine saves a changed contact at the end of the turn
         turn.say("lang_set")
-
-    async def _my_tickets(self, turn: Turn, person: ClientPerson) -> None:
-        tickets = await uc.list_my_tickets(turn.uow, person.actor, limit=10)
-        if not tickets:
-            turn.say("no_tickets")
-            return
-        lines = "\n".join(
-            turn.tr(
-                "ticket_line",
-                ref=t.ref,
-                status=status_name(turn.lang, t.status),
-                description=short(t.description, 60),
-            )
-            for t in tickets
-        )
-        rows = [[(t.ref, f"tk:{t.number}")] for t in tickets if t.status in OPEN_STATUSES][:5]
-        turn.say("my_tickets", rows, lines=lines)
-
-    async def _status(self, turn: Turn, person: ClientPerson, ref: str | None) -> None:
-        number = ticket_number(ref, allow_bare=True) if ref else None
-        if number is None:
-            await self._my_tickets(turn, person)
-            return
-        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
-        assignee = ""
-        if ticket.assignee_id:
-            member = await turn.uow.directory.get_staff(ticket.assignee_id)
-            assignee = turn.tr("status_assignee", name=member.name) if member else ""
-        buttons = []
-        if ticket.status in OPEN_STATUSES:
-            buttons.append([(turn.tr("btn_write"), f"rl:{ticket.number}")])
-            buttons.append([(turn.tr("btn_cancel_ticket"), f"cx:{ticket.number}")])  # asks to confirm
-        turn.say(
-            "status_of",
-            buttons,
-            ref=ticket.ref,
-            status=status_name(turn.lang, ticket.status),
-            description=short(ticket.description, 200),
-            assignee=assignee,
-            promise=await intake.promise_line(turn, ticket),
-        )
-
-    async def _ask_cancel(self, turn: Turn, person: ClientPerson, ref: str | None) -> None:
-        number = ticket_number(ref, allow_bare=True) if ref else None
-        if number is None:
-            turn.say("ask_ticket_number")
-            return
-        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
-        turn.say(
-            "cancel_confirm_q",
-            [[(turn.tr("btn_yes_cancel"), f"cx:{ticket.number}:y"), (turn.tr("btn_no"), "cx:0:n")]],
-            ref=ticket.ref,
-        )
-
-    async def _cancel_button(self, turn: Turn, person: ClientPerson, action: str) -> None:
-        parts = action.split(":")
-        if len(parts) == 2:  # from a status card: confirm first
-            await self._ask_cancel(turn, person, parts[1])
-            return
-        if parts[2] != "y":
-            turn.say("kept")
-            return
-        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, int(parts[1]))
-        if ticket.status is TicketStatus.CANCELLED:
-            turn.say("cancelled_ok", ref=ticket.ref)
-            return
-        await uc.cancel_ticket(turn.uow, person.actor, ticket.id, turn.now)
-        turn.say("cancelled_ok", ref=ticket.ref)
-
-
-def _new_kb_list(turn: Turn) -> str:
-    """Tag the KB answer or list being shown: its buttons carry the tag, and only the latest tag is acted on."""
-    tag = secrets.token_hex(3)
-    turn.state["kb_list"] = tag
-    return tag
-
-
-def _ask_helped(turn: Turn, tag: str) -> None:
-    turn.say(
-        "kb_helped_q",
-        [[(turn.tr("btn_helped"), f"kb:y:{tag}"), (turn.tr("btn_not_helped"), f"kb:n:{tag}")]],
-    )
-
-
-def _show_article(turn: Turn, title: str, body: str, *, other_language: str | None = None) -> None:
-    """An article in the chat, its Markdown styled by each channel (bold, lists, links); one in another
-    language than the reader's says so first."""
-    text = turn.tr("kb_answer", title=f"**{title}**", body=body)
-    if other_language:
-        text = f"{turn.tr('kb_other_language', language=other_language)}\n\n{text}"
-    turn.reply(text, markdown=True)
-
-
-LANGUAGE_NAMES = {"ru": ("русском", "Russian"), "en": ("английском", "English")}
-OWN_LANGUAGE_MARGIN = 0.9
-"""An article in the reader's language scoring at least this share of a better one in another language is
-offered beside it rather than that one answering alone."""
-
-
-def _reader_language_first(hits: list[Any], lang: str) -> tuple[list[Any], bool]:
-    """Hits with those in the reader's language first among near-equals; and whether the top hit is in
-    another language while one in the reader's language is close to it (then nothing answers alone)."""
-    if not hits or getattr(hits[0], "lang", lang) == lang:
-        return hits, False
-    top = hits[0].score
-    close = [h for h in hits if h.lang == lang and h.score >= OWN_LANGUAGE_MARGIN * top]
-    if not close:
-        return hits, False
-    rest = [h for h in hits if h not in close]
-    return [*close, *rest], True
-
-
-def _other_language(turn: Turn, article_lang: str) -> str | None:
-    if not article_lang or article_lang == turn.lang or article_lang not in LANGUAGE_NAMES:
-        return None
-    ru, en = LANGUAGE_NAMES[article_lang]
-    return ru if turn.lang == "ru" else en
-
-
-def _choice_label(title: str, article_lang: str, lang: str) -> str:
-    """A list entry; an article in another language is marked with its code ("(EN)")."""
-    mark = f" ({article_lang.upper()})" if article_lang and article_lang != lang else ""
-    return short(title, 60 - len(mark)) + mark

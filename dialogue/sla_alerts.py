@@ -1,20 +1,14 @@
-"""SLA alerts in chat: warnings to the assignee, breaches to supervisors with buttons, and their answers.
+"""SLA alerts in chat: warnings to the assignee, breaches to supervisors with buttons (their answers:
+`dialogue.sla_answers`).
 
-Integration points the engine calls:
-- `notify(uow, out, ticket, event, now)` for SLA events ("sla_*") and for `priority_changed` /
-  `ticket_reassigned`, which `dialogue.notifications` subscribes to it as well;
-- `on_button(turn, person, action)` for staff button actions "sla:<verb>:<ticket number>[:arg]";
-- `on_text(turn, person, text)` for the reason of an extension typed as the next message (the staff flow
-  calls it for a conversation whose `awaiting` starts with "sla_").
-
-Buttons: a = acknowledge, p = raise priority, r = reassign (then q = to the queue, e = to an engineer),
-x = extend (asks the reason, then d = a duration). Only supervisors and admins may use them.
+`notify(uow, out, ticket, event, now)` takes SLA events ("sla_*") and `priority_changed` /
+`ticket_reassigned`, which `dialogue.notifications` subscribes to it as well.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dialogue.cards import retire_card
@@ -23,9 +17,8 @@ from dialogue.outgoing import ButtonSpec
 from dialogue.texts import category_name, priority_name, translate
 from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, Role
-from ticket_core.errors import NotFound
 from ticket_core.events import DomainEvent
-from ticket_core.model import Actor, Ticket, format_ref
+from ticket_core.model import Actor, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.sla.clock import SlaKind
 from ticket_core.sla.display import format_promise
@@ -38,13 +31,10 @@ from ticket_core.sla.events import (
     SlaWarning,
     TicketReassigned,
 )
-from ticket_core.sla.ports import sla_store
 from ticket_core.usecases import sla as sla_uc
 
 if TYPE_CHECKING:
-    from dialogue.identity import StaffPerson
     from dialogue.outgoing import Outgoing
-    from dialogue.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +44,8 @@ EXTEND_CHOICES = (30, 60, 120, 240, 1440)
 MAX_ENGINEER_BUTTONS = 6
 MAX_ACTION = 48  # the signed payload adds "|" and a 12-character signature; Telegram allows 64 bytes
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
-_KIND_CODE = {SlaKind.RESPONSE: "rsp", SlaKind.RESOLUTION: "rsl"}
-_CODE_KIND = {v: k for k, v in _KIND_CODE.items()}
+KIND_CODE = {SlaKind.RESPONSE: "rsp", SlaKind.RESOLUTION: "rsl"}
+CODE_KIND = {v: k for k, v in KIND_CODE.items()}
 
 TEXTS: dict[str, tuple[str, str]] = {
     "warning": (
@@ -148,12 +138,12 @@ def handles(event: DomainEvent) -> bool:
 
 def key_code(kind: SlaKind, level: int) -> str:
     """A short code of an alert key for a button: "rsl1" is the resolution clock at level 1."""
-    return f"{_KIND_CODE[kind]}{level}"
+    return f"{KIND_CODE[kind]}{level}"
 
 
 def parse_key_code(code: str) -> tuple[SlaKind, int] | None:
     """Parse `key_code` output; None when malformed."""
-    kind = _CODE_KIND.get(code[:3])
+    kind = CODE_KIND.get(code[:3])
     if kind is None or not code[3:].isdigit():
         return None
     return kind, int(code[3:])
@@ -181,7 +171,7 @@ async def _due_text(uow: UnitOfWork, ticket: Ticket, due_iso: str | None, lang: 
     return format_promise(datetime.fromisoformat(due_iso), lang=lang, tz=await _tz(uow, ticket), now=now)
 
 
-async def _name(uow: UnitOfWork, staff_id: str | None, lang: str) -> str:
+async def staff_name(uow: UnitOfWork, staff_id: str | None, lang: str) -> str:
     member = await uow.directory.get_staff(staff_id) if staff_id else None
     return member.name if member else tr(lang, "nobody")
 
@@ -204,7 +194,7 @@ def supervisor_buttons(ticket: Ticket, kind: SlaKind, level: int, lang: str) -> 
         [(tr(lang, "btn_reassign"), f"sla:r:{n}"), *_raise(ticket, lang)],
         [
             (tr(lang, "btn_ack"), f"sla:a:{n}:{key_code(kind, level)}"),
-            (tr(lang, "btn_extend"), f"sla:x:{n}:{_KIND_CODE[kind]}"),
+            (tr(lang, "btn_extend"), f"sla:x:{n}:{KIND_CODE[kind]}"),
         ],
     ]
 
@@ -290,7 +280,7 @@ async def _breach(
             "category": category_name(lang, ticket.category),
             "clock": tr(lang, f"clock_{event.kind}"),
             "due": await _due_text(uow, ticket, event.due_at, lang, now),
-            "assignee": await _name(uow, ticket.assignee_id, lang),
+            "assignee": await staff_name(uow, ticket.assignee_id, lang),
             "badge": badge,
             "level": event.level,
             "notify": event.notify,
@@ -375,139 +365,3 @@ async def _reassigned(
         # Back in the queue: route again. Everyone offered the job since it opened (the previous assignee
         # too) is skipped by offer_ticket; if the bus routes it as well, the pending offer stops a second.
         await uc.offer_ticket(uow, Actor.system(), ticket.id, now)
-
-
-def _is_supervisor(person: StaffPerson) -> bool:
-    return person.member.role in SUPERVISING
-
-
-async def _ticket(turn: Turn, number: str) -> Ticket:
-    ticket = await turn.uow.tickets.get_by_number(int(number)) if number.isdigit() else None
-    if ticket is None:
-        raise NotFound(f"No ticket {format_ref(int(number)) if number.isdigit() else number}.")
-    return ticket
-
-
-def _clear(turn: Turn) -> None:
-    for key in ("awaiting", "ticket", "sla_clock", "sla_reason"):
-        turn.state.pop(key, None)
-
-
-async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
-    """Handle "sla:<verb>:<ticket number>[:arg]" from a supervisor; anyone else is refused, nothing changes."""
-    parts = action.split(":")
-    if len(parts) < 3 or parts[0] != "sla":
-        turn.say("bad_button")
-        return
-    if not _is_supervisor(person):
-        turn.reply(tr(turn.lang, "not_supervisor"))
-        return
-    verb, number, arg = parts[1], parts[2], parts[3] if len(parts) > 3 else ""
-    lang = turn.lang
-    actor = person.actor
-    ticket = await _ticket(turn, number)
-    if verb == "a":
-        key = parse_key_code(arg)
-        taken = [a for a in await sla_store(turn.uow).alerts(ticket.id) if a.key == key and a.acknowledged_by]
-        if taken:
-            # Said in the supervisor's language; the generic refusal would only name the ticket's status.
-            name = await _name(turn.uow, taken[0].acknowledged_by, lang)
-            turn.reply(tr(lang, "ack_already", ref=ticket.ref, name=name))
-            return
-        await sla_uc.acknowledge_alert(turn.uow, actor, ticket.id, turn.now, key)
-        turn.reply(tr(lang, "ack_ok", ref=ticket.ref))
-    elif verb == "p":
-        ticket = await sla_uc.raise_priority(turn.uow, actor, ticket.id, turn.now)
-        badge = await sla_uc.sla_badge_for(turn.uow, ticket, turn.now, lang) or ""
-        turn.reply(
-            tr(lang, "raised_ok", ref=ticket.ref, priority=priority_name(lang, ticket.priority), badge=badge)
-        )
-    elif verb == "r":
-        turn.reply(
-            tr(lang, "reassign_q", ref=ticket.ref, assignee=await _name(turn.uow, ticket.assignee_id, lang)),
-            await _reassign_buttons(turn, ticket),
-        )
-    elif verb == "q":
-        await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now)
-        turn.reply(tr(lang, "reassigned_queue", ref=ticket.ref))
-    elif verb == "e":
-        await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now, to_engineer_id=arg)
-        turn.reply(tr(lang, "reassigned_to", ref=ticket.ref, name=await _name(turn.uow, arg, lang)))
-    elif verb == "x":
-        turn.state.update(
-            awaiting="sla_reason", ticket=ticket.number, sla_clock=arg or _KIND_CODE[SlaKind.RESOLUTION]
-        )
-        turn.reply(tr(lang, "reason_q", ref=ticket.ref))
-    elif verb == "d":
-        await _extend(turn, person, ticket, arg)
-    else:
-        turn.say("bad_button")
-
-
-async def _reassign_buttons(turn: Turn, ticket: Ticket) -> list[list[ButtonSpec]]:
-    rows: list[list[ButtonSpec]] = [[(tr(turn.lang, "btn_queue"), f"sla:q:{ticket.number}")]]
-    contract = await turn.uow.directory.get_contract(ticket.client_id)
-    excluded = set(contract.excluded_engineers) if contract else set()
-    engineers = [
-        m
-        for m in await turn.uow.directory.list_staff(Role.ENGINEER)
-        if m.id != ticket.assignee_id and m.on_shift and m.id not in excluded  # the contract's exclusions
-    ]
-    # Engineers with the ticket's skill first; then the rest, so a supervisor may still pick anyone.
-    engineers.sort(key=lambda m: (ticket.category not in m.skills, m.name))
-    for member in engineers[:MAX_ENGINEER_BUTTONS]:
-        action = f"sla:e:{ticket.number}:{member.id}"
-        if len(action.encode()) <= MAX_ACTION:
-            rows.append([(member.name, action)])
-    return rows
-
-
-async def _extend(turn: Turn, person: StaffPerson, ticket: Ticket, minutes: str) -> None:
-    reason = turn.state.get("sla_reason")
-    if (
-        turn.state.get("awaiting") != "sla_duration"
-        or not reason
-        or int(turn.state.get("ticket", 0)) != ticket.number
-    ):
-        # A duration without a reason: ask for the reason first (an extension always has one).
-        turn.state.update(
-            awaiting="sla_reason", ticket=ticket.number, sla_clock=_KIND_CODE[SlaKind.RESOLUTION]
-        )
-        turn.reply(tr(turn.lang, "reason_q", ref=ticket.ref))
-        return
-    if not minutes.isdigit():
-        turn.say("bad_button")
-        return
-    clock = _CODE_KIND.get(str(turn.state.get("sla_clock")), SlaKind.RESOLUTION)
-    by = timedelta(minutes=int(minutes))
-    ticket = await sla_uc.extend_sla(turn.uow, person.actor, ticket.id, turn.now, by, reason, clock)
-    _clear(turn)
-    badge = await sla_uc.sla_badge_for(turn.uow, ticket, turn.now, turn.lang) or ""
-    turn.reply(
-        tr(
-            turn.lang,
-            "extended_ok",
-            ref=ticket.ref,
-            by=duration_text(int(minutes), turn.lang),
-            reason=reason,
-            badge=badge,
-        )
-    )
-
-
-async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
-    """Take the next message as the reason of an extension; return False when no SLA question is pending."""
-    if turn.state.get("awaiting") != "sla_reason":
-        return False
-    if not _is_supervisor(person):
-        _clear(turn)
-        return False
-    ticket = await _ticket(turn, str(turn.state.get("ticket", "")))
-    reason = " ".join(text.split())
-    if not reason:
-        turn.reply(tr(turn.lang, "sla_reason_empty"))
-        return True
-    turn.state.update(awaiting="sla_duration", sla_reason=reason[: sla_uc.MAX_REASON])
-    rows = [[(duration_text(m, turn.lang), f"sla:d:{ticket.number}:{m}") for m in EXTEND_CHOICES]]
-    turn.reply(tr(turn.lang, "duration_q", ref=ticket.ref), rows)
-    return True

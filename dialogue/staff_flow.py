@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogue import equipment_cards, escalation, kb_admin, kb_links, profile, sla_alerts
+from dialogue import equipment_cards, escalation, kb_admin, kb_links, profile, sla_alerts, sla_answers
 from dialogue.cards import card_key, job_card, short
 from dialogue.checklists import Checklists
 from dialogue.identity import StaffPerson, link_staff
@@ -119,7 +119,7 @@ class StaffFlow:
     async def _answer(self, turn: Turn, person: StaffPerson, text: str) -> None:
         """Free text answers what the bot asked last: a note, a reason, a message for the client."""
         awaiting = turn.state.get("awaiting")
-        if str(awaiting or "").startswith("sla_") and await sla_alerts.on_text(turn, person, text):
+        if str(awaiting or "").startswith("sla_") and await sla_answers.on_text(turn, person, text):
             return
         if awaiting == "kb_value" and await kb_admin.on_text(turn, person, text):
             return
@@ -174,7 +174,7 @@ class StaffFlow:
 
     async def _button(self, turn: Turn, person: StaffPerson, action: str) -> None:
         if action.startswith("sla:"):
-            await sla_alerts.on_button(turn, person, action)
+            await sla_answers.on_button(turn, person, action)
             return
         if action.startswith("kb:"):
             await kb_admin.on_button(turn, person, action)

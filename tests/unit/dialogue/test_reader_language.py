@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from dialogue.client_flow import _reader_language_first
+from dialogue.kb_replies import reader_language_first
 from kb_search.service import KnowledgeBase
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.support.transcript import Person
@@ -24,10 +24,10 @@ class FakeHit:
 
 def test_an_article_in_the_readers_language_close_to_the_top_comes_first_and_nothing_answers_alone() -> None:
     hits = [FakeHit("vpn-en", 0.80, "en"), FakeHit("printer", 0.5, "ru"), FakeHit("vpn-ru", 0.75, "ru")]
-    ordered, close = _reader_language_first(hits, "ru")
+    ordered, close = reader_language_first(hits, "ru")
     assert [h.article_id for h in ordered] == ["vpn-ru", "vpn-en", "printer"] and close
     far = [FakeHit("vpn-en", 0.80, "en"), FakeHit("printer", 0.5, "ru")]
-    assert _reader_language_first(far, "ru") == (far, False)  # nothing in Russian fits: the English one
+    assert reader_language_first(far, "ru") == (far, False)  # nothing in Russian fits: the English one
 
 
 @pytest.fixture

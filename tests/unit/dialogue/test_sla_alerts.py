@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from dialogue import sla_alerts
+from dialogue import sla_answers
 from dialogue.engine import DialogueEngine
 from dialogue.identity import resolve_staff
 from dialogue.messages import Bot, Channel, Inbound
@@ -217,10 +217,10 @@ async def test_extend_asks_a_reason_then_a_duration(
         person = await resolve_staff(uow, inbound)
         assert person is not None
         turn = Turn(inbound, uow, Outgoing(PayloadSigner(SECRET)), clock.now, state, "ru")
-        assert await sla_alerts.on_text(turn, person, "Клиент закрыл доступ")
+        assert await sla_answers.on_text(turn, person, "Клиент закрыл доступ")
         assert turn.out.messages[0].text == "На сколько продлить HD-1001?"
         assert [b.text for b in turn.out.messages[0].buttons[0]] == ["30 мин", "1 ч", "2 ч", "4 ч", "1 д"]
-        await sla_alerts.on_button(turn, person, "sla:d:1001:120")
+        await sla_answers.on_button(turn, person, "sla:d:1001:120")
         assert "HD-1001 got" not in turn.out.messages[-1].text
         assert turn.out.messages[-1].text.startswith("Срок HD-1001 продлён на 2 ч: Клиент закрыл доступ.")
         assert "awaiting" not in turn.state

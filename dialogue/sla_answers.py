@@ -1,0 +1,181 @@
+"""Supervisors' answers to SLA alerts: the buttons of an alert and the reason typed for an extension.
+
+- `on_button(turn, person, action)` for staff button actions "sla:<verb>:<ticket number>[:arg]";
+- `on_text(turn, person, text)` for the reason of an extension typed as the next message (the staff flow
+  calls it for a conversation whose `awaiting` starts with "sla_").
+
+Buttons: a = acknowledge, p = raise priority, r = reassign (then q = to the queue, e = to an engineer),
+x = extend (asks the reason, then d = a duration). Only supervisors and admins may use them; the alerts
+that carry them are `dialogue.sla_alerts`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from dialogue.outgoing import ButtonSpec
+from dialogue.sla_alerts import (
+    CODE_KIND,
+    EXTEND_CHOICES,
+    KIND_CODE,
+    MAX_ACTION,
+    MAX_ENGINEER_BUTTONS,
+    SUPERVISING,
+    duration_text,
+    parse_key_code,
+    staff_name,
+    tr,
+)
+from dialogue.texts import priority_name
+from ticket_core.enums import Role
+from ticket_core.errors import NotFound
+from ticket_core.model import Ticket, format_ref
+from ticket_core.sla.clock import SlaKind
+from ticket_core.sla.ports import sla_store
+from ticket_core.usecases import sla as sla_uc
+
+if TYPE_CHECKING:
+    from dialogue.identity import StaffPerson
+    from dialogue.turn import Turn
+
+
+def _is_supervisor(person: StaffPerson) -> bool:
+    return person.member.role in SUPERVISING
+
+
+async def _ticket(turn: Turn, number: str) -> Ticket:
+    ticket = await turn.uow.tickets.get_by_number(int(number)) if number.isdigit() else None
+    if ticket is None:
+        raise NotFound(f"No ticket {format_ref(int(number)) if number.isdigit() else number}.")
+    return ticket
+
+
+def _clear(turn: Turn) -> None:
+    for key in ("awaiting", "ticket", "sla_clock", "sla_reason"):
+        turn.state.pop(key, None)
+
+
+async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
+    """Handle "sla:<verb>:<ticket number>[:arg]" from a supervisor; anyone else is refused, nothing changes."""
+    parts = action.split(":")
+    if len(parts) < 3 or parts[0] != "sla":
+        turn.say("bad_button")
+        return
+    if not _is_supervisor(person):
+        turn.reply(tr(turn.lang, "not_supervisor"))
+        return
+    verb, number, arg = parts[1], parts[2], parts[3] if len(parts) > 3 else ""
+    lang = turn.lang
+    actor = person.actor
+    ticket = await _ticket(turn, number)
+    if verb == "a":
+        key = parse_key_code(arg)
+        taken = [a for a in await sla_store(turn.uow).alerts(ticket.id) if a.key == key and a.acknowledged_by]
+        if taken:
+            # Said in the supervisor's language; the generic refusal would only name the ticket's status.
+            name = await staff_name(turn.uow, taken[0].acknowledged_by, lang)
+            turn.reply(tr(lang, "ack_already", ref=ticket.ref, name=name))
+            return
+        await sla_uc.acknowledge_alert(turn.uow, actor, ticket.id, turn.now, key)
+        turn.reply(tr(lang, "ack_ok", ref=ticket.ref))
+    elif verb == "p":
+        ticket = await sla_uc.raise_priority(turn.uow, actor, ticket.id, turn.now)
+        badge = await sla_uc.sla_badge_for(turn.uow, ticket, turn.now, lang) or ""
+        turn.reply(
+            tr(lang, "raised_ok", ref=ticket.ref, priority=priority_name(lang, ticket.priority), badge=badge)
+        )
+    elif verb == "r":
+        turn.reply(
+            tr(
+                lang,
+                "reassign_q",
+                ref=ticket.ref,
+                assignee=await staff_name(turn.uow, ticket.assignee_id, lang),
+            ),
+            await _reassign_buttons(turn, ticket),
+        )
+    elif verb == "q":
+        await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now)
+        turn.reply(tr(lang, "reassigned_queue", ref=ticket.ref))
+    elif verb == "e":
+        await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now, to_engineer_id=arg)
+        turn.reply(tr(lang, "reassigned_to", ref=ticket.ref, name=await staff_name(turn.uow, arg, lang)))
+    elif verb == "x":
+        turn.state.update(
+            awaiting="sla_reason", ticket=ticket.number, sla_clock=arg or KIND_CODE[SlaKind.RESOLUTION]
+        )
+        turn.reply(tr(lang, "reason_q", ref=ticket.ref))
+    elif verb == "d":
+        await _extend(turn, person, ticket, arg)
+    else:
+        turn.say("bad_button")
+
+
+async def _reassign_buttons(turn: Turn, ticket: Ticket) -> list[list[ButtonSpec]]:
+    rows: list[list[ButtonSpec]] = [[(tr(turn.lang, "btn_queue"), f"sla:q:{ticket.number}")]]
+    contract = await turn.uow.directory.get_contract(ticket.client_id)
+    excluded = set(contract.excluded_engineers) if contract else set()
+    engineers = [
+        m
+        for m in await turn.uow.directory.list_staff(Role.ENGINEER)
+        if m.id != ticket.assignee_id and m.on_shift and m.id not in excluded  # the contract's exclusions
+    ]
+    # Engineers with the ticket's skill first; then the rest, so a supervisor may still pick anyone.
+    engineers.sort(key=lambda m: (ticket.category not in m.skills, m.name))
+    for member in engineers[:MAX_ENGINEER_BUTTONS]:
+        action = f"sla:e:{ticket.number}:{member.id}"
+        if len(action.encode()) <= MAX_ACTION:
+            rows.append([(member.name, action)])
+    return rows
+
+
+async def _extend(turn: Turn, person: StaffPerson, ticket: Ticket, minutes: str) -> None:
+    reason = turn.state.get("sla_reason")
+    if (
+        turn.state.get("awaiting") != "sla_duration"
+        or not reason
+        or int(turn.state.get("ticket", 0)) != ticket.number
+    ):
+        # A duration without a reason: ask for the reason first (an extension always has one).
+        turn.state.update(
+            awaiting="sla_reason", ticket=ticket.number, sla_clock=KIND_CODE[SlaKind.RESOLUTION]
+        )
+        turn.reply(tr(turn.lang, "reason_q", ref=ticket.ref))
+        return
+    if not minutes.isdigit():
+        turn.say("bad_button")
+        return
+    clock = CODE_KIND.get(str(turn.state.get("sla_clock")), SlaKind.RESOLUTION)
+    by = timedelta(minutes=int(minutes))
+    ticket = await sla_uc.extend_sla(turn.uow, person.actor, ticket.id, turn.now, by, reason, clock)
+    _clear(turn)
+    badge = await sla_uc.sla_badge_for(turn.uow, ticket, turn.now, turn.lang) or ""
+    turn.reply(
+        tr(
+            turn.lang,
+            "extended_ok",
+            ref=ticket.ref,
+            by=duration_text(int(minutes), turn.lang),
+            reason=reason,
+            badge=badge,
+        )
+    )
+
+
+async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
+    """Take the next message as the reason of an extension; return False when no SLA question is pending."""
+    if turn.state.get("awaiting") != "sla_reason":
+        return False
+    if not _is_supervisor(person):
+        _clear(turn)
+        return False
+    ticket = await _ticket(turn, str(turn.state.get("ticket", "")))
+    reason = " ".join(text.split())
+    if not reason:
+        turn.reply(tr(turn.lang, "sla_reason_empty"))
+        return True
+    turn.state.update(awaiting="sla_duration", sla_reason=reason[: sla_uc.MAX_REASON])
+    rows = [[(duration_text(m, turn.lang), f"sla:d:{ticket.number}:{m}") for m in EXTEND_CHOICES]]
+    turn.reply(tr(turn.lang, "duration_q", ref=ticket.ref), rows)
+    return True
