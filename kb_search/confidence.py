@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb_search import calibration
 from kb_search.fusion import Scored
 
 MODEL_FILE = Path(__file__).resolve().parent / "confidence.json"
@@ -190,3 +191,15 @@ def save(embedder: str, model: ConfidenceModel, path: Path = MODEL_FILE) -> None
         data = {}
     data[embedder] = model.to_json()
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def default_threshold(embedder_name: str, model: ConfidenceModel | None) -> float:
+    """The auto-answer threshold when none is given: the one `helpdesk kb calibrate` stored for the embedder
+    on the scale in use, else the confidence model's own, else the fallback on raw scores."""
+    scale = "probability" if model is not None else "score"
+    stored = calibration.load(embedder_name)
+    if stored is not None and stored.scale == scale:
+        return stored.threshold
+    if model is not None:
+        return model.threshold
+    return calibration.FALLBACK_THRESHOLD

@@ -190,6 +190,14 @@ class Reader:
             and audience == CLIENT_PREFIX + self.client_id
         )
 
+    def audiences(self) -> frozenset[str] | None:
+        """The audiences this reader may see; None means every audience (staff)."""
+        if self.kind is ReaderKind.STAFF:
+            return None
+        if self.kind is ReaderKind.CLIENT and self.client_id:
+            return frozenset({PUBLIC, CLIENT_PREFIX + self.client_id})
+        return frozenset({PUBLIC})
+
     def may_read(self, article: Article) -> bool:
         """Tell whether this reader may read `article`: it is published and its audience is allowed."""
         return article.status is ArticleStatus.PUBLISHED and self.may_see_audience(article.audience)

@@ -11,57 +11,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
-from kb_search import calibration
 from kb_search import confidence as confidence_model
+from kb_search.article_vectors import ArticleVectors, passages
 from kb_search.backlog import STATUS_FILE, EmbeddingBacklog, IndexProgress
-from kb_search.cache import EmbeddingCache
 from kb_search.embedder import Embedder, engine_kind, load_embedder
+from kb_search.follow import SourceFactory, StorageFollower
 from kb_search.fusion import FusionParams, Scored, confidence, fuse
 from kb_search.lexical import LexicalIndex
 from kb_search.model import Article, Hit, KbError, Reader, ReaderKind, SearchResult, utcnow
+from kb_search.model_pool import model_thread, vector_kept
 from kb_search.phrasing_index import PhrasingIndex, question_vectors
 from kb_search.phrasings import Phrasing
-from kb_search.ports import KbUnitOfWork, VectorIndex, VectorRow
+from kb_search.ports import VectorIndex
 from kb_search.pseudo import pseudo_queries
-from kb_search.text import chunks, query_text, snippet, tokens
+from kb_search.text import query_text, snippet, tokens
 from kb_search.vectors import MemoryVectorIndex
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_QUERY_CHARS = 1000
-PROGRESS_MIN = 300
-"""Show a progress bar when indexing more articles than this."""
-EMBED_BATCH = 64
 RESULTS_KEPT = 5000
 """Search results kept per process: clients ask the same questions again and again."""
-REFRESH_OVERLAP = timedelta(seconds=5)
-"""Re-read this much before the last change seen: a transaction that committed late is not missed."""
-RECALIBRATE_SHARE = 0.1
-"""Place the KB's scores again (pseudo-queries) once this share of its articles changed since the last time."""
-
-SourceFactory = Callable[[], KbUnitOfWork]
-"""Returns a unit of work: `async with factory() as uow:` gives `uow.articles`, `uow.kb_gaps` and
-`uow.phrasings`."""
-
-
-def audiences_for(reader: Reader) -> frozenset[str] | None:
-    """The audiences `reader` may see; None means every audience (staff)."""
-    if reader.kind is ReaderKind.STAFF:
-        return None
-    if reader.kind is ReaderKind.CLIENT and reader.client_id:
-        return frozenset({"public", f"client:{reader.client_id}"})
-    return frozenset({"public"})
 
 
 class KnowledgeBase:
@@ -97,27 +75,21 @@ class KnowledgeBase:
         name = embedder.name if embedder is not None else (embedder_spec or "none")
         self.confidence_model = confidence_model.load(name)
         self.reference: confidence_model.Reference | None = None
-        self._changes_since_reference = 0
-        self.threshold = threshold if threshold is not None else self._default_threshold(name)
-        self.progress = progress
-        self._cache_dir = cache_dir
-        self._cache: EmbeddingCache | None = None
-        # Set when the refresher starts: from then on new articles are searchable by words at once and
-        # their vectors are computed behind (`backlog`); before it (load, eval, tools) indexing waits.
-        self._background = False
+        self.threshold = (
+            threshold
+            if threshold is not None
+            else confidence_model.default_threshold(name, self.confidence_model)
+        )
+        self.passage_vectors = ArticleVectors(self.vectors, cache_dir, progress)
         self.backlog = EmbeddingBacklog(
             self._embed_later,
-            idle=self._save_cache,
+            idle=self.passage_vectors.save_cache,
             status_path=Path(cache_dir) / STATUS_FILE if cache_dir else None,
         )
         self.backlog.reporter = self.index_progress
         self.lexical = LexicalIndex()
         self._articles: dict[str, Article] = {}
-        self._source: SourceFactory | None = None
-        self._cursor: datetime | None = None
-        self._refresher: asyncio.Task[None] | None = None
-        self._refresh_now = asyncio.Event()  # set by refresh_soon (another process changed the KB)
-        self._gaps: list[tuple[str, Reader, float, datetime]] = []
+        self.follower = StorageFollower(self)
         self._write_lock = asyncio.Lock()
         self._embed_lock = asyncio.Lock()
         # Recent results by (query, reader's scope, k, ...); emptied whenever the index changes (`_changing`).
@@ -125,16 +97,6 @@ class KnowledgeBase:
         self._generation = 0
         self._audiences: tuple[int, frozenset[str]] | None = None  # (generation, audiences of articles)
         self.phrasings = PhrasingIndex()
-        self._phrasing_cursor: datetime | None = None
-
-    def _default_threshold(self, name: str) -> float:
-        scale = "probability" if self.confidence_model is not None else "score"
-        stored = calibration.load(name)
-        if stored is not None and stored.scale == scale:
-            return stored.threshold
-        if self.confidence_model is not None:
-            return self.confidence_model.threshold
-        return calibration.FALLBACK_THRESHOLD
 
     @classmethod
     def from_settings(cls, settings: Any, vector_index: VectorIndex | None = None) -> KnowledgeBase:
@@ -180,6 +142,15 @@ class KnowledgeBase:
     def __len__(self) -> int:
         return len(self._articles)
 
+    def article(self, article_id: str) -> Article | None:
+        """The indexed (published) article with this id, whatever its audience; None when not indexed."""
+        return self._articles.get(article_id)
+
+    async def drop_vectors(self, article_id: str) -> None:
+        """Remove an article's vectors (it was unpublished)."""
+        with self._changing():
+            await self.vectors.remove(article_id)
+
     # ---- keeping the index current -------------------------------------------------------------
 
     async def index_articles(self, articles: Iterable[Article]) -> int:
@@ -192,10 +163,10 @@ class KnowledgeBase:
                 for article in batch:
                     if not article.published:
                         self.backlog.discard(article.id)
-                if self._background and self.embedder_name != "none":
+                if self.follower.running and self.embedder_name != "none":
                     self.backlog.add(published)
                 elif (embedder := await self.embedder()) is not None:
-                    await self._embed_and_store(embedder, published)
+                    await self.passage_vectors.store(embedder, published, self._articles.__contains__)
         return len(published)
 
     async def _embed_later(self, part: list[Article]) -> None:
@@ -204,11 +175,7 @@ class KnowledgeBase:
         current = [a for a in part if self._articles.get(a.id) is a]
         if embedder is not None and current:
             with self._changing():
-                await self._embed_and_store(embedder, current, save=False)
-
-    async def _save_cache(self) -> None:
-        if self._cache is not None:
-            await asyncio.to_thread(self._cache.save)
+                await self.passage_vectors.store(embedder, current, self._articles.__contains__, save=False)
 
     def index_progress(self) -> IndexProgress:
         """Articles searchable, how many have their vectors, how many wait, and the embedding rate."""
@@ -228,63 +195,17 @@ class KnowledgeBase:
     def _put_lexical(self, batch: list[Article]) -> None:
         for article in batch:
             if article.published:
-                self.lexical.put(
-                    article.id, article.audience, self._passages(article), " ".join(article.tags)
-                )
+                self.lexical.put(article.id, article.audience, passages(article), " ".join(article.tags))
                 self._articles[article.id] = article
             else:
                 self.lexical.remove(article.id)
                 self._articles.pop(article.id, None)
 
-    @staticmethod
-    def _passages(article: Article) -> list[str]:
-        return chunks(article.title, article.body)
-
-    def _embed_passages(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
-        if self._cache_dir is None:
-            return embedder.embed_passages(texts)
-        if self._cache is None:
-            self._cache = EmbeddingCache(self._cache_dir, embedder.name)
-        return self._cache.embed(texts, embedder.embed_passages)
-
-    async def _embed_and_store(self, embedder: Embedder, articles: list[Article], save: bool = True) -> None:
-        # Version 0 means "never saved" (built in code, not read from storage): its content may differ
-        # under the same number, so it is always embedded again (the disk cache makes that cheap).
-        todo = [a for a in articles if a.version == 0 or not await self.vectors.has(a.id, a.version)]
-        bar = self._progress_bar(len(todo))
-        try:
-            for start in range(0, len(todo), EMBED_BATCH):
-                part = todo[start : start + EMBED_BATCH]
-                texts = [(a, i, p) for a in part for i, p in enumerate(self._passages(a))]
-                vectors = await asyncio.to_thread(self._embed_passages, embedder, [t[2] for t in texts])
-                rows: dict[str, list[VectorRow]] = {a.id: [] for a in part}
-                for (a, i, _), vector in zip(texts, vectors, strict=True):
-                    rows[a.id].append(VectorRow(a.id, i, a.audience, a.version, vector))
-                for article in part:
-                    # The article may have been unpublished while its batch was embedding.
-                    if article.id in self._articles:
-                        await self.vectors.put(article.id, rows[article.id])
-                if bar is not None:
-                    bar.update(len(part))
-        finally:
-            if bar is not None:
-                bar.close()
-            if save and self._cache is not None and todo:
-                await asyncio.to_thread(self._cache.save)
-
-    def _progress_bar(self, total: int) -> Any:
-        if not self.progress or total <= PROGRESS_MIN:
-            return None
-        from tqdm import tqdm
-
-        return tqdm(total=total, desc="embedding articles", unit="article")
-
     async def upsert(self, article: Article) -> None:
         """Make the index reflect `article` (a draft is removed from search)."""
         await self.index_articles([article])
         if not article.published:
-            with self._changing():
-                await self.vectors.remove(article.id)
+            await self.drop_vectors(article.id)
 
     async def remove(self, article_id: str) -> None:
         """Remove an article from search."""
@@ -354,14 +275,13 @@ class KnowledgeBase:
                     self._results.popitem(last=False)
         if not result.confident and reader.kind is not ReaderKind.STAFF:
             # Staff searches are admins trying things out, not clients left without an answer.
-            self._gaps.append((text, reader, result.confidence, utcnow()))
-            del self._gaps[:-1000]
+            self.follower.note_gap((text, reader, result.confidence, utcnow()))
         return result
 
     def _scope(self, reader: Reader) -> frozenset[str] | None:
         """The audiences of indexed articles that `reader` may see: readers with the same scope get the
         same results (most clients have no articles of their own and share the public scope)."""
-        audiences = audiences_for(reader)
+        audiences = reader.audiences()
         if audiences is None:
             return None
         known = self._audiences
@@ -377,18 +297,18 @@ class KnowledgeBase:
     ) -> tuple[SearchResult, np.ndarray]:
         # Greetings and thanks around the question are no topic: search reads the question alone.
         text = query_text(text)
-        audiences = audiences_for(reader)
+        audiences = reader.audiences()
         n = max(self.params.candidates, k)
         if isinstance(self.vectors, MemoryVectorIndex) or embedder is None:
-            if embedder is None or _kept(embedder, text):
+            if embedder is None or vector_kept(embedder, text):
                 # No embedding to compute: the search takes less than a hop to a thread and back.
                 lexical, ceiling, semantic, terms = self._search_sync(text, audiences, n, embedder)
             else:
-                lexical, ceiling, semantic, terms = await _model_thread(
+                lexical, ceiling, semantic, terms = await model_thread(
                     self._search_sync, text, audiences, n, embedder
                 )
         else:
-            lexical, ceiling, qvec, terms = await _model_thread(
+            lexical, ceiling, qvec, terms = await model_thread(
                 self._lexical_and_embed, text, audiences, n, embedder
             )
             semantic = await self.vectors.search(qvec, audiences, n)
@@ -425,7 +345,7 @@ class KnowledgeBase:
             await asyncio.sleep(0)
         with self._changing():
             self.reference = confidence_model.Reference.of(np.vstack(rows))
-            self._changes_since_reference = 0
+            self.follower.calibrated()
         return self.reference
 
     async def _phrasing_match(
@@ -434,7 +354,7 @@ class KnowledgeBase:
         """(signal, cosine) of each article's best confirmed phrasing for this reader (`PhrasingIndex.match`)."""
         if not len(self.phrasings):
             return {}
-        if embedder is not None and not _kept(embedder, text):
+        if embedder is not None and not vector_kept(embedder, text):
             qvec = (await asyncio.to_thread(question_vectors, [text], embedder))[0]
         else:
             qvec = question_vectors([text], embedder)[0]  # kept by the query cache: no model call
@@ -498,117 +418,25 @@ class KnowledgeBase:
             return confidence(kept, self.params)
         return self.confidence_model.probability(row, self.reference)
 
-    # ---- loading from storage and staying current --------------------------------------------------
+    # ---- loading from storage and staying current (kb_search.follow) -------------------------------
 
     async def load(self, source: SourceFactory, refresh_every: float | None = 1.0) -> int:
         """Index every article from storage, then (unless `refresh_every` is None) keep polling for edits.
 
         `source()` returns a unit of work over the KB's repositories (`kb_search.ports.KbUnitOfWork`).
         """
-        self._source = source
-        count = await self.refresh()
-        await self.self_calibrate()
-        if refresh_every is not None and self._refresher is None:
-            self._refresher = asyncio.create_task(self._refresh_loop(refresh_every), name="kb-refresh")
-        return count
+        return await self.follower.load(source, refresh_every)
 
     async def refresh(self) -> int:
         """Apply what changed in storage since the last refresh and write pending gaps; return changes."""
-        if self._source is None:
-            return 0
-        async with self._source() as uow:
-            since = self._cursor - REFRESH_OVERLAP if self._cursor is not None else None
-            changes = await uow.articles.changed_since(since)
-            cursor = self._phrasing_cursor
-            learned = await uow.phrasings.changed_since(cursor - REFRESH_OVERLAP if cursor else None)
-        fresh = [
-            a
-            for a in changes.articles
-            if (old := self._articles.get(a.id)) is None or old.version != a.version or not a.published
-        ]
-        if fresh:
-            await self.index_articles(fresh)
-            for article in fresh:
-                if not article.published:
-                    with self._changing():
-                        await self.vectors.remove(article.id)
-        for article_id in changes.removed:
-            if article_id in self._articles:
-                await self.remove(article_id)
-        if changes.until is not None:
-            self._cursor = changes.until
-        if learned.removed:
-            await self.forget(learned.removed)
-        await self.learn(learned.phrasings)
-        if learned.until is not None:
-            self._phrasing_cursor = learned.until
-        self._changes_since_reference += len(fresh) + len(changes.removed)
-        if self.reference is not None and self._changes_since_reference > RECALIBRATE_SHARE * len(self):
-            await self.self_calibrate()
-        await self._flush_gaps()
-        return len(fresh) + len(changes.removed)
-
-    async def _flush_gaps(self) -> None:
-        if not self._gaps or self._source is None:
-            return
-        pending, self._gaps = self._gaps, []
-        try:
-            async with self._source() as uow:
-                await uow.kb_gaps.record_many(pending)
-                await uow.commit()
-        except Exception:
-            log.exception("could not write %d KB gaps; they are dropped", len(pending))
+        return await self.follower.refresh()
 
     def refresh_soon(self) -> None:
         """Refresh now rather than at the next poll (a NOTIFY said another process changed the KB)."""
-        self._refresh_now.set()
-
-    async def _refresh_loop(self, every: float) -> None:
-        self._background = True
-        while True:
-            started = time.monotonic()
-            self._refresh_now.clear()  # a change said during this refresh brings the next one forward
-            try:
-                await self.refresh()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("KB refresh failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._refresh_now.wait(), timeout=max(0.05, every - (time.monotonic() - started))
-                )
+        self.follower.refresh_soon()
 
     async def close(self) -> None:
         """Stop the refresh loop, write pending gaps and release the vector index."""
-        if self._refresher is not None:
-            self._refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refresher
-            self._refresher = None
-        with contextlib.suppress(Exception):
-            await self._flush_gaps()
+        await self.follower.close()
         await self.backlog.close()
         await self.vectors.close()
-
-
-MODEL_THREADS = 4
-_model_pool: ThreadPoolExecutor | None = None
-
-
-def _model_thread(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-    """Run a search that embeds its query on the KB's own threads, not the loop's default executor.
-
-    The default executor also carries the SQLite lock waits of every turn: under a burst of new questions
-    they took all its threads and the searches queued behind them (bench dialogue --unique at 60/s).
-    """
-    global _model_pool
-    if _model_pool is None:
-        _model_pool = ThreadPoolExecutor(MODEL_THREADS, thread_name_prefix="kb-model")
-    return asyncio.get_running_loop().run_in_executor(_model_pool, fn, *args)
-
-
-def _kept(embedder: Embedder, text: str) -> bool:
-    """Whether the embedder already holds the vector of `text` (a `QueryCache` hit)."""
-    has = getattr(embedder, "has", None)
-    return bool(has(text)) if has is not None else False

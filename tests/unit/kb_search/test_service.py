@@ -220,4 +220,4 @@ async def test_a_cached_unanswered_question_is_still_a_gap(kb: KnowledgeBase) ->
     for _ in range(2):
         result = await kb.search("как заказать пиццу", Reader.public())
         assert not result.confident
-    assert [g[0] for g in kb._gaps] == ["как заказать пиццу", "как заказать пиццу"]
+    assert [g[0] for g in kb.follower.gaps] == ["как заказать пиццу", "как заказать пиццу"]

@@ -44,4 +44,4 @@ async def test_greetings_and_thanks_change_neither_the_ranking_nor_the_confidenc
 async def test_the_gap_log_keeps_what_the_client_wrote(kb: KnowledgeBase) -> None:
     kb.threshold = 1.1  # nothing is confident: every question is a gap
     await kb.search("Добрый день! Где заказать пиццу? Спасибо", Reader.public())
-    assert [g[0] for g in kb._gaps] == ["Добрый день! Где заказать пиццу? Спасибо"]
+    assert [g[0] for g in kb.follower.gaps] == ["Добрый день! Где заказать пиццу? Спасибо"]

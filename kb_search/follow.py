@@ -1,0 +1,152 @@
+"""Keeping a `KnowledgeBase` current with storage: edits of any process searchable within a second.
+
+`StorageFollower` re-reads what changed (`changed_since`, with an overlap so a late commit is not missed)
+every `every` seconds or at once when told (`refresh_soon`: a NOTIFY from another process), applies it to
+the index, and writes the questions nothing answered (the gaps) in the same pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from kb_search.model import Reader
+from kb_search.ports import KbUnitOfWork
+
+if TYPE_CHECKING:
+    from kb_search.service import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+REFRESH_OVERLAP = timedelta(seconds=5)
+"""Re-read this much before the last change seen: a transaction that committed late is not missed."""
+RECALIBRATE_SHARE = 0.1
+"""Place the KB's scores again (pseudo-queries) once this share of its articles changed since the last time."""
+GAPS_KEPT = 1000
+"""Unanswered questions kept between two writes; older ones are dropped first."""
+
+SourceFactory = Callable[[], KbUnitOfWork]
+"""Returns a unit of work: `async with factory() as uow:` gives `uow.articles`, `uow.kb_gaps` and
+`uow.phrasings`."""
+
+Gap = tuple[str, Reader, float, datetime]
+"""A question nothing answered confidently: (text, reader, confidence, when)."""
+
+
+class StorageFollower:
+    """The storage side of one `KnowledgeBase`: where it reads changes from and writes its gaps to."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.source: SourceFactory | None = None
+        self.gaps: list[Gap] = []
+        self._cursor: datetime | None = None
+        self._phrasing_cursor: datetime | None = None
+        self._changes_since_reference = 0
+        self._task: asyncio.Task[None] | None = None
+        self._now = asyncio.Event()  # set by refresh_soon (another process changed the KB)
+
+    @property
+    def running(self) -> bool:
+        """Whether the refresh loop runs (from then on new articles are embedded behind)."""
+        return self._task is not None
+
+    def note_gap(self, gap: Gap) -> None:
+        """Keep an unanswered question for the next write."""
+        self.gaps.append(gap)
+        del self.gaps[:-GAPS_KEPT]
+
+    async def load(self, source: SourceFactory, refresh_every: float | None) -> int:
+        """Read everything from `source`, then (unless `refresh_every` is None) keep polling it."""
+        self.source = source
+        count = await self.refresh()
+        await self.kb.self_calibrate()
+        if refresh_every is not None and self._task is None:
+            self._task = asyncio.create_task(self._loop(refresh_every), name="kb-refresh")
+        return count
+
+    async def refresh(self) -> int:
+        """Apply what changed in storage since the last refresh and write pending gaps; return changes."""
+        if self.source is None:
+            return 0
+        kb = self.kb
+        async with self.source() as uow:
+            since = self._cursor - REFRESH_OVERLAP if self._cursor is not None else None
+            changes = await uow.articles.changed_since(since)
+            cursor = self._phrasing_cursor
+            learned = await uow.phrasings.changed_since(cursor - REFRESH_OVERLAP if cursor else None)
+        fresh = [
+            a
+            for a in changes.articles
+            if (old := kb.article(a.id)) is None or old.version != a.version or not a.published
+        ]
+        if fresh:
+            await kb.index_articles(fresh)
+            for article in fresh:
+                if not article.published:
+                    await kb.drop_vectors(article.id)
+        for article_id in changes.removed:
+            if kb.article(article_id) is not None:
+                await kb.remove(article_id)
+        if changes.until is not None:
+            self._cursor = changes.until
+        if learned.removed:
+            await kb.forget(learned.removed)
+        await kb.learn(learned.phrasings)
+        if learned.until is not None:
+            self._phrasing_cursor = learned.until
+        self._changes_since_reference += len(fresh) + len(changes.removed)
+        if kb.reference is not None and self._changes_since_reference > RECALIBRATE_SHARE * len(kb):
+            await kb.self_calibrate()
+        await self.flush_gaps()
+        return len(fresh) + len(changes.removed)
+
+    def calibrated(self) -> None:
+        """The KB placed its scores again: count changes from now."""
+        self._changes_since_reference = 0
+
+    async def flush_gaps(self) -> None:
+        """Write the unanswered questions kept so far (dropped, and logged, when storage refuses them)."""
+        if not self.gaps or self.source is None:
+            return
+        pending, self.gaps = self.gaps, []
+        try:
+            async with self.source() as uow:
+                await uow.kb_gaps.record_many(pending)
+                await uow.commit()
+        except Exception:
+            log.exception("could not write %d KB gaps; they are dropped", len(pending))
+
+    def refresh_soon(self) -> None:
+        """Refresh now rather than at the next poll (a NOTIFY said another process changed the KB)."""
+        self._now.set()
+
+    async def _loop(self, every: float) -> None:
+        while True:
+            started = time.monotonic()
+            self._now.clear()  # a change said during this refresh brings the next one forward
+            try:
+                await self.refresh()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("KB refresh failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._now.wait(), timeout=max(0.05, every - (time.monotonic() - started))
+                )
+
+    async def close(self) -> None:
+        """Stop the refresh loop and write pending gaps."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            await self.flush_gaps()
