@@ -14,8 +14,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from storage import inbox as inbox_rows
-from storage import outbox_delivery
+from storage import inbox_admin, outbox_delivery
 from storage.redis_state import RedisGuard
 
 DB_TIMEOUT_S = 3.0
@@ -37,7 +36,7 @@ async def backlogs(sessions: async_sessionmaker) -> dict[str, Any]:
     """Inbound messages waiting or parked, and outgoing ones waiting or failed."""
     now = datetime.now(UTC)
     async with asyncio.timeout(DB_TIMEOUT_S), sessions() as session:
-        inbox = await inbox_rows.counts(session, now)
+        inbox = await inbox_admin.counts(session, now)
         outbox = await outbox_delivery.counts(session, now)
     return {"inbox": inbox, "outbox": outbox}
 

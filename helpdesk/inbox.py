@@ -24,7 +24,6 @@ import socket
 import time
 from bisect import insort
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from dialogue.engine import DialogueEngine, utcnow
 from dialogue.messages import Inbound, InboundNotRecorded
 from helpdesk import metrics
+from helpdesk.inbox_leases import LeaseKeeper
+from helpdesk.inbox_outcomes import RowOutcomes
+from helpdesk.inbox_policy import InboxPolicy
 from storage import inbox as box
+from storage import inbox_admin
 from storage.transient import in_transaction, is_transient
 from ticket_core.log_context import log_context
 
@@ -41,43 +44,6 @@ log = logging.getLogger(__name__)
 
 RECORD_PAUSES_S = (0.05, 0.2)  # a webhook waits at most this long before it answers 503
 NOTICE_CHECK_S = 10.0  # how often the loop looks for dead letters whose sender was not told yet
-
-
-@dataclass(frozen=True, slots=True)
-class InboxPolicy:
-    """How the inbox retries.
-
-    Attributes:
-        lease_s: how long a claim holds before another process may take the row (a heartbeat extends it).
-        heartbeat_s: how often a claim being worked on is extended.
-        poll_s: how often the loop looks for due rows when nothing woke it.
-        retry_for_s: how long infrastructure failures are retried before the message is parked.
-        bug_attempts: how many times any other failure is tried.
-        backoff_max_s: the longest wait between two tries.
-        concurrency: how many turns one process runs at once (each holds a database connection).
-        record_concurrency: how many messages one process records at once (each holds a connection).
-        keep_done_s: how long handled rows are kept before they are pruned.
-        handle_timeout_s: how long one attempt may take before it is given up (and tried again).
-    """
-
-    lease_s: float = 10.0
-    heartbeat_s: float = 3.0
-    poll_s: float = 0.5
-    retry_for_s: float = 24 * 3600.0
-    bug_attempts: int = 3
-    backoff_max_s: float = 5.0
-    # Turns + recorders + the loop and heartbeat stay within the connection pool (storage.db: 20 kept):
-    # past it, every extra connection is opened, its statements prepared, and closed again when given
-    # back, so an overloaded process did more work per message and fell to half its rate. Two cores are
-    # busy with a dozen turns at once; more only wait on the database.
-    concurrency: int = 12
-    record_concurrency: int = 6
-    keep_done_s: float = 7 * 86400.0
-    handle_timeout_s: float = 120.0
-
-    def backoff(self, attempts: int) -> float:
-        """Seconds before the next try after `attempts` failures: 0.5, 1, 2, 4, then `backoff_max_s`."""
-        return float(min(self.backoff_max_s, 0.5 * 2 ** max(0, attempts - 1)))
 
 
 class Inbox:
@@ -97,6 +63,7 @@ class Inbox:
         self.engine = engine
         self.policy = policy or InboxPolicy()
         self.on_replies = on_replies
+        self.outcomes = RowOutcomes(db, engine, on_replies, self.policy, transient, clock)
         self.transient = transient
         self.clock = clock
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:64]
@@ -112,12 +79,11 @@ class Inbox:
         self._waiting: dict[str, set[int]] = {}  # those rows by chat
         self._slots = asyncio.Semaphore(self.policy.concurrency)
         self._record_slots = asyncio.Semaphore(self.policy.record_concurrency)
-        self._in_flight: set[int] = set()  # rows the engine is working on (their leases are extended)
-        self._heartbeat_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._stopping = False
         # PostgreSQL records in one statement (`box.record_and_claim`): no transaction around it.
         self._record_is_one_statement = db.dialect.name == "postgresql"
+        self.leases = LeaseKeeper(db, self.worker_id, self.policy, clock, lambda: self._stopping)
 
     # --- recording --------------------------------------------------------------------------------
 
@@ -131,7 +97,7 @@ class Inbox:
         Raises:
             InboundNotRecorded: the database could not take it; the platform must send it again.
         """
-        chat = box.chat_key(str(inbound.channel), str(inbound.bot), inbound.chat_id)
+        chat = inbox_admin.chat_key(str(inbound.channel), str(inbound.bot), inbound.chat_id)
         payload = inbound.to_dict()
 
         idle = chat not in self._chats and not self._stopping
@@ -243,8 +209,7 @@ class Inbox:
             self._chats[chat] = asyncio.create_task(self._work_chat(chat, row), name=f"inbox-{chat}")
             return
         insort(self._queued.setdefault(chat, []), row, key=lambda r: r.id)
-        self._in_flight.add(row.id)  # the heartbeat keeps its lease while it waits
-        self._start_heartbeat()
+        self.leases.hold(row.id)  # the heartbeat keeps its lease while it waits
 
     def _next_queued(self, chat: str) -> box.InboxRow | None:
         queued = self._queued.get(chat)
@@ -354,8 +319,7 @@ class Inbox:
         """
         # The claim's lease is kept alive from now on, also while the row waits for a slot: under a backlog a
         # wait can outlast the lease, and the loop would then claim (and handle) the row a second time.
-        self._in_flight.add(row.id)
-        self._start_heartbeat()
+        self.leases.hold(row.id)
         try:
             async with self._slots:
                 started = time.perf_counter()
@@ -373,7 +337,7 @@ class Inbox:
                 else:
                     error = None
                 finally:
-                    self._in_flight.discard(row.id)
+                    self.leases.in_flight.discard(row.id)
                 metrics.handled(channel, time.perf_counter() - started, ok=error is None)
                 following: box.InboxRow | None = None
                 try:
@@ -385,14 +349,14 @@ class Inbox:
                             self.on_replies()
                     else:
                         await self._give_back_queued(row)  # they wait for this one's retry
-                        await self._failed(row, error)
+                        await self.outcomes.failed(row, error)
                 finally:
                     attempted = self._attempted.get(row.id)
                     if attempted is not None:
                         attempted.set()
                 return following
         finally:
-            self._in_flight.discard(row.id)  # also when cancelled while waiting for a slot
+            self.leases.in_flight.discard(row.id)  # also when cancelled while waiting for a slot
 
     async def _done(self, row: box.InboxRow, *, marked: bool) -> box.InboxRow | None:
         """Mark a handled row done and, when more of its chat was recorded meanwhile, claim the next one.
@@ -406,7 +370,7 @@ class Inbox:
             row.chat_key not in self._again and not self._waited_on(row.chat_key, but=row.id)
         ):
             if not marked:
-                await self._finish(box.mark_done, row.id, self.clock())
+                await self.outcomes.finish(box.mark_done, row.id, self.clock())
             return None
 
         def done(conn: AsyncConnection) -> Awaitable[box.InboxRow | None]:
@@ -435,80 +399,14 @@ class Inbox:
             await self._unclaim([r.id for r in rows])
 
     async def _unclaim(self, ids: list[int]) -> None:
-        self._in_flight.difference_update(ids)
-        await self._finish(lambda conn, _id: box.unclaim(conn, ids, worker_id=self.worker_id), ids[0])
+        self.leases.in_flight.difference_update(ids)
+        await self.outcomes.finish(lambda conn, _id: box.unclaim(conn, ids, worker_id=self.worker_id), ids[0])
 
     def _chore(self, work: Awaitable[None]) -> None:
         """Run a best-effort database write beside the turns (a failure leaves it to the lease)."""
         task = asyncio.ensure_future(work)
         self._chores.add(task)
         task.add_done_callback(self._chores.discard)
-
-    async def _failed(self, row: box.InboxRow, error: BaseException) -> None:
-        now = self.clock()
-        transient = self.transient(error)
-        text = f"{type(error).__name__}: {error}"
-        if transient:
-            give_up = now - row.received_at >= timedelta(seconds=self.policy.retry_for_s)
-            log.warning("inbox: %s failed (attempt %d), will retry: %s", row.dedup_key, row.attempts, text)
-        else:
-            give_up = row.attempts >= self.policy.bug_attempts
-            log.error("inbox: %s failed (attempt %d)", row.dedup_key, row.attempts, exc_info=error)
-        if not give_up:
-            wait = timedelta(seconds=self.policy.backoff(row.attempts))
-            await self._finish(box.mark_retry, row.id, next_attempt_at=now + wait, error=text)
-            return
-        log.error(
-            "inbox: %s parked as a dead letter after %d attempts: %s", row.dedup_key, row.attempts, text
-        )
-        await self._finish(box.mark_dead, row.id, at=now, error=text)
-        await self._notify_dead(row)
-
-    async def _notify_dead(self, row: box.InboxRow) -> None:
-        """Tell the sender once that a person will get back to them (best effort; retried by the loop)."""
-        try:
-            async with self.db.begin() as conn:
-                if not await box.take_notice(conn, row.id):
-                    return  # told already, or being told by another process
-        except Exception as e:
-            log.warning("inbox: could not take the notice of dead letter %s yet: %s", row.dedup_key, e)
-            return
-        try:
-            replies = await self.engine.tell_not_handled(Inbound.from_dict(row.payload))
-        except Exception:
-            log.warning(
-                "inbox: could not tell the sender of dead letter %s yet", row.dedup_key, exc_info=True
-            )
-            await self._finish(box.return_notice, row.id)
-            return
-        if replies and self.on_replies is not None:
-            self.on_replies()
-
-    async def _finish(self, mark: Callable[..., Any], row_id: int, *args: Any, **kwargs: Any) -> None:
-        """Record a row's outcome (again after a cut connection); failing that, the lease runs out and the
-        row is tried again."""
-        try:
-            await in_transaction(self.db, lambda conn: mark(conn, row_id, *args, **kwargs))
-        except Exception as e:
-            log.warning("inbox: could not record the outcome of row %s: %s", row_id, e)
-
-    def _start_heartbeat(self) -> None:
-        if self._heartbeat_task is None or self._heartbeat_task.done():
-            self._heartbeat_task = asyncio.create_task(self._heartbeat(), name="inbox-leases")
-
-    async def _heartbeat(self) -> None:
-        """Extend the leases of the rows being handled (one statement for all of them), every heartbeat_s."""
-        while not self._stopping:
-            await asyncio.sleep(self.policy.heartbeat_s)
-            ids = sorted(self._in_flight)
-            if not ids:
-                continue
-            try:
-                async with self.db.begin() as conn:
-                    until = self.clock() + timedelta(seconds=self.policy.lease_s)
-                    await box.extend(conn, ids, worker_id=self.worker_id, until=until)
-            except Exception as e:
-                log.warning("inbox: could not extend the leases of %d rows: %s", len(ids), e)
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -526,13 +424,6 @@ class Inbox:
             self._hand_over(row.chat_key, row)
         return len(rows)
 
-    async def _notify_pending_dead(self) -> None:
-        """Tell the senders of dead letters whose notice failed before (a process died, the database)."""
-        async with self.db.connect() as conn:
-            dead = await box.list_unnotified_dead(conn, limit=20)
-        for row in dead:
-            await self._notify_dead(row)
-
     async def run(self, stop: asyncio.Event) -> None:
         """Handle due rows until `stop` is set; errors are logged and never end the loop."""
         pruned_at = self.clock() - timedelta(days=1)
@@ -542,7 +433,7 @@ class Inbox:
                 started = await self.run_once()
                 if self.clock() - noticed_at >= timedelta(seconds=NOTICE_CHECK_S):
                     noticed_at = self.clock()
-                    await self._notify_pending_dead()
+                    await self.outcomes.notify_pending_dead()
                 if self.clock() - pruned_at >= timedelta(hours=1):
                     pruned_at = self.clock()
                     await self.prune()
@@ -559,7 +450,7 @@ class Inbox:
         """Delete rows handled longer ago than `keep_done_s`; return how many."""
         before = self.clock() - timedelta(seconds=self.policy.keep_done_s)
         async with self.db.begin() as conn:
-            return await box.prune(conn, before=before)
+            return await inbox_admin.prune(conn, before=before)
 
     async def stop(self, grace_s: float = 10.0) -> None:
         """Let the messages being handled finish (up to `grace_s`), then give back this process's claims."""
@@ -571,9 +462,7 @@ class Inbox:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        if self._heartbeat_task is not None:
-            self._heartbeat_task.cancel()
-            await asyncio.gather(self._heartbeat_task, return_exceptions=True)
+        await self.leases.stop()
         try:
             async with self.db.begin() as conn:
                 await box.release(conn, self.worker_id)

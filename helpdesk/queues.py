@@ -17,6 +17,7 @@ from typing import Any
 
 from helpdesk.admin.access import Area, require
 from storage import inbox as inbox_store
+from storage import inbox_admin
 from storage import outbox_delivery as outbox_store
 from storage.chat_people import AccountKey, ChatPerson, people_of_accounts
 from storage.uow import SqlUnitOfWork
@@ -221,9 +222,9 @@ def _outbox_message(row: outbox_store.OutboxRow, people: Mapping[AccountKey, Cha
 
 async def list_inbox(session: Any, status: inbox_store.InboxStatus, *, limit: int, now: datetime) -> Listing:
     """Inbound messages in `status` (dead or pending), newest first, with their senders' names."""
-    rows = await inbox_store.list_rows(session, status, limit=limit)
+    rows = await inbox_admin.list_rows(session, status, limit=limit)
     people = await people_of_accounts(session, [_inbox_account(r) for r in rows])
-    counts = await inbox_store.counts(session, now)
+    counts = await inbox_admin.counts(session, now)
     total = int(counts.get(status.value, len(rows)))
     return Listing([_inbox_message(r, people) for r in rows], max(total, len(rows)))
 
@@ -292,7 +293,7 @@ async def _all_ids_in(session: Any, status: inbox_store.InboxStatus) -> list[int
     ids: list[int] = []
     before: int | None = None
     while True:
-        rows = await inbox_store.list_rows(session, status, limit=_ALL_PAGE, before_id=before)
+        rows = await inbox_admin.list_rows(session, status, limit=_ALL_PAGE, before_id=before)
         ids.extend(r.id for r in rows)
         if len(rows) < _ALL_PAGE:
             return ids
@@ -317,7 +318,7 @@ async def replay_dead_letters(
         wanted = await _all_ids_in(session, inbox_store.InboxStatus.DEAD)
     else:
         wanted = list(dict.fromkeys(ids))
-        rows = {i: await inbox_store.get(session, i) for i in wanted}
+        rows = {i: await inbox_admin.get(session, i) for i in wanted}
         missing = [i for i, r in rows.items() if r is None]
         if missing:
             verb = "does not exist" if len(missing) == 1 else "do not exist"
@@ -333,7 +334,7 @@ async def replay_dead_letters(
         return []
     queued = 0
     for start in range(0, len(wanted), _ALL_PAGE):  # bounded IN lists, whatever the number of dead letters
-        queued += await inbox_store.replay(session, wanted[start : start + _ALL_PAGE], at=now)
+        queued += await inbox_admin.replay(session, wanted[start : start + _ALL_PAGE], at=now)
     # replay() counts; a row that stopped being dead between the check and the update is simply not queued.
     done = wanted if queued == len(wanted) else await _still_pending(session, wanted)
     if done:
@@ -343,7 +344,7 @@ async def replay_dead_letters(
 
 
 async def _still_pending(session: Any, ids: Sequence[int]) -> list[int]:
-    rows = [await inbox_store.get(session, i) for i in ids]
+    rows = [await inbox_admin.get(session, i) for i in ids]
     return [r.id for r in rows if r is not None and r.status is inbox_store.InboxStatus.PENDING]
 
 

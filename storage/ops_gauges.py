@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import inbox as inbox_store
+from storage import inbox_admin
 from storage import outbox_delivery as outbox_store
 from storage.sla_tables import sla_alerts, sla_timers
 from storage.tables import interactions
@@ -39,7 +39,7 @@ class OpsGauges:
 
 async def read(session: AsyncSession, now: datetime) -> OpsGauges:
     """Read every gauge in one session."""
-    box_in = await inbox_store.counts(session, now)
+    box_in = await inbox_admin.counts(session, now)
     box_out = await outbox_store.counts(session, now)
     due = await session.scalar(
         select(func.count()).where(sla_timers.c.status == "pending", sla_timers.c.due_at <= now)

@@ -24,6 +24,7 @@ from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
 from helpdesk.web import build_web_app
 from storage import inbox as box
+from storage import inbox_admin
 from storage import outbox_delivery as out
 from storage.inbox_tables import inbox
 from ticket_core import usecases as uc
@@ -298,7 +299,7 @@ async def test_admin_replays_dead_letters_and_retries_undelivered_messages(app: 
 
     async def anna_handled() -> bool:
         async with rt.sessions() as session:
-            row = await box.get(session, anna)
+            row = await inbox_admin.get(session, anna)
         return row is not None and row.status is box.InboxStatus.DONE
 
     async def both_sent() -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from storage import inbox as box
+from storage import inbox_admin
 from storage import outbox_delivery as out
 from storage.admin_tables import admin_audit
 from tests.integration import test_admin_http
@@ -53,7 +54,7 @@ async def _failed(admin: Admin, chat: str, text: str) -> int:
 
 async def _inbox_status(admin: Admin, row_id: int) -> str:
     async with admin.rt.sessions() as session:
-        row = await box.get(session, row_id)
+        row = await inbox_admin.get(session, row_id)
     assert row is not None
     return str(row.status)
 

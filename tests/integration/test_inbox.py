@@ -16,6 +16,7 @@ from dialogue.messages import Bot, Channel, Inbound, InboundNotRecorded, Outboun
 from helpdesk.inbox import Inbox, InboxPolicy
 from helpdesk.logging_setup import TurnFields
 from storage import inbox as box
+from storage import inbox_admin
 from storage.db import make_engine
 from storage.inbox_tables import inbox as inbox_table
 from storage.transient import is_transient
@@ -115,7 +116,7 @@ async def test_a_busy_chats_next_messages_are_claimed_when_recorded_and_handled_
     await inbox.accept(message(2))
     await inbox.accept(message(3))
     async with live_uow_factory.sessionmaker() as session:
-        waiting = await box.list_rows(session, box.InboxStatus.PENDING)
+        waiting = await inbox_admin.list_rows(session, box.InboxStatus.PENDING)
     # Recorded while the chat's first turn runs here: already claimed by this process, tried once.
     assert sorted((r.dedup_key, r.claimed_by, r.attempts) for r in waiting) == [
         (f"tg:client:{n}", inbox.worker_id, 1) for n in (1, 2, 3)
@@ -174,7 +175,7 @@ async def test_a_failure_gives_back_the_messages_queued_behind_it(
     assert engine.handled == ["slow", "m2"]  # the second waited for the first's retry
     await asyncio.sleep(0.2)
     async with live_uow_factory.sessionmaker() as session:
-        done = await box.list_rows(session, box.InboxStatus.DONE)
+        done = await inbox_admin.list_rows(session, box.InboxStatus.DONE)
     assert sorted((r.dedup_key, r.attempts) for r in done) == [("tg:client:1", 2), ("tg:client:2", 1)]
 
 
@@ -189,12 +190,12 @@ async def test_a_bug_parks_a_dead_letter_tells_the_sender_once_and_replay_handle
     await asyncio.sleep(0.3)  # a second notice would come from the loop's next ticks
     assert engine.told == ["m1"]
     async with live_uow_factory.sessionmaker() as session:
-        [dead] = await box.list_rows(session, box.InboxStatus.DEAD)
+        [dead] = await inbox_admin.list_rows(session, box.InboxStatus.DEAD)
     assert (dead.dedup_key, dead.attempts, dead.notified) == ("tg:client:1", 3, True)
     assert "a bug" in (dead.last_error or "")
 
     async with live_uow_factory.sessionmaker() as session, session.begin():
-        assert await box.replay(session, [dead.id], at=dead.received_at) == 1
+        assert await inbox_admin.replay(session, [dead.id], at=dead.received_at) == 1
     inbox.wake()
     await until(lambda: engine.handled == ["m2", "m1"])
     assert engine.told == ["m1"]  # told once, not again
@@ -270,7 +271,7 @@ async def test_a_claim_of_a_dead_process_is_taken_over_after_its_lease(
     await until(lambda: engine.handled == ["m9"])
     await asyncio.sleep(0.3)  # the outcome is recorded right after the engine returns
     async with sessions() as session:
-        row = await box.get(session, claimed.id)
+        row = await inbox_admin.get(session, claimed.id)
     assert row is not None and row.status is box.InboxStatus.DONE and row.attempts == 2
     await inbox.stop()
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from helpdesk import queues
 from storage import inbox as box
+from storage import inbox_admin
 from storage import outbox_delivery as out
 from storage.admin_tables import admin_audit
 from storage.chat_people import ChatPerson, people_of_accounts
@@ -72,7 +73,7 @@ async def _outgoing(uows: UnitOfWorkFactory, chat: str, text: str, *, failed: bo
 
 async def _inbox_row(uows: UnitOfWorkFactory, row_id: int) -> box.InboxRow:
     async with uows() as uow:
-        row = await box.get(uow.session, row_id)
+        row = await inbox_admin.get(uow.session, row_id)
     assert row is not None
     return row
 

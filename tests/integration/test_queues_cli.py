@@ -17,6 +17,7 @@ from helpdesk.cli import main
 from helpdesk.demo.loader import load_directory, read_directory
 from helpdesk.settings import get_settings
 from storage import inbox as box
+from storage import inbox_admin
 from storage import outbox_delivery as out
 from storage.admin_tables import admin_audit
 from storage.db import make_engine, make_sessionmaker
@@ -93,7 +94,7 @@ def _failed(url: str, chat: str, text: str) -> int:
 
 def _inbox_status(url: str, row_id: int) -> str:
     async def work(session: Any) -> str:
-        row = await box.get(session, row_id)
+        row = await inbox_admin.get(session, row_id)
         assert row is not None
         return str(row.status)
 

@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import inbox as inbox_rows
+from storage import inbox_admin
 from storage.db import make_sessionmaker
 from storage.outbox_delivery import OutboxStatus, list_for_chat
 from storage.redis_state import RedisConversationStore
@@ -46,12 +47,12 @@ async def test_a_handled_message_marks_its_inbox_row_done_with_the_turn(
         assert await uow.inbound.first_time("tg:client:7", NOW) is True
         # rolled back: the row stays pending
     async with uow_factory() as uow:
-        row = await inbox_rows.get(uow.session, row_id or 0)
+        row = await inbox_admin.get(uow.session, row_id or 0)
         assert row is not None and row.status is inbox_rows.InboxStatus.PENDING
         assert await uow.inbound.first_time("tg:client:7", NOW) is True
         await uow.commit()
     async with uow_factory() as uow:
-        row = await inbox_rows.get(uow.session, row_id or 0)
+        row = await inbox_admin.get(uow.session, row_id or 0)
         assert row is not None and (row.status, row.done_at) == (inbox_rows.InboxStatus.DONE, NOW)
 
 
