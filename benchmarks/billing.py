@@ -32,7 +32,7 @@ from typing import Any
 
 import click
 
-from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
+from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.billing.act_pdf import act_pdf
 from storage.billing_store import entry_values
 from storage.billing_tables import ledger_entries

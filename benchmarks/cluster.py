@@ -68,10 +68,10 @@ import aiohttp
 import click
 from sqlalchemy import select, text
 
+from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from benchmarks.deploy_metrics import missing_from
 from benchmarks.fault_processes import AppProcess, RedisServer, free_port
 from helpdesk.api.tokens import hash_token, new_token
-from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.demo.loader import DEMO_DIR
 from helpdesk.demo.seed import seed_demo
 from helpdesk.metrics import EXPORTED

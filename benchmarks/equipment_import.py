@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
+from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.demo.seed import seed_demo
 from helpdesk.settings import Settings
 from storage.db import make_engine, make_sessionmaker

@@ -42,8 +42,8 @@ from typing import Any
 import aiohttp
 import click
 
+from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from benchmarks.fault_processes import AppProcess, RedisServer, free_port, terminate_connections
-from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.demo.loader import DEMO_DIR
 from helpdesk.demo.seed import seed_demo
 from helpdesk.settings import Settings

@@ -176,7 +176,7 @@ def chatty(dataset: DataSet, seed: int = 21) -> DataSet:
     """The same KB with every question wrapped as clients write it: an opening and a closing of its language
     ("Здравствуйте, ... подскажите пожалуйста", "Hi team, ... thanks in advance"; the lists of
     `helpdesk bench dialogue --unique`), at least one of the two, drawn with a fixed seed."""
-    from helpdesk.cli.question_pool import CLOSINGS, OPENINGS
+    from benchmarks.question_pool import CLOSINGS, OPENINGS
 
     rng = random.Random(seed)
     queries = []

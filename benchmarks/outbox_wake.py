@@ -27,9 +27,9 @@ from typing import Any
 import click
 from sqlalchemy import text
 
+from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from benchmarks.fault_processes import AppProcess, free_port
 from dialogue.messages import Bot, Channel, Outbound
-from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import UnitOfWorkFactory
 from tests.fakes.telegram_api import FakeTelegramAPI

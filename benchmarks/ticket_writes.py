@@ -31,8 +31,8 @@ import asyncpg
 import click
 from sqlalchemy.exc import DBAPIError
 
-from helpdesk.bench_seed import asyncpg_dsn
-from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
+from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
+from benchmarks.seed import asyncpg_dsn
 from helpdesk.demo.seed import seed_demo
 from helpdesk.runtime import build_runtime
 from helpdesk.settings import Settings

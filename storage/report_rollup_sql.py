@@ -14,7 +14,7 @@ class (asked: `kb_answer`/`kb_no_answer`; helped: `kb_helped`), so the distinct 
 period's interactions whose `prev_at` is before the period or missing (`storage.report_rollups`).
 
 The same statements, with the ticket as a table instead of NEW/OLD, back-fill existing rows (migration
-0010, `helpdesk.bench_seed`).
+0010, `benchmarks.seed`).
 """
 
 from __future__ import annotations

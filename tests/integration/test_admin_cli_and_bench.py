@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from helpdesk.admin.bench import main_pages, time_admin_pages
+from benchmarks.admin_pages import main_pages, time_admin_pages
 from helpdesk.admin.passwords import verify_password
 from helpdesk.cli import main
 from helpdesk.settings import get_settings
@@ -71,7 +71,7 @@ def test_set_password_reads_stdin_and_stores_only_a_hash(cli_db: str) -> None:
 @pytest.mark.postgres
 @pytest.mark.slow
 async def test_admin_page_benchmark_times_every_main_page() -> None:
-    from helpdesk.bench_seed import seed_articles, seed_tickets
+    from benchmarks.seed import seed_articles, seed_tickets
 
     name = f"{PG_DB}_bench"
     dsn = make_url(PG_ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from benchmarks.fuzz import Known, make_probe, rotation_for
 from helpdesk.cli import main
-from helpdesk.cli.bench_fuzz import Known, make_probe, rotation_for
 
 
 @pytest.mark.slow

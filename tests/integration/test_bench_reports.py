@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 from click.testing import CliRunner
 
-from helpdesk.bench_seed import asyncpg_dsn
+from benchmarks.reports import pages_url
+from benchmarks.seed import asyncpg_dsn
 from helpdesk.cli import main
-from helpdesk.cli.bench_reports import pages_url
 from tests.integration.conftest import PG_DB
 from ticket_core.reports import GroupBy
 

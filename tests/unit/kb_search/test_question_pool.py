@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from helpdesk.cli.bench_dialogue import QUERIES
-from helpdesk.cli.question_pool import unique_questions
+from benchmarks.dialogue import QUERIES
+from benchmarks.question_pool import unique_questions
 
 
 def _demo() -> list[str]:

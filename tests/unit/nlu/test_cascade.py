@@ -156,7 +156,7 @@ def test_e5_threads_do_not_change_the_vectors(tmp_path: Path) -> None:
 def test_bench_reports_the_share_the_first_stage_answers(
     encoder: FakeEncoder, data_file: Path, tmp_path: Path
 ) -> None:
-    from helpdesk.cli.bench_nlu import _cascade_share
+    from benchmarks.nlu import _cascade_share
 
     model = nlu.train(data_file, tmp_path / "m", CONFIG)
     assert model.cascade is not None

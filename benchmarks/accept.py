@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from helpdesk.benchdb import bench_pg_url, fresh_pg_database
+from benchmarks.db import bench_pg_url, fresh_pg_database
 from helpdesk.cli.bench import bench
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import UnitOfWorkFactory

@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 import click
 from sqlalchemy import func, insert, select
 
+from benchmarks.db import bench_pg_url, fresh_pg_database
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Bot
 from dialogue.payloads import PayloadSigner
-from helpdesk.benchdb import bench_pg_url, fresh_pg_database
 from helpdesk.cli.bench import bench
 from helpdesk.sla_worker import SlaWorker
 from storage.db import make_engine, make_sessionmaker

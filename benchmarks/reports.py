@@ -2,7 +2,7 @@
 
 `report_s` is the slowest of the timed reports (the total plus each grouping, for the last 30 days and the
 last 365 days, each run `--runs` times and the median taken) on a PostgreSQL database seeded with N
-tickets. `page_p95_ms` is the admin pages' own benchmark (`helpdesk.admin.bench.measure_admin_pages`) on a
+tickets. `page_p95_ms` is the admin pages' own benchmark (`benchmarks.admin_pages.measure_admin_pages`) on a
 SEPARATE fresh database (the report database's name + `_pages`) seeded with the issue's page condition:
 10,000 tickets and 5,000 articles.
 """
@@ -21,8 +21,8 @@ import asyncpg
 import click
 from sqlalchemy.engine import make_url
 
-from helpdesk.bench_seed import asyncpg_dsn, seed_articles, seed_tickets
-from helpdesk.benchdb import bench_pg_url, fresh_pg_database
+from benchmarks.db import bench_pg_url, fresh_pg_database
+from benchmarks.seed import asyncpg_dsn, seed_articles, seed_tickets
 from helpdesk.cli.bench import bench
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -46,9 +46,9 @@ def pages_url(url: str) -> str:
 async def _page_p95(url: str, tickets: int, articles: int, requests: int) -> dict[str, Any]:
     """Seed a fresh database with `tickets` and `articles` and measure the admin pages' p95 on it."""
     try:
-        measure = importlib.import_module("helpdesk.admin.bench").measure_admin_pages
+        measure = importlib.import_module("benchmarks.admin_pages").measure_admin_pages
     except (ModuleNotFoundError, AttributeError):
-        return {"page_p95_ms": None, "note": "helpdesk.admin.bench.measure_admin_pages is missing"}
+        return {"page_p95_ms": None, "note": "benchmarks.admin_pages.measure_admin_pages is missing"}
     await fresh_pg_database(url)
     rows = await seed_tickets(url, tickets)
     rows["kb_articles"] = await seed_articles(url, articles)

@@ -29,7 +29,7 @@ import aiohttp
 import click
 from sqlalchemy import func, select, text
 
-from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
+from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.cli.bench import bench
 from helpdesk.demo.loader import DEMO_DIR
 from helpdesk.demo.seed import seed_demo
@@ -289,7 +289,7 @@ def dialogue_bench(
         json.loads(line)["query"] for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     if unique:
-        from helpdesk.cli.question_pool import unique_questions
+        from benchmarks.question_pool import unique_questions
 
         try:
             # Update ids run from 1 to warmup + messages and pick text `id % len(texts)`: one text each.

@@ -19,11 +19,11 @@ from helpdesk.cli.bench import bench
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def bench_admin(url: str, seed: bool, tickets: int, articles: int, requests: int, as_json: bool) -> None:
     """Sign in as an admin and time every main admin page; the goal is p95 <= 100 ms."""
-    from helpdesk.admin.bench import time_admin_pages
+    from benchmarks.admin_pages import time_admin_pages
 
     async def run() -> dict[str, object]:
         if seed:
-            from helpdesk.bench_seed import seed_articles, seed_tickets
+            from benchmarks.seed import seed_articles, seed_tickets
 
             await seed_tickets(url, tickets)
             await seed_articles(url, articles)

@@ -3,7 +3,7 @@
 `measure_admin_pages(url)` starts the real app (build_runtime + build_web_app) on a local port, signs in as
 an admin, and GETs every main page round-robin (lists with filters, a ticket, an article, its history, the
 directory, SLA and reports). The database should already hold the benchmark data
-(`helpdesk.bench_seed.seed_tickets` / `seed_articles`; `helpdesk bench admin --seed` does it).
+(`benchmarks.seed.seed_tickets` / `seed_articles`; `helpdesk bench admin --seed` does it).
 """
 
 from __future__ import annotations
