@@ -35,6 +35,7 @@ from helpdesk import metrics
 from helpdesk.inbox_leases import LeaseKeeper
 from helpdesk.inbox_outcomes import RowOutcomes
 from helpdesk.inbox_policy import InboxPolicy
+from helpdesk.inbox_waiters import Waiters
 from storage import inbox as box
 from storage import inbox_admin
 from storage.transient import in_transaction, is_transient
@@ -75,8 +76,7 @@ class Inbox:
         # not pass it, so it is given back to the loop until a row of the chat from that id on is handled.
         self._held: dict[str, int] = {}
         self._chores: set[asyncio.Task[None]] = set()
-        self._attempted: dict[int, asyncio.Event] = {}  # rows whose recorder waits for the first attempt
-        self._waiting: dict[str, set[int]] = {}  # those rows by chat
+        self.waiters = Waiters()
         self._slots = asyncio.Semaphore(self.policy.concurrency)
         self._record_slots = asyncio.Semaphore(self.policy.record_concurrency)
         self._wake = asyncio.Event()
@@ -156,11 +156,7 @@ class Inbox:
         # tell us when. Waiting would hold the webhook for all of wait_s, and with it one of the platform's
         # few connections: answer now, it is recorded.
         elsewhere = idle and claimed is None
-        attempted = (
-            self._attempted.setdefault(row_id, asyncio.Event()) if wait_s > 0 and not elsewhere else None
-        )
-        if attempted is not None:
-            self._waiting.setdefault(chat, set()).add(row_id)
+        attempted = self.waiters.expect(chat, row_id) if wait_s > 0 and not elsewhere else None
         if claimed is not None:
             self._hand_over(chat, claimed, after_mine=not idle)
         else:
@@ -172,12 +168,7 @@ class Inbox:
         except TimeoutError:
             pass  # handled later, here or by another process: it is recorded either way
         finally:
-            self._attempted.pop(row_id, None)
-            waiting = self._waiting.get(chat)
-            if waiting is not None:
-                waiting.discard(row_id)
-                if not waiting:
-                    del self._waiting[chat]
+            self.waiters.forget(chat, row_id)
 
     def _leave(self, chat: str, task: asyncio.Task[Any] | None, *, go_on: bool = True) -> None:
         """`task` stops working on `chat`: what was queued or kicked for the chat meanwhile goes on in a
@@ -282,24 +273,15 @@ class Inbox:
         finished) need no claim: counting them cost every turn of a busy chat a claim that found nothing,
         and under a backlog, when every chat is busy, that extra transaction per message kept it backed up.
         """
-        waiting = self._waiting.get(chat)
-        if not waiting:
+        if not self.waiters.by_chat.get(chat):
             return False
-        queued = {r.id for r in self._queued.get(chat, ())}
-        for row_id in waiting:
-            if row_id == but or row_id in queued:
-                continue
-            event = self._attempted.get(row_id)
-            if event is not None and not event.is_set():
-                return True
-        return False
+        held = [r.id for r in self._queued.get(chat, ())]
+        return self.waiters.waits_for_unheld(chat, held if but is None else [*held, but])
 
     def _stop_waiting(self, chat: str) -> None:
         """The chat's next row is another process's turn (it claimed it first): the webhooks here that wait
         for rows of the chat answer now rather than after their whole wait, as nothing would tell them."""
-        for row_id in list(self._waiting.get(chat, ())):
-            if (event := self._attempted.get(row_id)) is not None:
-                event.set()
+        self.waiters.release_chat(chat)
 
     async def _claim(self, *, chat: str | None = None, limit: int = 1) -> list[box.InboxRow]:
         async with self.db.begin() as conn:
@@ -351,9 +333,7 @@ class Inbox:
                         await self._give_back_queued(row)  # they wait for this one's retry
                         await self.outcomes.failed(row, error)
                 finally:
-                    attempted = self._attempted.get(row.id)
-                    if attempted is not None:
-                        attempted.set()
+                    self.waiters.tried(row.id)
                 return following
         finally:
             self.leases.in_flight.discard(row.id)  # also when cancelled while waiting for a slot
