@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from dialogue.chat_bus import chat_bus
-from dialogue.client_flow import ClientFlow, KnowledgeSource
+from dialogue.client_flow import ClientFlow
+from dialogue.kb_replies import KnowledgeSource
 from dialogue.errors import explain
 from dialogue.identity import find_staff, resolve_client, resolve_staff
 from dialogue.messages import Bot, Inbound, Outbound, split_command

@@ -136,7 +136,8 @@ class ConfidenceModel:
         x = design(rows, reference or self.default_reference)
         z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
         logits = z @ np.asarray(self.coef) + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+        probability: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+        return probability
 
     def probability(self, row: np.ndarray, reference: Reference | None = None) -> float:
         """P(top hit is right) for one feature vector."""

@@ -90,7 +90,8 @@ class TorchE5:
                     sums[i] += count * means[row]
                     weight[i] += count
         out[:] = sums / weight[:, None]
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        unit: np.ndarray = out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return unit
 
     def _forward(self, contents: list[list[int]]) -> np.ndarray:
         """Mean-pooled last hidden states of texts given as content ids (<s>, </s> added here)."""
@@ -145,7 +146,7 @@ class _Linear:
         self.weight, self.bias = weight, bias
         self.packed: Any = None
         try:
-            if weight.dtype == torch.bfloat16 and torch.backends.mkldnn.is_available():
+            if weight.dtype == torch.bfloat16 and torch.backends.mkldnn.is_available():  # type: ignore[no-untyped-call]
                 self.packed = torch.ops.mkldnn._reorder_linear_weight(weight, None)
         except (AttributeError, RuntimeError):
             self.packed = None

@@ -39,7 +39,8 @@ def _lexical_vectors(texts: Sequence[str]) -> np.ndarray:
         for term, tf in Counter(doc).items():
             matrix[row, vocab[term]] = tf * np.log(1 + len(docs) / df[term])
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-9)
+    unit: np.ndarray = matrix / np.maximum(norms, 1e-9)
+    return unit
 
 
 def cluster_gaps(

@@ -58,7 +58,8 @@ def stem_vectors(texts: Sequence[str]) -> np.ndarray:
             slot = int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=4).digest(), "big")
             out[row, slot % LEXICAL_DIM] += 1.0
     norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-9)
+    unit: np.ndarray = out / np.maximum(norms, 1e-9)
+    return unit
 
 
 def self_floor(matrix: np.ndarray, articles: np.ndarray, params: PhrasingParams) -> float:

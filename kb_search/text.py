@@ -74,9 +74,9 @@ def normalize(text: str) -> str:
 def stem(word: str) -> str:
     """Stem one lower-case word with the stemmer of its script (Cyrillic: Russian, Latin: English)."""
     if _CYRILLIC.search(word):
-        return _STEMMERS["ru"].stemWord(word)[:RU_STEM_CHARS]
+        return str(_STEMMERS["ru"].stemWord(word))[:RU_STEM_CHARS]
     if _LATIN.search(word):
-        return _STEMMERS["en"].stemWord(word)
+        return str(_STEMMERS["en"].stemWord(word))
     return word
 
 

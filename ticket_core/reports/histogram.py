@@ -26,7 +26,7 @@ STEPS = 8
 FLOOR_S = 60.0
 """Durations under this many seconds share bucket 0."""
 
-GAMMA = 2.0 ** (1.0 / STEPS)
+GAMMA: float = 2.0 ** (1.0 / STEPS)
 """Upper over lower bound of a bucket."""
 
 RELATIVE_ERROR = (GAMMA - 1.0) / (GAMMA + 1.0)
@@ -47,7 +47,7 @@ def bucket_value(bucket: int) -> float:
     """The value a bucket is read back as: equally close, relatively, to its lower and upper bound."""
     if bucket <= 0:
         return ABSOLUTE_ERROR
-    lower = FLOOR_S * 2.0 ** ((bucket - 1) / STEPS)
+    lower: float = FLOOR_S * 2.0 ** ((bucket - 1) / STEPS)
     return 2.0 * lower * GAMMA / (1.0 + GAMMA)
 
 
