@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from dialogue.chat_bus import chat_bus
 from dialogue.client_flow import ClientFlow
-from dialogue.kb_replies import KnowledgeSource
 from dialogue.errors import explain
 from dialogue.identity import find_staff, resolve_client, resolve_staff
+from dialogue.kb_replies import KnowledgeSource
 from dialogue.messages import Bot, Inbound, Outbound, split_command
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
@@ -34,17 +34,13 @@ from dialogue.turn import Turn, state_key
 from dialogue.understanding import Parser
 from ticket_core.errors import DomainError
 from ticket_core.model import Ticket
+from ticket_core.utc import utcnow
 
 log = logging.getLogger(__name__)
 
 U = TypeVar("U", bound=DialogueUnitOfWork)
 """The unit of work the engine's factory makes: `run_system`'s work gets this very type."""
 REF = re.compile(r"HD-(\d+)")
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 class DialogueEngine(Generic[U]):

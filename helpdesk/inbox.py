@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from dialogue.engine import DialogueEngine, utcnow
+from dialogue.engine import DialogueEngine
 from dialogue.messages import Inbound, InboundNotRecorded
 from helpdesk import metrics
 from helpdesk.inbox_leases import LeaseKeeper
@@ -40,6 +40,7 @@ from storage import inbox as box
 from storage import inbox_admin
 from storage.transient import in_transaction, is_transient
 from ticket_core.log_context import log_context
+from ticket_core.utc import utcnow
 
 log = logging.getLogger(__name__)
 

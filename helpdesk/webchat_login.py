@@ -19,7 +19,6 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bots.webchat.access import Signer, StaffIdentity
-from helpdesk.admin.context import utcnow
 from helpdesk.admin.sessions import COOKIE as ADMIN_COOKIE
 from helpdesk.admin.sessions import TOUCH_EVERY, SessionPolicy, is_live, resume_session
 from helpdesk.settings import Settings
@@ -27,6 +26,7 @@ from storage.uow import SqlUnitOfWork
 from ticket_core.enums import PersonKind
 from ticket_core.model import ChannelAccount
 from ticket_core.ports import UnitOfWork
+from ticket_core.utc import utcnow
 
 if TYPE_CHECKING:  # the runtime imports this module
     from helpdesk.runtime import Runtime

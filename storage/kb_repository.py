@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import Float, bindparam, delete, func, insert, select, update
@@ -14,10 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from kb_search.model import Article, ArticleStatus, ArticleVersion, KbError, Reader, ReaderKind
 from kb_search.ports import Changes, Gap, VectorRow
 from storage.kb_tables import kb_article_versions, kb_articles, kb_gaps, kb_vectors
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from ticket_core.utc import utcnow
 
 
 def _article(row: RowMapping) -> Article:
@@ -72,7 +69,7 @@ class SqlArticleRepository:
         return int((await self.session.execute(query)).scalar() or 0)
 
     async def _save(self, article: Article, author: str | None, action: str) -> Article:
-        now = _now()
+        now = utcnow()
         version = await self._last_version(article.id) + 1
         saved = Article(
             id=article.id,
@@ -156,7 +153,7 @@ class SqlArticleRepository:
         current = await self.get(article_id)
         if current is None:
             return False
-        now = _now()
+        now = utcnow()
         version = await self._last_version(article_id) + 1
         await self.session.execute(
             update(kb_articles)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -14,14 +14,10 @@ from helpdesk.admin.sessions import SessionPolicy
 from helpdesk.admin.usecases import AdminUser, LoginLimits
 from ticket_core.ports import UnitOfWork
 from ticket_core.sla.config import DEFAULT_CONFIG, SlaConfig
+from ticket_core.utc import utcnow
 
 if TYPE_CHECKING:  # the runtime imports the admin
     from helpdesk.runtime import Runtime
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass

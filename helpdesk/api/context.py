@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from helpdesk.api.ratelimit import RateLimiter
+from ticket_core.utc import utcnow
 
 if TYPE_CHECKING:  # the runtime imports the API
     from helpdesk.runtime import Runtime
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass
