@@ -67,22 +67,30 @@ class RateLimiter:
     async def acquire(self, *limits: tuple[Hashable, Rate]) -> float:
         """Wait until every (key, rate) limit allows one more send, take the slot, return seconds waited."""
         started = self._clock()
-        while True:
-            now = self._clock()
-            wait = max((self._wait(key, rate, now) for key, rate in limits), default=0.0)
-            if wait <= 0:
-                # Check and take happen with no await in between, so concurrent callers cannot overbook.
-                for key, rate in limits:
-                    self._tat[key] = max(self._tat.get(key, now), now) + rate.interval
-                self._prune(now)
-                return now - started
+        while (wait := self.take(*limits)) > 0:
             await self._sleep(wait)
+        return self._clock() - started
+
+    def take(self, *limits: tuple[Hashable, Rate]) -> float:
+        """Take a slot in every (key, rate) limit now when all allow it and return 0; else take nothing and
+        return the seconds until they would (a request refused with Retry-After spends nothing)."""
+        now = self._clock()
+        wait = max((self._wait(key, rate, now) for key, rate in limits), default=0.0)
+        if wait > 0:
+            return wait
+        # Check and take happen with no await in between, so concurrent callers cannot overbook.
+        for key, rate in limits:
+            self._tat[key] = max(self._tat.get(key, now), now) + rate.interval
+        self._prune(now)
+        return 0.0
 
     def _wait(self, key: Hashable, rate: Rate, now: float) -> float:
         tat = self._tat.get(key)
         if tat is None:
             return 0.0
-        return max(0.0, tat - rate.tolerance - now)
+        # A schedule built by adding intervals drifts by a few ulps: a wait below a nanosecond is none.
+        wait = tat - rate.tolerance - now
+        return wait if wait > 1e-9 else 0.0
 
     def _prune(self, now: float) -> None:
         if len(self._tat) <= PRUNE_ABOVE:

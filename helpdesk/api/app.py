@@ -23,7 +23,7 @@ from helpdesk.api.errors import ApiError, from_domain, from_kb
 from helpdesk.api.fields import check_parameters
 from helpdesk.api.jsonio import json_response
 from helpdesk.api.openapi import build_document, render_html
-from helpdesk.api.ratelimit import RateLimiter
+from helpdesk.api.ratelimit import ApiRateLimit
 from helpdesk.api.routes import Endpoint, RouteTable
 from helpdesk.api.tokens import grants
 from kb_search.model import KbError
@@ -80,7 +80,7 @@ def _wrap(ctx: ApiContext, endpoint: Endpoint) -> Handler:
                 principal = await authenticate(ctx, request)
                 wait = ctx.limiter.take(principal.token_id)
                 if wait > 0:
-                    after = RateLimiter.retry_after_header(wait)
+                    after = ApiRateLimit.retry_after_header(wait)
                     raise ApiError(
                         429,
                         "rate_limited",
@@ -143,7 +143,7 @@ async def json_http_errors(request: web.Request, handler: Handler) -> web.Stream
 
 def add_api_routes(app: web.Application, rt: Runtime) -> ApiContext:
     """Mount the API on `app` as a sub-application under /api over the runtime `rt`; return its context."""
-    limiter = RateLimiter(float(rt.settings.api_rate_per_s), int(rt.settings.api_rate_burst))
+    limiter = ApiRateLimit(float(rt.settings.api_rate_per_s), int(rt.settings.api_rate_burst))
     ctx = ApiContext(rt, limiter)
     api = web.Application(middlewares=[json_http_errors])
     api[API_CONTEXT] = ctx

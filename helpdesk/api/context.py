@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from helpdesk.api.ratelimit import RateLimiter
+from helpdesk.api.ratelimit import ApiRateLimit
 from ticket_core.utc import utcnow
 
 if TYPE_CHECKING:  # the runtime imports the API
@@ -21,7 +21,7 @@ class ApiContext:
     """Shared by the API's handlers: the runtime they work on, the rate limiter and the clock."""
 
     rt: Runtime
-    limiter: RateLimiter
+    limiter: ApiRateLimit
     clock: Callable[[], datetime] = utcnow
     touched: dict[str, datetime] = field(default_factory=dict)
     """When each token's `last_used_at` was last written (written at most once a minute)."""

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 
 from helpdesk.api import WebhookSender
 from helpdesk.api.context import API_CONTEXT
-from helpdesk.api.ratelimit import RateLimiter
+from helpdesk.api.ratelimit import ApiRateLimit
 from helpdesk.api.tokens import hash_token, new_token
 from helpdesk.demo.seed import seed_demo
 from helpdesk.runtime import Runtime, build_runtime
@@ -294,7 +294,7 @@ async def test_every_auth_failure_mode(api: Api) -> None:
 async def test_rate_limit_answers_429_with_retry_after(api: Api) -> None:
     # The limiter's clock moves only by hand: a slow machine cannot refill a token between the calls.
     now = [1000.0]
-    api.app[API_CONTEXT].limiter = RateLimiter(rate=1.0, burst=3, clock=lambda: now[0])
+    api.app[API_CONTEXT].limiter = ApiRateLimit(rate=1.0, burst=3, clock=lambda: now[0])
     token = await api.token("busy", "directory:read")
     other = await api.token("calm", "directory:read")
     statuses = [(await api.call("GET", "/api/engineers", token))[0] for _ in range(4)]

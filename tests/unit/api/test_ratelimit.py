@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.api.ratelimit import RateLimiter
+from helpdesk.api.ratelimit import ApiRateLimit
 
 
 class Clock:
@@ -17,7 +17,7 @@ class Clock:
 
 def test_burst_then_steady_rate() -> None:
     clock = Clock()
-    limiter = RateLimiter(20, 40, clock=clock)
+    limiter = ApiRateLimit(20, 40, clock=clock)
     assert [limiter.take("a") for _ in range(40)] == [0.0] * 40
     wait = limiter.take("a")
     assert wait == pytest.approx(1 / 20)
@@ -30,7 +30,7 @@ def test_burst_then_steady_rate() -> None:
 
 def test_keys_are_independent() -> None:
     clock = Clock()
-    limiter = RateLimiter(1, 2, clock=clock)
+    limiter = ApiRateLimit(1, 2, clock=clock)
     assert limiter.take("a") == limiter.take("a") == 0.0
     assert limiter.take("a") > 0
     assert limiter.take("b") == 0.0
@@ -38,7 +38,7 @@ def test_keys_are_independent() -> None:
 
 def test_refused_requests_do_not_spend_tokens() -> None:
     clock = Clock()
-    limiter = RateLimiter(1, 1, clock=clock)
+    limiter = ApiRateLimit(1, 1, clock=clock)
     assert limiter.take("a") == 0.0
     for _ in range(10):
         assert limiter.take("a") == pytest.approx(1.0)
@@ -47,12 +47,12 @@ def test_refused_requests_do_not_spend_tokens() -> None:
 
 
 def test_retry_after_is_whole_seconds_at_least_one() -> None:
-    assert RateLimiter.retry_after_header(0.01) == "1"
-    assert RateLimiter.retry_after_header(1.2) == "2"
+    assert ApiRateLimit.retry_after_header(0.01) == "1"
+    assert ApiRateLimit.retry_after_header(1.2) == "2"
 
 
 def test_bad_configuration_is_refused() -> None:
     with pytest.raises(ValueError):
-        RateLimiter(0, 10)
+        ApiRateLimit(0, 10)
     with pytest.raises(ValueError):
-        RateLimiter(1, 0)
+        ApiRateLimit(1, 0)
