@@ -1,4 +1,5 @@
-"""An engineer's weekly working hours in their own time zone. Pure, no I/O.
+"""Weekly working hours as people write them, the one parser of them: an engineer's schedule (`WeeklyHours`)
+and the hours of an SLA business calendar (`parse_intervals`, `weekly_from_spec`). Pure, no I/O.
 
 A schedule is written like "mon-fri 09:00-18:00; sat 10:00-14:00": `;`-separated parts, each a set of
 days (`mon`, `mon-fri`, `mon,wed,fri`, `daily`) and one or more comma-separated `HH:MM-HH:MM` intervals.
@@ -9,8 +10,9 @@ need no special handling: 09:00 is 09:00 local on both sides of the change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +21,12 @@ DAY_MIN = 24 * 60
 
 Interval = tuple[int, int]
 """Minutes from local midnight: (start, end); end <= start runs into the next day."""
+
+WorkInterval = tuple[time, time]
+"""Working hours inside one local day as clock times: (start, end); an end not after the start means the
+next day (the form business calendars keep)."""
+
+DAYS_OFF = ("", "off", "closed", "-")
 
 
 @lru_cache(maxsize=512)
@@ -112,7 +120,9 @@ def _days(text: str) -> list[int]:
             a = WEEKDAYS.index(first[:3])
             b = WEEKDAYS.index(last[:3]) if sep else a
         except ValueError:
-            raise ValueError(f"working days {item!r}: use mon..sun, ranges like mon-fri, or daily") from None
+            raise ValueError(
+                f"working days {item!r} are unknown: use mon..sun, ranges like mon-fri, or daily"
+            ) from None
         out.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
     return out
 
@@ -120,7 +130,7 @@ def _days(text: str) -> list[int]:
 def _interval(text: str) -> Interval:
     start_s, sep, end_s = text.strip().partition("-")
     if not sep:
-        raise ValueError(f"working hours {text.strip()!r} are not like 09:00-18:00")
+        raise ValueError(f"working hours {text.strip()!r} are not like 09:00-18:00: write HH:MM-HH:MM")
     start, end = _minute(start_s), _minute(end_s)
     if start == DAY_MIN:
         raise ValueError(f"working hours {text.strip()!r}: a day starts at 00:00 and ends at 24:00")
@@ -143,3 +153,37 @@ def _fmt(iv: Interval) -> str:
     start, end = iv
     end_text = "24:00" if end == 0 else f"{end // 60:02d}:{end % 60:02d}"
     return f"{start // 60:02d}:{start % 60:02d}-{end_text}"
+
+
+def parse_intervals(text: str) -> tuple[WorkInterval, ...]:
+    """Parse one day's hours such as "09:00-13:00, 14:00-18:00" or "22:00-06:00"; "" or "off" means none.
+
+    Raises:
+        ValueError: when a piece is not HH:MM-HH:MM.
+    """
+    text = text.strip().lower()
+    if text in DAYS_OFF:
+        return ()
+    return tuple(_clock_times(_interval(piece)) for piece in text.split(","))
+
+
+def weekly_from_spec(spec: Mapping[str, str]) -> tuple[tuple[WorkInterval, ...], ...]:
+    """Build the seven weekdays' hours from a spec such as {"mon-fri": "09:00-18:00", "sat": "10:00-14:00"}.
+
+    Keys are days as a schedule names them ("mon", "mon-fri", "mon,wed", "daily"); days not named are off.
+
+    Raises:
+        ValueError: for an unknown weekday name, a day named twice or malformed hours.
+    """
+    week: list[tuple[WorkInterval, ...] | None] = [None] * 7
+    for key, hours in spec.items():
+        for day in _days(key.strip().lower()):
+            if week[day] is not None:
+                raise ValueError(f"{WEEKDAYS[day]} is named twice in the weekly hours; name each day once")
+            week[day] = parse_intervals(hours)
+    return tuple(w or () for w in week)
+
+
+def _clock_times(iv: Interval) -> WorkInterval:
+    start, end = iv
+    return time(start // 60, start % 60), time(end // 60, end % 60)

@@ -37,8 +37,8 @@ from ticket_core.sla.escalation import (
     make_ladder,
     next_alert_at,
 )
-from ticket_core.sla.hours import parse_intervals, weekly_from_spec
 from ticket_core.sla.policy import SlaPolicy, SlaTarget, resolve_policy
+from ticket_core.working_hours import parse_intervals, weekly_from_spec
 
 __all__ = [
     "CALENDAR_24X7",

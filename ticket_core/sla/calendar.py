@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ticket_core.sla.hours import WEEKDAYS, WorkInterval, parse_intervals, weekly_from_spec
+from ticket_core.working_hours import WEEKDAYS, WorkInterval, parse_intervals, weekly_from_spec
 
 Span = tuple[datetime, datetime]
 

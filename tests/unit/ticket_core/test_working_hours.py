@@ -76,3 +76,22 @@ def test_overnight_shift_spills_into_the_next_day() -> None:
 def test_unknown_time_zone_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="IANA"):
         zone("Mars/Olympus")
+
+
+def test_business_calendars_read_hours_as_schedules_do() -> None:
+    """One parser: the hours of an SLA calendar and an engineer's schedule accept and mean the same."""
+    from datetime import time
+
+    from ticket_core.working_hours import weekly_from_spec
+
+    schedule = WeeklyHours.parse("daily 09:00-13:00, 14:00-18:00; sat 22:00-24:00")
+    week = weekly_from_spec(
+        {"mon-fri,sun": "09:00-13:00, 14:00-18:00", "sat": "09:00-13:00,14:00-18:00,22:00-24:00"}
+    )
+    as_minutes = tuple(
+        tuple((a.hour * 60 + a.minute, b.hour * 60 + b.minute) for a, b in day) for day in week
+    )
+    assert as_minutes == schedule.days
+    assert week[0][0] == (time(9), time(13))
+    with pytest.raises(ValueError, match="not a time of day"):
+        weekly_from_spec({"mon": "09:70-18:00"})
