@@ -36,11 +36,6 @@ class StaffPerson:
     actor: Actor
 
 
-def normalize_phone(raw: str | None) -> str | None:
-    """A phone number in E.164 ("+79161234501"), or None when it is not one (`ticket_core.phones`)."""
-    return to_e164(raw)
-
-
 GENERIC_NAMES = frozenset({"Клиент", "Client"})
 """The name a private person is registered under when the platform gives none (a web visitor)."""
 
@@ -71,7 +66,7 @@ async def resolve_client(uow: UnitOfWork, inbound: Inbound, now: datetime) -> Cl
         if account is not None and account.chat_id != inbound.chat_id:
             await _link(uow, inbound, Bot.CLIENT, PersonKind.CONTACT, contact.id)
         return _client_person(contact)
-    phone = normalize_phone(inbound.sender_id) if inbound.channel is Channel.WHATSAPP else None
+    phone = to_e164(inbound.sender_id) if inbound.channel is Channel.WHATSAPP else None
     if phone is not None:
         # A WhatsApp id is the phone number: the person may be known from Telegram or the directory.
         contact = await uow.directory.find_contact_by_phone(phone)
@@ -97,7 +92,7 @@ async def share_phone(
     shared = inbound.contact
     if shared is None or shared.user_id is None or shared.user_id != inbound.sender_id:
         return None
-    phone = normalize_phone(shared.phone)
+    phone = to_e164(shared.phone)
     if phone is None:
         return None
     known = await uow.directory.find_contact_by_phone(phone)

@@ -208,7 +208,7 @@ def read_lang(text: str) -> str:
 
 
 def read_phone(text: str) -> str | None:
-    """A phone number stored as + and 8-15 digits (a Russian 8 prefix becomes +7); empty means none.
+    """A typed phone number in E.164 (`ticket_core.phones.to_e164`: a Russian 8 prefix becomes +7); empty: none.
 
     Raises:
         ValueError: not a phone number.

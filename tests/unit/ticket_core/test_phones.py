@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue.identity import normalize_phone
 from ticket_core.phones import to_e164
 from ticket_core.staff_profile import read_phone
 
@@ -29,4 +28,4 @@ def test_to_e164(raw: str | None, expected: str | None) -> None:
 
 def test_the_chat_and_the_admin_read_a_number_the_same_way() -> None:
     for typed in ("+7 916 123-45-01", "8 916 123 45 01", "79161234501"):
-        assert normalize_phone(typed) == read_phone(typed) == "+79161234501"
+        assert to_e164(typed) == read_phone(typed) == "+79161234501"
