@@ -444,8 +444,3 @@ class Inbox:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         await self.leases.stop()
-        try:
-            async with self.db.begin() as conn:
-                await box.release(conn, self.worker_id)
-        except Exception as e:
-            log.warning("inbox: could not release this process's claims (their leases will run out): %s", e)

@@ -59,7 +59,12 @@ class LeaseKeeper:
                 log.warning("inbox: could not extend the leases of %d rows: %s", len(ids), e)
 
     async def stop(self) -> None:
-        """Stop the heartbeat (the claims themselves are given back by the inbox)."""
+        """Stop the heartbeat and give back every claim of this process (else their leases run out)."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        try:
+            async with self.db.begin() as conn:
+                await box.release(conn, self.worker_id)
+        except Exception as e:
+            log.warning("inbox: could not release this process's claims (their leases will run out): %s", e)
