@@ -149,7 +149,7 @@ async def test_a_busy_chats_waiting_webhooks_cost_no_claims_of_their_own(
     monkeypatch.setattr(inbox, "_claim", counted)
     monkeypatch.setattr(box, "mark_done_and_claim_next", counted_next)
     first = asyncio.create_task(inbox.accept(message(1, text="slow"), wait_s=5))
-    await until(lambda: inbox._in_flight)  # recorded and being handled: the chat is busy
+    await until(lambda: inbox.leases.in_flight)  # recorded and being handled: the chat is busy
     rest = []
     for n in (2, 3, 4):  # one after the other: the order of recording is the order of handling
         rest.append(asyncio.create_task(inbox.accept(message(n), wait_s=5)))
@@ -388,5 +388,5 @@ async def test_on_postgresql_a_message_is_recorded_in_one_round_trip(
     [(statement, autocommit)] = sent
     assert "helpdesk_inbox_record" in statement and autocommit
     async with live_uow_factory.sessionmaker() as session:
-        [row] = await box.list_rows(session, box.InboxStatus.PENDING)
+        [row] = await inbox_admin.list_rows(session, box.InboxStatus.PENDING)
     assert row.dedup_key == "tg:client:1" and row.claimed_by is None  # stopping: recorded, not claimed
