@@ -29,8 +29,8 @@ import click
 from aiohttp import web
 from sqlalchemy import func, select
 
+from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.api.tokens import hash_token, new_token
-from helpdesk.benchdb import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.demo.seed import seed_demo
 from helpdesk.runtime import build_runtime
 from helpdesk.settings import Settings
