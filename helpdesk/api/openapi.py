@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from helpdesk.api.routes import Endpoint
-from helpdesk.api.schemas import SCHEMAS, ref
+from helpdesk.api.schema_types import ref
+from helpdesk.api.schemas import SCHEMAS
 from helpdesk.api.schemas_billing import BILLING_SCHEMAS
 from helpdesk.api.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from helpdesk.api.tokens import Scope

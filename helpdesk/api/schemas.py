@@ -4,57 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpdesk.api.schema_types import BOOL, INT, NUM, STR, TIME, list_of, nullable, obj, page_of, ref
 from helpdesk.api.webhook_events import WebhookEvent
 from kb_search.model import ArticleStatus
 from ticket_core.enums import Priority, TicketStatus, Visibility
-
-STR: dict[str, Any] = {"type": "string"}
-INT: dict[str, Any] = {"type": "integer"}
-NUM: dict[str, Any] = {"type": "number"}
-BOOL: dict[str, Any] = {"type": "boolean"}
-TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
-
-
-def nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema, or null."""
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def ref(name: str) -> dict[str, Any]:
-    """A reference to a component schema."""
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(
-    properties: dict[str, Any], required: list[str] | None = None, *, closed: bool = False
-) -> dict[str, Any]:
-    """An object schema; `closed` refuses unknown fields (request bodies)."""
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    if closed:
-        schema["additionalProperties"] = False
-    return schema
-
-
-def page_of(item: str) -> dict[str, Any]:
-    """The paginated envelope of a list of `item`."""
-    return obj(
-        {
-            "items": {"type": "array", "items": ref(item)},
-            "total": INT,
-            "limit": INT,
-            "offset": INT,
-            "next_offset": nullable(INT),
-        },
-        ["items", "total", "limit", "offset", "next_offset"],
-    )
-
-
-def list_of(item: str) -> dict[str, Any]:
-    """`{"items": [...]}`."""
-    return obj({"items": {"type": "array", "items": ref(item)}}, ["items"])
-
 
 TAGS_IN: dict[str, Any] = {
     "anyOf": [{"type": "array", "items": STR}, STR],
