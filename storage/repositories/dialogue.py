@@ -10,7 +10,7 @@ from sqlalchemy import Executable, bindparam, delete, literal_column, select, up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.inbox_tables import inbox
-from storage.repositories._sql import dialect_insert, json_safe, statement
+from storage.repositories._sql import dialect_insert, dialect_name, json_safe, statement
 from storage.tables import conversations, inbound_log, interactions, outbox
 
 PENDING = "pending"
@@ -36,11 +36,68 @@ _INBOX_DONE = (
 
 
 def _first_time(dialect: str) -> Executable:
-    return (
+    logged = (
         dialect_insert(dialect, inbound_log)
+        # Named apart from the columns: a statement's parameters named like a column of the UPDATE below
+        # would be taken as values to SET.
+        .values(dedup_key=bindparam("logged_key"), at=bindparam("logged_at"))
         .on_conflict_do_nothing(index_elements=["dedup_key"])
         .returning(inbound_log.c.dedup_key)
     )
+    if dialect != "postgresql":
+        return logged
+    # PostgreSQL marks the inbox row done in the same statement (a data-modifying WITH): one round trip.
+    first = logged.cte("first")
+    done = (
+        update(inbox)
+        .where(
+            inbox.c.dedup_key.in_(select(first.c.dedup_key)), inbox.c.status == literal_column("'pending'")
+        )
+        .values(
+            status="done",
+            done_at=bindparam("logged_at"),
+            claimed_by=None,
+            claimed_until=None,
+            last_error=None,
+        )
+        .returning(inbox.c.id)
+        .cte("done")
+    )
+    return select(first.c.dedup_key).add_cte(done)
+
+
+_ONE_STATEMENT_ROWS = 8  # a turn's replies are a few; more go as a batch and an UPDATE
+_OUTBOX_COLUMNS = (
+    "channel",
+    "bot",
+    "chat_id",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+
+
+def _add_answering(count: int) -> Executable:
+    """PostgreSQL: queue `count` outgoing messages (in order: ids ascend) and mark the inbound message `key`
+    answered, in one statement. Row i's values are the outbox's columns suffixed `_i`.
+
+    No parameter may be named like a column of inbound_log, or the UPDATE would SET it."""
+    found = _ADD_ANSWERING.get(count)
+    if found is None:
+        rows: list[dict[str, Any]] = [
+            {name: bindparam(f"{name}_{i}", type_=outbox.c[name].type) for name in _OUTBOX_COLUMNS}
+            for i in range(count)
+        ]
+        for row in rows:
+            row["inbound_key"] = bindparam("key")
+        added = outbox.insert().values(rows).returning(outbox.c.id).cte("added")
+        found = _ADD_ANSWERING[count] = _MARK_ANSWERED.add_cte(added)
+    return found
+
+
+_ADD_ANSWERING: dict[int, Executable] = {}
 
 
 def _save_state(dialect: str) -> Executable:
@@ -66,8 +123,7 @@ class SqlOutbox:
         inbound_key: str | None = None,
     ) -> None:
         """Queue one outgoing message, due at once; `inbound_key` names the message that caused it."""
-        await self.session.execute(_ADD_OUTBOX, _outbox_row(channel, bot, chat_id, payload, at, inbound_key))
-        await self._answered(inbound_key)
+        await self.add_many([(channel, bot, chat_id, payload)], at, inbound_key)
 
     async def add_many(
         self,
@@ -76,12 +132,21 @@ class SqlOutbox:
         inbound_key: str | None = None,
     ) -> None:
         """Queue (channel, bot, chat_id, payload) messages in one round trip, in order (ids ascend)."""
-        if messages:
-            rows = [
-                _outbox_row(ch, bot, chat, payload, at, inbound_key) for ch, bot, chat, payload in messages
-            ]
-            await self.session.execute(_ADD_OUTBOX, rows)
-            await self._answered(inbound_key)
+        if not messages:
+            return
+        rows = [_outbox_row(ch, bot, chat, payload, at, inbound_key) for ch, bot, chat, payload in messages]
+        if (
+            inbound_key is not None
+            and len(rows) <= _ONE_STATEMENT_ROWS
+            and dialect_name(self.session) == "postgresql"
+        ):
+            params: dict[str, Any] = {"key": inbound_key}
+            for i, row in enumerate(rows):
+                params.update({f"{name}_{i}": row[name] for name in _OUTBOX_COLUMNS})
+            await self.session.execute(_add_answering(len(rows)), params)
+            return
+        await self.session.execute(_ADD_OUTBOX, rows[0] if len(rows) == 1 else rows)
+        await self._answered(inbound_key)
 
     async def _answered(self, inbound_key: str | None) -> None:
         """Mark the inbound message `inbound_key` answered (reports: not a lost request), in this transaction."""
@@ -118,8 +183,10 @@ class SqlInboundLog:
         would abort the whole transaction.
         """
         stmt = statement(self.session, _first_time)
-        first = (await self.session.execute(stmt, {"dedup_key": dedup_key, "at": at})).first() is not None
-        if first:
+        first = (
+            await self.session.execute(stmt, {"logged_key": dedup_key, "logged_at": at})
+        ).first() is not None
+        if first and dialect_name(self.session) != "postgresql":
             # The durable inbox's row of this message is done when this transaction commits (storage.inbox):
             # one statement in the turn instead of a transaction of its own after it.
             await self.session.execute(_INBOX_DONE, {"key": dedup_key, "done": at})

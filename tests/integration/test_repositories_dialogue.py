@@ -269,3 +269,36 @@ async def test_reply_rolled_back_leaves_the_message_unanswered(uow_factory: Unit
     async with uow_factory() as uow:
         await uow.outbox.add("telegram", "client", "5", {"text": "lost"}, NOW, "tg:client:5")
     assert await _answered(uow_factory) == {"tg:client:5": False}
+
+
+async def test_on_postgresql_a_turns_log_and_replies_are_one_statement_each(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """Every client message takes these: the log marks the inbox row done, the replies mark it answered."""
+    async with uow_factory() as uow:
+        bind = uow.session.get_bind()
+        if bind.dialect.name != "postgresql":
+            pytest.skip("SQLite has no data-modifying WITH; it runs two statements each")
+        row_id = await inbox_rows.record(
+            uow.session, dedup_key="tg:client:8", chat="telegram:client:8", payload={}, at=NOW
+        )
+        sent: list[str] = []
+        listener = lambda *args: sent.append(args[2])  # noqa: E731
+        event.listen(bind, "before_cursor_execute", listener)
+        try:
+            assert await uow.inbound.first_time("tg:client:8", NOW) is True
+            await uow.outbox.add_many(
+                [("telegram", "client", "8", {"text": "a"}), ("telegram", "client", "8", {"text": "b"})],
+                NOW,
+                "tg:client:8",
+            )
+        finally:
+            event.remove(bind, "before_cursor_execute", listener)
+        await uow.commit()
+    assert len(sent) == 2
+    assert await _answered(uow_factory) == {"tg:client:8": True}
+    async with uow_factory() as uow:
+        row = await inbox_rows.get(uow.session, row_id or 0)
+        assert row is not None and row.status is inbox_rows.InboxStatus.DONE
+        texts = [m.payload["text"] for m in await list_for_chat(uow.session, "telegram", "client", "8")]
+    assert texts == ["a", "b"]
