@@ -8,7 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,11 +18,14 @@ from ticket_core.equipment.model import EquipmentType, Unit, UnitFilter, UnitSta
 from ticket_core.errors import DomainError
 from ticket_core.model import Actor
 
+if TYPE_CHECKING:
+    from storage.uow import SqlUnitOfWork
+
 T = TypeVar("T")
 CLI = Actor.system()
 
 
-def run_in_uow(work: Callable[[Any], Awaitable[T]], *, commit: bool = False) -> T:
+def run_in_uow(work: Callable[[SqlUnitOfWork], Awaitable[T]], *, commit: bool = False) -> T:
     """Run `work(uow)` in one unit of work on the configured database; a domain error ends the command."""
     from helpdesk.settings import get_settings
     from storage.db import make_engine, make_sessionmaker
@@ -77,7 +80,7 @@ def type_cmd(
     """Create or change equipment type TYPE_ID."""
     t = EquipmentType(type_id, name_ru, name_en, category, tuple(fields), resolve_on_recovery)
 
-    async def work(uow: Any) -> None:
+    async def work(uow: SqlUnitOfWork) -> None:
         await eq.save_type(uow, CLI, t, datetime.now(UTC))
 
     run_in_uow(work, commit=True)
@@ -88,7 +91,7 @@ def type_cmd(
 def types_cmd() -> None:
     """List equipment types."""
 
-    async def work(uow: Any) -> list[EquipmentType]:
+    async def work(uow: SqlUnitOfWork) -> list[EquipmentType]:
         return list(await uow.equipment.list_types())
 
     found = run_in_uow(work)
@@ -110,7 +113,7 @@ def import_cmd(path: Path) -> None:
     except UnicodeDecodeError:
         raise click.ClickException(f"{path} is not UTF-8 text; save the CSV as UTF-8") from None
 
-    async def work(uow: Any) -> eq.ImportResult:
+    async def work(uow: SqlUnitOfWork) -> eq.ImportResult:
         return await eq.import_units(uow, CLI, text, datetime.now(UTC))
 
     result = run_in_uow(work, commit=True)
@@ -156,7 +159,7 @@ def export_cmd(
     """Export units as CSV (the file `import` reads back)."""
     where = _filter(client, site, type_id, status, q)
 
-    async def work(uow: Any) -> str:
+    async def work(uow: SqlUnitOfWork) -> str:
         return await eq.export_units(uow, CLI, where)
 
     text = run_in_uow(work)
@@ -183,7 +186,7 @@ def list_cmd(
     """List units with filters."""
     where = _filter(client, site, type_id, status, q)
 
-    async def work(uow: Any) -> tuple[list[Unit], int]:
+    async def work(uow: SqlUnitOfWork) -> tuple[list[Unit], int]:
         return await eq.list_units(uow, CLI, where, limit)
 
     units, total = run_in_uow(work)
@@ -206,7 +209,7 @@ def list_cmd(
 def show_cmd(unit: str, as_json: bool) -> None:
     """Show a unit (by id or sticker code): its fields, warranty, tickets and parts replaced."""
 
-    async def work(uow: Any) -> eq.UnitCard:
+    async def work(uow: SqlUnitOfWork) -> eq.UnitCard:
         found = await uow.equipment.get(unit) or await uow.equipment.get_by_code(unit)
         return await eq.unit_card(uow, CLI, found.id if found else unit)
 
@@ -276,7 +279,7 @@ def stickers_cmd(site: str, type_id: str | None, out: Path) -> None:
 
     settings = get_settings()
 
-    async def work(uow: Any) -> list[Sticker]:
+    async def work(uow: SqlUnitOfWork) -> list[Sticker]:
         if await uow.directory.get_site(site) is None:
             raise click.ClickException(
                 f"no site {site!r}; `helpdesk equipment list` shows the sites of units"
