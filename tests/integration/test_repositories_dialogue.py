@@ -298,7 +298,7 @@ async def test_on_postgresql_a_turns_log_and_replies_are_one_statement_each(
     assert len(sent) == 2
     assert await _answered(uow_factory) == {"tg:client:8": True}
     async with uow_factory() as uow:
-        row = await inbox_rows.get(uow.session, row_id or 0)
+        row = await inbox_admin.get(uow.session, row_id or 0)
         assert row is not None and row.status is inbox_rows.InboxStatus.DONE
         texts = [m.payload["text"] for m in await list_for_chat(uow.session, "telegram", "client", "8")]
     assert texts == ["a", "b"]

@@ -11,7 +11,9 @@ def test_start_up_objects_are_frozen_and_new_ones_still_collected() -> None:
     loaded = [{"n": i} for i in range(10_000)]  # stands in for models and indexes
     try:
         frozen = freeze_startup_heap()
-        assert frozen >= len(loaded) and gc.get_freeze_count() == frozen
+        # Frozen objects that are freed leave the count (the log line's temporaries did, in a CI run): the
+        # loaded ones stay.
+        assert frozen >= len(loaded) and gc.get_freeze_count() >= len(loaded)
         cycle: list[object] = []
         cycle.append(cycle)  # made after start: an ordinary collection still frees it
         del cycle
