@@ -28,11 +28,16 @@ _MARK_ANSWERED = (
 )
 
 
-_INBOX_DONE = (
-    update(inbox)
-    .where(inbox.c.dedup_key == bindparam("key"), inbox.c.status == literal_column("'pending'"))
-    .values(status="done", done_at=bindparam("done"), claimed_by=None, claimed_until=None, last_error=None)
-)
+def _inbox_done(which: Any, at: str) -> Any:
+    """The UPDATE that marks the pending inbox row(s) `which` selects done at the parameter `at`."""
+    return (
+        update(inbox)
+        .where(which, inbox.c.status == literal_column("'pending'"))
+        .values(status="done", done_at=bindparam(at), claimed_by=None, claimed_until=None, last_error=None)
+    )
+
+
+_INBOX_DONE = _inbox_done(inbox.c.dedup_key == bindparam("key"), "done")
 
 
 def _first_time(dialect: str) -> Executable:
@@ -49,17 +54,7 @@ def _first_time(dialect: str) -> Executable:
     # PostgreSQL marks the inbox row done in the same statement (a data-modifying WITH): one round trip.
     first = logged.cte("first")
     done = (
-        update(inbox)
-        .where(
-            inbox.c.dedup_key.in_(select(first.c.dedup_key)), inbox.c.status == literal_column("'pending'")
-        )
-        .values(
-            status="done",
-            done_at=bindparam("logged_at"),
-            claimed_by=None,
-            claimed_until=None,
-            last_error=None,
-        )
+        _inbox_done(inbox.c.dedup_key.in_(select(first.c.dedup_key)), "logged_at")
         .returning(inbox.c.id)
         .cte("done")
     )
