@@ -23,6 +23,7 @@ class Area(StrEnum):
     SLA = "sla"
     REPORTS = "reports"
     MESSAGES = "messages"  # dead letters and undelivered messages: see them, replay, retry
+    EQUIPMENT = "equipment"  # the registry: units, import and export, stickers
 
 
 GRANTS: dict[Role, frozenset[Area]] = {
@@ -38,6 +39,7 @@ GRANTS: dict[Role, frozenset[Area]] = {
             Area.SLA,
             Area.REPORTS,
             Area.MESSAGES,
+            Area.EQUIPMENT,
         }
     ),
 }

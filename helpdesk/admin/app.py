@@ -12,6 +12,7 @@ from helpdesk.admin import (
     views_auth,
     views_directory,
     views_engineers,
+    views_equipment,
     views_kb,
     views_lang,
     views_messages,
@@ -59,6 +60,7 @@ def all_routes() -> list[AdminRoute]:
         *views_kb.ROUTES.routes,
         *views_directory.ROUTES.routes,
         *views_engineers.ROUTES.routes,
+        *views_equipment.ROUTES.routes,
         *views_reports.ROUTES.routes,
         *views_messages.ROUTES.routes,
     ]

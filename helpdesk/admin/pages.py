@@ -19,6 +19,7 @@ NAV: tuple[tuple[str, str, Area], ...] = (
     (_("Knowledge base"), "/admin/kb", Area.KB_READ),
     (_("Engineers"), "/admin/engineers", Area.STAFF_READ),
     (_("Clients"), "/admin/clients", Area.DIRECTORY),
+    (_("Equipment"), "/admin/equipment", Area.EQUIPMENT),
     (_("SLA"), "/admin/sla", Area.SLA),
     (_("Reports"), "/admin/reports", Area.REPORTS),
     (_("Messages"), "/admin/messages", Area.MESSAGES),
@@ -33,6 +34,7 @@ DONE: dict[str, str] = {
     "shift": _("Shift changed."),
     "phrasing-removed": _("Confirmed question removed: search stops using it within a second."),
     "profile": _("Profile saved: routing uses it from the next job offer on."),
+    "retired": _("Retired: no stickers are printed for it and a scan of it is no longer accepted."),
     "lang": _("Language changed: the admin and the bots speak it to you from now on."),
 }
 """Fixed confirmation texts chosen by the `done` query value after a redirect (nothing is reflected)."""

@@ -264,6 +264,7 @@ def _concrete(path: str, ticket: int) -> str:
         .replace("{staff_id}", ENGINEER)
         .replace("{row_id}", "1")  # an inbox or outbox row (Messages page); a missing one is a 409
         .replace("{phrasing_id}", "1")  # a confirmed phrasing of an article (KB page)
+        .replace("{unit_id}", "no-such-unit")  # an equipment unit: a missing one is a 404
     )
 
 

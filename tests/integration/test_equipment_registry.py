@@ -145,3 +145,63 @@ async def test_tickets_and_parts_of_a_unit(acme: UnitOfWorkFactory, seed: Seed) 
         assert [(h.number, h.visitor) for h in card.history] == [(1002, True), (1001, False)]
         assert [p.part for p in card.parts] == ["fan", "filter"]
         assert card.type == AC and card.site is not None and card.site.id == "hq"
+
+
+async def test_save_unit_creates_edits_and_retires_with_the_import_checks(acme: UnitOfWorkFactory) -> None:
+    from ticket_core.equipment import editing
+    from ticket_core.errors import ValidationFailed
+
+    await _types(acme)
+    values = {
+        "site": "hq",
+        "type": "ac",
+        "name": "Hall AC",
+        "warranty_until": "2027-05-01",
+        "field:btu": "9000",
+    }
+    async with acme() as uow:
+        unit = await editing.save_unit(uow, ADMIN, values, NOW)
+        await uow.commit()
+    assert unit.client_id == "acme" and unit.fields == {"btu": "9000"} and len(unit.code) == 12
+    async with acme() as uow:
+        # The same words as an import's line errors, and nothing saved.
+        with pytest.raises(
+            ValidationFailed, match=r"installed_on '2024-13-01' is not a date; write YYYY-MM-DD"
+        ):
+            await editing.save_unit(uow, ADMIN, {**values, "installed_on": "2024-13-01"}, NOW, unit.id)
+        with pytest.raises(ValidationFailed, match=r"no site 'nowhere'"):
+            await editing.save_unit(uow, ADMIN, {**values, "site": "nowhere"}, NOW)
+        with pytest.raises(ValidationFailed, match=r"type ac has no field\(s\) colour"):
+            await editing.save_unit(uow, ADMIN, {**values, "field:colour": "red"}, NOW)
+        with pytest.raises(ValidationFailed, match=r"Unknown field\(s\): size"):
+            await editing.save_unit(uow, ADMIN, {**values, "size": "L"}, NOW)
+        with pytest.raises(Forbidden):
+            await editing.save_unit(uow, Actor(Role.ENGINEER, "e-1"), values, NOW, unit.id)
+        with pytest.raises(NotFound):
+            await editing.save_unit(uow, ADMIN, values, NOW, "no-such-unit")
+        moved = await editing.save_unit(
+            uow, ADMIN, {**values, "location": "by the window", "status": "under_repair"}, NOW, unit.id
+        )
+        unchanged = await editing.save_unit(
+            uow, ADMIN, {**values, "location": "by the window", "status": "under_repair"}, NOW, unit.id
+        )
+        retired = await editing.retire_unit(uow, ADMIN, unit.id, NOW)
+        await uow.commit()
+    assert (
+        moved.code == unit.code
+        and moved.location == "by the window"
+        and unchanged.location == "by the window"
+    )
+    assert retired.status is UnitStatus.RETIRED
+    async with acme() as uow:
+        stored = await uow.equipment.get(unit.id)
+        assert (
+            stored is not None and stored.status is UnitStatus.RETIRED and stored.location == "by the window"
+        )
+        events = await uow.events.list_between(["unit_saved", "unit_status_changed"], NOW, NOW + timedelta(1))
+    assert [(e["name"], e["data"].get("created"), e["data"].get("changed")) for e in events] == [
+        ("unit_saved", True, []),
+        ("unit_status_changed", None, None),
+        ("unit_saved", False, ["location", "status"]),
+        ("unit_status_changed", None, None),
+    ]

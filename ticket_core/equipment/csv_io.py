@@ -107,7 +107,7 @@ def parse(text: str) -> tuple[list[UnitRow], list[LineError]]:
         if len(values) != len(header):
             errors.append(LineError(start, f"{len(values)} values for {len(header)} columns"))
             continue
-        row, row_errors = _row(start, dict(zip(header, (v.strip() for v in values), strict=True)))
+        row, row_errors = row_from_values(start, dict(zip(header, (v.strip() for v in values), strict=True)))
         errors.extend(row_errors)
         if row is not None:
             rows.append(row)
@@ -133,7 +133,8 @@ def _check_header(header: list[str]) -> list[LineError]:
     return problems
 
 
-def _row(line: int, values: dict[str, str]) -> tuple[UnitRow | None, list[LineError]]:
+def row_from_values(line: int, values: dict[str, str]) -> tuple[UnitRow | None, list[LineError]]:
+    """One unit's values (CSV column -> text, as a line, a form or a JSON body gives them) checked into a row."""
     errors: list[str] = []
 
     def text(name: str, max_len: int = MAX_TEXT, *, required: bool = False) -> str | None:

@@ -59,3 +59,13 @@ class AlertReceived(DomainEvent):
     severity: str
     outcome: str
     count: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitSaved(DomainEvent):
+    """One unit was created or edited (in the admin or through the API), with the fields that changed."""
+
+    name: ClassVar[str] = "unit_saved"
+    unit_id: str
+    created: bool
+    changed: list[str] = field(default_factory=list)

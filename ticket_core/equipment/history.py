@@ -28,8 +28,14 @@ def repeat_of(
     history: Sequence[UnitTicket], ticket_id: str, opened_at: datetime, window: timedelta = REPEAT_WINDOW
 ) -> UnitTicket | None:
     """The latest other ticket on the unit opened within `window` before this one, if there is one."""
+    mine = next((h.number for h in history if h.ticket_id == ticket_id), None)
     earlier = [
-        h for h in history if h.ticket_id != ticket_id and timedelta(0) <= opened_at - h.created_at <= window
+        h
+        for h in history
+        if h.ticket_id != ticket_id
+        and timedelta(0) <= opened_at - h.created_at <= window
+        # Two tickets opened in the same instant: only the one numbered first is the older.
+        and not (h.created_at == opened_at and mine is not None and h.number > mine)
     ]
     return max(earlier, key=lambda h: h.created_at) if earlier else None
 

@@ -112,7 +112,7 @@ async def import_units(uow: UnitOfWork, actor: Actor, text: str, now: datetime) 
     rows, errors = csv_io.parse(text)
     if not rows and not errors:
         raise ImportRejected([LineError(2, "the file has no units")])
-    checked = await _check_rows(uow, rows, errors)
+    checked = await check_rows(uow, rows, errors)
     if errors:
         raise ImportRejected(errors)
     existing = await uow.equipment.get_many([r.id for r in rows if r.id])
@@ -121,7 +121,7 @@ async def import_units(uow: UnitOfWork, actor: Actor, text: str, now: datetime) 
     for row in rows:
         client_id = checked[row.site_id]
         old = existing.get(row.id) if row.id else None
-        unit = _unit_from_row(row, client_id, old, now)
+        unit = unit_from_row(row, client_id, old, now)
         (changed if old is not None else new).append(unit)
     if new:
         await uow.equipment.add_units(new)
@@ -140,8 +140,11 @@ async def import_units(uow: UnitOfWork, actor: Actor, text: str, now: datetime) 
     return ImportResult(created=len(new), updated=len(changed))
 
 
-async def _check_rows(uow: UnitOfWork, rows: list[UnitRow], errors: list[LineError]) -> dict[str, str]:
-    """Check what the rows refer to (sites, types, ids, inventory numbers); return site id -> client id."""
+async def check_rows(uow: UnitOfWork, rows: list[UnitRow], errors: list[LineError]) -> dict[str, str]:
+    """Check what the rows refer to (sites, types, ids, inventory numbers); return site id -> client id.
+
+    Each bad row adds a `LineError` to `errors`.
+    """
     types = {t.id: t for t in await uow.equipment.list_types()}
     sites: dict[str, str] = {}
     for site_id in {r.site_id for r in rows}:
@@ -181,7 +184,8 @@ async def _check_rows(uow: UnitOfWork, rows: list[UnitRow], errors: list[LineErr
     return sites
 
 
-def _unit_from_row(row: UnitRow, client_id: str, old: Unit | None, now: datetime) -> Unit:
+def unit_from_row(row: UnitRow, client_id: str, old: Unit | None, now: datetime) -> Unit:
+    """The unit a checked row makes: a new one, or `old` with the row's values (its id, code and birth kept)."""
     return Unit(
         id=old.id if old else (row.id or uuid.uuid4().hex),
         code=old.code if old else new_code(),

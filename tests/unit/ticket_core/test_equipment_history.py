@@ -23,6 +23,12 @@ def test_repeat_within_30_days_and_the_last_three() -> None:
     assert [h.number for h in last_tickets(history, "t5")] == [4, 3, 2]
 
 
+def test_two_tickets_opened_in_the_same_instant_only_the_later_number_is_a_repeat() -> None:
+    history = [_t(2, 0), _t(1, 0)]
+    assert repeat_of(history, "t2", T0) == _t(1, 0)
+    assert repeat_of(history, "t1", T0) is None
+
+
 def test_parts_from_a_done_note() -> None:
     note = "Прочистил дренаж\nЗаменено: фильтр x2, ремень; насос (3 шт)\nreplaced: belt ×2\nЗаменил фильтр"
     assert parse_parts(note) == [("фильтр", 2), ("ремень", 1), ("насос", 3), ("belt", 2)]
