@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from dialogue import client_intake as intake
 from dialogue import client_tickets, equipment_scan
+from dialogue.conversation import Stage, Step
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.kb_replies import (
     KbReplies,
@@ -72,14 +73,11 @@ class ClientFlow:
             await self._media(turn, person)
             return
         if inbound.location is not None:
-            if turn.state.get("stage") == "intake":
+            if turn.state.stage is Stage.INTAKE:
                 await intake.on_location(turn, person, inbound.location.lat, inbound.location.lon)
             else:
-                intake.start(turn)
-                turn.state["draft"]["lat"], turn.state["draft"]["lon"] = (
-                    inbound.location.lat,
-                    inbound.location.lon,
-                )
+                draft = intake.start(turn)
+                draft.lat, draft.lon = inbound.location.lat, inbound.location.lon
                 await intake.ask_next(turn, person)
             return
         if inbound.contact is not None:
@@ -98,22 +96,21 @@ class ClientFlow:
         if text.startswith("/"):
             await self._command(turn, person, text)
             return
-        stage = turn.state.get("stage")
-        if stage == "relay":
+        stage = turn.state.stage
+        if stage is Stage.RELAY:
             await self._relay(turn, person, text)
-        elif stage == "intake":
+        elif stage is Stage.INTAKE:
             # The description may name the equipment or the urgency: the form then skips those questions.
-            describing = turn.state.get("step") == "description"
+            describing = turn.state.step is Step.DESCRIPTION
             meaning = (await self._understand(turn, person, text))[0] if describing else None
             await intake.on_text(turn, person, text, meaning)
-        elif stage == "rating_comment":
+        elif stage is Stage.RATING_COMMENT:
             if await self._is_new_request(turn, person, text):
-                for key in ("stage", "ticket", "rated_at"):
-                    turn.state.pop(key, None)
+                turn.state.end_stage()
                 await self._free_text(turn, person, text)
             else:
                 await self._rating_comment(turn, person, text)
-        elif stage == "reopen":
+        elif stage is Stage.REOPEN:
             await self._reopen(turn, person, text)
         else:
             await self._free_text(turn, person, text)
@@ -146,13 +143,13 @@ class ClientFlow:
         if intent == "talk_to_human":
             await self._start_relay(turn, person, meaning.entities.get("ticket_number"))
             return
-        if not turn.state.pop("new_question", False):
+        new_question, turn.state.new_question = turn.state.new_question, False
+        if not new_question:
             in_talk = await self._engineer_is_talking(turn, person)
             if in_talk is not None:
                 await self._pass_to_engineer(turn, person, in_talk, text)
                 return
-        for key in ("last_passed", "last_passed_tag"):  # the chat moved on: its "new question" button is old
-            turn.state.pop(key, None)
+        turn.state.forget_passed()  # the chat moved on: its "new question" button is old
         await self.kb_replies.answer(turn, person, text, meaning, ready.kb_result if ready else None)
 
     async def _engineer_is_talking(self, turn: Turn, person: ClientPerson) -> Ticket | None:
@@ -162,8 +159,8 @@ class ClientFlow:
         if not client_id:
             return None
         since = turn.now - ENGINEER_TALK_WINDOW
-        if turn.state.get("bot_since"):
-            since = max(since, datetime.fromisoformat(turn.state["bot_since"]))
+        if turn.state.bot_since is not None:
+            since = max(since, turn.state.bot_since)
         for ticket in await turn.uow.tickets.list_for_client(client_id, IN_WORK, limit=5):
             if ticket.contact_id != person.contact.id or not ticket.assignee_id:
                 continue
@@ -177,7 +174,7 @@ class ClientFlow:
         await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
         member = await turn.uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
         tag = secrets.token_hex(3)
-        turn.state.update(last_passed=text[:MAX_TEXT], last_passed_tag=tag)
+        turn.state.last_passed, turn.state.last_passed_tag = text[:MAX_TEXT], tag
         turn.say(
             "passed_to_engineer",
             [[(turn.tr("btn_new_question"), f"nq:{tag}")]],
@@ -198,23 +195,21 @@ class ClientFlow:
             # "That was a new question": what was just passed to the engineer goes to the KB instead. Only
             # the button under the latest pass acts; an older one is out of date.
             tag = action.split(":")[1] if ":" in action else ""
-            text = turn.state.get("last_passed") if tag == turn.state.get("last_passed_tag") else None
+            text = turn.state.last_passed if tag == turn.state.last_passed_tag else None
             if not text:
                 turn.say("kb_stale")
                 return
-            for key in ("last_passed", "last_passed_tag"):
-                turn.state.pop(key, None)
-            turn.state["new_question"] = True
+            turn.state.forget_passed()
+            turn.state.new_question = True
             await self._free_text(turn, person, text)
-            turn.state.pop("new_question", None)
+            turn.state.new_question = False
         elif head == "rc":
-            if turn.state.get("stage") == "rating_comment":
-                for key in ("stage", "ticket", "rated_at"):
-                    turn.state.pop(key, None)
+            if turn.state.stage is Stage.RATING_COMMENT:
+                turn.state.end_stage()
             turn.say("rating_comment_skipped")
         elif head == "ro":
             number = action.split(":")[1]
-            turn.state.update(stage="reopen", ticket=int(number))
+            turn.state.stage, turn.state.ticket = Stage.REOPEN, int(number)
             turn.say("reopen_q", ref=format_ref(int(number)))
         elif head == "cx":
             await client_tickets.cancel_button(turn, person, action)
@@ -231,7 +226,11 @@ class ClientFlow:
         _, number, score = action.split(":")
         ticket = await uc.get_ticket_by_number(turn.uow, person.actor, int(number))
         await uc.rate_ticket(turn.uow, person.actor, ticket.id, turn.now, int(score))
-        turn.state.update(stage="rating_comment", ticket=ticket.number, rated_at=turn.now.isoformat())
+        turn.state.stage, turn.state.ticket, turn.state.rated_at = (
+            Stage.RATING_COMMENT,
+            ticket.number,
+            turn.now,
+        )
         turn.say("rated_thanks", [[(turn.tr("btn_no_comment"), f"rc:skip:{ticket.number}")]], score=score)
 
     async def _is_new_request(self, turn: Turn, person: ClientPerson, text: str) -> bool:
@@ -240,8 +239,8 @@ class ClientFlow:
         A comment prompt must not swallow a question: a text that reads as a request (a question, a
         problem, a status check...) or that comes long after the rating is handled as any other message.
         """
-        rated_at = turn.state.get("rated_at")
-        if rated_at is None or turn.now - datetime.fromisoformat(rated_at) > RATING_COMMENT_WINDOW:
+        rated_at = turn.state.rated_at
+        if rated_at is None or turn.now - rated_at > RATING_COMMENT_WINDOW:
             return True
         meaning, ready = await self._understand(turn, person, text)
         if meaning.intent in NEW_REQUEST_INTENTS:
@@ -257,18 +256,24 @@ class ClientFlow:
         return bool(result is not None and result.confident)
 
     async def _rating_comment(self, turn: Turn, person: ClientPerson, text: str) -> None:
-        number = int(turn.state.pop("ticket"))
-        turn.state.pop("stage", None)
+        number = turn.state.ticket
+        turn.state.end_stage()
+        if number is None:
+            await self._free_text(turn, person, text)
+            return
         ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
         await uc.add_rating_comment(turn.uow, person.actor, ticket.id, turn.now, text)
         # Words can be wrong both ways: the client can still send it on as a new question.
         tag = secrets.token_hex(3)
-        turn.state.update(last_passed=text[:MAX_TEXT], last_passed_tag=tag)
+        turn.state.last_passed, turn.state.last_passed_tag = text[:MAX_TEXT], tag
         turn.say("rating_comment_saved", [[(turn.tr("btn_new_question"), f"nq:{tag}")]])
 
     async def _reopen(self, turn: Turn, person: ClientPerson, text: str) -> None:
-        number = int(turn.state.pop("ticket"))
-        turn.state.pop("stage", None)
+        number = turn.state.ticket
+        turn.state.end_stage()
+        if number is None:
+            await self._free_text(turn, person, text)
+            return
         ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
         await uc.reopen_ticket(turn.uow, person.actor, ticket.id, turn.now, text, self.reopen_window)
         turn.say("reopened_ok", ref=ticket.ref)
@@ -289,7 +294,7 @@ class ClientFlow:
         ticket = await uc.ask_for_person(
             turn.uow, person.actor, tickets[0].id, turn.now
         )  # its engineer is told
-        turn.state.update(stage="relay", ticket=ticket.number)
+        turn.state.stage, turn.state.ticket = Stage.RELAY, ticket.number
         member = await turn.uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
         if member is not None:
             turn.say("relay_on", ref=ticket.ref, name=member.name)
@@ -297,11 +302,13 @@ class ClientFlow:
             turn.say("relay_on_queue", ref=ticket.ref)
 
     async def _relay(self, turn: Turn, person: ClientPerson, text: str) -> None:
-        number = int(turn.state["ticket"])
-        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
-        if ticket.status not in OPEN_STATUSES:
-            turn.state.pop("stage", None)
-            turn.state.pop("ticket", None)
+        number = turn.state.ticket
+        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number) if number else None
+        if ticket is None or ticket.status not in OPEN_STATUSES:
+            turn.state.end_stage()
+            if ticket is None:
+                await self._free_text(turn, person, text)
+                return
             turn.say("relay_closed", ref=ticket.ref)
             await self._free_text(turn, person, text)
             return
@@ -329,13 +336,13 @@ class ClientFlow:
         if not attachments:  # voice notes, stickers, audio: nothing a ticket or an engineer can use
             turn.say("unsupported")
             return
-        if turn.state.get("stage") == "intake":
+        if turn.state.stage is Stage.INTAKE:
             for a in attachments:
                 intake.on_photo(turn, a)
             return
         target = None
-        if turn.state.get("stage") == "relay":
-            target = await uc.get_ticket_by_number(turn.uow, person.actor, int(turn.state["ticket"]))
+        if turn.state.stage is Stage.RELAY and turn.state.ticket is not None:
+            target = await uc.get_ticket_by_number(turn.uow, person.actor, turn.state.ticket)
         else:
             open_tickets = await uc.list_my_tickets(turn.uow, person.actor, open_only=True)
             target = open_tickets[0] if len(open_tickets) == 1 else None
@@ -344,7 +351,7 @@ class ClientFlow:
             await uc.add_comment(
                 turn.uow, person.actor, target.id, turn.now, caption, Visibility.PUBLIC, tuple(attachments)
             )
-            if turn.state.get("stage") != "relay":
+            if turn.state.stage is not Stage.RELAY:
                 turn.say("photo_added")
             return
         intake.start(turn, question=turn.inbound.text or "")
@@ -363,10 +370,11 @@ class ClientFlow:
         elif command in ("/human", "/person", "/operator"):
             await self._start_relay(turn, person, arg or None)
         elif command == "/bot":
-            if turn.state.pop("stage", None) == "relay":
-                turn.state.pop("ticket", None)
+            if turn.state.stage is Stage.RELAY:
+                turn.state.ticket = None
+            turn.state.stage = None
             # What the engineer wrote before this no longer makes the client's messages answers to them.
-            turn.state["bot_since"] = turn.now.isoformat()
+            turn.state.bot_since = turn.now
             turn.say("relay_off")
         elif command == "/comment":
             number, _, body = arg.partition(" ")
@@ -381,9 +389,8 @@ class ClientFlow:
         elif command == "/status":
             await client_tickets.status(turn, person, arg or None)
         elif command == "/cancel":
-            if turn.state.get("stage") == "intake" and not arg:
-                for key in ("stage", "step", "draft"):
-                    turn.state.pop(key, None)
+            if turn.state.stage is Stage.INTAKE and not arg:
+                turn.state.end_intake()
                 turn.say("intake_cancelled")
             else:
                 await client_tickets.ask_cancel(turn, person, arg or None)
@@ -405,6 +412,6 @@ class ClientFlow:
 
     def _set_language(self, turn: Turn, person: ClientPerson, lang: str) -> None:
         turn.lang = norm_lang(lang)
-        turn.state["lang"] = turn.lang
+        turn.state.lang = turn.lang
         person.contact.lang = turn.lang  # the engine saves a changed contact at the end of the turn
         turn.say("lang_set")

@@ -7,10 +7,10 @@ Photos sent at any step are attached. The draft lives in the conversation state,
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from dialogue import choice_words
 from dialogue.cards import short
+from dialogue.conversation import EditField, IntakeDraft, Stage, Step
 from dialogue.gazetteer import locate
 from dialogue.gazetteer import name_key as _key
 from dialogue.identity import ClientPerson, record_details
@@ -29,73 +29,72 @@ MIN_ADDRESS = 5
 MAX_ATTACHMENTS = 10
 
 
-EDITABLE = {
-    "description": ("description",),
-    "category": ("category",),
-    "place": ("site_id", "address", "lat", "lon", "town", "unit_id", "unit_client_id", "unit_label"),
-    "priority": ("priority",),
-}
-"""What "Edit" at the summary can change, and the draft keys each one clears (then asked again alone)."""
+EDITABLE = tuple(EditField)
+"""What "Edit" at the summary can change (`IntakeDraft.forget` clears it, then it is asked again alone)."""
 
 
 def start(
     turn: Turn, *, question: str | None = None, understanding: Understanding | None = None
-) -> dict[str, Any]:
+) -> IntakeDraft:
     """Begin the form; what the first message already told us pre-fills it."""
-    draft: dict[str, Any] = {"question": question or "", "attachments": []}
+    draft = IntakeDraft(question=question or "")
     if understanding is not None:
         _prefill(draft, understanding)
-    turn.state["stage"] = "intake"
-    turn.state["draft"] = draft
+    turn.state.stage, turn.state.draft = Stage.INTAKE, draft
     return draft
 
 
-def _prefill(draft: dict[str, Any], understanding: Understanding) -> None:
+def _prefill(draft: IntakeDraft, understanding: Understanding) -> None:
     """Fill what the client's words already tell (the category from the equipment, the priority from urgency
     words), never over a field the client has chosen."""
-    if understanding.category() and not draft.get("category"):
-        draft["category"] = understanding.category()
-    if understanding.priority() and not draft.get("priority"):
-        draft["priority"] = understanding.priority()
+    if understanding.category() and not draft.category:
+        draft.category = understanding.category()
+    if understanding.priority() and not draft.priority:
+        draft.priority = understanding.priority()
+
+
+def _draft(turn: Turn) -> IntakeDraft:
+    """The form's draft (the flow calls the form only in the intake stage; a lost draft starts afresh)."""
+    return turn.state.draft if turn.state.draft is not None else start(turn)
 
 
 async def ask_next(turn: Turn, person: ClientPerson) -> None:
     """Ask for the first missing field, or show the summary when nothing is missing."""
-    draft = turn.state["draft"]
-    if not draft.get("description"):
-        turn.state["step"] = "description"
+    draft = _draft(turn)
+    if not draft.description:
+        turn.state.step = Step.DESCRIPTION
         rows = _cancel_row(turn)
-        if len(draft.get("question") or "") >= MIN_DESCRIPTION:
+        if len(draft.question) >= MIN_DESCRIPTION:
             # The question that the KB could not answer may already say it all.
             rows = [[(turn.tr("btn_use_question"), "in:q")], *rows]
         turn.say("ask_description", rows)
-    elif not draft.get("category"):
-        turn.state["step"] = "category"
+    elif not draft.category:
+        turn.state.step = Step.CATEGORY
         rows = [[(category_name(turn.lang, c), f"in:c:{c}")] for c in CATEGORIES]
         turn.say("ask_category", [*rows, *_cancel_row(turn)])
-    elif not (draft.get("site_id") or draft.get("address") or draft.get("lat") is not None):
+    elif not draft.has_place():
         sites = await turn.uow.directory.list_sites(person.contact.client_id)
         if len(sites) == 1:
-            draft["site_id"] = sites[0].id
+            draft.site_id = sites[0].id
             await ask_next(turn, person)
             return
         if sites:
-            turn.state["step"] = "site"
-            draft["site_choices"] = [s.id for s in sites]
+            turn.state.step = Step.SITE
+            draft.site_choices = [s.id for s in sites]
             rows = [[(label, f"in:s:{i}")] for i, label in enumerate(site_labels(sites))]
             turn.say("ask_site", [*rows, *_cancel_row(turn)])
         else:
-            turn.state["step"] = "address"
+            turn.state.step = Step.ADDRESS
             turn.reply(turn.tr("ask_address"), _cancel_row(turn), request_location=True)
-    elif not draft.get("priority"):
-        turn.state["step"] = "priority"
+    elif not draft.priority:
+        turn.state.step = Step.PRIORITY
         rows = [[(priority_name(turn.lang, p), f"in:p:{p}")] for p in PRIORITIES]
         turn.say("ask_priority", [*rows, *_cancel_row(turn)])
-    elif not draft.get("contact_phone") and await _unknown_person(turn, person):
-        turn.state["step"] = "contact"
+    elif not draft.contact_phone and await _unknown_person(turn, person):
+        turn.state.step = Step.CONTACT
         turn.say("ask_contact", _cancel_row(turn))
     else:
-        turn.state["step"] = "confirm"
+        turn.state.step = Step.CONFIRM
         await _summary(turn)
 
 
@@ -151,131 +150,124 @@ def _cancel_row(turn: Turn) -> list[list[tuple[str, str]]]:
 
 
 async def _summary(turn: Turn) -> None:
-    draft = turn.state["draft"]
-    where = draft.get("address") or ""
-    town = draft.get("town")
+    draft = _draft(turn)
+    where = draft.address or ""
+    town = draft.town
     if town and _key(town) not in _key(where):  # say which town the address was read as
         where = f"{where} ({town})"
-    if draft.get("site_id"):
-        site = await turn.uow.directory.get_site(draft["site_id"])
+    if draft.site_id:
+        site = await turn.uow.directory.get_site(draft.site_id)
         where = f"{site.name}, {site.address}" if site else where
-    if draft.get("unit_label"):  # a scanned sticker (dialogue.equipment_scan)
-        where = f"{draft['unit_label']}, {where}"
-    elif draft.get("lat") is not None and not where:
-        where = f"{draft['lat']:.5f}, {draft['lon']:.5f}"
-    photos = len(draft.get("attachments", []))
+    if draft.unit_label:  # a scanned sticker (dialogue.equipment_scan)
+        where = f"{draft.unit_label}, {where}"
+    elif draft.lat is not None and draft.lon is not None and not where:
+        where = f"{draft.lat:.5f}, {draft.lon:.5f}"
+    photos = len(draft.attachments)
     turn.say(
         "summary",
         [
             [(turn.tr("btn_confirm"), "in:ok")],
             [(turn.tr("btn_edit"), "in:ed"), (turn.tr("btn_cancel_intake"), "in:x")],
         ],
-        description=draft["description"],
-        category=category_name(turn.lang, draft["category"]),
+        description=draft.description or "",
+        category=category_name(turn.lang, draft.category or ""),
         where=where or "-",
-        priority=priority_name(turn.lang, draft["priority"]),
+        priority=priority_name(turn.lang, draft.priority or ""),
         photos=turn.tr("summary_photos", n=photos) if photos else "",
-        contact=turn.tr("summary_contact", who=_who(draft)) if draft.get("contact_phone") else "",
+        contact=turn.tr("summary_contact", who=_who(draft)) if draft.contact_phone else "",
     )
 
 
-def _who(draft: dict[str, Any]) -> str:
-    name = draft.get("contact_name") or ""
-    return f"{name}, {draft['contact_phone']}" if name else str(draft["contact_phone"])
+def _who(draft: IntakeDraft) -> str:
+    name = draft.contact_name or ""
+    return f"{name}, {draft.contact_phone}" if name else str(draft.contact_phone)
 
 
 async def on_text(
     turn: Turn, person: ClientPerson, text: str, understanding: Understanding | None = None
 ) -> None:
     """A typed answer to the current step (`understanding`: what NLU made of the text, for the description)."""
-    draft = turn.state["draft"]
-    step = turn.state.get("step")
-    if step == "description":
+    draft = _draft(turn)
+    step = turn.state.step
+    if step is Step.DESCRIPTION:
         if len(text) < MIN_DESCRIPTION:
             turn.say("ask_description", _cancel_row(turn))
             return
-        question = draft.get("question") or ""
+        question = draft.question
         combined = f"{question}\n{text}" if question and question not in text else text
-        draft["description"] = combined[:MAX_DESCRIPTION]
+        draft.description = combined[:MAX_DESCRIPTION]
         if understanding is not None:
             _prefill(draft, understanding)
-    elif step == "address":
+    elif step is Step.ADDRESS:
         if len(text) < MIN_ADDRESS:
             turn.say("address_too_short", _cancel_row(turn))
             return
-        draft["address"] = text[:500]
+        draft.address = text[:500]
         town = locate(text)  # offline: a job in another town is not offered to engineers far away
         if town is not None:
-            draft.update(lat=town.lat, lon=town.lon, town=town.name)
-    elif step == "contact":
+            draft.lat, draft.lon, draft.town = town.lat, town.lon, town.name
+    elif step is Step.CONTACT:
         found = read_contact(text)
         if found is None:
             turn.say("contact_phone_not_understood", _cancel_row(turn))
             return
-        draft["contact_name"], draft["contact_phone"] = found
-    elif step == "confirm":
+        draft.contact_name, draft.contact_phone = found
+    elif step is Step.CONFIRM:
         # A typed message at the summary is taken as more detail about the problem.
-        draft["description"] = f"{draft['description']}\n{text}"[:MAX_DESCRIPTION]
-    elif step in ("category", "site", "priority"):
+        draft.description = f"{draft.description}\n{text}"[:MAX_DESCRIPTION]
+    elif step in (Step.CATEGORY, Step.SITE, Step.PRIORITY):
         # A step with buttons answered in words: take the one option the words name, else say so.
         if not await _typed_choice(turn, person, step, text):
             turn.say("choice_not_understood")
     await ask_next(turn, person)
 
 
-async def _typed_choice(turn: Turn, person: ClientPerson, step: str, text: str) -> bool:
-    draft = turn.state["draft"]
-    if step == "category":
+async def _typed_choice(turn: Turn, person: ClientPerson, step: Step, text: str) -> bool:
+    draft = _draft(turn)
+    if step is Step.CATEGORY:
         found = choice_words.pick(text, {c: names for c, names in CATEGORIES.items()})
         if found is not None:
-            draft["category"] = found
-    elif step == "site":
-        choices = draft.get("site_choices") or []
+            draft.category = found
+    elif step is Step.SITE:
+        choices = draft.site_choices or []
         sites = {s.id: s for s in await turn.uow.directory.list_sites(person.contact.client_id)}
         named = {i: (sites[c].name, sites[c].address) for i, c in enumerate(choices) if c in sites}
         index = choice_words.pick(text, {str(i): names for i, names in named.items()})
         found = choices[int(index)] if index is not None else None
         if found is not None:
-            draft["site_id"] = found
+            draft.site_id = found
     else:
         words = {p: (*PRIORITIES[p], *choice_words.PRIORITY_WORDS.get(p, ())) for p in PRIORITIES}
         found = choice_words.pick(text, words)
         if found is not None:
-            draft["priority"] = found
+            draft.priority = found
     return found is not None
 
 
 async def on_location(turn: Turn, person: ClientPerson, lat: float, lon: float) -> None:
     """A shared location answers the "where" step (and is kept with a site too)."""
-    draft = turn.state["draft"]
+    draft = _draft(turn)
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         turn.say("ask_address", _cancel_row(turn))
         return
-    draft["lat"], draft["lon"] = lat, lon
+    draft.lat, draft.lon = lat, lon
     turn.say("location_received")
     await ask_next(turn, person)
 
 
 def on_photo(turn: Turn, attachment: Attachment) -> None:
     """Attach a photo to the draft."""
-    items = turn.state["draft"].setdefault("attachments", [])
+    items = _draft(turn).attachments
     if len(items) < MAX_ATTACHMENTS:
-        items.append(
-            {
-                "kind": attachment.kind,
-                "file_id": attachment.file_id,
-                "channel": attachment.channel,
-                "caption": attachment.caption,
-            }
-        )
+        items.append(attachment)
         turn.say("photo_added")
 
 
 async def on_button(turn: Turn, person: ClientPerson, action: str) -> None:
     """A pressed intake button: in:c:<category>, in:s:<index>, in:p:<priority>, in:ok, in:ed, in:x."""
-    draft = turn.state.get("draft")
+    draft = turn.state.draft
     parts = action.split(":")
-    if draft is None or turn.state.get("stage") != "intake":
+    if draft is None or turn.state.stage is not Stage.INTAKE:
         turn.say("bad_button")
         return
     kind = parts[1] if len(parts) > 1 else ""
@@ -285,24 +277,21 @@ async def on_button(turn: Turn, person: ClientPerson, action: str) -> None:
         turn.say("intake_cancelled")
         return
     if kind == "c" and value in CATEGORIES:
-        draft["category"] = value
-    elif kind == "s" and value.isdigit() and int(value) < len(draft.get("site_choices", [])):
-        draft["site_id"] = draft["site_choices"][int(value)]
+        draft.category = value
+    elif kind == "s" and value.isdigit() and int(value) < len(draft.site_choices or []):
+        draft.site_id = (draft.site_choices or [])[int(value)]
     elif kind == "p" and value in PRIORITIES:
-        draft["priority"] = value
-    elif kind == "q" and draft.get("question"):
-        draft["description"] = draft["question"][:MAX_DESCRIPTION]
+        draft.priority = value
+    elif kind == "q" and draft.question:
+        draft.description = draft.question[:MAX_DESCRIPTION]
     elif kind == "ed":
         # Edit one field, not the whole form: ask which.
-        turn.state["step"] = "edit"
+        turn.state.step = Step.EDIT
         rows = [[(turn.tr(f"btn_edit_{field}"), f"in:ef:{field}")] for field in EDITABLE]
         turn.say("edit_which", [*rows, *_cancel_row(turn)])
         return
     elif kind == "ef" and value in EDITABLE:
-        for key in EDITABLE[value]:
-            draft.pop(key, None)
-        if value == "description":
-            draft["question"] = ""
+        draft.forget(EditField(value))
     elif kind == "ok":
         await _open(turn, person)
         return
@@ -313,28 +302,28 @@ async def on_button(turn: Turn, person: ClientPerson, action: str) -> None:
 
 
 async def _open(turn: Turn, person: ClientPerson) -> None:
-    draft = turn.state["draft"]
-    if not all(draft.get(k) for k in ("description", "category", "priority")):
+    draft = _draft(turn)
+    if not (draft.description and draft.category and draft.priority):
         await ask_next(turn, person)
         return
-    if draft.get("contact_phone"):
-        await record_details(turn.uow, person, draft.get("contact_name") or None, draft["contact_phone"])
+    if draft.contact_phone:
+        await record_details(turn.uow, person, draft.contact_name or None, draft.contact_phone)
     ticket = await uc.open_ticket(
         turn.uow,
         person.actor,
         uc.TicketDraft(
-            client_id=draft.get("unit_client_id") or person.contact.client_id,
+            client_id=draft.unit_client_id or person.contact.client_id,
             contact_id=person.contact.id,
-            category=draft["category"],
-            description=draft["description"],
-            priority=Priority(draft["priority"]),
-            site_id=draft.get("site_id"),
-            address=draft.get("address"),
-            lat=draft.get("lat"),
-            lon=draft.get("lon"),
-            attachments=[Attachment(**a) for a in draft.get("attachments", [])],
+            category=draft.category,
+            description=draft.description,
+            priority=Priority(draft.priority),
+            site_id=draft.site_id,
+            address=draft.address,
+            lat=draft.lat,
+            lon=draft.lon,
+            attachments=list(draft.attachments),
             source_channel=str(turn.inbound.channel),
-            unit_id=draft.get("unit_id"),
+            unit_id=draft.unit_id,
         ),
         turn.now,
     )
@@ -353,5 +342,4 @@ async def promise_line(turn: Turn, ticket: Ticket) -> str:
 
 
 def _finish(turn: Turn) -> None:
-    for key in ("stage", "step", "draft"):
-        turn.state.pop(key, None)
+    turn.state.end_intake()

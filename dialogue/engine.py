@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from dialogue.chat_bus import chat_bus
 from dialogue.client_flow import ClientFlow
+from dialogue.conversation import ConversationState, load_state, save_state
 from dialogue.errors import explain
 from dialogue.identity import find_staff, resolve_client, resolve_staff
 from dialogue.kb_replies import KnowledgeSource
@@ -92,7 +93,7 @@ class DialogueEngine(Generic[U]):
                 await self._finish(uow, turn)
                 await uow.commit()
             if turn.client_id is not None:
-                self.hints.put(state_key(inbound), turn.client_id, turn.state.get("stage"))
+                self.hints.put(state_key(inbound), turn.client_id, turn.state.stage)
             return turn.out.messages
         except DomainError as error:
             return await self._refuse(inbound, now, error, lang)
@@ -119,8 +120,8 @@ class DialogueEngine(Generic[U]):
                 _, contact = await uow.accounts.find_with_contact(
                     str(inbound.channel), str(Bot.CLIENT), inbound.sender_id
                 )
-                state = await uow.conversations.load(state_key(inbound)) or {}
-            client_id, stage = (contact.client_id if contact else None), state.get("stage")
+                state = await load_state(uow.conversations, state_key(inbound))
+            client_id, stage = (contact.client_id if contact else None), state.stage
         return await prefetch(self.client_flow.nlu, self.client_flow.kb, text, client_id, stage)
 
     async def _prefetch_report(self, inbound: Inbound, now: datetime) -> PreparedReport | None:
@@ -145,14 +146,14 @@ class DialogueEngine(Generic[U]):
         ready: Prefetched | PreparedReport | None = None,
     ) -> Turn:
         key = state_key(inbound)
-        state: dict[str, Any] = await uow.conversations.load(key) or {}
+        state = await load_state(uow.conversations, key)
         out = Outgoing(self.signer)
-        lang = state.get("lang") or (norm_lang(inbound.lang) if inbound.lang else self.default_lang)
+        lang = state.lang or (norm_lang(inbound.lang) if inbound.lang else self.default_lang)
         turn = Turn(inbound, uow, out, now, state, lang, ready)
         if inbound.bot is Bot.CLIENT:
             person = await resolve_client(uow, inbound, now)
             turn.client_id = person.contact.client_id
-            turn.lang = state.get("lang") or person.contact.lang or turn.lang
+            turn.lang = state.lang or person.contact.lang or turn.lang
             known_lang = person.contact.lang
             action = self._verify(inbound, turn)
             if inbound.payload is None or action is not None:
@@ -183,16 +184,8 @@ class DialogueEngine(Generic[U]):
 
     async def _finish(self, uow: DialogueUnitOfWork, turn: Turn) -> None:
         await self.bus.dispatch(Reaction(uow, turn.out, turn.now))
-        await self._save_state(uow, turn)
+        await save_state(uow.conversations, state_key(turn.inbound), turn.state, turn.now)
         await _queue(uow, turn.out.messages, turn.now, turn.inbound.dedup_key)
-
-    @staticmethod
-    async def _save_state(uow: DialogueUnitOfWork, turn: Turn) -> None:
-        key = state_key(turn.inbound)
-        if turn.state:
-            await uow.conversations.save(key, turn.state, turn.now)
-        else:
-            await uow.conversations.clear(key)
 
     async def _refuse(
         self, inbound: Inbound, now: datetime, error: DomainError | None, lang: str
@@ -205,7 +198,7 @@ class DialogueEngine(Generic[U]):
         async with self.uow_factory() as uow:
             if error is not None and not await uow.inbound.first_time(inbound.dedup_key, now):
                 return []
-            state = await uow.conversations.load(state_key(inbound)) or {}
+            state = await load_state(uow.conversations, state_key(inbound))
             lang = await self._refusal_lang(uow, inbound, state) or lang
             ticket = await self._ticket_named(uow, str(error)) if error else None
             text = explain(error, lang, ticket) if error else t(lang, "inbox_dead_letter")
@@ -231,13 +224,15 @@ class DialogueEngine(Generic[U]):
         return await self._refuse(inbound, self.clock(), None, lang)
 
     @staticmethod
-    async def _refusal_lang(uow: DialogueUnitOfWork, inbound: Inbound, state: dict[str, Any]) -> str | None:
+    async def _refusal_lang(
+        uow: DialogueUnitOfWork, inbound: Inbound, state: ConversationState
+    ) -> str | None:
         """The language a turn would have spoken: as `_run` picks it, from the profile and the conversation."""
         if inbound.bot is Bot.STAFF:
             staff = await find_staff(uow, inbound)
-            return staff.member.lang if staff is not None else state.get("lang")
-        if state.get("lang"):
-            return str(state["lang"])
+            return staff.member.lang if staff is not None else state.lang
+        if state.lang:
+            return state.lang
         _, contact = await uow.accounts.find_with_contact(
             str(inbound.channel), str(Bot.CLIENT), inbound.sender_id
         )

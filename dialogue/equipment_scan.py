@@ -15,9 +15,6 @@ from dialogue.turn import Turn
 from ticket_core.enums import Priority
 from ticket_core.equipment.model import UnitStatus, find_code
 
-UNIT_KEYS = ("unit_id", "unit_client_id", "unit_label")
-"""The draft's keys for the unit; "Edit place" clears them with the site (the ticket is then not about it)."""
-
 
 def sticker_code(text: str) -> str | None:
     """The sticker code a message carries, if any."""
@@ -34,14 +31,10 @@ async def scan(turn: Turn, person: ClientPerson, code: str) -> None:
     site = await turn.uow.directory.get_site(unit.site_id)
     label = await unit_label(turn.uow, unit, turn.lang)
     draft = intake.start(turn)
-    draft.update(
-        unit_id=unit.id,
-        unit_client_id=unit.client_id,
-        unit_label=label,
-        site_id=unit.site_id,
-        category=equipment_type.category if equipment_type else "other",
-        priority=str(Priority.P3),
-    )
+    draft.unit_id, draft.unit_client_id, draft.unit_label = unit.id, unit.client_id, label
+    draft.site_id = unit.site_id
+    draft.category = equipment_type.category if equipment_type else "other"
+    draft.priority = str(Priority.P3)
     visitor = unit.client_id != person.contact.client_id
     where = f"{site.name}, {site.address}" if site else ""
     turn.say("unit_scanned_visitor" if visitor else "unit_scanned", unit=label, site=where)

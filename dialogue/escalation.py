@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from dialogue.conversation import Awaiting
 from dialogue.identity import StaffPerson
 from dialogue.texts import t, translate
 from dialogue.turn import Turn
@@ -66,7 +67,7 @@ def tr(lang: str, key: str, **values: object) -> str:
 
 async def offer_hand_over(turn: Turn, person: StaffPerson, ticket: Ticket) -> None:
     """Ask why the job is handed over, and offer escalation to the next level when there is one."""
-    turn.state.update(awaiting="handover", ticket=ticket.number)
+    turn.state.awaiting, turn.state.ticket = Awaiting.HANDOVER, ticket.number
     question = t(turn.lang, "hand_over_q", ref=ticket.ref)
     level = max(person.member.level, ticket.min_level) + 1
     if level > MAX_LEVEL:
@@ -84,15 +85,14 @@ def ask_reason(turn: Turn, person: StaffPerson, ticket: Ticket) -> None:
             f"L{MAX_LEVEL} is the highest level, so {ticket.ref} cannot be escalated further. "
             "Hand it over to another engineer or ask a supervisor."
         )
-    turn.state.update(awaiting="escalate", ticket=ticket.number)
+    turn.state.awaiting, turn.state.ticket = Awaiting.ESCALATE, ticket.number
     turn.reply(tr(turn.lang, "escalate_q", ref=ticket.ref, level=level))
 
 
 async def on_reason(turn: Turn, person: StaffPerson, ticket: Ticket, reason: str) -> None:
     """Escalate the job with the reason the engineer typed."""
     ticket = await uc.raise_level(turn.uow, person.actor, ticket.id, turn.now, reason)
-    for key in ("awaiting", "ticket"):
-        turn.state.pop(key, None)
+    turn.state.awaiting, turn.state.ticket = None, None
     turn.reply(tr(turn.lang, "escalated", ref=ticket.ref, level=ticket.min_level))
 
 

@@ -13,6 +13,7 @@ search sees it within a second):
 from __future__ import annotations
 
 from dialogue.cards import short
+from dialogue.conversation import Awaiting
 from dialogue.identity import StaffPerson
 from dialogue.texts import translate
 from dialogue.turn import Turn
@@ -115,12 +116,14 @@ async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
 
 async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
     """The value the admin was asked for; return False when nothing KB-related was pending."""
-    awaiting = turn.state.get("awaiting")
-    if awaiting != "kb_value" or not _may_edit(turn, person):
+    state = turn.state
+    if state.awaiting is not Awaiting.KB_VALUE or not _may_edit(turn, person):
         return False
-    article_id, field = turn.state.pop("kb_article"), turn.state.pop("kb_field")
-    expected = turn.state.pop("kb_version", None)  # the version shown when the value was asked for
-    turn.state.pop("awaiting", None)
+    article_id, field = state.kb_article, state.kb_field
+    expected = state.kb_version  # the version shown when the value was asked for
+    state.end_kb_edit()
+    if article_id is None or field is None:
+        return False
     try:
         change = await kb_edits.edit_article(
             turn.uow, _editor(person), article_id, {field: text}, expected, turn.now
@@ -188,16 +191,25 @@ async def _new(turn: Turn, person: StaffPerson, article_id: str, title: str) -> 
         turn.uow, _editor(person), article_id, fields, turn.now, lang=turn.lang
     )
     assert change.article is not None
-    turn.state.update(
-        awaiting="kb_value", kb_article=article_id, kb_field="body", kb_version=change.article.version
-    )
+    _await_value(turn, article_id, "body", change.article.version)
     turn.reply(_t(turn, "kb_ask_body", id=article_id))
 
 
 async def _ask_value(turn: Turn, article_id: str, field: str) -> None:
     article = await _get(turn, article_id)
-    turn.state.update(awaiting="kb_value", kb_article=article_id, kb_field=field, kb_version=article.version)
+    _await_value(turn, article_id, field, article.version)
     turn.reply(_t(turn, "kb_ask_value", id=article_id, field=field))
+
+
+def _await_value(turn: Turn, article_id: str, field: str, version: int) -> None:
+    """The admin's next message is the new value of the article's field, as of `version`."""
+    state = turn.state
+    state.awaiting, state.kb_article, state.kb_field, state.kb_version = (
+        Awaiting.KB_VALUE,
+        article_id,
+        field,
+        version,
+    )
 
 
 async def _set_status(turn: Turn, person: StaffPerson, article_id: str, publish: bool) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from dialogue import client_intake as intake
 from dialogue.cards import article_text, short
+from dialogue.conversation import Stage
 from dialogue.identity import ClientPerson
 from dialogue.prefetch import KB_RESULTS
 from dialogue.turn import Turn
@@ -33,7 +34,7 @@ class KnowledgeSource(Protocol):
 def new_kb_list(turn: Turn) -> str:
     """Tag the KB answer or list being shown: its buttons carry the tag, and only the latest tag is acted on."""
     tag = secrets.token_hex(3)
-    turn.state["kb_list"] = tag
+    turn.state.kb_list = tag
     return tag
 
 
@@ -88,6 +89,13 @@ def choice_label(title: str, article_lang: str, lang: str) -> str:
     return short(title, 60 - len(mark)) + mark
 
 
+def _remember(turn: Turn, query: str, choices: list[str], meaning: Understanding, *, auto: bool) -> None:
+    """Keep what the buttons under a KB answer or list act on."""
+    state = turn.state
+    state.stage, state.query, state.choices = Stage.KB, query, choices
+    state.meaning, state.auto = dict(meaning.entities), auto
+
+
 class KbReplies:
     """Answers a client's question from the KB and acts on the buttons under the answer or the list."""
 
@@ -113,9 +121,7 @@ class KbReplies:
                 body = article_text(article.body, KB_ANSWER_CHARS)
                 show_article(turn, article.title, body, other_language=other_language(turn, article.lang))
                 ask_helped(turn, new_kb_list(turn))
-                turn.state.update(
-                    stage="kb", query=text, choices=[article.id], meaning=meaning.entities, auto=True
-                )
+                _remember(turn, text, [article.id], meaning, auto=True)
                 await turn.uow.interactions.add("kb_answer", turn.now, article_id=article.id, **common)
                 return
         await turn.uow.interactions.add("kb_no_answer", turn.now, data={"hits": len(hits)}, **common)
@@ -127,7 +133,7 @@ class KbReplies:
                 for i, h in enumerate(hits[:KB_CHOICES])
             ]
             turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), f"kb:n:{tag}")]])
-            turn.state.update(stage="kb", query=text, choices=choices, meaning=meaning.entities, auto=False)
+            _remember(turn, text, choices, meaning, auto=False)
             return
         turn.say("kb_not_found")
         intake.start(turn, question=text, understanding=meaning)
@@ -136,14 +142,14 @@ class KbReplies:
     async def on_button(self, turn: Turn, person: ClientPerson, action: str) -> None:
         """Act on "kb:y|n|s:<tag>[:i]" under the latest answer or list; an older one's buttons are stale."""
         parts = action.split(":")
-        choices: list[str] = turn.state.get("choices") or []
-        query = turn.state.get("query") or ""
+        choices = turn.state.choices or []
+        query = turn.state.query or ""
         common: dict[str, Any] = {
             "contact_id": person.contact.id,
             "channel": str(turn.inbound.channel),
             "query": query,
         }
-        if len(parts) < 3 or parts[2] != turn.state.get("kb_list"):
+        if len(parts) < 3 or parts[2] != turn.state.kb_list:
             # A button of an earlier answer or list (a reload or a scroll up brings them back): acting on the
             # latest list instead would open, or credit, another article.
             turn.say("kb_stale")
@@ -151,16 +157,16 @@ class KbReplies:
         if parts[1] == "y" and choices:
             await turn.uow.interactions.add("kb_helped", turn.now, article_id=choices[0], **common)
             await self._learn(turn, person, choices[0], query, helped=True)
-            for key in ("stage", "query", "choices", "meaning", "auto", "kb_list"):
-                turn.state.pop(key, None)
+            turn.state.end_kb()
             turn.say("kb_glad")
         elif parts[1] == "n":
             await turn.uow.interactions.add(
                 "kb_not_helped", turn.now, article_id=choices[0] if choices else None, **common
             )
-            if choices and turn.state.pop("auto", False):
+            auto, turn.state.auto = turn.state.auto, False
+            if choices and auto:
                 await self._learn(turn, person, choices[0], query, helped=False)
-            meaning = Understanding(entities=dict(turn.state.get("meaning") or {}))
+            meaning = Understanding(entities=dict(turn.state.meaning or {}))
             intake.start(turn, question=query, understanding=meaning)
             await intake.ask_next(turn, person)
         elif parts[1] == "s" and len(parts) > 3 and parts[3].isdigit() and int(parts[3]) < len(choices):
@@ -176,7 +182,7 @@ class KbReplies:
                 other_language=other_language(turn, article.lang),
             )
             ask_helped(turn, new_kb_list(turn))
-            turn.state["choices"] = [chosen]
+            turn.state.choices = [chosen]
             await turn.uow.interactions.add("kb_answer", turn.now, article_id=chosen, **common)
         else:
             turn.say("bad_button")

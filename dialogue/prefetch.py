@@ -19,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dialogue.conversation import Stage
 from dialogue.understanding import Parser, Understanding, understand
 from kb_search.model import Reader
 
 KB_RESULTS = 5
-NO_KB_STAGES = frozenset({"intake", "relay", "rating_comment", "reopen"})
+NO_KB_STAGES = frozenset({Stage.INTAKE, Stage.RELAY, Stage.RATING_COMMENT, Stage.REOPEN})
 """Conversation stages in which a free text is not a question for the KB."""
 
 
@@ -42,7 +43,7 @@ class Prefetched:
 
 
 async def prefetch(
-    nlu: Parser | None, kb: Any, text: str, client_id: str | None, stage: str | None
+    nlu: Parser | None, kb: Any, text: str, client_id: str | None, stage: Stage | None
 ) -> Prefetched:
     """Understand `text` and, unless the conversation is in a form, search the KB as that client."""
     if kb is None or stage in NO_KB_STAGES or client_id is None:
@@ -58,7 +59,7 @@ class Hint:
     """What the last committed turn of a conversation knew: the sender's client and the stage it left."""
 
     client_id: str
-    stage: str | None
+    stage: Stage | None
     at: float
 
 
@@ -83,7 +84,7 @@ class SenderHints:
             return None
         return hint
 
-    def put(self, key: str, client_id: str, stage: str | None) -> None:
+    def put(self, key: str, client_id: str, stage: Stage | None) -> None:
         """Remember what a committed turn left; the oldest hints go beyond `size`."""
         self._hints[key] = Hint(client_id, stage, self.clock())
         self._hints.move_to_end(key)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from dialogue.conversation import Awaiting
 from dialogue.outgoing import ButtonSpec
 from dialogue.sla_alerts import (
     CODE_KIND,
@@ -52,8 +53,14 @@ async def _ticket(turn: Turn, number: str) -> Ticket:
 
 
 def _clear(turn: Turn) -> None:
-    for key in ("awaiting", "ticket", "sla_clock", "sla_reason"):
-        turn.state.pop(key, None)
+    turn.state.end_sla_step()
+
+
+def _ask_reason(turn: Turn, ticket: Ticket, clock: str) -> None:
+    """The supervisor's next message is why the SLA of `clock` is extended."""
+    state = turn.state
+    state.awaiting, state.ticket, state.sla_clock = Awaiting.SLA_REASON, ticket.number, clock
+    turn.reply(tr(turn.lang, "reason_q", ref=ticket.ref))
 
 
 async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
@@ -102,10 +109,7 @@ async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
         await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now, to_engineer_id=arg)
         turn.reply(tr(lang, "reassigned_to", ref=ticket.ref, name=await staff_name(turn.uow, arg, lang)))
     elif verb == "x":
-        turn.state.update(
-            awaiting="sla_reason", ticket=ticket.number, sla_clock=arg or KIND_CODE[SlaKind.RESOLUTION]
-        )
-        turn.reply(tr(lang, "reason_q", ref=ticket.ref))
+        _ask_reason(turn, ticket, arg or KIND_CODE[SlaKind.RESOLUTION])
     elif verb == "d":
         await _extend(turn, person, ticket, arg)
     else:
@@ -131,22 +135,15 @@ async def _reassign_buttons(turn: Turn, ticket: Ticket) -> list[list[ButtonSpec]
 
 
 async def _extend(turn: Turn, person: StaffPerson, ticket: Ticket, minutes: str) -> None:
-    reason = turn.state.get("sla_reason")
-    if (
-        turn.state.get("awaiting") != "sla_duration"
-        or not reason
-        or int(turn.state.get("ticket", 0)) != ticket.number
-    ):
+    reason = turn.state.sla_reason
+    if turn.state.awaiting is not Awaiting.SLA_DURATION or not reason or turn.state.ticket != ticket.number:
         # A duration without a reason: ask for the reason first (an extension always has one).
-        turn.state.update(
-            awaiting="sla_reason", ticket=ticket.number, sla_clock=KIND_CODE[SlaKind.RESOLUTION]
-        )
-        turn.reply(tr(turn.lang, "reason_q", ref=ticket.ref))
+        _ask_reason(turn, ticket, KIND_CODE[SlaKind.RESOLUTION])
         return
     if not minutes.isdigit():
         turn.say("bad_button")
         return
-    clock = CODE_KIND.get(str(turn.state.get("sla_clock")), SlaKind.RESOLUTION)
+    clock = CODE_KIND.get(str(turn.state.sla_clock), SlaKind.RESOLUTION)
     by = timedelta(minutes=int(minutes))
     ticket = await sla_uc.extend_sla(turn.uow, person.actor, ticket.id, turn.now, by, reason, clock)
     _clear(turn)
@@ -165,17 +162,17 @@ async def _extend(turn: Turn, person: StaffPerson, ticket: Ticket, minutes: str)
 
 async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
     """Take the next message as the reason of an extension; return False when no SLA question is pending."""
-    if turn.state.get("awaiting") != "sla_reason":
+    if turn.state.awaiting is not Awaiting.SLA_REASON:
         return False
     if not _is_supervisor(person):
         _clear(turn)
         return False
-    ticket = await _ticket(turn, str(turn.state.get("ticket", "")))
+    ticket = await _ticket(turn, str(turn.state.ticket or ""))
     reason = " ".join(text.split())
     if not reason:
         turn.reply(tr(turn.lang, "sla_reason_empty"))
         return True
-    turn.state.update(awaiting="sla_duration", sla_reason=reason[: sla_uc.MAX_REASON])
+    turn.state.awaiting, turn.state.sla_reason = Awaiting.SLA_DURATION, reason[: sla_uc.MAX_REASON]
     rows = [[(duration_text(m, turn.lang), f"sla:d:{ticket.number}:{m}") for m in EXTEND_CHOICES]]
     turn.reply(tr(turn.lang, "duration_q", ref=ticket.ref), rows)
     return True

@@ -7,6 +7,7 @@ from datetime import timedelta
 from dialogue import equipment_cards, escalation, kb_admin, kb_links, profile, sla_alerts, sla_answers
 from dialogue.cards import card_key, job_card, short
 from dialogue.checklists import Checklists
+from dialogue.conversation import Awaiting
 from dialogue.identity import StaffPerson, link_staff
 from dialogue.messages import split_command
 from dialogue.report_command import ReportCommand
@@ -26,6 +27,10 @@ QUEUE_CARDS = 10
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 HELP_BY_ROLE = {Role.ENGINEER: "staff_help", Role.SUPERVISOR: "supervisor_help", Role.ADMIN: "admin_help"}
 """Each role's /help lists what that role can do."""
+
+
+SLA_ANSWERS = frozenset({Awaiting.SLA_REASON, Awaiting.SLA_DURATION})
+"""What a supervisor's text may answer in an SLA extension (dialogue.sla_answers)."""
 
 
 class StaffFlow:
@@ -118,40 +123,40 @@ class StaffFlow:
 
     async def _answer(self, turn: Turn, person: StaffPerson, text: str) -> None:
         """Free text answers what the bot asked last: a note, a reason, a message for the client."""
-        awaiting = turn.state.get("awaiting")
-        if str(awaiting or "").startswith("sla_") and await sla_answers.on_text(turn, person, text):
+        awaiting = turn.state.awaiting
+        if awaiting in SLA_ANSWERS and await sla_answers.on_text(turn, person, text):
             return
-        if awaiting == "kb_value" and await kb_admin.on_text(turn, person, text):
+        if awaiting is Awaiting.KB_VALUE and await kb_admin.on_text(turn, person, text):
             return
-        if not text or awaiting is None:
+        if not text or awaiting is None or turn.state.ticket is None:
             turn.say("staff_nothing_pending")
             return
-        ticket = await self._ticket(turn, str(turn.state["ticket"]))
-        if awaiting == "note":
-            turn.state["note"] = text
-            turn.state["awaiting"] = "time"
+        ticket = await self._ticket(turn, str(turn.state.ticket))
+        if awaiting is Awaiting.NOTE:
+            turn.state.note = text
+            turn.state.awaiting = Awaiting.TIME
             n = ticket.number
             rows = [
                 [(format_duration(timedelta(minutes=m), turn.lang), f"jb:t:{n}:{m}") for m in TIME_CHOICES]
             ]
             turn.say("time_q", [*rows, [(turn.tr("btn_skip"), f"jb:t:{n}:-")]])
-        elif awaiting == "hold":
+        elif awaiting is Awaiting.HOLD:
             await self._hold(turn, person, ticket, text)
-        elif awaiting == "decline":
+        elif awaiting is Awaiting.DECLINE:
             await self._decline(turn, person, ticket, text)
-        elif awaiting == "message":
+        elif awaiting is Awaiting.MESSAGE:
             await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
             _clear(turn)
             turn.say("reply_sent", ref=ticket.ref)
             await self._card_if_mine(turn, person, ticket)
-        elif awaiting == "internal":
+        elif awaiting is Awaiting.INTERNAL:
             await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text, Visibility.INTERNAL)
             _clear(turn)
             turn.say("internal_note_saved", ref=ticket.ref)
             await self._card_if_mine(turn, person, ticket)
-        elif awaiting == "escalate":
+        elif awaiting is Awaiting.ESCALATE:
             await escalation.on_reason(turn, person, ticket, text)
-        elif awaiting == "handover":
+        elif awaiting is Awaiting.HANDOVER:
             ticket = await uc.hand_over(turn.uow, person.actor, ticket.id, turn.now, text)
             _clear(turn)
             await self._card(turn, ticket, person)  # no longer theirs: no buttons
@@ -194,11 +199,11 @@ class StaffFlow:
             await self._card(turn, ticket, person)
         elif kind == "c":
             ticket = await self._own_job(turn, person, number)
-            turn.state.update(awaiting="checkin", ticket=ticket.number)
+            turn.state.awaiting, turn.state.ticket = Awaiting.CHECKIN, ticket.number
             turn.reply(turn.tr("checkin_q", ref=ticket.ref), request_location=True)
         elif kind == "h":
             ticket = await self._own_job(turn, person, number)
-            turn.state.update(awaiting="hold", ticket=ticket.number)
+            turn.state.awaiting, turn.state.ticket = Awaiting.HOLD, ticket.number
             n = ticket.number
             rows = [
                 [(turn.tr("hold_parts"), f"jb:w:{n}:parts"), (turn.tr("hold_client"), f"jb:w:{n}:client")]
@@ -222,8 +227,10 @@ class StaffFlow:
             escalation.ask_reason(turn, person, await self._own_job(turn, person, number))
         elif kind in ("m", "n"):
             ticket = await self._own_job(turn, person, number)
-            awaiting, key = {"m": ("message", "reply_q"), "n": ("internal", "internal_note_q")}[kind]
-            turn.state.update(awaiting=awaiting, ticket=ticket.number)
+            awaiting, key = {"m": (Awaiting.MESSAGE, "reply_q"), "n": (Awaiting.INTERNAL, "internal_note_q")}[
+                kind
+            ]
+            turn.state.awaiting, turn.state.ticket = awaiting, ticket.number
             turn.say(key, ref=ticket.ref)
         elif kind == "v":
             await self._card(turn, await self._own_job(turn, person, number), person, new=True)
@@ -240,7 +247,7 @@ class StaffFlow:
             await self._card(turn, ticket, person)  # the offer turns into the job card, in place
             turn.say("accepted_ok", ref=ticket.ref)
         elif kind == "d":
-            turn.state.update(awaiting="decline", ticket=ticket.number)
+            turn.state.awaiting, turn.state.ticket = Awaiting.DECLINE, ticket.number
             reasons = [("reason_busy", "busy"), ("reason_far", "far"), ("reason_skill", "skill")]
             rows = [[(turn.tr(key), f"of:r:{ticket.number}:{code}") for key, code in reasons]]
             turn.say("decline_reason_q", rows, ref=ticket.ref)
@@ -279,7 +286,7 @@ class StaffFlow:
     async def _location(self, turn: Turn, person: StaffPerson) -> None:
         location = turn.inbound.location
         assert location is not None
-        ticket = await self._target_job(turn, person, "checkin")
+        ticket = await self._target_job(turn, person, Awaiting.CHECKIN)
         if ticket is None:
             return
         ticket, km = await uc.check_in_on_site(
@@ -291,7 +298,7 @@ class StaffFlow:
         await self._card(turn, ticket, person)  # without "On site" now
 
     async def _photo(self, turn: Turn, person: StaffPerson) -> None:
-        ticket = await self._target_job(turn, person, "photo")
+        ticket = await self._target_job(turn, person, Awaiting.PHOTO)
         if ticket is None:
             return
         attachments = tuple(
@@ -307,14 +314,15 @@ class StaffFlow:
             attachments,
         )
         turn.say("photo_saved", ref=ticket.ref)
-        if turn.state.get("awaiting") == "photo":
-            turn.state["photo_done"] = True
+        if turn.state.awaiting is Awaiting.PHOTO:
+            turn.state.photo_done = True
             await self._done(turn, person, ticket)
 
-    async def _target_job(self, turn: Turn, person: StaffPerson, awaiting: str) -> Ticket | None:
+    async def _target_job(self, turn: Turn, person: StaffPerson, awaiting: Awaiting) -> Ticket | None:
         """The job a location or photo is for: the one asked about, else the engineer's only active job."""
-        if turn.state.get("awaiting") == awaiting or (awaiting == "photo" and turn.state.get("ticket")):
-            return await self._own_job(turn, person, str(turn.state["ticket"]))
+        asked = turn.state.ticket
+        if asked is not None and (turn.state.awaiting is awaiting or awaiting is Awaiting.PHOTO):
+            return await self._own_job(turn, person, str(asked))
         jobs = await turn.uow.tickets.list_for_assignee(person.actor.id, sorted(ACTIVE_JOB_STATUSES))
         if len(jobs) == 1:
             return jobs[0]
@@ -323,21 +331,22 @@ class StaffFlow:
 
     async def _done(self, turn: Turn, person: StaffPerson, ticket: Ticket) -> None:
         """Done: the checklist first, then a photo where the category needs one, then the note."""
-        if turn.state.get("ticket") != ticket.number:
+        state = turn.state
+        if state.ticket != ticket.number:
             _clear(turn)
-            turn.state["ticket"] = ticket.number
+            state.ticket = ticket.number
         items = self.checklists.items(ticket.category, turn.lang)
-        ticked: list[int] = turn.state.get("ticked", [])
-        if items and not turn.state.get("checklist_done"):
-            turn.state["awaiting"] = "checklist"
-            turn.state.setdefault("ticked", [])
-            self._checklist(turn, ticket, items, ticked)
+        if items and not state.checklist_done:
+            state.awaiting = Awaiting.CHECKLIST
+            if state.ticked is None:
+                state.ticked = []
+            self._checklist(turn, ticket, items, state.ticked)
             return
-        if self.checklists.needs_photo(ticket.category) and not turn.state.get("photo_done"):
-            turn.state["awaiting"] = "photo"
+        if self.checklists.needs_photo(ticket.category) and not state.photo_done:
+            state.awaiting = Awaiting.PHOTO
             turn.say("photo_required_q", ref=ticket.ref)
             return
-        turn.state["awaiting"] = "note"
+        state.awaiting = Awaiting.NOTE
         turn.reply(turn.tr("note_q", ref=ticket.ref) + await equipment_cards.parts_hint(turn, ticket))
 
     def _checklist(self, turn: Turn, ticket: Ticket, items: list[str], ticked: list[int]) -> None:
@@ -351,16 +360,18 @@ class StaffFlow:
     async def _checklist_button(self, turn: Turn, person: StaffPerson, number: str, kind: str) -> None:
         ticket = await self._own_job(turn, person, number)
         items = self.checklists.items(ticket.category, turn.lang)
-        if turn.state.get("ticket") != ticket.number or turn.state.get("awaiting") != "checklist":
+        if turn.state.ticket != ticket.number or turn.state.awaiting is not Awaiting.CHECKLIST:
             await self._done(turn, person, ticket)
             return
-        ticked: list[int] = turn.state.setdefault("ticked", [])
+        if turn.state.ticked is None:
+            turn.state.ticked = []
+        ticked = turn.state.ticked
         if kind == "ok":
             if len(set(ticked)) < len(items):
                 turn.say("checklist_incomplete", ref=ticket.ref)
                 self._checklist(turn, ticket, items, ticked)
                 return
-            turn.state["checklist_done"] = True
+            turn.state.checklist_done = True
             await self._done(turn, person, ticket)
             return
         if kind.isdigit() and int(kind) < len(items):
@@ -372,12 +383,12 @@ class StaffFlow:
         self._checklist(turn, ticket, items, ticked)
 
     async def _resolve(self, turn: Turn, person: StaffPerson, number: int, minutes: str) -> None:
-        note = turn.state.get("note")
+        note = turn.state.note
         ticket = await self._own_job(turn, person, str(number))
-        if turn.state.get("awaiting") != "time" or not note or int(turn.state.get("ticket", 0)) != number:
+        if turn.state.awaiting is not Awaiting.TIME or not note or turn.state.ticket != number:
             await self._done(turn, person, ticket)
             return
-        ticked = self.checklists.pairs(ticket.category) if turn.state.get("checklist_done") else ()
+        ticked = self.checklists.pairs(ticket.category) if turn.state.checklist_done else ()
         spent = int(minutes) if minutes.isdigit() else None
         ticket = await uc.resolve_ticket(turn.uow, person.actor, ticket.id, turn.now, note, spent, ticked)
         _clear(turn)
@@ -412,5 +423,4 @@ class StaffFlow:
 
 
 def _clear(turn: Turn) -> None:
-    for key in ("awaiting", "ticket", "note", "ticked", "checklist_done", "photo_done"):
-        turn.state.pop(key, None)
+    turn.state.end_job_step()

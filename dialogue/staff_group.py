@@ -313,8 +313,8 @@ class StaffGroupFlow:
             return  # not a ticket's thread: people talk among themselves
         reply_to = None if thread.forum else thread.root_message_id
         if person is None:
-            if not turn.state.get("refused"):
-                turn.state["refused"] = True
+            if not turn.state.refused:
+                turn.state.refused = True
                 turn.reply(tr(turn.lang, "stranger"), reply_to=reply_to)
             return
         text = (inbound.text or "").strip()

@@ -11,9 +11,9 @@ right costs one read and no call to Telegram.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from dialogue import texts
+from dialogue.conversation import ConversationState, load_state, save_state
 from dialogue.messages import Bot, Channel
 from dialogue.outgoing import Outgoing
 from dialogue.ports import DialogueUnitOfWork
@@ -36,9 +36,9 @@ def command_menu(role: Role, lang: str) -> tuple[tuple[str, str], ...]:
     )
 
 
-def remember_menu(state: dict[str, Any], menu: tuple[tuple[str, str], ...]) -> None:
+def remember_menu(state: ConversationState, menu: tuple[tuple[str, str], ...]) -> None:
     """Record in a chat's conversation state the menu just set for it."""
-    state["menu"] = [list(item) for item in menu]
+    state.menu = list(menu)
 
 
 async def refresh_staff_menus(uow: DialogueUnitOfWork, out: Outgoing, now: datetime) -> int:
@@ -50,13 +50,13 @@ async def refresh_staff_menus(uow: DialogueUnitOfWork, out: Outgoing, now: datet
             if account.channel not in MENU_CHANNELS:
                 continue
             key = f"{account.channel}:{account.bot}:{account.chat_id}:{account.account_id}"
-            state = await uow.conversations.load(key) or {}
-            if state.get("menu") == [list(item) for item in menu]:
+            state = await load_state(uow.conversations, key)
+            if state.menu == list(menu):
                 continue
             out.to_chat(
                 Channel(account.channel), Bot.STAFF, account.chat_id, account.account_id, "", menu=menu
             )
             remember_menu(state, menu)
-            await uow.conversations.save(key, state, now)
+            await save_state(uow.conversations, key, state, now)
             changed += 1
     return changed

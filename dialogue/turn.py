@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dialogue.conversation import ConversationState
 from dialogue.messages import Inbound
 from dialogue.outgoing import ButtonSpec, Outgoing
 from dialogue.ports import DialogueUnitOfWork
@@ -26,7 +27,7 @@ class Turn:
     uow: DialogueUnitOfWork
     out: Outgoing
     now: datetime
-    state: dict[str, Any]
+    state: ConversationState
     lang: str
     # Made before the transaction: dialogue.prefetch.Prefetched for a client's text, or
     # dialogue.report_command.PreparedReport for a staff member's /report.

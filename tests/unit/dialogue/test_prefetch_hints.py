@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogue.conversation import Stage
 from dialogue.engine import DialogueEngine
 from dialogue.payloads import PayloadSigner
 from dialogue.prefetch import SenderHints
@@ -41,7 +42,7 @@ class RecordingKb(FakeKnowledgeBase):
 def test_hints_expire_are_bounded_and_can_be_forgotten() -> None:
     now = [100.0]
     hints = SenderHints(size=2, ttl_s=60, clock=lambda: now[0])
-    hints.put("a", "acme", "kb")
+    hints.put("a", "acme", Stage.KB)
     assert hints.get("a") is not None and (hints.get("a").client_id, hints.get("a").stage) == ("acme", "kb")  # type: ignore[union-attr]
     now[0] += 61
     assert hints.get("a") is None and len(hints) == 0  # expired, and dropped

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from dialogue import sla_answers
+from dialogue.conversation import load_state
 from dialogue.engine import DialogueEngine
 from dialogue.identity import resolve_staff
 from dialogue.messages import Bot, Channel, Inbound
@@ -213,7 +214,7 @@ async def test_extend_asks_a_reason_then_a_duration(
             Channel.WEB, Bot.STAFF, "s-sokolova", "s-sokolova", "x-1", text="Клиент закрыл доступ"
         )
         key = f"{inbound.channel}:{inbound.bot}:{inbound.chat_id}:{inbound.sender_id}"
-        state = await uow.conversations.load(key) or {}
+        state = await load_state(uow.conversations, key)
         person = await resolve_staff(uow, inbound)
         assert person is not None
         turn = Turn(inbound, uow, Outgoing(PayloadSigner(SECRET)), clock.now, state, "ru")
@@ -223,7 +224,7 @@ async def test_extend_asks_a_reason_then_a_duration(
         await sla_answers.on_button(turn, person, "sla:d:1001:120")
         assert "HD-1001 got" not in turn.out.messages[-1].text
         assert turn.out.messages[-1].text.startswith("Срок HD-1001 продлён на 2 ч: Клиент закрыл доступ.")
-        assert "awaiting" not in turn.state
+        assert turn.state.awaiting is None and "awaiting" not in turn.state.to_dict()
         await uow.commit()
     ext = [e for e in suows.state.events if e["name"] == "sla_extended"]
     assert ext and ext[0]["data"]["minutes"] == 120 and ext[0]["actor"]["id"] == "s-sokolova"
