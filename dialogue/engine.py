@@ -18,10 +18,11 @@ from typing import Any, Generic, TypeVar
 from dialogue.chat_bus import chat_bus
 from dialogue.client_flow import ClientFlow
 from dialogue.conversation import ConversationState, load_state, save_state
+from dialogue.email_flow import EmailFlow, mail_query
 from dialogue.errors import explain
 from dialogue.identity import find_staff, resolve_client, resolve_staff
 from dialogue.kb_replies import KnowledgeSource
-from dialogue.messages import Bot, Inbound, Outbound, split_command
+from dialogue.messages import Bot, Channel, Inbound, Outbound, split_command
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
 from dialogue.ports import DialogueUnitOfWork, OutboxMessage
@@ -60,12 +61,14 @@ class DialogueEngine(Generic[U]):
         reopen_window: timedelta = timedelta(days=7),
         staff_group: StaffGroup | None = None,
         reports: ReportCommand | None = None,
+        email_open_unknown: bool = True,
     ) -> None:
         self.uow_factory = uow_factory
         self.signer = signer
         # The handlers of recorded events; without one, the chat's own (default routing, no webhooks).
         self.bus = bus if bus is not None else chat_bus(staff_group=staff_group)
         self.client_flow = ClientFlow(kb, nlu, reopen_window)
+        self.email_flow = EmailFlow(kb, nlu, reopen_window, open_unknown=email_open_unknown)
         self.staff_flow = StaffFlow(kb=kb, reports=reports)
         self.staff_group = staff_group
         self.group_flow = StaffGroupFlow(staff_group) if staff_group is not None else None
@@ -106,7 +109,7 @@ class DialogueEngine(Generic[U]):
         """
         if inbound.bot is Bot.STAFF:
             return await self._prefetch_report(inbound, now)
-        text = (inbound.text or "").strip()
+        text = mail_query(inbound) if inbound.channel is Channel.EMAIL else (inbound.text or "").strip()
         if inbound.bot is not Bot.CLIENT or inbound.payload or not text or text.startswith("/"):
             return None
         if len(text) > ClientFlow.MAX_TEXT:
@@ -150,7 +153,9 @@ class DialogueEngine(Generic[U]):
         out = Outgoing(self.signer)
         lang = state.lang or (norm_lang(inbound.lang) if inbound.lang else self.default_lang)
         turn = Turn(inbound, uow, out, now, state, lang, ready)
-        if inbound.bot is Bot.CLIENT:
+        if inbound.channel is Channel.EMAIL and inbound.bot is Bot.CLIENT:
+            turn.client_id = await self.email_flow.handle(turn)  # a mail is a whole request: no form
+        elif inbound.bot is Bot.CLIENT:
             person = await resolve_client(uow, inbound, now)
             turn.client_id = person.contact.client_id
             turn.lang = state.lang or person.contact.lang or turn.lang

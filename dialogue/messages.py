@@ -23,6 +23,7 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     WHATSAPP = "whatsapp"
     WEB = "web"
+    EMAIL = "email"
 
 
 class Bot(StrEnum):
@@ -87,6 +88,10 @@ class Inbound:
         thread_id: the forum topic the message was written in.
         reply_to: in a group without topics, the message this one answers (the root of its reply
             thread), so a reply to a ticket's card in the staff group is known to be about that ticket.
+            A mail's own Message-ID, which the answer names in In-Reply-To.
+        subject: a mail's subject (its `text` is the sender's own words, quotes and signature cut off); a
+            mail's `thread_id` is the thread of ours it answers ("hd-1042": a ticket's, "kb": a knowledge-base
+            answer), see bots.email.inbound.
     """
 
     channel: Channel
@@ -103,6 +108,7 @@ class Inbound:
     lang: str | None = None
     thread_id: str | None = None
     reply_to: str | None = None
+    subject: str | None = None
 
     def __post_init__(self) -> None:
         # The one place where chat input is cleaned, whichever channel or inbox it came through.
@@ -132,6 +138,7 @@ class Inbound:
             lang=data.get("lang"),
             thread_id=data.get("thread_id"),
             reply_to=data.get("reply_to"),
+            subject=data.get("subject"),
         )
 
 
@@ -142,7 +149,7 @@ class InboundNotRecorded(Exception):
     """
 
 
-_INBOUND_OPTIONAL = ("text", "payload", "sender_name", "lang", "thread_id", "reply_to")
+_INBOUND_OPTIONAL = ("text", "payload", "sender_name", "lang", "thread_id", "reply_to", "subject")
 
 
 def _clean(message: object, optional: tuple[str, ...], *, required: tuple[str, ...] = ()) -> None:
@@ -216,7 +223,7 @@ class Outbound:
         thread_of: a ticket id: the delivery fills `thread_id` / `reply_to` from that ticket's thread in
             the staff group when the message is sent (the thread may be created by an earlier row).
         thread_op: a change to the ticket's thread (see `ThreadOp`).
-        thread_title: the name of a forum topic to create.
+        thread_title: the name of a forum topic to create; a mail's subject.
         markdown: `text` is KB Markdown (an article): each adapter renders its styling for the platform
             (`dialogue.markup`); otherwise it is plain text.
         card: names a live card in its chat (a job's card, "job:1042"): a message with the same card

