@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from dialogue.cards import article_text
-from dialogue.identity import resolve_client
+from dialogue.identity import ClientPerson, resolve_client
 from dialogue.kb_replies import KB_ANSWER_CHARS, KnowledgeSource, reader_language_first
 from dialogue.messages import Bot, Inbound
 from dialogue.prefetch import KB_RESULTS, Prefetched
@@ -26,7 +26,7 @@ from dialogue.understanding import Parser, Understanding, ticket_number, underst
 from kb_search.model import Reader
 from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, Priority, TicketStatus, Visibility
-from ticket_core.model import Attachment, Ticket
+from ticket_core.model import Actor, Attachment, Contact, Ticket
 from ticket_core.usecases import sla as sla_uc
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class EmailFlow:
         return person.contact.client_id
 
     async def _follow_up(
-        self, turn: Turn, actor: Any, ticket: Ticket, attachments: tuple[Attachment, ...]
+        self, turn: Turn, actor: Actor, ticket: Ticket, attachments: tuple[Attachment, ...]
     ) -> bool:
         """A reply about `ticket`: a comment while it is open, a reopen once resolved; False when it is over."""
         text = (turn.inbound.text or "").strip()
@@ -133,7 +133,7 @@ class EmailFlow:
             return ready.meaning, ready
         return await understand(self.nlu, query), None
 
-    async def _kb_answer(self, turn: Turn, contact: Any, query: str, ready: Prefetched | None) -> bool:
+    async def _kb_answer(self, turn: Turn, contact: Contact, query: str, ready: Prefetched | None) -> bool:
         """Answer with the one article the KB is sure of; False when it is not sure."""
         if self.kb is None or not query:
             return False
@@ -164,7 +164,7 @@ class EmailFlow:
         return True
 
     async def _open(
-        self, turn: Turn, person: Any, meaning: Understanding, attachments: tuple[Attachment, ...]
+        self, turn: Turn, person: ClientPerson, meaning: Understanding, attachments: tuple[Attachment, ...]
     ) -> None:
         inbound = turn.inbound
         subject = own_subject(inbound.subject)
