@@ -26,7 +26,7 @@ async def test_every_part_is_there_from_construction(sqlite_url: str) -> None:
     try:
         # Optional parts are features that are off, and nothing else is None.
         off = {f.name for f in dataclasses.fields(Runtime) if getattr(rt, f.name) is None}
-        assert off == {"kb", "nlu", "redis", "whatsapp"}
+        assert off == {"kb", "nlu", "redis", "whatsapp", "email"}
         assert set(rt.senders) == {
             (str(Channel.WEB), str(Bot.CLIENT)),
             (str(Channel.WEB), str(Bot.STAFF)),
