@@ -60,6 +60,24 @@ def _cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_cpu_s() -> float | None:
+    """CPU seconds all of this machine's PostgreSQL processes have used so far (whatever database they
+    serve: on a shared machine other work counts too); None where /proc is not there."""
+    total = 0.0
+    try:
+        pids = [p.name for p in Path("/proc").iterdir() if p.name.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+                continue
+        except OSError:
+            continue
+        total += _cpu_s(int(pid)) or 0.0
+    return total
+
+
 def _update(update_id: int, user: int, text: str) -> dict[str, Any]:
     return {
         "update_id": update_id,
@@ -142,7 +160,14 @@ async def _drive(
 
 
 async def _drive_at_rate(
-    base: str, first_id: int, messages: int, users: int, rate: float, repost_every: int, texts: list[str]
+    base: str,
+    first_id: int,
+    messages: int,
+    users: int,
+    rate: float,
+    repost_every: int,
+    texts: list[str],
+    connections: int = 0,
 ) -> tuple[list[float], int, int, float]:
     """Post updates on a fixed schedule, `rate` per second, whether or not earlier ones were answered.
 
@@ -159,7 +184,7 @@ async def _drive_at_rate(
             await asyncio.sleep(delay)
         return await poster.post(http, first_id + index, index % users, due)
 
-    connector = aiohttp.TCPConnector(limit=0)
+    connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(connector=connector) as http:
         start = time.perf_counter() + 0.05
         finished = await asyncio.gather(*(post(http, i, start) for i in range(messages)))
@@ -265,6 +290,13 @@ async def _prepare(db: str, tmp: Path, embedder: str) -> str:
     help="Updates posted first and not measured (300: every demo question once).",
 )
 @click.option("--repost-every", default=20, show_default=True, help="Post every Nth update twice (0: never).")
+@click.option(
+    "--connections",
+    default=0,
+    show_default=True,
+    help="Webhook requests in flight at most (0: no limit); Telegram's setWebhook max_connections is 40 by"
+    " default. An update due while all are busy waits on the client's side, and that wait counts.",
+)
 @click.option("--embedder", default=None, help="KB_EMBEDDER for the app (default: the configured one).")
 @click.option(
     "--unique",
@@ -280,6 +312,7 @@ def dialogue_bench(
     users: int,
     warmup: int,
     repost_every: int,
+    connections: int,
     embedder: str | None,
     unique: bool,
     as_json: bool,
@@ -324,9 +357,12 @@ def dialogue_bench(
                 if warmup:
                     asyncio.run(_drive(base, 1, warmup, users, 0, texts))
                 cpu_before = _cpu_s(proc.pid)
+                db_cpu_before, client_cpu_before = _postgres_cpu_s(), _cpu_s(os.getpid())
                 stats_before = asyncio.run(_db_stats(url))
                 if rate > 0:
-                    measured = _drive_at_rate(base, warmup + 1, messages, users, rate, repost_every, texts)
+                    measured = _drive_at_rate(
+                        base, warmup + 1, messages, users, rate, repost_every, texts, connections
+                    )
                 else:
                     measured = _drive(base, warmup + 1, messages, users, repost_every, texts)
                 latencies, failed, reposts, elapsed = asyncio.run(measured)
@@ -334,6 +370,7 @@ def dialogue_bench(
                 # recorded): wait until the inbox is empty before the outbox is counted and the rate taken.
                 drain_s, drain_looks = asyncio.run(_drain(url, DRAIN_TIMEOUT_S))
                 cpu_after = _cpu_s(proc.pid)
+                db_cpu_after, client_cpu_after = _postgres_cpu_s(), _cpu_s(os.getpid())
                 stats_after = asyncio.run(_db_stats(url))
             finally:
                 proc.terminate()
@@ -351,7 +388,11 @@ def dialogue_bench(
         "db": db,
         "embedder": spec,
         "messages": messages,
-        "load": f"open, {rate:g}/s offered" if rate > 0 else f"closed, {users} clients",
+        "load": (
+            f"open, {rate:g}/s offered, at most {connections or 'any number of'} requests in flight"
+            if rate > 0
+            else f"closed, {users} clients"
+        ),
         "questions": "unique (never seen)" if unique else f"the {len(texts)} demo questions repeated",
         "users": users,
         # Handled, not only answered: an overloaded app answers after INBOX_ANSWER_WAIT_S and works on.
@@ -364,6 +405,18 @@ def dialogue_bench(
         "app_cpu_ms_per_msg": (
             round((cpu_after - cpu_before) * 1000 / messages, 2)
             if cpu_before is not None and cpu_after is not None
+            else None
+        ),
+        # The other two sharers of the machine's cores, per measured message: PostgreSQL (all of its
+        # processes, so on a shared machine other databases' work too) and this load generator.
+        "db_server_cpu_ms_per_msg": (
+            round((db_cpu_after - db_cpu_before) * 1000 / messages, 2)
+            if db_cpu_before is not None and db_cpu_after is not None
+            else None
+        ),
+        "client_cpu_ms_per_msg": (
+            round((client_cpu_after - client_cpu_before) * 1000 / messages, 2)
+            if client_cpu_before is not None and client_cpu_after is not None
             else None
         ),
         # How long after the last answer the inbox took to empty (the backlog, when the rate was too high).

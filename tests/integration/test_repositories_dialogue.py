@@ -302,3 +302,39 @@ async def test_on_postgresql_a_turns_log_and_replies_are_one_statement_each(
         assert row is not None and row.status is inbox_rows.InboxStatus.DONE
         texts = [m.payload["text"] for m in await list_for_chat(uow.session, "telegram", "client", "8")]
     assert texts == ["a", "b"]
+
+
+async def test_a_turns_statements_are_compiled_once(uow_factory: UnitOfWorkFactory) -> None:
+    """Every client message runs these; SQLAlchemy compiles a statement once per shape only when it has a cache
+    key. The replies' statement was a multi-row VALUES, which has none, and was compiled for every message."""
+    from sqlalchemy.engine import default
+
+    async def turn(n: int, replies: int) -> None:
+        async with uow_factory() as uow:
+            key = f"tg:client:cache-{n}"
+            await uow.inbound.first_time(key, NOW)
+            await uow.outbox.add_many(
+                [("telegram", "client", "9", {"text": str(i)}) for i in range(replies)], NOW, key
+            )
+            await uow.conversations.save("cache-chat", {"n": n}, NOW)
+            await uow.conversations.load("cache-chat")
+            await uow.commit()
+
+    for replies in (1, 3):
+        await turn(replies, replies)  # the first of each shape compiles
+    async with uow_factory() as uow:
+        bind = uow.session.get_bind()
+    hits: list[tuple[object, str]] = []
+    listener = lambda _c, _cur, stmt, _p, ctx, _m: hits.append((ctx.cache_hit, stmt))  # noqa: E731
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        for replies in (1, 3):
+            await turn(10 + replies, replies)
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
+    compiled = [
+        stmt
+        for hit, stmt in hits
+        if hit is not default.CACHE_HIT and not stmt.startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
+    ]
+    assert hits and not compiled, compiled
