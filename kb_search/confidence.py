@@ -39,7 +39,8 @@ FEATURES: tuple[str, ...] = (
     "phrasing_margin",
 )
 """The feature vector, in order. Without an embedder the semantic ones are 0 (and `leads_semantic` is 1);
-without a confirmed phrasing of the top hit (`Scored.q2q` None) the phrasing ones are 0."""
+without a confirmed phrasing of the top hit (`Scored.q2q` None) the phrasing ones are 0; when its closest
+phrasing did not help, they are below 0."""
 
 RELATIVE: tuple[str, ...] = ("score", "margin", "lexical", "semantic", "score_z")
 """Features the model reads relative to the KB's reference (minus their mean over the KB's pseudo-queries):

@@ -33,7 +33,8 @@ class Scored:
     semantic: float | None
     q2q: float | None = None
     """Similarity of the query to the article's confirmed phrasings: a soft maximum of their cosines, so
-    several close wordings count (`kb_search.phrasing_index`); None when it has none usable. Its lead over
+    several close wordings count (`kb_search.phrasing_index`); None when it has none usable; below zero
+    (minus the cosine) when the closest is a pairing that did not help. Its lead over
     the runner-up's separates right from wrong top hits well: on CLINC150 with half its questions as
     history, the best threshold on that lead alone answers 0.70 of the queries at 0.95 precision (0.51 on
     the lead of the plain best cosine), a feature for the confidence model."""
@@ -96,3 +97,10 @@ def confidence(ranked: list[Scored], params: FusionParams) -> float:
     top = ranked[0].score
     second = ranked[1].score if len(ranked) > 1 else 0.0
     return top + params.margin_weight * (top - second)
+
+
+def refused(ranked: list[Scored]) -> bool:
+    """Whether the top hit must not answer on its own: the question is close to one on which this article,
+    answered automatically, did not help (a *Did not help* this reader may count, `kb_search.phrasing_index`).
+    The reader gets the choices instead, whatever the confidence says."""
+    return bool(ranked) and ranked[0].q2q is not None and ranked[0].q2q < 0

@@ -5,11 +5,14 @@ so two wordings of one question land close together). Without an embedder, hashe
 Each search masks the phrasings the reader may not use before ranking: other audiences, and phrasings
 not yet open to everyone (`Phrasing.open`) unless the reader's own organisation confirmed them.
 
-`match` returns, per article, `(signal, similarity)`: the similarity `s` below (the cosine of the closest
-phrasing when that one did not help), and a signal `clip((s - floor) / (1 - floor))` where `s` pools the article's phrasings near the query (a soft
-maximum, `T * log(sum(weight * exp(cos / T)))`: several close wordings say more than one). When the closest
-phrasing is a pairing that did not help, the signal is negative instead. `kb_search.fusion.fuse` uses it to
-raise (or lower) the article's score.
+`match` returns, per article, `(signal, similarity)`: the similarity `s` below, and a signal
+`clip((s - floor) / (1 - floor))` where `s` pools the article's phrasings near the query (a soft maximum,
+`T * log(sum(weight * exp(cos / T)))`: several close wordings say more than one). When the closest phrasing
+is a pairing that did not help and lies above the floor, both are negative instead: the signal takes part
+of the score away, and the similarity is minus that phrasing's cosine, so the confidence features read it
+as evidence against (and search does not answer that pairing on its own: `fusion.refused`); below the floor
+such a phrasing says nothing. `kb_search.fusion.fuse` uses the signal to raise (or lower) the article's
+score.
 """
 
 from __future__ import annotations
@@ -195,7 +198,9 @@ class PhrasingIndex:
         for article_id, (c, weight) in best.items():
             if weight < 0:
                 strength = min(max((c - floor) / span, 0.0), 1.0)
-                out[article_id] = (weight * strength * self.params.penalty, c)
+                if strength > 0:
+                    # Minus the cosine: evidence against the pairing, for the confidence as for the rank.
+                    out[article_id] = (weight * strength * self.params.penalty, -c)
                 continue
             soft = 1.0 + temp * float(np.log(pooled[article_id]))
             out[article_id] = (min(max((soft - floor) / span, 0.0), 1.0), soft)

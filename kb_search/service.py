@@ -23,7 +23,7 @@ from kb_search.article_vectors import ArticleVectors, passages
 from kb_search.backlog import STATUS_FILE, EmbeddingBacklog, IndexProgress
 from kb_search.embedder import Embedder, engine_kind, load_embedder
 from kb_search.follow import SourceFactory, StorageFollower
-from kb_search.fusion import FusionParams, Scored, confidence, fuse
+from kb_search.fusion import FusionParams, Scored, confidence, fuse, refused
 from kb_search.lexical import LexicalIndex
 from kb_search.model import Article, Hit, KbError, Reader, ReaderKind, SearchResult, utcnow
 from kb_search.model_pool import model_thread, vector_kept
@@ -405,7 +405,7 @@ class KnowledgeBase:
         # Compare the rounded value: it is what callers and the calibration see.
         row = self._features(kept, terms)
         conf = round(self._confidence(kept, row), 4)
-        return SearchResult(hits, bool(hits) and conf >= self.threshold, conf), row
+        return SearchResult(hits, bool(hits) and conf >= self.threshold and not refused(kept), conf), row
 
     def _features(self, kept: list[Scored], terms: set[str]) -> np.ndarray:
         top = self._articles.get(kept[0].article_id) if kept else None

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from kb_search import learning
+from kb_search.confidence import FEATURES as F
 from kb_search.history import learn_history, read_history
 from kb_search.model import Article, KbError, Reader
 from kb_search.phrasings import MIN_CLIENTS, phrasing_audience
@@ -131,6 +132,37 @@ async def test_did_not_help_lowers_the_pairing_and_an_admin_removal_is_followed(
             await learning.client_helped(uow.phrasings, BOILER, QUESTION, Reader.client("a"), None, AT)
             is None
         )
+
+
+async def test_did_not_help_on_an_automatic_answer_stops_that_answer_for_that_client() -> None:
+    """One client's *Did not help* on an auto-answer: that client gets the choices for that question
+    from then on (the closest pairing did not help), and the confidence reads it as evidence against,
+    not as a close confirmed question; other clients keep the answer until a second client agrees."""
+    source = MemorySource()
+    for article in (BOILER, RADIATOR):
+        await source.articles.upsert(article, "admin")
+    kb = KnowledgeBase(embedder=HashEmbedder(), threshold=0.1)
+    await kb.load(source, refresh_every=None)
+    question = "котёл не греет, давление в норме"
+    acme, romashka = Reader.client("acme"), Reader.client("romashka")
+    before = await kb.search(question, acme)
+    assert before.confident and before.best is not None and before.best.article_id == "boiler"
+    async with source() as uow:
+        await learning.client_not_helped(uow.phrasings, BOILER, question, acme, "c-1", AT)
+    await kb.refresh()
+    after = await kb.search(question, acme)
+    assert not after.confident
+    assert after.confidence < before.confidence
+    _, row = await kb.evidence(question, acme)
+    assert row[F.index("phrasing")] < 0 and row[F.index("phrasing_margin")] < 0
+    assert await kb.search(question, romashka) == before
+    # A different question on the same article is not refused: the pairing was the question's.
+    other = await kb.search("Как перезапустить котёл", acme)
+    assert other.best is not None and other.best.article_id == "boiler" and other.confident
+    async with source() as uow:
+        await learning.client_not_helped(uow.phrasings, BOILER, question, romashka, "c-2", AT)
+    await kb.refresh()
+    assert not (await kb.search(question, Reader.client("third"))).confident
 
 
 async def test_phrasings_of_a_client_article_stay_in_that_clients_section() -> None:
