@@ -13,6 +13,7 @@ from helpdesk.admin import (
     views_directory,
     views_engineers,
     views_equipment,
+    views_equipment_reports,
     views_kb,
     views_lang,
     views_messages,
@@ -61,6 +62,7 @@ def all_routes() -> list[AdminRoute]:
         *views_directory.ROUTES.routes,
         *views_engineers.ROUTES.routes,
         *views_equipment.ROUTES.routes,
+        *views_equipment_reports.ROUTES.routes,
         *views_reports.ROUTES.routes,
         *views_messages.ROUTES.routes,
     ]

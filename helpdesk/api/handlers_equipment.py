@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -10,15 +10,17 @@ from helpdesk.api import serialize
 from helpdesk.api.auth import Principal
 from helpdesk.api.context import ApiContext
 from helpdesk.api.errors import from_domain
-from helpdesk.api.fields import query_choice, query_text
+from helpdesk.api.fields import query_choice, query_int, query_text
 from helpdesk.api.jsonio import json_response
 from helpdesk.api.paging import Page
 from helpdesk.api.routes import PAGE_PARAMS, RouteTable, path, query
 from helpdesk.api.tokens import Scope
+from ticket_core.equipment import reliability
 from ticket_core.equipment import usecases as eq
 from ticket_core.equipment.model import UnitFilter, UnitStatus
 from ticket_core.errors import DomainError
 from ticket_core.model import format_ref
+from ticket_core.utc import utcnow
 
 ROUTES = RouteTable()
 TAG = "Equipment"
@@ -95,3 +97,27 @@ async def get_unit(ctx: ApiContext, request: web.Request, principal: Principal) 
         for p in card.parts
     ]
     return json_response(body)
+
+
+@ROUTES.route(
+    "GET",
+    "/api/equipment/report",
+    summary="Equipment reliability: failures per unit and type, MTBF, MTTR, repeat faults, top failing models",
+    tag=TAG,
+    scope=Scope.EQUIPMENT_READ,
+    params=(query("days", "The period: this many days up to now (default 90).", {"type": "integer"}),),
+    response="ReliabilityReport",
+    errors=(400,),
+)
+async def report(ctx: ApiContext, request: web.Request, principal: Principal) -> web.StreamResponse:
+    """The equipment's reliability over the last `days` days."""
+    days = query_int(request, "days", 90, low=1, high=reliability.MAX_PERIOD_DAYS)
+    until = utcnow()
+    async with ctx.rt.uows() as uow:
+        try:
+            found = await reliability.reliability_report(
+                uow, principal.actor(), until - timedelta(days=days), until
+            )
+        except DomainError as error:
+            raise from_domain(error) from None
+    return json_response(reliability.as_dict(found))

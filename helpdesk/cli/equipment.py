@@ -1,4 +1,4 @@
-"""`helpdesk equipment type|types|import|export|list|show|stickers`: the equipment registry from a terminal."""
+"""`helpdesk equipment type|types|import|export|list|show|stickers|report`: the equipment registry from a terminal."""
 
 from __future__ import annotations
 
@@ -295,3 +295,49 @@ def stickers_cmd(site: str, type_id: str | None, out: Path) -> None:
     out.write_bytes(pdf)
     pages = -(-len(stickers) // 10)
     click.echo(f"wrote {out}: {len(stickers)} stickers on {pages} A4 page(s)")
+
+
+@equipment.command("report")
+@click.option(
+    "--days", type=click.IntRange(1, 3660), default=90, show_default=True, help="The period up to now."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the REST API's /api/equipment/report).")
+def report_cmd(days: int, as_json: bool) -> None:
+    """Reliability: failures per type and unit, MTBF, MTTR, repeat faults, top failing models."""
+    from datetime import timedelta
+
+    from ticket_core.equipment import reliability
+
+    until = datetime.now(UTC)
+
+    async def work(uow: SqlUnitOfWork) -> reliability.ReliabilityReport:
+        return await reliability.reliability_report(uow, CLI, until - timedelta(days=days), until)
+
+    found = run_in_uow(work)
+    if as_json:
+        click.echo(json.dumps(reliability.as_dict(found), ensure_ascii=False))
+        return
+
+    def hours(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f} h"
+
+    click.echo(
+        f"{found.since:%Y-%m-%d} .. {found.until:%Y-%m-%d}: {found.failures} failures, {found.repeats} repeat, "
+        f"MTBF {hours(found.mtbf_h)}, MTTR {hours(found.mttr_h)}"
+    )
+    click.echo("by type: type  units  failed  failures  per-unit  repeats  MTBF  MTTR")
+    for t in found.by_type:
+        click.echo(
+            f"  {t.type_id}  {t.units}  {t.failed_units}  {t.failures}  {t.failures_per_unit:.2f}  {t.repeats}  "
+            f"{hours(t.mtbf_h)}  {hours(t.mttr_h)}"
+        )
+    click.echo("units with most failures:")
+    for u in found.by_unit[:20]:
+        warranty = "  out of warranty" if u.out_of_warranty else ""
+        click.echo(
+            f"  {u.unit_id}  {u.name}  {u.failures} ({u.repeats} repeat)  MTBF {hours(u.mtbf_h)}  "
+            f"MTTR {hours(u.mttr_h)}{warranty}"
+        )
+    click.echo("top failing models:")
+    for m in found.top_models:
+        click.echo(f"  {m.type_id}  {m.model}  {m.failures} on {m.failed_units} unit(s)")

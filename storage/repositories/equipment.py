@@ -24,6 +24,7 @@ from ticket_core.equipment.model import (
     EquipmentType,
     PartReplaced,
     Unit,
+    UnitFault,
     UnitFilter,
     UnitStatus,
     UnitTicket,
@@ -261,6 +262,44 @@ class SqlEquipmentRepository:
                 created_at=r.created_at,
                 visitor=bool(r.visitor),
                 description=r.description or "",
+            )
+            for r in await self.session.execute(stmt)
+        ]
+
+    async def faults(self, since: datetime, until: datetime) -> list[UnitFault]:
+        """Tickets on units opened in [since, until), with their units' type, model and warranty."""
+        e, t, u = equipment_tickets.c, tickets.c, equipment_units.c
+        stmt = (
+            select(
+                u.id,
+                u.name,
+                u.type_id,
+                u.model,
+                u.warranty_until,
+                t.id.label("ticket_id"),
+                t.number,
+                t.status,
+                t.created_at,
+                t.resolved_at,
+            )
+            .select_from(
+                equipment_tickets.join(tickets, t.id == e.ticket_id).join(equipment_units, u.id == e.unit_id)
+            )
+            .where(t.created_at >= since, t.created_at < until)
+            .order_by(u.id, t.created_at, t.number)
+        )
+        return [
+            UnitFault(
+                r.id,
+                r.name,
+                r.type_id,
+                r.model,
+                r.warranty_until,
+                r.ticket_id,
+                r.number,
+                r.status,
+                r.created_at,
+                r.resolved_at,
             )
             for r in await self.session.execute(stmt)
         ]

@@ -33,6 +33,7 @@ from ticket_core.equipment.model import (
     EquipmentType,
     PartReplaced,
     Unit,
+    UnitFault,
     UnitFilter,
     UnitTicket,
 )
@@ -503,6 +504,27 @@ class MemoryEquipment(_Repo):
             if uid == unit_id and (t := self.s.tickets.get(tid)) is not None
         ]
         return sorted(found, key=lambda h: (h.created_at, h.number), reverse=True)[:limit]
+
+    async def faults(self, since: datetime, until: datetime) -> list[UnitFault]:
+        found = [
+            UnitFault(
+                u.id,
+                u.name,
+                u.type_id,
+                u.model,
+                u.warranty_until,
+                t.id,
+                t.number,
+                str(t.status),
+                t.created_at,
+                t.resolved_at,
+            )
+            for tid, (uid, _visitor) in self.s.unit_tickets.items()
+            if (t := self.s.tickets.get(tid)) is not None
+            and (u := self.s.units.get(uid)) is not None
+            and since <= t.created_at < until
+        ]
+        return sorted(found, key=lambda f: (f.unit_id, f.opened_at, f.number))
 
     async def add_parts(self, parts: Sequence[PartReplaced]) -> None:
         self.s.parts.extend(parts)

@@ -81,6 +81,10 @@ async def test_registry_pages_import_filter_card_edit_retire_export_and_stickers
     assert f"repeat fault: HD-{first.number} within 30 days" in card and "reported by a visitor" in card
     assert "warranty ended 2020-01-01" in card and f"eq-{hall.code}" in card
     assert 'name="field:refrigerant" value="R32"' in card
+    report = await admin.page("/admin/reports/equipment?days=30")
+    row = re.search(r'<tr><td><a href="/admin/equipment/units/' + hall.id + r'">Hall AC</a>.*?</tr>', report)
+    assert row is not None and "<td>2</td><td>1</td>" in row.group(0)  # two failures, one a repeat
+    assert "Equipment reliability" in await admin.page("/admin/reports")
 
     form = {
         "name": "Hall AC",

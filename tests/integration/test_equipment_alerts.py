@@ -163,5 +163,13 @@ async def test_units_over_the_api(api: Api) -> None:
     assert card["tickets"][0]["category"] == "hvac" and card["parts"] == []
     status, _, _ = await api.call("GET", "/api/equipment/units/nope", token)
     assert status == 404
+    status, report, _ = await api.call("GET", "/api/equipment/report?days=7", token)
+    assert status == 200 and report["failures"] == 1 and report["by_unit"][0]["name"] == "Hall AC"
+    assert [(t["type_id"], t["units"], t["failures"]) for t in report["by_type"]] == [
+        ("ac", 1, 1),
+        ("ups", 1, 0),
+    ]
+    status, _, _ = await api.call("GET", "/api/equipment/report?days=0", token)
+    assert status == 400
     status, _, _ = await api.call("GET", "/api/equipment/units", alerts)
     assert status == 403

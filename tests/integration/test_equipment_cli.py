@@ -56,6 +56,9 @@ def test_types_import_list_show_export(demo_db: str, tmp_path: Path) -> None:
     shown = run(main, ["equipment", "show", code])
     assert "Hall AC  (Air conditioner, in_service)" in shown.output and "warranty: out" in shown.output
     assert json.loads(run(main, ["equipment", "show", code, "--json"]).output)["warranty"] == "out"
+    report = json.loads(run(main, ["equipment", "report", "--days", "30", "--json"]).output)
+    assert report["failures"] == 0 and report["by_type"][0]["units"] == 1 and report["by_unit"] == []
+    assert "0 failures" in run(main, ["equipment", "report"]).output
     exported = run(main, ["equipment", "export", "--type", "ac"]).output
     assert exported.splitlines()[1].startswith(
         listed["units"][0]["id"] + "," + code + ",rom-nevsky,ac,Hall AC"

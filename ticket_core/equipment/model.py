@@ -144,3 +144,19 @@ class AlertThread:
     last_at: datetime
     unit_id: str | None = None
     summary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFault:
+    """One ticket on a unit, with what the report needs of the unit."""
+
+    unit_id: str
+    unit_name: str
+    type_id: str
+    model: str | None
+    warranty_until: date | None
+    ticket_id: str
+    number: int
+    status: str
+    opened_at: datetime
+    resolved_at: datetime | None

@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from ticket_core.equipment.model import AlertThread, EquipmentType, PartReplaced, Unit, UnitFilter, UnitTicket
+from ticket_core.equipment.model import (
+    AlertThread,
+    EquipmentType,
+    PartReplaced,
+    Unit,
+    UnitFault,
+    UnitFilter,
+    UnitTicket,
+)
 
 
 class EquipmentRepository(Protocol):
@@ -60,6 +68,10 @@ class EquipmentRepository(Protocol):
 
     async def history(self, unit_id: str, limit: int = 50) -> list[UnitTicket]:
         """Tickets on a unit, newest first."""
+        ...
+
+    async def faults(self, since: datetime, until: datetime) -> list[UnitFault]:
+        """Tickets on units opened in [since, until), with their units' type, model and warranty."""
         ...
 
     async def add_parts(self, parts: Sequence[PartReplaced]) -> None: ...
