@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -15,6 +16,7 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.mails: list[EmailMessage] = []
+        self.arrivals: list[float] = []  # time.monotonic() when each mail of `mails` arrived
         self.port = 0
         self._server: asyncio.base_events.Server | None = None
         self._arrived = asyncio.Event()
@@ -26,6 +28,7 @@ class Mailbox:
         mail = BytesParser(policy=policy.default).parsebytes(data)
         assert isinstance(mail, EmailMessage)
         self.mails.append(mail)
+        self.arrivals.append(time.monotonic())
         self._arrived.set()
         return "250 OK"
 

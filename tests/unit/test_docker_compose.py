@@ -74,8 +74,9 @@ def test_the_balancer_is_the_way_in_and_app_replicas_publish_nothing() -> None:
     # `--scale app=3`: replicas that published a host port would fight over it.
     services = COMPOSE["services"]
     app = services["app"]
-    assert "ports" not in app and app["expose"] == [app["environment"]["PORT"]]
-    assert services["lb"]["ports"] == ["8080:8080"]
+    smtp_port = app["environment"]["SMTP_LISTEN"].rpartition(":")[2]
+    assert "ports" not in app and app["expose"] == [app["environment"]["PORT"], smtp_port]
+    assert services["lb"]["ports"] == ["8080:8080", f"{smtp_port}:{smtp_port}"]
     assert services["lb"]["image"].startswith("haproxy:")  # the official image
     mounts = _mounts("lb")
     assert mounts["/usr/local/etc/haproxy/haproxy.cfg"] == "deploy/haproxy/haproxy.cfg"
@@ -84,6 +85,10 @@ def test_the_balancer_is_the_way_in_and_app_replicas_publish_nothing() -> None:
     assert re.search(rf"server-template app \d+ app:{app['environment']['PORT']} check", config)
     assert "option httpchk GET /healthz" in config
     assert "http-request deny deny_status 404 if { path /metrics }" in config  # /metrics stays inside
+    # Mail in (docs/email.md): the balancer's SMTP frontend reaches every replica's listener.
+    assert f"bind :{smtp_port}" in config
+    assert re.search(rf"server-template app \d+ app:{smtp_port} check", config)
+    Settings(_env_file=None, smtp_listen=app["environment"]["SMTP_LISTEN"])  # type: ignore[call-arg]
 
 
 @pytest.mark.skipif(
