@@ -85,6 +85,8 @@ class EmailFlow:
             str(inbound.channel), str(Bot.CLIENT), inbound.sender_id
         )
         if known is None and not self.open_unknown:
+            known = await turn.uow.directory.find_contact_by_email(inbound.sender_id)  # known, not yet linked
+        if known is None and not self.open_unknown:
             self._answer(turn, turn.tr("mail_unknown_sender", address=inbound.sender_id), None)
             return None
         person = await resolve_client(turn.uow, inbound, turn.now)

@@ -67,14 +67,18 @@ async def resolve_client(uow: UnitOfWork, inbound: Inbound, now: datetime) -> Cl
             await _link(uow, inbound, Bot.CLIENT, PersonKind.CONTACT, contact.id)
         return _client_person(contact)
     phone = to_e164(inbound.sender_id) if inbound.channel is Channel.WHATSAPP else None
+    email = inbound.sender_id.lower() if inbound.channel is Channel.EMAIL else None
     if phone is not None:
         # A WhatsApp id is the phone number: the person may be known from Telegram or the directory.
         contact = await uow.directory.find_contact_by_phone(phone)
+    elif email is not None:
+        # A mail address, as a phone: the contact the directory (or another channel) knows by it.
+        contact = await uow.directory.find_contact_by_email(email)
     if contact is None:
         client = Client(f"ind-{uuid.uuid4().hex[:12]}", _name(inbound), "individual", now)
         await uow.directory.add_client(client)
         contact = Contact(
-            f"ct-{uuid.uuid4().hex[:12]}", client.id, client.name, phone, norm_lang(inbound.lang), now
+            f"ct-{uuid.uuid4().hex[:12]}", client.id, client.name, phone, norm_lang(inbound.lang), now, email
         )
         await uow.directory.add_contact(contact)
     await _link(uow, inbound, Bot.CLIENT, PersonKind.CONTACT, contact.id)

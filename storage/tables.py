@@ -47,6 +47,7 @@ contacts = Table(
     Column("phone", String(32), nullable=True, index=True),
     Column("lang", String(8), nullable=False, server_default="ru"),
     Column("created_at", UtcDateTime(), nullable=True),
+    Column("email", String(254), nullable=True, index=True),  # lower-cased (migration 0022)
 )
 
 sites = Table(

@@ -63,6 +63,7 @@ class Contact:
     phone: str | None = None
     lang: str = "ru"
     created_at: datetime | None = None
+    email: str | None = None  # lower-cased; a mail from it is this contact's (bots/email, docs/email.md)
 
 
 @dataclass(slots=True)

@@ -35,7 +35,13 @@ async def load_directory(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, int
         if await d.get_contact(row["id"]) is None:
             await d.add_contact(
                 Contact(
-                    row["id"], row["client_id"], row["name"], row.get("phone"), row.get("lang", "ru"), now
+                    row["id"],
+                    row["client_id"],
+                    row["name"],
+                    row.get("phone"),
+                    row.get("lang", "ru"),
+                    now,
+                    row.get("email"),
                 )
             )
             added["contacts"] += 1

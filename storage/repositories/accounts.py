@@ -60,6 +60,7 @@ class SqlAccountRepository:
                 row["contact_phone"],
                 row["contact_lang"],
                 row["contact_created_at"],
+                row["contact_email"],
             )
             if row["contact_id"] is not None
             else None

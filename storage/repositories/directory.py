@@ -17,7 +17,9 @@ _GET_CONTACT = select(contacts).where(contacts.c.id == bindparam("id"))  # built
 
 
 def _contact(row: RowMapping) -> Contact:
-    return Contact(row["id"], row["client_id"], row["name"], row["phone"], row["lang"], row["created_at"])
+    return Contact(
+        row["id"], row["client_id"], row["name"], row["phone"], row["lang"], row["created_at"], row["email"]
+    )
 
 
 def _site(row: RowMapping) -> Site:
@@ -72,6 +74,7 @@ def _contact_values(contact: Contact) -> dict[str, Any]:
         "phone": contact.phone,
         "lang": contact.lang,
         "created_at": contact.created_at,
+        "email": contact.email.lower() if contact.email else None,
     }
 
 
@@ -119,6 +122,19 @@ class SqlDirectoryRepository:
         """Return the first contact with this phone number."""
         row = await self._one(
             select(contacts).where(contacts.c.phone == phone).order_by(contacts.c.id).limit(1)
+        )
+        return _contact(row) if row else None
+
+    async def find_contact_by_email(self, email: str) -> Contact | None:
+        """Return the first contact with this mail address (addresses are kept lower-cased)."""
+        row = (
+            (
+                await self.session.execute(
+                    select(contacts).where(contacts.c.email == email.lower()).order_by(contacts.c.id).limit(1)
+                )
+            )
+            .mappings()
+            .first()
         )
         return _contact(row) if row else None
 

@@ -234,6 +234,20 @@ async def test_an_unknown_sender_is_turned_away_politely_when_so_set(dbs: tuple[
         text = answer.get_body(("plain",))
         assert text is not None and "s@x.test" in text.get_content()
         assert await count(rt, tickets) == before
+        # A contact the directory knows by this address is no stranger, though they never wrote by mail.
+        async with rt.uows() as uow:
+            contact = (await uow.directory.list_contacts())[0]
+            contact.email = "known@x.test"
+            await uow.directory.update_contact(contact)
+            await uow.commit()
+        await send(
+            listen_port(rt), client_mail("Fix my printer", "Printer", "<s2@x.test>", From="known@x.test")
+        )
+        opened = (await stranger.wait_for(2))[1]
+        assert str(opened["Subject"]).startswith("Request HD-") or str(opened["Subject"]).startswith(
+            "Заявка HD-"
+        )
+        assert await count(rt, tickets) == before + 1
 
 
 async def test_a_mail_over_the_size_limit_is_refused_while_it_arrives(dbs: tuple[Path, Path]) -> None:
@@ -242,3 +256,31 @@ async def test_a_mail_over_the_size_limit_is_refused_while_it_arrives(dbs: tuple
         with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
             await send(listen_port(rt), big)
         assert refused.value.code == 552
+
+
+async def test_a_contact_known_by_address_writes_for_their_company(dbs: tuple[Path, Path]) -> None:
+    """The directory knows a demo company's contact by mail address: their mail is that contact's, as a
+    WhatsApp number is the contact known by that phone (no new private client)."""
+    async with Mailbox() as box, desk(dbs[0], "support@desk.test", box.port) as rt:
+        async with rt.uows() as uow:
+            contact = next(c for c in await uow.directory.list_contacts() if c.phone)
+            contact.email = "Known.Person@Company.test"
+            await uow.directory.update_contact(contact)
+            clients_before = len(await uow.directory.list_contacts())
+            await uow.commit()
+        await send(
+            listen_port(rt),
+            client_mail(
+                "The badge reader at the back entrance is dead, nobody can get in.",
+                "Badge reader",
+                "<k1@company.test>",
+                From="Known Person <known.person@company.test>",
+            ),
+        )
+        answer = (await box.wait_for(1))[0]
+        ref = str(answer["Subject"]).split(":")[0].split()[-1]
+        async with rt.uows() as uow:
+            ticket = await uow.tickets.get_by_number(int(ref.removeprefix("HD-")))
+            assert len(await uow.directory.list_contacts()) == clients_before  # nobody new
+        assert ticket is not None, answer.as_string()
+        assert (ticket.contact_id, ticket.client_id) == (contact.id, contact.client_id)

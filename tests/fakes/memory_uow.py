@@ -225,13 +225,20 @@ class MemoryDirectory(_Repo):
     async def add_contact(self, contact: Contact) -> None:
         if contact.client_id not in self.s.clients:
             raise _refused(f"contact {contact.id} of unknown client {contact.client_id}")
-        self.s.contacts[contact.id] = copy.deepcopy(contact)
+        self.s.contacts[contact.id] = _kept(contact)
 
     async def update_contact(self, contact: Contact) -> None:
-        self.s.contacts[contact.id] = copy.deepcopy(contact)
+        self.s.contacts[contact.id] = _kept(contact)
 
     async def find_contact_by_phone(self, phone: str) -> Contact | None:
         return next((copy.deepcopy(c) for c in self.s.contacts.values() if c.phone == phone), None)
+
+    async def find_contact_by_email(self, email: str) -> Contact | None:
+        found = sorted(
+            (c for c in self.s.contacts.values() if c.email and c.email.lower() == email.lower()),
+            key=lambda c: c.id,
+        )
+        return copy.deepcopy(found[0]) if found else None
 
     async def list_contacts(self, client_id: str | None = None) -> list[Contact]:
         return [c for c in self.s.contacts.values() if client_id is None or c.client_id == client_id]
@@ -792,3 +799,10 @@ class SlaMemoryUnitOfWorkFactory(MemoryUnitOfWorkFactory):
 
     def __call__(self) -> SlaMemoryUnitOfWork:
         return SlaMemoryUnitOfWork(self.state, self.sla_state, self.config, self.articles, self.kb_gaps)
+
+
+def _kept(contact: Contact) -> Contact:
+    """A contact as the directory keeps it: a copy, its mail address lower-cased (as the SQL one stores it)."""
+    kept = copy.deepcopy(contact)
+    kept.email = kept.email.lower() if kept.email else None
+    return kept

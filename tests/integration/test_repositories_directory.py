@@ -42,6 +42,7 @@ async def test_clients_contacts_sites(uow_factory: UnitOfWorkFactory, seed: Seed
         found = await uow.directory.find_contact_by_phone("+7001")
         assert found is not None and found.id == "c-1"
         assert await uow.directory.find_contact_by_phone("+7999") is None
+        assert await uow.directory.find_contact_by_email("nobody@acme.test") is None
         assert [c.id for c in await uow.directory.list_contacts("acme")] == ["c-2", "c-1"]  # Anna, Boris
         assert {c.id for c in await uow.directory.list_contacts()} == {"c-1", "c-2", "c-3"}
         assert [s.name for s in await uow.directory.list_sites("acme")] == ["Office", "Warehouse"]
@@ -60,6 +61,30 @@ async def test_update_contact(uow_factory: UnitOfWorkFactory, seed: Seed) -> Non
         await uow.commit()
     async with uow_factory() as uow:
         assert await uow.directory.get_contact("c-anna") == changed
+
+
+async def test_contacts_are_found_by_mail_address_in_any_case(
+    uow_factory: UnitOfWorkFactory, seed: Seed
+) -> None:
+    async with uow_factory() as uow:
+        await uow.directory.add_client(seed.client())
+        await uow.directory.add_contact(replace(seed.contact(), email="Anna@Acme.TEST"))
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.directory.find_contact_by_email("ANNA@acme.test")
+        assert (
+            found is not None and found.id == "c-anna" and found.email == "anna@acme.test"
+        )  # kept lower-cased
+        assert await uow.directory.find_contact_by_email("boris@acme.test") is None
+        await uow.accounts.link(
+            ChannelAccount(
+                "email", "client", "anna@acme.test", PersonKind.CONTACT, "c-anna", "anna@acme.test"
+            )
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        _, linked = await uow.accounts.find_with_contact("email", "client", "anna@acme.test")
+        assert linked is not None and linked.email == "anna@acme.test"
 
 
 async def test_contact_of_unknown_client_is_refused(uow_factory: UnitOfWorkFactory, seed: Seed) -> None:
