@@ -13,8 +13,9 @@ from datetime import datetime
 
 from dialogue.engine import DialogueEngine
 from dialogue.ports import DialogueUnitOfWork
+from ticket_core.equipment.opening import link_ticket
 from ticket_core.errors import DomainError
-from ticket_core.maintenance import MaintenancePlan, advance, plan_draft
+from ticket_core.maintenance import MaintenancePlan, advance, plan_draft, plan_units
 from ticket_core.model import Actor
 from ticket_core.sla.ports import maintenance_store
 from ticket_core.usecases import open_ticket
@@ -34,24 +35,35 @@ async def _tz(uow: DialogueUnitOfWork, plan: MaintenancePlan) -> str:
 async def open_due_plans(uow: DialogueUnitOfWork, now: datetime, limit: int = 50) -> list[str]:
     """Open the tickets of every due plan and advance the plans; return the new ticket ids.
 
-    A plan whose ticket cannot be opened (its client or site is gone) is deactivated and logged, so it does
-    not fail every tick.
+    A plan that targets units opens one ticket per unit (linked to it, so the unit's card lists it; planned
+    work is not a failure in the reliability report). A plan whose ticket cannot be opened (its client or
+    site is gone) is deactivated and logged, so it does not fail every tick.
     """
     store = maintenance_store(uow)
     opened: list[str] = []
     for plan in await store.due(now, limit):
         tz = await _tz(uow, plan)
+        units = await plan_units(uow, plan)
+        ids: list[str] = []
         try:
-            ticket = await open_ticket(uow, Actor.system(), plan_draft(plan, tz), now)
+            for unit in units if units is not None else [None]:
+                ticket = await open_ticket(uow, Actor.system(), plan_draft(plan, tz, unit), now)
+                if unit is not None:
+                    await link_ticket(
+                        uow, Actor.system(), ticket, unit, visitor=False, via="maintenance", now=now
+                    )
+                if uow.sla is not None:
+                    await reschedule(uow, ticket, now)
+                ids.append(ticket.id)
         except DomainError as exc:
             log.warning("maintenance plan %s paused: %s", plan.id, exc)
             plan.active = False
             await store.update(plan)
             continue
-        if uow.sla is not None:
-            await reschedule(uow, ticket, now)
-        await store.update(advance(plan, tz, now, ticket.id))
-        opened.append(ticket.id)
+        if units == []:
+            log.info("maintenance plan %s: no unit in service to service this run", plan.id)
+        await store.update(advance(plan, tz, now, ids[-1] if ids else None))
+        opened.extend(ids)
     return opened
 
 

@@ -71,6 +71,8 @@ maintenance_plans = Table(
     Column("opens_at", UtcDateTime(), nullable=False),
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("last_ticket_id", String(ID), nullable=True),
+    Column("unit_id", String(ID), nullable=True),  # one registered unit (issue #19)
+    Column("unit_type", String(32), nullable=True),  # every unit of a type at the site
     Index("ix_maintenance_plans_active_opens", "active", "opens_at"),
 )
 

@@ -178,6 +178,8 @@ def _plan(row: RowMapping) -> MaintenancePlan:
         lead_time=timedelta(minutes=row["lead_time_min"]),
         active=bool(row["active"]),
         last_ticket_id=row["last_ticket_id"],
+        unit_id=row["unit_id"],
+        unit_type=row["unit_type"],
     )
 
 
@@ -196,6 +198,8 @@ def _plan_values(plan: MaintenancePlan) -> dict[str, Any]:
         "opens_at": plan.opens_at(),
         "active": plan.active,
         "last_ticket_id": plan.last_ticket_id,
+        "unit_id": plan.unit_id,
+        "unit_type": plan.unit_type,
     }
 
 

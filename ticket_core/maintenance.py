@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ticket_core.enums import Priority
+from ticket_core.equipment.model import Unit, UnitFilter, UnitStatus
+from ticket_core.ports import UnitOfWork
 from ticket_core.sla.schedule import next_run, parse_schedule
 from ticket_core.usecases.opening import TicketDraft
 
@@ -34,6 +36,9 @@ class MaintenancePlan:
         lead_time: how long before the due time the ticket is opened (engineers plan their week).
         active: paused plans open nothing.
         last_ticket_id: the ticket opened for the previous run.
+        unit_id: one registered unit the plan services (a ticket on it each run).
+        unit_type: every unit of this equipment type at the plan's site (one ticket per unit each run, e.g.
+            quarterly filter changes of all air conditioners); retired units are skipped.
     """
 
     id: str
@@ -49,9 +54,15 @@ class MaintenancePlan:
     lead_time: timedelta = field(default=timedelta(days=1))
     active: bool = True
     last_ticket_id: str | None = None
+    unit_id: str | None = None
+    unit_type: str | None = None
 
     def __post_init__(self) -> None:
         parse_schedule(self.schedule)
+        if self.unit_id and self.unit_type:
+            raise ValueError("a plan targets one unit or every unit of a type, not both")
+        if self.unit_type and not self.site_id:
+            raise ValueError("a plan for every unit of a type needs the site (--site)")
         if len(self.checklist) > MAX_CHECKLIST:
             raise ValueError(f"a checklist has at most {MAX_CHECKLIST} steps; split the plan")
         if self.lead_time < timedelta(0):
@@ -68,10 +79,13 @@ class MaintenancePlan:
         return self.active and self.opens_at() <= now
 
 
-def plan_description(plan: MaintenancePlan, due_local: str) -> str:
+def plan_description(plan: MaintenancePlan, due_local: str, unit: Unit | None = None) -> str:
     """The ticket text: what, which equipment, when it is due, and the checklist as numbered steps."""
     lines = [f"[Planned maintenance] {plan.description}".strip()]
-    if plan.equipment:
+    if unit is not None:
+        where = ", ".join(x for x in (unit.model, unit.location) if x)
+        lines.append(f"Equipment: {unit.name}" + (f" ({where})" if where else ""))
+    elif plan.equipment:
         lines.append(f"Equipment: {plan.equipment}")
     lines.append(f"Due: {due_local}")
     if plan.checklist:
@@ -80,17 +94,18 @@ def plan_description(plan: MaintenancePlan, due_local: str) -> str:
     return "\n".join(lines)
 
 
-def plan_draft(plan: MaintenancePlan, tz: str) -> TicketDraft:
-    """The draft of the ticket for the plan's next run; the due time is shown in the site's time zone."""
+def plan_draft(plan: MaintenancePlan, tz: str, unit: Unit | None = None) -> TicketDraft:
+    """The draft of the ticket for the plan's next run (on `unit` when it targets units); the due time is shown
+    in the site's time zone."""
     from zoneinfo import ZoneInfo
 
     due_local = plan.next_run_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") + f" ({tz})"
     return TicketDraft(
         client_id=plan.client_id,
         category=plan.category,
-        description=plan_description(plan, due_local),
+        description=plan_description(plan, due_local, unit),
         priority=plan.priority,
-        site_id=plan.site_id,
+        site_id=unit.site_id if unit is not None else plan.site_id,
         source_channel="maintenance",
     )
 
@@ -105,3 +120,19 @@ def advance(plan: MaintenancePlan, tz: str, now: datetime, ticket_id: str | None
     while nxt - plan.lead_time <= now:
         nxt = next_run(plan.schedule, nxt, tz)
     return replace(plan, next_run_at=nxt, last_ticket_id=ticket_id or plan.last_ticket_id)
+
+
+MAX_UNITS_PER_RUN = 200
+
+
+async def plan_units(uow: UnitOfWork, plan: MaintenancePlan) -> list[Unit] | None:
+    """The units a run services: None for a plan that targets no unit, else those not retired (maybe none)."""
+    if plan.unit_id:
+        unit = await uow.equipment.get(plan.unit_id)
+        ok = unit is not None and unit.client_id == plan.client_id and unit.status is not UnitStatus.RETIRED
+        return [unit] if ok and unit is not None else []
+    if plan.unit_type:
+        where = UnitFilter(client_id=plan.client_id, site_id=plan.site_id, type_id=plan.unit_type)
+        units = await uow.equipment.find(where, limit=MAX_UNITS_PER_RUN)
+        return [u for u in units if u.status is not UnitStatus.RETIRED]
+    return None

@@ -13,6 +13,7 @@ from helpdesk.api import (
     handlers_billing,
     handlers_directory,
     handlers_equipment,
+    handlers_equipment_write,
     handlers_kb,
     handlers_tickets,
     handlers_webhooks,
@@ -49,6 +50,7 @@ def endpoints() -> list[Endpoint]:
         *handlers_webhooks.ROUTES.endpoints,
         *handlers_alerts.ROUTES.endpoints,
         *handlers_equipment.ROUTES.endpoints,
+        *handlers_equipment_write.ROUTES.endpoints,
         *DOCS.endpoints,
     ]
 

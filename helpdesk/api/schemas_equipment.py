@@ -22,7 +22,31 @@ _UNIT_FIGURES = obj(
     ["unit_id", "name", "type_id", "failures", "repeats", "mtbf_h", "mttr_h", "out_of_warranty"],
 )
 
+_TEXT = nullable(STR)
 EQUIPMENT_SCHEMAS: dict[str, dict[str, Any]] = {
+    "UnitWrite": obj(
+        {
+            "site": {"type": "string", "description": "Site id (the unit's client is the site's)."},
+            "type": {"type": "string", "description": "Equipment type id, e.g. ac."},
+            "name": STR,
+            "model": _TEXT,
+            "serial": _TEXT,
+            "inventory_no": {**_TEXT, "description": "Unique within the client."},
+            "installed_on": nullable({"type": "string", "format": "date"}),
+            "warranty_until": nullable({"type": "string", "format": "date"}),
+            "location": _TEXT,
+            "contact": _TEXT,
+            "status": {"type": "string", "enum": ["in_service", "under_repair", "retired"]},
+            "photos": {"type": "array", "items": STR},
+            "fields": {
+                "type": "object",
+                "additionalProperties": _TEXT,
+                "description": 'The type\'s custom fields, e.g. {"refrigerant": "R32"}.',
+            },
+        },
+        [],
+        closed=True,
+    ),
     "ReliabilityReport": obj(
         {
             "since": TIME,

@@ -50,7 +50,18 @@ def maintenance() -> None:
     "--category", required=True, help="Ticket category, e.g. hvac (routes to engineers with that skill)."
 )
 @click.option("--description", required=True, help="What the work is.")
-@click.option("--equipment", default=None, help="The unit serviced, e.g. 'Rooftop AC #2'.")
+@click.option("--equipment", default=None, help="The unit serviced, as free text, e.g. 'Rooftop AC #2'.")
+@click.option(
+    "--unit",
+    "unit_ref",
+    default=None,
+    help="A registered unit (id or sticker code): a ticket on it each run.",
+)
+@click.option(
+    "--unit-type",
+    default=None,
+    help="Every unit of this equipment type at --site: a ticket on each, each run.",
+)
 @click.option("--checklist", multiple=True, help="A step to tick off; repeat for each step.")
 @click.option("--priority", type=click.Choice([p.value for p in Priority]), default="P4", show_default=True)
 @click.option(
@@ -63,6 +74,8 @@ def add(
     category: str,
     description: str,
     equipment: str | None,
+    unit_ref: str | None,
+    unit_type: str | None,
     checklist: tuple[str, ...],
     priority: str,
     lead_days: float,
@@ -80,6 +93,18 @@ def add(
             if site is None or site.client_id != client_id:
                 raise click.ClickException(f"{site_id!r} is not a site of {client_id}")
             tz = site.timezone
+        unit_id = None
+        if unit_ref is not None:
+            unit = await uow.equipment.get(unit_ref) or await uow.equipment.get_by_code(unit_ref)
+            if unit is None or unit.client_id != client_id:
+                raise click.ClickException(
+                    f"no unit {unit_ref!r} of {client_id}; `helpdesk equipment list` shows them"
+                )
+            unit_id = unit.id
+        if unit_type is not None and await uow.equipment.get_type(unit_type) is None:
+            raise click.ClickException(
+                f"no equipment type {unit_type!r}; `helpdesk equipment types` lists them"
+            )
         try:
             first = next_run(schedule, datetime.now(UTC), tz)
             plan = MaintenancePlan(
@@ -94,6 +119,8 @@ def add(
                 equipment=equipment,
                 priority=Priority(priority),
                 lead_time=timedelta(days=lead_days),
+                unit_id=unit_id,
+                unit_type=unit_type,
             )
         except (ScheduleError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc

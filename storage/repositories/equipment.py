@@ -281,6 +281,7 @@ class SqlEquipmentRepository:
                 t.status,
                 t.created_at,
                 t.resolved_at,
+                (func.coalesce(t.source_channel, "") == "maintenance").label("planned"),
             )
             .select_from(
                 equipment_tickets.join(tickets, t.id == e.ticket_id).join(equipment_units, u.id == e.unit_id)
@@ -300,6 +301,7 @@ class SqlEquipmentRepository:
                 r.status,
                 r.created_at,
                 r.resolved_at,
+                bool(r.planned),
             )
             for r in await self.session.execute(stmt)
         ]

@@ -525,6 +525,7 @@ class MemoryEquipment(_Repo):
                 str(t.status),
                 t.created_at,
                 t.resolved_at,
+                t.source_channel == "maintenance",
             )
             for tid, (uid, _visitor) in self.s.unit_tickets.items()
             if (t := self.s.tickets.get(tid)) is not None

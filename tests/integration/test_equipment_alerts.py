@@ -173,3 +173,46 @@ async def test_units_over_the_api(api: Api) -> None:
     assert status == 400
     status, _, _ = await api.call("GET", "/api/equipment/units", alerts)
     assert status == 403
+
+
+async def test_units_written_over_the_api(api: Api) -> None:
+    token = await api.token("cmdb", "equipment:write")
+    body = {
+        "site": "rom-nevsky",
+        "type": "ac",
+        "name": "Kitchen AC",
+        "model": "LG S12",
+        "warranty_until": "2030-01-01",
+    }
+    status, unit, _ = await api.call("POST", "/api/equipment/units", token, body)
+    assert status == 201, unit
+    assert unit["client_id"] == "romashka" and len(unit["code"]) == 12 and unit["status"] == "in_service"
+    status, error, _ = await api.call(
+        "POST", "/api/equipment/units", token, {**body, "installed_on": "2024-13-01"}
+    )
+    assert status == 422 and "installed_on '2024-13-01' is not a date" in error["error"]["message"]
+    status, error, _ = await api.call("POST", "/api/equipment/units", token, {**body, "colour": "red"})
+    assert status == 422 and error["error"]["field"] == "colour"
+    status, error, _ = await api.call(
+        "POST", "/api/equipment/units", token, {**body, "site": "acme-office", "inventory_no": 5}
+    )
+    assert status == 422 and error["error"]["field"] == "inventory_no"
+    status, changed, _ = await api.call(
+        "PATCH",
+        f"/api/equipment/units/{unit['code']}",
+        token,
+        {"location": "kitchen", "photos": ["https://x.test/1.jpg"]},
+    )
+    assert status == 200 and changed["location"] == "kitchen" and changed["model"] == "LG S12"
+    assert changed["photos"] == ["https://x.test/1.jpg"] and changed["code"] == unit["code"]
+    status, _, _ = await api.call("PATCH", "/api/equipment/units/nope", token, {"location": "x"})
+    assert status == 404
+    status, retired, _ = await api.call("POST", f"/api/equipment/units/{unit['id']}/retire", token)
+    assert status == 200 and retired["status"] == "retired"
+    reader = await api.token("viewer", "equipment:read")
+    status, _, _ = await api.call("POST", "/api/equipment/units", reader, body)
+    assert status == 403
+    status, listed, _ = await api.call(
+        "GET", "/api/equipment/units?status=retired", token
+    )  # write implies read
+    assert status == 200 and listed["total"] == 1

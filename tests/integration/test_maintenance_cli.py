@@ -63,3 +63,23 @@ def test_bad_input_is_refused(db: str) -> None:
     bad = run(main, [*base, "--client", "nobody", "--schedule", "every friday at 16:00"])
     assert bad.exit_code != 0 and "no client 'nobody'" in bad.output
     assert run(main, ["maintenance", "list"]).output.strip() == "no maintenance plans"
+
+
+def test_plans_for_registered_units(db: str) -> None:
+    run = CliRunner().invoke
+    args = ["maintenance", "add", "--client", "romashka", "--category", "hvac", "--description", "Filters",
+            "--schedule", "first monday of each month at 09:00"]  # fmt: skip
+    bad = run(main, [*args, "--site", "rom-nevsky", "--unit-type", "fridge"])
+    assert bad.exit_code != 0 and "no equipment type 'fridge'" in bad.output
+    bad = run(main, [*args, "--unit", "nope"])
+    assert bad.exit_code != 0 and "no unit 'nope' of romashka" in bad.output
+    assert (
+        run(
+            main, ["equipment", "type", "ac", "--category", "hvac", "--name-ru", "К", "--name-en", "AC"]
+        ).exit_code
+        == 0
+    )
+    bad = run(main, [*args, "--unit-type", "ac"])
+    assert bad.exit_code != 0 and "needs the site" in bad.output
+    ok = run(main, [*args, "--site", "rom-nevsky", "--unit-type", "ac"])
+    assert ok.exit_code == 0, ok.output

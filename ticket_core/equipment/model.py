@@ -160,3 +160,4 @@ class UnitFault:
     status: str
     opened_at: datetime
     resolved_at: datetime | None
+    planned: bool = False  # opened by a maintenance plan: work, not a failure

@@ -1,7 +1,7 @@
 """How reliable the equipment is: failures per unit and type, MTBF, MTTR, repeat faults, the worst models.
 
-Definitions (each figure is over the tickets on units opened in the period; cancelled tickets are not
-failures):
+Definitions (each figure is over the tickets on units opened in the period; cancelled tickets and the
+tickets of maintenance plans are not failures):
 
 * **failures**: tickets opened on the unit in the period.
 * **MTBF** (mean time between failures): the mean gap between the openings of consecutive failures of one
@@ -104,7 +104,7 @@ def compute(
     """The report from the tickets on units opened in [since - 30 days, until) (pure: no database)."""
     per_unit: dict[str, list[UnitFault]] = defaultdict(list)
     for f in faults:
-        if f.status != TicketStatus.CANCELLED and f.opened_at < until:
+        if f.status != TicketStatus.CANCELLED and not f.planned and f.opened_at < until:
             per_unit[f.unit_id].append(f)
     units: list[UnitFigures] = []
     gaps_by_type: dict[str, list[float]] = defaultdict(list)
