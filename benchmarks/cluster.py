@@ -156,6 +156,7 @@ class Cluster:
         apps: int,
         workers: int,
         log_dir: Path,
+        outbox_notify: bool = True,
     ):
         env = {
             **os.environ,
@@ -175,6 +176,8 @@ class Cluster:
             "API_RATE_PER_S": "10000",
             "API_RATE_BURST": "10000",
             "HELPDESK_LOG_LEVEL": "WARNING",
+            # Off: workers find queued replies on their poll, as before the outbox NOTIFY.
+            "OUTBOX_NOTIFY": "true" if outbox_notify else "false",
         }
         if redis is not None:
             env["REDIS_URL"] = redis.url
@@ -767,13 +770,11 @@ async def run_cluster(
     redis_server = RedisServer() if redis else None
     try:
         await seed_demo(Settings(database_url=url, kb_embedder="none"))
-        if not outbox_notify:  # as before migration 0018: workers find queued replies on their poll
-            await _drop_outbox_notify(url)
         token = await _create_token(url)
         if redis_server is not None:
             redis_server.start()
         async with FakeTelegramAPI() as api:
-            cluster = Cluster(url, api, redis_server, apps, workers, log_dir)
+            cluster = Cluster(url, api, redis_server, apps, workers, log_dir, outbox_notify)
             bench = ClusterBench(cluster, api, url, token)
             try:
                 await cluster.start()
@@ -845,15 +846,6 @@ async def run_cluster(
         "worker_restart_s": run.worker_restart_s,
         "errors": run.errors,
     }
-
-
-async def _drop_outbox_notify(url: str) -> None:
-    db = make_engine(url)
-    try:
-        async with db.begin() as conn:
-            await conn.execute(text("DROP TRIGGER IF EXISTS outbox_notify ON outbox"))
-    finally:
-        await db.dispose()
 
 
 def register(bench: click.Group) -> None:

@@ -1,10 +1,11 @@
 """`helpdesk bench outbox-wake`: how long a reply queued by a web process waits before a worker sends it.
 
-A web process commits a turn's replies to the outbox; the worker that sends them is another process. Before
-migration 0018 the worker found them on its poll (WORKER_POLL_S, 0.5 s); now the commit's NOTIFY wakes it.
+A web process commits a turn's replies to the outbox; the worker that sends them is another process. Without
+a NOTIFY the worker finds them on its poll (WORKER_POLL_S, 0.5 s); with one (the web process's
+`storage.notify.Bell`, rung after the commit; a trigger until migration 0024) it wakes at once.
 This runs a real `helpdesk worker` (its own process, on a fresh PostgreSQL database, with the fake Telegram
 Bot API) and, from this process (standing in for a web process), queues one reply at a time and times
-commit -> the fake's sendMessage. Phases with the outbox's NOTIFY trigger and without it alternate
+commit -> the fake's sendMessage. Phases with the bell and without it alternate
 (on, off, on, off, ...) so that both see the same machine. It prints
 `{"with_notify": {"p50_ms", "p90_ms", "p99_ms", "n"}, "without_notify": {...}, "load": [...]}`.
 
@@ -25,17 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import text
 
 from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from benchmarks.fault_processes import AppProcess, free_port
 from dialogue.messages import Bot, Channel, Outbound
 from storage.db import make_engine, make_sessionmaker
+from storage.notify import OUTBOX_CHANNEL, Bell
 from storage.uow import UnitOfWorkFactory
 from tests.fakes.telegram_api import FakeTelegramAPI
-
-TRIGGER_ON = "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION helpdesk_outbox_notify()"
-TRIGGER_OFF = "DROP TRIGGER IF EXISTS outbox_notify ON outbox"
 
 
 def _quantiles(values: list[float]) -> dict[str, float | int | None]:
@@ -77,7 +75,11 @@ async def run_outbox_wake(*, rounds: int, per_phase: int, log_dir: Path) -> dict
         )
     )
     db = make_engine(url)
-    uows = UnitOfWorkFactory(make_sessionmaker(db))
+    bell = Bell(db, OUTBOX_CHANNEL)
+    ringing = {
+        True: UnitOfWorkFactory(make_sessionmaker(db), on_outbox=bell.ring),
+        False: UnitOfWorkFactory(make_sessionmaker(db)),
+    }
     times: dict[bool, list[float]] = {True: [], False: []}
     missed = 0
     load_before = [round(x, 1) for x in os.getloadavg()]
@@ -105,12 +107,8 @@ async def run_outbox_wake(*, rounds: int, per_phase: int, log_dir: Path) -> dict
                 await worker.wait_ready()
                 for _ in range(rounds):
                     for notify in (True, False):
-                        async with db.begin() as conn:
-                            await conn.execute(text(TRIGGER_OFF))
-                            if notify:
-                                await conn.execute(text(TRIGGER_ON))
                         for i in range(per_phase):
-                            ms = await _one(uows, api, f"{900000 + i}", timeout_s=10)
+                            ms = await _one(ringing[notify], api, f"{900000 + i}", timeout_s=10)
                             if ms is None:
                                 missed += 1
                             else:
@@ -120,6 +118,7 @@ async def run_outbox_wake(*, rounds: int, per_phase: int, log_dir: Path) -> dict
             finally:
                 worker.terminate()
     finally:
+        await bell.close()
         await db.dispose()
         await drop_pg_database(url)
     return {

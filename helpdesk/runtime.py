@@ -39,6 +39,7 @@ from helpdesk.settings import Settings
 from helpdesk.sla_worker import SlaWorker, load_sla_config
 from helpdesk.timers import expire_offers_once, refresh_staff_menus_once, run_every
 from storage.db import make_engine, make_sessionmaker, sqlite_file
+from storage.notify import OUTBOX_CHANNEL, Bell, is_postgres
 from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
 from storage.sqlite_checkpoint import checkpoint
@@ -151,6 +152,7 @@ class Runtime:
     telegram: tuple[TelegramChannelBase, ...]
     polling_lease: PollingLease | None  # Telegram polling in one process of the cluster (None: webhooks)
     email: EmailChannel | None  # mail in (SMTP listener) and out (relay) when EMAIL_ADDRESS is set
+    outbox_bell: Bell | None  # NOTIFYs the sending processes after commits that queued replies (PostgreSQL)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -289,6 +291,8 @@ class Runtime:
             await self.kb.close()
         if self.redis is not None:
             await self.redis.aclose()
+        if self.outbox_bell is not None:
+            await self.outbox_bell.close()
         await self.db.dispose()
 
 
@@ -319,7 +323,18 @@ async def build_runtime(
         redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
     sla_config = load_sla_config(settings.sla_config_file)
     # Every unit tracks SLA under the configured policies and queues signed webhooks for its events.
-    uows = UnitOfWorkFactory(sessions, redis=redis, sla_config=sla_config, webhooks_out=WebhookQueue)
+    # The processes that send replies hear of new ones at once (PostgreSQL; SQLite runs one process, whose
+    # turns wake its own delivery loop).
+    outbox_bell = (
+        Bell(db, OUTBOX_CHANNEL) if settings.outbox_notify and is_postgres(settings.database_url) else None
+    )
+    uows = UnitOfWorkFactory(
+        sessions,
+        redis=redis,
+        sla_config=sla_config,
+        webhooks_out=WebhookQueue,
+        on_outbox=outbox_bell.ring if outbox_bell is not None else None,
+    )
     if load_kb and kb is None:
         kb = await _load_kb(settings, uows, db)
     if load_nlu and nlu is None:
@@ -382,6 +397,7 @@ async def build_runtime(
         telegram=channels.telegram,
         polling_lease=PollingLease(db, channels.telegram) if polling else None,
         email=channels.email,
+        outbox_bell=outbox_bell,
     )
 
 

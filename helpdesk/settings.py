@@ -191,6 +191,11 @@ class Settings(BaseSettings):
         default=5, ge=1, le=50, description="engineers offered a broadcast job at once"
     )
     worker_poll_s: float = 0.5
+    outbox_notify: bool = Field(
+        default=True,
+        description="PostgreSQL: after committing queued messages, NOTIFY the processes that send them (at most "
+        "every 50 ms per process), so they send at once rather than on their next poll (WORKER_POLL_S)",
+    )
     inbox_retry_for_s: float = Field(
         default=24 * 3600.0,
         gt=0,

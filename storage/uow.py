@@ -83,8 +83,10 @@ class SqlUnitOfWork:
         redis: RedisGuard | None = None,
         sla_config: SlaConfig | None = None,
         webhooks_out: EventPublisherFactory | None = None,
+        on_outbox: Callable[[], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._on_outbox = on_outbox
         self._redis = redis
         self._sla_config = sla_config
         self._webhooks_out = webhooks_out
@@ -165,12 +167,17 @@ class SqlUnitOfWork:
             await conversations.before_commit()
         await self.session.commit()
         self._written = len(self._recorded)
+        if self.outbox.queued:
+            self.outbox.queued = False
+            if self._on_outbox is not None:
+                self._on_outbox()  # after the commit: whoever it wakes sees the rows
         if isinstance(conversations, RedisConversationStore):
             await conversations.after_commit()
 
     async def rollback(self) -> None:
         """Discard every change since the last commit."""
         await self.session.rollback()
+        self.outbox.queued = False
         if isinstance(self.conversations, RedisConversationStore):
             await self.conversations.after_rollback()
 
@@ -202,6 +209,7 @@ class UnitOfWorkFactory:
     With `redis`, conversation state is mirrored under `<redis_prefix>conv:<key>`; `self.redis` is then the
     `RedisGuard` that tells whether Redis answers (the health check reads it). With `sla_config`, units track SLA
     timers and alerts under that configuration; with `webhooks_out`, they queue webhooks for their events.
+    `on_outbox` is called after each commit that queued outgoing messages (`storage.notify.Bell.ring`).
     """
 
     def __init__(
@@ -212,8 +220,10 @@ class UnitOfWorkFactory:
         redis_prefix: str = "helpdesk:",
         sla_config: SlaConfig | None = None,
         webhooks_out: EventPublisherFactory | None = None,
+        on_outbox: Callable[[], None] | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.on_outbox = on_outbox
         self.redis = RedisGuard(redis, prefix=f"{redis_prefix}conv:") if redis is not None else None
         self.sla_config = sla_config
         self.webhooks_out = webhooks_out
@@ -224,5 +234,9 @@ class UnitOfWorkFactory:
     def __call__(self) -> SqlUnitOfWork:
         """Return a new, not yet opened, unit of work."""
         return SqlUnitOfWork(
-            self.sessionmaker, redis=self.redis, sla_config=self.sla_config, webhooks_out=self.webhooks_out
+            self.sessionmaker,
+            redis=self.redis,
+            sla_config=self.sla_config,
+            webhooks_out=self.webhooks_out,
+            on_outbox=self.on_outbox,
         )

@@ -125,6 +125,7 @@ class SqlOutbox:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.queued = False  # rows were added in this transaction (the unit rings the outbox bell on commit)
 
     async def add(
         self,
@@ -148,6 +149,7 @@ class SqlOutbox:
         if not messages:
             return
         rows = [_outbox_row(ch, bot, chat, payload, at, inbound_key) for ch, bot, chat, payload in messages]
+        self.queued = True
         if (
             inbound_key is not None
             and len(rows) <= _ONE_STATEMENT_ROWS
@@ -232,6 +234,7 @@ class SqlInteractionLog:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.queued = False  # rows were added in this transaction (the unit rings the outbox bell on commit)
 
     async def add(
         self,
