@@ -9,6 +9,7 @@ from dialogue.billing_cards import billing_lines
 from dialogue.equipment_cards import unit_lines
 from dialogue.messages import Bot, Media
 from dialogue.outgoing import ButtonSpec, Outgoing
+from dialogue.payloads import JobStep, JobVerb, NotFixed, OfferAccept, OfferDecline, Rate
 from dialogue.reason_texts import say_reasons
 from dialogue.texts import category_name, priority_name, status_name, t
 from ticket_core.enums import TicketStatus
@@ -155,7 +156,10 @@ async def offer_card(
     text += await billing_lines(uow, ticket, lang, now, engineer_id)
     text += await badge_line(uow, ticket, lang, now)
     buttons = [
-        [(t(lang, "btn_accept"), f"of:a:{ticket.number}"), (t(lang, "btn_decline"), f"of:d:{ticket.number}")],
+        [
+            (t(lang, "btn_accept"), OfferAccept(ticket.number).encode()),
+            (t(lang, "btn_decline"), OfferDecline(ticket.number).encode()),
+        ],
         *map_row(ticket, lang),
     ]
     return text, buttons
@@ -181,25 +185,18 @@ async def is_on_site(uow: UnitOfWork, ticket: Ticket) -> bool:
 def job_buttons(ticket: Ticket, lang: str, *, on_site: bool = False) -> list[list[ButtonSpec]]:
     """The buttons an engineer has on one of their jobs, by its status ("On site" until they are)."""
     n = ticket.number
-    extra = [
-        [(t(lang, "btn_note"), f"jb:n:{n}"), (t(lang, "btn_message_client"), f"jb:m:{n}")],
-        [(t(lang, "btn_hand_over"), f"jb:x:{n}")],
-    ]
-    site = [] if on_site else [(t(lang, "btn_on_site"), f"jb:c:{n}")]
+
+    def step(label: str, verb: JobVerb) -> ButtonSpec:
+        return (t(lang, label), JobStep(verb, n).encode())
+
+    extra = [[step("btn_note", "n"), step("btn_message_client", "m")], [step("btn_hand_over", "x")]]
+    site = [] if on_site else [step("btn_on_site", "c")]
     if ticket.status is TicketStatus.ACCEPTED:
-        return [
-            [(t(lang, "btn_start"), f"jb:o:{n}"), *site],
-            [(t(lang, "btn_hold"), f"jb:h:{n}"), (t(lang, "btn_done"), f"jb:d:{n}")],
-            *extra,
-        ]
+        return [[step("btn_start", "o"), *site], [step("btn_hold", "h"), step("btn_done", "d")], *extra]
     if ticket.status is TicketStatus.IN_PROGRESS:
-        return [
-            [*site, (t(lang, "btn_hold"), f"jb:h:{n}")],
-            [(t(lang, "btn_done"), f"jb:d:{n}")],
-            *extra,
-        ]
+        return [[*site, step("btn_hold", "h")], [step("btn_done", "d")], *extra]
     if ticket.status is TicketStatus.ON_HOLD:
-        return [[(t(lang, "btn_resume"), f"jb:r:{n}"), (t(lang, "btn_done"), f"jb:d:{n}")], *extra]
+        return [[step("btn_resume", "r"), step("btn_done", "d")], *extra]
     return []
 
 
@@ -244,6 +241,6 @@ def rating_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
     """1-5 rating buttons plus "Not fixed"."""
     n = ticket.number
     return [
-        [(str(score), f"rt:{n}:{score}") for score in range(1, 6)],
-        [(t(lang, "btn_not_fixed"), f"ro:{n}")],
+        [(str(score), Rate(n, score).encode()) for score in range(1, 6)],
+        [(t(lang, "btn_not_fixed"), NotFixed(n).encode())],
     ]

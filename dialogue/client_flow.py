@@ -15,6 +15,22 @@ from dialogue.kb_replies import (
     KnowledgeSource,
 )
 from dialogue.messages import Channel, split_command
+from dialogue.payloads import (
+    Action,
+    CancelAnswer,
+    CancelAsk,
+    IntakeAction,
+    KbChoose,
+    KbHelped,
+    KbNotHelped,
+    Language,
+    NewQuestion,
+    NotFixed,
+    Rate,
+    ShowTicket,
+    SkipRatingComment,
+    TalkToPerson,
+)
 from dialogue.prefetch import KB_RESULTS, Prefetched
 from dialogue.request_words import reads_as_request
 from dialogue.texts import SUPPORTED, norm_lang
@@ -63,7 +79,7 @@ class ClientFlow:
         self.nlu = nlu
         self.reopen_window = reopen_window
 
-    async def handle(self, turn: Turn, person: ClientPerson, action: str | None) -> None:
+    async def handle(self, turn: Turn, person: ClientPerson, action: Action | None) -> None:
         """Route one inbound message: a button action, a command, media, or free text."""
         inbound = turn.inbound
         if action is not None:
@@ -177,61 +193,59 @@ class ClientFlow:
         turn.state.last_passed, turn.state.last_passed_tag = text[:MAX_TEXT], tag
         turn.say(
             "passed_to_engineer",
-            [[(turn.tr("btn_new_question"), f"nq:{tag}")]],
+            [[(turn.tr("btn_new_question"), NewQuestion(tag).encode())]],
             ref=ticket.ref,
             name=member.name if member else "",
         )
 
     # --- buttons
-    async def _button(self, turn: Turn, person: ClientPerson, action: str) -> None:
-        head = action.split(":", 1)[0]
-        if head == "in":
-            await intake.on_button(turn, person, action)
-        elif head == "kb":
-            await self.kb_replies.on_button(turn, person, action)
-        elif head == "rt":
-            await self._rate(turn, person, action)
-        elif head == "nq":
-            # "That was a new question": what was just passed to the engineer goes to the KB instead. Only
-            # the button under the latest pass acts; an older one is out of date.
-            tag = action.split(":")[1] if ":" in action else ""
-            text = turn.state.last_passed if tag == turn.state.last_passed_tag else None
-            if not text:
-                turn.say("kb_stale")
-                return
-            turn.state.forget_passed()
-            turn.state.new_question = True
-            await self._free_text(turn, person, text)
-            turn.state.new_question = False
-        elif head == "rc":
-            if turn.state.stage is Stage.RATING_COMMENT:
-                turn.state.end_stage()
-            turn.say("rating_comment_skipped")
-        elif head == "ro":
-            number = action.split(":")[1]
-            turn.state.stage, turn.state.ticket = Stage.REOPEN, int(number)
-            turn.say("reopen_q", ref=format_ref(int(number)))
-        elif head == "cx":
-            await client_tickets.cancel_button(turn, person, action)
-        elif head == "lg":
-            self._set_language(turn, person, action.split(":")[1])
-        elif head == "rl":
-            await self._start_relay(turn, person, action.split(":")[1])
-        elif head == "tk":
-            await client_tickets.status(turn, person, action.split(":")[1])
-        else:
-            turn.say("bad_button")
+    async def _button(self, turn: Turn, person: ClientPerson, action: Action) -> None:
+        match action:
+            case IntakeAction():
+                await intake.on_button(turn, person, action)
+            case KbHelped() | KbNotHelped() | KbChoose():
+                await self.kb_replies.on_button(turn, person, action)
+            case Rate(number=number, score=score):
+                await self._rate(turn, person, number, score)
+            case NewQuestion(tag=tag):
+                # "That was a new question": what was just passed to the engineer goes to the KB instead.
+                # Only the button under the latest pass acts; an older one is out of date.
+                text = turn.state.last_passed if tag == turn.state.last_passed_tag else None
+                if not text:
+                    turn.say("kb_stale")
+                    return
+                turn.state.forget_passed()
+                turn.state.new_question = True
+                await self._free_text(turn, person, text)
+                turn.state.new_question = False
+            case SkipRatingComment():
+                if turn.state.stage is Stage.RATING_COMMENT:
+                    turn.state.end_stage()
+                turn.say("rating_comment_skipped")
+            case NotFixed(number=number):
+                turn.state.stage, turn.state.ticket = Stage.REOPEN, number
+                turn.say("reopen_q", ref=format_ref(number))
+            case CancelAsk() | CancelAnswer():
+                await client_tickets.cancel_button(turn, person, action)
+            case Language(lang=lang):
+                self._set_language(turn, person, lang)
+            case TalkToPerson(number=number):
+                await self._start_relay(turn, person, str(number))
+            case ShowTicket(number=number):
+                await client_tickets.status(turn, person, str(number))
+            case _:
+                turn.say("bad_button")
 
-    async def _rate(self, turn: Turn, person: ClientPerson, action: str) -> None:
-        _, number, score = action.split(":")
-        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, int(number))
-        await uc.rate_ticket(turn.uow, person.actor, ticket.id, turn.now, int(score))
+    async def _rate(self, turn: Turn, person: ClientPerson, number: int, score: int) -> None:
+        ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
+        await uc.rate_ticket(turn.uow, person.actor, ticket.id, turn.now, score)
         turn.state.stage, turn.state.ticket, turn.state.rated_at = (
             Stage.RATING_COMMENT,
             ticket.number,
             turn.now,
         )
-        turn.say("rated_thanks", [[(turn.tr("btn_no_comment"), f"rc:skip:{ticket.number}")]], score=score)
+        skip = SkipRatingComment(ticket.number).encode()
+        turn.say("rated_thanks", [[(turn.tr("btn_no_comment"), skip)]], score=score)
 
     async def _is_new_request(self, turn: Turn, person: ClientPerson, text: str) -> bool:
         """Whether a text sent while a rating comment is awaited starts something new instead.
@@ -266,7 +280,7 @@ class ClientFlow:
         # Words can be wrong both ways: the client can still send it on as a new question.
         tag = secrets.token_hex(3)
         turn.state.last_passed, turn.state.last_passed_tag = text[:MAX_TEXT], tag
-        turn.say("rating_comment_saved", [[(turn.tr("btn_new_question"), f"nq:{tag}")]])
+        turn.say("rating_comment_saved", [[(turn.tr("btn_new_question"), NewQuestion(tag).encode())]])
 
     async def _reopen(self, turn: Turn, person: ClientPerson, text: str) -> None:
         number = turn.state.ticket
@@ -408,7 +422,9 @@ class ClientFlow:
             turn.say("help")
 
     def _choose_language(self, turn: Turn) -> None:
-        turn.say("lang_choose", [[("Русский", "lg:ru"), ("English", "lg:en")]])
+        turn.say(
+            "lang_choose", [[("Русский", Language("ru").encode()), ("English", Language("en").encode())]]
+        )
 
     def _set_language(self, turn: Turn, person: ClientPerson, lang: str) -> None:
         turn.lang = norm_lang(lang)

@@ -14,6 +14,17 @@ from dialogue.conversation import EditField, IntakeDraft, Stage, Step
 from dialogue.gazetteer import locate
 from dialogue.gazetteer import name_key as _key
 from dialogue.identity import ClientPerson, record_details
+from dialogue.payloads import (
+    IntakeAction,
+    IntakeCancel,
+    IntakeCategory,
+    IntakeConfirm,
+    IntakeEdit,
+    IntakeEditField,
+    IntakePriority,
+    IntakeSite,
+    IntakeUseQuestion,
+)
 from dialogue.texts import CATEGORIES, PRIORITIES, category_name, priority_name
 from dialogue.turn import Turn
 from dialogue.understanding import Understanding
@@ -66,11 +77,11 @@ async def ask_next(turn: Turn, person: ClientPerson) -> None:
         rows = _cancel_row(turn)
         if len(draft.question) >= MIN_DESCRIPTION:
             # The question that the KB could not answer may already say it all.
-            rows = [[(turn.tr("btn_use_question"), "in:q")], *rows]
+            rows = [[(turn.tr("btn_use_question"), IntakeUseQuestion().encode())], *rows]
         turn.say("ask_description", rows)
     elif not draft.category:
         turn.state.step = Step.CATEGORY
-        rows = [[(category_name(turn.lang, c), f"in:c:{c}")] for c in CATEGORIES]
+        rows = [[(category_name(turn.lang, c), IntakeCategory(c).encode())] for c in CATEGORIES]
         turn.say("ask_category", [*rows, *_cancel_row(turn)])
     elif not draft.has_place():
         sites = await turn.uow.directory.list_sites(person.contact.client_id)
@@ -81,14 +92,14 @@ async def ask_next(turn: Turn, person: ClientPerson) -> None:
         if sites:
             turn.state.step = Step.SITE
             draft.site_choices = [s.id for s in sites]
-            rows = [[(label, f"in:s:{i}")] for i, label in enumerate(site_labels(sites))]
+            rows = [[(label, IntakeSite(i).encode())] for i, label in enumerate(site_labels(sites))]
             turn.say("ask_site", [*rows, *_cancel_row(turn)])
         else:
             turn.state.step = Step.ADDRESS
             turn.reply(turn.tr("ask_address"), _cancel_row(turn), request_location=True)
     elif not draft.priority:
         turn.state.step = Step.PRIORITY
-        rows = [[(priority_name(turn.lang, p), f"in:p:{p}")] for p in PRIORITIES]
+        rows = [[(priority_name(turn.lang, p), IntakePriority(p).encode())] for p in PRIORITIES]
         turn.say("ask_priority", [*rows, *_cancel_row(turn)])
     elif not draft.contact_phone and await _unknown_person(turn, person):
         turn.state.step = Step.CONTACT
@@ -146,7 +157,7 @@ MAX_NAME = 120
 
 
 def _cancel_row(turn: Turn) -> list[list[tuple[str, str]]]:
-    return [[(turn.tr("btn_cancel_intake"), "in:x")]]
+    return [[(turn.tr("btn_cancel_intake"), IntakeCancel().encode())]]
 
 
 async def _summary(turn: Turn) -> None:
@@ -166,8 +177,11 @@ async def _summary(turn: Turn) -> None:
     turn.say(
         "summary",
         [
-            [(turn.tr("btn_confirm"), "in:ok")],
-            [(turn.tr("btn_edit"), "in:ed"), (turn.tr("btn_cancel_intake"), "in:x")],
+            [(turn.tr("btn_confirm"), IntakeConfirm().encode())],
+            [
+                (turn.tr("btn_edit"), IntakeEdit().encode()),
+                (turn.tr("btn_cancel_intake"), IntakeCancel().encode()),
+            ],
         ],
         description=draft.description or "",
         category=category_name(turn.lang, draft.category or ""),
@@ -263,41 +277,39 @@ def on_photo(turn: Turn, attachment: Attachment) -> None:
         turn.say("photo_added")
 
 
-async def on_button(turn: Turn, person: ClientPerson, action: str) -> None:
-    """A pressed intake button: in:c:<category>, in:s:<index>, in:p:<priority>, in:ok, in:ed, in:x."""
+async def on_button(turn: Turn, person: ClientPerson, action: IntakeAction) -> None:
+    """A pressed intake button: a category, a site, a priority, confirm, edit (which field), cancel."""
     draft = turn.state.draft
-    parts = action.split(":")
     if draft is None or turn.state.stage is not Stage.INTAKE:
         turn.say("bad_button")
         return
-    kind = parts[1] if len(parts) > 1 else ""
-    value = parts[2] if len(parts) > 2 else ""
-    if kind == "x":
-        _finish(turn)
-        turn.say("intake_cancelled")
-        return
-    if kind == "c" and value in CATEGORIES:
-        draft.category = value
-    elif kind == "s" and value.isdigit() and int(value) < len(draft.site_choices or []):
-        draft.site_id = (draft.site_choices or [])[int(value)]
-    elif kind == "p" and value in PRIORITIES:
-        draft.priority = value
-    elif kind == "q" and draft.question:
-        draft.description = draft.question[:MAX_DESCRIPTION]
-    elif kind == "ed":
-        # Edit one field, not the whole form: ask which.
-        turn.state.step = Step.EDIT
-        rows = [[(turn.tr(f"btn_edit_{field}"), f"in:ef:{field}")] for field in EDITABLE]
-        turn.say("edit_which", [*rows, *_cancel_row(turn)])
-        return
-    elif kind == "ef" and value in EDITABLE:
-        draft.forget(EditField(value))
-    elif kind == "ok":
-        await _open(turn, person)
-        return
-    else:
-        turn.say("bad_button")
-        return
+    match action:
+        case IntakeCancel():
+            _finish(turn)
+            turn.say("intake_cancelled")
+            return
+        case IntakeCategory(category=category) if category in CATEGORIES:
+            draft.category = category
+        case IntakeSite(index=index) if index < len(draft.site_choices or []):
+            draft.site_id = (draft.site_choices or [])[index]
+        case IntakePriority(priority=priority) if priority in PRIORITIES:
+            draft.priority = priority
+        case IntakeUseQuestion() if draft.question:
+            draft.description = draft.question[:MAX_DESCRIPTION]
+        case IntakeEdit():
+            # Edit one field, not the whole form: ask which.
+            turn.state.step = Step.EDIT
+            rows = [[(turn.tr(f"btn_edit_{field}"), IntakeEditField(field).encode())] for field in EDITABLE]
+            turn.say("edit_which", [*rows, *_cancel_row(turn)])
+            return
+        case IntakeEditField(field=field):
+            draft.forget(field)
+        case IntakeConfirm():
+            await _open(turn, person)
+            return
+        case _:
+            turn.say("bad_button")
+            return
     await ask_next(turn, person)
 
 

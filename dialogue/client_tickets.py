@@ -9,6 +9,7 @@ from __future__ import annotations
 from dialogue import client_intake as intake
 from dialogue.cards import short
 from dialogue.identity import ClientPerson
+from dialogue.payloads import CancelAnswer, CancelAsk, ShowTicket, TalkToPerson
 from dialogue.texts import status_name
 from dialogue.turn import Turn
 from dialogue.understanding import ticket_number
@@ -39,7 +40,7 @@ async def my_tickets(turn: Turn, person: ClientPerson) -> None:
         )
         for t in tickets
     )
-    rows = [[(t.ref, f"tk:{t.number}")] for t in tickets if t.status in OPEN_STATUSES][:5]
+    rows = [[(t.ref, ShowTicket(t.number).encode())] for t in tickets if t.status in OPEN_STATUSES][:5]
     turn.say("my_tickets", rows, lines=lines)
 
 
@@ -56,8 +57,8 @@ async def status(turn: Turn, person: ClientPerson, ref: str | None) -> None:
         assignee = turn.tr("status_assignee", name=member.name) if member else ""
     buttons = []
     if ticket.status in OPEN_STATUSES:
-        buttons.append([(turn.tr("btn_write"), f"rl:{ticket.number}")])
-        buttons.append([(turn.tr("btn_cancel_ticket"), f"cx:{ticket.number}")])  # asks to confirm
+        buttons.append([(turn.tr("btn_write"), TalkToPerson(ticket.number).encode())])
+        buttons.append([(turn.tr("btn_cancel_ticket"), CancelAsk(ticket.number).encode())])  # asks to confirm
     turn.say(
         "status_of",
         buttons,
@@ -78,21 +79,25 @@ async def ask_cancel(turn: Turn, person: ClientPerson, ref: str | None) -> None:
     ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
     turn.say(
         "cancel_confirm_q",
-        [[(turn.tr("btn_yes_cancel"), f"cx:{ticket.number}:y"), (turn.tr("btn_no"), "cx:0:n")]],
+        [
+            [
+                (turn.tr("btn_yes_cancel"), CancelAnswer(ticket.number, "y").encode()),
+                (turn.tr("btn_no"), CancelAnswer(0, "n").encode()),
+            ]
+        ],
         ref=ticket.ref,
     )
 
 
-async def cancel_button(turn: Turn, person: ClientPerson, action: str) -> None:
+async def cancel_button(turn: Turn, person: ClientPerson, action: CancelAsk | CancelAnswer) -> None:
     """Act on a cancel button: ask to confirm (from a status card), keep, or cancel the ticket."""
-    parts = action.split(":")
-    if len(parts) == 2:  # from a status card: confirm first
-        await ask_cancel(turn, person, parts[1])
+    if isinstance(action, CancelAsk):  # from a status card: confirm first
+        await ask_cancel(turn, person, str(action.number))
         return
-    if parts[2] != "y":
+    if action.answer != "y":
         turn.say("kept")
         return
-    ticket = await uc.get_ticket_by_number(turn.uow, person.actor, int(parts[1]))
+    ticket = await uc.get_ticket_by_number(turn.uow, person.actor, action.number)
     if ticket.status is TicketStatus.CANCELLED:
         turn.say("cancelled_ok", ref=ticket.ref)
         return

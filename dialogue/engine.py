@@ -24,7 +24,7 @@ from dialogue.identity import find_staff, resolve_client, resolve_staff
 from dialogue.kb_replies import KnowledgeSource
 from dialogue.messages import Bot, Channel, Inbound, Outbound, split_command
 from dialogue.outgoing import Outgoing
-from dialogue.payloads import PayloadSigner
+from dialogue.payloads import Action, PayloadSigner, decode
 from dialogue.ports import DialogueUnitOfWork, OutboxMessage
 from dialogue.prefetch import Prefetched, SenderHints, prefetch
 from dialogue.reaction import ChatBus, Reaction
@@ -178,10 +178,12 @@ class DialogueEngine(Generic[U]):
                     await self.staff_flow.handle(turn, staff, action)
         return turn
 
-    def _verify(self, inbound: Inbound, turn: Turn) -> str | None:
+    def _verify(self, inbound: Inbound, turn: Turn) -> Action | None:
+        """The action of a pressed button: signed for this sender and bot, and one this version reads."""
         if inbound.payload is None:
             return None
-        action = self.signer.verify(str(inbound.bot), inbound.sender_id, inbound.payload)
+        signed = self.signer.verify(str(inbound.bot), inbound.sender_id, inbound.payload)
+        action = decode(signed) if signed is not None else None
         if action is None:
             log.warning("refused a button payload from %s:%s", inbound.channel, inbound.sender_id)
             turn.say("bad_button")

@@ -11,6 +11,7 @@ import re
 
 from dialogue.conversation import Awaiting
 from dialogue.identity import StaffPerson
+from dialogue.payloads import JobStep
 from dialogue.texts import t, translate
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
@@ -73,7 +74,7 @@ async def offer_hand_over(turn: Turn, person: StaffPerson, ticket: Ticket) -> No
     if level > MAX_LEVEL:
         turn.reply(f"{question}\n{tr(turn.lang, 'escalate_top', level=person.member.level)}")
         return
-    button = (tr(turn.lang, "btn_escalate", level=level), f"jb:z:{ticket.number}")
+    button = (tr(turn.lang, "btn_escalate", level=level), JobStep("z", ticket.number).encode())
     turn.reply(f"{question}\n{tr(turn.lang, 'escalate_hint', level=level)}", [[button]])
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dialogue.cards import short
 from dialogue.conversation import Awaiting
 from dialogue.identity import StaffPerson
+from dialogue.payloads import KbAdminAction, KbEdit, KbPublish, KbUnpublish
 from dialogue.texts import translate
 from dialogue.turn import Turn
 from kb_search import editing as kb_edits
@@ -98,16 +99,15 @@ async def on_command(turn: Turn, person: StaffPerson, args: str) -> None:
         _refused(turn, error)
 
 
-async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
-    """Buttons under /kb show: kb:p:ID (publish), kb:u:ID (unpublish), kb:e:FIELD:ID (edit a field)."""
+async def on_button(turn: Turn, person: StaffPerson, action: KbAdminAction) -> None:
+    """Buttons under /kb show: publish, unpublish, edit a field."""
     if not _may_edit(turn, person):
         return
-    parts = action.split(":", 3)
     try:
-        if parts[1] in ("p", "u") and len(parts) == 3:
-            await _set_status(turn, person, parts[2], parts[1] == "p")
-        elif parts[1] == "e" and len(parts) == 4 and parts[2] in EDITABLE_FIELDS:
-            await _ask_value(turn, parts[3], parts[2])
+        if isinstance(action, KbPublish | KbUnpublish):
+            await _set_status(turn, person, action.article_id, isinstance(action, KbPublish))
+        elif isinstance(action, KbEdit) and action.field in EDITABLE_FIELDS:
+            await _ask_value(turn, action.article_id, action.field)
         else:
             turn.say("bad_button")
     except KbError as error:
@@ -168,18 +168,18 @@ async def _list(turn: Turn) -> None:
 
 async def _show(turn: Turn, article_id: str) -> None:
     a = await _get(turn, article_id)
-    status_button = (
-        ("btn_kb_unpublish", f"kb:u:{a.id}") if a.published else ("btn_kb_publish", f"kb:p:{a.id}")
-    )
-    rows = [
-        [(_t(turn, status_button[0]), status_button[1])],
-        [(_t(turn, "btn_kb_edit", field=f), f"kb:e:{f}:{a.id}") for f in ("title", "body")],
+    status: KbAdminAction = KbUnpublish(a.id) if a.published else KbPublish(a.id)
+    label = "btn_kb_unpublish" if a.published else "btn_kb_publish"
+    rows: list[list[tuple[str, KbAdminAction]]] = [
+        [(_t(turn, label), status)],
+        [(_t(turn, "btn_kb_edit", field=f), KbEdit(f, a.id)) for f in ("title", "body")],
     ]
     text = _t(
         turn, "kb_show", id=a.id, status=a.status, audience=a.audience, lang=a.lang, version=a.version,
         title=a.title, body=short(a.body, SHOW_CHARS),
     )  # fmt: skip
-    turn.reply(text, [r for r in rows if all(len(p.encode()) <= 40 for _, p in r)])
+    # An id too long for a button leaves its row out: the admin edits that article in the web admin.
+    turn.reply(text, [[(label, a.encode()) for label, a in r] for r in rows if all(a.fits() for _, a in r)])
 
 
 async def _new(turn: Turn, person: StaffPerson, article_id: str, title: str) -> None:

@@ -11,6 +11,7 @@ from dialogue import client_intake as intake
 from dialogue.cards import article_text, short
 from dialogue.conversation import Stage
 from dialogue.identity import ClientPerson
+from dialogue.payloads import KbChoose, KbHelped, KbNotHelped
 from dialogue.prefetch import KB_RESULTS
 from dialogue.turn import Turn
 from dialogue.understanding import Understanding
@@ -42,7 +43,12 @@ def ask_helped(turn: Turn, tag: str) -> None:
     """Ask whether the article shown helped, with buttons tagged for this answer."""
     turn.say(
         "kb_helped_q",
-        [[(turn.tr("btn_helped"), f"kb:y:{tag}"), (turn.tr("btn_not_helped"), f"kb:n:{tag}")]],
+        [
+            [
+                (turn.tr("btn_helped"), KbHelped(tag).encode()),
+                (turn.tr("btn_not_helped"), KbNotHelped(tag).encode()),
+            ]
+        ],
     )
 
 
@@ -129,19 +135,21 @@ class KbReplies:
             choices = [h.article_id for h in hits[:KB_CHOICES]]
             tag = new_kb_list(turn)
             rows = [
-                [(choice_label(h.title, h.lang, turn.lang), f"kb:s:{tag}:{i}")]
+                [(choice_label(h.title, h.lang, turn.lang), KbChoose(tag, i).encode())]
                 for i, h in enumerate(hits[:KB_CHOICES])
             ]
-            turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), f"kb:n:{tag}")]])
+            turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), KbNotHelped(tag).encode())]])
             _remember(turn, text, choices, meaning, auto=False)
             return
         turn.say("kb_not_found")
         intake.start(turn, question=text, understanding=meaning)
         await intake.ask_next(turn, person)
 
-    async def on_button(self, turn: Turn, person: ClientPerson, action: str) -> None:
-        """Act on "kb:y|n|s:<tag>[:i]" under the latest answer or list; an older one's buttons are stale."""
-        parts = action.split(":")
+    async def on_button(
+        self, turn: Turn, person: ClientPerson, action: KbHelped | KbNotHelped | KbChoose
+    ) -> None:
+        """Act on Helped / Not helped / a chosen article under the latest answer or list; an older one's buttons
+        are stale."""
         choices = turn.state.choices or []
         query = turn.state.query or ""
         common: dict[str, Any] = {
@@ -149,17 +157,17 @@ class KbReplies:
             "channel": str(turn.inbound.channel),
             "query": query,
         }
-        if len(parts) < 3 or parts[2] != turn.state.kb_list:
+        if action.tag != turn.state.kb_list:
             # A button of an earlier answer or list (a reload or a scroll up brings them back): acting on the
             # latest list instead would open, or credit, another article.
             turn.say("kb_stale")
             return
-        if parts[1] == "y" and choices:
+        if isinstance(action, KbHelped) and choices:
             await turn.uow.interactions.add("kb_helped", turn.now, article_id=choices[0], **common)
             await self._learn(turn, person, choices[0], query, helped=True)
             turn.state.end_kb()
             turn.say("kb_glad")
-        elif parts[1] == "n":
+        elif isinstance(action, KbNotHelped):
             await turn.uow.interactions.add(
                 "kb_not_helped", turn.now, article_id=choices[0] if choices else None, **common
             )
@@ -169,8 +177,8 @@ class KbReplies:
             meaning = Understanding(entities=dict(turn.state.meaning or {}))
             intake.start(turn, question=query, understanding=meaning)
             await intake.ask_next(turn, person)
-        elif parts[1] == "s" and len(parts) > 3 and parts[3].isdigit() and int(parts[3]) < len(choices):
-            chosen = choices[int(parts[3])]
+        elif isinstance(action, KbChoose) and action.index < len(choices):
+            chosen = choices[action.index]
             article = await self.kb.get(chosen, Reader.client(person.contact.client_id)) if self.kb else None
             if article is None:
                 turn.say("bad_button")

@@ -13,6 +13,7 @@ from dialogue import billing_alerts, escalation, kb_links, sla_alerts
 from dialogue.cards import card_key, client_photos, offer_card, rating_buttons, retire_card, short
 from dialogue.messages import Bot, Media
 from dialogue.outgoing import Outgoing
+from dialogue.payloads import JobStep
 from dialogue.reaction import ChatBus, Reaction
 from dialogue.reason_texts import say_reason
 from dialogue.texts import category_name, priority_name, t
@@ -237,7 +238,7 @@ async def _person_asked(uow: UnitOfWork, out: Outgoing, ticket: Ticket) -> None:
             member.id,
             Bot.STAFF,
             t(member.lang, key, ref=ticket.ref),
-            [[(t(member.lang, "btn_reply_client"), f"jb:m:{ticket.number}")]],
+            [[(t(member.lang, "btn_reply_client"), JobStep("m", ticket.number).encode())]],
             lang=member.lang,
         )
 
@@ -322,7 +323,7 @@ async def _comment(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.Com
                 member.id,
                 Bot.STAFF,
                 t(lang, "n_client_comment", ref=ticket.ref, text=event.text or "📎"),
-                [[(t(lang, "btn_reply_client"), f"jb:m:{ticket.number}")]],
+                [[(t(lang, "btn_reply_client"), JobStep("m", ticket.number).encode())]],
                 lang=lang,
                 media=await _comment_photos(uow, ticket, event.comment_id),
             )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from dialogue.cards import retire_card
 from dialogue.messages import Bot
 from dialogue.outgoing import ButtonSpec
+from dialogue.payloads import JobStep, SlaAck, SlaClock, SlaExtend, SlaRaise, SlaReassign
 from dialogue.texts import category_name, priority_name, translate
 from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, Role
@@ -42,10 +43,9 @@ SLA_EVENT_PREFIX = "sla_"
 ALSO_HANDLED = frozenset({PriorityChanged.name, TicketReassigned.name})
 EXTEND_CHOICES = (30, 60, 120, 240, 1440)
 MAX_ENGINEER_BUTTONS = 6
-MAX_ACTION = 48  # the signed payload adds "|" and a 12-character signature; Telegram allows 64 bytes
 SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
-KIND_CODE = {SlaKind.RESPONSE: "rsp", SlaKind.RESOLUTION: "rsl"}
-CODE_KIND = {v: k for k, v in KIND_CODE.items()}
+KIND_CODE: dict[SlaKind, SlaClock] = {SlaKind.RESPONSE: "rsp", SlaKind.RESOLUTION: "rsl"}
+CODE_KIND: dict[str, SlaKind] = {v: k for k, v in KIND_CODE.items()}
 
 TEXTS: dict[str, tuple[str, str]] = {
     "warning": (
@@ -179,22 +179,22 @@ async def staff_name(uow: UnitOfWork, staff_id: str | None, lang: str) -> str:
 def queue_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
     """Reassign / Raise priority: what a supervisor does with a ticket nobody has taken."""
     n = ticket.number
-    return [[(tr(lang, "btn_reassign"), f"sla:r:{n}"), *_raise(ticket, lang)]]
+    return [[(tr(lang, "btn_reassign"), SlaReassign(n).encode()), *_raise(ticket, lang)]]
 
 
 def _raise(ticket: Ticket, lang: str) -> list[ButtonSpec]:
     """Raise priority, unless the ticket is already at the top (P1)."""
-    return [] if str(ticket.priority) == "P1" else [(tr(lang, "btn_raise"), f"sla:p:{ticket.number}")]
+    return [] if str(ticket.priority) == "P1" else [(tr(lang, "btn_raise"), SlaRaise(ticket.number).encode())]
 
 
 def supervisor_buttons(ticket: Ticket, kind: SlaKind, level: int, lang: str) -> list[list[ButtonSpec]]:
     """Reassign / Raise priority / Acknowledge / Extend for one alert of a ticket."""
     n = ticket.number
     return [
-        [(tr(lang, "btn_reassign"), f"sla:r:{n}"), *_raise(ticket, lang)],
+        [(tr(lang, "btn_reassign"), SlaReassign(n).encode()), *_raise(ticket, lang)],
         [
-            (tr(lang, "btn_ack"), f"sla:a:{n}:{key_code(kind, level)}"),
-            (tr(lang, "btn_extend"), f"sla:x:{n}:{KIND_CODE[kind]}"),
+            (tr(lang, "btn_ack"), SlaAck(n, key_code(kind, level)).encode()),
+            (tr(lang, "btn_extend"), SlaExtend(n, KIND_CODE[kind]).encode()),
         ],
     ]
 
@@ -260,7 +260,7 @@ async def _warning(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: SlaWar
             badge=badge,
         )
         buttons = (
-            [[(tr(lang, "btn_open_job"), f"jb:v:{ticket.number}")]]
+            [[(tr(lang, "btn_open_job"), JobStep("v", ticket.number).encode())]]
             if member.role is Role.ENGINEER
             else queue_buttons(ticket, lang)  # nobody has it: give it to someone, or make it more urgent
         )

@@ -1,6 +1,6 @@
 """Supervisors' answers to SLA alerts: the buttons of an alert and the reason typed for an extension.
 
-- `on_button(turn, person, action)` for staff button actions "sla:<verb>:<ticket number>[:arg]";
+- `on_button(turn, person, action)` for a supervisor's SLA button (`dialogue.payloads.SlaAction`);
 - `on_text(turn, person, text)` for the reason of an extension typed as the next message (the staff flow
   calls it for a conversation whose `awaiting` starts with "sla_").
 
@@ -16,11 +16,20 @@ from typing import TYPE_CHECKING
 
 from dialogue.conversation import Awaiting
 from dialogue.outgoing import ButtonSpec
+from dialogue.payloads import (
+    SlaAck,
+    SlaAction,
+    SlaExtend,
+    SlaExtendBy,
+    SlaRaise,
+    SlaReassign,
+    SlaToEngineer,
+    SlaToQueue,
+)
 from dialogue.sla_alerts import (
     CODE_KIND,
     EXTEND_CHOICES,
     KIND_CODE,
-    MAX_ACTION,
     MAX_ENGINEER_BUTTONS,
     SUPERVISING,
     duration_text,
@@ -63,21 +72,16 @@ def _ask_reason(turn: Turn, ticket: Ticket, clock: str) -> None:
     turn.reply(tr(turn.lang, "reason_q", ref=ticket.ref))
 
 
-async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
-    """Handle "sla:<verb>:<ticket number>[:arg]" from a supervisor; anyone else is refused, nothing changes."""
-    parts = action.split(":")
-    if len(parts) < 3 or parts[0] != "sla":
-        turn.say("bad_button")
-        return
+async def on_button(turn: Turn, person: StaffPerson, action: SlaAction) -> None:
+    """Handle a supervisor's SLA button; anyone else is refused, nothing changes."""
     if not _is_supervisor(person):
         turn.reply(tr(turn.lang, "not_supervisor"))
         return
-    verb, number, arg = parts[1], parts[2], parts[3] if len(parts) > 3 else ""
     lang = turn.lang
     actor = person.actor
-    ticket = await _ticket(turn, number)
-    if verb == "a":
-        key = parse_key_code(arg)
+    ticket = await _ticket(turn, str(action.number))
+    if isinstance(action, SlaAck):
+        key = parse_key_code(action.key)
         taken = [a for a in await sla_store(turn.uow).alerts(ticket.id) if a.key == key and a.acknowledged_by]
         if taken:
             # Said in the supervisor's language; the generic refusal would only name the ticket's status.
@@ -86,13 +90,13 @@ async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
             return
         await sla_uc.acknowledge_alert(turn.uow, actor, ticket.id, turn.now, key)
         turn.reply(tr(lang, "ack_ok", ref=ticket.ref))
-    elif verb == "p":
+    elif isinstance(action, SlaRaise):
         ticket = await sla_uc.raise_priority(turn.uow, actor, ticket.id, turn.now)
         badge = await sla_uc.sla_badge_for(turn.uow, ticket, turn.now, lang) or ""
         turn.reply(
             tr(lang, "raised_ok", ref=ticket.ref, priority=priority_name(lang, ticket.priority), badge=badge)
         )
-    elif verb == "r":
+    elif isinstance(action, SlaReassign):
         turn.reply(
             tr(
                 lang,
@@ -102,22 +106,23 @@ async def on_button(turn: Turn, person: StaffPerson, action: str) -> None:
             ),
             await _reassign_buttons(turn, ticket),
         )
-    elif verb == "q":
+    elif isinstance(action, SlaToQueue):
         await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now)
         turn.reply(tr(lang, "reassigned_queue", ref=ticket.ref))
-    elif verb == "e":
-        await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now, to_engineer_id=arg)
-        turn.reply(tr(lang, "reassigned_to", ref=ticket.ref, name=await staff_name(turn.uow, arg, lang)))
-    elif verb == "x":
-        _ask_reason(turn, ticket, arg or KIND_CODE[SlaKind.RESOLUTION])
-    elif verb == "d":
-        await _extend(turn, person, ticket, arg)
+    elif isinstance(action, SlaToEngineer):
+        engineer = action.engineer_id
+        await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now, to_engineer_id=engineer)
+        turn.reply(tr(lang, "reassigned_to", ref=ticket.ref, name=await staff_name(turn.uow, engineer, lang)))
+    elif isinstance(action, SlaExtend):
+        _ask_reason(turn, ticket, action.clock)
+    elif isinstance(action, SlaExtendBy):
+        await _extend(turn, person, ticket, str(action.minutes))
     else:
         turn.say("bad_button")
 
 
 async def _reassign_buttons(turn: Turn, ticket: Ticket) -> list[list[ButtonSpec]]:
-    rows: list[list[ButtonSpec]] = [[(tr(turn.lang, "btn_queue"), f"sla:q:{ticket.number}")]]
+    rows: list[list[ButtonSpec]] = [[(tr(turn.lang, "btn_queue"), SlaToQueue(ticket.number).encode())]]
     contract = await turn.uow.directory.get_contract(ticket.client_id)
     excluded = set(contract.excluded_engineers) if contract else set()
     engineers = [
@@ -128,9 +133,9 @@ async def _reassign_buttons(turn: Turn, ticket: Ticket) -> list[list[ButtonSpec]
     # Engineers with the ticket's skill first; then the rest, so a supervisor may still pick anyone.
     engineers.sort(key=lambda m: (ticket.category not in m.skills, m.name))
     for member in engineers[:MAX_ENGINEER_BUTTONS]:
-        action = f"sla:e:{ticket.number}:{member.id}"
-        if len(action.encode()) <= MAX_ACTION:
-            rows.append([(member.name, action)])
+        action = SlaToEngineer(ticket.number, member.id)
+        if action.fits():
+            rows.append([(member.name, action.encode())])
     return rows
 
 
@@ -173,6 +178,6 @@ async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
         turn.reply(tr(turn.lang, "sla_reason_empty"))
         return True
     turn.state.awaiting, turn.state.sla_reason = Awaiting.SLA_DURATION, reason[: sla_uc.MAX_REASON]
-    rows = [[(duration_text(m, turn.lang), f"sla:d:{ticket.number}:{m}") for m in EXTEND_CHOICES]]
+    rows = [[(duration_text(m, turn.lang), SlaExtendBy(ticket.number, m).encode()) for m in EXTEND_CHOICES]]
     turn.reply(tr(turn.lang, "duration_q", ref=ticket.ref), rows)
     return True

@@ -10,6 +10,20 @@ from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting
 from dialogue.identity import StaffPerson, link_staff
 from dialogue.messages import split_command
+from dialogue.payloads import (
+    Action,
+    ChecklistDone,
+    ChecklistTick,
+    JobHoldReason,
+    JobStep,
+    JobTime,
+    JobVerb,
+    KbAdminAction,
+    OfferAccept,
+    OfferDecline,
+    OfferDeclineReason,
+    SlaAction,
+)
 from dialogue.report_command import ReportCommand
 from dialogue.staff_menus import command_menu, remember_menu
 from dialogue.texts import status_name
@@ -62,7 +76,7 @@ class StaffFlow:
         turn.say("staff_unknown")
         return None
 
-    async def handle(self, turn: Turn, person: StaffPerson, action: str | None) -> None:
+    async def handle(self, turn: Turn, person: StaffPerson, action: Action | None) -> None:
         """Route a button action, a location, a photo, a command or free text from a known staff member."""
         if action is not None:
             await self._button(turn, person, action)
@@ -137,9 +151,12 @@ class StaffFlow:
             turn.state.awaiting = Awaiting.TIME
             n = ticket.number
             rows = [
-                [(format_duration(timedelta(minutes=m), turn.lang), f"jb:t:{n}:{m}") for m in TIME_CHOICES]
+                [
+                    (format_duration(timedelta(minutes=m), turn.lang), JobTime(n, str(m)).encode())
+                    for m in TIME_CHOICES
+                ]
             ]
-            turn.say("time_q", [*rows, [(turn.tr("btn_skip"), f"jb:t:{n}:-")]])
+            turn.say("time_q", [*rows, [(turn.tr("btn_skip"), JobTime(n, "-").encode())]])
         elif awaiting is Awaiting.HOLD:
             await self._hold(turn, person, ticket, text)
         elif awaiting is Awaiting.DECLINE:
@@ -177,84 +194,79 @@ class StaffFlow:
             raise NotFound(f"{ticket.ref} is not one of your jobs.")
         return ticket
 
-    async def _button(self, turn: Turn, person: StaffPerson, action: str) -> None:
-        if action.startswith("sla:"):
-            await sla_answers.on_button(turn, person, action)
-            return
-        if action.startswith("kb:"):
-            await kb_admin.on_button(turn, person, action)
-            return
-        parts = action.split(":")
-        head, kind, number = parts[0], parts[1], parts[2]
-        arg = parts[3] if len(parts) > 3 else None
+    async def _button(self, turn: Turn, person: StaffPerson, action: Action) -> None:
+        match action:
+            case SlaAction():
+                await sla_answers.on_button(turn, person, action)
+            case KbAdminAction():
+                await kb_admin.on_button(turn, person, action)
+            case OfferAccept() | OfferDecline() | OfferDeclineReason():
+                await self._offer_button(turn, person, action)
+            case ChecklistTick(number=number) | ChecklistDone(number=number):
+                await self._checklist_button(turn, person, number, action)
+            case JobHoldReason(number=number, reason=reason):
+                text = turn.tr("hold_parts") if reason == "parts" else turn.tr("hold_client")
+                await self._hold(turn, person, await self._own_job(turn, person, str(number)), text)
+            case JobTime(number=number, minutes=minutes):
+                await self._resolve(turn, person, number, minutes)
+            case JobStep(verb=verb, number=number):
+                await self._job_step(turn, person, verb, await self._own_job(turn, person, str(number)))
+            case _:
+                turn.say("bad_button")
+
+    async def _job_step(self, turn: Turn, person: StaffPerson, verb: JobVerb, ticket: Ticket) -> None:
+        """A button of a job card (`dialogue.cards.job_buttons`)."""
         actor = person.actor
-        if head == "of":
-            await self._offer_button(turn, person, kind, number, arg)
-        elif head == "ck":
-            await self._checklist_button(turn, person, number, kind)
-        elif kind in ("o", "s"):
-            ticket = await uc.report_on_the_way(
-                turn.uow, actor, (await self._own_job(turn, person, number)).id, turn.now
-            )
-            await self._card(turn, ticket, person)
-        elif kind == "c":
-            ticket = await self._own_job(turn, person, number)
+        if verb in ("o", "s"):
+            await self._card(turn, await uc.report_on_the_way(turn.uow, actor, ticket.id, turn.now), person)
+        elif verb == "c":
             turn.state.awaiting, turn.state.ticket = Awaiting.CHECKIN, ticket.number
             turn.reply(turn.tr("checkin_q", ref=ticket.ref), request_location=True)
-        elif kind == "h":
-            ticket = await self._own_job(turn, person, number)
+        elif verb == "h":
             turn.state.awaiting, turn.state.ticket = Awaiting.HOLD, ticket.number
             n = ticket.number
             rows = [
-                [(turn.tr("hold_parts"), f"jb:w:{n}:parts"), (turn.tr("hold_client"), f"jb:w:{n}:client")]
+                [
+                    (turn.tr("hold_parts"), JobHoldReason(n, "parts").encode()),
+                    (turn.tr("hold_client"), JobHoldReason(n, "client").encode()),
+                ]
             ]
             turn.say("hold_reason_q", rows, ref=ticket.ref)
-        elif kind == "w":
-            reason = turn.tr("hold_parts") if arg == "parts" else turn.tr("hold_client")
-            await self._hold(turn, person, await self._own_job(turn, person, number), reason)
-        elif kind == "r":
-            ticket = await uc.resume_work(
-                turn.uow, actor, (await self._own_job(turn, person, number)).id, turn.now
+        elif verb == "r":
+            await self._card(turn, await uc.resume_work(turn.uow, actor, ticket.id, turn.now), person)
+        elif verb == "d":
+            await self._done(turn, person, ticket)
+        elif verb == "x":
+            await escalation.offer_hand_over(turn, person, ticket)
+        elif verb == "z":
+            escalation.ask_reason(turn, person, ticket)
+        elif verb in ("m", "n"):
+            awaiting, key = (
+                (Awaiting.MESSAGE, "reply_q") if verb == "m" else (Awaiting.INTERNAL, "internal_note_q")
             )
-            await self._card(turn, ticket, person)
-        elif kind == "d":
-            await self._done(turn, person, await self._own_job(turn, person, number))
-        elif kind == "t":
-            await self._resolve(turn, person, int(number), arg or "-")
-        elif kind == "x":
-            await escalation.offer_hand_over(turn, person, await self._own_job(turn, person, number))
-        elif kind == "z":
-            escalation.ask_reason(turn, person, await self._own_job(turn, person, number))
-        elif kind in ("m", "n"):
-            ticket = await self._own_job(turn, person, number)
-            awaiting, key = {"m": (Awaiting.MESSAGE, "reply_q"), "n": (Awaiting.INTERNAL, "internal_note_q")}[
-                kind
-            ]
             turn.state.awaiting, turn.state.ticket = awaiting, ticket.number
             turn.say(key, ref=ticket.ref)
-        elif kind == "v":
-            await self._card(turn, await self._own_job(turn, person, number), person, new=True)
-        else:
-            turn.say("bad_button")
+        else:  # "v": the card again, as a new message
+            await self._card(turn, ticket, person, new=True)
 
     async def _offer_button(
-        self, turn: Turn, person: StaffPerson, kind: str, number: str, arg: str | None
+        self, turn: Turn, person: StaffPerson, action: OfferAccept | OfferDecline | OfferDeclineReason
     ) -> None:
-        ticket = await self._ticket(turn, number)
-        if kind == "a":
+        ticket = await self._ticket(turn, str(action.number))
+        if isinstance(action, OfferAccept):
             ticket = await uc.accept_offer(turn.uow, person.actor, ticket.id, turn.now)
             _clear(turn)
             await self._card(turn, ticket, person)  # the offer turns into the job card, in place
             turn.say("accepted_ok", ref=ticket.ref)
-        elif kind == "d":
+        elif isinstance(action, OfferDecline):
             turn.state.awaiting, turn.state.ticket = Awaiting.DECLINE, ticket.number
             reasons = [("reason_busy", "busy"), ("reason_far", "far"), ("reason_skill", "skill")]
-            rows = [[(turn.tr(key), f"of:r:{ticket.number}:{code}") for key, code in reasons]]
+            rows = [
+                [(turn.tr(key), OfferDeclineReason(ticket.number, code).encode()) for key, code in reasons]
+            ]
             turn.say("decline_reason_q", rows, ref=ticket.ref)
-        elif kind == "r":
-            await self._decline(turn, person, ticket, arg)
         else:
-            turn.say("bad_button")
+            await self._decline(turn, person, ticket, action.reason)
 
     async def _card_if_mine(self, turn: Turn, person: StaffPerson, ticket: Ticket) -> None:
         """The job card brought up to date after a message or a note, when it is this engineer's job in work."""
@@ -352,13 +364,19 @@ class StaffFlow:
     def _checklist(self, turn: Turn, ticket: Ticket, items: list[str], ticked: list[int]) -> None:
         n = ticket.number
         rows = [
-            [(f"{'✅' if i in ticked else '⬜'} {short(item, 40)}", f"ck:{i}:{n}")]
+            [(f"{'✅' if i in ticked else '⬜'} {short(item, 40)}", ChecklistTick(i, n).encode())]
             for i, item in enumerate(items)
         ]
-        turn.say("checklist_q", [*rows, [(turn.tr("btn_checklist_done"), f"ck:ok:{n}")]], ref=ticket.ref)
+        turn.say(
+            "checklist_q",
+            [*rows, [(turn.tr("btn_checklist_done"), ChecklistDone(n).encode())]],
+            ref=ticket.ref,
+        )
 
-    async def _checklist_button(self, turn: Turn, person: StaffPerson, number: str, kind: str) -> None:
-        ticket = await self._own_job(turn, person, number)
+    async def _checklist_button(
+        self, turn: Turn, person: StaffPerson, number: int, action: ChecklistTick | ChecklistDone
+    ) -> None:
+        ticket = await self._own_job(turn, person, str(number))
         items = self.checklists.items(ticket.category, turn.lang)
         if turn.state.ticket != ticket.number or turn.state.awaiting is not Awaiting.CHECKLIST:
             await self._done(turn, person, ticket)
@@ -366,7 +384,7 @@ class StaffFlow:
         if turn.state.ticked is None:
             turn.state.ticked = []
         ticked = turn.state.ticked
-        if kind == "ok":
+        if isinstance(action, ChecklistDone):
             if len(set(ticked)) < len(items):
                 turn.say("checklist_incomplete", ref=ticket.ref)
                 self._checklist(turn, ticket, items, ticked)
@@ -374,8 +392,8 @@ class StaffFlow:
             turn.state.checklist_done = True
             await self._done(turn, person, ticket)
             return
-        if kind.isdigit() and int(kind) < len(items):
-            i = int(kind)
+        if action.index < len(items):
+            i = action.index
             if i in ticked:
                 ticked.remove(i)
             else:

@@ -12,7 +12,7 @@ from dialogue.engine import DialogueEngine
 from dialogue.identity import resolve_staff
 from dialogue.messages import Bot, Channel, Inbound
 from dialogue.outgoing import Outgoing
-from dialogue.payloads import PayloadSigner
+from dialogue.payloads import PayloadSigner, SlaExtendBy
 from dialogue.turn import Turn
 from helpdesk.demo.loader import load_directory, read_directory
 from helpdesk.sla_worker import SlaWorker
@@ -221,7 +221,7 @@ async def test_extend_asks_a_reason_then_a_duration(
         assert await sla_answers.on_text(turn, person, "Клиент закрыл доступ")
         assert turn.out.messages[0].text == "На сколько продлить HD-1001?"
         assert [b.text for b in turn.out.messages[0].buttons[0]] == ["30 мин", "1 ч", "2 ч", "4 ч", "1 д"]
-        await sla_answers.on_button(turn, person, "sla:d:1001:120")
+        await sla_answers.on_button(turn, person, SlaExtendBy(1001, 120))
         assert "HD-1001 got" not in turn.out.messages[-1].text
         assert turn.out.messages[-1].text.startswith("Срок HD-1001 продлён на 2 ч: Клиент закрыл доступ.")
         assert turn.state.awaiting is None and "awaiting" not in turn.state.to_dict()
