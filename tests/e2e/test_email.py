@@ -23,6 +23,9 @@ from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
 from storage.tables import tickets
 from tests.support.mailbox import Mailbox
+from ticket_core import usecases as uc
+from ticket_core.enums import Role
+from ticket_core.model import Actor
 
 
 def _copy_db(template: Path, target: Path) -> Path:
@@ -168,6 +171,22 @@ async def test_a_mail_opens_a_ticket_and_a_reply_becomes_its_comment(dbs: tuple[
         await asyncio.sleep(0.5)
         assert await count(rt, tickets) == before + 1
         assert len(olga.mails) == 2  # a follow-up is not acknowledged by mail: the ticket has it
+
+        # The other side's public comment reaches the client by mail, in the ticket's thread.
+        async with rt.uows() as uow:
+            sup = (await uow.directory.list_staff(Role.SUPERVISOR))[0]
+        actor = Actor(Role.SUPERVISOR, sup.id, name=sup.name)
+
+        async def comment(uow: Any, now: Any) -> None:
+            await uc.add_comment(uow, actor, ticket.id, now, "An engineer comes at 3 pm today.")
+
+        await rt.engine.run_system(comment)
+        rt.wake_delivery()
+        note = (await olga.wait_for(3))[2]
+        assert ref in str(note["Subject"])
+        assert "An engineer comes at 3 pm today." in note.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert note["Auto-Submitted"] == "auto-generated" and note["List-Unsubscribe"] is not None
+        assert str(note["References"]).startswith(f"<{ref.lower()}@desk.test>")  # threaded with the ticket
 
 
 async def test_auto_replies_and_bounces_are_taken_and_never_answered(dbs: tuple[Path, Path]) -> None:
