@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,7 +16,16 @@ from helpdesk.logging_setup import setup_logging
 from helpdesk.preflight import check_database, check_secret_key, check_sla_config
 from helpdesk.settings import Settings, get_settings
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from helpdesk.runtime import Runtime
+
 log = logging.getLogger(__name__)
+
+# How long a stopping web process waits for its requests in flight, below docker-compose's 30 s
+# stop_grace_period so that the runtime still has time to finish its turns before the SIGKILL.
+WEB_DRAIN_S = 20.0
 
 
 @main.command()
@@ -87,7 +97,7 @@ async def _serve(settings: Settings, host: str | None, port: int | None, worker:
 
     rt = await build_runtime(settings)
     app = build_web_app(rt)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=WEB_DRAIN_S)
     await runner.setup()
     bind_host, bind_port = host or settings.host, port or settings.port
     await web.TCPSite(runner, bind_host, bind_port).start()
@@ -101,8 +111,20 @@ async def _serve(settings: Settings, host: str | None, port: int | None, worker:
         await _until_signalled()
     finally:
         log.info("shutting down")
-        await rt.close()
-        await runner.cleanup()
+        await _stop_in_order(runner, rt)
+
+
+async def _stop_in_order(runner: web.AppRunner, rt: Runtime) -> None:
+    """Stop a web process without a 5xx: first the doors, then the rooms.
+
+    `runner.cleanup()` closes the listening sockets (the balancer's next connection goes to another
+    process), closes idle keep-alive connections, ends the web chat's long polls and waits up to
+    `WEB_DRAIN_S` for the requests in flight, each of which still has the whole runtime behind it (a
+    webhook waits for its row's first attempt). Only then does the runtime stop its turns and close its
+    pool. The other order answered the webhooks still arriving with 503 once the pool was closed.
+    """
+    await runner.cleanup()
+    await rt.close()
 
 
 def _safe_url(url: str) -> str:

@@ -49,3 +49,37 @@ async def test_two_web_processes_and_a_worker_answer_every_message_once_in_order
     assert figures["metrics_missing"] == 0, figures
     assert figures["pollers"] == 1, figures  # one process polls Telegram, by its lease
     assert figures["errors"] == [], figures
+
+
+async def test_a_web_process_stopped_under_load_answers_no_5xx_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SIGTERM to each web process in turn while the chats keep writing (as a deploy does): a stopping
+    # process closes its port first (the client's retry goes to the other process), answers the webhooks
+    # it has already read, and only then stops its runtime. Before that order it closed its runtime first
+    # and answered what still came in with 503.
+    url = make_url(PG_ADMIN_URL).set(database=f"helpdesk_test_{os.getpid()}_cluster_stop")
+    monkeypatch.setenv("HELPDESK_BENCH_CLUSTER_PG_URL", url.render_as_string(hide_password=False))
+
+    figures = await run_cluster(
+        apps=2,
+        workers=1,
+        chats=20,
+        per_chat=2,
+        rate=4.0,
+        gap_ms=20.0,
+        polled_chats=0,
+        settle_s=60.0,
+        kill=False,
+        redis=False,
+        log_dir=tmp_path,
+        rolling_restart=True,
+    )
+
+    assert figures["rolling_messages"] > 0, figures  # the first SIGTERM came while messages were due
+    assert figures["server_errors"] == 0, figures
+    assert figures["lost"] == 0, figures
+    assert figures["rolling_lost"] == 0, figures
+    assert figures["duplicates"] == 0, figures
+    assert figures["order_violations"] == 0, figures
+    assert figures["errors"] == [], figures
