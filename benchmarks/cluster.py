@@ -36,6 +36,9 @@ Then it waits for the replies and counts, from the database and from what the fa
 - `state_violations`: chats whose conversation state does not end on the question of their last recorded
   message that took the KB path (a turn that read an older state and overwrote a newer one); checked on
   the chats whose state ends on the KB path;
+- `server_errors`: webhook answers 5xx (`rolling_server_errors` while the web processes were restarted
+  one by one): a stopping process closes its port before its runtime, so the balancer's retry goes to a
+  refused connection, never to a 503;
 - `msgs_per_s`: replies delivered per second, from the first message due to the last reply delivered;
   `p50_ms`/`p99_ms`: from when a message was due until its first reply was marked sent (the platform has
   it); `webhook_p99_ms`: until its webhook answered 200; `cpu_s`: CPU seconds the web processes and the
@@ -102,6 +105,7 @@ class Post:
     due: float  # time.monotonic() it was due
     accepted_at: float | None = None
     tries: int = 0
+    server_errors: int = 0  # answers 5xx (a refused or dropped connection is not one: the balancer retries)
     app: int = -1  # the process that answered 200
 
 
@@ -157,6 +161,7 @@ class Cluster:
         workers: int,
         log_dir: Path,
         outbox_notify: bool = True,
+        shared_model_cache: bool = True,
     ):
         env = {
             **os.environ,
@@ -181,6 +186,7 @@ class Cluster:
         }
         if redis is not None:
             env["REDIS_URL"] = redis.url
+            env["MODEL_CACHE_SHARED"] = "true" if shared_model_cache else "false"
         for unset in (
             "TELEGRAM_STAFF_TOKEN",
             "WHATSAPP_PHONE_NUMBER_ID",
@@ -299,6 +305,8 @@ class ClusterBench:
                         post.accepted_at = time.monotonic()
                         post.app = app
                         return
+                    if resp.status >= 500:
+                        post.server_errors += 1
             except (TimeoutError, aiohttp.ClientError, OSError):
                 pass
             app = (app + 1) % apps  # the balancer sends the retry to the next process
@@ -682,6 +690,7 @@ class ClusterBench:
                 "rolling_restart_s": round(ended - began, 1),
                 "rolling_messages": len(during),
                 "rolling_lost": sum(1 for p in during if f"tg:client:{p.update_id}" not in delivered),
+                "rolling_server_errors": sum(p.server_errors for p in during),
                 "rolling_p99_ms": _quantile(
                     sorted(
                         (delivered[k] - p.due) * 1000
@@ -710,6 +719,7 @@ class ClusterBench:
             "reordered_on_arrival": reordered_on_arrival,
             "not_accepted": sum(1 for p in self.run.posts if p.accepted_at is None),
             "retried_posts": sum(1 for p in self.run.posts if p.tries > 1),
+            "server_errors": sum(p.server_errors for p in self.run.posts),
             "inbox_dead": sum(1 for _, _, status in in_rows if status == "dead"),
             "lost_keys": lost[:10],
         }
@@ -757,6 +767,7 @@ async def run_cluster(
     log_dir: Path,
     outbox_notify: bool = True,
     rolling_restart: bool = False,
+    shared_model_cache: bool = True,
 ) -> dict[str, Any]:
     """Run the cluster, the load and the faults; return the figures (see the module docstring)."""
     url = await fresh_pg_database(
@@ -774,7 +785,9 @@ async def run_cluster(
         if redis_server is not None:
             redis_server.start()
         async with FakeTelegramAPI() as api:
-            cluster = Cluster(url, api, redis_server, apps, workers, log_dir, outbox_notify)
+            cluster = Cluster(
+                url, api, redis_server, apps, workers, log_dir, outbox_notify, shared_model_cache
+            )
             bench = ClusterBench(cluster, api, url, token)
             try:
                 await cluster.start()
@@ -834,6 +847,7 @@ async def run_cluster(
         "apps": apps,
         "workers": workers,
         "outbox_notify": outbox_notify,
+        "shared_model_cache": shared_model_cache and redis,
         **figures,
         "kb_visible_s": run.kb_visible_s,
         "kb_seen_s": [run.kb_seen.get(i) for i in range(apps)],
@@ -889,6 +903,12 @@ def register(bench: click.Group) -> None:
         help="Keep the outbox's NOTIFY (off: workers find replies on their 0.5 s poll, as before it).",
     )
     @click.option(
+        "--shared-model-cache/--no-shared-model-cache",
+        default=True,
+        show_default=True,
+        help="Share NLU parses and query vectors between the processes through Redis (MODEL_CACHE_SHARED).",
+    )
+    @click.option(
         "--log-dir", type=click.Path(path_type=Path), default=None, help="Keep the processes' logs here."
     )
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -905,6 +925,7 @@ def register(bench: click.Group) -> None:
         redis: bool,
         outbox_notify: bool,
         rolling_restart: bool,
+        shared_model_cache: bool,
         log_dir: Path | None,
         as_json: bool,
     ) -> None:
@@ -930,6 +951,7 @@ def register(bench: click.Group) -> None:
                     log_dir=Path(tmp),
                     outbox_notify=outbox_notify,
                     rolling_restart=rolling_restart,
+                    shared_model_cache=shared_model_cache,
                 )
             )
         if as_json:
