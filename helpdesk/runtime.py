@@ -33,6 +33,7 @@ from helpdesk.digest import parse_at, send_daily_digest_if_due
 from helpdesk.inbox import Inbox, InboxPolicy
 from helpdesk.maintenance import open_due_maintenance
 from helpdesk.metrics import Metrics, received
+from helpdesk.model_cache import shared_model_cache
 from helpdesk.polling_lease import PollingLease
 from helpdesk.report_chart import MatplotlibChartRenderer
 from helpdesk.settings import Settings
@@ -42,6 +43,7 @@ from storage.db import make_engine, make_sessionmaker, sqlite_file
 from storage.notify import OUTBOX_CHANNEL, Bell, is_postgres
 from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
+from storage.shared_cache import RedisSharedCache
 from storage.sqlite_checkpoint import checkpoint
 from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 from storage.webhooks_out import WEBHOOK_CHANNEL
@@ -142,6 +144,7 @@ class Runtime:
     kb: KnowledgeBase | None
     nlu: Parser | None
     redis: Redis | None
+    model_cache: RedisSharedCache | None  # parses and query vectors shared with the other processes (Redis)
     reports: ReportSource  # reports (ticket_core.reports.ReportSource), for pages and /report
     inbox: Inbox  # every channel's inbound messages, recorded before they are acknowledged
     intake: InboundIntake  # what the channels call with an inbound message
@@ -246,7 +249,7 @@ class Runtime:
             )
         # A model published by `helpdesk nlu publish` anywhere is loaded here too, without a restart.
         follower = (
-            nlu_models.follower(self.settings, self.db, self.nlu)
+            nlu_models.follower(self.settings, self.db, self.nlu, self.model_cache)
             if isinstance(self.nlu, nlu_models.SwappableParser)
             else None
         )
@@ -293,6 +296,8 @@ class Runtime:
             await self.redis.aclose()
         if self.outbox_bell is not None:
             await self.outbox_bell.close()
+        if self.model_cache is not None:
+            self.model_cache.close()
         await self.db.dispose()
 
 
@@ -335,10 +340,12 @@ async def build_runtime(
         webhooks_out=WebhookQueue,
         on_outbox=outbox_bell.ring if outbox_bell is not None else None,
     )
+    # Before the KB and the NLU load: both look up there what another process already computed.
+    model_cache = await shared_model_cache(settings)
     if load_kb and kb is None:
         kb = await _load_kb(settings, uows, db)
     if load_nlu and nlu is None:
-        nlu = await nlu_models.load_nlu(settings)
+        nlu = await nlu_models.load_nlu(settings, model_cache)
     group = staff_group(settings)
     bus = chat_bus(
         RoutingPolicy(
@@ -387,6 +394,7 @@ async def build_runtime(
         kb=kb,
         nlu=nlu,
         redis=redis,
+        model_cache=model_cache,
         reports=reports,
         inbox=inbox,
         intake=intake,

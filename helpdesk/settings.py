@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="redis://host:6379/0; in-process state when unset"
     )
+    model_cache_shared: bool = Field(
+        default=True,
+        description="With REDIS_URL: share NLU parses and KB query vectors between processes through Redis",
+    )
 
     # HTTP
     host: str = "127.0.0.1"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -119,6 +120,19 @@ class SentenceTransformerEmbedder:
 INFLIGHT_WAIT_S = 30.0
 
 
+class SharedVectors(Protocol):
+    """A cache the processes of a cluster share (Redis): blocking calls, made on model threads only.
+
+    It never fails: a cache that cannot be reached answers "not found" and keeps nothing.
+    """
+
+    def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values of `keys`, None where there is none."""
+
+    def put_many(self, items: Mapping[str, bytes]) -> None:
+        """Keep these values."""
+
+
 def _query_key(text: str) -> str:
     return " ".join(text.split()).lower()
 
@@ -137,8 +151,16 @@ class QueryCache:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._inflight: dict[str, threading.Event] = {}
+        self.shared: SharedVectors | None = None
         self.hits = 0
-        self.misses = 0
+        self.misses = 0  # embedded here
+        self.shared_hits = 0  # found in the shared cache: another process embedded them
+
+    def share(self, store: SharedVectors) -> None:
+        """Look up what this process has not seen in `store` before embedding it, and keep what it embeds
+        there: a cluster's processes embed each question once between them, not once each. Set once, at
+        start (the embedder is the process's one instance, `load_embedder`)."""
+        self.shared = store
 
     def has(self, text: str) -> bool:
         """Whether the vector of `text` is kept (embedding it then costs nothing)."""
@@ -166,10 +188,9 @@ class QueryCache:
                     mine[k] = t
                     self._inflight[k] = threading.Event()
         self.hits += len(found)
-        self.misses += len(mine)
         if mine:
             try:
-                fresh = self.inner.embed_queries(list(mine.values()))
+                fresh = self._shared_or_embedded(mine)
                 with self._lock:
                     for k, vector in zip(mine, fresh, strict=True):
                         found[k] = vector
@@ -183,12 +204,40 @@ class QueryCache:
         for k, (text, done) in theirs.items():
             done.wait(INFLIGHT_WAIT_S)
             with self._lock:
-                vector = self._vectors.get(k)
+                kept = self._vectors.get(k)
             # The other thread failed (or took too long): embed it here.
-            found[k] = vector if vector is not None else self.inner.embed_queries([text])[0]
+            found[k] = kept if kept is not None else self.inner.embed_queries([text])[0]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack([found[k] for k in keys])
+
+    def _shared_or_embedded(self, mine: dict[str, str]) -> list[np.ndarray]:
+        """The vectors of `mine` (normalised key -> text): from the shared cache, else embedded (and shared)."""
+        store = self.shared
+        if store is None:
+            self.misses += len(mine)
+            return list(self.inner.embed_queries(list(mine.values())))
+        shared_keys = [
+            f"qv:{self.name}:{self.dim}:{hashlib.sha256(k.encode()).hexdigest()[:32]}" for k in mine
+        ]
+        vectors = [self._vector(raw) for raw in store.get_many(shared_keys)]
+        todo = [i for i, vector in enumerate(vectors) if vector is None]
+        self.shared_hits += len(vectors) - len(todo)
+        self.misses += len(todo)
+        if todo:
+            texts = list(mine.values())
+            fresh = self.inner.embed_queries([texts[i] for i in todo])
+            for i, vector in zip(todo, fresh, strict=True):
+                vectors[i] = np.asarray(vector, dtype=np.float32)
+            store.put_many(
+                {shared_keys[i]: np.asarray(fresh[n], dtype=np.float32).tobytes() for n, i in enumerate(todo)}
+            )
+        return [vector for vector in vectors if vector is not None]
+
+    def _vector(self, raw: bytes | None) -> np.ndarray | None:
+        if raw is None or len(raw) != self.dim * 4:  # not one of this model's vectors: embed it again
+            return None
+        return np.frombuffer(raw, dtype=np.float32).copy()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed passages (not cached)."""

@@ -7,6 +7,7 @@ Rasa server over HTTP. `train` builds the embedded model; `ensure_default_model`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nlu.backend import NluBackend
 from nlu.default_model import DEFAULT_DATA, ensure_default_model
@@ -15,11 +16,15 @@ from nlu.result import FALLBACK_INTENT, Entity, IntentScore, ParseResult
 from nlu.trainer import TrainConfig, train
 from nlu.training_data import TrainingData, TrainingDataError
 
+if TYPE_CHECKING:
+    from nlu.embedded import SharedCache
+
 BACKENDS = ("embedded", "rasa")
 
 
-def load_backend(kind: str, model_dir: Path, rasa_url: str) -> NluBackend:
-    """Return the backend by name: `embedded` loads `model_dir`; `rasa` talks to `rasa_url`.
+def load_backend(kind: str, model_dir: Path, rasa_url: str, shared: SharedCache | None = None) -> NluBackend:
+    """Return the backend by name: `embedded` loads `model_dir` (parses kept in `shared` when given, for the
+    other processes of a cluster); `rasa` talks to `rasa_url`.
 
     Raises:
         ValueError: an unknown backend name.
@@ -28,7 +33,7 @@ def load_backend(kind: str, model_dir: Path, rasa_url: str) -> NluBackend:
     if kind == "embedded":
         from nlu.embedded import EmbeddedBackend
 
-        return EmbeddedBackend.from_dir(model_dir)
+        return EmbeddedBackend.from_dir(model_dir, shared)
     if kind == "rasa":
         from nlu.rasa_backend import RasaBackend
 

@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Protocol
 
 from nlu.model import EmbeddedModel
 from nlu.result import ParseResult
 
 MAX_BATCH = 32
 CACHE_SIZE = 20_000
+
+
+class SharedCache(Protocol):
+    """A cache the processes of a cluster share (Redis): blocking calls, made on the parse threads only.
+
+    It never fails: a cache that cannot be reached answers "not found" and keeps nothing, and the process
+    parses for itself.
+    """
+
+    def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values of `keys`, None where there is none."""
+
+    def put_many(self, items: Mapping[str, bytes]) -> None:
+        """Keep these values."""
+
+
+def model_version(model: EmbeddedModel) -> str:
+    """A short fingerprint of a trained model (its meta: data, recipe, training time): a cache key's part."""
+    return hashlib.sha256(json.dumps(model.meta, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 class EmbeddedBackend:
@@ -31,8 +54,13 @@ class EmbeddedBackend:
         max_batch: int = MAX_BATCH,
         cache_size: int = CACHE_SIZE,
         workers: int | None = None,
+        shared: SharedCache | None = None,
     ) -> None:
         self.model = model
+        # Parses other processes made with the same model (a cluster's web processes get the same
+        # questions): a text one process parsed costs the others a Redis GET, not the encoders.
+        self.shared = shared
+        self._version = model_version(model) if shared is not None else ""
         self.max_batch = max_batch
         self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
         # Parses run on threads of their own: the loop's default executor also carries SQLite lock waits,
@@ -47,9 +75,9 @@ class EmbeddedBackend:
         self._drains: set[asyncio.Task[None]] = set()
 
     @classmethod
-    def from_dir(cls, model_dir: Path | str) -> EmbeddedBackend:
+    def from_dir(cls, model_dir: Path | str, shared: SharedCache | None = None) -> EmbeddedBackend:
         """Load the model folder written by `nlu.train`."""
-        return cls(EmbeddedModel.load(model_dir))
+        return cls(EmbeddedModel.load(model_dir), shared=shared)
 
     def warm(self) -> None:
         """Load every encoder the model uses now (seconds of CPU; blocking, so call it from a thread).
@@ -89,7 +117,7 @@ class EmbeddedBackend:
                 batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
                 try:
                     results = await asyncio.get_running_loop().run_in_executor(
-                        self._threads, self.model.parse_many, [text for text, _ in batch]
+                        self._threads, self._parse_many, [text for text, _ in batch]
                     )
                 except Exception as exc:  # the callers get the error, the backend keeps serving
                     for _, future in batch:
@@ -105,3 +133,39 @@ class EmbeddedBackend:
             # Counted down here, with no await after the last look at the queue: a message queued from now
             # on starts a drain of its own, so none waits for a loop that has already decided to stop.
             self._active -= 1
+
+    def _parse_many(self, texts: list[str]) -> list[ParseResult]:
+        """Parse on a thread: what the shared cache holds is read from it, the rest parsed and kept there."""
+        if self.shared is None:
+            return self.model.parse_many(texts)
+        keys = [self._key(text) for text in texts]
+        results: list[ParseResult | None] = [
+            _decode(raw, text) for raw, text in zip(self.shared.get_many(keys), texts, strict=True)
+        ]
+        todo = [i for i, result in enumerate(results) if result is None]
+        if todo:
+            fresh = self.model.parse_many([texts[i] for i in todo])
+            for i, result in zip(todo, fresh, strict=True):
+                results[i] = result
+            self.shared.put_many(
+                {
+                    keys[i]: json.dumps(result.to_dict()).encode()
+                    for i, result in zip(todo, fresh, strict=True)
+                }
+            )
+        return [result for result in results if result is not None]
+
+    def _key(self, text: str) -> str:
+        # The exact text: the entities' offsets point into it.
+        return f"nlu:{self._version}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
+
+def _decode(raw: bytes | None, text: str) -> ParseResult | None:
+    """A kept parse of `text`, or None (nothing kept, or something that is not one: parse again)."""
+    if raw is None:
+        return None
+    try:
+        result = ParseResult.from_dict(json.loads(raw))
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return result if result.text == text else None

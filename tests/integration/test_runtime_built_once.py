@@ -27,7 +27,7 @@ async def test_every_part_is_there_from_construction(sqlite_url: str) -> None:
         # Optional parts are features that are off, and nothing else is None.
         off = {f.name for f in dataclasses.fields(Runtime) if getattr(rt, f.name) is None}
         # SQLite runs one process: no outbox bell (its turns wake its own delivery loop).
-        assert off == {"kb", "nlu", "redis", "whatsapp", "email", "outbox_bell"}
+        assert off == {"kb", "nlu", "redis", "model_cache", "whatsapp", "email", "outbox_bell"}
         assert set(rt.senders) == {
             (str(Channel.WEB), str(Bot.CLIENT)),
             (str(Channel.WEB), str(Bot.STAFF)),

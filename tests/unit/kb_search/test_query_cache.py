@@ -67,3 +67,37 @@ def test_a_query_being_embedded_by_another_thread_is_waited_for() -> None:
     second.join(5)
     assert sorted(inner.calls) == [["vpn"], ["Принтер  не печатает"]]
     assert np.array_equal(out["a"][0], out["b"][0])
+
+
+def test_processes_sharing_a_cache_embed_a_question_once_between_them() -> None:
+    from tests.fakes.shared_cache import DictSharedCache
+
+    store = DictSharedCache()
+    one, other = CountingEmbedder(), CountingEmbedder()
+    first, second = QueryCache(one), QueryCache(other)  # two processes' embedders
+    first.share(store)
+    second.share(store)
+    a = first.embed_queries(["Printer jam", "vpn"])
+    b = second.embed_queries(["printer  JAM", "wifi"])  # the same question, normalised, and a new one
+    assert one.calls == [["Printer jam", "vpn"]] and other.calls == [["wifi"]]
+    assert np.array_equal(a[0], b[0]) and b.dtype == np.float32
+    assert (second.shared_hits, second.misses) == (1, 1)
+    # A value that is not one of this model's vectors (another dimension) is embedded again, not used.
+    store.values = {key: b"\x00" * 8 for key in store.values}
+    fresh = CountingEmbedder()
+    third = QueryCache(fresh)
+    third.share(store)
+    third.embed_queries(["vpn"])
+    assert fresh.calls == [["vpn"]]
+
+
+def test_an_unreachable_shared_cache_only_costs_the_sharing() -> None:
+    from tests.fakes.shared_cache import DictSharedCache
+
+    store = DictSharedCache()
+    store.down = True
+    inner = CountingEmbedder()
+    cache = QueryCache(inner)
+    cache.share(store)
+    vectors = cache.embed_queries(["Printer jam"])
+    assert inner.calls == [["Printer jam"]] and vectors.shape == (1, 3) and store.values == {}

@@ -11,8 +11,9 @@ from nlu.result import ParseResult
 
 
 class CountingModel:
-    def __init__(self) -> None:
+    def __init__(self, meta: dict[str, Any] | None = None) -> None:
         self.calls: list[list[str]] = []
+        self.meta = meta or {"data_sha256": "a", "recipe": 1}
 
     def parse_many(self, texts: list[str]) -> list[ParseResult]:
         self.calls.append(list(texts))
@@ -97,3 +98,56 @@ def test_warm_loads_every_encoder_of_the_model_before_the_first_message() -> Non
     EmbeddedBackend(model).warm()
     assert embedded == [(["warm up"], None)]  # None: every configured encoder, cheap and costly
     assert model.calls == []  # nothing parsed, nothing cached
+
+
+ENTITY = {
+    "entity": "ticket_number",
+    "value": "1001",
+    "start": 7,
+    "end": 14,
+    "extractor": "Regex",
+    "role": "r",
+}
+
+
+class EntityModel(CountingModel):
+    def parse_many(self, texts: list[str]) -> list[ParseResult]:
+        self.calls.append(list(texts))
+        return [ParseResult.from_dict({"text": t, "intent": {"name": "check_status", "confidence": 0.8},
+                                       "entities": [ENTITY], "intent_ranking": [
+                                           {"name": "check_status", "confidence": 0.8}]}) for t in texts]  # fmt: skip
+
+
+async def test_processes_sharing_a_cache_parse_a_text_once_between_them() -> None:
+    from tests.fakes.shared_cache import DictSharedCache
+
+    store = DictSharedCache()
+    one, other = EntityModel(), EntityModel()
+    first: Any = EmbeddedBackend(one, shared=store)  # two processes with the same model
+    second: Any = EmbeddedBackend(other, shared=store)
+    parsed = await first.parse("статус HD-1001")
+    again = await second.parse("статус HD-1001")
+    assert one.calls == [["статус HD-1001"]] and other.calls == []
+    assert again.to_dict() == parsed.to_dict()
+    # The key is the exact text (the entities' offsets point into it) and the model's version.
+    await second.parse("Статус HD-1001")
+    assert other.calls == [["Статус HD-1001"]]
+    retrained: Any = EmbeddedBackend(EntityModel({"data_sha256": "b", "recipe": 1}), shared=store)
+    await retrained.parse("статус HD-1001")
+    assert retrained.model.calls == [["статус HD-1001"]]
+
+
+async def test_a_shared_cache_that_is_down_or_holds_garbage_only_costs_the_sharing() -> None:
+    from tests.fakes.shared_cache import DictSharedCache
+
+    store = DictSharedCache()
+    model = EntityModel()
+    backend: Any = EmbeddedBackend(model, shared=store)
+    await backend.parse("one")
+    store.values = {key: b"not json" for key in store.values}
+    fresh: Any = EmbeddedBackend(EntityModel(), shared=store)
+    assert (await fresh.parse("one")).intent.name == "check_status"
+    assert fresh.model.calls == [["one"]]
+    store.down = True
+    down: Any = EmbeddedBackend(EntityModel(), shared=store)
+    assert (await down.parse("two")).text == "two" and down.model.calls == [["two"]]
