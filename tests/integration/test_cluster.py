@@ -64,9 +64,11 @@ async def test_a_web_process_stopped_under_load_answers_no_5xx_and_loses_nothing
     figures = await run_cluster(
         apps=2,
         workers=1,
-        chats=20,
+        # 40 s of load: the restarts begin after the KB edit is seen everywhere (a fifth of the way in,
+        # plus seconds on a loaded machine), and the first SIGTERM must come while messages are due.
+        chats=40,
         per_chat=2,
-        rate=4.0,
+        rate=2.0,
         gap_ms=20.0,
         polled_chats=0,
         settle_s=60.0,

@@ -132,10 +132,10 @@ async def snapshot(url: str) -> Schema:
 
 
 # Contractions of migrations written before this rule, which cannot carry CONTRACTS themselves any more.
-# 0022 drops the outbox NOTIFY trigger (the app rings it now): while old processes still serve, the
+# 0024 drops the outbox NOTIFY trigger (the app rings it now): while old processes still serve, the
 # replies they queue wake the workers at their 0.5 s poll instead of at once; nothing is lost.
 DECLARED_HERE: dict[str, frozenset[str]] = {
-    "0022": frozenset({"trigger outbox.outbox_notify"}),
+    "0024": frozenset({"trigger outbox.outbox_notify"}),
 }
 
 
