@@ -32,6 +32,8 @@ from ticket_core.usecases import sla as sla_uc
 log = logging.getLogger(__name__)
 
 THREAD = re.compile(r"^hd-(\d{1,12})$")
+SCORE = re.compile(r"^\s*([1-5])(?:\s*/\s*5)?(?![\d.,])[\s.,!:;-]*(.*)$", re.S)
+"""A reply to the rating request: a score 1-5 first ("5", "4/5", "5 - thanks!"), then an optional comment."""
 KB_THREAD = "kb"
 MAX_DESCRIPTION = 4000
 SUBJECT_CHARS = 120
@@ -122,7 +124,16 @@ class EmailFlow:
                     turn.uow, actor, ticket.id, turn.now, text, Visibility.PUBLIC, attachments
                 )
             return True
-        if ticket.status is TicketStatus.RESOLVED:
+        score = SCORE.match(text)
+        if score and ticket.rating is None and ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+            # The answer to "rate the work from 1 to 5" (a mail has no buttons): the score, then a comment.
+            comment = score.group(2).strip()[:1000] or None
+            await uc.rate_ticket(turn.uow, actor, ticket.id, turn.now, int(score.group(1)), comment)
+            self._answer(
+                turn, turn.tr("mail_rated", score=score.group(1), ref=ticket.ref), f"hd-{ticket.number}"
+            )
+            return True
+        if ticket.status is TicketStatus.RESOLVED:  # "not fixed", or anything else: it goes back to work
             await uc.reopen_ticket(turn.uow, actor, ticket.id, turn.now, text or None, self.reopen_window)
             return True
         return False  # closed or cancelled: the mail is a new request

@@ -23,6 +23,10 @@ EMAIL_TEXTS: dict[str, tuple[str, str]] = {
         "Hello! We take requests by email only from our clients' addresses, and {address} is not one we "
         "know. Ask your organisation's administrator to add it, or write to our chat bot.",
     ),
+    "mail_rated": (
+        "Спасибо за оценку {score}! Заявка {ref} закрыта.",
+        "Thank you for rating {score}! {ref} is closed.",
+    ),
     "mail_no_words": (
         "Здравствуйте! Письмо пришло пустым: опишите, пожалуйста, проблему в тексте письма.",
         "Hello! Your mail arrived empty: please describe the problem in the mail's text.",

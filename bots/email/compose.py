@@ -25,6 +25,12 @@ TICKET_REF = re.compile(r"\bHD-(\d{1,12})\b")
 THREAD = re.compile(r"^(hd-\d{1,12}|kb)$")
 MSGID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
 SUBJECT_CHARS = 120
+REPLY_WITH = {
+    "ru": "Чтобы ответить, напишите в ответном письме: {options}.",
+    "en": "To answer, reply to this mail with: {options}.",
+}
+"""Buttons cannot be pressed in a mail: their labels become the words a reply may say (dialogue.email_flow
+reads a rating "1".."5" from it; anything else on a resolved ticket reopens it)."""
 _MARKDOWN = MarkdownIt("commonmark")
 
 
@@ -47,6 +53,14 @@ def subject_of(out: Outbound, thread: str | None) -> str:
     return subject
 
 
+def reply_options(out: Outbound) -> str | None:
+    """The line that turns buttons (which a mail cannot have) into words to reply with, or None."""
+    options = [b.text for row in out.buttons for b in row if not b.url]
+    if not options:
+        return None
+    return REPLY_WITH.get(out.lang or "ru", REPLY_WITH["en"]).format(options=" / ".join(options))
+
+
 def html_body(out: Outbound) -> str:
     """The HTML part: KB Markdown rendered, plain text escaped with its line breaks, links of URL buttons."""
     if out.markdown:
@@ -56,6 +70,8 @@ def html_body(out: Outbound) -> str:
         inner = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
     links = [b for row in out.buttons for b in row if b.url]
     inner += "".join(f'<p><a href="{html.escape(b.url or "")}">{html.escape(b.text)}</a></p>' for b in links)
+    if (options := reply_options(out)) is not None:
+        inner += f"<p>{html.escape(options)}</p>"
     lang = html.escape(out.lang or "ru")
     return f'<!DOCTYPE html><html lang="{lang}"><body>{sanitize(inner)}</body></html>'
 
@@ -83,6 +99,8 @@ def compose(out: Outbound, sender: Address, domain: str) -> EmailMessage:
     if out.lang:
         mail["Content-Language"] = out.lang
     text = out.text.strip() + "".join(f"\n\n{b.text}: {b.url}" for row in out.buttons for b in row if b.url)
+    if (options := reply_options(out)) is not None:
+        text += "\n\n" + options
     mail.set_content(text + "\n")
     mail.add_alternative(html_body(out), subtype="html")
     return mail

@@ -19,13 +19,17 @@ import aiosmtplib
 import pytest
 from sqlalchemy import func, select
 
+from dialogue.cards import rating_buttons
+from dialogue.messages import Bot, Button, Channel, Outbound
+from dialogue.texts import t
 from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
 from storage.tables import tickets
 from tests.support.mailbox import Mailbox
 from ticket_core import usecases as uc
-from ticket_core.enums import Role
+from ticket_core.enums import Role, TicketStatus
 from ticket_core.model import Actor
+from ticket_core.utc import utcnow
 
 
 def _copy_db(template: Path, target: Path) -> Path:
@@ -187,6 +191,54 @@ async def test_a_mail_opens_a_ticket_and_a_reply_becomes_its_comment(dbs: tuple[
         assert "An engineer comes at 3 pm today." in note.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         assert note["Auto-Submitted"] == "auto-generated" and note["List-Unsubscribe"] is not None
         assert str(note["References"]).startswith(f"<{ref.lower()}@desk.test>")  # threaded with the ticket
+
+        # Resolved (arranged in storage: the engineer's steps are not this test's): the rating request's
+        # buttons become words to reply with, and a reply "5 - ..." rates it and closes it.
+        async with rt.uows() as uow:
+            done = await uow.tickets.get(ticket.id)
+            assert done is not None
+            done.status = TicketStatus.RESOLVED
+            await uow.tickets.update(done)
+            await uow.commit()
+        async with rt.uows() as uow:
+            await uow.outbox.add(
+                "email",
+                "client",
+                "olga@client.test",
+                Outbound(
+                    Channel.EMAIL,
+                    Bot.CLIENT,
+                    "olga@client.test",
+                    t("en", "n_resolved", ref=ref, note="Drain cleaned."),
+                    tuple(
+                        tuple(Button(label, payload) for label, payload in row)
+                        for row in rating_buttons(done, "en")
+                    ),
+                    lang="en",
+                ).to_dict(),
+                utcnow(),
+            )
+            await uow.commit()
+        rt.wake_delivery()
+        request = (await olga.wait_for(4))[3]
+        plain = request.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "To answer, reply to this mail with: 1 / 2 / 3 / 4 / 5 / Not fixed." in plain
+        await send(
+            port,
+            client_mail(
+                "5 - quick and tidy, thank you!\n\nOn Mon, Dec 7, 2026 at 10:15 AM Helpdesk <support@desk.test> wrote:"
+                "\n> Please rate the work from 1 to 5:",
+                "Re: " + str(request["Subject"]),
+                "<m4@client.test>",
+                In_Reply_To=str(request["Message-ID"]),
+            ),
+        )
+        thanks = (await olga.wait_for(5))[4]
+        assert "Thank you for rating 5!" in thanks.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        async with rt.uows() as uow:
+            rated = await uow.tickets.get(ticket.id)
+        assert rated is not None and (rated.status, rated.rating) == (TicketStatus.CLOSED, 5)
+        assert rated.rating_comment == "quick and tidy, thank you!"
 
 
 async def test_auto_replies_and_bounces_are_taken_and_never_answered(dbs: tuple[Path, Path]) -> None:
