@@ -10,7 +10,7 @@ from datetime import datetime
 from ticket_core.enums import OPEN_STATUSES, Role, TicketStatus, Visibility
 from ticket_core.equipment.alerts import Alert, AlertState
 from ticket_core.equipment.events import AlertReceived
-from ticket_core.equipment.model import AlertThread, Unit
+from ticket_core.equipment.model import AlertThread, EquipmentType, Unit
 from ticket_core.errors import Forbidden, ValidationFailed
 from ticket_core.events import TicketResolved
 from ticket_core.model import Actor, Ticket
@@ -35,8 +35,8 @@ class AlertOutcome:
     ticket: Ticket | None = None
 
 
-async def _target(uow: UnitOfWork, alert: Alert) -> tuple[str, str, Unit | None, str]:
-    """(client id, site id, unit, category) the alert is about."""
+async def _target(uow: UnitOfWork, alert: Alert) -> tuple[str, str, Unit | None, EquipmentType | None, str]:
+    """(client id, site id, unit, its type, category) the alert is about."""
     if alert.unit:
         unit = await uow.equipment.get_by_code(alert.unit) or await uow.equipment.get(alert.unit)
         if unit is None:
@@ -48,12 +48,13 @@ async def _target(uow: UnitOfWork, alert: Alert) -> tuple[str, str, Unit | None,
             unit.client_id,
             unit.site_id,
             unit,
+            equipment_type,
             equipment_type.category if equipment_type else UNTARGETED_CATEGORY,
         )
     site = await uow.directory.get_site(alert.site_id or "")
     if site is None:
         raise ValidationFailed(f"No site {alert.site_id!r}: label 'site' is a site id.")
-    return site.client_id, site.id, None, alert.category or UNTARGETED_CATEGORY
+    return site.client_id, site.id, None, None, alert.category or UNTARGETED_CATEGORY
 
 
 async def receive_alert(uow: UnitOfWork, actor: Actor, alert: Alert, now: datetime) -> AlertOutcome:
@@ -69,11 +70,15 @@ async def receive_alert(uow: UnitOfWork, actor: Actor, alert: Alert, now: dateti
     require_utc(now)
     if actor.role not in (Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM):
         raise Forbidden("Only an integration (a supervisor's token) or the system sends alerts.")
-    client_id, site_id, unit, category = await _target(uow, alert)
+    client_id, site_id, unit, equipment_type, category = await _target(uow, alert)
     if alert.state is AlertState.RESOLVED:
-        return await _recovered(uow, actor, alert, unit, now)
-    await uow.equipment.claim_alert(alert.fingerprint, now)
+        return await _recovered(uow, actor, alert, equipment_type, now)
+    # A fingerprint seen before has its row: lock it at once (one statement fewer for every repeat). Only the
+    # first alerts make it, and a concurrent first waits in claim_alert for the one making it.
     thread = await uow.equipment.lock_alert(alert.fingerprint)
+    if thread is None:
+        await uow.equipment.claim_alert(alert.fingerprint, now)
+        thread = await uow.equipment.lock_alert(alert.fingerprint)
     if thread is None:  # pragma: no cover - claim_alert has just made it
         raise RuntimeError(f"alert row {alert.fingerprint} vanished")
     ticket = await uow.tickets.get(thread.ticket_id) if thread.ticket_id else None
@@ -109,7 +114,7 @@ async def receive_alert(uow: UnitOfWork, actor: Actor, alert: Alert, now: dateti
 
 
 async def _recovered(
-    uow: UnitOfWork, actor: Actor, alert: Alert, unit: Unit | None, now: datetime
+    uow: UnitOfWork, actor: Actor, alert: Alert, equipment_type: EquipmentType | None, now: datetime
 ) -> AlertOutcome:
     thread = await uow.equipment.lock_alert(alert.fingerprint)
     ticket = await uow.tickets.get(thread.ticket_id) if thread and thread.ticket_id else None
@@ -125,7 +130,6 @@ async def _recovered(
         f"Monitoring: recovered / мониторинг: восстановлено — {alert.summary}",
         Visibility.INTERNAL,
     )
-    equipment_type = await uow.equipment.get_type(unit.type_id) if unit else None
     outcome = "recovered"
     if equipment_type is not None and equipment_type.resolve_on_recovery and ticket.status in RECOVERABLE:
         ticket = await _resolve_on_recovery(uow, actor, ticket.id, now)
