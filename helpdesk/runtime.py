@@ -187,7 +187,8 @@ class Runtime:
         # process picks up retries and the rows of processes that died.
         self._tasks.append(asyncio.create_task(self.inbox.run(self._stop), name="inbox"))
         if self.email is not None:
-            await self.email.start()  # the SMTP listener (SMTP_LISTEN), in every process that serves
+            # The SMTP listener (SMTP_LISTEN) in every process; the IMAP poller (EMAIL_IMAP) in workers only.
+            await self.email.start(imap=worker)
         if worker:
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
             self._tasks.append(

@@ -119,10 +119,10 @@ class EmailChannel:
         except FileNotFoundError as e:
             raise DeliveryError(f"attachment {file_id} is gone", permanent=True) from e
 
-    async def start(self) -> int | None:
-        """Start the SMTP listener and the IMAP poller that are configured; returns the listener's port."""
+    async def start(self, *, imap: bool = True) -> int | None:
+        """Start the SMTP listener and (with `imap`) the IMAP poller that are configured; returns the port."""
         c = self.config
-        if self.imap is not None and self._imap_task is None:
+        if imap and self.imap is not None and self._imap_task is None:
             self._imap_stop.clear()
             self._imap_task = asyncio.create_task(self.imap.run(self._imap_stop), name="email-imap")
         if c.listen_host is None:
