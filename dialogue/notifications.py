@@ -129,7 +129,11 @@ async def resumed(event: ev.WorkResumed, ticket: Ticket, ctx: Reaction) -> None:
 
 
 async def resolved(event: ev.TicketResolved, ticket: Ticket, ctx: Reaction) -> None:
-    """The client gets the engineer's note and the rating buttons."""
+    """The client gets the engineer's note and the rating buttons; engineers still deciding on an offer (a
+    monitoring recovery resolved it before anyone took it) hear so, and the offer's card loses its buttons."""
+    for engineer_id in event.offered_to:
+        await _to_staff(ctx.uow, ctx.out, engineer_id, "n_offer_recovered", ref=ticket.ref)
+        await retire_card(ctx.uow, ctx.out, engineer_id, ticket, ctx.now)
     await _resolved(ctx.uow, ctx.out, ticket, event)
 
 

@@ -168,6 +168,10 @@ STAFF_TEXTS: dict[str, tuple[str, str]] = {
         "The client rated {ref}: {score} of 5.{comment}",
     ),
     "n_offer_withdrawn": ("{ref} уже взял другой инженер.", "{ref} was taken by another engineer."),
+    "n_offer_recovered": (
+        "{ref}: по данным мониторинга неисправность устранилась сама, заявка решена. Выезжать не нужно.",
+        "{ref}: monitoring says the fault cleared by itself; the ticket is resolved. No need to go.",
+    ),
     "n_offer_expired": (
         "Время на ответ по {ref} истекло, заявка передана другому.",
         "Time to answer {ref} ran out; it went to someone else.",

@@ -133,6 +133,8 @@ class TicketResolved(DomainEvent):
     time_spent_min: int | None = None
     checklist: tuple[tuple[str, str], ...] = ()
     """The checklist items ticked before Done, each as (Russian, English): shown in the reader's language."""
+    offered_to: tuple[str, ...] = ()
+    """Engineers whose pending offers the resolution withdrew (a monitoring recovery before anyone took it)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.equipment_tables import alert_threads
-from storage.tables import tickets
+from storage.tables import outbox, tickets
 from tests.integration.test_api_http import Api, running_api
-from ticket_core.enums import Visibility
+from ticket_core.enums import OfferStatus, Visibility
 from ticket_core.equipment import usecases as eq
 from ticket_core.equipment.model import EquipmentType, UnitFilter
 from ticket_core.model import Actor
@@ -96,6 +96,13 @@ async def test_open_add_recover_and_resolve(api: Api) -> None:
     async with api.rt.uows() as uow:
         ups = await uow.tickets.get_by_number(int(ups_ref[3:]))
         assert ups is not None and ups.status.value == "resolved" and str(ups.priority) == "P4"
+        withdrawn = await uow.offers.list_for_ticket(ups.id, OfferStatus.WITHDRAWN)
+    # Whoever still had the offer hears it cleared by itself (their offer card is retired with it).
+    assert withdrawn, "the demo company has an engineer for electrical jobs: the UPS ticket was offered"
+    async with api.rt.sessions() as session:
+        payloads = [str(p) for p in (await session.execute(select(outbox.c.payload))).scalars()]
+    told = [p for p in payloads if ups_ref in p and ("No need to go" in p or "Выезжать не нужно" in p)]
+    assert len(told) == len(withdrawn)
     # Firing again after it was resolved opens a new ticket; a recovery of nothing open is ignored.
     status, body, _ = await api.call("POST", "/api/alerts", token, generic)
     assert body["items"][0]["outcome"] == "opened" and body["items"][0]["ticket"] not in (ref, ups_ref)

@@ -144,8 +144,12 @@ async def _resolve_on_recovery(uow: UnitOfWork, actor: Actor, ticket_id: str, no
     apply(ticket, Action.RECOVER, actor, now)
     ticket.resolution_note = "Recovered by itself before work started (monitoring)."
     await save(uow, ticket)
-    await withdraw_pending_offers(uow, ticket.id, now, "recovered")
-    uow.record(TicketResolved(ticket_id=ticket.id, actor=actor, at=now, note=ticket.resolution_note))
+    offered_to = await withdraw_pending_offers(uow, ticket.id, now, "recovered")
+    uow.record(
+        TicketResolved(
+            ticket_id=ticket.id, actor=actor, at=now, note=ticket.resolution_note, offered_to=offered_to
+        )
+    )
     return ticket
 
 
