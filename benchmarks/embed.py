@@ -186,7 +186,7 @@ async def lexical_import(n: int, follow_s: float) -> dict[str, Any]:
     "--engines",
     default="auto,torch-fp32,shipped",
     show_default=True,
-    help="e5 engines to compare, comma-separated (auto, torch-bf16, torch-fp32, native, shipped).",
+    help="e5 engines to compare, comma-separated (auto, torch-bf16, torch-fp32, onnx, native, shipped).",
 )
 @click.option("--rounds", default=3, show_default=True, type=click.IntRange(1, 100))
 @click.option("--threads", default=None, type=click.IntRange(1, 256), help="Cores per engine call.")

@@ -17,9 +17,7 @@ import numpy as np
 
 from kb_search.e5_native import NativeE5
 from kb_search.e5_weights import E5Weights, read_weights
-
-MAX_BATCH_TOKENS = 8192
-"""Padded tokens per forward pass: big enough to keep BLAS busy, small enough for a few MB of scratch."""
+from kb_search.e5_windows import embed_in_windows, padded
 
 
 class TorchE5:
@@ -68,43 +66,15 @@ class TorchE5:
 
     def embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         """L2-normalised embeddings; shape (len(texts), dim)."""
-        torch = self._torch
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        limit = self.native.max_positions - 2
-        windows: list[tuple[int, list[int]]] = []
-        for i, text in enumerate(texts):
-            ids = self.native.tokenize(text, is_query)
-            for start in range(0, max(len(ids), 1), limit):
-                windows.append((i, ids[start : start + limit]))
-        order = sorted(range(len(windows)), key=lambda j: len(windows[j][1]))
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        weight = np.zeros(len(texts), dtype=np.float64)
-        with torch.inference_mode():
-            for batch in _batches(order, [len(w[1]) + 2 for w in windows]):
-                means = self._forward([windows[j][1] for j in batch])
-                for row, j in enumerate(batch):
-                    i, ids = windows[j]
-                    count = max(len(ids), 1)
-                    sums[i] += count * means[row]
-                    weight[i] += count
-        out[:] = sums / weight[:, None]
-        unit: np.ndarray = out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-        return unit
+        with self._torch.inference_mode():
+            return embed_in_windows(self.native, texts, is_query, self._forward)
 
     def _forward(self, contents: list[list[int]]) -> np.ndarray:
         """Mean-pooled last hidden states of texts given as content ids (<s>, </s> added here)."""
         torch = self._torch
         functional = torch.nn.functional
-        n = len(contents)
-        length = max(len(c) for c in contents) + 2
-        ids = np.full((n, length), self.native.bos, dtype=np.int64)
-        mask = np.zeros((n, length), dtype=bool)
-        for row, content in enumerate(contents):
-            ids[row, 1 : len(content) + 1] = content
-            ids[row, len(content) + 1] = self.native.eos
-            mask[row, : len(content) + 2] = True
+        ids, mask = padded(self.native, contents)
+        n, length = ids.shape
         words = torch.from_numpy(self.weights.word_rows(ids.reshape(-1)).reshape(n, length, self.dim)).to(
             self._dt
         )
@@ -170,18 +140,3 @@ def _model_file() -> Any:
     from kb_search.e5_native import model_path
 
     return model_path()
-
-
-def _batches(order: list[int], lengths: list[int]) -> list[list[int]]:
-    """Consecutive runs of `order` (sorted by length) whose padded size stays under MAX_BATCH_TOKENS."""
-    out: list[list[int]] = []
-    current: list[int] = []
-    for j in order:
-        longest = max([lengths[j]] + [lengths[c] for c in current[-1:]])
-        if current and longest * (len(current) + 1) > MAX_BATCH_TOKENS:
-            out.append(current)
-            current = []
-        current.append(j)
-    if current:
-        out.append(current)
-    return out

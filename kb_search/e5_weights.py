@@ -35,6 +35,8 @@ class E5Weights:
     tensors: dict[str, np.ndarray] = field(default_factory=dict)
     word_blocks: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     """The word-embedding table still in Q4_0 (uint8), dequantised row by row in `word_rows`."""
+    q4: dict[str, np.ndarray] = field(default_factory=dict)
+    """Each layer matrix's Q4_0 blocks as stored (uint8, [out, in / 32, 18]), for engines that read 4 bits."""
 
     def word_rows(self, ids: np.ndarray) -> np.ndarray:
         """Word embeddings of token `ids`, dequantised on demand (the whole table would be 384 MB)."""
@@ -121,7 +123,9 @@ def read_weights(path: Path | str) -> E5Weights:
     for i in range(layers):
         for m in LAYER_MATRICES:
             rows, cols = shapes[m]
-            weights.tensors[f"l{i}.{m}.w"] = dequantize_q4(raw(f"l{i}.{m}.w"), rows, cols)
+            blocks = raw(f"l{i}.{m}.w")[: rows * cols // QK * 18]
+            weights.q4[f"l{i}.{m}.w"] = blocks.reshape(rows, cols // QK, 18).copy()
+            weights.tensors[f"l{i}.{m}.w"] = dequantize_q4(blocks, rows, cols)
         for v in LAYER_VECTORS:
             size = ffn if v == "fi.b" else hidden
             weights.tensors[f"l{i}.{v}"] = fp32(f"l{i}.{v}", size)

@@ -37,7 +37,7 @@ def reference() -> tuple[list[str], np.ndarray, np.ndarray]:
     return texts, shipped.embed(texts, False, 1), shipped.embed(texts, True, 1)
 
 
-@pytest.mark.parametrize("kind", ["native", "torch-fp32", "torch-bf16"])
+@pytest.mark.parametrize("kind", ["native", "torch-fp32", "torch-bf16", "onnx"])
 def test_engine_matches_the_shipped_engine(
     kind: str, reference: tuple[list[str], np.ndarray, np.ndarray]
 ) -> None:
@@ -126,3 +126,27 @@ def test_the_same_query_asked_twice_at_once_is_embedded_once() -> None:
         thread.join(5)
     assert seen[1] == ["ab", "c"]
     assert sorted(r[:, 0].tolist() for r in results) == [[2.0], [2.0, 1.0]]
+
+
+def test_q4_blocks_repacked_for_onnx_mean_the_same_weights() -> None:
+    from kb_search.e5_onnx import nbits_blocks
+
+    rng = np.random.default_rng(14)
+    blocks = rng.integers(0, 256, size=(3, 2, 18), dtype=np.uint8)
+    blocks[:, :, :2] = np.frombuffer(np.float16([0.25, -0.5, 1.5, 2.0, 0.125, 3.0]).tobytes(), np.uint8).reshape(
+        3, 2, 2
+    )
+    packed, scales = nbits_blocks(blocks)
+    # MatMulNBits: byte k holds weights 2k (low nibble) and 2k + 1 (high); zero point 8.
+    nibbles = np.stack([packed & 0x0F, packed >> 4], axis=-1).reshape(3, 2, 32).astype(np.float32)
+    onnx_weights = ((nibbles - 8) * scales.reshape(3, 2, 1)).reshape(3, 64)
+    assert np.array_equal(onnx_weights, dequantize_q4(blocks.tobytes(), 3, 64))
+
+
+def test_onnx_engine_pads_a_batch_without_changing_any_vector() -> None:
+    texts = _texts()
+    engine = open_engine("onnx")
+    together = engine.embed(texts, True, 1)
+    alone = np.vstack([engine.embed([t], True, 1) for t in texts])
+    assert float((together * alone).sum(axis=1).min()) >= 0.99999
+    assert np.allclose(engine.embed(texts, False, 2), engine.embed(texts, False, 1), atol=1e-5)
