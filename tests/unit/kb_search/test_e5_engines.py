@@ -133,9 +133,9 @@ def test_q4_blocks_repacked_for_onnx_mean_the_same_weights() -> None:
 
     rng = np.random.default_rng(14)
     blocks = rng.integers(0, 256, size=(3, 2, 18), dtype=np.uint8)
-    blocks[:, :, :2] = np.frombuffer(np.float16([0.25, -0.5, 1.5, 2.0, 0.125, 3.0]).tobytes(), np.uint8).reshape(
-        3, 2, 2
-    )
+    blocks[:, :, :2] = np.frombuffer(
+        np.float16([0.25, -0.5, 1.5, 2.0, 0.125, 3.0]).tobytes(), np.uint8
+    ).reshape(3, 2, 2)
     packed, scales = nbits_blocks(blocks)
     # MatMulNBits: byte k holds weights 2k (low nibble) and 2k + 1 (high); zero point 8.
     nibbles = np.stack([packed & 0x0F, packed >> 4], axis=-1).reshape(3, 2, 32).astype(np.float32)
