@@ -32,7 +32,7 @@ from dialogue.payloads import (
     TalkToPerson,
 )
 from dialogue.prefetch import KB_RESULTS, Prefetched
-from dialogue.request_words import reads_as_request
+from dialogue.request_words import reads_as_recurrence, reads_as_request
 from dialogue.texts import SUPPORTED, norm_lang
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, ticket_number, understand
@@ -159,13 +159,18 @@ class ClientFlow:
         if intent == "talk_to_human":
             await self._start_relay(turn, person, meaning.entities.get("ticket_number"))
             return
+        back = intent == "reopen_ticket" or (intent == "nlu_fallback" and reads_as_recurrence(text))
+        if back and not turn.state.new_question:
+            ref = meaning.entities.get("ticket_number")
+            if await client_tickets.offer_reopen(turn, person, text, ref, self.reopen_window):
+                return
         new_question, turn.state.new_question = turn.state.new_question, False
         if not new_question:
             in_talk = await self._engineer_is_talking(turn, person)
             if in_talk is not None:
                 await self._pass_to_engineer(turn, person, in_talk, text)
                 return
-        turn.state.forget_passed()  # the chat moved on: its "new question" button is old
+        turn.state.forget_passed()  # the chat moved on: its "new question" button is old, and a reopen offered
         await self.kb_replies.answer(turn, person, text, meaning, ready.kb_result if ready else None)
 
     async def _engineer_is_talking(self, turn: Turn, person: ClientPerson) -> Ticket | None:
@@ -223,8 +228,14 @@ class ClientFlow:
                     turn.state.end_stage()
                 turn.say("rating_comment_skipped")
             case NotFixed(number=number):
+                # Offered after "it leaks again": those words are the reason, not asked for twice.
+                offered, reason = turn.state.reopen_for == number, turn.state.reopen_reason
+                turn.state.reopen_for = turn.state.reopen_reason = None
                 turn.state.stage, turn.state.ticket = Stage.REOPEN, number
-                turn.say("reopen_q", ref=format_ref(number))
+                if offered and reason:
+                    await self._reopen(turn, person, reason)
+                else:
+                    turn.say("reopen_q", ref=format_ref(number))
             case CancelAsk() | CancelAnswer():
                 await client_tickets.cancel_button(turn, person, action)
             case Language(lang=lang):
@@ -404,8 +415,9 @@ class ClientFlow:
             await client_tickets.status(turn, person, arg or None)
         elif command == "/cancel":
             if turn.state.stage is Stage.INTAKE and not arg:
+                asked_location = turn.state.step is Step.ADDRESS
                 turn.state.end_intake()
-                turn.say("intake_cancelled")
+                turn.reply(turn.tr("intake_cancelled"), remove_keyboard=asked_location)
             else:
                 await client_tickets.ask_cancel(turn, person, arg or None)
         elif command == "/new":

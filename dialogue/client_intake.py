@@ -220,6 +220,8 @@ async def on_text(
         town = locate(text)  # offline: a job in another town is not offered to engineers far away
         if town is not None:
             draft.lat, draft.lon, draft.town = town.lat, town.lon, town.name
+        # Said back, and the "Send location" keyboard taken away (Telegram kept it under the next questions).
+        turn.reply(turn.tr("address_received", address=draft.address), remove_keyboard=True)
     elif step is Step.CONTACT:
         found = read_contact(text)
         if found is None:
@@ -265,7 +267,7 @@ async def on_location(turn: Turn, person: ClientPerson, lat: float, lon: float) 
         turn.say("ask_address", _cancel_row(turn))
         return
     draft.lat, draft.lon = lat, lon
-    turn.say("location_received")
+    turn.reply(turn.tr("location_received"), remove_keyboard=True)
     await ask_next(turn, person)
 
 
@@ -285,8 +287,9 @@ async def on_button(turn: Turn, person: ClientPerson, action: IntakeAction) -> N
         return
     match action:
         case IntakeCancel():
+            asked_location = turn.state.step is Step.ADDRESS
             _finish(turn)
-            turn.say("intake_cancelled")
+            turn.reply(turn.tr("intake_cancelled"), remove_keyboard=asked_location)
             return
         case IntakeCategory(category=category) if category in CATEGORIES:
             draft.category = category

@@ -6,15 +6,57 @@ ticket that is not theirs.
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 from dialogue import client_intake as intake
 from dialogue.cards import short
 from dialogue.identity import ClientPerson
-from dialogue.payloads import CancelAnswer, CancelAsk, ShowTicket, TalkToPerson
+from dialogue.payloads import CancelAnswer, CancelAsk, NewQuestion, NotFixed, ShowTicket, TalkToPerson
 from dialogue.texts import status_name
 from dialogue.turn import Turn
 from dialogue.understanding import ticket_number
 from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, TicketStatus
+from ticket_core.errors import DomainError
+
+DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+MAX_REASON = 1000
+
+
+async def offer_reopen(
+    turn: Turn, person: ClientPerson, text: str, ref: str | None, window: timedelta
+) -> bool:
+    """A message that says the problem is back ("опять течёт"): offer to reopen the job done lately (the one
+    it names, else this person's latest) with these words as the reason, or to take it as a new question.
+    False when there is no such job: the message is then answered as any other."""
+    number = ticket_number(ref, allow_bare=True) if ref else None
+    if number is not None:
+        try:
+            tickets = [await uc.get_ticket_by_number(turn.uow, person.actor, number)]
+        except DomainError:
+            tickets = []
+    else:
+        mine = await uc.list_my_tickets(turn.uow, person.actor, limit=5)
+        tickets = [t for t in mine if t.contact_id == person.contact.id]
+    done = [
+        t
+        for t in tickets
+        if t.status in DONE and t.resolved_at is not None and turn.now - t.resolved_at <= window
+    ]
+    if not done:
+        return False
+    ticket = done[0]
+    tag = secrets.token_hex(3)
+    state = turn.state
+    state.last_passed, state.last_passed_tag = text[:MAX_REASON], tag
+    state.reopen_for, state.reopen_reason = ticket.number, text[:MAX_REASON]
+    rows = [
+        [(turn.tr("btn_reopen", ref=ticket.ref), NotFixed(ticket.number).encode())],
+        [(turn.tr("btn_new_question"), NewQuestion(tag).encode())],
+    ]
+    turn.say("reopen_offer", rows, ref=ticket.ref)
+    return True
 
 
 async def comment(turn: Turn, person: ClientPerson, ref: str, body: str) -> None:

@@ -133,6 +133,10 @@ class ConversationState:
     last_passed: str | None = None  # the last text passed to an engineer, for "that was a new question"
     last_passed_tag: str | None = None
     new_question: bool = False
+    reopen_for: int | None = (
+        None  # a job offered to reopen after "it leaks again" (client_tickets.offer_reopen)
+    )
+    reopen_reason: str | None = None  # the words that said so: the reason, if the client says yes
     kb_list: str | None = None  # the tag of the latest KB answer or list; only its buttons act
     query: str | None = None
     choices: list[str] | None = None  # article ids of the latest KB answer or list
@@ -170,8 +174,10 @@ class ConversationState:
         self.auto = False
 
     def forget_passed(self) -> None:
-        """The chat moved on: the "new question" button under the last pass is out of date."""
+        """The chat moved on: the "new question" button under the last pass is out of date, and so is a
+        reopen offered."""
         self.last_passed = self.last_passed_tag = None
+        self.reopen_for, self.reopen_reason = None, None
 
     def end_job_step(self) -> None:
         """A staff answer was taken (or a new job's done steps begin)."""

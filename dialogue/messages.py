@@ -237,6 +237,9 @@ class Outbound:
             new one is sent (filled in by the delivery, like `edit_of`).
         menu: (command, description) pairs: the chat's command menu is set to these before the text is sent
             (Telegram: setMyCommands for this chat, a staff member's commands for their role).
+        remove_keyboard: take away the keyboard that asked for a location or a contact (`request_location`)
+            once it is answered another way: Telegram keeps a one-time keyboard until it is pressed, so a
+            client who typed the address still had "Send location" under the next questions.
     """
 
     channel: Channel
@@ -259,6 +262,7 @@ class Outbound:
     edit_of: str | None = None
     retire: str | None = None
     menu: tuple[tuple[str, str], ...] = ()
+    remove_keyboard: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict for the outbox (a card's fields only when it is one)."""
@@ -283,6 +287,8 @@ class Outbound:
             data.update(card=self.card, card_new=self.card_new, edit_of=self.edit_of, retire=self.retire)
         if self.menu:
             data["menu"] = [list(item) for item in self.menu]
+        if self.remove_keyboard:
+            data["remove_keyboard"] = True
         return data
 
     @classmethod
@@ -309,6 +315,7 @@ class Outbound:
             edit_of=data.get("edit_of"),
             retire=data.get("retire"),
             menu=tuple((str(name), str(text)) for name, text in data.get("menu") or ()),
+            remove_keyboard=bool(data.get("remove_keyboard", False)),
         )
 
 

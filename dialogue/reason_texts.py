@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dialogue.texts import category_name, translate
 from ticket_core.reasons import DETAIL_SEPARATOR, ENGLISH, Reason
 
@@ -18,7 +20,7 @@ RUSSIAN: dict[str, str] = {
     "round_robin": "по очереди",
     "did_the_work": "выполнял(а) эту заявку до повторного открытия",
     "strategy": "способ: {strategy}",
-    "chosen_by": "выбрал(а) {name}",
+    "chosen_by": "выбрал{name:fem} {name}",
     "none_free": "нет свободного инженера с этим навыком",
     "all_declined": "все подходящие инженеры отказались или не ответили",
     "skipped_level": "{n} ниже уровня L{level}",
@@ -59,3 +61,33 @@ def say_reason(reason: str, lang: str) -> str:
 def say_reasons(reasons: list[str], lang: str) -> str:
     """Several reasons in `lang`, comma-separated; "-" when there are none."""
     return ", ".join(say_reason(r, lang) for r in reasons) or "-"
+
+
+def _pattern(english: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)(?::[^}]*)?\}", english)  # literal, name, literal, name, ...
+    body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    return re.compile(body)
+
+
+_STORED = [(code, _pattern(english)) for code, english in ENGLISH.items() if code != "with_detail"]
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _number(value: str) -> object:
+    if not _NUMBER.fullmatch(value):
+        return value
+    return float(value) if "." in value else int(value)
+
+
+def read_stored(text: str) -> Reason | str:
+    """A reason as the event log stored it (its English text) read back into its code and values, so that
+    it can be said in another language; a text no reason matches comes back as it is."""
+    for code, pattern in _STORED:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            values = {k: _number(v) for k, v in found.groupdict().items()}
+            try:
+                return Reason(code, **values)
+            except (ValueError, TypeError, KeyError):
+                return text
+    return text

@@ -102,3 +102,13 @@ def reads_as_request(text: str) -> bool:
     if _PHRASES.search(stripped):
         return True
     return bool(lemmas(stripped) & PROBLEM_LEMMAS)
+
+
+AGAIN_LEMMAS = frozenset({"опять", "снова", "повторно", "again", "still"})
+"""Words that say a problem came back ("опять течёт", "снова не печатает", "it is leaking again")."""
+_AGAIN_PHRASES = re.compile(r"\b(всё ещё|все еще|до сих пор|не помог ремонт)\b", re.IGNORECASE)
+
+
+def reads_as_recurrence(text: str) -> bool:
+    """True when a text says by its words that a problem is back (for when NLU cannot tell)."""
+    return bool(lemmas(text) & AGAIN_LEMMAS) or bool(_AGAIN_PHRASES.search(text))

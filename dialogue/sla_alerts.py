@@ -81,10 +81,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Вы взяли на контроль {ref}. Остальные руководители увидят это.",
         "You took charge of {ref}. The other supervisors are told.",
     ),
-    "ack_other": ("{name} взял(а) на контроль {ref}.", "{name} took charge of {ref}."),
+    "ack_other": ("{name} взял{name:fem} на контроль {ref}.", "{name} took charge of {ref}."),
     "ack_already": ("{ref} уже на контроле: {name}.", "{name} has already taken charge of {ref}."),
     "raised_ok": ("Приоритет {ref} повышен: {priority}. {badge}", "{ref} is now {priority}. {badge}"),
-    "reassign_q": ("Кому передать {ref}? Сейчас у: {assignee}.", "Who gets {ref}? Now with: {assignee}."),
+    "reassign_q": ("Кому передать {ref}? Сейчас она у {name:gen}.", "Who gets {ref}? Now with {name}."),
+    "reassign_q_nobody": ("Кому передать {ref}? Сейчас она ни у кого.", "Who gets {ref}? Nobody has it now."),
     "reassigned_queue": (
         "{ref} возвращена в очередь; прежний исполнитель исключён из подбора.",
         "{ref} is back in the queue; the previous engineer is left out of routing.",

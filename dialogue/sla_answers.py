@@ -97,15 +97,12 @@ async def on_button(turn: Turn, person: StaffPerson, action: SlaAction) -> None:
             tr(lang, "raised_ok", ref=ticket.ref, priority=priority_name(lang, ticket.priority), badge=badge)
         )
     elif isinstance(action, SlaReassign):
-        turn.reply(
-            tr(
-                lang,
-                "reassign_q",
-                ref=ticket.ref,
-                assignee=await staff_name(turn.uow, ticket.assignee_id, lang),
-            ),
-            await _reassign_buttons(turn, ticket),
-        )
+        if ticket.assignee_id:  # "Сейчас она у Сергея Петрова", not "Сейчас у: не назначен"
+            name = await staff_name(turn.uow, ticket.assignee_id, lang)
+            question = tr(lang, "reassign_q", ref=ticket.ref, name=name)
+        else:
+            question = tr(lang, "reassign_q_nobody", ref=ticket.ref)
+        turn.reply(question, await _reassign_buttons(turn, ticket))
     elif isinstance(action, SlaToQueue):
         await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now)
         turn.reply(tr(lang, "reassigned_queue", ref=ticket.ref))

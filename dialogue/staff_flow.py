@@ -306,7 +306,7 @@ class StaffFlow:
         )
         _clear(turn)
         distance = turn.tr("checked_in_distance", km=f"{km:.1f}") if km is not None else ""
-        turn.say("checked_in", ref=ticket.ref, distance=distance)
+        turn.reply(turn.tr("checked_in", ref=ticket.ref, distance=distance), remove_keyboard=True)
         await self._card(turn, ticket, person)  # without "On site" now
 
     async def _photo(self, turn: Turn, person: StaffPerson) -> None:
@@ -352,7 +352,7 @@ class StaffFlow:
             state.awaiting = Awaiting.CHECKLIST
             if state.ticked is None:
                 state.ticked = []
-            self._checklist(turn, ticket, items, state.ticked)
+            self._checklist(turn, ticket, items, state.ticked, new=True)
             return
         if self.checklists.needs_photo(ticket.category) and not state.photo_done:
             state.awaiting = Awaiting.PHOTO
@@ -361,17 +361,18 @@ class StaffFlow:
         state.awaiting = Awaiting.NOTE
         turn.reply(turn.tr("note_q", ref=ticket.ref) + await equipment_cards.parts_hint(turn, ticket))
 
-    def _checklist(self, turn: Turn, ticket: Ticket, items: list[str], ticked: list[int]) -> None:
+    def _checklist(
+        self, turn: Turn, ticket: Ticket, items: list[str], ticked: list[int], *, new: bool = False
+    ) -> None:
+        """The checklist as a live card: a tick updates it in place (a copy per tick buried the chat), `new`
+        posts it afresh at the bottom (Done pressed, or a tick that was not allowed)."""
         n = ticket.number
         rows = [
             [(f"{'✅' if i in ticked else '⬜'} {short(item, 40)}", ChecklistTick(i, n).encode())]
             for i, item in enumerate(items)
         ]
-        turn.say(
-            "checklist_q",
-            [*rows, [(turn.tr("btn_checklist_done"), ChecklistDone(n).encode())]],
-            ref=ticket.ref,
-        )
+        rows.append([(turn.tr("btn_checklist_done"), ChecklistDone(n).encode())])
+        turn.reply(turn.tr("checklist_q", ref=ticket.ref), rows, card=f"checklist:{n}", card_new=new)
 
     async def _checklist_button(
         self, turn: Turn, person: StaffPerson, number: int, action: ChecklistTick | ChecklistDone
@@ -387,7 +388,7 @@ class StaffFlow:
         if isinstance(action, ChecklistDone):
             if len(set(ticked)) < len(items):
                 turn.say("checklist_incomplete", ref=ticket.ref)
-                self._checklist(turn, ticket, items, ticked)
+                self._checklist(turn, ticket, items, ticked, new=True)
                 return
             turn.state.checklist_done = True
             await self._done(turn, person, ticket)

@@ -134,6 +134,7 @@ CLIENT_TEXTS: dict[str, tuple[str, str]] = {
     "promise": ("\nСрок выполнения по договору: {when}.", "\nPromised resolution: {when}."),
     "promise_no_contract": ("\nПостараемся выполнить {when}.", "\nWe aim to resolve it {when}."),
     "location_received": ("Геопозиция получена.", "Location received."),
+    "address_received": ("Адрес: {address}", "Address: {address}"),
     "address_too_short": (
         "Адрес слишком короткий. Укажите улицу и дом.",
         "That address is too short. Give the street and building.",
@@ -235,6 +236,11 @@ CLIENT_TEXTS: dict[str, tuple[str, str]] = {
         "Tell me what is still wrong and I will send {ref} back to an engineer.",
     ),
     "reopened_ok": ("Заявка {ref} снова открыта.", "Request {ref} is open again."),
+    "reopen_offer": (
+        "Похоже, проблема по заявке {ref} вернулась. Открыть её снова? Ваше сообщение я передам инженеру.",
+        "It sounds like the problem of {ref} is back. Shall I reopen it? I will pass your message to the engineer.",
+    ),
+    "btn_reopen": ("Да, открыть {ref} снова", "Yes, reopen {ref}"),
 }
 
 TEXTS: dict[str, tuple[str, str]] = {

@@ -15,10 +15,16 @@ from aiogram.methods import (
     SendVideo,
 )
 from aiogram.methods.base import TelegramMethod
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyParameters
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
 
 from bots.telegram_common import plan
-from bots.telegram_common.plan import InlineKeyboard, Markup, SendKind, SendStep
+from bots.telegram_common.plan import InlineKeyboard, KeyboardRemoval, Markup, SendKind, SendStep
 from dialogue.inline_media import decode_inline, filename_for, is_inline
 from dialogue.messages import Outbound
 
@@ -82,10 +88,14 @@ def upload(file_id: str | None) -> str | BufferedInputFile | None:
     return file_id
 
 
-def to_markup(markup: Markup | None) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+def to_markup(
+    markup: Markup | None,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
     """Return the aiogram keyboard for a planned one."""
     if markup is None:
         return None
     if isinstance(markup, InlineKeyboard):
         return InlineKeyboardMarkup.model_validate(markup.to_dict())
+    if isinstance(markup, KeyboardRemoval):
+        return ReplyKeyboardRemove(remove_keyboard=True)
     return ReplyKeyboardMarkup.model_validate(markup.to_dict())

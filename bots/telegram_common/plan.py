@@ -105,7 +105,16 @@ class ReplyKeyboard:
         return {"keyboard": [row], "resize_keyboard": True, "one_time_keyboard": True}
 
 
-Markup = InlineKeyboard | ReplyKeyboard
+@dataclass(frozen=True, slots=True)
+class KeyboardRemoval:
+    """`ReplyKeyboardRemove`: takes away a reply keyboard the person answered another way (typed the address)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the `ReplyKeyboardRemove` as the Bot API's JSON."""
+        return {"remove_keyboard": True}
+
+
+Markup = InlineKeyboard | ReplyKeyboard | KeyboardRemoval
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,10 +183,18 @@ def plan_outbound(out: Outbound) -> list[SendStep]:
             steps.append(SendStep(kind, chat, shown, media.file_id, thread))
 
     inline = inline_keyboard(out.buttons)
-    reply = reply_keyboard(out)
+    reply: ReplyKeyboard | KeyboardRemoval | None = reply_keyboard(out)
+    if reply is None and out.remove_keyboard:
+        reply = KeyboardRemoval()
     if inline is not None:
         steps[-1] = dataclasses.replace(steps[-1], reply_markup=inline)
-    if reply is not None:
+    if isinstance(reply, KeyboardRemoval):
+        # A message carries one keyboard: the removal rides on a step without inline buttons (the dialogue
+        # sends it on a short acknowledgement), else it waits for the next such message.
+        bare = [i for i, step in enumerate(steps) if step.reply_markup is None]
+        if bare:
+            steps[bare[0]] = dataclasses.replace(steps[bare[0]], reply_markup=reply)
+    elif reply is not None:
         bare = [i for i, step in enumerate(steps) if step.reply_markup is None]
         if bare:
             steps[bare[0]] = dataclasses.replace(steps[bare[0]], reply_markup=reply)

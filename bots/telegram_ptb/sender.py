@@ -17,6 +17,7 @@ from telegram import (
     InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     ReplyParameters,
 )
 from telegram.constants import ParseMode
@@ -24,7 +25,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.warnings import PTBDeprecationWarning
 
 from bots.telegram_common.delivery import Failure, FailureKind, TelegramSender
-from bots.telegram_common.plan import InlineKeyboard, Markup, SendKind, SendStep
+from bots.telegram_common.plan import InlineKeyboard, KeyboardRemoval, Markup, SendKind, SendStep
 from dialogue.inline_media import decode_inline, filename_for, is_inline
 
 
@@ -39,7 +40,9 @@ def retry_seconds(error: RetryAfter) -> float:
     return float(value)
 
 
-def to_markup(markup: Markup | None) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+def to_markup(
+    markup: Markup | None,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
     """Return the PTB keyboard for a planned one."""
     if markup is None:
         return None
@@ -50,6 +53,8 @@ def to_markup(markup: Markup | None) -> InlineKeyboardMarkup | ReplyKeyboardMark
                 for row in markup.rows
             ]
         )
+    if isinstance(markup, KeyboardRemoval):
+        return ReplyKeyboardRemove()
     # None, not False, for a request not made: PTB then leaves the field out, as Telegram's own clients do.
     row = [
         KeyboardButton(

@@ -214,6 +214,8 @@ async def _engineer_with_the_offer(browser: Browser, base: str, ref: str) -> Cha
 
 async def _finish_job(engineer: Chat, ref: str, card: Locator, note: str, shots: str) -> None:
     """Done on the job card: tick the checklist, send the photo asked for, write the note, skip the time."""
+    from playwright.async_api import expect
+
     since = await engineer.press("Выполнено", within=card)
     for _ in range(12):
         texts = await _replies(engineer, since)
@@ -224,9 +226,18 @@ async def _finish_job(engineer: Chat, ref: str, card: Locator, note: str, shots:
             photo: FilePayload = {"name": "done.png", "mimeType": "image/png", "buffer": PNG_1X1}
             await engineer.page.locator("#photo").set_input_files(files=[photo])
             continue
-        checklist = await engineer.wait_for(f"Чек-лист по {ref}", since)
+        await engineer.wait_for(f"Чек-лист по {ref}", since)
+        # One live checklist: each tick updates it in place (it posted a new copy per tick).
+        checklist = engineer.page.locator(".msg.bot[data-card]", has_text=f"Чек-лист по {ref}")
+        await expect(checklist).to_have_count(1)
         unticked = checklist.locator("button.chip:enabled", has_text="⬜")
-        since = await engineer.press("⬜" if await unticked.count() else "Всё сделано", within=checklist)
+        while left := await unticked.count():
+            before = await engineer.bot.count()
+            await unticked.first.click()
+            await expect(unticked).to_have_count(left - 1, timeout=WAIT_MS)
+            assert await engineer.bot.count() == before, await engineer.texts_since(before)
+        await expect(checklist).to_have_count(1)
+        since = await engineer.press("Всё сделано", within=checklist)
     else:
         raise AssertionError(f"Done never asked for the note: {await engineer.texts_since(0)}")
     await engineer.shot(f"{shots}_checklist")

@@ -599,6 +599,20 @@ async def test_request_location_with_inline_cancel(
     assert "местоположение" in keyboard["keyboard"][0][0]["text"]
 
 
+async def test_a_typed_answer_takes_the_location_keyboard_away(
+    api: FakeTelegramAPI, make_channel: ChannelFactory
+) -> None:
+    # A working day (#18): the client typed the address, and "Send location" stayed under every next question.
+    channel = await make_channel()
+
+    await channel.send(out("Адрес: Невский пр., 88", remove_keyboard=True))
+    await channel.send(out("Насколько срочно?", buttons=((Button("Обычная", "in:p:P3"),),)))
+
+    first, second = api.calls_to("sendMessage")
+    assert first.params["reply_markup"] == {"remove_keyboard": True}
+    assert "keyboard" not in str(second.params["reply_markup"]).replace("inline_keyboard", "")
+
+
 async def test_request_contact_rides_on_the_message(
     api: FakeTelegramAPI, make_channel: ChannelFactory
 ) -> None:

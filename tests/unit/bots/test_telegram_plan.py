@@ -8,6 +8,7 @@ from bots.telegram_common.errors import UnsendableError
 from bots.telegram_common.plan import (
     InlineButton,
     InlineKeyboard,
+    KeyboardRemoval,
     ReplyButton,
     ReplyKeyboard,
     SendKind,
@@ -74,6 +75,17 @@ def test_reply_keyboard_after_inline_buttons_gets_a_message_of_its_own() -> None
         "📍 Отправить местоположение",
         reply_markup=ReplyKeyboard((ReplyButton("📍 Отправить местоположение", request_location=True),)),
     )
+
+
+def test_a_keyboard_removal_rides_on_a_message_without_inline_buttons() -> None:
+    (ack,) = plan_outbound(out("Адрес: Невский пр., 88", remove_keyboard=True))
+    assert ack.reply_markup == KeyboardRemoval() and ack.reply_markup.to_dict() == {"remove_keyboard": True}
+    # A message can carry one keyboard: inline buttons keep theirs (the dialogue sends the removal on an
+    # acknowledgement of its own).
+    (question,) = plan_outbound(out("Срочно?", buttons=((Button("Да", "y"),),), remove_keyboard=True))
+    assert isinstance(question.reply_markup, InlineKeyboard)
+    assert Outbound.from_dict(out("x", remove_keyboard=True).to_dict()).remove_keyboard
+    assert "remove_keyboard" not in out("x").to_dict()
 
 
 def test_keyboards_as_bot_api_json() -> None:

@@ -52,11 +52,13 @@ def test_offer_reasons_in_russian_and_english() -> None:
     ]
     assert say_reasons(reasons, "ru") == (
         "навык: Кондиционеры и вентиляция, 3.5 км до объекта, загрузка 1/3, способ: по очереди, "
-        "выбрал(а) Ольга Соколова"
+        "выбрала Ольга Соколова"
     )
     assert say_reasons(reasons, "en") == (
         "skill: Air conditioning, 3.5 km from site, load 1/3, strategy round-robin, chosen by Olga Sokolova"
     )
+    # The verb agrees with the person: "выбрал(а)" read as a form nobody filled in (a working day, #18).
+    assert say_reason(Reason("chosen_by", name="Сергей Петров"), "ru") == "выбрал Сергей Петров"
     assert say_reasons([], "ru") == "-"
     assert say_reason("text from an old audit row", "ru") == "text from an old audit row"
 

@@ -154,7 +154,7 @@ async def test_reassign_to_the_queue_and_to_a_named_engineer(
     await breached_job(sla_engine, schat, clock, petrov, suows)
     schat.new_texts(petrov)
     got = await schat.press(sokolova, "Переназначить")
-    assert "Кому передать HD-1001? Сейчас у: Сергей Петров." in joined(got)
+    assert "Кому передать HD-1001? Сейчас она у Сергея Петрова." in joined(got)
     labels = [b.text for row in schat.messages(sokolova)[-1].buttons for b in row]
     assert labels[0] == "Вернуть в очередь" and "Сергей Петров" not in labels
     got = await schat.press(sokolova, "Вернуть в очередь")
@@ -166,8 +166,9 @@ async def test_reassign_to_the_queue_and_to_a_named_engineer(
     assert ticket.status is TicketStatus.OFFERED and ticket.assignee_id is None
     offers = sorted(suows.state.offers.values(), key=lambda o: o.created_at)
     assert offers[-1].engineer_id != "e-petrov"
-    # now hand it to Kozlov by name
-    await schat.press(sokolova, "Переназначить")
+    # now hand it to Kozlov by name; nobody has it meanwhile (it read "Сейчас у: не назначен")
+    got = await schat.press(sokolova, "Переназначить")
+    assert "Кому передать HD-1001? Сейчас она ни у кого." in joined(got)
     got = await schat.press(sokolova, "Дмитрий Козлов")
     assert "предложена инженеру" in joined(got)
     card = [m for m in suows.state.outbox if m["chat_id"] == "e-kozlov"]
