@@ -5,7 +5,9 @@ client saw raw `**bold**`), and each platform has its own styling: Telegram take
 WhatsApp its `*bold*` / `_italic_` marks, the web chat builds its bubble from spans. `parse` reads the
 Markdown with markdown-it (CommonMark, raw HTML off) into `Line`s of `Span`s; a renderer per channel turns
 those into text (`bots.telegram_common.text.markdown_html`, `bots.whatsapp` and `bots.webchat.render`).
-Lines keep the author's line breaks; list items get "•" or their number; headings are bold.
+Lines keep the author's line breaks; list items get "•" or their number; headings are bold. The web
+admin's article page and preview read the same Markdown with the same parser (`html`), so what the admin
+sees as a list or a line break is what the chats show.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 _PARSER = MarkdownIt("commonmark", {"html": False})
+# The same rules for the admin's HTML; a line break stays one, as in the chats. Every link is kept as a link
+# here: the admin's renderer decides which addresses may stay clickable (a refused one becomes "#"), rather
+# than showing "[x](javascript:...)" as text.
+_HTML = MarkdownIt("commonmark", {"html": False, "breaks": True})
+_HTML.validateLink = lambda url: True  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +172,11 @@ def parse(markdown: str) -> list[Line]:
         if line.spans or (out and out[-1].spans):
             out.append(line)
     return out
+
+
+def html(markdown: str) -> str:
+    """The article as HTML, parsed as the chats parse it (raw HTML in the source is escaped, never passed)."""
+    return str(_HTML.render(markdown))
 
 
 def render(markdown: str, span: Callable[[Span], str]) -> str:

@@ -196,6 +196,7 @@ class Settings(BaseSettings):
     offer_timeout_s: int = 600
     digest_at: str = Field(default="09:00", description="local time of the supervisors' daily digest (HH:MM)")
     digest_tz: str = Field(default="Europe/Moscow", description="time zone of DIGEST_AT")
+    company_tz: str = Field(default="Europe/Moscow", description="the time zone the web admin shows times in")
     routing_strategies: str = Field(
         default="",
         description="per category: best-match (default), round-robin or broadcast, e.g. hvac=broadcast",
@@ -343,7 +344,7 @@ class Settings(BaseSettings):
         parse_local_time(value)
         return value
 
-    @field_validator("digest_tz")
+    @field_validator("digest_tz", "company_tz")
     @classmethod
     def _check_digest_tz(cls, value: str) -> str:
         try:

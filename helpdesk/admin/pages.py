@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -67,6 +68,7 @@ def html(request: web.Request, template: str, *, status: int = 200, **values: An
         "path": request.path,
         "done": tr(done) if done else "",
         "lang": tr.lang,
+        "tz": ZoneInfo(ctx.rt.settings.company_tz),  # every time on the page (the `when` filter)
         "langs": LANGS,
         "_": tr,
         "gettext": tr.gettext,

@@ -1,27 +1,28 @@
-"""Jinja2 pages for the admin: one autoescaping environment, Markdown rendered without raw HTML, dates in UTC."""
+"""Jinja2 pages for the admin: one autoescaping environment, Markdown rendered without raw HTML, times in the
+company's time zone (`COMPANY_TZ`) and durations in the reader's language."""
 
 from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-import markdown
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
+
+from dialogue import markup
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 
 
 def render_markdown(text: str) -> Markup:
-    """Render article Markdown to HTML; raw HTML in the source is shown as text, never passed through."""
-    md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    html = md.convert(text)
+    """Render article Markdown to HTML as the chats read it (one parser, `dialogue.markup`: a list or a line
+    break in the preview is one in the chat); raw HTML in the source is shown as text, never passed through."""
+    html = markup.html(text)
     # Links may only be web or mail links (or relative): a "javascript:" URL, in any spelling, never becomes
     # clickable.
     return Markup(_URL_ATTRIBUTE.sub(_safe_url, html))
@@ -42,26 +43,50 @@ def _safe_url(match: re.Match[str]) -> str:
     return match.group(0)
 
 
-def when(value: datetime | None) -> str:
-    """A timestamp as people read it in the admin: "2026-03-02 09:00 UTC" (empty for None)."""
-    if value is None:
+def when(value: datetime | str | None, tz: tzinfo = UTC) -> str:
+    """A timestamp as people read it in the admin, in `tz`: "2026-03-02 12:00 MSK" (empty for None)."""
+    if value is None or value == "":
         return ""
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, str):  # an event's time as the API serializes it
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:  # stored as UTC (SQLite hands some back naive)
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(tz)
+    zone = local.strftime("%Z")
+    # A zone without an abbreviation of its own is named "+04"; an offset reads better with its sign's UTC.
+    return local.strftime("%Y-%m-%d %H:%M ") + (f"UTC{zone}" if zone[:1] in "+-" else zone)
 
 
-def duration(seconds: float | None) -> str:
-    """A duration as "1 d 2 h", "3 h 5 min" or "12 min" (negative values get a minus sign)."""
+UNITS = {"en": ("d", "h", "min"), "ru": ("д", "ч", "мин")}
+
+
+def duration(seconds: float | None, lang: str = "en") -> str:
+    """A duration as "1 d 2 h", "3 h 5 min" or "12 min" ("1 д 2 ч" in Russian; negative with a minus)."""
     if seconds is None:
         return ""
+    d, h, m = UNITS.get(lang, UNITS["en"])
     sign = "-" if seconds < 0 else ""
     minutes = int(abs(seconds) // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{sign}{days} d {hours} h"
+        return f"{sign}{days} {d} {hours} {h}"
     if hours:
-        return f"{sign}{hours} h {mins} min"
-    return f"{sign}{mins} min"
+        return f"{sign}{hours} {h} {mins} {m}"
+    return f"{sign}{mins} {m}"
+
+
+@pass_context
+def _when_here(context: Context, value: datetime | str | None) -> str:
+    """`when` in the time zone the page was given (`tz`), UTC without one."""
+    tz = context.get("tz")
+    return when(value, tz if isinstance(tz, tzinfo) else UTC)
+
+
+@pass_context
+def _duration_here(context: Context, seconds: float | None) -> str:
+    """`duration` in the page's language (`lang`)."""
+    return duration(seconds, str(context.get("lang") or "en"))
 
 
 def make_environment() -> Environment:
@@ -74,8 +99,8 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],  # {% trans %}; each page gets its reader's gettext (admin.i18n)
     )
-    env.filters["when"] = when
-    env.filters["duration"] = duration
+    env.filters["when"] = _when_here
+    env.filters["duration"] = _duration_here
     env.globals["markdown"] = render_markdown
     return env
 

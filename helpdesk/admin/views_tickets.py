@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bots.webchat.render import media_url
 from dialogue.messages import Media
-from helpdesk.admin import pickers, queries
+from helpdesk.admin import pickers, queries, timeline
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
 from helpdesk.admin.pages import html, texts_of
@@ -144,6 +144,9 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
         assignee = await uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
         sla = await sla_of(uow, ticket, ctx.clock())
         alerts = await uow.sla.alerts(ticket.id) if uow.sla is not None else []
+        rows = [event_dict(e) for e in events]
+        named = [await uow.directory.get_staff(i) for i in sorted(timeline.staff_ids(rows))]
+    names = {m.id: m.name for m in named if m is not None}
     photos = [_attachment(a) for a in ticket.attachments]
     for c in comments:
         photos.extend(_attachment(a) for a in c.attachments)
@@ -152,7 +155,7 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
         "ticket.html",
         ticket=ticket,
         comments=comments,
-        events=[event_dict(e) for e in events],
+        events=timeline.entries(rows, texts_of(request), names),
         client=client,
         site=site,
         contact=contact,

@@ -169,7 +169,7 @@ async def test_admin_publishes_an_article_the_chat_answers_with_it(app: tuple[Ru
             await admin.goto(base + "/admin/tickets")
             await shot(admin, "tickets")
             await admin.get_by_role("link", name=f"HD-{number}").click()
-            await expect(admin.locator("#timeline")).to_contain_text("ticket_opened")
+            await expect(admin.locator("#timeline")).to_contain_text("Ticket opened")
             await expect(admin.locator("#comments")).to_contain_text("internal note")
             await expect(admin.locator("#comments")).to_contain_text("Toner was replaced last week")
             await expect(admin.locator("#sla")).to_contain_text("resolution")

@@ -473,7 +473,10 @@ async def test_ticket_filters_paging_and_the_ticket_page(
     page = await admin.page(f"/admin/tickets/{a.number}")
     assert "Cash register offline" in page
     assert "внутренняя заметка" in page and "Call the shop first &lt;b&gt;" in page
-    assert "ticket_opened" in page and "comment_added" in page
+    # The timeline in words and the company's time zone (it showed ticket_opened, comment_added and UTC).
+    assert "Заявка открыта" in page and "Добавлен комментарий" in page
+    assert "ticket_opened" not in page and "comment_added" not in page and " UTC<" not in page
+    assert " MSK<" in page
     assert 'id="sla"' in page and "первый ответ" in page  # the clock by its name
     assert (await admin.client.get("/admin/tickets/99999")).status == 404
     assert (await admin.client.get("/admin/tickets/abc")).status == 400
