@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
@@ -16,6 +17,21 @@ class HelpdeskGroup(click.Group):
     Settings are read inside the commands (and deeper, e.g. in Alembic's env.py), so this is the one
     place that sees every `ConfigError`, whichever command or sub-group raised it.
     """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing only the module that defines it: `helpdesk migrate` does not load the NLU,
+        the API and the benchmarks (13 s of imports per process, paid three times by `make run`)."""
+        modules = COMMAND_MODULES.get(cmd_name)
+        if modules is None:
+            _register()
+        for module in modules or ():
+            importlib.import_module(f"helpdesk.cli.{module}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command (for --help): all modules are imported."""
+        _register()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; turn a configuration error into one line and exit code 2, no traceback."""
@@ -41,21 +57,26 @@ def main() -> None:
     """Helpdesk: a chat-first help desk for service companies."""
 
 
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "migrate": ("app_commands",),
+    "demo-data": ("app_commands",),
+    "run": ("app_commands",),
+    "worker": ("app_commands",),
+    "admin": ("admin",),
+    "api-token": ("api_tokens",),
+    "bench": ("bench",),
+    "billing": ("billing",),
+    "equipment": ("equipment",),
+    "kb": ("kb", "kb_quality"),
+    "maintenance": ("maintenance",),
+    "nlu": ("nlu",),
+    "inbox": ("queues",),
+    "outbox": ("queues",),
+}
+"""Which modules define (or add to) each top-level command; tests/unit/test_cli_lazy.py holds it complete."""
+
+
 def _register() -> None:
     # Each command group lives in its own module; importing it attaches it to `main`.
-    from helpdesk.cli import (  # noqa: F401
-        admin,
-        api_tokens,
-        app_commands,
-        bench,
-        billing,
-        equipment,
-        kb,
-        kb_quality,
-        maintenance,
-        nlu,
-        queues,
-    )
-
-
-_register()
+    for module in sorted({m for modules in COMMAND_MODULES.values() for m in modules}):
+        importlib.import_module(f"helpdesk.cli.{module}")
