@@ -114,6 +114,21 @@ async def file_printer_request(api: FakeTelegramAPI, c: str, user: int = CLIENT_
     await reply(api, c, user, "Заявка HD-1001 оформлена")
 
 
+async def ticked(api: FakeTelegramAPI, token: str, chat: int, sent: RecordedCall, label: str) -> RecordedCall:
+    """Wait for the edit of the checklist `sent` that shows button `label` (a tick edits it in place)."""
+    message_id = sent.result["message_id"]
+    return await api.wait_for_call(
+        "editMessageText",
+        predicate=lambda c: (
+            c.token == token
+            and c.params.get("chat_id") == chat
+            and c.params.get("message_id") == message_id
+            and label in str(c.buttons)
+        ),
+        timeout=10,
+    )
+
+
 def button(call: RecordedCall, label: str) -> str:
     for row in call.buttons:
         for b in row:
@@ -155,10 +170,12 @@ async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[
     api.push_callback(
         ENGINEER_USER, ENGINEER_USER, button(checklist, "⬜ Очистить тракт"), lang="ru", token=s
     )
-    checklist = await reply(api, s, ENGINEER_USER, "Чек-лист по HD-1001")
-    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(checklist, "⬜ Распечатать"), lang="ru", token=s)
-    checklist = await reply(api, s, ENGINEER_USER, "Чек-лист по HD-1001")
-    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(checklist, "Всё сделано"), lang="ru", token=s)
+    # A tick edits the checklist where it is (it used to post the whole list again per tick).
+    now = await ticked(api, s, ENGINEER_USER, checklist, "✅ Очистить тракт")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(now, "⬜ Распечатать"), lang="ru", token=s)
+    now = await ticked(api, s, ENGINEER_USER, checklist, "✅ Распечатать")
+    assert len([c for c in api.calls_to("sendMessage") if "Чек-лист" in (c.plain_text or "")]) == 1
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(now, "Всё сделано"), lang="ru", token=s)
     await reply(api, s, ENGINEER_USER, "Опишите, что сделано")
     api.push_text(ENGINEER_USER, ENGINEER_USER, "Почистил ролики подачи", lang="ru", token=s)
     spent = await reply(api, s, ENGINEER_USER, "Сколько времени")
@@ -193,7 +210,7 @@ async def test_client_and_engineer_in_telegram(api: FakeTelegramAPI, app: tuple[
     sent = [Outbound.from_dict(row.payload) for row in rows if row.channel == "telegram"]
     card_edits = [out for out in sent if out.card and not out.card_new]
     planned = sum(len(plan_outbound(out)) for out in sent if out not in card_edits)
-    assert len(api.calls_to("editMessageText")) == len(card_edits) == 2  # accepted, done
+    assert len(api.calls_to("editMessageText")) == len(card_edits) == 4  # accepted, 2 checklist ticks, done
     sends = [
         c
         for c in api.calls

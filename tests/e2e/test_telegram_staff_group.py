@@ -24,6 +24,7 @@ from tests.e2e.test_telegram_loop import (
     edited,
     file_printer_request,
     reply,
+    ticked,
 )
 from tests.fakes.telegram_api import FakeTelegramAPI, RecordedCall
 from ticket_core.enums import Visibility
@@ -135,10 +136,11 @@ async def test_a_topic_per_ticket_in_the_staff_group(api: FakeTelegramAPI, app: 
 
     api.push_callback(ENGINEER_USER, ENGINEER_USER, button(card, "Выполнено"), lang="ru", token=s)
     checklist = await reply(api, s, ENGINEER_USER, "Чек-лист по HD-1001")
-    for item in ("⬜ Очистить тракт", "⬜ Распечатать"):
-        api.push_callback(ENGINEER_USER, ENGINEER_USER, button(checklist, item), lang="ru", token=s)
-        checklist = await reply(api, s, ENGINEER_USER, "Чек-лист по HD-1001")
-    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(checklist, "Всё сделано"), lang="ru", token=s)
+    now = checklist
+    for item in ("Очистить тракт", "Распечатать"):
+        api.push_callback(ENGINEER_USER, ENGINEER_USER, button(now, f"⬜ {item}"), lang="ru", token=s)
+        now = await ticked(api, s, ENGINEER_USER, checklist, f"✅ {item}")  # edited in place
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(now, "Всё сделано"), lang="ru", token=s)
     await reply(api, s, ENGINEER_USER, "Опишите, что сделано")
     api.push_text(ENGINEER_USER, ENGINEER_USER, "Заменил фотобарабан", lang="ru", token=s)
     spent = await reply(api, s, ENGINEER_USER, "Сколько времени")
