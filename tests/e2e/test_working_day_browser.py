@@ -455,8 +455,13 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             await expect(admin.locator("#article-status")).to_have_text("published")
             await admin.screenshot(path=str(ARTIFACTS / "06_admin_edited.png"), full_page=True)
             since = await ivan.say("Кондиционер течёт, капает вода на пол")
-            again = await ivan.wait_for("Вот что нашлось в базе знаний", since)
-            await expect(again).to_contain_text("проверка 7731")
+            replies = "\n".join(await _replies(ivan, since))
+            if "Вот что нашлось в базе знаний" not in replies:
+                # Since #14's refit the edited article may come as the first of a list (not answered alone):
+                # the client picks it and reads the new text all the same.
+                assert "Возможно, подойдёт одна из статей" in replies, replies
+                since = await ivan.press("Кондиционер течёт: капает вода")
+            await ivan.wait_for("проверка 7731", since)
             await ivan.shot("06_client_gets_edited_article")
             for text in await ivan.bot.all_inner_texts():
                 assert "**" not in text, f"raw Markdown in the chat: {text!r}"
