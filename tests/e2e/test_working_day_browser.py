@@ -231,10 +231,14 @@ async def _finish_job(engineer: Chat, ref: str, card: Locator, note: str, shots:
         checklist = engineer.page.locator(".msg.bot[data-card]", has_text=f"Чек-лист по {ref}")
         await expect(checklist).to_have_count(1)
         unticked = checklist.locator("button.chip:enabled", has_text="⬜")
-        while left := await unticked.count():
+        while await unticked.count():
             before = await engineer.bot.count()
+            item = (await unticked.first.inner_text()).removeprefix("⬜").strip()
             await unticked.first.click()
-            await expect(unticked).to_have_count(left - 1, timeout=WAIT_MS)
+            # The card itself shows the tick (its buttons go live again as soon as the press is sent, so a
+            # count of unticked buttons could be read before the new card came).
+            done = checklist.locator("button.chip", has_text=f"✅ {item}")
+            await expect(done).to_have_count(1, timeout=WAIT_MS)
             assert await engineer.bot.count() == before, await engineer.texts_since(before)
         await expect(checklist).to_have_count(1)
         since = await engineer.press("Всё сделано", within=checklist)
