@@ -31,20 +31,8 @@ from ticket_core.errors import ValidationFailed
 ROUTES = RouteTable()
 PAGE_SIZE = 50
 MAX_IMPORT_BYTES = 15 * 1024 * 1024
-FORM_COLUMNS = (
-    "site",
-    "type",
-    "name",
-    "model",
-    "serial",
-    "inventory_no",
-    "installed_on",
-    "warranty_until",
-    "location",
-    "contact",
-    "status",
-    "photos",
-)
+# The form edits what a CSV line holds, but not the id and sticker code the registry gives a unit.
+FORM_COLUMNS = (*csv_io.REQUIRED, *(c for c in csv_io.OPTIONAL if c not in ("id", "code")))
 STATUSES = {
     "in_service": _("in service"),
     "under_repair": _("under repair"),
