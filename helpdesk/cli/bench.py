@@ -5,8 +5,8 @@ The benchmarks themselves are not part of the app: they live in the checkout's `
 reaches them when the app runs from a checkout (an editable install, `make setup`); an app installed
 without its checkout has no benchmark commands.
 
-The modules are imported only when `helpdesk bench ...` is used: several import the NLU stack (scikit-learn,
-SciPy) and the test fakes, which every other command, `helpdesk run` first, would otherwise load at start.
+This module is imported only for `helpdesk bench ...` (`helpdesk.cli.COMMAND_MODULES`): several benchmarks import
+the NLU stack (scikit-learn, SciPy) and the test fakes, which no other command should load at start.
 """
 
 from __future__ import annotations
@@ -16,31 +16,10 @@ import pkgutil
 import sys
 from pathlib import Path
 
-import click
-
 from helpdesk.cli import main
 
 
-class _BenchGroup(click.Group):
-    """A group that imports the checkout's benchmark modules the first time its commands are looked up."""
-
-    _loaded = False
-
-    def _load(self) -> None:
-        if not self._loaded:
-            self._loaded = True
-            _register()
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load()
-        return super().list_commands(ctx)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        self._load()
-        return super().get_command(ctx, cmd_name)
-
-
-@main.group(cls=_BenchGroup)
+@main.group()
 def bench() -> None:
     """Benchmarks; each prints one JSON object with --json."""
 
@@ -58,3 +37,6 @@ def _register() -> None:
         register = getattr(module, "register", None)
         if callable(register):
             register(bench)
+
+
+_register()
