@@ -1,7 +1,7 @@
 """Checks a command runs before it starts work, so that a wrong setting stops it at once in one line.
 
 `helpdesk run` and `helpdesk worker` check the secret key, the SLA file and the database before they log
-a single line; `helpdesk migrate` and `helpdesk demo-data` check the database. Each check raises
+a single line; `helpdesk migrate` and `helpdesk demo-data` check the database (on PostgreSQL, that pgvector is installed). Each check raises
 `ConfigError` naming the setting; the `helpdesk` click group prints it and exits with code 2.
 """
 
@@ -16,6 +16,9 @@ DATABASE_CHECK_TIMEOUT_S = 10.0
 """How long the start-up check waits for the database to answer before saying it cannot be reached."""
 
 _MAX_DETAIL = 160
+
+PGVECTOR_EXTENSION = "vector"
+"""The PostgreSQL extension the schema needs (KB vectors); checked before `migrate` tries to create it."""
 
 
 def check_secret_key(settings: Settings) -> None:
@@ -86,6 +89,12 @@ async def _check_database(url: str, timeout_s: float) -> None:
         async with asyncio.timeout(timeout_s):
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
+                has_pgvector = conn.dialect.name != "postgresql" or bool(
+                    await conn.scalar(
+                        text("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = :name)"),
+                        {"name": PGVECTOR_EXTENSION},
+                    )
+                )
     except TimeoutError:
         raise ConfigError(
             "DATABASE_URL",
@@ -100,6 +109,14 @@ async def _check_database(url: str, timeout_s: float) -> None:
         ) from None
     finally:
         await engine.dispose()
+    if not has_pgvector:
+        # Without this, `migrate` dies 40 lines into a traceback on CREATE EXTENSION.
+        raise ConfigError(
+            "DATABASE_URL",
+            f"the PostgreSQL server at {safe} lacks the pgvector extension ({PGVECTOR_EXTENSION!r}), which "
+            "the KB's vectors need; install it on the server (Debian: postgresql-NN-pgvector, or "
+            "scripts/pgvector/install.sh here), then run the command again",
+        )
 
 
 def _reason(exc: BaseException) -> str:
