@@ -189,7 +189,10 @@ def job_buttons(ticket: Ticket, lang: str, *, on_site: bool = False) -> list[lis
     def step(label: str, verb: JobVerb) -> ButtonSpec:
         return (t(lang, label), JobStep(verb, n).encode())
 
-    extra = [[step("btn_note", "n"), step("btn_message_client", "m")], [step("btn_hand_over", "x")]]
+    extra = [
+        [step("btn_note", "n"), step("btn_message_client", "m")],
+        [step("btn_kb_articles", "k"), step("btn_hand_over", "x")],
+    ]
     site = [] if on_site else [step("btn_on_site", "c")]
     if ticket.status is TicketStatus.ACCEPTED:
         return [[step("btn_start", "o"), *site], [step("btn_hold", "h"), step("btn_done", "d")], *extra]

@@ -1,8 +1,12 @@
-"""An engineer links KB articles while resolving a ticket: `kb:ID` in the resolution note.
+"""An engineer links KB articles to a job's question: a suggested article's button, or `kb:ID` in the note.
 
-Each article named that way is kept as a confirmed answer to the ticket's description (the client's own
-question), under the client's audience rules (`kb_search.learning.engineer_linked`): an internal article
-or another client's article is refused and the engineer is told why. The link commits with the resolution.
+When the engineer presses Done (the note question) or the job card's KB button, the bot searches the KB for
+the ticket's description as staff and offers the best few articles the engineer may link as buttons
+(`suggestion_rows`); one press links one (`on_link_press`). A `kb:ID` typed in the resolution note links
+too, when the job is resolved. Either way the article is kept as a confirmed answer to the client's own
+question (`kb_search.learning.engineer_linked`), under the client's audience rules: another client's article
+is refused and the engineer is told why; an internal article keeps the question for staff only. The link
+commits with the turn that made it.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ import logging
 import re
 from typing import Any, Protocol
 
+from dialogue.cards import short
+from dialogue.outgoing import ButtonSpec
+from dialogue.payloads import KbLink
 from dialogue.turn import Turn
 from kb_search import learning
-from kb_search.model import KbError, Reader
+from kb_search.model import INTERNAL, Article, KbError, Reader
 from ticket_core.model import Ticket
 
 log = logging.getLogger(__name__)
@@ -32,6 +39,10 @@ def without_links(text: str) -> str:
 
 
 MAX_LINKS = 5
+SUGGESTED = 3
+"""Articles offered to link: enough to hold the right one most of the time, few enough to read at a glance."""
+SEARCHED = 10
+"""Hits read to find them: other clients' private articles and ids too long for a button are passed over."""
 
 TEXTS = {
     "kb_linked": (
@@ -43,6 +54,32 @@ TEXTS = {
         "There is no published article {id}; nothing was linked.",
     ),
     "kb_link_refused": ("Статья {id} не связана: {why}", "Article {id} was not linked: {why}"),
+    "kb_linked_title": (
+        "Статья «{title}» связана с вопросом клиента по {ref}: похожие вопросы теперь найдут её.",
+        "Article “{title}” is linked to the client's question on {ref}: similar questions now find it.",
+    ),
+    "kb_linked_internal": (
+        "Статья «{title}» (только для сотрудников) связана с вопросом по {ref}: коллеги увидят её в подсказках "
+        "к похожим заявкам.",
+        "Article “{title}” (staff only) is linked to the question on {ref}: colleagues get it suggested on "
+        "similar jobs.",
+    ),
+    "kb_suggest_note": (
+        "Если на вопрос клиента отвечает статья базы знаний, нажмите её: вопрос станет её подтверждённой "
+        "формулировкой. Другую статью можно указать в описании как kb:ID.",
+        "If a KB article answers the client's question, press it: the question becomes a confirmed phrasing of "
+        "that article. Name any other one in your note as kb:ID.",
+    ),
+    "kb_suggest_title": (
+        "Статьи базы знаний к вопросу по {ref}: «{question}». Нажмите ту, что на него отвечает.",
+        "KB articles for the question on {ref}: “{question}”. Press the one that answers it.",
+    ),
+    "kb_suggest_none": (
+        "В базе знаний не нашлось статей к вопросу по {ref}. Если ответ там есть, укажите kb:ID статьи в описании "
+        "при завершении.",
+        "No KB article matched the question on {ref}. If one answers it, name it as kb:ID in your note when you "
+        "finish the job.",
+    ),
 }
 
 
@@ -51,6 +88,8 @@ class ArticleSource(Protocol):
 
     async def get(self, article_id: str, reader: Reader) -> Any: ...
 
+    async def search(self, query: str, reader: Reader, k: int = 5) -> Any: ...
+
 
 def linked_ids(note: str) -> list[str]:
     """Article ids named as `kb:ID` in a note, in order, each once (at most `MAX_LINKS`)."""
@@ -58,9 +97,84 @@ def linked_ids(note: str) -> list[str]:
     return list(dict.fromkeys(f for f in found if f))[:MAX_LINKS]
 
 
-def _say(turn: Turn, key: str, **values: object) -> None:
+def _text(turn: Turn, key: str, **values: object) -> str:
     ru, en = TEXTS[key]
-    turn.reply((ru if turn.lang == "ru" else en).format(**values))
+    return (ru if turn.lang == "ru" else en).format(**values)
+
+
+def _say(turn: Turn, key: str, **values: object) -> None:
+    turn.reply(_text(turn, key, **values))
+
+
+async def suggestions(kb: ArticleSource | None, ticket: Ticket) -> list[Article]:
+    """The best few articles for the ticket's question that the engineer may link to it, best first.
+
+    Searched as staff, so internal articles (procedures for engineers) come up too; another client's private
+    articles never do. Staff searches are not logged as gaps.
+    """
+    question = (ticket.description or "").strip()
+    if kb is None or not question:
+        return []
+    result = await kb.search(question, Reader.staff(), k=SEARCHED)
+    found: list[Article] = []
+    for hit in result.hits:
+        article = await kb.get(hit.article_id, Reader.staff())
+        if (
+            isinstance(article, Article)
+            and learning.engineer_may_link(article, ticket.client_id)
+            and KbLink(ticket.number, article.id).fits()
+        ):
+            found.append(article)
+            if len(found) == SUGGESTED:
+                break
+    return found
+
+
+def suggestion_rows(ticket: Ticket, articles: list[Article]) -> list[list[ButtonSpec]]:
+    """One button per suggested article: its title (🔒 for staff-only ones); a press links it to the job."""
+    return [
+        [
+            (
+                f"{'🔒' if a.audience == INTERNAL else '📖'} {short(a.title, 56)}",
+                KbLink(ticket.number, a.id).encode(),
+            )
+        ]
+        for a in articles
+    ]
+
+
+async def ask_note(turn: Turn, kb: ArticleSource | None, ticket: Ticket, hint: str = "") -> None:
+    """The note question of Done (with `hint` under it), and under that the articles the engineer may link
+    with one press; nothing more when none matched (the question already says how to name one as kb:ID)."""
+    text = turn.tr("note_q", ref=ticket.ref) + hint
+    articles = await suggestions(kb, ticket)
+    if not articles:
+        turn.reply(text)
+        return
+    turn.reply(f"{text}\n\n{_text(turn, 'kb_suggest_note')}", suggestion_rows(ticket, articles))
+
+
+async def show_suggestions(turn: Turn, kb: ArticleSource | None, ticket: Ticket) -> None:
+    """The job card's KB button: the suggested articles as a message of their own, or why there are none."""
+    articles = await suggestions(kb, ticket)
+    if not articles:
+        _say(turn, "kb_suggest_none", ref=ticket.ref)
+        return
+    question = short(ticket.description, 160)
+    turn.reply(
+        _text(turn, "kb_suggest_title", ref=ticket.ref, question=question), suggestion_rows(ticket, articles)
+    )
+
+
+async def on_link_press(
+    turn: Turn, kb: ArticleSource | None, ticket: Ticket, staff_id: str, article_id: str
+) -> None:
+    """A suggested article's button: link it to the job's question (the caller checked the job is theirs)."""
+    article = await kb.get(article_id, Reader.staff()) if kb is not None else None
+    if not isinstance(article, Article):
+        _say(turn, "kb_link_unknown", id=article_id)
+        return
+    await _link(turn, ticket, staff_id, article, by_button=True)
 
 
 async def link_articles(
@@ -72,25 +186,34 @@ async def link_articles(
         return
     for article_id in ids:
         article = await kb.get(article_id, Reader.staff())
-        if article is None:
+        if not isinstance(article, Article):
             _say(turn, "kb_link_unknown", id=article_id)
             continue
-        try:
-            kept = await learning.engineer_linked(
-                turn.uow.phrasings, article, ticket.description, ticket.client_id, staff_id, turn.now
-            )
-        except KbError as error:
-            _say(turn, "kb_link_refused", id=article_id, why=str(error))
-            continue
-        await turn.uow.interactions.add(
-            "kb_linked",
-            turn.now,
-            article_id=article_id,
-            ticket_id=ticket.id,
-            query=ticket.description,
-            data={"by": staff_id, "phrasing": kept.id if kept else None},
+        await _link(turn, ticket, staff_id, article, by_button=False)
+
+
+async def _link(turn: Turn, ticket: Ticket, staff_id: str, article: Article, *, by_button: bool) -> None:
+    """Keep the ticket's question as a confirmed phrasing of `article`, log it, and tell the engineer."""
+    try:
+        kept = await learning.engineer_linked(
+            turn.uow.phrasings, article, ticket.description, ticket.client_id, staff_id, turn.now
         )
-        if kept is None:
-            _say(turn, "kb_link_refused", id=article_id, why="an admin removed this pairing")
-        else:
-            _say(turn, "kb_linked", id=article_id)
+    except KbError as error:
+        _say(turn, "kb_link_refused", id=article.id, why=str(error))
+        return
+    await turn.uow.interactions.add(
+        "kb_linked",
+        turn.now,
+        article_id=article.id,
+        ticket_id=ticket.id,
+        query=ticket.description,
+        data={"by": staff_id, "phrasing": kept.id if kept else None, "button": by_button},
+    )
+    if kept is None:
+        _say(turn, "kb_link_refused", id=article.id, why="an admin removed this pairing")
+    elif article.audience == INTERNAL:
+        _say(turn, "kb_linked_internal", title=short(article.title, 80), ref=ticket.ref)
+    elif by_button:
+        _say(turn, "kb_linked_title", title=short(article.title, 80), ref=ticket.ref)
+    else:
+        _say(turn, "kb_linked", id=article.id)

@@ -248,9 +248,9 @@ class OfferDeclineReason(Action, code="of:r"):
     reason: Word
 
 
-JobVerb = Literal["o", "s", "c", "h", "r", "d", "x", "z", "m", "n", "v"]
+JobVerb = Literal["o", "s", "c", "h", "r", "d", "x", "z", "m", "n", "v", "k"]
 """o/s start (on the way), c on site, h hold, r resume, d done, x hand over, z escalate, m message the client,
-n internal note, v show the card again."""
+n internal note, v show the card again, k the KB articles suggested for the job."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,13 +339,20 @@ class KbEdit(KbAdminAction, code="kb:e", rest=True):
     article_id: Ident
 
 
+# --- the staff bot: an engineer links a suggested KB article to the job's question
+@dataclass(frozen=True, slots=True)
+class KbLink(Action, code="kb:l", rest=True):
+    number: TicketNo
+    article_id: Ident
+
+
 register(
     IntakeUseQuestion, IntakeCancel, IntakeConfirm, IntakeEdit, IntakeCategory, IntakeSite, IntakePriority,
     IntakeEditField, KbHelped, KbNotHelped, KbChoose, Rate, NotFixed, NewQuestion, SkipRatingComment,
     CancelAsk, CancelAnswer, Language, TalkToPerson, ShowTicket,
     OfferAccept, OfferDecline, OfferDeclineReason, JobStep, JobTime, JobHoldReason, ChecklistTick, ChecklistDone,
     SlaAck, SlaRaise, SlaReassign, SlaToQueue, SlaToEngineer, SlaExtend, SlaExtendBy,
-    KbPublish, KbUnpublish, KbEdit,
+    KbPublish, KbUnpublish, KbEdit, KbLink,
 )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from dialogue.payloads import (
     JobTime,
     JobVerb,
     KbAdminAction,
+    KbLink,
     OfferAccept,
     OfferDecline,
     OfferDeclineReason,
@@ -42,7 +43,6 @@ SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 HELP_BY_ROLE = {Role.ENGINEER: "staff_help", Role.SUPERVISOR: "supervisor_help", Role.ADMIN: "admin_help"}
 """Each role's /help lists what that role can do."""
 
-
 SLA_ANSWERS = frozenset({Awaiting.SLA_REASON, Awaiting.SLA_DURATION})
 """What a supervisor's text may answer in an SLA extension (dialogue.sla_answers)."""
 
@@ -57,7 +57,7 @@ class StaffFlow:
         reports: ReportCommand | None = None,
     ) -> None:
         self.checklists = checklists or Checklists()
-        self.kb = kb  # for `kb:ID` links in a resolution note
+        self.kb = kb  # articles suggested to link to a job, and `kb:ID` links in a resolution note
         # /report: the runtime gives a report source and a chart renderer; without them it says it has none.
         self.reports = reports or ReportCommand(None)
 
@@ -200,6 +200,9 @@ class StaffFlow:
                 await sla_answers.on_button(turn, person, action)
             case KbAdminAction():
                 await kb_admin.on_button(turn, person, action)
+            case KbLink(number=number, article_id=article_id):
+                job = await self._own_job(turn, person, str(number))
+                await kb_links.on_link_press(turn, self.kb, job, person.member.id, article_id)
             case OfferAccept() | OfferDecline() | OfferDeclineReason():
                 await self._offer_button(turn, person, action)
             case ChecklistTick(number=number) | ChecklistDone(number=number):
@@ -246,6 +249,8 @@ class StaffFlow:
             )
             turn.state.awaiting, turn.state.ticket = awaiting, ticket.number
             turn.say(key, ref=ticket.ref)
+        elif verb == "k":
+            await kb_links.show_suggestions(turn, self.kb, ticket)
         else:  # "v": the card again, as a new message
             await self._card(turn, ticket, person, new=True)
 
@@ -359,7 +364,7 @@ class StaffFlow:
             turn.say("photo_required_q", ref=ticket.ref)
             return
         state.awaiting = Awaiting.NOTE
-        turn.reply(turn.tr("note_q", ref=ticket.ref) + await equipment_cards.parts_hint(turn, ticket))
+        await kb_links.ask_note(turn, self.kb, ticket, await equipment_cards.parts_hint(turn, ticket))
 
     def _checklist(
         self, turn: Turn, ticket: Ticket, items: list[str], ticked: list[int], *, new: bool = False

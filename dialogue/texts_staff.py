@@ -78,6 +78,7 @@ STAFF_TEXTS: dict[str, tuple[str, str]] = {
     "btn_on_site": ("На месте", "On site"),
     "btn_note": ("Заметка", "Note"),
     "btn_hand_over": ("Передать другому", "Hand over"),
+    "btn_kb_articles": ("📚 Статьи БЗ", "📚 KB articles"),
     "checkin_q": (
         "Отправьте геопозицию, чтобы отметиться на месте по {ref}.",
         "Share your location to check in on site for {ref}.",

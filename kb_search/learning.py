@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kb_search.model import Article, KbError, Reader, ReaderKind
+from kb_search.model import INTERNAL, Article, KbError, Reader, ReaderKind
 from kb_search.phrasings import (
     Phrasing,
     PhrasingSource,
@@ -80,6 +80,23 @@ async def client_not_helped(
     return await _verdict(repo, article, question, asker, confirmer, PhrasingSource.CLIENT_HELPED, False, at)
 
 
+def engineer_reader(article: Article, client_id: str | None) -> Reader:
+    """Whose question an engineer's link is read as: the ticket's client's, or staff's for an internal article.
+
+    An internal article is staff's own reading (a procedure, a fix): the client's question linked to it is kept
+    in the `internal` audience, so it helps the next engineer's suggestions and never reaches a client. Any
+    other article follows the client's rule: public, or that client's own section, never another client's.
+    """
+    if article.audience == INTERNAL:
+        return Reader.staff()
+    return Reader.client(client_id) if client_id else Reader.public()
+
+
+def engineer_may_link(article: Article, client_id: str | None) -> bool:
+    """Whether an engineer may link `article` to a question of `client_id` (what suggestions offer)."""
+    return article.published and engineer_reader(article, client_id).may_see_audience(article.audience)
+
+
 async def engineer_linked(
     repo: PhrasingRepository,
     article: Article,
@@ -88,11 +105,12 @@ async def engineer_linked(
     staff_id: str,
     at: datetime,
 ) -> Phrasing | None:
-    """An engineer resolving a ticket said `article` answers the ticket's `question` (asked by `client_id`).
+    """An engineer working a ticket said `article` answers the ticket's `question` (asked by `client_id`).
 
-    The audience rule is the client's: an engineer cannot make an internal article answer clients.
+    The audience rule is the client's (`engineer_reader`): an engineer cannot make another client's article,
+    or an internal one, answer clients; a link to an internal article counts for staff only.
     """
-    asker = Reader.client(client_id) if client_id else Reader.public()
+    asker = engineer_reader(article, client_id)
     return await _verdict(
         repo, article, question, asker, staff_key(staff_id), PhrasingSource.ENGINEER_LINKED, True, at
     )

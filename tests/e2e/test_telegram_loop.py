@@ -308,3 +308,55 @@ async def test_the_clients_photo_reaches_the_engineer(api: FakeTelegramAPI, app:
     # The client bot's file id means nothing to the staff bot: the photo itself was uploaded.
     assert [content for _name, content in photo.files.values()] == [PHOTO]
     assert photo.plain_text == "Фото от клиента по HD-1001"
+
+
+async def test_the_engineer_links_a_suggested_article_with_one_press(
+    api: FakeTelegramAPI, app: tuple[Runtime, str]
+) -> None:
+    """The job card's KB button and the note question of Done offer the KB's articles for the client's
+    question; one press keeps the question as a confirmed phrasing of the article (#14), on both frameworks."""
+    rt, _ = app
+    c, s = CLIENT_TOKEN, STAFF_TOKEN
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "/start SMIRNOV-2026", lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Здравствуйте, Алексей Смирнов")
+    api.push_text(CLIENT_USER, CLIENT_USER, "/new", first_name="Пётр", lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Опишите проблему")
+    question = "Принтер опять замял бумагу, лист застрял внутри"
+    api.push_text(CLIENT_USER, CLIENT_USER, question, lang="ru", token=c)
+    await file_printer_request(api, c)
+
+    offer = await reply(api, s, ENGINEER_USER, "Новая заявка HD-1001")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(offer, "Принять"), lang="ru", token=s)
+    card = await edited(api, s, ENGINEER_USER, offer, "HD-1001 — инженер назначен")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(card, "📚 Статьи БЗ"), lang="ru", token=s)
+    listed = await reply(api, s, ENGINEER_USER, "Статьи базы знаний к вопросу по HD-1001")
+    assert f"«{question}»" in (listed.plain_text or "")
+    titles = [b["text"] for row in listed.buttons for b in row]
+    assert titles[0] == "📖 Принтер замял бумагу" and len(titles) <= 3
+
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(card, "Выполнено"), lang="ru", token=s)
+    checklist = await reply(api, s, ENGINEER_USER, "Чек-лист по HD-1001")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(checklist, "⬜ Очистить"), lang="ru", token=s)
+    now = await ticked(api, s, ENGINEER_USER, checklist, "✅ Очистить")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(now, "⬜ Распечатать"), lang="ru", token=s)
+    now = await ticked(api, s, ENGINEER_USER, checklist, "✅ Распечатать")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(now, "Всё сделано"), lang="ru", token=s)
+    note_q = await reply(api, s, ENGINEER_USER, "Опишите, что сделано по HD-1001")
+    assert [b["text"] for row in note_q.buttons for b in row] == titles
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(note_q, "📖 Принтер"), lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Статья «Принтер замял бумагу» связана с вопросом клиента по HD-1001")
+
+    from sqlalchemy import select
+
+    from storage.kb_tables import kb_phrasings
+
+    async with rt.sessions() as session:
+        rows = (await session.execute(select(kb_phrasings))).mappings().all()
+    assert [(r["article_id"], r["text"], r["audience"], r["source"]) for r in rows] == [
+        ("printer-jam", question, "public", "engineer_linked")
+    ]
+    # The press left the note question waiting: the note and the time finish the job.
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "Вытащил лист, почистил ролики", lang="ru", token=s)
+    spent = await reply(api, s, ENGINEER_USER, "Сколько времени")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(spent, "Пропустить"), lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "HD-1001 закрыта как выполненная")

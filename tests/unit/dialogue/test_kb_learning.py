@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from dialogue.messages import Bot
 from kb_search.model import Reader
 from kb_search.service import KnowledgeBase
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
@@ -98,13 +99,15 @@ async def test_an_engineer_links_articles_in_the_resolution_note_within_the_clie
     assert "HD-1001" in got[0]
     assert got[1:] == [
         "Статья ac-filter связана с вопросом клиента: похожие вопросы теперь найдут её.",
-        "Статья eng-only не связана: refused: the question of client romashka cannot be linked to article "
-        "eng-only (audience internal), which that person may not read",
+        # An internal article keeps the client's question for staff only (their suggestions on similar jobs).
+        "Статья «Регламент выезда инженера» (только для сотрудников) связана с вопросом по HD-1001: коллеги "
+        "увидят её в подсказках к похожим заявкам.",
         "Статья acme-badge не связана: refused: the question of client romashka cannot be linked to article "
         "acme-badge (audience client:acme), which that person may not read",
         "Статьи nope нет среди опубликованных; связь не сохранена.",
     ]
-    [kept] = uows.state.phrasings.values()
+    kept, internal = uows.state.phrasings.values()
+    assert (internal.article_id, internal.audience) == ("eng-only", "internal")
     assert (kept.article_id, kept.text, kept.source, kept.helped_by, kept.open) == (
         "ac-filter",
         "Течёт кран на кухне",
@@ -112,6 +115,140 @@ async def test_an_engineer_links_articles_in_the_resolution_note_within_the_clie
         ("staff:e-petrov",),
         True,
     )
-    assert [i["kind"] for i in uows.state.interactions if i["kind"] == "kb_linked"] == ["kb_linked"]
+    assert [i["kind"] for i in uows.state.interactions if i["kind"] == "kb_linked"] == ["kb_linked"] * 2
     ticket = next(iter(uows.state.tickets.values()))
     assert str(ticket.status) == "resolved" and "kb:ac-filter" in (ticket.resolution_note or "")
+
+
+@pytest.fixture
+def ivanova() -> Person:
+    """The printer engineer of Saint Petersburg, where Romashka's Nevsky site is."""
+    return Person(Bot.STAFF, "e-ivanova", "Мария", "ru")
+
+
+def _labels(chat: ChatDriver, person: Person) -> list[str]:
+    """The buttons of the newest message this person got that has any."""
+    newest = next(m for m in reversed(chat.messages(person)) if m.buttons)
+    return [b.text for row in newest.buttons for b in row]
+
+
+async def test_an_engineer_links_a_suggested_article_with_one_press(
+    learning_chat: ChatDriver, uows: MemoryUnitOfWorkFactory, ivan: Person, ivanova: Person
+) -> None:
+    from tests.unit.dialogue.test_transcripts import open_ticket_as
+
+    chat = learning_chat
+    await open_ticket_as(
+        chat, ivan, "Принтер замял бумагу, лист застрял внутри", "Принтеры", "Ромашка на Невском"
+    )
+    await chat.press(ivanova, "Принять")
+    chat.new_texts(ivanova)
+
+    # The job card's KB button: articles for the client's question, internal ones (🔒) included, never
+    # another client's private section.
+    got = await chat.press(ivanova, "📚 Статьи БЗ")
+    assert got == [
+        "Статьи базы знаний к вопросу по HD-1001: «Принтер замял бумагу, лист застрял внутри». "
+        "Нажмите ту, что на него отвечает."
+    ]
+    offered = _labels(chat, ivanova)
+    assert offered[0] == "📖 Принтер замял бумагу" and "🔒 Регламент выезда инженера" in offered
+    assert len(offered) <= 3 and not any("ACME" in label for label in offered)
+
+    # Done: the checklist, then the note question with the same articles under it.
+    await chat.press(ivanova, "Выполнено")
+    await chat.press(ivanova, "⬜ Очистить тракт")
+    await chat.press(ivanova, "⬜ Распечатать")
+    got = await chat.press(ivanova, "Всё сделано")
+    assert "Опишите, что сделано по HD-1001" in got[-1] and "нажмите её" in got[-1]
+    assert _labels(chat, ivanova) == offered
+
+    got = await chat.press(ivanova, "📖 Принтер замял бумагу")
+    assert got == [
+        "Статья «Принтер замял бумагу» связана с вопросом клиента по HD-1001: похожие вопросы теперь найдут её."
+    ]
+    got = await chat.press(ivanova, "🔒 Регламент выезда инженера")
+    assert got == [
+        "Статья «Регламент выезда инженера» (только для сотрудников) связана с вопросом по HD-1001: коллеги "
+        "увидят её в подсказках к похожим заявкам."
+    ]
+    kept = {p.article_id: p for p in uows.state.phrasings.values()}
+    assert set(kept) == {"printer-jam", "eng-only"}
+    question = "Принтер замял бумагу, лист застрял внутри"
+    assert (kept["printer-jam"].text, kept["printer-jam"].audience, kept["printer-jam"].helped_by) == (
+        question,
+        "public",
+        ("staff:e-ivanova",),
+    )
+    # The client's words on an internal article count for staff only.
+    assert kept["eng-only"].audience == "internal" and kept["eng-only"].open
+    links = [i for i in uows.state.interactions if i["kind"] == "kb_linked"]
+    assert [i["article_id"] for i in links] == ["printer-jam", "eng-only"]
+
+    # The presses left the note question waiting: the job is finished as before.
+    got = await chat.say(ivanova, "Вытащил лист, почистил ролики")
+    assert "Сколько времени" in got[-1]
+    got = await chat.press(ivanova, "Пропустить")
+    assert any("HD-1001 закрыта как выполненная" in g for g in got), got
+
+
+async def test_a_link_button_works_only_for_the_jobs_engineer_and_readable_articles(
+    learning_chat: ChatDriver, uows: MemoryUnitOfWorkFactory, ivan: Person, ivanova: Person
+) -> None:
+    from dialogue.payloads import KbLink, PayloadSigner
+    from tests.unit.dialogue.test_transcripts import open_ticket_as
+
+    chat = learning_chat
+    await open_ticket_as(chat, ivan, "Принтер замял бумагу", "Принтеры", "Ромашка на Невском")
+    await chat.press(ivanova, "Принять")
+    await chat.press(ivanova, "📚 Статьи БЗ")
+    chat.new_texts(ivanova)
+    signer = PayloadSigner("test-secret")
+
+    # Another engineer's press on Ivanova's button is refused by the signature; signed for themselves, by the job.
+    smirnov = Person(Bot.STAFF, "e-smirnov", "Алексей")
+    await chat.say(smirnov, "/start SMIRNOV-2026")
+    chat.new_texts(smirnov)
+    await chat._send(smirnov, payload=chat.find_button(ivanova, "📖 Принтер замял бумагу"))
+    assert "Эта кнопка устарела или не для вас" in " ".join(chat.new_texts(smirnov))
+    own = signer.sign("staff", "e-smirnov", KbLink(1001, "printer-jam").encode())
+    await chat._send(smirnov, payload=own)
+    assert chat.new_texts(smirnov) == ["Не нашёл такой заявки среди ваших. Проверьте номер."]
+
+    # A button naming another client's article, or one that is gone, changes nothing and says why.
+    for article_id, why in (("acme-badge", "не связана: refused"), ("nope", "Статьи nope нет")):
+        payload = signer.sign("staff", "e-ivanova", KbLink(1001, article_id).encode())
+        await chat._send(ivanova, payload=payload)
+        assert why in " ".join(chat.new_texts(ivanova))
+    assert uows.state.phrasings == {}
+    assert not [i for i in uows.state.interactions if i["kind"] == "kb_linked"]
+
+
+async def test_an_english_engineer_gets_the_suggestions_in_english(
+    learning_chat: ChatDriver, uows: MemoryUnitOfWorkFactory, anna: Person
+) -> None:
+    from tests.unit.dialogue.test_transcripts import open_ticket_as
+
+    chat = learning_chat
+    miller = Person(Bot.STAFF, "e-miller", "John", "en")
+    for colleague in ("e-smirnov", "e-ivanova"):  # off shift: the job goes to the English-speaking engineer
+        assert "/shift" not in " ".join(await chat.say(Person(Bot.STAFF, colleague), "/shift off"))
+    await open_ticket_as(
+        chat, anna, "The VPN app will not sign me in from home", "Computers and network", "Head office"
+    )
+    got = " ".join(chat.new_texts(miller))
+    assert "HD-1001" in got, got
+    await chat.press(miller, "Accept")
+    got = await chat.press(miller, "📚 KB articles")
+    assert got == [
+        "KB articles for the question on HD-1001: “The VPN app will not sign me in from home”. "
+        "Press the one that answers it."
+    ]
+    assert _labels(chat, miller)[0] == "📖 How to connect to the VPN"
+    got = await chat.press(miller, "📖 How to connect to the VPN")
+    assert got == [
+        "Article “How to connect to the VPN” is linked to the client's question on HD-1001: similar questions "
+        "now find it."
+    ]
+    [kept] = uows.state.phrasings.values()
+    assert (kept.article_id, kept.audience) == ("vpn-connect", "public")

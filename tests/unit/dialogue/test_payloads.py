@@ -62,6 +62,8 @@ WIRE: dict[str, Action] = {
     "kb:p:printer-jam": p.KbPublish("printer-jam"),
     "kb:u:printer-jam": p.KbUnpublish("printer-jam"),
     "kb:e:body:faq:printer": p.KbEdit("body", "faq:printer"),  # an article id may hold ":"
+    "kb:l:1001:faq:printer": p.KbLink(1001, "faq:printer"),
+    "jb:k:1001": p.JobStep("k", 1001),
 }
 
 BIG = 10**10  # the largest ticket number a button carries
@@ -105,6 +107,7 @@ WORST: dict[type[Action], Action] = {
     p.KbPublish: p.KbPublish("a" * 46),
     p.KbUnpublish: p.KbUnpublish("a" * 46),
     p.KbEdit: p.KbEdit("title", "a" * 40),
+    p.KbLink: p.KbLink(BIG, "a" * 34),
 }
 
 
@@ -134,6 +137,7 @@ def test_an_id_too_long_for_a_button_is_refused_when_built() -> None:
     with pytest.raises(ValueError, match="too long"):
         too_long.encode()
     assert p.KbEdit("title", "a" * 40).fits() and not p.KbEdit("title", "a" * 41).fits()
+    assert p.KbLink(BIG, "a" * 34).fits() and not p.KbLink(BIG, "a" * 35).fits()
 
 
 # --- properties: any action round-trips; any text decodes to an action or None, never an exception

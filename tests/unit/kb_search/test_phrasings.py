@@ -67,8 +67,13 @@ async def test_a_verdict_moves_a_voice_and_bad_input_changes_nothing() -> None:
     with pytest.raises(KbError, match="Helped"):
         await learning.client_helped(repo, BOILER, QUESTION, Reader.staff(), None, AT)
     with pytest.raises(KbError, match="refused"):
-        await learning.engineer_linked(repo, SECRET, QUESTION, "acme", "e-petrov", AT)
+        await learning.engineer_linked(repo, ACME, QUESTION, "romashka", "e-petrov", AT)
     assert len(repo.rows()) == 1
+    # An engineer's link to an internal article keeps the client's question for staff only.
+    internal = await learning.engineer_linked(repo, SECRET, QUESTION, "acme", "e-petrov", AT)
+    assert internal is not None and internal.audience == "internal" and internal.open
+    assert learning.engineer_may_link(SECRET, "acme") and learning.engineer_may_link(ACME, "acme")
+    assert not learning.engineer_may_link(ACME, "romashka") and not learning.engineer_may_link(ACME, None)
 
 
 async def _loaded(*articles: Article) -> tuple[KnowledgeBase, MemorySource]:
