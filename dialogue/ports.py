@@ -6,13 +6,13 @@ ticket changes, so a reply and the change that caused it commit together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from kb_search.ports import KbUnitOfWork
 from ticket_core.model import ThreadState, TicketThread
-from ticket_core.ports import EventPublisher, UnitOfWork
+from ticket_core.ports import UnitOfWork
 
 
 class OutboxMessage(NamedTuple):
@@ -100,11 +100,27 @@ class TicketThreadStore(Protocol):
     async def set_state(self, ticket_id: str, state: ThreadState, at: datetime) -> None: ...
 
 
+class WebhookOutbox(Protocol):
+    """The REST API's outgoing webhooks in the unit's transaction: `uow.webhooks_out`.
+
+    A delivery is queued beside the chat outbox but is not a chat message: its row has a kind of its own,
+    and only the webhook deliverer sends it. The subscriber that renders the bodies (`helpdesk.api`)
+    listens on the engine's bus.
+    """
+
+    async def subscribers(self, event: str) -> Sequence[str]:
+        """The ids of the subscriptions that want `event` (a webhook event name), oldest first."""
+        ...
+
+    async def add(self, subscription_id: str, body: Mapping[str, Any], at: datetime) -> None:
+        """Queue one delivery of `body` (the JSON envelope) to a subscription, due at `at`."""
+        ...
+
+
 class DialogueUnitOfWork(UnitOfWork, KbUnitOfWork, Protocol):
     """The unit of work the engine runs in: ticket_core's, the KB's and the dialogue ports.
 
-    Confirmed KB phrasings (a client's Helped, an engineer's link) are kept in the turn. `webhooks_out` is
-    None where no webhooks are kept (the composition root gives the REST API's queue).
+    Confirmed KB phrasings (a client's Helped, an engineer's link) are kept in the turn.
     """
 
     @property
@@ -123,4 +139,4 @@ class DialogueUnitOfWork(UnitOfWork, KbUnitOfWork, Protocol):
     def threads(self) -> TicketThreadStore: ...
 
     @property
-    def webhooks_out(self) -> EventPublisher | None: ...
+    def webhooks_out(self) -> WebhookOutbox: ...

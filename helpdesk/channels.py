@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogue.messages import Bot, Channel, Inbound
-from helpdesk.api import WebhookSender
 from helpdesk.delivery import Sender
 from helpdesk.settings import Settings
 from storage.uow import UnitOfWorkFactory
 from storage.webchat_history import SqlWebChatHistory
-from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
 
 if TYPE_CHECKING:  # the channels are imported when they are configured
     from bots.email import EmailChannel
@@ -37,7 +35,7 @@ OnInbound = Callable[[Inbound], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Channels:
-    """Every channel of the app and the sender of each (channel, bot), outgoing webhooks included."""
+    """Every chat channel of the app and the sender of each (channel, bot) (webhooks are not a channel)."""
 
     webchat: WebChatChannel
     whatsapp: WhatsAppChannel | None
@@ -59,7 +57,6 @@ def build_channels(
     senders: dict[tuple[str, str], Sender] = {
         (str(Channel.WEB), str(Bot.CLIENT)): webchat,
         (str(Channel.WEB), str(Bot.STAFF)): webchat,
-        (WEBHOOK_CHANNEL, WEBHOOK_BOT): WebhookSender(sessions),  # signed webhooks out
     }
     s = settings
     whatsapp = None

@@ -19,19 +19,20 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bots.webchat.uploads import IMAGE_TYPES, sniff_image
 from dialogue.inline_media import inline_media
-from dialogue.messages import Bot, Channel, Delivered, DeliveryError, Media, Outbound, ThreadOp
+from dialogue.messages import Channel, Delivered, DeliveryError, Media, Outbound, ThreadOp
 from helpdesk import metrics
 from storage import outbox_delivery as box
 from storage.live_cards import card_message, record_card
+from storage.outbox_delivery import OutboxKind, OutboxRow
 from storage.repositories.threads import get_thread, record_created
 from storage.transient import in_transaction
-from storage.webhooks_out import WEBHOOK_CHANNEL
+from storage.webhooks_out import WebhookDelivery
 from ticket_core.log_context import log_context
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ HEARTBEAT_S = 3.0
 RETRY_FOR_S = 24 * 3600.0
 
 
-Unreachable = Callable[[Any, str, bool], Awaitable[None]]
+Unreachable = Callable[[OutboxRow, str, bool], Awaitable[None]]
 """on_unreachable(row, error, gave_up): tell people a chat cannot be reached (see dialogue.delivery_alerts)."""
 
 
@@ -55,6 +56,14 @@ class Sender(Protocol):
     """A channel adapter's sending side; it may report the sent message's id (`Delivered`)."""
 
     async def send(self, out: Outbound) -> Delivered | None: ...
+
+
+class WebhookDeliverer(Protocol):
+    """Sends the outbox's webhook rows (`helpdesk.api.WebhookSender`); it never sees a chat message."""
+
+    async def deliver(self, delivery: WebhookDelivery) -> None:
+        """POST one delivery; raise `DeliveryError` when the subscriber did not take it."""
+        ...
 
 
 @runtime_checkable
@@ -77,13 +86,13 @@ WEBHOOK_BACKOFF_BASE_S = 2.0
 WEBHOOK_BACKOFF_MAX_S = 600.0
 
 
-def backoff(attempts: int, channel: str = "") -> float:
+def backoff(attempts: int, kind: OutboxKind | None = OutboxKind.CHAT) -> float:
     """Seconds to wait before the next try after `attempts` failures (exponential, capped).
 
     A chat's message is tried again within 10 s at most, so a chat recovers soon after its platform does;
     an outgoing webhook backs off to 10 minutes.
     """
-    if channel == WEBHOOK_CHANNEL:
+    if kind is OutboxKind.WEBHOOK:
         return float(min(WEBHOOK_BACKOFF_MAX_S, WEBHOOK_BACKOFF_BASE_S * 2 ** max(0, attempts - 1)))
     return float(min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1)))
 
@@ -107,6 +116,7 @@ class DeliveryLoop:
         sessions: async_sessionmaker,
         senders: Mapping[tuple[str, str], Sender],
         *,
+        webhooks: WebhookDeliverer | None = None,
         poll_s: float = 0.5,
         batch: int = 50,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -116,7 +126,8 @@ class DeliveryLoop:
         wakeup: asyncio.Event | None = None,
     ) -> None:
         self.sessions = sessions
-        self.senders = dict(senders)
+        self.senders = dict(senders)  # chat rows only, by (channel, bot)
+        self.webhooks = webhooks  # webhook rows only; None: they fail visibly ("no webhook deliverer")
         self.poll_s = poll_s
         self.batch = batch
         self.clock = clock
@@ -253,41 +264,62 @@ class DeliveryLoop:
             return dataclasses.replace(out, reply_to=thread.root_message_id)
         return out  # the thread could not be created: post in the group rather than lose the message
 
-    async def _send_one(self, row: Any) -> None:
+    async def _send_one(self, row: OutboxRow) -> None:
         # Its log lines name the update that queued it and the chat, as the turn's did.
         with log_context(
             update=row.inbound_key, chat=f"{row.channel}:{row.bot}:{row.chat_id}", outbox=row.id
         ):
             await self._send_row(row)
 
-    async def _send_row(self, row: Any) -> None:
-        sender = self.senders.get((row.channel, row.bot))
-        error: str | None = None
-        retry_in: float | None = None
-        permanent = False
-        delivered: Delivered | None = None
+    async def _send_chat(self, row: OutboxRow) -> _Attempt:
+        """Send a chat row through its (channel, bot) sender; a webhook deliverer never sees it."""
         try:
             out = Outbound.from_dict(row.payload)
         except (KeyError, TypeError, ValueError) as exc:
             # A row no channel can read would hold its chat back for ever: give it up, visibly.
-            out = Outbound(Channel.WEB, Bot.CLIENT, row.chat_id, "")
-            error, permanent = f"unreadable outbox row: {type(exc).__name__}: {exc}", True
-        if error is not None:
-            pass
-        elif sender is None:
-            error, permanent = f"no {row.channel}/{row.bot} channel is configured", True
-        else:
-            try:
-                out = await self._carry(await self._card(await self._address(out)))
-                delivered = await sender.send(out)
-            except DeliveryError as exc:
-                error, permanent = str(exc), exc.permanent
-                retry_in = exc.retry_after
-            except Exception as exc:  # an adapter bug must not stop delivery of other rows
-                log.exception("sending outbox row %s failed", row.id)
-                error = f"{type(exc).__name__}: {exc}"
+            return _Attempt(f"unreadable outbox row: {type(exc).__name__}: {exc}", permanent=True)
+        sender = self.senders.get((row.channel, row.bot))
+        if sender is None:
+            return _Attempt(
+                f"no {row.channel}/{row.bot} channel is configured", permanent=True, no_sender=True
+            )
+        try:
+            out = await self._carry(await self._card(await self._address(out)))
+            return _Attempt(out=out, delivered=await sender.send(out))
+        except DeliveryError as exc:
+            return _Attempt(str(exc), permanent=exc.permanent, retry_in=exc.retry_after)
+        except Exception as exc:  # an adapter bug must not stop delivery of other rows
+            log.exception("sending outbox row %s failed", row.id)
+            return _Attempt(f"{type(exc).__name__}: {exc}")
+
+    async def _send_webhook(self, row: OutboxRow) -> _Attempt:
+        """POST a webhook row through the webhook deliverer; a chat channel never sees it."""
+        try:
+            delivery = WebhookDelivery.from_row(row)
+        except ValueError as exc:
+            return _Attempt(f"unreadable webhook row: {exc}", permanent=True)
+        if self.webhooks is None:
+            return _Attempt("no webhook deliverer is configured", permanent=True, no_sender=True)
+        try:
+            await self.webhooks.deliver(delivery)
+            return _Attempt()
+        except DeliveryError as exc:
+            return _Attempt(str(exc), permanent=exc.permanent, retry_in=exc.retry_after)
+        except Exception as exc:
+            log.exception("delivering webhook row %s failed", row.id)
+            return _Attempt(f"{type(exc).__name__}: {exc}")
+
+    async def _send_row(self, row: OutboxRow) -> None:
+        match row.kind:
+            case OutboxKind.CHAT:
+                attempt = await self._send_chat(row)
+            case OutboxKind.WEBHOOK:
+                attempt = await self._send_webhook(row)
+            case _:  # a kind of a newer release: nobody here can send it
+                attempt = _Attempt("an outbox row of a kind this version does not send", permanent=True)
+        error, out, delivered = attempt.error, attempt.out, attempt.delivered
         now = self.clock()
-        webhook = row.channel == WEBHOOK_CHANNEL
+        webhook = row.kind is OutboxKind.WEBHOOK
         # A chat's message is tried for retry_for_s since it was queued, and at least FAST_ATTEMPTS times (so a
         # message an admin sends again from the Messages page gets its fast tries however old it is).
         spent = (
@@ -295,12 +327,14 @@ class DeliveryLoop:
             if webhook
             else row.attempts >= FAST_ATTEMPTS and (now - row.created_at).total_seconds() >= self.retry_for_s
         )
-        gave_up = error is not None and (permanent or spent)
+        gave_up = error is not None and (attempt.permanent or spent)
 
         async def mark(session: AsyncSession) -> None:
             if error is None:
                 await box.mark_sent(session, row.id, at=now)
-                if out.thread_of and out.thread_op in (ThreadOp.CREATE_TOPIC, ThreadOp.ROOT) and delivered:
+                if out is None or delivered is None:
+                    return
+                if out.thread_of and out.thread_op in (ThreadOp.CREATE_TOPIC, ThreadOp.ROOT):
                     # In the same transaction as mark_sent: a crash before it re-sends the row instead.
                     await record_created(
                         session,
@@ -309,7 +343,7 @@ class DeliveryLoop:
                         message_id=delivered.message_id,
                         at=now,
                     )
-                if out.card and delivered and delivered.message_id and str(out.channel) in CARD_CHANNELS:
+                if out.card and delivered.message_id and str(out.channel) in CARD_CHANNELS:
                     await record_card(
                         session, row.channel, row.bot, row.chat_id, out.card, delivered.message_id, now
                     )
@@ -317,7 +351,7 @@ class DeliveryLoop:
                 log.warning("outbox row %s failed for good: %s", row.id, error)
                 await box.mark_failed(session, row.id, at=now, error=error)
             else:
-                wait = retry_in if retry_in is not None else backoff(row.attempts, row.channel)
+                wait = attempt.retry_in if attempt.retry_in is not None else backoff(row.attempts, row.kind)
                 await box.mark_retry(
                     session, row.id, at=now, next_attempt_at=now + timedelta(seconds=wait), error=error
                 )
@@ -327,11 +361,13 @@ class DeliveryLoop:
         if error is None:
             metrics.delivered(row.channel, row.bot)
         else:
-            metrics.delivery_failed(row.channel, _reason(sender is None, permanent, gave_up, retry_in))
-        if error is None and self.on_sent is not None:
+            reason = _reason(attempt.no_sender, attempt.permanent, gave_up, attempt.retry_in)
+            metrics.delivery_failed(row.channel, reason)
+        if out is not None and error is None and self.on_sent is not None:
             await self.on_sent(out)
         if (
             error is not None
+            and not webhook
             and self.on_unreachable is not None
             and (gave_up or row.attempts == FAST_ATTEMPTS)
         ):
@@ -339,3 +375,15 @@ class DeliveryLoop:
                 await self.on_unreachable(row, error, gave_up)
             except Exception:
                 log.exception("could not tell supervisors that outbox row %s is not delivered", row.id)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Attempt:
+    """How one try of a row went: no `error` is success; a chat row's `out` is the message as sent."""
+
+    error: str | None = None
+    permanent: bool = False
+    retry_in: float | None = None
+    no_sender: bool = False
+    out: Outbound | None = None
+    delivered: Delivered | None = None

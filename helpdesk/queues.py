@@ -21,6 +21,7 @@ from storage import inbox_admin
 from storage import outbox_delivery as outbox_store
 from storage.chat_people import AccountKey, ChatPerson, people_of_accounts
 from storage.uow import SqlUnitOfWork
+from storage.webhooks_out import WebhookDelivery
 from ticket_core.enums import Role
 from ticket_core.errors import ValidationFailed
 from ticket_core.model import Actor
@@ -200,9 +201,21 @@ def _inbox_message(row: inbox_store.InboxRow, people: Mapping[AccountKey, ChatPe
     )
 
 
+def describe_webhook(row: outbox_store.OutboxRow) -> str:
+    """What a queued webhook is: its event and ticket ("webhook ticket_opened HD-12")."""
+    try:
+        delivery = WebhookDelivery.from_row(row)
+    except ValueError:
+        return "[unreadable webhook]"
+    ticket = delivery.body.get("ticket")
+    ref = ticket.get("ref") if isinstance(ticket, Mapping) else None
+    return short(" ".join(["webhook", delivery.event or "?", *([str(ref)] if ref else [])]), TEXT_LIMIT)
+
+
 def _outbox_message(row: outbox_store.OutboxRow, people: Mapping[AccountKey, ChatPerson]) -> QueuedMessage:
     # A private chat's id is the account id (the dialogue's own lookup, dialogue.delivery_alerts.chat_name).
     account = (row.channel, row.bot, row.chat_id)
+    webhook = row.kind is outbox_store.OutboxKind.WEBHOOK
     return QueuedMessage(
         kind="outbox",
         id=row.id,
@@ -214,7 +227,7 @@ def _outbox_message(row: outbox_store.OutboxRow, people: Mapping[AccountKey, Cha
         account_id=row.chat_id,
         person=person_label(people.get(account)),
         sender_name=None,
-        what=describe_outbound(row.payload),
+        what=describe_webhook(row) if webhook else describe_outbound(row.payload),
         attempts=row.attempts,
         last_error=short(row.last_error, ERROR_LIMIT) if row.last_error else None,
     )

@@ -25,8 +25,7 @@ from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
 from dialogue.understanding import Parser
 from helpdesk import cluster_sync, nlu_models
-from helpdesk.api import webhook_queue
-from helpdesk.api.webhook_queue import WebhookQueue
+from helpdesk.api import WebhookSender, webhook_queue
 from helpdesk.channels import build_channels
 from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.digest import parse_at, send_daily_digest_if_due
@@ -41,12 +40,12 @@ from helpdesk.sla_worker import SlaWorker, load_sla_config
 from helpdesk.timers import expire_offers_once, refresh_staff_menus_once, run_every
 from storage.db import make_engine, make_sessionmaker, sqlite_file
 from storage.notify import OUTBOX_CHANNEL, Bell, is_postgres
+from storage.outbox_delivery import OutboxRow
 from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
 from storage.shared_cache import RedisSharedCache
 from storage.sqlite_checkpoint import checkpoint
 from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
-from storage.webhooks_out import WEBHOOK_CHANNEL
 from ticket_core.handlers import RoutingPolicy
 from ticket_core.reports import ReportSource
 from ticket_core.routing import parse_strategies
@@ -104,10 +103,8 @@ class UnreachableAlert:
     engine: DialogueEngine[SqlUnitOfWork]
     wake_delivery: Callable[[], None]
 
-    async def __call__(self, row: Any, error: str, gave_up: bool) -> None:
-        """The delivery loop's `on_unreachable`: a message to the supervisors, through the outbox."""
-        if row.channel == WEBHOOK_CHANNEL:
-            return
+    async def __call__(self, row: OutboxRow, error: str, gave_up: bool) -> None:
+        """The delivery loop's `on_unreachable` (chat rows only): a message to the supervisors, via the outbox."""
 
         async def work(uow: DialogueUnitOfWork, _now: datetime) -> Outgoing:
             out = Outgoing(self.engine.signer)
@@ -338,7 +335,6 @@ async def build_runtime(
         sessions,
         redis=redis,
         sla_config=sla_config,
-        webhooks_out=WebhookQueue,
         on_outbox=outbox_bell.ring if outbox_bell is not None else None,
     )
     # Before the KB and the NLU load: both look up there what another process already computed.
@@ -379,6 +375,7 @@ async def build_runtime(
     delivery = DeliveryLoop(
         sessions,
         channels.senders,
+        webhooks=WebhookSender(sessions),  # signed webhooks out: the outbox's rows of kind "webhook"
         poll_s=settings.worker_poll_s,
         retry_for_s=settings.delivery_retry_for_s,
         on_unreachable=UnreachableAlert(engine, wakeup.set),

@@ -21,6 +21,28 @@ from sqlalchemy.orm import aliased
 from storage.repositories._sql import dialect_name
 from storage.tables import outbox
 
+LEGACY_WEBHOOK_CHANNEL = "webhook"
+"""The channel of webhook rows queued before rows had a kind (migration 0025); no chat channel has it."""
+
+
+class OutboxKind(StrEnum):
+    """What an outbox row carries, which decides who sends it: a chat channel, or the webhook deliverer."""
+
+    CHAT = "chat"  # payload: `dialogue.messages.Outbound.to_dict()`, sent by the (channel, bot) sender
+    WEBHOOK = (
+        "webhook"  # payload: `storage.webhooks_out.WebhookDelivery.to_payload()`, POSTed to a subscriber
+    )
+
+    @classmethod
+    def of(cls, stored: str | None, channel: str) -> OutboxKind:
+        """The kind of a stored row; a row from before 0025 (NULL) is a webhook when its channel says so.
+
+        An unknown value is not guessed at: it raises `ValueError`, and the loop gives the row up visibly.
+        """
+        if stored is None:
+            return cls.WEBHOOK if channel == LEGACY_WEBHOOK_CHANNEL else cls.CHAT
+        return cls(stored)
+
 
 class OutboxStatus(StrEnum):
     """Where an outgoing message is."""
@@ -49,6 +71,14 @@ class OutboxRow:
     claimed_by: str | None
     claimed_until: datetime | None
     inbound_key: str | None = None  # the update whose turn queued it (None: system work)
+    kind: OutboxKind | None = OutboxKind.CHAT  # None: a kind this release does not know (sent by nobody)
+
+
+def _kind(row: RowMapping) -> OutboxKind | None:
+    try:
+        return OutboxKind.of(row.get("kind"), row["channel"])
+    except ValueError:
+        return None
 
 
 def _row(row: RowMapping) -> OutboxRow:
@@ -67,6 +97,7 @@ def _row(row: RowMapping) -> OutboxRow:
         claimed_by=row["claimed_by"],
         claimed_until=row["claimed_until"],
         inbound_key=row.get("inbound_key"),
+        kind=_kind(row),
     )
 
 

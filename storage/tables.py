@@ -214,6 +214,9 @@ outbox = Table(
     Column("claimed_until", UtcDateTime(), nullable=True),
     # The dedup key of the inbound message whose handling queued this row (None for system work).
     Column("inbound_key", String(200), nullable=True),
+    # "chat" (payload: an Outbound) or "webhook" (payload: a WebhookDelivery); NULL: queued before 0025,
+    # its kind follows from its channel (storage.outbox_delivery.OutboxKind).
+    Column("kind", String(16), nullable=True),
     Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
     Index("ix_outbox_inbound_key", "inbound_key"),
     # Per-chat order checks and chat history both walk one chat's rows by id.

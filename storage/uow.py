@@ -31,13 +31,9 @@ from storage.repositories.equipment import SqlEquipmentRepository
 from storage.repositories.threads import SqlTicketThreads
 from storage.sla_timers import SqlMaintenancePlans, SqlSlaStore
 from storage.sqlite_tx import install_begin_immediate, writer_lock
-from storage.webhooks_out import SqlWebhookSubscriptions
+from storage.webhooks_out import SqlWebhookOutbox, SqlWebhookSubscriptions
 from ticket_core.events import DomainEvent
-from ticket_core.ports import EventPublisher
 from ticket_core.sla.config import SlaConfig
-
-EventPublisherFactory = Callable[[AsyncSession], EventPublisher]
-"""Builds the webhook queue on a unit's session; the composition root gives it (it renders the API's bodies)."""
 
 
 class SqlUnitOfWork:
@@ -46,7 +42,7 @@ class SqlUnitOfWork:
     `async with uow:` begins a transaction; `commit()` first appends the events recorded since the last
     commit to the event log, so they commit together with the change. Leaving the block without a commit
     rolls back. Every repository below is there in every unit; `sla` is None while SLA tracking is off (no
-    `sla_config` given) and `webhooks_out` is None when no webhook queue was given.
+    `sla_config` given).
     On SQLite, units queue on an in-process lock (`storage.sqlite_tx.writer_lock`) before they begin.
     """
 
@@ -71,7 +67,7 @@ class SqlUnitOfWork:
     admin: SqlAdminStore
     kb_audit: SqlAdminStore  # KB changes in the admin audit log (kb_search.editing)
     webhooks: SqlWebhookSubscriptions
-    webhooks_out: EventPublisher | None
+    webhooks_out: SqlWebhookOutbox
     api_tokens: SqlApiTokenRepository
     api_audit: SqlApiAudit
     billing: SqlBillingStore
@@ -82,14 +78,12 @@ class SqlUnitOfWork:
         *,
         redis: RedisGuard | None = None,
         sla_config: SlaConfig | None = None,
-        webhooks_out: EventPublisherFactory | None = None,
         on_outbox: Callable[[], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._on_outbox = on_outbox
         self._redis = redis
         self._sla_config = sla_config
-        self._webhooks_out = webhooks_out
         self._session: AsyncSession | None = None
         self._recorded: list[DomainEvent] = []
         self._written = 0
@@ -152,7 +146,7 @@ class SqlUnitOfWork:
         self.admin = SqlAdminStore(session)
         self.kb_audit = self.admin
         self.webhooks = SqlWebhookSubscriptions(session)
-        self.webhooks_out = self._webhooks_out(session) if self._webhooks_out is not None else None
+        self.webhooks_out = SqlWebhookOutbox(session)
         self.api_tokens = SqlApiTokenRepository(session)
         self.api_audit = SqlApiAudit(session)
         self.billing = SqlBillingStore(session)
@@ -167,8 +161,8 @@ class SqlUnitOfWork:
             await conversations.before_commit()
         await self.session.commit()
         self._written = len(self._recorded)
-        if self.outbox.queued:
-            self.outbox.queued = False
+        if self.outbox.queued or self.webhooks_out.queued:
+            self.outbox.queued = self.webhooks_out.queued = False
             if self._on_outbox is not None:
                 self._on_outbox()  # after the commit: whoever it wakes sees the rows
         if isinstance(conversations, RedisConversationStore):
@@ -177,7 +171,7 @@ class SqlUnitOfWork:
     async def rollback(self) -> None:
         """Discard every change since the last commit."""
         await self.session.rollback()
-        self.outbox.queued = False
+        self.outbox.queued = self.webhooks_out.queued = False
         if isinstance(self.conversations, RedisConversationStore):
             await self.conversations.after_rollback()
 
@@ -208,7 +202,7 @@ class UnitOfWorkFactory:
     On SQLite it installs BEGIN IMMEDIATE on the engine so concurrent writers queue on the busy timeout.
     With `redis`, conversation state is mirrored under `<redis_prefix>conv:<key>`; `self.redis` is then the
     `RedisGuard` that tells whether Redis answers (the health check reads it). With `sla_config`, units track SLA
-    timers and alerts under that configuration; with `webhooks_out`, they queue webhooks for their events.
+    timers and alerts under that configuration.
     `on_outbox` is called after each commit that queued outgoing messages (`storage.notify.Bell.ring`).
     """
 
@@ -219,14 +213,12 @@ class UnitOfWorkFactory:
         redis: Redis | None = None,
         redis_prefix: str = "helpdesk:",
         sla_config: SlaConfig | None = None,
-        webhooks_out: EventPublisherFactory | None = None,
         on_outbox: Callable[[], None] | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.on_outbox = on_outbox
         self.redis = RedisGuard(redis, prefix=f"{redis_prefix}conv:") if redis is not None else None
         self.sla_config = sla_config
-        self.webhooks_out = webhooks_out
         bind = sessionmaker.kw.get("bind")
         if bind is not None:
             install_begin_immediate(bind)
@@ -237,6 +229,5 @@ class UnitOfWorkFactory:
             self.sessionmaker,
             redis=self.redis,
             sla_config=self.sla_config,
-            webhooks_out=self.webhooks_out,
             on_outbox=self.on_outbox,
         )

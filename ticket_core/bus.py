@@ -48,7 +48,7 @@ Handler = Callable[[E, Ticket, C], Awaitable[None]]
 """`handler(event, ticket, context)`: one reaction to one event."""
 
 SettledHandler = Callable[[Sequence[DomainEvent], C], Awaitable[None]]
-"""`handler(events, context)`: sees every event of the unit once the handlers recorded no more."""
+"""`handler(events, context)`: sees each event of the unit once, when the handlers recorded no more."""
 
 
 class MessageBus(Generic[C]):
@@ -72,7 +72,8 @@ class MessageBus(Generic[C]):
             self.subscribe(event_type, handler)
 
     def subscribe_settled(self, handler: SettledHandler[C]) -> None:
-        """Call `handler` once per dispatch with every event the unit recorded, after all other handlers."""
+        """Call `handler` once per dispatch, after all other handlers, with every event that dispatch handled
+        (those recorded since the dispatch before it, and the follow-ups they caused)."""
         self._settled.append(handler)
 
     def handlers(self, event_type: type[DomainEvent]) -> list[Callable[[Any, Ticket, C], Awaitable[None]]]:
@@ -105,7 +106,7 @@ class MessageBus(Generic[C]):
                 except DomainError as exc:  # a follow-up that no longer applies is not an error of the change
                     log.info("%s of %s skipped: %s", _name(handler), event.name, exc)
         if self._settled:
-            events = uow.collected
+            events = uow.collected[start:i]  # each event once, however many dispatches the unit has
             for settled in self._settled:
                 await settled(events, context)
         return i

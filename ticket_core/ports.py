@@ -201,14 +201,6 @@ class EventLog(Protocol):
         ...
 
 
-class EventPublisher(Protocol):
-    """Hands a unit's recorded events to subscribers outside (the REST API's webhooks), in its transaction."""
-
-    async def queue(self, events: Sequence[DomainEvent], now: datetime) -> int:
-        """Queue deliveries for the events this unit has not queued yet; return how many were written."""
-        ...
-
-
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 

@@ -1,12 +1,12 @@
 """Sends queued webhook deliveries: POST the signed JSON body to the subscriber's URL.
 
-Registered for the outbox's ("webhook", "out") rows. A failure raises `DeliveryError`; the delivery loop
-retries with exponential backoff and marks the row failed after its last attempt.
+The delivery loop's `WebhookDeliverer`: it gets the outbox's rows of kind "webhook" and nothing else. A
+failure raises `DeliveryError`; the loop retries with exponential backoff and marks the row failed after
+its last attempt.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,10 +14,10 @@ from typing import Any
 
 import aiohttp
 
-from dialogue.messages import DeliveryError, Outbound
+from dialogue.messages import DeliveryError
 from helpdesk.api.jsonio import dumps
 from helpdesk.api.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from storage.webhooks_out import SqlWebhookSubscriptions
+from storage.webhooks_out import SqlWebhookSubscriptions, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ USER_AGENT = "Helpdesk-Webhooks/1"
 
 
 class WebhookSender:
-    """Implements `helpdesk.delivery.Sender` for webhook rows; `sessions` reads the subscription at send time."""
+    """Implements `helpdesk.delivery.WebhookDeliverer`; `sessions` reads the subscription at send time."""
 
     def __init__(
         self,
@@ -38,18 +38,16 @@ class WebhookSender:
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self.clock = clock
 
-    async def send(self, out: Outbound) -> None:
+    async def deliver(self, delivery: WebhookDelivery) -> None:
         """POST one delivery; raise `DeliveryError` when the subscriber did not answer 2xx."""
-        try:
-            body_data = json.loads(out.text)
-        except json.JSONDecodeError:
-            raise DeliveryError("the queued webhook body is not JSON", permanent=True) from None
         async with self.sessions() as session:
-            subscription = await SqlWebhookSubscriptions(session).get(out.chat_id)
+            subscription = await SqlWebhookSubscriptions(session).get(delivery.subscription_id)
         if subscription is None:
-            raise DeliveryError(f"webhook subscription {out.chat_id} was deleted", permanent=True)
+            raise DeliveryError(
+                f"webhook subscription {delivery.subscription_id} was deleted", permanent=True
+            )
         sent_at = self.clock()
-        body_data["sent_at"] = sent_at.isoformat()
+        body_data = {**delivery.body, "sent_at": sent_at.isoformat()}
         body = dumps(body_data).encode("utf-8")
         headers = {
             "Content-Type": "application/json",

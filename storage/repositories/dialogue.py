@@ -14,6 +14,7 @@ from storage.repositories._sql import dialect_insert, dialect_name, json_safe, s
 from storage.tables import conversations, inbound_log, interactions, outbox
 
 PENDING = "pending"
+CHAT = "chat"  # storage.outbox_delivery.OutboxKind.CHAT: this port queues chat messages only
 
 # Built once (see storage.repositories._sql.statement): these run on every client message.
 _ADD_OUTBOX = outbox.insert()
@@ -71,6 +72,7 @@ _OUTBOX_COLUMNS = (
     "attempts",
     "next_attempt_at",
     "created_at",
+    "kind",
 )
 
 
@@ -182,6 +184,7 @@ def _outbox_row(
         "next_attempt_at": at,
         "created_at": at,
         "inbound_key": inbound_key,
+        "kind": CHAT,
     }
 
 

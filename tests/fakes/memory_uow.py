@@ -7,7 +7,7 @@ inbound dedup behave like the SQL implementation.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -71,6 +71,8 @@ class MemoryState:
     comments: list[Comment] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    webhook_subscriptions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> events wanted
+    webhook_deliveries: list[dict[str, Any]] = field(default_factory=list)
     inbound: set[str] = field(default_factory=set)
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
     interactions: list[dict[str, Any]] = field(default_factory=list)
@@ -360,6 +362,16 @@ class MemoryOutbox(_Repo):
             await self.add(channel, bot, chat_id, payload, at, inbound_key)
 
 
+class MemoryWebhookOutbox(_Repo):
+    """`dialogue.ports.WebhookOutbox`: deliveries kept apart from the chat outbox, as the SQL rows' kind does."""
+
+    async def subscribers(self, event: str) -> list[str]:
+        return [sid for sid, events in self.s.webhook_subscriptions.items() if event in events]
+
+    async def add(self, subscription_id: str, body: Mapping[str, Any], at: datetime) -> None:
+        self.s.webhook_deliveries.append({"subscription_id": subscription_id, "body": dict(body), "at": at})
+
+
 class MemoryInbound(_Repo):
     async def first_time(self, dedup_key: str, at: datetime) -> bool:
         if dedup_key in self.s.inbound:
@@ -547,13 +559,12 @@ class MemoryUnitOfWork:
     """A unit of work over a shared `MemoryState`; implements `dialogue.ports.DialogueUnitOfWork`.
 
     KB articles and gaps are shared by every unit of one factory and not rolled back. SLA tracking,
-    maintenance plans, billing and webhooks are off (None); `SlaMemoryUnitOfWork` turns SLA and plans on.
+    maintenance plans and billing are off (None); `SlaMemoryUnitOfWork` turns SLA and plans on.
     """
 
     sla: MemorySlaStore | None = None
     maintenance: MemoryMaintenancePlans | None = None
     billing: None = None
-    webhooks_out: None = None
 
     def __init__(
         self,
@@ -571,6 +582,7 @@ class MemoryUnitOfWork:
         self.comments = MemoryComments(self)
         self.events = MemoryEvents(self)
         self.outbox = MemoryOutbox(self)
+        self.webhooks_out = MemoryWebhookOutbox(self)
         self.inbound = MemoryInbound(self)
         self.conversations = MemoryConversations(self)
         self.interactions = MemoryInteractions(self)

@@ -33,7 +33,6 @@ from storage.api_tables import api_audit
 from storage.api_tokens import ApiTokenRecord, SqlApiTokenRepository
 from storage.db import make_engine
 from storage.tables import TICKET_COUNTER, TICKET_COUNTER_SEED, counters, outbox, tickets
-from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
 
 
 async def _empty_postgres(url: str) -> None:
@@ -109,7 +108,7 @@ async def running_api(db_url: str, port: int) -> AsyncIterator[Api]:
     )
     await seed_demo(settings)
     rt = await build_runtime(settings, load_nlu=False)
-    rt.senders[(WEBHOOK_CHANNEL, WEBHOOK_BOT)] = WebhookSender(rt.sessions, timeout_s=5)
+    rt.delivery.webhooks = WebhookSender(rt.sessions, timeout_s=5)
     app = build_web_app(rt)
     runner = web.AppRunner(app)
     await runner.setup()

@@ -14,8 +14,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from dialogue.outgoing import Outgoing
+from dialogue.reaction import Reaction
 from helpdesk.api.signing import verify
-from helpdesk.api.webhook_queue import WebhookQueue
+from helpdesk.api.webhook_queue import queue_webhooks
+from storage.outbox_delivery import OutboxKind
 from storage.tables import outbox
 from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
 from tests.integration.test_api_http import Api, running_api
@@ -109,7 +112,7 @@ async def test_subscriber_gets_a_signed_delivery_and_a_500_is_retried(
     async def row() -> Any:
         async with api.rt.sessions() as session:
             query = select(outbox).where(
-                outbox.c.channel == WEBHOOK_CHANNEL, outbox.c.chat_id == subscription["id"]
+                outbox.c.kind == OutboxKind.WEBHOOK.value, outbox.c.chat_id == subscription["id"]
             )
             return (await session.execute(query)).mappings().one()
 
@@ -119,6 +122,8 @@ async def test_subscriber_gets_a_signed_delivery_and_a_500_is_retried(
             break
         await asyncio.sleep(0.05)
     assert stored["status"] == "sent"
+    # Its (channel, bot) is the per-subscriber order key, no chat's.
+    assert (stored["channel"], stored["bot"]) == (WEBHOOK_CHANNEL, WEBHOOK_BOT)
     assert stored["attempts"] == 2  # one failed try (500), one delivered
     assert len(subscriber.calls) == 2
 
@@ -162,10 +167,8 @@ async def test_queue_writes_one_row_per_interested_subscription_once(
         for e in ("e-smirnov", "e-petrov")
     ]
     async with api.rt.uows() as uow:
-        queue = uow.webhooks_out
-        assert isinstance(queue, WebhookQueue)  # the runtime's units carry the queue
-        assert await queue.queue(broadcast, at) == 1  # a broadcast is one "offered" for subscribers
-        assert await queue.queue(broadcast, at) == 0  # already queued in this unit
+        # The bus's settled subscriber, as the engine calls it once the unit settled.
+        await queue_webhooks(broadcast, Reaction(uow, Outgoing(api.rt.engine.signer), at))
         await uow.commit()
     async with api.rt.sessions() as session:
         rows = (
@@ -176,6 +179,7 @@ async def test_queue_writes_one_row_per_interested_subscription_once(
     # The API's own open already offered the job (one "offered" row from the engine's hook); the broadcast
     # queued here adds exactly one more, however many engineers it names.
     rows = [r for r in rows if r["created_at"] >= at]
-    assert len(rows) == 1 and rows[0]["bot"] == WEBHOOK_BOT
-    envelope = json.loads(rows[0]["payload"]["text"])
+    assert len(rows) == 1 and rows[0]["kind"] == OutboxKind.WEBHOOK.value
+    envelope = rows[0]["payload"]["webhook"]["body"]
+    assert rows[0]["payload"]["webhook"]["subscription_id"] == status_hook["id"]
     assert envelope["event"] == "status_changed" and envelope["data"]["status"] == "offered"

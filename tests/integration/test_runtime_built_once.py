@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 from dialogue.messages import Bot, Channel
+from helpdesk.api import WebhookSender
 from helpdesk.api.webhook_queue import queue_webhooks
 from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
-from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL
 from ticket_core import events as ev
 from ticket_core.handlers import RouteWaitingTicket, reschedule_sla
 
@@ -31,9 +31,10 @@ async def test_every_part_is_there_from_construction(sqlite_url: str) -> None:
         assert set(rt.senders) == {
             (str(Channel.WEB), str(Bot.CLIENT)),
             (str(Channel.WEB), str(Bot.STAFF)),
-            (WEBHOOK_CHANNEL, WEBHOOK_BOT),
             (str(Channel.TELEGRAM), str(Bot.CLIENT)),
         }
+        # Webhook rows go to their own deliverer, which is no chat channel's sender.
+        assert isinstance(rt.delivery.webhooks, WebhookSender)
         assert rt.polling_lease is not None and rt.polling_lease.channels == list(rt.telegram)
         # The inbox's replies wake the very delivery loop the runtime holds.
         assert rt.inbox.on_replies is not None

@@ -110,3 +110,22 @@ async def test_events_without_a_ticket_or_a_handler_reach_nobody(uows: MemoryUni
         uow.record(ev.TicketOffered(ticket_id="no-such", actor=CLIENT, at=NOW, engineer_id="e", offer_id="o"))
         assert await bus.dispatch(Ctx(uow, NOW)) == 2
     assert ran == []
+
+
+async def test_settled_subscribers_see_each_event_once_over_several_dispatches(
+    uows: MemoryUnitOfWorkFactory,
+) -> None:
+    bus: MessageBus[Ctx] = MessageBus()
+    settled: list[list[str]] = []
+
+    async def at_the_end(events: Sequence[ev.DomainEvent], ctx: Ctx) -> None:
+        settled.append([e.name for e in events])
+
+    bus.subscribe_settled(at_the_end)
+    async with uows() as uow:
+        await _opened(uow)
+        after = await bus.dispatch(Ctx(uow, NOW))
+        uow.record(ev.TicketOffered(ticket_id="t-x", actor=CLIENT, at=NOW, engineer_id="e", offer_id="o"))
+        await bus.dispatch(Ctx(uow, NOW), after)
+    # An outgoing webhook is queued once per event, not again with every later dispatch of the unit.
+    assert settled == [["ticket_opened"], ["ticket_offered"]]
