@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from dialogue.billing_cards import billing_lines
+from dialogue.billing_cards import billing_lines, hold_lines
 from dialogue.equipment_cards import unit_lines
 from dialogue.messages import Bot, Media
 from dialogue.outgoing import ButtonSpec, Outgoing
@@ -225,6 +225,7 @@ async def job_card(
     )
     steps = job_buttons(ticket, lang, on_site=await is_on_site(uow, ticket)) if live else []
     text += await unit_lines(uow, ticket, lang, now)
+    text += await hold_lines(uow, ticket, lang)
     return text + await badge_line(uow, ticket, lang, now), [*steps, *map_row(ticket, lang)]
 
 

@@ -6,8 +6,8 @@ import logging
 import secrets
 from datetime import timedelta
 
+from dialogue import billing_holds, client_tickets, equipment_scan
 from dialogue import client_intake as intake
-from dialogue import client_tickets, equipment_scan
 from dialogue.conversation import Stage, Step
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.kb_replies import (
@@ -19,6 +19,7 @@ from dialogue.payloads import (
     Action,
     CancelAnswer,
     CancelAsk,
+    EstimateAnswer,
     IntakeAction,
     KbChoose,
     KbHelped,
@@ -244,6 +245,8 @@ class ClientFlow:
                 await self._start_relay(turn, person, str(number))
             case ShowTicket(number=number):
                 await client_tickets.status(turn, person, str(number))
+            case EstimateAnswer():
+                await billing_holds.on_estimate_button(turn, person, action)
             case _:
                 turn.say("bad_button")
 

@@ -68,6 +68,7 @@ class Awaiting(StrEnum):
     SLA_REASON = "sla_reason"  # why an SLA is extended
     SLA_DURATION = "sla_duration"  # by how long (buttons), after the reason
     KB_VALUE = "kb_value"  # the new value of a KB article's field
+    PARTS = "parts"  # the parts a billed job used (buttons or typed), after the time (dialogue.job_parts)
 
 
 class EditField(StrEnum):
@@ -119,6 +120,17 @@ class IntakeDraft:
 
 
 @dataclass(slots=True)
+class PickedPart:
+    """A part on the Done flow's parts card: `cost` each as an exact decimal string (None: not priced yet),
+    `code` a catalogue part of the price list."""
+
+    name: str
+    quantity: int = 1
+    cost: str | None = None
+    code: str | None = None
+
+
+@dataclass(slots=True)
 class ConversationState:
     """Everything a chat carries from one turn to the next; empty (`not state`) means nothing pending."""
 
@@ -148,6 +160,8 @@ class ConversationState:
     ticked: list[int] | None = None  # checklist items ticked, by index
     checklist_done: bool = False
     photo_done: bool = False
+    minutes: str | None = None  # the time spent chosen before the parts step ("-": skipped)
+    parts: list[PickedPart] | None = None  # the parts step's list so far
     sla_clock: str | None = None
     sla_reason: str | None = None
     kb_article: str | None = None
@@ -183,6 +197,7 @@ class ConversationState:
         """A staff answer was taken (or a new job's done steps begin)."""
         self.awaiting, self.ticket, self.note, self.ticked = None, None, None, None
         self.checklist_done = self.photo_done = False
+        self.minutes, self.parts = None, None
 
     def end_sla_step(self) -> None:
         """An SLA extension is done or dropped."""

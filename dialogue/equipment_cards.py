@@ -61,7 +61,11 @@ async def parts_hint(turn: Turn, ticket: Ticket) -> str:
 
 async def record_parts_from_note(turn: Turn, actor: Actor, ticket: Ticket, note: str) -> None:
     """Record the parts a done note names on the ticket's unit, and say what was recorded."""
-    parts = parse_parts(note)
+    await record_parts_list(turn, actor, ticket, parse_parts(note))
+
+
+async def record_parts_list(turn: Turn, actor: Actor, ticket: Ticket, parts: list[tuple[str, int]]) -> None:
+    """Record parts (name, quantity) on the ticket's unit, and say what was recorded."""
     if not parts:
         return
     recorded = await eq.record_parts(turn.uow, actor, ticket.id, parts, turn.now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from dialogue import billing_alerts, escalation, kb_links, sla_alerts
+from dialogue import billing_alerts, billing_holds, escalation, kb_links, sla_alerts
 from dialogue.cards import card_key, client_photos, offer_card, rating_buttons, retire_card, short
 from dialogue.messages import Bot, Media
 from dialogue.outgoing import Outgoing
@@ -56,6 +56,7 @@ def subscribe(bus: ChatBus) -> None:
         sla_alert,
     )
     bus.subscribe(PackageThreshold, billing_alert)
+    bus.subscribe_many(billing_holds.EVENTS, billing_hold)
 
 
 async def reopened(event: ev.TicketReopened, ticket: Ticket, ctx: Reaction) -> None:
@@ -176,6 +177,11 @@ async def sla_alert(event: ev.DomainEvent, ticket: Ticket, ctx: Reaction) -> Non
 async def billing_alert(event: PackageThreshold, ticket: Ticket, ctx: Reaction) -> None:
     """A prepaid package past 80 % or used up: `dialogue.billing_alerts`."""
     await billing_alerts.notify(ctx.uow, ctx.out, ticket, event, ctx.now)
+
+
+async def billing_hold(event: ev.DomainEvent, ticket: Ticket, ctx: Reaction) -> None:
+    """An estimate for the client, a debtor's job for the supervisors, and their answers: `dialogue.billing_holds`."""
+    await billing_holds.notify(ctx.uow, ctx.out, ticket, event, ctx.now)
 
 
 async def _level_raised(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.TicketLevelRaised) -> None:

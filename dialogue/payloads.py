@@ -284,6 +284,45 @@ class ChecklistDone(Action, code="ck:ok"):
     number: TicketNo
 
 
+@dataclass(frozen=True, slots=True)
+class PartPick(Action, code="jp"):
+    """One more of a catalogue part, in the Done flow's parts step (`dialogue.job_parts`)."""
+
+    number: TicketNo
+    part: Word
+
+
+@dataclass(frozen=True, slots=True)
+class PartsDone(Action, code="jp:ok"):
+    """The parts are all there (or none were used): the job is resolved."""
+
+    number: TicketNo
+
+
+@dataclass(frozen=True, slots=True)
+class PartsClear(Action, code="jp:x"):
+    """Start the parts list again."""
+
+    number: TicketNo
+
+
+# --- billing holds (`dialogue.billing_holds`)
+@dataclass(frozen=True, slots=True)
+class EstimateAnswer(Action, code="es"):
+    """The client approves (`y`) or declines (`n`) the estimate of paid work."""
+
+    number: TicketNo
+    answer: YesNo
+
+
+@dataclass(frozen=True, slots=True)
+class DebtHoldAnswer(Action, code="dh"):
+    """A supervisor lets a debtor's job go to an engineer (`y`) or cancels it (`n`)."""
+
+    number: TicketNo
+    answer: YesNo
+
+
 # --- the staff bot: a supervisor's SLA buttons
 @dataclass(frozen=True, slots=True)
 class SlaAck(SlaAction, code="sla:a"):
@@ -351,6 +390,7 @@ register(
     IntakeEditField, KbHelped, KbNotHelped, KbChoose, Rate, NotFixed, NewQuestion, SkipRatingComment,
     CancelAsk, CancelAnswer, Language, TalkToPerson, ShowTicket,
     OfferAccept, OfferDecline, OfferDeclineReason, JobStep, JobTime, JobHoldReason, ChecklistTick, ChecklistDone,
+    PartPick, PartsDone, PartsClear, EstimateAnswer, DebtHoldAnswer,
     SlaAck, SlaRaise, SlaReassign, SlaToQueue, SlaToEngineer, SlaExtend, SlaExtendBy,
     KbPublish, KbUnpublish, KbEdit, KbLink,
 )  # fmt: skip

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogue import equipment_cards, escalation, kb_admin, kb_links, profile, sla_alerts, sla_answers
+from dialogue import (
+    billing_holds,
+    equipment_cards,
+    escalation,
+    job_parts,
+    kb_admin,
+    kb_links,
+    profile,
+    sla_alerts,
+    sla_answers,
+)
 from dialogue.cards import card_key, job_card, short
 from dialogue.checklists import Checklists
-from dialogue.conversation import Awaiting
+from dialogue.conversation import Awaiting, PickedPart
 from dialogue.identity import StaffPerson, link_staff
 from dialogue.messages import split_command
 from dialogue.payloads import (
     Action,
     ChecklistDone,
     ChecklistTick,
+    DebtHoldAnswer,
     JobHoldReason,
     JobStep,
     JobTime,
@@ -23,6 +34,9 @@ from dialogue.payloads import (
     OfferAccept,
     OfferDecline,
     OfferDeclineReason,
+    PartPick,
+    PartsClear,
+    PartsDone,
     SlaAction,
 )
 from dialogue.report_command import ReportCommand
@@ -37,7 +51,7 @@ from ticket_core.sla.display import format_duration
 from ticket_core.usecases import sla as sla_uc
 
 MAX_TEXT = 4000
-TIME_CHOICES = (15, 30, 60, 120, 240)
+TIME_CHOICES = (15, 30, 60, 90, 120, 240)
 QUEUE_CARDS = 10
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 HELP_BY_ROLE = {Role.ENGINEER: "staff_help", Role.SUPERVISOR: "supervisor_help", Role.ADMIN: "admin_help"}
@@ -157,6 +171,14 @@ class StaffFlow:
                 ]
             ]
             turn.say("time_q", [*rows, [(turn.tr("btn_skip"), JobTime(n, "-").encode())]])
+        elif awaiting is Awaiting.TIME:
+            minutes = job_parts.read_minutes(text)
+            if minutes is None or minutes > 7 * 24 * 60:
+                turn.say("time_bad")
+            else:
+                await self._resolve(turn, person, ticket.number, str(minutes))
+        elif awaiting is Awaiting.PARTS:
+            await job_parts.on_text(turn, await self._own_job(turn, person, str(ticket.number)), text)
         elif awaiting is Awaiting.HOLD:
             await self._hold(turn, person, ticket, text)
         elif awaiting is Awaiting.DECLINE:
@@ -203,6 +225,8 @@ class StaffFlow:
             case KbLink(number=number, article_id=article_id):
                 job = await self._own_job(turn, person, str(number))
                 await kb_links.on_link_press(turn, self.kb, job, person.member.id, article_id)
+            case DebtHoldAnswer():
+                await billing_holds.on_debt_button(turn, person, action)
             case OfferAccept() | OfferDecline() | OfferDeclineReason():
                 await self._offer_button(turn, person, action)
             case ChecklistTick(number=number) | ChecklistDone(number=number):
@@ -212,6 +236,10 @@ class StaffFlow:
                 await self._hold(turn, person, await self._own_job(turn, person, str(number)), text)
             case JobTime(number=number, minutes=minutes):
                 await self._resolve(turn, person, number, minutes)
+            case PartPick(number=number) | PartsClear(number=number):
+                await job_parts.on_button(turn, await self._own_job(turn, person, str(number)), action)
+            case PartsDone(number=number):
+                await self._parts_done(turn, person, number)
             case JobStep(verb=verb, number=number):
                 await self._job_step(turn, person, verb, await self._own_job(turn, person, str(number)))
             case _:
@@ -259,6 +287,8 @@ class StaffFlow:
     ) -> None:
         ticket = await self._ticket(turn, str(action.number))
         if isinstance(action, OfferAccept):
+            if await billing_holds.refuse_accept(turn, ticket):
+                return
             ticket = await uc.accept_offer(turn.uow, person.actor, ticket.id, turn.now)
             _clear(turn)
             await self._card(turn, ticket, person)  # the offer turns into the job card, in place
@@ -407,18 +437,62 @@ class StaffFlow:
         self._checklist(turn, ticket, items, ticked)
 
     async def _resolve(self, turn: Turn, person: StaffPerson, number: int, minutes: str) -> None:
+        """The time spent is known: a billed client's job asks for its parts next, any other is done."""
         note = turn.state.note
         ticket = await self._own_job(turn, person, str(number))
         if turn.state.awaiting is not Awaiting.TIME or not note or turn.state.ticket != number:
             await self._done(turn, person, ticket)
             return
+        prices = await job_parts.price_list(turn, ticket)
+        if prices is not None:
+            turn.state.minutes = minutes
+            await job_parts.ask(turn, ticket, prices, note)
+            return
+        await self._finish(turn, person, ticket, note, minutes, None)
+
+    async def _parts_done(self, turn: Turn, person: StaffPerson, number: int) -> None:
+        """Done on the parts card: the job is resolved with its parts (a part without a cost waits)."""
+        state = turn.state
+        ticket = await self._own_job(turn, person, str(number))
+        if (
+            state.awaiting is not Awaiting.PARTS
+            or state.ticket != number
+            or not state.note
+            or not state.minutes
+        ):
+            await self._done(turn, person, ticket)
+            return
+        missing = job_parts.unpriced(turn)
+        if missing is not None:
+            turn.say("parts_unpriced", name=missing.name, qty=missing.quantity)
+            return
+        await self._finish(turn, person, ticket, state.note, state.minutes, list(state.parts or []))
+
+    async def _finish(
+        self,
+        turn: Turn,
+        person: StaffPerson,
+        ticket: Ticket,
+        note: str,
+        minutes: str,
+        picked: list[PickedPart] | None,
+    ) -> None:
+        """Resolve the job with its note, time, checklist and parts (None: the step was not asked)."""
         ticked = self.checklists.pairs(ticket.category) if turn.state.checklist_done else ()
         spent = int(minutes) if minutes.isdigit() else None
-        ticket = await uc.resolve_ticket(turn.uow, person.actor, ticket.id, turn.now, note, spent, ticked)
+        parts = job_parts.to_charge(picked or [])
+        ticket = await uc.resolve_ticket(
+            turn.uow, person.actor, ticket.id, turn.now, note, spent, ticked, parts=parts
+        )
         _clear(turn)
         await self._card(turn, ticket, person)  # done: the card keeps no buttons
         turn.say("resolved_ok", ref=ticket.ref)
-        await equipment_cards.record_parts_from_note(turn, person.actor, ticket, note)
+        if picked is None:
+            await equipment_cards.record_parts_from_note(turn, person.actor, ticket, note)
+        else:
+            await equipment_cards.record_parts_list(
+                turn, person.actor, ticket, [(p.name, p.quantity) for p in picked]
+            )
         await kb_links.link_articles(turn, self.kb, ticket, person.member.id, note)
 
     async def _jobs(self, turn: Turn, person: StaffPerson) -> None:

@@ -27,3 +27,102 @@ BILLING_TEXTS.update(
         ),
     }
 )
+BILLING_TEXTS.update(
+    {
+        # The client's estimate (dialogue.billing_holds)
+        "est_q": (
+            "💰 Работы по заявке {ref} платные по вашему договору: {prices}.\nНачинать работу?",
+            "💰 The work on {ref} is paid for under your contract: {prices}.\nShall we start?",
+        ),
+        "est_hourly": ("работа инженера {rate}/ч", "engineer's work {rate}/h"),
+        "est_fixed": ("фиксированная цена {price}", "a fixed price of {price}"),
+        "est_callout": ("выезд {price}", "call-out {price}"),
+        "est_parts": ("запчасти по закупочной цене + {margin} %", "parts at cost + {margin} %"),
+        "est_vat": (" (цены без НДС {vat} %)", " (prices without {vat} % VAT)"),
+        "btn_est_yes": ("✅ Согласен", "✅ Approve"),
+        "btn_est_no": ("✖ Отказаться", "✖ Decline"),
+        "est_approved": (
+            "Спасибо! Смета по {ref} согласована, ищу инженера.",
+            "Thank you! The estimate for {ref} is approved; I am finding an engineer.",
+        ),
+        "est_declined": (
+            "Хорошо, платные работы по {ref} не начинаем: заявка отменена. Если захотите обсудить цену, напишите нам здесь.",
+            "OK, no paid work on {ref}: the request is cancelled. To talk about the price, write to us here.",
+        ),
+        "est_declined_staff": (
+            "💰 {client} отказался от сметы по {ref}: заявка отменена.",
+            "💰 {client} declined the estimate for {ref}: the request is cancelled.",
+        ),
+        "est_line_ok": (
+            "\n✅ Смета согласована клиентом: {prices}",
+            "\n✅ Estimate approved by the client: {prices}",
+        ),
+        "est_line_wait": (
+            "\n⏳ Ждём согласия клиента со сметой: принять работу можно после него",
+            "\n⏳ Waiting for the client to approve the estimate: accept once they have",
+        ),
+        # A debtor's job held for a supervisor
+        "debt_hold_q": (
+            "⏸ {ref} ({client}) ждёт вашего решения: долг клиента {debt}.\n{description}\nОтдать заявку инженеру?",
+            "⏸ {ref} ({client}) waits for your decision: the client owes {debt}.\n{description}\nSend it to an engineer?",
+        ),
+        "btn_debt_release": ("▶ Отдать инженеру", "▶ Send to an engineer"),
+        "btn_debt_cancel": ("✖ Отменить заявку", "✖ Cancel the request"),
+        "debt_hold_client": (
+            "По договору есть задолженность {debt}. Заявку {ref} передадим инженеру после решения менеджера.",
+            "Your account shows {debt} owed. {ref} goes to an engineer once a manager has looked at it.",
+        ),
+        "debt_released": (
+            "▶ {ref} ({client}): отдана инженеру ({name}).",
+            "▶ {ref} ({client}): sent to an engineer by {name}.",
+        ),
+        "debt_cancelled": (
+            "✖ {ref} ({client}): отменена ({name}).",
+            "✖ {ref} ({client}): cancelled by {name}.",
+        ),
+        "debt_line_released": (
+            "\n▶ Отдана в работу несмотря на долг: {name}",
+            "\n▶ Sent to work despite the debt by {name}",
+        ),
+        "debt_line_wait": (
+            "\n⏸ Ждёт решения руководителя из-за долга клиента",
+            "\n⏸ Waits for a supervisor because the client is in debt",
+        ),
+        "hold_answered": ("{ref}: ответ уже получен.", "{ref}: that was answered already."),
+    }
+)
+BILLING_TEXTS.update(
+    {
+        # The Done flow's parts step (dialogue.job_parts)
+        "parts_q": (
+            "🔩 Запчасти по {ref}: нажмите запчасть из прайс-листа (каждое нажатие +1 шт) или напишите, например, "
+            "«ремень x2 350» (название, количество, цена за штуку). Потом «Готово».",
+            "🔩 Parts used on {ref}: tap a part from the price list (each tap adds one) or type them, e.g. "
+            '"belt x2 350" (name, quantity, cost each). Then "Done".',
+        ),
+        "parts_no_price": ("нет цены: напишите её", "no price: type it"),
+        "btn_parts_done": ("✅ Готово", "✅ Done"),
+        "btn_parts_none": ("Без запчастей", "No parts"),
+        "btn_parts_clear": ("↺ Сначала", "↺ Start again"),
+        "parts_need_cost": (
+            "«{name}» нет в прайс-листе: напишите и цену, например «{name} x{qty} 350».",
+            '"{name}" is not in the price list: add its cost, e.g. "{name} x{qty} 350".',
+        ),
+        "parts_bad": (
+            "Не понял запчасти. Напишите, например: «ремень x2 350, фильтр».",
+            'I could not read the parts. Write them like: "belt x2 350, filter".',
+        ),
+        "parts_gone": (
+            "Этой запчасти больше нет в прайс-листе. Напишите её с ценой.",
+            "That part is no longer in the price list. Type it with its cost.",
+        ),
+        "parts_unpriced": (
+            "У «{name}» нет цены: напишите её, например «{name} x{qty} 350», или нажмите «Сначала».",
+            '"{name}" has no cost: type it, e.g. "{name} x{qty} 350", or press "Start again".',
+        ),
+        "time_bad": (
+            "Не понял время. Нажмите кнопку или напишите, например, «1,5 ч», «1:30» или «90 мин».",
+            'I could not read the time. Press a button or write e.g. "1.5 h", "1:30" or "90 min".',
+        ),
+    }
+)

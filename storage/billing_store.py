@@ -12,14 +12,22 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, func, literal, select
+from sqlalchemy import String, func, literal, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.billing_tables import billing_packages, contract_terms, ledger_entries, price_services
+from storage.billing_tables import (
+    billing_holds,
+    billing_notices,
+    billing_packages,
+    contract_terms,
+    ledger_entries,
+    price_services,
+)
 from storage.repositories._sql import upsert_insert
 from storage.tables import contracts
+from ticket_core.billing.approvals import HoldKind, HoldStatus, JobHold
 from ticket_core.billing.ledger import (
     BALANCE,
     AlreadyPosted,
@@ -324,3 +332,75 @@ class SqlBillingStore:
                 valid_until=package.valid_until,
             )
         )
+
+    async def add_hold(self, hold: JobHold) -> bool:
+        """Keep a new hold; False when the ticket's round has one of that kind already."""
+        insert = upsert_insert(self.session, billing_holds).values(
+            ticket_id=hold.ticket_id,
+            round=hold.round,
+            kind=str(hold.kind),
+            status=str(hold.status),
+            client_id=hold.client_id,
+            currency=hold.currency,
+            amount_minor=to_minor(hold.amount),
+            details=dict(hold.details),
+            asked_at=hold.asked_at,
+        )
+        result = await self.session.execute(insert.on_conflict_do_nothing())
+        return bool(getattr(result, "rowcount", 0))
+
+    async def holds_for_ticket(self, ticket_id: str) -> list[JobHold]:
+        """Every hold of a ticket, oldest round first."""
+        rows = await self.session.execute(
+            select(billing_holds).where(H.ticket_id == ticket_id).order_by(H.round, H.asked_at)
+        )
+        return [_hold(row) for row in rows.mappings()]
+
+    async def decide_hold(
+        self, ticket_id: str, round_: int, kind: HoldKind, status: HoldStatus, at: datetime, by: str
+    ) -> bool:
+        """Decide a pending hold; False when it was decided already (two presses: one wins)."""
+        result = await self.session.execute(
+            update(billing_holds)
+            .where(
+                H.ticket_id == ticket_id,
+                H.round == round_,
+                H.kind == str(kind),
+                H.status == str(HoldStatus.PENDING),
+            )
+            .values(status=str(status), decided_at=at, decided_by=by)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def pending_holds(self, kind: HoldKind | None = None) -> list[JobHold]:
+        """Holds nobody decided yet, oldest first."""
+        stmt = select(billing_holds).where(H.status == str(HoldStatus.PENDING))
+        if kind is not None:
+            stmt = stmt.where(H.kind == str(kind))
+        rows = await self.session.execute(stmt.order_by(H.asked_at))
+        return [_hold(row) for row in rows.mappings()]
+
+    async def claim_notice(self, key: str, at: datetime) -> bool:
+        """Mark a notice as sent; False when a row for it exists (sent, or being sent by another process)."""
+        insert = upsert_insert(self.session, billing_notices).values(key=key, sent_at=at)
+        result = await self.session.execute(insert.on_conflict_do_nothing())
+        return bool(getattr(result, "rowcount", 0))
+
+
+H = billing_holds.c
+
+
+def _hold(row: RowMapping) -> JobHold:
+    return JobHold(
+        ticket_id=row["ticket_id"],
+        round=row["round"],
+        kind=HoldKind(row["kind"]),
+        status=HoldStatus(row["status"]),
+        client_id=row["client_id"],
+        currency=row["currency"],
+        asked_at=row["asked_at"],
+        amount=from_minor(row["amount_minor"]),
+        details={str(k): str(v) for k, v in (row["details"] or {}).items()},
+        decided_at=row["decided_at"],
+        decided_by=row["decided_by"],
+    )

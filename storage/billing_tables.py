@@ -2,7 +2,7 @@
 
 Money is stored in minor units (kopecks) and hours in hundredths as integers, so sums are exact on SQLite
 and PostgreSQL alike; rates and percentages of the terms are exact decimal strings. Migrations
-`0017_billing.py` and `0021_ledger_client_indexes.py` mirror these tables.
+`0017_billing.py`, `0021_ledger_client_indexes.py` and `0026_billing_holds.py` mirror these tables.
 """
 
 from __future__ import annotations
@@ -106,5 +106,40 @@ ledger_entries = Table(
     Index("ix_ledger_entries_ticket", "ticket_id"),
 )
 
-BILLING_TABLES = (price_services, contract_terms, billing_packages, ledger_entries)
+billing_holds = Table(
+    "billing_holds",
+    metadata,
+    Column("ticket_id", String(ID), ForeignKey("tickets.id"), nullable=False),
+    Column("round", Integer, nullable=False),  # the ticket's reopen_count: each round of paid work asks again
+    Column("kind", String(16), nullable=False),  # estimate | debt
+    Column("status", String(16), nullable=False),  # pending | approved | declined
+    Column("client_id", String(ID), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column(
+        "amount_minor", BigInteger, nullable=False, server_default="0"
+    ),  # the debt, or the quote's headline
+    Column("details", JSON, nullable=False),  # the quote's prices as exact decimal strings
+    Column("asked_at", UtcDateTime(), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=True),
+    Column("decided_by", String(ID), nullable=True),
+    PrimaryKeyConstraint("ticket_id", "round", "kind", name="pk_billing_holds"),
+)
+"""Jobs that wait before routing: the client's estimate approval, a supervisor's go-ahead for a debtor (0026)."""
+
+billing_notices = Table(
+    "billing_notices",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("sent_at", UtcDateTime(), nullable=False),
+)
+"""Billing notices sent, by key ("contract-ends:k-1:2026-12-31", "debtors:2026-W49"): each goes out once."""
+
+BILLING_TABLES = (
+    price_services,
+    contract_terms,
+    billing_packages,
+    ledger_entries,
+    billing_holds,
+    billing_notices,
+)
 """Every table of this module."""

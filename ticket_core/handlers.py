@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from ticket_core import events as ev
+from ticket_core.billing.events import DebtHoldDecided, EstimateAnswered
 from ticket_core.bus import C, EventContext, MessageBus
 from ticket_core.enums import TicketStatus
 from ticket_core.model import Actor, Ticket
@@ -30,8 +31,11 @@ ROUTE_ON: tuple[type[ev.DomainEvent], ...] = (
     ev.OfferExpired,
     ev.TicketHandedOver,
     ev.TicketLevelRaised,
+    EstimateAnswered,
+    DebtHoldDecided,
 )
-"""Events after which a ticket may wait for an engineer: it is routed when it does."""
+"""Events after which a ticket may wait for an engineer: it is routed when it does (a held job once its hold is
+decided; a declined estimate or a refused debtor's job is cancelled by then and is not routed)."""
 
 RESCHEDULE_ON: tuple[type[ev.DomainEvent], ...] = (
     ev.TicketOpened,

@@ -48,7 +48,10 @@ EVENTS = {
     "priority_changed": _("Priority changed"),
     "ticket_reassigned": _("Ticket reassigned"),
     "job_charged": _("Job charged"),
+    "estimate_requested": _("Estimate sent to the client"),
     "estimate_answered": _("Estimate answered"),
+    "job_held_for_debt": _("Held: client in debt"),
+    "debt_hold_decided": _("Debtor's job decided"),
     "parts_recorded": _("Parts recorded"),
 }
 FIELDS = {

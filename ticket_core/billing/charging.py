@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from ticket_core.billing.approvals import HoldKind, HoldStatus, holds_of_round
 from ticket_core.billing.events import JobCharged, PackageThreshold
 from ticket_core.billing.ledger import BALANCE, LedgerEntry, package_account
 from ticket_core.billing.money import money
@@ -107,7 +108,18 @@ async def _job_work(
         round=ticket.reopen_count,
         out_of_hours=await out_of_hours(uow, ticket, terms),
         parts=tuple(parts),
+        rate_cap=await approved_rate(uow, ticket),
     )
+
+
+async def approved_rate(uow: UnitOfWork, ticket: Ticket) -> Decimal | None:
+    """The hourly rate the client approved in the round's estimate (the price agreed: never more)."""
+    estimate = (await holds_of_round(uow, ticket)).get(HoldKind.ESTIMATE)
+    if estimate is None or estimate.status is not HoldStatus.APPROVED:
+        return None
+    if estimate.details.get("paid_by") != "hourly" or not estimate.details.get("price"):
+        return None
+    return Decimal(estimate.details["price"])
 
 
 async def out_of_hours(uow: UnitOfWork, ticket: Ticket, terms: ContractTerms) -> bool:

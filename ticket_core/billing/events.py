@@ -78,6 +78,16 @@ class PackageThreshold(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EstimateRequested(DomainEvent):
+    """Paid work waits for the client's approval of its estimate (`quote`: the prices, exact strings)."""
+
+    name: ClassVar[str] = "estimate_requested"
+    client_id: str
+    currency: str
+    quote: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
 class EstimateAnswered(DomainEvent):
     """The client approved or declined the estimate of paid work in chat."""
 
@@ -85,6 +95,25 @@ class EstimateAnswered(DomainEvent):
     approved: bool
     rate: str
     currency: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobHeldForDebt(DomainEvent):
+    """A job of a client in debt waits for a supervisor before it is offered (the contract says so)."""
+
+    name: ClassVar[str] = "job_held_for_debt"
+    client_id: str
+    debt: str
+    currency: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DebtHoldDecided(DomainEvent):
+    """A supervisor let a debtor's job go to an engineer (`released`) or cancelled it."""
+
+    name: ClassVar[str] = "debt_hold_decided"
+    client_id: str
+    released: bool
 
 
 BILLING_EVENT_TYPES: dict[str, type[DomainEvent]] = {
@@ -96,7 +125,10 @@ BILLING_EVENT_TYPES: dict[str, type[DomainEvent]] = {
         PaymentRecorded,
         PackageBought,
         PackageThreshold,
+        EstimateRequested,
         EstimateAnswered,
+        JobHeldForDebt,
+        DebtHoldDecided,
     )
 }
 """Every event of this module by name, like `ticket_core.events.EVENT_TYPES`."""

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
+from ticket_core.billing.approvals import HoldKind, HoldStatus, JobHold
 from ticket_core.billing.ledger import LedgerEntry
 from ticket_core.billing.terms import ContractTerms, Package, Service
 from ticket_core.errors import ValidationFailed
@@ -86,6 +87,28 @@ class BillingStore(Protocol):
 
     async def add_package(self, package: Package) -> None:
         """Store a bought package (its money row is appended separately)."""
+        ...
+
+    async def add_hold(self, hold: JobHold) -> bool:
+        """Keep a new hold; False when the ticket's round has one of that kind already (nothing changes)."""
+        ...
+
+    async def holds_for_ticket(self, ticket_id: str) -> list[JobHold]:
+        """Every hold of a ticket, oldest round first."""
+        ...
+
+    async def decide_hold(
+        self, ticket_id: str, round_: int, kind: HoldKind, status: HoldStatus, at: datetime, by: str
+    ) -> bool:
+        """Decide a pending hold; False when it was not pending (decided by someone else meanwhile)."""
+        ...
+
+    async def pending_holds(self, kind: HoldKind | None = None) -> list[JobHold]:
+        """Holds nobody decided yet, oldest first (of one kind or all)."""
+        ...
+
+    async def claim_notice(self, key: str, at: datetime) -> bool:
+        """Mark a notice as sent; False when it was sent already (by this process or another)."""
         ...
 
 

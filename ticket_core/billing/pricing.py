@@ -37,6 +37,7 @@ class Part:
     name: str
     cost: Decimal
     quantity: int = 1
+    code: str | None = None  # a catalogue part of the price list (its margin applies), None when typed
 
     def __post_init__(self) -> None:
         if not self.name.strip() or len(self.name) > 200:
@@ -61,6 +62,7 @@ class JobWork:
     round: int = 0
     out_of_hours: bool = False
     parts: tuple[Part, ...] = field(default_factory=tuple)
+    rate_cap: Decimal | None = None  # the hourly rate the client approved in the estimate: never more
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,8 @@ def price_job(
             )
         if left > 0 and rate is not None:
             unit = billable_price(rate.price, terms, work.out_of_hours)
+            if work.rate_cap is not None:
+                unit = min(unit, work.rate_cap)
             line(
                 "hours:billable",
                 BALANCE,
@@ -240,10 +244,13 @@ def _callouts(
 def _parts(work: JobWork, prices: PriceList, line: _Add) -> None:
     if len(work.parts) > MAX_PARTS:
         raise ValidationFailed(f"At most {MAX_PARTS} parts per job.")
-    service = prices.first(ServiceKind.PART)
-    margin = service.margin_pct if service else Decimal(0)
+    typed = prices.parts_margin()
     for index, part in enumerate(work.parts):
+        listed = prices.part(part.code) if part.code else None
+        service = listed or typed
+        margin = service.margin_pct if service else Decimal(0)
         unit = money(part.cost * (100 + margin) / 100)
+        ru, en = (listed.name_ru, listed.name_en) if listed else (part.name, part.name)
         line(
             f"part:{index}",
             BALANCE,
@@ -252,6 +259,6 @@ def _parts(work: JobWork, prices: PriceList, line: _Add) -> None:
             service_code=service.code if service else None,
             quantity=Decimal(part.quantity),
             unit_price=unit,
-            text_ru=f"{part.name}, {work.ref}",
-            text_en=f"{part.name}, {work.ref}",
+            text_ru=f"{ru}, {work.ref}",
+            text_en=f"{en}, {work.ref}",
         )

@@ -18,7 +18,7 @@ class ServiceKind(StrEnum):
     HOUR = "hour"  # an hour of work by an engineer of `level`
     CALLOUT = "callout"  # a visit to the site
     FIXED = "fixed"  # a job of `category` at a fixed price, whatever the time
-    PART = "part"  # parts: their cost plus `margin_pct`
+    PART = "part"  # parts: their cost plus `margin_pct` (with a price: a catalogue part costing that)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,19 @@ class PriceList:
             if candidate in by_level:
                 return by_level[candidate]
         return None
+
+    def parts_margin(self) -> Service | None:
+        """The service whose margin prices parts typed with their cost: a `part` without a price, else the first."""
+        parts = [s for s in self.services if s.kind is ServiceKind.PART]
+        return next((s for s in parts if not s.price), parts[0] if parts else None)
+
+    def catalogue(self) -> tuple[Service, ...]:
+        """Parts with a cost of their own (`part` services with a price): the engineer picks them by name."""
+        return tuple(s for s in self.services if s.kind is ServiceKind.PART and s.price > 0)
+
+    def part(self, code: str) -> Service | None:
+        """A catalogue part by its code."""
+        return next((s for s in self.catalogue() if s.code == code), None)
 
     def first(self, kind: ServiceKind, category: str | None = None) -> Service | None:
         """The first service of a kind (for FIXED, of the category)."""

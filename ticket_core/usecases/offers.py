@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from ticket_core.billing.approvals import HoldKind, hold_before_routing, pending_hold
 from ticket_core.enums import OfferStatus, Role, TicketStatus
-from ticket_core.errors import AlreadyTaken, Forbidden, InvalidTransition, NotFound
+from ticket_core.errors import AlreadyTaken, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from ticket_core.events import (
     NoEngineerAvailable,
     OfferAccepted,
@@ -49,7 +50,8 @@ async def offer_ticket(
     """Route a waiting ticket and offer it; return who got the offer (several for a broadcast).
 
     Engineers who declined or let an offer expire on this ticket (since its last reopen) are not asked
-    again. When nobody is left, the ticket goes back to the queue and `NoEngineerAvailable` is recorded
+    again. A job the contract holds (a client in debt, an estimate to approve: `ticket_core.billing.approvals`)
+    is not offered until that is decided. When nobody is left, the ticket goes back to the queue and `NoEngineerAvailable` is recorded
     so supervisors are told. Every offer records the reasons for the choice in its event (the audit log).
     """
     require_utc(now)
@@ -61,6 +63,8 @@ async def offer_ticket(
     offers = await uow.offers.list_for_ticket(ticket.id)
     if any(o.status is OfferStatus.PENDING for o in offers):
         return []  # someone is already deciding; wait for the answer or the timeout
+    if await hold_before_routing(uow, ticket, now):
+        return []  # the client approves the estimate, or a supervisor decides on a debtor's job, first
     # After a reopen, everyone may be asked again (the engineer who knows the job first of all).
     since = ticket.reopened_at or ticket.created_at
     tried = {o.engineer_id for o in offers if o.created_at >= since}
@@ -156,6 +160,10 @@ async def accept_offer(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datet
         raise Forbidden("Only engineers accept jobs.")
     ticket = await load_ticket(uow, ticket_id)
     offer = await _pending_offer(uow, ticket, actor.id)
+    held = await pending_hold(uow, ticket)
+    if held is not None:
+        waits = "the client to approve the estimate" if held.kind is HoldKind.ESTIMATE else "a supervisor"
+        raise ValidationFailed(f"{ticket.ref} waits for {waits}; you can accept it once that is done.")
     apply(ticket, Action.ACCEPT, actor, now)
     ticket.assignee_id = actor.id
     ticket.first_response_at = ticket.first_response_at or now

@@ -1,0 +1,156 @@
+"""Held jobs in chat (`ticket_core.billing.approvals`): the client's estimate with Approve / Decline, a debtor's
+job on the supervisors' and account manager's cards with Send to an engineer / Cancel, and what the
+engineer's cards say about both."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from dialogue.billing_cards import quote_text
+from dialogue.cards import client_name, short
+from dialogue.identity import ClientPerson, StaffPerson
+from dialogue.messages import Bot
+from dialogue.outgoing import Outgoing
+from dialogue.payloads import DebtHoldAnswer, EstimateAnswer
+from dialogue.texts import t
+from dialogue.turn import Turn
+from ticket_core.billing.approvals import HoldKind, HoldStatus, holds_of_round, pending_hold
+from ticket_core.billing.events import DebtHoldDecided, EstimateAnswered, EstimateRequested, JobHeldForDebt
+from ticket_core.billing.money import format_money
+from ticket_core.enums import Role
+from ticket_core.errors import NotFound
+from ticket_core.events import DomainEvent
+from ticket_core.model import StaffMember, Ticket, format_ref
+from ticket_core.ports import UnitOfWork
+from ticket_core.usecases.holds import answer_estimate, decide_debt_hold
+
+EVENTS = (EstimateRequested, EstimateAnswered, JobHeldForDebt, DebtHoldDecided)
+"""The events this module tells people about."""
+
+
+def hold_card_key(ticket: Ticket) -> str:
+    """The live card of a debtor's held job in a supervisor's chat."""
+    return f"hold:{ticket.number}"
+
+
+async def _people(uow: UnitOfWork, client_id: str) -> list[StaffMember]:
+    """The supervisors and the client's account manager, once each."""
+    people = {s.id: s for s in await uow.directory.list_staff(Role.SUPERVISOR)}
+    terms = await uow.billing.terms_for_client(client_id) if uow.billing else None
+    if terms is not None and terms.account_manager_id and terms.account_manager_id not in people:
+        manager = await uow.directory.get_staff(terms.account_manager_id)
+        if manager is not None:
+            people[manager.id] = manager
+    return list(people.values())
+
+
+async def _client_lang(uow: UnitOfWork, ticket: Ticket) -> str:
+    contact = await uow.directory.get_contact(ticket.contact_id) if ticket.contact_id else None
+    return contact.lang if contact else "ru"
+
+
+async def notify(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: DomainEvent, now: datetime) -> None:
+    """Tell the people a hold concerns: the client gets the estimate, supervisors a debtor's job."""
+    terms = await uow.billing.terms_for_client(ticket.client_id) if uow.billing else None
+    if isinstance(event, EstimateRequested) and ticket.contact_id:
+        lang = await _client_lang(uow, ticket)
+        vat = terms.vat_pct if terms else Decimal(0)
+        n = ticket.number
+        text = t(lang, "est_q", ref=ticket.ref, prices=quote_text(event.quote, event.currency, lang, vat))
+        buttons = [
+            [
+                (t(lang, "btn_est_yes"), EstimateAnswer(n, "y").encode()),
+                (t(lang, "btn_est_no"), EstimateAnswer(n, "n").encode()),
+            ]
+        ]
+        await out.to_person(
+            uow, ticket.contact_id, Bot.CLIENT, text, buttons, prefer_channel=ticket.source_channel, lang=lang
+        )
+    elif isinstance(event, EstimateAnswered) and not event.approved:
+        client = await client_name(uow, ticket)
+        for member in await _people(uow, ticket.client_id):
+            text = t(member.lang, "est_declined_staff", client=client, ref=ticket.ref)
+            await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)
+    elif isinstance(event, JobHeldForDebt):
+        await _debt_held(uow, out, ticket, event)
+    elif isinstance(event, DebtHoldDecided):
+        client = await client_name(uow, ticket)
+        name = event.actor.name or event.actor.id
+        key = "debt_released" if event.released else "debt_cancelled"
+        for member in await _people(uow, ticket.client_id):
+            text = t(member.lang, key, ref=ticket.ref, client=client, name=name)
+            await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang, card=hold_card_key(ticket))
+
+
+async def _debt_held(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: JobHeldForDebt) -> None:
+    client = await client_name(uow, ticket)
+    n = ticket.number
+    for member in await _people(uow, ticket.client_id):
+        lang = member.lang
+        text = t(
+            lang,
+            "debt_hold_q",
+            ref=ticket.ref,
+            client=client,
+            debt=format_money(Decimal(event.debt), event.currency, lang),
+            description=short(ticket.description, 300),
+        )
+        buttons = [
+            [
+                (t(lang, "btn_debt_release"), DebtHoldAnswer(n, "y").encode()),
+                (t(lang, "btn_debt_cancel"), DebtHoldAnswer(n, "n").encode()),
+            ]
+        ]
+        await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=lang, card=hold_card_key(ticket))
+    if ticket.contact_id:
+        lang = await _client_lang(uow, ticket)
+        text = t(
+            lang,
+            "debt_hold_client",
+            ref=ticket.ref,
+            debt=format_money(Decimal(event.debt), event.currency, lang),
+        )
+        await out.to_person(
+            uow, ticket.contact_id, Bot.CLIENT, text, prefer_channel=ticket.source_channel, lang=lang
+        )
+
+
+async def _answered(turn: Turn, ticket: Ticket, kind: HoldKind) -> bool:
+    """Say so when the hold was decided already (a second press, a colleague faster): nothing changes."""
+    hold = (await holds_of_round(turn.uow, ticket)).get(kind)
+    if hold is not None and hold.status is HoldStatus.PENDING:
+        return False
+    turn.say("hold_answered", ref=ticket.ref)
+    return True
+
+
+async def refuse_accept(turn: Turn, ticket: Ticket) -> bool:
+    """Say so and tell whether Accept must wait: the job's estimate or a debtor's go-ahead is pending."""
+    held = await pending_hold(turn.uow, ticket)
+    if held is None:
+        return False
+    turn.reply(turn.tr("est_line_wait" if held.kind is HoldKind.ESTIMATE else "debt_line_wait").strip())
+    return True
+
+
+async def on_estimate_button(turn: Turn, person: ClientPerson, action: EstimateAnswer) -> None:
+    """The client's Approve / Decline under an estimate."""
+    ticket = await turn.uow.tickets.get_by_number(action.number)
+    if ticket is None or ticket.client_id != person.actor.client_id:
+        raise NotFound(f"No request {format_ref(action.number)} among yours.")
+    approve = action.answer == "y"
+    if await _answered(turn, ticket, HoldKind.ESTIMATE):
+        return
+    await answer_estimate(turn.uow, person.actor, ticket.id, approve, turn.now)
+    turn.say("est_approved" if approve else "est_declined", ref=ticket.ref)
+
+
+async def on_debt_button(turn: Turn, person: StaffPerson, action: DebtHoldAnswer) -> None:
+    """A supervisor's Send to an engineer / Cancel under a debtor's held job."""
+    ticket = await turn.uow.tickets.get_by_number(action.number)
+    if ticket is None:
+        raise NotFound(f"No ticket {format_ref(action.number)}.")
+    if await _answered(turn, ticket, HoldKind.DEBT):
+        return
+    await decide_debt_hold(turn.uow, person.actor, ticket.id, action.answer == "y", turn.now)

@@ -1,0 +1,243 @@
+"""Billing in chat, end to end through the engine on SQLite and PostgreSQL (issue #20's transcript):
+a paid job -> the client approves the estimate in chat -> an engineer accepts, goes on site and is done with
+1.5 h and a part from the price list -> charge lines -> the month's act as PDF, rendered to PNG for a look.
+
+Also: Accept waits while the estimate is pending, a declined estimate cancels the request, a debtor's job
+waits for a supervisor's buttons, and a typed part needs its cost."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from dialogue.engine import DialogueEngine
+from dialogue.messages import Bot
+from dialogue.payloads import PayloadSigner
+from helpdesk.billing.act_pdf import act_pdf
+from helpdesk.demo.loader import load_directory, read_directory
+from storage.uow import UnitOfWorkFactory
+from tests.fakes.fake_kb import FakeKnowledgeBase
+from tests.support.transcript import ChatDriver, Person
+from ticket_core.billing.accounts import buy_package, record_payment
+from ticket_core.billing.ledger import BALANCE, Coverage
+from ticket_core.billing.queries import client_act
+from ticket_core.billing.terms import ContractTerms, Service, ServiceKind
+from ticket_core.enums import Role, TicketStatus
+from ticket_core.model import Actor
+
+D = Decimal
+NOW = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "billing"
+ADMIN = Actor(Role.ADMIN, "a-admin", name="Admin")
+PRICES = (
+    Service("hour-l1", ServiceKind.HOUR, "Час работы инженера L1", "Hour of work, L1", D(2000), level=1),
+    Service("hour-l2", ServiceKind.HOUR, "Час работы инженера L2", "Hour of work, L2", D(2500), level=2),
+    Service("hour-l3", ServiceKind.HOUR, "Час работы инженера L3", "Hour of work, L3", D(3000), level=3),
+    Service("callout", ServiceKind.CALLOUT, "Выезд инженера", "Engineer call-out", D(1500)),
+    Service("parts", ServiceKind.PART, "Запчасти", "Parts", margin_pct=D(20)),
+    Service("valve", ServiceKind.PART, "Кран шаровой 1/2", "Ball valve 1/2", D(1200), margin_pct=D(20)),
+)
+
+IVAN = Person(Bot.CLIENT, "romashka-ivan", "Иван", "ru")
+PETROV = Person(Bot.STAFF, "e-petrov", "Сергей", "ru")
+KOZLOV = Person(Bot.STAFF, "e-kozlov", "Дмитрий", "ru")
+SOKOLOVA = Person(Bot.STAFF, "s-sokolova", "Ольга", "ru")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def _setup(uow_factory: UnitOfWorkFactory, **terms: object) -> None:
+    async with uow_factory() as uow:
+        await load_directory(uow, read_directory())
+        for service in PRICES:
+            await uow.billing.put_service(service)
+        values: dict[str, object] = {
+            "discount_pct": D(10),
+            "vat_pct": D(20),
+            "valid_from": date(2026, 1, 1),
+            "valid_until": date(2027, 12, 31),
+            "estimate_required": True,
+        }
+        values.update(terms)
+        await uow.billing.put_terms(ContractTerms("k-romashka", "romashka", **values))  # type: ignore[arg-type]
+        await uow.commit()
+
+
+@pytest.fixture
+async def chat(uow_factory: UnitOfWorkFactory) -> AsyncIterator[ChatDriver]:
+    engine = DialogueEngine(
+        uow_factory, PayloadSigner("test-secret"), kb=FakeKnowledgeBase([]), nlu=None, clock=Clock()
+    )  # type: ignore[arg-type]
+    for person in (IVAN, PETROV, KOZLOV, SOKOLOVA):
+        person.seen = 0  # what each has read, counted per test
+    yield ChatDriver(engine.handle)
+
+
+def joined(texts: list[str]) -> str:
+    return "\n---\n".join(texts)
+
+
+async def _open_plumbing_job(chat: ChatDriver) -> list[str]:
+    """Ivan asks for a plumber at the café on Nevsky; returns what he got after sending it."""
+    await chat.say(IVAN, "/new")
+    await chat.say(IVAN, "Течёт кран на кухне, под раковиной лужа")
+    await chat.press(IVAN, "Сантехника")
+    await chat.press(IVAN, "Ромашка на Невском")
+    await chat.press(IVAN, "Обычная")
+    return await chat.press(IVAN, "Отправить заявку")
+
+
+def _number(text: str) -> int:
+    """The request's number from "Заявка HD-1001 оформлена" (PostgreSQL's sequence is not rolled back)."""
+    match = re.search(r"Заявка HD-(\d+) оформлена", text)
+    assert match is not None, text
+    return int(match.group(1))
+
+
+def _offered_to(chat: ChatDriver, n: int) -> Person | None:
+    for engineer in (PETROV, KOZLOV):
+        if any(m.card == f"job:{n}" for m in chat.messages(engineer)):
+            return engineer
+    return None
+
+
+async def test_paid_job_estimate_approved_done_with_time_and_a_part_charged_and_in_the_act(
+    chat: ChatDriver, uow_factory: UnitOfWorkFactory
+) -> None:
+    await _setup(uow_factory)
+    got = joined(await _open_plumbing_job(chat))
+    n = _number(got)
+    ref = f"HD-{n}"
+    # The estimate: the L1 rate less 10 %, the call-out less 10 %, parts at cost + 20 %, prices without VAT.
+    assert f"Заявка {ref} оформлена" in got
+    assert (
+        f"Работы по заявке {ref} платные по вашему договору: работа инженера 1\u00a0800 ₽/ч, "
+        "выезд 1\u00a0350 ₽, запчасти по закупочной цене + 20 % (цены без НДС 20 %).\nНачинать работу?"
+    ) in got, got
+    assert _offered_to(chat, n) is None  # nobody is offered paid work before the client agrees
+
+    got = await chat.press(IVAN, "✅ Согласен")
+    assert got == [f"Спасибо! Смета по {ref} согласована, ищу инженера."]
+    engineer = _offered_to(chat, n)
+    assert engineer is not None
+    card = chat.cards(engineer, f"job:{n}")[-1].text
+    assert "Смета согласована клиентом: работа инженера 1\u00a0800 ₽/ч" in card, card
+    assert "Платная работа: клиент платит 1\u00a0800 ₽/ч" in card, card  # the approved rate is the price
+
+    await chat.press(engineer, "Принять")
+    await chat.press(engineer, "На месте")
+    await chat.location(engineer, 59.9321, 30.3482)
+    job_card = chat.cards(engineer, f"job:{n}")[-1].text
+    assert "✅ Смета согласована клиентом" in job_card, job_card
+    got = await chat.press(engineer, "Выполнено")
+    assert "нужно фото" in joined(got)
+    got = await chat.photo(engineer, "after-1")
+    assert f"Опишите, что сделано по {ref}" in joined(got)
+    await chat.say(engineer, "Заменил шаровой кран под мойкой.\nЗаменено: кран шаровой 1/2")
+    got = await chat.say(engineer, "1,5 ч")  # a typed time: the buttons have no 1.5 h
+    parts = chat.cards(engineer, f"parts:{n}")
+    assert f"Запчасти по {ref}" in parts[-1].text and "• Кран шаровой 1/2 ×1 — 1\u00a0440 ₽" in parts[-1].text
+    got = await chat.say(engineer, "прокладка x2")
+    assert got == ["«прокладка» нет в прайс-листе: напишите и цену, например «прокладка x2 350»."]
+    await chat.say(engineer, "прокладка x2 50")
+    assert "• прокладка ×2 — 60 ₽" in chat.cards(engineer, f"parts:{n}")[-1].text
+    got = await chat.press(engineer, "✅ Готово")
+    assert f"{ref} закрыта как выполненная" in joined(got), got
+
+    async with uow_factory() as uow:
+        ticket = await uow.tickets.get_by_number(n)
+        assert ticket is not None and ticket.status is TicketStatus.RESOLVED
+        lines = await uow.billing.entries_for_ticket(ticket.id)
+        charged = {(line.line_key or "").split(":", 2)[2]: line for line in lines}
+        assert set(charged) == {"hours:billable", "callout:billable", "part:0", "part:1"}, charged
+        hours = charged["hours:billable"]
+        assert (hours.quantity, hours.unit_price, hours.amount) == (D("1.50"), D(1800), D(-2700))
+        assert charged["callout:billable"].amount == D(-1350)
+        assert (charged["part:0"].text_ru, charged["part:0"].amount) == (f"Кран шаровой 1/2, {ref}", D(-1440))
+        assert (charged["part:1"].quantity, charged["part:1"].amount) == (D(2), D(-120))
+        assert all(line.account == BALANCE and line.coverage is Coverage.BILLABLE for line in lines)
+        assert await uow.billing.balance("romashka") == D(-5610)
+        names = [e["name"] for e in await uow.events.list_for_ticket(ticket.id)]
+        assert (
+            names.index("estimate_requested")
+            < names.index("estimate_answered")
+            < names.index("ticket_offered")
+        )
+        assert "job_charged" in names
+        estimate = next(
+            e for e in await uow.events.list_for_ticket(ticket.id) if e["name"] == "estimate_answered"
+        )
+        assert estimate["data"]["approved"] is True and estimate["actor"]["role"] == "client", estimate
+        act = await client_act(uow, ADMIN, "romashka", "2026-11")
+    assert (act.subtotal, act.vat, act.total) == (D(5610), D(1122), D(6732))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for lang in ("ru", "en"):
+        data = act_pdf(act, lang, "ООО «Сервис» / Service LLC")
+        with pymupdf.open(stream=data, filetype="pdf") as doc:
+            text = doc[0].get_text()
+            valve, total = (
+                ("Кран шаровой 1/2", "6\u00a0732 ₽") if lang == "ru" else ("Ball valve 1/2", "6,732 ₽")
+            )
+            assert f"{valve}, {ref}" in text and f"прокладка, {ref}" in text and total in text, text
+            doc[0].get_pixmap(dpi=110).save(str(ARTIFACTS / f"chat-act-{lang}.png"))
+        (ARTIFACTS / f"chat-act-{lang}.pdf").write_bytes(data)
+
+
+async def test_a_declined_estimate_cancels_the_request_and_tells_the_supervisors(
+    chat: ChatDriver, uow_factory: UnitOfWorkFactory
+) -> None:
+    await _setup(uow_factory)
+    n = _number(joined(await _open_plumbing_job(chat)))
+    ref = f"HD-{n}"
+    got = await chat.press(IVAN, "✖ Отказаться")
+    assert got == [
+        f"Хорошо, платные работы по {ref} не начинаем: заявка отменена. Если захотите обсудить цену, напишите нам здесь."
+    ]
+    assert f"отказался от сметы по {ref}: заявка отменена." in joined(chat.new_texts(SOKOLOVA))
+    assert _offered_to(chat, n) is None
+    got = await chat.press(IVAN, "✅ Согласен")  # a second answer changes nothing
+    assert got == [f"{ref}: ответ уже получен."]
+    async with uow_factory() as uow:
+        ticket = await uow.tickets.get_by_number(n)
+        assert ticket is not None and ticket.status is TicketStatus.CANCELLED
+        names = [e["name"] for e in await uow.events.list_for_ticket(ticket.id)]
+        assert "estimate_answered" in names and "ticket_cancelled" in names and "ticket_offered" not in names
+
+
+async def test_a_debtors_job_waits_for_a_supervisor_then_the_estimate(
+    chat: ChatDriver, uow_factory: UnitOfWorkFactory
+) -> None:
+    await _setup(uow_factory, hold_debtors=True, credit_limit=D(1000))
+    async with uow_factory() as uow:  # 15,000 owed: a package of 5 h bought on credit, 1 ₽ paid
+        await record_payment(uow, ADMIN, "romashka", D(1), NOW)
+        await buy_package(uow, ADMIN, "romashka", D(5), D(15001), 3, NOW)
+        await uow.commit()
+    got = joined(await _open_plumbing_job(chat))
+    n = _number(got)
+    ref = f"HD-{n}"
+    assert "По договору есть задолженность 15\u00a0000 ₽" in got, got
+    assert f"Работы по заявке {ref} платные" not in got  # the supervisor first
+    held = chat.cards(SOKOLOVA, f"hold:{n}")[-1]
+    assert f"{ref} (Кафе «Ромашка»" in held.text and "долг клиента 15\u00a0000 ₽" in held.text, held.text
+    assert _offered_to(chat, n) is None
+    await chat.press(SOKOLOVA, "▶ Отдать инженеру")
+    assert "отдана инженеру (Ольга Соколова)" in chat.cards(SOKOLOVA, f"hold:{n}")[-1].text
+    # A prepaid package pays for the work, so no estimate is asked: the job goes to an engineer.
+    engineer = _offered_to(chat, n)
+    assert engineer is not None
+    card = chat.cards(engineer, f"job:{n}")[-1].text
+    assert (
+        "Долг клиента: 15\u00a0000 ₽" in card and "Отдана в работу несмотря на долг: Ольга Соколова" in card
+    ), card
