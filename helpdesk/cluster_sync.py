@@ -4,6 +4,7 @@
 - `helpdesk_outbox`: messages were queued (by a web process, the API, a timer): a process that runs a
   delivery loop sends them now instead of at its next poll (WORKER_POLL_S, 0.5 s, which stays).
 - `helpdesk_nlu`: an NLU model was published: load it now (helpdesk.nlu_models; the 30 s poll stays).
+- `helpdesk_sla`: an SLA configuration was published: switch to it now (helpdesk.sla_configs; 30 s poll).
 
 One LISTEN connection per process carries every channel (storage.notify). SQLite runs one process: nothing
 to hear.
@@ -17,6 +18,7 @@ from typing import Protocol
 
 from storage.nlu_models import NLU_CHANNEL
 from storage.notify import KB_CHANNEL, OUTBOX_CHANNEL, is_postgres, listen
+from storage.sla_configs import SLA_CHANNEL
 
 
 class Refreshable(Protocol):
@@ -31,6 +33,7 @@ def handlers(
     kb: Refreshable | None,
     wake_delivery: Callable[[], None] | None,
     nlu: Callable[[], None] | None = None,
+    sla: Callable[[], None] | None = None,
 ) -> dict[str, Callable[[str], None]]:
     """The channels this process listens on, each with what it does when told."""
     found: dict[str, Callable[[str], None]] = {}
@@ -40,6 +43,8 @@ def handlers(
         found[OUTBOX_CHANNEL] = lambda _payload: wake_delivery()
     if nlu is not None:
         found[NLU_CHANNEL] = lambda _payload: nlu()
+    if sla is not None:
+        found[SLA_CHANNEL] = lambda _payload: sla()
     return found
 
 

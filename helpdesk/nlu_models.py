@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogue.understanding import Parser
+from helpdesk.following import VersionFollower
 from helpdesk.settings import Settings
 from storage import nlu_models as store
 
@@ -94,21 +95,20 @@ async def publish_model(db: AsyncEngine, model_dir: Path) -> int:
 Loader = Callable[[Path], Parser]
 
 
-class NluFollower:
+class NluFollower(VersionFollower):
     """Keeps a process's `SwappableParser` on the newest published model (versions unpacked into
-    folder/<version>-<pid>)."""
+    folder/<version>-<pid>); `run(stop, POLL_S)` follows them."""
+
+    log = log
+    what = "the newest published NLU model"
 
     def __init__(self, db: AsyncEngine, parser: SwappableParser, folder: Path, load: Loader) -> None:
+        super().__init__()
         self.db = db
         self.parser = parser
         self.folder = folder
         self.load = load
-        self._soon = asyncio.Event()
         self._lock = asyncio.Lock()
-
-    def check_soon(self) -> None:
-        """Look for a newer version now (a NOTIFY said one was published)."""
-        self._soon.set()
 
     async def check(self) -> bool:
         """Load the newest version if it is newer than the one in use; return whether it swapped."""
@@ -136,23 +136,6 @@ class NluFollower:
 
     def _unpack_and_load(self, archive: bytes, target: Path) -> Parser:
         return self.load(unpack(archive, target))
-
-    async def run(self, stop: asyncio.Event, poll_s: float = POLL_S) -> None:
-        """Follow the published versions until `stop`; a failure keeps the old model and is tried again."""
-        while not stop.is_set():
-            try:
-                await self.check()
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:
-                log.warning("could not load the newest published NLU model (the old one stays): %s", e)
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._soon.wait())]
-            try:
-                await asyncio.wait(waiters, timeout=poll_s, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in waiters:
-                    waiter.cancel()
-            self._soon.clear()
 
 
 async def load_nlu(settings: Settings, shared: SharedCache | None = None) -> SwappableParser | None:

@@ -24,7 +24,7 @@ from dialogue.reaction import ChatBus
 from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
 from dialogue.understanding import Parser
-from helpdesk import cluster_sync, nlu_models
+from helpdesk import cluster_sync, nlu_models, sla_configs
 from helpdesk.api import WebhookSender, webhook_queue
 from helpdesk.channels import build_channels
 from helpdesk.delivery import DeliveryLoop, Sender
@@ -36,7 +36,8 @@ from helpdesk.model_cache import shared_model_cache
 from helpdesk.polling_lease import PollingLease
 from helpdesk.report_chart import MatplotlibChartRenderer
 from helpdesk.settings import Settings
-from helpdesk.sla_worker import SlaWorker, load_sla_config
+from helpdesk.sla_configs import SlaConfigFollower
+from helpdesk.sla_worker import SlaWorker
 from helpdesk.timers import expire_offers_once, refresh_staff_menus_once, run_every
 from storage.db import make_engine, make_sessionmaker, sqlite_file
 from storage.notify import OUTBOX_CHANNEL, Bell, is_postgres
@@ -49,6 +50,7 @@ from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 from ticket_core.handlers import RoutingPolicy
 from ticket_core.reports import ReportSource
 from ticket_core.routing import parse_strategies
+from ticket_core.sla.config import SlaConfig, SlaConfigRef
 
 if TYPE_CHECKING:  # the channels and the KB are imported when they are configured
     from bots.email import EmailChannel
@@ -153,6 +155,7 @@ class Runtime:
     polling_lease: PollingLease | None  # Telegram polling in one process of the cluster (None: webhooks)
     email: EmailChannel | None  # mail in (SMTP listener) and out (relay) when EMAIL_ADDRESS is set
     outbox_bell: Bell | None  # NOTIFYs the sending processes after commits that queued replies (PostgreSQL)
+    sla_config: SlaConfigRef  # the SLA configuration in force: the file's, or the newest published one
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -160,6 +163,10 @@ class Runtime:
     def senders(self) -> dict[tuple[str, str], Sender]:
         """The sender of each (channel, bot) the delivery loop sends through."""
         return self.delivery.senders
+
+    def _sla_changed(self, config: SlaConfig) -> None:
+        if isinstance(self.reports, SqlReportSource):
+            self.reports.breach_level = breach_level(config.ladder)
 
     def wake_delivery(self) -> None:
         """Ask the delivery loop (when this process runs one) to send new outbox rows now."""
@@ -252,13 +259,21 @@ class Runtime:
             else None
         )
         if follower is not None:
-            self._tasks.append(asyncio.create_task(follower.run(self._stop), name="nlu-follower"))
+            self._tasks.append(
+                asyncio.create_task(follower.run(self._stop, nlu_models.POLL_S), name="nlu-follower")
+            )
+        # So is an SLA configuration published by `helpdesk sla publish` (reports then count by its ladder).
+        sla_follower = SlaConfigFollower(self.db, self.sla_config, on_swap=self._sla_changed)
+        self._tasks.append(
+            asyncio.create_task(sla_follower.run(self._stop, sla_configs.POLL_S), name="sla-config-follower")
+        )
         # Other processes' KB edits, queued replies and NLU models are acted on at once (polls stay as the net).
         kb = self.kb if self.kb is not None and hasattr(self.kb, "refresh_soon") else None
         channels = cluster_sync.handlers(
             kb=kb,
             wake_delivery=self.wake_delivery if worker else None,
             nlu=follower.check_soon if follower is not None else None,
+            sla=sla_follower.check_soon,
         )
         listening = cluster_sync.start_listening(self.settings.database_url, channels, self._stop)
         if listening is not None:
@@ -324,7 +339,7 @@ async def build_runtime(
         # Short timeouts: a Redis that hangs costs one call a second at most (storage.redis_state.RedisGuard),
         # never a turn's whole time.
         redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
-    sla_config = load_sla_config(settings.sla_config_file)
+    sla_config = await sla_configs.initial_config(db, settings.sla_config_file)
     # Every unit tracks SLA under the configured policies and queues signed webhooks for its events.
     # The processes that send replies hear of new ones at once (PostgreSQL; SQLite runs one process, whose
     # turns wake its own delivery loop).
@@ -353,7 +368,7 @@ async def build_runtime(
         staff_group=group,
     )
     webhook_queue.subscribe(bus)  # outgoing webhooks hear every event a unit settled on
-    reports = SqlReportSource(db, breach_level=breach_level(sla_config.ladder))
+    reports = SqlReportSource(db, breach_level=breach_level(sla_config.config.ladder))
     engine = DialogueEngine(
         uows,
         PayloadSigner(settings.secret_key),
@@ -404,6 +419,7 @@ async def build_runtime(
         polling_lease=PollingLease(db, channels.telegram) if polling else None,
         email=channels.email,
         outbox_bell=outbox_bell,
+        sla_config=sla_config,
     )
 
 

@@ -168,7 +168,7 @@ def load_sla_config(path: str | os.PathLike[str] | None) -> SlaConfig:
         return DEFAULT_CONFIG
     try:
         with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            text = handle.read()
     except FileNotFoundError:
         raise SlaFileError(
             path, "no such file; fix the path, or unset SLA_CONFIG_FILE for the built-in policy"
@@ -177,23 +177,36 @@ def load_sla_config(path: str | os.PathLike[str] | None) -> SlaConfig:
         raise SlaFileError(path, f"cannot read the file ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
         raise SlaFileError(path, "the file is not UTF-8 text; save it as UTF-8 YAML or JSON") from None
+    return parse_sla_text(text, path)
+
+
+def parse_sla_text(text: str, where: str | os.PathLike[str]) -> SlaConfig:
+    """Check and build an SLA configuration from a file's text (YAML or JSON), as `load_sla_config` does.
+
+    `where` names the text in errors: the file, or a published version (helpdesk.sla_configs).
+
+    Raises:
+        SlaFileError: the text is empty or malformed; the message names `where`, the key and what is expected.
+    """
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SlaFileError(path, f"not valid YAML or JSON: {_yaml_problem(exc)}") from None
+        raise SlaFileError(where, f"not valid YAML or JSON: {_yaml_problem(exc)}") from None
     if data is None:
         # An empty file is more likely a mistake (a failed copy, a wrong mount) than a wish for defaults.
         raise SlaFileError(
-            path,
+            where,
             "the file is empty; give calendars and policies (docs/sla.md), "
             "or unset SLA_CONFIG_FILE for the built-in policy",
         )
     problems = check_sla_file(data)
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise SlaFileError(path, "; ".join(problems[:3]) + more)
+        raise SlaFileError(where, "; ".join(problems[:3]) + more)
     try:
         return load_config(data)
     except SlaConfigError as exc:
-        raise SlaFileError(path, str(exc)) from None
+        raise SlaFileError(where, str(exc)) from None
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

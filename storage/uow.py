@@ -33,7 +33,7 @@ from storage.sla_timers import SqlMaintenancePlans, SqlSlaStore
 from storage.sqlite_tx import install_begin_immediate, writer_lock
 from storage.webhooks_out import SqlWebhookOutbox, SqlWebhookSubscriptions
 from ticket_core.events import DomainEvent
-from ticket_core.sla.config import SlaConfig
+from ticket_core.sla.config import SlaConfig, SlaConfigRef
 
 
 class SqlUnitOfWork:
@@ -77,7 +77,7 @@ class SqlUnitOfWork:
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         redis: RedisGuard | None = None,
-        sla_config: SlaConfig | None = None,
+        sla_config: SlaConfig | SlaConfigRef | None = None,
         on_outbox: Callable[[], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
@@ -142,7 +142,10 @@ class SqlUnitOfWork:
         self.kb_gaps = SqlGapLog(session)
         self.maintenance = SqlMaintenancePlans(session)
         self.equipment = SqlEquipmentRepository(session)
-        self.sla = SqlSlaStore(session, self._sla_config) if self._sla_config is not None else None
+        sla_config = self._sla_config
+        if isinstance(sla_config, SlaConfigRef):
+            sla_config = sla_config.config  # what a reload published last, fixed for this unit
+        self.sla = SqlSlaStore(session, sla_config) if sla_config is not None else None
         self.admin = SqlAdminStore(session)
         self.kb_audit = self.admin
         self.webhooks = SqlWebhookSubscriptions(session)
@@ -202,7 +205,7 @@ class UnitOfWorkFactory:
     On SQLite it installs BEGIN IMMEDIATE on the engine so concurrent writers queue on the busy timeout.
     With `redis`, conversation state is mirrored under `<redis_prefix>conv:<key>`; `self.redis` is then the
     `RedisGuard` that tells whether Redis answers (the health check reads it). With `sla_config`, units track SLA
-    timers and alerts under that configuration.
+    timers and alerts under that configuration (a `SlaConfigRef`: the one it holds when each unit opens).
     `on_outbox` is called after each commit that queued outgoing messages (`storage.notify.Bell.ring`).
     """
 
@@ -212,7 +215,7 @@ class UnitOfWorkFactory:
         *,
         redis: Redis | None = None,
         redis_prefix: str = "helpdesk:",
-        sla_config: SlaConfig | None = None,
+        sla_config: SlaConfig | SlaConfigRef | None = None,
         on_outbox: Callable[[], None] | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker

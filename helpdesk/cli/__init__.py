@@ -70,6 +70,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "kb": ("kb", "kb_quality"),
     "maintenance": ("maintenance",),
     "nlu": ("nlu",),
+    "sla": ("sla",),
     "inbox": ("queues",),
     "outbox": ("queues",),
 }

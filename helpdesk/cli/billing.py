@@ -15,7 +15,7 @@ import click
 from helpdesk.billing.serialize import account_dict
 from helpdesk.cli import main
 from helpdesk.settings import get_settings
-from helpdesk.sla_worker import load_sla_config
+from helpdesk.sla_configs import initial_config
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 from ticket_core.billing.accounts import adjust_line, buy_package, read_account, record_payment
@@ -35,9 +35,8 @@ def _run(work: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
         settings = get_settings()
         db = make_engine(settings.database_url)
         try:
-            uows = UnitOfWorkFactory(
-                make_sessionmaker(db), sla_config=load_sla_config(settings.sla_config_file)
-            )
+            sla_config = await initial_config(db, settings.sla_config_file)  # the published one, if any
+            uows = UnitOfWorkFactory(make_sessionmaker(db), sla_config=sla_config)
             async with uows() as uow:
                 result = await work(uow)
                 await uow.commit()

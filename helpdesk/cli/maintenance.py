@@ -11,7 +11,7 @@ import click
 
 from helpdesk.cli import main
 from helpdesk.settings import get_settings
-from helpdesk.sla_worker import load_sla_config
+from helpdesk.sla_configs import initial_config
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import UnitOfWorkFactory
 from ticket_core.enums import Priority
@@ -26,7 +26,8 @@ async def _with_uow(work):  # type: ignore[no-untyped-def]
     settings = get_settings()
     db = make_engine(settings.database_url)
     try:
-        uows = UnitOfWorkFactory(make_sessionmaker(db), sla_config=load_sla_config(settings.sla_config_file))
+        sla_config = await initial_config(db, settings.sla_config_file)  # the published one, when there is
+        uows = UnitOfWorkFactory(make_sessionmaker(db), sla_config=sla_config)
         async with uows() as uow:
             result = await work(uow)
             await uow.commit()

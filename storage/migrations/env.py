@@ -12,14 +12,6 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import storage.admin_tables
-import storage.api_tables  # API tables: tokens, audit, webhook subscriptions
-import storage.billing_tables  # price list, contract terms, packages, ledger
-import storage.equipment_tables  # equipment registry, tickets on units, monitoring alerts
-import storage.inbox_tables  # the durable inbox
-import storage.lease_tables  # singletons' leases (Telegram polling)
-import storage.nlu_tables  # published NLU models
-import storage.report_tables  # noqa: F401  (report rollups)
 from storage.db import is_sqlite, metadata
 from storage.migrate import ensure_sqlite_folder
 

@@ -2,8 +2,8 @@
 
 What docs/scaling.md says a change of them needs, held: a process keeps what it read at start however the
 file changes under it, and the next process started (a rolling restart's) reads the new file. What does
-follow a running cluster without a restart (KB edits, published NLU models) is tested in test_cluster.py
-and test_nlu_models.py.
+follow a running cluster without a restart (KB edits, published NLU models, SLA configurations published
+with `helpdesk sla publish`) is tested in test_cluster.py, test_nlu_models.py and test_sla_configs.py.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ async def test_a_running_process_keeps_the_sla_file_it_started_with(sqlite_url: 
         await rt.start(worker=True)
         sla_file.write_text(yaml.safe_dump({"at_risk_share": 0.5}), encoding="utf-8")
         await asyncio.sleep(1.5)  # longer than every poll that could pick a change up (the KB's 1 s)
-        assert rt.uows.sla_config is not None and rt.uows.sla_config.at_risk_share == 0.8
+        assert rt.sla_config.config.at_risk_share == 0.8
         async with rt.uows() as uow:
             assert uow.sla is not None and uow.sla.config.at_risk_share == 0.8
     finally:
@@ -43,6 +43,6 @@ async def test_a_running_process_keeps_the_sla_file_it_started_with(sqlite_url: 
 
     restarted = await build_runtime(_settings(sqlite_url, sla_file), load_kb=False, load_nlu=False)
     try:
-        assert restarted.uows.sla_config is not None and restarted.uows.sla_config.at_risk_share == 0.5
+        assert restarted.sla_config.config.at_risk_share == 0.5
     finally:
         await restarted.close()

@@ -117,6 +117,23 @@ class SlaConfig:
         return policy
 
 
+class SlaConfigRef:
+    """The SLA configuration a process uses now, behind one reference that a reload replaces.
+
+    Units of work read `config` when they open, so a unit in flight finishes with the configuration it
+    began with and the next one gets the new (helpdesk.sla_configs follows published versions).
+    """
+
+    def __init__(self, config: SlaConfig, version: int | None = None, source: str = "") -> None:
+        self.config = config
+        self.version = version  # the published version in use (None: the file or the defaults)
+        self.source = source  # where it came from, for logs and `helpdesk sla show`
+
+    def swap(self, config: SlaConfig, version: int, source: str) -> None:
+        """Use `config` from the next unit of work on."""
+        self.config, self.version, self.source = config, version, source
+
+
 def _calendar(name: str, spec: Mapping[str, Any], default_tz: str) -> tuple[BusinessCalendar, bool]:
     if not isinstance(spec, Mapping):
         raise SlaConfigError(f"calendars.{name}: give a mapping with timezone, hours and days")
