@@ -12,8 +12,19 @@ from dialogue.texts import t
 from ticket_core.billing.events import PackageThreshold
 from ticket_core.enums import Role
 from ticket_core.events import DomainEvent
-from ticket_core.model import Ticket
+from ticket_core.model import StaffMember, Ticket
 from ticket_core.ports import UnitOfWork
+
+
+async def staff_to_tell(uow: UnitOfWork, client_id: str) -> list[StaffMember]:
+    """Who hears about a client's money: every supervisor and the client's account manager, once each."""
+    people = {s.id: s for s in await uow.directory.list_staff(Role.SUPERVISOR)}
+    terms = await uow.billing.terms_for_client(client_id) if uow.billing else None
+    if terms is not None and terms.account_manager_id and terms.account_manager_id not in people:
+        manager = await uow.directory.get_staff(terms.account_manager_id)
+        if manager is not None:
+            people[manager.id] = manager
+    return list(people.values())
 
 
 def handles(event: DomainEvent) -> bool:
@@ -25,14 +36,8 @@ async def notify(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: DomainEv
     """Send the warning to the supervisors and the account manager (once each)."""
     if not isinstance(event, PackageThreshold):
         return
-    people = {s.id: s for s in await uow.directory.list_staff(Role.SUPERVISOR)}
-    terms = await uow.billing.terms_for_client(ticket.client_id) if uow.billing else None
-    if terms is not None and terms.account_manager_id and terms.account_manager_id not in people:
-        manager = await uow.directory.get_staff(terms.account_manager_id)
-        if manager is not None:
-            people[manager.id] = manager
     client = await client_name(uow, ticket)
     key = "bill_package_100" if event.share >= 100 else "bill_package_80"
-    for member in people.values():
+    for member in await staff_to_tell(uow, ticket.client_id):
         text = t(member.lang, key, client=client, ref=ticket.ref, left=event.left_hours, hours=event.hours)
         await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)

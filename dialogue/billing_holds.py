@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from dialogue.billing_alerts import staff_to_tell
 from dialogue.billing_cards import quote_text
 from dialogue.cards import client_name, short
 from dialogue.identity import ClientPerson, StaffPerson
@@ -18,10 +19,9 @@ from dialogue.turn import Turn
 from ticket_core.billing.approvals import HoldKind, HoldStatus, holds_of_round, pending_hold
 from ticket_core.billing.events import DebtHoldDecided, EstimateAnswered, EstimateRequested, JobHeldForDebt
 from ticket_core.billing.money import format_money
-from ticket_core.enums import Role
 from ticket_core.errors import NotFound
 from ticket_core.events import DomainEvent
-from ticket_core.model import StaffMember, Ticket, format_ref
+from ticket_core.model import Ticket, format_ref
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases.holds import answer_estimate, decide_debt_hold
 
@@ -32,17 +32,6 @@ EVENTS = (EstimateRequested, EstimateAnswered, JobHeldForDebt, DebtHoldDecided)
 def hold_card_key(ticket: Ticket) -> str:
     """The live card of a debtor's held job in a supervisor's chat."""
     return f"hold:{ticket.number}"
-
-
-async def _people(uow: UnitOfWork, client_id: str) -> list[StaffMember]:
-    """The supervisors and the client's account manager, once each."""
-    people = {s.id: s for s in await uow.directory.list_staff(Role.SUPERVISOR)}
-    terms = await uow.billing.terms_for_client(client_id) if uow.billing else None
-    if terms is not None and terms.account_manager_id and terms.account_manager_id not in people:
-        manager = await uow.directory.get_staff(terms.account_manager_id)
-        if manager is not None:
-            people[manager.id] = manager
-    return list(people.values())
 
 
 async def _client_lang(uow: UnitOfWork, ticket: Ticket) -> str:
@@ -69,7 +58,7 @@ async def notify(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: DomainEv
         )
     elif isinstance(event, EstimateAnswered) and not event.approved:
         client = await client_name(uow, ticket)
-        for member in await _people(uow, ticket.client_id):
+        for member in await staff_to_tell(uow, ticket.client_id):
             text = t(member.lang, "est_declined_staff", client=client, ref=ticket.ref)
             await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)
     elif isinstance(event, JobHeldForDebt):
@@ -78,7 +67,7 @@ async def notify(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: DomainEv
         client = await client_name(uow, ticket)
         name = event.actor.name or event.actor.id
         key = "debt_released" if event.released else "debt_cancelled"
-        for member in await _people(uow, ticket.client_id):
+        for member in await staff_to_tell(uow, ticket.client_id):
             text = t(member.lang, key, ref=ticket.ref, client=client, name=name)
             await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang, card=hold_card_key(ticket))
 
@@ -86,7 +75,7 @@ async def notify(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: DomainEv
 async def _debt_held(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: JobHeldForDebt) -> None:
     client = await client_name(uow, ticket)
     n = ticket.number
-    for member in await _people(uow, ticket.client_id):
+    for member in await staff_to_tell(uow, ticket.client_id):
         lang = member.lang
         text = t(
             lang,

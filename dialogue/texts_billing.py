@@ -126,3 +126,18 @@ BILLING_TEXTS.update(
         ),
     }
 )
+BILLING_TEXTS.update(
+    {
+        # Notices no event causes (dialogue.billing_notices)
+        "bill_contract_ends": (
+            "📅 {client}: договор «{contract}» заканчивается {date} (через {days} дн.). Пора продлевать.",
+            '📅 {client}: the contract "{contract}" ends on {date} (in {days} days). Time to renew it.',
+        ),
+        "bill_debtors": (
+            "💸 Должники на неделю {week} ({n}):\n{lines}",
+            "💸 Clients in debt, week {week} ({n}):\n{lines}",
+        ),
+        "bill_debtor_line": ("• {client}: {debt}", "• {client}: {debt}"),
+        "bill_debtors_more": ("… и ещё {n}", "… and {n} more"),
+    }
+)

@@ -26,6 +26,7 @@ from dialogue.staff_group import StaffGroup
 from dialogue.understanding import Parser
 from helpdesk import cluster_sync, nlu_models, sla_configs
 from helpdesk.api import WebhookSender, webhook_queue
+from helpdesk.billing_notices import send_billing_notices_if_due
 from helpdesk.channels import build_channels
 from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.digest import parse_at, send_daily_digest_if_due
@@ -250,6 +251,17 @@ class Runtime:
                         self._stop,
                     ),
                     name="daily-digest",
+                )
+            )
+            self._tasks.append(
+                asyncio.create_task(
+                    run_every(
+                        DIGEST_CHECK_S,
+                        lambda: send_billing_notices_if_due(self.engine, s.digest_at, s.digest_tz),
+                        "billing-notices",
+                        self._stop,
+                    ),
+                    name="billing-notices",
                 )
             )
         # A model published by `helpdesk nlu publish` anywhere is loaded here too, without a restart.
