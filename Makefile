@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup lock admin-messages run test lint typecheck unit integration services extras clean
+.PHONY: setup lock admin-messages portal-messages run test lint typecheck unit integration services extras clean
 
 # Python keeps the bytecode of what it imports (__pycache__) unless PYTHONDONTWRITEBYTECODE is set, as some
 # machines' environments do: then every process compiles torch, scikit-learn and the app again at start
@@ -47,6 +47,12 @@ admin-messages: $(STAMP)
 	  --no-location --sort-output --omit-header . 2>/dev/null && \
 	../../.venv/bin/pybabel update -i locale/admin.pot -d locale -D admin -l ru \
 	  --ignore-obsolete --no-fuzzy-matching -w 120 && rm locale/admin.pot
+
+portal-messages: $(STAMP)
+	cd helpdesk/portal && ../../.venv/bin/pybabel extract -F locale/babel.cfg -k _ -k tr -o locale/portal.pot \
+	  --no-location --sort-output --omit-header . 2>/dev/null && \
+	../../.venv/bin/pybabel update -i locale/portal.pot -d locale -D portal -l ru \
+	  --ignore-obsolete --no-fuzzy-matching -w 120 && rm locale/portal.pot
 
 # The demo web chat (WEBCHAT_DEMO): pick any demo client or staff member, as README "Try it" shows.
 # Only on 127.0.0.1: anyone who reaches it can chat as anyone.

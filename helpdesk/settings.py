@@ -197,6 +197,11 @@ class Settings(BaseSettings):
     digest_at: str = Field(default="09:00", description="local time of the supervisors' daily digest (HH:MM)")
     digest_tz: str = Field(default="Europe/Moscow", description="time zone of DIGEST_AT")
     company_tz: str = Field(default="Europe/Moscow", description="the time zone the web admin shows times in")
+    portal_url: str | None = Field(
+        default=None,
+        description="base URL of the client portal's login links (default PUBLIC_URL; without either, only a "
+        "request to localhost gets links, to its own address)",
+    )
     routing_strategies: str = Field(
         default="",
         description="per category: best-match (default), round-robin or broadcast, e.g. hvac=broadcast",

@@ -29,6 +29,9 @@ def build_web_app(rt: Runtime) -> web.Application:
     from helpdesk.admin import add_admin_routes
 
     add_admin_routes(app, rt)  # web admin pages under /admin (login, KB, tickets, directory, SLA, reports)
+    from helpdesk.portal import add_portal_routes
+
+    add_portal_routes(app, rt)  # the client portal under /portal (one-time links, tickets, KB)
     from helpdesk.webchat_login import add_staff_chat_login
 
     add_staff_chat_login(app, rt)  # /admin/staff-chat: the admin login opens the staff web chat

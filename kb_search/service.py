@@ -253,6 +253,12 @@ class KnowledgeBase:
             return None
         return article
 
+    def readable(self, reader: Reader) -> list[Article]:
+        """Every published article `reader` may read, by title (the client portal's KB index)."""
+        return sorted(
+            (a for a in self._articles.values() if reader.may_read(a)), key=lambda a: a.title.lower()
+        )
+
     async def search(self, query: str, reader: Reader, k: int = 5) -> SearchResult:
         """Find the `k` best articles `reader` may read; say whether the top one can answer alone."""
         text = (query or "").strip()[:MAX_QUERY_CHARS]

@@ -14,6 +14,7 @@ from storage.api_tokens import SqlApiAudit, SqlApiTokenRepository
 from storage.billing_store import SqlBillingStore
 from storage.kb_phrasings import SqlPhrasingRepository
 from storage.kb_repository import SqlArticleRepository, SqlGapLog
+from storage.portal_store import SqlPortalStore
 from storage.redis_state import RedisConversationStore, RedisGuard
 from storage.repositories import (
     SqlAccountRepository,
@@ -66,6 +67,7 @@ class SqlUnitOfWork:
     sla: SqlSlaStore | None
     admin: SqlAdminStore
     kb_audit: SqlAdminStore  # KB changes in the admin audit log (kb_search.editing)
+    portal: SqlPortalStore
     webhooks: SqlWebhookSubscriptions
     webhooks_out: SqlWebhookOutbox
     api_tokens: SqlApiTokenRepository
@@ -148,6 +150,7 @@ class SqlUnitOfWork:
         self.sla = SqlSlaStore(session, sla_config) if sla_config is not None else None
         self.admin = SqlAdminStore(session)
         self.kb_audit = self.admin
+        self.portal = SqlPortalStore(session)
         self.webhooks = SqlWebhookSubscriptions(session)
         self.webhooks_out = SqlWebhookOutbox(session)
         self.api_tokens = SqlApiTokenRepository(session)

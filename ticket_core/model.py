@@ -17,6 +17,26 @@ MAX_LEVEL = 3
 
 
 @dataclass(frozen=True, slots=True)
+class SiteScope:
+    """Which of its client's tickets a contact sees: a manager every site's, anyone else their own site's and
+    the tickets they opened themselves (`site_id` None: only those)."""
+
+    manager: bool = False
+    site_id: str | None = None
+
+    @classmethod
+    def of(cls, contact: Contact) -> SiteScope:
+        """The scope of a contact as the directory knows them."""
+        return cls(contact.manager, contact.site_id)
+
+    def covers(self, contact_id: str, site_id: str | None, opened_by: str | None) -> bool:
+        """Whether a ticket at `site_id` opened by `opened_by` is in this scope of contact `contact_id`."""
+        if self.manager or opened_by == contact_id:
+            return True
+        return self.site_id is not None and site_id == self.site_id
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     """Who performs a use case.
 
@@ -31,11 +51,16 @@ class Actor:
     id: str
     client_id: str | None = None
     name: str | None = None
+    scope: SiteScope | None = None
 
     @classmethod
     def system(cls) -> Actor:
         """The application itself (timers, routing)."""
         return cls(Role.SYSTEM, "system", name="system")
+
+    def may_see_site_of(self, ticket: Ticket) -> bool:
+        """Whether a client actor's site scope covers `ticket` (always, without a scope)."""
+        return self.scope is None or self.scope.covers(self.id, ticket.site_id, ticket.contact_id)
 
     @property
     def is_staff(self) -> bool:
@@ -64,6 +89,8 @@ class Contact:
     lang: str = "ru"
     created_at: datetime | None = None
     email: str | None = None  # lower-cased; a mail from it is this contact's (bots/email, docs/email.md)
+    manager: bool = False  # the client's manager: sees every site's tickets in the portal (docs/portal.md)
+    site_id: str | None = None  # the contact's own site; others see its tickets and their own
 
 
 @dataclass(slots=True)
@@ -180,6 +207,29 @@ class Ticket:
 def format_ref(number: int) -> str:
     """Format a ticket number the way people see it."""
     return f"HD-{number}"
+
+
+def parse_ref(text: str) -> int | None:
+    """The ticket number in a search text that is only a number: "1042", "HD-1042", "hd 1042" (else None)."""
+    raw = text.strip().upper().removeprefix("HD").strip(" -#")
+    if raw.isascii() and raw.isdigit() and len(raw) <= 9:
+        return int(raw)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """A page of a client's tickets: filters, a text to find, and where the page starts.
+
+    `before` is a ticket number: the page holds tickets numbered below it (newest first), so the next page
+    is as fast as the first whatever the list's length.
+    """
+
+    statuses: tuple[TicketStatus, ...] = ()
+    site_id: str | None = None
+    text: str | None = None
+    before: int | None = None
+    limit: int = 20
 
 
 @dataclass(slots=True)

@@ -19,8 +19,10 @@ from ticket_core.model import (
     Contract,
     Offer,
     Site,
+    SiteScope,
     StaffMember,
     Ticket,
+    TicketQuery,
 )
 
 if TYPE_CHECKING:  # ticket_core.sla.ports reaches the use cases, which import this module
@@ -66,6 +68,16 @@ class TicketRepository(Protocol):
         self, engineer_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 50
     ) -> list[Ticket]:
         """Jobs of one engineer, newest first."""
+        ...
+
+    async def search_for_client(
+        self, client_id: str, contact_id: str, scope: SiteScope, query: TicketQuery
+    ) -> list[Ticket]:
+        """A page of one client's tickets that contact `contact_id` with `scope` sees, newest first.
+
+        Matches `query`'s statuses and site; its text matches a ticket number ("1042", "HD-1042") or any part
+        of the description, in any case. At most `query.limit` tickets.
+        """
         ...
 
     async def list_waiting(self, limit: int = 50) -> list[Ticket]:

@@ -30,18 +30,18 @@ DEFAULT_LANG = "ru"
 LANG_COOKIE = "hd_admin_lang"
 
 
-def catalogue_path(lang: str) -> Path:
-    """Where a language's catalogue is kept."""
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalogue_path(lang: str, locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN) -> Path:
+    """Where a language's catalogue is kept (the admin's, or another web part's: the client portal's)."""
+    return locale_dir / lang / "LC_MESSAGES" / f"{domain}.po"
 
 
 @cache
-def translations(lang: str) -> gettext.NullTranslations:
+def translations(lang: str, locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN) -> gettext.NullTranslations:
     """The translations of one language (English, the source: none)."""
     if lang not in LANGS or lang == "en":
         return gettext.NullTranslations()
-    with catalogue_path(lang).open("rb") as po:
-        catalog = read_po(po, locale=lang, domain=DOMAIN)
+    with catalogue_path(lang, locale_dir, domain).open("rb") as po:
+        catalog = read_po(po, locale=lang, domain=domain)
     compiled = BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
@@ -50,17 +50,19 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 @dataclass(frozen=True, slots=True)
 class Texts:
-    """The admin's texts in one language."""
+    """The admin's texts in one language (`locale_dir` and `domain` name another catalogue: the portal's)."""
 
     lang: str
+    locale_dir: Path = LOCALE_DIR
+    domain: str = DOMAIN
 
     def gettext(self, message: str) -> str:
         """`message` in this language."""
-        return translations(self.lang).gettext(message)
+        return translations(self.lang, self.locale_dir, self.domain).gettext(message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """The singular or plural form for `n` in this language (Russian has three)."""
-        return translations(self.lang).ngettext(singular, plural, n)
+        return translations(self.lang, self.locale_dir, self.domain).ngettext(singular, plural, n)
 
     def __call__(self, message: str, **values: object) -> str:
         """`message` in this language, filled with `values` (`{name}` placeholders)."""
@@ -77,11 +79,11 @@ def norm_lang(value: str | None) -> str | None:
     return None
 
 
-def request_lang(request: web.Request, member_lang: str | None) -> str:
+def request_lang(request: web.Request, member_lang: str | None, cookie: str = LANG_COOKIE) -> str:
     """The language an admin page is shown in: the person's, or (signed out) the cookie's or the browser's."""
     return (
         norm_lang(member_lang)
-        or norm_lang(request.cookies.get(LANG_COOKIE))
+        or norm_lang(request.cookies.get(cookie))
         or norm_lang(request.headers.get("Accept-Language"))
         or DEFAULT_LANG
     )

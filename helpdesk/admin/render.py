@@ -89,10 +89,11 @@ def _duration_here(context: Context, seconds: float | None) -> str:
     return duration(seconds, str(context.get("lang") or "en"))
 
 
-def make_environment() -> Environment:
-    """The template environment; every value is HTML-escaped unless it is `Markup`."""
+def make_environment(templates: Path = TEMPLATES) -> Environment:
+    """The template environment (the admin's, or another web part's templates: the portal's); every value is
+    HTML-escaped unless it is `Markup`."""
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=FileSystemLoader(str(templates)),
         autoescape=select_autoescape(["html"], default=True),
         undefined=StrictUndefined,
         trim_blocks=True,

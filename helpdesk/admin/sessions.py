@@ -8,7 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from storage.admin_store import SessionRecord
 
@@ -78,14 +78,41 @@ async def start_session(
     return token, record
 
 
-def is_live(record: SessionRecord, now: datetime, policy: SessionPolicy) -> bool:
+class StoredSession(Protocol):
+    """What the session rules read of a stored session (the admin's and the client portal's)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def last_seen_at(self) -> datetime: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+S = TypeVar("S", bound=StoredSession)
+S_co = TypeVar("S_co", bound=StoredSession, covariant=True)
+
+
+class SessionStore(Protocol[S_co]):
+    """Where sessions of one kind are kept (`SqlAdminStore`, `SqlPortalStore`)."""
+
+    async def get_session(self, session_id: str) -> S_co | None: ...
+
+    async def touch_session(self, session_id: str, now: datetime) -> None: ...
+
+    async def delete_session(self, session_id: str) -> None: ...
+
+
+def is_live(record: StoredSession, now: datetime, policy: SessionPolicy) -> bool:
     """Tell whether a session is neither past its expiry nor idle too long."""
     return now < record.expires_at and now - record.last_seen_at < policy.idle
 
 
 async def resume_session(
-    store: Any, token: str | None, now: datetime, policy: SessionPolicy
-) -> SessionRecord | None:
+    store: SessionStore[S], token: str | None, now: datetime, policy: SessionPolicy
+) -> S | None:
     """The live session behind a cookie value, its activity recorded; an expired one is deleted."""
     if not token or len(token) > 200:
         return None

@@ -42,6 +42,8 @@ async def load_directory(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, int
                     row.get("lang", "ru"),
                     now,
                     row.get("email"),
+                    bool(row.get("manager", False)),
+                    row.get("site_id"),
                 )
             )
             added["contacts"] += 1

@@ -18,7 +18,15 @@ _GET_CONTACT = select(contacts).where(contacts.c.id == bindparam("id"))  # built
 
 def _contact(row: RowMapping) -> Contact:
     return Contact(
-        row["id"], row["client_id"], row["name"], row["phone"], row["lang"], row["created_at"], row["email"]
+        row["id"],
+        row["client_id"],
+        row["name"],
+        row["phone"],
+        row["lang"],
+        row["created_at"],
+        row["email"],
+        bool(row["manager"]),
+        row["site_id"],
     )
 
 
@@ -75,6 +83,8 @@ def _contact_values(contact: Contact) -> dict[str, Any]:
         "lang": contact.lang,
         "created_at": contact.created_at,
         "email": contact.email.lower() if contact.email else None,
+        "manager": contact.manager,
+        "site_id": contact.site_id,
     }
 
 

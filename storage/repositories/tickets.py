@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,7 @@ from storage.tables import TICKET_COUNTER, TICKET_COUNTER_SEED, counters, ticket
 from ticket_core.enums import ACTIVE_JOB_STATUSES, WAITING_STATUSES, Priority, TicketStatus
 from ticket_core.errors import StaleTicket
 from ticket_core.log_context import bind
-from ticket_core.model import Attachment, Ticket
+from ticket_core.model import Attachment, SiteScope, Ticket, TicketQuery, parse_ref
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Ticket))
 
@@ -134,6 +134,28 @@ class SqlTicketRepository:
         if statuses:
             stmt = stmt.where(tickets.c.status.in_([str(s) for s in statuses]))
         return await self._list(stmt, limit)
+
+    async def search_for_client(
+        self, client_id: str, contact_id: str, scope: SiteScope, query: TicketQuery
+    ) -> list[Ticket]:
+        """A page of one client's tickets that the contact sees, newest first (see the port)."""
+        stmt = select(tickets).where(tickets.c.client_id == client_id)
+        if not scope.manager:
+            own = tickets.c.contact_id == contact_id
+            stmt = stmt.where(or_(own, tickets.c.site_id == scope.site_id) if scope.site_id else own)
+        if query.statuses:
+            stmt = stmt.where(tickets.c.status.in_([str(s) for s in query.statuses]))
+        if query.site_id is not None:
+            stmt = stmt.where(tickets.c.site_id == query.site_id)
+        if query.before is not None:
+            stmt = stmt.where(tickets.c.number < query.before)
+        if query.text:
+            number = parse_ref(query.text)
+            escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = "%" + escaped + "%"
+            found = tickets.c.description.ilike(pattern, escape="\\")
+            stmt = stmt.where(or_(found, tickets.c.number == number) if number is not None else found)
+        return await self._list(stmt, query.limit)
 
     async def list_waiting(self, limit: int = 50) -> list[Ticket]:
         """Tickets waiting for an engineer (new, offered, reopened), most urgent and oldest first."""

@@ -48,10 +48,13 @@ from ticket_core.model import (
     Contract,
     Offer,
     Site,
+    SiteScope,
     StaffMember,
     ThreadState,
     Ticket,
+    TicketQuery,
     TicketThread,
+    parse_ref,
 )
 from ticket_core.staff_profile import PROFILE_FIELDS
 
@@ -164,6 +167,25 @@ class MemoryTickets(_Repo):
             if t.assignee_id == engineer_id and (not statuses or t.status in statuses)
         ]
         return [copy.deepcopy(t) for t in sorted(found, key=lambda t: -t.number)[:limit]]
+
+    async def search_for_client(
+        self, client_id: str, contact_id: str, scope: SiteScope, query: TicketQuery
+    ) -> list[Ticket]:
+        text = (query.text or "").lower()
+        number = parse_ref(text) if text else None
+
+        def matches(t: Ticket) -> bool:
+            return (
+                t.client_id == client_id
+                and scope.covers(contact_id, t.site_id, t.contact_id)
+                and (not query.statuses or t.status in query.statuses)
+                and (query.site_id is None or t.site_id == query.site_id)
+                and (query.before is None or t.number < query.before)
+                and (not text or text in t.description.lower() or t.number == number)
+            )
+
+        found = [t for t in self.s.tickets.values() if matches(t)]
+        return [copy.deepcopy(t) for t in sorted(found, key=lambda t: -t.number)[: query.limit]]
 
     async def list_waiting(self, limit: int = 50) -> list[Ticket]:
         found = [t for t in self.s.tickets.values() if t.status in WAITING_STATUSES]

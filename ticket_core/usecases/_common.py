@@ -50,7 +50,9 @@ def ticket_not_found(ref: str, actor: Actor) -> NotFound:
 
 def ensure_may_see(ticket: Ticket, actor: Actor) -> None:
     """Raise NotFound (not Forbidden, so numbers cannot be probed) when the actor may not see the ticket."""
-    if actor.role is Role.CLIENT and actor.client_id != ticket.client_id:
+    if actor.role is Role.CLIENT and (
+        actor.client_id != ticket.client_id or not actor.may_see_site_of(ticket)
+    ):
         raise ticket_not_found(ticket.ref, actor)
     if actor.role is Role.ENGINEER and ticket.assignee_id not in (actor.id, None):
         raise ticket_not_found(ticket.ref, actor)

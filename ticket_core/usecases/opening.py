@@ -61,6 +61,11 @@ async def open_ticket(uow: UnitOfWork, actor: Actor, draft: TicketDraft, now: da
         draft.site_id = unit.site_id
     if actor.role is Role.CLIENT and actor.client_id != draft.client_id and not visitor:
         raise Forbidden("You can open requests only for your own company.")
+    scope = actor.scope if actor.role is Role.CLIENT and not visitor else None
+    if scope is not None and not scope.manager and scope.site_id is not None:
+        if draft.site_id not in (None, scope.site_id):
+            raise NotFound("That site is not one of yours. Choose a site from the list.")
+        draft.site_id = scope.site_id
     description = clean_text(
         draft.description, field="problem description", max_len=MAX_DESCRIPTION, required=True
     )

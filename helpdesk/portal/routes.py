@@ -1,0 +1,39 @@
+"""The portal's route table: each view module registers its pages with the `route` decorator."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class PortalRoute:
+    """One page or form action; `public` pages need no session (the login form, the link's page)."""
+
+    method: str
+    path: str
+    name: str
+    public: bool
+    handler: Handler
+
+
+@dataclass
+class RouteTable:
+    """Routes collected by the `route` decorator of each view module."""
+
+    routes: list[PortalRoute] = field(default_factory=list)
+
+    def route(
+        self, method: str, path: str, name: str, *, public: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler for `method path` (relative to /portal)."""
+
+        def register(handler: Handler) -> Handler:
+            self.routes.append(PortalRoute(method, path, name, public, handler))
+            return handler
+
+        return register
