@@ -1,0 +1,54 @@
+"""The portal in Russian and English: every text the portal marks has its Russian, with the same placeholders,
+and the catalogue keeps no text the portal no longer uses (helpdesk/portal/i18n.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from helpdesk.admin.i18n import catalogue_path
+from helpdesk.portal import i18n
+
+PORTAL = Path(i18n.__file__).resolve().parent
+METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
+OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+KEYWORDS = {"_": None, "tr": None, "gettext": None}
+PLACEHOLDER = re.compile(r"\{\w+\}")
+
+
+def _marked() -> set[str]:
+    return {
+        str(message)
+        for _f, _l, message, _c, _x in extract_from_dir(
+            str(PORTAL), METHODS, OPTIONS, KEYWORDS, strip_comment_tags=True
+        )
+    }
+
+
+def _russian() -> dict[str, str]:
+    with catalogue_path("ru", i18n.LOCALE_DIR, i18n.DOMAIN).open("rb") as po:
+        catalog = read_po(po, locale="ru")
+    return {str(m.id): str(m.string) for m in catalog if m.id}
+
+
+def test_every_portal_text_has_its_russian_and_nothing_stale() -> None:
+    marked, russian = _marked(), _russian()
+    assert len(marked) > 90
+    assert not [m for m in marked if not russian.get(m)], "run make portal-messages and translate"
+    assert not set(russian) - marked
+
+
+def test_translations_keep_their_placeholders() -> None:
+    for source, text in _russian().items():
+        assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(text)), source
+
+
+def test_a_link_message_in_each_language() -> None:
+    from helpdesk.portal.signin import link_message
+
+    assert "https://x/portal/in/abc" in link_message("ru", "https://x/portal/in/abc", 15)
+    assert link_message("ru", "u", 15).startswith("Ваша ссылка")
+    assert link_message("en", "u", 15).startswith("Your link")
