@@ -1,7 +1,7 @@
 """Client portal tables: one-time login links, the requests for them (rate limits), and portal sessions.
 
 Also the indexes the portal's ticket list needs on `tickets` (a client's or a contact's tickets, newest number
-first; a trigram index for the text search on PostgreSQL). Mirrored by migration `0026_client_portal.py`.
+first; a trigram index for the text search on PostgreSQL). Mirrored by migration `0028_client_portal.py`.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ contacts = Table(
     Column("lang", String(8), nullable=False, server_default="ru"),
     Column("created_at", UtcDateTime(), nullable=True),
     Column("email", String(254), nullable=True, index=True),  # lower-cased (migration 0022)
-    # The client portal's scope (migration 0026): a manager sees every site, others their own site's tickets.
+    # The client portal's scope (migration 0028): a manager sees every site, others their own site's tickets.
     Column("manager", Boolean, nullable=False, server_default="0"),
     Column("site_id", String(ID), nullable=True),
 )

@@ -33,8 +33,8 @@ import storage.inbox_tables
 import storage.kb_tables
 import storage.lease_tables
 import storage.nlu_tables
-import storage.sla_config_tables
 import storage.portal_tables
+import storage.sla_config_tables
 import storage.sla_tables
 import storage.tables  # noqa: F401
 from benchmarks.db import drop_pg_database

@@ -19,8 +19,8 @@ import storage.inbox_tables  # the durable inbox
 import storage.kb_tables
 import storage.lease_tables
 import storage.nlu_tables
-import storage.sla_config_tables
 import storage.portal_tables
+import storage.sla_config_tables
 import storage.sla_tables
 import storage.tables
 from storage.db import make_engine, metadata
