@@ -79,6 +79,7 @@ from helpdesk.demo.loader import DEMO_DIR
 from helpdesk.demo.seed import seed_demo
 from helpdesk.metrics import EXPORTED
 from helpdesk.settings import Settings
+from nlu.default_model import ensure_default_model
 from storage.api_tokens import ApiTokenRecord, SqlApiTokenRepository
 from storage.db import make_engine, make_sessionmaker
 from storage.inbox_tables import inbox
@@ -780,7 +781,11 @@ async def run_cluster(
     )
     redis_server = RedisServer() if redis else None
     try:
-        await seed_demo(Settings(database_url=url, kb_embedder="none"))
+        settings = Settings(database_url=url, kb_embedder="none")
+        await seed_demo(settings)
+        # The NLU model the processes load, trained (when stale) once here rather than by the first of them
+        # while the others wait on its lock: process start-up is then the same in every run.
+        await asyncio.to_thread(ensure_default_model, settings.nlu_model_dir)
         token = await _create_token(url)
         if redis_server is not None:
             redis_server.start()

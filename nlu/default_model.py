@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from nlu.model import META_FILE
@@ -33,10 +36,29 @@ def ensure_default_model(model_dir: Path | str, data_path: Path | str = DEFAULT_
     """Train `data_path` (the project's nlu.yml) into `model_dir` when the model is missing or stale.
 
     Blocking (seconds); call it from a thread in async code. Returns the model folder.
+
+    Processes that share the folder (a web process and a worker started together from a fresh checkout, or
+    a benchmark's cluster) train it once: the others wait on a lock file beside it, then find it current.
+    Without the lock each trained it, and one's `rename` onto the folder another had just written failed.
     """
     model_dir, data_path = Path(model_dir), Path(data_path)
     if model_is_current(model_dir, data_path):
         return model_dir
-    log.info("training the NLU model from %s into %s", data_path, model_dir)
-    train(data_path, model_dir)
+    with _training_lock(model_dir):
+        if model_is_current(model_dir, data_path):  # another process trained it while this one waited
+            return model_dir
+        log.info("training the NLU model from %s into %s", data_path, model_dir)
+        train(data_path, model_dir)
     return model_dir
+
+
+@contextmanager
+def _training_lock(model_dir: Path) -> Iterator[None]:
+    """An exclusive lock on `<model_dir>.lock` (released when the process dies, so never left stale)."""
+    model_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(model_dir.parent / f"{model_dir.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

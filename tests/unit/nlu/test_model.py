@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -143,6 +145,39 @@ def test_missing_model_and_unknown_backend(tmp_path: Path) -> None:
         nlu.load_backend("embedded", tmp_path / "none", "")
     with pytest.raises(ValueError, match="embedded, rasa"):
         nlu.load_backend("spacy", tmp_path, "")
+
+
+def test_processes_sharing_the_model_folder_train_it_once(
+    data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A web process and a worker started together from a fresh checkout: one trains, the other waits."""
+    import nlu.default_model as dm
+
+    calls: list[Path] = []
+    real_train = dm.train
+
+    def slow_train(data: Path, out: Path) -> EmbeddedModel:
+        calls.append(data)
+        time.sleep(0.3)  # long enough for the other starter to reach the model folder meanwhile
+        return real_train(data, out, FAST)
+
+    monkeypatch.setattr(dm, "train", slow_train)
+    out = tmp_path / "model"
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            ensure_default_model(out, data_file)
+        except BaseException as e:  # a failed rename would surface here
+            errors.append(e)
+
+    starters = [threading.Thread(target=start) for _ in range(3)]  # flock excludes separate opens, too
+    for starter in starters:
+        starter.start()
+    for starter in starters:
+        starter.join()
+    assert errors == [] and len(calls) == 1
+    assert model_is_current(out, data_file)
 
 
 def test_ensure_default_model_trains_only_when_data_changes(
