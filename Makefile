@@ -66,7 +66,7 @@ services:
 
 # Optional servers and tools that some tests need; each script is idempotent and quick when done.
 extras:
-	@for s in scripts/pgvector/install.sh scripts/install_chromium.sh scripts/install_dovecot.sh scripts/rasa/setup.sh; do \
+	@for s in scripts/pgvector/install.sh scripts/install_chromium.sh scripts/install_dovecot.sh scripts/install_haproxy.sh scripts/rasa/setup.sh; do \
 	  if [ -x $$s ]; then echo "== $$s"; $$s || exit 1; fi; \
 	done
 
