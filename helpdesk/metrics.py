@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, His
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from storage import ops_gauges
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 log = logging.getLogger(__name__)
 
@@ -195,14 +198,14 @@ class Metrics:
         app.router.add_get("/metrics", self.handle)
 
 
-async def serve_metrics(metrics: Metrics, host: str, port: int) -> web.AppRunner:
-    """A small HTTP server with /metrics and /healthz for a process without the web app (the worker)."""
+async def serve_metrics(metrics: Metrics, host: str, port: int, healthz: Handler) -> web.AppRunner:
+    """A small HTTP server with /metrics and /healthz for a process without the web app (the worker).
+
+    `healthz` is the web app's own check (`helpdesk.health.make_healthz`): the worker's health is its
+    dependencies', so docker-compose's check sees a worker that cannot reach the database.
+    """
     app = web.Application()
     metrics.add_route(app)
-
-    async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
     app.router.add_get("/healthz", healthz)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

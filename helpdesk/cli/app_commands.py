@@ -144,7 +144,6 @@ def worker() -> None:
 
 async def _work(settings: Settings) -> None:
     from helpdesk.heap import freeze_startup_heap
-    from helpdesk.metrics import serve_metrics
     from helpdesk.runtime import build_runtime
 
     rt = await build_runtime(settings)
@@ -152,7 +151,7 @@ async def _work(settings: Settings) -> None:
     freeze_startup_heap()
     metrics = None
     if settings.metrics_port:
-        metrics = await serve_metrics(rt.metrics, settings.host, settings.metrics_port)
+        metrics = await serve_worker_http(rt, settings.host, settings.metrics_port)
     log.info(
         "Helpdesk worker is up%s",
         f"; /metrics on http://{settings.host}:{settings.metrics_port}" if metrics is not None else "",
@@ -163,6 +162,14 @@ async def _work(settings: Settings) -> None:
         await rt.close()
         if metrics is not None:
             await metrics.cleanup()
+
+
+async def serve_worker_http(rt: Runtime, host: str, port: int) -> web.AppRunner:
+    """The worker's /metrics and /healthz (the same per-dependency check as the web app's) on `port`."""
+    from helpdesk.health import make_healthz
+    from helpdesk.metrics import serve_metrics
+
+    return await serve_metrics(rt.metrics, host, port, make_healthz(rt.db, rt.sessions, rt.uows.redis))
 
 
 async def _until_signalled() -> None:

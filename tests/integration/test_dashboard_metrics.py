@@ -3,12 +3,14 @@ process and a running worker export at /metrics, over HTTP as Prometheus scrapes
 
 from __future__ import annotations
 
+import socket
+
 import aiohttp
 import pytest
 from aiohttp import web
 
 from benchmarks.deploy_metrics import missing_from, named_metrics
-from helpdesk.metrics import serve_metrics
+from helpdesk.cli.app_commands import serve_worker_http
 from helpdesk.runtime import build_runtime
 from helpdesk.settings import Settings
 from helpdesk.web import build_web_app
@@ -30,7 +32,7 @@ async def test_every_metric_the_dashboard_and_alerts_name_is_served(
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", web_port).start()
     assert rt.metrics is not None
-    worker = await serve_metrics(rt.metrics, "127.0.0.1", worker_port)
+    worker = await serve_worker_http(rt, "127.0.0.1", worker_port)
     try:
         web_page = await _scrape(f"http://127.0.0.1:{web_port}/metrics")
         worker_page = await _scrape(f"http://127.0.0.1:{worker_port}/metrics")
@@ -41,6 +43,36 @@ async def test_every_metric_the_dashboard_and_alerts_name_is_served(
     assert len(named_metrics()) >= 20  # the dashboard and alerts were read
     assert missing_from(web_page) == []
     assert missing_from(worker_page) == []
+
+
+async def test_the_workers_healthz_reports_each_dependency(
+    db_url: str, unused_tcp_port_factory: object
+) -> None:
+    """The worker's /healthz is the web app's check, not a constant "ok": Redis away shows (degraded, 200)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    port = unused_tcp_port_factory()  # type: ignore[operator]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=db_url,
+        redis_url=f"redis://127.0.0.1:{closed}/0",
+        kb_embedder="none",
+        kb_cache_dir=None,
+    )
+    rt = await build_runtime(settings, load_nlu=False)
+    worker = await serve_worker_http(rt, "127.0.0.1", port)
+    try:
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+            status, body = resp.status, await resp.json()
+    finally:
+        await worker.cleanup()
+        await rt.close()
+    assert status == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["redis"] == "down"
+    assert "pending" in body["checks"]["outbox"]
 
 
 @pytest.mark.parametrize(
