@@ -12,8 +12,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from storage.db import is_sqlite, metadata
+from storage.db import is_sqlite
 from storage.migrate import ensure_sqlite_folder
+from storage.schema import metadata  # every table module's tables
 
 config = context.config
 target_metadata = metadata

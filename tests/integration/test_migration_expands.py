@@ -26,17 +26,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
-import storage.admin_tables  # every table module, so that metadata is the whole schema
-import storage.billing_tables
-import storage.equipment_tables
-import storage.inbox_tables
-import storage.kb_tables
-import storage.lease_tables
-import storage.nlu_tables
-import storage.portal_tables
-import storage.sla_config_tables
-import storage.sla_tables
-import storage.tables  # noqa: F401
+import storage.schema  # noqa: F401  (every table in metadata)
 from benchmarks.db import drop_pg_database
 from storage.db import metadata
 from storage.migrate import upgrade
