@@ -17,7 +17,7 @@ import itertools
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import numpy as np
 
 from benchmarks.kb_datasets import BUILDERS, DataSet
 from kb_search import confidence as cm
+from kb_search import history_threshold as ht
 from kb_search.embedder import Embedder, load_embedder
 from kb_search.history import HistoryLine, learn_history
 from kb_search.model import Reader
@@ -55,6 +56,9 @@ class Run:
     ms: np.ndarray
     pseudo_x: np.ndarray
     pseudo_right: np.ndarray
+    history_x: np.ndarray = field(default_factory=lambda: np.zeros((0, len(cm.FEATURES))))
+    """Features of the history's questions, each searched without its own fold (`history_threshold`)."""
+    history_right: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 class DiskQueryVectors:
@@ -139,6 +143,8 @@ async def collect(dataset: DataSet, embedder: Any, cache: Path) -> Run:
             for a in sorted(q.relevant)
         ]
         await learn_history(kb, pairs)
+        labelled = ht.confirmed(kb.phrasings.phrasings())
+        _, hx, hright = await ht.evidence(kb, labelled) if ht.enough(labelled) else (None, None, None)
     reader = Reader.public()
     xs, right, answerable, recall5, ms = [], [], [], [], []
     for q in dataset.queries:
@@ -161,10 +167,21 @@ async def collect(dataset: DataSet, embedder: Any, cache: Path) -> Run:
         np.array(ms),
         np.vstack(px),
         np.array(pright),
+        hx if dataset.history and hx is not None else np.zeros((0, len(cm.FEATURES))),
+        hright if dataset.history and hright is not None else np.zeros(0, dtype=bool),
     )
-    fields = {
-        k: getattr(run, k) for k in ("x", "right", "answerable", "recall5", "ms", "pseudo_x", "pseudo_right")
-    }
+    names = (
+        "x",
+        "right",
+        "answerable",
+        "recall5",
+        "ms",
+        "pseudo_x",
+        "pseudo_right",
+        "history_x",
+        "history_right",
+    )
+    fields = {k: getattr(run, k) for k in names}
     np.savez(file, **fields)  # type: ignore[arg-type]
     if isinstance(embedder, DiskQueryVectors):
         embedder.save()
@@ -329,9 +346,29 @@ def leave_one_out(runs: Sequence[Run], embedder: str, rule: str = "pooled") -> l
                     "old": _answers(legacy, OLD_THRESHOLDS.get(embedder, 0.9), r.right),
                     "best_possible_at_target": _best(p, r.right),
                     "reliability": reliability(p, r.right),
+                    **_history(model, r, p),
                 }
             )
     return out
+
+
+def _history(model: cm.ConfidenceModel, run: Run, p: np.ndarray) -> dict[str, Any]:
+    """For a set with history: the threshold its history places (`history_threshold.choose` on the held-out
+    model's probabilities of the history's questions) and the queries' answers at it."""
+    if not len(run.history_right):
+        return {}
+    reference = cm.Reference.of(run.pseudo_x)
+    chosen, _, _ = ht.choose(model.probabilities(run.history_x, reference), run.history_right, TARGET)
+    threshold = chosen if chosen is not None else model.threshold
+    return {
+        "history": {
+            "threshold": threshold,
+            "placed": chosen is not None,
+            "questions": len(run.history_right),
+            "history_top1": round(float(run.history_right.mean()), 4),
+            **_answers(p, threshold, run.right),
+        }
+    }
 
 
 def _best(p: np.ndarray, right: np.ndarray) -> float:
@@ -400,11 +437,20 @@ def register(bench: click.Group) -> None:
 
 
 def summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Mean held-out coverage and precision, and the sets whose auto-answers fell below TARGET."""
+    """Mean held-out coverage and precision, and the sets whose auto-answers fell below TARGET; for the sets
+    with history, the same at the model's threshold and at the one their history placed."""
+    hist = [r for r in rows if "history" in r]
     return {
         "mean_coverage": round(float(np.mean([r["new"]["coverage"] for r in rows])), 4),
         "mean_precision": round(float(np.mean([r["new"]["precision"] for r in rows])), 4),
         "below_target": [r["set"] for r in rows if r["new"]["precision"] < TARGET],
+        "history_sets": {
+            r["set"]: {
+                "model": {k: r["new"][k] for k in ("coverage", "precision")} | {"threshold": r["threshold"]},
+                "history": {k: r["history"][k] for k in ("coverage", "precision", "threshold", "placed")},
+            }
+            for r in hist
+        },
     }
 
 

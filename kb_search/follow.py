@@ -15,10 +15,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from kb_search import history_threshold
 from kb_search.model import Reader
 from kb_search.ports import KbUnitOfWork
 
 if TYPE_CHECKING:
+    from kb_search.phrasings import Phrasing
     from kb_search.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,10 @@ class StorageFollower:
         self._changes_since_reference = 0
         self._task: asyncio.Task[None] | None = None
         self._now = asyncio.Event()  # set by refresh_soon (another process changed the KB)
+        self._history_fit: asyncio.Task[None] | None = None
+        self._fitted_on = (
+            0  # confirmed questions at the last history fit (0: none yet, or the reference moved)
+        )
 
     @property
     def running(self) -> bool:
@@ -66,6 +72,7 @@ class StorageFollower:
         self.source = source
         count = await self.refresh()
         await self.kb.self_calibrate()
+        self.fit_history_soon()
         if refresh_every is not None and self._task is None:
             self._task = asyncio.create_task(self._loop(refresh_every), name="kb-refresh")
         return count
@@ -103,12 +110,34 @@ class StorageFollower:
         self._changes_since_reference += len(fresh) + len(changes.removed)
         if kb.reference is not None and self._changes_since_reference > RECALIBRATE_SHARE * len(kb):
             await kb.self_calibrate()
+        if learned.phrasings or learned.removed or not self._fitted_on:
+            self.fit_history_soon()
         await self.flush_gaps()
         return len(fresh) + len(changes.removed)
 
     def calibrated(self) -> None:
-        """The KB placed its scores again: count changes from now."""
+        """The KB placed its scores again: count changes from now (and fit the history's threshold again)."""
         self._changes_since_reference = 0
+        self._fitted_on = 0
+
+    def fit_history_soon(self) -> None:
+        """Place the KB's threshold from its confirmed questions in the background, once there are enough
+        (`history_threshold.enough`) and they grew by `REFIT_GROWTH` since the last fit (one fit at a time)."""
+        if self._history_fit is not None and not self._history_fit.done():
+            return
+        labelled = history_threshold.confirmed(self.kb.phrasings.phrasings())
+        if not history_threshold.enough(labelled):
+            return
+        if self._fitted_on and len(labelled) < self._fitted_on * (1 + history_threshold.REFIT_GROWTH):
+            return
+        self._fitted_on = len(labelled)
+        self._history_fit = asyncio.create_task(self._fit_history(labelled), name="kb-history-threshold")
+
+    async def _fit_history(self, labelled: list[Phrasing]) -> None:
+        try:
+            await history_threshold.apply(self.kb, labelled)
+        except Exception:
+            log.exception("could not place the KB's threshold from its confirmed history; the model's stays")
 
     async def flush_gaps(self) -> None:
         """Write the unanswered questions kept so far (dropped, and logged, when storage refuses them)."""
@@ -142,7 +171,11 @@ class StorageFollower:
                 )
 
     async def close(self) -> None:
-        """Stop the refresh loop and write pending gaps."""
+        """Stop the refresh loop and a history fit, and write pending gaps."""
+        if self._history_fit is not None and not self._history_fit.done():
+            self._history_fit.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._history_fit
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

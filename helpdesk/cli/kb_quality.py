@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,6 +95,7 @@ def eval_cmd(
     kb_path: Path, queries_path: Path, history_path: Path | None, embedder: str | None, as_json: bool
 ) -> None:
     """Build a fresh in-memory index from KB and measure it on labelled QUERIES, as a public client."""
+    from kb_search import history_threshold
     from kb_search.evaluate import build_index, metrics, read_queries, run_queries
     from kb_search.history import learn_history, read_history
 
@@ -106,6 +108,9 @@ def eval_cmd(
             for message in skipped:
                 click.echo(f"{history_path}: {message}", err=True)
             await learn_history(kb_, pairs)
+            # The history places this KB's threshold (its questions searched without their own phrasing).
+            fit = await history_threshold.apply(kb_, kb_.phrasings.phrasings())
+            click.echo(f"{history_path}: threshold {json.dumps(fit.as_dict(), ensure_ascii=False)}", err=True)
         outcomes = await run_queries(kb_, queries)
         return metrics(outcomes, index_s)
 

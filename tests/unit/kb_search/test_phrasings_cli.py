@@ -50,6 +50,9 @@ def test_eval_learns_history_and_reports_unknown_articles_by_line(cli: CliRunner
     learned, errors = _eval(cli, "--queries", str(queries), "--history", str(history))
     assert set(plain) == set(learned) == KEYS
     assert f"{history}: line 2: unknown article 'no-such-article'; skipped" in errors
+    # The history placed the KB's threshold (or said why it could not): it says so beside the skipped lines.
+    fit = json.loads(errors.split(f"{history}: threshold ", 1)[1].splitlines()[0])
+    assert fit["questions"] >= len(answerable[0::2]) and fit["articles"] >= 5  # a line may name two
     assert learned["n"] == plain["n"] == len(answerable[1::2])
     # Learned questions lift the right articles (on this small split by one or two places of 62).
     assert learned["top1"] >= plain["top1"] and learned["mrr_at_10"] > plain["mrr_at_10"]
