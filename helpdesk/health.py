@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from storage import inbox_admin, outbox_delivery
+from storage.db import ping
 from storage.redis_state import RedisGuard
 
 DB_TIMEOUT_S = 3.0
@@ -26,7 +26,7 @@ async def check_database(db: AsyncEngine) -> str:
     try:
         async with asyncio.timeout(DB_TIMEOUT_S):
             async with db.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+                await ping(conn)
     except Exception:
         return "down"
     return "ok"

@@ -70,10 +70,10 @@ def check_database(settings: Settings, timeout_s: float = DATABASE_CHECK_TIMEOUT
 
 
 async def _check_database(url: str, timeout_s: float) -> None:
-    from sqlalchemy import text
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
 
+    from storage.db import extension_available, ping
     from storage.migrate import ensure_sqlite_folder
 
     safe = make_url(url).render_as_string(hide_password=True)
@@ -88,13 +88,8 @@ async def _check_database(url: str, timeout_s: float) -> None:
     try:
         async with asyncio.timeout(timeout_s):
             async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-                has_pgvector = conn.dialect.name != "postgresql" or bool(
-                    await conn.scalar(
-                        text("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = :name)"),
-                        {"name": PGVECTOR_EXTENSION},
-                    )
-                )
+                await ping(conn)
+                has_pgvector = await extension_available(conn, PGVECTOR_EXTENSION)
     except TimeoutError:
         raise ConfigError(
             "DATABASE_URL",

@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 
 from storage import sqlite_inline
 
@@ -119,3 +119,16 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
     """Return a session factory that keeps objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(conn: AsyncConnection) -> None:
+    """One round trip (`SELECT 1`); raises what the driver raises when the database does not answer."""
+    await conn.execute(text("SELECT 1"))
+
+
+async def extension_available(conn: AsyncConnection, name: str) -> bool:
+    """Whether PostgreSQL's server can create the extension `name` (SQLite needs none: True)."""
+    if conn.dialect.name != "postgresql":
+        return True
+    query = text("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = :name)")
+    return bool(await conn.scalar(query, {"name": name}))

@@ -15,6 +15,9 @@ from storage.billing_store import SqlBillingStore
 from storage.kb_phrasings import SqlPhrasingRepository
 from storage.kb_repository import SqlArticleRepository, SqlGapLog
 from storage.portal_store import SqlPortalStore
+from storage.read_models.articles import SqlArticleLists
+from storage.read_models.directory import SqlDirectoryLists
+from storage.read_models.tickets import SqlTicketLists
 from storage.redis_state import RedisConversationStore, RedisGuard
 from storage.repositories import (
     SqlAccountRepository,
@@ -73,6 +76,10 @@ class SqlUnitOfWork:
     api_tokens: SqlApiTokenRepository
     api_audit: SqlApiAudit
     billing: SqlBillingStore
+    # Read models (storage.read_models): the lists the admin and the REST API show.
+    ticket_lists: SqlTicketLists
+    article_lists: SqlArticleLists
+    directory_lists: SqlDirectoryLists
 
     def __init__(
         self,
@@ -156,6 +163,9 @@ class SqlUnitOfWork:
         self.api_tokens = SqlApiTokenRepository(session)
         self.api_audit = SqlApiAudit(session)
         self.billing = SqlBillingStore(session)
+        self.ticket_lists = SqlTicketLists(session)
+        self.article_lists = SqlArticleLists(session)
+        self.directory_lists = SqlDirectoryLists(session)
         return self
 
     async def commit(self) -> None:

@@ -2,51 +2,18 @@
 name (or id) stands for.
 
 Names are matched in Python with `casefold()` (SQLite's `lower()` leaves Cyrillic as it is): an id, then a
-whole name, then a part of one that only one choice has. A company has hundreds of clients, not millions;
-the lists stop at `CHOICES_MAX`.
+whole name, then a part of one that only one choice has. The choices come from the unit's
+`directory_lists` read model (`storage.read_models.directory`), which stops them at `CHOICES_MAX`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from helpdesk.admin.i18n import Texts, _
-from storage.tables import clients, sites
+from storage.read_models.directory import Choice, SqlDirectoryLists
 
-CHOICES_MAX = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """One client or site a filter can pick: its id, its name and (for a site) whose it is."""
-
-    id: str
-    name: str
-    detail: str = ""
-
-
-async def client_choices(session: AsyncSession) -> list[Choice]:
-    """Every client, by name."""
-    rows = await session.execute(
-        select(clients.c.id, clients.c.name).order_by(clients.c.name).limit(CHOICES_MAX)
-    )
-    return [Choice(str(r.id), str(r.name)) for r in rows]
-
-
-async def site_choices(session: AsyncSession, client_id: str | None = None) -> list[Choice]:
-    """Every site (of one client when given), by name, with its client's name."""
-    query = (
-        select(sites.c.id, sites.c.name, clients.c.name.label("client"))
-        .join(clients, clients.c.id == sites.c.client_id)
-        .order_by(sites.c.name)
-        .limit(CHOICES_MAX)
-    )
-    if client_id:
-        query = query.where(sites.c.client_id == client_id)
-    return [Choice(str(r.id), str(r.name), str(r.client)) for r in await session.execute(query)]
+__all__ = ["Choice", "Picked", "pick", "pick_client_and_site", "resolve"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +71,12 @@ def resolve(
 
 
 async def pick_client_and_site(
-    session: AsyncSession, client_text: str | None, site_text: str | None, errors: list[str], tr: Texts
+    lists: SqlDirectoryLists, client_text: str | None, site_text: str | None, errors: list[str], tr: Texts
 ) -> tuple[Choice | None, Choice | None, list[Choice], list[Choice]]:
     """The client and site two filter fields name (ids or names), and the choices to offer for each: every
     client, and the chosen client's sites (every site when no client is chosen)."""
-    clients = await client_choices(session)
+    clients = await lists.client_choices()
     client = resolve(client_text, clients, _("client"), errors, tr)
-    sites = await site_choices(session, client.id if client else None)
+    sites = await lists.site_choices(client.id if client else None)
     site = resolve(site_text, sites, _("site"), errors, tr)
     return client, site, clients, sites

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from helpdesk.admin import queries
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
 from helpdesk.admin.i18n import _
@@ -122,10 +121,9 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     """Counts at a glance: tickets by status, SLA alerts, KB articles, engineers on shift, recent changes."""
     ctx = admin_context(request)
     async with ctx.rt.uows() as uow:
-        session = uow.session
-        by_status = await queries.ticket_counts(session)
-        sla = await queries.open_sla_counts(session, sla_config_of(uow).ladder)
-        articles = await queries.article_counts(session)
+        by_status = await uow.ticket_lists.counts_by_status()
+        sla = await uow.ticket_lists.open_sla_counts(sla_config_of(uow).ladder)
+        articles = await uow.article_lists.counts_by_status()
         engineers = await uow.directory.list_staff()
         recent = await uow.admin.recent_audit(15)
     on_shift = sum(1 for m in engineers if str(m.role) == "engineer" and m.on_shift)

@@ -8,13 +8,12 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from helpdesk.admin import queries, usecases
+from helpdesk.admin import usecases
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
 from helpdesk.admin.pages import html, redirect
 from helpdesk.admin.profile_view import hours_now, hours_text
 from helpdesk.admin.routes import RouteTable
-from helpdesk.api.read_queries import list_clients
 from ticket_core.enums import Priority, Role
 from ticket_core.errors import NotFound
 from ticket_core.sla.calendar import BusinessCalendar
@@ -31,7 +30,7 @@ async def engineers(request: web.Request) -> web.StreamResponse:
     ctx = admin_context(request)
     async with ctx.rt.uows() as uow:
         staff = await uow.directory.list_staff()
-        loads = await queries.engineer_loads(uow.session)
+        loads = await uow.tickets.count_active_by_assignee()
     engineers = [m for m in staff if m.role is Role.ENGINEER]
     now = ctx.clock()
     return html(
@@ -68,8 +67,9 @@ async def clients(request: web.Request) -> web.StreamResponse:
     except ValueError:
         page = 1
     async with ctx.rt.uows() as uow:
-        items, total = await list_clients(uow.session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        summaries = await queries.client_summaries(uow.session, [c.id for c in items])
+        lists = uow.directory_lists
+        items, total = await lists.clients_page(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        summaries = await lists.client_summaries([c.id for c in items])
     pages = max(1, -(-total // PAGE_SIZE))
     return html(
         request,
@@ -95,8 +95,8 @@ async def client_page(request: web.Request) -> web.StreamResponse:
             raise NotFound(f"No client {client_id!r}; pick one from the clients list.")
         sites = await uow.directory.list_sites(client_id)
         contacts = await uow.directory.list_contacts(client_id)
-        contracts = await queries.contracts_of(uow.session, client_id)
-        summary = (await queries.client_summaries(uow.session, [client_id]))[client_id]
+        contracts = await uow.directory_lists.contracts_of(client_id)
+        summary = (await uow.directory_lists.client_summaries([client_id]))[client_id]
     return html(
         request,
         "client.html",

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from dialogue.texts import CATEGORIES
-from helpdesk.admin import queries, usecases
+from helpdesk.admin import usecases
 from helpdesk.admin.access import Area, may
 from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.pages import html, redirect
@@ -36,7 +36,7 @@ async def _engineer_and_terms(request: web.Request) -> tuple[StaffMember, list[s
         if member is None or member.role is not Role.ENGINEER:
             raise NotFound(f"No engineer {staff_id!r}; pick one from the engineers list.")
         staff = await uow.directory.list_staff(Role.ENGINEER)
-        categories, regions = await queries.categories_and_regions(uow.session)
+        categories, regions = await uow.directory_lists.categories_and_regions()
     skills = vocabulary(CATEGORIES, categories, *(m.skills for m in staff))
     return member, skills, vocabulary(regions, *(m.regions for m in staff))
 

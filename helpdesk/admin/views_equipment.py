@@ -50,7 +50,7 @@ async def _where(
     """The filter the typed values name (client and site by name or id), and the choices the form offers."""
     tr = texts_of(request)
     client, site, clients, sites = await pickers.pick_client_and_site(
-        uow.session, typed["client"], typed["site"], errors, tr
+        uow.directory_lists, typed["client"], typed["site"], errors, tr
     )
     status: UnitStatus | None = None
     if typed["status"]:
@@ -83,7 +83,7 @@ async def _list_page(
         where, clients, sites = await _where(uow, typed, errors, request)
         units, total = await eq.list_units(uow, actor, where, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         types = await uow.equipment.list_types()
-        site_names = {s.id: s.name for s in await pickers.site_choices(uow.session)}
+        site_names = {s.id: s.name for s in await uow.directory_lists.site_choices()}
     pages = max(1, -(-total // PAGE_SIZE))
     query = {k: v for k, v in typed.items() if v}
     return html(
@@ -234,7 +234,7 @@ async def _unit_page(
         if unit_id is not None:
             card = await eq.unit_card(uow, actor, unit_id)
         types = await uow.equipment.list_types()
-        sites = await pickers.site_choices(uow.session)
+        sites = await uow.directory_lists.site_choices()
     unit: Unit | None = card.unit if card else None
     shown = (
         values if values is not None else (editing.unit_values(unit) if unit else {"status": "in_service"})

@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 from aiohttp import web
 from markupsafe import Markup
 
-from helpdesk.admin import queries, usecases
+from helpdesk.admin import usecases
 from helpdesk.admin.access import Area, may
 from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.pages import html, redirect
 from helpdesk.admin.routes import RouteTable
 from kb_search.model import Article, ArticleStatus, KbError, parse_audience
 from kb_search.phrasings import Phrasing
+from storage.read_models.articles import ArticleQuery
 from ticket_core.errors import NotFound, ValidationFailed
 
 ROUTES = RouteTable()
@@ -57,7 +58,7 @@ async def kb_list(request: web.Request) -> web.StreamResponse:
     status = _text(request, "status", 16)
     if status and status not in [s.value for s in ArticleStatus]:
         error, status = f"Status {status!r} is unknown; pick draft or published.", ""
-    where = queries.ArticleQuery(
+    where = ArticleQuery(
         lang=_text(request, "lang", 8).lower() or None,
         audience=audience or None,
         status=status or None,
@@ -65,10 +66,8 @@ async def kb_list(request: web.Request) -> web.StreamResponse:
     )
     page = _int(request.query.get("page"), 1, 1)
     async with ctx.rt.uows() as uow:
-        rows, total = await queries.list_articles(
-            uow.session, where, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-        )
-        langs, audiences = await queries.article_facets(uow.session)
+        rows, total = await uow.article_lists.page(where, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        langs, audiences = await uow.article_lists.facets()
     filters = {
         k: v
         for k, v in (

@@ -132,7 +132,7 @@ async def _report(
     values, flt, group, errors = parse_report_query(request, ctx.clock())
     async with ctx.rt.uows() as uow:  # the client and site typed by name (or id), as in the ticket list
         client, site, clients, sites = await pickers.pick_client_and_site(
-            uow.session, values["client"], values["site"], errors, texts_of(request)
+            uow.directory_lists, values["client"], values["site"], errors, texts_of(request)
         )
     if client is not None:
         values["client"] = client.name

@@ -11,12 +11,13 @@ from aiohttp import web
 
 from bots.webchat.render import media_url
 from dialogue.messages import Media
-from helpdesk.admin import pickers, queries, timeline
+from helpdesk.admin import pickers, timeline
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
 from helpdesk.admin.pages import html, texts_of
 from helpdesk.admin.routes import RouteTable
 from helpdesk.api.serialize import event as event_dict
+from storage.read_models.tickets import SlaFilter, TicketQuery
 from ticket_core import usecases as uc
 from ticket_core.enums import Role, TicketStatus
 from ticket_core.errors import ValidationFailed
@@ -32,7 +33,7 @@ def _text(request: web.Request, name: str, max_len: int = 64) -> str:
     return (request.query.get(name) or "").strip()[:max_len]
 
 
-def parse_query(request: web.Request) -> tuple[queries.TicketQuery, int | None, list[str]]:
+def parse_query(request: web.Request) -> tuple[TicketQuery, int | None, list[str]]:
     """The list's filters from the query string, the keyset cursor, and what was ignored (with why)."""
     errors: list[str] = []
     tr = texts_of(request)
@@ -47,25 +48,25 @@ def parse_query(request: web.Request) -> tuple[queries.TicketQuery, int | None, 
             else:
                 errors.append(tr("Status {name} is unknown; pick from the list.", name=repr(name)))
     sla_raw = _text(request, "sla", 16)
-    sla: queries.SlaFilter | None = None
+    sla: SlaFilter | None = None
     if sla_raw:
         try:
-            sla = queries.SlaFilter(sla_raw)
+            sla = SlaFilter(sla_raw)
         except ValueError:
             errors.append(tr("SLA state {name} is unknown; pick one from the list.", name=repr(sla_raw)))
     before_raw = _text(request, "before", 12)
     before = int(before_raw) if before_raw.isdigit() else None
-    where = queries.TicketQuery(
-        tuple(dict.fromkeys(statuses)),
-        _text(request, "client", 200) or None,
-        _text(request, "site", 200) or None,
-        _text(request, "engineer") or None,
-        sla,
+    where = TicketQuery(
+        statuses=tuple(dict.fromkeys(statuses)),
+        client_id=_text(request, "client", 200) or None,
+        site_id=_text(request, "site", 200) or None,
+        assignee_id=_text(request, "engineer") or None,
+        sla=sla,
     )
     return where, before, errors
 
 
-def _filters(where: queries.TicketQuery) -> list[tuple[str, str]]:
+def _filters(where: TicketQuery) -> list[tuple[str, str]]:
     pairs = [("status", str(s)) for s in where.statuses]
     for key, value in (("client", where.client_id), ("site", where.site_id), ("engineer", where.assignee_id)):
         if value:
@@ -82,12 +83,14 @@ async def tickets_list(request: web.Request) -> web.StreamResponse:
     where, before, errors = parse_query(request)
     tr = texts_of(request)
     async with ctx.rt.uows() as uow:
-        picked = await pickers.pick_client_and_site(uow.session, where.client_id, where.site_id, errors, tr)
+        picked = await pickers.pick_client_and_site(
+            uow.directory_lists, where.client_id, where.site_id, errors, tr
+        )
         client, site, clients, sites = picked
         where = replace(where, client_id=client.id if client else None, site_id=site.id if site else None)
         ladder = sla_config_of(uow).ladder
-        rows, total, next_before = await queries.list_tickets(
-            uow.session, where, ladder, before=before, limit=PAGE_SIZE
+        rows, total, next_before = await uow.ticket_lists.listing(
+            where, ladder, before=before, limit=PAGE_SIZE
         )
         engineers = await uow.directory.list_staff(Role.ENGINEER)
     names = {m.id: m.name for m in engineers}
@@ -99,7 +102,7 @@ async def tickets_list(request: web.Request) -> web.StreamResponse:
         total=total,
         where=where,
         statuses=STATUSES,
-        sla_states=[s.value for s in queries.SlaFilter],
+        sla_states=[s.value for s in SlaFilter],
         engineers=engineers,
         names=names,
         errors=errors,

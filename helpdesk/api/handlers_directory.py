@@ -10,7 +10,6 @@ from helpdesk.api.context import ApiContext
 from helpdesk.api.errors import not_found
 from helpdesk.api.jsonio import json_response
 from helpdesk.api.paging import Page
-from helpdesk.api.read_queries import list_clients
 from helpdesk.api.routes import PAGE_PARAMS, RouteTable, path
 from helpdesk.api.tokens import Scope
 from ticket_core.enums import Role
@@ -51,7 +50,7 @@ async def list_clients_handler(
     """Clients by id, each with its sites and active contract, paginated."""
     page = Page.from_request(request)
     async with ctx.rt.uows() as uow:
-        clients, total = await list_clients(uow.session, limit=page.limit, offset=page.offset)
+        clients, total = await uow.directory_lists.clients_page(limit=page.limit, offset=page.offset)
         items = [
             serialize.client(c, await uow.directory.list_sites(c.id), await uow.directory.get_contract(c.id))
             for c in clients

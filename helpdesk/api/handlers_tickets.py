@@ -21,9 +21,9 @@ from helpdesk.api.errors import bad_request, invalid
 from helpdesk.api.fields import number_field, query_text, read_object, text_field
 from helpdesk.api.jsonio import json_response
 from helpdesk.api.paging import Page
-from helpdesk.api.read_queries import TicketFilter, list_tickets
 from helpdesk.api.routes import PAGE_PARAMS, RouteTable, path, query
 from helpdesk.api.tokens import Scope
+from storage.read_models.tickets import TicketQuery
 from storage.uow import SqlUnitOfWork
 from ticket_core import usecases as uc
 from ticket_core.enums import Priority, TicketStatus, Visibility
@@ -115,16 +115,16 @@ async def list_tickets_handler(
         raise bad_request(
             f"Unknown priority {priority_raw!r}; use one of {', '.join(PRIORITIES)}.", "priority"
         )
-    where = TicketFilter(
-        tuple(statuses),
-        query_text(request, "client_id", max_len=64),
-        query_text(request, "site_id", max_len=64),
-        query_text(request, "assignee_id", max_len=64),
-        Priority(priority_raw) if priority_raw else None,
+    where = TicketQuery(
+        statuses=tuple(statuses),
+        client_id=query_text(request, "client_id", max_len=64),
+        site_id=query_text(request, "site_id", max_len=64),
+        assignee_id=query_text(request, "assignee_id", max_len=64),
+        priority=Priority(priority_raw) if priority_raw else None,
     )
     page = Page.from_request(request)
     async with ctx.rt.uows() as uow:
-        items, total = await list_tickets(uow.session, where, limit=page.limit, offset=page.offset)
+        items, total = await uow.ticket_lists.page(where, limit=page.limit, offset=page.offset)
     return json_response(page.envelope([serialize.ticket(t) for t in items], total))
 
 

@@ -18,7 +18,7 @@ from helpdesk.api.routes import RouteTable, path
 from helpdesk.api.signing import MIN_SECRET, new_secret
 from helpdesk.api.tokens import Scope
 from helpdesk.api.webhook_events import WebhookEvent
-from storage.webhooks_out import SqlWebhookSubscriptions, WebhookSubscription
+from storage.webhooks_out import WebhookSubscription
 
 ROUTES = RouteTable()
 TAG = "Webhooks"
@@ -75,7 +75,7 @@ async def create_webhook(ctx: ApiContext, request: web.Request, principal: Princ
         created_by=principal.name,
     )
     async with ctx.rt.uows() as uow:
-        await SqlWebhookSubscriptions(uow.session).add(subscription)
+        await uow.webhooks.add(subscription)
         await audit.record(
             uow, principal, request, ctx.clock(), "webhook.create", subscription.id, {"url": url}
         )
@@ -94,7 +94,7 @@ async def create_webhook(ctx: ApiContext, request: web.Request, principal: Princ
 async def list_webhooks(ctx: ApiContext, request: web.Request, principal: Principal) -> web.StreamResponse:
     """Every subscription, oldest first (secrets are not shown)."""
     async with ctx.rt.uows() as uow:
-        items = await SqlWebhookSubscriptions(uow.session).list()
+        items = await uow.webhooks.list()
     return json_response({"items": [serialize.subscription(s) for s in items]})
 
 
@@ -112,7 +112,7 @@ async def delete_webhook(ctx: ApiContext, request: web.Request, principal: Princ
     """Delete a subscription; deliveries still queued for it are dropped."""
     subscription_id = request.match_info["subscription_id"]
     async with ctx.rt.uows() as uow:
-        if not await SqlWebhookSubscriptions(uow.session).delete(subscription_id):
+        if not await uow.webhooks.delete(subscription_id):
             raise not_found(f"No webhook subscription {subscription_id!r}; see GET /api/webhooks.")
         await audit.record(uow, principal, request, ctx.clock(), "webhook.delete", subscription_id)
         await uow.commit()
