@@ -262,6 +262,13 @@ class SqlBillingStore:
         rows = await self.session.execute(stmt.order_by(E.client_id, E.at, E.id))
         return [entry_from_row(row) for row in rows.mappings()]
 
+    async def recent_entries(self, client_id: str, limit: int = 100) -> list[LedgerEntry]:
+        """The client's newest rows, newest first (the admin's ledger)."""
+        rows = await self.session.execute(
+            select(ledger_entries).where(E.client_id == client_id).order_by(E.id.desc()).limit(limit)
+        )
+        return [entry_from_row(row) for row in rows.mappings()]
+
     async def balance(self, client_id: str) -> Decimal:
         """The sum of the client's balance rows."""
         total = await self.session.scalar(
@@ -276,7 +283,7 @@ class SqlBillingStore:
         rows = await self.session.execute(
             select(E.client_id, func.sum(E.amount_minor)).where(E.account == BALANCE).group_by(E.client_id)
         )
-        return {client: from_minor(int(total or 0)) for client, total in rows.tuples()}
+        return {client: from_minor(int(total or 0)) for client, total in rows}
 
     async def allowance_used(self, client_id: str, period: str) -> tuple[Decimal, int]:
         """Hours and call-outs of the month's allowance used (reversals give them back)."""

@@ -24,6 +24,7 @@ class Area(StrEnum):
     REPORTS = "reports"
     MESSAGES = "messages"  # dead letters and undelivered messages: see them, replay, retry
     EQUIPMENT = "equipment"  # the registry: units, import and export, stickers
+    BILLING = "billing"  # clients' accounts: payments, the ledger, acts
 
 
 GRANTS: dict[Role, frozenset[Area]] = {
@@ -40,6 +41,7 @@ GRANTS: dict[Role, frozenset[Area]] = {
             Area.REPORTS,
             Area.MESSAGES,
             Area.EQUIPMENT,
+            Area.BILLING,
         }
     ),
 }

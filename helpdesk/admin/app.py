@@ -10,6 +10,7 @@ from aiohttp import web
 
 from helpdesk.admin import (
     views_auth,
+    views_billing,
     views_directory,
     views_engineers,
     views_equipment,
@@ -63,6 +64,7 @@ def all_routes() -> list[AdminRoute]:
         *views_engineers.ROUTES.routes,
         *views_equipment.ROUTES.routes,
         *views_equipment_reports.ROUTES.routes,
+        *views_billing.ROUTES.routes,
         *views_reports.ROUTES.routes,
         *views_messages.ROUTES.routes,
     ]

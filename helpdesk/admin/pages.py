@@ -21,6 +21,7 @@ NAV: tuple[tuple[str, str, Area], ...] = (
     (_("Engineers"), "/admin/engineers", Area.STAFF_READ),
     (_("Clients"), "/admin/clients", Area.DIRECTORY),
     (_("Equipment"), "/admin/equipment", Area.EQUIPMENT),
+    (_("Billing"), "/admin/billing", Area.BILLING),
     (_("SLA"), "/admin/sla", Area.SLA),
     (_("Reports"), "/admin/reports", Area.REPORTS),
     (_("Messages"), "/admin/messages", Area.MESSAGES),
@@ -37,6 +38,7 @@ DONE: dict[str, str] = {
     "profile": _("Profile saved: routing uses it from the next job offer on."),
     "retired": _("Retired: no stickers are printed for it and a scan of it is no longer accepted."),
     "lang": _("Language changed: the admin and the bots speak it to you from now on."),
+    "paid": _("Payment recorded: the balance below includes it."),
 }
 """Fixed confirmation texts chosen by the `done` query value after a redirect (nothing is reflected)."""
 

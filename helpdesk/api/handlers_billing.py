@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -122,7 +123,8 @@ async def get_act(ctx: ApiContext, request: web.Request, principal: Principal) -
             raise from_domain(error, "month") from None
     name = f"act-{client_id}-{month}-{lang}"
     if form == "pdf":
-        body = act_pdf(act, lang, ctx.rt.settings.billing_company)
+        # Drawing a PDF is CPU work (about 0.2 s an act): off the event loop.
+        body = await asyncio.to_thread(act_pdf, act, lang, ctx.rt.settings.billing_company)
         return web.Response(
             body=body,
             content_type="application/pdf",

@@ -69,6 +69,10 @@ class BillingStore(Protocol):
         """Rows in [since, until), of one client or all, by client and then oldest first."""
         ...
 
+    async def recent_entries(self, client_id: str, limit: int = 100) -> list[LedgerEntry]:
+        """The client's newest rows, newest first."""
+        ...
+
     async def balance(self, client_id: str) -> Decimal:
         """The sum of the client's balance rows."""
         ...

@@ -1,0 +1,191 @@
+"""Billing pages (issue #20): billed clients with their balance and debt; one client's account with the
+"Record a payment" form, the ledger and the month's act as PDF or CSV. Supervisors and admins; payments go
+through `ticket_core.billing.accounts.record_payment` (audited), acts through `client_act`."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from helpdesk.admin.access import Area
+from helpdesk.admin.context import admin_context, current_user
+from helpdesk.admin.i18n import _
+from helpdesk.admin.pages import html, redirect, texts_of
+from helpdesk.admin.routes import RouteTable
+from helpdesk.billing.act_pdf import act_pdf
+from ticket_core.billing.accounts import read_account, record_payment
+from ticket_core.billing.acts import COVERAGE_TEXT, act_csv, month_bounds
+from ticket_core.billing.ledger import LedgerEntry
+from ticket_core.billing.money import format_money, parse_amount
+from ticket_core.billing.ports import billing_store
+from ticket_core.billing.queries import client_act
+from ticket_core.errors import NotFound, ValidationFailed
+
+ROUTES = RouteTable()
+LEDGER_ROWS = 100
+KINDS = {
+    "payment": _("payment"),
+    "charge": _("charge"),
+    "adjustment": _("adjustment"),
+    "reversal": _("reversal"),
+    "package": _("package bought"),
+}
+
+
+def _number(value: Decimal, lang: str) -> str:
+    """An hour count or quantity as people write it: 1.5 (1,5 in Russian), 2 rather than 2.00."""
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",") if lang == "ru" else text
+
+
+def _money(request: web.Request, amount: Decimal, currency: str) -> str:
+    return format_money(amount, currency, texts_of(request).lang)
+
+
+@ROUTES.route("GET", "/billing", "billing", Area.BILLING)
+async def billing(request: web.Request) -> web.StreamResponse:
+    """Every client with money terms: balance, debt, credit limit and contract end, debtors first."""
+    ctx = admin_context(request)
+    async with ctx.rt.uows() as uow:
+        store = billing_store(uow)
+        terms = await store.terms_for_clients()
+        balances = await store.balances()
+        names = {c: (await uow.directory.get_client(c)) for c in terms}
+    rows: list[dict[str, Any]] = []
+    for client_id, t in sorted(
+        terms.items(), key=lambda kv: (not kv[1].in_debt(balances.get(kv[0], Decimal(0))), kv[0])
+    ):
+        balance = balances.get(client_id, Decimal(0))
+        client = names[client_id]
+        rows.append(
+            {
+                "id": client_id,
+                "name": client.name if client else client_id,
+                "balance": _money(request, balance, t.currency),
+                "in_debt": t.in_debt(balance),
+                "credit_limit": _money(request, t.credit_limit, t.currency),
+                "valid_until": t.valid_until,
+            }
+        )
+    return html(request, "billing.html", rows=rows)
+
+
+async def _account_page(
+    request: web.Request, *, error: str = "", status: int = 200, form: dict[str, str] | None = None
+) -> web.Response:
+    ctx = admin_context(request)
+    client_id = request.match_info["client_id"]
+    actor = current_user(request).actor
+    now = ctx.clock()
+    async with ctx.rt.uows() as uow:
+        client = await uow.directory.get_client(client_id)
+        if client is None:
+            raise NotFound(f"No client {client_id!r}; pick one from the billing list.")
+        account = await read_account(uow, actor, client_id, now)
+        entries = await billing_store(uow).recent_entries(client_id, LEDGER_ROWS)
+        reversed_ids = await billing_store(uow).reversed_ids([e.id for e in entries if e.id is not None])
+    lang = texts_of(request).lang
+    currency = account.currency
+    return html(
+        request,
+        "billing_client.html",
+        status=status,
+        client=client,
+        account=account,
+        balance=_money(request, account.balance, currency),
+        credit_limit=_money(request, account.terms.credit_limit, currency),
+        ledger=[_ledger_row(request, e, lang, reversed_ids) for e in entries],
+        month=now.strftime("%Y-%m"),
+        error=error,
+        form=form or {},
+        number=lambda value: _number(value, lang),
+    )
+
+
+def _ledger_row(
+    request: web.Request, entry: LedgerEntry, lang: str, reversed_ids: set[int]
+) -> dict[str, Any]:
+    words = COVERAGE_TEXT["ru" if lang == "ru" else "en"]
+    account = entry.account
+    where = (
+        _("balance")
+        if account == "balance"
+        else _("package")
+        if account.startswith("package:")
+        else _("contract allowance")
+    )
+    return {
+        "id": entry.id,
+        "at": entry.at,
+        "kind": KINDS.get(str(entry.kind), str(entry.kind)),
+        "text": entry.text_ru if lang == "ru" else entry.text_en,
+        "ticket": entry.ticket_id or "",
+        "quantity": _number(entry.quantity, lang) if entry.quantity else "",
+        "coverage": words[entry.coverage] if entry.coverage else "",
+        "where": where,
+        "amount": _money(request, entry.amount, entry.currency) if entry.amount else "",
+        "note": entry.note or "",
+        "reversed": entry.id in reversed_ids,
+    }
+
+
+@ROUTES.route("GET", "/billing/{client_id}", "billing-client", Area.BILLING)
+async def billing_client(request: web.Request) -> web.StreamResponse:
+    """One client's account: balance, allowance and packages, a payment form, the ledger and the acts."""
+    return await _account_page(request)
+
+
+@ROUTES.route("POST", "/billing/{client_id}/payments", "billing-pay", Area.BILLING)
+async def billing_pay(request: web.Request) -> web.StreamResponse:
+    """Record a payment (bank transfer, cash); a bad amount is refused next to the form and nothing changes."""
+    ctx = admin_context(request)
+    client_id = request.match_info["client_id"]
+    form = await request.post()
+    amount_text, note = str(form.get("amount", "")).strip(), str(form.get("note", "")).strip()
+    try:
+        amount = parse_amount(amount_text)
+        async with ctx.rt.uows() as uow:
+            await record_payment(
+                uow, current_user(request).actor, client_id, amount, ctx.clock(), note or None
+            )
+            await uow.commit()
+    except ValidationFailed as error:
+        tr = texts_of(request)
+        message = tr(_("The payment was not recorded: {error}"), error=error)
+        return await _account_page(
+            request, error=message, status=422, form={"amount": amount_text, "note": note}
+        )
+    raise redirect(f"/admin/billing/{client_id}?done=paid")
+
+
+@ROUTES.route("GET", "/billing/{client_id}/act", "billing-act", Area.BILLING)
+async def billing_act(request: web.Request) -> web.StreamResponse:
+    """The month's act as PDF or CSV (`month` YYYY-MM, `format` pdf or csv, `lang` ru or en)."""
+    ctx = admin_context(request)
+    client_id = request.match_info["client_id"]
+    month = request.query.get("month", "")
+    fmt = request.query.get("format", "pdf")
+    lang = request.query.get("lang", texts_of(request).lang)
+    if fmt not in ("pdf", "csv") or lang not in ("ru", "en"):
+        raise ValidationFailed("An act is a pdf or a csv, in ru or en.")
+    month_bounds(month)  # a clear refusal for a month that is not YYYY-MM
+    async with ctx.rt.uows() as uow:
+        act = await client_act(uow, current_user(request).actor, client_id, month)
+    name = f"act-{client_id}-{month}-{lang}"
+    if fmt == "csv":
+        return web.Response(
+            text=act_csv(act, lang),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    # Drawing a PDF is CPU work (about 0.2 s an act): off the event loop.
+    body = await asyncio.to_thread(act_pdf, act, lang, ctx.rt.settings.billing_company)
+    return web.Response(
+        body=body,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )
