@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +24,7 @@ from ticket_core.billing.queries import billing_report, client_act
 from ticket_core.billing.terms import Service, ServiceKind, terms_from_mapping
 from ticket_core.errors import DomainError
 from ticket_core.model import Actor
+from ticket_core.utc import utcnow
 
 T = TypeVar("T")
 CLI = Actor.system()
@@ -55,10 +55,6 @@ def _decimal(text: str, what: str) -> Decimal:
         return Decimal(text.replace(",", "."))
     except InvalidOperation:
         raise click.BadParameter(f"{what} must be a number, e.g. 2500 or 1.5") from None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @main.group()
@@ -163,7 +159,7 @@ def terms(client_id: str, **options: Any) -> None:
 def pay(client_id: str, amount: str, note: str | None) -> None:
     """Record a payment from a client."""
     value = _parse(amount)
-    balance = _run(lambda uow: record_payment(uow, CLI, client_id, value, _now(), note))
+    balance = _run(lambda uow: record_payment(uow, CLI, client_id, value, utcnow(), note))
     click.echo(f"{client_id}: balance {format_money(balance, 'RUB', 'en')}")
 
 
@@ -183,7 +179,7 @@ def package(client_id: str, hours: str, price: str, months: int) -> None:
     """Sell a client a prepaid package of hours (its price leaves the balance)."""
     value = _parse(price)
     bought = _run(
-        lambda uow: buy_package(uow, CLI, client_id, _decimal(hours, "--hours"), value, months, _now())
+        lambda uow: buy_package(uow, CLI, client_id, _decimal(hours, "--hours"), value, months, utcnow())
     )
     click.echo(f"package {bought.id}: {bought.hours} h until {bought.valid_until}")
 
@@ -195,7 +191,7 @@ def package(client_id: str, hours: str, price: str, months: int) -> None:
 def adjust(entry_id: int, amount: str, reason: str) -> None:
     """Change a billable charge line (the row is reversed and replaced; audited)."""
     value = parse_amount(amount, positive=False) if amount.strip() not in ("0", "0.00") else Decimal(0)
-    new = _run(lambda uow: adjust_line(uow, CLI, entry_id, value, reason, _now()))
+    new = _run(lambda uow: adjust_line(uow, CLI, entry_id, value, reason, utcnow()))
     click.echo(f"{new.line_key}: {format_money(-new.amount, new.currency, 'en')}")
 
 
@@ -204,7 +200,7 @@ def adjust(entry_id: int, amount: str, reason: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def account(client_id: str, as_json: bool) -> None:
     """A client's balance, packages and this month's allowance."""
-    acc = _run(lambda uow: read_account(uow, CLI, client_id, _now()))
+    acc = _run(lambda uow: read_account(uow, CLI, client_id, utcnow()))
     data = account_dict(acc)
     click.echo(json.dumps(data, ensure_ascii=False, indent=None if as_json else 2))
 

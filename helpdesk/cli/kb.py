@@ -6,7 +6,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,7 +14,7 @@ import click
 from helpdesk.cli import main
 from kb_search import editing as kb_edits
 from kb_search.editing import EDITABLE_FIELDS
-from kb_search.model import ArticleStatus, KbError
+from kb_search.model import ArticleStatus, KbError, utcnow
 
 if TYPE_CHECKING:  # imported when a command runs, so `helpdesk --help` stays quick
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,10 +31,6 @@ def _run(coro: Awaitable[T]) -> T:
         return asyncio.run(coro)  # type: ignore[arg-type]
     except KbError as error:
         raise click.ClickException(str(error)) from None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _change(article_id: str, work: Callable[[SqlUnitOfWork], Awaitable[T]]) -> T:
@@ -187,7 +182,7 @@ def edit_cmd(article_id: str, field: str, value: str, author: str, expect_versio
 
     async def work(uow: SqlUnitOfWork) -> Any:
         editor = kb_edits.Editor(author)  # the operator at the machine's shell
-        return await kb_edits.edit_article(uow, editor, article_id, {field: value}, expect_version, _now())
+        return await kb_edits.edit_article(uow, editor, article_id, {field: value}, expect_version, utcnow())
 
     saved = _run(_change(article_id, work)).article
     click.echo(f"{saved.id}: {field} saved as version {saved.version}")
@@ -201,7 +196,7 @@ def _status_command(name: str, status: ArticleStatus) -> None:
         async def work(uow: SqlUnitOfWork) -> Any:
             publish = status is ArticleStatus.PUBLISHED
             return await kb_edits.set_article_status(
-                uow, kb_edits.Editor(author), article_id, publish, _now()
+                uow, kb_edits.Editor(author), article_id, publish, utcnow()
             )
 
         saved = _run(_change(article_id, work)).article
@@ -222,7 +217,7 @@ def delete_cmd(article_id: str, author: str) -> None:
     """Delete an article (its version history is kept)."""
 
     async def work(uow: SqlUnitOfWork) -> Any:
-        return await kb_edits.delete_article(uow, kb_edits.Editor(author), article_id, _now())
+        return await kb_edits.delete_article(uow, kb_edits.Editor(author), article_id, utcnow())
 
     _run(_change(article_id, work))
     click.echo(f"{article_id}: deleted")
@@ -250,9 +245,7 @@ def phrasings_cmd(article_id: str, remove_id: int | None, author: str, as_json: 
                     # Whoever runs the CLI on the database is its administrator.
                     actor = Actor(Role.ADMIN, author, name=author)
                     try:
-                        removed = await usecases.remove_phrasing(
-                            uow, actor, article_id, remove_id, datetime.now(UTC)
-                        )
+                        removed = await usecases.remove_phrasing(uow, actor, article_id, remove_id, utcnow())
                     except DomainError as error:
                         raise KbError(str(error)) from None
                     await uow.commit()

@@ -117,7 +117,7 @@ class Reopened:
 
 
 @dataclass(frozen=True, slots=True)
-class PriorityChanged:
+class Reprioritised:
     """The priority changed; its target replaces the old one for all time counted so far."""
 
     at: datetime
@@ -145,7 +145,7 @@ class Extended:
             raise ValueError("an SLA extension needs a reason; say why the client gets more time")
 
 
-Fact = Opened | Paused | Resumed | FirstResponse | Resolved | Reopened | PriorityChanged | Extended
+Fact = Opened | Paused | Resumed | FirstResponse | Resolved | Reopened | Reprioritised | Extended
 """One entry of a ticket's SLA timeline."""
 
 
@@ -328,7 +328,7 @@ def compute_sla(
                 c = clocks[SlaKind.RESOLUTION]
                 c.met_at = c.met_target = None
                 c.running_since = fact.at
-            case PriorityChanged():
+            case Reprioritised():
                 policy.target_for(fact.priority)
                 priority = fact.priority
             case Extended():

@@ -21,8 +21,8 @@ from ticket_core.sla.clock import (
     FirstResponse,
     Opened,
     Paused,
-    PriorityChanged,
     Reopened,
+    Reprioritised,
     Resolved,
     Resumed,
     SlaKind,
@@ -99,7 +99,7 @@ def _fact(name: str, at: datetime, data: Mapping[str, Any], actor_id: str | None
     if name == "ticket_reopened":
         return Reopened(at)
     if name == "priority_changed":
-        return PriorityChanged(at, Priority(data["new"]))
+        return Reprioritised(at, Priority(data["new"]))
     if name == "sla_extended":
         return Extended(
             at,

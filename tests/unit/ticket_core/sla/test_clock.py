@@ -17,8 +17,8 @@ from ticket_core.sla import (
     FirstResponse,
     Opened,
     Paused,
-    PriorityChanged,
     Reopened,
+    Reprioritised,
     Resolved,
     Resumed,
     SlaKind,
@@ -180,7 +180,7 @@ def test_priority_change_applies_to_time_already_counted() -> None:
     timeline: list[Fact] = [
         Opened(MON_10, Priority.P3),
         FirstResponse(MON_10 + minutes(30)),
-        PriorityChanged(MON_10 + hours(5), Priority.P1),
+        Reprioritised(MON_10 + hours(5), Priority.P1),
     ]
     before = compute_sla(POLICY, timeline, MON_10 + hours(5) - timedelta(microseconds=1))
     assert before.resolution.status is SlaStatus.OK
@@ -194,7 +194,7 @@ def test_priority_change_applies_to_time_already_counted() -> None:
 
 
 def test_priority_lowered_gives_more_time() -> None:
-    timeline: list[Fact] = [Opened(MON_10, Priority.P1), PriorityChanged(MON_10 + hours(1), Priority.P3)]
+    timeline: list[Fact] = [Opened(MON_10, Priority.P1), Reprioritised(MON_10 + hours(1), Priority.P3)]
     state = compute_sla(POLICY, timeline, MON_10 + hours(2))
     assert state.resolution.target == hours(18)
     assert state.resolution.due_at == berlin(2026, 3, 4, 10, 0)
@@ -215,7 +215,7 @@ def test_extension_survives_a_priority_change() -> None:
     timeline: list[Fact] = [
         Opened(MON_10, Priority.P2),
         Extended(MON_10 + hours(1), hours(3), "parts", SlaKind.RESOLUTION),
-        PriorityChanged(MON_10 + hours(2), Priority.P1),
+        Reprioritised(MON_10 + hours(2), Priority.P1),
     ]
     assert compute_sla(POLICY, timeline, MON_10 + hours(3)).resolution.target == hours(7)
 
@@ -296,7 +296,7 @@ def test_priority_without_target_is_refused() -> None:
     with pytest.raises(ValueError, match="no target for P2"):
         compute_sla(partial, [Opened(MON_10, Priority.P2)], MON_10)
     with pytest.raises(ValueError, match="no target for P3"):
-        compute_sla(partial, [Opened(MON_10, Priority.P1), PriorityChanged(MON_10, Priority.P3)], MON_10)
+        compute_sla(partial, [Opened(MON_10, Priority.P1), Reprioritised(MON_10, Priority.P3)], MON_10)
 
 
 # --- properties -----------------------------------------------------------------------------------------
@@ -308,7 +308,7 @@ T0 = datetime(2026, 3, 20, 7, 0, tzinfo=UTC)  # a Friday morning: the weekend an
 def timelines(draw: st.DrawFn, with_priority_changes: bool = False) -> list[Fact]:
     kinds = [Paused, Resumed, FirstResponse, Resolved, Reopened, Extended]
     if with_priority_changes:
-        kinds.append(PriorityChanged)
+        kinds.append(Reprioritised)
     facts: list[Fact] = [Opened(T0, draw(st.sampled_from(list(Priority))))]
     at = T0
     for kind in draw(st.lists(st.sampled_from(kinds), max_size=12)):
@@ -319,8 +319,8 @@ def timelines(draw: st.DrawFn, with_priority_changes: bool = False) -> list[Fact
                     at, timedelta(minutes=draw(st.integers(1, 600))), "why", draw(st.sampled_from(SlaKind))
                 )
             )
-        elif kind is PriorityChanged:
-            facts.append(PriorityChanged(at, draw(st.sampled_from(list(Priority)))))
+        elif kind is Reprioritised:
+            facts.append(Reprioritised(at, draw(st.sampled_from(list(Priority)))))
         else:
             facts.append(kind(at))  # type: ignore[call-arg]
     return facts

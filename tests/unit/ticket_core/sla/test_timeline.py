@@ -13,8 +13,8 @@ from ticket_core.sla.clock import (
     FirstResponse,
     Opened,
     Paused,
-    PriorityChanged,
     Reopened,
+    Reprioritised,
     Resolved,
     Resumed,
     SlaKind,
@@ -79,7 +79,7 @@ def test_every_clock_relevant_event_becomes_its_fact_in_time_order() -> None:
         FirstResponse(T0 + timedelta(minutes=20)),
         Paused(T0 + timedelta(minutes=60), "parts"),
         Resumed(T0 + timedelta(minutes=120)),
-        PriorityChanged(T0 + timedelta(minutes=130), Priority.P2),
+        Reprioritised(T0 + timedelta(minutes=130), Priority.P2),
         Extended(
             T0 + timedelta(minutes=140), timedelta(minutes=90), "client away", SlaKind.RESOLUTION, "sup"
         ),
