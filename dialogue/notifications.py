@@ -194,14 +194,13 @@ async def _level_raised(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: e
         if member is not None:
             text = escalation.tr(member.lang, "n_level_taken_off", ref=ticket.ref, level=event.to_level)
             await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)
-    if ticket.contact_id:
-        lang = await _client_lang(uow, ticket)
+    for contact_id, lang, prefer in await client_recipients(uow, ticket):
         await out.to_person(
             uow,
-            ticket.contact_id,
+            contact_id,
             Bot.CLIENT,
             escalation.tr(lang, "n_level_raised_client", ref=ticket.ref),
-            prefer_channel=ticket.source_channel,
+            prefer_channel=prefer,
             lang=lang,
         )
 
@@ -283,21 +282,21 @@ async def _no_engineer(uow: UnitOfWork, out: Outgoing, ticket: Ticket, reason: s
 
 
 async def _resolved(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.TicketResolved) -> None:
-    lang = await _client_lang(uow, ticket)
     # The engineer's `kb:ID` links are for the KB (dialogue.kb_links), not words for the client.
-    note = short(kb_links.without_links(event.note), 1000, keep_lines=True)
-    if event.checklist:
-        # The checklist is data in both languages: the client reads it in theirs, not the engineer's.
-        items = "; ".join("✓ " + (ru if lang == "ru" else en) for ru, en in event.checklist)
-        note = f"{note}\n{t(lang, 'checklist_in_note', items=items)}"
-    if ticket.contact_id:
+    plain = short(kb_links.without_links(event.note), 1000, keep_lines=True)
+    for contact_id, lang, prefer in await client_recipients(uow, ticket):
+        note = plain
+        if event.checklist:
+            # The checklist is data in both languages: the client reads it in theirs, not the engineer's.
+            items = "; ".join("✓ " + (ru if lang == "ru" else en) for ru, en in event.checklist)
+            note = f"{note}\n{t(lang, 'checklist_in_note', items=items)}"
         await out.to_person(
             uow,
-            ticket.contact_id,
+            contact_id,
             Bot.CLIENT,
             t(lang, "n_resolved", ref=ticket.ref, note=note),
             rating_buttons(ticket, lang),
-            prefer_channel=ticket.source_channel,
+            prefer_channel=prefer,
             lang=lang,
         )
 
@@ -310,9 +309,8 @@ async def _cancelled(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.T
             await _to_staff(uow, out, engineer_id, "n_client_cancelled", ref=ticket.ref)
             await retire_card(uow, out, engineer_id, ticket, event.at)
     else:
-        lang = await _client_lang(uow, ticket)
         reason = f"\n{event.reason}" if event.reason else ""
-        await _to_client(uow, out, ticket, "n_cancelled_by_staff", ref=ticket.ref, reason=reason, lang=lang)
+        await _to_client(uow, out, ticket, "n_cancelled_by_staff", ref=ticket.ref, reason=reason)
 
 
 async def _comment(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.CommentAdded) -> None:
@@ -337,6 +335,24 @@ async def _comment(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.Com
                 lang=lang,
                 media=await _comment_photos(uow, ticket, event.comment_id),
             )
+        # The client's other people on the ticket (its contact, its followers) read what a colleague wrote.
+        for contact_id, lang, prefer in await client_recipients(uow, ticket):
+            if contact_id == event.actor.id:
+                continue
+            await out.to_person(
+                uow,
+                contact_id,
+                Bot.CLIENT,
+                t(
+                    lang,
+                    "n_colleague_comment",
+                    ref=ticket.ref,
+                    name=event.actor.name or "-",
+                    text=event.text or "📎",
+                ),
+                prefer_channel=prefer,
+                lang=lang,
+            )
     elif event.actor.is_staff:
         # Integrations act as supervisors with ids like "api:crm" and have no staff record.
         member = await uow.directory.get_staff(event.actor.id)
@@ -344,25 +360,24 @@ async def _comment(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.Com
         await _to_client(uow, out, ticket, "n_staff_comment", ref=ticket.ref, name=name, text=event.text)
 
 
-async def _to_client(
-    uow: UnitOfWork,
-    out: Outgoing,
-    ticket: Ticket,
-    key: str,
-    lang: str | None = None,
-    **values: object,
-) -> None:
-    if not ticket.contact_id:
-        return
-    lang = lang or await _client_lang(uow, ticket)
-    await out.to_person(
-        uow,
-        ticket.contact_id,
-        Bot.CLIENT,
-        t(lang, key, **values),
-        prefer_channel=ticket.source_channel,
-        lang=lang,
-    )
+async def client_recipients(uow: UnitOfWork, ticket: Ticket) -> list[tuple[str, str, str | None]]:
+    """Who hears a ticket's news on the client's side, each with their language and preferred channel: its
+    contact (on the channel the ticket came from), then its followers (on every chat they use)."""
+    people: list[tuple[str, str, str | None]] = []
+    if ticket.contact_id:
+        people.append((ticket.contact_id, await _client_lang(uow, ticket), ticket.source_channel))
+    for contact_id in await uow.tickets.followers(ticket.id):
+        contact = await uow.directory.get_contact(contact_id)
+        if contact is not None and contact_id != ticket.contact_id and contact.client_id == ticket.client_id:
+            people.append((contact_id, contact.lang, None))
+    return people
+
+
+async def _to_client(uow: UnitOfWork, out: Outgoing, ticket: Ticket, key: str, **values: object) -> None:
+    for contact_id, lang, prefer in await client_recipients(uow, ticket):
+        await out.to_person(
+            uow, contact_id, Bot.CLIENT, t(lang, key, **values), prefer_channel=prefer, lang=lang
+        )
 
 
 async def _to_staff(uow: UnitOfWork, out: Outgoing, staff_id: str, key: str, **values: object) -> None:

@@ -217,6 +217,10 @@ CLIENT_TEXTS: dict[str, tuple[str, str]] = {
         "Заявка {ref} отменена сервисной службой.{reason}",
         "Request {ref} was cancelled by the service desk.{reason}",
     ),
+    "n_colleague_comment": (
+        "{name} по заявке {ref}:\n{text}",
+        "{name} on {ref}:\n{text}",
+    ),
     "n_staff_comment": (
         "Сообщение по заявке {ref} от {name:gen}:\n{text}",
         "Message on {ref} from {name}:\n{text}",

@@ -151,6 +151,15 @@ tickets = Table(
     Column("min_level", Integer, nullable=False, server_default="1"),  # migration 0006
 )
 
+ticket_followers = Table(
+    "ticket_followers",
+    metadata,
+    # Contacts of the ticket's client who hear about it besides its own contact (migration 0029).
+    Column("ticket_id", String(ID), ForeignKey("tickets.id"), primary_key=True),
+    Column("contact_id", String(ID), primary_key=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
 offers = Table(
     "offers",
     metadata,

@@ -166,6 +166,15 @@ class CommentAdded(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketFollowed(DomainEvent):
+    """A contact of the ticket's client began (or stopped) hearing about it as its own contact does."""
+
+    name: ClassVar[str] = "ticket_followed"
+    contact_id: str
+    following: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
 class PersonAsked(DomainEvent):
     """The client asked to talk to a person about the ticket (/human): their messages now go to its engineer."""
 
@@ -219,6 +228,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         TicketCancelled,
         TicketReopened,
         CommentAdded,
+        TicketFollowed,
         TicketRated,
         RatingCommented,
         StaffProfileChanged,

@@ -70,6 +70,18 @@ class TicketRepository(Protocol):
         """Jobs of one engineer, newest first."""
         ...
 
+    async def add_follower(self, ticket_id: str, contact_id: str, at: datetime) -> bool:
+        """Make a contact a follower of a ticket; True when they were not one already."""
+        ...
+
+    async def remove_follower(self, ticket_id: str, contact_id: str) -> bool:
+        """Stop a contact following a ticket; True when they were one."""
+        ...
+
+    async def followers(self, ticket_id: str) -> list[str]:
+        """The contacts following a ticket, in the order they began."""
+        ...
+
     async def search_for_client(
         self, client_id: str, contact_id: str, scope: SiteScope, query: TicketQuery
     ) -> list[Ticket]:

@@ -22,6 +22,8 @@ DONE: dict[str, str] = {
     "rated": _("Thank you for your rating!"),
     "reopened": _("The request is open again; an engineer will take it."),
     "opened": _("Your request is registered; we will let you know who takes it."),
+    "following": _("You will hear about this request in your chats and mail."),
+    "unfollowed": _("You no longer hear about this request."),
 }
 """Fixed confirmation texts chosen by the `done` query value after a redirect (nothing is reflected)."""
 

@@ -124,6 +124,7 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
     async with ctx.rt.uows() as uow:
         history = await ticket_history(uow, user.actor, _number(request))
         site = await uow.directory.get_site(history.ticket.site_id) if history.ticket.site_id else None
+        following = user.contact.id in await uow.tickets.followers(history.ticket.id)
     ticket = history.ticket
     now = ctx.clock()
     window = timedelta(days=ctx.rt.settings.reopen_window_days)
@@ -146,6 +147,8 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
         may_comment=ticket.status not in (TicketStatus.CANCELLED,),
         may_rate=ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and ticket.rating is None,
         may_reopen=may_reopen,
+        own=ticket.contact_id == user.contact.id,
+        following=following,
         ticket_photos=[i for i, a in enumerate(ticket.attachments) if a.kind == "photo"],
         photo_of=lambda a: photo_index.get(id(a)),
     )
@@ -188,6 +191,22 @@ async def comment_post(request: web.Request) -> web.StreamResponse:
 
     await _run(request, work)
     raise web.HTTPSeeOther(f"/portal/t/{number}?done=comment#history")
+
+
+@ROUTES.route("POST", "/t/{number}/follow", "follow")
+async def follow_post(request: web.Request) -> web.StreamResponse:
+    """Hear about a colleague's request in one's own chats (or mail), or stop."""
+    user = current_user(request)
+    number = _number(request)
+    form = await request.post()
+    following = str(form.get("following", "1")) == "1"
+
+    async def work(uow: SqlUnitOfWork, now: datetime) -> object:
+        ticket = await uc.get_ticket_by_number(uow, user.actor, number)
+        return await uc.follow_ticket(uow, user.actor, ticket.id, now, following=following)
+
+    await _run(request, work)
+    raise web.HTTPSeeOther(f"/portal/t/{number}?done={'following' if following else 'unfollowed'}")
 
 
 @ROUTES.route("POST", "/t/{number}/rate", "rate")

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories._sql import upsert_insert
-from storage.tables import TICKET_COUNTER, TICKET_COUNTER_SEED, counters, ticket_numbers, tickets
+from storage.tables import (
+    TICKET_COUNTER,
+    TICKET_COUNTER_SEED,
+    counters,
+    ticket_followers,
+    ticket_numbers,
+    tickets,
+)
 from ticket_core.enums import ACTIVE_JOB_STATUSES, WAITING_STATUSES, Priority, TicketStatus
 from ticket_core.errors import StaleTicket
 from ticket_core.log_context import bind
@@ -134,6 +142,34 @@ class SqlTicketRepository:
         if statuses:
             stmt = stmt.where(tickets.c.status.in_([str(s) for s in statuses]))
         return await self._list(stmt, limit)
+
+    async def add_follower(self, ticket_id: str, contact_id: str, at: datetime) -> bool:
+        """Make a contact a follower of a ticket; True when they were not one already."""
+        stmt = (
+            upsert_insert(self.session, ticket_followers)
+            .values(ticket_id=ticket_id, contact_id=contact_id, created_at=at)
+            .on_conflict_do_nothing()
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def remove_follower(self, ticket_id: str, contact_id: str) -> bool:
+        """Stop a contact following a ticket; True when they were one."""
+        result = await self.session.execute(
+            delete(ticket_followers).where(
+                ticket_followers.c.ticket_id == ticket_id, ticket_followers.c.contact_id == contact_id
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def followers(self, ticket_id: str) -> list[str]:
+        """The contacts following a ticket, in the order they began."""
+        stmt = (
+            select(ticket_followers.c.contact_id)
+            .where(ticket_followers.c.ticket_id == ticket_id)
+            .order_by(ticket_followers.c.created_at, ticket_followers.c.contact_id)
+        )
+        return [str(c) for c in (await self.session.execute(stmt)).scalars()]
 
     async def search_for_client(
         self, client_id: str, contact_id: str, scope: SiteScope, query: TicketQuery

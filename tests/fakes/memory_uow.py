@@ -64,6 +64,7 @@ class MemoryState:
     """Everything the memory database holds."""
 
     tickets: dict[str, Ticket] = field(default_factory=dict)
+    followers: dict[str, list[str]] = field(default_factory=dict)
     offers: dict[str, Offer] = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
@@ -167,6 +168,25 @@ class MemoryTickets(_Repo):
             if t.assignee_id == engineer_id and (not statuses or t.status in statuses)
         ]
         return [copy.deepcopy(t) for t in sorted(found, key=lambda t: -t.number)[:limit]]
+
+    async def add_follower(self, ticket_id: str, contact_id: str, at: datetime) -> bool:
+        if ticket_id not in self.s.tickets:
+            raise _refused(f"follower of unknown ticket {ticket_id}")
+        kept = self.s.followers.setdefault(ticket_id, [])
+        if contact_id in kept:
+            return False
+        kept.append(contact_id)
+        return True
+
+    async def remove_follower(self, ticket_id: str, contact_id: str) -> bool:
+        kept = self.s.followers.get(ticket_id, [])
+        if contact_id not in kept:
+            return False
+        kept.remove(contact_id)
+        return True
+
+    async def followers(self, ticket_id: str) -> list[str]:
+        return list(self.s.followers.get(ticket_id, []))
 
     async def search_for_client(
         self, client_id: str, contact_id: str, scope: SiteScope, query: TicketQuery

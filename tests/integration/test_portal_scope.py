@@ -153,3 +153,20 @@ async def test_contacts_keep_their_portal_scope(uow_factory: UnitOfWorkFactory, 
     async with uow_factory() as uow:
         stored = await uow.directory.get_contact("c-anna")
     assert stored is not None and stored.manager and stored.site_id == "wh"
+
+
+async def test_followers_of_a_ticket(uow_factory: UnitOfWorkFactory, seed: Seed) -> None:
+    await _directory(uow_factory, seed)
+    async with uow_factory() as uow:
+        assert await uow.tickets.add_follower("t-1", "c-hq", NOW)
+        assert not await uow.tickets.add_follower("t-1", "c-hq", NOW)
+        assert await uow.tickets.add_follower("t-1", "c-anna", NOW + timedelta(seconds=1))
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.tickets.followers("t-1") == ["c-hq", "c-anna"]
+        assert await uow.tickets.followers("t-2") == []
+        assert await uow.tickets.remove_follower("t-1", "c-hq")
+        assert not await uow.tickets.remove_follower("t-1", "c-hq")
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.tickets.followers("t-1") == ["c-anna"]

@@ -1,6 +1,6 @@
 """Use cases: every state change of a ticket goes through one of these and records an event."""
 
-from ticket_core.usecases.comments import add_comment, add_team_note, ask_for_person
+from ticket_core.usecases.comments import add_comment, add_team_note, ask_for_person, follow_ticket
 from ticket_core.usecases.feedback import (
     add_rating_comment,
     cancel_ticket,
@@ -35,6 +35,7 @@ __all__ = [
     "close_ticket",
     "decline_offer",
     "expire_offers",
+    "follow_ticket",
     "get_ticket_by_number",
     "hand_over",
     "list_my_jobs",

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ticket_core.enums import OPEN_STATUSES, Role, Visibility
 from ticket_core.errors import Forbidden, InvalidTransition
-from ticket_core.events import CommentAdded, PersonAsked
+from ticket_core.events import CommentAdded, PersonAsked, TicketFollowed
 from ticket_core.model import Actor, Attachment, Comment, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases._common import clean_text, ensure_may_see, load_ticket, require_utc, save
@@ -37,6 +37,9 @@ async def add_comment(
         str(uuid.uuid4()), ticket.id, actor, body, Visibility(visibility), now, tuple(attachments)
     )
     await uow.comments.add(comment)
+    if actor.role is Role.CLIENT and actor.id != ticket.contact_id:
+        # A colleague who writes on a ticket hears its news from then on, in the chats (or mail) they use.
+        await _follow(uow, actor, ticket, now, following=True)
     if actor.is_staff and visibility is Visibility.PUBLIC and ticket.first_response_at is None:
         ticket.first_response_at = now
         ticket.updated_at = now
@@ -52,6 +55,38 @@ async def add_comment(
         )
     )
     return comment
+
+
+async def follow_ticket(
+    uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime, *, following: bool = True
+) -> bool:
+    """A contact of the ticket's client starts (or stops) hearing about it as its own contact does: status
+    changes, the engineer's messages, the rating request, each colleague's messages. True when it changed.
+
+    Raises:
+        Forbidden: the actor is not a client's contact.
+        NotFound: the ticket is not one the contact may see (the same words as a missing one).
+    """
+    require_utc(now)
+    if actor.role is not Role.CLIENT:
+        raise Forbidden("Only the client's contacts follow a ticket.")
+    ticket = await load_ticket(uow, ticket_id)
+    ensure_may_see(ticket, actor)
+    if actor.id == ticket.contact_id:
+        return False  # its own contact hears everything already
+    return await _follow(uow, actor, ticket, now, following=following)
+
+
+async def _follow(uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime, *, following: bool) -> bool:
+    if following:
+        changed = await uow.tickets.add_follower(ticket.id, actor.id, now)
+    else:
+        changed = await uow.tickets.remove_follower(ticket.id, actor.id)
+    if changed:
+        uow.record(
+            TicketFollowed(ticket_id=ticket.id, actor=actor, at=now, contact_id=actor.id, following=following)
+        )
+    return changed
 
 
 async def ask_for_person(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime) -> Ticket:
