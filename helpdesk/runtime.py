@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -14,12 +13,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dialogue.chat_bus import chat_bus
-from dialogue.delivery_alerts import chat_unreachable
 from dialogue.engine import DialogueEngine
-from dialogue.messages import Inbound
-from dialogue.outgoing import Outgoing
 from dialogue.payloads import PayloadSigner
-from dialogue.ports import DialogueUnitOfWork
 from dialogue.reaction import ChatBus
 from dialogue.report_command import ReportCommand
 from dialogue.staff_group import StaffGroup
@@ -31,8 +26,9 @@ from helpdesk.channels import build_channels
 from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.digest import parse_at, send_daily_digest_if_due
 from helpdesk.inbox import Inbox, InboxPolicy
+from helpdesk.intake import InboundIntake, UnreachableAlert
 from helpdesk.maintenance import open_due_maintenance
-from helpdesk.metrics import Metrics, received
+from helpdesk.metrics import Metrics
 from helpdesk.model_cache import shared_model_cache
 from helpdesk.polling_lease import PollingLease
 from helpdesk.report_chart import MatplotlibChartRenderer
@@ -42,7 +38,6 @@ from helpdesk.sla_worker import SlaWorker
 from helpdesk.timers import expire_offers_once, refresh_staff_menus_once, run_every
 from storage.db import make_engine, make_sessionmaker, sqlite_file
 from storage.notify import OUTBOX_CHANNEL, Bell, is_postgres
-from storage.outbox_delivery import OutboxRow
 from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
 from storage.shared_cache import RedisSharedCache
@@ -68,63 +63,6 @@ STAFF_MENU_PERIOD_S = 300.0
 SQLITE_CHECKPOINT_PERIOD_S = 1.0  # WAL checkpoints off the loop (storage.sqlite_checkpoint)
 DIGEST_CHECK_S = 60.0
 REPORT_FOLD_PERIOD_S = 1.0  # report deltas folded into the cells (storage.report_fold)
-
-
-@dataclass(frozen=True, slots=True)
-class InboundIntake:
-    """How the channels hand an inbound message to the inbox: recorded durably before it is acknowledged."""
-
-    inbox: Inbox
-    answer_wait_s: float
-
-    async def answer(self, inbound: Inbound) -> None:
-        """Record one inbound message durably, handle it, and return once its replies are queued.
-
-        For webhooks and the web chat: the answer comes after the reply is in the outbox (or after
-        INBOX_ANSWER_WAIT_S; the message is recorded either way, see `helpdesk.inbox`).
-
-        Raises:
-            InboundNotRecorded: it could not be recorded; the channel makes the platform send it again.
-        """
-        await self.inbox.accept(inbound, wait_s=self.answer_wait_s)
-        received(str(inbound.channel), str(inbound.bot))
-
-    async def record(self, inbound: Inbound) -> None:
-        """Record one inbound message durably and start handling it; return at once (polling).
-
-        Raises:
-            InboundNotRecorded: it could not be recorded; the poller tries again before it reads on.
-        """
-        await self.inbox.accept(inbound)
-        received(str(inbound.channel), str(inbound.bot))
-
-
-@dataclass(frozen=True, slots=True)
-class UnreachableAlert:
-    """Tells supervisors that a chat's messages are not getting through (not for outgoing webhooks)."""
-
-    engine: DialogueEngine[SqlUnitOfWork]
-    wake_delivery: Callable[[], None]
-
-    async def __call__(self, row: OutboxRow, error: str, gave_up: bool) -> None:
-        """The delivery loop's `on_unreachable` (chat rows only): a message to the supervisors, via the outbox."""
-
-        async def work(uow: DialogueUnitOfWork, _now: datetime) -> Outgoing:
-            out = Outgoing(self.engine.signer)
-            await chat_unreachable(
-                uow,
-                out,
-                channel=row.channel,
-                bot=row.bot,
-                chat_id=row.chat_id,
-                since=row.created_at,
-                error=error,
-                gave_up=gave_up,
-            )
-            return out
-
-        await self.engine.run_system(work)
-        self.wake_delivery()
 
 
 @dataclass(kw_only=True)
