@@ -77,6 +77,24 @@ async def _prepare(url: str, tickets: int) -> int:
     return int(newest)
 
 
+async def _newest(url: str) -> int:
+    """The newest ticket of the measured client's site in a database this benchmark seeded before."""
+    import asyncpg
+
+    from benchmarks.seed import asyncpg_dsn
+
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        newest = await conn.fetchval(
+            "SELECT max(number) FROM tickets WHERE client_id = $1 AND site_id = $2", CLIENT, SITE
+        )
+    finally:
+        await conn.close()
+    if newest is None:
+        raise RuntimeError("that database was not seeded by bench portal: run it without --seeded")
+    return int(newest)
+
+
 async def _signed_in_client(rt: Any, app: Any, contact_id: str) -> Any:
     """A test client of the app signed in as `contact_id` through a sign-in link's page."""
     from aiohttp.test_utils import TestClient, TestServer
@@ -102,14 +120,15 @@ async def _signed_in_client(rt: Any, app: Any, contact_id: str) -> Any:
     return client
 
 
-async def time_portal(url: str, *, tickets: int, requests: int) -> dict[str, Any]:
-    """Seed, sign in both contacts, time `requests` GETs each over the pages; the summary per contact."""
+async def time_portal(url: str, *, tickets: int, requests: int, seeded: bool = False) -> dict[str, Any]:
+    """Seed (unless `seeded`), sign in both contacts, time `requests` GETs each over the pages; the summary
+    per contact."""
     from helpdesk.runtime import build_runtime
     from helpdesk.settings import Settings
     from helpdesk.web import build_web_app
 
     seed_started = time.perf_counter()
-    newest = await _prepare(url, tickets)
+    newest = await (_newest(url) if seeded else _prepare(url, tickets))
     seed_s = time.perf_counter() - seed_started
     settings = Settings(_env_file=None, database_url=url, kb_embedder="none")  # type: ignore[call-arg]
     rt = await build_runtime(settings, load_kb=False, load_nlu=False)
@@ -170,16 +189,26 @@ async def _get(client: Any, path: str) -> float:
 @click.option("--url", default=None, help="PostgreSQL server (a scratch database of this run's own is made)")
 @click.option("--tickets", default=100_000, show_default=True)
 @click.option("--requests", default=200, show_default=True, help="Timed page requests per contact.")
-@click.option("--keep", is_flag=True, help="Keep the scratch database afterwards.")
+@click.option("--keep", is_flag=True, help="Keep the scratch database afterwards (its URL is printed).")
+@click.option(
+    "--seeded", default=None, help="Time a database a --keep run left instead of seeding a new one."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def bench_portal(url: str | None, tickets: int, requests: int, keep: bool, as_json: bool) -> None:
+def bench_portal(
+    url: str | None, tickets: int, requests: int, keep: bool, seeded: str | None, as_json: bool
+) -> None:
     """Time the client portal's pages for a manager and a site's contact; the goal is p95 <= 100 ms."""
     from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 
     async def run() -> dict[str, Any]:
+        if seeded:
+            return await time_portal(seeded, tickets=tickets, requests=requests, seeded=True)
         scratch = await fresh_pg_database(own_database(bench_pg_url(url)))
         try:
-            return await time_portal(scratch, tickets=tickets, requests=requests)
+            result = await time_portal(scratch, tickets=tickets, requests=requests)
+            if keep:
+                result["database"] = scratch
+            return result
         finally:
             if not keep:
                 await drop_pg_database(scratch)
