@@ -251,6 +251,14 @@ class Settings(BaseSettings):
         ),
     )
 
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "addresses or CIDR networks of the reverse proxies in front of the app (comma-separated): from "
+            "them X-Forwarded-For names the visitor's address for the per-address limits (helpdesk/forwarded.py)"
+        ),
+    )
+
     # Telegram adapter (bots/telegram): send rate limits (switch off only for a fake or a local Bot API
     # server) and how long one getUpdates long poll waits.
     telegram_rate_limits: bool = Field(
@@ -359,6 +367,14 @@ class Settings(BaseSettings):
                 f"{value!r} is not a time zone; write an IANA name such as Europe/Moscow, Asia/Dubai or UTC"
             ) from None
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        from helpdesk.forwarded import parse_trusted
+
+        parse_trusted(value)  # its ValueError already says what to write
+        return value.strip()
 
     @field_validator("kb_embedder")
     @classmethod

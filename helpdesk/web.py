@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from helpdesk.forwarded import forwarded_middleware, parse_trusted
 from helpdesk.health import make_healthz
 from helpdesk.icons import add_icon_routes
 from helpdesk.runtime import Runtime
@@ -17,7 +18,10 @@ RUNTIME_KEY: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 
 def build_web_app(rt: Runtime) -> web.Application:
     """Create the aiohttp application over a built runtime."""
-    app = web.Application(client_max_size=20 * 1024 * 1024)
+    trusted = parse_trusted(rt.settings.trusted_proxies)
+    # First, so every per-address limit below (web chat, admin login, portal links) sees the visitor's address.
+    middlewares = [forwarded_middleware(trusted)] if trusted else []
+    app = web.Application(client_max_size=20 * 1024 * 1024, middlewares=middlewares)
     app[RUNTIME_KEY] = rt
     app.router.add_get("/healthz", make_healthz(rt.db, rt.sessions, rt.uows.redis))
     rt.metrics.add_route(app)  # Prometheus; keep it off the public side of the load balancer

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from helpdesk.forwarded import parse_trusted, visitor_address
+
 ROOT = Path(__file__).resolve().parents[2]
 HAPROXY = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
 
@@ -51,14 +53,23 @@ def _balancer_config(front_port: int, app_port: int) -> str:
     )
 
 
-async def _raw_get(port: int, path: str) -> int:
+async def _raw_get(port: int, path: str, extra: str = "") -> int:
     """GET `path` exactly as written (no client normalises or re-encodes it); the status."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: helpdesk.example\r\nConnection: close\r\n\r\n".encode())
+    return (await _raw_exchange(port, path, extra))[0]
+
+
+async def _raw_exchange(
+    port: int, path: str, extra: str = "", source: str = "127.0.0.1"
+) -> tuple[int, bytes]:
+    """GET `path` as written, with `extra` header lines, from address `source`; the status and the body."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    head = f"GET {path} HTTP/1.1\r\nHost: helpdesk.example\r\n{extra}Connection: close\r\n\r\n"
+    writer.write(head.encode())
     await writer.drain()
-    status_line = await asyncio.wait_for(reader.readline(), 10)
+    answer = await asyncio.wait_for(reader.read(), 10)
     writer.close()
-    return int(status_line.split()[1])
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
 
 
 @pytest.fixture
@@ -74,9 +85,15 @@ async def balancer(tmp_path: Path) -> AsyncIterator[tuple[int, list[str]]]:
         reached.append(request.path)
         return web.json_response({"status": "ok"})
 
+    async def whoami(request: web.Request) -> web.Response:
+        reached.append(request.path)
+        lines = request.headers.getall("X-Forwarded-For", [])
+        return web.Response(text=visitor_address(request.remote, lines, parse_trusted("127.0.0.1")) or "")
+
     app = web.Application()
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/whoami", whoami)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -129,3 +146,15 @@ async def test_the_public_side_still_reaches_the_app(balancer: tuple[int, list[s
     port, reached = balancer
     assert await _raw_get(port, "/healthz") == 200
     assert reached == ["/healthz"]
+
+
+async def test_the_replica_learns_the_visitors_address_and_not_what_the_visitor_wrote(
+    balancer: tuple[int, list[str]],
+) -> None:
+    """`option forwardfor`: the app's per-address limits key on the visitor, not on the balancer (with
+    TRUSTED_PROXIES naming it); an X-Forwarded-For the visitor sent is kept on the left and not believed."""
+    port, _reached = balancer
+    # The visitor connects from 127.0.0.2; the balancer reaches the replica from 127.0.0.1 (trusted).
+    status, body = await _raw_exchange(port, "/whoami", "X-Forwarded-For: 198.51.100.77\r\n", "127.0.0.2")
+    assert status == 200
+    assert body.decode() == "127.0.0.2"

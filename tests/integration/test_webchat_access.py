@@ -49,7 +49,7 @@ class App:
         return client
 
 
-async def _make_app(sqlite_url: str, *, demo: bool) -> tuple[Runtime, TestServer]:
+async def _make_app(sqlite_url: str, *, demo: bool, **more: Any) -> tuple[Runtime, TestServer]:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=sqlite_url,
@@ -59,6 +59,7 @@ async def _make_app(sqlite_url: str, *, demo: bool) -> tuple[Runtime, TestServer
         worker_poll_s=0.05,
         webchat_poll_timeout_s=2,
         webchat_demo=demo,
+        **more,
     )
     await seed_demo(settings)
     rt = await build_runtime(settings, load_nlu=False)
@@ -235,3 +236,28 @@ async def test_a_burst_of_new_visitors_from_one_address_is_stopped_with_429(app:
             )
             assert refused.status == 401  # no session was given out, so nothing can be written
     assert statuses == [200] * 10 + [429] * 2
+
+
+async def test_behind_a_trusted_balancer_each_visitor_has_an_allowance_of_their_own(sqlite_url: str) -> None:
+    """docker-compose's shape: every request comes from HAProxy, which appends the visitor's address to
+    X-Forwarded-For. One script's burst used to spend the one allowance of the balancer's address, and the
+    widget refused every other new visitor for a minute."""
+    rt, server = await _make_app(sqlite_url, demo=False, trusted_proxies="127.0.0.1")
+    running = App(rt, server, [])
+    try:
+
+        async def new_visitor(forwarded_for: str) -> int:
+            client = await running.browser()
+            page = await client.get("/", headers={"X-Forwarded-For": forwarded_for})
+            return page.status
+
+        # The attacker writes a new address of its own on the left each time; the balancer's entry is last.
+        burst = [await new_visitor(f"198.51.100.{i}, 203.0.113.66") for i in range(12)]
+        assert burst == [200] * 10 + [429] * 2
+        assert await new_visitor("203.0.113.7") == 200  # someone else, at the same time
+        assert await new_visitor("203.0.113.66") == 429
+    finally:
+        for client in running.clients:
+            await client.close()
+        await rt.close()
+        await server.close()

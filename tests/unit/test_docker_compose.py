@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from ipaddress import ip_address, ip_network
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -84,6 +85,12 @@ def test_the_balancer_is_the_way_in_and_app_replicas_publish_nothing() -> None:
     assert "bind :8080" in config
     assert re.search(rf"server-template app \d+ app:{app['environment']['PORT']} check", config)
     assert "option httpchk GET /healthz" in config
+    # The app believes the balancer's X-Forwarded-For (and nobody else's): the lb's fixed address is trusted.
+    assert "option forwardfor" in config
+    lb_address = services["lb"]["networks"]["default"]["ipv4_address"]
+    assert app["environment"]["TRUSTED_PROXIES"] == lb_address
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ip_address(lb_address) in ip_network(subnet)
     # /metrics stays inside, however it is spelled (tests/integration/test_haproxy_public_side.py)
     assert "http-request deny deny_status 404 if { path,url_dec -m beg /metrics }" in config
     # Mail in (docs/email.md): the balancer's SMTP frontend reaches every replica's listener.
