@@ -43,6 +43,8 @@ SUGGESTED = 3
 """Articles offered to link: enough to hold the right one most of the time, few enough to read at a glance."""
 SEARCHED = 10
 """Hits read to find them: other clients' private articles and ids too long for a button are passed over."""
+RELATIVE_FLOOR = 0.5
+"""A hit scoring under this share of the best one is not offered: one shared word ("застрял") is no answer."""
 
 TEXTS = {
     "kb_linked": (
@@ -65,10 +67,10 @@ TEXTS = {
         "similar jobs.",
     ),
     "kb_suggest_note": (
-        "Если на вопрос клиента отвечает статья базы знаний, нажмите её: вопрос станет её подтверждённой "
-        "формулировкой. Другую статью можно указать в описании как kb:ID.",
-        "If a KB article answers the client's question, press it: the question becomes a confirmed phrasing of "
-        "that article. Name any other one in your note as kb:ID.",
+        "Или нажмите статью ниже, если она отвечает на вопрос клиента: вопрос станет её подтверждённой "
+        "формулировкой.",
+        "Or press an article below if it answers the client's question: the question becomes a confirmed "
+        "phrasing of that article.",
     ),
     "kb_suggest_title": (
         "Статьи базы знаний к вопросу по {ref}: «{question}». Нажмите ту, что на него отвечает.",
@@ -117,7 +119,10 @@ async def suggestions(kb: ArticleSource | None, ticket: Ticket) -> list[Article]
         return []
     result = await kb.search(question, Reader.staff(), k=SEARCHED)
     found: list[Article] = []
+    floor = RELATIVE_FLOOR * result.hits[0].score if result.hits else 0.0
     for hit in result.hits:
+        if hit.score < floor:
+            break
         article = await kb.get(hit.article_id, Reader.staff())
         if (
             isinstance(article, Article)

@@ -139,7 +139,7 @@ async def test_an_engineer_links_a_suggested_article_with_one_press(
 
     chat = learning_chat
     await open_ticket_as(
-        chat, ivan, "Принтер замял бумагу, лист застрял внутри", "Принтеры", "Ромашка на Невском"
+        chat, ivan, "Замятие бумаги в принтере, лист застрял внутри", "Принтеры", "Ромашка на Невском"
     )
     await chat.press(ivanova, "Принять")
     chat.new_texts(ivanova)
@@ -148,11 +148,11 @@ async def test_an_engineer_links_a_suggested_article_with_one_press(
     # another client's private section.
     got = await chat.press(ivanova, "📚 Статьи БЗ")
     assert got == [
-        "Статьи базы знаний к вопросу по HD-1001: «Принтер замял бумагу, лист застрял внутри». "
+        "Статьи базы знаний к вопросу по HD-1001: «Замятие бумаги в принтере, лист застрял внутри». "
         "Нажмите ту, что на него отвечает."
     ]
     offered = _labels(chat, ivanova)
-    assert offered[0] == "📖 Принтер замял бумагу" and "🔒 Регламент выезда инженера" in offered
+    assert {"📖 Принтер замял бумагу", "🔒 Регламент выезда инженера"} <= set(offered)
     assert len(offered) <= 3 and not any("ACME" in label for label in offered)
 
     # Done: the checklist, then the note question with the same articles under it.
@@ -160,7 +160,7 @@ async def test_an_engineer_links_a_suggested_article_with_one_press(
     await chat.press(ivanova, "⬜ Очистить тракт")
     await chat.press(ivanova, "⬜ Распечатать")
     got = await chat.press(ivanova, "Всё сделано")
-    assert "Опишите, что сделано по HD-1001" in got[-1] and "нажмите её" in got[-1]
+    assert "Опишите, что сделано по HD-1001" in got[-1] and "нажмите статью ниже" in got[-1]
     assert _labels(chat, ivanova) == offered
 
     got = await chat.press(ivanova, "📖 Принтер замял бумагу")
@@ -174,7 +174,7 @@ async def test_an_engineer_links_a_suggested_article_with_one_press(
     ]
     kept = {p.article_id: p for p in uows.state.phrasings.values()}
     assert set(kept) == {"printer-jam", "eng-only"}
-    question = "Принтер замял бумагу, лист застрял внутри"
+    question = "Замятие бумаги в принтере, лист застрял внутри"
     assert (kept["printer-jam"].text, kept["printer-jam"].audience, kept["printer-jam"].helped_by) == (
         question,
         "public",
