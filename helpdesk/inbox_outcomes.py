@@ -12,13 +12,34 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogue.engine import DialogueEngine
-from dialogue.messages import Inbound
+from dialogue.messages import Bot, Channel, Inbound
 from helpdesk.inbox_policy import InboxPolicy
 from storage import inbox as box
 from storage import inbox_admin
 from storage.transient import in_transaction
 
 log = logging.getLogger("helpdesk.inbox")
+
+
+def sender_of(payload: dict[str, Any]) -> Inbound | None:
+    """The message of an inbox row, or, when the row cannot be read back whole (the reason it may have died:
+    a field of another version, a malformed attachment), just its chat and sender; None without them."""
+    try:
+        return Inbound.from_dict(payload)
+    except (KeyError, TypeError, ValueError):
+        pass
+    try:
+        lang = payload.get("lang")
+        return Inbound(
+            Channel(payload["channel"]),
+            Bot(payload["bot"]),
+            str(payload["chat_id"]),
+            str(payload["sender_id"]),
+            str(payload["dedup_key"]),
+            lang=lang if isinstance(lang, str) else None,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 class RowOutcomes:
@@ -62,9 +83,6 @@ class RowOutcomes:
         await self.finish(box.mark_dead, row.id, at=now, error=text)
         await self.notify_dead(row)
 
-    async def _notify_dead(self, row: box.InboxRow) -> None:
-        """Tell the sender once that a person will get back to them (best effort; retried by the loop)."""
-
     async def finish(self, mark: Callable[..., Any], row_id: int, *args: Any, **kwargs: Any) -> None:
         """Record a row's outcome (again after a cut connection); failing that, the lease runs out and the
         row is tried again."""
@@ -82,9 +100,18 @@ class RowOutcomes:
         except Exception as e:
             log.warning("inbox: could not take the notice of dead letter %s yet: %s", row.dedup_key, e)
             return
+        inbound = sender_of(row.payload)
+        if inbound is None:
+            log.warning("inbox: dead letter %s names no chat to answer; nobody is told", row.dedup_key)
+            return
         try:
-            replies = await self.engine.tell_not_handled(Inbound.from_dict(row.payload))
-        except Exception:
+            replies = await self.engine.tell_not_handled(inbound)
+        except Exception as error:
+            if not self.transient(error):
+                # A bug fails the same way on every try: the loop asked again every 10 s, each time with a
+                # traceback in the log. The notice stays spent; the admin's Messages page shows the row.
+                log.error("inbox: telling the sender of dead letter %s failed", row.dedup_key, exc_info=error)
+                return
             log.warning(
                 "inbox: could not tell the sender of dead letter %s yet", row.dedup_key, exc_info=True
             )

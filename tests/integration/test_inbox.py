@@ -40,6 +40,8 @@ class Engine:
     def __init__(self) -> None:
         self.handled: list[str] = []
         self.told: list[str] = []
+        self.told_to: list[str] = []  # the chats told
+        self.tell_fails: list[BaseException] = []
         self.fail: dict[str, list[BaseException]] = {}
         self.gate: asyncio.Event | None = None
 
@@ -54,6 +56,9 @@ class Engine:
         return []  # as a turn that queued nothing: the inbox marks the row done itself
 
     async def tell_not_handled(self, inbound: Inbound) -> list[Outbound]:
+        self.told_to.append(inbound.chat_id)
+        if self.tell_fails:
+            raise self.tell_fails.pop(0)
         self.told.append(inbound.text or "")
         return []
 
@@ -248,6 +253,50 @@ async def test_a_webhook_whose_chat_is_another_processes_turn_answers_once_recor
     await until(lambda: first_engine.handled + second_engine.handled == ["slow", "m2"])
     stop.set()
     await asyncio.gather(first.stop(grace_s=1), second.stop(grace_s=1), *loops)
+
+
+async def test_a_row_that_cannot_be_read_back_still_tells_its_sender_once(
+    running: Any, live_uow_factory: UnitOfWorkFactory
+) -> None:
+    """A payload the engine cannot rebuild (here a photo without its file id; in life a row written by
+    another version) dies as a bug. Its notice failed the same way, and the loop asked again every tick, with
+    a traceback each time, and the sender was never told."""
+    inbox, engine = running
+    payload = {**message(7, chat="616161").to_dict(), "media": [{"kind": "photo"}]}
+    now = box_now()
+    async with live_uow_factory.sessionmaker() as session, session.begin():
+        await session.execute(
+            inbox_table.insert().values(
+                dedup_key="tg:client:7",
+                chat_key="telegram:client:616161",
+                payload=payload,
+                status="pending",
+                attempts=0,
+                received_at=now,
+                next_attempt_at=now,
+            )
+        )
+    inbox.wake()
+    await until(lambda: engine.told_to == ["616161"])
+    for _ in range(3):  # what the loop does every 10 s for notices not given yet
+        await inbox.outcomes.notify_pending_dead()
+    assert engine.told_to == ["616161"]
+    async with live_uow_factory.sessionmaker() as session:
+        [dead] = await inbox_admin.list_rows(session, box.InboxStatus.DEAD)
+    assert (dead.dedup_key, dead.notified) == ("tg:client:7", True)
+
+
+async def test_a_notice_that_fails_on_a_bug_is_not_asked_again_every_tick(
+    running: Any, live_uow_factory: UnitOfWorkFactory
+) -> None:
+    inbox, engine = running
+    engine.fail["m1"] = [RuntimeError("a bug")] * 3
+    engine.tell_fails = [RuntimeError("the notice's own bug")] * 50
+    await inbox.accept(message(1))
+    await until(lambda: engine.told_to == ["42"])
+    for _ in range(3):  # what the loop does every 10 s for notices not given yet
+        await inbox.outcomes.notify_pending_dead()
+    assert engine.told_to == ["42"]
 
 
 async def test_a_claim_of_a_dead_process_is_taken_over_after_its_lease(
