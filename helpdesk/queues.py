@@ -21,7 +21,7 @@ from storage import inbox_admin
 from storage import outbox_delivery as outbox_store
 from storage.chat_people import AccountKey, ChatPerson, people_of_accounts
 from storage.uow import SqlUnitOfWork
-from storage.webhooks_out import WebhookDelivery
+from storage.webhooks_out import SqlWebhookSubscriptions, WebhookDelivery
 from ticket_core.enums import Role
 from ticket_core.errors import ValidationFailed
 from ticket_core.model import Actor
@@ -212,7 +212,9 @@ def describe_webhook(row: outbox_store.OutboxRow) -> str:
     return short(" ".join(["webhook", delivery.event or "?", *([str(ref)] if ref else [])]), TEXT_LIMIT)
 
 
-def _outbox_message(row: outbox_store.OutboxRow, people: Mapping[AccountKey, ChatPerson]) -> QueuedMessage:
+def _outbox_message(
+    row: outbox_store.OutboxRow, people: Mapping[AccountKey, ChatPerson], subscribers: Mapping[str, str]
+) -> QueuedMessage:
     # A private chat's id is the account id (the dialogue's own lookup, dialogue.delivery_alerts.chat_name).
     account = (row.channel, row.bot, row.chat_id)
     webhook = row.kind is outbox_store.OutboxKind.WEBHOOK
@@ -225,7 +227,7 @@ def _outbox_message(row: outbox_store.OutboxRow, people: Mapping[AccountKey, Cha
         bot=row.bot,
         chat_id=row.chat_id,
         account_id=row.chat_id,
-        person=person_label(people.get(account)),
+        person=subscribers.get(row.chat_id) if webhook else person_label(people.get(account)),
         sender_name=None,
         what=describe_webhook(row) if webhook else describe_outbound(row.payload),
         attempts=row.attempts,
@@ -248,13 +250,19 @@ async def list_outbox(
     """Outgoing messages in `statuses`, newest first, with the names of the people they are for."""
     rows = await outbox_store.list_by_status(session, statuses, limit=limit)
     people = await people_of_accounts(session, [(r.channel, r.bot, r.chat_id) for r in rows])
+    # A webhook is for its subscriber: what the admin who added it called it, and its URL.
+    subscribers: dict[str, str] = {}
+    subscriptions = SqlWebhookSubscriptions(session)
+    for r in rows:
+        if r.kind is outbox_store.OutboxKind.WEBHOOK and (sub := await subscriptions.get(r.chat_id)):
+            subscribers[r.chat_id] = " · ".join(part for part in (sub.description, sub.url) if part)
     counts = await outbox_store.counts(session, now)
     total = 0
     if outbox_store.OutboxStatus.FAILED in statuses:
         total += int(counts["failed"])
     if {outbox_store.OutboxStatus.PENDING, outbox_store.OutboxStatus.SENDING} & set(statuses):
         total += int(counts["pending"])  # counts() puts the rows being sent with the waiting ones
-    return Listing([_outbox_message(r, people) for r in rows], max(total, len(rows)))
+    return Listing([_outbox_message(r, people, subscribers) for r in rows], max(total, len(rows)))
 
 
 def parse_ids(values: Iterable[str], what: str) -> list[int]:

@@ -16,7 +16,7 @@ from helpdesk.queues import list_outbox
 from storage.outbox_delivery import OutboxKind, OutboxStatus
 from storage.tables import outbox
 from storage.uow import UnitOfWorkFactory
-from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL, WebhookDelivery
+from storage.webhooks_out import WEBHOOK_BOT, WEBHOOK_CHANNEL, WebhookDelivery, WebhookSubscription
 from tests.integration.conftest import NOW
 
 SUBSCRIPTION = "wh-1"
@@ -149,6 +149,9 @@ async def test_a_failed_webhook_backs_off_as_a_webhook_and_tells_no_supervisor(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     async with uow_factory() as uow:
+        await uow.webhooks.add(
+            WebhookSubscription(SUBSCRIPTION, "https://crm.example/hook", ("x",), "s" * 24, NOW, "CRM")
+        )
         await uow.webhooks_out.add(SUBSCRIPTION, BODY, NOW)
         await uow.commit()
     alerts: list[str] = []
@@ -168,6 +171,7 @@ async def test_a_failed_webhook_backs_off_as_a_webhook_and_tells_no_supervisor(
         listing = await list_outbox(uow.session, [OutboxStatus.FAILED], limit=10, now=NOW)
     (shown,) = listing.messages
     assert shown.what == "webhook ticket_opened HD-1001"  # the Messages page says what it was
+    assert shown.person == "CRM · https://crm.example/hook"  # and whom it was for
 
 
 async def test_a_unit_that_queues_only_a_webhook_rings_the_outbox_bell(
@@ -182,8 +186,6 @@ async def test_a_unit_that_queues_only_a_webhook_rings_the_outbox_bell(
 
 
 async def test_subscribers_are_those_that_want_the_event(uow_factory: UnitOfWorkFactory) -> None:
-    from storage.webhooks_out import WebhookSubscription
-
     async with uow_factory() as uow:
         for sid, events in (("wh-a", ("ticket_opened",)), ("wh-b", ("status_changed", "ticket_opened"))):
             await uow.webhooks.add(WebhookSubscription(sid, "http://crm/" + sid, events, "s" * 24, NOW))
