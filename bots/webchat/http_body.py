@@ -14,6 +14,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from bots.webchat.requests import BadRequest, decode_body
 from bots.webchat.uploads import UploadRejected
+from dialogue.safe_input import JsonInputError, check_charset
 
 MAX_JSON_BYTES = 64 * 1024
 MAX_FORM_FIELD_BYTES = 8 * 1024
@@ -42,6 +43,10 @@ class Refused(Exception):
 
 
 async def read_json(request: web.Request) -> Any:
+    try:
+        check_charset(request.charset)  # JSON is UTF-8; a body declared otherwise is not read as if it were
+    except JsonInputError as e:
+        raise BadRequest(str(e)) from None
     if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
         raise BadRequest(f"the body is too large: at most {MAX_JSON_BYTES // 1024} KB")
     raw = await request.content.read(MAX_JSON_BYTES + 1)

@@ -261,3 +261,18 @@ async def test_behind_a_trusted_balancer_each_visitor_has_an_allowance_of_their_
             await client.close()
         await rt.close()
         await server.close()
+
+
+@pytest.mark.parametrize("charset", ["xx-unknown", "rot13", "latin-1"])
+async def test_a_body_declared_in_another_charset_is_refused(app: App, charset: str) -> None:
+    """docs/bad_input.md: JSON is UTF-8, and a charset other than utf-8/ascii is refused. The web chat read
+    the bytes as UTF-8 whatever the header said and answered 200."""
+    client = await app.browser()
+    assert (await client.get("/")).status == 200
+    resp = await client.post(
+        "/webchat/api/client/send",
+        data=b'{"client_msg_id": "cs1", "text": "hello"}',
+        headers={"Content-Type": f"application/json; charset={charset}"},
+    )
+    assert resp.status == 400
+    assert "charset" in (await resp.json())["error"]
