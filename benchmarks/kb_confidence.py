@@ -359,6 +359,7 @@ def _history(model: cm.ConfidenceModel, run: Run, p: np.ndarray) -> dict[str, An
         return {}
     reference = cm.Reference.of(run.pseudo_x)
     chosen, _, _ = ht.choose(model.probabilities(run.history_x, reference), run.history_right, TARGET)
+    chosen = ht.bounded(chosen, model.threshold)
     threshold = chosen if chosen is not None else model.threshold
     return {
         "history": {

@@ -10,7 +10,7 @@ How (`fit`): the confirmed questions are cut into `FOLDS` folds; each fold's que
 other folds' phrasings only (a question must not find itself), as the reader its audience stands for. That
 gives, per question, the confidence the search had and whether its top hit was the confirmed article. The
 threshold is the lowest at which the questions it would answer (at least `MIN_ANSWERED`) keep the target
-precision. When there are too few questions, or no threshold reaches the target, the model's stays.
+precision, and no more than `MAX_LOWER` below the model's. When there are too few questions, or no threshold reaches the target, the model's stays.
 
 **Enough** (`MIN_CONFIRMED`, `MIN_ARTICLES`): at least 60 confirmed questions over at least 5 articles. A
 threshold is chosen where 95 % precision holds on the questions it answers; with 60 questions and an
@@ -47,6 +47,11 @@ MAX_QUESTIONS = 800
 """Questions searched per fit at most (spread evenly over the history): a fit stays under a minute of CPU."""
 GRID = tuple(round(0.5 + 0.005 * i, 3) for i in range(100))
 """Thresholds tried, 0.5 to 0.995: below 0.5 the top hit is more often wrong than right."""
+MAX_LOWER = 0.1
+"""How far below the model's threshold a history may place one. Confirmed questions are all answerable, so a
+history cannot see the wrong automatic answers to questions the KB does not answer: held out, CLINC150 with
+its out-of-scope questions fell to precision 0.886 at the 0.60 its history placed, and keeps 0.986 at 0.84
+(`helpdesk bench kb-confidence`, docs/kb.md). Raising it is not bounded."""
 REFIT_GROWTH = 0.2
 """A running app fits again once its confirmed questions grew by this share since the last fit."""
 
@@ -92,6 +97,13 @@ def reader_of(audience: str) -> Reader:
     if audience.startswith(CLIENT_PREFIX):
         return Reader.client(audience[len(CLIENT_PREFIX) :])
     return Reader.staff() if audience == INTERNAL else Reader.public()
+
+
+def bounded(chosen: float | None, model_threshold: float | None) -> float | None:
+    """A history's threshold kept within `MAX_LOWER` below the model's (None stays None)."""
+    if chosen is None or model_threshold is None:
+        return chosen
+    return round(max(chosen, model_threshold - MAX_LOWER), 3)
 
 
 def choose(confidence: np.ndarray, right: np.ndarray, target: float) -> tuple[float | None, int, float]:
@@ -148,8 +160,13 @@ async def fit(kb: KnowledgeBase, phrasings: Sequence[Phrasing], target: float = 
     if threshold is None:
         why = f"no threshold answers {MIN_ANSWERED} of {len(ok)} confirmed questions at precision {target}"
         return HistoryFit(None, len(ok), articles, 0, 0.0, top1, why)
-    why = f"{answered} of {len(ok)} confirmed questions answered at precision {precision:.3f}"
-    return HistoryFit(threshold, len(ok), articles, answered, precision, top1, why)
+    model = kb.confidence_model.threshold if kb.confidence_model is not None else None
+    why = (
+        f"{answered} of {len(ok)} confirmed questions answered at precision {precision:.3f} from {threshold}"
+    )
+    if (placed := bounded(threshold, model)) != threshold:
+        why += f"; kept within {MAX_LOWER} of the model's {model}"
+    return HistoryFit(placed, len(ok), articles, answered, precision, top1, why)
 
 
 async def apply(kb: KnowledgeBase, phrasings: Sequence[Phrasing], target: float = 0.95) -> HistoryFit:

@@ -66,6 +66,9 @@ def test_the_lowest_threshold_that_keeps_precision_above_it() -> None:
     assert threshold is not None and 0.6 < threshold <= 0.8 and answered == 40 and precision == 39 / 40
     # Too few answered anywhere: no threshold (the model's stays).
     assert ht.choose(conf[:15], right[:15], 0.95) == (None, 0, 0.0)
+    # A history never places the threshold more than MAX_LOWER below the model's: it sees no question the KB
+    # does not answer. Raising it is not bounded.
+    assert ht.bounded(0.6, 0.94) == 0.84 and ht.bounded(0.99, 0.94) == 0.99 and ht.bounded(None, 0.94) is None
     # Wrong where it is surest: none either, whatever lies below.
     assert ht.choose(np.array([0.99] * 30), np.array([False] * 2 + [True] * 28), 0.95)[0] is None
 
