@@ -56,6 +56,10 @@ class Bm25Index:
         self._total_len -= int(self._lengths[slot])
         self._lengths[slot] = 0
 
+    def knows(self, term: str) -> bool:
+        """Whether any slot contains `term`."""
+        return term in self._postings
+
     def document_frequency(self, term: str) -> int:
         """How many slots contain `term`."""
         return len(self._postings.get(term, ()))

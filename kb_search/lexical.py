@@ -8,6 +8,7 @@ import threading
 import numpy as np
 
 from kb_search.bm25 import Bm25Index
+from kb_search.respell import respelled
 from kb_search.text import tokens
 
 
@@ -82,6 +83,8 @@ class LexicalIndex:
             used = self._used
             if not used or not query_terms:
                 return [], 0.0
+            # A word no article has, in the other script when an article has that ("шортс" -> shorts).
+            query_terms = respelled(query_terms, self._bm25.knows)
             scores = self._bm25.scores(query_terms, used)
             allowed = self._audience_code[:used] >= 0
             if audiences is not None:
