@@ -206,6 +206,16 @@ class StaffProfileChanged(DomainEvent):
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ContactChanged(DomainEvent):
+    """A supervisor or an admin changed a client's contact (an event without a ticket): `changes` maps each
+    field (email, manager, site_id) to `{"before": ..., "after": ...}`."""
+
+    name: ClassVar[str] = "contact_changed"
+    contact_id: str
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.name: cls
     for cls in (
@@ -232,6 +242,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         TicketRated,
         RatingCommented,
         StaffProfileChanged,
+        ContactChanged,
     )
 }
 

@@ -18,6 +18,7 @@ from ticket_core.enums import Priority, Role
 from ticket_core.errors import NotFound
 from ticket_core.sla.calendar import BusinessCalendar
 from ticket_core.sla.policy import SlaPolicy
+from ticket_core.usecases.contacts import update_contact_access
 
 ROUTES = RouteTable()
 PAGE_SIZE = 50
@@ -106,6 +107,32 @@ async def client_page(request: web.Request) -> web.StreamResponse:
         contracts=contracts,
         summary=summary,
     )
+
+
+@ROUTES.route("POST", "/clients/{client_id}/contacts/{contact_id}", "contact-access", Area.DIRECTORY)
+async def contact_access(request: web.Request) -> web.StreamResponse:
+    """Set a contact's mail address and their client portal scope (manager: every site; else their site)."""
+    ctx = admin_context(request)
+    client_id, contact_id = request.match_info["client_id"], request.match_info["contact_id"]
+    form = await request.post()
+    async with ctx.rt.uows() as uow:
+        contact = await uow.directory.get_contact(contact_id)
+        if contact is None or contact.client_id != client_id:
+            raise NotFound(f"No contact {contact_id!r} at this client; pick one from the client's page.")
+        now = ctx.clock()
+        actor = current_user(request).actor
+        await update_contact_access(
+            uow,
+            actor,
+            contact_id,
+            now,
+            email=str(form.get("email", ""))[:300],
+            manager=form.get("manager") == "1",
+            site_id=str(form.get("site", ""))[:64] or None,
+        )
+        await uow.admin.audit(now, actor.id, "contact.access", contact_id, None)
+        await uow.commit()
+    raise redirect(f"/admin/clients/{client_id}?done=saved#contacts")
 
 
 def _hours(calendar: BusinessCalendar) -> list[tuple[str, str]]:

@@ -265,6 +265,7 @@ def _concrete(path: str, ticket: int) -> str:
         .replace("{row_id}", "1")  # an inbox or outbox row (Messages page); a missing one is a 409
         .replace("{phrasing_id}", "1")  # a confirmed phrasing of an article (KB page)
         .replace("{unit_id}", "no-such-unit")  # an equipment unit: a missing one is a 404
+        .replace("{contact_id}", "romashka-ivan")
     )
 
 
@@ -504,6 +505,42 @@ async def test_directory_and_sla_pages_show_the_demo_company(admin: Admin) -> No
     assert "standard" in sla and "Escalation ladder" in sla
     engineers = await admin.page("/admin/engineers")
     assert ENGINEER in engineers and "printers" in engineers
+
+
+async def test_supervisor_sets_a_contacts_mail_and_portal_scope(admin: Admin) -> None:
+    """The mail address mail is matched by, and the client portal's scope (#21), set on the client's page."""
+    await signed_in(admin, SUPERVISOR)
+    path = "/admin/clients/romashka/contacts/romashka-ivan"
+    saved = await admin.post(path, {"email": " Ivan@Romashka.TEST ", "manager": "1", "site": "rom-nevsky"})
+    assert saved.status == 303
+    async with admin.rt.uows() as uow:
+        ivan = await uow.directory.get_contact("romashka-ivan")
+        assert ivan is not None and (ivan.email, ivan.manager, ivan.site_id) == (
+            "ivan@romashka.test",
+            True,
+            "rom-nevsky",
+        )
+        found = await uow.directory.find_contact_by_email("IVAN@romashka.test")
+        assert found is not None and found.id == "romashka-ivan"
+    page = await admin.page("/admin/clients/romashka")
+    assert 'value="ivan@romashka.test"' in page
+    for bad, words in (
+        ({"email": "not an address"}, "not a mail address"),
+        ({"email": "", "site": "acme-office"}, "choose one of the client"),
+    ):
+        refused = await admin.post(path, bad)
+        assert refused.status == 400 and words in await refused.text()
+    other = await admin.post("/admin/clients/acme/contacts/acme-anna", {"email": "ivan@romashka.test"})
+    assert other.status == 400 and "already" in await other.text()
+    wrong_client = await admin.post("/admin/clients/acme/contacts/romashka-ivan", {"email": ""})
+    assert wrong_client.status == 404
+    async with admin.rt.uows() as uow:
+        ivan = await uow.directory.get_contact("romashka-ivan")
+        assert ivan is not None and ivan.email == "ivan@romashka.test"  # every refusal changed nothing
+    assert await admin.scalar(select(func.count()).where(admin_audit.c.action == "contact.access")) == 1
+    admin.client.session.cookie_jar.clear()
+    await signed_in(admin, ENGINEER)
+    assert (await admin.post(path, {"email": ""})).status == 403
 
 
 async def test_reports_page_charts_table_and_csv(admin: Admin) -> None:

@@ -1,0 +1,79 @@
+"""Changing a client's contact: the mail address mail from them is matched by (`docs/email.md`) and their scope
+in the client portal (the client's manager sees every site; others their own site's tickets)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from ticket_core.enums import Role
+from ticket_core.errors import Forbidden, NotFound, ValidationFailed
+from ticket_core.events import ContactChanged
+from ticket_core.model import Actor, Contact
+from ticket_core.ports import UnitOfWork
+from ticket_core.usecases._common import require_utc
+
+EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+MAX_EMAIL = 254
+
+
+def clean_email(value: str | None) -> str | None:
+    """A mail address lower-cased, None for an empty one; ValidationFailed for one that is not an address."""
+    text = (value or "").strip().lower()
+    if not text:
+        return None
+    if len(text) > MAX_EMAIL or not EMAIL.match(text):
+        raise ValidationFailed(f"{text[:60]!r} is not a mail address; write it as name@company.ru.")
+    return text
+
+
+async def update_contact_access(
+    uow: UnitOfWork,
+    actor: Actor,
+    contact_id: str,
+    now: datetime,
+    *,
+    email: str | None,
+    manager: bool,
+    site_id: str | None,
+) -> Contact:
+    """Set a contact's mail address, whether they are the client's manager, and their own site; audited.
+
+    Raises:
+        Forbidden: the actor is not a supervisor or an admin.
+        NotFound: no such contact.
+        ValidationFailed: not a mail address, another contact's address, or a site of another client.
+    """
+    require_utc(now)
+    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("Only supervisors and admins change a client's contacts.")
+    contact = await uow.directory.get_contact(contact_id)
+    if contact is None:
+        raise NotFound(f"No contact {contact_id!r}; pick one from the client's page.")
+    address = clean_email(email)
+    if address is not None and address != contact.email:
+        other = await uow.directory.find_contact_by_email(address)
+        if other is not None and other.id != contact.id:
+            raise ValidationFailed(
+                f"{address} is already {other.name}'s address; each contact needs their own."
+            )
+    site = site_id or None
+    if site is not None:
+        found = await uow.directory.get_site(site)
+        if found is None or found.client_id != contact.client_id:
+            raise ValidationFailed("That site is not one of this client's; choose one of the client's sites.")
+    changes: dict[str, dict[str, Any]] = {}
+    for name, before, after in (
+        ("email", contact.email, address),
+        ("manager", contact.manager, bool(manager)),
+        ("site_id", contact.site_id, site),
+    ):
+        if before != after:
+            changes[name] = {"before": before, "after": after}
+    if not changes:
+        return contact
+    contact.email, contact.manager, contact.site_id = address, bool(manager), site
+    await uow.directory.update_contact(contact)
+    uow.record(ContactChanged(ticket_id=None, actor=actor, at=now, contact_id=contact.id, changes=changes))
+    return contact
