@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import threading
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 import matplotlib
+from fontTools import subset as font_subset
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
 
 from ticket_core.billing.acts import COVERAGE_TEXT, Act
 from ticket_core.billing.ledger import Coverage
@@ -88,14 +95,67 @@ def _row(pdf: FPDF, cells: tuple[tuple[str, str], ...], height: float = 6) -> No
     pdf.set_y(y + height)
 
 
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+GLYPH_RANGES = (
+    (0x20, 0x52F),
+    (0x1E00, 0x1EFF),
+    (0x2000, 0x22FF),
+    (0x2460, 0x27BF),
+    (0xFB00, 0xFB06),
+)
+"""What an act may print: Latin, Greek and Cyrillic with their extensions, punctuation, currency signs (₽),
+letterlike symbols, arrows and maths, boxes and shapes. DejaVu Sans is cut down to these once per process
+(6,241 glyphs to 2,825), so that each act subsets a font under half the size."""
+_LOCK = threading.Lock()
+
+
+@functools.cache
+def _font_bytes(style: str) -> bytes:
+    """DejaVu Sans (regular or bold) cut down to `GLYPH_RANGES`, as TTF bytes: made once per process."""
+    font = TTFont(FONTS / FONT_FILES[style], recalcTimestamp=False)
+    options = font_subset.Options(notdef_outline=True, recommended_glyphs=True, hinting=False)
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM", "MATH", "hdmx"]
+    subsetter = font_subset.Subsetter(options)
+    subsetter.populate(unicodes=[u for first, last in GLYPH_RANGES for u in range(first, last + 1)])
+    subsetter.subset(font)
+    out = BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@functools.cache
+def _font_template(style: str) -> TTFFont:
+    """The font parsed once per process (metrics, character map, widths); each document gets a copy."""
+    return TTFFont(FPDF(), BytesIO(_font_bytes(style)), f"dejavu{style}", style)  # type: ignore[arg-type]
+
+
+def _add_fonts(pdf: FPDF) -> None:
+    """Give the document its fonts from the per-process templates (fpdf2 would parse the files each time).
+
+    What a document changes is fresh: its number, the glyphs it used (`subset`), and the `TTFont` that
+    fpdf2 cuts down to them when it writes the file (a lazy parse of the cached bytes: cheap).
+    """
+    for style in FONT_FILES:
+        with _LOCK:  # functools.cache may build one twice under threads; harmless but wasted
+            template = _font_template(style)
+        font = copy.copy(template)
+        font.i = len(pdf.fonts) + 1
+        font.ttfont = TTFont(BytesIO(_font_bytes(style)), recalcTimestamp=False, lazy=True)
+        font.subset = SubsetMap(font)
+        font.biggest_size_pt = 0
+        font.missing_glyphs = []
+        pdf.fonts[f"dejavu{style}"] = font
+
+
 def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
     """The act as PDF bytes."""
     words = TEXTS["ru" if lang == "ru" else "en"]
     coverage = COVERAGE_TEXT["ru" if lang == "ru" else "en"]
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    _add_fonts(pdf)
     pdf.set_title(f"{words['title']} {act.client_id} {act.period}")
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 15)
