@@ -20,7 +20,7 @@ from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 from ticket_core.billing.accounts import adjust_line, buy_package, read_account, record_payment
 from ticket_core.billing.acts import act_csv
 from ticket_core.billing.money import format_money, parse_amount
-from ticket_core.billing.queries import billing_report, client_act
+from ticket_core.billing.queries import billing_report, client_act, month_acts
 from ticket_core.billing.terms import Service, ServiceKind, terms_from_mapping
 from ticket_core.errors import DomainError
 from ticket_core.model import Actor
@@ -206,14 +206,27 @@ def account(client_id: str, as_json: bool) -> None:
 
 
 @billing.command("act")
-@click.option("--client", "client_id", required=True)
+@click.option("--client", "client_id", default=None, help="One client (or --all).")
+@click.option("--all", "every", is_flag=True, help="Every client with money terms: the monthly run.")
 @click.option("--month", required=True, help="YYYY-MM, e.g. 2026-11.")
 @click.option("--lang", type=click.Choice(["ru", "en"]), default="ru", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
-def act(client_id: str, month: str, lang: str, out_dir: Path) -> None:
-    """Write the client's act for the month as PDF and CSV."""
+def act(client_id: str | None, every: bool, month: str, lang: str, out_dir: Path) -> None:
+    """Write the client's act for the month as PDF and CSV (every billed client's with --all)."""
     from helpdesk.billing.act_pdf import act_pdf  # fpdf2 and matplotlib's fonts: only for this command
 
+    if every == (client_id is not None):
+        raise click.UsageError("Give --client ID or --all.")
+    if every:
+        acts = _run(lambda uow: month_acts(uow, CLI, month))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for one in acts:
+            stem = out_dir / f"act-{one.client_id}-{month}-{lang}"
+            stem.with_suffix(".pdf").write_bytes(act_pdf(one, lang, get_settings().billing_company))
+            stem.with_suffix(".csv").write_text(act_csv(one, lang), encoding="utf-8")
+        click.echo(f"{len(acts)} acts in {out_dir}")
+        return
+    assert client_id is not None
     result = _run(lambda uow: client_act(uow, CLI, client_id, month))
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"act-{client_id}-{month}-{lang}"

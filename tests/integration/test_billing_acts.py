@@ -15,7 +15,7 @@ from ticket_core.billing.accounts import adjust_line
 from ticket_core.billing.acts import act_csv
 from ticket_core.billing.ledger import BALANCE
 from ticket_core.billing.pricing import Part
-from ticket_core.billing.queries import billing_report, client_act
+from ticket_core.billing.queries import billing_report, client_act, month_acts
 from ticket_core.enums import Role
 from ticket_core.model import Actor, StaffMember
 from ticket_core.usecases.work import check_in_on_site, resolve_ticket
@@ -98,3 +98,15 @@ async def test_month_report_revenue_labour_and_utilisation(uow_factory: UnitOfWo
     assert report.by_category["network"].hours == D(1)
     assert report.working_hours["petrov"] == D(21 * 9)  # 21 weekdays in November 2026
     assert report.utilisation("petrov") == D(0) and report.utilisation("smirnov") is None
+
+
+async def test_the_monthly_run_reads_every_act_as_one_client_read_does(uow_factory: UnitOfWorkFactory) -> None:
+    await _month_of_work(uow_factory)
+    async with uow_factory() as uow:
+        await add_billed_client(uow, "acme", NOW)  # billed, no work this month: an empty act
+        await uow.commit()
+    async with uow_factory() as uow:
+        every = await month_acts(uow, SUPERVISOR, "2026-11")
+        one_by_one = [await client_act(uow, SUPERVISOR, c, "2026-11") for c in ("acme", "romashka")]
+    assert every == one_by_one
+    assert [len(a.lines) for a in every] == [0, len(one_by_one[1].lines)] and one_by_one[1].lines

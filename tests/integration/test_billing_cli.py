@@ -59,6 +59,11 @@ def test_terms_payment_package_account_and_act(db: str, tmp_path: Path) -> None:
     assert act.exit_code == 0, act.output
     assert (tmp_path / "act-romashka-2026-11-en.pdf").read_bytes().startswith(b"%PDF")
     assert "Total, RUB" in (tmp_path / "act-romashka-2026-11-en.csv").read_text()
+    every = run(main, ["billing", "act", "--all", "--month", "2026-11", "--out", str(tmp_path / "all")])
+    assert every.exit_code == 0 and "1 acts in" in every.output, every.output
+    assert (tmp_path / "all" / "act-romashka-2026-11-ru.pdf").read_bytes().startswith(b"%PDF")
+    neither = run(main, ["billing", "act", "--month", "2026-11"])
+    assert neither.exit_code != 0 and "Give --client ID or --all." in neither.output
 
 
 def test_bad_input_is_refused_and_changes_nothing(db: str) -> None:

@@ -42,6 +42,25 @@ async def client_act(uow: UnitOfWork, actor: Actor, client_id: str, period: str)
     )
 
 
+async def month_acts(uow: UnitOfWork, actor: Actor, period: str) -> list[Act]:
+    """Every billed client's act for `period`, read in one pass over the month's ledger (the monthly run)."""
+    _may_read(actor, None)
+    since, until = month_bounds(period)
+    store = billing_store(uow)
+    terms = await store.terms_for_clients()
+    rows: dict[str, list[LedgerEntry]] = defaultdict(list)
+    for entry in await store.entries_between(since, until):
+        if entry.client_id in terms:
+            rows[entry.client_id].append(entry)
+    acts = []
+    for client_id in sorted(terms):
+        t = terms[client_id]
+        client = await uow.directory.get_client(client_id)
+        name = client.name if client is not None else client_id
+        acts.append(build_act(client_id, name, t.contract_id, period, t.currency, t.vat_pct, rows[client_id]))
+    return acts
+
+
 @dataclass(slots=True)
 class Labour:
     """Hours of work of one engineer, client or category, and the money they brought."""
