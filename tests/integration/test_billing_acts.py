@@ -100,7 +100,9 @@ async def test_month_report_revenue_labour_and_utilisation(uow_factory: UnitOfWo
     assert report.utilisation("petrov") == D(0) and report.utilisation("smirnov") is None
 
 
-async def test_the_monthly_run_reads_every_act_as_one_client_read_does(uow_factory: UnitOfWorkFactory) -> None:
+async def test_the_monthly_run_reads_every_act_as_one_client_read_does(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
     await _month_of_work(uow_factory)
     async with uow_factory() as uow:
         await add_billed_client(uow, "acme", NOW)  # billed, no work this month: an empty act
