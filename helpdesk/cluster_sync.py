@@ -5,6 +5,8 @@
   delivery loop sends them now instead of at its next poll (WORKER_POLL_S, 0.5 s, which stays).
 - `helpdesk_nlu`: an NLU model was published: load it now (helpdesk.nlu_models; the 30 s poll stays).
 - `helpdesk_sla`: an SLA configuration was published: switch to it now (helpdesk.sla_configs; 30 s poll).
+- `helpdesk_api_tokens`: an API token was created, revoked or changed: forget the cached tokens
+  (storage.token_cache; API_TOKEN_CACHE_S bounds how long a missed NOTIFY leaves a revoked token usable).
 
 One LISTEN connection per process carries every channel (storage.notify). SQLite runs one process: nothing
 to hear.
@@ -19,6 +21,7 @@ from typing import Protocol
 from storage.nlu_models import NLU_CHANNEL
 from storage.notify import KB_CHANNEL, OUTBOX_CHANNEL, is_postgres, listen
 from storage.sla_configs import SLA_CHANNEL
+from storage.token_cache import TOKENS_CHANNEL
 
 
 class Refreshable(Protocol):
@@ -34,6 +37,7 @@ def handlers(
     wake_delivery: Callable[[], None] | None,
     nlu: Callable[[], None] | None = None,
     sla: Callable[[], None] | None = None,
+    api_tokens: Callable[[str], None] | None = None,
 ) -> dict[str, Callable[[str], None]]:
     """The channels this process listens on, each with what it does when told."""
     found: dict[str, Callable[[str], None]] = {}
@@ -45,6 +49,8 @@ def handlers(
         found[NLU_CHANNEL] = lambda _payload: nlu()
     if sla is not None:
         found[SLA_CHANNEL] = lambda _payload: sla()
+    if api_tokens is not None:
+        found[TOKENS_CHANNEL] = api_tokens
     return found
 
 

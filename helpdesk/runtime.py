@@ -42,6 +42,7 @@ from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
 from storage.shared_cache import RedisSharedCache
 from storage.sqlite_checkpoint import checkpoint
+from storage.token_cache import TokenCache
 from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 from ticket_core.handlers import RoutingPolicy
 from ticket_core.reports import ReportSource
@@ -95,6 +96,7 @@ class Runtime:
     email: EmailChannel | None  # mail in (SMTP listener) and out (relay) when EMAIL_ADDRESS is set
     outbox_bell: Bell | None  # NOTIFYs the sending processes after commits that queued replies (PostgreSQL)
     sla_config: SlaConfigRef  # the SLA configuration in force: the file's, or the newest published one
+    api_tokens: TokenCache  # the REST API's tokens by hash; forgotten on NOTIFY helpdesk_api_tokens
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -224,6 +226,7 @@ class Runtime:
             wake_delivery=self.wake_delivery if worker else None,
             nlu=follower.check_soon if follower is not None else None,
             sla=sla_follower.check_soon,
+            api_tokens=self.api_tokens.forget,
         )
         listening = cluster_sync.start_listening(self.settings.database_url, channels, self._stop)
         if listening is not None:
@@ -370,6 +373,10 @@ async def build_runtime(
         email=channels.email,
         outbox_bell=outbox_bell,
         sla_config=sla_config,
+        # SQLite: no NOTIFY would tell this process of a revoke in another one, and a lookup is a local read.
+        api_tokens=TokenCache(
+            sessions, settings.api_token_cache_s if is_postgres(settings.database_url) else 0.0
+        ),
     )
 
 

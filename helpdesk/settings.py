@@ -292,6 +292,12 @@ class Settings(BaseSettings):
     api_rate_burst: int = Field(
         default=40, ge=1, description="requests an API token may burst above the rate"
     )
+    api_token_cache_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="PostgreSQL: how long a process trusts the API tokens it has looked up; a change (a revoke) "
+        "is heard at once by NOTIFY, this is the limit when that was missed (0: look every token up)",
+    )
 
     # --- Web admin (issue 8: helpdesk/admin/) ---
     admin_session_hours: float = Field(

@@ -125,10 +125,15 @@ class SqlApiTokenRepository:
 
 
 class SqlApiAudit:
-    """Append-only log of the changes integrations made through the API."""
+    """Append-only log of the changes integrations made through the API.
+
+    `add` keeps the entry; the unit of work writes it at commit together with the ticket events
+    (`storage.log_writes`: one statement for both on PostgreSQL), so it commits (or not) with the change.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.pending: builtins.list[dict[str, Any]] = []
 
     async def add(
         self,
@@ -140,21 +145,33 @@ class SqlApiAudit:
         target: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Append one entry in the caller's transaction, so it commits (or not) with the change."""
-        await self.session.execute(
-            insert(api_audit).values(
-                at=at,
-                token_name=token_name,
-                method=method[:8],
-                path=path[:300],
-                action=action[:64],
-                target=target[:200] if target else None,
-                detail=json_safe(detail) if detail is not None else None,
-            )
+        """Append one entry in the caller's transaction (written at its commit)."""
+        self.pending.append(
+            {
+                "at": at,
+                "token_name": token_name,
+                "method": method[:8],
+                "path": path[:300],
+                "action": action[:64],
+                "target": target[:200] if target else None,
+                "detail": json_safe(detail) if detail is not None else None,
+            }
         )
+
+    def take_pending(self) -> builtins.list[dict[str, Any]]:
+        """The entries added since the last call, for the commit to write."""
+        rows, self.pending = self.pending, []
+        return rows
+
+    async def flush(self) -> None:
+        """Write the entries added so far now (before reading the log in the same transaction)."""
+        rows = self.take_pending()
+        if rows:
+            await self.session.execute(insert(api_audit).values(rows))
 
     async def list(self, limit: int = 100) -> builtins.list[AuditEntry]:
         """The latest entries, newest first."""
+        await self.flush()
         query = select(api_audit).order_by(api_audit.c.id.desc()).limit(limit)
         return [
             AuditEntry(

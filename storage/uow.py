@@ -18,6 +18,7 @@ from storage.portal_store import SqlPortalStore
 from storage.read_models.articles import SqlArticleLists
 from storage.read_models.directory import SqlDirectoryLists
 from storage.read_models.tickets import SqlTicketLists
+from storage.log_writes import write_logs
 from storage.redis_state import RedisConversationStore, RedisGuard
 from storage.repositories import (
     SqlAccountRepository,
@@ -32,6 +33,7 @@ from storage.repositories import (
     SqlTicketRepository,
 )
 from storage.repositories.equipment import SqlEquipmentRepository
+from storage.repositories.events import event_row
 from storage.repositories.threads import SqlTicketThreads
 from storage.sla_timers import SqlMaintenancePlans, SqlSlaStore
 from storage.sqlite_tx import install_begin_immediate, writer_lock
@@ -169,9 +171,10 @@ class SqlUnitOfWork:
         return self
 
     async def commit(self) -> None:
-        """Append pending events and commit; Redis mirrors are refreshed only after the commit succeeded."""
-        for event in self._recorded[self._written :]:
-            await self.events.append(event)
+        """Append pending events (and API audit entries) and commit; Redis mirrors are refreshed after it succeeded."""
+        # The events and the request's API audit entries: one statement on PostgreSQL (storage.log_writes).
+        events = [event_row(event) for event in self._recorded[self._written :]]
+        await write_logs(self.session, events, self.api_audit.take_pending())
         conversations = self.conversations
         if isinstance(conversations, RedisConversationStore):
             await conversations.before_commit()
@@ -188,6 +191,8 @@ class SqlUnitOfWork:
         """Discard every change since the last commit."""
         await self.session.rollback()
         self.outbox.queued = self.webhooks_out.queued = False
+        self.api_audit.pending.clear()
+        self.tickets.forget()
         if isinstance(self.conversations, RedisConversationStore):
             await self.conversations.after_rollback()
 

@@ -55,24 +55,27 @@ def bearer_token(request: web.Request) -> str:
 
 
 async def authenticate(ctx: ApiContext, request: web.Request) -> Principal:
-    """Resolve the request's token to a principal; raise a 401 for a missing, unknown or revoked token."""
+    """Resolve the request's token to a principal; raise a 401 for a missing, unknown or revoked token.
+
+    The token is found through the runtime's `TokenCache` (no round trip while cached, on PostgreSQL); its
+    `last_used_at` is written at most once a minute per process, in a transaction of its own.
+    """
     token = bearer_token(request)
-    async with ctx.rt.sessions() as session:
-        repo = SqlApiTokenRepository(session)
-        record = await repo.find_by_hash(hash_token(token))
-        if record is None:
-            raise ApiError(401, "unknown_token", f"This token is not valid. {_HOW}")
-        if not record.active:
-            raise ApiError(
-                401,
-                "revoked_token",
-                f"Token {record.name!r} was revoked; ask an admin for a new one "
-                "(`helpdesk api-token create NAME --scopes ...`).",
-            )
-        now = ctx.clock()
-        last = ctx.touched.get(record.id)
-        if last is None or now - last >= TOUCH_EVERY:
-            ctx.touched[record.id] = now
-            await repo.touch(record.id, now)
+    record = await ctx.rt.api_tokens.find(hash_token(token))
+    if record is None:
+        raise ApiError(401, "unknown_token", f"This token is not valid. {_HOW}")
+    if not record.active:
+        raise ApiError(
+            401,
+            "revoked_token",
+            f"Token {record.name!r} was revoked; ask an admin for a new one "
+            "(`helpdesk api-token create NAME --scopes ...`).",
+        )
+    now = ctx.clock()
+    last = ctx.touched.get(record.id)
+    if last is None or now - last >= TOUCH_EVERY:
+        ctx.touched[record.id] = now
+        async with ctx.rt.sessions() as session:
+            await SqlApiTokenRepository(session).touch(record.id, now)
             await session.commit()
     return Principal(record.id, record.name, record.scopes)

@@ -57,14 +57,16 @@ async def receive_alerts(ctx: ApiContext, request: web.Request, principal: Princ
         alerts = alert_formats.parse(body)
     except DomainError as error:
         raise from_domain(error) from None
-    results = [await _one(ctx, request, principal, alert) for alert in alerts]
-    ctx.wake_delivery()
-    return json_response({"items": results})
+    answers = [await _one(ctx, request, principal, alert) for alert in alerts]
+    if any(queued for _, queued in answers):  # most repeats and recoveries tell nobody: nothing to send
+        ctx.wake_delivery()
+    return json_response({"items": [result for result, _ in answers]})
 
 
 async def _one(
     ctx: ApiContext, request: web.Request, principal: Principal, alert: Alert
-) -> dict[str, object]:
+) -> tuple[dict[str, object], bool]:
+    """One alert's result, and whether it queued messages."""
     outcome: list[AlertOutcome] = []
 
     async def work(uow: SqlUnitOfWork, now: datetime) -> None:
@@ -74,13 +76,20 @@ async def _one(
         await audit.record(uow, principal, request, now, f"alert.{done.outcome}", target)
 
     try:
-        await ctx.rt.engine.run_system(work)
+        queued = await ctx.rt.engine.run_system(work)
     except DomainError as error:
-        return {"fingerprint": alert.fingerprint, "outcome": "rejected", "ticket": None, "error": str(error)}
+        rejected: dict[str, object] = {
+            "fingerprint": alert.fingerprint,
+            "outcome": "rejected",
+            "ticket": None,
+            "error": str(error),
+        }
+        return rejected, False
     done = outcome[0]
-    return {
+    result: dict[str, object] = {
         "fingerprint": alert.fingerprint,
         "outcome": done.outcome,
         "ticket": done.ticket.ref if done.ticket else None,
         "error": None,
     }
+    return result, bool(queued)

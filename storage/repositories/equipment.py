@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,7 +49,7 @@ _UPDATABLE = (
 )
 
 
-def _type(row: RowMapping) -> EquipmentType:
+def _type(row: Mapping[Any, Any]) -> EquipmentType:
     return EquipmentType(
         id=row["id"],
         name_ru=row["name_ru"],
@@ -195,6 +195,22 @@ class SqlEquipmentRepository:
             .first()
         )
         return _unit(row) if row else None
+
+    async def find_with_type(self, code_or_id: str) -> tuple[Unit, EquipmentType | None] | None:
+        """The unit whose sticker code (else id) this is, with its type: one statement (an alert's first)."""
+        u, t = equipment_units.c, equipment_types.c
+        stmt = (
+            select(equipment_units, *(c.label(f"t_{c.name}") for c in equipment_types.c))
+            .outerjoin(equipment_types, t.id == u.type_id)
+            .where(or_(u.code == code_or_id, u.id == code_or_id))
+            .order_by((u.code == code_or_id).desc())
+            .limit(1)
+        )
+        row = (await self.session.execute(stmt)).mappings().first()
+        if row is None:
+            return None
+        found_type = _type({c.name: row[f"t_{c.name}"] for c in equipment_types.c}) if row["t_id"] else None
+        return _unit(row), found_type
 
     async def get_many(self, unit_ids: Sequence[str]) -> dict[str, Unit]:
         """The units of these ids that exist, by id."""

@@ -14,6 +14,17 @@ from storage.tables import ticket_events
 from ticket_core.events import DomainEvent, actor_to_dict
 
 
+def event_row(event: DomainEvent) -> dict[str, Any]:
+    """The `ticket_events` row of an event."""
+    return {
+        "ticket_id": event.ticket_id,
+        "name": event.name,
+        "actor": actor_to_dict(event.actor),
+        "at": event.at,
+        "data": json_safe(event.data()),
+    }
+
+
 class SqlEventLog:
     """Ticket events in SQL; implements `ticket_core.ports.EventLog`."""
 
@@ -22,15 +33,7 @@ class SqlEventLog:
 
     async def append(self, event: DomainEvent) -> None:
         """Append one event."""
-        await self.session.execute(
-            ticket_events.insert().values(
-                ticket_id=event.ticket_id,
-                name=event.name,
-                actor=actor_to_dict(event.actor),
-                at=event.at,
-                data=json_safe(event.data()),
-            )
-        )
+        await self.session.execute(ticket_events.insert().values(event_row(event)))
 
     async def list_for_ticket(self, ticket_id: str) -> list[dict[str, Any]]:
         """Events of a ticket, oldest first: dicts with id, ticket_id, name, actor, at and data."""

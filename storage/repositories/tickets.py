@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
@@ -63,10 +64,25 @@ def ticket_from_row(row: RowMapping) -> Ticket:
 
 
 class SqlTicketRepository:
-    """Tickets in SQL; implements `ticket_core.ports.TicketRepository`."""
+    """Tickets in SQL; implements `ticket_core.ports.TicketRepository`.
+
+    A unit of work reads one ticket several times (the use case, then each reaction to its events): `get`
+    answers from what this transaction last read or wrote of the ticket, as a copy, so a caller's unsaved
+    changes never leak into another's. A change another transaction committed meanwhile is still caught:
+    `update` saves only over the version it read (StaleTicket), exactly as when each `get` read the row.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._seen: dict[str, Ticket] = {}  # by id: the row as this transaction last read or wrote it
+
+    def forget(self) -> None:
+        """Drop what this transaction read (after a rollback)."""
+        self._seen.clear()
+
+    def _keep(self, ticket: Ticket) -> Ticket:
+        self._seen[ticket.id] = copy.deepcopy(ticket)
+        return ticket
 
     async def next_number(self) -> int:
         """Reserve the next ticket number: from a sequence on PostgreSQL (no lock held to the commit), with
@@ -95,14 +111,18 @@ class SqlTicketRepository:
         values["version"] = 1
         await self.session.execute(tickets.insert().values(**values))
         ticket.version = 1
+        self._keep(ticket)
         bind(ticket=ticket.number)  # the turn's later log lines name it
 
     async def get(self, ticket_id: str) -> Ticket | None:
-        """Return a ticket by id."""
+        """Return a ticket by id (read once per transaction; see the class)."""
+        seen = self._seen.get(ticket_id)
+        if seen is not None:
+            return _bound(copy.deepcopy(seen))
         row = (
             (await self.session.execute(select(tickets).where(tickets.c.id == ticket_id))).mappings().first()
         )
-        return _bound(ticket_from_row(row)) if row else None
+        return _bound(self._keep(ticket_from_row(row))) if row else None
 
     async def get_by_number(self, number: int) -> Ticket | None:
         """Return a ticket by its number."""
@@ -122,8 +142,10 @@ class SqlTicketRepository:
         )
         result = await self.session.execute(stmt)
         if result.rowcount != 1:  # type: ignore[attr-defined]
+            self._seen.pop(ticket.id, None)  # read it afresh next time
             raise StaleTicket(ticket.id)
         ticket.version += 1
+        self._keep(ticket)
 
     async def list_for_client(
         self, client_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 20

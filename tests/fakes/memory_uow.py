@@ -517,6 +517,10 @@ class MemoryEquipment(_Repo):
     async def get_many(self, unit_ids: Sequence[str]) -> dict[str, Unit]:
         return {i: copy.deepcopy(self.s.units[i]) for i in unit_ids if i in self.s.units}
 
+    async def find_with_type(self, code_or_id: str) -> tuple[Unit, EquipmentType | None] | None:
+        unit = await self.get_by_code(code_or_id) or await self.get(code_or_id)
+        return (unit, await self.get_type(unit.type_id)) if unit is not None else None
+
     async def inventory_numbers(self, client_ids: Sequence[str]) -> dict[tuple[str, str], str]:
         return {
             (u.client_id, u.inventory_no): u.id

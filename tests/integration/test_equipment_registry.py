@@ -48,6 +48,11 @@ async def test_import_list_show_and_export_round_trip(acme: UnitOfWorkFactory, s
         assert hall.photos == ("https://x.test/1.jpg",) and hall.warranty_until == date(2027, 5, 1)
         assert hall.client_id == "acme" and len(hall.code) == 12
         assert (await uow.equipment.get_by_code(hall.code)) == hall
+        ac = await uow.equipment.get_type(hall.type_id)
+        assert ac == AC
+        assert await uow.equipment.find_with_type(hall.code) == (hall, ac)  # by sticker code
+        assert await uow.equipment.find_with_type(hall.id) == (hall, ac)  # or by id
+        assert await uow.equipment.find_with_type("no-such-unit") is None
         assert [
             u.name for u in (await eq.list_units(uow, ADMIN, UnitFilter(status=UnitStatus.UNDER_REPAIR)))[0]
         ] == ["Front printer"]

@@ -38,12 +38,12 @@ class AlertOutcome:
 async def _target(uow: UnitOfWork, alert: Alert) -> tuple[str, str, Unit | None, EquipmentType | None, str]:
     """(client id, site id, unit, its type, category) the alert is about."""
     if alert.unit:
-        unit = await uow.equipment.get_by_code(alert.unit) or await uow.equipment.get(alert.unit)
-        if unit is None:
+        found = await uow.equipment.find_with_type(alert.unit)
+        if found is None:
             raise ValidationFailed(
                 f"No unit {alert.unit!r} in the registry: label 'unit' is its sticker code or id."
             )
-        equipment_type = await uow.equipment.get_type(unit.type_id)
+        unit, equipment_type = found
         return (
             unit.client_id,
             unit.site_id,

@@ -48,6 +48,10 @@ class EquipmentRepository(Protocol):
         """The units of these ids that exist, by id."""
         ...
 
+    async def find_with_type(self, code_or_id: str) -> tuple[Unit, EquipmentType | None] | None:
+        """The unit whose sticker code (else id) this is, with its type, in one lookup."""
+        ...
+
     async def inventory_numbers(self, client_ids: Sequence[str]) -> dict[tuple[str, str], str]:
         """(client id, inventory number) -> unit id, for the units of these clients that have a number."""
         ...
