@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from storage.uow import UnitOfWorkFactory
+from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
 from tests.integration.conftest import NOW, Seed
 from ticket_core.enums import OfferStatus, Priority, TicketStatus
 from ticket_core.errors import StaleTicket
@@ -114,6 +114,53 @@ async def test_update_with_stale_version_raises_and_changes_nothing(
         stored = await uow.tickets.get("t-1001")
     assert stored is not None
     assert (stored.description, stored.version) == ("theirs", 2)
+
+
+async def test_a_unit_reads_a_ticket_once_and_its_unsaved_changes_do_not_leak(
+    acme: UnitOfWorkFactory, seed: Seed
+) -> None:
+    async with acme() as uow:
+        await uow.tickets.add(seed.ticket(1001))
+        await uow.commit()
+    async with acme() as uow:
+        first = await uow.tickets.get("t-1001")
+        assert first is not None
+        first.description = "changed, never saved"
+        again = await uow.tickets.get("t-1001")  # this transaction's copy, without the caller's edit
+        assert again is not None and again.description != "changed, never saved" and again is not first
+        again.description = "saved"
+        await uow.tickets.update(again)
+        after = await uow.tickets.get("t-1001")
+        assert after is not None and (after.description, after.version) == ("saved", 2)
+        await uow.rollback()
+        forgotten = await uow.tickets.get("t-1001")  # read afresh after the rollback
+        assert forgotten is not None and forgotten.version == 1
+
+
+async def test_a_change_committed_by_another_unit_meanwhile_is_still_stale(
+    acme: UnitOfWorkFactory, seed: Seed
+) -> None:
+    async with acme() as uow:
+        if not isinstance(uow, SqlUnitOfWork) or uow.session.get_bind().dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's: SQLite's units (and memory's) run one at a time")
+        await uow.tickets.add(seed.ticket(1001))
+        await uow.commit()
+    async with acme() as mine:
+        read = await mine.tickets.get("t-1001")
+        assert read is not None
+        async with acme() as theirs:
+            other = await theirs.tickets.get("t-1001")
+            assert other is not None
+            other.description = "theirs"
+            await theirs.tickets.update(other)
+            await theirs.commit()
+        again = await mine.tickets.get("t-1001")  # the copy this unit read: still version 1
+        assert again is not None and again.version == 1
+        again.description = "mine"
+        with pytest.raises(StaleTicket):  # as when every get read the row: the version says it moved
+            await mine.tickets.update(again)
+        fresh = await mine.tickets.get("t-1001")  # after a stale save the row is read again
+        assert fresh is not None and (fresh.description, fresh.version) == ("theirs", 2)
 
 
 async def test_update_of_missing_ticket_is_stale(uow_factory: UnitOfWorkFactory, seed: Seed) -> None:
