@@ -24,15 +24,20 @@ async def add_comment(
     visibility: Visibility = Visibility.PUBLIC,
     attachments: tuple[Attachment, ...] = (),
 ) -> Comment:
-    """Add a comment. Clients write public comments only, on their own tickets."""
+    """Add a comment. Clients write public comments only, on their own tickets.
+
+    The system (timers, monitoring sent as `Actor.system()`) writes internal notes only: what a machine
+    observed ("Monitoring: recovered") belongs in the staff's log, while the client hears from people, or
+    from the notifications the ticket's events send, never a comment in nobody's name.
+    """
     require_utc(now)
     body = clean_text(text, field="comment", max_len=MAX_COMMENT, required=not attachments) or ""
     ticket = await load_ticket(uow, ticket_id)
     ensure_may_see(ticket, actor)
     if actor.role is Role.CLIENT and visibility is Visibility.INTERNAL:
         raise Forbidden("Clients cannot write internal notes.")
-    if actor.role is Role.SYSTEM:
-        raise Forbidden("The system does not write comments.")
+    if actor.role is Role.SYSTEM and visibility is not Visibility.INTERNAL:
+        raise Forbidden("The system writes internal notes only; a message to the client comes from a person.")
     comment = Comment(
         str(uuid.uuid4()), ticket.id, actor, body, Visibility(visibility), now, tuple(attachments)
     )
