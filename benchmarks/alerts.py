@@ -7,6 +7,11 @@ turn (half the alerts are resolved), the rounds interleaved so that alerts of on
 at once. Prints `{"alerts", "tickets", "duplicates", "p95_ms", "p50_ms", "max_ms", "errors", "outcomes",
 "backend", "load"}`: `tickets` counts the tickets opened, `duplicates` the tickets a fingerprint opened beyond its first (none should: the type does not resolve on
 recovery, so every fingerprint's ticket stays open). The API's per-token rate limit is raised for the run.
+
+Latency on a shared machine swings with its load, so the run also prints what an alert costs, which does not:
+`round_trips_per_alert` (statements, BEGINs, COMMITs and ROLLBACKs the app sent to the database, per alert),
+`app_cpu_ms_per_alert` (this process's CPU while sending, the in-process client included) and
+`db_cpu_ms_per_alert` (the CPU of the PostgreSQL backends serving this run's database, from /proc).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Any
 import aiohttp
 import click
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
 from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from helpdesk.api.tokens import hash_token, new_token
@@ -83,6 +88,13 @@ async def _run(url: str, alerts: int, fingerprints: int, concurrency: int) -> di
         record = ApiTokenRecord(uuid.uuid4().hex, "bench", hash_token(token), ("alerts:write",), now, "bench")
         await SqlApiTokenRepository(session).add(record)
         await session.commit()
+    trips = [0]
+
+    def count(*_args: Any) -> None:
+        trips[0] += 1
+
+    for name in ("before_cursor_execute", "begin", "commit", "rollback"):
+        event.listen(rt.db.sync_engine, name, count)
     runner = web.AppRunner(build_web_app(rt))
     await runner.setup()
     port = _free_port()
@@ -122,8 +134,12 @@ async def _run(url: str, alerts: int, fingerprints: int, concurrency: int) -> di
             outcomes.update(item["outcome"] for item in answer["items"])
 
     try:
+        db_before = await _backend_cpu_s(rt)
+        trips[0], cpu_before = 0, time.process_time()
         async with aiohttp.ClientSession() as http:
             await asyncio.gather(*(client(http) for _ in range(concurrency)))
+        app_cpu, sent_trips = time.process_time() - cpu_before, trips[0]
+        db_after = await _backend_cpu_s(rt)
         async with rt.sessions() as session:
             opened = int((await session.execute(select(func.count()).select_from(tickets))).scalar_one())
             received = await session.execute(
@@ -146,7 +162,33 @@ async def _run(url: str, alerts: int, fingerprints: int, concurrency: int) -> di
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
         "outcomes": dict(outcomes),
+        "round_trips_per_alert": round(sent_trips / max(1, len(latencies)), 2),
+        "app_cpu_ms_per_alert": round(1000 * app_cpu / max(1, len(latencies)), 2),
+        "db_cpu_ms_per_alert": (
+            round(1000 * sum(t - db_before.get(pid, 0.0) for pid, t in db_after.items()) / len(latencies), 2)
+            if db_after and latencies
+            else None
+        ),
     }
+
+
+def _proc_cpu_s(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _backend_cpu_s(rt: Any) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving this run's database (empty on SQLite or without /proc)."""
+    if rt.db.dialect.name != "postgresql":
+        return {}
+    async with rt.sessions() as session:
+        query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = [int(p) for p in (await session.execute(query)).scalars()]
+    found = {pid: _proc_cpu_s(pid) for pid in pids}
+    return {pid: cpu for pid, cpu in found.items() if cpu is not None}
 
 
 def register(bench: click.Group) -> None:

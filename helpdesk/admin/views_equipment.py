@@ -20,13 +20,17 @@ from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.i18n import _
 from helpdesk.admin.pages import html, redirect, texts_of
 from helpdesk.admin.routes import RouteTable
+from helpdesk.admin.views_equipment_photos import shown_at
 from helpdesk.stickers import Sticker, links_from_settings, sticker_pdf
 from storage.uow import SqlUnitOfWork
+from ticket_core.enums import Priority
 from ticket_core.equipment import csv_io, editing
 from ticket_core.equipment import usecases as eq
 from ticket_core.equipment.history import repeat_of
 from ticket_core.equipment.model import EquipmentType, Unit, UnitFilter, UnitStatus
+from ticket_core.equipment.plans import PlanInput, plans_of_unit
 from ticket_core.errors import ValidationFailed
+from ticket_core.maintenance import MaintenancePlan
 
 ROUTES = RouteTable()
 PAGE_SIZE = 50
@@ -226,13 +230,16 @@ async def _unit_page(
     values: dict[str, str] | None = None,
     error: str = "",
     status: int = 200,
+    plan_error: tuple[str, str, PlanInput] | None = None,
 ) -> web.Response:
     ctx = admin_context(request)
     actor = current_user(request).actor
     card: eq.UnitCard | None = None
+    plans: list[MaintenancePlan] = []
     async with ctx.rt.uows() as uow:
         if unit_id is not None:
             card = await eq.unit_card(uow, actor, unit_id)
+            plans = await plans_of_unit(uow, actor, unit_id)
         types = await uow.equipment.list_types()
         sites = await uow.directory_lists.site_choices()
     unit: Unit | None = card.unit if card else None
@@ -262,7 +269,18 @@ async def _unit_page(
         links=links,
         field_prefix=csv_io.FIELD_PREFIX,
         lang=texts_of(request).lang,
+        photo_src=shown_at,
+        plans=plans,
+        plan_error=plan_error,
+        priorities=[p.value for p in Priority],
     )
+
+
+async def unit_page_with(
+    request: web.Request, unit_id: str, *, plan_error: tuple[str, str, PlanInput]
+) -> web.Response:
+    """The unit's card with a plan form shown again: (plan id or "new", what is wrong, what was typed)."""
+    return await _unit_page(request, unit_id, plan_error=plan_error, status=400)
 
 
 @ROUTES.route("GET", "/equipment/new", "equipment-new", Area.EQUIPMENT)
