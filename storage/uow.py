@@ -14,11 +14,11 @@ from storage.api_tokens import SqlApiAudit, SqlApiTokenRepository
 from storage.billing_store import SqlBillingStore
 from storage.kb_phrasings import SqlPhrasingRepository
 from storage.kb_repository import SqlArticleRepository, SqlGapLog
+from storage.log_writes import write_logs
 from storage.portal_store import SqlPortalStore
 from storage.read_models.articles import SqlArticleLists
 from storage.read_models.directory import SqlDirectoryLists
 from storage.read_models.tickets import SqlTicketLists
-from storage.log_writes import write_logs
 from storage.redis_state import RedisConversationStore, RedisGuard
 from storage.repositories import (
     SqlAccountRepository,
