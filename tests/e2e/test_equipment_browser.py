@@ -164,3 +164,92 @@ async def test_admin_manages_the_registry_in_the_browser(app: tuple[Runtime, str
             await shot(page, "list_ru")
         finally:
             await browser.close()
+
+
+async def test_admin_edits_types_uploads_a_photo_and_plans_maintenance(
+    app: tuple[Runtime, str], tmp_path: Path
+) -> None:
+    """The type editor (a custom field added shows up in the unit's form), a photo uploaded to a unit (its
+    thumbnail is served), a maintenance plan for every unit of the type at the site made and paused from the
+    card, and the same pages in Russian. Screenshots: types.png, unit_photo_plan.png, unit_ru.png."""
+    from PIL import Image
+    from playwright.async_api import async_playwright, expect
+
+    rt, base = app
+    await _types_and_history(rt)
+    async with rt.uows() as uow:
+        await eq.import_units(uow, SYSTEM, GOOD, datetime.now(UTC))
+        await uow.commit()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    photo = tmp_path / "hall.jpg"
+    Image.new("RGB", (320, 200), (40, 120, 200)).save(photo)
+
+    async def shot(page: object, name: str) -> None:
+        await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+            await _sign_in(page, base, "a-admin")
+            await page.goto(base + "/admin/equipment")
+            await page.locator("#types-link").click()
+            await expect(page.locator("#types-table")).to_contain_text("Кондиционер / Air conditioner")
+            await page.get_by_role("link", name="ac", exact=True).click()
+            await expect(page.locator("#type-form-title")).to_have_text("Edit type ac")
+            await page.locator("textarea[name=fields]").fill("refrigerant\nfilter-size")  # a bad name
+            await page.get_by_role("button", name="Save", exact=True).click()
+            await expect(page.locator("#type-error")).to_contain_text("Custom fields")
+            await page.locator("textarea[name=fields]").fill("refrigerant\nfilter_size")
+            await page.locator("input[name=resolve_on_recovery]").check()
+            await page.get_by_role("button", name="Save", exact=True).click()
+            await expect(page.locator(".flash.ok")).to_have_text("Saved.")
+            await expect(page.locator("#types-table")).to_contain_text("refrigerant, filter_size")
+            await expect(page.locator("#types-table")).to_contain_text("resolves the ticket")
+            await shot(page, "types")
+
+            await page.goto(base + "/admin/equipment?type=ac&site=rom-nevsky")
+            await page.get_by_role("link", name="Зал, кондиционер").click()
+            await expect(page.locator("input[name='field:filter_size']")).to_be_visible()
+            await page.locator("#photo-form input[type=file]").set_input_files(str(photo))
+            await page.get_by_role("button", name="Upload").click()
+            thumb = page.locator("#unit-photos img")
+            await expect(thumb).to_have_count(1)
+            assert await thumb.evaluate("img => img.complete && img.naturalWidth") == 320  # served back
+
+            await page.locator("#plan-new summary").click()
+            form = page.locator("#plan-form-new")
+            await form.locator("input[name=schedule]").fill("every other day")
+            await form.locator("input[name=description]").fill("Filter change")
+            await form.get_by_role("button", name="Create plan").click()
+            await expect(page.locator(".plan-error")).to_contain_text("Schedule:")
+            form = page.locator("#plan-form-new")
+            await form.locator("input[name=schedule]").fill("first monday of each month at 09:00")
+            await form.locator("select[name=target]").select_option("type")
+            await form.locator("textarea[name=checklist]").fill("Replace the filter\nClean the drain")
+            await form.get_by_role("button", name="Create plan").click()
+            plans = page.locator("#plans-table")
+            await expect(plans).to_contain_text("every unit of this type at this site")
+            await expect(plans).to_contain_text("active")
+            await page.locator("details.plan summary", has_text="Edit plan").click()
+            edit = page.locator("form[id^=plan-form-mp-]")
+            await expect(edit.locator("textarea[name=checklist]")).to_have_value(
+                "Replace the filter\nClean the drain"
+            )
+            await edit.locator("input[name=active]").uncheck()
+            await edit.get_by_role("button", name="Save plan").click()
+            await expect(page.locator("#plans-table")).to_contain_text("paused")
+            await shot(page, "unit_photo_plan")
+            async with rt.uows() as uow:
+                kitchen = (await uow.equipment.find(UnitFilter(text="Кухня, кондиционер")))[0]
+            await page.goto(f"{base}/admin/equipment/units/{kitchen.id}")
+            await expect(page.locator("#plans-table")).to_contain_text(
+                "Filter change"
+            )  # the type's, at the site
+
+            await page.locator("form.langs button[value=ru]").click()
+            await expect(page.locator("#unit-plans")).to_have_text("Плановое обслуживание")
+            await expect(page.locator("#plans-table")).to_contain_text("все единицы этого типа на объекте")
+            await shot(page, "unit_ru")
+        finally:
+            await browser.close()
