@@ -4,7 +4,7 @@ Every API request resolves its bearer token. On PostgreSQL that was its own tran
 ROLLBACK: three round trips before the request's work began). `TokenCache` keeps the tokens it has seen in
 this process, and forgets all of them when told that `api_tokens` changed:
 
-* migration 0029's trigger sends `NOTIFY helpdesk_api_tokens` when a token is created, revoked, renamed,
+* migration 0030's trigger sends `NOTIFY helpdesk_api_tokens` when a token is created, revoked, renamed,
   re-scoped or deleted (not when only `last_used_at` moves), and every process LISTENs (`helpdesk.cluster_sync`);
   so a revocation is refused by every listening process as soon as the NOTIFY arrives (milliseconds);
 * an entry older than `ttl_s` is looked up again: the safety net for a process whose LISTEN connection was

@@ -7,8 +7,8 @@ and forgets its cached tokens, so a revocation is refused at once. Touching `las
 token and process) does not notify. Tokens change rarely, so the database-wide lock a notifying commit takes
 (see migration 0024) costs nothing that matters here. Only adds: the old code ignores the NOTIFY.
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-07
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0029"
-down_revision: str | Sequence[str] | None = "0028"
+revision: str = "0030"
+down_revision: str | Sequence[str] | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
