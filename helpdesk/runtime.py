@@ -204,6 +204,8 @@ class Runtime:
                     name="billing-notices",
                 )
             )
+        if isinstance(self.nlu, nlu_models.SwappableParser) and self.nlu.pending is not None:
+            self._tasks.append(asyncio.create_task(self.nlu.finish_training(), name="nlu-training"))
         # A model published by `helpdesk nlu publish` anywhere is loaded here too, without a restart.
         follower = (
             nlu_models.follower(self.settings, self.db, self.nlu, self.model_cache)

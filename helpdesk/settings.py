@@ -188,6 +188,11 @@ class Settings(BaseSettings):
     # NLU
     nlu_backend: Literal["embedded", "rasa"] = Field(default="embedded", description="embedded | rasa")
     nlu_model_dir: Path = ROOT / "var" / "nlu-model"
+    nlu_train_in_background: bool = Field(
+        default=True,
+        description="when the NLU model must be trained at start, answer at once with the training data's "
+        "rules and the KB and swap the model in when it is trained",
+    )
     rasa_url: str = "http://127.0.0.1:5005"
 
     # Behaviour

@@ -7,17 +7,28 @@ Rasa server over HTTP. `train` builds the embedded model; `ensure_default_model`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nlu.backend import NluBackend
 from nlu.default_model import DEFAULT_DATA, ensure_default_model
 from nlu.loader import load_training_data
 from nlu.result import FALLBACK_INTENT, Entity, IntentScore, ParseResult
-from nlu.trainer import TrainConfig, train
 from nlu.training_data import TrainingData, TrainingDataError
 
 if TYPE_CHECKING:
     from nlu.embedded import SharedCache
+    from nlu.trainer import TrainConfig, train
+
+
+def __getattr__(name: str) -> Any:
+    """`nlu.train` and `nlu.TrainConfig` import the training stack (scikit-learn, encoders) when first used,
+    so `import nlu` stays cheap for a process that only checks or loads a model."""
+    if name in ("train", "TrainConfig"):
+        from nlu import trainer
+
+        return getattr(trainer, name)
+    raise AttributeError(f"module 'nlu' has no attribute {name!r}")
+
 
 BACKENDS = ("embedded", "rasa")
 

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from nlu.model import META_FILE
-from nlu.trainer import RECIPE, data_fingerprint, train
+from nlu.recipe import META_FILE, RECIPE, data_fingerprint
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "nlu.yml"
 
@@ -47,6 +46,8 @@ def ensure_default_model(model_dir: Path | str, data_path: Path | str = DEFAULT_
     with _training_lock(model_dir):
         if model_is_current(model_dir, data_path):  # another process trained it while this one waited
             return model_dir
+        from nlu.trainer import train  # scikit-learn and the encoders: only when there is training to do
+
         log.info("training the NLU model from %s into %s", data_path, model_dir)
         train(data_path, model_dir)
     return model_dir

@@ -14,10 +14,10 @@ from nlu.cascade import Cascade, has_evidence
 from nlu.classifier import LinearIntentClassifier
 from nlu.entities import EntityExtractor
 from nlu.features import Featurizer
+from nlu.recipe import META_FILE
 from nlu.result import FALLBACK_INTENT, IntentScore, ParseResult
 
 MODEL_FORMAT = 1
-META_FILE = "meta.json"
 RANKING_SIZE = 10
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from nlu.entities import EntityExtractor
 from nlu.features import FeatureConfig, Featurizer, resolve_features
 from nlu.loader import load_training_data
 from nlu.model import EmbeddedModel
+from nlu.recipe import RECIPE, data_fingerprint
 from nlu.result import FALLBACK_INTENT
 from nlu.training_data import TrainingData, TrainingDataError
 
@@ -32,7 +32,6 @@ ROUNDS = 5
 # Bumped when what `train` builds from the same data changes (features, defaults), so that the app retrains
 # its default model instead of keeping one made the old way. 2: USE in the first stage, auto = USE + one more.
 # 3: English auto has MiniLM in the first stage too.
-RECIPE = 3
 
 
 @dataclass(slots=True)
@@ -194,16 +193,6 @@ def _calibrate(
         ]
         out.full_correct = correct_answers(full_answer, gold)
     return out
-
-
-def data_fingerprint(path: Path) -> str:
-    """A SHA-256 over the training file(s), to tell whether a model is out of date."""
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
-        digest.update(file.read_bytes())
-    return digest.hexdigest()
 
 
 def train(data_path: Path | str, out_dir: Path | str, config: TrainConfig | None = None) -> EmbeddedModel:

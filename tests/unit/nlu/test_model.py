@@ -183,16 +183,16 @@ def test_processes_sharing_the_model_folder_train_it_once(
 def test_ensure_default_model_trains_only_when_data_changes(
     data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import nlu.default_model as dm
+    import nlu.trainer as trainer  # default_model imports it only when there is training to do
 
     calls: list[Path] = []
-    real_train = dm.train
+    real_train = trainer.train
 
     def fast_train(data: Path, out: Path) -> EmbeddedModel:
         calls.append(data)
         return real_train(data, out, FAST)
 
-    monkeypatch.setattr(dm, "train", fast_train)
+    monkeypatch.setattr(trainer, "train", fast_train)
     out = tmp_path / "model"
     assert not model_is_current(out, data_file)
     ensure_default_model(out, data_file)
