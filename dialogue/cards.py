@@ -12,7 +12,7 @@ from dialogue.outgoing import ButtonSpec, Outgoing
 from dialogue.payloads import JobStep, JobVerb, NotFixed, OfferAccept, OfferDecline, Rate
 from dialogue.reason_texts import say_reasons
 from dialogue.texts import category_name, priority_name, status_name, t
-from ticket_core.enums import TicketStatus
+from ticket_core.enums import Role, TicketStatus
 from ticket_core.events import EngineerOnSite, TicketReopened
 from ticket_core.model import Attachment, Ticket
 from ticket_core.ports import UnitOfWork
@@ -92,6 +92,12 @@ def map_row(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
     """A "Map" link button for a card, when the job has a location (a link, not a URL in the text)."""
     url = map_url(ticket)
     return [[(t(lang, "btn_map"), url)]] if url else []
+
+
+async def client_waits(uow: UnitOfWork, ticket: Ticket) -> bool:
+    """Whether the client wrote last in the ticket's conversation (so the engineer's message is a reply)."""
+    public = await uow.comments.list_for_ticket(ticket.id, False)
+    return bool(public) and public[-1].author.role is Role.CLIENT
 
 
 async def client_name(uow: UnitOfWork, ticket: Ticket) -> str:

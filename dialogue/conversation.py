@@ -156,6 +156,7 @@ class ConversationState:
     auto: bool = False  # the latest KB answer answered alone (its verdict teaches the search)
     # A staff chat
     awaiting: Awaiting | None = None
+    checkin_at: list[float] | None = None  # a location shared far from the site, kept for "I am on site"
     note: str | None = None
     ticked: list[int] | None = None  # checklist items ticked, by index
     checklist_done: bool = False
@@ -195,7 +196,7 @@ class ConversationState:
 
     def end_job_step(self) -> None:
         """A staff answer was taken (or a new job's done steps begin)."""
-        self.awaiting, self.ticket, self.note, self.ticked = None, None, None, None
+        self.awaiting, self.ticket, self.note, self.ticked, self.checkin_at = None, None, None, None, None
         self.checklist_done = self.photo_done = False
         self.minutes, self.parts = None, None
 

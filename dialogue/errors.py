@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from dialogue.refusals import refusal_text
 from dialogue.texts import status_name, t
 from ticket_core.errors import (
     AlreadyTaken,
@@ -31,6 +32,9 @@ def explain(error: DomainError, lang: str, ticket: Ticket | None = None) -> str:
         InvalidTransition: "err_invalid",
         ValidationFailed: "err_validation",
     }.get(type(error))
+    said = refusal_text(error, lang)
+    if said is not None:
+        return said
     if key is None or (key == "err_invalid" and lang == "ru" and not ticket):
         return detail if lang != "ru" else t(lang, "error_generic")
     return t(lang, key, detail=detail, ref=ref, status=status)

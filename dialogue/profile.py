@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogue.identity import StaffPerson
+from dialogue.regions import hours_words, region_names, zone_name
 from dialogue.texts import category_name, translate
 from dialogue.turn import Turn
 
@@ -42,9 +43,9 @@ def show(turn: Turn, person: StaffPerson) -> None:
             name=m.name,
             level=m.level,
             skills=", ".join(category_name(lang, skill) for skill in m.skills),
-            regions=", ".join(m.regions) or tr(lang, "any_region"),
-            tz=m.timezone,
-            hours=m.working_hours.spec() if m.working_hours else tr(lang, "any_time"),
+            regions=region_names(lang, m.regions, with_codes=True) or tr(lang, "any_region"),
+            tz=zone_name(lang, m.timezone, turn.now) if m.timezone else "-",
+            hours=hours_words(lang, m.working_hours.spec()) if m.working_hours else tr(lang, "any_time"),
             shift=tr(lang, "on_shift" if m.on_shift else "off_shift"),
         )
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from dialogue.regions import region_name
 from dialogue.texts import category_name, translate
 from ticket_core.reasons import DETAIL_SEPARATOR, ENGLISH, Reason
 
@@ -49,6 +50,8 @@ def say_reason(reason: str, lang: str) -> str:
     values = dict(reason.values)
     if reason.code == "skill":
         values["category"] = category_name(lang, str(values["category"]))
+    elif reason.code in ("region", "skipped_region"):
+        values["region"] = region_name(lang, str(values["region"]))
     elif reason.code == "strategy":
         name = str(values["strategy"])
         values["strategy"] = translate(STRATEGIES, lang, name) if name in STRATEGIES else name

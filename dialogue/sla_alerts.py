@@ -86,6 +86,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "raised_ok": ("Приоритет {ref} повышен: {priority}. {badge}", "{ref} is now {priority}. {badge}"),
     "reassign_q": ("Кому передать {ref}? Сейчас она у {name:gen}.", "Who gets {ref}? Now with {name}."),
     "reassign_q_nobody": ("Кому передать {ref}? Сейчас она ни у кого.", "Who gets {ref}? Nobody has it now."),
+    "reassign_line": (
+        "{mark} {name}: L{level}, {skills}; заявок {load} из {limit}",
+        "{mark} {name}: L{level}, {skills}; jobs {load} of {limit}",
+    ),
+    "reassign_skill_key": ("✅ — умеет «{category}»", "✅ — can do {category}"),
     "reassigned_queue": (
         "{ref} возвращена в очередь; прежний исполнитель исключён из подбора.",
         "{ref} is back in the queue; the previous engineer is left out of routing.",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from dialogue.cards import short
 from dialogue.conversation import Awaiting
 from dialogue.outgoing import ButtonSpec
 from dialogue.payloads import (
@@ -34,10 +35,11 @@ from dialogue.sla_alerts import (
     SUPERVISING,
     duration_text,
     parse_key_code,
+    queue_buttons,
     staff_name,
     tr,
 )
-from dialogue.texts import priority_name
+from dialogue.texts import category_name, priority_name, status_name
 from ticket_core.enums import Role
 from ticket_core.errors import NotFound
 from ticket_core.model import Ticket, format_ref
@@ -102,7 +104,8 @@ async def on_button(turn: Turn, person: StaffPerson, action: SlaAction) -> None:
             question = tr(lang, "reassign_q", ref=ticket.ref, name=name)
         else:
             question = tr(lang, "reassign_q_nobody", ref=ticket.ref)
-        turn.reply(question, await _reassign_buttons(turn, ticket))
+        lines, rows = await _reassign_choices(turn, ticket)
+        turn.reply("\n".join([question, *lines]), rows)
     elif isinstance(action, SlaToQueue):
         await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now)
         turn.reply(tr(lang, "reassigned_queue", ref=ticket.ref))
@@ -118,8 +121,11 @@ async def on_button(turn: Turn, person: StaffPerson, action: SlaAction) -> None:
         turn.say("bad_button")
 
 
-async def _reassign_buttons(turn: Turn, ticket: Ticket) -> list[list[ButtonSpec]]:
-    rows: list[list[ButtonSpec]] = [[(tr(turn.lang, "btn_queue"), SlaToQueue(ticket.number).encode())]]
+async def _reassign_choices(turn: Turn, ticket: Ticket) -> tuple[list[str], list[list[ButtonSpec]]]:
+    """The engineers a supervisor may give the job to, each with level, skills and load (a line of text), and
+    a button per engineer (and "to the queue")."""
+    lang = turn.lang
+    rows: list[list[ButtonSpec]] = [[(tr(lang, "btn_queue"), SlaToQueue(ticket.number).encode())]]
     contract = await turn.uow.directory.get_contract(ticket.client_id)
     excluded = set(contract.excluded_engineers) if contract else set()
     engineers = [
@@ -129,11 +135,25 @@ async def _reassign_buttons(turn: Turn, ticket: Ticket) -> list[list[ButtonSpec]
     ]
     # Engineers with the ticket's skill first; then the rest, so a supervisor may still pick anyone.
     engineers.sort(key=lambda m: (ticket.category not in m.skills, m.name))
+    loads = await turn.uow.tickets.count_active_by_assignee()
+    lines = [tr(lang, "reassign_skill_key", category=category_name(lang, ticket.category))]
     for member in engineers[:MAX_ENGINEER_BUTTONS]:
         action = SlaToEngineer(ticket.number, member.id)
         if action.fits():
             rows.append([(member.name, action.encode())])
-    return rows
+            lines.append(
+                tr(
+                    lang,
+                    "reassign_line",
+                    mark="✅" if ticket.category in member.skills else "▫️",
+                    name=member.name,
+                    level=member.level,
+                    skills=", ".join(category_name(lang, s) for s in member.skills) or "-",
+                    load=loads.get(member.id, 0),
+                    limit=member.max_parallel_jobs,
+                )
+            )
+    return lines, rows
 
 
 async def _extend(turn: Turn, person: StaffPerson, ticket: Ticket, minutes: str) -> None:
@@ -178,3 +198,19 @@ async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
     rows = [[(duration_text(m, turn.lang), SlaExtendBy(ticket.number, m).encode()) for m in EXTEND_CHOICES]]
     turn.reply(tr(turn.lang, "duration_q", ref=ticket.ref), rows)
     return True
+
+
+QUEUE_CARDS = 10
+
+
+async def show_queue(turn: Turn) -> None:
+    """Tickets waiting for an engineer, most urgent first, each with its SLA state and the supervisor's buttons."""
+    waiting = await turn.uow.tickets.list_waiting(limit=QUEUE_CARDS)
+    if not waiting:
+        turn.say("queue_empty")
+        return
+    turn.say("queue_title", n=len(waiting))
+    for t in waiting:
+        line = f"{t.ref} · {t.priority} · {status_name(turn.lang, t.status)} · {short(t.description, 80)}"
+        badge = await sla_uc.sla_badge_for(turn.uow, t, turn.now, turn.lang)
+        turn.reply(f"{line}\n{badge}" if badge else line, queue_buttons(t, turn.lang))

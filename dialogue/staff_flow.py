@@ -11,10 +11,9 @@ from dialogue import (
     kb_admin,
     kb_links,
     profile,
-    sla_alerts,
     sla_answers,
 )
-from dialogue.cards import card_key, job_card, short
+from dialogue.cards import card_key, client_waits, job_card, short
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting
 from dialogue.done_flow import DoneSteps
@@ -41,18 +40,16 @@ from dialogue.payloads import (
 )
 from dialogue.report_command import ReportCommand
 from dialogue.staff_menus import command_menu, remember_menu
-from dialogue.texts import status_name
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
 from ticket_core.enums import ACTIVE_JOB_STATUSES, Role, Visibility
 from ticket_core.errors import DomainError, NotFound
 from ticket_core.model import Attachment, Ticket, format_ref
 from ticket_core.sla.display import format_duration
-from ticket_core.usecases import sla as sla_uc
+from ticket_core.usecases.work import FarFromSite
 
 MAX_TEXT = 4000
 TIME_CHOICES = (15, 30, 60, 90, 120, 240)
-QUEUE_CARDS = 10
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 HELP_BY_ROLE = {Role.ENGINEER: "staff_help", Role.SUPERVISOR: "supervisor_help", Role.ADMIN: "admin_help"}
 """Each role's /help lists what that role can do."""
@@ -125,7 +122,7 @@ class StaffFlow(DoneSteps):
             await uc.set_shift(turn.uow, person.actor, arg == "on")
             turn.say("shift_set", state=turn.tr("shift_on" if arg == "on" else "shift_off"))
         elif command == "/queue" and person.actor.role in SUPERVISOR_ROLES:
-            await self._queue(turn)
+            await sla_answers.show_queue(turn)
         elif command == "/profile":
             profile.show(turn, person)
         elif command == "/level" and person.actor.role in SUPERVISOR_ROLES:
@@ -184,9 +181,10 @@ class StaffFlow(DoneSteps):
         elif awaiting is Awaiting.DECLINE:
             await self._decline(turn, person, ticket, text)
         elif awaiting is Awaiting.MESSAGE:
+            reply = await client_waits(turn.uow, ticket)
             await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
             _clear(turn)
-            turn.say("reply_sent", ref=ticket.ref)
+            turn.say("reply_sent" if reply else "message_sent", ref=ticket.ref)
             await self._card_if_mine(turn, person, ticket)
         elif awaiting is Awaiting.INTERNAL:
             await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text, Visibility.INTERNAL)
@@ -253,6 +251,12 @@ class StaffFlow(DoneSteps):
         elif verb == "c":
             turn.state.awaiting, turn.state.ticket = Awaiting.CHECKIN, ticket.number
             turn.reply(turn.tr("checkin_q", ref=ticket.ref), request_location=True)
+        elif verb == "f" and turn.state.checkin_at and turn.state.ticket == ticket.number:
+            lat, lon = turn.state.checkin_at
+            checked = await uc.check_in_on_site(turn.uow, actor, ticket.id, turn.now, lat, lon, far_ok=True)
+            await self._checked_in(turn, person, *checked)
+        elif verb == "f":
+            turn.say("bad_button")  # the location it meant was answered or replaced meanwhile
         elif verb == "h":
             turn.state.awaiting, turn.state.ticket = Awaiting.HOLD, ticket.number
             n = ticket.number
@@ -271,11 +275,11 @@ class StaffFlow(DoneSteps):
             await escalation.offer_hand_over(turn, person, ticket)
         elif verb == "z":
             escalation.ask_reason(turn, person, ticket)
-        elif verb in ("m", "n"):
-            awaiting, key = (
-                (Awaiting.MESSAGE, "reply_q") if verb == "m" else (Awaiting.INTERNAL, "internal_note_q")
-            )
-            turn.state.awaiting, turn.state.ticket = awaiting, ticket.number
+        elif verb in ("m", "n"):  # a reply when the client wrote last, else the engineer starts the talk
+            reply = verb == "m" and await client_waits(turn.uow, ticket)
+            key = ("reply_q" if reply else "message_q") if verb == "m" else "internal_note_q"
+            turn.state.awaiting = Awaiting.MESSAGE if verb == "m" else Awaiting.INTERNAL
+            turn.state.ticket = ticket.number
             turn.say(key, ref=ticket.ref)
         elif verb == "k":
             await kb_links.show_suggestions(turn, self.kb, ticket)
@@ -336,9 +340,21 @@ class StaffFlow(DoneSteps):
         ticket = await self._target_job(turn, person, Awaiting.CHECKIN)
         if ticket is None:
             return
-        ticket, km = await uc.check_in_on_site(
-            turn.uow, person.actor, ticket.id, turn.now, location.lat, location.lon
-        )
+        try:
+            ticket, km = await uc.check_in_on_site(
+                turn.uow, person.actor, ticket.id, turn.now, location.lat, location.lon
+            )
+        except FarFromSite as far:  # nothing recorded: ask, keeping the location for "I am on site"
+            turn.state.checkin_at = [location.lat, location.lon]
+            button = (turn.tr("btn_on_site_anyway"), JobStep("f", ticket.number).encode())
+            address = ticket.address or "-"
+            turn.reply(
+                turn.tr("checkin_far", km=far.params["km"], ref=ticket.ref, address=address), [[button]]
+            )
+            return
+        await self._checked_in(turn, person, ticket, km)
+
+    async def _checked_in(self, turn: Turn, person: StaffPerson, ticket: Ticket, km: float | None) -> None:
         _clear(turn)
         distance = turn.tr("checked_in_distance", km=f"{km:.1f}") if km is not None else ""
         turn.reply(turn.tr("checked_in", ref=ticket.ref, distance=distance), remove_keyboard=True)
@@ -387,18 +403,6 @@ class StaffFlow(DoneSteps):
         turn.say("jobs_list")
         for ticket in sorted(jobs, key=lambda t: (t.priority, t.created_at)):
             await self._card(turn, ticket, person, new=True)
-
-    async def _queue(self, turn: Turn) -> None:
-        """Tickets waiting for an engineer, most urgent first, each with its SLA state and the supervisor's buttons."""
-        waiting = await turn.uow.tickets.list_waiting(limit=QUEUE_CARDS)
-        if not waiting:
-            turn.say("queue_empty")
-            return
-        turn.say("queue_title", n=len(waiting))
-        for t in waiting:
-            line = f"{t.ref} · {t.priority} · {status_name(turn.lang, t.status)} · {short(t.description, 80)}"
-            badge = await sla_uc.sla_badge_for(turn.uow, t, turn.now, turn.lang)
-            turn.reply(f"{line}\n{badge}" if badge else line, sla_alerts.queue_buttons(t, turn.lang))
 
 
 def _clear(turn: Turn) -> None:

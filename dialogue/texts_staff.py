@@ -85,6 +85,15 @@ STAFF_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "checked_in": ("Отметка на месте по {ref}{distance}.", "Checked in on site for {ref}{distance}."),
     "checked_in_distance": (": {km} км от объекта", ": {km} km from the site"),
+    "checkin_far": (
+        "Геопозиция в {km} км от объекта по {ref} ({address}), отметка не поставлена. Отправьте геопозицию, "
+        "когда будете на месте, или нажмите «Я на месте», если точка объекта неточна (расстояние увидит "
+        "руководитель).",
+        "The location you shared is {km} km from the site of {ref} ({address}); you are not checked in yet. "
+        'Share your location again once you are there, or press "I am on site" if the site\'s pin is off '
+        "(a supervisor sees the distance).",
+    ),
+    "btn_on_site_anyway": ("Я на месте", "I am on site"),
     "internal_note_q": ("Заметка по {ref} (видна только сотрудникам):", "Note on {ref} (staff only):"),
     "internal_note_saved": ("Заметка по {ref} сохранена.", "Note on {ref} saved."),
     "photo_saved": ("Фото добавлено к {ref}.", "Photo added to {ref}."),
@@ -162,7 +171,15 @@ STAFF_TEXTS: dict[str, tuple[str, str]] = {
         "Напишите ответ клиенту по {ref} (одним сообщением).",
         "Write your reply to the client on {ref} (one message).",
     ),
+    "message_q": (
+        "Напишите сообщение клиенту по {ref} (одним сообщением).",
+        "Write your message to the client on {ref} (one message).",
+    ),
     "reply_sent": ("Ответ по {ref} отправлен клиенту.", "Your reply on {ref} was sent to the client."),
+    "message_sent": (
+        "Сообщение по {ref} отправлено клиенту.",
+        "Your message on {ref} was sent to the client.",
+    ),
     "btn_message_client": ("Написать клиенту", "Message the client"),
     "n_rated": (
         "Клиент оценил {ref}: {score} из 5.{comment}",

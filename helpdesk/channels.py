@@ -163,7 +163,7 @@ def _webchat(
         async with uows() as uow:
             if bot is Bot.STAFF:
                 return [
-                    {"id": m.id, "label": f"{m.name} ({m.role})"}
+                    {"id": m.id, "label": m.name, "role": str(m.role)}
                     for m in await uow.directory.list_staff()
                     if await uow.accounts.find(str(Channel.WEB), str(Bot.STAFF), m.id) is not None
                 ]

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bots.webchat.access import Signer, StaffIdentity
+from dialogue.texts import translate
 from helpdesk.admin.sessions import COOKIE as ADMIN_COOKIE
 from helpdesk.admin.sessions import TOUCH_EVERY, SessionPolicy, is_live, resume_session
 from helpdesk.settings import Settings
@@ -36,6 +37,14 @@ STAFF_CHAT_PATH = "/admin/staff-chat"
 COOKIE = "hd_staff_chat"
 LOGIN_PATH = "/admin/login?next=" + quote(STAFF_CHAT_PATH, safe="")
 WEB, STAFF = "web", "staff"
+
+
+ROLE_WORDS = {
+    "engineer": ("инженер", "engineer"),
+    "supervisor": ("руководитель", "supervisor"),
+    "admin": ("администратор", "admin"),
+}
+"""A staff member's role as the staff chat's header says it, in their language."""
 
 
 class StaffChatLogin:
@@ -74,7 +83,12 @@ class StaffChatLogin:
                 # Chatting is activity: an engineer waiting for offers in the chat is not idle.
                 await uow.admin.touch_session(record.id, now)
                 await uow.commit()
-        return StaffIdentity(member.id, f"{member.name} ({member.role})")
+        role = (
+            translate(ROLE_WORDS, member.lang or "ru", str(member.role))
+            if member.role in ROLE_WORDS
+            else member.role
+        )
+        return StaffIdentity(member.id, f"{member.name} ({role})")
 
     async def hand_over(self, request: web.Request) -> web.StreamResponse:
         """`GET /admin/staff-chat`: give a signed-in staff member the chat cookie and open the staff chat.

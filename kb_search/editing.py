@@ -46,8 +46,8 @@ class NothingChanged(KbError):
 class FieldInvalid(KbError):
     """One field's value is refused; `field` names it."""
 
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, field_name: str, template: str, /, **params: object) -> None:
+        super().__init__(template, **params)
         self.field = field_name
 
 
@@ -88,10 +88,13 @@ def edit_field(article: Article, field_name: str, value: str) -> Article:
     """
     if field_name not in EDITABLE_FIELDS:
         raise FieldInvalid(
-            field_name, f"cannot edit {field_name!r}: choose one of {', '.join(EDITABLE_FIELDS)}"
+            field_name,
+            "cannot edit '{field_name}': choose one of {fields}",
+            field_name=field_name,
+            fields=", ".join(EDITABLE_FIELDS),
         )
     if not isinstance(value, str):
-        raise FieldInvalid(field_name, f"the new {field_name} must be text")
+        raise FieldInvalid(field_name, "the new {field_name} must be text", field_name=field_name)
     new_value: Any = (
         tuple(t.strip() for t in value.split(",") if t.strip()) if field_name == "tags" else value
     )
@@ -100,7 +103,7 @@ def edit_field(article: Article, field_name: str, value: str) -> Article:
     except FieldInvalid:
         raise
     except KbError as error:
-        raise FieldInvalid(field_name, str(error)) from None
+        raise FieldInvalid(field_name, error.template, **error.params) from None
 
 
 def apply_fields(article: Article, fields: Mapping[str, str]) -> Article:
@@ -131,11 +134,13 @@ async def create_article(
     try:
         check_article_id(article_id)
     except KbError as error:
-        raise FieldInvalid("id", str(error)) from None
+        raise FieldInvalid("id", error.template, **error.params) from None
     # Valid placeholders first, then each given field on its own: an error names the field it is about.
     article = apply_fields(Article(article_id, "-", "-", lang=lang, status=status), fields)
     if await uow.articles.get(article_id) is not None:
-        raise ArticleExists(f"Article {article_id!r} exists already; open it to edit it.")
+        raise ArticleExists(
+            "Article '{article_id}' exists already; open it to edit it.", article_id=article_id
+        )
     saved = await uow.articles.upsert(article, editor.author)
     return await _audited(uow, editor, now, "kb.create", saved)
 
@@ -157,12 +162,17 @@ async def edit_article(
     current = await _current(uow, article_id)
     if expected_version is not None and expected_version != current.version:
         raise StaleVersion(
-            f"Article {article_id} was saved by {current.updated_by or 'someone'} (version {current.version}) "
-            f"after you opened version {expected_version}. Open it again and re-apply your change."
+            "Article {article_id} was saved by {who} (version {version}) after you opened version {expected_version}. Open it again and re-apply your change.",
+            article_id=article_id,
+            who=current.updated_by or "someone",
+            version=current.version,
+            expected_version=expected_version,
         )
     edited = apply_fields(current, fields)
     if edited == current:
-        raise NothingChanged(f"Nothing changed in {article_id}: give a new value for a field.")
+        raise NothingChanged(
+            "Nothing changed in {article_id}: give a new value for a field.", article_id=article_id
+        )
     saved = await uow.articles.upsert(edited, editor.author)
     return await _audited(uow, editor, now, "kb.edit", saved)
 
@@ -179,7 +189,9 @@ async def set_article_status(
     current = await _current(uow, article_id)
     status = ArticleStatus.PUBLISHED if publish else ArticleStatus.DRAFT
     if current.status is status:
-        raise NothingChanged(f"Article {article_id} is {status} already.")
+        raise NothingChanged(
+            "Article {article_id} is {status} already.", article_id=article_id, status=status
+        )
     saved = await uow.articles.set_status(article_id, status, editor.author)
     return await _audited(uow, editor, now, "kb.publish" if publish else "kb.unpublish", saved)
 
@@ -196,13 +208,17 @@ async def restore_article_version(
     current = await _current(uow, article_id)
     old = next((v for v in await uow.articles.history(article_id) if v.version == version), None)
     if old is None:
-        raise ArticleMissing(f"Article {article_id} has no version {version}; pick one from its history.")
+        raise ArticleMissing(
+            "Article {article_id} has no version {version}; pick one from its history.",
+            article_id=article_id,
+            version=version,
+        )
     restored = replace(
         current, title=old.title, body=old.body, audience=old.audience, lang=old.lang, tags=old.tags
     )
     if restored == current:
         raise NothingChanged(
-            f"Version {version} has the same content as the current one; nothing to restore."
+            "Version {version} has the same content as the current one; nothing to restore.", version=version
         )
     saved = await uow.articles.upsert(restored, editor.author)
     return await _audited(uow, editor, now, "kb.restore", saved, restored_from=version)
@@ -216,7 +232,9 @@ async def delete_article(uow: KbUnitOfWork, editor: Editor, article_id: str, now
     """
     _check(editor)
     if not await uow.articles.delete(article_id, editor.author):
-        raise ArticleMissing(f"No article {article_id!r}; list the articles to pick one.")
+        raise ArticleMissing(
+            "No article '{article_id}'; list the articles to pick one.", article_id=article_id
+        )
     change = KbChange("kb.delete", article_id, None)
     await uow.kb_audit.record(now, editor.author, change.action, article_id, None)
     return change
@@ -240,7 +258,9 @@ def _check(editor: Editor) -> None:
 async def _current(uow: KbUnitOfWork, article_id: str) -> Article:
     article = await uow.articles.get(article_id)
     if article is None:
-        raise ArticleMissing(f"No article {article_id!r}; list the articles to pick one.")
+        raise ArticleMissing(
+            "No article '{article_id}'; list the articles to pick one.", article_id=article_id
+        )
     return article
 
 

@@ -124,10 +124,20 @@ async def remove(repo: PhrasingRepository, phrasing_id: int, by: str, at: dateti
     """
     current = await repo.get(phrasing_id)
     if current is None:
-        raise KbError(f"no phrasing {phrasing_id}; list an article's with `helpdesk kb phrasings ID`")
+        raise KbError(
+            "no phrasing {phrasing_id}; list an article's with `helpdesk kb phrasings ID`",
+            phrasing_id=phrasing_id,
+        )
     if not current.active:
-        raise KbError(f"phrasing {phrasing_id} was removed already by {current.removed_by or 'someone'}")
+        raise KbError(
+            "phrasing {phrasing_id} was removed already by {who}",
+            phrasing_id=phrasing_id,
+            who=current.removed_by or "someone",
+        )
     removed = await repo.remove(phrasing_id, by, at)
     if removed is None:
-        raise KbError(f"no phrasing {phrasing_id}; list an article's with `helpdesk kb phrasings ID`")
+        raise KbError(
+            "no phrasing {phrasing_id}; list an article's with `helpdesk kb phrasings ID`",
+            phrasing_id=phrasing_id,
+        )
     return removed

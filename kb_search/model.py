@@ -18,7 +18,16 @@ MAX_BODY = 200_000
 
 
 class KbError(ValueError):
-    """Bad KB input; the message says what to do next."""
+    """Bad KB input; the message says what to do next.
+
+    The message is an English `template` with `{name}` fields from `params` (as `ticket_core`'s refusals), so
+    the admin and the chats can say it in the reader's language.
+    """
+
+    def __init__(self, template: str = "", /, **params: object) -> None:
+        self.template = template
+        self.params: dict[str, object] = params
+        super().__init__(template.format(**{k: str(v) for k, v in params.items()}) if params else template)
 
 
 class ArticleStatus(StrEnum):
@@ -45,7 +54,8 @@ def check_client_id(client_id: str) -> str:
     """Return `client_id` if it is a valid client id, else raise `KbError`."""
     if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
         raise KbError(
-            f"invalid client id {client_id!r}: use 1-64 letters, digits, '_', '.' or '-', e.g. client:acme"
+            "invalid client id '{client_id}': use 1-64 letters, digits, '_', '.' or '-', e.g. client:acme",
+            client_id=client_id,
         )
     return client_id
 
@@ -59,13 +69,16 @@ def parse_audience(value: str) -> str:
         return text
     if text.startswith(CLIENT_PREFIX):
         return CLIENT_PREFIX + check_client_id(text[len(CLIENT_PREFIX) :])
-    raise KbError(f"unknown audience {value!r}: use public, internal or client:<id>")
+    raise KbError("unknown audience '{value}': use public, internal or client:<id>", value=value)
 
 
 def check_article_id(article_id: str) -> str:
     """Return `article_id` if it is valid, else raise `KbError`."""
     if not isinstance(article_id, str) or not _ARTICLE_ID.match(article_id):
-        raise KbError(f"invalid article id {article_id!r}: use 1-64 letters, digits, '_', '.', ':' or '-'")
+        raise KbError(
+            "invalid article id '{article_id}': use 1-64 letters, digits, '_', '.', ':' or '-'",
+            article_id=article_id,
+        )
     return article_id
 
 
@@ -94,16 +107,26 @@ class Article:
         check_article_id(self.id)
         title = (self.title or "").strip()
         if not title:
-            raise KbError(f"article {self.id}: the title is empty; give it a short title")
+            raise KbError("article {id}: the title is empty; give it a short title", id=self.id)
         if len(title) > MAX_TITLE:
-            raise KbError(f"article {self.id}: the title is longer than {MAX_TITLE} characters")
+            raise KbError(
+                "article {id}: the title is longer than {max_title} characters",
+                id=self.id,
+                max_title=MAX_TITLE,
+            )
         if not isinstance(self.body, str) or not self.body.strip():
-            raise KbError(f"article {self.id}: the body is empty; write the answer in Markdown")
+            raise KbError("article {id}: the body is empty; write the answer in Markdown", id=self.id)
         if len(self.body) > MAX_BODY:
-            raise KbError(f"article {self.id}: the body is longer than {MAX_BODY} characters; split it")
+            raise KbError(
+                "article {id}: the body is longer than {max_body} characters; split it",
+                id=self.id,
+                max_body=MAX_BODY,
+            )
         lang = (self.lang or "").strip().lower()
         if not re.fullmatch(r"[a-z]{2,3}", lang):
-            raise KbError(f"article {self.id}: language {self.lang!r} should be a code like ru or en")
+            raise KbError(
+                "article {id}: language '{lang}' should be a code like ru or en", id=self.id, lang=self.lang
+            )
         tags = tuple(dict.fromkeys(t.strip().lower() for t in self.tags if t and t.strip()))
         if self.updated_at.tzinfo is None:
             raise KbError("updated_at must be timezone-aware UTC")

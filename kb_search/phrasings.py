@@ -77,14 +77,18 @@ def phrasing_audience(article: Article, asker: Reader) -> str:
     article answer people who cannot see it, or leak a client's wording into another client's section.
     """
     if not article.published:
-        raise KbError(f"article {article.id} is not published: publish it before linking questions to it")
+        raise KbError(
+            "article {id} is not published: publish it before linking questions to it", id=article.id
+        )
     if not asker.may_see_audience(article.audience):
         who = f"client {asker.client_id}" if asker.client_id else "an anonymous client"
         if asker.kind is ReaderKind.STAFF:
             who = "staff"
         raise KbError(
-            f"refused: the question of {who} cannot be linked to article {article.id} "
-            f"(audience {article.audience}), which that person may not read"
+            "refused: the question of {who} cannot be linked to article {id} (audience {audience}), which that person may not read",
+            who=who,
+            id=article.id,
+            audience=article.audience,
         )
     return article.audience
 

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
+
 
 class DomainError(Exception):
-    """Base of every error a use case raises on purpose; `code` is stable for programs."""
+    """Base of every error a use case raises on purpose; `code` is stable for programs.
+
+    The message is an English `template` whose `{name}` fields come from `params`, so a reader of another
+    language gets the same sentence translated (`dialogue.refusals`) rather than the English one.
+    """
 
     code = "domain_error"
+
+    def __init__(self, template: str = "", /, **params: object) -> None:
+        self.template = template
+        self.params: dict[str, object] = params
+        super().__init__(english(template, params))
+
+
+class ValueRefused(ValueError):
+    """A typed value a reader refuses, worded as `DomainError` is (an English template and its params)."""
+
+    def __init__(self, template: str = "", /, **params: object) -> None:
+        self.template = template
+        self.params: dict[str, object] = params
+        super().__init__(english(template, params))
+
+
+def english(template: str, params: Mapping[str, object]) -> str:
+    """`template` filled with `params`; a StrEnum value reads as words ("in_progress" -> "in progress")."""
+    if not params:
+        return template
+    return template.format(
+        **{k: str(v).replace("_", " ") if isinstance(v, StrEnum) else v for k, v in params.items()}
+    )
 
 
 class NotFound(DomainError):

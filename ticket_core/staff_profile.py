@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from ticket_core.errors import ValidationFailed
+from ticket_core.errors import ValidationFailed, ValueRefused
 from ticket_core.model import MAX_LEVEL, StaffMember
 from ticket_core.phones import to_e164
 from ticket_core.working_hours import WeeklyHours, parse_hours, zone
@@ -67,8 +67,9 @@ COMMON_TIMEZONES = (
 class ProfileInvalid(ValidationFailed):
     """One or more profile fields are bad; `errors` maps each field to what to write instead."""
 
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        self.errors = dict(errors)
+    def __init__(self, refusals: Mapping[str, ValueError]) -> None:
+        self.refusals = dict(refusals)
+        self.errors = {name: str(error) for name, error in self.refusals.items()}
         super().__init__("; ".join(f"{name}: {message}" for name, message in self.errors.items()))
 
 
@@ -87,7 +88,7 @@ def parse_profile(fields: Mapping[str, str], known_skills: Collection[str] = ())
         ProfileInvalid: with a message per bad field.
     """
     values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, ValueError] = {}
     readers = {
         "skills": lambda text: read_skills(text, known_skills),
         "level": lambda text: read_int(text, 1, MAX_LEVEL, "level"),
@@ -103,14 +104,14 @@ def parse_profile(fields: Mapping[str, str], known_skills: Collection[str] = ())
             try:
                 values[name] = read(str(fields[name]))
             except ValueError as error:
-                errors[name] = str(error)
+                errors[name] = error
     if "home_lat" in fields or "home_lon" in fields:
         try:
             values["home_lat"], values["home_lon"] = read_home(
                 str(fields.get("home_lat", "")), str(fields.get("home_lon", ""))
             )
         except _HomeError as error:
-            errors[error.field] = str(error)
+            errors[error.field] = error
     if errors:
         raise ProfileInvalid({name: errors[name] for name in PROFILE_FIELDS if name in errors})
     return values
@@ -124,16 +125,22 @@ def read_skills(text: str, known: Collection[str] = ()) -> tuple[str, ...]:
     """
     skills = _unique(part.strip().lower() for part in text.split(","))
     if not skills:
-        raise ValueError("give at least one skill (the categories of jobs to offer), e.g. it, printers")
+        raise ValueRefused("give at least one skill (the categories of jobs to offer), e.g. it, printers")
     if len(skills) > MAX_SKILLS:
-        raise ValueError(f"at most {MAX_SKILLS} skills")
+        raise ValueRefused("at most {max_skills} skills", max_skills=MAX_SKILLS)
     for skill in skills:
         if not SKILL.match(skill):
-            raise ValueError(f"{skill!r} is not a category name: use letters, digits, - and _, e.g. printers")
+            raise ValueRefused(
+                "'{skill}' is not a category name: use letters, digits, - and _, e.g. printers", skill=skill
+            )
         if known and skill not in known:
             close = difflib.get_close_matches(skill, list(known), n=1, cutoff=0.75)
             if close:
-                raise ValueError(f"{skill!r} is not a category; did you mean {close[0]!r}?")
+                raise ValueRefused(
+                    "'{skill}' is not a category; did you mean '{suggestion}'?",
+                    skill=skill,
+                    suggestion=close[0],
+                )
     return skills
 
 
@@ -145,10 +152,12 @@ def read_regions(text: str) -> tuple[str, ...]:
     """
     regions = _unique(part.strip().upper() for part in text.split(","))
     if len(regions) > MAX_REGIONS:
-        raise ValueError(f"at most {MAX_REGIONS} regions")
+        raise ValueRefused("at most {max_regions} regions", max_regions=MAX_REGIONS)
     for region in regions:
         if not REGION.match(region):
-            raise ValueError(f"{region!r} is not a region code: use letters, digits, - and _, e.g. MOW, SPB")
+            raise ValueRefused(
+                "'{region}' is not a region code: use letters, digits, - and _, e.g. MOW, SPB", region=region
+            )
     return regions
 
 
@@ -160,11 +169,11 @@ def read_timezone(text: str) -> str:
     """
     name = text.strip()
     if not name:
-        raise ValueError("give a time zone, e.g. Europe/Moscow")
+        raise ValueRefused("give a time zone, e.g. Europe/Moscow")
     zone(name)  # raises ValueError with the expected form
     known = _zone_names()
     if known and name not in known:
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Europe/Moscow")
+        raise ValueRefused("unknown time zone '{name}'; use an IANA name such as Europe/Moscow", name=name)
     return name
 
 
@@ -176,7 +185,9 @@ def read_hours(text: str) -> WeeklyHours | None:
     """
     hours = parse_hours(text.strip() or None)
     if hours is not None and len(hours.spec()) > MAX_HOURS_LEN:
-        raise ValueError(f"the schedule is too long (at most {MAX_HOURS_LEN} characters)")
+        raise ValueRefused(
+            "the schedule is too long (at most {max_hours_len} characters)", max_hours_len=MAX_HOURS_LEN
+        )
     return hours
 
 
@@ -189,9 +200,13 @@ def read_int(text: str, low: int, high: int, what: str) -> int:
     try:
         value = int(text.strip())
     except ValueError:
-        raise ValueError(f"{what} is a whole number from {low} to {high}") from None
+        raise ValueRefused(
+            "{what} is a whole number from {low} to {high}", what=what, low=low, high=high
+        ) from None
     if not low <= value <= high:
-        raise ValueError(f"{what} is from {low} to {high}, not {value}")
+        raise ValueRefused(
+            "{what} is from {low} to {high}, not {value}", what=what, low=low, high=high, value=value
+        )
     return value
 
 
@@ -203,7 +218,7 @@ def read_lang(text: str) -> str:
     """
     lang = text.strip().lower()
     if lang not in LANGS:
-        raise ValueError(f"the language is {' or '.join(LANGS)}")
+        raise ValueRefused("the language is {langs}", langs=" or ".join(LANGS))
     return lang
 
 
@@ -217,13 +232,13 @@ def read_phone(text: str) -> str | None:
         return None
     phone = to_e164(text)
     if phone is None:
-        raise ValueError("write the phone with its country code, e.g. +7 916 123-45-01")
+        raise ValueRefused("write the phone with its country code, e.g. +7 916 123-45-01")
     return phone
 
 
-class _HomeError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+class _HomeError(ValueRefused):
+    def __init__(self, field: str, template: str, /, **params: object) -> None:
+        super().__init__(template, **params)
         self.field = field
 
 
@@ -248,9 +263,9 @@ def _degrees(text: str, limit: int, field: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise _HomeError(field, f"the {what} is a number of degrees, e.g. 55.7558") from None
+        raise _HomeError(field, "the {what} is a number of degrees, e.g. 55.7558", what=what) from None
     if value != value or not -limit <= value <= limit:  # NaN, inf and out-of-range values
-        raise _HomeError(field, f"the {what} is from -{limit} to {limit}")
+        raise _HomeError(field, "the {what} is from -{limit} to {limit}", what=what, limit=limit)
     return value
 
 

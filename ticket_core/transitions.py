@@ -108,14 +108,18 @@ def check(action: Action, ticket: Ticket, actor: Actor) -> TicketStatus:
     row = _BY_ACTION[action]
     ownership = row.roles.get(actor.role)
     if ownership is None:
-        raise Forbidden(f"A {actor.role} cannot {action.replace('_', ' ')} a ticket.")
+        raise Forbidden("A {role} cannot {action} a ticket.", role=actor.role, action=action)
     if ownership is Ownership.CLIENT and actor.client_id != ticket.client_id:
-        raise Forbidden(f"Ticket {ticket.ref} is not yours.")
+        raise Forbidden("Ticket {ref} is not yours.", ref=ticket.ref)
     if ownership is Ownership.ASSIGNEE and actor.id != ticket.assignee_id:
-        raise Forbidden(f"Ticket {ticket.ref} is assigned to someone else.")
+        raise Forbidden("Ticket {ref} is assigned to someone else.", ref=ticket.ref)
     if ticket.status not in row.sources:
         raise InvalidTransition(
-            f"Ticket {ticket.ref} is {ticket.status.replace('_', ' ')}; it cannot be {_past(action)} now."
+            "Ticket {ref} is {status}; it cannot be {past} now.",
+            ref=ticket.ref,
+            status=ticket.status,
+            past=_past(action),
+            action=action,
         )
     return row.target
 
@@ -123,7 +127,7 @@ def check(action: Action, ticket: Ticket, actor: Actor) -> TicketStatus:
 def check_open(actor: Actor) -> None:
     """Check that `actor` may open a ticket."""
     if actor.role not in OPEN_ROLES:
-        raise Forbidden(f"A {actor.role} cannot open tickets.")
+        raise Forbidden("A {role} cannot open tickets.", role=actor.role)
 
 
 def _past(action: Action) -> str:

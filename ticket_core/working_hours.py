@@ -16,6 +16,8 @@ from datetime import datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ticket_core.errors import ValueRefused
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_MIN = 24 * 60
 
@@ -39,7 +41,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Europe/Moscow") from None
+        raise ValueRefused(
+            "unknown time zone '{name}'; use an IANA name such as Europe/Moscow", name=name
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +62,13 @@ class WeeklyHours:
         days: list[list[Interval]] = [[] for _ in WEEKDAYS]
         parts = [p.strip() for p in spec.replace("\n", ";").split(";") if p.strip()]
         if not parts:
-            raise ValueError('working hours are empty; write e.g. "mon-fri 09:00-18:00; sat 10:00-14:00"')
+            raise ValueRefused('working hours are empty; write e.g. "mon-fri 09:00-18:00; sat 10:00-14:00"')
         for part in parts:
             head, _, hours = part.partition(" ")
             if not hours.strip():
-                raise ValueError(
-                    f"working hours {part!r}: give the days, then HH:MM-HH:MM, e.g. mon-fri 09:00-18:00"
+                raise ValueRefused(
+                    "working hours '{part}': give the days, then HH:MM-HH:MM, e.g. mon-fri 09:00-18:00",
+                    part=part,
                 )
             for day in _days(head.lower()):
                 days[day].extend(_interval(piece) for piece in hours.split(","))
@@ -120,8 +125,8 @@ def _days(text: str) -> list[int]:
             a = WEEKDAYS.index(first[:3])
             b = WEEKDAYS.index(last[:3]) if sep else a
         except ValueError:
-            raise ValueError(
-                f"working days {item!r} are unknown: use mon..sun, ranges like mon-fri, or daily"
+            raise ValueRefused(
+                "working days '{item}' are unknown: use mon..sun, ranges like mon-fri, or daily", item=item
             ) from None
         out.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
     return out
@@ -130,10 +135,14 @@ def _days(text: str) -> list[int]:
 def _interval(text: str) -> Interval:
     start_s, sep, end_s = text.strip().partition("-")
     if not sep:
-        raise ValueError(f"working hours {text.strip()!r} are not like 09:00-18:00: write HH:MM-HH:MM")
+        raise ValueRefused(
+            "working hours '{hours}' are not like 09:00-18:00: write HH:MM-HH:MM", hours=text.strip()
+        )
     start, end = _minute(start_s), _minute(end_s)
     if start == DAY_MIN:
-        raise ValueError(f"working hours {text.strip()!r}: a day starts at 00:00 and ends at 24:00")
+        raise ValueRefused(
+            "working hours '{hours}': a day starts at 00:00 and ends at 24:00", hours=text.strip()
+        )
     if end == DAY_MIN:
         end = 0  # 24:00 is the next midnight: with start 00:00 that is the whole day
     return start, end
@@ -142,10 +151,10 @@ def _interval(text: str) -> Interval:
 def _minute(text: str) -> int:
     hh, sep, mm = text.strip().partition(":")
     if not (sep and hh.isdigit() and mm.isdigit() and len(mm) == 2):
-        raise ValueError(f"time {text.strip()!r} is not HH:MM")
+        raise ValueRefused("time '{time}' is not HH:MM", time=text.strip())
     value = int(hh) * 60 + int(mm)
     if int(mm) > 59 or value > DAY_MIN:
-        raise ValueError(f"time {text.strip()!r} is not a time of day")
+        raise ValueRefused("time '{time}' is not a time of day", time=text.strip())
     return value
 
 
@@ -179,7 +188,9 @@ def weekly_from_spec(spec: Mapping[str, str]) -> tuple[tuple[WorkInterval, ...],
     for key, hours in spec.items():
         for day in _days(key.strip().lower()):
             if week[day] is not None:
-                raise ValueError(f"{WEEKDAYS[day]} is named twice in the weekly hours; name each day once")
+                raise ValueRefused(
+                    "{day} is named twice in the weekly hours; name each day once", day=WEEKDAYS[day]
+                )
             week[day] = parse_intervals(hours)
     return tuple(w or () for w in week)
 

@@ -439,7 +439,10 @@ class WebChatChannel:
             except BadRequest:
                 log.warning("skipping a web chat identity with an unusable id: %r", ident[:80])
                 continue
-            result.append({"id": ident, "label": str(item.get("label") or ident)})
+            entry = {"id": ident, "label": str(item.get("label") or ident)}
+            if item.get("role"):  # a staff member's role, said by the page in its own language
+                entry["role"] = str(item["role"])
+            result.append(entry)
         return web.json_response({"identities": result})
 
     async def _on_shutdown(self, app: web.Application) -> None:

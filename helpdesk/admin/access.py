@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from helpdesk.admin.i18n import _
 from ticket_core.enums import Role
 from ticket_core.errors import Forbidden
 from ticket_core.model import Actor
@@ -60,4 +61,6 @@ def require(actor: Actor, area: Area, what: str) -> None:
     """Raise `Forbidden` (saying who may) unless the actor may use the area; `what` names the action."""
     if not may(actor.role, area):
         allowed = sorted(str(r) for r, areas in GRANTS.items() if area in areas)
-        raise Forbidden(f"Only {' or '.join(allowed)} may {what}; ask an admin if you need it.")
+        raise Forbidden(
+            _("Only {roles} may {what}; ask an admin if you need it."), roles=" or ".join(allowed), what=what
+        )

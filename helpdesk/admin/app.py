@@ -29,7 +29,7 @@ from helpdesk.admin.context import ADMIN_CONTEXT, USER_KEY, AdminContext, admin_
 from helpdesk.admin.i18n import _
 from helpdesk.admin.input_guard import refuse_bad_input
 from helpdesk.admin.labels import ROLES
-from helpdesk.admin.pages import error_page, texts_of
+from helpdesk.admin.pages import error_page, refused, texts_of
 from helpdesk.admin.render import STATIC, make_environment
 from helpdesk.admin.routes import AdminRoute, Handler
 from helpdesk.admin.sessions import COOKIE, SessionPolicy, resume_session, same_token
@@ -150,11 +150,11 @@ def _guard(areas: dict[str, Any]) -> Any:
         except web.HTTPException:
             raise
         except NotFound as error:
-            return error_page(request, 404, _("Not found"), str(error))
+            return error_page(request, 404, _("Not found"), refused(request, error))
         except Forbidden as error:
-            return error_page(request, 403, _("Not allowed"), str(error))
+            return error_page(request, 403, _("Not allowed"), refused(request, error))
         except (DomainError, KbError) as error:
-            return error_page(request, 400, _("That did not work"), str(error))
+            return error_page(request, 400, _("That did not work"), refused(request, error))
         except Exception:
             log.exception("admin %s %s failed", request.method, request.path)
             return error_page(

@@ -12,6 +12,7 @@ from typing import Any
 
 from dialogue import texts as bot_texts
 from helpdesk.admin.i18n import Texts, _
+from ticket_core.sla.calendar import BusinessCalendar
 
 SLA_STATES = {
     "ok": _("on time"),
@@ -42,6 +43,15 @@ GROUPINGS = {
     "site": _("site"),
     "engineer": _("engineer"),
 }
+NOTIFY = {
+    "assignee": _("the job's engineer"),
+    "supervisor": _("supervisors"),
+    "admin": _("admins"),
+    "engineer": _("engineers"),
+}
+WEEKDAY_NAMES = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
+POLICIES = {"standard": _("standard")}
+"""The built-in policy's name; a company's own policies are shown by the name it gave them."""
 HOURS_NOW = (_("no set hours"), _("in hours now"), _("off hours now"))
 """profile_view.HoursNow.label's texts, translated where they are shown."""
 
@@ -69,4 +79,35 @@ def label_helpers(tr: Texts) -> dict[str, Callable[[Any], str]]:
         "client_kind_label": _lookup(tr, CLIENT_KINDS),
         "article_status_label": _lookup(tr, ARTICLE_STATES),
         "group_label": _lookup(tr, GROUPINGS),
+        "notify_label": lambda value: notify_label(tr, str(value)),
+        "policy_label": _lookup(tr, POLICIES),
+        "calendar_label": lambda calendar: calendar_label(tr, calendar),
     }
+
+
+def notify_label(tr: Texts, notify: str) -> str:
+    """Whom an SLA rung alerts, in words: "assignee" -> the job's engineer, "L2" -> L2 engineers."""
+    if notify in NOTIFY:
+        return tr(NOTIFY[notify])
+    level = notify.upper().removeprefix("L")
+    return tr(_("L{n} engineers"), n=level) if notify[:1] in "Ll" and level.isdigit() else notify
+
+
+def calendar_label(tr: Texts, calendar: BusinessCalendar) -> str:
+    """A calendar's working time in a few words: "round the clock" or "Mon-Fri 09:00-18:00, Sat 10:00-14:00"."""
+    if calendar.is_24x7:
+        return tr(_("round the clock"))
+    runs: list[tuple[int, int, str]] = []
+    for day, intervals in enumerate(calendar.weekly):
+        hours = ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in intervals)
+        if runs and runs[-1][2] == hours and runs[-1][1] == day - 1:
+            runs[-1] = (runs[-1][0], day, hours)
+        else:
+            runs.append((day, day, hours))
+    parts = []
+    for first, last, hours in runs:
+        if not hours:
+            continue
+        days = tr(WEEKDAY_NAMES[first]) + ("" if first == last else "-" + tr(WEEKDAY_NAMES[last]))
+        parts.append(f"{days} {hours}")
+    return ", ".join(parts) or tr(_("no working hours"))

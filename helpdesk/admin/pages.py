@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from dialogue.refusals import refusal_text
 from helpdesk.admin.access import Area, may
 from helpdesk.admin.context import USER_KEY, admin_context
 from helpdesk.admin.i18n import LANGS, Texts, _, request_lang
 from helpdesk.admin.labels import label_helpers
 from helpdesk.admin.render import page
+from kb_search.model import KbError
+from ticket_core.errors import DomainError, ValueRefused, english
 
 NAV: tuple[tuple[str, str, Area], ...] = (
     (_("Dashboard"), "/admin/", Area.DASHBOARD),
@@ -81,6 +84,25 @@ def html(request: web.Request, template: str, *, status: int = 200, **values: An
     }
     body = page(ctx.env, template, context)
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+def refused(request: web.Request, error: Exception) -> str:
+    """A use case's refusal in the reader's language: the domain's Russian (`dialogue.refusals`), else the
+    admin catalogue's (refusals the admin raises itself), else the English sentence."""
+    if not isinstance(error, DomainError | KbError | ValueRefused):
+        return str(error)
+    tr = texts_of(request)
+    said = refusal_text(error, tr.lang)
+    if said is not None:
+        return said
+    # The admin's own refusals are in its catalogue, and so are the words it passes as a role or an action.
+    words = {
+        k: tr.gettext(v) if k in _WORD_PARAMS and isinstance(v, str) else v for k, v in error.params.items()
+    }
+    return english(tr.gettext(error.template), words)
+
+
+_WORD_PARAMS = frozenset({"what", "roles", "role"})
 
 
 def error_page(request: web.Request, status: int, title: str, message: str, **values: Any) -> web.Response:

@@ -209,10 +209,12 @@ async def set_password(
         PasswordError: the password is too short or too long.
     """
     if actor.role not in (Role.ADMIN, Role.SYSTEM):
-        raise Forbidden("Only an admin sets passwords (`helpdesk admin set-password LOGIN`).")
+        raise Forbidden(_("Only an admin sets passwords (`helpdesk admin set-password LOGIN`)."))
     member = await uow.directory.get_staff(staff_id)
     if member is None:
-        raise NotFound(f"No staff member {staff_id!r}; staff ids look like a-admin or e-smirnov.")
+        raise NotFound(
+            _("No staff member '{staff_id}'; staff ids look like a-admin or e-smirnov."), staff_id=staff_id
+        )
     hashed = await asyncio.to_thread(hash_password, check_new_password(password))
     await uow.admin.set_password_hash(member.id, hashed, now)
     await uow.admin.delete_sessions_of(member.id)
@@ -231,12 +233,8 @@ def _editor(actor: Actor, what: str) -> kb_edits.Editor:
 def _refusal(error: KbError) -> Exception:
     """A KB use case's refusal as the admin shows it (a form error naming its field, or not found)."""
     if isinstance(error, kb_edits.ArticleMissing):
-        return NotFound(str(error))
-    if isinstance(error, kb_edits.FieldInvalid):
-        return ValidationFailed(f"{error.field}: {error}")
-    if isinstance(error, kb_edits.ArticleExists):
-        return ValidationFailed(f"id: {error}")
-    return ValidationFailed(str(error))
+        return NotFound(error.template, **error.params)
+    return ValidationFailed(error.template, **error.params)
 
 
 async def _saved(change: Awaitable[kb_edits.KbChange]) -> Article:
@@ -265,7 +263,7 @@ async def create_article(
     """
     return await _saved(
         kb_edits.create_article(
-            uow, _editor(actor, "edit knowledge base articles"), article_id, fields, now, lang=default_lang
+            uow, _editor(actor, _("edit knowledge base articles")), article_id, fields, now, lang=default_lang
         )
     )
 
@@ -285,7 +283,7 @@ async def edit_article(
     """
     return await _saved(
         kb_edits.edit_article(
-            uow, _editor(actor, "edit knowledge base articles"), article_id, fields, expected_version, now
+            uow, _editor(actor, _("edit knowledge base articles")), article_id, fields, expected_version, now
         )
     )
 
@@ -296,7 +294,7 @@ async def set_article_status(
     """Publish an article (search shows it) or take it back to draft."""
     return await _saved(
         kb_edits.set_article_status(
-            uow, _editor(actor, "publish knowledge base articles"), article_id, publish, now
+            uow, _editor(actor, _("publish knowledge base articles")), article_id, publish, now
         )
     )
 
@@ -311,7 +309,7 @@ async def restore_article_version(
     """
     return await _saved(
         kb_edits.restore_article_version(
-            uow, _editor(actor, "restore knowledge base articles"), article_id, version, now
+            uow, _editor(actor, _("restore knowledge base articles")), article_id, version, now
         )
     )
 
@@ -325,14 +323,18 @@ async def remove_phrasing(
         Forbidden: the actor is not an admin.
         NotFound: no such phrasing on this article, or it was removed already.
     """
-    require(actor, Area.KB_WRITE, "remove confirmed phrasings")
+    require(actor, Area.KB_WRITE, _("remove confirmed phrasings"))
     current: Phrasing | None = await uow.phrasings.get(phrasing_id)
     if current is None or current.article_id != article_id:
-        raise NotFound(f"Article {article_id} has no phrasing {phrasing_id}; pick one from its list.")
+        raise NotFound(
+            _("Article {article_id} has no phrasing {phrasing_id}; pick one from its list."),
+            article_id=article_id,
+            phrasing_id=phrasing_id,
+        )
     try:
         removed = await learning.remove(uow.phrasings, phrasing_id, actor.id, now)
     except KbError as error:
-        raise NotFound(str(error)) from None
+        raise NotFound(error.template, **error.params) from None
     await _audit(
         uow,
         now,
@@ -350,7 +352,7 @@ async def change_shift(
     uow: SqlUnitOfWork, actor: Actor, engineer_id: str, on_shift: bool, now: datetime
 ) -> StaffMember:
     """Put an engineer on or off shift for them (ticket_core's roster use case checks the actor too)."""
-    require(actor, Area.STAFF_WRITE, "change engineers' shifts")
+    require(actor, Area.STAFF_WRITE, _("change engineers' shifts"))
     member = await set_engineer_shift(uow, actor, engineer_id, on_shift)
     await _audit(uow, now, actor, "staff.shift", engineer_id, on_shift=on_shift)
     return member
@@ -372,7 +374,7 @@ async def edit_engineer_profile(
     Raises:
         Forbidden, NotFound, ProfileInvalid (a message per field), ValidationFailed (nothing changed).
     """
-    require(actor, Area.STAFF_PROFILE, "edit engineers' profiles")
+    require(actor, Area.STAFF_PROFILE, _("edit engineers' profiles"))
     update = await update_engineer_profile(uow, actor, engineer_id, fields, now, known_skills=known_skills)
     await _audit(uow, now, actor, "staff.profile", engineer_id, changes=update.changes)
     return update
@@ -381,10 +383,10 @@ async def edit_engineer_profile(
 async def set_own_language(uow: SqlUnitOfWork, user: AdminUser, lang: str, now: datetime) -> StaffMember:
     """Set the language the admin (and the bots) speak to the signed-in person: only their own record."""
     if lang not in ("ru", "en"):
-        raise ValidationFailed(f"unknown language {lang[:8]!r}: ru or en")
+        raise ValidationFailed(_("unknown language '{lang}': ru or en"), lang=lang[:8])
     member = await uow.directory.get_staff(user.member.id)
     if member is None:
-        raise NotFound("no such staff member")
+        raise NotFound(_("no such staff member"))
     changed = replace(member, lang=lang)
     await uow.directory.update_staff_profile(changed)
     await _audit(uow, now, user.actor, "staff.lang", member.id, lang=lang)

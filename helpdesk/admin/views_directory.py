@@ -11,6 +11,7 @@ from aiohttp import web
 from helpdesk.admin import usecases
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
+from helpdesk.admin.i18n import _
 from helpdesk.admin.pages import html, redirect
 from helpdesk.admin.profile_view import hours_now, hours_text
 from helpdesk.admin.routes import RouteTable
@@ -93,7 +94,7 @@ async def client_page(request: web.Request) -> web.StreamResponse:
     async with ctx.rt.uows() as uow:
         client = await uow.directory.get_client(client_id)
         if client is None:
-            raise NotFound(f"No client {client_id!r}; pick one from the clients list.")
+            raise NotFound(_("No client '{client_id}'; pick one from the clients list."), client_id=client_id)
         sites = await uow.directory.list_sites(client_id)
         contacts = await uow.directory.list_contacts(client_id)
         contracts = await uow.directory_lists.contracts_of(client_id)

@@ -11,7 +11,8 @@ from dialogue.texts import CATEGORIES
 from helpdesk.admin import usecases
 from helpdesk.admin.access import Area, may
 from helpdesk.admin.context import admin_context, current_user
-from helpdesk.admin.pages import html, redirect
+from helpdesk.admin.i18n import _
+from helpdesk.admin.pages import html, redirect, refused, texts_of
 from helpdesk.admin.profile_view import form_values, hours_now, hours_text, vocabulary
 from helpdesk.admin.routes import RouteTable
 from ticket_core.enums import Role
@@ -34,7 +35,9 @@ async def _engineer_and_terms(request: web.Request) -> tuple[StaffMember, list[s
     async with admin_context(request).rt.uows() as uow:
         member = await uow.directory.get_staff(staff_id)
         if member is None or member.role is not Role.ENGINEER:
-            raise NotFound(f"No engineer {staff_id!r}; pick one from the engineers list.")
+            raise NotFound(
+                _("No engineer '{staff_id}'; pick one from the engineers list."), staff_id=staff_id
+            )
         staff = await uow.directory.list_staff(Role.ENGINEER)
         categories, regions = await uow.directory_lists.categories_and_regions()
     skills = vocabulary(CATEGORIES, categories, *(m.skills for m in staff))
@@ -101,10 +104,12 @@ async def engineer_post(request: web.Request) -> web.StreamResponse:
             skills,
             regions,
             posted=posted,
-            errors=invalid.errors,
-            error="Nothing was saved: correct the fields marked below.",
+            errors={name: refused(request, error) for name, error in invalid.refusals.items()},
+            error=texts_of(request)(_("Nothing was saved: correct the fields marked below.")),
             status=422,
         )
     except ValidationFailed as failed:
-        return _page(request, member, skills, regions, posted=posted, error=str(failed), status=422)
+        return _page(
+            request, member, skills, regions, posted=posted, error=refused(request, failed), status=422
+        )
     raise redirect(f"/admin/engineers/{member.id}?done=profile")

@@ -192,10 +192,10 @@ async def equipment_stickers(request: web.Request) -> web.StreamResponse:
     site_id = request.query.get("site", "").strip()
     type_id = request.query.get("type", "").strip() or None
     if not site_id:
-        raise ValidationFailed("Pick a site first: stickers are printed a site at a time.")
+        raise ValidationFailed(_("Pick a site first: stickers are printed a site at a time."))
     async with ctx.rt.uows() as uow:
         if await uow.directory.get_site(site_id) is None:
-            raise ValidationFailed(f"No site {site_id!r}: pick one from the list.")
+            raise ValidationFailed(_("No site '{site_id}': pick one from the list."), site_id=site_id)
         found = await eq.sticker_units(
             uow, current_user(request).actor, UnitFilter(site_id=site_id, type_id=type_id)
         )

@@ -14,7 +14,8 @@ from markupsafe import Markup
 from helpdesk.admin import usecases
 from helpdesk.admin.access import Area, may
 from helpdesk.admin.context import admin_context, current_user
-from helpdesk.admin.pages import html, redirect
+from helpdesk.admin.i18n import _
+from helpdesk.admin.pages import html, redirect, refused
 from helpdesk.admin.routes import RouteTable
 from kb_search.model import Article, ArticleStatus, KbError, parse_audience
 from kb_search.phrasings import Phrasing
@@ -174,7 +175,7 @@ async def kb_new_post(request: web.Request) -> web.StreamResponse:
             )
             await uow.commit()
     except ValidationFailed as error:
-        return _edit_page(request, None, posted=posted, error=str(error), status=422)
+        return _edit_page(request, None, posted=posted, error=refused(request, error), status=422)
     await _refresh_search(request, saved)
     raise redirect(f"/admin/kb/{saved.id}?done=created")
 
@@ -184,7 +185,9 @@ async def _load(request: web.Request) -> Article:
     async with admin_context(request).rt.uows() as uow:
         article: Article | None = await uow.articles.get(article_id)
     if article is None:
-        raise NotFound(f"No article {article_id!r}; pick one from the knowledge base list.")
+        raise NotFound(
+            _("No article '{article_id}'; pick one from the knowledge base list."), article_id=article_id
+        )
     return article
 
 
@@ -231,7 +234,9 @@ async def kb_edit_post(request: web.Request) -> web.StreamResponse:
             )
             await uow.commit()
     except ValidationFailed as error:
-        return _edit_page(request, article, posted=posted, error=str(error), status=422, version=expected)
+        return _edit_page(
+            request, article, posted=posted, error=refused(request, error), status=422, version=expected
+        )
     await _refresh_search(request, saved)
     raise redirect(f"/admin/kb/{saved.id}?done=saved")
 
@@ -309,7 +314,10 @@ async def kb_history(request: web.Request) -> web.StreamResponse:
         history = await uow.articles.history(article_id)
         current = await uow.articles.get(article_id)
     if not history:
-        raise NotFound(f"No article {article_id!r} has ever existed; pick one from the knowledge base list.")
+        raise NotFound(
+            _("No article '{article_id}' has ever existed; pick one from the knowledge base list."),
+            article_id=article_id,
+        )
     by_version = {v.version: v for v in history}
     newest = history[-1].version
     b = _int(request.query.get("b"), newest)
@@ -339,7 +347,7 @@ async def kb_restore(request: web.Request) -> web.StreamResponse:
     posted = await _posted(request)
     version = _int(posted.get("version"), 0)
     if version <= 0:
-        raise ValidationFailed("Pick the version to restore from the history.")
+        raise ValidationFailed(_("Pick the version to restore from the history."))
     async with ctx.rt.uows() as uow:
         saved = await usecases.restore_article_version(
             uow, current_user(request).actor, article_id, version, ctx.clock()

@@ -18,7 +18,7 @@ from helpdesk.admin.access import Area
 from helpdesk.admin.charts import bar_chart, group_value_label
 from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.i18n import Texts, _
-from helpdesk.admin.pages import error_page, html, texts_of
+from helpdesk.admin.pages import error_page, html, refused, texts_of
 from helpdesk.admin.routes import RouteTable
 from ticket_core.enums import Role
 from ticket_core.errors import DomainError
@@ -118,7 +118,7 @@ def parse_report_query(
                 values["engineer"] or None,
             )
         except DomainError as error:
-            errors.append(str(error))
+            errors.append(refused(request, error))
     return values, flt, group, errors
 
 
@@ -156,7 +156,7 @@ async def _report(
         report = await get_report(source, current_user(request).actor, flt, group)
         return values, report, group, errors, choices
     except DomainError as error:
-        errors.append(str(error))
+        errors.append(refused(request, error))
         return values, None, group, errors, choices
 
 

@@ -11,9 +11,11 @@ from aiohttp import web
 
 from bots.webchat.render import media_url
 from dialogue.messages import Media
+from dialogue.regions import zone_name
 from helpdesk.admin import pickers, timeline
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
+from helpdesk.admin.i18n import _
 from helpdesk.admin.pages import html, texts_of
 from helpdesk.admin.routes import RouteTable
 from helpdesk.api.serialize import event as event_dict
@@ -135,7 +137,9 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
     ctx = admin_context(request)
     raw = request.match_info["number"].strip().upper().removeprefix("HD-")
     if not raw.isdigit() or len(raw) > 9:
-        raise ValidationFailed(f"{request.match_info['number']!r} is not a ticket number; use e.g. 1042.")
+        raise ValidationFailed(
+            _("'{number}' is not a ticket number; use e.g. 1042."), number=request.match_info["number"]
+        )
     actor = current_user(request).actor
     async with ctx.rt.uows() as uow:
         ticket = await uc.get_ticket_by_number(uow, actor, int(raw))
@@ -148,7 +152,8 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
         sla = await sla_of(uow, ticket, ctx.clock())
         alerts = await uow.sla.alerts(ticket.id) if uow.sla is not None else []
         rows = [event_dict(e) for e in events]
-        named = [await uow.directory.get_staff(i) for i in sorted(timeline.staff_ids(rows))]
+        staff_ids = timeline.staff_ids(rows) | {a.acknowledged_by for a in alerts if a.acknowledged_by}
+        named = [await uow.directory.get_staff(i) for i in sorted(staff_ids)]
     names = {m.id: m.name for m in named if m is not None}
     photos = [_attachment(a) for a in ticket.attachments]
     for c in comments:
@@ -166,4 +171,9 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
         sla=sla,
         alerts=alerts,
         photos=photos,
+        names=names,
+        # The site's own zone only where it is not the company's (every time on the page is in the company's).
+        site_zone=zone_name(texts_of(request).lang, site.timezone, ctx.clock())
+        if site is not None and site.timezone and site.timezone != ctx.rt.settings.company_tz
+        else "",
     )

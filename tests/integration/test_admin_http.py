@@ -479,6 +479,15 @@ async def test_ticket_filters_paging_and_the_ticket_page(
     assert "ticket_opened" not in page and "comment_added" not in page and " UTC<" not in page
     assert " MSK<" in page
     assert 'id="sla"' in page and "первый ответ" in page  # the clock by its name
+    # #18: no raw configuration on the page: the site's zone is the company's (so not repeated), the policy
+    # and its calendar in words, whom an alert went to and who took it by name.
+    assert "Europe/Moscow" not in page and "политика «стандартная»</a>, круглосуточно" in page
+    assert "кому: инженер заявки" in page and "assignee" not in page
+    async with admin.rt.uows() as uow:
+        await uow.sla.acknowledge(b.id, SlaKind.RESOLUTION, 1, SUPERVISOR, datetime.now(UTC))
+        await uow.commit()
+    page = await admin.page(f"/admin/tickets/{b.number}")
+    assert "кому: руководители" in page and "подтверждено: Ольга Соколова" in page and SUPERVISOR not in page
     assert (await admin.client.get("/admin/tickets/99999")).status == 404
     assert (await admin.client.get("/admin/tickets/abc")).status == 400
 
@@ -683,3 +692,56 @@ async def test_each_person_switches_the_admins_language_for_themselves(admin: Ad
     assert ">Dashboard</a>" in await admin.page("/admin/")
     await signed_in(admin, SUPERVISOR)  # another person keeps their own
     assert ">База знаний</a>" in await admin.page("/admin/kb")
+
+
+async def test_a_russian_admin_reads_the_use_cases_refusals_in_russian(admin: Admin) -> None:
+    """#18: what a use case refuses (a stale version, a bad field, a missing ticket) reads in the admin's language."""
+    await signed_in(admin, ADMIN)
+    assert (await admin.post("/admin/lang", {"to": "ru", "next": "/admin/kb"})).status == 303
+    form = {
+        "id": "wifi-ru",
+        "title": "Гостевой Wi-Fi",
+        "body": "Код у администратора.",
+        "audience": "public",
+        "lang": "ru",
+        "tags": "",
+    }
+    created = await admin.post("/admin/kb/new", {**form, "action": "save"})
+    assert created.status == 303
+    bad = await admin.post(
+        "/admin/kb/new", {**form, "id": "wifi-ru2", "audience": "everyone", "action": "save"}
+    )
+    text = await bad.text()
+    assert bad.status == 422 and "неизвестная аудитория «everyone»" in text and "unknown audience" not in text
+    edited = await admin.post(
+        "/admin/kb/wifi-ru", {**form, "body": "Код на стойке.", "version": "1", "action": "save"}
+    )
+    assert edited.status == 303, await edited.text()
+    stale = await admin.post(
+        "/admin/kb/wifi-ru", {**form, "title": "Другое", "version": "1", "action": "save"}
+    )
+    text = await stale.text()
+    assert (
+        stale.status == 422
+        and "после того, как вы открыли версию 1" in text
+        and "after you opened" not in text
+    )
+    same = await admin.post(
+        "/admin/kb/wifi-ru", {**form, "body": "Код на стойке.", "version": "2", "action": "save"}
+    )
+    assert same.status == 422 and "ничего не изменилось" in await same.text()
+    missing = await admin.page("/admin/kb/no-such-article", status=404)
+    assert "Статьи «no-such-article» нет" in missing and "pick one" not in missing
+    profile = await admin.post(
+        "/admin/engineers/e-smirnov", {"max_parallel_jobs": "99", "timezone": "Mars/Base"}
+    )
+    text = await profile.text()
+    assert profile.status == 422 and "Ничего не сохранено" in text
+    assert "лимит работ: от 1 до" in text and "неизвестный часовой пояс «Mars/Base»" in text
+    assert "unknown time zone" not in text and "is from" not in text
+    await signed_in(admin, ADMIN)
+    assert (await admin.post("/admin/lang", {"to": "en", "next": "/admin/kb"})).status == 303
+    stale = await admin.post(
+        "/admin/kb/wifi-ru", {**form, "title": "Other", "version": "1", "action": "save"}
+    )
+    assert stale.status == 422 and "after you opened version 1" in await stale.text()  # English stays English

@@ -120,6 +120,10 @@ async def test_with_demo_the_picker_is_there_as_before(sqlite_url: str) -> None:
         async with TestClient(server) as client:
             staff = await (await client.get("/webchat/api/staff/identities")).json()
             assert "a-admin" in [i["id"] for i in staff["identities"]]
+            # The name and the role apart: the page says the role in its own language (#18: "(engineer)" in
+            # the Russian picker).
+            sokolova = next(i for i in staff["identities"] if i["id"] == "s-sokolova")
+            assert sokolova == {"id": "s-sokolova", "label": "Ольга Соколова", "role": "supervisor"}
             assert 'id="identity"' in await (await client.get("/staff")).text()
             resp = await client.post(
                 "/webchat/api/client/send",
@@ -197,7 +201,7 @@ async def test_the_staff_chat_acts_as_the_signed_in_member_until_they_sign_out(a
     page = await client.get("/staff", allow_redirects=False)
     assert page.status == 200
     html = await page.text()
-    assert f'data-chat-id="{ENGINEER}"' in html and "(engineer)" in html and 'id="identity"' not in html
+    assert f'data-chat-id="{ENGINEER}"' in html and "(инженер)" in html and 'id="identity"' not in html
     async with app.rt.uows() as uow:
         account = await uow.accounts.find("web", "staff", ENGINEER)
     assert account is not None and account.person_id == ENGINEER

@@ -19,9 +19,15 @@ MAX_PERIOD = timedelta(days=3 * 366)
 
 def _require_utc(value: object, name: str) -> None:
     if not isinstance(value, datetime):
-        raise ValidationFailed(f"The report's {name} must be a date and time, got {type(value).__name__}.")
+        raise ValidationFailed(
+            "The report's {name} must be a date and time, got {kind}.",
+            name=name,
+            kind=type(value).__name__,
+        )
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationFailed(f"The report's {name} must be timezone-aware (UTC); give it with a time zone.")
+        raise ValidationFailed(
+            "The report's {name} must be timezone-aware (UTC); give it with a time zone.", name=name
+        )
 
 
 def _require_id(value: object, name: str) -> None:
@@ -29,7 +35,7 @@ def _require_id(value: object, name: str) -> None:
         return
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         raise ValidationFailed(
-            f"The report's {name} filter must be a non-empty id of at most 200 characters."
+            "The report's {name} filter must be a non-empty id of at most 200 characters.", name=name
         )
 
 

@@ -27,7 +27,9 @@ async def get_report(
         grouping = GroupBy(group_by)
     except ValueError:
         names = ", ".join(g.value for g in GroupBy)
-        raise ValidationFailed(f"Unknown grouping {str(group_by)[:40]!r}; use one of: {names}.") from None
+        raise ValidationFailed(
+            "Unknown grouping '{grouping}'; use one of: {names}.", grouping=str(group_by)[:40], names=names
+        ) from None
     if actor.role in SEE_ALL:
         return await source.report(flt, grouping)
     if actor.role is Role.ENGINEER:

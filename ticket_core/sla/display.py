@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ticket_core.sla.calendar import require_aware
 from ticket_core.sla.clock import ClockState, SlaKind, SlaState, SlaStatus
 
-_RU_WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+_RU_ON_WEEKDAYS = (
+    "в понедельник",
+    "во вторник",
+    "в среду",
+    "в четверг",
+    "в пятницу",
+    "в субботу",
+    "в воскресенье",
+)
 _EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _RU_MONTHS = (
     "января", "февраля", "марта", "апреля", "мая", "июня",
@@ -38,7 +46,7 @@ def _zone(tz: str) -> ZoneInfo:
 def format_promise(due_at: datetime, *, lang: str, tz: str, now: datetime | None = None) -> str:
     """Return the promised time for the client in the site's time zone.
 
-    "до 14:30 ср, 4 марта" / "by 2:30 PM Wed, 4 March"; the year is added when `now` is given and falls in
+    "до 14:30 в среду, 4 марта" / "by 2:30 PM Wed, 4 March"; the year is added when `now` is given and falls in
     another year.
 
     Raises:
@@ -50,7 +58,8 @@ def format_promise(due_at: datetime, *, lang: str, tz: str, now: datetime | None
     if now is not None and require_aware(now, "now").astimezone(zone).year != local.year:
         year = f" {local.year}"
     if normalize_lang(lang) == "ru":
-        weekday, month = _RU_WEEKDAYS[local.weekday()], _RU_MONTHS[local.month - 1]
+        # "до 14:30 в среду, 4 марта": the time, then the day as Russian says it (it read "до 14:30 ср, 4 марта").
+        weekday, month = _RU_ON_WEEKDAYS[local.weekday()], _RU_MONTHS[local.month - 1]
         return f"до {local:%H:%M} {weekday}, {local.day} {month}{year}"
     hour = local.hour % 12 or 12
     half = "AM" if local.hour < 12 else "PM"

@@ -44,8 +44,8 @@ def ticket_not_found(ref: str, actor: Actor) -> NotFound:
     client cannot tell another client's ticket from a missing one and probe the numbers.
     """
     if actor.role in (Role.CLIENT, Role.ENGINEER):
-        return NotFound(f"No ticket {ref} among yours. Check the number and try again.")
-    return NotFound(f"No ticket {ref}. Check the number and try again.")
+        return NotFound("No ticket {ref} among yours. Check the number and try again.", ref=ref)
+    return NotFound("No ticket {ref}. Check the number and try again.", ref=ref)
 
 
 def ensure_may_see(ticket: Ticket, actor: Actor) -> None:
@@ -77,9 +77,9 @@ async def save(uow: UnitOfWork, ticket: Ticket, *, on_conflict: str | None = Non
         await uow.tickets.update(ticket)
     except StaleTicket as exc:
         if on_conflict == "taken":
-            raise AlreadyTaken(f"Ticket {ticket.ref} was just taken by another engineer.") from exc
+            raise AlreadyTaken("Ticket {ref} was just taken by another engineer.", ref=ticket.ref) from exc
         raise Forbidden(
-            f"Ticket {ticket.ref} was changed by someone else just now. Look at it again and retry."
+            "Ticket {ref} was changed by someone else just now. Look at it again and retry.", ref=ticket.ref
         ) from exc
 
 
@@ -88,10 +88,15 @@ def clean_text(value: str | None, *, field: str, max_len: int, required: bool = 
     text = (value or "").strip()
     if not text:
         if required:
-            raise ValidationFailed(f"Please give the {field}.")
+            raise ValidationFailed("Please give the {field}.", field=field)
         return None
     if len(text) > max_len:
-        raise ValidationFailed(f"The {field} is too long ({len(text)} characters); keep it under {max_len}.")
+        raise ValidationFailed(
+            "The {field} is too long ({length} characters); keep it under {max_len}.",
+            field=field,
+            length=len(text),
+            max_len=max_len,
+        )
     return text
 
 

@@ -109,7 +109,9 @@ async def ask_for_person(uow: UnitOfWork, actor: Actor, ticket_id: str, now: dat
         raise Forbidden("Only the ticket's client asks to talk to a person about it.")
     if ticket.status not in OPEN_STATUSES:
         raise InvalidTransition(
-            f"Ticket {ticket.ref} is {ticket.status.replace('_', ' ')}; nobody works on it now."
+            "Ticket {ref} is {status}; nobody works on it now.",
+            ref=ticket.ref,
+            status=ticket.status,
         )
     uow.record(PersonAsked(ticket_id=ticket.id, actor=actor, at=now))
     return ticket

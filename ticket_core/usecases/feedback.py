@@ -29,10 +29,10 @@ async def rate_ticket(
     ensure_may_see(ticket, actor)
     if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         raise InvalidTransition(
-            f"Ticket {ticket.ref} is not finished yet; you can rate it once it is resolved."
+            "Ticket {ref} is not finished yet; you can rate it once it is resolved.", ref=ticket.ref
         )
     if ticket.rating is not None:
-        raise InvalidTransition(f"You have already rated {ticket.ref}. Thank you!")
+        raise InvalidTransition("You have already rated {ref}. Thank you!", ref=ticket.ref)
     ticket.rating = score
     ticket.rating_comment = text
     ticket.updated_at = now
@@ -54,9 +54,9 @@ async def add_rating_comment(
     ticket = await load_ticket(uow, ticket_id)
     ensure_may_see(ticket, actor)
     if ticket.rating is None:
-        raise InvalidTransition(f"{ticket.ref} has no rating yet; rate it from 1 to 5 first.")
+        raise InvalidTransition("{ref} has no rating yet; rate it from 1 to 5 first.", ref=ticket.ref)
     if ticket.rating_comment:
-        raise InvalidTransition(f"Your comment on {ticket.ref} is already saved.")
+        raise InvalidTransition("Your comment on {ref} is already saved.", ref=ticket.ref)
     ticket.rating_comment = text
     ticket.updated_at = now
     await save(uow, ticket)
@@ -112,7 +112,9 @@ async def reopen_ticket(
     ensure_may_see(ticket, actor)
     if actor.role is Role.CLIENT and ticket.resolved_at is not None and now - ticket.resolved_at > window:
         raise InvalidTransition(
-            f"{ticket.ref} was resolved more than {window.days} days ago; please open a new request instead."
+            "{ref} was resolved more than {days} days ago; please open a new request instead.",
+            ref=ticket.ref,
+            days=window.days,
         )
     apply(ticket, Action.REOPEN, actor, now)
     ticket.reopen_count += 1

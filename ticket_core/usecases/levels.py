@@ -39,25 +39,31 @@ async def raise_level(
     ticket = await load_ticket(uow, ticket_id)
     if actor.role is Role.ENGINEER:
         if ticket.assignee_id != actor.id:
-            raise Forbidden(f"Ticket {ticket.ref} is assigned to someone else.")
+            raise Forbidden("Ticket {ref} is assigned to someone else.", ref=ticket.ref)
         member = await uow.directory.get_staff(actor.id)
         own = member.level if member is not None else 1
         target = max(own, ticket.min_level) + 1
         if target > MAX_LEVEL:
             raise ValidationFailed(
-                f"L{MAX_LEVEL} is the highest level, so {ticket.ref} cannot be escalated further. "
-                "Hand it over to another engineer or ask a supervisor."
+                "L{max_level} is the highest level, so {ref} cannot be escalated further. Hand it over to another engineer or ask a supervisor.",
+                max_level=MAX_LEVEL,
+                ref=ticket.ref,
             )
         return await _escalate_own(uow, actor, ticket, now, text, target)
     if actor.role is not Role.SUPERVISOR:
         raise Forbidden("Only the job's engineer or a supervisor can raise a ticket's level.")
     target = ticket.min_level + 1 if to_level is None else to_level
     if not ticket.min_level < target <= MAX_LEVEL:
+        if ticket.min_level >= MAX_LEVEL:
+            raise ValidationFailed(
+                "{ref} already needs L{level}, the highest level.", ref=ticket.ref, level=MAX_LEVEL
+            )
         raise ValidationFailed(
-            f"{ticket.ref} already needs L{ticket.min_level}; choose a level from "
-            f"L{ticket.min_level + 1} to L{MAX_LEVEL}."
-            if ticket.min_level < MAX_LEVEL
-            else f"{ticket.ref} already needs L{MAX_LEVEL}, the highest level."
+            "{ref} already needs L{level}; choose a level from L{lowest} to L{highest}.",
+            ref=ticket.ref,
+            level=ticket.min_level,
+            lowest=ticket.min_level + 1,
+            highest=MAX_LEVEL,
         )
     return await _set_by_supervisor(uow, actor, ticket, now, text, target)
 
@@ -87,7 +93,9 @@ async def _set_by_supervisor(
     uow: UnitOfWork, actor: Actor, ticket: Ticket, now: datetime, reason: str | None, target: int
 ) -> Ticket:
     if ticket.status not in OPEN_STATUSES:
-        raise InvalidTransition(f"Ticket {ticket.ref} is {ticket.status}; its level can no longer change.")
+        raise InvalidTransition(
+            "Ticket {ref} is {status}; its level can no longer change.", ref=ticket.ref, status=ticket.status
+        )
     previous = ticket.min_level
     ticket.min_level = target
     ticket.updated_at = now

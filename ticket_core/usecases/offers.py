@@ -59,7 +59,11 @@ async def offer_ticket(
         raise Forbidden("Only the dispatcher or a supervisor can offer jobs.")
     ticket = await load_ticket(uow, ticket_id)
     if ticket.status not in (TicketStatus.NEW, TicketStatus.REOPENED, TicketStatus.OFFERED):
-        raise InvalidTransition(f"Ticket {ticket.ref} is {ticket.status}; it is not waiting for an engineer.")
+        raise InvalidTransition(
+            "Ticket {ref} is {status}; it is not waiting for an engineer.",
+            ref=ticket.ref,
+            status=ticket.status,
+        )
     offers = await uow.offers.list_for_ticket(ticket.id)
     if any(o.status is OfferStatus.PENDING for o in offers):
         return []  # someone is already deciding; wait for the answer or the timeout
@@ -149,9 +153,9 @@ async def _pending_offer(uow: UnitOfWork, ticket: Ticket, engineer_id: str) -> O
     ticket = await uow.tickets.get(ticket.id) or ticket
     if ticket.status not in (TicketStatus.NEW, TicketStatus.OFFERED, TicketStatus.REOPENED):
         if ticket.assignee_id == engineer_id:
-            raise InvalidTransition(f"You have already accepted {ticket.ref}.")
-        raise AlreadyTaken(f"Ticket {ticket.ref} was already taken by another engineer.")
-    raise NotFound(f"The offer for {ticket.ref} is no longer open for you.")
+            raise InvalidTransition("You have already accepted {ref}.", ref=ticket.ref)
+        raise AlreadyTaken("Ticket {ref} was already taken by another engineer.", ref=ticket.ref)
+    raise NotFound("The offer for {ref} is no longer open for you.", ref=ticket.ref)
 
 
 async def accept_offer(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime) -> Ticket:

@@ -71,7 +71,9 @@ async def open_ticket(uow: UnitOfWork, actor: Actor, draft: TicketDraft, now: da
     )
     category = clean_text(draft.category, field="category", max_len=64, required=True)
     if len(draft.attachments) > MAX_ATTACHMENTS:
-        raise ValidationFailed(f"At most {MAX_ATTACHMENTS} attachments per request.")
+        raise ValidationFailed(
+            "At most {max_attachments} attachments per request.", max_attachments=MAX_ATTACHMENTS
+        )
     client = await uow.directory.get_client(draft.client_id)
     if client is None:
         raise NotFound("Unknown client.")

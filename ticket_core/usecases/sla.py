@@ -47,7 +47,7 @@ def _config(uow: UnitOfWork) -> SlaConfig:
 
 def _require_supervisor(actor: Actor, what: str) -> None:
     if actor.role not in SUPERVISING:
-        raise Forbidden(f"Only a supervisor can {what}. Ask the supervisor on duty.")
+        raise Forbidden("Only a supervisor can {what}. Ask the supervisor on duty.", what=what)
 
 
 async def _site_tz(uow: UnitOfWork, ticket: Ticket, config: SlaConfig) -> str:
@@ -202,14 +202,18 @@ async def acknowledge_alert(
     else:
         alert = next((a for a in alerts if a.key == key), None)
     if alert is None:
-        raise NotFound(f"There is no SLA alert on {ticket.ref} to acknowledge.")
+        raise NotFound("There is no SLA alert on {ref} to acknowledge.", ref=ticket.ref)
     if alert.acknowledged_by is not None:
         who = await uow.directory.get_staff(alert.acknowledged_by)
         raise InvalidTransition(
-            f"The SLA alert on {ticket.ref} was already acknowledged by {who.name if who else alert.acknowledged_by}."
+            "The SLA alert on {ref} was already acknowledged by {who}.",
+            ref=ticket.ref,
+            who=who.name if who else alert.acknowledged_by,
         )
     if not await store.acknowledge(ticket.id, alert.kind, alert.level, actor.id, now):
-        raise InvalidTransition(f"The SLA alert on {ticket.ref} was just acknowledged by someone else.")
+        raise InvalidTransition(
+            "The SLA alert on {ref} was just acknowledged by someone else.", ref=ticket.ref
+        )
     uow.record(
         SlaAcknowledged(ticket_id=ticket.id, actor=actor, at=now, kind=str(alert.kind), level=alert.level)
     )
@@ -240,11 +244,13 @@ async def extend_sla(
     ticket = await load_ticket(uow, ticket_id)
     if not is_tracked(ticket):
         raise InvalidTransition(
-            f"Ticket {ticket.ref} is {ticket.status.replace('_', ' ')}; its SLA no longer runs."
+            "Ticket {ref} is {status}; its SLA no longer runs.",
+            ref=ticket.ref,
+            status=ticket.status,
         )
     if clock is SlaKind.RESPONSE and ticket.first_response_at is not None:
         raise InvalidTransition(
-            f"The client of {ticket.ref} was answered already; extend the resolution time instead."
+            "The client of {ref} was answered already; extend the resolution time instead.", ref=ticket.ref
         )
     uow.record(
         SlaExtended(
@@ -275,11 +281,11 @@ async def change_priority(
     ticket = await load_ticket(uow, ticket_id)
     if not is_tracked(ticket):
         raise InvalidTransition(
-            f"Ticket {ticket.ref} is {ticket.status.replace('_', ' ')}; its priority is final."
+            "Ticket {ref} is {status}; its priority is final.", ref=ticket.ref, status=ticket.status
         )
     new = Priority(priority)
     if new is ticket.priority:
-        raise InvalidTransition(f"Ticket {ticket.ref} is {new} already.")
+        raise InvalidTransition("Ticket {ref} is {new} already.", ref=ticket.ref, new=new)
     old = ticket.priority
     ticket.priority = new
     ticket.updated_at = now
@@ -298,7 +304,7 @@ async def raise_priority(uow: UnitOfWork, actor: Actor, ticket_id: str, now: dat
     ticket = await load_ticket(uow, ticket_id)
     index = _PRIORITY_ORDER.index(ticket.priority)
     if index == 0:
-        raise InvalidTransition(f"Ticket {ticket.ref} is P1 already, the highest priority.")
+        raise InvalidTransition("Ticket {ref} is P1 already, the highest priority.", ref=ticket.ref)
     return await change_priority(uow, actor, ticket_id, now, _PRIORITY_ORDER[index - 1])
 
 
@@ -334,23 +340,28 @@ async def reassign(
         if target is None or target.role is not Role.ENGINEER:
             raise NotFound("No such engineer. Choose one from the staff list.")
         if target.id == previous:
-            raise ValidationFailed(f"{target.name} already has {ticket.ref}.")
+            raise ValidationFailed("{name} already has {ref}.", name=target.name, ref=ticket.ref)
         contract = await uow.directory.get_contract(ticket.client_id)
         if contract is not None and target.id in contract.excluded_engineers:
             # Routing never offers them this client's jobs; a supervisor's pick must not either.
             raise ValidationFailed(
-                f"{target.name} is excluded by the client's contract ({contract.name}); choose another engineer."
+                "{name} is excluded by the client's contract ({contract}); choose another engineer.",
+                name=target.name,
+                contract=contract.name,
             )
     if ticket.status in ACTIVE_JOB_STATUSES or ticket.status is TicketStatus.OFFERED:
         apply(ticket, Action.RETURN_TO_QUEUE, actor, now)
     elif ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):
         if target is None:
             raise InvalidTransition(
-                f"Ticket {ticket.ref} is waiting in the queue already; name an engineer to give it to."
+                "Ticket {ref} is waiting in the queue already; name an engineer to give it to.",
+                ref=ticket.ref,
             )
     else:
         raise InvalidTransition(
-            f"Ticket {ticket.ref} is {ticket.status.replace('_', ' ')}; there is no job to reassign."
+            "Ticket {ref} is {status}; there is no job to reassign.",
+            ref=ticket.ref,
+            status=ticket.status,
         )
     await withdraw_pending_offers(uow, ticket.id, now, "reassigned by a supervisor")
     ticket.assignee_id = None

@@ -85,9 +85,12 @@ async def _engineer(uow: UnitOfWork, staff_id: str, what: str) -> StaffMember:
     """The engineer `staff_id`; NotFound for an unknown id, ValidationFailed for someone without `what`."""
     member = await uow.directory.get_staff(staff_id)
     if member is None:
-        raise NotFound(f"No staff member {staff_id!r}. Pick one from the engineers list.")
+        raise NotFound("No staff member '{staff_id}'. Pick one from the engineers list.", staff_id=staff_id)
     if member.role is not Role.ENGINEER:
         raise ValidationFailed(
-            f"{member.name} is a {member.role}, not an engineer: only engineers have {what}."
+            "{name} is a {role}, not an engineer: only engineers have {what}.",
+            name=member.name,
+            role=member.role,
+            what=what,
         )
     return member

@@ -27,6 +27,21 @@ from ticket_core.usecases._common import apply, check_location, clean_text, load
 
 MAX_NOTE = 4000
 MAX_TIME_SPENT_MIN = 7 * 24 * 60
+ON_SITE_RADIUS_KM = 1.0
+"""A check-in farther than this from the site's coordinates is asked about before it is taken (a phone's fix in
+a city is good to about 100 m; a large site's gate can be a few hundred metres from its pin)."""
+
+
+class FarFromSite(ValidationFailed):
+    """A check-in's location is farther than `ON_SITE_RADIUS_KM` from the site; nothing was recorded."""
+
+    def __init__(self, ref: str, km: float) -> None:
+        super().__init__(
+            "The location you shared is {km} km from the site of {ref}; check in once you are there.",
+            km=f"{km:.1f}",
+            ref=ref,
+        )
+        self.km = km
 
 
 async def start_work(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime) -> Ticket:
@@ -45,7 +60,7 @@ async def _start_if_accepted(uow: UnitOfWork, actor: Actor, ticket: Ticket, now:
         await save(uow, ticket)
         uow.record(WorkStarted(ticket_id=ticket.id, actor=actor, at=now))
     elif ticket.assignee_id != actor.id:
-        raise Forbidden(f"Ticket {ticket.ref} is assigned to someone else.")
+        raise Forbidden("Ticket {ref} is assigned to someone else.", ref=ticket.ref)
 
 
 async def report_on_the_way(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datetime) -> Ticket:
@@ -63,17 +78,27 @@ async def check_in_on_site(
     now: datetime,
     lat: float | None = None,
     lon: float | None = None,
+    *,
+    far_ok: bool = False,
 ) -> tuple[Ticket, float | None]:
     """The engineer is on site; a shared location is recorded with its distance to the site.
 
     Returns the ticket and the distance in km (None without a location or site coordinates).
+
+    Raises:
+        FarFromSite: the location is more than `ON_SITE_RADIUS_KM` from the site and `far_ok` is not set (the
+            engineer confirms "I am on site" to check in there anyway; the distance stays in the audit).
     """
     check_location(lat, lon)
     ticket = await load_ticket(uow, ticket_id)
-    await _start_if_accepted(uow, actor, ticket, now)
     distance = None
     if lat is not None and lon is not None and ticket.lat is not None and ticket.lon is not None:
         distance = round(haversine_km(lat, lon, ticket.lat, ticket.lon), 3)
+    if distance is not None and distance > ON_SITE_RADIUS_KM and not far_ok:
+        if ticket.assignee_id != actor.id:
+            raise Forbidden("Ticket {ref} is assigned to someone else.", ref=ticket.ref)
+        raise FarFromSite(ticket.ref, distance)
+    await _start_if_accepted(uow, actor, ticket, now)
     uow.record(
         EngineerOnSite(ticket_id=ticket.id, actor=actor, at=now, lat=lat, lon=lon, distance_km=distance)
     )
@@ -87,7 +112,7 @@ async def hand_over(
     text = clean_text(reason, field="reason", max_len=500)
     ticket = await load_ticket(uow, ticket_id)
     if ticket.assignee_id != actor.id:
-        raise Forbidden(f"Ticket {ticket.ref} is assigned to someone else.")
+        raise Forbidden("Ticket {ref} is assigned to someone else.", ref=ticket.ref)
     await step_aside(uow, actor, ticket, now, "handed over")
     uow.record(
         TicketHandedOver(ticket_id=ticket.id, actor=actor, at=now, from_engineer_id=actor.id, reason=text)

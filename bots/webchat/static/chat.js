@@ -54,6 +54,9 @@
       notImage: "Only photos can be sent: JPEG, PNG, GIF or WebP.",
       tooBig: "The photo is too large: at most {mb} MB.",
       identitiesFailed: "The list of people could not be loaded; reload the page in a moment.",
+      role_engineer: "engineer",
+      role_supervisor: "supervisor",
+      role_admin: "admin",
       tooManyChats: "Too many new chats were started from your network. Wait {s} s and reload the page.",
       tooFast: "You are sending messages too fast. Wait {s} s and send again.",
       sessionEnded: "Your chat session has ended (or this browser blocks cookies). Reload the page to continue.",
@@ -90,6 +93,9 @@
       notImage: "Можно отправить только фото: JPEG, PNG, GIF или WebP.",
       tooBig: "Фото слишком большое: не больше {mb} МБ.",
       identitiesFailed: "Не удалось загрузить список людей; обновите страницу чуть позже.",
+      role_engineer: "инженер",
+      role_supervisor: "руководитель",
+      role_admin: "администратор",
       tooManyChats: "С вашей сети начато слишком много новых чатов. Подождите {s} с и обновите страницу.",
       tooFast: "Вы отправляете сообщения слишком часто. Подождите {s} с и отправьте снова.",
       sessionEnded: "Сеанс чата закончился (или браузер блокирует cookie). Обновите страницу, чтобы продолжить.",
@@ -294,7 +300,9 @@
       sel.appendChild(visitor);
     }
     state.identities.forEach(function (item) {
-      var opt = make("option", null, item.label);
+      // A staff member's role in the page's language ("Ольга Соколова (руководитель)"), not the code.
+      var role = item.role ? (t("role_" + item.role) || item.role) : "";
+      var opt = make("option", null, role ? item.label + " (" + role + ")" : item.label);
       opt.value = item.id;
       sel.appendChild(opt);
     });

@@ -120,10 +120,11 @@ async def test_profile_shows_level_regions_and_hours(
 ) -> None:
     got = await chat.say(smirnov, "/profile")
     assert got == [
-        "Алексей Смирнов, L2\nНавыки: Компьютеры и сеть, Принтеры и МФУ, Другое\nРегионы: MOW, MOS, SPB\nЧасовой пояс: Europe/Moscow\n"
+        "Алексей Смирнов, L2\nНавыки: Компьютеры и сеть, Принтеры и МФУ, Другое\nРегионы: Москва (MOW), Московская область (MOS), "
+        "Санкт-Петербург (SPB)\nЧасовой пояс: Москва, UTC+3\n"
         "Часы работы: не заданы (в любое время на смене)\n"
         "Сейчас: на смене. Вне часов работы заявки не предлагаются (срочные P1 — только если больше некому)."
     ]
     uows.state.staff["e-smirnov"].working_hours = WeeklyHours.parse("mon-fri 09:00-18:00")
-    assert "Часы работы: mon-fri 09:00-18:00" in (await chat.say(smirnov, "/profile"))[0]
+    assert "Часы работы: пн-пт 09:00-18:00" in (await chat.say(smirnov, "/profile"))[0]
     assert await chat.say(sokolova, "/profile") == ["Профиль с часами и регионами есть у инженеров."]

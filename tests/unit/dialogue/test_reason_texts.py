@@ -76,5 +76,11 @@ def test_why_nobody_was_offered_a_job() -> None:
     )
     event = NoEngineerAvailable(ticket_id="t1", actor=Actor.system(), at=AT, reason=reason)
     assert say_reason(event.reason, "ru") == (
-        "все подходящие инженеры отказались или не ответили (2 ниже уровня L3; 4 вне региона SPB; 1 не на смене)"
+        "все подходящие инженеры отказались или не ответили (2 ниже уровня L3; 4 вне региона Санкт-Петербург; "
+        "1 не на смене)"
     )
+    # Regions by name, not their codes (#18: "обслуживает регион SPB" on an offer card); a company's own code
+    # that is not known stays as it is.
+    assert say_reason(Reason("region", region="SPB"), "ru") == "обслуживает регион Санкт-Петербург"
+    assert say_reason(Reason("region", region="MOW"), "en") == "covers region Moscow"
+    assert say_reason(Reason("region", region="NORTH-2"), "ru") == "обслуживает регион NORTH-2"

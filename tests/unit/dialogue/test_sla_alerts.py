@@ -144,7 +144,9 @@ async def test_raise_priority(sla_engine, schat, clock, ivan, petrov, sokolova, 
     assert suows.state.tickets[tid].priority is Priority.P1
     # the client hears the new promise in their language and the site's time zone
     # P1 is 4 h from the opening at 12:00 Moscow time: already past, so the promise is the breach instant
-    assert schat.new_texts(ivan) == ["По заявке HD-1001 ожидаемый срок решения: до 16:00 пн, 2 марта."]
+    assert schat.new_texts(ivan) == [
+        "По заявке HD-1001 ожидаемый срок решения: до 16:00 в понедельник, 2 марта."
+    ]
 
 
 async def test_reassign_to_the_queue_and_to_a_named_engineer(
@@ -169,6 +171,11 @@ async def test_reassign_to_the_queue_and_to_a_named_engineer(
     # now hand it to Kozlov by name; nobody has it meanwhile (it read "Сейчас у: не назначен")
     got = await schat.press(sokolova, "Переназначить")
     assert "Кому передать HD-1001? Сейчас она ни у кого." in joined(got)
+    # Whom to pick, and why: each engineer's level, skills and load (#18: the list showed names only).
+    assert "✅ — умеет «Кондиционеры и вентиляция»" in joined(got)
+    assert "\n✅ Дмитрий Козлов: L2, Кондиционеры и вентиляция, " in joined(got)
+    mariya = "\n▫️ Мария Иванова: L1, Компьютеры и сеть, Электрика и освещение, Принтеры и МФУ; заявок 0 из 3"
+    assert mariya in joined(got)
     got = await schat.press(sokolova, "Дмитрий Козлов")
     assert "предложена инженеру" in joined(got)
     card = [m for m in suows.state.outbox if m["chat_id"] == "e-kozlov"]

@@ -35,7 +35,7 @@ async def test_the_whole_loop_from_question_to_rating(
     got = await chat.press(ivan, "Отправить заявку")
     # P2 opened at 12:00 Moscow time; the default policy is 24x7 with 8 hours to resolve P2: by 20:00.
     assert got == [
-        "Заявка HD-1001 оформлена. Сообщу, когда инженер её примет.\nСрок выполнения по договору: до 20:00 пн, 2 марта."
+        "Заявка HD-1001 оформлена. Сообщу, когда инженер её примет.\nСрок выполнения по договору: до 20:00 в понедельник, 2 марта."
     ]
 
     card = joined(chat.new_texts(petrov))
@@ -328,7 +328,8 @@ async def test_bad_input_gets_a_clear_answer(chat: ChatDriver, ivan: Person) -> 
     got = await chat.say(ivan, "x" * 5000)
     assert "слишком длинное (5000 символов)" in got[0]
     got = await chat.say(ivan, "/status HD-999999")
-    assert "Не нашёл такой заявки" in got[0]
+    # The use case's own reason, in Russian (it was a generic "Не нашёл такой заявки" for every refusal).
+    assert got[0] == "Среди ваших заявок нет HD-999999. Проверьте номер и попробуйте снова."
     got = await chat.send_inbound(ivan)
     assert "Я пока понимаю текст" in got[0]
 
@@ -404,7 +405,8 @@ async def test_reopen_window_is_enforced(
     clock.advance(days=8)
     await chat.press(ivan, "Не исправлено")
     got = await chat.say(ivan, "Опять капает")
-    assert "Сейчас это сделать нельзя" in joined(got)
+    # Why not, and what to do instead (it said only "Сейчас это сделать нельзя: HD-1001 в статусе ...").
+    assert "HD-1001 выполнена больше 7 дн. назад; откройте, пожалуйста, новую заявку." in joined(got)
 
 
 async def test_talking_to_the_engineer_goes_both_ways(

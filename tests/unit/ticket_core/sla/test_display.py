@@ -17,7 +17,7 @@ MON_10 = berlin(2026, 3, 2, 10, 0)
 
 
 def test_promise_in_russian_and_english_in_the_site_zone() -> None:
-    assert format_promise(DUE, lang="ru", tz="Europe/Moscow") == "до 14:30 ср, 4 марта"
+    assert format_promise(DUE, lang="ru", tz="Europe/Moscow") == "до 14:30 в среду, 4 марта"
     assert format_promise(DUE, lang="en", tz="Europe/Moscow") == "by 2:30 PM Wed, 4 March"
     assert format_promise(DUE, lang="en", tz="America/New_York") == "by 6:30 AM Wed, 4 March"
 
@@ -36,8 +36,10 @@ def test_promise_midnight_and_noon_in_english() -> None:
 def test_promise_adds_the_year_when_it_differs() -> None:
     due = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
     now = datetime(2026, 12, 30, 9, 0, tzinfo=UTC)
-    assert format_promise(due, lang="ru-RU", tz="Europe/Moscow", now=now) == "до 12:00 вт, 5 января 2027"
-    assert format_promise(due, lang="ru", tz="Europe/Moscow", now=due) == "до 12:00 вт, 5 января"
+    assert (
+        format_promise(due, lang="ru-RU", tz="Europe/Moscow", now=now) == "до 12:00 во вторник, 5 января 2027"
+    )
+    assert format_promise(due, lang="ru", tz="Europe/Moscow", now=due) == "до 12:00 во вторник, 5 января"
 
 
 def test_promise_refuses_bad_input() -> None:

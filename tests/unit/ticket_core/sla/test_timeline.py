@@ -160,7 +160,7 @@ def test_extension_pushes_the_due_time_and_promise_is_in_site_language_and_zone(
     t = ticket(priority=Priority.P1, first_response_at=T0 + timedelta(minutes=5))
     sla = evaluate(t, events, POLICY, T0 + timedelta(hours=2), POLICY_LADDER)
     assert sla.state.resolution.due_at == T0 + timedelta(hours=6)
-    assert promise_text(sla.state, lang="ru", tz="Europe/Moscow") == "до 18:00 пн, 2 марта"
+    assert promise_text(sla.state, lang="ru", tz="Europe/Moscow") == "до 18:00 в понедельник, 2 марта"
     assert promise_text(sla.state, lang="en", tz="America/New_York") == "by 10:00 AM Mon, 2 March"
     assert staff_badge(sla.state, "en") == "SLA: 4 h left"
 

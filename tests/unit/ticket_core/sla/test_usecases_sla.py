@@ -198,7 +198,7 @@ async def test_promise_and_badge_for_people(suows) -> None:
         t = await uow.tickets.get(tid)
         assert t is not None
         # NOW is 09:00 UTC = 12:00 in Moscow; P1 is due 4 h later
-        assert await sla_uc.sla_promise(uow, t, NOW + H, "ru") == "до 16:00 пн, 2 марта"
+        assert await sla_uc.sla_promise(uow, t, NOW + H, "ru") == "до 16:00 в понедельник, 2 марта"
         assert await sla_uc.sla_promise(uow, t, NOW + H, "en") == "by 4:00 PM Mon, 2 March"
         assert await sla_uc.sla_badge_for(uow, t, NOW + H, "en") == "SLA: 3 h left"
         assert await sla_uc.sla_badge_for(uow, t, NOW + 5 * H, "ru") == "SLA: нарушен 1 ч назад"
