@@ -367,9 +367,9 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             await expect(live.locator("button.chip", has_text="Написать клиенту")).to_be_enabled()
             await engineer.shot("03_engineer_on_site")
             since = await engineer.press("Написать клиенту", within=live)
-            await engineer.wait_for(f"Напишите ответ клиенту по {ref}", since)
+            await engineer.wait_for(f"Напишите сообщение клиенту по {ref}", since)  # he starts the talk
             since = await engineer.say("Я на месте, у переговорной. Кто откроет дверь?")
-            await engineer.wait_for(f"Ответ по {ref} отправлен клиенту", since)
+            await engineer.wait_for(f"Сообщение по {ref} отправлено клиенту", since)
             await ivan.wait_for("Я на месте, у переговорной")
             await ivan.shot("03_client_sees_engineer")
             since = await ivan.say("Ключ у Лены на ресепшене")
@@ -432,6 +432,9 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
 
             # 5. The supervisor: the queue and the report with its chart as a picture.
             olga = await _new_chat(browser, base + "/staff", SUPERVISOR, "ru", "supervisor")
+            # The picker says roles in the page's language ("(engineer)" showed in the Russian page).
+            people = await olga.page.locator("#identity option").all_inner_texts()
+            assert "Ольга Соколова (руководитель)" in people and not [p for p in people if "(engineer)" in p]
             since = await olga.say("/queue")
             queue = "\n".join(await _replies(olga, since))
             assert "Очередь пуста" in queue or "Ждут инженера" in queue, queue
@@ -507,6 +510,14 @@ async def _admin_in_russian(browser: Browser, base: str, ref: str) -> None:
     for raw in ("in_progress", "resolved", "closed", "on_hold", "at_risk"):
         assert raw not in shown, (raw, shown)
     await page.screenshot(path=str(ARTIFACTS / "07_admin_ru_tickets.png"), full_page=True)
+    # The ticket page: no raw configuration (the zone, the policy's key, "кому: assignee").
+    await page.goto(base + f"/admin/tickets/{ref.removeprefix('HD-')}")
+    sla = page.locator("#sla")
+    await expect(sla).to_contain_text("политика «стандартная»")
+    shown = await page.locator("main").inner_text()
+    for raw in ("Europe/Moscow", "assignee", "supervisor", "standard"):
+        assert raw not in shown, (raw, shown)
+    await page.screenshot(path=str(ARTIFACTS / "07_admin_ru_ticket.png"), full_page=True)
     await page.goto(base + "/admin/reports")  # the last 30 days by day
     chart = page.locator("svg.chart").first
     await expect(chart).to_be_visible()
