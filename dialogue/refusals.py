@@ -306,6 +306,22 @@ RU: dict[str, str] = {
         "отказано: вопрос от {who} нельзя привязать к статье {id} (аудитория {audience}): "
         "этому человеку она недоступна"
     ),
+    # ticket_core/usecases/holds.py, client_view.py (billing holds, the portal)
+    "{ref} does not wait for an {what} now.": "{ref} сейчас не ждёт: {what}.",
+    "{ref} was {status} already.": "{ref} уже {status}.",
+    "{ref} was answered a moment ago.": "По {ref} только что уже ответили.",
+    "Only the client (or a supervisor for them) answers an estimate.": (
+        "На смету отвечает только клиент (или руководитель за него)."
+    ),
+    "Only supervisors and admins decide on jobs of clients in debt.": (
+        "О работах для клиентов с долгом решают только руководители и администраторы."
+    ),
+    "{ref} waits for {waits}; you can accept it once that is done.": (
+        "{ref} ждёт: {waits}; принять её можно после этого."
+    ),
+    "Only a client's contacts see their company's tickets here.": (
+        "Заявки компании здесь видят только её контактные лица."
+    ),
 }
 
 # Field values that are words, not names: what a use case passes as `field`, `what`, `role`, `action`,
@@ -353,6 +369,12 @@ WORDS_RU: dict[str, str] = {
     "the job limit": "лимит работ",
     "latitude": "широта",
     "longitude": "долгота",
+    "estimate": "согласования сметы",
+    "go-ahead": "разрешения руководителя",
+    "approved": "одобрена",
+    "declined": "отклонена",
+    "the client to approve the estimate": "согласования сметы клиентом",
+    "a supervisor": "решения руководителя",
     "title": "заголовок",
     "body": "текст",
     "audience": "аудитория",

@@ -24,12 +24,14 @@ async def _decide(
     hold = (await holds_of_round(uow, ticket)).get(kind)
     if store is None or hold is None or ticket.status not in WAITING:
         what = "estimate" if kind is HoldKind.ESTIMATE else "go-ahead"
-        raise ValidationFailed(f"{ticket.ref} does not wait for an {what} now.")
+        raise ValidationFailed("{ref} does not wait for an {what} now.", ref=ticket.ref, what=what)
     if hold.status is not HoldStatus.PENDING:
-        raise ValidationFailed(f"{ticket.ref} was {hold.status} already.")
+        raise ValidationFailed("{ref} was {status} already.", ref=ticket.ref, status=hold.status)
     status = HoldStatus.APPROVED if approve else HoldStatus.DECLINED
     if not await store.decide_hold(ticket.id, hold.round, kind, status, now, actor.id):
-        raise ValidationFailed(f"{ticket.ref} was answered a moment ago.")  # another press won the race
+        raise ValidationFailed(
+            "{ref} was answered a moment ago.", ref=ticket.ref
+        )  # another press won the race
     return hold
 
 

@@ -167,7 +167,9 @@ async def accept_offer(uow: UnitOfWork, actor: Actor, ticket_id: str, now: datet
     held = await pending_hold(uow, ticket)
     if held is not None:
         waits = "the client to approve the estimate" if held.kind is HoldKind.ESTIMATE else "a supervisor"
-        raise ValidationFailed(f"{ticket.ref} waits for {waits}; you can accept it once that is done.")
+        raise ValidationFailed(
+            "{ref} waits for {waits}; you can accept it once that is done.", ref=ticket.ref, waits=waits
+        )
     apply(ticket, Action.ACCEPT, actor, now)
     ticket.assignee_id = actor.id
     ticket.first_response_at = ticket.first_response_at or now
