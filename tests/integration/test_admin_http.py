@@ -500,7 +500,10 @@ async def test_supervisor_puts_an_engineer_off_shift(admin: Admin) -> None:
         assert (await uow.directory.get_staff(ENGINEER)).on_shift is False
     assert "End shift" not in (await admin.page("/admin/engineers")).split(ENGINEER)[1].split("</tr>")[0]
     not_engineer = await admin.post(f"/admin/engineers/{SUPERVISOR}/shift", {"on_shift": "0"})
-    assert not_engineer.status == 400 and "not an engineer" in await not_engineer.text()
+    assert (
+        not_engineer.status == 400
+        and "а не инженер: смены есть только у инженеров" in await not_engineer.text()
+    )  # in her language
     assert await admin.scalar(select(func.count()).where(admin_audit.c.action == "staff.shift")) == 1
 
 
@@ -588,7 +591,7 @@ async def test_reports_page_charts_table_and_csv(admin: Admin) -> None:
     swapped = await admin.client.get(
         f"/admin/reports?start={today.isoformat()}&end={(today - timedelta(days=3)).isoformat()}"
     )
-    assert swapped.status == 400 and "start must be before its end" in await swapped.text()
+    assert swapped.status == 400 and "Начало отчёта должно быть раньше конца" in await swapped.text()
 
 
 async def test_kb_list_shows_how_far_the_vectors_are_behind(admin: Admin) -> None:
