@@ -151,17 +151,17 @@ def test_processes_sharing_the_model_folder_train_it_once(
     data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A web process and a worker started together from a fresh checkout: one trains, the other waits."""
-    import nlu.default_model as dm
+    import nlu.trainer as trainer  # default_model imports it only when there is training to do
 
     calls: list[Path] = []
-    real_train = dm.train
+    real_train = trainer.train
 
     def slow_train(data: Path, out: Path) -> EmbeddedModel:
         calls.append(data)
         time.sleep(0.3)  # long enough for the other starter to reach the model folder meanwhile
         return real_train(data, out, FAST)
 
-    monkeypatch.setattr(dm, "train", slow_train)
+    monkeypatch.setattr(trainer, "train", slow_train)
     out = tmp_path / "model"
     errors: list[BaseException] = []
 
