@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from dialogue import (
     billing_holds,
+    checkin,
     escalation,
     job_parts,
     kb_admin,
@@ -13,7 +14,7 @@ from dialogue import (
     profile,
     sla_answers,
 )
-from dialogue.cards import card_key, client_waits, job_card, short
+from dialogue.cards import card_key, client_waits, job_card
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting
 from dialogue.done_flow import DoneSteps
@@ -46,7 +47,6 @@ from ticket_core.enums import ACTIVE_JOB_STATUSES, Role, Visibility
 from ticket_core.errors import DomainError, NotFound
 from ticket_core.model import Attachment, Ticket, format_ref
 from ticket_core.sla.display import format_duration
-from ticket_core.usecases.work import FarFromSite
 
 MAX_TEXT = 4000
 TIME_CHOICES = (15, 30, 60, 90, 120, 240)
@@ -251,12 +251,9 @@ class StaffFlow(DoneSteps):
         elif verb == "c":
             turn.state.awaiting, turn.state.ticket = Awaiting.CHECKIN, ticket.number
             turn.reply(turn.tr("checkin_q", ref=ticket.ref), request_location=True)
-        elif verb == "f" and turn.state.checkin_at and turn.state.ticket == ticket.number:
-            lat, lon = turn.state.checkin_at
-            checked = await uc.check_in_on_site(turn.uow, actor, ticket.id, turn.now, lat, lon, far_ok=True)
-            await self._checked_in(turn, person, *checked)
-        elif verb == "f":
-            turn.say("bad_button")  # the location it meant was answered or replaced meanwhile
+        elif verb == "f":  # "I am on site" after a location far from the site
+            if (checked := await checkin.check_in_anyway(turn, actor, ticket)) is not None:
+                await self._card(turn, checked, person)
         elif verb == "h":
             turn.state.awaiting, turn.state.ticket = Awaiting.HOLD, ticket.number
             n = ticket.number
@@ -338,27 +335,10 @@ class StaffFlow(DoneSteps):
         location = turn.inbound.location
         assert location is not None
         ticket = await self._target_job(turn, person, Awaiting.CHECKIN)
-        if ticket is None:
-            return
-        try:
-            ticket, km = await uc.check_in_on_site(
-                turn.uow, person.actor, ticket.id, turn.now, location.lat, location.lon
-            )
-        except FarFromSite as far:  # nothing recorded: ask, keeping the location for "I am on site"
-            turn.state.checkin_at = [location.lat, location.lon]
-            button = (turn.tr("btn_on_site_anyway"), JobStep("f", ticket.number).encode())
-            address = ticket.address or "-"
-            turn.reply(
-                turn.tr("checkin_far", km=far.params["km"], ref=ticket.ref, address=address), [[button]]
-            )
-            return
-        await self._checked_in(turn, person, ticket, km)
-
-    async def _checked_in(self, turn: Turn, person: StaffPerson, ticket: Ticket, km: float | None) -> None:
-        _clear(turn)
-        distance = turn.tr("checked_in_distance", km=f"{km:.1f}") if km is not None else ""
-        turn.reply(turn.tr("checked_in", ref=ticket.ref, distance=distance), remove_keyboard=True)
-        await self._card(turn, ticket, person)  # without "On site" now
+        if ticket and (
+            ticket := await checkin.check_in(turn, person.actor, ticket, location.lat, location.lon)
+        ):
+            await self._card(turn, ticket, person)  # without "On site" now
 
     async def _photo(self, turn: Turn, person: StaffPerson) -> None:
         ticket = await self._target_job(turn, person, Awaiting.PHOTO)
