@@ -319,6 +319,7 @@ RU: dict[str, str] = {
     "{ref} waits for {waits}; you can accept it once that is done.": (
         "{ref} ждёт: {waits}; принять её можно после этого."
     ),
+    "Only the client's contacts follow a ticket.": "Следить за заявкой могут только контактные лица клиента.",
     "Only a client's contacts see their company's tickets here.": (
         "Заявки компании здесь видят только её контактные лица."
     ),

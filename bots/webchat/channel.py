@@ -439,10 +439,8 @@ class WebChatChannel:
             except BadRequest:
                 log.warning("skipping a web chat identity with an unusable id: %r", ident[:80])
                 continue
-            entry = {"id": ident, "label": str(item.get("label") or ident)}
-            if item.get("role"):  # a staff member's role, said by the page in its own language
-                entry["role"] = str(item["role"])
-            result.append(entry)
+            role = {"role": str(item["role"])} if item.get("role") else {}  # the page says it in its language
+            result.append({"id": ident, "label": str(item.get("label") or ident), **role})
         return web.json_response({"identities": result})
 
     async def _on_shutdown(self, app: web.Application) -> None:
