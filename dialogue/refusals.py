@@ -323,6 +323,22 @@ RU: dict[str, str] = {
     "Only a client's contacts see their company's tickets here.": (
         "Заявки компании здесь видят только её контактные лица."
     ),
+    # ticket_core/usecases/contacts.py
+    "'{address}' is not a mail address; write it as name@company.ru.": (
+        "«{address}» — не адрес почты; напишите его в виде name@company.ru."
+    ),
+    "Only supervisors and admins change a client's contacts.": (
+        "Контакты клиента меняют только руководители и администраторы."
+    ),
+    "No contact '{contact_id}'; pick one from the client's page.": (
+        "Контакта «{contact_id}» нет; выберите его на странице клиента."
+    ),
+    "{address} is already {name}'s address; each contact needs their own.": (
+        "{address} — уже адрес контакта {name}; у каждого контакта должен быть свой."
+    ),
+    "That site is not one of this client's; choose one of the client's sites.": (
+        "Это не объект этого клиента; выберите один из его объектов."
+    ),
 }
 
 # Field values that are words, not names: what a use case passes as `field`, `what`, `role`, `action`,

@@ -24,7 +24,9 @@ def clean_email(value: str | None) -> str | None:
     if not text:
         return None
     if len(text) > MAX_EMAIL or not EMAIL.match(text):
-        raise ValidationFailed(f"{text[:60]!r} is not a mail address; write it as name@company.ru.")
+        raise ValidationFailed(
+            "'{address}' is not a mail address; write it as name@company.ru.", address=text[:60]
+        )
     return text
 
 
@@ -50,13 +52,15 @@ async def update_contact_access(
         raise Forbidden("Only supervisors and admins change a client's contacts.")
     contact = await uow.directory.get_contact(contact_id)
     if contact is None:
-        raise NotFound(f"No contact {contact_id!r}; pick one from the client's page.")
+        raise NotFound("No contact '{contact_id}'; pick one from the client's page.", contact_id=contact_id)
     address = clean_email(email)
     if address is not None and address != contact.email:
         other = await uow.directory.find_contact_by_email(address)
         if other is not None and other.id != contact.id:
             raise ValidationFailed(
-                f"{address} is already {other.name}'s address; each contact needs their own."
+                "{address} is already {name}'s address; each contact needs their own.",
+                address=address,
+                name=other.name,
             )
     site = site_id or None
     if site is not None:
