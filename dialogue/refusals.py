@@ -35,7 +35,9 @@ RU: dict[str, str] = {
     "Ticket {ref} was just taken by another engineer.": "Заявку {ref} только что принял другой инженер.",
     # comments.py
     "Clients cannot write internal notes.": "Клиенты не пишут внутренние заметки.",
-    "The system does not write comments.": "Система не пишет комментарии.",
+    "The system writes internal notes only; a message to the client comes from a person.": (
+        "Система пишет только внутренние заметки; сообщения клиенту пишут люди."
+    ),
     "Only the ticket's client asks to talk to a person about it.": (
         "Позвать сотрудника по заявке может только её клиент."
     ),
