@@ -68,3 +68,36 @@ async def test_helped_is_kept_in_the_turn_and_answers_that_client_next_time(
     await kb.refresh()
     await chat.say(anna, "/cancel")
     assert "Here is what I found" not in (await chat.say(anna, QUESTION))[0]
+
+
+async def test_engineers_links_in_the_database_place_the_kbs_threshold(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """The running app's history fit (#14) reads its confirmed questions from SQLite and PostgreSQL."""
+    from kb_search import learning as kb_learning
+    from kb_search.model import Article
+    from tests.unit.kb_search.test_history_threshold import NEW_QUESTION, TOPICS, questions
+
+    async with uow_factory() as uow:
+        for article_id, (title, body, _) in TOPICS.items():
+            await uow.articles.upsert(Article(article_id, title, body, lang="en"), "admin")
+        await uow.commit()
+    kb = KnowledgeBase(embedder=None)
+    await kb.load(uow_factory, refresh_every=None)
+    try:
+        assert kb.threshold == 0.995
+        at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        async with uow_factory() as uow:
+            for n, (article_id, question) in enumerate(questions(12)):
+                article = kb.article(article_id)
+                assert article is not None
+                await kb_learning.engineer_linked(uow.phrasings, article, question, "acme", f"e-{n % 3}", at)
+            await uow.commit()
+        await kb.refresh()
+        fit = kb.follower._history_fit
+        assert fit is not None
+        await fit
+        assert kb.threshold < 0.9
+        assert (await kb.search(NEW_QUESTION, Reader.public())).confident
+    finally:
+        await kb.close()
