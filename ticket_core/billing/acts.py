@@ -7,7 +7,6 @@ same month is left out with its reversal. Prices exclude VAT; VAT is added at th
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from decimal import Decimal
 
 from ticket_core.billing.ledger import Coverage, EntryKind, LedgerEntry
 from ticket_core.billing.money import money
+from ticket_core.csv_cells import GuardedWriter
 from ticket_core.errors import ValidationFailed
 
 JOB_KINDS = (EntryKind.CHARGE, EntryKind.ADJUSTMENT, EntryKind.REVERSAL)
@@ -136,7 +136,7 @@ ACT_CSV_HEADER = ("date", "work", "quantity", "unit_price", "coverage", "amount"
 def act_csv(act: Act, lang: str = "ru") -> str:
     """The act as CSV: a line per work item, then subtotal, VAT and total lines."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = GuardedWriter(out, lineterminator="\n")  # notes are typed by staff
     words = COVERAGE_TEXT["ru" if lang == "ru" else "en"]
     writer.writerow(ACT_CSV_HEADER)
     for line in act.lines:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from ticket_core.csv_cells import GuardedWriter, unguarded
 from ticket_core.equipment.model import FIELD_NAME, EquipmentType, Unit, UnitStatus
 
 REQUIRED = ("site", "type", "name")
@@ -107,7 +108,9 @@ def parse(text: str) -> tuple[list[UnitRow], list[LineError]]:
         if len(values) != len(header):
             errors.append(LineError(start, f"{len(values)} values for {len(header)} columns"))
             continue
-        row, row_errors = row_from_values(start, dict(zip(header, (v.strip() for v in values), strict=True)))
+        row, row_errors = row_from_values(
+            start, dict(zip(header, (unguarded(v.strip()) for v in values), strict=True))
+        )
         errors.extend(row_errors)
         if row is not None:
             rows.append(row)
@@ -212,7 +215,7 @@ def write(units: Iterable[Unit], types: Sequence[EquipmentType]) -> str:
     """The units as CSV text that `parse` reads back (with the sticker codes, which import ignores)."""
     custom = sorted({f for t in types for f in t.fields})
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = GuardedWriter(out, lineterminator="\n")  # names and locations are typed by people
     writer.writerow(["id", "code", *REQUIRED, *OPTIONAL[2:], *(FIELD_PREFIX + f for f in custom)])
     for u in units:
         writer.writerow(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
+from ticket_core.csv_cells import GuardedWriter
 from ticket_core.reports.model import FIGURE_NAMES, Figures, Report
 
 RATES = frozenset({"sla_compliance", "fcr_rate", "reopen_rate", "deflection_rate"})
@@ -53,7 +53,7 @@ def _cells(fig: Figures) -> list[str]:
 def report_to_csv(report: Report) -> str:
     """Render a report as CSV text (RFC 4180, CRLF line ends); empty cells are undefined figures."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = GuardedWriter(out)  # labels are client, site and category names
     writer.writerow(HEADER)
     writer.writerow([str(report.group_by), TOTAL_KEY, "Total", *_cells(report.total)])
     for row in report.rows:
