@@ -129,6 +129,9 @@ def entries(events: Iterable[dict[str, Any]], tr: Texts, names: dict[str, str]) 
     return out
 
 
+VISIBILITY = {"public": _("to the client"), "internal": _("staff only")}
+
+
 def _value(key: str, value: Any, tr: Texts, names: dict[str, str]) -> str:
     lang = tr.lang
     if key in STAFF_FIELDS:
@@ -139,6 +142,8 @@ def _value(key: str, value: Any, tr: Texts, names: dict[str, str]) -> str:
         return f"{value} · {bot_texts.priority_name(lang, str(value))}"
     if key == "reason" and str(value) in DECLINE_REASONS:
         return bot_texts.t(lang, DECLINE_REASONS[str(value)])
+    if key == "visibility" and str(value) in VISIBILITY:  # it read "видимость: public"
+        return tr(VISIBILITY[str(value)])
     if key in ("kind", "clock") and str(value) in CLOCKS:
         return tr(CLOCKS[str(value)])
     if key == "checklist" and isinstance(value, list):

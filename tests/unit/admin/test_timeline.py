@@ -68,3 +68,17 @@ def test_the_timeline_reads_in_english_and_names_its_staff() -> None:
     )
     assert declined.details[-1] == ("reason", "Too far")
     assert staff_ids(EVENTS) == {"e-kozlov"}
+
+
+def test_a_comments_visibility_reads_as_words() -> None:
+    """The Russian ticket page read "видимость: public" / "видимость: internal" (#18 walk)."""
+    comment = {
+        "name": "comment_added",
+        "at": "2026-12-06T13:30:00+00:00",
+        "actor": {"role": "engineer", "id": "e-kozlov", "name": "Дмитрий Козлов"},
+        "data": {"visibility": "internal"},
+    }
+    (ru,) = entries([comment], Texts("ru"), NAMES)
+    assert ru.details == (("видимость", "только сотрудникам"),)
+    (en,) = entries([{**comment, "data": {"visibility": "public"}}], Texts("en"), NAMES)
+    assert en.details == (("visibility", "to the client"),)
