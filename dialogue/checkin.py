@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogue.payloads import JobStep
+from dialogue.regions import km_text
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
 from ticket_core.model import Actor, Ticket
@@ -17,7 +18,8 @@ async def check_in(turn: Turn, actor: Actor, ticket: Ticket, lat: float, lon: fl
     except FarFromSite as far:
         turn.state.checkin_at = [lat, lon]
         button = (turn.tr("btn_on_site_anyway"), JobStep("f", ticket.number).encode())
-        text = turn.tr("checkin_far", km=far.params["km"], ref=ticket.ref, address=ticket.address or "-")
+        away = km_text(turn.lang, far.km)
+        text = turn.tr("checkin_far", km=away, ref=ticket.ref, address=ticket.address or "-")
         turn.reply(text, [[button]])
         return None
     _say_checked_in(turn, ticket, km)
@@ -38,5 +40,5 @@ async def check_in_anyway(turn: Turn, actor: Actor, ticket: Ticket) -> Ticket | 
 
 def _say_checked_in(turn: Turn, ticket: Ticket, km: float | None) -> None:
     turn.state.end_job_step()
-    distance = turn.tr("checked_in_distance", km=f"{km:.1f}") if km is not None else ""
+    distance = turn.tr("checked_in_distance", km=km_text(turn.lang, km)) if km is not None else ""
     turn.reply(turn.tr("checked_in", ref=ticket.ref, distance=distance), remove_keyboard=True)

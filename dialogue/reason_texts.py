@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from dialogue.regions import region_name
+from dialogue.regions import km_text, region_name
 from dialogue.texts import category_name, translate
 from ticket_core.reasons import DETAIL_SEPARATOR, ENGLISH, Reason
 
 RUSSIAN: dict[str, str] = {
     "skill": "навык: {category}",
-    "distance": "{km:.1f} км до объекта",
+    "distance": "{km} км до объекта",
     "load": "загрузка {load}/{limit}",
     "contract": "предпочтён по договору",
     "level_p1": "уровень L{level} для заявки P1",
@@ -50,6 +50,8 @@ def say_reason(reason: str, lang: str) -> str:
     values = dict(reason.values)
     if reason.code == "skill":
         values["category"] = category_name(lang, str(values["category"]))
+    elif reason.code == "distance" and lang == "ru":  # "0,8 км", not "0.8 км"
+        values["km"] = km_text(lang, float(values["km"]))
     elif reason.code in ("region", "skipped_region"):
         values["region"] = region_name(lang, str(values["region"]))
     elif reason.code == "strategy":

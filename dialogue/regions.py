@@ -76,3 +76,9 @@ def zone_name(lang: str, zone: str, now: datetime) -> str:
     minutes = int(offset.total_seconds() // 60)
     hours, rest = divmod(abs(minutes), 60)
     return f"{city}, UTC{'+' if minutes >= 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def km_text(lang: str, km: float) -> str:
+    """A distance in km with one decimal, in the reader's notation ("4,3" in Russian, "4.3" in English)."""
+    text = f"{km:.1f}"
+    return text.replace(".", ",") if lang == "ru" else text

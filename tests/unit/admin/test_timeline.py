@@ -48,7 +48,7 @@ def test_the_timeline_reads_in_russian() -> None:
     # No ids; routing's reasons, stored in English, read back and said in Russian.
     assert offered.details == (
         ("инженер", "Дмитрий Козлов"),
-        ("почему", "навык: Отопление и котлы, 5.5 км до объекта"),
+        ("почему", "навык: Отопление и котлы, 5,5 км до объекта"),
     )
     assert declined.what == "Инженер отказался" and declined.details[-1] == ("причина", "Далеко")
     assert opened.what == "Заявка открыта"

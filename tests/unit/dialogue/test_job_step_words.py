@@ -18,7 +18,7 @@ async def test_a_check_in_far_from_the_site_is_asked_about_and_taken_only_when_c
     await chat.press(petrov, "Принять")
     await chat.press(petrov, "На месте")
     got = await chat.location(petrov, *PETROGRADKA)
-    assert got[0].startswith("Геопозиция в 4.") and "км от объекта по HD-1001" in got[0]
+    assert got[0].startswith("Геопозиция в 4,") and "км от объекта по HD-1001" in got[0]
     assert "отметка не поставлена" in got[0]
     events = [e["name"] for e in uows.state.events]
     assert "engineer_on_site" not in events  # nothing recorded: it was taken silently before
@@ -26,7 +26,7 @@ async def test_a_check_in_far_from_the_site_is_asked_about_and_taken_only_when_c
     assert ticket.status is TicketStatus.ACCEPTED
 
     got = await chat.press(petrov, "Я на месте")  # the site's pin is off: the engineer says so
-    assert "Отметка на месте по HD-1001: 4." in got[0] and "км от объекта" in got[0]
+    assert "Отметка на месте по HD-1001: 4," in got[0] and "км от объекта" in got[0]
     on_site = [e for e in uows.state.events if e["name"] == "engineer_on_site"]
     assert len(on_site) == 1 and on_site[0]["data"]["distance_km"] > 4  # the distance stays in the audit
     # The same button again checks in nothing twice: the location it meant was used.
@@ -43,7 +43,7 @@ async def test_a_check_in_at_the_site_is_taken_at_once(
     await chat.press(petrov, "Принять")
     await chat.press(petrov, "На месте")
     got = await chat.location(petrov, *NEVSKY)
-    assert got[0].startswith("Отметка на месте по HD-1001: 0.0 км")
+    assert got[0].startswith("Отметка на месте по HD-1001: 0,0 км")
     assert [e["name"] for e in uows.state.events].count("engineer_on_site") == 1
 
 

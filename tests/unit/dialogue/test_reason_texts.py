@@ -51,7 +51,7 @@ def test_offer_reasons_in_russian_and_english() -> None:
         Reason("chosen_by", name="Ольга Соколова"),
     ]
     assert say_reasons(reasons, "ru") == (
-        "навык: Кондиционеры и вентиляция, 3.5 км до объекта, загрузка 1/3, способ: по очереди, "
+        "навык: Кондиционеры и вентиляция, 3,5 км до объекта, загрузка 1/3, способ: по очереди, "
         "выбрала Ольга Соколова"
     )
     assert say_reasons(reasons, "en") == (

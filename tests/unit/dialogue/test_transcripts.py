@@ -55,7 +55,7 @@ async def test_the_whole_loop_from_question_to_rating(
     got = await chat.press(petrov, "На месте")
     assert "Отправьте геопозицию" in got[0] and chat.messages(petrov)[-1].request_location
     got = await chat.location(petrov, 59.9321, 30.3482)
-    assert got[0] == "Отметка на месте по HD-1001: 0.0 км от объекта."
+    assert got[0] == "Отметка на месте по HD-1001: 0,0 км от объекта."
     card = chat.cards(petrov, "job:1001")[-1]  # the job card, updated in place
     assert card.text.startswith("HD-1001 — в работе") and len(got) == 1
     assert "Выполнено" in [b.text for row in card.buttons for b in row]
