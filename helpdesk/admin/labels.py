@@ -11,8 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from dialogue import texts as bot_texts
+from dialogue.regions import zone_name
 from helpdesk.admin.i18n import Texts, _
 from ticket_core.sla.calendar import BusinessCalendar
+from ticket_core.utc import utcnow
 
 SLA_STATES = {
     "ok": _("on time"),
@@ -82,6 +84,7 @@ def label_helpers(tr: Texts) -> dict[str, Callable[[Any], str]]:
         "notify_label": lambda value: notify_label(tr, str(value)),
         "policy_label": _lookup(tr, POLICIES),
         "calendar_label": lambda calendar: calendar_label(tr, calendar),
+        "zone_label": lambda zone: zone_name(tr.lang, str(zone), utcnow()) if zone else "",
     }
 
 

@@ -7,33 +7,36 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from helpdesk.admin.i18n import Texts, _
 from ticket_core.model import StaffMember
 from ticket_core.staff_profile import PROFILE_FIELDS
 from ticket_core.working_hours import WEEKDAYS, Interval, WeeklyHours, zone
 
-DAY_NAMES = tuple(d.capitalize() for d in WEEKDAYS)
-NO_HOURS = "any time on shift"
+DAY_NAMES = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
+NO_HOURS = _("any time on shift")
+OVERNIGHT = _("overnight")
 
 
 def _clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _interval_text(iv: Interval) -> str:
+def _interval_text(iv: Interval, tr: Texts) -> str:
     start, end = iv
     if start == 0 and end == 0:
-        return "all day"
+        return tr(_("all day"))
     if end == 0:  # until midnight
         return f"{_clock(start)}–24:00"
     if end <= start:
-        return f"{_clock(start)}–{_clock(end)} (overnight)"
+        return f"{_clock(start)}–{_clock(end)} ({tr(OVERNIGHT)})"
     return f"{_clock(start)}–{_clock(end)}"
 
 
-def hours_text(hours: WeeklyHours | None) -> str:
-    """A schedule as people read it, e.g. "Mon–Fri 09:00–18:00; Sat 10:00–14:00"; "any time on shift" for none."""
+def hours_text(hours: WeeklyHours | None, tr: Texts) -> str:
+    """A schedule as people read it, in their language: "Mon–Fri 09:00–18:00; Sat 10:00–14:00" ("Пн–Пт ...");
+    "any time on shift" for none."""
     if hours is None:
-        return NO_HOURS
+        return tr(NO_HOURS)
     parts: list[str] = []
     i = 0
     while i < len(WEEKDAYS):
@@ -42,14 +45,14 @@ def hours_text(hours: WeeklyHours | None) -> str:
             j += 1
         if hours.days[i]:
             if i == 0 and j == len(WEEKDAYS) - 1:
-                label = "Every day"
+                label = tr(_("Every day"))
             elif i == j:
-                label = DAY_NAMES[i]
+                label = tr(DAY_NAMES[i])
             else:
-                label = f"{DAY_NAMES[i]}–{DAY_NAMES[j]}"
-            parts.append(f"{label} {', '.join(_interval_text(iv) for iv in hours.days[i])}")
+                label = f"{tr(DAY_NAMES[i])}–{tr(DAY_NAMES[j])}"
+            parts.append(f"{label} {', '.join(_interval_text(iv, tr) for iv in hours.days[i])}")
         i = j + 1
-    return "; ".join(parts) or "never"
+    return "; ".join(parts) or tr(_("never"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +70,13 @@ class HoursNow:
         return "in hours now" if self.in_hours else "off hours now"
 
 
-def hours_now(member: StaffMember, now: datetime) -> HoursNow:
-    """Whether the engineer's schedule is open at `now` on their own time zone's clock."""
+def hours_now(member: StaffMember, now: datetime, tr: Texts) -> HoursNow:
+    """Whether the engineer's schedule is open at `now` on their own time zone's clock ("Вс 20:45")."""
     try:
         local = now.astimezone(zone(member.timezone))
     except ValueError:  # a zone unknown to this machine: say so rather than fail the whole list
         return HoursNow(None, f"unknown time zone {member.timezone}")
-    shown = f"{DAY_NAMES[local.weekday()]} {local:%H:%M}"
+    shown = f"{tr(DAY_NAMES[local.weekday()])} {local:%H:%M}"
     if member.working_hours is None:
         return HoursNow(None, shown)
     return HoursNow(member.working_hours.is_open(now, member.timezone), shown)

@@ -12,7 +12,7 @@ from helpdesk.admin import usecases
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
 from helpdesk.admin.i18n import _
-from helpdesk.admin.pages import html, redirect
+from helpdesk.admin.pages import html, redirect, texts_of
 from helpdesk.admin.profile_view import hours_now, hours_text
 from helpdesk.admin.routes import RouteTable
 from ticket_core.enums import Priority, Role
@@ -41,8 +41,8 @@ async def engineers(request: web.Request) -> web.StreamResponse:
         engineers=engineers,
         others=[m for m in staff if m.role is not Role.ENGINEER],
         loads=loads,
-        hours={m.id: hours_text(m.working_hours) for m in engineers},
-        hours_now={m.id: hours_now(m, now) for m in engineers},
+        hours={m.id: hours_text(m.working_hours, texts_of(request)) for m in engineers},
+        hours_now={m.id: hours_now(m, now, texts_of(request)) for m in engineers},
     )
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from helpdesk.admin.i18n import Texts
 from helpdesk.admin.profile_view import form_values, hours_now, hours_text, vocabulary
 from ticket_core.enums import Role
 from ticket_core.model import StaffMember
@@ -27,21 +28,33 @@ MONDAY_0600_UTC = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # 09:00 in Moscow, 11:
     ],
 )
 def test_hours_read_like_a_timetable(spec: str, shown: str) -> None:
-    assert hours_text(WeeklyHours.parse(spec)) == shown
+    assert hours_text(WeeklyHours.parse(spec), Texts("en")) == shown
 
 
 def test_no_schedule_reads_any_time() -> None:
-    assert hours_text(None) == "any time on shift"
+    assert hours_text(None, Texts("en")) == "any time on shift"
+
+
+def test_hours_read_in_russian_for_a_russian_admin() -> None:
+    """#18 walk: the Russian engineer page read "any time on shift" and "Sun 20:45"."""
+    ru = Texts("ru")
+    assert hours_text(None, ru) == "в любое время на смене"
+    assert hours_text(WeeklyHours.parse("mon-fri 09:00-18:00; sat 10:00-14:00"), ru) == (
+        "Пн–Пт 09:00–18:00; Сб 10:00–14:00"
+    )
+    assert hours_text(WeeklyHours.parse("fri-sun 22:00-06:00"), ru) == "Пт–Вс 22:00–06:00 (через полночь)"
+    member = StaffMember("e1", "E", Role.ENGINEER, timezone="Europe/Moscow")
+    assert hours_now(member, MONDAY_0600_UTC, ru).local == "Пн 09:00"
 
 
 def test_in_or_off_hours_now_on_the_engineers_own_clock() -> None:
     office = WeeklyHours.parse("mon-fri 10:00-18:00")
     moscow = StaffMember("e1", "E", Role.ENGINEER, working_hours=office, timezone="Europe/Moscow")
     urals = StaffMember("e2", "E", Role.ENGINEER, working_hours=office, timezone="Asia/Yekaterinburg")
-    off, on = hours_now(moscow, MONDAY_0600_UTC), hours_now(urals, MONDAY_0600_UTC)
+    off, on = hours_now(moscow, MONDAY_0600_UTC, Texts("en")), hours_now(urals, MONDAY_0600_UTC, Texts("en"))
     assert (off.in_hours, off.label, off.local) == (False, "off hours now", "Mon 09:00")
     assert (on.in_hours, on.label, on.local) == (True, "in hours now", "Mon 11:00")
-    free = hours_now(StaffMember("e3", "E", Role.ENGINEER), MONDAY_0600_UTC)
+    free = hours_now(StaffMember("e3", "E", Role.ENGINEER), MONDAY_0600_UTC, Texts("en"))
     assert (free.in_hours, free.label) == (None, "no set hours")
 
 
