@@ -345,7 +345,9 @@ async def build_runtime(
     delivery = DeliveryLoop(
         sessions,
         channels.senders,
-        webhooks=WebhookSender(sessions),  # signed webhooks out: the outbox's rows of kind "webhook"
+        webhooks=WebhookSender(
+            sessions, private_targets=settings.webhook_private_targets
+        ),  # signed webhooks out: the outbox's rows of kind "webhook"
         poll_s=settings.worker_poll_s,
         retry_for_s=settings.delivery_retry_for_s,
         on_unreachable=UnreachableAlert(engine, wakeup.set),

@@ -297,6 +297,11 @@ class Settings(BaseSettings):
     api_rate_burst: int = Field(
         default=40, ge=1, description="requests an API token may burst above the rate"
     )
+    webhook_private_targets: bool = Field(
+        default=False,
+        description="let webhooks go to loopback, private and link-local addresses (a CRM on the company's "
+        "own network); off, a subscriber URL that is or resolves to one is refused at delivery",
+    )
     api_token_cache_s: float = Field(
         default=10.0,
         ge=0,

@@ -11,12 +11,14 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
 from dialogue.messages import DeliveryError
 from helpdesk.api.jsonio import dumps
 from helpdesk.api.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from helpdesk.api.webhook_targets import PrivateTargetRefused, check_literal, connector_options
 from storage.webhooks_out import SqlWebhookSubscriptions, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,10 @@ class WebhookSender:
         *,
         timeout_s: float = 10.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        private_targets: bool = False,
     ) -> None:
         self.sessions = sessions
+        self.private_targets = private_targets  # WEBHOOK_PRIVATE_TARGETS (helpdesk.api.webhook_targets)
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self.clock = clock
 
@@ -58,13 +62,30 @@ class WebhookSender:
             DELIVERY_HEADER: str(body_data.get("id", "")),
         }
         try:
+            if not self.private_targets:
+                check_literal(urlsplit(subscription.url).hostname or "")
             # A session per delivery: nothing to close at shutdown, and deliveries are not frequent.
+            connector = aiohttp.TCPConnector(**connector_options(self.private_targets))
             async with (
-                aiohttp.ClientSession(timeout=self.timeout) as http,
+                aiohttp.ClientSession(timeout=self.timeout, connector=connector) as http,
                 http.post(subscription.url, data=body, headers=headers) as response,
             ):
                 status = response.status
                 retry_after = _retry_after(response.headers.get("Retry-After"))
+        except PrivateTargetRefused as error:
+            raise DeliveryError(
+                f"webhook {subscription.url} refused: {error} (WEBHOOK_PRIVATE_TARGETS allows it)",
+                permanent=True,
+            ) from None
+        except aiohttp.ClientConnectorError as error:
+            if isinstance(error.os_error, PrivateTargetRefused):
+                raise DeliveryError(
+                    f"webhook {subscription.url} refused: {error.os_error} (WEBHOOK_PRIVATE_TARGETS allows it)",
+                    permanent=True,
+                ) from None
+            raise DeliveryError(
+                f"webhook {subscription.url} unreachable: {type(error).__name__} {error}"
+            ) from None
         except (TimeoutError, aiohttp.ClientError) as error:
             raise DeliveryError(
                 f"webhook {subscription.url} unreachable: {type(error).__name__} {error}"
