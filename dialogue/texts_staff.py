@@ -25,7 +25,7 @@ STAFF_TEXTS: dict[str, tuple[str, str]] = {
         "The buttons under a card act on that job.",
     ),
     "supervisor_help": (
-        "Команды супервайзера:\n/queue — заявки без инженера, с кнопками «Переназначить» и «Повысить приоритет»\n"
+        "Команды руководителя:\n/queue — заявки без инженера, с кнопками «Переназначить» и «Повысить приоритет»\n"
         "/level HD-1001 2 — нужный уровень инженера\n/report [неделя|месяц] — показатели команды\n"
         "/profile — мой профиль\nОповещения SLA приходят сюда с кнопками.",
         "Supervisor commands:\n/queue - tickets without an engineer, with Reassign and Raise priority\n"

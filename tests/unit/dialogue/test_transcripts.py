@@ -575,7 +575,7 @@ async def test_each_role_gets_its_own_help(chat: ChatDriver, petrov: Person, sok
         (await chat.say(admin, "/help"))[0],
     )
     assert "/shift" in engineer and "/queue" not in engineer and "/kb" not in engineer
-    assert supervisor.startswith("Команды супервайзера") and "/queue" in supervisor and "/level" in supervisor
+    assert supervisor.startswith("Команды руководителя") and "/queue" in supervisor and "/level" in supervisor
     assert "/shift" not in supervisor and "/kb" not in supervisor
     assert boss.startswith("Admin commands") and "/kb" in boss  # the demo admin reads English
 
@@ -601,7 +601,7 @@ async def test_an_engineer_off_shift_gets_no_offers(chat: ChatDriver, ivan: Pers
     assert "Новая заявка HD-1001" in joined(chat.new_texts(kozlov))  # the next nearest plumber
     assert await chat.say(petrov, "/shift on") == ["Готово: вы на смене."]
     got = await chat.say(Person(Bot.STAFF, "s-sokolova", "О"), "/shift off")
-    assert got[0].startswith("Команды супервайзера")  # supervisors have no shift command: their help
+    assert got[0].startswith("Команды руководителя")  # supervisors have no shift command: their help
 
 
 class EquipmentNlu:
