@@ -148,16 +148,20 @@ async def import_articles(
     updated, unchanged, deleted, kept. Does not commit.
     """
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0, "kept": 0}
+    # Read and written in bulk: one by one, 1,000 articles cost 6,000 round trips (docs/kb.md, *Import*).
+    current = await repo.get_many([a.id for a in articles])
+    changed: list[Article] = []
     for article in articles:
-        old = await repo.get(article.id)
+        old = current.get(article.id)
         if old is not None and _same_content(old, article):
             counts["unchanged"] += 1
             continue
         if keep_others_edits and any(v.author != author for v in await repo.history(article.id)):
             counts["kept"] += 1
             continue
-        await repo.upsert(article, author)
+        changed.append(article)
         counts["created" if old is None else "updated"] += 1
+    await repo.upsert_many(changed, author)
     if replace:
         keep = {a.id for a in articles}
         for old in await repo.list():

@@ -48,8 +48,16 @@ class ArticleRepository(Protocol):
         """Return articles, optionally only of one status and/or audience, ordered by id."""
         ...
 
+    async def get_many(self, article_ids: Sequence[str]) -> dict[str, Article]:
+        """The articles (any status) among `article_ids` that exist, by id."""
+        ...
+
     async def upsert(self, article: Article, author: str | None) -> Article:
         """Create or replace an article; bump its version and write a version row. Return what was saved."""
+        ...
+
+    async def upsert_many(self, articles: Sequence[Article], author: str | None) -> builtins.list[Article]:
+        """`upsert` of each article (ids distinct, else `KbError`), in a few statements for the whole lot."""
         ...
 
     async def set_status(self, article_id: str, status: ArticleStatus, author: str | None) -> Article:

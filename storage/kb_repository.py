@@ -16,6 +16,13 @@ from kb_search.ports import Changes, Gap, VectorRow
 from storage.kb_tables import kb_article_versions, kb_articles, kb_gaps, kb_vectors
 from ticket_core.utc import utcnow
 
+IN_LIST = 500
+"""Ids per `IN (...)`: SQLite takes at most 32,766 parameters in a statement, PostgreSQL 65,535."""
+
+
+def _parts(ids: list[str]) -> list[list[str]]:
+    return [ids[i : i + IN_LIST] for i in range(0, len(ids), IN_LIST)]
+
 
 def _article(row: RowMapping) -> Article:
     return Article(
@@ -50,6 +57,14 @@ class SqlArticleRepository:
             return None
         row = await self._row(article_id)
         return _article(row) if row is not None else None
+
+    async def get_many(self, article_ids: Sequence[str]) -> dict[str, Article]:
+        """The articles (any status) among `article_ids` that exist, by id: one SELECT per 500 ids."""
+        found: dict[str, Article] = {}
+        for part in _parts(list(dict.fromkeys(article_ids))):
+            query = select(kb_articles).where(kb_articles.c.id.in_(part), kb_articles.c.deleted_at.is_(None))
+            found.update((r["id"], _article(r)) for r in (await self.session.execute(query)).mappings())
+        return found
 
     async def list(
         self, status: ArticleStatus | None = None, audience: str | None = None
@@ -126,6 +141,68 @@ class SqlArticleRepository:
         article = article.validated()
         exists = await self._row(article.id) is not None
         return await self._save(article, author, "edit" if exists else "create")
+
+    async def upsert_many(self, articles: Sequence[Article], author: str | None) -> builtins.list[Article]:
+        """`upsert` of each article, in five statements per 500 articles instead of five per article.
+
+        An import of 1,000 articles took 6,000 round trips one by one (docs/kb.md, *Import*).
+        """
+        valid = [a.validated() for a in articles]
+        ids = [a.id for a in valid]
+        if len(set(ids)) != len(ids):
+            raise KbError("an article id appears twice in one save; make ids unique")
+        live: set[str] = set()
+        rows: set[str] = set()  # deleted ones included: they are updated, not inserted
+        last: dict[str, int] = {}
+        for part in _parts(ids):
+            query = select(kb_articles.c.id, kb_articles.c.deleted_at).where(kb_articles.c.id.in_(part))
+            for article_id, deleted_at in (await self.session.execute(query)).all():
+                rows.add(article_id)
+                if deleted_at is None:
+                    live.add(article_id)
+            versions = (
+                select(kb_article_versions.c.article_id, func.max(kb_article_versions.c.version))
+                .where(kb_article_versions.c.article_id.in_(part))
+                .group_by(kb_article_versions.c.article_id)
+            )
+            last.update((a, int(v or 0)) for a, v in (await self.session.execute(versions)).all())
+        now = utcnow()
+        saved = [
+            Article(
+                id=a.id, title=a.title, body=a.body, audience=a.audience, lang=a.lang, tags=a.tags,
+                status=a.status, version=last.get(a.id, 0) + 1, updated_at=now, updated_by=author,
+            )
+            for a in valid
+        ]  # fmt: skip
+        values = [
+            {
+                "title": a.title, "body": a.body, "audience": a.audience, "lang": a.lang, "tags": list(a.tags),
+                "status": str(a.status), "version": a.version, "updated_at": now, "updated_by": author,
+                "deleted_at": None,
+            }
+            for a in saved
+        ]  # fmt: skip
+        new = [{"id": a.id, **v} for a, v in zip(saved, values, strict=True) if a.id not in rows]
+        old = [{"row_id": a.id, **v} for a, v in zip(saved, values, strict=True) if a.id in rows]
+        if new:
+            await self.session.execute(insert(kb_articles), new)
+        if old:
+            await self.session.execute(
+                update(kb_articles).where(kb_articles.c.id == bindparam("row_id")), old
+            )
+        if saved:
+            await self.session.execute(
+                insert(kb_article_versions),
+                [
+                    {
+                        "article_id": a.id, "version": a.version, "title": a.title, "body": a.body,
+                        "audience": a.audience, "lang": a.lang, "tags": list(a.tags), "status": str(a.status),
+                        "action": "edit" if a.id in live else "create", "author": author, "at": now,
+                    }
+                    for a in saved
+                ],
+            )  # fmt: skip
+        return saved
 
     async def set_status(self, article_id: str, status: ArticleStatus, author: str | None) -> Article:
         """Publish or unpublish; a new version records who did it."""

@@ -107,9 +107,18 @@ class MemoryArticleRepository:
             )
         )
 
+    async def get_many(self, article_ids: Sequence[str]) -> dict[str, Article]:
+        return {i: a for i in article_ids if (a := await self.get(i)) is not None}
+
     async def upsert(self, article: Article, author: str | None) -> Article:
         article = article.validated()
         return self._save(article, author, "edit" if await self.get(article.id) else "create")
+
+    async def upsert_many(self, articles: Sequence[Article], author: str | None) -> builtins.list[Article]:
+        valid = [a.validated() for a in articles]
+        if len({a.id for a in valid}) != len(valid):
+            raise KbError("an article id appears twice in one save; make ids unique")
+        return [await self.upsert(a, author) for a in valid]
 
     async def set_status(self, article_id: str, status: ArticleStatus, author: str | None) -> Article:
         current = await self.get(article_id)

@@ -78,6 +78,45 @@ async def check_bad_input_is_refused(repo: Any) -> None:
     assert await repo.list() == []
 
 
+async def check_upsert_many_saves_like_upsert_one_by_one(repo: Any) -> None:
+    await repo.upsert(A, "alice")
+    await repo.upsert(Article("gone", "Gone", "Old text."), "alice")
+    assert await repo.delete("gone", "admin")
+    saved = await repo.upsert_many(
+        [
+            Article("vpn", "VPN v2", "New body", lang="en"),
+            Article("gone", "Back", "Written again."),
+            *(Article(f"new-{i}", f"New {i}", f"Body {i}", tags=("t",)) for i in range(3)),
+        ],
+        "bob",
+    )
+    assert [(a.id, a.version, a.updated_by) for a in saved] == [
+        ("vpn", 2, "bob"), ("gone", 3, "bob"), ("new-0", 1, "bob"), ("new-1", 1, "bob"), ("new-2", 1, "bob"),
+    ]  # fmt: skip
+    assert [a.id for a in await repo.list()] == ["gone", "new-0", "new-1", "new-2", "vpn"]
+    got = await repo.get("vpn")
+    assert (got.title, got.body, got.version, got.tags) == ("VPN v2", "New body", 2, ())
+    assert (await repo.get("new-1")).tags == ("t",)
+    assert [(h.version, h.action) for h in await repo.history("vpn")] == [(1, "create"), (2, "edit")]
+    # A deleted article written again is created again, and its versions go on after the delete.
+    assert [(h.version, h.action) for h in await repo.history("gone")] == [
+        (1, "create"),
+        (2, "delete"),
+        (3, "create"),
+    ]
+    assert await repo.upsert_many([], "bob") == []
+    found = await repo.get_many(["vpn", "missing", "new-2", "vpn"])
+    assert sorted(found) == ["new-2", "vpn"] and found["vpn"].version == 2
+
+
+async def check_upsert_many_refuses_bad_input_and_twice_the_same_id(repo: Any) -> None:
+    with pytest.raises(KbError, match="twice"):
+        await repo.upsert_many([Article("a", "T", "B"), Article("a", "T2", "B2")], "x")
+    with pytest.raises(KbError):
+        await repo.upsert_many([Article("ok", "T", "B"), Article("bad id", "T", "B")], "x")
+    assert await repo.list() == []
+
+
 async def check_gap_log(gaps: Any) -> None:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     await gaps.record("как заказать пиццу", Reader.client("acme"), 0.12, t0)
@@ -94,4 +133,6 @@ CHECKS = [
     check_delete_keeps_history_and_is_seen_by_changed_since,
     check_changed_since,
     check_bad_input_is_refused,
+    check_upsert_many_saves_like_upsert_one_by_one,
+    check_upsert_many_refuses_bad_input_and_twice_the_same_id,
 ]
