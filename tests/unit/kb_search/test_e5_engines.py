@@ -35,7 +35,7 @@ def reference() -> tuple[list[str], np.ndarray, np.ndarray]:
     return texts, shipped.embed(texts, False, 1), shipped.embed(texts, True, 1)
 
 
-@pytest.mark.parametrize("kind", ["native", "torch-fp32", "torch-bf16", "onnx"])
+@pytest.mark.parametrize("kind", ["native", "torch-fp32", "torch-bf16", "onnx", "split"])
 def test_engine_matches_the_shipped_engine(
     kind: str, reference: tuple[list[str], np.ndarray, np.ndarray]
 ) -> None:
@@ -51,6 +51,16 @@ def test_engine_matches_the_shipped_engine(
     # Query and passage prefixes really differ (a mix-up would pass the checks above for neither).
     assert float((got_q * passages).sum(axis=1).min()) < 0.999
     assert engine.token_count(texts[0], False) == ShippedEngine().token_count(texts[0], False)
+
+
+def test_split_runs_questions_on_onnx_and_passages_on_torch_bf16() -> None:
+    pytest.importorskip("onnxruntime")
+    from kb_search.e5_engine import SplitEngine
+
+    engine = open_engine("split")
+    assert isinstance(engine, SplitEngine) and engine.parallel
+    assert (engine.questions.kind, engine.passages.kind) == ("onnx", "torch-bf16")
+    assert engine.questions.model.weights is engine.passages.model.weights  # the model file read once
 
 
 def test_q4_blocks_dequantise_low_nibbles_first() -> None:
