@@ -102,6 +102,9 @@ class EmbeddingBacklog:
             ids = list(self._pending)[: self.batch]
             part = [self._pending.pop(i) for i in ids]
             self._in_flight = len(part)
+            # Said before each batch too, not only after: a batch of long articles takes seconds (minutes
+            # on a loaded machine), and `kb status` and the admin should show what waits from the start.
+            self._report()
             started = time.monotonic()
             try:
                 await self._embed(part)

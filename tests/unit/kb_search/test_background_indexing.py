@@ -54,6 +54,11 @@ async def test_new_articles_are_found_by_words_before_their_vectors_exist(tmp_pa
         progress = kb.index_progress()
         assert (progress.articles, progress.embedded, progress.pending) == (5, 0, 5)
         assert embedder.passages == 0
+        # `kb status` and the admin read the progress file: it says what waits before the first batch is in
+        # (a 1,000-article import's first batch took minutes at load 17, and the file was not there).
+        await _until(lambda: read_status(tmp_path / "kb-progress.json") is not None)  # type: ignore[operator]
+        early = read_status(tmp_path / "kb-progress.json")  # type: ignore[operator]
+        assert early is not None and (early.articles, early.embedded, early.pending) == (5, 0, 5)
 
         embedder.release.set()
         await _until(lambda: kb.index_progress().pending == 0)
