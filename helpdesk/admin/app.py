@@ -34,6 +34,7 @@ from helpdesk.admin.render import STATIC, make_environment
 from helpdesk.admin.routes import AdminRoute, Handler
 from helpdesk.admin.sessions import COOKIE, SessionPolicy, resume_session, same_token
 from helpdesk.admin.usecases import AdminUser, LoginLimits
+from helpdesk.unavailable import is_transient, unavailable
 from kb_search.model import KbError
 from ticket_core.errors import DomainError, Forbidden, NotFound
 
@@ -155,7 +156,19 @@ def _guard(areas: dict[str, Any]) -> Any:
             return error_page(request, 403, _("Not allowed"), refused(request, error))
         except (DomainError, KbError) as error:
             return error_page(request, 400, _("That did not work"), refused(request, error))
-        except Exception:
+        except Exception as error:
+            if is_transient(error):  # the database is down or out of connections: say so, not "a bug"
+                log.warning("admin %s %s: database unavailable: %s", request.method, request.path, error)
+                return unavailable(
+                    error_page(
+                        request,
+                        503,
+                        _("Busy for a moment"),
+                        _(
+                            "The database is not answering just now. Nothing was changed; try again in a minute."
+                        ),
+                    )
+                )
             log.exception("admin %s %s failed", request.method, request.path)
             return error_page(
                 request,

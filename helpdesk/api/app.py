@@ -27,6 +27,7 @@ from helpdesk.api.openapi import build_document, render_html
 from helpdesk.api.ratelimit import ApiRateLimit
 from helpdesk.api.routes import Endpoint, RouteTable
 from helpdesk.api.tokens import grants
+from helpdesk.unavailable import RETRY_AFTER_S, is_transient, unavailable
 from kb_search.model import KbError
 from ticket_core.errors import DomainError
 
@@ -107,7 +108,17 @@ def _wrap(ctx: ApiContext, endpoint: Endpoint) -> Handler:
             return from_kb(error).response()
         except web.HTTPException:
             raise
-        except Exception:
+        except Exception as error:
+            if is_transient(error):  # the database is down or out of connections: retry, not "a bug"
+                log.warning("API %s %s: database unavailable: %s", request.method, request.path, error)
+                return unavailable(
+                    ApiError(
+                        503,
+                        "unavailable",
+                        f"The database is not answering just now; nothing was changed. Retry in "
+                        f"{RETRY_AFTER_S} s.",
+                    ).response()
+                )
             log.exception("API %s %s failed", request.method, request.path)
             return ApiError(
                 500,

@@ -26,6 +26,7 @@ from helpdesk.portal.signin import COOKIE, resume
 from helpdesk.portal.views_auth import ROUTES as AUTH_ROUTES
 from helpdesk.portal.views_kb import ROUTES as KB_ROUTES
 from helpdesk.portal.views_tickets import ROUTES as TICKET_ROUTES
+from helpdesk.unavailable import is_transient, unavailable
 from kb_search.model import KbError
 from ticket_core.errors import DomainError, Forbidden, NotFound
 
@@ -100,7 +101,19 @@ def _guard(public: set[str]) -> Any:
             return error_page(request, 403, _("Not allowed"), str(error))
         except (DomainError, KbError) as error:
             return error_page(request, 400, _("That did not work"), str(error))
-        except Exception:
+        except Exception as error:
+            if is_transient(error):  # the database is down or out of connections: say so, not "a bug"
+                log.warning("portal %s %s: database unavailable: %s", request.method, request.path, error)
+                return unavailable(
+                    error_page(
+                        request,
+                        503,
+                        _("Busy for a moment"),
+                        _(
+                            "The database is not answering just now. Nothing was changed; try again in a minute."
+                        ),
+                    )
+                )
             log.exception("portal %s %s failed", request.method, request.path)
             return error_page(
                 request,

@@ -748,3 +748,39 @@ async def test_a_russian_admin_reads_the_use_cases_refusals_in_russian(admin: Ad
         "/admin/kb/wifi-ru", {**form, "title": "Other", "version": "1", "action": "save"}
     )
     assert stale.status == 422 and "after you opened version 1" in await stale.text()  # English stays English
+
+
+class _RefusedSession:
+    """A session whose database refuses connections, as PostgreSQL does when it is out of them."""
+
+    kw: dict[str, Any] = {}
+
+    def __call__(self) -> _RefusedSession:
+        return self
+
+    async def begin(self) -> None:
+        import asyncpg
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError(
+            "BEGIN", {}, asyncpg.TooManyConnectionsError("sorry, too many clients already")
+        )
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_database_out_of_connections_is_a_503_to_retry_not_a_500(admin: Admin) -> None:
+    """Seen under load: "too many clients" answered the login with "Something went wrong" (500)."""
+    await signed_in(admin, ADMIN)
+    refused = _RefusedSession()
+    real = admin.rt.uows.sessionmaker
+    admin.rt.uows.sessionmaker = refused  # type: ignore[assignment]
+    try:
+        response = await admin.client.get("/admin/tickets", allow_redirects=False)
+        text = await response.text()
+    finally:
+        admin.rt.uows.sessionmaker = real
+    assert response.status == 503, text[:300]
+    assert response.headers["Retry-After"] == "5"
+    assert "Ничего не изменено" in text and "Что-то пошло не так" not in text  # the admin speaks Russian
