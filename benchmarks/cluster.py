@@ -167,6 +167,7 @@ class Cluster:
         env = {
             **os.environ,
             "DATABASE_URL": url,
+            "NLU_TRAIN_IN_BACKGROUND": "false",  # a stale model trains before the processes are up, not under the load
             "TELEGRAM_CLIENT_TOKEN": api.default_token,
             "TELEGRAM_API_BASE": api.base_url,
             "TELEGRAM_WEBHOOK_SECRET": SECRET,

@@ -115,6 +115,7 @@ class FaultBench:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
+            "NLU_TRAIN_IN_BACKGROUND": "false",  # a stale model trains before the processes are up, not under the load
             "REDIS_URL": redis.url,
             "TELEGRAM_CLIENT_TOKEN": api.default_token,
             "TELEGRAM_API_BASE": api.base_url,

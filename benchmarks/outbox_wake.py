@@ -89,6 +89,7 @@ async def run_outbox_wake(*, rounds: int, per_phase: int, log_dir: Path) -> dict
             env = {
                 **os.environ,
                 "DATABASE_URL": url,
+                "NLU_TRAIN_IN_BACKGROUND": "false",  # a stale model trains before the processes are up, not under the load
                 "TELEGRAM_CLIENT_TOKEN": api.default_token,
                 "TELEGRAM_API_BASE": api.base_url,
                 "TELEGRAM_RATE_LIMITS": "false",
