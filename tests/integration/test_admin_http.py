@@ -266,6 +266,8 @@ def _concrete(path: str, ticket: int) -> str:
         .replace("{phrasing_id}", "1")  # a confirmed phrasing of an article (KB page)
         .replace("{unit_id}", "no-such-unit")  # an equipment unit: a missing one is a 404
         .replace("{contact_id}", "romashka-ivan")
+        .replace("{plan_id}", "no-such-plan")  # a unit's maintenance plan
+        .replace("{type_id}", "ac")  # an equipment type
     )
 
 
@@ -536,14 +538,14 @@ async def test_supervisor_sets_a_contacts_mail_and_portal_scope(admin: Admin) ->
         assert found is not None and found.id == "romashka-ivan"
     page = await admin.page("/admin/clients/romashka")
     assert 'value="ivan@romashka.test"' in page
-    for bad, words in (
-        ({"email": "not an address"}, "not a mail address"),
-        ({"email": "", "site": "acme-office"}, "choose one of the client"),
+    for bad, words in (  # the refusals in the admin's language (Russian by default: dialogue/refusals.py)
+        ({"email": "not an address"}, "не адрес почты"),
+        ({"email": "", "site": "acme-office"}, "выберите один из его объектов"),
     ):
         refused = await admin.post(path, bad)
         assert refused.status == 400 and words in await refused.text()
     other = await admin.post("/admin/clients/acme/contacts/acme-anna", {"email": "ivan@romashka.test"})
-    assert other.status == 400 and "already" in await other.text()
+    assert other.status == 400 and "уже адрес контакта" in await other.text()
     wrong_client = await admin.post("/admin/clients/acme/contacts/romashka-ivan", {"email": ""})
     assert wrong_client.status == 404
     async with admin.rt.uows() as uow:
