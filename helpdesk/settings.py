@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     # HTTP
     host: str = "127.0.0.1"
     port: int = 8080
+    event_loop: Literal["auto", "uvloop", "asyncio"] = Field(
+        default="auto",
+        description="the event loop of helpdesk run and worker: auto (uvloop where installed, else asyncio), "
+        "uvloop (refuse to start without it) or asyncio",
+    )
     log_format: Literal["text", "json"] = Field(
         default="text",
         description="text (a terminal) or json (one object per line, with update, chat and ticket of a turn)",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from helpdesk.cli import main
+from helpdesk.event_loop import loop_name, run_service
 from helpdesk.logging_setup import setup_logging
 from helpdesk.preflight import check_database, check_secret_key, check_sla_config
 from helpdesk.settings import Settings, get_settings
@@ -71,20 +72,22 @@ def run(host: str | None, port: int | None, worker: bool) -> None:
     """Start the web app (web chat, webhooks), the worker loop and the Telegram bots when tokens are set."""
     settings = _checked_settings()
     setup_logging(settings.log_format)
-    asyncio.run(_serve(settings, host, port, worker))
+    run_service(_serve(settings, host, port, worker), settings.event_loop)
 
 
 def _checked_settings() -> Settings:
     """The settings of `run` and `worker`, checked before anything is logged or started.
 
     Raises:
-        ConfigError: a bad setting, an unsafe SECRET_KEY, a bad SLA file or an unreachable database; the
+        ConfigError: a bad setting, an unsafe SECRET_KEY, a bad SLA file, an unreachable database or
+            EVENT_LOOP=uvloop without uvloop; the
             `helpdesk` group prints it in one line and exits 2.
     """
     settings = get_settings()
     check_secret_key(settings)
     check_sla_config(settings)
     check_database(settings)
+    loop_name(settings.event_loop)
     return settings
 
 
@@ -105,7 +108,11 @@ async def _serve(settings: Settings, host: str | None, port: int | None, worker:
     freeze_startup_heap()
     bots = ", ".join(f"telegram/{c.bot_kind}" for c in rt.telegram) or "no Telegram tokens set"
     log.info(
-        "Helpdesk is up: http://%s:%s (client chat), /staff (staff chat); %s", bind_host, bind_port, bots
+        "Helpdesk is up: http://%s:%s (client chat), /staff (staff chat); %s; %s loop",
+        bind_host,
+        bind_port,
+        bots,
+        loop_name(settings.event_loop),
     )
     try:
         await _until_signalled()
@@ -139,7 +146,7 @@ def worker() -> None:
     """Run only the background work: inbox retries, outbox delivery, timers and Telegram polling (no web)."""
     settings = _checked_settings()
     setup_logging(settings.log_format)
-    asyncio.run(_work(settings))
+    run_service(_work(settings), settings.event_loop)
 
 
 async def _work(settings: Settings) -> None:
