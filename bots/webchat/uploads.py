@@ -62,6 +62,17 @@ class UploadStore:
         Raises:
             UploadRejected: empty, too large, or not a JPEG, PNG, GIF or WebP image.
         """
+        name = self.name_for(data)
+        await self.write(name, data)
+        return name
+
+    def name_for(self, data: bytes) -> str:
+        """Check an image and choose the name it will be stored under, writing nothing yet (a caller that
+        must first check what the photo is for stores it with `write` only once that is allowed).
+
+        Raises:
+            UploadRejected: empty, too large, or not a JPEG, PNG, GIF or WebP image.
+        """
         if not data:
             raise UploadRejected("the photo is empty: choose a JPEG, PNG, GIF or WebP image")
         if len(data) > self.max_bytes:
@@ -69,9 +80,18 @@ class UploadStore:
         ext = sniff_image(data[:16])
         if ext is None:
             raise UploadRejected("only photos can be sent here: choose a JPEG, PNG, GIF or WebP image")
-        name = f"{secrets.token_hex(16)}.{ext}"
+        return f"{secrets.token_hex(16)}.{ext}"
+
+    async def write(self, name: str, data: bytes) -> None:
+        """Store the bytes under a name `name_for` chose."""
+        if not FILE_NAME_RE.match(name):
+            raise UploadRejected(f"not an upload name: {name[:40]!r}")
         await asyncio.to_thread(self._write, name, data)
-        return name
+
+    async def discard(self, name: str) -> None:
+        """Remove a stored upload (one whose message was not kept); a missing file is fine."""
+        if FILE_NAME_RE.match(name):
+            await asyncio.to_thread((self.folder / name).unlink, missing_ok=True)
 
     def _write(self, name: str, data: bytes) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from helpdesk.admin.input_guard import input_guard
 from helpdesk.admin.render import make_environment
 from helpdesk.admin.sessions import SessionPolicy, same_token
 from helpdesk.portal.context import PORTAL_CONTEXT, USER_KEY, LinkLimits, PortalContext, portal_context
-from helpdesk.portal.pages import STATIC, TEMPLATES, error_page
+from helpdesk.portal.pages import STATIC, TEMPLATES, error_page, refused
 from helpdesk.portal.routes import Handler, PortalRoute
 from helpdesk.portal.signin import COOKIE, resume
 from helpdesk.portal.views_auth import ROUTES as AUTH_ROUTES
@@ -96,11 +96,11 @@ def _guard(public: set[str]) -> Any:
         except web.HTTPException:
             raise
         except NotFound as error:
-            return error_page(request, 404, _("Not found"), str(error))
+            return error_page(request, 404, _("Not found"), refused(request, error))
         except Forbidden as error:
-            return error_page(request, 403, _("Not allowed"), str(error))
+            return error_page(request, 403, _("Not allowed"), refused(request, error))
         except (DomainError, KbError) as error:
-            return error_page(request, 400, _("That did not work"), str(error))
+            return error_page(request, 400, _("That did not work"), refused(request, error))
         except Exception as error:
             if is_transient(error):  # the database is down or out of connections: say so, not "a bug"
                 log.warning("portal %s %s: database unavailable: %s", request.method, request.path, error)

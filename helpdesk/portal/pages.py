@@ -9,10 +9,13 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from dialogue.refusals import refusal_text
 from helpdesk.admin.i18n import LANGS, Texts, _
 from helpdesk.admin.render import page
 from helpdesk.portal.context import USER_KEY, portal_context
 from helpdesk.portal.i18n import texts_for
+from kb_search.model import KbError
+from ticket_core.errors import DomainError, english
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -57,6 +60,16 @@ def html(request: web.Request, template: str, *, status: int = 200, **values: An
     }
     body = page(ctx.env, template, context)
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+def refused(request: web.Request, error: Exception) -> str:
+    """A refusal in the reader's language: the domain's Russian (`dialogue.refusals`), else the portal's own
+    catalogue (refusals the portal raises itself), else the English sentence."""
+    if not isinstance(error, DomainError | KbError):
+        return str(error)
+    tr = texts_of(request)
+    said = refusal_text(error, tr.lang)
+    return said if said is not None else english(tr.gettext(error.template), error.params)
 
 
 def error_page(request: web.Request, status: int, title: str, message: str, **values: Any) -> web.Response:

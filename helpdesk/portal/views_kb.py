@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from helpdesk.admin.i18n import _
 from helpdesk.admin.render import render_markdown
 from helpdesk.portal.context import current_user, portal_context
 from helpdesk.portal.pages import html
@@ -40,5 +41,5 @@ async def article_page(request: web.Request) -> web.StreamResponse:
         await ctx.rt.kb.get(request.match_info["article_id"][:64], reader) if ctx.rt.kb is not None else None
     )
     if article is None:
-        raise NotFound("No such article. It may have been removed; search the knowledge base again.")
+        raise NotFound(_("No such article. It may have been removed; search the knowledge base again."))
     return html(request, "article.html", article=article, body=render_markdown(article.body))

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from aiohttp.web_request import FileField
 
 from bots.webchat.uploads import sniff_image
 from dialogue.messages import DeliveryError
 from dialogue.texts import CATEGORIES, category_name, status_name
 from helpdesk.admin.i18n import _
 from helpdesk.portal.context import PortalUser, current_user, portal_context
-from helpdesk.portal.pages import html, texts_of
+from helpdesk.portal.pages import html, refused, texts_of
+from helpdesk.portal.photos import read_photos
 from helpdesk.portal.routes import RouteTable
 from storage.uow import SqlUnitOfWork
 from ticket_core import usecases as uc
@@ -32,7 +32,6 @@ from ticket_core.usecases.client_view import list_client_tickets, ticket_history
 
 ROUTES = RouteTable()
 PAGE = 20
-MAX_PHOTOS = 5
 CHANNEL = "portal"
 """`source_channel` of a ticket opened here (the contact hears about it in their chats, as for the web form)."""
 
@@ -47,7 +46,8 @@ def _number(request: web.Request) -> int:
     raw = request.match_info["number"].strip().upper().removeprefix("HD-")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise NotFound(
-            f"No ticket {request.match_info['number'][:20]} among yours. Check the number and try again."
+            "No ticket {ref} among yours. Check the number and try again.",
+            ref=request.match_info["number"][:20],
         )
     return int(raw)
 
@@ -154,28 +154,6 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def _read_photos(request: web.Request, form: Any) -> tuple[Attachment, ...]:
-    """The photos sent with a form, stored where the chats can carry them to the engineer (the web chat's
-    uploads); ValidationFailed for too many or for a file that is not a photo."""
-    files = [f for f in form.getall("photos", []) if isinstance(f, FileField) and f.filename]
-    if len(files) > MAX_PHOTOS:
-        raise ValidationFailed(f"Send at most {MAX_PHOTOS} photos at a time.")
-    stored = []
-    rt = portal_context(request).rt
-    for item in files:
-        data = item.file.read()
-        if sniff_image(data[:16]) is None:
-            raise ValidationFailed(
-                f"{item.filename[:60]} is not a photo. Send JPEG, PNG, GIF or WebP images."
-            )
-        try:
-            file_id = await rt.webchat.store_file(data)
-        except DeliveryError as error:
-            raise ValidationFailed(f"{item.filename[:60]}: {error}") from None
-        stored.append(Attachment("photo", file_id, "web", item.filename[:100]))
-    return tuple(stored)
-
-
 @ROUTES.route("POST", "/t/{number}/comment", "comment")
 async def comment_post(request: web.Request) -> web.StreamResponse:
     """Add a message (and photos) to the ticket; the engineer on it gets them in their chat."""
@@ -183,13 +161,15 @@ async def comment_post(request: web.Request) -> web.StreamResponse:
     number = _number(request)
     form = await request.post()
     text = str(form.get("text", ""))
-    photos = await _read_photos(request, form)
+    photos = read_photos(portal_context(request).rt.webchat.uploads, form)
 
     async def work(uow: SqlUnitOfWork, now: datetime) -> object:
         ticket = await uc.get_ticket_by_number(uow, user.actor, number)
-        return await uc.add_comment(uow, user.actor, ticket.id, now, text, attachments=photos)
+        comment = await uc.add_comment(uow, user.actor, ticket.id, now, text, attachments=photos.attachments)
+        await photos.write()  # only once the use case took the message: a refused one leaves no file
+        return comment
 
-    await _run(request, work)
+    await photos.kept_by(lambda: _run(request, work))
     raise web.HTTPSeeOther(f"/portal/t/{number}?done=comment#history")
 
 
@@ -217,7 +197,7 @@ async def rate_post(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     raw = str(form.get("score", ""))
     if raw not in ("1", "2", "3", "4", "5"):
-        raise ValidationFailed("Choose a score from 1 to 5.")
+        raise ValidationFailed(_("Choose a score from 1 to 5."))
     comment = str(form.get("comment", "")) or None
 
     async def work(uow: SqlUnitOfWork, now: datetime) -> object:
@@ -326,9 +306,9 @@ async def new_post(request: web.Request) -> web.StreamResponse:
             request, status=400, error=tr(_("Describe the problem in a few words.")), values=values
         )
     try:
-        photos = await _read_photos(request, form)
+        photos = read_photos(portal_context(request).rt.webchat.uploads, form)
     except ValidationFailed as error:
-        return await _new_form(request, status=400, error=str(error), values=values)
+        return await _new_form(request, status=400, error=refused(request, error), values=values)
 
     async def work(uow: SqlUnitOfWork, now: datetime) -> Ticket:
         draft = uc.TicketDraft(
@@ -337,10 +317,12 @@ async def new_post(request: web.Request) -> web.StreamResponse:
             description=values["description"],
             site_id=values["site"] or None,
             unit_id=values["unit"] or None,
-            attachments=list(photos),
+            attachments=list(photos.attachments),
             source_channel=CHANNEL,
         )
-        return await uc.open_ticket(uow, user.actor, draft, now)
+        ticket = await uc.open_ticket(uow, user.actor, draft, now)
+        await photos.write()  # only once the request was accepted (site in scope, a description)
+        return ticket
 
-    ticket = await _run(request, work)
+    ticket = await photos.kept_by(lambda: _run(request, work))
     raise web.HTTPSeeOther(f"/portal/t/{ticket.number}?done=opened")
