@@ -12,6 +12,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 
 from storage import sqlite_inline
+from storage.text_match import register_sqlite_functions
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -71,6 +72,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            register_sqlite_functions(dbapi_conn)  # searches fold Cyrillic too (storage.text_match)
             if inline:
                 # A checkpoint inside a commit would copy and sync the WAL on the loop's thread; the app
                 # checkpoints from a worker thread instead (storage.sqlite_checkpoint).

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.kb_tables import kb_articles
+from storage.text_match import contains_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +37,6 @@ class ArticleRow:
     updated_by: str | None
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 _LIVE = kb_articles.c.deleted_at.is_(None)
 
 
@@ -59,12 +56,11 @@ class SqlArticleLists:
         if where.status:
             conditions.append(kb_articles.c.status == where.status)
         if where.text:
-            # ILIKE on PostgreSQL uses the trigram indexes of migration 0007; SQLite compares lower() values.
-            pattern = f"%{_escape_like(where.text)}%"
+            # ILIKE on PostgreSQL uses the trigram indexes of migration 0007; SQLite folds with hd_lower.
             conditions.append(
                 or_(
-                    kb_articles.c.title.ilike(pattern, escape="\\"),
-                    kb_articles.c.body.ilike(pattern, escape="\\"),
+                    contains_text(kb_articles.c.title, where.text),
+                    contains_text(kb_articles.c.body, where.text),
                 )
             )
         columns = [c for c in kb_articles.c if c.name not in ("body", "deleted_at")]

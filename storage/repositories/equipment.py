@@ -19,6 +19,7 @@ from storage.equipment_tables import (
 )
 from storage.repositories._sql import upsert_insert
 from storage.tables import tickets
+from storage.text_match import contains_text
 from ticket_core.equipment.model import (
     AlertThread,
     EquipmentType,
@@ -119,9 +120,8 @@ def _where(stmt: Select[Any], f: UnitFilter) -> Select[Any]:
     if f.warranty_expired_on is not None:
         stmt = stmt.where(u.warranty_until < f.warranty_expired_on)
     if f.text:
-        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
-            or_(*(col.ilike(pattern, escape="\\") for col in (u.name, u.model, u.serial, u.inventory_no)))
+            or_(*(contains_text(col, f.text) for col in (u.name, u.model, u.serial, u.inventory_no)))
         )
     return stmt
 

@@ -21,6 +21,7 @@ from storage.tables import (
     ticket_numbers,
     tickets,
 )
+from storage.text_match import contains_text
 from ticket_core.enums import ACTIVE_JOB_STATUSES, WAITING_STATUSES, Priority, TicketStatus
 from ticket_core.errors import StaleTicket
 from ticket_core.log_context import bind
@@ -209,9 +210,7 @@ class SqlTicketRepository:
             stmt = stmt.where(tickets.c.number < query.before)
         if query.text:
             number = parse_ref(query.text)
-            escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pattern = "%" + escaped + "%"
-            found = tickets.c.description.ilike(pattern, escape="\\")
+            found = contains_text(tickets.c.description, query.text)
             stmt = stmt.where(or_(found, tickets.c.number == number) if number is not None else found)
         return await self._list(stmt, query.limit)
 
