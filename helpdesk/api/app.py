@@ -11,6 +11,7 @@ from aiohttp import web
 from helpdesk.api import (
     handlers_alerts,
     handlers_billing,
+    handlers_contacts,
     handlers_directory,
     handlers_equipment,
     handlers_equipment_write,
@@ -47,6 +48,7 @@ def endpoints() -> list[Endpoint]:
         *handlers_kb.ROUTES.endpoints,
         *handlers_tickets.ROUTES.endpoints,
         *handlers_directory.ROUTES.endpoints,
+        *handlers_contacts.ROUTES.endpoints,
         *handlers_billing.ROUTES.endpoints,
         *handlers_webhooks.ROUTES.endpoints,
         *handlers_alerts.ROUTES.endpoints,

@@ -10,6 +10,7 @@ from helpdesk.api.routes import Endpoint
 from helpdesk.api.schema_types import ref
 from helpdesk.api.schemas import SCHEMAS
 from helpdesk.api.schemas_billing import BILLING_SCHEMAS
+from helpdesk.api.schemas_contacts import CONTACT_SCHEMAS
 from helpdesk.api.schemas_equipment import EQUIPMENT_SCHEMAS
 from helpdesk.api.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from helpdesk.api.tokens import Scope
@@ -147,7 +148,7 @@ def build_document(endpoints: Iterable[Endpoint], server_url: str = "/") -> dict
         "paths": paths,
         "webhooks": _webhooks(),
         "components": {
-            "schemas": {**SCHEMAS, **BILLING_SCHEMAS, **EQUIPMENT_SCHEMAS},
+            "schemas": {**SCHEMAS, **BILLING_SCHEMAS, **EQUIPMENT_SCHEMAS, **CONTACT_SCHEMAS},
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

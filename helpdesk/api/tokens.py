@@ -21,6 +21,7 @@ class Scope(StrEnum):
     TICKETS_READ = "tickets:read"
     TICKETS_WRITE = "tickets:write"
     DIRECTORY_READ = "directory:read"
+    DIRECTORY_WRITE = "directory:write"  # contacts' mail address, portal manager flag and site
     WEBHOOKS_ADMIN = "webhooks:admin"
     BILLING_READ = "billing:read"
     BILLING_WRITE = "billing:write"
@@ -34,6 +35,7 @@ ALL_SCOPES: tuple[Scope, ...] = tuple(Scope)
 _IMPLIED: dict[Scope, Scope] = {
     Scope.KB_WRITE: Scope.KB_READ,
     Scope.TICKETS_WRITE: Scope.TICKETS_READ,
+    Scope.DIRECTORY_WRITE: Scope.DIRECTORY_READ,
     Scope.BILLING_WRITE: Scope.BILLING_READ,
     Scope.EQUIPMENT_WRITE: Scope.EQUIPMENT_READ,
 }
