@@ -28,6 +28,7 @@ from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, Priority, TicketStatus, Visibility
 from ticket_core.model import Actor, Attachment, Contact, Ticket
 from ticket_core.usecases import sla as sla_uc
+from ticket_core.usecases.contacts import set_mail_notifications
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,17 @@ def own_subject(subject: str | None) -> str | None:
         if subject.startswith(prefix):
             return subject[len(prefix) :].strip() or None
     return subject
+
+
+UNSUBSCRIBE_WORDS = frozenset({"unsubscribe", "отписаться", "отписка"})
+
+
+def unsubscribing(inbound: Inbound) -> bool:
+    """Whether a mail asks to stop notifications: its subject is "unsubscribe" (what our List-Unsubscribe
+    mailto puts there) or "отписаться", and it says nothing more than that."""
+    words = (own_subject(inbound.subject) or "").strip().strip(".!").lower()
+    body = (inbound.text or "").strip().strip(".!").lower()
+    return words in UNSUBSCRIBE_WORDS and (not body or body in UNSUBSCRIBE_WORDS)
 
 
 def thread_ticket(inbound: Inbound) -> int | None:
@@ -99,6 +111,13 @@ class EmailFlow:
             if m.kind in ATTACHABLE
         )
         number = thread_ticket(inbound)
+        if number is None and unsubscribing(inbound):
+            # The mailto of our List-Unsubscribe (RFC 2369): the sender's notifications by mail stop.
+            await set_mail_notifications(
+                turn.uow, person.actor, inbound.sender_id, turn.now, on=False, via="mail"
+            )
+            self._answer(turn, turn.tr("mail_unsubscribed", address=inbound.sender_id.lower()), None)
+            return person.contact.client_id
         if number is not None:
             ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
             if await self._follow_up(turn, person.actor, ticket, attachments):

@@ -58,13 +58,18 @@ class Outgoing:
         card: str | None = None,
         card_new: bool = False,
         media: tuple[Media, ...] = (),
+        asked_for: bool = False,
     ) -> int:
         """Queue a message to a person's chats on `bot`; return how many chats it went to.
 
         With `prefer_channel`, only that channel's chats are used when the person has one there; `card` and
-        `card_new` make it a live card of each chat (see `Outbound.card`).
+        `card_new` make it a live card of each chat (see `Outbound.card`). A notification skips the accounts
+        the person unsubscribed (`ChannelAccount.muted`: a mail address); something they asked for
+        (`asked_for`, a sign-in link) goes there too.
         """
         accounts: list[ChannelAccount] = await uow.accounts.list_for_person(person_id, str(bot))
+        if not asked_for:
+            accounts = [a for a in accounts if not a.muted]
         if prefer_channel and any(a.channel == prefer_channel for a in accounts):
             accounts = [a for a in accounts if a.channel == prefer_channel]
         for account in accounts:

@@ -33,6 +33,9 @@ RU: dict[str, str] = {
     ),
     "Please give the {field}.": "Заполните поле «{field}».",
     "Ticket {ref} was just taken by another engineer.": "Заявку {ref} только что принял другой инженер.",
+    # contacts.py (unsubscribing)
+    "Only the person who gets the mails turns them off or on.": "Включить или выключить письма может только их получатель.",
+    "We send no mail to {address} of yours.": "Мы не отправляем писем на ваш адрес {address}.",
     # comments.py
     "Clients cannot write internal notes.": "Клиенты не пишут внутренние заметки.",
     "The system writes internal notes only; a message to the client comes from a person.": (

@@ -31,4 +31,10 @@ EMAIL_TEXTS: dict[str, tuple[str, str]] = {
         "Здравствуйте! Письмо пришло пустым: опишите, пожалуйста, проблему в тексте письма.",
         "Hello! Your mail arrived empty: please describe the problem in the mail's text.",
     ),
+    "mail_unsubscribed": (
+        "Готово: уведомления о заявках на {address} больше не приходят. Ответы на ваши письма приходить будут. "
+        "Включить уведомления снова можно в личном кабинете клиента (раздел «Почта»).",
+        "Done: notifications about requests no longer go to {address}. Answers to your own mails still do. "
+        "You can turn them on again in the client portal (the Mail page).",
+    ),
 }

@@ -112,6 +112,7 @@ def _email(settings: Settings, record_inbound: OnInbound) -> EmailChannel | None
         return None
     from bots.email import EmailChannel, EmailConfig
     from bots.email.imap_in import ImapConfig
+    from bots.email.unsubscribe import derive_key
     from bots.ratelimit import Rate
     from helpdesk.settings import host_port
 
@@ -145,6 +146,10 @@ def _email(settings: Settings, record_inbound: OnInbound) -> EmailChannel | None
             )
             if imap
             else None,
+            unsubscribe_base=f"{base.rstrip('/')}/portal/unsubscribe/"
+            if (base := s.portal_url or s.public_url)
+            else None,
+            unsubscribe_key=derive_key(s.secret_key),
         ),
     )
 

@@ -109,6 +109,8 @@ channel_accounts = Table(
     Column("person_kind", String(16), nullable=False),
     Column("person_id", String(ID), nullable=False, index=True),
     Column("chat_id", String(ID), nullable=False),
+    # The person unsubscribed this account (a mail address) from notifications (migration 0031).
+    Column("muted", Boolean, nullable=False, server_default="0"),
     UniqueConstraint("channel", "bot", "account_id", name="uq_channel_accounts_channel_bot_account"),
 )
 

@@ -216,6 +216,18 @@ class ContactChanged(DomainEvent):
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True)
+class MailNotificationsChanged(DomainEvent):
+    """A contact stopped (unsubscribed: a mail's one-click link, or a mail saying "unsubscribe") or restarted
+    (the portal) notifications by mail to one of their addresses (an event without a ticket)."""
+
+    name: ClassVar[str] = "mail_notifications_changed"
+    contact_id: str
+    address: str
+    on: bool
+    via: str  # "link", "mail" or "portal"
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.name: cls
     for cls in (
@@ -243,6 +255,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         RatingCommented,
         StaffProfileChanged,
         ContactChanged,
+        MailNotificationsChanged,
     )
 }
 

@@ -270,6 +270,7 @@ class ChannelAccount:
     person_kind: PersonKind
     person_id: str
     chat_id: str
+    muted: bool = False  # its person unsubscribed: notifications skip it, answers and sign-in links do not
 
 
 class ThreadState(StrEnum):

@@ -200,6 +200,10 @@ class AccountRepository(Protocol):
 
     async def list_for_person(self, person_id: str, bot: str | None = None) -> list[ChannelAccount]: ...
 
+    async def set_muted(self, channel: str, bot: str, account_id: str, muted: bool) -> None:
+        """Turn notifications to one account off (unsubscribed) or on again; `link` keeps what this set."""
+        ...
+
 
 class CommentRepository(Protocol):
     """Comments on tickets."""

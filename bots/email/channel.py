@@ -18,6 +18,7 @@ from bots.email.imap_in import ImapConfig, ImapPoller
 from bots.email.inbound import to_inbound
 from bots.email.parse import Attachment, read_mail
 from bots.email.smtp_in import SmtpListener
+from bots.email.unsubscribe import make_token
 from bots.ratelimit import Rate, RateLimiter
 from dialogue.messages import Delivered, DeliveryError, InboundNotRecorded, Media, Outbound
 
@@ -49,6 +50,8 @@ class EmailConfig:
     attachment_dir: str = "var/mail"
     per_domain: Rate = PER_DOMAIN
     imap: ImapConfig | None = None  # a support mailbox to read new mail from (bots.email.imap_in)
+    unsubscribe_base: str | None = None  # ".../portal/unsubscribe/": notifications carry a signed link there
+    unsubscribe_key: bytes = b""  # bots.email.unsubscribe.derive_key(SECRET_KEY)
 
     @property
     def domain(self) -> str:
@@ -152,7 +155,8 @@ class EmailChannel:
         c = self.config
         if c.relay_host is None:
             raise DeliveryError("no SMTP relay is configured (EMAIL_RELAY)")
-        mail = compose(out, self.sender, c.domain)
+        link = c.unsubscribe_base + make_token(c.unsubscribe_key, out.chat_id) if c.unsubscribe_base else None
+        mail = compose(out, self.sender, c.domain, unsubscribe_url=link)
         await self.limits.acquire((out.chat_id.rpartition("@")[2].lower(), c.per_domain))
         try:
             await aiosmtplib.send(

@@ -29,6 +29,13 @@ REPLY_WITH = {
     "ru": "Чтобы ответить, напишите в ответном письме: {options}.",
     "en": "To answer, reply to this mail with: {options}.",
 }
+UNSUBSCRIBE = {
+    "ru": "Не присылать эти уведомления на почту: {url}",
+    "en": "Stop these notifications by mail: {url}",
+}
+UNSUBSCRIBE_LABEL = {"ru": "Не присылать эти уведомления на почту", "en": "Stop these notifications by mail"}
+"""The footer of a notification (not of an answer to the person's own mail): the page of its
+List-Unsubscribe link, which asks before it turns anything off."""
 """Buttons cannot be pressed in a mail: their labels become the words a reply may say (dialogue.email_flow
 reads a rating "1".."5" from it; anything else on a resolved ticket reopens it)."""
 _MARKDOWN = MarkdownIt("commonmark")
@@ -61,7 +68,7 @@ def reply_options(out: Outbound) -> str | None:
     return REPLY_WITH.get(out.lang or "ru", REPLY_WITH["en"]).format(options=" / ".join(options))
 
 
-def html_body(out: Outbound) -> str:
+def html_body(out: Outbound, unsubscribe_url: str | None = None) -> str:
     """The HTML part: KB Markdown rendered, plain text escaped with its line breaks, links of URL buttons."""
     if out.markdown:
         inner = _MARKDOWN.render(out.text)
@@ -72,12 +79,18 @@ def html_body(out: Outbound) -> str:
     inner += "".join(f'<p><a href="{html.escape(b.url or "")}">{html.escape(b.text)}</a></p>' for b in links)
     if (options := reply_options(out)) is not None:
         inner += f"<p>{html.escape(options)}</p>"
+    if unsubscribe_url:
+        label = UNSUBSCRIBE_LABEL.get(out.lang or "ru", UNSUBSCRIBE_LABEL["en"])
+        inner += f'<p><small><a href="{html.escape(unsubscribe_url)}">{html.escape(label)}</a></small></p>'
     lang = html.escape(out.lang or "ru")
     return f'<!DOCTYPE html><html lang="{lang}"><body>{sanitize(inner)}</body></html>'
 
 
-def compose(out: Outbound, sender: Address, domain: str) -> EmailMessage:
-    """The mail that carries `out` to `out.chat_id`."""
+def compose(
+    out: Outbound, sender: Address, domain: str, *, unsubscribe_url: str | None = None
+) -> EmailMessage:
+    """The mail that carries `out` to `out.chat_id`; a notification offers `unsubscribe_url` (the address's
+    signed link, `bots.email.unsubscribe`) in List-Unsubscribe, one-click over https, and in its footer."""
     thread = thread_of(out)
     mail = EmailMessage()
     mail["From"] = sender
@@ -94,13 +107,19 @@ def compose(out: Outbound, sender: Address, domain: str) -> EmailMessage:
         mail["References"] = " ".join(dict.fromkeys(references))
     mail["Auto-Submitted"] = "auto-replied" if answered else "auto-generated"
     mail["X-Auto-Response-Suppress"] = "All"  # Exchange: no out-of-office notes back
+    mailto = f"<mailto:{sender.addr_spec}?subject=unsubscribe>"
+    unsubscribe = unsubscribe_url if not answered else None
     if not answered:
-        mail["List-Unsubscribe"] = f"<mailto:{sender.addr_spec}?subject=unsubscribe>"
+        mail["List-Unsubscribe"] = f"<{unsubscribe}>, {mailto}" if unsubscribe else mailto
+        if unsubscribe and unsubscribe.startswith("https://"):
+            mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: the mail program POSTs
     if out.lang:
         mail["Content-Language"] = out.lang
     text = out.text.strip() + "".join(f"\n\n{b.text}: {b.url}" for row in out.buttons for b in row if b.url)
     if (options := reply_options(out)) is not None:
         text += "\n\n" + options
+    if unsubscribe:
+        text += "\n\n-- \n" + UNSUBSCRIBE.get(out.lang or "ru", UNSUBSCRIBE["en"]).format(url=unsubscribe)
     mail.set_content(text + "\n")
-    mail.add_alternative(html_body(out), subtype="html")
+    mail.add_alternative(html_body(out, unsubscribe), subtype="html")
     return mail

@@ -25,6 +25,7 @@ from helpdesk.portal.routes import Handler, PortalRoute
 from helpdesk.portal.signin import COOKIE, resume
 from helpdesk.portal.views_auth import ROUTES as AUTH_ROUTES
 from helpdesk.portal.views_kb import ROUTES as KB_ROUTES
+from helpdesk.portal.views_mail import ROUTES as MAIL_ROUTES
 from helpdesk.portal.views_tickets import ROUTES as TICKET_ROUTES
 from helpdesk.unavailable import is_transient, unavailable
 from kb_search.model import KbError
@@ -41,7 +42,7 @@ STATIC_NAME = "portal-static"
 
 def all_routes() -> list[PortalRoute]:
     """Every portal route (`public`: open without a session)."""
-    return [*AUTH_ROUTES.routes, *TICKET_ROUTES.routes, *KB_ROUTES.routes]
+    return [*AUTH_ROUTES.routes, *TICKET_ROUTES.routes, *KB_ROUTES.routes, *MAIL_ROUTES.routes]
 
 
 async def _posted_csrf(request: web.Request) -> str | None:

@@ -27,6 +27,8 @@ DONE: dict[str, str] = {
     "opened": _("Your request is registered; we will let you know who takes it."),
     "following": _("You will hear about this request in your chats and mail."),
     "unfollowed": _("You no longer hear about this request."),
+    "mail_on": _("Notifications by mail are on again."),
+    "mail_off": _("Notifications by mail are off."),
 }
 """Fixed confirmation texts chosen by the `done` query value after a redirect (nothing is reflected)."""
 

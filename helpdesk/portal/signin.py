@@ -110,7 +110,7 @@ async def request_link(
         url = f"{base_url.rstrip('/')}/portal/in/{secret}"
         minutes = int(limits.link_ttl.total_seconds() // 60)
         text = link_message(contact.lang, url, minutes)
-        chats = await out.to_person(uow, contact.id, Bot.CLIENT, text, lang=contact.lang)
+        chats = await out.to_person(uow, contact.id, Bot.CLIENT, text, lang=contact.lang, asked_for=True)
         mailed = any(m.channel is Channel.EMAIL for m in out.messages)
         if contact.email and not mailed and rt.email is not None:
             subject = texts(contact.lang)("Sign in to the client portal")

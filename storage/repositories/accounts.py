@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,7 @@ def _account(row: RowMapping) -> ChannelAccount:
         PersonKind(row["person_kind"]),
         row["person_id"],
         row["chat_id"],
+        bool(row["muted"]),
     )
 
 
@@ -79,6 +80,15 @@ class SqlAccountRepository:
         )
         await self.session.execute(
             stmt.on_conflict_do_update(index_elements=["channel", "bot", "account_id"], set_=linked)
+        )
+
+    async def set_muted(self, channel: str, bot: str, account_id: str, muted: bool) -> None:
+        """Turn notifications to one account off or on again (`link` leaves the flag as it is)."""
+        c = channel_accounts.c
+        await self.session.execute(
+            update(channel_accounts)
+            .where(c.channel == channel, c.bot == bot, c.account_id == account_id)
+            .values(muted=muted)
         )
 
     async def list_for_person(self, person_id: str, bot: str | None = None) -> list[ChannelAccount]:

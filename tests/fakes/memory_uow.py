@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -339,7 +339,14 @@ class MemoryAccounts(_Repo):
         return account, copy.deepcopy(contact) if contact is not None else None
 
     async def link(self, account: ChannelAccount) -> None:
-        self.s.accounts[(account.channel, account.bot, account.account_id)] = account
+        key = (account.channel, account.bot, account.account_id)
+        before = self.s.accounts.get(key)
+        self.s.accounts[key] = replace(account, muted=before.muted) if before is not None else account
+
+    async def set_muted(self, channel: str, bot: str, account_id: str, muted: bool) -> None:
+        key = (channel, bot, account_id)
+        if key in self.s.accounts:
+            self.s.accounts[key] = replace(self.s.accounts[key], muted=muted)
 
     async def list_for_person(self, person_id: str, bot: str | None = None) -> list[ChannelAccount]:
         return [

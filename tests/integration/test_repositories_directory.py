@@ -210,6 +210,26 @@ async def test_accounts_link_find_replace_list(uow_factory: UnitOfWorkFactory) -
         assert await uow.accounts.list_for_person("c-boris", bot="staff") == []
 
 
+async def test_a_muted_account_stays_muted_when_linked_again(uow_factory: UnitOfWorkFactory) -> None:
+    mail = ChannelAccount("email", "client", "anna@acme.test", PersonKind.CONTACT, "c-anna", "anna@acme.test")
+    async with uow_factory() as uow:
+        await uow.accounts.link(mail)
+        await uow.accounts.set_muted("email", "client", "anna@acme.test", True)
+        await uow.accounts.set_muted("email", "client", "nobody@acme.test", True)  # no such account: nothing
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.accounts.find("email", "client", "anna@acme.test") == replace(mail, muted=True)
+        assert await uow.accounts.find("email", "client", "nobody@acme.test") is None
+        await uow.accounts.link(mail)  # she writes again: the link is renewed, the choice kept
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert [a.muted for a in await uow.accounts.list_for_person("c-anna")] == [True]
+        await uow.accounts.set_muted("email", "client", "anna@acme.test", False)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.accounts.find("email", "client", "anna@acme.test") == mail
+
+
 async def _ticket(factory: UnitOfWorkFactory, seed: Seed) -> None:
     async with factory() as uow:
         await uow.directory.add_client(seed.client())

@@ -9,7 +9,7 @@ from typing import Any
 
 from ticket_core.enums import Role
 from ticket_core.errors import Forbidden, NotFound, ValidationFailed
-from ticket_core.events import ContactChanged
+from ticket_core.events import ContactChanged, MailNotificationsChanged
 from ticket_core.model import Actor, Contact
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases._common import require_utc
@@ -81,3 +81,38 @@ async def update_contact_access(
     await uow.directory.update_contact(contact)
     uow.record(ContactChanged(ticket_id=None, actor=actor, at=now, contact_id=contact.id, changes=changes))
     return contact
+
+
+MAIL_CHANNEL = "email"
+CLIENT_BOT = "client"
+
+
+async def set_mail_notifications(
+    uow: UnitOfWork, actor: Actor, address: str, now: datetime, *, on: bool, via: str
+) -> bool:
+    """Stop (unsubscribe) or restart notifications by mail to one of the actor's own addresses; audited.
+
+    Only the contact who writes from the address does this (a signed unsubscribe link stands for them, the
+    portal is signed in as them). Answers to their own mails and portal sign-in links still go to a muted
+    address; status changes, messages and rating requests do not. Returns whether anything changed.
+
+    Raises:
+        Forbidden: the actor is not a client's contact.
+        NotFound: the address is not one the actor writes from.
+    """
+    require_utc(now)
+    if actor.role is not Role.CLIENT:
+        raise Forbidden("Only the person who gets the mails turns them off or on.")
+    text = (address or "").strip().lower()
+    account = await uow.accounts.find(MAIL_CHANNEL, CLIENT_BOT, text)
+    if account is None or account.person_id != actor.id:
+        raise NotFound("We send no mail to {address} of yours.", address=text[:80])
+    if account.muted == (not on):
+        return False
+    await uow.accounts.set_muted(MAIL_CHANNEL, CLIENT_BOT, text, not on)
+    uow.record(
+        MailNotificationsChanged(
+            ticket_id=None, actor=actor, at=now, contact_id=actor.id, address=text, on=on, via=via
+        )
+    )
+    return True
