@@ -131,15 +131,27 @@ def chunks(title: str, body: str, max_words: int = 160, overlap: int = 30) -> li
     return out
 
 
+SNIPPET_BODIES_KEPT = 4096
+"""Article bodies whose plain text and sentence words are kept for snippets (most recently used first)."""
+
+
+@lru_cache(maxsize=SNIPPET_BODIES_KEPT)
+def _snippet_parts(body: str) -> tuple[str, tuple[str, ...], tuple[frozenset[str], ...]]:
+    """A body's plain text, its sentences and each sentence's words: the same for every search that shows
+    the article (a body is immutable, and the same `str` object each time, so its hash is computed once)."""
+    text = plain(body)
+    sentences = tuple(re.split(r"(?<=[.!?])\s+", text))
+    return text, sentences, tuple(frozenset(tokens(sentence)) for sentence in sentences)
+
+
 def snippet(body: str, query_tokens: set[str], size: int = 220) -> str:
     """A short plain-text excerpt of `body` around the first sentence that shares words with the query."""
-    text = plain(body)
+    text, sentences, words = _snippet_parts(body)
     if len(text) <= size:
         return text
-    sentences = re.split(r"(?<=[.!?])\s+", text)
     best, best_overlap = 0, 0
-    for i, sentence in enumerate(sentences):
-        overlap = len(query_tokens.intersection(tokens(sentence)))
+    for i, sentence_words in enumerate(words):
+        overlap = len(sentence_words.intersection(query_tokens))
         if overlap > best_overlap:
             best, best_overlap = i, overlap
     start = sum(len(s) + 1 for s in sentences[:best])
