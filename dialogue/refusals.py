@@ -13,7 +13,12 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Protocol
 
+from dialogue.refusals_billing import RU_BILLING, WORDS_RU_BILLING
+from dialogue.refusals_equipment import RU_EQUIPMENT
+from dialogue.refusals_kb import RU_KB
 from dialogue.texts import status_name
+from kb_search.model import KbError
+from ticket_core.errors import DomainError, ValueRefused
 
 RU: dict[str, str] = {
     # ticket_core/usecases/_common.py
@@ -185,59 +190,6 @@ RU: dict[str, str] = {
     "Engineers see only their own figures; ask a supervisor for the team's report.": (
         "Инженеры видят только свои показатели; отчёт по команде — у руководителя."
     ),
-    # kb_search/model.py
-    "unknown audience '{value}': use public, internal or client:<id>": (
-        "неизвестная аудитория «{value}»: укажите public, internal или client:<id>"
-    ),
-    "invalid client id '{client_id}': use 1-64 letters, digits, '_', '.' or '-', e.g. client:acme": (
-        "неверный id клиента «{client_id}»: 1-64 латинские буквы, цифры, '_', '.' или '-', "
-        "например client:acme"
-    ),
-    "audience must be a string: public, internal or client:<id>": (
-        "аудитория — это текст: public, internal или client:<id>"
-    ),
-    "invalid article id '{article_id}': use 1-64 letters, digits, '_', '.', ':' or '-'": (
-        "неверный id статьи «{article_id}»: 1-64 латинские буквы, цифры, '_', '.', ':' или '-'"
-    ),
-    "article {id}: the title is empty; give it a short title": "статья {id}: нет заголовка; дайте короткий заголовок",
-    "article {id}: the title is longer than {max_title} characters": (
-        "статья {id}: заголовок длиннее {max_title} символов"
-    ),
-    "article {id}: the body is empty; write the answer in Markdown": (
-        "статья {id}: текст пуст; напишите ответ в Markdown"
-    ),
-    "article {id}: the body is longer than {max_body} characters; split it": (
-        "статья {id}: текст длиннее {max_body} символов; разделите его"
-    ),
-    "article {id}: language '{lang}' should be a code like ru or en": (
-        "статья {id}: язык «{lang}» должен быть кодом, например ru или en"
-    ),
-    "updated_at must be timezone-aware UTC": "updated_at должно быть в UTC с часовым поясом",
-    # kb_search/editing.py
-    "cannot edit '{field_name}': choose one of {fields}": "поле «{field_name}» не редактируется; можно: {fields}",
-    "the new {field_name} must be text": "новое значение поля «{field_name}» должно быть текстом",
-    "Article '{article_id}' exists already; open it to edit it.": (
-        "Статья «{article_id}» уже есть; откройте её, чтобы изменить."
-    ),
-    "Article {article_id} was saved by {who} (version {version}) after you opened version "
-    "{expected_version}. Open it again and re-apply your change.": (
-        "Статью {article_id} сохранил(а) {who} (версия {version}) после того, как вы открыли версию "
-        "{expected_version}. Откройте её заново и внесите изменение ещё раз."
-    ),
-    "Nothing changed in {article_id}: give a new value for a field.": (
-        "В статье {article_id} ничего не изменилось: задайте полю новое значение."
-    ),
-    "Article {article_id} is {status} already.": "Статья {article_id} уже в статусе «{status}».",
-    "Article {article_id} has no version {version}; pick one from its history.": (
-        "У статьи {article_id} нет версии {version}; выберите версию из истории."
-    ),
-    "Version {version} has the same content as the current one; nothing to restore.": (
-        "Версия {version} совпадает с текущей; восстанавливать нечего."
-    ),
-    "No article '{article_id}'; list the articles to pick one.": (
-        "Статьи «{article_id}» нет; выберите статью из списка."
-    ),
-    "Only an admin edits knowledge base articles.": "Статьи базы знаний редактирует только администратор.",
     # ticket_core/staff_profile.py (a profile's fields)
     "give at least one skill (the categories of jobs to offer), e.g. it, printers": (
         "укажите хотя бы один навык (категории работ, которые предлагать), например it, printers"
@@ -290,27 +242,6 @@ RU: dict[str, str] = {
     "{day} is named twice in the weekly hours; name each day once": (
         "{day} указан дважды в недельном расписании; укажите каждый день один раз"
     ),
-    # kb_search/learning.py, kb_search/phrasings.py
-    "an empty question cannot be kept as a phrasing": "пустой вопрос нельзя сохранить как формулировку",
-    "staff do not press Helped: link the article while resolving the ticket instead": (
-        "сотрудники не нажимают «Помогло»: привяжите статью, когда закрываете заявку"
-    ),
-    "no phrasing {phrasing_id}; list an article's with `helpdesk kb phrasings ID`": (
-        "формулировки {phrasing_id} нет; список формулировок статьи: `helpdesk kb phrasings ID`"
-    ),
-    "phrasing {phrasing_id} was removed already by {who}": "формулировку {phrasing_id} уже удалил(а) {who}",
-    "a client confirmation needs the client's or the contact's id": (
-        "для подтверждения клиента нужен id клиента или контакта"
-    ),
-    "a staff confirmation needs the staff member's id": "для подтверждения сотрудника нужен его id",
-    "article {id} is not published: publish it before linking questions to it": (
-        "статья {id} не опубликована: опубликуйте её, прежде чем привязывать к ней вопросы"
-    ),
-    "refused: the question of {who} cannot be linked to article {id} (audience {audience}), "
-    "which that person may not read": (
-        "отказано: вопрос от {who} нельзя привязать к статье {id} (аудитория {audience}): "
-        "этому человеку она недоступна"
-    ),
     # ticket_core/usecases/holds.py, client_view.py (billing holds, the portal)
     "{ref} does not wait for an {what} now.": "{ref} сейчас не ждёт: {what}.",
     "{ref} was {status} already.": "{ref} уже {status}.",
@@ -344,6 +275,9 @@ RU: dict[str, str] = {
     "That site is not one of this client's; choose one of the client's sites.": (
         "Это не объект этого клиента; выберите один из его объектов."
     ),
+    **RU_BILLING,
+    **RU_EQUIPMENT,
+    **RU_KB,
 }
 
 # Field values that are words, not names: what a use case passes as `field`, `what`, `role`, `action`,
@@ -402,6 +336,7 @@ WORDS_RU: dict[str, str] = {
     "audience": "аудитория",
     "lang": "язык",
     "tags": "теги",
+    **WORDS_RU_BILLING,
 }
 
 
@@ -439,6 +374,12 @@ class _RussianValues(dict[str, str]):
 
 
 def _russian(name: str, value: object) -> str:
+    if isinstance(value, DomainError | KbError | ValueRefused):  # a refusal that names another one
+        return refusal_text(value, "ru") or str(value)
+    if isinstance(value, tuple) and value and all(isinstance(v, KbError) for v in value):
+        return "\n".join(_russian(name, v) for v in value)  # `Problems`: an import's bad lines
+    if name == "keys":  # names as a file or a request spells them (JSON keys): never translated
+        return str(value)
     if name == "status" and isinstance(value, StrEnum) and str(value) not in WORDS_RU:
         return status_name("ru", str(value))
     return WORDS_RU.get(str(value), str(value))

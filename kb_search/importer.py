@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from kb_search.model import Article, ArticleStatus, KbError
+from kb_search.model import Article, ArticleStatus, KbError, Problems
 from kb_search.ports import ArticleRepository
 
 MAX_ERRORS_SHOWN = 10
@@ -17,18 +17,20 @@ MAX_ERRORS_SHOWN = 10
 def article_from_dict(data: Any, where: str) -> Article:
     """Build a validated `Article` from one JSON/front-matter record; `where` names it in errors."""
     if not isinstance(data, dict):
-        raise KbError(f"{where}: expected a JSON object with id, title, body, audience, lang, tags")
+        raise KbError(
+            "{where}: expected a JSON object with id, title, body, audience, lang, tags", where=where
+        )
     missing = [key for key in ("id", "title", "body") if not data.get(key)]
     if missing:
-        raise KbError(f"{where}: missing {', '.join(missing)}")
+        raise KbError("{where}: missing {keys}", where=where, keys=", ".join(missing))
     tags = data.get("tags") or []
     if isinstance(tags, str):
         tags = [t for t in tags.split(",")]
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise KbError(f"{where}: tags must be a list of strings")
+        raise KbError("{where}: tags must be a list of strings", where=where)
     status = data.get("status", ArticleStatus.PUBLISHED)
     if status not in ("draft", "published"):
-        raise KbError(f"{where}: status must be draft or published")
+        raise KbError("{where}: status must be draft or published", where=where)
     try:
         return Article(
             id=str(data["id"]),
@@ -40,17 +42,17 @@ def article_from_dict(data: Any, where: str) -> Article:
             status=ArticleStatus(status),
         ).validated()
     except KbError as error:
-        raise KbError(f"{where}: {error}") from None
+        raise KbError("{where}: {error}", where=where, error=error) from None
 
 
 def read_jsonl(path: Path) -> list[Article]:
     """Parse a JSONL file, one article per line; raise `KbError` listing every bad line."""
     articles: list[Article] = []
-    errors: list[str] = []
+    errors: list[KbError] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
-        raise KbError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+        raise KbError("{path}: not UTF-8 text; save the file as UTF-8", path=path) from None
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -58,32 +60,34 @@ def read_jsonl(path: Path) -> list[Article]:
         try:
             articles.append(article_from_dict(json.loads(line), where))
         except json.JSONDecodeError as error:
-            errors.append(f"{where}: not valid JSON ({error.msg})")
+            errors.append(KbError("{where}: not valid JSON ({reason})", where=where, reason=error.msg))
         except KbError as error:
-            errors.append(str(error))
+            errors.append(error)
     _raise_if(errors)
     return articles
 
 
 def _front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
     if not text.startswith("---"):
-        raise KbError(f"{where}: no front matter; start the file with ---, id/title/audience/lang, ---")
+        raise KbError(
+            "{where}: no front matter; start the file with ---, id/title/audience/lang, ---", where=where
+        )
     parts = text.split("\n---", 1)
     if len(parts) != 2:
-        raise KbError(f"{where}: the front matter is not closed with a --- line")
+        raise KbError("{where}: the front matter is not closed with a --- line", where=where)
     try:
         meta = yaml.safe_load(parts[0][3:]) or {}
     except yaml.YAMLError:
-        raise KbError(f"{where}: the front matter is not valid YAML") from None
+        raise KbError("{where}: the front matter is not valid YAML", where=where) from None
     if not isinstance(meta, dict):
-        raise KbError(f"{where}: the front matter must be key: value lines")
+        raise KbError("{where}: the front matter must be key: value lines", where=where)
     return meta, parts[1].lstrip("-").strip("\n")
 
 
 def read_markdown_folder(folder: Path) -> list[Article]:
     """Parse every `*.md` under `folder`; the id defaults to the file name, the body is the text."""
     articles: list[Article] = []
-    errors: list[str] = []
+    errors: list[KbError] = []
     for path in sorted(folder.rglob("*.md")):
         where = str(path.relative_to(folder))
         try:
@@ -92,18 +96,24 @@ def read_markdown_folder(folder: Path) -> list[Article]:
             meta["body"] = body
             articles.append(article_from_dict(meta, where))
         except KbError as error:
-            errors.append(str(error))
+            errors.append(error)
         except UnicodeDecodeError:
-            errors.append(f"{where}: not UTF-8 text")
+            errors.append(KbError("{path}: not UTF-8 text; save the file as UTF-8", path=where))
     _raise_if(errors)
     return articles
 
 
-def _raise_if(errors: list[str]) -> None:
-    if errors:
-        shown = "\n".join(errors[:MAX_ERRORS_SHOWN])
-        more = f"\n... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
-        raise KbError(f"nothing was imported; fix these and run again:\n{shown}{more}")
+def _raise_if(errors: list[KbError]) -> None:
+    if not errors:
+        return
+    shown = Problems(errors[:MAX_ERRORS_SHOWN])
+    if len(errors) > MAX_ERRORS_SHOWN:
+        raise KbError(
+            "nothing was imported; fix these and run again:\n{problems}\n... and {more} more",
+            problems=shown,
+            more=len(errors) - MAX_ERRORS_SHOWN,
+        )
+    raise KbError("nothing was imported; fix these and run again:\n{problems}", problems=shown)
 
 
 def read_path(path: Path | str) -> list[Article]:
@@ -114,11 +124,15 @@ def read_path(path: Path | str) -> list[Article]:
     elif path.is_file():
         articles = read_jsonl(path)
     else:
-        raise KbError(f"{path}: no such file or folder; give a .jsonl file or a folder of .md files")
+        raise KbError(
+            "{path}: no such file or folder; give a .jsonl file or a folder of .md files", path=path
+        )
     seen: set[str] = set()
     duplicates = sorted({a.id for a in articles if a.id in seen or seen.add(a.id)})  # type: ignore[func-returns-value]
     if duplicates:
-        raise KbError(f"nothing was imported: duplicate ids {', '.join(duplicates[:10])}; make ids unique")
+        raise KbError(
+            "nothing was imported: duplicate ids {ids}; make ids unique", ids=", ".join(duplicates[:10])
+        )
     return articles
 
 

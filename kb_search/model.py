@@ -30,6 +30,13 @@ class KbError(ValueError):
         super().__init__(template.format(**{k: str(v) for k, v in params.items()}) if params else template)
 
 
+class Problems(tuple[KbError, ...]):
+    """Several refusals named in one (the bad lines of an import): one per line, each in the reader's language."""
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self)
+
+
 class ArticleStatus(StrEnum):
     """Whether an article is visible to search."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
@@ -52,3 +53,23 @@ def test_a_link_message_in_each_language() -> None:
     assert "https://x/portal/in/abc" in link_message("ru", "https://x/portal/in/abc", 15)
     assert link_message("ru", "u", 15).startswith("Ваша ссылка")
     assert link_message("en", "u", 15).startswith("Your link")
+
+
+def test_a_refusal_reads_in_the_portal_readers_language() -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from helpdesk.portal.pages import refused
+    from ticket_core.errors import NotFound, ValidationFailed
+
+    def request(lang: str) -> Any:
+        return make_mocked_request("GET", "/portal/t/x", headers={"Cookie": f"hd_portal_lang={lang}"})
+
+    missing = NotFound("No ticket {ref} among yours. Check the number and try again.", ref="HD-77")
+    assert (
+        refused(request("ru"), missing) == "Среди ваших заявок нет HD-77. Проверьте номер и попробуйте снова."
+    )
+    assert refused(request("en"), missing) == str(missing)
+    # The portal's own refusals come from its catalogue.
+    too_many = ValidationFailed("Send at most {count} photos at a time.", count=5)
+    assert refused(request("ru"), too_many) == "Отправляйте не больше 5 фото за раз."
+    assert refused(request("en"), too_many) == "Send at most 5 photos at a time."

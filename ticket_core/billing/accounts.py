@@ -42,13 +42,15 @@ class Account:
 
 def _staff_only(actor: Actor, what: str) -> None:
     if actor.role not in MONEY_ROLES:
-        raise Forbidden(f"Only supervisors and admins may {what}.")
+        raise Forbidden("Only supervisors and admins may {what}.", what=what)
 
 
 async def _terms(uow: UnitOfWork, client_id: str) -> ContractTerms:
     terms = await billing_store(uow).terms_for_client(client_id)
     if terms is None:
-        raise NotFound(f"Client {client_id} has no contract with billing terms; set the terms first.")
+        raise NotFound(
+            "Client {client} has no contract with billing terms; set the terms first.", client=client_id
+        )
     return terms
 
 
@@ -164,11 +166,11 @@ async def _open_entry(uow: UnitOfWork, entry_id: int) -> LedgerEntry:
     store = billing_store(uow)
     entry = await store.get_entry(entry_id)
     if entry is None or entry.id is None:
-        raise NotFound(f"No ledger row {entry_id}.")
+        raise NotFound("No ledger row {entry}.", entry=entry_id)
     if entry.kind is EntryKind.REVERSAL:
         raise ValidationFailed("A reversal cannot be reversed; post the right row instead.")
     if await store.reversed_ids([entry.id]):
-        raise AlreadyPosted(f"Ledger row {entry_id} was reversed already.")
+        raise AlreadyPosted("Ledger row {entry} was reversed already.", entry=entry_id)
     return entry
 
 

@@ -31,7 +31,9 @@ def month_bounds(period: str) -> tuple[datetime, datetime]:
     try:
         start = datetime.strptime(period, "%Y-%m").replace(tzinfo=UTC)
     except ValueError:
-        raise ValidationFailed(f"'{period}' is not a month; write it as YYYY-MM, e.g. 2026-11.") from None
+        raise ValidationFailed(
+            "'{period}' is not a month; write it as YYYY-MM, e.g. 2026-11.", period=period
+        ) from None
     end = (
         start.replace(year=start.year + 1, month=1)
         if start.month == 12

@@ -29,9 +29,11 @@ def parse_amount(text: str, *, positive: bool = True) -> Decimal:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValidationFailed(f"'{text}' is not an amount; write it like 2500 or 2500.50.") from None
+        raise ValidationFailed(
+            "'{text}' is not an amount; write it like 2500 or 2500.50.", text=text
+        ) from None
     if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValidationFailed(f"'{text}' is not an amount; write it like 2500 or 2500.50.")
+        raise ValidationFailed("'{text}' is not an amount; write it like 2500 or 2500.50.", text=text)
     if positive and value <= 0:
         raise ValidationFailed("The amount must be more than zero.")
     if abs(value) >= MAX_AMOUNT:

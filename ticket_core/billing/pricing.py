@@ -243,7 +243,7 @@ def _callouts(
 
 def _parts(work: JobWork, prices: PriceList, line: _Add) -> None:
     if len(work.parts) > MAX_PARTS:
-        raise ValidationFailed(f"At most {MAX_PARTS} parts per job.")
+        raise ValidationFailed("At most {max_parts} parts per job.", max_parts=MAX_PARTS)
     typed = prices.parts_margin()
     for index, part in enumerate(work.parts):
         listed = prices.part(part.code) if part.code else None

@@ -35,7 +35,7 @@ async def client_act(uow: UnitOfWork, actor: Actor, client_id: str, period: str)
     terms = await store.terms_for_client(client_id)
     client = await uow.directory.get_client(client_id)
     if terms is None or client is None:
-        raise NotFound(f"Client {client_id} has no contract with billing terms.")
+        raise NotFound("Client {client} has no contract with billing terms.", client=client_id)
     entries = await store.entries_between(since, until, client_id)
     return build_act(
         client_id, client.name, terms.contract_id, period, terms.currency, terms.vat_pct, entries

@@ -37,11 +37,11 @@ class Service:
 
     def __post_init__(self) -> None:
         if self.price < 0 or self.margin_pct < 0:
-            raise ValidationFailed(f"Service {self.code}: a price or margin cannot be negative.")
+            raise ValidationFailed("Service {code}: a price or margin cannot be negative.", code=self.code)
         if self.kind is ServiceKind.HOUR and self.level not in (1, 2, 3):
-            raise ValidationFailed(f"Service {self.code}: an hour of work needs a level 1-3.")
+            raise ValidationFailed("Service {code}: an hour of work needs a level 1-3.", code=self.code)
         if self.kind is ServiceKind.FIXED and not self.category:
-            raise ValidationFailed(f"Service {self.code}: a fixed-price job needs a category.")
+            raise ValidationFailed("Service {code}: a fixed-price job needs a category.", code=self.code)
 
     def name(self, lang: str) -> str:
         """The service's name in the reader's language."""
@@ -191,7 +191,7 @@ def terms_from_mapping(contract_id: str, client_id: str, data: Mapping[str, obje
         if isinstance(error, ValidationFailed):
             raise
         raise ValidationFailed(
-            f"The contract terms are not valid ({error}); check the numbers and dates."
+            "The contract terms are not valid ({error}); check the numbers and dates.", error=error
         ) from None
 
 

@@ -41,7 +41,7 @@ async def _target(uow: UnitOfWork, alert: Alert) -> tuple[str, str, Unit | None,
         found = await uow.equipment.find_with_type(alert.unit)
         if found is None:
             raise ValidationFailed(
-                f"No unit {alert.unit!r} in the registry: label 'unit' is its sticker code or id."
+                "No unit '{unit}' in the registry: label 'unit' is its sticker code or id.", unit=alert.unit
             )
         unit, equipment_type = found
         return (
@@ -53,7 +53,7 @@ async def _target(uow: UnitOfWork, alert: Alert) -> tuple[str, str, Unit | None,
         )
     site = await uow.directory.get_site(alert.site_id or "")
     if site is None:
-        raise ValidationFailed(f"No site {alert.site_id!r}: label 'site' is a site id.")
+        raise ValidationFailed("No site '{site}': label 'site' is a site id.", site=alert.site_id)
     return site.client_id, site.id, None, None, alert.category or UNTARGETED_CATEGORY
 
 

@@ -64,13 +64,13 @@ class Alert:
 def _text(value: Any, name: str, max_len: int, *, required: bool = False) -> str | None:
     if value is None or value == "":
         if required:
-            raise ValidationFailed(f"'{name}' is required.")
+            raise ValidationFailed("'{name}' is required.", name=name)
         return None
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise ValidationFailed(f"'{name}' must be a string.")
+        raise ValidationFailed("'{name}' must be a string.", name=name)
     text = str(value).strip()
     if len(text) > max_len:
-        raise ValidationFailed(f"'{name}' is longer than {max_len} characters.")
+        raise ValidationFailed("'{name}' is longer than {max_len} characters.", name=name, max_len=max_len)
     return text or None
 
 
@@ -78,13 +78,13 @@ def _state(value: Any, name: str) -> AlertState:
     try:
         return AlertState(str(value or "firing").lower())
     except ValueError:
-        raise ValidationFailed(f"'{name}' must be firing or resolved.") from None
+        raise ValidationFailed("'{name}' must be firing or resolved.", name=name) from None
 
 
 def _check_target(alert: Alert, where: str) -> Alert:
     if not alert.unit and not alert.site_id:
         raise ValidationFailed(
-            f"{where}: name the unit (label 'unit': its sticker code or id) or the 'site'."
+            "{where}: name the unit (label 'unit': its sticker code or id) or the 'site'.", where=where
         )
     return alert
 
@@ -104,12 +104,12 @@ def parse_alertmanager(body: dict[str, Any]) -> list[Alert]:
     if not isinstance(items, list) or not items:
         raise ValidationFailed("'alerts' must be a non-empty list (Alertmanager webhook format).")
     if len(items) > MAX_ALERTS:
-        raise ValidationFailed(f"At most {MAX_ALERTS} alerts per call.")
+        raise ValidationFailed("At most {max_alerts} alerts per call.", max_alerts=MAX_ALERTS)
     alerts = []
     for i, item in enumerate(items):
         where = f"alerts[{i}]"
         if not isinstance(item, dict):
-            raise ValidationFailed(f"{where} must be an object.")
+            raise ValidationFailed("{where} must be an object.", where=where)
         labels = {str(k): str(v) for k, v in (item.get("labels") or {}).items()}
         notes = {str(k): str(v) for k, v in (item.get("annotations") or {}).items()}
         name = labels.get("alertname", "alert")
@@ -143,7 +143,9 @@ def parse_generic(body: dict[str, Any]) -> list[Alert]:
     unknown = sorted(set(body) - set(GENERIC_FIELDS))
     if unknown:
         raise ValidationFailed(
-            f"Unknown field(s) {', '.join(unknown)}; the fields are {', '.join(GENERIC_FIELDS)}."
+            "Unknown field(s) {unknown}; the fields are {known}.",
+            unknown=", ".join(unknown),
+            known=", ".join(GENERIC_FIELDS),
         )
     unit = _text(body.get("unit"), "unit", 64)
     site = _text(body.get("site"), "site", 64)

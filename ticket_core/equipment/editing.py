@@ -13,7 +13,6 @@ from dataclasses import fields as dataclass_fields
 from datetime import datetime
 
 from ticket_core.equipment import csv_io
-from ticket_core.equipment.csv_io import LineError
 from ticket_core.equipment.events import UnitSaved
 from ticket_core.equipment.model import Unit, UnitStatus
 from ticket_core.equipment.usecases import (
@@ -76,7 +75,7 @@ async def save_unit(
     )
     if unknown:
         raise ValidationFailed(
-            f"Unknown field(s): {', '.join(unknown)}; custom fields are written field:<name>."
+            "Unknown field(s): {unknown}; custom fields are written field:<name>.", unknown=", ".join(unknown)
         )
     text = {k: (v or "").strip() for k, v in values.items() if k not in ("id", "code")}
     if old is not None:
@@ -85,7 +84,11 @@ async def save_unit(
     if row is not None:
         checked = await check_rows(uow, [row], errors)
     if errors or row is None:
-        raise ValidationFailed(_sentence(errors))
+        problems = "; ".join(e.message for e in errors)
+        if not problems:
+            raise ValidationFailed("The unit could not be saved.")
+        # The problems are the import's line errors, worded for the CSV file (English for now).
+        raise ValidationFailed("Not saved: {problems}.", problems=problems)
     unit = unit_from_row(row, checked[row.site_id], old, now)
     changed: list[str] = []
     if old is not None:
@@ -110,8 +113,3 @@ async def save_unit(
 async def retire_unit(uow: UnitOfWork, actor: Actor, unit_id: str, now: datetime) -> Unit:
     """Retire a unit: it keeps its history and code, gets no stickers and a scan of it is not accepted."""
     return await set_unit_status(uow, actor, unit_id, UnitStatus.RETIRED, now)
-
-
-def _sentence(errors: list[LineError]) -> str:
-    message = "; ".join(e.message for e in errors)
-    return f"Not saved: {message}." if message else "The unit could not be saved."

@@ -84,13 +84,15 @@ async def save_type(uow: UnitOfWork, actor: Actor, equipment_type: EquipmentType
     require_manager(actor)
     t = equipment_type
     if not TYPE_ID.match(t.id):
-        raise ValidationFailed(f"Type id {t.id!r}: use up to 32 lowercase letters, digits, - or _.")
+        raise ValidationFailed("Type id '{id}': use up to 32 lowercase letters, digits, - or _.", id=t.id)
     if not (t.name_ru.strip() and t.name_en.strip() and t.category.strip()):
         raise ValidationFailed("A type needs a Russian name, an English name and a ticket category.")
     bad = [f for f in t.fields if not FIELD_NAME.match(f)]
     if bad or len(t.fields) > MAX_FIELDS or len(set(t.fields)) != len(t.fields):
         raise ValidationFailed(
-            f"Custom fields: at most {MAX_FIELDS} distinct lowercase names (a-z, 0-9, _); bad: {bad}."
+            "Custom fields: at most {max_fields} distinct lowercase names (a-z, 0-9, _); bad: {bad}.",
+            max_fields=MAX_FIELDS,
+            bad=", ".join(bad) or "-",
         )
     await uow.equipment.save_type(t)
     uow.record(
@@ -247,7 +249,7 @@ async def get_unit(uow: UnitOfWork, actor: Actor, unit_id: str) -> Unit:
     """
     unit = await uow.equipment.get(unit_id)
     if unit is None or (actor.role is Role.CLIENT and unit.client_id != actor.client_id):
-        raise NotFound(f"No unit {unit_id}. Check the id in the equipment list.")
+        raise NotFound("No unit {unit}. Check the id in the equipment list.", unit=unit_id)
     return unit
 
 
@@ -309,7 +311,9 @@ async def sticker_units(
     if not units:
         raise ValidationFailed("No units in service match; check the site and the type.")
     if len(units) > MAX_STICKERS:
-        raise ValidationFailed(f"More than {MAX_STICKERS} units: print them a site or a type at a time.")
+        raise ValidationFailed(
+            "More than {max_units} units: print them a site or a type at a time.", max_units=MAX_STICKERS
+        )
     types = {t.id: t for t in await uow.equipment.list_types()}
     sites: dict[str, Site | None] = {}
     for site_id in {u.site_id for u in units}:
