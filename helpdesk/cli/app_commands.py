@@ -54,13 +54,19 @@ def migrate() -> None:
 
 @main.command("demo-data")
 @click.option("--kb/--no-kb", "with_kb", default=True, help="Also import the demo knowledge base.")
-def demo_data(with_kb: bool) -> None:
-    """Load the demo company: clients, sites, contracts, engineers, a supervisor, an admin and the KB."""
+@click.option(
+    "--billing/--no-billing",
+    "with_billing",
+    default=True,
+    help="Also the price list, the clients' money terms and this month's charged jobs and payments.",
+)
+def demo_data(with_kb: bool, with_billing: bool) -> None:
+    """Load the demo company: clients, sites, contracts, engineers, a supervisor, an admin, the KB and money."""
     from helpdesk.demo.seed import seed_demo
 
     settings = get_settings()
     check_database(settings)
-    counts = asyncio.run(seed_demo(settings, with_kb=with_kb))
+    counts = asyncio.run(seed_demo(settings, with_kb=with_kb, with_billing=with_billing))
     click.echo("demo data loaded: " + json.dumps(counts, ensure_ascii=False))
 
 
