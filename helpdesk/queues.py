@@ -22,7 +22,7 @@ from storage import outbox_delivery as outbox_store
 from storage.chat_people import AccountKey, ChatPerson, people_of_accounts
 from storage.uow import SqlUnitOfWork
 from storage.webhooks_out import SqlWebhookSubscriptions, WebhookDelivery
-from ticket_core.enums import Role
+from ticket_core.enums import PersonKind, Role
 from ticket_core.errors import ValidationFailed
 from ticket_core.model import Actor
 
@@ -59,6 +59,8 @@ class QueuedMessage:
         what: the text, shortened; or what it was (a button press, a photo, a location).
         attempts: tries so far.
         last_error: why the last try failed.
+        person_name: the known person's name alone, for a page that words their role itself.
+        person_role: the staff member's role (engineer, supervisor, admin); None for a client's contact.
     """
 
     kind: str
@@ -74,6 +76,8 @@ class QueuedMessage:
     what: str
     attempts: int
     last_error: str | None
+    person_name: str | None = None
+    person_role: str | None = None
 
     @property
     def chat(self) -> str:
@@ -121,6 +125,26 @@ def person_label(person: ChatPerson | None) -> str | None:
     if person is None:
         return None
     return f"{person.name} ({person.detail})" if person.detail else person.name
+
+
+def _who(person: ChatPerson | None) -> dict[str, Any]:
+    if person is None:
+        return {}
+    role = person.detail if person.kind is PersonKind.STAFF else None
+    return {"person_name": person.name, "person_role": role}
+
+
+# The words `describe_inbound` and `describe_outbound` put in brackets, for a page that says them in its language.
+MARKERS = (
+    "[button press]",
+    "[location]",
+    "[contact]",
+    "[no text]",
+    "[buttons]",
+    "[unreadable payload]",
+    "[unreadable webhook]",
+    "[file]",
+)
 
 
 def describe_inbound(payload: Mapping[str, Any]) -> str:
@@ -195,6 +219,7 @@ def _inbox_message(row: inbox_store.InboxRow, people: Mapping[AccountKey, ChatPe
         account_id=account[2],
         person=person_label(people.get(account)),
         sender_name=name if isinstance(name, str) and name else None,
+        **_who(people.get(account)),
         what=describe_inbound(payload),
         attempts=row.attempts,
         last_error=short(row.last_error, ERROR_LIMIT) if row.last_error else None,
@@ -229,6 +254,7 @@ def _outbox_message(
         account_id=row.chat_id,
         person=subscribers.get(row.chat_id) if webhook else person_label(people.get(account)),
         sender_name=None,
+        **({} if webhook else _who(people.get(account))),
         what=describe_webhook(row) if webhook else describe_outbound(row.payload),
         attempts=row.attempts,
         last_error=short(row.last_error, ERROR_LIMIT) if row.last_error else None,

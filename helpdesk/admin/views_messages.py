@@ -3,12 +3,15 @@ messages that could not be delivered (failed) with *Retry*; admins and superviso
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from aiohttp import web
 
 from helpdesk import queues
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user
-from helpdesk.admin.i18n import _
+from helpdesk.admin.i18n import Texts, _
 from helpdesk.admin.pages import html, redirect, texts_of
 from helpdesk.admin.routes import RouteTable
 from storage.inbox import InboxStatus
@@ -18,6 +21,39 @@ ROUTES = RouteTable()
 SHOWN = 100
 """Each list shows the newest this many; the heading says how many there are in all."""
 PAGE = "/admin/messages"
+# What a message was when it had no text (`helpdesk.queues` words them in brackets), in the reader's language.
+MARKS = {
+    "[button press]": _("[button press]"),
+    "[location]": _("[location]"),
+    "[contact]": _("[contact]"),
+    "[no text]": _("[no text]"),
+    "[buttons]": _("[buttons]"),
+    "[unreadable payload]": _("[unreadable payload]"),
+    "[unreadable webhook]": _("[unreadable webhook]"),
+    "[file]": _("[file]"),
+    "[photo]": _("[photo]"),
+    "[video]": _("[video]"),
+    "[audio]": _("[audio]"),
+    "[document]": _("[document]"),
+}
+MARK = re.compile(r"\[(?:[a-z ]+|\d+ file\(s\))\]")
+CHANNELS = {"telegram": _("Telegram"), "whatsapp": _("WhatsApp"), "web": _("Web chat"), "email": _("Email")}
+BOTS = {"client": _("clients' bot"), "staff": _("staff bot")}
+
+
+def _worded(tr: Texts, message: queues.QueuedMessage) -> queues.QueuedMessage:
+    """The message as the page shows it: its bracketed words in the reader's language."""
+
+    def say(match: re.Match[str]) -> str:
+        mark = match.group(0)
+        if mark in MARKS:
+            return tr(MARKS[mark])
+        if mark.endswith(" file(s)]"):
+            n = int(mark[1:].split()[0])
+            return "[" + tr.ngettext("%(num)d file", "%(num)d files", n) % {"num": n} + "]"
+        return mark
+
+    return replace(message, what=MARK.sub(say, message.what))
 
 
 def _notice(request: web.Request) -> str:
@@ -51,6 +87,7 @@ def _up_to_date(request: web.Request, error: Exception) -> str:
 
 async def _page(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
     ctx = admin_context(request)
+    tr = texts_of(request)
     now = ctx.clock()
     async with ctx.rt.uows() as uow:
         dead = await queues.list_inbox(uow.session, InboxStatus.DEAD, limit=SHOWN, now=now)
@@ -59,8 +96,10 @@ async def _page(request: web.Request, *, error: str = "", status: int = 200) -> 
         request,
         "messages.html",
         status=status,
-        dead=dead,
-        failed=failed,
+        dead=replace(dead, messages=[_worded(tr, m) for m in dead.messages]),
+        failed=replace(failed, messages=[_worded(tr, m) for m in failed.messages]),
+        channel_label=lambda value: tr(CHANNELS[value]) if value in CHANNELS else value,
+        bot_label=lambda value: tr(BOTS[value]) if value in BOTS else value,
         notice=_notice(request),
         error=error,
     )

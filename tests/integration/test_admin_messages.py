@@ -91,7 +91,7 @@ async def test_admin_replays_a_dead_letter_it_goes_back_to_pending(admin: Admin)
     page = await admin.page(PAGE)
     assert f'id="inbox-{anna}"' in page and f'id="inbox-{other}"' in page
     assert "Anna Brown (ACME Logistics)" in page  # the demo contact behind web/client/acme-anna
-    assert "web client chat visitor-9" in page
+    assert "Web chat · clients&#39; bot · chat visitor-9" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
     assert "RuntimeError: &lt;b&gt;engine&lt;/b&gt; broke" in page
     assert "Replay all 2" in page and "2 dead letters" in page
@@ -124,7 +124,10 @@ async def test_supervisor_retries_undelivered_messages(admin: Admin) -> None:
     second = await _failed(admin, "e-kozlov", "New job HD-1002")
     await signed_in(admin, SUPERVISOR)
     page = await admin.page(PAGE)
-    assert f'id="outbox-{first}"' in page and "Алексей Смирнов (engineer)" in page
+    assert f'id="outbox-{first}"' in page and "<strong>Алексей Смирнов</strong>" in page
+    # Roles, channels and bots in the reader's words, not raw values (it said "Алексей Смирнов (engineer)").
+    assert '<span class="muted">(инженер)</span>' in page and "(engineer)" not in page
+    assert "Веб-чат · бот сотрудников · чат e-smirnov" in page
     # The supervisor reads Russian.
     assert "HTTP 500 from the platform" in page and "Отправить снова все (2)" in page
 
