@@ -30,7 +30,7 @@ def build_web_app(rt: Runtime) -> web.Application:
     from helpdesk.api import add_api_routes
 
     add_api_routes(app, rt)  # REST API, OpenAPI document and docs under /api
-    from helpdesk.admin import add_admin_routes
+    from helpdesk.admin.app import add_admin_routes
 
     add_admin_routes(app, rt)  # web admin pages under /admin (login, KB, tickets, directory, SLA, reports)
     from helpdesk.portal import add_portal_routes

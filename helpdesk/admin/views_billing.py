@@ -15,7 +15,6 @@ from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.i18n import _
 from helpdesk.admin.pages import html, redirect, texts_of
 from helpdesk.admin.routes import RouteTable
-from helpdesk.billing.act_pdf import act_pdf
 from ticket_core.billing.accounts import read_account, record_payment
 from ticket_core.billing.acts import COVERAGE_TEXT, act_csv, month_bounds
 from ticket_core.billing.ledger import LedgerEntry
@@ -183,6 +182,10 @@ async def billing_act(request: web.Request) -> web.StreamResponse:
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     # Drawing a PDF is CPU work (about 0.2 s an act): off the event loop.
+    from helpdesk.billing.act_pdf import (
+        act_pdf,
+    )  # fpdf2 and fontTools: when an act is asked for, not at start
+
     body = await asyncio.to_thread(act_pdf, act, lang, ctx.rt.settings.billing_company)
     return web.Response(
         body=body,

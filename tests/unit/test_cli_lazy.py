@@ -28,3 +28,16 @@ def test_migrate_loads_neither_the_nlu_nor_the_api_nor_the_benchmarks() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_demo_data_loads_neither_the_admin_pages_nor_the_pdf_fonts() -> None:
+    # It imported the whole admin app through `helpdesk.admin`'s __init__: 60 % of its CPU on a first start.
+    probe = (
+        "import sys, click; from helpdesk.cli import main; "
+        "main.get_command(click.Context(main), 'demo-data'); import helpdesk.demo.seed; "
+        "print(sorted(m for m in ('helpdesk.admin.app', 'fontTools', 'fpdf', 'sklearn', 'torch') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
