@@ -8,14 +8,19 @@ decline reasons read as the bots say them (`dialogue.texts`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from dialogue import texts as bot_texts
 from dialogue.reason_texts import read_stored, say_reason
 from helpdesk.admin.i18n import Texts, _
+from ticket_core.billing.acts import COVERAGE_TEXT
+from ticket_core.billing.ledger import Coverage
+from ticket_core.billing.money import DEFAULT_CURRENCY, format_money
 
 EVENTS = {
     "ticket_opened": _("Ticket opened"),
@@ -79,8 +84,12 @@ FIELDS = {
     "minutes": _("minutes"),
     "from_level": _("from level"),
     "to_level": _("to level"),
+    "total": _("to pay"),
+    "lines": _("lines"),
 }
-HIDDEN = frozenset({"ticket_id", "offer_id", "comment_id", "number", "lat", "lon", "offered_to"})
+HIDDEN = frozenset(
+    {"ticket_id", "offer_id", "comment_id", "number", "lat", "lon", "offered_to", "client_id", "currency"}
+)
 """Fields that say nothing to a person (ids; the number is the page's title; the place is the site)."""
 DECLINE_REASONS = {"busy": "reason_busy", "far": "reason_far", "skill": "reason_skill"}
 STAFF_FIELDS = frozenset({"engineer_id", "from_engineer_id", "to_engineer_id", "previous_assignee_id"})
@@ -112,9 +121,10 @@ def entries(events: Iterable[dict[str, Any]], tr: Texts, names: dict[str, str]) 
     for e in events:
         actor = e.get("actor") or {}
         name = str(e.get("name") or "")
+        data = e.get("data") or {}
         details = tuple(
-            (tr(FIELDS[k]) if k in FIELDS else k, _value(k, v, tr, names))
-            for k, v in (e.get("data") or {}).items()
+            (tr(FIELDS[k]) if k in FIELDS else k, _value(k, v, tr, names, str(data.get("currency") or "")))
+            for k, v in data.items()
             if k not in HIDDEN and v not in (None, "", [], {})
         )
         out.append(
@@ -132,8 +142,12 @@ def entries(events: Iterable[dict[str, Any]], tr: Texts, names: dict[str, str]) 
 VISIBILITY = {"public": _("to the client"), "internal": _("staff only")}
 
 
-def _value(key: str, value: Any, tr: Texts, names: dict[str, str]) -> str:
+def _value(key: str, value: Any, tr: Texts, names: dict[str, str], currency: str = "") -> str:
     lang = tr.lang
+    if key == "total" and currency:
+        return _money(value, currency, lang)
+    if key == "lines" and isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        return "; ".join(_charge_line(line, currency, lang) for line in value)  # it showed the dicts
     if key in STAFF_FIELDS:
         return names.get(str(value), str(value))
     if key == "category":
@@ -160,6 +174,33 @@ def _value(key: str, value: Any, tr: Texts, names: dict[str, str]) -> str:
     if isinstance(value, bool):
         return tr("yes") if value else tr("no")
     return str(value)
+
+
+def _money(value: Any, currency: str, lang: str) -> str:
+    try:
+        return format_money(Decimal(str(value)), currency or DEFAULT_CURRENCY, lang)
+    except ArithmeticError:
+        return str(value)
+
+
+def _charge_line(line: dict[str, Any], currency: str, lang: str) -> str:
+    """ "Работа инженера L2 × 0,75 — по договору": a charge line of the ticket (its ref is the page's title)."""
+    text = str(line.get("text_en" if lang == "en" else "text_ru") or line.get("key") or "")
+    text = REF_SUFFIX.sub("", text)
+    quantity = str(line.get("quantity") or "")
+    if quantity:
+        text += " × " + (quantity.rstrip("0").rstrip(".") if "." in quantity else quantity).replace(
+            ".", "," if lang == "ru" else "."
+        )
+    amount = line.get("amount")
+    coverage = str(line.get("coverage") or "")
+    words = COVERAGE_TEXT["en" if lang == "en" else "ru"]
+    if coverage in words and coverage != Coverage.BILLABLE:
+        return f"{text} — {words[Coverage(coverage)]}"
+    return f"{text} — {_money(amount, currency, lang)}"
+
+
+REF_SUFFIX = re.compile(r",\s*HD-\d+$")
 
 
 def _pick(item: Any, lang: str) -> str:

@@ -78,7 +78,7 @@ async def load_billing(uow: UnitOfWork, data: dict[str, Any], now: datetime) -> 
                     site_id=row.get("site_id"),
                 )
             )
-    supervisor = Actor(Role.SUPERVISOR, SUPERVISOR_ID)
+    supervisor = await _staff_actor(uow, SUPERVISOR_ID)
     for row in data["packages"]:
         if row["client_id"] in fresh:
             at = _when(now, row["days_ago"])
@@ -107,6 +107,14 @@ async def load_billing(uow: UnitOfWork, data: dict[str, Any], now: datetime) -> 
     return added
 
 
+async def _staff_actor(uow: UnitOfWork, staff_id: str) -> Actor:
+    """The demo staff member as the actor of their steps, named (the timeline shows who did what)."""
+    member = await uow.directory.get_staff(staff_id)
+    if member is None:
+        raise RuntimeError(f"demo data: no staff member {staff_id}; check directory.json")
+    return Actor(member.role, member.id, name=member.name)
+
+
 def _service(row: dict[str, Any]) -> Service:
     return Service(
         code=row["code"],
@@ -133,8 +141,8 @@ def _when(now: datetime, days_ago: int) -> datetime:
 async def _done_job(uow: UnitOfWork, contact: Contact, row: dict[str, Any], opened: datetime) -> None:
     """One job from the client's request to their rating, each step through its use case."""
     client = Actor(Role.CLIENT, contact.id, contact.client_id, contact.name)
-    supervisor = Actor(Role.SUPERVISOR, SUPERVISOR_ID)
-    engineer = Actor(Role.ENGINEER, row["engineer_id"])
+    supervisor = await _staff_actor(uow, SUPERVISOR_ID)
+    engineer = await _staff_actor(uow, row["engineer_id"])
     draft = uc.TicketDraft(
         client_id=contact.client_id,
         category=row["category"],

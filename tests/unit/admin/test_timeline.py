@@ -82,3 +82,35 @@ def test_a_comments_visibility_reads_as_words() -> None:
     assert ru.details == (("видимость", "только сотрудникам"),)
     (en,) = entries([{**comment, "data": {"visibility": "public"}}], Texts("en"), NAMES)
     assert en.details == (("visibility", "to the client"),)
+
+
+def test_a_charged_job_reads_as_its_lines_and_total_not_a_dump() -> None:
+    """The Russian and English ticket pages showed `job_charged` as Python dicts with line keys (#18 walk)."""
+    charged = {
+        "name": "job_charged",
+        "at": "2026-12-02T01:04:00+00:00",
+        "actor": {"role": "engineer", "id": "e-smirnov", "name": "Алексей Смирнов"},
+        "data": {
+            "ticket_id": "t1",
+            "client_id": "acme",
+            "currency": "RUB",
+            "total": "4485.00",
+            "lines": [
+                {"key": "t1:0:hours:included", "coverage": "included", "quantity": "0.75", "amount": "0",
+                 "text_ru": "Работа инженера L2, HD-1001", "text_en": "Engineer's work, L2, HD-1001"},
+                {"key": "t1:0:part:0", "coverage": "billable", "quantity": "1", "amount": "4485.00",
+                 "text_ru": "Картридж для принтера, HD-1001", "text_en": "Printer toner cartridge, HD-1001"},
+            ],
+        },
+    }  # fmt: skip
+    (ru,) = entries([charged], Texts("ru"), {})
+    assert ru.what == "Работа выставлена к оплате"
+    assert ru.details == (
+        ("к оплате", "4\u00a0485 ₽"),
+        ("строки", "Работа инженера L2 × 0,75 — по договору; Картридж для принтера × 1 — 4\u00a0485 ₽"),
+    )
+    (en,) = entries([charged], Texts("en"), {})
+    assert en.details == (
+        ("to pay", "4,485 ₽"),
+        ("lines", "Engineer's work, L2 × 0.75 — included; Printer toner cartridge × 1 — 4,485 ₽"),
+    )
