@@ -82,6 +82,13 @@ def reader_language_first(hits: list[Any], lang: str) -> tuple[list[Any], bool]:
     return [*close, *rest], True
 
 
+def in_reader_language(hits: list[Any], lang: str) -> list[Any]:
+    """The hits a list offers: those in the reader's language when any fits, else the others (marked). A
+    Russian reader was offered "Air conditioner is leaking water (EN)", the English twin of a listed article."""
+    own = [h for h in hits if getattr(h, "lang", lang) == lang]
+    return own or hits
+
+
 def other_language(turn: Turn, article_lang: str) -> str | None:
     if not article_lang or article_lang == turn.lang or article_lang not in LANGUAGE_NAMES:
         return None
@@ -132,11 +139,12 @@ class KbReplies:
                 return
         await turn.uow.interactions.add("kb_no_answer", turn.now, data={"hits": len(hits)}, **common)
         if hits:
-            choices = [h.article_id for h in hits[:KB_CHOICES]]
+            listed = in_reader_language(hits, turn.lang)[:KB_CHOICES]
+            choices = [h.article_id for h in listed]
             tag = new_kb_list(turn)
             rows = [
                 [(choice_label(h.title, h.lang, turn.lang), KbChoose(tag, i).encode())]
-                for i, h in enumerate(hits[:KB_CHOICES])
+                for i, h in enumerate(listed)
             ]
             turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), KbNotHelped(tag).encode())]])
             _remember(turn, text, choices, meaning, auto=False)

@@ -45,3 +45,41 @@ async def test_an_english_article_to_a_russian_reader_says_it_is_in_english(
     got = await chat.say(ivan, "VPN app sign in connect")
     assert got[0].startswith("В базе знаний нашлась статья только на английском языке:\n\nВот что нашлось")
     assert "How to connect to the VPN" in got[0]
+
+
+async def test_a_list_for_a_russian_reader_leaves_out_english_articles_when_russian_ones_fit(
+    uows: MemoryUnitOfWorkFactory,
+    sure_kb: KnowledgeBase,
+    clock: Clock,
+    ivan: Person,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A working day (#18, played in Chromium): "в зале кондиционер дует тёплым воздухом" listed two Russian
+    articles and "Air conditioner is leaking water (EN)", the English twin of one of them."""
+    from kb_search.model import Hit, SearchResult
+
+    found = SearchResult(
+        [
+            Hit("ac-filter", "Кондиционер плохо холодит", "", 0.61, "ru"),
+            Hit("ac-leak-en", "Air conditioner is leaking water", "", 0.60, "en"),
+            Hit("printer-jam", "Принтер замял бумагу", "", 0.40, "ru"),
+        ],
+        confident=False,
+    )
+
+    async def search(*_args: object, **_kwargs: object) -> SearchResult:
+        return found
+
+    monkeypatch.setattr(sure_kb, "search", search)
+    chat = chat_on(uows, sure_kb, clock)
+
+    def labels() -> list[str]:
+        return [b.text for row in chat.messages(ivan)[-1].buttons for b in row]
+
+    await chat.say(ivan, "в зале кондиционер дует тёплым воздухом")
+    assert labels()[:2] == ["Кондиционер плохо холодит", "Принтер замял бумагу"]
+    assert not [label for label in labels() if "(EN)" in label or "Air conditioner" in label], labels()
+    # Nothing in Russian fits: the English article is offered, marked.
+    found = SearchResult([Hit("ac-leak-en", "Air conditioner is leaking water", "", 0.60, "en")])
+    await chat.say(ivan, "aircon leaking")
+    assert "Air conditioner is leaking water (EN)" in labels(), labels()
