@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 
-from helpdesk.heap import freeze_startup_heap
+from helpdesk.heap import SERVER_THRESHOLDS, freeze_startup_heap
 
 
 def test_start_up_objects_are_frozen_and_new_ones_still_collected() -> None:
     loaded = [{"n": i} for i in range(10_000)]  # stands in for models and indexes
+    thresholds = gc.get_threshold()
     try:
         frozen = freeze_startup_heap()
         # Frozen objects that are freed leave the count (the log line's temporaries did, in a CI run): the
@@ -18,5 +19,8 @@ def test_start_up_objects_are_frozen_and_new_ones_still_collected() -> None:
         cycle.append(cycle)  # made after start: an ordinary collection still frees it
         del cycle
         assert gc.collect() >= 1
+        assert gc.get_threshold() == SERVER_THRESHOLDS
+        assert SERVER_THRESHOLDS[0] > thresholds[0]  # young collections come less often than by default
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
