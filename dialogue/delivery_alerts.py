@@ -1,7 +1,9 @@
 """Tell supervisors when a chat cannot be reached: its messages keep failing, or were given up.
 
 The delivery loop keeps retrying (helpdesk.delivery); this only makes the problem visible to a person, once
-when the fast retries are spent and once when the message is finally given up.
+when the fast retries are spent and once when the message is finally given up. When a whole channel is down
+(helpdesk.delivery_outages), the first chat is named, later ones are counted in a reminder
+(`outage_reminder`), and the end is announced (`outage_over`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,20 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Свяжитесь с человеком другим способом; повторить отправку можно в админке, раздел «Сообщения».",
         "⛔ A message to {who} ({channel}) could not be delivered since {since} UTC ({error}); retries stopped. "
         "Reach the person another way; it can be sent again from the admin, under Messages.",
+    ),
+    "outage_reminder": (
+        "⚠️ Доставка в {channel} по-прежнему не работает с {since} UTC: сообщения ждут в чатах: {chats}, "
+        "отправка остановлена для сообщений: {given_up}. Продолжаем попытки; всё это — в админке, "
+        "раздел «Сообщения».",
+        "⚠️ Delivery to {channel} still fails since {since} UTC: messages wait in {chats} chat(s), "
+        "{given_up} given up. Still retrying; all of them are in the admin, under Messages.",
+    ),
+    "outage_over": (
+        "✅ Сообщения в {channel} снова доставляются (перебой с {since} UTC, затронуто чатов: {chats}); "
+        "задержанные сообщения отправляются. Не доставленные окончательно: {given_up} — в админке, "
+        "раздел «Сообщения».",
+        "✅ Messages to {channel} get through again (down since {since} UTC, {chats} chat(s) affected); the "
+        "delayed ones are being sent. Given up for good: {given_up}, in the admin under Messages.",
     ),
 }
 
@@ -71,6 +87,43 @@ async def chat_unreachable(
             error=error[:200],
         )
         for account in reachable:
+            out.to_chat(
+                Channel(account.channel),
+                Bot.STAFF,
+                account.chat_id,
+                account.account_id,
+                text,
+                lang=member.lang,
+            )
+            sent += 1
+    return sent
+
+
+async def outage_news(
+    uow: UnitOfWork,
+    out: Outgoing,
+    *,
+    channel: str,
+    since: datetime,
+    chats: int,
+    given_up: int,
+    over: bool,
+) -> int:
+    """Queue a reminder that `channel` is still down (`over=False`) or that it works again, to every supervisor
+    on the staff bot (a chat of theirs on the channel that is down gets it once the channel is back)."""
+    sent = 0
+    for member in await uow.directory.list_staff(Role.SUPERVISOR):
+        accounts = await uow.accounts.list_for_person(member.id, str(Bot.STAFF))
+        text = translate(
+            TEXTS,
+            member.lang,
+            "outage_over" if over else "outage_reminder",
+            channel=channel,
+            since=since.strftime("%Y-%m-%d %H:%M"),
+            chats=chats,
+            given_up=given_up,
+        )
+        for account in accounts:
             out.to_chat(
                 Channel(account.channel),
                 Bot.STAFF,

@@ -123,6 +123,7 @@ class DeliveryLoop:
         on_sent: Callable[[Outbound], Awaitable[None]] | None = None,
         retry_for_s: float = RETRY_FOR_S,
         on_unreachable: Unreachable | None = None,
+        on_delivered: Callable[[OutboxRow], Awaitable[None]] | None = None,
         wakeup: asyncio.Event | None = None,
     ) -> None:
         self.sessions = sessions
@@ -134,6 +135,7 @@ class DeliveryLoop:
         self.on_sent = on_sent
         self.retry_for_s = retry_for_s
         self.on_unreachable = on_unreachable
+        self.on_delivered = on_delivered  # chat rows that got through (an outage of their channel is over)
         self._in_flight: set[int] = set()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = wakeup or asyncio.Event()  # `wakeup.set()` is `wake()`: others may hold the event
@@ -365,6 +367,11 @@ class DeliveryLoop:
             metrics.delivery_failed(row.channel, reason)
         if out is not None and error is None and self.on_sent is not None:
             await self.on_sent(out)
+        if error is None and not webhook and self.on_delivered is not None:
+            try:
+                await self.on_delivered(row)
+            except Exception:
+                log.exception("could not tell supervisors that delivery works again (outbox row %s)", row.id)
         if (
             error is not None
             and not webhook

@@ -1,18 +1,19 @@
 """Two small parts the runtime wires between the others: how the channels hand an inbound message to the
 inbox (`InboundIntake`), and how the delivery loop tells supervisors that a chat cannot be reached
-(`UnreachableAlert`)."""
+(`UnreachableAlert`, one alert per outage: `helpdesk.delivery_outages`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from dialogue.delivery_alerts import chat_unreachable
+from dialogue.delivery_alerts import chat_unreachable, outage_news
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Inbound
 from dialogue.outgoing import Outgoing
 from dialogue.ports import DialogueUnitOfWork
+from helpdesk.delivery_outages import Alert, OutageBook, Say
 from helpdesk.inbox import Inbox
 from helpdesk.metrics import received
 from storage.outbox_delivery import OutboxRow
@@ -48,29 +49,65 @@ class InboundIntake:
         received(str(inbound.channel), str(inbound.bot))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class UnreachableAlert:
-    """Tells supervisors that a chat's messages are not getting through (not for outgoing webhooks)."""
+    """Tells supervisors that a chat's messages are not getting through (not for outgoing webhooks): the first
+    chat of an outage by name, the rest in an hourly count, and the end of an outage of several chats."""
 
     engine: DialogueEngine[SqlUnitOfWork]
     wake_delivery: Callable[[], None]
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    book: OutageBook = field(default_factory=OutageBook)
 
     async def __call__(self, row: OutboxRow, error: str, gave_up: bool) -> None:
         """The delivery loop's `on_unreachable` (chat rows only): a message to the supervisors, via the outbox."""
+        alert = self.book.failed(row.channel, row.bot, row.chat_id, self.clock(), gave_up=gave_up)
+        if alert is None:
+            return  # counted in its outage's next reminder
+        if alert.say is Say.FIRST:
+
+            async def first(uow: DialogueUnitOfWork, _now: datetime) -> Outgoing:
+                out = Outgoing(self.engine.signer)
+                await chat_unreachable(
+                    uow,
+                    out,
+                    channel=row.channel,
+                    bot=row.bot,
+                    chat_id=row.chat_id,
+                    since=row.created_at,
+                    error=error,
+                    gave_up=gave_up,
+                )
+                return out
+
+            await self.engine.run_system(first)
+        else:
+            await self._news(alert)
+        self.wake_delivery()
+
+    async def delivered(self, row: OutboxRow) -> None:
+        """The delivery loop's `on_delivered` (chat rows): a message got through, so its channel's outage is over."""
+        if not self.book.is_open(row.channel, row.bot):
+            return  # the usual case, with nothing to do
+        alert = self.book.delivered(row.channel, row.bot)
+        if alert is not None:
+            await self._news(alert)
+            self.wake_delivery()
+
+    async def _news(self, alert: Alert) -> None:
+        outage = alert.outage
 
         async def work(uow: DialogueUnitOfWork, _now: datetime) -> Outgoing:
             out = Outgoing(self.engine.signer)
-            await chat_unreachable(
+            await outage_news(
                 uow,
                 out,
-                channel=row.channel,
-                bot=row.bot,
-                chat_id=row.chat_id,
-                since=row.created_at,
-                error=error,
-                gave_up=gave_up,
+                channel=outage.channel,
+                since=outage.since,
+                chats=len(outage.chats),
+                given_up=outage.given_up,
+                over=alert.say is Say.OVER,
             )
             return out
 
         await self.engine.run_system(work)
-        self.wake_delivery()

@@ -342,6 +342,7 @@ async def build_runtime(
     channels = build_channels(
         settings, uows, sessions, on_inbound=intake.answer, record_inbound=intake.record
     )
+    unreachable = UnreachableAlert(engine, wakeup.set)
     delivery = DeliveryLoop(
         sessions,
         channels.senders,
@@ -350,7 +351,8 @@ async def build_runtime(
         ),  # signed webhooks out: the outbox's rows of kind "webhook"
         poll_s=settings.worker_poll_s,
         retry_for_s=settings.delivery_retry_for_s,
-        on_unreachable=UnreachableAlert(engine, wakeup.set),
+        on_unreachable=unreachable,
+        on_delivered=unreachable.delivered,
         wakeup=wakeup,
     )
     polling = not settings.public_url and channels.telegram

@@ -166,3 +166,63 @@ async def test_a_sends_log_lines_name_the_update_that_queued_it_and_the_chat(
     assert len(seen) == 1
     assert seen[0]["update"] == "tg:client:9" and seen[0]["chat"] == "telegram:client:42"
     assert log_fields() == {}
+
+
+class Recorder:
+    """The staff web chat's sender: keeps what supervisors were told."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, out: Outbound) -> None:
+        self.sent.append((out.chat_id, out.text))
+
+
+async def test_a_channel_outage_is_one_alert_per_supervisor_and_its_end_one_more(
+    live_uow_factory: UnitOfWorkFactory,
+) -> None:
+    """Telegram down for twelve clients' chats: supervisors hear of the first by name, not of each, and once
+    more when messages get through again (before, each chat was an alert of its own)."""
+    from dialogue.engine import DialogueEngine
+    from dialogue.payloads import PayloadSigner
+    from helpdesk.demo.loader import load_directory, read_directory
+    from helpdesk.intake import UnreachableAlert
+    from tests.fakes.fake_kb import FakeKnowledgeBase
+
+    chats = [str(100 + n) for n in range(12)]
+    async with live_uow_factory() as uow:
+        await load_directory(uow, read_directory())
+        for chat in chats:
+            message = Outbound(Channel.TELEGRAM, Bot.CLIENT, chat, f"reply to {chat}")
+            await uow.outbox.add("telegram", "client", chat, message.to_dict(), NOW)
+        await uow.commit()
+    clock = [NOW]
+    engine = DialogueEngine(
+        live_uow_factory, PayloadSigner("s"), kb=FakeKnowledgeBase([]), nlu=None, clock=lambda: clock[0]
+    )  # type: ignore[arg-type]
+    alert = UnreachableAlert(engine, lambda: None, clock=lambda: clock[0])
+    telegram, staff_web = Flaky(), Recorder()
+    loop = DeliveryLoop(
+        live_uow_factory.sessionmaker,
+        {("telegram", "client"): telegram, ("web", "staff"): staff_web},
+        clock=lambda: clock[0],
+        retry_for_s=3600,
+        on_unreachable=alert,
+        on_delivered=alert.delivered,
+    )
+    for _ in range(FAST_ATTEMPTS + 2):
+        await loop.deliver_once()
+        clock[0] += timedelta(seconds=delivery.BACKOFF_MAX_S)
+    await loop.deliver_once()  # the alerts themselves go out on the staff web chat
+    told = [text for chat, text in staff_web.sent if chat == "s-sokolova"]
+    assert len(told) == 1, told  # one supervisor, one alert, not twelve
+    assert told[0].startswith("⚠️") and "telegram" in told[0]
+
+    telegram.healthy = True
+    for _ in range(3):
+        clock[0] += timedelta(seconds=delivery.BACKOFF_MAX_S)
+        await loop.deliver_once()
+    assert sorted(telegram.sent) == sorted(f"reply to {chat}" for chat in chats)
+    told = [text for chat, text in staff_web.sent if chat == "s-sokolova"]
+    assert len(told) == 2 and told[1].startswith("✅"), told
+    assert "затронуто чатов: 12" in told[1]
