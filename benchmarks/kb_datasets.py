@@ -216,6 +216,15 @@ def with_history(dataset: DataSet, seed: int = 5) -> DataSet:
     )
 
 
+def _noisy(build: Callable[[], DataSet]) -> Callable[[], DataSet]:
+    def make() -> DataSet:
+        from benchmarks.kb_noisy import noisy
+
+        return noisy(build())
+
+    return make
+
+
 BUILDERS: dict[str, Callable[[], DataSet]] = {
     "xquad-ru": lambda: xquad("ru"),
     "xquad-en": lambda: xquad("en"),
@@ -232,5 +241,12 @@ BUILDERS: dict[str, Callable[[], DataSet]] = {
     "banking77-faq-hist": lambda: with_history(banking77(question_title=True)),
     "clinc150-hist": lambda: with_history(clinc150()),
     "hwu64-hist": lambda: with_history(hwu64()),
+    # Typos, slang, translit, no punctuation (`benchmarks/kb_noisy.py`, seeded).
+    "xquad-ru-noisy": _noisy(lambda: xquad("ru")),
+    "xquad-faq-ru-noisy": _noisy(lambda: xquad_faq("ru")),
+    "demo-ru-noisy": _noisy(demo),
+    "ru-video-noisy": _noisy(ru_video),
+    "xquad-en-noisy": _noisy(lambda: xquad("en")),
+    "banking77-faq-noisy": _noisy(lambda: banking77(question_title=True)),
 }
 """Every data set by name; the leave-one-dataset-out check holds each out in turn."""

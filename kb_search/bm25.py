@@ -7,12 +7,16 @@ from collections import Counter
 
 import numpy as np
 
+from kb_search.typos import TypoIndex
+
 
 class Bm25Index:
     """BM25 (Okapi) with add/remove by slot; postings compile to numpy arrays lazily per term."""
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, k1: float = 1.2, b: float = 0.75, typos: TypoIndex | None = None) -> None:
         self.k1 = k1
+        self.typos = typos
+        """Told of every term as it enters and leaves the vocabulary (typo-tolerant query words)."""
         self.b = b
         self._postings: dict[str, dict[int, int]] = {}
         self._compiled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -35,7 +39,12 @@ class Bm25Index:
             self._lengths = grown
         counts = Counter(terms)
         for term, tf in counts.items():
-            self._postings.setdefault(term, {})[slot] = tf
+            posting = self._postings.get(term)
+            if posting is None:
+                posting = self._postings[term] = {}
+                if self.typos is not None:
+                    self.typos.add(term)
+            posting[slot] = tf
             self._compiled.pop(term, None)
         self._doc_terms[slot] = list(counts)
         self._lengths[slot] = len(terms)
@@ -52,6 +61,8 @@ class Bm25Index:
                 posting.pop(slot, None)
                 if not posting:
                     del self._postings[term]
+                    if self.typos is not None:
+                        self.typos.remove(term)
             self._compiled.pop(term, None)
         self._total_len -= int(self._lengths[slot])
         self._lengths[slot] = 0

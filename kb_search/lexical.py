@@ -8,15 +8,18 @@ import threading
 import numpy as np
 
 from kb_search.bm25 import Bm25Index
-from kb_search.respell import respelled
-from kb_search.text import tokens
+from kb_search.respell import other_script
+from kb_search.slang import expand
+from kb_search.text import stem, tokens
+from kb_search.typos import TypoIndex, real_word
 
 
 class LexicalIndex:
     """Chunks of published articles in a BM25 index, with per-slot article and audience codes."""
 
     def __init__(self) -> None:
-        self._bm25 = Bm25Index()
+        self._typos = TypoIndex()
+        self._bm25 = Bm25Index(typos=self._typos)
         self._slots: dict[str, list[int]] = {}
         self._free: list[int] = []
         self._used = 0
@@ -71,10 +74,40 @@ class LexicalIndex:
         with self._lock:
             self._remove_locked(article_id)
 
+    def read(self, query_words: list[str]) -> list[str]:
+        """The stems of the query's words (`text.words`) as the KB writes them, for a word no article uses.
+
+        In this order, the first that gives a word the KB knows: slang for its standard words ("комп" ->
+        компьютер, "спс" -> nothing; `kb_search/slang.tsv`), the other script ("шортс" -> shorts,
+        `kb_search/respell.py`), the KB's own stem one typing slip away ("пирнтер" -> принтер,
+        `kb_search/typos.py`; not a Russian word the dictionary knows). A word the KB knows, and one nothing
+        matches, are kept as they are.
+        """
+        out: list[str] = []
+        with self._lock:
+            knows = self._bm25.knows
+            for word in query_words:
+                term = stem(word)
+                if knows(term):
+                    out.append(term)
+                    continue
+                standard = expand(term)
+                if standard is not None and (not standard or any(knows(s) for s in standard)):
+                    out.extend(s for s in standard if knows(s))
+                elif (swapped := other_script(term)) and knows(swapped):
+                    out.append(swapped)
+                elif not real_word(word):
+                    out.append(self._typos.correct(term, self._bm25.document_frequency) or term)
+                else:
+                    out.append(term)
+        return out
+
     def search(
         self, query_terms: list[str], audiences: frozenset[str] | None, n: int
     ) -> tuple[list[tuple[str, float]], float]:
         """Top `n` (article id, best chunk BM25) among allowed audiences, and the query's best possible score.
+
+        `query_terms` are read as the KB writes them first (`read`).
 
         The best possible score (every query term matched, with saturated frequency) lets the caller
         turn BM25 into a share of the query that matched, comparable across queries.
@@ -83,8 +116,6 @@ class LexicalIndex:
             used = self._used
             if not used or not query_terms:
                 return [], 0.0
-            # A word no article has, in the other script when an article has that ("шортс" -> shorts).
-            query_terms = respelled(query_terms, self._bm25.knows)
             scores = self._bm25.scores(query_terms, used)
             allowed = self._audience_code[:used] >= 0
             if audiences is not None:

@@ -32,7 +32,7 @@ from kb_search.phrasing_index import PhrasingIndex, question_vectors
 from kb_search.phrasings import Phrasing
 from kb_search.ports import VectorIndex
 from kb_search.pseudo import pseudo_queries
-from kb_search.text import query_text, snippet, tokens
+from kb_search.text import query_text, snippet, tokens, words
 from kb_search.vectors import MemoryVectorIndex
 
 log = logging.getLogger(__name__)
@@ -366,14 +366,14 @@ class KnowledgeBase:
     def _lexical_and_embed(
         self, text: str, audiences: frozenset[str] | None, n: int, embedder: Embedder
     ) -> tuple[list[tuple[str, float]], float, np.ndarray, list[str]]:
-        terms = tokens(text)
+        terms = self.lexical.read(words(text))
         lexical, ceiling = self.lexical.search(terms, audiences, n)
         return lexical, ceiling, embedder.embed_queries([text])[0], terms
 
     def _search_sync(
         self, text: str, audiences: frozenset[str] | None, n: int, embedder: Embedder | None
     ) -> tuple[list[tuple[str, float]], float, list[tuple[str, float]] | None, list[str]]:
-        terms = tokens(text)
+        terms = self.lexical.read(words(text))
         lexical, ceiling = self.lexical.search(terms, audiences, n)
         if embedder is None:
             return lexical, ceiling, None, terms

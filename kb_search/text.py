@@ -80,10 +80,14 @@ def stem(word: str) -> str:
     return word
 
 
+def words(text: str) -> list[str]:
+    """The content words of `text` (normalised, stop words left out), in order, not stemmed."""
+    return [w for w in _WORD.findall(normalize(text)) if w not in STOPWORDS and len(w) < 40]
+
+
 def tokens(text: str) -> list[str]:
     """Return the stemmed content words of `text`, in order."""
-    words = _WORD.findall(normalize(text))
-    return [stem(w) for w in words if w not in STOPWORDS and len(w) < 40]
+    return [stem(w) for w in words(text)]
 
 
 def query_text(text: str) -> str:
