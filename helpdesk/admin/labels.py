@@ -33,6 +33,19 @@ ROLES = {
     "system": _("system"),
 }
 CLOCKS = {"response": _("first response"), "resolution": _("resolution")}
+CHANNELS = {"telegram": _("Telegram"), "whatsapp": _("WhatsApp"), "web": _("Web chat"), "email": _("Email")}
+"""A chat's channel, in words (the Messages page)."""
+OPENED_VIA = {
+    "telegram": _("via Telegram"),
+    "whatsapp": _("via WhatsApp"),
+    "web": _("via the web chat"),
+    "email": _("by email"),
+    "portal": _("in the client portal"),
+    "api": _("through the REST API"),
+    "monitoring": _("from a monitoring alert"),
+    "maintenance": _("by the maintenance plan"),
+}
+"""Where a ticket came from (`Ticket.source_channel`), as the ticket page says it ("opened ... via the web chat")."""
 CLIENT_KINDS = {"company": _("company"), "individual": _("private person")}
 ARTICLE_STATES = {"published": _("published"), "draft": _("draft"), "archived": _("archived")}
 GROUPINGS = {
@@ -77,6 +90,8 @@ def label_helpers(tr: Texts) -> dict[str, Callable[[Any], str]]:
         "category_label": lambda value: bot_texts.category_name(lang, str(value)) if value else "",
         "sla_label": _lookup(tr, SLA_STATES),
         "role_label": _lookup(tr, ROLES),
+        "channel_label": _lookup(tr, CHANNELS),
+        "opened_via": _lookup(tr, OPENED_VIA),
         "clock_label": _lookup(tr, CLOCKS),
         "client_kind_label": _lookup(tr, CLIENT_KINDS),
         "article_status_label": _lookup(tr, ARTICLE_STATES),

@@ -37,7 +37,6 @@ MARKS = {
     "[document]": _("[document]"),
 }
 MARK = re.compile(r"\[(?:[a-z ]+|\d+ file\(s\))\]")
-CHANNELS = {"telegram": _("Telegram"), "whatsapp": _("WhatsApp"), "web": _("Web chat"), "email": _("Email")}
 BOTS = {"client": _("clients' bot"), "staff": _("staff bot")}
 
 
@@ -98,7 +97,6 @@ async def _page(request: web.Request, *, error: str = "", status: int = 200) -> 
         status=status,
         dead=replace(dead, messages=[_worded(tr, m) for m in dead.messages]),
         failed=replace(failed, messages=[_worded(tr, m) for m in failed.messages]),
-        channel_label=lambda value: tr(CHANNELS[value]) if value in CHANNELS else value,
         bot_label=lambda value: tr(BOTS[value]) if value in BOTS else value,
         notice=_notice(request),
         error=error,

@@ -484,6 +484,8 @@ async def test_ticket_filters_paging_and_the_ticket_page(
     # #18: no raw configuration on the page: the site's zone is the company's (so not repeated), the policy
     # and its calendar in words, whom an alert went to and who took it by name.
     assert "Europe/Moscow" not in page and "политика «стандартная»</a>, круглосуточно" in page
+    # Where it came from in words ("через api" / "через web" before; played in Chromium, #18).
+    assert "MSK через REST API</dd>" in page and "через api" not in page
     assert "кому: инженер заявки" in page and "assignee" not in page
     async with admin.rt.uows() as uow:
         await uow.sla.acknowledge(b.id, SlaKind.RESOLUTION, 1, SUPERVISOR, datetime.now(UTC))
