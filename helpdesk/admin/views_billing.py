@@ -5,6 +5,7 @@ through `ticket_core.billing.accounts.record_payment` (audited), acts through `c
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,10 @@ def _number(value: Decimal, lang: str) -> str:
     return text.replace(".", ",") if lang == "ru" else text
 
 
+def _day(day: date, lang: str) -> str:
+    return f"{day:%d.%m.%Y}" if lang == "ru" else day.isoformat()
+
+
 def _money(request: web.Request, amount: Decimal, currency: str) -> str:
     return format_money(amount, currency, texts_of(request).lang)
 
@@ -66,7 +71,8 @@ async def billing(request: web.Request) -> web.StreamResponse:
                 "balance": _money(request, balance, t.currency),
                 "in_debt": t.in_debt(balance),
                 "credit_limit": _money(request, t.credit_limit, t.currency),
-                "valid_until": t.valid_until,
+                # A Russian reader reads 31.12.2027 (it showed 2027-12-31 in both languages).
+                "valid_until": _day(t.valid_until, texts_of(request).lang) if t.valid_until else "",
             }
         )
     return html(request, "billing.html", rows=rows)

@@ -126,6 +126,9 @@ async def test_admin_records_a_payment_and_downloads_the_act(app: tuple[Runtime,
             await expect(page.locator("#balance")).to_have_text("-6\u00a0799,50 ₽")
             await expect(page.locator("#ledger tr").nth(1)).to_contain_text("оплата")
             await shot(page, "billing_account_ru")
+            # The contract's end as a Russian reader writes a date (it read 2027-12-31; #18's walk).
+            await page.goto(base + "/admin/billing")
+            await expect(page.locator("#billing-clients tr").nth(1)).to_contain_text("31.12.2027")
         finally:
             await browser.close()
 
