@@ -35,6 +35,49 @@ class Gap:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleQuery:
+    """Which KB articles the admin's list shows; every set field must match (`text`: in title or body)."""
+
+    lang: str | None = None
+    audience: str | None = None
+    status: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """One line of the KB list (no body: the list does not need it)."""
+
+    id: str
+    title: str
+    audience: str
+    lang: str
+    tags: tuple[str, ...]
+    status: str
+    version: int
+    updated_at: datetime
+    updated_by: str | None
+
+
+class ArticleLists(Protocol):
+    """Read model: the admin's KB list (filtered, paged, without bodies), its filter menus and counts."""
+
+    async def page(
+        self, where: ArticleQuery, *, limit: int, offset: int
+    ) -> tuple[builtins.list[ArticleRow], int]:
+        """One page of (not deleted) articles by id, and the number of all matches."""
+        ...
+
+    async def facets(self) -> tuple[builtins.list[str], builtins.list[str]]:
+        """The languages and the audiences in use, each sorted."""
+        ...
+
+    async def counts_by_status(self) -> dict[str, int]:
+        """How many (not deleted) articles are in each status."""
+        ...
+
+
 class ArticleRepository(Protocol):
     """Stores articles and their version history. Writes never commit: the caller's unit of work does."""
 
@@ -197,6 +240,11 @@ class KbUnitOfWork(Protocol):
 
     @property
     def kb_audit(self) -> KbAudit: ...
+
+    @property
+    def article_lists(self) -> ArticleLists:
+        """The admin's KB list (a read model; no KB use case needs it)."""
+        ...
 
     async def commit(self) -> None: ...
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Self
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kb_search.ports import ArticleLists
 from storage.admin_store import SqlAdminStore
 from storage.api_tokens import SqlApiAudit, SqlApiTokenRepository
 from storage.billing_store import SqlBillingStore
@@ -39,6 +40,7 @@ from storage.sla_timers import SqlMaintenancePlans, SqlSlaStore
 from storage.sqlite_tx import install_begin_immediate, writer_lock
 from storage.webhooks_out import SqlWebhookOutbox, SqlWebhookSubscriptions
 from ticket_core.events import DomainEvent
+from ticket_core.ports import DirectoryLists, TicketLists
 from ticket_core.sla.config import SlaConfig, SlaConfigRef
 
 
@@ -79,9 +81,9 @@ class SqlUnitOfWork:
     api_audit: SqlApiAudit
     billing: SqlBillingStore
     # Read models (storage.read_models): the lists the admin and the REST API show.
-    ticket_lists: SqlTicketLists
-    article_lists: SqlArticleLists
-    directory_lists: SqlDirectoryLists
+    ticket_lists: TicketLists  # the ports, so that the admin and the API can use nothing else
+    article_lists: ArticleLists
+    directory_lists: DirectoryLists
 
     def __init__(
         self,

@@ -5,12 +5,13 @@ Every method is async. Repositories never commit; the unit of work does, once, f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from ticket_core.enums import OfferStatus, Role, TicketStatus
 from ticket_core.events import DomainEvent
+from ticket_core.lists import Choice, SlaFilter, TicketFilter, TicketRow
 from ticket_core.model import (
     ChannelAccount,
     Client,
@@ -28,6 +29,7 @@ from ticket_core.model import (
 if TYPE_CHECKING:  # ticket_core.sla.ports reaches the use cases, which import this module
     from ticket_core.billing.ports import BillingStore
     from ticket_core.equipment.ports import EquipmentRepository
+    from ticket_core.sla.escalation import EscalationRule
     from ticket_core.sla.ports import MaintenanceStore, SlaStore
 
 
@@ -229,6 +231,66 @@ class EventLog(Protocol):
         ...
 
 
+class TicketLists(Protocol):
+    """Read model: the staff's ticket lists (the admin's keyset pages, the API's offset pages) and the
+    dashboard's counts. Read-only; every change goes through a use case."""
+
+    async def page(self, where: TicketFilter, *, limit: int, offset: int) -> tuple[list[Ticket], int]:
+        """One page of matching tickets, newest number first, and the number of all matches."""
+        ...
+
+    async def listing(
+        self, where: TicketFilter, ladder: Iterable[EscalationRule], *, before: int | None, limit: int
+    ) -> tuple[list[TicketRow], int, int | None]:
+        """One page of the admin's list older than ticket number `before`, newest first, each with its SLA
+        state and its client's and site's names; the number of all matches; the next page's `before`
+        (None at the end)."""
+        ...
+
+    async def sla_states(
+        self, page: Sequence[Ticket], ladder: Iterable[EscalationRule]
+    ) -> dict[str, SlaFilter]:
+        """The SLA state of each ticket on a page (by ticket id), from the alerts recorded for them."""
+        ...
+
+    async def counts_by_status(self) -> dict[str, int]:
+        """How many tickets are in each status (statuses without tickets are left out)."""
+        ...
+
+    async def open_sla_counts(self, ladder: Iterable[EscalationRule]) -> dict[SlaFilter, int]:
+        """How many open tickets are at risk and how many breached."""
+        ...
+
+
+class DirectoryLists(Protocol):
+    """Read model: clients and sites as filters offer them (at most `CHOICES_MAX`), the clients page with its
+    counts, a client's contracts, and the categories and regions an engineer form suggests. Read-only."""
+
+    async def client_choices(self) -> list[Choice]:
+        """Every client, by name."""
+        ...
+
+    async def site_choices(self, client_id: str | None = None) -> list[Choice]:
+        """Every site (of one client when given), by name, with its client's name as the detail."""
+        ...
+
+    async def clients_page(self, *, limit: int, offset: int) -> tuple[list[Client], int]:
+        """One page of clients by id, and how many there are."""
+        ...
+
+    async def client_summaries(self, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Per client id: its `sites`, active `contracts` and `open` tickets."""
+        ...
+
+    async def contracts_of(self, client_id: str) -> list[Contract]:
+        """Every contract of a client, active or not, by id."""
+        ...
+
+    async def categories_and_regions(self) -> tuple[set[str], set[str]]:
+        """The categories the contracts cover and the regions of the sites."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 
@@ -268,6 +330,13 @@ class UnitOfWork(Protocol):
 
     @property
     def billing(self) -> BillingStore | None: ...
+
+    # Read models: the staff's lists (the admin, the REST API); no use case needs them.
+    @property
+    def ticket_lists(self) -> TicketLists: ...
+
+    @property
+    def directory_lists(self) -> DirectoryLists: ...
 
     def record(self, event: DomainEvent) -> None: ...
 

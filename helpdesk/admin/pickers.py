@@ -3,7 +3,7 @@ name (or id) stands for.
 
 Names are matched in Python with `casefold()` (SQLite's `lower()` leaves Cyrillic as it is): an id, then a
 whole name, then a part of one that only one choice has. The choices come from the unit's
-`directory_lists` read model (`storage.read_models.directory`), which stops them at `CHOICES_MAX`.
+`directory_lists` read model (`ticket_core.ports.DirectoryLists`), which stops them at `CHOICES_MAX`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from helpdesk.admin.i18n import Texts, _
-from storage.read_models.directory import Choice, SqlDirectoryLists
+from ticket_core.lists import Choice
+from ticket_core.ports import DirectoryLists
 
 __all__ = ["Choice", "Picked", "pick", "pick_client_and_site", "resolve"]
 
@@ -71,7 +72,7 @@ def resolve(
 
 
 async def pick_client_and_site(
-    lists: SqlDirectoryLists, client_text: str | None, site_text: str | None, errors: list[str], tr: Texts
+    lists: DirectoryLists, client_text: str | None, site_text: str | None, errors: list[str], tr: Texts
 ) -> tuple[Choice | None, Choice | None, list[Choice], list[Choice]]:
     """The client and site two filter fields name (ids or names), and the choices to offer for each: every
     client, and the chosen client's sites (every site when no client is chosen)."""

@@ -19,7 +19,7 @@ from helpdesk.admin.pages import html, redirect, refused
 from helpdesk.admin.routes import RouteTable
 from kb_search.model import Article, ArticleStatus, KbError, parse_audience
 from kb_search.phrasings import Phrasing
-from storage.read_models.articles import ArticleQuery
+from kb_search.ports import ArticleQuery
 from ticket_core.errors import NotFound, ValidationFailed
 
 ROUTES = RouteTable()

@@ -19,10 +19,10 @@ from helpdesk.admin.i18n import _
 from helpdesk.admin.pages import html, texts_of
 from helpdesk.admin.routes import RouteTable
 from helpdesk.api.serialize import event as event_dict
-from storage.read_models.tickets import SlaFilter, TicketQuery
 from ticket_core import usecases as uc
 from ticket_core.enums import Role, TicketStatus
 from ticket_core.errors import ValidationFailed
+from ticket_core.lists import SlaFilter, TicketFilter
 from ticket_core.model import Attachment
 from ticket_core.usecases.sla import sla_of
 
@@ -35,7 +35,7 @@ def _text(request: web.Request, name: str, max_len: int = 64) -> str:
     return (request.query.get(name) or "").strip()[:max_len]
 
 
-def parse_query(request: web.Request) -> tuple[TicketQuery, int | None, list[str]]:
+def parse_query(request: web.Request) -> tuple[TicketFilter, int | None, list[str]]:
     """The list's filters from the query string, the keyset cursor, and what was ignored (with why)."""
     errors: list[str] = []
     tr = texts_of(request)
@@ -58,7 +58,7 @@ def parse_query(request: web.Request) -> tuple[TicketQuery, int | None, list[str
             errors.append(tr("SLA state {name} is unknown; pick one from the list.", name=repr(sla_raw)))
     before_raw = _text(request, "before", 12)
     before = int(before_raw) if before_raw.isdigit() else None
-    where = TicketQuery(
+    where = TicketFilter(
         statuses=tuple(dict.fromkeys(statuses)),
         client_id=_text(request, "client", 200) or None,
         site_id=_text(request, "site", 200) or None,
@@ -68,7 +68,7 @@ def parse_query(request: web.Request) -> tuple[TicketQuery, int | None, list[str
     return where, before, errors
 
 
-def _filters(where: TicketQuery) -> list[tuple[str, str]]:
+def _filters(where: TicketFilter) -> list[tuple[str, str]]:
     pairs = [("status", str(s)) for s in where.statuses]
     for key, value in (("client", where.client_id), ("site", where.site_id), ("engineer", where.assignee_id)):
         if value:

@@ -23,10 +23,10 @@ from helpdesk.api.jsonio import json_response
 from helpdesk.api.paging import Page
 from helpdesk.api.routes import PAGE_PARAMS, RouteTable, path, query
 from helpdesk.api.tokens import Scope
-from storage.read_models.tickets import TicketQuery
 from storage.uow import SqlUnitOfWork
 from ticket_core import usecases as uc
 from ticket_core.enums import Priority, TicketStatus, Visibility
+from ticket_core.lists import TicketFilter
 from ticket_core.model import Comment, Ticket, format_ref
 from ticket_core.usecases.comments import MAX_COMMENT
 from ticket_core.usecases.opening import MAX_DESCRIPTION
@@ -115,7 +115,7 @@ async def list_tickets_handler(
         raise bad_request(
             f"Unknown priority {priority_raw!r}; use one of {', '.join(PRIORITIES)}.", "priority"
         )
-    where = TicketQuery(
+    where = TicketFilter(
         statuses=tuple(statuses),
         client_id=query_text(request, "client_id", max_len=64),
         site_id=query_text(request, "site_id", max_len=64),

@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import ColumnElement, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kb_search.ports import ArticleQuery, ArticleRow
 from storage.kb_tables import kb_articles
 from storage.text_match import contains_text
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleQuery:
-    """Which KB articles the list shows."""
-
-    lang: str | None = None
-    audience: str | None = None
-    status: str | None = None
-    text: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleRow:
-    """One line of the KB list (no body: the list does not need it)."""
-
-    id: str
-    title: str
-    audience: str
-    lang: str
-    tags: tuple[str, ...]
-    status: str
-    version: int
-    updated_at: datetime
-    updated_by: str | None
 
 
 _LIVE = kb_articles.c.deleted_at.is_(None)
 
 
 class SqlArticleLists:
-    """KB article lists and counts on a unit's session; read-only."""
+    """Implements `kb_search.ports.ArticleLists` on a unit's session; read-only."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

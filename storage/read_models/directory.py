@@ -4,31 +4,19 @@ counts, a client's contracts, and the categories and regions an engineer form su
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.repositories.directory import contract_from_row
 from storage.tables import clients, contracts, sites, tickets
 from ticket_core.enums import OPEN_STATUSES
-from ticket_core.model import Client
-
-CHOICES_MAX = 5000
-"""A company has hundreds of clients, not millions; a filter's choices stop here."""
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """One client or site a filter can pick: its id, its name and (for a site) whose it is."""
-
-    id: str
-    name: str
-    detail: str = ""
+from ticket_core.lists import CHOICES_MAX, Choice
+from ticket_core.model import Client, Contract
 
 
 class SqlDirectoryLists:
-    """Directory lists on a unit's session; read-only."""
+    """Implements `ticket_core.ports.DirectoryLists` on a unit's session; read-only."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -89,10 +77,10 @@ class SqlDirectoryLists:
                 result[row[0]][key] = int(row[1])
         return result
 
-    async def contracts_of(self, client_id: str) -> list[dict[str, Any]]:
-        """Every contract of a client (active or not), as its columns."""
+    async def contracts_of(self, client_id: str) -> list[Contract]:
+        """Every contract of a client (active or not), by id."""
         query = select(contracts).where(contracts.c.client_id == client_id).order_by(contracts.c.id)
-        return [dict(r) for r in (await self.session.execute(query)).mappings()]
+        return [contract_from_row(r) for r in (await self.session.execute(query)).mappings()]
 
     async def categories_and_regions(self) -> tuple[set[str], set[str]]:
         """The categories the contracts cover and the regions of the sites, to suggest in the engineer form."""

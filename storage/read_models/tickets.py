@@ -1,12 +1,10 @@
 """`SqlTicketLists`: ticket lists for the admin (keyset pages with SLA states and names) and the API (offset
-pages), and counts for the dashboard. One filter, `TicketQuery`, for both. (Each engineer's active jobs are
+pages), and counts for the dashboard. One filter, `TicketFilter`, for both. (Each engineer's active jobs are
 the domain's own count: `uow.tickets.count_active_by_assignee`.)"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import ColumnElement, exists, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,46 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repositories.tickets import ticket_from_row
 from storage.sla_tables import sla_alerts
 from storage.tables import clients, sites, tickets
-from ticket_core.enums import OPEN_STATUSES, Priority, TicketStatus
+from ticket_core.enums import OPEN_STATUSES
+from ticket_core.lists import SlaFilter, TicketFilter, TicketRow, breach_levels, sla_state
 from ticket_core.model import Ticket
 from ticket_core.sla.escalation import EscalationRule
-
-
-class SlaFilter(StrEnum):
-    """The SLA state a ticket list can be narrowed to (from the alerts the SLA worker has recorded)."""
-
-    OK = "ok"
-    AT_RISK = "at_risk"
-    BREACHED = "breached"
-    DONE = "done"
-
-
-@dataclass(frozen=True, slots=True)
-class TicketQuery:
-    """Which tickets a list shows; every set field must match."""
-
-    statuses: tuple[TicketStatus, ...] = ()
-    client_id: str | None = None
-    site_id: str | None = None
-    assignee_id: str | None = None
-    priority: Priority | None = None
-    sla: SlaFilter | None = None  # needs the escalation ladder (the admin's list)
-
-
-@dataclass(frozen=True, slots=True)
-class TicketRow:
-    """One line of the admin's ticket list."""
-
-    ticket: Ticket
-    sla: SlaFilter
-    client_name: str | None = None
-    site_name: str | None = None
-
-
-def breach_levels(ladder: Iterable[EscalationRule]) -> tuple[list[int], list[int]]:
-    """Split the escalation ladder into warning levels (before the target) and breach levels."""
-    rules = list(ladder)
-    return [r.level for r in rules if r.share < 1], [r.level for r in rules if r.share >= 1]
 
 
 def _alert_exists(levels: Sequence[int]) -> ColumnElement[bool]:
@@ -62,7 +24,7 @@ def _alert_exists(levels: Sequence[int]) -> ColumnElement[bool]:
     )
 
 
-def _conditions(where: TicketQuery, ladder: Iterable[EscalationRule] = ()) -> list[ColumnElement[bool]]:
+def _conditions(where: TicketFilter, ladder: Iterable[EscalationRule] = ()) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if where.statuses:
         conditions.append(tickets.c.status.in_([str(s) for s in where.statuses]))
@@ -89,7 +51,7 @@ def _conditions(where: TicketQuery, ladder: Iterable[EscalationRule] = ()) -> li
 
 
 class SqlTicketLists:
-    """Ticket lists and counts on a unit's session; read-only."""
+    """Implements `ticket_core.ports.TicketLists` on a unit's session; read-only."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -98,7 +60,7 @@ class SqlTicketLists:
         query = select(func.count()).select_from(tickets).where(*conditions)
         return int((await self.session.execute(query)).scalar() or 0)
 
-    async def page(self, where: TicketQuery, *, limit: int, offset: int) -> tuple[list[Ticket], int]:
+    async def page(self, where: TicketFilter, *, limit: int, offset: int) -> tuple[list[Ticket], int]:
         """One page of matching tickets, newest first, and the number of all matches (the API's list)."""
         conditions = _conditions(where)
         query = (
@@ -108,7 +70,7 @@ class SqlTicketLists:
         return [ticket_from_row(r) for r in rows], await self._count(conditions)
 
     async def listing(
-        self, where: TicketQuery, ladder: Iterable[EscalationRule], *, before: int | None, limit: int
+        self, where: TicketFilter, ladder: Iterable[EscalationRule], *, before: int | None, limit: int
     ) -> tuple[list[TicketRow], int, int | None]:
         """One page of the admin's list, newest number first, older than ticket number `before` (keyset
         paging), with each ticket's SLA state and its client's and site's names.
@@ -140,7 +102,7 @@ class SqlTicketLists:
         self, page: Sequence[Ticket], ladder: Iterable[EscalationRule]
     ) -> dict[str, SlaFilter]:
         """The SLA state of each ticket on a page, from one query over their recorded alerts."""
-        warn, breach = breach_levels(ladder)
+        ladder = tuple(ladder)
         ids = [t.id for t in page if t.status in OPEN_STATUSES]
         worst: dict[str, int] = {}
         if ids:
@@ -150,17 +112,7 @@ class SqlTicketLists:
                 .group_by(sla_alerts.c.ticket_id)
             )
             worst = {row[0]: int(row[1]) for row in await self.session.execute(query)}
-        states: dict[str, SlaFilter] = {}
-        for t in page:
-            if t.status not in OPEN_STATUSES:
-                states[t.id] = SlaFilter.DONE
-            elif t.id in worst and worst[t.id] in breach:
-                states[t.id] = SlaFilter.BREACHED
-            elif t.id in worst and worst[t.id] in warn:
-                states[t.id] = SlaFilter.AT_RISK
-            else:
-                states[t.id] = SlaFilter.OK
-        return states
+        return {t.id: sla_state(t.status in OPEN_STATUSES, worst.get(t.id), ladder) for t in page}
 
     async def counts_by_status(self) -> dict[str, int]:
         """How many tickets are in each status."""
@@ -171,6 +123,6 @@ class SqlTicketLists:
         """Open tickets at risk and breached (from recorded alerts)."""
         ladder = tuple(ladder)
         return {
-            state: await self._count(_conditions(TicketQuery(sla=state), ladder))
+            state: await self._count(_conditions(TicketFilter(sla=state), ladder))
             for state in (SlaFilter.AT_RISK, SlaFilter.BREACHED)
         }

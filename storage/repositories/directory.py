@@ -43,7 +43,7 @@ def _site(row: RowMapping) -> Site:
     )
 
 
-def _contract(row: RowMapping) -> Contract:
+def contract_from_row(row: RowMapping) -> Contract:
     return Contract(
         id=row["id"],
         client_id=row["client_id"],
@@ -189,7 +189,7 @@ class SqlDirectoryRepository:
             .limit(1)
         )
         row = await self._one(stmt)
-        return _contract(row) if row else None
+        return contract_from_row(row) if row else None
 
     async def add_contract(self, contract: Contract) -> None:
         """Insert a contract."""

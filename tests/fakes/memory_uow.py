@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from tests.fakes.memory_lists import MemoryArticleLists, MemoryDirectoryLists, MemoryTicketLists
 from tests.unit.kb_search.fakes import (
     MemoryArticleRepository,
     MemoryGapLog,
@@ -645,11 +646,18 @@ class MemoryUnitOfWork:
         self.articles = articles or MemoryArticleRepository()
         self.kb_gaps = kb_gaps or MemoryGapLog()
         self.kb_audit = kb_audit or MemoryKbAudit()
+        self.ticket_lists = MemoryTicketLists(lambda: self.work, self._alert_levels)
+        self.directory_lists = MemoryDirectoryLists(lambda: self.work)
+        self.article_lists = MemoryArticleLists(self.articles)
         self._recorded: list[DomainEvent] = []
         self._written = 0
 
     def record(self, event: DomainEvent) -> None:
         self._recorded.append(event)
+
+    def _alert_levels(self) -> dict[str, set[int]]:
+        """Each ticket's recorded SLA alert levels, for the ticket lists (none while SLA is off)."""
+        return {}
 
     @property
     def collected(self) -> list[DomainEvent]:
@@ -834,6 +842,12 @@ class SlaMemoryUnitOfWork(MemoryUnitOfWork):
         self.sla_work = copy.deepcopy(sla_state)
         self.sla = MemorySlaStore(self, config)
         self.maintenance = MemoryMaintenancePlans(self)
+
+    def _alert_levels(self) -> dict[str, set[int]]:
+        levels: dict[str, set[int]] = {}
+        for alert in self.sla_work.alerts.values():
+            levels.setdefault(alert.ticket_id, set()).add(alert.level)
+        return levels
 
     async def commit(self) -> None:
         await super().commit()

@@ -15,6 +15,7 @@ from kb_search.model import Article, ArticleStatus, ArticleVersion, KbError, Rea
 from kb_search.phrasings import Phrasing, PhrasingSource, question_text, text_key
 from kb_search.ports import Changes, Gap, PhrasingChanges
 from kb_search.text import tokens
+from tests.fakes.memory_lists import MemoryArticleLists
 
 
 class HashEmbedder:
@@ -189,6 +190,7 @@ class MemorySource:
         self.kb_gaps = MemoryGapLog()
         self.phrasings = MemoryPhrasingRepository(clock=self.articles.clock)
         self.kb_audit = MemoryKbAudit()
+        self.article_lists = MemoryArticleLists(self.articles)
         self.commits = 0
 
     def __call__(self) -> MemorySource:
