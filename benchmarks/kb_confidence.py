@@ -479,26 +479,22 @@ def markdown(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def reliability_chart(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    """Predicted vs observed precision per bin, one line per held-out set, as a PNG."""
-    import matplotlib
+    """Observed precision per predicted-probability bin, one line per held-out set, as a PNG (the app's chart
+    engine, `helpdesk.charts`); the "perfect" line is each bin's middle."""
+    from helpdesk.charts import Chart, Series, png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 6))
-    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
-    for r in rows:
-        bins = r["reliability"]
-        ax.plot([b["predicted"] for b in bins], [b["observed"] for b in bins], marker="o", label=r["set"])
-    ax.set_xlabel("predicted P(top hit right)")
-    ax.set_ylabel("observed share right")
-    ax.set_title("KB confidence, each set held out")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    bins = [(lo, min(hi, 1.0)) for lo, hi in itertools.pairwise(BINS)]
+    labels = [f"{lo:.2f}-{hi:.2f}" for lo, hi in bins]
+    palette = ("#4a8bd6", "#54a24b", "#e45756", "#f58518", "#72b7b2", "#b279a2")
+    series = [Series("perfect", [round((lo + hi) / 2, 3) for lo, hi in bins], "line", "line", "#9aa7b5")]
+    for i, r in enumerate(rows):
+        observed = {b["bin"]: b["observed"] for b in r["reliability"]}
+        color = palette[i % len(palette)]
+        series.append(Series(r["set"], [observed.get(label) for label in labels], "line", "line", color))
+    chart = Chart(
+        "KB confidence, each set held out: observed share right per predicted bin", labels, series, grid=True
+    )
+    path.write_bytes(png(chart))
 
 
 def load_name(spec: str) -> str:

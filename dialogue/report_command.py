@@ -3,7 +3,7 @@
 `/report` covers the last 7 days, `/report 30` the last 30 (1-366), `/report month` this calendar month
 (UTC) so far. Supervisors and admins get the whole company; an engineer gets their own figures (the
 `get_report` use case enforces it). The report comes from a `ReportSource` and the chart from a
-`ChartRenderer`; both are injected (storage and matplotlib live outside `dialogue`). When no renderer is
+`ChartRenderer`; both are injected (storage and the chart engine live outside `dialogue`). When no renderer is
 set, or it fails, the text goes alone.
 
 A report reads many rows and a chart takes a while to draw, so the engine prepares the answer before the

@@ -23,6 +23,7 @@ from helpdesk import cluster_sync, nlu_models, sla_configs
 from helpdesk.api import WebhookSender, webhook_queue
 from helpdesk.billing_notices import send_billing_notices_if_due
 from helpdesk.channels import build_channels
+from helpdesk.charts import PngChartRenderer
 from helpdesk.delivery import DeliveryLoop, Sender
 from helpdesk.digest import parse_at, send_daily_digest_if_due
 from helpdesk.inbox import Inbox, InboxPolicy
@@ -31,7 +32,6 @@ from helpdesk.maintenance import open_due_maintenance
 from helpdesk.metrics import Metrics
 from helpdesk.model_cache import shared_model_cache
 from helpdesk.polling_lease import PollingLease
-from helpdesk.report_chart import MatplotlibChartRenderer
 from helpdesk.settings import Settings
 from helpdesk.sla_configs import SlaConfigFollower
 from helpdesk.sla_worker import SlaWorker
@@ -333,7 +333,7 @@ async def build_runtime(
         default_lang=settings.default_lang,
         reopen_window=timedelta(days=settings.reopen_window_days),
         staff_group=group,
-        reports=ReportCommand(reports, MatplotlibChartRenderer()),  # /report in the staff bot
+        reports=ReportCommand(reports, PngChartRenderer()),  # /report in the staff bot
         email_open_unknown=settings.email_unknown_senders == "open",
     )
     wakeup = asyncio.Event()  # the delivery loop's: replies queued by the inbox's turns wake it

@@ -2,7 +2,7 @@
 
 The QR code holds one link (the client bot when it has a username, else WhatsApp, else the web chat) that
 carries `eq-<code>`; the label also names the unit, its type and place in both languages, how to report a
-fault and the support contacts. segno makes the QR codes, fpdf2 the PDF, in DejaVu Sans (matplotlib's copy)
+fault and the support contacts. segno makes the QR codes, fpdf2 the PDF, in DejaVu Sans (`helpdesk/fonts`)
 so Cyrillic prints.
 """
 
@@ -11,12 +11,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 import segno
 from fpdf import FPDF
 
+from helpdesk import fonts
 from helpdesk.settings import Settings
 from ticket_core.equipment.model import EquipmentType, Unit
 from ticket_core.model import Site
@@ -74,12 +74,6 @@ class Sticker:
     site: Site | None
 
 
-def _font_dir() -> Path:
-    import matplotlib
-
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-
-
 def _qr_png(link: str) -> io.BytesIO:
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="png", scale=8, border=2)
@@ -98,9 +92,8 @@ def sticker_pdf(stickers: Sequence[Sticker], links: StickerLinks, support: str =
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(False)
     pdf.set_title("Equipment stickers")
-    fonts = _font_dir()
-    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVu", "", str(fonts.REGULAR))
+    pdf.add_font("DejaVu", "B", str(fonts.BOLD))
     for index, sticker in enumerate(stickers):
         if index % PER_PAGE == 0:
             pdf.add_page()

@@ -15,11 +15,11 @@ from aiohttp import web
 
 from helpdesk.admin import pickers
 from helpdesk.admin.access import Area
-from helpdesk.admin.charts import bar_chart, group_value_label
 from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.i18n import Texts, _
 from helpdesk.admin.pages import error_page, html, refused, texts_of
 from helpdesk.admin.routes import RouteTable
+from helpdesk.charts import bar_chart, group_value_label
 from ticket_core.enums import Role
 from ticket_core.errors import DomainError
 from ticket_core.reports.csv import report_to_csv

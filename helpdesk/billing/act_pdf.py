@@ -1,4 +1,4 @@
-"""An act as a PDF (fpdf2), in Russian or English, in DejaVu Sans (shipped with matplotlib; it has Cyrillic)."""
+"""An act as a PDF (fpdf2), in Russian or English, in DejaVu Sans (`helpdesk/fonts`; it has Cyrillic)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,17 @@ import functools
 import threading
 from decimal import Decimal
 from io import BytesIO
-from pathlib import Path
 
-import matplotlib
 from fontTools import subset as font_subset
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
+from helpdesk.fonts import FONTS
 from ticket_core.billing.acts import COVERAGE_TEXT, Act
 from ticket_core.billing.ledger import Coverage
 from ticket_core.billing.money import format_money
 
-FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 HEADS = {
     "ru": ("Дата", "Работа", "Кол-во", "Цена", "Оплата", "Сумма"),
     "en": ("Date", "Work", "Qty", "Price", "Paid by", "Amount"),

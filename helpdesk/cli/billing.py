@@ -213,7 +213,7 @@ def account(client_id: str, as_json: bool) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
 def act(client_id: str | None, every: bool, month: str, lang: str, out_dir: Path) -> None:
     """Write the client's act for the month as PDF and CSV (every billed client's with --all)."""
-    from helpdesk.billing.act_pdf import act_pdf  # fpdf2 and matplotlib's fonts: only for this command
+    from helpdesk.billing.act_pdf import act_pdf  # fpdf2: only for this command
 
     if every == (client_id is not None):
         raise click.UsageError("Give --client ID or --all.")

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from helpdesk.admin.charts import LABEL_CHAR_PX, bar_chart, group_value_label
+from helpdesk.charts import LABEL_CHAR_PX, bar_chart, group_value_label
 
 LABEL = re.compile(r'<text x="([\d.]+)" y="\d+" class="chart-label" text-anchor="middle">([^<]*)</text>')
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from dialogue.markup import plain
-from helpdesk.admin.charts import bar_chart
 from helpdesk.admin.render import duration, make_environment, render_markdown, when
 from helpdesk.admin.views_kb import diff_table
+from helpdesk.charts import bar_chart
 from kb_search.model import ArticleStatus, ArticleVersion
 
 AT = datetime(2026, 3, 2, 9, 5, tzinfo=UTC)

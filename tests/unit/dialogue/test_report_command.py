@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import struct
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 
 from dialogue.engine import DialogueEngine
 from dialogue.identity import StaffPerson
@@ -13,7 +15,7 @@ from dialogue.inline_media import decode_inline
 from dialogue.messages import Bot, Outbound
 from dialogue.payloads import PayloadSigner
 from dialogue.report_command import ReportCommand, parse_period
-from helpdesk.report_chart import MatplotlibChartRenderer
+from helpdesk.charts import PngChartRenderer
 from tests.fakes.memory_uow import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from tests.fakes.reports import ReferenceReportSource
 from tests.support.transcript import ChatDriver, Person
@@ -71,7 +73,7 @@ def facts(clock: Clock) -> list[TicketFacts]:
 async def setup(uows: MemoryUnitOfWorkFactory, clock: Clock) -> tuple[ChatDriver, ReferenceReportSource]:
     source = ReferenceReportSource(facts(clock), now=clock.now)
     engine = DialogueEngine(uows, PayloadSigner("s"), clock=clock)  # type: ignore[arg-type]
-    engine.staff_flow.reports = ReportCommand(source, MatplotlibChartRenderer())
+    engine.staff_flow.reports = ReportCommand(source, PngChartRenderer())
     return ChatDriver(engine.handle), source
 
 
@@ -105,7 +107,13 @@ async def test_supervisor_gets_company_figures_and_a_png_chart(setup, clock: Clo
     (media,) = last(chat, boss).media
     assert media.kind == "photo" and media.mime_type == "image/png"
     data, mime = decode_inline(media.file_id)
-    assert mime == "image/png" and png_size(data) == (900, 450) and len(data) > 10_000
+    assert mime == "image/png" and png_size(data) == (1344, 656) and len(data) > 10_000
+    colours = {rgb for _n, rgb in Image.open(io.BytesIO(data)).convert("RGB").getcolors(1 << 20)}
+    assert {
+        (0x4A, 0x8B, 0xD6),
+        (0x54, 0xA2, 0x4B),
+        (0xE4, 0x57, 0x56),
+    } <= colours  # opened, resolved, backlog
 
 
 async def test_engineer_gets_only_their_own_figures_in_russian(setup) -> None:
@@ -200,7 +208,7 @@ async def test_the_report_is_made_before_the_turn_opens_its_transaction(
     watched = WatchedUows(uows)
     source = WatchedSource(ReferenceReportSource(facts(clock), now=clock.now), watched)
     engine = DialogueEngine(watched, PayloadSigner("s"), clock=clock)  # type: ignore[arg-type]
-    engine.staff_flow.reports = ReportCommand(source, MatplotlibChartRenderer())
+    engine.staff_flow.reports = ReportCommand(source, PngChartRenderer())
     chat = ChatDriver(engine.handle)
     boss = Person(Bot.STAFF, "s-sokolova", "Olga")
     engineer = Person(Bot.STAFF, "e-smirnov", "Ivan", "ru")
