@@ -5,7 +5,7 @@ LOWER() and LIKE fold ASCII letters only, so "принтер" did not find "Пр
 from __future__ import annotations
 
 from kb_search.model import Article
-from storage.read_models.articles import ArticleQuery
+from kb_search.ports import ArticleQuery
 from storage.uow import UnitOfWorkFactory
 from tests.integration.conftest import NOW, Seed
 from tests.support.portal import contact_actor
