@@ -13,22 +13,19 @@ import asyncio
 import io
 import math
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from html import escape
-from pathlib import Path
 from typing import Literal
 
 from babel.dates import format_skeleton
 from markupsafe import Markup
 from PIL import Image, ImageDraw, ImageFont
 
+from helpdesk.fonts import BOLD, REGULAR
 from ticket_core.reports import Report
-
-FONTS = Path(__file__).parent / "fonts"
-"""DejaVu Sans, regular and bold (its licence beside it); also the PDFs' font (acts, stickers)."""
 
 WIDTH = 640
 BAR_AREA = 150
@@ -230,9 +227,15 @@ def svg(chart: Chart) -> Markup:
     return Markup("".join(parts))
 
 
-@cache
+_fonts = threading.local()
+
+
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size)
+    """A font loaded once per thread: a FreeType face must not draw in two threads at once."""
+    loaded: dict[tuple[int, bool], ImageFont.FreeTypeFont] = _fonts.__dict__.setdefault("loaded", {})
+    if (size, bold) not in loaded:
+        loaded[size, bold] = ImageFont.truetype(str(BOLD if bold else REGULAR), size)
+    return loaded[size, bold]
 
 
 def png(chart: Chart, scale: float = 2.0) -> bytes:
