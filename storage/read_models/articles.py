@@ -9,7 +9,6 @@ from kb_search.ports import ArticleQuery, ArticleRow
 from storage.kb_tables import kb_articles
 from storage.text_match import contains_text
 
-
 _LIVE = kb_articles.c.deleted_at.is_(None)
 
 
