@@ -11,7 +11,7 @@ from kb_search.bm25 import Bm25Index
 from kb_search.respell import other_script
 from kb_search.slang import expand
 from kb_search.text import stem, tokens
-from kb_search.typos import TypoIndex, real_word
+from kb_search.typos import TypoIndex, real_word, warm
 
 
 class LexicalIndex:
@@ -50,6 +50,7 @@ class LexicalIndex:
     def put(self, article_id: str, audience: str, passages: list[str], extra: str = "") -> None:
         """Index `passages` of one article (replacing its old ones); `extra` (e.g. tags) joins every chunk."""
         extra_terms = tokens(extra) if extra else []
+        warm()
         with self._lock:
             self._remove_locked(article_id)
             code = self._codes.get(article_id)

@@ -32,6 +32,12 @@ def _morph() -> pymorphy3.MorphAnalyzer:
     return pymorphy3.MorphAnalyzer()
 
 
+def warm() -> None:
+    """Load the dictionary now (about 0.4 s once per process): indexing calls it, so the first client
+    question with an unknown word does not pay it on the event loop, under the index's lock."""
+    _morph()
+
+
 def real_word(word: str) -> bool:
     """A Russian word the dictionary knows (any form); False for other scripts and for typos."""
     return "а" <= word[:1] <= "я" and bool(_morph().word_is_known(word))
