@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup lock admin-messages portal-messages run test lint typecheck unit integration services extras clean
+.PHONY: setup lock admin-messages portal-messages dialogue-messages run test lint typecheck unit integration services extras clean
 
 # Python keeps the bytecode of what it imports (__pycache__) unless PYTHONDONTWRITEBYTECODE is set, as some
 # machines' environments do: then every process compiles torch, scikit-learn and the app again at start
@@ -50,6 +50,13 @@ admin-messages: $(STAMP)
 	  --no-location --sort-output --omit-header . 2>/dev/null && \
 	../../.venv/bin/pybabel update -i locale/admin.pot -d locale -D admin -l ru \
 	  --ignore-obsolete --no-fuzzy-matching -w 120 && rm locale/admin.pot
+
+# The chats' texts (dialogue/i18n.py): the same extraction, for texts said with say() or marked with N_().
+dialogue-messages: $(STAMP)
+	cd dialogue && ../.venv/bin/pybabel extract -F locale/babel.cfg -k say:2 -k N_ -o locale/dialogue.pot \
+	  --no-location --sort-output --omit-header . 2>/dev/null && \
+	../.venv/bin/pybabel update -i locale/dialogue.pot -d locale -D dialogue -l ru \
+	  --ignore-obsolete --no-fuzzy-matching -w 120 && rm locale/dialogue.pot
 
 portal-messages: $(STAMP)
 	cd helpdesk/portal && ../../.venv/bin/pybabel extract -F locale/babel.cfg -k _ -k tr -o locale/portal.pot \

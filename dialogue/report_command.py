@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from dialogue.i18n import N_, say
 from dialogue.identity import StaffPerson
 from dialogue.inline_media import inline_media
 from dialogue.messages import Media
-from dialogue.texts import translate
 from dialogue.turn import Turn
 from ticket_core.enums import Role
 from ticket_core.errors import DomainError
@@ -36,47 +36,20 @@ DEFAULT_DAYS = 7
 MAX_DAYS = 366
 MONTH_WORDS = ("month", "месяц")
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "title_days": ("Отчёт за {days} дн.", "Report for the last {days} days"),
-    "title_month": ("Отчёт за {month}", "Report for {month}"),
-    "scope_all": ("вся компания", "whole company"),
-    "scope_mine": ("ваши заявки", "your jobs"),
-    "usage": (
-        "Так: /report — 7 дней, /report 30 — последние 30 дней (до 366), /report month — текущий месяц.",
-        "Use /report for 7 days, /report 30 for the last 30 days (up to 366), /report month for this month.",
-    ),
-    "not_configured": (
-        "Отчёты здесь не подключены. Откройте их в админке.",
-        "Reports are not set up here. Open them in the admin pages.",
-    ),
-    "forbidden": ("Отчёты доступны сотрудникам.", "Reports are for staff."),
-    "opened": ("Открыто", "Opened"),
-    "resolved": ("Решено", "Resolved"),
-    "frt": ("Первый ответ (медиана / p90)", "First response (median / p90)"),
-    "mttr": ("Время решения (медиана / p90)", "Time to resolve (median / p90)"),
-    "sla": ("Соблюдение SLA", "SLA compliance"),
-    "fcr": ("Решено с первого раза", "First-contact resolution"),
-    "csat": ("Оценка клиентов", "CSAT"),
-    "reopen": ("Переоткрыто", "Reopen rate"),
-    "backlog": ("В работе на конец", "Backlog at the end"),
-    "deflection": ("Решено базой знаний", "KB deflection"),
-    "lost": ("Потерянные обращения", "Lost requests"),
+FIGURE_LABELS = {
+    "opened": N_("Opened"),
+    "resolved": N_("Resolved"),
+    "frt": N_("First response (median / p90)"),
+    "mttr": N_("Time to resolve (median / p90)"),
+    "sla": N_("SLA compliance"),
+    "fcr": N_("First-contact resolution"),
+    "csat": N_("CSAT"),
+    "reopen": N_("Reopen rate"),
+    "backlog": N_("Backlog at the end"),
+    "deflection": N_("KB deflection"),
+    "lost": N_("Lost requests"),
 }
-"""Texts of the command, Russian and English."""
-
-FIGURE_KEYS = (
-    "opened",
-    "resolved",
-    "frt",
-    "mttr",
-    "sla",
-    "fcr",
-    "csat",
-    "reopen",
-    "backlog",
-    "deflection",
-    "lost",
-)
+"""The key figures' labels (English; `say` gives them in the reader's language)."""
 
 
 class ChartRenderer(Protocol):
@@ -85,10 +58,6 @@ class ChartRenderer(Protocol):
     async def render(self, report: Report, title: str, lang: str) -> bytes:
         """Return the PNG bytes of the report's chart."""
         ...
-
-
-def _tr(lang: str, key: str, **values: object) -> str:
-    return translate(TEXTS, lang, key, **values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,11 +120,16 @@ class ReportCommand:
             turn.reply(ready.text, media=ready.media)
             return
         if self.source is None:
-            turn.reply(_tr(turn.lang, "not_configured"))
+            turn.reply(say(turn.lang, "Reports are not set up here. Open them in the admin pages."))
             return
         period = parse_period(args, turn.now)
         if period is None:
-            turn.reply(_tr(turn.lang, "usage"))
+            turn.reply(
+                say(
+                    turn.lang,
+                    "Use /report for 7 days, /report 30 for the last 30 days (up to 366), /report month for this month.",
+                )
+            )
             return
         text, media = await self._answer(person.actor, period, turn.lang)
         turn.reply(text, media=media)
@@ -173,12 +147,12 @@ class ReportCommand:
         except DomainError as exc:
             return str(exc), ()
         title = (
-            _tr(lang, "title_days", days=days)
+            say(lang, "Report for the last {days} days", days=days)
             if days is not None
-            else _tr(lang, "title_month", month=start.strftime("%Y-%m"))
+            else say(lang, "Report for {month}", month=start.strftime("%Y-%m"))
         )
-        scope = _tr(lang, "scope_mine" if mine else "scope_all")
-        labels = {key: _tr(lang, key) for key in FIGURE_KEYS}
+        scope = say(lang, "your jobs") if mine else say(lang, "whole company")
+        labels = {key: say(lang, label) for key, label in FIGURE_LABELS.items()}
         lines = [f"{title} ({scope})", ""] + [
             f"{label}: {value}" for label, value in key_figures(report, labels, lang)
         ]

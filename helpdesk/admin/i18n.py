@@ -2,8 +2,8 @@
 
 Templates mark texts with `{{ _("...") }}` and `{% trans %}` (Jinja2's i18n extension); Python code marks
 them with `_()` from the `Texts` of the request (`texts_for`). English is the source language; Russian lives
-in `locale/ru/LC_MESSAGES/admin.po`, read once per process (Babel parses it and compiles it in memory, so no
-build step makes a `.mo` file). `tests/unit/admin/test_admin_i18n.py` extracts every marked text from the
+in `locale/ru/LC_MESSAGES/admin.po`, read once per process by the loader the chats use too
+(`dialogue.i18n.translations`: Babel parses it and compiles it in memory, so no build step makes a `.mo` file). `tests/unit/admin/test_admin_i18n.py` extracts every marked text from the
 templates and the admin's Python with Babel and fails on one the catalogue does not translate.
 
 Whose language: the signed-in person's (`StaffMember.lang`, which they switch with the RU/EN links in the
@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
-from functools import cache
-from io import BytesIO
 from pathlib import Path
 
 from aiohttp import web
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+
+from dialogue import i18n
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "admin"
@@ -32,20 +30,12 @@ LANG_COOKIE = "hd_admin_lang"
 
 def catalogue_path(lang: str, locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN) -> Path:
     """Where a language's catalogue is kept (the admin's, or another web part's: the client portal's)."""
-    return locale_dir / lang / "LC_MESSAGES" / f"{domain}.po"
+    return i18n.catalogue_path(lang, locale_dir, domain)
 
 
-@cache
 def translations(lang: str, locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN) -> gettext.NullTranslations:
-    """The translations of one language (English, the source: none)."""
-    if lang not in LANGS or lang == "en":
-        return gettext.NullTranslations()
-    with catalogue_path(lang, locale_dir, domain).open("rb") as po:
-        catalog = read_po(po, locale=lang, domain=domain)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
+    """The translations of one language (English, the source: none); the chats' loader (`dialogue.i18n`)."""
+    return i18n.translations(lang if lang in LANGS else "en", locale_dir, domain)
 
 
 @dataclass(frozen=True, slots=True)

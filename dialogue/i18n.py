@@ -1,0 +1,63 @@
+"""Texts in Russian and English through gettext catalogues (Babel's .po files): the mechanism the web admin
+and the portal use, here for the chats.
+
+English is the source language, written where the text is said: `say(lang, "Reports are for staff.")`, or
+marked with `N_` where it is defined and said later (`say(lang, label)`). Russian lives in
+`dialogue/locale/ru/LC_MESSAGES/dialogue.po`, read once per process (Babel parses it and compiles it in memory;
+no build step). `make dialogue-messages` adds newly marked texts to it, the same extraction as
+`make admin-messages`; `tests/unit/dialogue/test_dialogue_i18n.py` fails on a text without its Russian, on
+Russian that fills other values than the English, and on an entry no code uses.
+
+A `{name}` value is a person's name: Russian texts decline it (`{name:dat}`), English ones spell it in Latin
+letters (`dialogue.names`).
+
+The chats still keep most of their texts as `(ru, en)` pairs in `TEXTS` dicts read with
+`dialogue.texts.translate`; they move here one module at a time (`/report` first).
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from dialogue.names import PersonName, latin
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "dialogue"
+
+
+def catalogue_path(lang: str, locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN) -> Path:
+    """Where a language's catalogue is kept (the chats', or a web part's: the admin's, the portal's)."""
+    return locale_dir / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+@cache
+def translations(lang: str, locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN) -> gettext.NullTranslations:
+    """The translations of one language into a catalogue's domain (English, the source: none)."""
+    if lang != "ru":
+        return gettext.NullTranslations()
+    with catalogue_path(lang, locale_dir, domain).open("rb") as po:
+        catalog = read_po(po, locale=lang, domain=domain)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def N_(message: str) -> str:
+    """Mark a text for the catalogue where it is defined; `say` translates it where it is said."""
+    return message
+
+
+def say(lang: str, message: str, /, **values: object) -> str:
+    """`message` (English) in `lang` (Russian for "ru", English otherwise), filled with `values`."""
+    text = translations("ru" if lang == "ru" else "en").gettext(message)
+    name = values.get("name")
+    if isinstance(name, str):
+        values["name"] = PersonName(name if lang == "ru" else latin(name))
+    return text.format(**values) if values else text

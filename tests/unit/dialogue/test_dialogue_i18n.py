@@ -1,0 +1,64 @@
+"""The chats' gettext catalogue (dialogue/i18n.py): every text said with `say` or marked with `N_` has its
+Russian, which fills the same values as the English; the catalogue keeps no text the code no longer says."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from dialogue import i18n
+from dialogue.i18n import N_, catalogue_path, say
+
+DIALOGUE = Path(i18n.__file__).resolve().parent
+KEYWORDS = {"say": (2,), "N_": None}
+
+
+def _marked() -> set[str]:
+    return {
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(DIALOGUE), [("**.py", "python")], {}, KEYWORDS, strip_comment_tags=True
+        )
+        if isinstance(message, str)
+    }
+
+
+def _fields(text: str) -> set[str]:
+    """The values a format string fills (`{name:dat}` fills `name`)."""
+    return {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+
+
+@pytest.fixture(scope="module")
+def russian() -> dict[str, str]:
+    with catalogue_path("ru").open("rb") as po:
+        catalog = read_po(po, locale="ru")
+    assert not [m.id for m in catalog if m.id and m.fuzzy], "fuzzy entries are not translations"
+    return {str(m.id): str(m.string) for m in catalog if m.id}
+
+
+def test_every_said_text_has_its_russian(russian: dict[str, str]) -> None:
+    marked = _marked()
+    assert "Report for the last {days} days" in marked and "Opened" in marked  # the extraction sees the code
+    missing = sorted(m for m in marked if not russian.get(m, "").strip())
+    assert not missing, f"no Russian for {missing[:20]} (run make dialogue-messages, translate)"
+
+
+def test_the_catalogue_keeps_only_texts_in_use(russian: dict[str, str]) -> None:
+    stale = sorted(set(russian) - _marked())
+    assert not stale, f"texts no longer said: {stale[:20]} (run make dialogue-messages)"
+
+
+def test_russian_fills_the_same_values_as_english(russian: dict[str, str]) -> None:
+    for english, text in russian.items():
+        assert _fields(text) == _fields(english), (english, text)
+
+
+def test_a_text_is_said_in_the_readers_language() -> None:
+    assert say("ru", "Report for the last {days} days", days=30) == "Отчёт за 30 дн."
+    assert say("en", "Report for the last {days} days", days=30) == "Report for the last 30 days"
+    assert say("de", N_("Opened")) == "Opened"  # any other language hears English
+    assert say("ru", N_("Opened")) == "Открыто"
