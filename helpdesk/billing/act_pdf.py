@@ -73,24 +73,69 @@ def _qty(value: Decimal, lang: str = "en") -> str:
     return text.replace(".", ",") if lang == "ru" else text
 
 
-def _row(pdf: FPDF, cells: tuple[tuple[str, str], ...], height: float = 6) -> None:
-    """One table row drawn with text() and lines: a cell() each costs ten times as much (1,000 acts)."""
-    if pdf.will_page_break(height):
-        pdf.add_page()
-    x, y = pdf.l_margin, pdf.get_y()
-    pdf.line(x, y, x + sum(WIDTHS), y)
-    pdf.line(x, y + height, x + sum(WIDTHS), y + height)
-    pdf.line(x, y, x, y + height)
-    for width, (value, align) in zip(WIDTHS, cells, strict=True):
-        text_width = pdf.get_string_width(value)
-        while text_width > width - 2 and len(value) > 4:
-            value = value[:-2] + "…"
-            text_width = pdf.get_string_width(value)
-        left = x + width - 1 - text_width if align == "R" else x + 1
-        pdf.text(left, y + height - 1.8, value)
-        x += width
-        pdf.line(x, y, x, y + height)
-    pdf.set_y(y + height)
+class _Table:
+    """Draws the act's table rows straight into the page's content stream.
+
+    fpdf2's `text()`, `line()` and `get_string_width()` cost about 60 % of an act's CPU at 250 rows (they
+    copy the graphics state and parse fragments on every call). A row here is one path for its grid and one
+    text object per cell; widths come from the font's own advance table, and a cell's encoded text is kept
+    per document (dates, prices and coverage words repeat on every page)."""
+
+    def __init__(self, pdf: FPDF) -> None:
+        self.pdf = pdf
+        self.encoded: dict[str, str] = {}
+        self.widths: dict[str, float] = {}
+
+    def width(self, value: str) -> float:
+        """The width of `value` in the table's font, in millimetres (what `get_string_width` returns)."""
+        known = self.widths.get(value)
+        if known is None:
+            pdf = self.pdf
+            font = pdf.current_font
+            assert isinstance(font, TTFFont)
+            widths = font.cw
+            known = sum(widths[ord(ch)] for ch in value) * pdf.font_size_pt * 0.001 / pdf.k
+            self.widths[value] = known
+        return known
+
+    def row(self, cells: tuple[tuple[str, str], ...], height: float = 6) -> None:
+        """One table row: its grid and its cells' texts (a cut-short text ends in an ellipsis)."""
+        pdf = self.pdf
+        if pdf.will_page_break(height):
+            pdf.add_page()
+        font = pdf.current_font
+        assert isinstance(font, TTFFont)
+        if not pdf.current_font_is_set_on_page:
+            pdf._out(pdf._set_font_for_page(font, pdf.font_size_pt))
+        k, page_h = pdf.k, pdf.h
+        x, y = pdf.l_margin, pdf.get_y()
+        top, bottom = (page_h - y) * k, (page_h - y - height) * k
+        right = (x + sum(WIDTHS)) * k
+        path = [
+            f"{x * k:.2f} {top:.2f} m {right:.2f} {top:.2f} l S",
+            f"{x * k:.2f} {bottom:.2f} m {right:.2f} {bottom:.2f} l S",
+        ]
+        texts = []
+        base = (page_h - (y + height - 1.8)) * k
+        edge = x
+        path.append(f"{edge * k:.2f} {top:.2f} m {edge * k:.2f} {bottom:.2f} l S")
+        for width, (value, align) in zip(WIDTHS, cells, strict=True):
+            text_width = self.width(value)
+            while text_width > width - 2 and len(value) > 4:
+                value = value[:-2] + "…"
+                text_width = self.width(value)
+            left = edge + width - 1 - text_width if align == "R" else edge + 1
+            encoded = self.encoded.get(value)
+            if encoded is None:
+                encoded = self.encoded[value] = font.encode_text(value)
+            texts.append(f"BT {left * k:.2f} {base:.2f} Td {encoded} ET")
+            edge += width
+            path.append(f"{edge * k:.2f} {top:.2f} m {edge * k:.2f} {bottom:.2f} l S")
+        body = "\n".join(texts)
+        if pdf.fill_color != pdf.text_color and pdf.text_color is not None:
+            body = f"q {pdf.text_color.serialize().lower()}\n{body}\nQ"  # text is painted in the fill colour
+        pdf._out(" ".join(path) + "\n" + body)
+        pdf.set_y(y + height)
 
 
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -104,19 +149,38 @@ GLYPH_RANGES = (
 """What an act may print: Latin, Greek and Cyrillic with their extensions, punctuation, currency signs (₽),
 letterlike symbols, arrows and maths, boxes and shapes. DejaVu Sans is cut down to these once per process
 (6,241 glyphs to 2,825), so that each act subsets a font under half the size."""
+COMMON_RANGES = (
+    (0x20, 0x7E),
+    (0xA0, 0xFF),
+    (0x400, 0x45F),
+    (0x2010, 0x2026),
+    (0x202F, 0x2030),
+    (0x2039, 0x203A),
+    (0x20AC, 0x20AC),
+    (0x20BD, 0x20BD),
+    (0x2116, 0x2116),
+    (0x2122, 0x2122),
+)
+"""What nearly every act prints: ASCII, Latin-1, the Russian alphabet, dashes, quotes, the ellipsis, №, € and
+₽ (about 330 glyphs). An act whose every character is among these is drawn in DejaVu cut down to them: fpdf2
+parses, subsets and writes the font anew for each document, and that cost grows with the font's glyph count
+(about half an act's CPU with the 2,825-glyph cut). Any other character puts the act on the wide cut."""
+COMMON = frozenset(chr(code) for first, last in COMMON_RANGES for code in range(first, last + 1))
 _LOCK = threading.Lock()
 
 
 @functools.cache
-def _font_bytes(style: str) -> bytes:
-    """DejaVu Sans (regular or bold) cut down to `GLYPH_RANGES`, as TTF bytes: made once per process."""
+def _font_bytes(style: str, wide: bool = True) -> bytes:
+    """DejaVu Sans (regular or bold) cut down to `GLYPH_RANGES` (`wide`) or `COMMON_RANGES`, as TTF bytes:
+    made once per process."""
     font = TTFont(FONTS / FONT_FILES[style], recalcTimestamp=False)
     options = font_subset.Options(notdef_outline=True, recommended_glyphs=True, hinting=False)
     options.layout_features = []
     options.name_IDs = ["*"]
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM", "MATH", "hdmx"]
     subsetter = font_subset.Subsetter(options)
-    subsetter.populate(unicodes=[u for first, last in GLYPH_RANGES for u in range(first, last + 1)])
+    ranges = GLYPH_RANGES if wide else COMMON_RANGES
+    subsetter.populate(unicodes=[u for first, last in ranges for u in range(first, last + 1)])
     subsetter.subset(font)
     out = BytesIO()
     font.save(out)
@@ -124,12 +188,13 @@ def _font_bytes(style: str) -> bytes:
 
 
 @functools.cache
-def _font_template(style: str) -> TTFFont:
+def _font_template(style: str, wide: bool = True) -> TTFFont:
     """The font parsed once per process (metrics, character map, widths); each document gets a copy."""
-    return TTFFont(FPDF(), BytesIO(_font_bytes(style)), f"dejavu{style}", style)  # type: ignore[arg-type]
+    data = BytesIO(_font_bytes(style, wide))
+    return TTFFont(FPDF(), data, f"dejavu{style}", style)  # type: ignore[arg-type]
 
 
-def _add_fonts(pdf: FPDF) -> None:
+def _add_fonts(pdf: FPDF, wide: bool = True) -> None:
     """Give the document its fonts from the per-process templates (fpdf2 would parse the files each time).
 
     What a document changes is fresh: its number, the glyphs it used (`subset`), and the `TTFont` that
@@ -137,14 +202,24 @@ def _add_fonts(pdf: FPDF) -> None:
     """
     for style in FONT_FILES:
         with _LOCK:  # functools.cache may build one twice under threads; harmless but wasted
-            template = _font_template(style)
+            template = _font_template(style, wide)
         font = copy.copy(template)
         font.i = len(pdf.fonts) + 1
-        font.ttfont = TTFont(BytesIO(_font_bytes(style)), recalcTimestamp=False, lazy=True)
+        # recalcBBoxes=False: the cut's bounding boxes are right already, and recomputing them on save made
+        # fontTools expand and recompile every glyph of every act
+        data = BytesIO(_font_bytes(style, wide))
+        font.ttfont = TTFont(data, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
         font.subset = SubsetMap(font)
         font.biggest_size_pt = 0
         font.missing_glyphs = []
         pdf.fonts[f"dejavu{style}"] = font
+
+
+def _needs_wide(act: Act, lang: str, company: str) -> bool:
+    """Whether the act prints a character outside `COMMON` (a Greek name, an arrow in a note)."""
+    texts = [act.client_name, act.contract_id, act.client_id, company, format_money(Decimal(1), act.currency)]
+    texts.extend(line.text(lang) + (line.note or "") for line in act.lines)
+    return not COMMON.issuperset("".join(texts))
 
 
 def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
@@ -153,7 +228,7 @@ def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
     coverage = COVERAGE_TEXT["ru" if lang == "ru" else "en"]
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    _add_fonts(pdf)
+    _add_fonts(pdf, _needs_wide(act, lang, company))
     pdf.set_title(f"{words['title']} {act.client_id} {act.period}")
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 15)
@@ -176,6 +251,7 @@ def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
         pdf.cell(width, 7, title, border=1, fill=True, align="C")
     pdf.ln()
     pdf.set_font("DejaVu", "", 8)
+    table = _Table(pdf)
     if not act.lines:
         pdf.cell(sum(WIDTHS), 7, words["empty"], border=1, new_x="LMARGIN", new_y="NEXT")
     for line in act.lines:
@@ -188,7 +264,7 @@ def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
             (coverage[line.coverage], "L"),
             (format_money(line.amount, act.currency, lang), "R"),
         )
-        _row(pdf, cells)
+        table.row(cells)
     label_width, value_width = sum(WIDTHS[:-1]), WIDTHS[-1]
     vat = words["vat"].format(pct=f"{act.vat_pct.normalize():f}") if act.vat_pct else words["no_vat"]
     for label, amount, bold in (
