@@ -10,10 +10,11 @@ lines are inserted in bulk (the use case's per-ticket unit of work is not what i
 Measured: `acts_s`, the seconds to produce every client's act for the month as PDF and CSV (`month_acts`
 reads the month's ledger in one pass, as `helpdesk billing act --all` does; `act_pdf` and `act_csv` in a
 process per core), and `balance_read_ms_p95`
-over `--reads` reads of a random client's balance, each in a unit of work of its own. `acts_read_s` is the
+over `--reads` reads of a random client's balance, each in a unit of work of its own (`balance_read_cpu_ms`:
+this process's CPU per read, which the load does not change; the rest of a read is three round trips). `acts_read_s` is the
 reading part, `acts_render_cpu_s` the CPU seconds the PDFs and CSVs took (what the load does not change).
 Prints `{"clients", "tickets", "ledger_rows", "acts_s", "acts_read_s", "acts_render_cpu_s", "act_pages", "balance_read_ms_p50", "balance_read_ms_p95",
-"backend", "load"}`.
+"balance_read_cpu_ms", "backend", "load"}`.
 """
 
 from __future__ import annotations
@@ -165,12 +166,14 @@ async def _measure(url: str, clients: int, tickets: int, reads: int) -> dict[str
         acts_s = time.perf_counter() - started
         rng = random.Random(5)
         samples = []
+        cpu = time.process_time()
         for _ in range(reads):
             client_id = rng.choice(ids)
             t0 = time.perf_counter()
             async with uows() as uow:
                 await uow.billing.balance(client_id)
             samples.append((time.perf_counter() - t0) * 1000)
+        read_cpu_ms = (time.process_time() - cpu) * 1000 / max(reads, 1)
         samples.sort()
         return {
             "ledger_rows": rows,
@@ -180,6 +183,7 @@ async def _measure(url: str, clients: int, tickets: int, reads: int) -> dict[str
             "act_pages": pages,
             "balance_read_ms_p50": round(statistics.median(samples), 2),
             "balance_read_ms_p95": round(samples[int(len(samples) * 0.95) - 1], 2),
+            "balance_read_cpu_ms": round(read_cpu_ms, 3),
         }
     finally:
         await engine.dispose()

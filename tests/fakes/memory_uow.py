@@ -260,6 +260,9 @@ class MemoryDirectory(_Repo):
     async def get_client(self, client_id: str) -> Client | None:
         return self.s.clients.get(client_id)
 
+    async def get_clients(self, client_ids: Sequence[str]) -> dict[str, Client]:
+        return {i: self.s.clients[i] for i in client_ids if i in self.s.clients}
+
     async def add_client(self, client: Client) -> None:
         self.s.clients[client.id] = client
 

@@ -48,6 +48,9 @@ async def test_clients_contacts_sites(uow_factory: UnitOfWorkFactory, seed: Seed
         assert [s.name for s in await uow.directory.list_sites("acme")] == ["Office", "Warehouse"]
         assert await uow.directory.get_site("s-1") == replace(seed.site("s-1"), name="Office")
         assert await uow.directory.list_sites("beta") == []
+        many = await uow.directory.get_clients(["beta", "nope", "acme", "beta"])
+        assert many == {"acme": seed.client("acme"), "beta": seed.client("beta")}
+        assert await uow.directory.get_clients([]) == {}
 
 
 async def test_update_contact(uow_factory: UnitOfWorkFactory, seed: Seed) -> None:

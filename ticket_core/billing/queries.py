@@ -52,10 +52,11 @@ async def month_acts(uow: UnitOfWork, actor: Actor, period: str) -> list[Act]:
     for entry in await store.entries_between(since, until):
         if entry.client_id in terms:
             rows[entry.client_id].append(entry)
+    clients = await uow.directory.get_clients(sorted(terms))  # one read, not one per client
     acts = []
     for client_id in sorted(terms):
         t = terms[client_id]
-        client = await uow.directory.get_client(client_id)
+        client = clients.get(client_id)
         name = client.name if client is not None else client_id
         acts.append(build_act(client_id, name, t.contract_id, period, t.currency, t.vat_pct, rows[client_id]))
     return acts
