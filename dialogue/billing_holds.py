@@ -56,6 +56,13 @@ async def notify(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: DomainEv
         await out.to_person(
             uow, ticket.contact_id, Bot.CLIENT, text, buttons, prefer_channel=ticket.source_channel, lang=lang
         )
+    elif isinstance(event, EstimateAnswered) and event.on_behalf and event.approved and ticket.contact_id:
+        lang = await _client_lang(uow, ticket)
+        name = event.actor.name or event.actor.id
+        text = t(lang, "est_on_behalf", ref=ticket.ref, name=name, reason=event.reason or "")
+        await out.to_person(
+            uow, ticket.contact_id, Bot.CLIENT, text, prefer_channel=ticket.source_channel, lang=lang
+        )
     elif isinstance(event, EstimateAnswered) and not event.approved:
         client = await client_name(uow, ticket)
         for member in await staff_to_tell(uow, ticket.client_id):

@@ -249,6 +249,9 @@ RU: dict[str, str] = {
     "Only the client (or a supervisor for them) answers an estimate.": (
         "На смету отвечает только клиент (или руководитель за него)."
     ),
+    "Only supervisors and admins answer estimates for a client.": (
+        "За клиента на смету отвечают только руководители и администраторы."
+    ),
     "Only supervisors and admins decide on jobs of clients in debt.": (
         "О работах для клиентов с долгом решают только руководители и администраторы."
     ),

@@ -49,6 +49,10 @@ BILLING_TEXTS.update(
             "Хорошо, платные работы по {ref} не начинаем: заявка отменена. Если захотите обсудить цену, напишите нам здесь.",
             "OK, no paid work on {ref}: the request is cancelled. To talk about the price, write to us here.",
         ),
+        "est_on_behalf": (
+            "Смета по {ref} согласована от вашего имени: {name} ({reason}). Ищу инженера; если это ошибка, напишите нам здесь.",
+            "The estimate for {ref} was approved on your behalf by {name} ({reason}). I am finding an engineer; if this is a mistake, write to us here.",
+        ),
         "est_declined_staff": (
             "💰 {client} отказался от сметы по {ref}: заявка отменена.",
             "💰 {client} declined the estimate for {ref}: the request is cancelled.",

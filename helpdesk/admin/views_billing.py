@@ -1,28 +1,35 @@
 """Billing pages (issue #20): billed clients with their balance and debt; one client's account with the
-"Record a payment" form, the ledger and the month's act as PDF or CSV. Supervisors and admins; payments go
-through `ticket_core.billing.accounts.record_payment` (audited), acts through `client_act`."""
+"Record a payment" form, the estimates that wait for the client (a supervisor answers for them, saying why),
+the ledger with Reverse and Adjust on its rows, and the month's act as PDF or CSV. Supervisors and admins;
+every change goes through a use case of `ticket_core` that checks the actor and records an audit event
+(`record_payment`, `reverse_entry`, `adjust_line`, `answer_estimate`), through the engine so that its
+reactions (routing the approved job, telling the client) run in the same transaction."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 
+from dialogue.billing_cards import quote_text
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.i18n import _
 from helpdesk.admin.pages import html, redirect, texts_of
 from helpdesk.admin.routes import RouteTable
-from ticket_core.billing.accounts import read_account, record_payment
+from storage.uow import SqlUnitOfWork
+from ticket_core.billing.accounts import adjust_line, read_account, record_payment, reverse_entry
 from ticket_core.billing.acts import COVERAGE_TEXT, act_csv, month_bounds
-from ticket_core.billing.ledger import LedgerEntry
+from ticket_core.billing.ledger import BALANCE, AlreadyPosted, EntryKind, LedgerEntry
 from ticket_core.billing.money import format_money, parse_amount
 from ticket_core.billing.ports import billing_store
 from ticket_core.billing.queries import client_act
 from ticket_core.errors import NotFound, ValidationFailed
+from ticket_core.usecases.holds import answer_estimate, waiting_estimates
 
 ROUTES = RouteTable()
 LEDGER_ROWS = 100
@@ -79,8 +86,14 @@ async def billing(request: web.Request) -> web.StreamResponse:
 
 
 async def _account_page(
-    request: web.Request, *, error: str = "", status: int = 200, form: dict[str, str] | None = None
+    request: web.Request,
+    *,
+    error: str = "",
+    status: int = 200,
+    form: dict[str, str] | None = None,
+    where: str = "pay",
 ) -> web.Response:
+    """The account page; `error` is shown next to the form it concerns (`where`: pay, entry-N, estimate-N)."""
     ctx = admin_context(request)
     client_id = request.match_info["client_id"]
     actor = current_user(request).actor
@@ -92,8 +105,20 @@ async def _account_page(
         account = await read_account(uow, actor, client_id, now)
         entries = await billing_store(uow).recent_entries(client_id, LEDGER_ROWS)
         reversed_ids = await billing_store(uow).reversed_ids([e.id for e in entries if e.id is not None])
+        waiting = await waiting_estimates(uow, actor, client_id)
     lang = texts_of(request).lang
     currency = account.currency
+    estimates = [
+        {
+            "number": ticket.number,
+            "ref": ticket.ref,
+            "ticket_id": ticket.id,
+            "description": ticket.description,
+            "asked_at": hold.asked_at,
+            "prices": quote_text(hold.details, hold.currency, lang, account.terms.vat_pct),
+        }
+        for ticket, hold in waiting
+    ]
     return html(
         request,
         "billing_client.html",
@@ -104,7 +129,9 @@ async def _account_page(
         credit_limit=_money(request, account.terms.credit_limit, currency),
         ledger=[_ledger_row(request, e, lang, reversed_ids) for e in entries],
         month=now.strftime("%Y-%m"),
+        estimates=estimates,
         error=error,
+        where=where,
         form=form or {},
         number=lambda value: _number(value, lang),
     )
@@ -134,6 +161,11 @@ def _ledger_row(
         "amount": _money(request, entry.amount, entry.currency) if entry.amount else "",
         "note": entry.note or "",
         "reversed": entry.id in reversed_ids,
+        "reversible": entry.kind is not EntryKind.REVERSAL and entry.id not in reversed_ids,
+        "adjustable": entry.kind in (EntryKind.CHARGE, EntryKind.ADJUSTMENT)
+        and entry.account == BALANCE
+        and entry.id not in reversed_ids,
+        "charged": f"{-entry.amount:f}" if entry.amount else "0",
     }
 
 
@@ -164,6 +196,113 @@ async def billing_pay(request: web.Request) -> web.StreamResponse:
             request, error=message, status=422, form={"amount": amount_text, "note": note}
         )
     raise redirect(f"/admin/billing/{client_id}?done=paid")
+
+
+async def _through_engine(
+    request: web.Request, work: Callable[[SqlUnitOfWork, datetime], Awaitable[Any]]
+) -> None:
+    """Run a change through the engine: its audit event, its reactions on the bus and its messages commit
+    together; the delivery loop is woken for the messages."""
+    ctx = admin_context(request)
+    await ctx.rt.engine.run_system(work)
+    ctx.rt.wake_delivery()
+
+
+async def _entry_of(request: web.Request, entry_id: int) -> LedgerEntry:
+    """The ledger row `entry_id`, refused unless it is this page's client's."""
+    ctx = admin_context(request)
+    async with ctx.rt.uows() as uow:
+        entry = await billing_store(uow).get_entry(entry_id)
+    if entry is None or entry.client_id != request.match_info["client_id"]:
+        raise NotFound(f"No ledger row {entry_id} in this client's account.")
+    return entry
+
+
+def _entry_id(request: web.Request) -> int:
+    raw = request.match_info["entry_id"]
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
+        raise NotFound(f"No ledger row {raw!r}.")
+    return int(raw)
+
+
+@ROUTES.route("POST", "/billing/{client_id}/entries/{entry_id}/reverse", "billing-reverse", Area.BILLING)
+async def billing_reverse(request: web.Request) -> web.StreamResponse:
+    """Undo a ledger row with a reversal row (a payment typed twice, a wrong charge), saying why."""
+    entry_id = _entry_id(request)
+    form = await request.post()
+    reason = str(form.get("reason", "")).strip()
+    actor = current_user(request).actor
+    try:
+        await _entry_of(request, entry_id)
+
+        async def work(uow: SqlUnitOfWork, now: datetime) -> None:
+            await reverse_entry(uow, actor, entry_id, reason, now)
+
+        await _through_engine(request, work)
+    except (ValidationFailed, AlreadyPosted) as error:
+        message = texts_of(request)(_("Row {id} was not reversed: {error}"), id=entry_id, error=error)
+        return await _account_page(
+            request, error=message, status=422, form={"reason": reason}, where=f"entry-{entry_id}"
+        )
+    raise redirect(f"/admin/billing/{request.match_info['client_id']}?done=reversed#entry-{entry_id}")
+
+
+@ROUTES.route("POST", "/billing/{client_id}/entries/{entry_id}/adjust", "billing-adjust", Area.BILLING)
+async def billing_adjust(request: web.Request) -> web.StreamResponse:
+    """Change what a billable charge line costs (0 waives it): the row is reversed and replaced, with a reason."""
+    entry_id = _entry_id(request)
+    form = await request.post()
+    amount_text, reason = str(form.get("amount", "")).strip(), str(form.get("reason", "")).strip()
+    actor = current_user(request).actor
+    try:
+        await _entry_of(request, entry_id)
+        amount = parse_amount(amount_text, positive=False)
+
+        async def work(uow: SqlUnitOfWork, now: datetime) -> None:
+            await adjust_line(uow, actor, entry_id, amount, reason, now)
+
+        await _through_engine(request, work)
+    except (ValidationFailed, AlreadyPosted) as error:
+        message = texts_of(request)(_("Row {id} was not adjusted: {error}"), id=entry_id, error=error)
+        return await _account_page(
+            request,
+            error=message,
+            status=422,
+            form={"amount": amount_text, "reason": reason},
+            where=f"entry-{entry_id}",
+        )
+    raise redirect(f"/admin/billing/{request.match_info['client_id']}?done=adjusted#entry-{entry_id}")
+
+
+@ROUTES.route("POST", "/billing/{client_id}/estimates/{ticket_id}", "billing-estimate", Area.BILLING)
+async def billing_estimate(request: web.Request) -> web.StreamResponse:
+    """A supervisor answers an estimate for the client (agreed by phone or e-mail): who and why are audited."""
+    client_id, ticket_id = request.match_info["client_id"], request.match_info["ticket_id"]
+    form = await request.post()
+    reason, answer = str(form.get("reason", "")).strip(), str(form.get("answer", ""))
+    actor = current_user(request).actor
+    tr = texts_of(request)
+    if answer not in ("approve", "decline"):  # a form sent without either button
+        message = tr(_("The estimate was not answered: {error}"), error=tr(_("press Approve or Decline.")))
+        return await _account_page(
+            request, error=message, status=422, form={"reason": reason}, where=f"estimate-{ticket_id}"
+        )
+    try:
+        async with admin_context(request).rt.uows() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+        if ticket is None or ticket.client_id != client_id:
+            raise NotFound(f"No request {ticket_id!r} of this client.")
+
+        async def work(uow: SqlUnitOfWork, now: datetime) -> None:
+            await answer_estimate(uow, actor, ticket_id, answer == "approve", now, reason)
+
+        await _through_engine(request, work)
+    except (ValidationFailed, AlreadyPosted) as error:
+        message = tr(_("The estimate was not answered: {error}"), error=error)
+        return await _account_page(
+            request, error=message, status=422, form={"reason": reason}, where=f"estimate-{ticket_id}"
+        )
+    raise redirect(f"/admin/billing/{client_id}?done=estimate-{answer}")
 
 
 @ROUTES.route("GET", "/billing/{client_id}/act", "billing-act", Area.BILLING)

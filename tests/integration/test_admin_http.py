@@ -268,6 +268,8 @@ def _concrete(path: str, ticket: int) -> str:
         .replace("{contact_id}", "romashka-ivan")
         .replace("{plan_id}", "no-such-plan")  # a unit's maintenance plan
         .replace("{type_id}", "ac")  # an equipment type
+        .replace("{entry_id}", "1")  # a ledger row (Billing page)
+        .replace("{ticket_id}", "no-such-ticket")  # a job whose estimate waits (Billing page)
     )
 
 

@@ -29,7 +29,9 @@ from ticket_core.billing.ledger import BALANCE, Coverage
 from ticket_core.billing.queries import client_act
 from ticket_core.billing.terms import ContractTerms, Service, ServiceKind
 from ticket_core.enums import Role, TicketStatus
+from ticket_core.errors import ValidationFailed
 from ticket_core.model import Actor
+from ticket_core.usecases.holds import answer_estimate, waiting_estimates
 
 D = Decimal
 NOW = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
@@ -76,10 +78,14 @@ async def _setup(uow_factory: UnitOfWorkFactory, **terms: object) -> None:
 
 
 @pytest.fixture
-async def chat(uow_factory: UnitOfWorkFactory) -> AsyncIterator[ChatDriver]:
-    engine = DialogueEngine(
+def engine(uow_factory: UnitOfWorkFactory) -> DialogueEngine:
+    return DialogueEngine(
         uow_factory, PayloadSigner("test-secret"), kb=FakeKnowledgeBase([]), nlu=None, clock=Clock()
     )  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def chat(engine: DialogueEngine) -> AsyncIterator[ChatDriver]:
     for person in (IVAN, PETROV, KOZLOV, SOKOLOVA):
         person.seen = 0  # what each has read, counted per test
     yield ChatDriver(engine.handle)
@@ -214,6 +220,45 @@ async def test_a_declined_estimate_cancels_the_request_and_tells_the_supervisors
         assert ticket is not None and ticket.status is TicketStatus.CANCELLED
         names = [e["name"] for e in await uow.events.list_for_ticket(ticket.id)]
         assert "estimate_answered" in names and "ticket_cancelled" in names and "ticket_offered" not in names
+
+
+async def test_a_supervisor_approves_the_estimate_for_the_client_saying_how_they_agreed(
+    chat: ChatDriver, engine: DialogueEngine, uow_factory: UnitOfWorkFactory
+) -> None:
+    """The admin's "Approve for the client" (by phone): who and why in the audit, the client told, the job routed."""
+    await _setup(uow_factory)
+    n = _number(joined(await _open_plumbing_job(chat)))
+    ref = f"HD-{n}"
+    sokolova = Actor(Role.SUPERVISOR, "s-sokolova", name="Ольга Соколова")
+    async with uow_factory() as uow:
+        ticket = await uow.tickets.get_by_number(n)
+        assert ticket is not None
+        assert [t.number for t, _ in await waiting_estimates(uow, sokolova, "romashka")] == [n]
+        assert await waiting_estimates(uow, sokolova, "acme") == []
+    ticket_id = ticket.id
+
+    def answer(reason: str, approve: bool = True) -> object:
+        async def work(uow: UnitOfWorkFactory, now: datetime) -> None:
+            await answer_estimate(uow, sokolova, ticket_id, approve, now, reason)  # type: ignore[arg-type]
+
+        return work
+
+    with pytest.raises(ValidationFailed):  # staff answering for the client must say why
+        await engine.run_system(answer("  "))  # type: ignore[arg-type]
+    assert _offered_to(chat, n) is None
+    for out in await engine.run_system(answer("по телефону с Иваном, 14:20")):  # type: ignore[arg-type]
+        chat.received.setdefault((str(out.bot), out.chat_id), []).append(out)
+    told = joined(chat.new_texts(IVAN))
+    assert f"Смета по {ref} согласована от вашего имени: Ольга Соколова (по телефону с Иваном, 14:20)" in told
+    assert _offered_to(chat, n) is not None  # routed in the same transaction
+    assert await chat.press(IVAN, "✅ Согласен") == [f"{ref}: ответ уже получен."]
+    async with uow_factory() as uow:
+        answered = [e for e in await uow.events.list_for_ticket(ticket_id) if e["name"] == "estimate_answered"]
+        assert len(answered) == 1, answered
+        assert answered[0]["data"]["on_behalf"] is True
+        assert answered[0]["data"]["reason"] == "по телефону с Иваном, 14:20"
+        assert answered[0]["actor"]["id"] == "s-sokolova" and answered[0]["actor"]["role"] == "supervisor"
+        assert await waiting_estimates(uow, sokolova, "romashka") == []
 
 
 async def test_a_debtors_job_waits_for_a_supervisor_then_the_estimate(

@@ -89,12 +89,17 @@ class EstimateRequested(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class EstimateAnswered(DomainEvent):
-    """The client approved or declined the estimate of paid work in chat."""
+    """The client approved or declined the estimate of paid work in chat, or a supervisor did for them.
+
+    `on_behalf`: the actor is staff answering for the client (a phone call, an e-mail); `reason` says why.
+    """
 
     name: ClassVar[str] = "estimate_answered"
     approved: bool
     rate: str
     currency: str
+    on_behalf: bool = False
+    reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

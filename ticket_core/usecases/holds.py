@@ -13,7 +13,7 @@ from ticket_core.enums import Role
 from ticket_core.errors import Forbidden, ValidationFailed
 from ticket_core.model import Actor, Ticket
 from ticket_core.ports import UnitOfWork
-from ticket_core.usecases._common import ensure_may_see, load_ticket, require_utc
+from ticket_core.usecases._common import clean_text, ensure_may_see, load_ticket, require_utc
 from ticket_core.usecases.feedback import cancel_ticket
 
 
@@ -36,17 +36,25 @@ async def _decide(
 
 
 async def answer_estimate(
-    uow: UnitOfWork, actor: Actor, ticket_id: str, approve: bool, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: str,
+    approve: bool,
+    now: datetime,
+    reason: str | None = None,
 ) -> JobHold:
     """The client approves the estimate (the job is then offered) or declines it (the request is cancelled).
 
-    A supervisor or admin may answer for the client (approval given by phone).
+    A supervisor or admin may answer for the client (an approval given by phone or e-mail), and must then say
+    why (`reason`): the audit event keeps who answered, that it was on the client's behalf, and why.
     """
     require_utc(now)
     ticket = await load_ticket(uow, ticket_id)
     ensure_may_see(ticket, actor)
     if actor.role not in (Role.CLIENT, Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("Only the client (or a supervisor for them) answers an estimate.")
+    on_behalf = actor.role is not Role.CLIENT
+    why = clean_text(reason, field="reason", max_len=500, required=on_behalf) if on_behalf else None
     hold = await _decide(uow, actor, ticket, HoldKind.ESTIMATE, approve, now)
     uow.record(
         EstimateAnswered(
@@ -56,6 +64,8 @@ async def answer_estimate(
             approved=approve,
             rate=hold.details.get("price", str(hold.amount)),
             currency=hold.currency,
+            on_behalf=on_behalf,
+            reason=why,
         )
     )
     if not approve:
@@ -80,3 +90,20 @@ async def decide_debt_hold(
     if not release:
         await cancel_ticket(uow, actor, ticket.id, now, "client in debt")
     return hold
+
+
+async def waiting_estimates(uow: UnitOfWork, actor: Actor, client_id: str) -> list[tuple[Ticket, JobHold]]:
+    """The client's jobs whose estimate waits for an answer, oldest first: what a supervisor may answer for them."""
+    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("Only supervisors and admins answer estimates for a client.")
+    store = uow.billing
+    if store is None:
+        return []
+    found = []
+    for hold in await store.pending_holds(HoldKind.ESTIMATE):
+        if hold.client_id != client_id:
+            continue
+        ticket = await uow.tickets.get(hold.ticket_id)
+        if ticket is not None and ticket.status in WAITING and ticket.reopen_count == hold.round:
+            found.append((ticket, hold))
+    return found
