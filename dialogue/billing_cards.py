@@ -70,6 +70,16 @@ def quote_text(details: dict[str, str], currency: str, lang: str, vat_pct: Decim
     text = ", ".join(items)
     if vat_pct > 0:
         text += t(lang, "est_vat", vat=f"{vat_pct.normalize():f}")
+    if details.get("total") is not None:  # estimates asked before expected totals have none
+        total = Decimal(details["total"]) * (1 + vat_pct / 100)
+        key = "est_total_fixed" if details.get("paid_by") == "fixed" else "est_total_hourly"
+        hours = f"{Decimal(details.get('hours') or 0).normalize():f}"
+        text += t(
+            lang,
+            key + ("_vat" if vat_pct > 0 else ""),
+            hours=hours.replace(".", ",") if lang == "ru" else hours,
+            total=format_money(total, currency, lang),
+        )
     return text
 
 

@@ -39,6 +39,16 @@ BILLING_TEXTS.update(
         "est_callout": ("выезд {price}", "call-out {price}"),
         "est_parts": ("запчасти по закупочной цене + {margin} %", "parts at cost + {margin} %"),
         "est_vat": (" (цены без НДС {vat} %)", " (prices without {vat} % VAT)"),
+        "est_total_hourly": (
+            "; ориентировочно {hours} ч работы, всего около {total}",
+            "; about {hours} h of work, about {total} in all",
+        ),
+        "est_total_hourly_vat": (
+            "; ориентировочно {hours} ч работы, всего около {total} с НДС",
+            "; about {hours} h of work, about {total} in all with VAT",
+        ),
+        "est_total_fixed": ("; всего {total}", "; {total} in all"),
+        "est_total_fixed_vat": ("; всего {total} с НДС", "; {total} in all with VAT"),
         "btn_est_yes": ("✅ Согласен", "✅ Approve"),
         "btn_est_no": ("✖ Отказаться", "✖ Decline"),
         "est_approved": (

@@ -262,6 +262,22 @@ class SqlBillingStore:
         rows = await self.session.execute(stmt.order_by(E.client_id, E.at, E.id))
         return [entry_from_row(row) for row in rows.mappings()]
 
+    async def charged_hours(self, category: str, jobs: int = 200) -> list[Decimal]:
+        """Hours charged per job (its hour lines, whatever paid for them) on the category's latest jobs."""
+        rows = await self.session.execute(
+            select(E.ticket_id, func.sum(E.quantity_c))
+            .where(
+                E.category == category,
+                E.kind == str(EntryKind.CHARGE),
+                E.ticket_id.is_not(None),
+                E.line_key.like("%:hours:%"),
+            )
+            .group_by(E.ticket_id)
+            .order_by(func.max(E.at).desc())
+            .limit(jobs)
+        )
+        return [_from_hundredths(int(total or 0)) for _, total in rows]
+
     async def recent_entries(self, client_id: str, limit: int = 100) -> list[LedgerEntry]:
         """The client's newest rows, newest first (the admin's ledger)."""
         rows = await self.session.execute(

@@ -2,7 +2,8 @@
 
 Money is stored in minor units (kopecks) and hours in hundredths as integers, so sums are exact on SQLite
 and PostgreSQL alike; rates and percentages of the terms are exact decimal strings. Migrations
-`0017_billing.py`, `0021_ledger_client_indexes.py` and `0026_billing_holds.py` mirror these tables.
+`0017_billing.py`, `0021_ledger_client_indexes.py`, `0026_billing_holds.py` and `0032_ledger_category_index.py`
+mirror these tables.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ ledger_entries = Table(
     Index("ix_ledger_entries_client_at", "client_id", "at"),  # 0021: one client's month
     Index("ix_ledger_entries_at_client", "at", "client_id"),
     Index("ix_ledger_entries_ticket", "ticket_id"),
+    Index("ix_ledger_entries_category_at", "category", "at"),  # 0032: an estimate's typical hours
 )
 
 billing_holds = Table(

@@ -126,11 +126,13 @@ async def test_paid_job_estimate_approved_done_with_time_and_a_part_charged_and_
     got = joined(await _open_plumbing_job(chat))
     n = _number(got)
     ref = f"HD-{n}"
-    # The estimate: the L1 rate less 10 %, the call-out less 10 %, parts at cost + 20 %, prices without VAT.
+    # The estimate: the L1 rate less 10 %, the call-out less 10 %, parts at cost + 20 %, prices without VAT;
+    # no plumbing job was charged yet, so 1 h is expected: (1,800 + 1,350) + 20 % VAT = 3,780.
     assert f"Заявка {ref} оформлена" in got
     assert (
         f"Работы по заявке {ref} платные по вашему договору: работа инженера 1\u00a0800 ₽/ч, "
-        "выезд 1\u00a0350 ₽, запчасти по закупочной цене + 20 % (цены без НДС 20 %).\nНачинать работу?"
+        "выезд 1\u00a0350 ₽, запчасти по закупочной цене + 20 % (цены без НДС 20 %); ориентировочно 1 ч работы, "
+        "всего около 3\u00a0780 ₽ с НДС.\nНачинать работу?"
     ) in got, got
     assert _offered_to(chat, n) is None  # nobody is offered paid work before the client agrees
 

@@ -123,3 +123,46 @@ async def test_payments_packages_reversal_and_adjustment(uow_factory: UnitOfWork
         assert account.balance == D(-4500) and account.in_debt
         with pytest.raises(Forbidden):
             await read_account(uow, ENGINEER, "beta", NOW)
+
+
+async def test_charged_hours_are_the_categorys_latest_jobs_hour_lines_summed_per_job(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """What an estimate's expected time is read from: each job's hour lines (included, package, billable)."""
+    from ticket_core.billing.approvals import expected_hours
+    from ticket_core.billing.ledger import EntryKind, LedgerEntry
+
+    def hours_line(
+        ticket: str, item: str, hours: str, at: datetime, category: str = "plumbing"
+    ) -> LedgerEntry:
+        return LedgerEntry(
+            client_id="acme",
+            kind=EntryKind.CHARGE,
+            account=BALANCE,
+            at=at,
+            currency="RUB",
+            ticket_id=ticket,
+            line_key=f"{ticket}:0:{item}",
+            quantity=D(hours),
+            category=category,
+        )
+
+    async with uow_factory() as uow:
+        await add_billed_client(uow, "acme", NOW)
+        await uow.billing.append(
+            [
+                hours_line("t1", "hours:included", "1", NOW - timedelta(days=3)),
+                hours_line("t1", "hours:billable", "0.5", NOW - timedelta(days=3)),
+                hours_line("t1", "callout:billable", "1", NOW - timedelta(days=3)),  # not hours
+                hours_line("t2", "hours:billable", "3", NOW - timedelta(days=2)),
+                hours_line("t3", "hours:package", "2", NOW - timedelta(days=1)),
+                hours_line("t4", "hours:billable", "9", NOW, category="it"),  # another category
+            ]
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.billing.charged_hours("plumbing") == [D(2), D(3), D("1.5")]  # newest job first
+        assert await uow.billing.charged_hours("plumbing", jobs=1) == [D(2)]
+        assert await uow.billing.charged_hours("hvac") == []
+        assert expected_hours(await uow.billing.charged_hours("plumbing")) == D(2)
+        assert expected_hours(await uow.billing.charged_hours("it")) == D(1)  # one job: the default

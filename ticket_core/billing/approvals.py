@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ticket_core.billing.events import EstimateRequested, JobHeldForDebt
 from ticket_core.billing.money import money
-from ticket_core.billing.outlook import Outlook, job_outlook
+from ticket_core.billing.outlook import Outlook, PaidBy, job_outlook
 from ticket_core.billing.terms import PriceList
 from ticket_core.enums import TicketStatus
 from ticket_core.model import Actor, Ticket
@@ -48,7 +48,7 @@ class HoldStatus(StrEnum):
 @dataclass(frozen=True, slots=True)
 class JobHold:
     """One hold of one round of a job. `amount` is the debt (DEBT) or the headline price (ESTIMATE);
-    `details` the quote as exact strings (paid_by, price, callout, parts_margin)."""
+    `details` the quote as exact strings (paid_by, price, callout, parts_margin, hours, total)."""
 
     ticket_id: str
     round: int
@@ -63,11 +63,36 @@ class JobHold:
     decided_by: str | None = None
 
 
-def quote_details(outlook: Outlook) -> dict[str, str]:
-    """An estimate's prices as exact strings, as kept with the hold and in the audit event."""
+DEFAULT_HOURS = Decimal(1)
+"""An estimate's expected time when too few jobs of the category were charged to tell (`MIN_JOBS`)."""
+MIN_JOBS = 3
+
+
+def expected_hours(charged: list[Decimal]) -> Decimal:
+    """The time a job of a category is expected to take: the median of its latest charged jobs' hours
+    (rounded up to the quarter hour), or `DEFAULT_HOURS` with fewer than `MIN_JOBS` to go on."""
+    if len(charged) < MIN_JOBS:
+        return DEFAULT_HOURS
+    ordered = sorted(charged)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    quarters = (median * 4).to_integral_value(rounding=ROUND_CEILING)
+    return max(quarters / 4, Decimal("0.25")).quantize(Decimal("0.01"))
+
+
+def quote_details(outlook: Outlook, hours: Decimal = DEFAULT_HOURS) -> dict[str, str]:
+    """An estimate's prices as exact strings, as kept with the hold and in the audit event.
+
+    `total` is what the client is expected to pay before VAT and parts: the fixed price, or `hours` at the
+    hourly rate, plus the call-out.
+    """
     details = {"paid_by": str(outlook.paid_by), "price": str(outlook.price), "callout": str(outlook.callout)}
     if outlook.parts_margin is not None:
         details["parts_margin"] = str(outlook.parts_margin)
+    work = outlook.price if outlook.paid_by is PaidBy.FIXED else outlook.price * hours
+    if outlook.paid_by is PaidBy.HOURLY:
+        details["hours"] = str(hours)
+    details["total"] = str(money(work + outlook.callout))
     return details
 
 
@@ -144,7 +169,7 @@ async def hold_before_routing(uow: UnitOfWork, ticket: Ticket, now: datetime) ->
     if terms.estimate_required and HoldKind.ESTIMATE not in holds:
         outlook = await ticket_outlook(store, ticket, now, max(ticket.min_level, 1))
         if outlook is not None and outlook.client_pays:
-            details = quote_details(outlook)
+            details = quote_details(outlook, expected_hours(await store.charged_hours(ticket.category)))
             await store.add_hold(
                 _hold(ticket, HoldKind.ESTIMATE, terms.currency, now, outlook.price, details)
             )

@@ -69,6 +69,10 @@ class BillingStore(Protocol):
         """Rows in [since, until), of one client or all, by client and then oldest first."""
         ...
 
+    async def charged_hours(self, category: str, jobs: int = 200) -> list[Decimal]:
+        """Hours of work charged on each of the latest `jobs` jobs of a category (any client), newest first."""
+        ...
+
     async def recent_entries(self, client_id: str, limit: int = 100) -> list[LedgerEntry]:
         """The client's newest rows, newest first."""
         ...
