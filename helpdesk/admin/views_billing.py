@@ -161,7 +161,9 @@ def _ledger_row(
         "amount": _money(request, entry.amount, entry.currency) if entry.amount else "",
         "note": entry.note or "",
         "reversed": entry.id in reversed_ids,
-        "reversible": entry.kind is not EntryKind.REVERSAL and entry.id not in reversed_ids,
+        # a package purchase is not offered: its reversal would refund the money and leave the hours usable
+        "reversible": entry.kind not in (EntryKind.REVERSAL, EntryKind.PACKAGE_PURCHASE)
+        and entry.id not in reversed_ids,
         "adjustable": entry.kind in (EntryKind.CHARGE, EntryKind.ADJUSTMENT)
         and entry.account == BALANCE
         and entry.id not in reversed_ids,
@@ -232,15 +234,24 @@ async def billing_reverse(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     reason = str(form.get("reason", "")).strip()
     actor = current_user(request).actor
+    tr = texts_of(request)
     try:
-        await _entry_of(request, entry_id)
+        if (await _entry_of(request, entry_id)).kind is EntryKind.PACKAGE_PURCHASE:
+            message = tr(
+                _("Row {id} was not reversed: {error}"),
+                id=entry_id,
+                error=tr(_("a package purchase is not reversed here, as its hours would stay usable.")),
+            )
+            return await _account_page(
+                request, error=message, status=422, form={"reason": reason}, where=f"entry-{entry_id}"
+            )
 
         async def work(uow: SqlUnitOfWork, now: datetime) -> None:
             await reverse_entry(uow, actor, entry_id, reason, now)
 
         await _through_engine(request, work)
     except (ValidationFailed, AlreadyPosted) as error:
-        message = texts_of(request)(_("Row {id} was not reversed: {error}"), id=entry_id, error=error)
+        message = tr(_("Row {id} was not reversed: {error}"), id=entry_id, error=error)
         return await _account_page(
             request, error=message, status=422, form={"reason": reason}, where=f"entry-{entry_id}"
         )

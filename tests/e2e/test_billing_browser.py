@@ -243,6 +243,16 @@ async def test_supervisor_answers_an_estimate_for_the_client_adjusts_and_reverse
             await expect(page.locator("#balance")).to_have_text("-20,000 ₽")
             await expect(page.locator("#ledger tr").nth(1)).to_contain_text("reversal")
             await shot(page, "ledger_corrected")
+            # A package purchase offers no Reverse (its hours would stay usable), and a forged post is refused.
+            bought = page.locator("#ledger tr").filter(has_text="package bought")
+            await expect(bought.locator("form")).to_have_count(0)
+            csrf = await page.locator("#pay-form input[name=csrf]").get_attribute("value")
+            bought_id = str(await bought.get_attribute("id")).removeprefix("entry-")
+            refused = await page.request.post(
+                f"{base}/admin/billing/romashka/entries/{bought_id}/reverse",
+                form={"csrf": str(csrf), "reason": "by mistake"},
+            )
+            assert refused.status == 422 and "a package purchase is not reversed" in await refused.text()
 
             await page.locator("form.langs button[value=ru]").click()
             await expect(page.locator("#ledger tr").nth(1)).to_contain_text("сторно")
