@@ -44,7 +44,9 @@ DONE: dict[str, str] = {
     "paid": _("Payment recorded: the balance below includes it."),
     "reversed": _("Reversed: a reversal row undoes it, and the balance below includes it."),
     "adjusted": _("Adjusted: the line is reversed and replaced by the new amount."),
-    "estimate-approve": _("Estimate approved for the client: they are told, and the job goes to an engineer."),
+    "estimate-approve": _(
+        "Estimate approved for the client: they are told, and the job goes to an engineer."
+    ),
     "estimate-decline": _("Estimate declined for the client: the request is cancelled and they are told."),
 }
 """Fixed confirmation texts chosen by the `done` query value after a redirect (nothing is reflected)."""

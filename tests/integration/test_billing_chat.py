@@ -255,7 +255,9 @@ async def test_a_supervisor_approves_the_estimate_for_the_client_saying_how_they
     assert _offered_to(chat, n) is not None  # routed in the same transaction
     assert await chat.press(IVAN, "✅ Согласен") == [f"{ref}: ответ уже получен."]
     async with uow_factory() as uow:
-        answered = [e for e in await uow.events.list_for_ticket(ticket_id) if e["name"] == "estimate_answered"]
+        answered = [
+            e for e in await uow.events.list_for_ticket(ticket_id) if e["name"] == "estimate_answered"
+        ]
         assert len(answered) == 1, answered
         assert answered[0]["data"]["on_behalf"] is True
         assert answered[0]["data"]["reason"] == "по телефону с Иваном, 14:20"
