@@ -86,6 +86,9 @@ FIELDS = {
     "to_level": _("to level"),
     "total": _("to pay"),
     "lines": _("lines"),
+    "approved": _("approved"),
+    "rate": _("rate"),
+    "on_behalf": _("answered for the client"),
 }
 HIDDEN = frozenset(
     {"ticket_id", "offer_id", "comment_id", "number", "lat", "lon", "offered_to", "client_id", "currency"}
