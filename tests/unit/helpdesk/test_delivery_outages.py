@@ -24,11 +24,17 @@ def test_the_first_chat_is_named_the_rest_counted_and_the_end_told() -> None:
 def test_a_long_outage_is_recalled_at_most_hourly_with_its_count() -> None:
     book = OutageBook()
     book.failed("whatsapp", "client", "c1", T0, gave_up=False)
-    assert book.failed("whatsapp", "client", "c2", T0 + REMIND_EVERY - timedelta(seconds=1), gave_up=False) is None
+    assert (
+        book.failed("whatsapp", "client", "c2", T0 + REMIND_EVERY - timedelta(seconds=1), gave_up=False)
+        is None
+    )
     still = book.failed("whatsapp", "client", "c3", T0 + REMIND_EVERY, gave_up=True)
     assert still is not None and still.say is Say.STILL
     assert len(still.outage.chats) == 3 and still.outage.given_up == 1
-    assert book.failed("whatsapp", "client", "c4", T0 + REMIND_EVERY + timedelta(minutes=5), gave_up=False) is None
+    assert (
+        book.failed("whatsapp", "client", "c4", T0 + REMIND_EVERY + timedelta(minutes=5), gave_up=False)
+        is None
+    )
     # It held several chats (and was recalled): its end is told.
     over = book.delivered("whatsapp", "client")
     assert over is not None and over.say is Say.OVER
