@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,17 @@ from ticket_core.model import DEFAULT_TIMEZONE, Client, Contact, Contract, Site,
 from ticket_core.working_hours import parse_hours
 
 _GET_CONTACT = select(contacts).where(contacts.c.id == bindparam("id"))  # built once: on every message
+# Built once too: a new ticket reads its client, site, contract and engineers several times (routing, the SLA
+# clock, the offer card), and building a statement costs more CPU than running it.
+_GET_CLIENT = select(clients).where(clients.c.id == bindparam("id"))
+_GET_SITE = select(sites).where(sites.c.id == bindparam("id"))
+_GET_CONTRACT = (
+    select(contracts)
+    .where(contracts.c.client_id == bindparam("client_id"), contracts.c.active.is_(True))
+    .order_by(contracts.c.id)
+    .limit(1)
+)
+_GET_STAFF = select(staff).where(staff.c.id == bindparam("id"))
 
 
 def _contact(row: RowMapping) -> Contact:
@@ -29,6 +41,10 @@ def _contact(row: RowMapping) -> Contact:
         bool(row["manager"]),
         row["site_id"],
     )
+
+
+def _client(row: RowMapping) -> Client:
+    return Client(row["id"], row["name"], row["kind"], row["created_at"])
 
 
 def _site(row: RowMapping) -> Site:
@@ -90,10 +106,25 @@ def _contact_values(contact: Contact) -> dict[str, Any]:
 
 
 class SqlDirectoryRepository:
-    """Reference data in SQL; implements `ticket_core.ports.DirectoryRepository`."""
+    """Reference data in SQL; implements `ticket_core.ports.DirectoryRepository`.
+
+    Clients, sites, contracts and staff members are read once per unit of work: opening a ticket read its
+    site five times and its contract three (routing, the SLA clock twice, the offer card), each a round trip.
+    The unit keeps what it read and answers with a copy; any change this repository writes to those tables
+    forgets it all (nothing else in `storage` writes them).
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._read: dict[tuple[str, str], Any] = {}  # (kind, key) -> what the unit read, None if missing
+
+    async def _once(self, kind: str, key: str, stmt: Any, params: dict[str, Any], build: Any) -> Any:
+        """The row `stmt` finds, built by `build`, read once per unit (a copy each time)."""
+        if (kind, key) not in self._read:
+            row = (await self.session.execute(stmt, params)).mappings().first()
+            self._read[kind, key] = build(row) if row else None
+        found = self._read[kind, key]
+        return copy.copy(found) if found is not None else None
 
     async def _one(self, stmt: Any) -> RowMapping | None:
         return (await self.session.execute(stmt)).mappings().first()
@@ -103,8 +134,8 @@ class SqlDirectoryRepository:
 
     async def get_client(self, client_id: str) -> Client | None:
         """Return a client by id."""
-        row = await self._one(select(clients).where(clients.c.id == client_id))
-        return Client(row["id"], row["name"], row["kind"], row["created_at"]) if row else None
+        found: Client | None = await self._once("client", client_id, _GET_CLIENT, {"id": client_id}, _client)
+        return found
 
     async def get_clients(self, client_ids: Sequence[str]) -> dict[str, Client]:
         """Many clients by id, in one statement per 5,000 ids (a monthly run over every client's act)."""
@@ -117,6 +148,7 @@ class SqlDirectoryRepository:
 
     async def add_client(self, client: Client) -> None:
         """Insert a client."""
+        self._read.clear()
         await self.session.execute(
             clients.insert().values(
                 id=client.id, name=client.name, kind=client.kind, created_at=client.created_at
@@ -167,11 +199,12 @@ class SqlDirectoryRepository:
 
     async def get_site(self, site_id: str) -> Site | None:
         """Return a site by id."""
-        row = await self._one(select(sites).where(sites.c.id == site_id))
-        return _site(row) if row else None
+        found: Site | None = await self._once("site", site_id, _GET_SITE, {"id": site_id}, _site)
+        return found
 
     async def add_site(self, site: Site) -> None:
         """Insert a site."""
+        self._read.clear()
         await self.session.execute(
             sites.insert().values(
                 id=site.id,
@@ -192,17 +225,14 @@ class SqlDirectoryRepository:
 
     async def get_contract(self, client_id: str) -> Contract | None:
         """The client's active contract, if any."""
-        stmt = (
-            select(contracts)
-            .where(contracts.c.client_id == client_id, contracts.c.active.is_(True))
-            .order_by(contracts.c.id)
-            .limit(1)
+        found: Contract | None = await self._once(
+            "contract", client_id, _GET_CONTRACT, {"client_id": client_id}, contract_from_row
         )
-        row = await self._one(stmt)
-        return contract_from_row(row) if row else None
+        return found
 
     async def add_contract(self, contract: Contract) -> None:
         """Insert a contract."""
+        self._read.clear()
         await self.session.execute(
             contracts.insert().values(
                 id=contract.id,
@@ -217,11 +247,12 @@ class SqlDirectoryRepository:
 
     async def get_staff(self, staff_id: str) -> StaffMember | None:
         """Return a staff member by id."""
-        row = await self._one(select(staff).where(staff.c.id == staff_id))
-        return _staff(row) if row else None
+        found: StaffMember | None = await self._once("staff", staff_id, _GET_STAFF, {"id": staff_id}, _staff)
+        return found
 
     async def add_staff(self, member: StaffMember) -> None:
         """Insert a staff member."""
+        self._read.clear()
         await self.session.execute(
             staff.insert().values(
                 id=member.id,
@@ -244,10 +275,12 @@ class SqlDirectoryRepository:
 
     async def set_on_shift(self, staff_id: str, on_shift: bool) -> None:
         """Mark a staff member on or off shift (routing offers jobs only to engineers on shift)."""
+        self._read.clear()
         await self.session.execute(update(staff).where(staff.c.id == staff_id).values(on_shift=on_shift))
 
     async def update_staff_profile(self, member: StaffMember) -> None:
         """Save an engineer's profile fields (not the name, role, shift or join code)."""
+        self._read.clear()
         await self.session.execute(
             update(staff)
             .where(staff.c.id == member.id)

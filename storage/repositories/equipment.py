@@ -50,6 +50,24 @@ _UPDATABLE = (
 )
 
 
+# An alert's statements, built once (building a statement costs more CPU than running it: #19's alert bench).
+_U, _T = equipment_units.c, equipment_types.c
+_FIND_WITH_TYPE = (
+    select(equipment_units, *(c.label(f"t_{c.name}") for c in equipment_types.c))
+    .outerjoin(equipment_types, _T.id == _U.type_id)
+    .where(or_(_U.code == bindparam("ref"), _U.id == bindparam("ref")))
+    .order_by((_U.code == bindparam("ref")).desc())
+    .limit(1)
+)
+_LOCK_ALERT = select(alert_threads).where(alert_threads.c.fingerprint == bindparam("fp")).with_for_update()
+_ALERT_FIELDS = ("ticket_id", "state", "alerts", "first_at", "last_at", "unit_id", "summary")
+_SAVE_ALERT = (
+    update(alert_threads)
+    .where(alert_threads.c.fingerprint == bindparam("fp"))
+    .values({name: bindparam(f"v_{name}", type_=alert_threads.c[name].type) for name in _ALERT_FIELDS})
+)
+
+
 def _type(row: Mapping[Any, Any]) -> EquipmentType:
     return EquipmentType(
         id=row["id"],
@@ -198,15 +216,7 @@ class SqlEquipmentRepository:
 
     async def find_with_type(self, code_or_id: str) -> tuple[Unit, EquipmentType | None] | None:
         """The unit whose sticker code (else id) this is, with its type: one statement (an alert's first)."""
-        u, t = equipment_units.c, equipment_types.c
-        stmt = (
-            select(equipment_units, *(c.label(f"t_{c.name}") for c in equipment_types.c))
-            .outerjoin(equipment_types, t.id == u.type_id)
-            .where(or_(u.code == code_or_id, u.id == code_or_id))
-            .order_by((u.code == code_or_id).desc())
-            .limit(1)
-        )
-        row = (await self.session.execute(stmt)).mappings().first()
+        row = (await self.session.execute(_FIND_WITH_TYPE, {"ref": code_or_id})).mappings().first()
         if row is None:
             return None
         found_type = _type({c.name: row[f"t_{c.name}"] for c in equipment_types.c}) if row["t_id"] else None
@@ -365,8 +375,7 @@ class SqlEquipmentRepository:
 
     async def lock_alert(self, fingerprint: str) -> AlertThread | None:
         """The fingerprint's row, locked (FOR UPDATE; SQLite's one writer needs no row lock)."""
-        stmt = select(alert_threads).where(alert_threads.c.fingerprint == fingerprint).with_for_update()
-        row = (await self.session.execute(stmt)).mappings().first()
+        row = (await self.session.execute(_LOCK_ALERT, {"fp": fingerprint})).mappings().first()
         if row is None:
             return None
         return AlertThread(
@@ -383,15 +392,15 @@ class SqlEquipmentRepository:
     async def save_alert(self, thread: AlertThread) -> None:
         """Save a fingerprint's row."""
         await self.session.execute(
-            update(alert_threads)
-            .where(alert_threads.c.fingerprint == thread.fingerprint)
-            .values(
-                ticket_id=thread.ticket_id,
-                state=thread.state,
-                alerts=thread.alerts,
-                first_at=thread.first_at,
-                last_at=thread.last_at,
-                unit_id=thread.unit_id,
-                summary=thread.summary,
-            )
+            _SAVE_ALERT,
+            {
+                "fp": thread.fingerprint,
+                "v_ticket_id": thread.ticket_id,
+                "v_state": thread.state,
+                "v_alerts": thread.alerts,
+                "v_first_at": thread.first_at,
+                "v_last_at": thread.last_at,
+                "v_unit_id": thread.unit_id,
+                "v_summary": thread.summary,
+            },
         )
