@@ -18,7 +18,7 @@ from dialogue.refusals_equipment import RU_EQUIPMENT
 from dialogue.refusals_kb import RU_KB
 from dialogue.texts import status_name
 from kb_search.model import KbError
-from ticket_core.errors import DomainError, ValueRefused
+from ticket_core.errors import DomainError, FormProblems, ValueRefused
 
 RU: dict[str, str] = {
     # ticket_core/usecases/_common.py
@@ -354,6 +354,9 @@ def refusal_text(error: Worded, lang: str) -> str | None:
     """`error`'s sentence in `lang` (ru or en); None when Russian is asked and the template has none yet."""
     if lang != "ru":
         return str(error)
+    if isinstance(error, FormProblems):
+        said = [refusal_text(part, lang) for part in error.parts]
+        return " ".join(s for s in said if s is not None) if None not in said else None
     russian = RU.get(error.template)
     if russian is None:
         return None

@@ -72,4 +72,39 @@ RU_EQUIPMENT: dict[str, str] = {
     "{where} must be an object.": "{where} должен быть объектом.",
     "Unknown field(s) {unknown}; the fields are {known}.": "Неизвестные поля {unknown}; поля такие: {known}.",
     "The body must be a JSON object.": "Тело запроса должно быть объектом JSON.",
+    # plans.py: maintenance plans (a unit's card; helpdesk maintenance add|pause|resume)
+    "Unit {name} has lost its site or type.": "У оборудования «{name}» пропал объект или тип.",
+    "No plan {plan_id} of this unit: open it from the unit's card.": (
+        "У этого оборудования нет плана {plan_id}: откройте его из карточки оборудования."
+    ),
+    # The parser's reason is English (the schedule language is English words or cron); Russian gives examples.
+    "The schedule is not understood: {reason}.": (
+        "Расписание «{schedule}» не распознано. Напишите его, например, так: «first monday of each month at "
+        "09:00», «every friday at 16:00», «day 15 of each month» или cron «0 9 * * mon#1»."
+    ),
+    "Say what the work is.": "Укажите, что сделать.",
+    "Priority is one of P1, P2, P3, P4.": "Приоритет — один из P1, P2, P3, P4.",
+    "Lead time is a number of days from 0 to {max_days}, e.g. 2 or 0.5.": (
+        "За сколько дней открыть заявку — число от 0 до {max_days}, например 2 или 0,5."
+    ),
+    "A checklist has at most {max_steps} steps.": "В чек-листе не больше {max_steps} шагов.",
+    "No client {client_id}. Check the id in the client list.": (
+        "Клиента {client_id} нет. Проверьте код в списке клиентов."
+    ),
+    "{site_id} is not a site of {client_id}; choose one of the client's sites.": (
+        "{site_id} — не объект клиента {client_id}; выберите один из его объектов."
+    ),
+    "No unit {unit_ref} of {client_id}; the equipment list shows them.": (
+        "У клиента {client_id} нет оборудования {unit_ref}; оно перечислено в списке оборудования."
+    ),
+    "No equipment type {type_id}; the type list shows them.": (
+        "Типа оборудования {type_id} нет; типы перечислены в списке типов."
+    ),
+    "A plan for every unit of a type needs the site they are at.": (
+        "Плану для всех единиц типа нужен объект, на котором они стоят."
+    ),
+    "Give the ticket category the plan's tickets route by, e.g. hvac.": (
+        "Укажите категорию заявок плана, по которой они распределяются, например hvac."
+    ),
+    "No plan {plan_id}. Check the id in the plan list.": "Плана {plan_id} нет. Проверьте код в списке планов.",
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 
@@ -67,6 +67,18 @@ class ValidationFailed(DomainError):
     """Input is missing or malformed."""
 
     code = "validation_failed"
+
+
+class FormProblems(ValidationFailed):
+    """Everything wrong with one form at once, each problem a refusal of its own (its own template).
+
+    A reader gets every problem in one answer instead of one per try; `dialogue.refusals` says each in the
+    reader's language.
+    """
+
+    def __init__(self, parts: Sequence[DomainError]) -> None:
+        self.parts = tuple(parts)
+        super().__init__("{problems}", problems=" ".join(str(p) for p in self.parts))
 
 
 class StaleTicket(Exception):

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user
-from helpdesk.admin.pages import redirect
+from helpdesk.admin.pages import redirect, refused
 from helpdesk.admin.routes import RouteTable
 from helpdesk.admin.views_equipment import unit_page_with
 from ticket_core.equipment.plans import PlanInput, save_unit_plan
@@ -43,7 +43,7 @@ async def _save(request: web.Request, plan_id: str | None) -> web.StreamResponse
         try:
             await save_unit_plan(uow, current_user(request).actor, unit_id, given, ctx.clock(), plan_id)
         except ValidationFailed as error:
-            failed = str(error)
+            failed = refused(request, error)  # in the reader's language
         else:
             await uow.commit()
             raise redirect(f"/admin/equipment/units/{unit_id}?done=saved#unit-plans")

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user
-from helpdesk.admin.pages import html, redirect
+from helpdesk.admin.pages import html, redirect, refused
 from helpdesk.admin.routes import RouteTable
 from ticket_core.enums import Role
 from ticket_core.equipment import usecases as eq
@@ -111,7 +111,7 @@ async def type_save(request: web.Request) -> web.StreamResponse:
                 )
             await eq.save_type(uow, current_user(request).actor, saved, ctx.clock())
         except ValidationFailed as error:
-            failed = str(error)
+            failed = refused(request, error)  # in the reader's language
         else:
             await uow.commit()
             raise redirect(f"/admin/equipment/types/{saved.id}?done=saved")

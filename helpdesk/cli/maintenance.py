@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import click
 
@@ -15,11 +13,10 @@ from helpdesk.sla_configs import initial_config
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import UnitOfWorkFactory
 from ticket_core.enums import Priority
-from ticket_core.maintenance import MaintenancePlan
+from ticket_core.equipment.plans import NewPlan, PlanInput, add_plan, set_plan_active
+from ticket_core.errors import DomainError
+from ticket_core.model import Actor
 from ticket_core.sla.ports import maintenance_store
-from ticket_core.sla.schedule import ScheduleError, next_run
-
-DEFAULT_TZ = "Europe/Moscow"
 
 
 async def _with_uow(work):  # type: ignore[no-untyped-def]
@@ -29,7 +26,10 @@ async def _with_uow(work):  # type: ignore[no-untyped-def]
         sla_config = await initial_config(db, settings.sla_config_file)  # the published one, when there is
         uows = UnitOfWorkFactory(make_sessionmaker(db), sla_config=sla_config)
         async with uows() as uow:
-            result = await work(uow)
+            try:
+                result = await work(uow)
+            except DomainError as error:  # what is wrong, and nothing changed
+                raise click.ClickException(str(error)) from None
             await uow.commit()
             return result
     finally:
@@ -83,50 +83,24 @@ def add(
 ) -> None:
     """Add a plan; prints its id and the first run."""
 
+    new = NewPlan(
+        client_id=client_id,
+        category=category,
+        work=PlanInput(
+            schedule=schedule,
+            description=description,
+            checklist=checklist,
+            priority=priority,
+            lead_days=str(lead_days),
+        ),
+        site_id=site_id,
+        equipment=equipment,
+        unit_ref=unit_ref,
+        unit_type=unit_type,
+    )
+
     async def work(uow):  # type: ignore[no-untyped-def]
-        if await uow.directory.get_client(client_id) is None:
-            raise click.ClickException(
-                f"no client {client_id!r}; see the clients in the demo data or the API"
-            )
-        tz = DEFAULT_TZ
-        if site_id is not None:
-            site = await uow.directory.get_site(site_id)
-            if site is None or site.client_id != client_id:
-                raise click.ClickException(f"{site_id!r} is not a site of {client_id}")
-            tz = site.timezone
-        unit_id = None
-        if unit_ref is not None:
-            unit = await uow.equipment.get(unit_ref) or await uow.equipment.get_by_code(unit_ref)
-            if unit is None or unit.client_id != client_id:
-                raise click.ClickException(
-                    f"no unit {unit_ref!r} of {client_id}; `helpdesk equipment list` shows them"
-                )
-            unit_id = unit.id
-        if unit_type is not None and await uow.equipment.get_type(unit_type) is None:
-            raise click.ClickException(
-                f"no equipment type {unit_type!r}; `helpdesk equipment types` lists them"
-            )
-        try:
-            first = next_run(schedule, datetime.now(UTC), tz)
-            plan = MaintenancePlan(
-                id=f"mp-{uuid.uuid4().hex[:10]}",
-                client_id=client_id,
-                schedule=schedule,
-                category=category,
-                description=description,
-                next_run_at=first,
-                checklist=checklist,
-                site_id=site_id,
-                equipment=equipment,
-                priority=Priority(priority),
-                lead_time=timedelta(days=lead_days),
-                unit_id=unit_id,
-                unit_type=unit_type,
-            )
-        except (ScheduleError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from exc
-        await maintenance_store(uow).add(plan)
-        return plan
+        return await add_plan(uow, Actor.system(), new, datetime.now(UTC))  # audited as the system
 
     plan = asyncio.run(_with_uow(work))
     click.echo(
@@ -154,11 +128,7 @@ def list_plans(client_id: str | None) -> None:
 
 def _set_active(plan_id: str, active: bool) -> None:
     async def work(uow):  # type: ignore[no-untyped-def]
-        store = maintenance_store(uow)
-        plan = await store.get(plan_id)
-        if plan is None:
-            raise click.ClickException(f"no plan {plan_id!r}; `helpdesk maintenance list` shows them")
-        await store.update(replace(plan, active=active))
+        return await set_plan_active(uow, Actor.system(), plan_id, active, datetime.now(UTC))
 
     asyncio.run(_with_uow(work))
     click.echo(f"{plan_id} {'resumed' if active else 'paused'}")

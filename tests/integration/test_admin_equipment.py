@@ -268,7 +268,12 @@ async def test_maintenance_plans_of_a_unit_are_made_and_edited_on_its_card(admin
         f"/admin/equipment/units/{hall}/plans", {**plan, "schedule": "sometimes", "lead_days": "x"}
     )
     text = await bad.text()
-    assert bad.status == 400 and "Schedule:" in text and "Lead time: a number of days" in text
+    # every problem at once, in the supervisor's Russian (dialogue/refusals_equipment.py; English before)
+    assert (
+        bad.status == 400
+        and "Расписание «sometimes» не распознано" in text
+        and "За сколько дней открыть заявку — число от 0 до 60" in text
+    )
     assert 'value="sometimes"' in text  # typed values stay
     created = await admin.post(f"/admin/equipment/units/{hall}/plans", plan)
     assert created.status == 303

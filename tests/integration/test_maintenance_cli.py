@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -49,6 +51,30 @@ def test_add_list_pause_resume(db: str) -> None:
     assert "paused" in run(main, ["maintenance", "list", "--client", "romashka"]).output
     assert run(main, ["maintenance", "resume", plan_id]).exit_code == 0
     assert "active" in run(main, ["maintenance", "list"]).output
+    assert run(main, ["maintenance", "resume", plan_id]).exit_code == 0  # already running: nothing to audit
+    # Each change is audited, as the system (the CLI), through the use cases (it was not before)
+    saved = [
+        (e["data"]["plan_id"], e["data"]["created"], e["data"]["changed"], e["actor"]["role"])
+        for e in _audit(db)
+    ]
+    assert saved == [
+        (plan_id, True, [], "system"),
+        (plan_id, False, ["active"], "system"),
+        (plan_id, False, ["active"], "system"),
+    ]
+
+
+def _audit(url: str) -> list[dict[str, Any]]:
+    async def read() -> list[dict[str, Any]]:
+        engine = make_engine(url)
+        try:
+            async with UnitOfWorkFactory(make_sessionmaker(engine))() as uow:
+                since = datetime(2000, 1, 1, tzinfo=UTC)
+                return await uow.events.list_between(["maintenance_plan_saved"], since, datetime.now(UTC))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
 
 
 def test_bad_input_is_refused(db: str) -> None:
@@ -61,8 +87,18 @@ def test_bad_input_is_refused(db: str) -> None:
     )
     assert bad.exit_code != 0 and "is not a site of romashka" in bad.output
     bad = run(main, [*base, "--client", "nobody", "--schedule", "every friday at 16:00"])
-    assert bad.exit_code != 0 and "no client 'nobody'" in bad.output
+    assert bad.exit_code != 0 and "No client nobody." in bad.output
+    bad = run(
+        main, [*base, "--client", "romashka", "--schedule", "every friday at 16:00", "--lead-days", "90"]
+    )
+    assert bad.exit_code != 0 and "Lead time is a number of days from 0 to 60" in bad.output
+    assert (
+        run(main, ["maintenance", "pause", "mp-nope"])
+        .output.strip()
+        .endswith("No plan mp-nope. Check the id in the plan list.")
+    )
     assert run(main, ["maintenance", "list"]).output.strip() == "no maintenance plans"
+    assert _audit(db) == []  # nothing refused was saved or audited
 
 
 def test_plans_for_registered_units(db: str) -> None:
@@ -70,9 +106,9 @@ def test_plans_for_registered_units(db: str) -> None:
     args = ["maintenance", "add", "--client", "romashka", "--category", "hvac", "--description", "Filters",
             "--schedule", "first monday of each month at 09:00"]  # fmt: skip
     bad = run(main, [*args, "--site", "rom-nevsky", "--unit-type", "fridge"])
-    assert bad.exit_code != 0 and "no equipment type 'fridge'" in bad.output
+    assert bad.exit_code != 0 and "No equipment type fridge" in bad.output
     bad = run(main, [*args, "--unit", "nope"])
-    assert bad.exit_code != 0 and "no unit 'nope' of romashka" in bad.output
+    assert bad.exit_code != 0 and "No unit nope of romashka" in bad.output
     assert (
         run(
             main, ["equipment", "type", "ac", "--category", "hvac", "--name-ru", "К", "--name-en", "AC"]

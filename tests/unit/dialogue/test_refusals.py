@@ -42,7 +42,6 @@ REFUSALS = {
 }
 # Rooms whose refusals are not worded as templates yet (their messages show in English to every reader).
 NOT_YET = (
-    "ticket_core/equipment/plans.py",
     "kb_search/evaluate.py",
     "kb_search/xquad.py",
     "kb_search/e5_",
@@ -206,3 +205,21 @@ def test_billing_and_equipment_refusals_read_in_russian() -> None:
     assert refusal_text(alert.value, "ru") is not None and "укажите оборудование" in str(
         refusal_text(alert.value, "ru")
     )
+
+
+def test_a_form_with_several_problems_is_refused_once_with_each_in_the_readers_language() -> None:
+    from ticket_core.errors import FormProblems, ValidationFailed
+
+    error = FormProblems(
+        [
+            ValidationFailed("Say what the work is."),
+            ValidationFailed("A checklist has at most {max_steps} steps.", max_steps=20),
+        ]
+    )
+    assert str(error) == "Say what the work is. A checklist has at most 20 steps."
+    assert refusal_text(error, "en") == str(error)
+    assert refusal_text(error, "ru") == ("Укажите, что сделать. В чек-листе не больше 20 шагов.")
+    unknown = FormProblems(
+        [ValidationFailed("Say what the work is."), ValidationFailed("Not in the catalogue.")]
+    )
+    assert refusal_text(unknown, "ru") is None  # the caller falls back to English for the whole form
