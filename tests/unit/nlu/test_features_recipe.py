@@ -9,6 +9,7 @@ from nlu.features import (
     AUTO,
     DEFAULT_TFIDF_WEIGHT,
     ENGLISH_ENCODERS,
+    FLOAT_ENGLISH_ENCODERS,
     MULTILINGUAL_ENCODERS,
     FeatureConfig,
     Featurizer,
@@ -40,11 +41,14 @@ def test_a_featurizer_made_from_an_open_config_weighs_tfidf_as_its_recipe() -> N
     assert Featurizer(FeatureConfig(encoders=())).tfidf_weight == DEFAULT_TFIDF_WEIGHT
 
 
-def test_english_auto_puts_minilm_in_the_first_stage_and_leaves_mpnet_for_the_rest() -> None:
+def test_english_auto_runs_int8_minilm_first_and_leaves_mpnet_for_the_rest() -> None:
     english = resolve_features(FeatureConfig(), ENGLISH)
     featurizer = Featurizer(english)
-    assert featurizer.cheap_encoders == ("use", "minilm")
+    assert featurizer.cheap_encoders == ("use", "minilm-int8")
     assert featurizer.costly_encoders == ("mpnet",)
+    # The float recipe of older models keeps its own first stage and TF-IDF weight.
+    old = resolve_features(FeatureConfig(encoders=FLOAT_ENGLISH_ENCODERS), ENGLISH)
+    assert Featurizer(old).cheap_encoders == ("use", "minilm") and old.tfidf_weight == 0.3
     # Other sets keep the cheap encoders only (e5 is a costly one).
     mixed = Featurizer(resolve_features(FeatureConfig(), MIXED))
     assert mixed.cheap_encoders == ("use",) and mixed.costly_encoders == ("e5",)
@@ -60,7 +64,7 @@ def test_the_first_stage_is_saved_and_an_older_model_without_it_keeps_the_cheap_
     featurizer = Featurizer(resolve_features(FeatureConfig(), ENGLISH))
     featurizer.fit(ENGLISH)
     featurizer.save(tmp_path)
-    assert Featurizer.load(tmp_path).cheap_encoders == ("use", "minilm")
+    assert Featurizer.load(tmp_path).cheap_encoders == ("use", "minilm-int8")
     state = json.loads((tmp_path / "features.json").read_text(encoding="utf-8"))
     del state["first_stage"]
     (tmp_path / "features.json").write_text(json.dumps(state), encoding="utf-8")

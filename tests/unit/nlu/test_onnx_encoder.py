@@ -71,3 +71,50 @@ def test_a_failed_export_leaves_nothing_half_made(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(RuntimeError):
         exported_model(minilm_path(), "minilm")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_int8_minilm_is_its_own_encoder_close_to_the_float_one() -> None:
+    """`minilm-int8` runs a quantized copy of the export: other vectors (so another name), close to float's."""
+    float_encoder, int8_encoder = get_encoder("minilm"), get_encoder("minilm-int8")
+    assert int8_encoder.name == "minilm-int8" and int8_encoder.dim == float_encoder.dim
+    quantized = exported_model(minilm_path(), "minilm", int8=True)
+    assert quantized != exported_model(minilm_path(), "minilm")
+    assert quantized.stat().st_size < exported_model(minilm_path(), "minilm").stat().st_size / 2
+    exact, close = float_encoder.encode(TEXTS), int8_encoder.encode(TEXTS)
+    cosines = np.sum(exact * close, axis=1)
+    assert np.min(cosines) > 0.97 and np.max(cosines) < 0.99999
+    # Each message runs alone: its vector never depends on the messages parsed with it.
+    singles = np.vstack([int8_encoder.encode([t]) for t in TEXTS])
+    assert np.array_equal(close, singles)
+    assert np.array_equal(int8_encoder.encode(TEXTS[::-1])[::-1], close)
+    assert np.allclose(np.linalg.norm(close, axis=1), 1.0, atol=1e-4)
+
+
+def test_the_int8_copy_is_made_once_from_the_float_export(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = exported_model(minilm_path(), "minilm", int8=True)
+
+    def no_second_quantization(source: Path, out: Path) -> None:
+        raise AssertionError("quantized again")
+
+    monkeypatch.setattr(nlu.onnx_encoder, "_quantize", no_second_quantization)
+    assert exported_model(minilm_path(), "minilm", int8=True) == first
+
+
+def test_a_failed_quantization_leaves_nothing_half_made(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HELPDESK_MODEL_CACHE", str(tmp_path))
+
+    def fake_export(model_dir: Path, out: Path) -> None:
+        out.write_bytes(b"float")
+
+    def broken(source: Path, out: Path) -> None:
+        out.write_bytes(b"half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(nlu.onnx_encoder, "_export", fake_export)
+    monkeypatch.setattr(nlu.onnx_encoder, "_quantize", broken)
+    with pytest.raises(RuntimeError):
+        exported_model(minilm_path(), "minilm", int8=True)
+    # The float export stays (it is complete); no int8 folder, half or whole, is left.
+    assert [p.name.startswith("onnx-minilm-int8") for p in tmp_path.iterdir()] == [False]
