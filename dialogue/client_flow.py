@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from dialogue import billing_holds, client_tickets, equipment_scan
 from dialogue import client_intake as intake
+from dialogue.client_language import choose_language, set_language
 from dialogue.conversation import Stage, Step
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.kb_replies import (
@@ -32,9 +33,10 @@ from dialogue.payloads import (
     SkipRatingComment,
     TalkToPerson,
 )
+from dialogue.portal_link import PortalLinkPolicy, send_portal_link
 from dialogue.prefetch import KB_RESULTS, Prefetched
 from dialogue.request_words import reads_as_recurrence, reads_as_request
-from dialogue.texts import SUPPORTED, norm_lang
+from dialogue.texts import SUPPORTED
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, ticket_number, understand
 from kb_search.model import Reader
@@ -73,8 +75,13 @@ class ClientFlow:
     MAX_TEXT = MAX_TEXT
 
     def __init__(
-        self, kb: KnowledgeSource | None, nlu: Parser | None, reopen_window: timedelta = timedelta(days=7)
+        self,
+        kb: KnowledgeSource | None,
+        nlu: Parser | None,
+        reopen_window: timedelta = timedelta(days=7),
+        portal_links: PortalLinkPolicy | None = None,
     ) -> None:
+        self.portal_links = portal_links  # `/portal`: a sign-in link (None: no PORTAL_URL / PUBLIC_URL)
         self.kb = kb
         self.kb_replies = KbReplies(kb)
         self.nlu = nlu
@@ -155,7 +162,7 @@ class ClientFlow:
             await client_tickets.ask_cancel(turn, person, meaning.entities["ticket_number"])
             return
         if intent == "change_language":
-            self._choose_language(turn)
+            choose_language(turn)
             return
         if intent == "talk_to_human":
             await self._start_relay(turn, person, meaning.entities.get("ticket_number"))
@@ -240,7 +247,7 @@ class ClientFlow:
             case CancelAsk() | CancelAnswer():
                 await client_tickets.cancel_button(turn, person, action)
             case Language(lang=lang):
-                self._set_language(turn, person, lang)
+                set_language(turn, person, lang)
             case TalkToPerson(number=number):
                 await self._start_relay(turn, person, str(number))
             case ShowTicket(number=number):
@@ -412,6 +419,8 @@ class ClientFlow:
                 await client_tickets.comment(turn, person, number, body)
         elif command == "/help":
             turn.say("help")
+        elif command == "/portal":
+            await send_portal_link(turn, person, self.portal_links)
         elif command in ("/tickets", "/my"):
             await client_tickets.my_tickets(turn, person)
         elif command == "/status":
@@ -428,21 +437,10 @@ class ClientFlow:
             await intake.ask_next(turn, person)
         elif command == "/lang":
             if arg.lower() in SUPPORTED:
-                self._set_language(turn, person, arg.lower())
+                set_language(turn, person, arg.lower())
             else:
-                self._choose_language(turn)
+                choose_language(turn)
         elif command in ("/ru", "/en"):
-            self._set_language(turn, person, command[1:])
+            set_language(turn, person, command[1:])
         else:
             turn.say("help")
-
-    def _choose_language(self, turn: Turn) -> None:
-        turn.say(
-            "lang_choose", [[("Русский", Language("ru").encode()), ("English", Language("en").encode())]]
-        )
-
-    def _set_language(self, turn: Turn, person: ClientPerson, lang: str) -> None:
-        turn.lang = norm_lang(lang)
-        turn.state.lang = turn.lang
-        person.contact.lang = turn.lang  # the engine saves a changed contact at the end of the turn
-        turn.say("lang_set")

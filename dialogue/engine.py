@@ -25,6 +25,7 @@ from dialogue.kb_replies import KnowledgeSource
 from dialogue.messages import Bot, Channel, Inbound, Outbound, split_command
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import Action, PayloadSigner, decode
+from dialogue.portal_link import PortalLinkPolicy
 from dialogue.ports import DialogueUnitOfWork, OutboxMessage
 from dialogue.prefetch import Prefetched, SenderHints, prefetch
 from dialogue.reaction import ChatBus, Reaction
@@ -62,12 +63,13 @@ class DialogueEngine(Generic[U]):
         staff_group: StaffGroup | None = None,
         reports: ReportCommand | None = None,
         email_open_unknown: bool = True,
+        portal_links: PortalLinkPolicy | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.signer = signer
         # The handlers of recorded events; without one, the chat's own (default routing, no webhooks).
         self.bus = bus if bus is not None else chat_bus(staff_group=staff_group)
-        self.client_flow = ClientFlow(kb, nlu, reopen_window)
+        self.client_flow = ClientFlow(kb, nlu, reopen_window, portal_links)
         self.email_flow = EmailFlow(kb, nlu, reopen_window, open_unknown=email_open_unknown)
         self.staff_flow = StaffFlow(kb=kb, reports=reports)
         self.staff_group = staff_group

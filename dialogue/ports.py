@@ -117,6 +117,23 @@ class WebhookOutbox(Protocol):
         ...
 
 
+class PortalLinks(Protocol):
+    """Sign-in links of the client portal (`storage.portal_store`): a chat's `/portal` asks for one
+    (`dialogue.portal_link`), within the limit the portal's sign-in page keeps in the same table."""
+
+    async def add_link(self, link_id: str, contact_id: str, now: datetime, expires_at: datetime) -> None:
+        """Store a link's hashed secret, usable once until `expires_at`."""
+        ...
+
+    async def add_request(self, now: datetime, ip: str, contact_id: str | None) -> None:
+        """Count a request for a link (from an address, or a chat as `chat:<channel>`)."""
+        ...
+
+    async def requests_for(self, contact_id: str, since: datetime) -> int:
+        """How many links were asked for the contact since `since`."""
+        ...
+
+
 class DialogueUnitOfWork(UnitOfWork, KbUnitOfWork, Protocol):
     """The unit of work the engine runs in: ticket_core's, the KB's and the dialogue ports.
 
@@ -140,3 +157,6 @@ class DialogueUnitOfWork(UnitOfWork, KbUnitOfWork, Protocol):
 
     @property
     def webhooks_out(self) -> WebhookOutbox: ...
+
+    @property
+    def portal(self) -> PortalLinks: ...

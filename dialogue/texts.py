@@ -21,9 +21,26 @@ CLIENT_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "help": (
         "Напишите, что случилось, своими словами. /tickets — мои заявки, /status HD-1001 — статус заявки, "
-        "/cancel HD-1001 — отменить, /new — сразу оформить заявку, /lang en — English.",
+        "/cancel HD-1001 — отменить, /new — сразу оформить заявку, /portal — вход в личный кабинет, "
+        "/lang en — English.",
         "Write what happened in your own words. /tickets - my requests, /status HD-1001 - request status, "
-        "/cancel HD-1001 - cancel it, /new - open a request right away, /lang ru - Russian.",
+        "/cancel HD-1001 - cancel it, /new - open a request right away, /portal - sign in to the client portal, "
+        "/lang ru - Russian.",
+    ),
+    "portal_link": (
+        "Ваша ссылка для входа в личный кабинет: {url}\nОна действует один раз, {minutes} минут. В кабинете — все "
+        "ваши заявки, их история, новая заявка и база знаний. Никому не пересылайте ссылку.",
+        "Your link to the client portal: {url}\nIt works once, within {minutes} minutes. The portal has all your "
+        "requests with their history, a form for a new one and the knowledge base. Do not forward the link.",
+    ),
+    "portal_link_limit": (
+        "Ссылки для входа уже отправлены {count} раза за последние {minutes} минут: воспользуйтесь последней или "
+        "попросите новую позже.",
+        "{count} sign-in links were sent in the last {minutes} minutes: use the latest one, or ask again later.",
+    ),
+    "portal_off": (
+        "Личный кабинет пока не подключён. Спросите свою заявку здесь: /tickets.",
+        "The client portal is not set up here yet. Ask about your requests here: /tickets.",
     ),
     "lang_set": ("Хорошо, говорим по-русски.", "OK, English it is."),
     "lang_choose": ("Выберите язык:", "Choose a language:"),

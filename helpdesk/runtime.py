@@ -32,6 +32,7 @@ from helpdesk.maintenance import open_due_maintenance
 from helpdesk.metrics import Metrics
 from helpdesk.model_cache import shared_model_cache
 from helpdesk.polling_lease import PollingLease
+from helpdesk.portal.context import portal_link_policy
 from helpdesk.settings import Settings
 from helpdesk.sla_configs import SlaConfigFollower
 from helpdesk.sla_worker import SlaWorker
@@ -335,6 +336,7 @@ async def build_runtime(
         staff_group=group,
         reports=ReportCommand(reports, PngChartRenderer()),  # /report in the staff bot
         email_open_unknown=settings.email_unknown_senders == "open",
+        portal_links=portal_link_policy(settings),
     )
     wakeup = asyncio.Event()  # the delivery loop's: replies queued by the inbox's turns wake it
     inbox = Inbox(db, engine, policy=inbox_policy(settings), on_replies=wakeup.set)

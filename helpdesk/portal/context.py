@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from jinja2 import Environment
 
+from dialogue.portal_link import PortalLinkPolicy
 from helpdesk.admin.sessions import SessionPolicy
+from helpdesk.settings import Settings
 from storage.portal_store import PortalSession
 from ticket_core.enums import Role
 from ticket_core.model import Actor, Client, Contact, SiteScope
@@ -29,6 +31,17 @@ class LinkLimits:
     window: timedelta = timedelta(minutes=15)
     per_contact: int = 3  # links sent to one person per window (whoever asks)
     per_address: int = 10  # requests from one IP address per window (known people or not)
+
+
+def portal_link_policy(settings: Settings) -> PortalLinkPolicy | None:
+    """What a chat's `/portal` gives (`dialogue.portal_link`): links to PORTAL_URL, else PUBLIC_URL, within the
+    sign-in page's own per-contact limit; None when neither address is set (a link to a guessed host is not
+    sent)."""
+    base = settings.portal_url or settings.public_url
+    if not base:
+        return None
+    limits = LinkLimits()
+    return PortalLinkPolicy(base, limits.link_ttl, limits.per_contact, limits.window)
 
 
 @dataclass(frozen=True, slots=True)

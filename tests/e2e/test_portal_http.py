@@ -11,10 +11,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from dialogue.messages import Bot, Channel, Inbound
 from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
 from helpdesk.web import build_web_app
-from tests.support.portal import add_colleague, png, sent_links, worked_ticket
+from tests.support.portal import LINK, add_colleague, png, sent_links, worked_ticket
 from ticket_core.model import Contact
 
 ANNA = Contact("acme-anna", "acme", "Anna Brown", "+79161234501", "en", manager=True)
@@ -24,9 +25,11 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 @pytest.fixture
 async def app(demo_db: Path, tmp_path: Path, unused_tcp_port: int) -> AsyncIterator[tuple[Runtime, str]]:
-    """The whole app on the demo database, on a local port, with its uploads in the test's folder."""
+    """The whole app on the demo database, on a local port named as PUBLIC_URL, with its uploads in the test's
+    folder."""
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
+        public_url=f"http://127.0.0.1:{unused_tcp_port}",
         database_url=f"sqlite+aiosqlite:///{demo_db}",
         kb_embedder="none",
         kb_cache_dir=None,
@@ -43,6 +46,20 @@ async def app(demo_db: Path, tmp_path: Path, unused_tcp_port: int) -> AsyncItera
     finally:
         await rt.close()
         await runner.cleanup()
+
+
+async def spend(http: aiohttp.ClientSession, base: str, link: str) -> str:
+    """Open a sign-in link's page and press its button; the session's CSRF token."""
+    page = await (await http.get(link)).text()
+    token = CSRF.search(page)
+    assert token is not None
+    secret = link.rsplit("/", 1)[1]
+    async with http.post(base + "/portal/in", data={"csrf": token.group(1), "secret": secret}) as signed:
+        assert signed.status == 200 and str(signed.url) == base + "/portal/"
+        listing = await signed.text()
+    token = CSRF.search(listing)
+    assert token is not None
+    return token.group(1)
 
 
 async def sign_in(rt: Runtime, http: aiohttp.ClientSession, base: str, phone: str, chat: str) -> str:
@@ -131,3 +148,37 @@ async def test_refusals_in_russian_on_a_russian_page(app: tuple[Runtime, str]) -
         async with http.post(f"{base}/portal/new", data=form) as refused:
             assert refused.status == 400
             assert "notes.txt — не фото" in await refused.text()
+
+
+async def test_a_link_asked_for_in_the_chat_signs_in_and_shares_the_pages_allowance(
+    app: tuple[Runtime, str],
+) -> None:
+    rt, base = app
+    await add_colleague(rt.uows, ANNA, chat="w-anna")
+
+    async def ask(n: int) -> list[str]:
+        inbound = Inbound(
+            Channel.WEB, Bot.CLIENT, "w-anna", "w-anna", f"portal-{n}", text="/portal", lang="en"
+        )
+        return [out.text for out in await rt.engine.handle(inbound)]
+
+    first = await ask(1)
+    links = [m.group(0) for text in first for m in LINK.finditer(text)]
+    assert len(links) == 1 and links[0].startswith(base + "/portal/in/"), first
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await spend(http, base, links[0])
+        assert "Anna Brown" in await (await http.get(base + "/portal/")).text()
+    await ask(2)
+    await ask(3)
+    assert "3 sign-in links were sent" in (await ask(4))[0]
+    # The sign-in page counts the same links: it sends Anna no fourth one either.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        before = len(await sent_links(rt.uows, "w-anna"))
+        form = await (await http.get(base + "/portal/login")).text()
+        token = CSRF.search(form)
+        assert token is not None
+        async with http.post(
+            base + "/portal/login", data={"csrf": token.group(1), "identifier": "+79161234501"}
+        ) as sent:
+            assert sent.status == 200
+        assert len(await sent_links(rt.uows, "w-anna")) == before

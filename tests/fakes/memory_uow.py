@@ -73,6 +73,8 @@ class MemoryState:
     contracts: dict[str, Contract] = field(default_factory=dict)
     staff: dict[str, StaffMember] = field(default_factory=dict)
     accounts: dict[tuple[str, str, str], ChannelAccount] = field(default_factory=dict)
+    portal_links: dict[str, tuple[str, datetime, datetime]] = field(default_factory=dict)
+    portal_requests: list[tuple[datetime, str, str | None]] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
@@ -425,6 +427,19 @@ class MemoryWebhookOutbox(_Repo):
         self.s.webhook_deliveries.append({"subscription_id": subscription_id, "body": dict(body), "at": at})
 
 
+class MemoryPortalLinks(_Repo):
+    """`dialogue.ports.PortalLinks`: sign-in links and the requests counted against the per-contact limit."""
+
+    async def add_link(self, link_id: str, contact_id: str, now: datetime, expires_at: datetime) -> None:
+        self.s.portal_links[link_id] = (contact_id, now, expires_at)
+
+    async def add_request(self, now: datetime, ip: str, contact_id: str | None) -> None:
+        self.s.portal_requests.append((now, ip, contact_id))
+
+    async def requests_for(self, contact_id: str, since: datetime) -> int:
+        return sum(1 for at, _ip, who in self.s.portal_requests if who == contact_id and at >= since)
+
+
 class MemoryInbound(_Repo):
     async def first_time(self, dedup_key: str, at: datetime) -> bool:
         if dedup_key in self.s.inbound:
@@ -640,6 +655,7 @@ class MemoryUnitOfWork:
         self.events = MemoryEvents(self)
         self.outbox = MemoryOutbox(self)
         self.webhooks_out = MemoryWebhookOutbox(self)
+        self.portal = MemoryPortalLinks(self)
         self.inbound = MemoryInbound(self)
         self.conversations = MemoryConversations(self)
         self.interactions = MemoryInteractions(self)
