@@ -8,11 +8,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.portal_tables import portal_link_requests, portal_links, portal_sessions
+from storage.tables import clients, contacts
+from ticket_core.model import Client, Contact
 
+_SESSION_FIELDS = ("id", "contact_id", "csrf_token", "created_at", "last_seen_at", "expires_at", "ip")
+_WITH_PERSON = (
+    select(
+        *(portal_sessions.c[k].label(f"s_{k}") for k in _SESSION_FIELDS),
+        *(col.label(f"p_{col.name}") for col in contacts.c),
+        *(col.label(f"c_{col.name}") for col in clients.c),
+    )
+    .join_from(portal_sessions, contacts, contacts.c.id == portal_sessions.c.contact_id)
+    .join(clients, clients.c.id == contacts.c.client_id)
+    .where(portal_sessions.c.id == bindparam("session_id"))
+)  # built once: every portal request resumes its session with it
 PRUNE_BATCH = 200
 """Old link requests, used or expired links and expired sessions dropped per call: a short statement."""
 
@@ -134,6 +147,26 @@ class SqlPortalStore:
             .first()
         )
         return PortalSession(**row) if row is not None else None
+
+    async def get_session_with_person(self, session_id: str) -> tuple[PortalSession, Contact, Client] | None:
+        """A session with its contact and their client, in one statement (every portal request resumes one);
+        None when any of the three is gone."""
+        row = (await self.session.execute(_WITH_PERSON, {"session_id": session_id})).mappings().first()
+        if row is None:
+            return None
+        record = PortalSession(**{k: row[f"s_{k}"] for k in _SESSION_FIELDS})
+        contact = Contact(
+            row["p_id"],
+            row["p_client_id"],
+            row["p_name"],
+            row["p_phone"],
+            row["p_lang"],
+            row["p_created_at"],
+            row["p_email"],
+            bool(row["p_manager"]),
+            row["p_site_id"],
+        )
+        return record, contact, Client(row["c_id"], row["c_name"], row["c_kind"], row["c_created_at"])
 
     async def touch_session(self, session_id: str, now: datetime) -> None:
         """Record activity on a session (the idle timeout counts from it)."""

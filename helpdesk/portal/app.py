@@ -19,7 +19,14 @@ from helpdesk.admin.i18n import _
 from helpdesk.admin.input_guard import input_guard
 from helpdesk.admin.render import make_environment
 from helpdesk.admin.sessions import SessionPolicy, same_token
-from helpdesk.portal.context import PORTAL_CONTEXT, USER_KEY, LinkLimits, PortalContext, portal_context
+from helpdesk.portal.context import (
+    PORTAL_CONTEXT,
+    UOW_KEY,
+    USER_KEY,
+    LinkLimits,
+    PortalContext,
+    portal_context,
+)
 from helpdesk.portal.pages import STATIC, TEMPLATES, error_page, refused
 from helpdesk.portal.routes import Handler, PortalRoute
 from helpdesk.portal.signin import COOKIE, resume
@@ -56,7 +63,7 @@ async def _posted_csrf(request: web.Request) -> str | None:
     return None
 
 
-def _guard(public: set[str]) -> Any:
+def _guard(public: set[str], shared: set[str]) -> Any:
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         """Resolve the session and check the CSRF token of a POST; turn domain refusals into pages."""
@@ -66,7 +73,18 @@ def _guard(public: set[str]) -> Any:
             if name == STATIC_NAME:
                 return await handler(request)
             token = request.cookies.get(COOKIE)
-            if token:
+            if token and name in shared and request.method == "GET":
+                # A page that only reads does so in the unit that resumed the session: one transaction.
+                async with ctx.rt.uows() as uow:
+                    user = await resume(uow, token, ctx.clock(), ctx.policy)
+                    if user is not None:
+                        request[USER_KEY] = user
+                        request[UOW_KEY] = uow
+                        response = await handler(request)
+                    await uow.commit()  # the session's activity (once a minute), or an expired one's removal
+                if user is not None:
+                    return response
+            elif token:
                 async with ctx.rt.uows() as uow:
                     user = await resume(uow, token, ctx.clock(), ctx.policy)
                     await uow.commit()
@@ -138,8 +156,9 @@ def add_portal_routes(app: web.Application, rt: Runtime) -> PortalContext:
     ctx = PortalContext(rt, env, policy, limits, settings.portal_url or settings.public_url)
     routes = all_routes()
     public = {r.name for r in routes if r.public}
+    shared = {r.name for r in routes if r.reads_in_guard}
     portal = web.Application(
-        middlewares=[security_headers, input_guard(error_page), _guard(public)],
+        middlewares=[security_headers, input_guard(error_page), _guard(public, shared)],
         client_max_size=settings.webchat_max_upload_mb * 1024 * 1024 * 4 + 65536,
     )
     portal[PORTAL_CONTEXT] = ctx

@@ -19,6 +19,7 @@ class PortalRoute:
     name: str
     public: bool
     handler: Handler
+    reads_in_guard: bool = False  # a page that only reads: it gets the guard's unit of work (`page_uow`)
 
 
 @dataclass
@@ -28,12 +29,13 @@ class RouteTable:
     routes: list[PortalRoute] = field(default_factory=list)
 
     def route(
-        self, method: str, path: str, name: str, *, public: bool = False
+        self, method: str, path: str, name: str, *, public: bool = False, reads_in_guard: bool = False
     ) -> Callable[[Handler], Handler]:
-        """Register a handler for `method path` (relative to /portal)."""
+        """Register a handler for `method path` (relative to /portal); `reads_in_guard`: a GET page that reads
+        in the guard's unit of work and opens no other (SQLite has one writer lock per process)."""
 
         def register(handler: Handler) -> Handler:
-            self.routes.append(PortalRoute(method, path, name, public, handler))
+            self.routes.append(PortalRoute(method, path, name, public, handler, reads_in_guard))
             return handler
 
         return register

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from dialogue.messages import Bot, Channel, Outbound
 from dialogue.outgoing import Outgoing
-from helpdesk.admin.sessions import SessionPolicy, hash_token, new_token, resume_session
+from helpdesk.admin.sessions import TOUCH_EVERY, SessionPolicy, hash_token, is_live, new_token
 from helpdesk.portal.context import LinkLimits, PortalUser
 from helpdesk.portal.i18n import texts
 from storage.portal_store import PortalSession
@@ -167,11 +167,16 @@ async def resume(
     uow: SqlUnitOfWork, token: str | None, now: datetime, policy: SessionPolicy
 ) -> PortalUser | None:
     """The contact behind a live session cookie, activity recorded (at most once a minute); None otherwise."""
-    record = await resume_session(uow.portal, token, now, policy)
-    if record is None:
+    if not token or len(token) > MAX_TOKEN:
         return None
-    contact = await uow.directory.get_contact(record.contact_id)
-    client = await uow.directory.get_client(contact.client_id) if contact is not None else None
-    if contact is None or client is None:
+    # One statement for the session, its contact and their client: every portal request starts here.
+    found = await uow.portal.get_session_with_person(hash_token(token))
+    if found is None:
         return None
+    record, contact, client = found
+    if not is_live(record, now, policy):
+        await uow.portal.delete_session(record.id)
+        return None
+    if now - record.last_seen_at >= TOUCH_EVERY:
+        await uow.portal.touch_session(record.id, now)
     return PortalUser(contact, client, record)

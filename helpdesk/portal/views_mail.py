@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bots.email.unsubscribe import derive_key, read_token
 from dialogue.messages import Bot, Channel
-from helpdesk.portal.context import current_user, portal_context
+from helpdesk.portal.context import current_user, page_uow, portal_context
 from helpdesk.portal.pages import html
 from helpdesk.portal.routes import RouteTable
 from storage.uow import SqlUnitOfWork
@@ -73,11 +73,11 @@ async def unsubscribe_post(request: web.Request) -> web.StreamResponse:
     return html(request, "unsubscribe.html", address=address, state="off" if found[0] else "unknown")
 
 
-@ROUTES.route("GET", "/mail", "mail")
+@ROUTES.route("GET", "/mail", "mail", reads_in_guard=True)
 async def mail_page(request: web.Request) -> web.StreamResponse:
     """The addresses the contact gets mail at, each with its notifications on or off."""
     user = current_user(request)
-    async with portal_context(request).rt.uows() as uow:
+    async with page_uow(request) as uow:
         accounts = [
             a for a in await uow.accounts.list_for_person(user.contact.id, CLIENT) if a.channel == MAIL
         ]

@@ -18,7 +18,7 @@ from bots.webchat.uploads import sniff_image
 from dialogue.messages import DeliveryError
 from dialogue.texts import CATEGORIES, category_name, status_name
 from helpdesk.admin.i18n import _
-from helpdesk.portal.context import PortalUser, current_user, portal_context
+from helpdesk.portal.context import PortalUser, current_user, page_uow, portal_context
 from helpdesk.portal.pages import html, refused, texts_of
 from helpdesk.portal.photos import read_photos
 from helpdesk.portal.routes import RouteTable
@@ -73,10 +73,9 @@ async def _run(request: web.Request, work: Any) -> Any:
     return results[0]
 
 
-@ROUTES.route("GET", "/", "tickets")
+@ROUTES.route("GET", "/", "tickets", reads_in_guard=True)
 async def tickets_page(request: web.Request) -> web.StreamResponse:
     """The contact's tickets, newest first: open / done / all, a site, a text or a number to find."""
-    ctx = portal_context(request)
     user = current_user(request)
     which = request.query.get("status", "open")
     which = which if which in FILTERS else "open"
@@ -87,7 +86,7 @@ async def tickets_page(request: web.Request) -> web.StreamResponse:
         int(before_raw) if before_raw.isascii() and before_raw.isdigit() and len(before_raw) < 10 else None
     )
     query = TicketQuery(FILTERS[which], site_id, text or None, before, PAGE + 1)
-    async with ctx.rt.uows() as uow:
+    async with page_uow(request) as uow:
         found = await list_client_tickets(uow, user.actor, query)
         sites = await _sites(uow, user)
     more = len(found) > PAGE
@@ -116,12 +115,12 @@ def _photos(ticket: Ticket, entries: Any) -> list[Attachment]:
     return photos
 
 
-@ROUTES.route("GET", "/t/{number}", "ticket")
+@ROUTES.route("GET", "/t/{number}", "ticket", reads_in_guard=True)
 async def ticket_page(request: web.Request) -> web.StreamResponse:
     """One ticket: what was asked, who has it, the visits, and its history with the public messages."""
     ctx = portal_context(request)
     user = current_user(request)
-    async with ctx.rt.uows() as uow:
+    async with page_uow(request) as uow:
         history = await ticket_history(uow, user.actor, _number(request))
         site = await uow.directory.get_site(history.ticket.site_id) if history.ticket.site_id else None
         following = user.contact.id in await uow.tickets.followers(history.ticket.id)
@@ -254,7 +253,7 @@ async def photo(request: web.Request) -> web.StreamResponse:
     return web.Response(body=data, content_type=mime, headers={"Cache-Control": "private, max-age=3600"})
 
 
-@ROUTES.route("GET", "/new", "new")
+@ROUTES.route("GET", "/new", "new", reads_in_guard=True)
 async def new_page(request: web.Request) -> web.StreamResponse:
     """The form for a new request: site, equipment when known, category, description, photos."""
     return await _new_form(request)
@@ -263,10 +262,9 @@ async def new_page(request: web.Request) -> web.StreamResponse:
 async def _new_form(
     request: web.Request, *, status: int = 200, error: str = "", values: dict[str, str] | None = None
 ) -> web.Response:
-    ctx = portal_context(request)
     user = current_user(request)
     lang = texts_of(request).lang
-    async with ctx.rt.uows() as uow:
+    async with page_uow(request) as uow:
         sites = await _sites(uow, user)
         units: list[Unit] = []
         for site in sites[:50]:

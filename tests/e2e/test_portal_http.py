@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import event
 
 from dialogue.messages import Bot, Channel, Inbound
 from helpdesk.runtime import Runtime, build_runtime
@@ -23,13 +24,12 @@ OTHER = Contact("romashka-ivan", "romashka", "Иван Кузнецов", "+7921
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-@pytest.fixture
-async def app(demo_db: Path, tmp_path: Path, unused_tcp_port: int) -> AsyncIterator[tuple[Runtime, str]]:
-    """The whole app on the demo database, on a local port named as PUBLIC_URL, with its uploads in the test's
-    folder."""
+async def _serve(
+    demo_db: Path, tmp_path: Path, port: int, *, worker: bool
+) -> AsyncIterator[tuple[Runtime, str]]:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
-        public_url=f"http://127.0.0.1:{unused_tcp_port}",
+        public_url=f"http://127.0.0.1:{port}",
         database_url=f"sqlite+aiosqlite:///{demo_db}",
         kb_embedder="none",
         kb_cache_dir=None,
@@ -39,13 +39,31 @@ async def app(demo_db: Path, tmp_path: Path, unused_tcp_port: int) -> AsyncItera
     rt = await build_runtime(settings, nlu=None, load_nlu=False)
     runner = web.AppRunner(build_web_app(rt))
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
-    await rt.start(polling=False)
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    if worker:
+        await rt.start(polling=False)
     try:
-        yield rt, f"http://127.0.0.1:{unused_tcp_port}"
+        yield rt, f"http://127.0.0.1:{port}"
     finally:
         await rt.close()
         await runner.cleanup()
+
+
+@pytest.fixture
+async def app(demo_db: Path, tmp_path: Path, unused_tcp_port: int) -> AsyncIterator[tuple[Runtime, str]]:
+    """The whole app on the demo database, on a local port named as PUBLIC_URL, with its uploads in the test's
+    folder."""
+    async for served in _serve(demo_db, tmp_path, unused_tcp_port, worker=True):
+        yield served
+
+
+@pytest.fixture
+async def quiet_app(
+    demo_db: Path, tmp_path: Path, unused_tcp_port: int
+) -> AsyncIterator[tuple[Runtime, str]]:
+    """The app without its background loops: every statement on the database is a request's."""
+    async for served in _serve(demo_db, tmp_path, unused_tcp_port, worker=False):
+        yield served
 
 
 async def spend(http: aiohttp.ClientSession, base: str, link: str) -> str:
@@ -182,3 +200,46 @@ async def test_a_link_asked_for_in_the_chat_signs_in_and_shares_the_pages_allowa
         ) as sent:
             assert sent.status == 200
         assert len(await sent_links(rt.uows, "w-anna")) == before
+
+
+async def test_a_page_resumes_its_session_and_reads_in_one_transaction(
+    quiet_app: tuple[Runtime, str],
+) -> None:
+    """Every portal page starts by resuming the session; a page that only reads does it in the same unit of
+    work, and the session, its contact and their client are one statement (CPU and round trips per page)."""
+    rt, base = quiet_app
+    await add_colleague(rt.uows, ANNA, chat="w-anna")
+    number = await worked_ticket(rt.engine, rt.uows, ANNA, "acme-office", "Printer on floor 2 jams")
+    transactions: list[list[str]] = []  # the statements of each transaction, by connection
+    open_on: dict[int, list[str]] = {}
+
+    def on_begin(conn: object) -> None:
+        open_on[id(conn)] = []
+        transactions.append(open_on[id(conn)])
+
+    def on_statement(conn: object, _cursor: object, sql: str, *_rest: object) -> None:
+        if id(conn) in open_on:
+            open_on[id(conn)].append(sql)
+
+    def page_work(statements: list[str]) -> bool:  # not the KB's background refresh
+        return any(
+            table in s for s in statements for table in ("portal_sessions", "FROM tickets", "FROM sites")
+        )
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await sign_in(rt, http, base, "+79161234501", "w-anna")
+        await http.get(base + "/portal/")  # the session's activity is recorded (once a minute)
+        event.listen(rt.db.sync_engine, "before_cursor_execute", on_statement)
+        event.listen(rt.db.sync_engine, "begin", on_begin)
+        try:
+            for path in ("/portal/", f"/portal/t/{number}", "/portal/new"):
+                transactions.clear()
+                async with http.get(base + path) as page:
+                    assert page.status == 200
+                pages = [t for t in transactions if page_work(t)]
+                assert len(pages) == 1, (path, pages)
+                assert sum("portal_sessions" in s for s in pages[0]) == 1, (path, pages)
+                assert not any("FROM clients" in s for s in pages[0]), (path, pages)
+        finally:
+            event.remove(rt.db.sync_engine, "before_cursor_execute", on_statement)
+            event.remove(rt.db.sync_engine, "begin", on_begin)
