@@ -74,6 +74,15 @@ def _text(value: Any, name: str, max_len: int, *, required: bool = False) -> str
     return text or None
 
 
+def _pairs(value: Any, name: str) -> dict[str, str]:
+    """Alertmanager's `labels` or `annotations`: an object whose values are read as text (absent: none)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationFailed("{where} must be an object.", where=name)
+    return {str(k): str(v) for k, v in value.items()}
+
+
 def _state(value: Any, name: str) -> AlertState:
     try:
         return AlertState(str(value or "firing").lower())
@@ -110,8 +119,8 @@ def parse_alertmanager(body: dict[str, Any]) -> list[Alert]:
         where = f"alerts[{i}]"
         if not isinstance(item, dict):
             raise ValidationFailed("{where} must be an object.", where=where)
-        labels = {str(k): str(v) for k, v in (item.get("labels") or {}).items()}
-        notes = {str(k): str(v) for k, v in (item.get("annotations") or {}).items()}
+        labels = _pairs(item.get("labels"), f"{where}.labels")
+        notes = _pairs(item.get("annotations"), f"{where}.annotations")
         name = labels.get("alertname", "alert")
         summary = notes.get("summary") or notes.get("description") or name
         unit = _text(labels.get("unit"), f"{where}.labels.unit", 64)

@@ -54,6 +54,11 @@ def test_generic_alert_and_severities() -> None:
         ([], "must be a JSON object"),
         ({"alerts": []}, "non-empty list"),
         ({"alerts": ["x"]}, "alerts[0] must be an object"),
+        ({"alerts": [{"labels": ["unit", "u"]}]}, "alerts[0].labels must be an object"),  # was a 500 (fuzz)
+        (
+            {"alerts": [{"labels": {"unit": "u"}, "annotations": "down"}]},
+            "alerts[0].annotations must be an object",
+        ),
         ({"alerts": [{"labels": {"alertname": "x"}}]}, "name the unit"),
         ({"summary": "x"}, "name the unit"),
         ({"unit": "u"}, "'summary' is required"),
