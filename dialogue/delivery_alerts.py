@@ -58,6 +58,35 @@ async def chat_name(uow: UnitOfWork, channel: str, bot: str, chat_id: str) -> st
     return contact.name if contact is not None and contact.name else chat_id
 
 
+async def _to_supervisors(
+    uow: UnitOfWork,
+    out: Outgoing,
+    key: str,
+    values: dict[str, object],
+    *,
+    skip: tuple[str, str] | None = None,
+) -> int:
+    """Queue `key` of `TEXTS` to every supervisor on the staff bot, in their language, on every staff chat of
+    theirs but `skip` (channel, chat id); return how many messages were queued."""
+    sent = 0
+    for member in await uow.directory.list_staff(Role.SUPERVISOR):
+        accounts = await uow.accounts.list_for_person(member.id, str(Bot.STAFF))
+        text = translate(TEXTS, member.lang, key, **values)
+        for account in accounts:
+            if (account.channel, account.chat_id) == skip:
+                continue
+            out.to_chat(
+                Channel(account.channel),
+                Bot.STAFF,
+                account.chat_id,
+                account.account_id,
+                text,
+                lang=member.lang,
+            )
+            sent += 1
+    return sent
+
+
 async def chat_unreachable(
     uow: UnitOfWork,
     out: Outgoing,
@@ -70,33 +99,14 @@ async def chat_unreachable(
     gave_up: bool,
 ) -> int:
     """Queue the alert to every supervisor on the staff bot (not to the chat that cannot be reached)."""
-    who = await chat_name(uow, channel, bot, chat_id)
-    sent = 0
-    for member in await uow.directory.list_staff(Role.SUPERVISOR):
-        accounts = await uow.accounts.list_for_person(member.id, str(Bot.STAFF))
-        reachable = [a for a in accounts if (a.channel, a.chat_id) != (channel, chat_id)]
-        if not reachable:
-            continue
-        text = translate(
-            TEXTS,
-            member.lang,
-            "gave_up" if gave_up else "unreachable",
-            who=who,
-            channel=channel,
-            since=since.strftime("%Y-%m-%d %H:%M"),
-            error=error[:200],
-        )
-        for account in reachable:
-            out.to_chat(
-                Channel(account.channel),
-                Bot.STAFF,
-                account.chat_id,
-                account.account_id,
-                text,
-                lang=member.lang,
-            )
-            sent += 1
-    return sent
+    values: dict[str, object] = {
+        "who": await chat_name(uow, channel, bot, chat_id),
+        "channel": channel,
+        "since": since.strftime("%Y-%m-%d %H:%M"),
+        "error": error[:200],
+    }
+    key = "gave_up" if gave_up else "unreachable"
+    return await _to_supervisors(uow, out, key, values, skip=(channel, chat_id))
 
 
 async def outage_news(
@@ -111,26 +121,10 @@ async def outage_news(
 ) -> int:
     """Queue a reminder that `channel` is still down (`over=False`) or that it works again, to every supervisor
     on the staff bot (a chat of theirs on the channel that is down gets it once the channel is back)."""
-    sent = 0
-    for member in await uow.directory.list_staff(Role.SUPERVISOR):
-        accounts = await uow.accounts.list_for_person(member.id, str(Bot.STAFF))
-        text = translate(
-            TEXTS,
-            member.lang,
-            "outage_over" if over else "outage_reminder",
-            channel=channel,
-            since=since.strftime("%Y-%m-%d %H:%M"),
-            chats=chats,
-            given_up=given_up,
-        )
-        for account in accounts:
-            out.to_chat(
-                Channel(account.channel),
-                Bot.STAFF,
-                account.chat_id,
-                account.account_id,
-                text,
-                lang=member.lang,
-            )
-            sent += 1
-    return sent
+    values: dict[str, object] = {
+        "channel": channel,
+        "since": since.strftime("%Y-%m-%d %H:%M"),
+        "chats": chats,
+        "given_up": given_up,
+    }
+    return await _to_supervisors(uow, out, "outage_over" if over else "outage_reminder", values)
