@@ -1,9 +1,10 @@
 """The event loop of the long-running processes (`helpdesk run`, `helpdesk worker`).
 
 uvloop (libuv under asyncio's API) where it is installed, as it is from `requirements.lock` on Linux and
-macOS: on the webhook path, where a message is a dozen awaits on sockets, the loop's own work is a fifth
-of the app's CPU, and what uvloop saves there is headroom that keeps p99 short at 205 messages a second on
-one core (`helpdesk bench dialogue`; the figures are in docs/reliability.md).
+macOS. On the webhook path a message is a dozen awaits on sockets and asyncio's own machinery was a fifth
+of the app's main thread (py-spy); in quiet `helpdesk bench dialogue` runs the CPU per message did not differ
+within the noise, but the runs on uvloop kept p99 under 250 ms where asyncio's loop twice let a pause grow
+into a queue (docs/reliability.md has the figures).
 `EVENT_LOOP=asyncio` runs on asyncio's own loop (for a debugger, or a platform without uvloop);
 `EVENT_LOOP=uvloop` refuses to start without it. One-shot commands and the tests keep asyncio's loop.
 """
