@@ -315,8 +315,10 @@ async def test_admin_replays_dead_letters_and_retries_undelivered_messages(app: 
             await page.get_by_role("link", name="Сообщения").click()
             await expect(page.locator("h1")).to_have_text("Сообщения")
             await expect(page.locator(f"#inbox-{anna}")).to_contain_text("Anna Brown (ACME Logistics)")
-            await expect(page.locator(f"#inbox-{visitor}")).to_contain_text("web client, чат visitor-7")
-            await expect(page.locator(f"#outbox-{smirnov}")).to_contain_text("Алексей Смирнов (engineer)")
+            await expect(page.locator(f"#inbox-{visitor}")).to_contain_text(
+                "Веб-чат · бот клиентов · чат visitor-7"
+            )
+            await expect(page.locator(f"#outbox-{smirnov}")).to_contain_text("Алексей Смирнов (инженер)")
             await page.screenshot(path=str(ARTIFACTS / "messages.png"), full_page=True)
 
             # Replay Anna's message: it is pending again, and the running app handles it within a second or so.
