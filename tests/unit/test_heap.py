@@ -6,6 +6,9 @@ import gc
 
 from helpdesk.heap import SERVER_THRESHOLDS, freeze_startup_heap
 
+PYTHON_THRESHOLDS = (700, 10, 10)
+"""CPython's own; another test of this process may have set the server's already (an in-process app)."""
+
 
 def test_start_up_objects_are_frozen_and_new_ones_still_collected() -> None:
     loaded = [{"n": i} for i in range(10_000)]  # stands in for models and indexes
@@ -20,7 +23,9 @@ def test_start_up_objects_are_frozen_and_new_ones_still_collected() -> None:
         del cycle
         assert gc.collect() >= 1
         assert gc.get_threshold() == SERVER_THRESHOLDS
-        assert SERVER_THRESHOLDS[0] > thresholds[0]  # young collections come less often than by default
+        assert (
+            SERVER_THRESHOLDS[0] > PYTHON_THRESHOLDS[0]
+        )  # young collections come less often than by default
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
