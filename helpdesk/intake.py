@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from dialogue.delivery_alerts import chat_unreachable, outage_news
 from dialogue.engine import DialogueEngine
@@ -56,12 +56,11 @@ class UnreachableAlert:
 
     engine: DialogueEngine[SqlUnitOfWork]
     wake_delivery: Callable[[], None]
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     book: OutageBook = field(default_factory=OutageBook)
 
     async def __call__(self, row: OutboxRow, error: str, gave_up: bool) -> None:
         """The delivery loop's `on_unreachable` (chat rows only): a message to the supervisors, via the outbox."""
-        alert = self.book.failed(row.channel, row.bot, row.chat_id, self.clock(), gave_up=gave_up)
+        alert = self.book.failed(row.channel, row.bot, row.chat_id, self.engine.clock(), gave_up=gave_up)
         if alert is None:
             return  # counted in its outage's next reminder
         if alert.say is Say.FIRST:

@@ -200,7 +200,7 @@ async def test_a_channel_outage_is_one_alert_per_supervisor_and_its_end_one_more
     engine = DialogueEngine(
         live_uow_factory, PayloadSigner("s"), kb=FakeKnowledgeBase([]), nlu=None, clock=lambda: clock[0]
     )  # type: ignore[arg-type]
-    alert = UnreachableAlert(engine, lambda: None, clock=lambda: clock[0])
+    alert = UnreachableAlert(engine, lambda: None)  # its clock is the engine's
     telegram, staff_web = Flaky(), Recorder()
     loop = DeliveryLoop(
         live_uow_factory.sessionmaker,
