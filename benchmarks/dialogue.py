@@ -54,8 +54,18 @@ def _free_port() -> int:
 
 def _cpu_s(pid: int) -> float | None:
     """CPU seconds (user + system) a process has used so far; None where /proc is not there."""
+    return _cpu_s_of(Path(f"/proc/{pid}/stat"))
+
+
+def _loop_cpu_s(pid: int) -> float | None:
+    """CPU seconds the app's main thread (its event loop, holding the GIL) has used so far; the rest of the
+    process's CPU is its other threads (the KB's and the NLU's models, which mostly run without the GIL)."""
+    return _cpu_s_of(Path(f"/proc/{pid}/task/{pid}/stat"))
+
+
+def _cpu_s_of(stat: Path) -> float | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = stat.read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -108,6 +118,11 @@ async def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout_s: flo
     raise click.ClickException(f"the app did not answer /healthz within {timeout_s:.0f} s")
 
 
+DELIVERY_ATTEMPTS = 5
+"""Posts of one update before it counts as failed (Telegram retries a webhook it could not deliver)."""
+REDELIVERY_PAUSE_S = 0.2
+
+
 @dataclass
 class _Poster:
     """Posts updates to the client webhook as Telegram would, and keeps what the two loads report."""
@@ -118,24 +133,38 @@ class _Poster:
     latencies: list[float] = field(default_factory=list)
     failed: int = 0
     reposts: int = 0
+    connection_errors: int = 0
 
     async def post(self, http: aiohttp.ClientSession, update_id: int, user: int, since: float) -> float:
         """Post one update (twice for every `repost_every`th, as Telegram retrying); its latency counts
         from `since`. Returns when the first answer came."""
         url = f"{self.base}/webhook/telegram/client"
-        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
         update = _update(update_id, FIRST_USER + user, self.texts[update_id % len(self.texts)])
-        async with http.post(url, json=update, headers=headers) as resp:
-            await resp.read()
-            ok = resp.status == 200
+        ok = await self._deliver(http, url, update)
         done = time.perf_counter()
         self.latencies.append((done - since) * 1000)
         self.failed += not ok
         if self.repost_every and update_id % self.repost_every == 0:
-            async with http.post(url, json=update, headers=headers) as resp:
-                await resp.read()
+            await self._deliver(http, url, update)
             self.reposts += 1
         return done
+
+    async def _deliver(self, http: aiohttp.ClientSession, url: str, update: dict[str, Any]) -> bool:
+        """Post `update` until the webhook answers, as Telegram does: a connection that breaks before the
+        answer (a reset keep-alive connection, a full listen queue at load 15) is counted in
+        `connection_errors` and the update is posted again. Returns whether the answer was 200."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        for attempt in range(DELIVERY_ATTEMPTS):
+            try:
+                async with http.post(url, json=update, headers=headers) as resp:
+                    await resp.read()
+                    return resp.status == 200
+            except (TimeoutError, aiohttp.ClientConnectionError):
+                self.connection_errors += 1
+                if attempt + 1 == DELIVERY_ATTEMPTS:
+                    return False
+                await asyncio.sleep(REDELIVERY_PAUSE_S)
+        return False
 
 
 async def _drive(
@@ -146,10 +175,10 @@ async def _drive(
     users: int,
     repost_every: int,
     texts: list[str],
-) -> tuple[list[float], int, int, float]:
+) -> tuple[_Poster, float]:
     """Post updates first_id .. first_id+messages-1 from `users` clients; each client waits for its answer.
 
-    Returns the latencies (ms), the number of failed requests, the number of reposts and the wall time (s).
+    Returns the poster (latencies in ms, failed requests, reposts, connection errors) and the wall time (s).
     """
     poster = _Poster(base, repost_every, texts)
     ids = range(first_id, first_id + messages)
@@ -161,7 +190,7 @@ async def _drive(
     started = time.perf_counter()
     await asyncio.gather(*(client(u) for u in range(users)))
     elapsed = time.perf_counter() - started
-    return poster.latencies, poster.failed, poster.reposts, elapsed
+    return poster, elapsed
 
 
 # The schedule starts this long after it is set up: the sender's first look at the clock is then never late.
@@ -177,7 +206,7 @@ async def _drive_at_rate(
     rate: float,
     repost_every: int,
     texts: list[str],
-) -> tuple[list[float], int, int, float]:
+) -> tuple[_Poster, float]:
     """Post updates on a fixed schedule, `rate` per second, whether or not earlier ones were answered.
 
     An open load: the clients do not slow down when the app does, as real clients do not. A request's
@@ -197,7 +226,7 @@ async def _drive_at_rate(
             await asyncio.sleep(delay)
         in_flight.append(asyncio.create_task(poster.post(http, first_id + index, index % users, due)))
     finished = await asyncio.gather(*in_flight)
-    return poster.latencies, poster.failed, poster.reposts, max(finished) - start
+    return poster, max(finished) - start
 
 
 async def _load(
@@ -210,7 +239,7 @@ async def _load(
     texts: list[str],
     connections: int,
     between: Callable[[], Awaitable[None]],
-) -> tuple[list[float], int, int, float]:
+) -> tuple[_Poster, float]:
     """The warm-up (closed, not measured), `between()`, then the measured load: over one client session,
     whose connections stay open from one to the other as a platform's do (Telegram keeps up to
     max_connections open to a webhook)."""
@@ -394,11 +423,11 @@ def dialogue_bench(
                 async def take_before() -> None:
                     # Between the warm-up and the measured load: the app's, PostgreSQL's and this process's
                     # CPU, and the database's counters.
-                    before["cpu"] = _cpu_s(proc.pid)
+                    before["cpu"], before["loop_cpu"] = _cpu_s(proc.pid), _loop_cpu_s(proc.pid)
                     before["db_cpu"], before["client_cpu"] = _postgres_cpu_s(), _cpu_s(os.getpid())
                     before["stats"] = await _db_stats(url)
 
-                latencies, failed, reposts, elapsed = asyncio.run(
+                poster, elapsed = asyncio.run(
                     _load(base, warmup, messages, users, rate, repost_every, texts, connections, take_before)
                 )
                 cpu_before, db_cpu_before, client_cpu_before = (
@@ -410,7 +439,7 @@ def dialogue_bench(
                 # A webhook answers after INBOX_ANSWER_WAIT_S even when the reply is not queued yet (it is
                 # recorded): wait until the inbox is empty before the outbox is counted and the rate taken.
                 drain_s, drain_looks = asyncio.run(_drain(url, DRAIN_TIMEOUT_S))
-                cpu_after = _cpu_s(proc.pid)
+                cpu_after, loop_cpu_after = _cpu_s(proc.pid), _loop_cpu_s(proc.pid)
                 db_cpu_after, client_cpu_after = _postgres_cpu_s(), _cpu_s(os.getpid())
                 stats_after = asyncio.run(_db_stats(url))
             finally:
@@ -424,7 +453,8 @@ def dialogue_bench(
         finally:
             if db == "postgres":
                 asyncio.run(drop_pg_database(url))
-    latencies.sort()
+    latencies = sorted(poster.latencies)
+    loop_cpu_before = before["loop_cpu"]
     result = {
         "db": db,
         "embedder": spec,
@@ -440,12 +470,20 @@ def dialogue_bench(
         "msgs_per_s": round(messages / (elapsed + drain_s), 1),
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1),
-        "reposted": reposts,
-        "failed_requests": failed,
+        "reposted": poster.reposts,
+        "failed_requests": poster.failed,
+        # Posts whose connection broke before the answer; each was posted again (Telegram retries too).
+        "connection_errors": poster.connection_errors,
         # The app's own CPU per measured message: on a shared machine the rate depends on what else runs.
         "app_cpu_ms_per_msg": (
             round((cpu_after - cpu_before) * 1000 / messages, 2)
             if cpu_before is not None and cpu_after is not None
+            else None
+        ),
+        # Of which the event loop's thread (the GIL's main holder): the rest is the model threads.
+        "app_loop_cpu_ms_per_msg": (
+            round((loop_cpu_after - loop_cpu_before) * 1000 / messages, 2)
+            if loop_cpu_before is not None and loop_cpu_after is not None
             else None
         ),
         # The other two sharers of the machine's cores, per measured message: PostgreSQL (all of its
