@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from dialogue.refusals_billing import RU_BILLING, WORDS_RU_BILLING
+from dialogue.refusals_contacts import RU_CONTACTS
 from dialogue.refusals_equipment import RU_EQUIPMENT
 from dialogue.refusals_kb import RU_KB
 from dialogue.texts import status_name
@@ -279,6 +280,7 @@ RU: dict[str, str] = {
         "Это не объект этого клиента; выберите один из его объектов."
     ),
     **RU_BILLING,
+    **RU_CONTACTS,
     **RU_EQUIPMENT,
     **RU_KB,
 }

@@ -217,6 +217,20 @@ class ContactChanged(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ContactsImported(DomainEvent):
+    """A client's contacts were imported from a CSV file (an event without a ticket): how many were created and
+    updated, which (up to 1,000 ids), and the ids of contacts moved here from a private client the bot had
+    registered (a person who wrote before their company listed them)."""
+
+    name: ClassVar[str] = "contacts_imported"
+    client_id: str
+    created: int
+    updated: int
+    contact_ids: list[str] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
 class MailNotificationsChanged(DomainEvent):
     """A contact stopped (unsubscribed: a mail's one-click link, or a mail saying "unsubscribe") or restarted
     (the portal) notifications by mail to one of their addresses (an event without a ticket)."""
@@ -255,6 +269,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         RatingCommented,
         StaffProfileChanged,
         ContactChanged,
+        ContactsImported,
         MailNotificationsChanged,
     )
 }
