@@ -12,18 +12,21 @@ from helpdesk.admin import usecases
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
 from helpdesk.admin.i18n import _
-from helpdesk.admin.pages import html, redirect, texts_of
+from helpdesk.admin.pages import html, redirect, refused, texts_of
 from helpdesk.admin.profile_view import hours_now, hours_text
 from helpdesk.admin.routes import RouteTable
 from ticket_core.enums import Priority, Role
 from ticket_core.errors import NotFound
 from ticket_core.sla.calendar import BusinessCalendar
 from ticket_core.sla.policy import SlaPolicy
+from ticket_core.usecases.contact_import import ContactImportRejected, import_contacts
 from ticket_core.usecases.contacts import update_contact_access
 
 ROUTES = RouteTable()
 PAGE_SIZE = 50
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MAX_CONTACTS_BYTES = 2 * 1024 * 1024
+MAX_ERRORS_SHOWN = 500
 
 
 @ROUTES.route("GET", "/engineers", "engineers", Area.STAFF_READ)
@@ -89,6 +92,12 @@ async def clients(request: web.Request) -> web.StreamResponse:
 @ROUTES.route("GET", "/clients/{client_id}", "client", Area.DIRECTORY)
 async def client_page(request: web.Request) -> web.StreamResponse:
     """One client: sites (with time zones), contacts, contracts (categories, preferred/excluded engineers)."""
+    return await _client_page(request)
+
+
+async def _client_page(
+    request: web.Request, *, status: int = 200, import_errors: list[str] | None = None, import_note: str = ""
+) -> web.Response:
     ctx = admin_context(request)
     client_id = request.match_info["client_id"]
     async with ctx.rt.uows() as uow:
@@ -102,12 +111,70 @@ async def client_page(request: web.Request) -> web.StreamResponse:
     return html(
         request,
         "client.html",
+        status=status,
         client=client,
         sites=sites,
         contacts=contacts,
         contracts=contracts,
         summary=summary,
+        import_errors=import_errors or [],
+        import_note=import_note,
     )
+
+
+@ROUTES.route("POST", "/clients/{client_id}/contacts-import", "contacts-upload", Area.DIRECTORY)
+async def contacts_import(request: web.Request) -> web.StreamResponse:
+    """Import the client's contacts from an uploaded CSV file: all of it, or nothing and every bad line named
+    (in the reader's language) above the contacts."""
+    ctx = admin_context(request)
+    tr = texts_of(request)
+    client_id = request.match_info["client_id"]
+    form = await request.post()
+    upload = form.get("file")
+    if not isinstance(upload, web.FileField):
+        return await _client_page(request, status=400, import_errors=[tr(_("Choose a CSV file to import."))])
+    raw = upload.file.read(MAX_CONTACTS_BYTES + 1)
+    if len(raw) > MAX_CONTACTS_BYTES:
+        return await _client_page(
+            request, status=400, import_errors=[tr(_("The file is over 2 MB: import it in parts."))]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return await _client_page(
+            request, status=400, import_errors=[tr(_("The file is not UTF-8 text: save it as CSV UTF-8."))]
+        )
+    actor = current_user(request).actor
+    now = ctx.clock()
+    try:
+        async with ctx.rt.uows() as uow:
+            result = await import_contacts(uow, actor, client_id, text, now)
+            await uow.admin.audit(now, actor.id, "contacts.import", client_id, None)
+            await uow.commit()
+    except ContactImportRejected as rejected:
+        lines = [
+            tr(
+                _("line {line}: {problem}"),
+                line=e.line,
+                problem=" ".join(refused(request, p) for p in e.problems),
+            )
+            for e in rejected.errors[:MAX_ERRORS_SHOWN]
+        ]
+        more = len(rejected.errors) - MAX_ERRORS_SHOWN
+        if more > 0:
+            lines.append(tr(_("... and {n} more"), n=more))
+        return await _client_page(request, status=400, import_errors=[refused(request, rejected), *lines])
+    note = tr(
+        _("Contacts imported: {created} new, {updated} updated."),
+        created=result.created,
+        updated=result.updated,
+    )
+    if result.adopted:
+        note += " " + tr(
+            _("{n} of them had written to the bot as private persons and are this client's contacts now."),
+            n=result.adopted,
+        )
+    return await _client_page(request, import_note=note)
 
 
 @ROUTES.route("POST", "/clients/{client_id}/contacts/{contact_id}", "contact-access", Area.DIRECTORY)

@@ -66,6 +66,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "api-token": ("api_tokens",),
     "bench": ("bench",),
     "billing": ("billing",),
+    "contacts": ("contacts",),
     "equipment": ("equipment",),
     "kb": ("kb", "kb_quality"),
     "maintenance": ("maintenance",),

@@ -158,6 +158,7 @@ async def _check(
                     )
                 )
             seen_phone.setdefault(row.phone, row.line)
+        repeats = {p.params["line"] for p in problems if p.template == "{value} is also on line {line}."}
         by_email = await uow.directory.find_contact_by_email(row.email) if row.email else None
         by_phone = await uow.directory.find_contact_by_phone(row.phone) if row.phone else None
         old = by_email or by_phone
@@ -173,7 +174,7 @@ async def _check(
                 )
             )
         elif old is not None:
-            if old.id in seen_contact:
+            if old.id in seen_contact and seen_contact[old.id] not in repeats:  # else said already
                 problems.append(
                     ValueRefused(
                         "This is {name}, as on line {line}.", name=old.name, line=seen_contact[old.id]
