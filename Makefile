@@ -51,10 +51,13 @@ admin-messages: $(STAMP)
 	../../.venv/bin/pybabel update -i locale/admin.pot -d locale -D admin -l ru \
 	  --ignore-obsolete --no-fuzzy-matching -w 120 && rm locale/admin.pot
 
-# The chats' texts (dialogue/i18n.py): the same extraction, for texts said with say() or marked with N_().
+# The chats' texts (dialogue/i18n.py): the same extraction, for texts said with say() or marked with N_(),
+# in dialogue and in the few files outside it whose texts the chats' catalogue holds (DIALOGUE_TEXTS_ELSEWHERE).
+DIALOGUE_TEXTS_ELSEWHERE := ticket_core/reasons.py helpdesk/webchat_login.py helpdesk/billing/act_pdf.py helpdesk/charts.py \
+  bots/email/compose.py
 dialogue-messages: $(STAMP)
-	cd dialogue && ../.venv/bin/pybabel extract -F locale/babel.cfg -k say:2 -k N_ -o locale/dialogue.pot \
-	  --no-location --sort-output --omit-header . 2>/dev/null && \
+	cd dialogue && ../.venv/bin/pybabel extract -F locale/babel.cfg -k say:2 -k tell -k N_ -o locale/dialogue.pot \
+	  --no-location --sort-output --omit-header . $(addprefix ../,$(DIALOGUE_TEXTS_ELSEWHERE)) 2>/dev/null && \
 	../.venv/bin/pybabel update -i locale/dialogue.pot -d locale -D dialogue -l ru \
 	  --ignore-obsolete --no-fuzzy-matching -w 120 && rm locale/dialogue.pot
 

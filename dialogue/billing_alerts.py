@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from dialogue.cards import client_name
+from dialogue.i18n import N_, say
 from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
-from dialogue.texts import t
 from ticket_core.billing.events import PackageThreshold
 from ticket_core.enums import Role
 from ticket_core.events import DomainEvent
@@ -37,7 +37,15 @@ async def notify(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: DomainEv
     if not isinstance(event, PackageThreshold):
         return
     client = await client_name(uow, ticket)
-    key = "bill_package_100" if event.share >= 100 else "bill_package_80"
+    message = (
+        N_(
+            "📦 {client}: the prepaid package is used up ({ref}). Further work is billable until a new one is bought."
+        )
+        if event.share >= 100
+        else N_("📦 {client}: the prepaid package is 80 % used ({ref}); {left} h of {hours} left.")
+    )
     for member in await staff_to_tell(uow, ticket.client_id):
-        text = t(member.lang, key, client=client, ref=ticket.ref, left=event.left_hours, hours=event.hours)
+        text = say(
+            member.lang, message, client=client, ref=ticket.ref, left=event.left_hours, hours=event.hours
+        )
         await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from dialogue.texts import t
+from dialogue.i18n import N_, say
 from ticket_core.billing.approvals import HoldKind, HoldStatus, JobHold, holds_of_round, ticket_outlook
 from ticket_core.billing.charging import approved_rate
 from ticket_core.billing.money import format_money
@@ -30,19 +30,33 @@ async def billing_lines(
         return ""
     text = ""
     if outlook.paid_by is PaidBy.INCLUDED:
-        text = t(lang, "bill_included", hours=_hours(outlook.hours_left, lang))
+        text = say(
+            lang,
+            "\n📄 Included in the contract: {hours} h left this month",
+            hours=_hours(outlook.hours_left, lang),
+        )
     elif outlook.paid_by is PaidBy.PACKAGE:
-        text = t(lang, "bill_package", hours=_hours(outlook.hours_left, lang))
+        text = say(
+            lang,
+            "\n📦 From the client's prepaid package: {hours} h left",
+            hours=_hours(outlook.hours_left, lang),
+        )
     elif outlook.paid_by is PaidBy.FIXED:
-        text = t(lang, "bill_fixed", price=format_money(outlook.price, outlook.currency, lang))
+        text = say(
+            lang,
+            "\n💰 Paid work: fixed price {price}",
+            price=format_money(outlook.price, outlook.currency, lang),
+        )
     elif outlook.paid_by is PaidBy.HOURLY:
         agreed = await approved_rate(uow, ticket)  # the estimate's rate is the price agreed
         rate = min(outlook.price, agreed) if agreed is not None else outlook.price
-        text = t(lang, "bill_paid", rate=format_money(rate, outlook.currency, lang))
+        text = say(
+            lang, "\n💰 Paid work: client pays {rate}/h", rate=format_money(rate, outlook.currency, lang)
+        )
     terms = await store.terms_for_client(ticket.client_id)
     balance = await store.balance(ticket.client_id)
     if terms is not None and terms.in_debt(balance):
-        text += t(lang, "bill_debt", debt=format_money(-balance, outlook.currency, lang))
+        text += say(lang, "\n⚠️ The client owes {debt}", debt=format_money(-balance, outlook.currency, lang))
     return text + await hold_lines(uow, ticket, lang)
 
 
@@ -58,25 +72,35 @@ def quote_text(details: dict[str, str], currency: str, lang: str, vat_pct: Decim
         return format_money(Decimal(details.get(key) or 0), currency, lang)
 
     items = [
-        t(lang, "est_fixed", price=amount("price"))
+        say(lang, "a fixed price of {price}", price=amount("price"))
         if details.get("paid_by") == "fixed"
-        else t(lang, "est_hourly", rate=amount("price"))
+        else say(lang, "engineer's work {rate}/h", rate=amount("price"))
     ]
     if Decimal(details.get("callout") or 0) > 0:
-        items.append(t(lang, "est_callout", price=amount("callout")))
+        items.append(say(lang, "call-out {price}", price=amount("callout")))
     if details.get("parts_margin") is not None:
         margin = f"{Decimal(details['parts_margin']).normalize():f}"
-        items.append(t(lang, "est_parts", margin=margin))
+        items.append(say(lang, "parts at cost + {margin} %", margin=margin))
     text = ", ".join(items)
     if vat_pct > 0:
-        text += t(lang, "est_vat", vat=f"{vat_pct.normalize():f}")
+        text += say(lang, " (prices without {vat} % VAT)", vat=f"{vat_pct.normalize():f}")
     if details.get("total") is not None:  # estimates asked before expected totals have none
         total = Decimal(details["total"]) * (1 + vat_pct / 100)
-        key = "est_total_fixed" if details.get("paid_by") == "fixed" else "est_total_hourly"
+        fixed = details.get("paid_by") == "fixed"
+        if vat_pct > 0:
+            total_line = (
+                N_("; {total} in all with VAT")
+                if fixed
+                else N_("; about {hours} h of work, about {total} in all with VAT")
+            )
+        else:
+            total_line = (
+                N_("; {total} in all") if fixed else N_("; about {hours} h of work, about {total} in all")
+            )
         hours = f"{Decimal(details.get('hours') or 0).normalize():f}"
-        text += t(
+        text += say(
             lang,
-            key + ("_vat" if vat_pct > 0 else ""),
+            total_line,
             hours=hours.replace(".", ",") if lang == "ru" else hours,
             total=format_money(total, currency, lang),
         )
@@ -89,13 +113,21 @@ async def hold_lines(uow: UnitOfWork, ticket: Ticket, lang: str) -> str:
     text = ""
     debt = holds.get(HoldKind.DEBT)
     if debt is not None and debt.status is HoldStatus.PENDING:
-        text += t(lang, "debt_line_wait")
+        text += say(lang, "\n⏸ Waits for a supervisor because the client is in debt")
     elif debt is not None and debt.status is HoldStatus.APPROVED:
         member = await uow.directory.get_staff(debt.decided_by) if debt.decided_by else None
-        text += t(lang, "debt_line_released", name=member.name if member else debt.decided_by or "-")
+        text += say(
+            lang,
+            "\n▶ Sent to work despite the debt by {name}",
+            name=member.name if member else debt.decided_by or "-",
+        )
     estimate = holds.get(HoldKind.ESTIMATE)
     if estimate is not None and estimate.status is HoldStatus.PENDING:
-        text += t(lang, "est_line_wait")
+        text += say(lang, "\n⏳ Waiting for the client to approve the estimate: accept once they have")
     elif estimate is not None and estimate.status is HoldStatus.APPROVED:
-        text += t(lang, "est_line_ok", prices=quote_text(estimate.details, estimate.currency, lang))
+        text += say(
+            lang,
+            "\n✅ Estimate approved by the client: {prices}",
+            prices=quote_text(estimate.details, estimate.currency, lang),
+        )
     return text

@@ -10,11 +10,11 @@ from decimal import Decimal
 from dialogue.billing_alerts import staff_to_tell
 from dialogue.billing_cards import quote_text
 from dialogue.cards import client_name, short
+from dialogue.i18n import N_, say
 from dialogue.identity import ClientPerson, StaffPerson
 from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import DebtHoldAnswer, EstimateAnswer
-from dialogue.texts import t
 from dialogue.turn import Turn
 from ticket_core.billing.approvals import HoldKind, HoldStatus, holds_of_round, pending_hold
 from ticket_core.billing.events import DebtHoldDecided, EstimateAnswered, EstimateRequested, JobHeldForDebt
@@ -46,11 +46,16 @@ async def notify(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: DomainEv
         lang = await _client_lang(uow, ticket)
         vat = terms.vat_pct if terms else Decimal(0)
         n = ticket.number
-        text = t(lang, "est_q", ref=ticket.ref, prices=quote_text(event.quote, event.currency, lang, vat))
+        text = say(
+            lang,
+            "💰 The work on {ref} is paid for under your contract: {prices}.\nShall we start?",
+            ref=ticket.ref,
+            prices=quote_text(event.quote, event.currency, lang, vat),
+        )
         buttons = [
             [
-                (t(lang, "btn_est_yes"), EstimateAnswer(n, "y").encode()),
-                (t(lang, "btn_est_no"), EstimateAnswer(n, "n").encode()),
+                (say(lang, "✅ Approve"), EstimateAnswer(n, "y").encode()),
+                (say(lang, "✖ Decline"), EstimateAnswer(n, "n").encode()),
             ]
         ]
         await out.to_person(
@@ -59,23 +64,38 @@ async def notify(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: DomainEv
     elif isinstance(event, EstimateAnswered) and event.on_behalf and event.approved and ticket.contact_id:
         lang = await _client_lang(uow, ticket)
         name = event.actor.name or event.actor.id
-        text = t(lang, "est_on_behalf", ref=ticket.ref, name=name, reason=event.reason or "")
+        text = say(
+            lang,
+            "The estimate for {ref} was approved on your behalf by {name} ({reason}). I am finding an engineer; if this is a mistake, write to us here.",
+            ref=ticket.ref,
+            name=name,
+            reason=event.reason or "",
+        )
         await out.to_person(
             uow, ticket.contact_id, Bot.CLIENT, text, prefer_channel=ticket.source_channel, lang=lang
         )
     elif isinstance(event, EstimateAnswered) and not event.approved:
         client = await client_name(uow, ticket)
         for member in await staff_to_tell(uow, ticket.client_id):
-            text = t(member.lang, "est_declined_staff", client=client, ref=ticket.ref)
+            text = say(
+                member.lang,
+                "💰 {client} declined the estimate for {ref}: the request is cancelled.",
+                client=client,
+                ref=ticket.ref,
+            )
             await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)
     elif isinstance(event, JobHeldForDebt):
         await _debt_held(uow, out, ticket, event)
     elif isinstance(event, DebtHoldDecided):
         client = await client_name(uow, ticket)
         name = event.actor.name or event.actor.id
-        key = "debt_released" if event.released else "debt_cancelled"
+        message = (
+            N_("▶ {ref} ({client}): sent to an engineer by {name}.")
+            if event.released
+            else N_("✖ {ref} ({client}): cancelled by {name}.")
+        )
         for member in await staff_to_tell(uow, ticket.client_id):
-            text = t(member.lang, key, ref=ticket.ref, client=client, name=name)
+            text = say(member.lang, message, ref=ticket.ref, client=client, name=name)
             await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang, card=hold_card_key(ticket))
 
 
@@ -84,9 +104,9 @@ async def _debt_held(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: JobH
     n = ticket.number
     for member in await staff_to_tell(uow, ticket.client_id):
         lang = member.lang
-        text = t(
+        text = say(
             lang,
-            "debt_hold_q",
+            "⏸ {ref} ({client}) waits for your decision: the client owes {debt}.\n{description}\nSend it to an engineer?",
             ref=ticket.ref,
             client=client,
             debt=format_money(Decimal(event.debt), event.currency, lang),
@@ -94,16 +114,16 @@ async def _debt_held(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: JobH
         )
         buttons = [
             [
-                (t(lang, "btn_debt_release"), DebtHoldAnswer(n, "y").encode()),
-                (t(lang, "btn_debt_cancel"), DebtHoldAnswer(n, "n").encode()),
+                (say(lang, "▶ Send to an engineer"), DebtHoldAnswer(n, "y").encode()),
+                (say(lang, "✖ Cancel the request"), DebtHoldAnswer(n, "n").encode()),
             ]
         ]
         await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=lang, card=hold_card_key(ticket))
     if ticket.contact_id:
         lang = await _client_lang(uow, ticket)
-        text = t(
+        text = say(
             lang,
-            "debt_hold_client",
+            "Your account shows {debt} owed. {ref} goes to an engineer once a manager has looked at it.",
             ref=ticket.ref,
             debt=format_money(Decimal(event.debt), event.currency, lang),
         )
@@ -117,7 +137,7 @@ async def _answered(turn: Turn, ticket: Ticket, kind: HoldKind) -> bool:
     hold = (await holds_of_round(turn.uow, ticket)).get(kind)
     if hold is not None and hold.status is HoldStatus.PENDING:
         return False
-    turn.say("hold_answered", ref=ticket.ref)
+    turn.tell("{ref}: that was answered already.", ref=ticket.ref)
     return True
 
 
@@ -126,7 +146,14 @@ async def refuse_accept(turn: Turn, ticket: Ticket) -> bool:
     held = await pending_hold(turn.uow, ticket)
     if held is None:
         return False
-    turn.reply(turn.tr("est_line_wait" if held.kind is HoldKind.ESTIMATE else "debt_line_wait").strip())
+    turn.reply(
+        say(
+            turn.lang,
+            N_("\n⏳ Waiting for the client to approve the estimate: accept once they have")
+            if held.kind is HoldKind.ESTIMATE
+            else N_("\n⏸ Waits for a supervisor because the client is in debt"),
+        ).strip()
+    )
     return True
 
 
@@ -139,7 +166,14 @@ async def on_estimate_button(turn: Turn, person: ClientPerson, action: EstimateA
     if await _answered(turn, ticket, HoldKind.ESTIMATE):
         return
     await answer_estimate(turn.uow, person.actor, ticket.id, approve, turn.now)
-    turn.say("est_approved" if approve else "est_declined", ref=ticket.ref)
+    turn.tell(
+        N_("Thank you! The estimate for {ref} is approved; I am finding an engineer.")
+        if approve
+        else N_(
+            "OK, no paid work on {ref}: the request is cancelled. To talk about the price, write to us here."
+        ),
+        ref=ticket.ref,
+    )
 
 
 async def on_debt_button(turn: Turn, person: StaffPerson, action: DebtHoldAnswer) -> None:

@@ -14,9 +14,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from dialogue.billing_alerts import staff_to_tell
+from dialogue.i18n import say
 from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
-from dialogue.texts import t
 from ticket_core.billing.money import format_money
 from ticket_core.billing.terms import ContractTerms
 from ticket_core.enums import Role
@@ -54,9 +54,9 @@ async def contract_endings(uow: UnitOfWork, out: Outgoing, today: date, now: dat
             contract.name if contract is not None and contract.id == terms.contract_id else terms.contract_id
         )
         for member in await staff_to_tell(uow, terms.client_id):
-            text = t(
+            text = say(
                 member.lang,
-                "bill_contract_ends",
+                '📅 {client}: the contract "{contract}" ends on {date} (in {days} days). Time to renew it.',
                 client=client,
                 contract=name,
                 date=_day(member.lang, end),
@@ -102,12 +102,18 @@ async def weekly_debtors(uow: UnitOfWork, out: Outgoing, today: date, now: datet
     for member, listed in readers.values():
         lang = member.lang
         lines = [
-            t(lang, "bill_debtor_line", client=names[c], debt=format_money(debt, terms[c].currency, lang))
+            say(lang, "• {client}: {debt}", client=names[c], debt=format_money(debt, terms[c].currency, lang))
             for c, debt in listed[:MAX_DEBTORS_LISTED]
         ]
         if len(listed) > MAX_DEBTORS_LISTED:
-            lines.append(t(lang, "bill_debtors_more", n=len(listed) - MAX_DEBTORS_LISTED))
-        text = t(lang, "bill_debtors", week=f"{year}-W{week:02d}", n=len(listed), lines="\n".join(lines))
+            lines.append(say(lang, "… and {n} more", n=len(listed) - MAX_DEBTORS_LISTED))
+        text = say(
+            lang,
+            "💸 Clients in debt, week {week} ({n}):\n{lines}",
+            week=f"{year}-W{week:02d}",
+            n=len(listed),
+            lines="\n".join(lines),
+        )
         await out.to_person(uow, member.id, Bot.STAFF, text, lang=lang)
     return True
 

@@ -7,11 +7,12 @@ from datetime import datetime
 
 from dialogue.billing_cards import billing_lines, hold_lines
 from dialogue.equipment_cards import unit_lines
+from dialogue.i18n import N_, say
 from dialogue.messages import Bot, Media
 from dialogue.outgoing import ButtonSpec, Outgoing
 from dialogue.payloads import JobStep, JobVerb, NotFixed, OfferAccept, OfferDecline, Rate
 from dialogue.reason_texts import say_reasons
-from dialogue.texts import category_name, priority_name, status_name, t
+from dialogue.texts import category_name, priority_name, status_name
 from ticket_core.enums import Role, TicketStatus
 from ticket_core.events import EngineerOnSite, TicketReopened
 from ticket_core.model import Attachment, Ticket
@@ -91,7 +92,7 @@ def map_url(ticket: Ticket) -> str | None:
 def map_row(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
     """A "Map" link button for a card, when the job has a location (a link, not a URL in the text)."""
     url = map_url(ticket)
-    return [[(t(lang, "btn_map"), url)]] if url else []
+    return [[(say(lang, "🗺 Map"), url)]] if url else []
 
 
 async def client_waits(uow: UnitOfWork, ticket: Ticket) -> bool:
@@ -137,17 +138,23 @@ async def offer_card(
     this engineer did the work before."""
     photos = sum(1 for a in ticket.attachments if a.kind == "photo")
     extra: dict[str, str] = {}
-    key = "offer_card"
+    card = N_(
+        "New job {ref} ({priority})\nClient: {client}\nWhere: {where}\nType: {category}\n{description}{photos}\n\nWhy you: {why}"
+    )
     if ticket.reopen_count:
-        key = (
-            "offer_card_reopened"
+        card = (
+            N_(
+                "Reopened job {ref} ({priority}), which you did\nWhy reopened: {reason}\nClient: {client}\nWhere: {where}\nType: {category}\n{description}{photos}\n\nWhy you: {why}"
+            )
             if ticket.assignee_id and ticket.assignee_id == engineer_id
-            else "offer_card_reopened_other"
+            else N_(
+                "Reopened job {ref} ({priority})\nWhy reopened: {reason}\nClient: {client}\nWhere: {where}\nType: {category}\n{description}{photos}\n\nWhy you: {why}"
+            )
         )
-        extra["reason"] = await _reopen_reason(uow, ticket) or t(lang, "reopen_reason_none")
-    text = t(
+        extra["reason"] = await _reopen_reason(uow, ticket) or say(lang, "not given")
+    text = say(
         lang,
-        key,
+        card,
         **extra,
         ref=ticket.ref,
         priority=priority_name(lang, ticket.priority),
@@ -155,7 +162,7 @@ async def offer_card(
         where=await where_of(uow, ticket),
         category=category_name(lang, ticket.category),
         description=short(ticket.description, MAX_DESCRIPTION_IN_CARD, keep_lines=True),
-        photos=t(lang, "offer_photos", n=photos) if photos else "",
+        photos=say(lang, "\n📷 Photos from the client: {n} (below)", n=photos) if photos else "",
         why=say_reasons(reasons, lang),
     )
     text += await unit_lines(uow, ticket, lang, now)
@@ -163,8 +170,8 @@ async def offer_card(
     text += await badge_line(uow, ticket, lang, now)
     buttons = [
         [
-            (t(lang, "btn_accept"), OfferAccept(ticket.number).encode()),
-            (t(lang, "btn_decline"), OfferDecline(ticket.number).encode()),
+            (say(lang, "Accept"), OfferAccept(ticket.number).encode()),
+            (say(lang, "Decline"), OfferDecline(ticket.number).encode()),
         ],
         *map_row(ticket, lang),
     ]
@@ -193,19 +200,23 @@ def job_buttons(ticket: Ticket, lang: str, *, on_site: bool = False) -> list[lis
     n = ticket.number
 
     def step(label: str, verb: JobVerb) -> ButtonSpec:
-        return (t(lang, label), JobStep(verb, n).encode())
+        return (say(lang, label), JobStep(verb, n).encode())
 
     extra = [
-        [step("btn_note", "n"), step("btn_message_client", "m")],
-        [step("btn_kb_articles", "k"), step("btn_hand_over", "x")],
+        [step(N_("Note"), "n"), step(N_("Message the client"), "m")],
+        [step(N_("📚 KB articles"), "k"), step(N_("Hand over"), "x")],
     ]
-    site = [] if on_site else [step("btn_on_site", "c")]
+    site = [] if on_site else [step(N_("On site"), "c")]
     if ticket.status is TicketStatus.ACCEPTED:
-        return [[step("btn_start", "o"), *site], [step("btn_hold", "h"), step("btn_done", "d")], *extra]
+        return [
+            [step(N_("On the way"), "o"), *site],
+            [step(N_("Waiting"), "h"), step(N_("Done"), "d")],
+            *extra,
+        ]
     if ticket.status is TicketStatus.IN_PROGRESS:
-        return [[*site, step("btn_hold", "h")], [step("btn_done", "d")], *extra]
+        return [[*site, step(N_("Waiting"), "h")], [step(N_("Done"), "d")], *extra]
     if ticket.status is TicketStatus.ON_HOLD:
-        return [[step("btn_resume", "r"), step("btn_done", "d")], *extra]
+        return [[step(N_("Resume"), "r"), step(N_("Done"), "d")], *extra]
     return []
 
 
@@ -220,9 +231,9 @@ async def job_card(
 ) -> tuple[str, list[list[ButtonSpec]]]:
     """One job as the engineer sees it, with the next steps and its SLA state; without `live` (a job no longer
     theirs) the card keeps only its map."""
-    text = t(
+    text = say(
         lang,
-        "job_card",
+        "{ref} - {status}\nClient: {client}\nWhere: {where}\n{description}",
         ref=ticket.ref,
         status=status_name(lang, ticket.status),
         client=await client_name(uow, ticket),
@@ -252,5 +263,5 @@ def rating_buttons(ticket: Ticket, lang: str) -> list[list[ButtonSpec]]:
     n = ticket.number
     return [
         [(str(score), Rate(n, score).encode()) for score in range(1, 6)],
-        [(t(lang, "btn_not_fixed"), NotFixed(n).encode())],
+        [(say(lang, "Not fixed"), NotFixed(n).encode())],
     ]

@@ -6,16 +6,16 @@ import logging
 import secrets
 from datetime import timedelta
 
-from dialogue import billing_holds, client_tickets, equipment_scan
+from dialogue import billing_holds, client_commands, client_tickets, equipment_scan
 from dialogue import client_intake as intake
 from dialogue.client_language import choose_language, set_language
 from dialogue.conversation import Stage, Step
+from dialogue.i18n import N_, say
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.kb_replies import (
     KbReplies,
     KnowledgeSource,
 )
-from dialogue.messages import Channel, split_command
 from dialogue.payloads import (
     Action,
     CancelAnswer,
@@ -33,12 +33,11 @@ from dialogue.payloads import (
     SkipRatingComment,
     TalkToPerson,
 )
-from dialogue.portal_link import PortalLinkPolicy, send_portal_link
+from dialogue.portal_link import PortalLinkPolicy
 from dialogue.prefetch import KB_RESULTS, Prefetched
 from dialogue.request_words import reads_as_recurrence, reads_as_request
-from dialogue.texts import SUPPORTED
 from dialogue.turn import Turn
-from dialogue.understanding import Parser, Understanding, ticket_number, understand
+from dialogue.understanding import Parser, Understanding, understand
 from kb_search.model import Reader
 from ticket_core import usecases as uc
 from ticket_core.enums import OPEN_STATUSES, TicketStatus, Visibility
@@ -48,7 +47,11 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
 ATTACHABLE = frozenset({"photo", "video", "document"})
-SMALL_TALK = {"greet": "greet", "thank": "thanks_reply", "goodbye": "goodbye"}
+SMALL_TALK = {
+    "greet": N_("Hello! How can I help?"),
+    "thank": N_("You are welcome!"),
+    "goodbye": N_("Goodbye!"),
+}
 SMALL_TALK_MAX_WORDS = 4
 NEW_REQUEST_INTENTS = frozenset(
     {
@@ -109,16 +112,22 @@ class ClientFlow:
             return
         text = (inbound.text or "").strip()
         if not text:
-            turn.say("unsupported")
+            turn.tell(
+                "I understand text, photos, documents, locations and contacts. Please describe the problem in words."
+            )
             return
         if len(text) > MAX_TEXT:
-            turn.say("too_long", n=len(text), max=MAX_TEXT)
+            turn.tell(
+                "That message is too long ({n} characters). Please keep it under {max}.",
+                n=len(text),
+                max=MAX_TEXT,
+            )
             return
         if (code := equipment_scan.sticker_code(text)) is not None:
             await equipment_scan.scan(turn, person, code)  # a scanned sticker, even inside /start
             return
         if text.startswith("/"):
-            await self._command(turn, person, text)
+            await client_commands.on_command(turn, person, text, self.portal_links)
             return
         stage = turn.state.stage
         if stage is Stage.RELAY:
@@ -153,7 +162,7 @@ class ClientFlow:
         meaning, ready = await self._understand(turn, person, text)
         intent = meaning.intent
         if intent in SMALL_TALK and len(text.split()) <= SMALL_TALK_MAX_WORDS:
-            turn.say(SMALL_TALK[intent])
+            turn.tell(SMALL_TALK[intent])
             return
         if intent == "check_status":
             await client_tickets.status(turn, person, meaning.entities.get("ticket_number"))
@@ -165,7 +174,7 @@ class ClientFlow:
             choose_language(turn)
             return
         if intent == "talk_to_human":
-            await self._start_relay(turn, person, meaning.entities.get("ticket_number"))
+            await client_commands.start_relay(turn, person, meaning.entities.get("ticket_number"))
             return
         back = intent == "reopen_ticket" or (intent == "nlu_fallback" and reads_as_recurrence(text))
         if back and not turn.state.new_question:
@@ -204,11 +213,14 @@ class ClientFlow:
         member = await turn.uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
         tag = secrets.token_hex(3)
         turn.state.last_passed, turn.state.last_passed_tag = text[:MAX_TEXT], tag
-        turn.say(
-            "passed_to_engineer",
-            [[(turn.tr("btn_new_question"), NewQuestion(tag).encode())]],
-            ref=ticket.ref,
-            name=member.name if member else "",
+        turn.reply(
+            say(
+                turn.lang,
+                "Sent to engineer {name} on {ref}.",
+                ref=ticket.ref,
+                name=member.name if member else "",
+            ),
+            [[(say(turn.lang, "This is a new question"), NewQuestion(tag).encode())]],
         )
 
     # --- buttons
@@ -225,7 +237,9 @@ class ClientFlow:
                 # Only the button under the latest pass acts; an older one is out of date.
                 text = turn.state.last_passed if tag == turn.state.last_passed_tag else None
                 if not text:
-                    turn.say("kb_stale")
+                    turn.tell(
+                        "Those buttons belong to an earlier answer. Ask your question again and I will look once more."
+                    )
                     return
                 turn.state.forget_passed()
                 turn.state.new_question = True
@@ -234,7 +248,7 @@ class ClientFlow:
             case SkipRatingComment():
                 if turn.state.stage is Stage.RATING_COMMENT:
                     turn.state.end_stage()
-                turn.say("rating_comment_skipped")
+                turn.tell("All right. Write any time you need help.")
             case NotFixed(number=number):
                 # Offered after "it leaks again": those words are the reason, not asked for twice.
                 offered, reason = turn.state.reopen_for == number, turn.state.reopen_reason
@@ -243,19 +257,24 @@ class ClientFlow:
                 if offered and reason:
                     await self._reopen(turn, person, reason)
                 else:
-                    turn.say("reopen_q", ref=format_ref(number))
+                    turn.tell(
+                        "Tell me what is still wrong and I will send {ref} back to an engineer.",
+                        ref=format_ref(number),
+                    )
             case CancelAsk() | CancelAnswer():
                 await client_tickets.cancel_button(turn, person, action)
             case Language(lang=lang):
                 set_language(turn, person, lang)
             case TalkToPerson(number=number):
-                await self._start_relay(turn, person, str(number))
+                await client_commands.start_relay(turn, person, str(number))
             case ShowTicket(number=number):
                 await client_tickets.status(turn, person, str(number))
             case EstimateAnswer():
                 await billing_holds.on_estimate_button(turn, person, action)
             case _:
-                turn.say("bad_button")
+                turn.tell(
+                    "That button is out of date or not meant for you. Tell me what you need, or send /help."
+                )
 
     async def _rate(self, turn: Turn, person: ClientPerson, number: int, score: int) -> None:
         ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
@@ -266,7 +285,12 @@ class ClientFlow:
             turn.now,
         )
         skip = SkipRatingComment(ticket.number).encode()
-        turn.say("rated_thanks", [[(turn.tr("btn_no_comment"), skip)]], score=score)
+        turn.reply(
+            say(
+                turn.lang, "Thank you for rating {score}! You may add a comment in one message.", score=score
+            ),
+            [[(say(turn.lang, "No comment"), skip)]],
+        )
 
     async def _is_new_request(self, turn: Turn, person: ClientPerson, text: str) -> bool:
         """Whether a text sent while a rating comment is awaited starts something new instead.
@@ -301,7 +325,10 @@ class ClientFlow:
         # Words can be wrong both ways: the client can still send it on as a new question.
         tag = secrets.token_hex(3)
         turn.state.last_passed, turn.state.last_passed_tag = text[:MAX_TEXT], tag
-        turn.say("rating_comment_saved", [[(turn.tr("btn_new_question"), NewQuestion(tag).encode())]])
+        turn.reply(
+            say(turn.lang, "Thank you, your comment is saved."),
+            [[(say(turn.lang, "This is a new question"), NewQuestion(tag).encode())]],
+        )
 
     async def _reopen(self, turn: Turn, person: ClientPerson, text: str) -> None:
         number = turn.state.ticket
@@ -311,31 +338,9 @@ class ClientFlow:
             return
         ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
         await uc.reopen_ticket(turn.uow, person.actor, ticket.id, turn.now, text, self.reopen_window)
-        turn.say("reopened_ok", ref=ticket.ref)
+        turn.tell("Request {ref} is open again.", ref=ticket.ref)
 
     # --- talking to a person: the client's messages become public comments the engineer gets
-    async def _start_relay(self, turn: Turn, person: ClientPerson, ref: str | None) -> None:
-        number = ticket_number(ref, allow_bare=True) if ref else None
-        if number is not None:
-            ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
-            tickets = [ticket] if ticket.status in OPEN_STATUSES else []
-        else:
-            tickets = await uc.list_my_tickets(turn.uow, person.actor, open_only=True, limit=1)
-        if not tickets:
-            turn.say("relay_no_ticket")
-            intake.start(turn)
-            await intake.ask_next(turn, person)
-            return
-        ticket = await uc.ask_for_person(
-            turn.uow, person.actor, tickets[0].id, turn.now
-        )  # its engineer is told
-        turn.state.stage, turn.state.ticket = Stage.RELAY, ticket.number
-        member = await turn.uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
-        if member is not None:
-            turn.say("relay_on", ref=ticket.ref, name=member.name)
-        else:
-            turn.say("relay_on_queue", ref=ticket.ref)
-
     async def _relay(self, turn: Turn, person: ClientPerson, text: str) -> None:
         number = turn.state.ticket
         ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number) if number else None
@@ -344,7 +349,7 @@ class ClientFlow:
             if ticket is None:
                 await self._free_text(turn, person, text)
                 return
-            turn.say("relay_closed", ref=ticket.ref)
+            turn.tell("{ref} is closed now; the bot is answering.", ref=ticket.ref)
             await self._free_text(turn, person, text)
             return
         await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
@@ -352,14 +357,18 @@ class ClientFlow:
     async def _shared_contact(self, turn: Turn, person: ClientPerson) -> None:
         shared = await share_phone(turn.uow, turn.inbound, person)
         if shared is None:
-            turn.say("phone_not_own")
+            turn.tell("Please share your own number with the Share phone number button.")
             return
         known, joined = shared
         if joined:
             client = await turn.uow.directory.get_client(known.contact.client_id)
-            turn.say("phone_joined", name=known.contact.name, client=client.name if client else "")
+            turn.tell(
+                "I know you: {name}, {client}. Your requests are here now.",
+                name=known.contact.name,
+                client=client.name if client else "",
+            )
         else:
-            turn.say("phone_saved")
+            turn.tell("Thank you, your number is saved.")
 
     # --- media: photos go to the form, or to the one open ticket
     async def _media(self, turn: Turn, person: ClientPerson) -> None:
@@ -369,7 +378,9 @@ class ClientFlow:
             if m.kind in ATTACHABLE
         ]
         if not attachments:  # voice notes, stickers, audio: nothing a ticket or an engineer can use
-            turn.say("unsupported")
+            turn.tell(
+                "I understand text, photos, documents, locations and contacts. Please describe the problem in words."
+            )
             return
         if turn.state.stage is Stage.INTAKE:
             for a in attachments:
@@ -387,7 +398,7 @@ class ClientFlow:
                 turn.uow, person.actor, target.id, turn.now, caption, Visibility.PUBLIC, tuple(attachments)
             )
             if turn.state.stage is not Stage.RELAY:
-                turn.say("photo_added")
+                turn.tell("Photo added to the request.")
             return
         intake.start(turn, question=turn.inbound.text or "")
         for a in attachments:
@@ -395,52 +406,3 @@ class ClientFlow:
         await intake.ask_next(turn, person)
 
     # --- commands
-    async def _command(self, turn: Turn, person: ClientPerson, text: str) -> None:
-        command, arg = split_command(text)
-        arg = arg.strip()
-        if command == "/start":
-            turn.say("welcome", name=person.contact.name)
-            if not person.contact.phone and turn.inbound.channel is Channel.TELEGRAM:
-                turn.reply(turn.tr("ask_phone"), request_contact=True)
-        elif command in ("/human", "/person", "/operator"):
-            await self._start_relay(turn, person, arg or None)
-        elif command == "/bot":
-            if turn.state.stage is Stage.RELAY:
-                turn.state.ticket = None
-            turn.state.stage = None
-            # What the engineer wrote before this no longer makes the client's messages answers to them.
-            turn.state.bot_since = turn.now
-            turn.say("relay_off")
-        elif command == "/comment":
-            number, _, body = arg.partition(" ")
-            if ticket_number(number, allow_bare=True) is None or not body.strip():
-                turn.say("comment_usage")
-            else:
-                await client_tickets.comment(turn, person, number, body)
-        elif command == "/help":
-            turn.say("help")
-        elif command == "/portal":
-            await send_portal_link(turn, person, self.portal_links)
-        elif command in ("/tickets", "/my"):
-            await client_tickets.my_tickets(turn, person)
-        elif command == "/status":
-            await client_tickets.status(turn, person, arg or None)
-        elif command == "/cancel":
-            if turn.state.stage is Stage.INTAKE and not arg:
-                asked_location = turn.state.step is Step.ADDRESS
-                turn.state.end_intake()
-                turn.reply(turn.tr("intake_cancelled"), remove_keyboard=asked_location)
-            else:
-                await client_tickets.ask_cancel(turn, person, arg or None)
-        elif command == "/new":
-            intake.start(turn)
-            await intake.ask_next(turn, person)
-        elif command == "/lang":
-            if arg.lower() in SUPPORTED:
-                set_language(turn, person, arg.lower())
-            else:
-                choose_language(turn)
-        elif command in ("/ru", "/en"):
-            set_language(turn, person, command[1:])
-        else:
-            turn.say("help")

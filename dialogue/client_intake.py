@@ -13,6 +13,7 @@ from dialogue.cards import short
 from dialogue.conversation import EditField, IntakeDraft, Stage, Step
 from dialogue.gazetteer import locate
 from dialogue.gazetteer import name_key as _key
+from dialogue.i18n import N_, say
 from dialogue.identity import ClientPerson, record_details
 from dialogue.payloads import (
     IntakeAction,
@@ -25,7 +26,7 @@ from dialogue.payloads import (
     IntakeSite,
     IntakeUseQuestion,
 )
-from dialogue.texts import CATEGORIES, PRIORITIES, category_name, priority_name
+from dialogue.texts import CATEGORIES, PRIORITIES, category_name, in_both_languages, priority_name
 from dialogue.turn import Turn
 from dialogue.understanding import Understanding
 from ticket_core import usecases as uc
@@ -41,6 +42,13 @@ MAX_ATTACHMENTS = 10
 
 
 EDITABLE = tuple(EditField)
+EDIT_LABELS: dict[EditField, str] = {
+    EditField.DESCRIPTION: N_("The description"),
+    EditField.CATEGORY: N_("The type"),
+    EditField.PLACE: N_("The place"),
+    EditField.PRIORITY: N_("The urgency"),
+}
+"""The Edit menu's button for each field of the form."""
 """What "Edit" at the summary can change (`IntakeDraft.forget` clears it, then it is asked again alone)."""
 
 
@@ -77,12 +85,16 @@ async def ask_next(turn: Turn, person: ClientPerson) -> None:
         rows = _cancel_row(turn)
         if len(draft.question) >= MIN_DESCRIPTION:
             # The question that the KB could not answer may already say it all.
-            rows = [[(turn.tr("btn_use_question"), IntakeUseQuestion().encode())], *rows]
-        turn.say("ask_description", rows)
+            rows = [[(say(turn.lang, "My question says it all"), IntakeUseQuestion().encode())], *rows]
+        turn.tell(
+            "Describe the problem: what happened, which equipment, and since when. "
+            "A photo helps too: send one at any step and it goes with the request.",
+            rows,
+        )
     elif not draft.category:
         turn.state.step = Step.CATEGORY
         rows = [[(category_name(turn.lang, c), IntakeCategory(c).encode())] for c in CATEGORIES]
-        turn.say("ask_category", [*rows, *_cancel_row(turn)])
+        turn.tell("What is it about?", [*rows, *_cancel_row(turn)])
     elif not draft.has_place():
         sites = await turn.uow.directory.list_sites(person.contact.client_id)
         if len(sites) == 1:
@@ -93,17 +105,24 @@ async def ask_next(turn: Turn, person: ClientPerson) -> None:
             turn.state.step = Step.SITE
             draft.site_choices = [s.id for s in sites]
             rows = [[(label, IntakeSite(i).encode())] for i, label in enumerate(site_labels(sites))]
-            turn.say("ask_site", [*rows, *_cancel_row(turn)])
+            turn.tell("Where do you need help? Choose a site:", [*rows, *_cancel_row(turn)])
         else:
             turn.state.step = Step.ADDRESS
-            turn.reply(turn.tr("ask_address"), _cancel_row(turn), request_location=True)
+            turn.reply(
+                say(turn.lang, "Send the address (street, building, office) or share your location."),
+                _cancel_row(turn),
+                request_location=True,
+            )
     elif not draft.priority:
         turn.state.step = Step.PRIORITY
         rows = [[(priority_name(turn.lang, p), IntakePriority(p).encode())] for p in PRIORITIES]
-        turn.say("ask_priority", [*rows, *_cancel_row(turn)])
+        turn.tell("How urgent is it?", [*rows, *_cancel_row(turn)])
     elif not draft.contact_phone and await _unknown_person(turn, person):
         turn.state.step = Step.CONTACT
-        turn.say("ask_contact", _cancel_row(turn))
+        turn.tell(
+            "What is your name, and which phone can the engineer call? For example: Peter, +44 20 7946 0958",
+            _cancel_row(turn),
+        )
     else:
         turn.state.step = Step.CONFIRM
         await _summary(turn)
@@ -157,7 +176,7 @@ MAX_NAME = 120
 
 
 def _cancel_row(turn: Turn) -> list[list[tuple[str, str]]]:
-    return [[(turn.tr("btn_cancel_intake"), IntakeCancel().encode())]]
+    return [[(say(turn.lang, "Cancel"), IntakeCancel().encode())]]
 
 
 async def _summary(turn: Turn) -> None:
@@ -174,21 +193,24 @@ async def _summary(turn: Turn) -> None:
     elif draft.lat is not None and draft.lon is not None and not where:
         where = f"{draft.lat:.5f}, {draft.lon:.5f}"
     photos = len(draft.attachments)
-    turn.say(
-        "summary",
+    turn.reply(
+        say(
+            turn.lang,
+            "Please check the request:\n• Problem: {description}\n• Type: {category}\n• Where: {where}\n• Urgency: {priority}{photos}{contact}",
+            description=draft.description or "",
+            category=category_name(turn.lang, draft.category or ""),
+            where=where or "-",
+            priority=priority_name(turn.lang, draft.priority or ""),
+            photos=say(turn.lang, "\n• Photos: {n}", n=photos) if photos else "",
+            contact=say(turn.lang, "\n• Contact: {who}", who=_who(draft)) if draft.contact_phone else "",
+        ),
         [
-            [(turn.tr("btn_confirm"), IntakeConfirm().encode())],
+            [(say(turn.lang, "Send the request"), IntakeConfirm().encode())],
             [
-                (turn.tr("btn_edit"), IntakeEdit().encode()),
-                (turn.tr("btn_cancel_intake"), IntakeCancel().encode()),
+                (say(turn.lang, "Edit"), IntakeEdit().encode()),
+                (say(turn.lang, "Cancel"), IntakeCancel().encode()),
             ],
         ],
-        description=draft.description or "",
-        category=category_name(turn.lang, draft.category or ""),
-        where=where or "-",
-        priority=priority_name(turn.lang, draft.priority or ""),
-        photos=turn.tr("summary_photos", n=photos) if photos else "",
-        contact=turn.tr("summary_contact", who=_who(draft)) if draft.contact_phone else "",
     )
 
 
@@ -205,7 +227,11 @@ async def on_text(
     step = turn.state.step
     if step is Step.DESCRIPTION:
         if len(text) < MIN_DESCRIPTION:
-            turn.say("ask_description", _cancel_row(turn))
+            turn.tell(
+                "Describe the problem: what happened, which equipment, and since when. "
+                "A photo helps too: send one at any step and it goes with the request.",
+                _cancel_row(turn),
+            )
             return
         question = draft.question
         combined = f"{question}\n{text}" if question and question not in text else text
@@ -214,18 +240,21 @@ async def on_text(
             _prefill(draft, understanding)
     elif step is Step.ADDRESS:
         if len(text) < MIN_ADDRESS:
-            turn.say("address_too_short", _cancel_row(turn))
+            turn.tell("That address is too short. Give the street and building.", _cancel_row(turn))
             return
         draft.address = text[:500]
         town = locate(text)  # offline: a job in another town is not offered to engineers far away
         if town is not None:
             draft.lat, draft.lon, draft.town = town.lat, town.lon, town.name
         # Said back, and the "Send location" keyboard taken away (Telegram kept it under the next questions).
-        turn.reply(turn.tr("address_received", address=draft.address), remove_keyboard=True)
+        turn.reply(say(turn.lang, "Address: {address}", address=draft.address), remove_keyboard=True)
     elif step is Step.CONTACT:
         found = read_contact(text)
         if found is None:
-            turn.say("contact_phone_not_understood", _cancel_row(turn))
+            turn.tell(
+                "I could not read a phone number there. Write your name and number, for example: Peter, +44 20 7946 0958",
+                _cancel_row(turn),
+            )
             return
         draft.contact_name, draft.contact_phone = found
     elif step is Step.CONFIRM:
@@ -234,14 +263,14 @@ async def on_text(
     elif step in (Step.CATEGORY, Step.SITE, Step.PRIORITY):
         # A step with buttons answered in words: take the one option the words name, else say so.
         if not await _typed_choice(turn, person, step, text):
-            turn.say("choice_not_understood")
+            turn.tell("I did not understand that - please pick one of the buttons.")
     await ask_next(turn, person)
 
 
 async def _typed_choice(turn: Turn, person: ClientPerson, step: Step, text: str) -> bool:
     draft = _draft(turn)
     if step is Step.CATEGORY:
-        found = choice_words.pick(text, {c: names for c, names in CATEGORIES.items()})
+        found = choice_words.pick(text, {c: in_both_languages(name) for c, name in CATEGORIES.items()})
         if found is not None:
             draft.category = found
     elif step is Step.SITE:
@@ -253,7 +282,10 @@ async def _typed_choice(turn: Turn, person: ClientPerson, step: Step, text: str)
         if found is not None:
             draft.site_id = found
     else:
-        words = {p: (*PRIORITIES[p], *choice_words.PRIORITY_WORDS.get(p, ())) for p in PRIORITIES}
+        words = {
+            p: (*in_both_languages(PRIORITIES[p]), *choice_words.PRIORITY_WORDS.get(p, ()))
+            for p in PRIORITIES
+        }
         found = choice_words.pick(text, words)
         if found is not None:
             draft.priority = found
@@ -264,10 +296,10 @@ async def on_location(turn: Turn, person: ClientPerson, lat: float, lon: float) 
     """A shared location answers the "where" step (and is kept with a site too)."""
     draft = _draft(turn)
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        turn.say("ask_address", _cancel_row(turn))
+        turn.tell("Send the address (street, building, office) or share your location.", _cancel_row(turn))
         return
     draft.lat, draft.lon = lat, lon
-    turn.reply(turn.tr("location_received"), remove_keyboard=True)
+    turn.reply(say(turn.lang, "Location received."), remove_keyboard=True)
     await ask_next(turn, person)
 
 
@@ -276,20 +308,20 @@ def on_photo(turn: Turn, attachment: Attachment) -> None:
     items = _draft(turn).attachments
     if len(items) < MAX_ATTACHMENTS:
         items.append(attachment)
-        turn.say("photo_added")
+        turn.tell("Photo added to the request.")
 
 
 async def on_button(turn: Turn, person: ClientPerson, action: IntakeAction) -> None:
     """A pressed intake button: a category, a site, a priority, confirm, edit (which field), cancel."""
     draft = turn.state.draft
     if draft is None or turn.state.stage is not Stage.INTAKE:
-        turn.say("bad_button")
+        turn.tell("That button is out of date or not meant for you. Tell me what you need, or send /help.")
         return
     match action:
         case IntakeCancel():
             asked_location = turn.state.step is Step.ADDRESS
             _finish(turn)
-            turn.reply(turn.tr("intake_cancelled"), remove_keyboard=asked_location)
+            turn.reply(say(turn.lang, "OK, no request opened."), remove_keyboard=asked_location)
             return
         case IntakeCategory(category=category) if category in CATEGORIES:
             draft.category = category
@@ -302,8 +334,10 @@ async def on_button(turn: Turn, person: ClientPerson, action: IntakeAction) -> N
         case IntakeEdit():
             # Edit one field, not the whole form: ask which.
             turn.state.step = Step.EDIT
-            rows = [[(turn.tr(f"btn_edit_{field}"), IntakeEditField(field).encode())] for field in EDITABLE]
-            turn.say("edit_which", [*rows, *_cancel_row(turn)])
+            rows = [
+                [(say(turn.lang, EDIT_LABELS[field]), IntakeEditField(field).encode())] for field in EDITABLE
+            ]
+            turn.tell("What would you like to change?", [*rows, *_cancel_row(turn)])
             return
         case IntakeEditField(field=field):
             draft.forget(field)
@@ -311,7 +345,9 @@ async def on_button(turn: Turn, person: ClientPerson, action: IntakeAction) -> N
             await _open(turn, person)
             return
         case _:
-            turn.say("bad_button")
+            turn.tell(
+                "That button is out of date or not meant for you. Tell me what you need, or send /help."
+            )
             return
     await ask_next(turn, person)
 
@@ -343,7 +379,11 @@ async def _open(turn: Turn, person: ClientPerson) -> None:
         turn.now,
     )
     _finish(turn)
-    turn.say("ticket_opened", ref=ticket.ref, promise=await promise_line(turn, ticket))
+    turn.tell(
+        "Request {ref} is open. I will tell you when an engineer takes it.{promise}",
+        ref=ticket.ref,
+        promise=await promise_line(turn, ticket),
+    )
 
 
 async def promise_line(turn: Turn, ticket: Ticket) -> str:
@@ -353,7 +393,13 @@ async def promise_line(turn: Turn, ticket: Ticket) -> str:
     if not when:
         return ""
     contract = await turn.uow.directory.get_contract(ticket.client_id)
-    return turn.tr("promise" if contract is not None else "promise_no_contract", when=when)
+    return say(
+        turn.lang,
+        N_("\nPromised resolution: {when}.")
+        if contract is not None
+        else N_("\nWe aim to resolve it {when}."),
+        when=when,
+    )
 
 
 def _finish(turn: Turn) -> None:

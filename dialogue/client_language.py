@@ -10,7 +10,9 @@ from dialogue.turn import Turn
 
 def choose_language(turn: Turn) -> None:
     """Offer Russian and English as buttons."""
-    turn.say("lang_choose", [[("Русский", Language("ru").encode()), ("English", Language("en").encode())]])
+    turn.tell(
+        "Choose a language:", [[("Русский", Language("ru").encode()), ("English", Language("en").encode())]]
+    )
 
 
 def set_language(turn: Turn, person: ClientPerson, lang: str) -> None:
@@ -18,4 +20,4 @@ def set_language(turn: Turn, person: ClientPerson, lang: str) -> None:
     turn.lang = norm_lang(lang)
     turn.state.lang = turn.lang
     person.contact.lang = turn.lang  # the engine saves a changed contact at the end of the turn
-    turn.say("lang_set")
+    turn.tell("OK, English it is.")

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from dialogue import client_intake as intake
 from dialogue.cards import short
+from dialogue.i18n import say
 from dialogue.identity import ClientPerson
 from dialogue.payloads import CancelAnswer, CancelAsk, NewQuestion, NotFixed, ShowTicket, TalkToPerson
 from dialogue.texts import status_name
@@ -52,10 +53,14 @@ async def offer_reopen(
     state.last_passed, state.last_passed_tag = text[:MAX_REASON], tag
     state.reopen_for, state.reopen_reason = ticket.number, text[:MAX_REASON]
     rows = [
-        [(turn.tr("btn_reopen", ref=ticket.ref), NotFixed(ticket.number).encode())],
-        [(turn.tr("btn_new_question"), NewQuestion(tag).encode())],
+        [(say(turn.lang, "Yes, reopen {ref}", ref=ticket.ref), NotFixed(ticket.number).encode())],
+        [(say(turn.lang, "This is a new question"), NewQuestion(tag).encode())],
     ]
-    turn.say("reopen_offer", rows, ref=ticket.ref)
+    turn.tell(
+        "It sounds like the problem of {ref} is back. Shall I reopen it? I will pass your message to the engineer.",
+        rows,
+        ref=ticket.ref,
+    )
     return True
 
 
@@ -64,18 +69,19 @@ async def comment(turn: Turn, person: ClientPerson, ref: str, body: str) -> None
     number = ticket_number(ref, allow_bare=True)
     ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number or 0)
     await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, body)
-    turn.say("comment_added", ref=ticket.ref)
+    turn.tell("Your message on {ref} is passed on.", ref=ticket.ref)
 
 
 async def my_tickets(turn: Turn, person: ClientPerson) -> None:
     """List the client's latest tickets, with a button for each open one."""
     tickets = await uc.list_my_tickets(turn.uow, person.actor, limit=10)
     if not tickets:
-        turn.say("no_tickets")
+        turn.tell("You have no requests yet.")
         return
     lines = "\n".join(
-        turn.tr(
-            "ticket_line",
+        say(
+            turn.lang,
+            "{ref} - {status} - {description}",
             ref=t.ref,
             status=status_name(turn.lang, t.status),
             description=short(t.description, 60),
@@ -83,7 +89,7 @@ async def my_tickets(turn: Turn, person: ClientPerson) -> None:
         for t in tickets
     )
     rows = [[(t.ref, ShowTicket(t.number).encode())] for t in tickets if t.status in OPEN_STATUSES][:5]
-    turn.say("my_tickets", rows, lines=lines)
+    turn.tell("Your requests:\n{lines}", rows, lines=lines)
 
 
 async def status(turn: Turn, person: ClientPerson, ref: str | None) -> None:
@@ -96,13 +102,15 @@ async def status(turn: Turn, person: ClientPerson, ref: str | None) -> None:
     assignee = ""
     if ticket.assignee_id:
         member = await turn.uow.directory.get_staff(ticket.assignee_id)
-        assignee = turn.tr("status_assignee", name=member.name) if member else ""
+        assignee = say(turn.lang, "\nEngineer: {name}", name=member.name) if member else ""
     buttons = []
     if ticket.status in OPEN_STATUSES:
-        buttons.append([(turn.tr("btn_write"), TalkToPerson(ticket.number).encode())])
-        buttons.append([(turn.tr("btn_cancel_ticket"), CancelAsk(ticket.number).encode())])  # asks to confirm
-    turn.say(
-        "status_of",
+        buttons.append([(say(turn.lang, "Write about it"), TalkToPerson(ticket.number).encode())])
+        buttons.append(
+            [(say(turn.lang, "Cancel the request"), CancelAsk(ticket.number).encode())]
+        )  # asks to confirm
+    turn.tell(
+        "Request {ref}: {status}.\n{description}{assignee}{promise}",
         buttons,
         ref=ticket.ref,
         status=status_name(turn.lang, ticket.status),
@@ -116,18 +124,17 @@ async def ask_cancel(turn: Turn, person: ClientPerson, ref: str | None) -> None:
     """Ask the client to confirm cancelling one of their tickets."""
     number = ticket_number(ref, allow_bare=True) if ref else None
     if number is None:
-        turn.say("ask_ticket_number")
+        turn.tell("Give the request number, e.g. HD-1001.")
         return
     ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
-    turn.say(
-        "cancel_confirm_q",
+    turn.reply(
+        say(turn.lang, "Cancel request {ref}?", ref=ticket.ref),
         [
             [
-                (turn.tr("btn_yes_cancel"), CancelAnswer(ticket.number, "y").encode()),
-                (turn.tr("btn_no"), CancelAnswer(0, "n").encode()),
+                (say(turn.lang, "Yes, cancel it"), CancelAnswer(ticket.number, "y").encode()),
+                (say(turn.lang, "No"), CancelAnswer(0, "n").encode()),
             ]
         ],
-        ref=ticket.ref,
     )
 
 
@@ -137,11 +144,11 @@ async def cancel_button(turn: Turn, person: ClientPerson, action: CancelAsk | Ca
         await ask_cancel(turn, person, str(action.number))
         return
     if action.answer != "y":
-        turn.say("kept")
+        turn.tell("OK, leaving it as it is.")
         return
     ticket = await uc.get_ticket_by_number(turn.uow, person.actor, action.number)
     if ticket.status is TicketStatus.CANCELLED:
-        turn.say("cancelled_ok", ref=ticket.ref)
+        turn.tell("Request {ref} is cancelled.", ref=ticket.ref)
         return
     await uc.cancel_ticket(turn.uow, person.actor, ticket.id, turn.now)
-    turn.say("cancelled_ok", ref=ticket.ref)
+    turn.tell("Request {ref} is cancelled.", ref=ticket.ref)

@@ -10,40 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dialogue.i18n import N_, say
 from dialogue.messages import Bot, Channel
 from dialogue.outgoing import Outgoing
-from dialogue.texts import translate
 from ticket_core.enums import PersonKind, Role
 from ticket_core.ports import UnitOfWork
-
-TEXTS: dict[str, tuple[str, str]] = {
-    "unreachable": (
-        "⚠️ Не удаётся доставить сообщение в чат {who} ({channel}) с {since} UTC: {error}. "
-        "Продолжаем попытки; недоставленные сообщения — в админке, раздел «Сообщения».",
-        "⚠️ A message to {who} ({channel}) has not been delivered since {since} UTC: {error}. "
-        "Still retrying; undelivered messages are in the admin, under Messages.",
-    ),
-    "gave_up": (
-        "⛔ Сообщение в чат {who} ({channel}) так и не доставлено с {since} UTC ({error}); попытки остановлены. "
-        "Свяжитесь с человеком другим способом; повторить отправку можно в админке, раздел «Сообщения».",
-        "⛔ A message to {who} ({channel}) could not be delivered since {since} UTC ({error}); retries stopped. "
-        "Reach the person another way; it can be sent again from the admin, under Messages.",
-    ),
-    "outage_reminder": (
-        "⚠️ Доставка в {channel} по-прежнему не работает с {since} UTC: сообщения ждут в чатах: {chats}, "
-        "отправка остановлена для сообщений: {given_up}. Продолжаем попытки; всё это — в админке, "
-        "раздел «Сообщения».",
-        "⚠️ Delivery to {channel} still fails since {since} UTC: messages wait in {chats} chat(s), "
-        "{given_up} given up. Still retrying; all of them are in the admin, under Messages.",
-    ),
-    "outage_over": (
-        "✅ Сообщения в {channel} снова доставляются (перебой с {since} UTC, затронуто чатов: {chats}); "
-        "задержанные сообщения отправляются. Не доставленные окончательно: {given_up} — в админке, "
-        "раздел «Сообщения».",
-        "✅ Messages to {channel} get through again (down since {since} UTC, {chats} chat(s) affected); the "
-        "delayed ones are being sent. Given up for good: {given_up}, in the admin under Messages.",
-    ),
-}
 
 
 async def chat_name(uow: UnitOfWork, channel: str, bot: str, chat_id: str) -> str:
@@ -61,17 +32,17 @@ async def chat_name(uow: UnitOfWork, channel: str, bot: str, chat_id: str) -> st
 async def _to_supervisors(
     uow: UnitOfWork,
     out: Outgoing,
-    key: str,
+    message: str,
     values: dict[str, object],
     *,
     skip: tuple[str, str] | None = None,
 ) -> int:
-    """Queue `key` of `TEXTS` to every supervisor on the staff bot, in their language, on every staff chat of
+    """Queue `message` (English, marked with `N_`) to every supervisor on the staff bot, in their language, on every staff chat of
     theirs but `skip` (channel, chat id); return how many messages were queued."""
     sent = 0
     for member in await uow.directory.list_staff(Role.SUPERVISOR):
         accounts = await uow.accounts.list_for_person(member.id, str(Bot.STAFF))
-        text = translate(TEXTS, member.lang, key, **values)
+        text = say(member.lang, message, **values)
         for account in accounts:
             if (account.channel, account.chat_id) == skip:
                 continue
@@ -105,8 +76,18 @@ async def chat_unreachable(
         "since": since.strftime("%Y-%m-%d %H:%M"),
         "error": error[:200],
     }
-    key = "gave_up" if gave_up else "unreachable"
-    return await _to_supervisors(uow, out, key, values, skip=(channel, chat_id))
+    message = (
+        N_(
+            "⛔ A message to {who} ({channel}) could not be delivered since {since} UTC ({error}); retries stopped. "
+            "Reach the person another way; it can be sent again from the admin, under Messages."
+        )
+        if gave_up
+        else N_(
+            "⚠️ A message to {who} ({channel}) has not been delivered since {since} UTC: {error}. "
+            "Still retrying; undelivered messages are in the admin, under Messages."
+        )
+    )
+    return await _to_supervisors(uow, out, message, values, skip=(channel, chat_id))
 
 
 async def outage_news(
@@ -127,4 +108,17 @@ async def outage_news(
         "chats": chats,
         "given_up": given_up,
     }
-    return await _to_supervisors(uow, out, "outage_over" if over else "outage_reminder", values)
+    return await _to_supervisors(
+        uow,
+        out,
+        N_(
+            "✅ Messages to {channel} get through again (down since {since} UTC, {chats} chat(s) affected); the "
+            "delayed ones are being sent. Given up for good: {given_up}, in the admin under Messages."
+        )
+        if over
+        else N_(
+            "⚠️ Delivery to {channel} still fails since {since} UTC: messages wait in {chats} chat(s), "
+            "{given_up} given up. Still retrying; all of them are in the admin, under Messages."
+        ),
+        values,
+    )

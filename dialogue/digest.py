@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from dialogue.i18n import say
 from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
-from dialogue.texts import translate
 from ticket_core.enums import Role
 from ticket_core.ports import UnitOfWork
 
@@ -21,18 +21,6 @@ COUNTED = (
     "no_engineer_available",
     "ticket_rated",
 )
-
-TEXTS: dict[str, tuple[str, str]] = {
-    "digest": (
-        "Сводка за {day}:\n• новых заявок: {opened}\n• выполнено: {resolved}\n• отменено: {cancelled}\n"
-        "• открыто повторно: {reopened}\n• нарушений SLA: {breached}\n• без свободного инженера: {unassignable}\n"
-        "• оценок: {ratings}{average}\nСейчас ждут инженера: {waiting}, в работе: {active}.",
-        "Digest for {day}:\n• new tickets: {opened}\n• resolved: {resolved}\n• cancelled: {cancelled}\n"
-        "• reopened: {reopened}\n• SLA breaches: {breached}\n• no engineer free: {unassignable}\n"
-        "• ratings: {ratings}{average}\nWaiting for an engineer now: {waiting}, in progress: {active}.",
-    ),
-    "average": (" (средняя {value})", " (average {value})"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +55,13 @@ async def send_digest(uow: UnitOfWork, out: Outgoing, figures: DigestFigures, da
     for member in await uow.directory.list_staff(Role.SUPERVISOR):
         lang = member.lang
         average = (
-            translate(TEXTS, lang, "average", value=figures.rating_average) if figures.rating_average else ""
+            say(lang, " (average {value})", value=figures.rating_average) if figures.rating_average else ""
         )
-        text = translate(
-            TEXTS,
+        text = say(
             lang,
-            "digest",
+            "Digest for {day}:\n• new tickets: {opened}\n• resolved: {resolved}\n• cancelled: {cancelled}\n"
+            "• reopened: {reopened}\n• SLA breaches: {breached}\n• no engineer free: {unassignable}\n"
+            "• ratings: {ratings}{average}\nWaiting for an engineer now: {waiting}, in progress: {active}.",
             day=day,
             opened=c["ticket_opened"],
             resolved=c["ticket_resolved"],

@@ -8,6 +8,7 @@ from dialogue import equipment_cards, job_parts, kb_links
 from dialogue.cards import short
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting, PickedPart
+from dialogue.i18n import say
 from dialogue.identity import StaffPerson
 from dialogue.payloads import ChecklistDone, ChecklistTick
 from dialogue.turn import Turn
@@ -42,7 +43,7 @@ class DoneSteps:
             return
         if self.checklists.needs_photo(ticket.category) and not state.photo_done:
             state.awaiting = Awaiting.PHOTO
-            turn.say("photo_required_q", ref=ticket.ref)
+            turn.tell("{ref} needs a photo of the finished work: send it.", ref=ticket.ref)
             return
         state.awaiting = Awaiting.NOTE
         await kb_links.ask_note(turn, self.kb, ticket, await equipment_cards.parts_hint(turn, ticket))
@@ -57,8 +58,13 @@ class DoneSteps:
             [(f"{'✅' if i in ticked else '⬜'} {short(item, 40)}", ChecklistTick(i, n).encode())]
             for i, item in enumerate(items)
         ]
-        rows.append([(turn.tr("btn_checklist_done"), ChecklistDone(n).encode())])
-        turn.reply(turn.tr("checklist_q", ref=ticket.ref), rows, card=f"checklist:{n}", card_new=new)
+        rows.append([(say(turn.lang, "All done"), ChecklistDone(n).encode())])
+        turn.reply(
+            say(turn.lang, "Checklist for {ref}: tick every item.", ref=ticket.ref),
+            rows,
+            card=f"checklist:{n}",
+            card_new=new,
+        )
 
     async def _checklist_button(
         self, turn: Turn, person: StaffPerson, number: int, action: ChecklistTick | ChecklistDone
@@ -73,7 +79,7 @@ class DoneSteps:
         ticked = turn.state.ticked
         if isinstance(action, ChecklistDone):
             if len(set(ticked)) < len(items):
-                turn.say("checklist_incomplete", ref=ticket.ref)
+                turn.tell("Not every checklist item for {ref} is ticked.", ref=ticket.ref)
                 self._checklist(turn, ticket, items, ticked, new=True)
                 return
             turn.state.checklist_done = True
@@ -115,7 +121,11 @@ class DoneSteps:
             return
         missing = job_parts.unpriced(turn)
         if missing is not None:
-            turn.say("parts_unpriced", name=missing.name, qty=missing.quantity)
+            turn.tell(
+                '"{name}" has no cost: type it, e.g. "{name} x{qty} 350", or press "Start again".',
+                name=missing.name,
+                qty=missing.quantity,
+            )
             return
         await self._finish(turn, person, ticket, state.note, state.minutes, list(state.parts or []))
 
@@ -137,7 +147,7 @@ class DoneSteps:
         )
         turn.state.end_job_step()
         await self._card(turn, ticket, person)  # done: the card keeps no buttons
-        turn.say("resolved_ok", ref=ticket.ref)
+        turn.tell("{ref} is marked done. The client has been asked to rate it.", ref=ticket.ref)
         if picked is None:
             await equipment_cards.record_parts_from_note(turn, person.actor, ticket, note)
         else:

@@ -16,11 +16,12 @@ from datetime import timedelta
 from typing import Any
 
 from dialogue.cards import article_text
+from dialogue.i18n import N_, say
 from dialogue.identity import ClientPerson, resolve_client
 from dialogue.kb_replies import KB_ANSWER_CHARS, KnowledgeSource, reader_language_first
 from dialogue.messages import Bot, Inbound
 from dialogue.prefetch import KB_RESULTS, Prefetched
-from dialogue.texts import CATEGORIES, PRIORITIES, SUPPORTED, t
+from dialogue.texts import CATEGORIES, PRIORITIES, SUPPORTED
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, ticket_number, understand
 from kb_search.model import Reader
@@ -51,7 +52,7 @@ def own_subject(subject: str | None) -> str | None:
     if not subject:
         return subject
     for lang in SUPPORTED:
-        prefix = t(lang, "mail_subject_answer", subject="")
+        prefix = say(lang, "Answer to your question: {subject}", subject="")
         if subject.startswith(prefix):
             return subject[len(prefix) :].strip() or None
     return subject
@@ -101,7 +102,16 @@ class EmailFlow:
         if known is None and not self.open_unknown:
             known = await turn.uow.directory.find_contact_by_email(inbound.sender_id)  # known, not yet linked
         if known is None and not self.open_unknown:
-            self._answer(turn, turn.tr("mail_unknown_sender", address=inbound.sender_id), None)
+            self._answer(
+                turn,
+                say(
+                    turn.lang,
+                    "Hello! We take requests by email only from our clients' addresses, and {address} is not one we "
+                    "know. Ask your organisation's administrator to add it, or write to our chat bot.",
+                    address=inbound.sender_id,
+                ),
+                None,
+            )
             return None
         person = await resolve_client(turn.uow, inbound, turn.now)
         turn.lang = person.contact.lang or turn.lang
@@ -116,7 +126,16 @@ class EmailFlow:
             await set_mail_notifications(
                 turn.uow, person.actor, inbound.sender_id, turn.now, on=False, via="mail"
             )
-            self._answer(turn, turn.tr("mail_unsubscribed", address=inbound.sender_id.lower()), None)
+            self._answer(
+                turn,
+                say(
+                    turn.lang,
+                    "Done: notifications about requests no longer go to {address}. Answers to your own mails still do. "
+                    "You can turn them on again in the client portal (the Mail page).",
+                    address=inbound.sender_id.lower(),
+                ),
+                None,
+            )
             return person.contact.client_id
         if number is not None:
             ticket = await uc.get_ticket_by_number(turn.uow, person.actor, number)
@@ -124,7 +143,14 @@ class EmailFlow:
                 return person.contact.client_id
         query = mail_query(inbound)
         if not query and not attachments:
-            self._answer(turn, turn.tr("mail_no_words"), None)
+            self._answer(
+                turn,
+                say(
+                    turn.lang,
+                    "Hello! Your mail arrived empty: please describe the problem in the mail's text.",
+                ),
+                None,
+            )
             return person.contact.client_id
         meaning, ready = await self._understand(turn, query, person.contact.client_id)
         if inbound.thread_id != KB_THREAD and await self._kb_answer(turn, person.contact, query, ready):
@@ -149,7 +175,14 @@ class EmailFlow:
             comment = score.group(2).strip()[:1000] or None
             await uc.rate_ticket(turn.uow, actor, ticket.id, turn.now, int(score.group(1)), comment)
             self._answer(
-                turn, turn.tr("mail_rated", score=score.group(1), ref=ticket.ref), f"hd-{ticket.number}"
+                turn,
+                say(
+                    turn.lang,
+                    "Thank you for rating {score}! {ref} is closed.",
+                    score=score.group(1),
+                    ref=ticket.ref,
+                ),
+                f"hd-{ticket.number}",
             )
             return True
         if ticket.status is TicketStatus.RESOLVED:  # "not fixed", or anything else: it goes back to work
@@ -188,9 +221,15 @@ class EmailFlow:
         body = article_text(article.body, KB_ANSWER_CHARS)
         self._answer(
             turn,
-            turn.tr("mail_kb_answer", title=article.title, body=body),
+            say(
+                turn.lang,
+                "Hello! Here is the answer from our knowledge base:\n\n{title}\n\n{body}\n\nIf this does not solve it, "
+                "just reply to this mail and we will open a request for an engineer.",
+                title=article.title,
+                body=body,
+            ),
             KB_THREAD,
-            subject=turn.tr("mail_subject_answer", subject=self._subject(turn)),
+            subject=say(turn.lang, "Answer to your question: {subject}", subject=self._subject(turn)),
         )
         await turn.uow.interactions.add("kb_answer", turn.now, article_id=article.id, **common)
         return True
@@ -222,13 +261,27 @@ class EmailFlow:
         when = await sla_uc.sla_promise(turn.uow, ticket, turn.now, turn.lang)
         contract = await turn.uow.directory.get_contract(ticket.client_id) if when else None
         promise = (
-            turn.tr("promise" if contract is not None else "promise_no_contract", when=when) if when else ""
+            say(
+                turn.lang,
+                N_("\nPromised resolution: {when}.")
+                if contract is not None
+                else N_("\nWe aim to resolve it {when}."),
+                when=when,
+            )
+            if when
+            else ""
         )
         self._answer(
             turn,
-            turn.tr("mail_ticket_opened", ref=ticket.ref, promise=promise),
+            say(
+                turn.lang,
+                "Hello! Request {ref} is open. We will tell you when an engineer takes it.{promise}\n\n"
+                "To add to the request, reply to this mail (keep {ref} in the subject).",
+                ref=ticket.ref,
+                promise=promise,
+            ),
             f"hd-{ticket.number}",
-            subject=turn.tr("mail_subject_opened", ref=ticket.ref, subject=self._subject(turn)),
+            subject=say(turn.lang, "Request {ref}: {subject}", ref=ticket.ref, subject=self._subject(turn)),
         )
 
     @staticmethod

@@ -20,6 +20,7 @@ from dialogue.client_flow import ClientFlow
 from dialogue.conversation import ConversationState, load_state, save_state
 from dialogue.email_flow import EmailFlow, mail_query
 from dialogue.errors import explain
+from dialogue.i18n import say
 from dialogue.identity import find_staff, resolve_client, resolve_staff
 from dialogue.kb_replies import KnowledgeSource
 from dialogue.messages import Bot, Channel, Inbound, Outbound, split_command
@@ -32,7 +33,7 @@ from dialogue.reaction import ChatBus, Reaction
 from dialogue.report_command import PreparedReport, ReportCommand
 from dialogue.staff_flow import StaffFlow
 from dialogue.staff_group import StaffGroup, StaffGroupFlow
-from dialogue.texts import norm_lang, t
+from dialogue.texts import norm_lang
 from dialogue.turn import Turn, state_key
 from dialogue.understanding import Parser
 from ticket_core.errors import DomainError
@@ -188,7 +189,9 @@ class DialogueEngine(Generic[U]):
         action = decode(signed) if signed is not None else None
         if action is None:
             log.warning("refused a button payload from %s:%s", inbound.channel, inbound.sender_id)
-            turn.say("bad_button")
+            turn.tell(
+                "That button is out of date or not meant for you. Tell me what you need, or send /help."
+            )
         return action
 
     async def _finish(self, uow: DialogueUnitOfWork, turn: Turn) -> None:
@@ -210,7 +213,14 @@ class DialogueEngine(Generic[U]):
             state = await load_state(uow.conversations, state_key(inbound))
             lang = await self._refusal_lang(uow, inbound, state) or lang
             ticket = await self._ticket_named(uow, str(error)) if error else None
-            text = explain(error, lang, ticket) if error else t(lang, "inbox_dead_letter")
+            text = (
+                explain(error, lang, ticket)
+                if error
+                else say(
+                    lang,
+                    "We could not process your message. It has been passed to a person, who will get back to you.",
+                )
+            )
             out = Outgoing(self.signer)
             out.to_chat(
                 inbound.channel,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from dialogue.texts import status_name, t
+from dialogue.i18n import N_, say
+from dialogue.texts import status_name
 from dialogue.turn import Turn
 from ticket_core.equipment import usecases as eq
 from ticket_core.equipment.history import last_tickets, parse_parts, repeat_of
@@ -32,31 +33,43 @@ async def unit_lines(uow: UnitOfWork, ticket: Ticket, lang: str, now: datetime) 
     unit = await uow.equipment.get(linked[0]) if linked else None
     if linked is None or unit is None:
         return ""
-    lines = [t(lang, "unit_line", unit=await unit_label(uow, unit, lang))]
+    lines = [say(lang, "Equipment: {unit}", unit=await unit_label(uow, unit, lang))]
     if unit.warranty_until is not None:
-        key = "unit_warranty_in" if unit.in_warranty(now.date()) else "unit_warranty_out"
-        lines[0] += f"; {t(lang, key, date=_day(lang, unit.warranty_until))}"
+        warranty = (
+            N_("under warranty until {date}") if unit.in_warranty(now.date()) else N_("warranty ended {date}")
+        )
+        lines[0] += "; " + say(lang, warranty, date=_day(lang, unit.warranty_until))
     if linked[1]:
-        lines.append(t(lang, "unit_visitor_flag"))
+        lines.append(say(lang, "Reported by a visitor (not the client's staff)"))
     history = await uow.equipment.history(unit.id, 10)
     repeat = repeat_of(history, ticket.id, ticket.created_at)
     if repeat is not None:
         days = max(0, (ticket.created_at - repeat.created_at).days)
-        lines.append(t(lang, "unit_repeat", ref=format_ref(repeat.number), days=days))
+        lines.append(
+            say(lang, "⚠ Repeat fault: {ref} {days} days ago", ref=format_ref(repeat.number), days=days)
+        )
     recent = last_tickets(history, ticket.id)
     if recent:
         refs = ", ".join(
             f"{format_ref(h.number)} {_day(lang, h.created_at.date())} ({status_name(lang, h.status)})"
             for h in recent
         )
-        lines.append(t(lang, "unit_recent", refs=refs))
+        lines.append(say(lang, "Last tickets: {refs}", refs=refs))
     return "\n" + "\n".join(lines)
 
 
 async def parts_hint(turn: Turn, ticket: Ticket) -> str:
     """A line under "describe what you did" for a job on a unit: how to record the parts replaced."""
     linked = await turn.uow.equipment.unit_of_ticket(ticket.id)
-    return f"\n{turn.tr('parts_hint')}" if linked else ""
+    return (
+        "\n"
+        + say(
+            turn.lang,
+            'Replaced parts? Add a line "Replaced: filter x2, belt": they go into the unit\'s history.',
+        )
+        if linked
+        else ""
+    )
 
 
 async def record_parts_from_note(turn: Turn, actor: Actor, ticket: Ticket, note: str) -> None:
@@ -71,4 +84,4 @@ async def record_parts_list(turn: Turn, actor: Actor, ticket: Ticket, parts: lis
     recorded = await eq.record_parts(turn.uow, actor, ticket.id, parts, turn.now)
     if recorded:
         listed = ", ".join(f"{p.part} x{p.quantity}" for p in recorded)
-        turn.say("parts_recorded", ref=ticket.ref, parts=listed)
+        turn.tell("{ref}: recorded on the unit: {parts}.", ref=ticket.ref, parts=listed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dialogue import client_intake as intake
 from dialogue.equipment_cards import unit_label
+from dialogue.i18n import N_
 from dialogue.identity import ClientPerson
 from dialogue.turn import Turn
 from ticket_core.enums import Priority
@@ -25,7 +26,10 @@ async def scan(turn: Turn, person: ClientPerson, code: str) -> None:
     """Start the intake about the unit whose sticker carries `code`."""
     unit = await turn.uow.equipment.get_by_code(code)
     if unit is None or unit.status is UnitStatus.RETIRED:
-        turn.say("unit_unknown")
+        turn.tell(
+            "That equipment code is not known (or the unit is retired). Describe the problem and where it is, and I "
+            "will open a request."
+        )
         return
     equipment_type = await turn.uow.equipment.get_type(unit.type_id)
     site = await turn.uow.directory.get_site(unit.site_id)
@@ -37,5 +41,16 @@ async def scan(turn: Turn, person: ClientPerson, code: str) -> None:
     draft.priority = str(Priority.P3)
     visitor = unit.client_id != person.contact.client_id
     where = f"{site.name}, {site.address}" if site else ""
-    turn.say("unit_scanned_visitor" if visitor else "unit_scanned", unit=label, site=where)
+    turn.tell(
+        N_(
+            "You are reporting a fault on: {unit}\n{site}\n\nThis equipment belongs to another organisation: we will "
+            "pass your report to its service desk. Tell me what is wrong. You may send a photo."
+        )
+        if visitor
+        else N_(
+            "You are reporting a fault on: {unit}\n{site}\n\nTell me what is wrong. You may send a photo."
+        ),
+        unit=label,
+        site=where,
+    )
     await intake.ask_next(turn, person)

@@ -1,18 +1,19 @@
-"""Texts in Russian and English through gettext catalogues (Babel's .po files): the mechanism the web admin
-and the portal use, here for the chats.
+"""Every text the chats say, in Russian and English, through one gettext catalogue (Babel's .po file): the
+mechanism the web admin and the portal use too.
 
 English is the source language, written where the text is said: `say(lang, "Reports are for staff.")`, or
-marked with `N_` where it is defined and said later (`say(lang, label)`). Russian lives in
+marked with `N_` where it is defined and said later (`say(lang, label)`): a text chosen by a code is a typed
+mapping to `N_()` texts (`texts.STATUS_NAMES`, `staff_menus.MENU_DESCRIPTIONS`), and one chosen by a condition
+is `N_("...") if ... else N_("...")`, so that extraction finds every text. Russian lives in
 `dialogue/locale/ru/LC_MESSAGES/dialogue.po`, read once per process (Babel parses it and compiles it in memory;
 no build step). `make dialogue-messages` adds newly marked texts to it, the same extraction as
-`make admin-messages`; `tests/unit/dialogue/test_dialogue_i18n.py` fails on a text without its Russian, on
-Russian that fills other values than the English, and on an entry no code uses.
+`make admin-messages`, over `dialogue` and the few files elsewhere whose texts the chats' catalogue holds
+(`DIALOGUE_TEXTS_ELSEWHERE` in the Makefile: routing reasons, the acts' PDF, the report chart's legend);
+`tests/unit/dialogue/test_dialogue_i18n.py` fails on a text without its Russian, on Russian that fills other
+values than the English, and on an entry no code uses.
 
-A `{name}` value is a person's name: Russian texts decline it (`{name:dat}`), English ones spell it in Latin
-letters (`dialogue.names`).
-
-The chats still keep most of their texts as `(ru, en)` pairs in `TEXTS` dicts read with
-`dialogue.texts.translate`; they move here one module at a time (`/report` first).
+A `{name}` value is a person's name: Russian texts decline it (`{name:dat}`, `принял{name:fem}`), English
+ones spell it in Latin letters (`dialogue.names`).
 """
 
 from __future__ import annotations

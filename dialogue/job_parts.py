@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 
 from dialogue.conversation import Awaiting, PickedPart
+from dialogue.i18n import N_, say
 from dialogue.payloads import PartPick, PartsClear, PartsDone
 from dialogue.turn import Turn
 from ticket_core.billing.money import format_money, money, parse_amount
@@ -108,16 +109,21 @@ def card(turn: Turn, ticket: Ticket, prices: PriceList, *, new: bool = False) ->
     n = ticket.number
     picked = turn.state.parts or []
     lines = [_line(turn, part, prices) for part in picked]
-    text = turn.tr("parts_q", ref=ticket.ref)
+    text = say(
+        turn.lang,
+        "🔩 Parts used on {ref}: tap a part from the price list (each tap adds one) or type them, e.g. "
+        '"belt x2 350" (name, quantity, cost each). Then "Done".',
+        ref=ticket.ref,
+    )
     text += "\n" + "\n".join(lines) if lines else ""
     rows: list[list[tuple[str, str]]] = []
     pickable = [s for s in prices.catalogue() if PartPick(n, "x").fits() and _word(s.code)][:MAX_BUTTONS]
     for i in range(0, len(pickable), 2):
         rows.append([(f"+ {s.name(turn.lang)}", PartPick(n, s.code).encode()) for s in pickable[i : i + 2]])
-    done = turn.tr("btn_parts_done" if picked else "btn_parts_none")
+    done = say(turn.lang, N_("✅ Done") if picked else N_("No parts"))
     last = [(done, PartsDone(n).encode())]
     if picked:
-        last.append((turn.tr("btn_parts_clear"), PartsClear(n).encode()))
+        last.append((say(turn.lang, "↺ Start again"), PartsClear(n).encode()))
     rows.append(last)
     turn.reply(text, rows, card=f"parts:{n}", card_new=new)
 
@@ -130,7 +136,7 @@ def _line(turn: Turn, part: PickedPart, prices: PriceList) -> str:
     listed = prices.part(part.code) if part.code else None
     name = listed.name(turn.lang) if listed else part.name
     if part.cost is None:
-        return f"• {name} ×{part.quantity} — {turn.tr('parts_no_price')}"
+        return f"• {name} ×{part.quantity} — " + say(turn.lang, "no price: type it")
     margin_service = listed or prices.parts_margin()
     margin = margin_service.margin_pct if margin_service else Decimal(0)
     unit = money(Decimal(part.cost) * (100 + margin) / 100)
@@ -141,7 +147,7 @@ async def on_button(turn: Turn, ticket: Ticket, action: PartPick | PartsClear) -
     """A catalogue part pressed (one more), or Start again."""
     prices = await price_list(turn, ticket)
     if prices is None or turn.state.awaiting is not Awaiting.PARTS or turn.state.ticket != ticket.number:
-        turn.say("bad_button")
+        turn.tell("That button is out of date or not meant for you. Tell me what you need, or send /help.")
         return
     picked = list(turn.state.parts or [])
     if isinstance(action, PartsClear):
@@ -149,7 +155,7 @@ async def on_button(turn: Turn, ticket: Ticket, action: PartPick | PartsClear) -
     else:
         service = prices.part(action.part)
         if service is None:
-            turn.say("parts_gone")
+            turn.tell("That part is no longer in the price list. Type it with its cost.")
             return
         _add(picked, PickedPart(service.name_ru, 1, str(service.price), service.code))
     turn.state.parts = picked
@@ -160,7 +166,7 @@ async def on_text(turn: Turn, ticket: Ticket, text: str) -> None:
     """Parts typed as "name [xN] [cost]", several by comma or line; all or nothing."""
     prices = await price_list(turn, ticket)
     if prices is None:
-        turn.say("staff_nothing_pending")
+        turn.tell("I am not waiting for anything. /jobs - your jobs.")
         return
     picked = list(turn.state.parts or [])
     for raw in re.split(r"[;,\n]", _PREFIX.sub("", text)):
@@ -169,24 +175,28 @@ async def on_text(turn: Turn, ticket: Ticket, text: str) -> None:
             continue
         match = _ITEM.match(item)
         if match is None:
-            turn.say("parts_bad")
+            turn.tell('I could not read the parts. Write them like: "belt x2 350, filter".')
             return
         name = match["name"].strip()
         quantity = int(match["qty"] or match["qty2"] or 1)
         if not (1 <= quantity <= MAX_QUANTITY) or len(name) > 200:
-            turn.say("parts_bad")
+            turn.tell('I could not read the parts. Write them like: "belt x2 350, filter".')
             return
         found = _match(prices, name)
         if found is not None:
             _add(picked, PickedPart(found.name, quantity, found.cost, found.code))
             continue
         if match["cost"] is None:
-            turn.say("parts_need_cost", name=name, qty=quantity)
+            turn.tell(
+                '"{name}" is not in the price list: add its cost, e.g. "{name} x{qty} 350".',
+                name=name,
+                qty=quantity,
+            )
             return
         try:
             cost = parse_amount(match["cost"])
         except ValidationFailed:
-            turn.say("parts_bad")
+            turn.tell('I could not read the parts. Write them like: "belt x2 350, filter".')
             return
         _add(picked, PickedPart(name, quantity, str(cost)))
     turn.state.parts = picked

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dialogue.cards import short
 from dialogue.conversation import Awaiting
+from dialogue.i18n import N_, say
 from dialogue.identity import StaffPerson
 from dialogue.payloads import KbAdminAction, KbEdit, KbPublish, KbUnpublish
-from dialogue.texts import translate
 from dialogue.turn import Turn
 from kb_search import editing as kb_edits
 from kb_search.editing import EDITABLE_FIELDS
@@ -26,50 +26,10 @@ from ticket_core.enums import Role
 LIST_LIMIT = 30
 SHOW_CHARS = 1500
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "kb_forbidden": (
-        "Статьи базы знаний редактирует администратор.",
-        "Only an admin edits knowledge base articles.",
-    ),
-    "kb_usage": (
-        "/kb — список; /kb show ID; /kb new ID Заголовок; /kb edit ID поле (title, body, audience, lang, tags); "
-        "/kb publish ID; /kb unpublish ID",
-        "/kb - list; /kb show ID; /kb new ID Title; /kb edit ID field (title, body, audience, lang, tags); "
-        "/kb publish ID; /kb unpublish ID",
-    ),
-    "kb_empty": ("В базе знаний пока нет статей.", "The knowledge base has no articles yet."),
-    "kb_list": ("Статьи ({n}):\n{lines}", "Articles ({n}):\n{lines}"),
-    "kb_show": (
-        "{id} · {status} · {audience} · {lang} · v{version}\n{title}\n\n{body}",
-        "{id} · {status} · {audience} · {lang} · v{version}\n{title}\n\n{body}",
-    ),
-    "kb_not_found": ("Статьи {id} нет. /kb — список.", "There is no article {id}. /kb lists them."),
-    "kb_exists": ("Статья {id} уже есть: /kb show {id}", "Article {id} exists already: /kb show {id}"),
-    "kb_ask_body": (
-        "Черновик {id} создан. Пришлите текст статьи одним сообщением.",
-        "Draft {id} created. Send the article text in one message.",
-    ),
-    "kb_ask_value": ("Пришлите новое значение поля {field} для {id}.", "Send the new {field} for {id}."),
-    "kb_saved": ("Сохранено: {id}, версия {version}.", "Saved: {id}, version {version}."),
-    "kb_published": (
-        "{id} опубликована: клиенты найдут её в течение секунды.",
-        "{id} is published: clients will find it within a second.",
-    ),
-    "kb_unpublished": ("{id} снята с публикации.", "{id} is unpublished."),
-    "kb_bad": ("Не получилось: {error}", "That did not work: {error}"),
-    "btn_kb_publish": ("Опубликовать", "Publish"),
-    "btn_kb_unpublish": ("Снять с публикации", "Unpublish"),
-    "btn_kb_edit": ("Изменить: {field}", "Edit: {field}"),
-}
-
-
-def _t(turn: Turn, key: str, /, **values: object) -> str:
-    return translate(TEXTS, turn.lang, key, **values)
-
 
 def _may_edit(turn: Turn, person: StaffPerson) -> bool:
     if person.actor.role is not Role.ADMIN:
-        turn.reply(_t(turn, "kb_forbidden"))
+        turn.tell("Only an admin edits knowledge base articles.")
         return False
     return True
 
@@ -94,7 +54,10 @@ async def on_command(turn: Turn, person: StaffPerson, args: str) -> None:
         elif verb in ("publish", "unpublish") and rest:
             await _set_status(turn, person, rest.split()[0], verb == "publish")
         else:
-            turn.reply(_t(turn, "kb_usage"))
+            turn.tell(
+                "/kb - list; /kb show ID; /kb new ID Title; /kb edit ID field (title, body, audience, lang, tags); "
+                "/kb publish ID; /kb unpublish ID"
+            )
     except KbError as error:
         _refused(turn, error)
 
@@ -109,7 +72,9 @@ async def on_button(turn: Turn, person: StaffPerson, action: KbAdminAction) -> N
         elif isinstance(action, KbEdit) and action.field in EDITABLE_FIELDS:
             await _ask_value(turn, action.article_id, action.field)
         else:
-            turn.say("bad_button")
+            turn.tell(
+                "That button is out of date or not meant for you. Tell me what you need, or send /help."
+            )
     except KbError as error:
         _refused(turn, error)
 
@@ -129,7 +94,7 @@ async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
             turn.uow, _editor(person), article_id, {field: text}, expected, turn.now
         )
         assert change.article is not None
-        turn.reply(_t(turn, "kb_saved", id=change.article_id, version=change.article.version))
+        turn.tell("Saved: {id}, version {version}.", id=change.article_id, version=change.article.version)
     except KbError as error:
         _refused(turn, error)
     return True
@@ -142,49 +107,46 @@ def _editor(person: StaffPerson) -> kb_edits.Editor:
 def _refused(turn: Turn, error: KbError) -> None:
     """A refusal of a KB use case, in the admin's language where the chat has its own words for it."""
     if isinstance(error, kb_edits.EditRefused):
-        turn.reply(_t(turn, "kb_forbidden"))
+        turn.tell("Only an admin edits knowledge base articles.")
     else:
-        turn.reply(_t(turn, "kb_bad", error=error))
+        turn.tell("That did not work: {error}", error=error)
 
 
 async def _get(turn: Turn, article_id: str) -> Article:
     article: Article | None = await turn.uow.articles.get(article_id)
     if article is None:
-        raise KbError(_t(turn, "kb_not_found", id=article_id))
+        raise KbError(say(turn.lang, "There is no article {id}. /kb lists them.", id=article_id))
     return article
 
 
 async def _list(turn: Turn) -> None:
     articles: list[Article] = await turn.uow.articles.list()
     if not articles:
-        turn.reply(_t(turn, "kb_empty"))
+        turn.tell("The knowledge base has no articles yet.")
         return
     lines = [
         f"{'✅' if a.published else '📝'} {a.id} — {short(a.title, 60)} ({a.lang}, {a.audience})"
         for a in articles
     ]
-    turn.reply(_t(turn, "kb_list", n=len(articles), lines="\n".join(lines[:LIST_LIMIT])))
+    turn.tell("Articles ({n}):\n{lines}", n=len(articles), lines="\n".join(lines[:LIST_LIMIT]))
 
 
 async def _show(turn: Turn, article_id: str) -> None:
     a = await _get(turn, article_id)
     status: KbAdminAction = KbUnpublish(a.id) if a.published else KbPublish(a.id)
-    label = "btn_kb_unpublish" if a.published else "btn_kb_publish"
+    label = N_("Unpublish") if a.published else N_("Publish")
     rows: list[list[tuple[str, KbAdminAction]]] = [
-        [(_t(turn, label), status)],
-        [(_t(turn, "btn_kb_edit", field=f), KbEdit(f, a.id)) for f in ("title", "body")],
+        [(say(turn.lang, label), status)],
+        [(say(turn.lang, "Edit: {field}", field=f), KbEdit(f, a.id)) for f in ("title", "body")],
     ]
-    text = _t(
-        turn, "kb_show", id=a.id, status=a.status, audience=a.audience, lang=a.lang, version=a.version,
-        title=a.title, body=short(a.body, SHOW_CHARS),
-    )  # fmt: skip
+    text = say(turn.lang, "{id} · {status} · {audience} · {lang} · v{version}\n{title}\n\n{body}", id=a.id, status=a.status, audience=a.audience, lang=a.lang, version=a.version, title=a.title, body=short(a.body, SHOW_CHARS))  # fmt: skip
     # An id too long for a button leaves its row out: the admin edits that article in the web admin.
     turn.reply(text, [[(label, a.encode()) for label, a in r] for r in rows if all(a.fits() for _, a in r)])
 
 
 async def _new(turn: Turn, person: StaffPerson, article_id: str, title: str) -> None:
     if await turn.uow.articles.get(article_id) is not None:
-        turn.reply(_t(turn, "kb_exists", id=article_id))
+        turn.tell("Article {id} exists already: /kb show {id}", id=article_id)
         return
     fields = {"title": title, "body": title}  # the body comes in the next message
     change = await kb_edits.create_article(
@@ -192,13 +154,13 @@ async def _new(turn: Turn, person: StaffPerson, article_id: str, title: str) -> 
     )
     assert change.article is not None
     _await_value(turn, article_id, "body", change.article.version)
-    turn.reply(_t(turn, "kb_ask_body", id=article_id))
+    turn.tell("Draft {id} created. Send the article text in one message.", id=article_id)
 
 
 async def _ask_value(turn: Turn, article_id: str, field: str) -> None:
     article = await _get(turn, article_id)
     _await_value(turn, article_id, field, article.version)
-    turn.reply(_t(turn, "kb_ask_value", id=article_id, field=field))
+    turn.tell("Send the new {field} for {id}.", id=article_id, field=field)
 
 
 def _await_value(turn: Turn, article_id: str, field: str, version: int) -> None:
@@ -214,4 +176,9 @@ def _await_value(turn: Turn, article_id: str, field: str, version: int) -> None:
 
 async def _set_status(turn: Turn, person: StaffPerson, article_id: str, publish: bool) -> None:
     change = await kb_edits.set_article_status(turn.uow, _editor(person), article_id, publish, turn.now)
-    turn.reply(_t(turn, "kb_published" if publish else "kb_unpublished", id=change.article_id))
+    turn.tell(
+        N_("{id} is published: clients will find it within a second.")
+        if publish
+        else N_("{id} is unpublished."),
+        id=change.article_id,
+    )

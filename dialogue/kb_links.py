@@ -16,6 +16,7 @@ import re
 from typing import Any, Protocol
 
 from dialogue.cards import short
+from dialogue.i18n import say
 from dialogue.outgoing import ButtonSpec
 from dialogue.payloads import KbLink
 from dialogue.turn import Turn
@@ -46,44 +47,6 @@ SEARCHED = 10
 RELATIVE_FLOOR = 0.5
 """A hit scoring under this share of the best one is not offered: one shared word ("застрял") is no answer."""
 
-TEXTS = {
-    "kb_linked": (
-        "Статья {id} связана с вопросом клиента: похожие вопросы теперь найдут её.",
-        "Article {id} is linked to the client's question: similar questions now find it.",
-    ),
-    "kb_link_unknown": (
-        "Статьи {id} нет среди опубликованных; связь не сохранена.",
-        "There is no published article {id}; nothing was linked.",
-    ),
-    "kb_link_refused": ("Статья {id} не связана: {why}", "Article {id} was not linked: {why}"),
-    "kb_linked_title": (
-        "Статья «{title}» связана с вопросом клиента по {ref}: похожие вопросы теперь найдут её.",
-        "Article “{title}” is linked to the client's question on {ref}: similar questions now find it.",
-    ),
-    "kb_linked_internal": (
-        "Статья «{title}» (только для сотрудников) связана с вопросом по {ref}: коллеги увидят её в подсказках "
-        "к похожим заявкам.",
-        "Article “{title}” (staff only) is linked to the question on {ref}: colleagues get it suggested on "
-        "similar jobs.",
-    ),
-    "kb_suggest_note": (
-        "Или нажмите статью ниже, если она отвечает на вопрос клиента: вопрос станет её подтверждённой "
-        "формулировкой.",
-        "Or press an article below if it answers the client's question: the question becomes a confirmed "
-        "phrasing of that article.",
-    ),
-    "kb_suggest_title": (
-        "Статьи базы знаний к вопросу по {ref}: «{question}». Нажмите ту, что на него отвечает.",
-        "KB articles for the question on {ref}: “{question}”. Press the one that answers it.",
-    ),
-    "kb_suggest_none": (
-        "В базе знаний не нашлось статей к вопросу по {ref}. Если ответ там есть, укажите kb:ID статьи в описании "
-        "при завершении.",
-        "No KB article matched the question on {ref}. If one answers it, name it as kb:ID in your note when you "
-        "finish the job.",
-    ),
-}
-
 
 class ArticleSource(Protocol):
     """What linking needs from kb_search.KnowledgeBase."""
@@ -97,15 +60,6 @@ def linked_ids(note: str) -> list[str]:
     """Article ids named as `kb:ID` in a note, in order, each once (at most `MAX_LINKS`)."""
     found = [m.rstrip(".,;:)-") for m in LINK.findall(note or "")]
     return list(dict.fromkeys(f for f in found if f))[:MAX_LINKS]
-
-
-def _text(turn: Turn, key: str, **values: object) -> str:
-    ru, en = TEXTS[key]
-    return (ru if turn.lang == "ru" else en).format(**values)
-
-
-def _say(turn: Turn, key: str, **values: object) -> None:
-    turn.reply(_text(turn, key, **values))
 
 
 async def suggestions(kb: ArticleSource | None, ticket: Ticket) -> list[Article]:
@@ -151,23 +105,42 @@ def suggestion_rows(ticket: Ticket, articles: list[Article]) -> list[list[Button
 async def ask_note(turn: Turn, kb: ArticleSource | None, ticket: Ticket, hint: str = "") -> None:
     """The note question of Done (with `hint` under it), and under that the articles the engineer may link
     with one press; nothing more when none matched (the question already says how to name one as kb:ID)."""
-    text = turn.tr("note_q", ref=ticket.ref) + hint
+    text = (
+        say(
+            turn.lang,
+            "Describe what you did on {ref} (one message). If a KB article answers it, add kb:ID of the article.",
+            ref=ticket.ref,
+        )
+        + hint
+    )
     articles = await suggestions(kb, ticket)
     if not articles:
         turn.reply(text)
         return
-    turn.reply(f"{text}\n\n{_text(turn, 'kb_suggest_note')}", suggestion_rows(ticket, articles))
+    note = say(
+        turn.lang,
+        "Or press an article below if it answers the client's question: the question becomes a confirmed "
+        "phrasing of that article.",
+    )
+    turn.reply(f"{text}\n\n{note}", suggestion_rows(ticket, articles))
 
 
 async def show_suggestions(turn: Turn, kb: ArticleSource | None, ticket: Ticket) -> None:
     """The job card's KB button: the suggested articles as a message of their own, or why there are none."""
     articles = await suggestions(kb, ticket)
     if not articles:
-        _say(turn, "kb_suggest_none", ref=ticket.ref)
+        turn.tell(
+            "No KB article matched the question on {ref}. If one answers it, name it as kb:ID in your note when you "
+            "finish the job.",
+            ref=ticket.ref,
+        )
         return
     question = short(ticket.description, 160)
-    turn.reply(
-        _text(turn, "kb_suggest_title", ref=ticket.ref, question=question), suggestion_rows(ticket, articles)
+    turn.tell(
+        "KB articles for the question on {ref}: “{question}”. Press the one that answers it.",
+        suggestion_rows(ticket, articles),
+        ref=ticket.ref,
+        question=question,
     )
 
 
@@ -177,7 +150,7 @@ async def on_link_press(
     """A suggested article's button: link it to the job's question (the caller checked the job is theirs)."""
     article = await kb.get(article_id, Reader.staff()) if kb is not None else None
     if not isinstance(article, Article):
-        _say(turn, "kb_link_unknown", id=article_id)
+        turn.tell("There is no published article {id}; nothing was linked.", id=article_id)
         return
     await _link(turn, ticket, staff_id, article, by_button=True)
 
@@ -192,7 +165,7 @@ async def link_articles(
     for article_id in ids:
         article = await kb.get(article_id, Reader.staff())
         if not isinstance(article, Article):
-            _say(turn, "kb_link_unknown", id=article_id)
+            turn.tell("There is no published article {id}; nothing was linked.", id=article_id)
             continue
         await _link(turn, ticket, staff_id, article, by_button=False)
 
@@ -204,7 +177,7 @@ async def _link(turn: Turn, ticket: Ticket, staff_id: str, article: Article, *, 
             turn.uow.phrasings, article, ticket.description, ticket.client_id, staff_id, turn.now
         )
     except KbError as error:
-        _say(turn, "kb_link_refused", id=article.id, why=str(error))
+        turn.tell("Article {id} was not linked: {why}", id=article.id, why=str(error))
         return
     await turn.uow.interactions.add(
         "kb_linked",
@@ -215,10 +188,21 @@ async def _link(turn: Turn, ticket: Ticket, staff_id: str, article: Article, *, 
         data={"by": staff_id, "phrasing": kept.id if kept else None, "button": by_button},
     )
     if kept is None:
-        _say(turn, "kb_link_refused", id=article.id, why="an admin removed this pairing")
+        turn.tell("Article {id} was not linked: {why}", id=article.id, why="an admin removed this pairing")
     elif article.audience == INTERNAL:
-        _say(turn, "kb_linked_internal", title=short(article.title, 80), ref=ticket.ref)
+        turn.tell(
+            "Article “{title}” (staff only) is linked to the question on {ref}: colleagues get it suggested on "
+            "similar jobs.",
+            title=short(article.title, 80),
+            ref=ticket.ref,
+        )
     elif by_button:
-        _say(turn, "kb_linked_title", title=short(article.title, 80), ref=ticket.ref)
+        turn.tell(
+            "Article “{title}” is linked to the client's question on {ref}: similar questions now find it.",
+            title=short(article.title, 80),
+            ref=ticket.ref,
+        )
     else:
-        _say(turn, "kb_linked", id=article.id)
+        turn.tell(
+            "Article {id} is linked to the client's question: similar questions now find it.", id=article.id
+        )

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from dialogue import client_intake as intake
 from dialogue.cards import article_text, short
 from dialogue.conversation import Stage
+from dialogue.i18n import N_, say
 from dialogue.identity import ClientPerson
 from dialogue.payloads import KbChoose, KbHelped, KbNotHelped
 from dialogue.prefetch import KB_RESULTS
@@ -41,12 +42,12 @@ def new_kb_list(turn: Turn) -> str:
 
 def ask_helped(turn: Turn, tag: str) -> None:
     """Ask whether the article shown helped, with buttons tagged for this answer."""
-    turn.say(
-        "kb_helped_q",
+    turn.reply(
+        say(turn.lang, "Did this help?"),
         [
             [
-                (turn.tr("btn_helped"), KbHelped(tag).encode()),
-                (turn.tr("btn_not_helped"), KbNotHelped(tag).encode()),
+                (say(turn.lang, "Helped"), KbHelped(tag).encode()),
+                (say(turn.lang, "Did not help"), KbNotHelped(tag).encode()),
             ]
         ],
     )
@@ -55,13 +56,19 @@ def ask_helped(turn: Turn, tag: str) -> None:
 def show_article(turn: Turn, title: str, body: str, *, other_language: str | None = None) -> None:
     """An article in the chat, its Markdown styled by each channel (bold, lists, links); one in another
     language than the reader's says so first."""
-    text = turn.tr("kb_answer", title=f"**{title}**", body=body)
+    text = say(turn.lang, "Here is what I found:\n\n{title}\n\n{body}", title=f"**{title}**", body=body)
     if other_language:
-        text = f"{turn.tr('kb_other_language', language=other_language)}\n\n{text}"
+        text = (
+            say(turn.lang, "The knowledge base has this only in {language}:", language=other_language)
+            + "\n\n"
+            + text
+        )
     turn.reply(text, markdown=True)
 
 
-LANGUAGE_NAMES = {"ru": ("русском", "Russian"), "en": ("английском", "English")}
+LANGUAGE_NAMES = {"ru": N_("Russian"), "en": N_("English")}
+"""An article's language as "The knowledge base has this only in {language}" names it (in Russian, the form
+"на {language} языке" takes: "русском")."""
 
 
 OWN_LANGUAGE_MARGIN = 0.9
@@ -92,8 +99,7 @@ def in_reader_language(hits: list[Any], lang: str) -> list[Any]:
 def other_language(turn: Turn, article_lang: str) -> str | None:
     if not article_lang or article_lang == turn.lang or article_lang not in LANGUAGE_NAMES:
         return None
-    ru, en = LANGUAGE_NAMES[article_lang]
-    return ru if turn.lang == "ru" else en
+    return say(turn.lang, LANGUAGE_NAMES[article_lang])
 
 
 def choice_label(title: str, article_lang: str, lang: str) -> str:
@@ -146,10 +152,13 @@ class KbReplies:
                 [(choice_label(h.title, h.lang, turn.lang), KbChoose(tag, i).encode())]
                 for i, h in enumerate(listed)
             ]
-            turn.say("kb_choices", [*rows, [(turn.tr("btn_none_of_these"), KbNotHelped(tag).encode())]])
+            turn.reply(
+                say(turn.lang, "One of these articles may help:"),
+                [*rows, [(say(turn.lang, "None of these - open a request"), KbNotHelped(tag).encode())]],
+            )
             _remember(turn, text, choices, meaning, auto=False)
             return
-        turn.say("kb_not_found")
+        turn.tell("I have no ready answer for that. Let me open a request for an engineer.")
         intake.start(turn, question=text, understanding=meaning)
         await intake.ask_next(turn, person)
 
@@ -168,13 +177,15 @@ class KbReplies:
         if action.tag != turn.state.kb_list:
             # A button of an earlier answer or list (a reload or a scroll up brings them back): acting on the
             # latest list instead would open, or credit, another article.
-            turn.say("kb_stale")
+            turn.tell(
+                "Those buttons belong to an earlier answer. Ask your question again and I will look once more."
+            )
             return
         if isinstance(action, KbHelped) and choices:
             await turn.uow.interactions.add("kb_helped", turn.now, article_id=choices[0], **common)
             await self._learn(turn, person, choices[0], query, helped=True)
             turn.state.end_kb()
-            turn.say("kb_glad")
+            turn.tell("Glad it helped! Write any time.")
         elif isinstance(action, KbNotHelped):
             await turn.uow.interactions.add(
                 "kb_not_helped", turn.now, article_id=choices[0] if choices else None, **common
@@ -189,7 +200,9 @@ class KbReplies:
             chosen = choices[action.index]
             article = await self.kb.get(chosen, Reader.client(person.contact.client_id)) if self.kb else None
             if article is None:
-                turn.say("bad_button")
+                turn.tell(
+                    "That button is out of date or not meant for you. Tell me what you need, or send /help."
+                )
                 return
             show_article(
                 turn,
@@ -201,7 +214,9 @@ class KbReplies:
             turn.state.choices = [chosen]
             await turn.uow.interactions.add("kb_answer", turn.now, article_id=chosen, **common)
         else:
-            turn.say("bad_button")
+            turn.tell(
+                "That button is out of date or not meant for you. Tell me what you need, or send /help."
+            )
 
     async def _learn(
         self, turn: Turn, person: ClientPerson, article_id: str, query: str, helped: bool

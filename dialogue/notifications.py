@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 
-from dialogue import billing_alerts, billing_holds, escalation, kb_links, sla_alerts
+from dialogue import billing_alerts, billing_holds, comment_notices, kb_links, sla_alerts
 from dialogue.cards import card_key, client_photos, offer_card, rating_buttons, retire_card, short
-from dialogue.messages import Bot, Media
+from dialogue.i18n import N_, say
+from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import JobStep
 from dialogue.reaction import ChatBus, Reaction
 from dialogue.reason_texts import say_reason
-from dialogue.texts import category_name, priority_name, t
+from dialogue.recipients import client_recipients, staff_name, to_client, to_staff
+from dialogue.texts import category_name, priority_name
 from ticket_core import events as ev
 from ticket_core.billing.events import PackageThreshold
 from ticket_core.enums import OfferStatus, Role
@@ -62,11 +64,11 @@ def subscribe(bus: ChatBus) -> None:
 async def reopened(event: ev.TicketReopened, ticket: Ticket, ctx: Reaction) -> None:
     """The engineer who had the job hears it was reopened, and why."""
     if ticket.assignee_id:
-        await _to_staff(
+        await to_staff(
             ctx.uow,
             ctx.out,
             ticket.assignee_id,
-            "n_reopened_staff",
+            N_("The client reopened {ref}: {reason}"),
             ref=ticket.ref,
             reason=event.reason or "-",
         )
@@ -74,7 +76,13 @@ async def reopened(event: ev.TicketReopened, ticket: Ticket, ctx: Reaction) -> N
 
 async def offer_expired(event: ev.OfferExpired, ticket: Ticket, ctx: Reaction) -> None:
     """The engineer who let an offer expire hears it, and the offer's card loses its buttons."""
-    await _to_staff(ctx.uow, ctx.out, event.engineer_id, "n_offer_expired", ref=ticket.ref)
+    await to_staff(
+        ctx.uow,
+        ctx.out,
+        event.engineer_id,
+        N_("Time to answer {ref} ran out; it went to someone else."),
+        ref=ticket.ref,
+    )
     await retire_card(ctx.uow, ctx.out, event.engineer_id, ticket, ctx.now)
 
 
@@ -98,42 +106,65 @@ async def accepted(event: ev.OfferAccepted, ticket: Ticket, ctx: Reaction) -> No
     uow, out = ctx.uow, ctx.out
     for offer in await uow.offers.list_for_ticket(ticket.id, OfferStatus.WITHDRAWN):
         if offer.decided_at == event.at:  # the rest of a broadcast, withdrawn by this accept
-            await _to_staff(uow, out, offer.engineer_id, "n_offer_withdrawn", ref=ticket.ref)
+            await to_staff(
+                uow, out, offer.engineer_id, N_("{ref} was taken by another engineer."), ref=ticket.ref
+            )
             await retire_card(uow, out, offer.engineer_id, ticket, ctx.now)
-    name = await _staff_name(uow, event.engineer_id)
-    await _to_client(uow, out, ticket, "n_accepted", name=name, ref=ticket.ref)
+    name = await staff_name(uow, event.engineer_id)
+    await to_client(
+        uow, out, ticket, N_("Engineer {name} has taken your request {ref}."), name=name, ref=ticket.ref
+    )
 
 
 async def on_the_way(event: ev.EngineerOnTheWay | ev.EngineerOnSite, ticket: Ticket, ctx: Reaction) -> None:
     """The client hears the engineer is on the way or on site."""
-    name = await _staff_name(ctx.uow, event.actor.id)
-    key = "n_on_the_way" if isinstance(event, ev.EngineerOnTheWay) else "n_on_site"
-    await _to_client(ctx.uow, ctx.out, ticket, key, name=name, ref=ticket.ref)
+    name = await staff_name(ctx.uow, event.actor.id)
+    message = (
+        N_("Engineer {name} is on the way for {ref}.")
+        if isinstance(event, ev.EngineerOnTheWay)
+        else N_("Engineer {name} is on site for {ref}.")
+    )
+    await to_client(ctx.uow, ctx.out, ticket, message, name=name, ref=ticket.ref)
 
 
 async def started(event: ev.WorkStarted, ticket: Ticket, ctx: Reaction) -> None:
     """The client hears work started, unless the same step said on the way / on site already."""
     if _also_recorded(ctx.uow, event, (ev.EngineerOnTheWay, ev.EngineerOnSite)):
         return
-    name = await _staff_name(ctx.uow, event.actor.id)
-    await _to_client(ctx.uow, ctx.out, ticket, "n_started", name=name, ref=ticket.ref)
+    name = await staff_name(ctx.uow, event.actor.id)
+    await to_client(
+        ctx.uow, ctx.out, ticket, N_("Engineer {name} has started work on {ref}."), name=name, ref=ticket.ref
+    )
 
 
 async def on_hold(event: ev.TicketPutOnHold, ticket: Ticket, ctx: Reaction) -> None:
     """The client hears the job is on hold, and why."""
-    await _to_client(ctx.uow, ctx.out, ticket, "n_on_hold", ref=ticket.ref, reason=event.reason)
+    await to_client(
+        ctx.uow,
+        ctx.out,
+        ticket,
+        N_("Request {ref} is waiting: {reason}."),
+        ref=ticket.ref,
+        reason=event.reason,
+    )
 
 
 async def resumed(event: ev.WorkResumed, ticket: Ticket, ctx: Reaction) -> None:
     """The client hears work resumed."""
-    await _to_client(ctx.uow, ctx.out, ticket, "n_resumed", ref=ticket.ref)
+    await to_client(ctx.uow, ctx.out, ticket, N_("Work on {ref} has resumed."), ref=ticket.ref)
 
 
 async def resolved(event: ev.TicketResolved, ticket: Ticket, ctx: Reaction) -> None:
     """The client gets the engineer's note and the rating buttons; engineers still deciding on an offer (a
     monitoring recovery resolved it before anyone took it) hear so, and the offer's card loses its buttons."""
     for engineer_id in event.offered_to:
-        await _to_staff(ctx.uow, ctx.out, engineer_id, "n_offer_recovered", ref=ticket.ref)
+        await to_staff(
+            ctx.uow,
+            ctx.out,
+            engineer_id,
+            N_("{ref}: monitoring says the fault cleared by itself; the ticket is resolved. No need to go."),
+            ref=ticket.ref,
+        )
         await retire_card(ctx.uow, ctx.out, engineer_id, ticket, ctx.now)
     await _resolved(ctx.uow, ctx.out, ticket, event)
 
@@ -151,18 +182,18 @@ async def person_asked(event: ev.PersonAsked, ticket: Ticket, ctx: Reaction) -> 
 async def comment_added(event: ev.CommentAdded, ticket: Ticket, ctx: Reaction) -> None:
     """A public comment reaches the other side of the ticket."""
     if event.visibility == "public":
-        await _comment(ctx.uow, ctx.out, ticket, event)
+        await comment_notices.comment(ctx.uow, ctx.out, ticket, event)
 
 
 async def rated(event: ev.TicketRated, ticket: Ticket, ctx: Reaction) -> None:
     """The engineer on the job hears the client's score and comment."""
     if ticket.assignee_id:
         comment = f"\n«{event.comment}»" if event.comment else ""
-        await _to_staff(
+        await to_staff(
             ctx.uow,
             ctx.out,
             ticket.assignee_id,
-            "n_rated",
+            N_("The client rated {ref}: {score} of 5.{comment}"),
             ref=ticket.ref,
             score=event.score,
             comment=comment,
@@ -192,14 +223,24 @@ async def _level_raised(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: e
     if event.returned_to_queue and event.from_engineer_id and event.actor.id != event.from_engineer_id:
         member = await uow.directory.get_staff(event.from_engineer_id)
         if member is not None:
-            text = escalation.tr(member.lang, "n_level_taken_off", ref=ticket.ref, level=event.to_level)
+            text = say(
+                member.lang,
+                "{ref} now needs an L{level} engineer and goes to one. Thank you!",
+                ref=ticket.ref,
+                level=event.to_level,
+            )
             await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)
     for contact_id, lang, prefer in await client_recipients(uow, ticket):
         await out.to_person(
             uow,
             contact_id,
             Bot.CLIENT,
-            escalation.tr(lang, "n_level_raised_client", ref=ticket.ref),
+            say(
+                lang,
+                "Request {ref} needs a more senior specialist, who will take over. We will tell you when the "
+                "engineer accepts it.",
+                ref=ticket.ref,
+            ),
             prefer_channel=prefer,
             lang=lang,
         )
@@ -222,7 +263,7 @@ async def _offer_card(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.
             uow,
             member.id,
             Bot.STAFF,
-            t(member.lang, "client_photo", ref=ticket.ref),
+            say(member.lang, "Photo from the client on {ref}", ref=ticket.ref),
             lang=member.lang,
             media=photos,
         )
@@ -232,11 +273,16 @@ async def _person_asked(uow: UnitOfWork, out: Outgoing, ticket: Ticket) -> None:
     """The client typed /human: the engineer on the job (or the supervisors, while nobody has it) hears it,
     with a button to answer."""
     if ticket.assignee_id:
-        targets, key = [ticket.assignee_id], "n_person_asked"
+        targets, message = (
+            [ticket.assignee_id],
+            N_("The client on {ref} wants to talk to you: their messages will come here."),
+        )
     else:
-        targets, key = (
+        targets, message = (
             [s.id for s in await uow.directory.list_staff(Role.SUPERVISOR)],
-            "n_person_asked_queue",
+            N_(
+                "The client on {ref} wants to talk to a person and nobody has the job yet: their messages will come here."
+            ),
         )
     for staff_id in targets:
         member = await uow.directory.get_staff(staff_id)
@@ -246,18 +292,10 @@ async def _person_asked(uow: UnitOfWork, out: Outgoing, ticket: Ticket) -> None:
             uow,
             member.id,
             Bot.STAFF,
-            t(member.lang, key, ref=ticket.ref),
-            [[(t(member.lang, "btn_reply_client"), JobStep("m", ticket.number).encode())]],
+            say(member.lang, message, ref=ticket.ref),
+            [[(say(member.lang, "Reply to the client"), JobStep("m", ticket.number).encode())]],
             lang=member.lang,
         )
-
-
-async def _comment_photos(uow: UnitOfWork, ticket: Ticket, comment_id: str) -> tuple[Media, ...]:
-    """The photos a client sent with a message on their ticket, for the engineer to see."""
-    for comment in await uow.comments.list_for_ticket(ticket.id, False):
-        if comment.id == comment_id:
-            return client_photos(comment.attachments)
-    return ()
 
 
 async def _no_engineer(uow: UnitOfWork, out: Outgoing, ticket: Ticket, reason: str) -> None:
@@ -267,9 +305,9 @@ async def _no_engineer(uow: UnitOfWork, out: Outgoing, ticket: Ticket, reason: s
             uow,
             sup.id,
             Bot.STAFF,
-            t(
+            say(
                 lang,
-                "n_no_engineer",
+                "No engineer for {ref} ({category}, {priority}): {reason}. Please assign it by hand.",
                 ref=ticket.ref,
                 category=category_name(lang, ticket.category),
                 priority=priority_name(lang, ticket.priority),
@@ -278,7 +316,13 @@ async def _no_engineer(uow: UnitOfWork, out: Outgoing, ticket: Ticket, reason: s
             sla_alerts.queue_buttons(ticket, lang),
             lang=lang,
         )
-    await _to_client(uow, out, ticket, "n_searching", ref=ticket.ref)
+    await to_client(
+        uow,
+        out,
+        ticket,
+        N_("We are looking for a free engineer for {ref}. A supervisor has been told."),
+        ref=ticket.ref,
+    )
 
 
 async def _resolved(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.TicketResolved) -> None:
@@ -289,12 +333,17 @@ async def _resolved(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.Ti
         if event.checklist:
             # The checklist is data in both languages: the client reads it in theirs, not the engineer's.
             items = "; ".join("✓ " + (ru if lang == "ru" else en) for ru, en in event.checklist)
-            note = f"{note}\n{t(lang, 'checklist_in_note', items=items)}"
+            note = f"{note}\n" + say(lang, "Checklist: {items}", items=items)
         await out.to_person(
             uow,
             contact_id,
             Bot.CLIENT,
-            t(lang, "n_resolved", ref=ticket.ref, note=note),
+            say(
+                lang,
+                "Request {ref} is done.\nWhat was done: {note}\n\nPlease rate the work from 1 to 5:",
+                ref=ticket.ref,
+                note=note,
+            ),
             rating_buttons(ticket, lang),
             prefer_channel=prefer,
             lang=lang,
@@ -306,94 +355,18 @@ async def _cancelled(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.T
         targets = {event.previous_assignee_id} if event.previous_assignee_id else set()
         targets.update(event.offered_to)  # whoever was still deciding on an offer
         for engineer_id in targets - {None}:
-            await _to_staff(uow, out, engineer_id, "n_client_cancelled", ref=ticket.ref)
+            await to_staff(uow, out, engineer_id, N_("The client cancelled {ref}."), ref=ticket.ref)
             await retire_card(uow, out, engineer_id, ticket, event.at)
     else:
         reason = f"\n{event.reason}" if event.reason else ""
-        await _to_client(uow, out, ticket, "n_cancelled_by_staff", ref=ticket.ref, reason=reason)
-
-
-async def _comment(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: ev.CommentAdded) -> None:
-    if event.actor.role is Role.CLIENT:
-        # To the engineer on the job, or to the supervisors while nobody has it.
-        targets = (
-            [ticket.assignee_id]
-            if ticket.assignee_id
-            else [s.id for s in await uow.directory.list_staff(Role.SUPERVISOR)]
+        await to_client(
+            uow,
+            out,
+            ticket,
+            N_("Request {ref} was cancelled by the service desk.{reason}"),
+            ref=ticket.ref,
+            reason=reason,
         )
-        for staff_id in targets:
-            member = await uow.directory.get_staff(staff_id) if staff_id else None
-            if member is None:
-                continue
-            lang = member.lang
-            await out.to_person(
-                uow,
-                member.id,
-                Bot.STAFF,
-                t(lang, "n_client_comment", ref=ticket.ref, text=event.text or "📎"),
-                [[(t(lang, "btn_reply_client"), JobStep("m", ticket.number).encode())]],
-                lang=lang,
-                media=await _comment_photos(uow, ticket, event.comment_id),
-            )
-        # The client's other people on the ticket (its contact, its followers) read what a colleague wrote.
-        for contact_id, lang, prefer in await client_recipients(uow, ticket):
-            if contact_id == event.actor.id:
-                continue
-            await out.to_person(
-                uow,
-                contact_id,
-                Bot.CLIENT,
-                t(
-                    lang,
-                    "n_colleague_comment",
-                    ref=ticket.ref,
-                    name=event.actor.name or "-",
-                    text=event.text or "📎",
-                ),
-                prefer_channel=prefer,
-                lang=lang,
-            )
-    elif event.actor.is_staff:
-        # Integrations act as supervisors with ids like "api:crm" and have no staff record.
-        member = await uow.directory.get_staff(event.actor.id)
-        name = member.name if member else (event.actor.name or event.actor.id)
-        await _to_client(uow, out, ticket, "n_staff_comment", ref=ticket.ref, name=name, text=event.text)
-
-
-async def client_recipients(uow: UnitOfWork, ticket: Ticket) -> list[tuple[str, str, str | None]]:
-    """Who hears a ticket's news on the client's side, each with their language and preferred channel: its
-    contact (on the channel the ticket came from), then its followers (on every chat they use)."""
-    people: list[tuple[str, str, str | None]] = []
-    if ticket.contact_id:
-        people.append((ticket.contact_id, await _client_lang(uow, ticket), ticket.source_channel))
-    for contact_id in await uow.tickets.followers(ticket.id):
-        contact = await uow.directory.get_contact(contact_id)
-        if contact is not None and contact_id != ticket.contact_id and contact.client_id == ticket.client_id:
-            people.append((contact_id, contact.lang, None))
-    return people
-
-
-async def _to_client(uow: UnitOfWork, out: Outgoing, ticket: Ticket, key: str, **values: object) -> None:
-    for contact_id, lang, prefer in await client_recipients(uow, ticket):
-        await out.to_person(
-            uow, contact_id, Bot.CLIENT, t(lang, key, **values), prefer_channel=prefer, lang=lang
-        )
-
-
-async def _to_staff(uow: UnitOfWork, out: Outgoing, staff_id: str, key: str, **values: object) -> None:
-    member = await uow.directory.get_staff(staff_id)
-    if member is not None:
-        await out.to_person(uow, member.id, Bot.STAFF, t(member.lang, key, **values), lang=member.lang)
-
-
-async def _client_lang(uow: UnitOfWork, ticket: Ticket) -> str:
-    contact = await uow.directory.get_contact(ticket.contact_id) if ticket.contact_id else None
-    return contact.lang if contact else "ru"
-
-
-async def _staff_name(uow: UnitOfWork, staff_id: str) -> str:
-    member = await uow.directory.get_staff(staff_id)
-    return member.name if member else "-"
 
 
 def _also_recorded(uow: UnitOfWork, event: ev.DomainEvent, kinds: tuple[type[ev.DomainEvent], ...]) -> bool:

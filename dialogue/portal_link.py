@@ -36,16 +36,25 @@ def link_id(secret: str) -> str:
 async def send_portal_link(turn: Turn, person: ClientPerson, policy: PortalLinkPolicy | None) -> None:
     """Answer `/portal` with a sign-in link, or say why not (no portal address set, too many links)."""
     if policy is None:
-        turn.say("portal_off")
+        turn.tell("The client portal is not set up here yet. Ask about your requests here: /tickets.")
         return
     contact = person.contact
     since = turn.now - policy.window
     minutes = int(policy.window.total_seconds() // 60)
     if await turn.uow.portal.requests_for(contact.id, since) >= policy.per_contact:
-        turn.say("portal_link_limit", count=policy.per_contact, minutes=minutes)
+        turn.tell(
+            "{count} sign-in links were sent in the last {minutes} minutes: use the latest one, or ask again later.",
+            count=policy.per_contact,
+            minutes=minutes,
+        )
         return
     await turn.uow.portal.add_request(turn.now, f"chat:{turn.inbound.channel}"[:64], contact.id)
     secret = secrets.token_urlsafe(32)
     await turn.uow.portal.add_link(link_id(secret), contact.id, turn.now, turn.now + policy.ttl)
     url = f"{policy.base_url.rstrip('/')}/portal/in/{secret}"
-    turn.say("portal_link", url=url, minutes=int(policy.ttl.total_seconds() // 60))
+    turn.tell(
+        "Your link to the client portal: {url}\nIt works once, within {minutes} minutes. The portal has all your "
+        "requests with their history, a form for a new one and the knowledge base. Do not forward the link.",
+        url=url,
+        minutes=int(policy.ttl.total_seconds() // 60),
+    )

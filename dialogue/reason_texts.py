@@ -1,46 +1,23 @@
-"""Routing reasons (`ticket_core.reasons.Reason`) in the reader's language, for offer cards and supervisors."""
+"""Routing reasons (`ticket_core.reasons.Reason`) in the reader's language, for offer cards and supervisors.
+
+The English of every reason is `ticket_core.reasons.ENGLISH`, marked for the chats' catalogue, which has its Russian.
+"""
 
 from __future__ import annotations
 
 import re
 
+from dialogue.i18n import N_, say
 from dialogue.regions import km_text, region_name
-from dialogue.texts import category_name, translate
+from dialogue.texts import category_name
 from ticket_core.reasons import DETAIL_SEPARATOR, ENGLISH, Reason
 
-RUSSIAN: dict[str, str] = {
-    "skill": "навык: {category}",
-    "distance": "{km} км до объекта",
-    "load": "загрузка {load}/{limit}",
-    "contract": "предпочтён по договору",
-    "level_p1": "уровень L{level} для заявки P1",
-    "level": "уровень L{level} (нужен L{required}+)",
-    "region": "обслуживает регион {region}",
-    "in_hours": "в рабочее время",
-    "off_hours_p1": "вне рабочего времени: заявка P1, а в рабочее время свободных нет",
-    "round_robin": "по очереди",
-    "did_the_work": "выполнял(а) эту заявку до повторного открытия",
-    "strategy": "способ: {strategy}",
-    "chosen_by": "выбрал{name:fem} {name}",
-    "none_free": "нет свободного инженера с этим навыком",
-    "all_declined": "все подходящие инженеры отказались или не ответили",
-    "skipped_level": "{n} ниже уровня L{level}",
-    "skipped_region": "{n} вне региона {region}",
-    "skipped_far": "{n} дальше {km:.0f} км",
-    "skipped_hours": "{n} вне рабочего времени",
-    "skipped_busy": "{n} на пределе заявок",
-    "skipped_off_shift": "{n} не на смене",
-    "with_detail": "{reason} ({detail})",
+STRATEGIES: dict[str, str] = {
+    "best-match": N_("best-match"),
+    "round-robin": N_("round-robin"),
+    "broadcast": N_("broadcast"),
 }
-"""The Russian text of every reason code of `ticket_core.reasons.ENGLISH`."""
-
-CATALOGUE = {code: (RUSSIAN[code], english) for code, english in ENGLISH.items()}
-
-STRATEGIES = {
-    "best-match": ("лучший кандидат", "best-match"),
-    "round-robin": ("по очереди", "round-robin"),
-    "broadcast": ("всем сразу", "broadcast"),
-}
+"""Routing strategies by their setting's name, as a reason says them."""
 
 
 def say_reason(reason: str, lang: str) -> str:
@@ -56,11 +33,11 @@ def say_reason(reason: str, lang: str) -> str:
         values["region"] = region_name(lang, str(values["region"]))
     elif reason.code == "strategy":
         name = str(values["strategy"])
-        values["strategy"] = translate(STRATEGIES, lang, name) if name in STRATEGIES else name
+        values["strategy"] = say(lang, STRATEGIES[name]) if name in STRATEGIES else name
     elif reason.code == "with_detail":
         values["reason"] = say_reason(values["reason"], lang)
         values["detail"] = DETAIL_SEPARATOR.join(say_reason(part, lang) for part in values.get("parts", ()))
-    return translate(CATALOGUE, lang, reason.code, **values)
+    return say(lang, ENGLISH[reason.code], **values)
 
 
 def say_reasons(reasons: list[str], lang: str) -> str:

@@ -14,34 +14,34 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import get_timezone_location
 
-from dialogue.texts import translate
+from dialogue.i18n import N_, say
 
-REGIONS: dict[str, tuple[str, str]] = {
-    "MOW": ("Москва", "Moscow"),
-    "MSK": ("Москва", "Moscow"),
-    "MOS": ("Московская область", "Moscow Oblast"),
-    "SPE": ("Санкт-Петербург", "Saint Petersburg"),
-    "SPB": ("Санкт-Петербург", "Saint Petersburg"),
-    "LEN": ("Ленинградская область", "Leningrad Oblast"),
-    "NVS": ("Новосибирская область", "Novosibirsk Oblast"),
-    "SVE": ("Свердловская область", "Sverdlovsk Oblast"),
-    "TA": ("Татарстан", "Tatarstan"),
-    "NIZ": ("Нижегородская область", "Nizhny Novgorod Oblast"),
-    "SAM": ("Самарская область", "Samara Oblast"),
-    "ROS": ("Ростовская область", "Rostov Oblast"),
-    "KDA": ("Краснодарский край", "Krasnodar Krai"),
-    "KYA": ("Красноярский край", "Krasnoyarsk Krai"),
-    "BA": ("Башкортостан", "Bashkortostan"),
-    "CHE": ("Челябинская область", "Chelyabinsk Oblast"),
-    "PER": ("Пермский край", "Perm Krai"),
-    "VOR": ("Воронежская область", "Voronezh Oblast"),
+REGIONS: dict[str, str] = {
+    "MOW": N_("Moscow"),
+    "MSK": N_("Moscow"),
+    "MOS": N_("Moscow Oblast"),
+    "SPE": N_("Saint Petersburg"),
+    "SPB": N_("Saint Petersburg"),
+    "LEN": N_("Leningrad Oblast"),
+    "NVS": N_("Novosibirsk Oblast"),
+    "SVE": N_("Sverdlovsk Oblast"),
+    "TA": N_("Tatarstan"),
+    "NIZ": N_("Nizhny Novgorod Oblast"),
+    "SAM": N_("Samara Oblast"),
+    "ROS": N_("Rostov Oblast"),
+    "KDA": N_("Krasnodar Krai"),
+    "KYA": N_("Krasnoyarsk Krai"),
+    "BA": N_("Bashkortostan"),
+    "CHE": N_("Chelyabinsk Oblast"),
+    "PER": N_("Perm Krai"),
+    "VOR": N_("Voronezh Oblast"),
 }
 
 
 def region_name(lang: str, code: str) -> str:
     """The region's name in `lang` ("RU-SPE" and "spe" read as "SPE"); an unknown code as it is."""
     key = code.strip().upper().removeprefix("RU-")
-    return translate(REGIONS, lang, key) if key in REGIONS else code
+    return say(lang, REGIONS[key]) if key in REGIONS else code
 
 
 def region_names(lang: str, codes: tuple[str, ...] | list[str], *, with_codes: bool = False) -> str:

@@ -120,15 +120,12 @@ class ReportCommand:
             turn.reply(ready.text, media=ready.media)
             return
         if self.source is None:
-            turn.reply(say(turn.lang, "Reports are not set up here. Open them in the admin pages."))
+            turn.tell("Reports are not set up here. Open them in the admin pages.")
             return
         period = parse_period(args, turn.now)
         if period is None:
-            turn.reply(
-                say(
-                    turn.lang,
-                    "Use /report for 7 days, /report 30 for the last 30 days (up to 366), /report month for this month.",
-                )
+            turn.tell(
+                "Use /report for 7 days, /report 30 for the last 30 days (up to 366), /report month for this month."
             )
             return
         text, media = await self._answer(person.actor, period, turn.lang)

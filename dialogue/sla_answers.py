@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from dialogue.cards import short
 from dialogue.conversation import Awaiting
+from dialogue.i18n import say
 from dialogue.outgoing import ButtonSpec
 from dialogue.payloads import (
     SlaAck,
@@ -37,7 +38,6 @@ from dialogue.sla_alerts import (
     parse_key_code,
     queue_buttons,
     staff_name,
-    tr,
 )
 from dialogue.texts import category_name, priority_name, status_name
 from ticket_core.enums import Role
@@ -71,13 +71,15 @@ def _ask_reason(turn: Turn, ticket: Ticket, clock: str) -> None:
     """The supervisor's next message is why the SLA of `clock` is extended."""
     state = turn.state
     state.awaiting, state.ticket, state.sla_clock = Awaiting.SLA_REASON, ticket.number, clock
-    turn.reply(tr(turn.lang, "reason_q", ref=ticket.ref))
+    turn.tell("Why does {ref} get more time? Write the reason in one message.", ref=ticket.ref)
 
 
 async def on_button(turn: Turn, person: StaffPerson, action: SlaAction) -> None:
     """Handle a supervisor's SLA button; anyone else is refused, nothing changes."""
     if not _is_supervisor(person):
-        turn.reply(tr(turn.lang, "not_supervisor"))
+        turn.tell(
+            "These buttons are for supervisors. To extend a deadline or hand a job over, ask the supervisor on duty."
+        )
         return
     lang = turn.lang
     actor = person.actor
@@ -88,44 +90,63 @@ async def on_button(turn: Turn, person: StaffPerson, action: SlaAction) -> None:
         if taken:
             # Said in the supervisor's language; the generic refusal would only name the ticket's status.
             name = await staff_name(turn.uow, taken[0].acknowledged_by, lang)
-            turn.reply(tr(lang, "ack_already", ref=ticket.ref, name=name))
+            turn.reply(say(lang, "{name} has already taken charge of {ref}.", ref=ticket.ref, name=name))
             return
         await sla_uc.acknowledge_alert(turn.uow, actor, ticket.id, turn.now, key)
-        turn.reply(tr(lang, "ack_ok", ref=ticket.ref))
+        turn.reply(say(lang, "You took charge of {ref}. The other supervisors are told.", ref=ticket.ref))
     elif isinstance(action, SlaRaise):
         ticket = await sla_uc.raise_priority(turn.uow, actor, ticket.id, turn.now)
         badge = await sla_uc.sla_badge_for(turn.uow, ticket, turn.now, lang) or ""
         turn.reply(
-            tr(lang, "raised_ok", ref=ticket.ref, priority=priority_name(lang, ticket.priority), badge=badge)
+            say(
+                lang,
+                "{ref} is now {priority}. {badge}",
+                ref=ticket.ref,
+                priority=priority_name(lang, ticket.priority),
+                badge=badge,
+            )
         )
     elif isinstance(action, SlaReassign):
         if ticket.assignee_id:  # "Сейчас она у Сергея Петрова", not "Сейчас у: не назначен"
             name = await staff_name(turn.uow, ticket.assignee_id, lang)
-            question = tr(lang, "reassign_q", ref=ticket.ref, name=name)
+            question = say(lang, "Who gets {ref}? Now with {name}.", ref=ticket.ref, name=name)
         else:
-            question = tr(lang, "reassign_q_nobody", ref=ticket.ref)
+            question = say(lang, "Who gets {ref}? Nobody has it now.", ref=ticket.ref)
         lines, rows = await _reassign_choices(turn, ticket)
         turn.reply("\n".join([question, *lines]), rows)
     elif isinstance(action, SlaToQueue):
         await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now)
-        turn.reply(tr(lang, "reassigned_queue", ref=ticket.ref))
+        turn.reply(
+            say(
+                lang,
+                "{ref} is back in the queue; the previous engineer is left out of routing.",
+                ref=ticket.ref,
+            )
+        )
     elif isinstance(action, SlaToEngineer):
         engineer = action.engineer_id
         await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now, to_engineer_id=engineer)
-        turn.reply(tr(lang, "reassigned_to", ref=ticket.ref, name=await staff_name(turn.uow, engineer, lang)))
+        turn.reply(
+            say(
+                lang,
+                "{ref} was offered to {name}.",
+                ref=ticket.ref,
+                name=await staff_name(turn.uow, engineer, lang),
+            )
+        )
     elif isinstance(action, SlaExtend):
         _ask_reason(turn, ticket, action.clock)
     elif isinstance(action, SlaExtendBy):
         await _extend(turn, person, ticket, str(action.minutes))
     else:
-        turn.say("bad_button")
+        turn.tell("That button is out of date or not meant for you. Tell me what you need, or send /help.")
 
 
 async def _reassign_choices(turn: Turn, ticket: Ticket) -> tuple[list[str], list[list[ButtonSpec]]]:
     """The engineers a supervisor may give the job to, each with level, skills and load (a line of text), and
     a button per engineer (and "to the queue")."""
     lang = turn.lang
-    rows: list[list[ButtonSpec]] = [[(tr(lang, "btn_queue"), SlaToQueue(ticket.number).encode())]]
+    rows: list[list[ButtonSpec]] = [[(say(lang, "Back to the queue"), SlaToQueue(ticket.number).encode())]]
     contract = await turn.uow.directory.get_contract(ticket.client_id)
     excluded = set(contract.excluded_engineers) if contract else set()
     engineers = [
@@ -136,15 +157,15 @@ async def _reassign_choices(turn: Turn, ticket: Ticket) -> tuple[list[str], list
     # Engineers with the ticket's skill first; then the rest, so a supervisor may still pick anyone.
     engineers.sort(key=lambda m: (ticket.category not in m.skills, m.name))
     loads = await turn.uow.tickets.count_active_by_assignee()
-    lines = [tr(lang, "reassign_skill_key", category=category_name(lang, ticket.category))]
+    lines = [say(lang, "✅ — can do {category}", category=category_name(lang, ticket.category))]
     for member in engineers[:MAX_ENGINEER_BUTTONS]:
         action = SlaToEngineer(ticket.number, member.id)
         if action.fits():
             rows.append([(member.name, action.encode())])
             lines.append(
-                tr(
+                say(
                     lang,
-                    "reassign_line",
+                    "{mark} {name}: L{level}, {skills}; jobs {load} of {limit}",
                     mark="✅" if ticket.category in member.skills else "▫️",
                     name=member.name,
                     level=member.level,
@@ -163,22 +184,19 @@ async def _extend(turn: Turn, person: StaffPerson, ticket: Ticket, minutes: str)
         _ask_reason(turn, ticket, KIND_CODE[SlaKind.RESOLUTION])
         return
     if not minutes.isdigit():
-        turn.say("bad_button")
+        turn.tell("That button is out of date or not meant for you. Tell me what you need, or send /help.")
         return
     clock = CODE_KIND.get(str(turn.state.sla_clock), SlaKind.RESOLUTION)
     by = timedelta(minutes=int(minutes))
     ticket = await sla_uc.extend_sla(turn.uow, person.actor, ticket.id, turn.now, by, reason, clock)
     _clear(turn)
     badge = await sla_uc.sla_badge_for(turn.uow, ticket, turn.now, turn.lang) or ""
-    turn.reply(
-        tr(
-            turn.lang,
-            "extended_ok",
-            ref=ticket.ref,
-            by=duration_text(int(minutes), turn.lang),
-            reason=reason,
-            badge=badge,
-        )
+    turn.tell(
+        "{ref} got {by} more: {reason}. {badge}",
+        ref=ticket.ref,
+        by=duration_text(int(minutes), turn.lang),
+        reason=reason,
+        badge=badge,
     )
 
 
@@ -192,11 +210,11 @@ async def on_text(turn: Turn, person: StaffPerson, text: str) -> bool:
     ticket = await _ticket(turn, str(turn.state.ticket or ""))
     reason = " ".join(text.split())
     if not reason:
-        turn.reply(tr(turn.lang, "sla_reason_empty"))
+        turn.tell("Please type the reason.")
         return True
     turn.state.awaiting, turn.state.sla_reason = Awaiting.SLA_DURATION, reason[: sla_uc.MAX_REASON]
     rows = [[(duration_text(m, turn.lang), SlaExtendBy(ticket.number, m).encode()) for m in EXTEND_CHOICES]]
-    turn.reply(tr(turn.lang, "duration_q", ref=ticket.ref), rows)
+    turn.tell("Extend {ref} by how much?", rows, ref=ticket.ref)
     return True
 
 
@@ -207,9 +225,9 @@ async def show_queue(turn: Turn) -> None:
     """Tickets waiting for an engineer, most urgent first, each with its SLA state and the supervisor's buttons."""
     waiting = await turn.uow.tickets.list_waiting(limit=QUEUE_CARDS)
     if not waiting:
-        turn.say("queue_empty")
+        turn.tell("The queue is empty: every ticket has an engineer.")
         return
-    turn.say("queue_title", n=len(waiting))
+    turn.tell("Waiting for an engineer ({n}), most urgent first:", n=len(waiting))
     for t in waiting:
         line = f"{t.ref} · {t.priority} · {status_name(turn.lang, t.status)} · {short(t.description, 80)}"
         badge = await sla_uc.sla_badge_for(turn.uow, t, turn.now, turn.lang)

@@ -18,6 +18,7 @@ from dialogue.cards import card_key, client_waits, job_card
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting
 from dialogue.done_flow import DoneSteps
+from dialogue.i18n import N_, say
 from dialogue.identity import StaffPerson, link_staff
 from dialogue.messages import split_command
 from dialogue.payloads import (
@@ -40,7 +41,8 @@ from dialogue.payloads import (
     SlaAction,
 )
 from dialogue.report_command import ReportCommand
-from dialogue.staff_menus import command_menu, remember_menu
+from dialogue.staff_menus import HELP_BY_ROLE, command_menu, remember_menu
+from dialogue.texts import DECLINE_REASONS
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
 from ticket_core.enums import ACTIVE_JOB_STATUSES, Role, Visibility
@@ -51,9 +53,6 @@ from ticket_core.sla.display import format_duration
 MAX_TEXT = 4000
 TIME_CHOICES = (15, 30, 60, 90, 120, 240)
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-HELP_BY_ROLE = {Role.ENGINEER: "staff_help", Role.SUPERVISOR: "supervisor_help", Role.ADMIN: "admin_help"}
-"""Each role's /help lists what that role can do."""
-
 SLA_ANSWERS = frozenset({Awaiting.SLA_REASON, Awaiting.SLA_DURATION})
 """What a supervisor's text may answer in an SLA extension (dialogue.sla_answers)."""
 
@@ -82,9 +81,13 @@ class StaffFlow(DoneSteps):
                 turn.lang = person.member.lang
                 self._welcome(turn, person)
                 return person
-            turn.say("staff_bad_code" if code else "staff_unknown")
+            turn.tell(
+                N_("That code did not match. Check it and send /start CODE.")
+                if code
+                else N_("This is the staff bot. Ask your supervisor for a join code and send /start CODE.")
+            )
             return None
-        turn.say("staff_unknown")
+        turn.tell("This is the staff bot. Ask your supervisor for a join code and send /start CODE.")
         return None
 
     async def handle(self, turn: Turn, person: StaffPerson, action: Action | None) -> None:
@@ -101,7 +104,11 @@ class StaffFlow(DoneSteps):
             return
         text = (inbound.text or "").strip()
         if len(text) > MAX_TEXT:
-            turn.say("too_long", n=len(text), max=MAX_TEXT)
+            turn.tell(
+                "That message is too long ({n} characters). Please keep it under {max}.",
+                n=len(text),
+                max=MAX_TEXT,
+            )
             return
         if text.startswith("/"):
             await self._command(turn, person, text)
@@ -117,10 +124,22 @@ class StaffFlow(DoneSteps):
         elif command == "/shift" and person.actor.role is Role.ENGINEER:
             arg = args.strip().lower()
             if arg not in ("on", "off"):
-                turn.say("shift_usage", state=turn.tr("shift_on" if person.member.on_shift else "shift_off"))
+                turn.reply(
+                    say(
+                        turn.lang,
+                        "You are {state}. /shift on - start your shift, /shift off - end it.",
+                        state=say(turn.lang, N_("on shift") if person.member.on_shift else N_("off shift")),
+                    )
+                )
                 return
             await uc.set_shift(turn.uow, person.actor, arg == "on")
-            turn.say("shift_set", state=turn.tr("shift_on" if arg == "on" else "shift_off"))
+            turn.reply(
+                say(
+                    turn.lang,
+                    "Done: you are {state}.",
+                    state=say(turn.lang, N_("on shift") if arg == "on" else N_("off shift")),
+                )
+            )
         elif command == "/queue" and person.actor.role in SUPERVISOR_ROLES:
             await sla_answers.show_queue(turn)
         elif command == "/profile":
@@ -133,15 +152,17 @@ class StaffFlow(DoneSteps):
             await self.reports.on_command(turn, person, args)
         else:
             # /help, or a command this role does not have: what the role can do, and its menu again.
-            key = HELP_BY_ROLE.get(person.actor.role, "staff_help")
+            help_text = HELP_BY_ROLE.get(person.actor.role, HELP_BY_ROLE[Role.ENGINEER])
             menu = command_menu(person.actor.role, turn.lang)
             remember_menu(turn.state, menu)
-            turn.reply(turn.tr(key), menu=menu)
+            turn.reply(say(turn.lang, help_text), menu=menu)
 
     @staticmethod
     def _welcome(turn: Turn, person: StaffPerson) -> None:
         """Greet a staff member and set their chat's command menu to their role's commands."""
-        text = turn.tr("staff_welcome", name=person.member.name)
+        text = say(
+            turn.lang, "Hello, {name}! Job offers will arrive here. /jobs - my jobs.", name=person.member.name
+        )
         menu = command_menu(person.actor.role, turn.lang)
         remember_menu(turn.state, menu)
         turn.reply(text, menu=menu)
@@ -154,7 +175,7 @@ class StaffFlow(DoneSteps):
         if awaiting is Awaiting.KB_VALUE and await kb_admin.on_text(turn, person, text):
             return
         if not text or awaiting is None or turn.state.ticket is None:
-            turn.say("staff_nothing_pending")
+            turn.tell("I am not waiting for anything. /jobs - your jobs.")
             return
         ticket = await self._ticket(turn, str(turn.state.ticket))
         if awaiting is Awaiting.NOTE:
@@ -167,11 +188,16 @@ class StaffFlow(DoneSteps):
                     for m in TIME_CHOICES
                 ]
             ]
-            turn.say("time_q", [*rows, [(turn.tr("btn_skip"), JobTime(n, "-").encode())]])
+            turn.reply(
+                say(turn.lang, "How long did it take?"),
+                [*rows, [(say(turn.lang, "Skip"), JobTime(n, "-").encode())]],
+            )
         elif awaiting is Awaiting.TIME:
             minutes = job_parts.read_minutes(text)
             if minutes is None or minutes > 7 * 24 * 60:
-                turn.say("time_bad")
+                turn.tell(
+                    'I could not read the time. Press a button or write e.g. "1.5 h", "1:30" or "90 min".'
+                )
             else:
                 await self._resolve(turn, person, ticket.number, str(minutes))
         elif awaiting is Awaiting.PARTS:
@@ -184,12 +210,17 @@ class StaffFlow(DoneSteps):
             reply = await client_waits(turn.uow, ticket)
             await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
             _clear(turn)
-            turn.say("reply_sent" if reply else "message_sent", ref=ticket.ref)
+            turn.tell(
+                N_("Your reply on {ref} was sent to the client.")
+                if reply
+                else N_("Your message on {ref} was sent to the client."),
+                ref=ticket.ref,
+            )
             await self._card_if_mine(turn, person, ticket)
         elif awaiting is Awaiting.INTERNAL:
             await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text, Visibility.INTERNAL)
             _clear(turn)
-            turn.say("internal_note_saved", ref=ticket.ref)
+            turn.tell("Note on {ref} saved.", ref=ticket.ref)
             await self._card_if_mine(turn, person, ticket)
         elif awaiting is Awaiting.ESCALATE:
             await escalation.on_reason(turn, person, ticket, text)
@@ -197,9 +228,9 @@ class StaffFlow(DoneSteps):
             ticket = await uc.hand_over(turn.uow, person.actor, ticket.id, turn.now, text)
             _clear(turn)
             await self._card(turn, ticket, person)  # no longer theirs: no buttons
-            turn.say("handed_over", ref=ticket.ref)
+            turn.tell("{ref} is handed over; it will be offered to another engineer.", ref=ticket.ref)
         else:
-            turn.say("staff_nothing_pending")
+            turn.tell("I am not waiting for anything. /jobs - your jobs.")
 
     async def _ticket(self, turn: Turn, number: str) -> Ticket:
         ticket = await turn.uow.tickets.get_by_number(int(number))
@@ -230,7 +261,7 @@ class StaffFlow(DoneSteps):
             case ChecklistTick(number=number) | ChecklistDone(number=number):
                 await self._checklist_button(turn, person, number, action)
             case JobHoldReason(number=number, reason=reason):
-                text = turn.tr("hold_parts") if reason == "parts" else turn.tr("hold_client")
+                text = say(turn.lang, "Parts") if reason == "parts" else say(turn.lang, "The client")
                 await self._hold(turn, person, await self._own_job(turn, person, str(number)), text)
             case JobTime(number=number, minutes=minutes):
                 await self._resolve(turn, person, number, minutes)
@@ -241,7 +272,9 @@ class StaffFlow(DoneSteps):
             case JobStep(verb=verb, number=number):
                 await self._job_step(turn, person, verb, await self._own_job(turn, person, str(number)))
             case _:
-                turn.say("bad_button")
+                turn.tell(
+                    "That button is out of date or not meant for you. Tell me what you need, or send /help."
+                )
 
     async def _job_step(self, turn: Turn, person: StaffPerson, verb: JobVerb, ticket: Ticket) -> None:
         """A button of a job card (`dialogue.cards.job_buttons`)."""
@@ -250,7 +283,10 @@ class StaffFlow(DoneSteps):
             await self._card(turn, await uc.report_on_the_way(turn.uow, actor, ticket.id, turn.now), person)
         elif verb == "c":
             turn.state.awaiting, turn.state.ticket = Awaiting.CHECKIN, ticket.number
-            turn.reply(turn.tr("checkin_q", ref=ticket.ref), request_location=True)
+            turn.reply(
+                say(turn.lang, "Share your location to check in on site for {ref}.", ref=ticket.ref),
+                request_location=True,
+            )
         elif verb == "f":  # "I am on site" after a location far from the site
             if (checked := await checkin.check_in_anyway(turn, actor, ticket)) is not None:
                 await self._card(turn, checked, person)
@@ -259,11 +295,11 @@ class StaffFlow(DoneSteps):
             n = ticket.number
             rows = [
                 [
-                    (turn.tr("hold_parts"), JobHoldReason(n, "parts").encode()),
-                    (turn.tr("hold_client"), JobHoldReason(n, "client").encode()),
+                    (say(turn.lang, "Parts"), JobHoldReason(n, "parts").encode()),
+                    (say(turn.lang, "The client"), JobHoldReason(n, "client").encode()),
                 ]
             ]
-            turn.say("hold_reason_q", rows, ref=ticket.ref)
+            turn.tell("What is {ref} waiting for?", rows, ref=ticket.ref)
         elif verb == "r":
             await self._card(turn, await uc.resume_work(turn.uow, actor, ticket.id, turn.now), person)
         elif verb == "d":
@@ -274,10 +310,18 @@ class StaffFlow(DoneSteps):
             escalation.ask_reason(turn, person, ticket)
         elif verb in ("m", "n"):  # a reply when the client wrote last, else the engineer starts the talk
             reply = verb == "m" and await client_waits(turn.uow, ticket)
-            key = ("reply_q" if reply else "message_q") if verb == "m" else "internal_note_q"
+            question = (
+                (
+                    N_("Write your reply to the client on {ref} (one message).")
+                    if reply
+                    else N_("Write your message to the client on {ref} (one message).")
+                )
+                if verb == "m"
+                else N_("Note on {ref} (staff only):")
+            )
             turn.state.awaiting = Awaiting.MESSAGE if verb == "m" else Awaiting.INTERNAL
             turn.state.ticket = ticket.number
-            turn.say(key, ref=ticket.ref)
+            turn.tell(question, ref=ticket.ref)
         elif verb == "k":
             await kb_links.show_suggestions(turn, self.kb, ticket)
         else:  # "v": the card again, as a new message
@@ -293,14 +337,17 @@ class StaffFlow(DoneSteps):
             ticket = await uc.accept_offer(turn.uow, person.actor, ticket.id, turn.now)
             _clear(turn)
             await self._card(turn, ticket, person)  # the offer turns into the job card, in place
-            turn.say("accepted_ok", ref=ticket.ref)
+            turn.tell("You accepted {ref}. The client has been told.", ref=ticket.ref)
         elif isinstance(action, OfferDecline):
             turn.state.awaiting, turn.state.ticket = Awaiting.DECLINE, ticket.number
-            reasons = [("reason_busy", "busy"), ("reason_far", "far"), ("reason_skill", "skill")]
+            reasons = DECLINE_REASONS.items()
             rows = [
-                [(turn.tr(key), OfferDeclineReason(ticket.number, code).encode()) for key, code in reasons]
+                [
+                    (say(turn.lang, label), OfferDeclineReason(ticket.number, code).encode())
+                    for code, label in reasons
+                ]
             ]
-            turn.say("decline_reason_q", rows, ref=ticket.ref)
+            turn.tell("Why are you declining {ref}?", rows, ref=ticket.ref)
         else:
             await self._decline(turn, person, ticket, action.reason)
 
@@ -324,7 +371,7 @@ class StaffFlow(DoneSteps):
         ticket = await uc.decline_offer(turn.uow, person.actor, ticket.id, turn.now, reason)
         _clear(turn)
         await self._card(turn, ticket, person)  # the offer's card, without Accept / Decline
-        turn.say("declined_ok", ref=ticket.ref)
+        turn.tell("You declined {ref}.", ref=ticket.ref)
 
     async def _hold(self, turn: Turn, person: StaffPerson, ticket: Ticket, reason: str) -> None:
         ticket = await uc.put_on_hold(turn.uow, person.actor, ticket.id, turn.now, reason)
@@ -356,7 +403,7 @@ class StaffFlow(DoneSteps):
             Visibility.INTERNAL,
             attachments,
         )
-        turn.say("photo_saved", ref=ticket.ref)
+        turn.tell("Photo added to {ref}.", ref=ticket.ref)
         if turn.state.awaiting is Awaiting.PHOTO:
             turn.state.photo_done = True
             await self._done(turn, person, ticket)
@@ -369,7 +416,7 @@ class StaffFlow(DoneSteps):
         jobs = await turn.uow.tickets.list_for_assignee(person.actor.id, sorted(ACTIVE_JOB_STATUSES))
         if len(jobs) == 1:
             return jobs[0]
-        turn.say("which_job")
+        turn.tell("Which job is this for? Open it from /jobs.")
         return None
 
     async def _jobs(self, turn: Turn, person: StaffPerson) -> None:
@@ -378,9 +425,9 @@ class StaffFlow(DoneSteps):
         except DomainError:
             jobs = []
         if not jobs:
-            turn.say("no_jobs")
+            turn.tell("You have no active jobs.")
             return
-        turn.say("jobs_list")
+        turn.tell("Your jobs:")
         for ticket in sorted(jobs, key=lambda t: (t.priority, t.created_at)):
             await self._card(turn, ticket, person, new=True)
 

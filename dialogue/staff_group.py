@@ -22,12 +22,13 @@ from typing import Any
 
 from dialogue import sla_alerts
 from dialogue.cards import client_name, short, where_of
+from dialogue.i18n import N_, say
 from dialogue.identity import StaffPerson
 from dialogue.messages import Bot, Channel, Inbound, ThreadOp, split_command
 from dialogue.outgoing import Outgoing
 from dialogue.ports import DialogueUnitOfWork, TicketThreadStore
 from dialogue.reason_texts import say_reason, say_reasons
-from dialogue.texts import category_name, priority_name, translate
+from dialogue.texts import category_name, priority_name
 from dialogue.turn import Turn
 from ticket_core import events as ev
 from ticket_core import usecases as uc
@@ -40,59 +41,13 @@ log = logging.getLogger(__name__)
 TOPIC_NAME_LIMIT = 128  # Telegram's limit for a forum topic's name
 CLIENT_PREFIXES = ("!", "/client")
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "card": (
-        "🆕 {ref} · {priority} · {category}\nКлиент: {client}\nГде: {where}\n\n{description}\n\n"
-        "Пишите здесь заметки по заявке; «!текст» или «/client текст» уйдёт клиенту.",
-        "🆕 {ref} · {priority} · {category}\nClient: {client}\nWhere: {where}\n\n{description}\n\n"
-        'Write notes on the ticket here; "!text" or "/client text" goes to the client.',
-    ),
-    "offered": ("📨 Предложена: {name} ({why})", "📨 Offered to {name} ({why})"),
-    "no_engineer": ("⚠️ Нет свободного инженера: {reason}", "⚠️ No engineer available: {reason}"),
-    "accepted": ("✅ Принял: {name}", "✅ Accepted by {name}"),
-    "declined": ("↩️ {name} отказался{reason}", "↩️ {name} declined{reason}"),
-    "expired": ("⌛ {name} не ответил вовремя", "⌛ {name} did not answer in time"),
-    "requeued": ("🔁 Снова в очереди: {reason}", "🔁 Back in the queue: {reason}"),
-    "on_the_way": ("🚗 {name} в пути", "🚗 {name} is on the way"),
-    "on_site": ("📍 {name} на месте{distance}", "📍 {name} is on site{distance}"),
-    "started": ("🔧 {name} начал работу", "🔧 {name} started work"),
-    "on_hold": ("⏸ Ожидание: {reason}", "⏸ On hold: {reason}"),
-    "resumed": ("▶️ Работа возобновлена", "▶️ Work resumed"),
-    "handed_over": ("🔀 {name} передал заявку{reason}", "🔀 {name} handed the job over{reason}"),
-    "level": (
-        "⬆️ Нужен инженер L{to_level} (было L{from_level}){reason}",
-        "⬆️ Needs an L{to_level} engineer (was L{from_level}){reason}",
-    ),
-    "resolved": ("🏁 Выполнена: {note}", "🏁 Resolved: {note}"),
-    "closed": ("🔒 Закрыта", "🔒 Closed"),
-    "cancelled": ("✖️ Отменена{reason}", "✖️ Cancelled{reason}"),
-    "reopened": ("♻️ Открыта снова{reason}", "♻️ Reopened{reason}"),
-    "rated": ("⭐ Оценка клиента: {score} из 5", "⭐ Client's rating: {score} of 5"),
-    "client_comment": ("💬 Клиент: {text}", "💬 Client: {text}"),
-    "sla_warning": ("⏰ SLA {clock}: срок скоро, до {due}", "⏰ SLA {clock}: due soon, by {due}"),
-    "sla_breached": ("🚨 SLA {clock}: срок нарушен ({due})", "🚨 SLA {clock}: breached ({due})"),
-    "sla_escalated": (
-        "🚨 SLA {clock}: эскалация, уровень {level}",
-        "🚨 SLA {clock}: escalated, level {level}",
-    ),
-    "sla_other": ("ℹ️ SLA: {what}", "ℹ️ SLA: {what}"),
-    "to_client_ok": ("➜ Отправлено клиенту.", "➜ Sent to the client."),
-    "to_client_empty": (
-        "Напишите текст для клиента после «!» или «/client».",
-        'Write the text for the client after "!" or "/client".',
-    ),
-    "stranger": (
-        "Извините, я записываю в заявки только сообщения сотрудников сервиса. Чтобы писать здесь, "
-        "привяжите свой аккаунт: /start КОД в личном чате со мной.",
-        "Sorry, I only record messages from service staff on tickets. To write here, link your account "
-        "first: /start CODE in a private chat with me.",
-    ),
+
+SLA_LINES: dict[str, str] = {
+    "sla_warning": N_("⏰ SLA {clock}: due soon, by {due}"),
+    "sla_breached": N_("🚨 SLA {clock}: breached ({due})"),
+    "sla_escalated": N_("🚨 SLA {clock}: escalated, level {level}"),
 }
-
-
-def tr(lang: str, key: str, **values: object) -> str:
-    """A text of this module's catalogue."""
-    return translate(TEXTS, lang, key, **values)
+"""The thread's line for each SLA event, by event name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,9 +139,10 @@ class StaffGroupPoster:
         await threads.add(
             TicketThread(ticket.id, str(g.channel), str(Bot.STAFF), g.chat_id, g.forum, created_at=now), now
         )
-        card = tr(
+        card = say(
             lang,
-            "card",
+            "🆕 {ref} · {priority} · {category}\nClient: {client}\nWhere: {where}\n\n{description}\n\n"
+            'Write notes on the ticket here; "!text" or "/client text" goes to the client.',
             ref=ticket.ref,
             priority=priority_name(lang, ticket.priority),
             category=category,
@@ -217,57 +173,70 @@ class StaffGroupPoster:
 
         match event:
             case ev.TicketOffered():
-                return tr(
-                    lang, "offered", name=await name(event.engineer_id), why=say_reasons(event.reasons, lang)
+                return say(
+                    lang,
+                    "📨 Offered to {name} ({why})",
+                    name=await name(event.engineer_id),
+                    why=say_reasons(event.reasons, lang),
                 )
             case ev.NoEngineerAvailable():
-                return tr(lang, "no_engineer", reason=say_reason(event.reason, lang))
+                return say(lang, "⚠️ No engineer available: {reason}", reason=say_reason(event.reason, lang))
             case ev.OfferAccepted():
-                return tr(lang, "accepted", name=await name(event.engineer_id))
+                return say(lang, "✅ Accepted by {name}", name=await name(event.engineer_id))
             case ev.OfferDeclined():
-                return tr(lang, "declined", name=await name(event.engineer_id), reason=why(event.reason))
+                return say(
+                    lang,
+                    "↩️ {name} declined{reason}",
+                    name=await name(event.engineer_id),
+                    reason=why(event.reason),
+                )
             case ev.OfferExpired():
-                return tr(lang, "expired", name=await name(event.engineer_id))
+                return say(lang, "⌛ {name} did not answer in time", name=await name(event.engineer_id))
             case ev.TicketReturnedToQueue():
-                return tr(lang, "requeued", reason=event.reason)
+                return say(lang, "🔁 Back in the queue: {reason}", reason=event.reason)
             case ev.EngineerOnTheWay():
-                return tr(lang, "on_the_way", name=await name(event.actor.id))
+                return say(lang, "🚗 {name} is on the way", name=await name(event.actor.id))
             case ev.EngineerOnSite():
                 km = f" ({event.distance_km:.1f} km)" if event.distance_km is not None else ""
-                return tr(lang, "on_site", name=await name(event.actor.id), distance=km)
+                return say(
+                    lang, "📍 {name} is on site{distance}", name=await name(event.actor.id), distance=km
+                )
             case ev.WorkStarted() if not any(
                 isinstance(e, ev.EngineerOnTheWay | ev.EngineerOnSite) and e.ticket_id == event.ticket_id
                 for e in uow.collected
             ):
-                return tr(lang, "started", name=await name(event.actor.id))
+                return say(lang, "🔧 {name} started work", name=await name(event.actor.id))
             case ev.TicketPutOnHold():
-                return tr(lang, "on_hold", reason=event.reason)
+                return say(lang, "⏸ On hold: {reason}", reason=event.reason)
             case ev.WorkResumed():
-                return tr(lang, "resumed")
+                return say(lang, "▶️ Work resumed")
             case ev.TicketHandedOver():
-                return tr(
-                    lang, "handed_over", name=await name(event.from_engineer_id), reason=why(event.reason)
+                return say(
+                    lang,
+                    "🔀 {name} handed the job over{reason}",
+                    name=await name(event.from_engineer_id),
+                    reason=why(event.reason),
                 )
             case ev.TicketLevelRaised():
-                return tr(
+                return say(
                     lang,
-                    "level",
+                    "⬆️ Needs an L{to_level} engineer (was L{from_level}){reason}",
                     to_level=event.to_level,
                     from_level=event.from_level,
                     reason=why(event.reason),
                 )
             case ev.TicketResolved():
-                return tr(lang, "resolved", note=short(event.note, 1000))
+                return say(lang, "🏁 Resolved: {note}", note=short(event.note, 1000))
             case ev.TicketClosed():
-                return tr(lang, "closed")
+                return say(lang, "🔒 Closed")
             case ev.TicketCancelled():
-                return tr(lang, "cancelled", reason=why(event.reason))
+                return say(lang, "✖️ Cancelled{reason}", reason=why(event.reason))
             case ev.TicketReopened():
-                return tr(lang, "reopened", reason=why(event.reason))
+                return say(lang, "♻️ Reopened{reason}", reason=why(event.reason))
             case ev.TicketRated():
-                return tr(lang, "rated", score=event.score)
+                return say(lang, "⭐ Client's rating: {score} of 5", score=event.score)
             case ev.CommentAdded() if event.actor.role is Role.CLIENT:
-                return tr(lang, "client_comment", text=short(event.text or "📎", 1500))
+                return say(lang, "💬 Client: {text}", text=short(event.text or "📎", 1500))
             case _ if sla_alerts.handles(event):
                 return self._sla_line(event, lang)
         return None
@@ -275,17 +244,19 @@ class StaffGroupPoster:
     @staticmethod
     def _sla_line(event: ev.DomainEvent, lang: str) -> str:
         kind = getattr(event, "kind", None)
-        if event.name in ("sla_warning", "sla_breached", "sla_escalated") and kind:
-            return tr(
+        if event.name in SLA_LINES and kind:
+            return say(
                 lang,
-                event.name,
-                clock=sla_alerts.tr(lang, f"clock_{kind}"),
+                SLA_LINES[event.name],
+                clock=say(lang, sla_alerts.CLOCK_NAMES[kind]),
                 due=_due(getattr(event, "due_at", None)),
                 level=getattr(event, "level", "-"),
             )
         details = ", ".join(f"{k}={v}" for k, v in event.data().items() if v is not None)
-        return tr(
-            lang, "sla_other", what=f"{event.name.replace('_', ' ')} ({details})" if details else event.name
+        return say(
+            lang,
+            "ℹ️ SLA: {what}",
+            what=f"{event.name.replace('_', ' ')} ({details})" if details else event.name,
         )
 
 
@@ -315,7 +286,14 @@ class StaffGroupFlow:
         if person is None:
             if not turn.state.refused:
                 turn.state.refused = True
-                turn.reply(tr(turn.lang, "stranger"), reply_to=reply_to)
+                turn.reply(
+                    say(
+                        turn.lang,
+                        "Sorry, I only record messages from service staff on tickets. To write here, link your account "
+                        "first: /start CODE in a private chat with me.",
+                    ),
+                    reply_to=reply_to,
+                )
             return
         text = (inbound.text or "").strip()
         attachments = tuple(
@@ -324,12 +302,14 @@ class StaffGroupFlow:
         body = _client_text(text)
         if body is not None:
             if not body and not attachments:
-                turn.reply(tr(turn.lang, "to_client_empty"), reply_to=reply_to)
+                turn.reply(
+                    say(turn.lang, 'Write the text for the client after "!" or "/client".'), reply_to=reply_to
+                )
                 return
             await uc.add_comment(
                 turn.uow, person.actor, thread.ticket_id, turn.now, body, Visibility.PUBLIC, attachments
             )
-            turn.reply(tr(turn.lang, "to_client_ok"), reply_to=reply_to)
+            turn.reply(say(turn.lang, "➜ Sent to the client."), reply_to=reply_to)
             return
         if not text and not attachments:
             return  # a location or a sticker: nothing to note

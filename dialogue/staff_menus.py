@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dialogue import texts
 from dialogue.conversation import ConversationState, load_state, save_state
+from dialogue.i18n import N_, say
 from dialogue.messages import Bot, Channel
 from dialogue.outgoing import Outgoing
 from dialogue.ports import DialogueUnitOfWork
@@ -25,6 +25,36 @@ MENU_BY_ROLE = {
     Role.ADMIN: ("kb", "queue", "level", "report", "profile", "help"),
 }
 """Each role's command menu (the bot sets it for the person's chat), in the order it is shown."""
+MENU_DESCRIPTIONS: dict[str, str] = {
+    "jobs": N_("My jobs and what to do next"),
+    "shift": N_("Start or end your shift: on | off"),
+    "queue": N_("Tickets without an engineer"),
+    "level": N_("The engineer level a ticket needs: HD-1001 2"),
+    "kb": N_("Knowledge base articles"),
+    "report": N_("Figures for a week or a month"),
+    "profile": N_("My profile"),
+    "help": N_("What I can do"),
+}
+"""What each command of the menus does, as the menu describes it."""
+HELP_BY_ROLE = {
+    Role.ENGINEER: N_(
+        "Engineer commands:\n/jobs - my jobs and what to do next\n/shift on|off - start or end your shift\n"
+        "/report [week|month] - my figures\n/profile - my profile\n"
+        "The buttons under a card act on that job."
+    ),
+    Role.SUPERVISOR: N_(
+        "Supervisor commands:\n/queue - tickets without an engineer, with Reassign and Raise priority\n"
+        "/level HD-1001 2 - the engineer level a ticket needs\n/report [week|month] - the team's figures\n"
+        "/profile - my profile\nSLA alerts arrive here with their buttons."
+    ),
+    Role.ADMIN: N_(
+        "Admin commands:\n/kb - knowledge base articles (show, new, edit, publish, unpublish)\n"
+        "/queue - tickets without an engineer\n/level HD-1001 2 - the engineer level a ticket needs\n"
+        "/report [week|month] - figures\n/profile - my profile"
+    ),
+}
+"""Each role's /help lists what that role can do."""
+
 MENU_CHANNELS = (Channel.TELEGRAM,)
 """Channels with a per-chat command menu."""
 
@@ -32,7 +62,8 @@ MENU_CHANNELS = (Channel.TELEGRAM,)
 def command_menu(role: Role, lang: str) -> tuple[tuple[str, str], ...]:
     """The command menu of a staff role, described in `lang`."""
     return tuple(
-        (name, texts.t(lang, f"menu_{name}")) for name in MENU_BY_ROLE.get(role, MENU_BY_ROLE[Role.ENGINEER])
+        (name, say(lang, MENU_DESCRIPTIONS[name]))
+        for name in MENU_BY_ROLE.get(role, MENU_BY_ROLE[Role.ENGINEER])
     )
 
 

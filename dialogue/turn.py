@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from dialogue.conversation import ConversationState
+from dialogue.i18n import say
 from dialogue.messages import Inbound
 from dialogue.outgoing import ButtonSpec, Outgoing
 from dialogue.ports import DialogueUnitOfWork
-from dialogue.texts import t
 
 
 def state_key(inbound: Inbound) -> str:
@@ -41,10 +41,6 @@ class Turn:
             i.channel, i.bot, i.chat_id, i.sender_id, text, buttons, thread_id=i.thread_id, **extra
         )
 
-    def say(self, key: str, buttons: Sequence[Sequence[ButtonSpec]] = (), **values: object) -> None:
-        """Answer with a text from the catalogue in the conversation's language."""
-        self.reply(t(self.lang, key, **values), buttons)
-
-    def tr(self, key: str, **values: object) -> str:
-        """A text from the catalogue in the conversation's language."""
-        return t(self.lang, key, **values)
+    def tell(self, message: str, buttons: Sequence[Sequence[ButtonSpec]] = (), /, **values: object) -> None:
+        """Answer with `message` (English; `dialogue.i18n.say` gives it in the conversation's language)."""
+        self.reply(say(self.lang, message, **values), buttons)

@@ -24,6 +24,7 @@ from babel.dates import format_skeleton
 from markupsafe import Markup
 from PIL import Image, ImageDraw, ImageFont
 
+from dialogue.i18n import N_, say
 from helpdesk.fonts import BOLD, REGULAR
 from ticket_core.reports import Report
 
@@ -297,16 +298,13 @@ def bar_chart(
     return svg(Chart(title, labels, [Series(title, values)], fmt, most))
 
 
-LEGEND = {
-    "ru": ("Открыто", "Решено", "Бэклог", "макс."),
-    "en": ("Opened", "Resolved", "Backlog", "max"),
-}
+LEGEND = (N_("Opened"), N_("Resolved"), N_("Backlog"), N_("max"))
 """`/report`'s series names and the top value's prefix, per language."""
 
 
 def report_chart(report: Report, title: str, lang: str = "en") -> Chart:
     """A report's groups (or its total when it has none): opened and resolved bars, the backlog as a line."""
-    opened, resolved, backlog, most = LEGEND.get(lang, LEGEND["en"])
+    opened, resolved, backlog, most = (say(lang, word) for word in LEGEND)
     rows = report.rows
     labels = [group_value_label(r.label, report.group_by, lang) for r in rows] or [title]
     figures = [r.figures for r in rows] or [report.total]

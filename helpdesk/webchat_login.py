@@ -19,7 +19,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bots.webchat.access import Signer, StaffIdentity
-from dialogue.texts import translate
+from dialogue.i18n import N_, say
 from helpdesk.admin.sessions import COOKIE as ADMIN_COOKIE
 from helpdesk.admin.sessions import TOUCH_EVERY, SessionPolicy, is_live, resume_session
 from helpdesk.settings import Settings
@@ -39,11 +39,7 @@ LOGIN_PATH = "/admin/login?next=" + quote(STAFF_CHAT_PATH, safe="")
 WEB, STAFF = "web", "staff"
 
 
-ROLE_WORDS = {
-    "engineer": ("инженер", "engineer"),
-    "supervisor": ("руководитель", "supervisor"),
-    "admin": ("администратор", "admin"),
-}
+ROLE_WORDS = {"engineer": N_("engineer"), "supervisor": N_("supervisor"), "admin": N_("admin")}
 """A staff member's role as the staff chat's header says it, in their language."""
 
 
@@ -84,7 +80,7 @@ class StaffChatLogin:
                 await uow.admin.touch_session(record.id, now)
                 await uow.commit()
         role = (
-            translate(ROLE_WORDS, member.lang or "ru", str(member.role))
+            say(member.lang or "ru", ROLE_WORDS[str(member.role)])
             if member.role in ROLE_WORDS
             else member.role
         )

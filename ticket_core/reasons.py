@@ -9,29 +9,35 @@ from __future__ import annotations
 
 from typing import Any
 
+
+def N_(message: str) -> str:
+    """Mark a text for the chats' catalogue (`dialogue/locale`), which has its Russian."""
+    return message
+
+
 ENGLISH: dict[str, str] = {
-    "skill": "skill: {category}",
-    "distance": "{km:.1f} km from site",
-    "load": "load {load}/{limit}",
-    "contract": "preferred by contract",
-    "level_p1": "level L{level} for a P1 job",
-    "level": "level L{level} (L{required}+ required)",
-    "region": "covers region {region}",
-    "in_hours": "in working hours",
-    "off_hours_p1": "off hours: P1 and nobody in working hours is free",
-    "round_robin": "round-robin turn",
-    "did_the_work": "did the work before the reopen",
-    "strategy": "strategy {strategy}",
-    "chosen_by": "chosen by {name}",
-    "none_free": "no engineer with this skill is free",
-    "all_declined": "every suitable engineer declined or did not answer",
-    "skipped_level": "{n} below the required level L{level}",
-    "skipped_region": "{n} outside region {region}",
-    "skipped_far": "{n} more than {km:.0f} km away",
-    "skipped_hours": "{n} outside working hours",
-    "skipped_busy": "{n} at job limit",
-    "skipped_off_shift": "{n} off shift",
-    "with_detail": "{reason} ({detail})",  # made by `with_detail`
+    "skill": N_("skill: {category}"),
+    "distance": N_("{km:.1f} km from site"),
+    "load": N_("load {load}/{limit}"),
+    "contract": N_("preferred by contract"),
+    "level_p1": N_("level L{level} for a P1 job"),
+    "level": N_("level L{level} (L{required}+ required)"),
+    "region": N_("covers region {region}"),
+    "in_hours": N_("in working hours"),
+    "off_hours_p1": N_("off hours: P1 and nobody in working hours is free"),
+    "round_robin": N_("round-robin turn"),
+    "did_the_work": N_("did the work before the reopen"),
+    "strategy": N_("strategy {strategy}"),
+    "chosen_by": N_("chosen by {name}"),
+    "none_free": N_("no engineer with this skill is free"),
+    "all_declined": N_("every suitable engineer declined or did not answer"),
+    "skipped_level": N_("{n} below the required level L{level}"),
+    "skipped_region": N_("{n} outside region {region}"),
+    "skipped_far": N_("{n} more than {km:.0f} km away"),
+    "skipped_hours": N_("{n} outside working hours"),
+    "skipped_busy": N_("{n} at job limit"),
+    "skipped_off_shift": N_("{n} off shift"),
+    "with_detail": N_("{reason} ({detail})"),  # made by `with_detail`
 }
 """The English text of every reason code; `{...}` are its values."""
 

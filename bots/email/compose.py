@@ -19,25 +19,20 @@ from markdown_it import MarkdownIt
 
 from bots.email.html import sanitize
 from bots.email.inbound import new_message_id
+from dialogue.i18n import N_, say
 from dialogue.messages import Outbound
 
 TICKET_REF = re.compile(r"\bHD-(\d{1,12})\b")
 THREAD = re.compile(r"^(hd-\d{1,12}|kb)$")
 MSGID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
 SUBJECT_CHARS = 120
-REPLY_WITH = {
-    "ru": "Чтобы ответить, напишите в ответном письме: {options}.",
-    "en": "To answer, reply to this mail with: {options}.",
-}
-UNSUBSCRIBE = {
-    "ru": "Не присылать эти уведомления на почту: {url}",
-    "en": "Stop these notifications by mail: {url}",
-}
-UNSUBSCRIBE_LABEL = {"ru": "Не присылать эти уведомления на почту", "en": "Stop these notifications by mail"}
-"""The footer of a notification (not of an answer to the person's own mail): the page of its
-List-Unsubscribe link, which asks before it turns anything off."""
+REPLY_WITH = N_("To answer, reply to this mail with: {options}.")
 """Buttons cannot be pressed in a mail: their labels become the words a reply may say (dialogue.email_flow
 reads a rating "1".."5" from it; anything else on a resolved ticket reopens it)."""
+UNSUBSCRIBE = N_("Stop these notifications by mail: {url}")
+UNSUBSCRIBE_LABEL = N_("Stop these notifications by mail")
+"""The footer of a notification (not of an answer to the person's own mail): the page of its
+List-Unsubscribe link, which asks before it turns anything off."""
 _MARKDOWN = MarkdownIt("commonmark")
 
 
@@ -65,7 +60,7 @@ def reply_options(out: Outbound) -> str | None:
     options = [b.text for row in out.buttons for b in row if not b.url]
     if not options:
         return None
-    return REPLY_WITH.get(out.lang or "ru", REPLY_WITH["en"]).format(options=" / ".join(options))
+    return say(out.lang or "ru", REPLY_WITH, options=" / ".join(options))
 
 
 def html_body(out: Outbound, unsubscribe_url: str | None = None) -> str:
@@ -80,7 +75,7 @@ def html_body(out: Outbound, unsubscribe_url: str | None = None) -> str:
     if (options := reply_options(out)) is not None:
         inner += f"<p>{html.escape(options)}</p>"
     if unsubscribe_url:
-        label = UNSUBSCRIBE_LABEL.get(out.lang or "ru", UNSUBSCRIBE_LABEL["en"])
+        label = say(out.lang or "ru", UNSUBSCRIBE_LABEL)
         inner += f'<p><small><a href="{html.escape(unsubscribe_url)}">{html.escape(label)}</a></small></p>'
     lang = html.escape(out.lang or "ru")
     return f'<!DOCTYPE html><html lang="{lang}"><body>{sanitize(inner)}</body></html>'
@@ -119,7 +114,7 @@ def compose(
     if (options := reply_options(out)) is not None:
         text += "\n\n" + options
     if unsubscribe:
-        text += "\n\n-- \n" + UNSUBSCRIBE.get(out.lang or "ru", UNSUBSCRIBE["en"]).format(url=unsubscribe)
+        text += "\n\n-- \n" + say(out.lang or "ru", UNSUBSCRIBE, url=unsubscribe)
     mail.set_content(text + "\n")
     mail.add_alternative(html_body(out, unsubscribe), subtype="html")
     return mail

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from dialogue import texts as bot_texts
+from dialogue.i18n import say
 from dialogue.reason_texts import read_stored, say_reason
 from helpdesk.admin.i18n import Texts, _
 from ticket_core.billing.acts import COVERAGE_TEXT
@@ -94,7 +95,6 @@ HIDDEN = frozenset(
     {"ticket_id", "offer_id", "comment_id", "number", "lat", "lon", "offered_to", "client_id", "currency"}
 )
 """Fields that say nothing to a person (ids; the number is the page's title; the place is the site)."""
-DECLINE_REASONS = {"busy": "reason_busy", "far": "reason_far", "skill": "reason_skill"}
 STAFF_FIELDS = frozenset({"engineer_id", "from_engineer_id", "to_engineer_id", "previous_assignee_id"})
 CLOCKS = {"response": _("first response"), "resolution": _("resolution")}
 QUEUE_REASONS = {"offer declined": _("the offer was declined"), "offer expired": _("the offer expired")}
@@ -157,8 +157,8 @@ def _value(key: str, value: Any, tr: Texts, names: dict[str, str], currency: str
         return bot_texts.category_name(lang, str(value))
     if key in ("priority", "old", "new") and str(value) in bot_texts.PRIORITIES:
         return f"{value} · {bot_texts.priority_name(lang, str(value))}"
-    if key == "reason" and str(value) in DECLINE_REASONS:
-        return bot_texts.t(lang, DECLINE_REASONS[str(value)])
+    if key == "reason" and str(value) in bot_texts.DECLINE_REASONS:
+        return say(lang, bot_texts.DECLINE_REASONS[str(value)])
     if key == "visibility" and str(value) in VISIBILITY:  # it read "видимость: public"
         return tr(VISIBILITY[str(value)])
     if key in ("kind", "clock") and str(value) in CLOCKS:

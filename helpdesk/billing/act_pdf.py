@@ -13,43 +13,29 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
+from dialogue.i18n import N_, say
 from helpdesk.fonts import FONTS
 from ticket_core.billing.acts import COVERAGE_TEXT, Act
 from ticket_core.billing.ledger import Coverage
 from ticket_core.billing.money import format_money
 
-HEADS = {
-    "ru": ("Дата", "Работа", "Кол-во", "Цена", "Оплата", "Сумма"),
-    "en": ("Date", "Work", "Qty", "Price", "Paid by", "Amount"),
+HEADS = (N_("Date"), N_("Work"), N_("Qty"), N_("Price"), N_("Paid by"), N_("Amount"))
+WORDS: dict[str, str] = {
+    "title": N_("Act of work done"),
+    "period": N_("for {month}"),
+    "client": N_("Client"),
+    "contract": N_("Contract"),
+    "subtotal": N_("Subtotal (excl. VAT)"),
+    "vat": N_("VAT {pct}%"),
+    "no_vat": N_("No VAT"),
+    "total": N_("Total due"),
+    "hours": N_(
+        "Hours of work: {all} h in all, {included} h included, {package} h from packages, {billable} h billable"
+    ),
+    "empty": N_("No work under the contract this month."),
+    "sign": N_("Contractor ____________________        Client ____________________"),
 }
-TEXTS: dict[str, dict[str, str]] = {
-    "ru": {
-        "title": "Акт выполненных работ",
-        "period": "за {month}",
-        "client": "Заказчик",
-        "contract": "Договор",
-        "subtotal": "Итого без НДС",
-        "vat": "НДС {pct}%",
-        "no_vat": "Без НДС",
-        "total": "Всего к оплате",
-        "hours": "Часы работы: всего {all} ч, по договору {included} ч, из пакетов {package} ч, к оплате {billable} ч",
-        "empty": "В этом месяце работ по договору не было.",
-        "sign": "Исполнитель ____________________        Заказчик ____________________",
-    },
-    "en": {
-        "title": "Act of work done",
-        "period": "for {month}",
-        "client": "Client",
-        "contract": "Contract",
-        "subtotal": "Subtotal (excl. VAT)",
-        "vat": "VAT {pct}%",
-        "no_vat": "No VAT",
-        "total": "Total due",
-        "hours": "Hours of work: {all} h in all, {included} h included, {package} h from packages, {billable} h billable",
-        "empty": "No work under the contract this month.",
-        "sign": "Contractor ____________________        Client ____________________",
-    },
-}
+"""The act's own words (English; `say` gives them in the act's language)."""
 MONTHS_RU = (
     "январь", "февраль", "март", "апрель", "май", "июнь",
     "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
@@ -224,7 +210,7 @@ def _needs_wide(act: Act, lang: str, company: str) -> bool:
 
 def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
     """The act as PDF bytes."""
-    words = TEXTS["ru" if lang == "ru" else "en"]
+    words = {key: say(lang, text) for key, text in WORDS.items()}
     coverage = COVERAGE_TEXT["ru" if lang == "ru" else "en"]
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -247,7 +233,7 @@ def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
     pdf.ln(3)
     pdf.set_font("DejaVu", "B", 9)
     pdf.set_fill_color(230, 234, 240)
-    for width, title in zip(WIDTHS, HEADS["ru" if lang == "ru" else "en"], strict=True):
+    for width, title in zip(WIDTHS, (say(lang, head) for head in HEADS), strict=True):
         pdf.cell(width, 7, title, border=1, fill=True, align="C")
     pdf.ln()
     pdf.set_font("DejaVu", "", 8)

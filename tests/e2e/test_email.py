@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import func, select
 
 from dialogue.cards import rating_buttons
+from dialogue.i18n import say
 from dialogue.messages import Bot, Button, Channel, Outbound
-from dialogue.texts import t
 from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
 from storage.tables import tickets
@@ -209,7 +209,12 @@ async def test_a_mail_opens_a_ticket_and_a_reply_becomes_its_comment(dbs: tuple[
                     Channel.EMAIL,
                     Bot.CLIENT,
                     "olga@client.test",
-                    t("en", "n_resolved", ref=ref, note="Drain cleaned."),
+                    say(
+                        "en",
+                        "Request {ref} is done.\nWhat was done: {note}\n\nPlease rate the work from 1 to 5:",
+                        ref=ref,
+                        note="Drain cleaned.",
+                    ),
                     tuple(
                         tuple(Button(label, payload) for label, payload in row)
                         for row in rating_buttons(done, "en")

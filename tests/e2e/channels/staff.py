@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from dialogue.texts import TEXTS, t
+from dialogue.i18n import say
 from helpdesk.demo.loader import read_directory
 from tests.e2e.channels.webchat_driver import WebChatDriver
 
@@ -28,16 +28,19 @@ class StaffChat:
 
     async def accept(self, ref: str) -> None:
         """Accept the offered job."""
-        await self.chat.press(t(self.lang, "btn_accept"))
-        await self.chat.wait_for(t(self.lang, "accepted_ok", ref=ref))
+        await self.chat.press(say(self.lang, "Accept"))
+        await self.chat.wait_for(say(self.lang, "You accepted {ref}. The client has been told.", ref=ref))
 
     async def finish(self, ref: str, note: str) -> None:
         """Mark the accepted job done with `note`: tick the checklist and send a photo when asked, skip the time."""
-        note_q = t(self.lang, "note_q", ref=ref)
-        # Checklists and required photos are newer steps of Done; without them the note comes at once.
-        checklist = t(self.lang, "checklist_q", ref=ref) if "checklist_q" in TEXTS else note_q
-        photo = t(self.lang, "photo_required_q", ref=ref) if "photo_required_q" in TEXTS else note_q
-        await self.chat.press(t(self.lang, "btn_done"))
+        note_q = say(
+            self.lang,
+            "Describe what you did on {ref} (one message). If a KB article answers it, add kb:ID of the article.",
+            ref=ref,
+        )
+        checklist = say(self.lang, "Checklist for {ref}: tick every item.", ref=ref)
+        photo = say(self.lang, "{ref} needs a photo of the finished work: send it.", ref=ref)
+        await self.chat.press(say(self.lang, "Done"))
         for _ in range(MAX_DONE_STEPS):
             step = await self.chat.wait_for_shown(checklist, photo, note_q)
             if note_q in step.text:
@@ -46,14 +49,16 @@ class StaffChat:
                 await self.chat.send_photo()
                 continue
             unticked = [c for c in step.choices if c.label.startswith(UNTICKED)]
-            label = unticked[0].label if unticked else t(self.lang, "btn_checklist_done")
+            label = unticked[0].label if unticked else say(self.lang, "All done")
             await self.chat.press(label)
         else:
             raise AssertionError(f"Done on {ref} never asked for the note; staff chat: {self.chat.texts()}")
         await self.chat.say(note)
-        await self.chat.wait_for(t(self.lang, "time_q"))
-        await self.chat.press(t(self.lang, "btn_skip"))
-        await self.chat.wait_for(t(self.lang, "resolved_ok", ref=ref))
+        await self.chat.wait_for(say(self.lang, "How long did it take?"))
+        await self.chat.press(say(self.lang, "Skip"))
+        await self.chat.wait_for(
+            say(self.lang, "{ref} is marked done. The client has been asked to rate it.", ref=ref)
+        )
 
 
 async def find_offer(

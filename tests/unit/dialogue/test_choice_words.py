@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from dialogue.choice_words import PRIORITY_WORDS, pick
-from dialogue.texts import CATEGORIES, PRIORITIES
+from dialogue.texts import CATEGORIES, PRIORITIES, in_both_languages
 
-PRIORITY_NAMES = {p: (*PRIORITIES[p], *PRIORITY_WORDS[p]) for p in PRIORITIES}
+PRIORITY_NAMES = {p: (*in_both_languages(PRIORITIES[p]), *PRIORITY_WORDS[p]) for p in PRIORITIES}
+CATEGORY_NAMES = {c: in_both_languages(name) for c, name in CATEGORIES.items()}
 
 
 @pytest.mark.parametrize(
@@ -31,7 +32,7 @@ def test_priorities(text: str, expected: str | None) -> None:
     [("кондиционер", "hvac"), ("это электрика", "electrical"), ("printer", "printers"), ("что-то", None)],
 )
 def test_categories(text: str, expected: str | None) -> None:
-    assert pick(text, CATEGORIES) == expected
+    assert pick(text, CATEGORY_NAMES) == expected
 
 
 def test_a_tie_is_not_a_guess() -> None:

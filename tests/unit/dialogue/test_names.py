@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dialogue.i18n import say
 from dialogue.names import PersonName, decline, latin
-from dialogue.texts import t
 
 
 @pytest.mark.parametrize(
@@ -38,20 +38,22 @@ def test_names_decline(name: str, gen: str, dat: str, ins: str) -> None:
 
 def test_texts_decline_the_name_in_russian_and_keep_it_in_english() -> None:
     assert (
-        t("ru", "passed_to_engineer", name="Ольга Соколова", ref="HD-1")
+        say("ru", "Sent to engineer {name} on {ref}.", name="Ольга Соколова", ref="HD-1")
         == "Передал инженеру Ольге Соколовой по заявке HD-1."
     )
     # An English reader gets the name in Latin letters (#18 QA walk: English clients read Cyrillic names).
     assert (
-        t("en", "passed_to_engineer", name="Ольга Соколова", ref="HD-1")
+        say("en", "Sent to engineer {name} on {ref}.", name="Ольга Соколова", ref="HD-1")
         == "Sent to engineer Olga Sokolova on HD-1."
     )
     assert (
-        t("en", "n_accepted", name="Сергей Петров", ref="HD-1")
+        say("en", "Engineer {name} has taken your request {ref}.", name="Сергей Петров", ref="HD-1")
         == "Engineer Sergey Petrov has taken your request HD-1."
     )
-    assert t("en", "n_accepted", name="John Miller", ref="HD-1").startswith("Engineer John Miller has")
+    assert say(
+        "en", "Engineer {name} has taken your request {ref}.", name="John Miller", ref="HD-1"
+    ).startswith("Engineer John Miller has")
     assert latin("Дмитрий Козлов, Юлия Щербакова") == "Dmitry Kozlov, Yuliya Shcherbakova"
-    assert t("ru", "n_staff_comment", name="Сергей Петров", ref="HD-1", text="x").startswith(
-        "Сообщение по заявке HD-1 от Сергея Петрова:"
-    )
+    assert say(
+        "ru", "Message on {ref} from {name}:\n{text}", name="Сергей Петров", ref="HD-1", text="x"
+    ).startswith("Сообщение по заявке HD-1 от Сергея Петрова:")
