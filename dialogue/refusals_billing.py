@@ -17,6 +17,20 @@ RU_BILLING: dict[str, str] = {
         "Сторно нельзя сторнировать; проведите вместо этого правильную строку."
     ),
     "Ledger row {entry} was reversed already.": "Строка журнала {entry} уже сторнирована.",
+    "A voided package stays voided; sell the client a new package instead.": (
+        "Аннулированный пакет остаётся аннулированным; продайте клиенту новый пакет."
+    ),
+    "A package purchase is not reversed; void the package instead (with its refund).": (
+        "Покупку пакета не сторнируют; аннулируйте пакет (с возвратом)."
+    ),
+    "Client {client} has no package {package}.": "У клиента {client} нет пакета {package}.",
+    "Package {package} has no unused hours; there is nothing to void.": (
+        "В пакете {package} не осталось неиспользованных часов; аннулировать нечего."
+    ),
+    "Package {package} expired on {day}; its hours are unusable already.": (
+        "Срок пакета {package} истёк {day}; его часами уже нельзя воспользоваться."
+    ),
+    "A refund is between 0 and the package's price ({price}).": ("Возврат — от 0 до цены пакета ({price})."),
     "A charge cannot be negative; give 0 to waive it.": (
         "Начисление не может быть отрицательным; чтобы списать его, укажите 0."
     ),
@@ -76,6 +90,7 @@ RU_BILLING: dict[str, str] = {
 WORDS_RU_BILLING: dict[str, str] = {
     "record payments": "проводить платежи",
     "sell packages": "продавать пакеты часов",
+    "void packages": "аннулировать пакеты часов",
     "reverse ledger rows": "сторнировать строки журнала",
     "adjust charges": "исправлять начисления",
 }

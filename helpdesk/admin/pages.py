@@ -44,6 +44,7 @@ DONE: dict[str, str] = {
     "paid": _("Payment recorded: the balance below includes it."),
     "reversed": _("Reversed: a reversal row undoes it, and the balance below includes it."),
     "adjusted": _("Adjusted: the line is reversed and replaced by the new amount."),
+    "voided": _("Package voided: its unused hours stopped, and the refund is in the balance below."),
     "estimate-approve": _(
         "Estimate approved for the client: they are told, and the job goes to an engineer."
     ),

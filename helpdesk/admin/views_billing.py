@@ -19,10 +19,17 @@ from dialogue.billing_cards import quote_text
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.i18n import _
-from helpdesk.admin.pages import html, redirect, texts_of
+from helpdesk.admin.pages import html, redirect, refused, texts_of
 from helpdesk.admin.routes import RouteTable
 from storage.uow import SqlUnitOfWork
-from ticket_core.billing.accounts import adjust_line, read_account, record_payment, reverse_entry
+from ticket_core.billing.accounts import (
+    adjust_line,
+    read_account,
+    record_payment,
+    refund_due,
+    reverse_entry,
+    void_package,
+)
 from ticket_core.billing.acts import COVERAGE_TEXT, act_csv, month_bounds
 from ticket_core.billing.ledger import BALANCE, AlreadyPosted, EntryKind, LedgerEntry
 from ticket_core.billing.money import format_money, parse_amount
@@ -39,6 +46,7 @@ KINDS = {
     "adjustment": _("adjustment"),
     "reversal": _("reversal"),
     "package": _("package bought"),
+    "void": _("package voided"),
 }
 
 
@@ -130,6 +138,11 @@ async def _account_page(
         ledger=[_ledger_row(request, e, lang, reversed_ids) for e in entries],
         month=now.strftime("%Y-%m"),
         estimates=estimates,
+        voidable={
+            p.id: _money(request, refund_due(p), currency)
+            for p in account.packages
+            if p.left_hours > 0 and p.valid_until >= now.date()
+        },
         error=error,
         where=where,
         form=form or {},
@@ -161,8 +174,9 @@ def _ledger_row(
         "amount": _money(request, entry.amount, entry.currency) if entry.amount else "",
         "note": entry.note or "",
         "reversed": entry.id in reversed_ids,
-        # a package purchase is not offered: its reversal would refund the money and leave the hours usable
-        "reversible": entry.kind not in (EntryKind.REVERSAL, EntryKind.PACKAGE_PURCHASE)
+        # a package purchase is not offered: its reversal would refund the money and leave the hours usable;
+        # a package is voided instead (its own form), and a void stays
+        "reversible": entry.kind not in (EntryKind.REVERSAL, EntryKind.PACKAGE_PURCHASE, EntryKind.VOID)
         and entry.id not in reversed_ids,
         "adjustable": entry.kind in (EntryKind.CHARGE, EntryKind.ADJUSTMENT)
         and entry.account == BALANCE
@@ -198,6 +212,34 @@ async def billing_pay(request: web.Request) -> web.StreamResponse:
             request, error=message, status=422, form={"amount": amount_text, "note": note}
         )
     raise redirect(f"/admin/billing/{client_id}?done=paid")
+
+
+@ROUTES.route("POST", "/billing/{client_id}/packages/{package_id}/void", "billing-void", Area.BILLING)
+async def billing_void(request: web.Request) -> web.StreamResponse:
+    """Void a prepaid package: its unused hours stop and the refund goes back to the balance, saying why."""
+    ctx = admin_context(request)
+    client_id, package_id = request.match_info["client_id"], request.match_info["package_id"]
+    form = await request.post()
+    reason, refund_text = str(form.get("reason", "")).strip(), str(form.get("refund", "")).strip()
+    actor = current_user(request).actor
+    try:
+        refund = None
+        if refund_text:
+            refund = Decimal(0) if refund_text in ("0", "0,00", "0.00") else parse_amount(refund_text)
+        async with ctx.rt.uows() as uow:
+            await void_package(uow, actor, client_id, package_id, reason, ctx.clock(), refund=refund)
+            await uow.commit()
+    except ValidationFailed as error:
+        tr = texts_of(request)
+        message = tr(_("The package was not voided: {error}"), error=refused(request, error))
+        return await _account_page(
+            request,
+            error=message,
+            status=422,
+            form={"reason": reason, "refund": refund_text},
+            where=f"package-{package_id}",
+        )
+    raise redirect(f"/admin/billing/{client_id}?done=voided")
 
 
 async def _through_engine(

@@ -17,7 +17,7 @@ from helpdesk.settings import get_settings
 from helpdesk.sla_configs import initial_config
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork, UnitOfWorkFactory
-from ticket_core.billing.accounts import adjust_line, buy_package, read_account, record_payment
+from ticket_core.billing.accounts import adjust_line, buy_package, read_account, record_payment, void_package
 from ticket_core.billing.acts import act_csv
 from ticket_core.billing.money import format_money, parse_amount
 from ticket_core.billing.queries import billing_report, client_act, month_acts
@@ -182,6 +182,22 @@ def package(client_id: str, hours: str, price: str, months: int) -> None:
         lambda uow: buy_package(uow, CLI, client_id, _decimal(hours, "--hours"), value, months, utcnow())
     )
     click.echo(f"package {bought.id}: {bought.hours} h until {bought.valid_until}")
+
+
+@billing.command("void-package")
+@click.option("--client", "client_id", required=True)
+@click.option("--package", "package_id", required=True, help="The package's id (see `billing account`).")
+@click.option("--reason", required=True)
+@click.option(
+    "--refund", default=None, help="Money back to the balance (default: the unused hours pro rata)."
+)
+def void_package_cmd(client_id: str, package_id: str, reason: str, refund: str | None) -> None:
+    """Void a prepaid package: its unused hours stop, the refund goes back to the balance (audited)."""
+    value = None
+    if refund is not None:
+        value = Decimal(0) if refund.strip() in ("0", "0.00") else parse_amount(refund, positive=False)
+    back = _run(lambda uow: void_package(uow, CLI, client_id, package_id, reason, utcnow(), refund=value))
+    click.echo(f"package {package_id} voided: {format_money(back, 'RUB', 'en')} back to the balance")
 
 
 @billing.command("adjust")

@@ -52,6 +52,18 @@ def test_terms_payment_package_account_and_act(db: str, tmp_path: Path) -> None:
     account = json.loads(run(main, ["billing", "account", "--client", "romashka", "--json"]).output)
     assert account["balance"] == "-4999.50" and account["in_debt"] is True
     assert account["packages"][0]["left_hours"] == "10.00" and account["allowance_hours_left"] == "4.00"
+    package_id = account["packages"][0]["id"]
+    no_reason = run(main, ["billing", "void-package", "--client", "romashka", "--package", package_id,
+                           "--reason", " "])  # fmt: skip
+    assert no_reason.exit_code != 0 and "reason" in no_reason.output
+    voided = run(main, ["billing", "void-package", "--client", "romashka", "--package", package_id,
+                        "--reason", "sold by mistake", "--refund", "19 000"])  # fmt: skip
+    assert voided.exit_code == 0 and "19,000" in voided.output, voided.output
+    account = json.loads(run(main, ["billing", "account", "--client", "romashka", "--json"]).output)
+    assert account["balance"] == "14000.50" and account["packages"][0]["left_hours"] == "0.00"
+    again = run(main, ["billing", "void-package", "--client", "romashka", "--package", package_id,
+                       "--reason", "again"])  # fmt: skip
+    assert again.exit_code != 0 and "nothing to void" in again.output
     month = json.loads(run(main, ["billing", "report", "--month", "2026-11"]).output)
     assert set(month) >= {"revenue", "by_engineer", "utilisation"}
     act = run(main, ["billing", "act", "--client", "romashka", "--month", "2026-11", "--lang", "en",

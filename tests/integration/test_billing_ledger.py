@@ -9,11 +9,18 @@ import pytest
 
 from storage.uow import UnitOfWorkFactory
 from tests.integration.billing_seed import ENGINEER, SUPERVISOR, add_billed_client, add_job, back_to_work
-from ticket_core.billing.accounts import adjust_line, buy_package, read_account, record_payment, reverse_entry
-from ticket_core.billing.ledger import BALANCE, AlreadyPosted, Coverage
+from ticket_core.billing.accounts import (
+    adjust_line,
+    buy_package,
+    read_account,
+    record_payment,
+    reverse_entry,
+    void_package,
+)
+from ticket_core.billing.ledger import BALANCE, AlreadyPosted, Coverage, EntryKind
 from ticket_core.billing.pricing import Part
 from ticket_core.enums import Role
-from ticket_core.errors import Forbidden, ValidationFailed
+from ticket_core.errors import Forbidden, NotFound, ValidationFailed
 from ticket_core.model import Actor
 from ticket_core.usecases.feedback import close_ticket, reopen_ticket
 from ticket_core.usecases.work import check_in_on_site, resolve_ticket
@@ -123,6 +130,61 @@ async def test_payments_packages_reversal_and_adjustment(uow_factory: UnitOfWork
         assert account.balance == D(-4500) and account.in_debt
         with pytest.raises(Forbidden):
             await read_account(uow, ENGINEER, "beta", NOW)
+
+
+async def test_voiding_a_package_stops_its_hours_and_refunds_them_in_the_same_transaction(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        await add_billed_client(uow, "gamma", NOW, hours_per_month=D(0), callouts_per_month=0)
+        package = await buy_package(uow, SUPERVISOR, "gamma", D(10), D(20000), 3, NOW)
+        await uow.commit()
+    job = await add_job(uow_factory, "gamma", 3001, NOW, category="network")
+    async with uow_factory() as uow:  # 2.5 h from the package: 7.5 h left
+        await resolve_ticket(uow, ENGINEER, job, NOW + timedelta(minutes=5), "Switch replaced", 150)
+        await uow.commit()
+    async with uow_factory() as uow:
+        before = await uow.billing.entries_between(NOW - timedelta(days=1), NOW + timedelta(days=1), "gamma")
+        with pytest.raises(Forbidden):
+            await void_package(uow, ENGINEER, "gamma", package.id, "client left", NOW + timedelta(hours=1))
+        with pytest.raises(ValidationFailed, match="reason"):
+            await void_package(uow, SUPERVISOR, "gamma", package.id, "  ", NOW + timedelta(hours=1))
+        with pytest.raises(ValidationFailed, match="between 0 and the package's price"):
+            await void_package(
+                uow, SUPERVISOR, "gamma", package.id, "x", NOW + timedelta(hours=1), refund=D("20000.01")
+            )
+        with pytest.raises(NotFound):
+            await void_package(uow, SUPERVISOR, "beta", package.id, "x", NOW + timedelta(hours=1))
+        refund = await void_package(
+            uow, SUPERVISOR, "gamma", package.id, "contract ended early", NOW + timedelta(hours=1)
+        )
+        await uow.commit()
+        assert [e.name for e in uow.collected] == ["package_voided"]
+    assert refund == D(15000)  # 7.5 of 10 h unused, at 20,000 for the package
+    async with uow_factory() as uow:
+        account = await read_account(uow, SUPERVISOR, "gamma", NOW + timedelta(hours=1))
+        assert account.packages[0].left_hours == 0
+        assert account.balance == D(-20000) + D(15000)
+        rows = await uow.billing.entries_between(NOW - timedelta(days=1), NOW + timedelta(days=1), "gamma")
+        assert rows[: len(before)] == before  # nothing edited, two rows appended
+        voids = rows[len(before) :]
+        assert [(r.kind, r.account, r.hours, r.amount) for r in voids] == [
+            (EntryKind.VOID, f"package:{package.id}", D("7.5"), D(0)),
+            (EntryKind.VOID, BALANCE, D(0), D(15000)),
+        ]
+        for row in voids:  # a void stays
+            assert row.id is not None
+            with pytest.raises(ValidationFailed, match="stays voided"):
+                await reverse_entry(uow, SUPERVISOR, row.id, "undo", NOW + timedelta(hours=2))
+        with pytest.raises(ValidationFailed, match="nothing to void"):
+            await void_package(uow, SUPERVISOR, "gamma", package.id, "again", NOW + timedelta(hours=2))
+    job = await add_job(uow_factory, "gamma", 3002, NOW + timedelta(hours=3), category="network")
+    async with uow_factory() as uow:  # the voided hours pay for nothing: 1 h billable
+        await resolve_ticket(uow, ENGINEER, job, NOW + timedelta(hours=3, minutes=5), "Port reset", 60)
+        await uow.commit()
+    async with uow_factory() as uow:
+        lines = await uow.billing.entries_for_ticket(job)
+        assert {line.account for line in lines} == {BALANCE}
 
 
 async def test_charged_hours_are_the_categorys_latest_jobs_hour_lines_summed_per_job(

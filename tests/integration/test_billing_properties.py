@@ -1,8 +1,9 @@
 """Property tests of the ledger (hypothesis), on SQLite and PostgreSQL.
 
 After any sequence of payments, package purchases, done jobs, jobs closed, reopened and done again,
-reversals and adjustments: the balance is the sum of the client's balance rows, no row was ever changed
-or removed, no charge line or reversal was posted twice, and no allowance or package went below zero.
+reversals, adjustments and voided packages (with or without a refund): the balance is the sum of the client's
+balance rows, no row was ever changed or removed, no charge line or reversal was posted twice, no allowance or
+package went below zero, a voided package never pays for anything again and its refund is at most its price.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from storage.db import make_engine
 from storage.uow import UnitOfWorkFactory
 from tests.integration.billing_seed import ENGINEER, SUPERVISOR, add_billed_client, add_job, back_to_work
-from ticket_core.billing.accounts import adjust_line, buy_package, record_payment, reverse_entry
+from ticket_core.billing.accounts import adjust_line, buy_package, record_payment, reverse_entry, void_package
 from ticket_core.billing.charging import charge_job
 from ticket_core.billing.ledger import BALANCE, AlreadyPosted, EntryKind, LedgerEntry
 from ticket_core.billing.pricing import Part
 from ticket_core.enums import Role
+from ticket_core.errors import ValidationFailed
 from ticket_core.model import Actor
 from ticket_core.usecases.feedback import close_ticket, reopen_ticket
 from ticket_core.usecases.work import check_in_on_site, resolve_ticket
@@ -52,6 +54,11 @@ operations = st.lists(
         st.tuples(st.just("redo"), st.integers(0, 20), st.integers(0, 120), st.booleans()),
         st.tuples(st.just("reverse"), st.integers(0, 60)),
         st.tuples(st.just("adjust"), st.integers(0, 60), st.decimals(min_value=0, max_value=9_000, places=2)),
+        st.tuples(
+            st.just("void"),
+            st.integers(0, 8),
+            st.none() | st.decimals(min_value=0, max_value=20_000, places=2),
+        ),
     ),
     min_size=1,
     max_size=14,
@@ -88,10 +95,14 @@ async def _scenario(factory: UnitOfWorkFactory, ops: list[tuple]) -> None:  # ty
         await uow.commit()
     jobs: list[str] = []
     seen: list[LedgerEntry] = []
+    voided: set[str] = set()
     for op in ops:
         now += timedelta(minutes=7)
         try:
-            await _apply(factory, op, client_id, client, jobs, seen, now)
+            if op[0] == "void":
+                await _void(factory, op, client_id, voided, now)
+            else:
+                await _apply(factory, op, client_id, client, jobs, seen, now)
         except AlreadyPosted:
             pass  # reversing a reversed row is refused, which is the point
         rows = await _rows(factory, client_id)
@@ -108,6 +119,35 @@ async def _scenario(factory: UnitOfWorkFactory, ops: list[tuple]) -> None:  # ty
         assert len(reversed_) == len(set(reversed_)), "a row was reversed twice"
         assert D(0) <= hours <= D(2) and 0 <= callouts <= 1, "the allowance went below zero"
         assert all(D(0) <= p.used_hours <= p.hours for p in packages), "a package went below zero"
+        assert all(p.left_hours == 0 for p in packages if p.id in voided), "a voided package has hours"
+        void_rows = [r for r in rows if r.kind is EntryKind.VOID]
+        assert {r.account.removeprefix("package:") for r in void_rows if r.account != BALANCE} == voided
+        prices = {p.id: p.price for p in packages}
+        assert all(D(0) < r.amount <= max(prices.values()) for r in void_rows if r.account == BALANCE), (
+            "a refund out of range"
+        )
+        assert all(
+            r.kind is not EntryKind.CHARGE
+            or r.account.removeprefix("package:") not in voided
+            or r.at <= max(v.at for v in void_rows if v.account == r.account)
+            for r in rows
+        ), "a voided package paid for work"
+
+
+async def _void(factory, op, client_id, voided, now) -> None:  # type: ignore[no-untyped-def]
+    """Void the op's package (when the client has one with hours left), with the default or a given refund."""
+    async with factory() as uow:
+        packages = [p for p in await uow.billing.packages(client_id) if p.left_hours > 0]
+        if not packages:
+            return
+        package = packages[op[1] % len(packages)]
+        refund = None if op[2] is None else min(op[2], package.price)
+        before = await uow.billing.balance(client_id)
+        back = await void_package(uow, SUPERVISOR, client_id, package.id, "test", now, refund=refund)
+        await uow.commit()
+        assert await uow.billing.balance(client_id) == before + back
+        assert back <= package.price
+    voided.add(package.id)
 
 
 async def _apply(factory, op, client_id, client, jobs, seen, now) -> None:  # type: ignore[no-untyped-def]
@@ -156,7 +196,11 @@ async def _money(uow, op, client_id, seen, now) -> None:  # type: ignore[no-unty
         await buy_package(uow, SUPERVISOR, client_id, D(op[1]), op[2], 3, now)
     elif kind == "reverse" and seen:
         target = seen[op[1] % len(seen)]
-        if target.kind is EntryKind.REVERSAL or target.id is None:
+        if target.kind in (EntryKind.REVERSAL, EntryKind.VOID) or target.id is None:
+            return
+        if target.kind is EntryKind.PACKAGE_PURCHASE:  # a package is voided, never reversed
+            with pytest.raises(ValidationFailed, match="void the package"):
+                await reverse_entry(uow, SUPERVISOR, target.id, "test", now)
             return
         await reverse_entry(uow, SUPERVISOR, target.id, "test", now)
     elif kind == "adjust":

@@ -11,8 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from ticket_core.billing.events import ChargeAdjusted, LedgerEntryReversed, PackageBought, PaymentRecorded
-from ticket_core.billing.ledger import BALANCE, AlreadyPosted, EntryKind, LedgerEntry
+from ticket_core.billing.events import (
+    ChargeAdjusted,
+    LedgerEntryReversed,
+    PackageBought,
+    PackageVoided,
+    PaymentRecorded,
+)
+from ticket_core.billing.ledger import BALANCE, AlreadyPosted, EntryKind, LedgerEntry, package_account
 from ticket_core.billing.money import money
 from ticket_core.billing.ports import billing_store
 from ticket_core.billing.terms import ContractTerms, Package
@@ -162,6 +168,105 @@ async def buy_package(
     return package
 
 
+def refund_due(package: Package) -> Decimal:
+    """What voiding a package gives back by default: its price for the hours not used, pro rata."""
+    if package.hours <= 0:
+        return Decimal(0)
+    return money(package.price * package.left_hours / package.hours)
+
+
+async def void_package(
+    uow: UnitOfWork,
+    actor: Actor,
+    client_id: str,
+    package_id: str,
+    reason: str,
+    now: datetime,
+    refund: Decimal | None = None,
+) -> Decimal:
+    """Void a prepaid package: its unused hours stop being usable and the refund goes back to the balance.
+
+    Two ledger rows of kind `void`, appended in the caller's transaction with the `package_voided` audit
+    event: the package's unused hours taken off its account, and the refund (`refund`, by default the price
+    of the unused hours pro rata, at most the package's price) credited to the balance. Nothing is edited,
+    and a void row is never reversed. Returns the refund.
+
+    Raises:
+        Forbidden: not a supervisor or an admin.
+        NotFound: no such package of the client.
+        ValidationFailed: no reason, a refund out of range, or nothing left to void (used up or expired).
+    """
+    require_utc(now)
+    _staff_only(actor, "void packages")
+    text = clean_text(reason, field="reason", max_len=500, required=True) or ""
+    store = billing_store(uow)
+    package = next((p for p in await store.packages(client_id) if p.id == package_id), None)
+    if package is None:
+        raise NotFound("Client {client} has no package {package}.", client=client_id, package=package_id)
+    if package.left_hours <= 0:
+        raise ValidationFailed(
+            "Package {package} has no unused hours; there is nothing to void.", package=package_id
+        )
+    if package.valid_until < now.date():
+        raise ValidationFailed(
+            "Package {package} expired on {day}; its hours are unusable already.",
+            package=package_id,
+            day=package.valid_until.isoformat(),
+        )
+    back = refund_due(package) if refund is None else money(refund)
+    if not (Decimal(0) <= back <= package.price):
+        raise ValidationFailed(
+            "A refund is between 0 and the package's price ({price}).", price=str(package.price)
+        )
+    left = package.left_hours
+    rows = [
+        LedgerEntry(
+            client_id=client_id,
+            kind=EntryKind.VOID,
+            account=package_account(package.id),
+            at=now,
+            currency=package.currency,
+            hours=left,
+            actor_id=actor.id,
+            note=text,
+            text_ru=f"Пакет аннулирован: {left} ч не использованы",
+            text_en=f"Package voided: {left} h unused",
+        )
+    ]
+    if back > 0:
+        rows.append(
+            LedgerEntry(
+                client_id=client_id,
+                kind=EntryKind.VOID,
+                account=BALANCE,
+                at=now,
+                currency=package.currency,
+                amount=back,
+                quantity=left,
+                unit_price=package.price,
+                actor_id=actor.id,
+                note=text,
+                text_ru=f"Возврат за аннулированный пакет ({left} ч)",
+                text_en=f"Refund for a voided package ({left} h)",
+            )
+        )
+    await store.append(rows)
+    uow.record(
+        PackageVoided(
+            ticket_id=None,
+            actor=actor,
+            at=now,
+            client_id=client_id,
+            package_id=package.id,
+            hours=str(left),
+            refund=str(back),
+            currency=package.currency,
+            reason=text,
+        )
+    )
+    return back
+
+
 async def _open_entry(uow: UnitOfWork, entry_id: int) -> LedgerEntry:
     store = billing_store(uow)
     entry = await store.get_entry(entry_id)
@@ -169,6 +274,13 @@ async def _open_entry(uow: UnitOfWork, entry_id: int) -> LedgerEntry:
         raise NotFound("No ledger row {entry}.", entry=entry_id)
     if entry.kind is EntryKind.REVERSAL:
         raise ValidationFailed("A reversal cannot be reversed; post the right row instead.")
+    if entry.kind is EntryKind.VOID:
+        raise ValidationFailed("A voided package stays voided; sell the client a new package instead.")
+    if entry.kind is EntryKind.PACKAGE_PURCHASE:
+        # Its reversal would give the money back and leave the hours usable: voiding stops both together.
+        raise ValidationFailed(
+            "A package purchase is not reversed; void the package instead (with its refund)."
+        )
     if await store.reversed_ids([entry.id]):
         raise AlreadyPosted("Ledger row {entry} was reversed already.", entry=entry_id)
     return entry

@@ -66,6 +66,20 @@ class PackageBought(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PackageVoided(DomainEvent):
+    """A supervisor voided a prepaid package: its unused `hours` are no longer usable and `refund` went back to
+    the client's balance (both ledger rows of kind `void`, in the same transaction)."""
+
+    name: ClassVar[str] = "package_voided"
+    client_id: str
+    package_id: str
+    hours: str
+    refund: str
+    currency: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class PackageThreshold(DomainEvent):
     """A package crossed 80 % used (`share` 80) or was used up (`share` 100): supervisors are warned."""
 
@@ -129,6 +143,7 @@ BILLING_EVENT_TYPES: dict[str, type[DomainEvent]] = {
         LedgerEntryReversed,
         PaymentRecorded,
         PackageBought,
+        PackageVoided,
         PackageThreshold,
         EstimateRequested,
         EstimateAnswered,

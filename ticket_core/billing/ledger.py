@@ -35,6 +35,7 @@ class EntryKind(StrEnum):
     CHARGE = "charge"  # a charge line of a job (money, package hours or allowance)
     ADJUSTMENT = "adjustment"  # a supervisor's replacement of a charge line
     REVERSAL = "reversal"  # undoes the row it names
+    VOID = "void"  # a voided package: its unused hours taken off (package account) and the refund (balance)
 
 
 class Coverage(StrEnum):
