@@ -421,5 +421,6 @@ async def _load_kb(settings: Settings, uows: UnitOfWorkFactory, db: AsyncEngine)
 
         vectors = PgVectorIndex(db)
     kb = KnowledgeBase.from_settings(settings, vector_index=vectors)
-    await kb.load(uows)
+    # Words at once, vectors behind: the first start of a fresh clone embedded the demo KB before it listened.
+    await kb.load(uows, embed_behind=True)
     return kb

@@ -9,6 +9,7 @@ several threads at once (`parallel`).
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import logging
 import os
 from collections.abc import Sequence
@@ -190,11 +191,10 @@ def cpu_has_bf16() -> bool:
 
 
 def _torch_available() -> bool:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    # Asked of the installed packages, not by importing torch: the import alone cost `helpdesk run` 8.4 s of
+    # CPU before it listened (of ~15 s, load 23) on a CPU where torch is not even picked (no native bf16).
+    # A torch that is installed but broken fails where an engine that needs it loads, with its own error.
+    return importlib.util.find_spec("torch") is not None
 
 
 def _onnx_available() -> bool:
@@ -240,7 +240,7 @@ def _auto_kind() -> str:
     Without AVX512/AMX (an AVX2 AMD EPYC here) a short query took 9.6 ms of CPU on ONNX Runtime against 25.9
     with torch fp32 and 21.2 with the shipped engine, at the same passage rate; see docs/kb.md.
     """
-    if _torch_available() and cpu_has_bf16():
+    if cpu_has_bf16() and _torch_available():
         return "split" if _onnx_available() else "torch-bf16"
     if _onnx_available():
         return "onnx"

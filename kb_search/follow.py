@@ -53,26 +53,40 @@ class StorageFollower:
         self._task: asyncio.Task[None] | None = None
         self._now = asyncio.Event()  # set by refresh_soon (another process changed the KB)
         self._history_fit: asyncio.Task[None] | None = None
+        self._behind = False  # load(embed_behind=True): the first articles' vectors too are embedded behind
+        self._calibration: asyncio.Task[None] | None = None
         self._fitted_on = (
             0  # confirmed questions at the last history fit (0: none yet, or the reference moved)
         )
 
     @property
     def running(self) -> bool:
-        """Whether the refresh loop runs (from then on new articles are embedded behind)."""
-        return self._task is not None
+        """Whether new articles are embedded behind: the refresh loop runs, or the load was told to."""
+        return self._task is not None or self._behind
 
     def note_gap(self, gap: Gap) -> None:
         """Keep an unanswered question for the next write."""
         self.gaps.append(gap)
         del self.gaps[:-GAPS_KEPT]
 
-    async def load(self, source: SourceFactory, refresh_every: float | None) -> int:
-        """Read everything from `source`, then (unless `refresh_every` is None) keep polling it."""
+    async def load(
+        self, source: SourceFactory, refresh_every: float | None, embed_behind: bool = False
+    ) -> int:
+        """Read everything from `source`, then (unless `refresh_every` is None) keep polling it.
+
+        With `embed_behind` (a serving app) the articles are searchable by words when this returns and their
+        vectors fill in behind (`EmbeddingBacklog`), the KB's self-calibration after them: a first start
+        embedded the whole demo KB and its pseudo-queries before it listened (#18).
+        """
         self.source = source
-        count = await self.refresh()
-        await self.kb.self_calibrate()
-        self.fit_history_soon()
+        if embed_behind:
+            self._behind = True
+            count = await self.refresh()
+            self._calibration = asyncio.create_task(self._calibrate_behind(), name="kb-self-calibrate")
+        else:
+            count = await self.refresh()
+            await self.kb.self_calibrate()
+            self.fit_history_soon()
         if refresh_every is not None and self._task is None:
             self._task = asyncio.create_task(self._loop(refresh_every), name="kb-refresh")
         return count
@@ -114,6 +128,17 @@ class StorageFollower:
             self.fit_history_soon()
         await self.flush_gaps()
         return len(fresh) + len(changes.removed)
+
+    async def _calibrate_behind(self) -> None:
+        """Place the KB's scores once the first vectors are in (searches read the model's default meanwhile)."""
+        try:
+            await self.kb.backlog.wait()
+            await self.kb.self_calibrate()
+            self.fit_history_soon()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the KB's self-calibration failed; searches keep the model's default reference")
 
     def calibrated(self) -> None:
         """The KB placed its scores again: count changes from now (and fit the history's threshold again)."""
@@ -171,7 +196,11 @@ class StorageFollower:
                 )
 
     async def close(self) -> None:
-        """Stop the refresh loop and a history fit, and write pending gaps."""
+        """Stop the refresh loop, a calibration or history fit, and write pending gaps."""
+        if self._calibration is not None and not self._calibration.done():
+            self._calibration.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._calibration
         if self._history_fit is not None and not self._history_fit.done():
             self._history_fit.cancel()
             with contextlib.suppress(asyncio.CancelledError):

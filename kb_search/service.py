@@ -423,12 +423,15 @@ class KnowledgeBase:
 
     # ---- loading from storage and staying current (kb_search.follow) -------------------------------
 
-    async def load(self, source: SourceFactory, refresh_every: float | None = 1.0) -> int:
+    async def load(
+        self, source: SourceFactory, refresh_every: float | None = 1.0, *, embed_behind: bool = False
+    ) -> int:
         """Index every article from storage, then (unless `refresh_every` is None) keep polling for edits.
 
-        `source()` returns a unit of work over the KB's repositories (`kb_search.ports.KbUnitOfWork`).
+        `source()` returns a unit of work over the KB's repositories (`kb_search.ports.KbUnitOfWork`). With
+        `embed_behind` it returns once the articles are searchable by words; their vectors fill in behind.
         """
-        return await self.follower.load(source, refresh_every)
+        return await self.follower.load(source, refresh_every, embed_behind)
 
     async def refresh(self) -> int:
         """Apply what changed in storage since the last refresh and write pending gaps; return changes."""

@@ -99,3 +99,36 @@ async def test_indexing_outside_a_running_kb_still_waits_for_the_vectors() -> No
     await kb.index_articles([_article(1)])
     assert await kb.vectors.has("a1", 0)
     assert kb.index_progress().pending == 0
+
+
+async def test_a_serving_kb_loads_its_first_articles_by_words_and_embeds_them_behind(
+    tmp_path: object,
+) -> None:
+    # #18: `helpdesk run` on a fresh clone embedded every demo article (and 400 pseudo-queries) before it
+    # listened. Now the load returns with the articles searchable by words; vectors, then calibration, follow.
+    source = MemorySource()
+    for i in range(5):
+        await source.articles.upsert(_article(i), "admin")
+    embedder = GatedEmbedder()
+    kb = KnowledgeBase(embedder=embedder, threshold=0.5, cache_dir=str(tmp_path))
+    calibrated: list[int] = []  # how many articles had their vectors when the KB placed its scores
+    plain_calibration = kb.self_calibrate
+
+    async def calibrate(limit: int = 400) -> object:
+        calibrated.append(kb.index_progress().embedded)
+        return await plain_calibration(limit)
+
+    kb.self_calibrate = calibrate  # type: ignore[method-assign]
+    try:
+        assert await asyncio.wait_for(kb.load(source, refresh_every=0.05, embed_behind=True), 3.0) == 5
+        hits = (await kb.search("котёл3", Reader.public())).hits
+        assert hits and hits[0].article_id == "a3"
+        assert (kb.index_progress().pending, embedder.passages, calibrated) == (5, 0, [])
+
+        embedder.release.set()
+        await _until(lambda: kb.index_progress().pending == 0 and calibrated)
+        assert calibrated == [5]
+        assert all([await kb.vectors.has(f"a{i}", 1) for i in range(5)])
+    finally:
+        embedder.release.set()
+        await kb.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -100,3 +102,17 @@ def test_onnx_engine_pads_a_batch_without_changing_any_vector() -> None:
     alone = np.vstack([engine.embed([t], True, 1) for t in texts])
     assert float((together * alone).sum(axis=1).min()) >= 0.99999
     assert np.allclose(engine.embed(texts, False, 2), engine.embed(texts, False, 1), atol=1e-5)
+
+
+def test_choosing_the_onnx_engine_does_not_import_torch() -> None:
+    # `auto` asked whether torch was there by importing it: 8.4 s of `helpdesk run`'s CPU before it listened
+    # (#18, first start), on a CPU without native bf16 where the ONNX engine is picked and torch never runs.
+    pytest.importorskip("onnxruntime")
+    probe = (
+        "import sys; from kb_search import e5_engine; e5_engine.cpu_has_bf16 = lambda: False; "
+        "print(e5_engine._auto_kind(), 'torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert out.stdout.split() == ["onnx", "False"], out.stdout + out.stderr
