@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from dialogue import billing_alerts, billing_holds, comment_notices, kb_links, sla_alerts
+from dialogue import billing_alerts, billing_holds, comment_notices, job_cost, kb_links, sla_alerts
 from dialogue.cards import card_key, client_photos, offer_card, rating_buttons, retire_card, short
 from dialogue.i18n import N_, say
 from dialogue.messages import Bot
@@ -20,7 +20,7 @@ from dialogue.reason_texts import say_reason
 from dialogue.recipients import client_recipients, staff_name, to_client, to_staff
 from dialogue.texts import category_name, priority_name
 from ticket_core import events as ev
-from ticket_core.billing.events import PackageThreshold
+from ticket_core.billing.events import JobCharged, PackageThreshold
 from ticket_core.enums import OfferStatus, Role
 from ticket_core.model import Ticket
 from ticket_core.ports import UnitOfWork
@@ -58,6 +58,7 @@ def subscribe(bus: ChatBus) -> None:
         sla_alert,
     )
     bus.subscribe(PackageThreshold, billing_alert)
+    bus.subscribe(JobCharged, job_charged)
     bus.subscribe_many(billing_holds.EVENTS, billing_hold)
 
 
@@ -208,6 +209,11 @@ async def sla_alert(event: ev.DomainEvent, ticket: Ticket, ctx: Reaction) -> Non
 async def billing_alert(event: PackageThreshold, ticket: Ticket, ctx: Reaction) -> None:
     """A prepaid package past 80 % or used up: `dialogue.billing_alerts`."""
     await billing_alerts.notify(ctx.uow, ctx.out, ticket, event, ctx.now)
+
+
+async def job_charged(event: JobCharged, ticket: Ticket, ctx: Reaction) -> None:
+    """The client hears what a paid job cost, after its *Done* message: `dialogue.job_cost`."""
+    await job_cost.notify(ctx.uow, ctx.out, ticket, event, await client_recipients(ctx.uow, ticket))
 
 
 async def billing_hold(event: ev.DomainEvent, ticket: Ticket, ctx: Reaction) -> None:

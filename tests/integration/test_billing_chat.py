@@ -163,6 +163,18 @@ async def test_paid_job_estimate_approved_done_with_time_and_a_part_charged_and_
     assert "• прокладка ×2 — 60 ₽" in chat.cards(engineer, f"parts:{n}")[-1].text
     got = await chat.press(engineer, "✅ Готово")
     assert f"{ref} закрыта как выполненная" in joined(got), got
+    # The client is told what the job cost, after the Done message, from the charge lines (#18).
+    told = [re.sub(r"инженера L\d", "инженера L?", text) for text in chat.new_texts(IVAN)]  # whoever took it
+    done = next(i for i, text in enumerate(told) if f"{ref}" in text and "Оцените" in text)
+    assert told[done + 1 :] == [
+        f"💳 Стоимость работ по {ref}:\n"
+        "• Работа инженера L? (1,5 ч): 2\u00a0700 ₽\n"
+        "• Выезд инженера: 1\u00a0350 ₽\n"
+        "• Кран шаровой 1/2: 1\u00a0440 ₽\n"
+        "• прокладка (2 шт.): 120 ₽\n"
+        "К оплате: 5\u00a0610 ₽, плюс НДС 20 %.\n"
+        "Сумма войдёт в акт за этот месяц; если что-то непонятно, спросите здесь."
+    ], told
 
     async with uow_factory() as uow:
         ticket = await uow.tickets.get_by_number(n)
