@@ -122,6 +122,7 @@ def _terms(row: RowMapping) -> ContractTerms:
         hold_debtors=bool(row["hold_debtors"]),
         credit_limit=Decimal(row["credit_limit"]),
         account_manager_id=row["account_manager_id"],
+        contract_name=row["contract_name"] or "",
     )
 
 
@@ -178,7 +179,7 @@ class SqlBillingStore:
     async def terms_for_clients(self, client_ids: Sequence[str] | None = None) -> dict[str, ContractTerms]:
         """Terms of active contracts, by client (the first contract by id when a client has several)."""
         stmt = (
-            select(contract_terms)
+            select(contract_terms, contracts.c.name.label("contract_name"))
             .join(contracts, contracts.c.id == contract_terms.c.contract_id)
             .where(contracts.c.active.is_(True))
             .order_by(contract_terms.c.contract_id.desc())

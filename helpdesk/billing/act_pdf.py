@@ -67,8 +67,9 @@ class _Table:
     text object per cell; widths come from the font's own advance table, and a cell's encoded text is kept
     per document (dates, prices and coverage words repeat on every page)."""
 
-    def __init__(self, pdf: FPDF) -> None:
+    def __init__(self, pdf: FPDF, widths: tuple[float, ...] = WIDTHS) -> None:
         self.pdf = pdf
+        self.columns = widths
         self.encoded: dict[str, str] = {}
         self.widths: dict[str, float] = {}
 
@@ -96,7 +97,7 @@ class _Table:
         k, page_h = pdf.k, pdf.h
         x, y = pdf.l_margin, pdf.get_y()
         top, bottom = (page_h - y) * k, (page_h - y - height) * k
-        right = (x + sum(WIDTHS)) * k
+        right = (x + sum(self.columns)) * k
         path = [
             f"{x * k:.2f} {top:.2f} m {right:.2f} {top:.2f} l S",
             f"{x * k:.2f} {bottom:.2f} m {right:.2f} {bottom:.2f} l S",
@@ -105,7 +106,7 @@ class _Table:
         base = (page_h - (y + height - 1.8)) * k
         edge = x
         path.append(f"{edge * k:.2f} {top:.2f} m {edge * k:.2f} {bottom:.2f} l S")
-        for width, (value, align) in zip(WIDTHS, cells, strict=True):
+        for width, (value, align) in zip(self.columns, cells, strict=True):
             text_width = self.width(value)
             while text_width > width - 2 and len(value) > 4:
                 value = value[:-2] + "…"
@@ -203,9 +204,30 @@ def _add_fonts(pdf: FPDF, wide: bool = True) -> None:
 
 def _needs_wide(act: Act, lang: str, company: str) -> bool:
     """Whether the act prints a character outside `COMMON` (a Greek name, an arrow in a note)."""
-    texts = [act.client_name, act.contract_id, act.client_id, company, format_money(Decimal(1), act.currency)]
+    texts = [
+        act.client_name,
+        act.contract_name,
+        act.contract_id,
+        act.client_id,
+        company,
+        format_money(Decimal(1), act.currency),
+    ]
     texts.extend(line.text(lang) + (line.note or "") for line in act.lines)
     return not COMMON.issuperset("".join(texts))
+
+
+def _columns(pdf: FPDF, act: Act, lang: str) -> tuple[float, ...]:
+    """The table's column widths: the amount column as wide as the widest amount or total needs (the work
+    column gives up the difference), so a large sum is neither cut short nor drawn over its label."""
+    pdf.set_font("DejaVu", "", 8)
+    rows = [pdf.get_string_width(format_money(line.amount, act.currency, lang)) for line in act.lines]
+    pdf.set_font("DejaVu", "B", 9)
+    sums = [
+        pdf.get_string_width(format_money(a, act.currency, lang)) for a in (act.subtotal, act.vat, act.total)
+    ]
+    need = max([*rows, *sums]) + 3
+    extra = max(need - WIDTHS[-1], 0.0)
+    return (WIDTHS[0], WIDTHS[1] - extra, *WIDTHS[2:-1], WIDTHS[-1] + extra)
 
 
 def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
@@ -229,17 +251,20 @@ def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
     if company:
         pdf.cell(0, 6, company, new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, f"{words['client']}: {act.client_name}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, f"{words['contract']}: {act.contract_id}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0, 6, f"{words['contract']}: {act.contract_name or act.contract_id}", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.ln(3)
+    columns = _columns(pdf, act, lang)
     pdf.set_font("DejaVu", "B", 9)
     pdf.set_fill_color(230, 234, 240)
-    for width, title in zip(WIDTHS, (say(lang, head) for head in HEADS), strict=True):
+    for width, title in zip(columns, (say(lang, head) for head in HEADS), strict=True):
         pdf.cell(width, 7, title, border=1, fill=True, align="C")
     pdf.ln()
     pdf.set_font("DejaVu", "", 8)
-    table = _Table(pdf)
+    table = _Table(pdf, columns)
     if not act.lines:
-        pdf.cell(sum(WIDTHS), 7, words["empty"], border=1, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(sum(columns), 7, words["empty"], border=1, new_x="LMARGIN", new_y="NEXT")
     for line in act.lines:
         text = line.text(lang) + (f" ({line.note})" if line.note else "")
         cells = (
@@ -251,7 +276,7 @@ def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
             (format_money(line.amount, act.currency, lang), "R"),
         )
         table.row(cells)
-    label_width, value_width = sum(WIDTHS[:-1]), WIDTHS[-1]
+    label_width, value_width = sum(columns[:-1]), columns[-1]
     vat = words["vat"].format(pct=f"{act.vat_pct.normalize():f}") if act.vat_pct else words["no_vat"]
     for label, amount, bold in (
         (words["subtotal"], act.subtotal, False),

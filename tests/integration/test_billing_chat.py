@@ -211,6 +211,7 @@ async def test_paid_job_estimate_approved_done_with_time_and_a_part_charged_and_
                 ("Кран шаровой 1/2", "6\u00a0732 ₽") if lang == "ru" else ("Ball valve 1/2", "6,732 ₽")
             )
             assert f"{valve}, {ref}" in text and f"прокладка, {ref}" in text and total in text, text
+            assert "Ромашка: инженерные системы" in text and "k-romashka" not in text, text  # the contract's name
             doc[0].get_pixmap(dpi=110).save(str(ARTIFACTS / f"chat-act-{lang}.png"))
         (ARTIFACTS / f"chat-act-{lang}.pdf").write_bytes(data)
 

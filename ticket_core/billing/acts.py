@@ -73,6 +73,8 @@ class Act:
     currency: str
     vat_pct: Decimal
     lines: tuple[ActLine, ...]
+    contract_name: str = ""
+    """The contract's name (the id when it has none): what the act prints."""
 
     @property
     def subtotal(self) -> Decimal:
@@ -105,6 +107,7 @@ def build_act(
     currency: str,
     vat_pct: Decimal,
     entries: Sequence[LedgerEntry],
+    contract_name: str = "",
 ) -> Act:
     """The act of `period` from the client's ledger rows of that month (any order)."""
     rows = [e for e in entries if e.client_id == client_id and e.kind in JOB_KINDS and e.ticket_id]
@@ -129,7 +132,16 @@ def build_act(
                 note=entry.note,
             )
         )
-    return Act(client_id, client_name, contract_id, period, currency, vat_pct, tuple(lines))
+    return Act(
+        client_id,
+        client_name,
+        contract_id,
+        period,
+        currency,
+        vat_pct,
+        tuple(lines),
+        contract_name or contract_id,
+    )
 
 
 ACT_CSV_HEADER = ("date", "work", "quantity", "unit_price", "coverage", "amount", "note")

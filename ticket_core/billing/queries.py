@@ -38,7 +38,14 @@ async def client_act(uow: UnitOfWork, actor: Actor, client_id: str, period: str)
         raise NotFound("Client {client} has no contract with billing terms.", client=client_id)
     entries = await store.entries_between(since, until, client_id)
     return build_act(
-        client_id, client.name, terms.contract_id, period, terms.currency, terms.vat_pct, entries
+        client_id,
+        client.name,
+        terms.contract_id,
+        period,
+        terms.currency,
+        terms.vat_pct,
+        entries,
+        terms.contract_name,
     )
 
 
@@ -58,7 +65,18 @@ async def month_acts(uow: UnitOfWork, actor: Actor, period: str) -> list[Act]:
         t = terms[client_id]
         client = clients.get(client_id)
         name = client.name if client is not None else client_id
-        acts.append(build_act(client_id, name, t.contract_id, period, t.currency, t.vat_pct, rows[client_id]))
+        acts.append(
+            build_act(
+                client_id,
+                name,
+                t.contract_id,
+                period,
+                t.currency,
+                t.vat_pct,
+                rows[client_id],
+                t.contract_name,
+            )
+        )
     return acts
 
 

@@ -116,6 +116,9 @@ class ContractTerms:
     hold_debtors: bool = False
     credit_limit: Decimal = Decimal(0)
     account_manager_id: str | None = None
+    contract_name: str = ""
+    """The contract's name as people know it ("Ромашка: инженерные системы"), read with the terms (not kept
+    with them); acts print it rather than the id."""
 
     def __post_init__(self) -> None:
         if not (0 <= self.discount_pct < 100):
