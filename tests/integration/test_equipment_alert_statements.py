@@ -89,3 +89,27 @@ async def test_the_events_and_the_api_audit_entry_are_one_statement_on_postgresq
         events = await uow.events.list_between(["equipment_type_saved"], NOW, NOW + timedelta(1))
     assert [(a.token_name, a.action, a.target) for a in audit] == [("prometheus", "alert.opened", "HD-1001")]
     assert [e["data"]["type_id"] for e in events] == ["srv", "ups"]  # in the order recorded
+
+
+async def test_the_commits_log_statement_is_compiled_once_per_shape(acme: UnitOfWorkFactory) -> None:
+    """SQLAlchemy gave the multi-row INSERT (and its CTE) no cache key, so every commit compiled it again."""
+    compiled: list[str] = []
+
+    def listener(
+        _conn: object, _cursor: object, statement: str, _p: object, context: object, _m: bool
+    ) -> None:
+        if "INSERT INTO ticket_events" in statement:
+            compiled.append(getattr(getattr(context, "cache_hit", None), "name", "?"))
+
+    for type_id in ("srv", "ups", "pdu"):  # three commits of one shape: an event and an audit entry
+        async with acme() as uow:
+            bind = uow.session.get_bind()
+            event.listen(bind, "before_cursor_execute", listener)
+            try:
+                await eq.save_type(uow, SYSTEM, EquipmentType(type_id, "Сервер", "Server", "it"), NOW)
+                await uow.api_audit.add(NOW, "prometheus", "POST", "/api/alerts", "alert.opened", type_id)
+                await uow.commit()
+            finally:
+                event.remove(bind, "before_cursor_execute", listener)
+    assert len(compiled) == 3
+    assert compiled[1:] == ["CACHE_HIT", "CACHE_HIT"], compiled
