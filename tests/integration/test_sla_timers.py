@@ -130,3 +130,38 @@ async def test_reschedule_and_the_sweep_of_tickets_without_timer(sla_uows, seed)
         assert await uow.sla.open_tickets_without_timer(10) == []
         timer = await uow.sla.get_timer(ticket.id)
     assert timer is not None and timer.due_at == at and timer.status is TimerStatus.PENDING
+
+
+async def test_a_ticket_opened_in_the_unit_has_its_sla_evaluated_without_reading_its_log(
+    sla_uows, seed
+) -> None:
+    """An opening evaluates its SLA for its timer and for the offer card's badge: its event log and its SLA
+    alerts could only be empty (the unit opened it), so neither is read, and the answer is the stored one's."""
+    from sqlalchemy import event
+
+    from ticket_core.model import Actor
+    from ticket_core.usecases.opening import TicketDraft, open_ticket
+    from ticket_core.usecases.sla import sla_badge_for, sla_of
+
+    async with sla_uows() as uow:
+        bind = uow.session.get_bind()
+        sent: list[str] = []
+        listener = lambda *args: sent.append(args[2])  # noqa: E731
+        event.listen(bind, "before_cursor_execute", listener)
+        try:
+            draft = TicketDraft(client_id=seed.client().id, category="hvac", description="Leak")
+            ticket = await open_ticket(uow, Actor.system(), draft, NOW)
+            at = await reschedule(uow, ticket, NOW)
+            fresh = await sla_of(uow, ticket, NOW + timedelta(minutes=5))
+            badge = await sla_badge_for(uow, ticket, NOW + timedelta(minutes=5), "en")
+        finally:
+            event.remove(bind, "before_cursor_execute", listener)
+        await uow.commit()
+    assert not [s for s in sent if "FROM ticket_events" in s or "FROM sla_alerts" in s]
+    assert at is not None and badge
+    async with sla_uows() as uow:  # read back from the log, as a later unit does
+        stored = await uow.tickets.get(ticket.id)
+        assert stored is not None
+        again = await sla_of(uow, stored, NOW + timedelta(minutes=5))
+        assert again.state == fresh.state and again.next_at == fresh.next_at
+        assert await sla_badge_for(uow, stored, NOW + timedelta(minutes=5), "en") == badge

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from ticket_core.enums import ACTIVE_JOB_STATUSES, OfferStatus, Priority, Role, TicketStatus
 from ticket_core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from ticket_core.events import TicketOffered
+from ticket_core.events import TicketOffered, TicketOpened
 from ticket_core.model import Actor, Offer, Ticket
 from ticket_core.ports import UnitOfWork
 from ticket_core.reasons import Reason
@@ -55,6 +55,13 @@ async def _site_tz(uow: UnitOfWork, ticket: Ticket, config: SlaConfig) -> str:
     return site.timezone if site is not None else config.timezone
 
 
+def _opened_here(uow: UnitOfWork, ticket_id: str) -> bool:
+    """Whether this unit of work opened the ticket: then the event log holds nothing of it that the unit did not
+    record itself, and no SLA alert has been sent for it, so neither needs a read (an opening evaluates its SLA
+    twice, for its timer and for the offer card's badge: four round trips that could only answer nothing)."""
+    return any(isinstance(e, TicketOpened) and e.ticket_id == ticket_id for e in uow.collected)
+
+
 async def sla_of(
     uow: UnitOfWork, ticket: Ticket, now: datetime, already_sent: set[AlertKey] | None = None
 ) -> TicketSla:
@@ -64,7 +71,8 @@ async def sla_of(
     """
     require_utc(now)
     config = _config(uow)
-    stored = await uow.events.list_for_ticket(ticket.id)
+    opened_here = _opened_here(uow, ticket.id)
+    stored = [] if opened_here else await uow.events.list_for_ticket(ticket.id)
     events = merge_events(stored, [e for e in uow.collected if e.ticket_id == ticket.id])
     contract = await uow.directory.get_contract(ticket.client_id)
     policy = config.policy_for(
@@ -72,7 +80,9 @@ async def sla_of(
     )
     if already_sent is None:
         store = uow.sla
-        already_sent = {a.key for a in await store.alerts(ticket.id)} if store is not None else set()
+        already_sent = (
+            {a.key for a in await store.alerts(ticket.id)} if store is not None and not opened_here else set()
+        )
     return evaluate(ticket, events, policy, now, config.ladder, already_sent, config.at_risk_share)
 
 
@@ -104,7 +114,7 @@ async def reschedule(uow: UnitOfWork, ticket: Ticket, now: datetime) -> datetime
     if not is_tracked(ticket):
         await store.set_timer(ticket.id, None, None, TimerStatus.DONE, now)
         return None
-    sent = {a.key for a in await store.alerts(ticket.id)}
+    sent = set() if _opened_here(uow, ticket.id) else {a.key for a in await store.alerts(ticket.id)}
     sla = await sla_of(uow, ticket, now, sent)
     due_now = sla.state.now if sla.due else None
     at = due_now or next_alert_at(sla.state, store.config.ladder, sent)
