@@ -23,6 +23,20 @@ RU_BILLING: dict[str, str] = {
     "A package purchase is not reversed; void the package instead (with its refund).": (
         "Покупку пакета не сторнируют; аннулируйте пакет (с возвратом)."
     ),
+    "Only the engineer on the job revises its estimate.": "Смету пересматривает только инженер на этой заявке.",
+    "{ref} is not being worked on; revise the estimate on site, after the diagnosis.": (
+        "По {ref} сейчас не идёт работа; пересматривайте смету на месте, после диагностики."
+    ),
+    "A revised estimate has 0.25 to 100 hours of work and parts of 0 or more.": (
+        "В новой смете — от 0,25 до 100 часов работы и запчасти на сумму от 0."
+    ),
+    "The work on {ref} is not paid by the client; no estimate is needed.": (
+        "Работы по {ref} клиент не оплачивает; смета не нужна."
+    ),
+    "The estimate of {ref} was revised already in this visit.": "Смету по {ref} в этот раз уже пересматривали.",
+    "{ref} waits for the client to approve the revised estimate; finish the job after their answer.": (
+        "{ref} ждёт, пока клиент согласует новую смету; завершите работу после его ответа."
+    ),
     "Client {client} has no package {package}.": "У клиента {client} нет пакета {package}.",
     "Package {package} has no unused hours; there is nothing to void.": (
         "В пакете {package} не осталось неиспользованных часов; аннулировать нечего."

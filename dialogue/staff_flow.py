@@ -146,6 +146,8 @@ class StaffFlow(DoneSteps):
             profile.show(turn, person)
         elif command == "/level" and person.actor.role in SUPERVISOR_ROLES:
             await escalation.on_level_command(turn, person, args)
+        elif command == "/estimate" and person.actor.role is Role.ENGINEER:
+            await billing_holds.on_revise_command(turn, person, args)
         elif command == "/kb":
             await kb_admin.on_command(turn, person, args)
         elif command == "/report":

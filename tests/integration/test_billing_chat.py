@@ -303,3 +303,110 @@ async def test_a_debtors_job_waits_for_a_supervisor_then_the_estimate(
     assert (
         "Долг клиента: 15\u00a0000 ₽" in card and "Отдана в работу несмотря на долг: Ольга Соколова" in card
     ), card
+
+
+async def _on_site_with_an_approved_estimate(chat: ChatDriver) -> tuple[int, Person]:
+    """A paid plumbing job whose estimate Ivan approved, accepted and on site."""
+    n = _number(joined(await _open_plumbing_job(chat)))
+    await chat.press(IVAN, "✅ Согласен")
+    engineer = _offered_to(chat, n)
+    assert engineer is not None
+    await chat.press(engineer, "Принять")
+    await chat.press(engineer, "На месте")
+    await chat.location(engineer, 59.9321, 30.3482)
+    return n, engineer
+
+
+async def test_the_engineer_revises_the_estimate_on_site_and_the_client_approves_it_before_the_extra_work(
+    chat: ChatDriver, uow_factory: UnitOfWorkFactory
+) -> None:
+    """#20: after the diagnosis the engineer revises the estimate (3 h, parts 2,500); Done waits for the client;
+    the client approves with the same buttons; the engineer hears it; the 3 h are charged at the agreed rate."""
+    await _setup(uow_factory)
+    n, engineer = await _on_site_with_an_approved_estimate(chat)
+    ref = f"HD-{n}"
+    got = await chat.say(engineer, f"/estimate {ref} 3")
+    assert got == [f"Новая смета по {ref} отправлена клиенту: 6\u00a0750 ₽ без НДС. "
+                   "Дополнительные работы — после его согласия; я сообщу."], got  # fmt: skip
+    told = joined(chat.new_texts(IVAN))
+    # 3 h at the approved 1,800, the call-out 1,350, no parts: 6,750 + 20 % VAT = 8,100; before: 3,780.
+    assert (
+        f"🔧 После диагностики инженер пересмотрел смету по {ref}: 3 ч работы по 2\u00a0160 ₽/ч, запчасти 0 ₽, "
+        "выезд 1\u00a0620 ₽; всего 8\u00a0100 ₽ с НДС (согласованная вами смета: около 3\u00a0780 ₽).\n"
+        "Продолжать работу?"
+    ) in told, told
+    again = await chat.say(engineer, f"/estimate {ref} 4 100")  # one revision a visit
+    assert again == [f"Смету по {ref} в этот раз уже пересматривали."], again
+    async with uow_factory() as uow:  # Done waits for the client's answer
+        ticket = await uow.tickets.get_by_number(n)
+        assert ticket is not None
+        from ticket_core.usecases.work import resolve_ticket
+
+        member = Actor(Role.ENGINEER, ticket.assignee_id or "", name="x")
+        with pytest.raises(ValidationFailed, match="waits for the client to approve the revised estimate"):
+            await resolve_ticket(uow, member, ticket.id, NOW, "done", 180)
+
+    got = await chat.press(IVAN, "✅ Согласен")
+    assert got == [f"Спасибо! Инженер продолжает работу по {ref} по новой смете."], got
+    assert f"✅ Клиент согласовал новую смету по {ref}: продолжайте работу." in joined(
+        chat.new_texts(engineer)
+    )
+    assert await chat.press(IVAN, "✅ Согласен") == [f"{ref}: ответ уже получен."]
+
+    await chat.press(engineer, "Выполнено")
+    await chat.photo(engineer, "after-1")
+    await chat.say(engineer, "Заменил стояк под мойкой.")
+    await chat.say(engineer, "3 ч")
+    await chat.say(engineer, "прокладка x2 50")
+    got = await chat.press(engineer, "✅ Готово")
+    assert f"{ref} закрыта как выполненная" in joined(got), got
+    async with uow_factory() as uow:
+        ticket = await uow.tickets.get_by_number(n)
+        assert ticket is not None and ticket.status is TicketStatus.RESOLVED
+        lines = {
+            (line.line_key or "").split(":", 2)[2]: line
+            for line in await uow.billing.entries_for_ticket(ticket.id)
+        }
+        hours = lines["hours:billable"]
+        assert (hours.quantity, hours.unit_price, hours.amount) == (D("3.00"), D(1800), D(-5400))
+        events = await uow.events.list_for_ticket(ticket.id)
+        names = [e["name"] for e in events]
+        assert names.index("estimate_revised") < names.index("revision_answered") < names.index("job_charged")
+        revised = next(e for e in events if e["name"] == "estimate_revised")
+        assert revised["data"]["quote"]["total"] == "6750.00" and revised["data"]["before"] == "3150.00"
+        assert revised["actor"]["id"] == engineer.account and revised["actor"]["role"] == "engineer"
+        answered = next(e for e in events if e["name"] == "revision_answered")
+        assert answered["data"]["approved"] is True and answered["actor"]["role"] == "client"
+
+
+async def test_a_supervisor_declines_the_revised_estimate_for_the_client(
+    chat: ChatDriver, engine: DialogueEngine, uow_factory: UnitOfWorkFactory
+) -> None:
+    """The supervisor path as for the first estimate: the admin's waiting list shows the revision; a decline
+    for the client (by phone) tells the engineer to do only the first estimate's work, and the client."""
+    await _setup(uow_factory)
+    n, engineer = await _on_site_with_an_approved_estimate(chat)
+    ref = f"HD-{n}"
+    await chat.say(engineer, f"/estimate {ref} 5 12000")
+    sokolova = Actor(Role.SUPERVISOR, "s-sokolova", name="Ольга Соколова")
+    async with uow_factory() as uow:
+        [(ticket, hold)] = await waiting_estimates(uow, sokolova, "romashka")
+    assert ticket.number == n and hold.details["total"] == "22350.00"
+
+    async def work(uow: UnitOfWorkFactory, now: datetime) -> None:
+        await answer_estimate(uow, sokolova, ticket.id, False, now, "по телефону: дорого")  # type: ignore[arg-type]
+
+    for out in await engine.run_system(work):  # type: ignore[arg-type]
+        chat.received.setdefault((str(out.bot), out.chat_id), []).append(out)
+    assert f"✖ Клиент не согласовал новую смету по {ref}" in joined(chat.new_texts(engineer))
+    assert f"Новую смету по {ref} отклонил(а) за вас Ольга Соколова (по телефону: дорого)." in joined(
+        chat.new_texts(IVAN)
+    )
+    async with uow_factory() as uow:
+        current = await uow.tickets.get(ticket.id)
+        assert current is not None and current.status is TicketStatus.IN_PROGRESS  # not cancelled
+        assert await waiting_estimates(uow, sokolova, "romashka") == []
+        [answered] = [
+            e for e in await uow.events.list_for_ticket(ticket.id) if e["name"] == "revision_answered"
+        ]
+        assert answered["data"]["on_behalf"] is True and answered["data"]["approved"] is False

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from ticket_core.billing.ports import BillingStore
 
 WAITING = (TicketStatus.NEW, TicketStatus.REOPENED, TicketStatus.OFFERED)
+WORKING = (TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
+"""Where a job is when its engineer revises the estimate after the diagnosis (on site, before the extra work)."""
 
 
 class HoldKind(StrEnum):
@@ -35,6 +37,7 @@ class HoldKind(StrEnum):
 
     DEBT = "debt"  # a supervisor, because the client is in debt
     ESTIMATE = "estimate"  # the client's approval of the estimate
+    REVISION = "revision"  # the client's approval of the estimate the engineer revised on site
 
 
 class HoldStatus(StrEnum):
@@ -125,6 +128,12 @@ async def holds_of_round(uow: UnitOfWork, ticket: Ticket) -> dict[HoldKind, JobH
     }
 
 
+async def pending_revision(uow: UnitOfWork, ticket: Ticket) -> JobHold | None:
+    """The revised estimate of the ticket's current round that waits for the client, if any."""
+    hold = (await holds_of_round(uow, ticket)).get(HoldKind.REVISION)
+    return hold if hold is not None and hold.status is HoldStatus.PENDING else None
+
+
 async def pending_hold(uow: UnitOfWork, ticket: Ticket) -> JobHold | None:
     """The hold the ticket's current round waits on, if any (a debt before an estimate)."""
     holds = await holds_of_round(uow, ticket)
@@ -154,7 +163,7 @@ async def hold_before_routing(uow: UnitOfWork, ticket: Ticket, now: datetime) ->
         balance = await store.balance(ticket.client_id)
         if terms.in_debt(balance):
             debt = money(-balance)
-            await store.add_hold(_hold(ticket, HoldKind.DEBT, terms.currency, now, debt))
+            await store.add_hold(new_hold(ticket, HoldKind.DEBT, terms.currency, now, debt))
             uow.record(
                 JobHeldForDebt(
                     ticket_id=ticket.id,
@@ -171,7 +180,7 @@ async def hold_before_routing(uow: UnitOfWork, ticket: Ticket, now: datetime) ->
         if outlook is not None and outlook.client_pays:
             details = quote_details(outlook, expected_hours(await store.charged_hours(ticket.category)))
             await store.add_hold(
-                _hold(ticket, HoldKind.ESTIMATE, terms.currency, now, outlook.price, details)
+                new_hold(ticket, HoldKind.ESTIMATE, terms.currency, now, outlook.price, details)
             )
             uow.record(
                 EstimateRequested(
@@ -187,7 +196,7 @@ async def hold_before_routing(uow: UnitOfWork, ticket: Ticket, now: datetime) ->
     return False
 
 
-def _hold(
+def new_hold(
     ticket: Ticket,
     kind: HoldKind,
     currency: str,

@@ -113,8 +113,13 @@ async def _job_work(
 
 
 async def approved_rate(uow: UnitOfWork, ticket: Ticket) -> Decimal | None:
-    """The hourly rate the client approved in the round's estimate (the price agreed: never more)."""
-    estimate = (await holds_of_round(uow, ticket)).get(HoldKind.ESTIMATE)
+    """The hourly rate the client approved in the round's estimate, or in the estimate the engineer revised on
+    site (the price agreed: never more)."""
+    holds = await holds_of_round(uow, ticket)
+    estimate = holds.get(HoldKind.ESTIMATE)
+    revised = holds.get(HoldKind.REVISION)
+    if revised is not None and revised.status is HoldStatus.APPROVED:
+        estimate = revised
     if estimate is None or estimate.status is not HoldStatus.APPROVED:
         return None
     if estimate.details.get("paid_by") != "hourly" or not estimate.details.get("price"):

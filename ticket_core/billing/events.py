@@ -102,6 +102,32 @@ class EstimateRequested(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EstimateRevised(DomainEvent):
+    """The engineer on site revised the estimate after the diagnosis (`quote`: rate, hours, parts, call-out and
+    total, exact strings; `before`: the total the client had approved, if any); the extra work waits for the
+    client's answer."""
+
+    name: ClassVar[str] = "estimate_revised"
+    client_id: str
+    currency: str
+    quote: dict[str, str] = field(default_factory=dict)
+    before: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevisionAnswered(DomainEvent):
+    """The client approved or declined the revised estimate in chat, or a supervisor did for them (`on_behalf`,
+    with `reason`). Declined: the engineer does only the work of the first estimate."""
+
+    name: ClassVar[str] = "revision_answered"
+    approved: bool
+    total: str
+    currency: str
+    on_behalf: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class EstimateAnswered(DomainEvent):
     """The client approved or declined the estimate of paid work in chat, or a supervisor did for them.
 
@@ -147,6 +173,8 @@ BILLING_EVENT_TYPES: dict[str, type[DomainEvent]] = {
         PackageThreshold,
         EstimateRequested,
         EstimateAnswered,
+        EstimateRevised,
+        RevisionAnswered,
         JobHeldForDebt,
         DebtHoldDecided,
     )

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from ticket_core.billing.approvals import pending_revision
 from ticket_core.billing.charging import charge_job
 from ticket_core.billing.pricing import Part
 from ticket_core.enums import OfferStatus, Role, TicketStatus
@@ -173,6 +174,11 @@ async def resolve_ticket(
     if time_spent_min is not None and not (0 <= time_spent_min <= MAX_TIME_SPENT_MIN):
         raise ValidationFailed("Time spent must be between 0 minutes and 7 days.")
     ticket = await load_ticket(uow, ticket_id)
+    if await pending_revision(uow, ticket) is not None:  # the extra work waits for the client's answer
+        raise ValidationFailed(
+            "{ref} waits for the client to approve the revised estimate; finish the job after their answer.",
+            ref=ticket.ref,
+        )
     apply(ticket, Action.RESOLVE, actor, now)
     ticket.resolution_note = text
     ticket.time_spent_min = time_spent_min
