@@ -12,6 +12,9 @@ no build step). `make dialogue-messages` adds newly marked texts to it, the same
 `tests/unit/dialogue/test_dialogue_i18n.py` fails on a text without its Russian, on Russian that fills other
 values than the English, and on an entry no code uses.
 
+The refusals of the use cases have a catalogue of their own in the same folder, `refusals.po`
+(`dialogue.refusals`, read with `entries`): their English is raised in ticket_core and kb_search.
+
 A `{name}` value is a person's name: Russian texts decline it (`{name:dat}`, `принял{name:fem}`), English
 ones spell it in Latin letters (`dialogue.names`).
 """
@@ -48,6 +51,17 @@ def translations(lang: str, locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN)
     write_mo(compiled, catalog)
     compiled.seek(0)
     return gettext.GNUTranslations(compiled)
+
+
+@cache
+def entries(
+    lang: str, domain: str = DOMAIN, locale_dir: Path = LOCALE_DIR
+) -> dict[tuple[str | None, str], str]:
+    """A catalogue's translated entries by (context, English), for a caller that must know whether a text has
+    a translation at all (gettext answers a text it does not know with the text itself)."""
+    with catalogue_path(lang, locale_dir, domain).open("rb") as po:
+        catalog = read_po(po, locale=lang, domain=domain)
+    return {(m.context, str(m.id)): str(m.string) for m in catalog if m.id and m.string}
 
 
 def N_(message: str) -> str:

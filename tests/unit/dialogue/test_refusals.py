@@ -15,13 +15,16 @@ from pathlib import Path
 import pytest
 
 from dialogue.errors import explain
-from dialogue.refusals import RU, refusal_text
+from dialogue.i18n import entries
+from dialogue.refusals import REFUSALS, refusal_text
 from kb_search.editing import FieldInvalid
 from kb_search.model import KbError
 from ticket_core.enums import TicketStatus
 from ticket_core.errors import DomainError, InvalidTransition, ValueRefused
 
 ROOT = Path(__file__).resolve().parents[3]
+RU = {english: russian for (context, english), russian in entries("ru", REFUSALS).items() if context is None}
+"""The refusals catalogue's templates and their Russian (its field words have the context "value")."""
 REFUSALS = {
     "DomainError",
     "NotFound",
@@ -100,7 +103,9 @@ def test_each_refusal_is_a_template_with_its_russian(where: str, line: int, call
     if any(k.arg is None for k in call.keywords):
         return
     assert _fields(template) <= given, f"{where}:{line}: {template!r} has fields no keyword fills"
-    assert template in RU, f"{where}:{line}: no Russian for {template!r} in dialogue/refusals.py"
+    assert template in RU, (
+        f"{where}:{line}: no Russian for {template!r} in dialogue/locale/ru/LC_MESSAGES/refusals.po"
+    )
     assert _fields(RU[template]) <= given, (
         f"{where}:{line}: the Russian of {template!r} names fields not given"
     )
