@@ -56,7 +56,7 @@ admin-messages: $(STAMP)
 DIALOGUE_TEXTS_ELSEWHERE := ticket_core/reasons.py helpdesk/webchat_login.py helpdesk/billing/act_pdf.py helpdesk/charts.py \
   bots/email/compose.py
 dialogue-messages: $(STAMP)
-	cd dialogue && ../.venv/bin/pybabel extract -F locale/babel.cfg -k say:2 -k tell -k N_ -o locale/dialogue.pot \
+	cd dialogue && ../.venv/bin/pybabel extract -F locale/babel.cfg -k say:2 -k say_n:2,3 -k tell -k N_ -o locale/dialogue.pot \
 	  --no-location --sort-output --omit-header . $(addprefix ../,$(DIALOGUE_TEXTS_ELSEWHERE)) 2>/dev/null && \
 	../.venv/bin/pybabel update -i locale/dialogue.pot -d locale -D dialogue -l ru \
 	  --ignore-obsolete --no-fuzzy-matching -w 120 && rm locale/dialogue.pot

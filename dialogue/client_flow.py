@@ -10,7 +10,7 @@ from dialogue import billing_holds, client_commands, client_tickets, equipment_s
 from dialogue import client_intake as intake
 from dialogue.client_language import choose_language, set_language
 from dialogue.conversation import Stage, Step
-from dialogue.i18n import N_, say
+from dialogue.i18n import N_, say, say_n
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.kb_replies import (
     KbReplies,
@@ -117,10 +117,15 @@ class ClientFlow:
             )
             return
         if len(text) > MAX_TEXT:
-            turn.tell(
-                "That message is too long ({n} characters). Please keep it under {max}.",
-                n=len(text),
-                max=MAX_TEXT,
+            turn.reply(
+                say_n(
+                    turn.lang,
+                    "That message is too long ({n} character). Please keep it under {max}.",
+                    "That message is too long ({n} characters). Please keep it under {max}.",
+                    len(text),
+                    n=len(text),
+                    max=MAX_TEXT,
+                )
             )
             return
         if (code := equipment_scan.sticker_code(text)) is not None:

@@ -12,6 +12,10 @@ no build step). `make dialogue-messages` adds newly marked texts to it, the same
 `tests/unit/dialogue/test_dialogue_i18n.py` fails on a text without its Russian, on Russian that fills other
 values than the English, and on an entry no code uses.
 
+A text that shows a number in a word that agrees with it is said with `say_n(lang, singular, plural, n,
+...)` (gettext's ngettext): the catalogue holds Russian's three forms ("1 раз", "3 раза", "5 раз"), picked by
+its plural rule.
+
 The refusals of the use cases have a catalogue of their own in the same folder, `refusals.po`
 (`dialogue.refusals`, read with `entries`): their English is raised in ticket_core and kb_search.
 
@@ -72,6 +76,17 @@ def N_(message: str) -> str:
 def say(lang: str, message: str, /, **values: object) -> str:
     """`message` (English) in `lang` (Russian for "ru", English otherwise), filled with `values`."""
     text = translations("ru" if lang == "ru" else "en").gettext(message)
+    name = values.get("name")
+    if isinstance(name, str):
+        values["name"] = PersonName(name if lang == "ru" else latin(name))
+    return text.format(**values) if values else text
+
+
+def say_n(lang: str, singular: str, plural: str, n: int, /, **values: object) -> str:
+    """The form of a text that fits the number `n`, in `lang`, filled with `values` (which name `n` again if
+    the text shows it): English has two forms ("1 link", "3 links"), Russian three, picked by the catalogue's
+    plural rule ("1 раз", "3 раза", "5 раз")."""
+    text = translations("ru" if lang == "ru" else "en").ngettext(singular, plural, n)
     name = values.get("name")
     if isinstance(name, str):
         values["name"] = PersonName(name if lang == "ru" else latin(name))

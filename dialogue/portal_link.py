@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from dialogue.i18n import say_n
 from dialogue.identity import ClientPerson
 from dialogue.turn import Turn
 
@@ -42,10 +43,15 @@ async def send_portal_link(turn: Turn, person: ClientPerson, policy: PortalLinkP
     since = turn.now - policy.window
     minutes = int(policy.window.total_seconds() // 60)
     if await turn.uow.portal.requests_for(contact.id, since) >= policy.per_contact:
-        turn.tell(
-            "{count} sign-in links were sent in the last {minutes} minutes: use the latest one, or ask again later.",
-            count=policy.per_contact,
-            minutes=minutes,
+        turn.reply(
+            say_n(
+                turn.lang,
+                "{count} sign-in link was sent in the last {minutes} minutes: use it, or ask again later.",
+                "{count} sign-in links were sent in the last {minutes} minutes: use the latest one, or ask again later.",
+                policy.per_contact,
+                count=policy.per_contact,
+                minutes=minutes,
+            )
         )
         return
     await turn.uow.portal.add_request(turn.now, f"chat:{turn.inbound.channel}"[:64], contact.id)

@@ -18,7 +18,7 @@ from dialogue.cards import card_key, client_waits, job_card
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting
 from dialogue.done_flow import DoneSteps
-from dialogue.i18n import N_, say
+from dialogue.i18n import N_, say, say_n
 from dialogue.identity import StaffPerson, link_staff
 from dialogue.messages import split_command
 from dialogue.payloads import (
@@ -104,10 +104,15 @@ class StaffFlow(DoneSteps):
             return
         text = (inbound.text or "").strip()
         if len(text) > MAX_TEXT:
-            turn.tell(
-                "That message is too long ({n} characters). Please keep it under {max}.",
-                n=len(text),
-                max=MAX_TEXT,
+            turn.reply(
+                say_n(
+                    turn.lang,
+                    "That message is too long ({n} character). Please keep it under {max}.",
+                    "That message is too long ({n} characters). Please keep it under {max}.",
+                    len(text),
+                    n=len(text),
+                    max=MAX_TEXT,
+                )
             )
             return
         if text.startswith("/"):

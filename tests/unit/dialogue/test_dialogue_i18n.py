@@ -13,10 +13,10 @@ from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
 
 from dialogue import i18n
-from dialogue.i18n import N_, catalogue_path, say
+from dialogue.i18n import N_, catalogue_path, say, say_n
 
 DIALOGUE = Path(i18n.__file__).resolve().parent
-KEYWORDS = {"say": (2,), "tell": None, "N_": None}
+KEYWORDS = {"say": (2,), "say_n": (2, 3), "tell": None, "N_": None}
 ELSEWHERE = re.search(
     r"^DIALOGUE_TEXTS_ELSEWHERE := ((?:.*\\\n)*.*)$", (DIALOGUE.parent / "Makefile").read_text(), re.M
 )
@@ -38,7 +38,8 @@ def _marked() -> set[str]:
                 "python", str(DIALOGUE.parent / path), KEYWORDS, strip_comment_tags=True
             )
         ]
-    return {message for message in found if isinstance(message, str)}
+    # a text with plural forms is the pair (singular, plural): the catalogue keys it by its singular
+    return {message if isinstance(message, str) else message[0] for message in found if message}
 
 
 def _fields(text: str) -> set[str]:
@@ -47,29 +48,53 @@ def _fields(text: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def russian() -> dict[str, str]:
+def russian() -> dict[str, tuple[str, ...]]:
+    """English -> its Russian forms (one, or Russian's three plural forms)."""
     with catalogue_path("ru").open("rb") as po:
         catalog = read_po(po, locale="ru")
     assert not [m.id for m in catalog if m.id and m.fuzzy], "fuzzy entries are not translations"
-    return {str(m.id): str(m.string) for m in catalog if m.id}
+    return {
+        m.id if isinstance(m.id, str) else m.id[0]: (m.string,)
+        if isinstance(m.string, str)
+        else tuple(m.string)
+        for m in catalog
+        if m.id
+    }
 
 
-def test_every_said_text_has_its_russian(russian: dict[str, str]) -> None:
+def test_every_said_text_has_its_russian(russian: dict[str, tuple[str, ...]]) -> None:
     marked = _marked()
     # the extraction sees the code: a said text, a marked one, one outside dialogue
     assert {"Report for the last {days} days", "Opened", "skill: {category}"} <= marked
-    missing = sorted(m for m in marked if not russian.get(m, "").strip())
+    missing = sorted(m for m in marked if not all(form.strip() for form in russian.get(m, ("",))))
     assert not missing, f"no Russian for {missing[:20]} (run make dialogue-messages, translate)"
 
 
-def test_the_catalogue_keeps_only_texts_in_use(russian: dict[str, str]) -> None:
+def test_the_catalogue_keeps_only_texts_in_use(russian: dict[str, tuple[str, ...]]) -> None:
     stale = sorted(set(russian) - _marked())
     assert not stale, f"texts no longer said: {stale[:20]} (run make dialogue-messages)"
 
 
-def test_russian_fills_the_same_values_as_english(russian: dict[str, str]) -> None:
-    for english, text in russian.items():
-        assert _fields(text) == _fields(english), (english, text)
+def test_russian_fills_the_same_values_as_english(russian: dict[str, tuple[str, ...]]) -> None:
+    for english, forms in russian.items():
+        for text in forms:
+            assert _fields(text) == _fields(english), (english, text)
+
+
+def test_a_number_picks_its_plural_form() -> None:
+    singular = "{count} sign-in link was sent in the last {minutes} minutes: use it, or ask again later."
+    plural = "{count} sign-in links were sent in the last {minutes} minutes: use the latest one, or ask again later."
+    said = {n: say_n("ru", singular, plural, n, count=n, minutes=15) for n in (1, 3, 5, 21, 22, 11)}
+    assert said[3].startswith("Ссылки для входа уже отправлены 3 раза за последние 15 минут")
+    assert (
+        " 5 раз за " in said[5]
+        and " 21 раз за " in said[21]
+        and " 22 раза " in said[22]
+        and " 11 раз " in said[11]
+    )
+    assert " 1 раз за " in said[1]
+    assert say_n("en", singular, plural, 1, count=1, minutes=15).startswith("1 sign-in link was sent")
+    assert say_n("en", singular, plural, 3, count=3, minutes=15).startswith("3 sign-in links were sent")
 
 
 def test_a_text_is_said_in_the_readers_language() -> None:
@@ -86,7 +111,7 @@ def _literal_texts(path: Path) -> set[str]:
         if not isinstance(node, ast.Call):
             continue
         name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
-        position = {"say": 1, "tell": 0, "N_": 0}.get(str(name))
+        position = {"say": 1, "say_n": 1, "tell": 0, "N_": 0}.get(str(name))
         if position is not None and len(node.args) > position:
             text = node.args[position]
             if isinstance(text, ast.Constant) and isinstance(text.value, str):
