@@ -13,13 +13,21 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import ARRAY, DateTime, Integer, and_, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.repositories._sql import dialect_name
 from storage.tables import outbox
+from storage.types import UtcDateTime
+
+Executor = AsyncConnection | AsyncSession
+"""A session, or a plain connection (the delivery loop's autocommit statements on PostgreSQL)."""
+
+
+def _dialect(conn: Executor) -> str:
+    return conn.dialect.name if isinstance(conn, AsyncConnection) else conn.get_bind().dialect.name
+
 
 LEGACY_WEBHOOK_CHANNEL = "webhook"
 """The channel of webhook rows queued before rows had a kind (migration 0025); no chat channel has it."""
@@ -101,7 +109,14 @@ def _row(row: RowMapping) -> OutboxRow:
     )
 
 
-def _claimable(now: datetime) -> Any:
+_NOW = bindparam("now", type_=UtcDateTime())
+_CLAIM: dict[str, Any] = {}  # dialect -> the claim statement, built (and so compiled and cache-keyed) once
+
+
+def _claim_stmt(dialect: str) -> Any:
+    found = _CLAIM.get(dialect)
+    if found is not None:
+        return found
     older = aliased(outbox, name="older")
     blocked = exists().where(
         older.c.channel == outbox.c.channel,
@@ -111,38 +126,40 @@ def _claimable(now: datetime) -> Any:
         older.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
     )
     due = or_(
-        and_(outbox.c.status == OutboxStatus.PENDING.value, outbox.c.next_attempt_at <= now),
+        and_(outbox.c.status == OutboxStatus.PENDING.value, outbox.c.next_attempt_at <= _NOW),
         # A lease that ran out means the worker died or hung: the row is due again.
-        and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.claimed_until <= now),
+        and_(outbox.c.status == OutboxStatus.SENDING.value, outbox.c.claimed_until <= _NOW),
     )
-    return and_(due, ~blocked)
+    pick = select(outbox.c.id).where(and_(due, ~blocked)).order_by(outbox.c.id).limit(bindparam("limit"))
+    if dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True, of=outbox)
+    found = _CLAIM[dialect] = (
+        update(outbox)
+        .where(outbox.c.id.in_(pick.scalar_subquery()))
+        .values(
+            status=OutboxStatus.SENDING.value,
+            claimed_by=bindparam("worker"),
+            claimed_until=bindparam("until", type_=UtcDateTime()),
+            attempts=outbox.c.attempts + 1,
+        )
+        .returning(*outbox.c)
+    )
+    return found
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, limit: int, worker_id: str, lease_s: float
+    session: Executor, *, now: datetime, limit: int, worker_id: str, lease_s: float
 ) -> list[OutboxRow]:
     """Claim up to `limit` due rows for `worker_id` for `lease_s` seconds; oldest first.
 
     Each claim counts as an attempt. On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so
     concurrent workers never claim the same row; on SQLite the single UPDATE statement holds the write lock.
+    It is one statement, so it may run outside a transaction (autocommit): it is its own.
     """
     if limit <= 0:
         return []
-    pick = select(outbox.c.id).where(_claimable(now)).order_by(outbox.c.id).limit(limit)
-    if dialect_name(session) == "postgresql":
-        pick = pick.with_for_update(skip_locked=True, of=outbox)
-    stmt = (
-        update(outbox)
-        .where(outbox.c.id.in_(pick.scalar_subquery()))
-        .values(
-            status=OutboxStatus.SENDING.value,
-            claimed_by=worker_id,
-            claimed_until=now + timedelta(seconds=lease_s),
-            attempts=outbox.c.attempts + 1,
-        )
-        .returning(*outbox.c)
-    )
-    rows = [_row(r) for r in (await session.execute(stmt)).mappings()]
+    params = {"now": now, "limit": limit, "worker": worker_id, "until": now + timedelta(seconds=lease_s)}
+    rows = [_row(r) for r in (await session.execute(_claim_stmt(_dialect(session)), params)).mappings()]
     return sorted(rows, key=lambda r: r.id)
 
 
@@ -160,7 +177,7 @@ async def extend(session: AsyncSession, ids: list[int], *, worker_id: str, until
         )
 
 
-async def mark_sent(session: AsyncSession, id: int, at: datetime) -> None:
+async def mark_sent(session: Executor, id: int, at: datetime) -> None:
     """Record that a row was delivered."""
     await session.execute(
         update(outbox)
@@ -169,6 +186,29 @@ async def mark_sent(session: AsyncSession, id: int, at: datetime) -> None:
             status=OutboxStatus.SENT.value, sent_at=at, claimed_by=None, claimed_until=None, last_error=None
         )
     )
+
+
+# Every row of a batch with the time it was sent, in one statement (PostgreSQL): `mark_sent_many`.
+_MARK_SENT_MANY_PG = text(
+    "UPDATE outbox SET status = 'sent', sent_at = v.at, claimed_by = NULL, claimed_until = NULL,"
+    " last_error = NULL FROM unnest(CAST(:ids AS integer[]), CAST(:ats AS timestamptz[])) AS v(id, at)"
+    " WHERE outbox.id = v.id"
+).bindparams(bindparam("ids", type_=ARRAY(Integer())), bindparam("ats", type_=ARRAY(DateTime(timezone=True))))
+
+
+async def mark_sent_many(conn: Executor, sent: list[tuple[int, datetime]]) -> None:
+    """`mark_sent` for several rows, each with its own time: one statement on PostgreSQL (so it may run
+    outside a transaction), one per row elsewhere."""
+    if not sent:
+        return
+    if _dialect(conn) != "postgresql":
+        for id, at in sent:
+            await mark_sent(conn, id, at)
+        return
+    for _, at in sent:
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("naive datetime refused: pass a timezone-aware value, e.g. datetime.now(UTC)")
+    await conn.execute(_MARK_SENT_MANY_PG, {"ids": [id for id, _ in sent], "ats": [at for _, at in sent]})
 
 
 async def mark_retry(
