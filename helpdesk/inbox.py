@@ -285,8 +285,8 @@ class Inbox:
         self.waiters.release_chat(chat)
 
     async def _claim(self, *, chat: str | None = None, limit: int = 1) -> list[box.InboxRow]:
-        async with self.db.begin() as conn:
-            return await box.claim(
+        def claim(conn: AsyncConnection) -> Awaitable[list[box.InboxRow]]:
+            return box.claim(
                 conn,
                 now=self.clock(),
                 worker_id=self.worker_id,
@@ -294,6 +294,14 @@ class Inbox:
                 limit=limit,
                 chat=chat,
             )
+
+        if self._record_is_one_statement:
+            # One statement (FOR UPDATE SKIP LOCKED in it) is its own transaction: no BEGIN and COMMIT.
+            async with self.db.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                return await claim(conn)
+        async with self.db.begin() as conn:
+            return await claim(conn)
 
     async def _handle(self, row: box.InboxRow) -> box.InboxRow | None:
         """Run the engine on one claimed row and record how it went; return the chat's next row, claimed.

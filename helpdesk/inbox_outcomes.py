@@ -85,9 +85,13 @@ class RowOutcomes:
 
     async def finish(self, mark: Callable[..., Any], row_id: int, *args: Any, **kwargs: Any) -> None:
         """Record a row's outcome (again after a cut connection); failing that, the lease runs out and the
-        row is tried again."""
+        row is tried again. Each mark is one statement: on PostgreSQL it runs outside a transaction."""
         try:
-            await in_transaction(self.db, lambda conn: mark(conn, row_id, *args, **kwargs))
+            await in_transaction(
+                self.db,
+                lambda conn: mark(conn, row_id, *args, **kwargs),
+                autocommit=self.db.dialect.name == "postgresql",
+            )
         except Exception as e:
             log.warning("inbox: could not record the outcome of row %s: %s", row_id, e)
 

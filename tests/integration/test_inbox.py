@@ -4,6 +4,7 @@ replayed, and taken over from a process that died."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -439,3 +440,41 @@ async def test_on_postgresql_a_message_is_recorded_in_one_round_trip(
     async with live_uow_factory.sessionmaker() as session:
         [row] = await inbox_admin.list_rows(session, box.InboxStatus.PENDING)
     assert row.dedup_key == "tg:client:1" and row.claimed_by is None  # stopping: recorded, not claimed
+
+
+async def test_on_postgresql_the_loops_claim_and_a_rows_outcome_are_one_statement_each_with_no_begin(
+    live_uow_factory: UnitOfWorkFactory,
+) -> None:
+    db = live_uow_factory.sessionmaker.kw["bind"]
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite's claim and marks keep their transactions")
+    async with db.begin() as conn:
+        await box.record(
+            conn,
+            dedup_key="tg:client:7",
+            chat="telegram:client:42",
+            payload=message(7).to_dict(),
+            at=box_now(),
+        )
+    sent: list[tuple[str, bool]] = []  # each statement, and whether the driver sent it with no BEGIN
+
+    def count(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append((statement.split()[0].upper(), conn.connection.dbapi_connection.autocommit))
+
+    engine = Engine()
+    inbox = Inbox(
+        db, engine, policy=dataclasses.replace(FAST, lease_s=30.0, heartbeat_s=10.0)
+    )  # no heartbeat
+    sqlalchemy_event.listen(db.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await inbox.run_once() == 1  # claims the row and hands it to a task of its chat
+        await until(lambda: engine.handled == ["m7"])
+        await until(lambda: len(sent) >= 2)
+    finally:
+        sqlalchemy_event.remove(db.sync_engine, "before_cursor_execute", count)
+        await inbox.stop()
+    # The claim (UPDATE ... RETURNING) and the mark done (UPDATE), each its own transaction.
+    assert sent == [("UPDATE", True), ("UPDATE", True)]
+    async with live_uow_factory.sessionmaker() as session:
+        [row] = await inbox_admin.list_rows(session, box.InboxStatus.DONE)
+    assert row.dedup_key == "tg:client:7" and row.claimed_by is None
