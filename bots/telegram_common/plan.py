@@ -22,16 +22,14 @@ from typing import Any
 
 from bots.telegram_common.errors import UnsendableError
 from bots.telegram_common.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, fits, markdown_html, split_text
+from dialogue.i18n import N_, say
 from dialogue.messages import Button, Outbound
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
 
 _CYRILLIC = re.compile("[а-яёА-ЯЁ]")
 # Labels of the reply-keyboard buttons, in the Outbound's language (or the text's script when it has none).
-REPLY_LABELS = {
-    "ru": {"contact": "📱 Отправить номер телефона", "location": "📍 Отправить местоположение"},
-    "en": {"contact": "📱 Share phone number", "location": "📍 Share location"},
-}
+REPLY_LABELS = {"contact": N_("📱 Share phone number"), "location": N_("📍 Share location")}
 
 
 class SendKind(StrEnum):
@@ -257,8 +255,8 @@ def reply_keyboard(out: Outbound) -> ReplyKeyboard | None:
     """Build the one-time keyboard that asks for a contact or a location (None when not asked)."""
     if not (out.request_contact or out.request_location):
         return None
-    lang = out.lang if out.lang in REPLY_LABELS else ("ru" if _CYRILLIC.search(out.text or "") else "en")
-    labels = REPLY_LABELS[lang]
+    lang = out.lang if out.lang in ("ru", "en") else ("ru" if _CYRILLIC.search(out.text or "") else "en")
+    labels = {key: say(lang, label) for key, label in REPLY_LABELS.items()}
     row: list[ReplyButton] = []
     if out.request_contact:
         row.append(ReplyButton(labels["contact"], request_contact=True))

@@ -26,6 +26,7 @@ from bots.whatsapp.text import (
     split_text,
     template_param,
 )
+from dialogue.i18n import N_, say
 from dialogue.messages import Button, Media, Outbound
 
 log = logging.getLogger(__name__)
@@ -49,13 +50,11 @@ MEDIA_TYPES = {
 }
 CAPTIONED = {"image", "video", "document"}
 _LABELS = {
-    "ru": {
-        "choose": "Выбрать",
-        "more": "Ещё варианты:",
-        "location": "📍 Отправьте, пожалуйста, местоположение.",
-    },
-    "en": {"choose": "Choose", "more": "More options:", "location": "📍 Please share your location."},
+    "choose": N_("Choose"),
+    "more": N_("More options:"),
+    "location": N_("📍 Please share your location."),
 }
+"""What the Cloud API's interactive messages need in words, in the text's language."""
 
 Body = dict[str, Any]
 
@@ -104,7 +103,8 @@ def plan_outbound(out: Outbound) -> list[Body]:
         return bodies
     head, body = split_tail(text, INTERACTIVE_BODY_LIMIT)
     bodies.extend(_text_body(to, piece) for piece in split_text(head, TEXT_LIMIT))
-    labels = _LABELS["ru" if looks_russian(text) else "en"]
+    lang = "ru" if looks_russian(text) else "en"
+    labels = {key: say(lang, label) for key, label in _LABELS.items()}
     body = body or "…"  # WhatsApp requires a body on every interactive message
     if choices:
         bodies.extend(_choice_bodies(to, body, choices, labels))
