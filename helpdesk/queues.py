@@ -304,23 +304,27 @@ def parse_ids(values: Iterable[str], what: str) -> list[int]:
             # ASCII only ("²" is a digit to str.isdigit), and within the id column's 32-bit range.
             if not (digits.isascii() and digits.isdigit()) or not 0 < int(digits) < MAX_ID:
                 raise BadIds(
-                    f"{short(part, 30)!r} is not {what} id: ids are whole numbers from 1 to {MAX_ID - 1}, e.g. 12"
+                    "'{value}' is not {what} id: ids are whole numbers from 1 to {max_id}, e.g. 12",
+                    value=short(part, 30),
+                    what=what,
+                    max_id=MAX_ID - 1,
                 )
             ids[int(digits)] = None
     if len(ids) > MAX_IDS:
         raise BadIds(
-            f"{len(ids)} ids are too many at once (at most {MAX_IDS}); replay or retry them all instead"
+            "{count} ids are too many at once (at most {max_ids}); replay or retry them all instead",
+            count=len(ids),
+            max_ids=MAX_IDS,
         )
     if not ids:
-        raise BadIds(f"give at least one {what} id")
+        raise BadIds("give at least one {what} id", what=what)
     return list(ids)
 
 
-def _these(ids: Sequence[int], one: str, many: str) -> str:
-    """ "inbox message 12" or "inbox messages 12, 13 and 40 more": `one` / `many` then the ids."""
+def _ids(ids: Sequence[int]) -> str:
+    """ "12" or "12, 13, … (+40)": the first ten ids and how many more (said the same in both languages)."""
     shown = ", ".join(str(i) for i in ids[:10])
-    more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
-    return f"{one if len(ids) == 1 else many} {shown}{more}"
+    return f"{shown}, … (+{len(ids) - 10})" if len(ids) > 10 else shown
 
 
 def _check_actor(actor: Actor, what: str) -> None:
@@ -368,14 +372,16 @@ async def replay_dead_letters(
         rows = {i: await inbox_admin.get(session, i) for i in wanted}
         missing = [i for i, r in rows.items() if r is None]
         if missing:
-            verb = "does not exist" if len(missing) == 1 else "do not exist"
-            raise BadIds(f"{_these(missing, 'inbox message', 'inbox messages')} {verb}; nothing was replayed")
+            if len(missing) == 1:
+                raise BadIds("inbox message {ids} does not exist; nothing was replayed", ids=_ids(missing))
+            raise BadIds("inbox messages {ids} do not exist; nothing was replayed", ids=_ids(missing))
         alive = [i for i, r in rows.items() if r is not None and r.status is not inbox_store.InboxStatus.DEAD]
         if alive:
-            verb = "is not a dead letter" if len(alive) == 1 else "are not dead letters"
             raise BadIds(
-                f"{_these(alive, 'inbox message', 'inbox messages')} {verb} (waiting to be handled, or "
-                "handled already); nothing was replayed"
+                "inbox message {ids} is not a dead letter (waiting to be handled, or handled already); nothing was replayed"
+                if len(alive) == 1
+                else "inbox messages {ids} are not dead letters (waiting to be handled, or handled already); nothing was replayed",
+                ids=_ids(alive),
             )
     if not wanted:
         return []
@@ -420,16 +426,16 @@ async def retry_undelivered(
         found = {r.id: r for r in await outbox_store.get_rows(session, wanted)}
         missing = [i for i in wanted if i not in found]
         if missing:
-            verb = "does not exist" if len(missing) == 1 else "do not exist"
-            raise BadIds(
-                f"{_these(missing, 'outgoing message', 'outgoing messages')} {verb}; nothing was retried"
-            )
+            if len(missing) == 1:
+                raise BadIds("outgoing message {ids} does not exist; nothing was retried", ids=_ids(missing))
+            raise BadIds("outgoing messages {ids} do not exist; nothing was retried", ids=_ids(missing))
         other = [i for i in wanted if found[i].status is not outbox_store.OutboxStatus.FAILED]
         if other:
-            verb = "has not failed" if len(other) == 1 else "have not failed"
             raise BadIds(
-                f"{_these(other, 'outgoing message', 'outgoing messages')} {verb} (waiting to be sent, or "
-                "sent already); nothing was retried"
+                "outgoing message {ids} has not failed (waiting to be sent, or sent already); nothing was retried"
+                if len(other) == 1
+                else "outgoing messages {ids} have not failed (waiting to be sent, or sent already); nothing was retried",
+                ids=_ids(other),
             )
         done = await outbox_store.retry(session, wanted, at=now)
     if done:

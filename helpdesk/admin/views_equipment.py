@@ -18,7 +18,7 @@ from helpdesk.admin import pickers
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.i18n import _
-from helpdesk.admin.pages import html, redirect, texts_of
+from helpdesk.admin.pages import html, redirect, refused, texts_of
 from helpdesk.admin.routes import RouteTable
 from helpdesk.admin.views_equipment_photos import shown_at
 from helpdesk.stickers import Sticker, links_from_settings, sticker_pdf
@@ -153,7 +153,11 @@ async def equipment_import(request: web.Request) -> web.StreamResponse:
             await uow.commit()
     except eq.ImportRejected as rejected:
         lines = [
-            tr(_("line {line}: {problem}"), line=e.line, problem=e.message)
+            tr(
+                _("line {line}: {problem}"),
+                line=e.line,
+                problem=" ".join(refused(request, p) for p in e.problems),
+            )
             for e in rejected.errors[: eq.MAX_ERRORS_SHOWN]
         ]
         head = tr(

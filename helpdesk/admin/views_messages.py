@@ -12,7 +12,7 @@ from helpdesk import queues
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.i18n import Texts, _
-from helpdesk.admin.pages import html, redirect, texts_of
+from helpdesk.admin.pages import html, redirect, refused, texts_of
 from helpdesk.admin.routes import RouteTable
 from storage.inbox import InboxStatus
 from storage.outbox_delivery import OutboxStatus
@@ -38,6 +38,26 @@ MARKS = {
 }
 MARK = re.compile(r"\[(?:[a-z ]+|\d+ file\(s\))\]")
 BOTS = {"client": _("clients' bot"), "staff": _("staff bot")}
+QUEUE_REFUSALS = (
+    _("'{value}' is not {what} id: ids are whole numbers from 1 to {max_id}, e.g. 12"),
+    _("{count} ids are too many at once (at most {max_ids}); replay or retry them all instead"),
+    _("give at least one {what} id"),
+    _("an inbox"),
+    _("an outbox"),
+    _("inbox message {ids} does not exist; nothing was replayed"),
+    _("inbox messages {ids} do not exist; nothing was replayed"),
+    _(
+        "inbox message {ids} is not a dead letter (waiting to be handled, or handled already); nothing was replayed"
+    ),
+    _(
+        "inbox messages {ids} are not dead letters (waiting to be handled, or handled already); nothing was replayed"
+    ),
+    _("outgoing message {ids} does not exist; nothing was retried"),
+    _("outgoing messages {ids} do not exist; nothing was retried"),
+    _("outgoing message {ids} has not failed (waiting to be sent, or sent already); nothing was retried"),
+    _("outgoing messages {ids} have not failed (waiting to be sent, or sent already); nothing was retried"),
+)
+"""`helpdesk.queues`' refusals (`BadIds`), here for the catalogue: `refused` says them in the reader's language."""
 
 
 def _worded(tr: Texts, message: queues.QueuedMessage) -> queues.QueuedMessage:
@@ -81,7 +101,7 @@ def _notice(request: web.Request) -> str:
 
 
 def _up_to_date(request: web.Request, error: Exception) -> str:
-    return texts_of(request)(_("{error}. The list below is up to date."), error=error)
+    return texts_of(request)(_("{error}. The list below is up to date."), error=refused(request, error))
 
 
 async def _page(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:

@@ -17,6 +17,7 @@ from datetime import date
 
 from ticket_core.csv_cells import GuardedWriter, unguarded
 from ticket_core.equipment.model import FIELD_NAME, EquipmentType, Unit, UnitStatus
+from ticket_core.errors import ValueRefused
 
 REQUIRED = ("site", "type", "name")
 OPTIONAL = (
@@ -41,13 +42,24 @@ MAX_ROWS = 100_000
 
 @dataclass(frozen=True, slots=True)
 class LineError:
-    """What is wrong on one line of the file (line 1 is the header)."""
+    """What is wrong on one line of the file (line 1 is the header): each problem an English template with its
+    values, which `dialogue.refusals` says in Russian."""
 
     line: int
-    message: str
+    problems: tuple[ValueRefused, ...]
+
+    @property
+    def message(self) -> str:
+        """The problems in English, one after another."""
+        return "; ".join(str(p) for p in self.problems)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
+
+
+def line_error(line: int, template: str, /, **params: object) -> LineError:
+    """A line with one problem."""
+    return LineError(line, (ValueRefused(template, **params),))
 
 
 @dataclass(slots=True)
@@ -81,9 +93,9 @@ def parse(text: str) -> tuple[list[UnitRow], list[LineError]]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        return [], [LineError(1, "the file is empty; the first line must name the columns")]
+        return [], [line_error(1, "the file is empty; the first line must name the columns")]
     except csv.Error as error:
-        return [], [LineError(1, f"cannot read the header ({error})")]
+        return [], [line_error(1, "cannot read the header ({error})", error=str(error))]
     problems = _check_header(header)
     if problems:
         return [], problems
@@ -97,16 +109,20 @@ def parse(text: str) -> tuple[list[UnitRow], list[LineError]]:
         except StopIteration:
             break
         except csv.Error as error:
-            errors.append(LineError(start, f"cannot read the line ({error})"))
+            errors.append(line_error(start, "cannot read the line ({error})", error=str(error)))
             break
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue  # blank lines are allowed
         if len(rows) + len(errors) >= MAX_ROWS:
-            errors.append(LineError(start, f"more than {MAX_ROWS} lines; split the file"))
+            errors.append(line_error(start, "more than {max_rows} lines; split the file", max_rows=MAX_ROWS))
             break
         if len(values) != len(header):
-            errors.append(LineError(start, f"{len(values)} values for {len(header)} columns"))
+            errors.append(
+                line_error(
+                    start, "{values} values for {columns} columns", values=len(values), columns=len(header)
+                )
+            )
             continue
         row, row_errors = row_from_values(
             start, dict(zip(header, (unguarded(v.strip()) for v in values), strict=True))
@@ -121,33 +137,41 @@ def _check_header(header: list[str]) -> list[LineError]:
     problems: list[LineError] = []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        problems.append(LineError(1, f"missing column(s): {', '.join(missing)}"))
+        problems.append(line_error(1, "missing column(s): {columns}", columns=", ".join(missing)))
     for name in header:
         if name.startswith(FIELD_PREFIX):
             if not FIELD_NAME.match(name[len(FIELD_PREFIX) :]):
-                problems.append(LineError(1, f"bad custom field column {name!r}: use field:<lowercase_name>"))
+                problems.append(
+                    line_error(
+                        1, "bad custom field column '{column}': use field:<lowercase_name>", column=name
+                    )
+                )
         elif name not in REQUIRED and name not in OPTIONAL:
             problems.append(
-                LineError(1, f"unknown column {name!r}; custom fields are written as field:<name>")
+                line_error(
+                    1, "unknown column '{column}'; custom fields are written as field:<name>", column=name
+                )
             )
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
-        problems.append(LineError(1, f"column(s) given twice: {', '.join(duplicated)}"))
+        problems.append(line_error(1, "column(s) given twice: {columns}", columns=", ".join(duplicated)))
     return problems
 
 
 def row_from_values(line: int, values: dict[str, str]) -> tuple[UnitRow | None, list[LineError]]:
     """One unit's values (CSV column -> text, as a line, a form or a JSON body gives them) checked into a row."""
-    errors: list[str] = []
+    errors: list[ValueRefused] = []
 
     def text(name: str, max_len: int = MAX_TEXT, *, required: bool = False) -> str | None:
         value = values.get(name) or ""
         if not value:
             if required:
-                errors.append(f"{name} is empty")
+                errors.append(ValueRefused("{column} is empty", column=name))
             return None
         if len(value) > max_len:
-            errors.append(f"{name} is longer than {max_len} characters")
+            errors.append(
+                ValueRefused("{column} is longer than {max_len} characters", column=name, max_len=max_len)
+            )
             return None
         return value
 
@@ -158,7 +182,9 @@ def row_from_values(line: int, values: dict[str, str]) -> tuple[UnitRow | None, 
         try:
             return date.fromisoformat(value)
         except ValueError:
-            errors.append(f"{name} {value!r} is not a date; write YYYY-MM-DD")
+            errors.append(
+                ValueRefused("{column} '{value}' is not a date; write YYYY-MM-DD", column=name, value=value)
+            )
             return None
 
     status = UnitStatus.IN_SERVICE
@@ -167,15 +193,19 @@ def row_from_values(line: int, values: dict[str, str]) -> tuple[UnitRow | None, 
             status = UnitStatus(values["status"].lower())
         except ValueError:
             choices = ", ".join(s.value for s in UnitStatus)
-            errors.append(f"status {values['status']!r} is not one of {choices}")
+            errors.append(
+                ValueRefused(
+                    "status '{value}' is not one of {choices}", value=values["status"], choices=choices
+                )
+            )
     photos = tuple((values.get("photos") or "").split())
     if len(photos) > MAX_PHOTOS:
-        errors.append(f"more than {MAX_PHOTOS} photos")
+        errors.append(ValueRefused("more than {max_photos} photos", max_photos=MAX_PHOTOS))
     if any(not p.startswith(("https://", "http://")) or len(p) > 500 for p in photos):
-        errors.append("photos must be http(s) links separated by spaces")
+        errors.append(ValueRefused("photos must be http(s) links separated by spaces"))
     installed_on, warranty_until = day("installed_on"), day("warranty_until")
     if installed_on and warranty_until and warranty_until < installed_on:
-        errors.append("warranty_until is before installed_on")
+        errors.append(ValueRefused("warranty_until is before installed_on"))
     row = UnitRow(
         line=line,
         site_id=text("site", 64, required=True) or "",
@@ -198,16 +228,21 @@ def row_from_values(line: int, values: dict[str, str]) -> tuple[UnitRow | None, 
         },
     )
     if errors:
-        return None, [LineError(line, "; ".join(errors))]
+        return None, [LineError(line, tuple(errors))]
     return row, []
 
 
-def check_fields(row: UnitRow, equipment_type: EquipmentType) -> str | None:
+def check_fields(row: UnitRow, equipment_type: EquipmentType) -> ValueRefused | None:
     """What is wrong with a row's custom fields for its type, or None."""
     unknown = sorted(set(row.fields) - set(equipment_type.fields))
     if unknown:
         allowed = ", ".join(equipment_type.fields) or "none"
-        return f"type {equipment_type.id} has no field(s) {', '.join(unknown)} (its fields: {allowed})"
+        return ValueRefused(
+            "type {type} has no field(s) {fields} (its fields: {allowed})",
+            type=equipment_type.id,
+            fields=", ".join(unknown),
+            allowed=allowed,
+        )
     return None
 
 

@@ -22,7 +22,7 @@ from ticket_core.equipment.usecases import (
     set_unit_status,
     unit_from_row,
 )
-from ticket_core.errors import ValidationFailed
+from ticket_core.errors import FormProblems, ValidationFailed
 from ticket_core.model import Actor
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases._common import require_utc
@@ -84,11 +84,11 @@ async def save_unit(
     if row is not None:
         checked = await check_rows(uow, [row], errors)
     if errors or row is None:
-        problems = "; ".join(e.message for e in errors)
+        problems = [ValidationFailed(p.template, **p.params) for e in errors for p in e.problems]
         if not problems:
             raise ValidationFailed("The unit could not be saved.")
-        # The problems are the import's line errors, worded for the CSV file (English for now).
-        raise ValidationFailed("Not saved: {problems}.", problems=problems)
+        # The import's line checks, each said in the reader's language (`dialogue.refusals`).
+        raise FormProblems(problems)
     unit = unit_from_row(row, checked[row.site_id], old, now)
     changed: list[str] = []
     if old is not None:

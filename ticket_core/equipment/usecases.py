@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from ticket_core.enums import Role
 from ticket_core.equipment import csv_io
-from ticket_core.equipment.csv_io import LineError, UnitRow
+from ticket_core.equipment.csv_io import LineError, UnitRow, line_error
 from ticket_core.equipment.events import EquipmentTypeSaved, PartsRecorded, UnitsImported, UnitStatusChanged
 from ticket_core.equipment.model import (
     FIELD_NAME,
@@ -22,7 +22,7 @@ from ticket_core.equipment.model import (
     UnitTicket,
     new_code,
 )
-from ticket_core.errors import Forbidden, NotFound, ValidationFailed
+from ticket_core.errors import Forbidden, NotFound, ValidationFailed, ValueRefused
 from ticket_core.model import Actor, Site
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases._common import require_utc
@@ -113,7 +113,7 @@ async def import_units(uow: UnitOfWork, actor: Actor, text: str, now: datetime) 
     require_manager(actor)
     rows, errors = csv_io.parse(text)
     if not rows and not errors:
-        raise ImportRejected([LineError(2, "the file has no units")])
+        raise ImportRejected([line_error(2, "the file has no units")])
     checked = await check_rows(uow, rows, errors)
     if errors:
         raise ImportRejected(errors)
@@ -158,31 +158,63 @@ async def check_rows(uow: UnitOfWork, rows: list[UnitRow], errors: list[LineErro
     seen_ids: dict[str, int] = {}
     seen_inventory: dict[tuple[str, str], int] = {}
     for row in rows:
-        problems: list[str] = []
+        problems: list[ValueRefused] = []
         if row.site_id not in sites:
-            problems.append(f"no site {row.site_id!r}")
+            problems.append(ValueRefused("no site '{site}'", site=row.site_id))
         equipment_type = types.get(row.type_id)
         if equipment_type is None:
-            known = ", ".join(sorted(types)) or "none yet: add one with `helpdesk equipment type`"
-            problems.append(f"no equipment type {row.type_id!r} (types: {known})")
+            if types:
+                problems.append(
+                    ValueRefused(
+                        "no equipment type '{type}' (types: {known})",
+                        type=row.type_id,
+                        known=", ".join(sorted(types)),
+                    )
+                )
+            else:
+                problems.append(
+                    ValueRefused(
+                        "no equipment type '{type}' (types: none yet: add one with `helpdesk equipment type`)",
+                        type=row.type_id,
+                    )
+                )
         elif (wrong := csv_io.check_fields(row, equipment_type)) is not None:
             problems.append(wrong)
         if row.id:
             if row.id in seen_ids:
-                problems.append(f"id {row.id} is also on line {seen_ids[row.id]}")
+                problems.append(
+                    ValueRefused("id {id} is also on line {line}", id=row.id, line=seen_ids[row.id])
+                )
             seen_ids[row.id] = row.line
             old = existing.get(row.id)
             if old is not None and row.site_id in sites and sites[row.site_id] != old.client_id:
-                problems.append(f"unit {row.id} belongs to another client; it cannot move to {row.site_id}")
+                problems.append(
+                    ValueRefused(
+                        "unit {id} belongs to another client; it cannot move to {site}",
+                        id=row.id,
+                        site=row.site_id,
+                    )
+                )
         if row.inventory_no and row.site_id in sites:
             key = (sites[row.site_id], row.inventory_no)
             if key in seen_inventory:
-                problems.append(f"inventory number {row.inventory_no} is also on line {seen_inventory[key]}")
+                problems.append(
+                    ValueRefused(
+                        "inventory number {number} is also on line {line}",
+                        number=row.inventory_no,
+                        line=seen_inventory[key],
+                    )
+                )
             elif taken.get(key) not in (None, row.id):
-                problems.append(f"inventory number {row.inventory_no} is already registered to another unit")
+                problems.append(
+                    ValueRefused(
+                        "inventory number {number} is already registered to another unit",
+                        number=row.inventory_no,
+                    )
+                )
             seen_inventory[key] = row.line
         if problems:
-            errors.append(LineError(row.line, "; ".join(problems)))
+            errors.append(LineError(row.line, tuple(problems)))
     return sites
 
 

@@ -78,7 +78,7 @@ def test_write_reads_back_and_custom_fields_are_checked_per_type() -> None:
     assert rows[0].fields == {"btu": "9000"} and rows[0].warranty_until == date(2027, 1, 1)
     assert csv_io.check_fields(rows[0], ac) is None
     printer = EquipmentType("printer", "Принтер", "Printer", "printer")
-    assert csv_io.check_fields(rows[0], printer) == "type printer has no field(s) btu (its fields: none)"
+    assert str(csv_io.check_fields(rows[0], printer)) == "type printer has no field(s) btu (its fields: none)"
 
 
 def test_sticker_codes_are_random_and_found_in_messages() -> None:
