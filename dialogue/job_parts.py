@@ -15,11 +15,11 @@ from decimal import Decimal
 
 from dialogue.conversation import Awaiting, PickedPart
 from dialogue.i18n import N_, say
-from dialogue.payloads import PartPick, PartsClear, PartsDone
+from dialogue.payloads import PartPick, PartsClear, PartsDone, PartsMore
 from dialogue.turn import Turn
 from ticket_core.billing.money import format_money, money, parse_amount
 from ticket_core.billing.pricing import MAX_PARTS, Part
-from ticket_core.billing.terms import PriceList
+from ticket_core.billing.terms import PriceList, Service
 from ticket_core.equipment.history import parse_parts
 from ticket_core.errors import ValidationFailed
 from ticket_core.model import Ticket
@@ -104,8 +104,27 @@ async def ask(turn: Turn, ticket: Ticket, prices: PriceList, note: str, *, new: 
     card(turn, ticket, prices, new=new)
 
 
-def card(turn: Turn, ticket: Ticket, prices: PriceList, *, new: bool = False) -> None:
-    """The parts card, updated in place as parts are added."""
+def fitting(
+    prices: PriceList, ticket: Ticket, picked: list[PickedPart]
+) -> tuple[list[Service], list[Service]]:
+    """The catalogue split in two: the parts that fit the job (of its category, of none, or picked already),
+    and the others (another category's parts: a plumber's card does not list printer toner)."""
+    codes = {p.code for p in picked}
+    fit: list[Service] = []
+    other: list[Service] = []
+    for service in prices.catalogue():
+        if not _word(service.code):
+            continue
+        suits = service.category in (None, "", ticket.category) or service.code in codes
+        (fit if suits else other).append(service)
+    return fit, other
+
+
+def card(
+    turn: Turn, ticket: Ticket, prices: PriceList, *, new: bool = False, everything: bool = False
+) -> None:
+    """The parts card, updated in place as parts are added: buttons for the parts that fit the job, and
+    "Other parts" for the rest of the price list (`everything`: those too)."""
     n = ticket.number
     picked = turn.state.parts or []
     lines = [_line(turn, part, prices) for part in picked]
@@ -117,9 +136,18 @@ def card(turn: Turn, ticket: Ticket, prices: PriceList, *, new: bool = False) ->
     )
     text += "\n" + "\n".join(lines) if lines else ""
     rows: list[list[tuple[str, str]]] = []
-    pickable = [s for s in prices.catalogue() if PartPick(n, "x").fits() and _word(s.code)][:MAX_BUTTONS]
+    fit, other = fitting(prices, ticket, picked)
+    shown = fit + other if everything else fit
+    pickable, hidden = shown[:MAX_BUTTONS], [*shown[MAX_BUTTONS:], *([] if everything else other)]
     for i in range(0, len(pickable), 2):
         rows.append([(f"+ {s.name(turn.lang)}", PartPick(n, s.code).encode()) for s in pickable[i : i + 2]])
+    if hidden and not everything and other:
+        rows.append([(say(turn.lang, "📋 Other parts ({count})", count=len(other)), PartsMore(n).encode())])
+    elif hidden:
+        names = ", ".join(s.name(turn.lang) for s in hidden)
+        text += "\n" + say(
+            turn.lang, "Also in the price list (type the name to add it): {names}", names=names
+        )
     done = say(turn.lang, N_("✅ Done") if picked else N_("No parts"))
     last = [(done, PartsDone(n).encode())]
     if picked:
@@ -143,13 +171,16 @@ def _line(turn: Turn, part: PickedPart, prices: PriceList) -> str:
     return f"• {name} ×{part.quantity} — {format_money(unit, prices.currency, turn.lang)}"
 
 
-async def on_button(turn: Turn, ticket: Ticket, action: PartPick | PartsClear) -> None:
-    """A catalogue part pressed (one more), or Start again."""
+async def on_button(turn: Turn, ticket: Ticket, action: PartPick | PartsClear | PartsMore) -> None:
+    """A catalogue part pressed (one more), Start again, or Other parts (the whole catalogue)."""
     prices = await price_list(turn, ticket)
     if prices is None or turn.state.awaiting is not Awaiting.PARTS or turn.state.ticket != ticket.number:
         turn.tell("That button is out of date or not meant for you. Tell me what you need, or send /help.")
         return
     picked = list(turn.state.parts or [])
+    if isinstance(action, PartsMore):
+        card(turn, ticket, prices, everything=True)
+        return
     if isinstance(action, PartsClear):
         picked = []
     else:

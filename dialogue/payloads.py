@@ -307,6 +307,13 @@ class PartsClear(Action, code="jp:x"):
     number: TicketNo
 
 
+@dataclass(frozen=True, slots=True)
+class PartsMore(Action, code="jp:m"):
+    """Show every catalogue part, not only those that fit the job's category."""
+
+    number: TicketNo
+
+
 # --- billing holds (`dialogue.billing_holds`)
 @dataclass(frozen=True, slots=True)
 class EstimateAnswer(Action, code="es"):
@@ -391,7 +398,7 @@ register(
     IntakeEditField, KbHelped, KbNotHelped, KbChoose, Rate, NotFixed, NewQuestion, SkipRatingComment,
     CancelAsk, CancelAnswer, Language, TalkToPerson, ShowTicket,
     OfferAccept, OfferDecline, OfferDeclineReason, JobStep, JobTime, JobHoldReason, ChecklistTick, ChecklistDone,
-    PartPick, PartsDone, PartsClear, EstimateAnswer, DebtHoldAnswer,
+    PartPick, PartsDone, PartsClear, PartsMore, EstimateAnswer, DebtHoldAnswer,
     SlaAck, SlaRaise, SlaReassign, SlaToQueue, SlaToEngineer, SlaExtend, SlaExtendBy,
     KbPublish, KbUnpublish, KbEdit, KbLink,
 )  # fmt: skip

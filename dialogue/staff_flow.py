@@ -38,6 +38,7 @@ from dialogue.payloads import (
     PartPick,
     PartsClear,
     PartsDone,
+    PartsMore,
     SlaAction,
 )
 from dialogue.report_command import ReportCommand
@@ -272,7 +273,7 @@ class StaffFlow(DoneSteps):
                 await self._hold(turn, person, await self._own_job(turn, person, str(number)), text)
             case JobTime(number=number, minutes=minutes):
                 await self._resolve(turn, person, number, minutes)
-            case PartPick(number=number) | PartsClear(number=number):
+            case PartPick(number=number) | PartsClear(number=number) | PartsMore(number=number):
                 await job_parts.on_button(turn, await self._own_job(turn, person, str(number)), action)
             case PartsDone(number=number):
                 await self._parts_done(turn, person, number)

@@ -72,7 +72,11 @@ def billing() -> None:
 )
 @click.option("--currency", default="RUB", show_default=True)
 @click.option("--level", type=click.IntRange(1, 3), default=None, help="For --kind hour: the engineer level.")
-@click.option("--category", default=None, help="For --kind fixed: the ticket category.")
+@click.option(
+    "--category",
+    default=None,
+    help="For --kind fixed: the ticket category; for a part: the category whose Done cards offer it (others behind 'Other parts').",
+)
 @click.option("--margin", default="0", show_default=True, help="For --kind part: % added to the part's cost.")
 def price(code: str, kind: str, name_ru: str, name_en: str, price: str, currency: str, **rest: Any) -> None:
     """Add or change a service of the price list."""

@@ -44,6 +44,9 @@ PRICES = (
     Service("callout", ServiceKind.CALLOUT, "Выезд инженера", "Engineer call-out", D(1500)),
     Service("parts", ServiceKind.PART, "Запчасти", "Parts", margin_pct=D(20)),
     Service("valve", ServiceKind.PART, "Кран шаровой 1/2", "Ball valve 1/2", D(1200), margin_pct=D(20)),
+    Service(
+        "toner", ServiceKind.PART, "Картридж", "Toner", D(3900), category="printers", margin_pct=D(20)
+    ),  # another category's part: not on a plumber's card until "Other parts"
 )
 
 IVAN = Person(Bot.CLIENT, "romashka-ivan", "Иван", "ru")
@@ -157,6 +160,12 @@ async def test_paid_job_estimate_approved_done_with_time_and_a_part_charged_and_
     got = await chat.say(engineer, "1,5 ч")  # a typed time: the buttons have no 1.5 h
     parts = chat.cards(engineer, f"parts:{n}")
     assert f"Запчасти по {ref}" in parts[-1].text and "• Кран шаровой 1/2 ×1 — 1\u00a0440 ₽" in parts[-1].text
+    # The card offers the parts that fit a plumbing job; the printer's toner is behind "Other parts" (#18).
+    labels = [b.text for row in parts[-1].buttons for b in row]
+    assert "+ Кран шаровой 1/2" in labels and "+ Картридж" not in labels, labels
+    await chat.press(engineer, "📋 Другие запчасти (1)")
+    labels = [b.text for row in chat.cards(engineer, f"parts:{n}")[-1].buttons for b in row]
+    assert "+ Картридж" in labels and "+ Кран шаровой 1/2" in labels, labels
     got = await chat.say(engineer, "прокладка x2")
     assert got == ["«прокладка» нет в прайс-листе: напишите и цену, например «прокладка x2 350»."]
     await chat.say(engineer, "прокладка x2 50")
@@ -211,7 +220,9 @@ async def test_paid_job_estimate_approved_done_with_time_and_a_part_charged_and_
                 ("Кран шаровой 1/2", "6\u00a0732 ₽") if lang == "ru" else ("Ball valve 1/2", "6,732 ₽")
             )
             assert f"{valve}, {ref}" in text and f"прокладка, {ref}" in text and total in text, text
-            assert "Ромашка: инженерные системы" in text and "k-romashka" not in text, text  # the contract's name
+            assert "Ромашка: инженерные системы" in text and "k-romashka" not in text, (
+                text
+            )  # the contract's name
             doc[0].get_pixmap(dpi=110).save(str(ARTIFACTS / f"chat-act-{lang}.png"))
         (ARTIFACTS / f"chat-act-{lang}.pdf").write_bytes(data)
 

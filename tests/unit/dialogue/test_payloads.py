@@ -56,6 +56,7 @@ WIRE: dict[str, Action] = {
     "jp:1001:ok": p.PartPick(1001, "ok"),  # a part's code may be any word; "jp:ok:N" is Done
     "jp:ok:1001": p.PartsDone(1001),
     "jp:x:1001": p.PartsClear(1001),
+    "jp:m:1001": p.PartsMore(1001),
     "es:1001:y": p.EstimateAnswer(1001, "y"),
     "dh:1001:n": p.DebtHoldAnswer(1001, "n"),
     "sla:a:1001:rsl1": p.SlaAck(1001, "rsl1"),
@@ -106,6 +107,7 @@ WORST: dict[type[Action], Action] = {
     p.PartPick: p.PartPick(BIG, "p" * 32),
     p.PartsDone: p.PartsDone(BIG),
     p.PartsClear: p.PartsClear(BIG),
+    p.PartsMore: p.PartsMore(BIG),
     p.EstimateAnswer: p.EstimateAnswer(BIG, "y"),
     p.DebtHoldAnswer: p.DebtHoldAnswer(BIG, "n"),
     p.SlaAck: p.SlaAck(BIG, "rsl99"),
