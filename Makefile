@@ -54,7 +54,8 @@ admin-messages: $(STAMP)
 # The chats' texts (dialogue/i18n.py): the same extraction, for texts said with say() or marked with N_(),
 # in dialogue and in the few files outside it whose texts the chats' catalogue holds (DIALOGUE_TEXTS_ELSEWHERE).
 DIALOGUE_TEXTS_ELSEWHERE := ticket_core/reasons.py helpdesk/webchat_login.py helpdesk/billing/act_pdf.py helpdesk/charts.py \
-  bots/email/compose.py bots/telegram_common/plan.py bots/whatsapp/outbound.py
+  bots/email/compose.py bots/telegram_common/plan.py bots/whatsapp/outbound.py \
+  bots/webchat/pages.py
 dialogue-messages: $(STAMP)
 	cd dialogue && ../.venv/bin/pybabel extract -F locale/babel.cfg -k say:2 -k say_n:2,3 -k tell -k N_ -o locale/dialogue.pot \
 	  --no-location --sort-output --omit-header . $(addprefix ../,$(DIALOGUE_TEXTS_ELSEWHERE)) 2>/dev/null && \

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from dialogue.i18n import N_, say
 from dialogue.messages import MAX_TEXT_CHARS, Bot
 
 HERE = Path(__file__).resolve().parent
@@ -20,6 +21,55 @@ STATIC_PATH = "/webchat/static/"
 API_PATH = "/webchat/api/"
 
 TITLES = {Bot.CLIENT: "Helpdesk - client chat", Bot.STAFF: "Helpdesk - staff chat"}
+PAGE_WORDS: dict[str, str] = {
+    "titleclient": N_("Helpdesk - client chat"),
+    "titlestaff": N_("Helpdesk - staff chat"),
+    "chatAs": N_("Chat as"),
+    "language": N_("Language"),
+    "connecting": N_("Connecting…"),
+    "online": N_("Online"),
+    "offline": N_("Connection lost, reconnecting…"),
+    "stopped": N_("Not connected"),
+    "placeholder": N_("Type a message"),
+    "newVisitor": N_("New visitor"),
+    "chooseEngineer": N_("Choose who you are"),
+    "noStaff": N_(
+        "No staff member has web chat access yet. Load the demo data (helpdesk demo-data) and reload."
+    ),
+    "noIdentity": N_("Choose who you are in the list above to start."),
+    "emptyClient": N_("Ask a question or describe your problem."),
+    "emptyStaff": N_("Job offers and updates for you will appear here."),
+    "sending": N_("sending…"),
+    "notSent": N_("Not sent - tap to retry"),
+    "attach": N_("Attach a photo"),
+    "locate": N_("Share location"),
+    "send": N_("Send"),
+    "location": N_("Location"),
+    "photo": N_("Photo"),
+    "scanned": N_("Report a fault on this equipment"),
+    "file": N_("File"),
+    "shareLocation": N_("Share location"),
+    "noGeo": N_("This browser cannot share a location."),
+    "geoFailed": N_("Could not get your location: "),
+    "notImage": N_("Only photos can be sent: JPEG, PNG, GIF or WebP."),
+    "tooBig": N_("The photo is too large: at most {mb} MB."),
+    "identitiesFailed": N_("The list of people could not be loaded; reload the page in a moment."),
+    "role_engineer": N_("engineer"),
+    "role_supervisor": N_("supervisor"),
+    "role_admin": N_("admin"),
+    "tooManyChats": N_("Too many new chats were started from your network. Wait {s} s and reload the page."),
+    "tooFast": N_("You are sending messages too fast. Wait {s} s and send again."),
+    "sessionEnded": N_(
+        "Your chat session has ended (or this browser blocks cookies). Reload the page to continue."
+    ),
+    "signedOut": N_("You are signed out. Sign in again to use the staff chat."),
+}
+"""The page's own words (its header, states, buttons and warnings) by the key chat.js reads them with."""
+
+
+def page_texts() -> dict[str, dict[str, str]]:
+    """The page's words in English and Russian: chat.js switches the language without a reload."""
+    return {lang: {key: say(lang, text) for key, text in PAGE_WORDS.items()} for lang in ("en", "ru")}
 
 
 def asset_version() -> str:
@@ -43,6 +93,7 @@ class ChatPages:
         env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
         self._template = env.get_template("chat.html")
         self._version = asset_version()
+        self._texts = page_texts()
         self._poll_timeout_s = poll_timeout_s
         self._max_upload_bytes = max_upload_bytes
         self._demo = {bot: self.render(bot, demo=True) for bot in Bot}
@@ -78,6 +129,7 @@ class ChatPages:
             static=STATIC_PATH,
             api=f"{API_PATH}{bot}",
             version=self._version,
+            texts=self._texts,
             poll_timeout_s=self._poll_timeout_s,
             max_upload_bytes=self._max_upload_bytes,
             max_text=MAX_TEXT_CHARS,

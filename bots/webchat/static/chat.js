@@ -22,86 +22,8 @@
   var LOGIN_URL = body.dataset.loginUrl || "";
   var BLOCKED_S = parseInt(body.dataset.blocked, 10) || 0;
 
-  var TEXTS = {
-    en: {
-      titleclient: "Helpdesk - client chat",
-      titlestaff: "Helpdesk - staff chat",
-      chatAs: "Chat as",
-      language: "Language",
-      connecting: "Connecting…",
-      online: "Online",
-      offline: "Connection lost, reconnecting…",
-      stopped: "Not connected",
-      placeholder: "Type a message",
-      newVisitor: "New visitor",
-      chooseEngineer: "Choose who you are",
-      noStaff: "No staff member has web chat access yet. Load the demo data (helpdesk demo-data) and reload.",
-      noIdentity: "Choose who you are in the list above to start.",
-      emptyClient: "Ask a question or describe your problem.",
-      emptyStaff: "Job offers and updates for you will appear here.",
-      sending: "sending…",
-      notSent: "Not sent - tap to retry",
-      attach: "Attach a photo",
-      locate: "Share location",
-      send: "Send",
-      location: "Location",
-      photo: "Photo",
-      scanned: "Report a fault on this equipment",
-      file: "File",
-      shareLocation: "Share location",
-      noGeo: "This browser cannot share a location.",
-      geoFailed: "Could not get your location: ",
-      notImage: "Only photos can be sent: JPEG, PNG, GIF or WebP.",
-      tooBig: "The photo is too large: at most {mb} MB.",
-      identitiesFailed: "The list of people could not be loaded; reload the page in a moment.",
-      role_engineer: "engineer",
-      role_supervisor: "supervisor",
-      role_admin: "admin",
-      tooManyChats: "Too many new chats were started from your network. Wait {s} s and reload the page.",
-      tooFast: "You are sending messages too fast. Wait {s} s and send again.",
-      sessionEnded: "Your chat session has ended (or this browser blocks cookies). Reload the page to continue.",
-      signedOut: "You are signed out. Sign in again to use the staff chat."
-    },
-    ru: {
-      titleclient: "Helpdesk — чат клиента",
-      titlestaff: "Helpdesk — чат сотрудников",
-      chatAs: "Писать как",
-      language: "Язык",
-      connecting: "Подключение…",
-      online: "На связи",
-      offline: "Нет связи, переподключаемся…",
-      stopped: "Нет подключения",
-      placeholder: "Введите сообщение",
-      newVisitor: "Новый посетитель",
-      chooseEngineer: "Выберите, кто вы",
-      noStaff: "Ни у кого из сотрудников ещё нет доступа к веб-чату. Загрузите демо-данные (helpdesk demo-data) и обновите страницу.",
-      noIdentity: "Чтобы начать, выберите в списке выше, кто вы.",
-      emptyClient: "Задайте вопрос или опишите проблему.",
-      emptyStaff: "Здесь появятся предложения заявок и новости по ним.",
-      sending: "отправка…",
-      notSent: "Не отправлено - нажмите, чтобы повторить",
-      attach: "Прикрепить фото",
-      locate: "Отправить местоположение",
-      send: "Отправить",
-      location: "Местоположение",
-      photo: "Фото",
-      scanned: "Сообщить о неисправности этого оборудования",
-      file: "Файл",
-      shareLocation: "Отправить местоположение",
-      noGeo: "Этот браузер не умеет отправлять местоположение.",
-      geoFailed: "Не удалось определить местоположение: ",
-      notImage: "Можно отправить только фото: JPEG, PNG, GIF или WebP.",
-      tooBig: "Фото слишком большое: не больше {mb} МБ.",
-      identitiesFailed: "Не удалось загрузить список людей; обновите страницу чуть позже.",
-      role_engineer: "инженер",
-      role_supervisor: "руководитель",
-      role_admin: "администратор",
-      tooManyChats: "С вашей сети начато слишком много новых чатов. Подождите {s} с и обновите страницу.",
-      tooFast: "Вы отправляете сообщения слишком часто. Подождите {s} с и отправьте снова.",
-      sessionEnded: "Сеанс чата закончился (или браузер блокирует cookie). Обновите страницу, чтобы продолжить.",
-      signedOut: "Вы вышли из системы. Войдите снова, чтобы пользоваться чатом сотрудников."
-    }
-  };
+  // The page's words in English and Russian, from the chats' catalogue (bots/webchat/pages.py, page_texts).
+  var CATALOGUE = JSON.parse(document.getElementById("hd-texts").textContent);
 
   var el = {
     messages: document.getElementById("messages"),
@@ -138,7 +60,7 @@
 
   // ---- small helpers --------------------------------------------------------------------------
 
-  function t(key) { return (TEXTS[state.lang] || TEXTS.en)[key]; }
+  function t(key) { return (CATALOGUE[state.lang] || CATALOGUE.en)[key]; }
   function load(key) { try { return localStorage.getItem(STORE + key); } catch (e) { return null; } }
   function save(key, value) { try { localStorage.setItem(STORE + key, value); } catch (e) { /* private mode */ } }
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
