@@ -22,6 +22,7 @@ class ApiError(Exception):
         *,
         field: str | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -29,12 +30,15 @@ class ApiError(Exception):
         self.message = message
         self.field = field
         self.headers = headers or {}
+        self.extra = extra or {}
+        """More members of the error object, e.g. `lines` of a rejected import."""
 
     def response(self) -> web.Response:
         """The JSON error response."""
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field is not None:
             error["field"] = self.field
+        error.update(self.extra)
         return json_response({"error": error}, status=self.status, headers=self.headers)
 
 

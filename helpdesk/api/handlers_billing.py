@@ -18,7 +18,7 @@ from helpdesk.api.routes import RouteTable, path, query
 from helpdesk.api.tokens import Scope
 from helpdesk.billing.act_pdf import act_pdf
 from helpdesk.billing.serialize import account_dict
-from ticket_core.billing.accounts import read_account, record_payment
+from ticket_core.billing.accounts import read_account, record_payment, void_package
 from ticket_core.billing.acts import COVERAGE_TEXT, act_csv
 from ticket_core.billing.money import parse_amount
 from ticket_core.billing.queries import client_act
@@ -91,6 +91,70 @@ async def add_payment(ctx: ApiContext, request: web.Request, principal: Principa
         await uow.commit()
     body = {"client_id": client_id, "amount": str(amount), "balance": str(balance), "currency": currency}
     return json_response(body, status=201)
+
+
+@ROUTES.route(
+    "POST",
+    "/api/clients/{client_id}/packages/{package_id}/void",
+    summary="Void a client's prepaid package and refund its unused hours",
+    tag=TAG,
+    scope=Scope.BILLING_WRITE,
+    params=(CLIENT, path("package_id", "Package id, as GET /api/clients/{client_id}/account lists it.")),
+    body="PackageVoid",
+    response="PackageVoided",
+    errors=(400, 404, 422),
+)
+async def void_client_package(
+    ctx: ApiContext, request: web.Request, principal: Principal
+) -> web.StreamResponse:
+    """The package's unused hours stop being usable and the refund (by default the price of the unused hours
+    pro rata; `refund` "0" gives nothing back) goes to the balance, with the reason. The admin's use case
+    (`void_package`): two `void` ledger rows and `package_voided` in the audit log, `billing.package_void` in
+    `api_audit`, in one transaction."""
+    client_id, package_id = request.match_info["client_id"], request.match_info["package_id"]
+    data = await read_object(request, ("reason", "refund"))
+    reason = data.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise invalid("'reason' says why the package is voided (a string, up to 500 characters).", "reason")
+    raw = data.get("refund")
+    refund: Decimal | None = None
+    if raw is not None:
+        if isinstance(raw, bool) or not isinstance(raw, str | int):
+            raise invalid(
+                "'refund' is a string such as \"4500.00\" (or a whole number, 0 for none), never a float.",
+                "refund",
+            )
+        try:
+            refund = parse_amount(str(raw), positive=False)
+        except DomainError as error:
+            raise from_domain(error, "refund") from None
+    now = datetime.now(UTC)
+    async with ctx.rt.uows() as uow:
+        try:
+            back = await void_package(
+                uow, principal.actor(), client_id, package_id, reason, now, refund=refund
+            )
+        except DomainError as error:
+            raise from_domain(error, "refund" if "refund" in str(error) else "reason") from None
+        acc = await read_account(uow, principal.actor(), client_id, now)
+        await audit.record(
+            uow,
+            principal,
+            request,
+            now,
+            "billing.package_void",
+            client_id,
+            {"package_id": package_id, "refund": str(back), "reason": reason.strip()},
+        )
+        await uow.commit()
+    body = {
+        "client_id": client_id,
+        "package_id": package_id,
+        "refund": str(back),
+        "balance": str(acc.balance),
+        "currency": acc.currency,
+    }
+    return json_response(body)
 
 
 @ROUTES.route(

@@ -12,16 +12,18 @@ from typing import Any
 
 from aiohttp import web
 
+from dialogue.refusals import refusal_text
 from helpdesk.api import audit
 from helpdesk.api.auth import Principal
 from helpdesk.api.context import ApiContext
-from helpdesk.api.errors import from_domain, invalid, not_found
+from helpdesk.api.errors import ApiError, from_domain, invalid, not_found
 from helpdesk.api.fields import read_object
 from helpdesk.api.jsonio import json_response
-from helpdesk.api.routes import RouteTable, path
+from helpdesk.api.routes import RouteTable, path, query
 from helpdesk.api.tokens import Scope
-from ticket_core.errors import DomainError
+from ticket_core.errors import DomainError, ValueRefused
 from ticket_core.model import Contact
+from ticket_core.usecases.contact_import import ContactImportRejected, import_contacts
 from ticket_core.usecases.contacts import update_contact_access
 from ticket_core.utc import utcnow
 
@@ -117,3 +119,59 @@ async def change_contact(ctx: ApiContext, request: web.Request, principal: Princ
         await audit.record(uow, principal, request, now, "contact.update", contact_id, detail or None)
         await uow.commit()
     return json_response(after)
+
+
+def _said(error: DomainError | ValueRefused, lang: str) -> str:
+    """A refusal in the asked language (English unless `lang=ru`)."""
+    return (refusal_text(error, lang) if lang == "ru" else None) or str(error)
+
+
+@ROUTES.route(
+    "POST",
+    "/api/clients/{client_id}/contacts/import",
+    summary="Import a client's contacts from CSV: all lines or none",
+    tag=TAG,
+    scope=Scope.DIRECTORY_WRITE,
+    params=(
+        path("client_id", "Client id, e.g. acme."),
+        query(
+            "lang", "Language of the refusals: en (default) or ru.", {"type": "string", "enum": ["en", "ru"]}
+        ),
+    ),
+    body="ContactImport",
+    response="ContactImportResult",
+    errors=(400, 404, 422),
+)
+async def import_contacts_csv(
+    ctx: ApiContext, request: web.Request, principal: Principal
+) -> web.StreamResponse:
+    """The CSV text of one client's contacts (columns name, email, phone, manager, site, lang; header on line 1,
+    `,` or `;`) in `csv`. A person known by mail address or phone is updated, a private client the bot registered
+    moves to this client; when any line is bad nothing changes and the 422 lists every bad line (`lines`, each
+    with its number and problems). The admin's use case (`import_contacts`): `contacts_imported` in the audit log,
+    `contacts.import` in `api_audit`."""
+    lang = request.query.get("lang", "en")
+    if lang not in ("en", "ru"):
+        raise invalid("'lang' is en or ru.", "lang")
+    data = await read_object(request, ("csv",))
+    text = data.get("csv")
+    if not isinstance(text, str):
+        raise invalid("'csv' is the CSV file's text (UTF-8), header on the first line.", "csv")
+    client_id = request.match_info["client_id"]
+    now = utcnow()
+    async with ctx.rt.uows() as uow:
+        try:
+            result = await import_contacts(uow, principal.actor(), client_id, text, now)
+        except ContactImportRejected as rejected:
+            lines = [
+                {"line": e.line, "problems": [_said(p, lang) for p in e.problems]} for e in rejected.errors
+            ]
+            raise ApiError(
+                422, rejected.code, _said(rejected, lang), field="csv", extra={"lines": lines}
+            ) from None
+        except DomainError as error:
+            raise from_domain(error) from None
+        body = {"created": result.created, "updated": result.updated, "adopted": result.adopted}
+        await audit.record(uow, principal, request, now, "contacts.import", client_id, body)
+        await uow.commit()
+    return json_response({"client_id": client_id, **body})

@@ -45,6 +45,29 @@ BILLING_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {"client_id": STR, "amount": MONEY, "balance": MONEY, "currency": STR},
         "required": ["client_id", "amount", "balance", "currency"],
     },
+    "PackageVoid": {
+        "type": "object",
+        "properties": {
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+            "refund": {
+                "anyOf": [STR, {"type": "integer"}],
+                "description": "To the balance, 0 to the price; left out: the unused hours' share of the price",
+            },
+        },
+        "required": ["reason"],
+        "additionalProperties": False,
+    },
+    "PackageVoided": {
+        "type": "object",
+        "properties": {
+            "client_id": STR,
+            "package_id": STR,
+            "refund": MONEY,
+            "balance": MONEY,
+            "currency": STR,
+        },
+        "required": ["client_id", "package_id", "refund", "balance", "currency"],
+    },
     "Act": {
         "type": "object",
         "properties": {

@@ -6,6 +6,8 @@ from typing import Any
 
 from helpdesk.api.schema_types import BOOL, STR, nullable, obj, ref
 
+_COUNT = {"type": "integer", "minimum": 0}
+
 _EMAIL = {"type": "string", "format": "email"}
 CONTACT_SCHEMAS: dict[str, dict[str, Any]] = {
     "Contact": obj(
@@ -36,5 +38,25 @@ CONTACT_SCHEMAS: dict[str, dict[str, Any]] = {
             ),
         },
         closed=True,
+    ),
+    "ContactImport": obj(
+        {
+            "csv": {
+                "type": "string",
+                "description": "The file's text: header on line 1 (name, email, phone, manager, site, lang; "
+                "Russian names too), `,` or `;`.",
+            }
+        },
+        ["csv"],
+        closed=True,
+    ),
+    "ContactImportResult": obj(
+        {
+            "client_id": STR,
+            "created": _COUNT,
+            "updated": _COUNT,
+            "adopted": {**_COUNT, "description": "Private clients the bot registered, now this client's."},
+        },
+        ["client_id", "created", "updated", "adopted"],
     ),
 }
