@@ -223,3 +223,50 @@ async def test_units_written_over_the_api(api: Api) -> None:
         "GET", "/api/equipment/units?status=retired", token
     )  # write implies read
     assert status == 200 and listed["total"] == 1
+
+
+async def test_a_recovery_that_meets_its_opening_in_flight_waits_for_it(api: Api) -> None:
+    """A resolved alert handled while its fingerprint's first alert is still opening the ticket (row made, not
+    committed) was answered `ignored` on PostgreSQL, and the ticket stayed open after the recovery."""
+    from ticket_core.equipment.alert_usecases import receive_alert
+    from ticket_core.equipment.alerts import Alert, AlertState
+
+    code = (await _codes(api))["ac"]
+    now = datetime.now(UTC)
+
+    def alert(state: AlertState) -> Alert:
+        return Alert(fingerprint="fp-race", state=state, severity="critical", summary="Down", unit=code)
+
+    opening_done = asyncio.Event()
+
+    async def recover() -> str:
+        await opening_done.wait()  # the opening has made its row and holds its transaction open
+        async with api.rt.uows() as uow:
+            done = await receive_alert(uow, Actor.system(), alert(AlertState.RESOLVED), now)
+            await uow.commit()
+        return done.outcome
+
+    recovery = asyncio.create_task(recover())
+    async with api.rt.uows() as uow:
+        opened = await receive_alert(uow, Actor.system(), alert(AlertState.FIRING), now)
+        opening_done.set()
+        await asyncio.sleep(0.5)  # the recovery reaches the row meanwhile (on SQLite it waits for the writer)
+        await uow.commit()
+    assert opened.outcome == "opened"
+    assert await recovery == "recovered"
+    assert (
+        await api.scalar(select(alert_threads.c.state).where(alert_threads.c.fingerprint == "fp-race"))
+        == "resolved"
+    )
+
+
+async def test_a_recovery_of_nothing_is_ignored_and_the_next_alert_opens(api: Api) -> None:
+    codes = await _codes(api)
+    token = await api.token("prometheus", "alerts:write")
+    _, body, _ = await api.call("POST", "/api/alerts", token, _am("resolved", "fp-none", codes["ac"]))
+    assert body["items"][0]["outcome"] == "ignored"
+    assert await api.scalar(select(func.count()).select_from(tickets)) == 0
+    _, body, _ = await api.call("POST", "/api/alerts", token, _am("firing", "fp-none", codes["ac"]))
+    assert body["items"][0]["outcome"] == "opened"
+    _, body, _ = await api.call("POST", "/api/alerts", token, _am("firing", "fp-none", codes["ac"]))
+    assert body["items"][0]["outcome"] == "added"

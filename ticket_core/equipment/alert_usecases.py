@@ -117,6 +117,13 @@ async def _recovered(
     uow: UnitOfWork, actor: Actor, alert: Alert, equipment_type: EquipmentType | None, now: datetime
 ) -> AlertOutcome:
     thread = await uow.equipment.lock_alert(alert.fingerprint)
+    if thread is None:
+        # The fingerprint's first alert may be opening its ticket right now, its row made but not committed
+        # (a monitor that sends firing and resolved close together, or an app running behind): claiming the
+        # row waits for that transaction, as a concurrent firing alert does, and then the row is there. With
+        # nothing in flight the claim leaves an empty row, which the next firing alert fills as a new one.
+        await uow.equipment.claim_alert(alert.fingerprint, now)
+        thread = await uow.equipment.lock_alert(alert.fingerprint)
     ticket = await uow.tickets.get(thread.ticket_id) if thread and thread.ticket_id else None
     if thread is None or ticket is None or ticket.status not in OPEN_STATUSES:
         return AlertOutcome(alert.fingerprint, "ignored", ticket)
