@@ -7,10 +7,12 @@ import threading
 
 import numpy as np
 
+from kb_search.audience_masks import AudienceMasks
 from kb_search.bm25 import Bm25Index
 from kb_search.respell import other_script
 from kb_search.slang import expand
 from kb_search.text import stem, tokens
+from kb_search.top_articles import best_per_article
 from kb_search.typos import TypoIndex, real_word, warm
 
 
@@ -28,6 +30,7 @@ class LexicalIndex:
         self._codes: dict[str, int] = {}
         self._names: list[str] = []
         self._audiences: dict[str, int] = {}
+        self._masks = AudienceMasks()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -42,6 +45,7 @@ class LexicalIndex:
         self._audience_code = np.concatenate([self._audience_code, np.full(new - size, -1, dtype=np.int64)])
 
     def _remove_locked(self, article_id: str) -> None:
+        self._masks.clear()
         for slot in self._slots.pop(article_id, []):
             self._bm25.remove(slot)
             self._audience_code[slot] = -1
@@ -118,10 +122,7 @@ class LexicalIndex:
             if not used or not query_terms:
                 return [], 0.0
             scores = self._bm25.scores(query_terms, used)
-            allowed = self._audience_code[:used] >= 0
-            if audiences is not None:
-                codes = [self._audiences[a] for a in audiences if a in self._audiences]
-                allowed &= np.isin(self._audience_code[:used], codes)
+            allowed = self._masks.get(audiences, used, lambda: self._allowed(audiences, used))
             ceiling = self._ceiling(query_terms)
             slots = np.flatnonzero(allowed & (scores > 0))
             articles = self._article_code[slots]
@@ -129,10 +130,15 @@ class LexicalIndex:
         if not len(slots):
             return [], ceiling
         values = scores[slots]
-        order = np.argsort(-values, kind="stable")
-        _, first = np.unique(articles[order], return_index=True)
-        best = order[np.sort(first)][:n]
+        best = best_per_article(values, articles, n)
         return [(names[int(articles[i])], float(values[i])) for i in best], ceiling
+
+    def _allowed(self, audiences: frozenset[str] | None, used: int) -> np.ndarray:
+        allowed: np.ndarray = self._audience_code[:used] >= 0
+        if audiences is not None:
+            codes = [self._audiences[a] for a in audiences if a in self._audiences]
+            allowed &= np.isin(self._audience_code[:used], codes)
+        return allowed
 
     def _ceiling(self, query_terms: list[str]) -> float:
         n_docs = max(self._bm25.size, 1)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from kb_search.audience_masks import AudienceMasks
 from kb_search.ports import VectorRow
 
 
@@ -29,6 +30,7 @@ class MemoryVectorIndex:
         self._codes: dict[str, int] = {}
         self._names: list[str] = []
         self._audiences: dict[str, int] = {}
+        self._masks = AudienceMasks()
         self._lock = threading.Lock()
         self._used = 0
 
@@ -57,6 +59,7 @@ class MemoryVectorIndex:
         self._audience_code = np.concatenate([self._audience_code, np.zeros(new - size, dtype=np.int64)])
 
     def _remove_locked(self, article_id: str) -> None:
+        self._masks.clear()
         for slot in self._slots.pop(article_id, []):
             self._alive[slot] = False
             self._free.append(slot)
@@ -90,7 +93,7 @@ class MemoryVectorIndex:
     def _allowed(self, audiences: frozenset[str] | None, used: int) -> np.ndarray:
         alive = self._alive[:used]
         if audiences is None:
-            return alive
+            return alive.copy()  # kept by AudienceMasks: not a view of the live array
         codes = [self._audiences[a] for a in audiences if a in self._audiences]
         return alive & np.isin(self._audience_code[:used], codes)
 
@@ -105,7 +108,9 @@ class MemoryVectorIndex:
             # One pass over the contiguous matrix; disallowed slots drop out before ranking. einsum, not
             # BLAS: multi-threaded BLAS spins on a busy 2-core machine and is 20x slower for a mat-vec.
             sims = np.einsum("ij,j->i", self._matrix[:used], np.asarray(vector, dtype=np.float32))
-            sims = np.where(self._allowed(audiences, used), sims, -np.inf)
+            sims = np.where(
+                self._masks.get(audiences, used, lambda: self._allowed(audiences, used)), sims, -np.inf
+            )
             articles = self._article_code[:used].copy()
             names = self._names
         allowed = int(np.isfinite(sims).sum())
