@@ -12,6 +12,7 @@ from ticket_core.billing.approvals import HoldKind, HoldStatus, JobHold, holds_o
 from ticket_core.billing.charging import approved_rate
 from ticket_core.billing.money import format_money
 from ticket_core.billing.outlook import PaidBy
+from ticket_core.enums import TicketStatus
 from ticket_core.model import Ticket
 from ticket_core.ports import UnitOfWork
 
@@ -105,6 +106,24 @@ def quote_text(details: dict[str, str], currency: str, lang: str, vat_pct: Decim
             total=format_money(total, currency, lang),
         )
     return text
+
+
+async def revisable(uow: UnitOfWork, ticket: Ticket, now: datetime) -> bool:
+    """Whether the engineer on the job may revise its estimate now (`revise_estimate` would take it): a job in
+    progress that the client pays for, not revised yet in this round (one revision a visit)."""
+    store = uow.billing
+    if store is None or ticket.status is not TicketStatus.IN_PROGRESS:
+        return False
+    if await store.terms_for_client(ticket.client_id) is None:
+        return False
+    holds = await holds_of_round(uow, ticket)
+    if HoldKind.REVISION in holds:
+        return False
+    estimate = holds.get(HoldKind.ESTIMATE)
+    if estimate is not None and estimate.status is HoldStatus.APPROVED and estimate.details.get("price"):
+        return True
+    outlook = await ticket_outlook(store, ticket, now, ticket.min_level)
+    return outlook is not None and outlook.client_pays
 
 
 async def hold_lines(uow: UnitOfWork, ticket: Ticket, lang: str) -> str:

@@ -322,6 +322,40 @@ REVISE_ARGS = re.compile(
 )
 
 
+REVISE_TEXT = re.compile(
+    r"^\s*(\d+(?:[.,]\d+)?)\s*(?:ч|h)?(?:\s+(\d[\d\s]*(?:[.,]\d{1,2})?)\s*(?:₽|руб\.?)?)?\s*$", re.IGNORECASE
+)
+REVISE_QUESTION = N_(
+    "Revised estimate for {ref}: how many hours of work, and what do the parts cost? "
+    'Write e.g. "3 2500" (3 h and parts for 2,500) or "1.5" (no parts). The client approves it before the '
+    "extra work."
+)
+
+
+async def on_revise_text(turn: Turn, person: StaffPerson, ticket: Ticket, text: str) -> bool:
+    """The answer to "Revise estimate" on the job card: hours and parts; False when it cannot be read."""
+    match = REVISE_TEXT.match(text)
+    if match is None:
+        turn.tell(
+            'I could not read that. Write the hours of work and, if there are parts, their cost: e.g. "3 2500" '
+            'or "1.5".'
+        )
+        return False
+    parts = Decimal(re.sub(r"\s", "", match.group(2) or "0").replace(",", "."))
+    await _revise(turn, person, ticket, Decimal(match.group(1).replace(",", ".")), parts)
+    return True
+
+
+async def _revise(turn: Turn, person: StaffPerson, ticket: Ticket, hours: Decimal, parts: Decimal) -> None:
+    hold = await revise_estimate(turn.uow, person.actor, ticket.id, hours, parts, turn.now)
+    turn.tell(
+        "The revised estimate for {ref} went to the client: {total} before VAT. Go on with the extra work once "
+        "they approve it; I will tell you.",
+        ref=ticket.ref,
+        total=format_money(hold.amount, hold.currency, turn.lang),
+    )
+
+
 async def on_revise_command(turn: Turn, person: StaffPerson, args: str) -> None:
     """`/estimate HD-1042 3 2500`: the engineer on site revises the estimate (hours of work, parts' cost)."""
     match = REVISE_ARGS.match(args)
@@ -336,10 +370,4 @@ async def on_revise_command(turn: Turn, person: StaffPerson, args: str) -> None:
         raise NotFound(f"No ticket {format_ref(int(match.group(1)))}.")
     hours = Decimal(match.group(2).replace(",", "."))
     parts = Decimal(re.sub(r"\s", "", match.group(3) or "0").replace(",", "."))
-    hold = await revise_estimate(turn.uow, person.actor, ticket.id, hours, parts, turn.now)
-    turn.tell(
-        "The revised estimate for {ref} went to the client: {total} before VAT. Go on with the extra work once "
-        "they approve it; I will tell you.",
-        ref=ticket.ref,
-        total=format_money(hold.amount, hold.currency, turn.lang),
-    )
+    await _revise(turn, person, ticket, hours, parts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from dialogue.billing_cards import billing_lines, hold_lines
+from dialogue.billing_cards import billing_lines, hold_lines, revisable
 from dialogue.equipment_cards import unit_lines
 from dialogue.i18n import N_, say
 from dialogue.messages import Bot, Media
@@ -195,8 +195,11 @@ async def is_on_site(uow: UnitOfWork, ticket: Ticket) -> bool:
     return False
 
 
-def job_buttons(ticket: Ticket, lang: str, *, on_site: bool = False) -> list[list[ButtonSpec]]:
-    """The buttons an engineer has on one of their jobs, by its status ("On site" until they are)."""
+def job_buttons(
+    ticket: Ticket, lang: str, *, on_site: bool = False, revise: bool = False
+) -> list[list[ButtonSpec]]:
+    """The buttons an engineer has on one of their jobs, by its status ("On site" until they are; "Revise
+    estimate" with `revise`: a paid job in progress, on site, not revised yet)."""
     n = ticket.number
 
     def step(label: str, verb: JobVerb) -> ButtonSpec:
@@ -214,7 +217,8 @@ def job_buttons(ticket: Ticket, lang: str, *, on_site: bool = False) -> list[lis
             *extra,
         ]
     if ticket.status is TicketStatus.IN_PROGRESS:
-        return [[*site, step(N_("Waiting"), "h")], [step(N_("Done"), "d")], *extra]
+        revision = [[step(N_("Revise estimate"), "e")]] if revise and on_site else []
+        return [[*site, step(N_("Waiting"), "h")], [step(N_("Done"), "d")], *revision, *extra]
     if ticket.status is TicketStatus.ON_HOLD:
         return [[step(N_("Resume"), "r"), step(N_("Done"), "d")], *extra]
     return []
@@ -240,7 +244,11 @@ async def job_card(
         where=await where_of(uow, ticket),
         description=short(ticket.description, 300, keep_lines=True),
     )
-    steps = job_buttons(ticket, lang, on_site=await is_on_site(uow, ticket)) if live else []
+    steps: list[list[ButtonSpec]] = []
+    if live:
+        on_site = await is_on_site(uow, ticket)
+        revise = on_site and await revisable(uow, ticket, now)
+        steps = job_buttons(ticket, lang, on_site=on_site, revise=revise)
     text += await unit_lines(uow, ticket, lang, now)
     text += await hold_lines(uow, ticket, lang)
     return text + await badge_line(uow, ticket, lang, now), [*steps, *map_row(ticket, lang)]

@@ -69,6 +69,7 @@ class Awaiting(StrEnum):
     SLA_DURATION = "sla_duration"  # by how long (buttons), after the reason
     KB_VALUE = "kb_value"  # the new value of a KB article's field
     PARTS = "parts"  # the parts a billed job used (buttons or typed), after the time (dialogue.job_parts)
+    ESTIMATE = "estimate"  # hours and parts of a revised estimate (dialogue.billing_holds.on_revise_text)
 
 
 class EditField(StrEnum):

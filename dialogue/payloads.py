@@ -248,10 +248,10 @@ class OfferDeclineReason(Action, code="of:r"):
     reason: Word
 
 
-JobVerb = Literal["o", "s", "c", "f", "h", "r", "d", "x", "z", "m", "n", "v", "k"]
+JobVerb = Literal["o", "s", "c", "f", "h", "r", "d", "x", "z", "m", "n", "v", "k", "e"]
 """o/s start (on the way), c on site, f on site at the location just shared although it is far from the site,
 h hold, r resume, d done, x hand over, z escalate, m message the client, n internal note, v show the card again,
-k the KB articles suggested for the job."""
+k the KB articles suggested for the job, e a revised estimate (asks the hours and parts)."""
 
 
 @dataclass(frozen=True, slots=True)

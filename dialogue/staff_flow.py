@@ -208,6 +208,11 @@ class StaffFlow(DoneSteps):
                 )
             else:
                 await self._resolve(turn, person, ticket.number, str(minutes))
+        elif awaiting is Awaiting.ESTIMATE:
+            job = await self._own_job(turn, person, str(ticket.number))
+            if await billing_holds.on_revise_text(turn, person, job, text):
+                _clear(turn)
+                await self._card(turn, job, person)  # without "Revise estimate" now
         elif awaiting is Awaiting.PARTS:
             await job_parts.on_text(turn, await self._own_job(turn, person, str(ticket.number)), text)
         elif awaiting is Awaiting.HOLD:
@@ -332,6 +337,9 @@ class StaffFlow(DoneSteps):
             turn.tell(question, ref=ticket.ref)
         elif verb == "k":
             await kb_links.show_suggestions(turn, self.kb, ticket)
+        elif verb == "e":
+            turn.state.awaiting, turn.state.ticket = Awaiting.ESTIMATE, ticket.number
+            turn.tell(billing_holds.REVISE_QUESTION, ref=ticket.ref)
         else:  # "v": the card again, as a new message
             await self._card(turn, ticket, person, new=True)
 

@@ -40,6 +40,8 @@ HELP_BY_ROLE = {
     Role.ENGINEER: N_(
         "Engineer commands:\n/jobs - my jobs and what to do next\n/shift on|off - start or end your shift\n"
         "/report [week|month] - my figures\n/profile - my profile\n"
+        "/estimate HD-1042 3 2500 - a revised estimate on site: 3 h of work and parts for 2,500; the client "
+        "approves it (or press Revise estimate on the job's card)\n"
         "The buttons under a card act on that job."
     ),
     Role.SUPERVISOR: N_(

@@ -421,3 +421,55 @@ async def test_a_supervisor_declines_the_revised_estimate_for_the_client(
             e for e in await uow.events.list_for_ticket(ticket.id) if e["name"] == "revision_answered"
         ]
         assert answered["data"]["on_behalf"] is True and answered["data"]["approved"] is False
+
+
+def _card_labels(chat: ChatDriver, engineer: Person, n: int) -> list[str]:
+    """The buttons the job's card shows now (its last version)."""
+    card = chat.cards(engineer, f"job:{n}")[-1]
+    return [b.text for row in card.buttons for b in row]
+
+
+async def test_the_job_card_asks_for_a_revised_estimate_and_help_names_the_command(
+    chat: ChatDriver, uow_factory: UnitOfWorkFactory
+) -> None:
+    """#20: the engineer need not know /estimate: /help lists it, and on site the card of a paid job has
+    "Новая смета", which asks for the hours and parts; an unreadable answer is asked again and changes nothing;
+    once sent, the client gets it and the button is gone (one revision a visit)."""
+    await _setup(uow_factory)
+    assert "/estimate HD-1042 3 2500 — новая смета на месте" in joined(await chat.say(PETROV, "/help"))
+    n = _number(joined(await _open_plumbing_job(chat)))
+    ref = f"HD-{n}"
+    await chat.press(IVAN, "✅ Согласен")
+    engineer = _offered_to(chat, n)
+    assert engineer is not None
+    await chat.press(engineer, "Принять")
+    assert "Новая смета" not in _card_labels(chat, engineer, n)  # not on site yet
+    await chat.press(engineer, "На месте")
+    await chat.location(engineer, 59.9321, 30.3482)
+    assert "Новая смета" in _card_labels(chat, engineer, n)
+
+    got = await chat.press(engineer, "Новая смета")
+    assert got == [
+        f"Новая смета по {ref}: сколько часов работы и сколько стоят запчасти? Напишите, например, «3 2500» "
+        "(3 ч и запчасти на 2 500) или «1,5» (без запчастей). Клиент согласует её до дополнительных работ."
+    ], got
+    got = await chat.say(engineer, "часа три")
+    assert got == ["Не понял. Напишите часы работы и, если нужны запчасти, их стоимость: например, «3 2500» "
+                   "или «1,5»."], got  # fmt: skip
+    async with uow_factory() as uow:
+        ticket = await uow.tickets.get_by_number(n)
+        assert ticket is not None
+        assert "estimate_revised" not in [e["name"] for e in await uow.events.list_for_ticket(ticket.id)]
+    got = await chat.say(engineer, "3 2 500")
+    assert f"Новая смета по {ref} отправлена клиенту: 9\u00a0250 ₽ без НДС." in joined(got), got
+    assert "Новая смета" not in _card_labels(chat, engineer, n)
+    assert f"🔧 После диагностики инженер пересмотрел смету по {ref}: 3 ч работы" in joined(
+        chat.new_texts(IVAN)
+    )
+    async with uow_factory() as uow:
+        ticket = await uow.tickets.get_by_number(n)
+        assert ticket is not None
+        revised = [e for e in await uow.events.list_for_ticket(ticket.id) if e["name"] == "estimate_revised"]
+        assert [(e["data"]["quote"]["hours"], e["data"]["quote"]["parts"]) for e in revised] == [
+            ("3.00", "2500.00")
+        ]
