@@ -33,8 +33,14 @@ class LinearIntentClassifier:
         self.temperature = temperature
 
     @classmethod
-    def fit(cls, features: sp.csr_matrix, labels: list[str], c: float = 1.0) -> LinearIntentClassifier:
-        """Train on feature rows and their intent names.
+    def fit(
+        cls,
+        features: sp.csr_matrix,
+        labels: list[str],
+        c: float = 1.0,
+        sample_weight: np.ndarray | None = None,
+    ) -> LinearIntentClassifier:
+        """Train on feature rows and their intent names (each row weighing `sample_weight`, default 1).
 
         Raises:
             ValueError: fewer than two intents.
@@ -44,7 +50,7 @@ class LinearIntentClassifier:
             raise ValueError("an intent classifier needs at least two intents in the training data")
         # A fixed seed: liblinear shuffles, and the cascade threshold must not depend on the run.
         svm = LinearSVC(C=c, dual="auto", max_iter=5000, random_state=0)
-        svm.fit(features, labels)
+        svm.fit(features, labels, sample_weight=sample_weight)
         coef, bias = svm.coef_, svm.intercept_
         if len(names) == 2:
             # sklearn keeps one column for two classes; make it symmetric so argmax works the same way.
