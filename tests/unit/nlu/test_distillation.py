@@ -121,3 +121,15 @@ def test_a_distilled_model_parses_the_same_after_save_and_load(
     loaded = EmbeddedModel.load(tmp_path / "m")
     for text in ["the boiler is broken", "hello", "zzzz", "how do I reset the router"]:
         assert loaded.parse(text).to_dict() == model.parse(text).to_dict()
+
+
+def test_by_default_only_an_mpnet_second_stage_is_distilled(
+    encoder: FakeEncoder,  # noqa: F811
+    data_file: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    e5 = nlu.train(data_file, tmp_path / "e5", TrainConfig(features=FeatureConfig(encoders=("e5",))))
+    mpnet = nlu.train(data_file, tmp_path / "mpnet", TrainConfig(features=FeatureConfig(encoders=("mpnet",))))
+    assert e5.cascade is not None and mpnet.cascade is not None
+    assert e5.meta["distil_variants"] == 0
+    assert mpnet.meta["distil_variants"] > len(nlu.load_training_data(data_file).examples)
