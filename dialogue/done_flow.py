@@ -4,16 +4,21 @@ parts a billed job used (`dialogue.job_parts`), then the resolution with its cha
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dialogue import equipment_cards, job_parts, kb_links
 from dialogue.cards import short
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting, PickedPart
 from dialogue.i18n import say
 from dialogue.identity import StaffPerson
-from dialogue.payloads import ChecklistDone, ChecklistTick
+from dialogue.payloads import ChecklistDone, ChecklistTick, JobTime
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
 from ticket_core.model import Ticket
+from ticket_core.sla.display import format_duration
+
+TIME_CHOICES = (15, 30, 60, 90, 120, 240)  # minutes offered as buttons for the time a job took
 
 
 class DoneSteps:
@@ -92,6 +97,31 @@ class DoneSteps:
             else:
                 ticked.append(i)
         self._checklist(turn, ticket, items, ticked)
+
+    async def _done_answer(
+        self, turn: Turn, person: StaffPerson, ticket: Ticket, awaiting: Awaiting, text: str
+    ) -> None:
+        """A typed answer to Done's questions: the note (then the time it took), or the time."""
+        if awaiting is Awaiting.NOTE:
+            turn.state.note = text
+            turn.state.awaiting = Awaiting.TIME
+            n = ticket.number
+            rows = [
+                [
+                    (format_duration(timedelta(minutes=m), turn.lang), JobTime(n, str(m)).encode())
+                    for m in TIME_CHOICES
+                ]
+            ]
+            turn.reply(
+                say(turn.lang, "How long did it take?"),
+                [*rows, [(say(turn.lang, "Skip"), JobTime(n, "-").encode())]],
+            )
+            return
+        minutes = job_parts.read_minutes(text)
+        if minutes is None or minutes > 7 * 24 * 60:
+            turn.tell('I could not read the time. Press a button or write e.g. "1.5 h", "1:30" or "90 min".')
+        else:
+            await self._resolve(turn, person, ticket.number, str(minutes))
 
     async def _resolve(self, turn: Turn, person: StaffPerson, number: int, minutes: str) -> None:
         """The time spent is known: a billed client's job asks for its parts next, any other is done."""

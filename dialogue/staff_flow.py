@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from dialogue import (
     billing_holds,
     checkin,
@@ -49,10 +47,8 @@ from ticket_core import usecases as uc
 from ticket_core.enums import ACTIVE_JOB_STATUSES, Role, Visibility
 from ticket_core.errors import DomainError, NotFound
 from ticket_core.model import Attachment, Ticket, format_ref
-from ticket_core.sla.display import format_duration
 
 MAX_TEXT = 4000
-TIME_CHOICES = (15, 30, 60, 90, 120, 240)
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 SLA_ANSWERS = frozenset({Awaiting.SLA_REASON, Awaiting.SLA_DURATION})
 """What a supervisor's text may answer in an SLA extension (dialogue.sla_answers)."""
@@ -186,28 +182,8 @@ class StaffFlow(DoneSteps):
             turn.tell("I am not waiting for anything. /jobs - your jobs.")
             return
         ticket = await self._ticket(turn, str(turn.state.ticket))
-        if awaiting is Awaiting.NOTE:
-            turn.state.note = text
-            turn.state.awaiting = Awaiting.TIME
-            n = ticket.number
-            rows = [
-                [
-                    (format_duration(timedelta(minutes=m), turn.lang), JobTime(n, str(m)).encode())
-                    for m in TIME_CHOICES
-                ]
-            ]
-            turn.reply(
-                say(turn.lang, "How long did it take?"),
-                [*rows, [(say(turn.lang, "Skip"), JobTime(n, "-").encode())]],
-            )
-        elif awaiting is Awaiting.TIME:
-            minutes = job_parts.read_minutes(text)
-            if minutes is None or minutes > 7 * 24 * 60:
-                turn.tell(
-                    'I could not read the time. Press a button or write e.g. "1.5 h", "1:30" or "90 min".'
-                )
-            else:
-                await self._resolve(turn, person, ticket.number, str(minutes))
+        if awaiting in (Awaiting.NOTE, Awaiting.TIME):
+            await self._done_answer(turn, person, ticket, awaiting, text)
         elif awaiting is Awaiting.ESTIMATE:
             job = await self._own_job(turn, person, str(ticket.number))
             if await billing_holds.on_revise_text(turn, person, job, text):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import logging
 import os
 import socket
@@ -22,12 +21,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bots.webchat.uploads import IMAGE_TYPES, sniff_image
 from dialogue.inline_media import inline_media
 from dialogue.messages import Channel, Delivered, DeliveryError, Media, Outbound, ThreadOp
 from helpdesk import metrics
+from helpdesk.delivery_marks import SentMarks, autocommit_engine
 from storage import outbox_delivery as box
 from storage.live_cards import card_message, record_card
 from storage.outbox_delivery import OutboxKind, OutboxRow
@@ -109,64 +109,6 @@ def _reason(no_channel: bool, permanent: bool, gave_up: bool, retry_in: float | 
     return "rate_limited" if retry_in is not None else "retry"
 
 
-def _autocommit_engine(sessions: async_sessionmaker) -> AsyncEngine | None:
-    """The PostgreSQL engine behind `sessions`, whose one-statement writes (the claim, marking rows sent) run
-    outside a transaction: no BEGIN and COMMIT, two round trips fewer each. None elsewhere (SQLite, or
-    sessions bound to one connection, as in tests that roll back), where they keep their transactions."""
-    bind = getattr(sessions, "kw", {}).get("bind")
-    return bind if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql" else None
-
-
-class SentMarks:
-    """Marks rows sent in as few statements as possible: the rows whose sends end while one statement runs
-    go together in the next (`storage.outbox_delivery.mark_sent_many`), each with its own time.
-
-    A row waits at most for the statement in progress and its own: it is still marked right after its call,
-    and a crash still repeats at most the rows in flight (a batch holds one row per chat).
-    """
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._waiting: list[tuple[int, datetime, asyncio.Future[None]]] = []
-        self._flushing: asyncio.Task[None] | None = None
-        self.statements = 0  # how many statements marked rows (tests, benchmarks)
-
-    async def mark(self, id: int, at: datetime) -> None:
-        """Mark row `id` sent at `at`; return once that is committed (raise what the statement raised)."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((id, at, done))
-        if self._flushing is None:
-            # Started on the loop's next turn: the sends that end in this one join the first statement.
-            self._flushing = asyncio.create_task(self._flush(), name="delivery-mark-sent")
-        await done
-
-    async def _flush(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                work = functools.partial(box.mark_sent_many, sent=[(id, at) for id, at, _ in batch])
-                try:
-                    # Again after a cut connection: an unmarked row that was sent would be sent twice.
-                    await in_transaction(self.engine, work, autocommit=True)
-                    self.statements += 1
-                except BaseException as e:
-                    for *_, done in batch:
-                        if done.done():
-                            continue
-                        if isinstance(e, Exception):
-                            done.set_exception(e)
-                        else:
-                            done.cancel()
-                    if not isinstance(e, Exception):
-                        raise
-                    continue
-                for *_, done in batch:
-                    if not done.done():
-                        done.set_result(None)
-        finally:
-            self._flushing = None
-
-
 class DeliveryLoop:
     """Claims due outbox rows and sends them; `wake()` makes it look at once instead of at the next tick."""
 
@@ -199,7 +141,7 @@ class DeliveryLoop:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = wakeup or asyncio.Event()  # `wakeup.set()` is `wake()`: others may hold the event
         self._stopping = False
-        self._autocommit = _autocommit_engine(sessions)
+        self._autocommit = autocommit_engine(sessions)
         self.marks = SentMarks(self._autocommit) if self._autocommit is not None else None
 
     def wake(self) -> None:

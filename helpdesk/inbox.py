@@ -295,13 +295,8 @@ class Inbox:
                 chat=chat,
             )
 
-        if self._record_is_one_statement:
-            # One statement (FOR UPDATE SKIP LOCKED in it) is its own transaction: no BEGIN and COMMIT.
-            async with self.db.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                return await claim(conn)
-        async with self.db.begin() as conn:
-            return await claim(conn)
+        # On PostgreSQL one statement (FOR UPDATE SKIP LOCKED in it) is its own transaction: no BEGIN, COMMIT.
+        return await in_transaction(self.db, claim, pauses=(), autocommit=self._record_is_one_statement)
 
     async def _handle(self, row: box.InboxRow) -> box.InboxRow | None:
         """Run the engine on one claimed row and record how it went; return the chat's next row, claimed.
