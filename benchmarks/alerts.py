@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +45,9 @@ import aiohttp
 import click
 from sqlalchemy import func, select, text
 
+from benchmarks.app_watch import cpu_s, wait_healthy
 from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
+from benchmarks.fault_processes import free_port
 from helpdesk.api.tokens import hash_token, new_token
 from helpdesk.demo.seed import seed_demo
 from helpdesk.runtime import build_runtime
@@ -66,12 +67,6 @@ app's first requests (the token's look-up, the first connections) are not the al
 nothing."""
 SCHEDULE_LEAD_S = 0.05
 """The schedule starts this long after it is set up: the sender's first look at the clock is never late."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def plan(alerts: int, fingerprints: int) -> list[tuple[int, str]]:
@@ -180,15 +175,6 @@ async def _closed_load(
     await asyncio.gather(*(client() for _ in range(concurrency)))
 
 
-def _cpu_s(pid: int) -> float | None:
-    """CPU seconds (user + system) a process has used so far; None where /proc is not there."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def _db_state(url: str) -> tuple[dict[int, float], int] | None:
     """The CPU seconds of each PostgreSQL backend serving the run's database, and the transactions ended in it
     (None on SQLite). This look's own connection is left out of both as far as it can be."""
@@ -206,7 +192,7 @@ async def _db_state(url: str) -> tuple[dict[int, float], int] | None:
                     )
                 )
             ).scalars()
-            found = {int(pid): _cpu_s(int(pid)) for pid in pids}
+            found = {int(pid): cpu_s(int(pid)) for pid in pids}
             xacts = (
                 await conn.execute(
                     text(
@@ -217,22 +203,6 @@ async def _db_state(url: str) -> tuple[dict[int, float], int] | None:
     finally:
         await db.dispose()
     return {pid: cpu for pid, cpu in found.items() if cpu is not None}, int(xacts)
-
-
-async def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise click.ClickException(f"the app exited with code {proc.returncode}; see its log")
-            try:
-                async with http.get(f"{base}/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.3)
-    raise click.ClickException(f"the app did not answer /healthz within {timeout_s:.0f} s")
 
 
 async def _measure(
@@ -259,14 +229,14 @@ async def _measure(
         for i in range(WARMUP):
             await warm.post(http, _body("no-such-unit", f"warm-{i}", "firing", "warm-up"))
         db_before = await _db_state(url)
-        app_before, client_before = _cpu_s(pid), time.process_time()
+        app_before, client_before = cpu_s(pid), time.process_time()
         started = time.perf_counter()
         if rate > 0:
             await _open_load(http, sender, bodies, rate)
         else:
             await _closed_load(http, sender, bodies, concurrency)
         elapsed = time.perf_counter() - started
-        app_after, client_after = _cpu_s(pid), time.process_time()
+        app_after, client_after = cpu_s(pid), time.process_time()
         db_after = await _db_state(url)
     db = make_engine(url)
     try:
@@ -348,14 +318,14 @@ def run_bench(
 ) -> dict[str, Any]:
     """Prepare the database, start the app as its own process, measure, stop it."""
     codes, token = asyncio.run(_prepare(url, fingerprints))
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp / "app.log"
     with log_path.open("wb") as log:
         cmd = [sys.executable, "-m", "helpdesk.cli", "run", "--port", str(port)]
         proc = subprocess.Popen(cmd, env=_app_env(url, base), stdout=log, stderr=subprocess.STDOUT)
         try:
-            asyncio.run(_wait_healthy(base, proc, 600))
+            asyncio.run(wait_healthy(base, proc, 600))
             return asyncio.run(
                 _measure(url, base, proc.pid, codes, token, alerts, rate, concurrency, connections)
             )

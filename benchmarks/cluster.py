@@ -71,6 +71,7 @@ import aiohttp
 import click
 from sqlalchemy import select, text
 
+from benchmarks.app_watch import cpu_s
 from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from benchmarks.deploy_metrics import missing_from
 from benchmarks.fault_processes import AppProcess, RedisServer, free_port
@@ -115,15 +116,6 @@ def _update(update_id: int, chat_id: int, text_: str) -> dict[str, Any]:
     chat = {"id": chat_id, "type": "private", "first_name": "Bench"}
     message = {"message_id": update_id, "date": int(time.time()), "chat": chat, "from": user, "text": text_}
     return {"update_id": update_id, "message": message}
-
-
-def _cpu_s(pid: int) -> float | None:
-    """CPU seconds (user + system) a process has used so far; None where /proc is not there."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def parse_metrics(body: str) -> dict[str, float]:
@@ -470,13 +462,13 @@ class ClusterBench:
         """Note each process's CPU seconds once all are up (loading models is not the load's)."""
         for proc, _ in self.cluster.all:
             if proc.process is not None:
-                self.cpu_base[proc.process.pid] = _cpu_s(proc.process.pid) or 0.0
+                self.cpu_base[proc.process.pid] = cpu_s(proc.process.pid) or 0.0
 
     def cpu(self) -> None:
         """CPU seconds each process has used since the baseline, by role (a restarted one: its whole run)."""
         for proc, _ in self.cluster.all:
             if proc.process is not None:
-                used = _cpu_s(proc.process.pid)
+                used = cpu_s(proc.process.pid)
                 if used is not None:
                     used -= self.cpu_base.get(proc.process.pid, 0.0)
                     role = "web" if proc.name.startswith("web") else "worker"

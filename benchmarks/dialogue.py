@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,9 @@ import aiohttp
 import click
 from sqlalchemy import func, select, text
 
+from benchmarks.app_watch import cpu_s, loop_cpu_s, wait_healthy
 from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
+from benchmarks.fault_processes import free_port
 from helpdesk.cli.bench import bench
 from helpdesk.demo.loader import DEMO_DIR
 from helpdesk.demo.seed import seed_demo
@@ -44,31 +45,6 @@ TOKEN = "700000:bench-token-abcdefghijklmnopqrstuvwxyz"
 SECRET = "bench-webhook-secret"
 QUERIES = DEMO_DIR / "kb_queries.jsonl"
 FIRST_USER = 10_000_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cpu_s(pid: int) -> float | None:
-    """CPU seconds (user + system) a process has used so far; None where /proc is not there."""
-    return _cpu_s_of(Path(f"/proc/{pid}/stat"))
-
-
-def _loop_cpu_s(pid: int) -> float | None:
-    """CPU seconds the app's main thread (its event loop, holding the GIL) has used so far; the rest of the
-    process's CPU is its other threads (the KB's and the NLU's models, which mostly run without the GIL)."""
-    return _cpu_s_of(Path(f"/proc/{pid}/task/{pid}/stat"))
-
-
-def _cpu_s_of(stat: Path) -> float | None:
-    try:
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _postgres_cpu_s() -> float | None:
@@ -85,7 +61,7 @@ def _postgres_cpu_s() -> float | None:
                 continue
         except OSError:
             continue
-        total += _cpu_s(int(pid)) or 0.0
+        total += cpu_s(int(pid)) or 0.0
     return total
 
 
@@ -100,22 +76,6 @@ def _update(update_id: int, user: int, text: str) -> dict[str, Any]:
             "text": text,
         },
     }
-
-
-async def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise click.ClickException(f"the app exited with code {proc.returncode}; see its log")
-            try:
-                async with http.get(f"{base}/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.5)
-    raise click.ClickException(f"the app did not answer /healthz within {timeout_s:.0f} s")
 
 
 DELIVERY_ATTEMPTS = 5
@@ -395,13 +355,13 @@ def dialogue_bench(
     with tempfile.TemporaryDirectory(prefix="hd-bench-") as tmp_name:
         tmp = Path(tmp_name)
         url = asyncio.run(_prepare(db, tmp, spec))
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {
             **os.environ,
             "DATABASE_URL": url,
             "TELEGRAM_CLIENT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE": f"http://127.0.0.1:{_free_port()}",  # nothing listens: no delivery is measured
+            "TELEGRAM_API_BASE": f"http://127.0.0.1:{free_port()}",  # nothing listens: no delivery is measured
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "TELEGRAM_SET_WEBHOOK": "false",
             "PUBLIC_URL": base,
@@ -417,14 +377,14 @@ def dialogue_bench(
             cmd = [sys.executable, "-m", "helpdesk.cli", "run", "--no-worker", "--port", str(port)]
             proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
             try:
-                asyncio.run(_wait_healthy(base, proc, 600))
+                asyncio.run(wait_healthy(base, proc, 600))
                 before: dict[str, Any] = {}
 
                 async def take_before() -> None:
                     # Between the warm-up and the measured load: the app's, PostgreSQL's and this process's
                     # CPU, and the database's counters.
-                    before["cpu"], before["loop_cpu"] = _cpu_s(proc.pid), _loop_cpu_s(proc.pid)
-                    before["db_cpu"], before["client_cpu"] = _postgres_cpu_s(), _cpu_s(os.getpid())
+                    before["cpu"], before["loop_cpu"] = cpu_s(proc.pid), loop_cpu_s(proc.pid)
+                    before["db_cpu"], before["client_cpu"] = _postgres_cpu_s(), cpu_s(os.getpid())
                     before["stats"] = await _db_stats(url)
 
                 poster, elapsed = asyncio.run(
@@ -439,8 +399,8 @@ def dialogue_bench(
                 # A webhook answers after INBOX_ANSWER_WAIT_S even when the reply is not queued yet (it is
                 # recorded): wait until the inbox is empty before the outbox is counted and the rate taken.
                 drain_s, drain_looks = asyncio.run(_drain(url, DRAIN_TIMEOUT_S))
-                cpu_after, loop_cpu_after = _cpu_s(proc.pid), _loop_cpu_s(proc.pid)
-                db_cpu_after, client_cpu_after = _postgres_cpu_s(), _cpu_s(os.getpid())
+                cpu_after, loop_cpu_after = cpu_s(proc.pid), loop_cpu_s(proc.pid)
+                db_cpu_after, client_cpu_after = _postgres_cpu_s(), cpu_s(os.getpid())
                 stats_after = asyncio.run(_db_stats(url))
             finally:
                 proc.terminate()

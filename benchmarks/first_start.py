@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -25,14 +24,10 @@ from typing import Any
 
 import click
 
+from benchmarks.fault_processes import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "не печатает принтер"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _post(url: str, body: dict[str, Any]) -> int:
@@ -70,7 +65,7 @@ def measure(repo: Path, timeout_s: float, keep: bool) -> dict[str, Any]:
     commit = subprocess.run(
         ["git", "-C", str(clone), "rev-parse", "--short", "HEAD"], check=True, capture_output=True, text=True
     ).stdout.strip()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PORT": str(port)}
     env.pop("VIRTUAL_ENV", None)

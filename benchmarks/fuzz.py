@@ -42,6 +42,7 @@ import click
 from aiohttp.http_exceptions import BadHttpMessage
 from yarl import URL
 
+from benchmarks.fault_processes import free_port
 from benchmarks.fuzz_chats import (
     telegram_probe,
     webchat_probe,
@@ -132,7 +133,7 @@ class _Server:
     def settings(self) -> Any:
         from helpdesk.settings import Settings
 
-        closed = f"http://127.0.0.1:{_free_port()}"  # nothing listens: nothing is delivered
+        closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: nothing is delivered
         values: dict[str, Any] = {
             "database_url": self.url,
             "secret_key": SECRET_KEY,
@@ -204,14 +205,6 @@ class _Server:
         finally:
             await rt.close()
             await runner.cleanup()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _prepare(db: str, tmp: Path) -> str:

@@ -10,12 +10,13 @@ from dialogue import billing_holds, client_commands, client_tickets, equipment_s
 from dialogue import client_intake as intake
 from dialogue.client_language import choose_language, set_language
 from dialogue.conversation import Stage, Step
-from dialogue.i18n import N_, say, say_n
+from dialogue.i18n import N_, say
 from dialogue.identity import ClientPerson, share_phone
 from dialogue.kb_replies import (
     KbReplies,
     KnowledgeSource,
 )
+from dialogue.messages import MAX_TEXT_CHARS
 from dialogue.payloads import (
     Action,
     CancelAnswer,
@@ -36,6 +37,7 @@ from dialogue.payloads import (
 from dialogue.portal_link import PortalLinkPolicy
 from dialogue.prefetch import KB_RESULTS, Prefetched
 from dialogue.request_words import reads_as_recurrence, reads_as_request
+from dialogue.too_long import refused_as_too_long
 from dialogue.turn import Turn
 from dialogue.understanding import Parser, Understanding, understand
 from kb_search.model import Reader
@@ -45,7 +47,6 @@ from ticket_core.model import Attachment, Ticket, format_ref
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4000
 ATTACHABLE = frozenset({"photo", "video", "document"})
 SMALL_TALK = {
     "greet": N_("Hello! How can I help?"),
@@ -74,8 +75,6 @@ RATING_COMMENT_WINDOW = timedelta(minutes=30)
 
 class ClientFlow:
     """Handles every message a client sends to the client bot."""
-
-    MAX_TEXT = MAX_TEXT
 
     def __init__(
         self,
@@ -116,17 +115,7 @@ class ClientFlow:
                 "I understand text, photos, documents, locations and contacts. Please describe the problem in words."
             )
             return
-        if len(text) > MAX_TEXT:
-            turn.reply(
-                say_n(
-                    turn.lang,
-                    "That message is too long ({n} character). Please keep it under {max}.",
-                    "That message is too long ({n} characters). Please keep it under {max}.",
-                    len(text),
-                    n=len(text),
-                    max=MAX_TEXT,
-                )
-            )
+        if refused_as_too_long(turn, text):
             return
         if (code := equipment_scan.sticker_code(text)) is not None:
             await equipment_scan.scan(turn, person, code)  # a scanned sticker, even inside /start
@@ -217,7 +206,7 @@ class ClientFlow:
         await uc.add_comment(turn.uow, person.actor, ticket.id, turn.now, text)
         member = await turn.uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
         tag = secrets.token_hex(3)
-        turn.state.last_passed, turn.state.last_passed_tag = text[:MAX_TEXT], tag
+        turn.state.last_passed, turn.state.last_passed_tag = text[:MAX_TEXT_CHARS], tag
         turn.reply(
             say(
                 turn.lang,
@@ -329,7 +318,7 @@ class ClientFlow:
         await uc.add_rating_comment(turn.uow, person.actor, ticket.id, turn.now, text)
         # Words can be wrong both ways: the client can still send it on as a new question.
         tag = secrets.token_hex(3)
-        turn.state.last_passed, turn.state.last_passed_tag = text[:MAX_TEXT], tag
+        turn.state.last_passed, turn.state.last_passed_tag = text[:MAX_TEXT_CHARS], tag
         turn.reply(
             say(turn.lang, "Thank you, your comment is saved."),
             [[(say(turn.lang, "This is a new question"), NewQuestion(tag).encode())]],

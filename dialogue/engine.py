@@ -23,7 +23,7 @@ from dialogue.errors import explain
 from dialogue.i18n import say
 from dialogue.identity import find_staff, resolve_client, resolve_staff
 from dialogue.kb_replies import KnowledgeSource
-from dialogue.messages import Bot, Channel, Inbound, Outbound, split_command
+from dialogue.messages import MAX_TEXT_CHARS, Bot, Channel, Inbound, Outbound, split_command
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import Action, PayloadSigner, decode
 from dialogue.portal_link import PortalLinkPolicy
@@ -115,7 +115,7 @@ class DialogueEngine(Generic[U]):
         text = mail_query(inbound) if inbound.channel is Channel.EMAIL else (inbound.text or "").strip()
         if inbound.bot is not Bot.CLIENT or inbound.payload or not text or text.startswith("/"):
             return None
-        if len(text) > ClientFlow.MAX_TEXT:
+        if len(text) > MAX_TEXT_CHARS:
             return None
         hint = self.hints.get(state_key(inbound))
         client_id: str | None

@@ -16,7 +16,7 @@ from dialogue.cards import card_key, client_waits, job_card
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting
 from dialogue.done_flow import DoneSteps
-from dialogue.i18n import N_, say, say_n
+from dialogue.i18n import N_, say
 from dialogue.identity import StaffPerson, link_staff
 from dialogue.messages import split_command
 from dialogue.payloads import (
@@ -42,13 +42,13 @@ from dialogue.payloads import (
 from dialogue.report_command import ReportCommand
 from dialogue.staff_menus import HELP_BY_ROLE, command_menu, remember_menu
 from dialogue.texts import DECLINE_REASONS
+from dialogue.too_long import refused_as_too_long
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
 from ticket_core.enums import ACTIVE_JOB_STATUSES, Role, Visibility
 from ticket_core.errors import DomainError, NotFound
 from ticket_core.model import Attachment, Ticket, format_ref
 
-MAX_TEXT = 4000
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 SLA_ANSWERS = frozenset({Awaiting.SLA_REASON, Awaiting.SLA_DURATION})
 """What a supervisor's text may answer in an SLA extension (dialogue.sla_answers)."""
@@ -100,17 +100,7 @@ class StaffFlow(DoneSteps):
             await self._photo(turn, person)
             return
         text = (inbound.text or "").strip()
-        if len(text) > MAX_TEXT:
-            turn.reply(
-                say_n(
-                    turn.lang,
-                    "That message is too long ({n} character). Please keep it under {max}.",
-                    "That message is too long ({n} characters). Please keep it under {max}.",
-                    len(text),
-                    n=len(text),
-                    max=MAX_TEXT,
-                )
-            )
+        if refused_as_too_long(turn, text):
             return
         if text.startswith("/"):
             await self._command(turn, person, text)

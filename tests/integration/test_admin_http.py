@@ -270,6 +270,7 @@ def _concrete(path: str, ticket: int) -> str:
         .replace("{type_id}", "ac")  # an equipment type
         .replace("{entry_id}", "1")  # a ledger row (Billing page)
         .replace("{ticket_id}", "no-such-ticket")  # a job whose estimate waits (Billing page)
+        .replace("{package_id}", "1")  # a prepaid package (Billing page)
     )
 
 
