@@ -101,6 +101,11 @@ async def test_warning_goes_to_the_assignee_and_breach_to_the_supervisor_with_bu
     await breached_job(sla_engine, schat, clock, petrov, suows)
     petrov_texts = joined(schat.new_texts(petrov))
     assert "⚠ HD-1001: срок решения подходит к концу" in petrov_texts
+    # The assignee's warning carries the job (docs/sla.md: "Open job"), and the button brings its live card.
+    warning = next(m for m in schat.messages(petrov) if m.text.startswith("⚠ HD-1001"))
+    assert [b.text for row in warning.buttons for b in row] == ["Открыть заявку"]
+    card = joined(await schat.press(petrov, "Открыть заявку"))
+    assert "HD-1001" in card and "Кондиционер течёт" in card
     alert = joined(schat.new_texts(sokolova))
     assert "🚨 Нарушен SLA решения: HD-1001" in alert and "Исполнитель: Сергей Петров" in alert
     labels = [b.text for m in schat.messages(sokolova) for row in m.buttons for b in row]
