@@ -11,10 +11,10 @@ person is found across channels. An empty cell leaves an existing contact's valu
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 
 from ticket_core.csv_cells import unguarded
+from ticket_core.csv_lines import numbered_lines, reader_of
 from ticket_core.errors import DomainError, ValueRefused
 from ticket_core.phones import to_e164
 from ticket_core.usecases.contacts import EMAIL  # the address rule of the contact's form
@@ -66,9 +66,7 @@ def parse(text: str) -> tuple[list[ContactRow], list[ContactLineError]]:
     """Read a CSV file's text into rows; every line that cannot be read is reported with its number."""
     if text.startswith("\ufeff"):  # Excel writes a byte-order mark
         text = text[1:]
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = reader_of(text)
     try:
         header = [_column(h) for h in next(reader)]
     except StopIteration:
@@ -82,19 +80,10 @@ def parse(text: str) -> tuple[list[ContactRow], list[ContactLineError]]:
         return [], [ContactLineError(1, tuple(problems))]
     rows: list[ContactRow] = []
     errors: list[ContactLineError] = []
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
+    for start, values in numbered_lines(reader):
+        if isinstance(values, csv.Error):
             errors.append(ContactLineError(start, (ValueRefused("This line cannot be read as CSV."),)))
             break
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue  # blank lines are allowed
         if len(rows) + len(errors) >= MAX_ROWS:
             errors.append(
                 ContactLineError(

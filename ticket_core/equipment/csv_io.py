@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ticket_core.csv_cells import GuardedWriter, unguarded
+from ticket_core.csv_lines import numbered_lines, reader_of
 from ticket_core.equipment.model import FIELD_NAME, EquipmentType, Unit, UnitStatus
 from ticket_core.errors import ValueRefused
 
@@ -87,9 +88,7 @@ def parse(text: str) -> tuple[list[UnitRow], list[LineError]]:
     """Read a CSV file's text into rows; every line that cannot be read is reported with its number."""
     if text.startswith("\ufeff"):  # Excel writes a byte-order mark
         text = text[1:]
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = reader_of(text)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
@@ -101,19 +100,10 @@ def parse(text: str) -> tuple[list[UnitRow], list[LineError]]:
         return [], problems
     rows: list[UnitRow] = []
     errors: list[LineError] = []
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            values = next(reader)
-        except StopIteration:
+    for start, values in numbered_lines(reader):
+        if isinstance(values, csv.Error):
+            errors.append(line_error(start, "cannot read the line ({error})", error=str(values)))
             break
-        except csv.Error as error:
-            errors.append(line_error(start, "cannot read the line ({error})", error=str(error)))
-            break
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue  # blank lines are allowed
         if len(rows) + len(errors) >= MAX_ROWS:
             errors.append(line_error(start, "more than {max_rows} lines; split the file", max_rows=MAX_ROWS))
             break
