@@ -54,6 +54,11 @@ class TokenCache:
         self._entries: dict[str, _Entry] = {}
         self._generation = 0  # bumped by forget(): a lookup begun before it is not kept
 
+    @property
+    def generation(self) -> int:
+        """How many times the cache was told to forget (tests wait on it to know a NOTIFY was heard)."""
+        return self._generation
+
     def forget(self, _payload: str = "") -> None:
         """Drop every entry (a token changed somewhere, or the LISTEN connection came back)."""
         self._generation += 1
