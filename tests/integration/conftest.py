@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -92,6 +93,21 @@ async def _drop_pg_database(name: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+def scratch_pg_urls() -> Iterator[Callable[[str], str]]:
+    """`url(suffix)`: a URL of `PG_DB` + suffix for a command that makes its own database (the benches);
+    every database named so is dropped after the test, so a test run leaves none behind."""
+    names: list[str] = []
+
+    def url(suffix: str) -> str:
+        names.append(f"{PG_DB}{suffix}")
+        return make_url(PG_ADMIN_URL).set(database=names[-1]).render_as_string(hide_password=False)
+
+    yield url
+    for name in names:
+        _in_thread(partial(_drop_pg_database, name))
 
 
 @pytest.fixture(scope="session")

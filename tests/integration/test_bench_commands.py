@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner
 
 from helpdesk.cli import main
-from tests.integration.conftest import PG_DB
 
 
 def test_bench_routing_reports_p95() -> None:
@@ -23,8 +23,8 @@ def test_bench_routing_reports_p95() -> None:
 
 
 @pytest.mark.postgres
-def test_bench_accept_race_finds_no_violation() -> None:
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DB}_bench_accept"
+def test_bench_accept_race_finds_no_violation(scratch_pg_urls: Callable[[str], str]) -> None:
+    url = scratch_pg_urls("_bench_accept")
     args = ["bench", "accept-race", "--trials", "5", "--engineers", "10", "--db-url", url, "--json"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
@@ -75,8 +75,8 @@ def test_bench_equipment_import_names_every_bad_line() -> None:
 
 
 @pytest.mark.postgres
-def test_bench_alerts_opens_one_ticket_per_fingerprint() -> None:
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DB}_bench_alerts"
+def test_bench_alerts_opens_one_ticket_per_fingerprint(scratch_pg_urls: Callable[[str], str]) -> None:
+    url = scratch_pg_urls("_bench_alerts")
     args = [
         "bench",
         "alerts",
