@@ -5,8 +5,8 @@ English is the source language, written where the text is said: `say(lang, "Repo
 marked with `N_` where it is defined and said later (`say(lang, label)`): a text chosen by a code is a typed
 mapping to `N_()` texts (`texts.STATUS_NAMES`, `staff_menus.MENU_DESCRIPTIONS`), and one chosen by a condition
 is `N_("...") if ... else N_("...")`, so that extraction finds every text. Russian lives in
-`dialogue/locale/ru/LC_MESSAGES/dialogue.po`, read once per process (Babel parses it and compiles it in memory;
-no build step). `make dialogue-messages` adds newly marked texts to it, the same extraction as
+`dialogue/locale/ru/LC_MESSAGES/dialogue.po`, read once per process by the one loader of every catalogue
+(`ticket_core.i18n`: Babel parses it and compiles it in memory; no build step). `make dialogue-messages` adds newly marked texts to it, the same extraction as
 `make admin-messages`, over `dialogue` and the few files elsewhere whose texts the chats' catalogue holds
 (`DIALOGUE_TEXTS_ELSEWHERE` in the Makefile: routing reasons, the acts' PDF, the report chart's legend);
 `tests/unit/dialogue/test_dialogue_i18n.py` fails on a text without its Russian, on Russian that fills other
@@ -26,14 +26,10 @@ ones spell it in Latin letters (`dialogue.names`).
 from __future__ import annotations
 
 import gettext
-from functools import cache
-from io import BytesIO
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 from dialogue.names import PersonName, latin
+from ticket_core import i18n as catalogues
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "dialogue"
@@ -41,31 +37,12 @@ DOMAIN = "dialogue"
 
 def catalogue_path(lang: str, locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN) -> Path:
     """Where a language's catalogue is kept (the chats', or a web part's: the admin's, the portal's)."""
-    return locale_dir / lang / "LC_MESSAGES" / f"{domain}.po"
+    return catalogues.catalogue_path(lang, locale_dir, domain)
 
 
-@cache
 def translations(lang: str, locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN) -> gettext.NullTranslations:
     """The translations of one language into a catalogue's domain (English, the source: none)."""
-    if lang != "ru":
-        return gettext.NullTranslations()
-    with catalogue_path(lang, locale_dir, domain).open("rb") as po:
-        catalog = read_po(po, locale=lang, domain=domain)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
-
-
-@cache
-def entries(
-    lang: str, domain: str = DOMAIN, locale_dir: Path = LOCALE_DIR
-) -> dict[tuple[str | None, str], str]:
-    """A catalogue's translated entries by (context, English), for a caller that must know whether a text has
-    a translation at all (gettext answers a text it does not know with the text itself)."""
-    with catalogue_path(lang, locale_dir, domain).open("rb") as po:
-        catalog = read_po(po, locale=lang, domain=domain)
-    return {(m.context, str(m.id)): str(m.string) for m in catalog if m.id and m.string}
+    return catalogues.translations(lang, locale_dir, domain)
 
 
 def N_(message: str) -> str:

@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Protocol
 
-from dialogue.i18n import entries
+from dialogue.i18n import LOCALE_DIR
 from dialogue.texts import status_name
 from kb_search.model import KbError
 from ticket_core.errors import DomainError, FormProblems, ValueRefused
+from ticket_core.i18n import entries
 
 REFUSALS = "refusals"
 """The catalogue of the refusals' Russian: `dialogue/locale/ru/LC_MESSAGES/refusals.po`."""
@@ -28,7 +29,7 @@ VALUE = "value"
 
 
 def _in_russian(english: str, context: str | None = None) -> str | None:
-    return entries("ru", REFUSALS).get((context, english))
+    return entries("ru", REFUSALS, LOCALE_DIR).get((context, english))
 
 
 class Worded(Protocol):

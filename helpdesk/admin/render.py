@@ -14,6 +14,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from dialogue import markup
+from ticket_core.i18n import say
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -57,23 +58,19 @@ def when(value: datetime | str | None, tz: tzinfo = UTC) -> str:
     return local.strftime("%Y-%m-%d %H:%M ") + (f"UTC{zone}" if zone[:1] in "+-" else zone)
 
 
-UNITS = {"en": ("d", "h", "min"), "ru": ("д", "ч", "мин")}
-
-
 def duration(seconds: float | None, lang: str = "en") -> str:
     """A duration as "1 d 2 h", "3 h 5 min" or "12 min" ("1 д 2 ч" in Russian; negative with a minus)."""
     if seconds is None:
         return ""
-    d, h, m = UNITS.get(lang, UNITS["en"])
     sign = "-" if seconds < 0 else ""
     minutes = int(abs(seconds) // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{sign}{days} {d} {hours} {h}"
+        return sign + say(lang, "{days} d {hours} h", days=days, hours=hours)
     if hours:
-        return f"{sign}{hours} {h} {mins} {m}"
-    return f"{sign}{mins} {m}"
+        return sign + say(lang, "{hours} h {minutes} min", hours=hours, minutes=mins)
+    return sign + say(lang, "{minutes} min", minutes=mins)
 
 
 @pass_context

@@ -19,7 +19,7 @@ from dialogue import texts as bot_texts
 from dialogue.i18n import say
 from dialogue.reason_texts import read_stored, say_reason
 from helpdesk.admin.i18n import Texts, _
-from ticket_core.billing.acts import COVERAGE_TEXT
+from ticket_core.billing.acts import coverage_text
 from ticket_core.billing.ledger import Coverage
 from ticket_core.billing.money import DEFAULT_CURRENCY, format_money
 
@@ -197,9 +197,8 @@ def _charge_line(line: dict[str, Any], currency: str, lang: str) -> str:
         )
     amount = line.get("amount")
     coverage = str(line.get("coverage") or "")
-    words = COVERAGE_TEXT["en" if lang == "en" else "ru"]
-    if coverage in words and coverage != Coverage.BILLABLE:
-        return f"{text} — {words[Coverage(coverage)]}"
+    if coverage in set(Coverage) and coverage != Coverage.BILLABLE:
+        return f"{text} — {coverage_text(Coverage(coverage), 'en' if lang == 'en' else 'ru')}"
     return f"{text} — {_money(amount, currency, lang)}"
 
 

@@ -30,7 +30,7 @@ from ticket_core.billing.accounts import (
     reverse_entry,
     void_package,
 )
-from ticket_core.billing.acts import COVERAGE_TEXT, act_csv, month_bounds
+from ticket_core.billing.acts import act_csv, coverage_text, month_bounds
 from ticket_core.billing.ledger import BALANCE, AlreadyPosted, EntryKind, LedgerEntry
 from ticket_core.billing.money import format_money, parse_amount
 from ticket_core.billing.ports import billing_store
@@ -153,7 +153,6 @@ async def _account_page(
 def _ledger_row(
     request: web.Request, entry: LedgerEntry, lang: str, reversed_ids: set[int]
 ) -> dict[str, Any]:
-    words = COVERAGE_TEXT["ru" if lang == "ru" else "en"]
     account = entry.account
     where = (
         _("balance")
@@ -169,7 +168,7 @@ def _ledger_row(
         "text": entry.text_ru if lang == "ru" else entry.text_en,
         "ticket": entry.ticket_id or "",
         "quantity": _number(entry.quantity, lang) if entry.quantity else "",
-        "coverage": words[entry.coverage] if entry.coverage else "",
+        "coverage": coverage_text(entry.coverage, lang) if entry.coverage else "",
         "where": where,
         "amount": _money(request, entry.amount, entry.currency) if entry.amount else "",
         "note": entry.note or "",

@@ -22,6 +22,7 @@ from helpdesk.admin.routes import RouteTable
 from helpdesk.charts import bar_chart, group_value_label
 from ticket_core.enums import Role
 from ticket_core.errors import DomainError
+from ticket_core.i18n import format_decimal
 from ticket_core.reports.csv import report_to_csv
 from ticket_core.reports.display import format_duration, format_rate, key_figures
 from ticket_core.reports.model import GroupBy, Report, ReportFilter
@@ -44,13 +45,6 @@ CHARTED: tuple[tuple[str, str, str], ...] = (
 )
 """The figures drawn as charts, with their label and how their values read."""
 
-FORMATS: dict[str, Any] = {
-    "count": lambda v: (
-        "—" if v is None else (f"{v:.2f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v))
-    ),
-    "duration": format_duration,
-    "rate": format_rate,
-}
 FIGURE_LABELS = {
     "opened": _("Opened"),
     "resolved": _("Resolved"),
@@ -68,8 +62,14 @@ FIGURE_LABELS = {
 
 
 def _formats(lang: str) -> dict[str, Any]:
-    """FORMATS with durations in `lang` ("19 с", "3 мин" in Russian)."""
-    return {**FORMATS, "duration": lambda v: format_duration(v, lang)}
+    """How each kind of figure reads: durations and numbers in `lang` ("19 с", "3 мин", "66,7 %", "4,5" in Russian)."""
+    return {
+        "count": lambda v: (
+            "—" if v is None else (format_decimal(v, lang) if isinstance(v, float) else str(v))
+        ),
+        "duration": lambda v: format_duration(v, lang),
+        "rate": lambda v: format_rate(v, lang),
+    }
 
 
 def _date(value: str, message: str, errors: list[str], tr: Texts) -> date | None:

@@ -19,7 +19,7 @@ from helpdesk.api.tokens import Scope
 from helpdesk.billing.act_pdf import act_pdf
 from helpdesk.billing.serialize import account_dict
 from ticket_core.billing.accounts import read_account, record_payment, void_package
-from ticket_core.billing.acts import COVERAGE_TEXT, act_csv
+from ticket_core.billing.acts import act_csv, coverage_text
 from ticket_core.billing.money import parse_amount
 from ticket_core.billing.queries import client_act
 from ticket_core.errors import DomainError
@@ -201,7 +201,6 @@ async def get_act(ctx: ApiContext, request: web.Request, principal: Principal) -
             charset="utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    words = COVERAGE_TEXT[lang]
     return json_response(
         {
             "client_id": act.client_id,
@@ -215,7 +214,7 @@ async def get_act(ctx: ApiContext, request: web.Request, principal: Principal) -
                     "quantity": str(line.quantity),
                     "unit_price": str(line.unit_price),
                     "coverage": line.coverage.value,
-                    "coverage_text": words[line.coverage],
+                    "coverage_text": coverage_text(line.coverage, lang),
                     "amount": str(line.amount),
                 }
                 for line in act.lines

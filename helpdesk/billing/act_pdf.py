@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import functools
 import threading
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
+from babel.dates import format_date
 from fontTools import subset as font_subset
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
@@ -15,9 +17,10 @@ from fpdf.fonts import SubsetMap, TTFFont
 
 from dialogue.i18n import N_, say
 from helpdesk.fonts import FONTS
-from ticket_core.billing.acts import COVERAGE_TEXT, Act
+from ticket_core.billing.acts import Act, coverage_text
 from ticket_core.billing.ledger import Coverage
 from ticket_core.billing.money import format_money
+from ticket_core.i18n import format_decimal, format_percent, lang_of
 
 HEADS = (N_("Date"), N_("Work"), N_("Qty"), N_("Price"), N_("Paid by"), N_("Amount"))
 WORDS: dict[str, str] = {
@@ -26,7 +29,7 @@ WORDS: dict[str, str] = {
     "client": N_("Client"),
     "contract": N_("Contract"),
     "subtotal": N_("Subtotal (excl. VAT)"),
-    "vat": N_("VAT {pct}%"),
+    "vat": N_("VAT {pct}"),
     "no_vat": N_("No VAT"),
     "total": N_("Total due"),
     "hours": N_(
@@ -36,27 +39,28 @@ WORDS: dict[str, str] = {
     "sign": N_("Contractor ____________________        Client ____________________"),
 }
 """The act's own words (English; `say` gives them in the act's language)."""
-MONTHS_RU = (
-    "январь", "февраль", "март", "апрель", "май", "июнь",
-    "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
-)  # fmt: skip
-UNITS = {True: {True: "ч", False: "шт."}, False: {True: "h", False: "pcs"}}
-"""Unit of a line's quantity: [Russian][hours]."""
 WIDTHS = (22, 80, 16, 24, 28, 20)
 
 
 def _month(period: str, lang: str) -> str:
     year, month = (int(part) for part in period.split("-"))
-    if lang == "ru":
-        return f"{MONTHS_RU[month - 1]} {year} г."
-    return ("January February March April May June July August September October November December".split())[
-        month - 1
-    ] + f" {year}"
+    # the month's name as CLDR writes it alone ("ноябрь", "November"); Russian adds "г." after the year
+    name = format_date(date(year, month, 1), "LLLL", locale=lang_of(lang))
+    return say(lang, "{month_name} {year}", month_name=name, year=year)
 
 
 def _qty(value: Decimal, lang: str = "en") -> str:
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",") if lang == "ru" else text
+    return format_decimal(value, lang, "#,##0.##")
+
+
+def _quantity(value: Decimal, hours: bool, lang: str) -> str:
+    """A line's quantity with its unit: "1,5 ч", "2 шт." / "1.5 h", "2 pcs"."""
+    quantity = _qty(value, lang)
+    return (
+        say(lang, "{quantity} h", quantity=quantity)
+        if hours
+        else say(lang, "{quantity} pcs", quantity=quantity)
+    )
 
 
 class _Table:
@@ -233,7 +237,6 @@ def _columns(pdf: FPDF, act: Act, lang: str) -> tuple[float, ...]:
 def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
     """The act as PDF bytes."""
     words = {key: say(lang, text) for key, text in WORDS.items()}
-    coverage = COVERAGE_TEXT["ru" if lang == "ru" else "en"]
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     _add_fonts(pdf, _needs_wide(act, lang, company))
@@ -270,14 +273,18 @@ def act_pdf(act: Act, lang: str = "ru", company: str = "") -> bytes:
         cells = (
             (line.day.strftime("%d.%m.%Y" if lang == "ru" else "%Y-%m-%d"), "L"),
             (text, "L"),
-            (f"{_qty(line.quantity, lang)} {UNITS[lang == 'ru'][line.hours]}", "R"),
+            (_quantity(line.quantity, line.hours, lang), "R"),
             (format_money(line.unit_price, act.currency, lang) if line.unit_price else "", "R"),
-            (coverage[line.coverage], "L"),
+            (coverage_text(line.coverage, lang), "L"),
             (format_money(line.amount, act.currency, lang), "R"),
         )
         table.row(cells)
     label_width, value_width = sum(columns[:-1]), columns[-1]
-    vat = words["vat"].format(pct=f"{act.vat_pct.normalize():f}") if act.vat_pct else words["no_vat"]
+    vat = (
+        words["vat"].format(pct=format_percent(act.vat_pct / 100, lang, 0, 2))
+        if act.vat_pct
+        else words["no_vat"]
+    )
     for label, amount, bold in (
         (words["subtotal"], act.subtotal, False),
         (vat, act.vat, False),

@@ -73,7 +73,7 @@ async def test_act_lines_totals_csv_and_pdf_in_both_languages(uow_factory: UnitO
     assert act.vat == D("1433.00") and act.total == D("8598.00")
     assert act.hours() == D("2.5")
     csv_ru = act_csv(act, "ru")
-    assert "НДС 20%" in csv_ru and "Всего, RUB" in csv_ru and "goodwill" in csv_ru
+    assert "НДС 20\u00a0%" in csv_ru and "Всего, RUB" in csv_ru and "goodwill" in csv_ru
     assert "VAT 20%" in act_csv(act, "en")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for lang in ("ru", "en"):

@@ -24,6 +24,7 @@ from ticket_core.billing.ports import billing_store
 from ticket_core.billing.terms import ContractTerms, Package
 from ticket_core.enums import Role
 from ticket_core.errors import Forbidden, NotFound, ValidationFailed
+from ticket_core.i18n import say
 from ticket_core.model import Actor
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases._common import clean_text, require_utc
@@ -82,8 +83,8 @@ async def record_payment(
                 amount=money(amount),
                 actor_id=actor.id,
                 note=text,
-                text_ru="Оплата",
-                text_en="Payment",
+                text_ru=say("ru", "Payment"),
+                text_en=say("en", "Payment"),
             )
         ]
     )
@@ -148,8 +149,19 @@ async def buy_package(
                 quantity=package.hours,
                 unit_price=package.price,
                 actor_id=actor.id,
-                text_ru=f"Пакет {package.hours} ч до {package.valid_until:%d.%m.%Y}",
-                text_en=f"Package of {package.hours} h until {package.valid_until:%Y-%m-%d}",
+                # the date as each language writes it: the Russian template says {until:%d.%m.%Y}
+                text_ru=say(
+                    "ru",
+                    "Package of {hours} h until {until:%Y-%m-%d}",
+                    hours=package.hours,
+                    until=package.valid_until,
+                ),
+                text_en=say(
+                    "en",
+                    "Package of {hours} h until {until:%Y-%m-%d}",
+                    hours=package.hours,
+                    until=package.valid_until,
+                ),
             )
         ]
     )
@@ -229,8 +241,8 @@ async def void_package(
             hours=left,
             actor_id=actor.id,
             note=text,
-            text_ru=f"Пакет аннулирован: {left} ч не использованы",
-            text_en=f"Package voided: {left} h unused",
+            text_ru=say("ru", "Package voided: {left} h unused", left=left),
+            text_en=say("en", "Package voided: {left} h unused", left=left),
         )
     ]
     if back > 0:
@@ -246,8 +258,8 @@ async def void_package(
                 unit_price=package.price,
                 actor_id=actor.id,
                 note=text,
-                text_ru=f"Возврат за аннулированный пакет ({left} ч)",
-                text_en=f"Refund for a voided package ({left} h)",
+                text_ru=say("ru", "Refund for a voided package ({left} h)", left=left),
+                text_en=say("en", "Refund for a voided package ({left} h)", left=left),
             )
         )
     await store.append(rows)

@@ -17,13 +17,21 @@ from ticket_core.billing.ledger import Coverage, EntryKind, LedgerEntry
 from ticket_core.billing.money import money
 from ticket_core.csv_cells import GuardedWriter
 from ticket_core.errors import ValidationFailed
+from ticket_core.i18n import N_, format_percent, say
 
 JOB_KINDS = (EntryKind.CHARGE, EntryKind.ADJUSTMENT, EntryKind.REVERSAL)
 
-COVERAGE_TEXT = {
-    "ru": {Coverage.INCLUDED: "по договору", Coverage.PACKAGE: "из пакета", Coverage.BILLABLE: "к оплате"},
-    "en": {Coverage.INCLUDED: "included", Coverage.PACKAGE: "prepaid package", Coverage.BILLABLE: "billable"},
+COVERAGE_WORDS = {
+    Coverage.INCLUDED: N_("included"),
+    Coverage.PACKAGE: N_("prepaid package"),
+    Coverage.BILLABLE: N_("billable"),
 }
+"""How an act line is paid for, in English (`coverage_text` says it in the reader's language)."""
+
+
+def coverage_text(coverage: Coverage, lang: str) -> str:
+    """How an act line is paid for in `lang`: "по договору" / "included"."""
+    return say(lang, COVERAGE_WORDS[coverage])
 
 
 def month_bounds(period: str) -> tuple[datetime, datetime]:
@@ -151,7 +159,6 @@ def act_csv(act: Act, lang: str = "ru") -> str:
     """The act as CSV: a line per work item, then subtotal, VAT and total lines."""
     out = io.StringIO()
     writer = GuardedWriter(out, lineterminator="\n")  # notes are typed by staff
-    words = COVERAGE_TEXT["ru" if lang == "ru" else "en"]
     writer.writerow(ACT_CSV_HEADER)
     for line in act.lines:
         writer.writerow(
@@ -160,20 +167,17 @@ def act_csv(act: Act, lang: str = "ru") -> str:
                 line.text(lang),
                 line.quantity,
                 line.unit_price,
-                words[line.coverage],
+                coverage_text(line.coverage, lang),
                 line.amount,
                 line.note or "",
             )
         )
-    ru = lang == "ru"
-    writer.writerow(("", "Итого без НДС" if ru else "Subtotal (excl. VAT)", "", "", "", act.subtotal, ""))
+    writer.writerow(("", say(lang, "Subtotal (excl. VAT)"), "", "", "", act.subtotal, ""))
     vat_label = (
-        (f"НДС {act.vat_pct}%" if ru else f"VAT {act.vat_pct}%")
+        say(lang, "VAT {pct}", pct=format_percent(act.vat_pct / 100, lang, 0, 2))
         if act.vat_pct
-        else ("Без НДС" if ru else "No VAT")
+        else say(lang, "No VAT")
     )
     writer.writerow(("", vat_label, "", "", "", act.vat, ""))
-    writer.writerow(
-        ("", f"Всего, {act.currency}" if ru else f"Total, {act.currency}", "", "", "", act.total, "")
-    )
+    writer.writerow(("", say(lang, "Total, {currency}", currency=act.currency), "", "", "", act.total, ""))
     return out.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ticket_core.errors import ValidationFailed
+from ticket_core.i18n import format_decimal
 
 DEFAULT_CURRENCY = "RUB"
 CENT = Decimal("0.01")
@@ -60,8 +61,6 @@ def format_money(amount: Decimal, currency: str = DEFAULT_CURRENCY, lang: str = 
     """Show an amount: "2 500 ₽" or "12 345,50 ₽" in Russian, "2,500 ₽" or "12,345.50 ₽" in English."""
     value = money(amount)
     whole = value == value.to_integral_value()
-    text = f"{value:,.0f}" if whole else f"{value:,.2f}"
-    if lang == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
+    text = format_decimal(value, lang, "#,##0" if whole else "#,##0.00")
     symbol = SYMBOLS.get(currency)
     return f"{text} {symbol}" if symbol else f"{text} {currency}"

@@ -26,6 +26,7 @@ from ticket_core.billing.ledger import (
 from ticket_core.billing.money import hours, money
 from ticket_core.billing.terms import ContractTerms, Package, PriceList, ServiceKind
 from ticket_core.errors import ValidationFailed
+from ticket_core.i18n import both, say
 
 MAX_PARTS = 20
 
@@ -124,7 +125,7 @@ def price_job(
         rate = prices.hour(work.level)
         code = rate.code if rate else None
         level = f"L{work.level}"
-        ru, en = f"Работа инженера {level}, {work.ref}", f"Engineer's work, {level}, {work.ref}"
+        ru, en = both("Engineer's work, {level}, {ref}", level=level, ref=work.ref)
         if included and left > 0 and allowance.hours > 0:
             take = min(left, allowance.hours)
             left -= take
@@ -167,8 +168,8 @@ def price_job(
                 service_code=code,
                 quantity=left,
                 unit_price=unit,
-                text_ru=ru + (" (вне рабочего времени)" if work.out_of_hours else ""),
-                text_en=en + (" (out of hours)" if work.out_of_hours else ""),
+                text_ru=say("ru", "{work} (out of hours)", work=ru) if work.out_of_hours else ru,
+                text_en=say("en", "{work} (out of hours)", work=en) if work.out_of_hours else en,
             )
     _callouts(work, terms, prices, allowance if included else Allowance(Decimal(0), 0), period, line)
     _parts(work, prices, line)
@@ -211,7 +212,7 @@ def _callouts(
     service = prices.first(ServiceKind.CALLOUT)
     free = min(work.callouts, allowance.callouts)
     paid = work.callouts - free
-    ru, en = f"Выезд, {work.ref}", f"Call-out, {work.ref}"
+    ru, en = both("Call-out, {ref}", ref=work.ref)
     if service is not None:
         ru, en = f"{service.name_ru}, {work.ref}", f"{service.name_en}, {work.ref}"
     code = service.code if service else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
+from ticket_core.i18n import format_decimal, format_percent, say
 from ticket_core.reports.model import Figures, Report
 
 KEY_FIGURE_LABELS: dict[str, str] = {
@@ -26,53 +27,59 @@ DASH = "—"
 """Shown for a figure with nothing to measure."""
 
 
-UNITS = {"ru": ("с", "мин", "ч", "д"), "en": ("s", "min", "h", "d")}
-
-
 def format_duration(seconds: float | None, lang: str = "en") -> str:
     """A duration for people: "45 s", "12 min", "3 h 05 min", "2 d 4 h" (in Russian "12 мин"...); a dash
     when undefined."""
     if seconds is None:
         return DASH
-    sec, mins, hrs, days_unit = UNITS["ru" if lang == "ru" else "en"]
     s = round(seconds)
     if s < 60:
-        return f"{s} {sec}"
+        return say(lang, "{seconds} s", seconds=s)
     minutes = s // 60
     if minutes < 60:
-        return f"{minutes} {mins}"
+        return say(lang, "{minutes} min", minutes=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} {hrs} {minutes:02d} {mins}"
+        return say(lang, "{hours} h {minutes:02d} min", hours=hours, minutes=minutes)
     days, hours = divmod(hours, 24)
-    return f"{days} {days_unit} {hours} {hrs}"
+    return say(lang, "{days} d {hours} h", days=days, hours=hours)
 
 
-def format_rate(value: float | None) -> str:
-    """A share as a percentage with one decimal; a dash when undefined."""
-    return DASH if value is None else f"{value * 100:.1f}%"
+def format_rate(value: float | None, lang: str = "en") -> str:
+    """A share as a percentage with one decimal in the reader's locale ("66.7%", "66,7 %"); a dash when
+    undefined."""
+    return DASH if value is None else format_percent(value, lang)
+
+
+def format_mean(value: float | None, lang: str = "en") -> str:
+    """An average score with two decimals in the reader's locale ("4.50", "4,50"); a dash when undefined."""
+    return DASH if value is None else format_decimal(value, lang, "0.00")
 
 
 def figure_lines(
     fig: Figures, labels: Mapping[str, str] | None = None, lang: str = "en"
 ) -> list[tuple[str, str]]:
-    """The key figures of one row (durations in `lang`); request figures are left out where undefined."""
+    """The key figures of one row (durations and numbers in `lang`); request figures are left out where undefined."""
     text = {**KEY_FIGURE_LABELS, **(labels or {})}
     duration = partial(format_duration, lang=lang)
+    rate = partial(format_rate, lang=lang)
     lines = [
         (text["opened"], str(fig.tickets_opened)),
         (text["resolved"], str(fig.tickets_resolved)),
         (text["frt"], f"{duration(fig.frt_median_s)} / {duration(fig.frt_p90_s)}"),
         (text["mttr"], f"{duration(fig.mttr_median_s)} / {duration(fig.mttr_p90_s)}"),
-        (text["sla"], f"{format_rate(fig.sla_compliance)} ({fig.sla_met}/{fig.sla_met + fig.sla_breached})"),
-        (text["fcr"], format_rate(fig.fcr_rate)),
-        (text["csat"], DASH if fig.csat_avg is None else f"{fig.csat_avg:.2f} ({fig.csat_count})"),
-        (text["reopen"], format_rate(fig.reopen_rate)),
+        (text["sla"], f"{rate(fig.sla_compliance)} ({fig.sla_met}/{fig.sla_met + fig.sla_breached})"),
+        (text["fcr"], rate(fig.fcr_rate)),
+        (
+            text["csat"],
+            DASH if fig.csat_avg is None else f"{format_mean(fig.csat_avg, lang)} ({fig.csat_count})",
+        ),
+        (text["reopen"], rate(fig.reopen_rate)),
         (text["backlog"], str(fig.backlog)),
     ]
     if fig.kb_requests is not None:
         lines.append(
-            (text["deflection"], f"{format_rate(fig.deflection_rate)} ({fig.kb_deflected}/{fig.kb_requests})")
+            (text["deflection"], f"{rate(fig.deflection_rate)} ({fig.kb_deflected}/{fig.kb_requests})")
         )
     if fig.lost_requests is not None:
         lines.append((text["lost"], str(fig.lost_requests)))

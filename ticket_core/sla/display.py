@@ -8,32 +8,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date
+
+from ticket_core.i18n import N_, NC_, lang_of, say, say_in
 from ticket_core.sla.calendar import require_aware
 from ticket_core.sla.clock import ClockState, SlaKind, SlaState, SlaStatus
 
-_RU_ON_WEEKDAYS = (
-    "в понедельник",
-    "во вторник",
-    "в среду",
-    "в четверг",
-    "в пятницу",
-    "в субботу",
-    "в воскресенье",
-)
-_EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_RU_MONTHS = (
-    "января", "февраля", "марта", "апреля", "мая", "июня",
-    "июля", "августа", "сентября", "октября", "ноября", "декабря",
-)  # fmt: skip
-_EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+DEADLINE = "deadline"
+"""The context of a deadline's weekday: Russian says it as "в среду" ("до 14:30 в среду")."""
+_WEEKDAYS = (
+    NC_("deadline", "Mon"), NC_("deadline", "Tue"), NC_("deadline", "Wed"), NC_("deadline", "Thu"),
+    NC_("deadline", "Fri"), NC_("deadline", "Sat"), NC_("deadline", "Sun"),
 )  # fmt: skip
 
 
 def normalize_lang(lang: str | None) -> str:
     """Return "ru" or "en" for a language code such as "ru", "ru-RU", "en_GB"; anything else is "en"."""
-    return "ru" if (lang or "").strip().lower()[:2] == "ru" else "en"
+    return lang_of(lang)
 
 
 def _zone(tz: str) -> ZoneInfo:
@@ -57,51 +48,60 @@ def format_promise(due_at: datetime, *, lang: str, tz: str, now: datetime | None
     year = ""
     if now is not None and require_aware(now, "now").astimezone(zone).year != local.year:
         year = f" {local.year}"
-    if normalize_lang(lang) == "ru":
-        # "до 14:30 в среду, 4 марта": the time, then the day as Russian says it (it read "до 14:30 ср, 4 марта").
-        weekday, month = _RU_ON_WEEKDAYS[local.weekday()], _RU_MONTHS[local.month - 1]
-        return f"до {local:%H:%M} {weekday}, {local.day} {month}{year}"
+    lang = normalize_lang(lang)
     hour = local.hour % 12 or 12
     half = "AM" if local.hour < 12 else "PM"
-    weekday, month = _EN_WEEKDAYS[local.weekday()], _EN_MONTHS[local.month - 1]
-    return f"by {hour}:{local.minute:02d} {half} {weekday}, {local.day} {month}{year}"
+    return say(
+        lang,
+        # Russian: "до {hh}:{mm} {weekday}, {day}{year}" (24-hour time, "в среду, 4 марта")
+        "by {hour}:{mm} {half} {weekday}, {day}{year}",
+        hour=hour,
+        hh=f"{local.hour:02d}",
+        mm=f"{local.minute:02d}",
+        half=half,
+        weekday=say_in(lang, DEADLINE, _WEEKDAYS[local.weekday()]),
+        day=format_date(local, "d MMMM", locale=lang),  # the month's name as CLDR writes it: "4 марта"
+        year=year,
+    )
 
 
 def format_duration(value: timedelta, lang: str) -> str:
     """Return a short duration rounded down to minutes: "1 ч 20 мин", "2 d 3 h", "<1 min"; negatives as positive."""
-    ru = normalize_lang(lang) == "ru"
     minutes = int(abs(value).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
-    d, h, m = ("д", "ч", "мин") if ru else ("d", "h", "min")
     if minutes == 0:
-        return f"<1 {m}"
+        return say(lang, "<1 min")
     if days:
-        return f"{days} {d} {hours} {h}" if hours else f"{days} {d}"
+        return (
+            say(lang, "{days} d {hours} h", days=days, hours=hours)
+            if hours
+            else say(lang, "{days} d", days=days)
+        )
     if hours:
-        return f"{hours} {h} {mins} {m}" if mins else f"{hours} {h}"
-    return f"{mins} {m}"
+        return (
+            say(lang, "{hours} h {minutes} min", hours=hours, minutes=mins)
+            if mins
+            else say(lang, "{hours} h", hours=hours)
+        )
+    return say(lang, "{minutes} min", minutes=mins)
 
 
 def clock_badge(clock: ClockState, lang: str) -> str:
     """Return the badge of one clock: time left (business time), paused, met, or how long ago it breached."""
-    ru = normalize_lang(lang) == "ru"
-    if ru:
-        label = "SLA ответа" if clock.kind is SlaKind.RESPONSE else "SLA"
-    else:
-        label = "Response SLA" if clock.kind is SlaKind.RESPONSE else "SLA"
+    label = say(lang, N_("Response SLA") if clock.kind is SlaKind.RESPONSE else N_("SLA"))
     if clock.status is SlaStatus.BREACHED:
         if clock.is_met:
-            return f"{label}: выполнен с опозданием" if ru else f"{label}: met late"
+            return say(lang, "{label}: met late", label=label)
         ago = format_duration(clock.now - (clock.breached_at or clock.now), lang)
-        return f"{label}: нарушен {ago} назад" if ru else f"{label}: breached {ago} ago"
+        return say(lang, "{label}: breached {ago} ago", label=label, ago=ago)
     if clock.status is SlaStatus.MET:
-        return f"{label}: выполнен" if ru else f"{label}: met"
+        return say(lang, "{label}: met", label=label)
     left = format_duration(clock.remaining, lang)
     if clock.status is SlaStatus.PAUSED:
-        return f"{label}: пауза, осталось {left}" if ru else f"{label}: paused, {left} left"
+        return say(lang, "{label}: paused, {left} left", label=label, left=left)
     warn = "⚠ " if clock.status is SlaStatus.AT_RISK else ""
-    return f"{warn}{label}: {left} осталось" if ru else f"{warn}{label}: {left} left"
+    return say(lang, "{warn}{label}: {left} left", warn=warn, label=label, left=left)
 
 
 def sla_badge(state: SlaState, lang: str) -> str:

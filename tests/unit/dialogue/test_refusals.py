@@ -15,15 +15,20 @@ from pathlib import Path
 import pytest
 
 from dialogue.errors import explain
-from dialogue.i18n import entries
+from dialogue.i18n import LOCALE_DIR
 from dialogue.refusals import REFUSALS, refusal_text
 from kb_search.editing import FieldInvalid
 from kb_search.model import KbError
 from ticket_core.enums import TicketStatus
 from ticket_core.errors import DomainError, InvalidTransition, ValueRefused
+from ticket_core.i18n import entries
 
 ROOT = Path(__file__).resolve().parents[3]
-RU = {english: russian for (context, english), russian in entries("ru", REFUSALS).items() if context is None}
+RU = {
+    english: russian
+    for (context, english), russian in entries("ru", REFUSALS, LOCALE_DIR).items()
+    if context is None
+}
 """The refusals catalogue's templates and their Russian (its field words have the context "value")."""
 REFUSALS = {
     "DomainError",

@@ -1,0 +1,139 @@
+"""ticket_core's own catalogue (ticket_core/i18n.py): every text the domain says or marks has its Russian, which
+fills the same values as the English, the catalogue keeps no text the code no longer says, and numbers follow
+the reader's locale (Babel)."""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from ticket_core import i18n
+from ticket_core.billing.acts import Act, act_csv, coverage_text
+from ticket_core.billing.ledger import Coverage
+from ticket_core.billing.money import format_money
+from ticket_core.i18n import catalogue_path, format_decimal, format_percent, say
+from ticket_core.reports.display import format_duration, format_rate
+from ticket_core.sla.display import format_promise
+
+TICKET_CORE = Path(i18n.__file__).resolve().parent
+MAKEFILE = (TICKET_CORE.parent / "Makefile").read_text()
+KEYWORD = re.compile(r"-k (\w+)(?::([\dc,]+))?")
+
+
+def _keywords() -> dict[str, tuple[object, ...] | None]:
+    """The keywords `make ticket-core-messages` extracts, read from the Makefile (one source for both)."""
+    line = re.search(r"^TICKET_CORE_KEYWORDS := (.*)$", MAKEFILE, re.M)
+    assert line is not None
+    keywords: dict[str, tuple[object, ...] | None] = {}
+    for name, spec in KEYWORD.findall(line.group(1)):
+        keywords[name] = (
+            tuple((int(p[:-1]), "c") if p.endswith("c") else int(p) for p in spec.split(","))
+            if spec
+            else None
+        )
+    return keywords
+
+
+def _marked() -> set[tuple[str | None, str]]:
+    found = extract_from_dir(
+        str(TICKET_CORE),
+        [("reasons.py", "ignore"), ("**.py", "python")],
+        {},
+        _keywords(),
+        strip_comment_tags=True,
+    )
+    return {
+        (context, message if isinstance(message, str) else message[0])
+        for _file, _line, message, _comments, context in found
+        if message
+    }
+
+
+@pytest.fixture(scope="module")
+def russian() -> dict[tuple[str | None, str], tuple[str, ...]]:
+    """(context, English) -> its Russian forms."""
+    with catalogue_path("ru").open("rb") as po:
+        catalog = read_po(po, locale="ru")
+    assert not [m.id for m in catalog if m.id and m.fuzzy], "fuzzy entries are not translations"
+    return {
+        (m.context, m.id if isinstance(m.id, str) else m.id[0]): (m.string,)
+        if isinstance(m.string, str)
+        else tuple(m.string)
+        for m in catalog
+        if m.id
+    }
+
+
+def test_every_text_the_domain_says_has_its_russian(
+    russian: dict[tuple[str | None, str], tuple[str, ...]],
+) -> None:
+    marked = _marked()
+    # the extraction sees each kind of marking: say, N_, NC_ with its context
+    assert {(None, "{minutes} min"), (None, "included"), ("deadline", "Wed")} <= marked
+    missing = sorted([m for m in marked if not all(form.strip() for form in russian.get(m, ("",)))], key=str)
+    assert not missing, f"no Russian for {missing[:20]} (run make ticket-core-messages, translate)"
+
+
+def test_the_catalogue_keeps_only_texts_in_use(
+    russian: dict[tuple[str | None, str], tuple[str, ...]],
+) -> None:
+    stale = sorted(set(russian) - _marked(), key=str)
+    assert not stale, f"texts no longer said: {stale[:20]} (run make ticket-core-messages)"
+
+
+def _fields(text: str) -> set[str]:
+    return {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+
+
+def test_russian_fills_only_values_the_english_is_given(
+    russian: dict[tuple[str | None, str], tuple[str, ...]],
+) -> None:
+    # The deadline's Russian says the hour as 24-hour {hh} where the English says {hour} {half}.
+    given_more = {"by {hour}:{mm} {half} {weekday}, {day}{year}": {"hh"}}
+    for (_context, english), forms in russian.items():
+        for text in forms:
+            assert _fields(text) <= _fields(english) | given_more.get(english, set()), (english, text)
+
+
+def test_the_domains_words_are_said_in_the_readers_language() -> None:
+    assert format_duration(19, "ru") == "19 с" and format_duration(19, "en") == "19 s"
+    assert format_duration(3 * 3600 + 300, "ru") == "3 ч 05 мин"
+    assert coverage_text(Coverage.PACKAGE, "ru") == "из пакета"
+    assert coverage_text(Coverage.PACKAGE, "de") == "prepaid package"  # any other language hears English
+    due = datetime(2026, 3, 4, 11, 30, tzinfo=UTC)
+    assert format_promise(due, lang="ru", tz="Europe/Moscow") == "до 14:30 в среду, 4 марта"
+    assert format_promise(due, lang="en", tz="Europe/Moscow") == "by 2:30 PM Wed, 4 March"
+    assert say("ru", "{label}: met late", label="SLA") == "SLA: выполнен с опозданием"
+
+
+def test_numbers_follow_the_readers_locale() -> None:
+    # #18: Russian reports printed "66.7%"; Russian writes "66,7 %" (a no-break space before the sign).
+    assert format_rate(2 / 3, "ru") == "66,7\u00a0%"
+    assert format_rate(2 / 3, "en") == "66.7%"
+    assert format_rate(0.5, "en") == "50.0%"
+    assert format_percent(Decimal(20) / 100, "ru", 0, 2) == "20\u00a0%"
+    assert format_decimal(4.5, "ru", "0.00") == "4,50"
+    assert format_money(Decimal("12345.5"), "RUB", "ru") == "12\u00a0345,50 ₽"
+    assert format_money(Decimal(2500), "RUB", "en") == "2,500 ₽"
+
+
+def test_an_acts_csv_speaks_the_readers_language_with_its_numbers() -> None:
+    act = Act("c", "Client", "k", "2026-11", "RUB", Decimal(20), ())
+    ru = act_csv(act, "ru")
+    assert "Итого без НДС" in ru and "НДС 20\u00a0%" in ru and "Всего, RUB" in ru
+    en = act_csv(act, "en")
+    assert "Subtotal (excl. VAT)" in en and "VAT 20%" in en and "Total, RUB" in en
+
+
+def test_a_duration_rounds_down_to_minutes_in_sla_texts() -> None:
+    from ticket_core.sla.display import format_duration as sla_duration
+
+    assert sla_duration(timedelta(seconds=30), "ru") == "<1 мин"
+    assert sla_duration(timedelta(hours=26), "ru") == "1 д 2 ч"
