@@ -12,7 +12,7 @@ from dialogue import (
     profile,
     sla_answers,
 )
-from dialogue.cards import card_key, client_waits, job_card
+from dialogue.cards import card_key, client_waits, job_card, offer_card
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting
 from dialogue.done_flow import DoneSteps
@@ -402,14 +402,22 @@ class StaffFlow(DoneSteps):
         return None
 
     async def _jobs(self, turn: Turn, person: StaffPerson) -> None:
+        """The engineer's jobs: first the offers that wait for their answer (a reopened job offered back to
+        them among them, its card saying so and why, with Accept / Decline), then the jobs in work."""
         try:
+            offered = await uc.list_my_offers(turn.uow, person.actor, turn.now)
             jobs = await uc.list_my_jobs(turn.uow, person.actor)
         except DomainError:
-            jobs = []
-        if not jobs:
+            offered, jobs = [], []
+        if not jobs and not offered:
             turn.tell("You have no active jobs.")
             return
         turn.tell("Your jobs:")
+        for job in offered:
+            text, buttons = await offer_card(
+                turn.uow, job.ticket, turn.lang, job.reasons, turn.now, person.actor.id
+            )
+            turn.reply(text, buttons, card=card_key(job.ticket), card_new=True)
         for ticket in sorted(jobs, key=lambda t: (t.priority, t.created_at)):
             await self._card(turn, ticket, person, new=True)
 

@@ -128,6 +128,10 @@ class OfferRepository(Protocol):
         """Pending offers whose `expires_at` is at or before `now`."""
         ...
 
+    async def list_pending_for_engineer(self, engineer_id: str, limit: int = 20) -> list[Offer]:
+        """The offers still waiting for this engineer's answer, newest first."""
+        ...
+
     async def last_offered_at(self, engineer_ids: Sequence[str]) -> dict[str, datetime]:
         """When each engineer last got an offer (engineers never offered anything are absent)."""
         ...

@@ -84,6 +84,16 @@ class SqlOfferRepository:
         )
         return [offer_from_row(row) for row in (await self.session.execute(stmt)).mappings()]
 
+    async def list_pending_for_engineer(self, engineer_id: str, limit: int = 20) -> list[Offer]:
+        """The offers still waiting for this engineer's answer, newest first."""
+        stmt = (
+            select(offers)
+            .where(offers.c.status == str(OfferStatus.PENDING), offers.c.engineer_id == engineer_id)
+            .order_by(offers.c.created_at.desc(), offers.c.id)
+            .limit(limit)
+        )
+        return [offer_from_row(row) for row in (await self.session.execute(stmt)).mappings()]
+
     async def last_offered_at(self, engineer_ids: Sequence[str]) -> dict[str, datetime]:
         """When each engineer last got an offer (engineers never offered anything are absent)."""
         if not engineer_ids:

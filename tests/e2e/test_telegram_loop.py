@@ -360,3 +360,49 @@ async def test_the_engineer_links_a_suggested_article_with_one_press(
     spent = await reply(api, s, ENGINEER_USER, "Сколько времени")
     api.push_callback(ENGINEER_USER, ENGINEER_USER, button(spent, "Пропустить"), lang="ru", token=s)
     await reply(api, s, ENGINEER_USER, "HD-1001 закрыта как выполненная")
+
+
+async def test_a_reopened_job_stays_in_the_engineers_jobs(
+    api: FakeTelegramAPI, app: tuple[Runtime, str]
+) -> None:
+    """#18: a reopen goes back (as an offer) to the engineer who did the work and stays in their /jobs, its
+    card saying it is a reopen and why, with Accept / Decline; it used to leave /jobs until re-accepted."""
+    c, s = CLIENT_TOKEN, STAFF_TOKEN
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "/start SMIRNOV-2026", lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Здравствуйте, Алексей Смирнов")
+    api.push_text(CLIENT_USER, CLIENT_USER, "/new", first_name="Пётр", lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Опишите проблему")
+    api.push_text(CLIENT_USER, CLIENT_USER, "Принтер замял бумагу в лотке 2", lang="ru", token=c)
+    await file_printer_request(api, c)
+
+    offer = await reply(api, s, ENGINEER_USER, "Новая заявка HD-1001")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(offer, "Принять"), lang="ru", token=s)
+    card = await edited(api, s, ENGINEER_USER, offer, "HD-1001 — инженер назначен")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(card, "Выполнено"), lang="ru", token=s)
+    checklist = await reply(api, s, ENGINEER_USER, "Чек-лист по HD-1001")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(checklist, "⬜ Очистить"), lang="ru", token=s)
+    now = await ticked(api, s, ENGINEER_USER, checklist, "✅ Очистить")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(now, "⬜ Распечатать"), lang="ru", token=s)
+    now = await ticked(api, s, ENGINEER_USER, checklist, "✅ Распечатать")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(now, "Всё сделано"), lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Опишите, что сделано по HD-1001")
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "Почистил ролики", lang="ru", token=s)
+    spent = await reply(api, s, ENGINEER_USER, "Сколько времени")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(spent, "Пропустить"), lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "HD-1001 закрыта как выполненная")
+
+    rating = await reply(api, c, CLIENT_USER, "Заявка HD-1001 выполнена")
+    api.push_callback(CLIENT_USER, CLIENT_USER, button(rating, "Не исправлено"), lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Опишите, что не так")
+    api.push_text(CLIENT_USER, CLIENT_USER, "Опять замяло", lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Заявка HD-1001 снова открыта")
+    await reply(api, s, ENGINEER_USER, "Снова открыта заявка HD-1001")  # the offer itself
+
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "/jobs", lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Ваши заявки:")
+    listed = await reply(api, s, ENGINEER_USER, "Снова открыта заявка HD-1001")
+    assert "вы её выполняли\nПричина: Опять замяло" in (listed.plain_text or "")
+    assert [b["text"] for b in listed.buttons[0]] == ["Принять", "Отклонить"]
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(listed, "Принять"), lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Вы приняли HD-1001")
+    await edited(api, s, ENGINEER_USER, listed, "HD-1001 — инженер назначен")  # the listed card, in place

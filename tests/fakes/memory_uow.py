@@ -257,6 +257,16 @@ class MemoryOffers(_Repo):
         found = [o for o in self.s.offers.values() if o.status is OfferStatus.PENDING and o.expires_at <= now]
         return [copy.deepcopy(o) for o in sorted(found, key=lambda o: o.expires_at)[:limit]]
 
+    async def list_pending_for_engineer(self, engineer_id: str, limit: int = 20) -> list[Offer]:
+        found = [
+            o
+            for o in self.s.offers.values()
+            if o.status is OfferStatus.PENDING and o.engineer_id == engineer_id
+        ]
+        return [
+            copy.deepcopy(o) for o in sorted(found, key=lambda o: (-o.created_at.timestamp(), o.id))[:limit]
+        ]
+
 
 class MemoryDirectory(_Repo):
     async def get_client(self, client_id: str) -> Client | None:

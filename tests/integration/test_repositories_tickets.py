@@ -247,6 +247,25 @@ async def test_offers_contract(acme: UnitOfWorkFactory, seed: Seed) -> None:
     assert [o.id for o in limited] == ["o-3"]
 
 
+async def test_pending_offers_of_one_engineer(acme: UnitOfWorkFactory, seed: Seed) -> None:
+    # What /jobs lists besides the jobs in work (#18: a reopen offered back to its engineer stays there).
+    async with acme() as uow:
+        await uow.tickets.add(seed.ticket(1001))
+        await uow.offers.add(_offer("o-1", "e1", 0, 10))
+        await uow.offers.add(_offer("o-2", "e2", 1, 11))
+        await uow.offers.add(_offer("o-3", "e1", 2, 12))
+        await uow.offers.add(_offer("o-4", "e1", 3, 13, status=OfferStatus.DECLINED))
+        await uow.commit()
+    async with acme() as uow:
+        mine = await uow.offers.list_pending_for_engineer("e1")
+        limited = await uow.offers.list_pending_for_engineer("e1", limit=1)
+        others = await uow.offers.list_pending_for_engineer("e2")
+        nobody = await uow.offers.list_pending_for_engineer("e9")
+    assert [o.id for o in mine] == ["o-3", "o-1"]  # newest first; not the declined one, nor e2's
+    assert [o.id for o in limited] == ["o-3"]
+    assert [o.id for o in others] == ["o-2"] and nobody == []
+
+
 async def test_next_number_unique_under_20_concurrent_callers(live_uow_factory: UnitOfWorkFactory) -> None:
     async def reserve() -> int:
         async with live_uow_factory() as uow:

@@ -11,7 +11,13 @@ from ticket_core.usecases.feedback import (
 from ticket_core.usecases.levels import raise_level
 from ticket_core.usecases.offers import accept_offer, decline_offer, expire_offers, offer_ticket
 from ticket_core.usecases.opening import TicketDraft, open_ticket
-from ticket_core.usecases.queries import get_ticket_by_number, list_my_jobs, list_my_tickets
+from ticket_core.usecases.queries import (
+    OfferedJob,
+    get_ticket_by_number,
+    list_my_jobs,
+    list_my_offers,
+    list_my_tickets,
+)
 from ticket_core.usecases.work import (
     check_in_on_site,
     hand_over,
@@ -24,6 +30,7 @@ from ticket_core.usecases.work import (
 )
 
 __all__ = [
+    "OfferedJob",
     "TicketDraft",
     "accept_offer",
     "add_comment",
@@ -39,6 +46,7 @@ __all__ = [
     "get_ticket_by_number",
     "hand_over",
     "list_my_jobs",
+    "list_my_offers",
     "list_my_tickets",
     "offer_ticket",
     "open_ticket",

@@ -397,6 +397,34 @@ async def test_not_fixed_reopens_and_the_engineer_hears_it(
     assert ticket.status is TicketStatus.OFFERED and ticket.reopen_count == 1
 
 
+async def test_a_reopened_job_stays_in_the_jobs_of_the_engineer_who_did_it(
+    chat: ChatDriver, ivan: Person, petrov: Person, smirnov: Person, uows, clock
+) -> None:
+    # #18: the reopen was offered back to him, but it left his /jobs until he accepted it again.
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await finish_job(chat, petrov, "Заменил прокладку")
+    clock.advance(days=1)
+    await chat.press(ivan, "Не исправлено")
+    await chat.say(ivan, "Опять капает")
+    chat.new_texts(petrov)
+    got = await chat.say(petrov, "/jobs")
+    assert got[0] == "Ваши заявки:", got
+    card = joined(got[1:])
+    assert "Снова открыта заявка HD-1001" in card and "Причина: Опять капает" in card
+    assert "выполнял(а) эту заявку до повторного открытия" in card  # why him, as on the offer
+    jobs_card = chat.cards(petrov, "job:1001")[-1]
+    assert jobs_card.card_new and [b.text for b in jobs_card.buttons[0]] == ["Принять", "Отклонить"]
+    # Nobody else sees it: another engineer's /jobs does not list the offer addressed to Petrov.
+    assert await chat.say(smirnov, "/jobs") == ["У вас нет активных заявок."]
+    # Accepting from the /jobs card takes the job back; declining would let routing go on as usual.
+    got = await chat.press(petrov, "Принять")
+    assert "Вы приняли HD-1001" in joined(got)
+    got = await chat.say(petrov, "/jobs")
+    assert "HD-1001 — инженер назначен" in joined(got) and "Принять" not in str(
+        chat.messages(petrov)[-1].buttons
+    )
+
+
 async def test_reopen_window_is_enforced(
     engine, chat: ChatDriver, ivan: Person, petrov: Person, clock
 ) -> None:
