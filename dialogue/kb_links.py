@@ -15,10 +15,12 @@ import logging
 import re
 from typing import Any, Protocol
 
+from dialogue import kb_topics
 from dialogue.cards import short
 from dialogue.i18n import say
 from dialogue.outgoing import ButtonSpec
 from dialogue.payloads import KbLink
+from dialogue.texts import category_name
 from dialogue.turn import Turn
 from kb_search import learning
 from kb_search.model import INTERNAL, Article, KbError, Reader
@@ -42,10 +44,12 @@ def without_links(text: str) -> str:
 MAX_LINKS = 5
 SUGGESTED = 3
 """Articles offered to link: enough to hold the right one most of the time, few enough to read at a glance."""
-SEARCHED = 10
-"""Hits read to find them: other clients' private articles and ids too long for a button are passed over."""
+SEARCHED = 20
+"""Hits read to find them: other clients' private articles, articles about other categories and ids too long
+for a button are passed over."""
 RELATIVE_FLOOR = 0.5
-"""A hit scoring under this share of the best one is not offered: one shared word ("застрял") is no answer."""
+"""A hit scoring under this share of the best one that fits is not offered: one shared word ("застрял") is no
+answer."""
 
 
 class ArticleSource(Protocol):
@@ -63,30 +67,43 @@ def linked_ids(note: str) -> list[str]:
 
 
 async def suggestions(kb: ArticleSource | None, ticket: Ticket) -> list[Article]:
-    """The best few articles for the ticket's question that the engineer may link to it, best first.
+    """The best few articles for the ticket's question that the engineer may link to it, best first."""
+    return (await _suggest(kb, ticket))[0]
+
+
+async def _suggest(kb: ArticleSource | None, ticket: Ticket) -> tuple[list[Article], bool]:
+    """The best few articles for the job, and whether articles about other categories were passed over.
 
     Searched as staff, so internal articles (procedures for engineers) come up too; another client's private
-    articles never do. Staff searches are not logged as gaps.
+    articles never do. Staff searches are not logged as gaps. Only articles that fit the job's category come
+    up (`dialogue.kb_topics`: about it, or general): a leaking tap is not answered by the air conditioner's
+    leak article however many words they share. The relevance floor is set by the best article that fits.
     """
     question = (ticket.description or "").strip()
     if kb is None or not question:
-        return []
+        return [], False
     result = await kb.search(question, Reader.staff(), k=SEARCHED)
     found: list[Article] = []
-    floor = RELATIVE_FLOOR * result.hits[0].score if result.hits else 0.0
+    passed_over = False
+    floor: float | None = None
     for hit in result.hits:
-        if hit.score < floor:
+        if floor is not None and hit.score < floor:
             break
         article = await kb.get(hit.article_id, Reader.staff())
-        if (
+        if not (
             isinstance(article, Article)
             and learning.engineer_may_link(article, ticket.client_id)
             and KbLink(ticket.number, article.id).fits()
         ):
-            found.append(article)
-            if len(found) == SUGGESTED:
-                break
-    return found
+            continue
+        if not kb_topics.fits(article, ticket.category):
+            passed_over = True
+            continue
+        floor = RELATIVE_FLOOR * hit.score if floor is None else floor
+        found.append(article)
+        if len(found) == SUGGESTED:
+            break
+    return found, passed_over
 
 
 def suggestion_rows(ticket: Ticket, articles: list[Article]) -> list[list[ButtonSpec]]:
@@ -113,8 +130,10 @@ async def ask_note(turn: Turn, kb: ArticleSource | None, ticket: Ticket, hint: s
         )
         + hint
     )
-    articles = await suggestions(kb, ticket)
+    articles, passed_over = await _suggest(kb, ticket)
     if not articles:
+        if passed_over:  # say so, rather than offer articles about other equipment
+            text += "\n\n" + _none_about(turn.lang, ticket)
         turn.reply(text)
         return
     note = say(
@@ -127,8 +146,15 @@ async def ask_note(turn: Turn, kb: ArticleSource | None, ticket: Ticket, hint: s
 
 async def show_suggestions(turn: Turn, kb: ArticleSource | None, ticket: Ticket) -> None:
     """The job card's KB button: the suggested articles as a message of their own, or why there are none."""
-    articles = await suggestions(kb, ticket)
+    articles, passed_over = await _suggest(kb, ticket)
     if not articles:
+        if passed_over:
+            turn.reply(
+                _none_about(turn.lang, ticket)
+                + " "
+                + say(turn.lang, "If one answers it, name it as kb:ID in your note when you finish the job.")
+            )
+            return
         turn.tell(
             "No KB article matched the question on {ref}. If one answers it, name it as kb:ID in your note when you "
             "finish the job.",
@@ -141,6 +167,17 @@ async def show_suggestions(turn: Turn, kb: ArticleSource | None, ticket: Ticket)
         suggestion_rows(ticket, articles),
         ref=ticket.ref,
         question=question,
+    )
+
+
+def _none_about(lang: str, ticket: Ticket) -> str:
+    """Why nothing is suggested although the search found articles: they are about other categories."""
+    return say(
+        lang,
+        "No KB article in the category “{category}” matched the question on {ref}; articles of other categories "
+        "were left out.",
+        category=category_name(lang, ticket.category),
+        ref=ticket.ref,
     )
 
 

@@ -6,15 +6,19 @@ A real `KnowledgeBase` (hashed-stem embedder) reads articles and phrasings from 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
+from dialogue import kb_links
 from dialogue.messages import Bot
-from kb_search.model import Reader
+from kb_search.model import Article, Reader
 from kb_search.service import KnowledgeBase
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
 from tests.unit.dialogue.conftest import Clock, chat_on, kb_over_articles
+from tests.unit.kb_search.fakes import HashEmbedder, MemoryArticleRepository
+from ticket_core.model import Ticket
 
 QUESTION = "the vpn app will not sign me in from home"
 
@@ -252,3 +256,77 @@ async def test_an_english_engineer_gets_the_suggestions_in_english(
     ]
     [kept] = uows.state.phrasings.values()
     assert (kept.article_id, kept.audience) == ("vpn-connect", "public")
+
+
+AC_LEAK = Article(
+    "ac-leak-ru",
+    "Кондиционер течёт: капает вода",
+    "Если из кондиционера течёт и капает вода, забит дренаж: выключите его и вызовите инженера.",
+    lang="ru",
+    tags=("кондиционер", "течёт", "капает вода", "протечка", "дренаж"),
+)
+TAP_LEAK = Article(
+    "tap-leak",
+    "Течёт кран на кухне",
+    "Если кран течёт и капает вода, перекройте воду под раковиной и замените прокладку.",
+    lang="ru",
+    tags=("кран", "смеситель", "сантехника"),
+)
+
+
+async def _kb_of(uows: MemoryUnitOfWorkFactory, articles: list[Article]) -> KnowledgeBase:
+    repository = MemoryArticleRepository()
+    for article in articles:
+        await repository.upsert(article, "admin")
+    uows.articles = repository
+    kb = KnowledgeBase(embedder=HashEmbedder())
+    await kb.load(uows, refresh_every=None)
+    return kb
+
+
+@pytest.mark.parametrize("with_plumbing_article", [True, False])
+async def test_a_plumbing_job_is_not_offered_air_conditioner_articles(
+    uows: MemoryUnitOfWorkFactory, clock: Clock, ivan: Person, petrov: Person, with_plumbing_article: bool
+) -> None:
+    # #18: the engineer's KB suggestions for a leaking tap were the air conditioner's leak articles (they
+    # share "течёт", "капает вода"); suggestions must fit the job's category, or say honestly that none does.
+    from tests.unit.dialogue.test_transcripts import open_ticket_as
+
+    kb = await _kb_of(uows, [AC_LEAK, TAP_LEAK] if with_plumbing_article else [AC_LEAK])
+    try:
+        chat = chat_on(uows, kb, clock)
+        await open_ticket_as(
+            chat, ivan, "Течёт кран на кухне, капает вода", "Сантехника", "Ромашка на Невском"
+        )
+        await chat.press(petrov, "Принять")
+        chat.new_texts(petrov)
+        got = await chat.press(petrov, "📚 Статьи БЗ")
+        if with_plumbing_article:
+            assert "Статьи базы знаний к вопросу по HD-1001" in got[0]
+            assert _labels(chat, petrov) == ["📖 Течёт кран на кухне"]
+        else:
+            assert got == [
+                "К вопросу по HD-1001 не нашлось статей базы знаний из категории «Сантехника»; статьи других "
+                "категорий не предлагаю. Если подходящая статья есть, укажите её как kb:ID в описании, когда "
+                "завершите заявку."
+            ]
+        # The note question of Done offers the same, or says the same.
+        await chat.press(petrov, "Выполнено")
+        note_q = joined_texts(await chat.photo(petrov, "after"))
+        assert "Опишите, что сделано по HD-1001" in note_q and "Кондиционер" not in note_q
+        if not with_plumbing_article:
+            assert "не нашлось статей базы знаний из категории «Сантехника»" in note_q
+        # The air conditioner's job still gets its article: the filter is by the job's category.
+        assert [a.id for a in await kb_links.suggestions(kb, replace(_ticket(uows), category="hvac"))] == [
+            "ac-leak-ru"
+        ]
+    finally:
+        await kb.close()
+
+
+def joined_texts(texts: list[str]) -> str:
+    return "\n---\n".join(texts)
+
+
+def _ticket(uows: MemoryUnitOfWorkFactory) -> Ticket:
+    return next(iter(uows.state.tickets.values()))
