@@ -1,7 +1,9 @@
 """Where a typed address is, offline: the town (or city district) it names, from a gazetteer of Russia.
 
 The data is `data/ru_places.tsv` (GeoNames, CC BY 4.0; made by scripts/make_gazetteer.py): about 3,900 towns
-and districts with their Russian names and centres. A typed address ("г. Казань, ул. Баумана, 5", "Химки,
+and districts with their Russian names and centres; and `data/ru_districts.tsv`, the districts of Moscow and
+Saint Petersburg GeoNames lacks (Хамовники, Арбат, Якиманка, Выборгский...; kept by hand, its source and
+accuracy in its header). A typed address ("г. Казань, ул. Баумана, 5", "Химки,
 Ленинградская 1", "в Нижнем Новгороде") is read word by word, as written and in dictionary form (pymorphy3:
 "Казани" -> "казань"), one to three words at a time; a name right after a street word or before one
 ("ул. Советская", "Казанская улица") is a street, not a town. Among several places that match, the one
@@ -20,6 +22,7 @@ from pathlib import Path
 from dialogue.russian import morph
 
 DATA = Path(__file__).resolve().parent / "data" / "ru_places.tsv"
+DISTRICTS = DATA.with_name("ru_districts.tsv")
 STREET_WORDS = frozenset(
     {
         "улица", "ул", "проспект", "пр", "просп", "переулок", "пер", "шоссе", "ш", "бульвар", "бул", "площадь",
@@ -54,7 +57,8 @@ def name_key(text: str) -> str:
 def _index() -> dict[str, list[Place]]:
     """Every Russian name of every place, folded (lower case, ё as е, hyphens as spaces)."""
     index: dict[str, list[Place]] = {}
-    for line in DATA.read_text(encoding="utf-8").splitlines():
+    lines = [line for path in (DATA, DISTRICTS) for line in path.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
         if not line or line.startswith("#"):
             continue
         names, lat, lon, population, _id, _latin = line.split("\t")

@@ -8,6 +8,8 @@ its dependencies. Run it once in a throwaway environment when the data should be
     /tmp/gaz/bin/python scripts/make_gazetteer.py
 
 Each line: Russian names separated by "|", latitude, longitude, population, GeoNames id, the Latin name.
+The districts of Moscow and Saint Petersburg that GeoNames lacks are in dialogue/data/ru_districts.tsv, kept by
+hand in the same columns; this script does not touch it.
 """
 
 from __future__ import annotations

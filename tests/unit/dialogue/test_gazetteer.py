@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from dialogue.gazetteer import locate
@@ -36,3 +38,54 @@ def test_an_address_without_a_town_names_none(address: str) -> None:
 def test_the_centre_is_the_towns() -> None:
     kazan = locate("Казань")
     assert kazan is not None and abs(kazan.lat - 55.79) < 0.05 and abs(kazan.lon - 49.12) < 0.05
+
+
+MOSCOW = (55.7520, 37.6178)
+SAINT_PETERSBURG = (59.9386, 30.3141)
+
+
+def _km(place: object, centre: tuple[float, float]) -> float:
+    from dialogue.gazetteer import Place
+
+    assert isinstance(place, Place)
+    lat, lon = centre
+    return math.hypot((place.lat - lat) * 111.2, (place.lon - lon) * 111.2 * math.cos(math.radians(lat)))
+
+
+@pytest.mark.parametrize(
+    ("address", "district", "city"),
+    [
+        # #18: Moscow's central districts were missing, so "на хамовниках" named no town at all.
+        ("на хамовниках", "Хамовники", MOSCOW),
+        ("Хамовники", "Хамовники", MOSCOW),
+        ("Москва, Хамовники, Комсомольский проспект 5", "Москва", MOSCOW),  # the city named too: the city
+        ("в Хамовниках, офис 3", "Хамовники", MOSCOW),
+        ("на Арбате", "Арбат", MOSCOW),
+        ("в Басманном районе, Покровка 20", "Москва", MOSCOW),  # "районе": the word before is not a town
+        ("Якиманка, Большая Полянка 7", "Якиманка", MOSCOW),
+        ("Северное Бутово, ул. Грина 1", "Северное Бутово", MOSCOW),
+        ("в Бутове", "Бутово", MOSCOW),
+        ("на петроградской", "Петроградский", SAINT_PETERSBURG),
+        ("Некрасовка, ул. Рождественская 10", "Некрасовка", MOSCOW),  # not the village on the Amur
+        ("на Выборгской стороне", "Выборгский", SAINT_PETERSBURG),
+        ("Колпинский", "Колпинский", SAINT_PETERSBURG),
+    ],
+)
+def test_city_districts_of_the_big_cities(address: str, district: str, city: tuple[float, float]) -> None:
+    place = locate(address)
+    assert place is not None, address
+    if district != "Москва":
+        assert place.name == district, (address, place)
+    assert _km(place, city) < 30, (address, place)  # Kolpino is 26 km from Saint Petersburg's centre
+
+
+def test_every_added_district_lies_within_its_city() -> None:
+    from dialogue.gazetteer import DISTRICTS
+
+    for line in DISTRICTS.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        names, lat, lon, *_ = line.split("\t")
+        place = locate(names.split("|")[0])
+        assert place is not None and (place.lat, place.lon) == (float(lat), float(lon)), names
+        assert min(_km(place, MOSCOW), _km(place, SAINT_PETERSBURG)) < 50, names
