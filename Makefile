@@ -62,16 +62,26 @@ dialogue-messages: $(STAMP)
 	../.venv/bin/pybabel update -i locale/dialogue.pot -d locale -D dialogue -l ru \
 	  --ignore-obsolete --no-fuzzy-matching -w 120 && rm locale/dialogue.pot
 
-# The domain's own words (ticket_core/i18n.py: units of durations, SLA badges, act and ledger texts): the same
-# extraction over ticket_core; tests/unit/ticket_core/test_i18n.py names a text without its Russian.
-TICKET_CORE_KEYWORDS := -k say:2 -k say_n:2,3 -k say_in:2c,3 -k both -k N_ -k NC_:1c,2
-ticket-core-messages: $(STAMP)
-	cd ticket_core && ../.venv/bin/pybabel extract -F locale/babel.cfg $(TICKET_CORE_KEYWORDS) -o locale/ticket_core.pot \
+# The domain's words and refusals (ticket_core/i18n.py): units of durations, SLA badges, act and ledger texts, and
+# each English template a use case raises (the error classes below are the keywords) with the words its fields are
+# given (marked NC_("value", ...)); kb_search's refusals go to its own catalogue the same way. Their Russian:
+# ticket_core/locale/ru/LC_MESSAGES/ticket_core.po and kb_search/locale/ru/LC_MESSAGES/kb_search.po;
+# tests/unit/ticket_core/test_i18n.py names a text without its Russian and an entry no code says any more.
+REFUSAL_KEYWORDS := -k DomainError -k NotFound -k Forbidden -k InvalidTransition -k AlreadyTaken -k ValidationFailed \
+  -k ValueRefused -k AlreadyPosted -k KbError -k EditRefused -k ArticleMissing -k ArticleExists -k StaleVersion \
+  -k NothingChanged -k FieldInvalid:2 -k _HomeError:2 -k line_error:2 -k __init__
+TICKET_CORE_KEYWORDS := -k say:2 -k say_n:2,3 -k say_in:2c,3 -k both -k N_ -k NC_:1c,2 $(REFUSAL_KEYWORDS)
+define domain_messages
+	cd $(1) && ../.venv/bin/pybabel extract -F locale/babel.cfg $(TICKET_CORE_KEYWORDS) -o locale/$(1).pot \
 	  --no-location --sort-output --omit-header . 2>/dev/null && \
-	(test -f locale/ru/LC_MESSAGES/ticket_core.po || \
-	  ../.venv/bin/pybabel init -i locale/ticket_core.pot -d locale -D ticket_core -l ru -w 120) && \
-	../.venv/bin/pybabel update -i locale/ticket_core.pot -d locale -D ticket_core -l ru \
-	  --ignore-obsolete --no-fuzzy-matching -w 120 && rm locale/ticket_core.pot
+	(test -f locale/ru/LC_MESSAGES/$(1).po || \
+	  ../.venv/bin/pybabel init -i locale/$(1).pot -d locale -D $(1) -l ru -w 120) && \
+	../.venv/bin/pybabel update -i locale/$(1).pot -d locale -D $(1) -l ru \
+	  --ignore-obsolete --no-fuzzy-matching -w 120 && rm locale/$(1).pot
+endef
+ticket-core-messages: $(STAMP)
+	$(call domain_messages,ticket_core)
+	$(call domain_messages,kb_search)
 
 portal-messages: $(STAMP)
 	cd helpdesk/portal && ../../.venv/bin/pybabel extract -F locale/babel.cfg -k _ -k tr -o locale/portal.pot \

@@ -16,8 +16,8 @@ A text that shows a number in a word that agrees with it is said with `say_n(lan
 ...)` (gettext's ngettext): the catalogue holds Russian's three forms ("1 раз", "3 раза", "5 раз"), picked by
 its plural rule.
 
-The refusals of the use cases have a catalogue of their own in the same folder, `refusals.po`
-(`dialogue.refusals`, read with `entries`): their English is raised in ticket_core and kb_search.
+The refusals of the use cases are said from the catalogues of the packages that raise them (`ticket_core.po`,
+`kb_search.po`; `dialogue.refusals`).
 
 A `{name}` value is a person's name: Russian texts decline it (`{name:dat}`, `принял{name:fem}`), English
 ones spell it in Latin letters (`dialogue.names`).

@@ -3,12 +3,13 @@
 `ticket_core` and `kb_search` raise errors whose message is an English template with named fields
 (`DomainError("Ticket {ref} is {status}; ...", ref=..., status=...)`). The chats and the admin show the
 English sentence to an English reader and its Russian to a Russian reader; field values that are words (a
-status, a role, "problem description") are said in Russian too. The Russian is a gettext catalogue of its own,
-`dialogue/locale/ru/LC_MESSAGES/refusals.po` (templates, and field words under the context "value"), read by
-the chats' loader (`dialogue.i18n`); its English lives in ticket_core and kb_search, which no extraction
-reads, so it is kept by hand: `tests/unit/dialogue/test_refusals.py` fails when a template that a use case
-raises has no Russian there, and on an entry no use case raises any more.
-"""
+status, a role, "problem description") are said in Russian too. The Russian is in each package's own gettext
+catalogue, `ticket_core/locale/ru/LC_MESSAGES/ticket_core.po` and `kb_search/locale/ru/LC_MESSAGES/kb_search.po`
+(templates, and the words fields are given under the context "value": `ticket_core.value_words`,
+`kb_search.value_words`), which `make ticket-core-messages` extracts from the code with pybabel (the error
+classes are its keywords). `tests/unit/ticket_core/test_i18n.py` fails on a template without its Russian and on
+an entry no code raises any more; `tests/unit/dialogue/test_refusals.py` on a refusal that is not a literal
+template, or whose Russian names fields the call does not give."""
 
 from __future__ import annotations
 
@@ -16,20 +17,24 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Protocol
 
-from dialogue.i18n import LOCALE_DIR
 from dialogue.texts import status_name
+from kb_search import value_words as kb_words
 from kb_search.model import KbError
+from ticket_core import i18n as core_i18n
 from ticket_core.errors import DomainError, FormProblems, ValueRefused
 from ticket_core.i18n import entries
+from ticket_core.value_words import VALUE
 
-REFUSALS = "refusals"
-"""The catalogue of the refusals' Russian: `dialogue/locale/ru/LC_MESSAGES/refusals.po`."""
-VALUE = "value"
-"""The context of a word a template's field is given ("problem description"), as opposed to a template."""
+CATALOGUES = ((core_i18n.DOMAIN, core_i18n.LOCALE_DIR), (kb_words.DOMAIN, kb_words.LOCALE_DIR))
+"""Where the refusals' Russian is: the domain's catalogue, then kb_search's (a template both raise is in both)."""
 
 
 def _in_russian(english: str, context: str | None = None) -> str | None:
-    return entries("ru", REFUSALS, LOCALE_DIR).get((context, english))
+    for domain, locale_dir in CATALOGUES:
+        said = entries("ru", domain, locale_dir).get((context, english))
+        if said is not None:
+            return said
+    return None
 
 
 class Worded(Protocol):

@@ -5,7 +5,7 @@ by `phonenumbers`, stored as E.164 like every phone), `manager` (yes/no, да/н
 name of one of the client's sites) and `lang` (ru, en). A line needs an address or a phone: that is how the
 person is found across channels. An empty cell leaves an existing contact's value as it is. Each problem is a
 `ValueRefused` (an English template and its fields), so the admin and the CLI say it in the reader's language
-(`dialogue/locale/ru/LC_MESSAGES/refusals.po`).
+(`ticket_core/locale/ru/LC_MESSAGES/ticket_core.po`).
 """
 
 from __future__ import annotations

@@ -78,7 +78,9 @@ class FormProblems(ValidationFailed):
 
     def __init__(self, parts: Sequence[DomainError]) -> None:
         self.parts = tuple(parts)
-        super().__init__("{problems}", problems=" ".join(str(p) for p in self.parts))
+        # never said as a whole: `dialogue.refusals` says each part (so it is not a catalogue text)
+        whole = "{problems}"
+        super().__init__(whole, problems=" ".join(str(p) for p in self.parts))
 
 
 class StaleTicket(Exception):

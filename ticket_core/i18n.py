@@ -1,7 +1,9 @@
 """The domain's words in Russian and English, and the one gettext mechanism every catalogue of ours uses.
 
 English is the source language, written where the text is said: `say(lang, "{minutes} min", minutes=12)`,
-or marked with `N_` where it is defined and said later (`COVERAGE_WORDS`). Russian lives in
+or marked with `N_` where it is defined and said later (`COVERAGE_WORDS`). The same catalogue holds the Russian
+of every refusal a use case raises (an English template: `NotFound("No ticket {ref}.", ref=...)`) and of the words
+its fields are given (`ticket_core.value_words`), which `dialogue.refusals` says. Russian lives in
 `ticket_core/locale/ru/LC_MESSAGES/ticket_core.po`; `make ticket-core-messages` extracts the marked texts into
 it (pybabel, as `make dialogue-messages` does for the chats), and `tests/unit/ticket_core/test_i18n.py` fails
 on a text without its Russian and on an entry no code says any more. A text that shows a number in a word

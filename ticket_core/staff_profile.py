@@ -70,7 +70,8 @@ class ProfileInvalid(ValidationFailed):
     def __init__(self, refusals: Mapping[str, ValueError]) -> None:
         self.refusals = dict(refusals)
         self.errors = {name: str(error) for name, error in self.refusals.items()}
-        super().__init__("; ".join(f"{name}: {message}" for name, message in self.errors.items()))
+        message = "; ".join(f"{name}: {message}" for name, message in self.errors.items())
+        super().__init__(message)  # each field's refusal is said in the reader's language on its own
 
 
 def parse_profile(fields: Mapping[str, str], known_skills: Collection[str] = ()) -> dict[str, Any]:

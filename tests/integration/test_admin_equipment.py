@@ -268,7 +268,7 @@ async def test_maintenance_plans_of_a_unit_are_made_and_edited_on_its_card(admin
         f"/admin/equipment/units/{hall}/plans", {**plan, "schedule": "sometimes", "lead_days": "x"}
     )
     text = await bad.text()
-    # every problem at once, in the supervisor's Russian (dialogue/locale/ru/LC_MESSAGES/refusals.po; English before)
+    # every problem at once, in the supervisor's Russian (ticket_core.po; English before)
     assert (
         bad.status == 400
         and "Расписание «sometimes» не распознано" in text
