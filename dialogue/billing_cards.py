@@ -13,6 +13,7 @@ from ticket_core.billing.charging import approved_rate
 from ticket_core.billing.money import format_money
 from ticket_core.billing.outlook import PaidBy
 from ticket_core.enums import TicketStatus
+from ticket_core.i18n import format_decimal
 from ticket_core.model import Ticket
 from ticket_core.ports import UnitOfWork
 
@@ -34,13 +35,13 @@ async def billing_lines(
         text = say(
             lang,
             "\n📄 Included in the contract: {hours} h left this month",
-            hours=_hours(outlook.hours_left, lang),
+            hours=_number(outlook.hours_left, lang),
         )
     elif outlook.paid_by is PaidBy.PACKAGE:
         text = say(
             lang,
             "\n📦 From the client's prepaid package: {hours} h left",
-            hours=_hours(outlook.hours_left, lang),
+            hours=_number(outlook.hours_left, lang),
         )
     elif outlook.paid_by is PaidBy.FIXED:
         text = say(
@@ -61,9 +62,9 @@ async def billing_lines(
     return text + await hold_lines(uow, ticket, lang)
 
 
-def _hours(value: Decimal, lang: str) -> str:
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",") if lang == "ru" else text
+def _number(value: Decimal, lang: str) -> str:
+    """A number (hours, a percentage) as the reader writes it: 1.5 (1,5 in Russian), 2 rather than 2.00."""
+    return format_decimal(value, lang, "#,##0.###")
 
 
 def quote_text(details: dict[str, str], currency: str, lang: str, vat_pct: Decimal = Decimal(0)) -> str:
@@ -80,11 +81,11 @@ def quote_text(details: dict[str, str], currency: str, lang: str, vat_pct: Decim
     if Decimal(details.get("callout") or 0) > 0:
         items.append(say(lang, "call-out {price}", price=amount("callout")))
     if details.get("parts_margin") is not None:
-        margin = f"{Decimal(details['parts_margin']).normalize():f}"
+        margin = _number(Decimal(details["parts_margin"]), lang)  # a number as the reader writes it
         items.append(say(lang, "parts at cost + {margin} %", margin=margin))
     text = ", ".join(items)
     if vat_pct > 0:
-        text += say(lang, " (prices without {vat} % VAT)", vat=f"{vat_pct.normalize():f}")
+        text += say(lang, " (prices without {vat} % VAT)", vat=_number(vat_pct, lang))
     if details.get("total") is not None:  # estimates asked before expected totals have none
         total = Decimal(details["total"]) * (1 + vat_pct / 100)
         fixed = details.get("paid_by") == "fixed"
@@ -98,11 +99,10 @@ def quote_text(details: dict[str, str], currency: str, lang: str, vat_pct: Decim
             total_line = (
                 N_("; {total} in all") if fixed else N_("; about {hours} h of work, about {total} in all")
             )
-        hours = f"{Decimal(details.get('hours') or 0).normalize():f}"
         text += say(
             lang,
             total_line,
-            hours=hours.replace(".", ",") if lang == "ru" else hours,
+            hours=_number(Decimal(details.get("hours") or 0), lang),
             total=format_money(total, currency, lang),
         )
     return text

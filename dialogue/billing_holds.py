@@ -36,6 +36,7 @@ from ticket_core.billing.events import (
 from ticket_core.billing.money import format_money
 from ticket_core.errors import NotFound
 from ticket_core.events import DomainEvent
+from ticket_core.i18n import format_decimal
 from ticket_core.model import Ticket, format_ref
 from ticket_core.ports import UnitOfWork
 from ticket_core.usecases.holds import answer_estimate, decide_debt_hold, revise_estimate
@@ -184,8 +185,7 @@ def price_of(amount: str, vat: Decimal, currency: str, lang: str) -> str:
 
 
 def _hours(value: Decimal, lang: str) -> str:
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",") if lang == "ru" else text
+    return format_decimal(value, lang, "#,##0.###")
 
 
 async def _revision_answered(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: RevisionAnswered) -> None:

@@ -14,6 +14,7 @@ from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
 from ticket_core.billing.events import JobCharged
 from ticket_core.billing.money import format_money
+from ticket_core.i18n import format_decimal
 from ticket_core.model import Ticket
 from ticket_core.ports import UnitOfWork
 
@@ -78,8 +79,7 @@ def _quantity(key: str, quantity: Decimal, lang: str) -> str:
 
 
 def _number(value: Decimal, lang: str) -> str:
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",") if lang == "ru" else text
+    return format_decimal(value, lang, "#,##0.###")
 
 
 def _without_ref(text: str, ref: str) -> str:

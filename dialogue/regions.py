@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import get_timezone_location
 
 from dialogue.i18n import N_, say
+from ticket_core.i18n import format_decimal
 
 REGIONS: dict[str, str] = {
     "MOW": N_("Moscow"),
@@ -80,5 +81,4 @@ def zone_name(lang: str, zone: str, now: datetime) -> str:
 
 def km_text(lang: str, km: float) -> str:
     """A distance in km with one decimal, in the reader's notation ("4,3" in Russian, "4.3" in English)."""
-    text = f"{km:.1f}"
-    return text.replace(".", ",") if lang == "ru" else text
+    return format_decimal(km, lang, "#,##0.0")

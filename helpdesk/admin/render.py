@@ -14,7 +14,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from dialogue import markup
-from ticket_core.i18n import say
+from ticket_core.i18n import format_percent, say
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -86,6 +86,12 @@ def _duration_here(context: Context, seconds: float | None) -> str:
     return duration(seconds, str(context.get("lang") or "en"))
 
 
+@pass_context
+def _percent_here(context: Context, share: float) -> str:
+    """A share (0.75) as a whole percentage in the page's language: "75%", "75 %"."""
+    return format_percent(share, str(context.get("lang") or "en"), 0)
+
+
 def make_environment(templates: Path = TEMPLATES) -> Environment:
     """The template environment (the admin's, or another web part's templates: the portal's); every value is
     HTML-escaped unless it is `Markup`."""
@@ -99,6 +105,7 @@ def make_environment(templates: Path = TEMPLATES) -> Environment:
     )
     env.filters["when"] = _when_here
     env.filters["duration"] = _duration_here
+    env.filters["percent"] = _percent_here
     env.globals["markdown"] = render_markdown
     return env
 

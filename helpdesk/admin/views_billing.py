@@ -36,6 +36,7 @@ from ticket_core.billing.money import format_money, parse_amount
 from ticket_core.billing.ports import billing_store
 from ticket_core.billing.queries import client_act
 from ticket_core.errors import NotFound, ValidationFailed
+from ticket_core.i18n import format_decimal
 from ticket_core.usecases.holds import answer_estimate, waiting_estimates
 
 ROUTES = RouteTable()
@@ -52,8 +53,7 @@ KINDS = {
 
 def _number(value: Decimal, lang: str) -> str:
     """An hour count or quantity as people write it: 1.5 (1,5 in Russian), 2 rather than 2.00."""
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",") if lang == "ru" else text
+    return format_decimal(value, lang, "#,##0.###")
 
 
 def _day(day: date, lang: str) -> str:
