@@ -58,7 +58,7 @@ async def _throughput(backend: Any, texts: list[str], concurrency: int) -> float
 
 async def _compare(
     embedded: Any,
-    rasa: Any,
+    rasa: Any | None,
     texts: list[str],
     gold: list[str],
     warm_texts: list[str],
@@ -68,11 +68,12 @@ async def _compare(
     """Both backends, warm, measured in alternating rounds; the median of each figure over the rounds.
 
     Alternating keeps a drift of the machine (other work, frequency, a noisy neighbour) from landing on one
-    backend only; the first round also gives the answers that accuracy is scored on.
+    backend only; the first round also gives the answers that accuracy is scored on. Without `rasa`
+    (`--no-rasa`) the embedded backend is measured alone, and Rasa's figures are empty.
     """
     import statistics
 
-    backends = {"embedded": embedded, "rasa": rasa}
+    backends = {"embedded": embedded} if rasa is None else {"embedded": embedded, "rasa": rasa}
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in backends}
     try:
         for backend in backends.values():
@@ -83,7 +84,8 @@ async def _compare(
                 measured["parses_per_s_concurrent"] = await _throughput(backend, texts, concurrency)
                 runs[name].append(measured)
     finally:
-        await rasa.close()
+        if rasa is not None:
+            await rasa.close()
 
     def median_of(rows: list[dict[str, float]]) -> dict[str, float]:
         out = dict(rows[0])
@@ -91,7 +93,7 @@ async def _compare(
             out[key] = round(statistics.median(r[key] for r in rows), 2)
         return out
 
-    return median_of(runs["embedded"]), median_of(runs["rasa"])
+    return median_of(runs["embedded"]), (median_of(runs["rasa"]) if rasa is not None else {})
 
 
 def _cascade_share(model: Any, texts: list[str]) -> float:
@@ -140,6 +142,18 @@ def _ratio(a: float, b: float) -> float | None:
     show_default=True,
     help="alternating measuring rounds of both backends (medians are reported)",
 )
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="an embedded model trained before on the same --data (skips its training; train_s is its own)",
+)
+@click.option(
+    "--no-rasa",
+    is_flag=True,
+    help="train and measure the embedded model only (no DIET: its training takes minutes); no ratios",
+)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def bench_nlu(
     data_path: Path | None,
@@ -150,6 +164,8 @@ def bench_nlu(
     encoders: str,
     concurrency: int,
     rounds: int,
+    model_dir: Path | None,
+    no_rasa: bool,
     as_json: bool,
 ) -> None:
     """Train the embedded model and Rasa DIET on the same data; compare accuracy, train time and parses/s."""
@@ -158,11 +174,12 @@ def bench_nlu(
     from nlu.convert import sample_per_intent, split_per_intent
     from nlu.embedded import EmbeddedBackend
     from nlu.features import FeatureConfig
+    from nlu.model import EmbeddedModel
     from nlu.rasa_backend import RasaBackend
     from nlu.rasa_server import RasaServer, RasaSetupError, rasa_available, rasa_venv
     from nlu.rasa_yaml import to_yaml
 
-    if not rasa_available():
+    if not no_rasa and not rasa_available():
         raise click.ClickException(f"Rasa is not installed in {rasa_venv()}; run scripts/rasa/setup.sh first")
     try:
         data = load_training_data(data_path or DEFAULT_DATA)
@@ -196,36 +213,50 @@ def bench_nlu(
             f"embedded: training on {len(data.examples)} examples, {len(data.intents)} intents", err=True
         )
         started = time.perf_counter()
-        model = train(train_file, work / "embedded", config)
-        embedded_train_s = time.perf_counter() - started
+        if model_dir is not None:
+            model = EmbeddedModel.load(model_dir)
+            embedded_train_s = model.train_seconds
+        else:
+            model = train(train_file, work / "embedded", config)
+            embedded_train_s = time.perf_counter() - started
 
-        click.echo(f"rasa: training DIET ({epochs} epochs)", err=True)
-        try:
-            from nlu.rasa_server import train_rasa
-
-            rasa_model, rasa_train_s = train_rasa(train_file, work / "rasa", epochs=epochs, language=language)
-            with RasaServer(rasa_model, work_dir=work / "rasa") as server:
-                click.echo(f"measuring both in {rounds} alternating rounds", err=True)
-                # No result cache: the rounds parse the same texts again, and Rasa has no cache.
-                embedded, rasa = asyncio.run(
-                    _compare(
-                        EmbeddedBackend(model, cache_size=0),
-                        RasaBackend(server.url),
-                        texts,
-                        gold,
-                        warm_texts,
-                        rounds,
-                        concurrency,
-                    )
+        def measure(rasa_backend: RasaBackend | None) -> tuple[dict[str, float], dict[str, float]]:
+            # No result cache: the rounds parse the same texts again, and Rasa has no cache.
+            return asyncio.run(
+                _compare(
+                    EmbeddedBackend(model, cache_size=0),
+                    rasa_backend,
+                    texts,
+                    gold,
+                    warm_texts,
+                    rounds,
+                    concurrency,
                 )
-        except RasaSetupError as exc:
-            raise click.ClickException(str(exc)) from None
+            )
+
+        rasa_train_s = 0.0
+        if no_rasa:
+            click.echo(f"measuring the embedded model in {rounds} rounds (no DIET)", err=True)
+            embedded, rasa = measure(None)
+        else:
+            click.echo(f"rasa: training DIET ({epochs} epochs)", err=True)
+            try:
+                from nlu.rasa_server import train_rasa
+
+                rasa_model, rasa_train_s = train_rasa(
+                    train_file, work / "rasa", epochs=epochs, language=language
+                )
+                with RasaServer(rasa_model, work_dir=work / "rasa") as server:
+                    click.echo(f"measuring both in {rounds} alternating rounds", err=True)
+                    embedded, rasa = measure(RasaBackend(server.url))
+            except RasaSetupError as exc:
+                raise click.ClickException(str(exc)) from None
 
     out: dict[str, Any] = {
         "train_examples": len(data.examples),
         "test_examples": len(texts),
         "intents": len(data.intents),
-        "diet_epochs": epochs,
+        "diet_epochs": None if no_rasa else epochs,
         "embedded": {
             **embedded,
             "train_s": round(embedded_train_s, 2),
@@ -233,16 +264,17 @@ def bench_nlu(
             "cascade_share": _cascade_share(model, texts),
             **stage_times(model, texts),
         },
-        "rasa_diet": {**rasa, "train_s": round(rasa_train_s, 2)},
+        "rasa_diet": {**rasa, "train_s": round(rasa_train_s, 2)} if rasa else None,
+        "concurrency": concurrency,
+        "rounds": rounds,
     }
-    out["accuracy_gain"] = round(embedded["accuracy"] - rasa["accuracy"], 4)
-    out["train_speedup"] = _ratio(rasa_train_s, embedded_train_s)
-    out["parse_speedup"] = _ratio(embedded["parses_per_s"], rasa["parses_per_s"])
-    out["parse_speedup_concurrent"] = _ratio(
-        embedded["parses_per_s_concurrent"], rasa["parses_per_s_concurrent"]
-    )
-    out["concurrency"] = concurrency
-    out["rounds"] = rounds
+    if rasa:
+        out["accuracy_gain"] = round(embedded["accuracy"] - rasa["accuracy"], 4)
+        out["train_speedup"] = _ratio(rasa_train_s, embedded_train_s)
+        out["parse_speedup"] = _ratio(embedded["parses_per_s"], rasa["parses_per_s"])
+        out["parse_speedup_concurrent"] = _ratio(
+            embedded["parses_per_s_concurrent"], rasa["parses_per_s_concurrent"]
+        )
     if as_json:
         click.echo(json.dumps(out))
         return
@@ -251,14 +283,19 @@ def bench_nlu(
         f"{f'x{concurrency} /s':>10}{'p50_ms':>9}"
     )
     for name, row in (("embedded", out["embedded"]), ("rasa DIET", out["rasa_diet"])):
+        if row is None:
+            continue
         click.echo(
             f"{name:12}{row['accuracy']:>10.4f}{row['macro_f1']:>10.4f}{row['train_s']:>10.1f}"
             f"{row['parses_per_s']:>10.1f}{row['parses_per_s_concurrent']:>10.1f}{row['p50_ms']:>9.2f}"
         )
+    share = f"the first stage answered {out['embedded']['cascade_share']:.0%} of the test messages alone"
+    if not rasa:
+        click.echo(f"{len(data.examples)} train / {len(texts)} test examples; {share}; no DIET (--no-rasa)")
+        return
     click.echo(
         f"embedded vs DIET: accuracy {out['accuracy_gain']:+.4f}, trains {out['train_speedup']}x faster, "
         f"{out['parse_speedup']}x more parses/s one by one, {out['parse_speedup_concurrent']}x with "
         f"{concurrency} in flight ({len(data.examples)} train / {len(texts)} test examples, "
-        f"{epochs} DIET epochs; the first stage answered {out['embedded']['cascade_share']:.0%} "
-        "of the test messages without the encoder)"
+        f"{epochs} DIET epochs; {share})"
     )
