@@ -71,6 +71,8 @@ class EmbeddedBackend:
         self._cache: OrderedDict[str, ParseResult] = OrderedDict()
         self._pending: list[tuple[str, asyncio.Future[ParseResult]]] = []
         self._active = 0
+        # Drain loops that are parsing a batch on a thread right now (the others are about to take one).
+        self._busy = 0
         # Keep references: the loop holds tasks weakly, and a collected drain would strand its callers.
         self._drains: set[asyncio.Task[None]] = set()
 
@@ -104,17 +106,27 @@ class EmbeddedBackend:
         future: asyncio.Future[ParseResult] = loop.create_future()
         self._pending.append((text, future))
         if self._active < self.workers:
-            self._active += 1
-            task = loop.create_task(self._drain())
-            self._drains.add(task)
-            task.add_done_callback(self._drains.discard)
+            self._start_drain()
         return await future
+
+    def _start_drain(self) -> None:
+        self._active += 1
+        task = asyncio.get_running_loop().create_task(self._drain())
+        self._drains.add(task)
+        task.add_done_callback(self._drains.discard)
 
     async def _drain(self) -> None:
         """Parse pending messages batch after batch until none wait (one of up to `workers` such loops)."""
         try:
             while self._pending:
-                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+                # Share the waiting messages with the loops that are not parsing now: 16 messages in flight
+                # are two batches of 8 on two cores, not one of 16 on one core while the other idles.
+                free = max(1, self.workers - self._busy)
+                size = min(self.max_batch, -(-len(self._pending) // free))
+                batch, self._pending = self._pending[:size], self._pending[size:]
+                if self._pending and self._active < self.workers:
+                    self._start_drain()
+                self._busy += 1
                 try:
                     results = await asyncio.get_running_loop().run_in_executor(
                         self._threads, self._parse_many, [text for text, _ in batch]
@@ -124,6 +136,8 @@ class EmbeddedBackend:
                         if not future.done():
                             future.set_exception(exc)
                     continue
+                finally:
+                    self._busy -= 1
                 for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():
                         future.set_result(result)

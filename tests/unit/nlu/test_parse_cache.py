@@ -74,9 +74,19 @@ async def test_batches_run_on_several_workers_at_once() -> None:
     assert [r.text for r in results] == [f"m{i}" for i in range(8)]
     assert sorted(len(c) for c in model.calls) == [4, 4]  # two batches, inside the model together
     # Every drain has stopped and been counted down: a lone message later still gets a worker.
-    assert backend._active == 0
+    assert backend._active == 0 and backend._busy == 0
     model.barrier = threading.Barrier(1)
     assert (await backend.parse("later")).text == "later"
+
+
+async def test_messages_in_flight_are_shared_between_the_idle_workers() -> None:
+    """16 messages that arrive together are two batches of 8 on two threads, not one of 16 (#22)."""
+    model: Any = SlowModel(parties=2)
+    backend = EmbeddedBackend(model, cache_size=0, workers=2, max_batch=32)
+    results = await asyncio.gather(*(backend.parse(f"m{i}") for i in range(16)))
+    assert [r.text for r in results] == [f"m{i}" for i in range(16)]
+    assert sorted(len(c) for c in model.calls) == [8, 8]
+    assert backend._active == 0 and backend._busy == 0
 
 
 async def test_one_worker_runs_one_batch_at_a_time() -> None:
