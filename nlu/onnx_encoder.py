@@ -41,15 +41,22 @@ def _key(model_dir: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def exported_model(model_dir: Path, name: str, int8: bool = False) -> Path:
+def exported_model(model_dir: Path, name: str, int8: bool = False, keep_float: tuple[str, ...] = ()) -> Path:
     """The ONNX file of the transformer in `model_dir`, exported on the first call (tens of seconds).
 
-    With `int8`, the float export is then quantized (`_quantize`) into a folder of its own. Each file is
-    written beside its final place and renamed, so a crash or a second process never sees half a file.
+    With `int8`, the float export is then quantized (`_quantize`) into a folder of its own; the MatMul nodes
+    named in `keep_float` stay float (a folder of their own again: `-mixed`). Each file is written beside its
+    final place and renamed, so a crash or a second process never sees half a file.
     """
     if int8:
         source = exported_model(model_dir, name)
-        return _cached(f"onnx-{name}-int8-{_key(model_dir)}", name, lambda out: _quantize(source, out))
+        # The nodes kept float are part of the folder's name: another choice is another file.
+        kind = (
+            f"mixed-{hashlib.sha256('|'.join(keep_float).encode()).hexdigest()[:6]}" if keep_float else "int8"
+        )
+        return _cached(
+            f"onnx-{name}-{kind}-{_key(model_dir)}", name, lambda out: _quantize(source, out, keep_float)
+        )
     return _cached(f"onnx-{name}-{_key(model_dir)}", name, lambda out: _export(model_dir, out))
 
 
@@ -70,7 +77,7 @@ def _cached(folder: str, name: str, make: Callable[[Path], None]) -> Path:
     return onnx_file
 
 
-def _quantize(source: Path, out: Path) -> None:
+def _quantize(source: Path, out: Path, keep_float: tuple[str, ...] = ()) -> None:
     """Dynamic int8 quantization of the float export: int8 weights per output channel, uint8 activations.
 
     Per channel, MiniLM's and mpnet's vectors stay at a cosine of about 0.99 with the float ones (the torch
@@ -84,7 +91,13 @@ def _quantize(source: Path, out: Path) -> None:
     link = out.parent / "source.onnx"
     link.symlink_to(source)
     try:
-        quantize_dynamic(str(link), str(out), weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(
+            str(link),
+            str(out),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            nodes_to_exclude=list(keep_float),
+        )
     finally:
         link.unlink()
 
@@ -134,7 +147,15 @@ class OnnxSentenceEncoder:
     batch is cut into chunks that run on every core at once (ONNX Runtime releases the GIL).
     """
 
-    def __init__(self, model_dir: Path, name: str, dim: int, small_batch: int, int8: bool = False) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        name: str,
+        dim: int,
+        small_batch: int,
+        int8: bool = False,
+        keep_float: tuple[str, ...] = (),
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -144,7 +165,7 @@ class OnnxSentenceEncoder:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
-            str(exported_model(model_dir, name.removesuffix("-int8"), int8)),
+            str(exported_model(model_dir, name.split("-")[0], int8, keep_float)),
             options,
             providers=["CPUExecutionProvider"],
         )

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # allowing no accuracy loss there.
 SMALL_DATA = 3000
 # Distillation pays where the second stage is costly enough and knows more than the first (#22).
-DISTIL_FOR = frozenset({"mpnet", "mpnet-int8"})
+DISTIL_FOR = frozenset({"mpnet", "mpnet-int8", "mpnet-mixed"})
 DISTIL_VARIANTS = 4
 ROUNDS = 5
 # Bumped when what `train` builds from the same data changes (features, defaults), so that the app retrains

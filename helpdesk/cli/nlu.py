@@ -50,7 +50,7 @@ def _encoders(value: str) -> tuple[str, ...]:
     default="auto",
     show_default=True,
     help="auto (USE + MiniLM + mpnet for English data, USE + e5 when it has Russian), or a comma list of "
-    "use, minilm, minilm-int8, minilm-q8 (torch int8), mpnet, mpnet-int8, e5, or none",
+    "use, minilm, minilm-int8, minilm-q8 (torch int8), mpnet, mpnet-int8, mpnet-mixed, e5, or none",
 )
 @click.option("--no-tfidf", is_flag=True, help="leave out TF-IDF word and character n-grams")
 @click.option(

@@ -10,6 +10,7 @@ from nlu.features import (
     DEFAULT_TFIDF_WEIGHT,
     ENGLISH_ENCODERS,
     FLOAT_ENGLISH_ENCODERS,
+    FLOAT_MPNET_ENGLISH_ENCODERS,
     MULTILINGUAL_ENCODERS,
     FeatureConfig,
     Featurizer,
@@ -41,14 +42,17 @@ def test_a_featurizer_made_from_an_open_config_weighs_tfidf_as_its_recipe() -> N
     assert Featurizer(FeatureConfig(encoders=())).tfidf_weight == DEFAULT_TFIDF_WEIGHT
 
 
-def test_english_auto_runs_int8_minilm_first_and_leaves_mpnet_for_the_rest() -> None:
+def test_english_auto_runs_int8_minilm_first_and_leaves_mixed_mpnet_for_the_rest() -> None:
     english = resolve_features(FeatureConfig(), ENGLISH)
     featurizer = Featurizer(english)
     assert featurizer.cheap_encoders == ("use", "minilm-int8")
-    assert featurizer.costly_encoders == ("mpnet",)
-    # The float recipe of older models keeps its own first stage and TF-IDF weight.
+    assert featurizer.costly_encoders == ("mpnet-mixed",)  # RECIPE 7 (#22)
+    # The recipes of older models keep their own first stage and TF-IDF weight.
     old = resolve_features(FeatureConfig(encoders=FLOAT_ENGLISH_ENCODERS), ENGLISH)
     assert Featurizer(old).cheap_encoders == ("use", "minilm") and old.tfidf_weight == 0.3
+    recipe6 = resolve_features(FeatureConfig(encoders=FLOAT_MPNET_ENGLISH_ENCODERS), ENGLISH)
+    assert Featurizer(recipe6).cheap_encoders == ("use", "minilm-int8") and recipe6.tfidf_weight == 0.3
+    assert Featurizer(recipe6).costly_encoders == ("mpnet",)
     # Other sets keep the cheap encoders only (e5 is a costly one).
     mixed = Featurizer(resolve_features(FeatureConfig(), MIXED))
     assert mixed.cheap_encoders == ("use",) and mixed.costly_encoders == ("e5",)

@@ -90,10 +90,29 @@ def test_int8_minilm_is_its_own_encoder_close_to_the_float_one() -> None:
     assert np.allclose(np.linalg.norm(close, axis=1), 1.0, atol=1e-4)
 
 
+def test_mixed_mpnet_keeps_its_bent_layers_float_and_stays_close_to_the_float_vectors() -> None:
+    """`mpnet-mixed` (#22): int8 but for MPNET_KEEP_FLOAT; far closer to float mpnet than `mpnet-int8`."""
+    from nlu.encoders import MPNET_KEEP_FLOAT
+    from nlu.packaged_mpnet import mpnet_path
+
+    exact, int8, mixed = (get_encoder(n) for n in ("mpnet", "mpnet-int8", "mpnet-mixed"))
+    assert mixed.name == "mpnet-mixed" and mixed.dim == exact.dim == 768
+    path = exported_model(mpnet_path(), "mpnet", int8=True, keep_float=MPNET_KEEP_FLOAT)
+    assert path.parent.name.startswith("onnx-mpnet-mixed-")
+    assert path != exported_model(mpnet_path(), "mpnet", int8=True)
+    reference = exact.encode(TEXTS)
+    close, bent = mixed.encode(TEXTS), int8.encode(TEXTS)
+    mixed_cos, int8_cos = np.sum(reference * close, axis=1), np.sum(reference * bent, axis=1)
+    assert np.min(mixed_cos) > 0.97 and np.max(mixed_cos) < 0.99999
+    assert np.mean(mixed_cos) > np.mean(int8_cos) + 0.03
+    # Each message runs alone, as with every int8 export.
+    assert np.array_equal(np.vstack([mixed.encode([t]) for t in TEXTS]), close)
+
+
 def test_the_int8_copy_is_made_once_from_the_float_export(monkeypatch: pytest.MonkeyPatch) -> None:
     first = exported_model(minilm_path(), "minilm", int8=True)
 
-    def no_second_quantization(source: Path, out: Path) -> None:
+    def no_second_quantization(source: Path, out: Path, keep_float: tuple[str, ...] = ()) -> None:
         raise AssertionError("quantized again")
 
     monkeypatch.setattr(nlu.onnx_encoder, "_quantize", no_second_quantization)
@@ -108,7 +127,7 @@ def test_a_failed_quantization_leaves_nothing_half_made(
     def fake_export(model_dir: Path, out: Path) -> None:
         out.write_bytes(b"float")
 
-    def broken(source: Path, out: Path) -> None:
+    def broken(source: Path, out: Path, keep_float: tuple[str, ...] = ()) -> None:
         out.write_bytes(b"half")
         raise RuntimeError("disk full")
 
