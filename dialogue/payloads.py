@@ -79,6 +79,11 @@ def register(*classes: type[Action]) -> None:
         Action._adapters[cls] = TypeAdapter(cls)
 
 
+def registered() -> tuple[type[Action], ...]:
+    """Every action `decode` knows, in the order they were registered (a channel builds its codecs from them)."""
+    return tuple(Action._adapters)
+
+
 def decode(text: str) -> Action | None:
     """The action a (verified) payload names, or None when it is not one this version knows."""
     if not text or len(text.encode()) > MAX_ACTION:
@@ -404,6 +409,26 @@ register(
 )  # fmt: skip
 
 
+SIGNATURE_SEP = "|"
+
+
+def join_signed(action: str, sig: str) -> str:
+    """The wire form of a signed button: `<action>|<signature>` (ValueError when over 64 bytes)."""
+    payload = f"{action}{SIGNATURE_SEP}{sig}"
+    if len(payload.encode()) > MAX_PAYLOAD:
+        raise ValueError(f"payload too long: {action!r}")
+    return payload
+
+
+def split_signed(payload: str) -> tuple[str, str] | None:
+    """The action and the signature of a payload on the wire, or None when it is not shaped as one."""
+    # Every action and signature is ASCII; anything else is forged (and hmac cannot compare it as a str).
+    if not payload or len(payload) > MAX_PAYLOAD or not payload.isascii() or SIGNATURE_SEP not in payload:
+        return None
+    action, _, sig = payload.rpartition(SIGNATURE_SEP)
+    return action, sig
+
+
 class PayloadSigner:
     """Signs and verifies button payloads with the application's secret key."""
 
@@ -416,16 +441,14 @@ class PayloadSigner:
 
     def sign(self, bot: str, account: str, action: str) -> str:
         """Return the payload for `action`, bound to one bot and one chat account."""
-        payload = f"{action}|{self._sig(bot, account, action)}"
-        if len(payload.encode()) > MAX_PAYLOAD:
-            raise ValueError(f"payload too long: {action!r}")
-        return payload
+        return join_signed(action, self._sig(bot, account, action))
 
     def verify(self, bot: str, account: str, payload: str) -> str | None:
         """Return the action when the payload is genuine for this bot and account, else None."""
-        if not payload or len(payload) > MAX_PAYLOAD or "|" not in payload:
+        parts = split_signed(payload)
+        if parts is None:
             return None
-        action, sig = payload.rsplit("|", 1)
+        action, sig = parts
         if not hmac.compare_digest(sig, self._sig(bot, account, action)):
             return None
         return action

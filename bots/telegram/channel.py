@@ -14,13 +14,15 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.methods import DeleteWebhook, SetMyCommands, SetWebhook
 from aiogram.types import BotCommand, BotCommandScopeChat, Update
+from aiohttp import web
 
 from bots.ratelimit import RateLimiter
 from bots.telegram.handlers import build_router
 from bots.telegram.sender import AiogramSender
+from bots.telegram.webhook import WebhookHandler
 from bots.telegram_common.channel import TelegramChannelBase
 from bots.telegram_common.commands import check_commands
-from bots.telegram_common.inbound import ALLOWED_UPDATES, plain_text_inbound
+from bots.telegram_common.inbound import ALLOWED_UPDATES
 from bots.telegram_common.limits import TelegramLimits
 from bots.telegram_common.plan import chat_ref
 from dialogue.messages import Delivered, Inbound, InboundNotRecorded, Outbound
@@ -88,23 +90,25 @@ class TelegramChannel(TelegramChannelBase):
         except TelegramAPIError as e:
             raise self._webhook_refused(url, e.message) from e
 
-    async def feed_webhook_update(self, update: dict[str, Any]) -> None:
-        """Feed one webhook update to aiogram's Dispatcher (see the base class).
+    def add_webhook_route(self, app: web.Application, path: str) -> None:
+        """Serve this bot's webhook at `path` with aiogram's request handler and its secret-token check."""
+        WebhookHandler(self.dispatcher, self.bot, self.webhook_secret, self.feed_webhook_update).register(
+            app, path=path
+        )
 
-        A plain text message skips aiogram's models (`plain_text_inbound`): there is no callback to answer
-        and the dispatcher would only turn the update back into the same dict.
+    async def feed_webhook_update(self, update: dict[str, Any]) -> None:
+        """Feed one webhook update to aiogram's Dispatcher and wait for its handler (see the base class).
+
+        The update's dict rides along as `raw_update`, so the handlers convert it as it came instead of
+        dumping aiogram's models back into the same dict.
 
         Raises:
             ValueError: the update is not in the Bot API's shape.
             InboundNotRecorded: the app could not record it (the webhook answers 503).
         """
-        plain = plain_text_inbound(self.bot_kind, update)
-        if plain is not None:
-            await self._accept(update["update_id"], plain, True)
-            return
         parsed = Update.model_validate(update, context={"bot": self.bot})
         try:
-            await self.dispatcher.feed_update(self.bot, parsed, wait_done=True)
+            await self.dispatcher.feed_update(self.bot, parsed, wait_done=True, raw_update=update)
         except InboundNotRecorded:
             raise
         except Exception:

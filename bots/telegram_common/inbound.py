@@ -55,49 +55,6 @@ def dedup_key(bot_kind: Bot, update_id: int) -> str:
     return f"tg:{bot_kind}:{update_id}"
 
 
-# A plain text message (the most common update by far) carries only these; anything else takes the
-# framework's full path (see `plain_text_inbound`).
-_PLAIN_MESSAGE_FIELDS = frozenset({"message_id", "date", "chat", "from", "text", "entities", "edit_date"})
-
-
-def plain_text_inbound(bot_kind: Bot, update: Json) -> Inbound | None:
-    """Convert a plain text message from a person without the framework's models; None for anything else.
-
-    The webhook's hot path: aiogram validates the whole update into pydantic models and dumps it back to
-    this very dict, which costs more than the rest of the adapter. An update with exactly one `message`
-    (or `edited_message`) that has only `_PLAIN_MESSAGE_FIELDS`, with the types the Bot API gives them,
-    is converted here; everything else (buttons, media, replies, topics, bots, odd shapes) returns None and
-    goes through the framework as before.
-    """
-    if len(update) != 2 or not isinstance(update.get("update_id"), int):
-        return None
-    message = update.get("message", update.get("edited_message"))
-    if not isinstance(message, Mapping) or not message.keys() <= _PLAIN_MESSAGE_FIELDS:
-        return None
-    chat, user, text = message.get("chat"), message.get("from"), message.get("text")
-    if not (
-        isinstance(text, str)
-        and text
-        and _is_int(message.get("message_id"))
-        and _is_int(message.get("date"))
-        and isinstance(chat, Mapping)
-        and _is_int(chat.get("id"))
-        and isinstance(chat.get("type"), str)
-        and isinstance(user, Mapping)
-        and _is_int(user.get("id"))
-        and user.get("is_bot") is False
-        and isinstance(user.get("first_name"), str)
-        and isinstance(user.get("last_name", ""), str)
-        and isinstance(user.get("language_code", ""), str)
-    ):
-        return None
-    return message_to_inbound(bot_kind, update["update_id"], message)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def update_to_inbound(bot_kind: Bot, update: Json) -> Inbound | None:
     """Convert one update into an Inbound; None for what is not the engine's business.
 

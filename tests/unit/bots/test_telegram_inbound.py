@@ -8,7 +8,6 @@ from bots.telegram_common.inbound import (
     callback_to_inbound,
     is_user_content,
     message_to_inbound,
-    plain_text_inbound,
     update_to_inbound,
 )
 from dialogue.messages import Bot, Channel, Contact, Inbound, Location
@@ -115,50 +114,3 @@ def test_update_to_inbound_reads_each_update_type_and_skips_the_rest() -> None:
     game = {"id": "q", "from": FROM_A, "chat_instance": "ci", "game_short_name": "g"}
     assert update_to_inbound(Bot.CLIENT, {"update_id": 6, "callback_query": game}) is None
     assert update_to_inbound(Bot.CLIENT, {"update_id": 7, "my_chat_member": {}}) is None
-
-
-def _plain(**message: object) -> dict[str, Any]:
-    base = {
-        "message_id": 7,
-        "date": 1700000000,
-        "chat": {"id": 42, "type": "private", "first_name": "A"},
-        "from": {**FROM_A, "id": 42, "language_code": "ru"},
-        "text": "не печатает принтер",
-    }
-    return {"update_id": 900, "message": {**base, **message}}
-
-
-def test_a_plain_text_message_is_read_without_the_framework_exactly_as_with_it() -> None:
-    update = _plain()
-    inbound = plain_text_inbound(Bot.CLIENT, update)
-    assert inbound is not None and inbound == update_to_inbound(Bot.CLIENT, update)
-    assert (inbound.text, inbound.chat_id, inbound.sender_id, inbound.lang) == (
-        "не печатает принтер",
-        "42",
-        "42",
-        "ru",
-    )
-    edited = {"update_id": 901, "edited_message": {**_plain()["message"], "edit_date": 1700000100}}
-    assert plain_text_inbound(Bot.CLIENT, edited) == update_to_inbound(Bot.CLIENT, edited)
-
-
-def test_anything_but_a_plain_text_message_takes_the_framework_path() -> None:
-    message = _plain()["message"]
-    not_plain = [
-        {"update_id": 1, "callback_query": {"id": "q", "from": FROM_A, "data": "kb:y"}},
-        {"update_id": 1, "message": message, "edited_message": message},
-        _plain(photo=[{"file_id": "f", "width": 1, "height": 1}], caption="x"),
-        _plain(reply_to_message={"message_id": 3}),
-        _plain(message_thread_id=5, is_topic_message=True),
-        _plain(**{"from": {**FROM_A, "is_bot": True}}),
-        _plain(**{"from": {"id": "42", "is_bot": False, "first_name": "A"}}),
-        _plain(**{"from": {**FROM_A, "last_name": None}}),
-        _plain(chat={"id": True, "type": "private"}),
-        _plain(text=""),
-        _plain(text=5),
-        {"update_id": 1, "message": {k: v for k, v in message.items() if k != "from"}},
-        {"update_id": "1", "message": message},
-        {"update_id": 1, "message": "text"},
-    ]
-    for update in not_plain:
-        assert plain_text_inbound(Bot.CLIENT, update) is None, update
