@@ -153,6 +153,15 @@ def test_an_id_too_long_for_a_button_is_refused_when_built() -> None:
     assert p.KbLink(BIG, "a" * 34).fits() and not p.KbLink(BIG, "a" * 35).fits()
 
 
+def test_a_forged_payload_that_is_not_ascii_is_refused_not_a_crash() -> None:
+    signer = PayloadSigner("s" * 64)
+    genuine = signer.sign("staff", "42", p.JobStep("d", 1042).encode())
+
+    assert signer.verify("staff", "42", genuine) == "jb:d:1042"
+    assert signer.verify("staff", "42", "jb:d:1042|ééééééééééé") is None  # hmac cannot compare it as a str
+    assert signer.verify("staff", "42", "jb:d:1042|" + "x" * 60) is None
+
+
 # --- properties: any action round-trips; any text decodes to an action or None, never an exception
 _FIELD = {
     "TicketNo": st.integers(0, BIG),
