@@ -39,7 +39,7 @@ class TelegramChannel(TelegramChannelBase):
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else AiohttpSession()
         # aiogram checks the token's shape here and raises TokenValidationError if it is off.
         self.bot = AiogramBot(token, session=session)
-        self.dispatcher = Dispatcher()
+        self.dispatcher = Dispatcher(disable_fsm=True)  # conversation state is the engine's
         self.dispatcher.include_router(build_router(self.bot_kind, self._accept))
         self.sender = AiogramSender(self.bot, limits, limiter)
         self._polling: asyncio.Task[None] | None = None
