@@ -104,6 +104,32 @@ def test_onnx_engine_pads_a_batch_without_changing_any_vector() -> None:
     assert np.allclose(engine.embed(texts, False, 2), engine.embed(texts, False, 1), atol=1e-5)
 
 
+def test_onnx_engine_runs_questions_one_length_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A padded batch of questions costs more CPU per question than its questions one by one (docs/kb.md):
+    each forward pass of questions gets rows of one length, and the vectors are those of the batch."""
+    pytest.importorskip("onnxruntime")
+    engine = open_engine("onnx")
+    texts = _texts()
+    queries = [t for t in texts if len(t) < 200]
+    assert len({engine.token_count(q, True) for q in queries}) > 2
+    model = engine.model  # type: ignore[attr-defined]
+    real = model._forward
+    widths: list[set[int]] = []
+
+    def recording(session: object, contents: list[list[int]]) -> np.ndarray:
+        widths.append({len(c) for c in contents})
+        return real(session, contents)
+
+    before = np.vstack([engine.embed([q], True, 1) for q in queries])
+    monkeypatch.setattr(model, "_forward", recording)
+    together = engine.embed(queries, True, 1)
+    assert widths and all(len(w) == 1 for w in widths)
+    assert float((together * before).sum(axis=1).min()) >= 0.99999
+    widths.clear()
+    engine.embed(texts[:6], False, 1)  # passages keep their padded batches
+    assert any(len(w) > 1 for w in widths)
+
+
 def test_choosing_the_onnx_engine_does_not_import_torch() -> None:
     # `auto` asked whether torch was there by importing it: 8.4 s of `helpdesk run`'s CPU before it listened
     # (#18, first start), on a CPU without native bf16 where the ONNX engine is picked and torch never runs.
