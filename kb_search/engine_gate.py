@@ -2,7 +2,8 @@
 
 Queries that wait at the same moment are embedded as one batch (a text asked twice, once) and go before the
 next slice of passages. An engine that runs a forward pass without the GIL on its own thread (ONNX Runtime)
-gets one lane per core: two batches of questions run at once on two cores instead of one after the other.
+gets one lane per core, and there a lane takes one waiting request at a time (with those asking the same
+texts): batching saves that engine no CPU, so questions that queued in a burst are shared by the lanes.
 Measured at load 8 with `KB_E5_ENGINE=onnx` (docs/kb.md, *Cold questions*): a new question costs the same
 CPU alone or in a batch (about 10 ms; the products are compute-bound), so one lane held every new question
 of the process to one core, and `bench dialogue --unique` to 8-16 of the 60 messages a second offered.
@@ -80,10 +81,22 @@ class EngineGate:
         return request.result
 
     def _take(self, first: _Request) -> list[_Request]:
-        """`first` and up to QUERY_BATCH - 1 other waiting requests, marked taken (called with the state held)."""
+        """`first` and the other waiting requests it serves, marked taken (called with the state held).
+
+        With one lane, up to QUERY_BATCH - 1 others: one engine call for all. With several lanes (an engine
+        that batching saves no CPU, ONNX Runtime), only those asking nothing but `first`'s texts: the rest
+        stay for the next free lane, so a burst of new questions is worked off on every core, not queued
+        behind one lane that took them all while the other went idle.
+        """
         others = [r for r in self._waiting if r is not first]
-        batch = [first, *others[: QUERY_BATCH - 1]]
-        self._waiting = others[QUERY_BATCH - 1 :]
+        if self.lanes > 1:
+            mine = set(first.texts)
+            joined = [r for r in others if mine.issuperset(r.texts)]
+            batch = [first, *joined]
+            self._waiting = [r for r in others if not mine.issuperset(r.texts)]
+        else:
+            batch = [first, *others[: QUERY_BATCH - 1]]
+            self._waiting = others[QUERY_BATCH - 1 :]
         for r in batch:
             r.taken = True
         return batch

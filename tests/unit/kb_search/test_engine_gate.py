@@ -194,3 +194,48 @@ def test_onnx_gets_a_lane_per_core_and_the_gil_bound_engines_one() -> None:
 
     assert OnnxEngine.parallel
     assert not (NativeEngine.parallel or ShippedEngine.parallel or TorchEngine.parallel)
+
+
+def test_on_two_lanes_a_burst_of_waiting_questions_is_shared_by_both_lanes() -> None:
+    """Batching saves ONNX Runtime no CPU: a free lane takes one waiting question (and only the requests
+    asking the same), so the other lane, free a moment later, takes the next instead of idling."""
+    release = threading.Event()
+    calls: list[list[str]] = []
+    running = 0
+    most_after_release = 0
+    lock = threading.Lock()
+
+    def run(texts: list[str], is_query: bool) -> np.ndarray:
+        nonlocal running, most_after_release
+        with lock:
+            calls.append(list(texts))
+            running += 1
+            if release.is_set():
+                most_after_release = max(most_after_release, running)
+        if not release.is_set():
+            release.wait(5)  # the two first questions hold both lanes while the burst queues
+        else:
+            time.sleep(0.3)  # long enough for the other lane to take the next one, even on a busy machine
+        with lock:
+            running -= 1
+        return _lengths(list(texts))
+
+    gate = EngineGate(run, lanes=2)
+    results: dict[str, np.ndarray] = {}
+    holders = [threading.Thread(target=lambda t=t: results.update({t: gate.queries([t])})) for t in "ab"]
+    for holder in holders:
+        holder.start()
+    time.sleep(0.2)
+    burst = [
+        threading.Thread(target=lambda t=t: results.update({t: gate.queries([t])}))
+        for t in ("cc", "ddd", "eeee", "cc")
+    ]
+    for asker in burst:
+        asker.start()
+    time.sleep(0.2)
+    release.set()
+    for thread in [*holders, *burst]:
+        thread.join(10)
+    assert sorted(map(len, calls)) == [1] * 5  # a, b, cc (asked twice, embedded once), ddd, eeee
+    assert most_after_release == 2
+    assert all(results[t].tolist() == [[float(len(t))]] for t in ("a", "b", "cc", "ddd", "eeee"))
