@@ -4,18 +4,30 @@ The whole loop of issue #18 as people see it, against the real app on the demo d
 so each person is picked in the page's identity picker):
 
 1. A Russian client asks a KB question, says it did not help, fills in the request form (typing some answers,
-   not only pressing buttons) and gets a ticket number.
+   not only pressing buttons, and sending a photo) and gets a ticket number.
 2. An English client gets an English answer, asks something else and then presses a button of the first
    answer, before and after a reload: it is out of date or opens the article it names, never the one at
-   its position in the latest list (bug 1); a button of the latest list opens its article, line breaks kept.
-3. The engineer the job was offered to accepts it, goes on the way and on site on the one live job card,
-   writes to the client; the client's reply reaches the engineer (bug 4); the engineer finishes the job.
+   its position in the latest list (bug 1); a button of the latest list opens its article, line breaks kept,
+   and on a short window that tall article is shown from its first line (bug 9); the text box takes what the
+   server takes (bug 9: 4,096 against 4,000).
+3. The engineer the job was offered to sees the client's photo, accepts it, goes on the way and on site on
+   the one live job card, writes to the client; the client's reply reaches the engineer (bug 4); the engineer
+   finishes the job.
 4. The client rates it and writes a new problem (no question mark): it is answered, not saved as the
    rating comment (bug 3).
    The English client opens a request too; another engineer does it, and every text she is told is
    English: the engineer's name and the checklist items in the "done" message included (bug 8).
 5. The supervisor reads /queue and /report: the chart is a picture, not "[Photo]" (bug 7).
-6. The admin edits the KB article in the web admin; the client asks again and gets the new text.
+6. The admin edits the KB article in the web admin; the client asks again and gets the new text; the demo data
+   loaded again (as every `make run` does) keeps the edit (bug 2).
+7. The supervisor reads the admin in Russian; the admin switches languages.
+8. The client says the leak is back and reopens the job: it is offered back to the engineer who did it, says
+   it is a reopen and why, and is in his /jobs (bug 6).
+
+A second test plays the afternoon with the app's clock moved on: a cancelled request's offer time passes
+without a word to the engineer or an "offer expired" in the timeline (bug 5); a request both air-conditioning
+engineers decline reaches the supervisor, who presses "Raise priority" on the "no engineer" alert and
+"Reassign" on the 75 % SLA warning that comes 50 minutes later, and the job is offered to the one she picks.
 
 The NLU is on, as in `make run`. A screenshot after each step goes to var/test-artifacts/working-day/ (gitignored). Run
 `scripts/install_chromium.sh` first; the test is skipped only when /usr/bin/chromium is missing.
@@ -25,20 +37,27 @@ from __future__ import annotations
 
 import itertools
 import re
+import struct
 import time
+import zlib
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiohttp import web
 
+from dialogue.messages import MAX_TEXT_CHARS
 from helpdesk.admin.demo import DEMO_PASSWORDS
 from helpdesk.demo.loader import read_directory
+from helpdesk.demo.seed import seed_demo
 from helpdesk.runtime import Runtime, build_runtime
 from helpdesk.settings import Settings
+from helpdesk.timers import expire_offers_once
 from helpdesk.web import build_web_app
 from tests.e2e.channels.webchat_driver import PNG_1X1
+from ticket_core.utc import utcnow
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, FilePayload, Locator, Page
@@ -52,6 +71,7 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 IVAN = "romashka-ivan"  # Иван Кузнецов, Romashka, Russian
 ANNA = "acme-anna"  # Anna Brown, ACME, English
 SUPERVISOR = "s-sokolova"  # Ольга Соколова
+PHOTO_SIZE = (160, 120)
 EDITED = "Проверьте дренажный шланг под блоком: он не должен провисать (проверка 7731)."
 
 pytestmark = [
@@ -165,7 +185,10 @@ class Chat:
 
 async def _new_chat(browser: Browser, url: str, identity: str, lang: str, name: str, **options: Any) -> Chat:
     context = await browser.new_context(
-        viewport={"width": 900, "height": 1000}, locale="ru-RU" if lang == "ru" else "en-US", **options
+        viewport={"width": 900, "height": 1000},
+        locale="ru-RU" if lang == "ru" else "en-US",
+        timezone_id="Europe/Moscow",  # the demo company's; deadlines are said in it too
+        **options,
     )
     chat = Chat(await context.new_page(), name)
     await chat.open(url, identity, lang)
@@ -184,8 +207,9 @@ async def _replies(chat: Chat, since: int) -> list[str]:
         texts = now
 
 
-async def _engineer_with_the_offer(browser: Browser, base: str, ref: str) -> Chat:
-    """The staff chat of the demo engineer whose chat shows the offer of `ref` (routing picks who).
+async def _engineer_with_the_offer(browser: Browser, base: str, ref: str, skip: str = "") -> Chat:
+    """The staff chat of the demo engineer whose chat shows the offer of `ref` (routing picks who; `skip`: one
+    who declined it).
 
     The jobs of this day are air conditioning, which only the Russian-speaking demo engineers do.
     """
@@ -198,7 +222,7 @@ async def _engineer_with_the_offer(browser: Browser, base: str, ref: str) -> Cha
         geolocation={"latitude": 59.9655, "longitude": 30.3110},  # at the Petrogradskaya office
         permissions=["geolocation"],
     )
-    engineers = [row for row in read_directory()["staff"] if row["role"] == "engineer"]
+    engineers = [row for row in read_directory()["staff"] if row["role"] == "engineer" and row["id"] != skip]
     deadline = time.monotonic() + WAIT_MS / 1000
     while time.monotonic() < deadline:
         for row in engineers:
@@ -210,6 +234,44 @@ async def _engineer_with_the_offer(browser: Browser, base: str, ref: str) -> Cha
                 staff.name = row["id"]
                 return staff
     raise AssertionError(f"no demo engineer got the offer of {ref}")
+
+
+def _photo(name: str) -> FilePayload:
+    """A PNG of PHOTO_SIZE (a blue-grey square, big enough to see in a screenshot), as the file picker gives it."""
+    width, height = PHOTO_SIZE
+    rows = b"".join(b"\x00" + bytes((70, 110, 160)) * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+    return {"name": name, "mimeType": "image/png", "buffer": png}
+
+
+async def _expect_picture(image: Locator, width: int) -> None:
+    """The picture is on the page, loaded, and as wide as the file (not a broken image or a "[Photo]" label)."""
+    from playwright.async_api import expect
+
+    await expect(image.first).to_be_visible(timeout=WAIT_MS)
+    loaded = await image.first.evaluate("i => i.complete ? i.naturalWidth : -1")
+    assert loaded == width, loaded
+
+
+async def _place_in_view(bubble: Locator) -> dict[str, float]:
+    """Where a message is in the conversation's scrolled view: its top from the view's top, its height and the
+    view's height (px)."""
+    return await bubble.evaluate(
+        """b => { const v = document.getElementById("messages").getBoundingClientRect();
+                  const r = b.getBoundingClientRect();
+                  return {top: r.top - v.top, height: r.height, view: v.height}; }"""
+    )
 
 
 async def _finish_job(engineer: Chat, ref: str, card: Locator, note: str, shots: str) -> None:
@@ -255,7 +317,7 @@ async def _finish_job(engineer: Chat, ref: str, card: Locator, note: str, shots:
 async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runtime, str]) -> None:
     from playwright.async_api import async_playwright, expect
 
-    _rt, base = day_app
+    rt, base = day_app
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
@@ -276,6 +338,10 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             if "К чему это относится?" in "\n".join(await _replies(ivan, since)):  # unless the NLU knew
                 since = await ivan.press("Кондиционеры и вентиляция")
             await ivan.wait_for("Выберите объект", since)
+            # A photo of the puddle, sent in the middle of the form: it goes with the request.
+            since = await ivan.bot.count()
+            await ivan.page.locator("#photo").set_input_files(files=[_photo("puddle.png")])
+            await ivan.wait_for("Фото добавлено к заявке", since)
             await ivan.say("на петроградской")  # typed, not pressed
             await ivan.wait_for("Насколько срочно?")
             await ivan.say("ну средне")
@@ -283,6 +349,7 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             await expect(summary).to_contain_text("Тип: Кондиционеры и вентиляция")
             await expect(summary).to_contain_text("Ромашка на Петроградской")
             await expect(summary).to_contain_text("Срочность: Обычная")
+            await expect(summary).to_contain_text("Фото: 1")
             await ivan.shot("01_ru_summary")
             since = await ivan.press("Отправить заявку")
             opened = await ivan.wait_for("оформлена", since)
@@ -318,9 +385,18 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             await anna.shot("02_en_old_button")
             # A button of the latest list opens its article, with the article's line breaks.
             picked = sorted(others)[0]
+            # On a short window (a phone's, or a laptop's with the keyboard up) the article is taller than the
+            # conversation's view: it is brought into view from its first line (bug 9: it stayed below).
+            await anna.page.set_viewport_size({"width": 900, "height": 480})
             since = await anna.press(picked, within=second_list)
             article = await anna.wait_for(picked, since)
             assert "\n\n" in await article.inner_text(), await article.inner_text()
+            await _replies(anna, since)  # "Did this help?" after it must not pull the view past its start
+            place = await _place_in_view(article)
+            assert place["height"] > place["view"], place  # a tall reply, or this checks nothing
+            assert 0 <= place["top"] <= 40, place  # its first line at the top of the view
+            await anna.shot("02_en_tall_article_in_view")
+            await anna.page.set_viewport_size({"width": 900, "height": 1000})
             # A reload brings the old buttons back to life in the page: they still act on what they name.
             await anna.page.reload()
             await expect(anna.page.locator("#status")).to_have_attribute("data-state", "online")
@@ -333,6 +409,16 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             ), old_button
             assert not [title for title in others if title in old_button], (others, old_button)
             await anna.shot("02_en_old_button_after_reload")
+            # The text box stops where the server does (bug 9: 4,096 in the box, 4,000 on the server): a message
+            # as long as the box takes is read, not refused as too long.
+            box = anna.page.locator("#text")
+            assert await box.get_attribute("maxlength") == str(MAX_TEXT_CHARS)
+            await box.fill(("My printer prints blank pages. " * 200)[: MAX_TEXT_CHARS + 96])
+            assert len(await box.input_value()) <= MAX_TEXT_CHARS
+            since = await anna.bot.count()
+            await box.press("Enter")
+            long_reply = "\n".join(await _replies(anna, since))
+            assert "too long" not in long_reply, long_reply
             for text in await anna.bot.all_inner_texts():
                 assert not CYRILLIC.search(text), f"Cyrillic in an English client's chat: {text!r}"
                 assert "**" not in text, f"raw Markdown in the chat: {text!r}"
@@ -341,6 +427,9 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             engineer = await _engineer_with_the_offer(browser, base, ref)
             offer = await engineer.wait_for(f"Новая заявка {ref}")
             await expect(offer).to_contain_text("Течёт уже второй день")
+            # The engineer sees the client's photo itself, not "Photo: 1" (issue #18, friction).
+            shown = await engineer.wait_for(f"Фото от клиента по {ref}")
+            await _expect_picture(shown.locator("img"), PHOTO_SIZE[0])
             await engineer.shot("03_engineer_offer")
             since = await engineer.press("Принять", within=offer)
             await engineer.wait_for(f"Вы приняли {ref}", since)
@@ -470,6 +559,17 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
                 since = await ivan.press("Кондиционер течёт: капает вода")
             await ivan.wait_for("проверка 7731", since)
             await ivan.shot("06_client_gets_edited_article")
+            # `make run` again loads the demo data again (`helpdesk demo-data`): the admin's edit stays, in the
+            # admin and in the chat (bug 2: the demo article was republished over it).
+            await seed_demo(rt.settings)
+            await admin.reload()
+            await expect(admin.locator("textarea[name=body]")).to_contain_text("проверка 7731")
+            await expect(admin.locator("#article-status")).to_have_text("published")
+            since = await ivan.say("Кондиционер течёт, капает вода на пол")
+            if "Вот что нашлось в базе знаний" not in "\n".join(await _replies(ivan, since)):
+                since = await ivan.press("Кондиционер течёт: капает вода")
+            await ivan.wait_for("проверка 7731", since)
+            await ivan.shot("06_client_edit_kept_after_demo_data")
             for text in await ivan.bot.all_inner_texts():
                 assert "**" not in text, f"raw Markdown in the chat: {text!r}"
 
@@ -481,6 +581,24 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             await admin.screenshot(path=str(ARTIFACTS / "07_admin_switched_to_russian.png"), full_page=True)
             await admin.locator("header .langs button", has_text="EN").click()
             await expect(admin.locator("header nav")).to_contain_text("Knowledge base")
+
+            # 8. The leak is back: Иван reopens the job and it goes back to the engineer who did it, says it is
+            # a reopen and why, and is in his /jobs (bug 6: a new engineer got a "New job").
+            since = await ivan.say("Опять течёт кондиционер в переговорной, снова лужа")
+            back = await ivan.wait_for(f"Похоже, проблема по заявке {ref} вернулась", since)
+            since = await ivan.press(f"Да, открыть {ref} снова", within=back)
+            await ivan.wait_for(f"Заявка {ref} снова открыта", since)
+            await ivan.shot("08_client_reopened")
+            reopened = await engineer.wait_for(f"Снова открыта заявка {ref}")
+            await expect(reopened).to_contain_text("вы её выполняли")
+            await expect(reopened).to_contain_text("Опять течёт")
+            # Chosen because he did it (the routing's reason), not because he happened to rank first again.
+            await expect(reopened).to_contain_text("до повторного открытия")
+            await engineer.shot("08_engineer_reopen_offer")
+            since = await engineer.say("/jobs")
+            jobs = "\n".join(await _replies(engineer, since))
+            assert ref in jobs, jobs
+            await engineer.shot("08_engineer_jobs")
         finally:
             await browser.close()
 
@@ -530,3 +648,117 @@ async def _admin_in_russian(browser: Browser, base: str, ref: str) -> None:
     assert not [b for b in boxes if re.fullmatch(r"\d{4}-\d{2}-\d{2}", b[2])], boxes  # "7 нояб.", not ISO
     await page.screenshot(path=str(ARTIFACTS / "07_admin_ru_report.png"), full_page=True)
     await page.context.close()
+
+
+async def _open_request(client: Chat, problem: str) -> str:
+    """The client opens a request at once (/new) at the Petrogradskaya office, normal urgency; its number."""
+    since = await client.say("/new")
+    await client.wait_for("Опишите проблему", since)
+    since = await client.say(problem)
+    if "К чему это относится?" in "\n".join(await _replies(client, since)):
+        since = await client.press("Кондиционеры и вентиляция")
+    await client.wait_for("Выберите объект", since)
+    since = await client.say("на петроградской")
+    await client.wait_for("Насколько срочно?", since)
+    since = await client.say("обычная")
+    await client.wait_for("Проверьте заявку", since)
+    since = await client.press("Отправить заявку")
+    found = TICKET_REF.search(await (await client.wait_for("оформлена", since)).inner_text())
+    assert found
+    return found.group()
+
+
+async def test_an_afternoon_of_cancels_and_alerts(day_app: tuple[Runtime, str]) -> None:
+    """The afternoon, with the app's clock moved on: a cancelled job's offer timer passes without a word to the
+    engineer (bug 5); a job both air-conditioning engineers decline reaches the supervisor, who presses the
+    buttons of the "no engineer" alert and, 45 minutes on, of the 75 % SLA warning (issue #18, friction)."""
+    from playwright.async_api import async_playwright
+
+    rt, base = day_app
+    ahead = [timedelta(0)]
+
+    def clock() -> datetime:
+        return utcnow() + ahead[0]
+
+    # The worker's timers (offers, SLA) run on the engine's clock; the outbox rows it writes are due on it too.
+    rt.engine.clock = rt.delivery.clock = rt.inbox.clock = clock
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("10_*.png"):
+        old.unlink()
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            ivan = await _new_chat(browser, base + "/", IVAN, "ru", "ivan")
+            olga = await _new_chat(browser, base + "/staff", SUPERVISOR, "ru", "supervisor")
+
+            # 1. Иван opens a request and cancels it while it is offered; the offer's time passes.
+            ref = await _open_request(ivan, "Кондиционер гудит и не холодит в переговорной")
+            engineer = await _engineer_with_the_offer(browser, base, ref)
+            since = await ivan.say(f"/cancel {ref}")
+            ask = await ivan.wait_for(f"Отменить заявку {ref}?", since)
+            since = await ivan.press("Да, отменить", within=ask)
+            await ivan.wait_for(f"Заявка {ref} отменена", since)
+            await engineer.wait_for(f"Клиент отменил заявку {ref}")
+            ahead[0] = timedelta(seconds=rt.settings.offer_timeout_s + 60)
+            await expire_offers_once(rt.engine)  # what the worker does every few seconds, now
+            await engineer.page.wait_for_timeout(2000)  # what it would say would be delivered by now
+            for text in await engineer.bot.all_inner_texts():
+                assert f"Время на ответ по {ref} истекло" not in text, text
+            await engineer.shot("10_engineer_after_cancelled_offer_time")
+            timeline = await _admin_timeline(browser, base, ref)
+            assert "Заявка отменена" in timeline, timeline
+            assert "Время на ответ истекло" not in timeline, timeline
+            await engineer.page.context.close()
+
+            # 2. Another request: both air-conditioning engineers decline it, the supervisor is told.
+            ref = await _open_request(ivan, "Из кондиционера в кабинете 12 пахнет гарью")
+            declined = ""
+            for _ in range(2):
+                engineer = await _engineer_with_the_offer(browser, base, ref, skip=declined)
+                offer = await engineer.wait_for(f"Новая заявка {ref}")
+                since = await engineer.press("Отклонить", within=offer)
+                why = await engineer.wait_for(f"Почему отклоняете {ref}?", since)
+                since = await engineer.press("Занят", within=why)
+                await engineer.wait_for(f"Вы отклонили {ref}", since)
+                declined = engineer.name
+                await engineer.page.context.close()
+            alert = await olga.wait_for(f"Нет инженера для {ref}")
+            await ivan.wait_for(f"Ищем свободного инженера для заявки {ref}")
+            await olga.shot("10_supervisor_no_engineer")
+            since = await olga.press("Повысить приоритет", within=alert)
+            await olga.wait_for(f"Приоритет {ref} повышен", since)
+
+            # 3. 50 minutes later nobody has it: the 75 % warning reaches the supervisor, who gives it to someone.
+            ahead[0] += timedelta(minutes=50)
+            warning = await olga.wait_for(f"⚠ {ref}: срок ответа подходит к концу")
+            await olga.shot("10_supervisor_sla_warning")
+            since = await olga.press("Переназначить", within=warning)
+            who = await olga.wait_for(f"Кому передать {ref}? Сейчас она ни у кого", since)
+            since = await olga.press("Сергей Петров", within=who)
+            await olga.wait_for(f"{ref} предложена инженеру", since)
+            await olga.shot("10_supervisor_reassigned")
+            petrov = await _new_chat(browser, base + "/staff", "e-petrov", "ru", "petrov")
+            await petrov.wait_for(f"{ref}")
+            await petrov.shot("10_engineer_gets_reassigned_job")
+        finally:
+            await browser.close()
+
+
+async def _admin_timeline(browser: Browser, base: str, ref: str) -> str:
+    """The ticket's timeline in the web admin, as the supervisor (Russian) reads it; screenshot saved."""
+    from playwright.async_api import expect
+
+    page = await (
+        await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    ).new_page()
+    await page.goto(base + f"/admin/login?next=/admin/tickets/{ref.removeprefix('HD-')}")
+    await page.locator("input[name=login]").fill(SUPERVISOR)
+    await page.locator("input[name=password]").fill(DEMO_PASSWORDS[SUPERVISOR])
+    await page.locator("form button[type=submit]").click()
+    timeline = page.locator("#timeline")
+    await expect(timeline).to_be_visible()
+    await page.screenshot(path=str(ARTIFACTS / "10_admin_cancelled_ticket.png"), full_page=True)
+    text = await timeline.inner_text()
+    await page.context.close()
+    return text
