@@ -578,6 +578,8 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             await admin.locator("header .langs button", has_text="RU").click()
             await expect(admin.locator("header nav")).to_contain_text("База знаний")
             await expect(admin.locator(".flash.ok")).to_contain_text("Язык изменён")
+            # Times in the zone every other admin page uses, not bare UTC ("2026-12-07 02:01" beside "05:01 MSK").
+            await expect(admin.locator("#not-answered")).to_contain_text("MSK")
             await admin.screenshot(path=str(ARTIFACTS / "07_admin_switched_to_russian.png"), full_page=True)
             await admin.locator("header .langs button", has_text="EN").click()
             await expect(admin.locator("header nav")).to_contain_text("Knowledge base")
