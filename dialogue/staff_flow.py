@@ -12,7 +12,7 @@ from dialogue import (
     profile,
     sla_answers,
 )
-from dialogue.cards import card_key, client_waits, job_card, offer_card
+from dialogue.cards import card_key, client_photos, client_waits, job_card, offer_card
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting
 from dialogue.done_flow import DoneSteps
@@ -39,6 +39,7 @@ from dialogue.payloads import (
     PartsMore,
     SlaAction,
 )
+from dialogue.reason_texts import read_stored
 from dialogue.report_command import ReportCommand
 from dialogue.staff_menus import HELP_BY_ROLE, command_menu, remember_menu
 from dialogue.texts import DECLINE_REASONS
@@ -414,10 +415,15 @@ class StaffFlow(DoneSteps):
             return
         turn.tell("Your jobs:")
         for job in offered:
+            # The offer's reasons come back from the event log as English text: read them back to say them.
+            reasons = [read_stored(r) for r in job.reasons]
             text, buttons = await offer_card(
-                turn.uow, job.ticket, turn.lang, job.reasons, turn.now, person.actor.id
+                turn.uow, job.ticket, turn.lang, reasons, turn.now, person.actor.id
             )
             turn.reply(text, buttons, card=card_key(job.ticket), card_new=True)
+            photos = client_photos(job.ticket.attachments)
+            if photos:  # the card says they are below, as the offer did
+                turn.reply(say(turn.lang, "Photo from the client on {ref}", ref=job.ticket.ref), media=photos)
         for ticket in sorted(jobs, key=lambda t: (t.priority, t.created_at)):
             await self._card(turn, ticket, person, new=True)
 

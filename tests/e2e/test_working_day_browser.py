@@ -599,7 +599,10 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             await engineer.shot("08_engineer_reopen_offer")
             since = await engineer.say("/jobs")
             jobs = "\n".join(await _replies(engineer, since))
-            assert ref in jobs, jobs
+            assert f"Снова открыта заявка {ref}" in jobs, jobs  # the reopen waiting for his answer, said so
+            # Said in his language like the offer was ("skill: hvac, 0.8 km from site" came back from the log).
+            assert "навык: Кондиционеры и вентиляция" in jobs and "skill:" not in jobs, jobs
+            assert f"Фото от клиента по {ref}" in jobs, jobs  # the card says the photo is below: it is
             await engineer.shot("08_engineer_jobs")
         finally:
             await browser.close()
