@@ -24,6 +24,24 @@ def loop_cpu_s(pid: int) -> float | None:
     return _cpu_s_of(Path(f"/proc/{pid}/task/{pid}/stat"))
 
 
+def postgres_cpu_s() -> float | None:
+    """CPU seconds all of this machine's PostgreSQL processes have used so far (whatever database they
+    serve: on a shared machine other work counts too); None where /proc is not there."""
+    total = 0.0
+    try:
+        pids = [p.name for p in Path("/proc").iterdir() if p.name.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+                continue
+        except OSError:
+            continue
+        total += cpu_s(int(pid)) or 0.0
+    return total
+
+
 def _cpu_s_of(stat: Path) -> float | None:
     try:
         fields = stat.read_text().rsplit(")", 1)[1].split()

@@ -42,7 +42,10 @@ Then it waits for the replies and counts, from the database and from what the fa
 - `msgs_per_s`: replies delivered per second, from the first message due to the last reply delivered;
   `p50_ms`/`p99_ms`: from when a message was due until its first reply was marked sent (the platform has
   it); `webhook_p99_ms`: until its webhook answered 200; `cpu_s`: CPU seconds the web processes and the
-  workers used for the load (after start-up).
+  workers used for the load (after start-up), and beside them what shares their cores: `bench_client`
+  (this process: the load, the fake Bot API, its polls of the database) and `postgres` (all of this
+  machine's PostgreSQL processes); `cpu_ms_per_msg`: the same per message. `--warmup` first sends every
+  demo question once through every web process (not measured), as `bench dialogue` warms its app.
 
 The fake has no rate limits, so TELEGRAM_RATE_LIMITS is off (Telegram's 1 message/s per chat would be
 most of a reply's time). Each process's pool is 10 + 4 connections (DB_POOL_SIZE), so five of them stay
@@ -71,7 +74,7 @@ import aiohttp
 import click
 from sqlalchemy import select, text
 
-from benchmarks.app_watch import cpu_s
+from benchmarks.app_watch import cpu_s, postgres_cpu_s
 from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from benchmarks.deploy_metrics import missing_from
 from benchmarks.fault_processes import AppProcess, RedisServer, free_port
@@ -92,6 +95,8 @@ SECRET_KEY = "bench-cluster-secret-key-0123456789"
 QUERIES = DEMO_DIR / "kb_queries.jsonl"
 FIRST_CHAT = 60_000_000
 FIRST_POLLED_CHAT = 70_000_000
+FIRST_WARM_CHAT = 80_000_000
+FIRST_WARM_UPDATE = 90_000_000
 FIRST_UPDATE = 10_000_000
 KB_WORD_PREFIX = "zebraquartz"
 
@@ -259,6 +264,7 @@ class Run:
     metric_sums: dict[str, float] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     cpu_s: dict[str, float] = field(default_factory=dict)  # role -> CPU seconds of its processes
+    warmed: int = 0  # warm-up messages answered before the measured load
 
 
 class ClusterBench:
@@ -459,10 +465,13 @@ class ClusterBench:
         self.run.worker_restart_s = round(time.monotonic() - down, 1)
 
     def cpu_baseline(self) -> None:
-        """Note each process's CPU seconds once all are up (loading models is not the load's)."""
+        """Note each process's CPU seconds once all are up (loading models is not the load's), and this
+        process's (the load generator and the fake Telegram) and PostgreSQL's: they share the cores."""
         for proc, _ in self.cluster.all:
             if proc.process is not None:
                 self.cpu_base[proc.process.pid] = cpu_s(proc.process.pid) or 0.0
+        self.cpu_base[0] = cpu_s(os.getpid()) or 0.0
+        self.cpu_base[-1] = postgres_cpu_s() or 0.0
 
     def cpu(self) -> None:
         """CPU seconds each process has used since the baseline, by role (a restarted one: its whole run)."""
@@ -473,6 +482,51 @@ class ClusterBench:
                     used -= self.cpu_base.get(proc.process.pid, 0.0)
                     role = "web" if proc.name.startswith("web") else "worker"
                     self.run.cpu_s[role] = round(self.run.cpu_s.get(role, 0.0) + used, 1)
+        # Not the app's, but on the same cores: the bench itself (client load, fake Bot API, its polls of the
+        # database) and PostgreSQL (all of this machine's: other databases' work counts on a shared one).
+        client, db = cpu_s(os.getpid()), postgres_cpu_s()
+        if client is not None:
+            self.run.cpu_s["bench_client"] = round(client - self.cpu_base[0], 1)
+        if db is not None:
+            self.run.cpu_s["postgres"] = round(db - self.cpu_base[-1], 1)
+
+    async def warm_up(self, timeout_s: float = 300.0) -> None:
+        """Every demo question once through every web process, from chats of its own, and wait until each
+        is answered: the processes' NLU and KB caches then start as `bench dialogue`'s warm-up leaves its
+        app's, so the measured CPU is the steady state's (a question's first parse is e5's and USE's)."""
+        apps = len(self.cluster.web_base)
+        keys: list[str] = []
+        slots = asyncio.Semaphore(8)
+        give_up_at = time.monotonic() + timeout_s
+
+        async def one(http: aiohttp.ClientSession, k: int, app: int) -> None:
+            post = Post(FIRST_WARM_UPDATE + k, FIRST_WARM_CHAT + k, 0, self.texts[k % len(self.texts)], 0.0)
+            async with slots:
+                await self._post(http, post, app, give_up_at)
+
+        jobs = [(k, k // len(self.texts)) for k in range(len(self.texts) * apps)]
+        keys = [f"tg:client:{FIRST_WARM_UPDATE + k}" for k, _ in jobs]
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+            await asyncio.gather(*(one(http, k, app) for k, app in jobs))
+        engine = make_engine(self.url)
+        try:
+            while time.monotonic() < give_up_at:
+                async with engine.connect() as conn:
+                    answered = set(
+                        (
+                            await conn.scalars(
+                                select(outbox.c.inbound_key).where(
+                                    outbox.c.status == "sent", outbox.c.inbound_key.in_(keys)
+                                )
+                            )
+                        ).all()
+                    )
+                if len(answered) == len(keys):
+                    break
+                await asyncio.sleep(0.25)
+        finally:
+            await engine.dispose()
+        self.run.warmed = len(answered)
 
     async def scrape(self) -> None:
         """GET /metrics of every process; count what is missing; sum a few figures over the cluster."""
@@ -762,6 +816,7 @@ async def run_cluster(
     outbox_notify: bool = True,
     rolling_restart: bool = False,
     shared_model_cache: bool = True,
+    warmup: bool = False,
 ) -> dict[str, Any]:
     """Run the cluster, the load and the faults; return the figures (see the module docstring)."""
     url = await fresh_pg_database(
@@ -789,6 +844,8 @@ async def run_cluster(
             bench = ClusterBench(cluster, api, url, token)
             try:
                 await cluster.start()
+                if warmup:
+                    await bench.warm_up()
                 bench.cpu_baseline()
                 duration = chats * per_chat / rate
 
@@ -854,6 +911,12 @@ async def run_cluster(
         "metrics_missing": run.metrics_missing,
         "metrics_missing_names": run.metrics_missing_names,
         "cpu_s": run.cpu_s,
+        # Per message answered: the app's processes, then what shares their cores (see `cpu`).
+        "cpu_ms_per_msg": {
+            role: round(seconds * 1000 / max(figures["messages"], 1), 2)
+            for role, seconds in run.cpu_s.items()
+        },
+        "warmed": run.warmed,
         "web_restart_s": run.web_restart_s,
         "worker_restart_s": run.worker_restart_s,
         "errors": run.errors,
@@ -909,6 +972,12 @@ def register(bench: click.Group) -> None:
     @click.option(
         "--log-dir", type=click.Path(path_type=Path), default=None, help="Keep the processes' logs here."
     )
+    @click.option(
+        "--warmup",
+        is_flag=True,
+        help="Before the load, every demo question once through every web process, not measured (as "
+        "`bench dialogue` warms its app's caches).",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
     def cluster(
         apps: int,
@@ -925,6 +994,7 @@ def register(bench: click.Group) -> None:
         rolling_restart: bool,
         shared_model_cache: bool,
         log_dir: Path | None,
+        warmup: bool,
         as_json: bool,
     ) -> None:
         """Per-chat order, exactly-once replies, KB visibility, polling takeover and /metrics across processes."""
@@ -950,6 +1020,7 @@ def register(bench: click.Group) -> None:
                     outbox_notify=outbox_notify,
                     rolling_restart=rolling_restart,
                     shared_model_cache=shared_model_cache,
+                    warmup=warmup,
                 )
             )
         if as_json:

@@ -29,7 +29,7 @@ import aiohttp
 import click
 from sqlalchemy import func, select, text
 
-from benchmarks.app_watch import cpu_s, loop_cpu_s, wait_healthy
+from benchmarks.app_watch import cpu_s, loop_cpu_s, postgres_cpu_s, wait_healthy
 from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
 from benchmarks.fault_processes import free_port
 from helpdesk.cli.bench import bench
@@ -45,24 +45,6 @@ TOKEN = "700000:bench-token-abcdefghijklmnopqrstuvwxyz"
 SECRET = "bench-webhook-secret"
 QUERIES = DEMO_DIR / "kb_queries.jsonl"
 FIRST_USER = 10_000_000
-
-
-def _postgres_cpu_s() -> float | None:
-    """CPU seconds all of this machine's PostgreSQL processes have used so far (whatever database they
-    serve: on a shared machine other work counts too); None where /proc is not there."""
-    total = 0.0
-    try:
-        pids = [p.name for p in Path("/proc").iterdir() if p.name.isdigit()]
-    except OSError:
-        return None
-    for pid in pids:
-        try:
-            if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
-                continue
-        except OSError:
-            continue
-        total += cpu_s(int(pid)) or 0.0
-    return total
 
 
 def _update(update_id: int, user: int, text: str) -> dict[str, Any]:
@@ -384,7 +366,7 @@ def dialogue_bench(
                     # Between the warm-up and the measured load: the app's, PostgreSQL's and this process's
                     # CPU, and the database's counters.
                     before["cpu"], before["loop_cpu"] = cpu_s(proc.pid), loop_cpu_s(proc.pid)
-                    before["db_cpu"], before["client_cpu"] = _postgres_cpu_s(), cpu_s(os.getpid())
+                    before["db_cpu"], before["client_cpu"] = postgres_cpu_s(), cpu_s(os.getpid())
                     before["stats"] = await _db_stats(url)
 
                 poster, elapsed = asyncio.run(
@@ -400,7 +382,7 @@ def dialogue_bench(
                 # recorded): wait until the inbox is empty before the outbox is counted and the rate taken.
                 drain_s, drain_looks = asyncio.run(_drain(url, DRAIN_TIMEOUT_S))
                 cpu_after, loop_cpu_after = cpu_s(proc.pid), loop_cpu_s(proc.pid)
-                db_cpu_after, client_cpu_after = _postgres_cpu_s(), cpu_s(os.getpid())
+                db_cpu_after, client_cpu_after = postgres_cpu_s(), cpu_s(os.getpid())
                 stats_after = asyncio.run(_db_stats(url))
             finally:
                 proc.terminate()
