@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 from dialogue.markup import Span, render
 
@@ -18,8 +19,14 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+@lru_cache(maxsize=2048)
 def markdown_html(markdown: str) -> str:
-    """Render KB Markdown for parse_mode=HTML: bold, italic, code and http(s) links; the rest as text."""
+    """Render KB Markdown for parse_mode=HTML: bold, italic, code and http(s) links; the rest as text.
+
+    Kept per text: a worker sends the same few hundred KB answers over and over, and a markdown-it parse of
+    one was about a twentieth of the worker's CPU per delivered reply (`bench cluster`, py-spy). The
+    result depends on the text alone.
+    """
     return render(markdown, _html_span)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -54,3 +55,27 @@ def test_pieces_fit_and_keep_every_word(text: str, limit: int) -> None:
     assert all(piece == piece.strip() for piece in pieces)
     # Only whitespace at the cuts may go: the non-space characters survive, in order.
     assert re.sub(r"\s", "", "".join(pieces)) == re.sub(r"\s", "", text)
+
+
+def test_markdown_html_renders_a_text_once_and_gives_the_same_html_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker sends the same KB answers over and over: the second send of a text costs no parse."""
+    from bots.telegram_common import text as text_module
+
+    calls: list[str] = []
+    real_render = text_module.render
+
+    def counting_render(markdown: str, span: Any) -> str:
+        calls.append(markdown)
+        return real_render(markdown, span)
+
+    monkeypatch.setattr(text_module, "render", counting_render)
+    article = (
+        "**Перезагрузите** роутер: [инструкция](https://example.com/a?b=1&c=2) и `reset` — once-only-text"
+    )
+    first = text_module.markdown_html(article)
+    second = text_module.markdown_html(article)
+    assert first == second == real_render(article, text_module._html_span)
+    assert "<b>Перезагрузите</b>" in first and 'href="https://example.com/a?b=1&amp;c=2"' in first
+    assert calls == [article]
