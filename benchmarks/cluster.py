@@ -75,7 +75,7 @@ import click
 from sqlalchemy import select, text
 
 from benchmarks.app_watch import cpu_s, postgres_cpu_s
-from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
+from benchmarks.db import bench_pg_url, db_stats, drop_pg_database, fresh_pg_database, own_database
 from benchmarks.deploy_metrics import missing_from
 from benchmarks.fault_processes import AppProcess, RedisServer, free_port
 from helpdesk.api.tokens import hash_token, new_token
@@ -265,6 +265,8 @@ class Run:
     errors: list[str] = field(default_factory=list)
     cpu_s: dict[str, float] = field(default_factory=dict)  # role -> CPU seconds of its processes
     warmed: int = 0  # warm-up messages answered before the measured load
+    db_stats: tuple[int, int] | None = None  # the run's database: (sessions, transactions) at the baseline
+    db_xacts: int | None = None  # transactions the database ended from the baseline to the count
 
 
 class ClusterBench:
@@ -846,6 +848,7 @@ async def run_cluster(
                 await cluster.start()
                 if warmup:
                     await bench.warm_up()
+                bench.run.db_stats = await db_stats(url)
                 bench.cpu_baseline()
                 duration = chats * per_chat / rate
 
@@ -868,6 +871,9 @@ async def run_cluster(
                 await bench.scrape()
                 bench.cpu()
                 figures = await bench.count()
+                after = await db_stats(url)
+                if after is not None and bench.run.db_stats is not None:
+                    bench.run.db_xacts = after[1] - bench.run.db_stats[1]
                 (log_dir / "updates.json").write_text(json.dumps(bench.details, indent=0))
                 (log_dir / "anomalies.json").write_text(
                     json.dumps(
@@ -917,6 +923,9 @@ async def run_cluster(
             for role, seconds in run.cpu_s.items()
         },
         "warmed": run.warmed,
+        # Transactions PostgreSQL ended in the run's database per message (an autocommit statement is one):
+        # every process's, and the bench's own looks while it waits for the replies (about 4 a second).
+        "db_xacts_per_msg": round(run.db_xacts / max(figures["messages"], 1), 2) if run.db_xacts else None,
         "web_restart_s": run.web_restart_s,
         "worker_restart_s": run.worker_restart_s,
         "errors": run.errors,

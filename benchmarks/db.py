@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 
 import asyncpg
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from storage.db import make_engine
 from storage.migrate import upgrade
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/helpdesk_bench"
@@ -60,3 +62,24 @@ async def fresh_pg_database(url: str) -> str:
         await conn.close()
     await upgrade(url)
     return url
+
+
+async def db_stats(url: str) -> tuple[int, int] | None:
+    """Connections PostgreSQL has opened to the run's database so far, and transactions it has ended there
+    (None on SQLite)."""
+    if not url.startswith("postgresql"):
+        return None
+    db = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with db.connect() as conn:
+            await conn.execute(text("SELECT pg_stat_force_next_flush()"))
+            found = await conn.execute(
+                text(
+                    "SELECT sessions, xact_commit + xact_rollback FROM pg_stat_database"
+                    " WHERE datname = current_database()"
+                )
+            )
+            sessions, xacts = found.one()
+            return int(sessions), int(xacts)
+    finally:
+        await db.dispose()

@@ -27,10 +27,10 @@ from typing import Any
 
 import aiohttp
 import click
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from benchmarks.app_watch import cpu_s, loop_cpu_s, postgres_cpu_s, wait_healthy
-from benchmarks.db import bench_pg_url, drop_pg_database, fresh_pg_database, own_database
+from benchmarks.db import bench_pg_url, db_stats, drop_pg_database, fresh_pg_database, own_database
 from benchmarks.fault_processes import free_port
 from helpdesk.cli.bench import bench
 from helpdesk.demo.loader import DEMO_DIR
@@ -221,27 +221,6 @@ async def _drain(url: str, timeout_s: float) -> tuple[float, int]:
     return time.perf_counter() - started, looks
 
 
-async def _db_stats(url: str) -> tuple[int, int] | None:
-    """Connections PostgreSQL has opened to the run's database so far, and transactions it has ended there
-    (None on SQLite)."""
-    if not url.startswith("postgresql"):
-        return None
-    db = make_engine(url, pool_size=1, max_overflow=0)
-    try:
-        async with db.connect() as conn:
-            await conn.execute(text("SELECT pg_stat_force_next_flush()"))
-            found = await conn.execute(
-                text(
-                    "SELECT sessions, xact_commit + xact_rollback FROM pg_stat_database"
-                    " WHERE datname = current_database()"
-                )
-            )
-            sessions, xacts = found.one()
-            return int(sessions), int(xacts)
-    finally:
-        await db.dispose()
-
-
 async def _count(url: str, messages: int) -> tuple[int, int]:
     db = make_engine(url)
     try:
@@ -367,7 +346,7 @@ def dialogue_bench(
                     # CPU, and the database's counters.
                     before["cpu"], before["loop_cpu"] = cpu_s(proc.pid), loop_cpu_s(proc.pid)
                     before["db_cpu"], before["client_cpu"] = postgres_cpu_s(), cpu_s(os.getpid())
-                    before["stats"] = await _db_stats(url)
+                    before["stats"] = await db_stats(url)
 
                 poster, elapsed = asyncio.run(
                     _load(base, warmup, messages, users, rate, repost_every, texts, connections, take_before)
@@ -383,7 +362,7 @@ def dialogue_bench(
                 drain_s, drain_looks = asyncio.run(_drain(url, DRAIN_TIMEOUT_S))
                 cpu_after, loop_cpu_after = cpu_s(proc.pid), loop_cpu_s(proc.pid)
                 db_cpu_after, client_cpu_after = postgres_cpu_s(), cpu_s(os.getpid())
-                stats_after = asyncio.run(_db_stats(url))
+                stats_after = asyncio.run(db_stats(url))
             finally:
                 proc.terminate()
                 try:
