@@ -49,6 +49,11 @@ async def test_two_web_processes_and_a_worker_answer_every_message_once_in_order
     assert figures["metrics_missing"] == 0, figures
     assert figures["pollers"] == 1, figures  # one process polls Telegram, by its lease
     assert figures["errors"] == [], figures
+    # What a message costs, and what shares the cores: every role measured, and at least the record and
+    # the turn's transaction a message in the database.
+    assert set(figures["cpu_ms_per_msg"]) == {"web", "worker", "bench_client", "postgres"}, figures
+    assert figures["cpu_ms_per_msg"]["web"] > 0 and figures["cpu_ms_per_msg"]["worker"] > 0, figures
+    assert figures["db_xacts_per_msg"] is not None and figures["db_xacts_per_msg"] >= 2, figures
 
 
 async def test_a_web_process_stopped_under_load_answers_no_5xx_and_loses_nothing(
