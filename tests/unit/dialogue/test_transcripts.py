@@ -392,7 +392,7 @@ async def test_not_fixed_reopens_and_the_engineer_hears_it(
     # Offered to him again first (he knows the job), saying it is a reopen and why, not "New job".
     assert "Снова открыта заявка HD-1001" in staff and "вы её выполняли\nПричина: Опять капает" in staff
     assert "Новая заявка" not in staff
-    assert "выполнял(а) эту заявку до повторного открытия" in staff
+    assert "исполнитель этой заявки до повторного открытия" in staff
     ticket = next(iter(uows.state.tickets.values()))
     assert ticket.status is TicketStatus.OFFERED and ticket.reopen_count == 1
 
@@ -411,7 +411,7 @@ async def test_a_reopened_job_stays_in_the_jobs_of_the_engineer_who_did_it(
     assert got[0] == "Ваши заявки:", got
     card = joined(got[1:])
     assert "Снова открыта заявка HD-1001" in card and "Причина: Опять капает" in card
-    assert "выполнял(а) эту заявку до повторного открытия" in card  # why him, as on the offer
+    assert "исполнитель этой заявки до повторного открытия" in card  # why him, as on the offer
     jobs_card = chat.cards(petrov, "job:1001")[-1]
     assert jobs_card.card_new and [b.text for b in jobs_card.buttons[0]] == ["Принять", "Отклонить"]
     # Nobody else sees it: another engineer's /jobs does not list the offer addressed to Petrov.
