@@ -21,7 +21,7 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,13 +35,30 @@ TTL_S = 10.0
 RENEW_S = 2.0
 
 
+class PollingChannel(Protocol):
+    """What the lease drives: a Telegram channel (`bots.telegram_common.channel.TelegramChannelBase`)."""
+
+    @property
+    def bot_kind(self) -> str:
+        """The bot's kind (client, staff), the metric's label."""
+        ...
+
+    async def start_polling(self) -> None:
+        """Begin reading updates by long polling."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop polling (the channel still sends)."""
+        ...
+
+
 class PollingLease:
     """Starts the Telegram channels' polling while this process holds the lease, stops it when it does not."""
 
     def __init__(
         self,
         db: AsyncEngine,
-        channels: Sequence[Any],
+        channels: Sequence[PollingChannel],
         *,
         ttl_s: float = TTL_S,
         renew_s: float = RENEW_S,

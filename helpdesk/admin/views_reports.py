@@ -193,9 +193,7 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
     return html(
         request,
         "reports.html",
-        status=400
-        if errors and report is None and getattr(admin_context(request).rt, "reports", None) is not None
-        else 200,
+        status=400 if errors and report is None else 200,
         values=values,
         groups=[g.value for g in GroupBy],
         engineers=engineers,

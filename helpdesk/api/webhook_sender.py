@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogue.messages import DeliveryError
 from helpdesk.api.jsonio import dumps
@@ -31,7 +32,7 @@ class WebhookSender:
 
     def __init__(
         self,
-        sessions: Any,
+        sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
         *,
         timeout_s: float = 10.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
