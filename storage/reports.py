@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import NullPool
@@ -26,6 +26,7 @@ from ticket_core.reports.buckets import time_buckets
 from ticket_core.reports.model import GroupBy, Report, ReportFilter, ReportRow
 from ticket_core.reports.reference import NO_KEY
 from ticket_core.sla.escalation import EscalationRule
+from ticket_core.utc import utcnow
 
 PG_CONNECTIONS = 3
 """Connections one report uses on PostgreSQL, so its independent queries run side by side."""
@@ -47,10 +48,6 @@ def breach_level(ladder: Iterable[EscalationRule]) -> int:
     return min(levels) if levels else DEFAULT_BREACH_LEVEL
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class SqlReportSource:
     """Implements `ticket_core.reports.ReportSource` on an engine (SQLite or PostgreSQL).
 
@@ -66,7 +63,7 @@ class SqlReportSource:
         engine: AsyncEngine,
         *,
         breach_level: int = DEFAULT_BREACH_LEVEL,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utcnow,
         exact_limit: int = EXACT_LIMIT,
     ) -> None:
         self.engine = engine

@@ -86,3 +86,24 @@ def test_no_part_of_the_runtime_is_typed_any() -> None:
     visit(runtime.Runtime, "Runtime")
     assert len(seen) > 30  # the walk reaches the parts (the engine, the channels, the delivery loop...)
     assert found == []
+
+
+# Where a clock function may be defined besides `ticket_core.utc.utcnow`, and why.
+OWN_CLOCKS = {
+    "ticket_core/utc.py": "the one clock of everything above the domain",
+    "kb_search/model.py": "kb_search stands alone (its independence contract forbids importing ticket_core)",
+    "bots/whatsapp/sender.py": "bots import dialogue and nothing below it",
+}
+CLOCK = re.compile(r"^\s*def _?(utc_?now|now_utc)\w*\(")
+
+
+def test_one_utcnow() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path.relative_to(ROOT).as_posix() not in OWN_CLOCKS
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if CLOCK.search(line)
+    ]
+    assert found == [], "use ticket_core.utc.utcnow"
