@@ -1,4 +1,5 @@
-"""KB editing use cases: the one write path of the web admin, the REST API, the staff bot's /kb and the CLI.
+"""KB editing use cases: the one write path of the web admin, the REST API, the staff bot's /kb and the CLI
+(its edits and its bulk `kb import`, which the demo data uses too).
 
 Each use case checks its editor, validates every field, refuses a stale version, saves a new article version
 (the history names the author and the action) and writes a KB audit entry (`uow.kb_audit`), all in the
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from kb_search.importer import import_changes
 from kb_search.model import Article, ArticleStatus, KbError, check_article_id
 from kb_search.ports import KbUnitOfWork
 
@@ -238,6 +240,35 @@ async def delete_article(uow: KbUnitOfWork, editor: Editor, article_id: str, now
     change = KbChange("kb.delete", article_id, None)
     await uow.kb_audit.record(now, editor.author, change.action, article_id, None)
     return change
+
+
+async def import_articles(
+    uow: KbUnitOfWork,
+    editor: Editor,
+    articles: list[Article],
+    now: datetime,
+    *,
+    replace: bool = False,
+    keep_others_edits: bool = False,
+) -> dict[str, int]:
+    """Import many articles at once (the CLI's `kb import`, the demo data): an unchanged one is skipped, a new
+    or changed one saved as a new version with a "kb.import" audit entry, and with `replace` an article not in
+    `articles` deleted ("kb.delete"). `keep_others_edits` leaves alone what someone else has changed since.
+
+    Returns the counts: created, updated, unchanged, deleted, kept.
+
+    Raises:
+        EditRefused, KbError (two articles with one id).
+    """
+    _check(editor)
+    done = await import_changes(
+        uow.articles, articles, author=editor.author, replace=replace, keep_others_edits=keep_others_edits
+    )
+    for saved in done.saved:
+        await _audited(uow, editor, now, "kb.import", saved)
+    for article_id in done.deleted:
+        await uow.kb_audit.record(now, editor.author, "kb.delete", article_id, None)
+    return done.counts
 
 
 async def make_visible(index: SearchIndex | None, change: KbChange) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,16 @@ def _same_content(a: Article, b: Article) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import did: counts (created, updated, unchanged, deleted, kept), the articles it saved (as
+    saved, with their new versions) and the ids it deleted."""
+
+    counts: dict[str, int]
+    saved: list[Article] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+
 async def import_articles(
     repo: ArticleRepository,
     articles: list[Article],
@@ -157,9 +168,27 @@ async def import_articles(
 ) -> dict[str, int]:
     """Save `articles`; unchanged ones are skipped (no new version). `replace` deletes the others.
 
+    The repository-level step under `kb_search.editing.import_articles` (which checks the editor and audits
+    each change: call that from an app). Returns counts: created, updated, unchanged, deleted, kept.
+    """
+    done = await import_changes(
+        repo, articles, author=author, replace=replace, keep_others_edits=keep_others_edits
+    )
+    return done.counts
+
+
+async def import_changes(
+    repo: ArticleRepository,
+    articles: list[Article],
+    *,
+    author: str | None,
+    replace: bool = False,
+    keep_others_edits: bool = False,
+) -> Imported:
+    """Save `articles`, skipping unchanged ones; `replace` deletes the others. Does not commit.
+
     `keep_others_edits` leaves alone every article that someone other than `author` has changed or
-    deleted since (the demo data loaded again must not undo an admin's edit). Returns counts: created,
-    updated, unchanged, deleted, kept. Does not commit.
+    deleted since (the demo data loaded again must not undo an admin's edit).
     """
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0, "kept": 0}
     # Read and written in bulk: one by one, 1,000 articles cost 6,000 round trips (docs/kb.md, *Import*).
@@ -175,13 +204,15 @@ async def import_articles(
             continue
         changed.append(article)
         counts["created" if old is None else "updated"] += 1
-    await repo.upsert_many(changed, author)
+    saved = await repo.upsert_many(changed, author)
+    deleted: list[str] = []
     if replace:
         keep = {a.id for a in articles}
         for old in await repo.list():
             if old.id not in keep and await repo.delete(old.id, author):
-                counts["deleted"] += 1
-    return counts
+                deleted.append(old.id)
+        counts["deleted"] = len(deleted)
+    return Imported(counts, list(saved), deleted)
 
 
 async def import_path(

@@ -104,7 +104,7 @@ def kb() -> None:
 @click.option("--author", default="cli", show_default=True, help="Recorded in each article's history.")
 def import_cmd(path: Path, replace: bool, author: str) -> None:
     """Import articles from a JSONL file or a folder of Markdown files with front matter."""
-    from kb_search.importer import import_articles, read_path
+    from kb_search.importer import read_path
 
     try:
         articles = read_path(path)
@@ -112,7 +112,8 @@ def import_cmd(path: Path, replace: bool, author: str) -> None:
         raise click.ClickException(str(error)) from None
 
     async def work(uow: SqlUnitOfWork) -> dict[str, int]:
-        return await import_articles(uow.articles, articles, author=author, replace=replace)
+        editor = kb_edits.Editor(author)  # the operator at the machine's shell
+        return await kb_edits.import_articles(uow, editor, articles, utcnow(), replace=replace)
 
     counts = _run(_with_repo(work, commit=True))
     click.echo(

@@ -29,17 +29,17 @@ async def seed_demo(
                 counts["billing"] = await load_billing(uow, read_billing(), datetime.now(UTC))
             await uow.commit()
         if with_kb:
-            from kb_search.importer import import_path
+            from kb_search.editing import Editor, import_articles
+            from kb_search.importer import read_path
 
+            articles = read_path(KB_FILE)
             async with uows() as uow:
                 # Loaded again (every `make run`), it must not undo what an admin changed or deleted since.
-                counts["kb_articles"] = await import_path(
-                    uow.articles,  # type: ignore[attr-defined]
-                    KB_FILE,
-                    author="demo-data",
-                    keep_others_edits=True,
+                await import_articles(
+                    uow, Editor("demo-data"), articles, datetime.now(UTC), keep_others_edits=True
                 )
                 await uow.commit()
+            counts["kb_articles"] = len(articles)
         return counts
     finally:
         await db.dispose()

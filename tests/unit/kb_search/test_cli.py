@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,6 +58,19 @@ def test_import_search_edit_publish_and_history(cli: CliRunner) -> None:
     assert "# Принтер зажевал бумагу" in shown
     assert "unpublish alice" in shown.replace("  ", " ") and "edit" in shown and "bob" in shown
     assert "printer-jam" in run(cli, "kb", "list", "--status", "published")
+
+
+def test_import_goes_through_the_editing_use_case_and_is_audited(cli: CliRunner, tmp_path: Path) -> None:
+    """`kb import` writes like every other editor (kb_search.editing): each saved article gets an audit entry."""
+    run(cli, "kb", "import", str(DEMO), "--author", "ops")
+    one = tmp_path / "one.jsonl"
+    one.write_text(DEMO.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    run(cli, "kb", "import", str(one), "--replace", "--author", "ops")
+    with sqlite3.connect(tmp_path / "kb.db") as db:
+        audited = db.execute(
+            "SELECT action, staff_id, COUNT(*) FROM admin_audit GROUP BY action, staff_id ORDER BY action"
+        ).fetchall()
+    assert audited == [("kb.delete", "ops", 35), ("kb.import", "ops", 36)]
 
 
 def test_bad_input_is_explained_and_changes_nothing(cli: CliRunner, tmp_path: Path) -> None:

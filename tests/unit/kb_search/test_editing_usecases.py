@@ -104,3 +104,20 @@ async def test_an_editor_whose_role_may_not_edit_is_refused(uow: MemorySource) -
             await attempt
     article = await uow.articles.get("wifi")
     assert article is not None and article.version == 1 and not article.published
+
+
+async def test_import_saves_what_changed_audits_each_and_refuses_a_reader(uow: MemorySource) -> None:
+    first = [Article("a1", "One", "Body one."), Article("a2", "Two", "Body two.")]
+    assert (await kb.import_articles(uow, ADMIN, first, NOW))["created"] == 2
+    again = [Article("a1", "One", "Body one, changed.")]
+    counts = await kb.import_articles(uow, ADMIN, again, NOW, replace=True)
+    assert (counts["updated"], counts["deleted"]) == (1, 1)
+    assert [(action, article, detail) for _, _, action, article, detail in uow.kb_audit.entries] == [
+        ("kb.import", "a1", {"version": 1}),
+        ("kb.import", "a2", {"version": 1}),
+        ("kb.import", "a1", {"version": 2}),
+        ("kb.delete", "a2", None),
+    ]
+    with pytest.raises(kb.EditRefused):
+        await kb.import_articles(uow, kb.Editor("reader", may_edit=False), first, NOW)
+    assert len(uow.kb_audit.entries) == 4 and await uow.articles.get("a2") is None
