@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from helpdesk.admin.access import Area, require
 from storage import inbox as inbox_store
 from storage import inbox_admin
@@ -261,7 +263,9 @@ def _outbox_message(
     )
 
 
-async def list_inbox(session: Any, status: inbox_store.InboxStatus, *, limit: int, now: datetime) -> Listing:
+async def list_inbox(
+    session: AsyncSession, status: inbox_store.InboxStatus, *, limit: int, now: datetime
+) -> Listing:
     """Inbound messages in `status` (dead or pending), newest first, with their senders' names."""
     rows = await inbox_admin.list_rows(session, status, limit=limit)
     people = await people_of_accounts(session, [_inbox_account(r) for r in rows])
@@ -271,7 +275,7 @@ async def list_inbox(session: Any, status: inbox_store.InboxStatus, *, limit: in
 
 
 async def list_outbox(
-    session: Any, statuses: Sequence[outbox_store.OutboxStatus], *, limit: int, now: datetime
+    session: AsyncSession, statuses: Sequence[outbox_store.OutboxStatus], *, limit: int, now: datetime
 ) -> Listing:
     """Outgoing messages in `statuses`, newest first, with the names of the people they are for."""
     rows = await outbox_store.list_by_status(session, statuses, limit=limit)
@@ -339,7 +343,7 @@ async def _audit(
     await uow.admin.audit(now, actor.id, action, target, {"count": len(ids), "ids": ids[:AUDITED_IDS]})
 
 
-async def _all_ids_in(session: Any, status: inbox_store.InboxStatus) -> list[int]:
+async def _all_ids_in(session: AsyncSession, status: inbox_store.InboxStatus) -> list[int]:
     # storage.inbox has no "replay all": page through the dead letters (there are few; each page is indexed).
     ids: list[int] = []
     before: int | None = None
@@ -396,7 +400,7 @@ async def replay_dead_letters(
     return done
 
 
-async def _still_pending(session: Any, ids: Sequence[int]) -> list[int]:
+async def _still_pending(session: AsyncSession, ids: Sequence[int]) -> list[int]:
     rows = [await inbox_admin.get(session, i) for i in ids]
     return [r.id for r in rows if r is not None and r.status is inbox_store.InboxStatus.PENDING]
 
