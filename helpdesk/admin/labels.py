@@ -7,12 +7,13 @@ engineer and an admin call a state the same; the rest is in the admin's catalogu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dialogue import texts as bot_texts
 from dialogue.regions import zone_name
 from helpdesk.admin.i18n import Texts, _
+from kb_search.model import CLIENT_PREFIX
 from ticket_core.sla.calendar import BusinessCalendar
 from ticket_core.utc import utcnow
 
@@ -24,6 +25,7 @@ SLA_STATES = {
     "met": _("met"),
     "running": _("running"),
     "paused": _("paused"),
+    "stopped": _("stopped"),
 }
 ROLES = {
     "client": _("client"),
@@ -46,6 +48,23 @@ OPENED_VIA = {
     "maintenance": _("by the maintenance plan"),
 }
 """Where a ticket came from (`Ticket.source_channel`), as the ticket page says it ("opened ... via the web chat")."""
+MEDIA_KINDS = {
+    "photo": _("photo"),
+    "video": _("video"),
+    "document": _("file"),
+    "audio": _("audio"),
+    "voice": _("voice message"),
+}
+"""An attachment's kind, in words (a ticket's photos and files)."""
+AUDIENCES = {"public": _("Everyone"), "internal": _("Staff only")}
+"""Who may read a KB article (`kb_search.model`'s audiences); "client:<id>" reads as that client's name."""
+PHRASING_SOURCES = {
+    "client_helped": _("a client: it helped"),
+    "engineer_linked": _("linked by an engineer"),
+    "history": _("from past tickets"),
+    "admin": _("added by an admin"),
+}
+"""Where a KB article's confirmed question came from (`kb_search.phrasings.PhrasingSource`)."""
 CLIENT_KINDS = {"company": _("company"), "individual": _("private person")}
 ARTICLE_STATES = {"published": _("published"), "draft": _("draft"), "archived": _("archived")}
 GROUPINGS = {
@@ -82,6 +101,9 @@ def label_helpers(tr: Texts) -> dict[str, Callable[[Any], str]]:
     def status_label(value: Any) -> str:
         return bot_texts.status_name(lang, str(value)).capitalize()
 
+    def audience_here(value: Any, clients: Mapping[str, str] | None = None) -> str:
+        return audience_label(tr, str(value or ""), clients or {})
+
     return {
         "status_label": status_label,
         "priority_label": lambda value: (
@@ -91,6 +113,9 @@ def label_helpers(tr: Texts) -> dict[str, Callable[[Any], str]]:
         "sla_label": _lookup(tr, SLA_STATES),
         "role_label": _lookup(tr, ROLES),
         "channel_label": _lookup(tr, CHANNELS),
+        "media_label": _lookup(tr, MEDIA_KINDS),
+        "phrasing_source_label": _lookup(tr, PHRASING_SOURCES),
+        "audience_label": audience_here,
         "opened_via": _lookup(tr, OPENED_VIA),
         "clock_label": _lookup(tr, CLOCKS),
         "client_kind_label": _lookup(tr, CLIENT_KINDS),
@@ -109,6 +134,17 @@ def notify_label(tr: Texts, notify: str) -> str:
         return tr(NOTIFY[notify])
     level = notify.upper().removeprefix("L")
     return tr(_("L{n} engineers"), n=level) if notify[:1] in "Ll" and level.isdigit() else notify
+
+
+def audience_label(tr: Texts, audience: str, clients: Mapping[str, str]) -> str:
+    """Who may read an article, in words: "Everyone", "Staff only", "Only client: Romashka" (`clients` maps
+    client ids to names; an unknown id is shown as it is)."""
+    if audience in AUDIENCES:
+        return tr(AUDIENCES[audience])
+    if audience.startswith(CLIENT_PREFIX):
+        client_id = audience.removeprefix(CLIENT_PREFIX)
+        return tr(_("Only client: {name}"), name=clients.get(client_id, client_id))
+    return audience
 
 
 def calendar_label(tr: Texts, calendar: BusinessCalendar) -> str:

@@ -14,7 +14,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from dialogue import markup
-from ticket_core.i18n import format_percent, say
+from ticket_core.i18n import format_decimal, format_percent, say
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -92,6 +92,19 @@ def _percent_here(context: Context, share: float) -> str:
     return format_percent(share, str(context.get("lang") or "en"), 0)
 
 
+@pass_context
+def _number_here(context: Context, value: float | None, pattern: str = "#,##0.##") -> str:
+    """A number in the page's language with Babel's `pattern`: "3.5" / "3,5", "0.00" gives "5,00" (empty for
+    None): never Python's dot in a Russian page."""
+    return "" if value is None else format_decimal(value, str(context.get("lang") or "en"), pattern)
+
+
+def coordinates(lat: float | None, lon: float | None) -> str:
+    """A place as maps write it, in every language: "59.9343, 30.3351" (a Russian map takes dots too; a decimal
+    comma would read as four numbers)."""
+    return "" if lat is None or lon is None else f"{lat:.4f}, {lon:.4f}"
+
+
 def make_environment(templates: Path = TEMPLATES) -> Environment:
     """The template environment (the admin's, or another web part's templates: the portal's); every value is
     HTML-escaped unless it is `Markup`."""
@@ -106,6 +119,8 @@ def make_environment(templates: Path = TEMPLATES) -> Environment:
     env.filters["when"] = _when_here
     env.filters["duration"] = _duration_here
     env.filters["percent"] = _percent_here
+    env.filters["number"] = _number_here
+    env.globals["coordinates"] = coordinates
     env.globals["markdown"] = render_markdown
     return env
 

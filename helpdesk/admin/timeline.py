@@ -22,6 +22,7 @@ from helpdesk.admin.i18n import Texts, _
 from ticket_core.billing.acts import coverage_text
 from ticket_core.billing.ledger import Coverage
 from ticket_core.billing.money import DEFAULT_CURRENCY, format_money
+from ticket_core.i18n import format_decimal
 
 EVENTS = {
     "ticket_opened": _("Ticket opened"),
@@ -176,6 +177,8 @@ def _value(key: str, value: Any, tr: Texts, names: dict[str, str], currency: str
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
         return tr("yes") if value else tr("no")
+    if isinstance(value, float):  # "расстояние, км: 0,602", never Python's "0.602" in a Russian page
+        return format_decimal(value, lang, "#,##0.###")
     return str(value)
 
 

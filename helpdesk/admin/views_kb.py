@@ -17,7 +17,7 @@ from helpdesk.admin.context import admin_context, current_user
 from helpdesk.admin.i18n import _
 from helpdesk.admin.pages import html, redirect, refused
 from helpdesk.admin.routes import RouteTable
-from kb_search.model import Article, ArticleStatus, KbError, parse_audience
+from kb_search.model import CLIENT_PREFIX, INTERNAL, PUBLIC, Article, ArticleStatus, KbError, parse_audience
 from kb_search.phrasings import Phrasing
 from kb_search.ports import ArticleQuery
 from ticket_core.errors import NotFound, ValidationFailed
@@ -69,6 +69,7 @@ async def kb_list(request: web.Request) -> web.StreamResponse:
     async with ctx.rt.uows() as uow:
         rows, total = await uow.article_lists.page(where, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         langs, audiences = await uow.article_lists.facets()
+        clients = {c.id: c.name for c in await uow.directory_lists.client_choices()}
     filters = {
         k: v
         for k, v in (
@@ -88,6 +89,7 @@ async def kb_list(request: web.Request) -> web.StreamResponse:
         where=where,
         langs=langs,
         audiences=audiences,
+        clients=clients,
         statuses=[s.value for s in ArticleStatus],
         page=page,
         pages=pages,
@@ -113,7 +115,20 @@ def _form_values(article: Article | None, posted: dict[str, str] | None, default
     }
 
 
-def _edit_page(
+async def client_names(request: web.Request) -> dict[str, str]:
+    """Client ids to names, for the audiences "client:<id>" (read as the client's name) and the form's menu."""
+    async with admin_context(request).rt.uows() as uow:
+        return {c.id: c.name for c in await uow.directory_lists.client_choices()}
+
+
+def audience_choices(values: dict[str, str], clients: dict[str, str]) -> list[str]:
+    """The audiences the form's menu offers: everyone, staff, each client, and the current one if it is none."""
+    choices = [PUBLIC, INTERNAL, *(CLIENT_PREFIX + i for i in sorted(clients, key=lambda i: clients[i]))]
+    current = values.get("audience", "")
+    return choices if current in choices or not current else [*choices, current]
+
+
+async def _edit_page(
     request: web.Request,
     article: Article | None,
     *,
@@ -125,6 +140,7 @@ def _edit_page(
     phrasings: list[Phrasing] | None = None,
 ) -> web.Response:
     values = _form_values(article, posted, admin_context(request).rt.settings.default_lang)
+    clients = await client_names(request)
     # Confirmed: someone said it helped (or staff linked it). A question only ever answered "Did not help" is
     # not a confirmation: it is listed apart, so an admin sees where the article falls short.
     confirmed = [p for p in phrasings if p.helped_by] if phrasings is not None else None
@@ -139,6 +155,8 @@ def _edit_page(
         error=error,
         preview=preview,
         editable=may(current_user(request).member.role, Area.KB_WRITE),
+        clients=clients,
+        audiences=audience_choices(values, clients),
         phrasings=confirmed,
         not_answered=not_answered,
     )
@@ -152,7 +170,7 @@ async def _posted(request: web.Request) -> dict[str, str]:
 @ROUTES.route("GET", "/kb/new", "kb-new", Area.KB_WRITE)
 async def kb_new(request: web.Request) -> web.StreamResponse:
     """An empty form for a new draft."""
-    return _edit_page(request, None)
+    return await _edit_page(request, None)
 
 
 @ROUTES.route("POST", "/kb/new", "kb-new-post", Area.KB_WRITE)
@@ -161,7 +179,7 @@ async def kb_new_post(request: web.Request) -> web.StreamResponse:
     ctx = admin_context(request)
     posted = await _posted(request)
     if posted.get("action") == "preview":
-        return _edit_page(request, None, posted=posted, preview=True)
+        return await _edit_page(request, None, posted=posted, preview=True)
     fields = {name: posted.get(name, "") for name in FORM_FIELDS}
     try:
         async with ctx.rt.uows() as uow:
@@ -175,7 +193,7 @@ async def kb_new_post(request: web.Request) -> web.StreamResponse:
             )
             await uow.commit()
     except ValidationFailed as error:
-        return _edit_page(request, None, posted=posted, error=refused(request, error), status=422)
+        return await _edit_page(request, None, posted=posted, error=refused(request, error), status=422)
     await _refresh_search(request, saved)
     raise redirect(f"/admin/kb/{saved.id}?done=created")
 
@@ -198,7 +216,7 @@ async def kb_edit(request: web.Request) -> web.StreamResponse:
     article = await _load(request)
     async with admin_context(request).rt.uows() as uow:
         phrasings = await uow.phrasings.for_article(article.id)
-    return _edit_page(request, article, preview=True, phrasings=phrasings)
+    return await _edit_page(request, article, preview=True, phrasings=phrasings)
 
 
 @ROUTES.route("POST", "/kb/{article_id}/phrasings/{phrasing_id}/remove", "kb-phrasing-remove", Area.KB_WRITE)
@@ -225,7 +243,7 @@ async def kb_edit_post(request: web.Request) -> web.StreamResponse:
     posted["id"] = article.id
     expected = _int(posted.get("version"), 0) or None
     if posted.get("action") == "preview":
-        return _edit_page(request, article, posted=posted, preview=True, version=expected)
+        return await _edit_page(request, article, posted=posted, preview=True, version=expected)
     fields = {name: posted.get(name, "") for name in FORM_FIELDS}
     try:
         async with ctx.rt.uows() as uow:
@@ -234,7 +252,7 @@ async def kb_edit_post(request: web.Request) -> web.StreamResponse:
             )
             await uow.commit()
     except ValidationFailed as error:
-        return _edit_page(
+        return await _edit_page(
             request, article, posted=posted, error=refused(request, error), status=422, version=expected
         )
     await _refresh_search(request, saved)

@@ -12,7 +12,7 @@ from aiohttp import web
 from bots.webchat.render import media_url
 from dialogue.messages import Media
 from dialogue.regions import zone_name
-from helpdesk.admin import pickers, timeline
+from helpdesk.admin import pickers, sla_panel, timeline
 from helpdesk.admin.access import Area
 from helpdesk.admin.context import admin_context, current_user, sla_config_of
 from helpdesk.admin.i18n import _
@@ -149,15 +149,16 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
         site = await uow.directory.get_site(ticket.site_id) if ticket.site_id else None
         contact = await uow.directory.get_contact(ticket.contact_id) if ticket.contact_id else None
         assignee = await uow.directory.get_staff(ticket.assignee_id) if ticket.assignee_id else None
-        sla = await sla_of(uow, ticket, ctx.clock())
+        sla = await sla_of(uow, ticket, sla_panel.evaluated_at(ticket, ctx.clock()))
         alerts = await uow.sla.alerts(ticket.id) if uow.sla is not None else []
         rows = [event_dict(e) for e in events]
         staff_ids = timeline.staff_ids(rows) | {a.acknowledged_by for a in alerts if a.acknowledged_by}
         named = [await uow.directory.get_staff(i) for i in sorted(staff_ids)]
     names = {m.id: m.name for m in named if m is not None}
     photos = [_attachment(a) for a in ticket.attachments]
+    files = {c.id: [_attachment(a) for a in c.attachments] for c in comments}
     for c in comments:
-        photos.extend(_attachment(a) for a in c.attachments)
+        photos.extend(files[c.id])
     return html(
         request,
         "ticket.html",
@@ -169,7 +170,9 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
         contact=contact,
         assignee=assignee,
         sla=sla,
+        clocks=sla_panel.sla_panel(ticket, sla.state),
         alerts=alerts,
+        files=files,
         photos=photos,
         names=names,
         # The site's own zone only where it is not the company's (every time on the page is in the company's).

