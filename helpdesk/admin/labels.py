@@ -65,6 +65,8 @@ PHRASING_SOURCES = {
     "admin": _("added by an admin"),
 }
 """Where a KB article's confirmed question came from (`kb_search.phrasings.PhrasingSource`)."""
+LANGUAGES = {"ru": _("Russian"), "en": _("English")}
+"""A person's or an article's language by its code; another code is shown as it is."""
 CLIENT_KINDS = {"company": _("company"), "individual": _("private person")}
 ARTICLE_STATES = {"published": _("published"), "draft": _("draft"), "archived": _("archived")}
 GROUPINGS = {
@@ -114,6 +116,7 @@ def label_helpers(tr: Texts) -> dict[str, Callable[[Any], str]]:
         "role_label": _lookup(tr, ROLES),
         "channel_label": _lookup(tr, CHANNELS),
         "media_label": _lookup(tr, MEDIA_KINDS),
+        "lang_label": _lookup(tr, LANGUAGES),
         "phrasing_source_label": _lookup(tr, PHRASING_SOURCES),
         "audience_label": audience_here,
         "opened_via": _lookup(tr, OPENED_VIA),

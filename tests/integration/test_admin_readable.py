@@ -163,3 +163,13 @@ async def test_an_articles_questions_say_their_source_and_audience_in_words(admi
     assert "<td>public</td>" not in questions and "<td>Все</td>" in questions, (
         questions
     )  # the article's audience
+
+
+async def test_languages_read_as_words_not_codes(admin: Admin) -> None:
+    await signed_in(admin, SUPERVISOR)
+    kb = (await admin.page("/admin/kb")).split("<table")[1]
+    assert "<td>ru</td>" not in kb and "<td>русский</td>" in kb, kb[:1500]
+    engineers = await admin.page("/admin/engineers")
+    assert "<td>ru" not in engineers and "<td>русский" in engineers
+    profile = await admin.page(f"/admin/engineers/{ENGINEER}")
+    assert "<td>ru</td>" not in profile and ">русский<" in profile
