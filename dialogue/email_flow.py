@@ -206,7 +206,7 @@ class EmailFlow:
         result = ready.kb_result if ready is not None else None
         if result is None:
             result = await self.kb.search(query, reader, k=KB_RESULTS)
-        hits, own_language_close = reader_language_first(list(getattr(result, "hits", []) or []), turn.lang)
+        hits, own_language_close = reader_language_first(list(result.hits), turn.lang)
         common: dict[str, Any] = {
             "contact_id": contact.id,
             "channel": str(turn.inbound.channel),

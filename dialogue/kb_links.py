@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Protocol
+from typing import Protocol
 
 from dialogue import kb_topics
 from dialogue.cards import short
@@ -23,7 +23,7 @@ from dialogue.payloads import KbLink
 from dialogue.texts import category_name
 from dialogue.turn import Turn
 from kb_search import learning
-from kb_search.model import INTERNAL, Article, KbError, Reader
+from kb_search.model import INTERNAL, Article, KbError, Reader, SearchResult
 from ticket_core.model import Ticket
 
 log = logging.getLogger(__name__)
@@ -55,9 +55,9 @@ answer."""
 class ArticleSource(Protocol):
     """What linking needs from kb_search.KnowledgeBase."""
 
-    async def get(self, article_id: str, reader: Reader) -> Any: ...
+    async def get(self, article_id: str, reader: Reader) -> Article | None: ...
 
-    async def search(self, query: str, reader: Reader, k: int = 5) -> Any: ...
+    async def search(self, query: str, reader: Reader, k: int = 5) -> SearchResult: ...
 
 
 def linked_ids(note: str) -> list[str]:

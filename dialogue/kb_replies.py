@@ -17,7 +17,7 @@ from dialogue.prefetch import KB_RESULTS
 from dialogue.turn import Turn
 from dialogue.understanding import Understanding
 from kb_search import learning
-from kb_search.model import KbError, Reader
+from kb_search.model import Article, Hit, KbError, Reader, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,9 @@ KB_CHOICES = 3
 class KnowledgeSource(Protocol):
     """What the client flow needs from kb_search.KnowledgeBase."""
 
-    async def search(self, query: str, reader: Reader, k: int = 5) -> Any: ...
+    async def search(self, query: str, reader: Reader, k: int = 5) -> SearchResult: ...
 
-    async def get(self, article_id: str, reader: Reader) -> Any: ...
+    async def get(self, article_id: str, reader: Reader) -> Article | None: ...
 
 
 def new_kb_list(turn: Turn) -> str:
@@ -76,10 +76,10 @@ OWN_LANGUAGE_MARGIN = 0.9
 offered beside it rather than that one answering alone."""
 
 
-def reader_language_first(hits: list[Any], lang: str) -> tuple[list[Any], bool]:
+def reader_language_first(hits: list[Hit], lang: str) -> tuple[list[Hit], bool]:
     """Hits with those in the reader's language first among near-equals; and whether the top hit is in
     another language while one in the reader's language is close to it (then nothing answers alone)."""
-    if not hits or getattr(hits[0], "lang", lang) == lang:
+    if not hits or hits[0].lang == lang:
         return hits, False
     top = hits[0].score
     close = [h for h in hits if h.lang == lang and h.score >= OWN_LANGUAGE_MARGIN * top]
@@ -89,10 +89,10 @@ def reader_language_first(hits: list[Any], lang: str) -> tuple[list[Any], bool]:
     return [*close, *rest], True
 
 
-def in_reader_language(hits: list[Any], lang: str) -> list[Any]:
+def in_reader_language(hits: list[Hit], lang: str) -> list[Hit]:
     """The hits a list offers: those in the reader's language when any fits, else the others (marked). A
     Russian reader was offered "Air conditioner is leaking water (EN)", the English twin of a listed article."""
-    own = [h for h in hits if getattr(h, "lang", lang) == lang]
+    own = [h for h in hits if h.lang == lang]
     return own or hits
 
 
@@ -122,12 +122,17 @@ class KbReplies:
         self.kb = kb
 
     async def answer(
-        self, turn: Turn, person: ClientPerson, text: str, meaning: Understanding, result: Any = None
+        self,
+        turn: Turn,
+        person: ClientPerson,
+        text: str,
+        meaning: Understanding,
+        result: SearchResult | None = None,
     ) -> None:
         """Answer `text` with the article that answers alone, else a list to choose from, else the form."""
         if result is None and self.kb is not None:
             result = await self.kb.search(text, Reader.client(person.contact.client_id), k=KB_RESULTS)
-        hits = list(getattr(result, "hits", []) or [])
+        hits = list(result.hits) if result is not None else []
         common: dict[str, Any] = {
             "contact_id": person.contact.id,
             "channel": str(turn.inbound.channel),

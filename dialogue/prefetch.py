@@ -17,11 +17,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dialogue.conversation import Stage
 from dialogue.understanding import Parser, Understanding, understand
-from kb_search.model import Reader
+from kb_search.model import Reader, SearchResult
+
+if TYPE_CHECKING:  # kb_replies imports this module (KB_RESULTS)
+    from dialogue.kb_replies import KnowledgeSource
 
 KB_RESULTS = 5
 NO_KB_STAGES = frozenset({Stage.INTAKE, Stage.RELAY, Stage.RATING_COMMENT, Stage.REOPEN})
@@ -35,7 +38,7 @@ class Prefetched:
     text: str
     client_id: str | None
     meaning: Understanding
-    kb_result: Any = None
+    kb_result: SearchResult | None = None
 
     def fits(self, text: str, client_id: str) -> bool:
         """Whether this was made for this text and this client (so its KB audience is right)."""
@@ -43,7 +46,7 @@ class Prefetched:
 
 
 async def prefetch(
-    nlu: Parser | None, kb: Any, text: str, client_id: str | None, stage: Stage | None
+    nlu: Parser | None, kb: KnowledgeSource | None, text: str, client_id: str | None, stage: Stage | None
 ) -> Prefetched:
     """Understand `text` and, unless the conversation is in a form, search the KB as that client."""
     if kb is None or stage in NO_KB_STAGES or client_id is None:
