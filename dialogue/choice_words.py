@@ -22,9 +22,31 @@ _STOP = frozenset(
 
 PRIORITY_WORDS: dict[str, tuple[str, ...]] = {
     "P1": ("авария", "критично", "критический", "всё стоит", "горит", "critical", "emergency", "down"),
-    "P2": ("срочно", "сегодня", "быстро", "побыстрее", "urgent", "today", "asap", "quickly"),
+    "P2": (
+        "срочно",
+        "срочный",
+        "высокий",
+        "сегодня",
+        "быстро",
+        "побыстрее",
+        "urgent",
+        "high",
+        "today",
+        "asap",
+        "quickly",
+    ),
     "P3": ("обычно", "обычный", "средне", "средний", "нормально", "normal", "medium", "usual", "regular"),
-    "P4": ("не срочно", "несрочно", "подождать", "терпит", "low", "later", "not urgent", "whenever"),
+    "P4": (
+        "не срочно",
+        "несрочно",
+        "низкий",
+        "подождать",
+        "терпит",
+        "low",
+        "later",
+        "not urgent",
+        "whenever",
+    ),
 }
 """What people type for each priority, beside the buttons' own names."""
 

@@ -20,6 +20,13 @@ CATEGORY_NAMES = {c: in_both_languages(name) for c, name in CATEGORIES.items()}
         ("Авария, всё стоит!", "P1"),
         ("not urgent", "P4"),
         ("urgent", "P2"),
+        # Priority said as a level, as people say it (issue #18: "high, shipping is blocked" was not understood)
+        ("high, shipping is blocked", "P2"),
+        ("priority: high", "P2"),
+        ("высокая", "P2"),
+        ("срочная", "P2"),
+        ("low priority", "P4"),
+        ("низкая", "P4"),
         ("не знаю", None),
     ],
 )
