@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from babel.dates import format_date
+
 from dialogue.i18n import N_, say
 from dialogue.identity import StaffPerson
 from dialogue.inline_media import inline_media
@@ -93,6 +95,11 @@ def parse_period(args: str, now: datetime) -> tuple[datetime, datetime, int | No
     return None
 
 
+def month_name(start: datetime, lang: str) -> str:
+    """The calendar month as its reader says it: "декабрь 2026", "December 2026" (not "2026-12")."""
+    return str(format_date(start, "LLLL y", locale=lang))
+
+
 class ReportCommand:
     """Answers `/report` for a staff member."""
 
@@ -146,7 +153,7 @@ class ReportCommand:
         title = (
             say(lang, "Report for the last {days} days", days=days)
             if days is not None
-            else say(lang, "Report for {month}", month=start.strftime("%Y-%m"))
+            else say(lang, "Report for {month}", month=month_name(start, lang))
         )
         scope = say(lang, "your jobs") if mine else say(lang, "whole company")
         labels = {key: say(lang, label) for key, label in FIGURE_LABELS.items()}

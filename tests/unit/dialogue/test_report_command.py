@@ -134,7 +134,8 @@ async def test_month_and_bad_arguments(setup, clock: Clock) -> None:
     chat, source = setup
     admin = Person(Bot.STAFF, "a-admin", "Admin", "en")
     got = await chat.say(admin, "/report month")
-    assert got[0].startswith("Report for 2026-03 (whole company)")
+    # The month by its name in the reader's language (issue #18 replay: "Отчёт за 2026-12" in a Russian chat)
+    assert got[0].startswith("Report for March 2026 (whole company)")
     assert source.asked[-1][0].start == clock.now.replace(day=1, hour=0)
     asked = len(source.asked)
     for bad in ("/report 0", "/report 400", "/report yesterday"):
@@ -144,6 +145,9 @@ async def test_month_and_bad_arguments(setup, clock: Clock) -> None:
         ]
         assert last(chat, admin).media == ()
     assert len(source.asked) == asked  # nothing was computed for bad input
+    boss = Person(Bot.STAFF, "s-sokolova", "Olga")  # her profile says Russian
+    got = await chat.say(boss, "/report месяц")
+    assert got[0].startswith("Отчёт за март 2026 (вся компания)"), got[0]
 
 
 async def test_without_a_renderer_the_text_goes_alone(uows: MemoryUnitOfWorkFactory, clock: Clock) -> None:
