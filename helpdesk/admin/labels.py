@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dialogue import texts as bot_texts
-from dialogue.regions import zone_name
+from dialogue.regions import region_names, zone_name
 from helpdesk.admin.i18n import Texts, _
 from kb_search.model import CLIENT_PREFIX
 from ticket_core.sla.calendar import BusinessCalendar
@@ -112,6 +112,8 @@ def label_helpers(tr: Texts) -> dict[str, Callable[[Any], str]]:
             f"{value} · {bot_texts.priority_name(lang, str(value))}" if value else ""
         ),
         "category_label": lambda value: bot_texts.category_name(lang, str(value)) if value else "",
+        "skills_label": lambda skills: ", ".join(bot_texts.category_name(lang, str(s)) for s in skills),
+        "regions_label": lambda codes: region_names(lang, list(codes), with_codes=True),
         "sla_label": _lookup(tr, SLA_STATES),
         "role_label": _lookup(tr, ROLES),
         "channel_label": _lookup(tr, CHANNELS),

@@ -198,7 +198,9 @@ async def test_admin_publishes_an_article_the_chat_answers_with_it(app: tuple[Ru
             await expect(admin.locator("#hours-now")).to_contain_text("Mon–Fri 09:00–18:00; Sat 10:00–14:00")
             await shot(admin, "engineer_edit")
             await admin.goto(base + "/admin/engineers")
-            await expect(admin.locator("#engineers-table")).to_contain_text("MOW, MOS")
+            await expect(admin.locator("#engineers-table")).to_contain_text(
+                "Moscow (MOW), Moscow Oblast (MOS)"
+            )
             await shot(admin, "engineers_profiles")
 
             # An engineer signs in but gets 403 on every admin page.

@@ -77,6 +77,10 @@ async def test_admin_edits_supervisor_reads_engineer_gets_403(admin: Admin) -> N
     assert refused.status == 403 and "Нет доступа" in await refused.text()
     listing = await admin.page("/admin/engineers")
     assert f'href="{PAGE}">Профиль</a>' in listing and "Изменить</a>" not in listing
+    # Skills and regions by name in the reader's language (#18 replay: "it, printers, other", "MOW, MOS, SPB")
+    smirnov = listing.split(f"/admin/tickets?engineer={ENGINEER}")[1].split("</tr>")[0]
+    assert "Компьютеры и сеть, Принтеры и МФУ, Другое" in smirnov, smirnov
+    assert "Москва (MOW), Московская область (MOS), Санкт-Петербург (SPB)" in smirnov, smirnov
 
     admin.client.session.cookie_jar.clear()
     await signed_in(admin, ENGINEER)
@@ -183,7 +187,9 @@ async def test_a_saved_profile_is_audited_listed_and_used_by_routing(admin: Admi
     assert "Profile saved" in saved and "Mon–Fri 09:00–18:00; Sat 10:00–14:00" in saved
     listing = await admin.page("/admin/engineers")
     smirnov = listing.split(f"/admin/tickets?engineer={ENGINEER}")[1].split("</tr>")[0]
-    assert "MOW, MOS" in smirnov and "Mon–Fri 09:00–18:00; Sat 10:00–14:00" in smirnov
+    assert (
+        "Moscow (MOW), Moscow Oblast (MOS)<" in smirnov and "Mon–Fri 09:00–18:00; Sat 10:00–14:00" in smirnov
+    )
     assert "in hours now" in smirnov and "Mon 11:00, Yekaterinburg, UTC+5" in smirnov
     admin.ctx.clock = lambda: datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # 19:00 in Yekaterinburg
     later = (await admin.page("/admin/engineers")).split(f"/admin/tickets?engineer={ENGINEER}")[1]

@@ -523,7 +523,7 @@ async def test_directory_and_sla_pages_show_the_demo_company(admin: Admin) -> No
     sla = await admin.page("/admin/sla")
     assert "standard" in sla and "Escalation ladder" in sla
     engineers = await admin.page("/admin/engineers")
-    assert ENGINEER in engineers and "printers" in engineers
+    assert ENGINEER in engineers and "Printers and copiers" in engineers
 
 
 async def test_supervisor_sets_a_contacts_mail_and_portal_scope(admin: Admin) -> None:
