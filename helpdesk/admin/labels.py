@@ -65,6 +65,14 @@ PHRASING_SOURCES = {
     "admin": _("added by an admin"),
 }
 """Where a KB article's confirmed question came from (`kb_search.phrasings.PhrasingSource`)."""
+KB_ACTIONS = {
+    "create": _("created"),
+    "edit": _("edited"),
+    "publish": _("published"),
+    "unpublish": _("unpublished"),
+    "delete": _("deleted"),
+}
+"""What a KB version's entry records (`storage.kb_repository`'s actions), as the history says it."""
 LANGUAGES = {"ru": _("Russian"), "en": _("English")}
 """A person's or an article's language by its code; another code is shown as it is."""
 CLIENT_KINDS = {"company": _("company"), "individual": _("private person")}
@@ -119,6 +127,7 @@ def label_helpers(tr: Texts) -> dict[str, Callable[[Any], str]]:
         "channel_label": _lookup(tr, CHANNELS),
         "media_label": _lookup(tr, MEDIA_KINDS),
         "lang_label": _lookup(tr, LANGUAGES),
+        "kb_action_label": _lookup(tr, KB_ACTIONS),
         "phrasing_source_label": _lookup(tr, PHRASING_SOURCES),
         "audience_label": audience_here,
         "opened_via": _lookup(tr, OPENED_VIA),

@@ -14,8 +14,8 @@ from markupsafe import Markup
 from helpdesk.admin import usecases
 from helpdesk.admin.access import Area, may
 from helpdesk.admin.context import admin_context, current_user
-from helpdesk.admin.i18n import _
-from helpdesk.admin.pages import html, redirect, refused
+from helpdesk.admin.i18n import Texts, _
+from helpdesk.admin.pages import html, redirect, refused, texts_of
 from helpdesk.admin.routes import RouteTable
 from kb_search.model import CLIENT_PREFIX, INTERNAL, PUBLIC, Article, ArticleStatus, KbError, parse_audience
 from kb_search.phrasings import Phrasing
@@ -55,10 +55,11 @@ async def kb_list(request: web.Request) -> web.StreamResponse:
         try:
             audience = parse_audience(audience)
         except KbError as exc:
-            error, audience = f"Audience: {exc}", ""
+            error, audience = texts_of(request)(_("Audience: {why}"), why=refused(request, exc)), ""
     status = _text(request, "status", 16)
     if status and status not in [s.value for s in ArticleStatus]:
-        error, status = f"Status {status!r} is unknown; pick draft or published.", ""
+        error = texts_of(request)(_("Status {name} is unknown; pick draft or published."), name=repr(status))
+        status = ""
     where = ArticleQuery(
         lang=_text(request, "lang", 8).lower() or None,
         audience=audience or None,
@@ -291,15 +292,19 @@ def _version_text(v: Any) -> list[str]:
     return head + str(v.body).splitlines()
 
 
-def diff_table(older: Any, newer: Any, context: int = 3) -> Markup:
+ENGLISH = Texts("en")
+
+
+def diff_table(older: Any, newer: Any, context: int = 3, tr: Texts = ENGLISH) -> Markup:
     """A side-by-side HTML table of the lines that differ between two versions, with `context` lines around.
 
     Built from `difflib.SequenceMatcher` opcodes on whole lines (fast on long articles); every line is escaped.
     """
     a, b = _version_text(older), _version_text(newer)
+    head_a, head_b = (escape(tr(_("version {n}"), n=v.version)) for v in (older, newer))
     rows = [
-        f'<table class="diff"><tr><th class="diff_header">#</th><th>version {older.version}</th>'
-        f'<th class="diff_header">#</th><th>version {newer.version}</th></tr>'
+        f'<table class="diff"><tr><th class="diff_header">#</th><th>{head_a}</th>'
+        f'<th class="diff_header">#</th><th>{head_b}</th></tr>'
     ]
     groups = difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context)
     for n, group in enumerate(groups):
@@ -318,7 +323,8 @@ def diff_table(older: Any, newer: Any, context: int = 3) -> Markup:
                     f'<td class="{css if k < len(right) else ""}">{new}</td></tr>'
                 )
     if len(rows) == 1:
-        rows.append('<tr><td colspan="4">The two versions have the same content.</td></tr>')
+        same = escape(tr(_("The two versions have the same content.")))
+        rows.append(f'<tr><td colspan="4">{same}</td></tr>')
     rows.append("</table>")
     return Markup("".join(rows))
 
@@ -342,7 +348,9 @@ async def kb_history(request: web.Request) -> web.StreamResponse:
     a = _int(request.query.get("a"), history[-2].version if len(history) > 1 else newest)
     error = ""
     if a not in by_version or b not in by_version:
-        error = f"Pick versions between {history[0].version} and {newest}."
+        error = texts_of(request)(
+            _("Pick versions between {first} and {last}."), first=history[0].version, last=newest
+        )
         a, b = (history[-2].version if len(history) > 1 else newest), newest
     return html(
         request,
@@ -352,7 +360,7 @@ async def kb_history(request: web.Request) -> web.StreamResponse:
         history=list(reversed(history)),
         a=a,
         b=b,
-        diff=diff_table(by_version[a], by_version[b]),
+        diff=diff_table(by_version[a], by_version[b], tr=texts_of(request)),
         error=error,
     )
 

@@ -173,3 +173,18 @@ async def test_languages_read_as_words_not_codes(admin: Admin) -> None:
     assert "<td>ru" not in engineers and "<td>русский" in engineers
     profile = await admin.page(f"/admin/engineers/{ENGINEER}")
     assert "<td>ru</td>" not in profile and ">русский<" in profile
+
+
+async def test_kb_history_and_refusals_in_russian_words(admin: Admin) -> None:
+    await signed_in(admin, SUPERVISOR)
+    history = await admin.page("/admin/kb/printer-jam/history?a=1&b=99")
+    versions = history.split('id="versions"')[1]
+    for raw in ("<td>create</td>", "<td>edit</td>", "<td>publish</td>", "<td>published</td>"):
+        assert raw not in versions, (raw, versions)
+    assert "<td>опубликована</td>" in versions, versions
+    assert "версия 1" in history and "version 1" not in history, history
+    assert "Выберите версии от 1 до" in history and "Pick versions" not in history
+    status = await admin.page("/admin/kb?status=gone")
+    assert "Статус &#39;gone&#39; неизвестен" in status and "is unknown" not in status
+    audience = await admin.page("/admin/kb?audience=everyone")
+    assert "Аудитория: неизвестная аудитория «everyone»" in audience and "Audience:" not in audience
