@@ -254,6 +254,19 @@ async def job_card(
     return text + await badge_line(uow, ticket, lang, now), [*steps, *map_row(ticket, lang)]
 
 
+async def declined_card(uow: UnitOfWork, ticket: Ticket, lang: str) -> str:
+    """An offer's card once its engineer declined it: it says so, with no SLA line and no buttons (the job
+    waits for someone else now, and its state is not theirs to follow)."""
+    return say(
+        lang,
+        "{ref} - you declined it\nClient: {client}\nWhere: {where}\n{description}",
+        ref=ticket.ref,
+        client=await client_name(uow, ticket),
+        where=await where_of(uow, ticket),
+        description=short(ticket.description, 300, keep_lines=True),
+    )
+
+
 async def retire_card(
     uow: UnitOfWork, out: Outgoing, engineer_id: str | None, ticket: Ticket, now: datetime
 ) -> None:

@@ -10,12 +10,13 @@ import re
 from dialogue.i18n import N_, say
 from dialogue.regions import km_text, region_name
 from dialogue.texts import category_name
-from ticket_core.reasons import DETAIL_SEPARATOR, ENGLISH, Reason
+from ticket_core.reasons import DETAIL_SEPARATOR, ENGLISH, REOPEN_RETURN, Reason
 
 STRATEGIES: dict[str, str] = {
     "best-match": N_("best-match"),
     "round-robin": N_("round-robin"),
     "broadcast": N_("broadcast"),
+    REOPEN_RETURN: N_("back to the engineer who did the work"),
 }
 """Routing strategies by their setting's name, as a reason says them."""
 

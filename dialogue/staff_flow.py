@@ -12,7 +12,7 @@ from dialogue import (
     profile,
     sla_answers,
 )
-from dialogue.cards import card_key, client_photos, client_waits, job_card, offer_card
+from dialogue.cards import card_key, client_photos, client_waits, declined_card, job_card, offer_card
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting
 from dialogue.done_flow import DoneSteps
@@ -353,7 +353,9 @@ class StaffFlow(DoneSteps):
     async def _decline(self, turn: Turn, person: StaffPerson, ticket: Ticket, reason: str | None) -> None:
         ticket = await uc.decline_offer(turn.uow, person.actor, ticket.id, turn.now, reason)
         _clear(turn)
-        await self._card(turn, ticket, person)  # the offer's card, without Accept / Decline
+        # The offer's card, in place: declined, without Accept / Decline and without the SLA line of a job
+        # that is no longer theirs to follow.
+        turn.reply(await declined_card(turn.uow, ticket, turn.lang), card=card_key(ticket))
         turn.tell("You declined {ref}.", ref=ticket.ref)
 
     async def _hold(self, turn: Turn, person: StaffPerson, ticket: Ticket, reason: str) -> None:

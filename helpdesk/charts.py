@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from dialogue.i18n import N_, say
 from helpdesk.fonts import BOLD, REGULAR
+from ticket_core.i18n import format_decimal
 from ticket_core.reports import Report
 
 WIDTH = 640
@@ -316,6 +317,7 @@ def report_chart(report: Report, title: str, lang: str = "en") -> Chart:
             Series(resolved, [f.tickets_resolved for f in figures], css="bar-2", color="#54a24b"),
             Series(backlog, [f.backlog for f in figures], kind="line", css="line", color="#e45756"),
         ],
+        fmt=lambda value: "" if value is None else format_decimal(value, lang),  # "0,5" to a Russian reader
         most=most,
         bar_area=230,
         grid=True,

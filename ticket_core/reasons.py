@@ -41,6 +41,11 @@ ENGLISH: dict[str, str] = {
 }
 """The English text of every reason code; `{...}` are its values."""
 
+REOPEN_RETURN = "back-to-engineer"
+"""The method ("strategy {strategy}") of an offer that went back to the engineer who did the work before a
+reopen: no routing strategy chose them, so the offer must not name one (it is not a `Strategy` either: no
+setting can pick it)."""
+
 DETAIL_SEPARATOR = "; "
 """Between the reasons of a detail, and of `routing.explain_nobody`."""
 

@@ -71,3 +71,20 @@ def test_report_chart_reads_days_in_the_readers_language_and_falls_back_to_the_t
     empty = Report(ReportFilter(START, START + timedelta(days=7)), GroupBy.NONE, Figures(3, 2), [], START)
     chart = report_chart(empty, "Tickets", "en")
     assert chart.labels == ["Tickets"] and [list(s.values) for s in chart.series] == [[3], [2], [0]]
+
+
+def test_report_chart_writes_its_numbers_as_the_readers_locale_does() -> None:
+    """#18: the /report photo's grid said "0.2" and "1.4" to a Russian supervisor. Its labels and "max" go
+    through the same Babel formatting as the report's text (ticket_core.i18n.format_decimal)."""
+    quiet = Report(
+        ReportFilter(START, START + timedelta(days=1)),
+        GroupBy.DAY,
+        Figures(tickets_opened=1, tickets_resolved=1, backlog=0),
+        [ReportRow("2026-11-01", "2026-11-01", Figures(tickets_opened=1, tickets_resolved=1, backlog=0))],
+        START,
+    )
+    ru = report_chart(quiet, "T", "ru")
+    ticks = [ru.fmt(value) for _y, value in layout(ru).ticks]
+    assert ticks[:2] == ["0,2", "0,4"] and not [t for t in ticks if "." in t], ticks
+    assert report_chart(quiet, "T", "en").fmt(0.2) == "0.2"
+    assert ru.fmt(12345) == "12\u00a0345" and ru.fmt(None) == ""

@@ -18,7 +18,7 @@ from ticket_core.events import (
 )
 from ticket_core.model import Actor, Offer, Ticket
 from ticket_core.ports import UnitOfWork
-from ticket_core.reasons import Reason, with_detail
+from ticket_core.reasons import REOPEN_RETURN, Reason, with_detail
 from ticket_core.routing import (
     Candidate,
     JobFacts,
@@ -92,9 +92,10 @@ async def offer_ticket(
         if strategy is Strategy.ROUND_ROBIN
         else {}
     )
-    chosen = _who_did_the_work(ticket, ranked) or choose(
-        ranked, strategy, last_offered=last, broadcast_size=broadcast_size
-    )
+    returned = _who_did_the_work(ticket, ranked)
+    chosen = returned or choose(ranked, strategy, last_offered=last, broadcast_size=broadcast_size)
+    # The method says how this engineer was picked: a reopen that went back to its engineer was no strategy's pick.
+    method = REOPEN_RETURN if returned else str(strategy)
     if not chosen:
         if ticket.status is TicketStatus.OFFERED:
             apply(ticket, Action.RETURN_TO_QUEUE, Actor.system(), now)
@@ -118,7 +119,7 @@ async def offer_ticket(
             score=candidate.score,
         )
         await uow.offers.add(offer)
-        reasons = [*candidate.reasons, Reason("strategy", strategy=str(strategy))]
+        reasons = [*candidate.reasons, Reason("strategy", strategy=method)]
         uow.record(
             TicketOffered(
                 ticket_id=ticket.id,

@@ -54,6 +54,19 @@ async def test_a_resolved_job_leaves_its_card_without_buttons(
     assert "выполнена" in card.text and not [b for row in card.buttons for b in row if b.payload]
 
 
+async def test_a_declined_offer_says_so_in_its_card(chat: ChatDriver, ivan: Person, petrov: Person) -> None:
+    """#18: after Decline the offer's card kept saying "HD-1001 — новая" with its SLA line. It must say it
+    was declined, in place (the same card, not a new one), with no SLA line and no buttons to press."""
+    await open_ticket_as(chat, ivan, "Течёт кран на кухне", "Сантехника", "Ромашка на Невском")
+    await chat.press(petrov, "Отклонить")
+    await chat.press(petrov, "Далеко")
+    card = cards(chat, petrov)[-1]
+    assert not card.card_new and len(cards(chat, petrov)) == 2  # the offer's card, brought up to date
+    assert card.text.startswith("HD-1001 — вы отклонили") and "новая" not in card.text, card.text
+    assert "SLA" not in card.text and "Срок" not in card.text, card.text
+    assert not [b for row in card.buttons for b in row if b.payload], card.buttons
+
+
 async def test_the_cards_keep_the_clients_lines(chat: ChatDriver, ivan: Person, petrov: Person) -> None:
     """The question the KB did not answer and the details typed after it stay on their own lines (the
     client's summary shows them so), in the offer and in the job card."""

@@ -393,6 +393,8 @@ async def test_not_fixed_reopens_and_the_engineer_hears_it(
     assert "Снова открыта заявка HD-1001" in staff and "вы её выполняли\nПричина: Опять капает" in staff
     assert "Новая заявка" not in staff
     assert "исполнитель этой заявки до повторного открытия" in staff
+    # ...and its method says so: no strategy picked him ("способ: лучший кандидат" contradicted the reason).
+    assert "способ: возврат прежнему исполнителю" in staff and "лучший кандидат" not in staff, staff
     ticket = next(iter(uows.state.tickets.values()))
     assert ticket.status is TicketStatus.OFFERED and ticket.reopen_count == 1
 

@@ -277,6 +277,8 @@ async def test_a_reopened_ticket_goes_back_to_the_engineer_who_did_the_work(
     assert cand is not None and cand.engineer_id == "e-far"  # not the nearer e-near, and only them
     offered = [e for e in events if e.name == "ticket_offered"]
     assert len(offered) == 1 and "did the work before the reopen" in offered[0].reasons
+    # Its method is the return, not the strategy it was routed under (#18: "способ: лучший кандидат").
+    assert offered[0].reasons[-1] == "strategy back-to-engineer", offered[0].reasons
     # If they cannot take it, routing goes on as usual.
     async with uows() as uow:
         await uc.decline_offer(uow, far, tid, later, "on leave")
