@@ -28,6 +28,7 @@ from dialogue.messages import Bot, Channel, Inbound, ThreadOp, split_command
 from dialogue.outgoing import Outgoing
 from dialogue.ports import DialogueUnitOfWork, TicketThreadStore
 from dialogue.reason_texts import say_reason, say_reasons
+from dialogue.regions import km_text
 from dialogue.texts import category_name, priority_name
 from dialogue.turn import Turn
 from ticket_core import events as ev
@@ -197,7 +198,11 @@ class StaffGroupPoster:
             case ev.EngineerOnTheWay():
                 return say(lang, "🚗 {name} is on the way", name=await name(event.actor.id))
             case ev.EngineerOnSite():
-                km = f" ({event.distance_km:.1f} km)" if event.distance_km is not None else ""
+                km = (
+                    say(lang, " ({km} km)", km=km_text(lang, event.distance_km))  # "(0,4 км)" in Russian
+                    if event.distance_km is not None
+                    else ""
+                )
                 return say(
                     lang, "📍 {name} is on site{distance}", name=await name(event.actor.id), distance=km
                 )

@@ -131,12 +131,16 @@ async def test_forum_topic_per_ticket_with_notes_client_messages_and_status(
     smirnov = Actor(Role.ENGINEER, "e-smirnov", name="Алексей Смирнов")
     before = len(group_rows(uows))
     await engine.run_system(lambda uow, now: uc.accept_offer(uow, smirnov, ticket.id, now))
+    assert ticket.lat is not None and ticket.lon is not None
+    lat, lon = ticket.lat + 0.0036, ticket.lon  # about 0.4 km north of the site
+    await engine.run_system(lambda uow, now: uc.check_in_on_site(uow, smirnov, ticket.id, now, lat, lon))
     await engine.run_system(
         lambda uow, now: uc.resolve_ticket(uow, smirnov, ticket.id, now, "Replaced the drum")
     )
     rows = group_rows(uows)[before:]
     assert [r.text for r in rows if r.text] == [
         "✅ Принял: Алексей Смирнов",
+        "📍 Алексей Смирнов на месте (0,4 км)",  # #18: it said "(0.4 km)" to a Russian group
         "🏁 Выполнена: Replaced the drum",
     ]
     assert rows[-1].thread_op is ThreadOp.CLOSE_TOPIC and rows[-1].thread_of == ticket.id
