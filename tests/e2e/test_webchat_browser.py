@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import struct
 import threading
 import zlib
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from PIL import Image
 
 from bots.ratelimit import Rate
 from bots.webchat import WebChatChannel
@@ -53,6 +55,15 @@ def _png(width: int, height: int) -> bytes:
 
 
 PHOTO = _png(64, 48)
+
+
+def _blank_png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+CHART = _blank_png(1344, 656)  # /report's chart: drawn at twice its 672 px
 
 pytestmark = [
     pytest.mark.browser,
@@ -91,6 +102,10 @@ async def _echo_reply(channel: WebChatChannel, inbound: Inbound) -> None:
         return
     if inbound.text == "chart":
         chart = Media("photo", "data:image/png;base64," + base64.b64encode(PHOTO).decode(), caption="Chart")
+        await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, "Report", media=(chart,)))
+        return
+    if inbound.text == "report":
+        chart = Media("photo", "data:image/png;base64," + base64.b64encode(CHART).decode(), caption="Chart")
         await channel.send(Outbound(inbound.channel, inbound.bot, inbound.chat_id, "Report", media=(chart,)))
         return
     if inbound.text == "card" or (inbound.payload or "").startswith("card-"):
@@ -330,6 +345,46 @@ def test_tall_replies_show_their_first_line_and_inline_charts_show_as_pictures(
             browser.close()
 
 
+def test_a_report_chart_shows_at_a_readable_size_and_opens_full_size(echo_server: EchoServer) -> None:
+    """#18: /report's chart was drawn about 270 px wide (the photos' thumbnail size), so its labels could not be
+    read. A picture the bot drew shows as wide as the chat allows, up to its own 672 px, and a click opens it at
+    full size in the page; a photo a person sent stays a thumbnail."""
+    from playwright.sync_api import FilePayload, expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            page.goto(echo_server.base_url + "/staff")
+            page.locator("#identity").select_option("eng-1")
+            expect(page.locator("#status")).to_have_attribute("data-state", "online")
+            page.locator("#text").fill("report")
+            page.locator("#text").press("Enter")
+            chart = page.locator(".msg.bot img").last
+            expect(chart).to_be_visible()
+            page.wait_for_function("() => document.querySelector('.msg.bot img').complete")
+            size = chart.bounding_box()
+            assert size is not None and 600 <= size["width"] <= 672, size
+            page.screenshot(path=str(SCREENSHOTS / "webchat_report_chart.png"))
+            chart.click()
+            full = page.locator(".lightbox img")
+            expect(full).to_be_visible()
+            assert full.evaluate("i => i.getBoundingClientRect().width") == 1344
+            page.keyboard.press("Escape")
+            expect(page.locator(".lightbox")).to_have_count(0)
+
+            upload: FilePayload = {"name": "meter.png", "mimeType": "image/png", "buffer": CHART}
+            page.locator("#photo").set_input_files(files=[upload])
+            mine = page.locator(".msg.user img").last
+            expect(mine).to_be_visible()
+            page.wait_for_function("() => document.querySelector('.msg.user img').complete")
+            shown = mine.bounding_box()
+            assert shown is not None and shown["width"] <= 280, shown  # a person's photo: a thumbnail
+        finally:
+            browser.close()
+
+
 def test_staff_page_picks_an_engineer(echo_server: EchoServer) -> None:
     from playwright.sync_api import FilePayload, expect, sync_playwright
 
@@ -396,12 +451,27 @@ def test_a_job_card_is_updated_in_place_and_stays_live(echo_server: EchoServer) 
             start = cards.locator(".chip", has_text="Start")
             expect(start).to_be_enabled()  # the card is still live after a press that did not change it
 
+            for n in range(5):  # the conversation goes on under the card
+                page.locator("#text").fill(f"message {n}")
+                page.locator("#text").press("Enter")
+                expect(page.locator(".msg.bot", has_text=f"Echo: message {n}")).to_have_count(1)
             start.click()
             expect(cards).to_have_count(1)  # replaced, not posted again
             expect(cards).to_contain_text("HD-1 - in progress")
             expect(cards.locator(".chip", has_text="Done")).to_be_enabled()
             expect(cards.locator(".chip", has_text="Start")).to_have_count(0)
-            expect(page.locator(".msg.bot").first).to_contain_text("HD-1 - in progress")  # where it was
+            # #18: the updated card moves to the end of the conversation and into view, its buttons on screen
+            # (it was updated where it was first posted, far above the newest messages).
+            expect(page.locator(".msg.bot").last).to_contain_text("HD-1 - in progress")
+            expect(page.locator(".msg.bot").first).to_contain_text("Write the note")
+            page.wait_for_timeout(800)  # the smooth scroll to the end
+            done = cards.locator(".chip", has_text="Done")
+            box, chip = page.locator("#messages").bounding_box(), done.bounding_box()
+            assert box is not None and chip is not None
+            assert box["y"] <= chip["y"] and chip["y"] + chip["height"] <= box["y"] + box["height"], (
+                box,
+                chip,
+            )
             page.screenshot(path=str(SCREENSHOTS / "webchat_live_card.png"))
 
             page.reload()  # the history replays to the same state

@@ -131,6 +131,7 @@ class Chat:
     def __init__(self, page: Page, name: str) -> None:
         self.page = page
         self.name = name
+        self.found = 0  # messages `wait_for` returned, each named by its number (data-found)
 
     @property
     def bot(self) -> Locator:
@@ -146,36 +147,62 @@ class Chat:
         await self.page.locator("#identity").select_option(identity)
         await expect(self.page.locator("#status")).to_have_attribute("data-state", "online")
 
+    async def mark(self) -> int:
+        """Number the bot messages on the page that have no number yet; return the next number: the messages
+        shown after this are those "since" it (a live card brought up to date is removed and posted again at
+        the end, so a message's position in the page does not say when it came)."""
+        return int(
+            await self.page.evaluate(
+                """() => { let n = window.__botSeq || 0;
+                          for (const b of document.querySelectorAll(".msg.bot"))
+                              if (!b.dataset.seq) b.dataset.seq = String(n++);
+                          window.__botSeq = n; return n; }"""
+            )
+        )
+
+    async def _numbered(self) -> list[tuple[int | None, str]]:
+        """Each bot message's number (None when it came after the last `mark`) and text, oldest first."""
+        rows = await self.bot.evaluate_all(
+            "bs => bs.map(b => [b.dataset.seq === undefined ? null : Number(b.dataset.seq), b.innerText])"
+        )
+        return [(seq, text) for seq, text in rows]
+
     async def say(self, text: str) -> int:
-        """Type a message and press Enter; return how many bot messages there were before it."""
-        before = await self.bot.count()
+        """Type a message and press Enter; return the mark of the messages shown after it."""
+        before = await self.mark()
         await self.page.locator("#text").fill(text)
         await self.page.locator("#text").press("Enter")
         return before
 
     async def press(self, label: str, within: Locator | None = None) -> int:
-        """Press the last live button labelled `label` (in message `within` when given); return the count."""
-        before = await self.bot.count()
+        """Press the last live button labelled `label` (in message `within` when given); return the mark."""
+        before = await self.mark()
         scope = within if within is not None else self.page
         await scope.locator("button.chip:enabled", has_text=label).last.click(timeout=WAIT_MS)
         return before
 
     async def wait_for(self, text: str, since: int = 0) -> Locator:
-        """The first bot message numbered `since` or later that shows `text`, once the page shows it."""
+        """The first bot message shown since mark `since` that shows `text`, once the page shows it."""
         deadline = time.monotonic() + WAIT_MS / 1000
         while True:
-            texts = await self.bot.all_inner_texts()
-            for i in range(since, len(texts)):
-                if text in texts[i]:
-                    return self.bot.nth(i)
+            numbered = await self._numbered()
+            texts = [t for seq, t in numbered if seq is None or seq >= since]
+            for i, (seq, shown) in enumerate(numbered):
+                if (seq is None or seq >= since) and text in shown:
+                    # Named, not numbered: a card moved to the end shifts the messages after it.
+                    self.found += 1
+                    name = await self.bot.nth(i).evaluate(
+                        "(b, n) => b.dataset.found || (b.dataset.found = String(n))", self.found
+                    )
+                    return self.page.locator(f'.msg.bot[data-found="{name}"]')
             if time.monotonic() > deadline:
                 await self.shot(f"failed_{self.name}")
-                raise AssertionError(f"{self.name} never saw {text!r}; the chat shows {texts[since:]}")
+                raise AssertionError(f"{self.name} never saw {text!r}; the chat shows {texts}")
             await self.page.wait_for_timeout(100)
 
     async def texts_since(self, since: int) -> list[str]:
-        """The bot messages numbered `since` or later, as the page shows them."""
-        return (await self.bot.all_inner_texts())[since:]
+        """The bot messages shown since mark `since`, as the page shows them."""
+        return [text for seq, text in await self._numbered() if seq is None or seq >= since]
 
     async def shot(self, name: str) -> None:
         """Save what the page shows now."""
@@ -284,7 +311,7 @@ async def _finish_job(engineer: Chat, ref: str, card: Locator, note: str, shots:
         if any(f"Опишите, что сделано по {ref}" in text for text in texts):
             break
         if any("нужно фото выполненной работы" in text for text in texts):
-            since = await engineer.bot.count()
+            since = await engineer.mark()
             photo: FilePayload = {"name": "done.png", "mimeType": "image/png", "buffer": PNG_1X1}
             await engineer.page.locator("#photo").set_input_files(files=[photo])
             continue
@@ -301,7 +328,7 @@ async def _finish_job(engineer: Chat, ref: str, card: Locator, note: str, shots:
             # count of unticked buttons could be read before the new card came).
             done = checklist.locator("button.chip", has_text=f"✅ {item}")
             await expect(done).to_have_count(1, timeout=WAIT_MS)
-            assert await engineer.bot.count() == before, await engineer.texts_since(before)
+            assert await engineer.bot.count() == before, await engineer.bot.all_inner_texts()
         await expect(checklist).to_have_count(1)
         since = await engineer.press("Всё сделано", within=checklist)
     else:
@@ -339,7 +366,7 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
                 since = await ivan.press("Кондиционеры и вентиляция")
             await ivan.wait_for("Выберите объект", since)
             # A photo of the puddle, sent in the middle of the form: it goes with the request.
-            since = await ivan.bot.count()
+            since = await ivan.mark()
             await ivan.page.locator("#photo").set_input_files(files=[_photo("puddle.png")])
             await ivan.wait_for("Фото добавлено к заявке", since)
             await ivan.say("на петроградской")  # typed, not pressed
@@ -415,7 +442,7 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             assert await box.get_attribute("maxlength") == str(MAX_TEXT_CHARS)
             await box.fill(("My printer prints blank pages. " * 200)[: MAX_TEXT_CHARS + 96])
             assert len(await box.input_value()) <= MAX_TEXT_CHARS
-            since = await anna.bot.count()
+            since = await anna.mark()
             await box.press("Enter")
             long_reply = "\n".join(await _replies(anna, since))
             assert "too long" not in long_reply, long_reply
@@ -493,7 +520,7 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             if "Choose a site" not in "\n".join(await _replies(anna, since)):  # the type is asked first
                 since = await anna.press("Air conditioning")
             sites = await anna.wait_for("Choose a site", since)
-            since = await anna.bot.count()
+            since = await anna.mark()
             await sites.locator("button.chip:enabled").first.click()
             await anna.wait_for("How urgent is it?", since)
             since = await anna.press("Normal")
@@ -533,6 +560,7 @@ async def test_a_working_day_in_the_web_chats_and_the_admin(day_app: tuple[Runti
             assert await picture.evaluate("i => i.naturalWidth") > 100
             for text in await olga.texts_since(since):
                 assert "[Фото]" not in text and "[Photo]" not in text, text
+                assert not re.search(r"\d\.\d", text), text  # "100,0 %" and "5,00" to her, not "100.0%"
             await olga.shot("05_supervisor_report")
 
             # 6. The admin edits the article in the web admin; Иван asks again and gets the new text.

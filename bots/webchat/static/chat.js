@@ -284,8 +284,13 @@
         img.src = url;
         img.alt = m.caption || t("photo");
         img.loading = "lazy";
+        // An inline image is one the bot drew (a report chart): shown as wide as the chat allows so that its
+        // labels can be read, and opened at full size in the page (a browser will not open a data: URL).
+        var drawn = url.indexOf("data:") === 0;
+        if (drawn) img.className = "figure";
         img.addEventListener("click", function () {
-          if (url.indexOf("data:") !== 0) window.open(url, "_blank", "noopener");
+          if (drawn) showFull(url, img.alt);
+          else window.open(url, "_blank", "noopener");
         });
         img.addEventListener("load", function () { scrollDown(false); });
         bubble.appendChild(img);
@@ -297,6 +302,25 @@
         bubble.appendChild(document.createTextNode("[" + (m.kind === "photo" ? t("photo") : t("file")) + "]\n"));
       }
     });
+  }
+
+  // A picture at its full size over the page, scrolled when larger than the window; a click or Escape closes it.
+  function showFull(url, alt) {
+    var box = make("div", "lightbox");
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-label", alt);
+    var img = make("img");
+    img.src = url;
+    img.alt = alt;
+    box.appendChild(img);
+    function close() {
+      box.remove();
+      document.removeEventListener("keydown", onKey);
+    }
+    function onKey(e) { if (e.key === "Escape") close(); }
+    box.addEventListener("click", close);
+    document.addEventListener("keydown", onKey);
+    document.body.appendChild(box);
   }
 
   function renderButtons(wrap, rows, requestLocation) {
@@ -339,6 +363,7 @@
     var wrap = make("div", "msg " + who);
     var bubble = make("div", "bubble");
     renderMedia(bubble, opts.media);
+    if (bubble.querySelector("img.figure")) wrap.classList.add("wide");
     if (opts.location) {
       bubble.appendChild(pinIcon());
       bubble.appendChild(document.createTextNode(t("location") + ": " +
@@ -351,13 +376,11 @@
     var meta = make("div", "meta", opts.meta || timeOf(opts.at));
     wrap.appendChild(meta);
     if (opts.card) wrap.dataset.card = opts.card;
-    if (opts.replace) {
-      // A live card brought up to date: the new state takes the old one's place in the conversation.
-      opts.replace.replaceWith(wrap);
-      return wrap;
-    }
     // Whether the reader was following the conversation is known only before the bubble adds its height.
-    var follow = who === "user" || following();
+    // A live card brought up to date moves to the end of the conversation and into view: where it was first
+    // posted may be far above by now, with its buttons off screen (Telegram edits it where it is instead).
+    var follow = who === "user" || !!opts.replace || following();
+    if (opts.replace) opts.replace.remove();
     el.messages.appendChild(wrap);
     updateEmpty();
     if (follow) showNewest(wrap);
