@@ -254,13 +254,23 @@ async def job_card(
     return text + await badge_line(uow, ticket, lang, now), [*steps, *map_row(ticket, lang)]
 
 
-async def declined_card(uow: UnitOfWork, ticket: Ticket, lang: str) -> str:
-    """An offer's card once its engineer declined it: it says so, with no SLA line and no buttons (the job
-    waits for someone else now, and its state is not theirs to follow)."""
+LEFT_YOU_DECLINED = N_("you declined it")
+LEFT_TIME_RAN_OUT = N_("time to answer ran out")
+LEFT_TAKEN = N_("taken by another engineer")
+LEFT_REASSIGNED = N_("given to another engineer")
+LEFT_LEVEL_RAISED = N_("passed to a more senior engineer")
+"""Why a job's card is no longer an engineer's, said where its status was: the status of a job that went to
+someone else ("new", "offered") reads as if it still waited for them."""
+
+
+async def left_card(uow: UnitOfWork, ticket: Ticket, lang: str, why: str) -> str:
+    """A job's card once it is no longer this engineer's (`why`, an N_ text above): it says so, with no SLA
+    line (the job's deadline is not theirs to follow any more) and no buttons."""
     return say(
         lang,
-        "{ref} - you declined it\nClient: {client}\nWhere: {where}\n{description}",
+        "{ref} - {why}\nClient: {client}\nWhere: {where}\n{description}",
         ref=ticket.ref,
+        why=say(lang, why),
         client=await client_name(uow, ticket),
         where=await where_of(uow, ticket),
         description=short(ticket.description, 300, keep_lines=True),
@@ -268,14 +278,23 @@ async def declined_card(uow: UnitOfWork, ticket: Ticket, lang: str) -> str:
 
 
 async def retire_card(
-    uow: UnitOfWork, out: Outgoing, engineer_id: str | None, ticket: Ticket, now: datetime
+    uow: UnitOfWork,
+    out: Outgoing,
+    engineer_id: str | None,
+    ticket: Ticket,
+    now: datetime,
+    why: str | None = None,
 ) -> None:
     """The job's card in an engineer's chats, brought to its state without their buttons: the offer expired or
-    was taken, the job was cancelled, reassigned or escalated away from them."""
+    was taken, the job was cancelled, reassigned or escalated away from them. With `why` (see `left_card`) it
+    says why it is not theirs instead of the job's status."""
     member = await uow.directory.get_staff(engineer_id) if engineer_id else None
     if member is None:
         return
-    text, buttons = await job_card(uow, ticket, member.lang, now, live=False)
+    if why is None:
+        text, buttons = await job_card(uow, ticket, member.lang, now, live=False)
+    else:
+        text, buttons = await left_card(uow, ticket, member.lang, why), []
     await out.to_person(uow, member.id, Bot.STAFF, text, buttons, lang=member.lang, card=card_key(ticket))
 
 

@@ -10,7 +10,17 @@ from __future__ import annotations
 import logging
 
 from dialogue import billing_alerts, billing_holds, comment_notices, job_cost, kb_links, sla_alerts
-from dialogue.cards import card_key, client_photos, offer_card, rating_buttons, retire_card, short
+from dialogue.cards import (
+    LEFT_LEVEL_RAISED,
+    LEFT_TAKEN,
+    LEFT_TIME_RAN_OUT,
+    card_key,
+    client_photos,
+    offer_card,
+    rating_buttons,
+    retire_card,
+    short,
+)
 from dialogue.i18n import N_, say
 from dialogue.messages import Bot
 from dialogue.outgoing import Outgoing
@@ -84,7 +94,7 @@ async def offer_expired(event: ev.OfferExpired, ticket: Ticket, ctx: Reaction) -
         N_("Time to answer {ref} ran out; it went to someone else."),
         ref=ticket.ref,
     )
-    await retire_card(ctx.uow, ctx.out, event.engineer_id, ticket, ctx.now)
+    await retire_card(ctx.uow, ctx.out, event.engineer_id, ticket, ctx.now, LEFT_TIME_RAN_OUT)
 
 
 async def level_raised(event: ev.TicketLevelRaised, ticket: Ticket, ctx: Reaction) -> None:
@@ -110,7 +120,7 @@ async def accepted(event: ev.OfferAccepted, ticket: Ticket, ctx: Reaction) -> No
             await to_staff(
                 uow, out, offer.engineer_id, N_("{ref} was taken by another engineer."), ref=ticket.ref
             )
-            await retire_card(uow, out, offer.engineer_id, ticket, ctx.now)
+            await retire_card(uow, out, offer.engineer_id, ticket, ctx.now, LEFT_TAKEN)
     name = await staff_name(uow, event.engineer_id)
     await to_client(
         uow, out, ticket, N_("Engineer {name} has taken your request {ref}."), name=name, ref=ticket.ref
@@ -225,7 +235,7 @@ async def _level_raised(uow: UnitOfWork, out: Outgoing, ticket: Ticket, event: e
     """Tell the client a specialist takes over, and an engineer a supervisor took the job from; the job's
     card in the chat of the engineer it left has no buttons any more."""
     if event.returned_to_queue and event.from_engineer_id:
-        await retire_card(uow, out, event.from_engineer_id, ticket, event.at)
+        await retire_card(uow, out, event.from_engineer_id, ticket, event.at, LEFT_LEVEL_RAISED)
     if event.returned_to_queue and event.from_engineer_id and event.actor.id != event.from_engineer_id:
         member = await uow.directory.get_staff(event.from_engineer_id)
         if member is not None:

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from dialogue.cards import retire_card
+from dialogue.cards import LEFT_REASSIGNED, retire_card
 from dialogue.i18n import N_, say
 from dialogue.messages import Bot
 from dialogue.outgoing import ButtonSpec
@@ -323,7 +323,7 @@ async def _reassigned(
             name=event.actor.name or event.actor.id,
         )
         await out.to_person(uow, member.id, Bot.STAFF, text, lang=member.lang)
-        await retire_card(uow, out, member.id, ticket, now)  # its card: no buttons for a job not theirs
+        await retire_card(uow, out, member.id, ticket, now, LEFT_REASSIGNED)  # no buttons: not theirs now
     if event.to_engineer_id is None and ticket.status.value in ("new", "reopened"):
         # Back in the queue: route again. Everyone offered the job since it opened (the previous assignee
         # too) is skipped by offer_ticket; if the bus routes it as well, the pending offer stops a second.

@@ -12,7 +12,15 @@ from dialogue import (
     profile,
     sla_answers,
 )
-from dialogue.cards import card_key, client_photos, client_waits, declined_card, job_card, offer_card
+from dialogue.cards import (
+    LEFT_YOU_DECLINED,
+    card_key,
+    client_photos,
+    client_waits,
+    job_card,
+    left_card,
+    offer_card,
+)
 from dialogue.checklists import Checklists
 from dialogue.conversation import Awaiting
 from dialogue.done_flow import DoneSteps
@@ -355,7 +363,7 @@ class StaffFlow(DoneSteps):
         _clear(turn)
         # The offer's card, in place: declined, without Accept / Decline and without the SLA line of a job
         # that is no longer theirs to follow.
-        turn.reply(await declined_card(turn.uow, ticket, turn.lang), card=card_key(ticket))
+        turn.reply(await left_card(turn.uow, ticket, turn.lang, LEFT_YOU_DECLINED), card=card_key(ticket))
         turn.tell("You declined {ref}.", ref=ticket.ref)
 
     async def _hold(self, turn: Turn, person: StaffPerson, ticket: Ticket, reason: str) -> None:

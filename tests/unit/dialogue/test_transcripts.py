@@ -356,9 +356,14 @@ async def test_offer_timeout_moves_the_job_on(
     clock.advance(minutes=5)
     assert await engine.run_system(expire_offers) == []
     clock.advance(minutes=6)
-    texts = [m.text for m in await engine.run_system(expire_offers)]
+    sent = await engine.run_system(expire_offers)
+    texts = [m.text for m in sent]
     assert any("Время на ответ по HD-1001 истекло" in t for t in texts)
     assert any("Новая заявка HD-1001" in t for t in texts)  # to the next engineer (Kozlov)
+    # Petrov's offer card says why it is not his, not "HD-1001 — предложена" with an SLA line (#18).
+    [card] = [m for m in sent if m.chat_id == petrov.account and m.card == "job:1001"]
+    assert card.text.startswith("HD-1001 — время на ответ истекло") and "SLA" not in card.text, card.text
+    assert not card.buttons, card.buttons
 
 
 async def test_the_question_can_be_the_description(chat: ChatDriver, anna: Person, uows) -> None:
@@ -545,6 +550,8 @@ async def test_broadcast_job_first_accept_wins_and_the_others_are_told(uows, kb,
     got = await chat.press(kozlov, "Принять")
     assert "Вы приняли HD-1001" in joined(got)
     assert chat.new_texts(petrov) == ["HD-1001 уже взял другой инженер."]
+    card = chat.cards(petrov, "job:1001")[-1]
+    assert card.text.startswith("HD-1001 — взял другой инженер") and "SLA" not in card.text, card.text
     got = await chat.press(petrov, "Принять")
     assert "Заявку HD-1001 уже принял другой инженер." in joined(got)
 
