@@ -49,7 +49,7 @@ from dialogue.payloads import (
 )
 from dialogue.reason_texts import read_stored
 from dialogue.report_command import ReportCommand
-from dialogue.staff_menus import HELP_BY_ROLE, command_menu, remember_menu
+from dialogue.staff_menus import command_menu, help_text, remember_menu
 from dialogue.texts import DECLINE_REASONS
 from dialogue.too_long import refused_as_too_long
 from dialogue.turn import Turn
@@ -154,11 +154,10 @@ class StaffFlow(DoneSteps):
         elif command == "/report":
             await self.reports.on_command(turn, person, args)
         else:
-            # /help, or a command this role does not have: what the role can do, and its menu again.
-            help_text = HELP_BY_ROLE.get(person.actor.role, HELP_BY_ROLE[Role.ENGINEER])
+            # /help, or a command this role does not have (said first): what the role can do, and its menu again.
             menu = command_menu(person.actor.role, turn.lang)
             remember_menu(turn.state, menu)
-            turn.reply(say(turn.lang, help_text), menu=menu)
+            turn.reply(help_text(person.actor.role, turn.lang, command), menu=menu)
 
     @staticmethod
     def _welcome(turn: Turn, person: StaffPerson) -> None:

@@ -56,9 +56,23 @@ HELP_BY_ROLE = {
     ),
 }
 """Each role's /help lists what that role can do."""
+STAFF_COMMANDS = frozenset(
+    {"/start", "/estimate", *(f"/{name}" for names in MENU_BY_ROLE.values() for name in names)}
+)
+"""Every staff command of some role: one of these that a person's role lacks is not "unknown", only not theirs."""
 
 MENU_CHANNELS = (Channel.TELEGRAM,)
 """Channels with a per-chat command menu."""
+
+
+def help_text(role: Role, lang: str, command: str = "/help") -> str:
+    """The role's /help in `lang`, first saying why when `command` was not /help but one the role does not have."""
+    text = say(lang, HELP_BY_ROLE.get(role, HELP_BY_ROLE[Role.ENGINEER]))
+    if command == "/help":
+        return text
+    if command in STAFF_COMMANDS:
+        return say(lang, "The command {command} is not one of yours.", command=command) + "\n" + text
+    return say(lang, "I do not know the command {command}.", command=command) + "\n" + text
 
 
 def command_menu(role: Role, lang: str) -> tuple[tuple[str, str], ...]:

@@ -599,8 +599,10 @@ async def test_supervisor_queue(chat: ChatDriver, ivan: Person, petrov: Person, 
     got = await chat.press(sokolova, "Повысить приоритет")
     assert got == ["Приоритет HD-1001 повышен: Срочно, сегодня. SLA ответа: 1 ч осталось"]
     chat.new_texts(petrov)
-    got = await chat.say(petrov, "/queue")  # engineers have no queue command: their help instead
-    assert got[0].startswith("Команды инженера:\n/jobs") and "/queue" not in got[0]
+    got = await chat.say(petrov, "/queue")  # engineers have no queue command: said so, then their help
+    first, _, rest = got[0].partition("\n")
+    assert first == "Команда /queue вам недоступна."
+    assert rest.startswith("Команды инженера:\n/jobs") and "/queue" not in rest
 
 
 async def test_each_role_gets_its_own_help(chat: ChatDriver, petrov: Person, sokolova: Person) -> None:
@@ -615,6 +617,16 @@ async def test_each_role_gets_its_own_help(chat: ChatDriver, petrov: Person, sok
     assert supervisor.startswith("Команды руководителя") and "/queue" in supervisor and "/level" in supervisor
     assert "/shift" not in supervisor and "/kb" not in supervisor
     assert boss.startswith("Admin commands") and "/kb" in boss  # the demo admin reads English
+
+
+async def test_an_unknown_staff_command_is_named_before_the_help(chat: ChatDriver, petrov: Person) -> None:
+    # A working day's stumble: "/reassign HD-1007" (no such command) answered only with the help, as if ignored.
+    admin = Person(Bot.STAFF, "a-admin", "Админ", "ru")
+    got = await chat.say(petrov, "/reassign HD-1007")
+    assert got[0].startswith("Я не знаю команды /reassign.\nКоманды инженера:\n/jobs")
+    got = await chat.say(admin, "/unknowncmd")
+    assert got[0].startswith("I do not know the command /unknowncmd.\nAdmin commands:")
+    assert (await chat.say(petrov, "/help"))[0].startswith("Команды инженера")  # /help itself: just the help
 
 
 async def test_the_kb_is_searched_once_per_question_as_that_client(
@@ -638,7 +650,8 @@ async def test_an_engineer_off_shift_gets_no_offers(chat: ChatDriver, ivan: Pers
     assert "Новая заявка HD-1001" in joined(chat.new_texts(kozlov))  # the next nearest plumber
     assert await chat.say(petrov, "/shift on") == ["Готово: вы на смене."]
     got = await chat.say(Person(Bot.STAFF, "s-sokolova", "О"), "/shift off")
-    assert got[0].startswith("Команды руководителя")  # supervisors have no shift command: their help
+    # supervisors have no shift command: said so, then their help
+    assert got[0].startswith("Команда /shift вам недоступна.\nКоманды руководителя")
 
 
 class EquipmentNlu:
