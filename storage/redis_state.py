@@ -18,6 +18,7 @@ from typing import Any, Self, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from storage.repositories._sql import json_safe
 from storage.repositories.dialogue import SqlConversationStore
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,8 @@ class RedisConversationStore:
     async def save(self, key: str, state: dict[str, Any], at: datetime) -> None:
         """Write the state to SQL now and to Redis after the commit."""
         await self.sql.save(key, state, at)
-        self._pending[key] = json.loads(json.dumps(state, default=str))
+        # As the SQL row keeps it (`json_safe`: ISO timestamps), so a read is the same from either store.
+        self._pending[key] = json_safe(state)
 
     async def clear(self, key: str) -> None:
         """Forget the state in SQL now and in Redis after the commit."""
