@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from storage.repositories._sql import json_safe
 from tests.fakes.memory_lists import MemoryArticleLists, MemoryDirectoryLists, MemoryTicketLists
 from tests.unit.kb_search.fakes import (
     MemoryArticleRepository,
@@ -81,6 +82,7 @@ class MemoryState:
     webhook_subscriptions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> events wanted
     webhook_deliveries: list[dict[str, Any]] = field(default_factory=list)
     inbound: set[str] = field(default_factory=set)
+    answered: set[str] = field(default_factory=set)  # inbound keys replied to (inbound_log.answered)
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
     interactions: list[dict[str, Any]] = field(default_factory=list)
     threads: dict[str, TicketThread] = field(default_factory=dict)
@@ -414,8 +416,11 @@ class MemoryOutbox(_Repo):
         at: datetime,
         inbound_key: str | None = None,
     ) -> None:
-        row = {"channel": channel, "bot": bot, "chat_id": chat_id, "payload": payload, "at": at}
+        # Stored as the JSON column keeps it (timestamps as ISO strings, a copy the caller cannot change).
+        row = {"channel": channel, "bot": bot, "chat_id": chat_id, "payload": json_safe(payload), "at": at}
         self.s.outbox.append({**row, "inbound_key": inbound_key})
+        if inbound_key is not None and inbound_key in self.s.inbound:
+            self.s.answered.add(inbound_key)
 
     async def add_many(
         self,
@@ -464,7 +469,7 @@ class MemoryConversations(_Repo):
         return copy.deepcopy(st) if st is not None else None
 
     async def save(self, key: str, state: dict[str, Any], at: datetime) -> None:
-        self.s.conversations[key] = copy.deepcopy(state)
+        self.s.conversations[key] = json_safe(state)  # a JSON column: what a later load gets back
 
     async def clear(self, key: str) -> None:
         self.s.conversations.pop(key, None)
@@ -472,6 +477,8 @@ class MemoryConversations(_Repo):
 
 class MemoryInteractions(_Repo):
     async def add(self, kind: str, at: datetime, **fields: Any) -> None:
+        if fields.get("data") is not None:
+            fields["data"] = json_safe(fields["data"])  # a JSON column, as SqlInteractionLog stores it
         self.s.interactions.append({"kind": kind, "at": at, **fields})
 
 

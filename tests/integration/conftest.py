@@ -178,9 +178,11 @@ async def uow_factory(engine: AsyncEngine) -> AsyncIterator[UnitOfWorkFactory]:
 
 @pytest.fixture(params=["memory", *BACKENDS])
 async def port_uows(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWorkFactory]:
-    """Units of work of every implementation of ticket_core's ports: memory (the unit tests'), SQLite, PostgreSQL.
+    """Units of work of every implementation of the ports (ticket_core's, dialogue's, the SLA store's): memory
+    (the unit tests'), SQLite, PostgreSQL.
 
-    A contract module runs its tests on all three by overriding `uow_factory` with this fixture.
+    A contract module runs its tests on all three by overriding `uow_factory` with this fixture, or by asking
+    for it in the tests that are not about SQL specifics.
     """
     if request.param == "memory":
         yield MemoryUnitOfWorkFactory()  # type: ignore[misc]  # the same ports, not the same class

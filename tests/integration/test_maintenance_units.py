@@ -1,4 +1,4 @@
-"""Maintenance plans that target registered units, on SQLite and PostgreSQL: a plan for every air conditioner
+"""Maintenance plans that target registered units, on memory, SQLite and PostgreSQL: a plan for every air conditioner
 at a site opens a ticket on each unit in service (linked, so its card lists it), a plan for one unit opens one
 on it, a free-text plan opens one unlinked ticket; planned work is not a failure in the reliability report."""
 
@@ -10,6 +10,7 @@ import pytest
 
 from helpdesk.maintenance import open_due_plans
 from storage.uow import UnitOfWorkFactory
+from tests.fakes.memory_uow import MemoryUnitOfWorkFactory, SlaMemoryUnitOfWorkFactory
 from tests.integration.conftest import NOW
 from ticket_core.enums import Role
 from ticket_core.equipment import editing
@@ -22,6 +23,14 @@ from ticket_core.sla.ports import maintenance_store
 
 ADMIN = Actor(Role.ADMIN, "admin", name="Admin")
 SCHEDULE = "first monday of each month at 09:00"
+
+
+@pytest.fixture
+def uow_factory(port_uows: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """Every implementation of the ports: memory (whose plans come with its SLA unit), SQLite, PostgreSQL."""
+    if isinstance(port_uows, MemoryUnitOfWorkFactory):
+        return SlaMemoryUnitOfWorkFactory(port_uows.state)  # type: ignore[return-value]  # the same ports
+    return port_uows
 
 
 def _plan(plan_id: str, **kw: object) -> MaintenancePlan:

@@ -1,4 +1,10 @@
-"""Contract tests of the dialogue ports: inbound dedup, conversation state (SQL and Redis), interactions, outbox."""
+"""Contract tests of the dialogue ports: inbound dedup, conversation state (SQL and Redis), interactions, outbox.
+
+The port contracts run on every implementation through `port_uows`: memory (the unit tests'), SQLite and
+PostgreSQL, reading back through `_queued`, `_answered` and `_interactions`. Tests about SQL specifics (the
+durable inbox's rows, the delivery columns the relay reads, races across sessions, statements sent and
+compiled, Redis in front of SQL) take `uow_factory` or `engine` and run on SQL only.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -19,10 +26,40 @@ from storage.outbox_delivery import OutboxStatus, list_for_chat
 from storage.redis_state import RedisConversationStore
 from storage.tables import inbound_log, interactions, outbox
 from storage.uow import UnitOfWorkFactory
+from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.integration.conftest import NOW, connect_redis, drop_prefix
 
 
-async def test_inbound_first_time_then_repeat(uow_factory: UnitOfWorkFactory) -> None:
+async def _queued(uows: UnitOfWorkFactory, chat_id: str) -> list[dict[str, Any]]:
+    """The payloads queued for Telegram client chat `chat_id` and committed, in the order they were queued."""
+    if isinstance(uows, MemoryUnitOfWorkFactory):
+        chat = ("telegram", "client", chat_id)
+        return [r["payload"] for r in uows.state.outbox if (r["channel"], r["bot"], r["chat_id"]) == chat]
+    async with uows() as uow:
+        return [r.payload for r in await list_for_chat(uow.session, "telegram", "client", chat_id, 0)]
+
+
+async def _answered(uows: UnitOfWorkFactory) -> dict[str, bool]:
+    """Every inbound message logged and committed: whether a reply was queued for it."""
+    if isinstance(uows, MemoryUnitOfWorkFactory):
+        return {key: key in uows.state.answered for key in uows.state.inbound}
+    async with uows() as uow:
+        rows = (await uow.session.execute(select(inbound_log.c.dedup_key, inbound_log.c.answered))).all()
+    return {key: bool(flag) for key, flag in rows}
+
+
+async def _interactions(uows: UnitOfWorkFactory) -> list[dict[str, Any]]:
+    """The interactions committed, oldest first: kind, at, article_id, query, data."""
+    names = ("kind", "at", "article_id", "query", "data")
+    if isinstance(uows, MemoryUnitOfWorkFactory):
+        return [{n: row.get(n) for n in names} for row in uows.state.interactions]
+    async with uows() as uow:
+        rows = (await uow.session.execute(select(interactions).order_by(interactions.c.id))).mappings().all()
+    return [{n: row[n] for n in names} for row in rows]
+
+
+async def test_inbound_first_time_then_repeat(port_uows: UnitOfWorkFactory) -> None:
+    uow_factory = port_uows
     async with uow_factory() as uow:
         assert await uow.inbound.first_time("tg:client:1", NOW) is True
         assert await uow.inbound.first_time("tg:client:1", NOW) is False
@@ -38,6 +75,7 @@ async def test_inbound_first_time_then_repeat(uow_factory: UnitOfWorkFactory) ->
 async def test_a_handled_message_marks_its_inbox_row_done_with_the_turn(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
+    # SQL only: the durable inbox (storage.inbox) is storage's table, not a port of the memory unit.
     async with uow_factory() as uow:
         row_id = await inbox_rows.record(
             uow.session, dedup_key="tg:client:7", chat="telegram:client:7", payload={}, at=NOW
@@ -56,14 +94,15 @@ async def test_a_handled_message_marks_its_inbox_row_done_with_the_turn(
         assert row is not None and (row.status, row.done_at) == (inbox_rows.InboxStatus.DONE, NOW)
 
 
-async def test_inbound_forgotten_on_rollback(uow_factory: UnitOfWorkFactory) -> None:
-    async with uow_factory() as uow:
+async def test_inbound_forgotten_on_rollback(port_uows: UnitOfWorkFactory) -> None:
+    async with port_uows() as uow:
         assert await uow.inbound.first_time("k", NOW) is True
-    async with uow_factory() as uow:
+    async with port_uows() as uow:
         assert await uow.inbound.first_time("k", NOW) is True
 
 
 async def test_inbound_concurrent_repeats_only_one_first(live_uow_factory: UnitOfWorkFactory) -> None:
+    # SQL only: a race between transactions of concurrent sessions (the memory unit has no isolation to test).
     async def handle() -> bool:
         async with live_uow_factory() as uow:
             first = await uow.inbound.first_time("wa:client:msg-1", NOW)
@@ -75,15 +114,16 @@ async def test_inbound_concurrent_repeats_only_one_first(live_uow_factory: UnitO
     assert results.count(True) == 1
 
 
-async def test_interactions(uow_factory: UnitOfWorkFactory) -> None:
-    async with uow_factory() as uow:
+async def test_interactions(port_uows: UnitOfWorkFactory) -> None:
+    async with port_uows() as uow:
         await uow.interactions.add(
             "kb_answer", NOW, contact_id="c-anna", channel="telegram", query="printer", article_id="a-1"
         )
         await uow.interactions.add("kb_no_answer", NOW + timedelta(seconds=1), data={"hits": 0, "at": NOW})
         await uow.commit()
-    async with uow_factory() as uow:
-        rows = (await uow.session.execute(select(interactions).order_by(interactions.c.id))).mappings().all()
+    async with port_uows() as uow:
+        await uow.interactions.add("rolled_back", NOW)
+    rows = await _interactions(port_uows)
     assert [(r["kind"], r["article_id"], r["query"]) for r in rows] == [
         ("kb_answer", "a-1", "printer"),
         ("kb_no_answer", None, None),
@@ -92,7 +132,23 @@ async def test_interactions(uow_factory: UnitOfWorkFactory) -> None:
     assert rows[1]["data"] == {"hits": 0, "at": NOW.isoformat()}
 
 
+async def test_outbox_add_queues_messages_in_order(port_uows: UnitOfWorkFactory) -> None:
+    payload: dict[str, Any] = {"text": "hi", "buttons": [["a"]], "at": NOW}
+    async with port_uows() as uow:
+        await uow.outbox.add("telegram", "client", "42", payload, NOW)
+        payload["text"] = "changed after queueing"  # the queued message is not the caller's dict
+        await uow.outbox.add("telegram", "client", "42", {"text": "second"}, NOW)
+        await uow.outbox.add("telegram", "client", "43", {"text": "other chat"}, NOW)
+        await uow.commit()
+    assert await _queued(port_uows, "42") == [
+        {"text": "hi", "buttons": [["a"]], "at": NOW.isoformat()},  # JSON: a timestamp comes back a string
+        {"text": "second"},
+    ]
+    assert await _queued(port_uows, "43") == [{"text": "other chat"}]
+
+
 async def test_outbox_add_queues_pending_rows(uow_factory: UnitOfWorkFactory) -> None:
+    # SQL only: the delivery columns are the relay's (storage.outbox_delivery), not the port's.
     async with uow_factory() as uow:
         await uow.outbox.add("telegram", "client", "42", {"text": "hi", "buttons": [["a"]]}, NOW)
         await uow.outbox.add("telegram", "client", "42", {"text": "second"}, NOW)
@@ -111,14 +167,17 @@ async def test_outbox_add_queues_pending_rows(uow_factory: UnitOfWorkFactory) ->
 # Conversation state: SQL on both databases, and Redis in front of PostgreSQL.
 
 
-@pytest.fixture(params=["sql", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(params=["store", pytest.param("redis", marks=pytest.mark.redis)])
 async def conv_factory(
-    request: pytest.FixtureRequest, uow_factory: UnitOfWorkFactory
+    request: pytest.FixtureRequest, port_uows: UnitOfWorkFactory
 ) -> AsyncIterator[UnitOfWorkFactory]:
-    """`uow_factory`, with Redis conversation state for the "redis" variant."""
-    if request.param == "sql":
+    """`port_uows` (memory, SQLite, PostgreSQL), with Redis conversation state for the "redis" variant."""
+    uow_factory = port_uows
+    if request.param == "store":
         yield uow_factory
         return
+    if isinstance(uow_factory, MemoryUnitOfWorkFactory):
+        pytest.skip("Redis stands in front of the SQL store only")
     # Async fixtures cannot be requested dynamically from here, so the client is opened directly.
     redis = await connect_redis()
     prefix = f"test:{uuid.uuid4().hex}:"
@@ -130,10 +189,11 @@ async def conv_factory(
 
 
 async def test_conversation_store_contract(conv_factory: UnitOfWorkFactory) -> None:
-    state = {"flow": "intake", "step": 2, "answers": {"address": "Tverskaya 1"}, "lang": "ru"}
+    state: dict[str, Any] = {"flow": "intake", "step": 2, "answers": {"address": "Tverskaya 1"}, "lang": "ru"}
     async with conv_factory() as uow:
         assert await uow.conversations.load("tg:client:1") is None
-        await uow.conversations.save("tg:client:1", state, NOW)
+        await uow.conversations.save("tg:client:1", {**state, "since": NOW}, NOW)
+        state["since"] = NOW.isoformat()  # JSON: a timestamp comes back a string
         assert await uow.conversations.load("tg:client:1") == state  # own write visible before commit
         await uow.commit()
     async with conv_factory() as uow:
@@ -167,6 +227,7 @@ async def test_conversation_store_rollback_keeps_old_state(conv_factory: UnitOfW
 async def test_redis_reads_come_from_redis_and_never_lead_the_database(
     engine: AsyncEngine, redis_client: Redis, redis_prefix: str
 ) -> None:
+    # SQL and Redis only: what Redis holds before and after a commit that fails.
     factory = UnitOfWorkFactory(make_sessionmaker(engine), redis=redis_client, redis_prefix=redis_prefix)
     redis_key = f"{redis_prefix}conv:chat"
     async with factory() as uow:
@@ -203,7 +264,25 @@ async def test_redis_reads_come_from_redis_and_never_lead_the_database(
         assert await uow.conversations.load("chat") is None
 
 
+async def test_outbox_add_many_queues_messages_in_order(port_uows: UnitOfWorkFactory) -> None:
+    async with port_uows() as uow:
+        await uow.outbox.add_many([], NOW, "tg:client:7")  # nothing to queue is not an error
+        await uow.outbox.add_many(
+            [
+                ("telegram", "client", "42", {"text": "answer", "buttons": [["a"]]}),
+                ("telegram", "client", "42", {"text": "helped?"}),
+                ("telegram", "client", "43", {"text": "other chat"}),
+            ],
+            NOW,
+            "tg:client:7",
+        )
+        await uow.commit()
+    assert await _queued(port_uows, "42") == [{"text": "answer", "buttons": [["a"]]}, {"text": "helped?"}]
+    assert await _queued(port_uows, "43") == [{"text": "other chat"}]
+
+
 async def test_outbox_add_many_queues_rows_in_order(uow_factory: UnitOfWorkFactory) -> None:
+    # SQL only: the rows' ids, delivery status and cause are the relay's (storage.outbox_delivery).
     async with uow_factory() as uow:
         await uow.outbox.add_many([], NOW, "tg:client:7")  # nothing to queue is not an error
         await uow.outbox.add_many(
@@ -225,20 +304,14 @@ async def test_outbox_add_many_queues_rows_in_order(uow_factory: UnitOfWorkFacto
     assert keys == ["tg:client:7"]
 
 
-async def test_outbox_add_many_rolls_back_with_the_unit(uow_factory: UnitOfWorkFactory) -> None:
-    async with uow_factory() as uow:
+async def test_outbox_add_many_rolls_back_with_the_unit(port_uows: UnitOfWorkFactory) -> None:
+    async with port_uows() as uow:
         await uow.outbox.add_many([("telegram", "client", "42", {"text": "lost"})], NOW)
-    async with uow_factory() as uow:
-        assert await list_for_chat(uow.session, "telegram", "client", "42", 0) == []
+    assert await _queued(port_uows, "42") == []
 
 
-async def _answered(uow_factory: UnitOfWorkFactory) -> dict[str, bool]:
-    async with uow_factory() as uow:
-        rows = (await uow.session.execute(select(inbound_log.c.dedup_key, inbound_log.c.answered))).all()
-    return {key: bool(flag) for key, flag in rows}
-
-
-async def test_queued_reply_marks_the_inbound_message_answered(uow_factory: UnitOfWorkFactory) -> None:
+async def test_queued_reply_marks_the_inbound_message_answered(port_uows: UnitOfWorkFactory) -> None:
+    uow_factory = port_uows
     async with uow_factory() as uow:
         for key in ("tg:client:1", "tg:client:2", "tg:client:3", "tg:client:4"):
             assert await uow.inbound.first_time(key, NOW)
@@ -262,7 +335,8 @@ async def test_queued_reply_marks_the_inbound_message_answered(uow_factory: Unit
     assert flags["tg:client:4"] is True and flags["tg:client:1"] is True and flags["tg:client:3"] is False
 
 
-async def test_reply_rolled_back_leaves_the_message_unanswered(uow_factory: UnitOfWorkFactory) -> None:
+async def test_reply_rolled_back_leaves_the_message_unanswered(port_uows: UnitOfWorkFactory) -> None:
+    uow_factory = port_uows
     async with uow_factory() as uow:
         assert await uow.inbound.first_time("tg:client:5", NOW)
         await uow.commit()
@@ -275,6 +349,7 @@ async def test_on_postgresql_a_turns_log_and_replies_are_one_statement_each(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     """Every client message takes these: the log marks the inbox row done, the replies mark it answered."""
+    # SQL only: statements sent (PostgreSQL's data-modifying WITH).
     async with uow_factory() as uow:
         bind = uow.session.get_bind()
         if bind.dialect.name != "postgresql":
@@ -307,6 +382,7 @@ async def test_on_postgresql_a_turns_log_and_replies_are_one_statement_each(
 async def test_a_turns_statements_are_compiled_once(uow_factory: UnitOfWorkFactory) -> None:
     """Every client message runs these; SQLAlchemy compiles a statement once per shape only when it has a cache
     key. The replies' statement was a multi-row VALUES, which has none, and was compiled for every message."""
+    # SQL only: SQLAlchemy's statement cache.
     from sqlalchemy.engine import default
 
     async def turn(n: int, replies: int) -> None:

@@ -1,4 +1,8 @@
-"""SLA timers and alerts on SQLite and PostgreSQL: claims with SKIP LOCKED and leases, alerts once per level."""
+"""SLA timers and alerts: claims with SKIP LOCKED and leases, alerts once per level.
+
+The store's contract (`port_sla_uows`) runs on memory, SQLite and PostgreSQL; races between workers in
+concurrent transactions and the statements an opening sends (`sla_uows`) are SQL's alone.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import pytest
 
 import storage.sla_tables  # noqa: F401  (the SLA tables are part of the schema under test)
 from storage.uow import UnitOfWorkFactory
+from tests.fakes.memory_uow import MemoryUnitOfWorkFactory, SlaMemoryUnitOfWorkFactory
 from tests.integration.conftest import NOW, Seed
 from ticket_core.enums import Priority
 from ticket_core.sla.clock import SlaKind
@@ -19,14 +24,27 @@ from ticket_core.usecases.sla import check_sla, reschedule
 LEASE = timedelta(seconds=60)
 
 
-@pytest.fixture
-async def sla_uows(live_uow_factory: UnitOfWorkFactory, seed: Seed) -> UnitOfWorkFactory:
-    uows = UnitOfWorkFactory(live_uow_factory.sessionmaker, sla_config=DEFAULT_CONFIG)
+async def _with_acme(uows: UnitOfWorkFactory, seed: Seed) -> UnitOfWorkFactory:
     async with uows() as uow:
         await uow.directory.add_client(seed.client())
         await uow.directory.add_contact(seed.contact())
         await uow.commit()
     return uows
+
+
+@pytest.fixture
+async def sla_uows(live_uow_factory: UnitOfWorkFactory, seed: Seed) -> UnitOfWorkFactory:
+    """SQL units that really commit, for races between concurrent transactions (SQL only)."""
+    return await _with_acme(UnitOfWorkFactory(live_uow_factory.sessionmaker, sla_config=DEFAULT_CONFIG), seed)
+
+
+@pytest.fixture
+async def port_sla_uows(port_uows: UnitOfWorkFactory, seed: Seed) -> UnitOfWorkFactory:
+    """Units tracking SLA on every implementation of the store: memory, SQLite, PostgreSQL."""
+    if isinstance(port_uows, MemoryUnitOfWorkFactory):
+        memory = SlaMemoryUnitOfWorkFactory(port_uows.state)
+        return await _with_acme(memory, seed)  # type: ignore[arg-type]  # the same ports, not the same class
+    return await _with_acme(UnitOfWorkFactory(port_uows.sessionmaker, sla_config=DEFAULT_CONFIG), seed)
 
 
 async def add_due_tickets(uows: UnitOfWorkFactory, seed: Seed, n: int) -> list[str]:
@@ -51,6 +69,7 @@ async def claim(uows: UnitOfWorkFactory, worker: str, at_s: float = 0, limit: in
 
 
 async def test_two_concurrent_workers_never_claim_the_same_timer(sla_uows, seed) -> None:
+    # SQL only: SKIP LOCKED between concurrent transactions.
     ids = await add_due_tickets(sla_uows, seed, 40)
     got = await asyncio.gather(*(claim(sla_uows, f"w{i}") for i in range(6)))
     flat = [t for batch in got for t in batch]
@@ -60,7 +79,8 @@ async def test_two_concurrent_workers_never_claim_the_same_timer(sla_uows, seed)
     assert await claim(sla_uows, "late") == []
 
 
-async def test_a_lease_that_runs_out_lets_another_worker_take_the_timer(sla_uows, seed) -> None:
+async def test_a_lease_that_runs_out_lets_another_worker_take_the_timer(port_sla_uows, seed) -> None:
+    sla_uows = port_sla_uows
     ids = await add_due_tickets(sla_uows, seed, 3)
     assert sorted(await claim(sla_uows, "dead")) == sorted(ids)
     assert await claim(sla_uows, "other", at_s=59) == []  # the dead worker's lease still holds
@@ -72,7 +92,8 @@ async def test_a_lease_that_runs_out_lets_another_worker_take_the_timer(sla_uows
         assert not await uow.sla.holds_claim(ids[0], "dead", NOW + timedelta(seconds=62))
 
 
-async def test_each_alert_is_stored_once_per_level_and_records_who_acknowledged(sla_uows, seed) -> None:
+async def test_each_alert_is_stored_once_per_level_and_records_who_acknowledged(port_sla_uows, seed) -> None:
+    sla_uows = port_sla_uows
     [tid] = await add_due_tickets(sla_uows, seed, 1)
     async with sla_uows() as uow:
         assert await uow.sla.add_alert(tid, SlaKind.RESOLUTION, 1, "supervisor", NOW)
@@ -94,6 +115,7 @@ async def test_each_alert_is_stored_once_per_level_and_records_who_acknowledged(
 
 
 async def test_concurrent_evaluations_of_one_ticket_send_each_level_once(sla_uows, seed) -> None:
+    # SQL only: two evaluations in concurrent transactions.
     [tid] = await add_due_tickets(sla_uows, seed, 1)  # P1 opened 30 h ago: every rung is due
 
     async def evaluate() -> list[tuple[SlaKind, int]]:
@@ -116,7 +138,8 @@ async def test_concurrent_evaluations_of_one_ticket_send_each_level_once(sla_uow
     assert timer is not None and timer.status is TimerStatus.IDLE
 
 
-async def test_reschedule_and_the_sweep_of_tickets_without_timer(sla_uows, seed) -> None:
+async def test_reschedule_and_the_sweep_of_tickets_without_timer(port_sla_uows, seed) -> None:
+    sla_uows = port_sla_uows
     async with sla_uows() as uow:
         ticket = seed.ticket(6000, created_at=NOW, priority=Priority.P1)
         await uow.tickets.add(ticket)
@@ -137,6 +160,7 @@ async def test_a_ticket_opened_in_the_unit_has_its_sla_evaluated_without_reading
 ) -> None:
     """An opening evaluates its SLA for its timer and for the offer card's badge: its event log and its SLA
     alerts could only be empty (the unit opened it), so neither is read, and the answer is the stored one's."""
+    # SQL only: the statements sent.
     from sqlalchemy import event
 
     from ticket_core.model import Actor
