@@ -42,6 +42,7 @@ from ticket_core.equipment.model import (
 from ticket_core.errors import StaleTicket
 from ticket_core.events import DomainEvent, actor_to_dict
 from ticket_core.log_context import bind
+from ticket_core.maintenance import MaintenancePlan
 from ticket_core.model import (
     ChannelAccount,
     Client,
@@ -92,6 +93,7 @@ class MemoryState:
     unit_tickets: dict[str, tuple[str, bool]] = field(default_factory=dict)
     parts: list[PartReplaced] = field(default_factory=list)
     alert_threads: dict[str, AlertThread] = field(default_factory=dict)
+    plans: dict[str, MaintenancePlan] = field(default_factory=dict)
     counter: int = 1000
 
 
@@ -647,12 +649,11 @@ class MemoryEquipment(_Repo):
 class MemoryUnitOfWork:
     """A unit of work over a shared `MemoryState`; implements `dialogue.ports.DialogueUnitOfWork`.
 
-    KB articles and gaps are shared by every unit of one factory and not rolled back. SLA tracking,
-    maintenance plans and billing are off (None); `SlaMemoryUnitOfWork` turns SLA and plans on.
+    KB articles and gaps are shared by every unit of one factory and not rolled back. SLA tracking and
+    billing are off (None); `SlaMemoryUnitOfWork` turns SLA on. Maintenance plans are always there, as in SQL.
     """
 
     sla: MemorySlaStore | None = None
-    maintenance: MemoryMaintenancePlans | None = None
     billing: None = None
 
     def __init__(
@@ -679,6 +680,7 @@ class MemoryUnitOfWork:
         self.threads = MemoryThreads(self)
         self.phrasings = MemoryPhrasings(self)
         self.equipment = MemoryEquipment(self)
+        self.maintenance = MemoryMaintenancePlans(self)
         self.articles = articles or MemoryArticleRepository()
         self.kb_gaps = kb_gaps or MemoryGapLog()
         self.kb_audit = kb_audit or MemoryKbAudit()
@@ -733,13 +735,12 @@ class MemoryUnitOfWorkFactory:
         return MemoryUnitOfWork(self.state, self.articles, self.kb_gaps, self.kb_audit)
 
 
-# --- SLA runtime (timers, alerts, maintenance plans): added for issue 7; the classes above are unchanged.
+# --- SLA runtime (timers, alerts): added for issue 7. Maintenance plans are every unit's, as in SQL.
 
 from dataclasses import replace as _replace  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
 from ticket_core.enums import OPEN_STATUSES  # noqa: E402
-from ticket_core.maintenance import MaintenancePlan  # noqa: E402
 from ticket_core.sla.clock import SlaKind  # noqa: E402
 from ticket_core.sla.config import DEFAULT_CONFIG, SlaConfig  # noqa: E402
 from ticket_core.sla.ports import SLA_TIMER, AlertRecord, TimerRecord, TimerStatus  # noqa: E402
@@ -747,11 +748,10 @@ from ticket_core.sla.ports import SLA_TIMER, AlertRecord, TimerRecord, TimerStat
 
 @dataclass
 class MemorySlaState:
-    """Timers, alerts and plans of the memory database."""
+    """Timers and alerts of the memory database."""
 
     timers: dict[str, TimerRecord] = field(default_factory=dict)
     alerts: dict[tuple[str, str, int], AlertRecord] = field(default_factory=dict)
-    plans: dict[str, MaintenancePlan] = field(default_factory=dict)
 
 
 class MemorySlaStore:
@@ -835,35 +835,35 @@ class MemorySlaStore:
 class MemoryMaintenancePlans:
     """Implements `ticket_core.sla.ports.MaintenanceStore` in memory."""
 
-    def __init__(self, uow: SlaMemoryUnitOfWork) -> None:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._uow = uow
 
     async def add(self, plan: MaintenancePlan) -> None:
-        self._uow.sla_work.plans[plan.id] = copy.deepcopy(plan)
+        self._uow.work.plans[plan.id] = copy.deepcopy(plan)
 
     async def get(self, plan_id: str) -> MaintenancePlan | None:
-        plan = self._uow.sla_work.plans.get(plan_id)
+        plan = self._uow.work.plans.get(plan_id)
         return copy.deepcopy(plan) if plan else None
 
     async def due(self, now: datetime, limit: int) -> list[MaintenancePlan]:
         found = sorted(
-            (p for p in self._uow.sla_work.plans.values() if p.is_due(now)), key=lambda p: p.opens_at()
+            (p for p in self._uow.work.plans.values() if p.is_due(now)), key=lambda p: p.opens_at()
         )
         return [copy.deepcopy(p) for p in found[:limit]]
 
     async def update(self, plan: MaintenancePlan) -> None:
-        self._uow.sla_work.plans[plan.id] = copy.deepcopy(plan)
+        self._uow.work.plans[plan.id] = copy.deepcopy(plan)
 
     async def list(self, client_id: str | None = None) -> list[MaintenancePlan]:
         return [
             copy.deepcopy(p)
-            for p in sorted(self._uow.sla_work.plans.values(), key=lambda p: p.id)
+            for p in sorted(self._uow.work.plans.values(), key=lambda p: p.id)
             if client_id is None or p.client_id == client_id
         ]
 
 
 class SlaMemoryUnitOfWork(MemoryUnitOfWork):
-    """The memory unit of work plus `sla` and `maintenance`, committed and rolled back with the rest."""
+    """The memory unit of work plus `sla`, committed and rolled back with the rest."""
 
     def __init__(
         self,
@@ -877,7 +877,6 @@ class SlaMemoryUnitOfWork(MemoryUnitOfWork):
         self.sla_committed = sla_state
         self.sla_work = copy.deepcopy(sla_state)
         self.sla = MemorySlaStore(self, config)
-        self.maintenance = MemoryMaintenancePlans(self)
 
     def _alert_levels(self) -> dict[str, set[int]]:
         levels: dict[str, set[int]] = {}

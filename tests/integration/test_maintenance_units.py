@@ -10,7 +10,6 @@ import pytest
 
 from helpdesk.maintenance import open_due_plans
 from storage.uow import UnitOfWorkFactory
-from tests.fakes.memory_uow import MemoryUnitOfWorkFactory, SlaMemoryUnitOfWorkFactory
 from tests.integration.conftest import NOW
 from ticket_core.enums import Role
 from ticket_core.equipment import editing
@@ -27,9 +26,7 @@ SCHEDULE = "first monday of each month at 09:00"
 
 @pytest.fixture
 def uow_factory(port_uows: UnitOfWorkFactory) -> UnitOfWorkFactory:
-    """Every implementation of the ports: memory (whose plans come with its SLA unit), SQLite, PostgreSQL."""
-    if isinstance(port_uows, MemoryUnitOfWorkFactory):
-        return SlaMemoryUnitOfWorkFactory(port_uows.state)  # type: ignore[return-value]  # the same ports
+    """Every implementation of the ports: memory, SQLite, PostgreSQL (plans kept with SLA tracking off)."""
     return port_uows
 
 
