@@ -77,13 +77,15 @@ async def _suggest(kb: ArticleSource | None, ticket: Ticket) -> tuple[list[Artic
     Searched as staff, so internal articles (procedures for engineers) come up too; another client's private
     articles never do. Staff searches are not logged as gaps. Only articles that fit the job's category come
     up (`dialogue.kb_topics`: about it, or general): a leaking tap is not answered by the air conditioner's
-    leak article however many words they share. The relevance floor is set by the best article that fits.
+    leak article however many words they share. The relevance floor is set by the best article that fits. A
+    general article comes up only beside one about the job's category, or when the search is confident.
     """
     question = (ticket.description or "").strip()
     if kb is None or not question:
         return [], False
     result = await kb.search(question, Reader.staff(), k=SEARCHED)
     found: list[Article] = []
+    on_topic = not kb_topics.known(ticket.category)  # a job of no known category: every article is on topic
     passed_over = False
     floor: float | None = None
     for hit in result.hits:
@@ -101,9 +103,15 @@ async def _suggest(kb: ArticleSource | None, ticket: Ticket) -> tuple[list[Artic
             continue
         floor = RELATIVE_FLOOR * hit.score if floor is None else floor
         found.append(article)
-        if len(found) == SUGGESTED:
+        on_topic = on_topic or bool(kb_topics.article_topics(article))
+        if len(found) >= SUGGESTED and on_topic:
             break
-    return found, passed_over
+    if not (on_topic or result.confident):
+        # Only general articles, none the search is sure of: a weak match that no category vouches for is
+        # noise (#18: a heating job's "очень срочно, люди мёрзнут" was offered "Вывоз мусора", "Застряли в
+        # лифте", "Изменить договор"). Nothing is offered rather than that.
+        return [], passed_over
+    return found[:SUGGESTED], passed_over
 
 
 def suggestion_rows(ticket: Ticket, articles: list[Article]) -> list[list[ButtonSpec]]:

@@ -330,3 +330,45 @@ def joined_texts(texts: list[str]) -> str:
 
 def _ticket(uows: MemoryUnitOfWorkFactory) -> Ticket:
     return next(iter(uows.state.tickets.values()))
+
+
+def _demo_articles() -> list[Article]:
+    from tests.unit.dialogue.test_kb_topics import _demo
+
+    return list(_demo().values())
+
+
+async def test_a_heating_job_is_not_offered_general_articles_the_search_is_unsure_of(
+    uows: MemoryUnitOfWorkFactory, clock: Clock, ivan: Person, petrov: Person
+) -> None:
+    # #18 replay: a heating job "очень срочно, люди мёрзнут" was offered "Вывоз мусора", "Застряли в лифте",
+    # "Изменить договор": articles about no category passed as general whatever their score. A general
+    # article must be what the search is confident of; else nothing is offered rather than noise.
+    from tests.unit.dialogue.test_transcripts import open_ticket_as
+
+    kb = await _kb_of(uows, _demo_articles())
+    try:
+        chat = chat_on(uows, kb, clock)
+        await open_ticket_as(
+            chat, ivan, "Срочно нужен мастер, люди мёрзнут", "Отопление и котлы", "Ромашка на Невском"
+        )
+        assert _ticket(uows).category == "heating"
+        await chat.press(petrov, "Принять")
+        chat.new_texts(petrov)
+        got = await chat.press(petrov, "📚 Статьи БЗ")
+        assert "не нашлось статей базы знаний" in got[0] and "Нажмите ту" not in got[0], got
+        assert not chat.messages(petrov)[-1].buttons
+        # Nor does the note question of Done.
+        await chat.press(petrov, "Выполнено")
+        await chat.press(petrov, "⬜ Проверить давление в системе")
+        await chat.press(petrov, "⬜ Проверить розжиг и пламя")
+        note_q = joined_texts(await chat.press(petrov, "Всё сделано"))
+        if "Опишите, что сделано" not in note_q:  # a heating job may want a photo first
+            note_q = joined_texts(await chat.photo(petrov, "after"))
+        assert "Опишите, что сделано по HD-1001" in note_q and "нажмите статью ниже" not in note_q, note_q
+        # A general article the search is sure of is still offered (an elevator stuck on an electrical job).
+        kb.threshold = (await kb.search("Застряли в лифте", Reader.staff())).confidence - 0.01
+        stuck = replace(_ticket(uows), category="electrical", description="Застряли в лифте")
+        assert [a.id for a in await kb_links.suggestions(kb, stuck)][:1] == ["elevator-stuck"]
+    finally:
+        await kb.close()
