@@ -114,7 +114,7 @@ async def status(turn: Turn, person: ClientPerson, ref: str | None) -> None:
         buttons,
         ref=ticket.ref,
         status=status_name(turn.lang, ticket.status),
-        description=short(ticket.description, 200),
+        description=short(ticket.description, 200, keep_lines=True),
         assignee=assignee,
         promise=await intake.promise_line(turn, ticket),
     )

@@ -6,7 +6,15 @@ from dialogue.cards import short
 
 
 def test_one_line_for_cards() -> None:
-    assert short("Printer  jammed\nin the hall", 100) == "Printer jammed in the hall"
+    # Lines never run together into one sentence ("…half of each label It jams every third sheet").
+    assert short("Printer  jammed\nin the hall", 100) == "Printer jammed; in the hall"
+    assert short("Prints half of each label\n\nIt jams every third sheet", 100) == (
+        "Prints half of each label; It jams every third sheet"
+    )
+    assert (
+        short("Printer jammed.\nIn the hall,\nby the door", 100) == "Printer jammed. In the hall, by the door"
+    )
+    assert short("Prints half of each label\nIt jams", 27) == "Prints half of each label…"  # no ";…"
     assert short("Printer jammed in the hall", 15) == "Printer jammed…"
 
 

@@ -221,6 +221,17 @@ async def test_client_cancels_and_the_engineer_is_told(
     assert next(iter(uows.state.tickets.values())).status is TicketStatus.CANCELLED
 
 
+async def test_status_keeps_the_lines_of_a_description(chat: ChatDriver, ivan: Person) -> None:
+    # A working day's stumble: "/status" ran the lines together ("…half of each label It jams every third…").
+    await open_ticket_as(
+        chat, ivan, "Течёт кран на кухне\nВода капает на пол", "Сантехника", "Ромашка на Невском"
+    )
+    got = joined(await chat.say(ivan, "/status HD-1001"))
+    assert "Течёт кран на кухне\nВода капает на пол" in got
+    got = joined(await chat.say(ivan, "/tickets"))
+    assert "Течёт кран на кухне; Вода капает на пол" in got
+
+
 async def test_status_of_someone_elses_ticket_is_not_found(
     chat: ChatDriver, ivan: Person, anna: Person
 ) -> None:
