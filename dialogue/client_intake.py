@@ -26,6 +26,7 @@ from dialogue.payloads import (
     IntakeSite,
     IntakeUseQuestion,
 )
+from dialogue.request_words import reads_as_request
 from dialogue.texts import CATEGORIES, PRIORITIES, category_name, in_both_languages, priority_name
 from dialogue.turn import Turn
 from dialogue.understanding import Understanding
@@ -37,6 +38,8 @@ from ticket_core.usecases import sla as sla_uc
 
 MIN_DESCRIPTION = 3
 MAX_DESCRIPTION = 4000
+NEW_REQUEST_WORDS = 6
+"""A typed reply to a button question this long that names no option reads as a new request, not an answer."""
 MIN_ADDRESS = 5
 MAX_ATTACHMENTS = 10
 
@@ -263,8 +266,24 @@ async def on_text(
     elif step in (Step.CATEGORY, Step.SITE, Step.PRIORITY):
         # A step with buttons answered in words: take the one option the words name, else say so.
         if not await _typed_choice(turn, person, step, text):
-            turn.tell("I did not understand that - please pick one of the buttons.")
+            if _reads_as_new_request(text):
+                # A fresh problem written mid-form is not swallowed (#18): offer to start with it.
+                draft.question = text[:MAX_DESCRIPTION]
+                start_over = [[(say(turn.lang, "Start with this message"), IntakeUseQuestion().encode())]]
+                turn.tell(
+                    "This looks like a new request. Press “Start with this message” to describe it instead, "
+                    "or answer the question below to go on with the form.",
+                    start_over,
+                )
+            else:
+                turn.tell("I did not understand that - please pick one of the buttons.")
     await ask_next(turn, person)
+
+
+def _reads_as_new_request(text: str) -> bool:
+    """Whether a typed reply to a button question reads as a request of its own: a question or a problem by
+    its words, or as long as a description."""
+    return len(text.split()) >= NEW_REQUEST_WORDS or reads_as_request(text)
 
 
 async def _typed_choice(turn: Turn, person: ClientPerson, step: Step, text: str) -> bool:
@@ -329,8 +348,13 @@ async def on_button(turn: Turn, person: ClientPerson, action: IntakeAction) -> N
             draft.site_id = (draft.site_choices or [])[index]
         case IntakePriority(priority=priority) if priority in PRIORITIES:
             draft.priority = priority
-        case IntakeUseQuestion() if draft.question:
+        case IntakeUseQuestion() if draft.question and not draft.description:
             draft.description = draft.question[:MAX_DESCRIPTION]
+        case IntakeUseQuestion() if draft.question and draft.question not in (draft.description or ""):
+            # A new request typed at a button question: the form starts over with it (who the client is stays).
+            fresh = IntakeDraft(question=draft.question, description=draft.question)
+            fresh.contact_name, fresh.contact_phone = draft.contact_name, draft.contact_phone
+            turn.state.draft = draft = fresh
         case IntakeEdit():
             # Edit one field, not the whole form: ask which.
             turn.state.step = Step.EDIT

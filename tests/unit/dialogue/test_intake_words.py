@@ -87,3 +87,28 @@ def test_every_equipment_nlu_finds_names_a_category() -> None:
     for entry in data.lookups["equipment"]:
         values = [e.value for e in extractor.extract(entry) if e.entity == "equipment"]
         assert values and all(Understanding(entities={"equipment": v}).category() for v in values), entry
+
+
+async def test_a_new_problem_typed_at_a_button_question_can_start_the_form_over(
+    chat: ChatDriver, ivan: Person, uows: MemoryUnitOfWorkFactory
+) -> None:
+    # #18 replay: a client wrote a whole new problem while "К чему это относится?" waited for a button and got
+    # only "Не понял ответ — выберите кнопкой", with no way out. Now the form offers to start with it.
+    await chat.say(ivan, "/new")
+    await chat.say(ivan, "Что-то сломалось у нас в переговорной")
+    got = joined(
+        await chat.say(ivan, "В переговорной не открывается окно и дует, а завтра там встреча с клиентом")
+    )
+    assert "Похоже, это новая заявка" in got and "Не понял ответ" not in got, got
+    assert "К чему это относится?" in got  # the form goes on if the client answers it
+    got = joined(await chat.press(ivan, "Начать с этого сообщения"))
+    assert "К чему это относится?" in got, got
+    await chat.press(ivan, "Кондиционеры и вентиляция")
+    await chat.press(ivan, "Ромашка на Петроградской")
+    got = joined(await chat.press(ivan, "Обычная"))
+    assert "завтра там встреча" in got and "Что-то сломалось" not in got, got
+    # A short answer that names nothing is still only "pick a button".
+    await chat.say(ivan, "/new")
+    await chat.say(ivan, "Из кондиционера капает вода на столы")
+    got = joined(await chat.say(ivan, "не знаю"))
+    assert "Не понял ответ" in got and "Начать с этого сообщения" not in str(chat.messages(ivan)[-3:]), got
