@@ -24,6 +24,11 @@ TITLES = {Bot.CLIENT: "Helpdesk - client chat", Bot.STAFF: "Helpdesk - staff cha
 PAGE_WORDS: dict[str, str] = {
     "titleclient": N_("Helpdesk - client chat"),
     "titlestaff": N_("Helpdesk - staff chat"),
+    # The round mark beside the heading: the initial of who the chat is for, in the page's language.
+    "logoclient": N_("C (the client chat's mark)"),
+    "logostaff": N_("S (the staff chat's mark)"),
+    # The EN/RU buttons change only the page: the bot's answers follow the person's profile.
+    "langHint": N_("Page only: answers come in your profile's language"),
     "chatAs": N_("Chat as"),
     "language": N_("Language"),
     "connecting": N_("Connecting…"),

@@ -489,7 +489,8 @@ def test_a_job_card_is_updated_in_place_and_stays_live(echo_server: EchoServer) 
 
 
 def test_the_heading_speaks_the_chats_language(echo_server: EchoServer) -> None:
-    """#18 QA walk: a Russian chat was headed "Helpdesk - client chat"."""
+    """#18 QA walk: a Russian chat was headed "Helpdesk - client chat", its mark was a Latin letter, and the staff
+    page did not say that EN/RU changes only the page."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
@@ -502,10 +503,24 @@ def test_the_heading_speaks_the_chats_language(echo_server: EchoServer) -> None:
             page.locator(".lang-btn[data-lang=en]").click()
             expect(page.locator(".brand h1")).to_have_text("Helpdesk - client chat")
             expect(page).to_have_title("Helpdesk - client chat")
+            expect(page.locator(".brand .logo")).to_have_text("C")
+            expect(page.locator("#lang-hint")).to_have_count(0)  # a client's answers follow the page
+            page.locator(".lang-btn[data-lang=ru]").click()
+            # #18 replay: the round mark said Latin "C" / "S" on the Russian pages.
+            expect(page.locator(".brand .logo")).to_have_text("К")
             page.goto(echo_server.base_url + "/staff")
             expect(page.locator(".brand h1")).to_have_text("Helpdesk — чат сотрудников")
+            expect(page.locator(".brand .logo")).to_have_text("С")
+            # #18 replay: EN/RU switched only the page, and nothing said the bot's answers would not follow.
+            expect(page.locator("#lang-hint")).to_have_text(
+                "Только для страницы: бот отвечает на языке вашего профиля"
+            )
             page.locator(".lang-btn[data-lang=en]").click()
             expect(page).to_have_title("Helpdesk - staff chat")
+            expect(page.locator(".brand .logo")).to_have_text("S")
+            expect(page.locator("#lang-hint")).to_have_text(
+                "Page only: answers come in your profile's language"
+            )
         finally:
             browser.close()
 

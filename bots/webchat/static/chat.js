@@ -39,7 +39,9 @@
     photo: document.getElementById("photo"),
     heading: document.querySelector(".brand h1"),
     whoLabel: document.getElementById("who-label"),
-    langGroup: document.querySelector(".lang")
+    langGroup: document.querySelector(".lang"),
+    logo: document.querySelector(".brand .logo"),
+    langHint: document.getElementById("lang-hint")
   };
 
   var state = {
@@ -155,6 +157,8 @@
     // The heading and the tab's title speak the chat's language too, not only the messages.
     document.title = t("title" + BOT);
     el.heading.textContent = t("title" + BOT);
+    el.logo.textContent = t("logo" + BOT).charAt(0);
+    if (el.langHint) el.langHint.textContent = t("langHint");
     if (el.whoLabel) el.whoLabel.textContent = t("chatAs");
     el.langGroup.setAttribute("aria-label", t("language"));
     document.querySelectorAll(".lang-btn").forEach(function (b) {
