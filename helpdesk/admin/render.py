@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from dialogue import markup
 from ticket_core.i18n import format_decimal, format_percent, say
+from ticket_core.short_text import short
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -120,6 +121,7 @@ def make_environment(templates: Path = TEMPLATES) -> Environment:
     env.filters["duration"] = _duration_here
     env.filters["percent"] = _percent_here
     env.filters["number"] = _number_here
+    env.filters["one_line"] = short  # a description in a list: its lines apart ("; "), cut on a word
     env.globals["coordinates"] = coordinates
     env.globals["markdown"] = render_markdown
     return env

@@ -188,3 +188,16 @@ async def test_kb_history_and_refusals_in_russian_words(admin: Admin) -> None:
     assert "Статус &#39;gone&#39; неизвестен" in status and "is unknown" not in status
     audience = await admin.page("/admin/kb?audience=everyone")
     assert "Аудитория: неизвестная аудитория «everyone»" in audience and "Audience:" not in audience
+
+
+async def test_a_description_of_several_lines_reads_as_lines_in_the_ticket_list(admin: Admin) -> None:
+    """The client's separate lines ("half of each label" / "It jams…") must not run together in a list;
+    the portal's list uses the same filter (`one_line`, the chats' `short`)."""
+    await _open_ticket(admin, description="Prints half of each label\nIt jams every third sheet")
+    await signed_in(admin, SUPERVISOR)
+    page = await admin.page("/admin/tickets")
+    assert "Prints half of each label; It jams every third sheet" in page
+    assert "label It jams" not in page
+    env = make_environment()
+    cut = env.from_string("{{ text|one_line(30) }}").render(text="Prints half of each label\nIt jams")
+    assert cut == "Prints half of each label; It…"
