@@ -201,3 +201,12 @@ async def test_a_description_of_several_lines_reads_as_lines_in_the_ticket_list(
     env = make_environment()
     cut = env.from_string("{{ text|one_line(30) }}").render(text="Prints half of each label\nIt jams")
     assert cut == "Prints half of each label; It…"
+
+
+async def test_people_have_a_name_not_a_title(admin: Admin) -> None:
+    """A thing (a client, a site, a unit) has a "Название";'s name (a client, a site, a unit); a person's column says "Имя"."""
+    await signed_in(admin, SUPERVISOR)
+    engineers = await admin.page("/admin/engineers")
+    assert "<th>Имя</th>" in engineers and "<th>Название</th>" not in engineers
+    client = await admin.page("/admin/clients/romashka")
+    assert "<th>Имя</th>" in client and "<th>Название</th>" in client  # contacts; sites and contracts
