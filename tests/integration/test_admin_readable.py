@@ -204,7 +204,7 @@ async def test_a_description_of_several_lines_reads_as_lines_in_the_ticket_list(
 
 
 async def test_people_have_a_name_not_a_title(admin: Admin) -> None:
-    """A thing (a client, a site, a unit) has a "Название";'s name (a client, a site, a unit); a person's column says "Имя"."""
+    """A thing (a client, a site, a unit) has a "Название"; a person's column says "Имя"."""
     await signed_in(admin, SUPERVISOR)
     engineers = await admin.page("/admin/engineers")
     assert "<th>Имя</th>" in engineers and "<th>Название</th>" not in engineers
