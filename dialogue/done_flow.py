@@ -15,8 +15,8 @@ from dialogue.identity import StaffPerson
 from dialogue.payloads import ChecklistDone, ChecklistTick, JobTime
 from dialogue.turn import Turn
 from ticket_core import usecases as uc
+from ticket_core.durations import DurationStyle, format_duration
 from ticket_core.model import Ticket
-from ticket_core.sla.display import format_duration
 
 TIME_CHOICES = (15, 30, 60, 90, 120, 240)  # minutes offered as buttons for the time a job took
 
@@ -108,7 +108,10 @@ class DoneSteps:
             n = ticket.number
             rows = [
                 [
-                    (format_duration(timedelta(minutes=m), turn.lang), JobTime(n, str(m)).encode())
+                    (
+                        format_duration(timedelta(minutes=m), turn.lang, style=DurationStyle.SHORT),
+                        JobTime(n, str(m)).encode(),
+                    )
                     for m in TIME_CHOICES
                 ]
             ]

@@ -18,6 +18,7 @@ from dialogue.outgoing import ButtonSpec
 from dialogue.payloads import JobStep, SlaAck, SlaClock, SlaExtend, SlaRaise, SlaReassign
 from dialogue.texts import category_name, priority_name
 from ticket_core import usecases as uc
+from ticket_core.durations import DurationStyle, format_duration
 from ticket_core.enums import OPEN_STATUSES, Role
 from ticket_core.events import DomainEvent
 from ticket_core.model import Actor, Ticket
@@ -71,12 +72,8 @@ def parse_key_code(code: str) -> tuple[SlaKind, int] | None:
 
 
 def duration_text(minutes: int, lang: str) -> str:
-    """A short duration for buttons and confirmations: "30 min", "2 h", "1 d"."""
-    if minutes % 1440 == 0:
-        return say(lang, "{n} d", n=minutes // 1440)
-    if minutes % 60 == 0:
-        return say(lang, "{n} h", n=minutes // 60)
-    return say(lang, "{n} min", n=minutes)
+    """A chosen step for buttons and confirmations in its largest whole unit: "30 min", "2 h", "1 d"."""
+    return format_duration(60 * minutes, lang, style=DurationStyle.WHOLE)
 
 
 async def _tz(uow: UnitOfWork, ticket: Ticket) -> str:

@@ -14,7 +14,8 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from dialogue import markup
-from ticket_core.i18n import format_decimal, format_percent, say
+from ticket_core.durations import DurationStyle, format_duration
+from ticket_core.i18n import format_decimal, format_percent
 from ticket_core.short_text import short
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -59,21 +60,6 @@ def when(value: datetime | str | None, tz: tzinfo = UTC) -> str:
     return local.strftime("%Y-%m-%d %H:%M ") + (f"UTC{zone}" if zone[:1] in "+-" else zone)
 
 
-def duration(seconds: float | None, lang: str = "en") -> str:
-    """A duration as "1 d 2 h", "3 h 5 min" or "12 min" ("1 д 2 ч" in Russian; negative with a minus)."""
-    if seconds is None:
-        return ""
-    sign = "-" if seconds < 0 else ""
-    minutes = int(abs(seconds) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return sign + say(lang, "{days} d {hours} h", days=days, hours=hours)
-    if hours:
-        return sign + say(lang, "{hours} h {minutes} min", hours=hours, minutes=mins)
-    return sign + say(lang, "{minutes} min", minutes=mins)
-
-
 @pass_context
 def _when_here(context: Context, value: datetime | str | None) -> str:
     """`when` in the time zone the page was given (`tz`), UTC without one."""
@@ -83,8 +69,8 @@ def _when_here(context: Context, value: datetime | str | None) -> str:
 
 @pass_context
 def _duration_here(context: Context, seconds: float | None) -> str:
-    """`duration` in the page's language (`lang`)."""
-    return duration(seconds, str(context.get("lang") or "en"))
+    """A duration in the page's language (`lang`), exact and signed: "3 h 5 min", "-10 min"."""
+    return format_duration(seconds, str(context.get("lang") or "en"), style=DurationStyle.EXACT)
 
 
 @pass_context

@@ -20,11 +20,12 @@ from helpdesk.admin.i18n import Texts, _
 from helpdesk.admin.pages import error_page, html, refused, texts_of
 from helpdesk.admin.routes import RouteTable
 from helpdesk.charts import bar_chart, group_value_label
+from ticket_core.durations import DurationStyle, format_duration
 from ticket_core.enums import Role
 from ticket_core.errors import DomainError
 from ticket_core.i18n import format_decimal
 from ticket_core.reports.csv import report_to_csv
-from ticket_core.reports.display import format_duration, format_rate, key_figures
+from ticket_core.reports.display import format_rate, key_figures
 from ticket_core.reports.model import GroupBy, Report, ReportFilter
 from ticket_core.reports.usecase import get_report
 
@@ -67,7 +68,7 @@ def _formats(lang: str) -> dict[str, Any]:
         "count": lambda v: (
             "—" if v is None else (format_decimal(v, lang) if isinstance(v, float) else str(v))
         ),
-        "duration": lambda v: format_duration(v, lang),
+        "duration": lambda v: format_duration(v, lang, style=DurationStyle.REPORT),
         "rate": lambda v: format_rate(v, lang),
     }
 

@@ -2,7 +2,7 @@
 
 from ticket_core.reports.buckets import Bucket, time_buckets
 from ticket_core.reports.csv import HEADER, report_to_csv
-from ticket_core.reports.display import format_duration, format_rate, key_figures
+from ticket_core.reports.display import format_rate, key_figures
 from ticket_core.reports.model import (
     FIGURE_NAMES,
     Figures,
@@ -24,7 +24,6 @@ __all__ = [
     "ReportFilter",
     "ReportRow",
     "ReportSource",
-    "format_duration",
     "format_rate",
     "get_report",
     "key_figures",

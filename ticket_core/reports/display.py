@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from ticket_core.i18n import format_decimal, format_percent, say
+from ticket_core.durations import DASH, DurationStyle, format_duration
+from ticket_core.i18n import format_decimal, format_percent
 from ticket_core.reports.model import Figures, Report
 
 KEY_FIGURE_LABELS: dict[str, str] = {
@@ -22,27 +23,6 @@ KEY_FIGURE_LABELS: dict[str, str] = {
     "lost": "Lost requests",
 }
 """English labels of the key figures; callers pass translated ones with the same keys."""
-
-DASH = "—"
-"""Shown for a figure with nothing to measure."""
-
-
-def format_duration(seconds: float | None, lang: str = "en") -> str:
-    """A duration for people: "45 s", "12 min", "3 h 05 min", "2 d 4 h" (in Russian "12 мин"...); a dash
-    when undefined."""
-    if seconds is None:
-        return DASH
-    s = round(seconds)
-    if s < 60:
-        return say(lang, "{seconds} s", seconds=s)
-    minutes = s // 60
-    if minutes < 60:
-        return say(lang, "{minutes} min", minutes=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return say(lang, "{hours} h {minutes:02d} min", hours=hours, minutes=minutes)
-    days, hours = divmod(hours, 24)
-    return say(lang, "{days} d {hours} h", days=days, hours=hours)
 
 
 def format_rate(value: float | None, lang: str = "en") -> str:
@@ -61,7 +41,7 @@ def figure_lines(
 ) -> list[tuple[str, str]]:
     """The key figures of one row (durations and numbers in `lang`); request figures are left out where undefined."""
     text = {**KEY_FIGURE_LABELS, **(labels or {})}
-    duration = partial(format_duration, lang=lang)
+    duration = partial(format_duration, lang=lang, style=DurationStyle.REPORT)
     rate = partial(format_rate, lang=lang)
     lines = [
         (text["opened"], str(fig.tickets_opened)),

@@ -5,11 +5,12 @@ Unknown languages fall back to English; "ru-RU" counts as Russian.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date
 
+from ticket_core.durations import DurationStyle, format_duration
 from ticket_core.i18n import N_, NC_, lang_of, say, say_in
 from ticket_core.sla.calendar import require_aware
 from ticket_core.sla.clock import ClockState, SlaKind, SlaState, SlaStatus
@@ -65,39 +66,17 @@ def format_promise(due_at: datetime, *, lang: str, tz: str, now: datetime | None
     )
 
 
-def format_duration(value: timedelta, lang: str) -> str:
-    """Return a short duration rounded down to minutes: "1 ч 20 мин", "2 d 3 h", "<1 min"; negatives as positive."""
-    minutes = int(abs(value).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if minutes == 0:
-        return say(lang, "<1 min")
-    if days:
-        return (
-            say(lang, "{days} d {hours} h", days=days, hours=hours)
-            if hours
-            else say(lang, "{days} d", days=days)
-        )
-    if hours:
-        return (
-            say(lang, "{hours} h {minutes} min", hours=hours, minutes=mins)
-            if mins
-            else say(lang, "{hours} h", hours=hours)
-        )
-    return say(lang, "{minutes} min", minutes=mins)
-
-
 def clock_badge(clock: ClockState, lang: str) -> str:
     """Return the badge of one clock: time left (business time), paused, met, or how long ago it breached."""
     label = say(lang, N_("Response SLA") if clock.kind is SlaKind.RESPONSE else N_("SLA"))
     if clock.status is SlaStatus.BREACHED:
         if clock.is_met:
             return say(lang, "{label}: met late", label=label)
-        ago = format_duration(clock.now - (clock.breached_at or clock.now), lang)
+        ago = format_duration(clock.now - (clock.breached_at or clock.now), lang, style=DurationStyle.SHORT)
         return say(lang, "{label}: breached {ago} ago", label=label, ago=ago)
     if clock.status is SlaStatus.MET:
         return say(lang, "{label}: met", label=label)
-    left = format_duration(clock.remaining, lang)
+    left = format_duration(clock.remaining, lang, style=DurationStyle.SHORT)
     if clock.status is SlaStatus.PAUSED:
         return say(lang, "{label}: paused, {left} left", label=label, left=left)
     warn = "⚠ " if clock.status is SlaStatus.AT_RISK else ""

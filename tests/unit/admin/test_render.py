@@ -8,12 +8,18 @@ from datetime import UTC, datetime
 import pytest
 
 from dialogue.markup import plain
-from helpdesk.admin.render import duration, make_environment, render_markdown, when
+from helpdesk.admin.render import make_environment, render_markdown, when
 from helpdesk.admin.views_kb import diff_table
 from helpdesk.charts import bar_chart
 from kb_search.model import ArticleStatus, ArticleVersion
+from ticket_core.durations import DurationStyle, format_duration
 
 AT = datetime(2026, 3, 2, 9, 5, tzinfo=UTC)
+
+
+def duration(seconds: float, lang: str = "en") -> str:
+    """What the admin's `duration` filter shows."""
+    return format_duration(seconds, lang, style=DurationStyle.EXACT)
 
 
 def test_markdown_renders_but_raw_html_and_script_links_do_not_pass() -> None:

@@ -21,8 +21,9 @@ from ticket_core import i18n
 from ticket_core.billing.acts import Act, act_csv, coverage_text
 from ticket_core.billing.ledger import Coverage
 from ticket_core.billing.money import format_money
+from ticket_core.durations import DurationStyle, format_duration
 from ticket_core.i18n import catalogue_path, format_decimal, format_percent, say
-from ticket_core.reports.display import format_duration, format_rate
+from ticket_core.reports.display import format_rate
 from ticket_core.sla.display import format_promise
 
 ROOT = Path(i18n.__file__).resolve().parents[1]
@@ -135,8 +136,12 @@ def test_russian_fills_only_values_the_english_is_given() -> None:
 
 
 def test_the_domains_words_are_said_in_the_readers_language() -> None:
-    assert format_duration(19, "ru") == "19 с" and format_duration(19, "en") == "19 s"
-    assert format_duration(3 * 3600 + 300, "ru") == "3 ч 05 мин"
+    report = DurationStyle.REPORT
+    assert (
+        format_duration(19, "ru", style=report) == "19 с"
+        and format_duration(19, "en", style=report) == "19 s"
+    )
+    assert format_duration(3 * 3600 + 300, "ru", style=report) == "3 ч 05 мин"
     assert coverage_text(Coverage.PACKAGE, "ru") == "из пакета"
     assert coverage_text(Coverage.PACKAGE, "de") == "prepaid package"  # any other language hears English
     due = datetime(2026, 3, 4, 11, 30, tzinfo=UTC)
@@ -165,7 +170,6 @@ def test_an_acts_csv_speaks_the_readers_language_with_its_numbers() -> None:
 
 
 def test_a_duration_rounds_down_to_minutes_in_sla_texts() -> None:
-    from ticket_core.sla.display import format_duration as sla_duration
-
-    assert sla_duration(timedelta(seconds=30), "ru") == "<1 мин"
-    assert sla_duration(timedelta(hours=26), "ru") == "1 д 2 ч"
+    short = DurationStyle.SHORT
+    assert format_duration(timedelta(seconds=30), "ru", style=short) == "<1 мин"
+    assert format_duration(timedelta(hours=26), "ru", style=short) == "1 д 2 ч"

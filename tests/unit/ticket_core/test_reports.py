@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ticket_core.durations import DurationStyle, format_duration
 from ticket_core.enums import Role
 from ticket_core.errors import Forbidden, ValidationFailed
 from ticket_core.model import Actor
@@ -18,7 +19,6 @@ from ticket_core.reports import (
     Report,
     ReportFilter,
     ReportRow,
-    format_duration,
     get_report,
     key_figures,
     report_to_csv,
@@ -218,7 +218,7 @@ def test_key_figures_format_durations_rates_and_leave_out_undefined_requests() -
     assert lines["KB deflection"] == "— (0/0)" and lines["Lost requests"] == "0"
     mine = compute_report(TICKETS, [], [], ReportFilter(T0, T0 + DAY, engineer_id="e1"), GroupBy.NONE, T0)
     assert "KB deflection" not in dict(key_figures(mine))
-    assert [format_duration(s) for s in (None, 42, 600, 86400 * 3 + 3600)] == [
+    assert [format_duration(s, style=DurationStyle.REPORT) for s in (None, 42, 600, 86400 * 3 + 3600)] == [
         "—",
         "42 s",
         "10 min",

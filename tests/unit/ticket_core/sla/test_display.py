@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ticket_core.durations import DurationStyle, format_duration
 from ticket_core.enums import Priority
 from ticket_core.sla import Fact, FirstResponse, Opened, Paused, Resolved, compute_sla
-from ticket_core.sla.display import format_duration, format_promise, normalize_lang, sla_badge
+from ticket_core.sla.display import format_promise, normalize_lang, sla_badge
 
 from .conftest import POLICY, berlin, hours, minutes
 
@@ -67,8 +68,8 @@ def test_language_fallback() -> None:
     ],
 )
 def test_format_duration(value: timedelta, ru: str, en: str) -> None:
-    assert format_duration(value, "ru") == ru
-    assert format_duration(value, "en") == en
+    assert format_duration(value, "ru", style=DurationStyle.SHORT) == ru
+    assert format_duration(value, "en", style=DurationStyle.SHORT) == en
 
 
 def badge(timeline: list[Fact], now: datetime, lang: str) -> str:
