@@ -40,11 +40,11 @@ from dialogue.sla_alerts import (
     staff_name,
 )
 from dialogue.texts import category_name, priority_name, status_name
-from ticket_core.enums import Role
 from ticket_core.errors import NotFound
 from ticket_core.model import Ticket, format_ref
 from ticket_core.sla.clock import SlaKind
 from ticket_core.sla.ports import sla_store
+from ticket_core.usecases import reassign as reassign_uc
 from ticket_core.usecases import sla as sla_uc
 
 if TYPE_CHECKING:
@@ -107,15 +107,9 @@ async def on_button(turn: Turn, person: StaffPerson, action: SlaAction) -> None:
             )
         )
     elif isinstance(action, SlaReassign):
-        if ticket.assignee_id:  # "Сейчас она у Сергея Петрова", not "Сейчас у: не назначен"
-            name = await staff_name(turn.uow, ticket.assignee_id, lang)
-            question = say(lang, "Who gets {ref}? Now with {name}.", ref=ticket.ref, name=name)
-        else:
-            question = say(lang, "Who gets {ref}? Nobody has it now.", ref=ticket.ref)
-        lines, rows = await _reassign_choices(turn, ticket)
-        turn.reply("\n".join([question, *lines]), rows)
+        await ask_who_gets(turn, person, ticket)
     elif isinstance(action, SlaToQueue):
-        await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now)
+        await reassign_uc.reassign(turn.uow, actor, ticket.id, turn.now)
         turn.reply(
             say(
                 lang,
@@ -125,7 +119,7 @@ async def on_button(turn: Turn, person: StaffPerson, action: SlaAction) -> None:
         )
     elif isinstance(action, SlaToEngineer):
         engineer = action.engineer_id
-        await sla_uc.reassign(turn.uow, actor, ticket.id, turn.now, to_engineer_id=engineer)
+        await reassign_uc.reassign(turn.uow, actor, ticket.id, turn.now, to_engineer_id=engineer)
         turn.reply(
             say(
                 lang,
@@ -142,23 +136,20 @@ async def on_button(turn: Turn, person: StaffPerson, action: SlaAction) -> None:
         turn.tell("That button is out of date or not meant for you. Tell me what you need, or send /help.")
 
 
-async def _reassign_choices(turn: Turn, ticket: Ticket) -> tuple[list[str], list[list[ButtonSpec]]]:
-    """The engineers a supervisor may give the job to, each with level, skills and load (a line of text), and
-    a button per engineer (and "to the queue")."""
+async def ask_who_gets(turn: Turn, person: StaffPerson, ticket: Ticket, first: str = "") -> None:
+    """Ask who gets a job: who has it now, the engineers it may go to (level, skills, load) and a button for
+    each and for the queue (the alert's Reassign, and `/reassign HD-1001` without a name). `first` is said
+    before the question. The use case checks who asks and whether the ticket has a job to reassign."""
     lang = turn.lang
+    choice = await reassign_uc.reassign_choice(turn.uow, person.actor, ticket.id)
+    if ticket.assignee_id:  # "Сейчас она у Сергея Петрова", not "Сейчас у: не назначен"
+        name = await staff_name(turn.uow, ticket.assignee_id, lang)
+        question = say(lang, "Who gets {ref}? Now with {name}.", ref=ticket.ref, name=name)
+    else:
+        question = say(lang, "Who gets {ref}? Nobody has it now.", ref=ticket.ref)
     rows: list[list[ButtonSpec]] = [[(say(lang, "Back to the queue"), SlaToQueue(ticket.number).encode())]]
-    contract = await turn.uow.directory.get_contract(ticket.client_id)
-    excluded = set(contract.excluded_engineers) if contract else set()
-    engineers = [
-        m
-        for m in await turn.uow.directory.list_staff(Role.ENGINEER)
-        if m.id != ticket.assignee_id and m.on_shift and m.id not in excluded  # the contract's exclusions
-    ]
-    # Engineers with the ticket's skill first; then the rest, so a supervisor may still pick anyone.
-    engineers.sort(key=lambda m: (ticket.category not in m.skills, m.name))
-    loads = await turn.uow.tickets.count_active_by_assignee()
     lines = [say(lang, "✅ — can do {category}", category=category_name(lang, ticket.category))]
-    for member in engineers[:MAX_ENGINEER_BUTTONS]:
+    for member in choice.engineers[:MAX_ENGINEER_BUTTONS]:
         action = SlaToEngineer(ticket.number, member.id)
         if action.fits():
             rows.append([(member.name, action.encode())])
@@ -170,11 +161,11 @@ async def _reassign_choices(turn: Turn, ticket: Ticket) -> tuple[list[str], list
                     name=member.name,
                     level=member.level,
                     skills=", ".join(category_name(lang, s) for s in member.skills) or "-",
-                    load=loads.get(member.id, 0),
+                    load=choice.loads.get(member.id, 0),
                     limit=member.max_parallel_jobs,
                 )
             )
-    return lines, rows
+    turn.reply("\n".join([*([first] if first else []), question, *lines]), rows)
 
 
 async def _extend(turn: Turn, person: StaffPerson, ticket: Ticket, minutes: str) -> None:

@@ -10,6 +10,7 @@ from dialogue import (
     kb_admin,
     kb_links,
     profile,
+    reassign_command,
     sla_answers,
 )
 from dialogue.cards import (
@@ -145,6 +146,8 @@ class StaffFlow(DoneSteps):
             await sla_answers.show_queue(turn)
         elif command == "/profile":
             profile.show(turn, person)
+        elif command == "/reassign":  # for anyone: the use case refuses all but supervisors, in words
+            await reassign_command.on_command(turn, person, args)
         elif command == "/level" and person.actor.role in SUPERVISOR_ROLES:
             await escalation.on_level_command(turn, person, args)
         elif command == "/estimate" and person.actor.role is Role.ENGINEER:

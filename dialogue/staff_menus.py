@@ -21,14 +21,15 @@ from ticket_core.enums import Role
 
 MENU_BY_ROLE = {
     Role.ENGINEER: ("jobs", "shift", "report", "profile", "help"),
-    Role.SUPERVISOR: ("queue", "level", "report", "profile", "help"),
-    Role.ADMIN: ("kb", "queue", "level", "report", "profile", "help"),
+    Role.SUPERVISOR: ("queue", "reassign", "level", "report", "profile", "help"),
+    Role.ADMIN: ("kb", "queue", "reassign", "level", "report", "profile", "help"),
 }
 """Each role's command menu (the bot sets it for the person's chat), in the order it is shown."""
 MENU_DESCRIPTIONS: dict[str, str] = {
     "jobs": N_("My jobs and what to do next"),
     "shift": N_("Start or end your shift: on | off"),
     "queue": N_("Tickets without an engineer"),
+    "reassign": N_("Give a job to another engineer: HD-1001 [name]"),
     "level": N_("The engineer level a ticket needs: HD-1001 2"),
     "kb": N_("Knowledge base articles"),
     "report": N_("Figures for a week or a month"),
@@ -46,12 +47,15 @@ HELP_BY_ROLE = {
     ),
     Role.SUPERVISOR: N_(
         "Supervisor commands:\n/queue - tickets without an engineer, with Reassign and Raise priority\n"
+        "/reassign HD-1001 [name] - give a job to another engineer; without a name, whom it may go to\n"
         "/level HD-1001 2 - the engineer level a ticket needs\n/report [week|month] - the team's figures\n"
         "/profile - my profile\nSLA alerts arrive here with their buttons."
     ),
     Role.ADMIN: N_(
         "Admin commands:\n/kb - knowledge base articles (show, new, edit, publish, unpublish)\n"
-        "/queue - tickets without an engineer\n/level HD-1001 2 - the engineer level a ticket needs\n"
+        "/queue - tickets without an engineer\n"
+        "/reassign HD-1001 [name] - give a job to another engineer; without a name, whom it may go to\n"
+        "/level HD-1001 2 - the engineer level a ticket needs\n"
         "/report [week|month] - figures\n/profile - my profile"
     ),
 }

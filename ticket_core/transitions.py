@@ -60,10 +60,17 @@ _ANY, _CLIENT, _ASSIGNEE, _OFFEREE = Ownership.ANY, Ownership.CLIENT, Ownership.
 WORKING = {S.ACCEPTED, S.IN_PROGRESS, S.ON_HOLD}
 
 TABLE: tuple[Transition, ...] = (
-    _t(Action.OFFER, {S.NEW, S.REOPENED, S.OFFERED}, S.OFFERED, system=_ANY, supervisor=_ANY),
+    # An admin answers SLA alerts and reassigns (/reassign, /level) as a supervisor does.
+    _t(Action.OFFER, {S.NEW, S.REOPENED, S.OFFERED}, S.OFFERED, system=_ANY, supervisor=_ANY, admin=_ANY),
     _t(Action.ACCEPT, {S.OFFERED}, S.ACCEPTED, engineer=_OFFEREE),
     _t(
-        Action.RETURN_TO_QUEUE, {S.OFFERED, *WORKING}, S.NEW, system=_ANY, supervisor=_ANY, engineer=_ASSIGNEE
+        Action.RETURN_TO_QUEUE,
+        {S.OFFERED, *WORKING},
+        S.NEW,
+        system=_ANY,
+        supervisor=_ANY,
+        admin=_ANY,
+        engineer=_ASSIGNEE,
     ),
     _t(Action.START, {S.ACCEPTED}, S.IN_PROGRESS, engineer=_ASSIGNEE),
     _t(Action.HOLD, {S.ACCEPTED, S.IN_PROGRESS}, S.ON_HOLD, engineer=_ASSIGNEE, supervisor=_ANY),

@@ -26,7 +26,7 @@ from ticket_core.billing.terms import Service, ServiceKind, terms_from_mapping
 from ticket_core.enums import OfferStatus, Priority, Role
 from ticket_core.model import Actor, Contact
 from ticket_core.ports import UnitOfWork
-from ticket_core.usecases.sla import reassign
+from ticket_core.usecases.reassign import reassign
 
 BILLING_FILE = Path(__file__).resolve().parent / "billing.json"
 SUPERVISOR_ID = "s-sokolova"

@@ -241,7 +241,7 @@ async def test_each_staff_chat_gets_its_roles_menu(api: FakeTelegramAPI, app: tu
     engineer = [c["command"] for c in menus[ENGINEER_USER]]
     supervisor = [c["command"] for c in menus[SUPERVISOR_USER]]
     assert engineer == ["jobs", "shift", "report", "profile", "help"]
-    assert supervisor == ["queue", "level", "report", "profile", "help"]
+    assert supervisor == ["queue", "reassign", "level", "report", "profile", "help"]
     assert menus[ENGINEER_USER][0]["description"] == "Мои заявки и действия по ним"  # in their language
 
 
@@ -266,7 +266,14 @@ async def test_staff_linked_before_get_their_menu_without_writing(
     assert await refresh_staff_menus_once(rt.engine, rt.wake_delivery) == 1
     assert await refresh_staff_menus_once(rt.engine, rt.wake_delivery) == 0  # set once, not on every run
     call = await api.wait_for_call("setMyCommands", predicate=lambda c: _menu_chat(c) == SUPERVISOR_USER)
-    assert [c["command"] for c in call.params["commands"]] == ["queue", "level", "report", "profile", "help"]
+    assert [c["command"] for c in call.params["commands"]] == [
+        "queue",
+        "reassign",
+        "level",
+        "report",
+        "profile",
+        "help",
+    ]
 
     async with rt.db.begin() as conn:  # promoted to admin (in the staff table: no chat command does it)
         await conn.execute(staff.update().where(staff.c.id == "s-sokolova").values(role=str(Role.ADMIN)))
@@ -406,3 +413,32 @@ async def test_a_reopened_job_stays_in_the_engineers_jobs(
     api.push_callback(ENGINEER_USER, ENGINEER_USER, button(listed, "Принять"), lang="ru", token=s)
     await reply(api, s, ENGINEER_USER, "Вы приняли HD-1001")
     await edited(api, s, ENGINEER_USER, listed, "HD-1001 — инженер назначен")  # the listed card, in place
+
+
+async def test_a_supervisor_reassigns_a_job_in_work_by_command(
+    api: FakeTelegramAPI, app: tuple[Runtime, str]
+) -> None:
+    """#18's leftover: `/reassign HD-1001` shows whom a job in work may go to as buttons (as the SLA alert's
+    Reassign does), a press offers it to that engineer, and an engineer is refused; on both frameworks."""
+    c, s = CLIENT_TOKEN, STAFF_TOKEN
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "/start SMIRNOV-2026", lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Здравствуйте, Алексей Смирнов")
+    api.push_text(SUPERVISOR_USER, SUPERVISOR_USER, "/start SOKOLOVA-2026", lang="ru", token=s)
+    await reply(api, s, SUPERVISOR_USER, "Здравствуйте")
+    api.push_text(CLIENT_USER, CLIENT_USER, "/new", first_name="Пётр", lang="ru", token=c)
+    await reply(api, c, CLIENT_USER, "Опишите проблему")
+    api.push_text(CLIENT_USER, CLIENT_USER, "Принтер замял бумагу в лотке 2", lang="ru", token=c)
+    await file_printer_request(api, c)
+    offer = await reply(api, s, ENGINEER_USER, "Новая заявка HD-1001")
+    api.push_callback(ENGINEER_USER, ENGINEER_USER, button(offer, "Принять"), lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Вы приняли HD-1001")
+
+    api.push_text(ENGINEER_USER, ENGINEER_USER, "/reassign HD-1001 Иванова", lang="ru", token=s)
+    await reply(api, s, ENGINEER_USER, "Только руководитель может переназначать работу")
+    api.push_text(SUPERVISOR_USER, SUPERVISOR_USER, "/reassign HD-1001", lang="ru", token=s)
+    asked = await reply(api, s, SUPERVISOR_USER, "Кому передать HD-1001? Сейчас она у Алексея Смирнова.")
+    labels = [b["text"] for row in asked.buttons for b in row]
+    assert labels[0] == "Вернуть в очередь" and "Мария Иванова" in labels and "Алексей Смирнов" not in labels
+    api.push_callback(SUPERVISOR_USER, SUPERVISOR_USER, button(asked, "Мария Иванова"), lang="ru", token=s)
+    await reply(api, s, SUPERVISOR_USER, "HD-1001 предложена инженеру Марии Ивановой.")
+    await reply(api, s, ENGINEER_USER, "Заявку HD-1001 передали другому исполнителю")

@@ -22,7 +22,7 @@ from tests.integration.test_admin_http import (
 from ticket_core import usecases as uc
 from ticket_core.enums import Role, Visibility
 from ticket_core.model import Actor, Attachment
-from ticket_core.usecases.sla import reassign
+from ticket_core.usecases.reassign import reassign
 
 __all__ = ["admin"]  # the fixture, shared with the admin's HTTP tests
 

@@ -1,20 +1,19 @@
 """SLA use cases: evaluate a ticket's clocks and record alerts, (re)schedule its timer, and the supervisor's
-answers to an alert: acknowledge, extend (with a reason), change or raise the priority, reassign.
+answers to an alert: acknowledge, extend (with a reason), change or raise the priority (reassigning a job is
+`ticket_core.usecases.reassign`).
 
 Every change records an event; the SLA-relevant ones re-schedule the ticket's timer in the same unit of work.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
-from ticket_core.enums import ACTIVE_JOB_STATUSES, OfferStatus, Priority, Role, TicketStatus
+from ticket_core.enums import Priority, Role, TicketStatus
 from ticket_core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from ticket_core.events import TicketOffered, TicketOpened
-from ticket_core.model import Actor, Offer, Ticket
+from ticket_core.events import TicketOpened
+from ticket_core.model import Actor, Ticket
 from ticket_core.ports import UnitOfWork
-from ticket_core.reasons import Reason
 from ticket_core.sla.clock import SlaKind, SlaState
 from ticket_core.sla.config import DEFAULT_CONFIG, SlaConfig
 from ticket_core.sla.escalation import AlertKey, EscalationRule, next_alert_at
@@ -26,14 +25,11 @@ from ticket_core.sla.events import (
     SlaEscalated,
     SlaExtended,
     SlaWarning,
-    TicketReassigned,
 )
 from ticket_core.sla.ports import AlertRecord, SlaStore, TimerStatus, sla_store
 from ticket_core.sla.service import TicketSla, evaluate, is_tracked, promise_text, staff_badge
 from ticket_core.sla.timeline import merge_events
-from ticket_core.transitions import Action
-from ticket_core.usecases._common import apply, clean_text, load_ticket, require_utc, save
-from ticket_core.usecases.offers import DEFAULT_OFFER_TIMEOUT, withdraw_pending_offers
+from ticket_core.usecases._common import clean_text, load_ticket, require_utc, save
 
 MAX_EXTENSION = timedelta(days=30)
 MAX_REASON = 500
@@ -45,7 +41,8 @@ def _config(uow: UnitOfWork) -> SlaConfig:
     return uow.sla.config if uow.sla is not None else DEFAULT_CONFIG
 
 
-def _require_supervisor(actor: Actor, what: str) -> None:
+def require_supervisor(actor: Actor, what: str) -> None:
+    """Refuse anyone but a supervisor or an admin, naming what they tried (`what`, a listed value word)."""
     if actor.role not in SUPERVISING:
         raise Forbidden("Only a supervisor can {what}. Ask the supervisor on duty.", what=what)
 
@@ -202,7 +199,7 @@ async def acknowledge_alert(
         InvalidTransition: it was acknowledged already (the message says by whom).
     """
     require_utc(now)
-    _require_supervisor(actor, "acknowledge SLA alerts")
+    require_supervisor(actor, "acknowledge SLA alerts")
     ticket = await load_ticket(uow, ticket_id)
     store = sla_store(uow)
     alerts = await store.alerts(ticket.id)
@@ -247,7 +244,7 @@ async def extend_sla(
         InvalidTransition: the ticket is not open, or that clock is met already.
     """
     require_utc(now)
-    _require_supervisor(actor, "extend an SLA")
+    require_supervisor(actor, "extend an SLA")
     text = clean_text(reason, field="reason for the extension", max_len=MAX_REASON, required=True) or ""
     if not timedelta(minutes=1) <= by <= MAX_EXTENSION:
         raise ValidationFailed("An extension must be between 1 minute and 30 days.")
@@ -287,7 +284,7 @@ async def change_priority(
     """
     require_utc(now)
     if actor.role is not Role.SYSTEM:
-        _require_supervisor(actor, "change a priority")
+        require_supervisor(actor, "change a priority")
     ticket = await load_ticket(uow, ticket_id)
     if not is_tracked(ticket):
         raise InvalidTransition(
@@ -316,96 +313,6 @@ async def raise_priority(uow: UnitOfWork, actor: Actor, ticket_id: str, now: dat
     if index == 0:
         raise InvalidTransition("Ticket {ref} is P1 already, the highest priority.", ref=ticket.ref)
     return await change_priority(uow, actor, ticket_id, now, _PRIORITY_ORDER[index - 1])
-
-
-async def reassign(
-    uow: UnitOfWork,
-    actor: Actor,
-    ticket_id: str,
-    now: datetime,
-    to_engineer_id: str | None = None,
-    reason: str | None = None,
-) -> Ticket:
-    """Take a job from its engineer: back to the queue (routing skips the old assignee), or offer it to one.
-
-    Pending offers are withdrawn. Back in the queue the ticket is NEW and routed again; every engineer who
-    had an offer since it was opened (the old assignee too) is skipped. With `to_engineer_id` the named
-    engineer gets the offer card at once.
-
-    Raises:
-        Forbidden: the actor is not a supervisor or admin.
-        NotFound: the named engineer does not exist.
-        ValidationFailed: the named engineer is the one who has it, or the client's contract excludes them.
-        InvalidTransition: the ticket is not waiting or being worked on, or is already in the queue and no
-            engineer was named.
-    """
-    require_utc(now)
-    _require_supervisor(actor, "reassign a job")
-    note = clean_text(reason, field="reason", max_len=MAX_REASON)
-    ticket = await load_ticket(uow, ticket_id)
-    previous = ticket.assignee_id
-    target = None
-    if to_engineer_id is not None:
-        target = await uow.directory.get_staff(to_engineer_id)
-        if target is None or target.role is not Role.ENGINEER:
-            raise NotFound("No such engineer. Choose one from the staff list.")
-        if target.id == previous:
-            raise ValidationFailed("{name} already has {ref}.", name=target.name, ref=ticket.ref)
-        contract = await uow.directory.get_contract(ticket.client_id)
-        if contract is not None and target.id in contract.excluded_engineers:
-            # Routing never offers them this client's jobs; a supervisor's pick must not either.
-            raise ValidationFailed(
-                "{name} is excluded by the client's contract ({contract}); choose another engineer.",
-                name=target.name,
-                contract=contract.name,
-            )
-    if ticket.status in ACTIVE_JOB_STATUSES or ticket.status is TicketStatus.OFFERED:
-        apply(ticket, Action.RETURN_TO_QUEUE, actor, now)
-    elif ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):
-        if target is None:
-            raise InvalidTransition(
-                "Ticket {ref} is waiting in the queue already; name an engineer to give it to.",
-                ref=ticket.ref,
-            )
-    else:
-        raise InvalidTransition(
-            "Ticket {ref} is {status}; there is no job to reassign.",
-            ref=ticket.ref,
-            status=ticket.status,
-        )
-    await withdraw_pending_offers(uow, ticket.id, now, "reassigned by a supervisor")
-    ticket.assignee_id = None
-    offer: Offer | None = None
-    if target is not None:
-        apply(ticket, Action.OFFER, actor, now)
-        offer = Offer(
-            str(uuid.uuid4()), ticket.id, target.id, OfferStatus.PENDING, now, now + DEFAULT_OFFER_TIMEOUT
-        )
-        await uow.offers.add(offer)
-    await save(uow, ticket)
-    uow.record(
-        TicketReassigned(
-            ticket_id=ticket.id,
-            actor=actor,
-            at=now,
-            previous_assignee_id=previous,
-            to_engineer_id=target.id if target else None,
-            reason=note,
-        )
-    )
-    if offer is not None and target is not None:
-        who = actor.name or actor.id
-        uow.record(
-            TicketOffered(
-                ticket_id=ticket.id,
-                actor=actor,
-                at=now,
-                engineer_id=target.id,
-                offer_id=offer.id,
-                reasons=[Reason("chosen_by", name=who)],
-            )
-        )
-    return ticket
 
 
 async def sla_promise(uow: UnitOfWork, ticket: Ticket, now: datetime, lang: str) -> str | None:

@@ -45,9 +45,14 @@ ALLOWED: dict[tuple[Action, TicketStatus], TicketStatus] = {
 }
 # Who may do each action: role -> the relation needed ("any", "own client", "assignee", "offeree").
 WHO: dict[Action, dict[Role, str]] = {
-    Action.OFFER: {Role.SYSTEM: "any", Role.SUPERVISOR: "any"},
+    Action.OFFER: {Role.SYSTEM: "any", Role.SUPERVISOR: "any", Role.ADMIN: "any"},
     Action.ACCEPT: {Role.ENGINEER: "offeree"},
-    Action.RETURN_TO_QUEUE: {Role.SYSTEM: "any", Role.SUPERVISOR: "any", Role.ENGINEER: "assignee"},
+    Action.RETURN_TO_QUEUE: {
+        Role.SYSTEM: "any",
+        Role.SUPERVISOR: "any",
+        Role.ADMIN: "any",
+        Role.ENGINEER: "assignee",
+    },
     Action.START: {Role.ENGINEER: "assignee"},
     Action.HOLD: {Role.ENGINEER: "assignee", Role.SUPERVISOR: "any"},
     Action.RESUME: {Role.ENGINEER: "assignee", Role.SUPERVISOR: "any", Role.SYSTEM: "any"},

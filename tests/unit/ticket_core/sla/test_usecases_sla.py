@@ -14,6 +14,7 @@ from ticket_core.errors import Forbidden, InvalidTransition, NotFound, Validatio
 from ticket_core.model import Actor
 from ticket_core.sla.clock import SlaKind
 from ticket_core.sla.ports import TimerStatus
+from ticket_core.usecases import reassign as reassign_uc
 from ticket_core.usecases import sla as sla_uc
 
 ADMIN = Actor(Role.ADMIN, "adm", name="Admin")
@@ -144,8 +145,8 @@ async def test_reassign_to_the_queue_routes_to_someone_else(suows) -> None:
     tid = await opened(suows)
     async with suows() as uow:
         with pytest.raises(Forbidden):
-            await sla_uc.reassign(uow, engineer("e-near"), tid, NOW + H)
-        t = await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + H, reason="not answering")
+            await reassign_uc.reassign(uow, engineer("e-near"), tid, NOW + H)
+        t = await reassign_uc.reassign(uow, SUPERVISOR, tid, NOW + H, reason="not answering")
         assert t.status is TicketStatus.NEW and t.assignee_id is None
         offered = await uc.offer_ticket(uow, Actor.system(), tid, NOW + H)
         await uow.commit()
@@ -158,22 +159,24 @@ async def test_reassign_to_the_queue_routes_to_someone_else(suows) -> None:
     }
     async with suows() as uow:
         with pytest.raises(InvalidTransition, match="waiting in the queue already"):
-            await sla_uc.reassign(
+            await reassign_uc.reassign(
                 uow, SUPERVISOR, tid, NOW + 2 * H
             )  # offered: back to the queue again is fine
-            await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + 2 * H)  # now NEW with nobody named: refused
+            await reassign_uc.reassign(
+                uow, SUPERVISOR, tid, NOW + 2 * H
+            )  # now NEW with nobody named: refused
 
 
 async def test_reassign_to_a_named_engineer_offers_it_to_them(suows) -> None:
     tid = await opened(suows)
     async with suows() as uow:
         with pytest.raises(NotFound):
-            await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="sup")
+            await reassign_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="sup")
         with pytest.raises(ValidationFailed, match="already has"):
-            await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="e-near")
+            await reassign_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="e-near")
         with pytest.raises(ValidationFailed, match="excluded by the client's contract"):  # as routing does
-            await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="e-banned")
-        t = await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="e-hvac")
+            await reassign_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="e-banned")
+        t = await reassign_uc.reassign(uow, SUPERVISOR, tid, NOW + H, to_engineer_id="e-hvac")
         assert t.status is TicketStatus.OFFERED
         pending = await uow.offers.list_for_ticket(tid, OfferStatus.PENDING)
         assert [o.engineer_id for o in pending] == ["e-hvac"]
@@ -183,11 +186,30 @@ async def test_reassign_to_a_named_engineer_offers_it_to_them(suows) -> None:
     assert suows.state.tickets[tid].assignee_id == "e-hvac"
 
 
+async def test_the_choice_of_engineers_is_the_supervisors_and_leaves_out_the_assignee_and_the_excluded(
+    suows,
+) -> None:
+    tid = await opened(suows)
+    async with suows() as uow:
+        with pytest.raises(Forbidden, match="Only a supervisor can reassign a job"):
+            await reassign_uc.reassign_choice(uow, engineer("e-near"), tid)
+        choice = await reassign_uc.reassign_choice(uow, SUPERVISOR, tid)
+        # the ticket's skill ("it") first, then the rest; not e-near (has it), not e-banned (the contract)
+        assert [m.id for m in choice.engineers] == ["e-far", "e-hvac"]
+        assert choice.loads == {"e-near": 1} and uow.collected == []  # a read: nothing recorded
+        await uc.put_on_hold(uow, engineer("e-near"), tid, NOW + H, "client away")
+        await uow.commit()
+    suows.state.tickets[tid].status = TicketStatus.CLOSED
+    async with suows() as uow:
+        with pytest.raises(InvalidTransition, match="there is no job to reassign"):
+            await reassign_uc.reassign_choice(uow, ADMIN, tid)
+
+
 async def test_a_pause_ends_when_the_job_is_taken_back(suows) -> None:
     tid = await opened(suows)
     async with suows() as uow:
         await uc.put_on_hold(uow, engineer("e-near"), tid, NOW + H, "client away")
-        t = await sla_uc.reassign(uow, SUPERVISOR, tid, NOW + 2 * H)
+        t = await reassign_uc.reassign(uow, SUPERVISOR, tid, NOW + 2 * H)
         # the clock runs again from the reassignment: 1 h counted, warning at 3 h counted
         assert await sla_uc.reschedule(uow, t, NOW + 2 * H) == NOW + 4 * H
 
