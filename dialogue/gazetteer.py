@@ -10,16 +10,23 @@ accuracy in its header). A typed address ("г. Казань, ул. Бауман�
 after "г." / "город" wins, then one that is a whole part of the address between commas, then the longer
 name, then the larger town; a name before a house number ("Кирова 5") is a street. The centre is approximate (a town,
 not a house): enough to keep a job in another city from engineers far away and to say how far it is.
+
+The other way round, `nearest(lat, lon)` names the town or district whose centre is nearest a point (an engineer's
+home on the admin's pages): in Russian the name among a place's alternatives that the dictionary knows as a
+place and that reads most like its Latin name ("Москва", not the dialect "Муско"), in English that Latin name.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from difflib import SequenceMatcher
+from functools import cache, lru_cache
 from pathlib import Path
 
+from dialogue.names import latin
 from dialogue.russian import morph
+from ticket_core.routing import haversine_km
 
 DATA = Path(__file__).resolve().parent / "data" / "ru_places.tsv"
 DISTRICTS = DATA.with_name("ru_districts.tsv")
@@ -35,6 +42,9 @@ CITY_MARKERS = frozenset({"г", "город", "гор"})
 ABBREVIATIONS = {"спб": "санкт петербург", "мск": "москва", "екб": "екатеринбург", "нск": "новосибирск"}
 """What people write for the largest cities."""
 MAX_WORDS = 3
+NEAR_KM = 20.0
+"""How far from a town's or district's centre a point may be and still be named after it."""
+_KM_PER_DEGREE = 111.2
 _WORD = re.compile(r"[a-zа-яё0-9]+", re.IGNORECASE)
 
 
@@ -111,3 +121,71 @@ def _matches(forms: list[set[str]]) -> list[Place]:
         texts = [f"{t} {o}".strip() for t in texts for o in options][:64]
     index = _index()
     return [place for text in dict.fromkeys(texts) for place in index.get(name_key(text), ())]
+
+
+@dataclass(frozen=True, slots=True)
+class Centre:
+    """A place's centre with every Russian name it has and its Latin name (one line of the data)."""
+
+    names: tuple[str, ...]
+    lat: float
+    lon: float
+    latin: str
+
+
+@dataclass(frozen=True, slots=True)
+class Nearby:
+    """The place nearest a point: its name in Russian and in English, and how far its centre is."""
+
+    ru: str
+    en: str
+    km: float
+
+    def name(self, lang: str) -> str:
+        """The name in `lang` (Russian for "ru", English otherwise)."""
+        return self.ru if lang[:2].lower() == "ru" else self.en
+
+
+@cache
+def _centres() -> tuple[Centre, ...]:
+    lines = [line for path in (DATA, DISTRICTS) for line in path.read_text(encoding="utf-8").splitlines()]
+    centres = []
+    for line in lines:
+        if line and not line.startswith("#"):
+            names, lat, lon, _population, _id, latin_name = line.split("\t")
+            centres.append(Centre(tuple(names.split("|")), float(lat), float(lon), latin_name))
+    return tuple(centres)
+
+
+@lru_cache(maxsize=4096)
+def nearest(lat: float, lon: float, within_km: float = NEAR_KM) -> Nearby | None:
+    """The town or city district whose centre is nearest (lat, lon), within `within_km`; None farther out."""
+    best: tuple[float, Centre] | None = None
+    span = within_km / _KM_PER_DEGREE  # a cheap box first: a degree of latitude is about 111 km everywhere
+    for centre in _centres():
+        if abs(centre.lat - lat) > span:
+            continue
+        km = haversine_km(lat, lon, centre.lat, centre.lon)
+        if km <= within_km and (best is None or km < best[0]):
+            best = (km, centre)
+    if best is None:
+        return None
+    km, centre = best
+    return Nearby(_russian_name(centre.names, centre.latin), centre.latin, km)
+
+
+def _russian_name(names: tuple[str, ...], latin_name: str) -> str:
+    """The name people write among a place's alternatives (GeoNames lists old and dialect names too): one the
+    dictionary knows as a place ("Москва"), else the one that reads most like the Latin name; hyphenated over
+    spaced."""
+
+    def score(name: str) -> tuple[float, float, bool]:
+        last = name.casefold().split()[-1]
+        known = morph().word_is_known(last)  # a guess for an unknown word ("Муско") may say Geox too
+        place = sum(p.score for p in morph().parse(last) if "Geox" in p.tag) if known else 0.0
+        alike = SequenceMatcher(
+            None, latin(name).lower().replace("-", " "), latin_name.lower().replace("-", " ")
+        )
+        return round(place, 2), alike.ratio(), "-" in name
+
+    return max(names, key=score)

@@ -14,6 +14,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from dialogue import markup
+from dialogue.gazetteer import nearest
 from ticket_core.durations import DurationStyle, format_duration
 from ticket_core.i18n import format_decimal, format_percent
 from ticket_core.short_text import short
@@ -92,6 +93,19 @@ def coordinates(lat: float | None, lon: float | None) -> str:
     return "" if lat is None or lon is None else f"{lat:.4f}, {lon:.4f}"
 
 
+def map_url(lat: float, lon: float) -> str:
+    """An OpenStreetMap page with a marker on the point: "https://www.openstreetmap.org/?mlat=..&mlon=..#map=15/.."."""
+    return f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=15/{lat:.5f}/{lon:.5f}"
+
+
+@pass_context
+def _nearby_here(context: Context, lat: float, lon: float) -> str:
+    """The town or district nearest a point in the page's language ("Петроградский", "Moscow"; empty when
+    none is near: `dialogue.gazetteer.nearest`)."""
+    near = nearest(lat, lon)
+    return "" if near is None else near.name(str(context.get("lang") or "en"))
+
+
 def make_environment(templates: Path = TEMPLATES) -> Environment:
     """The template environment (the admin's, or another web part's templates: the portal's); every value is
     HTML-escaped unless it is `Markup`."""
@@ -109,6 +123,8 @@ def make_environment(templates: Path = TEMPLATES) -> Environment:
     env.filters["number"] = _number_here
     env.filters["one_line"] = short  # a description in a list: its lines apart ("; "), cut on a word
     env.globals["coordinates"] = coordinates
+    env.globals["map_url"] = map_url
+    env.globals["nearby"] = _nearby_here
     env.globals["markdown"] = render_markdown
     return env
 

@@ -201,6 +201,13 @@ async def test_admin_publishes_an_article_the_chat_answers_with_it(app: tuple[Ru
             await expect(admin.locator("#engineers-table")).to_contain_text(
                 "Moscow (MOW), Moscow Oblast (MOS)"
             )
+            # Homes are places on a map, not bare numbers (#18 replay): the nearest town links to OpenStreetMap.
+            smirnov_home = admin.locator("#engineers-table tr", has_text="e-smirnov").locator("a.map")
+            await expect(smirnov_home).to_have_text("Moscow")
+            await expect(smirnov_home).to_have_attribute(
+                "href", "https://www.openstreetmap.org/?mlat=55.75000&mlon=37.62000#map=15/55.75000/37.62000"
+            )
+            await expect(smirnov_home).to_have_attribute("title", "55.7500, 37.6200")
             await shot(admin, "engineers_profiles")
 
             # An engineer signs in but gets 403 on every admin page.
@@ -338,5 +345,26 @@ async def test_admin_replays_dead_letters_and_retries_undelivered_messages(app: 
             await expect(page.locator("#no-dead-letters")).to_be_visible()
             await expect(page.locator("#no-undelivered")).to_be_visible()
             await page.screenshot(path=str(ARTIFACTS / "messages_empty.png"), full_page=True)
+        finally:
+            await browser.close()
+
+
+async def test_a_supervisor_reads_an_engineers_home_as_a_place_on_the_map(app: tuple[Runtime, str]) -> None:
+    """#18 replay: the profile showed a home as "59.96, 30.32"; now the nearest district links to the map."""
+    from playwright.async_api import async_playwright, expect
+
+    _, base = app
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 700}, locale="ru-RU")
+            await _sign_in(page, base, "s-sokolova")  # reads Russian
+            await page.goto(base + "/admin/engineers/e-petrov")
+            home = page.locator("#profile a.map")
+            await expect(home).to_have_text("Петроградский")
+            await expect(home).to_have_attribute("title", "59.9600, 30.3200")
+            await expect(page.locator("#profile")).to_contain_text("Петроградский 59.9600, 30.3200")
+            await page.screenshot(path=str(ARTIFACTS / "engineer_profile_home.png"), full_page=True)
         finally:
             await browser.close()

@@ -73,6 +73,10 @@ async def test_admin_edits_supervisor_reads_engineer_gets_403(admin: Admin) -> N
     view = await admin.page(PAGE)
     assert 'id="profile"' in view and "profile-form" not in view and "Save profile" not in view
     assert "Профили меняет только администратор" in view  # the supervisor reads Russian
+    # The home as a place on a map, not bare numbers (#18 replay): the nearest town, its numbers beside it.
+    osm = "https://www.openstreetmap.org/?mlat=55.75000&amp;mlon=37.62000#map=15/55.75000/37.62000"
+    home = f'<a class="map" href="{osm}" title="55.7500, 37.6200" target="_blank" rel="noopener">Москва</a>'
+    assert f'{home} <span class="muted">55.7500, 37.6200</span>' in view, view
     refused = await admin.post(PAGE, GOOD_FORM)
     assert refused.status == 403 and "Нет доступа" in await refused.text()
     listing = await admin.page("/admin/engineers")
@@ -81,6 +85,7 @@ async def test_admin_edits_supervisor_reads_engineer_gets_403(admin: Admin) -> N
     smirnov = listing.split(f"/admin/tickets?engineer={ENGINEER}")[1].split("</tr>")[0]
     assert "Компьютеры и сеть, Принтеры и МФУ, Другое" in smirnov, smirnov
     assert "Москва (MOW), Московская область (MOS), Санкт-Петербург (SPB)" in smirnov, smirnov
+    assert home in smirnov, smirnov
 
     admin.client.session.cookie_jar.clear()
     await signed_in(admin, ENGINEER)
@@ -185,6 +190,10 @@ async def test_a_saved_profile_is_audited_listed_and_used_by_routing(admin: Admi
 
     saved = await admin.page(f"{PAGE}?done=profile")
     assert "Profile saved" in saved and "Mon–Fri 09:00–18:00; Sat 10:00–14:00" in saved
+    place = saved.split('id="home-place"')[1].split("</p>")[0]  # the saved home, on a map, in English
+    assert (
+        "?mlat=55.75580&amp;mlon=37.61730" in place and ">Moscow</a>" in place and "55.7558, 37.6173" in place
+    )
     listing = await admin.page("/admin/engineers")
     smirnov = listing.split(f"/admin/tickets?engineer={ENGINEER}")[1].split("</tr>")[0]
     assert (

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dialogue.markup import plain
-from helpdesk.admin.render import make_environment, render_markdown, when
+from helpdesk.admin.render import make_environment, map_url, render_markdown, when
 from helpdesk.admin.views_kb import diff_table
 from helpdesk.charts import bar_chart
 from kb_search.model import ArticleStatus, ArticleVersion
@@ -117,3 +117,21 @@ def test_times_in_the_company_zone_and_durations_in_the_readers_language() -> No
         page.render(t=AT, s=1800, tz=ZoneInfo("Europe/Moscow"), lang="ru") == "2026-03-02 12:05 MSK / 30 мин"
     )
     assert page.render(t=AT, s=1800, lang="en") == "2026-03-02 09:05 UTC / 30 min"
+
+
+def test_a_place_is_a_map_link_named_after_the_nearest_town_with_its_numbers_beside() -> None:
+    assert (
+        map_url(59.96, 30.32)
+        == "https://www.openstreetmap.org/?mlat=59.96000&mlon=30.32000#map=15/59.96000/30.32000"
+    )
+    env = make_environment()
+    template = env.from_string('{% from "_place.html" import place with context %}{{ place(lat, lon) }}')
+    ru = template.render(lat=59.96, lon=30.32, lang="ru", _=lambda text: {"on the map": "на карте"}[text])
+    assert ru == (
+        f'<a class="map" href="{map_url(59.96, 30.32).replace("&", "&amp;")}" title="59.9600, 30.3200" '
+        'target="_blank" rel="noopener">Петроградский</a> <span class="muted">59.9600, 30.3200</span>'
+    )
+    en = template.render(lat=55.75, lon=37.62, lang="en", _=str)
+    assert ">Moscow</a>" in en
+    nowhere = template.render(lat=60.5, lon=100.0, lang="ru", _=lambda text: {"on the map": "на карте"}[text])
+    assert ">на карте</a>" in nowhere and "60.5000, 100.0000" in nowhere  # no town within 20 km: still a link

@@ -89,3 +89,31 @@ def test_every_added_district_lies_within_its_city() -> None:
         place = locate(names.split("|")[0])
         assert place is not None and (place.lat, place.lon) == (float(lat), float(lon)), names
         assert min(_km(place, MOSCOW), _km(place, SAINT_PETERSBURG)) < 50, names
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "ru", "en"),
+    [
+        (55.75, 37.62, "Москва", "Moscow"),  # not "Муско" or "Москова", other names GeoNames lists
+        (59.94, 30.31, "Санкт-Петербург", "Saint Petersburg"),  # not "Ленинград" or "Санкт Петербург"
+        (59.96, 30.32, "Петроградский", "Petrogradsky"),  # a district nearer than the city's centre
+        (56.33, 44.0, "Нижний Новгород", "Nizhniy Novgorod"),
+        (56.84, 60.6, "Екатеринбург", "Yekaterinburg"),  # not "Свердловск"
+    ],
+)
+def test_the_nearest_place_to_a_point_is_named_as_people_write_it(
+    lat: float, lon: float, ru: str, en: str
+) -> None:
+    from dialogue.gazetteer import nearest
+
+    near = nearest(lat, lon)
+    assert near is not None and (near.name("ru"), near.name("en")) == (ru, en)
+    assert near.km < 3
+
+
+def test_a_point_far_from_every_town_has_no_name() -> None:
+    from dialogue.gazetteer import nearest
+
+    assert nearest(60.5, 100.0) is None  # the Evenk taiga
+    far = nearest(55.75, 37.62, within_km=0.1)
+    assert far is None  # Moscow's centre is 0.26 km away
