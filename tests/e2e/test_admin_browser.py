@@ -365,6 +365,10 @@ async def test_a_supervisor_reads_an_engineers_home_as_a_place_on_the_map(app: t
             await expect(home).to_have_text("Петроградский")
             await expect(home).to_have_attribute("title", "59.9600, 30.3200")
             await expect(page.locator("#profile")).to_contain_text("Петроградский 59.9600, 30.3200")
+            # Skills and regions by name, as the list shows them (the profile showed "hvac, plumbing", "MOW").
+            await expect(page.locator("#profile")).to_contain_text("Кондиционеры и вентиляция, Сантехника")
+            await expect(page.locator("#profile")).to_contain_text("Москва (MOW)")
+            await expect(page.locator("#profile")).to_contain_text("Москва, UTC+3")  # not "Europe/Moscow"
             await page.screenshot(path=str(ARTIFACTS / "engineer_profile_home.png"), full_page=True)
         finally:
             await browser.close()
