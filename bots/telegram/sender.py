@@ -16,6 +16,7 @@ from aiogram.exceptions import (
 from aiogram.methods import CloseForumTopic, CreateForumTopic, ReopenForumTopic
 from aiohttp import ClientError
 
+from bots.telegram.json_send import json_params, send_json
 from bots.telegram.outbound import to_method
 from bots.telegram_common.delivery import Failure, FailureKind, TelegramSender
 from bots.telegram_common.plan import SendStep
@@ -40,7 +41,11 @@ class AiogramSender(TelegramSender[AiogramBot]):
         return None
 
     async def execute(self, step: SendStep, chat: int | str) -> Any:
-        """Send one planned step as its aiogram method."""
+        """Send one planned step: a text as one JSON POST (`bots.telegram.json_send`), media as its aiogram
+        method."""
+        params = json_params(step, chat)
+        if params is not None:
+            return await send_json(self.bot, step, chat, params)
         return await self.bot(to_method(step, chat))
 
     async def create_topic(self, chat: int | str, name: str) -> int:
