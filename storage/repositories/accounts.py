@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
-from storage.repositories._sql import upsert_insert
+from storage.repositories._sql import dialect_insert, statement
 from storage.tables import channel_accounts, contacts
 from ticket_core.enums import PersonKind
 from ticket_core.model import ChannelAccount, Contact
@@ -19,6 +20,16 @@ _FIND = select(channel_accounts).where(
 _FIND_WITH_CONTACT = _FIND.add_columns(*(c.label(f"contact_{c.name}") for c in contacts.c)).outerjoin_from(
     channel_accounts, contacts, contacts.c.id == channel_accounts.c.person_id
 )
+
+
+def _link(dialect: str) -> Executable:
+    """Create or replace the link of (channel, bot, account_id): built once per dialect (`statement`), as every
+    new chat links its sender."""
+    stmt = dialect_insert(dialect, channel_accounts)
+    return stmt.on_conflict_do_update(
+        index_elements=["channel", "bot", "account_id"],
+        set_={name: stmt.excluded[name] for name in ("person_kind", "person_id", "chat_id")},
+    )
 
 
 def _account(row: RowMapping) -> ChannelAccount:
@@ -70,16 +81,16 @@ class SqlAccountRepository:
 
     async def link(self, account: ChannelAccount) -> None:
         """Create or replace the link for (channel, bot, account_id) in one statement."""
-        linked = {
-            "person_kind": str(account.person_kind),
-            "person_id": account.person_id,
-            "chat_id": account.chat_id,
-        }
-        stmt = upsert_insert(self.session, channel_accounts).values(
-            channel=account.channel, bot=account.bot, account_id=account.account_id, **linked
-        )
         await self.session.execute(
-            stmt.on_conflict_do_update(index_elements=["channel", "bot", "account_id"], set_=linked)
+            statement(self.session, _link),
+            {
+                "channel": account.channel,
+                "bot": account.bot,
+                "account_id": account.account_id,
+                "person_kind": str(account.person_kind),
+                "person_id": account.person_id,
+                "chat_id": account.chat_id,
+            },
         )
 
     async def set_muted(self, channel: str, bot: str, account_id: str, muted: bool) -> None:

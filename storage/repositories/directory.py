@@ -16,6 +16,10 @@ from ticket_core.model import DEFAULT_TIMEZONE, Client, Contact, Contract, Site,
 from ticket_core.working_hours import parse_hours
 
 _GET_CONTACT = select(contacts).where(contacts.c.id == bindparam("id"))  # built once: on every message
+# Built once (every new chat registers a client and its contact): a statement built per call costs its cache
+# key and most of its compile lookup again.
+_ADD_CLIENT = clients.insert()
+_ADD_CONTACT = contacts.insert()
 # Built once too: a new ticket reads its client, site, contract and engineers several times (routing, the SLA
 # clock, the offer card), and building a statement costs more CPU than running it.
 _GET_CLIENT = select(clients).where(clients.c.id == bindparam("id"))
@@ -150,9 +154,8 @@ class SqlDirectoryRepository:
         """Insert a client."""
         self._read.clear()
         await self.session.execute(
-            clients.insert().values(
-                id=client.id, name=client.name, kind=client.kind, created_at=client.created_at
-            )
+            _ADD_CLIENT,
+            {"id": client.id, "name": client.name, "kind": client.kind, "created_at": client.created_at},
         )
 
     async def get_contact(self, contact_id: str) -> Contact | None:
@@ -162,7 +165,7 @@ class SqlDirectoryRepository:
 
     async def add_contact(self, contact: Contact) -> None:
         """Insert a contact."""
-        await self.session.execute(contacts.insert().values(id=contact.id, **_contact_values(contact)))
+        await self.session.execute(_ADD_CONTACT, {"id": contact.id, **_contact_values(contact)})
 
     async def update_contact(self, contact: Contact) -> None:
         """Store every field of an existing contact."""
