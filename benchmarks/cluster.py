@@ -262,6 +262,7 @@ class Run:
     metrics_missing_names: dict[str, list[str]] = field(default_factory=dict)
     pollers: float = 0.0
     metric_sums: dict[str, float] = field(default_factory=dict)
+    turns_by_role: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     cpu_s: dict[str, float] = field(default_factory=dict)  # role -> CPU seconds of its processes
     warmed: int = 0  # warm-up messages answered before the measured load
@@ -551,6 +552,9 @@ class ClusterBench:
                 for name, value in parse_metrics(body).items():
                     if name.startswith("helpdesk_"):
                         sums[name] += value
+                    if name == "helpdesk_handling_seconds_count":  # turns run, by the kind of process
+                        role = "worker" if proc.name.startswith("worker") else "web"
+                        self.run.turns_by_role[role] = self.run.turns_by_role.get(role, 0) + int(value)
         self.run.pollers = sums.get("helpdesk_telegram_polling_leader", 0.0)
         self.run.metric_sums = dict(sums)
 
@@ -925,6 +929,9 @@ async def run_cluster(
         "warmed": run.warmed,
         # Transactions PostgreSQL ended in the run's database per message (an autocommit statement is one):
         # every process's, and the bench's own looks while it waits for the replies (about 4 a second).
+        # Turns each kind of process ran (its `helpdesk_handling_seconds` count; a killed process's are lost):
+        # the web processes record every message, so a worker's turns are rows handed over to its loop.
+        "turns_by_role": run.turns_by_role,
         "db_xacts_per_msg": round(run.db_xacts / max(figures["messages"], 1), 2) if run.db_xacts else None,
         "web_restart_s": run.web_restart_s,
         "worker_restart_s": run.worker_restart_s,
