@@ -32,7 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Inbound, InboundNotRecorded
 from helpdesk import metrics
+from helpdesk.inbox_holders import chat_to_claim, tell_holder
 from helpdesk.inbox_leases import LeaseKeeper
+from helpdesk.inbox_loop import run_loop
 from helpdesk.inbox_outcomes import RowOutcomes
 from helpdesk.inbox_policy import InboxPolicy
 from helpdesk.inbox_waiters import Waiters
@@ -45,7 +47,6 @@ from ticket_core.utc import utcnow
 log = logging.getLogger(__name__)
 
 RECORD_PAUSES_S = (0.05, 0.2)  # a webhook waits at most this long before it answers 503
-NOTICE_CHECK_S = 10.0  # how often the loop looks for dead letters whose sender was not told yet
 
 
 class Inbox:
@@ -160,6 +161,8 @@ class Inbox:
         attempted = self.waiters.expect(chat, row_id) if wait_s > 0 and not elsewhere else None
         if claimed is not None:
             self._hand_over(chat, claimed, after_mine=not idle)
+        elif elsewhere and self._record_is_one_statement:
+            self._chore(self._tell_holder(chat, row_id))
         else:
             self.kick(chat)
         if attempted is None:
@@ -170,6 +173,23 @@ class Inbox:
             pass  # handled later, here or by another process: it is recorded either way
         finally:
             self.waiters.forget(chat, row_id)
+
+    async def _tell_holder(self, chat: str, row_id: int) -> None:
+        """Our row waits behind another process's turn on its chat: tell that process (`inbox_holders`); with
+        nobody to tell, kick the chat here (its claim takes the row when it is due, as the loop would)."""
+        if not await tell_holder(
+            self.db, chat=chat, row_id=row_id, worker_id=self.worker_id, at=self.clock()
+        ):
+            self.kick(chat)
+
+    def heard(self, payload: str) -> None:
+        """A NOTIFY on the inbox's channel (`inbox_holders.chat_to_claim`): claim the chat's next row after
+        the current turn (or now); after a reconnection, look for due rows now."""
+        chat = chat_to_claim(payload, self.worker_id)
+        if chat == "":
+            self.wake()
+        elif chat is not None:
+            self.kick(chat)
 
     def _leave(self, chat: str, task: asyncio.Task[Any] | None, *, go_on: bool = True) -> None:
         """`task` stops working on `chat`: what was queued or kicked for the chat meanwhile goes on in a
@@ -251,7 +271,9 @@ class Inbox:
                     if not rows:
                         if chat in self._again or chat in self._queued:
                             continue  # recorded while we were claiming: look once more
-                        self._stop_waiting(chat)
+                        # Its next row is another process's turn: the webhooks here waiting for the chat
+                        # answer now rather than after their whole wait, as nothing would tell them.
+                        self.waiters.release_chat(chat)
                         return
                     row = rows[0]
                 row = await self._handle(row)
@@ -266,33 +288,23 @@ class Inbox:
             self._leave(chat, current, go_on=not self._stopping)
 
     def _waited_on(self, chat: str, *, but: int | None = None) -> bool:
-        """Whether a webhook here waits for a row of `chat` that this process does not hold yet (recorded here
-        while the chat was busy here, but not claimed by the record): the chat's task then claims on after
-        its row instead of leaving the rest to whichever loop ticks first.
-
-        Rows already tried (their webhook is about to answer), queued here in memory, or `but` (the row being
-        finished) need no claim: counting them cost every turn of a busy chat a claim that found nothing,
-        and under a backlog, when every chat is busy, that extra transaction per message kept it backed up.
-        """
-        if not self.waiters.by_chat.get(chat):
-            return False
+        """Whether a webhook here waits for a row of `chat` this process does not hold (`Waiters.waits_beyond`)."""
         held = [r.id for r in self._queued.get(chat, ())]
-        return self.waiters.waits_for_unheld(chat, held if but is None else [*held, but])
+        return self.waiters.waits_beyond(chat, held if but is None else [*held, but])
 
-    def _stop_waiting(self, chat: str) -> None:
-        """The chat's next row is another process's turn (it claimed it first): the webhooks here that wait
-        for rows of the chat answer now rather than after their whole wait, as nothing would tell them."""
-        self.waiters.release_chat(chat)
-
-    async def _claim(self, *, chat: str | None = None, limit: int = 1) -> list[box.InboxRow]:
+    async def _claim(
+        self, *, chat: str | None = None, limit: int = 1, behind_s: float = 0.0
+    ) -> list[box.InboxRow]:
         def claim(conn: AsyncConnection) -> Awaitable[list[box.InboxRow]]:
+            now = self.clock()
             return box.claim(
                 conn,
-                now=self.clock(),
+                now=now,
                 worker_id=self.worker_id,
                 lease_s=self.policy.lease_s,
                 limit=limit,
                 chat=chat,
+                due_before=now - timedelta(seconds=behind_s) if behind_s else None,
             )
 
         # On PostgreSQL one statement (FOR UPDATE SKIP LOCKED in it) is its own transaction: no BEGIN, COMMIT.
@@ -348,7 +360,8 @@ class Inbox:
         A turn that queued replies has marked its row done in its own transaction (the engine's
         `InboundLog.first_time`, see `DialogueEngine.handle`), so `marked` spares a transaction; a repeat,
         or a turn that queued nothing, is marked here. Returns the claimed row (None when nothing is due
-        or the claim failed). Rows another process recorded meanwhile are claimed by its loop.
+        or the claim failed). A row another process recorded meanwhile is claimed here when that process told
+        this one (`heard`), else by a loop.
         """
         if self._stopping or (
             row.chat_key not in self._again and not self._waited_on(row.chat_key, but=row.id)
@@ -357,10 +370,12 @@ class Inbox:
                 await self.outcomes.finish(box.mark_done, row.id, self.clock())
             return None
 
+        self._again.discard(row.chat_key)  # the claim below takes what a kick until now was for
+
         def done(conn: AsyncConnection) -> Awaitable[box.InboxRow | None]:
             return box.mark_done_and_claim_next(
                 conn,
-                row.id,
+                None if marked else row.id,  # marked: only the claim is left (one statement on PostgreSQL)
                 chat=row.chat_key,
                 at=self.clock(),
                 worker_id=self.worker_id,
@@ -368,9 +383,10 @@ class Inbox:
             )
 
         try:
-            return await in_transaction(self.db, done)
+            return await in_transaction(self.db, done, autocommit=marked and self._record_is_one_statement)
         except Exception as e:
             log.warning("inbox: could not record the outcome of row %s: %s", row.id, e)
+            self._wake.set()  # the loop claims the chat's next row
             return None
 
     async def _give_back_queued(self, row: box.InboxRow) -> None:
@@ -398,43 +414,28 @@ class Inbox:
         """Look for due rows now instead of at the next tick."""
         self._wake.set()
 
-    async def run_once(self) -> int:
-        """Claim due rows of chats this process is not working on and start them; return how many."""
+    async def run_once(self, behind_s: float = 0.0) -> int:
+        """Claim due rows (due `behind_s` ago, see `run`) of chats not worked on here; start them; say how many."""
         free = self.policy.concurrency - len(self._chats)
         if free <= 0:
             return 0
-        rows = await self._claim(limit=free)
+        rows = await self._claim(limit=free, behind_s=behind_s)
         for row in rows:
             self._hand_over(row.chat_key, row)
         return len(rows)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Handle due rows until `stop` is set; errors are logged and never end the loop."""
-        pruned_at = self.clock() - timedelta(days=1)
-        noticed_at = self.clock() - timedelta(days=1)
-        while not stop.is_set() and not self._stopping:
-            try:
-                started = await self.run_once()
-                if self.clock() - noticed_at >= timedelta(seconds=NOTICE_CHECK_S):
-                    noticed_at = self.clock()
-                    await self.outcomes.notify_pending_dead()
-                if self.clock() - pruned_at >= timedelta(hours=1):
-                    pruned_at = self.clock()
-                    await self.prune()
-            except Exception as e:
-                log.warning("inbox: a tick failed: %s", e)
-                started = 0
-            if started:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.policy.poll_s)
-            self._wake.clear()
+    async def run(self, stop: asyncio.Event, *, behind_s: float = 0.0) -> None:
+        await run_loop(self, stop, behind_s)  # until `stop`; `inbox_loop.run_loop` says what `behind_s` is
 
-    async def prune(self) -> int:
-        """Delete rows handled longer ago than `keep_done_s`; return how many."""
-        before = self.clock() - timedelta(seconds=self.policy.keep_done_s)
-        async with self.db.begin() as conn:
-            return await inbox_admin.prune(conn, before=before)
+    @property
+    def stopping(self) -> bool:  # `stop` was called
+        return self._stopping
+
+    async def idle(self) -> None:
+        """Wait for a `wake` or the policy's `poll_s`, whichever comes first."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self.policy.poll_s)
+        self._wake.clear()
 
     async def stop(self, grace_s: float = 10.0) -> None:
         """Let the messages being handled finish (up to `grace_s`), then give back this process's claims."""

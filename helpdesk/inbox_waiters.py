@@ -38,9 +38,15 @@ class Waiters:
         if event is not None:
             event.set()
 
-    def waits_for_unheld(self, chat: str, held: Iterable[int]) -> bool:
-        """Whether a webhook waits for a row of `chat` not yet tried and not among `held` (see the inbox's
-        `_waited_on`)."""
+    def waits_beyond(self, chat: str, held: Iterable[int]) -> bool:
+        """Whether a webhook here waits for a row of `chat` not yet tried and not among `held` (the rows the
+        process holds): recorded here while the chat was busy here, but not claimed by the record. The chat's
+        task then claims on after its row instead of leaving the rest to whichever loop ticks first.
+
+        Rows already tried (their webhook is about to answer) or held (queued in memory, or the row being
+        finished) need no claim: counting them cost every turn of a busy chat a claim that found nothing,
+        and under a backlog, when every chat is busy, that extra transaction per message kept it backed up.
+        """
         waiting = self.by_chat.get(chat)
         if not waiting:
             return False

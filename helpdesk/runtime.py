@@ -114,8 +114,11 @@ class Runtime:
         """Ask the delivery loop (when this process runs one) to send new outbox rows now."""
         self.delivery.wake()
 
-    async def start(self, *, worker: bool = True, polling: bool = True) -> None:
-        """Start the delivery loop, timers and (when configured) Telegram polling."""
+    async def start(self, *, worker: bool = True, polling: bool = True, inbox_behind_s: float = 0.0) -> None:
+        """Start the delivery loop, timers and (when configured) Telegram polling.
+
+        `inbox_behind_s`: the inbox loop takes only rows due that long ago (`Inbox.run`): a worker process
+        beside web processes."""
         sqlite_path = sqlite_file(self.settings.database_url)
         if sqlite_path is not None:
             self._tasks.append(
@@ -131,7 +134,9 @@ class Runtime:
             )
         # Web and worker processes alike: a web process handles what it records at once, and every
         # process picks up retries and the rows of processes that died.
-        self._tasks.append(asyncio.create_task(self.inbox.run(self._stop), name="inbox"))
+        self._tasks.append(
+            asyncio.create_task(self.inbox.run(self._stop, behind_s=inbox_behind_s), name="inbox")
+        )
         if self.email is not None:
             # The SMTP listener (SMTP_LISTEN) in every process; the IMAP poller (EMAIL_IMAP) in workers only.
             await self.email.start(imap=worker)
@@ -230,6 +235,7 @@ class Runtime:
             nlu=follower.check_soon if follower is not None else None,
             sla=sla_follower.check_soon,
             api_tokens=self.api_tokens.forget,
+            inbox=self.inbox.heard,
         )
         listening = cluster_sync.start_listening(self.settings.database_url, channels, self._stop)
         if listening is not None:

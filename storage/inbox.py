@@ -35,8 +35,11 @@ from storage.inbox_tables import inbox
 from storage.repositories._sql import dialect_insert
 from storage.types import UtcDateTime
 
+INBOX_CHANNEL = "helpdesk_inbox"  # NOTIFY payload: "<worker id> <chat>", see `tell_holder`
+
 _BUILT: dict[tuple[str, str], Any] = {}
 _NOW = bindparam("now", type_=UtcDateTime())
+_DUE = bindparam("due", type_=UtcDateTime())  # `now`, or earlier for a loop that is only the net
 _PENDING_SQL: Any = literal_column("'pending'")
 
 
@@ -219,6 +222,33 @@ def _record_fn_stmt(_dialect: str) -> Any:
     )
 
 
+def _tell_holder_stmt(_dialect: str) -> Any:
+    # The chat's oldest pending row before `row`: when another process holds it with a live lease, that
+    # process is told (its worker id first: ids have no spaces, chat keys may).
+    return text(
+        "SELECT pg_notify('" + INBOX_CHANNEL + "', holder.claimed_by || ' ' || holder.chat_key)"
+        " FROM (SELECT claimed_by, claimed_until, chat_key FROM inbox"
+        "       WHERE chat_key = :chat AND status = 'pending' AND id < :row ORDER BY id LIMIT 1) AS holder"
+        " WHERE holder.claimed_by <> :worker AND holder.claimed_until > :at"
+    ).bindparams(bindparam("at", type_=UtcDateTime()))
+
+
+async def tell_holder(conn: Executor, *, chat: str, row: int, worker_id: str, at: datetime) -> bool:
+    """PostgreSQL: when another process holds `chat`'s oldest pending row (older than `row`, lease alive),
+    NOTIFY it on `INBOX_CHANNEL` so that it claims the chat's next row right after its turn; return whether
+    one was told. A read-only statement of its own: its NOTIFY takes no lock through a WAL flush (see
+    `storage.notify.Bell`), so a record that pays it is not held up by other commits.
+
+    Why: `row` was recorded in this process while that one works on the chat, so this one cannot claim it,
+    and the holder does not know of it (it learns only of rows recorded in itself). Untold, the row waited
+    for some process's loop tick (up to `InboxPolicy.poll_s`), in 3 web processes + 2 workers for most
+    messages of a chat that writes in quick succession.
+    """
+    params = {"chat": chat, "row": row, "worker": worker_id, "at": at}
+    found = await conn.execute(_built(conn, "tell_holder", _tell_holder_stmt), params)
+    return found.first() is not None
+
+
 def _claim_stmt(by_chat: bool) -> Any:
     def build(dialect: str) -> Any:
         # 'pending' is written into the SQL, not bound: a bound status would keep PostgreSQL's generic plan
@@ -229,7 +259,7 @@ def _claim_stmt(by_chat: bool) -> Any:
             older.c.chat_key == inbox.c.chat_key, older.c.id < inbox.c.id, older.c.status == _PENDING_SQL
         )
         free = or_(inbox.c.claimed_until.is_(None), inbox.c.claimed_until <= _NOW)
-        due = and_(inbox.c.status == _PENDING_SQL, inbox.c.next_attempt_at <= _NOW, free, ~blocked)
+        due = and_(inbox.c.status == _PENDING_SQL, inbox.c.next_attempt_at <= _DUE, free, ~blocked)
         if by_chat:
             due = and_(due, inbox.c.chat_key == bindparam("chat"))
         pick = select(inbox.c.id).where(due).order_by(inbox.c.id).limit(bindparam("limit"))
@@ -261,16 +291,24 @@ async def claim(
     lease_s: float,
     limit: int = 1,
     chat: str | None = None,
+    due_before: datetime | None = None,
 ) -> list[InboxRow]:
     """Claim up to `limit` due rows for `lease_s` seconds, at most one per chat, oldest first.
 
-    With `chat`, only that chat's oldest pending row can be claimed. Each claim counts as an attempt. On
+    With `chat`, only that chat's oldest pending row can be claimed. With `due_before`, only rows due by then
+    (a worker's loop, the net for what the web processes did not take, see `Inbox.run`). Each claim counts as an attempt. On
     PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so two processes never claim the same row;
     on SQLite the single UPDATE holds the write lock.
     """
     if limit <= 0:
         return []
-    params = {"now": now, "until": now + timedelta(seconds=lease_s), "worker": worker_id, "limit": limit}
+    params = {
+        "now": now,
+        "due": now if due_before is None else min(now, due_before),
+        "until": now + timedelta(seconds=lease_s),
+        "worker": worker_id,
+        "limit": limit,
+    }
     if chat is None:
         stmt = _built(conn, "claim", _CLAIM_ANY)
     else:
@@ -317,10 +355,12 @@ async def mark_done(conn: Executor, id: int, at: datetime) -> None:
 
 
 async def mark_done_and_claim_next(
-    conn: Executor, id: int, *, chat: str, at: datetime, worker_id: str, lease_s: float
+    conn: Executor, id: int | None, *, chat: str, at: datetime, worker_id: str, lease_s: float
 ) -> InboxRow | None:
-    """`mark_done`, then claim the chat's next due row in the same transaction (a busy chat's hot path)."""
-    await mark_done(conn, id, at)
+    """`mark_done` (unless `id` is None: the turn marked it), then claim the chat's next due row in the same
+    transaction (a busy chat's hot path)."""
+    if id is not None:
+        await mark_done(conn, id, at)
     rows = await claim(conn, now=at, worker_id=worker_id, lease_s=lease_s, chat=chat)
     return rows[0] if rows else None
 

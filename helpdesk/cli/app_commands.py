@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 # How long a stopping web process waits for its requests in flight, below docker-compose's 30 s
 # stop_grace_period so that the runtime still has time to finish its turns before the SIGKILL.
 WEB_DRAIN_S = 20.0
+# A worker's inbox loop takes rows due this long ago: a web process takes them sooner (its record, the
+# holder told by NOTIFY, its own 0.5 s loop); the worker's loop is the net for what they leave.
+WORKER_INBOX_BEHIND_S = 2.0
 
 
 @main.command()
@@ -160,7 +163,8 @@ async def _work(settings: Settings) -> None:
     from helpdesk.runtime import build_runtime
 
     rt = await build_runtime(settings)
-    await rt.start(worker=True)
+    # The web processes take the turns; this loop is the net for what they leave (Inbox.run).
+    await rt.start(worker=True, inbox_behind_s=WORKER_INBOX_BEHIND_S)
     freeze_startup_heap()
     metrics = None
     if settings.metrics_port:
