@@ -478,3 +478,30 @@ async def test_on_postgresql_the_loops_claim_and_a_rows_outcome_are_one_statemen
     async with live_uow_factory.sessionmaker() as session:
         [row] = await inbox_admin.list_rows(session, box.InboxStatus.DONE)
     assert row.dedup_key == "tg:client:7" and row.claimed_by is None
+
+
+async def test_a_loop_that_is_only_the_net_takes_rows_due_long_enough_ago(
+    live_uow_factory: UnitOfWorkFactory,
+) -> None:
+    # A worker beside web processes (`helpdesk worker`): its loop leaves a just-due row to them.
+    db = live_uow_factory.sessionmaker.kw["bind"]
+    now = box_now()
+    for n, at in ((1, now), (2, now - timedelta(seconds=3))):
+        async with db.begin() as conn:
+            await box.record(
+                conn,
+                dedup_key=f"tg:client:{n}",
+                chat=f"telegram:client:{n}",
+                payload=message(n).to_dict(),
+                at=at,
+            )
+    engine = Engine()
+    inbox = Inbox(db, engine, policy=FAST)  # type: ignore[arg-type]
+    try:
+        assert await inbox.run_once(behind_s=2.0) == 1
+        await until(lambda: engine.handled == ["m2"])
+        assert await inbox.run_once(behind_s=2.0) == 0  # m1 became due only now
+        assert await inbox.run_once() == 1
+        await until(lambda: engine.handled == ["m2", "m1"])
+    finally:
+        await inbox.stop(grace_s=1)
