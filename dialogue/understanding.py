@@ -1,15 +1,17 @@
 """What the dialogue needs from NLU: the intent and the entity values of one message.
 
-The NLU backend returns a ParseResult in the shape of Rasa's `/model/parse`; this module reads that shape
-and never fails the turn when NLU is missing or broken (the KB search still runs).
+The NLU backend returns `nlu.ParseResult` (Rasa's `/model/parse` shape as dataclasses); this module reads it
+through the protocols below, which name only what the dialogue uses, and never fails the turn when NLU is
+missing or broken (the KB search still runs).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +87,40 @@ EQUIPMENT_CATEGORY = {
 URGENCY_PRIORITY = {"critical": "P1", "high": "P2", "medium": "P3", "normal": "P3", "low": "P4"}
 
 
-class Parser(Protocol):
-    """Anything with an async `parse(text)` returning a Rasa-shaped result (nlu.NluBackend)."""
+class IntentGuess(Protocol):
+    """The intent NLU found (nlu.IntentScore)."""
 
-    async def parse(self, text: str) -> Any: ...
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+
+class EntityGuess(Protocol):
+    """One entity value NLU found (nlu.Entity)."""
+
+    @property
+    def entity(self) -> str: ...
+
+    @property
+    def value(self) -> str: ...
+
+
+class Parsed(Protocol):
+    """What NLU found in one message (nlu.ParseResult)."""
+
+    @property
+    def intent(self) -> IntentGuess: ...
+
+    @property
+    def entities(self) -> Sequence[EntityGuess]: ...
+
+
+class Parser(Protocol):
+    """Anything with an async `parse(text)` (nlu.NluBackend)."""
+
+    async def parse(self, text: str) -> Parsed: ...
 
 
 @dataclass(slots=True)
@@ -109,28 +141,17 @@ class Understanding:
         return URGENCY_PRIORITY.get(self.entities.get("urgency", "").lower())
 
 
-def _as_dict(result: Any) -> dict[str, Any]:
-    if isinstance(result, dict):
-        return result
-    for attr in ("to_dict", "as_dict", "model_dump"):
-        fn = getattr(result, attr, None)
-        if callable(fn):
-            return dict(fn())
-    return dict(vars(result))
-
-
 async def understand(parser: Parser | None, text: str, min_confidence: float = 0.5) -> Understanding:
     """Parse a message; an unavailable or failing NLU gives an empty understanding, never an error."""
     found = Understanding()
     if parser is not None:
         try:
-            data = _as_dict(await parser.parse(text))
-            intent = data.get("intent") or {}
-            name, confidence = intent.get("name") or "nlu_fallback", float(intent.get("confidence") or 0.0)
-            if confidence >= min_confidence:
-                found.intent, found.confidence = name, confidence
-            for entity in data.get("entities") or []:
-                found.entities.setdefault(str(entity.get("entity")), str(entity.get("value")))
+            parsed = await parser.parse(text)
+            if parsed.intent.confidence >= min_confidence:
+                found.intent = parsed.intent.name or "nlu_fallback"
+                found.confidence = float(parsed.intent.confidence)
+            for entity in parsed.entities:
+                found.entities.setdefault(entity.entity, str(entity.value))
         except Exception:  # NLU is an aid: the conversation goes on without it
             log.exception("NLU parse failed")
     number = ticket_number(text)

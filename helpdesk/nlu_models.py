@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dialogue.understanding import Parser
+from dialogue.understanding import Parsed, Parser
 from helpdesk.following import VersionFollower
 from helpdesk.settings import Settings
 from nlu.default_model import model_is_current
@@ -72,7 +72,7 @@ class SwappableParser:
             self.backend = backend
             log.info("NLU model trained in the background and in use (%.1f s)", time.monotonic() - started)
 
-    async def parse(self, text: str) -> Any:
+    async def parse(self, text: str) -> Parsed:
         """Parse with the current model."""
         return await self.backend.parse(text)
 

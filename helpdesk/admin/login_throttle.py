@@ -35,9 +35,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storage.admin_store import ThrottleCount
+
+if TYPE_CHECKING:
+    from helpdesk.settings import Settings
 
 SUBJECT_LENGTH = 64
 """Longest counter subject (the column's length): logins are cut to it, device ids are sha256 hex."""
@@ -75,12 +78,9 @@ class LoginLimits:
     first_delay: timedelta = FIRST_DELAY
 
     @classmethod
-    def from_settings(cls, settings: Any) -> LoginLimits:
+    def from_settings(cls, settings: Settings) -> LoginLimits:
         """Read ADMIN_LOGIN_MAX_FAILURES and ADMIN_LOGIN_WINDOW_S."""
-        return cls(
-            int(getattr(settings, "admin_login_max_failures", 5)),
-            timedelta(seconds=int(getattr(settings, "admin_login_window_s", 300))),
-        )
+        return cls(settings.admin_login_max_failures, timedelta(seconds=settings.admin_login_window_s))
 
     def delay_after(self, failures: int) -> timedelta:
         """How long the next attempt waits once `failures` attempts are counted (nothing below the limit)."""

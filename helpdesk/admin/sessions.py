@@ -8,9 +8,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from storage.admin_store import SessionRecord
+
+if TYPE_CHECKING:
+    from helpdesk.settings import Settings
 
 COOKIE = "hd_admin"
 LOGIN_CSRF_COOKIE = "hd_admin_login"
@@ -27,15 +30,15 @@ class SessionPolicy:
     secure_cookie: bool = False
 
     @classmethod
-    def from_settings(cls, settings: Any) -> SessionPolicy:
+    def from_settings(cls, settings: Settings) -> SessionPolicy:
         """Read the admin settings; the Secure flag defaults to on when the public URL is https."""
-        secure = getattr(settings, "admin_cookie_secure", None)
+        secure = settings.admin_cookie_secure
         if secure is None:
-            secure = (getattr(settings, "public_url", None) or "").lower().startswith("https://")
+            secure = (settings.public_url or "").lower().startswith("https://")
         return cls(
-            lifetime=timedelta(hours=float(getattr(settings, "admin_session_hours", 12.0))),
-            idle=timedelta(minutes=float(getattr(settings, "admin_idle_minutes", 30.0))),
-            secure_cookie=bool(secure),
+            lifetime=timedelta(hours=settings.admin_session_hours),
+            idle=timedelta(minutes=settings.admin_idle_minutes),
+            secure_cookie=secure,
         )
 
     def cookie_options(self) -> dict[str, Any]:

@@ -11,7 +11,6 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helpdesk import cluster_sync
 from helpdesk.nlu_models import NluFollower, SwappableParser, publish_model
+from nlu.result import IntentScore, ParseResult
 from storage import nlu_models as store
 from storage.db import make_engine
 
@@ -31,13 +31,13 @@ class Model:
         self.intent = meta["intents"][0]
         self.weights = (folder / "classifier.npz").read_bytes()
 
-    async def parse(self, text: str) -> dict[str, Any]:
-        return {"text": text, "intent": {"name": self.intent}}
+    async def parse(self, text: str) -> ParseResult:
+        return ParseResult(text, IntentScore(self.intent, 1.0))
 
 
 class Old:
-    async def parse(self, text: str) -> dict[str, Any]:
-        return {"text": text, "intent": {"name": "old"}}
+    async def parse(self, text: str) -> ParseResult:
+        return ParseResult(text, IntentScore("old", 1.0))
 
 
 def trained(tmp_path: Path, intent: str) -> Path:
@@ -59,7 +59,7 @@ async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 
 
 async def _intent(parser: SwappableParser) -> str:
-    return str((await parser.parse("hi"))["intent"]["name"])
+    return (await parser.parse("hi")).intent.name
 
 
 async def test_a_published_model_is_loaded_once_and_a_newer_one_replaces_it(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 
@@ -17,6 +16,7 @@ from helpdesk.admin.passwords import (
 )
 from helpdesk.admin.sessions import SessionPolicy, hash_token, is_live, new_token, same_token
 from helpdesk.admin.views_auth import safe_next
+from helpdesk.settings import Settings
 from storage.admin_store import SessionRecord
 from ticket_core.enums import Role
 from ticket_core.errors import Forbidden
@@ -97,8 +97,12 @@ def test_tokens_are_random_and_stored_hashed() -> None:
 def test_cookie_flags_follow_the_public_url(
     public_url: str | None, explicit: bool | None, secure: bool
 ) -> None:
-    settings = SimpleNamespace(
-        public_url=public_url, admin_cookie_secure=explicit, admin_session_hours=1, admin_idle_minutes=5
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        public_url=public_url,
+        admin_cookie_secure=explicit,
+        admin_session_hours=1,
+        admin_idle_minutes=5,
     )
     policy = SessionPolicy.from_settings(settings)
     assert policy.cookie_options() == {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 
@@ -17,6 +16,7 @@ from helpdesk.admin.login_throttle import (
     login_subject,
     refusal,
 )
+from helpdesk.settings import Settings
 from storage.admin_store import ThrottleCount
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -24,9 +24,11 @@ LIMITS = LoginLimits(max_failures=5, window=timedelta(seconds=300))
 
 
 def test_settings_give_the_limit_and_the_window() -> None:
-    limits = LoginLimits.from_settings(SimpleNamespace(admin_login_max_failures=3, admin_login_window_s=60))
+    limits = LoginLimits.from_settings(
+        Settings(_env_file=None, admin_login_max_failures=3, admin_login_window_s=60)  # type: ignore[call-arg]
+    )
     assert limits.max_failures == 3 and limits.window == timedelta(seconds=60)
-    assert LoginLimits.from_settings(SimpleNamespace()) == LoginLimits()
+    assert LoginLimits.from_settings(Settings(_env_file=None)) == LoginLimits()  # type: ignore[call-arg]
 
 
 def test_the_limit_is_free_then_the_delay_doubles_up_to_the_window() -> None:

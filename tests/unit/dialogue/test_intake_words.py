@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dialogue.understanding import Understanding
+from nlu.result import IntentScore, ParseResult
 from tests.fakes.fake_kb import FakeKnowledgeBase
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
@@ -55,9 +54,8 @@ class _ProjectEntities:
 
         self.extractor = EntityExtractor.from_training_data(nlu.load_training_data(nlu.DEFAULT_DATA))
 
-    async def parse(self, text: str) -> dict[str, Any]:
-        entities = [e.to_dict() for e in self.extractor.extract(text)]
-        return {"intent": {"name": "nlu_fallback", "confidence": 0.0}, "entities": entities}
+    async def parse(self, text: str) -> ParseResult:
+        return ParseResult(text, IntentScore("nlu_fallback", 0.0), list(self.extractor.extract(text)))
 
 
 async def test_a_description_naming_electrical_equipment_skips_the_category_question(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from nlu.result import IntentScore, ParseResult
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
 from tests.unit.dialogue.conftest import Clock, FakeKnowledgeBase, chat_on
@@ -20,10 +21,10 @@ QUESTION = "Забыл пароль от почты, как его восста�
 class KeywordParser:
     """An NLU stand-in: a question about a password is `ask_question`, anything else is not understood."""
 
-    async def parse(self, text: str) -> dict[str, Any]:
+    async def parse(self, text: str) -> ParseResult:
         if "пароль" in text.lower():
-            return {"intent": {"name": "ask_question", "confidence": 0.93}, "entities": []}
-        return {"intent": {"name": "nlu_fallback", "confidence": 0.2}, "entities": []}
+            return ParseResult(text, IntentScore("ask_question", 0.93))
+        return ParseResult(text, IntentScore("nlu_fallback", 0.2))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialogue.messages import Bot, Channel
+from nlu.result import Entity, IntentScore, ParseResult
 from tests.fakes.memory_uow import MemoryUnitOfWorkFactory
 from tests.support.transcript import ChatDriver, Person
 from ticket_core.enums import TicketStatus
@@ -671,14 +672,14 @@ class EquipmentNlu:
 
     WORDS = {"air conditioner": "equipment", "кондиционер": "equipment", "urgently": "urgency"}
 
-    async def parse(self, text: str) -> dict[str, object]:
+    async def parse(self, text: str) -> ParseResult:
         entities = []
         for word, entity in self.WORDS.items():
             start = text.lower().find(word)
             if start >= 0:
                 value = "high" if entity == "urgency" else word
-                entities.append({"entity": entity, "value": value, "start": start, "end": start + len(word)})
-        return {"text": text, "intent": {"name": "report_problem", "confidence": 0.9}, "entities": entities}
+                entities.append(Entity(entity, value, start, start + len(word)))
+        return ParseResult(text, IntentScore("report_problem", 0.9), entities)
 
 
 async def test_the_description_fills_what_it_already_says(uows, kb, clock) -> None:
