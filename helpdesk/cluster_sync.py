@@ -53,10 +53,12 @@ def handlers(
         found[NLU_CHANNEL] = lambda _payload: nlu()
     if sla is not None:
         found[SLA_CHANNEL] = lambda _payload: sla()
-    if api_tokens is not None:
-        found[TOKENS_CHANNEL] = api_tokens
     if inbox is not None:
         found[INBOX_CHANNEL] = inbox
+    # Last: the listener subscribes in this order, and tests take the tokens' LISTEN as the sign that every
+    # channel is subscribed (tests/integration/test_api_token_cache.py).
+    if api_tokens is not None:
+        found[TOKENS_CHANNEL] = api_tokens
     return found
 
 
