@@ -8,7 +8,7 @@ import json
 import os
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -66,6 +66,11 @@ class EmbeddedBackend:
         # Parses run on threads of their own: the loop's default executor also carries SQLite lock waits,
         # and a burst of those left new messages waiting for a thread to be parsed on.
         self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="nlu-parse")
+        # A batch that parses alone lends its encoders the idle cores (`EmbeddedModel.parse_many(spare=)`): a
+        # lone message's MiniLM runs beside its USE, and its mpnet pass on two cores.
+        self._spare = (
+            ThreadPoolExecutor(self.workers - 1, thread_name_prefix="nlu-spare") if self.workers > 1 else None
+        )
         # The same model parses the same text the same way: clients repeat their questions a lot.
         self.cache_size = cache_size
         self._cache: OrderedDict[str, ParseResult] = OrderedDict()
@@ -88,6 +93,9 @@ class EmbeddedBackend:
         every process of a cluster (a worker spent 40 % of its first half-minute of load loading USE).
         """
         self.model.featurizer.embed(["warm up"])
+        if self._spare is not None:
+            # The two-core sessions the lone parses use.
+            self.model.featurizer.embed(["warm up"], self.model.featurizer.costly_encoders, cores=2)
 
     async def parse(self, text: str) -> ParseResult:
         """Parse one message (a text parsed recently is answered from the cache)."""
@@ -96,6 +104,8 @@ class EmbeddedBackend:
             self._cache.move_to_end(text)
             return cached.copy()
         result = await self._parse_batched(text)
+        if not self.cache_size:
+            return result
         self._cache[text] = result.copy()
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -126,10 +136,12 @@ class EmbeddedBackend:
                 batch, self._pending = self._pending[:size], self._pending[size:]
                 if self._pending and self._active < self.workers:
                     self._start_drain()
+                # Alone: no other batch is parsing and none waits, so the other cores are idle (for this process).
+                spare = self._spare if self._busy == 0 and not self._pending else None
                 self._busy += 1
                 try:
                     results = await asyncio.get_running_loop().run_in_executor(
-                        self._threads, self._parse_many, [text for text, _ in batch]
+                        self._threads, self._parse_many, [text for text, _ in batch], spare
                     )
                 except Exception as exc:  # the callers get the error, the backend keeps serving
                     for _, future in batch:
@@ -148,17 +160,17 @@ class EmbeddedBackend:
             # on starts a drain of its own, so none waits for a loop that has already decided to stop.
             self._active -= 1
 
-    def _parse_many(self, texts: list[str]) -> list[ParseResult]:
+    def _parse_many(self, texts: list[str], spare: Executor | None = None) -> list[ParseResult]:
         """Parse on a thread: what the shared cache holds is read from it, the rest parsed and kept there."""
         if self.shared is None:
-            return self.model.parse_many(texts)
+            return self.model.parse_many(texts, spare)
         keys = [self._key(text) for text in texts]
         results: list[ParseResult | None] = [
             _decode(raw, text) for raw, text in zip(self.shared.get_many(keys), texts, strict=True)
         ]
         todo = [i for i, result in enumerate(results) if result is None]
         if todo:
-            fresh = self.model.parse_many([texts[i] for i in todo])
+            fresh = self.model.parse_many([texts[i] for i in todo], spare)
             for i, result in zip(todo, fresh, strict=True):
                 results[i] = result
             self.shared.put_many(

@@ -13,7 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlu.encoders import get_encoder
+from nlu.encoders import Encoder, get_encoder
+from nlu.onnx_encoder import OnnxSentenceEncoder
 
 _Analyzer = Callable[[str], list[str]]
 
@@ -135,6 +136,12 @@ def _char_vectorizer(max_features: int) -> TfidfVectorizer:
     )
 
 
+def _encode(encoder: Encoder, texts: list[str], cores: int) -> np.ndarray:
+    if cores > 1 and isinstance(encoder, OnnxSentenceEncoder):
+        return encoder.encode(texts, cores)
+    return encoder.encode(texts)
+
+
 class Featurizer:
     """Fits TF-IDF on the training texts and turns texts into one sparse feature row each."""
 
@@ -157,15 +164,17 @@ class Featurizer:
         cheap = self.cheap_encoders
         return tuple(n for n in self.config.encoders if n not in cheap)
 
-    def embed(self, texts: list[str], names: tuple[str, ...] | None = None) -> np.ndarray:
+    def embed(self, texts: list[str], names: tuple[str, ...] | None = None, cores: int = 1) -> np.ndarray:
         """Concatenated sentence embeddings: cheap encoders' columns first, then the costly ones'.
 
         Args:
             texts: the messages.
             names: embed with these encoders only (in this order); all configured ones when None.
+            cores: how many cores a parse batch's pass of an ONNX Runtime encoder may use (1 unless the
+                backend has idle ones); the others run on the calling thread.
         """
         names = (*self.cheap_encoders, *self.costly_encoders) if names is None else names
-        blocks = [get_encoder(name).encode(texts) for name in names]
+        blocks = [_encode(get_encoder(name), texts, cores) for name in names]
         if not blocks:
             return np.zeros((len(texts), 0), dtype=np.float32)
         return np.hstack(blocks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,19 +37,27 @@ class EmbeddedModel:
     meta: dict[str, Any] = field(default_factory=dict)
     cascade: Cascade | None = None
 
-    def parse_many(self, texts: list[str]) -> list[ParseResult]:
-        """Parse several messages at once (one embedding batch for those the first stage is unsure of)."""
+    def parse_many(self, texts: list[str], spare: Executor | None = None) -> list[ParseResult]:
+        """Parse several messages at once (one embedding batch for those the first stage is unsure of).
+
+        Args:
+            texts: the messages.
+            spare: a thread on an idle core (the backend passes one when this batch is the only one parsing):
+                the encoders then use it. The answers are the same with or without it.
+        """
         if not texts:
             return []
-        return [self._result(text, row) for text, row in zip(texts, self.proba(texts), strict=True)]
+        return [self._result(text, row) for text, row in zip(texts, self.proba(texts, spare), strict=True)]
 
-    def proba(self, texts: list[str]) -> np.ndarray:
+    def proba(self, texts: list[str], spare: Executor | None = None) -> np.ndarray:
         """Calibrated intent probabilities, shape (len(texts), intents), in `classifier.labels` order.
 
         With a cascade, the first stage (TF-IDF and the cheap encoders) answers the messages it is sure of,
-        and only the rest meet the costly encoders and the full classifier.
+        and only the rest meet the costly encoders and the full classifier. With a `spare` thread, the last
+        cheap encoder runs on it beside the rest of the first stage, and the costly encoders' passes take two
+        cores.
         """
-        tfidf, cheap = self._first_features(texts)
+        tfidf, cheap = self._first_features(texts, spare)
         rest = np.arange(len(texts))
         probs = np.zeros((len(texts), len(self.classifier.labels)), dtype=np.float64)
         if self.cascade is not None:
@@ -57,7 +66,8 @@ class EmbeddedModel:
             rest = np.flatnonzero(~sure)
         if len(rest):
             subset = [texts[i] for i in rest]
-            costly = self.featurizer.embed(subset, self.featurizer.costly_encoders)
+            cores = 1 if spare is None else 2
+            costly = self.featurizer.embed(subset, self.featurizer.costly_encoders, cores)
             probs[rest] = self.classifier.proba_split(np.hstack([cheap[rest], costly]), tfidf[rest])
         return probs
 
@@ -74,9 +84,21 @@ class EmbeddedModel:
         known = has_evidence(tfidf) if self.featurizer.has_tfidf else None
         return self.cascade.sure(cheap, tfidf, known)
 
-    def _first_features(self, texts: list[str]) -> tuple[Any, np.ndarray]:
-        """TF-IDF rows and cheap-encoder embeddings: what every message costs."""
-        return self.featurizer.tfidf(texts), self.featurizer.embed(texts, self.featurizer.cheap_encoders)
+    def _first_features(self, texts: list[str], spare: Executor | None = None) -> tuple[Any, np.ndarray]:
+        """TF-IDF rows and cheap-encoder embeddings: what every message costs.
+
+        With a `spare` thread the last cheap encoder (English: MiniLM on ONNX Runtime, which releases the GIL)
+        runs there while this thread computes TF-IDF and the other encoders (USE), so a lone message waits for
+        the slower of the two instead of both.
+        """
+        featurizer = self.featurizer
+        names = featurizer.cheap_encoders
+        if spare is None or not names:
+            return featurizer.tfidf(texts), featurizer.embed(texts, names)
+        side = spare.submit(featurizer.embed, texts, names[-1:])
+        tfidf = featurizer.tfidf(texts)
+        head = featurizer.embed(texts, names[:-1])
+        return tfidf, np.hstack([head, side.result()])
 
     def parse(self, text: str) -> ParseResult:
         """Parse one message (blocking; the backend runs it in a thread)."""

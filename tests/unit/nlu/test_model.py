@@ -5,6 +5,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -227,9 +228,9 @@ async def test_concurrent_parses_are_batched_and_match_single_parses(
     sizes: list[int] = []
     real = EmbeddedModel.parse_many
 
-    def counting(self: EmbeddedModel, batch: list[str]) -> list[nlu.ParseResult]:
+    def counting(self: EmbeddedModel, batch: list[str], spare: Any = None) -> list[nlu.ParseResult]:
         sizes.append(len(batch))
-        return real(self, batch)
+        return real(self, batch, spare)
 
     monkeypatch.setattr(EmbeddedModel, "parse_many", counting)
     backend = EmbeddedBackend(model, max_batch=8)
@@ -247,7 +248,7 @@ async def test_a_failing_batch_reports_the_error_and_the_backend_keeps_working(
     model = nlu.train(data_file, tmp_path / "m", FAST)
     backend = EmbeddedBackend(model)
 
-    def broken(self: EmbeddedModel, batch: list[str]) -> list[nlu.ParseResult]:
+    def broken(self: EmbeddedModel, batch: list[str], spare: Any = None) -> list[nlu.ParseResult]:
         raise RuntimeError("encoder died")
 
     with monkeypatch.context() as patch:
@@ -255,3 +256,22 @@ async def test_a_failing_batch_reports_the_error_and_the_backend_keeps_working(
         with pytest.raises(RuntimeError, match="encoder died"):
             await backend.parse("hello")
     assert (await backend.parse("hello")).intent.name == "greet"
+
+
+def test_a_spare_core_changes_nothing_in_the_answers(data_file: Path, tmp_path: Path) -> None:
+    """A lone batch lends its encoders an idle core (#22): the first stage's last encoder runs on it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = nlu.train(data_file, tmp_path / "m", TrainConfig(features=FeatureConfig(encoders=("use",))))
+    texts = ["hello", "the boiler is broken", "how do I reset the router", "qwzx"]
+    used: list[str] = []
+
+    class Spare(ThreadPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            used.append(str(args[1]))
+            return super().submit(fn, *args, **kwargs)
+
+    with Spare(1) as spare:
+        lent = model.parse_many(texts, spare)
+    assert used == ["('use',)"]
+    assert [r.to_dict() for r in lent] == [r.to_dict() for r in model.parse_many(texts)]

@@ -137,3 +137,13 @@ def test_a_failed_quantization_leaves_nothing_half_made(
         exported_model(minilm_path(), "minilm", int8=True)
     # The float export stays (it is complete); no int8 folder, half or whole, is left.
     assert [p.name.startswith("onnx-minilm-int8") for p in tmp_path.iterdir()] == [False]
+
+
+def test_a_lone_pass_on_two_cores_gives_the_one_core_vectors() -> None:
+    """The backend lends a lone message's passes the idle core (#22): the same vectors, one message at a time."""
+    from nlu.onnx_encoder import OnnxSentenceEncoder
+
+    encoder = get_encoder("minilm-int8")
+    assert isinstance(encoder, OnnxSentenceEncoder)
+    for text in TEXTS:
+        assert np.allclose(encoder.encode([text], cores=2), encoder.encode([text]), atol=1e-6)

@@ -13,10 +13,12 @@ from nlu.result import ParseResult
 class CountingModel:
     def __init__(self, meta: dict[str, Any] | None = None) -> None:
         self.calls: list[list[str]] = []
+        self.spares: list[object] = []
         self.meta = meta or {"data_sha256": "a", "recipe": 1}
 
-    def parse_many(self, texts: list[str]) -> list[ParseResult]:
+    def parse_many(self, texts: list[str], spare: object = None) -> list[ParseResult]:
         self.calls.append(list(texts))
+        self.spares.append(spare)
         return [ParseResult.from_dict({"text": t, "intent": {"name": "greet", "confidence": 0.9},
                                        "entities": [], "intent_ranking": []}) for t in texts]  # fmt: skip
 
@@ -62,9 +64,9 @@ class SlowModel(CountingModel):
         super().__init__()
         self.barrier = threading.Barrier(parties, timeout=5)
 
-    def parse_many(self, texts: list[str]) -> list[ParseResult]:
+    def parse_many(self, texts: list[str], spare: object = None) -> list[ParseResult]:
         self.barrier.wait()  # returns only when `parties` batches are inside at once
-        return super().parse_many(texts)
+        return super().parse_many(texts, spare)
 
 
 async def test_batches_run_on_several_workers_at_once() -> None:
@@ -87,6 +89,19 @@ async def test_messages_in_flight_are_shared_between_the_idle_workers() -> None:
     assert [r.text for r in results] == [f"m{i}" for i in range(16)]
     assert sorted(len(c) for c in model.calls) == [8, 8]
     assert backend._active == 0 and backend._busy == 0
+    assert model.spares == [None, None]  # no core is idle while two batches parse
+
+
+async def test_a_lone_message_is_lent_the_idle_core_and_one_worker_has_none() -> None:
+    model: Any = CountingModel()
+    backend = EmbeddedBackend(model, cache_size=0, workers=2)
+    await backend.parse("hello")
+    await backend.parse("hi")
+    assert model.calls == [["hello"], ["hi"]]
+    assert all(spare is backend._spare for spare in model.spares) and backend._spare is not None
+    single: Any = CountingModel()
+    await EmbeddedBackend(single, cache_size=0, workers=1).parse("hello")
+    assert single.spares == [None]
 
 
 async def test_one_worker_runs_one_batch_at_a_time() -> None:
@@ -100,13 +115,16 @@ def test_warm_loads_every_encoder_of_the_model_before_the_first_message() -> Non
     embedded: list[tuple[list[str], object]] = []
 
     class Featurizer:
-        def embed(self, texts: list[str], names: object = None) -> None:
-            embedded.append((texts, names))
+        costly_encoders = ("mpnet-mixed",)
+
+        def embed(self, texts: list[str], names: object = None, cores: int = 1) -> None:
+            embedded.append((texts, names, cores))
 
     model: Any = CountingModel()
     model.featurizer = Featurizer()
-    EmbeddedBackend(model).warm()
-    assert embedded == [(["warm up"], None)]  # None: every configured encoder, cheap and costly
+    EmbeddedBackend(model, workers=2).warm()
+    # None: every configured encoder, cheap and costly; then the costly ones' two-core sessions.
+    assert embedded == [(["warm up"], None, 1), (["warm up"], ("mpnet-mixed",), 2)]
     assert model.calls == []  # nothing parsed, nothing cached
 
 
@@ -121,7 +139,7 @@ ENTITY = {
 
 
 class EntityModel(CountingModel):
-    def parse_many(self, texts: list[str]) -> list[ParseResult]:
+    def parse_many(self, texts: list[str], spare: object = None) -> list[ParseResult]:
         self.calls.append(list(texts))
         return [ParseResult.from_dict({"text": t, "intent": {"name": "check_status", "confidence": 0.8},
                                        "entities": [ENTITY], "intent_ranking": [
