@@ -262,7 +262,8 @@ def test_a_spare_core_changes_nothing_in_the_answers(data_file: Path, tmp_path: 
     """A lone batch lends its encoders an idle core (#22): the first stage's last encoder runs on it."""
     from concurrent.futures import ThreadPoolExecutor
 
-    model = nlu.train(data_file, tmp_path / "m", TrainConfig(features=FeatureConfig(encoders=("use",))))
+    two = FeatureConfig(encoders=("use", "minilm-int8"), first_stage=("use", "minilm-int8"))
+    model = nlu.train(data_file, tmp_path / "m", TrainConfig(features=two))
     texts = ["hello", "the boiler is broken", "how do I reset the router", "qwzx"]
     used: list[str] = []
 
@@ -273,5 +274,10 @@ def test_a_spare_core_changes_nothing_in_the_answers(data_file: Path, tmp_path: 
 
     with Spare(1) as spare:
         lent = model.parse_many(texts, spare)
-    assert used == ["('use',)"]
+    assert used == ["('minilm-int8',)"]
     assert [r.to_dict() for r in lent] == [r.to_dict() for r in model.parse_many(texts)]
+    # One cheap encoder (USE, the Russian recipe's first stage) stays on the parse thread.
+    alone = nlu.train(data_file, tmp_path / "u", TrainConfig(features=FeatureConfig(encoders=("use",))))
+    with Spare(1) as spare:
+        alone.parse_many(texts, spare)
+    assert used == ["('minilm-int8',)"]
