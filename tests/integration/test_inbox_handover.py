@@ -84,13 +84,21 @@ async def test_the_process_working_on_a_chat_claims_the_next_message_another_pro
             first.heard(payload)
         heard.set()
 
+    second_connected = asyncio.Event()
+
+    def second_hears(payload: str) -> None:
+        second.heard(payload)
+        second_connected.set()
+
     listening = [
         cluster_sync.start_listening(
             pg_url, cluster_sync.handlers(kb=None, wake_delivery=None, inbox=hear), stop
         )
-        for hear in (first_hears, second.heard)
+        for hear in (first_hears, second_hears)
     ]
-    await until(lambda: heard.is_set())  # each listener calls its handlers with "" once connected
+    # Each listener calls its handlers with "" once connected: both must be, or the second's "" (a wake of its
+    # loop) could come while the row waits for the first's claim, and its loop would take the row.
+    await until(lambda: heard.is_set() and second_connected.is_set())
     heard.clear()
     loops = [asyncio.create_task(first.run(stop)), asyncio.create_task(second.run(stop))]
     try:
