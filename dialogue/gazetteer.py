@@ -67,13 +67,9 @@ def name_key(text: str) -> str:
 def _index() -> dict[str, list[Place]]:
     """Every Russian name of every place, folded (lower case, ё as е, hyphens as spaces)."""
     index: dict[str, list[Place]] = {}
-    lines = [line for path in (DATA, DISTRICTS) for line in path.read_text(encoding="utf-8").splitlines()]
-    for line in lines:
-        if not line or line.startswith("#"):
-            continue
-        names, lat, lon, population, _id, _latin = line.split("\t")
-        for name in names.split("|"):
-            place = Place(name, float(lat), float(lon), int(population))
+    for centre in _centres():
+        for name in centre.names:
+            place = Place(name, centre.lat, centre.lon, centre.population)
             same = index.setdefault(name_key(name), [])
             twin = next((i for i, p in enumerate(same) if (p.lat, p.lon) == (place.lat, place.lon)), None)
             if twin is None:
@@ -125,11 +121,13 @@ def _matches(forms: list[set[str]]) -> list[Place]:
 
 @dataclass(frozen=True, slots=True)
 class Centre:
-    """A place's centre with every Russian name it has and its Latin name (one line of the data)."""
+    """A place's centre with every Russian name it has, its population and its Latin name (one line of the
+    data)."""
 
     names: tuple[str, ...]
     lat: float
     lon: float
+    population: int
     latin: str
 
 
@@ -148,12 +146,15 @@ class Nearby:
 
 @cache
 def _centres() -> tuple[Centre, ...]:
+    """Every line of the towns' and the districts' data, read once (`_index` and `nearest` both use them)."""
     lines = [line for path in (DATA, DISTRICTS) for line in path.read_text(encoding="utf-8").splitlines()]
     centres = []
     for line in lines:
         if line and not line.startswith("#"):
-            names, lat, lon, _population, _id, latin_name = line.split("\t")
-            centres.append(Centre(tuple(names.split("|")), float(lat), float(lon), latin_name))
+            names, lat, lon, population, _id, latin_name = line.split("\t")
+            centres.append(
+                Centre(tuple(names.split("|")), float(lat), float(lon), int(population), latin_name)
+            )
     return tuple(centres)
 
 
