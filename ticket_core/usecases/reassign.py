@@ -23,10 +23,17 @@ from ticket_core.usecases._common import apply, clean_text, load_ticket, require
 from ticket_core.usecases.offers import DEFAULT_OFFER_TIMEOUT, withdraw_pending_offers
 from ticket_core.usecases.sla import MAX_REASON, require_supervisor
 
-REASSIGNABLE = frozenset(
-    {*ACTIVE_JOB_STATUSES, TicketStatus.OFFERED, TicketStatus.NEW, TicketStatus.REOPENED}
-)
+QUEUED = frozenset({TicketStatus.NEW, TicketStatus.REOPENED})
+"""Waiting in the queue: such a ticket may only be given to a named engineer."""
+REASSIGNABLE = frozenset({*ACTIVE_JOB_STATUSES, TicketStatus.OFFERED, *QUEUED})
 """A ticket in these may be given to another engineer (one waiting in the queue only to a named one)."""
+
+
+def _require_reassignable(ticket: Ticket) -> None:
+    if ticket.status not in REASSIGNABLE:
+        raise InvalidTransition(
+            "Ticket {ref} is {status}; there is no job to reassign.", ref=ticket.ref, status=ticket.status
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +55,7 @@ async def reassign_choice(uow: UnitOfWork, actor: Actor, ticket_id: str) -> Reas
     """
     require_supervisor(actor, "reassign a job")
     ticket = await load_ticket(uow, ticket_id)
-    if ticket.status not in REASSIGNABLE:
-        raise InvalidTransition(
-            "Ticket {ref} is {status}; there is no job to reassign.", ref=ticket.ref, status=ticket.status
-        )
+    _require_reassignable(ticket)
     contract = await uow.directory.get_contract(ticket.client_id)
     excluded = set(contract.excluded_engineers) if contract else set()
     engineers = [
@@ -105,19 +109,12 @@ async def reassign(
                 name=target.name,
                 contract=contract.name,
             )
-    if ticket.status in ACTIVE_JOB_STATUSES or ticket.status is TicketStatus.OFFERED:
+    _require_reassignable(ticket)
+    if ticket.status not in QUEUED:
         apply(ticket, Action.RETURN_TO_QUEUE, actor, now)
-    elif ticket.status in (TicketStatus.NEW, TicketStatus.REOPENED):
-        if target is None:
-            raise InvalidTransition(
-                "Ticket {ref} is waiting in the queue already; name an engineer to give it to.",
-                ref=ticket.ref,
-            )
-    else:
+    elif target is None:
         raise InvalidTransition(
-            "Ticket {ref} is {status}; there is no job to reassign.",
-            ref=ticket.ref,
-            status=ticket.status,
+            "Ticket {ref} is waiting in the queue already; name an engineer to give it to.", ref=ticket.ref
         )
     await withdraw_pending_offers(uow, ticket.id, now, "reassigned by a supervisor")
     ticket.assignee_id = None
