@@ -211,6 +211,17 @@ async def truncate_core(engine: AsyncEngine) -> None:
 
 
 @pytest.fixture
+async def pg_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on this session's PostgreSQL database, its core tables and inbox emptied before and after
+    (for tests that run processes' loops or listeners against it)."""
+    engine = make_engine(pg_url)
+    await truncate_core(engine)
+    yield engine
+    await truncate_core(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
 async def live_uow_factory(engine: AsyncEngine) -> AsyncIterator[UnitOfWorkFactory]:
     """Units of work that really commit, for races between concurrent transactions; emptied afterwards."""
     if engine.dialect.name == "sqlite":

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +17,6 @@ from helpdesk.delivery import DeliveryLoop
 from storage.db import make_engine, make_sessionmaker
 from storage.notify import OUTBOX_CHANNEL, Bell
 from storage.uow import UnitOfWorkFactory
-from tests.integration.conftest import truncate_core
 
 pytestmark = pytest.mark.postgres
 
@@ -31,15 +29,6 @@ class Recorder:
     async def send(self, out: Outbound) -> None:
         self.sent.append((out.text, time.monotonic()))
         self.arrived.set()
-
-
-@pytest.fixture
-async def pg_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(pg_url)
-    await truncate_core(engine)
-    yield engine
-    await truncate_core(engine)
-    await engine.dispose()
 
 
 async def _queue(uows: UnitOfWorkFactory, text: str) -> float:

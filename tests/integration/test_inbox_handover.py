@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,8 +16,6 @@ from helpdesk import cluster_sync
 from helpdesk.inbox import Inbox, InboxPolicy
 from storage import inbox as box
 from storage import inbox_admin
-from storage.db import make_engine
-from tests.integration.conftest import truncate_core
 
 pytestmark = pytest.mark.postgres
 
@@ -49,15 +46,6 @@ class Engine:
 
     async def tell_not_handled(self, inbound: Inbound) -> list[Outbound]:
         return []
-
-
-@pytest.fixture
-async def pg_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(pg_url)
-    await truncate_core(engine)
-    yield engine
-    await truncate_core(engine)
-    await engine.dispose()
 
 
 async def until(condition: object, within_s: float = 10) -> None:
