@@ -296,9 +296,9 @@ async def claim(
     """Claim up to `limit` due rows for `lease_s` seconds, at most one per chat, oldest first.
 
     With `chat`, only that chat's oldest pending row can be claimed. With `due_before`, only rows due by then
-    (a worker's loop, the net for what the web processes did not take, see `Inbox.run`). Each claim counts as an attempt. On
-    PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so two processes never claim the same row;
-    on SQLite the single UPDATE holds the write lock.
+    (a worker's loop, the net for what the web processes did not take, see `Inbox.run`). Each claim counts as
+    an attempt. On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so two processes never claim
+    the same row; on SQLite the single UPDATE holds the write lock.
     """
     if limit <= 0:
         return []
