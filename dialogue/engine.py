@@ -43,7 +43,8 @@ from ticket_core.utc import utcnow
 log = logging.getLogger(__name__)
 
 U = TypeVar("U", bound=DialogueUnitOfWork)
-"""The unit of work the engine's factory makes: `run_system`'s work gets this very type."""
+"""The unit of work the engine's factory makes: `run_system`'s work and `turn`'s `then` get this very type."""
+T = TypeVar("T")
 REF = re.compile(r"HD-(\d+)")
 
 
@@ -88,21 +89,32 @@ class DialogueEngine(Generic[U]):
         Messages are returned only from a transaction that committed `uow.inbound.first_time` for this
         message (which marks its inbox row done too); a repeat returns none.
         """
+        return (await self.turn(inbound))[0]
+
+    async def turn(
+        self, inbound: Inbound, then: Callable[[U], Awaitable[T]] | None = None
+    ) -> tuple[list[Outbound], T | None]:
+        """`handle`, and `then` as the last work of the transaction that answers the message, right before its
+        commit: what the caller must commit with the turn (the durable inbox claims the chat's next message,
+        `helpdesk.inbox`). Returns the messages and what `then` returned, or None when no transaction that
+        ran it committed (a repeat, a failure).
+        """
         now = self.clock()
         lang = norm_lang(inbound.lang) if inbound.lang else self.default_lang
         try:
             ready = await self._prefetch(inbound, now)
             async with self.uow_factory() as uow:
                 if not await uow.inbound.first_time(inbound.dedup_key, now):
-                    return []
+                    return [], None
                 turn = await self._run(uow, inbound, now, ready)
                 await self._finish(uow, turn)
+                closed = await then(uow) if then is not None else None
                 await uow.commit()
             if turn.client_id is not None:
                 self.hints.put(state_key(inbound), turn.client_id, turn.state.stage)
-            return turn.out.messages
+            return turn.out.messages, closed
         except DomainError as error:
-            return await self._refuse(inbound, now, error, lang)
+            return await self._refuse(inbound, now, error, lang, then)
 
     async def _prefetch(self, inbound: Inbound, now: datetime) -> Prefetched | PreparedReport | None:
         """The slow reads of a turn, done before its transaction opens.
@@ -200,16 +212,22 @@ class DialogueEngine(Generic[U]):
         await _queue(uow, turn.out.messages, turn.now, turn.inbound.dedup_key)
 
     async def _refuse(
-        self, inbound: Inbound, now: datetime, error: DomainError | None, lang: str
-    ) -> list[Outbound]:
-        """Answer a refused message in a fresh transaction that changes nothing else.
+        self,
+        inbound: Inbound,
+        now: datetime,
+        error: DomainError | None,
+        lang: str,
+        then: Callable[[U], Awaitable[T]] | None = None,
+    ) -> tuple[list[Outbound], T | None]:
+        """Answer a refused message in a fresh transaction that changes nothing else (and runs `then`, as
+        `turn` says).
 
         With `error` None the message could not be handled at all (a dead letter): the sender hears that a
         person will get back to them. A failure here is raised, so the inbox tries again.
         """
         async with self.uow_factory() as uow:
             if error is not None and not await uow.inbound.first_time(inbound.dedup_key, now):
-                return []
+                return [], None
             state = await load_state(uow.conversations, state_key(inbound))
             lang = await self._refusal_lang(uow, inbound, state) or lang
             ticket = await self._ticket_named(uow, str(error)) if error else None
@@ -231,8 +249,9 @@ class DialogueEngine(Generic[U]):
                 thread_id=inbound.thread_id,
             )
             await _queue(uow, out.messages, now, inbound.dedup_key)
+            closed = await then(uow) if then is not None else None
             await uow.commit()
-            return out.messages
+            return out.messages, closed
 
     async def tell_not_handled(self, inbound: Inbound) -> list[Outbound]:
         """Tell the sender of a message that kept failing (a dead letter) that a person will get back to them.
@@ -240,7 +259,7 @@ class DialogueEngine(Generic[U]):
         Queued once per dead letter by the inbox; it changes nothing but the outbox.
         """
         lang = norm_lang(inbound.lang) if inbound.lang else self.default_lang
-        return await self._refuse(inbound, self.clock(), None, lang)
+        return (await self._refuse(inbound, self.clock(), None, lang))[0]
 
     @staticmethod
     async def _refusal_lang(

@@ -5,8 +5,6 @@
   delivery loop sends them now instead of at its next poll (WORKER_POLL_S, 0.5 s, which stays).
 - `helpdesk_nlu`: an NLU model was published: load it now (helpdesk.nlu_models; the 30 s poll stays).
 - `helpdesk_sla`: an SLA configuration was published: switch to it now (helpdesk.sla_configs; 30 s poll).
-- `helpdesk_inbox`: a row was recorded elsewhere behind a chat whose older row this process is handling:
-  claim it right after the turn (helpdesk.inbox, `Inbox.heard`; the loop's 0.5 s tick stays as the net).
 - `helpdesk_api_tokens`: an API token was created, revoked or changed: forget the cached tokens
   (storage.token_cache; API_TOKEN_CACHE_S bounds how long a missed NOTIFY leaves a revoked token usable).
 
@@ -20,7 +18,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from storage.inbox import INBOX_CHANNEL
 from storage.nlu_models import NLU_CHANNEL
 from storage.notify import KB_CHANNEL, OUTBOX_CHANNEL, is_postgres, listen
 from storage.sla_configs import SLA_CHANNEL
@@ -41,7 +38,6 @@ def handlers(
     nlu: Callable[[], None] | None = None,
     sla: Callable[[], None] | None = None,
     api_tokens: Callable[[str], None] | None = None,
-    inbox: Callable[[str], None] | None = None,
 ) -> dict[str, Callable[[str], None]]:
     """The channels this process listens on, each with what it does when told."""
     found: dict[str, Callable[[str], None]] = {}
@@ -53,8 +49,6 @@ def handlers(
         found[NLU_CHANNEL] = lambda _payload: nlu()
     if sla is not None:
         found[SLA_CHANNEL] = lambda _payload: sla()
-    if inbox is not None:
-        found[INBOX_CHANNEL] = inbox
     # Last: the listener subscribes in this order, and tests take the tokens' LISTEN as the sign that every
     # channel is subscribed (tests/integration/test_api_token_cache.py).
     if api_tokens is not None:

@@ -32,15 +32,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Inbound, InboundNotRecorded
 from helpdesk import metrics
-from helpdesk.inbox_holders import chat_to_claim, tell_holder
 from helpdesk.inbox_leases import LeaseKeeper
 from helpdesk.inbox_loop import run_loop
 from helpdesk.inbox_outcomes import RowOutcomes
 from helpdesk.inbox_policy import InboxPolicy
+from helpdesk.inbox_turn_end import NextRow, claim_next_row
 from helpdesk.inbox_waiters import Waiters
 from storage import inbox as box
 from storage import inbox_admin
 from storage.transient import in_transaction, is_transient
+from storage.uow import SqlUnitOfWork
 from ticket_core.log_context import log_context
 from ticket_core.utc import utcnow
 
@@ -55,7 +56,7 @@ class Inbox:
     def __init__(
         self,
         db: AsyncEngine,
-        engine: DialogueEngine,
+        engine: DialogueEngine[SqlUnitOfWork],
         *,
         policy: InboxPolicy | None = None,
         on_replies: Callable[[], None] | None = None,
@@ -153,17 +154,15 @@ class Inbox:
             return
         if reserve:
             self._leave(chat, current, go_on=False)  # kicked just below
-        # An idle chat whose row could not be claimed has an older row that is another process's turn (or
-        # waits for its retry): that process, or any loop, handles ours after it, and nothing here would
-        # tell us when. Waiting would hold the webhook for all of wait_s, and with it one of the platform's
-        # few connections: answer now, it is recorded.
+        # An idle chat whose row could not be claimed has an older row that is another turn's (or waits for
+        # its retry): its holder claims ours as that turn ends (`_turn_end`), else a loop. Waiting would hold
+        # the webhook, and one of the platform's few connections, for all of wait_s: answer now. A chat with
+        # rows queued here (a record of ours overtook this one) or kicked meanwhile is kicked to get a task.
         elsewhere = idle and claimed is None
         attempted = self.waiters.expect(chat, row_id) if wait_s > 0 and not elsewhere else None
         if claimed is not None:
             self._hand_over(chat, claimed, after_mine=not idle)
-        elif elsewhere and self._record_is_one_statement:
-            self._chore(self._tell_holder(chat, row_id))
-        else:
+        elif not (elsewhere and self._record_is_one_statement) or chat in self._queued or chat in self._again:
             self.kick(chat)
         if attempted is None:
             return
@@ -173,23 +172,6 @@ class Inbox:
             pass  # handled later, here or by another process: it is recorded either way
         finally:
             self.waiters.forget(chat, row_id)
-
-    async def _tell_holder(self, chat: str, row_id: int) -> None:
-        """Our row waits behind another process's turn on its chat: tell that process (`inbox_holders`); with
-        nobody to tell, kick the chat here (its claim takes the row when it is due, as the loop would)."""
-        if not await tell_holder(
-            self.db, chat=chat, row_id=row_id, worker_id=self.worker_id, at=self.clock()
-        ):
-            self.kick(chat)
-
-    def heard(self, payload: str) -> None:
-        """A NOTIFY on the inbox's channel (`inbox_holders.chat_to_claim`): claim the chat's next row after
-        the current turn (or now); after a reconnection, look for due rows now."""
-        chat = chat_to_claim(payload, self.worker_id)
-        if chat == "":
-            self.wake()
-        elif chat is not None:
-            self.kick(chat)
 
     def _leave(self, chat: str, task: asyncio.Task[Any] | None, *, go_on: bool = True) -> None:
         """`task` stops working on `chat`: what was queued or kicked for the chat meanwhile goes on in a
@@ -328,10 +310,10 @@ class Inbox:
                     # would keep the lease alive. Cancelled, it rolls back and is tried again.
                     async with asyncio.timeout(self.policy.handle_timeout_s):
                         with log_context(update=row.dedup_key, chat=row.chat_key):
-                            replies = await self.engine.handle(inbound)
+                            replies, closed = await self.engine.turn(inbound, self._turn_end(row))
                 except Exception as e:
                     error: BaseException | None = e
-                    replies = []
+                    replies, closed = [], None
                 else:
                     error = None
                 finally:
@@ -342,7 +324,7 @@ class Inbox:
                     if error is None:
                         if self._held.get(row.chat_key, row.id + 1) <= row.id:
                             del self._held[row.chat_key]  # the failed row (or one after it) is done
-                        following = await self._done(row, marked=bool(replies))
+                        following = await self._done(row, marked=bool(replies), closed=closed)
                         if replies and self.on_replies is not None:
                             self.on_replies()
                     else:
@@ -354,17 +336,35 @@ class Inbox:
         finally:
             self.leases.in_flight.discard(row.id)  # also when cancelled while waiting for a slot
 
-    async def _done(self, row: box.InboxRow, *, marked: bool) -> box.InboxRow | None:
+    def _turn_end(self, row: box.InboxRow) -> Callable[[SqlUnitOfWork], Awaitable[NextRow]] | None:
+        """On PostgreSQL `row`'s turn claims its chat's next row last (`inbox_turn_end`); SQLite runs one
+        process, whose records claim their rows (`accept`)."""
+        if not self._record_is_one_statement:
+            return None
+        return claim_next_row(
+            row.chat_key,
+            worker_id=self.worker_id,
+            lease_s=self.policy.lease_s,
+            clock=self.clock,
+            holds_next=lambda: self._stopping or bool(self._queued.get(row.chat_key)),
+        )
+
+    async def _done(
+        self, row: box.InboxRow, *, marked: bool, closed: NextRow | None = None
+    ) -> box.InboxRow | None:
         """Mark a handled row done and, when more of its chat was recorded meanwhile, claim the next one.
 
         A turn that queued replies has marked its row done in its own transaction (the engine's
         `InboundLog.first_time`, see `DialogueEngine.handle`), so `marked` spares a transaction; a repeat,
-        or a turn that queued nothing, is marked here. Returns the claimed row (None when nothing is due
-        or the claim failed). A row another process recorded meanwhile is claimed here when that process told
-        this one (`heard`), else by a loop.
+        or a turn that queued nothing, is marked here. `closed`: what the turn's transaction claimed as it
+        ended (`_turn_end`). Returns the claimed row (None when nothing is due or the claim failed).
         """
+        if closed is not None:
+            return closed.row
+        # PostgreSQL, a turn that did not run to its end (a repeat): mark and claim as `_turn_end` would.
+        locked = self._record_is_one_statement and not self._queued.get(row.chat_key)
         if self._stopping or (
-            row.chat_key not in self._again and not self._waited_on(row.chat_key, but=row.id)
+            not locked and row.chat_key not in self._again and not self._waited_on(row.chat_key, but=row.id)
         ):
             if not marked:
                 await self.outcomes.finish(box.mark_done, row.id, self.clock())
@@ -383,7 +383,7 @@ class Inbox:
             )
 
         try:
-            return await in_transaction(self.db, done, autocommit=marked and self._record_is_one_statement)
+            return await in_transaction(self.db, done, autocommit=self._record_is_one_statement)
         except Exception as e:
             log.warning("inbox: could not record the outcome of row %s: %s", row.id, e)
             self._wake.set()  # the loop claims the chat's next row

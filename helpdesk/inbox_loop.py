@@ -1,7 +1,7 @@
 """The durable inbox's loop (`Inbox.run`): what no turn took at once, retries, dead letters' notices, pruning.
 
 Most rows are claimed as they are recorded, or by the process that holds their chat when its turn ends; the
-loop claims the rest when they are due: rows of chats busy elsewhere whose holder was not told, retries after
+loop claims the rest when they are due: rows given back (the row before them failed), retries after
 a failure, and rows whose process died (its lease ran out). It also tells dead letters' senders (every
 `NOTICE_CHECK_S`) and prunes handled rows (hourly).
 """

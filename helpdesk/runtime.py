@@ -235,7 +235,6 @@ class Runtime:
             nlu=follower.check_soon if follower is not None else None,
             sla=sla_follower.check_soon,
             api_tokens=self.api_tokens.forget,
-            inbox=self.inbox.heard,
         )
         listening = cluster_sync.start_listening(self.settings.database_url, channels, self._stop)
         if listening is not None:

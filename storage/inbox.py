@@ -35,8 +35,6 @@ from storage.inbox_tables import inbox
 from storage.repositories._sql import dialect_insert
 from storage.types import UtcDateTime
 
-INBOX_CHANNEL = "helpdesk_inbox"  # NOTIFY payload: "<worker id> <chat>", see `tell_holder`
-
 _BUILT: dict[tuple[str, str], Any] = {}
 _NOW = bindparam("now", type_=UtcDateTime())
 _DUE = bindparam("due", type_=UtcDateTime())  # `now`, or earlier for a loop that is only the net
@@ -222,33 +220,6 @@ def _record_fn_stmt(_dialect: str) -> Any:
     )
 
 
-def _tell_holder_stmt(_dialect: str) -> Any:
-    # The chat's oldest pending row before `row`: when another process holds it with a live lease, that
-    # process is told (its worker id first: ids have no spaces, chat keys may).
-    return text(
-        "SELECT pg_notify('" + INBOX_CHANNEL + "', holder.claimed_by || ' ' || holder.chat_key)"
-        " FROM (SELECT claimed_by, claimed_until, chat_key FROM inbox"
-        "       WHERE chat_key = :chat AND status = 'pending' AND id < :row ORDER BY id LIMIT 1) AS holder"
-        " WHERE holder.claimed_by <> :worker AND holder.claimed_until > :at"
-    ).bindparams(bindparam("at", type_=UtcDateTime()))
-
-
-async def tell_holder(conn: Executor, *, chat: str, row: int, worker_id: str, at: datetime) -> bool:
-    """PostgreSQL: when another process holds `chat`'s oldest pending row (older than `row`, lease alive),
-    NOTIFY it on `INBOX_CHANNEL` so that it claims the chat's next row right after its turn; return whether
-    one was told. A read-only statement of its own: its NOTIFY takes no lock through a WAL flush (see
-    `storage.notify.Bell`), so a record that pays it is not held up by other commits.
-
-    Why: `row` was recorded in this process while that one works on the chat, so this one cannot claim it,
-    and the holder does not know of it (it learns only of rows recorded in itself). Untold, the row waited
-    for some process's loop tick (up to `InboxPolicy.poll_s`), in 3 web processes + 2 workers for most
-    messages of a chat that writes in quick succession.
-    """
-    params = {"chat": chat, "row": row, "worker": worker_id, "at": at}
-    found = await conn.execute(_built(conn, "tell_holder", _tell_holder_stmt), params)
-    return found.first() is not None
-
-
 def _claim_stmt(by_chat: bool) -> Any:
     def build(dialect: str) -> Any:
         # 'pending' is written into the SQL, not bound: a bound status would keep PostgreSQL's generic plan
@@ -354,11 +325,44 @@ async def mark_done(conn: Executor, id: int, at: datetime) -> None:
     await conn.execute(_built(conn, "done", _done_stmt), {"row": id, "at": at})
 
 
+def _claim_next_fn_stmt(_dialect: str) -> Any:
+    """PostgreSQL's `helpdesk_inbox_claim_next` (migration 0033): the chat's advisory lock, then the optional
+    mark and the claim, each a statement of its own that sees every row of the chat committed before."""
+    return (
+        text("SELECT * FROM helpdesk_inbox_claim_next(:chat, :worker, :at, :until, :done)")
+        .bindparams(
+            bindparam("at", type_=UtcDateTime()),
+            bindparam("until", type_=UtcDateTime()),
+            bindparam("done", type_=inbox.c.id.type),
+        )
+        .columns(*inbox.c)
+    )
+
+
 async def mark_done_and_claim_next(
     conn: Executor, id: int | None, *, chat: str, at: datetime, worker_id: str, lease_s: float
 ) -> InboxRow | None:
     """`mark_done` (unless `id` is None: the turn marked it), then claim the chat's next due row in the same
-    transaction (a busy chat's hot path)."""
+    transaction: the end of every turn that may have a next row it does not hold yet.
+
+    On PostgreSQL this first takes the chat's advisory lock, the one a recorder takes (`record_and_claim`),
+    and holds it to the end of the caller's transaction. So a row another process records of this chat is
+    either committed before (and claimed here: it waits behind the row this turn handled, and its recorder
+    could not claim it) or recorded after this transaction commits (and then claimed by its recorder, the
+    chat being free). Either way nobody has to be told, and no loop has to find it. SQLite's writers take
+    turns anyway.
+    """
+    if _dialect(conn) == "postgresql":
+        params = {
+            "chat": chat,
+            "worker": worker_id,
+            "at": at,
+            "until": at + timedelta(seconds=lease_s),
+            "done": id,
+        }
+        found = (await conn.execute(_built(conn, "claim_next_fn", _claim_next_fn_stmt), params)).mappings()
+        first = found.first()
+        return row_of(first) if first is not None else None
     if id is not None:
         await mark_done(conn, id, at)
     rows = await claim(conn, now=at, worker_id=worker_id, lease_s=lease_s, chat=chat)

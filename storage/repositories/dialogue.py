@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Executable, bindparam, delete, literal_column, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import inbox as inbox_sql
+from storage.inbox_admin import InboxRow
 from storage.inbox_tables import inbox
 from storage.repositories._sql import dialect_insert, dialect_name, json_safe, statement
 from storage.tables import conversations, inbound_log, interactions, outbox
@@ -209,6 +211,16 @@ class SqlInboundLog:
             # one statement in the turn instead of a transaction of its own after it.
             await self.session.execute(_INBOX_DONE, {"key": dedup_key, "done": at})
         return first
+
+    async def claim_next(
+        self, chat_key: str, *, worker_id: str, lease_s: float, at: datetime
+    ) -> InboxRow | None:
+        """Claim the chat's next inbox row for `worker_id` in this transaction, the turn's last statement
+        (`storage.inbox.mark_done_and_claim_next`: on PostgreSQL under the chat's lock, so a row another
+        process records meanwhile is either claimed here or finds the chat free)."""
+        return await inbox_sql.mark_done_and_claim_next(
+            self.session, None, chat=chat_key, at=at, worker_id=worker_id, lease_s=lease_s
+        )
 
 
 class SqlConversationStore:
