@@ -122,14 +122,39 @@ async def _batches(keys: AsyncIterator[Any], size: int = 500) -> AsyncIterator[l
         yield batch
 
 
+# Writes each mirrored state unless Redis holds a higher version of it, and drops the pre-version key (see
+# `RedisConversationStore._legacy`). KEYS: pairs (key, legacy key); ARGV[1]: TTL in seconds, then for pair i
+# ARGV[2i] its version and ARGV[2i+1] its value.
+_MIRROR = """
+for i = 1, #KEYS, 2 do
+    local n = (i + 1) / 2
+    local version = tonumber(ARGV[2 * n])
+    local held = redis.call('GET', KEYS[i])
+    local held_version = held and tonumber(string.match(held, '^(%d+)|'))
+    if not held_version or held_version <= version then
+        redis.call('SET', KEYS[i], ARGV[2 * n] .. '|' .. ARGV[2 * n + 1], 'EX', ARGV[1])
+    end
+    redis.call('DEL', KEYS[i + 1])
+end
+return 0
+"""
+_FENCE = "F"  # a version is being committed: read the database
+_STATE = "S"  # followed by the state's JSON
+_CLEARED = "N"  # the conversation has no state
+
+
 class RedisConversationStore:
     """Conversation state read from Redis, written to SQL in the transaction and to Redis after commit.
 
-    Invariant: a Redis key is either absent or equal to the committed row. Keys about to change are
-    deleted before the database commit (readers fall back to SQL meanwhile) and set again only after the
-    commit succeeded, so a failed commit or a failed Redis write can leave Redis empty but never wrong.
-    While Redis is away (`RedisGuard`) every call falls back to SQL; a key that could not be deleted then
-    is dropped, with all the others, before Redis is read again.
+    Invariant: what Redis holds for a key is absent, a fence (read the database), or the state the database
+    holds. Each save or clear gives the state a new version in the same SQL statement (migration 0034). Before
+    the database commits, the keys about to change are fenced with their new version (readers fall back to
+    SQL meanwhile); after the commit the state is written with its version. Redis takes a write only when it
+    holds no higher version of the key (`_MIRROR`), so a process that is slow to mirror its commit cannot
+    bring back an older state over one another process committed since (a turn of the same chat reading it
+    would lose that change), and a failed commit or Redis write can leave a fence but never a wrong state.
+    While Redis is away (`RedisGuard`) every call falls back to SQL, and every key is dropped before Redis is
+    read again.
     """
 
     def __init__(
@@ -143,56 +168,73 @@ class RedisConversationStore:
         self.guard = guard
         self.prefix = guard.prefix
         self.ttl_s = ttl_s
-        self._pending: dict[str, dict[str, Any] | None] = {}
+        # Changed in this unit: the new version (None: nothing was kept to change) and state (None: cleared).
+        self._pending: dict[str, tuple[int | None, dict[str, Any] | None]] = {}
 
     def _key(self, key: str) -> str:
+        return f"{self.prefix}v2:{key}"
+
+    def _legacy(self, key: str) -> str:
+        """The key releases before the versions kept the state under (a bare JSON value). A process of such a
+        release still reads it during a rolling upgrade, so every write here drops it: it can only be
+        stale. Contract (a later release): stop dropping it."""
         return self.prefix + key
 
     async def load(self, key: str) -> dict[str, Any] | None:
         """Return the state: this unit's own unsaved change first, then Redis, then the database."""
-        pending = self._pending.get(key, _MISSING)
-        if pending is not _MISSING:
-            return json.loads(json.dumps(pending)) if pending is not None else None
+        pending = self._pending.get(key)
+        if pending is not None:
+            state = pending[1]
+            return json.loads(json.dumps(state)) if state is not None else None
         cached = await self.guard.run(lambda r: r.get(self._key(key)), None)
         if cached is not None:
-            data: dict[str, Any] = json.loads(cached)
-            return data
+            _, _, value = (cached.decode() if isinstance(cached, bytes) else str(cached)).partition("|")
+            if value.startswith(_STATE):
+                data: dict[str, Any] = json.loads(value[1:])
+                return data
+            if value == _CLEARED:
+                return None
         return await self.sql.load(key)
 
     async def save(self, key: str, state: dict[str, Any], at: datetime) -> None:
         """Write the state to SQL now and to Redis after the commit."""
-        await self.sql.save(key, state, at)
+        version = await self.sql.save_versioned(key, state, at)
         # As the SQL row keeps it (`json_safe`: ISO timestamps), so a read is the same from either store.
-        self._pending[key] = json_safe(state)
+        self._pending[key] = (version, json_safe(state))
 
     async def clear(self, key: str) -> None:
         """Forget the state in SQL now and in Redis after the commit."""
-        await self.sql.clear(key)
-        self._pending[key] = None
+        self._pending[key] = (await self.sql.clear_versioned(key), None)
+
+    async def _mirror(self, values: list[tuple[str, int, str]]) -> None:
+        if not values:
+            return
+        keys: list[str] = []
+        args: list[Any] = [self.ttl_s]
+        for key, version, value in values:
+            keys += [self._key(key), self._legacy(key)]
+            args += [version, value]
+        await self.guard.run(lambda r: r.eval(_MIRROR, len(keys), *keys, *args), 0)
 
     async def before_commit(self) -> None:
-        """Drop the Redis copies of the keys this unit changed, before the database commits.
+        """Fence the keys this unit changed with their new versions, before the database commits.
 
         When Redis is away the keys stay; the guard drops every key before Redis is read again.
         """
-        if self._pending:
-            keys = [self._key(k) for k in self._pending]
-            await self.guard.run(lambda r: r.delete(*keys), 0)
+        await self._mirror([(k, v, _FENCE) for k, (v, _) in self._pending.items() if v is not None])
 
     async def after_commit(self) -> None:
         """Mirror the committed changes to Redis; a failure only costs cache hits."""
         pending, self._pending = self._pending, {}
         if not pending or not self.guard.up:
             return
-
-        async def mirror(redis: Redis) -> None:
-            async with redis.pipeline(transaction=False) as pipe:
-                for key, state in pending.items():
-                    if state is not None:
-                        pipe.set(self._key(key), json.dumps(state), ex=self.ttl_s)
-                await pipe.execute()
-
-        await self.guard.run(mirror, None)
+        await self._mirror(
+            [
+                (k, v, _STATE + json.dumps(state) if state is not None else _CLEARED)
+                for k, (v, state) in pending.items()
+                if v is not None
+            ]
+        )
 
     async def after_rollback(self) -> None:
         """Discard buffered writes: the database did not keep them."""

@@ -259,8 +259,10 @@ conversations = Table(
     "conversations",
     metadata,
     Column("key", String(200), primary_key=True),
-    Column("state", JSON, nullable=False),
+    Column("state", JSON, nullable=False),  # JSON null once cleared: the row keeps its version
     Column("updated_at", UtcDateTime(), nullable=False),
+    # One more on every save or clear (migration 0034): Redis's mirror never takes an older state over a newer.
+    Column("version", BigInteger, nullable=False, server_default="0"),
 )
 
 interactions = Table(

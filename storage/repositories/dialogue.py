@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, delete, literal_column, select, union_all, update
+from sqlalchemy import Executable, bindparam, literal_column, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import inbox as inbox_sql
@@ -21,7 +21,13 @@ CHAT = "chat"  # storage.outbox_delivery.OutboxKind.CHAT: this port queues chat 
 # Built once (see storage.repositories._sql.statement): these run on every client message.
 _ADD_OUTBOX = outbox.insert()
 _LOAD_STATE = select(conversations.c.state).where(conversations.c.key == bindparam("key"))
-_CLEAR_STATE = delete(conversations).where(conversations.c.key == bindparam("key"))
+# A cleared state keeps its row (JSON null) and so its version: a chat's versions only grow (migration 0034).
+_CLEAR_STATE = (
+    update(conversations)
+    .where(conversations.c.key == bindparam("conversation"))
+    .values(state=bindparam("cleared", type_=conversations.c.state.type), version=conversations.c.version + 1)
+    .returning(conversations.c.version)
+)
 _ADD_INTERACTION = interactions.insert()
 # Lost-request reports read this flag instead of searching the outbox for every inbound message.
 _MARK_ANSWERED = (
@@ -120,8 +126,13 @@ _ADD_ANSWERING: dict[int, Executable] = {}
 def _save_state(dialect: str) -> Executable:
     stmt = dialect_insert(dialect, conversations)
     return stmt.on_conflict_do_update(
-        index_elements=["key"], set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at}
-    )
+        index_elements=["key"],
+        set_={
+            "state": stmt.excluded.state,
+            "updated_at": stmt.excluded.updated_at,
+            "version": conversations.c.version + 1,
+        },
+    ).returning(conversations.c.version)
 
 
 class SqlOutbox:
@@ -236,12 +247,24 @@ class SqlConversationStore:
 
     async def save(self, key: str, state: dict[str, Any], at: datetime) -> None:
         """Create or replace the state of a conversation."""
-        stmt = statement(self.session, _save_state)
-        await self.session.execute(stmt, {"key": key, "state": json_safe(state), "updated_at": at})
+        await self.save_versioned(key, state, at)
 
     async def clear(self, key: str) -> None:
         """Forget a conversation."""
-        await self.session.execute(_CLEAR_STATE, {"key": key})
+        await self.clear_versioned(key)
+
+    async def save_versioned(self, key: str, state: dict[str, Any], at: datetime) -> int:
+        """`save`, and return the state's version (one more than the conversation's last, from 1)."""
+        stmt = statement(self.session, _save_state)
+        params = {"key": key, "state": json_safe(state), "updated_at": at, "version": 1}
+        return int((await self.session.execute(stmt, params)).scalar_one())
+
+    async def clear_versioned(self, key: str) -> int | None:
+        """`clear`, and return the cleared state's version (None: the conversation was never saved)."""
+        found = (
+            await self.session.execute(_CLEAR_STATE, {"conversation": key, "cleared": None})
+        ).scalar_one_or_none()
+        return int(found) if found is not None else None
 
 
 class SqlInteractionLog:

@@ -99,7 +99,7 @@ async def test_conversations_work_while_redis_is_away_and_no_stale_key_is_read_a
         assert isinstance(uow.conversations, RedisConversationStore)
         await uow.conversations.save("chat", {"v": 1}, NOW)
         await uow.commit()
-    assert await redis.get("outage:conv:chat") == b'{"v": 1}'
+    assert await redis.get("outage:conv:v2:chat") == b'1|S{"v": 1}'
 
     # Redis stops; a later change cannot drop the Redis copy, which is now stale.
     redis_server.stop()
@@ -113,14 +113,14 @@ async def test_conversations_work_while_redis_is_away_and_no_stale_key_is_read_a
 
     # Redis comes back with the old value (as a partitioned or restarted-with-data server would have).
     redis_server.start()
-    await redis.set("outage:conv:chat", b'{"v": 1}')
+    await redis.set("outage:conv:v2:chat", b'1|S{"v": 1}')
     await asyncio.sleep(0.06)
     async with factory() as uow:
         assert await uow.conversations.load("chat") == {"v": 3}  # never the stale copy
         await uow.conversations.save("chat", {"v": 4}, NOW)
         await uow.commit()
     assert factory.redis.state() == "ok"
-    assert await redis.get("outage:conv:chat") == b'{"v": 4}'  # the mirror refills
+    assert await redis.get("outage:conv:v2:chat") == b'4|S{"v": 4}'  # the mirror refills
 
 
 async def test_the_guard_answers_the_fallback_at_once_during_the_cool_off(

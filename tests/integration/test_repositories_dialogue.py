@@ -229,20 +229,23 @@ async def test_redis_reads_come_from_redis_and_never_lead_the_database(
 ) -> None:
     # SQL and Redis only: what Redis holds before and after a commit that fails.
     factory = UnitOfWorkFactory(make_sessionmaker(engine), redis=redis_client, redis_prefix=redis_prefix)
-    redis_key = f"{redis_prefix}conv:chat"
+    redis_key = f"{redis_prefix}conv:v2:chat"  # "<version>|S<state>", "<version>|N" (cleared), "<version>|F"
+    legacy_key = f"{redis_prefix}conv:chat"  # what releases before versions kept: dropped by every write
+    await redis_client.set(legacy_key, b'{"v": "old release"}')
     async with factory() as uow:
         assert isinstance(uow.conversations, RedisConversationStore)
         await uow.conversations.save("chat", {"v": 1}, NOW)
         assert await redis_client.get(redis_key) is None  # not before the commit
         await uow.commit()
-    assert await redis_client.get(redis_key) == b'{"v": 1}'
+    assert await redis_client.get(redis_key) == b'1|S{"v": 1}'
+    assert await redis_client.get(legacy_key) is None
 
     # A read is served by Redis: a marker only Redis has comes back.
-    await redis_client.set(redis_key, b'{"v": "from-redis"}')
+    await redis_client.set(redis_key, b'1|S{"v": "from-redis"}')
     async with factory() as uow:
         assert await uow.conversations.load("chat") == {"v": "from-redis"}
 
-    # A commit that fails leaves Redis without the key (reads fall back to SQL), never with the new state.
+    # A commit that fails leaves the key fenced (reads fall back to SQL), never with the new state.
     async with factory() as uow:
         await uow.conversations.save("chat", {"v": 2}, NOW)
 
@@ -252,16 +255,18 @@ async def test_redis_reads_come_from_redis_and_never_lead_the_database(
         event.listen(uow.session.sync_session, "before_commit", refuse)
         with pytest.raises(RuntimeError, match="refused"):
             await uow.commit()
-    assert await redis_client.get(redis_key) is None
+    assert await redis_client.get(redis_key) == b"2|F"
     async with factory() as uow:
         assert await uow.conversations.load("chat") == {"v": 1}
-        # a clear reaches Redis after the commit as well
+        # a clear reaches Redis after the commit as well (a tombstone with its version)
         await uow.conversations.clear("chat")
-        await redis_client.set(redis_key, b'{"v": "stale"}')
         await uow.commit()
-    assert await redis_client.get(redis_key) is None
+    assert await redis_client.get(redis_key) == b"2|N"
     async with factory() as uow:
         assert await uow.conversations.load("chat") is None
+        await uow.conversations.save("chat", {"v": 3}, NOW)
+        await uow.commit()
+    assert await redis_client.get(redis_key) == b'3|S{"v": 3}'
 
 
 async def test_outbox_add_many_queues_messages_in_order(port_uows: UnitOfWorkFactory) -> None:
@@ -414,3 +419,50 @@ async def test_a_turns_statements_are_compiled_once(uow_factory: UnitOfWorkFacto
         if hit is not default.CACHE_HIT and not stmt.startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
     ]
     assert hits and not compiled, compiled
+
+
+@pytest.mark.parametrize("then", ["saves", "clears"])
+async def test_a_mirror_write_that_comes_late_never_hides_a_newer_state(
+    engine: AsyncEngine, redis_client: Redis, redis_prefix: str, then: str
+) -> None:
+    """Turn A commits, and its process is slow to mirror the state (a busy event loop); meanwhile turn B of the
+    same chat, in another process, reads the committed state, changes it and commits. A's mirror write
+    arriving after B's must not bring back A's state: the next turn would read it from Redis and B's change
+    would be lost."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("several processes' turns of one chat: PostgreSQL (SQLite's one connection waits for A)")
+    factory = UnitOfWorkFactory(make_sessionmaker(engine), redis=redis_client, redis_prefix=redis_prefix)
+    async with factory() as uow:
+        await uow.conversations.save("chat", {"v": 0}, NOW)
+        await uow.commit()
+    late, committed = asyncio.Event(), asyncio.Event()
+
+    async def turn_a() -> None:
+        async with factory() as uow:
+            assert await uow.conversations.load("chat") == {"v": 0}
+            await uow.conversations.save("chat", {"v": 1}, NOW)
+            store = uow.conversations
+            assert isinstance(store, RedisConversationStore)
+            mirror = store.after_commit
+
+            async def slow_mirror() -> None:
+                committed.set()
+                await late.wait()
+                await mirror()
+
+            store.after_commit = slow_mirror  # type: ignore[method-assign]
+            await uow.commit()
+
+    a = asyncio.create_task(turn_a())
+    await asyncio.wait_for(committed.wait(), timeout=5)
+    async with factory() as uow:  # turn B
+        assert await uow.conversations.load("chat") == {"v": 1}
+        if then == "saves":
+            await uow.conversations.save("chat", {"v": 2}, NOW)
+        else:
+            await uow.conversations.clear("chat")
+        await uow.commit()
+    late.set()
+    await a
+    async with factory() as uow:  # the turn after B, in any process
+        assert await uow.conversations.load("chat") == ({"v": 2} if then == "saves" else None)
