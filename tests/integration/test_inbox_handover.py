@@ -10,10 +10,11 @@ The loops here tick once a minute, so a hand-over within a second is the claim's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -78,6 +79,27 @@ async def until(condition: Callable[[], object], within_s: float = 10) -> None:
             await asyncio.sleep(0.01)
 
 
+class Process(NamedTuple):
+    inbox: Inbox
+    engine: Engine
+
+
+@contextlib.asynccontextmanager
+async def two_processes(db: AsyncEngine) -> AsyncIterator[tuple[Process, Process]]:
+    """Two processes' inboxes on one database, their loops running (once a minute), stopped afterwards."""
+    uows = UnitOfWorkFactory(make_sessionmaker(db))
+    made = [Process(Inbox(db, engine, policy=SLOW_LOOP), engine) for engine in (Engine(uows), Engine(uows))]  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    loops = [asyncio.create_task(p.inbox.run(stop)) for p in made]
+    try:
+        yield made[0], made[1]
+    finally:
+        stop.set()
+        for p in made:
+            p.engine.gate.set()
+        await asyncio.gather(*(p.inbox.stop(grace_s=1) for p in made), *loops)
+
+
 async def _done_rows(db: AsyncEngine) -> list[box.InboxRow]:
     async with db.connect() as conn:
         rows = await inbox_admin.list_rows(conn, box.InboxStatus.DONE)
@@ -87,13 +109,7 @@ async def _done_rows(db: AsyncEngine) -> list[box.InboxRow]:
 async def test_the_holder_claims_the_next_message_another_process_recorded_during_its_turn(
     pg_engine: AsyncEngine,
 ) -> None:
-    uows = UnitOfWorkFactory(make_sessionmaker(pg_engine))
-    first_engine, second_engine = Engine(uows), Engine(uows)
-    first = Inbox(pg_engine, first_engine, policy=SLOW_LOOP)  # type: ignore[arg-type]
-    second = Inbox(pg_engine, second_engine, policy=SLOW_LOOP)  # type: ignore[arg-type]
-    stop = asyncio.Event()
-    loops = [asyncio.create_task(first.run(stop)), asyncio.create_task(second.run(stop))]
-    try:
+    async with two_processes(pg_engine) as ((first, first_engine), (second, second_engine)):
         older = asyncio.create_task(first.accept(message(1, "slow"), wait_s=30))
         await until(lambda: first.leases.in_flight)  # the first process works on the chat
         started = time.monotonic()
@@ -110,22 +126,12 @@ async def test_the_holder_claims_the_next_message_another_process_recorded_durin
         rows = await _done_rows(pg_engine)
         assert [r.dedup_key for r in rows] == ["tg:client:1", "tg:client:2"]
         assert [r.attempts for r in rows] == [1, 1]  # each claimed once, by the holder
-    finally:
-        stop.set()
-        first_engine.gate.set()
-        await asyncio.gather(first.stop(grace_s=1), second.stop(grace_s=1), *loops)
 
 
 async def test_a_message_recorded_while_the_turn_ends_waits_for_its_commit_and_finds_the_chat_free(
     pg_engine: AsyncEngine,
 ) -> None:
-    uows = UnitOfWorkFactory(make_sessionmaker(pg_engine))
-    first_engine, second_engine = Engine(uows), Engine(uows)
-    first = Inbox(pg_engine, first_engine, policy=SLOW_LOOP)  # type: ignore[arg-type]
-    second = Inbox(pg_engine, second_engine, policy=SLOW_LOOP)  # type: ignore[arg-type]
-    stop = asyncio.Event()
-    loops = [asyncio.create_task(first.run(stop)), asyncio.create_task(second.run(stop))]
-    try:
+    async with two_processes(pg_engine) as ((first, first_engine), (second, second_engine)):
         older = asyncio.create_task(first.accept(message(1, "locked"), wait_s=30))
         await first_engine.locked.wait()  # the turn's claim ran and holds the chat's lock until its commit
         newer = asyncio.create_task(second.accept(message(2, "next"), wait_s=30))
@@ -138,10 +144,6 @@ async def test_a_message_recorded_while_the_turn_ends_waits_for_its_commit_and_f
         assert [text for text, _ in second_engine.handled] == ["next"]
         await until(lambda: not first._chats and not second._chats)
         assert [r.dedup_key for r in await _done_rows(pg_engine)] == ["tg:client:1", "tg:client:2"]
-    finally:
-        stop.set()
-        first_engine.gate.set()
-        await asyncio.gather(first.stop(grace_s=1), second.stop(grace_s=1), *loops)
 
 
 async def test_the_claim_takes_only_the_chats_oldest_pending_row_when_it_is_due_and_free(
