@@ -168,6 +168,7 @@ class RedisConversationStore:
         self.guard = guard
         self.prefix = guard.prefix
         self.ttl_s = ttl_s
+        self._script = guard.redis.register_script(_MIRROR)  # EVALSHA, loaded once (EVAL on a NOSCRIPT)
         # Changed in this unit: the new version (None: nothing was kept to change) and state (None: cleared).
         self._pending: dict[str, tuple[int | None, dict[str, Any] | None]] = {}
 
@@ -214,7 +215,7 @@ class RedisConversationStore:
         for key, version, value in values:
             keys += [self._key(key), self._legacy(key)]
             args += [version, value]
-        await self.guard.run(lambda r: r.eval(_MIRROR, len(keys), *keys, *args), 0)
+        await self.guard.run(lambda r: self._script(keys=keys, args=args, client=r), 0)
 
     async def before_commit(self) -> None:
         """Fence the keys this unit changed with their new versions, before the database commits.

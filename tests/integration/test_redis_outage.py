@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
@@ -93,34 +94,36 @@ async def test_conversations_work_while_redis_is_away_and_no_stale_key_is_read_a
     engine: AsyncEngine, redis: Redis, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     factory = UnitOfWorkFactory(make_sessionmaker(engine), redis=redis, redis_prefix="outage:")
+    chat = f"chat-{uuid.uuid4().hex}"  # a conversation of its own: its row's versions start at 1
+    redis_key = f"outage:conv:v2:{chat}"
     assert factory.redis is not None
     factory.redis.cooloff_s = 0.05
     async with factory() as uow:
         assert isinstance(uow.conversations, RedisConversationStore)
-        await uow.conversations.save("chat", {"v": 1}, NOW)
+        await uow.conversations.save(chat, {"v": 1}, NOW)
         await uow.commit()
-    assert await redis.get("outage:conv:v2:chat") == b'1|S{"v": 1}'
+    assert await redis.get(redis_key) == b'1|S{"v": 1}'
 
     # Redis stops; a later change cannot drop the Redis copy, which is now stale.
     redis_server.stop()
     for step in (2, 3):
         async with factory() as uow:
-            assert await uow.conversations.load("chat") == {"v": step - 1}
-            await uow.conversations.save("chat", {"v": step}, NOW)
+            assert await uow.conversations.load(chat) == {"v": step - 1}
+            await uow.conversations.save(chat, {"v": step}, NOW)
             await uow.commit()
     assert factory.redis.state() == "down"
     assert sum("Redis is unreachable" in r.getMessage() for r in caplog.records) == 1  # said once
 
     # Redis comes back with the old value (as a partitioned or restarted-with-data server would have).
     redis_server.start()
-    await redis.set("outage:conv:v2:chat", b'1|S{"v": 1}')
+    await redis.set(redis_key, b'1|S{"v": 1}')
     await asyncio.sleep(0.06)
     async with factory() as uow:
-        assert await uow.conversations.load("chat") == {"v": 3}  # never the stale copy
-        await uow.conversations.save("chat", {"v": 4}, NOW)
+        assert await uow.conversations.load(chat) == {"v": 3}  # never the stale copy
+        await uow.conversations.save(chat, {"v": 4}, NOW)
         await uow.commit()
     assert factory.redis.state() == "ok"
-    assert await redis.get("outage:conv:v2:chat") == b'4|S{"v": 4}'  # the mirror refills
+    assert await redis.get(redis_key) == b'4|S{"v": 4}'  # the mirror refills
 
 
 async def test_the_guard_answers_the_fallback_at_once_during_the_cool_off(

@@ -229,12 +229,15 @@ async def test_redis_reads_come_from_redis_and_never_lead_the_database(
 ) -> None:
     # SQL and Redis only: what Redis holds before and after a commit that fails.
     factory = UnitOfWorkFactory(make_sessionmaker(engine), redis=redis_client, redis_prefix=redis_prefix)
-    redis_key = f"{redis_prefix}conv:v2:chat"  # "<version>|S<state>", "<version>|N" (cleared), "<version>|F"
-    legacy_key = f"{redis_prefix}conv:chat"  # what releases before versions kept: dropped by every write
+    chat = f"chat-{uuid.uuid4().hex}"  # a conversation of its own: its row's versions start at 1
+    redis_key = (
+        f"{redis_prefix}conv:v2:{chat}"  # "<version>|S<state>", "<version>|N" (cleared), "<version>|F"
+    )
+    legacy_key = f"{redis_prefix}conv:{chat}"  # what releases before versions kept: dropped by every write
     await redis_client.set(legacy_key, b'{"v": "old release"}')
     async with factory() as uow:
         assert isinstance(uow.conversations, RedisConversationStore)
-        await uow.conversations.save("chat", {"v": 1}, NOW)
+        await uow.conversations.save(chat, {"v": 1}, NOW)
         assert await redis_client.get(redis_key) is None  # not before the commit
         await uow.commit()
     assert await redis_client.get(redis_key) == b'1|S{"v": 1}'
@@ -243,11 +246,11 @@ async def test_redis_reads_come_from_redis_and_never_lead_the_database(
     # A read is served by Redis: a marker only Redis has comes back.
     await redis_client.set(redis_key, b'1|S{"v": "from-redis"}')
     async with factory() as uow:
-        assert await uow.conversations.load("chat") == {"v": "from-redis"}
+        assert await uow.conversations.load(chat) == {"v": "from-redis"}
 
     # A commit that fails leaves the key fenced (reads fall back to SQL), never with the new state.
     async with factory() as uow:
-        await uow.conversations.save("chat", {"v": 2}, NOW)
+        await uow.conversations.save(chat, {"v": 2}, NOW)
 
         def refuse(_session: object) -> None:
             raise RuntimeError("commit refused by the test")
@@ -257,14 +260,14 @@ async def test_redis_reads_come_from_redis_and_never_lead_the_database(
             await uow.commit()
     assert await redis_client.get(redis_key) == b"2|F"
     async with factory() as uow:
-        assert await uow.conversations.load("chat") == {"v": 1}
+        assert await uow.conversations.load(chat) == {"v": 1}
         # a clear reaches Redis after the commit as well (a tombstone with its version)
-        await uow.conversations.clear("chat")
+        await uow.conversations.clear(chat)
         await uow.commit()
     assert await redis_client.get(redis_key) == b"2|N"
     async with factory() as uow:
-        assert await uow.conversations.load("chat") is None
-        await uow.conversations.save("chat", {"v": 3}, NOW)
+        assert await uow.conversations.load(chat) is None
+        await uow.conversations.save(chat, {"v": 3}, NOW)
         await uow.commit()
     assert await redis_client.get(redis_key) == b'3|S{"v": 3}'
 
