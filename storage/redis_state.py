@@ -176,9 +176,10 @@ class RedisConversationStore:
         return f"{self.prefix}v2:{key}"
 
     def _legacy(self, key: str) -> str:
-        """The key releases before the versions kept the state under (a bare JSON value). A process of such a
-        release still reads it during a rolling upgrade, so every write here drops it: it can only be
-        stale. Contract (a later release): stop dropping it."""
+        """The key releases before the versions kept the state under (a bare JSON value). During a rolling
+        upgrade a process of such a release still reads and writes it: every write here drops it (it can
+        only be stale), and a read that finds it goes to the database (that process committed a state
+        without a version, which the versioned key does not know of). Contract (a later release): neither."""
         return self.prefix + key
 
     async def load(self, key: str) -> dict[str, Any] | None:
@@ -187,8 +188,9 @@ class RedisConversationStore:
         if pending is not None:
             state = pending[1]
             return json.loads(json.dumps(state)) if state is not None else None
-        cached = await self.guard.run(lambda r: r.get(self._key(key)), None)
-        if cached is not None:
+        nothing: list[bytes | str | None] = [None, None]
+        cached, legacy = await self.guard.run(lambda r: r.mget(self._key(key), self._legacy(key)), nothing)
+        if cached is not None and legacy is None:
             _, _, value = (cached.decode() if isinstance(cached, bytes) else str(cached)).partition("|")
             if value.startswith(_STATE):
                 data: dict[str, Any] = json.loads(value[1:])

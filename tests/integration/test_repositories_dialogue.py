@@ -247,6 +247,12 @@ async def test_redis_reads_come_from_redis_and_never_lead_the_database(
     await redis_client.set(redis_key, b'1|S{"v": "from-redis"}')
     async with factory() as uow:
         assert await uow.conversations.load(chat) == {"v": "from-redis"}
+    # Unless a process of the release before wrote the old key (a rolling upgrade): it committed a state the
+    # versioned key does not know of, so the read goes to the database.
+    await redis_client.set(legacy_key, b'{"v": "old release"}')
+    async with factory() as uow:
+        assert await uow.conversations.load(chat) == {"v": 1}
+    await redis_client.delete(legacy_key)
 
     # A commit that fails leaves the key fenced (reads fall back to SQL), never with the new state.
     async with factory() as uow:
