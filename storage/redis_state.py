@@ -30,7 +30,6 @@ end
 return 0
 """
 
-_MISSING = object()
 T = TypeVar("T")
 
 

@@ -9,7 +9,7 @@ and nobody holds it. The turn calls it as its last statement, so whichever comes
 the other process's record, the other sees it: a row recorded before is claimed by the turn, a row recorded
 after finds the chat free and is claimed by its recorder. Each statement after the lock takes a fresh
 snapshot (a volatile PL/pgSQL function in READ COMMITTED). Only adds a function: the old code runs on it
-unchanged. `storage.inbox.claim_next_locked` documents the rule it keeps.
+unchanged. `storage.inbox.mark_done_and_claim_next` documents the rule it keeps.
 
 Revision ID: 0033
 Revises: 0032
