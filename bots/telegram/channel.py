@@ -99,13 +99,16 @@ class TelegramChannel(TelegramChannelBase):
     async def feed_webhook_update(self, update: dict[str, Any]) -> None:
         """Feed one webhook update to aiogram's Dispatcher and wait for its handler (see the base class).
 
-        The update's dict rides along as `raw_update`, so the handlers convert it as it came instead of
-        dumping aiogram's models back into the same dict.
+        A person's plain text message, most of what a help desk gets, skips aiogram (`_feed_plain`). Any other
+        update's dict rides along as `raw_update`, so the handlers convert it as it came instead of dumping
+        aiogram's models back into the same dict.
 
         Raises:
             ValueError: the update is not in the Bot API's shape.
             InboundNotRecorded: the app could not record it (the webhook answers 503).
         """
+        if await self._feed_plain(update):
+            return
         parsed = Update.model_validate(update, context={"bot": self.bot})
         try:
             await self.dispatcher.feed_update(self.bot, parsed, wait_done=True, raw_update=update)

@@ -12,7 +12,9 @@ the same `Inbound`). The filters sort updates the way aiogram intends, by what t
 | `F.data`: a payload no factory reads (out of date, forged); the engine refuses it | `on_unread_button` |
 
 Messages and edited messages from bots are dropped by the routers' own filter. A webhook passes the update's
-dict as `raw_update`, so it is not dumped back from aiogram's models; polling has only the models.
+dict as `raw_update`, so it is not dumped back from aiogram's models; polling has only the models. A person's
+plain text message by webhook never gets here: it would end in the same `update_to_inbound(raw)` call, so the
+channel hands it over without aiogram (`bots.telegram_common.plain_update`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ from aiohttp import web
 
 from bots.ratelimit import RateLimiter
 from bots.telegram_common.errors import TelegramSetupError
+from bots.telegram_common.inbound import update_to_inbound
 from bots.telegram_common.limits import TelegramLimits
+from bots.telegram_common.plain_update import plain_text_message
 from bots.telegram_common.webhook import derive_secret, make_webhook_handler
 from dialogue.messages import Bot, Delivered, DeliveryError, Inbound, InboundNotRecorded, Outbound
 
@@ -105,6 +107,26 @@ class TelegramChannelBase(abc.ABC):
         Raises:
             ValueError: the update is not in the Bot API's shape.
         """
+
+    async def _feed_plain(self, update: dict[str, Any]) -> bool:
+        """Hand a person's plain text message over without the framework; False for any other update.
+
+        Its handlers would end in the same `update_to_inbound` call (`bots.telegram_common.plain_update`
+        says why and when); a failure other than `InboundNotRecorded` is logged, as the frameworks do.
+        """
+        if plain_text_message(update) is None:
+            return False
+        update_id = int(update["update_id"])
+        inbound = update_to_inbound(self.bot_kind, update)
+        if inbound is None:
+            return True  # an empty text: no handler gives it to the engine either
+        try:
+            await self._hand_over(update_id, inbound, webhook=True)
+        except InboundNotRecorded:
+            raise
+        except Exception:
+            log.exception("Telegram %s bot: update %s could not be handled", self.bot_kind, update_id)
+        return True
 
     def _token_rejected(self, detail: str) -> TelegramSetupError:
         """Return the setup error for a token Telegram refused, naming the setting to fix."""

@@ -131,13 +131,15 @@ class PtbTelegramChannel(TelegramChannelBase):
             InboundNotRecorded: the app could not record it (the webhook answers 503).
         """
         try:
-            parsed = Update.de_json(update, self.bot)
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise ValueError(f"not a Bot API update: {e}") from e
-        try:
             await self._initialize()  # PTB processes updates only in an initialised Application
         except TelegramError as e:
             raise TelegramSetupError(f"Telegram {self.bot_kind} bot could not start: {e.message}") from e
+        if await self._feed_plain(update):  # a person's plain text message: no PTB objects needed
+            return
+        try:
+            parsed = Update.de_json(update, self.bot)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ValueError(f"not a Bot API update: {e}") from e
         failures: list[InboundNotRecorded] = []
         reset = _webhook_failures.set(failures)
         try:
