@@ -160,6 +160,7 @@ class Cluster:
         log_dir: Path,
         outbox_notify: bool = True,
         shared_model_cache: bool = True,
+        outbox_direct: bool = True,
     ):
         env = {
             **os.environ,
@@ -182,6 +183,8 @@ class Cluster:
             "HELPDESK_LOG_LEVEL": "WARNING",
             # Off: workers find queued replies on their poll, as before the outbox NOTIFY.
             "OUTBOX_NOTIFY": "true" if outbox_notify else "false",
+            # Off: every reply goes through the workers, as before a process sent its own.
+            "OUTBOX_DIRECT": "true" if outbox_direct else "false",
         }
         if redis is not None:
             env["REDIS_URL"] = redis.url
@@ -820,6 +823,7 @@ async def run_cluster(
     redis: bool,
     log_dir: Path,
     outbox_notify: bool = True,
+    outbox_direct: bool = True,
     rolling_restart: bool = False,
     shared_model_cache: bool = True,
     warmup: bool = False,
@@ -845,7 +849,15 @@ async def run_cluster(
             redis_server.start()
         async with FakeTelegramAPI() as api:
             cluster = Cluster(
-                url, api, redis_server, apps, workers, log_dir, outbox_notify, shared_model_cache
+                url,
+                api,
+                redis_server,
+                apps,
+                workers,
+                log_dir,
+                outbox_notify,
+                shared_model_cache,
+                outbox_direct,
             )
             bench = ClusterBench(cluster, api, url, token)
             try:
@@ -912,6 +924,7 @@ async def run_cluster(
         "apps": apps,
         "workers": workers,
         "outbox_notify": outbox_notify,
+        "outbox_direct": outbox_direct,
         "shared_model_cache": shared_model_cache and redis,
         **figures,
         "kb_visible_s": run.kb_visible_s,
@@ -980,6 +993,12 @@ def register(bench: click.Group) -> None:
         help="Keep the outbox's NOTIFY (off: workers find replies on their 0.5 s poll, as before it).",
     )
     @click.option(
+        "--outbox-direct/--no-outbox-direct",
+        default=True,
+        show_default=True,
+        help="A web process sends the replies its turns queued (off: the workers send every reply).",
+    )
+    @click.option(
         "--shared-model-cache/--no-shared-model-cache",
         default=True,
         show_default=True,
@@ -1007,6 +1026,7 @@ def register(bench: click.Group) -> None:
         kill: bool,
         redis: bool,
         outbox_notify: bool,
+        outbox_direct: bool,
         rolling_restart: bool,
         shared_model_cache: bool,
         log_dir: Path | None,
@@ -1034,6 +1054,7 @@ def register(bench: click.Group) -> None:
                     redis=redis,
                     log_dir=Path(tmp),
                     outbox_notify=outbox_notify,
+                    outbox_direct=outbox_direct,
                     rolling_restart=rolling_restart,
                     shared_model_cache=shared_model_cache,
                     warmup=warmup,

@@ -181,7 +181,7 @@ class DeliveryLoop:
         self._in_flight.update(row.id for row in rows)
         heartbeat = asyncio.create_task(self._heartbeat(), name="delivery-lease")
         try:
-            await asyncio.gather(*(self._send_one(row) for row in rows))
+            await asyncio.gather(*(self.send_one(row) for row in rows))
         finally:
             self._in_flight.difference_update(row.id for row in rows)
             heartbeat.cancel()
@@ -277,12 +277,13 @@ class DeliveryLoop:
             return dataclasses.replace(out, reply_to=thread.root_message_id)
         return out  # the thread could not be created: post in the group rather than lose the message
 
-    async def _send_one(self, row: OutboxRow) -> None:
+    async def send_one(self, row: OutboxRow) -> bool:
+        """Send one row this process claimed and mark it (sent, to retry, failed); whether it got through."""
         # Its log lines name the update that queued it and the chat, as the turn's did.
         with log_context(
             update=row.inbound_key, chat=f"{row.channel}:{row.bot}:{row.chat_id}", outbox=row.id
         ):
-            await self._send_row(row)
+            return await self._send_row(row)
 
     async def _send_chat(self, row: OutboxRow) -> _Attempt:
         """Send a chat row through its (channel, bot) sender; a webhook deliverer never sees it."""
@@ -322,7 +323,7 @@ class DeliveryLoop:
             log.exception("delivering webhook row %s failed", row.id)
             return _Attempt(f"{type(exc).__name__}: {exc}")
 
-    async def _send_row(self, row: OutboxRow) -> None:
+    async def _send_row(self, row: OutboxRow) -> bool:
         match row.kind:
             case OutboxKind.CHAT:
                 attempt = await self._send_chat(row)
@@ -405,6 +406,7 @@ class DeliveryLoop:
                 await self.on_unreachable(row, error, gave_up)
             except Exception:
                 log.exception("could not tell supervisors that outbox row %s is not delivered", row.id)
+        return error is None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

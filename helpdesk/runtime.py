@@ -25,6 +25,7 @@ from helpdesk.billing_notices import send_billing_notices_if_due
 from helpdesk.channels import build_channels
 from helpdesk.charts import PngChartRenderer
 from helpdesk.delivery import DeliveryLoop, Sender
+from helpdesk.delivery_direct import DirectDelivery
 from helpdesk.digest import parse_at, send_daily_digest_if_due
 from helpdesk.inbox import Inbox, InboxPolicy
 from helpdesk.intake import InboundIntake, UnreachableAlert
@@ -98,6 +99,7 @@ class Runtime:
     outbox_bell: Bell | None  # NOTIFYs the sending processes after commits that queued replies (PostgreSQL)
     sla_config: SlaConfigRef  # the SLA configuration in force: the file's, or the newest published one
     api_tokens: TokenCache  # the REST API's tokens by hash; forgotten on NOTIFY helpdesk_api_tokens
+    direct: DirectDelivery | None  # sends the replies its own turns claimed (PostgreSQL, OUTBOX_DIRECT)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -132,6 +134,9 @@ class Runtime:
                     name="sqlite-checkpoint",
                 )
             )
+        if self.direct is not None and self.direct.claim.sendable:
+            # From its start (a one-shot command would leave them leased): helpdesk.delivery_direct.
+            self.uows.send_own_rows(self.direct.claim, self.direct.send)
         # Web and worker processes alike: a web process handles what it records at once, and every
         # process picks up retries and the rows of processes that died.
         self._tasks.append(
@@ -250,6 +255,9 @@ class Runtime:
         """Stop background work and release connections."""
         self._stop.set()
         self.delivery.stop()
+        if self.direct is not None:
+            self.uows.direct = None  # units opened from now leave their replies to the workers
+            await self.direct.close()  # the replies being sent go out while the channels are open
         for channel in self.telegram:
             try:
                 await channel.stop()
@@ -260,6 +268,8 @@ class Runtime:
         if self.email is not None:
             await self.email.stop()
         await self.inbox.stop()
+        if self.direct is not None:
+            await self.direct.close()  # what the last turns claimed went back to the workers
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -343,8 +353,12 @@ async def build_runtime(
         email_open_unknown=settings.email_unknown_senders == "open",
         portal_links=portal_link_policy(settings),
     )
-    wakeup = asyncio.Event()  # the delivery loop's: replies queued by the inbox's turns wake it
-    inbox = Inbox(db, engine, policy=inbox_policy(settings), on_replies=wakeup.set)
+    # The delivery loop's: the inbox's turns wake it where no bell rings (SQLite); elsewhere the bell does, only
+    # for rows no process claimed to send itself (OUTBOX_DIRECT).
+    wakeup = asyncio.Event()
+    inbox = Inbox(
+        db, engine, policy=inbox_policy(settings), on_replies=wakeup.set if outbox_bell is None else None
+    )
     intake = InboundIntake(inbox, settings.inbox_answer_wait_s)
     channels = build_channels(
         settings, uows, sessions, on_inbound=intake.answer, record_inbound=intake.record
@@ -385,6 +399,11 @@ async def build_runtime(
         polling_lease=PollingLease(db, channels.telegram) if polling else None,
         email=channels.email,
         outbox_bell=outbox_bell,
+        direct=(
+            DirectDelivery(delivery, sessions)
+            if settings.outbox_direct and is_postgres(settings.database_url)
+            else None
+        ),
         sla_config=sla_config,
         # SQLite: no NOTIFY would tell this process of a revoke in another one, and a lookup is a local read.
         api_tokens=TokenCache(

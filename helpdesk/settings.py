@@ -225,6 +225,12 @@ class Settings(BaseSettings):
         description="PostgreSQL: after committing queued messages, NOTIFY the processes that send them (at most "
         "every 50 ms per process), so they send at once rather than on their next poll (WORKER_POLL_S)",
     )
+    outbox_direct: bool = Field(
+        default=True,
+        description="PostgreSQL: a process sends the Telegram and WhatsApp replies its own turns queued right after "
+        "their commit, claimed in the same transaction (the workers send what is left, retries, and the rows of a "
+        "process that died once their lease runs out)",
+    )
     inbox_retry_for_s: float = Field(
         default=24 * 3600.0,
         gt=0,

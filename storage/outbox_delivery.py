@@ -89,7 +89,7 @@ def _kind(row: RowMapping) -> OutboxKind | None:
         return None
 
 
-def _row(row: RowMapping) -> OutboxRow:
+def outbox_row(row: RowMapping) -> OutboxRow:
     return OutboxRow(
         id=row["id"],
         channel=row["channel"],
@@ -159,7 +159,7 @@ async def claim_due(
     if limit <= 0:
         return []
     params = {"now": now, "limit": limit, "worker": worker_id, "until": now + timedelta(seconds=lease_s)}
-    rows = [_row(r) for r in (await session.execute(_claim_stmt(_dialect(session)), params)).mappings()]
+    rows = [outbox_row(r) for r in (await session.execute(_claim_stmt(_dialect(session)), params)).mappings()]
     return sorted(rows, key=lambda r: r.id)
 
 
@@ -257,7 +257,7 @@ async def list_for_chat(
         .order_by(outbox.c.id)
         .limit(limit)
     )
-    return [_row(r) for r in (await session.execute(stmt)).mappings()]
+    return [outbox_row(r) for r in (await session.execute(stmt)).mappings()]
 
 
 async def counts(session: AsyncSession, now: datetime) -> dict[str, Any]:
@@ -282,7 +282,7 @@ async def get_rows(session: AsyncSession, ids: Collection[int]) -> list[OutboxRo
     if not ids:
         return []
     stmt = select(outbox).where(outbox.c.id.in_(list(ids))).order_by(outbox.c.id)
-    return [_row(r) for r in (await session.execute(stmt)).mappings()]
+    return [outbox_row(r) for r in (await session.execute(stmt)).mappings()]
 
 
 async def list_by_status(
@@ -298,7 +298,7 @@ async def list_by_status(
     if before_id is not None:
         stmt = stmt.where(outbox.c.id < before_id)
     stmt = stmt.order_by(outbox.c.id.desc()).limit(limit)
-    return [_row(r) for r in (await session.execute(stmt)).mappings()]
+    return [outbox_row(r) for r in (await session.execute(stmt)).mappings()]
 
 
 def _retried(at: datetime) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from redis.asyncio import Redis
@@ -16,6 +17,8 @@ from storage.billing_store import SqlBillingStore
 from storage.kb_phrasings import SqlPhrasingRepository
 from storage.kb_repository import SqlArticleRepository, SqlGapLog
 from storage.log_writes import write_logs
+from storage.outbox_delivery import OutboxRow
+from storage.outbox_direct import DirectClaim
 from storage.portal_store import SqlPortalStore
 from storage.read_models.articles import SqlArticleLists
 from storage.read_models.directory import SqlDirectoryLists
@@ -42,6 +45,14 @@ from storage.webhooks_out import SqlWebhookOutbox, SqlWebhookSubscriptions
 from ticket_core.events import DomainEvent
 from ticket_core.ports import DirectoryLists, TicketLists
 from ticket_core.sla.config import SlaConfig, SlaConfigRef
+
+
+@dataclass(frozen=True)
+class OwnRows:
+    """The outbox rows a process sends itself: which it claims (`claim`) and what sends them (`send`)."""
+
+    claim: DirectClaim
+    send: Callable[[list[OutboxRow]], None]
 
 
 class SqlUnitOfWork:
@@ -92,9 +103,11 @@ class SqlUnitOfWork:
         redis: RedisGuard | None = None,
         sla_config: SlaConfig | SlaConfigRef | None = None,
         on_outbox: Callable[[], None] | None = None,
+        direct: OwnRows | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._on_outbox = on_outbox
+        self._direct = direct
         self._redis = redis
         self._sla_config = sla_config
         self._session: AsyncSession | None = None
@@ -140,7 +153,7 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(session)
         self.comments = SqlCommentRepository(session)
         self.events = SqlEventLog(session)
-        self.outbox = SqlOutbox(session)
+        self.outbox = SqlOutbox(session, self._direct.claim if self._direct is not None else None)
         self.inbound = SqlInboundLog(session)
         sql_conversations = SqlConversationStore(session)
         self.conversations = (
@@ -182,6 +195,9 @@ class SqlUnitOfWork:
             await conversations.before_commit()
         await self.session.commit()
         self._written = len(self._recorded)
+        claimed, self.outbox.claimed = self.outbox.claimed, []
+        if claimed and self._direct is not None:
+            self._direct.send(claimed)  # committed: this process sends them now (storage.outbox_direct)
         if self.outbox.queued or self.webhooks_out.queued:
             self.outbox.queued = self.webhooks_out.queued = False
             if self._on_outbox is not None:
@@ -193,6 +209,7 @@ class SqlUnitOfWork:
         """Discard every change since the last commit."""
         await self.session.rollback()
         self.outbox.queued = self.webhooks_out.queued = False
+        self.outbox.claimed.clear()
         self.api_audit.pending.clear()
         self.tickets.forget()
         if isinstance(self.conversations, RedisConversationStore):
@@ -226,7 +243,9 @@ class UnitOfWorkFactory:
     With `redis`, conversation state is mirrored under `<redis_prefix>conv:<key>`; `self.redis` is then the
     `RedisGuard` that tells whether Redis answers (the health check reads it). With `sla_config`, units track SLA
     timers and alerts under that configuration (a `SlaConfigRef`: the one it holds when each unit opens).
-    `on_outbox` is called after each commit that queued outgoing messages (`storage.notify.Bell.ring`).
+    `on_outbox` is called after each commit that queued outgoing messages (`storage.notify.Bell.ring`);
+    after `send_own_rows`, rows this process can send are claimed in their transaction and handed to it after
+    the commit instead (`storage.outbox_direct`).
     """
 
     def __init__(
@@ -242,6 +261,7 @@ class UnitOfWorkFactory:
         self.on_outbox = on_outbox
         self.redis = RedisGuard(redis, prefix=f"{redis_prefix}conv:") if redis is not None else None
         self.sla_config = sla_config
+        self.direct: OwnRows | None = None
         bind = sessionmaker.kw.get("bind")
         if bind is not None:
             install_begin_immediate(bind)
@@ -253,4 +273,10 @@ class UnitOfWorkFactory:
             redis=self.redis,
             sla_config=self.sla_config,
             on_outbox=self.on_outbox,
+            direct=self.direct,
         )
+
+    def send_own_rows(self, claim: DirectClaim, send: Callable[[list[OutboxRow]], None]) -> None:
+        """From now on, units claim the rows `claim` says this process sends and give them to `send` after
+        their commit (PostgreSQL; `helpdesk.delivery_direct`)."""
+        self.direct = OwnRows(claim, send)

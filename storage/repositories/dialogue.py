@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Executable, bindparam, literal_column, select, union_all, update
@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import inbox as inbox_sql
 from storage.inbox_admin import InboxRow
 from storage.inbox_tables import inbox
+from storage.outbox_delivery import OutboxRow
+from storage.outbox_direct import DirectClaim, claim_queued
 from storage.repositories._sql import dialect_insert, dialect_name, json_safe, statement
 from storage.tables import conversations, inbound_log, interactions, outbox
 
@@ -116,7 +118,10 @@ def _add_answering(count: int) -> Executable:
             ordered = select(*(each.c[n] for n in _OUTBOX_COLUMNS), key).order_by(each.c.n)
             insert = outbox.insert().from_select(columns, ordered)
         added = insert.returning(outbox.c.id).cte("added")
-        found = _ADD_ANSWERING[count] = _MARK_ANSWERED.add_cte(added)
+        # The UPDATE runs though nothing reads it (PostgreSQL runs every data-modifying WITH once); the
+        # statement answers the rows' ids, for the rows a process sends itself (storage.outbox_direct).
+        answered = _MARK_ANSWERED.cte("answered")
+        found = _ADD_ANSWERING[count] = select(added.c.id).add_cte(answered)
     return found
 
 
@@ -138,9 +143,11 @@ def _save_state(dialect: str) -> Executable:
 class SqlOutbox:
     """Queues outgoing messages in the same transaction as the change that caused them."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, direct: DirectClaim | None = None) -> None:
         self.session = session
+        self.direct = direct
         self.queued = False  # rows were added in this transaction (the unit rings the outbox bell on commit)
+        self.claimed: list[OutboxRow] = []  # rows this process sends itself after the commit (`direct`)
 
     async def add(
         self,
@@ -164,7 +171,6 @@ class SqlOutbox:
         if not messages:
             return
         rows = [_outbox_row(ch, bot, chat, payload, at, inbound_key) for ch, bot, chat, payload in messages]
-        self.queued = True
         if (
             inbound_key is not None
             and len(rows) <= _ONE_STATEMENT_ROWS
@@ -173,10 +179,29 @@ class SqlOutbox:
             params: dict[str, Any] = {"key": inbound_key}
             for i, row in enumerate(rows):
                 params.update({f"{name}_{i}": row[name] for name in _OUTBOX_COLUMNS})
-            await self.session.execute(_add_answering(len(rows)), params)
+            ids = sorted((await self.session.execute(_add_answering(len(rows)), params)).scalars())
+            if await self._claim(messages, ids, at) < len(rows):
+                self.queued = True
             return
+        self.queued = True
         await self.session.execute(_ADD_OUTBOX, rows[0] if len(rows) == 1 else rows)
         await self._answered(inbound_key)
+
+    async def _claim(
+        self, messages: Sequence[tuple[str, str, str, dict[str, Any]]], ids: list[int], at: datetime
+    ) -> int:
+        """Claim the rows just queued (`ids`, in the order of `messages`) that this process sends itself, when
+        it does (`storage.outbox_direct`); how many it claimed (the bell rings only for the others)."""
+        direct = self.direct
+        if direct is None or len(ids) != len(messages):
+            return 0
+        mine = [id for id, (ch, bot, _, _) in zip(ids, messages, strict=True) if direct.can_send(ch, bot)]
+        if not mine:
+            return 0
+        until = at + timedelta(seconds=direct.lease_s)
+        claimed = await claim_queued(self.session, mine, owner=direct.owner, until=until)
+        self.claimed.extend(claimed)
+        return len(claimed)
 
     async def _answered(self, inbound_key: str | None) -> None:
         """Mark the inbound message `inbound_key` answered (reports: not a lost request), in this transaction."""
@@ -270,9 +295,11 @@ class SqlConversationStore:
 class SqlInteractionLog:
     """Requests handled outside tickets (KB answers, deflections), for reports."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, direct: DirectClaim | None = None) -> None:
         self.session = session
+        self.direct = direct
         self.queued = False  # rows were added in this transaction (the unit rings the outbox bell on commit)
+        self.claimed: list[OutboxRow] = []  # rows this process sends itself after the commit (`direct`)
 
     async def add(
         self,

@@ -26,8 +26,9 @@ async def test_every_part_is_there_from_construction(sqlite_url: str) -> None:
     try:
         # Optional parts are features that are off, and nothing else is None.
         off = {f.name for f in dataclasses.fields(Runtime) if getattr(rt, f.name) is None}
-        # SQLite runs one process: no outbox bell (its turns wake its own delivery loop).
-        assert off == {"kb", "nlu", "redis", "model_cache", "whatsapp", "email", "outbox_bell"}
+        # SQLite runs one process: no outbox bell (its turns wake its own delivery loop), and its delivery loop
+        # sends every reply (no process sends its own: helpdesk.delivery_direct).
+        assert off == {"kb", "nlu", "redis", "model_cache", "whatsapp", "email", "outbox_bell", "direct"}
         assert set(rt.senders) == {
             (str(Channel.WEB), str(Bot.CLIENT)),
             (str(Channel.WEB), str(Bot.STAFF)),
