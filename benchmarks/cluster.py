@@ -444,10 +444,15 @@ class ClusterBench:
 
     async def kill_poller(self) -> None:
         """SIGKILL the worker that holds the polling lease, start it again; time until polling resumes."""
-        pid = await self._lease_holder_pid()
-        index = next(
-            (j for j, w in enumerate(self.cluster.workers) if w.process and w.process.pid == pid), None
-        )
+        index = pid = None
+        for _ in range(30):  # a renewal late under the load leaves the lease expired for a moment: ask again
+            pid = await self._lease_holder_pid()
+            index = next(
+                (j for j, w in enumerate(self.cluster.workers) if w.process and w.process.pid == pid), None
+            )
+            if index is not None:
+                break
+            await asyncio.sleep(0.1)
         if index is None:
             self.run.errors.append(f"no worker holds the polling lease (holder pid {pid})")
             index = 0
