@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import ARRAY, Integer, String, all_, and_, any_, bindparam, exists, or_, update
 from sqlalchemy.orm import aliased
 
-from storage.outbox_delivery import Executor, OutboxRow, OutboxStatus, outbox_row
+from storage.outbox_delivery import Executor, OutboxRow, OutboxStatus, earlier_in_chat, outbox_row
 from storage.tables import outbox
 from storage.types import UtcDateTime
 
@@ -51,10 +51,7 @@ _OWNER = bindparam("owner", type_=String())
 def _claim_stmt() -> object:
     older = aliased(outbox, name="older")
     waiting = exists().where(
-        older.c.channel == outbox.c.channel,
-        older.c.bot == outbox.c.bot,
-        older.c.chat_id == outbox.c.chat_id,
-        older.c.id < outbox.c.id,
+        earlier_in_chat(older),
         older.c.id != all_(_IDS),  # not one of the rows being claimed
         or_(
             older.c.status == OutboxStatus.PENDING.value,
