@@ -295,11 +295,9 @@ class SqlConversationStore:
 class SqlInteractionLog:
     """Requests handled outside tickets (KB answers, deflections), for reports."""
 
-    def __init__(self, session: AsyncSession, direct: DirectClaim | None = None) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.direct = direct
         self.queued = False  # rows were added in this transaction (the unit rings the outbox bell on commit)
-        self.claimed: list[OutboxRow] = []  # rows this process sends itself after the commit (`direct`)
 
     async def add(
         self,
