@@ -297,7 +297,6 @@ class SqlInteractionLog:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.queued = False  # rows were added in this transaction (the unit rings the outbox bell on commit)
 
     async def add(
         self,
