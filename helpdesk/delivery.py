@@ -109,6 +109,29 @@ def _reason(no_channel: bool, permanent: bool, gave_up: bool, retry_in: float | 
     return "rate_limited" if retry_in is not None else "retry"
 
 
+async def keep_leases(
+    sessions: async_sessionmaker,
+    in_flight: set[int],
+    owner: str,
+    clock: Callable[[], datetime],
+    *,
+    every_s: float,
+    lease_s: float,
+) -> None:
+    """Extend `owner`'s leases on the outbox rows in `in_flight` every `every_s` until cancelled, so a slow send
+    is not taken over by another process; a beat with nothing in flight costs nothing."""
+    while True:
+        await asyncio.sleep(every_s)
+        ids = sorted(in_flight)
+        if not ids:
+            continue
+        try:
+            async with sessions() as session, session.begin():
+                await box.extend(session, ids, worker_id=owner, until=clock() + timedelta(seconds=lease_s))
+        except Exception as e:
+            log.warning("could not extend the outbox leases of %s: %s", owner, e)
+
+
 class DeliveryLoop:
     """Claims due outbox rows and sends them; `wake()` makes it look at once instead of at the next tick."""
 
@@ -202,14 +225,9 @@ class DeliveryLoop:
             )
 
     async def _heartbeat(self) -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_S)
-            try:
-                async with self.sessions() as session, session.begin():
-                    until = self.clock() + timedelta(seconds=LEASE_S)
-                    await box.extend(session, sorted(self._in_flight), worker_id=self.worker_id, until=until)
-            except Exception as e:
-                log.warning("could not extend the outbox leases: %s", e)
+        await keep_leases(
+            self.sessions, self._in_flight, self.worker_id, self.clock, every_s=HEARTBEAT_S, lease_s=LEASE_S
+        )
 
     async def _carry(self, out: Outbound) -> Outbound:
         """Bring media from another chat's bot to this one (`Media.source`): a client's photo for an engineer.

@@ -19,12 +19,11 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk.delivery import HEARTBEAT_S, LEASE_S, DeliveryLoop
-from storage import outbox_delivery as box
+from helpdesk.delivery import HEARTBEAT_S, LEASE_S, DeliveryLoop, keep_leases
 from storage.outbox_delivery import OutboxRow
 from storage.outbox_direct import DIRECT_CHANNELS, DirectClaim, release
 from storage.transient import in_transaction
@@ -80,13 +79,16 @@ class DirectDelivery:
             )
             self._chains[chat] = task
             task.add_done_callback(functools.partial(self._ended, chat))
-        if self._heartbeat is None or self._heartbeat.done():
-            self._heartbeat = asyncio.create_task(self._keep_leases(), name="outbox-direct-leases")
-
-    @property
-    def sending(self) -> int:
-        """Rows handed over and not yet sent or given back."""
-        return len(self._in_flight)
+        if self._heartbeat is None:  # from the first rows to `close`: a slow platform keeps them ours
+            leases = keep_leases(
+                self.sessions,
+                self._in_flight,
+                self.claim.owner,
+                self.clock,
+                every_s=self.heartbeat_s,
+                lease_s=self.claim.lease_s,
+            )
+            self._heartbeat = asyncio.create_task(leases, name="outbox-direct-leases")
 
     async def close(self, timeout_s: float = 10.0) -> None:
         """Let the sends in progress end (at most `timeout_s`); what is left, the workers send once its lease
@@ -134,17 +136,3 @@ class DirectDelivery:
             log.exception("could not give back outbox rows %s; they are sent once their lease runs out", ids)
         finally:
             self._in_flight.difference_update(ids)
-
-    async def _keep_leases(self) -> None:
-        """Extend the leases of the rows in flight every `heartbeat_s` (a slow platform), until none is."""
-        while self._in_flight:
-            await asyncio.sleep(self.heartbeat_s)
-            ids = sorted(self._in_flight)
-            if not ids:
-                break
-            until = self.clock() + timedelta(seconds=self.claim.lease_s)
-            try:
-                async with self.sessions() as session, session.begin():
-                    await box.extend(session, ids, worker_id=self.claim.owner, until=until)
-            except Exception as e:
-                log.warning("could not extend the leases of this process's own outbox rows: %s", e)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ARRAY, Integer, String, all_, and_, any_, bindparam, exists, or_, update
 from sqlalchemy.orm import aliased
@@ -48,7 +49,7 @@ _IDS = bindparam("ids", type_=ARRAY(Integer()))
 _OWNER = bindparam("owner", type_=String())
 
 
-def _claim_stmt() -> object:
+def _claim_stmt() -> Any:
     older = aliased(outbox, name="older")
     waiting = exists().where(
         earlier_in_chat(older),
@@ -96,7 +97,7 @@ async def claim_queued(
     if not ids:
         return []
     params = {"ids": sorted(ids), "owner": owner, "until": until}
-    rows = [outbox_row(r) for r in (await conn.execute(_CLAIM, params)).mappings()]  # type: ignore[call-overload]
+    rows = [outbox_row(r) for r in (await conn.execute(_CLAIM, params)).mappings()]
     return sorted(rows, key=lambda r: r.id)
 
 
