@@ -27,7 +27,7 @@ from dialogue.messages import MAX_TEXT_CHARS, Bot, Channel, Inbound, Outbound, s
 from dialogue.outgoing import Outgoing
 from dialogue.payloads import Action, PayloadSigner, decode
 from dialogue.portal_link import PortalLinkPolicy
-from dialogue.ports import DialogueUnitOfWork, OutboxMessage
+from dialogue.ports import DialogueUnitOfWork, OutboxMessage, SenderReads
 from dialogue.prefetch import Prefetched, SenderHints, prefetch
 from dialogue.reaction import ChatBus, Reaction
 from dialogue.report_command import PreparedReport, ReportCommand
@@ -66,8 +66,10 @@ class DialogueEngine(Generic[U]):
         reports: ReportCommand | None = None,
         email_open_unknown: bool = True,
         portal_links: PortalLinkPolicy | None = None,
+        senders: SenderReads | None = None,
     ) -> None:
         self.uow_factory = uow_factory
+        self.senders = senders  # the prefetch's short read in one statement (PostgreSQL); else a unit of work
         self.signer = signer
         # The handlers of recorded events; without one, the chat's own (default routing, no webhooks).
         self.bus = bus if bus is not None else chat_bus(staff_group=staff_group)
@@ -133,8 +135,13 @@ class DialogueEngine(Generic[U]):
         client_id: str | None
         if hint is not None:  # known from this sender's last turn: no database read (see SenderHints)
             client_id, stage = hint.client_id, hint.stage
+        elif self.senders is not None:  # a short read: who writes, and is a form open?
+            client_id, kept = await self.senders.client_and_state(
+                str(inbound.channel), str(Bot.CLIENT), inbound.sender_id, state_key(inbound)
+            )
+            stage = ConversationState.from_dict(kept).stage
         else:
-            async with self.uow_factory() as uow:  # a short read: who writes, and is a form open?
+            async with self.uow_factory() as uow:
                 _, contact = await uow.accounts.find_with_contact(
                     str(inbound.channel), str(Bot.CLIENT), inbound.sender_id
                 )

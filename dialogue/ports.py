@@ -46,6 +46,17 @@ class Outbox(Protocol):
         ...
 
 
+class SenderReads(Protocol):
+    """The short read before a turn, in one round trip outside a transaction (PostgreSQL)."""
+
+    async def client_and_state(
+        self, channel: str, bot: str, account_id: str, key: str
+    ) -> tuple[str | None, dict[str, Any] | None]:
+        """The client of the contact that account (channel, bot, account_id) names, if any, and the state kept
+        for conversation `key`, if any: as committed, from one statement."""
+        ...
+
+
 class InboundLog(Protocol):
     """Platform update ids already handled."""
 

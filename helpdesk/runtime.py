@@ -42,6 +42,7 @@ from storage.db import make_engine, make_sessionmaker, sqlite_file
 from storage.notify import OUTBOX_CHANNEL, Bell, is_postgres
 from storage.report_fold import fold_report_deltas
 from storage.reports import SqlReportSource, breach_level
+from storage.sender_reads import SqlSenderReads
 from storage.shared_cache import RedisSharedCache
 from storage.sqlite_checkpoint import checkpoint
 from storage.token_cache import TokenCache
@@ -296,11 +297,8 @@ async def build_runtime(
     """Wire the application from settings; `kb` / `nlu` may be given (tests) instead of loaded."""
     parse_at(settings.digest_at)  # fail at start on a malformed setting, not once a minute later
     ZoneInfo(settings.digest_tz)
-    pool = (
-        {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
-        if settings.database_url.startswith("postgresql")
-        else {}
-    )
+    pg = is_postgres(settings.database_url)
+    pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow} if pg else {}
     db = make_engine(settings.database_url, **pool)  # processes x (size + overflow) < max_connections
     sessions = make_sessionmaker(db)
     redis = None
@@ -314,9 +312,7 @@ async def build_runtime(
     # Every unit tracks SLA under the configured policies and queues signed webhooks for its events.
     # The processes that send replies hear of new ones at once (PostgreSQL; SQLite runs one process, whose
     # turns wake its own delivery loop).
-    outbox_bell = (
-        Bell(db, OUTBOX_CHANNEL) if settings.outbox_notify and is_postgres(settings.database_url) else None
-    )
+    outbox_bell = Bell(db, OUTBOX_CHANNEL) if settings.outbox_notify and pg else None
     uows = UnitOfWorkFactory(
         sessions,
         redis=redis,
@@ -352,6 +348,7 @@ async def build_runtime(
         reports=ReportCommand(reports, PngChartRenderer()),  # /report in the staff bot
         email_open_unknown=settings.email_unknown_senders == "open",
         portal_links=portal_link_policy(settings),
+        senders=SqlSenderReads(db) if pg else None,  # the prefetch's read in one statement
     )
     # The delivery loop's: the inbox's turns wake it where no bell rings (SQLite); elsewhere the bell does, only
     # for rows no process claimed to send itself (OUTBOX_DIRECT).
@@ -399,16 +396,10 @@ async def build_runtime(
         polling_lease=PollingLease(db, channels.telegram) if polling else None,
         email=channels.email,
         outbox_bell=outbox_bell,
-        direct=(
-            DirectDelivery(delivery, sessions)
-            if settings.outbox_direct and is_postgres(settings.database_url)
-            else None
-        ),
+        direct=DirectDelivery(delivery, sessions) if settings.outbox_direct and pg else None,
         sla_config=sla_config,
         # SQLite: no NOTIFY would tell this process of a revoke in another one, and a lookup is a local read.
-        api_tokens=TokenCache(
-            sessions, settings.api_token_cache_s if is_postgres(settings.database_url) else 0.0
-        ),
+        api_tokens=TokenCache(sessions, settings.api_token_cache_s if pg else 0.0),
     )
 
 

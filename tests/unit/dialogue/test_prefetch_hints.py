@@ -90,3 +90,46 @@ async def test_a_stale_hint_costs_a_search_never_a_wrong_answer(
     assert "ACME: пропуск на склад" in "\n".join(got)
     hint = engine.hints.get(key)
     assert hint is not None and hint.client_id == "acme" and hint.stage == "kb"
+
+
+class UnitSenders:
+    """`SenderReads` on the memory units (PostgreSQL's is one statement: tests/integration/test_sender_reads.py),
+    counting its reads."""
+
+    def __init__(self, uows: MemoryUnitOfWorkFactory) -> None:
+        self.uows = uows
+        self.reads: list[str] = []
+
+    async def client_and_state(
+        self, channel: str, bot: str, account_id: str, key: str
+    ) -> tuple[str | None, dict[str, Any] | None]:
+        self.reads.append(key)
+        async with self.uows() as uow:
+            _, contact = await uow.accounts.find_with_contact(channel, bot, account_id)
+            return (contact.client_id if contact else None), await uow.conversations.load(key)
+
+
+async def test_with_sender_reads_the_short_read_opens_no_unit_and_finds_the_client_and_stage(
+    uows: MemoryUnitOfWorkFactory, kb: FakeKnowledgeBase, clock: Clock, anna: Person
+) -> None:
+    counting = Counting(uows)
+    senders = UnitSenders(uows)
+    recording = RecordingKb(list(kb.articles.values()))
+    engine = DialogueEngine(
+        counting,  # type: ignore[arg-type]
+        PayloadSigner("test-secret"),
+        kb=recording,
+        clock=clock,
+        senders=senders,
+    )
+    chat = ChatDriver(engine.handle)
+    await chat.say(anna, "How do I connect to the VPN?")
+    (key,) = list(engine.hints._hints)
+    engine.hints.forget(key)  # as if the last turn had run in another process
+
+    got = await chat.say(anna, "How do I connect to the VPN?")
+
+    assert senders.reads == [key, key]  # both prefetches asked it; no unit was opened for them
+    assert counting.opened == 2  # the two turns
+    assert recording.searched_for == ["acme", "acme"]  # the read found Anna's client: the turn reused it
+    assert "VPN" in got[0]
