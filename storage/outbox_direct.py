@@ -3,27 +3,43 @@
 Without this every reply went the long way: the turn committed its outbox rows, sent a NOTIFY, and a
 worker claimed them in a statement of its own (which, with two workers woken each time, found nothing as
 often as not) before it sent them. A process that can send a row's channel now claims the rows its own
-transaction queued, as that transaction's last outbox statement, and sends them after the commit
+transaction queued, in the statement that queues them, and sends them after the commit
 (`helpdesk.delivery_direct`). The lease is the delivery loop's: a process that dies before it sent them
 leaves rows whose lease runs out, and a worker sends them, as it would any claimed row.
 
 Per-chat order holds as `storage.outbox_delivery.claim_due` keeps it: a row is claimed here only when no
-older row of its chat is waiting (pending) or being sent by someone else. Older rows this process is still
-sending do not stop it; it sends a chat's rows one after another, in id order, and gives back what is left
-of a chat when one of them fails (`release`).
+older row of its chat is waiting (pending) or being sent by someone else. The claim is part of the INSERT
+that queues the rows (`claim_on_insert`): a claimed row is written once, as `sending`, not inserted pending
+and updated in a second statement. Older rows this process is still sending do not stop it; it sends a
+chat's rows one after another, in id order, and gives back what is left of a chat when one of them fails
+(`release`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, String, all_, and_, any_, bindparam, exists, or_, update
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    String,
+    Subquery,
+    and_,
+    any_,
+    bindparam,
+    case,
+    exists,
+    literal_column,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 
-from storage.outbox_delivery import Executor, OutboxRow, OutboxStatus, earlier_in_chat, outbox_row
+from storage.outbox_delivery import Executor, OutboxStatus
 from storage.tables import outbox
 from storage.types import UtcDateTime
 
@@ -46,38 +62,48 @@ class DirectClaim:
 
 
 _IDS = bindparam("ids", type_=ARRAY(Integer()))
-_OWNER = bindparam("owner", type_=String())
+OWNER = bindparam("owner", type_=String())
+UNTIL = bindparam("until", type_=UtcDateTime())
+"""The parameters of a statement that claims the rows it queues: the claiming process and its lease's end."""
 
 
-def _claim_stmt() -> Any:
-    older = aliased(outbox, name="older")
+def claim_on_insert(row: Mapping[str, Any], n: int) -> tuple[Subquery, dict[str, Any]]:
+    """What a row being inserted (`row`: its columns' values as SQL) takes to be claimed as it is queued.
+
+    Answers a one-row subquery to select the row from (whether its chat has an older row waiting: pending,
+    or being sent by another process) and the row's status, attempts, claimed_by and claimed_until: claimed
+    for `OWNER` until `UNTIL` when nothing waits, queued as given otherwise. Every row of the chat is older
+    than the ones the statement inserts, and those are not visible to it: the check needs neither an id
+    comparison nor to leave the statement's own rows out.
+    """
+    older = aliased(outbox, name=f"older_{n}")
     waiting = exists().where(
-        earlier_in_chat(older),
-        older.c.id != all_(_IDS),  # not one of the rows being claimed
+        older.c.channel == row["channel"],
+        older.c.bot == row["bot"],
+        older.c.chat_id == row["chat_id"],
         or_(
-            older.c.status == OutboxStatus.PENDING.value,
-            and_(older.c.status == OutboxStatus.SENDING.value, older.c.claimed_by.is_distinct_from(_OWNER)),
+            older.c.status == literal_column(f"'{OutboxStatus.PENDING.value}'"),
+            and_(
+                older.c.status == literal_column(f"'{OutboxStatus.SENDING.value}'"),
+                older.c.claimed_by.is_distinct_from(OWNER),
+            ),
         ),
     )
-    return (
-        update(outbox)
-        .where(outbox.c.id == any_(_IDS), outbox.c.status == OutboxStatus.PENDING.value, ~waiting)
-        .values(
-            status=OutboxStatus.SENDING.value,
-            claimed_by=_OWNER,
-            claimed_until=bindparam("until", type_=UtcDateTime()),
-            attempts=outbox.c.attempts + 1,
-        )
-        .returning(*outbox.c)
-    )
+    source = select(waiting.label("waiting")).subquery(f"chat_{n}")
+    held = source.c.waiting
+    return source, {
+        "status": case((held, row["status"]), else_=literal_column(f"'{OutboxStatus.SENDING.value}'")),
+        "attempts": case((held, row["attempts"]), else_=row["attempts"] + 1),
+        "claimed_by": case((held, null()), else_=OWNER),
+        "claimed_until": case((held, null()), else_=UNTIL),
+    }
 
 
-_CLAIM = _claim_stmt()
 _RELEASE = (
     update(outbox)
     .where(
         outbox.c.id == any_(_IDS),
-        outbox.c.claimed_by == _OWNER,
+        outbox.c.claimed_by == OWNER,
         outbox.c.status == OutboxStatus.SENDING.value,
     )
     .values(
@@ -87,18 +113,6 @@ _RELEASE = (
         attempts=outbox.c.attempts - 1,  # not tried: the claim counted one
     )
 )
-
-
-async def claim_queued(
-    conn: Executor, ids: Collection[int], *, owner: str, until: datetime
-) -> list[OutboxRow]:
-    """Claim for `owner` until `until` those of the just queued rows `ids` whose chat has nothing older
-    waiting (see the module); the claimed rows, oldest first."""
-    if not ids:
-        return []
-    params = {"ids": sorted(ids), "owner": owner, "until": until}
-    rows = [outbox_row(r) for r in (await conn.execute(_CLAIM, params)).mappings()]
-    return sorted(rows, key=lambda r: r.id)
 
 
 async def release(conn: Executor, ids: Collection[int], *, owner: str) -> None:

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, literal_column, select, union_all, update
+from sqlalchemy import Executable, bindparam, cast, literal_column, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import inbox as inbox_sql
 from storage.inbox_admin import InboxRow
 from storage.inbox_tables import inbox
-from storage.outbox_delivery import OutboxRow
-from storage.outbox_direct import DirectClaim, claim_queued
+from storage.outbox_delivery import OutboxRow, outbox_row
+from storage.outbox_direct import DirectClaim, claim_on_insert
 from storage.repositories._sql import dialect_insert, dialect_name, json_safe, statement
 from storage.tables import conversations, inbound_log, interactions, outbox
 
@@ -86,46 +86,55 @@ _OUTBOX_COLUMNS = (
 )
 
 
-def _add_answering(count: int) -> Executable:
+def _add_answering(count: int, claims: tuple[bool, ...] = ()) -> Executable:
     """PostgreSQL: queue `count` outgoing messages (in order: ids ascend) and mark the inbound message `key`
-    answered, in one statement. Row i's values are the outbox's columns suffixed `_i`.
+    answered, in one statement. Row i's values are the outbox's columns suffixed `_i`. Where `claims[i]`, row
+    i is claimed for the process as it is queued, when its chat has nothing older waiting
+    (`storage.outbox_direct.claim_on_insert`; the parameters `owner` and `until`); the statement then answers
+    the rows' columns, else their ids.
 
-    One row is an INSERT ... VALUES; several are an INSERT ... SELECT of one SELECT per row, ordered, so the
-    ids follow the rows. Not a multi-row VALUES: SQLAlchemy cannot cache those (no cache key), and every
-    message compiled this statement afresh, about a tenth of the app's CPU on the KB-answer path.
+    One row is an INSERT ... VALUES; several, or a claim, an INSERT ... SELECT of one SELECT per row, ordered,
+    so the ids follow the rows. Not a multi-row VALUES: SQLAlchemy cannot cache those (no cache key), and
+    every message compiled this statement afresh, about a tenth of the app's CPU on the KB-answer path.
 
     No parameter may be named like a column of inbound_log, or the UPDATE would SET it."""
-    found = _ADD_ANSWERING.get(count)
+    claims = claims if any(claims) else ()
+    found = _ADD_ANSWERING.get((count, claims))
     if found is None:
         rows = [
-            [bindparam(f"{name}_{i}", type_=outbox.c[name].type) for name in _OUTBOX_COLUMNS]
+            {name: bindparam(f"{name}_{i}", type_=outbox.c[name].type) for name in _OUTBOX_COLUMNS}
             for i in range(count)
         ]
-        columns = [*_OUTBOX_COLUMNS, "inbound_key"]
-        if count == 1:
-            insert = outbox.insert().values(dict(zip(columns, [*rows[0], bindparam("key")], strict=True)))
+        key = bindparam("key", type_=outbox.c.inbound_key.type)
+        names = [*_OUTBOX_COLUMNS, *(("claimed_by", "claimed_until") if claims else ())]
+        if count == 1 and not claims:
+            insert = outbox.insert().values({**rows[0], "inbound_key": key})
         else:
-            each = union_all(
-                *(
-                    select(
-                        *(p.label(n) for p, n in zip(row, _OUTBOX_COLUMNS, strict=True)),
-                        literal_column(str(i)).label("n"),
-                    )
-                    for i, row in enumerate(rows)
-                )
-            ).subquery("replies")
-            key = bindparam("key", type_=outbox.c.inbound_key.type)
-            ordered = select(*(each.c[n] for n in _OUTBOX_COLUMNS), key).order_by(each.c.n)
-            insert = outbox.insert().from_select(columns, ordered)
-        added = insert.returning(outbox.c.id).cte("added")
+            selects = []
+            for i, row in enumerate(rows):
+                values: dict[str, Any] = dict(row)
+                source = None
+                if claims and claims[i]:
+                    source, claimed = claim_on_insert(row, i)
+                    values.update(claimed)
+                elif claims:
+                    values.update(claimed_by=_NO_OWNER, claimed_until=_NO_LEASE)
+                each = select(*(values[n].label(n) for n in names), literal_column(str(i)).label("n"))
+                selects.append(each.select_from(source) if source is not None else each)
+            replies = (union_all(*selects) if count > 1 else selects[0]).subquery("replies")
+            ordered = select(*(replies.c[n] for n in names), key).order_by(replies.c.n)
+            insert = outbox.insert().from_select([*names, "inbound_key"], ordered)
+        added = insert.returning(*(outbox.c if claims else (outbox.c.id,))).cte("added")
         # The UPDATE runs though nothing reads it (PostgreSQL runs every data-modifying WITH once); the
-        # statement answers the rows' ids, for the rows a process sends itself (storage.outbox_direct).
+        # statement answers the rows, for those a process sends itself (storage.outbox_direct).
         answered = _MARK_ANSWERED.cte("answered")
-        found = _ADD_ANSWERING[count] = select(added.c.id).add_cte(answered)
+        found = _ADD_ANSWERING[(count, claims)] = select(*added.c).add_cte(answered)
     return found
 
 
-_ADD_ANSWERING: dict[int, Executable] = {}
+_NO_OWNER = cast(null(), outbox.c.claimed_by.type)
+_NO_LEASE = cast(null(), outbox.c.claimed_until.type)
+_ADD_ANSWERING: dict[tuple[int, tuple[bool, ...]], Executable] = {}
 
 
 def _save_state(dialect: str) -> Executable:
@@ -179,29 +188,22 @@ class SqlOutbox:
             params: dict[str, Any] = {"key": inbound_key}
             for i, row in enumerate(rows):
                 params.update({f"{name}_{i}": row[name] for name in _OUTBOX_COLUMNS})
-            ids = sorted((await self.session.execute(_add_answering(len(rows)), params)).scalars())
-            if await self._claim(messages, ids, at) < len(rows):
+            direct = self.direct
+            claims = tuple(direct is not None and direct.can_send(ch, bot) for ch, bot, _, _ in messages)
+            if direct is None or not any(claims):
+                await self.session.execute(_add_answering(len(rows)), params)
                 self.queued = True
+                return
+            params.update(owner=direct.owner, until=at + timedelta(seconds=direct.lease_s))
+            added = (await self.session.execute(_add_answering(len(rows), claims), params)).mappings()
+            mine = [outbox_row(r) for r in added if r["claimed_by"] == direct.owner]
+            self.claimed.extend(sorted(mine, key=lambda r: r.id))
+            if len(mine) < len(rows):
+                self.queued = True  # the bell rings for the rows left to the workers
             return
         self.queued = True
         await self.session.execute(_ADD_OUTBOX, rows[0] if len(rows) == 1 else rows)
         await self._answered(inbound_key)
-
-    async def _claim(
-        self, messages: Sequence[tuple[str, str, str, dict[str, Any]]], ids: list[int], at: datetime
-    ) -> int:
-        """Claim the rows just queued (`ids`, in the order of `messages`) that this process sends itself, when
-        it does (`storage.outbox_direct`); how many it claimed (the bell rings only for the others)."""
-        direct = self.direct
-        if direct is None:
-            return 0
-        mine = [id for id, (ch, bot, _, _) in zip(ids, messages, strict=True) if direct.can_send(ch, bot)]
-        if not mine:
-            return 0
-        until = at + timedelta(seconds=direct.lease_s)
-        claimed = await claim_queued(self.session, mine, owner=direct.owner, until=until)
-        self.claimed.extend(claimed)
-        return len(claimed)
 
     async def _answered(self, inbound_key: str | None) -> None:
         """Mark the inbound message `inbound_key` answered (reports: not a lost request), in this transaction."""

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogue.messages import Bot, Channel, DeliveryError, Outbound
@@ -120,6 +122,66 @@ async def test_a_chat_with_something_older_waiting_leaves_its_replies_to_the_wor
     assert setup.handed == [] and setup.platform.sent == []
     assert setup.bells == bells + 3  # the workers are told of each
     assert [s for _, s, _ in await setup.history("42")] == [OutboxStatus.PENDING, OutboxStatus.PENDING]
+
+
+async def test_a_turn_queues_and_claims_its_rows_in_one_statement_writing_each_once(
+    pg_engine: AsyncEngine,
+) -> None:
+    setup = Setup(pg_engine)
+    setup.send_directly(dead=True)
+    sent: list[str] = []
+
+    def count(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(pg_engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with setup.uows() as uow:
+            await uow.outbox.add_many(
+                [
+                    (
+                        "telegram",
+                        "client",
+                        "42",
+                        Outbound(Channel.TELEGRAM, Bot.CLIENT, "42", "one").to_dict(),
+                    ),
+                    (
+                        "web",
+                        "client",
+                        "42",
+                        Outbound(Channel.WEB, Bot.CLIENT, "42", "to the browser").to_dict(),
+                    ),
+                    (
+                        "telegram",
+                        "client",
+                        "42",
+                        Outbound(Channel.TELEGRAM, Bot.CLIENT, "42", "two").to_dict(),
+                    ),
+                ],
+                setup.now,
+                "tg:client:1",
+            )
+            await uow.commit()
+    finally:
+        event.remove(pg_engine.sync_engine, "before_cursor_execute", count)
+
+    assert sum("outbox" in s for s in sent) == 1  # queued, claimed and the message marked answered at once
+    assert [r.payload["text"] for r in setup.handed] == ["one", "two"]
+    async with setup.sessions() as session:
+        rows = {r.payload["text"]: r for r in await list_for_chat(session, "telegram", "client", "42", 0)}
+        web = await list_for_chat(session, "web", "client", "42", 0)
+    owner, until = setup.direct.claim.owner, setup.now + timedelta(seconds=setup.direct.claim.lease_s)
+    for text in ("one", "two"):
+        assert (rows[text].status, rows[text].attempts, rows[text].claimed_by) == (
+            OutboxStatus.SENDING,
+            1,
+            owner,
+        )
+        assert rows[text].claimed_until == until
+    assert [(r.status, r.attempts, r.claimed_by, r.claimed_until) for r in web] == [
+        (OutboxStatus.PENDING, 0, None, None)
+    ]
+    assert setup.bells == 1  # for the web chat's row, left to the workers
 
 
 async def test_rows_of_the_same_process_still_being_sent_do_not_hold_a_chat_back(
