@@ -228,7 +228,7 @@ class Settings(BaseSettings):
     outbox_direct: bool = Field(
         default=True,
         description="PostgreSQL: a process sends the Telegram and WhatsApp replies its own turns queued right after "
-        "their commit, claimed in the same transaction (the workers send what is left, retries, and the rows of a "
+        "their commit, claimed by the statement that queues them (the workers send what is left, retries, and the rows of a "
         "process that died once their lease runs out)",
     )
     inbox_retry_for_s: float = Field(

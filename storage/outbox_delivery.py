@@ -113,24 +113,16 @@ _NOW = bindparam("now", type_=UtcDateTime())
 _CLAIM: dict[str, Any] = {}  # dialect -> the claim statement, built (and so compiled and cache-keyed) once
 
 
-def earlier_in_chat(older: Any) -> Any:
-    """`older` (an alias of outbox) is a row of the same chat as the outbox row at hand, queued before it: the
-    start of every per-chat order check."""
-    return and_(
-        older.c.channel == outbox.c.channel,
-        older.c.bot == outbox.c.bot,
-        older.c.chat_id == outbox.c.chat_id,
-        older.c.id < outbox.c.id,
-    )
-
-
 def _claim_stmt(dialect: str) -> Any:
     found = _CLAIM.get(dialect)
     if found is not None:
         return found
     older = aliased(outbox, name="older")
     blocked = exists().where(
-        earlier_in_chat(older),
+        older.c.channel == outbox.c.channel,
+        older.c.bot == outbox.c.bot,
+        older.c.chat_id == outbox.c.chat_id,
+        older.c.id < outbox.c.id,
         older.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
     )
     due = or_(

@@ -86,6 +86,11 @@ _OUTBOX_COLUMNS = (
 )
 
 
+# A row this process does not send, beside rows it claims in one statement: no owner, no lease.
+_NO_OWNER = cast(null(), outbox.c.claimed_by.type)
+_NO_LEASE = cast(null(), outbox.c.claimed_until.type)
+
+
 def _add_answering(count: int, claims: tuple[bool, ...] = ()) -> Executable:
     """PostgreSQL: queue `count` outgoing messages (in order: ids ascend) and mark the inbound message `key`
     answered, in one statement. Row i's values are the outbox's columns suffixed `_i`. Where `claims[i]`, row
@@ -132,8 +137,6 @@ def _add_answering(count: int, claims: tuple[bool, ...] = ()) -> Executable:
     return found
 
 
-_NO_OWNER = cast(null(), outbox.c.claimed_by.type)
-_NO_LEASE = cast(null(), outbox.c.claimed_until.type)
 _ADD_ANSWERING: dict[tuple[int, tuple[bool, ...]], Executable] = {}
 
 
