@@ -28,8 +28,12 @@ FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
 def new_code() -> str:
-    """A new unguessable sticker code."""
-    return secrets.token_urlsafe(CODE_BYTES)
+    """A new unguessable sticker code. Never one that starts with "-": `helpdesk equipment show <code>` (and
+    every command line) would take it for an option (one code in 64 did)."""
+    while True:
+        code = secrets.token_urlsafe(CODE_BYTES)
+        if not code.startswith("-"):
+            return code
 
 
 def find_code(text: str) -> str | None:
