@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
+from storage import driver_sql
 from storage.inbox_admin import Executor, InboxRow, InboxStatus, row_of
 from storage.inbox_tables import inbox
 from storage.repositories._sql import dialect_insert
@@ -196,10 +197,10 @@ async def record_and_claim(
         stmt = _built(
             conn, "record_after_mine" if after_mine else "record_claimed", _RECORD_CLAIMED[after_mine]
         )
-    found = (await conn.execute(stmt, params)).mappings().first()
-    if found is None:
+    found = await driver_sql.fetch(conn, stmt, params)
+    if not found:
         return None, None
-    new = row_of(found)
+    new = row_of(found[0])
     return new.id, new if new.claimed_by == worker_id else None
 
 
@@ -284,7 +285,7 @@ async def claim(
         stmt = _built(conn, "claim", _CLAIM_ANY)
     else:
         stmt, params["chat"] = _built(conn, "claim_chat", _CLAIM_CHAT), chat
-    rows = [row_of(r) for r in (await conn.execute(stmt, params)).mappings()]
+    rows = [row_of(r) for r in await driver_sql.fetch(conn, stmt, params)]
     return sorted(rows, key=lambda r: r.id)
 
 
@@ -360,9 +361,8 @@ async def mark_done_and_claim_next(
             "until": at + timedelta(seconds=lease_s),
             "done": id,
         }
-        found = (await conn.execute(_built(conn, "claim_next_fn", _claim_next_fn_stmt), params)).mappings()
-        first = found.first()
-        return row_of(first) if first is not None else None
+        found = await driver_sql.fetch(conn, _built(conn, "claim_next_fn", _claim_next_fn_stmt), params)
+        return row_of(found[0]) if found else None
     if id is not None:
         await mark_done(conn, id, at)
     rows = await claim(conn, now=at, worker_id=worker_id, lease_s=lease_s, chat=chat)

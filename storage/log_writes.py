@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Table, TextClause, bindparam, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import driver_sql
 from storage.api_tables import api_audit
 from storage.tables import ticket_events
 
@@ -77,10 +78,10 @@ async def write_logs(
     together = session.get_bind().dialect.name == "postgresql"
     built = _statement(len(event_rows), len(audit_rows), together)
     if not isinstance(built, tuple):
-        await session.execute(built, {**_params("e", event_rows), **_params("a", audit_rows)})
+        await driver_sql.fetch(session, built, {**_params("e", event_rows), **_params("a", audit_rows)})
         return
     event_stmt, audit_stmt = built
     if event_stmt is not None:
-        await session.execute(event_stmt, _params("e", event_rows))
+        await driver_sql.fetch(session, event_stmt, _params("e", event_rows))
     if audit_stmt is not None:
-        await session.execute(audit_stmt, _params("a", audit_rows))
+        await driver_sql.fetch(session, audit_stmt, _params("a", audit_rows))

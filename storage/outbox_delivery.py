@@ -13,11 +13,25 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ARRAY, DateTime, Integer, and_, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage import driver_sql
 from storage.tables import outbox
 from storage.types import UtcDateTime
 
@@ -123,7 +137,10 @@ def _claim_stmt(dialect: str) -> Any:
         older.c.bot == outbox.c.bot,
         older.c.chat_id == outbox.c.chat_id,
         older.c.id < outbox.c.id,
-        older.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
+        # Written into the SQL, not bound (a bound list is expanded at each execution: storage.driver_sql).
+        older.c.status.in_(
+            [literal_column(f"'{s.value}'") for s in (OutboxStatus.PENDING, OutboxStatus.SENDING)]
+        ),
     )
     due = or_(
         and_(outbox.c.status == OutboxStatus.PENDING.value, outbox.c.next_attempt_at <= _NOW),
@@ -159,7 +176,7 @@ async def claim_due(
     if limit <= 0:
         return []
     params = {"now": now, "limit": limit, "worker": worker_id, "until": now + timedelta(seconds=lease_s)}
-    rows = [outbox_row(r) for r in (await session.execute(_claim_stmt(_dialect(session)), params)).mappings()]
+    rows = [outbox_row(r) for r in await driver_sql.fetch(session, _claim_stmt(_dialect(session)), params)]
     return sorted(rows, key=lambda r: r.id)
 
 
@@ -208,7 +225,9 @@ async def mark_sent_many(conn: Executor, sent: list[tuple[int, datetime]]) -> No
     for _, at in sent:
         if at.tzinfo is None or at.utcoffset() is None:
             raise ValueError("naive datetime refused: pass a timezone-aware value, e.g. datetime.now(UTC)")
-    await conn.execute(_MARK_SENT_MANY_PG, {"ids": [id for id, _ in sent], "ats": [at for _, at in sent]})
+    await driver_sql.fetch(
+        conn, _MARK_SENT_MANY_PG, {"ids": [id for id, _ in sent], "ats": [at for _, at in sent]}
+    )
 
 
 async def mark_retry(

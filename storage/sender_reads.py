@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage import driver_sql
 from storage.tables import channel_accounts, contacts, conversations
 from storage.transient import in_transaction
 
@@ -45,7 +46,7 @@ class SqlSenderReads:
         params = {"channel": channel, "bot": bot, "account_id": account_id, "key": key}
 
         async def read(conn: AsyncConnection) -> tuple[str | None, dict[str, Any] | None]:
-            row = (await conn.execute(_READ, params)).one()
-            return row.client_id, row.state
+            row = (await driver_sql.fetch(conn, _READ, params))[0]
+            return row["client_id"], row["state"]
 
         return await in_transaction(self.engine, read, pauses=(), autocommit=True)

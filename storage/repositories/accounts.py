@@ -7,6 +7,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
+from storage import driver_sql
 from storage.repositories._sql import dialect_insert, statement
 from storage.tables import channel_accounts, contacts
 from ticket_core.enums import PersonKind
@@ -61,9 +62,10 @@ class SqlAccountRepository:
     ) -> tuple[ChannelAccount | None, Contact | None]:
         """The link of one platform account and the contact it names, if that exists, in one query."""
         params = {"channel": channel, "bot": bot, "account_id": account_id}
-        row = (await self.session.execute(_FIND_WITH_CONTACT, params)).mappings().first()
-        if row is None:
+        found = await driver_sql.fetch(self.session, _FIND_WITH_CONTACT, params)
+        if not found:
             return None, None
+        row = found[0]
         contact = (
             Contact(
                 row["contact_id"],

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Executable, bindparam, cast, literal_column, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import driver_sql
 from storage import inbox as inbox_sql
 from storage.inbox_admin import InboxRow
 from storage.inbox_tables import inbox
@@ -194,11 +195,11 @@ class SqlOutbox:
             direct = self.direct
             claims = tuple(direct is not None and direct.can_send(ch, bot) for ch, bot, _, _ in messages)
             if direct is None or not any(claims):
-                await self.session.execute(_add_answering(len(rows)), params)
+                await driver_sql.fetch(self.session, _add_answering(len(rows)), params)
                 self.queued = True
                 return
             params.update(owner=direct.owner, until=at + timedelta(seconds=direct.lease_s))
-            added = (await self.session.execute(_add_answering(len(rows), claims), params)).mappings()
+            added = await driver_sql.fetch(self.session, _add_answering(len(rows), claims), params)
             mine = [outbox_row(r) for r in added if r["claimed_by"] == direct.owner]
             self.claimed.extend(sorted(mine, key=lambda r: r.id))
             if len(mine) < len(rows):
@@ -244,9 +245,7 @@ class SqlInboundLog:
         would abort the whole transaction.
         """
         stmt = statement(self.session, _first_time)
-        first = (
-            await self.session.execute(stmt, {"logged_key": dedup_key, "logged_at": at})
-        ).first() is not None
+        first = bool(await driver_sql.fetch(self.session, stmt, {"logged_key": dedup_key, "logged_at": at}))
         if first and dialect_name(self.session) != "postgresql":
             # The durable inbox's row of this message is done when this transaction commits (storage.inbox):
             # one statement in the turn instead of a transaction of its own after it.
@@ -272,7 +271,8 @@ class SqlConversationStore:
 
     async def load(self, key: str) -> dict[str, Any] | None:
         """Return the state of a conversation, or None."""
-        state = (await self.session.execute(_LOAD_STATE, {"key": key})).scalar_one_or_none()
+        found = await driver_sql.fetch(self.session, _LOAD_STATE, {"key": key})
+        state = found[0]["state"] if found else None
         return dict(state) if state is not None else None
 
     async def save(self, key: str, state: dict[str, Any], at: datetime) -> None:
@@ -287,7 +287,7 @@ class SqlConversationStore:
         """`save`, and return the state's version (one more than the conversation's last, from 1)."""
         stmt = statement(self.session, _save_state)
         params = {"key": key, "state": json_safe(state), "updated_at": at, "version": 1}
-        return int((await self.session.execute(stmt, params)).scalar_one())
+        return int((await driver_sql.fetch(self.session, stmt, params))[0]["version"])
 
     async def clear_versioned(self, key: str) -> int | None:
         """`clear`, and return the cleared state's version (None: the conversation was never saved)."""
@@ -326,4 +326,4 @@ class SqlInteractionLog:
             "ticket_id": ticket_id,
             "data": json_safe(data) if data is not None else None,
         }
-        await self.session.execute(_ADD_INTERACTION, row)
+        await driver_sql.fetch(self.session, _ADD_INTERACTION, row)

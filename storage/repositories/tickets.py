@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, literal_column, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import driver_sql
 from storage.repositories._sql import upsert_insert
 from storage.tables import (
     TICKET_COUNTER,
@@ -85,6 +86,25 @@ def ticket_from_row(row: RowMapping) -> Ticket:
     values["status"] = TicketStatus(row["status"])
     values["priority"] = Priority(row["priority"])
     return Ticket(**values)
+
+
+def _listing(who: Any, statuses: Sequence[TicketStatus] | None) -> Any:
+    """The newest tickets whose column `who` is the parameter `who`, in `statuses`: built once per shape (a
+    client's message asks whether an engineer talks with them). The statuses are written into the SQL."""
+    key = (who.name, tuple(sorted(str(s) for s in statuses)) if statuses else ())
+    found = _LISTINGS.get(key)
+    if found is None:
+        stmt = select(tickets).where(who == bindparam("who"))
+        if key[1]:
+            stmt = stmt.where(
+                tickets.c.status.in_([literal_column(f"'{TicketStatus(s).value}'") for s in key[1]])
+            )
+        # Numbers grow with time, so they order newest-first without ties.
+        found = _LISTINGS[key] = stmt.order_by(tickets.c.number.desc()).limit(bindparam("limit"))
+    return found
+
+
+_LISTINGS: dict[tuple[str, tuple[str, ...]], Any] = {}
 
 
 class SqlTicketRepository:
@@ -170,19 +190,15 @@ class SqlTicketRepository:
         self, client_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 20
     ) -> list[Ticket]:
         """Tickets of one client, newest first."""
-        stmt = select(tickets).where(tickets.c.client_id == client_id)
-        if statuses:
-            stmt = stmt.where(tickets.c.status.in_([str(s) for s in statuses]))
-        return await self._list(stmt, limit)
+        return await self._list(_listing(tickets.c.client_id, statuses), {"who": client_id, "limit": limit})
 
     async def list_for_assignee(
         self, engineer_id: str, statuses: Sequence[TicketStatus] | None = None, limit: int = 50
     ) -> list[Ticket]:
         """Jobs of one engineer, newest first."""
-        stmt = select(tickets).where(tickets.c.assignee_id == engineer_id)
-        if statuses:
-            stmt = stmt.where(tickets.c.status.in_([str(s) for s in statuses]))
-        return await self._list(stmt, limit)
+        return await self._list(
+            _listing(tickets.c.assignee_id, statuses), {"who": engineer_id, "limit": limit}
+        )
 
     async def add_follower(self, ticket_id: str, contact_id: str, at: datetime) -> bool:
         """Make a contact a follower of a ticket; True when they were not one already."""
@@ -230,7 +246,9 @@ class SqlTicketRepository:
             number = parse_ref(query.text)
             found = contains_text(tickets.c.description, query.text)
             stmt = stmt.where(or_(found, tickets.c.number == number) if number is not None else found)
-        return await self._list(stmt, query.limit)
+        # Numbers grow with time, so they order newest-first without ties.
+        stmt = stmt.order_by(tickets.c.number.desc()).limit(query.limit)
+        return [ticket_from_row(row) for row in (await self.session.execute(stmt)).mappings()]
 
     async def list_waiting(self, limit: int = 50) -> list[Ticket]:
         """Tickets waiting for an engineer (new, offered, reopened), most urgent and oldest first."""
@@ -254,7 +272,5 @@ class SqlTicketRepository:
         )
         return {str(assignee): int(n) for assignee, n in (await self.session.execute(stmt)).all()}
 
-    async def _list(self, stmt: Any, limit: int) -> list[Ticket]:
-        # Numbers grow with time, so they order newest-first without ties.
-        stmt = stmt.order_by(tickets.c.number.desc()).limit(limit)
-        return [ticket_from_row(row) for row in (await self.session.execute(stmt)).mappings()]
+    async def _list(self, stmt: Any, params: dict[str, Any]) -> list[Ticket]:
+        return [ticket_from_row(row) for row in await driver_sql.fetch(self.session, stmt, params)]
