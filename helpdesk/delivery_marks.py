@@ -51,7 +51,7 @@ class SentMarks:
                 work = functools.partial(box.mark_sent_many, sent=[(id, at) for id, at, _ in batch])
                 try:
                     # Again after a cut connection: an unmarked row that was sent would be sent twice.
-                    await in_transaction(self.engine, work, autocommit=True)
+                    await in_transaction(self.engine, work, autocommit=True, fetch_only=True)
                     self.statements += 1
                 except BaseException as e:
                     for *_, done in batch:

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogue.engine import DialogueEngine
 from dialogue.messages import Inbound, InboundNotRecorded
@@ -38,8 +38,8 @@ from helpdesk.inbox_outcomes import RowOutcomes
 from helpdesk.inbox_policy import InboxPolicy
 from helpdesk.inbox_turn_end import NextRow, claim_next_row
 from helpdesk.inbox_waiters import Waiters
+from storage import driver_sql, inbox_admin
 from storage import inbox as box
-from storage import inbox_admin
 from storage.transient import in_transaction, is_transient
 from storage.uow import SqlUnitOfWork
 from ticket_core.log_context import log_context
@@ -105,7 +105,7 @@ class Inbox:
 
         idle = chat not in self._chats and not self._stopping
 
-        def record(conn: AsyncConnection) -> Awaitable[tuple[int | None, box.InboxRow | None]]:
+        def record(conn: driver_sql.Statements) -> Awaitable[tuple[int | None, box.InboxRow | None]]:
             # The row is claimed in the same transaction when it is next in its chat: when the chat is idle,
             # or (busy here) when every older row of the chat waits in this process. A busy chat's next
             # message then needs no claim of its own after the turn before it (`_hand_over`).
@@ -134,7 +134,11 @@ class Inbox:
             # was recorded by a try whose answer was lost is a "repeat" here and the loop handles it.
             async with self._record_slots:
                 row_id, claimed = await in_transaction(
-                    self.db, record, pauses=RECORD_PAUSES_S, autocommit=self._record_is_one_statement
+                    self.db,
+                    record,
+                    pauses=RECORD_PAUSES_S,
+                    autocommit=self._record_is_one_statement,
+                    fetch_only=True,
                 )
         except BaseException as e:
             if reserve:
@@ -277,7 +281,7 @@ class Inbox:
     async def _claim(
         self, *, chat: str | None = None, limit: int = 1, behind_s: float = 0.0
     ) -> list[box.InboxRow]:
-        def claim(conn: AsyncConnection) -> Awaitable[list[box.InboxRow]]:
+        def claim(conn: driver_sql.Statements) -> Awaitable[list[box.InboxRow]]:
             now = self.clock()
             return box.claim(
                 conn,
@@ -290,7 +294,9 @@ class Inbox:
             )
 
         # On PostgreSQL one statement (FOR UPDATE SKIP LOCKED in it) is its own transaction: no BEGIN, COMMIT.
-        return await in_transaction(self.db, claim, pauses=(), autocommit=self._record_is_one_statement)
+        return await in_transaction(
+            self.db, claim, pauses=(), autocommit=self._record_is_one_statement, fetch_only=True
+        )
 
     async def _handle(self, row: box.InboxRow) -> box.InboxRow | None:
         """Run the engine on one claimed row and record how it went; return the chat's next row, claimed.
@@ -372,7 +378,7 @@ class Inbox:
 
         self._again.discard(row.chat_key)  # the claim below takes what a kick until now was for
 
-        def done(conn: AsyncConnection) -> Awaitable[box.InboxRow | None]:
+        def done(conn: driver_sql.Statements) -> Awaitable[box.InboxRow | None]:
             return box.mark_done_and_claim_next(
                 conn,
                 None if marked else row.id,  # marked: only the claim is left (one statement on PostgreSQL)
@@ -383,7 +389,9 @@ class Inbox:
             )
 
         try:
-            return await in_transaction(self.db, done, autocommit=self._record_is_one_statement)
+            return await in_transaction(
+                self.db, done, autocommit=self._record_is_one_statement, fetch_only=True
+            )
         except Exception as e:
             log.warning("inbox: could not record the outcome of row %s: %s", row.id, e)
             self._wake.set()  # the loop claims the chat's next row

@@ -16,16 +16,18 @@ statement used once in a while gains nothing worth the restriction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Connection, CursorResult, Dialect
+from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.engine.default import CacheStats
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import greenlet_spawn
 
 _DRIVER = "storage.driver_sql"  # the key of a session's asyncpg connection in `session.info`
 
@@ -89,12 +91,52 @@ class DriverContext:
     cache_hit: CacheStats
 
 
-async def fetch(
-    executor: AsyncSession | AsyncConnection, stmt: Executable, params: Mapping[str, Any]
-) -> list[Any]:
+class DriverConnection:
+    """A pooled connection lent outside SQLAlchemy's `Connection`, for work that runs `fetch` only and whose every
+    statement is its own transaction (`autocommit`). `connection` is the pool's proxy, as on a `Connection`."""
+
+    def __init__(self, connection: Any, engine: AsyncEngine) -> None:
+        self.connection = connection
+        self.dialect = engine.dialect
+        self.dispatch = engine.sync_engine.dispatch  # `before_cursor_execute` listeners of the engine
+
+
+Statements = AsyncSession | AsyncConnection | DriverConnection
+"""What `fetch` runs on."""
+
+
+def dialect_of(executor: Statements) -> Dialect:
+    """The dialect `executor` talks."""
+    return executor.get_bind().dialect if isinstance(executor, AsyncSession) else executor.dialect
+
+
+@asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection | DriverConnection]:
+    """A connection whose statements commit one by one. On asyncpg the pool's connection itself: SQLAlchemy's
+    `Connection` around it, with its isolation level set and reset, cost about as much again as the
+    statement (`fetch` only); elsewhere an autocommit `AsyncConnection`."""
+    if engine.dialect.driver != "asyncpg":
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
+        return
+    lent = await engine.raw_connection()
+    try:
+        adapted: Any = lent.dbapi_connection
+        adapted.autocommit = True  # no transaction is begun for `fetch` (and none is open: it was pooled)
+        try:
+            yield DriverConnection(lent, engine)
+        finally:
+            adapted.autocommit = False
+    finally:
+        await greenlet_spawn(lent.close)  # back to the pool (its reset has nothing to roll back)
+
+
+async def fetch(executor: Statements, stmt: Executable, params: Mapping[str, Any]) -> list[Any]:
     """Run `stmt` with `params` on `executor`'s connection (in its transaction, if any); its rows as mappings."""
-    dialect = executor.get_bind().dialect if isinstance(executor, AsyncSession) else executor.dialect
+    dialect = dialect_of(executor)
     if dialect.driver != "asyncpg":
+        assert not isinstance(executor, DriverConnection)  # `autocommit` lends one on asyncpg only
         result = await executor.execute(stmt, dict(params))
         if isinstance(result, CursorResult) and not result.returns_rows:
             return []  # an INSERT or UPDATE without RETURNING
@@ -119,7 +161,7 @@ async def fetch(
         raise await _translated(executor, adapted, dialect, compiled.sql, args, error) from error
 
 
-async def _adapted(executor: AsyncSession | AsyncConnection) -> tuple[Any, Connection]:
+async def _adapted(executor: Statements) -> tuple[Any, Any]:
     """SQLAlchemy's adapter of the asyncpg connection `executor` holds (checked out for it if need be), and
     SQLAlchemy's connection around it.
 
@@ -134,13 +176,15 @@ async def _adapted(executor: AsyncSession | AsyncConnection) -> tuple[Any, Conne
         assert sync is not None  # an AsyncConnection a session handed out is started
         executor.info[_DRIVER] = (fairy, fairy.dbapi_connection, sync)
         return fairy.dbapi_connection, sync
+    if isinstance(executor, DriverConnection):
+        return executor.connection.dbapi_connection, executor
     fairy = await executor.get_raw_connection()
     assert executor.sync_connection is not None
     return fairy.dbapi_connection, executor.sync_connection
 
 
 async def _translated(
-    executor: AsyncSession | AsyncConnection,
+    executor: Statements,
     adapted: Any,
     dialect: Dialect,
     sql: str,
@@ -158,7 +202,9 @@ async def _translated(
     if not isinstance(translated, base):
         return translated
     lost = dialect.is_disconnect(translated, adapted, None)
-    if lost:
+    if lost and isinstance(executor, DriverConnection):
+        executor.connection.invalidate(translated)  # the pool drops it when it is given back
+    elif lost:
         connection = executor if isinstance(executor, AsyncConnection) else await executor.connection()
         await connection.invalidate(translated)
         if isinstance(executor, AsyncSession):

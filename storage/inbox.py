@@ -27,7 +27,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from storage import driver_sql
@@ -42,11 +41,11 @@ _DUE = bindparam("due", type_=UtcDateTime())  # `now`, or earlier for a loop tha
 _PENDING_SQL: Any = literal_column("'pending'")
 
 
-def _dialect(conn: Executor) -> str:
-    return conn.dialect.name if isinstance(conn, AsyncConnection) else conn.get_bind().dialect.name
+def _dialect(conn: driver_sql.Statements) -> str:
+    return driver_sql.dialect_of(conn).name
 
 
-def _built(conn: Executor, name: str, build: Any) -> Any:
+def _built(conn: driver_sql.Statements, name: str, build: Any) -> Any:
     """The statement `build(dialect)` makes, built (and so compiled and cache-keyed) once per dialect."""
     key = (name, _dialect(conn))
     found = _BUILT.get(key)
@@ -160,7 +159,7 @@ def _insert_claimed(dialect: str, waiting: Any) -> Any:
 
 
 async def record_and_claim(
-    conn: Executor,
+    conn: driver_sql.Statements,
     *,
     dedup_key: str,
     chat: str,
@@ -192,6 +191,7 @@ async def record_and_claim(
         params |= {"claim": then_claim, "after_mine": after_mine}
         stmt = _built(conn, "record_fn", _record_fn_stmt)
     elif not then_claim:
+        assert not isinstance(conn, driver_sql.DriverConnection)  # lent on PostgreSQL only
         return await record(conn, dedup_key=dedup_key, chat=chat, payload=payload, at=at), None
     else:  # SQLite's writers take turns anyway: no lock, one statement
         stmt = _built(
@@ -256,7 +256,7 @@ _CLAIM_CHAT = _claim_stmt(by_chat=True)
 
 
 async def claim(
-    conn: Executor,
+    conn: driver_sql.Statements,
     *,
     now: datetime,
     worker_id: str,
@@ -341,7 +341,7 @@ def _claim_next_fn_stmt(_dialect: str) -> Any:
 
 
 async def mark_done_and_claim_next(
-    conn: Executor, id: int | None, *, chat: str, at: datetime, worker_id: str, lease_s: float
+    conn: driver_sql.Statements, id: int | None, *, chat: str, at: datetime, worker_id: str, lease_s: float
 ) -> InboxRow | None:
     """`mark_done` (unless `id` is None: the turn marked it), then claim the chat's next due row in the same
     transaction: the end of every turn that may have a next row it does not hold yet.
@@ -364,6 +364,7 @@ async def mark_done_and_claim_next(
         found = await driver_sql.fetch(conn, _built(conn, "claim_next_fn", _claim_next_fn_stmt), params)
         return row_of(found[0]) if found else None
     if id is not None:
+        assert not isinstance(conn, driver_sql.DriverConnection)  # lent on PostgreSQL only
         await mark_done(conn, id, at)
     rows = await claim(conn, now=at, worker_id=worker_id, lease_s=lease_s, chat=chat)
     return rows[0] if rows else None

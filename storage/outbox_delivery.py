@@ -39,8 +39,8 @@ Executor = AsyncConnection | AsyncSession
 """A session, or a plain connection (the delivery loop's autocommit statements on PostgreSQL)."""
 
 
-def _dialect(conn: Executor) -> str:
-    return conn.dialect.name if isinstance(conn, AsyncConnection) else conn.get_bind().dialect.name
+def _dialect(conn: driver_sql.Statements) -> str:
+    return driver_sql.dialect_of(conn).name
 
 
 LEGACY_WEBHOOK_CHANNEL = "webhook"
@@ -213,12 +213,13 @@ _MARK_SENT_MANY_PG = text(
 ).bindparams(bindparam("ids", type_=ARRAY(Integer())), bindparam("ats", type_=ARRAY(DateTime(timezone=True))))
 
 
-async def mark_sent_many(conn: Executor, sent: list[tuple[int, datetime]]) -> None:
+async def mark_sent_many(conn: driver_sql.Statements, sent: list[tuple[int, datetime]]) -> None:
     """`mark_sent` for several rows, each with its own time: one statement on PostgreSQL (so it may run
     outside a transaction), one per row elsewhere."""
     if not sent:
         return
     if _dialect(conn) != "postgresql":
+        assert not isinstance(conn, driver_sql.DriverConnection)  # lent on PostgreSQL only
         for id, at in sent:
             await mark_sent(conn, id, at)
         return

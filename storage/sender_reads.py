@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import driver_sql
 from storage.tables import channel_accounts, contacts, conversations
@@ -45,8 +45,8 @@ class SqlSenderReads:
     ) -> tuple[str | None, dict[str, Any] | None]:
         params = {"channel": channel, "bot": bot, "account_id": account_id, "key": key}
 
-        async def read(conn: AsyncConnection) -> tuple[str | None, dict[str, Any] | None]:
+        async def read(conn: driver_sql.DriverConnection) -> tuple[str | None, dict[str, Any] | None]:
             row = (await driver_sql.fetch(conn, _READ, params))[0]
             return row["client_id"], row["state"]
 
-        return await in_transaction(self.engine, read, pauses=(), autocommit=True)
+        return await in_transaction(self.engine, read, pauses=(), autocommit=True, fetch_only=True)

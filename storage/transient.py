@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage import driver_sql
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -42,16 +44,22 @@ async def in_transaction(
     pauses: tuple[float, ...] = PAUSES_S,
     *,
     autocommit: bool = False,
+    fetch_only: bool = False,
 ) -> T:
     """Run `work(conn)` in its own transaction, again after a transient failure (up to len(pauses) times).
 
     `where` is an engine (`work` gets a plain connection: the hot paths) or a session factory (`work` gets a
     session). Only for work that is safe to repeat (it is rolled back when it fails). The last failure is
     raised. `autocommit` (an engine only): no BEGIN and COMMIT around `work`, for work that is one
-    statement, which is then its own transaction: two round trips fewer.
+    statement, which is then its own transaction: two round trips fewer. `fetch_only` (with `autocommit`):
+    `work` runs its statements through `storage.driver_sql.fetch` alone, so on asyncpg it gets the pool's
+    connection without SQLAlchemy's around it (`driver_sql.autocommit`).
     """
     for pause in (*pauses, None):
         try:
+            if isinstance(where, AsyncEngine) and autocommit and fetch_only:
+                async with driver_sql.autocommit(where) as lent:
+                    return await work(lent)
             if isinstance(where, AsyncEngine) and autocommit:
                 async with where.connect() as conn:
                     await conn.execution_options(isolation_level="AUTOCOMMIT")

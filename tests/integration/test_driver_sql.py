@@ -4,13 +4,14 @@ in the unit's transaction, with the columns' bind processing and SQLAlchemy's ex
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, exc, func, select, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, event, exc, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import driver_sql
-from storage.db import make_sessionmaker
+from storage.db import make_engine, make_sessionmaker
 from storage.repositories._sql import dialect_insert
 from storage.tables import conversations, interactions
 from storage.transient import is_transient
@@ -113,8 +114,6 @@ async def test_outside_a_transaction_a_statement_commits_by_itself(pg_engine: As
 
 
 async def test_sqlite_runs_it_through_sqlalchemy(sqlite_url: str) -> None:
-    from storage.db import make_engine
-
     engine = make_engine(sqlite_url)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
@@ -141,3 +140,54 @@ def test_statements_it_cannot_run_alike_are_refused() -> None:
         )
     fixed = driver_sql.compile_for(select(table.c.id).where(table.c.k == "fixed"), pg, [])
     assert fixed.args({}) == ["fixed"]  # a value written into the statement goes along
+
+
+@pytest.mark.postgres
+async def test_a_lent_connection_commits_each_statement_and_goes_back_to_the_pool_as_it_was(
+    pg_engine: AsyncEngine,
+) -> None:
+    engine = make_engine(
+        str(pg_engine.url.render_as_string(hide_password=False)), pool_size=1, max_overflow=0
+    )
+    seen: list[bool] = []
+
+    def listener(conn: Any, _cursor: object, _statement: str, *_: object) -> None:
+        seen.append(conn.connection.dbapi_connection.autocommit)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", listener)
+    try:
+        async with driver_sql.autocommit(engine) as lent:
+            await driver_sql.fetch(lent, _SAVE, {"key": "t:lent", "state": {}, "at": NOW})
+            assert (
+                await _count(pg_engine, "t:lent") == 1
+            )  # committed by itself, before the connection goes back
+        assert seen == [True]
+        # The one pooled connection, lent again to a unit: its statements are in a transaction once more.
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await driver_sql.fetch(session, _SAVE, {"key": "t:unit", "state": {}, "at": NOW})
+            assert await _count(pg_engine, "t:unit") == 0
+            await session.rollback()
+        assert await _count(pg_engine, "t:unit") == 0
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", listener)
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_lent_connection_that_drops_is_transient_and_not_pooled_again(pg_engine: AsyncEngine) -> None:
+    engine = make_engine(
+        str(pg_engine.url.render_as_string(hide_password=False)), pool_size=1, max_overflow=0
+    )
+    try:
+        with pytest.raises(exc.DBAPIError) as caught:
+            async with driver_sql.autocommit(engine) as lent:
+                pid = (await driver_sql.fetch(lent, select(func.pg_backend_pid().label("pid")), {}))[0]["pid"]
+                async with pg_engine.connect() as other:
+                    await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                await driver_sql.fetch(lent, _SAVE, {"key": "t:dropped", "state": {}, "at": NOW})
+        assert caught.value.connection_invalidated and is_transient(caught.value)
+        async with driver_sql.autocommit(engine) as lent:  # a new connection in its place
+            rows = await driver_sql.fetch(lent, _SAVE, {"key": "t:next", "state": {}, "at": NOW})
+            assert rows[0]["version"] == 1
+    finally:
+        await engine.dispose()
