@@ -161,6 +161,7 @@ class Cluster:
         outbox_notify: bool = True,
         shared_model_cache: bool = True,
         outbox_direct: bool = True,
+        conversation_mirror: bool = False,
     ):
         env = {
             **os.environ,
@@ -189,6 +190,7 @@ class Cluster:
         if redis is not None:
             env["REDIS_URL"] = redis.url
             env["MODEL_CACHE_SHARED"] = "true" if shared_model_cache else "false"
+            env["CONVERSATION_MIRROR"] = "true" if conversation_mirror else "false"
         for unset in (
             "TELEGRAM_STAFF_TOKEN",
             "WHATSAPP_PHONE_NUMBER_ID",
@@ -832,6 +834,7 @@ async def run_cluster(
     rolling_restart: bool = False,
     shared_model_cache: bool = True,
     warmup: bool = False,
+    conversation_mirror: bool = False,
 ) -> dict[str, Any]:
     """Run the cluster, the load and the faults; return the figures (see the module docstring)."""
     url = await fresh_pg_database(
@@ -863,6 +866,7 @@ async def run_cluster(
                 outbox_notify,
                 shared_model_cache,
                 outbox_direct,
+                conversation_mirror,
             )
             bench = ClusterBench(cluster, api, url, token)
             try:
@@ -931,6 +935,7 @@ async def run_cluster(
         "outbox_notify": outbox_notify,
         "outbox_direct": outbox_direct,
         "shared_model_cache": shared_model_cache and redis,
+        "conversation_mirror": conversation_mirror and redis,
         **figures,
         "kb_visible_s": run.kb_visible_s,
         "kb_seen_s": [run.kb_seen.get(i) for i in range(apps)],
@@ -1010,6 +1015,12 @@ def register(bench: click.Group) -> None:
         help="Share NLU parses and query vectors between the processes through Redis (MODEL_CACHE_SHARED).",
     )
     @click.option(
+        "--conversation-mirror/--no-conversation-mirror",
+        default=False,
+        show_default=True,
+        help="Mirror conversation state to Redis (CONVERSATION_MIRROR), read by the turns instead of PostgreSQL.",
+    )
+    @click.option(
         "--log-dir", type=click.Path(path_type=Path), default=None, help="Keep the processes' logs here."
     )
     @click.option(
@@ -1034,6 +1045,7 @@ def register(bench: click.Group) -> None:
         outbox_direct: bool,
         rolling_restart: bool,
         shared_model_cache: bool,
+        conversation_mirror: bool,
         log_dir: Path | None,
         warmup: bool,
         as_json: bool,
@@ -1063,6 +1075,7 @@ def register(bench: click.Group) -> None:
                     rolling_restart=rolling_restart,
                     shared_model_cache=shared_model_cache,
                     warmup=warmup,
+                    conversation_mirror=conversation_mirror,
                 )
             )
         if as_json:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -84,8 +85,9 @@ class Inbox:
         self._record_slots = asyncio.Semaphore(self.policy.record_concurrency)
         self._wake = asyncio.Event()
         self._stopping = False
-        # PostgreSQL records in one statement (`box.record_and_claim`): no transaction around it.
-        self._record_is_one_statement = db.dialect.name == "postgresql"
+        # PostgreSQL records, claims and ends rows in one statement each (`box`), through `storage.driver_sql`.
+        self._record_is_one_statement = one = db.dialect.name == "postgresql"
+        self._one_statement = functools.partial(in_transaction, db, autocommit=one, fetch_only=True)
         self.leases = LeaseKeeper(db, self.worker_id, self.policy, clock, lambda: self._stopping)
 
     # --- recording --------------------------------------------------------------------------------
@@ -133,13 +135,7 @@ class Inbox:
             # Once more after a cut connection (a quick retry spares the platform a 503); a row that
             # was recorded by a try whose answer was lost is a "repeat" here and the loop handles it.
             async with self._record_slots:
-                row_id, claimed = await in_transaction(
-                    self.db,
-                    record,
-                    pauses=RECORD_PAUSES_S,
-                    autocommit=self._record_is_one_statement,
-                    fetch_only=True,
-                )
+                row_id, claimed = await self._one_statement(record, RECORD_PAUSES_S)
         except BaseException as e:
             if reserve:
                 self._leave(chat, current)
@@ -294,9 +290,7 @@ class Inbox:
             )
 
         # On PostgreSQL one statement (FOR UPDATE SKIP LOCKED in it) is its own transaction: no BEGIN, COMMIT.
-        return await in_transaction(
-            self.db, claim, pauses=(), autocommit=self._record_is_one_statement, fetch_only=True
-        )
+        return await self._one_statement(claim, ())
 
     async def _handle(self, row: box.InboxRow) -> box.InboxRow | None:
         """Run the engine on one claimed row and record how it went; return the chat's next row, claimed.
@@ -389,9 +383,7 @@ class Inbox:
             )
 
         try:
-            return await in_transaction(
-                self.db, done, autocommit=self._record_is_one_statement, fetch_only=True
-            )
+            return await self._one_statement(done)
         except Exception as e:
             log.warning("inbox: could not record the outcome of row %s: %s", row.id, e)
             self._wake.set()  # the loop claims the chat's next row

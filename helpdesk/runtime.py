@@ -316,6 +316,7 @@ async def build_runtime(
     uows = UnitOfWorkFactory(
         sessions,
         redis=redis,
+        mirror_reads=settings.conversation_mirror,
         sla_config=sla_config,
         on_outbox=outbox_bell.ring if outbox_bell is not None else None,
     )

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         default=True,
         description="With REDIS_URL: share NLU parses and KB query vectors between processes through Redis",
     )
+    conversation_mirror: bool = Field(
+        default=False,
+        description="With REDIS_URL: turns read conversation state from its Redis mirror, not the database (off: "
+        "Redis only fences what a turn changes, one round trip where the mirror's three cost more: docs/scaling.md)",
+    )
 
     # HTTP
     host: str = "127.0.0.1"

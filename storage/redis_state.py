@@ -154,6 +154,12 @@ class RedisConversationStore:
     would lose that change), and a failed commit or Redis write can leave a fence but never a wrong state.
     While Redis is away (`RedisGuard`) every call falls back to SQL, and every key is dropped before Redis is
     read again.
+
+    With `reads` False (fence-only, `CONVERSATION_MIRROR=false`) the state is read from the database and nothing
+    is mirrored after the commit, but the changed keys are still fenced before it: a process that does read
+    the mirror (an older release during a rolling upgrade, or one with the setting on) then reads the database
+    for them, never a state older than the committed one. One round trip a turn that changes the state, where
+    the mirror costs three (docs/scaling.md).
     """
 
     def __init__(
@@ -162,9 +168,11 @@ class RedisConversationStore:
         guard: RedisGuard,
         *,
         ttl_s: int = 7 * 86400,
+        reads: bool = True,
     ) -> None:
         self.sql = sql
         self.guard = guard
+        self.reads = reads
         self.prefix = guard.prefix
         self.ttl_s = ttl_s
         self._script = guard.redis.register_script(_MIRROR)  # EVALSHA, loaded once (EVAL on a NOSCRIPT)
@@ -187,6 +195,8 @@ class RedisConversationStore:
         if pending is not None:
             state = pending[1]
             return json.loads(json.dumps(state)) if state is not None else None
+        if not self.reads:
+            return await self.sql.load(key)
         nothing: list[bytes | str | None] = [None, None]
         cached, legacy = await self.guard.run(lambda r: r.mget(self._key(key), self._legacy(key)), nothing)
         if cached is not None and legacy is None:
@@ -228,8 +238,8 @@ class RedisConversationStore:
     async def after_commit(self) -> None:
         """Mirror the committed changes to Redis; a failure only costs cache hits."""
         pending, self._pending = self._pending, {}
-        if not pending or not self.guard.up:
-            return
+        if not pending or not self.guard.up or not self.reads:
+            return  # fence-only: the fences stay until a mirroring process writes a newer version
         await self._mirror(
             [
                 (k, v, _STATE + json.dumps(state) if state is not None else _CLEARED)

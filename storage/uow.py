@@ -104,8 +104,10 @@ class SqlUnitOfWork:
         sla_config: SlaConfig | SlaConfigRef | None = None,
         on_outbox: Callable[[], None] | None = None,
         direct: OwnRows | None = None,
+        mirror_reads: bool = True,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._mirror_reads = mirror_reads
         self._on_outbox = on_outbox
         self._direct = direct
         self._redis = redis
@@ -157,7 +159,7 @@ class SqlUnitOfWork:
         self.inbound = SqlInboundLog(session)
         sql_conversations = SqlConversationStore(session)
         self.conversations = (
-            RedisConversationStore(sql_conversations, self._redis)
+            RedisConversationStore(sql_conversations, self._redis, reads=self._mirror_reads)
             if self._redis is not None
             else sql_conversations
         )
@@ -240,7 +242,8 @@ class UnitOfWorkFactory:
     """Creates units of work on one session factory; the factory `dialogue.engine.DialogueEngine` runs on.
 
     On SQLite it installs BEGIN IMMEDIATE on the engine so concurrent writers queue on the busy timeout.
-    With `redis`, conversation state is mirrored under `<redis_prefix>conv:<key>`; `self.redis` is then the
+    With `redis`, conversation state is mirrored under `<redis_prefix>conv:<key>` (with `mirror_reads` False
+    only fenced: see `storage.redis_state.RedisConversationStore`); `self.redis` is then the
     `RedisGuard` that tells whether Redis answers (the health check reads it). With `sla_config`, units track SLA
     timers and alerts under that configuration (a `SlaConfigRef`: the one it holds when each unit opens).
     `on_outbox` is called after each commit that queued outgoing messages (`storage.notify.Bell.ring`);
@@ -256,8 +259,10 @@ class UnitOfWorkFactory:
         redis_prefix: str = "helpdesk:",
         sla_config: SlaConfig | SlaConfigRef | None = None,
         on_outbox: Callable[[], None] | None = None,
+        mirror_reads: bool = True,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.mirror_reads = mirror_reads
         self.on_outbox = on_outbox
         self.redis = RedisGuard(redis, prefix=f"{redis_prefix}conv:") if redis is not None else None
         self.sla_config = sla_config
@@ -274,6 +279,7 @@ class UnitOfWorkFactory:
             sla_config=self.sla_config,
             on_outbox=self.on_outbox,
             direct=self.direct,
+            mirror_reads=self.mirror_reads,
         )
 
     def send_own_rows(self, claim: DirectClaim, send: Callable[[list[OutboxRow]], None]) -> None:

@@ -475,3 +475,27 @@ async def test_a_mirror_write_that_comes_late_never_hides_a_newer_state(
     await a
     async with factory() as uow:  # the turn after B, in any process
         assert await uow.conversations.load("chat") == ({"v": 2} if then == "saves" else None)
+
+
+async def test_fence_only_reads_the_database_and_keeps_a_mirror_reader_from_a_stale_state(
+    engine: AsyncEngine, redis_client: Redis, redis_prefix: str
+) -> None:
+    """`CONVERSATION_MIRROR=false`: turns read the database and write nothing to Redis after the commit, but still
+    fence what they change, so a process that reads the mirror (an older release mid-upgrade, or one with the
+    setting on) never takes the state it mirrored earlier for the one committed since."""
+    sessions = make_sessionmaker(engine)
+    mirroring = UnitOfWorkFactory(sessions, redis=redis_client, redis_prefix=redis_prefix)
+    fencing = UnitOfWorkFactory(sessions, redis=redis_client, redis_prefix=redis_prefix, mirror_reads=False)
+    async with mirroring() as uow:
+        await uow.conversations.save("chat", {"v": 1}, NOW)
+        await uow.commit()
+    key = f"{redis_prefix}conv:v2:chat"
+    assert (await redis_client.get(key) or b"").endswith(b'|S{"v": 1}')
+    async with fencing() as uow:
+        await redis_client.set(key, b'1|S{"v": "other"}')  # what a reader of the mirror would take
+        assert await uow.conversations.load("chat") == {"v": 1}  # the database, not Redis
+        await uow.conversations.save("chat", {"v": 2}, NOW)
+        await uow.commit()
+    assert (await redis_client.get(key) or b"").endswith(b"|F")  # fenced with the new version, not mirrored
+    async with mirroring() as uow:
+        assert await uow.conversations.load("chat") == {"v": 2}
