@@ -16,6 +16,7 @@ statement used once in a while gains nothing worth the restriction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import greenlet_spawn
 
+log = logging.getLogger(__name__)
 _DRIVER = "storage.driver_sql"  # the key of a session's asyncpg connection in `session.info`
 
 
@@ -55,6 +57,7 @@ class Unsupported(ValueError):
 
 _MISSING = object()
 _COMPILED: dict[tuple[int, str, tuple[str, ...]], tuple[Executable, Compiled]] = {}
+MAX_SHAPES = 1024  # the hot path has a few dozen; more means statements built for each call reach `fetch`
 
 
 def compile_for(stmt: Executable, dialect: Dialect, keys: Sequence[str]) -> Compiled:
@@ -80,6 +83,10 @@ def _compiled(stmt: Executable, dialect: Dialect, keys: Sequence[str]) -> tuple[
         fixed.append(bind.effective_value if not bind.required else _MISSING)
         processors.append(bind.type.dialect_impl(dialect).bind_processor(dialect))
     made = Compiled(compiled.string, names, tuple(fixed), tuple(processors))
+    if len(_COMPILED) >= MAX_SHAPES:
+        # Each entry holds its statement: statements built for each call would grow this without end.
+        log.warning("driver_sql: over %d statements compiled; build hot statements once", MAX_SHAPES)
+        _COMPILED.clear()
     _COMPILED[key] = (stmt, made)
     return made, CacheStats.CACHE_MISS
 

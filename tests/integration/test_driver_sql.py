@@ -191,3 +191,18 @@ async def test_a_lent_connection_that_drops_is_transient_and_not_pooled_again(pg
             assert rows[0]["version"] == 1
     finally:
         await engine.dispose()
+
+
+def test_statements_built_for_each_call_do_not_grow_the_compiled_cache_without_end(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from sqlalchemy.dialects.postgresql.asyncpg import dialect
+
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True))
+    pg = dialect()
+    for n in range(
+        driver_sql.MAX_SHAPES + 10
+    ):  # a new statement object each time, as a careless caller would
+        driver_sql.compile_for(select(table.c.id).where(table.c.id == n), pg, [])
+    assert len(driver_sql._COMPILED) <= driver_sql.MAX_SHAPES
+    assert "build hot statements once" in caplog.text
