@@ -210,7 +210,7 @@ async def _translated(
         return translated
     lost = dialect.is_disconnect(translated, adapted, None)
     if lost and isinstance(executor, DriverConnection):
-        executor.connection.invalidate(translated)  # the pool drops it when it is given back
+        await greenlet_spawn(executor.connection.invalidate, translated)  # closed, not pooled again
     elif lost:
         connection = executor if isinstance(executor, AsyncConnection) else await executor.connection()
         await connection.invalidate(translated)
