@@ -19,7 +19,6 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal_column,
     null,
     or_,
     select,
@@ -33,12 +32,13 @@ from storage import driver_sql
 from storage.inbox_admin import Executor, InboxRow, InboxStatus, row_of
 from storage.inbox_tables import inbox
 from storage.repositories._sql import dialect_insert
+from storage.sql_literals import word
 from storage.types import UtcDateTime
 
 _BUILT: dict[tuple[str, str], Any] = {}
 _NOW = bindparam("now", type_=UtcDateTime())
 _DUE = bindparam("due", type_=UtcDateTime())  # `now`, or earlier for a loop that is only the net
-_PENDING_SQL: Any = literal_column("'pending'")
+_PENDING_SQL: Any = word(InboxStatus.PENDING)
 
 
 def _dialect(conn: driver_sql.Statements) -> str:

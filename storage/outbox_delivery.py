@@ -21,7 +21,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
-    literal_column,
     or_,
     select,
     text,
@@ -32,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage import driver_sql
+from storage.sql_literals import word
 from storage.tables import outbox
 from storage.types import UtcDateTime
 
@@ -138,9 +138,7 @@ def _claim_stmt(dialect: str) -> Any:
         older.c.chat_id == outbox.c.chat_id,
         older.c.id < outbox.c.id,
         # Written into the SQL, not bound (a bound list is expanded at each execution: storage.driver_sql).
-        older.c.status.in_(
-            [literal_column(f"'{s.value}'") for s in (OutboxStatus.PENDING, OutboxStatus.SENDING)]
-        ),
+        older.c.status.in_([word(OutboxStatus.PENDING), word(OutboxStatus.SENDING)]),
     )
     due = or_(
         and_(outbox.c.status == OutboxStatus.PENDING.value, outbox.c.next_attempt_at <= _NOW),

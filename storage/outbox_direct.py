@@ -31,7 +31,6 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
-    literal_column,
     null,
     or_,
     select,
@@ -40,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from storage.outbox_delivery import Executor, OutboxStatus
+from storage.sql_literals import word
 from storage.tables import outbox
 from storage.types import UtcDateTime
 
@@ -82,9 +82,9 @@ def claim_on_insert(row: Mapping[str, Any], n: int) -> tuple[Subquery, dict[str,
         older.c.bot == row["bot"],
         older.c.chat_id == row["chat_id"],
         or_(
-            older.c.status == literal_column(f"'{OutboxStatus.PENDING.value}'"),
+            older.c.status == word(OutboxStatus.PENDING),
             and_(
-                older.c.status == literal_column(f"'{OutboxStatus.SENDING.value}'"),
+                older.c.status == word(OutboxStatus.SENDING),
                 older.c.claimed_by.is_distinct_from(OWNER),
             ),
         ),
@@ -92,7 +92,7 @@ def claim_on_insert(row: Mapping[str, Any], n: int) -> tuple[Subquery, dict[str,
     source = select(waiting.label("waiting")).subquery(f"chat_{n}")
     held = source.c.waiting
     return source, {
-        "status": case((held, row["status"]), else_=literal_column(f"'{OutboxStatus.SENDING.value}'")),
+        "status": case((held, row["status"]), else_=word(OutboxStatus.SENDING)),
         "attempts": case((held, row["attempts"]), else_=row["attempts"] + 1),
         "claimed_by": case((held, null()), else_=OWNER),
         "claimed_until": case((held, null()), else_=UNTIL),

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import driver_sql
 from storage import inbox as inbox_sql
-from storage.inbox_admin import InboxRow
+from storage.inbox_admin import InboxRow, InboxStatus
 from storage.inbox_tables import inbox
 from storage.outbox_delivery import OutboxRow, outbox_row
 from storage.outbox_direct import DirectClaim, claim_on_insert
 from storage.repositories._sql import dialect_insert, dialect_name, json_safe, statement
+from storage.sql_literals import word
 from storage.tables import conversations, inbound_log, interactions, outbox
 
 PENDING = "pending"
@@ -44,7 +45,7 @@ def _inbox_done(which: Any, at: str) -> Any:
     """The UPDATE that marks the pending inbox row(s) `which` selects done at the parameter `at`."""
     return (
         update(inbox)
-        .where(which, inbox.c.status == literal_column("'pending'"))
+        .where(which, inbox.c.status == word(InboxStatus.PENDING))
         .values(status="done", done_at=bindparam(at), claimed_by=None, claimed_until=None, last_error=None)
     )
 

@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, literal_column, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import driver_sql
 from storage.repositories._sql import upsert_insert
+from storage.sql_literals import word
 from storage.tables import (
     TICKET_COUNTER,
     TICKET_COUNTER_SEED,
@@ -96,9 +97,7 @@ def _listing(who: Any, statuses: Sequence[TicketStatus] | None) -> Any:
     if found is None:
         stmt = select(tickets).where(who == bindparam("who"))
         if key[1]:
-            stmt = stmt.where(
-                tickets.c.status.in_([literal_column(f"'{TicketStatus(s).value}'") for s in key[1]])
-            )
+            stmt = stmt.where(tickets.c.status.in_([word(TicketStatus(s)) for s in key[1]]))
         # Numbers grow with time, so they order newest-first without ties.
         found = _LISTINGS[key] = stmt.order_by(tickets.c.number.desc()).limit(bindparam("limit"))
     return found
