@@ -47,7 +47,9 @@ class Compiled:
         out = []
         for name, fixed, process in zip(self.names, self.fixed, self.processors, strict=True):
             value = params.get(name, fixed)
-            out.append(process(value) if process is not None and value is not _MISSING else value)
+            if value is _MISSING:
+                raise sa_exc.ArgumentError(f"no value for the parameter {name!r}")
+            out.append(process(value) if process is not None else value)
         return out
 
 
@@ -150,9 +152,6 @@ async def fetch(executor: Statements, stmt: Executable, params: Mapping[str, Any
         return list(result.mappings())
     compiled, cache = _compiled(stmt, dialect, list(params))
     args = compiled.args(params)
-    if _MISSING in args:
-        missing = [n for n, a in zip(compiled.names, args, strict=True) if a is _MISSING]
-        raise sa_exc.ArgumentError(f"no value for the parameters {missing}")
     adapted, connection = await _adapted(executor)
     if connection.dispatch.before_cursor_execute:  # listeners (tests count statements) see these too
         context = DriverContext(cache)

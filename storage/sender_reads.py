@@ -45,7 +45,7 @@ class SqlSenderReads:
     ) -> tuple[str | None, dict[str, Any] | None]:
         params = {"channel": channel, "bot": bot, "account_id": account_id, "key": key}
 
-        async def read(conn: driver_sql.DriverConnection) -> tuple[str | None, dict[str, Any] | None]:
+        async def read(conn: driver_sql.Statements) -> tuple[str | None, dict[str, Any] | None]:
             row = (await driver_sql.fetch(conn, _READ, params))[0]
             return row["client_id"], row["state"]
 

@@ -140,6 +140,9 @@ def test_statements_it_cannot_run_alike_are_refused() -> None:
         )
     fixed = driver_sql.compile_for(select(table.c.id).where(table.c.k == "fixed"), pg, [])
     assert fixed.args({}) == ["fixed"]  # a value written into the statement goes along
+    needs = driver_sql.compile_for(select(table.c.id).where(table.c.k == bindparam("k")), pg, ["k"])
+    with pytest.raises(exc.ArgumentError, match="'k'"):  # a parameter nobody gave is not sent as NULL
+        needs.args({})
 
 
 @pytest.mark.postgres
